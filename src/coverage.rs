@@ -1,0 +1,40 @@
+//! The operation coverage table in the README: implemented / total per service, and the
+//! missing operations by name. `stepyard coverage` prints it; a test checks the README's copy.
+
+use crate::services::ServiceId;
+
+pub fn markdown_table() -> String {
+    let mut out = String::from("| service | implemented | missing |\n|---|---|---|\n");
+    for service in ServiceId::ALL {
+        let all = service.model().operation_names();
+        let implemented = service.implemented_operations();
+        let missing: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|op| !implemented.contains(op))
+            .collect();
+        let done = all.len() - missing.len();
+        let missing_text = if missing.is_empty() {
+            "none".to_string()
+        } else if done == 0 {
+            "all".to_string()
+        } else {
+            missing.join(", ")
+        };
+        out.push_str(&format!(
+            "| {} | {done} / {} | {missing_text} |\n",
+            display_name(service),
+            all.len()
+        ));
+    }
+    out
+}
+
+fn display_name(service: ServiceId) -> &'static str {
+    match service {
+        ServiceId::Sqs => "SQS",
+        ServiceId::Sns => "SNS",
+        ServiceId::Events => "EventBridge",
+        ServiceId::StepFunctions => "Step Functions",
+    }
+}

@@ -1,0 +1,378 @@
+//! HTTP in -> (service, protocol, operation) -> decode -> validate -> service -> encode -> HTTP
+//! out. Routing uses `X-Amz-Target`, or a form body's `Action` with the SigV4 credential scope;
+//! never the Host header (SDKs prefix it, e.g. `sync-` for StartSyncExecution).
+
+use crate::error::ApiError;
+use crate::model::{validate_input, ServiceModel};
+use crate::protocol::{self, form, json, query, xml, Encoded};
+use crate::server::AppState;
+use crate::services::{Protocol, RequestContext, ServiceId};
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use serde_json::Value;
+use std::sync::Arc;
+
+pub type HttpResponse = Response<Full<Bytes>>;
+
+/// Where a request goes, once its protocol is known.
+struct Route {
+    service: ServiceId,
+    operation: String,
+    protocol: Protocol,
+    /// Form parameters, for awsQuery requests.
+    params: Option<query::Params>,
+}
+
+pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpResponse {
+    let (parts, body) = request.into_parts();
+    let request_id = uuid::Uuid::new_v4().to_string();
+
+    if let Some(response) = crate::server::admin::handle(&state, &parts.method, &parts.uri).await {
+        return response;
+    }
+
+    let limit = state.config.max_body_bytes;
+    let declared_too_large = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|len| len > limit);
+    let body = if declared_too_large {
+        None
+    } else {
+        Limited::new(body, limit)
+            .collect()
+            .await
+            .ok()
+            .map(|c| c.to_bytes())
+    };
+    let Some(body) = body else {
+        let error = ApiError::new(
+            "RequestEntityTooLarge",
+            format!("Request body must be at most {limit} bytes."),
+            413,
+        );
+        return finish(protocol::error::encode_unrouted(&error), &request_id);
+    };
+
+    let route = match route(&parts.method, &parts.uri, &parts.headers, &body) {
+        Ok(route) => route,
+        Err((error, protocol)) => {
+            let encoded = match protocol {
+                Protocol::AwsQuery => protocol::error::encode_query(&error, &request_id, ""),
+                _ => protocol::error::encode_unrouted(&error),
+            };
+            return finish(encoded, &request_id);
+        }
+    };
+
+    let ctx = RequestContext {
+        account_id: state.config.account_id.clone(),
+        region: credential_scope(&parts.headers, &parts.uri)
+            .map(|(region, _)| region)
+            .unwrap_or_else(|| state.config.default_region.clone()),
+        request_id: request_id.clone(),
+        host: host(&parts.headers, &state),
+        protocol: route.protocol,
+        clock: state.clock.clone(),
+    };
+    let encoded = dispatch(state, ctx, route, &parts.uri, body).await;
+    finish(encoded, &request_id)
+}
+
+/// Decodes, validates, calls the service and encodes the outcome in the request's protocol.
+async fn dispatch(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    route: Route,
+    uri: &http::Uri,
+    body: Bytes,
+) -> Encoded {
+    let service = route.service;
+    let protocol = route.protocol;
+    let wire_model = match protocol {
+        Protocol::AwsQuery => service.query_model(),
+        _ => service.model(),
+    };
+    let request_id = ctx.request_id.clone();
+    let operation_name = route.operation.clone();
+    let result = decode_and_call(state, ctx, route, uri, body).await;
+    tracing::debug!(service = service.name(), operation = %operation_name, request_id = %request_id,
+        ok = result.is_ok(), "request");
+    match result {
+        Ok(output) => match protocol {
+            Protocol::AwsQuery => match wire_model.operation(&operation_name) {
+                Some(op) => xml::encode_output(wire_model, op, &output, &request_id),
+                None => encode_error(
+                    service,
+                    protocol,
+                    &ApiError::internal("operation vanished"),
+                    &request_id,
+                ),
+            },
+            Protocol::AwsJson10 => json::encode(&output, json::CONTENT_TYPE_10),
+            Protocol::AwsJson11 => json::encode(&output, json::CONTENT_TYPE_11),
+        },
+        Err(error) => {
+            if error.status >= 500 {
+                tracing::warn!(service = service.name(), operation = %operation_name, %error, "request failed");
+            }
+            encode_error(service, protocol, &error, &request_id)
+        }
+    }
+}
+
+async fn decode_and_call(
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    route: Route,
+    uri: &http::Uri,
+    body: Bytes,
+) -> Result<Value, ApiError> {
+    let service = route.service;
+    let model = service.model();
+    let Some(operation) = model.operation(&route.operation) else {
+        return Err(unknown_operation(route.protocol, &route.operation));
+    };
+    let mut input = match &route.params {
+        Some(params) => decode_query(service, &route.operation, params)?,
+        None => json::decode(&body)?,
+    };
+    if service == ServiceId::Sqs && route.protocol == Protocol::AwsQuery {
+        sqs_queue_url_from_path(&mut input, &ctx.host, uri.path());
+    }
+    if let Some(shape) = &operation.input {
+        validate_input(model, shape, &input, service.validation_options())
+            .map_err(|v| service.validation_error(&v))?;
+    }
+    if !service
+        .implemented_operations()
+        .contains(&route.operation.as_str())
+    {
+        return Err(ApiError::new(
+            "NotImplemented",
+            format!(
+                "stepyard does not implement {}.{} yet",
+                service.name(),
+                route.operation
+            ),
+            501,
+        ));
+    }
+    // The handler runs as its own task so that a bug that panics answers this one request
+    // with a 500 instead of dropping the connection.
+    let operation_name = route.operation;
+    let task = tokio::spawn(async move { state.call(service, &ctx, &operation_name, input).await });
+    match task.await {
+        Ok(result) => result,
+        Err(join_error) => {
+            tracing::error!(%join_error, "handler panicked");
+            Err(ApiError::internal("An internal error occurred."))
+        }
+    }
+}
+
+fn decode_query(
+    service: ServiceId,
+    operation: &str,
+    params: &query::Params,
+) -> Result<Value, ApiError> {
+    let wire_model: &ServiceModel = service.query_model();
+    match wire_model
+        .operation(operation)
+        .and_then(|op| op.input.clone())
+    {
+        Some(shape) => {
+            query::decode(wire_model, &shape, params).map_err(|v| service.validation_error(&v))
+        }
+        None => Ok(Value::Object(Default::default())),
+    }
+}
+
+/// Legacy SQS query requests may address the queue by posting to its URL instead of passing
+/// `QueueUrl`.
+fn sqs_queue_url_from_path(input: &mut Value, host: &str, path: &str) {
+    if path.len() <= 1 {
+        return;
+    }
+    if let Value::Object(map) = input {
+        if !map.contains_key("QueueUrl") {
+            map.insert(
+                "QueueUrl".into(),
+                Value::String(format!("http://{host}{path}")),
+            );
+        }
+    }
+}
+
+fn unknown_operation(protocol: Protocol, operation: &str) -> ApiError {
+    match protocol {
+        Protocol::AwsQuery => ApiError::sender(
+            "InvalidAction",
+            format!("The action {operation} is not valid for this web service."),
+        ),
+        _ => ApiError::sender(
+            "UnknownOperationException",
+            format!("Unknown operation {operation}"),
+        ),
+    }
+}
+
+fn encode_error(
+    service: ServiceId,
+    protocol: Protocol,
+    error: &ApiError,
+    request_id: &str,
+) -> Encoded {
+    match protocol {
+        Protocol::AwsQuery => {
+            let namespace = service
+                .query_model()
+                .metadata
+                .xml_namespace
+                .as_deref()
+                .unwrap_or("");
+            protocol::error::encode_query(error, request_id, namespace)
+        }
+        Protocol::AwsJson10 => {
+            protocol::error::encode_json(error, json::CONTENT_TYPE_10, service.query_compatible())
+        }
+        Protocol::AwsJson11 => {
+            protocol::error::encode_json(error, json::CONTENT_TYPE_11, service.query_compatible())
+        }
+    }
+}
+
+/// Picks service, operation and protocol. The error side says which protocol to answer in.
+fn route(
+    method: &Method,
+    uri: &http::Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Route, (ApiError, Protocol)> {
+    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        let (prefix, operation) = target.split_once('.').unwrap_or((target, ""));
+        let Some(service) = ServiceId::from_target_prefix(prefix) else {
+            let error = ApiError::sender(
+                "UnknownOperationException",
+                format!("Unknown target {target}"),
+            );
+            return Err((error, Protocol::AwsJson11));
+        };
+        let protocol = match service.model().metadata.json_version.as_deref() {
+            Some("1.1") => Protocol::AwsJson11,
+            _ => Protocol::AwsJson10,
+        };
+        return Ok(Route {
+            service,
+            operation: operation.to_string(),
+            protocol,
+            params: None,
+        });
+    }
+
+    // awsQuery: parameters in the form body (POST) and/or the query string (GET).
+    let mut pairs = Vec::new();
+    if let Some(q) = uri.query() {
+        pairs.extend(form::parse(q.as_bytes()).ok_or_else(invalid_utf8)?);
+    }
+    if *method == Method::POST && !body.is_empty() {
+        pairs.extend(form::parse(body).ok_or_else(invalid_utf8)?);
+    }
+    let params: query::Params = pairs.into_iter().collect();
+    let Some(action) = params.get("Action").cloned() else {
+        let error = ApiError::sender(
+            "MissingAction",
+            "The request must contain an X-Amz-Target header or an Action parameter.",
+        );
+        return Err((error, Protocol::AwsQuery));
+    };
+    let service = credential_scope(headers, uri)
+        .and_then(|(_, service)| ServiceId::from_name(&service))
+        .filter(|s| matches!(s, ServiceId::Sqs | ServiceId::Sns))
+        .unwrap_or_else(|| guess_query_service(&action, &params, uri.path()));
+    Ok(Route {
+        service,
+        operation: action,
+        protocol: Protocol::AwsQuery,
+        params: Some(params),
+    })
+}
+
+fn invalid_utf8() -> (ApiError, Protocol) {
+    let error = ApiError::sender(
+        "MalformedQueryString",
+        "The request contains bytes that are not valid UTF-8.",
+    );
+    (error, Protocol::AwsQuery)
+}
+
+/// Without a credential scope (unsigned clients), an action only SNS has goes to SNS; actions
+/// both have (`AddPermission`, `RemovePermission`) go to SQS when a queue is named.
+fn guess_query_service(action: &str, params: &query::Params, path: &str) -> ServiceId {
+    let in_sqs = ServiceId::Sqs.model().operation(action).is_some();
+    let in_sns = ServiceId::Sns.model().operation(action).is_some();
+    match (in_sqs, in_sns) {
+        (true, false) => ServiceId::Sqs,
+        (false, true) => ServiceId::Sns,
+        _ if params.contains_key("QueueUrl") || path.len() > 1 => ServiceId::Sqs,
+        _ => ServiceId::Sns,
+    }
+}
+
+/// `(region, service)` from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request`
+/// or a presigned URL's `X-Amz-Credential`.
+fn credential_scope(headers: &HeaderMap, uri: &http::Uri) -> Option<(String, String)> {
+    let from_header = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .map(|rest| rest.split([',', ' ']).next().unwrap_or(rest).to_string());
+    let credential = from_header.or_else(|| {
+        let query = uri.query()?;
+        form::parse(query.as_bytes())?
+            .into_iter()
+            .find(|(k, _)| k == "X-Amz-Credential")
+            .map(|(_, v)| v)
+    })?;
+    let mut parts = credential.split('/');
+    let (_key, _date, region, service) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if region.is_empty() {
+        return None;
+    }
+    Some((region.to_string(), service.to_string()))
+}
+
+fn host(headers: &HeaderMap, state: &AppState) -> String {
+    headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| state.local_addr.to_string())
+}
+
+fn finish(encoded: Encoded, request_id: &str) -> HttpResponse {
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(encoded.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header(http::header::CONTENT_TYPE, encoded.content_type)
+        .header("x-amzn-RequestId", request_id);
+    for (name, value) in encoded.headers {
+        builder = builder.header(name, value);
+    }
+    builder
+        .body(Full::new(encoded.body))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// A JSON response for the admin endpoints.
+pub fn json_response(status: StatusCode, value: &Value) -> HttpResponse {
+    Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(value.to_string())))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}

@@ -1,0 +1,16 @@
+//! stepyard: Step Functions, EventBridge, SQS and SNS emulated in one process, on their real
+//! wire protocols. `Server::start` is used by `main` and by the integration tests alike.
+
+pub mod clock;
+pub mod config;
+pub mod coverage;
+pub mod error;
+pub mod gateway;
+pub mod model;
+pub mod protocol;
+pub mod server;
+pub mod services;
+
+pub use clock::Clock;
+pub use config::Config;
+pub use server::{RunningServer, Server};

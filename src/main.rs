@@ -1,0 +1,113 @@
+//! The `stepyard` binary: flags and environment, logging, bind, and graceful shutdown.
+
+use clap::{Parser, Subcommand};
+use stepyard::{Config, Server};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Parser)]
+#[command(
+    name = "stepyard",
+    version,
+    about = "Step Functions, EventBridge, SQS and SNS on one port, in memory"
+)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "STEPYARD_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "STEPYARD_PORT", default_value_t = 4566)]
+    port: u16,
+    /// Region used when a request carries no SigV4 credential scope.
+    #[arg(long, env = "STEPYARD_REGION", default_value = "us-east-1")]
+    region: String,
+    /// Account id that owns every resource.
+    #[arg(
+        long = "account-id",
+        env = "STEPYARD_ACCOUNT_ID",
+        default_value = "000000000000"
+    )]
+    account_id: String,
+    /// Log filter: error, warn, info, debug, trace, or a tracing directive.
+    #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
+    log_level: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the operation coverage table (Markdown) that the README carries.
+    Coverage,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Coverage) = cli.command {
+        print!("{}", stepyard::coverage::markdown_table());
+        return std::process::ExitCode::SUCCESS;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.log_level)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .init();
+    let config = Config {
+        host: cli.host,
+        port: cli.port,
+        default_region: cli.region,
+        account_id: cli.account_id,
+        ..Config::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("stepyard: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let server = match Server::start(config.clone()).await {
+            Ok(server) => server,
+            Err(e) => {
+                tracing::error!("cannot listen on {}:{}: {e}", config.host, config.port);
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+        tracing::info!("stepyard ready on {}", server.endpoint());
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        server.shutdown().await;
+        std::process::ExitCode::SUCCESS
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

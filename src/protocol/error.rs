@@ -1,0 +1,63 @@
+//! Renders an `ApiError` in each protocol's error shape.
+
+use super::{json, Encoded};
+use crate::error::ApiError;
+use bytes::Bytes;
+use serde_json::json;
+
+/// awsJson: `{"__type": ..., "message": ...}`. Query-compatible services (SQS) also send
+/// `x-amzn-query-error: <Code>;<Sender|Receiver>`, from which SDKs take the error code.
+pub fn encode_json(
+    error: &ApiError,
+    content_type: &'static str,
+    query_compatible: bool,
+) -> Encoded {
+    let body = json!({ "__type": error.json_type(), "message": error.message });
+    let mut headers = Vec::new();
+    if query_compatible {
+        let fault = if error.sender_fault {
+            "Sender"
+        } else {
+            "Receiver"
+        };
+        headers.push(("x-amzn-query-error", format!("{};{fault}", error.code)));
+    }
+    Encoded {
+        status: error.status,
+        content_type,
+        headers,
+        body: Bytes::from(body.to_string()),
+    }
+}
+
+/// awsQuery: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`.
+pub fn encode_query(error: &ApiError, request_id: &str, xml_namespace: &str) -> Encoded {
+    let fault = if error.sender_fault {
+        "Sender"
+    } else {
+        "Receiver"
+    };
+    let mut body = String::with_capacity(256 + error.message.len());
+    body.push_str("<?xml version=\"1.0\"?><ErrorResponse xmlns=\"");
+    body.push_str(xml_namespace);
+    body.push_str("\"><Error><Type>");
+    body.push_str(fault);
+    body.push_str("</Type><Code>");
+    super::xml::escape_into(&mut body, &error.code);
+    body.push_str("</Code><Message>");
+    super::xml::escape_into(&mut body, &error.message);
+    body.push_str("</Message><Detail/></Error><RequestId>");
+    super::xml::escape_into(&mut body, request_id);
+    body.push_str("</RequestId></ErrorResponse>");
+    Encoded {
+        status: error.status,
+        content_type: "text/xml",
+        headers: Vec::new(),
+        body: Bytes::from(body),
+    }
+}
+
+/// For errors raised before the protocol is known (e.g. an unroutable request).
+pub fn encode_unrouted(error: &ApiError) -> Encoded {
+    encode_json(error, json::CONTENT_TYPE_11, false)
+}

@@ -1,0 +1,103 @@
+//! stepyard's own endpoints: health (ours and LocalStack's shape, so tools that wait on
+//! LocalStack work unchanged) and reset (so a test suite can isolate tests on one server).
+
+use super::AppState;
+use crate::gateway::{json_response, HttpResponse};
+use crate::services::ServiceId;
+use http::{Method, StatusCode, Uri};
+use serde_json::{json, Map, Value};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Answers an admin request, or `None` when the request is for a service.
+pub async fn handle(state: &AppState, method: &Method, uri: &Uri) -> Option<HttpResponse> {
+    let path = uri.path();
+    if !path.starts_with("/_stepyard/") && !path.starts_with("/_localstack/") {
+        return None;
+    }
+    Some(match (method, path) {
+        (&Method::GET | &Method::HEAD, "/_stepyard/health") => {
+            json_response(StatusCode::OK, &health(state))
+        }
+        (&Method::GET | &Method::HEAD, "/_localstack/health") => {
+            json_response(StatusCode::OK, &localstack_health())
+        }
+        (&Method::POST, "/_stepyard/reset") => reset(state, uri),
+        _ => json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("no endpoint {method} {path}")}),
+        ),
+    })
+}
+
+fn status(service: ServiceId) -> &'static str {
+    if service.implemented_operations().is_empty() {
+        "unavailable"
+    } else {
+        "running"
+    }
+}
+
+fn health(state: &AppState) -> Value {
+    let services: Map<String, Value> = ServiceId::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.health_name().to_string(),
+                Value::String(status(*s).into()),
+            )
+        })
+        .collect();
+    json!({
+        "status": "running",
+        "version": VERSION,
+        "uptime_seconds": state.started.elapsed().as_secs_f64(),
+        "services": services,
+    })
+}
+
+/// LocalStack's `/_localstack/health`: `available`/`running` for what we serve, `disabled` else.
+fn localstack_health() -> Value {
+    let services: Map<String, Value> = ServiceId::ALL
+        .iter()
+        .map(|s| {
+            let word = if status(*s) == "running" {
+                "running"
+            } else {
+                "disabled"
+            };
+            (s.health_name().to_string(), Value::String(word.into()))
+        })
+        .collect();
+    json!({ "services": services, "edition": "community", "version": VERSION })
+}
+
+fn reset(state: &AppState, uri: &Uri) -> HttpResponse {
+    let requested = uri
+        .query()
+        .and_then(|q| crate::protocol::form::parse(q.as_bytes()))
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == "service")
+                .map(|(_, v)| v)
+        });
+    let service = match requested.as_deref() {
+        None | Some("") => None,
+        Some(name) => match ServiceId::from_name(name) {
+            Some(id) => Some(id),
+            None => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": format!("unknown service {name}; use sqs, sns, events or stepfunctions")}),
+                )
+            }
+        },
+    };
+    state.reset(service);
+    let names: Vec<&str> = match service {
+        Some(s) => vec![s.health_name()],
+        None => ServiceId::ALL.iter().map(|s| s.health_name()).collect(),
+    };
+    json_response(StatusCode::OK, &json!({ "reset": names }))
+}

@@ -1,0 +1,33 @@
+//! The four services. Each exposes `call(ctx, operation, input) -> Result<Value, ApiError>`:
+//! the input is already decoded from the wire into the JSON-protocol form (member names of
+//! the JSON model, numbers as numbers, blobs as base64 strings) and validated against the
+//! operation's input shape; the output is the JSON-protocol form of the output shape, which the
+//! protocol layer encodes as JSON or XML.
+
+pub mod registry;
+pub mod sqs;
+
+pub use registry::ServiceId;
+
+use crate::clock::Clock;
+
+/// The wire protocol a request arrived in; responses and errors go out in the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    AwsJson10,
+    AwsJson11,
+    AwsQuery,
+}
+
+/// Who is calling and from where: what a handler needs besides its input.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub account_id: String,
+    pub region: String,
+    pub request_id: String,
+    /// `host[:port]` as the client addressed us (Host header), for URLs we hand out
+    /// such as SQS queue URLs.
+    pub host: String,
+    pub protocol: Protocol,
+    pub clock: Clock,
+}

@@ -1,0 +1,149 @@
+//! Which services exist, how each is reached on the wire, and which model and error dialect it
+//! uses. The gateway asks this table instead of knowing any service by name.
+
+use crate::error::ApiError;
+use crate::model::{self, ServiceModel, ValidationOptions, Violation};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceId {
+    Sqs,
+    Sns,
+    Events,
+    StepFunctions,
+}
+
+impl ServiceId {
+    pub const ALL: [ServiceId; 4] = [
+        ServiceId::Sqs,
+        ServiceId::Sns,
+        ServiceId::Events,
+        ServiceId::StepFunctions,
+    ];
+
+    /// The name used in SigV4 credential scopes, health output and `?service=`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceId::Sqs => "sqs",
+            ServiceId::Sns => "sns",
+            ServiceId::Events => "events",
+            ServiceId::StepFunctions => "states",
+        }
+    }
+
+    /// LocalStack's health endpoint names Step Functions differently from the signing name.
+    pub fn health_name(self) -> &'static str {
+        match self {
+            ServiceId::StepFunctions => "stepfunctions",
+            other => other.name(),
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ServiceId> {
+        match name {
+            "sqs" => Some(ServiceId::Sqs),
+            "sns" => Some(ServiceId::Sns),
+            "events" | "eventbridge" => Some(ServiceId::Events),
+            "states" | "stepfunctions" | "sfn" => Some(ServiceId::StepFunctions),
+            _ => None,
+        }
+    }
+
+    /// The service an `X-Amz-Target` prefix names.
+    pub fn from_target_prefix(prefix: &str) -> Option<ServiceId> {
+        match prefix {
+            "AmazonSQS" => Some(ServiceId::Sqs),
+            "AWSEvents" => Some(ServiceId::Events),
+            "AWSStepFunctions" => Some(ServiceId::StepFunctions),
+            _ => None,
+        }
+    }
+
+    /// The model requests in the service's JSON (or only) protocol are checked against.
+    pub fn model(self) -> &'static ServiceModel {
+        match self {
+            ServiceId::Sqs => model::sqs(),
+            ServiceId::Sns => model::sns(),
+            ServiceId::Events => model::events(),
+            ServiceId::StepFunctions => model::stepfunctions(),
+        }
+    }
+
+    /// The model that names the query protocol's wire members (SQS keeps its legacy one).
+    pub fn query_model(self) -> &'static ServiceModel {
+        match self {
+            ServiceId::Sqs => model::sqs_query(),
+            other => other.model(),
+        }
+    }
+
+    /// SQS's JSON protocol also reports the legacy query error code in a header.
+    pub fn query_compatible(self) -> bool {
+        self == ServiceId::Sqs
+    }
+
+    pub fn validation_options(self) -> ValidationOptions {
+        match self {
+            ServiceId::Sqs => ValidationOptions::TYPES_ONLY,
+            _ => ValidationOptions::STRICT,
+        }
+    }
+
+    /// How the service words a failed generic validation.
+    pub fn validation_error(self, violation: &Violation) -> ApiError {
+        match self {
+            ServiceId::Sqs => super::sqs::Sqs::validation_error(violation),
+            _ => coral_validation_error(violation),
+        }
+    }
+
+    /// The operations this build handles; the rest of the model answers `NotImplemented`.
+    pub fn implemented_operations(self) -> &'static [&'static str] {
+        match self {
+            ServiceId::Sqs => super::sqs::Sqs::OPERATIONS,
+            _ => &[],
+        }
+    }
+}
+
+/// The coral services' (Step Functions, EventBridge) message: "1 validation error detected:
+/// Value 'x' at 'name' failed to satisfy constraint: Member must ...".
+pub fn coral_validation_error(v: &Violation) -> ApiError {
+    use crate::model::ViolationKind::*;
+    let constraint = match &v.kind {
+        Missing => "Member must not be null".to_string(),
+        WrongType { expected } => format!("Member must be of type {expected}"),
+        NotInEnum { allowed } => format!(
+            "Member must satisfy enum value set: [{}]",
+            allowed.join(", ")
+        ),
+        TooShort { min } => format!("Member must have length greater than or equal to {min}"),
+        TooLong { max } => format!("Member must have length less than or equal to {max}"),
+        BelowMin { min } => format!("Member must have value greater than or equal to {min}"),
+        AboveMax { max } => format!("Member must have value less than or equal to {max}"),
+        Pattern { pattern } => format!("Member must satisfy regular expression pattern: {pattern}"),
+    };
+    let value = match &v.value {
+        None => "null".to_string(),
+        Some(serde_json::Value::String(s)) => format!("'{s}'"),
+        Some(other) => format!("'{other}'"),
+    };
+    let path = lower_camel_path(&v.path);
+    ApiError::sender(
+        "ValidationException",
+        format!("1 validation error detected: Value {value} at '{path}' failed to satisfy constraint: {constraint}"),
+    )
+}
+
+/// Coral names members lowerCamelCase in its messages (`Name` -> `name`).
+fn lower_camel_path(path: &str) -> String {
+    path.split('.')
+        .map(|segment| {
+            let mut chars = segment.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
