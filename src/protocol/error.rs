@@ -38,9 +38,13 @@ pub fn encode_query(error: &ApiError, request_id: &str, xml_namespace: &str) -> 
         "Receiver"
     };
     let mut body = String::with_capacity(256 + error.message.len());
-    body.push_str("<?xml version=\"1.0\"?><ErrorResponse xmlns=\"");
-    body.push_str(xml_namespace);
-    body.push_str("\"><Error><Type>");
+    body.push_str("<?xml version=\"1.0\"?><ErrorResponse");
+    if !xml_namespace.is_empty() {
+        body.push_str(" xmlns=\"");
+        body.push_str(xml_namespace);
+        body.push('"');
+    }
+    body.push_str("><Error><Type>");
     body.push_str(fault);
     body.push_str("</Type><Code>");
     super::xml::escape_into(&mut body, &error.code);
