@@ -68,10 +68,14 @@ pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpRes
         }
     };
 
+    let scope = credential_scope(&parts.headers, &parts.uri);
     let ctx = RequestContext {
-        account_id: state.config.account_id.clone(),
-        region: credential_scope(&parts.headers, &parts.uri)
-            .map(|(region, _)| region)
+        account_id: scope
+            .as_ref()
+            .and_then(|s| s.account_id.clone())
+            .unwrap_or_else(|| state.config.account_id.clone()),
+        region: scope
+            .map(|s| s.region)
             .unwrap_or_else(|| state.config.default_region.clone()),
         request_id: request_id.clone(),
         host: host(&parts.headers, &state),
@@ -290,7 +294,7 @@ fn route(
         return Err((error, Protocol::AwsQuery));
     };
     let service = credential_scope(headers, uri)
-        .and_then(|(_, service)| ServiceId::from_name(&service))
+        .and_then(|scope| ServiceId::from_name(&scope.service))
         .filter(|s| matches!(s, ServiceId::Sqs | ServiceId::Sns))
         .unwrap_or_else(|| guess_query_service(&action, &params, uri.path()));
     Ok(Route {
@@ -322,9 +326,18 @@ fn guess_query_service(action: &str, params: &query::Params, path: &str) -> Serv
     }
 }
 
-/// `(region, service)` from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request`
+/// What a SigV4 credential says about the caller.
+struct CredentialScope {
+    region: String,
+    service: String,
+    /// Like LocalStack, an access key id of exactly 12 digits selects that account, so one
+    /// server can host several accounts for cross-account tests.
+    account_id: Option<String>,
+}
+
+/// From `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request`
 /// or a presigned URL's `X-Amz-Credential`.
-fn credential_scope(headers: &HeaderMap, uri: &http::Uri) -> Option<(String, String)> {
+fn credential_scope(headers: &HeaderMap, uri: &http::Uri) -> Option<CredentialScope> {
     let from_header = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -338,12 +351,16 @@ fn credential_scope(headers: &HeaderMap, uri: &http::Uri) -> Option<(String, Str
             .map(|(_, v)| v)
     })?;
     let mut parts = credential.split('/');
-    let (_key, _date, region, service) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (key, _date, region, service) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if region.is_empty() {
         return None;
     }
-    Some((region.to_string(), service.to_string()))
+    let account_id = (key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit())).then(|| key.to_string());
+    Some(CredentialScope {
+        region: region.to_string(),
+        service: service.to_string(),
+        account_id,
+    })
 }
 
 fn host(headers: &HeaderMap, state: &AppState) -> String {
