@@ -240,11 +240,18 @@ fn encode_error(
                 .unwrap_or("");
             protocol::error::encode_query(error, request_id, namespace)
         }
-        Protocol::AwsJson10 => {
-            protocol::error::encode_json(error, json::CONTENT_TYPE_10, service.query_compatible())
-        }
-        Protocol::AwsJson11 => {
-            protocol::error::encode_json(error, json::CONTENT_TYPE_11, service.query_compatible())
+        Protocol::AwsJson10 | Protocol::AwsJson11 => {
+            let content_type = if protocol == Protocol::AwsJson10 {
+                json::CONTENT_TYPE_10
+            } else {
+                json::CONTENT_TYPE_11
+            };
+            protocol::error::encode_json(
+                error,
+                content_type,
+                service.query_compatible(),
+                service.json_error_namespace(),
+            )
         }
     }
 }
@@ -351,11 +358,13 @@ fn credential_scope(headers: &HeaderMap, uri: &http::Uri) -> Option<CredentialSc
             .map(|(_, v)| v)
     })?;
     let mut parts = credential.split('/');
-    let (key, _date, region, service) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (key, _date, region, service) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if region.is_empty() {
         return None;
     }
-    let account_id = (key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit())).then(|| key.to_string());
+    let account_id =
+        (key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit())).then(|| key.to_string());
     Some(CredentialScope {
         region: region.to_string(),
         service: service.to_string(),

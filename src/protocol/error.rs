@@ -7,12 +7,19 @@ use serde_json::json;
 
 /// awsJson: `{"__type": ..., "message": ...}`. Query-compatible services (SQS) also send
 /// `x-amzn-query-error: <Code>;<Sender|Receiver>`, from which SDKs take the error code.
+/// `type_namespace` qualifies `__type` the way the service does (SQS sends
+/// `com.amazonaws.sqs#QueueDoesNotExist`; SDKs strip the part up to `#`).
 pub fn encode_json(
     error: &ApiError,
     content_type: &'static str,
     query_compatible: bool,
+    type_namespace: Option<&str>,
 ) -> Encoded {
-    let body = json!({ "__type": error.json_type(), "message": error.message });
+    let json_type = match type_namespace {
+        Some(ns) if !error.json_type().contains('#') => format!("{ns}#{}", error.json_type()),
+        _ => error.json_type().to_string(),
+    };
+    let body = json!({ "__type": json_type, "message": error.message });
     let mut headers = Vec::new();
     if query_compatible {
         let fault = if error.sender_fault {
@@ -63,5 +70,5 @@ pub fn encode_query(error: &ApiError, request_id: &str, xml_namespace: &str) -> 
 
 /// For errors raised before the protocol is known (e.g. an unroutable request).
 pub fn encode_unrouted(error: &ApiError) -> Encoded {
-    encode_json(error, json::CONTENT_TYPE_11, false)
+    encode_json(error, json::CONTENT_TYPE_11, false, None)
 }

@@ -81,6 +81,14 @@ impl ServiceId {
         self == ServiceId::Sqs
     }
 
+    /// The prefix of `__type` in the service's awsJson errors, where it sends one.
+    pub fn json_error_namespace(self) -> Option<&'static str> {
+        match self {
+            ServiceId::Sqs => Some("com.amazonaws.sqs"),
+            _ => None,
+        }
+    }
+
     pub fn validation_options(self) -> ValidationOptions {
         match self {
             ServiceId::Sqs => ValidationOptions::TYPES_ONLY,
