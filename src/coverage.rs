@@ -47,8 +47,12 @@ mod tests {
     fn readme_table_matches_the_code() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
         let readme = std::fs::read_to_string(path).expect("README.md is readable");
-        let start = readme.find("<!-- coverage:start -->\n").expect("README has a coverage:start marker");
-        let end = readme.find("<!-- coverage:end -->").expect("README has a coverage:end marker");
+        let start = readme
+            .find("<!-- coverage:start -->\n")
+            .expect("README has a coverage:start marker");
+        let end = readme
+            .find("<!-- coverage:end -->")
+            .expect("README has a coverage:end marker");
         let in_readme = &readme[start + "<!-- coverage:start -->\n".len()..end];
         assert_eq!(
             in_readme.trim_end(),

@@ -1,0 +1,69 @@
+//! Rules every `*Batch` operation shares: 1 to 10 entries, ids of `[A-Za-z0-9_-]{1,80}`,
+//! distinct; and the `Failed` entry shape.
+
+use super::errors::SqsError;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+
+const MAX_ENTRIES: usize = 10;
+
+/// `entry_shape` names the entry type in AWS's EmptyBatchRequest message.
+pub fn check_entry_ids<'a>(ids: &[&'a str], entry_shape: &'static str) -> Result<(), SqsError> {
+    if ids.is_empty() {
+        return Err(SqsError::EmptyBatchRequest(entry_shape));
+    }
+    if ids.len() > MAX_ENTRIES {
+        return Err(SqsError::TooManyEntriesInBatchRequest(ids.len()));
+    }
+    let mut seen: HashSet<&'a str> = HashSet::with_capacity(ids.len());
+    for id in ids {
+        let valid = !id.is_empty()
+            && id.len() <= 80
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(SqsError::InvalidBatchEntryId);
+        }
+        if !seen.insert(id) {
+            return Err(SqsError::BatchEntryIdsNotDistinct((*id).to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// A `BatchResultErrorEntry`.
+pub fn failed_entry(id: &str, error: &SqsError) -> Value {
+    json!({
+        "Id": id,
+        "SenderFault": true,
+        "Code": error.code(),
+        "Message": error.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_id_rules() {
+        assert_eq!(
+            check_entry_ids(&[], "X"),
+            Err(SqsError::EmptyBatchRequest("X"))
+        );
+        assert_eq!(
+            check_entry_ids(&["a"; 11], "X"),
+            Err(SqsError::TooManyEntriesInBatchRequest(11))
+        );
+        assert_eq!(
+            check_entry_ids(&["a:b"], "X"),
+            Err(SqsError::InvalidBatchEntryId)
+        );
+        assert_eq!(
+            check_entry_ids(&["a", "a"], "X"),
+            Err(SqsError::BatchEntryIdsNotDistinct("a".into()))
+        );
+        assert_eq!(check_entry_ids(&["a-1", "b_2"], "X"), Ok(()));
+    }
+}

@@ -1,0 +1,78 @@
+//! DeleteMessage(+Batch). Standard queues accept any well-formed handle of the queue (an
+//! outdated one succeeds without deleting, as AWS documents); FIFO queues reject a handle whose
+//! receive is over with "The receipt handle has expired."
+
+use super::batch::{check_entry_ids, failed_entry};
+use super::errors::SqsError;
+use super::queue::DeleteOutcome;
+use super::receipt;
+use super::store::Queue;
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn delete(queue: &Queue, handle: &str, now: u64) -> Result<(), SqsError> {
+    let (id, seq) = receipt::decode(handle, &queue.arn)?;
+    let mut state = queue.state.lock();
+    state.tick(now);
+    match state.delete(id, seq) {
+        DeleteOutcome::Deleted | DeleteOutcome::Ignored => Ok(()),
+        DeleteOutcome::Expired => Err(SqsError::invalid_parameter(
+            handle,
+            "ReceiptHandle",
+            "The receipt handle has expired.",
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteInput {
+    queue_url: String,
+    receipt_handle: String,
+}
+
+pub fn delete_message(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: DeleteInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    delete(&queue, &input.receipt_handle, sqs.now())?;
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct BatchEntry {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    receipt_handle: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct BatchInput {
+    queue_url: String,
+    #[serde(default)]
+    entries: Vec<BatchEntry>,
+}
+
+pub fn delete_message_batch(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SqsError> {
+    let input: BatchInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    let ids: Vec<&str> = input.entries.iter().map(|e| e.id.as_str()).collect();
+    check_entry_ids(&ids, "DeleteMessageBatchRequestEntry")?;
+    let now = sqs.now();
+    let (mut successful, mut failed) = (Vec::new(), Vec::new());
+    for entry in &input.entries {
+        match delete(&queue, &entry.receipt_handle, now) {
+            Ok(()) => successful.push(json!({ "Id": entry.id })),
+            Err(e) => failed.push(failed_entry(&entry.id, &e)),
+        }
+    }
+    Ok(json!({ "Successful": successful, "Failed": failed }))
+}

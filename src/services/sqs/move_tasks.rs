@@ -1,0 +1,333 @@
+//! Dead-letter queue redrive: StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask.
+//!
+//! Each task is one tokio task that moves the DLQ's messages one at a time (to DestinationArn,
+//! or back to the queue each message came from) until it has moved what was there at the
+//! start, then completes. With MaxNumberOfMessagesPerSecond it sleeps between messages through
+//! the clock. Task records live in `Store::move_tasks` (one mutex, never held together with a
+//! queue lock); the worker re-reads its record before each message, so cancelling or a reset
+//! stops it.
+
+use super::errors::SqsError;
+use super::queue_url::{parse_queue_arn, QueueLocation};
+use super::store::Queue;
+use super::{parse, Inner};
+use crate::services::RequestContext;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Running,
+    Completed,
+    Cancelled,
+    Failed,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Completed => "COMPLETED",
+            Status::Cancelled => "CANCELLED",
+            Status::Failed => "FAILED",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MoveTask {
+    pub handle: String,
+    pub source_arn: String,
+    pub destination_arn: Option<String>,
+    pub max_per_second: Option<i64>,
+    pub status: Status,
+    pub started_ms: u64,
+    pub moved: u64,
+    pub to_move: u64,
+    pub failure_reason: Option<String>,
+}
+
+/// Task id -> task.
+#[derive(Debug, Default)]
+pub struct MoveTasks {
+    tasks: HashMap<String, MoveTask>,
+}
+
+fn source_missing() -> SqsError {
+    SqsError::ResourceNotFound(
+        "The resource that you specified for the SourceArn parameter doesn't exist.".into(),
+    )
+}
+
+fn encode_handle(task_id: &str, source_arn: &str) -> String {
+    let doc = json!({"taskId": task_id, "sourceArn": source_arn}).to_string();
+    base64::engine::general_purpose::STANDARD.encode(doc)
+}
+
+fn decode_handle(handle: &str) -> Option<(String, String)> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(handle)
+        .ok()?;
+    let doc: Value = serde_json::from_slice(&bytes).ok()?;
+    Some((
+        doc.get("taskId")?.as_str()?.to_string(),
+        doc.get("sourceArn")?.as_str()?.to_string(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StartInput {
+    source_arn: String,
+    destination_arn: Option<String>,
+    max_number_of_messages_per_second: Option<i64>,
+}
+
+pub fn start(sqs: &Arc<Inner>, _ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: StartInput = parse(input)?;
+    let source_location = parse_queue_arn(&input.source_arn).ok_or_else(source_missing)?;
+    let source = sqs.store.get(&source_location).ok_or_else(source_missing)?;
+    if let Some(rate) = input
+        .max_number_of_messages_per_second
+        .filter(|r| !(1..=500).contains(r))
+    {
+        return Err(SqsError::invalid_parameter(
+            rate,
+            "MaxNumberOfMessagesPerSecond",
+            "You must enter a number that's between 1 and 500.",
+        ));
+    }
+    let is_dead_letter_queue = sqs
+        .store
+        .list(&source_location.account, &source_location.region)
+        .iter()
+        .any(|q| {
+            q.state
+                .lock()
+                .attrs
+                .redrive_policy
+                .as_ref()
+                .is_some_and(|p| p.dead_letter_target_arn == source.arn)
+        });
+    if !is_dead_letter_queue {
+        return Err(SqsError::invalid_value(
+            "Source queue must be configured as a Dead Letter Queue.",
+        ));
+    }
+    if source.state.lock().is_fifo() {
+        return Err(SqsError::UnsupportedOperation(
+            "Message move tasks are not supported for FIFO queues.".into(),
+        ));
+    }
+    if let Some(destination) = &input.destination_arn {
+        let exists = parse_queue_arn(destination)
+            .and_then(|l| sqs.store.get(&l))
+            .is_some();
+        if !exists {
+            return Err(SqsError::ResourceNotFound(
+                "The resource that you specified for the DestinationArn parameter doesn't exist."
+                    .into(),
+            ));
+        }
+    }
+    let to_move = source.state.lock().counts().visible as u64;
+    let task_id = uuid::Uuid::new_v4().to_string();
+    let handle = encode_handle(&task_id, &source.arn);
+    {
+        let mut tasks = sqs.store.move_tasks.lock();
+        let running = tasks
+            .tasks
+            .values()
+            .any(|t| t.source_arn == source.arn && t.status == Status::Running);
+        if running {
+            return Err(SqsError::invalid_value(
+                "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
+            ));
+        }
+        tasks.tasks.insert(
+            task_id.clone(),
+            MoveTask {
+                handle: handle.clone(),
+                source_arn: source.arn.clone(),
+                destination_arn: input.destination_arn.clone(),
+                max_per_second: input.max_number_of_messages_per_second,
+                status: Status::Running,
+                started_ms: sqs.now(),
+                moved: 0,
+                to_move,
+                failure_reason: None,
+            },
+        );
+    }
+    tokio::spawn(run(
+        sqs.clone(),
+        task_id,
+        source_location,
+        input.destination_arn,
+        input.max_number_of_messages_per_second,
+    ));
+    Ok(json!({ "TaskHandle": handle }))
+}
+
+/// Marks the task finished unless it was cancelled (or wiped) meanwhile.
+fn finish(sqs: &Inner, task_id: &str, status: Status, failure: Option<&str>) {
+    if let Some(task) = sqs.store.move_tasks.lock().tasks.get_mut(task_id) {
+        if task.status == Status::Running {
+            task.status = status;
+            task.failure_reason = failure.map(str::to_string);
+        }
+    }
+}
+
+async fn run(
+    sqs: Arc<Inner>,
+    task_id: String,
+    source: QueueLocation,
+    destination: Option<String>,
+    rate: Option<i64>,
+) {
+    const NON_EXISTENT: &str = "AWS.SimpleQueueService.NonExistentQueue";
+    loop {
+        let done = match sqs.store.move_tasks.lock().tasks.get(&task_id) {
+            Some(task) if task.status == Status::Running => task.moved >= task.to_move,
+            _ => return,
+        };
+        if done {
+            return finish(&sqs, &task_id, Status::Completed, None);
+        }
+        let Some(source_queue) = sqs.store.get(&source) else {
+            return finish(&sqs, &task_id, Status::Failed, Some(NON_EXISTENT));
+        };
+        let now = sqs.now();
+        let taken = {
+            let mut state = source_queue.state.lock();
+            state.tick(now);
+            state.take_oldest_visible()
+        };
+        let Some(mut message) = taken else {
+            return finish(&sqs, &task_id, Status::Completed, None);
+        };
+        let target_arn = destination
+            .clone()
+            .or_else(|| message.dead_letter_source_arn.clone());
+        let target: Option<Arc<Queue>> = target_arn
+            .as_deref()
+            .and_then(parse_queue_arn)
+            .and_then(|l| sqs.store.get(&l));
+        let Some(target) = target else {
+            // Put it back where it was so a failed task loses nothing.
+            source_queue.state.lock().enqueue(message, 0, now);
+            return finish(&sqs, &task_id, Status::Failed, Some(NON_EXISTENT));
+        };
+        message.dead_letter_source_arn = None;
+        let pollers = {
+            let mut state = target.state.lock();
+            state.tick(now);
+            state.enqueue(message, 0, now);
+            state.pollers
+        };
+        target.wake_pollers(pollers);
+        if let Some(task) = sqs.store.move_tasks.lock().tasks.get_mut(&task_id) {
+            task.moved += 1;
+        }
+        match rate {
+            Some(rate) if rate > 0 => {
+                sqs.clock
+                    .sleep_until_millis(sqs.now() + 1000 / rate as u64)
+                    .await
+            }
+            _ => tokio::task::yield_now().await,
+        }
+    }
+}
+
+fn entry(task: &MoveTask) -> Value {
+    let mut out = Map::new();
+    out.insert("SourceArn".into(), json!(task.source_arn));
+    if let Some(d) = &task.destination_arn {
+        out.insert("DestinationArn".into(), json!(d));
+    }
+    out.insert("Status".into(), json!(task.status.as_str()));
+    if task.status == Status::Running {
+        out.insert("TaskHandle".into(), json!(task.handle));
+    }
+    out.insert("StartedTimestamp".into(), json!(task.started_ms));
+    if let Some(rate) = task.max_per_second {
+        out.insert("MaxNumberOfMessagesPerSecond".into(), json!(rate));
+    }
+    out.insert(
+        "ApproximateNumberOfMessagesToMove".into(),
+        json!(task.to_move),
+    );
+    out.insert("ApproximateNumberOfMessagesMoved".into(), json!(task.moved));
+    if let Some(reason) = &task.failure_reason {
+        out.insert("FailureReason".into(), json!(reason));
+    }
+    Value::Object(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListInput {
+    source_arn: String,
+    max_results: Option<i64>,
+}
+
+pub fn list(sqs: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: ListInput = parse(input)?;
+    let location = parse_queue_arn(&input.source_arn).ok_or_else(|| {
+        SqsError::invalid_value(
+            "You must use this format to specify the SourceArn: arn:<partition>:<service>:<region>:<account-id>:<resource-id>",
+        )
+    })?;
+    let source = sqs.store.get(&location).ok_or_else(source_missing)?;
+    let max = match input.max_results {
+        None => 1,
+        Some(n) if (1..=10).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(SqsError::invalid_parameter(
+                n,
+                "MaxResults",
+                "You must enter a number that's between 1 and 10.",
+            ))
+        }
+    };
+    let tasks = sqs.store.move_tasks.lock();
+    let mut mine: Vec<&MoveTask> = tasks
+        .tasks
+        .values()
+        .filter(|t| t.source_arn == source.arn)
+        .collect();
+    mine.sort_by_key(|t| std::cmp::Reverse(t.started_ms));
+    let results: Vec<Value> = mine.into_iter().take(max).map(entry).collect();
+    Ok(json!({ "Results": results }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CancelInput {
+    task_handle: String,
+}
+
+pub fn cancel(sqs: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: CancelInput = parse(input)?;
+    let (task_id, source_arn) = decode_handle(&input.task_handle)
+        .ok_or_else(|| SqsError::invalid_value("Value for parameter TaskHandle is invalid."))?;
+    let location = parse_queue_arn(&source_arn).ok_or_else(source_missing)?;
+    sqs.store.get(&location).ok_or_else(source_missing)?;
+    let mut tasks = sqs.store.move_tasks.lock();
+    let task = tasks
+        .tasks
+        .get_mut(&task_id)
+        .ok_or_else(|| SqsError::ResourceNotFound("Task does not exist.".into()))?;
+    if task.status != Status::Running {
+        return Err(SqsError::invalid_value(
+            "Only active tasks can be cancelled.",
+        ));
+    }
+    task.status = Status::Cancelled;
+    Ok(json!({ "ApproximateNumberOfMessagesMoved": task.moved }))
+}

@@ -1,0 +1,31 @@
+//! PurgeQueue: deletes every message; AWS allows one purge per queue every 60 seconds.
+
+use super::errors::SqsError;
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::Value;
+
+const PURGE_INTERVAL_MS: u64 = 60_000;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PurgeQueueInput {
+    queue_url: String,
+}
+
+pub fn purge_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: PurgeQueueInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    let now = sqs.now();
+    let mut state = queue.state.lock();
+    if state
+        .last_purge_ms
+        .is_some_and(|last| now < last + PURGE_INTERVAL_MS)
+    {
+        return Err(SqsError::PurgeQueueInProgress(queue.location.name.clone()));
+    }
+    state.last_purge_ms = Some(now);
+    state.purge();
+    Ok(empty())
+}

@@ -1,0 +1,513 @@
+//! One queue's state and its message state machine:
+//!
+//! ```text
+//! send ──► Delayed ──(delay elapses)──► Visible ──(receive)──► InFlight ──(delete)──► gone
+//!            └──────────────(no delay)──┘   ▲                      │
+//!                                           └─(visibility expires)─┘
+//! ```
+//!
+//! Timers are deadlines in one ordered set, applied lazily by `tick` whenever the queue is
+//! touched; long polls sleep until `next_deadline`. There is no task per message. Retention
+//! expiry walks the oldest messages (ids grow with enqueue time). The whole struct sits behind
+//! the queue's mutex and is plain data, so it can later be snapshotted.
+
+use super::attributes::QueueAttributes;
+use super::fifo::{DedupEntry, FifoGroups, ReceiveAttempt, Window};
+use super::message::Message;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotState {
+    Delayed { until: u64 },
+    Visible,
+    InFlight { until: u64, received_ms: u64 },
+}
+
+#[derive(Debug)]
+struct Slot {
+    message: Message,
+    enqueued_ms: u64,
+    state: SlotState,
+    /// Bumped on every receive; a receipt handle names the generation it was issued for.
+    receipt_seq: u32,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub visible: usize,
+    pub inflight: usize,
+    pub delayed: usize,
+}
+
+/// Why a receipt handle can't change a message's visibility.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VisibilityRefused {
+    NotInFlight,
+    /// Received-at plus the new timeout would pass 12 hours.
+    TotalTooLong,
+}
+
+/// What DeleteMessage found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    /// Already gone, or an older receipt (AWS: "succeeds, but the message will not be deleted").
+    Ignored,
+    /// FIFO only: the handle's receive is over (visibility expired or received again).
+    Expired,
+}
+
+/// Messages one receive took: (queue id, receipt generation) to render, and messages that
+/// exceeded the redrive policy's maxReceiveCount and must go to the dead-letter queue.
+#[derive(Debug, Default)]
+pub struct Taken {
+    pub delivered: Vec<(u64, u32)>,
+    pub dead_lettered: Vec<Message>,
+}
+
+const MAX_VISIBILITY_MS: u64 = 43_200 * 1000;
+
+#[derive(Debug)]
+pub struct QueueState {
+    pub attrs: QueueAttributes,
+    pub tags: BTreeMap<String, String>,
+    pub last_purge_ms: Option<u64>,
+    /// Set by DeleteQueue so long polls holding this queue stop waiting.
+    pub deleted: bool,
+    /// Long polls currently waiting; senders skip the wakeup when there are none.
+    pub pollers: usize,
+    pub dedup: Window<DedupEntry>,
+    pub attempts: Window<ReceiveAttempt>,
+    slots: BTreeMap<u64, Slot>,
+    next_id: u64,
+    /// Standard queues: visible message ids, oldest first.
+    visible: BTreeSet<u64>,
+    /// FIFO queues: visible messages per group.
+    groups: FifoGroups,
+    /// (deadline ms, id) of every Delayed and InFlight message.
+    deadlines: BTreeSet<(u64, u64)>,
+    counts: Counts,
+}
+
+impl QueueState {
+    pub fn new(attrs: QueueAttributes) -> Self {
+        QueueState {
+            attrs,
+            tags: BTreeMap::new(),
+            last_purge_ms: None,
+            deleted: false,
+            pollers: 0,
+            dedup: Window::default(),
+            attempts: Window::default(),
+            slots: BTreeMap::new(),
+            next_id: 0,
+            visible: BTreeSet::new(),
+            groups: FifoGroups::default(),
+            deadlines: BTreeSet::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    pub fn is_fifo(&self) -> bool {
+        self.attrs.fifo
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    pub fn message(&self, id: u64) -> Option<&Message> {
+        self.slots.get(&id).map(|s| &s.message)
+    }
+
+    /// The earliest time a message changes state on its own (a delay or visibility ending).
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.deadlines.first().map(|(t, _)| *t)
+    }
+
+    /// Applies everything that came due by `now`: retention, delays, visibility timeouts, and
+    /// the FIFO windows.
+    pub fn tick(&mut self, now: u64) {
+        let retention_ms = u64::from(self.attrs.message_retention_period) * 1000;
+        while let Some((&id, slot)) = self.slots.first_key_value() {
+            if slot.enqueued_ms + retention_ms > now {
+                break;
+            }
+            self.remove(id);
+        }
+        while let Some(&(at, id)) = self.deadlines.first() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop_first();
+            self.become_visible(id);
+        }
+        if self.is_fifo() {
+            self.dedup.expire(now);
+            self.attempts.expire(now);
+        }
+    }
+
+    /// Stores a new message, delayed by `delay_ms`. Returns its queue id.
+    pub fn enqueue(&mut self, message: Message, delay_ms: u64, now: u64) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let state = if delay_ms > 0 {
+            SlotState::Delayed {
+                until: now + delay_ms,
+            }
+        } else {
+            SlotState::Visible
+        };
+        let group = message.group_id.clone();
+        self.slots.insert(
+            id,
+            Slot {
+                message,
+                enqueued_ms: now,
+                state,
+                receipt_seq: 0,
+            },
+        );
+        match state {
+            SlotState::Delayed { until } => {
+                self.deadlines.insert((until, id));
+                self.counts.delayed += 1;
+            }
+            _ => self.push_visible(id, group.as_deref()),
+        }
+        id
+    }
+
+    fn push_visible(&mut self, id: u64, group: Option<&str>) {
+        match (self.attrs.fifo, group) {
+            (true, Some(group)) => self.groups.push_visible(group, id),
+            _ => {
+                self.visible.insert(id);
+            }
+        }
+        self.counts.visible += 1;
+    }
+
+    fn become_visible(&mut self, id: u64) {
+        let fifo = self.attrs.fifo;
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return;
+        };
+        let previous = std::mem::replace(&mut slot.state, SlotState::Visible);
+        let group = slot.message.group_id.clone();
+        match previous {
+            SlotState::Delayed { .. } => self.counts.delayed -= 1,
+            SlotState::InFlight { .. } => {
+                self.counts.inflight -= 1;
+                if let (true, Some(g)) = (fifo, group.as_deref()) {
+                    self.groups.inflight_ended(g);
+                }
+            }
+            SlotState::Visible => return,
+        }
+        self.push_visible(id, group.as_deref());
+    }
+
+    /// Removes a message in any state.
+    fn remove(&mut self, id: u64) -> Option<Message> {
+        let slot = self.slots.remove(&id)?;
+        let group = slot.message.group_id.as_deref();
+        let fifo_group = if self.attrs.fifo { group } else { None };
+        match slot.state {
+            SlotState::Delayed { until } => {
+                self.deadlines.remove(&(until, id));
+                self.counts.delayed -= 1;
+            }
+            SlotState::Visible => {
+                self.counts.visible -= 1;
+                match fifo_group {
+                    Some(g) => self.groups.remove_visible(g, id),
+                    None => {
+                        self.visible.remove(&id);
+                    }
+                }
+            }
+            SlotState::InFlight { until, .. } => {
+                self.deadlines.remove(&(until, id));
+                self.counts.inflight -= 1;
+                if let Some(g) = fifo_group {
+                    self.groups.inflight_ended(g);
+                }
+            }
+        }
+        if self.slots.is_empty() {
+            self.release_memory();
+        }
+        Some(slot.message)
+    }
+
+    /// Collections keep their capacity after draining; give it back once the queue is empty.
+    fn release_memory(&mut self) {
+        self.visible = BTreeSet::new();
+        self.deadlines = BTreeSet::new();
+        self.groups.clear();
+    }
+
+    /// Takes up to `max` visible messages and puts them in flight for `visibility_ms`.
+    /// Messages that would pass `max_receive_count` go to `dead_lettered` instead. FIFO: serves
+    /// the longest-waiting ready group first and takes as many of its messages as it can.
+    pub fn receive(
+        &mut self,
+        max: usize,
+        visibility_ms: u64,
+        now: u64,
+        max_receive_count: Option<u32>,
+    ) -> Taken {
+        let mut taken = Taken::default();
+        if self.attrs.fifo {
+            while taken.delivered.len() < max {
+                let Some(group) = self.groups.first_ready() else {
+                    break;
+                };
+                while taken.delivered.len() < max {
+                    let Some(id) = self.groups.pop_for_delivery(&group) else {
+                        break;
+                    };
+                    self.counts.visible -= 1;
+                    if !self.deliver(id, visibility_ms, now, max_receive_count, &mut taken) {
+                        self.groups.delivery_cancelled(&group);
+                    }
+                }
+                self.groups.refresh(&group);
+            }
+        } else {
+            while taken.delivered.len() < max {
+                let Some(id) = self.visible.pop_first() else {
+                    break;
+                };
+                self.counts.visible -= 1;
+                self.deliver(id, visibility_ms, now, max_receive_count, &mut taken);
+            }
+        }
+        if self.slots.is_empty() {
+            self.release_memory();
+        }
+        taken
+    }
+
+    /// Moves a message just taken off the visible structures into flight, or out to the
+    /// dead-letter list. Returns whether it was delivered.
+    fn deliver(
+        &mut self,
+        id: u64,
+        visibility_ms: u64,
+        now: u64,
+        max_receive_count: Option<u32>,
+        taken: &mut Taken,
+    ) -> bool {
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return false;
+        };
+        if max_receive_count.is_some_and(|max| slot.message.receive_count >= max) {
+            // Already detached from the visible structures: drop the slot directly.
+            if let Some(slot) = self.slots.remove(&id) {
+                taken.dead_lettered.push(slot.message);
+            }
+            return false;
+        }
+        slot.message.receive_count += 1;
+        slot.message.first_receive_ms.get_or_insert(now);
+        slot.receipt_seq = slot.receipt_seq.wrapping_add(1);
+        let until = now + visibility_ms;
+        slot.state = SlotState::InFlight {
+            until,
+            received_ms: now,
+        };
+        self.deadlines.insert((until, id));
+        self.counts.inflight += 1;
+        taken.delivered.push((id, slot.receipt_seq));
+        true
+    }
+
+    /// Whether (id, generation) is the message's current, still running receive.
+    pub fn is_current_delivery(&self, id: u64, seq: u32) -> bool {
+        self.slots
+            .get(&id)
+            .is_some_and(|s| s.receipt_seq == seq && matches!(s.state, SlotState::InFlight { .. }))
+    }
+
+    pub fn delete(&mut self, id: u64, seq: u32) -> DeleteOutcome {
+        let fifo = self.attrs.fifo;
+        let Some(slot) = self.slots.get(&id) else {
+            return DeleteOutcome::Ignored;
+        };
+        let in_flight = matches!(slot.state, SlotState::InFlight { .. });
+        if slot.receipt_seq != seq {
+            return if fifo {
+                DeleteOutcome::Expired
+            } else {
+                DeleteOutcome::Ignored
+            };
+        }
+        if fifo && !in_flight {
+            return DeleteOutcome::Expired;
+        }
+        self.remove(id);
+        DeleteOutcome::Deleted
+    }
+
+    /// ChangeMessageVisibility: the timeout counts from now; 0 makes the message visible at once.
+    pub fn change_visibility(
+        &mut self,
+        id: u64,
+        seq: u32,
+        timeout_ms: u64,
+        now: u64,
+    ) -> Result<(), VisibilityRefused> {
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return Err(VisibilityRefused::NotInFlight);
+        };
+        let SlotState::InFlight { until, received_ms } = slot.state else {
+            return Err(VisibilityRefused::NotInFlight);
+        };
+        if slot.receipt_seq != seq {
+            return Err(VisibilityRefused::NotInFlight);
+        }
+        if now.saturating_sub(received_ms) + timeout_ms > MAX_VISIBILITY_MS {
+            return Err(VisibilityRefused::TotalTooLong);
+        }
+        self.deadlines.remove(&(until, id));
+        if timeout_ms == 0 {
+            self.become_visible(id);
+        } else {
+            let until = now + timeout_ms;
+            slot.state = SlotState::InFlight { until, received_ms };
+            self.deadlines.insert((until, id));
+        }
+        Ok(())
+    }
+
+    /// PurgeQueue: every message goes, whatever its state.
+    pub fn purge(&mut self) {
+        self.slots = BTreeMap::new();
+        self.counts = Counts::default();
+        self.dedup.clear();
+        self.attempts.clear();
+        self.release_memory();
+    }
+
+    /// A message move task takes the oldest visible message.
+    pub fn take_oldest_visible(&mut self) -> Option<Message> {
+        let id = if self.attrs.fifo {
+            let group = self.groups.first_ready()?;
+            let id = self.groups.pop_for_delivery(&group)?;
+            self.groups.delivery_cancelled(&group);
+            self.groups.refresh(&group);
+            id
+        } else {
+            self.visible.pop_first()?
+        };
+        self.counts.visible -= 1;
+        let message = self.slots.remove(&id).map(|s| s.message);
+        if self.slots.is_empty() {
+            self.release_memory();
+        }
+        message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(group: Option<&str>) -> Message {
+        Message {
+            message_id: "m".into(),
+            body: "b".into(),
+            md5_of_body: String::new(),
+            attributes: Default::default(),
+            md5_of_attributes: None,
+            system_attributes: Default::default(),
+            md5_of_system_attributes: None,
+            sender_id: "s".into(),
+            sent_ms: 0,
+            group_id: group.map(str::to_string),
+            dedup_id: None,
+            sequence_number: None,
+            dead_letter_source_arn: None,
+            receive_count: 0,
+            first_receive_ms: None,
+        }
+    }
+
+    fn queue(fifo: bool) -> QueueState {
+        QueueState::new(QueueAttributes::defaults(fifo, 0))
+    }
+
+    #[test]
+    fn delayed_then_visible_then_in_flight_then_visible_again() {
+        let mut q = queue(false);
+        let id = q.enqueue(message(None), 1000, 0);
+        assert_eq!(q.counts().delayed, 1);
+        assert!(q.receive(10, 30_000, 500, None).delivered.is_empty());
+        q.tick(1000);
+        let taken = q.receive(10, 30_000, 1000, None);
+        assert_eq!(taken.delivered, vec![(id, 1)]);
+        assert_eq!(
+            q.counts(),
+            Counts {
+                visible: 0,
+                inflight: 1,
+                delayed: 0
+            }
+        );
+        assert_eq!(q.next_deadline(), Some(31_000));
+        q.tick(31_000);
+        assert_eq!(q.counts().visible, 1);
+        assert_eq!(q.receive(10, 30_000, 31_000, None).delivered, vec![(id, 2)]);
+        assert_eq!(q.delete(id, 1), DeleteOutcome::Ignored);
+        assert_eq!(q.delete(id, 2), DeleteOutcome::Deleted);
+        assert_eq!(q.counts(), Counts::default());
+    }
+
+    #[test]
+    fn retention_removes_old_messages_in_any_state() {
+        let mut q = queue(false);
+        q.attrs.message_retention_period = 60;
+        q.enqueue(message(None), 0, 0);
+        q.receive(1, 30_000, 0, None);
+        q.enqueue(message(None), 0, 10_000);
+        q.tick(60_000);
+        assert_eq!(
+            q.counts(),
+            Counts {
+                visible: 1,
+                inflight: 0,
+                delayed: 0
+            }
+        );
+    }
+
+    #[test]
+    fn fifo_group_stays_blocked_until_its_in_flight_message_is_deleted() {
+        let mut q = queue(true);
+        let a1 = q.enqueue(message(Some("a")), 0, 0);
+        let a2 = q.enqueue(message(Some("a")), 0, 0);
+        let b1 = q.enqueue(message(Some("b")), 0, 0);
+        let first = q.receive(1, 30_000, 0, None);
+        assert_eq!(first.delivered, vec![(a1, 1)]);
+        let second = q.receive(10, 30_000, 0, None);
+        assert_eq!(second.delivered, vec![(b1, 1)]);
+        assert!(q.receive(10, 30_000, 0, None).delivered.is_empty());
+        assert_eq!(q.delete(a1, 1), DeleteOutcome::Deleted);
+        assert_eq!(q.receive(10, 30_000, 0, None).delivered, vec![(a2, 1)]);
+    }
+
+    #[test]
+    fn dead_lettering_happens_on_the_receive_past_max_receive_count() {
+        let mut q = queue(false);
+        q.enqueue(message(None), 0, 0);
+        assert_eq!(q.receive(1, 0, 0, Some(1)).delivered.len(), 1);
+        q.tick(0);
+        let taken = q.receive(1, 0, 0, Some(1));
+        assert!(taken.delivered.is_empty());
+        assert_eq!(taken.dead_lettered.len(), 1);
+        assert_eq!(q.counts(), Counts::default());
+    }
+}

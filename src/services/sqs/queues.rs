@@ -1,0 +1,279 @@
+//! Queue lifecycle and attributes: CreateQueue, DeleteQueue, GetQueueUrl, ListQueues,
+//! GetQueueAttributes, SetQueueAttributes.
+
+use super::attributes::{DynamicAttributes, Mode, QueueAttributes};
+use super::dead_letter::check_redrive_target;
+use super::errors::SqsError;
+use super::queue::QueueState;
+use super::queue_url::{queue_url, QueueLocation};
+use super::store::Queue;
+use super::tags::validate_new_tags;
+use super::{empty, not_found, parse, Inner};
+use crate::services::RequestContext;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateQueueInput {
+    queue_name: String,
+    #[serde(default)]
+    attributes: Map<String, Value>,
+    #[serde(default, rename = "tags")]
+    tags: Map<String, Value>,
+}
+
+fn valid_name_chars(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn check_queue_name(name: &str, fifo: bool) -> Result<(), SqsError> {
+    if fifo {
+        let ok = name
+            .strip_suffix(".fifo")
+            .is_some_and(|base| valid_name_chars(base) && name.len() <= 80);
+        if !ok {
+            return Err(SqsError::invalid_value(
+                "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.",
+            ));
+        }
+    } else if !(valid_name_chars(name) && name.len() <= 80) {
+        return Err(SqsError::invalid_value(
+            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
+        ));
+    }
+    Ok(())
+}
+
+pub fn create_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: CreateQueueInput = parse(input)?;
+    let fifo = input
+        .attributes
+        .get("FifoQueue")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    check_queue_name(&input.queue_name, fifo)?;
+    let now = sqs.now();
+    let mut attrs = QueueAttributes::defaults(fifo, now / 1000);
+    attrs.apply(&input.attributes, Mode::Create, ctx.protocol)?;
+    check_redrive_target(sqs, &attrs, &input.attributes)?;
+    let tags = validate_new_tags(&input.tags, 0, &input.queue_name)?;
+
+    let location = QueueLocation {
+        account: ctx.account_id.clone(),
+        region: ctx.region.clone(),
+        name: input.queue_name.clone(),
+    };
+    // AWS also refuses to recreate a queue within 60 s of deleting it (QueueDeletedRecently).
+    // We deliberately don't: test suites delete and recreate queues by name all the time.
+    let (queue, created) = sqs.store.insert_if_absent(&location, || {
+        let mut state = QueueState::new(attrs.clone());
+        state.tags = tags;
+        Queue::new(location.clone(), state)
+    });
+    if !created {
+        let state = queue.state.lock();
+        if let Some(attribute) = state.attrs.first_difference(&attrs, &input.attributes) {
+            return Err(SqsError::QueueNameExists(attribute));
+        }
+    }
+    Ok(json!({ "QueueUrl": queue_url(ctx, &location.account, &location.name) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct QueueUrlInput {
+    queue_url: String,
+}
+
+pub fn delete_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: QueueUrlInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    sqs.store.remove(&queue.location);
+    let pollers = {
+        let mut state = queue.state.lock();
+        state.deleted = true;
+        state.pollers
+    };
+    queue.wake_pollers(pollers);
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetQueueUrlInput {
+    queue_name: String,
+    #[serde(rename = "QueueOwnerAWSAccountId")]
+    owner: Option<String>,
+}
+
+pub fn get_queue_url(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: GetQueueUrlInput = parse(input)?;
+    let location = QueueLocation {
+        account: input.owner.unwrap_or_else(|| ctx.account_id.clone()),
+        region: ctx.region.clone(),
+        name: input.queue_name,
+    };
+    let queue = sqs.store.get(&location).ok_or_else(|| not_found(ctx))?;
+    Ok(json!({ "QueueUrl": queue_url(ctx, &queue.location.account, &queue.location.name) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListQueuesInput {
+    queue_name_prefix: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+/// Pagination shared by ListQueues and ListDeadLetterSourceQueues: without MaxResults, up to
+/// 1000 results and no token; with it, pages of MaxResults and a token naming the last one.
+pub struct Page {
+    pub max_results: Option<usize>,
+    pub after: Option<String>,
+}
+
+impl Page {
+    pub fn parse(max_results: Option<i64>, next_token: Option<&str>) -> Result<Page, SqsError> {
+        let max_results = match max_results {
+            None => None,
+            Some(n) if (1..=1000).contains(&n) => Some(n as usize),
+            Some(n) => {
+                return Err(SqsError::invalid_parameter(
+                    n,
+                    "MaxResults",
+                    "MaxResults must be an integer between 1 and 1000.",
+                ))
+            }
+        };
+        let after = match next_token.filter(|t| !t.is_empty()) {
+            None => None,
+            Some(token) => Some(
+                base64::engine::general_purpose::STANDARD
+                    .decode(token)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| SqsError::invalid_value("Invalid NextToken value."))?,
+            ),
+        };
+        Ok(Page { max_results, after })
+    }
+
+    /// Takes one page from `names` (sorted); returns it and the next token.
+    pub fn apply(&self, names: Vec<String>) -> (Vec<String>, Option<String>) {
+        let start = match &self.after {
+            Some(after) => names.partition_point(|n| n <= after),
+            None => 0,
+        };
+        let limit = self.max_results.unwrap_or(1000);
+        let rest = &names[start.min(names.len())..];
+        let page: Vec<String> = rest.iter().take(limit).cloned().collect();
+        let token = (self.max_results.is_some() && rest.len() > limit)
+            .then(|| {
+                page.last()
+                    .map(|last| base64::engine::general_purpose::STANDARD.encode(last))
+            })
+            .flatten();
+        (page, token)
+    }
+}
+
+pub fn list_queues(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: ListQueuesInput = parse(input)?;
+    let page = Page::parse(input.max_results, input.next_token.as_deref())?;
+    let prefix = input.queue_name_prefix.unwrap_or_default();
+    let names: Vec<String> = sqs
+        .store
+        .list(&ctx.account_id, &ctx.region)
+        .iter()
+        .map(|q| q.location.name.clone())
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    let (names, token) = page.apply(names);
+    let mut out = Map::new();
+    if !names.is_empty() {
+        let urls = names
+            .iter()
+            .map(|n| Value::String(queue_url(ctx, &ctx.account_id, n)))
+            .collect();
+        out.insert("QueueUrls".into(), Value::Array(urls));
+    }
+    if let Some(token) = token {
+        out.insert("NextToken".into(), Value::String(token));
+    }
+    Ok(Value::Object(out))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetQueueAttributesInput {
+    queue_url: String,
+    #[serde(default)]
+    attribute_names: Vec<String>,
+}
+
+pub fn get_queue_attributes(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SqsError> {
+    let input: GetQueueAttributesInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    let now = sqs.now();
+    let attributes = {
+        let mut state = queue.state.lock();
+        state.tick(now);
+        let counts = state.counts();
+        let dynamic = DynamicAttributes {
+            queue_arn: queue.arn.clone(),
+            visible: counts.visible,
+            not_visible: counts.inflight,
+            delayed: counts.delayed,
+        };
+        state
+            .attrs
+            .render_requested(&input.attribute_names, &dynamic)?
+    };
+    if attributes.is_empty() {
+        return Ok(empty());
+    }
+    Ok(json!({ "Attributes": attributes }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SetQueueAttributesInput {
+    queue_url: String,
+    #[serde(default)]
+    attributes: Map<String, Value>,
+}
+
+pub fn set_queue_attributes(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SqsError> {
+    let input: SetQueueAttributesInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    let now = sqs.now();
+    // Validate against a copy taken under the lock, check the dead-letter target without it
+    // (that looks up another queue), then apply under the lock again.
+    let mut attrs = queue.state.lock().attrs.clone();
+    attrs.apply(&input.attributes, Mode::Set, ctx.protocol)?;
+    check_redrive_target(sqs, &attrs, &input.attributes)?;
+    let pollers = {
+        let mut state = queue.state.lock();
+        let mut updated = state.attrs.clone();
+        updated.apply(&input.attributes, Mode::Set, ctx.protocol)?;
+        updated.last_modified_timestamp = now / 1000;
+        state.attrs = updated;
+        state.pollers
+    };
+    // A shorter delay or visibility can change what long polls are waiting for.
+    queue.wake_pollers(pollers);
+    Ok(empty())
+}

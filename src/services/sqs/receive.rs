@@ -1,0 +1,215 @@
+//! ReceiveMessage, including long polling, dead-letter moves and FIFO receive-attempt replays.
+//!
+//! Long polling without lost wakeups: each round first registers interest in the queue's
+//! `Notify` (`notified()` + `enable()`), then locks the state and checks for messages. A sender
+//! enqueues under the same lock and then calls `notify_waiters`, which wakes every waiter
+//! registered before it: either the poller's check saw the message, or the poller was already
+//! registered and is woken. Messages that become visible on their own (a delay or visibility
+//! timeout ending) need no notification: the poller sleeps until the earliest such deadline
+//! (or its own), whichever comes first, through the clock.
+
+use super::dead_letter::{move_to_dead_letter_queue, redrive_target};
+use super::errors::SqsError;
+use super::fifo::ReceiveAttempt;
+use super::message_attributes::NameFilter;
+use super::queue::QueueState;
+use super::receipt;
+use super::store::Queue;
+use super::{not_found, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ReceiveMessageInput {
+    queue_url: String,
+    #[serde(default)]
+    attribute_names: Vec<String>,
+    #[serde(default)]
+    message_system_attribute_names: Vec<String>,
+    #[serde(default)]
+    message_attribute_names: Vec<String>,
+    max_number_of_messages: Option<i64>,
+    visibility_timeout: Option<i64>,
+    wait_time_seconds: Option<i64>,
+    receive_request_attempt_id: Option<String>,
+}
+
+/// Counts this request in `QueueState::pollers` while it waits, so senders know to wake it.
+/// Dropping it (the request finished or its connection went away) takes the count back.
+struct PollerRegistration<'a> {
+    queue: &'a Queue,
+    active: bool,
+}
+
+impl PollerRegistration<'_> {
+    fn join(&mut self, state: &mut QueueState) {
+        if !self.active {
+            state.pollers += 1;
+            self.active = true;
+        }
+    }
+
+    fn leave(&mut self, state: &mut QueueState) {
+        if self.active {
+            state.pollers -= 1;
+            self.active = false;
+        }
+    }
+}
+
+impl Drop for PollerRegistration<'_> {
+    fn drop(&mut self) {
+        if self.active {
+            // Only reached when the request is dropped mid-wait: no other lock is held then.
+            self.queue.state.lock().pollers -= 1;
+        }
+    }
+}
+
+enum Round {
+    Done(Vec<Value>),
+    Wait(Option<u64>),
+}
+
+pub async fn receive_message(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SqsError> {
+    let input: ReceiveMessageInput = parse(input)?;
+    let max = match input.max_number_of_messages {
+        None => 1,
+        Some(n) if (1..=10).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(SqsError::invalid_parameter(
+                n,
+                "MaxNumberOfMessages",
+                "Must be between 1 and 10, if provided.",
+            ))
+        }
+    };
+    if let Some(w) = input.wait_time_seconds.filter(|w| !(0..=20).contains(w)) {
+        return Err(SqsError::invalid_parameter(
+            w,
+            "WaitTimeSeconds",
+            "Must be >= 0 and <= 20, if provided.",
+        ));
+    }
+    if let Some(v) = input
+        .visibility_timeout
+        .filter(|v| !(0..=43_200).contains(v))
+    {
+        return Err(SqsError::invalid_parameter(
+            v,
+            "VisibilityTimeout",
+            "Must be >= 0 and <= 43200, if provided.",
+        ));
+    }
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    let mut system_names = input.message_system_attribute_names;
+    system_names.extend(input.attribute_names);
+    let filter = NameFilter::new(&input.message_attribute_names);
+    let dead_letter = redrive_target(sqs, &queue);
+    let max_receive_count = dead_letter.as_ref().map(|(_, max)| *max);
+
+    let start = sqs.now();
+    let (wait_s, visibility_s) = {
+        let state = queue.state.lock();
+        (
+            input
+                .wait_time_seconds
+                .unwrap_or(i64::from(state.attrs.receive_message_wait_time_seconds)),
+            input
+                .visibility_timeout
+                .unwrap_or(i64::from(state.attrs.visibility_timeout)),
+        )
+    };
+    let poll_deadline = start + wait_s as u64 * 1000;
+    let visibility_ms = visibility_s as u64 * 1000;
+    let attempt_id = input.receive_request_attempt_id.filter(|id| !id.is_empty());
+
+    let mut registration = PollerRegistration {
+        queue: &queue,
+        active: false,
+    };
+    loop {
+        let notified = queue.notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+
+        let now = sqs.now();
+        let (round, dead_lettered) = {
+            let mut state = queue.state.lock();
+            registration.leave(&mut state);
+            if state.deleted {
+                return Err(not_found(ctx));
+            }
+            state.tick(now);
+            let fifo_attempt = attempt_id.as_deref().filter(|_| state.is_fifo());
+            if let Some(previous) = fifo_attempt.and_then(|id| replay(&state, id, now)) {
+                return Ok(messages_output(previous));
+            }
+            let taken = state.receive(max, visibility_ms, now, max_receive_count);
+            let rendered: Vec<Value> = taken
+                .delivered
+                .iter()
+                .filter_map(|&(id, seq)| {
+                    let message = state.message(id)?;
+                    Some(message.render(
+                        receipt::encode(&queue.arn, id, seq),
+                        &system_names,
+                        &filter,
+                    ))
+                })
+                .collect();
+            if let (Some(attempt), false) = (fifo_attempt, rendered.is_empty()) {
+                let record = ReceiveAttempt {
+                    deliveries: taken.delivered.clone(),
+                    rendered: rendered.clone(),
+                };
+                state.attempts.insert(attempt.to_string(), record, now);
+            }
+            let round = if !rendered.is_empty() || now >= poll_deadline {
+                Round::Done(rendered)
+            } else {
+                registration.join(&mut state);
+                Round::Wait(state.next_deadline())
+            };
+            (round, taken.dead_lettered)
+        };
+        if let Some((dlq, _)) = &dead_letter {
+            move_to_dead_letter_queue(sqs, &queue, dlq, dead_lettered);
+        }
+        match round {
+            Round::Done(messages) => return Ok(messages_output(messages)),
+            Round::Wait(next) => {
+                let wake_at = next.map_or(poll_deadline, |n| n.min(poll_deadline));
+                tokio::select! {
+                    _ = &mut notified => {}
+                    _ = sqs.clock.sleep_until_millis(wake_at) => {}
+                }
+            }
+        }
+    }
+}
+
+/// A FIFO receive retried with the same ReceiveRequestAttemptId within 5 minutes gets the same
+/// messages and receipt handles, as long as all of them are still in that receive's flight.
+fn replay(state: &QueueState, attempt_id: &str, now: u64) -> Option<Vec<Value>> {
+    let attempt = state.attempts.get(attempt_id, now)?;
+    attempt
+        .deliveries
+        .iter()
+        .all(|&(id, seq)| state.is_current_delivery(id, seq))
+        .then(|| attempt.rendered.clone())
+}
+
+fn messages_output(messages: Vec<Value>) -> Value {
+    if messages.is_empty() {
+        json!({})
+    } else {
+        json!({ "Messages": messages })
+    }
+}

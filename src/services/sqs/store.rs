@@ -1,0 +1,127 @@
+//! All queues, per (account, region), and the few service-wide counters.
+//!
+//! Locking: the map of queues is a `parking_lot::RwLock` (every request reads it to find its
+//! queue; only Create/DeleteQueue write). Each queue has its own `parking_lot::Mutex` around
+//! its state, so traffic on different queues never contends. Rules that keep this deadlock
+//! free: the map lock is never held while a queue lock is taken (callers clone the `Arc<Queue>`
+//! out first), at most one queue lock is held at a time (moving a message between queues
+//! takes it out under one lock, releases, then locks the other), and no lock is held across
+//! an `.await`.
+
+use super::move_tasks::MoveTasks;
+use super::queue::QueueState;
+use super::queue_url::QueueLocation;
+use parking_lot::{Mutex, RwLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+pub struct Queue {
+    pub location: QueueLocation,
+    pub arn: String,
+    pub state: Mutex<QueueState>,
+    /// Wakes long polls when a message may have become receivable (see `receive.rs`).
+    pub notify: Notify,
+}
+
+impl Queue {
+    pub fn new(location: QueueLocation, state: QueueState) -> Self {
+        Queue {
+            arn: location.arn(),
+            location,
+            state: Mutex::new(state),
+            notify: Notify::new(),
+        }
+    }
+
+    /// Called after a change that can make messages receivable, with the state lock released
+    /// or still held (`notify_waiters` never blocks). Only waiters registered before the
+    /// change are woken, which is all that's needed: a poller registers before it checks.
+    pub fn wake_pollers(&self, pollers: usize) {
+        if pollers > 0 {
+            self.notify.notify_waiters();
+        }
+    }
+}
+
+type RegionQueues = BTreeMap<String, Arc<Queue>>;
+
+#[derive(Default)]
+pub struct Store {
+    /// account -> region -> queue name (sorted, as ListQueues returns them) -> queue.
+    queues: RwLock<HashMap<String, HashMap<String, RegionQueues>>>,
+    pub move_tasks: Mutex<MoveTasks>,
+    sequence: AtomicU64,
+}
+
+impl Store {
+    pub fn get(&self, location: &QueueLocation) -> Option<Arc<Queue>> {
+        self.queues
+            .read()
+            .get(&location.account)?
+            .get(&location.region)?
+            .get(&location.name)
+            .cloned()
+    }
+
+    /// Inserts the queue `make` builds unless one with that name exists; returns the queue
+    /// that is in the store afterwards and whether it is the new one.
+    pub fn insert_if_absent(
+        &self,
+        location: &QueueLocation,
+        make: impl FnOnce() -> Queue,
+    ) -> (Arc<Queue>, bool) {
+        let mut map = self.queues.write();
+        let region = map
+            .entry(location.account.clone())
+            .or_default()
+            .entry(location.region.clone())
+            .or_default();
+        if let Some(existing) = region.get(&location.name) {
+            return (existing.clone(), false);
+        }
+        let queue = Arc::new(make());
+        region.insert(location.name.clone(), queue.clone());
+        (queue, true)
+    }
+
+    pub fn remove(&self, location: &QueueLocation) -> Option<Arc<Queue>> {
+        let mut map = self.queues.write();
+        let regions = map.get_mut(&location.account)?;
+        let queues = regions.get_mut(&location.region)?;
+        let removed = queues.remove(&location.name);
+        if queues.is_empty() {
+            regions.remove(&location.region);
+        }
+        if regions.is_empty() {
+            map.remove(&location.account);
+        }
+        removed
+    }
+
+    /// The queues of one account and region, sorted by name.
+    pub fn list(&self, account: &str, region: &str) -> Vec<Arc<Queue>> {
+        self.queues
+            .read()
+            .get(account)
+            .and_then(|r| r.get(region))
+            .map(|q| q.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn clear(&self) {
+        self.queues.write().clear();
+        *self.move_tasks.lock() = MoveTasks::default();
+    }
+
+    /// FIFO sequence numbers: increasing, 20 digits like AWS's. Seeded from the clock so they
+    /// keep increasing across restarts.
+    pub fn next_sequence_number(&self, now_ms: u64) -> String {
+        let seed = (now_ms / 1000) << 33;
+        let _ = self
+            .sequence
+            .compare_exchange(0, seed, Ordering::Relaxed, Ordering::Relaxed);
+        format!("{:020}", self.sequence.fetch_add(1, Ordering::Relaxed))
+    }
+}

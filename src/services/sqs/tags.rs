@@ -1,0 +1,95 @@
+//! Queue tags: TagQueue, UntagQueue, ListQueueTags, and tags given to CreateQueue.
+
+use super::errors::SqsError;
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+const MAX_TAGS: usize = 50;
+
+/// Checks tags to add to a queue already holding `existing` tags (a key that is already there
+/// is counted again; the caller passes the merged count when that matters).
+pub fn validate_new_tags(
+    tags: &Map<String, Value>,
+    existing: usize,
+    queue_name: &str,
+) -> Result<BTreeMap<String, String>, SqsError> {
+    if existing + tags.len() > MAX_TAGS {
+        return Err(too_many(queue_name));
+    }
+    tags.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k.clone(), s.clone())),
+            _ => Err(SqsError::invalid_value(format!(
+                "Tag {k} must have a string value."
+            ))),
+        })
+        .collect()
+}
+
+fn too_many(queue_name: &str) -> SqsError {
+    SqsError::invalid_value(format!("Too many tags added for queue {queue_name}."))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagQueueInput {
+    queue_url: String,
+    #[serde(default)]
+    tags: Map<String, Value>,
+}
+
+pub fn tag_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: TagQueueInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    if input.tags.is_empty() {
+        return Err(SqsError::MissingParameter("Tags".into()));
+    }
+    let new = validate_new_tags(&input.tags, 0, &queue.location.name)?;
+    let mut state = queue.state.lock();
+    let merged = state.tags.keys().filter(|k| !new.contains_key(*k)).count() + new.len();
+    if merged > MAX_TAGS {
+        return Err(too_many(&queue.location.name));
+    }
+    state.tags.extend(new);
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UntagQueueInput {
+    queue_url: String,
+    #[serde(default)]
+    tag_keys: Vec<String>,
+}
+
+pub fn untag_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: UntagQueueInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    if input.tag_keys.is_empty() {
+        return Err(SqsError::MissingParameter("TagKeys".into()));
+    }
+    let mut state = queue.state.lock();
+    for key in &input.tag_keys {
+        state.tags.remove(key);
+    }
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListQueueTagsInput {
+    queue_url: String,
+}
+
+pub fn list_queue_tags(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
+    let input: ListQueueTagsInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    let state = queue.state.lock();
+    if state.tags.is_empty() {
+        return Ok(empty());
+    }
+    Ok(json!({ "Tags": state.tags }))
+}

@@ -1,0 +1,109 @@
+//! ChangeMessageVisibility(+Batch). The new timeout counts from now; a message can stay in
+//! flight at most 12 hours after it was received; 0 makes it receivable at once.
+
+use super::batch::{check_entry_ids, failed_entry};
+use super::errors::SqsError;
+use super::queue::VisibilityRefused;
+use super::receipt;
+use super::store::Queue;
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ChangeInput {
+    queue_url: String,
+    receipt_handle: String,
+    visibility_timeout: Option<i64>,
+}
+
+/// One change under the queue lock; returns whether long polls must be woken.
+fn change(queue: &Queue, handle: &str, timeout: Option<i64>, now: u64) -> Result<usize, SqsError> {
+    let timeout = timeout.ok_or_else(|| SqsError::MissingParameter("VisibilityTimeout".into()))?;
+    if !(0..=43_200).contains(&timeout) {
+        return Err(SqsError::invalid_parameter(
+            timeout,
+            "VisibilityTimeout",
+            "Must be between 0 and 43200, if provided.",
+        ));
+    }
+    let (id, seq) = receipt::decode(handle, &queue.arn)?;
+    let mut state = queue.state.lock();
+    state.tick(now);
+    match state.change_visibility(id, seq, timeout as u64 * 1000, now) {
+        Ok(()) => Ok(state.pollers),
+        Err(VisibilityRefused::NotInFlight) => Err(SqsError::invalid_parameter(
+            handle,
+            "ReceiptHandle",
+            "Message does not exist or is not available for visibility timeout change.",
+        )),
+        Err(VisibilityRefused::TotalTooLong) => Err(SqsError::invalid_parameter(
+            timeout,
+            "VisibilityTimeout",
+            "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+        )),
+    }
+}
+
+pub fn change_message_visibility(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SqsError> {
+    let input: ChangeInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    let pollers = change(
+        &queue,
+        &input.receipt_handle,
+        input.visibility_timeout,
+        sqs.now(),
+    )?;
+    // An earlier deadline (or 0) may come before what long polls sleep towards.
+    queue.wake_pollers(pollers);
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct BatchEntry {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    receipt_handle: String,
+    visibility_timeout: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct BatchInput {
+    queue_url: String,
+    #[serde(default)]
+    entries: Vec<BatchEntry>,
+}
+
+pub fn change_message_visibility_batch(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SqsError> {
+    let input: BatchInput = parse(input)?;
+    let queue = sqs.queue(ctx, &input.queue_url)?;
+    let ids: Vec<&str> = input.entries.iter().map(|e| e.id.as_str()).collect();
+    check_entry_ids(&ids, "ChangeMessageVisibilityBatchRequestEntry")?;
+    let now = sqs.now();
+    let (mut successful, mut failed) = (Vec::new(), Vec::new());
+    let mut pollers = 0;
+    for entry in &input.entries {
+        match change(&queue, &entry.receipt_handle, entry.visibility_timeout, now) {
+            Ok(p) => {
+                pollers = p;
+                successful.push(json!({ "Id": entry.id }));
+            }
+            Err(e) => failed.push(failed_entry(&entry.id, &e)),
+        }
+    }
+    queue.wake_pollers(pollers);
+    Ok(json!({ "Successful": successful, "Failed": failed }))
+}
