@@ -31,7 +31,7 @@ pub fn validate_input(
     shape_name: &str,
     input: &Value,
     options: ValidationOptions,
-) -> Result<(), Violation> {
+) -> Result<(), Box<Violation>> {
     let mut path = String::new();
     Validator { model, options }.check(shape_name, input, &mut path, "")
 }
@@ -41,13 +41,18 @@ struct Validator<'a> {
     options: ValidationOptions,
 }
 
-fn violation(path: &str, member: &str, kind: ViolationKind, value: Option<&Value>) -> Violation {
-    Violation {
+fn violation(
+    path: &str,
+    member: &str,
+    kind: ViolationKind,
+    value: Option<&Value>,
+) -> Box<Violation> {
+    Box::new(Violation {
         path: path.to_string(),
         member: member.to_string(),
         kind,
         value: value.cloned(),
-    }
+    })
 }
 
 impl Validator<'_> {
@@ -57,7 +62,7 @@ impl Validator<'_> {
         value: &Value,
         path: &mut String,
         member: &str,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         let Some(shape) = self.model.shape(shape_name) else {
             return Ok(());
         };
@@ -156,7 +161,7 @@ impl Validator<'_> {
         }
     }
 
-    fn wrong_type(&self, path: &str, member: &str, shape: &Shape, value: &Value) -> Violation {
+    fn wrong_type(&self, path: &str, member: &str, shape: &Shape, value: &Value) -> Box<Violation> {
         let kind = ViolationKind::WrongType {
             expected: shape.kind.type_name(),
         };
@@ -170,7 +175,7 @@ impl Validator<'_> {
         path: &str,
         member: &str,
         value: &Value,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         if !self.options.bounds {
             return Ok(());
         }
@@ -204,7 +209,7 @@ impl Validator<'_> {
         path: &str,
         member: &str,
         value: &Value,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         if !self.options.bounds {
             return Ok(());
         }
@@ -238,7 +243,7 @@ mod tests {
     use crate::model;
     use serde_json::json;
 
-    fn check(input: Value) -> Result<(), Violation> {
+    fn check(input: Value) -> Result<(), Box<Violation>> {
         validate_input(
             model::sqs(),
             "SendMessageRequest",

@@ -13,7 +13,11 @@ use std::collections::BTreeMap;
 pub type Params = BTreeMap<String, String>;
 
 /// Decodes the input of an operation whose input shape is `shape_name`.
-pub fn decode(model: &ServiceModel, shape_name: &str, params: &Params) -> Result<Value, Violation> {
+pub fn decode(
+    model: &ServiceModel,
+    shape_name: &str,
+    params: &Params,
+) -> Result<Value, Box<Violation>> {
     let decoder = Decoder { model, params };
     Ok(decoder
         .structure(shape_name, "")?
@@ -25,13 +29,13 @@ struct Decoder<'a> {
     params: &'a Params,
 }
 
-fn type_violation(path: &str, expected: &'static str, raw: &str) -> Violation {
-    Violation {
+fn type_violation(path: &str, expected: &'static str, raw: &str) -> Box<Violation> {
+    Box::new(Violation {
         path: path.to_string(),
         member: path.rsplit('.').next().unwrap_or(path).to_string(),
         kind: ViolationKind::WrongType { expected },
         value: Some(Value::String(raw.to_string())),
-    }
+    })
 }
 
 fn join(prefix: &str, name: &str) -> String {
@@ -67,7 +71,7 @@ impl Decoder<'_> {
         found
     }
 
-    fn structure(&self, shape_name: &str, prefix: &str) -> Result<Option<Value>, Violation> {
+    fn structure(&self, shape_name: &str, prefix: &str) -> Result<Option<Value>, Box<Violation>> {
         let Some(ShapeKind::Structure { members, .. }) =
             self.model.shape(shape_name).map(|s| &s.kind)
         else {
@@ -91,7 +95,7 @@ impl Decoder<'_> {
     }
 
     /// Decodes the value at `prefix` for a member reference.
-    fn member(&self, member: &Member, prefix: &str) -> Result<Option<Value>, Violation> {
+    fn member(&self, member: &Member, prefix: &str) -> Result<Option<Value>, Box<Violation>> {
         let Some(shape) = self.model.shape(&member.shape) else {
             return Ok(None);
         };
@@ -169,7 +173,7 @@ impl Decoder<'_> {
     }
 }
 
-fn scalar_value(kind: &ShapeKind, raw: &str, path: &str) -> Result<Value, Violation> {
+fn scalar_value(kind: &ShapeKind, raw: &str, path: &str) -> Result<Value, Box<Violation>> {
     let trimmed = raw.trim();
     match kind {
         ShapeKind::Integer | ShapeKind::Long => trimmed
