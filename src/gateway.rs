@@ -215,7 +215,7 @@ fn unknown_operation(protocol: Protocol, operation: &str) -> ApiError {
     match protocol {
         Protocol::AwsQuery => ApiError::sender(
             "InvalidAction",
-            format!("The action {operation} is not valid for this web service."),
+            format!("The action {operation} is not valid for this endpoint."),
         ),
         _ => ApiError::sender(
             "UnknownOperationException",

@@ -102,7 +102,7 @@ async fn reproduce(test: &str, message: &str) -> Option<Reproduced> {
                 (&[("MaximumMessageSize", "1024")], 1024)
             };
             let url = create(s, "q", attrs).await;
-            let body = "a".repeat(max - 9 + 1);
+            let body = "a".repeat(max - 8 + 1);
             let mut pairs = owned(&[
                 ("Action", "SendMessage"),
                 ("QueueUrl", &url),
@@ -113,7 +113,7 @@ async fn reproduce(test: &str, message: &str) -> Option<Reproduced> {
         }
         "test_send_message_batch_with_oversized_contents" => {
             let url = create(s, "q", &[]).await;
-            let body = "a".repeat(1_048_576 - 9);
+            let body = "a".repeat(1_048_576 - 8);
             send_pairs(
                 s,
                 &owned(&[

@@ -66,7 +66,7 @@ async fn reproduce(test: &str, message: &str) -> Option<Reproduced> {
             outcome(
                 sqs.send_message()
                     .queue_url(&url)
-                    .message_body("a".repeat(1_048_576 - 9 + 1))
+                    .message_body("a".repeat(1_048_576 - 8 + 1))
                     .message_attributes("k", attr_x())
                     .send()
                     .await,
@@ -79,7 +79,7 @@ async fn reproduce(test: &str, message: &str) -> Option<Reproduced> {
             outcome(
                 sqs.send_message()
                     .queue_url(&url)
-                    .message_body("a".repeat(1024 - 9 + 1))
+                    .message_body("a".repeat(1024 - 8 + 1))
                     .message_attributes("k", attr_x())
                     .send()
                     .await,
@@ -92,7 +92,7 @@ async fn reproduce(test: &str, message: &str) -> Option<Reproduced> {
                 sqs.send_message_batch()
                     .queue_url(&url)
                     .entries(
-                        batch_entry("1", &"a".repeat(1_048_576 - 9))
+                        batch_entry("1", &"a".repeat(1_048_576 - 8))
                             .message_attributes("k", attr_x())
                             .build()
                             .unwrap(),

@@ -267,7 +267,7 @@ async fn message_size_counts_the_body_and_the_attributes_against_the_queue_maxim
     let server = start().await;
     let sqs = sqs(&server);
     let url = create_queue_with(&sqs, "q", &[("MaximumMessageSize", "1024")]).await;
-    // "k" + "String" + "x" = 9 bytes of attributes.
+    // "k" (1) + "String" (6) + "x" (1) = 8 bytes of attributes.
     let attribute = MessageAttributeValue::builder()
         .data_type("String")
         .string_value("x")
@@ -275,7 +275,7 @@ async fn message_size_counts_the_body_and_the_attributes_against_the_queue_maxim
         .unwrap();
     sqs.send_message()
         .queue_url(&url)
-        .message_body("a".repeat(1024 - 9))
+        .message_body("a".repeat(1024 - 8))
         .message_attributes("k", attribute.clone())
         .send()
         .await
@@ -283,7 +283,7 @@ async fn message_size_counts_the_body_and_the_attributes_against_the_queue_maxim
     let failure = expect_failure(
         sqs.send_message()
             .queue_url(&url)
-            .message_body("a".repeat(1024 - 9 + 1))
+            .message_body("a".repeat(1024 - 8 + 1))
             .message_attributes("k", attribute)
             .send()
             .await,
