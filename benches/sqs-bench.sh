@@ -156,6 +156,8 @@ drain "$mem_url"
 depth_drained=$(queue_depth "$mem_url")
 sleep 1
 rss_drained=$(rss_kb "$server")
+sleep 4
+rss_drained_5s=$(rss_kb "$server")
 say "(c) sending $messages messages again, then PurgeQueue"
 fill "$mem_url" "$messages"
 rss_full2=$(rss_kb "$server")
@@ -245,7 +247,7 @@ stepyard SQS benchmark ($(nproc) cores, wrk -t1 -c$conns, ${secs}s runs, 127.0.0
   (b) ReceiveMessage+DeleteMessage   ${rd_rps} req/s, ceiling ${rd_ceiling} req/s -> ratio ${rd_ratio} (median of 3)
   (c) RSS idle, right after start    $(mb "$rss_idle")
       with ${depth_full} messages        $(mb "$rss_full")
-      drained by receive+delete      $(mb "$rss_drained") (queue ${depth_drained})
+      drained by receive+delete      $(mb "$rss_drained") after 1 s, $(mb "$rss_drained_5s") after 5 s (queue ${depth_drained})
       refilled                       $(mb "$rss_full2")
       drained by PurgeQueue          $(mb "$rss_purged_1s") after 1 s, $(mb "$rss_purged_5s") after 5 s (queue ${depth_purged})
       at the end of (a)+(b)          $(mb "$rss_end")
