@@ -1,0 +1,500 @@
+//! Conformance of the JSONPath data flow (paths, payload templates, intrinsic functions,
+//! ResultPath) against executions recorded on AWS: every pure execution case in
+//! `../shared/conformance/sfn/cases/` whose definition is a chain of Pass states without
+//! JSONata or variables. A Pass-only walker lives here (the interpreter is not built yet):
+//! InputPath -> Parameters -> Result -> ResultPath -> OutputPath, state after state.
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+use stepyard::asl::errors::StatesError;
+use stepyard::asl::jsonpath::{self, JsonPath, Scope};
+use stepyard::asl::payload::Template;
+
+const CASES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/conformance/sfn/cases"
+);
+
+/// Cases known to pass; raise it when more pass, never lower it.
+const FLOOR: usize = 182;
+/// TestState cases known to pass.
+const TEST_STATE_FLOOR: usize = 12;
+
+/// Step Functions' limit on a state's result (256 KiB).
+const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+const STATE_MACHINE: &str = "sm-conformance";
+const EXECUTION: &str = "exec-conformance";
+
+#[test]
+fn pass_state_cases_match_aws() {
+    let dir = Path::new(CASES);
+    if !dir.is_dir() {
+        eprintln!("skipping: no conformance data at {CASES}");
+        return;
+    }
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+
+    let (mut passed, mut failed, mut skipped) = (0usize, Vec::new(), 0usize);
+    for file in files {
+        let Some(case) = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        else {
+            continue;
+        };
+        if !is_pass_chain_case(&case) {
+            continue;
+        }
+        if case["expected_status"].is_null() {
+            skipped += 1; // the execution never started (API error cases)
+            continue;
+        }
+        let id = case["id"].as_str().unwrap_or("?").to_string();
+        match check(&case) {
+            Ok(()) => passed += 1,
+            Err(why) => failed.push(format!("{id}: {why}")),
+        }
+    }
+    for f in &failed {
+        eprintln!("FAIL {f}");
+    }
+    eprintln!(
+        "{passed} passed, {} failed ({skipped} without a terminal status skipped)",
+        failed.len()
+    );
+    assert!(
+        passed >= FLOOR,
+        "{passed} passed, below the floor of {FLOOR}"
+    );
+}
+
+fn is_pass_chain_case(case: &Value) -> bool {
+    if case["kind"] != "execution" {
+        return false;
+    }
+    let needs_ok = case["needs"]
+        .as_array()
+        .is_none_or(|n| n.iter().all(|x| x == "express"));
+    let def = &case["definition"];
+    let Some(states) = def["States"].as_object() else {
+        return false;
+    };
+    let text = def.to_string();
+    needs_ok
+        && !states.is_empty()
+        && states.values().all(|s| s["Type"] == "Pass")
+        && !text.contains("\"QueryLanguage\"")
+        && !text.contains("\"Assign\"")
+}
+
+fn check(case: &Value) -> Result<(), String> {
+    let def = &case["definition"];
+    let input = case.get("input").cloned().unwrap_or(json!({}));
+    let express = case["state_machine_type"] == "EXPRESS";
+    let outcome = run_chain(def, &input, express);
+    let status = case["expected_status"].as_str().unwrap_or("");
+    match (status, outcome) {
+        ("SUCCEEDED", Ok(output)) => {
+            let mut expected = case["expected_output"].clone();
+            if case["expected_output_encoding"] == "json-text" {
+                if let Some(text) = expected.as_str() {
+                    expected = serde_json::from_str(text).map_err(|e| e.to_string())?;
+                }
+            }
+            if matches(&expected, &output) {
+                Ok(())
+            } else {
+                Err(format!("output {output} != expected {expected}"))
+            }
+        }
+        ("FAILED", Err(err)) => {
+            let want_error = case["expected_error"].as_str().unwrap_or("");
+            let want_cause = case["expected_cause"].as_str().unwrap_or("");
+            if err.error == want_error && matches(&json!(want_cause), &json!(err.cause)) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "failed with {} / {:?}, expected {want_error} / {want_cause:?}",
+                    err.error, err.cause
+                ))
+            }
+        }
+        (s, Ok(output)) => Err(format!("succeeded with {output}, expected {s}")),
+        (s, Err(err)) => Err(format!("failed with {err}, expected {s}")),
+    }
+}
+
+fn context(input: &Value, state: &str, express: bool) -> Value {
+    // EXPRESS executions have ids of their own shape: `express:<machine>:<name>:<uuid>`.
+    let id = if express {
+        format!("arn:aws:states:us-east-1:111111111111:express:{STATE_MACHINE}:{EXECUTION}:6f9c1f1e-8a43-4b1e-9a55-0d5b1f0e2c3d")
+    } else {
+        format!("arn:aws:states:us-east-1:111111111111:execution:{STATE_MACHINE}:{EXECUTION}")
+    };
+    json!({
+        "Execution": {
+            "Id": id,
+            "Input": input,
+            "StartTime": "2026-01-01T00:00:00.000Z",
+            "Name": EXECUTION,
+            "RoleArn": "arn:aws:iam::111111111111:role/sfn",
+            "RedriveCount": 0,
+        },
+        "StateMachine": {
+            "Id": format!("arn:aws:states:us-east-1:111111111111:stateMachine:{STATE_MACHINE}"),
+            "Name": STATE_MACHINE,
+        },
+        "State": {"Name": state, "EnteredTime": "2026-01-01T00:00:00.000Z"},
+    })
+}
+
+/// Runs the chain from StartAt; a state's failure gets AWS's "An error occurred while
+/// executing the state ..." prefix (each Pass state adds an Entered and an Exited event, so
+/// state k is entered at event 2 + 2k).
+fn run_chain(def: &Value, input: &Value, express: bool) -> Result<Value, StatesError> {
+    let states = def["States"].as_object().cloned().unwrap_or_default();
+    let mut name = def["StartAt"].as_str().unwrap_or_default().to_string();
+    let mut data = input.clone();
+    for step in 0..100 {
+        let Some(state) = states.get(&name) else {
+            return Err(StatesError::runtime(format!("no state {name}")));
+        };
+        let ctx = context(input, &name, express);
+        data = run_pass(&name, state, data, &ctx).map_err(|e| {
+            if e.error == "States.DataLimitExceeded" {
+                return e; // reported by the service, not "while executing the state"
+            }
+            StatesError::new(
+                e.error,
+                format!(
+                    "An error occurred while executing the state '{name}' (entered at the event id #{}). {}",
+                    2 + 2 * step,
+                    e.cause
+                ),
+            )
+        })?;
+        if state["End"] == true {
+            return Ok(data);
+        }
+        name = state["Next"].as_str().unwrap_or_default().to_string();
+    }
+    Err(StatesError::runtime("too many states"))
+}
+
+/// What a Pass state produced at each step (TestState's `inspectionData` reports them).
+struct PassStages {
+    after_input_path: Value,
+    after_parameters: Value,
+    after_result_path: Value,
+    output: Value,
+}
+
+fn run_pass(name: &str, state: &Value, raw: Value, ctx: &Value) -> Result<Value, StatesError> {
+    pass_stages(name, state, raw, ctx).map(|s| s.output)
+}
+
+fn pass_stages(
+    name: &str,
+    state: &Value,
+    raw: Value,
+    ctx: &Value,
+) -> Result<PassStages, StatesError> {
+    let state = state.as_object().cloned().unwrap_or_default();
+    let none = Map::new();
+    let after_input_path = match state.get("InputPath") {
+        Some(Value::Null) => json!({}),
+        Some(Value::String(p)) => jsonpath::select(p, &Scope::new(&raw, ctx))?,
+        _ => raw.clone(),
+    };
+    let after_parameters = match state.get("Parameters") {
+        Some(template) => Template::compile(template)
+            .map_err(|e| StatesError::runtime(e.to_string()))?
+            .eval(&Scope::new(&after_input_path, ctx).with_variables(&none))?,
+        None => after_input_path.clone(),
+    };
+    let result = state
+        .get("Result")
+        .cloned()
+        .unwrap_or_else(|| after_parameters.clone());
+    if serde_json::to_string(&result).map_or(0, |s| s.len()) > MAX_PAYLOAD_BYTES {
+        return Err(StatesError::new(
+            "States.DataLimitExceeded",
+            format!("The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."),
+        ));
+    }
+    let after_result_path = match state.get("ResultPath") {
+        Some(Value::Null) => raw,
+        Some(Value::String(p)) => {
+            let path = JsonPath::parse(p).map_err(|e| StatesError::runtime(e.0))?;
+            jsonpath::insert_at(&path, raw, result)?
+        }
+        _ => result,
+    };
+    let output = match state.get("OutputPath") {
+        Some(Value::Null) => json!({}),
+        Some(Value::String(p)) => jsonpath::select(p, &Scope::new(&after_result_path, ctx))?,
+        _ => after_result_path.clone(),
+    };
+    Ok(PassStages {
+        after_input_path,
+        after_parameters,
+        after_result_path,
+        output,
+    })
+}
+
+/// TestState cases on a JSONPath Pass state: the output and the inspection data.
+#[test]
+fn test_state_pass_cases_match_aws() {
+    let dir = Path::new(CASES);
+    if !dir.is_dir() {
+        eprintln!("skipping: no conformance data at {CASES}");
+        return;
+    }
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    let (mut passed, mut failed) = (0usize, Vec::new());
+    for file in files {
+        let Some(case) = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        else {
+            continue;
+        };
+        let req = &case["request"];
+        let def = &req["definition"];
+        let text = def.to_string();
+        if case["kind"] != "test_state"
+            || def["Type"] != "Pass"
+            || text.contains("JSONata")
+            || text.contains("\"Assign\"")
+            || case["expected_response"]["status"] != "SUCCEEDED"
+        {
+            continue;
+        }
+        let id = case["id"].as_str().unwrap_or("?").to_string();
+        let expected = &case["expected_response"];
+        let input = req["input"].clone();
+        let ctx = context(&input, "TestState", false);
+        let verdict = match pass_stages("TestState", def, input, &ctx) {
+            Err(e) => Err(format!("failed with {e}")),
+            Ok(stages) => {
+                let inspection = &expected["inspectionData"];
+                let checks = [
+                    ("output", &expected["output"], &stages.output),
+                    (
+                        "afterInputPath",
+                        &inspection["afterInputPath"],
+                        &stages.after_input_path,
+                    ),
+                    (
+                        "afterParameters",
+                        &inspection["afterParameters"],
+                        &stages.after_parameters,
+                    ),
+                    (
+                        "afterResultPath",
+                        &inspection["afterResultPath"],
+                        &stages.after_result_path,
+                    ),
+                ];
+                checks
+                    .iter()
+                    .filter(|(_, want, _)| !want.is_null())
+                    .find(|(_, want, got)| !matches(want, got))
+                    .map_or(Ok(()), |(what, want, got)| {
+                        Err(format!("{what}: {got} != {want}"))
+                    })
+            }
+        };
+        match verdict {
+            Ok(()) => passed += 1,
+            Err(why) => failed.push(format!("{id}: {why}")),
+        }
+    }
+    for f in &failed {
+        eprintln!("FAIL {f}");
+    }
+    eprintln!("test_state: {passed} passed, {} failed", failed.len());
+    assert!(
+        passed >= TEST_STATE_FLOOR,
+        "{passed} passed, below the floor of {TEST_STATE_FLOOR}"
+    );
+}
+
+/// Snapshot placeholders that stand for any value: the README's normalised values plus the
+/// test-specific replacements these cases use.
+const WILDCARDS: &[&str] = &[
+    "date",
+    "timestamp",
+    "datetime",
+    "snf_role_arn",
+    "sfn_role_arn",
+    "start-time",
+    "entered-time",
+    "RandomNumberGenerated",
+    "generated-uuid",
+];
+
+fn matches(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::String(e), _) if WILDCARDS.contains(&e.as_str()) => true,
+        (Value::String(e), Value::String(a)) => glob(e, a),
+        (Value::Number(e), Value::Number(a)) => e.as_f64() == a.as_f64(),
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches(x, y))
+        }
+        (Value::Object(e), Value::Object(a)) => {
+            e.len() == a.len()
+                && e.iter()
+                    .all(|(k, v)| a.get(k).is_some_and(|av| matches(v, av)))
+        }
+        _ => expected == actual,
+    }
+}
+
+/// `<anything>` in the expected text matches one or more characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('<') {
+        match rest[open..].find('>') {
+            Some(close) => {
+                parts.push(&rest[..open]);
+                rest = &rest[open + close + 1..];
+            }
+            None => break,
+        }
+    }
+    if parts.is_empty() {
+        return pattern == text;
+    }
+    parts.push(rest);
+    glob_parts(&parts, text)
+}
+
+fn glob_parts(parts: &[&str], text: &str) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return text.is_empty();
+    };
+    let Some(after) = text.strip_prefix(first) else {
+        return false;
+    };
+    if rest.is_empty() {
+        return after.is_empty();
+    }
+    // A wildcard follows `first`: try every non-empty span for it.
+    after
+        .char_indices()
+        .skip(1)
+        .map(|(i, _)| i)
+        .chain(std::iter::once(after.len()))
+        .filter(|&i| i > 0)
+        .any(|i| glob_parts(rest, &after[i..]))
+}
+
+#[test]
+fn glob_placeholders() {
+    assert!(glob("a <x> b", "a 123 b"));
+    assert!(glob("<x>", "anything"));
+    assert!(!glob("<x>", ""));
+    assert!(glob("arn:<p>:states:<r>:1", "arn:aws:states:us-east-1:1"));
+    assert!(!glob("arn:<p>:x", "arn:aws:y"));
+    assert!(glob("plain", "plain"));
+}
+
+/// Every path, payload template and intrinsic call in the definitions of the executions AWS
+/// ran (JSONPath states only) compiles.
+#[test]
+fn every_path_and_template_in_recorded_executions_compiles() {
+    let dir = Path::new(CASES);
+    if !dir.is_dir() {
+        eprintln!("skipping: no conformance data at {CASES}");
+        return;
+    }
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    let (mut checked, mut failures) = (0usize, Vec::new());
+    for file in files {
+        let Some(case) = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        else {
+            continue;
+        };
+        let ran = case["kind"] == "execution"
+            && matches!(
+                case["expected_status"].as_str(),
+                Some("SUCCEEDED" | "FAILED")
+            );
+        if !ran || case["definition"].to_string().contains("JSONata") {
+            continue;
+        }
+        let id = case["id"].as_str().unwrap_or("?");
+        compile_all(&case["definition"], id, &mut checked, &mut failures);
+    }
+    for f in &failures {
+        eprintln!("DOES NOT COMPILE {f}");
+    }
+    eprintln!(
+        "{checked} paths/templates compiled, {} failed",
+        failures.len()
+    );
+    assert!(failures.is_empty());
+}
+
+fn compile_all(v: &Value, id: &str, checked: &mut usize, failures: &mut Vec<String>) {
+    let Value::Object(o) = v else {
+        if let Value::Array(a) = v {
+            a.iter().for_each(|x| compile_all(x, id, checked, failures));
+        }
+        return;
+    };
+    for (key, value) in o {
+        let is_template = matches!(
+            key.as_str(),
+            "Parameters" | "ResultSelector" | "ItemSelector"
+        );
+        let is_path = matches!(
+            key.as_str(),
+            "InputPath" | "OutputPath" | "ResultPath" | "ItemsPath" | "Variable"
+        ) || (key.ends_with("Path") && key != "CausePath" && key != "ErrorPath");
+        match value {
+            _ if is_template => {
+                *checked += 1;
+                if let Err(e) = Template::compile(value) {
+                    failures.push(format!("{id}: {key}: {e}"));
+                }
+            }
+            Value::String(p) if is_path => {
+                *checked += 1;
+                if let Err(e) = JsonPath::parse(p) {
+                    failures.push(format!("{id}: {key}: {e}"));
+                }
+            }
+            Value::String(p) if key == "CausePath" || key == "ErrorPath" => {
+                *checked += 1;
+                let ok = if stepyard::asl::intrinsics::is_intrinsic(p) {
+                    stepyard::asl::intrinsics::parse(p)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                } else {
+                    JsonPath::parse(p).map(|_| ()).map_err(|e| e.to_string())
+                };
+                if let Err(e) = ok {
+                    failures.push(format!("{id}: {key}: {e}"));
+                }
+            }
+            _ => compile_all(value, id, checked, failures),
+        }
+    }
+}
