@@ -6,6 +6,7 @@ pub mod admin;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::services::sfn::Sfn;
 use crate::services::sqs::Sqs;
 use crate::services::{RequestContext, ServiceId};
 use hyper::service::service_fn;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub local_addr: SocketAddr,
     pub started: Instant,
     pub sqs: Sqs,
+    pub sfn: Sfn,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
     ) -> Result<Value, ApiError> {
         match service {
             ServiceId::Sqs => self.sqs.call(ctx, operation, input).await,
+            ServiceId::StepFunctions => self.sfn.call(ctx, operation, input).await,
             other => Err(ApiError::new(
                 "NotImplemented",
                 format!(
@@ -55,7 +58,8 @@ impl AppState {
             if service.is_none() || service == Some(id) {
                 match id {
                     ServiceId::Sqs => self.sqs.reset(),
-                    ServiceId::Sns | ServiceId::Events | ServiceId::StepFunctions => {}
+                    ServiceId::StepFunctions => self.sfn.reset(),
+                    ServiceId::Sns | ServiceId::Events => {}
                 }
             }
         }
@@ -80,6 +84,7 @@ impl Server {
         let clock = Clock::new();
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone()),
+            sfn: Sfn::new(clock.clone()),
             config,
             clock,
             local_addr,

@@ -108,6 +108,7 @@ impl ServiceId {
     pub fn implemented_operations(self) -> &'static [&'static str] {
         match self {
             ServiceId::Sqs => super::sqs::Sqs::OPERATIONS,
+            ServiceId::StepFunctions => super::sfn::Sfn::OPERATIONS,
             _ => &[],
         }
     }

@@ -1,0 +1,103 @@
+//! Writing history events into the shared record, with AWS's ids and `previousEventId`s.
+//!
+//! Ids are the position in the history (1-based), assigned under the record's lock, so
+//! concurrent Parallel branches and Map iterations interleave without gaps or duplicates.
+//! `previousEventId` follows a *cursor* per thread of execution: each state's events chain to
+//! the event before them in the same branch/iteration, a branch's first event chains to its
+//! `ParallelStateStarted`/`MapIterationStarted`, and some events (`ExecutionStarted`,
+//! `MapIterationSucceeded`, `ParallelStateSucceeded` ...) are recorded without moving the
+//! cursor, as AWS does (the first state's `...StateEntered` has `previousEventId` 0).
+
+use super::{HistoryEvent, SharedRecord, Status};
+use crate::clock::Clock;
+use serde_json::{json, Value};
+
+pub(crate) struct Recorder {
+    record: SharedRecord,
+    clock: Clock,
+}
+
+impl Recorder {
+    pub fn new(record: SharedRecord, clock: Clock) -> Self {
+        Recorder { record, clock }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// How many events the history holds.
+    pub fn len(&self) -> usize {
+        self.record.lock().history.len()
+    }
+
+    /// Appends an event chained to `prev` and returns its id. Once the execution has left
+    /// RUNNING (stopped by StopExecution while a branch was still finishing a step) the
+    /// history is closed: nothing is appended and `prev` comes back unchanged.
+    pub fn emit(&self, prev: u64, event_type: &str, details: Option<(&str, Value)>) -> u64 {
+        let mut rec = self.record.lock();
+        if rec.status != Status::Running {
+            return prev;
+        }
+        let id = rec.history.len() as u64 + 1;
+        rec.history.push(HistoryEvent {
+            id,
+            previous_event_id: prev,
+            timestamp_ms: self.clock.now_millis(),
+            event_type: event_type.to_string(),
+            details: details.map(|(k, v)| (k.to_string(), v)),
+        });
+        id
+    }
+
+    /// `<Type>StateEntered` with the state's raw input.
+    pub fn state_entered(&self, prev: u64, type_name: &str, name: &str, input: &Value) -> u64 {
+        self.emit(
+            prev,
+            &format!("{type_name}StateEntered"),
+            Some((
+                "stateEnteredEventDetails",
+                json!({"name": name, "input": text(input), "inputDetails": {"truncated": false}}),
+            )),
+        )
+    }
+
+    /// `<Type>StateExited` with the state's output.
+    pub fn state_exited(&self, prev: u64, type_name: &str, name: &str, output: &Value) -> u64 {
+        self.emit(
+            prev,
+            &format!("{type_name}StateExited"),
+            Some((
+                "stateExitedEventDetails",
+                json!({"name": name, "output": text(output), "outputDetails": {"truncated": false}}),
+            )),
+        )
+    }
+
+    /// `MapIterationStarted/Succeeded/Failed/Aborted` for item `index` of Map state `name`.
+    pub fn map_iteration(&self, prev: u64, kind: &str, name: &str, index: usize) -> u64 {
+        let key = format!("mapIteration{kind}EventDetails");
+        self.emit(
+            prev,
+            &format!("MapIteration{kind}"),
+            Some((key.as_str(), json!({"name": name, "index": index}))),
+        )
+    }
+}
+
+/// The wire form of state data in history details: a JSON document as a string.
+pub(crate) fn text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// `{"error": .., "cause": ..}` with the members that are set.
+pub(crate) fn error_details(error: Option<&str>, cause: Option<&str>) -> Value {
+    let mut d = serde_json::Map::new();
+    if let Some(e) = error {
+        d.insert("error".into(), Value::from(e));
+    }
+    if let Some(c) = cause {
+        d.insert("cause".into(), Value::from(c));
+    }
+    Value::Object(d)
+}

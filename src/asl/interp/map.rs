@@ -1,0 +1,293 @@
+//! Map: runs the item processor once per item of `ItemsPath`, at most `MaxConcurrency` at a
+//! time (0 = no limit), and collects the outputs in item order.
+//!
+//! INLINE iterations record their states in the execution's history between
+//! `MapIterationStarted` and `MapIterationSucceeded/Failed`. A DISTRIBUTED map runs the same
+//! iterations as child executions of a map run: the parent history only shows `MapRunStarted`
+//! and `MapRunSucceeded/Failed`, and each iteration's events go to a history of its own.
+//! (ItemReader, ItemBatcher and ResultWriter are not supported yet.)
+
+use super::dataflow::{finish_result, input_path, shown, template};
+use super::failure::Failure;
+use super::history::error_details;
+use super::history::Recorder;
+use super::run::{run_machine, Engine};
+use super::ExecutionRecord;
+use crate::asl::ast::{DataPath, Dynamic, MapState, ProcessorMode, State};
+use crate::asl::jsonpath::{self, JsonPath, Scope};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+pub(crate) async fn run(
+    engine: &Arc<Engine>,
+    state: &State,
+    m: &MapState,
+    raw: Value,
+    ctx: &Value,
+    cursor: &mut u64,
+    started: &mut bool,
+) -> Result<Value, Failure> {
+    if m.item_reader.is_some() || m.item_batcher.is_some() || m.result_writer.is_some() {
+        return Err(Failure::runtime(
+            "ItemReader, ItemBatcher and ResultWriter are not supported yet",
+        ));
+    }
+    let distributed = m.processor_config.mode == ProcessorMode::Distributed;
+    if m.items.is_some() || m.arguments.is_some() {
+        return Err(Failure::runtime("JSONata Map fields are not supported yet"));
+    }
+    let effective = input_path(state, &raw, ctx)?;
+    let scope = Scope::new(&effective, ctx);
+    let max_concurrency = count_field(&m.max_concurrency, &scope, "MaxConcurrency")?;
+    let items = match &m.items_path {
+        DataPath::Discard => effective.clone(),
+        DataPath::Path(p) => jsonpath::select(p, &scope)?,
+    };
+    let Value::Array(items) = items else {
+        return Err(Failure::runtime(format!(
+            "Item list is not a JSON array: the ItemsPath field refers to value {} which is not an array",
+            shown(&items)
+        )));
+    };
+    let selector = m.item_selector.as_ref().or(m.parameters.as_ref());
+    let mut inputs = Vec::with_capacity(items.len());
+    match selector {
+        Some(t) => {
+            // One copy of the context for all items; only its `Map.Item` changes per item.
+            let mut item_ctx = ctx.clone();
+            for (index, item) in items.iter().enumerate() {
+                if let Value::Object(o) = &mut item_ctx {
+                    o.insert(
+                        "Map".into(),
+                        json!({"Item": {"Index": index, "Value": item}}),
+                    );
+                }
+                inputs.push(template(t, &effective, &item_ctx)?);
+            }
+        }
+        None => inputs = items,
+    }
+
+    let total = inputs.len();
+    *cursor = engine.rec.emit(
+        *cursor,
+        "MapStateStarted",
+        Some(("mapStateStartedEventDetails", json!({"length": total}))),
+    );
+    // AWS reads the tolerated-failure settings after MapStateStarted, and a bad one ends the
+    // state without a MapStateFailed.
+    let tolerated_count = count_field(&m.tolerated_failure_count, &scope, "ToleratedFailureCount")?;
+    let tolerated_pct = percentage_field(&m.tolerated_failure_percentage, &scope)?;
+    *started = true;
+    let iteration_engine = if distributed {
+        *cursor = engine.rec.emit(
+            *cursor,
+            "MapRunStarted",
+            Some((
+                "mapRunStartedEventDetails",
+                json!({"mapRunArn": map_run_arn(&engine.base_context, m)}),
+            )),
+        );
+        // The map run's child executions: same clock and context, a history of their own.
+        let record = Arc::new(parking_lot::Mutex::new(ExecutionRecord::default()));
+        Arc::new(Engine {
+            rec: Recorder::new(record, engine.rec.clock().clone()),
+            base_context: engine.base_context.clone(),
+        })
+    } else {
+        engine.clone()
+    };
+    let run_started = *cursor;
+    let limit = match max_concurrency {
+        Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    };
+    let processor = Arc::new((*m.item_processor).clone());
+    let mut results = vec![Value::Null; total];
+    let mut failed = 0usize;
+    let mut last_end = *cursor;
+    let mut pending = inputs.into_iter().enumerate();
+
+    // One tokio task per running iteration, at most `limit` at once: a new one starts only
+    // when one finishes. The JoinSet owns them, so dropping this future (StopExecution, the
+    // execution's timeout) or returning on a failure aborts every iteration still running.
+    let mut running = JoinSet::new();
+    loop {
+        while running.len() < limit {
+            let Some((index, input)) = pending.next() else {
+                break;
+            };
+            let first = if distributed {
+                0
+            } else {
+                engine
+                    .rec
+                    .map_iteration(*cursor, "Started", &state.name, index)
+            };
+            let run = run_machine(iteration_engine.clone(), processor.clone(), input, first);
+            running.spawn(async move { (index, run.await) });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (index, (result, iteration_last)) = joined
+            .map_err(|e| Failure::runtime(format!("A Map iteration stopped unexpectedly: {e}")))?;
+        if !distributed {
+            // The next iteration's MapIterationStarted chains to this iteration's last state
+            // event, not to its MapIterationSucceeded (as AWS records it).
+            *cursor = iteration_last;
+        }
+        match result {
+            Ok(out) => {
+                if !distributed {
+                    last_end =
+                        engine
+                            .rec
+                            .map_iteration(iteration_last, "Succeeded", &state.name, index);
+                }
+                if let Some(slot) = results.get_mut(index) {
+                    *slot = out;
+                }
+            }
+            Err(failure) => {
+                if !distributed {
+                    engine
+                        .rec
+                        .map_iteration(iteration_last, "Failed", &state.name, index);
+                }
+                failed += 1;
+                if exceeds(failed, total, tolerated_count, tolerated_pct) {
+                    running.abort_all();
+                    let failure = if tolerated_count.is_some() || tolerated_pct.is_some() {
+                        Failure {
+                            error: Some("States.ExceedToleratedFailureThreshold".into()),
+                            cause: Some(
+                                "The specified tolerated failure threshold was exceeded".into(),
+                            ),
+                            from_child: true,
+                        }
+                    } else {
+                        failure
+                    };
+                    if distributed {
+                        *cursor = engine.rec.emit(
+                            run_started,
+                            "MapRunFailed",
+                            Some((
+                                "mapRunFailedEventDetails",
+                                error_details(failure.error.as_deref(), failure.cause.as_deref()),
+                            )),
+                        );
+                    }
+                    // `MapStateFailed` (chained to the cursor) is recorded by the caller,
+                    // unless a retrier runs the state again.
+                    return Err(failure);
+                }
+                if let Some(slot) = results.get_mut(index) {
+                    *slot = failure.to_object();
+                }
+            }
+        }
+    }
+    if distributed {
+        // As AWS records it since late 2024: MapStateSucceeded chains to MapRunSucceeded, but
+        // MapStateExited to MapRunStarted (recordings from before chain both to
+        // MapRunSucceeded).
+        let run_succeeded = engine.rec.emit(run_started, "MapRunSucceeded", None);
+        engine.rec.emit(run_succeeded, "MapStateSucceeded", None);
+        *cursor = run_started;
+    } else {
+        // MapStateSucceeded and MapStateExited both chain to the last MapIterationSucceeded.
+        *cursor = last_end;
+        engine.rec.emit(last_end, "MapStateSucceeded", None);
+    }
+    finish_result(state, raw, Value::Array(results), ctx)
+}
+
+/// `arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<uuid>`, from the machine's
+/// ARN in the context object; the label defaults to a fresh id, as AWS's does.
+fn map_run_arn(context: &Value, m: &MapState) -> String {
+    let machine = context
+        .pointer("/StateMachine/Id")
+        .and_then(Value::as_str)
+        .unwrap_or("arn:aws:states:us-east-1:000000000000:stateMachine:unknown");
+    let base = machine.replacen(":stateMachine:", ":mapRun:", 1);
+    let run_id = uuid::Uuid::new_v4().to_string();
+    let label = m
+        .label
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_string());
+    format!("{base}/{label}:{run_id}")
+}
+
+/// Whether `failed` of `total` iterations is over the tolerated threshold (none tolerated
+/// unless a count or percentage is set).
+fn exceeds(failed: usize, total: usize, count: Option<u64>, pct: Option<f64>) -> bool {
+    if count.is_none() && pct.is_none() {
+        return failed > 0;
+    }
+    let over_count = count.is_some_and(|c| failed as u64 > c);
+    let over_pct = pct.is_some_and(|p| total > 0 && (failed as f64 * 100.0 / total as f64) > p);
+    match (count, pct) {
+        (Some(_), Some(_)) => over_count && over_pct,
+        (Some(_), None) => over_count,
+        _ => over_pct,
+    }
+}
+
+/// `MaxConcurrency(Path)` / `ToleratedFailureCount(Path)`: a non-negative integer.
+fn count_field(
+    d: &Option<Dynamic<u64>>,
+    scope: &Scope,
+    field: &str,
+) -> Result<Option<u64>, Failure> {
+    match d {
+        None => Ok(None),
+        Some(Dynamic::Literal(n)) => Ok(Some(*n)),
+        Some(Dynamic::Path(p)) => {
+            let v = select(p, scope)?;
+            match v.as_i64() {
+                Some(n) if n < 0 => Err(Failure::runtime(format!("{field} cannot be negative."))),
+                Some(n) => Ok(Some(n as u64)),
+                None => Err(Failure::runtime(format!(
+                    "The {field}Path field refers to value \"{}\" which is not a valid integer: {p}",
+                    shown(&v)
+                ))),
+            }
+        }
+        Some(Dynamic::Jsonata(_)) => Err(Failure::runtime("JSONata is not supported yet")),
+    }
+}
+
+fn percentage_field(d: &Option<Dynamic<f64>>, scope: &Scope) -> Result<Option<f64>, Failure> {
+    let pct = match d {
+        None => return Ok(None),
+        Some(Dynamic::Literal(x)) => *x,
+        Some(Dynamic::Path(p)) => {
+            let v = select(p, scope)?;
+            match v.as_f64() {
+                Some(x) => x,
+                None => {
+                    return Err(Failure::runtime(format!(
+                    "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {p}",
+                    shown(&v)
+                )))
+                }
+            }
+        }
+        Some(Dynamic::Jsonata(_)) => return Err(Failure::runtime("JSONata is not supported yet")),
+    };
+    if !(0.0..=100.0).contains(&pct) {
+        return Err(Failure::runtime(
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ));
+    }
+    Ok(Some(pct))
+}
+
+fn select(p: &str, scope: &Scope) -> Result<Value, Failure> {
+    let path =
+        JsonPath::parse(p).map_err(|e| Failure::runtime(format!("Invalid path '{p}': {}", e.0)))?;
+    Ok(path.select_invalid_path(scope)?)
+}

@@ -1,0 +1,284 @@
+//! The interpreter: runs a parsed state machine as one async task per execution, records
+//! AWS's history events, and ends in a terminal status. JSONPath machines only for now:
+//! a state using JSONata or `Assign` fails with `States.Runtime`, and Task states fail with
+//! `States.Runtime` naming their resource (integrations come later) while Retry/Catch still
+//! apply to them.
+//!
+//! Contract used by the Step Functions service (`src/services/sfn/`):
+//! - the service builds an `ExecutionSpec`, creates a shared `ExecutionRecord` and calls
+//!   `spawn`; it reads the record for DescribeExecution / GetExecutionHistory and calls
+//!   `ExecutionControl::stop` for StopExecution.
+
+mod choice;
+mod dataflow;
+mod failure;
+mod history;
+mod map;
+mod parallel;
+mod run;
+mod task;
+pub mod timestamp;
+
+use crate::asl::ast::StateMachine;
+use crate::clock::Clock;
+use history::{error_details, Recorder};
+use parking_lot::Mutex;
+use run::{run_machine, Engine};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// What an execution starts from.
+pub struct ExecutionSpec {
+    pub machine: Arc<StateMachine>,
+    pub input: Value,
+    /// The context object's static part: `{"Execution": {"Id", "Name", "Input", "StartTime",
+    /// "RoleArn", "RedriveCount"}, "StateMachine": {"Id", "Name"}}`; the interpreter adds
+    /// `State`, `Map`, `Task` as it runs.
+    pub context: Value,
+    pub clock: Clock,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// One history event in the shape GetExecutionHistory returns: `timestamp` (epoch seconds),
+/// `type`, `id`, `previousEventId`, and one `...EventDetails` member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    pub id: u64,
+    pub previous_event_id: u64,
+    pub timestamp_ms: u64,
+    pub event_type: String,
+    /// `("passStateEnteredEventDetails", {...})`-style member, if the event has one.
+    pub details: Option<(String, Value)>,
+}
+
+/// The live state of one execution, shared between its task and the API.
+#[derive(Debug)]
+pub struct ExecutionRecord {
+    pub status: Status,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub stop_ms: Option<u64>,
+    pub history: Vec<HistoryEvent>,
+}
+
+impl Default for ExecutionRecord {
+    fn default() -> Self {
+        ExecutionRecord {
+            status: Status::Running,
+            output: None,
+            error: None,
+            cause: None,
+            stop_ms: None,
+            history: Vec::new(),
+        }
+    }
+}
+
+pub type SharedRecord = Arc<Mutex<ExecutionRecord>>;
+
+/// A handle on a running execution (from [`spawn`]); clones share it.
+#[derive(Clone)]
+pub struct ExecutionControl {
+    record: SharedRecord,
+    clock: Clock,
+    /// Set to `true` by `stop`; the execution's task watches it and drops its work.
+    stop_tx: Arc<watch::Sender<bool>>,
+}
+
+impl ExecutionControl {
+    /// StopExecution: ends the execution as ABORTED with `ExecutionAborted`, unless it has
+    /// already ended. The record is finalised here, under its lock, rather than by the task:
+    /// the caller sees ABORTED as soon as `stop` returns, and the task's own completion (which
+    /// checks for RUNNING under the same lock) can no longer overwrite it. The task is then
+    /// told to drop its work, which aborts its Parallel/Map child tasks too.
+    pub fn stop(&self, error: Option<String>, cause: Option<String>) {
+        {
+            let mut rec = self.record.lock();
+            if rec.status == Status::Running {
+                let now = self.clock.now_millis();
+                let id = rec.history.len() as u64 + 1;
+                rec.history.push(HistoryEvent {
+                    id,
+                    previous_event_id: 0,
+                    timestamp_ms: now,
+                    event_type: "ExecutionAborted".into(),
+                    details: Some((
+                        "executionAbortedEventDetails".into(),
+                        error_details(error.as_deref(), cause.as_deref()),
+                    )),
+                });
+                rec.status = Status::Aborted;
+                rec.error = error;
+                rec.cause = cause;
+                rec.stop_ms = Some(now);
+            }
+        }
+        // Nobody listening means the task has already finished: nothing left to stop.
+        let _ = self.stop_tx.send(true);
+    }
+
+    pub fn record(&self) -> &SharedRecord {
+        &self.record
+    }
+}
+
+/// Starts the execution on its own tokio task and returns at once.
+pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let control = ExecutionControl {
+        record: record.clone(),
+        clock: spec.clock.clone(),
+        stop_tx: Arc::new(stop_tx),
+    };
+    tokio::spawn(execute(spec, record, stop_rx));
+    control
+}
+
+/// Runs the execution to its end on the caller's task (StartSyncExecution, tests).
+pub async fn run_to_end(spec: ExecutionSpec, record: SharedRecord) {
+    // Keep the sender alive for the whole run, so that `stopped` simply never fires.
+    let (_stop_tx, stop_rx) = watch::channel(false);
+    execute(spec, record, stop_rx).await
+}
+
+enum Ending {
+    Finished(Result<Value, failure::Failure>, u64),
+    TimedOut,
+    Stopped,
+}
+
+async fn execute(spec: ExecutionSpec, record: SharedRecord, stop_rx: watch::Receiver<bool>) {
+    let rec = Recorder::new(record.clone(), spec.clock.clone());
+    let role_arn = spec
+        .context
+        .pointer("/Execution/RoleArn")
+        .cloned()
+        .unwrap_or(Value::Null);
+    rec.emit(
+        0,
+        "ExecutionStarted",
+        Some((
+            "executionStartedEventDetails",
+            json!({
+                "input": history::text(&spec.input),
+                "inputDetails": {"truncated": false},
+                "roleArn": role_arn,
+            }),
+        )),
+    );
+    let start_ms = spec.clock.now_millis();
+    let deadline = spec
+        .machine
+        .timeout_seconds
+        .map(|s| start_ms.saturating_add(s.saturating_mul(1000)));
+    let clock = spec.clock.clone();
+    let engine = Arc::new(Engine {
+        rec,
+        base_context: spec.context,
+    });
+    let work = run_machine(engine.clone(), spec.machine, spec.input, 0);
+    // Whichever comes first ends the run; the others are dropped. Dropping `work` drops the
+    // JoinSets of any running Parallel/Map, which aborts their child tasks.
+    let ending = tokio::select! {
+        (result, cursor) = work => Ending::Finished(result, cursor),
+        _ = timeout(&clock, deadline) => Ending::TimedOut,
+        _ = stopped(stop_rx) => Ending::Stopped,
+    };
+    let now = clock.now_millis();
+    let mut rec = record.lock();
+    if rec.status != Status::Running {
+        return; // StopExecution got there first and already closed the record.
+    }
+    let last_id = rec.history.len() as u64;
+    let (status, event_type, prev, details) = match ending {
+        Ending::Finished(Ok(output), cursor) => {
+            let details = json!({
+                "output": history::text(&output),
+                "outputDetails": {"truncated": false},
+            });
+            rec.output = Some(output);
+            (
+                Status::Succeeded,
+                "ExecutionSucceeded",
+                cursor,
+                ("executionSucceededEventDetails", details),
+            )
+        }
+        Ending::Finished(Err(f), cursor) => {
+            let details = error_details(f.error.as_deref(), f.cause.as_deref());
+            rec.error = f.error;
+            rec.cause = f.cause;
+            (
+                Status::Failed,
+                "ExecutionFailed",
+                cursor,
+                ("executionFailedEventDetails", details),
+            )
+        }
+        Ending::TimedOut => {
+            rec.error = Some("States.Timeout".into());
+            (
+                Status::TimedOut,
+                "ExecutionTimedOut",
+                last_id,
+                (
+                    "executionTimedOutEventDetails",
+                    error_details(Some("States.Timeout"), None),
+                ),
+            )
+        }
+        // `stop` finalises the record itself; reaching here means it raced with nothing.
+        Ending::Stopped => return,
+    };
+    rec.history.push(HistoryEvent {
+        id: last_id + 1,
+        previous_event_id: prev,
+        timestamp_ms: now,
+        event_type: event_type.into(),
+        details: Some((details.0.into(), details.1)),
+    });
+    rec.status = status;
+    rec.stop_ms = Some(now);
+}
+
+async fn timeout(clock: &Clock, deadline: Option<u64>) {
+    match deadline {
+        Some(d) => clock.sleep_until_millis(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves once `stop` has been called. A dropped sender (no `ExecutionControl` left) never
+/// resolves: the execution then simply runs to its end.
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    loop {
+        if *rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}

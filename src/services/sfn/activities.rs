@@ -1,0 +1,136 @@
+//! Activities: CreateActivity, DescribeActivity, ListActivities, DeleteActivity and the
+//! worker's GetActivityTask long poll. Handing tasks to workers is the interpreter's part
+//! (activity Task states); until an execution schedules one, a poll waits and returns empty.
+
+use super::arn::{self, Resource};
+use super::errors::SfnError;
+use super::pagination;
+use super::store::Activity;
+use super::tags::{self, TagIn};
+use super::{empty, parse, timestamp, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// How long GetActivityTask waits for a task before answering empty, as AWS does.
+const POLL_SECONDS: u64 = 60;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateInput {
+    name: String,
+    tags: Option<Vec<TagIn>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ActivityArnInput {
+    activity_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: CreateInput = parse(input)?;
+    arn::check_name(&input.name)?;
+    let tags = tags::from_input(input.tags)?;
+    let now = sfn.now();
+    let activity_arn = arn::activity(ctx, &input.name);
+    sfn.region(ctx, |region| {
+        // Idempotent on the name: a second create returns the first (tags are not updated).
+        let activity = region
+            .activities
+            .entry(input.name.clone())
+            .or_insert_with(|| Activity {
+                name: input.name,
+                arn: activity_arn,
+                creation_ms: now,
+                tags,
+            });
+        Ok(json!({
+            "activityArn": activity.arn,
+            "creationDate": timestamp(activity.creation_ms),
+        }))
+    })
+}
+
+/// The activity name an activity ARN names, if it is in the caller's account and region.
+fn activity_name(ctx: &RequestContext, activity_arn: &str) -> Result<Option<String>, SfnError> {
+    let parsed = arn::parse(activity_arn)?;
+    let local = parsed.is_local(ctx);
+    match parsed.resource {
+        Resource::Activity { name } => Ok(local.then_some(name)),
+        _ => Err(SfnError::wrong_resource_type(parsed.type_name())),
+    }
+}
+
+fn describe_activity(activity: &Activity) -> Value {
+    json!({
+        "activityArn": activity.arn,
+        "name": activity.name,
+        "creationDate": timestamp(activity.creation_ms),
+    })
+}
+
+pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ActivityArnInput = parse(input)?;
+    let name = activity_name(ctx, &input.activity_arn)?;
+    sfn.region(ctx, |region| {
+        name.and_then(|name| region.activities.get(&name))
+            .map(describe_activity)
+            .ok_or_else(|| SfnError::ActivityDoesNotExist(input.activity_arn.clone()))
+    })
+}
+
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ActivityArnInput = parse(input)?;
+    // Deleting an activity that is gone is no error.
+    if let Some(name) = activity_name(ctx, &input.activity_arn)? {
+        sfn.region(ctx, |region| region.activities.remove(&name));
+    }
+    Ok(empty())
+}
+
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ListInput = parse(input)?;
+    let all: Vec<Value> = sfn.region(ctx, |region| {
+        region.activities.values().map(describe_activity).collect()
+    });
+    let (items, next) = pagination::page(
+        &all,
+        input.max_results,
+        input.next_token.as_deref(),
+        "activities",
+    )?;
+    let mut out = json!({ "activities": items });
+    if let Some(next) = next {
+        out["nextToken"] = next.into();
+    }
+    Ok(out)
+}
+
+/// Long-polls for a task of the activity: no execution hands tasks out yet, so this waits
+/// the full poll on the shared clock (tests advance it) and answers without a task.
+pub async fn get_activity_task(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SfnError> {
+    let input: ActivityArnInput = parse(input)?;
+    let name = activity_name(ctx, &input.activity_arn)?;
+    let exists = sfn.region(ctx, |region| {
+        name.as_ref()
+            .is_some_and(|name| region.activities.contains_key(name))
+    });
+    if !exists {
+        return Err(SfnError::ActivityDoesNotExist(input.activity_arn));
+    }
+    sfn.clock.sleep(Duration::from_secs(POLL_SECONDS)).await;
+    Ok(empty())
+}

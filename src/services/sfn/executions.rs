@@ -1,0 +1,445 @@
+//! StartExecution, DescribeExecution, ListExecutions, StopExecution and
+//! DescribeStateMachineForExecution: Standard executions are kept in the store with their live
+//! record; Express executions run without being kept (AWS cannot describe them either).
+
+use super::arn::{self, Resource};
+use super::errors::SfnError;
+use super::pagination;
+use super::runner::{self, Control};
+use super::store::{Execution, Region, Revision};
+use super::{parse, timestamp, Inner};
+use crate::asl::interp::{ExecutionRecord, ExecutionSpec, Status};
+use crate::services::RequestContext;
+use aws_smithy_types::date_time::{DateTime, Format};
+use parking_lot::Mutex;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartInput {
+    pub state_machine_arn: String,
+    pub name: Option<String>,
+    pub input: Option<String>,
+    pub trace_header: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExecutionArnInput {
+    execution_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StopInput {
+    execution_arn: String,
+    error: Option<String>,
+    cause: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    state_machine_arn: Option<String>,
+    status_filter: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+    map_run_arn: Option<String>,
+}
+
+/// What a StartExecution-style call runs: the machine (through a version or an alias, maybe)
+/// and the revision it resolves to.
+pub struct Target {
+    pub machine_name: String,
+    pub machine_arn: String,
+    pub kind: String,
+    pub revision: Revision,
+    pub version_arn: Option<String>,
+    pub alias_arn: Option<String>,
+    pub machine_update_ms: Option<u64>,
+}
+
+/// Resolves the `stateMachineArn` of a start call: a machine, a version, or an alias (whose
+/// version is picked by weight).
+pub fn resolve_target(
+    region: &Region,
+    ctx: &RequestContext,
+    machine_arn: &str,
+) -> Result<Target, SfnError> {
+    let parsed = arn::parse(machine_arn)?;
+    let not_found = || SfnError::StateMachineDoesNotExist(machine_arn.to_string());
+    let machine_name = match &parsed.resource {
+        Resource::StateMachine { name } => name,
+        Resource::Version { machine, .. } | Resource::Alias { machine, .. } => machine,
+        _ => return Err(SfnError::wrong_resource_type(parsed.type_name())),
+    };
+    if !parsed.is_local(ctx) {
+        return Err(not_found());
+    }
+    let machine = region.machines.get(machine_name).ok_or_else(not_found)?;
+    let (revision, version_arn, alias_arn) = match &parsed.resource {
+        Resource::Version { version, .. } => {
+            let version = machine.versions.get(version).ok_or_else(not_found)?;
+            (version.revision.clone(), Some(version.arn.clone()), None)
+        }
+        Resource::Alias { alias, .. } => {
+            let alias = machine.aliases.get(alias).ok_or_else(not_found)?;
+            let version_arn = pick_route(&alias.routing).ok_or_else(not_found)?;
+            let number = version_arn
+                .rsplit(':')
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or_else(not_found)?;
+            let version = machine.versions.get(&number).ok_or_else(not_found)?;
+            (
+                version.revision.clone(),
+                Some(version.arn.clone()),
+                Some(alias.arn.clone()),
+            )
+        }
+        _ => (machine.current.clone(), None, None),
+    };
+    Ok(Target {
+        machine_name: machine.name.clone(),
+        machine_arn: machine.arn.clone(),
+        kind: machine.kind.clone(),
+        revision,
+        version_arn,
+        alias_arn,
+        machine_update_ms: machine.update_ms,
+    })
+}
+
+/// A weighted random choice among an alias's versions.
+fn pick_route(routing: &[(String, u64)]) -> Option<String> {
+    let total: u64 = routing.iter().map(|(_, w)| w).sum();
+    if total == 0 {
+        return routing.first().map(|(arn, _)| arn.clone());
+    }
+    // A v4 UUID is 122 random bits from the thread RNG: enough for a weight draw without
+    // another dependency.
+    let mut draw = (uuid::Uuid::new_v4().as_u128() % u128::from(total)) as u64;
+    for (arn, weight) in routing {
+        if draw < *weight {
+            return Some(arn.clone());
+        }
+        draw -= weight;
+    }
+    routing.last().map(|(arn, _)| arn.clone())
+}
+
+/// The execution input as JSON (default `{}`), or AWS's InvalidExecutionInput.
+pub fn parse_execution_input(input: &Option<String>) -> Result<(String, Value), SfnError> {
+    let text = input.clone().unwrap_or_else(|| "{}".into());
+    let value =
+        serde_json::from_str(&text).map_err(|e| SfnError::InvalidExecutionInput(format!("{e}")))?;
+    Ok((text, value))
+}
+
+/// `2024-05-01T12:00:00.123Z`, as `$$.Execution.StartTime` shows times.
+pub fn iso_millis(ms: u64) -> String {
+    let seconds = DateTime::from_secs((ms / 1000) as i64)
+        .fmt(Format::DateTime)
+        .unwrap_or_default();
+    format!("{}.{:03}Z", seconds.trim_end_matches('Z'), ms % 1000)
+}
+
+/// The interpreter's input for one execution, with the static part of the context object.
+pub fn spec_for(
+    sfn: &Inner,
+    target: &Target,
+    execution_arn: &str,
+    name: &str,
+    input: Value,
+    start_ms: u64,
+) -> ExecutionSpec {
+    let mut context = json!({
+        "Execution": {
+            "Id": execution_arn,
+            "Name": name,
+            "Input": input,
+            "StartTime": iso_millis(start_ms),
+            "RoleArn": target.revision.role_arn,
+            "RedriveCount": 0,
+        },
+        "StateMachine": {
+            "Id": target.version_arn.as_deref().unwrap_or(&target.machine_arn),
+            "Name": target.machine_name,
+        },
+    });
+    if target.kind == "EXPRESS" {
+        // Express executions cannot be redriven, and their context object has no count
+        // (as recorded against AWS).
+        if let Some(execution) = context["Execution"].as_object_mut() {
+            execution.remove("RedriveCount");
+        }
+    }
+    ExecutionSpec {
+        machine: target.revision.parsed.clone(),
+        input,
+        context,
+        clock: sfn.clock.clone(),
+    }
+}
+
+pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: StartInput = parse(input)?;
+    if let Some(name) = &input.name {
+        arn::check_name(name)?;
+    }
+    let (input_text, input_value) = parse_execution_input(&input.input)?;
+    let name = input
+        .name
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let now = sfn.now();
+    let target = sfn.region(ctx, |region| {
+        resolve_target(region, ctx, &input.state_machine_arn)
+    })?;
+    if target.kind == "EXPRESS" {
+        let execution_arn = arn::express_execution(
+            ctx,
+            &target.machine_name,
+            &name,
+            &uuid::Uuid::new_v4().to_string(),
+        );
+        let spec = spec_for(sfn, &target, &execution_arn, &name, input_value, now);
+        // Nobody can describe or stop an Express execution: it runs on its own task and its
+        // record is dropped at the end.
+        runner::run_detached(spec, Arc::new(Mutex::new(ExecutionRecord::default())));
+        return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(now)}));
+    }
+    let execution_arn = arn::execution(ctx, &target.machine_name, &name);
+    let record = Arc::new(Mutex::new(ExecutionRecord::default()));
+    let spec = spec_for(sfn, &target, &execution_arn, &name, input_value, now);
+    let execution = Arc::new(Execution {
+        arn: execution_arn.clone(),
+        name,
+        machine_arn: target.machine_arn.clone(),
+        machine_name: target.machine_name.clone(),
+        version_arn: target.version_arn.clone(),
+        alias_arn: target.alias_arn.clone(),
+        input: input_text,
+        trace_header: input.trace_header,
+        start_ms: now,
+        revision: target.revision,
+        machine_update_ms: target.machine_update_ms,
+        record: record.clone(),
+        control: Mutex::new(Control::default()),
+    });
+    let inserted = sfn.region(ctx, |region| {
+        if let Some(existing) = region.executions.get(&execution_arn) {
+            // Same name and input while it still runs: the original response again.
+            let running = existing.record.lock().status == Status::Running;
+            if running && existing.input == execution.input {
+                return Ok(Some(existing.start_ms));
+            }
+            return Err(SfnError::ExecutionAlreadyExists(execution_arn.clone()));
+        }
+        region
+            .executions
+            .insert(execution_arn.clone(), execution.clone());
+        region
+            .executions_by_machine
+            .entry(execution.machine_name.clone())
+            .or_default()
+            .push(execution.clone());
+        Ok(None)
+    })?;
+    if let Some(start_ms) = inserted {
+        return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(start_ms)}));
+    }
+    // Started outside the store lock, so the interpreter may call back into the service. A
+    // StopExecution that lands between the insert and this line finds an empty `Control`
+    // and stops nothing; the window is one `tokio::spawn` wide.
+    *execution.control.lock() = runner::start(spec, record);
+    Ok(json!({"executionArn": execution_arn, "startDate": timestamp(now)}))
+}
+
+/// The Standard execution an execution ARN names, or the matching error.
+pub fn find_execution(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    execution_arn: &str,
+) -> Result<Arc<Execution>, SfnError> {
+    let parsed = arn::parse(execution_arn)?;
+    let not_found = || SfnError::ExecutionDoesNotExist(execution_arn.to_string());
+    match parsed.resource {
+        Resource::Execution { .. } if parsed.is_local(ctx) => sfn
+            .region(ctx, |region| region.executions.get(execution_arn).cloned())
+            .ok_or_else(not_found),
+        Resource::Execution { .. } => Err(not_found()),
+        _ => Err(SfnError::wrong_resource_type(parsed.type_name())),
+    }
+}
+
+/// DescribeExecution's redrive members: only failed-ish executions could be redriven.
+fn redrive_members(out: &mut Value, status: Status) {
+    out["redriveCount"] = 0.into();
+    match status {
+        Status::Running | Status::Succeeded => {
+            out["redriveStatus"] = "NOT_REDRIVABLE".into();
+            out["redriveStatusReason"] =
+                format!("Execution is {} and cannot be redriven", status.as_str()).into();
+        }
+        _ => out["redriveStatus"] = "REDRIVABLE".into(),
+    }
+}
+
+pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ExecutionArnInput = parse(input)?;
+    let execution = find_execution(sfn, ctx, &input.execution_arn)?;
+    let record = execution.record.lock();
+    let mut out = json!({
+        "executionArn": execution.arn,
+        "stateMachineArn": execution.machine_arn,
+        "name": execution.name,
+        "status": record.status.as_str(),
+        "startDate": timestamp(execution.start_ms),
+        "input": execution.input,
+        "inputDetails": {"included": true},
+    });
+    if let Some(stop_ms) = record.stop_ms {
+        out["stopDate"] = timestamp(stop_ms);
+    }
+    if let Some(output) = &record.output {
+        out["output"] = output.to_string().into();
+        out["outputDetails"] = json!({"included": true});
+    }
+    if let Some(error) = &record.error {
+        out["error"] = error.clone().into();
+    }
+    if let Some(cause) = &record.cause {
+        out["cause"] = cause.clone().into();
+    }
+    if let Some(trace_header) = &execution.trace_header {
+        out["traceHeader"] = trace_header.clone().into();
+    }
+    if let Some(version_arn) = &execution.version_arn {
+        out["stateMachineVersionArn"] = version_arn.clone().into();
+    }
+    if let Some(alias_arn) = &execution.alias_arn {
+        out["stateMachineAliasArn"] = alias_arn.clone().into();
+    }
+    redrive_members(&mut out, record.status);
+    Ok(out)
+}
+
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ListInput = parse(input)?;
+    if input.map_run_arn.is_some() {
+        return Err(SfnError::validation(
+            "Map runs are not supported by stepyard",
+        ));
+    }
+    let Some(machine_arn) = input.state_machine_arn.clone() else {
+        return Err(SfnError::validation(
+            "Must provide a StateMachine ARN or MapRun ARN",
+        ));
+    };
+    let parsed = arn::parse(&machine_arn)?;
+    let not_found = || SfnError::StateMachineDoesNotExist(machine_arn.clone());
+    // Which executions of the machine the ARN selects: all, a version's or an alias's.
+    let (machine_name, version_arn, alias_arn) = match &parsed.resource {
+        Resource::StateMachine { name } => (name.clone(), None, None),
+        Resource::Version { machine, .. } => (machine.clone(), Some(machine_arn.clone()), None),
+        Resource::Alias { machine, .. } => (machine.clone(), None, Some(machine_arn.clone())),
+        _ => return Err(SfnError::wrong_resource_type(parsed.type_name())),
+    };
+    if !parsed.is_local(ctx) {
+        return Err(not_found());
+    }
+    let executions = sfn.region(ctx, |region| {
+        let machine = region.machines.get(&machine_name).ok_or_else(not_found)?;
+        if machine.kind == "EXPRESS" {
+            return Err(SfnError::StateMachineTypeNotSupported);
+        }
+        Ok(region
+            .executions_by_machine
+            .get(&machine_name)
+            .cloned()
+            .unwrap_or_default())
+    })?;
+    let items: Vec<Value> = executions
+        .iter()
+        .rev()
+        .filter(|e| version_arn.is_none() || e.version_arn == version_arn)
+        .filter(|e| alias_arn.is_none() || e.alias_arn == alias_arn)
+        .filter_map(|e| {
+            let record = e.record.lock();
+            let status = record.status.as_str();
+            if input.status_filter.as_deref().is_some_and(|f| f != status) {
+                return None;
+            }
+            let mut item = json!({
+                "executionArn": e.arn,
+                "stateMachineArn": e.machine_arn,
+                "name": e.name,
+                "status": status,
+                "startDate": timestamp(e.start_ms),
+            });
+            if let Some(stop_ms) = record.stop_ms {
+                item["stopDate"] = timestamp(stop_ms);
+            }
+            if let Some(version_arn) = &e.version_arn {
+                item["stateMachineVersionArn"] = version_arn.clone().into();
+            }
+            if let Some(alias_arn) = &e.alias_arn {
+                item["stateMachineAliasArn"] = alias_arn.clone().into();
+            }
+            Some(item)
+        })
+        .collect();
+    let listing = format!(
+        "executions:{machine_arn}:{}",
+        input.status_filter.as_deref().unwrap_or("")
+    );
+    let (page, next) = pagination::page(
+        &items,
+        input.max_results,
+        input.next_token.as_deref(),
+        &listing,
+    )?;
+    let mut out = json!({ "executions": page });
+    if let Some(next) = next {
+        out["nextToken"] = next.into();
+    }
+    Ok(out)
+}
+
+pub fn stop(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: StopInput = parse(input)?;
+    let execution = find_execution(sfn, ctx, &input.execution_arn)?;
+    execution.control.lock().stop(input.error, input.cause);
+    let stop_ms = execution.record.lock().stop_ms.unwrap_or_else(|| sfn.now());
+    Ok(json!({ "stopDate": timestamp(stop_ms) }))
+}
+
+pub fn describe_state_machine_for_execution(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SfnError> {
+    let input: ExecutionArnInput = parse(input)?;
+    let execution = find_execution(sfn, ctx, &input.execution_arn)?;
+    let revision = &execution.revision;
+    let mut out = json!({
+        "stateMachineArn": execution.machine_arn,
+        "name": execution.machine_name,
+        "definition": revision.definition,
+        "roleArn": revision.role_arn,
+        "updateDate": timestamp(execution.machine_update_ms.unwrap_or(execution.start_ms)),
+        "loggingConfiguration": revision.logging,
+        "tracingConfiguration": revision.tracing,
+        "revisionId": revision.revision_id,
+    });
+    if let Some(version_arn) = &execution.version_arn {
+        out["stateMachineVersionArn"] = version_arn.clone().into();
+    }
+    if let Some(alias_arn) = &execution.alias_arn {
+        out["stateMachineAliasArn"] = alias_arn.clone().into();
+    }
+    Ok(out)
+}

@@ -1,0 +1,392 @@
+//! CreateStateMachine, DescribeStateMachine, UpdateStateMachine, DeleteStateMachine,
+//! ListStateMachines.
+
+use super::arn::{self, Resource};
+use super::errors::SfnError;
+use super::pagination;
+use super::store::{Machine, Region, Revision};
+use super::tags::{self, TagIn};
+use super::versions;
+use super::{empty, parse, timestamp, Inner};
+use crate::asl::parse::{parse_definition_for, MachineType};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateInput {
+    name: String,
+    definition: String,
+    role_arn: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    logging_configuration: Option<Value>,
+    tags: Option<Vec<TagIn>>,
+    tracing_configuration: Option<Value>,
+    #[serde(default)]
+    publish: bool,
+    version_description: Option<String>,
+    encryption_configuration: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateInput {
+    state_machine_arn: String,
+    definition: Option<String>,
+    role_arn: Option<String>,
+    logging_configuration: Option<Value>,
+    tracing_configuration: Option<Value>,
+    #[serde(default)]
+    publish: bool,
+    version_description: Option<String>,
+    encryption_configuration: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArnInput {
+    state_machine_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub fn machine_type(kind: &str) -> MachineType {
+    if kind == "EXPRESS" {
+        MachineType::Express
+    } else {
+        MachineType::Standard
+    }
+}
+
+/// The definition as the parser accepts it for `kind`, or AWS's InvalidDefinition.
+fn parse_machine(
+    definition: &str,
+    kind: &str,
+) -> Result<Arc<crate::asl::ast::StateMachine>, SfnError> {
+    parse_definition_for(definition, machine_type(kind))
+        .map(Arc::new)
+        .map_err(|e| SfnError::InvalidDefinition(e.to_string()))
+}
+
+/// A role ARN must at least look like an ARN (AWS checks the prefix, not that it exists).
+fn check_role_arn(role_arn: &str) -> Result<(), SfnError> {
+    if role_arn.starts_with("arn:") && role_arn.split(':').count() >= 6 {
+        Ok(())
+    } else {
+        Err(SfnError::InvalidArn(format!(
+            "Invalid ARN prefix: {role_arn}"
+        )))
+    }
+}
+
+/// The logging configuration as DescribeStateMachine returns it, with AWS's defaults filled
+/// in; a level other than OFF needs exactly one destination.
+fn logging(config: Option<Value>) -> Result<Value, SfnError> {
+    let mut config = match config {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    config.entry("level").or_insert_with(|| "OFF".into());
+    config
+        .entry("includeExecutionData")
+        .or_insert_with(|| false.into());
+    let destinations = config
+        .get("destinations")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let off = config.get("level").and_then(Value::as_str) == Some("OFF");
+    if (!off && destinations != 1) || destinations > 1 {
+        return Err(SfnError::InvalidLoggingConfiguration(
+            "Invalid Logging Configuration: Must specify exactly one Log Destination.".into(),
+        ));
+    }
+    Ok(Value::Object(config))
+}
+
+fn tracing(config: Option<Value>) -> Value {
+    let mut config = match config {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    config.entry("enabled").or_insert_with(|| false.into());
+    Value::Object(config)
+}
+
+fn encryption(config: Option<Value>) -> Value {
+    config.unwrap_or_else(|| json!({"type": "AWS_OWNED_KEY"}))
+}
+
+/// A version description only makes sense for a publishing call.
+fn check_version_description(publish: bool, description: &Option<String>) -> Result<(), SfnError> {
+    if description.is_some() && !publish {
+        return Err(SfnError::validation(
+            "Version description can only be set when publish is true",
+        ));
+    }
+    Ok(())
+}
+
+pub fn new_revision_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: CreateInput = parse(input)?;
+    arn::check_name(&input.name)?;
+    check_role_arn(&input.role_arn)?;
+    check_version_description(input.publish, &input.version_description)?;
+    let kind = input.kind.unwrap_or_else(|| "STANDARD".into());
+    let parsed = parse_machine(&input.definition, &kind)?;
+    let logging = logging(input.logging_configuration)?;
+    let tracing = tracing(input.tracing_configuration);
+    let encryption = encryption(input.encryption_configuration);
+    let tags = tags::from_input(input.tags)?;
+    let machine_arn = arn::state_machine(ctx, &input.name);
+    let now = sfn.now();
+    sfn.region(ctx, |region| {
+        if let Some(existing) = region.machines.get_mut(&input.name) {
+            // Create is idempotent for an identical request; anything else is a conflict.
+            let same = existing.kind == kind
+                && existing.current.definition == input.definition
+                && existing.current.role_arn == input.role_arn
+                && existing.current.logging == logging
+                && existing.current.tracing == tracing;
+            if !same {
+                return Err(SfnError::StateMachineAlreadyExists(machine_arn));
+            }
+            let mut out = json!({
+                "stateMachineArn": existing.arn,
+                "creationDate": timestamp(existing.creation_ms),
+            });
+            if input.publish {
+                let version = versions::publish_current(existing, now, input.version_description);
+                out["stateMachineVersionArn"] = version.into();
+            }
+            return Ok(out);
+        }
+        let mut machine = Machine {
+            name: input.name.clone(),
+            arn: machine_arn.clone(),
+            kind,
+            current: Revision {
+                definition: input.definition,
+                parsed,
+                role_arn: input.role_arn,
+                logging,
+                tracing,
+                revision_id: new_revision_id(),
+            },
+            encryption,
+            creation_ms: now,
+            update_ms: None,
+            tags,
+            versions: BTreeMap::new(),
+            last_version: 0,
+            aliases: BTreeMap::new(),
+        };
+        let mut out = json!({
+            "stateMachineArn": machine_arn,
+            "creationDate": timestamp(now),
+        });
+        if input.publish {
+            let version = versions::publish_current(&mut machine, now, input.version_description);
+            out["stateMachineVersionArn"] = version.into();
+        }
+        region.machines.insert(input.name, machine);
+        Ok(out)
+    })
+}
+
+/// The machine a base state machine ARN names, or the matching error.
+pub fn machine_mut<'r>(
+    region: &'r mut Region,
+    ctx: &RequestContext,
+    machine_arn: &str,
+) -> Result<&'r mut Machine, SfnError> {
+    let parsed = arn::parse(machine_arn)?;
+    let not_found = || SfnError::StateMachineDoesNotExist(machine_arn.to_string());
+    match parsed.resource {
+        Resource::StateMachine { name } if parsed.is_local(ctx) => {
+            region.machines.get_mut(&name).ok_or_else(not_found)
+        }
+        Resource::StateMachine { .. } => Err(not_found()),
+        Resource::Version { .. } | Resource::Alias { .. } => Err(not_found()),
+        _ => Err(SfnError::wrong_resource_type(parsed.type_name())),
+    }
+}
+
+pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ArnInput = parse(input)?;
+    let requested = input.state_machine_arn;
+    let parsed = arn::parse(&requested)?;
+    let not_found = || SfnError::StateMachineDoesNotExist(requested.clone());
+    sfn.region(ctx, |region| {
+        let (machine_name, version) = match &parsed.resource {
+            Resource::StateMachine { name } => (name, None),
+            Resource::Version { machine, version } => (machine, Some(*version)),
+            Resource::Alias { .. } => return Err(not_found()),
+            _ => return Err(SfnError::wrong_resource_type(parsed.type_name())),
+        };
+        if !parsed.is_local(ctx) {
+            return Err(not_found());
+        }
+        let machine = region.machines.get(machine_name).ok_or_else(not_found)?;
+        let mut out = match version {
+            None => {
+                let mut out = describe_revision(machine, &machine.current, &machine.arn);
+                out["creationDate"] = timestamp(machine.creation_ms);
+                out
+            }
+            Some(number) => {
+                let version = machine.versions.get(&number).ok_or_else(not_found)?;
+                let mut out = describe_revision(machine, &version.revision, &version.arn);
+                out["creationDate"] = timestamp(version.creation_ms);
+                if let Some(description) = &version.description {
+                    out["description"] = description.clone().into();
+                }
+                out
+            }
+        };
+        out["status"] = "ACTIVE".into();
+        Ok(out)
+    })
+}
+
+/// DescribeStateMachine's members that come from a revision (the machine's or a version's).
+pub fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> Value {
+    json!({
+        "stateMachineArn": arn,
+        "name": machine.name,
+        "definition": revision.definition,
+        "roleArn": revision.role_arn,
+        "type": machine.kind,
+        "loggingConfiguration": revision.logging,
+        "tracingConfiguration": revision.tracing,
+        "encryptionConfiguration": machine.encryption,
+        "revisionId": revision.revision_id,
+    })
+}
+
+pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: UpdateInput = parse(input)?;
+    if input.definition.is_none()
+        && input.role_arn.is_none()
+        && input.logging_configuration.is_none()
+        && input.tracing_configuration.is_none()
+        && input.encryption_configuration.is_none()
+    {
+        return Err(SfnError::MissingRequiredParameter(
+            "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified".into(),
+        ));
+    }
+    check_version_description(input.publish, &input.version_description)?;
+    if let Some(role_arn) = &input.role_arn {
+        check_role_arn(role_arn)?;
+    }
+    let logging = input
+        .logging_configuration
+        .map(|l| logging(Some(l)))
+        .transpose()?;
+    let now = sfn.now();
+    sfn.region(ctx, |region| {
+        let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
+        let mut next = machine.current.clone();
+        if let Some(definition) = input.definition {
+            next.parsed = parse_machine(&definition, &machine.kind)?;
+            next.definition = definition;
+        }
+        if let Some(role_arn) = input.role_arn {
+            next.role_arn = role_arn;
+        }
+        if let Some(logging) = logging {
+            next.logging = logging;
+        }
+        if let Some(config) = input.tracing_configuration {
+            next.tracing = tracing(Some(config));
+        }
+        if let Some(config) = input.encryption_configuration {
+            machine.encryption = config;
+        }
+        let changed = next.definition != machine.current.definition
+            || next.role_arn != machine.current.role_arn
+            || next.logging != machine.current.logging
+            || next.tracing != machine.current.tracing;
+        if changed {
+            next.revision_id = new_revision_id();
+            machine.current = next;
+        }
+        machine.update_ms = Some(now);
+        let mut out = json!({
+            "updateDate": timestamp(now),
+            "revisionId": machine.current.revision_id,
+        });
+        if input.publish {
+            let version = versions::publish_current(machine, now, input.version_description);
+            out["stateMachineVersionArn"] = version.into();
+        }
+        Ok(out)
+    })
+}
+
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ArnInput = parse(input)?;
+    let parsed = arn::parse(&input.state_machine_arn)?;
+    let local = parsed.is_local(ctx);
+    match parsed.resource {
+        // Deleting is idempotent: a machine that is already gone is no error.
+        Resource::StateMachine { name } => {
+            if local {
+                sfn.region(ctx, |region| {
+                    // Its executions stay describable by ARN, but a machine created later
+                    // under the same name starts with an empty ListExecutions.
+                    if region.machines.remove(&name).is_some() {
+                        region.executions_by_machine.remove(&name);
+                    }
+                });
+            }
+            Ok(empty())
+        }
+        Resource::Version { .. } | Resource::Alias { .. } => Err(SfnError::validation(
+            "Use DeleteStateMachineVersion or DeleteStateMachineAlias to delete a version or an alias",
+        )),
+        _ => Err(SfnError::wrong_resource_type(parsed.type_name())),
+    }
+}
+
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ListInput = parse(input)?;
+    let all: Vec<Value> = sfn.region(ctx, |region| {
+        region
+            .machines
+            .values()
+            .map(|m| {
+                json!({
+                    "stateMachineArn": m.arn,
+                    "name": m.name,
+                    "type": m.kind,
+                    "creationDate": timestamp(m.creation_ms),
+                })
+            })
+            .collect()
+    });
+    let (items, next) = pagination::page(
+        &all,
+        input.max_results,
+        input.next_token.as_deref(),
+        "stateMachines",
+    )?;
+    let mut out = json!({ "stateMachines": items });
+    if let Some(next) = next {
+        out["nextToken"] = next.into();
+    }
+    Ok(out)
+}

@@ -1,0 +1,139 @@
+//! Everything Step Functions keeps, per (account, region): state machines with their versions
+//! and aliases, activities, and Standard executions.
+//!
+//! Locking: one `parking_lot::Mutex` around all regions. Every API call holds it only for a
+//! few map operations and never across an `.await`, so a finer structure would buy nothing.
+//! Each execution's live record (`SharedRecord`) has its own lock, which the execution's task
+//! takes while it runs; the API may take a record lock while holding the store lock, never
+//! the other way round (executions never see the store), so the two cannot deadlock.
+
+use crate::asl::ast::StateMachine;
+use crate::asl::interp::SharedRecord;
+use parking_lot::Mutex;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::runner::Control;
+
+/// A `key -> value` tag list in the order tags were first set (AWS returns them so).
+pub type Tags = Vec<(String, String)>;
+
+/// What a state machine or one of its versions runs: the parts an execution snapshots.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub definition: String,
+    pub parsed: Arc<StateMachine>,
+    pub role_arn: String,
+    pub logging: Value,
+    pub tracing: Value,
+    pub revision_id: String,
+}
+
+pub struct Machine {
+    pub name: String,
+    pub arn: String,
+    /// `STANDARD` or `EXPRESS`.
+    pub kind: String,
+    pub current: Revision,
+    pub encryption: Value,
+    pub creation_ms: u64,
+    pub update_ms: Option<u64>,
+    pub tags: Tags,
+    pub versions: BTreeMap<u64, Version>,
+    /// Version numbers are never reused, even after a version is deleted.
+    pub last_version: u64,
+    pub aliases: BTreeMap<String, Alias>,
+}
+
+pub struct Version {
+    pub arn: String,
+    pub revision: Revision,
+    pub description: Option<String>,
+    pub creation_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    /// (version ARN, weight) in request order.
+    pub routing: Vec<(String, u64)>,
+    pub creation_ms: u64,
+    pub update_ms: u64,
+}
+
+pub struct Activity {
+    pub name: String,
+    pub arn: String,
+    pub creation_ms: u64,
+    pub tags: Tags,
+}
+
+/// A Standard execution. Express executions are not kept (AWS does not describe them).
+pub struct Execution {
+    pub arn: String,
+    pub name: String,
+    pub machine_arn: String,
+    pub machine_name: String,
+    pub version_arn: Option<String>,
+    pub alias_arn: Option<String>,
+    /// The input as the client sent it (text), for DescribeExecution and idempotency.
+    pub input: String,
+    pub trace_header: Option<String>,
+    pub start_ms: u64,
+    /// What the execution runs, for DescribeStateMachineForExecution.
+    pub revision: Revision,
+    pub machine_update_ms: Option<u64>,
+    pub record: SharedRecord,
+    /// How StopExecution reaches the running task.
+    pub control: Mutex<Control>,
+}
+
+#[derive(Default)]
+pub struct Region {
+    pub machines: BTreeMap<String, Machine>,
+    pub activities: BTreeMap<String, Activity>,
+    /// Execution ARN -> execution.
+    pub executions: HashMap<String, Arc<Execution>>,
+    /// Machine name -> its executions in start order (ListExecutions reads it newest first).
+    /// Kept after the machine is deleted, as AWS keeps executions.
+    pub executions_by_machine: HashMap<String, Vec<Arc<Execution>>>,
+}
+
+#[derive(Default)]
+pub struct Store {
+    regions: Mutex<HashMap<(String, String), Region>>,
+}
+
+impl Store {
+    /// Runs `f` on the caller's region under the store lock (see the module comment).
+    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut Region) -> R) -> R {
+        let mut regions = self.regions.lock();
+        let region = regions
+            .entry((account.to_string(), region.to_string()))
+            .or_default();
+        f(region)
+    }
+
+    pub fn clear(&self) {
+        // Take the regions out first so running executions are stopped without the lock held.
+        let regions = std::mem::take(&mut *self.regions.lock());
+        for region in regions.into_values() {
+            for execution in region.executions.values() {
+                execution.control.lock().abandon();
+            }
+        }
+    }
+}
+
+/// Sets `tags` on `list`, replacing the values of keys already there.
+pub fn merge_tags(list: &mut Tags, tags: Tags) {
+    for (key, value) in tags {
+        match list.iter_mut().find(|(k, _)| *k == key) {
+            Some(existing) => existing.1 = value,
+            None => list.push((key, value)),
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! TagResource, UntagResource, ListTagsForResource: tags live on state machines and
+//! activities (versions, aliases and executions cannot be tagged, as in AWS).
+
+use super::arn::{self, Resource};
+use super::errors::SfnError;
+use super::store::{merge_tags, Region, Tags};
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// AWS's limit on tags per resource.
+const MAX_TAGS: usize = 50;
+
+#[derive(Deserialize)]
+pub struct TagIn {
+    key: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// A request's tag list as stored pairs.
+pub fn from_input(tags: Option<Vec<TagIn>>) -> Result<Tags, SfnError> {
+    let tags: Tags = tags
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect();
+    check_count(tags.len())?;
+    Ok(tags)
+}
+
+fn check_count(count: usize) -> Result<(), SfnError> {
+    if count > MAX_TAGS {
+        return Err(SfnError::TooManyTags(format!(
+            "Too many tags: {count}. The maximum is {MAX_TAGS}."
+        )));
+    }
+    Ok(())
+}
+
+pub fn to_output(tags: &Tags) -> Value {
+    tags.iter()
+        .map(|(key, value)| json!({"key": key, "value": value}))
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TagResourceInput {
+    resource_arn: String,
+    tags: Vec<TagIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UntagResourceInput {
+    resource_arn: String,
+    tag_keys: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListTagsInput {
+    resource_arn: String,
+}
+
+/// The tag list of the resource `resource_arn` names, or AWS's ResourceNotFound.
+fn tags_of<'r>(
+    region: &'r mut Region,
+    ctx: &RequestContext,
+    resource_arn: &str,
+) -> Result<&'r mut Tags, SfnError> {
+    let not_found = || SfnError::ResourceNotFound(format!("Resource not found: '{resource_arn}'"));
+    let parsed = arn::parse(resource_arn)?;
+    if !parsed.is_local(ctx) {
+        return Err(not_found());
+    }
+    match parsed.resource {
+        Resource::StateMachine { name } => region
+            .machines
+            .get_mut(&name)
+            .map(|m| &mut m.tags)
+            .ok_or_else(not_found),
+        Resource::Activity { name } => region
+            .activities
+            .get_mut(&name)
+            .map(|a| &mut a.tags)
+            .ok_or_else(not_found),
+        _ => Err(not_found()),
+    }
+}
+
+pub fn tag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: TagResourceInput = parse(input)?;
+    let new_tags = from_input(Some(input.tags))?;
+    sfn.region(ctx, |region| {
+        let tags = tags_of(region, ctx, &input.resource_arn)?;
+        let mut merged = tags.clone();
+        merge_tags(&mut merged, new_tags);
+        check_count(merged.len())?;
+        *tags = merged;
+        Ok(empty())
+    })
+}
+
+pub fn untag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: UntagResourceInput = parse(input)?;
+    sfn.region(ctx, |region| {
+        let tags = tags_of(region, ctx, &input.resource_arn)?;
+        tags.retain(|(key, _)| !input.tag_keys.contains(key));
+        Ok(empty())
+    })
+}
+
+pub fn list_tags_for_resource(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SfnError> {
+    let input: ListTagsInput = parse(input)?;
+    sfn.region(ctx, |region| {
+        let tags = tags_of(region, ctx, &input.resource_arn)?;
+        Ok(json!({"tags": to_output(tags)}))
+    })
+}

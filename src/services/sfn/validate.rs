@@ -1,0 +1,48 @@
+//! ValidateStateMachineDefinition: the parser's findings as diagnostics instead of an error.
+
+use super::errors::SfnError;
+use super::machines::machine_type;
+use super::parse;
+use crate::asl::parse::{validate_definition_for, Severity};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ValidateInput {
+    definition: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    /// The lowest severity reported: `ERROR` (the default) or `WARNING`.
+    severity: Option<String>,
+    max_results: Option<i64>,
+}
+
+/// AWS's default (and largest) number of diagnostics per answer.
+const MAX_DIAGNOSTICS: usize = 100;
+
+pub fn validate_definition(input: Value) -> Result<Value, SfnError> {
+    let input: ValidateInput = parse(input)?;
+    let kind = input.kind.as_deref().unwrap_or("STANDARD");
+    let with_warnings = input.severity.as_deref() == Some("WARNING");
+    let diagnostics: Vec<_> = validate_definition_for(&input.definition, machine_type(kind))
+        .into_iter()
+        .filter(|d| with_warnings || d.severity == Severity::Error)
+        .collect();
+    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let limit = match input.max_results {
+        Some(n) if n > 0 => (n as usize).min(MAX_DIAGNOSTICS),
+        _ => MAX_DIAGNOSTICS,
+    };
+    let truncated = diagnostics.len() > limit;
+    let shown: Vec<Value> = diagnostics
+        .iter()
+        .take(limit)
+        .map(|d| serde_json::to_value(d).unwrap_or(Value::Null))
+        .collect();
+    Ok(json!({
+        "result": if failed { "FAIL" } else { "OK" },
+        "diagnostics": shown,
+        "truncated": truncated,
+    }))
+}

@@ -1,0 +1,151 @@
+//! Versions: PublishStateMachineVersion (and `publish: true` on Create/UpdateStateMachine),
+//! ListStateMachineVersions, DeleteStateMachineVersion. A version is an immutable snapshot of
+//! a machine's revision, numbered from 1 and never renumbered.
+
+use super::arn::{self, Resource};
+use super::errors::SfnError;
+use super::machines::machine_mut;
+use super::pagination;
+use super::store::{Machine, Version};
+use super::{empty, parse, timestamp, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PublishInput {
+    state_machine_arn: String,
+    revision_id: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    state_machine_arn: String,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteInput {
+    state_machine_version_arn: String,
+}
+
+/// Publishes the machine's current revision and returns the version ARN. Publishing a
+/// revision that the newest version already holds returns that version, as AWS does.
+pub fn publish_current(machine: &mut Machine, now: u64, description: Option<String>) -> String {
+    if let Some(latest) = machine.versions.values().next_back() {
+        if latest.revision.revision_id == machine.current.revision_id {
+            return latest.arn.clone();
+        }
+    }
+    machine.last_version += 1;
+    let number = machine.last_version;
+    let version = Version {
+        arn: format!("{}:{number}", machine.arn),
+        revision: machine.current.clone(),
+        description,
+        creation_ms: now,
+    };
+    let arn = version.arn.clone();
+    machine.versions.insert(number, version);
+    arn
+}
+
+pub fn publish(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: PublishInput = parse(input)?;
+    let now = sfn.now();
+    sfn.region(ctx, |region| {
+        let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
+        if let Some(revision_id) = &input.revision_id {
+            if *revision_id != machine.current.revision_id {
+                return Err(SfnError::Conflict(format!(
+                    "Failed to publish the State Machine version for revision {revision_id}. The current State Machine revision is {}.",
+                    machine.current.revision_id
+                )));
+            }
+        }
+        let version_arn = publish_current(machine, now, input.description);
+        let creation_ms = machine
+            .versions
+            .values()
+            .find(|v| v.arn == version_arn)
+            .map_or(now, |v| v.creation_ms);
+        Ok(json!({
+            "stateMachineVersionArn": version_arn,
+            "creationDate": timestamp(creation_ms),
+        }))
+    })
+}
+
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ListInput = parse(input)?;
+    let all: Vec<Value> = sfn.region(ctx, |region| {
+        let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
+        // Newest first.
+        Ok::<_, SfnError>(
+            machine
+                .versions
+                .values()
+                .rev()
+                .map(|v| {
+                    json!({
+                        "stateMachineVersionArn": v.arn,
+                        "creationDate": timestamp(v.creation_ms),
+                    })
+                })
+                .collect(),
+        )
+    })?;
+    let listing = format!("versions:{}", input.state_machine_arn);
+    let (items, next) = pagination::page(
+        &all,
+        input.max_results,
+        input.next_token.as_deref(),
+        &listing,
+    )?;
+    let mut out = json!({ "stateMachineVersions": items });
+    if let Some(next) = next {
+        out["nextToken"] = next.into();
+    }
+    Ok(out)
+}
+
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: DeleteInput = parse(input)?;
+    let parsed = arn::parse(&input.state_machine_version_arn)?;
+    let local = parsed.is_local(ctx);
+    let Resource::Version { machine, version } = parsed.resource else {
+        return Err(SfnError::validation(format!(
+            "Invalid version ARN: {}",
+            input.state_machine_version_arn
+        )));
+    };
+    if !local {
+        return Ok(empty());
+    }
+    sfn.region(ctx, |region| {
+        // Deleting a version that is gone is no error.
+        let Some(machine) = region.machines.get_mut(&machine) else {
+            return Ok(empty());
+        };
+        let version_arn = format!("{}:{version}", machine.arn);
+        let referencing: Vec<&str> = machine
+            .aliases
+            .values()
+            .filter(|a| a.routing.iter().any(|(arn, _)| *arn == version_arn))
+            .map(|a| a.name.as_str())
+            .collect();
+        if !referencing.is_empty() {
+            return Err(SfnError::Conflict(format!(
+                "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: [{}]",
+                referencing.join(", ")
+            )));
+        }
+        machine.versions.remove(&version);
+        Ok(empty())
+    })
+}

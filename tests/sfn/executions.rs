@@ -1,0 +1,343 @@
+//! StartExecution, DescribeExecution, ListExecutions, StopExecution,
+//! DescribeStateMachineForExecution.
+
+use crate::client::{
+    create_machine, create_machine_of, failed, machine_arn, sfn, start, wait_until_done, FAIL,
+    PASS, ROLE, WAIT,
+};
+use crate::common;
+use aws_sdk_sfn::types::{ExecutionStatus, StateMachineType};
+use serde_json::json;
+
+fn execution_arn(machine: &str, name: &str) -> String {
+    format!(
+        "arn:aws:states:{}:{}:execution:{machine}:{name}",
+        common::REGION,
+        common::ACCOUNT
+    )
+}
+
+#[tokio::test]
+async fn an_execution_runs_to_success_and_is_described() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", PASS).await;
+    let started = client
+        .start_execution()
+        .state_machine_arn(&machine)
+        .name("run-1")
+        .input(r#"{"order": 7}"#)
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(started.execution_arn, execution_arn("m", "run-1"));
+    let done = wait_until_done(&client, &started.execution_arn).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded);
+    assert_eq!(done.name.as_deref(), Some("run-1"));
+    assert_eq!(done.state_machine_arn, machine);
+    assert_eq!(done.input.as_deref(), Some(r#"{"order": 7}"#));
+    assert_eq!(done.start_date, started.start_date);
+    assert!(done.stop_date.is_some());
+    let output: serde_json::Value =
+        serde_json::from_str(done.output.as_deref().expect("output")).expect("JSON output");
+    assert_eq!(output, json!({"order": 7, "result": "hello"}));
+}
+
+#[tokio::test]
+async fn a_failing_execution_reports_its_error_and_cause() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "f", FAIL).await;
+    let arn = start(&client, &machine, "boom", "{}").await;
+    let done = wait_until_done(&client, &arn).await;
+    assert_eq!(done.status, ExecutionStatus::Failed);
+    assert_eq!(done.error.as_deref(), Some("Custom.Error"));
+    assert_eq!(done.cause.as_deref(), Some("it broke"));
+}
+
+#[tokio::test]
+async fn starting_again_is_idempotent_only_while_running_with_the_same_input() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "w", WAIT).await;
+    let first = client
+        .start_execution()
+        .state_machine_arn(&machine)
+        .name("once")
+        .input("{}")
+        .send()
+        .await
+        .expect("start");
+    let again = client
+        .start_execution()
+        .state_machine_arn(&machine)
+        .name("once")
+        .input("{}")
+        .send()
+        .await
+        .expect("same name and input while running");
+    assert_eq!(again.execution_arn, first.execution_arn);
+    assert_eq!(again.start_date, first.start_date);
+    let different = failed(
+        client
+            .start_execution()
+            .state_machine_arn(&machine)
+            .name("once")
+            .input(r#"{"other": true}"#)
+            .send()
+            .await,
+    );
+    assert_eq!(different.code, "ExecutionAlreadyExists");
+    assert_eq!(
+        different.message,
+        format!("Execution Already Exists: '{}'", first.execution_arn)
+    );
+
+    let pass = create_machine(&client, "p", PASS).await;
+    let arn = start(&client, &pass, "done", "{}").await;
+    wait_until_done(&client, &arn).await;
+    let closed = failed(
+        client
+            .start_execution()
+            .state_machine_arn(&pass)
+            .name("done")
+            .input("{}")
+            .send()
+            .await,
+    );
+    assert_eq!(closed.code, "ExecutionAlreadyExists");
+}
+
+#[tokio::test]
+async fn start_checks_the_name_input_and_machine() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", PASS).await;
+    let bad_name = failed(
+        client
+            .start_execution()
+            .state_machine_arn(&machine)
+            .name("a/b")
+            .send()
+            .await,
+    );
+    assert_eq!(bad_name.code, "InvalidName");
+    assert_eq!(bad_name.message, "Invalid Name: 'a/b'");
+    let bad_input = failed(
+        client
+            .start_execution()
+            .state_machine_arn(&machine)
+            .input("{not json")
+            .send()
+            .await,
+    );
+    assert_eq!(bad_input.code, "InvalidExecutionInput");
+    let missing = failed(
+        client
+            .start_execution()
+            .state_machine_arn(machine_arn("nope"))
+            .send()
+            .await,
+    );
+    assert_eq!(missing.code, "StateMachineDoesNotExist");
+    let unnamed = client
+        .start_execution()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .expect("a name is generated");
+    assert!(unnamed.execution_arn.starts_with(&execution_arn("m", "")));
+}
+
+#[tokio::test]
+async fn stop_aborts_a_running_execution_with_error_and_cause() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "w", WAIT).await;
+    let arn = start(&client, &machine, "to-stop", "{}").await;
+    let stopped = client
+        .stop_execution()
+        .execution_arn(&arn)
+        .error("User.Stop")
+        .cause("no longer needed")
+        .send()
+        .await
+        .expect("stop");
+    let described = client
+        .describe_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(described.status, ExecutionStatus::Aborted);
+    assert_eq!(described.error.as_deref(), Some("User.Stop"));
+    assert_eq!(described.cause.as_deref(), Some("no longer needed"));
+    assert_eq!(described.stop_date, Some(stopped.stop_date));
+
+    let missing = failed(
+        client
+            .stop_execution()
+            .execution_arn(execution_arn("w", "nope"))
+            .send()
+            .await,
+    );
+    assert_eq!(missing.code, "ExecutionDoesNotExist");
+}
+
+#[tokio::test]
+async fn list_executions_is_newest_first_filters_by_status_and_pages() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "w", WAIT).await;
+    for i in 0..4 {
+        start(&client, &machine, &format!("e{i}"), "{}").await;
+    }
+    client
+        .stop_execution()
+        .execution_arn(execution_arn("w", "e1"))
+        .send()
+        .await
+        .expect("stop");
+    let all = client
+        .list_executions()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .expect("list");
+    let names: Vec<_> = all.executions.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["e3", "e2", "e1", "e0"]);
+
+    let aborted = client
+        .list_executions()
+        .state_machine_arn(&machine)
+        .status_filter(ExecutionStatus::Aborted)
+        .send()
+        .await
+        .expect("list aborted");
+    let names: Vec<_> = aborted.executions.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["e1"]);
+
+    let first = client
+        .list_executions()
+        .state_machine_arn(&machine)
+        .max_results(3)
+        .send()
+        .await
+        .expect("page 1");
+    assert_eq!(first.executions.len(), 3);
+    let second = client
+        .list_executions()
+        .state_machine_arn(&machine)
+        .max_results(3)
+        .set_next_token(first.next_token)
+        .send()
+        .await
+        .expect("page 2");
+    assert_eq!(second.executions.len(), 1);
+    assert!(second.next_token.is_none());
+
+    let missing = failed(
+        client
+            .list_executions()
+            .state_machine_arn(machine_arn("nope"))
+            .send()
+            .await,
+    );
+    assert_eq!(missing.code, "StateMachineDoesNotExist");
+}
+
+#[tokio::test]
+async fn describe_execution_refuses_unknown_and_malformed_arns() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let missing = failed(
+        client
+            .describe_execution()
+            .execution_arn(execution_arn("m", "e"))
+            .send()
+            .await,
+    );
+    assert_eq!(missing.code, "ExecutionDoesNotExist");
+    assert_eq!(
+        missing.message,
+        format!("Execution Does Not Exist: '{}'", execution_arn("m", "e"))
+    );
+    let malformed = failed(
+        client
+            .describe_execution()
+            .execution_arn("nope")
+            .send()
+            .await,
+    );
+    assert_eq!(malformed.code, "InvalidArn");
+}
+
+#[tokio::test]
+async fn express_executions_run_but_cannot_be_described_or_listed() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine_of(&client, "fast", PASS, StateMachineType::Express).await;
+    let started = client
+        .start_execution()
+        .state_machine_arn(&machine)
+        .name("e")
+        .send()
+        .await
+        .expect("start express");
+    assert!(
+        started
+            .execution_arn
+            .starts_with("arn:aws:states:us-east-1:000000000000:express:fast:e:"),
+        "{}",
+        started.execution_arn
+    );
+    let describe = failed(
+        client
+            .describe_execution()
+            .execution_arn(&started.execution_arn)
+            .send()
+            .await,
+    );
+    assert_eq!(describe.code, "InvalidArn");
+    assert_eq!(
+        describe.message,
+        "Invalid Arn: 'Resource type not valid in this context: express'"
+    );
+    let list = failed(
+        client
+            .list_executions()
+            .state_machine_arn(&machine)
+            .send()
+            .await,
+    );
+    assert_eq!(list.code, "StateMachineTypeNotSupported");
+    assert_eq!(
+        list.message,
+        "This operation is not supported by this type of state machine"
+    );
+}
+
+#[tokio::test]
+async fn the_machine_of_an_execution_is_the_one_it_started_with() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", PASS).await;
+    let arn = start(&client, &machine, "e", "{}").await;
+    client
+        .update_state_machine()
+        .state_machine_arn(&machine)
+        .definition(FAIL)
+        .send()
+        .await
+        .expect("update");
+    let described = client
+        .describe_state_machine_for_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .expect("describe for execution");
+    assert_eq!(described.definition, PASS);
+    assert_eq!(described.name, "m");
+    assert_eq!(described.role_arn, ROLE);
+    assert_eq!(described.state_machine_arn, machine);
+}

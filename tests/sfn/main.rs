@@ -1,0 +1,19 @@
+//! Step Functions through the real `aws-sdk-sfn`, over HTTP, against an in-process stepyard
+//! server. One test target; one module per concern. `conformance` replays the recorded API
+//! error cases of `../shared/conformance/sfn` over raw HTTP.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod activities;
+mod client;
+mod conformance;
+mod executions;
+mod history;
+mod machines;
+mod regions;
+mod snapshot;
+mod sync_execution;
+mod tags;
+mod validate;
+mod versions_aliases;
