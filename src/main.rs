@@ -3,8 +3,11 @@
 use clap::{Parser, Subcommand};
 use stepyard::{Config, Server};
 
+// jemalloc, with its background threads on (see `main`): they hand freed pages back to the OS
+// on their own, so RSS returns to baseline after a queue drains even when the server then sits
+// idle. (mimalloc only purged on later allocator activity, leaving a drained server at its peak.)
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Parser)]
 #[command(
@@ -56,6 +59,11 @@ fn main() -> std::process::ExitCode {
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
+    if let Err(e) = tikv_jemalloc_ctl::background_thread::write(true) {
+        tracing::warn!(
+            "jemalloc background threads unavailable ({e}); freed memory returns to the OS later"
+        );
+    }
     let config = Config {
         host: cli.host,
         port: cli.port,

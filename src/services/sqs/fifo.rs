@@ -157,7 +157,7 @@ impl<T> Window<T> {
 /// The original send a duplicate is answered with.
 #[derive(Debug, Clone)]
 pub struct DedupEntry {
-    pub message_id: String,
+    pub message_id: uuid::Uuid,
     pub sequence_number: Option<String>,
 }
 

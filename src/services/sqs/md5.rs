@@ -6,11 +6,12 @@
 use super::message_attributes::{AttributeData, AttributeValue};
 use md5::{Digest, Md5};
 
-pub fn md5_hex(bytes: &[u8]) -> String {
-    hex(&Md5::digest(bytes))
+/// The raw digest, for storing per message (16 bytes instead of a 32-character string).
+pub fn md5_digest(bytes: &[u8]) -> [u8; 16] {
+    Md5::digest(bytes).into()
 }
 
-fn hex(digest: &[u8]) -> String {
+pub fn hex(digest: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(digest.len() * 2);
     for b in digest {
@@ -85,7 +86,7 @@ mod tests {
         for v in doc["body_vectors"].as_array().expect("body vectors") {
             let body = v["Body"].as_str().expect("body");
             assert_eq!(
-                Some(md5_hex(body.as_bytes()).as_str()),
+                Some(hex(&md5_digest(body.as_bytes())).as_str()),
                 v["MD5OfBody"].as_str()
             );
             checked += 1;

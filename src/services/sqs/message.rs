@@ -2,15 +2,17 @@
 //! caller asked for, and the message attributes left after the name filter with their digest
 //! recomputed over exactly what is returned.
 
-use super::md5::md5_of_attributes;
+use super::md5::{hex, md5_of_attributes};
 use super::message_attributes::{attribute_to_json, AttributeData, MessageAttributes, NameFilter};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
-    pub message_id: String,
+    /// Kept as a `Uuid` and `[u8; 16]` rather than strings: two fewer allocations and ~100
+    /// fewer bytes per stored message; they are formatted only when a response shows them.
+    pub message_id: uuid::Uuid,
     pub body: String,
-    pub md5_of_body: String,
+    pub md5_of_body: [u8; 16],
     pub attributes: MessageAttributes,
     pub md5_of_attributes: Option<String>,
     /// What the sender set in `MessageSystemAttributes` (only `AWSTraceHeader` exists).
@@ -69,9 +71,12 @@ impl Message {
         attribute_filter: &NameFilter,
     ) -> Value {
         let mut out = Map::new();
-        out.insert("MessageId".into(), Value::String(self.message_id.clone()));
+        out.insert(
+            "MessageId".into(),
+            Value::String(self.message_id.to_string()),
+        );
         out.insert("ReceiptHandle".into(), Value::String(receipt_handle));
-        out.insert("MD5OfBody".into(), Value::String(self.md5_of_body.clone()));
+        out.insert("MD5OfBody".into(), Value::String(hex(&self.md5_of_body)));
         out.insert("Body".into(), Value::String(self.body.clone()));
 
         let all_system = system_names.iter().any(|n| n == "All");

@@ -418,9 +418,9 @@ mod tests {
 
     fn message(group: Option<&str>) -> Message {
         Message {
-            message_id: "m".into(),
+            message_id: uuid::Uuid::nil(),
             body: "b".into(),
-            md5_of_body: String::new(),
+            md5_of_body: [0; 16],
             attributes: Default::default(),
             md5_of_attributes: None,
             system_attributes: Default::default(),

@@ -8,7 +8,7 @@
 use super::batch::{check_entry_ids, failed_entry};
 use super::errors::SqsError;
 use super::fifo::{dedup_key, DedupEntry};
-use super::md5::{md5_hex, md5_of_attributes};
+use super::md5::{hex, md5_digest, md5_of_attributes};
 use super::message::Message;
 use super::message_attributes::{
     attributes_size, parse_message_attributes, parse_system_attributes, valid_message_characters,
@@ -160,8 +160,8 @@ fn prepare(
     let (dedup_key, dedup_id) = dedup.unzip();
     Ok(Prepared {
         message: Message {
-            message_id: uuid::Uuid::new_v4().to_string(),
-            md5_of_body: md5_hex(entry.message_body.as_bytes()),
+            message_id: uuid::Uuid::new_v4(),
+            md5_of_body: md5_digest(entry.message_body.as_bytes()),
             body: entry.message_body,
             attributes,
             md5_of_attributes,
@@ -210,7 +210,7 @@ fn enqueue_all(
             let mut out = Map::new();
             out.insert(
                 "MD5OfMessageBody".into(),
-                Value::String(message.md5_of_body.clone()),
+                Value::String(hex(&message.md5_of_body)),
             );
             if let Some(md5) = &message.md5_of_attributes {
                 out.insert("MD5OfMessageAttributes".into(), Value::String(md5.clone()));
@@ -226,14 +226,17 @@ fn enqueue_all(
                 .and_then(|key| state.dedup.get(key, now))
                 .cloned();
             if let Some(original) = duplicate {
-                out.insert("MessageId".into(), Value::String(original.message_id));
+                out.insert(
+                    "MessageId".into(),
+                    Value::String(original.message_id.to_string()),
+                );
                 if let Some(seq) = original.sequence_number {
                     out.insert("SequenceNumber".into(), Value::String(seq));
                 }
             } else {
                 out.insert(
                     "MessageId".into(),
-                    Value::String(message.message_id.clone()),
+                    Value::String(message.message_id.to_string()),
                 );
                 if let Some(key) = dedup_key {
                     let seq = sqs.store.next_sequence_number(now);
@@ -242,7 +245,7 @@ fn enqueue_all(
                     state.dedup.insert(
                         key,
                         DedupEntry {
-                            message_id: message.message_id.clone(),
+                            message_id: message.message_id,
                             sequence_number: Some(seq),
                         },
                         now,
