@@ -171,7 +171,7 @@ def pytest_runtest_makereport(item, call):
 # and short timeouts (long polls in these tests wait at most 20 s).
 CLIENT_CONFIG = Config(
     region_name=REGION,
-    retries={"max_attempts": 1, "mode": "standard"},
+    retries={"total_max_attempts": 1, "mode": "standard"},  # max_attempts would mean one retry
     connect_timeout=5,
     read_timeout=40,
 )
@@ -234,3 +234,24 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.05):
         if time.monotonic() >= deadline:
             return None
         time.sleep(interval)
+
+
+SFN_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/sfn"
+
+
+def sfn_client(endpoint: str, **config):
+    """A boto3 Step Functions client (JSON 1.0 protocol) pointed at stepyard; extra Config options merge in."""
+    return boto3.session.Session().client(
+        "stepfunctions",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name=REGION,
+        config=CLIENT_CONFIG.merge(Config(**config)) if config else CLIENT_CONFIG,
+    )
+
+
+@pytest.fixture(scope="session")
+def sfn(endpoint):
+    """A boto3 Step Functions client with botocore's defaults (host prefix injection on)."""
+    return sfn_client(endpoint)
