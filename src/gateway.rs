@@ -57,7 +57,15 @@ pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpRes
         return finish(protocol::error::encode_unrouted(&error), &request_id);
     };
 
-    let route = match route(&parts.method, &parts.uri, &parts.headers, &body) {
+    // Read once: it picks the service of a query request and the region/account of every one.
+    let scope = credential_scope(&parts.headers, &parts.uri);
+    let route = match route(
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        &body,
+        scope.as_ref(),
+    ) {
         Ok(route) => route,
         Err((error, protocol)) => {
             let encoded = match protocol {
@@ -68,7 +76,6 @@ pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpRes
         }
     };
 
-    let scope = credential_scope(&parts.headers, &parts.uri);
     let ctx = RequestContext {
         account_id: scope
             .as_ref()
@@ -262,6 +269,7 @@ fn route(
     uri: &http::Uri,
     headers: &HeaderMap,
     body: &Bytes,
+    scope: Option<&CredentialScope>,
 ) -> Result<Route, (ApiError, Protocol)> {
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
         let (prefix, operation) = target.split_once('.').unwrap_or((target, ""));
@@ -300,7 +308,7 @@ fn route(
         );
         return Err((error, Protocol::AwsQuery));
     };
-    let service = credential_scope(headers, uri)
+    let service = scope
         .and_then(|scope| ServiceId::from_name(&scope.service))
         .filter(|s| matches!(s, ServiceId::Sqs | ServiceId::Sns))
         .unwrap_or_else(|| guess_query_service(&action, &params, uri.path()));

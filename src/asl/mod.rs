@@ -11,3 +11,4 @@ pub mod intrinsics;
 pub mod jsonpath;
 pub mod parse;
 pub mod payload;
+pub mod timestamp;

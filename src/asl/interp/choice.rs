@@ -1,10 +1,10 @@
 //! Choice rules (JSONPath flavour): comparisons, type tests, `StringMatches` and the boolean
 //! combinators, evaluated against the state's effective input.
 
-use super::timestamp::parse_rfc3339_nanos;
 use crate::asl::ast::{ComparisonOperator, Condition, Operand};
 use crate::asl::errors::StatesError;
 use crate::asl::jsonpath::{JsonPath, Scope};
+use crate::asl::timestamp::parse_rfc3339_nanos;
 use serde_json::Value;
 use std::cmp::Ordering;
 

@@ -17,7 +17,6 @@ mod map;
 mod parallel;
 mod run;
 mod task;
-pub mod timestamp;
 
 use crate::asl::ast::StateMachine;
 use crate::clock::Clock;

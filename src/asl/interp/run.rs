@@ -6,13 +6,13 @@ use super::choice;
 use super::dataflow::{self, check_size, input_path, output_path, path_field, shown};
 use super::failure::{error_matches, Failure};
 use super::history::Recorder;
-use super::timestamp::{format_millis, parse_rfc3339_nanos};
 use super::{map, parallel, task};
 use crate::asl::ast::{
     Dynamic, FailState, QueryLanguage, Retrier, State, StateKind, StateMachine, Transition,
     WaitFor, WaitState,
 };
 use crate::asl::jsonpath::{JsonPath, Scope};
+use crate::asl::timestamp::{format_millis, parse_rfc3339_nanos};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::pin::Pin;

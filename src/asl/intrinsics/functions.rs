@@ -348,7 +348,7 @@ fn hash(f: Func, args: &[Value]) -> Result<Value> {
     };
     let digest: Vec<u8> = match algorithm.as_str() {
         "MD5" => Md5::digest(data).to_vec(),
-        "SHA-1" => super::sha1::digest(data).to_vec(),
+        "SHA-1" => sha1::Sha1::digest(data).to_vec(),
         "SHA-256" => Sha256::digest(data).to_vec(),
         "SHA-384" => Sha384::digest(data).to_vec(),
         "SHA-512" => Sha512::digest(data).to_vec(),

@@ -9,7 +9,6 @@
 //! `States.Runtime`, worded as for any payload path.
 
 mod functions;
-mod sha1;
 
 use serde_json::{Number, Value};
 

@@ -617,3 +617,26 @@ fn token_soup_never_panics() {
         let _ = crate::asl::jsonpath::insert(&text, sample_input(), json!(1));
     }
 }
+
+/// SHA-1 comes from the `sha1` crate; these are the standard vectors plus AWS's recorded
+/// `States.Hash('input data', 'SHA-1')`.
+#[test]
+fn sha1_known_vectors() {
+    use sha1::Digest;
+    fn hex(data: &[u8]) -> String {
+        sha1::Sha1::digest(data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+    assert_eq!(hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    assert_eq!(hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    assert_eq!(
+        hex(&[b'a'; 1000]),
+        "291e9a6c66994949b57ba5e650361e98fc36b1ba"
+    );
+    assert_eq!(
+        hex(b"input data"),
+        "aaff4a450a104cd177d28d18d74485e8cae074b7"
+    );
+}

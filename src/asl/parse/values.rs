@@ -213,66 +213,7 @@ fn path_argument(chars: &[char], pos: &mut usize) {
 
 /// RFC 3339 date-time with a mandatory offset, as Wait's `Timestamp` requires.
 pub(crate) fn is_rfc3339(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |from: usize, n: usize| -> Option<u32> {
-        let part = b.get(from..from + n)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(part).ok()?.parse().ok()
-    };
-    let (Some(year), Some(month), Some(day)) = (digits(0, 4), digits(5, 2), digits(8, 2)) else {
-        return false;
-    };
-    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || !matches!(b.get(10), Some(b'T' | b't'))
-    {
-        return false;
-    }
-    let (Some(hour), Some(minute), Some(second)) = (digits(11, 2), digits(14, 2), digits(17, 2))
-    else {
-        return false;
-    };
-    if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
-        return false;
-    }
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return false;
-    }
-    if hour > 23 || minute > 59 || second > 60 {
-        return false;
-    }
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match b.get(i) {
-        Some(b'Z' | b'z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => {
-            let (Some(oh), Some(om)) = (digits(i + 1, 2), digits(i + 4, 2)) else {
-                return false;
-            };
-            b.get(i + 3) == Some(&b':') && oh <= 23 && om <= 59 && i + 6 == b.len()
-        }
-        _ => false,
-    }
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    crate::asl::timestamp::parse_rfc3339_nanos(s).is_some()
 }
 
 /// Map `Label`: 1 to 40 characters, none of whitespace, brackets, wildcards, special or

@@ -349,8 +349,5 @@ pub fn send_message_batch(
 /// Content-based deduplication id: the SHA-256 of the body, hex, as AWS documents.
 fn content_dedup_id(body: &str) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(body.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&sha2::Sha256::digest(body.as_bytes()))
 }

@@ -1,5 +1,6 @@
-//! RFC 3339 timestamps as Choice's `Timestamp...` operators and Wait's `Timestamp` use them,
-//! and the ISO-8601 text of the context object's times. No date crate: the civil-date
+//! RFC 3339 timestamps as the parser validates them (Wait's `Timestamp`) and the interpreter
+//! compares them (Choice's `Timestamp...` operators), and the ISO-8601 text of the context
+//! object's times. No date crate: the civil-date
 //! arithmetic is Howard Hinnant's `days_from_civil`, exact for the proleptic Gregorian calendar.
 
 /// Nanoseconds since the Unix epoch of an RFC 3339 date-time with a mandatory offset
