@@ -7,6 +7,7 @@ pub mod config;
 pub mod coverage;
 pub mod error;
 pub mod gateway;
+pub mod invoke;
 pub mod model;
 pub mod protocol;
 pub mod server;

@@ -6,6 +6,7 @@ pub mod admin;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::invoke::Invoker;
 use crate::services::sfn::Sfn;
 use crate::services::sqs::Sqs;
 use crate::services::{RequestContext, ServiceId};
@@ -27,6 +28,8 @@ pub struct AppState {
     pub started: Instant,
     pub sqs: Sqs,
     pub sfn: Sfn,
+    /// The in-process call path the services use to reach each other.
+    pub invoker: Invoker,
 }
 
 impl AppState {
@@ -82,14 +85,17 @@ impl Server {
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let local_addr = listener.local_addr()?;
         let clock = Clock::new();
+        let invoker = Invoker::new();
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone()),
             sfn: Sfn::new(clock.clone()),
+            invoker: invoker.clone(),
             config,
             clock,
             local_addr,
             started: Instant::now(),
         });
+        invoker.bind(&state);
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, state.clone(), stopped));
         Ok(RunningServer {

@@ -1,0 +1,114 @@
+//! In-process calls between the services (DESIGN.md section 5): an EventBridge target, an SNS
+//! subscription or a Step Functions task calls any operation of any service through here,
+//! with the same model validation and the same errors as a request over HTTP, minus the HTTP.
+//!
+//! Services are built before the shared state that holds them exists, so they get an
+//! `Invoker` that is bound to that state once it does; it holds the state weakly so that the
+//! services and the state do not keep each other alive.
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::model::validate_input;
+use crate::server::AppState;
+use crate::services::{Protocol, RequestContext, ServiceId};
+use serde_json::Value;
+use std::sync::{Arc, OnceLock, Weak};
+
+#[derive(Clone, Default)]
+pub struct Invoker {
+    state: Arc<OnceLock<Weak<AppState>>>,
+}
+
+/// Whose resources an in-process call acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Caller {
+    pub account_id: String,
+    pub region: String,
+}
+
+impl Caller {
+    pub fn new(account_id: impl Into<String>, region: impl Into<String>) -> Self {
+        Caller {
+            account_id: account_id.into(),
+            region: region.into(),
+        }
+    }
+
+    pub fn of(ctx: &RequestContext) -> Self {
+        Caller::new(ctx.account_id.clone(), ctx.region.clone())
+    }
+}
+
+impl Invoker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Called once by `Server::start` when the state exists.
+    pub(crate) fn bind(&self, state: &Arc<AppState>) {
+        let _ = self.state.set(Arc::downgrade(state));
+    }
+
+    /// Calls `service.operation` with a JSON-protocol `input` (member names of the JSON model)
+    /// as `caller`, validating the input against the model first.
+    pub async fn call(
+        &self,
+        service: ServiceId,
+        caller: &Caller,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, ApiError> {
+        let state = self
+            .state
+            .get()
+            .and_then(Weak::upgrade)
+            .ok_or_else(|| ApiError::internal("the server is shutting down"))?;
+        let model = service.model();
+        let Some(op) = model.operation(operation) else {
+            return Err(ApiError::sender(
+                "UnknownOperationException",
+                format!("Unknown operation {operation}"),
+            ));
+        };
+        if let Some(shape) = &op.input {
+            validate_input(model, shape, &input, service.validation_options())
+                .map_err(|v| service.validation_error(&v))?;
+        }
+        if !service.implemented_operations().contains(&operation) {
+            return Err(ApiError::new(
+                "NotImplemented",
+                format!(
+                    "stepyard does not implement {}.{operation} yet",
+                    service.name()
+                ),
+                501,
+            ));
+        }
+        let ctx = RequestContext {
+            account_id: caller.account_id.clone(),
+            region: caller.region.clone(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            host: format!("localhost:{}", state.local_addr.port()),
+            protocol: json_protocol(service),
+            clock: state.clock.clone(),
+        };
+        state.call(service, &ctx, operation, input).await
+    }
+
+    /// The shared clock, once bound (services have their own copy; this is for callers
+    /// that only hold an invoker).
+    pub fn clock(&self) -> Option<Clock> {
+        self.state
+            .get()
+            .and_then(Weak::upgrade)
+            .map(|s| s.clock.clone())
+    }
+}
+
+fn json_protocol(service: ServiceId) -> Protocol {
+    match service {
+        ServiceId::Sqs | ServiceId::StepFunctions => Protocol::AwsJson10,
+        ServiceId::Events => Protocol::AwsJson11,
+        ServiceId::Sns => Protocol::AwsQuery,
+    }
+}
