@@ -144,3 +144,181 @@ async fn get_activity_task_long_polls_and_returns_nothing_without_work() {
     );
     assert_eq!(missing.code, "ActivityDoesNotExist");
 }
+
+const ACTIVITY_MACHINE: &str = r#"{"StartAt": "Work", "States": {"Work": {"Type": "Task",
+    "Resource": "arn:aws:states:us-east-1:000000000000:activity:work",
+    "Parameters": {"job.$": "$.job", "token.$": "$$.Task.Token"},
+    "ResultPath": "$.result", "TimeoutSeconds": 300, "HeartbeatSeconds": 60, "End": true}}}"#;
+
+async fn history_types(client: &aws_sdk_sfn::Client, execution_arn: &str) -> Vec<String> {
+    client
+        .get_execution_history()
+        .execution_arn(execution_arn)
+        .send()
+        .await
+        .expect("history")
+        .events
+        .iter()
+        .map(|e| e.r#type.as_str().to_string())
+        .collect()
+}
+
+async fn poll_task(
+    client: &aws_sdk_sfn::Client,
+) -> aws_sdk_sfn::operation::get_activity_task::GetActivityTaskOutput {
+    client
+        .get_activity_task()
+        .activity_arn(ACTIVITY_ARN)
+        .worker_name("worker-1")
+        .send()
+        .await
+        .expect("GetActivityTask")
+}
+
+#[tokio::test]
+async fn an_activity_task_is_handed_to_a_worker_and_its_result_ends_the_state() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    client.create_activity().name("work").send().await.expect("create");
+    let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
+    let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 7}"#).await;
+    let task = poll_task(&client).await;
+    let token = task.task_token.expect("a task");
+    let input: serde_json::Value = serde_json::from_str(&task.input.expect("input")).unwrap();
+    assert_eq!(input["job"], 7);
+    assert_eq!(input["token"], token.as_str(), "$$.Task.Token is the task's token");
+    client
+        .send_task_heartbeat()
+        .task_token(&token)
+        .send()
+        .await
+        .expect("heartbeat");
+    client
+        .send_task_success()
+        .task_token(&token)
+        .output(r#"{"done": true}"#)
+        .send()
+        .await
+        .expect("success");
+    let done = crate::client::wait_until_done(&client, &execution).await;
+    assert_eq!(done.status, aws_sdk_sfn::types::ExecutionStatus::Succeeded);
+    let output: serde_json::Value = serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output, serde_json::json!({"job": 7, "result": {"done": true}}));
+    assert_eq!(
+        history_types(&client, &execution).await,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let events = client
+        .get_execution_history()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap()
+        .events;
+    let scheduled = events[2].activity_scheduled_event_details.as_ref().unwrap();
+    assert_eq!(scheduled.timeout_in_seconds, Some(300));
+    assert_eq!(scheduled.heartbeat_in_seconds, Some(60));
+    let started = events[3].activity_started_event_details.as_ref().unwrap();
+    assert_eq!(started.worker_name.as_deref(), Some("worker-1"));
+
+    // The token is spent: AWS calls that a timed-out task.
+    let again = failed(
+        client
+            .send_task_success()
+            .task_token(&token)
+            .output("{}")
+            .send()
+            .await,
+    );
+    assert_eq!(again.code, "TaskTimedOut");
+    let invalid = failed(
+        client
+            .send_task_failure()
+            .task_token("not-a-token")
+            .send()
+            .await,
+    );
+    assert_eq!(invalid.code, "InvalidToken");
+    assert_eq!(invalid.message, "Invalid Token: 'Invalid token'");
+}
+
+#[tokio::test]
+async fn send_task_failure_fails_the_execution_with_the_workers_error() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    client.create_activity().name("work").send().await.expect("create");
+    let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
+    let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 1}"#).await;
+    let token = poll_task(&client).await.task_token.expect("a task");
+    let bad_output = failed(
+        client
+            .send_task_success()
+            .task_token(&token)
+            .output("not json")
+            .send()
+            .await,
+    );
+    assert_eq!(bad_output.code, "InvalidOutput");
+    client
+        .send_task_failure()
+        .task_token(&token)
+        .error("Programmatic Error")
+        .cause("it broke")
+        .send()
+        .await
+        .expect("failure");
+    let done = crate::client::wait_until_done(&client, &execution).await;
+    assert_eq!(done.status, aws_sdk_sfn::types::ExecutionStatus::Failed);
+    assert_eq!(done.error.as_deref(), Some("Programmatic Error"));
+    assert_eq!(done.cause.as_deref(), Some("it broke"));
+    let types = history_types(&client, &execution).await;
+    assert_eq!(types[4..], ["ActivityFailed", "ExecutionFailed"]);
+}
+
+#[tokio::test]
+async fn a_missed_heartbeat_times_the_activity_out_on_the_shared_clock() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    client.create_activity().name("work").send().await.expect("create");
+    let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
+    let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 1}"#).await;
+    let token = poll_task(&client).await.task_token.expect("a task");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.clock().advance(Duration::from_secs(61));
+    let done = crate::client::wait_until_done(&client, &execution).await;
+    assert_eq!(done.status, aws_sdk_sfn::types::ExecutionStatus::Failed);
+    assert_eq!(done.error.as_deref(), Some("States.Timeout"));
+    let types = history_types(&client, &execution).await;
+    assert_eq!(types[4..], ["ActivityTimedOut", "ExecutionFailed"]);
+    let late = failed(client.send_task_heartbeat().task_token(&token).send().await);
+    assert_eq!(late.code, "TaskTimedOut");
+}
+
+#[tokio::test]
+async fn a_task_on_a_deleted_activity_fails_with_states_runtime() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    client.create_activity().name("work").send().await.expect("create");
+    let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
+    client
+        .delete_activity()
+        .activity_arn(ACTIVITY_ARN)
+        .send()
+        .await
+        .expect("delete");
+    let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 1}"#).await;
+    let done = crate::client::wait_until_done(&client, &execution).await;
+    assert_eq!(done.error.as_deref(), Some("States.Runtime"));
+    assert_eq!(
+        done.cause.as_deref(),
+        Some("An error occurred while executing the state 'Work' (entered at the event id #2). The activity arn:aws:states:us-east-1:000000000000:activity:work does not exist.")
+    );
+}

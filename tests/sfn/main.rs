@@ -11,6 +11,7 @@ mod conformance;
 mod executions;
 mod history;
 mod machines;
+mod redrive_map_runs;
 mod regions;
 mod snapshot;
 mod sync_execution;

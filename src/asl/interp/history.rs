@@ -50,6 +50,11 @@ impl Recorder {
         id
     }
 
+    /// Where a redrive of this execution would start.
+    pub fn set_resume(&self, resume: super::Resume) {
+        self.record.lock().resume = Some(resume);
+    }
+
     /// `<Type>StateEntered` with the state's raw input.
     pub fn state_entered(&self, prev: u64, type_name: &str, name: &str, input: &Value) -> u64 {
         self.emit(

@@ -17,6 +17,7 @@ use crate::asl::ast::{DataPath, Dynamic, MapState, ProcessorMode, State};
 use crate::asl::jsonpath::{self, JsonPath, Scope};
 use serde_json::{json, Value};
 use std::sync::Arc;
+use super::map_runs::{Counts, MapRun, SharedMapRun};
 use tokio::task::JoinSet;
 
 pub(crate) async fn run(
@@ -80,13 +81,36 @@ pub(crate) async fn run(
     let tolerated_count = count_field(&m.tolerated_failure_count, &scope, "ToleratedFailureCount")?;
     let tolerated_pct = percentage_field(&m.tolerated_failure_percentage, &scope)?;
     *started = true;
+    let mut map_run: Option<MapRunGuard> = None;
     let iteration_engine = if distributed {
+        let arn = map_run_arn(&engine.base_context, m);
+        map_run = Some(MapRunGuard(engine.map_runs.add(MapRun {
+            arn: arn.clone(),
+            execution_arn: engine
+                .base_context
+                .pointer("/Execution/Id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            state_machine_arn: map_run_machine_arn(&arn),
+            status: "RUNNING",
+            start_ms: engine.rec.clock().now_millis(),
+            stop_ms: None,
+            max_concurrency: max_concurrency.unwrap_or(0),
+            tolerated_failure_count: tolerated_count.unwrap_or(0),
+            tolerated_failure_percentage: tolerated_pct.unwrap_or(0.0),
+            counts: Counts {
+                pending: total as u64,
+                total: total as u64,
+                ..Counts::default()
+            },
+        })));
         *cursor = engine.rec.emit(
             *cursor,
             "MapRunStarted",
             Some((
                 "mapRunStartedEventDetails",
-                json!({"mapRunArn": map_run_arn(&engine.base_context, m)}),
+                json!({"mapRunArn": arn}),
             )),
         );
         // The map run's child executions: same clock and context, a history of their own.
@@ -94,6 +118,9 @@ pub(crate) async fn run(
         Arc::new(Engine {
             rec: Recorder::new(record, engine.rec.clock().clone()),
             base_context: engine.base_context.clone(),
+            board: engine.board.clone(),
+            map_runs: engine.map_runs.clone(),
+            redrive_from: None,
         })
     } else {
         engine.clone()
@@ -114,10 +141,23 @@ pub(crate) async fn run(
     // execution's timeout) or returning on a failure aborts every iteration still running.
     let mut running = JoinSet::new();
     loop {
+        // UpdateMapRun may change a map run's concurrency while it runs.
+        let limit = match &map_run {
+            Some(run) => match run.0.lock().max_concurrency {
+                0 => usize::MAX,
+                n => usize::try_from(n).unwrap_or(usize::MAX),
+            },
+            None => limit,
+        };
         while running.len() < limit {
             let Some((index, input)) = pending.next() else {
                 break;
             };
+            if let Some(run) = &map_run {
+                let mut r = run.0.lock();
+                r.counts.pending = r.counts.pending.saturating_sub(1);
+                r.counts.running += 1;
+            }
             let first = if distributed {
                 0
             } else {
@@ -137,6 +177,15 @@ pub(crate) async fn run(
             // The next iteration's MapIterationStarted chains to this iteration's last state
             // event, not to its MapIterationSucceeded (as AWS records it).
             *cursor = iteration_last;
+        }
+        if let Some(run) = &map_run {
+            let mut r = run.0.lock();
+            r.counts.running = r.counts.running.saturating_sub(1);
+            if result.is_ok() {
+                r.counts.succeeded += 1;
+            } else {
+                r.counts.failed += 1;
+            }
         }
         match result {
             Ok(out) => {
@@ -170,6 +219,9 @@ pub(crate) async fn run(
                     } else {
                         failure
                     };
+                    if let Some(run) = map_run.take() {
+                        run.finish(engine.rec.clock().now_millis(), "FAILED");
+                    }
                     if distributed {
                         *cursor = engine.rec.emit(
                             run_started,
@@ -194,6 +246,9 @@ pub(crate) async fn run(
         // As AWS records it since late 2024: MapStateSucceeded chains to MapRunSucceeded, but
         // MapStateExited to MapRunStarted (recordings from before chain both to
         // MapRunSucceeded).
+        if let Some(run) = map_run.take() {
+            run.finish(engine.rec.clock().now_millis(), "SUCCEEDED");
+        }
         let run_succeeded = engine.rec.emit(run_started, "MapRunSucceeded", None);
         engine.rec.emit(run_succeeded, "MapStateSucceeded", None);
         *cursor = run_started;
@@ -219,6 +274,38 @@ fn map_run_arn(context: &Value, m: &MapState) -> String {
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_string());
     format!("{base}/{label}:{run_id}")
+}
+
+/// `...:stateMachine:<machine>/<label>` for the map run ARN `...:mapRun:<machine>/<label>:<id>`.
+fn map_run_machine_arn(map_run_arn: &str) -> String {
+    let base = map_run_arn
+        .rsplit_once(':')
+        .map_or(map_run_arn, |(base, _)| base);
+    base.replacen(":mapRun:", ":stateMachine:", 1)
+}
+
+/// A map run in progress: one that is dropped unfinished (the execution was stopped or timed
+/// out) is recorded as ABORTED.
+struct MapRunGuard(SharedMapRun);
+
+impl MapRunGuard {
+    fn finish(self, now_ms: u64, status: &'static str) {
+        let mut r = self.0.lock();
+        r.status = status;
+        r.stop_ms = Some(now_ms);
+    }
+}
+
+impl Drop for MapRunGuard {
+    fn drop(&mut self) {
+        let mut r = self.0.lock();
+        if r.status == "RUNNING" {
+            r.status = "ABORTED";
+            r.counts.aborted += r.counts.running + r.counts.pending;
+            r.counts.running = 0;
+            r.counts.pending = 0;
+        }
+    }
 }
 
 /// Whether `failed` of `total` iterations is over the tolerated threshold (none tolerated

@@ -9,20 +9,24 @@
 //!   `spawn`; it reads the record for DescribeExecution / GetExecutionHistory and calls
 //!   `ExecutionControl::stop` for StopExecution.
 
+pub mod callbacks;
 mod choice;
 mod dataflow;
 mod failure;
 mod history;
 mod map;
+pub mod map_runs;
 mod parallel;
 mod run;
 mod task;
+pub mod test_state;
 
 use crate::asl::ast::StateMachine;
+use callbacks::TaskBoard;
 use crate::clock::Clock;
 use history::{error_details, Recorder};
 use parking_lot::Mutex;
-use run::{run_machine, Engine};
+use run::{run_machine, run_machine_from, Engine};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -36,6 +40,12 @@ pub struct ExecutionSpec {
     /// `State`, `Map`, `Task` as it runs.
     pub context: Value,
     pub clock: Clock,
+    /// The service's task tokens and activity queues (`callbacks`).
+    pub board: Arc<TaskBoard>,
+    /// Where Distributed Maps record their map runs.
+    pub map_runs: Arc<map_runs::MapRuns>,
+    /// A Standard execution: remember where a failure happened, for RedriveExecution.
+    pub redrivable: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +90,10 @@ pub struct ExecutionRecord {
     pub cause: Option<String>,
     pub stop_ms: Option<u64>,
     pub history: Vec<HistoryEvent>,
+    /// Set when a top-level state of a redrivable execution failed.
+    pub resume: Option<Resume>,
+    pub redrive_count: u64,
+    pub redrive_ms: Option<u64>,
 }
 
 impl Default for ExecutionRecord {
@@ -91,11 +105,22 @@ impl Default for ExecutionRecord {
             cause: None,
             stop_ms: None,
             history: Vec::new(),
+            resume: None,
+            redrive_count: 0,
+            redrive_ms: None,
         }
     }
 }
 
 pub type SharedRecord = Arc<Mutex<ExecutionRecord>>;
+
+/// Where a redriven execution starts again: the top-level state that failed, with the input
+/// it had.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    pub state: String,
+    pub input: Value,
+}
 
 /// A handle on a running execution (from [`spawn`]); clones share it.
 #[derive(Clone)]
@@ -151,7 +176,20 @@ pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
         clock: spec.clock.clone(),
         stop_tx: Arc::new(stop_tx),
     };
-    tokio::spawn(execute(spec, record, stop_rx));
+    tokio::spawn(execute(spec, record, stop_rx, None));
+    control
+}
+
+/// RedriveExecution: runs the execution again from `resume`, continuing its history (the
+/// service has already recorded `ExecutionRedriven` and set the record back to RUNNING).
+pub fn spawn_redrive(spec: ExecutionSpec, record: SharedRecord, resume: Resume) -> ExecutionControl {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let control = ExecutionControl {
+        record: record.clone(),
+        clock: spec.clock.clone(),
+        stop_tx: Arc::new(stop_tx),
+    };
+    tokio::spawn(execute(spec, record, stop_rx, Some(resume)));
     control
 }
 
@@ -159,7 +197,7 @@ pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
 pub async fn run_to_end(spec: ExecutionSpec, record: SharedRecord) {
     // Keep the sender alive for the whole run, so that `stopped` simply never fires.
     let (_stop_tx, stop_rx) = watch::channel(false);
-    execute(spec, record, stop_rx).await
+    execute(spec, record, stop_rx, None).await
 }
 
 enum Ending {
@@ -168,8 +206,17 @@ enum Ending {
     Stopped,
 }
 
-async fn execute(spec: ExecutionSpec, record: SharedRecord, stop_rx: watch::Receiver<bool>) {
+async fn execute(
+    spec: ExecutionSpec,
+    record: SharedRecord,
+    stop_rx: watch::Receiver<bool>,
+    resume: Option<Resume>,
+) {
     let rec = Recorder::new(record.clone(), spec.clock.clone());
+    if let Some(resume) = resume {
+        let cursor = rec.len() as u64;
+        return finish(spec, record, rec, stop_rx, Some(resume), cursor).await;
+    }
     let role_arn = spec
         .context
         .pointer("/Execution/RoleArn")
@@ -187,6 +234,18 @@ async fn execute(spec: ExecutionSpec, record: SharedRecord, stop_rx: watch::Rece
             }),
         )),
     );
+    finish(spec, record, rec, stop_rx, None, 0).await
+}
+
+/// Runs the machine (from its start, or from `resume`) and records how the execution ended.
+async fn finish(
+    spec: ExecutionSpec,
+    record: SharedRecord,
+    rec: Recorder,
+    stop_rx: watch::Receiver<bool>,
+    resume: Option<Resume>,
+    cursor: u64,
+) {
     let start_ms = spec.clock.now_millis();
     let deadline = spec
         .machine
@@ -196,8 +255,14 @@ async fn execute(spec: ExecutionSpec, record: SharedRecord, stop_rx: watch::Rece
     let engine = Arc::new(Engine {
         rec,
         base_context: spec.context,
+        board: spec.board,
+        map_runs: spec.map_runs,
+        redrive_from: spec.redrivable.then(|| spec.machine.clone()),
     });
-    let work = run_machine(engine.clone(), spec.machine, spec.input, 0);
+    let work = match resume {
+        Some(r) => run_machine_from(engine.clone(), spec.machine, r.state, r.input, cursor),
+        None => run_machine(engine.clone(), spec.machine, spec.input, cursor),
+    };
     // Whichever comes first ends the run; the others are dropped. Dropping `work` drops the
     // JoinSets of any running Parallel/Map, which aborts their child tasks.
     let ending = tokio::select! {

@@ -2,10 +2,13 @@
 //! time. Transitions are a loop, not recursion; only Parallel branches and Map iterations
 //! start nested runs, each as its own tokio task (see `parallel.rs` and `map.rs`).
 
+use super::callbacks::TaskBoard;
+use super::map_runs::MapRuns;
 use super::choice;
 use super::dataflow::{self, check_size, input_path, output_path, path_field, shown};
 use super::failure::{error_matches, Failure};
 use super::history::Recorder;
+use super::Resume;
 use super::{map, parallel, task};
 use crate::asl::ast::{
     Dynamic, FailState, QueryLanguage, Retrier, State, StateKind, StateMachine, Transition,
@@ -31,6 +34,13 @@ const MAX_WAIT_SECONDS: i128 = i32::MAX as i128;
 pub(crate) struct Engine {
     pub rec: Recorder,
     pub base_context: Value,
+    /// Where waiting tasks (activities, task tokens) meet the API.
+    pub board: Arc<TaskBoard>,
+    /// Distributed Map runs, for the map-run API.
+    pub map_runs: Arc<MapRuns>,
+    /// The machine whose failed state a redrive resumes at (a Standard execution's top level);
+    /// `None` where nothing can be redriven.
+    pub redrive_from: Option<Arc<StateMachine>>,
 }
 
 impl Engine {
@@ -70,10 +80,24 @@ pub(crate) fn run_machine(
     input: Value,
     cursor: u64,
 ) -> BoxedRun {
+    let start = machine.start_at.clone();
+    run_machine_from(engine, machine, start, input, cursor)
+}
+
+/// Runs `machine` from the state `start` (RedriveExecution resumes at the state that failed).
+pub(crate) fn run_machine_from(
+    engine: Arc<Engine>,
+    machine: Arc<StateMachine>,
+    start: String,
+    input: Value,
+    cursor: u64,
+) -> BoxedRun {
     Box::pin(async move {
         let mut cursor = cursor;
         let mut input = input;
-        let mut name = machine.start_at.clone();
+        let mut name = start;
+        // Only the execution's own top level can be redriven from a state.
+        let top_level = engine.redrive_from.as_ref().is_some_and(|m| Arc::ptr_eq(m, &machine));
         loop {
             // Let other tasks run between states: a loop of Pass/Choice states has no await
             // of its own and would otherwise hold a worker thread, and could not be stopped
@@ -95,6 +119,13 @@ pub(crate) fn run_machine(
                 .state_entered(cursor, type_name, &state.name, &input);
             let entered_ms = engine.rec.clock().now_millis();
             cursor = entered;
+            // Where a redrive resumes if the execution fails, times out or is stopped here.
+            if top_level {
+                engine.rec.set_resume(Resume {
+                    state: state.name.clone(),
+                    input: input.clone(),
+                });
+            }
             match run_state(&engine, state, input, &mut cursor, entered, entered_ms).await {
                 Ok((output, next)) => match next {
                     Some(next) => {
@@ -234,7 +265,7 @@ async fn with_recovery(
             StateKind::Map(m) => {
                 map::run(engine, state, m, raw.clone(), &ctx, cursor, &mut started).await
             }
-            StateKind::Task(t) => task::run(state, t, raw.clone(), &ctx).await,
+            StateKind::Task(t) => task::run(engine, state, t, raw.clone(), &ctx, cursor).await,
             _ => Err(Failure::runtime(
                 "internal: not a Task, Parallel or Map state",
             )),
@@ -302,7 +333,7 @@ fn random_unit() -> f64 {
     (u64::from_le_bytes(n) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn fail_state(f: &FailState, raw: &Value, ctx: &Value) -> Result<Failure, Failure> {
+pub(crate) fn fail_state(f: &FailState, raw: &Value, ctx: &Value) -> Result<Failure, Failure> {
     let scope = Scope::new(raw, ctx);
     let field = |d: &Option<Dynamic<String>>, name: &str| -> Result<Option<String>, Failure> {
         match d {

@@ -1,33 +1,229 @@
-//! Task states. The data flow is in place (InputPath -> Parameters -> the call ->
-//! ResultSelector -> ResultPath -> OutputPath, under Retry/Catch in `run.rs`); the call itself
-//! is not: service integrations come with a later issue, so every resource fails for now.
+//! Task states: InputPath -> Parameters -> the call -> ResultSelector -> ResultPath ->
+//! OutputPath, under Retry/Catch in `run.rs`. Activities run here end to end (scheduled on
+//! the service's [`TaskBoard`], taken by a worker's GetActivityTask, finished by
+//! SendTaskSuccess/Failure, bounded by TimeoutSeconds and HeartbeatSeconds); other resources
+//! are service integrations, which come with a later issue and fail the state for now.
 
-use super::dataflow::{finish_result, input_path, template};
+use super::callbacks::{ActivityTask, Signal, TokenWaiter};
+use super::dataflow::{finish_result, input_path, shown, template};
 use super::failure::Failure;
-use crate::asl::ast::{State, TaskState};
-use serde_json::Value;
+use super::history::{error_details, text};
+use super::run::Engine;
+use crate::asl::ast::{Dynamic, State, TaskState};
+use crate::asl::jsonpath::{JsonPath, Scope};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 pub(crate) async fn run(
+    engine: &Arc<Engine>,
     state: &State,
     t: &TaskState,
     raw: Value,
     ctx: &Value,
+    cursor: &mut u64,
 ) -> Result<Value, Failure> {
     if t.arguments.is_some() {
         return Err(Failure::runtime("Arguments (JSONata) is not supported yet"));
     }
     let effective = input_path(state, &raw, ctx)?;
-    let parameters = match &t.parameters {
+    if is_activity(&t.resource) {
+        // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
+        let waiter = engine.board.issue();
+        let mut ctx = ctx.clone();
+        if let Value::Object(o) = &mut ctx {
+            o.insert("Task".into(), json!({"Token": waiter.token}));
+        }
+        let parameters = match &t.parameters {
+            Some(p) => template(p, &effective, &ctx)?,
+            None => effective.clone(),
+        };
+        let timeouts = Timeouts::resolve(t, &effective, &ctx)?;
+        let result = activity(engine, t, parameters, timeouts, waiter, cursor).await?;
+        return finish_result(state, raw, result, &ctx);
+    }
+    let _parameters = match &t.parameters {
         Some(p) => template(p, &effective, ctx)?,
         None => effective,
     };
-    let result = invoke(&t.resource, parameters).await?;
-    finish_result(state, raw, result, ctx)
+    Err(Failure::runtime(format!(
+        "The resource '{}' is not supported yet: stepyard does not run Task integrations",
+        t.resource
+    )))
 }
 
-/// Calls the resource with the resolved parameters: where integrations will plug in.
-async fn invoke(resource: &str, _parameters: Value) -> Result<Value, Failure> {
-    Err(Failure::runtime(format!(
-        "The resource '{resource}' is not supported yet: stepyard does not run Task integrations"
-    )))
+fn is_activity(resource: &str) -> bool {
+    resource.starts_with("arn:") && resource.split(':').nth(5) == Some("activity")
+}
+
+/// A task's TimeoutSeconds and HeartbeatSeconds, resolved for this attempt.
+#[derive(Debug, Clone, Copy, Default)]
+struct Timeouts {
+    timeout: Option<u64>,
+    heartbeat: Option<u64>,
+}
+
+impl Timeouts {
+    fn resolve(t: &TaskState, input: &Value, ctx: &Value) -> Result<Timeouts, Failure> {
+        Ok(Timeouts {
+            timeout: seconds(&t.timeout_seconds, "TimeoutSecondsPath", input, ctx)?,
+            heartbeat: seconds(&t.heartbeat_seconds, "HeartbeatSecondsPath", input, ctx)?,
+        })
+    }
+}
+
+fn seconds(
+    field: &Option<Dynamic<u64>>,
+    name: &str,
+    input: &Value,
+    ctx: &Value,
+) -> Result<Option<u64>, Failure> {
+    match field {
+        None => Ok(None),
+        Some(Dynamic::Literal(s)) => Ok(Some(*s)),
+        Some(Dynamic::Path(p)) => {
+            let path = JsonPath::parse(p)
+                .map_err(|e| Failure::runtime(format!("Invalid path '{p}': {}", e.0)))?;
+            let value = path.eval(&Scope::new(input, ctx)).map_err(|_| {
+                Failure::runtime(format!(
+                    "The {name} parameter does not reference an input value: {p}"
+                ))
+            })?;
+            match value.as_u64() {
+                Some(s) if s > 0 => Ok(Some(s)),
+                _ => Err(Failure::runtime(format!(
+                    "The {name} parameter references an invalid value: {p} == {}",
+                    shown(&value)
+                ))),
+            }
+        }
+        Some(Dynamic::Jsonata(_)) => Err(Failure::runtime("JSONata is not supported yet")),
+    }
+}
+
+/// Schedules the activity task and waits for its worker: the `Activity*` history events,
+/// the result from SendTaskSuccess, or the failure from SendTaskFailure or a timeout.
+async fn activity(
+    engine: &Arc<Engine>,
+    t: &TaskState,
+    parameters: Value,
+    timeouts: Timeouts,
+    mut waiter: TokenWaiter,
+    cursor: &mut u64,
+) -> Result<Value, Failure> {
+    let input = text(&parameters);
+    let offered = engine.board.offer(
+        &t.resource,
+        ActivityTask {
+            token: waiter.token.clone(),
+            input: input.clone(),
+        },
+    );
+    if !offered {
+        return Err(Failure::runtime(format!(
+            "The activity {} does not exist.",
+            t.resource
+        )));
+    }
+    let mut details = Map::new();
+    if let Some(h) = timeouts.heartbeat {
+        details.insert("heartbeatInSeconds".into(), h.into());
+    }
+    details.insert("input".into(), input.into());
+    details.insert("inputDetails".into(), json!({"truncated": false}));
+    details.insert("resource".into(), t.resource.clone().into());
+    if let Some(s) = timeouts.timeout {
+        details.insert("timeoutInSeconds".into(), s.into());
+    }
+    *cursor = engine.rec.emit(
+        *cursor,
+        "ActivityScheduled",
+        Some(("activityScheduledEventDetails", Value::Object(details))),
+    );
+    let clock = engine.rec.clock().clone();
+    let scheduled_ms = clock.now_millis();
+    let timeout_at = timeouts
+        .timeout
+        .map(|s| scheduled_ms.saturating_add(s.saturating_mul(1000)));
+    // The heartbeat clock starts when a worker takes the task, and restarts on each beat.
+    let mut heartbeat_at: Option<u64> = None;
+    loop {
+        let deadline = match (timeout_at, heartbeat_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let signal = tokio::select! {
+            signal = waiter.next() => signal,
+            _ = sleep_until(&clock, deadline) => None,
+        };
+        match signal {
+            Some(Signal::Started { worker_name }) => {
+                let details = match worker_name {
+                    Some(w) => json!({"workerName": w}),
+                    None => json!({}),
+                };
+                *cursor = engine.rec.emit(
+                    *cursor,
+                    "ActivityStarted",
+                    Some(("activityStartedEventDetails", details)),
+                );
+                heartbeat_at = timeouts
+                    .heartbeat
+                    .map(|h| clock.now_millis().saturating_add(h.saturating_mul(1000)));
+            }
+            Some(Signal::Heartbeat) => {
+                heartbeat_at = timeouts
+                    .heartbeat
+                    .map(|h| clock.now_millis().saturating_add(h.saturating_mul(1000)));
+            }
+            Some(Signal::Succeeded(output)) => {
+                *cursor = engine.rec.emit(
+                    *cursor,
+                    "ActivitySucceeded",
+                    Some((
+                        "activitySucceededEventDetails",
+                        json!({"output": text(&output), "outputDetails": {"truncated": false}}),
+                    )),
+                );
+                return Ok(output);
+            }
+            Some(Signal::Failed { error, cause }) => {
+                *cursor = engine.rec.emit(
+                    *cursor,
+                    "ActivityFailed",
+                    Some((
+                        "activityFailedEventDetails",
+                        error_details(error.as_deref(), cause.as_deref()),
+                    )),
+                );
+                return Err(Failure {
+                    error,
+                    cause,
+                    from_child: false,
+                });
+            }
+            None => {
+                // AWS reports a missed heartbeat as `States.Timeout` in the history too.
+                *cursor = engine.rec.emit(
+                    *cursor,
+                    "ActivityTimedOut",
+                    Some((
+                        "activityTimedOutEventDetails",
+                        error_details(Some("States.Timeout"), None),
+                    )),
+                );
+                return Err(Failure {
+                    error: Some("States.Timeout".into()),
+                    cause: None,
+                    from_child: false,
+                });
+            }
+        }
+    }
+}
+
+async fn sleep_until(clock: &crate::clock::Clock, deadline: Option<u64>) {
+    match deadline {
+        Some(d) => clock.sleep_until_millis(d).await,
+        None => std::future::pending().await,
+    }
 }

@@ -1,6 +1,6 @@
 //! Activities: CreateActivity, DescribeActivity, ListActivities, DeleteActivity and the
-//! worker's GetActivityTask long poll. Handing tasks to workers is the interpreter's part
-//! (activity Task states); until an execution schedules one, a poll waits and returns empty.
+//! worker's GetActivityTask long poll, which takes the tasks that activity Task states put on
+//! the service's task board (`crate::asl::interp::callbacks`).
 
 use super::arn::{self, Resource};
 use super::errors::SfnError;
@@ -11,7 +11,6 @@ use super::{empty, parse, timestamp, Inner};
 use crate::services::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// How long GetActivityTask waits for a task before answering empty, as AWS does.
 const POLL_SECONDS: u64 = 60;
@@ -27,6 +26,13 @@ struct CreateInput {
 #[serde(rename_all = "camelCase")]
 struct ActivityArnInput {
     activity_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PollInput {
+    activity_arn: String,
+    worker_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -53,6 +59,7 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
                 creation_ms: now,
                 tags,
             });
+        sfn.board.add_activity(&activity.arn);
         Ok(json!({
             "activityArn": activity.arn,
             "creationDate": timestamp(activity.creation_ms),
@@ -93,6 +100,7 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
     // Deleting an activity that is gone is no error.
     if let Some(name) = activity_name(ctx, &input.activity_arn)? {
         sfn.region(ctx, |region| region.activities.remove(&name));
+        sfn.board.remove_activity(&input.activity_arn);
     }
     Ok(empty())
 }
@@ -115,14 +123,14 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
     Ok(out)
 }
 
-/// Long-polls for a task of the activity: no execution hands tasks out yet, so this waits
-/// the full poll on the shared clock (tests advance it) and answers without a task.
+/// Long-polls for a task of the activity: the oldest task an execution scheduled, or an
+/// empty answer after AWS's 60 s poll on the shared clock (tests advance it).
 pub async fn get_activity_task(
     sfn: &Inner,
     ctx: &RequestContext,
     input: Value,
 ) -> Result<Value, SfnError> {
-    let input: ActivityArnInput = parse(input)?;
+    let input: PollInput = parse(input)?;
     let name = activity_name(ctx, &input.activity_arn)?;
     let exists = sfn.region(ctx, |region| {
         name.as_ref()
@@ -131,6 +139,13 @@ pub async fn get_activity_task(
     if !exists {
         return Err(SfnError::ActivityDoesNotExist(input.activity_arn));
     }
-    sfn.clock.sleep(Duration::from_secs(POLL_SECONDS)).await;
-    Ok(empty())
+    let deadline = sfn.now() + POLL_SECONDS * 1000;
+    let task = sfn
+        .board
+        .poll(&input.activity_arn, input.worker_name, &sfn.clock, deadline)
+        .await;
+    Ok(match task {
+        Some(task) => json!({"taskToken": task.token, "input": task.input}),
+        None => empty(),
+    })
 }

@@ -42,6 +42,15 @@ pub enum SfnError {
     InvalidToken(String),
 
     #[error("{0}")]
+    ExecutionNotRedrivable(String),
+
+    #[error("Task Timed Out: '{0}'")]
+    TaskTimedOut(String),
+
+    #[error("Invalid Output: '{0}'")]
+    InvalidOutput(String),
+
+    #[error("{0}")]
     ResourceNotFound(String),
 
     #[error("{0}")]
@@ -76,6 +85,9 @@ impl SfnError {
             ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
             ActivityDoesNotExist(_) => "ActivityDoesNotExist",
             InvalidToken(_) => "InvalidToken",
+            TaskTimedOut(_) => "TaskTimedOut",
+            ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
+            InvalidOutput(_) => "InvalidOutput",
             ResourceNotFound(_) => "ResourceNotFound",
             Conflict(_) => "ConflictException",
             Validation(_) => "ValidationException",

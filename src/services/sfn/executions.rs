@@ -181,7 +181,32 @@ pub fn spec_for(
         input,
         context,
         clock: sfn.clock.clone(),
+        board: sfn.board.clone(),
+        map_runs: sfn.map_runs.clone(),
+        redrivable: target.kind != "EXPRESS",
     }
+}
+
+/// The interpreter's input to run a stored (Standard) execution again (RedriveExecution).
+pub fn spec_for_execution(sfn: &Inner, execution: &Execution) -> ExecutionSpec {
+    let target = Target {
+        machine_name: execution.machine_name.clone(),
+        machine_arn: execution.machine_arn.clone(),
+        kind: "STANDARD".into(),
+        revision: execution.revision.clone(),
+        version_arn: execution.version_arn.clone(),
+        alias_arn: execution.alias_arn.clone(),
+        machine_update_ms: execution.machine_update_ms,
+    };
+    let input = serde_json::from_str(&execution.input).unwrap_or(Value::Null);
+    spec_for(
+        sfn,
+        &target,
+        &execution.arn,
+        &execution.name,
+        input,
+        execution.start_ms,
+    )
 }
 
 pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
@@ -275,14 +300,20 @@ pub fn find_execution(
     }
 }
 
-/// DescribeExecution's redrive members: only failed-ish executions could be redriven.
-fn redrive_members(out: &mut Value, status: Status) {
-    out["redriveCount"] = 0.into();
-    match status {
+/// DescribeExecution's redrive members: only failed-ish executions can be redriven.
+fn redrive_members(out: &mut Value, record: &ExecutionRecord) {
+    out["redriveCount"] = record.redrive_count.into();
+    if let Some(ms) = record.redrive_ms {
+        out["redriveDate"] = timestamp(ms);
+    }
+    match record.status {
         Status::Running | Status::Succeeded => {
             out["redriveStatus"] = "NOT_REDRIVABLE".into();
-            out["redriveStatusReason"] =
-                format!("Execution is {} and cannot be redriven", status.as_str()).into();
+            out["redriveStatusReason"] = format!(
+                "Execution is {} and cannot be redriven",
+                record.status.as_str()
+            )
+            .into();
         }
         _ => out["redriveStatus"] = "REDRIVABLE".into(),
     }
@@ -323,7 +354,7 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value
     if let Some(alias_arn) = &execution.alias_arn {
         out["stateMachineAliasArn"] = alias_arn.clone().into();
     }
-    redrive_members(&mut out, record.status);
+    redrive_members(&mut out, &record);
     Ok(out)
 }
 

@@ -9,16 +9,22 @@ mod errors;
 mod executions;
 mod history;
 mod machines;
+mod map_runs;
 mod pagination;
+mod redrive;
 mod runner;
 mod store;
 mod sync_execution;
 mod tags;
+mod task_tokens;
+mod test_state;
 mod validate;
 mod versions;
 
 pub use errors::SfnError;
 
+use crate::asl::interp::callbacks::TaskBoard;
+use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::services::RequestContext;
@@ -34,6 +40,10 @@ pub struct Sfn {
 struct Inner {
     clock: Clock,
     store: Store,
+    /// Task tokens and activity queues shared with the running executions.
+    board: Arc<TaskBoard>,
+    /// Distributed Map runs of every execution.
+    map_runs: Arc<MapRuns>,
 }
 
 impl Sfn {
@@ -47,6 +57,7 @@ impl Sfn {
         "DeleteStateMachineVersion",
         "DescribeActivity",
         "DescribeExecution",
+        "DescribeMapRun",
         "DescribeStateMachine",
         "DescribeStateMachineAlias",
         "DescribeStateMachineForExecution",
@@ -54,16 +65,23 @@ impl Sfn {
         "GetExecutionHistory",
         "ListActivities",
         "ListExecutions",
+        "ListMapRuns",
         "ListStateMachineAliases",
         "ListStateMachineVersions",
         "ListStateMachines",
         "ListTagsForResource",
         "PublishStateMachineVersion",
+        "RedriveExecution",
+        "SendTaskFailure",
+        "SendTaskHeartbeat",
+        "SendTaskSuccess",
         "StartExecution",
         "StartSyncExecution",
         "StopExecution",
         "TagResource",
+        "TestState",
         "UntagResource",
+        "UpdateMapRun",
         "UpdateStateMachine",
         "UpdateStateMachineAlias",
         "ValidateStateMachineDefinition",
@@ -74,6 +92,8 @@ impl Sfn {
             inner: Arc::new(Inner {
                 clock,
                 store: Store::default(),
+                board: TaskBoard::new(),
+                map_runs: MapRuns::new(),
             }),
         }
     }
@@ -95,6 +115,7 @@ impl Sfn {
             "DeleteStateMachineVersion" => versions::delete(sfn, ctx, input),
             "DescribeActivity" => activities::describe(sfn, ctx, input),
             "DescribeExecution" => executions::describe(sfn, ctx, input),
+            "DescribeMapRun" => map_runs::describe(sfn, ctx, input),
             "DescribeStateMachine" => machines::describe(sfn, ctx, input),
             "DescribeStateMachineAlias" => aliases::describe(sfn, ctx, input),
             "DescribeStateMachineForExecution" => {
@@ -104,16 +125,23 @@ impl Sfn {
             "GetExecutionHistory" => history::get_execution_history(sfn, ctx, input),
             "ListActivities" => activities::list(sfn, ctx, input),
             "ListExecutions" => executions::list(sfn, ctx, input),
+            "ListMapRuns" => map_runs::list(sfn, ctx, input),
             "ListStateMachineAliases" => aliases::list(sfn, ctx, input),
             "ListStateMachineVersions" => versions::list(sfn, ctx, input),
             "ListStateMachines" => machines::list(sfn, ctx, input),
             "ListTagsForResource" => tags::list_tags_for_resource(sfn, ctx, input),
             "PublishStateMachineVersion" => versions::publish(sfn, ctx, input),
+            "RedriveExecution" => redrive::redrive(sfn, ctx, input),
+            "SendTaskFailure" => task_tokens::send_task_failure(sfn, input),
+            "SendTaskHeartbeat" => task_tokens::send_task_heartbeat(sfn, input),
+            "SendTaskSuccess" => task_tokens::send_task_success(sfn, input),
             "StartExecution" => executions::start(sfn, ctx, input),
             "StartSyncExecution" => sync_execution::start_sync_execution(sfn, ctx, input).await,
             "StopExecution" => executions::stop(sfn, ctx, input),
             "TagResource" => tags::tag_resource(sfn, ctx, input),
+            "TestState" => test_state::test_state(sfn, ctx, input).await,
             "UntagResource" => tags::untag_resource(sfn, ctx, input),
+            "UpdateMapRun" => map_runs::update(sfn, ctx, input),
             "UpdateStateMachine" => machines::update(sfn, ctx, input),
             "UpdateStateMachineAlias" => aliases::update(sfn, ctx, input),
             "ValidateStateMachineDefinition" => validate::validate_definition(input),
@@ -130,6 +158,8 @@ impl Sfn {
     /// Wipes every state machine, activity and execution (`POST /_stepyard/reset`).
     pub fn reset(&self) {
         self.inner.store.clear();
+        self.inner.board.clear();
+        self.inner.map_runs.clear();
     }
 }
 

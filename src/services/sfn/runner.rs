@@ -1,7 +1,7 @@
 //! The one place the API meets the interpreter (`crate::asl::interp`): start an execution in
 //! the background, run one to its end (StartSyncExecution), stop one.
 
-use crate::asl::interp::{self, ExecutionControl, ExecutionSpec, SharedRecord};
+use crate::asl::interp::{self, ExecutionControl, ExecutionSpec, Resume, SharedRecord};
 
 /// A Standard execution's handle, kept with the execution for StopExecution. Empty between
 /// the execution's insertion in the store and its start (see `executions::start`).
@@ -29,6 +29,13 @@ impl Control {
 pub fn start(spec: ExecutionSpec, record: SharedRecord) -> Control {
     Control {
         running: Some(interp::spawn(spec, record)),
+    }
+}
+
+/// Runs a stopped or failed execution again from `resume` (RedriveExecution).
+pub fn redrive(spec: ExecutionSpec, record: SharedRecord, resume: Resume) -> Control {
+    Control {
+        running: Some(interp::spawn_redrive(spec, record, resume)),
     }
 }
 

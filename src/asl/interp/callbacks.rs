@@ -1,0 +1,270 @@
+//! Task tokens and activity task queues: how a Task state waits for the outside world.
+//!
+//! A waiting task (an activity, later `.waitForTaskToken`) takes a token from [`TaskBoard`]
+//! and waits on its [`TokenWaiter`]; SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat and
+//! GetActivityTask reach it through the same board by token. The board is shared by every
+//! execution of one service instance and knows nothing of history or data flow.
+//!
+//! Tokens carry their own validity: a well-formed token that no task waits on any more is a
+//! task that is over (`TaskTimedOut`), anything else is `InvalidToken`, so the board keeps no
+//! record of finished tasks.
+
+use crate::clock::Clock;
+use base64::Engine as _;
+use parking_lot::Mutex;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use tokio::sync::{mpsc, Notify};
+
+/// What the outside world says about a waiting task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Signal {
+    /// A worker took the activity task (GetActivityTask).
+    Started { worker_name: Option<String> },
+    Heartbeat,
+    Succeeded(Value),
+    Failed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// Not a token this service could have handed out.
+    Invalid,
+    /// A token of a task that has ended (succeeded, failed, timed out, stopped).
+    Expired,
+}
+
+/// One activity task handed to the next worker that polls.
+#[derive(Debug, Clone)]
+pub struct ActivityTask {
+    pub token: String,
+    pub input: String,
+}
+
+#[derive(Default)]
+struct ActivityQueue {
+    pending: VecDeque<ActivityTask>,
+    /// Wakes one poller per task offered.
+    ready: Arc<Notify>,
+}
+
+#[derive(Default)]
+struct Board {
+    tokens: HashMap<String, mpsc::UnboundedSender<Signal>>,
+    /// Activity ARNs that exist; a Task on any other activity fails at once.
+    activities: HashSet<String>,
+    queues: HashMap<String, ActivityQueue>,
+}
+
+#[derive(Default)]
+pub struct TaskBoard {
+    board: Mutex<Board>,
+}
+
+/// A task's side of its token: signals arrive here until it is dropped, which ends the token.
+pub struct TokenWaiter {
+    pub token: String,
+    rx: mpsc::UnboundedReceiver<Signal>,
+    board: Arc<TaskBoard>,
+}
+
+impl TokenWaiter {
+    /// The next signal; `None` never happens while the waiter lives (the board holds a sender).
+    pub async fn next(&mut self) -> Option<Signal> {
+        self.rx.recv().await
+    }
+}
+
+impl Drop for TokenWaiter {
+    fn drop(&mut self) {
+        self.board.board.lock().tokens.remove(&self.token);
+    }
+}
+
+const TOKEN_PREFIX: &str = "AQ";
+const TOKEN_BYTES: usize = 48;
+
+fn new_token() -> String {
+    let mut bytes = Vec::with_capacity(TOKEN_BYTES);
+    for _ in 0..TOKEN_BYTES / 16 {
+        bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    }
+    format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+fn well_formed(token: &str) -> bool {
+    token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(rest)
+            .is_ok_and(|b| b.len() == TOKEN_BYTES)
+    })
+}
+
+impl TaskBoard {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    pub fn add_activity(&self, activity_arn: &str) {
+        self.board.lock().activities.insert(activity_arn.to_string());
+    }
+
+    pub fn remove_activity(&self, activity_arn: &str) {
+        let mut board = self.board.lock();
+        board.activities.remove(activity_arn);
+        board.queues.remove(activity_arn);
+    }
+
+    pub fn activity_exists(&self, activity_arn: &str) -> bool {
+        self.board.lock().activities.contains(activity_arn)
+    }
+
+    /// Forgets every activity and token (reset); waiting tasks then never hear back.
+    pub fn clear(&self) {
+        let mut board = self.board.lock();
+        board.activities.clear();
+        board.queues.clear();
+        board.tokens.clear();
+    }
+
+    /// A fresh token for a task that is about to wait.
+    pub fn issue(self: &Arc<Self>) -> TokenWaiter {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let token = new_token();
+        self.board.lock().tokens.insert(token.clone(), tx);
+        TokenWaiter {
+            token,
+            rx,
+            board: self.clone(),
+        }
+    }
+
+    /// Queues an activity task for the next worker. False if the activity does not exist.
+    pub fn offer(&self, activity_arn: &str, task: ActivityTask) -> bool {
+        let mut board = self.board.lock();
+        if !board.activities.contains(activity_arn) {
+            return false;
+        }
+        let queue = board.queues.entry(activity_arn.to_string()).or_default();
+        queue.pending.push_back(task);
+        queue.ready.notify_one();
+        true
+    }
+
+    /// Delivers `signal` to the task waiting on `token`.
+    pub fn signal(&self, token: &str, signal: Signal) -> Result<(), TokenError> {
+        let board = self.board.lock();
+        match board.tokens.get(token) {
+            Some(tx) => tx.send(signal).map_err(|_| TokenError::Expired),
+            None if well_formed(token) => Err(TokenError::Expired),
+            None => Err(TokenError::Invalid),
+        }
+    }
+
+    /// GetActivityTask: the oldest task of the activity whose execution still waits, marked
+    /// started by `worker_name`; or `None` once `deadline_ms` passes on `clock`.
+    pub async fn poll(
+        &self,
+        activity_arn: &str,
+        worker_name: Option<String>,
+        clock: &Clock,
+        deadline_ms: u64,
+    ) -> Option<ActivityTask> {
+        loop {
+            let ready = {
+                let mut board = self.board.lock();
+                let Board { tokens, queues, .. } = &mut *board;
+                let queue = queues.entry(activity_arn.to_string()).or_default();
+                while let Some(task) = queue.pending.pop_front() {
+                    let started = Signal::Started {
+                        worker_name: worker_name.clone(),
+                    };
+                    // A task whose execution ended (or timed out) while queued is skipped.
+                    if tokens.get(&task.token).is_some_and(|tx| tx.send(started).is_ok()) {
+                        return Some(task);
+                    }
+                }
+                queue.ready.clone()
+            };
+            if clock.now_millis() >= deadline_ms {
+                return None;
+            }
+            tokio::select! {
+                _ = ready.notified() => {}
+                _ = clock.sleep_until_millis(deadline_ms) => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_well_formed_and_unique() {
+        let a = new_token();
+        let b = new_token();
+        assert_ne!(a, b);
+        assert!(well_formed(&a));
+        assert!(!well_formed("AQxyz"));
+        assert!(!well_formed(&a[1..]));
+    }
+
+    #[tokio::test]
+    async fn a_signal_reaches_the_waiter_and_an_ended_token_is_expired() {
+        let board = TaskBoard::new();
+        let mut waiter = board.issue();
+        let token = waiter.token.clone();
+        board
+            .signal(&token, Signal::Succeeded(Value::from(1)))
+            .unwrap();
+        assert_eq!(waiter.next().await, Some(Signal::Succeeded(Value::from(1))));
+        drop(waiter);
+        assert_eq!(
+            board.signal(&token, Signal::Heartbeat),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(
+            board.signal("nonsense", Signal::Heartbeat),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_poll_takes_an_offered_task_and_skips_ended_ones() {
+        let board = TaskBoard::new();
+        let clock = Clock::new();
+        board.add_activity("arn:a");
+        let gone = board.issue();
+        let mut live = board.issue();
+        for w in [&gone, &live] {
+            let task = ActivityTask {
+                token: w.token.clone(),
+                input: "{}".into(),
+            };
+            assert!(board.offer("arn:a", task));
+        }
+        drop(gone);
+        let deadline = clock.now_millis() + 1000;
+        let task = board
+            .poll("arn:a", Some("w".into()), &clock, deadline)
+            .await
+            .expect("the live task");
+        assert_eq!(task.token, live.token);
+        assert_eq!(
+            live.next().await,
+            Some(Signal::Started {
+                worker_name: Some("w".into())
+            })
+        );
+        assert!(!board.offer("arn:missing", task));
+    }
+}

@@ -1,0 +1,128 @@
+//! ListMapRuns, DescribeMapRun and UpdateMapRun over the map runs that Distributed Map states
+//! record (`crate::asl::interp::map_runs`).
+
+use super::errors::SfnError;
+use super::executions::find_execution;
+use super::pagination;
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListInput {
+    execution_arn: String,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DescribeInput {
+    map_run_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateInput {
+    map_run_arn: String,
+    max_concurrency: Option<u64>,
+    tolerated_failure_percentage: Option<f64>,
+    tolerated_failure_count: Option<u64>,
+}
+
+fn not_found(arn: &str) -> SfnError {
+    SfnError::ResourceNotFound(format!("Resource not found: '{arn}'"))
+}
+
+/// A map run ARN of the caller's account and region (`arn:aws:states:<region>:<account>:mapRun:...`).
+fn check_map_run_arn(ctx: &RequestContext, arn: &str) -> Result<(), SfnError> {
+    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+    if parts.len() < 7 || parts[0] != "arn" || parts[2] != "states" {
+        return Err(SfnError::InvalidArn(format!("Invalid ARN prefix: {arn}")));
+    }
+    if parts[5] != "mapRun" {
+        return Err(SfnError::wrong_resource_type(parts[5]));
+    }
+    if parts[3] != ctx.region || parts[4] != ctx.account_id {
+        return Err(not_found(arn));
+    }
+    Ok(())
+}
+
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: ListInput = parse(input)?;
+    // The execution must exist (and be the caller's).
+    find_execution(sfn, ctx, &input.execution_arn)?;
+    let all: Vec<Value> = sfn
+        .map_runs
+        .of_execution(&input.execution_arn)
+        .iter()
+        .map(|r| r.list_item())
+        .collect();
+    let listing = format!("mapRuns {}", input.execution_arn);
+    let (items, next) = pagination::page(
+        &all,
+        input.max_results,
+        input.next_token.as_deref(),
+        &listing,
+    )?;
+    let mut out = json!({ "mapRuns": items });
+    if let Some(next) = next {
+        out["nextToken"] = next.into();
+    }
+    Ok(out)
+}
+
+pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: DescribeInput = parse(input)?;
+    check_map_run_arn(ctx, &input.map_run_arn)?;
+    let run = sfn
+        .map_runs
+        .get(&input.map_run_arn)
+        .ok_or_else(|| not_found(&input.map_run_arn))?;
+    let out = run.lock().describe();
+    Ok(out)
+}
+
+pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: UpdateInput = parse(input)?;
+    check_map_run_arn(ctx, &input.map_run_arn)?;
+    if input.max_concurrency.is_none()
+        && input.tolerated_failure_percentage.is_none()
+        && input.tolerated_failure_count.is_none()
+    {
+        return Err(SfnError::validation(
+            "Must provide at least one of maxConcurrency, toleratedFailurePercentage or toleratedFailureCount",
+        ));
+    }
+    if let Some(p) = input.tolerated_failure_percentage {
+        if !(0.0..=100.0).contains(&p) {
+            return Err(SfnError::validation(
+                "toleratedFailurePercentage must be between 0 and 100",
+            ));
+        }
+    }
+    let run = sfn
+        .map_runs
+        .get(&input.map_run_arn)
+        .ok_or_else(|| not_found(&input.map_run_arn))?;
+    let mut r = run.lock();
+    if r.status != "RUNNING" {
+        return Err(SfnError::validation(format!(
+            "Map run {} is not running",
+            input.map_run_arn
+        )));
+    }
+    if let Some(n) = input.max_concurrency {
+        r.max_concurrency = n;
+    }
+    if let Some(p) = input.tolerated_failure_percentage {
+        r.tolerated_failure_percentage = p;
+    }
+    if let Some(n) = input.tolerated_failure_count {
+        r.tolerated_failure_count = n;
+    }
+    Ok(empty())
+}

@@ -1,0 +1,78 @@
+//! RedriveExecution: a FAILED, TIMED_OUT or ABORTED Standard execution continues from the
+//! top-level state that did not succeed, with the input that state had, under the same ARN;
+//! its history goes on after an `ExecutionRedriven` event. A failed inline Map or Parallel
+//! runs again whole (AWS re-runs only its failed iterations or branches).
+
+use super::errors::SfnError;
+use super::executions::{find_execution, spec_for_execution};
+use super::runner;
+use super::{parse, timestamp, Inner};
+use crate::asl::interp::{HistoryEvent, Status};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// AWS's window for redriving an execution after it ended.
+const REDRIVABLE_FOR_MS: u64 = 14 * 24 * 3600 * 1000;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RedriveInput {
+    execution_arn: String,
+}
+
+fn not_redrivable(reason: impl Into<String>) -> SfnError {
+    SfnError::ExecutionNotRedrivable(reason.into())
+}
+
+pub fn redrive(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
+    let input: RedriveInput = parse(input)?;
+    let execution = find_execution(sfn, ctx, &input.execution_arn)?;
+    let now = sfn.now();
+    let (resume, redrive_count) = {
+        let mut rec = execution.record.lock();
+        match rec.status {
+            Status::Running | Status::Succeeded => {
+                return Err(not_redrivable(format!(
+                    "Execution is {} and cannot be redriven",
+                    rec.status.as_str()
+                )))
+            }
+            _ => {}
+        }
+        if rec.stop_ms.is_some_and(|stop| now.saturating_sub(stop) > REDRIVABLE_FOR_MS) {
+            return Err(not_redrivable("Execution redrivable period exceeded."));
+        }
+        let Some(resume) = rec.resume.take() else {
+            return Err(not_redrivable(
+                "Execution has no failed state to redrive from.",
+            ));
+        };
+        rec.redrive_count += 1;
+        rec.redrive_ms = Some(now);
+        rec.status = Status::Running;
+        rec.error = None;
+        rec.cause = None;
+        rec.stop_ms = None;
+        rec.output = None;
+        let id = rec.history.len() as u64 + 1;
+        let count = rec.redrive_count;
+        rec.history.push(HistoryEvent {
+            id,
+            previous_event_id: id - 1,
+            timestamp_ms: now,
+            event_type: "ExecutionRedriven".into(),
+            details: Some((
+                "executionRedrivenEventDetails".into(),
+                json!({"redriveCount": count}),
+            )),
+        });
+        (resume, count)
+    };
+    let mut spec = spec_for_execution(sfn, &execution);
+    if let Some(e) = spec.context.get_mut("Execution") {
+        e["RedriveCount"] = redrive_count.into();
+    }
+    *execution.control.lock() = runner::redrive(spec, execution.record.clone(), resume);
+    Ok(json!({"redriveDate": timestamp(now)}))
+}

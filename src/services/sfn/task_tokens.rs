@@ -1,0 +1,63 @@
+//! SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat: a worker (an activity worker, or
+//! whoever got a `$$.Task.Token`) reports on the task waiting on the token.
+
+use super::errors::SfnError;
+use super::{empty, parse, Inner};
+use crate::asl::interp::callbacks::{Signal, TokenError};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SuccessInput {
+    task_token: String,
+    output: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FailureInput {
+    task_token: String,
+    error: Option<String>,
+    cause: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HeartbeatInput {
+    task_token: String,
+}
+
+fn deliver(sfn: &Inner, token: &str, signal: Signal) -> Result<Value, SfnError> {
+    match sfn.board.signal(token, signal) {
+        Ok(()) => Ok(empty()),
+        Err(TokenError::Invalid) => Err(SfnError::invalid_token()),
+        Err(TokenError::Expired) => Err(SfnError::TaskTimedOut(
+            "Provided task does not exist anymore".into(),
+        )),
+    }
+}
+
+pub fn send_task_success(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
+    let input: SuccessInput = parse(input)?;
+    let output: Value = serde_json::from_str(&input.output)
+        .map_err(|e| SfnError::InvalidOutput(format!("{e}")))?;
+    deliver(sfn, &input.task_token, Signal::Succeeded(output))
+}
+
+pub fn send_task_failure(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
+    let input: FailureInput = parse(input)?;
+    deliver(
+        sfn,
+        &input.task_token,
+        Signal::Failed {
+            error: input.error,
+            cause: input.cause,
+        },
+    )
+}
+
+pub fn send_task_heartbeat(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
+    let input: HeartbeatInput = parse(input)?;
+    deliver(sfn, &input.task_token, Signal::Heartbeat)
+}

@@ -1,0 +1,223 @@
+//! TestState: checks the request the way AWS does (which states take a mock, what a mock may
+//! hold, the context object) and hands one state to the interpreter's TestState runner.
+
+use super::errors::SfnError;
+use super::executions::iso_millis;
+use super::{parse, Inner};
+use crate::asl::ast::{State, StateKind};
+use crate::asl::interp::test_state::{self, InspectionLevel, Mock, TestRun};
+use crate::asl::parse::{parse_definition, parse_state_definition, MachineType};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TestStateInput {
+    definition: String,
+    role_arn: Option<String>,
+    input: Option<String>,
+    inspection_level: Option<String>,
+    #[serde(default)]
+    reveal_secrets: bool,
+    state_name: Option<String>,
+    mock: Option<MockInput>,
+    context: Option<String>,
+    state_configuration: Option<StateConfiguration>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MockInput {
+    result: Option<String>,
+    error_output: Option<MockError>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MockError {
+    error: Option<String>,
+    cause: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StateConfiguration {
+    retrier_retry_count: Option<u64>,
+}
+
+const UNSUPPORTED_FLOW: &str = "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]";
+
+pub async fn test_state(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SfnError> {
+    let input: TestStateInput = parse(input)?;
+    let state = tested_state(&input)?;
+    let mock = mock(&input, &state)?;
+    if matches!(state.kind, StateKind::Task(_)) && mock.is_none() && input.role_arn.is_none() {
+        return Err(SfnError::validation(
+            "RoleArn must be specified when testing a Task state",
+        ));
+    }
+    let state_input: Value = match &input.input {
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| SfnError::InvalidExecutionInput(format!("{e}")))?,
+        None => json!({}),
+    };
+    let context = match &input.context {
+        Some(text) => given_context(text, &state)?,
+        None => default_context(sfn, ctx, &state, &state_input, input.role_arn.as_deref()),
+    };
+    let level = match input.inspection_level.as_deref() {
+        Some("DEBUG") => InspectionLevel::Debug,
+        Some("TRACE") => InspectionLevel::Trace,
+        _ => InspectionLevel::Info,
+    };
+    let retry_count = input
+        .state_configuration
+        .as_ref()
+        .and_then(|c| c.retrier_retry_count)
+        .unwrap_or(0);
+    Ok(test_state::run(TestRun {
+        state,
+        input: state_input,
+        context,
+        level,
+        mock,
+        retry_count,
+        clock: sfn.clock.clone(),
+        board: sfn.board.clone(),
+    })
+    .await)
+}
+
+/// The state under test: the whole `definition` when it is one state, else `stateName` of
+/// the machine it defines.
+fn tested_state(input: &TestStateInput) -> Result<State, SfnError> {
+    let Some(name) = &input.state_name else {
+        return parse_state_definition(&input.definition, MachineType::Standard)
+            .map_err(|e| SfnError::InvalidDefinition(e.to_string()));
+    };
+    let machine = parse_definition(&input.definition)
+        .map_err(|e| SfnError::InvalidDefinition(e.to_string()))?;
+    machine
+        .states
+        .into_iter()
+        .find(|s| &s.name == name)
+        .ok_or_else(|| SfnError::validation("State not found in definition"))
+}
+
+fn type_name(state: &State) -> &'static str {
+    state.kind.type_name()
+}
+
+fn mock(input: &TestStateInput, state: &State) -> Result<Option<Mock>, SfnError> {
+    let is_flow = matches!(state.kind, StateKind::Map(_) | StateKind::Parallel(_));
+    let Some(m) = &input.mock else {
+        if is_flow {
+            return Err(SfnError::InvalidDefinition(UNSUPPORTED_FLOW.into()));
+        }
+        return Ok(None);
+    };
+    if !matches!(
+        state.kind,
+        StateKind::Task(_) | StateKind::Map(_) | StateKind::Parallel(_)
+    ) {
+        return Err(SfnError::validation(format!(
+            "State type '{}' is not supported when a mock is specified",
+            type_name(state)
+        )));
+    }
+    if input.reveal_secrets {
+        return Err(SfnError::validation(
+            "TestState does not support RevealSecrets when a mock is specified.",
+        ));
+    }
+    match (&m.result, &m.error_output) {
+        (Some(_), Some(_)) | (None, None) => Err(SfnError::validation(
+            "A test mock should have only one of the following fields: [result, errorOutput].",
+        )),
+        (None, Some(e)) => Ok(Some(Mock::Error {
+            error: e.error.clone(),
+            cause: e.cause.clone(),
+        })),
+        (Some(text), None) => {
+            let value: Value = serde_json::from_str(text)
+                .map_err(|_| SfnError::validation("Mocked result must be valid JSON"))?;
+            match &state.kind {
+                StateKind::Parallel(p) => match &value {
+                    Value::Array(items) if items.len() != p.branches.len() => {
+                        return Err(SfnError::validation(
+                            "Mocked result must contain the same number of items as number of Parallel branches.",
+                        ))
+                    }
+                    Value::Array(_) => {}
+                    _ => return Err(SfnError::validation("Mocked result must be an array.")),
+                },
+                StateKind::Map(m) if m.result_writer.is_some() && !value.is_object() => {
+                    return Err(SfnError::validation(
+                        "Mocked result must be a JSON object.",
+                    ))
+                }
+                _ => {}
+            }
+            Ok(Some(Mock::Result(value)))
+        }
+    }
+}
+
+/// The caller's context object, which may hold `Task` only where a task token exists.
+fn given_context(text: &str, state: &State) -> Result<Value, SfnError> {
+    let context: Value = serde_json::from_str(text)
+        .map_err(|e| SfnError::validation(format!("Invalid Context object provided: {e}")))?;
+    let waits = match &state.kind {
+        StateKind::Task(t) => t.resource.contains(".sync") || t.resource.ends_with(".waitForTaskToken"),
+        _ => false,
+    };
+    if context.get("Task").is_some() && !waits {
+        return Err(SfnError::validation(
+            "Invalid Context object provided: Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern",
+        ));
+    }
+    Ok(context)
+}
+
+fn default_context(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    state: &State,
+    input: &Value,
+    role_arn: Option<&str>,
+) -> Value {
+    let now = iso_millis(sfn.now());
+    let machine_arn = format!(
+        "arn:aws:states:{}:{}:stateMachine:TestStateStateMachine",
+        ctx.region, ctx.account_id
+    );
+    let execution_arn = format!(
+        "arn:aws:states:{}:{}:execution:TestStateStateMachine:{}",
+        ctx.region,
+        ctx.account_id,
+        uuid::Uuid::new_v4()
+    );
+    let mut state_ctx = json!({"Name": state.name, "EnteredTime": now});
+    if matches!(
+        state.kind,
+        StateKind::Task(_) | StateKind::Map(_) | StateKind::Parallel(_)
+    ) {
+        state_ctx["RetryCount"] = 0.into();
+    }
+    json!({
+        "Execution": {
+            "Id": execution_arn,
+            "Input": input,
+            "Name": execution_arn.rsplit(':').next().unwrap_or_default(),
+            "RoleArn": role_arn.unwrap_or_default(),
+            "StartTime": now,
+        },
+        "State": state_ctx,
+        "StateMachine": {"Id": machine_arn, "Name": "TestStateStateMachine"},
+    })
+}
