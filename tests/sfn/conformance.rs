@@ -23,7 +23,7 @@ const FLOOR: usize = 200;
 
 const FAKE_MACHINE: &str = "fake_machine";
 
-fn cases_dir() -> Option<PathBuf> {
+pub fn cases_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/conformance/sfn/cases"
@@ -51,7 +51,7 @@ fn operation_name(snake: &str) -> String {
 }
 
 /// The expected (code, message); `None` as message means "any message".
-fn expected_error(response: &Value) -> Option<(String, Option<String>)> {
+pub fn expected_error(response: &Value) -> Option<(String, Option<String>)> {
     let inner = match response {
         Value::Object(map) if !map.contains_key("Error") && map.len() == 1 => {
             map.values().next()?.clone()
@@ -97,14 +97,14 @@ fn from_text(code: &str, text: &str) -> (String, Option<String>) {
     (code.to_string(), message)
 }
 
-struct Raw {
-    http: reqwest::Client,
-    endpoint: String,
+pub struct Raw {
+    pub http: reqwest::Client,
+    pub endpoint: String,
 }
 
 impl Raw {
     /// One awsJson call: (`__type` without namespace, message) on error, `Ok(body)` otherwise.
-    async fn call(&self, operation: &str, body: &Value) -> Result<Value, (String, String)> {
+    pub async fn call(&self, operation: &str, body: &Value) -> Result<Value, (String, String)> {
         let response = self
             .http
             .post(&self.endpoint)

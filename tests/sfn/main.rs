@@ -16,5 +16,6 @@ mod regions;
 mod snapshot;
 mod sync_execution;
 mod tags;
+mod test_state_conformance;
 mod validate;
 mod versions_aliases;

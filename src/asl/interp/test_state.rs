@@ -179,23 +179,26 @@ async fn evaluate(t: &TestRun, inspection: &mut Map<String, Value>) -> Outcome {
     };
     match &state.kind {
         StateKind::Pass(p) => {
-            let result = match (&p.parameters, &p.result) {
-                (Some(tpl), _) => match template(tpl, &effective, ctx) {
-                    Ok(v) => v,
+            // With a Result, TestState reports (and AWS uses) the Result alone, with no
+            // InputPath or Parameters step.
+            let result = match (&p.result, &p.parameters) {
+                (Some(r), _) => {
+                    inspection.remove("afterInputPath");
+                    put(inspection, "result", r);
+                    r.clone()
+                }
+                (None, Some(tpl)) => match template(tpl, &effective, ctx) {
+                    Ok(v) => {
+                        put(inspection, "afterParameters", &v);
+                        v
+                    }
                     Err(f) => return f.into(),
                 },
-                (None, Some(r)) => r.clone(),
-                (None, None) => effective.clone(),
+                (None, None) => {
+                    put(inspection, "afterParameters", &effective);
+                    effective.clone()
+                }
             };
-            put(
-                inspection,
-                "afterParameters",
-                if p.parameters.is_some() {
-                    &result
-                } else {
-                    &effective
-                },
-            );
             put(inspection, "afterResultSelector", &result);
             let out = match dataflow::result_path(&p.result_path, raw, result) {
                 Ok(v) => v,
@@ -269,6 +272,8 @@ async fn evaluate(t: &TestRun, inspection: &mut Map<String, Value>) -> Outcome {
                         DataPath::Path(p) => p.clone(),
                         DataPath::Discard => "$".into(),
                     };
+                    // AWS quotes a context path with one `$` fewer.
+                    let path = path.strip_prefix('$').filter(|p| p.starts_with('$')).unwrap_or(&path);
                     return Failure::runtime(format!(
                         "Reference path \"{path}\" must point to array."
                     ))

@@ -102,11 +102,26 @@ fn tested_state(input: &TestStateInput) -> Result<State, SfnError> {
     };
     let machine = parse_definition(&input.definition)
         .map_err(|e| SfnError::InvalidDefinition(e.to_string()))?;
-    machine
-        .states
-        .into_iter()
-        .find(|s| &s.name == name)
+    find_state(&machine.states, name)
         .ok_or_else(|| SfnError::validation("State not found in definition"))
+}
+
+/// A state by name anywhere in the machine, inside Map processors and Parallel branches too.
+fn find_state(states: &[State], name: &str) -> Option<State> {
+    for state in states {
+        if state.name == name {
+            return Some(state.clone());
+        }
+        let nested = match &state.kind {
+            StateKind::Map(m) => find_state(&m.item_processor.states, name),
+            StateKind::Parallel(p) => p.branches.iter().find_map(|b| find_state(&b.states, name)),
+            _ => None,
+        };
+        if nested.is_some() {
+            return nested;
+        }
+    }
+    None
 }
 
 fn type_name(state: &State) -> &'static str {
