@@ -9,6 +9,7 @@ mod errors;
 mod executions;
 mod history;
 mod machines;
+mod mock_schema;
 mod map_runs;
 mod pagination;
 mod redrive;

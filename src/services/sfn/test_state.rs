@@ -3,6 +3,7 @@
 
 use super::errors::SfnError;
 use super::executions::iso_millis;
+use super::mock_schema;
 use super::{parse, Inner};
 use crate::asl::ast::{State, StateKind};
 use crate::asl::interp::test_state::{self, InspectionLevel, Mock, TestRun};
@@ -31,6 +32,7 @@ struct TestStateInput {
 struct MockInput {
     result: Option<String>,
     error_output: Option<MockError>,
+    field_validation_mode: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +177,9 @@ fn mock(input: &TestStateInput, state: &State) -> Result<Option<Mock>, SfnError>
                     return Err(SfnError::validation(
                         "Mocked result must be a JSON object.",
                     ))
+                }
+                StateKind::Task(t) if m.field_validation_mode.as_deref() != Some("NONE") => {
+                    mock_schema::check(&t.resource, &value).map_err(SfnError::validation)?
                 }
                 _ => {}
             }

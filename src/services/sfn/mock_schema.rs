@@ -1,0 +1,153 @@
+//! TestState's check of a mocked Task result against the output shape of the API the Task
+//! calls (`fieldValidationMode` STRICT or PRESENT): a field the shape knows must have its type
+//! and meet its constraints; unknown fields pass, as on AWS. Only the services stepyard has
+//! models for can be checked; other resources' mocks are taken as they are.
+
+use crate::model::shapes::{Member, ShapeKind};
+use crate::model::{self, ServiceModel};
+use serde_json::Value;
+
+/// The model and operation whose output a Task resource returns, where stepyard has it.
+fn output_of(resource: &str) -> Option<(&'static ServiceModel, String)> {
+    let rest = resource.strip_prefix("arn:aws:states:::")?;
+    let rest = rest.split('.').next()?;
+    let (model, action): (&'static ServiceModel, &str) = match rest.split(':').collect::<Vec<_>>()[..] {
+        ["aws-sdk", service, action] => (sdk_model(service)?, action),
+        ["events", "putEvents"] => (model::events(), "putEvents"),
+        ["sqs", "sendMessage"] => (model::sqs(), "sendMessage"),
+        ["sns", "publish"] => (model::sns(), "publish"),
+        ["states", "startExecution"] if !resource.contains(".sync") => {
+            (model::stepfunctions(), "startExecution")
+        }
+        _ => return None,
+    };
+    let operation = pascal(action);
+    let output = model.operation(&operation)?.output.clone()?;
+    Some((model, output))
+}
+
+fn sdk_model(service: &str) -> Option<&'static ServiceModel> {
+    match service {
+        "sqs" => Some(model::sqs()),
+        "sns" => Some(model::sns()),
+        "eventbridge" => Some(model::events()),
+        "sfn" => Some(model::stepfunctions()),
+        _ => None,
+    }
+}
+
+/// `putEvents` -> `PutEvents`; AWS SDK integrations also name result fields this way.
+fn pascal(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// `Ok` if the mocked `result` fits what `resource` returns, else AWS's message.
+pub fn check(resource: &str, result: &Value) -> Result<(), String> {
+    let Some((model, shape)) = output_of(resource) else {
+        return Ok(());
+    };
+    check_shape(model, &shape, "", result)
+        .map_err(|m| format!("Mock result schema validation error: {m}"))
+}
+
+fn check_shape(model: &ServiceModel, shape_name: &str, field: &str, v: &Value) -> Result<(), String> {
+    let Some(shape) = model.shape(shape_name) else {
+        return Ok(());
+    };
+    let fail = |what: &str| Err(format!("Field '{field}' {what}"));
+    match &shape.kind {
+        ShapeKind::Structure { members, .. } => {
+            let Value::Object(obj) = v else {
+                return if field.is_empty() { Ok(()) } else { fail("must be an object") };
+            };
+            for (name, Member { shape, .. }) in members {
+                let key = pascal(name);
+                if let Some(value) = obj.get(&key).or_else(|| obj.get(name)) {
+                    check_shape(model, shape, &key, value)?;
+                }
+            }
+            Ok(())
+        }
+        ShapeKind::List { member } => {
+            let Value::Array(items) = v else {
+                return fail("must be an array");
+            };
+            for item in items {
+                check_shape(model, &member.shape, field, item)?;
+            }
+            Ok(())
+        }
+        ShapeKind::Map { value, .. } => {
+            let Value::Object(obj) = v else {
+                return fail("must be an object");
+            };
+            for item in obj.values() {
+                check_shape(model, &value.shape, field, item)?;
+            }
+            Ok(())
+        }
+        ShapeKind::String | ShapeKind::Blob | ShapeKind::Timestamp => {
+            let Value::String(s) = v else {
+                return if matches!(shape.kind, ShapeKind::Timestamp) && v.is_number() {
+                    Ok(())
+                } else {
+                    fail("must be a string")
+                };
+            };
+            let len = s.chars().count() as f64;
+            if shape.min.is_some_and(|min| len < min) {
+                return fail("is smaller than the minimum length");
+            }
+            if shape.max.is_some_and(|max| len > max) {
+                return fail("is larger than the maximum length");
+            }
+            if let Some(values) = &shape.enum_values {
+                if !values.iter().any(|e| e == s) {
+                    return fail("is not an expected value");
+                }
+            }
+            Ok(())
+        }
+        ShapeKind::Integer | ShapeKind::Long | ShapeKind::Float | ShapeKind::Double => {
+            let Some(n) = v.as_f64() else {
+                return fail("must be a number");
+            };
+            if shape.min.is_some_and(|min| n < min) {
+                return fail("is less than the minimum value");
+            }
+            if shape.max.is_some_and(|max| n > max) {
+                return fail("exceeds the maximum value");
+            }
+            Ok(())
+        }
+        ShapeKind::Boolean => match v {
+            Value::Bool(_) => Ok(()),
+            _ => fail("must be a boolean"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn put_events_results_are_checked_against_the_events_model() {
+        let r = "arn:aws:states:::events:putEvents";
+        assert_eq!(check(r, &json!({"random": "json"})), Ok(()));
+        assert_eq!(
+            check(r, &json!({"Entries": "x"})),
+            Err("Mock result schema validation error: Field 'Entries' must be an array".into())
+        );
+        assert_eq!(
+            check(r, &json!({"Entries": [{"EventId": ["x"]}]})),
+            Err("Mock result schema validation error: Field 'EventId' must be a string".into())
+        );
+        assert_eq!(check("arn:aws:states:::lambda:invoke", &json!({"StatusCode": "x"})), Ok(()));
+    }
+}
