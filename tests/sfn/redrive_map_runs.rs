@@ -292,3 +292,48 @@ async fn test_state_runs_one_state_with_inspection_data_and_mocks() {
         "State type 'Pass' is not supported when a mock is specified"
     );
 }
+
+#[tokio::test]
+async fn item_batcher_and_result_writer_shape_a_distributed_map() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let def = r#"{"StartAt": "Map", "States": {"Map": {"Type": "Map", "ItemsPath": "$.rows",
+      "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"job.$": "$.job"}},
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "OutputPath": "$.Items", "End": true}}},
+      "ResultWriter": {"WriterConfig": {"OutputType": "JSON", "Transformation": "FLATTEN"}},
+      "End": true}}}"#;
+    let machine = create_machine(&client, "batched", def).await;
+    let execution = start(&client, &machine, "e1", r#"{"job": "j", "rows": [1, 2, 3, 4, 5]}"#).await;
+    let done = wait_until_done(&client, &execution).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let output: Value = serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output, json!([1, 2, 3, 4, 5]), "three batches, flattened back");
+    let run = client
+        .list_map_runs()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap()
+        .map_runs
+        .remove(0);
+    let counts = client
+        .describe_map_run()
+        .map_run_arn(&run.map_run_arn)
+        .send()
+        .await
+        .unwrap()
+        .item_counts
+        .unwrap();
+    assert_eq!(counts.total, 3);
+
+    let reader = r#"{"StartAt": "Map", "States": {"Map": {"Type": "Map",
+      "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}},
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}}"#;
+    let machine = create_machine(&client, "reads-s3", reader).await;
+    let execution = start(&client, &machine, "e1", "{}").await;
+    let done = wait_until_done(&client, &execution).await;
+    assert_eq!(done.status, ExecutionStatus::Failed);
+    assert_eq!(done.error.as_deref(), Some("States.ItemReaderFailed"));
+}

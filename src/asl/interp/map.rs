@@ -13,7 +13,8 @@ use super::history::error_details;
 use super::history::Recorder;
 use super::run::{run_machine, Engine};
 use super::ExecutionRecord;
-use crate::asl::ast::{DataPath, Dynamic, MapState, ProcessorMode, State};
+use crate::asl::ast::{DataPath, Dynamic, ItemBatcher, MapState, ProcessorMode, State};
+use crate::asl::errors::StatesError;
 use crate::asl::jsonpath::{self, JsonPath, Scope};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -29,10 +30,24 @@ pub(crate) async fn run(
     cursor: &mut u64,
     started: &mut bool,
 ) -> Result<Value, Failure> {
-    if m.item_reader.is_some() || m.item_batcher.is_some() || m.result_writer.is_some() {
-        return Err(Failure::runtime(
-            "ItemReader, ItemBatcher and ResultWriter are not supported yet",
-        ));
+    // Every ItemReader reads from S3, and a ResultWriter with a Resource writes to it: stepyard
+    // does not emulate S3, so these fail the state the way an unreadable source would.
+    if let Some(reader) = &m.item_reader {
+        return Err(StatesError::new(
+            "States.ItemReaderFailed",
+            format!(
+                "stepyard does not emulate S3: the ItemReader resource '{}' cannot be read",
+                reader.resource
+            ),
+        )
+        .into());
+    }
+    if let Some(resource) = m.result_writer.as_ref().and_then(|w| w.resource.as_ref()) {
+        return Err(StatesError::new(
+            "States.ResultWriterFailed",
+            format!("stepyard does not emulate S3: the ResultWriter resource '{resource}' cannot be written"),
+        )
+        .into());
     }
     let distributed = m.processor_config.mode == ProcessorMode::Distributed;
     if m.items.is_some() || m.arguments.is_some() {
@@ -70,6 +85,9 @@ pub(crate) async fn run(
         None => inputs = items,
     }
 
+    if let Some(batcher) = &m.item_batcher {
+        inputs = batch(batcher, inputs, &effective, &scope, ctx)?;
+    }
     let total = inputs.len();
     *cursor = engine.rec.emit(
         *cursor,
@@ -257,7 +275,87 @@ pub(crate) async fn run(
         *cursor = last_end;
         engine.rec.emit(last_end, "MapStateSucceeded", None);
     }
-    finish_result(state, raw, Value::Array(results), ctx)
+    let results = match m.result_writer.as_ref().and_then(|w| w.writer_config.as_ref()) {
+        Some(config) => transform(config, results)?,
+        None => Value::Array(results),
+    };
+    finish_result(state, raw, results, ctx)
+}
+
+/// ItemBatcher: the (selected) items in batches of at most MaxItemsPerBatch items and
+/// MaxInputBytesPerBatch bytes, each child getting `{"Items": [...], "BatchInput": ...}`.
+fn batch(
+    batcher: &ItemBatcher,
+    items: Vec<Value>,
+    effective: &Value,
+    scope: &Scope,
+    ctx: &Value,
+) -> Result<Vec<Value>, Failure> {
+    let max_items = count_field(&batcher.max_items_per_batch, scope, "MaxItemsPerBatch")?;
+    let max_bytes = count_field(&batcher.max_input_bytes_per_batch, scope, "MaxInputBytesPerBatch")?;
+    let batch_input = match &batcher.batch_input {
+        Some(t) => Some(template(t, effective, ctx)?),
+        None => None,
+    };
+    let max_items = max_items.filter(|n| *n > 0).map_or(usize::MAX, |n| n as usize);
+    let max_bytes = max_bytes.filter(|n| *n > 0).map_or(usize::MAX, |n| n as usize);
+    let wrap = |items: Vec<Value>| {
+        let mut o = serde_json::Map::new();
+        if let Some(b) = &batch_input {
+            o.insert("BatchInput".into(), b.clone());
+        }
+        o.insert("Items".into(), Value::Array(items));
+        Value::Object(o)
+    };
+    let mut batches = Vec::new();
+    let mut current = Vec::new();
+    let mut bytes = 0usize;
+    for item in items {
+        let size = serde_json::to_string(&item).map_or(0, |t| t.len());
+        if !current.is_empty() && (current.len() >= max_items || bytes + size > max_bytes) {
+            batches.push(wrap(std::mem::take(&mut current)));
+            bytes = 0;
+        }
+        bytes += size;
+        current.push(item);
+    }
+    if !current.is_empty() {
+        batches.push(wrap(current));
+    }
+    Ok(batches)
+}
+
+/// A ResultWriter with only a WriterConfig shapes the Map's result in place of writing it:
+/// `COMPACT` gives the children's outputs, `FLATTEN` also merges array outputs into one
+/// array, `NONE` wraps each output with its child execution's status, as AWS's result file.
+fn transform(config: &Value, results: Vec<Value>) -> Result<Value, Failure> {
+    match config.get("Transformation").and_then(Value::as_str).unwrap_or("NONE") {
+        "COMPACT" => Ok(Value::Array(results)),
+        "FLATTEN" => Ok(Value::Array(
+            results
+                .into_iter()
+                .flat_map(|r| match r {
+                    Value::Array(items) => items,
+                    other => vec![other],
+                })
+                .collect(),
+        )),
+        "NONE" => Ok(Value::Array(
+            results
+                .into_iter()
+                .map(|r| {
+                    json!({
+                        "Output": serde_json::to_string(&r).unwrap_or_default(),
+                        "OutputDetails": {"Included": true},
+                        "Status": "SUCCEEDED",
+                    })
+                })
+                .collect(),
+        )),
+        other => Err(Failure::runtime(format!(
+            "The WriterConfig Transformation '{other}' is not one of NONE, COMPACT, FLATTEN"
+        ))),
+    }
 }
 
 /// `arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<uuid>`, from the machine's
