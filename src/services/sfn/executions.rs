@@ -361,8 +361,9 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value
 pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
     let input: ListInput = parse(input)?;
     if input.map_run_arn.is_some() {
+        // Map runs exist (ListMapRuns), but their child executions are not kept as executions.
         return Err(SfnError::validation(
-            "Map runs are not supported by stepyard",
+            "stepyard does not list the child executions of a map run yet",
         ));
     }
     let Some(machine_arn) = input.state_machine_arn.clone() else {
