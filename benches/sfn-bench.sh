@@ -6,7 +6,7 @@
 #       p50/p99 latency at 1 and at 8 concurrent clients (wrk, one keep-alive connection each).
 #   (b) A Standard execution whose Map runs 1,000 Pass items: time from StartExecution to
 #       SUCCEEDED (median of 5), polled with DescribeExecution every millisecond.
-# Needs: cargo, curl, python3, wrk (apt-get install -y wrk).
+# Needs: cargo, curl, python3, wrk (apt-get install -y wrk). STEPYARD_BIN skips the build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -14,9 +14,13 @@ secs=${1:-10}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk" >&2; exit 2; }
 
 say() { printf '==> %s\n' "$*" >&2; }
-say "building stepyard (release)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin stepyard
-bin=$root/target/release/stepyard
+if [ -n "${STEPYARD_BIN:-}" ]; then
+  bin=$STEPYARD_BIN
+else
+  say "building stepyard (release)"
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin stepyard
+  bin=$root/target/release/stepyard
+fi
 port=${BENCH_PORT:-4599}
 endpoint=http://127.0.0.1:$port
 "$bin" --port "$port" --log-level warn &
