@@ -8,7 +8,7 @@
 //! `MapIterationSucceeded`, `ParallelStateSucceeded` ...) are recorded without moving the
 //! cursor, as AWS does (the first state's `...StateEntered` has `previousEventId` 0).
 
-use super::{HistoryEvent, SharedRecord, Status};
+use super::{SharedRecord, Status};
 use crate::clock::Clock;
 use serde_json::{json, Value};
 
@@ -28,7 +28,7 @@ impl Recorder {
 
     /// How many events the history holds.
     pub fn len(&self) -> usize {
-        self.record.lock().history.len()
+        self.record.lock().last_event_id() as usize
     }
 
     /// Appends an event chained to `prev` and returns its id. Once the execution has left
@@ -39,15 +39,13 @@ impl Recorder {
         if rec.status != Status::Running {
             return prev;
         }
-        let id = rec.history.len() as u64 + 1;
-        rec.history.push(HistoryEvent {
-            id,
-            previous_event_id: prev,
-            timestamp_ms: self.clock.now_millis(),
-            event_type: event_type.to_string(),
-            details: details.map(|(k, v)| (k.to_string(), v)),
-        });
-        id
+        let now = self.clock.now_millis();
+        rec.push_event(
+            prev,
+            now,
+            event_type,
+            details.map(|(k, v)| (k.to_string(), v)),
+        )
     }
 
     /// Where a redrive of this execution would start.
@@ -55,8 +53,16 @@ impl Recorder {
         self.record.lock().resume = Some(resume);
     }
 
+    /// Whether events are kept: when not, callers may skip building their details.
+    pub fn keeps_history(&self) -> bool {
+        self.record.lock().keep_history
+    }
+
     /// `<Type>StateEntered` with the state's raw input.
     pub fn state_entered(&self, prev: u64, type_name: &str, name: &str, input: &Value) -> u64 {
+        if !self.keeps_history() {
+            return self.emit(prev, "", None);
+        }
         self.emit(
             prev,
             &format!("{type_name}StateEntered"),
@@ -69,6 +75,9 @@ impl Recorder {
 
     /// `<Type>StateExited` with the state's output.
     pub fn state_exited(&self, prev: u64, type_name: &str, name: &str, output: &Value) -> u64 {
+        if !self.keeps_history() {
+            return self.emit(prev, "", None);
+        }
         self.emit(
             prev,
             &format!("{type_name}StateExited"),

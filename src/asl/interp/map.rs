@@ -132,7 +132,7 @@ pub(crate) async fn run(
             )),
         );
         // The map run's child executions: same clock and context, a history of their own.
-        let record = Arc::new(parking_lot::Mutex::new(ExecutionRecord::default()));
+        let record = Arc::new(parking_lot::Mutex::new(ExecutionRecord::without_history()));
         Arc::new(Engine {
             rec: Recorder::new(record, engine.rec.clock().clone()),
             base_context: engine.base_context.clone(),

@@ -94,6 +94,47 @@ pub struct ExecutionRecord {
     pub resume: Option<Resume>,
     pub redrive_count: u64,
     pub redrive_ms: Option<u64>,
+    /// False for executions whose history nobody can read (Express, map-run children):
+    /// events are then counted, for ids and the history limit, but not kept.
+    pub keep_history: bool,
+    event_count: u64,
+}
+
+impl ExecutionRecord {
+    /// A record that counts events without keeping them.
+    pub fn without_history() -> Self {
+        ExecutionRecord {
+            keep_history: false,
+            ..Self::default()
+        }
+    }
+
+    /// The id of the last event recorded (0 before the first).
+    pub fn last_event_id(&self) -> u64 {
+        self.event_count
+    }
+
+    /// Appends an event and returns its id.
+    pub fn push_event(
+        &mut self,
+        previous_event_id: u64,
+        timestamp_ms: u64,
+        event_type: &str,
+        details: Option<(String, Value)>,
+    ) -> u64 {
+        self.event_count += 1;
+        let id = self.event_count;
+        if self.keep_history {
+            self.history.push(HistoryEvent {
+                id,
+                previous_event_id,
+                timestamp_ms,
+                event_type: event_type.to_string(),
+                details,
+            });
+        }
+        id
+    }
 }
 
 impl Default for ExecutionRecord {
@@ -108,6 +149,8 @@ impl Default for ExecutionRecord {
             resume: None,
             redrive_count: 0,
             redrive_ms: None,
+            keep_history: true,
+            event_count: 0,
         }
     }
 }
@@ -142,17 +185,16 @@ impl ExecutionControl {
             let mut rec = self.record.lock();
             if rec.status == Status::Running {
                 let now = self.clock.now_millis();
-                let id = rec.history.len() as u64 + 1;
-                rec.history.push(HistoryEvent {
-                    id,
-                    previous_event_id: 0,
-                    timestamp_ms: now,
-                    event_type: "ExecutionAborted".into(),
-                    details: Some((
+                // AWS records ExecutionAborted with previousEventId 0.
+                rec.push_event(
+                    0,
+                    now,
+                    "ExecutionAborted",
+                    Some((
                         "executionAbortedEventDetails".into(),
                         error_details(error.as_deref(), cause.as_deref()),
                     )),
-                });
+                );
                 rec.status = Status::Aborted;
                 rec.error = error;
                 rec.cause = cause;
@@ -275,7 +317,7 @@ async fn finish(
     if rec.status != Status::Running {
         return; // StopExecution got there first and already closed the record.
     }
-    let last_id = rec.history.len() as u64;
+    let last_id = rec.last_event_id();
     let (status, event_type, prev, details) = match ending {
         Ending::Finished(Ok(output), cursor) => {
             let details = json!({
@@ -316,13 +358,7 @@ async fn finish(
         // `stop` finalises the record itself; reaching here means it raced with nothing.
         Ending::Stopped => return,
     };
-    rec.history.push(HistoryEvent {
-        id: last_id + 1,
-        previous_event_id: prev,
-        timestamp_ms: now,
-        event_type: event_type.into(),
-        details: Some((details.0.into(), details.1)),
-    });
+    rec.push_event(prev, now, event_type, Some((details.0.into(), details.1)));
     rec.status = status;
     rec.stop_ms = Some(now);
 }

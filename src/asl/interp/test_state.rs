@@ -320,7 +320,7 @@ async fn call_task(
     task_state: &crate::asl::ast::TaskState,
     raw: Value,
 ) -> Result<Value, Failure> {
-    let record = Arc::new(parking_lot::Mutex::new(super::ExecutionRecord::default()));
+    let record = Arc::new(parking_lot::Mutex::new(super::ExecutionRecord::without_history()));
     let engine = Arc::new(Engine {
         rec: Recorder::new(record, t.clock.clone()),
         base_context: t.context.clone(),

@@ -7,7 +7,7 @@ use super::errors::SfnError;
 use super::executions::{find_execution, spec_for_execution};
 use super::runner;
 use super::{parse, timestamp, Inner};
-use crate::asl::interp::{HistoryEvent, Status};
+use crate::asl::interp::Status;
 use crate::services::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -55,18 +55,17 @@ pub fn redrive(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
         rec.cause = None;
         rec.stop_ms = None;
         rec.output = None;
-        let id = rec.history.len() as u64 + 1;
         let count = rec.redrive_count;
-        rec.history.push(HistoryEvent {
-            id,
-            previous_event_id: id - 1,
-            timestamp_ms: now,
-            event_type: "ExecutionRedriven".into(),
-            details: Some((
+        let prev = rec.last_event_id();
+        rec.push_event(
+            prev,
+            now,
+            "ExecutionRedriven",
+            Some((
                 "executionRedrivenEventDetails".into(),
                 json!({"redriveCount": count}),
             )),
-        });
+        );
         (resume, count)
     };
     let mut spec = spec_for_execution(sfn, &execution);

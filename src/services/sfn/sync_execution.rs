@@ -43,7 +43,7 @@ pub async fn start_sync_execution(
     );
     let start_ms = sfn.now();
     let spec = spec_for(sfn, &target, &execution_arn, &name, input_value, start_ms);
-    let record = Arc::new(Mutex::new(ExecutionRecord::default()));
+    let record = Arc::new(Mutex::new(ExecutionRecord::without_history()));
     runner::run_sync(spec, record.clone()).await;
     let record = record.lock();
     let stop_ms = record.stop_ms.unwrap_or_else(|| sfn.now());
