@@ -97,8 +97,10 @@ impl Validator<'_> {
                 self.check_count(shape, items.len(), path, member, value)?;
                 for (i, child) in items.iter().enumerate() {
                     let len = path.len();
+                    // As AWS's (coral) messages locate list elements: `tags.1.member.key`.
                     path.push('.');
-                    path.push_str(&i.to_string());
+                    path.push_str(&(i + 1).to_string());
+                    path.push_str(".member");
                     let result = self.check(&item.shape, child, path, member);
                     path.truncate(len);
                     result?;
