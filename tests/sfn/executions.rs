@@ -341,3 +341,56 @@ async fn the_machine_of_an_execution_is_the_one_it_started_with() {
     assert_eq!(described.role_arn, ROLE);
     assert_eq!(described.state_machine_arn, machine);
 }
+
+/// Threads of this (test) process, from /proc.
+fn thread_count() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:").map(|n| n.trim().parse().ok()))
+                .flatten()
+        })
+        .unwrap_or(0)
+}
+
+/// User + system CPU time of this process in clock ticks, from /proc.
+fn cpu_ticks() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.to_string();
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_waiting_executions_use_no_threads_or_cpu_until_their_wait_ends() {
+    let server = common::start().await;
+    let client = crate::client::sfn(&server);
+    let def = r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}}"#;
+    let machine = crate::client::create_machine(&client, "waits", def).await;
+    let threads_before = thread_count();
+    let mut arns = Vec::new();
+    for i in 0..1000 {
+        arns.push(crate::client::start(&client, &machine, &format!("e{i}"), "{}").await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        thread_count() <= threads_before + 2,
+        "threads grew from {threads_before} to {}",
+        thread_count()
+    );
+    let ticks = cpu_ticks();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let idle = cpu_ticks() - ticks;
+    // Clock ticks are 10 ms: a second of 1,000 waiting executions must stay near idle.
+    assert!(idle <= 5, "{idle} ticks of CPU in a second of waiting");
+    server.clock().advance(std::time::Duration::from_secs(3601));
+    for arn in &arns {
+        let done = crate::client::wait_until_done(&client, arn).await;
+        assert_eq!(done.status, aws_sdk_sfn::types::ExecutionStatus::Succeeded);
+    }
+}
