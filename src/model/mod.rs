@@ -74,6 +74,16 @@ embedded_model!(sns, "sns.json");
 embedded_model!(events, "events.json");
 embedded_model!(stepfunctions, "stepfunctions.json");
 
+/// Output shapes only, of services Step Functions calls that stepyard does not emulate: for
+/// TestState's check of a mocked Task result.
+pub mod outputs {
+    use super::{OnceLock, ServiceModel};
+    embedded_model!(lambda, "outputs/lambda.json");
+    embedded_model!(dynamodb, "outputs/dynamodb.json");
+    embedded_model!(kms, "outputs/kms.json");
+    embedded_model!(s3, "outputs/s3.json");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ use crate::snapshot::{pattern, snapshot_difference, wildcard_match, RECORDED_ACC
 use serde_json::{Map, Value};
 
 /// Passing today, per kind; the floors only go up.
-const JSONPATH_FLOOR: usize = 84;
+const JSONPATH_FLOOR: usize = 98;
 const JSONATA_FLOOR: usize = 3;
 
 /// Strings that hold JSON become the JSON, on both sides, so that spacing does not matter.

@@ -1,7 +1,8 @@
 //! TestState's check of a mocked Task result against the output shape of the API the Task
 //! calls (`fieldValidationMode` STRICT or PRESENT): a field the shape knows must have its type
-//! and meet its constraints; unknown fields pass, as on AWS. Only the services stepyard has
-//! models for can be checked; other resources' mocks are taken as they are.
+//! and meet its constraints; unknown fields pass, as on AWS. Only services with a model in
+//! api-models/ (our four, and the output shapes of `api-models/outputs/`) can be checked;
+//! other resources' mocks are taken as they are.
 
 use crate::model::shapes::{Member, ShapeKind};
 use crate::model::{self, ServiceModel};
@@ -10,15 +11,15 @@ use serde_json::Value;
 /// The model and operation whose output a Task resource returns, where stepyard has it.
 fn output_of(resource: &str) -> Option<(&'static ServiceModel, String)> {
     let rest = resource.strip_prefix("arn:aws:states:::")?;
+    if rest.contains(".sync") {
+        return None; // `.sync` integrations answer with the finished job, not the API output.
+    }
     let rest = rest.split('.').next()?;
     let (model, action): (&'static ServiceModel, &str) = match rest.split(':').collect::<Vec<_>>()[..] {
-        ["aws-sdk", service, action] => (sdk_model(service)?, action),
-        ["events", "putEvents"] => (model::events(), "putEvents"),
-        ["sqs", "sendMessage"] => (model::sqs(), "sendMessage"),
-        ["sns", "publish"] => (model::sns(), "publish"),
-        ["states", "startExecution"] if !resource.contains(".sync") => {
-            (model::stepfunctions(), "startExecution")
-        }
+        ["aws-sdk", service, action] => (service_model(service)?, action),
+        ["events", action] => (model::events(), action),
+        ["states", action] => (model::stepfunctions(), action),
+        [service, action] => (service_model(service)?, action),
         _ => return None,
     };
     let operation = pascal(action);
@@ -26,12 +27,16 @@ fn output_of(resource: &str) -> Option<(&'static ServiceModel, String)> {
     Some((model, output))
 }
 
-fn sdk_model(service: &str) -> Option<&'static ServiceModel> {
+fn service_model(service: &str) -> Option<&'static ServiceModel> {
     match service {
         "sqs" => Some(model::sqs()),
         "sns" => Some(model::sns()),
         "eventbridge" => Some(model::events()),
         "sfn" => Some(model::stepfunctions()),
+        "lambda" => Some(model::outputs::lambda()),
+        "dynamodb" => Some(model::outputs::dynamodb()),
+        "kms" => Some(model::outputs::kms()),
+        "s3" => Some(model::outputs::s3()),
         _ => None,
     }
 }
@@ -148,6 +153,10 @@ mod tests {
             check(r, &json!({"Entries": [{"EventId": ["x"]}]})),
             Err("Mock result schema validation error: Field 'EventId' must be a string".into())
         );
-        assert_eq!(check("arn:aws:states:::lambda:invoke", &json!({"StatusCode": "x"})), Ok(()));
+        assert_eq!(
+            check("arn:aws:states:::lambda:invoke", &json!({"StatusCode": "x"})),
+            Err("Mock result schema validation error: Field 'StatusCode' must be a number".into())
+        );
+        assert_eq!(check("arn:aws:states:::glue:startJobRun", &json!({"x": 1})), Ok(()));
     }
 }
