@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use serde_json::{json, Value};
-use stepyard::asl::interp::{self, ExecutionRecord, ExecutionSpec, SharedRecord, Status};
-use stepyard::asl::parse::parse_definition;
 use stepyard::asl::interp::callbacks::TaskBoard;
 use stepyard::asl::interp::map_runs::MapRuns;
+use stepyard::asl::interp::{self, ExecutionRecord, ExecutionSpec, SharedRecord, Status};
+use stepyard::asl::parse::parse_definition;
 use stepyard::clock::Clock;
 
 const CASES: &str = concat!(

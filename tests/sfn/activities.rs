@@ -179,14 +179,23 @@ async fn poll_task(
 async fn an_activity_task_is_handed_to_a_worker_and_its_result_ends_the_state() {
     let server = common::start().await;
     let client = sfn(&server);
-    client.create_activity().name("work").send().await.expect("create");
+    client
+        .create_activity()
+        .name("work")
+        .send()
+        .await
+        .expect("create");
     let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
     let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 7}"#).await;
     let task = poll_task(&client).await;
     let token = task.task_token.expect("a task");
     let input: serde_json::Value = serde_json::from_str(&task.input.expect("input")).unwrap();
     assert_eq!(input["job"], 7);
-    assert_eq!(input["token"], token.as_str(), "$$.Task.Token is the task's token");
+    assert_eq!(
+        input["token"],
+        token.as_str(),
+        "$$.Task.Token is the task's token"
+    );
     client
         .send_task_heartbeat()
         .task_token(&token)
@@ -203,7 +212,10 @@ async fn an_activity_task_is_handed_to_a_worker_and_its_result_ends_the_state() 
     let done = crate::client::wait_until_done(&client, &execution).await;
     assert_eq!(done.status, aws_sdk_sfn::types::ExecutionStatus::Succeeded);
     let output: serde_json::Value = serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
-    assert_eq!(output, serde_json::json!({"job": 7, "result": {"done": true}}));
+    assert_eq!(
+        output,
+        serde_json::json!({"job": 7, "result": {"done": true}})
+    );
     assert_eq!(
         history_types(&client, &execution).await,
         [
@@ -254,7 +266,12 @@ async fn an_activity_task_is_handed_to_a_worker_and_its_result_ends_the_state() 
 async fn send_task_failure_fails_the_execution_with_the_workers_error() {
     let server = common::start().await;
     let client = sfn(&server);
-    client.create_activity().name("work").send().await.expect("create");
+    client
+        .create_activity()
+        .name("work")
+        .send()
+        .await
+        .expect("create");
     let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
     let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 1}"#).await;
     let token = poll_task(&client).await.task_token.expect("a task");
@@ -287,7 +304,12 @@ async fn send_task_failure_fails_the_execution_with_the_workers_error() {
 async fn a_missed_heartbeat_times_the_activity_out_on_the_shared_clock() {
     let server = common::start().await;
     let client = sfn(&server);
-    client.create_activity().name("work").send().await.expect("create");
+    client
+        .create_activity()
+        .name("work")
+        .send()
+        .await
+        .expect("create");
     let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
     let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 1}"#).await;
     let token = poll_task(&client).await.task_token.expect("a task");
@@ -306,7 +328,12 @@ async fn a_missed_heartbeat_times_the_activity_out_on_the_shared_clock() {
 async fn a_task_on_a_deleted_activity_fails_with_states_runtime() {
     let server = common::start().await;
     let client = sfn(&server);
-    client.create_activity().name("work").send().await.expect("create");
+    client
+        .create_activity()
+        .name("work")
+        .send()
+        .await
+        .expect("create");
     let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
     client
         .delete_activity()

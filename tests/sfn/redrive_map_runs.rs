@@ -52,25 +52,51 @@ async fn a_failed_execution_is_redriven_from_the_failed_state() {
     assert_eq!(types[redriven_at - 1], "ExecutionFailed");
     // The redrive re-enters the Choice that led to the failure; First does not run again.
     assert_eq!(types[redriven_at + 1], "ChoiceStateEntered");
-    assert_eq!(types.iter().filter(|t| **t == "PassStateEntered").count(), 1);
+    assert_eq!(
+        types.iter().filter(|t| **t == "PassStateEntered").count(),
+        1
+    );
     assert_eq!(types.last(), Some(&"ExecutionSucceeded"));
 
-    let succeeded = failed(client.redrive_execution().execution_arn(&execution).send().await);
+    let succeeded = failed(
+        client
+            .redrive_execution()
+            .execution_arn(&execution)
+            .send()
+            .await,
+    );
     assert_eq!(succeeded.code, "ExecutionNotRedrivable");
-    assert_eq!(succeeded.message, "Execution is SUCCEEDED and cannot be redriven");
+    assert_eq!(
+        succeeded.message,
+        "Execution is SUCCEEDED and cannot be redriven"
+    );
 }
 
 #[tokio::test]
 async fn a_stopped_execution_is_redriven_from_the_state_it_was_in() {
     let server = common::start().await;
     let client = sfn(&server);
-    let def = r#"{"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 100, "End": true}}}"#;
+    let def =
+        r#"{"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 100, "End": true}}}"#;
     let machine = create_machine(&client, "waits", def).await;
     let execution = start(&client, &machine, "e1", r#"{"k": 1}"#).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
-    client.stop_execution().execution_arn(&execution).send().await.expect("stop");
-    assert_eq!(wait_until_done(&client, &execution).await.status, ExecutionStatus::Aborted);
-    client.redrive_execution().execution_arn(&execution).send().await.expect("redrive");
+    client
+        .stop_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("stop");
+    assert_eq!(
+        wait_until_done(&client, &execution).await.status,
+        ExecutionStatus::Aborted
+    );
+    client
+        .redrive_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("redrive");
     tokio::time::sleep(Duration::from_millis(50)).await;
     server.clock().advance(Duration::from_secs(101));
     let done = wait_until_done(&client, &execution).await;
@@ -113,7 +139,10 @@ async fn a_distributed_map_records_a_map_run_that_can_be_listed_described_and_up
         .send()
         .await
         .expect("describe");
-    assert_eq!(described.status, aws_sdk_sfn::types::MapRunStatus::Succeeded);
+    assert_eq!(
+        described.status,
+        aws_sdk_sfn::types::MapRunStatus::Succeeded
+    );
     assert_eq!(described.max_concurrency, 2);
     let counts = described.item_counts.expect("counts");
     assert_eq!((counts.total, counts.succeeded, counts.failed), (3, 3, 0));
@@ -205,7 +234,9 @@ async fn test_state_runs_one_state_with_inspection_data_and_mocks() {
     let client = sfn(&server);
     let pass = client
         .test_state()
-        .definition(r#"{"Type": "Pass", "Parameters": {"v.$": "$.a"}, "ResultPath": "$.r", "Next": "N"}"#)
+        .definition(
+            r#"{"Type": "Pass", "Parameters": {"v.$": "$.a"}, "ResultPath": "$.r", "Next": "N"}"#,
+        )
         .input(r#"{"a": 1}"#)
         .inspection_level(InspectionLevel::Debug)
         .send()
@@ -269,7 +300,10 @@ async fn test_state_runs_one_state_with_inspection_data_and_mocks() {
 
     let no_role = failed(client.test_state().definition(task).send().await);
     assert_eq!(no_role.code, "ValidationException");
-    assert_eq!(no_role.message, "RoleArn must be specified when testing a Task state");
+    assert_eq!(
+        no_role.message,
+        "RoleArn must be specified when testing a Task state"
+    );
     let parallel = failed(
         client
             .test_state()
@@ -304,11 +338,21 @@ async fn item_batcher_and_result_writer_shape_a_distributed_map() {
       "ResultWriter": {"WriterConfig": {"OutputType": "JSON", "Transformation": "FLATTEN"}},
       "End": true}}}"#;
     let machine = create_machine(&client, "batched", def).await;
-    let execution = start(&client, &machine, "e1", r#"{"job": "j", "rows": [1, 2, 3, 4, 5]}"#).await;
+    let execution = start(
+        &client,
+        &machine,
+        "e1",
+        r#"{"job": "j", "rows": [1, 2, 3, 4, 5]}"#,
+    )
+    .await;
     let done = wait_until_done(&client, &execution).await;
     assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
     let output: Value = serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
-    assert_eq!(output, json!([1, 2, 3, 4, 5]), "three batches, flattened back");
+    assert_eq!(
+        output,
+        json!([1, 2, 3, 4, 5]),
+        "three batches, flattened back"
+    );
     let run = client
         .list_map_runs()
         .execution_arn(&execution)

@@ -27,7 +27,9 @@ fn deep_parse(v: &Value) -> Value {
                 _ => v.clone(),
             }
         }
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), deep_parse(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), deep_parse(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.iter().map(deep_parse).collect()),
         other => other.clone(),
     }
@@ -45,7 +47,9 @@ fn wire_request(request: &Value) -> Value {
         }
     }
     // Resources of the recording's account are the test account's here.
-    let text = Value::Object(out).to_string().replace(RECORDED_ACCOUNT, common::ACCOUNT);
+    let text = Value::Object(out)
+        .to_string()
+        .replace(RECORDED_ACCOUNT, common::ACCOUNT);
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
@@ -122,8 +126,10 @@ async fn recorded_test_state_calls_are_answered_like_aws() {
             continue;
         }
         let text = case["request"].to_string();
-        let jsonata = text.contains("JSONata") || text.contains("\\\"Assign\\\"")
-            || text.contains("\"Assign\"") || case["request"].get("variables").is_some();
+        let jsonata = text.contains("JSONata")
+            || text.contains("\\\"Assign\\\"")
+            || text.contains("\"Assign\"")
+            || case["request"].get("variables").is_some();
         let id = case["id"].as_str().unwrap_or("?");
         let verdict = run_case(&raw, &case).await;
         match (jsonata, verdict) {
@@ -139,6 +145,9 @@ async fn recorded_test_state_calls_are_answered_like_aws() {
     println!("test_state (JSONPath): {path_pass} passed, {path_fail} failed");
     println!("test_state (JSONata/variables): {ata_pass} passed, {ata_fail} failed");
     println!("test_state: {skipped} skipped (need Lambda, API Gateway or created resources)");
-    assert!(path_pass >= JSONPATH_FLOOR, "{path_pass} below the floor {JSONPATH_FLOOR}");
+    assert!(
+        path_pass >= JSONPATH_FLOOR,
+        "{path_pass} below the floor {JSONPATH_FLOOR}"
+    );
     assert!(ata_pass >= JSONATA_FLOOR);
 }

@@ -21,7 +21,9 @@ use tokio::sync::{mpsc, Notify};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Signal {
     /// A worker took the activity task (GetActivityTask).
-    Started { worker_name: Option<String> },
+    Started {
+        worker_name: Option<String>,
+    },
     Heartbeat,
     Succeeded(Value),
     Failed {
@@ -113,7 +115,10 @@ impl TaskBoard {
     }
 
     pub fn add_activity(&self, activity_arn: &str) {
-        self.board.lock().activities.insert(activity_arn.to_string());
+        self.board
+            .lock()
+            .activities
+            .insert(activity_arn.to_string());
     }
 
     pub fn remove_activity(&self, activity_arn: &str) {
@@ -187,7 +192,10 @@ impl TaskBoard {
                         worker_name: worker_name.clone(),
                     };
                     // A task whose execution ended (or timed out) while queued is skipped.
-                    if tokens.get(&task.token).is_some_and(|tx| tx.send(started).is_ok()) {
+                    if tokens
+                        .get(&task.token)
+                        .is_some_and(|tx| tx.send(started).is_ok())
+                    {
                         return Some(task);
                     }
                 }

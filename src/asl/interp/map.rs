@@ -11,6 +11,7 @@ use super::dataflow::{finish_result, input_path, shown, template};
 use super::failure::Failure;
 use super::history::error_details;
 use super::history::Recorder;
+use super::map_runs::{Counts, MapRun, SharedMapRun};
 use super::run::{run_machine, Engine};
 use super::ExecutionRecord;
 use crate::asl::ast::{DataPath, Dynamic, ItemBatcher, MapState, ProcessorMode, State};
@@ -18,7 +19,6 @@ use crate::asl::errors::StatesError;
 use crate::asl::jsonpath::{self, JsonPath, Scope};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use super::map_runs::{Counts, MapRun, SharedMapRun};
 use tokio::task::JoinSet;
 
 pub(crate) async fn run(
@@ -102,34 +102,33 @@ pub(crate) async fn run(
     let mut map_run: Option<MapRunGuard> = None;
     let iteration_engine = if distributed {
         let arn = map_run_arn(&engine.base_context, m);
-        map_run = Some(MapRunGuard(engine.map_runs.add(MapRun {
-            arn: arn.clone(),
-            execution_arn: engine
-                .base_context
-                .pointer("/Execution/Id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            state_machine_arn: map_run_machine_arn(&arn),
-            status: "RUNNING",
-            start_ms: engine.rec.clock().now_millis(),
-            stop_ms: None,
-            max_concurrency: max_concurrency.unwrap_or(0),
-            tolerated_failure_count: tolerated_count.unwrap_or(0),
-            tolerated_failure_percentage: tolerated_pct.unwrap_or(0.0),
-            counts: Counts {
-                pending: total as u64,
-                total: total as u64,
-                ..Counts::default()
-            },
-        })));
+        map_run = Some(MapRunGuard(
+            engine.map_runs.add(MapRun {
+                arn: arn.clone(),
+                execution_arn: engine
+                    .base_context
+                    .pointer("/Execution/Id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                state_machine_arn: map_run_machine_arn(&arn),
+                status: "RUNNING",
+                start_ms: engine.rec.clock().now_millis(),
+                stop_ms: None,
+                max_concurrency: max_concurrency.unwrap_or(0),
+                tolerated_failure_count: tolerated_count.unwrap_or(0),
+                tolerated_failure_percentage: tolerated_pct.unwrap_or(0.0),
+                counts: Counts {
+                    pending: total as u64,
+                    total: total as u64,
+                    ..Counts::default()
+                },
+            }),
+        ));
         *cursor = engine.rec.emit(
             *cursor,
             "MapRunStarted",
-            Some((
-                "mapRunStartedEventDetails",
-                json!({"mapRunArn": arn}),
-            )),
+            Some(("mapRunStartedEventDetails", json!({"mapRunArn": arn}))),
         );
         // The map run's child executions: same clock and context, a history of their own.
         let record = Arc::new(parking_lot::Mutex::new(ExecutionRecord::without_history()));
@@ -275,7 +274,11 @@ pub(crate) async fn run(
         *cursor = last_end;
         engine.rec.emit(last_end, "MapStateSucceeded", None);
     }
-    let results = match m.result_writer.as_ref().and_then(|w| w.writer_config.as_ref()) {
+    let results = match m
+        .result_writer
+        .as_ref()
+        .and_then(|w| w.writer_config.as_ref())
+    {
         Some(config) => transform(config, results)?,
         None => Value::Array(results),
     };
@@ -292,13 +295,21 @@ fn batch(
     ctx: &Value,
 ) -> Result<Vec<Value>, Failure> {
     let max_items = count_field(&batcher.max_items_per_batch, scope, "MaxItemsPerBatch")?;
-    let max_bytes = count_field(&batcher.max_input_bytes_per_batch, scope, "MaxInputBytesPerBatch")?;
+    let max_bytes = count_field(
+        &batcher.max_input_bytes_per_batch,
+        scope,
+        "MaxInputBytesPerBatch",
+    )?;
     let batch_input = match &batcher.batch_input {
         Some(t) => Some(template(t, effective, ctx)?),
         None => None,
     };
-    let max_items = max_items.filter(|n| *n > 0).map_or(usize::MAX, |n| n as usize);
-    let max_bytes = max_bytes.filter(|n| *n > 0).map_or(usize::MAX, |n| n as usize);
+    let max_items = max_items
+        .filter(|n| *n > 0)
+        .map_or(usize::MAX, |n| n as usize);
+    let max_bytes = max_bytes
+        .filter(|n| *n > 0)
+        .map_or(usize::MAX, |n| n as usize);
     let wrap = |items: Vec<Value>| {
         let mut o = serde_json::Map::new();
         if let Some(b) = &batch_input {
@@ -329,7 +340,11 @@ fn batch(
 /// `COMPACT` gives the children's outputs, `FLATTEN` also merges array outputs into one
 /// array, `NONE` wraps each output with its child execution's status, as AWS's result file.
 fn transform(config: &Value, results: Vec<Value>) -> Result<Value, Failure> {
-    match config.get("Transformation").and_then(Value::as_str).unwrap_or("NONE") {
+    match config
+        .get("Transformation")
+        .and_then(Value::as_str)
+        .unwrap_or("NONE")
+    {
         "COMPACT" => Ok(Value::Array(results)),
         "FLATTEN" => Ok(Value::Array(
             results

@@ -22,8 +22,8 @@ mod task;
 pub mod test_state;
 
 use crate::asl::ast::StateMachine;
-use callbacks::TaskBoard;
 use crate::clock::Clock;
+use callbacks::TaskBoard;
 use history::{error_details, Recorder};
 use parking_lot::Mutex;
 use run::{run_machine, run_machine_from, Engine};
@@ -224,7 +224,11 @@ pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
 
 /// RedriveExecution: runs the execution again from `resume`, continuing its history (the
 /// service has already recorded `ExecutionRedriven` and set the record back to RUNNING).
-pub fn spawn_redrive(spec: ExecutionSpec, record: SharedRecord, resume: Resume) -> ExecutionControl {
+pub fn spawn_redrive(
+    spec: ExecutionSpec,
+    record: SharedRecord,
+    resume: Resume,
+) -> ExecutionControl {
     let (stop_tx, stop_rx) = watch::channel(false);
     let control = ExecutionControl {
         record: record.clone(),

@@ -3,11 +3,11 @@
 //! start nested runs, each as its own tokio task (see `parallel.rs` and `map.rs`).
 
 use super::callbacks::TaskBoard;
-use super::map_runs::MapRuns;
 use super::choice;
 use super::dataflow::{self, check_size, input_path, output_path, path_field, shown};
 use super::failure::{error_matches, Failure};
 use super::history::Recorder;
+use super::map_runs::MapRuns;
 use super::Resume;
 use super::{map, parallel, task};
 use crate::asl::ast::{
@@ -97,7 +97,10 @@ pub(crate) fn run_machine_from(
         let mut input = input;
         let mut name = start;
         // Only the execution's own top level can be redriven from a state.
-        let top_level = engine.redrive_from.as_ref().is_some_and(|m| Arc::ptr_eq(m, &machine));
+        let top_level = engine
+            .redrive_from
+            .as_ref()
+            .is_some_and(|m| Arc::ptr_eq(m, &machine));
         loop {
             // Let other tasks run between states: a loop of Pass/Choice states has no await
             // of its own and would otherwise hold a worker thread, and could not be stopped

@@ -273,7 +273,10 @@ async fn evaluate(t: &TestRun, inspection: &mut Map<String, Value>) -> Outcome {
                         DataPath::Discard => "$".into(),
                     };
                     // AWS quotes a context path with one `$` fewer.
-                    let path = path.strip_prefix('$').filter(|p| p.starts_with('$')).unwrap_or(&path);
+                    let path = path
+                        .strip_prefix('$')
+                        .filter(|p| p.starts_with('$'))
+                        .unwrap_or(&path);
                     return Failure::runtime(format!(
                         "Reference path \"{path}\" must point to array."
                     ))
@@ -320,7 +323,9 @@ async fn call_task(
     task_state: &crate::asl::ast::TaskState,
     raw: Value,
 ) -> Result<Value, Failure> {
-    let record = Arc::new(parking_lot::Mutex::new(super::ExecutionRecord::without_history()));
+    let record = Arc::new(parking_lot::Mutex::new(
+        super::ExecutionRecord::without_history(),
+    ));
     let engine = Arc::new(Engine {
         rec: Recorder::new(record, t.clock.clone()),
         base_context: t.context.clone(),
@@ -339,11 +344,7 @@ async fn call_task(
     plain.input_path = DataPath::Path("$".into());
     plain.kind = StateKind::Task(bare.clone());
     let parameters = match &task_state.parameters {
-        Some(p) => template(
-            p,
-            &input_path(&t.state, &raw, &t.context)?,
-            &t.context,
-        )?,
+        Some(p) => template(p, &input_path(&t.state, &raw, &t.context)?, &t.context)?,
         None => input_path(&t.state, &raw, &t.context)?,
     };
     task::run(&engine, &plain, &bare, parameters, &t.context, &mut cursor).await

@@ -110,17 +110,13 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
     let all: Vec<Value> = sfn.region(ctx, |region| {
         region.activities.values().map(describe_activity).collect()
     });
-    let (items, next) = pagination::page(
+    pagination::listed(
+        "activities",
         &all,
         input.max_results,
         input.next_token.as_deref(),
         "activities",
-    )?;
-    let mut out = json!({ "activities": items });
-    if let Some(next) = next {
-        out["nextToken"] = next.into();
-    }
-    Ok(out)
+    )
 }
 
 /// Long-polls for a task of the activity: the oldest task an execution scheduled, or an

@@ -282,15 +282,11 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
         )
     })?;
     let listing = format!("aliases:{}", input.state_machine_arn);
-    let (items, next) = pagination::page(
+    pagination::listed(
+        "stateMachineAliases",
         &all,
         input.max_results,
         input.next_token.as_deref(),
         &listing,
-    )?;
-    let mut out = json!({ "stateMachineAliases": items });
-    if let Some(next) = next {
-        out["nextToken"] = next.into();
-    }
-    Ok(out)
+    )
 }

@@ -233,7 +233,10 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
         let spec = spec_for(sfn, &target, &execution_arn, &name, input_value, now);
         // Nobody can describe or stop an Express execution: it runs on its own task and its
         // record is dropped at the end.
-        runner::run_detached(spec, Arc::new(Mutex::new(ExecutionRecord::without_history())));
+        runner::run_detached(
+            spec,
+            Arc::new(Mutex::new(ExecutionRecord::without_history())),
+        );
         return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(now)}));
     }
     let execution_arn = arn::execution(ctx, &target.machine_name, &name);

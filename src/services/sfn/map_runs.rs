@@ -7,7 +7,7 @@ use super::pagination;
 use super::{empty, parse, Inner};
 use crate::services::RequestContext;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,17 +62,13 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
         .map(|r| r.list_item())
         .collect();
     let listing = format!("mapRuns {}", input.execution_arn);
-    let (items, next) = pagination::page(
+    pagination::listed(
+        "mapRuns",
         &all,
         input.max_results,
         input.next_token.as_deref(),
         &listing,
-    )?;
-    let mut out = json!({ "mapRuns": items });
-    if let Some(next) = next {
-        out["nextToken"] = next.into();
-    }
-    Ok(out)
+    )
 }
 
 pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {

@@ -9,13 +9,14 @@ use crate::model::{self, ServiceModel};
 use serde_json::Value;
 
 /// The model and operation whose output a Task resource returns, where stepyard has it.
-fn output_of(resource: &str) -> Option<(&'static ServiceModel, String)> {
+fn output_of(resource: &str) -> Option<(&'static ServiceModel, String, bool)> {
     let rest = resource.strip_prefix("arn:aws:states:::")?;
     if rest.contains(".sync") {
         return None; // `.sync` integrations answer with the finished job, not the API output.
     }
     let rest = rest.split('.').next()?;
-    let (model, action): (&'static ServiceModel, &str) = match rest.split(':').collect::<Vec<_>>()[..] {
+    let (model, action): (&'static ServiceModel, &str) = match rest.split(':').collect::<Vec<_>>()[..]
+    {
         ["aws-sdk", service, action] => (service_model(service)?, action),
         ["events", action] => (model::events(), action),
         ["states", action] => (model::stepfunctions(), action),
@@ -24,7 +25,10 @@ fn output_of(resource: &str) -> Option<(&'static ServiceModel, String)> {
     };
     let operation = pascal(action);
     let output = model.operation(&operation)?.output.clone()?;
-    Some((model, output))
+    // Optimized integrations hand blobs over decoded (lambda:invoke's Payload is the
+    // function's JSON result); AWS SDK integrations keep them as base64 strings.
+    let decoded_blobs = !rest.starts_with("aws-sdk:");
+    Some((model, output, decoded_blobs))
 }
 
 fn service_model(service: &str) -> Option<&'static ServiceModel> {
@@ -52,87 +56,104 @@ fn pascal(name: &str) -> String {
 
 /// `Ok` if the mocked `result` fits what `resource` returns, else AWS's message.
 pub fn check(resource: &str, result: &Value) -> Result<(), String> {
-    let Some((model, shape)) = output_of(resource) else {
+    let Some((model, shape, decoded_blobs)) = output_of(resource) else {
         return Ok(());
     };
-    check_shape(model, &shape, "", result)
-        .map_err(|m| format!("Mock result schema validation error: {m}"))
+    Checker {
+        model,
+        decoded_blobs,
+    }
+    .shape(&shape, "", result)
+    .map_err(|m| format!("Mock result schema validation error: {m}"))
 }
 
-fn check_shape(model: &ServiceModel, shape_name: &str, field: &str, v: &Value) -> Result<(), String> {
-    let Some(shape) = model.shape(shape_name) else {
-        return Ok(());
-    };
-    let fail = |what: &str| Err(format!("Field '{field}' {what}"));
-    match &shape.kind {
-        ShapeKind::Structure { members, .. } => {
-            let Value::Object(obj) = v else {
-                return if field.is_empty() { Ok(()) } else { fail("must be an object") };
-            };
-            for (name, Member { shape, .. }) in members {
-                let key = pascal(name);
-                if let Some(value) = obj.get(&key).or_else(|| obj.get(name)) {
-                    check_shape(model, shape, &key, value)?;
-                }
-            }
-            Ok(())
-        }
-        ShapeKind::List { member } => {
-            let Value::Array(items) = v else {
-                return fail("must be an array");
-            };
-            for item in items {
-                check_shape(model, &member.shape, field, item)?;
-            }
-            Ok(())
-        }
-        ShapeKind::Map { value, .. } => {
-            let Value::Object(obj) = v else {
-                return fail("must be an object");
-            };
-            for item in obj.values() {
-                check_shape(model, &value.shape, field, item)?;
-            }
-            Ok(())
-        }
-        ShapeKind::String | ShapeKind::Blob | ShapeKind::Timestamp => {
-            let Value::String(s) = v else {
-                return if matches!(shape.kind, ShapeKind::Timestamp) && v.is_number() {
-                    Ok(())
-                } else {
-                    fail("must be a string")
+struct Checker {
+    model: &'static ServiceModel,
+    decoded_blobs: bool,
+}
+
+impl Checker {
+    fn shape(&self, shape_name: &str, field: &str, v: &Value) -> Result<(), String> {
+        let model = self.model;
+        let Some(shape) = model.shape(shape_name) else {
+            return Ok(());
+        };
+        let fail = |what: &str| Err(format!("Field '{field}' {what}"));
+        match &shape.kind {
+            ShapeKind::Structure { members, .. } => {
+                let Value::Object(obj) = v else {
+                    return if field.is_empty() {
+                        Ok(())
+                    } else {
+                        fail("must be an object")
+                    };
                 };
-            };
-            let len = s.chars().count() as f64;
-            if shape.min.is_some_and(|min| len < min) {
-                return fail("is smaller than the minimum length");
-            }
-            if shape.max.is_some_and(|max| len > max) {
-                return fail("is larger than the maximum length");
-            }
-            if let Some(values) = &shape.enum_values {
-                if !values.iter().any(|e| e == s) {
-                    return fail("is not an expected value");
+                for (name, Member { shape, .. }) in members {
+                    let key = pascal(name);
+                    if let Some(value) = obj.get(&key).or_else(|| obj.get(name)) {
+                        self.shape(shape, &key, value)?;
+                    }
                 }
+                Ok(())
             }
-            Ok(())
+            ShapeKind::List { member } => {
+                let Value::Array(items) = v else {
+                    return fail("must be an array");
+                };
+                for item in items {
+                    self.shape(&member.shape, field, item)?;
+                }
+                Ok(())
+            }
+            ShapeKind::Map { value, .. } => {
+                let Value::Object(obj) = v else {
+                    return fail("must be an object");
+                };
+                for item in obj.values() {
+                    self.shape(&value.shape, field, item)?;
+                }
+                Ok(())
+            }
+            ShapeKind::Blob if self.decoded_blobs && !v.is_string() => Ok(()),
+            ShapeKind::String | ShapeKind::Blob | ShapeKind::Timestamp => {
+                let Value::String(s) = v else {
+                    return if matches!(shape.kind, ShapeKind::Timestamp) && v.is_number() {
+                        Ok(())
+                    } else {
+                        fail("must be a string")
+                    };
+                };
+                let len = s.chars().count() as f64;
+                if shape.min.is_some_and(|min| len < min) {
+                    return fail("is smaller than the minimum length");
+                }
+                if shape.max.is_some_and(|max| len > max) {
+                    return fail("is larger than the maximum length");
+                }
+                if let Some(values) = &shape.enum_values {
+                    if !values.iter().any(|e| e == s) {
+                        return fail("is not an expected value");
+                    }
+                }
+                Ok(())
+            }
+            ShapeKind::Integer | ShapeKind::Long | ShapeKind::Float | ShapeKind::Double => {
+                let Some(n) = v.as_f64() else {
+                    return fail("must be a number");
+                };
+                if shape.min.is_some_and(|min| n < min) {
+                    return fail("is less than the minimum value");
+                }
+                if shape.max.is_some_and(|max| n > max) {
+                    return fail("exceeds the maximum value");
+                }
+                Ok(())
+            }
+            ShapeKind::Boolean => match v {
+                Value::Bool(_) => Ok(()),
+                _ => fail("must be a boolean"),
+            },
         }
-        ShapeKind::Integer | ShapeKind::Long | ShapeKind::Float | ShapeKind::Double => {
-            let Some(n) = v.as_f64() else {
-                return fail("must be a number");
-            };
-            if shape.min.is_some_and(|min| n < min) {
-                return fail("is less than the minimum value");
-            }
-            if shape.max.is_some_and(|max| n > max) {
-                return fail("exceeds the maximum value");
-            }
-            Ok(())
-        }
-        ShapeKind::Boolean => match v {
-            Value::Bool(_) => Ok(()),
-            _ => fail("must be a boolean"),
-        },
     }
 }
 
@@ -154,9 +175,15 @@ mod tests {
             Err("Mock result schema validation error: Field 'EventId' must be a string".into())
         );
         assert_eq!(
-            check("arn:aws:states:::lambda:invoke", &json!({"StatusCode": "x"})),
+            check(
+                "arn:aws:states:::lambda:invoke",
+                &json!({"StatusCode": "x"})
+            ),
             Err("Mock result schema validation error: Field 'StatusCode' must be a number".into())
         );
-        assert_eq!(check("arn:aws:states:::glue:startJobRun", &json!({"x": 1})), Ok(()));
+        assert_eq!(
+            check("arn:aws:states:::glue:startJobRun", &json!({"x": 1})),
+            Ok(())
+        );
     }
 }

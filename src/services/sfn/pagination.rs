@@ -29,6 +29,23 @@ pub fn page<T: Clone>(
     Ok((items[start..end].to_vec(), next))
 }
 
+/// A list operation's answer: one page of `items` under `key`, with `nextToken` when more remain.
+pub fn listed(
+    key: &str,
+    items: &[serde_json::Value],
+    max_results: Option<i64>,
+    token: Option<&str>,
+    listing: &str,
+) -> Result<serde_json::Value, SfnError> {
+    let (items, next) = page(items, max_results, token, listing)?;
+    let mut out = serde_json::Map::new();
+    out.insert(key.into(), serde_json::Value::Array(items));
+    if let Some(next) = next {
+        out.insert("nextToken".into(), next.into());
+    }
+    Ok(serde_json::Value::Object(out))
+}
+
 fn encode(offset: usize, listing: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("{offset}\n{listing}"))
 }

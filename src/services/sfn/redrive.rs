@@ -40,7 +40,10 @@ pub fn redrive(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
             }
             _ => {}
         }
-        if rec.stop_ms.is_some_and(|stop| now.saturating_sub(stop) > REDRIVABLE_FOR_MS) {
+        if rec
+            .stop_ms
+            .is_some_and(|stop| now.saturating_sub(stop) > REDRIVABLE_FOR_MS)
+        {
             return Err(not_redrivable("Execution redrivable period exceeded."));
         }
         let Some(resume) = rec.resume.take() else {

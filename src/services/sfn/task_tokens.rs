@@ -40,8 +40,8 @@ fn deliver(sfn: &Inner, token: &str, signal: Signal) -> Result<Value, SfnError> 
 
 pub fn send_task_success(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
     let input: SuccessInput = parse(input)?;
-    let output: Value = serde_json::from_str(&input.output)
-        .map_err(|e| SfnError::InvalidOutput(format!("{e}")))?;
+    let output: Value =
+        serde_json::from_str(&input.output).map_err(|e| SfnError::InvalidOutput(format!("{e}")))?;
     deliver(sfn, &input.task_token, Signal::Succeeded(output))
 }
 

@@ -193,7 +193,9 @@ fn given_context(text: &str, state: &State) -> Result<Value, SfnError> {
     let context: Value = serde_json::from_str(text)
         .map_err(|e| SfnError::validation(format!("Invalid Context object provided: {e}")))?;
     let waits = match &state.kind {
-        StateKind::Task(t) => t.resource.contains(".sync") || t.resource.ends_with(".waitForTaskToken"),
+        StateKind::Task(t) => {
+            t.resource.contains(".sync") || t.resource.ends_with(".waitForTaskToken")
+        }
         _ => false,
     };
     if context.get("Task").is_some() && !waits {

@@ -101,17 +101,13 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
         )
     })?;
     let listing = format!("versions:{}", input.state_machine_arn);
-    let (items, next) = pagination::page(
+    pagination::listed(
+        "stateMachineVersions",
         &all,
         input.max_results,
         input.next_token.as_deref(),
         &listing,
-    )?;
-    let mut out = json!({ "stateMachineVersions": items });
-    if let Some(next) = next {
-        out["nextToken"] = next.into();
-    }
-    Ok(out)
+    )
 }
 
 pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
