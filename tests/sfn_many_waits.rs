@@ -5,6 +5,7 @@
 #[path = "common/mod.rs"]
 mod common;
 #[path = "sfn/client.rs"]
+#[allow(dead_code)]
 mod client;
 
 /// Threads of this (test) process, from /proc.
