@@ -339,6 +339,10 @@ impl<'a> Compiler<'a> {
                 _ => return Err(self.barf(&format!("Unsupported anything-but pattern: {inner}"))),
             };
             tok = self.next()?;
+            // SNS's matcher takes exactly one prefix string here.
+            if self.dialect == Dialect::Sns && kind == ButKind::Prefix && tok != Tok::Str {
+                return Err(self.barf("prefix match pattern must be a string"));
+            }
         }
         if !matches!(tok, Tok::StartArray | Tok::Str | Tok::Number { .. }) {
             return Err(self.barf("Value of anything-but must be an array or single string/number value."));

@@ -79,6 +79,14 @@ pub(crate) fn comparable(text: &str) -> Result<i64, NumberError> {
 
 /// The millionths of a JSON number in an event, if it is comparable.
 pub(crate) fn comparable_json(n: &serde_json::Number) -> Option<i64> {
+    // Integers, by far the common case, need no text round trip.
+    if let Some(i) = n.as_i64() {
+        let micros = i128::from(i) * 1_000_000;
+        return (micros.abs() <= LIMIT_MICROS).then_some(micros as i64);
+    }
+    if n.is_u64() {
+        return None; // above i64::MAX, far beyond the limit
+    }
     comparable(&n.to_string()).ok()
 }
 
@@ -102,5 +110,13 @@ mod tests {
         assert_eq!(comparable("1e-7"), Err(NumberError::TooPrecise));
         assert_eq!(comparable("123456789012345"), Err(NumberError::OutOfRange));
         assert_eq!(comparable("1e999999999"), Err(NumberError::OutOfRange));
+    }
+
+    #[test]
+    fn event_numbers_take_the_integer_shortcut_consistently() {
+        for text in ["0", "-7", "5000000000", "5000000001", "300.0", "1e-7", "18446744073709551615"] {
+            let n: serde_json::Number = text.parse().unwrap();
+            assert_eq!(comparable_json(&n), comparable(&n.to_string()).ok(), "{text}");
+        }
     }
 }

@@ -227,6 +227,9 @@ mod tests {
         let e = FilterPolicy::compile(r#"{"a": [{"anything-but": {"suffix": "x"}}]}"#, FilterScope::MessageBody)
             .unwrap_err();
         assert!(e.message.starts_with("Unsupported anything-but pattern: suffix\n at [Source: (String)\"{\"a\":"));
+        let e = FilterPolicy::compile(r#"{"a": [{"anything-but": {"prefix": ["x"]}}]}"#, FilterScope::MessageBody)
+            .unwrap_err();
+        assert!(e.message.starts_with("prefix match pattern must be a string\n"), "{}", e.message);
         assert!(FilterPolicy::compile("{not json", FilterScope::MessageBody)
             .unwrap_err()
             .message

@@ -210,3 +210,35 @@ fn compiled_patterns_are_shareable() {
     assert_send_sync_clone::<Pattern>();
     assert_send_sync_clone::<super::FilterPolicy>();
 }
+
+/// Matching one event against 100 compiled patterns stays in the microseconds (the figure is
+/// printed; the bound is loose so an unoptimised build on a busy machine passes).
+#[test]
+fn one_event_against_a_hundred_patterns_is_fast() {
+    let patterns: Vec<Pattern> = (0..100)
+        .map(|i| {
+            let p = match i % 5 {
+                0 => format!(r#"{{"source": ["app.{i}"], "detail-type": ["Order Placed"]}}"#),
+                1 => format!(r#"{{"detail": {{"amount": [{{"numeric": [">", {i}, "<=", 1000]}}]}}}}"#),
+                2 => format!(r#"{{"detail": {{"customer": {{"tier": [{{"prefix": "gold-{i}"}}]}}}}}}"#),
+                3 => format!(r#"{{"detail": {{"items": {{"sku": ["sku-{i}"], "qty": [{{"numeric": [">", 0]}}]}}}}}}"#),
+                _ => format!(r#"{{"$or": [{{"source": ["x{i}"]}}, {{"detail": {{"state": [{{"anything-but": "s{i}"}}]}}}}]}}"#),
+            };
+            compiled(&p)
+        })
+        .collect();
+    let event = ev(r#"{"version": "0", "id": "1", "source": "app.10", "detail-type": "Order Placed",
+        "account": "123456789012", "time": "2024-01-01T00:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": {"amount": 250, "state": "s3", "customer": {"tier": "gold-12", "id": "c1"},
+                   "items": [{"sku": "sku-3", "qty": 1}, {"sku": "sku-8", "qty": 0}]}}"#);
+    let rounds = 200;
+    let start = std::time::Instant::now();
+    let mut matched = 0;
+    for _ in 0..rounds {
+        matched = patterns.iter().filter(|p| p.matches(&event)).count();
+    }
+    let per_event = start.elapsed() / rounds;
+    println!("one event against 100 patterns: {per_event:?} ({matched} match)");
+    assert!(matched > 0 && matched < 100);
+    assert!(per_event < std::time::Duration::from_millis(5), "{per_event:?}");
+}
