@@ -15,6 +15,9 @@
 /// Jackson's longest source excerpt in a location; longer sources are cut and marked.
 const MAX_SOURCE_SNIPPET: usize = 500;
 
+/// Jackson's default nesting limit; also keeps the recursive compiler's stack bounded.
+const MAX_NESTING_DEPTH: usize = 1000;
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
     StartObject,
@@ -265,6 +268,13 @@ impl<'a> Lexer<'a> {
                 self.set_after_value();
                 Ok(Tok::Str)
             }
+            '{' | '[' if self.stack.len() >= MAX_NESTING_DEPTH => Err(self.err(
+                format!(
+                    "Document nesting depth ({}) exceeds the maximum allowed ({MAX_NESTING_DEPTH}, from `StreamReadConstraints.getMaxNestingDepth()`)",
+                    self.stack.len() + 1
+                ),
+                self.pos + 1,
+            )),
             '{' => {
                 self.set_after_value();
                 self.stack.push(Ctx::Object { start: self.pos, after_value: false });
@@ -601,6 +611,13 @@ mod tests {
         assert_eq!(lx.text().unwrap(), "my-value");
         assert!(lx.location().ends_with("column: 22]"));
         assert_eq!(lx.next().unwrap(), Tok::EndObject);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed_into() {
+        let src = format!("{}{}", "[".repeat(1001), "]".repeat(1001));
+        let (m, _) = err_of(&src);
+        assert!(m.starts_with("Document nesting depth (1001) exceeds the maximum allowed (1000"), "{m}");
     }
 
     #[test]

@@ -242,3 +242,10 @@ fn one_event_against_a_hundred_patterns_is_fast() {
     assert!(matched > 0 && matched < 100);
     assert!(per_event < std::time::Duration::from_millis(5), "{per_event:?}");
 }
+
+#[test]
+fn deeply_nested_patterns_are_refused_without_overflowing() {
+    let deep = format!("{}[\"x\"]{}", "{\"a\":".repeat(5000), "}".repeat(5000));
+    let e = Pattern::compile(&deep).unwrap_err();
+    assert!(e.message.contains("Document nesting depth (1001) exceeds the maximum allowed"), "{}", &e.message[..200]);
+}
