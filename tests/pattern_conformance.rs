@@ -46,7 +46,11 @@ struct Tally {
 
 impl Tally {
     fn new(file: &'static str) -> Self {
-        Tally { file, passed: 0, failures: Vec::new() }
+        Tally {
+            file,
+            passed: 0,
+            failures: Vec::new(),
+        }
     }
 
     fn record(&mut self, id: &str, outcome: Result<(), String>) {
@@ -57,7 +61,12 @@ impl Tally {
     }
 
     fn report(&self, floor: usize) {
-        println!("{}: {} passed, {} failed", self.file, self.passed, self.failures.len());
+        println!(
+            "{}: {} passed, {} failed",
+            self.file,
+            self.passed,
+            self.failures.len()
+        );
         for (id, reason) in &self.failures {
             println!("  FAIL {id}: {reason}");
         }
@@ -84,7 +93,9 @@ fn matches_normalised(expected: &str, actual: &str) -> bool {
             let close = tail.find('>')?;
             let name = &tail[..close];
             let is_placeholder = name.len() >= 2
-                && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_');
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_');
             is_placeholder.then_some((i, i + 1 + close + 1))
         });
         match found {
@@ -130,7 +141,9 @@ fn text_of(v: &Value) -> String {
 
 #[test]
 fn testeventpattern_aws_recorded() {
-    let Some(doc) = load("events/testeventpattern_aws_recorded.json") else { return };
+    let Some(doc) = load("events/testeventpattern_aws_recorded.json") else {
+        return;
+    };
     let mut tally = Tally::new("testeventpattern_aws_recorded.json");
     for case in doc["cases"].as_array().expect("cases") {
         let id = case["id"].as_str().unwrap_or("?");
@@ -159,10 +172,16 @@ fn testeventpattern_aws_recorded() {
                 };
             }
             let want = expected["Result"].as_bool().ok_or("no expected Result")?;
-            let event = validate_test_event(&event_text).map_err(|e| format!("event refused: {}", e.message))?;
-            let pattern = Pattern::compile(&pattern_text).map_err(|e| format!("pattern refused: {}", e.message))?;
+            let event = validate_test_event(&event_text)
+                .map_err(|e| format!("event refused: {}", e.message))?;
+            let pattern = Pattern::compile(&pattern_text)
+                .map_err(|e| format!("pattern refused: {}", e.message))?;
             let got = pattern.matches(&event);
-            if got == want { Ok(()) } else { Err(format!("matched {got}, AWS says {want}")) }
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("matched {got}, AWS says {want}"))
+            }
         })();
         tally.record(id, outcome);
     }
@@ -170,14 +189,21 @@ fn testeventpattern_aws_recorded() {
 }
 
 fn match_case(pattern: &Value, event: &Value, want: bool) -> Result<(), String> {
-    let compiled = Pattern::compile(&text_of(pattern)).map_err(|e| format!("pattern refused: {}", e.message))?;
+    let compiled = Pattern::compile(&text_of(pattern))
+        .map_err(|e| format!("pattern refused: {}", e.message))?;
     let got = compiled.matches(event);
-    if got == want { Ok(()) } else { Err(format!("matched {got}, event-ruler says {want}")) }
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("matched {got}, event-ruler says {want}"))
+    }
 }
 
 #[test]
 fn event_ruler_correctness_cases() {
-    let Some(doc) = load("events/event_ruler_correctness_cases.json") else { return };
+    let Some(doc) = load("events/event_ruler_correctness_cases.json") else {
+        return;
+    };
     let mut tally = Tally::new("event_ruler_correctness_cases.json");
     for case in doc["cases"].as_array().expect("cases") {
         let id = case["id"].as_str().unwrap_or("?");
@@ -193,7 +219,9 @@ fn event_ruler_correctness_cases() {
 
 #[test]
 fn event_ruler_arrays_or_bigevent() {
-    let Some(doc) = load("events/event_ruler_arrays_or_bigevent.json") else { return };
+    let Some(doc) = load("events/event_ruler_arrays_or_bigevent.json") else {
+        return;
+    };
     let mut tally = Tally::new("event_ruler_arrays_or_bigevent.json");
     for case in doc["array_consistency_matrix"].as_array().expect("matrix") {
         let id = case["id"].as_str().unwrap_or("?");
@@ -214,25 +242,39 @@ fn event_ruler_arrays_or_bigevent() {
                     .unwrap_or("")
                     .trim_start_matches("JsonParseException: ");
                 let first = e.message.lines().next().unwrap_or("");
-                if first.ends_with(want) { Ok(()) } else { Err(format!("message {first:?}, want {want:?}")) }
+                if first.ends_with(want) {
+                    Ok(())
+                } else {
+                    Err(format!("message {first:?}, want {want:?}"))
+                }
             }
             (_, Err(e)) => Err(format!("refused: {}", e.message)),
             (_, Ok(p)) => match case["upstream_expected_sub_rule_count"].as_u64() {
-                Some(n) if p.alternatives() as u64 != n => {
-                    Err(format!("{} alternatives, event-ruler has {n}", p.alternatives()))
-                }
+                Some(n) if p.alternatives() as u64 != n => Err(format!(
+                    "{} alternatives, event-ruler has {n}",
+                    p.alternatives()
+                )),
                 _ => Ok(()),
             },
         };
         tally.record(id, outcome);
     }
     let big = &doc["big_event"];
-    let file = format!("events/{}", big["event_file"].as_str().unwrap_or("event_ruler_bigEvent.json"));
+    let file = format!(
+        "events/{}",
+        big["event_file"]
+            .as_str()
+            .unwrap_or("event_ruler_bigEvent.json")
+    );
     if let Some(event) = load(&file) {
         let start = Instant::now();
         let outcome = match_case(&big["pattern"], &event, true).and_then(|()| {
             let took = start.elapsed();
-            if took.as_millis() < 500 { Ok(()) } else { Err(format!("took {took:?}")) }
+            if took.as_millis() < 500 {
+                Ok(())
+            } else {
+                Err(format!("took {took:?}"))
+            }
         });
         tally.record("big_event", outcome);
     }
@@ -248,10 +290,15 @@ fn scope_of(case: &Value) -> FilterScope {
 
 #[test]
 fn sns_filter_policy_validation_aws_recorded() {
-    let Some(doc) = load("sns/filter_policy_validation_aws_recorded.json") else { return };
+    let Some(doc) = load("sns/filter_policy_validation_aws_recorded.json") else {
+        return;
+    };
     let mut tally = Tally::new("filter_policy_validation_aws_recorded.json");
     for (i, case) in doc["cases"].as_array().expect("cases").iter().enumerate() {
-        let id = case["id"].as_str().map(str::to_string).unwrap_or_else(|| format!("accepted/{i}"));
+        let id = case["id"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("accepted/{i}"));
         let policy = text_of(&case["FilterPolicy"]);
         let compiled = FilterPolicy::compile(&policy, scope_of(case));
         let expected = &case["expected"];
@@ -260,10 +307,16 @@ fn sns_filter_policy_validation_aws_recorded() {
             (None, Err(e)) => Err(format!("refused, AWS accepts it: {}", e.message)),
             (Some(error), Ok(_)) => Err(format!("accepted, AWS refuses it: {}", error["Message"])),
             (Some(error), Err(e)) => {
-                let from_subscribe = case["api"].as_str().is_some_and(|a| a.starts_with("Subscribe"));
+                let from_subscribe = case["api"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("Subscribe"));
                 let got = e.sns_message(from_subscribe);
                 let want = error["Message"].as_str().unwrap_or("");
-                if matches_normalised(want, &got) { Ok(()) } else { Err(format!("message {got:?}, want {want:?}")) }
+                if matches_normalised(want, &got) {
+                    Ok(())
+                } else {
+                    Err(format!("message {got:?}, want {want:?}"))
+                }
             }
         };
         tally.record(&id, outcome);
@@ -273,16 +326,27 @@ fn sns_filter_policy_validation_aws_recorded() {
 
 #[test]
 fn sns_filter_policy_matching_localstack_unit() {
-    let Some(doc) = load("sns/filter_policy_matching_localstack_unit.json") else { return };
+    let Some(doc) = load("sns/filter_policy_matching_localstack_unit.json") else {
+        return;
+    };
     let mut tally = Tally::new("filter_policy_matching_localstack_unit.json");
     for case in doc["cases"].as_array().expect("cases") {
         let id = case["id"].as_str().unwrap_or("?");
         let want = case["expected_match"].as_bool().unwrap_or(false);
         let policy = text_of(&case["FilterPolicy"]);
         let outcome = (|| {
-            if let Some(attrs) = case.get("MessageAttributes_sns_format").and_then(Value::as_object) {
-                let p = FilterPolicy::compile(&policy, FilterScope::MessageAttributes)
-                    .map_err(|e| format!("policy refused, as AWS refuses it (LocalStack-only expectation): {}", e.sns_message(false)))?;
+            if let Some(attrs) = case
+                .get("MessageAttributes_sns_format")
+                .and_then(Value::as_object)
+            {
+                let p = FilterPolicy::compile(&policy, FilterScope::MessageAttributes).map_err(
+                    |e| {
+                        format!(
+                            "policy refused, as AWS refuses it (LocalStack-only expectation): {}",
+                            e.sns_message(false)
+                        )
+                    },
+                )?;
                 let owned: Vec<(String, String, String)> = attrs
                     .iter()
                     .map(|(name, a)| {
@@ -296,15 +360,31 @@ fn sns_filter_policy_matching_localstack_unit() {
                     .collect();
                 let refs: Vec<AttributeRef<'_>> = owned
                     .iter()
-                    .map(|(n, t, v)| AttributeRef { name: n, data_type: t, value: v })
+                    .map(|(n, t, v)| AttributeRef {
+                        name: n,
+                        data_type: t,
+                        value: v,
+                    })
                     .collect();
                 let got = p.matches_attributes(&refs);
-                return if got == want { Ok(()) } else { Err(format!("matched {got}, expected {want}")) };
+                return if got == want {
+                    Ok(())
+                } else {
+                    Err(format!("matched {got}, expected {want}"))
+                };
             }
-            let p = FilterPolicy::compile(&policy, FilterScope::MessageBody)
-                .map_err(|e| format!("policy refused, as AWS refuses it (LocalStack-only expectation): {}", e.sns_message(false)))?;
+            let p = FilterPolicy::compile(&policy, FilterScope::MessageBody).map_err(|e| {
+                format!(
+                    "policy refused, as AWS refuses it (LocalStack-only expectation): {}",
+                    e.sns_message(false)
+                )
+            })?;
             let got = p.matches_body(&case["MessageBody"]);
-            if got == want { Ok(()) } else { Err(format!("matched {got}, expected {want}")) }
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("matched {got}, expected {want}"))
+            }
         })();
         tally.record(id, outcome);
     }

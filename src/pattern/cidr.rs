@@ -23,7 +23,10 @@ impl IpRange {
 /// event-ruler's regexes: only strings shaped like addresses are ever parsed as one.
 fn looks_like_ipv4(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
-    parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn looks_like_ipv6(s: &str) -> bool {
@@ -33,9 +36,17 @@ fn looks_like_ipv6(s: &str) -> bool {
 fn parse_ipv4(s: &str) -> Option<u128> {
     let mut value: u128 = 0;
     for part in s.split('.') {
-        let n: u32 = part.trim_start_matches('0').parse().or_else(|_| {
-            if part.bytes().all(|b| b == b'0') { Ok(0) } else { Err(()) }
-        }).ok()?;
+        let n: u32 = part
+            .trim_start_matches('0')
+            .parse()
+            .or_else(|_| {
+                if part.bytes().all(|b| b == b'0') {
+                    Ok(0)
+                } else {
+                    Err(())
+                }
+            })
+            .ok()?;
         if n > 255 {
             return None;
         }
@@ -58,7 +69,9 @@ pub(crate) fn parse_ip_if_possible(s: &str) -> Option<(bool, u128)> {
 /// event-ruler's `ipToBytes`, with its messages.
 fn ip_literal(s: &str) -> Result<(bool, u128), String> {
     if looks_like_ipv4(s) {
-        return parse_ipv4(s).map(|v| (false, v)).ok_or_else(|| format!("Invalid IP address: {s}"));
+        return parse_ipv4(s)
+            .map(|v| (false, v))
+            .ok_or_else(|| format!("Invalid IP address: {s}"));
     }
     if looks_like_ipv6(s) {
         return s
@@ -82,7 +95,8 @@ pub(crate) fn cidr(text: &str) -> Result<IpRange, String> {
     if pieces.len() != 2 {
         return Err("Malformed CIDR, one '/' required".into());
     }
-    let bits: i64 = java_parse_int(pieces[1]).ok_or("Malformed CIDR, mask bits must be an integer")?;
+    let bits: i64 =
+        java_parse_int(pieces[1]).ok_or("Malformed CIDR, mask bits must be an integer")?;
     if bits < 0 {
         return Err("Malformed CIDR, mask bits must not be negative".into());
     }
@@ -95,14 +109,26 @@ pub(crate) fn cidr(text: &str) -> Result<IpRange, String> {
         return Err("IPv6 mask bits must be < 128".into());
     }
     let host_bits = width - bits as u32;
-    let host_mask: u128 = if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 };
-    Ok(IpRange { v6, low: base, high: base | host_mask })
+    let host_mask: u128 = if host_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host_bits) - 1
+    };
+    Ok(IpRange {
+        v6,
+        low: base,
+        high: base | host_mask,
+    })
 }
 
 /// The single address a plain pattern string names, if it is an address literal.
 pub(crate) fn exact_ip(text: &str) -> Option<IpRange> {
     let (v6, value) = parse_ip_if_possible(text)?;
-    Some(IpRange { v6, low: value, high: value })
+    Some(IpRange {
+        v6,
+        low: value,
+        high: value,
+    })
 }
 
 fn java_parse_int(s: &str) -> Option<i64> {
@@ -138,12 +164,30 @@ mod tests {
 
     #[test]
     fn malformed_blocks_get_event_rulers_messages() {
-        assert_eq!(cidr("bad-filter").unwrap_err(), "Malformed CIDR, one '/' required");
-        assert_eq!(cidr("bad-/64filter").unwrap_err(), "Malformed CIDR, mask bits must be an integer");
-        assert_eq!(cidr("xx.11.xx/8").unwrap_err(), "Nonstandard IP address: xx.11.xx");
-        assert_eq!(cidr("10.0.0.0/32").unwrap_err(), "IPv4 mask bits must be < 32");
-        assert_eq!(cidr("10.0.0.0/-1").unwrap_err(), "Malformed CIDR, mask bits must not be negative");
-        assert_eq!(cidr("10.0.0.300/8").unwrap_err(), "Invalid IP address: 10.0.0.300");
+        assert_eq!(
+            cidr("bad-filter").unwrap_err(),
+            "Malformed CIDR, one '/' required"
+        );
+        assert_eq!(
+            cidr("bad-/64filter").unwrap_err(),
+            "Malformed CIDR, mask bits must be an integer"
+        );
+        assert_eq!(
+            cidr("xx.11.xx/8").unwrap_err(),
+            "Nonstandard IP address: xx.11.xx"
+        );
+        assert_eq!(
+            cidr("10.0.0.0/32").unwrap_err(),
+            "IPv4 mask bits must be < 32"
+        );
+        assert_eq!(
+            cidr("10.0.0.0/-1").unwrap_err(),
+            "Malformed CIDR, mask bits must not be negative"
+        );
+        assert_eq!(
+            cidr("10.0.0.300/8").unwrap_err(),
+            "Invalid IP address: 10.0.0.300"
+        );
     }
 
     #[test]

@@ -26,16 +26,40 @@ const OR: &str = "$or";
 /// Names that may not be field names inside `$or`, and whose presence as the first key of a
 /// `$or` element means the `$or` is an ordinary field holding match expressions.
 const RESERVED: &[&str] = &[
-    "exactly", "equals-ignore-case", "prefix", "suffix", "anything-but", "exists", "wildcard",
-    "numeric", "cidr", "=", "<", "<=", ">", ">=", "regex", "not-wildcard",
-    "not-equals-ignore-case", "date-after", "date-on-or-after", "date-before",
-    "date-on-or-before", "in-date-range", "ip-address-in-range", "ip-address-not-in-range",
+    "exactly",
+    "equals-ignore-case",
+    "prefix",
+    "suffix",
+    "anything-but",
+    "exists",
+    "wildcard",
+    "numeric",
+    "cidr",
+    "=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "regex",
+    "not-wildcard",
+    "not-equals-ignore-case",
+    "date-after",
+    "date-on-or-after",
+    "date-before",
+    "date-on-or-before",
+    "in-date-range",
+    "ip-address-in-range",
+    "ip-address-not-in-range",
 ];
 
 const TOO_COMPLEX: &str = "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character";
 
 pub(crate) fn compile(src: &str, dialect: Dialect) -> Result<Vec<SubRule>, String> {
-    let mut c = Compiler { src, lx: Lexer::new(src), dialect };
+    let mut c = Compiler {
+        src,
+        lx: Lexer::new(src),
+        dialect,
+    };
     let rules = c.document()?;
     check_wildcard_complexity(&rules)?;
     Ok(rules)
@@ -132,7 +156,12 @@ impl<'a> Compiler<'a> {
                     path.pop();
                 }
                 Tok::StartArray => {
-                    let full = path.iter().chain(std::iter::once(&name)).cloned().collect::<Vec<_>>().join(".");
+                    let full = path
+                        .iter()
+                        .chain(std::iter::once(&name))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(".");
                     self.values(rules, full)?;
                 }
                 _ => return Err(self.barf(&format!("\"{name}\" must be an object or an array"))),
@@ -150,7 +179,9 @@ impl<'a> Compiler<'a> {
     /// `$or` existed.
     fn is_or_relationship(&self) -> bool {
         let mut lx = self.lx.clone();
-        let Ok(Tok::StartArray) = lx.next() else { return false };
+        let Ok(Tok::StartArray) = lx.next() else {
+            return false;
+        };
         let mut count = 0;
         loop {
             match lx.next() {
@@ -211,13 +242,18 @@ impl<'a> Compiler<'a> {
                         None => Matcher::Exact(text),
                     });
                 }
-                Tok::Number { text, .. } => {
-                    values.push(Matcher::ExactNumber { micros: comparable(&text).ok(), text })
-                }
+                Tok::Number { text, .. } => values.push(Matcher::ExactNumber {
+                    micros: comparable(&text).ok(),
+                    text,
+                }),
                 Tok::True => values.push(Matcher::Bool(true)),
                 Tok::False => values.push(Matcher::Bool(false)),
                 Tok::Null => values.push(Matcher::Null),
-                _ => return Err(self.barf("Match value must be String, number, true, false, or null")),
+                _ => {
+                    return Err(
+                        self.barf("Match value must be String, number, true, false, or null")
+                    )
+                }
             }
         }
         if values.is_empty() {
@@ -262,7 +298,11 @@ impl<'a> Compiler<'a> {
                 }
                 let text = self.text()?;
                 self.end_of_expression()?;
-                Ok(if op == "prefix" { Matcher::Prefix(text) } else { Matcher::Suffix(text) })
+                Ok(if op == "prefix" {
+                    Matcher::Prefix(text)
+                } else {
+                    Matcher::Suffix(text)
+                })
             }
             "numeric" => {
                 if self.next()? != Tok::StartArray {
@@ -279,7 +319,9 @@ impl<'a> Compiler<'a> {
                 let m = match self.next()? {
                     Tok::True => Matcher::Exists,
                     Tok::False => Matcher::Absent,
-                    _ => return Err(self.barf("exists match pattern must be either true or false.")),
+                    _ => {
+                        return Err(self.barf("exists match pattern must be either true or false."))
+                    }
                 };
                 self.end_of_expression()?;
                 Ok(m)
@@ -320,7 +362,11 @@ impl<'a> Compiler<'a> {
         self.end_of_expression()?;
         self.end_of_expression()?;
         let folded = fold(&text);
-        Ok(if op == "prefix" { Matcher::PrefixIgnoreCase(folded) } else { Matcher::SuffixIgnoreCase(folded) })
+        Ok(if op == "prefix" {
+            Matcher::PrefixIgnoreCase(folded)
+        } else {
+            Matcher::SuffixIgnoreCase(folded)
+        })
     }
 
     fn anything_but(&mut self) -> R<Matcher> {
@@ -345,7 +391,9 @@ impl<'a> Compiler<'a> {
             }
         }
         if !matches!(tok, Tok::StartArray | Tok::Str | Tok::Number { .. }) {
-            return Err(self.barf("Value of anything-but must be an array or single string/number value."));
+            return Err(
+                self.barf("Value of anything-but must be an array or single string/number value.")
+            );
         }
         let m = match (tok == Tok::StartArray, kind) {
             (true, ButKind::Plain) => self.but_list()?,
@@ -379,7 +427,11 @@ impl<'a> Compiler<'a> {
                     Ok(v) => numbers.push(v),
                     Err(e) => return Err(self.barf(&e.message(&text))),
                 },
-                _ => return Err(self.barf_twice("Inside anything but list, start|null|boolean is not supported.")),
+                _ => {
+                    return Err(self.barf_twice(
+                        "Inside anything but list, start|null|boolean is not supported.",
+                    ))
+                }
             }
         }
         if strings.is_empty() == numbers.is_empty() {
@@ -392,9 +444,15 @@ impl<'a> Compiler<'a> {
 
     fn but_single(&mut self, tok: Tok) -> R<Matcher> {
         match tok {
-            Tok::Str => Ok(Matcher::AnythingBut { strings: vec![self.text()?], numbers: vec![] }),
+            Tok::Str => Ok(Matcher::AnythingBut {
+                strings: vec![self.text()?],
+                numbers: vec![],
+            }),
             Tok::Number { text, .. } => match comparable(&text) {
-                Ok(v) => Ok(Matcher::AnythingBut { strings: vec![], numbers: vec![v] }),
+                Ok(v) => Ok(Matcher::AnythingBut {
+                    strings: vec![],
+                    numbers: vec![v],
+                }),
                 // Thrown outside the parser: no location.
                 Err(e) => Err(e.message(&text)),
             },
@@ -443,7 +501,9 @@ impl<'a> Compiler<'a> {
 
     fn but_set(&self, kind: ButKind, values: Vec<String>) -> R<Matcher> {
         Ok(match kind {
-            ButKind::IgnoreCase => Matcher::AnythingButIgnoreCase(values.iter().map(|v| fold(v)).collect()),
+            ButKind::IgnoreCase => {
+                Matcher::AnythingButIgnoreCase(values.iter().map(|v| fold(v)).collect())
+            }
             ButKind::Prefix => Matcher::AnythingButPrefix(values),
             ButKind::Suffix => Matcher::AnythingButSuffix(values),
             ButKind::Wildcard => {
@@ -453,7 +513,10 @@ impl<'a> Compiler<'a> {
                 }
                 Matcher::AnythingButWildcard(ws)
             }
-            ButKind::Plain => Matcher::AnythingBut { strings: values, numbers: vec![] },
+            ButKind::Plain => Matcher::AnythingBut {
+                strings: values,
+                numbers: vec![],
+            },
         })
     }
 
@@ -479,7 +542,10 @@ impl<'a> Compiler<'a> {
                     return Err(self.barf("Too many elements in numeric expression"));
                 }
                 let v = self.number_value(&val)?;
-                Ok(Range { low: Some((v, false)), high: Some((v, false)) })
+                Ok(Range {
+                    low: Some((v, false)),
+                    high: Some((v, false)),
+                })
             }
             ">=" | ">" => {
                 if !tok.is_number() {
@@ -490,7 +556,10 @@ impl<'a> Compiler<'a> {
                 let tok = self.next()?;
                 if tok == Tok::EndArray {
                     let v = self.number_value(&bottom)?;
-                    return Ok(Range { low: Some((v, open)), high: None });
+                    return Ok(Range {
+                        low: Some((v, open)),
+                        high: None,
+                    });
                 }
                 self.range_top(tok, &bottom, open)
             }
@@ -503,7 +572,10 @@ impl<'a> Compiler<'a> {
                     return Err(self.barf("Too many elements in numeric expression"));
                 }
                 let v = self.number_value(&top)?;
-                Ok(Range { low: None, high: Some((v, op == "<")) })
+                Ok(Range {
+                    low: None,
+                    high: Some((v, op == "<")),
+                })
             }
             _ => Err(self.barf(&format!("Unrecognized numeric range operator: {op}"))),
         }
@@ -532,7 +604,10 @@ impl<'a> Compiler<'a> {
         if low >= high {
             return Err(self.barf("Bottom must be less than top"));
         }
-        Ok(Range { low: Some((low, open_bottom)), high: Some((high, open_top)) })
+        Ok(Range {
+            low: Some((low, open_bottom)),
+            high: Some((high, open_top)),
+        })
     }
 }
 

@@ -15,6 +15,9 @@
 /// Jackson's longest source excerpt in a location; longer sources are cut and marked.
 const MAX_SOURCE_SNIPPET: usize = 500;
 
+/// Jackson's default nesting limit; also keeps the recursive compiler's stack bounded.
+const MAX_NESTING_DEPTH: usize = 1000;
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok {
     StartObject,
@@ -24,7 +27,10 @@ pub(crate) enum Tok {
     FieldName(String),
     /// A string value whose text has not been read yet (see `Lexer::text`).
     Str,
-    Number { text: String, float: bool },
+    Number {
+        text: String,
+        float: bool,
+    },
     True,
     False,
     Null,
@@ -124,7 +130,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn err(&self, message: impl Into<String>, pos: usize) -> LexError {
-        LexError { message: message.into(), pos }
+        LexError {
+            message: message.into(),
+            pos,
+        }
     }
 
     fn skip_ws(&mut self) {
@@ -175,7 +184,9 @@ impl<'a> Lexer<'a> {
                 }
                 if after_value {
                     if c != ',' {
-                        return Err(self.unexpected(c, "was expecting comma to separate Object entries"));
+                        return Err(
+                            self.unexpected(c, "was expecting comma to separate Object entries")
+                        );
                     }
                     self.pos += 1;
                     self.skip_ws();
@@ -204,7 +215,9 @@ impl<'a> Lexer<'a> {
                         return Err(self.bad_close('}', ']', "Array", start));
                     }
                     if c != ',' {
-                        return Err(self.unexpected(c, "was expecting comma to separate Array entries"));
+                        return Err(
+                            self.unexpected(c, "was expecting comma to separate Array entries")
+                        );
                     }
                     self.pos += 1;
                     self.skip_ws();
@@ -231,7 +244,9 @@ impl<'a> Lexer<'a> {
         match self.peek_char() {
             Some(':') => self.pos += 1,
             Some(c) => {
-                return Err(self.unexpected(c, "was expecting a colon to separate field name and value"))
+                return Err(
+                    self.unexpected(c, "was expecting a colon to separate field name and value")
+                )
             }
             None => {
                 let start = match self.stack.last() {
@@ -265,6 +280,13 @@ impl<'a> Lexer<'a> {
                 self.set_after_value();
                 Ok(Tok::Str)
             }
+            '{' | '[' if self.stack.len() >= MAX_NESTING_DEPTH => Err(self.err(
+                format!(
+                    "Document nesting depth ({}) exceeds the maximum allowed ({MAX_NESTING_DEPTH}, from `StreamReadConstraints.getMaxNestingDepth()`)",
+                    self.stack.len() + 1
+                ),
+                self.pos + 1,
+            )),
             '{' => {
                 self.set_after_value();
                 self.stack.push(Ctx::Object { start: self.pos, after_value: false });
@@ -373,13 +395,19 @@ impl<'a> Lexer<'a> {
             }
         }
         self.pos = i;
-        Ok(Tok::Number { text: self.src[start..i].to_string(), float })
+        Ok(Tok::Number {
+            text: self.src[start..i].to_string(),
+            float,
+        })
     }
 
     fn number_error(&self, at: usize, what: &str) -> LexError {
         match self.src.get(at..).and_then(|s| s.chars().next()) {
             Some(c) => self.err(
-                format!("Unexpected character ({}) in numeric value: {what}", char_desc(c)),
+                format!(
+                    "Unexpected character ({}) in numeric value: {what}",
+                    char_desc(c)
+                ),
                 at,
             ),
             None => self.err("Unexpected end-of-input in a Number value", at),
@@ -467,7 +495,10 @@ impl<'a> Lexer<'a> {
         let mut v = 0u32;
         for _ in 0..4 {
             let Some(c) = self.peek_char() else {
-                return Err(self.err("Unexpected end-of-input in character escape sequence", self.pos));
+                return Err(self.err(
+                    "Unexpected end-of-input in character escape sequence",
+                    self.pos,
+                ));
             };
             let Some(d) = c.to_digit(16) else {
                 return Err(self.err(
@@ -485,7 +516,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn unexpected(&self, c: char, what: &str) -> LexError {
-        self.err(format!("Unexpected character ({}): {what}", char_desc(c)), self.pos)
+        self.err(
+            format!("Unexpected character ({}): {what}", char_desc(c)),
+            self.pos,
+        )
     }
 
     fn bad_close(&self, got: char, want: char, kind: &str, start: usize) -> LexError {
@@ -586,7 +620,10 @@ mod tests {
     #[test]
     fn unexpected_character_is_located_on_it() {
         let (m, loc) = err_of("{'bad': 'quotation'}");
-        assert_eq!(m, "Unexpected character (''' (code 39)): was expecting double-quote to start field name");
+        assert_eq!(
+            m,
+            "Unexpected character (''' (code 39)): was expecting double-quote to start field name"
+        );
         assert!(loc.ends_with("line: 1, column: 2]"), "{loc}");
     }
 
@@ -601,6 +638,16 @@ mod tests {
         assert_eq!(lx.text().unwrap(), "my-value");
         assert!(lx.location().ends_with("column: 22]"));
         assert_eq!(lx.next().unwrap(), Tok::EndObject);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed_into() {
+        let src = format!("{}{}", "[".repeat(1001), "]".repeat(1001));
+        let (m, _) = err_of(&src);
+        assert!(
+            m.starts_with("Document nesting depth (1001) exceeds the maximum allowed (1000"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -17,11 +17,23 @@ impl Range {
     fn contains(&self, v: i64) -> bool {
         let above = match self.low {
             None => true,
-            Some((b, open)) => if open { v > b } else { v >= b },
+            Some((b, open)) => {
+                if open {
+                    v > b
+                } else {
+                    v >= b
+                }
+            }
         };
         let below = match self.high {
             None => true,
-            Some((t, open)) => if open { v < t } else { v <= t },
+            Some((t, open)) => {
+                if open {
+                    v < t
+                } else {
+                    v <= t
+                }
+            }
         };
         above && below
     }
@@ -31,7 +43,10 @@ impl Range {
 pub(crate) enum Matcher {
     Exact(String),
     /// A number in the pattern: equal by value when comparable, else by its text.
-    ExactNumber { text: String, micros: Option<i64> },
+    ExactNumber {
+        text: String,
+        micros: Option<i64>,
+    },
     Bool(bool),
     Null,
     /// A pattern string that is an IP address literal matches that address in any spelling.
@@ -42,7 +57,10 @@ pub(crate) enum Matcher {
     SuffixIgnoreCase(String),
     EqualsIgnoreCase(String),
     Wildcard(Wildcard),
-    AnythingBut { strings: Vec<String>, numbers: Vec<i64> },
+    AnythingBut {
+        strings: Vec<String>,
+        numbers: Vec<i64>,
+    },
     AnythingButPrefix(Vec<String>),
     AnythingButSuffix(Vec<String>),
     AnythingButIgnoreCase(Vec<String>),
@@ -76,9 +94,13 @@ impl Matcher {
             Matcher::Null => leaf.is_null(),
             Matcher::Ip(r) | Matcher::Cidr(r) => leaf.as_str().is_some_and(|s| r.contains(s)),
             Matcher::Prefix(p) => leaf.as_str().is_some_and(|s| s.starts_with(p.as_str())),
-            Matcher::PrefixIgnoreCase(p) => leaf.as_str().is_some_and(|s| fold(s).starts_with(p.as_str())),
+            Matcher::PrefixIgnoreCase(p) => leaf
+                .as_str()
+                .is_some_and(|s| fold(s).starts_with(p.as_str())),
             Matcher::Suffix(p) => leaf.as_str().is_some_and(|s| s.ends_with(p.as_str())),
-            Matcher::SuffixIgnoreCase(p) => leaf.as_str().is_some_and(|s| fold(s).ends_with(p.as_str())),
+            Matcher::SuffixIgnoreCase(p) => {
+                leaf.as_str().is_some_and(|s| fold(s).ends_with(p.as_str()))
+            }
             Matcher::EqualsIgnoreCase(p) => leaf.as_str().is_some_and(|s| fold(s) == *p),
             Matcher::Wildcard(w) => leaf.as_str().is_some_and(|s| w.matches(s)),
             Matcher::AnythingBut { strings, numbers } => match leaf {
@@ -125,16 +147,25 @@ mod tests {
 
     #[test]
     fn numbers_match_by_value_and_strings_never_match_numbers() {
-        let m = Matcher::ExactNumber { text: "300".into(), micros: Some(300_000_000) };
+        let m = Matcher::ExactNumber {
+            text: "300".into(),
+            micros: Some(300_000_000),
+        };
         assert!(m.matches(&json!(300.0)));
         assert!(!m.matches(&json!("300")));
-        let big = Matcher::ExactNumber { text: "123456789012".into(), micros: None };
+        let big = Matcher::ExactNumber {
+            text: "123456789012".into(),
+            micros: None,
+        };
         assert!(big.matches(&json!(123456789012u64)));
     }
 
     #[test]
     fn anything_but_matches_other_types_and_null() {
-        let m = Matcher::AnythingBut { strings: vec!["stopped".into()], numbers: vec![] };
+        let m = Matcher::AnythingBut {
+            strings: vec!["stopped".into()],
+            numbers: vec![],
+        };
         assert!(m.matches(&Value::Null));
         assert!(m.matches(&json!(12)));
         assert!(!m.matches(&json!("stopped")));
@@ -145,7 +176,10 @@ mod tests {
 
     #[test]
     fn numeric_ranges_only_match_numbers() {
-        let r = Matcher::Numeric(Range { low: Some((0, true)), high: Some((5_000_000, false)) });
+        let r = Matcher::Numeric(Range {
+            low: Some((0, true)),
+            high: Some((5_000_000, false)),
+        });
         assert!(r.matches(&json!(5)));
         assert!(!r.matches(&json!(0)));
         assert!(!r.matches(&json!("3")));

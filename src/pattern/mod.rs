@@ -42,18 +42,28 @@ pub struct PatternError {
 
 impl PatternError {
     pub fn new(message: impl Into<String>) -> Self {
-        PatternError { message: message.into(), bare: false }
+        PatternError {
+            message: message.into(),
+            bare: false,
+        }
     }
 
     pub(crate) fn bare(message: impl Into<String>) -> Self {
-        PatternError { message: message.into(), bare: true }
+        PatternError {
+            message: message.into(),
+            bare: true,
+        }
     }
 
     /// The complete `InvalidParameter` message SNS answers for a refused filter policy:
     /// Subscribe words it `Invalid parameter: Attributes Reason: FilterPolicy: ...`,
     /// SetSubscriptionAttributes `Invalid parameter: FilterPolicy: ...`.
     pub fn sns_message(&self, from_subscribe: bool) -> String {
-        let api = if from_subscribe { "Attributes Reason: " } else { "" };
+        let api = if from_subscribe {
+            "Attributes Reason: "
+        } else {
+            ""
+        };
         if self.bare {
             format!("Invalid parameter: {api}{}", self.message)
         } else {
@@ -86,7 +96,9 @@ impl Pattern {
     pub fn compile(pattern_json: &str) -> Result<Pattern, PatternError> {
         let subs = compile::compile(pattern_json, Dialect::EventBridge)
             .map_err(|reason| PatternError::new(format!("{EVENTBRIDGE_PREFIX}{reason}")))?;
-        Ok(Pattern { rules: subs.into_iter().map(Rule::from_sub_rule).collect() })
+        Ok(Pattern {
+            rules: subs.into_iter().map(Rule::from_sub_rule).collect(),
+        })
     }
 
     /// Whether the event (a JSON object) matches.

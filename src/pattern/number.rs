@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn limits_follow_event_ruler() {
         assert_eq!(comparable("5e9").unwrap(), 5_000_000_000_000_000);
-        assert_eq!(comparable("5000000000.000001"), Err(NumberError::OutOfRange));
+        assert_eq!(
+            comparable("5000000000.000001"),
+            Err(NumberError::OutOfRange)
+        );
         assert_eq!(comparable("1e-7"), Err(NumberError::TooPrecise));
         assert_eq!(comparable("123456789012345"), Err(NumberError::OutOfRange));
         assert_eq!(comparable("1e999999999"), Err(NumberError::OutOfRange));
@@ -114,9 +117,21 @@ mod tests {
 
     #[test]
     fn event_numbers_take_the_integer_shortcut_consistently() {
-        for text in ["0", "-7", "5000000000", "5000000001", "300.0", "1e-7", "18446744073709551615"] {
+        for text in [
+            "0",
+            "-7",
+            "5000000000",
+            "5000000001",
+            "300.0",
+            "1e-7",
+            "18446744073709551615",
+        ] {
             let n: serde_json::Number = text.parse().unwrap();
-            assert_eq!(comparable_json(&n), comparable(&n.to_string()).ok(), "{text}");
+            assert_eq!(
+                comparable_json(&n),
+                comparable(&n.to_string()).ok(),
+                "{text}"
+            );
         }
     }
 }

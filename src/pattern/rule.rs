@@ -39,7 +39,9 @@ impl Rule {
     }
 
     pub(crate) fn matches(&self, event: &Value) -> bool {
-        let Some(root) = event.as_object() else { return false };
+        let Some(root) = event.as_object() else {
+            return false;
+        };
         // Candidates per field; fields satisfied by absence impose no constraint.
         let mut constrained: Vec<Vec<Leaf<'_>>> = Vec::with_capacity(self.fields.len());
         for field in &self.fields {
@@ -57,7 +59,10 @@ impl Rule {
             }
             constrained.push(leaves);
         }
-        if constrained.iter().all(|c| c.iter().all(|l| l.trail.is_empty())) {
+        if constrained
+            .iter()
+            .all(|c| c.iter().all(|l| l.trail.is_empty()))
+        {
             return true;
         }
         constrained.sort_by_key(|c| c.len());
@@ -74,12 +79,16 @@ struct Leaf<'e> {
 }
 
 fn consistent(a: &Leaf<'_>, b: &Leaf<'_>) -> bool {
-    a.trail.iter().all(|(array, i)| b.trail.iter().all(|(other, j)| other != array || i == j))
+    a.trail
+        .iter()
+        .all(|(array, i)| b.trail.iter().all(|(other, j)| other != array || i == j))
 }
 
 /// Backtracking over the fields, fewest candidates first.
 fn choose<'l, 'e>(fields: &'l [Vec<Leaf<'e>>], chosen: &mut Vec<&'l Leaf<'e>>) -> bool {
-    let Some((first, rest)) = fields.split_first() else { return true };
+    let Some((first, rest)) = fields.split_first() else {
+        return true;
+    };
     for leaf in first {
         if chosen.iter().all(|c| consistent(c, leaf)) {
             chosen.push(leaf);
@@ -105,7 +114,10 @@ fn collect_in_object<'e>(
     for (key, child) in obj {
         if key == path {
             leaves_of(child, trail, out);
-        } else if let Some(rest) = path.strip_prefix(key.as_str()).and_then(|r| r.strip_prefix('.')) {
+        } else if let Some(rest) = path
+            .strip_prefix(key.as_str())
+            .and_then(|r| r.strip_prefix('.'))
+        {
             descend(child, rest, trail, out);
         }
     }
@@ -139,6 +151,9 @@ fn leaves_of<'e>(v: &'e Value, trail: &mut Vec<(usize, usize)>, out: &mut Vec<Le
                 trail.pop();
             }
         }
-        _ => out.push(Leaf { value: v, trail: trail.clone() }),
+        _ => out.push(Leaf {
+            value: v,
+            trail: trail.clone(),
+        }),
     }
 }

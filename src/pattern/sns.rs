@@ -42,15 +42,22 @@ impl FilterPolicy {
     /// message after `FilterPolicy: ` (see [`PatternError::sns_message`]).
     pub fn compile(policy_json: &str, scope: FilterScope) -> Result<FilterPolicy, PatternError> {
         let policy: Value = serde_json::from_str(policy_json).map_err(|_| {
-            let detail = syntax_error(policy_json).map(|m| format!(" {m}")).unwrap_or_default();
+            let detail = syntax_error(policy_json)
+                .map(|m| format!(" {m}"))
+                .unwrap_or_default();
             PatternError::new(format!("failed to parse JSON.{detail}"))
         })?;
         if policy.as_object().is_some_and(|o| o.is_empty()) {
-            return Ok(FilterPolicy { scope, rules: Vec::new() });
+            return Ok(FilterPolicy {
+                scope,
+                rules: Vec::new(),
+            });
         }
         if let Some(obj) = policy.as_object() {
             if obj.len() > MAX_KEYS {
-                return Err(PatternError::new("Filter policy can not have more than 5 keys"));
+                return Err(PatternError::new(
+                    "Filter policy can not have more than 5 keys",
+                ));
             }
         }
         // SNS reads the policy into a tree and compiles its compact rendering, which is the
@@ -67,7 +74,10 @@ impl FilterPolicy {
                 return Err(PatternError::new("Filter policy is too complex"));
             }
         }
-        Ok(FilterPolicy { scope, rules: subs.into_iter().map(Rule::from_sub_rule).collect() })
+        Ok(FilterPolicy {
+            scope,
+            rules: subs.into_iter().map(Rule::from_sub_rule).collect(),
+        })
     }
 
     pub fn scope(&self) -> FilterScope {
@@ -116,7 +126,9 @@ fn attribute_value(a: &AttributeRef<'_>) -> Option<Value> {
 
 /// Any object value below the top level (including inside `$or` branches) is nesting.
 fn has_nesting(policy: &Value) -> bool {
-    let Some(obj) = policy.as_object() else { return false };
+    let Some(obj) = policy.as_object() else {
+        return false;
+    };
     obj.iter().any(|(k, v)| match v {
         Value::Object(_) => true,
         Value::Array(items) if k == "$or" => items.iter().any(has_nesting),
@@ -181,7 +193,13 @@ mod tests {
     use super::*;
 
     fn attrs<'a>(list: &'a [(&'a str, &'a str, &'a str)]) -> Vec<AttributeRef<'a>> {
-        list.iter().map(|(n, t, v)| AttributeRef { name: n, data_type: t, value: v }).collect()
+        list.iter()
+            .map(|(n, t, v)| AttributeRef {
+                name: n,
+                data_type: t,
+                value: v,
+            })
+            .collect()
     }
 
     fn policy(p: &str) -> FilterPolicy {
@@ -191,7 +209,11 @@ mod tests {
     #[test]
     fn string_arrays_match_on_any_member() {
         let p = policy(r#"{"sport": ["rugby"]}"#);
-        assert!(p.matches_attributes(&attrs(&[("sport", "String.Array", r#"["soccer","rugby"]"#)])));
+        assert!(p.matches_attributes(&attrs(&[(
+            "sport",
+            "String.Array",
+            r#"["soccer","rugby"]"#
+        )])));
         assert!(!p.matches_attributes(&attrs(&[("sport", "String.Array", "['rugby']")])));
     }
 
@@ -224,12 +246,25 @@ mod tests {
             "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy"
         );
         assert!(FilterPolicy::compile(nested, FilterScope::MessageBody).is_ok());
-        let e = FilterPolicy::compile(r#"{"a": [{"anything-but": {"suffix": "x"}}]}"#, FilterScope::MessageBody)
-            .unwrap_err();
-        assert!(e.message.starts_with("Unsupported anything-but pattern: suffix\n at [Source: (String)\"{\"a\":"));
-        let e = FilterPolicy::compile(r#"{"a": [{"anything-but": {"prefix": ["x"]}}]}"#, FilterScope::MessageBody)
-            .unwrap_err();
-        assert!(e.message.starts_with("prefix match pattern must be a string\n"), "{}", e.message);
+        let e = FilterPolicy::compile(
+            r#"{"a": [{"anything-but": {"suffix": "x"}}]}"#,
+            FilterScope::MessageBody,
+        )
+        .unwrap_err();
+        assert!(e.message.starts_with(
+            "Unsupported anything-but pattern: suffix\n at [Source: (String)\"{\"a\":"
+        ));
+        let e = FilterPolicy::compile(
+            r#"{"a": [{"anything-but": {"prefix": ["x"]}}]}"#,
+            FilterScope::MessageBody,
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("prefix match pattern must be a string\n"),
+            "{}",
+            e.message
+        );
         assert!(FilterPolicy::compile("{not json", FilterScope::MessageBody)
             .unwrap_err()
             .message

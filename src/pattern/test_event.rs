@@ -33,8 +33,12 @@ mod tests {
         assert!(validate_test_event("plain string").is_err());
         assert!(validate_test_event("[\"plain string\"]").is_err());
         assert!(validate_test_event("{\"testEvent\": \"value\"}").is_err());
-        let ok = r#"{"id":"1","account":"1","source":"s","time":"t","region":"r","detail-type":"d"}"#;
+        let ok =
+            r#"{"id":"1","account":"1","source":"s","time":"t","region":"r","detail-type":"d"}"#;
         assert!(validate_test_event(ok).is_ok());
-        assert_eq!(validate_test_event("{}").unwrap_err().message, "Parameter Event is not valid.");
+        assert_eq!(
+            validate_test_event("{}").unwrap_err().message,
+            "Parameter Event is not valid."
+        );
     }
 }

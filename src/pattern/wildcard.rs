@@ -47,7 +47,10 @@ impl Wildcard {
             }
             i += 1;
         }
-        Ok(Wildcard { source: text.to_string(), pieces })
+        Ok(Wildcard {
+            source: text.to_string(),
+            pieces,
+        })
     }
 
     /// Glob match over bytes, with the classic single-backtrack-point algorithm (linear in
@@ -208,8 +211,14 @@ mod tests {
             Wildcard::parse("arn:aws:events:us-east-1:**:event-bus/*").unwrap_err(),
             "Consecutive wildcard characters at pos 26"
         );
-        assert_eq!(Wildcard::parse("a\\b").unwrap_err(), "Invalid escape character at pos 2");
-        assert_eq!(Wildcard::parse("a\\").unwrap_err(), "Invalid escape character at pos 2");
+        assert_eq!(
+            Wildcard::parse("a\\b").unwrap_err(),
+            "Invalid escape character at pos 2"
+        );
+        assert_eq!(
+            Wildcard::parse("a\\").unwrap_err(),
+            "Invalid escape character at pos 2"
+        );
     }
 
     fn cx(patterns: &[&str]) -> usize {
@@ -242,7 +251,10 @@ mod tests {
             (&["ab*c", "ab*c"], 2),
             (&["*ab*b*b*"], 7),
             (&["*a*a*a*a*a*a*a*a*"], 17),
-            (&["F*eatureFeature", "Fe*atureFeature", "Fea*tureFeature"], 10),
+            (
+                &["F*eatureFeature", "Fe*atureFeature", "Fea*tureFeature"],
+                10,
+            ),
         ];
         for (patterns, expected) in cases {
             assert_eq!(cx(patterns), *expected, "{patterns:?}");
