@@ -23,6 +23,10 @@ pub async fn handle(state: &AppState, method: &Method, uri: &Uri) -> Option<Http
             json_response(StatusCode::OK, &localstack_health())
         }
         (&Method::POST, "/_stepyard/reset") => reset(state, uri),
+        (&Method::GET, "/_stepyard/sns/deliveries") => json_response(
+            StatusCode::OK,
+            &json!({ "deliveries": state.sns.deliveries() }),
+        ),
         _ => json_response(
             StatusCode::NOT_FOUND,
             &json!({"error": format!("no endpoint {method} {path}")}),

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::services::sfn::Sfn;
+use crate::services::sns::Sns;
 use crate::services::sqs::Sqs;
 use crate::services::{RequestContext, ServiceId};
 use hyper::service::service_fn;
@@ -28,6 +29,7 @@ pub struct AppState {
     pub started: Instant,
     pub sqs: Sqs,
     pub sfn: Sfn,
+    pub sns: Sns,
     /// The in-process call path the services use to reach each other.
     pub invoker: Invoker,
 }
@@ -44,6 +46,7 @@ impl AppState {
         match service {
             ServiceId::Sqs => self.sqs.call(ctx, operation, input).await,
             ServiceId::StepFunctions => self.sfn.call(ctx, operation, input).await,
+            ServiceId::Sns => self.sns.call(ctx, operation, input).await,
             other => Err(ApiError::new(
                 "NotImplemented",
                 format!(
@@ -62,7 +65,8 @@ impl AppState {
                 match id {
                     ServiceId::Sqs => self.sqs.reset(),
                     ServiceId::StepFunctions => self.sfn.reset(),
-                    ServiceId::Sns | ServiceId::Events => {}
+                    ServiceId::Sns => self.sns.reset(),
+                    ServiceId::Events => {}
                 }
             }
         }
@@ -89,6 +93,7 @@ impl Server {
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone()),
             sfn: Sfn::new(clock.clone()),
+            sns: Sns::new(clock.clone(), invoker.clone()),
             invoker: invoker.clone(),
             config,
             clock,

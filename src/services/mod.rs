@@ -6,6 +6,7 @@
 
 pub mod registry;
 pub mod sfn;
+pub mod sns;
 pub mod sqs;
 
 pub use registry::ServiceId;

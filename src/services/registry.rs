@@ -100,6 +100,7 @@ impl ServiceId {
     pub fn validation_error(self, violation: &Violation) -> ApiError {
         match self {
             ServiceId::Sqs => super::sqs::Sqs::validation_error(violation),
+            ServiceId::Sns => super::sns::Sns::validation_error(violation),
             _ => coral_validation_error(violation),
         }
     }
@@ -109,6 +110,7 @@ impl ServiceId {
         match self {
             ServiceId::Sqs => super::sqs::Sqs::OPERATIONS,
             ServiceId::StepFunctions => super::sfn::Sfn::OPERATIONS,
+            ServiceId::Sns => super::sns::Sns::OPERATIONS,
             _ => &[],
         }
     }

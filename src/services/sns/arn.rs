@@ -1,0 +1,114 @@
+//! SNS ARNs: topics (`arn:aws:sns:<region>:<account>:<name>`), subscriptions (the topic ARN
+//! plus `:<uuid>`), platform applications and endpoints (`...:app/<platform>/<name>`,
+//! `...:endpoint/<platform>/<name>/<uuid>`), and the SQS queue ARNs subscriptions point at.
+
+use super::errors::SnsError;
+use crate::services::RequestContext;
+
+/// The partition a region belongs to.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+pub fn topic_arn(ctx: &RequestContext, name: &str) -> String {
+    format!(
+        "arn:{}:sns:{}:{}:{name}",
+        partition(&ctx.region),
+        ctx.region,
+        ctx.account_id
+    )
+}
+
+/// The prefix every topic ARN of the caller's account and region starts with.
+pub fn region_prefix(ctx: &RequestContext) -> String {
+    topic_arn(ctx, "")
+}
+
+/// The parts of any ARN (`arn:partition:service:region:account:resource`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+pub fn parse(arn: &str) -> Option<Arn<'_>> {
+    let mut parts = arn.splitn(6, ':');
+    let (prefix, _partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    (prefix == "arn" && !service.is_empty() && !resource.is_empty()).then_some(Arn {
+        service,
+        region,
+        account,
+        resource,
+    })
+}
+
+/// Checks that `arn` names a topic in the caller's region; AWS answers "Invalid parameter:
+/// TopicArn" for anything else (a malformed ARN, another region, a subscription ARN).
+pub fn check_topic_arn(ctx: &RequestContext, arn: &str, parameter: &str) -> Result<(), SnsError> {
+    match parse(arn) {
+        Some(a)
+            if a.service == "sns"
+                && a.region == ctx.region
+                && !a.resource.contains(':')
+                && !a.resource.contains('/') =>
+        {
+            Ok(())
+        }
+        _ => Err(SnsError::invalid(parameter)),
+    }
+}
+
+/// The topic ARN a subscription ARN belongs to.
+pub fn topic_of_subscription(subscription_arn: &str) -> Option<&str> {
+    let (topic, id) = subscription_arn.rsplit_once(':')?;
+    let parsed = parse(topic)?;
+    (parsed.service == "sns" && !id.is_empty()).then_some(topic)
+}
+
+/// An SQS queue ARN -> (account, region, queue name).
+pub fn sqs_queue(arn: &str) -> Option<(String, String, String)> {
+    let parsed = parse(arn)?;
+    (parsed.service == "sqs" && !parsed.resource.contains(':')).then(|| {
+        (
+            parsed.account.to_string(),
+            parsed.region.to_string(),
+            parsed.resource.to_string(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_topic_subscription_and_queue_arns() {
+        let a = parse("arn:aws:sns:us-east-1:000000000000:t").unwrap();
+        assert_eq!((a.service, a.region, a.account, a.resource), ("sns", "us-east-1", "000000000000", "t"));
+        assert_eq!(
+            topic_of_subscription("arn:aws:sns:us-east-1:000000000000:t:1234"),
+            Some("arn:aws:sns:us-east-1:000000000000:t")
+        );
+        assert_eq!(topic_of_subscription("arn:aws:sns:us-east-1:000000000000"), None);
+        assert_eq!(
+            sqs_queue("arn:aws:sqs:eu-west-1:111111111111:q.fifo"),
+            Some(("111111111111".into(), "eu-west-1".into(), "q.fifo".into()))
+        );
+        assert!(parse("not-an-arn").is_none());
+    }
+}

@@ -1,0 +1,35 @@
+//! A subscription's RedrivePolicy: a message SNS could not deliver goes to the SQS queue named
+//! by `deadLetterTargetArn`, with the body the subscription would have received.
+
+use super::super::message::Notification;
+use super::super::store::Subscription;
+use super::{sqs, Deliverer};
+use crate::invoke::Caller;
+use crate::services::ServiceId;
+use serde_json::Value;
+
+/// The DLQ of a subscription, if it has a RedrivePolicy naming an SQS queue.
+pub fn target(s: &Subscription) -> Option<(String, String, String)> {
+    let policy: Value = serde_json::from_str(s.attributes.get("RedrivePolicy")?).ok()?;
+    super::super::arn::sqs_queue(policy.get("deadLetterTargetArn")?.as_str()?)
+}
+
+/// Returns whether the message reached the DLQ.
+pub async fn send(d: &Deliverer, n: &Notification, s: &Subscription, message: &str) -> bool {
+    let Some(queue) = target(s) else {
+        return false;
+    };
+    let input = sqs::send_message_input(n, s, message, &queue);
+    let caller = Caller::new(queue.0.clone(), queue.1.clone());
+    match d
+        .invoker
+        .call(ServiceId::Sqs, &caller, "SendMessage", input)
+        .await
+    {
+        Ok(_) => true,
+        Err(error) => {
+            tracing::debug!(subscription = %s.arn, %error, "dead-letter delivery failed");
+            false
+        }
+    }
+}

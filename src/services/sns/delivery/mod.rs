@@ -1,0 +1,184 @@
+//! Fan-out: every published message goes to each confirmed subscription of its topic whose
+//! filter policy matches, in the subscription's protocol.
+//!
+//! Each topic has one worker task fed by an unbounded channel, started on the first publish.
+//! Publish only enqueues (the caller gets its MessageId at once); the worker delivers the
+//! topic's messages in publish order, which keeps FIFO topics in order into FIFO queues. SQS
+//! deliveries are in-process calls and finish before the next message; HTTP/S deliveries run
+//! as their own tasks because their retries wait on the clock for seconds or more.
+//!
+//! The worker holds the `Deliverer` (an `Invoker`, the clock and the delivery record), not
+//! the SNS store, so a topic's worker ends when the topic is deleted (its sender dropped)
+//! after draining what was already queued.
+
+mod dead_letter;
+mod http;
+pub mod recorded;
+mod retry;
+mod sqs;
+
+use super::message::Notification;
+use super::store::Subscription;
+use crate::clock::Clock;
+use crate::invoke::Invoker;
+use recorded::{Recorded, RecordedDelivery};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::mpsc;
+
+struct Job {
+    notification: Arc<Notification>,
+    subscriptions: Vec<Arc<Subscription>>,
+}
+
+/// The sending side of a topic's worker; the worker starts with the first message.
+#[derive(Default)]
+pub struct TopicQueue {
+    sender: OnceLock<mpsc::UnboundedSender<Job>>,
+}
+
+impl TopicQueue {
+    pub fn push(
+        &self,
+        deliverer: &Arc<Deliverer>,
+        notification: Arc<Notification>,
+        subscriptions: Vec<Arc<Subscription>>,
+    ) {
+        if subscriptions.is_empty() {
+            return;
+        }
+        let sender = self.sender.get_or_init(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(run(deliverer.clone(), rx));
+            tx
+        });
+        // The worker only stops when every sender is gone, so this cannot fail while we hold
+        // one; ignoring the result is safe.
+        let _ = sender.send(Job {
+            notification,
+            subscriptions,
+        });
+    }
+}
+
+async fn run(deliverer: Arc<Deliverer>, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    while let Some(job) = jobs.recv().await {
+        for subscription in &job.subscriptions {
+            deliverer.deliver(&job.notification, subscription).await;
+        }
+    }
+}
+
+/// What deliveries need from the rest of the server.
+pub struct Deliverer {
+    invoker: Invoker,
+    clock: Clock,
+    pub recorded: Recorded,
+}
+
+impl Deliverer {
+    pub fn new(invoker: Invoker, clock: Clock) -> Arc<Self> {
+        Arc::new(Deliverer {
+            invoker,
+            clock,
+            recorded: Recorded::default(),
+        })
+    }
+
+    pub fn topic_queue(&self) -> TopicQueue {
+        TopicQueue::default()
+    }
+
+    async fn deliver(self: &Arc<Self>, n: &Arc<Notification>, subscription: &Arc<Subscription>) {
+        if subscription.pending {
+            return;
+        }
+        let message = n.message_for(&subscription.protocol);
+        if let Some(filter) = &subscription.filter {
+            if !filter.matches(n, message) {
+                return;
+            }
+        }
+        match subscription.protocol.as_str() {
+            "sqs" => sqs::deliver(self, n, subscription, message).await,
+            "http" | "https" => {
+                let (deliverer, n, subscription) = (self.clone(), n.clone(), subscription.clone());
+                tokio::spawn(async move { http::notify(&deliverer, &n, &subscription).await });
+            }
+            protocol => {
+                let body = match protocol {
+                    // These receive the JSON envelope; email and SMS the text.
+                    "email-json" | "lambda" | "firehose" | "application" => {
+                        sqs::envelope_for(n, subscription, message)
+                    }
+                    _ => message.to_string(),
+                };
+                self.recorded.push(RecordedDelivery::notification(
+                    subscription,
+                    n,
+                    body,
+                    self.clock.now_millis(),
+                ));
+            }
+        }
+    }
+
+    /// HTTP/S: POSTs the SubscriptionConfirmation; email: records it (with the token).
+    pub fn send_subscription_confirmation(
+        self: &Arc<Self>,
+        subscription: &Arc<Subscription>,
+        host: &str,
+        now_ms: u64,
+    ) {
+        let message = format!(
+            "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+            subscription.topic_arn
+        );
+        self.confirmation("SubscriptionConfirmation", subscription, host, now_ms, message);
+    }
+
+    pub fn send_unsubscribe_confirmation(
+        self: &Arc<Self>,
+        subscription: &Arc<Subscription>,
+        host: &str,
+        now_ms: u64,
+    ) {
+        let message = format!(
+            "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
+            subscription.arn
+        );
+        self.confirmation("UnsubscribeConfirmation", subscription, host, now_ms, message);
+    }
+
+    fn confirmation(
+        self: &Arc<Self>,
+        kind: &'static str,
+        subscription: &Arc<Subscription>,
+        host: &str,
+        now_ms: u64,
+        message: String,
+    ) {
+        let body = super::envelope::confirmation(
+            kind,
+            &uuid::Uuid::new_v4().to_string(),
+            &subscription.topic_arn,
+            &subscription.token,
+            &message,
+            now_ms,
+            host,
+        );
+        match subscription.protocol.as_str() {
+            "http" | "https" => {
+                let (deliverer, subscription) = (self.clone(), subscription.clone());
+                tokio::spawn(async move {
+                    http::confirm(&deliverer, &subscription, kind, body).await
+                });
+            }
+            _ => self.recorded.push(RecordedDelivery::confirmation(
+                subscription,
+                kind,
+                body,
+                now_ms,
+            )),
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Delivery to an SQS queue through the in-process call path: the JSON envelope as the body,
+//! or with RawMessageDelivery the message itself with its attributes as SQS message
+//! attributes. FIFO queues get the message group and deduplication ids. A failed send goes to
+//! the subscription's dead-letter queue when it has a RedrivePolicy.
+
+use super::super::envelope::{self, Addressing};
+use super::super::message::Notification;
+use super::super::store::Subscription;
+use super::{dead_letter, Deliverer};
+use crate::invoke::Caller;
+use crate::services::ServiceId;
+use serde_json::{json, Map, Value};
+
+/// The JSON envelope a subscription receives.
+pub fn envelope_for(n: &Notification, s: &Subscription, message: &str) -> String {
+    envelope::notification(
+        n,
+        message,
+        &Addressing {
+            subscription_arn: &s.arn,
+            host: &n.host,
+        },
+    )
+}
+
+/// SendMessage's input for `queue_arn` (account, region and name from the ARN).
+pub fn send_message_input(
+    n: &Notification,
+    s: &Subscription,
+    message: &str,
+    queue: &(String, String, String),
+) -> Value {
+    let (account, _region, name) = queue;
+    let mut input = Map::new();
+    input.insert(
+        "QueueUrl".into(),
+        format!("http://{}/{account}/{name}", n.host).into(),
+    );
+    if s.raw() {
+        input.insert("MessageBody".into(), message.into());
+        if !n.attributes.is_empty() {
+            let attributes: Map<String, Value> = n
+                .attributes
+                .iter()
+                .map(|(k, a)| {
+                    let mut v = json!({ "DataType": a.data_type });
+                    if a.is_binary() {
+                        v["BinaryValue"] = a.binary_value.clone().unwrap_or_default().into();
+                    } else {
+                        v["StringValue"] = a.string_value.clone().unwrap_or_default().into();
+                    }
+                    (k.clone(), v)
+                })
+                .collect();
+            input.insert("MessageAttributes".into(), Value::Object(attributes));
+        }
+    } else {
+        input.insert("MessageBody".into(), envelope_for(n, s, message).into());
+    }
+    if name.ends_with(".fifo") {
+        if let Some(group) = &n.group_id {
+            input.insert("MessageGroupId".into(), group.clone().into());
+        }
+        if let Some(dedup) = &n.dedup_id {
+            input.insert("MessageDeduplicationId".into(), dedup.clone().into());
+        }
+    }
+    Value::Object(input)
+}
+
+pub async fn deliver(d: &Deliverer, n: &Notification, s: &Subscription, message: &str) {
+    let Some(queue) = super::super::arn::sqs_queue(&s.endpoint) else {
+        return;
+    };
+    let input = send_message_input(n, s, message, &queue);
+    let caller = Caller::new(queue.0.clone(), queue.1.clone());
+    if let Err(error) = d
+        .invoker
+        .call(ServiceId::Sqs, &caller, "SendMessage", input)
+        .await
+    {
+        tracing::debug!(subscription = %s.arn, %error, "SQS delivery failed");
+        dead_letter::send(d, n, s, message).await;
+    }
+}

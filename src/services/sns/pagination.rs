@@ -1,0 +1,52 @@
+//! SNS's list pagination: pages of at most 100 (AWS's page size for every SNS list call),
+//! with a `NextToken` naming where the next page starts. The token is the base64 of the
+//! first key of the next page, so a page stays stable while items before it are added or
+//! removed.
+
+use super::errors::SnsError;
+use base64::Engine;
+
+pub const PAGE_SIZE: usize = 100;
+
+/// Items sorted by key; returns the page that `next_token` starts and the token for the
+/// page after it.
+pub fn page<T>(
+    items: Vec<(String, T)>,
+    next_token: Option<&str>,
+    page_size: usize,
+) -> Result<(Vec<T>, Option<String>), SnsError> {
+    let start = match next_token.filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(token) => {
+            let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(token)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| SnsError::invalid("NextToken"))?;
+            items.partition_point(|(k, _)| *k < key)
+        }
+    };
+    let mut rest: Vec<(String, T)> = items.into_iter().skip(start).collect();
+    let next = (rest.len() > page_size).then(|| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rest[page_size].0.as_bytes())
+    });
+    rest.truncate(page_size);
+    Ok((rest.into_iter().map(|(_, v)| v).collect(), next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_follow_tokens_to_the_end() {
+        let items: Vec<(String, usize)> = (0..5).map(|i| (format!("k{i}"), i)).collect();
+        let (first, token) = page(items.clone(), None, 2).unwrap();
+        assert_eq!(first, vec![0, 1]);
+        let (second, token) = page(items.clone(), token.as_deref(), 2).unwrap();
+        assert_eq!(second, vec![2, 3]);
+        let (third, token) = page(items.clone(), token.as_deref(), 2).unwrap();
+        assert_eq!((third, token), (vec![4], None));
+        assert!(page(items, Some("%%%"), 2).is_err());
+    }
+}

@@ -1,0 +1,422 @@
+//! Mobile push: platform applications (APNS, GCM/FCM, ADM, Baidu, MPNS, WNS) and their
+//! endpoints, and Publish to an endpoint ARN. Stored the way AWS stores them (credentials are
+//! accepted but never returned); pushes are recorded, not sent.
+
+use super::arn::partition;
+use super::delivery::recorded::RecordedDelivery;
+use super::errors::SnsError;
+use super::pagination::{page, PAGE_SIZE};
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const PLATFORMS: &[&str] = &["ADM", "APNS", "APNS_SANDBOX", "BAIDU", "GCM", "MPNS", "WNS"];
+const ENDPOINT_ATTRIBUTES: &[&str] = &["CustomUserData", "Enabled", "Token"];
+
+#[derive(Default)]
+pub struct PlatformState {
+    /// Application ARN -> application.
+    pub applications: BTreeMap<String, Application>,
+}
+
+pub struct Application {
+    pub attributes: BTreeMap<String, String>,
+    /// Endpoint ARN -> attributes (Token, Enabled, CustomUserData).
+    pub endpoints: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+fn app_not_found() -> SnsError {
+    SnsError::NotFound("PlatformApplication does not exist".into())
+}
+
+fn endpoint_not_found() -> SnsError {
+    SnsError::NotFound("Endpoint does not exist".into())
+}
+
+/// Splits credentials (write-only) from the attributes GetPlatformApplicationAttributes shows.
+fn visible(attributes: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    attributes
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "PlatformCredential" | "PlatformPrincipal"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateApplicationInput {
+    name: String,
+    platform: String,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+}
+
+pub fn create_platform_application(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: CreateApplicationInput = parse(input)?;
+    let name = &input.name;
+    let reason = if name.is_empty() {
+        Some("cannot be empty")
+    } else if name.len() > 256 {
+        Some("must be at most 256 characters long")
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    {
+        Some("must contain only characters 'a'-'z', 'A'-'Z', '0'-'9', '_', '-', and '.'")
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        return Err(SnsError::invalid(format!("{name} Reason: {reason}")));
+    }
+    if !PLATFORMS.contains(&input.platform.as_str()) {
+        return Err(SnsError::invalid(format!(
+            "Platform Reason: {} is not supported",
+            input.platform
+        )));
+    }
+    if input.attributes.is_empty() {
+        return Err(SnsError::ValidationError(
+            "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null".into(),
+        ));
+    }
+    let has = |k: &str| input.attributes.contains_key(k);
+    if input.platform.starts_with("APNS") {
+        if has("PlatformCredential") && !has("PlatformPrincipal") {
+            return Err(SnsError::invalid(
+                "Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal",
+            ));
+        }
+        if has("PlatformPrincipal") && !has("PlatformCredential") {
+            return Err(SnsError::invalid(
+                "Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential",
+            ));
+        }
+    }
+    let arn = format!(
+        "arn:{}:sns:{}:{}:app/{}/{}",
+        partition(&ctx.region),
+        ctx.region,
+        ctx.account_id,
+        input.platform,
+        input.name
+    );
+    let mut attributes = BTreeMap::from([("Enabled".to_string(), "true".to_string())]);
+    attributes.extend(input.attributes);
+    let mut state = sns.store.state.write();
+    let platform = &mut state.account(&ctx.account_id, &ctx.region).platform;
+    platform
+        .applications
+        .entry(arn.clone())
+        .or_insert_with(|| Application {
+            attributes,
+            endpoints: BTreeMap::new(),
+        });
+    Ok(json!({ "PlatformApplicationArn": arn }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ApplicationInput {
+    platform_application_arn: String,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    next_token: Option<String>,
+}
+
+pub fn get_platform_application_attributes(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: ApplicationInput = parse(input)?;
+    let mut state = sns.store.state.write();
+    let app = state
+        .account(&ctx.account_id, &ctx.region)
+        .platform
+        .applications
+        .get(&input.platform_application_arn)
+        .ok_or_else(app_not_found)?;
+    Ok(json!({ "Attributes": visible(&app.attributes) }))
+}
+
+pub fn set_platform_application_attributes(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: ApplicationInput = parse(input)?;
+    let mut state = sns.store.state.write();
+    let app = state
+        .account(&ctx.account_id, &ctx.region)
+        .platform
+        .applications
+        .get_mut(&input.platform_application_arn)
+        .ok_or_else(app_not_found)?;
+    app.attributes.extend(input.attributes);
+    Ok(empty())
+}
+
+pub fn delete_platform_application(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: ApplicationInput = parse(input)?;
+    let mut state = sns.store.state.write();
+    state
+        .account(&ctx.account_id, &ctx.region)
+        .platform
+        .applications
+        .remove(&input.platform_application_arn);
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct NextTokenInput {
+    next_token: Option<String>,
+}
+
+pub fn list_platform_applications(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: NextTokenInput = parse(input)?;
+    let mut state = sns.store.state.write();
+    let items = state
+        .account(&ctx.account_id, &ctx.region)
+        .platform
+        .applications
+        .iter()
+        .map(|(arn, app)| {
+            (
+                arn.clone(),
+                json!({"PlatformApplicationArn": arn, "Attributes": visible(&app.attributes)}),
+            )
+        })
+        .collect();
+    let (apps, next) = page(items, input.next_token.as_deref(), PAGE_SIZE)?;
+    let mut out = json!({ "PlatformApplications": apps });
+    if let Some(next) = next {
+        out["NextToken"] = next.into();
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateEndpointInput {
+    platform_application_arn: String,
+    token: String,
+    custom_user_data: Option<String>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+}
+
+fn check_endpoint_attributes(attributes: &BTreeMap<String, String>) -> Result<(), SnsError> {
+    for (key, value) in attributes {
+        if !ENDPOINT_ATTRIBUTES.contains(&key.as_str()) {
+            return Err(SnsError::invalid(format!(
+                "Attributes Reason: Invalid attribute name: {key}"
+            )));
+        }
+        if key == "Enabled" && value != "true" && value != "false" {
+            return Err(SnsError::invalid(
+                "Attributes Reason: Invalid value for attribute: Enabled",
+            ));
+        }
+        if key == "CustomUserData" && value.len() > 2048 {
+            return Err(SnsError::invalid(
+                "Attributes Reason: Invalid value for attribute: CustomUserData: must be at most 2048 bytes long in UTF-8 encoding",
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn create_platform_endpoint(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: CreateEndpointInput = parse(input)?;
+    check_endpoint_attributes(&input.attributes)?;
+    let mut attributes = BTreeMap::from([
+        ("Enabled".to_string(), "true".to_string()),
+        ("Token".to_string(), input.token.clone()),
+    ]);
+    if let Some(data) = input.custom_user_data {
+        attributes.insert("CustomUserData".into(), data);
+    }
+    attributes.extend(input.attributes);
+    let mut state = sns.store.state.write();
+    let app = state
+        .account(&ctx.account_id, &ctx.region)
+        .platform
+        .applications
+        .get_mut(&input.platform_application_arn)
+        .ok_or_else(app_not_found)?;
+    // The same token gives the same endpoint, unless its attributes differ.
+    if let Some((arn, existing)) = app
+        .endpoints
+        .iter()
+        .find(|(_, a)| a.get("Token") == Some(&input.token))
+    {
+        if *existing != attributes {
+            return Err(SnsError::invalid(format!(
+                "Token Reason: Endpoint {arn} already exists with the same Token, but different attributes."
+            )));
+        }
+        return Ok(json!({ "EndpointArn": arn }));
+    }
+    let arn = format!(
+        "{}/{}",
+        input.platform_application_arn.replacen(":app/", ":endpoint/", 1),
+        uuid::Uuid::new_v4()
+    );
+    app.endpoints.insert(arn.clone(), attributes);
+    Ok(json!({ "EndpointArn": arn }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EndpointInput {
+    endpoint_arn: String,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+}
+
+/// The application an endpoint ARN belongs to (`...:endpoint/P/name/id` -> `...:app/P/name`).
+fn application_of(endpoint_arn: &str) -> Option<String> {
+    let (app, _id) = endpoint_arn.rsplit_once('/')?;
+    Some(app.replacen(":endpoint/", ":app/", 1))
+}
+
+fn with_endpoint<T>(
+    sns: &Inner,
+    ctx: &RequestContext,
+    endpoint_arn: &str,
+    f: impl FnOnce(&mut BTreeMap<String, BTreeMap<String, String>>) -> Result<T, SnsError>,
+) -> Result<T, SnsError> {
+    let app_arn = application_of(endpoint_arn).ok_or_else(endpoint_not_found)?;
+    let mut state = sns.store.state.write();
+    let app = state
+        .account(&ctx.account_id, &ctx.region)
+        .platform
+        .applications
+        .get_mut(&app_arn)
+        .ok_or_else(endpoint_not_found)?;
+    f(&mut app.endpoints)
+}
+
+pub fn get_endpoint_attributes(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: EndpointInput = parse(input)?;
+    with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
+        let attributes = endpoints
+            .get(&input.endpoint_arn)
+            .ok_or_else(endpoint_not_found)?;
+        Ok(json!({ "Attributes": attributes }))
+    })
+}
+
+pub fn set_endpoint_attributes(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: EndpointInput = parse(input)?;
+    check_endpoint_attributes(&input.attributes)?;
+    with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
+        let attributes = endpoints
+            .get_mut(&input.endpoint_arn)
+            .ok_or_else(endpoint_not_found)?;
+        attributes.extend(input.attributes);
+        Ok(empty())
+    })
+}
+
+/// Deleting an endpoint that does not exist succeeds, as on AWS.
+pub fn delete_endpoint(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+    let input: EndpointInput = parse(input)?;
+    let _ = with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
+        endpoints.remove(&input.endpoint_arn);
+        Ok(())
+    });
+    Ok(empty())
+}
+
+pub fn list_endpoints_by_platform_application(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: ApplicationInput = parse(input)?;
+    let mut state = sns.store.state.write();
+    let app = state
+        .account(&ctx.account_id, &ctx.region)
+        .platform
+        .applications
+        .get(&input.platform_application_arn)
+        .ok_or_else(app_not_found)?;
+    let items = app
+        .endpoints
+        .iter()
+        .map(|(arn, a)| (arn.clone(), json!({"EndpointArn": arn, "Attributes": a})))
+        .collect();
+    let (endpoints, next) = page(items, input.next_token.as_deref(), PAGE_SIZE)?;
+    let mut out = json!({ "Endpoints": endpoints });
+    if let Some(next) = next {
+        out["NextToken"] = next.into();
+    }
+    Ok(out)
+}
+
+/// Publish with a `TargetArn` naming a platform endpoint: recorded as pushed.
+pub fn publish_to_endpoint(
+    sns: &Inner,
+    ctx: &RequestContext,
+    endpoint_arn: &str,
+    message: &str,
+) -> Result<Value, SnsError> {
+    let no_endpoint = || {
+        SnsError::invalid("TargetArn Reason: No endpoint found for the target arn specified")
+    };
+    let enabled = with_endpoint(sns, ctx, endpoint_arn, |endpoints| {
+        endpoints
+            .get(endpoint_arn)
+            .map(|a| a.get("Enabled").is_some_and(|e| e == "true"))
+            .ok_or_else(endpoint_not_found)
+    })
+    .map_err(|_| no_endpoint())?;
+    if !enabled {
+        return Err(SnsError::EndpointDisabled);
+    }
+    let message_id = uuid::Uuid::new_v4().to_string();
+    sns.deliverer.recorded.push(RecordedDelivery {
+        kind: "Notification".into(),
+        protocol: "application".into(),
+        endpoint: endpoint_arn.to_string(),
+        subscription_arn: String::new(),
+        topic_arn: String::new(),
+        message_id: Some(message_id.clone()),
+        subject: None,
+        body: message.to_string(),
+        token: None,
+        timestamp_ms: sns.clock.now_millis(),
+        attempts: None,
+        delivered: true,
+    });
+    Ok(json!({ "MessageId": message_id }))
+}

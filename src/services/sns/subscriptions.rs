@@ -1,0 +1,407 @@
+//! Subscribe, Unsubscribe, ConfirmSubscription, ListSubscriptions, ListSubscriptionsByTopic,
+//! GetSubscriptionAttributes, SetSubscriptionAttributes.
+//!
+//! SQS, Lambda, Firehose, SMS and application subscriptions are confirmed at once (same
+//! account); HTTP/S and email ones wait for ConfirmSubscription with the token sent to the
+//! endpoint (HTTP/S: a SubscriptionConfirmation POST; email: a recorded message).
+
+use super::arn;
+use super::errors::SnsError;
+use super::pagination::{page, PAGE_SIZE};
+use super::store::Subscription;
+use super::subscription_attributes::{self, Api};
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const PROTOCOLS: &[&str] = &[
+    "http",
+    "https",
+    "email",
+    "email-json",
+    "sms",
+    "sqs",
+    "application",
+    "lambda",
+    "firehose",
+];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SubscribeInput {
+    topic_arn: String,
+    protocol: String,
+    endpoint: Option<String>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    return_subscription_arn: bool,
+}
+
+/// Endpoint checks per protocol, with AWS's messages.
+fn check_endpoint(protocol: &str, endpoint: &str, topic_fifo: bool) -> Result<(), SnsError> {
+    let arn_of = |service: &str| arn::parse(endpoint).filter(|a| a.service == service);
+    match protocol {
+        "http" | "https" => {
+            if !endpoint.starts_with(&format!("{protocol}://")) {
+                return Err(SnsError::invalid("Endpoint must match the specified protocol"));
+            }
+        }
+        "sqs" => {
+            if arn::sqs_queue(endpoint).is_none() {
+                return Err(SnsError::invalid("SQS endpoint ARN"));
+            }
+            if endpoint.ends_with(".fifo") && !topic_fifo {
+                return Err(SnsError::invalid(
+                    "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
+                ));
+            }
+        }
+        "lambda" => {
+            if arn_of("lambda").is_none() {
+                return Err(SnsError::invalid("Lambda endpoint ARN"));
+            }
+        }
+        "firehose" => {
+            if arn_of("firehose").is_none() {
+                return Err(SnsError::invalid("Firehose endpoint ARN"));
+            }
+        }
+        "application" => {
+            if arn_of("sns").is_none() {
+                return Err(SnsError::invalid("ApplicationEndpoint ARN"));
+            }
+        }
+        "email" | "email-json" => {
+            if !endpoint.contains('@') {
+                return Err(SnsError::invalid("Email address"));
+            }
+        }
+        "sms" => {
+            if !super::sms::is_e164(endpoint) {
+                return Err(SnsError::InvalidParameterRaw(format!(
+                    "Invalid SMS endpoint: {endpoint}"
+                )));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn needs_confirmation(protocol: &str) -> bool {
+    matches!(protocol, "http" | "https" | "email" | "email-json")
+}
+
+/// A confirmation token: 128 hex digits, like AWS's long opaque tokens.
+fn new_token() -> String {
+    format!(
+        "{}{}{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+pub fn subscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+    let input: SubscribeInput = parse(input)?;
+    arn::check_topic_arn(ctx, &input.topic_arn, "TopicArn")?;
+    let protocol = input.protocol.to_ascii_lowercase();
+    if !PROTOCOLS.contains(&protocol.as_str()) {
+        return Err(SnsError::invalid(format!(
+            "Amazon SNS does not support this protocol string: {}",
+            input.protocol
+        )));
+    }
+    let endpoint = input
+        .endpoint
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| SnsError::invalid("Endpoint"))?;
+
+    let mut state = sns.store.state.write();
+    let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
+    check_endpoint(&protocol, &endpoint, topic.fifo)?;
+    let mut attributes = BTreeMap::new();
+    for (name, value) in &input.attributes {
+        let stored = subscription_attributes::validate(
+            Api::Subscribe,
+            name,
+            value,
+            &topic.arn,
+            &protocol,
+            &endpoint,
+        )?;
+        attributes.insert(name.clone(), stored);
+    }
+    let filter = subscription_attributes::compile_filter(Api::Subscribe, &attributes)?;
+
+    // Subscribing the same endpoint again is idempotent, unless the attributes differ.
+    if let Some(existing) = topic
+        .subscriptions
+        .values()
+        .find(|s| s.protocol == protocol && s.endpoint == endpoint)
+    {
+        let differs = attributes
+            .iter()
+            .any(|(k, v)| existing.attributes.get(k).map_or(!v.is_empty(), |e| e != v));
+        if differs {
+            return Err(SnsError::invalid(
+                "Attributes Reason: Subscription already exists with different attributes",
+            ));
+        }
+        let shown = if existing.pending && !input.return_subscription_arn {
+            "pending confirmation".to_string()
+        } else {
+            existing.arn.clone()
+        };
+        return Ok(json!({ "SubscriptionArn": shown }));
+    }
+
+    let pending = needs_confirmation(&protocol);
+    let subscription = Arc::new(Subscription {
+        arn: format!("{}:{}", topic.arn, uuid::Uuid::new_v4()),
+        topic_arn: topic.arn.clone(),
+        owner: ctx.account_id.clone(),
+        protocol,
+        endpoint,
+        attributes,
+        pending,
+        confirmation_authenticated: !pending,
+        token: new_token(),
+        filter,
+    });
+    topic
+        .subscriptions
+        .insert(subscription.arn.clone(), subscription.clone());
+    state
+        .tokens
+        .insert(subscription.token.clone(), subscription.arn.clone());
+    drop(state);
+
+    if pending {
+        sns.deliverer.send_subscription_confirmation(
+            &subscription,
+            &ctx.host,
+            sns.clock.now_millis(),
+        );
+    }
+    let shown = if pending && !input.return_subscription_arn {
+        "pending confirmation".to_string()
+    } else {
+        subscription.arn.clone()
+    };
+    Ok(json!({ "SubscriptionArn": shown }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SubscriptionArnInput {
+    subscription_arn: String,
+}
+
+/// Checks the form of a subscription ARN the way Unsubscribe reports it.
+fn check_subscription_arn(arn: &str) -> Result<(), SnsError> {
+    let parts = arn.split(':').count();
+    if parts < 6 || arn::parse(arn).is_none() {
+        return Err(SnsError::invalid(format!(
+            "SubscriptionArn Reason: An ARN must have at least 6 elements, not {parts}"
+        )));
+    }
+    if arn::topic_of_subscription(arn).is_none() || parts == 6 {
+        return Err(SnsError::invalid("SubscriptionId"));
+    }
+    Ok(())
+}
+
+/// Unsubscribing is idempotent: an unknown subscription is not an error.
+pub fn unsubscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+    let input: SubscriptionArnInput = parse(input)?;
+    check_subscription_arn(&input.subscription_arn)?;
+    let Some(topic_arn) = arn::topic_of_subscription(&input.subscription_arn) else {
+        return Ok(empty());
+    };
+    let mut state = sns.store.state.write();
+    let Some(topic) = state.topics.get_mut(topic_arn) else {
+        return Ok(empty());
+    };
+    let Some(removed) = topic.subscriptions.remove(&input.subscription_arn) else {
+        return Ok(empty());
+    };
+    topic.subscriptions_deleted += 1;
+    state.tokens.remove(&removed.token);
+    drop(state);
+    if matches!(removed.protocol.as_str(), "http" | "https") {
+        sns.deliverer.send_unsubscribe_confirmation(
+            &removed,
+            &ctx.host,
+            sns.clock.now_millis(),
+        );
+    }
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ConfirmSubscriptionInput {
+    topic_arn: String,
+    token: String,
+    authenticate_on_unsubscribe: Option<String>,
+}
+
+pub fn confirm_subscription(
+    sns: &Inner,
+    _ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: ConfirmSubscriptionInput = parse(input)?;
+    // Confirmation links are opened by anyone (unsigned), so the topic ARN, not the caller's
+    // credentials, says where the topic is.
+    if arn::parse(&input.topic_arn).is_none_or(|a| a.service != "sns") {
+        return Err(SnsError::invalid("Topic"));
+    }
+    let mut state = sns.store.state.write();
+    let Some(subscription_arn) = state.tokens.get(&input.token).cloned() else {
+        return Err(SnsError::invalid("Token"));
+    };
+    let topic = state
+        .topics
+        .get_mut(&input.topic_arn)
+        .ok_or_else(SnsError::topic_not_found)?;
+    let Some(current) = topic.subscriptions.get(&subscription_arn) else {
+        return Err(SnsError::invalid("Token"));
+    };
+    if current.pending {
+        let mut confirmed = Subscription::clone(current);
+        confirmed.pending = false;
+        confirmed.confirmation_authenticated = input
+            .authenticate_on_unsubscribe
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        topic
+            .subscriptions
+            .insert(subscription_arn.clone(), Arc::new(confirmed));
+    }
+    Ok(json!({ "SubscriptionArn": subscription_arn }))
+}
+
+fn summary(s: &Subscription) -> Value {
+    json!({
+        "SubscriptionArn": if s.pending { "PendingConfirmation" } else { s.arn.as_str() },
+        "Owner": s.owner,
+        "Protocol": s.protocol,
+        "Endpoint": s.endpoint,
+        "TopicArn": s.topic_arn,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListSubscriptionsInput {
+    topic_arn: Option<String>,
+    next_token: Option<String>,
+}
+
+fn listed(items: Vec<(String, Value)>, token: Option<&str>) -> Result<Value, SnsError> {
+    let (subscriptions, next) = page(items, token, PAGE_SIZE)?;
+    let mut out = json!({ "Subscriptions": subscriptions });
+    if let Some(next) = next {
+        out["NextToken"] = next.into();
+    }
+    Ok(out)
+}
+
+pub fn list_subscriptions(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: ListSubscriptionsInput = parse(input)?;
+    let prefix = arn::region_prefix(ctx);
+    let state = sns.store.state.read();
+    let items = state
+        .topics_with_prefix(&prefix)
+        .flat_map(|t| t.subscriptions.values())
+        .map(|s| (s.arn.clone(), summary(s)))
+        .collect();
+    listed(items, input.next_token.as_deref())
+}
+
+pub fn list_subscriptions_by_topic(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: ListSubscriptionsInput = parse(input)?;
+    let topic_arn = input.topic_arn.unwrap_or_default();
+    let state = sns.store.state.read();
+    let topic = sns.topic(&state, ctx, &topic_arn)?;
+    let items = topic
+        .subscriptions
+        .values()
+        .map(|s| (s.arn.clone(), summary(s)))
+        .collect();
+    listed(items, input.next_token.as_deref())
+}
+
+pub fn get_subscription_attributes(
+    sns: &Inner,
+    _ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: SubscriptionArnInput = parse(input)?;
+    let state = sns.store.state.read();
+    let subscription = state
+        .subscription(&input.subscription_arn)
+        .ok_or_else(SnsError::subscription_not_found)?;
+    Ok(json!({ "Attributes": subscription_attributes::all(subscription) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SetSubscriptionAttributesInput {
+    subscription_arn: String,
+    attribute_name: String,
+    attribute_value: Option<String>,
+}
+
+pub fn set_subscription_attributes(
+    sns: &Inner,
+    _ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: SetSubscriptionAttributesInput = parse(input)?;
+    let mut state = sns.store.state.write();
+    let current = state
+        .subscription(&input.subscription_arn)
+        .ok_or_else(SnsError::subscription_not_found)?;
+    let value = input.attribute_value.unwrap_or_default();
+    let stored = subscription_attributes::validate(
+        Api::SetSubscriptionAttributes,
+        &input.attribute_name,
+        &value,
+        &current.topic_arn,
+        &current.protocol,
+        &current.endpoint,
+    )?;
+    let mut updated = Subscription::clone(current);
+    if stored.is_empty() {
+        updated.attributes.remove(&input.attribute_name);
+    } else {
+        updated.attributes.insert(input.attribute_name.clone(), stored);
+    }
+    if matches!(input.attribute_name.as_str(), "FilterPolicy" | "FilterPolicyScope") {
+        updated.filter =
+            subscription_attributes::compile_filter(Api::SetSubscriptionAttributes, &updated.attributes)?;
+    }
+    let topic_arn = updated.topic_arn.clone();
+    if let Some(topic) = state.topics.get_mut(&topic_arn) {
+        topic
+            .subscriptions
+            .insert(updated.arn.clone(), Arc::new(updated));
+    }
+    Ok(empty())
+}

@@ -1,0 +1,110 @@
+//! TagResource, UntagResource, ListTagsForResource (topics are SNS's taggable resources), and
+//! the tag checks CreateTopic shares.
+
+use super::errors::SnsError;
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const MAX_TAGS: usize = 50;
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagInput {
+    pub key: String,
+    pub value: String,
+}
+
+/// Rejects duplicated keys and more than 50 tags in one request.
+pub fn validate(tags: &[TagInput]) -> Result<BTreeMap<String, String>, SnsError> {
+    let mut out = BTreeMap::new();
+    for tag in tags {
+        if out.insert(tag.key.clone(), tag.value.clone()).is_some() {
+            return Err(SnsError::invalid("Duplicated keys are not allowed."));
+        }
+    }
+    if out.len() > MAX_TAGS {
+        return Err(SnsError::TagLimitExceeded);
+    }
+    Ok(out)
+}
+
+fn resource_not_found() -> SnsError {
+    SnsError::ResourceNotFound("Resource does not exist".into())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagResourceInput {
+    resource_arn: String,
+    #[serde(default)]
+    tags: Vec<TagInput>,
+}
+
+pub fn tag_resource(sns: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+    let input: TagResourceInput = parse(input)?;
+    let new = validate(&input.tags)?;
+    let mut state = sns.store.state.write();
+    let topic = state
+        .topics
+        .get_mut(&input.resource_arn)
+        .ok_or_else(resource_not_found)?;
+    let merged = topic.tags.keys().filter(|k| !new.contains_key(*k)).count() + new.len();
+    if merged > MAX_TAGS {
+        return Err(SnsError::TagLimitExceeded);
+    }
+    topic.tags.extend(new);
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UntagResourceInput {
+    resource_arn: String,
+    #[serde(default)]
+    tag_keys: Vec<String>,
+}
+
+pub fn untag_resource(
+    sns: &Inner,
+    _ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: UntagResourceInput = parse(input)?;
+    let mut state = sns.store.state.write();
+    let topic = state
+        .topics
+        .get_mut(&input.resource_arn)
+        .ok_or_else(resource_not_found)?;
+    for key in &input.tag_keys {
+        topic.tags.remove(key);
+    }
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListTagsInput {
+    resource_arn: String,
+}
+
+pub fn list_tags_for_resource(
+    sns: &Inner,
+    _ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: ListTagsInput = parse(input)?;
+    let state = sns.store.state.read();
+    let topic = state
+        .topics
+        .get(&input.resource_arn)
+        .ok_or_else(resource_not_found)?;
+    let tags: Vec<Value> = topic
+        .tags
+        .iter()
+        .map(|(k, v)| json!({"Key": k, "Value": v}))
+        .collect();
+    Ok(json!({ "Tags": tags }))
+}

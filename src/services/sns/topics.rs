@@ -1,0 +1,181 @@
+//! CreateTopic, DeleteTopic, ListTopics, GetTopicAttributes, SetTopicAttributes.
+
+use super::arn;
+use super::errors::SnsError;
+use super::pagination::{page, PAGE_SIZE};
+use super::store::Topic;
+use super::tags::{self, TagInput};
+use super::topic_attributes;
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateTopicInput {
+    name: String,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    tags: Vec<TagInput>,
+    data_protection_policy: Option<String>,
+}
+
+fn valid_base_name(name: &str) -> bool {
+    (1..=256).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub fn create_topic(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+    let input: CreateTopicInput = parse(input)?;
+    let mut attributes = input.attributes;
+    let fifo = match attributes.remove("FifoTopic") {
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(_) => {
+            return Err(SnsError::invalid(
+                "Attributes Reason: FifoTopic: Invalid value. Valid values are [true, false]",
+            ))
+        }
+        None => false,
+    };
+    let name = input.name;
+    if fifo {
+        let base = name.strip_suffix(".fifo").unwrap_or("");
+        if !valid_base_name(base) || name.len() > 256 {
+            return Err(SnsError::invalid(
+                "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.",
+            ));
+        }
+    } else if !valid_base_name(&name) {
+        return Err(SnsError::invalid("Topic Name"));
+    }
+    let mut checked = BTreeMap::new();
+    for (key, value) in &attributes {
+        checked.insert(key.clone(), topic_attributes::validate(key, value, fifo)?);
+    }
+    if let Some(policy) = &input.data_protection_policy {
+        super::data_protection::validate(policy)?;
+    }
+    let new_tags = tags::validate(&input.tags)?;
+    let topic_arn = arn::topic_arn(ctx, &name);
+
+    let mut state = sns.store.state.write();
+    if let Some(existing) = state.topics.get(&topic_arn) {
+        // CreateTopic is idempotent for the same attributes and tags.
+        let same_attributes = checked
+            .iter()
+            .all(|(k, v)| existing.attributes.get(k).map_or(v.is_empty(), |e| e == v))
+            && fifo == existing.fifo;
+        if !same_attributes {
+            return Err(SnsError::invalid(
+                "Attributes Reason: Topic already exists with different attributes",
+            ));
+        }
+        let same_tags = new_tags
+            .iter()
+            .all(|(k, v)| existing.tags.get(k) == Some(v));
+        if !same_tags {
+            return Err(SnsError::invalid(
+                "Tags Reason: Topic already exists with different tags",
+            ));
+        }
+        return Ok(json!({ "TopicArn": topic_arn }));
+    }
+    let topic = Topic {
+        arn: topic_arn.clone(),
+        owner: ctx.account_id.clone(),
+        fifo,
+        attributes: checked,
+        tags: new_tags,
+        data_protection_policy: input.data_protection_policy,
+        subscriptions: BTreeMap::new(),
+        subscriptions_deleted: 0,
+        queue: sns.deliverer.topic_queue(),
+    };
+    state.topics.insert(topic_arn.clone(), topic);
+    Ok(json!({ "TopicArn": topic_arn }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TopicArnInput {
+    topic_arn: String,
+}
+
+/// Deleting a topic deletes its subscriptions; deleting one that does not exist succeeds.
+pub fn delete_topic(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+    let input: TopicArnInput = parse(input)?;
+    arn::check_topic_arn(ctx, &input.topic_arn, "TopicArn")?;
+    let mut state = sns.store.state.write();
+    if let Some(topic) = state.topics.remove(&input.topic_arn) {
+        for subscription in topic.subscriptions.values() {
+            state.tokens.remove(&subscription.token);
+        }
+    }
+    Ok(empty())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListTopicsInput {
+    next_token: Option<String>,
+}
+
+pub fn list_topics(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+    let input: ListTopicsInput = parse(input)?;
+    let prefix = arn::region_prefix(ctx);
+    let state = sns.store.state.read();
+    let items = state
+        .topics_with_prefix(&prefix)
+        .map(|t| (t.arn.clone(), json!({ "TopicArn": t.arn })))
+        .collect();
+    let (topics, next) = page(items, input.next_token.as_deref(), PAGE_SIZE)?;
+    let mut out = json!({ "Topics": topics });
+    if let Some(next) = next {
+        out["NextToken"] = next.into();
+    }
+    Ok(out)
+}
+
+pub fn get_topic_attributes(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: TopicArnInput = parse(input)?;
+    let state = sns.store.state.read();
+    let topic = sns.topic(&state, ctx, &input.topic_arn)?;
+    Ok(json!({ "Attributes": topic_attributes::all(topic) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SetTopicAttributesInput {
+    topic_arn: String,
+    attribute_name: String,
+    #[serde(default)]
+    attribute_value: Option<String>,
+}
+
+pub fn set_topic_attributes(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
+    let input: SetTopicAttributesInput = parse(input)?;
+    let mut state = sns.store.state.write();
+    let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
+    let value = input.attribute_value.unwrap_or_default();
+    let stored = topic_attributes::validate(&input.attribute_name, &value, topic.fifo)?;
+    if stored.is_empty() && input.attribute_name != "DisplayName" {
+        topic.attributes.remove(&input.attribute_name);
+    } else {
+        topic.attributes.insert(input.attribute_name, stored);
+    }
+    Ok(empty())
+}

@@ -1,0 +1,275 @@
+//! Delivery to SQS, observed through `aws-sdk-sqs`: the envelope, raw delivery with mapped
+//! attributes, several queues, FIFO topics into FIFO queues, MessageStructure json, and the
+//! RedrivePolicy dead-letter queue.
+
+use crate::common::{self, start};
+use crate::support::*;
+use aws_sdk_sns::types::MessageAttributeValue;
+
+#[tokio::test]
+async fn a_queue_gets_the_json_envelope() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    let sub = subscribe_queue(&sns, &topic, &arn, &[]).await;
+    let id = sns
+        .publish()
+        .topic_arn(&topic)
+        .message("hello")
+        .subject("greeting")
+        .message_attributes(
+            "colour",
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("red")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .message_id
+        .unwrap();
+    let got = receive_n(&sqs, &url, 1).await;
+    assert_eq!(got.len(), 1);
+    let body = got[0].body.clone().unwrap();
+    let envelope = json(&body);
+    assert_eq!(envelope["Type"], "Notification");
+    assert_eq!(envelope["MessageId"], id.as_str());
+    assert_eq!(envelope["TopicArn"], topic.as_str());
+    assert_eq!(envelope["Subject"], "greeting");
+    assert_eq!(envelope["Message"], "hello");
+    assert_eq!(envelope["SignatureVersion"], "1");
+    assert!(envelope["Signature"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(envelope["SigningCertURL"].as_str().unwrap().ends_with(".pem"));
+    let unsubscribe = envelope["UnsubscribeURL"].as_str().unwrap();
+    assert!(unsubscribe.ends_with(&format!("?Action=Unsubscribe&SubscriptionArn={sub}")));
+    assert_eq!(
+        envelope["MessageAttributes"]["colour"],
+        serde_json::json!({"Type": "String", "Value": "red"})
+    );
+    let timestamp = envelope["Timestamp"].as_str().unwrap();
+    assert!(timestamp.ends_with('Z') && timestamp.len() == 24, "{timestamp}");
+    // Envelope mode sets no SQS message attributes.
+    assert!(got[0].message_attributes.is_none());
+}
+
+#[tokio::test]
+async fn raw_delivery_sends_the_message_with_its_attributes() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    subscribe_queue(&sns, &topic, &arn, &[("RawMessageDelivery", "true")]).await;
+    sns.publish()
+        .topic_arn(&topic)
+        .message("just this")
+        .message_attributes(
+            "n",
+            MessageAttributeValue::builder()
+                .data_type("Number")
+                .string_value("42")
+                .build()
+                .unwrap(),
+        )
+        .message_attributes(
+            "b",
+            MessageAttributeValue::builder()
+                .data_type("Binary")
+                .binary_value(aws_sdk_sns::primitives::Blob::new(vec![1, 2, 3]))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = receive_n(&sqs, &url, 1).await;
+    assert_eq!(common::bodies(&got), vec!["just this"]);
+    let attributes = got[0].message_attributes.clone().unwrap();
+    assert_eq!(attributes["n"].data_type(), "Number");
+    assert_eq!(attributes["n"].string_value(), Some("42"));
+    assert_eq!(attributes["b"].data_type(), "Binary");
+    assert_eq!(attributes["b"].binary_value().map(|b| b.as_ref().to_vec()), Some(vec![1, 2, 3]));
+}
+
+#[tokio::test]
+async fn every_subscribed_queue_gets_each_message() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let mut urls = Vec::new();
+    for i in 0..3 {
+        let (url, arn) = queue(&sqs, &format!("q{i}")).await;
+        subscribe_queue(&sns, &topic, &arn, &[("RawMessageDelivery", "true")]).await;
+        urls.push(url);
+    }
+    for i in 0..5 {
+        publish(&sns, &topic, &format!("m{i}")).await;
+    }
+    for url in &urls {
+        let mut got = common::bodies(&receive_n(&sqs, url, 5).await);
+        got.sort();
+        assert_eq!(got, vec!["m0", "m1", "m2", "m3", "m4"], "{url}");
+    }
+}
+
+#[tokio::test]
+async fn unsubscribed_queues_get_nothing() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    let sub = subscribe_queue(&sns, &topic, &arn, &[]).await;
+    sns.unsubscribe().subscription_arn(&sub).send().await.unwrap();
+    publish(&sns, &topic, "nobody home").await;
+    assert_empty(&sqs, &url).await;
+}
+
+#[tokio::test]
+async fn a_fifo_topic_delivers_in_order_with_group_and_dedup_ids() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic_with(
+        &sns,
+        "t.fifo",
+        &[("FifoTopic", "true"), ("ContentBasedDeduplication", "true")],
+    )
+    .await;
+    let (url, arn) = queue(&sqs, "q.fifo").await;
+    subscribe_queue(&sns, &topic, &arn, &[("RawMessageDelivery", "true")]).await;
+    for i in 0..10 {
+        sns.publish()
+            .topic_arn(&topic)
+            .message(format!("m{i}"))
+            .message_group_id("g1")
+            .send()
+            .await
+            .unwrap();
+    }
+    // The same content again is deduplicated (content-based dedup id carried to SQS).
+    sns.publish()
+        .topic_arn(&topic)
+        .message("m0")
+        .message_group_id("g1")
+        .send()
+        .await
+        .unwrap();
+    let got = receive_n(&sqs, &url, 10).await;
+    let expected: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
+    assert_eq!(common::bodies(&got), expected);
+    assert_empty(&sqs, &url).await;
+}
+
+#[tokio::test]
+async fn fifo_envelopes_carry_the_sequence_number() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic_with(&sns, "t.fifo", &[("FifoTopic", "true")]).await;
+    let (url, arn) = queue(&sqs, "q.fifo").await;
+    subscribe_queue(&sns, &topic, &arn, &[]).await;
+    let out = sns
+        .publish()
+        .topic_arn(&topic)
+        .message("x")
+        .message_group_id("g")
+        .message_deduplication_id("d")
+        .send()
+        .await
+        .unwrap();
+    let got = receive_n(&sqs, &url, 1).await;
+    let envelope = json(got[0].body().unwrap_or(""));
+    assert_eq!(envelope["SequenceNumber"], out.sequence_number.unwrap().as_str());
+}
+
+#[tokio::test]
+async fn message_structure_json_picks_the_sqs_text() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (raw_url, raw_arn) = queue(&sqs, "raw").await;
+    let (env_url, env_arn) = queue(&sqs, "env").await;
+    subscribe_queue(&sns, &topic, &raw_arn, &[("RawMessageDelivery", "true")]).await;
+    subscribe_queue(&sns, &topic, &env_arn, &[]).await;
+    sns.publish()
+        .topic_arn(&topic)
+        .message_structure("json")
+        .message(r#"{"default":"for everyone","sqs":"for queues"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common::bodies(&receive_n(&sqs, &raw_url, 1).await), vec!["for queues"]);
+    let got = receive_n(&sqs, &env_url, 1).await;
+    assert_eq!(json(got[0].body().unwrap_or(""))["Message"], "for queues");
+
+    // Without an sqs key, queues get the default.
+    sns.publish()
+        .topic_arn(&topic)
+        .message_structure("json")
+        .message(r#"{"default":"fallback","email":"mail"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common::bodies(&receive_n(&sqs, &raw_url, 1).await), vec!["fallback"]);
+}
+
+#[tokio::test]
+async fn undeliverable_messages_go_to_the_redrive_dead_letter_queue() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (dlq_url, dlq_arn) = queue(&sqs, "dlq").await;
+    let gone = common::queue_arn("never-created");
+    let redrive = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}"}}"#);
+    subscribe_queue(&sns, &topic, &gone, &[("RedrivePolicy", redrive.as_str())]).await;
+    let id = publish(&sns, &topic, "lost").await;
+    let got = receive_n(&sqs, &dlq_url, 1).await;
+    assert_eq!(got.len(), 1);
+    let envelope = json(got[0].body().unwrap_or(""));
+    assert_eq!(envelope["MessageId"], id.as_str());
+    assert_eq!(envelope["Message"], "lost");
+}
+
+#[tokio::test]
+async fn publish_batch_fans_out_every_successful_entry() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    subscribe_queue(&sns, &topic, &arn, &[("RawMessageDelivery", "true")]).await;
+    let mut request = sns.publish_batch().topic_arn(&topic);
+    for i in 0..10 {
+        request = request.publish_batch_request_entries(
+            aws_sdk_sns::types::PublishBatchRequestEntry::builder()
+                .id(format!("e{i}"))
+                .message(format!("m{i}"))
+                .build()
+                .unwrap(),
+        );
+    }
+    let out = request.send().await.unwrap();
+    assert_eq!(out.successful().len(), 10);
+    let mut got = common::bodies(&receive_n(&sqs, &url, 10).await);
+    got.sort();
+    let mut expected: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
+    expected.sort();
+    assert_eq!(got, expected);
+}
+
+#[tokio::test]
+async fn the_unsubscribe_url_in_an_envelope_works() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    subscribe_queue(&sns, &topic, &arn, &[]).await;
+    publish(&sns, &topic, "x").await;
+    let got = receive_n(&sqs, &url, 1).await;
+    let unsubscribe = json(got[0].body().unwrap_or(""))["UnsubscribeURL"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let response = reqwest::get(&unsubscribe).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(sns.list_subscriptions().send().await.unwrap().subscriptions().is_empty());
+}
