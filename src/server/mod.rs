@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
+use crate::services::events::Events;
 use crate::services::sfn::Sfn;
 use crate::services::sqs::Sqs;
 use crate::services::{RequestContext, ServiceId};
@@ -28,6 +29,7 @@ pub struct AppState {
     pub started: Instant,
     pub sqs: Sqs,
     pub sfn: Sfn,
+    pub events: Events,
     /// The in-process call path the services use to reach each other.
     pub invoker: Invoker,
 }
@@ -44,6 +46,7 @@ impl AppState {
         match service {
             ServiceId::Sqs => self.sqs.call(ctx, operation, input).await,
             ServiceId::StepFunctions => self.sfn.call(ctx, operation, input).await,
+            ServiceId::Events => self.events.call(ctx, operation, input).await,
             other => Err(ApiError::new(
                 "NotImplemented",
                 format!(
@@ -62,7 +65,8 @@ impl AppState {
                 match id {
                     ServiceId::Sqs => self.sqs.reset(),
                     ServiceId::StepFunctions => self.sfn.reset(),
-                    ServiceId::Sns | ServiceId::Events => {}
+                    ServiceId::Events => self.events.reset(),
+                    ServiceId::Sns => {}
                 }
             }
         }
@@ -89,6 +93,7 @@ impl Server {
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone()),
             sfn: Sfn::new(clock.clone()),
+            events: Events::new(clock.clone(), invoker.clone()),
             invoker: invoker.clone(),
             config,
             clock,

@@ -109,6 +109,7 @@ impl ServiceId {
         match self {
             ServiceId::Sqs => super::sqs::Sqs::OPERATIONS,
             ServiceId::StepFunctions => super::sfn::Sfn::OPERATIONS,
+            ServiceId::Events => super::events::Events::OPERATIONS,
             _ => &[],
         }
     }
