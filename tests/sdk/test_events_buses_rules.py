@@ -109,7 +109,7 @@ def test_test_event_pattern_and_its_errors(events):
     assert code == "InvalidEventPatternException"
     assert message.startswith("Event pattern is not valid. Reason: Empty arrays are not allowed")
     with pytest.raises(ClientError) as e:
-        events.test_event_pattern(EventPattern="{}", Event=json.dumps({"x": 1}))
+        events.test_event_pattern(EventPattern=json.dumps({"source": ["app"]}), Event=json.dumps({"x": 1}))
     assert error(e) == ("ValidationException", "Parameter Event is not valid.")
 
 
