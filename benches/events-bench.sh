@@ -21,7 +21,7 @@ if [ -z "$bin" ]; then
   bin=$root/target/release/stepyard
 fi
 tmp=$(mktemp -d)
-"$bin" --host 127.0.0.1 --port 0 --log-level warn >"$tmp/log" 2>&1 &
+"$bin" --host 127.0.0.1 --port 0 --log-level info >"$tmp/log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do
