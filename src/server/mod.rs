@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
+use crate::services::events::Events;
 use crate::services::sfn::Sfn;
 use crate::services::sns::Sns;
 use crate::services::sqs::Sqs;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub sqs: Sqs,
     pub sfn: Sfn,
     pub sns: Sns,
+    pub events: Events,
     /// The in-process call path the services use to reach each other.
     pub invoker: Invoker,
 }
@@ -47,14 +49,7 @@ impl AppState {
             ServiceId::Sqs => self.sqs.call(ctx, operation, input).await,
             ServiceId::StepFunctions => self.sfn.call(ctx, operation, input).await,
             ServiceId::Sns => self.sns.call(ctx, operation, input).await,
-            other => Err(ApiError::new(
-                "NotImplemented",
-                format!(
-                    "stepyard does not implement {}.{operation} yet",
-                    other.name()
-                ),
-                501,
-            )),
+            ServiceId::Events => self.events.call(ctx, operation, input).await,
         }
     }
 
@@ -66,7 +61,7 @@ impl AppState {
                     ServiceId::Sqs => self.sqs.reset(),
                     ServiceId::StepFunctions => self.sfn.reset(),
                     ServiceId::Sns => self.sns.reset(),
-                    ServiceId::Events => {}
+                    ServiceId::Events => self.events.reset(),
                 }
             }
         }
@@ -94,6 +89,7 @@ impl Server {
             sqs: Sqs::new(clock.clone()),
             sfn: Sfn::new(clock.clone()),
             sns: Sns::new(clock.clone(), invoker.clone()),
+            events: Events::new(clock.clone(), invoker.clone()),
             invoker: invoker.clone(),
             config,
             clock,

@@ -4,6 +4,7 @@
 //! operation's input shape; the output is the JSON-protocol form of the output shape, which the
 //! protocol layer encodes as JSON or XML.
 
+pub mod events;
 pub mod registry;
 pub mod sfn;
 pub mod sns;

@@ -111,7 +111,7 @@ impl ServiceId {
             ServiceId::Sqs => super::sqs::Sqs::OPERATIONS,
             ServiceId::StepFunctions => super::sfn::Sfn::OPERATIONS,
             ServiceId::Sns => super::sns::Sns::OPERATIONS,
-            _ => &[],
+            ServiceId::Events => super::events::Events::OPERATIONS,
         }
     }
 }

@@ -1,0 +1,182 @@
+//! CreateEventBus, DescribeEventBus, ListEventBuses, UpdateEventBus, DeleteEventBus. The
+//! default bus exists in every (account, region) and cannot be deleted.
+
+use super::arn;
+use super::errors::EventsError;
+use super::pagination::page;
+use super::permissions::policy_document;
+use super::store::{Bus, DEFAULT_BUS};
+use super::tags;
+use super::{compact, empty, parse, timestamp, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateInput {
+    name: String,
+    event_source_name: Option<String>,
+    description: Option<String>,
+    kms_key_identifier: Option<String>,
+    dead_letter_config: Option<Value>,
+    log_config: Option<Value>,
+    tags: Option<Vec<tags::TagIn>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct NameInput {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateInput {
+    name: Option<String>,
+    description: Option<String>,
+    kms_key_identifier: Option<String>,
+    dead_letter_config: Option<Value>,
+    log_config: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListInput {
+    name_prefix: Option<String>,
+    next_token: Option<String>,
+    limit: Option<i64>,
+}
+
+pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: CreateInput = parse(input)?;
+    let tags = tags::from_input(input.tags)?;
+    // Partner event sources exist only for accounts that a SaaS partner set one up for;
+    // this account has none, so a partner bus has no source to attach to.
+    if let Some(source) = &input.event_source_name {
+        return Err(EventsError::not_found("Event source", source));
+    }
+    if input.name.starts_with("aws.") {
+        return Err(EventsError::validation(
+            "Event bus name must not start with 'aws.'",
+        ));
+    }
+    if input.name.contains('/') {
+        return Err(EventsError::validation(
+            "Event bus name must not contain '/'.",
+        ));
+    }
+    let now = ev.now();
+    ev.region(ctx, |region| {
+        if region.buses.contains_key(&input.name) {
+            return Err(EventsError::exists("Event bus", &input.name));
+        }
+        let mut bus = Bus::new(&input.name, &ctx.account_id, &ctx.region, now);
+        bus.description = input.description.clone();
+        bus.kms_key = input.kms_key_identifier.clone();
+        bus.dead_letter = input.dead_letter_config.clone();
+        bus.log_config = input.log_config.clone();
+        bus.tags = tags;
+        let arn = bus.arn.clone();
+        region.buses.insert(input.name.clone(), bus);
+        Ok(compact(json!({
+            "EventBusArn": arn,
+            "Description": input.description,
+            "KmsKeyIdentifier": input.kms_key_identifier,
+            "DeadLetterConfig": input.dead_letter_config,
+            "LogConfig": input.log_config,
+        })))
+    })
+}
+
+fn describe_bus(bus: &Bus, full: bool) -> Value {
+    let mut out = json!({
+        "Name": bus.name,
+        "Arn": bus.arn,
+        "Description": bus.description,
+        "Policy": policy_document(bus).map(|p| p.to_string()),
+        "CreationTime": timestamp(bus.creation_ms),
+        "LastModifiedTime": timestamp(bus.modified_ms),
+    });
+    if full {
+        out["KmsKeyIdentifier"] = json!(bus.kms_key);
+        out["DeadLetterConfig"] = json!(bus.dead_letter);
+        out["LogConfig"] = json!(bus.log_config);
+    }
+    compact(out)
+}
+
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: NameInput = parse(input)?;
+    let name = arn::bus_name(input.name.as_deref());
+    ev.region(ctx, |region| {
+        let bus = region.buses.get(&name).ok_or_else(|| EventsError::no_bus(&name))?;
+        Ok(describe_bus(bus, true))
+    })
+}
+
+pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: ListInput = parse(input)?;
+    let prefix = input.name_prefix.unwrap_or_default();
+    ev.region(ctx, |region| {
+        let all: Vec<Value> = region
+            .buses
+            .values()
+            .filter(|b| b.name.starts_with(&prefix))
+            .map(|b| describe_bus(b, false))
+            .collect();
+        let (items, next) = page(&all, input.limit, input.next_token.as_deref(), "buses")?;
+        Ok(compact(json!({"EventBuses": items, "NextToken": next})))
+    })
+}
+
+pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: UpdateInput = parse(input)?;
+    let name = arn::bus_name(input.name.as_deref());
+    let now = ev.now();
+    ev.region(ctx, |region| {
+        let bus = region
+            .buses
+            .get_mut(&name)
+            .ok_or_else(|| EventsError::no_bus(&name))?;
+        if input.description.is_some() {
+            bus.description = input.description;
+        }
+        if input.kms_key_identifier.is_some() {
+            bus.kms_key = input.kms_key_identifier;
+        }
+        if input.dead_letter_config.is_some() {
+            bus.dead_letter = input.dead_letter_config;
+        }
+        if input.log_config.is_some() {
+            bus.log_config = input.log_config;
+        }
+        bus.modified_ms = now;
+        Ok(compact(json!({
+            "Arn": bus.arn,
+            "Name": bus.name,
+            "Description": bus.description,
+            "KmsKeyIdentifier": bus.kms_key,
+            "DeadLetterConfig": bus.dead_letter,
+            "LogConfig": bus.log_config,
+        })))
+    })
+}
+
+/// Deleting a bus that does not exist succeeds, as in AWS; its rules go with it.
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: NameInput = parse(input)?;
+    let name = arn::bus_name(input.name.as_deref());
+    if name == DEFAULT_BUS {
+        return Err(EventsError::validation("Cannot delete event bus default."));
+    }
+    let removed = ev.region(ctx, |region| region.buses.remove(&name));
+    if let Some(bus) = removed {
+        for rule in bus.rules.values() {
+            if rule.schedule.is_some() {
+                ev.store.schedule(super::scheduler::key(ctx, &rule.name), None);
+            }
+        }
+    }
+    Ok(empty())
+}

@@ -1,0 +1,326 @@
+//! CreateConnection, DescribeConnection, UpdateConnection, DeauthorizeConnection,
+//! DeleteConnection, ListConnections. A connection holds the credentials API destinations
+//! send; AWS keeps the secrets in Secrets Manager and never returns them, and neither do we.
+//! OAuth connections are stored, but no token is fetched from the authorization endpoint.
+
+use super::errors::EventsError;
+use super::pagination::page;
+use super::store::Connection;
+use super::{compact, parse, timestamp, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateInput {
+    name: String,
+    description: Option<String>,
+    authorization_type: String,
+    auth_parameters: Value,
+    invocation_connectivity_parameters: Option<Value>,
+    kms_key_identifier: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateInput {
+    name: String,
+    description: Option<String>,
+    authorization_type: Option<String>,
+    auth_parameters: Option<Value>,
+    invocation_connectivity_parameters: Option<Value>,
+    kms_key_identifier: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct NameInput {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListInput {
+    name_prefix: Option<String>,
+    connection_state: Option<String>,
+    next_token: Option<String>,
+    limit: Option<i64>,
+}
+
+/// The member of AuthParameters each AuthorizationType needs.
+fn auth_member(kind: &str) -> &'static str {
+    match kind {
+        "BASIC" => "BasicAuthParameters",
+        "API_KEY" => "ApiKeyAuthParameters",
+        _ => "OAuthParameters",
+    }
+}
+
+fn check_auth(kind: &str, auth: &Value) -> Result<(), EventsError> {
+    let member = auth_member(kind);
+    if auth.get(member).is_none() {
+        return Err(EventsError::validation(format!(
+            "The request failed because the authorization parameters are missing {member} for authorization type {kind}."
+        )));
+    }
+    Ok(())
+}
+
+/// What Describe shows of the auth parameters: everything but the secrets.
+fn public_auth(auth: &Value) -> Value {
+    let mut out = Map::new();
+    if let Some(basic) = auth.get("BasicAuthParameters") {
+        out.insert("BasicAuthParameters".into(), json!({"Username": basic["Username"]}));
+    }
+    if let Some(key) = auth.get("ApiKeyAuthParameters") {
+        out.insert("ApiKeyAuthParameters".into(), json!({"ApiKeyName": key["ApiKeyName"]}));
+    }
+    if let Some(oauth) = auth.get("OAuthParameters") {
+        out.insert(
+            "OAuthParameters".into(),
+            compact(json!({
+                "ClientParameters": {"ClientID": oauth["ClientParameters"]["ClientID"]},
+                "AuthorizationEndpoint": oauth["AuthorizationEndpoint"],
+                "HttpMethod": oauth["HttpMethod"],
+                "OAuthHttpParameters": oauth.get("OAuthHttpParameters").map(hide_secret_values),
+            })),
+        );
+    }
+    if let Some(http) = auth.get("InvocationHttpParameters") {
+        out.insert("InvocationHttpParameters".into(), hide_secret_values(http));
+    }
+    Value::Object(out)
+}
+
+/// Header, query and body parameters marked `IsValueSecret` lose their values.
+fn hide_secret_values(http: &Value) -> Value {
+    let mut http = http.clone();
+    if let Value::Object(map) = &mut http {
+        for list in map.values_mut() {
+            if let Value::Array(items) = list {
+                for item in items {
+                    if item["IsValueSecret"] == json!(true) {
+                        if let Value::Object(entry) = item {
+                            entry.remove("Value");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    http
+}
+
+fn state_output(c: &Connection, state: &str) -> Value {
+    json!({
+        "ConnectionArn": c.arn,
+        "ConnectionState": state,
+        "CreationTime": timestamp(c.creation_ms),
+        "LastModifiedTime": timestamp(c.modified_ms),
+        "LastAuthorizedTime": timestamp(c.last_authorized_ms),
+    })
+}
+
+pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: CreateInput = parse(input)?;
+    check_auth(&input.authorization_type, &input.auth_parameters)?;
+    let now = ev.now();
+    let id = uuid::Uuid::new_v4().to_string();
+    let arn = format!(
+        "arn:aws:events:{}:{}:connection/{}/{id}",
+        ctx.region, ctx.account_id, input.name
+    );
+    let suffix: String = id.chars().filter(|c| c.is_ascii_alphanumeric()).take(6).collect();
+    let secret_arn = format!(
+        "arn:aws:secretsmanager:{}:{}:secret:events!connection/{}/{id}-{suffix}",
+        ctx.region, ctx.account_id, input.name
+    );
+    ev.region(ctx, |region| {
+        if region.connections.contains_key(&input.name) {
+            return Err(EventsError::exists("Connection", &input.name));
+        }
+        let connection = Connection {
+            name: input.name.clone(),
+            arn,
+            description: input.description,
+            authorization_type: input.authorization_type,
+            auth_parameters: input.auth_parameters,
+            state: "AUTHORIZED".into(),
+            creation_ms: now,
+            modified_ms: now,
+            last_authorized_ms: now,
+            secret_arn,
+            kms_key: input.kms_key_identifier,
+            connectivity: input.invocation_connectivity_parameters,
+        };
+        let out = json!({
+            "ConnectionArn": connection.arn,
+            "ConnectionState": connection.state,
+            "CreationTime": timestamp(now),
+            "LastModifiedTime": timestamp(now),
+        });
+        region.connections.insert(input.name, connection);
+        Ok(out)
+    })
+}
+
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: NameInput = parse(input)?;
+    ev.region(ctx, |region| {
+        let c = region
+            .connections
+            .get(&input.name)
+            .ok_or_else(|| EventsError::not_found("Connection", &input.name))?;
+        Ok(compact(json!({
+            "ConnectionArn": c.arn,
+            "Name": c.name,
+            "Description": c.description,
+            "ConnectionState": c.state,
+            "AuthorizationType": c.authorization_type,
+            "SecretArn": c.secret_arn,
+            "KmsKeyIdentifier": c.kms_key,
+            "InvocationConnectivityParameters": c.connectivity,
+            "AuthParameters": public_auth(&c.auth_parameters),
+            "CreationTime": timestamp(c.creation_ms),
+            "LastModifiedTime": timestamp(c.modified_ms),
+            "LastAuthorizedTime": timestamp(c.last_authorized_ms),
+        })))
+    })
+}
+
+/// Merges `patch` into `base` member by member (UpdateConnection changes only what it names).
+fn merge(base: &mut Value, patch: Value) {
+    match (base, patch) {
+        (Value::Object(base), Value::Object(patch)) => {
+            for (key, value) in patch {
+                merge(base.entry(key).or_insert(Value::Null), value);
+            }
+        }
+        (base, patch) => *base = patch,
+    }
+}
+
+pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: UpdateInput = parse(input)?;
+    let now = ev.now();
+    ev.region(ctx, |region| {
+        let c = region
+            .connections
+            .get_mut(&input.name)
+            .ok_or_else(|| EventsError::not_found("Connection", &input.name))?;
+        let mut auth = c.auth_parameters.clone();
+        if let Some(patch) = input.auth_parameters {
+            merge(&mut auth, patch);
+        }
+        let kind = input
+            .authorization_type
+            .unwrap_or_else(|| c.authorization_type.clone());
+        check_auth(&kind, &auth)?;
+        c.authorization_type = kind;
+        c.auth_parameters = auth;
+        if input.description.is_some() {
+            c.description = input.description;
+        }
+        if input.kms_key_identifier.is_some() {
+            c.kms_key = input.kms_key_identifier;
+        }
+        if input.invocation_connectivity_parameters.is_some() {
+            c.connectivity = input.invocation_connectivity_parameters;
+        }
+        c.modified_ms = now;
+        c.last_authorized_ms = now;
+        c.state = "AUTHORIZED".into();
+        Ok(state_output(c, "AUTHORIZED"))
+    })
+}
+
+/// The connection stops authorizing requests until it is updated with new credentials.
+pub fn deauthorize(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: NameInput = parse(input)?;
+    let now = ev.now();
+    ev.region(ctx, |region| {
+        let c = region
+            .connections
+            .get_mut(&input.name)
+            .ok_or_else(|| EventsError::not_found("Connection", &input.name))?;
+        c.state = "DEAUTHORIZED".into();
+        c.modified_ms = now;
+        Ok(state_output(c, "DEAUTHORIZING"))
+    })
+}
+
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: NameInput = parse(input)?;
+    ev.region(ctx, |region| {
+        let c = region
+            .connections
+            .remove(&input.name)
+            .ok_or_else(|| EventsError::not_found("Connection", &input.name))?;
+        Ok(state_output(&c, "DELETING"))
+    })
+}
+
+pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: ListInput = parse(input)?;
+    let prefix = input.name_prefix.unwrap_or_default();
+    ev.region(ctx, |region| {
+        let all: Vec<Value> = region
+            .connections
+            .values()
+            .filter(|c| c.name.starts_with(&prefix))
+            .filter(|c| input.connection_state.as_ref().is_none_or(|s| *s == c.state))
+            .map(|c| {
+                json!({
+                    "ConnectionArn": c.arn,
+                    "Name": c.name,
+                    "ConnectionState": c.state,
+                    "AuthorizationType": c.authorization_type,
+                    "CreationTime": timestamp(c.creation_ms),
+                    "LastModifiedTime": timestamp(c.modified_ms),
+                    "LastAuthorizedTime": timestamp(c.last_authorized_ms),
+                })
+            })
+            .collect();
+        let (items, next) = page(&all, input.limit, input.next_token.as_deref(), "connections")?;
+        Ok(compact(json!({"Connections": items, "NextToken": next})))
+    })
+}
+
+/// The headers, query parameters and body parameters an API destination call carries for
+/// this connection, secrets included: (headers, query).
+pub fn request_parameters(c: &Connection) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let auth = &c.auth_parameters;
+    let mut headers = Vec::new();
+    let mut query = Vec::new();
+    if c.state == "AUTHORIZED" {
+        if let Some(basic) = auth.get("BasicAuthParameters") {
+            use base64::Engine;
+            let pair = format!(
+                "{}:{}",
+                basic["Username"].as_str().unwrap_or_default(),
+                basic["Password"].as_str().unwrap_or_default()
+            );
+            let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+            headers.push(("Authorization".into(), format!("Basic {encoded}")));
+        }
+        if let Some(key) = auth.get("ApiKeyAuthParameters") {
+            headers.push((
+                key["ApiKeyName"].as_str().unwrap_or_default().to_string(),
+                key["ApiKeyValue"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    let pairs = |list: &Value| -> Vec<(String, String)> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((p["Key"].as_str()?.to_string(), p["Value"].as_str()?.to_string())))
+            .collect()
+    };
+    if let Some(http) = auth.get("InvocationHttpParameters") {
+        headers.extend(pairs(&http["HeaderParameters"]));
+        query.extend(pairs(&http["QueryStringParameters"]));
+    }
+    (headers, query)
+}

@@ -1,0 +1,294 @@
+//! From an accepted event to its targets. `publish` matches the event against the bus's
+//! enabled rules and archives under the store lock, copies out the matched targets, and
+//! spawns one task per (rule, target): delivery is asynchronous, as in AWS, but starts at
+//! once. Each task renders the target's input, calls the target service through the
+//! in-process invoker, retries retryable failures on the shared clock within the target's
+//! RetryPolicy, and sends what cannot be delivered to the target's dead-letter queue with
+//! AWS's error attributes.
+
+use super::event::Envelope;
+use super::input::MatchContext;
+use super::targets::Target;
+use super::{destinations, Inner};
+use crate::error::ApiError;
+use crate::invoke::Caller;
+use crate::services::ServiceId;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One rule's claim on an event.
+pub struct Matched {
+    pub rule_arn: String,
+    pub rule_name: String,
+    pub targets: Vec<Arc<Target>>,
+}
+
+/// Matches `envelope` on the bus `bus` of (account, region) and starts its deliveries.
+pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope: Envelope) {
+    let event = &envelope.event;
+    let now = ev.now();
+    let matched: Vec<Matched> = ev.store.with(account, region, now, |r| {
+        let Some(bus) = r.buses.get(bus) else {
+            return Vec::new();
+        };
+        // Replayed events are not archived a second time.
+        if envelope.replay.is_none() {
+            let shared = Arc::new(event.clone());
+            for archive in r.archives.values_mut() {
+                let wanted = archive.source_arn == bus.arn
+                    && archive.matcher.as_ref().is_none_or(|m| m.matches(event));
+                if wanted {
+                    archive.events.push((now, shared.clone()));
+                }
+            }
+        }
+        bus.rules
+            .values()
+            .filter(|rule| rule.enabled() && !rule.targets.is_empty())
+            .filter(|rule| match &envelope.replay {
+                Some((_, only)) => only.is_empty() || only.contains(&rule.arn),
+                None => true,
+            })
+            .filter(|rule| rule.matcher.as_ref().is_some_and(|m| m.matches(event)))
+            .map(|rule| Matched {
+                rule_arn: rule.arn.clone(),
+                rule_name: rule.name.clone(),
+                targets: rule.targets.clone(),
+            })
+            .collect()
+    });
+    start(ev, envelope, matched);
+}
+
+/// Spawns the deliveries of one event to the targets of the rules it matched.
+pub fn start(ev: &Arc<Inner>, envelope: Envelope, matched: Vec<Matched>) {
+    if matched.is_empty() {
+        return;
+    }
+    let envelope = Arc::new(envelope);
+    for rule in matched {
+        let rule_arn: Arc<str> = rule.rule_arn.into();
+        let rule_name: Arc<str> = rule.rule_name.into();
+        for target in rule.targets {
+            let job = Job {
+                ev: ev.clone(),
+                envelope: envelope.clone(),
+                rule_arn: rule_arn.clone(),
+                rule_name: rule_name.clone(),
+                target,
+            };
+            tokio::spawn(job.run());
+        }
+    }
+}
+
+/// One event on its way to one target.
+struct Job {
+    ev: Arc<Inner>,
+    envelope: Arc<Envelope>,
+    rule_arn: Arc<str>,
+    rule_name: Arc<str>,
+    target: Arc<Target>,
+}
+
+/// Why a call to a target failed, in the dead-letter queue's terms.
+struct Failure {
+    code: &'static str,
+    message: String,
+    retryable: bool,
+}
+
+impl Failure {
+    fn from_api(error: &ApiError) -> Self {
+        let not_found = error.code.contains("NotFound")
+            || error.code.contains("NonExistent")
+            || error.code.contains("DoesNotExist");
+        let (code, retryable) = if not_found {
+            ("RESOURCE_NOT_FOUND", false)
+        } else if error.status >= 500 {
+            ("SDK_CLIENT_ERROR", true)
+        } else {
+            ("SDK_CLIENT_ERROR", false)
+        };
+        Failure {
+            code,
+            message: error.message.clone(),
+            retryable,
+        }
+    }
+}
+
+impl Job {
+    async fn run(self) {
+        let ingestion = super::event::iso_seconds(self.envelope.ingestion_ms);
+        let ctx = MatchContext {
+            rule_arn: &self.rule_arn,
+            rule_name: &self.rule_name,
+            ingestion_time: &ingestion,
+        };
+        // A template whose result is not valid JSON drops the event for this target (AWS).
+        let Some(body) = self.target.input.render(&self.envelope.event, &ctx) else {
+            tracing::debug!(target = %self.target.arn, "input transformer produced invalid JSON; dropped");
+            return;
+        };
+        let retry = self.target.retry;
+        let deadline = self.envelope.ingestion_ms + retry.max_age_secs * 1000;
+        let mut attempts: u32 = 0;
+        loop {
+            let failure = match self.call(&body).await {
+                Ok(()) => return,
+                Err(failure) => failure,
+            };
+            if !failure.retryable {
+                self.dead_letter(&failure, None, attempts).await;
+                return;
+            }
+            if attempts >= retry.max_attempts {
+                self.dead_letter(&failure, Some("MaximumRetryAttempts"), attempts)
+                    .await;
+                return;
+            }
+            let wait = backoff(attempts);
+            if self.ev.now() + wait.as_millis() as u64 > deadline {
+                self.dead_letter(&failure, Some("MaximumEventAgeInSeconds"), attempts)
+                    .await;
+                return;
+            }
+            self.ev.clock.sleep(wait).await;
+            attempts += 1;
+        }
+    }
+
+    /// One delivery attempt to the target's service.
+    async fn call(&self, body: &str) -> Result<(), Failure> {
+        let arn = self.target.arn.as_str();
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let (service, region, account, resource) = match parts.as_slice() {
+            ["arn", _, service, region, account, resource] => (*service, *region, *account, *resource),
+            _ => {
+                return Err(Failure {
+                    code: "SDK_CLIENT_ERROR",
+                    message: format!("Invalid target ARN {arn}"),
+                    retryable: false,
+                })
+            }
+        };
+        let caller = Caller::new(account, region);
+        let invoker = &self.ev.invoker;
+        let result = match service {
+            "sqs" => {
+                let mut input = json!({
+                    "QueueUrl": format!("https://sqs.{region}.amazonaws.com/{account}/{resource}"),
+                    "MessageBody": body,
+                });
+                if let Some(group) = &self.target.message_group_id {
+                    input["MessageGroupId"] = json!(group);
+                    // EventBridge deduplicates FIFO deliveries by event id.
+                    input["MessageDeduplicationId"] = self.envelope.event["id"].clone();
+                }
+                if let Some(trace) = &self.envelope.trace_header {
+                    input["MessageSystemAttributes"] = json!({
+                        "AWSTraceHeader": {"DataType": "String", "StringValue": trace}
+                    });
+                }
+                invoker.call(ServiceId::Sqs, &caller, "SendMessage", input).await
+            }
+            "states" => {
+                let input = json!({"stateMachineArn": arn, "input": body});
+                invoker
+                    .call(ServiceId::StepFunctions, &caller, "StartExecution", input)
+                    .await
+            }
+            "sns" => {
+                let input = json!({"TopicArn": arn, "Message": body});
+                invoker.call(ServiceId::Sns, &caller, "Publish", input).await
+            }
+            "events" if resource.starts_with("event-bus/") => {
+                self.forward_to_bus(account, region, &resource["event-bus/".len()..], body);
+                Ok(Value::Null)
+            }
+            "events" if resource.starts_with("api-destination/") => {
+                return destinations::invoke(&self.ev, account, region, resource, &self.target, body)
+                    .await
+                    .map_err(|(message, retryable)| Failure {
+                        code: "SDK_CLIENT_ERROR",
+                        message,
+                        retryable,
+                    });
+            }
+            other => Err(ApiError::new(
+                "NotImplemented",
+                format!("stepyard does not deliver to {other} targets"),
+                501,
+            )),
+        };
+        result.map(|_| ()).map_err(|e| {
+            let mut failure = Failure::from_api(&e);
+            if e.code == "NotImplemented" {
+                failure.retryable = false;
+            }
+            failure
+        })
+    }
+
+    /// Another bus receives the event as it is (same id), or the transformed input as detail.
+    fn forward_to_bus(&self, account: &str, region: &str, bus: &str, body: &str) {
+        let mut event = self.envelope.event.clone();
+        if !matches!(self.target.input, super::input::InputSpec::WholeEvent) {
+            if let Ok(detail) = serde_json::from_str::<Value>(body) {
+                event["detail"] = detail;
+            }
+        }
+        let envelope = Envelope {
+            event,
+            trace_header: self.envelope.trace_header.clone(),
+            ingestion_ms: self.ev.now(),
+            replay: None,
+        };
+        publish(&self.ev, account, region, bus, envelope);
+    }
+
+    /// Sends the undeliverable event to the target's DLQ, if it has one, with the attributes
+    /// AWS puts on it; without one the event is dropped, as in AWS.
+    async fn dead_letter(&self, failure: &Failure, exhausted: Option<&str>, attempts: u32) {
+        let Some(dlq) = &self.target.dead_letter_arn else {
+            tracing::debug!(target = %self.target.arn, error = %failure.message, "undeliverable event dropped");
+            return;
+        };
+        let parts: Vec<&str> = dlq.splitn(6, ':').collect();
+        let ["arn", _, "sqs", region, account, name] = parts.as_slice() else {
+            return;
+        };
+        let attr = |v: &str| json!({"DataType": "String", "StringValue": v});
+        let mut attributes = json!({
+            "ERROR_CODE": attr(failure.code),
+            "ERROR_MESSAGE": attr(&failure.message),
+            "RULE_ARN": attr(&self.rule_arn),
+            "TARGET_ARN": attr(&self.target.arn),
+            "RETRY_ATTEMPTS": {"DataType": "Number", "StringValue": attempts.to_string()},
+        });
+        if let Some(condition) = exhausted {
+            attributes["EXHAUSTED_RETRY_CONDITION"] = attr(condition);
+        }
+        let input = json!({
+            "QueueUrl": format!("https://sqs.{region}.amazonaws.com/{account}/{name}"),
+            "MessageBody": self.envelope.event.to_string(),
+            "MessageAttributes": attributes,
+        });
+        let caller = Caller::new(*account, *region);
+        if let Err(e) = self
+            .ev
+            .invoker
+            .call(ServiceId::Sqs, &caller, "SendMessage", input)
+            .await
+        {
+            tracing::warn!(dlq = %dlq, error = %e, "dead-letter queue refused the event");
+        }
+    }
+}
+
+/// Exponential backoff between attempts: 1 s, 2 s, 4 s ... capped at 5 minutes.
+fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs((1u64 << attempts.min(16)).min(300))
+}

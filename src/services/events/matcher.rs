@@ -1,0 +1,29 @@
+//! The one place EventBridge calls the pattern language (`crate::pattern`): a rule's or an
+//! archive's pattern compiled once, and the TestEventPattern event check.
+
+use super::errors::EventsError;
+use crate::pattern::Pattern;
+use serde_json::Value;
+
+#[derive(Debug)]
+pub struct Matcher {
+    pattern: Pattern,
+}
+
+impl Matcher {
+    /// Compiles a pattern, or AWS's InvalidEventPatternException with the compiler's reason.
+    pub fn compile(text: &str) -> Result<Matcher, EventsError> {
+        Pattern::compile(text)
+            .map(|pattern| Matcher { pattern })
+            .map_err(|e| EventsError::InvalidEventPattern(e.message))
+    }
+
+    pub fn matches(&self, event: &Value) -> bool {
+        self.pattern.matches(event)
+    }
+}
+
+/// Parses a TestEventPattern `Event` as AWS checks it (an object with the envelope fields).
+pub fn test_event(text: &str) -> Result<Value, EventsError> {
+    crate::pattern::validate_test_event(text).map_err(|e| EventsError::validation(e.message))
+}

@@ -1,0 +1,142 @@
+//! PutEvents: AWS's checks per entry (a failed entry gets ErrorCode/ErrorMessage, the others
+//! still go), the size limit for the whole request, and hand-off to delivery. An entry for a
+//! bus that does not exist is accepted and goes nowhere, as AWS does.
+
+use super::arn;
+use super::delivery;
+use super::errors::EventsError;
+use super::event::{Envelope, NewEvent};
+use super::{parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// 256 KB for all entries together, counted as AWS counts them.
+const MAX_REQUEST_BYTES: usize = 256 * 1024;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutEventsInput {
+    entries: Vec<EntryIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EntryIn {
+    time: Option<f64>,
+    source: Option<String>,
+    resources: Option<Vec<String>>,
+    detail_type: Option<String>,
+    detail: Option<String>,
+    event_bus_name: Option<String>,
+    trace_header: Option<String>,
+}
+
+impl EntryIn {
+    /// AWS's entry size: 14 bytes for a time, plus the UTF-8 length of each text field.
+    fn size(&self) -> usize {
+        let text = |s: &Option<String>| s.as_ref().map_or(0, |s| s.len());
+        let resources: usize = self.resources.iter().flatten().map(String::len).sum();
+        self.time.map_or(0, |_| 14)
+            + text(&self.source)
+            + text(&self.detail_type)
+            + text(&self.detail)
+            + resources
+    }
+}
+
+/// Why one entry was refused: (ErrorCode, ErrorMessage).
+type EntryError = (&'static str, String);
+
+fn required(field: &str) -> EntryError {
+    (
+        "InvalidArgument",
+        format!("Parameter {field} is not valid. Reason: {field} is a required argument."),
+    )
+}
+
+pub fn put_events(ev: &Arc<Inner>, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: PutEventsInput = parse(input)?;
+    if input.entries.is_empty() {
+        return Err(EventsError::validation(
+            "1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
+    let total: usize = input.entries.iter().map(EntryIn::size).sum();
+    if total > MAX_REQUEST_BYTES {
+        return Err(EventsError::validation(
+            "Total size of the entries in the request is over the limit.",
+        ));
+    }
+    let now = ev.now();
+    let mut failed = 0;
+    let mut results = Vec::with_capacity(input.entries.len());
+    for entry in input.entries {
+        match accept(ev, ctx, entry, now) {
+            Ok(id) => results.push(json!({"EventId": id})),
+            Err((code, message)) => {
+                failed += 1;
+                results.push(json!({"ErrorCode": code, "ErrorMessage": message}));
+            }
+        }
+    }
+    Ok(json!({"FailedEntryCount": failed, "Entries": results}))
+}
+
+/// Checks one entry and publishes it; the event id on success.
+fn accept(
+    ev: &Arc<Inner>,
+    ctx: &RequestContext,
+    entry: EntryIn,
+    now: u64,
+) -> Result<String, EntryError> {
+    let source = entry.source.ok_or_else(|| required("Source"))?;
+    let detail_type = entry.detail_type.ok_or_else(|| required("DetailType"))?;
+    let detail_text = entry.detail.ok_or_else(|| required("Detail"))?;
+    let detail = match serde_json::from_str::<Value>(&detail_text) {
+        Ok(object @ Value::Object(_)) => object,
+        _ => return Err(("MalformedDetail", "Detail is malformed.".into())),
+    };
+    if source.starts_with("aws.") {
+        return Err((
+            "NotAuthorizedForSourceException",
+            "Not authorized for the source.".into(),
+        ));
+    }
+    let time_ms = match entry.time {
+        Some(secs) if secs.is_finite() && secs >= 0.0 => (secs * 1000.0) as u64,
+        _ => now,
+    };
+    // A bus ARN may name another account or region (cross-account delivery).
+    let target_bus = entry.event_bus_name.as_deref();
+    let (account, region) = match target_bus.and_then(arn::parse_bus_arn) {
+        Some((account, region, _)) => (account, region),
+        None => (ctx.account_id.clone(), ctx.region.clone()),
+    };
+    let bus = arn::bus_name(target_bus);
+    let id = uuid::Uuid::new_v4().to_string();
+    let event = NewEvent {
+        account: &ctx.account_id,
+        region: &ctx.region,
+        source: &source,
+        detail_type: &detail_type,
+        detail,
+        resources: entry.resources.unwrap_or_default(),
+        time_ms,
+    }
+    .into_json(&id);
+    delivery::publish(
+        ev,
+        &account,
+        &region,
+        &bus,
+        Envelope {
+            event,
+            trace_header: entry.trace_header,
+            ingestion_ms: now,
+            replay: None,
+        },
+    );
+    Ok(id)
+}

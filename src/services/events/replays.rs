@@ -1,0 +1,264 @@
+//! StartReplay, DescribeReplay, ListReplays, CancelReplay. A replay re-sends the archived
+//! events of its time window to the archive's bus, each with `replay-name` added, to the
+//! rules `FilterArns` names (all rules when absent). It runs as a task right after
+//! StartReplay answers `STARTING`, and ends `COMPLETED` (or `CANCELLED`).
+
+use super::archives::apply_retention;
+use super::delivery;
+use super::errors::EventsError;
+use super::event::Envelope;
+use super::pagination::page;
+use super::store::Replay;
+use super::{arn, compact, parse, timestamp, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StartInput {
+    replay_name: String,
+    description: Option<String>,
+    event_source_arn: String,
+    event_start_time: f64,
+    event_end_time: f64,
+    destination: DestinationIn,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DestinationIn {
+    arn: String,
+    filter_arns: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct NameInput {
+    replay_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListInput {
+    name_prefix: Option<String>,
+    state: Option<String>,
+    event_source_arn: Option<String>,
+    next_token: Option<String>,
+    limit: Option<i64>,
+}
+
+fn millis(secs: f64) -> u64 {
+    if secs.is_finite() && secs > 0.0 {
+        (secs * 1000.0) as u64
+    } else {
+        0
+    }
+}
+
+pub fn start(ev: &Arc<Inner>, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: StartInput = parse(input)?;
+    let (start_ms, end_ms) = (millis(input.event_start_time), millis(input.event_end_time));
+    let now = ev.now();
+    if start_ms >= end_ms {
+        return Err(EventsError::validation(
+            "Parameter EventStartTime is not valid. Reason: EventStartTime must be before EventEndTime.",
+        ));
+    }
+    if end_ms > now {
+        return Err(EventsError::validation(
+            "Parameter EventEndTime is not valid. Reason: EventEndTime cannot be in the future.",
+        ));
+    }
+    let replay_arn = arn::resource_arn(ctx, "replay", &input.replay_name);
+    let archive_name = input
+        .event_source_arn
+        .rsplit_once(":archive/")
+        .map(|(_, name)| name.to_string())
+        .unwrap_or_else(|| input.event_source_arn.clone());
+    let filter = input.destination.filter_arns.clone().unwrap_or_default();
+    let (bus, events) = ev.region(ctx, |region| {
+        if region.replays.contains_key(&input.replay_name) {
+            return Err(EventsError::exists("Replay", &input.replay_name));
+        }
+        let archive = region
+            .archives
+            .get_mut(&archive_name)
+            .filter(|a| a.arn == input.event_source_arn)
+            .ok_or_else(|| EventsError::not_found("Archive", &archive_name))?;
+        if archive.source_arn != input.destination.arn {
+            return Err(EventsError::validation(
+                "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.",
+            ));
+        }
+        apply_retention(archive, now);
+        let events: Vec<Value> = archive
+            .events
+            .iter()
+            .filter(|(at, _)| (start_ms..=end_ms).contains(at))
+            .map(|(_, e)| (**e).clone())
+            .collect();
+        let bus = arn::bus_name(Some(&archive.source_arn));
+        region.replays.insert(
+            input.replay_name.clone(),
+            Replay {
+                name: input.replay_name.clone(),
+                arn: replay_arn.clone(),
+                description: input.description,
+                source_arn: input.event_source_arn,
+                destination: compact(json!({
+                    "Arn": input.destination.arn,
+                    "FilterArns": input.destination.filter_arns,
+                })),
+                state: "STARTING".into(),
+                state_reason: None,
+                event_start_ms: start_ms,
+                event_end_ms: end_ms,
+                last_replayed_ms: None,
+                start_ms: now,
+                end_ms: None,
+            },
+        );
+        Ok((bus, events))
+    })?;
+    tokio::spawn(run(
+        ev.clone(),
+        ctx.account_id.clone(),
+        ctx.region.clone(),
+        input.replay_name,
+        bus,
+        filter,
+        events,
+    ));
+    Ok(json!({
+        "ReplayArn": replay_arn,
+        "State": "STARTING",
+        "ReplayStartTime": timestamp(now),
+    }))
+}
+
+/// Re-sends the events in order, stopping early when the replay is cancelled.
+async fn run(
+    ev: Arc<Inner>,
+    account: String,
+    region: String,
+    name: String,
+    bus: String,
+    filter: Vec<String>,
+    events: Vec<Value>,
+) {
+    let set_state = |state: &str, last: Option<u64>| {
+        ev.store.with(&account, &region, ev.now(), |r| {
+            let Some(replay) = r.replays.get_mut(&name) else {
+                return false;
+            };
+            if replay.state == "CANCELLING" {
+                replay.state = "CANCELLED".into();
+                replay.end_ms = Some(ev.now());
+                return false;
+            }
+            replay.state = state.to_string();
+            if last.is_some() {
+                replay.last_replayed_ms = last;
+            }
+            if state == "COMPLETED" {
+                replay.end_ms = Some(ev.now());
+            }
+            true
+        })
+    };
+    if !set_state("RUNNING", None) {
+        return;
+    }
+    for mut event in events {
+        event["replay-name"] = json!(name);
+        let at = event["time"]
+            .as_str()
+            .and_then(crate::asl::timestamp::parse_rfc3339_nanos)
+            .map(|n| (n / 1_000_000) as u64);
+        delivery::publish(
+            &ev,
+            &account,
+            &region,
+            &bus,
+            Envelope {
+                event,
+                trace_header: None,
+                ingestion_ms: ev.now(),
+                replay: Some((name.clone(), filter.clone())),
+            },
+        );
+        if !set_state("RUNNING", at) {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    set_state("COMPLETED", None);
+}
+
+fn describe_replay(replay: &Replay, full: bool) -> Value {
+    let mut out = json!({
+        "ReplayName": replay.name,
+        "EventSourceArn": replay.source_arn,
+        "State": replay.state,
+        "StateReason": replay.state_reason,
+        "EventStartTime": timestamp(replay.event_start_ms),
+        "EventEndTime": timestamp(replay.event_end_ms),
+        "EventLastReplayedTime": replay.last_replayed_ms.map(timestamp),
+        "ReplayStartTime": timestamp(replay.start_ms),
+        "ReplayEndTime": replay.end_ms.map(timestamp),
+    });
+    if full {
+        out["ReplayArn"] = json!(replay.arn);
+        out["Description"] = json!(replay.description);
+        out["Destination"] = replay.destination.clone();
+    }
+    compact(out)
+}
+
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: NameInput = parse(input)?;
+    ev.region(ctx, |region| {
+        let replay = region
+            .replays
+            .get(&input.replay_name)
+            .ok_or_else(|| EventsError::not_found("Replay", &input.replay_name))?;
+        Ok(describe_replay(replay, true))
+    })
+}
+
+pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: ListInput = parse(input)?;
+    let prefix = input.name_prefix.unwrap_or_default();
+    ev.region(ctx, |region| {
+        let all: Vec<Value> = region
+            .replays
+            .values()
+            .filter(|r| r.name.starts_with(&prefix))
+            .filter(|r| input.state.as_ref().is_none_or(|s| *s == r.state))
+            .filter(|r| input.event_source_arn.as_ref().is_none_or(|s| *s == r.source_arn))
+            .map(|r| describe_replay(r, false))
+            .collect();
+        let (items, next) = page(&all, input.limit, input.next_token.as_deref(), "replays")?;
+        Ok(compact(json!({"Replays": items, "NextToken": next})))
+    })
+}
+
+pub fn cancel(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: NameInput = parse(input)?;
+    ev.region(ctx, |region| {
+        let replay = region
+            .replays
+            .get_mut(&input.replay_name)
+            .ok_or_else(|| EventsError::not_found("Replay", &input.replay_name))?;
+        if !matches!(replay.state.as_str(), "STARTING" | "RUNNING") {
+            return Err(EventsError::IllegalStatus(format!(
+                "Replay {} is not in a valid state for this operation.",
+                replay.name
+            )));
+        }
+        replay.state = "CANCELLING".into();
+        Ok(json!({"ReplayArn": replay.arn, "State": "CANCELLING"}))
+    })
+}

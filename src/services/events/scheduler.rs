@@ -1,0 +1,89 @@
+//! Fires scheduled rules. One task per service sleeps on the shared clock until the earliest
+//! planned firing (the store keeps them ordered), fires every firing that is due, in order,
+//! plans each rule's next one, and sleeps again. A rule added or changed wakes it through
+//! `schedule_changed`; `Notify` keeps a permit when nobody waits, so a change between the
+//! check and the sleep is not lost. Advancing the clock wakes the sleep too, so a test that
+//! advances an hour sees sixty `rate(1 minute)` firings at once.
+
+use super::delivery::{self, Matched};
+use super::event::{Envelope, NewEvent};
+use super::store::{RuleKey, DEFAULT_BUS};
+use super::Inner;
+use crate::services::RequestContext;
+use serde_json::json;
+use std::sync::Arc;
+
+pub fn key(ctx: &RequestContext, rule: &str) -> RuleKey {
+    RuleKey {
+        account: ctx.account_id.clone(),
+        region: ctx.region.clone(),
+        rule: rule.to_string(),
+    }
+}
+
+/// Starts the scheduler if there is a runtime to run it (unit tests build services without).
+pub fn start(inner: &Arc<Inner>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let weak = Arc::downgrade(inner);
+    runtime.spawn(async move {
+        loop {
+            let Some(ev) = weak.upgrade() else { return };
+            let now = ev.now();
+            while let Some((at, key)) = ev.store.take_due(now) {
+                fire(&ev, at, &key);
+            }
+            let changed = ev.schedule_changed.notified();
+            match ev.store.next_due() {
+                Some((at, _)) => {
+                    tokio::select! {
+                        _ = ev.clock.sleep_until_millis(at) => {}
+                        _ = changed => {}
+                    }
+                }
+                None => changed.await,
+            }
+        }
+    });
+}
+
+/// Sends one "Scheduled Event" for the firing at `at` and plans the next.
+fn fire(ev: &Arc<Inner>, at: u64, key: &RuleKey) {
+    let found = ev.store.with(&key.account, &key.region, at, |region| {
+        let rule = region.buses.get(DEFAULT_BUS)?.rules.get(&key.rule)?;
+        let schedule = rule.schedule.clone()?;
+        rule.enabled().then(|| {
+            (
+                schedule,
+                Matched {
+                    rule_arn: rule.arn.clone(),
+                    rule_name: rule.name.clone(),
+                    targets: rule.targets.clone(),
+                },
+            )
+        })
+    });
+    let Some((schedule, matched)) = found else {
+        return;
+    };
+    ev.store.schedule(key.clone(), schedule.next_after(at));
+    let id = uuid::Uuid::new_v4().to_string();
+    let event = NewEvent {
+        account: &key.account,
+        region: &key.region,
+        source: "aws.events",
+        detail_type: "Scheduled Event",
+        detail: json!({}),
+        resources: vec![matched.rule_arn.clone()],
+        time_ms: at,
+    }
+    .into_json(&id);
+    let envelope = Envelope {
+        event,
+        trace_header: None,
+        ingestion_ms: at,
+        replay: None,
+    };
+    delivery::start(ev, envelope, vec![matched]);
+}

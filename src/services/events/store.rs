@@ -1,0 +1,249 @@
+//! Everything EventBridge keeps, per (account, region): event buses with their rules and
+//! targets, archives with their events, replays, connections and API destinations, plus the
+//! deadlines of scheduled rules.
+//!
+//! Locking: one `parking_lot::Mutex` around all regions. Every API call holds it only for a few
+//! map operations and never across an `.await`; deliveries copy what they need (the matched
+//! rules' targets, as `Arc`s) out of it first, so a slow target never blocks the API.
+
+use super::matcher::Matcher;
+use super::schedule::Schedule;
+use super::targets::Target;
+use parking_lot::Mutex;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// A `key -> value` tag list in the order tags were first set.
+pub type Tags = Vec<(String, String)>;
+
+pub const DEFAULT_BUS: &str = "default";
+
+pub struct Bus {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub kms_key: Option<String>,
+    pub dead_letter: Option<Value>,
+    pub log_config: Option<Value>,
+    /// Resource-policy statements (PutPermission), in the order they were added.
+    pub statements: Vec<Value>,
+    pub creation_ms: u64,
+    pub modified_ms: u64,
+    pub tags: Tags,
+    pub rules: BTreeMap<String, Rule>,
+}
+
+pub struct Rule {
+    pub name: String,
+    pub arn: String,
+    pub bus_name: String,
+    pub event_pattern: Option<String>,
+    /// The pattern compiled once at PutRule.
+    pub matcher: Option<Arc<Matcher>>,
+    pub schedule: Option<Schedule>,
+    /// `ENABLED`, `DISABLED` or `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`.
+    pub state: String,
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub managed_by: Option<String>,
+    pub created_by: String,
+    pub tags: Tags,
+    /// In the order they were first put (ListTargetsByRule returns them so).
+    pub targets: Vec<Arc<Target>>,
+}
+
+impl Rule {
+    pub fn enabled(&self) -> bool {
+        self.state != "DISABLED"
+    }
+}
+
+pub struct Archive {
+    pub name: String,
+    pub arn: String,
+    pub source_arn: String,
+    pub description: Option<String>,
+    pub event_pattern: Option<String>,
+    pub matcher: Option<Arc<Matcher>>,
+    pub retention_days: u64,
+    pub kms_key: Option<String>,
+    pub creation_ms: u64,
+    /// (time the event was archived in ms, the event) in arrival order.
+    pub events: Vec<(u64, Arc<Value>)>,
+}
+
+impl Archive {
+    pub fn size_bytes(&self) -> u64 {
+        self.events
+            .iter()
+            .map(|(_, e)| e.to_string().len() as u64)
+            .sum()
+    }
+}
+
+pub struct Replay {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub source_arn: String,
+    pub destination: Value,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub event_start_ms: u64,
+    pub event_end_ms: u64,
+    pub last_replayed_ms: Option<u64>,
+    pub start_ms: u64,
+    pub end_ms: Option<u64>,
+}
+
+pub struct Connection {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub authorization_type: String,
+    /// The auth parameters as given (secrets included: the HTTP target needs them).
+    pub auth_parameters: Value,
+    pub state: String,
+    pub creation_ms: u64,
+    pub modified_ms: u64,
+    pub last_authorized_ms: u64,
+    pub secret_arn: String,
+    pub kms_key: Option<String>,
+    pub connectivity: Option<Value>,
+}
+
+pub struct ApiDestination {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub connection_arn: String,
+    pub endpoint: String,
+    pub http_method: String,
+    pub rate_limit: Option<u64>,
+    pub creation_ms: u64,
+    pub modified_ms: u64,
+}
+
+pub struct Region {
+    pub buses: BTreeMap<String, Bus>,
+    pub archives: BTreeMap<String, Archive>,
+    pub replays: BTreeMap<String, Replay>,
+    pub connections: BTreeMap<String, Connection>,
+    pub api_destinations: BTreeMap<String, ApiDestination>,
+    /// Global endpoints, as DescribeEndpoint shows them (they route nothing here: there is
+    /// one server, so failover has nowhere to go).
+    pub endpoints: BTreeMap<String, Value>,
+}
+
+impl Region {
+    /// A region as AWS presents a fresh account: only the default bus.
+    fn new(account: &str, region: &str, now_ms: u64) -> Self {
+        let mut buses = BTreeMap::new();
+        buses.insert(
+            DEFAULT_BUS.to_string(),
+            Bus::new(DEFAULT_BUS, account, region, now_ms),
+        );
+        Region {
+            buses,
+            archives: BTreeMap::new(),
+            replays: BTreeMap::new(),
+            connections: BTreeMap::new(),
+            api_destinations: BTreeMap::new(),
+            endpoints: BTreeMap::new(),
+        }
+    }
+}
+
+impl Bus {
+    pub fn new(name: &str, account: &str, region: &str, now_ms: u64) -> Self {
+        Bus {
+            name: name.to_string(),
+            arn: format!("arn:aws:events:{region}:{account}:event-bus/{name}"),
+            description: None,
+            kms_key: None,
+            dead_letter: None,
+            log_config: None,
+            statements: Vec::new(),
+            creation_ms: now_ms,
+            modified_ms: now_ms,
+            tags: Vec::new(),
+            rules: BTreeMap::new(),
+        }
+    }
+}
+
+/// Where a scheduled rule lives, for the scheduler.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RuleKey {
+    pub account: String,
+    pub region: String,
+    pub rule: String,
+}
+
+#[derive(Default)]
+struct State {
+    regions: HashMap<(String, String), Region>,
+    /// (next fire time in ms, rule): the scheduler sleeps until the first.
+    due: BTreeSet<(u64, RuleKey)>,
+}
+
+#[derive(Default)]
+pub struct Store {
+    state: Mutex<State>,
+}
+
+impl Store {
+    /// Runs `f` on the caller's region under the store lock (see the module comment).
+    pub fn with<R>(
+        &self,
+        account: &str,
+        region: &str,
+        now_ms: u64,
+        f: impl FnOnce(&mut Region) -> R,
+    ) -> R {
+        let mut state = self.state.lock();
+        let region = state
+            .regions
+            .entry((account.to_string(), region.to_string()))
+            .or_insert_with(|| Region::new(account, region, now_ms));
+        f(region)
+    }
+
+    /// Plans (or re-plans) a scheduled rule's next firing; `None` stops it.
+    pub fn schedule(&self, key: RuleKey, next_ms: Option<u64>) {
+        let mut state = self.state.lock();
+        state.due.retain(|(_, k)| *k != key);
+        if let Some(at) = next_ms {
+            state.due.insert((at, key));
+        }
+    }
+
+    /// The earliest planned firing.
+    pub fn next_due(&self) -> Option<(u64, RuleKey)> {
+        self.state.lock().due.first().cloned()
+    }
+
+    /// Removes and returns a firing if it is due at `now_ms`.
+    pub fn take_due(&self, now_ms: u64) -> Option<(u64, RuleKey)> {
+        let mut state = self.state.lock();
+        match state.due.first() {
+            Some((at, _)) if *at <= now_ms => state.due.pop_first(),
+            _ => None,
+        }
+    }
+
+    pub fn clear(&self) {
+        *self.state.lock() = State::default();
+    }
+}
+
+/// Sets `tags` on `list`, replacing the values of keys already there.
+pub fn merge_tags(list: &mut Tags, tags: Tags) {
+    for (key, value) in tags {
+        match list.iter_mut().find(|(k, _)| *k == key) {
+            Some(existing) => existing.1 = value,
+            None => list.push((key, value)),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! TagResource, UntagResource, ListTagsForResource: event buses and rules carry tags.
+
+use super::errors::EventsError;
+use super::store::{merge_tags, Region, Tags, DEFAULT_BUS};
+use super::{empty, parse, Inner};
+use crate::services::RequestContext;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// AWS's limit on tags per resource.
+const MAX_TAGS: usize = 50;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagIn {
+    key: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagInput {
+    #[serde(rename = "ResourceARN")]
+    resource_arn: String,
+    tags: Vec<TagIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UntagInput {
+    #[serde(rename = "ResourceARN")]
+    resource_arn: String,
+    tag_keys: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListInput {
+    #[serde(rename = "ResourceARN")]
+    resource_arn: String,
+}
+
+pub fn from_input(tags: Option<Vec<TagIn>>) -> Result<Tags, EventsError> {
+    let mut list = Tags::new();
+    merge_tags(
+        &mut list,
+        tags.unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect(),
+    );
+    check_count(list.len())?;
+    Ok(list)
+}
+
+fn check_count(count: usize) -> Result<(), EventsError> {
+    if count > MAX_TAGS {
+        return Err(EventsError::LimitExceeded(
+            "The requested resource exceeds the maximum number allowed.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn to_output(tags: &Tags) -> Value {
+    tags.iter()
+        .map(|(key, value)| json!({"Key": key, "Value": value}))
+        .collect()
+}
+
+/// The tags of the bus or rule `arn` names in the caller's region.
+fn tags_of<'r>(
+    region: &'r mut Region,
+    ctx: &RequestContext,
+    arn: &str,
+) -> Result<&'r mut Tags, EventsError> {
+    let prefix = format!("arn:aws:events:{}:{}:", ctx.region, ctx.account_id);
+    let not_found = || EventsError::ResourceNotFound(format!("Resource {arn} not found."));
+    let resource = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
+    if let Some(bus) = resource.strip_prefix("event-bus/") {
+        return region
+            .buses
+            .get_mut(bus)
+            .map(|b| &mut b.tags)
+            .ok_or_else(|| EventsError::no_bus(bus));
+    }
+    if let Some(path) = resource.strip_prefix("rule/") {
+        let (bus, rule) = path.rsplit_once('/').unwrap_or((DEFAULT_BUS, path));
+        return region
+            .buses
+            .get_mut(bus)
+            .ok_or_else(|| EventsError::no_bus(bus))?
+            .rules
+            .get_mut(rule)
+            .map(|r| &mut r.tags)
+            .ok_or_else(|| EventsError::no_rule(rule, bus));
+    }
+    Err(not_found())
+}
+
+pub fn tag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: TagInput = parse(input)?;
+    let new_tags = from_input(Some(input.tags))?;
+    ev.region(ctx, |region| {
+        let tags = tags_of(region, ctx, &input.resource_arn)?;
+        let mut merged = tags.clone();
+        merge_tags(&mut merged, new_tags);
+        check_count(merged.len())?;
+        *tags = merged;
+        Ok(empty())
+    })
+}
+
+pub fn untag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: UntagInput = parse(input)?;
+    ev.region(ctx, |region| {
+        let tags = tags_of(region, ctx, &input.resource_arn)?;
+        tags.retain(|(key, _)| !input.tag_keys.contains(key));
+        Ok(empty())
+    })
+}
+
+pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+    let input: ListInput = parse(input)?;
+    ev.region(ctx, |region| {
+        let tags = tags_of(region, ctx, &input.resource_arn)?;
+        Ok(json!({"Tags": to_output(tags)}))
+    })
+}
