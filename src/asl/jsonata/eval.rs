@@ -405,8 +405,12 @@ impl<'a> Ctx<'a> {
                 };
             }
         }
+        let mut group_tuples = None;
         if is_tuple {
             let ts = tuples.unwrap_or_default();
+            if node.ann.group.is_some() {
+                group_tuples = Some(Val::Tuples(Rc::new(ts.clone())));
+            }
             if node.ann.tuple {
                 result = Some(Val::Tuples(Rc::new(ts)));
             } else {
@@ -428,7 +432,9 @@ impl<'a> Ctx<'a> {
             }
         }
         if let Some(g) = &node.ann.group {
-            result = Some(self.group(g, result, env)?);
+            // A grouping over a tuple stream sees each tuple's bindings.
+            let over = if group_tuples.is_some() { group_tuples } else { result };
+            result = Some(self.group(g, over, env)?);
         }
         Ok(result)
     }
