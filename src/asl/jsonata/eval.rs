@@ -820,7 +820,7 @@ impl<'a> Ctx<'a> {
                     return err("T2010", pos, "The expressions either side of operator must evaluate to numeric or string values");
                 }
                 let ord = match (&lhs, &rhs) {
-                    (None, _) | (_, None) => return Ok(Some(Val::Bool(false))),
+                    (None, _) | (_, None) => return Ok(None),
                     (Some(Val::Num(a)), Some(Val::Num(b))) => a.partial_cmp(b),
                     (Some(Val::Str(a)), Some(Val::Str(b))) => Some(a.cmp(b)),
                     _ => return err("T2009", pos, "The values either side of the operator must be of the same data type"),

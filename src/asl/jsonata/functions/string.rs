@@ -47,7 +47,8 @@ fn write_json(v: &Val, pretty: bool, indent: usize, out: &mut String) -> Result<
             if !x.is_finite() {
                 return err("D1001", None, "Number out of range");
             }
-            out.push_str(&js_number(to_precision15(*x)));
+            // JSONata prints exponents without a `+` (`1e21`).
+            out.push_str(&js_number(to_precision15(*x)).replace("e+", "e"));
         }
         Val::Str(s) => quote(s, out),
         Val::Func(_) => out.push_str("\"\""),
