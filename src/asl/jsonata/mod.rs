@@ -121,8 +121,8 @@ impl Expression {
         let raw = parser::Parser::new(toks).parse_all()?;
         let mut p = process::Processor::default();
         let root = p.process(raw)?;
-        if let Some(slot) = root.ann.seeking_parent.first() {
-            let _ = slot;
+        // A `%` with no step to be the parent of.
+        if !root.ann.seeking_parent.is_empty() || matches!(root.kind, ast::Kind::Parent(_)) {
             return Err(JsonataError::new("S0217", Some(root.pos), "The object representing the 'parent' cannot be derived from this expression"));
         }
         let labels = p.slots.into_iter().map(|s| s.label).collect();

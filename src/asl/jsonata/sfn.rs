@@ -118,7 +118,7 @@ fn random(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     }
 }
 
-fn uuid(_: &Ctx, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub(super) fn uuid(_: &Ctx, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(Some(Val::string(uuid::Uuid::new_v4().to_string())))
 }
 

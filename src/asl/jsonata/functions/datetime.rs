@@ -359,7 +359,7 @@ fn parse_iso(s: &str) -> Option<i64> {
     }
     let (mut h, mut mi, mut sec, mut ms) = (0, 0, 0, 0);
     let mut off = 0i64;
-    if matches!(b.get(i), Some(b'T') | Some(b' ')) {
+    if b.get(i) == Some(&b'T') {
         h = num(i + 1, 2)?;
         if b.get(i + 3) != Some(&b':') {
             return None;

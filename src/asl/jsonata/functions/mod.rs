@@ -78,6 +78,7 @@ const TABLE: &[(&str, &str, NativeImpl)] = &[
     ("sift", "<o-f?:o>", hof::sift),
     ("each", "<o-f:a>", hof::each),
     ("eval", "<sx?:x>", hof::eval),
+    ("uuid", "<:s>", super::sfn::uuid),
     ("now", "<s?s?:s>", datetime::now),
     ("millis", "<:n>", datetime::millis),
     ("fromMillis", "<n-s?s?:s>", datetime::from_millis),
