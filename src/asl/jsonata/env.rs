@@ -1,12 +1,12 @@
 //! Variable scopes. A frame holds the names bound in one block, lambda call or tuple; lookups
-//! walk outwards. Binding `undefined` is a no-op so outer names stay visible, as in JSONata.
+//! walk outwards; a name bound to undefined hides the outer one, as in JSONata.
 
 use super::value::Val;
 use std::cell::RefCell;
 use std::rc::Rc;
 
 pub struct Frame {
-    vars: RefCell<Vec<(Rc<str>, Val)>>,
+    vars: RefCell<Vec<(Rc<str>, Option<Val>)>>,
     parent: Option<Env>,
 }
 
@@ -22,6 +22,11 @@ impl Frame {
     }
 
     pub fn bind(&self, name: &str, v: Val) {
+        self.bind_opt(name, Some(v));
+    }
+
+    /// Binding undefined hides an outer variable of the same name.
+    pub fn bind_opt(&self, name: &str, v: Option<Val>) {
         let mut vars = self.vars.borrow_mut();
         if let Some(slot) = vars.iter_mut().find(|(n, _)| &**n == name) {
             slot.1 = v;
@@ -34,7 +39,7 @@ impl Frame {
         let mut f = self;
         loop {
             if let Some((_, v)) = f.vars.borrow().iter().find(|(n, _)| &**n == name) {
-                return Some(v.clone());
+                return v.clone();
             }
             match &f.parent {
                 Some(p) => f = p,

@@ -281,10 +281,8 @@ impl<'a> Ctx<'a> {
             }
             Kind::Bind(name, v) => {
                 let value = self.eval(v, input, env)?;
-                if let Some(val) = &value {
-                    env.bind(name, val.clone());
-                    self.remember(env);
-                }
+                env.bind_opt(name, value.clone());
+                self.remember(env);
                 Ok(value)
             }
             Kind::Call { proc, args, partial } => {
