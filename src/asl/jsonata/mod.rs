@@ -1,0 +1,161 @@
+//! JSONata, the query language of Step Functions' `QueryLanguage: JSONata`: a lexer, a Pratt
+//! parser to a tree (`parser`, `process`), and an evaluator over JSON values with JSONata's
+//! semantics (`eval`) and its standard library (`functions`). An `Expression` is parsed once
+//! and evaluated many times; every evaluation is bounded in depth, time and native stack.
+//! Step Functions' own functions (`$partition`, `$uuid`, ...) live in `sfn` and are registered
+//! through `Bindings`.
+
+mod ast;
+mod env;
+mod error;
+mod eval;
+mod functions;
+mod lexer;
+mod parser;
+mod process;
+mod signature;
+pub mod sfn;
+mod value;
+
+pub use error::JsonataError;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A parsed expression; immutable, so one can be shared between threads.
+pub struct Expression {
+    root: ast::Node,
+    labels: Vec<String>,
+}
+
+/// A native function over JSON values: arguments in (undefined = `None`), result out.
+pub type HostFn = dyn Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>, JsonataError> + Send + Sync;
+
+pub struct HostFunction {
+    pub name: String,
+    pub arity: usize,
+    pub imp: Box<HostFn>,
+}
+
+/// What an evaluation sees besides its input: variables, native functions, the built-ins
+/// removed (Step Functions has no `$eval`) and the time `$now()`/`$millis()` read.
+#[derive(Default, Clone)]
+pub struct Bindings {
+    vars: Vec<(String, serde_json::Value)>,
+    functions: HashMap<String, Arc<HostFunction>>,
+    removed: Vec<String>,
+    now_ms: Option<i64>,
+    /// The Step Functions functions (`sfn::register`) are visible.
+    sfn_functions: bool,
+}
+
+impl Bindings {
+    pub fn new() -> Bindings {
+        Bindings::default()
+    }
+
+    /// Binds `$name` (without the `$`).
+    pub fn var(mut self, name: &str, value: serde_json::Value) -> Bindings {
+        self.set_var(name, value);
+        self
+    }
+
+    pub fn set_var(&mut self, name: &str, value: serde_json::Value) {
+        self.vars.retain(|(n, _)| n != name);
+        self.vars.push((name.to_string(), value));
+    }
+
+    /// Registers `$name` as a native function taking `arity` arguments (for higher-order
+    /// functions such as `$map`, which pass as many arguments as the function takes).
+    pub fn function<F>(mut self, name: &str, arity: usize, f: F) -> Bindings
+    where
+        F: Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>, JsonataError> + Send + Sync + 'static,
+    {
+        self.functions.insert(name.to_string(), Arc::new(HostFunction { name: name.to_string(), arity, imp: Box::new(f) }));
+        self
+    }
+
+    /// Makes a built-in function (e.g. `eval`) unavailable: `$eval` is then undefined.
+    pub fn remove_builtin(mut self, name: &str) -> Bindings {
+        self.removed.push(name.to_string());
+        self
+    }
+
+    /// The instant `$now()` and `$millis()` report, in milliseconds since the epoch; without
+    /// it they read the system clock once per evaluation.
+    pub fn now_millis(mut self, ms: i64) -> Bindings {
+        self.now_ms = Some(ms);
+        self
+    }
+}
+
+/// Bounds of one evaluation. `max_depth` counts nested evaluation steps (a recursive function
+/// call is a few of them); the native stack an evaluation may use is bounded too, so a deep
+/// expression fails with `U1001` rather than overflowing the thread's stack.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub timeout: Duration,
+}
+
+/// Native stack an evaluation may use: safe on a 2 MiB thread (tokio's and the test
+/// harness's default) with room for the caller.
+const STACK_BUDGET: usize = 1024 * 1024;
+
+impl Limits {
+    fn stack_budget(&self) -> usize {
+        STACK_BUDGET
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_depth: 1000, timeout: Duration::from_secs(5) }
+    }
+}
+
+impl Expression {
+    pub fn parse(src: &str) -> Result<Expression, JsonataError> {
+        let toks = lexer::tokenize(src)?;
+        let raw = parser::Parser::new(toks).parse_all()?;
+        let mut p = process::Processor::default();
+        let root = p.process(raw)?;
+        // A `%` with no step to be the parent of.
+        if !root.ann.seeking_parent.is_empty() || matches!(root.kind, ast::Kind::Parent(_)) {
+            return Err(JsonataError::new("S0217", Some(root.pos), "The object representing the 'parent' cannot be derived from this expression"));
+        }
+        let labels = p.slots.into_iter().map(|s| s.label).collect();
+        Ok(Expression { root, labels })
+    }
+
+    pub fn evaluate(
+        &self,
+        input: Option<&serde_json::Value>,
+        bindings: &Bindings,
+        limits: Limits,
+    ) -> Result<Option<serde_json::Value>, JsonataError> {
+        let ctx = eval::Ctx::new(&self.labels, bindings, &limits);
+        let env = env::Frame::root();
+        let mut input = input.map(value::Val::from_json);
+        if let Some(value::Val::Arr(a)) = &input {
+            // A top-level array is one value to the expression: `$` is the whole array.
+            let outer = value::Arr { items: vec![value::Val::Arr(a.clone())], seq: true, outer: true, ..value::Arr::default() };
+            input = Some(value::Val::Arr(std::rc::Rc::new(outer)));
+        }
+        if let Some(i) = &input {
+            env.bind("$", i.clone());
+        }
+        for (k, v) in &bindings.vars {
+            env.bind(k, value::Val::from_json(v));
+        }
+        let r = ctx.eval(&self.root, &input, &env);
+        ctx.release();
+        env.clear();
+        let out = r?;
+        Ok(out.map(|v| v.to_json()))
+    }
+}
+
+#[cfg(test)]
+mod tests;
