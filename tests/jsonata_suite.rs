@@ -3,10 +3,10 @@
 //! and the failures per group; the floor below is what passes today and must not drop.
 
 use serde_json::Value;
-use stepyard::asl::jsonata::{Bindings, Expression, Limits};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use stepyard::asl::jsonata::{Bindings, Expression, Limits};
 
 /// Cases passing today (of 1532; the issue asks for 99%).
 const FLOOR: usize = 1517;
@@ -19,11 +19,20 @@ fn suite_dir() -> Option<PathBuf> {
 fn numbers_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
             x == y || ((x - y).abs() <= 1e-9 * x.abs().max(y.abs()))
         }
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| numbers_equal(p, q)),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| numbers_equal(v, w))),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| numbers_equal(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| numbers_equal(v, w)))
+        }
         _ => a == b,
     }
 }
@@ -32,7 +41,10 @@ fn numbers_equal(a: &Value, b: &Value) -> bool {
 fn run_case(case: &Value, datasets: &Path, group_dir: &Path) -> Result<(), String> {
     // The expression is inline (`expr`) or in a file beside the case (`expr-file`).
     let from_file;
-    let expr = match (case.get("expr").and_then(Value::as_str), case.get("expr-file").and_then(Value::as_str)) {
+    let expr = match (
+        case.get("expr").and_then(Value::as_str),
+        case.get("expr-file").and_then(Value::as_str),
+    ) {
         (Some(e), _) => e,
         (None, Some(f)) => {
             from_file = std::fs::read_to_string(group_dir.join(f)).map_err(|e| e.to_string())?;
@@ -45,7 +57,8 @@ fn run_case(case: &Value, datasets: &Path, group_dir: &Path) -> Result<(), Strin
     } else {
         match case.get("dataset") {
             Some(Value::String(name)) => {
-                let text = std::fs::read_to_string(datasets.join(format!("{name}.json"))).map_err(|e| e.to_string())?;
+                let text = std::fs::read_to_string(datasets.join(format!("{name}.json")))
+                    .map_err(|e| e.to_string())?;
                 Some(serde_json::from_str(&text).map_err(|e| e.to_string())?)
             }
             _ => None,
@@ -58,11 +71,22 @@ fn run_case(case: &Value, datasets: &Path, group_dir: &Path) -> Result<(), Strin
         }
     }
     let limits = Limits {
-        max_depth: case.get("depth").and_then(Value::as_u64).map(|d| d as usize).unwrap_or(10_000),
-        timeout: Duration::from_millis(case.get("timelimit").and_then(Value::as_u64).unwrap_or(10_000)),
+        max_depth: case
+            .get("depth")
+            .and_then(Value::as_u64)
+            .map(|d| d as usize)
+            .unwrap_or(10_000),
+        timeout: Duration::from_millis(
+            case.get("timelimit")
+                .and_then(Value::as_u64)
+                .unwrap_or(10_000),
+        ),
     };
     let outcome = Expression::parse(expr).and_then(|e| e.evaluate(input.as_ref(), &b, limits));
-    let code = case.get("code").or_else(|| case.get("error").and_then(|e| e.get("code"))).and_then(Value::as_str);
+    let code = case
+        .get("code")
+        .or_else(|| case.get("error").and_then(|e| e.get("code")))
+        .and_then(Value::as_str);
     if let Some(code) = code {
         return match outcome {
             Err(e) if e.code == code => Ok(()),
@@ -111,14 +135,21 @@ fn jsonata_language_suite() {
         // serde_json rejects lone surrogate escapes: such a file counts as one failed case.
         let Ok(v) = serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) else {
             total += 1;
-            failed.entry("unreadable".to_string()).or_default().push(f.display().to_string());
+            failed
+                .entry("unreadable".to_string())
+                .or_default()
+                .push(f.display().to_string());
             continue;
         };
         let cases = match v {
             Value::Array(a) => a,
             v => vec![v],
         };
-        let group = f.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let group = f
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         for (i, case) in cases.iter().enumerate() {
             total += 1;
             let ds = datasets.clone();
@@ -134,7 +165,12 @@ fn jsonata_language_suite() {
             match r {
                 Ok(()) => passed += 1,
                 Err(why) => {
-                    let name = format!("{}#{i}", f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
+                    let name = format!(
+                        "{}#{i}",
+                        f.file_name()
+                            .map(|n| n.to_string_lossy().to_string())
+                            .unwrap_or_default()
+                    );
                     if verbose {
                         eprintln!("FAIL {group}/{name}: {} -- {why}", case["expr"]);
                     }
@@ -149,5 +185,8 @@ fn jsonata_language_suite() {
     let nfail = total - passed;
     eprintln!("{passed} passed, {nfail} failed");
     println!("{passed} passed, {nfail} failed");
-    assert!(passed >= FLOOR, "{passed} passed, below the floor of {FLOOR}");
+    assert!(
+        passed >= FLOOR,
+        "{passed} passed, below the floor of {FLOOR}"
+    );
 }

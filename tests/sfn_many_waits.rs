@@ -2,11 +2,11 @@
 //! the clock moves: its own test target, so that no other test runs in the process while it
 //! measures the process's CPU time.
 
-#[path = "common/mod.rs"]
-mod common;
 #[path = "sfn/client.rs"]
 #[allow(dead_code)]
 mod client;
+#[path = "common/mod.rs"]
+mod common;
 
 /// Threads of this (test) process, from /proc.
 fn thread_count() -> usize {

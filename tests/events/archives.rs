@@ -21,7 +21,14 @@ async fn archives_are_created_described_listed_updated_and_deleted() {
         .expect("create");
     assert_eq!(
         created.archive_arn(),
-        Some(format!("arn:aws:events:{}:{}:archive/all", common::REGION, common::ACCOUNT).as_str())
+        Some(
+            format!(
+                "arn:aws:events:{}:{}:archive/all",
+                common::REGION,
+                common::ACCOUNT
+            )
+            .as_str()
+        )
     );
     let e = failed(
         client
@@ -51,13 +58,23 @@ async fn archives_are_created_described_listed_updated_and_deleted() {
         .send()
         .await
         .expect("update");
-    let d = client.describe_archive().archive_name("all").send().await.expect("describe");
+    let d = client
+        .describe_archive()
+        .archive_name("all")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.description(), Some("d"));
     assert_eq!(d.retention_days(), Some(7));
     assert_eq!(d.event_count(), 0);
     let listed = client.list_archives().send().await.expect("list");
     assert_eq!(listed.archives().len(), 1);
-    client.delete_archive().archive_name("all").send().await.expect("delete");
+    client
+        .delete_archive()
+        .archive_name("all")
+        .send()
+        .await
+        .expect("delete");
     let e = failed(client.describe_archive().archive_name("all").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
     assert_eq!(e.message, "Archive all does not exist.");
@@ -84,7 +101,12 @@ async fn matching_events_are_archived_and_replayed_with_replay_name() {
         vec![entry(r#"{"kind": "order"}"#), entry(r#"{"kind": "other"}"#)],
     )
     .await;
-    let d = client.describe_archive().archive_name("orders").send().await.expect("describe");
+    let d = client
+        .describe_archive()
+        .archive_name("orders")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.event_count(), 1, "only the matching event is archived");
     assert!(d.size_bytes() > 0);
 
@@ -116,7 +138,12 @@ async fn matching_events_are_archived_and_replayed_with_replay_name() {
 
     let mut state = None;
     for _ in 0..100 {
-        let d = client.describe_replay().replay_name("again").send().await.expect("describe");
+        let d = client
+            .describe_replay()
+            .replay_name("again")
+            .send()
+            .await
+            .expect("describe");
         state = d.state().cloned();
         if state == Some(ReplayState::Completed) {
             break;
@@ -129,7 +156,12 @@ async fn matching_events_are_archived_and_replayed_with_replay_name() {
     let e = failed(client.cancel_replay().replay_name("again").send().await);
     assert_eq!(e.code, "IllegalStatusException");
     // The replayed event was not archived again.
-    let d = client.describe_archive().archive_name("orders").send().await.expect("describe");
+    let d = client
+        .describe_archive()
+        .archive_name("orders")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.event_count(), 1);
 }
 
@@ -137,7 +169,12 @@ async fn matching_events_are_archived_and_replayed_with_replay_name() {
 async fn replays_check_their_window_archive_and_destination() {
     let server = common::start().await;
     let client = eb(&server);
-    client.create_event_bus().name("other").send().await.expect("bus");
+    client
+        .create_event_bus()
+        .name("other")
+        .send()
+        .await
+        .expect("bus");
     let archive_arn = client
         .create_archive()
         .archive_name("a")
@@ -155,7 +192,12 @@ async fn replays_check_their_window_archive_and_destination() {
             .event_source_arn(archive)
             .event_start_time(DateTime::from_millis(start))
             .event_end_time(DateTime::from_millis(end))
-            .destination(ReplayDestination::builder().arn(bus_arn(bus)).build().expect("d"))
+            .destination(
+                ReplayDestination::builder()
+                    .arn(bus_arn(bus))
+                    .build()
+                    .expect("d"),
+            )
             .send()
     };
     let e = failed(replay("r", now - 1000, now - 2000, &archive_arn, "default").await);

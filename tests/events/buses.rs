@@ -8,7 +8,11 @@ use crate::common;
 async fn the_default_bus_always_exists_and_cannot_be_deleted() {
     let server = common::start().await;
     let client = eb(&server);
-    let described = client.describe_event_bus().send().await.expect("describe default");
+    let described = client
+        .describe_event_bus()
+        .send()
+        .await
+        .expect("describe default");
     assert_eq!(described.name(), Some("default"));
     assert_eq!(described.arn(), Some(bus_arn("default").as_str()));
     assert!(described.creation_time().is_some());
@@ -17,7 +21,11 @@ async fn the_default_bus_always_exists_and_cannot_be_deleted() {
     assert_eq!(e.message, "Cannot delete event bus default.");
     assert_eq!(e.status, 400);
     let listed = client.list_event_buses().send().await.expect("list");
-    let names: Vec<_> = listed.event_buses().iter().filter_map(|b| b.name()).collect();
+    let names: Vec<_> = listed
+        .event_buses()
+        .iter()
+        .filter_map(|b| b.name())
+        .collect();
     assert_eq!(names, ["default"]);
 }
 
@@ -55,19 +63,38 @@ async fn custom_buses_are_created_described_listed_updated_and_deleted() {
         .send()
         .await
         .expect("update");
-    let described = client.describe_event_bus().name("orders").send().await.expect("describe");
+    let described = client
+        .describe_event_bus()
+        .name("orders")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(described.description(), Some("changed"));
 
-    client.create_event_bus().name("other").send().await.expect("create other");
+    client
+        .create_event_bus()
+        .name("other")
+        .send()
+        .await
+        .expect("create other");
     let listed = client
         .list_event_buses()
         .name_prefix("or")
         .send()
         .await
         .expect("list");
-    let names: Vec<_> = listed.event_buses().iter().filter_map(|b| b.name()).collect();
+    let names: Vec<_> = listed
+        .event_buses()
+        .iter()
+        .filter_map(|b| b.name())
+        .collect();
     assert_eq!(names, ["orders"]);
-    let page = client.list_event_buses().limit(2).send().await.expect("page 1");
+    let page = client
+        .list_event_buses()
+        .limit(2)
+        .send()
+        .await
+        .expect("page 1");
     assert_eq!(page.event_buses().len(), 2);
     let rest = client
         .list_event_buses()
@@ -79,18 +106,33 @@ async fn custom_buses_are_created_described_listed_updated_and_deleted() {
     assert_eq!(rest.event_buses().len(), 1);
     assert!(rest.next_token().is_none());
 
-    client.delete_event_bus().name("orders").send().await.expect("delete");
+    client
+        .delete_event_bus()
+        .name("orders")
+        .send()
+        .await
+        .expect("delete");
     let e = failed(client.describe_event_bus().name("orders").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
     assert_eq!(e.message, "Event bus orders does not exist.");
     // Deleting again is not an error.
-    client.delete_event_bus().name("orders").send().await.expect("delete again");
+    client
+        .delete_event_bus()
+        .name("orders")
+        .send()
+        .await
+        .expect("delete again");
 }
 
 #[tokio::test]
 async fn buses_are_per_region() {
     let server = common::start().await;
-    eb(&server).create_event_bus().name("b").send().await.expect("create");
+    eb(&server)
+        .create_event_bus()
+        .name("b")
+        .send()
+        .await
+        .expect("create");
     let e = failed(
         eb_in(&server, "eu-west-1")
             .describe_event_bus()

@@ -66,7 +66,11 @@ pub fn bus_arn(name: &str) -> String {
 }
 
 pub fn rule_arn(name: &str) -> String {
-    format!("arn:aws:events:{}:{}:rule/{name}", common::REGION, common::ACCOUNT)
+    format!(
+        "arn:aws:events:{}:{}:rule/{name}",
+        common::REGION,
+        common::ACCOUNT
+    )
 }
 
 /// An entry with source `app`, detail-type `thing`, and `detail`.
@@ -131,11 +135,7 @@ pub async fn put_events(
 }
 
 /// A queue that receives the events of a new rule matching `pattern`: (queue URL, rule ARN).
-pub async fn queue_rule(
-    server: &RunningServer,
-    rule: &str,
-    pattern: &str,
-) -> (String, String) {
+pub async fn queue_rule(server: &RunningServer, rule: &str, pattern: &str) -> (String, String) {
     let sqs = common::sqs(server);
     let client = eb(server);
     let queue = common::create_queue(&sqs, &format!("{rule}-q")).await;
@@ -179,7 +179,11 @@ pub async fn receive_n(
 pub async fn assert_nothing_arrives(sqs: &aws_sdk_sqs::Client, queue_url: &str) {
     tokio::time::sleep(Duration::from_millis(100)).await;
     let got = common::receive(sqs, queue_url, 10).await;
-    assert!(got.is_empty(), "unexpected messages: {:?}", common::bodies(&got));
+    assert!(
+        got.is_empty(),
+        "unexpected messages: {:?}",
+        common::bodies(&got)
+    );
 }
 
 pub fn json_body(m: &aws_sdk_sqs::types::Message) -> serde_json::Value {

@@ -21,7 +21,10 @@ fn events_file(file: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        println!("SKIPPED: conformance data {} is absent; nothing checked", path.display());
+        println!(
+            "SKIPPED: conformance data {} is absent; nothing checked",
+            path.display()
+        );
         None
     }
 }
@@ -129,7 +132,12 @@ async fn input_path_and_transformer_match_aws_recordings() {
         let server = common::start().await;
         let client = eb(&server);
         let sqs = common::sqs(&server);
-        client.create_event_bus().name("conf-bus").send().await.expect("bus");
+        client
+            .create_event_bus()
+            .name("conf-bus")
+            .send()
+            .await
+            .expect("bus");
         client
             .put_rule()
             .name("conf-rule")
@@ -141,7 +149,9 @@ async fn input_path_and_transformer_match_aws_recordings() {
         // Which queues get which target configuration.
         let mut queues: Vec<(String, Target)> = Vec::new();
         let make = |queue: &str, target_id: &str| {
-            Target::builder().id(target_id).arn(common::queue_arn(queue))
+            Target::builder()
+                .id(target_id)
+                .arn(common::queue_arn(queue))
         };
         let transformer = case.get("InputTransformer").map(|t| {
             let mut b = InputTransformer::builder()
@@ -153,12 +163,37 @@ async fn input_path_and_transformer_match_aws_recordings() {
         });
         match (case["InputPath"].as_str(), &transformer) {
             (Some(p), _) if p.contains(';') => {
-                queues.push(("message-queue-1".into(), make("message-queue-1", "t1").input_path("$.detail").build().expect("t")));
-                queues.push(("message-queue-2".into(), make("message-queue-2", "t2").build().expect("t")));
+                queues.push((
+                    "message-queue-1".into(),
+                    make("message-queue-1", "t1")
+                        .input_path("$.detail")
+                        .build()
+                        .expect("t"),
+                ));
+                queues.push((
+                    "message-queue-2".into(),
+                    make("message-queue-2", "t2").build().expect("t"),
+                ));
             }
-            (Some(p), _) => queues.push(("message".into(), make("message", "t1").input_path(p).build().expect("t"))),
-            (None, Some(t)) => queues.push(("message".into(), make("message", "t1").input_transformer(t.clone()).build().expect("t"))),
-            (None, None) => queues.push(("message".into(), make("message", "t1").input("{}").input_path("$.detail").build().expect("t"))),
+            (Some(p), _) => queues.push((
+                "message".into(),
+                make("message", "t1").input_path(p).build().expect("t"),
+            )),
+            (None, Some(t)) => queues.push((
+                "message".into(),
+                make("message", "t1")
+                    .input_transformer(t.clone())
+                    .build()
+                    .expect("t"),
+            )),
+            (None, None) => queues.push((
+                "message".into(),
+                make("message", "t1")
+                    .input("{}")
+                    .input_path("$.detail")
+                    .build()
+                    .expect("t"),
+            )),
         }
         for (queue, _) in &queues {
             common::create_queue(&sqs, queue).await;
@@ -174,17 +209,28 @@ async fn input_path_and_transformer_match_aws_recordings() {
         let expected = &case["expected"];
         if let Some(want) = expected.get("error") {
             let got = match put {
-                Ok(_) => crate::common::Failure { code: "<succeeded>".into(), message: String::new(), status: 200 },
+                Ok(_) => crate::common::Failure {
+                    code: "<succeeded>".into(),
+                    message: String::new(),
+                    status: 200,
+                },
                 Err(e) => failed::<(), _>(Err(e)),
             };
-            let want_message = want["Message"].as_str().unwrap_or_default().replace("<target-id>", "t1");
-            tally.check(&id, got.code == want["Code"] && got.message == want_message, || {
-                format!("{}: {} (want {want})", got.code, got.message)
-            });
+            let want_message = want["Message"]
+                .as_str()
+                .unwrap_or_default()
+                .replace("<target-id>", "t1");
+            tally.check(
+                &id,
+                got.code == want["Code"] && got.message == want_message,
+                || format!("{}: {} (want {want})", got.code, got.message),
+            );
             continue;
         }
         if let Err(e) = put {
-            tally.check(&id, false, || format!("PutTargets failed: {}", common::describe(&e)));
+            tally.check(&id, false, || {
+                format!("PutTargets failed: {}", common::describe(&e))
+            });
             continue;
         }
         let entry = &case["entry"];
@@ -221,7 +267,10 @@ async fn input_path_and_transformer_match_aws_recordings() {
                 receive_n(&sqs, &url, want.len()).await
             };
             // The event time the recorder called `date`.
-            let bodies: Vec<String> = got.iter().map(|m| m.body().unwrap_or_default().to_string()).collect();
+            let bodies: Vec<String> = got
+                .iter()
+                .map(|m| m.body().unwrap_or_default().to_string())
+                .collect();
             let time = bodies
                 .iter()
                 .find_map(|b| {
@@ -239,12 +288,17 @@ async fn input_path_and_transformer_match_aws_recordings() {
                 .collect();
             if got_values != want_values {
                 ok = false;
-                detail.push_str(&format!("{queue}: got {got_values:?} want {want_values:?}; "));
+                detail.push_str(&format!(
+                    "{queue}: got {got_values:?} want {want_values:?}; "
+                ));
             }
         }
         tally.check(&id, ok, || detail);
     }
-    tally.finish("InputPath/InputTransformer (AWS recorded)", INPUT_TRANSFORMER_FLOOR);
+    tally.finish(
+        "InputPath/InputTransformer (AWS recorded)",
+        INPUT_TRANSFORMER_FLOOR,
+    );
 }
 
 /// The server's current time as events show it (for bodies that carry only the time).
@@ -254,5 +308,10 @@ fn stepyard_time(server: &stepyard::RunningServer) -> String {
     let days = (secs / 86_400) as i64;
     let (y, m, d) = stepyard::asl::timestamp::civil_from_days(days);
     let rem = secs % 86_400;
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

@@ -36,7 +36,10 @@ async fn connections_hide_their_secrets_and_go_through_their_states() {
         .send()
         .await
         .expect("create");
-    assert_eq!(created.connection_state(), Some(&ConnectionState::Authorized));
+    assert_eq!(
+        created.connection_state(),
+        Some(&ConnectionState::Authorized)
+    );
     let arn = created.connection_arn().expect("arn").to_string();
     assert!(arn.contains(":connection/c/"), "{arn}");
     let e = failed(
@@ -49,10 +52,20 @@ async fn connections_hide_their_secrets_and_go_through_their_states() {
             .await,
     );
     assert_eq!(e.code, "ResourceAlreadyExistsException");
-    let d = client.describe_connection().name("c").send().await.expect("describe");
+    let d = client
+        .describe_connection()
+        .name("c")
+        .send()
+        .await
+        .expect("describe");
     let auth = d.auth_parameters().expect("auth parameters");
-    assert_eq!(auth.basic_auth_parameters().and_then(|b| b.username()), Some("user"));
-    assert!(d.secret_arn().is_some_and(|s| s.starts_with("arn:aws:secretsmanager:")));
+    assert_eq!(
+        auth.basic_auth_parameters().and_then(|b| b.username()),
+        Some("user")
+    );
+    assert!(d
+        .secret_arn()
+        .is_some_and(|s| s.starts_with("arn:aws:secretsmanager:")));
     let e = failed(
         client
             .create_connection()
@@ -64,9 +77,22 @@ async fn connections_hide_their_secrets_and_go_through_their_states() {
     );
     assert_eq!(e.code, "ValidationException");
 
-    let deauthorized = client.deauthorize_connection().name("c").send().await.expect("deauth");
-    assert_eq!(deauthorized.connection_state(), Some(&ConnectionState::Deauthorizing));
-    let d = client.describe_connection().name("c").send().await.expect("describe");
+    let deauthorized = client
+        .deauthorize_connection()
+        .name("c")
+        .send()
+        .await
+        .expect("deauth");
+    assert_eq!(
+        deauthorized.connection_state(),
+        Some(&ConnectionState::Deauthorizing)
+    );
+    let d = client
+        .describe_connection()
+        .name("c")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.connection_state(), Some(&ConnectionState::Deauthorized));
     client
         .update_connection()
@@ -77,8 +103,16 @@ async fn connections_hide_their_secrets_and_go_through_their_states() {
         .expect("update");
     let listed = client.list_connections().send().await.expect("list");
     assert_eq!(listed.connections().len(), 1);
-    assert_eq!(listed.connections()[0].connection_state(), Some(&ConnectionState::Authorized));
-    let deleted = client.delete_connection().name("c").send().await.expect("delete");
+    assert_eq!(
+        listed.connections()[0].connection_state(),
+        Some(&ConnectionState::Authorized)
+    );
+    let deleted = client
+        .delete_connection()
+        .name("c")
+        .send()
+        .await
+        .expect("delete");
     assert_eq!(deleted.connection_state(), Some(&ConnectionState::Deleting));
     let e = failed(client.describe_connection().name("c").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
@@ -130,19 +164,31 @@ async fn api_destinations_need_their_connection() {
         .send()
         .await
         .expect("update");
-    let d = client.describe_api_destination().name("d").send().await.expect("describe");
+    let d = client
+        .describe_api_destination()
+        .name("d")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.http_method(), Some(&ApiDestinationHttpMethod::Put));
     assert_eq!(d.connection_arn(), Some(connection.as_str()));
     let listed = client.list_api_destinations().send().await.expect("list");
     assert_eq!(listed.api_destinations().len(), 1);
-    client.delete_api_destination().name("d").send().await.expect("delete");
+    client
+        .delete_api_destination()
+        .name("d")
+        .send()
+        .await
+        .expect("delete");
     let e = failed(client.describe_api_destination().name("d").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
 }
 
 /// One HTTP request as the listener saw it: the request head and the body.
 async fn listen_once() -> (String, mpsc::Receiver<(String, String)>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
@@ -159,7 +205,11 @@ async fn listen_once() -> (String, mpsc::Receiver<(String, String)>) {
                 if let Some((head, body)) = text.split_once("\r\n\r\n") {
                     let length = head
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().to_string())
+                        })
                         .and_then(|v| v.parse::<usize>().ok())
                         .unwrap_or(0);
                     if body.len() >= length {

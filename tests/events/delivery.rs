@@ -28,14 +28,28 @@ async fn input_and_input_path_shape_what_the_queue_receives() {
         &client,
         "r",
         vec![
-            target_to("constant").id("c").input(r#"{"fixed": 1}"#).build().expect("t"),
-            target_to("path").id("p").input_path("$.detail.inner").build().expect("t"),
+            target_to("constant")
+                .id("c")
+                .input(r#"{"fixed": 1}"#)
+                .build()
+                .expect("t"),
+            target_to("path")
+                .id("p")
+                .input_path("$.detail.inner")
+                .build()
+                .expect("t"),
         ],
     )
     .await;
     put_events(&client, vec![entry(r#"{"inner": {"a": [1, 2]}}"#)]).await;
-    assert_eq!(receive_n(&sqs, &constant, 1).await[0].body(), Some(r#"{"fixed": 1}"#));
-    assert_eq!(json_body(&receive_n(&sqs, &path, 1).await[0]), json!({"a": [1, 2]}));
+    assert_eq!(
+        receive_n(&sqs, &constant, 1).await[0].body(),
+        Some(r#"{"fixed": 1}"#)
+    );
+    assert_eq!(
+        json_body(&receive_n(&sqs, &path, 1).await[0]),
+        json!({"a": [1, 2]})
+    );
 }
 
 #[tokio::test]
@@ -73,7 +87,11 @@ async fn input_transformer_fills_json_and_text_templates() {
         ],
     )
     .await;
-    put_events(&client, vec![entry(r#"{"kind": "order", "payload": {"id": "x"}}"#)]).await;
+    put_events(
+        &client,
+        vec![entry(r#"{"kind": "order", "payload": {"id": "x"}}"#)],
+    )
+    .await;
     assert_eq!(
         json_body(&receive_n(&sqs, &json_q, 1).await[0]),
         json!({"k": "order", "p": {"id": "x"}, "rule": "r"})
@@ -124,8 +142,13 @@ async fn fifo_queues_get_the_message_group_and_the_event_id_as_dedup_id() {
     for m in &got {
         let attributes = m.attributes().expect("attributes");
         use aws_sdk_sqs::types::MessageSystemAttributeName as A;
-        assert_eq!(attributes.get(&A::MessageGroupId).map(String::as_str), Some("group-1"));
-        let dedup = attributes.get(&A::MessageDeduplicationId).expect("dedup id");
+        assert_eq!(
+            attributes.get(&A::MessageGroupId).map(String::as_str),
+            Some("group-1")
+        );
+        let dedup = attributes
+            .get(&A::MessageDeduplicationId)
+            .expect("dedup id");
         assert!(ids.contains(dedup), "{dedup} is one of {ids:?}");
         assert_eq!(&json_body(m)["id"], dedup);
     }
@@ -189,7 +212,12 @@ async fn a_bus_target_forwards_the_event_to_the_other_bus_rules() {
     let server = common::start().await;
     let client = eb(&server);
     let sqs = common::sqs(&server);
-    client.create_event_bus().name("second").send().await.expect("bus");
+    client
+        .create_event_bus()
+        .name("second")
+        .send()
+        .await
+        .expect("bus");
     let queue = common::create_queue(&sqs, "on-second").await;
     client
         .put_rule()
@@ -211,7 +239,10 @@ async fn a_bus_target_forwards_the_event_to_the_other_bus_rules() {
     put_targets(
         &client,
         "forward",
-        vec![crate::client::target("bus", &crate::client::bus_arn("second"))],
+        vec![crate::client::target(
+            "bus",
+            &crate::client::bus_arn("second"),
+        )],
     )
     .await;
     let ids = put_events(&client, vec![entry(r#"{"hop": 1}"#)]).await;
@@ -233,7 +264,11 @@ async fn undeliverable_events_go_to_the_dead_letter_queue_with_aws_attributes() 
         &client,
         "r",
         vec![target_to("does-not-exist")
-            .dead_letter_config(DeadLetterConfig::builder().arn(common::queue_arn("dlq")).build())
+            .dead_letter_config(
+                DeadLetterConfig::builder()
+                    .arn(common::queue_arn("dlq"))
+                    .build(),
+            )
             .retry_policy(RetryPolicy::builder().maximum_retry_attempts(2).build())
             .build()
             .expect("t")],
@@ -255,5 +290,9 @@ async fn undeliverable_events_go_to_the_dead_letter_queue_with_aws_attributes() 
     assert!(!text("ERROR_MESSAGE").is_empty());
     assert_eq!(text("RULE_ARN"), rule_arn("r"));
     assert_eq!(text("TARGET_ARN"), common::queue_arn("does-not-exist"));
-    assert_eq!(text("RETRY_ATTEMPTS"), "0", "a missing resource is not retried");
+    assert_eq!(
+        text("RETRY_ATTEMPTS"),
+        "0",
+        "a missing resource is not retried"
+    );
 }

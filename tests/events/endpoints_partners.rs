@@ -20,11 +20,21 @@ async fn endpoints_are_created_described_updated_listed_and_deleted() {
                         .build()
                         .expect("primary"),
                 )
-                .secondary(Secondary::builder().route("us-west-2").build().expect("secondary"))
+                .secondary(
+                    Secondary::builder()
+                        .route("us-west-2")
+                        .build()
+                        .expect("secondary"),
+                )
                 .build(),
         )
         .build();
-    let bus = |arn: String| EndpointEventBus::builder().event_bus_arn(arn).build().expect("bus");
+    let bus = |arn: String| {
+        EndpointEventBus::builder()
+            .event_bus_arn(arn)
+            .build()
+            .expect("bus")
+    };
     let created = client
         .create_endpoint()
         .name("ep")
@@ -36,7 +46,12 @@ async fn endpoints_are_created_described_updated_listed_and_deleted() {
         .expect("create endpoint");
     assert_eq!(created.name(), Some("ep"));
     assert_eq!(created.state().map(|s| s.as_str()), Some("ACTIVE"));
-    let d = client.describe_endpoint().name("ep").send().await.expect("describe");
+    let d = client
+        .describe_endpoint()
+        .name("ep")
+        .send()
+        .await
+        .expect("describe");
     assert!(d.endpoint_id().is_some());
     client
         .update_endpoint()
@@ -48,7 +63,12 @@ async fn endpoints_are_created_described_updated_listed_and_deleted() {
     let listed = client.list_endpoints().send().await.expect("list");
     assert_eq!(listed.endpoints().len(), 1);
     assert_eq!(listed.endpoints()[0].description(), Some("d"));
-    client.delete_endpoint().name("ep").send().await.expect("delete");
+    client
+        .delete_endpoint()
+        .name("ep")
+        .send()
+        .await
+        .expect("delete");
     let e = failed(client.describe_endpoint().name("ep").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
     assert_eq!(e.message, "Endpoint ep does not exist.");
@@ -59,7 +79,11 @@ async fn an_account_without_partner_sources_sees_none() {
     let server = common::start().await;
     let client = eb(&server);
     let name = "aws.partner/example.com/123/source";
-    let listed = client.list_event_sources().send().await.expect("list sources");
+    let listed = client
+        .list_event_sources()
+        .send()
+        .await
+        .expect("list sources");
     assert!(listed.event_sources().is_empty());
     let listed = client
         .list_partner_event_sources()
@@ -72,7 +96,13 @@ async fn an_account_without_partner_sources_sees_none() {
         failed(client.describe_event_source().name(name).send().await),
         failed(client.activate_event_source().name(name).send().await),
         failed(client.deactivate_event_source().name(name).send().await),
-        failed(client.describe_partner_event_source().name(name).send().await),
+        failed(
+            client
+                .describe_partner_event_source()
+                .name(name)
+                .send()
+                .await,
+        ),
         failed(
             client
                 .list_partner_event_source_accounts()

@@ -13,9 +13,24 @@ async fn failed_entries_carry_aws_codes_and_the_rest_go_through() {
     let out = client
         .put_events()
         .entries(entry(r#"{"ok": 1}"#))
-        .entries(PutEventsRequestEntry::builder().detail_type("t").detail("{}").build())
-        .entries(PutEventsRequestEntry::builder().source("s").detail("{}").build())
-        .entries(PutEventsRequestEntry::builder().source("s").detail_type("t").build())
+        .entries(
+            PutEventsRequestEntry::builder()
+                .detail_type("t")
+                .detail("{}")
+                .build(),
+        )
+        .entries(
+            PutEventsRequestEntry::builder()
+                .source("s")
+                .detail("{}")
+                .build(),
+        )
+        .entries(
+            PutEventsRequestEntry::builder()
+                .source("s")
+                .detail_type("t")
+                .build(),
+        )
         .entries(entry("[1, 2]"))
         .entries(entry("not json"))
         .entries(
@@ -33,17 +48,34 @@ async fn failed_entries_carry_aws_codes_and_the_rest_go_through() {
     assert!(entries[0].event_id().is_some() && entries[0].error_code().is_none());
     let errors: Vec<_> = entries[1..]
         .iter()
-        .map(|e| (e.error_code().unwrap_or("-"), e.error_message().unwrap_or("-")))
+        .map(|e| {
+            (
+                e.error_code().unwrap_or("-"),
+                e.error_message().unwrap_or("-"),
+            )
+        })
         .collect();
     assert_eq!(
         errors,
         [
-            ("InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument."),
-            ("InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is a required argument."),
-            ("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument."),
+            (
+                "InvalidArgument",
+                "Parameter Source is not valid. Reason: Source is a required argument."
+            ),
+            (
+                "InvalidArgument",
+                "Parameter DetailType is not valid. Reason: DetailType is a required argument."
+            ),
+            (
+                "InvalidArgument",
+                "Parameter Detail is not valid. Reason: Detail is a required argument."
+            ),
             ("MalformedDetail", "Detail is malformed."),
             ("MalformedDetail", "Detail is malformed."),
-            ("NotAuthorizedForSourceException", "Not authorized for the source."),
+            (
+                "NotAuthorizedForSourceException",
+                "Not authorized for the source."
+            ),
         ]
     );
     for e in &entries[1..] {
@@ -61,11 +93,19 @@ async fn at_most_ten_entries_and_256_kb() {
     }
     let e = failed(request.send().await);
     assert_eq!(e.code, "ValidationException");
-    assert!(e.message.contains("Member must have length less than or equal to 10"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("Member must have length less than or equal to 10"),
+        "{}",
+        e.message
+    );
     let big = format!(r#"{{"x": "{}"}}"#, "a".repeat(256 * 1024));
     let e = failed(client.put_events().entries(entry(&big)).send().await);
     assert_eq!(e.code, "ValidationException");
-    assert_eq!(e.message, "Total size of the entries in the request is over the limit.");
+    assert_eq!(
+        e.message,
+        "Total size of the entries in the request is over the limit."
+    );
 }
 
 #[tokio::test]
@@ -73,7 +113,12 @@ async fn a_matching_event_reaches_the_queue_as_aws_shapes_it() {
     let server = common::start().await;
     let client = eb(&server);
     let sqs = common::sqs(&server);
-    let (queue, _) = queue_rule(&server, "orders", r#"{"source": ["app"], "detail": {"kind": ["order"]}}"#).await;
+    let (queue, _) = queue_rule(
+        &server,
+        "orders",
+        r#"{"source": ["app"], "detail": {"kind": ["order"]}}"#,
+    )
+    .await;
     let time = DateTime::from_secs(1_700_000_000);
     let ids = put_events(
         &client,
@@ -116,7 +161,12 @@ async fn disabled_rules_and_unknown_buses_deliver_nothing() {
     let client = eb(&server);
     let sqs = common::sqs(&server);
     let (queue, _) = queue_rule(&server, "r", r#"{"source": ["app"]}"#).await;
-    client.disable_rule().name("r").send().await.expect("disable");
+    client
+        .disable_rule()
+        .name("r")
+        .send()
+        .await
+        .expect("disable");
     put_events(&client, vec![entry("{}")]).await;
     crate::client::assert_nothing_arrives(&sqs, &queue).await;
     // AWS accepts events for a bus that does not exist and drops them.
@@ -158,7 +208,9 @@ async fn the_trace_header_reaches_sqs_as_aws_trace_header() {
         let out = sqs
             .receive_message()
             .queue_url(&queue)
-            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader)
+            .message_system_attribute_names(
+                aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader,
+            )
             .wait_time_seconds(1)
             .send()
             .await

@@ -13,26 +13,61 @@ async fn a_rule_is_put_described_disabled_enabled_and_deleted() {
     let client = eb(&server);
     let arn = put_rule(&client, "r1", PATTERN).await;
     assert_eq!(arn, rule_arn("r1"));
-    let d = client.describe_rule().name("r1").send().await.expect("describe");
+    let d = client
+        .describe_rule()
+        .name("r1")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.name(), Some("r1"));
     assert_eq!(d.event_pattern(), Some(PATTERN));
     assert_eq!(d.state(), Some(&RuleState::Enabled));
     assert_eq!(d.event_bus_name(), Some("default"));
     assert_eq!(d.created_by(), Some(common::ACCOUNT));
 
-    client.disable_rule().name("r1").send().await.expect("disable");
-    let d = client.describe_rule().name("r1").send().await.expect("describe");
+    client
+        .disable_rule()
+        .name("r1")
+        .send()
+        .await
+        .expect("disable");
+    let d = client
+        .describe_rule()
+        .name("r1")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.state(), Some(&RuleState::Disabled));
-    client.enable_rule().name("r1").send().await.expect("enable");
-    let d = client.describe_rule().name("r1").send().await.expect("describe");
+    client
+        .enable_rule()
+        .name("r1")
+        .send()
+        .await
+        .expect("enable");
+    let d = client
+        .describe_rule()
+        .name("r1")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.state(), Some(&RuleState::Enabled));
 
-    client.delete_rule().name("r1").send().await.expect("delete");
+    client
+        .delete_rule()
+        .name("r1")
+        .send()
+        .await
+        .expect("delete");
     let e = failed(client.describe_rule().name("r1").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
     assert_eq!(e.message, "Rule r1 does not exist on EventBus default.");
     // Deleting a rule that does not exist succeeds.
-    client.delete_rule().name("r1").send().await.expect("delete again");
+    client
+        .delete_rule()
+        .name("r1")
+        .send()
+        .await
+        .expect("delete again");
     let e = failed(client.enable_rule().name("r1").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
 }
@@ -57,10 +92,20 @@ async fn put_rule_replaces_the_definition_and_keeps_targets() {
         .send()
         .await
         .expect("put again");
-    let d = client.describe_rule().name("r").send().await.expect("describe");
+    let d = client
+        .describe_rule()
+        .name("r")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.event_pattern(), Some(r#"{"source": ["other"]}"#));
     assert_eq!(d.description(), None, "omitted arguments are not kept");
-    let targets = client.list_targets_by_rule().rule("r").send().await.expect("targets");
+    let targets = client
+        .list_targets_by_rule()
+        .rule("r")
+        .send()
+        .await
+        .expect("targets");
     assert_eq!(targets.targets().len(), 1);
 }
 
@@ -74,9 +119,21 @@ async fn put_rule_checks_pattern_schedule_and_bus() {
         e.message,
         "Parameter(s) EventPattern or ScheduleExpression must be specified."
     );
-    let e = failed(client.put_rule().name("r").event_pattern("{not json").send().await);
+    let e = failed(
+        client
+            .put_rule()
+            .name("r")
+            .event_pattern("{not json")
+            .send()
+            .await,
+    );
     assert_eq!(e.code, "InvalidEventPatternException");
-    assert!(e.message.starts_with("Event pattern is not valid. Reason: "), "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("Event pattern is not valid. Reason: "),
+        "{}",
+        e.message
+    );
     let e = failed(
         client
             .put_rule()
@@ -98,7 +155,12 @@ async fn put_rule_checks_pattern_schedule_and_bus() {
     );
     assert_eq!(e.code, "ResourceNotFoundException");
     assert_eq!(e.message, "Event bus missing does not exist.");
-    client.create_event_bus().name("custom").send().await.expect("bus");
+    client
+        .create_event_bus()
+        .name("custom")
+        .send()
+        .await
+        .expect("bus");
     let e = failed(
         client
             .put_rule()
@@ -119,7 +181,12 @@ async fn put_rule_checks_pattern_schedule_and_bus() {
 async fn rules_on_custom_buses_have_the_bus_in_their_arn() {
     let server = common::start().await;
     let client = eb(&server);
-    client.create_event_bus().name("custom").send().await.expect("bus");
+    client
+        .create_event_bus()
+        .name("custom")
+        .send()
+        .await
+        .expect("bus");
     let arn = client
         .put_rule()
         .name("r")
@@ -131,7 +198,12 @@ async fn rules_on_custom_buses_have_the_bus_in_their_arn() {
         .rule_arn
         .expect("arn");
     assert_eq!(arn, rule_arn("custom/r"));
-    let listed = client.list_rules().event_bus_name("custom").send().await.expect("list");
+    let listed = client
+        .list_rules()
+        .event_bus_name("custom")
+        .send()
+        .await
+        .expect("list");
     assert_eq!(listed.rules().len(), 1);
     assert_eq!(listed.rules()[0].event_bus_name(), Some("custom"));
     let on_default = client.list_rules().send().await.expect("list default");
@@ -145,7 +217,12 @@ async fn list_rules_filters_by_prefix_and_pages() {
     for name in ["a1", "a2", "a3", "b1"] {
         put_rule(&client, name, PATTERN).await;
     }
-    let listed = client.list_rules().name_prefix("a").send().await.expect("list");
+    let listed = client
+        .list_rules()
+        .name_prefix("a")
+        .send()
+        .await
+        .expect("list");
     let names: Vec<_> = listed.rules().iter().filter_map(|r| r.name()).collect();
     assert_eq!(names, ["a1", "a2", "a3"]);
     let page = client.list_rules().limit(3).send().await.expect("page");
@@ -223,7 +300,12 @@ async fn rules_and_buses_carry_tags() {
         .send()
         .await
         .expect("untag");
-    let tags = client.list_tags_for_resource().resource_arn(&arn).send().await.expect("list");
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .expect("list");
     assert_eq!(tags.tags().len(), 1);
 
     client
@@ -248,5 +330,8 @@ async fn rules_and_buses_carry_tags() {
             .await,
     );
     assert_eq!(e.code, "ResourceNotFoundException");
-    assert_eq!(e.message, "Rule missing does not exist on EventBus default.");
+    assert_eq!(
+        e.message,
+        "Rule missing does not exist on EventBus default."
+    );
 }

@@ -32,7 +32,10 @@ async fn a_rate_rule_fires_once_per_period_as_the_clock_advances() {
     let event = json_body(&got[0]);
     assert_eq!(event["source"], "aws.events");
     assert_eq!(event["detail-type"], "Scheduled Event");
-    assert_eq!(event["resources"], serde_json::json!([rule_arn("every-minute")]));
+    assert_eq!(
+        event["resources"],
+        serde_json::json!([rule_arn("every-minute")])
+    );
     assert_eq!(event["detail"], serde_json::json!({}));
     assert_eq!(event["account"], common::ACCOUNT);
     server.clock().advance(Duration::from_secs(120));
@@ -55,10 +58,20 @@ async fn a_cron_rule_fires_on_matching_minutes_and_a_disabled_one_does_not() {
         assert_eq!(minute % 5, 0, "{time} is on a 5-minute boundary");
         assert!(time.ends_with(":00Z"), "{time}");
     }
-    client.disable_rule().name("every-5").send().await.expect("disable");
+    client
+        .disable_rule()
+        .name("every-5")
+        .send()
+        .await
+        .expect("disable");
     server.clock().advance(Duration::from_secs(600));
     crate::client::assert_nothing_arrives(&sqs, &queue).await;
-    client.enable_rule().name("every-5").send().await.expect("enable");
+    client
+        .enable_rule()
+        .name("every-5")
+        .send()
+        .await
+        .expect("enable");
     server.clock().advance(Duration::from_secs(300));
     assert_eq!(receive_n(&sqs, &queue, 1).await.len(), 1);
 }
@@ -74,7 +87,12 @@ async fn describe_rule_shows_the_schedule_expression() {
         .send()
         .await
         .expect("put");
-    let d = client.describe_rule().name("s").send().await.expect("describe");
+    let d = client
+        .describe_rule()
+        .name("s")
+        .send()
+        .await
+        .expect("describe");
     assert_eq!(d.schedule_expression(), Some("cron(0 12 ? * MON-FRI *)"));
     assert!(d.event_pattern().is_none());
 }

@@ -25,13 +25,23 @@ async fn targets_are_listed_as_put_replaced_by_id_and_removed() {
         ],
     )
     .await;
-    let listed = client.list_targets_by_rule().rule("r").send().await.expect("list");
+    let listed = client
+        .list_targets_by_rule()
+        .rule("r")
+        .send()
+        .await
+        .expect("list");
     let ids: Vec<_> = listed.targets().iter().map(|t| t.id()).collect();
     assert_eq!(ids, ["a", "b"]);
     assert_eq!(listed.targets()[1].input(), Some(r#"{"fixed": true}"#));
 
     put_targets(&client, "r", vec![target("a", &common::queue_arn("q3"))]).await;
-    let listed = client.list_targets_by_rule().rule("r").send().await.expect("list");
+    let listed = client
+        .list_targets_by_rule()
+        .rule("r")
+        .send()
+        .await
+        .expect("list");
     assert_eq!(listed.targets()[0].arn(), common::queue_arn("q3"));
 
     let removed = client
@@ -43,7 +53,12 @@ async fn targets_are_listed_as_put_replaced_by_id_and_removed() {
         .await
         .expect("remove");
     assert_eq!(removed.failed_entry_count, 0);
-    let listed = client.list_targets_by_rule().rule("r").send().await.expect("list");
+    let listed = client
+        .list_targets_by_rule()
+        .rule("r")
+        .send()
+        .await
+        .expect("list");
     let ids: Vec<_> = listed.targets().iter().map(|t| t.id()).collect();
     assert_eq!(ids, ["b"]);
 }
@@ -61,7 +76,10 @@ async fn targets_need_an_existing_rule_and_at_most_five_per_rule() {
             .await,
     );
     assert_eq!(e.code, "ResourceNotFoundException");
-    assert_eq!(e.message, "Rule missing does not exist on EventBus default.");
+    assert_eq!(
+        e.message,
+        "Rule missing does not exist on EventBus default."
+    );
     let e = failed(client.list_targets_by_rule().rule("missing").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
 
@@ -111,14 +129,28 @@ async fn inputs_are_checked_as_aws_checks_them() {
         )
         .build()
         .expect("target");
-    let e = failed(client.put_targets().rule("r").targets(undeclared).send().await);
+    let e = failed(
+        client
+            .put_targets()
+            .rule("r")
+            .targets(undeclared)
+            .send()
+            .await,
+    );
     assert_eq!(e.code, "ValidationException");
     assert_eq!(
         e.message,
         "InputTemplate for target t2 contains invalid placeholder b."
     );
     let fifo_without_group = target("t3", &common::queue_arn("q.fifo"));
-    let e = failed(client.put_targets().rule("r").targets(fifo_without_group).send().await);
+    let e = failed(
+        client
+            .put_targets()
+            .rule("r")
+            .targets(fifo_without_group)
+            .send()
+            .await,
+    );
     assert_eq!(e.code, "ValidationException");
     assert_eq!(
         e.message,

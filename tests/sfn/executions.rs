@@ -341,4 +341,3 @@ async fn the_machine_of_an_execution_is_the_one_it_started_with() {
     assert_eq!(described.role_arn, ROLE);
     assert_eq!(described.state_machine_arn, machine);
 }
-

@@ -25,7 +25,9 @@ fn conformance_file() -> Option<PathBuf> {
 }
 
 fn keys(v: &Value) -> Vec<String> {
-    v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
+    v.as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 fn sorted(mut k: Vec<String>) -> Vec<String> {
@@ -37,13 +39,18 @@ fn sorted(mut k: Vec<String>) -> Vec<String> {
 fn fill(text: &str, topic: &str, subscription: &str) -> String {
     let placeholder_topic = "arn:<partition>:sns:<region>:111111111111:<resource:1>";
     let sub_suffix = subscription.rsplit(':').next().unwrap_or("");
-    text.replace(&format!("{placeholder_topic}:<resource:2>"), &format!("{topic}:{sub_suffix}"))
-        .replace(placeholder_topic, topic)
+    text.replace(
+        &format!("{placeholder_topic}:<resource:2>"),
+        &format!("{topic}:{sub_suffix}"),
+    )
+    .replace(placeholder_topic, topic)
 }
 
 #[tokio::test]
 async fn recorded_envelopes() {
-    let Some(path) = conformance_file() else { return };
+    let Some(path) = conformance_file() else {
+        return;
+    };
     let data = common::read_json(&path);
     let mut tally = Tally::default();
     let mut skipped = 0;
@@ -112,7 +119,11 @@ async fn recorded_envelopes() {
         let ours = match kind {
             "SubscriptionConfirmation" => confirmation,
             "UnsubscribeConfirmation" => {
-                sns.unsubscribe().subscription_arn(&sub).send().await.unwrap();
+                sns.unsubscribe()
+                    .subscription_arn(&sub)
+                    .send()
+                    .await
+                    .unwrap();
                 json(&hook.next().await.body)
             }
             _ => {

@@ -41,8 +41,13 @@ async fn a_queue_gets_the_json_envelope() {
     assert_eq!(envelope["Subject"], "greeting");
     assert_eq!(envelope["Message"], "hello");
     assert_eq!(envelope["SignatureVersion"], "1");
-    assert!(envelope["Signature"].as_str().is_some_and(|s| !s.is_empty()));
-    assert!(envelope["SigningCertURL"].as_str().unwrap().ends_with(".pem"));
+    assert!(envelope["Signature"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
+    assert!(envelope["SigningCertURL"]
+        .as_str()
+        .unwrap()
+        .ends_with(".pem"));
     let unsubscribe = envelope["UnsubscribeURL"].as_str().unwrap();
     assert!(unsubscribe.ends_with(&format!("?Action=Unsubscribe&SubscriptionArn={sub}")));
     assert_eq!(
@@ -50,7 +55,10 @@ async fn a_queue_gets_the_json_envelope() {
         serde_json::json!({"Type": "String", "Value": "red"})
     );
     let timestamp = envelope["Timestamp"].as_str().unwrap();
-    assert!(timestamp.ends_with('Z') && timestamp.len() == 24, "{timestamp}");
+    assert!(
+        timestamp.ends_with('Z') && timestamp.len() == 24,
+        "{timestamp}"
+    );
     // Envelope mode sets no SQS message attributes.
     assert!(got[0].message_attributes.is_none());
 }
@@ -90,7 +98,10 @@ async fn raw_delivery_sends_the_message_with_its_attributes() {
     assert_eq!(attributes["n"].data_type(), "Number");
     assert_eq!(attributes["n"].string_value(), Some("42"));
     assert_eq!(attributes["b"].data_type(), "Binary");
-    assert_eq!(attributes["b"].binary_value().map(|b| b.as_ref().to_vec()), Some(vec![1, 2, 3]));
+    assert_eq!(
+        attributes["b"].binary_value().map(|b| b.as_ref().to_vec()),
+        Some(vec![1, 2, 3])
+    );
 }
 
 #[tokio::test]
@@ -121,7 +132,11 @@ async fn unsubscribed_queues_get_nothing() {
     let topic = create_topic(&sns, "t").await;
     let (url, arn) = queue(&sqs, "q").await;
     let sub = subscribe_queue(&sns, &topic, &arn, &[]).await;
-    sns.unsubscribe().subscription_arn(&sub).send().await.unwrap();
+    sns.unsubscribe()
+        .subscription_arn(&sub)
+        .send()
+        .await
+        .unwrap();
     publish(&sns, &topic, "nobody home").await;
     assert_empty(&sqs, &url).await;
 }
@@ -179,7 +194,10 @@ async fn fifo_envelopes_carry_the_sequence_number() {
         .unwrap();
     let got = receive_n(&sqs, &url, 1).await;
     let envelope = json(got[0].body().unwrap_or(""));
-    assert_eq!(envelope["SequenceNumber"], out.sequence_number.unwrap().as_str());
+    assert_eq!(
+        envelope["SequenceNumber"],
+        out.sequence_number.unwrap().as_str()
+    );
 }
 
 #[tokio::test]
@@ -198,7 +216,10 @@ async fn message_structure_json_picks_the_sqs_text() {
         .send()
         .await
         .unwrap();
-    assert_eq!(common::bodies(&receive_n(&sqs, &raw_url, 1).await), vec!["for queues"]);
+    assert_eq!(
+        common::bodies(&receive_n(&sqs, &raw_url, 1).await),
+        vec!["for queues"]
+    );
     let got = receive_n(&sqs, &env_url, 1).await;
     assert_eq!(json(got[0].body().unwrap_or(""))["Message"], "for queues");
 
@@ -210,7 +231,10 @@ async fn message_structure_json_picks_the_sqs_text() {
         .send()
         .await
         .unwrap();
-    assert_eq!(common::bodies(&receive_n(&sqs, &raw_url, 1).await), vec!["fallback"]);
+    assert_eq!(
+        common::bodies(&receive_n(&sqs, &raw_url, 1).await),
+        vec!["fallback"]
+    );
 }
 
 #[tokio::test]
@@ -271,5 +295,11 @@ async fn the_unsubscribe_url_in_an_envelope_works() {
         .to_string();
     let response = reqwest::get(&unsubscribe).await.unwrap();
     assert_eq!(response.status(), 200);
-    assert!(sns.list_subscriptions().send().await.unwrap().subscriptions().is_empty());
+    assert!(sns
+        .list_subscriptions()
+        .send()
+        .await
+        .unwrap()
+        .subscriptions()
+        .is_empty());
 }

@@ -31,7 +31,9 @@ fn first_line(s: &str) -> &str {
 
 #[tokio::test]
 async fn recorded_filter_policy_validation() {
-    let Some(path) = conformance_file() else { return };
+    let Some(path) = conformance_file() else {
+        return;
+    };
     let data = common::read_json(&path);
     let server = start().await;
     let sns = sns(&server);

@@ -6,11 +6,19 @@ use crate::support::*;
 use aws_sdk_sns::types::MessageAttributeValue;
 
 fn string(v: &str) -> MessageAttributeValue {
-    MessageAttributeValue::builder().data_type("String").string_value(v).build().unwrap()
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(v)
+        .build()
+        .unwrap()
 }
 
 fn number(v: &str) -> MessageAttributeValue {
-    MessageAttributeValue::builder().data_type("Number").string_value(v).build().unwrap()
+    MessageAttributeValue::builder()
+        .data_type("Number")
+        .string_value(v)
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -37,7 +45,11 @@ async fn half_of_the_queues_filter_on_attributes() {
             filtered.push(url);
         }
     }
-    for (body, colour, size) in [("small red", "red", "5"), ("big blue", "blue", "50"), ("big red", "red", "50")] {
+    for (body, colour, size) in [
+        ("small red", "red", "5"),
+        ("big blue", "blue", "50"),
+        ("big red", "red", "50"),
+    ] {
         sns.publish()
             .topic_arn(&topic)
             .message(body)
@@ -53,7 +65,10 @@ async fn half_of_the_queues_filter_on_attributes() {
         assert_eq!(got, vec!["big blue", "big red", "small red"]);
     }
     for url in &filtered {
-        assert_eq!(common::bodies(&receive_n(&sqs, url, 1).await), vec!["big red"]);
+        assert_eq!(
+            common::bodies(&receive_n(&sqs, url, 1).await),
+            vec!["big red"]
+        );
         assert_empty(&sqs, url).await;
     }
 }
@@ -71,7 +86,10 @@ async fn body_scope_filters_on_the_json_message() {
         &[
             ("RawMessageDelivery", "true"),
             ("FilterPolicyScope", "MessageBody"),
-            ("FilterPolicy", r#"{"order": {"status": [{"prefix": "ship"}]}}"#),
+            (
+                "FilterPolicy",
+                r#"{"order": {"status": [{"prefix": "ship"}]}}"#,
+            ),
         ],
     )
     .await;
@@ -121,7 +139,10 @@ async fn a_filter_set_later_applies_to_later_messages() {
             .await
             .unwrap();
     }
-    assert_eq!(common::bodies(&receive_n(&sqs, &url, 1).await), vec!["prod"]);
+    assert_eq!(
+        common::bodies(&receive_n(&sqs, &url, 1).await),
+        vec!["prod"]
+    );
     assert_empty(&sqs, &url).await;
     let err = expect_err(
         sns.set_subscription_attributes()

@@ -37,7 +37,9 @@ pub async fn scripted(script: Vec<u16>, then: u16) -> Endpoint {
     let script = Arc::new(script);
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
             let (tx, seen, script) = (tx.clone(), seen.clone(), script.clone());
             tokio::spawn(async move {
                 let service = service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
@@ -88,14 +90,24 @@ async fn subscribe_and_confirm(
     endpoint: &mut Endpoint,
     attributes: &[(&str, &str)],
 ) -> String {
-    let mut request = sns.subscribe().topic_arn(topic).protocol("http").endpoint(&endpoint.url);
+    let mut request = sns
+        .subscribe()
+        .topic_arn(topic)
+        .protocol("http")
+        .endpoint(&endpoint.url);
     for (k, v) in attributes {
         request = request.attributes(*k, *v);
     }
     let out = request.send().await.unwrap();
-    assert_eq!(out.subscription_arn.as_deref(), Some("pending confirmation"));
+    assert_eq!(
+        out.subscription_arn.as_deref(),
+        Some("pending confirmation")
+    );
     let confirmation = endpoint.next().await;
-    assert_eq!(confirmation.headers["x-amz-sns-message-type"], "SubscriptionConfirmation");
+    assert_eq!(
+        confirmation.headers["x-amz-sns-message-type"],
+        "SubscriptionConfirmation"
+    );
     assert_eq!(confirmation.headers["x-amz-sns-topic-arn"], topic);
     let body = json(&confirmation.body);
     assert_eq!(body["Type"], "SubscriptionConfirmation");
@@ -134,7 +146,10 @@ async fn confirmation_then_notifications_with_aws_headers() {
     assert_eq!(got.headers["x-amz-sns-topic-arn"], topic);
     assert_eq!(got.headers["x-amz-sns-subscription-arn"], sub);
     assert_eq!(got.headers["content-type"], "text/plain; charset=UTF-8");
-    assert_eq!(got.headers["user-agent"], "Amazon Simple Notification Service Agent");
+    assert_eq!(
+        got.headers["user-agent"],
+        "Amazon Simple Notification Service Agent"
+    );
     let envelope = json(&got.body);
     assert_eq!(envelope["Message"], "to the web");
     assert_eq!(envelope["Subject"], "s");
@@ -147,11 +162,20 @@ async fn a_pending_http_subscription_gets_no_notifications() {
     let sns = sns(&server);
     let topic = create_topic(&sns, "t").await;
     let mut hook = scripted(vec![], 200).await;
-    sns.subscribe().topic_arn(&topic).protocol("http").endpoint(&hook.url).send().await.unwrap();
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("http")
+        .endpoint(&hook.url)
+        .send()
+        .await
+        .unwrap();
     let _confirmation = hook.next().await;
     publish(&sns, &topic, "not yet").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(hook.requests.try_recv().is_err(), "nothing is sent before confirmation");
+    assert!(
+        hook.requests.try_recv().is_err(),
+        "nothing is sent before confirmation"
+    );
 }
 
 #[tokio::test]
@@ -174,7 +198,8 @@ async fn failed_posts_are_retried_on_the_clock_per_the_delivery_policy() {
     let topic = create_topic(&sns, "t").await;
     // The confirmation fails once, then the first notification attempt; retries 10 s apart.
     let mut hook = scripted(vec![500, 200, 500, 200], 200).await;
-    let policy = r#"{"healthyRetryPolicy":{"minDelayTarget":10,"maxDelayTarget":10,"numRetries":3}}"#;
+    let policy =
+        r#"{"healthyRetryPolicy":{"minDelayTarget":10,"maxDelayTarget":10,"numRetries":3}}"#;
     let out = sns
         .subscribe()
         .topic_arn(&topic)
@@ -184,14 +209,22 @@ async fn failed_posts_are_retried_on_the_clock_per_the_delivery_policy() {
         .send()
         .await
         .unwrap();
-    assert_eq!(out.subscription_arn.as_deref(), Some("pending confirmation"));
+    assert_eq!(
+        out.subscription_arn.as_deref(),
+        Some("pending confirmation")
+    );
     let first = hook.next().await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     server.clock().advance(Duration::from_secs(20));
     let again = hook.next().await;
     assert_eq!(first.body, again.body, "the confirmation is sent again");
     let token = json(&again.body)["Token"].as_str().unwrap().to_string();
-    sns.confirm_subscription().topic_arn(&topic).token(token).send().await.unwrap();
+    sns.confirm_subscription()
+        .topic_arn(&topic)
+        .token(token)
+        .send()
+        .await
+        .unwrap();
 
     publish(&sns, &topic, "retry me").await;
     let attempt1 = hook.next().await;
@@ -223,13 +256,24 @@ async fn after_the_last_retry_the_message_goes_to_the_dead_letter_queue() {
         .protocol("http")
         .endpoint(&hook.url)
         .attributes("DeliveryPolicy", policy)
-        .attributes("RedrivePolicy", format!(r#"{{"deadLetterTargetArn":"{dlq_arn}"}}"#))
+        .attributes(
+            "RedrivePolicy",
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}"}}"#),
+        )
         .send()
         .await
         .unwrap();
     let confirmation = hook.next().await;
-    let token = json(&confirmation.body)["Token"].as_str().unwrap().to_string();
-    sns.confirm_subscription().topic_arn(&topic).token(token).send().await.unwrap();
+    let token = json(&confirmation.body)["Token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sns.confirm_subscription()
+        .topic_arn(&topic)
+        .token(token)
+        .send()
+        .await
+        .unwrap();
 
     let id = publish(&sns, &topic, "undeliverable").await;
     let _first = hook.next().await;
@@ -245,5 +289,8 @@ async fn after_the_last_retry_the_message_goes_to_the_dead_letter_queue() {
     assert_eq!(json(got[0].body().unwrap_or(""))["MessageId"], id.as_str());
     let recorded = server.state().sns.deliveries();
     let notification = recorded.iter().find(|d| d.kind == "Notification").unwrap();
-    assert_eq!((notification.attempts, notification.delivered), (Some(3), false));
+    assert_eq!(
+        (notification.attempts, notification.delivered),
+        (Some(3), false)
+    );
 }

@@ -28,7 +28,13 @@ async fn publish_returns_a_message_id() {
     let id = publish(&sns, &topic, "hello").await;
     assert_eq!(id.len(), 36, "{id}");
     // TargetArn works for a topic too.
-    let out = sns.publish().target_arn(&topic).message("x").send().await.unwrap();
+    let out = sns
+        .publish()
+        .target_arn(&topic)
+        .message("x")
+        .send()
+        .await
+        .unwrap();
     assert!(out.message_id.is_some());
     assert!(out.sequence_number.is_none());
 }
@@ -38,10 +44,19 @@ async fn publish_errors() {
     let server = start().await;
     let sns = sns(&server);
     let topic = create_topic(&sns, "t").await;
-    let err = expect_err(sns.publish().topic_arn(topic_arn("missing")).message("x").send().await);
+    let err = expect_err(
+        sns.publish()
+            .topic_arn(topic_arn("missing"))
+            .message("x")
+            .send()
+            .await,
+    );
     assert_eq!(err, failure("NotFound", "Topic does not exist", 404));
     let err = expect_err(sns.publish().topic_arn(&topic).message("").send().await);
-    assert_eq!(err, failure("InvalidParameter", "Invalid parameter: Empty message", 400));
+    assert_eq!(
+        err,
+        failure("InvalidParameter", "Invalid parameter: Empty message", 400)
+    );
     let err = expect_err(sns.publish().topic_arn(&topic).send().await);
     assert_eq!(err.code, "ValidationError");
     assert_eq!(
@@ -53,7 +68,14 @@ async fn publish_errors() {
         err.message,
         "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"
     );
-    let err = expect_err(sns.publish().topic_arn(&topic).message("x").subject("").send().await);
+    let err = expect_err(
+        sns.publish()
+            .topic_arn(&topic)
+            .message("x")
+            .subject("")
+            .send()
+            .await,
+    );
     assert_eq!(err.message, "Invalid parameter: Subject");
     let big = "x".repeat(262_145);
     let err = expect_err(sns.publish().topic_arn(&topic).message(big).send().await);
@@ -118,7 +140,11 @@ async fn message_attributes_are_validated() {
     );
     assert_eq!(
         err,
-        failure("ParameterValueInvalid", "Could not cast message attribute 'n' value to number.", 400)
+        failure(
+            "ParameterValueInvalid",
+            "Could not cast message attribute 'n' value to number.",
+            400
+        )
     );
     let err = expect_err(
         sns.publish()
@@ -140,7 +166,10 @@ async fn message_attributes_are_validated() {
             .send()
             .await,
     );
-    assert_eq!(err.message, "Message attribute name can not have successive '.' character.");
+    assert_eq!(
+        err.message,
+        "Message attribute name can not have successive '.' character."
+    );
     sns.publish()
         .topic_arn(&topic)
         .message("x")
@@ -191,7 +220,10 @@ async fn fifo_topics_need_a_group_and_a_deduplication_id() {
         .send()
         .await
         .unwrap();
-    let (a, b) = (first.sequence_number.unwrap(), second.sequence_number.unwrap());
+    let (a, b) = (
+        first.sequence_number.unwrap(),
+        second.sequence_number.unwrap(),
+    );
     assert_eq!(a.len(), 20);
     assert!(b > a, "{a} then {b}");
 }
@@ -210,14 +242,21 @@ async fn publish_batch_reports_each_entry() {
         .send()
         .await
         .unwrap();
-    let ok: Vec<_> = out.successful().iter().map(|e| e.id.clone().unwrap()).collect();
+    let ok: Vec<_> = out
+        .successful()
+        .iter()
+        .map(|e| e.id.clone().unwrap())
+        .collect();
     assert_eq!(ok, vec!["a", "c"]);
     assert!(out.successful().iter().all(|e| e.message_id.is_some()));
     let failed = out.failed();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].id, "b");
     assert_eq!(failed[0].code, "InvalidParameter");
-    assert_eq!(failed[0].message.as_deref(), Some("Invalid parameter: Empty message"));
+    assert_eq!(
+        failed[0].message.as_deref(),
+        Some("Invalid parameter: Empty message")
+    );
     assert!(failed[0].sender_fault);
 }
 

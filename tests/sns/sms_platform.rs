@@ -26,8 +26,16 @@ async fn sms_attributes_round_trip() {
         .unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got["DefaultSMSType"], "Transactional");
-    let err = expect_err(sns.set_sms_attributes().attributes("Colour", "x").send().await);
-    assert_eq!(err, failure("InvalidParameter", "Colour is not a valid attribute", 400));
+    let err = expect_err(
+        sns.set_sms_attributes()
+            .attributes("Colour", "x")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        err,
+        failure("InvalidParameter", "Colour is not a valid attribute", 400)
+    );
 }
 
 #[tokio::test]
@@ -50,7 +58,11 @@ async fn phone_number_lookups() {
     assert_eq!(err.code, "InvalidParameter");
     let listed = sns.list_phone_numbers_opted_out().send().await.unwrap();
     assert!(listed.phone_numbers.unwrap_or_default().is_empty());
-    sns.opt_in_phone_number().phone_number("+15555550100").send().await.unwrap();
+    sns.opt_in_phone_number()
+        .phone_number("+15555550100")
+        .send()
+        .await
+        .unwrap();
     let numbers = sns.list_origination_numbers().send().await.unwrap();
     assert!(numbers.phone_numbers.unwrap_or_default().is_empty());
 }
@@ -92,7 +104,10 @@ async fn the_sms_sandbox_verifies_with_the_sent_password() {
         .await
         .unwrap();
     let listed = sns.list_sms_sandbox_phone_numbers().send().await.unwrap();
-    assert_eq!(listed.phone_numbers()[0].status().map(|s| s.as_str()), Some("Pending"));
+    assert_eq!(
+        listed.phone_numbers()[0].status().map(|s| s.as_str()),
+        Some("Pending")
+    );
     let sent = server.state().sns.deliveries();
     let code = sent[0].body.rsplit(' ').next().unwrap().to_string();
     let err = expect_err(
@@ -110,7 +125,10 @@ async fn the_sms_sandbox_verifies_with_the_sent_password() {
         .await
         .unwrap();
     let listed = sns.list_sms_sandbox_phone_numbers().send().await.unwrap();
-    assert_eq!(listed.phone_numbers()[0].status().map(|s| s.as_str()), Some("Verified"));
+    assert_eq!(
+        listed.phone_numbers()[0].status().map(|s| s.as_str()),
+        Some("Verified")
+    );
     sns.delete_sms_sandbox_phone_number()
         .phone_number("+15555550100")
         .send()
@@ -149,7 +167,10 @@ async fn platform_applications_and_endpoints() {
         .attributes
         .unwrap();
     assert_eq!(attributes["Enabled"], "true");
-    assert!(!attributes.contains_key("PlatformCredential"), "credentials are not returned");
+    assert!(
+        !attributes.contains_key("PlatformCredential"),
+        "credentials are not returned"
+    );
     let listed = sns.list_platform_applications().send().await.unwrap();
     assert_eq!(listed.platform_applications().len(), 1);
 
@@ -182,7 +203,12 @@ async fn platform_applications_and_endpoints() {
         .unwrap();
     assert_eq!(endpoints.endpoints().len(), 1);
 
-    sns.publish().target_arn(&endpoint).message("push").send().await.unwrap();
+    sns.publish()
+        .target_arn(&endpoint)
+        .message("push")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(server.state().sns.deliveries()[0].body, "push");
     sns.set_endpoint_attributes()
         .endpoint_arn(&endpoint)
@@ -190,17 +216,38 @@ async fn platform_applications_and_endpoints() {
         .send()
         .await
         .unwrap();
-    let err = expect_err(sns.publish().target_arn(&endpoint).message("push").send().await);
-    assert_eq!(err, failure("EndpointDisabled", "Endpoint is disabled", 400));
+    let err = expect_err(
+        sns.publish()
+            .target_arn(&endpoint)
+            .message("push")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        err,
+        failure("EndpointDisabled", "Endpoint is disabled", 400)
+    );
     sns.set_platform_application_attributes()
         .platform_application_arn(&app)
-        .attributes("EventEndpointCreated", "arn:aws:sns:us-east-1:000000000000:t")
+        .attributes(
+            "EventEndpointCreated",
+            "arn:aws:sns:us-east-1:000000000000:t",
+        )
         .send()
         .await
         .unwrap();
 
-    sns.delete_endpoint().endpoint_arn(&endpoint).send().await.unwrap();
-    let err = expect_err(sns.get_endpoint_attributes().endpoint_arn(&endpoint).send().await);
+    sns.delete_endpoint()
+        .endpoint_arn(&endpoint)
+        .send()
+        .await
+        .unwrap();
+    let err = expect_err(
+        sns.get_endpoint_attributes()
+            .endpoint_arn(&endpoint)
+            .send()
+            .await,
+    );
     assert_eq!(err, failure("NotFound", "Endpoint does not exist", 404));
     sns.delete_platform_application()
         .platform_application_arn(&app)
@@ -213,7 +260,10 @@ async fn platform_applications_and_endpoints() {
             .send()
             .await,
     );
-    assert_eq!(err, failure("NotFound", "PlatformApplication does not exist", 404));
+    assert_eq!(
+        err,
+        failure("NotFound", "PlatformApplication does not exist", 404)
+    );
     let err = expect_err(
         sns.create_platform_application()
             .name("x")
@@ -222,5 +272,8 @@ async fn platform_applications_and_endpoints() {
             .send()
             .await,
     );
-    assert_eq!(err.message, "Invalid parameter: Platform Reason: PIGEON is not supported");
+    assert_eq!(
+        err.message,
+        "Invalid parameter: Platform Reason: PIGEON is not supported"
+    );
 }

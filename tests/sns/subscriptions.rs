@@ -33,7 +33,13 @@ async fn an_sqs_subscription_is_confirmed_at_once_and_listed() {
     assert_eq!(attributes["RawMessageDelivery"], "false");
     assert!(!attributes.contains_key("FilterPolicy"));
 
-    let listed = sns.list_subscriptions().send().await.unwrap().subscriptions.unwrap();
+    let listed = sns
+        .list_subscriptions()
+        .send()
+        .await
+        .unwrap()
+        .subscriptions
+        .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].subscription_arn.as_deref(), Some(sub.as_str()));
     assert_eq!(listed[0].protocol.as_deref(), Some("sqs"));
@@ -56,7 +62,11 @@ async fn an_sqs_subscription_is_confirmed_at_once_and_listed() {
         .unwrap();
     assert_eq!(topic_attributes["SubscriptionsConfirmed"], "1");
 
-    sns.unsubscribe().subscription_arn(&sub).send().await.unwrap();
+    sns.unsubscribe()
+        .subscription_arn(&sub)
+        .send()
+        .await
+        .unwrap();
     let err = expect_err(
         sns.get_subscription_attributes()
             .subscription_arn(&sub)
@@ -65,7 +75,11 @@ async fn an_sqs_subscription_is_confirmed_at_once_and_listed() {
     );
     assert_eq!(err, failure("NotFound", "Subscription does not exist", 404));
     // Unsubscribe is idempotent.
-    sns.unsubscribe().subscription_arn(&sub).send().await.unwrap();
+    sns.unsubscribe()
+        .subscription_arn(&sub)
+        .send()
+        .await
+        .unwrap();
     let topic_attributes = sns
         .get_topic_attributes()
         .topic_arn(&topic)
@@ -98,7 +112,11 @@ async fn subscribe_checks_protocol_endpoint_and_topic() {
                 .send()
                 .await,
         );
-        assert_eq!(err, failure("InvalidParameter", message, 400), "{protocol} {endpoint}");
+        assert_eq!(
+            err,
+            failure("InvalidParameter", message, 400),
+            "{protocol} {endpoint}"
+        );
     }
     let err = expect_err(
         sns.subscribe()
@@ -118,7 +136,10 @@ async fn subscribe_checks_protocol_endpoint_and_topic() {
             .send()
             .await,
     );
-    assert_eq!(err.message, "Invalid parameter: Attributes Reason: AttributeName");
+    assert_eq!(
+        err.message,
+        "Invalid parameter: Attributes Reason: AttributeName"
+    );
 }
 
 #[tokio::test]
@@ -129,7 +150,10 @@ async fn subscription_attributes_can_be_set() {
     let sub = subscribe_queue(&sns, &topic, &common::queue_arn("q"), &[]).await;
     let dlq = common::queue_arn("dlq");
     let redrive = format!(r#"{{"deadLetterTargetArn":"{dlq}"}}"#);
-    for (name, value) in [("RawMessageDelivery", "TRUE"), ("RedrivePolicy", redrive.as_str())] {
+    for (name, value) in [
+        ("RawMessageDelivery", "TRUE"),
+        ("RedrivePolicy", redrive.as_str()),
+    ] {
         sns.set_subscription_attributes()
             .subscription_arn(&sub)
             .attribute_name(name)
@@ -219,9 +243,21 @@ async fn email_subscriptions_wait_for_confirmation_with_the_sent_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(out.subscription_arn.as_deref(), Some("pending confirmation"));
-    let listed = sns.list_subscriptions().send().await.unwrap().subscriptions.unwrap();
-    assert_eq!(listed[0].subscription_arn.as_deref(), Some("PendingConfirmation"));
+    assert_eq!(
+        out.subscription_arn.as_deref(),
+        Some("pending confirmation")
+    );
+    let listed = sns
+        .list_subscriptions()
+        .send()
+        .await
+        .unwrap()
+        .subscriptions
+        .unwrap();
+    assert_eq!(
+        listed[0].subscription_arn.as_deref(),
+        Some("PendingConfirmation")
+    );
 
     let deliveries = server.state().sns.deliveries();
     let confirmation = deliveries
@@ -241,7 +277,10 @@ async fn email_subscriptions_wait_for_confirmation_with_the_sent_token() {
             .send()
             .await,
     );
-    assert_eq!(err, failure("InvalidParameter", "Invalid parameter: Token", 400));
+    assert_eq!(
+        err,
+        failure("InvalidParameter", "Invalid parameter: Token", 400)
+    );
     let confirmed = sns
         .confirm_subscription()
         .topic_arn(&topic)
@@ -312,7 +351,12 @@ async fn unsubscribe_checks_the_arn() {
         err.message,
         "Invalid parameter: SubscriptionArn Reason: An ARN must have at least 6 elements, not 1"
     );
-    let err = expect_err(sns.unsubscribe().subscription_arn(topic_arn("t")).send().await);
+    let err = expect_err(
+        sns.unsubscribe()
+            .subscription_arn(topic_arn("t"))
+            .send()
+            .await,
+    );
     assert_eq!(err.message, "Invalid parameter: SubscriptionId");
 }
 
@@ -323,8 +367,19 @@ async fn deleting_a_topic_removes_its_subscriptions() {
     let topic = create_topic(&sns, "t").await;
     let sub = subscribe_queue(&sns, &topic, &common::queue_arn("q"), &[]).await;
     sns.delete_topic().topic_arn(&topic).send().await.unwrap();
-    assert!(sns.list_subscriptions().send().await.unwrap().subscriptions().is_empty());
-    let err = expect_err(sns.get_subscription_attributes().subscription_arn(&sub).send().await);
+    assert!(sns
+        .list_subscriptions()
+        .send()
+        .await
+        .unwrap()
+        .subscriptions()
+        .is_empty());
+    let err = expect_err(
+        sns.get_subscription_attributes()
+            .subscription_arn(&sub)
+            .send()
+            .await,
+    );
     assert_eq!(err.code, "NotFound");
 }
 

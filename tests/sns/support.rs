@@ -20,7 +20,13 @@ pub fn sns_in(server: &RunningServer, region: &str) -> aws_sdk_sns::Client {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
         .endpoint_url(server.endpoint())
-        .credentials_provider(Credentials::new("test", "test", None, None, "stepyard-tests"))
+        .credentials_provider(Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "stepyard-tests",
+        ))
         .retry_config(RetryConfig::disabled())
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .timeout_config(
@@ -151,7 +157,11 @@ pub async fn receive_n(
 pub async fn assert_empty(sqs: &aws_sdk_sqs::Client, queue_url: &str) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let got = common::receive(sqs, queue_url, 10).await;
-    assert!(got.is_empty(), "expected no messages, got {:?}", common::bodies(&got));
+    assert!(
+        got.is_empty(),
+        "expected no messages, got {:?}",
+        common::bodies(&got)
+    );
 }
 
 /// A queue and its ARN.

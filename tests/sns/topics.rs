@@ -29,7 +29,10 @@ async fn create_get_list_and_delete_a_topic() {
     let policy = json(&attributes["Policy"]);
     assert_eq!(policy["Statement"][0]["Resource"], arn.as_str());
     let effective = json(&attributes["EffectiveDeliveryPolicy"]);
-    assert_eq!(effective["http"]["defaultHealthyRetryPolicy"]["numRetries"], 3);
+    assert_eq!(
+        effective["http"]["defaultHealthyRetryPolicy"]["numRetries"],
+        3
+    );
     assert!(!attributes.contains_key("FifoTopic"));
 
     let topics = sns.list_topics().send().await.unwrap().topics.unwrap();
@@ -63,7 +66,12 @@ async fn topic_names_are_checked() {
             .await,
     );
     assert_eq!(err.code, "InvalidParameter");
-    assert!(err.message.starts_with("Invalid parameter: Fifo Topic names must end with .fifo"), "{}", err.message);
+    assert!(
+        err.message
+            .starts_with("Invalid parameter: Fifo Topic names must end with .fifo"),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]
@@ -102,7 +110,10 @@ async fn fifo_topic_attributes() {
             .send()
             .await,
     );
-    assert_eq!(err, failure("InvalidParameter", "Invalid parameter: AttributeName", 400));
+    assert_eq!(
+        err,
+        failure("InvalidParameter", "Invalid parameter: AttributeName", 400)
+    );
 }
 
 #[tokio::test]
@@ -115,7 +126,10 @@ async fn set_topic_attributes_stores_values_and_rejects_unknown_names() {
         ("KmsMasterKeyId", "alias/aws/sns"),
         ("TracingConfig", "Active"),
         ("SignatureVersion", "2"),
-        ("DeliveryPolicy", r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":5}}}"#),
+        (
+            "DeliveryPolicy",
+            r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":5}}}"#,
+        ),
     ] {
         sns.set_topic_attributes()
             .topic_arn(&arn)
@@ -138,7 +152,8 @@ async fn set_topic_attributes_stores_values_and_rejects_unknown_names() {
     assert_eq!(attributes["TracingConfig"], "Active");
     assert_eq!(attributes["SignatureVersion"], "2");
     assert_eq!(
-        json(&attributes["EffectiveDeliveryPolicy"])["http"]["defaultHealthyRetryPolicy"]["numRetries"],
+        json(&attributes["EffectiveDeliveryPolicy"])["http"]["defaultHealthyRetryPolicy"]
+            ["numRetries"],
         5
     );
     let err = expect_err(
@@ -149,7 +164,10 @@ async fn set_topic_attributes_stores_values_and_rejects_unknown_names() {
             .send()
             .await,
     );
-    assert_eq!(err, failure("InvalidParameter", "Invalid parameter: AttributeName", 400));
+    assert_eq!(
+        err,
+        failure("InvalidParameter", "Invalid parameter: AttributeName", 400)
+    );
     let err = expect_err(
         sns.set_topic_attributes()
             .topic_arn(&arn)
@@ -181,7 +199,11 @@ async fn recreating_with_different_attributes_or_tags_fails() {
             400
         )
     );
-    let tag = aws_sdk_sns::types::Tag::builder().key("k").value("v").build().unwrap();
+    let tag = aws_sdk_sns::types::Tag::builder()
+        .key("k")
+        .value("v")
+        .build()
+        .unwrap();
     let err = expect_err(sns.create_topic().name("t").tags(tag).send().await);
     assert_eq!(
         err.message,
@@ -194,9 +216,17 @@ async fn topic_arns_are_validated() {
     let server = start().await;
     let sns = sns(&server);
     let err = expect_err(sns.get_topic_attributes().topic_arn("nope").send().await);
-    assert_eq!(err, failure("InvalidParameter", "Invalid parameter: TopicArn", 400));
+    assert_eq!(
+        err,
+        failure("InvalidParameter", "Invalid parameter: TopicArn", 400)
+    );
     let other_region = "arn:aws:sns:eu-west-1:000000000000:t";
-    let err = expect_err(sns.get_topic_attributes().topic_arn(other_region).send().await);
+    let err = expect_err(
+        sns.get_topic_attributes()
+            .topic_arn(other_region)
+            .send()
+            .await,
+    );
     assert_eq!(err.message, "Invalid parameter: TopicArn");
     let err = expect_err(sns.get_topic_attributes().send().await);
     assert_eq!(err.code, "ValidationError");
@@ -240,7 +270,13 @@ async fn list_topics_pages_by_one_hundred_and_is_per_region() {
 async fn tags_on_topics() {
     let server = start().await;
     let sns = sns(&server);
-    let tag = |k: &str, v: &str| aws_sdk_sns::types::Tag::builder().key(k).value(v).build().unwrap();
+    let tag = |k: &str, v: &str| {
+        aws_sdk_sns::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .unwrap()
+    };
     let arn = sns
         .create_topic()
         .name("t")
@@ -262,7 +298,12 @@ async fn tags_on_topics() {
             .map(|t| (t.key, t.value))
             .collect::<Vec<_>>()
     };
-    let tags = sns.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
+    let tags = sns
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         listed(tags.tags.unwrap()),
         vec![("env".into(), "dev".into()), ("team".into(), "b".into())]
@@ -273,8 +314,16 @@ async fn tags_on_topics() {
         .send()
         .await
         .unwrap();
-    let tags = sns.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
-    assert_eq!(listed(tags.tags.unwrap()), vec![("env".into(), "dev".into())]);
+    let tags = sns
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed(tags.tags.unwrap()),
+        vec![("env".into(), "dev".into())]
+    );
 
     let err = expect_err(
         sns.tag_resource()
@@ -284,14 +333,20 @@ async fn tags_on_topics() {
             .send()
             .await,
     );
-    assert_eq!(err.message, "Invalid parameter: Duplicated keys are not allowed.");
+    assert_eq!(
+        err.message,
+        "Invalid parameter: Duplicated keys are not allowed."
+    );
     let err = expect_err(
         sns.list_tags_for_resource()
             .resource_arn(topic_arn("missing"))
             .send()
             .await,
     );
-    assert_eq!(err, failure("ResourceNotFound", "Resource does not exist", 404));
+    assert_eq!(
+        err,
+        failure("ResourceNotFound", "Resource does not exist", 404)
+    );
     let mut request = sns.tag_resource().resource_arn(&arn);
     for i in 0..50 {
         request = request.tags(tag(&format!("k{i}"), "v"));
@@ -313,12 +368,21 @@ async fn add_and_remove_permission_edit_the_policy() {
         .send()
         .await
         .unwrap();
-    let policy = |attributes: std::collections::HashMap<String, String>| json(&attributes["Policy"]);
-    let attributes = sns.get_topic_attributes().topic_arn(&arn).send().await.unwrap();
+    let policy =
+        |attributes: std::collections::HashMap<String, String>| json(&attributes["Policy"]);
+    let attributes = sns
+        .get_topic_attributes()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     let p = policy(attributes.attributes.unwrap());
     let statement = &p["Statement"][1];
     assert_eq!(statement["Sid"], "allow-publish");
-    assert_eq!(statement["Principal"]["AWS"], "arn:aws:iam::111111111111:root");
+    assert_eq!(
+        statement["Principal"]["AWS"],
+        "arn:aws:iam::111111111111:root"
+    );
     assert_eq!(statement["Action"], "SNS:Publish");
 
     let err = expect_err(
@@ -350,7 +414,12 @@ async fn add_and_remove_permission_edit_the_policy() {
         .send()
         .await
         .unwrap();
-    let attributes = sns.get_topic_attributes().topic_arn(&arn).send().await.unwrap();
+    let attributes = sns
+        .get_topic_attributes()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     let p = policy(attributes.attributes.unwrap());
     assert_eq!(p["Statement"].as_array().unwrap().len(), 1);
 }
@@ -360,7 +429,12 @@ async fn data_protection_policy_is_stored() {
     let server = start().await;
     let sns = sns(&server);
     let arn = create_topic(&sns, "t").await;
-    let got = sns.get_data_protection_policy().resource_arn(&arn).send().await.unwrap();
+    let got = sns
+        .get_data_protection_policy()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.data_protection_policy.unwrap_or_default(), "");
     let policy = r#"{"Name":"p","Version":"2021-06-01","Statement":[]}"#;
     sns.put_data_protection_policy()
@@ -369,7 +443,12 @@ async fn data_protection_policy_is_stored() {
         .send()
         .await
         .unwrap();
-    let got = sns.get_data_protection_policy().resource_arn(&arn).send().await.unwrap();
+    let got = sns
+        .get_data_protection_policy()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.data_protection_policy.as_deref(), Some(policy));
     let err = expect_err(
         sns.put_data_protection_policy()

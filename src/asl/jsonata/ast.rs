@@ -57,7 +57,10 @@ pub enum Kind {
     Descendant,
     /// `%`: reads the label of its slot from the tuple.
     Parent(usize),
-    Path { steps: Vec<Node>, keep_singleton: bool },
+    Path {
+        steps: Vec<Node>,
+        keep_singleton: bool,
+    },
     Binary(BinOp, Box<Node>, Box<Node>),
     Neg(Box<Node>),
     Array(Vec<Node>),
@@ -65,10 +68,19 @@ pub enum Kind {
     Condition(Box<Node>, Box<Node>, Option<Box<Node>>),
     Block(Vec<Node>),
     Bind(String, Box<Node>),
-    Call { proc: Box<Node>, args: Vec<Node>, partial: bool },
+    Call {
+        proc: Box<Node>,
+        args: Vec<Node>,
+        partial: bool,
+    },
     /// `?` in a partial application's arguments.
     Placeholder,
-    Lambda { params: Arc<Vec<String>>, body: Arc<Node>, sig: Option<Arc<Signature>>, thunk: bool },
+    Lambda {
+        params: Arc<Vec<String>>,
+        body: Arc<Node>,
+        sig: Option<Arc<Signature>>,
+        thunk: bool,
+    },
     Apply(Box<Node>, Box<Node>),
     Transform(Arc<TransformNodes>),
     Sort(Vec<(Node, bool)>),
@@ -108,6 +120,10 @@ pub struct Node {
 
 impl Node {
     pub fn new(kind: Kind, pos: usize) -> Node {
-        Node { kind, pos, ann: Ann::default() }
+        Node {
+            kind,
+            pos,
+            ann: Ann::default(),
+        }
     }
 }

@@ -13,7 +13,11 @@ pub struct JsonataError {
 
 impl JsonataError {
     pub fn new(code: &str, position: Option<usize>, message: impl Into<String>) -> JsonataError {
-        JsonataError { code: code.to_string(), message: message.into(), position }
+        JsonataError {
+            code: code.to_string(),
+            message: message.into(),
+            position,
+        }
     }
 
     /// Fills in a position when the code that detected the error did not know one.

@@ -30,7 +30,11 @@ fn stack_addr() -> usize {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(labels: &'a [String], bindings: &'a super::Bindings, limits: &super::Limits) -> Ctx<'a> {
+    pub fn new(
+        labels: &'a [String],
+        bindings: &'a super::Bindings,
+        limits: &super::Limits,
+    ) -> Ctx<'a> {
         Ctx {
             start: Instant::now(),
             timeout: limits.timeout,
@@ -58,7 +62,11 @@ impl<'a> Ctx<'a> {
             return err("U1001", None, "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
         }
         if self.start.elapsed() > self.timeout {
-            return err("U1001", None, "Expression evaluation timeout: Check for infinite loop");
+            return err(
+                "U1001",
+                None,
+                "Expression evaluation timeout: Check for infinite loop",
+            );
         }
         Ok(())
     }
@@ -94,7 +102,9 @@ pub fn truthy(v: &Opt) -> Option<bool> {
             if a.items.len() == 1 {
                 truthy(&Some(a.items[0].clone())).unwrap_or(false)
             } else {
-                a.items.iter().any(|x| truthy(&Some(x.clone())).unwrap_or(false))
+                a.items
+                    .iter()
+                    .any(|x| truthy(&Some(x.clone())).unwrap_or(false))
             }
         }
         Val::Str(s) => !s.is_empty(),
@@ -186,7 +196,9 @@ impl<'a> Ctx<'a> {
                     a2.keep = true;
                     result = Some(Val::Arr(Rc::new(a2)));
                 }
-                let Some(Val::Arr(a)) = &result else { unreachable!("just matched an array") };
+                let Some(Val::Arr(a)) = &result else {
+                    unreachable!("just matched an array")
+                };
                 if a.items.is_empty() {
                     return Ok(None);
                 }
@@ -254,10 +266,17 @@ impl<'a> Ctx<'a> {
                         }
                     }
                 }
-                Ok(Some(Val::Arr(Rc::new(Arr { items: out, cons: node.ann.consarray, ..Arr::default() }))))
+                Ok(Some(Val::Arr(Rc::new(Arr {
+                    items: out,
+                    cons: node.ann.consarray,
+                    ..Arr::default()
+                }))))
             }
             Kind::Object(pairs) => {
-                let g = Group { pairs: Vec::new(), pos: node.pos };
+                let g = Group {
+                    pairs: Vec::new(),
+                    pos: node.pos,
+                };
                 let _ = g;
                 Ok(Some(self.group_pairs(pairs, input.clone(), env)?))
             }
@@ -285,7 +304,11 @@ impl<'a> Ctx<'a> {
                 self.remember(env);
                 Ok(value)
             }
-            Kind::Call { proc, args, partial } => {
+            Kind::Call {
+                proc,
+                args,
+                partial,
+            } => {
                 if *partial {
                     self.partial(node, proc, args, input, env)
                 } else {
@@ -293,7 +316,12 @@ impl<'a> Ctx<'a> {
                 }
             }
             Kind::Placeholder => err("S0201", Some(node.pos), "Syntax error: \"?\""),
-            Kind::Lambda { params, body, sig, thunk } => Ok(Some(Val::Func(Rc::new(Func::Lambda {
+            Kind::Lambda {
+                params,
+                body,
+                sig,
+                thunk,
+            } => Ok(Some(Val::Func(Rc::new(Func::Lambda {
                 params: params.clone(),
                 body: body.clone(),
                 sig: sig.clone(),
@@ -303,22 +331,39 @@ impl<'a> Ctx<'a> {
             })))),
             Kind::Apply(l, r) => {
                 let lhs = self.eval(l, input, env)?;
-                if let Kind::Call { proc, args, partial: false } = &r.kind {
+                if let Kind::Call {
+                    proc,
+                    args,
+                    partial: false,
+                } = &r.kind
+                {
                     return self.call(r, proc, args, input, env, Some(lhs));
                 }
                 let f = self.eval(r, input, env)?;
                 let Some(f @ Val::Func(_)) = f else {
-                    return err("T2006", Some(node.pos), "The right side of the function application operator ~> must be a function");
+                    return err(
+                        "T2006",
+                        Some(node.pos),
+                        "The right side of the function application operator ~> must be a function",
+                    );
                 };
                 if let Some(l @ Val::Func(_)) = lhs {
                     return Ok(Some(Val::Func(Rc::new(Func::Chain(l, f)))));
                 }
                 self.apply(&f, vec![lhs], &None, env, node.pos)
             }
-            Kind::Transform(t) => Ok(Some(Val::Func(Rc::new(Func::Transform { t: t.clone(), env: env.clone() })))),
+            Kind::Transform(t) => Ok(Some(Val::Func(Rc::new(Func::Transform {
+                t: t.clone(),
+                env: env.clone(),
+            })))),
             Kind::Sort(_) => {
                 let items = input.as_ref().map(|v| v.items()).unwrap_or_default();
-                Ok(Some(seq_of(self.sort(node, items.into_iter().map(Some).collect(), env)?.into_iter().flatten().collect())))
+                Ok(Some(seq_of(
+                    self.sort(node, items.into_iter().map(Some).collect(), env)?
+                        .into_iter()
+                        .flatten()
+                        .collect(),
+                )))
             }
             _ => err("S0201", Some(node.pos), "Syntax error"),
         }
@@ -362,7 +407,13 @@ impl<'a> Ctx<'a> {
     }
 
     fn path(&self, node: &Node, input: &Opt, env: &Env) -> Result<Opt> {
-        let Kind::Path { steps, keep_singleton } = &node.kind else { unreachable!("path node") };
+        let Kind::Path {
+            steps,
+            keep_singleton,
+        } = &node.kind
+        else {
+            unreachable!("path node")
+        };
         let mut seq: Vec<Opt> = match input {
             Some(Val::Arr(a)) if !matches!(steps.first().map(|s| &s.kind), Some(Kind::Var(_))) => {
                 a.items.iter().cloned().map(Some).collect()
@@ -418,20 +469,37 @@ impl<'a> Ctx<'a> {
         if *keep_singleton {
             match result {
                 Some(Val::Arr(a)) => {
-                    let mut a2 = if a.cons && !a.seq { Arr { items: vec![Val::Arr(a.clone())], seq: true, ..Arr::default() } } else { (*a).clone() };
+                    let mut a2 = if a.cons && !a.seq {
+                        Arr {
+                            items: vec![Val::Arr(a.clone())],
+                            seq: true,
+                            ..Arr::default()
+                        }
+                    } else {
+                        (*a).clone()
+                    };
                     a2.keep = true;
                     result = Some(Val::Arr(Rc::new(a2)));
                 }
                 Some(v @ Val::Tuples(_)) => result = Some(v),
                 Some(v) => {
-                    result = Some(Val::Arr(Rc::new(Arr { items: vec![v], seq: true, keep: true, ..Arr::default() })));
+                    result = Some(Val::Arr(Rc::new(Arr {
+                        items: vec![v],
+                        seq: true,
+                        keep: true,
+                        ..Arr::default()
+                    })));
                 }
                 None => {}
             }
         }
         if let Some(g) = &node.ann.group {
             // A grouping over a tuple stream sees each tuple's bindings.
-            let over = if group_tuples.is_some() { group_tuples } else { result };
+            let over = if group_tuples.is_some() {
+                group_tuples
+            } else {
+                result
+            };
             result = Some(self.group(g, over, env)?);
         }
         Ok(result)
@@ -477,7 +545,13 @@ impl<'a> Ctx<'a> {
         Ok(Some(seq_of(out)))
     }
 
-    fn tuple_step(&self, step: &Node, input: &[Opt], tuples: Option<Vec<Tuple>>, env: &Env) -> Result<Vec<Tuple>> {
+    fn tuple_step(
+        &self,
+        step: &Node,
+        input: &[Opt],
+        tuples: Option<Vec<Tuple>>,
+        env: &Env,
+    ) -> Result<Vec<Tuple>> {
         if matches!(step.kind, Kind::Sort(_)) {
             let mut result = match tuples {
                 Some(ts) => self.sort_tuples(step, ts, env)?,
@@ -487,7 +561,10 @@ impl<'a> Ctx<'a> {
                         .into_iter()
                         .enumerate()
                         .map(|(i, v)| {
-                            let mut t = Tuple { at: v, binds: Vec::new() };
+                            let mut t = Tuple {
+                                at: v,
+                                binds: Vec::new(),
+                            };
                             if let Some(ix) = &step.ann.index {
                                 t.set(ix, Val::Num(i as f64));
                             }
@@ -499,7 +576,15 @@ impl<'a> Ctx<'a> {
             result = self.stages(&step.ann.stages, result, env)?;
             return Ok(result);
         }
-        let tuples = tuples.unwrap_or_else(|| input.iter().map(|i| Tuple { at: i.clone(), binds: Vec::new() }).collect());
+        let tuples = tuples.unwrap_or_else(|| {
+            input
+                .iter()
+                .map(|i| Tuple {
+                    at: i.clone(),
+                    binds: Vec::new(),
+                })
+                .collect()
+        });
         let mut result = Vec::new();
         for t in &tuples {
             let frame = tuple_frame(self, env, t);
@@ -566,7 +651,12 @@ impl<'a> Ctx<'a> {
             if i < 0 {
                 i += n;
             }
-            return Ok(ts.into_iter().nth(i.max(0) as usize).filter(|_| i >= 0).into_iter().collect());
+            return Ok(ts
+                .into_iter()
+                .nth(i.max(0) as usize)
+                .filter(|_| i >= 0)
+                .into_iter()
+                .collect());
         }
         let mut out = Vec::new();
         for (index, t) in ts.into_iter().enumerate() {
@@ -582,7 +672,9 @@ impl<'a> Ctx<'a> {
     fn predicate_selects(&self, res: &Opt, index: usize, n: i64) -> Result<bool> {
         let nums: Option<Vec<f64>> = match res {
             Some(Val::Num(x)) if is_numeric(&Val::Num(*x))? => Some(vec![*x]),
-            Some(Val::Arr(a)) if !a.items.is_empty() && a.items.iter().all(|v| matches!(v, Val::Num(_))) => {
+            Some(Val::Arr(a))
+                if !a.items.is_empty() && a.items.iter().all(|v| matches!(v, Val::Num(_))) =>
+            {
                 Some(a.items.iter().filter_map(|v| v.as_num()).collect())
             }
             _ => None,
@@ -655,24 +747,46 @@ impl<'a> Ctx<'a> {
         let items: Vec<Opt> = match &input {
             Some(Val::Tuples(_)) => tuples.iter().map(|t| t.at.clone()).collect(),
             Some(Val::Arr(a)) => {
-                if a.items.is_empty() { vec![None] } else { a.items.iter().cloned().map(Some).collect() }
+                if a.items.is_empty() {
+                    vec![None]
+                } else {
+                    a.items.iter().cloned().map(Some).collect()
+                }
             }
             other => vec![other.clone()],
         };
-        let items = if tuple_mode && items.is_empty() { vec![None] } else { items };
+        let items = if tuple_mode && items.is_empty() {
+            vec![None]
+        } else {
+            items
+        };
         for (idx, item) in items.iter().enumerate() {
-            let frame = if tuple_mode && idx < tuples.len() { tuple_frame(self, env, &tuples[idx]) } else { env.clone() };
+            let frame = if tuple_mode && idx < tuples.len() {
+                tuple_frame(self, env, &tuples[idx])
+            } else {
+                env.clone()
+            };
             for (pi, (k, _)) in pairs.iter().enumerate() {
                 let key = self.eval(k, item, &frame)?;
                 let key = match key {
                     None => continue,
                     Some(Val::Str(s)) => s.to_string(),
-                    Some(_) => return err("T1003", Some(k.pos), "Key in object structure must evaluate to a string"),
+                    Some(_) => {
+                        return err(
+                            "T1003",
+                            Some(k.pos),
+                            "Key in object structure must evaluate to a string",
+                        )
+                    }
                 };
                 match groups.get_mut(&key) {
                     Some(e) => {
                         if e.expr != pi {
-                            return err("D1009", Some(k.pos), format!("Multiple key definitions evaluate to same key: {key}"));
+                            return err(
+                                "D1009",
+                                Some(k.pos),
+                                format!("Multiple key definitions evaluate to same key: {key}"),
+                            );
                         }
                         e.data = append(e.data.take(), item.clone());
                         if tuple_mode {
@@ -680,8 +794,19 @@ impl<'a> Ctx<'a> {
                         }
                     }
                     None => {
-                        let ts = if tuple_mode && idx < tuples.len() { vec![tuples[idx].clone()] } else { vec![] };
-                        groups.insert(key, Entry { data: item.clone(), tuples: ts, expr: pi });
+                        let ts = if tuple_mode && idx < tuples.len() {
+                            vec![tuples[idx].clone()]
+                        } else {
+                            vec![]
+                        };
+                        groups.insert(
+                            key,
+                            Entry {
+                                data: item.clone(),
+                                tuples: ts,
+                                expr: pi,
+                            },
+                        );
                     }
                 }
             }
@@ -690,7 +815,14 @@ impl<'a> Ctx<'a> {
         for (key, e) in groups {
             let (context, frame) = if tuple_mode {
                 let reduced = reduce_tuples(&e.tuples);
-                let f = tuple_frame(self, env, &Tuple { at: None, binds: reduced.binds });
+                let f = tuple_frame(
+                    self,
+                    env,
+                    &Tuple {
+                        at: None,
+                        binds: reduced.binds,
+                    },
+                );
                 (reduced.at, f)
             } else {
                 (e.data, env.clone())
@@ -702,8 +834,15 @@ impl<'a> Ctx<'a> {
         Ok(Val::object(out))
     }
 
-    fn sort_keys(&self, node: &Node, items: &[(Opt, Option<Env>)], env: &Env) -> Result<Vec<Vec<Opt>>> {
-        let Kind::Sort(terms) = &node.kind else { unreachable!("sort node") };
+    fn sort_keys(
+        &self,
+        node: &Node,
+        items: &[(Opt, Option<Env>)],
+        env: &Env,
+    ) -> Result<Vec<Vec<Opt>>> {
+        let Kind::Sort(terms) = &node.kind else {
+            unreachable!("sort node")
+        };
         let mut keys = Vec::new();
         for (item, frame) in items {
             let mut k = Vec::new();
@@ -716,14 +855,24 @@ impl<'a> Ctx<'a> {
     }
 
     fn sort_order(&self, node: &Node, keys: &[Vec<Opt>]) -> Result<Vec<usize>> {
-        let Kind::Sort(terms) = &node.kind else { unreachable!("sort node") };
+        let Kind::Sort(terms) = &node.kind else {
+            unreachable!("sort node")
+        };
         let cmp = |a: &usize, b: &usize| -> Result<bool> {
             let mut comp = 0;
             for (ti, (_, desc)) in terms.iter().enumerate() {
                 let aa = &keys[*a][ti];
                 let bb = &keys[*b][ti];
                 let (Some(av), Some(bv)) = (aa, bb) else {
-                    comp = if aa.is_none() { if bb.is_none() { 0 } else { 1 } } else { -1 };
+                    comp = if aa.is_none() {
+                        if bb.is_none() {
+                            0
+                        } else {
+                            1
+                        }
+                    } else {
+                        -1
+                    };
                     continue;
                 };
                 let ok = |v: &Val| matches!(v, Val::Str(_) | Val::Num(_));
@@ -731,14 +880,24 @@ impl<'a> Ctx<'a> {
                     return err("T2008", Some(node.pos), "The expressions within an order-by clause must evaluate to numeric or string values");
                 }
                 let ord = match (av, bv) {
-                    (Val::Num(x), Val::Num(y)) => x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal),
+                    (Val::Num(x), Val::Num(y)) => {
+                        x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal)
+                    }
                     (Val::Str(x), Val::Str(y)) => x.cmp(y),
-                    _ => return err("T2007", Some(node.pos), "Type mismatch within order-by clause. All values must be of the same type"),
+                    _ => return err(
+                        "T2007",
+                        Some(node.pos),
+                        "Type mismatch within order-by clause. All values must be of the same type",
+                    ),
                 };
                 if ord == std::cmp::Ordering::Equal {
                     continue;
                 }
-                comp = if ord == std::cmp::Ordering::Less { -1 } else { 1 };
+                comp = if ord == std::cmp::Ordering::Less {
+                    -1
+                } else {
+                    1
+                };
                 if *desc {
                     comp = -comp;
                 }
@@ -757,7 +916,10 @@ impl<'a> Ctx<'a> {
     }
 
     fn sort_tuples(&self, node: &Node, ts: Vec<Tuple>, env: &Env) -> Result<Vec<Tuple>> {
-        let with: Vec<(Opt, Option<Env>)> = ts.iter().map(|t| (t.at.clone(), Some(tuple_frame(self, env, t)))).collect();
+        let with: Vec<(Opt, Option<Env>)> = ts
+            .iter()
+            .map(|t| (t.at.clone(), Some(tuple_frame(self, env, t))))
+            .collect();
         let keys = self.sort_keys(node, &with, env)?;
         let order = self.sort_order(node, &keys)?;
         Ok(order.into_iter().map(|i| ts[i].clone()).collect())
@@ -790,15 +952,25 @@ impl<'a> Ctx<'a> {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
                 if let Some(v) = &lhs {
                     if !is_numeric(v)? {
-                        return err("T2001", pos, "The left side of the arithmetic operator must evaluate to a number");
+                        return err(
+                            "T2001",
+                            pos,
+                            "The left side of the arithmetic operator must evaluate to a number",
+                        );
                     }
                 }
                 if let Some(v) = &rhs {
                     if !is_numeric(v)? {
-                        return err("T2002", pos, "The right side of the arithmetic operator must evaluate to a number");
+                        return err(
+                            "T2002",
+                            pos,
+                            "The right side of the arithmetic operator must evaluate to a number",
+                        );
                     }
                 }
-                let (Some(Val::Num(a)), Some(Val::Num(b))) = (lhs, rhs) else { return Ok(None) };
+                let (Some(Val::Num(a)), Some(Val::Num(b))) = (lhs, rhs) else {
+                    return Ok(None);
+                };
                 Ok(Some(Val::Num(match op {
                     BinOp::Add => a + b,
                     BinOp::Sub => a - b,
@@ -808,21 +980,29 @@ impl<'a> Ctx<'a> {
                 })))
             }
             BinOp::Eq | BinOp::Ne => {
-                let (Some(a), Some(b)) = (&lhs, &rhs) else { return Ok(Some(Val::Bool(false))) };
+                let (Some(a), Some(b)) = (&lhs, &rhs) else {
+                    return Ok(Some(Val::Bool(false)));
+                };
                 let eq = deep_equal(a, b);
                 Ok(Some(Val::Bool(if op == BinOp::Eq { eq } else { !eq })))
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let comparable = |v: &Opt| matches!(v, None | Some(Val::Str(_)) | Some(Val::Num(_)));
+                let comparable =
+                    |v: &Opt| matches!(v, None | Some(Val::Str(_)) | Some(Val::Num(_)));
                 if !comparable(&lhs) || !comparable(&rhs) {
                     return err("T2010", pos, "The expressions either side of operator must evaluate to numeric or string values");
                 }
-                let ord = match (&lhs, &rhs) {
-                    (None, _) | (_, None) => return Ok(None),
-                    (Some(Val::Num(a)), Some(Val::Num(b))) => a.partial_cmp(b),
-                    (Some(Val::Str(a)), Some(Val::Str(b))) => Some(a.cmp(b)),
-                    _ => return err("T2009", pos, "The values either side of the operator must be of the same data type"),
-                };
+                let ord =
+                    match (&lhs, &rhs) {
+                        (None, _) | (_, None) => return Ok(None),
+                        (Some(Val::Num(a)), Some(Val::Num(b))) => a.partial_cmp(b),
+                        (Some(Val::Str(a)), Some(Val::Str(b))) => Some(a.cmp(b)),
+                        _ => return err(
+                            "T2009",
+                            pos,
+                            "The values either side of the operator must be of the same data type",
+                        ),
+                    };
                 use std::cmp::Ordering::*;
                 let r = match (op, ord) {
                     (_, None) => false,
@@ -843,7 +1023,9 @@ impl<'a> Ctx<'a> {
                 Ok(Some(Val::string(s(&lhs)? + &s(&rhs)?)))
             }
             BinOp::In => {
-                let (Some(a), Some(b)) = (&lhs, &rhs) else { return Ok(Some(Val::Bool(false))) };
+                let (Some(a), Some(b)) = (&lhs, &rhs) else {
+                    return Ok(Some(Val::Bool(false)));
+                };
                 let items = b.items();
                 let found = items.iter().any(|x| match (x, a) {
                     (Val::Num(p), Val::Num(q)) => p == q,
@@ -863,12 +1045,22 @@ impl<'a> Ctx<'a> {
                     _ => Some(false),
                 };
                 if int(&lhs) != Some(true) {
-                    return err("T2003", pos, "The left side of the range operator (..) must evaluate to an integer");
+                    return err(
+                        "T2003",
+                        pos,
+                        "The left side of the range operator (..) must evaluate to an integer",
+                    );
                 }
                 if int(&rhs) != Some(true) {
-                    return err("T2004", pos, "The right side of the range operator (..) must evaluate to an integer");
+                    return err(
+                        "T2004",
+                        pos,
+                        "The right side of the range operator (..) must evaluate to an integer",
+                    );
                 }
-                let (Some(Val::Num(a)), Some(Val::Num(b))) = (lhs, rhs) else { return Ok(None) };
+                let (Some(Val::Num(a)), Some(Val::Num(b))) = (lhs, rhs) else {
+                    return Ok(None);
+                };
                 if a > b {
                     return Ok(None);
                 }
@@ -883,7 +1075,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn call(&self, node: &Node, proc: &Node, args: &[Node], input: &Opt, env: &Env, context: Option<Opt>) -> Result<Opt> {
+    fn call(
+        &self,
+        node: &Node,
+        proc: &Node,
+        args: &[Node],
+        input: &Opt,
+        env: &Env,
+        context: Option<Opt>,
+    ) -> Result<Opt> {
         let f = self.eval(proc, input, env)?;
         let mut vals = Vec::new();
         if let Some(c) = context {
@@ -896,16 +1096,31 @@ impl<'a> Ctx<'a> {
             if let Kind::Path { steps, .. } = &proc.kind {
                 if let Some(Kind::Name(n)) = steps.first().map(|s| &s.kind) {
                     if self.lookup_var(n, env).is_some() {
-                        return err("T1005", Some(node.pos), format!("Attempted to invoke a non-function. Did you mean ${n}?"));
+                        return err(
+                            "T1005",
+                            Some(node.pos),
+                            format!("Attempted to invoke a non-function. Did you mean ${n}?"),
+                        );
                     }
                 }
             }
-            return err("T1006", Some(node.pos), "Attempted to invoke a non-function");
+            return err(
+                "T1006",
+                Some(node.pos),
+                "Attempted to invoke a non-function",
+            );
         };
         self.apply(&f, vals, input, env, node.pos)
     }
 
-    fn partial(&self, node: &Node, proc: &Node, args: &[Node], input: &Opt, env: &Env) -> Result<Opt> {
+    fn partial(
+        &self,
+        node: &Node,
+        proc: &Node,
+        args: &[Node],
+        input: &Opt,
+        env: &Env,
+    ) -> Result<Opt> {
         let mut vals = Vec::new();
         for a in args {
             if matches!(a.kind, Kind::Placeholder) {
@@ -925,33 +1140,66 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
-            return err("T1008", Some(node.pos), "Attempted to partially apply a non-function");
+            return err(
+                "T1008",
+                Some(node.pos),
+                "Attempted to partially apply a non-function",
+            );
         };
         // `Some(None)` is an argument that evaluated to undefined; `None` is a placeholder.
         Ok(Some(Val::Func(Rc::new(Func::Partial { f, args: vals }))))
     }
 
     /// Calls a function value; tail calls returned as thunks are run here in a loop.
-    pub fn apply(&self, f: &Val, args: Vec<Opt>, input: &Opt, env: &Env, pos: usize) -> Result<Opt> {
+    pub fn apply(
+        &self,
+        f: &Val,
+        args: Vec<Opt>,
+        input: &Opt,
+        env: &Env,
+        pos: usize,
+    ) -> Result<Opt> {
         let mut result = self.apply_inner(f, args, input, env, pos)?;
         loop {
             let Some(Val::Func(rf)) = &result else { break };
-            let Func::Lambda { body, env: tenv, input: tinput, thunk: true, .. } = &**rf else { break };
-            let Kind::Call { proc, args, .. } = &body.kind else { break };
+            let Func::Lambda {
+                body,
+                env: tenv,
+                input: tinput,
+                thunk: true,
+                ..
+            } = &**rf
+            else {
+                break;
+            };
+            let Kind::Call { proc, args, .. } = &body.kind else {
+                break;
+            };
             let next = self.eval(proc, tinput, tenv)?;
             let mut vals = Vec::new();
             for a in args {
                 vals.push(self.eval(a, tinput, tenv)?);
             }
             let Some(next) = next else {
-                return err("T1006", Some(body.pos), "Attempted to invoke a non-function");
+                return err(
+                    "T1006",
+                    Some(body.pos),
+                    "Attempted to invoke a non-function",
+                );
             };
             result = self.apply_inner(&next, vals, tinput, tenv, body.pos)?;
         }
         Ok(result)
     }
 
-    fn apply_inner(&self, f: &Val, args: Vec<Opt>, input: &Opt, env: &Env, pos: usize) -> Result<Opt> {
+    fn apply_inner(
+        &self,
+        f: &Val,
+        args: Vec<Opt>,
+        input: &Opt,
+        env: &Env,
+        pos: usize,
+    ) -> Result<Opt> {
         let Val::Func(func) = f else {
             return err("T1006", Some(pos), "Attempted to invoke a non-function");
         };
@@ -961,9 +1209,23 @@ impl<'a> Ctx<'a> {
         r
     }
 
-    fn apply_func(&self, func: &Rc<Func>, args: Vec<Opt>, input: &Opt, env: &Env, pos: usize) -> Result<Opt> {
+    fn apply_func(
+        &self,
+        func: &Rc<Func>,
+        args: Vec<Opt>,
+        input: &Opt,
+        env: &Env,
+        pos: usize,
+    ) -> Result<Opt> {
         match &**func {
-            Func::Lambda { params, body, sig, env: lenv, input: linput, .. } => {
+            Func::Lambda {
+                params,
+                body,
+                sig,
+                env: lenv,
+                input: linput,
+                ..
+            } => {
                 let args = match sig {
                     Some(s) => s.validate(&args, input, pos)?,
                     None => args,
@@ -981,7 +1243,8 @@ impl<'a> Ctx<'a> {
                 imp(self, &args, input, env).map_err(|e| e.at(pos))
             }
             Func::Host(h) => {
-                let json: Vec<Option<serde_json::Value>> = args.iter().map(|a| a.as_ref().map(Val::to_json)).collect();
+                let json: Vec<Option<serde_json::Value>> =
+                    args.iter().map(|a| a.as_ref().map(Val::to_json)).collect();
                 let out = (h.imp)(&json).map_err(|e| e.at(pos))?;
                 Ok(out.as_ref().map(Val::from_json))
             }
@@ -1013,7 +1276,11 @@ impl<'a> Ctx<'a> {
                 match obj {
                     None => Ok(None),
                     Some(o @ (Val::Obj(_) | Val::Arr(_))) => self.transform(t, o, tenv).map(Some),
-                    Some(_) => err("T0410", Some(pos), "Argument 1 of function does not match function signature"),
+                    Some(_) => err(
+                        "T0410",
+                        Some(pos),
+                        "Argument 1 of function does not match function signature",
+                    ),
                 }
             }
         }
@@ -1057,7 +1324,10 @@ fn rebuild(v: &Val, edits: &[(*const Map, Option<Rc<Map>>, Vec<String>)]) -> Val
             Val::Arr(Rc::new(a2))
         }
         Val::Obj(o) => {
-            let mut m: Map = o.iter().map(|(k, x)| (k.clone(), rebuild(x, edits))).collect();
+            let mut m: Map = o
+                .iter()
+                .map(|(k, x)| (k.clone(), rebuild(x, edits)))
+                .collect();
             let p = Rc::as_ptr(o);
             for (ptr, upd, dels) in edits {
                 if *ptr == p {
@@ -1089,7 +1359,10 @@ fn descendants(v: &Val, out: &mut Vec<Val>) {
 }
 
 fn reduce_tuples(ts: &[Tuple]) -> Tuple {
-    let mut r = ts.first().cloned().unwrap_or(Tuple { at: None, binds: Vec::new() });
+    let mut r = ts.first().cloned().unwrap_or(Tuple {
+        at: None,
+        binds: Vec::new(),
+    });
     for t in ts.iter().skip(1) {
         r.at = append(r.at.take(), t.at.clone());
         for (k, v) in &t.binds {
@@ -1104,7 +1377,10 @@ fn reduce_tuples(ts: &[Tuple]) -> Tuple {
 }
 
 /// A stable merge sort whose comparator (`a` goes after `b`) may fail.
-pub fn merge_sort<T: Clone>(items: Vec<T>, swap: &dyn Fn(&T, &T) -> Result<bool>) -> Result<Vec<T>> {
+pub fn merge_sort<T: Clone>(
+    items: Vec<T>,
+    swap: &dyn Fn(&T, &T) -> Result<bool>,
+) -> Result<Vec<T>> {
     if items.len() <= 1 {
         return Ok(items);
     }

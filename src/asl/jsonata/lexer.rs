@@ -72,7 +72,11 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
             let mut depth_class = false;
             loop {
                 let Some(&ch) = chars.get(i) else {
-                    return err("S0302", Some(start), "No terminating / in regular expression");
+                    return err(
+                        "S0302",
+                        Some(start),
+                        "No terminating / in regular expression",
+                    );
                 };
                 if ch == '\\' {
                     pat.push(ch);
@@ -93,7 +97,11 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
                 i += 1;
             }
             if pat.is_empty() {
-                return err("S0301", Some(start), "Empty regular expressions are not allowed");
+                return err(
+                    "S0301",
+                    Some(start),
+                    "Empty regular expressions are not allowed",
+                );
             }
             i += 1;
             let mut flags = String::new();
@@ -105,19 +113,28 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
                     break;
                 }
             }
-            out.push(Token { tok: Tok::Regex(pat, flags), pos: start });
+            out.push(Token {
+                tok: Tok::Regex(pat, flags),
+                pos: start,
+            });
             continue;
         }
         if let Some(&n) = chars.get(i + 1) {
             let two: String = [c, n].iter().collect();
             if let Some(op) = OPS2.iter().find(|o| **o == two) {
-                out.push(Token { tok: Tok::Op(op), pos: i });
+                out.push(Token {
+                    tok: Tok::Op(op),
+                    pos: i,
+                });
                 i += 2;
                 continue;
             }
         }
         if let Some(op) = op1(c) {
-            out.push(Token { tok: Tok::Op(op), pos: i });
+            out.push(Token {
+                tok: Tok::Op(op),
+                pos: i,
+            });
             i += 1;
             continue;
         }
@@ -127,7 +144,11 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
             let mut s = String::new();
             loop {
                 let Some(&ch) = chars.get(i) else {
-                    return err("S0101", Some(start), "String literal must be terminated by a matching quote");
+                    return err(
+                        "S0101",
+                        Some(start),
+                        "String literal must be terminated by a matching quote",
+                    );
                 };
                 if ch == c {
                     i += 1;
@@ -147,12 +168,22 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
                         Some('t') => s.push('\t'),
                         Some('u') => {
                             let hex: String = chars.iter().skip(i + 1).take(4).collect();
-                            let Ok(code) = u32::from_str_radix(&hex, 16).map_err(|_| ()).and_then(|c| if hex.len() == 4 { Ok(c) } else { Err(()) }) else {
-                                return err("S0104", Some(i), "The escape sequence \\u must be followed by 4 hex digits");
+                            let Ok(code) = u32::from_str_radix(&hex, 16)
+                                .map_err(|_| ())
+                                .and_then(|c| if hex.len() == 4 { Ok(c) } else { Err(()) })
+                            else {
+                                return err(
+                                    "S0104",
+                                    Some(i),
+                                    "The escape sequence \\u must be followed by 4 hex digits",
+                                );
                             };
                             i += 4;
                             // Surrogate pairs arrive as two \u escapes.
-                            if (0xD800..0xDC00).contains(&code) && chars.get(i + 1) == Some(&'\\') && chars.get(i + 2) == Some(&'u') {
+                            if (0xD800..0xDC00).contains(&code)
+                                && chars.get(i + 1) == Some(&'\\')
+                                && chars.get(i + 2) == Some(&'u')
+                            {
                                 let hex2: String = chars.iter().skip(i + 3).take(4).collect();
                                 if let Ok(lo) = u32::from_str_radix(&hex2, 16) {
                                     if (0xDC00..0xE000).contains(&lo) {
@@ -174,7 +205,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
                 s.push(ch);
                 i += 1;
             }
-            out.push(Token { tok: Tok::Str(s), pos: start });
+            out.push(Token {
+                tok: Tok::Str(s),
+                pos: start,
+            });
             continue;
         }
         if c.is_ascii_digit() {
@@ -205,7 +239,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
             if !n.is_finite() {
                 return err("S0102", Some(start), format!("Number out of range: {text}"));
             }
-            out.push(Token { tok: Tok::Num(n), pos: start });
+            out.push(Token {
+                tok: Tok::Num(n),
+                pos: start,
+            });
             continue;
         }
         if c == '`' {
@@ -214,7 +251,11 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
             let mut s = String::new();
             loop {
                 let Some(&ch) = chars.get(i) else {
-                    return err("S0105", Some(start), "Quoted property name must be terminated with a backquote (`)");
+                    return err(
+                        "S0105",
+                        Some(start),
+                        "Quoted property name must be terminated with a backquote (`)",
+                    );
                 };
                 i += 1;
                 if ch == '`' {
@@ -222,7 +263,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
                 }
                 s.push(ch);
             }
-            out.push(Token { tok: Tok::Quoted(s), pos: start });
+            out.push(Token {
+                tok: Tok::Quoted(s),
+                pos: start,
+            });
             continue;
         }
         let start = i;
@@ -245,6 +289,9 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>> {
         };
         out.push(Token { tok, pos: start });
     }
-    out.push(Token { tok: Tok::End, pos: chars.len() });
+    out.push(Token {
+        tok: Tok::End,
+        pos: chars.len(),
+    });
     Ok(out)
 }

@@ -13,8 +13,8 @@ mod functions;
 mod lexer;
 mod parser;
 mod process;
-mod signature;
 pub mod sfn;
+mod signature;
 mod value;
 
 pub use error::JsonataError;
@@ -30,7 +30,9 @@ pub struct Expression {
 }
 
 /// A native function over JSON values: arguments in (undefined = `None`), result out.
-pub type HostFn = dyn Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>, JsonataError> + Send + Sync;
+pub type HostFn = dyn Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>, JsonataError>
+    + Send
+    + Sync;
 
 pub struct HostFunction {
     pub name: String,
@@ -70,9 +72,19 @@ impl Bindings {
     /// functions such as `$map`, which pass as many arguments as the function takes).
     pub fn function<F>(mut self, name: &str, arity: usize, f: F) -> Bindings
     where
-        F: Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>, JsonataError> + Send + Sync + 'static,
+        F: Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>, JsonataError>
+            + Send
+            + Sync
+            + 'static,
     {
-        self.functions.insert(name.to_string(), Arc::new(HostFunction { name: name.to_string(), arity, imp: Box::new(f) }));
+        self.functions.insert(
+            name.to_string(),
+            Arc::new(HostFunction {
+                name: name.to_string(),
+                arity,
+                imp: Box::new(f),
+            }),
+        );
         self
     }
 
@@ -111,7 +123,10 @@ impl Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_depth: 1000, timeout: Duration::from_secs(5) }
+        Limits {
+            max_depth: 1000,
+            timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -123,7 +138,11 @@ impl Expression {
         let root = p.process(raw)?;
         // A `%` with no step to be the parent of.
         if !root.ann.seeking_parent.is_empty() || matches!(root.kind, ast::Kind::Parent(_)) {
-            return Err(JsonataError::new("S0217", Some(root.pos), "The object representing the 'parent' cannot be derived from this expression"));
+            return Err(JsonataError::new(
+                "S0217",
+                Some(root.pos),
+                "The object representing the 'parent' cannot be derived from this expression",
+            ));
         }
         let labels = p.slots.into_iter().map(|s| s.label).collect();
         Ok(Expression { root, labels })
@@ -140,7 +159,12 @@ impl Expression {
         let mut input = input.map(value::Val::from_json);
         if let Some(value::Val::Arr(a)) = &input {
             // A top-level array is one value to the expression: `$` is the whole array.
-            let outer = value::Arr { items: vec![value::Val::Arr(a.clone())], seq: true, outer: true, ..value::Arr::default() };
+            let outer = value::Arr {
+                items: vec![value::Val::Arr(a.clone())],
+                seq: true,
+                outer: true,
+                ..value::Arr::default()
+            };
             input = Some(value::Val::Arr(std::rc::Rc::new(outer)));
         }
         if let Some(i) = &input {

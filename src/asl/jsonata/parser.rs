@@ -73,16 +73,28 @@ impl Parser {
         }
         let t = self.peek();
         if t.tok == Tok::End {
-            return err("S0203", Some(t.pos), format!("Expected \"{op}\" before end of expression"));
+            return err(
+                "S0203",
+                Some(t.pos),
+                format!("Expected \"{op}\" before end of expression"),
+            );
         }
-        err("S0202", Some(t.pos), format!("Expected \"{op}\", got \"{}\"", describe(&t.tok)))
+        err(
+            "S0202",
+            Some(t.pos),
+            format!("Expected \"{op}\", got \"{}\"", describe(&t.tok)),
+        )
     }
 
     pub fn parse_all(&mut self) -> Result<Node> {
         let n = self.expression(0)?;
         let t = self.peek();
         if t.tok != Tok::End {
-            return err("S0201", Some(t.pos), format!("Syntax error: \"{}\"", describe(&t.tok)));
+            return err(
+                "S0201",
+                Some(t.pos),
+                format!("Syntax error: \"{}\"", describe(&t.tok)),
+            );
         }
         Ok(n)
     }
@@ -139,7 +151,10 @@ impl Parser {
                             if self.is_op("..") {
                                 let p = self.next().pos;
                                 let rhs = self.expression(0)?;
-                                item = Node::new(Kind::Binary(BinOp::Range, Box::new(item), Box::new(rhs)), p);
+                                item = Node::new(
+                                    Kind::Binary(BinOp::Range, Box::new(item), Box::new(rhs)),
+                                    p,
+                                );
                             }
                             items.push(item);
                             if !self.is_op(",") {
@@ -165,7 +180,13 @@ impl Parser {
                     self.expect("|")?;
                     Kind::RawTransform(Box::new(pattern), Box::new(update), delete)
                 }
-                _ => return err("S0211", Some(pos), format!("The symbol {op} cannot be used as a unary operator")),
+                _ => {
+                    return err(
+                        "S0211",
+                        Some(pos),
+                        format!("The symbol {op} cannot be used as a unary operator"),
+                    )
+                }
             },
         };
         Ok(Node::new(kind, pos))
@@ -197,7 +218,10 @@ impl Parser {
         };
         let bin = |p: &mut Parser, o: BinOp, bp: u8, left: Node| -> Result<Node> {
             let rhs = p.expression(bp)?;
-            Ok(Node::new(Kind::Binary(o, Box::new(left), Box::new(rhs)), pos))
+            Ok(Node::new(
+                Kind::Binary(o, Box::new(left), Box::new(rhs)),
+                pos,
+            ))
         };
         match op {
             "+" => bin(self, BinOp::Add, 50, left),
@@ -225,7 +249,11 @@ impl Parser {
             }
             ":=" => {
                 let Kind::Var(name) = &left.kind else {
-                    return err("S0212", Some(left.pos), "The left side of := must be a variable name (start with $)");
+                    return err(
+                        "S0212",
+                        Some(left.pos),
+                        "The left side of := must be a variable name (start with $)",
+                    );
                 };
                 let name = name.clone();
                 let rhs = self.expression(9)?;
@@ -234,9 +262,17 @@ impl Parser {
             "@" | "#" => {
                 let t = self.next();
                 let Tok::Var(v) = t.tok else {
-                    return err("S0214", Some(t.pos), format!("The right side of {op} must be a variable name (start with $)"));
+                    return err(
+                        "S0214",
+                        Some(t.pos),
+                        format!("The right side of {op} must be a variable name (start with $)"),
+                    );
                 };
-                let kind = if op == "@" { Kind::RawFocus(Box::new(left), v) } else { Kind::RawIndex(Box::new(left), v) };
+                let kind = if op == "@" {
+                    Kind::RawFocus(Box::new(left), v)
+                } else {
+                    Kind::RawIndex(Box::new(left), v)
+                };
                 Ok(Node::new(kind, pos))
             }
             "?" => {
@@ -247,7 +283,10 @@ impl Parser {
                 } else {
                     None
                 };
-                Ok(Node::new(Kind::Condition(Box::new(left), Box::new(then), otherwise), pos))
+                Ok(Node::new(
+                    Kind::Condition(Box::new(left), Box::new(then), otherwise),
+                    pos,
+                ))
             }
             "[" => {
                 if self.is_op("]") {
@@ -294,7 +333,12 @@ impl Parser {
         let mut partial = false;
         if !self.is_op(")") {
             loop {
-                if self.is_op("?") && matches!(self.toks.get(self.i + 1).map(|t| &t.tok), Some(Tok::Op(",")) | Some(Tok::Op(")"))) {
+                if self.is_op("?")
+                    && matches!(
+                        self.toks.get(self.i + 1).map(|t| &t.tok),
+                        Some(Tok::Op(",")) | Some(Tok::Op(")"))
+                    )
+                {
                     let p = self.next().pos;
                     args.push(Node::new(Kind::Placeholder, p));
                     partial = true;
@@ -310,13 +354,26 @@ impl Parser {
         self.expect(")")?;
         let is_lambda = matches!(&left.kind, Kind::Name(n) if n == "function" || n == "λ");
         if !is_lambda {
-            return Ok(Node::new(Kind::Call { proc: Box::new(left), args, partial }, pos));
+            return Ok(Node::new(
+                Kind::Call {
+                    proc: Box::new(left),
+                    args,
+                    partial,
+                },
+                pos,
+            ));
         }
         let mut params = Vec::new();
         for a in &args {
             match &a.kind {
                 Kind::Var(v) => params.push(v.clone()),
-                _ => return err("S0208", Some(a.pos), "Parameter of function definition must be a variable name (start with $)"),
+                _ => {
+                    return err(
+                        "S0208",
+                        Some(a.pos),
+                        "Parameter of function definition must be a variable name (start with $)",
+                    )
+                }
             }
         }
         let mut sig = None;
@@ -330,7 +387,9 @@ impl Parser {
                 match &t.tok {
                     Tok::Op("<") => depth += 1,
                     Tok::Op(">") => depth -= 1,
-                    Tok::End => return err("S0401", Some(start), "Unterminated function signature"),
+                    Tok::End => {
+                        return err("S0401", Some(start), "Unterminated function signature")
+                    }
                     _ => {}
                 }
                 text.push_str(&describe(&t.tok));
@@ -344,7 +403,12 @@ impl Parser {
         let body = self.expression(0)?;
         self.expect("}")?;
         Ok(Node::new(
-            Kind::Lambda { params: Arc::new(params), body: Arc::new(body), sig, thunk: false },
+            Kind::Lambda {
+                params: Arc::new(params),
+                body: Arc::new(body),
+                sig,
+                thunk: false,
+            },
             left.pos,
         ))
     }
@@ -366,6 +430,11 @@ pub fn compile_regex(pattern: &str, flags: &str, pos: usize) -> Result<regex_lit
     if flags.contains('m') {
         prefix.push_str("(?m)");
     }
-    regex_lite::Regex::new(&format!("{prefix}{pattern}"))
-        .or_else(|_| err("S0303", Some(pos), format!("Invalid regular expression: /{pattern}/")))
+    regex_lite::Regex::new(&format!("{prefix}{pattern}")).or_else(|_| {
+        err(
+            "S0303",
+            Some(pos),
+            format!("Invalid regular expression: /{pattern}/"),
+        )
+    })
 }

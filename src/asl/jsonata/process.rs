@@ -29,7 +29,13 @@ fn into_path(n: Node) -> Node {
         return n;
     }
     let pos = n.pos;
-    Node::new(Kind::Path { steps: vec![n], keep_singleton: false }, pos)
+    Node::new(
+        Kind::Path {
+            steps: vec![n],
+            keep_singleton: false,
+        },
+        pos,
+    )
 }
 
 fn last_step(n: &mut Node) -> &mut Node {
@@ -86,15 +92,23 @@ impl Processor {
                 return Ok(slot);
             }
             _ => {
-                return err("S0217", Some(node.pos), "The object representing the 'parent' cannot be derived from this expression");
+                return err(
+                    "S0217",
+                    Some(node.pos),
+                    "The object representing the 'parent' cannot be derived from this expression",
+                );
             }
         }
         Ok(slot)
     }
 
     fn resolve_ancestry(&mut self, path: &mut Node) -> Result<()> {
-        let Kind::Path { steps, .. } = &mut path.kind else { return Ok(()) };
-        let Some(last) = steps.last() else { return Ok(()) };
+        let Kind::Path { steps, .. } = &mut path.kind else {
+            return Ok(());
+        };
+        let Some(last) = steps.last() else {
+            return Ok(());
+        };
         let mut slots = last.ann.seeking_parent.clone();
         if let Kind::Parent(s) = last.kind {
             slots.push(s);
@@ -110,7 +124,10 @@ impl Processor {
                 }
                 let mut si = index as usize;
                 index -= 1;
-                while index >= 0 && steps[si].ann.focus.is_some() && steps[index as usize].ann.focus.is_some() {
+                while index >= 0
+                    && steps[si].ann.focus.is_some()
+                    && steps[index as usize].ann.focus.is_some()
+                {
                     si = index as usize;
                     index -= 1;
                 }
@@ -128,14 +145,20 @@ impl Processor {
         let mut result = match kind {
             Kind::RawDot(l, r) => {
                 let lstep = self.process(*l)?;
-                let lparent = if let Kind::Parent(s) = lstep.kind { Some(s) } else { None };
+                let lparent = if let Kind::Parent(s) = lstep.kind {
+                    Some(s)
+                } else {
+                    None
+                };
                 let mut result = into_path(lstep);
                 if let Some(s) = lparent {
                     result.ann.seeking_parent = vec![s];
                 }
                 let rest = self.process(*r)?;
                 {
-                    let Kind::Path { steps, .. } = &mut result.kind else { unreachable!("into_path returns a path") };
+                    let Kind::Path { steps, .. } = &mut result.kind else {
+                        unreachable!("into_path returns a path")
+                    };
                     match rest.kind {
                         Kind::Path { steps: rsteps, .. } => steps.extend(rsteps),
                         _ => {
@@ -179,7 +202,11 @@ impl Processor {
                 let predicate = self.process(*r)?;
                 let step = last_step(&mut result);
                 if step.ann.group.is_some() {
-                    return err("S0209", Some(pos), "A predicate cannot follow a grouping expression in a step");
+                    return err(
+                        "S0209",
+                        Some(pos),
+                        "A predicate cannot follow a grouping expression in a step",
+                    );
                 }
                 let seeking = predicate.ann.seeking_parent.clone();
                 for slot in seeking {
@@ -200,7 +227,11 @@ impl Processor {
             Kind::RawGroup(l, pairs) => {
                 let mut result = self.process(*l)?;
                 if result.ann.group.is_some() {
-                    return err("S0210", Some(pos), "Each step can only have one grouping expression");
+                    return err(
+                        "S0210",
+                        Some(pos),
+                        "Each step can only have one grouping expression",
+                    );
                 }
                 let mut ps = Vec::new();
                 for (k, v) in pairs {
@@ -230,10 +261,18 @@ impl Processor {
                 let mut result = self.process(*l)?;
                 let step = last_step(&mut result);
                 if !step.ann.stages.is_empty() || !step.ann.predicate.is_empty() {
-                    return err("S0215", Some(pos), "A context variable binding must precede any predicates on a step");
+                    return err(
+                        "S0215",
+                        Some(pos),
+                        "A context variable binding must precede any predicates on a step",
+                    );
                 }
                 if matches!(step.kind, Kind::Sort(_)) {
-                    return err("S0216", Some(pos), "A context variable binding must precede the 'order-by' clause on a step");
+                    return err(
+                        "S0216",
+                        Some(pos),
+                        "A context variable binding must precede the 'order-by' clause on a step",
+                    );
                 }
                 if keep {
                     step.ann.keep_array = true;
@@ -319,7 +358,11 @@ impl Processor {
                     n
                 }
             }
-            Kind::Call { proc, args, partial } => {
+            Kind::Call {
+                proc,
+                args,
+                partial,
+            } => {
                 let mut n = Node::new(Kind::Null, pos);
                 let mut out = Vec::new();
                 for a in args {
@@ -328,14 +371,28 @@ impl Processor {
                     out.push(a);
                 }
                 let proc = self.process(*proc)?;
-                n.kind = Kind::Call { proc: Box::new(proc), args: out, partial };
+                n.kind = Kind::Call {
+                    proc: Box::new(proc),
+                    args: out,
+                    partial,
+                };
                 n
             }
-            Kind::Lambda { params, body, sig, .. } => {
+            Kind::Lambda {
+                params, body, sig, ..
+            } => {
                 let body = Arc::try_unwrap(body).unwrap_or_else(|_| Node::new(Kind::Null, pos));
                 let body = self.process(body)?;
                 let body = tail_call_optimize(body);
-                Node::new(Kind::Lambda { params, body: Arc::new(body), sig, thunk: false }, pos)
+                Node::new(
+                    Kind::Lambda {
+                        params,
+                        body: Arc::new(body),
+                        sig,
+                        thunk: false,
+                    },
+                    pos,
+                )
             }
             Kind::Condition(c, t, e) => {
                 let mut n = Node::new(Kind::Null, pos);
@@ -361,7 +418,14 @@ impl Processor {
                     Some(d) => Some(self.process(*d)?),
                     None => None,
                 };
-                Node::new(Kind::Transform(Arc::new(super::ast::TransformNodes { pattern, update, delete })), pos)
+                Node::new(
+                    Kind::Transform(Arc::new(super::ast::TransformNodes {
+                        pattern,
+                        update,
+                        delete,
+                    })),
+                    pos,
+                )
             }
             Kind::Block(items) => {
                 let mut n = Node::new(Kind::Null, pos);
@@ -369,7 +433,9 @@ impl Processor {
                 for i in items {
                     let v = self.process(i)?;
                     self.push_ancestry(&mut n, &v);
-                    if v.ann.consarray || matches!(&v.kind, Kind::Path { steps, .. } if steps.first().is_some_and(|s| s.ann.consarray)) {
+                    if v.ann.consarray
+                        || matches!(&v.kind, Kind::Path { steps, .. } if steps.first().is_some_and(|s| s.ann.consarray))
+                    {
                         n.ann.consarray = true;
                     }
                     out.push(v);
@@ -391,7 +457,10 @@ impl Processor {
             }
             Kind::Parent(_) => {
                 let id = self.slots.len();
-                self.slots.push(Slot { label: format!("!{id}"), level: 1 });
+                self.slots.push(Slot {
+                    label: format!("!{id}"),
+                    level: 1,
+                });
                 Node::new(Kind::Parent(id), pos)
             }
             other => Node::new(other, pos),
@@ -405,11 +474,17 @@ impl Processor {
 
 /// Marks calls in tail position so `apply` can run them in a loop instead of recursing.
 fn tail_call_optimize(mut body: Node) -> Node {
-    let is_call = matches!(body.kind, Kind::Call { partial: false, .. }) && body.ann.predicate.is_empty();
+    let is_call =
+        matches!(body.kind, Kind::Call { partial: false, .. }) && body.ann.predicate.is_empty();
     if is_call {
         let pos = body.pos;
         return Node::new(
-            Kind::Lambda { params: Arc::new(Vec::new()), body: Arc::new(body), sig: None, thunk: true },
+            Kind::Lambda {
+                params: Arc::new(Vec::new()),
+                body: Arc::new(body),
+                sig: None,
+                thunk: true,
+            },
             pos,
         );
     }

@@ -41,7 +41,11 @@ pub fn random_unit() -> f64 {
 fn integral(v: &Opt, what: &str, fname: &str) -> Result<i64> {
     match v {
         Some(Val::Num(n)) if n.fract() == 0.0 && n.is_finite() => Ok(*n as i64),
-        _ => err("D3030", None, format!("The {what} argument of ${fname} must be an integer")),
+        _ => err(
+            "D3030",
+            None,
+            format!("The {what} argument of ${fname} must be an integer"),
+        ),
     }
 }
 
@@ -53,9 +57,16 @@ fn partition(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     };
     let size = integral(&arg(args, 1), "second", "partition")?;
     if size <= 0 {
-        return err("D3030", None, "The chunk size argument of $partition must be a positive integer");
+        return err(
+            "D3030",
+            None,
+            "The chunk size argument of $partition must be a positive integer",
+        );
     }
-    let out = items.chunks(size as usize).map(|c| Val::array(c.to_vec())).collect();
+    let out = items
+        .chunks(size as usize)
+        .map(|c| Val::array(c.to_vec()))
+        .collect();
     Ok(Some(Val::array(out)))
 }
 
@@ -64,13 +75,27 @@ fn range(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let end = integral(&arg(args, 1), "second", "range")?;
     let step = integral(&arg(args, 2), "third", "range")?;
     if step == 0 {
-        return err("D3030", None, "The step argument of $range must not be zero");
+        return err(
+            "D3030",
+            None,
+            "The step argument of $range must not be zero",
+        );
     }
-    let count = if (step > 0 && end >= start) || (step < 0 && end <= start) { (end - start) / step + 1 } else { 0 };
+    let count = if (step > 0 && end >= start) || (step < 0 && end <= start) {
+        (end - start) / step + 1
+    } else {
+        0
+    };
     if count > 1000 {
-        return err("D3030", None, "The $range function cannot produce more than 1000 items");
+        return err(
+            "D3030",
+            None,
+            "The $range function cannot produce more than 1000 items",
+        );
     }
-    let out = (0..count).map(|i| Val::Num((start + i * step) as f64)).collect();
+    let out = (0..count)
+        .map(|i| Val::Num((start + i * step) as f64))
+        .collect();
     // A sequence, so a one-item range is that item (as AWS returns it).
     Ok(Some(Val::seq(out)))
 }
@@ -80,8 +105,12 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn hash(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(Val::Str(data)) = arg(args, 0) else { return Ok(None) };
-    let alg = arg(args, 1).and_then(|a| a.as_str().map(str::to_string)).unwrap_or_default();
+    let Some(Val::Str(data)) = arg(args, 0) else {
+        return Ok(None);
+    };
+    let alg = arg(args, 1)
+        .and_then(|a| a.as_str().map(str::to_string))
+        .unwrap_or_default();
     let d = data.as_bytes();
     let out = match alg.as_str() {
         "MD5" => hex(&md5::Md5::digest(d)),
@@ -110,11 +139,19 @@ fn random(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
         None => Ok(Some(Val::Num(random_unit()))),
         Some(Val::Num(n)) => {
             if n.fract() != 0.0 || !n.is_finite() {
-                return err("D3030", None, "The seed argument of $random must be an integer");
+                return err(
+                    "D3030",
+                    None,
+                    "The seed argument of $random must be an integer",
+                );
             }
             Ok(Some(Val::Num(seeded(n as i64 as u64))))
         }
-        Some(_) => err("T0410", None, "Argument 1 of function \"random\" does not match function signature"),
+        Some(_) => err(
+            "T0410",
+            None,
+            "Argument 1 of function \"random\" does not match function signature",
+        ),
     }
 }
 
@@ -123,9 +160,15 @@ pub(super) fn uuid(_: &Ctx, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 fn parse(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(Val::Str(s)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Str(s)) = arg(args, 0) else {
+        return Ok(None);
+    };
     match serde_json::from_str::<serde_json::Value>(&s) {
         Ok(v) => Ok(Some(Val::from_json(&v))),
-        Err(e) => err("D3030", None, format!("The argument of $parse is not valid JSON: {e}")),
+        Err(e) => err(
+            "D3030",
+            None,
+            format!("The argument of $parse is not valid JSON: {e}"),
+        ),
     }
 }

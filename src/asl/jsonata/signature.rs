@@ -65,9 +65,17 @@ impl Signature {
             if c == ':' {
                 break;
             }
-            let simple = |regex: String, kind: &str| Param { regex, kind: kind.to_string(), context: false, optional: false, subtype: None };
+            let simple = |regex: String, kind: &str| Param {
+                regex,
+                kind: kind.to_string(),
+                context: false,
+                optional: false,
+                subtype: None,
+            };
             match c {
-                's' | 'n' | 'b' | 'l' | 'o' => params.push(simple(format!("[{c}m]"), &c.to_string())),
+                's' | 'n' | 'b' | 'l' | 'o' => {
+                    params.push(simple(format!("[{c}m]"), &c.to_string()))
+                }
                 'a' => params.push(simple("[asnblfom]".into(), "a")),
                 'f' => params.push(simple("f".into(), "f")),
                 'j' => params.push(simple("[asnblom]".into(), "j")),
@@ -88,15 +96,25 @@ impl Signature {
                     let end = closing(&s, i, '(', ')');
                     let choice: String = s[i + 1..end].iter().collect();
                     if choice.contains('<') {
-                        return err("S0402", Some(pos), "Choice groups containing parameterized types are not supported");
+                        return err(
+                            "S0402",
+                            Some(pos),
+                            "Choice groups containing parameterized types are not supported",
+                        );
                     }
                     params.push(simple(format!("[{choice}m]"), &format!("({choice})")));
                     i = end;
                 }
                 '<' => {
-                    let ok = params.last().is_some_and(|p| p.kind == "a" || p.kind == "f");
+                    let ok = params
+                        .last()
+                        .is_some_and(|p| p.kind == "a" || p.kind == "f");
                     if !ok {
-                        return err("S0401", Some(pos), "Type parameters can only be applied to functions and arrays");
+                        return err(
+                            "S0401",
+                            Some(pos),
+                            "Type parameters can only be applied to functions and arrays",
+                        );
                     }
                     let end = closing(&s, i, '<', '>');
                     let sub: String = s[i + 1..end].iter().collect();
@@ -109,8 +127,15 @@ impl Signature {
             }
             i += 1;
         }
-        let re = format!("^{}$", params.iter().map(|p| format!("({})", p.regex)).collect::<String>());
-        let regex = regex_lite::Regex::new(&re).map_err(|_| JsonataError::new("S0401", Some(pos), "Invalid function signature"))?;
+        let re = format!(
+            "^{}$",
+            params
+                .iter()
+                .map(|p| format!("({})", p.regex))
+                .collect::<String>()
+        );
+        let regex = regex_lite::Regex::new(&re)
+            .map_err(|_| JsonataError::new("S0401", Some(pos), "Invalid function signature"))?;
         Ok(Signature { params, regex })
     }
 
@@ -128,12 +153,22 @@ impl Signature {
             if m.is_empty() {
                 if p.context {
                     let sym = symbol(context);
-                    let single = regex_lite::Regex::new(&format!("^{}$", p.regex.trim_end_matches('?')))
-                        .map_err(|_| JsonataError::new("S0401", Some(pos), "Invalid function signature"))?;
+                    let single =
+                        regex_lite::Regex::new(&format!("^{}$", p.regex.trim_end_matches('?')))
+                            .map_err(|_| {
+                                JsonataError::new("S0401", Some(pos), "Invalid function signature")
+                            })?;
                     if single.is_match(&sym.to_string()) {
                         out.push(context.clone());
                     } else {
-                        return err("T0411", Some(pos), format!("Context value is not a compatible type with argument {}", ai + 1));
+                        return err(
+                            "T0411",
+                            Some(pos),
+                            format!(
+                                "Context value is not a compatible type with argument {}",
+                                ai + 1
+                            ),
+                        );
                     }
                 } else {
                     out.push(args.get(ai).cloned().flatten());
@@ -158,14 +193,25 @@ impl Signature {
                                         if Some(t) != sub.chars().next() {
                                             ok = false;
                                         } else {
-                                            ok = a.items.iter().all(|v| symbol(&Some(v.clone())) == t);
+                                            ok = a
+                                                .items
+                                                .iter()
+                                                .all(|v| symbol(&Some(v.clone())) == t);
                                         }
                                     }
                                 }
                             }
                         }
                         if !ok {
-                            return err("T0412", Some(pos), format!("Argument {} of function must be an array of {}", ai + 1, sub_name(p.subtype.as_deref())));
+                            return err(
+                                "T0412",
+                                Some(pos),
+                                format!(
+                                    "Argument {} of function must be an array of {}",
+                                    ai + 1,
+                                    sub_name(p.subtype.as_deref())
+                                ),
+                            );
                         }
                         let arg = match arg {
                             Some(Val::Arr(_)) => arg,
@@ -188,13 +234,23 @@ impl Signature {
         let mut good = 0;
         for p in &self.params {
             pattern.push_str(&p.regex);
-            match regex_lite::Regex::new(&pattern).ok().and_then(|r| r.find(supplied).map(|m| m.end())) {
+            match regex_lite::Regex::new(&pattern)
+                .ok()
+                .and_then(|r| r.find(supplied).map(|m| m.end()))
+            {
                 Some(end) => good = end,
                 None => break,
             }
         }
         let _ = args;
-        JsonataError::new("T0410", Some(pos), format!("Argument {} of function does not match function signature", good + 1))
+        JsonataError::new(
+            "T0410",
+            Some(pos),
+            format!(
+                "Argument {} of function does not match function signature",
+                good + 1
+            ),
+        )
     }
 }
 

@@ -47,7 +47,11 @@ pub struct Tuple {
 
 impl Tuple {
     pub fn get(&self, name: &str) -> Option<&Val> {
-        self.binds.iter().rev().find(|(n, _)| &**n == name).map(|(_, v)| v)
+        self.binds
+            .iter()
+            .rev()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v)
     }
     pub fn set(&mut self, name: &str, v: Val) {
         if let Some(slot) = self.binds.iter_mut().find(|(n, _)| &**n == name) {
@@ -82,9 +86,16 @@ pub enum Func {
     /// A regex literal used as a function: `str -> match object`.
     Regex(Arc<regex_lite::Regex>),
     /// `|pattern|update,delete|` as a function of the object to transform.
-    Transform { t: Arc<super::ast::TransformNodes>, env: Env },
+    Transform {
+        t: Arc<super::ast::TransformNodes>,
+        env: Env,
+    },
     /// The `next()` of a regex match object.
-    RegexNext { re: Arc<regex_lite::Regex>, text: Rc<str>, from: usize },
+    RegexNext {
+        re: Arc<regex_lite::Regex>,
+        text: Rc<str>,
+        from: usize,
+    },
     /// `$f ~> $g`: a composed function.
     Chain(Val, Val),
 }
@@ -112,10 +123,17 @@ impl Val {
         Val::Str(Rc::from(s))
     }
     pub fn array(items: Vec<Val>) -> Val {
-        Val::Arr(Rc::new(Arr { items, ..Arr::default() }))
+        Val::Arr(Rc::new(Arr {
+            items,
+            ..Arr::default()
+        }))
     }
     pub fn seq(items: Vec<Val>) -> Val {
-        Val::Arr(Rc::new(Arr { items, seq: true, ..Arr::default() }))
+        Val::Arr(Rc::new(Arr {
+            items,
+            seq: true,
+            ..Arr::default()
+        }))
     }
     pub fn object(m: Map) -> Val {
         Val::Obj(Rc::new(m))
@@ -163,9 +181,11 @@ impl Val {
             serde_json::Value::Number(n) => Val::Num(n.as_f64().unwrap_or(0.0)),
             serde_json::Value::String(s) => Val::str(s),
             serde_json::Value::Array(a) => Val::array(a.iter().map(Val::from_json).collect()),
-            serde_json::Value::Object(o) => {
-                Val::object(o.iter().map(|(k, v)| (k.clone(), Val::from_json(v))).collect())
-            }
+            serde_json::Value::Object(o) => Val::object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Val::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -178,11 +198,15 @@ impl Val {
             Val::Num(n) => num_to_json(*n),
             Val::Str(s) => serde_json::Value::String(s.to_string()),
             Val::Arr(a) => serde_json::Value::Array(a.items.iter().map(Val::to_json).collect()),
-            Val::Obj(o) => serde_json::Value::Object(
-                o.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
-            ),
+            Val::Obj(o) => {
+                serde_json::Value::Object(o.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
             Val::Func(_) => serde_json::Value::String(String::new()),
-            Val::Tuples(t) => serde_json::Value::Array(t.iter().filter_map(|t| t.at.as_ref().map(Val::to_json)).collect()),
+            Val::Tuples(t) => serde_json::Value::Array(
+                t.iter()
+                    .filter_map(|t| t.at.as_ref().map(Val::to_json))
+                    .collect(),
+            ),
         }
     }
 }
@@ -191,7 +215,9 @@ pub fn num_to_json(n: f64) -> serde_json::Value {
     if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
         serde_json::Value::from(n as i64)
     } else {
-        serde_json::Number::from_f64(n).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+        serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -204,11 +230,15 @@ pub fn deep_equal(a: &Val, b: &Val) -> bool {
         (Val::Str(x), Val::Str(y)) => x == y,
         (Val::Arr(x), Val::Arr(y)) => {
             x.items.len() == y.items.len()
-                && x.items.iter().zip(y.items.iter()).all(|(p, q)| deep_equal(p, q))
+                && x.items
+                    .iter()
+                    .zip(y.items.iter())
+                    .all(|(p, q)| deep_equal(p, q))
         }
         (Val::Obj(x), Val::Obj(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))
         }
         (Val::Func(x), Val::Func(y)) => Rc::ptr_eq(x, y),
         _ => false,
@@ -222,7 +252,13 @@ pub fn js_number(n: f64) -> String {
         return "0".to_string();
     }
     if !n.is_finite() {
-        return if n.is_nan() { "NaN".into() } else if n > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if n.is_nan() {
+            "NaN".into()
+        } else if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     let e = format!("{:e}", n);
     let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));

@@ -196,7 +196,12 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
             .archives
             .values_mut()
             .filter(|a| a.name.starts_with(&prefix))
-            .filter(|a| input.event_source_arn.as_ref().is_none_or(|s| *s == a.source_arn))
+            .filter(|a| {
+                input
+                    .event_source_arn
+                    .as_ref()
+                    .is_none_or(|s| *s == a.source_arn)
+            })
             .filter(|_| input.state.as_deref().is_none_or(|s| s == "ENABLED"))
             .map(|a| {
                 apply_retention(a, now);

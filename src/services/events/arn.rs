@@ -54,7 +54,9 @@ mod tests {
         assert_eq!(bus_name(None), "default");
         assert_eq!(bus_name(Some("orders")), "orders");
         assert_eq!(
-            bus_name(Some("arn:aws:events:us-east-1:000000000000:event-bus/orders")),
+            bus_name(Some(
+                "arn:aws:events:us-east-1:000000000000:event-bus/orders"
+            )),
             "orders"
         );
         assert_eq!(

@@ -110,7 +110,10 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
     let input: NameInput = parse(input)?;
     let name = arn::bus_name(input.name.as_deref());
     ev.region(ctx, |region| {
-        let bus = region.buses.get(&name).ok_or_else(|| EventsError::no_bus(&name))?;
+        let bus = region
+            .buses
+            .get(&name)
+            .ok_or_else(|| EventsError::no_bus(&name))?;
         Ok(describe_bus(bus, true))
     })
 }
@@ -174,7 +177,8 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     if let Some(bus) = removed {
         for rule in bus.rules.values() {
             if rule.schedule.is_some() {
-                ev.store.schedule(super::scheduler::key(ctx, &rule.name), None);
+                ev.store
+                    .schedule(super::scheduler::key(ctx, &rule.name), None);
             }
         }
     }

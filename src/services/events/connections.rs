@@ -71,10 +71,16 @@ fn check_auth(kind: &str, auth: &Value) -> Result<(), EventsError> {
 fn public_auth(auth: &Value) -> Value {
     let mut out = Map::new();
     if let Some(basic) = auth.get("BasicAuthParameters") {
-        out.insert("BasicAuthParameters".into(), json!({"Username": basic["Username"]}));
+        out.insert(
+            "BasicAuthParameters".into(),
+            json!({"Username": basic["Username"]}),
+        );
     }
     if let Some(key) = auth.get("ApiKeyAuthParameters") {
-        out.insert("ApiKeyAuthParameters".into(), json!({"ApiKeyName": key["ApiKeyName"]}));
+        out.insert(
+            "ApiKeyAuthParameters".into(),
+            json!({"ApiKeyName": key["ApiKeyName"]}),
+        );
     }
     if let Some(oauth) = auth.get("OAuthParameters") {
         out.insert(
@@ -131,7 +137,11 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
         "arn:aws:events:{}:{}:connection/{}/{id}",
         ctx.region, ctx.account_id, input.name
     );
-    let suffix: String = id.chars().filter(|c| c.is_ascii_alphanumeric()).take(6).collect();
+    let suffix: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(6)
+        .collect();
     let secret_arn = format!(
         "arn:aws:secretsmanager:{}:{}:secret:events!connection/{}/{id}-{suffix}",
         ctx.region, ctx.account_id, input.name
@@ -269,7 +279,12 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
             .connections
             .values()
             .filter(|c| c.name.starts_with(&prefix))
-            .filter(|c| input.connection_state.as_ref().is_none_or(|s| *s == c.state))
+            .filter(|c| {
+                input
+                    .connection_state
+                    .as_ref()
+                    .is_none_or(|s| *s == c.state)
+            })
             .map(|c| {
                 json!({
                     "ConnectionArn": c.arn,
@@ -282,7 +297,12 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
                 })
             })
             .collect();
-        let (items, next) = page(&all, input.limit, input.next_token.as_deref(), "connections")?;
+        let (items, next) = page(
+            &all,
+            input.limit,
+            input.next_token.as_deref(),
+            "connections",
+        )?;
         Ok(compact(json!({"Connections": items, "NextToken": next})))
     })
 }
@@ -315,7 +335,12 @@ pub fn request_parameters(c: &Connection) -> (Vec<(String, String)>, Vec<(String
         list.as_array()
             .into_iter()
             .flatten()
-            .filter_map(|p| Some((p["Key"].as_str()?.to_string(), p["Value"].as_str()?.to_string())))
+            .filter_map(|p| {
+                Some((
+                    p["Key"].as_str()?.to_string(),
+                    p["Value"].as_str()?.to_string(),
+                ))
+            })
             .collect()
     };
     if let Some(http) = auth.get("InvocationHttpParameters") {

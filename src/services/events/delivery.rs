@@ -165,7 +165,9 @@ impl Job {
         let arn = self.target.arn.as_str();
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
         let (service, region, account, resource) = match parts.as_slice() {
-            ["arn", _, service, region, account, resource] => (*service, *region, *account, *resource),
+            ["arn", _, service, region, account, resource] => {
+                (*service, *region, *account, *resource)
+            }
             _ => {
                 return Err(Failure {
                     code: "SDK_CLIENT_ERROR",
@@ -192,7 +194,9 @@ impl Job {
                         "AWSTraceHeader": {"DataType": "String", "StringValue": trace}
                     });
                 }
-                invoker.call(ServiceId::Sqs, &caller, "SendMessage", input).await
+                invoker
+                    .call(ServiceId::Sqs, &caller, "SendMessage", input)
+                    .await
             }
             "states" => {
                 let input = json!({"stateMachineArn": arn, "input": body});
@@ -202,20 +206,29 @@ impl Job {
             }
             "sns" => {
                 let input = json!({"TopicArn": arn, "Message": body});
-                invoker.call(ServiceId::Sns, &caller, "Publish", input).await
+                invoker
+                    .call(ServiceId::Sns, &caller, "Publish", input)
+                    .await
             }
             "events" if resource.starts_with("event-bus/") => {
                 self.forward_to_bus(account, region, &resource["event-bus/".len()..], body);
                 Ok(Value::Null)
             }
             "events" if resource.starts_with("api-destination/") => {
-                return destinations::invoke(&self.ev, account, region, resource, &self.target, body)
-                    .await
-                    .map_err(|(message, retryable)| Failure {
-                        code: "SDK_CLIENT_ERROR",
-                        message,
-                        retryable,
-                    });
+                return destinations::invoke(
+                    &self.ev,
+                    account,
+                    region,
+                    resource,
+                    &self.target,
+                    body,
+                )
+                .await
+                .map_err(|(message, retryable)| Failure {
+                    code: "SDK_CLIENT_ERROR",
+                    message,
+                    retryable,
+                });
             }
             other => Err(ApiError::new(
                 "NotImplemented",

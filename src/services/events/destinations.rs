@@ -185,12 +185,23 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
             .api_destinations
             .values()
             .filter(|d| d.name.starts_with(&prefix))
-            .filter(|d| input.connection_arn.as_ref().is_none_or(|c| *c == d.connection_arn))
+            .filter(|d| {
+                input
+                    .connection_arn
+                    .as_ref()
+                    .is_none_or(|c| *c == d.connection_arn)
+            })
             .map(describe_destination)
             .collect();
-        let (items, next) =
-            page(&all, input.limit, input.next_token.as_deref(), "api-destinations")?;
-        Ok(compact(json!({"ApiDestinations": items, "NextToken": next})))
+        let (items, next) = page(
+            &all,
+            input.limit,
+            input.next_token.as_deref(),
+            "api-destinations",
+        )?;
+        Ok(compact(
+            json!({"ApiDestinations": items, "NextToken": next}),
+        ))
     })
 }
 
@@ -213,7 +224,9 @@ pub async fn invoke(
 ) -> Result<(), (String, bool)> {
     let call = ev
         .store
-        .with(account, region, ev.now(), |r| build_call(r, resource, target))
+        .with(account, region, ev.now(), |r| {
+            build_call(r, resource, target)
+        })
         .map_err(|m| (m, false))?;
     let mut request = http::Request::builder()
         .method(call.method.as_str())
@@ -226,10 +239,8 @@ pub async fn invoke(
         .header("user-agent", "Amazon/EventBridge/ApiDestinations")
         .body(Full::new(Bytes::from(body.to_string())))
         .map_err(|e| (format!("Invalid request to {}: {e}", call.url), false))?;
-    let client = hyper_util::client::legacy::Client::builder(
-        hyper_util::rt::TokioExecutor::new(),
-    )
-    .build_http::<Full<Bytes>>();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
     let response = tokio::time::timeout(TIMEOUT, client.request(request))
         .await
         .map_err(|_| (format!("Timeout calling {}", call.url), true))?

@@ -163,8 +163,12 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
             .filter(|e| e["Name"].as_str().is_some_and(|n| n.starts_with(&prefix)))
             .cloned()
             .collect();
-        let (items, next) =
-            page(&all, input.max_results, input.next_token.as_deref(), "endpoints")?;
+        let (items, next) = page(
+            &all,
+            input.max_results,
+            input.next_token.as_deref(),
+            "endpoints",
+        )?;
         Ok(compact(json!({"Endpoints": items, "NextToken": next})))
     })
 }

@@ -101,7 +101,8 @@ mod tests {
         let e: ApiError = EventsError::no_rule("r", "default").into();
         assert_eq!(e.json_type(), "ResourceNotFoundException");
         assert_eq!(e.message, "Rule r does not exist on EventBus default.");
-        let e: ApiError = EventsError::InvalidEventPattern("Event pattern is not valid. Reason: x".into()).into();
+        let e: ApiError =
+            EventsError::InvalidEventPattern("Event pattern is not valid. Reason: x".into()).into();
         assert_eq!(e.code, "InvalidEventPatternException");
         assert_eq!(e.status, 400);
     }

@@ -251,10 +251,14 @@ mod tests {
     #[test]
     fn json_templates_splice_json_and_text_templates_splice_text() {
         let event = json!({"detail": {"p": {"a": "x", "b": 1}, "l": ["H", "L"], "s": "q\"uote"}});
-        let map = json!({"p": "$.detail.p", "l": "$.detail.l", "s": "$.detail.s", "m": "$.detail.none"});
+        let map =
+            json!({"p": "$.detail.p", "l": "$.detail.l", "s": "$.detail.s", "m": "$.detail.none"});
         let spec = transformer(map.clone(), r#"{"p": <p>, "s": "<s>!", "m": <m>}"#);
         let body: Value = serde_json::from_str(&render(&spec, &event).unwrap()).unwrap();
-        assert_eq!(body, json!({"p": {"a": "x", "b": 1}, "s": "q\"uote!", "m": ""}));
+        assert_eq!(
+            body,
+            json!({"p": {"a": "x", "b": 1}, "s": "q\"uote!", "m": ""})
+        );
         let spec = transformer(map.clone(), r#""<p> and <l> and <m>.""#);
         assert_eq!(
             render(&spec, &event).unwrap(),

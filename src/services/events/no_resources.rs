@@ -17,10 +17,7 @@ struct NamedSource {
 
 fn source_name(input: Value) -> Result<String, EventsError> {
     let named: NamedSource = parse(input)?;
-    Ok(named
-        .name
-        .or(named.event_source_name)
-        .unwrap_or_default())
+    Ok(named.name.or(named.event_source_name).unwrap_or_default())
 }
 
 /// ActivateEventSource, DeactivateEventSource, DescribeEventSource.

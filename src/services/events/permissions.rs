@@ -31,9 +31,8 @@ struct RemoveInput {
 
 /// The policy document DescribeEventBus shows, or `None` when the bus has no statements.
 pub fn policy_document(bus: &Bus) -> Option<Value> {
-    (!bus.statements.is_empty()).then(|| {
-        json!({"Version": "2012-10-17", "Statement": bus.statements})
-    })
+    (!bus.statements.is_empty())
+        .then(|| json!({"Version": "2012-10-17", "Statement": bus.statements}))
 }
 
 pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {

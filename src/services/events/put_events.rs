@@ -56,7 +56,11 @@ fn required(field: &str) -> EntryError {
     )
 }
 
-pub fn put_events(ev: &Arc<Inner>, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
+pub fn put_events(
+    ev: &Arc<Inner>,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, EventsError> {
     let input: PutEventsInput = parse(input)?;
     if input.entries.is_empty() {
         return Err(EventsError::validation(

@@ -237,7 +237,12 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
             .values()
             .filter(|r| r.name.starts_with(&prefix))
             .filter(|r| input.state.as_ref().is_none_or(|s| *s == r.state))
-            .filter(|r| input.event_source_arn.as_ref().is_none_or(|s| *s == r.source_arn))
+            .filter(|r| {
+                input
+                    .event_source_arn
+                    .as_ref()
+                    .is_none_or(|s| *s == r.source_arn)
+            })
             .map(|r| describe_replay(r, false))
             .collect();
         let (items, next) = page(&all, input.limit, input.next_token.as_deref(), "replays")?;

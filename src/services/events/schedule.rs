@@ -14,7 +14,9 @@ pub struct Schedule {
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
     /// Every `period_ms`, counted from the previous firing (the first from PutRule).
-    Rate { period_ms: u64 },
+    Rate {
+        period_ms: u64,
+    },
     Cron(Box<Cron>),
 }
 
@@ -56,7 +58,8 @@ const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 impl Schedule {
     /// `None` for anything AWS refuses with "Parameter ScheduleExpression is not valid."
     pub fn parse(text: &str) -> Option<Schedule> {
-        let kind = if let Some(body) = text.strip_prefix("rate(").and_then(|r| r.strip_suffix(')')) {
+        let kind = if let Some(body) = text.strip_prefix("rate(").and_then(|r| r.strip_suffix(')'))
+        {
             parse_rate(body)?
         } else if let Some(body) = text.strip_prefix("cron(").and_then(|r| r.strip_suffix(')')) {
             Kind::Cron(Box::new(parse_cron(body)?))
@@ -143,9 +146,7 @@ fn parse_week_day(field: &str) -> Option<DayRule> {
         (1..=7).contains(&n).then_some(n - 1)
     };
     if field == "L" {
-        return Some(DayRule::WeekDays(
-            (0..7).map(|d| d == 6).collect(),
-        ));
+        return Some(DayRule::WeekDays((0..7).map(|d| d == 6).collect()));
     }
     if let Some(day) = field.strip_suffix('L') {
         return Some(DayRule::LastWeekday(weekday(day)?));
@@ -293,7 +294,14 @@ mod tests {
         assert_eq!(next("rate(1 minute)", 1000), Some(61_000));
         assert_eq!(next("rate(5 minutes)", 0), Some(300_000));
         assert_eq!(next("rate(2 hours)", 0), Some(7_200_000));
-        for bad in ["rate(1 minutes)", "rate(2 minute)", "rate(0 minutes)", "rate(x days)", "rate(5 weeks)", "rate 5 minutes"] {
+        for bad in [
+            "rate(1 minutes)",
+            "rate(2 minute)",
+            "rate(0 minutes)",
+            "rate(x days)",
+            "rate(5 weeks)",
+            "rate 5 minutes",
+        ] {
             assert!(Schedule::parse(bad).is_none(), "{bad}");
         }
     }
@@ -301,12 +309,25 @@ mod tests {
     #[test]
     fn cron_fields_ranges_lists_steps_and_names() {
         let t = at(2024, 1, 1, 10, 7); // a Monday
-        assert_eq!(next("cron(0/15 * * * ? *)", t), Some(at(2024, 1, 1, 10, 15)));
+        assert_eq!(
+            next("cron(0/15 * * * ? *)", t),
+            Some(at(2024, 1, 1, 10, 15))
+        );
         assert_eq!(next("cron(0 12 * * ? *)", t), Some(at(2024, 1, 1, 12, 0)));
         assert_eq!(next("cron(0 8 * * ? *)", t), Some(at(2024, 1, 2, 8, 0)));
-        assert_eq!(next("cron(30 9 ? * MON-FRI *)", at(2024, 1, 5, 10, 0)), Some(at(2024, 1, 8, 9, 30)));
-        assert_eq!(next("cron(0 0 1 JAN,JUL ? *)", t), Some(at(2024, 7, 1, 0, 0)));
-        assert_eq!(next("cron(0 0 ? * 1 *)", t), Some(at(2024, 1, 7, 0, 0)), "1 is Sunday");
+        assert_eq!(
+            next("cron(30 9 ? * MON-FRI *)", at(2024, 1, 5, 10, 0)),
+            Some(at(2024, 1, 8, 9, 30))
+        );
+        assert_eq!(
+            next("cron(0 0 1 JAN,JUL ? *)", t),
+            Some(at(2024, 7, 1, 0, 0))
+        );
+        assert_eq!(
+            next("cron(0 0 ? * 1 *)", t),
+            Some(at(2024, 1, 7, 0, 0)),
+            "1 is Sunday"
+        );
         assert_eq!(next("cron(0 0 1 1 ? 2030)", t), Some(at(2030, 1, 1, 0, 0)));
         assert_eq!(next("cron(0 0 1 1 ? 2020)", t), None);
     }
@@ -316,13 +337,25 @@ mod tests {
         let t = at(2024, 2, 1, 0, 0);
         assert_eq!(next("cron(0 0 L * ? *)", t), Some(at(2024, 2, 29, 0, 0)));
         // 2024-06-01 is a Saturday: 1W is Monday the 3rd.
-        assert_eq!(next("cron(0 0 1W * ? *)", at(2024, 5, 31, 1, 0)), Some(at(2024, 6, 3, 0, 0)));
+        assert_eq!(
+            next("cron(0 0 1W * ? *)", at(2024, 5, 31, 1, 0)),
+            Some(at(2024, 6, 3, 0, 0))
+        );
         // 2024-03-31 is a Sunday: LW is Friday the 29th.
-        assert_eq!(next("cron(0 0 LW * ? *)", at(2024, 3, 1, 0, 0)), Some(at(2024, 3, 29, 0, 0)));
+        assert_eq!(
+            next("cron(0 0 LW * ? *)", at(2024, 3, 1, 0, 0)),
+            Some(at(2024, 3, 29, 0, 0))
+        );
         // The second Tuesday (3) of January 2024 is the 9th.
-        assert_eq!(next("cron(0 0 ? * 3#2 *)", at(2024, 1, 1, 0, 0)), Some(at(2024, 1, 9, 0, 0)));
+        assert_eq!(
+            next("cron(0 0 ? * 3#2 *)", at(2024, 1, 1, 0, 0)),
+            Some(at(2024, 1, 9, 0, 0))
+        );
         // The last Friday (6) of January 2024 is the 26th.
-        assert_eq!(next("cron(0 0 ? * 6L *)", at(2024, 1, 1, 0, 0)), Some(at(2024, 1, 26, 0, 0)));
+        assert_eq!(
+            next("cron(0 0 ? * 6L *)", at(2024, 1, 1, 0, 0)),
+            Some(at(2024, 1, 26, 0, 0))
+        );
     }
 
     #[test]

@@ -99,12 +99,18 @@ mod tests {
     #[test]
     fn parses_topic_subscription_and_queue_arns() {
         let a = parse("arn:aws:sns:us-east-1:000000000000:t").unwrap();
-        assert_eq!((a.service, a.region, a.account, a.resource), ("sns", "us-east-1", "000000000000", "t"));
+        assert_eq!(
+            (a.service, a.region, a.account, a.resource),
+            ("sns", "us-east-1", "000000000000", "t")
+        );
         assert_eq!(
             topic_of_subscription("arn:aws:sns:us-east-1:000000000000:t:1234"),
             Some("arn:aws:sns:us-east-1:000000000000:t")
         );
-        assert_eq!(topic_of_subscription("arn:aws:sns:us-east-1:000000000000"), None);
+        assert_eq!(
+            topic_of_subscription("arn:aws:sns:us-east-1:000000000000"),
+            None
+        );
         assert_eq!(
             sqs_queue("arn:aws:sqs:eu-west-1:111111111111:q.fifo"),
             Some(("111111111111".into(), "eu-west-1".into(), "q.fifo".into()))

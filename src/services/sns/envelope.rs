@@ -81,7 +81,10 @@ pub fn notification(n: &Notification, message: &str, to: &Addressing) -> String 
         unsubscribe_url(to.host, to.subscription_arn).into(),
     );
     if !n.attributes.is_empty() {
-        doc.insert("MessageAttributes".into(), envelope_attributes(&n.attributes));
+        doc.insert(
+            "MessageAttributes".into(),
+            envelope_attributes(&n.attributes),
+        );
     }
     Value::Object(doc).to_string()
 }

@@ -87,9 +87,8 @@ impl Notification {
 
 /// `MessageStructure: json`: the message must be a JSON object with a string `default`.
 pub fn per_protocol_messages(message: &str) -> Result<BTreeMap<String, String>, SnsError> {
-    let parsed: Value = serde_json::from_str(message).map_err(|_| {
-        SnsError::invalid("Message Structure - JSON message body failed to parse")
-    })?;
+    let parsed: Value = serde_json::from_str(message)
+        .map_err(|_| SnsError::invalid("Message Structure - JSON message body failed to parse"))?;
     let Value::Object(map) = parsed else {
         return Err(SnsError::invalid(
             "Message Structure - JSON message body failed to parse",
@@ -170,7 +169,9 @@ fn validate_name(name: &str) -> Result<(), SnsError> {
         );
     }
     if name.ends_with('.') {
-        return invalid("Invalid message attribute name ending with character '.' was found.".into());
+        return invalid(
+            "Invalid message attribute name ending with character '.' was found.".into(),
+        );
     }
     let mut previous = '\0';
     for c in name.chars() {

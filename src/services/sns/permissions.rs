@@ -103,9 +103,7 @@ pub fn add_permission(sns: &Inner, ctx: &RequestContext, input: Value) -> Result
         "Action": one_or_many(actions),
         "Resource": topic.arn,
     }));
-    topic
-        .attributes
-        .insert("Policy".into(), policy.to_string());
+    topic.attributes.insert("Policy".into(), policy.to_string());
     Ok(empty())
 }
 
@@ -128,8 +126,6 @@ pub fn remove_permission(
     if let Some(statements) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
         statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(input.label.as_str()));
     }
-    topic
-        .attributes
-        .insert("Policy".into(), policy.to_string());
+    topic.attributes.insert("Policy".into(), policy.to_string());
     Ok(empty())
 }

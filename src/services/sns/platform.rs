@@ -279,7 +279,9 @@ pub fn create_platform_endpoint(
     }
     let arn = format!(
         "{}/{}",
-        input.platform_application_arn.replacen(":app/", ":endpoint/", 1),
+        input
+            .platform_application_arn
+            .replacen(":app/", ":endpoint/", 1),
         uuid::Uuid::new_v4()
     );
     app.endpoints.insert(arn.clone(), attributes);
@@ -390,9 +392,8 @@ pub fn publish_to_endpoint(
     endpoint_arn: &str,
     message: &str,
 ) -> Result<Value, SnsError> {
-    let no_endpoint = || {
-        SnsError::invalid("TargetArn Reason: No endpoint found for the target arn specified")
-    };
+    let no_endpoint =
+        || SnsError::invalid("TargetArn Reason: No endpoint found for the target arn specified");
     let enabled = with_endpoint(sns, ctx, endpoint_arn, |endpoints| {
         endpoints
             .get(endpoint_arn)

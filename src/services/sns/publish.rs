@@ -39,9 +39,13 @@ struct Draft {
 }
 
 /// Checks that do not depend on the topic.
-fn check_message(d: &Draft) -> Result<Option<std::collections::BTreeMap<String, String>>, SnsError> {
+fn check_message(
+    d: &Draft,
+) -> Result<Option<std::collections::BTreeMap<String, String>>, SnsError> {
     if let Some(subject) = &d.subject {
-        let printable = subject.chars().all(|c| c.is_ascii() && !c.is_ascii_control());
+        let printable = subject
+            .chars()
+            .all(|c| c.is_ascii() && !c.is_ascii_control());
         if subject.is_empty() || subject.len() >= 100 || !printable {
             return Err(SnsError::invalid("Subject"));
         }
@@ -117,19 +121,18 @@ pub fn publish(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
         }
         return super::sms::publish_to_phone(sns, ctx, &phone, &draft.message, per_protocol);
     }
-    let target = match (input.topic_arn, input.target_arn) {
-        (Some(t), None) | (None, Some(t)) => t,
-        (Some(_), Some(_)) => {
-            return Err(SnsError::invalid(
+    let target =
+        match (input.topic_arn, input.target_arn) {
+            (Some(t), None) | (None, Some(t)) => t,
+            (Some(_), Some(_)) => return Err(SnsError::invalid(
                 "TopicArn or TargetArn Reason: Only one of TopicArn or TargetArn may be specified",
-            ))
-        }
-        (None, None) => {
-            return Err(SnsError::invalid(
-                "TopicArn or TargetArn Reason: no value for required parameter",
-            ))
-        }
-    };
+            )),
+            (None, None) => {
+                return Err(SnsError::invalid(
+                    "TopicArn or TargetArn Reason: no value for required parameter",
+                ))
+            }
+        };
     if target.contains(":endpoint/") {
         return super::platform::publish_to_endpoint(sns, ctx, &target, &draft.message);
     }
@@ -175,7 +178,9 @@ fn accept(
         topic_delivery_policy: topic.attributes.get("DeliveryPolicy").cloned(),
     });
     let subscriptions = topic.subscriptions.values().cloned().collect();
-    topic.queue.push(&sns.deliverer, notification.clone(), subscriptions);
+    topic
+        .queue
+        .push(&sns.deliverer, notification.clone(), subscriptions);
     notification
 }
 
@@ -255,9 +260,8 @@ pub fn publish_batch(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<
             dedup_id: entry.message_deduplication_id,
             group_id: entry.message_group_id,
         };
-        let checked = check_message(&draft).and_then(|per_protocol| {
-            check_fifo(topic, &draft).map(|dedup| (per_protocol, dedup))
-        });
+        let checked = check_message(&draft)
+            .and_then(|per_protocol| check_fifo(topic, &draft).map(|dedup| (per_protocol, dedup)));
         match checked {
             Ok((per_protocol, dedup_id)) => {
                 let n = accept(sns, ctx, topic, draft, per_protocol, dedup_id);

@@ -45,14 +45,22 @@ struct SetSmsAttributesInput {
     attributes: BTreeMap<String, String>,
 }
 
-pub fn set_sms_attributes(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+pub fn set_sms_attributes(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
     let input: SetSmsAttributesInput = parse(input)?;
     for (name, value) in &input.attributes {
         if !ATTRIBUTES.contains(&name.as_str()) {
-            return Err(SnsError::InvalidParameterRaw(format!("{name} is not a valid attribute")));
+            return Err(SnsError::InvalidParameterRaw(format!(
+                "{name} is not a valid attribute"
+            )));
         }
         if name == "DefaultSMSType" && !matches!(value.as_str(), "Promotional" | "Transactional") {
-            return Err(SnsError::InvalidParameterRaw("DefaultSMSType is invalid".into()));
+            return Err(SnsError::InvalidParameterRaw(
+                "DefaultSMSType is invalid".into(),
+            ));
         }
     }
     let mut state = sns.store.state.write();
@@ -70,7 +78,11 @@ struct GetSmsAttributesInput {
     attributes: Vec<String>,
 }
 
-pub fn get_sms_attributes(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+pub fn get_sms_attributes(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
     let input: GetSmsAttributesInput = parse(input)?;
     let mut state = sns.store.state.write();
     let stored = &state.account(&ctx.account_id, &ctx.region).sms.attributes;
@@ -94,7 +106,9 @@ pub fn check_if_phone_number_is_opted_out(
 ) -> Result<Value, SnsError> {
     let input: PhoneNumberInput = parse(input)?;
     if !is_e164(&input.phone_number) {
-        return Err(SnsError::invalid("PhoneNumber Reason: input incorrectly formatted"));
+        return Err(SnsError::invalid(
+            "PhoneNumber Reason: input incorrectly formatted",
+        ));
     }
     let mut state = sns.store.state.write();
     let opted_out = state
@@ -105,10 +119,16 @@ pub fn check_if_phone_number_is_opted_out(
     Ok(json!({ "isOptedOut": opted_out }))
 }
 
-pub fn opt_in_phone_number(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
+pub fn opt_in_phone_number(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: Value,
+) -> Result<Value, SnsError> {
     let input: PhoneNumberInput = parse(input)?;
     if !is_e164(&input.phone_number) {
-        return Err(SnsError::invalid("PhoneNumber Reason: input incorrectly formatted"));
+        return Err(SnsError::invalid(
+            "PhoneNumber Reason: input incorrectly formatted",
+        ));
     }
     let mut state = sns.store.state.write();
     state
@@ -173,7 +193,9 @@ pub fn create_sms_sandbox_phone_number(
 ) -> Result<Value, SnsError> {
     let input: SandboxNumberInput = parse(input)?;
     if !is_e164(&input.phone_number) {
-        return Err(SnsError::invalid("PhoneNumber Reason: input incorrectly formatted"));
+        return Err(SnsError::invalid(
+            "PhoneNumber Reason: input incorrectly formatted",
+        ));
     }
     let otp = format!("{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000);
     let mut state = sns.store.state.write();
@@ -251,7 +273,10 @@ pub fn list_sms_sandbox_phone_numbers(
         .iter()
         .map(|(number, (verified, _))| {
             let status = if *verified { "Verified" } else { "Pending" };
-            (number.clone(), json!({"PhoneNumber": number, "Status": status}))
+            (
+                number.clone(),
+                json!({"PhoneNumber": number, "Status": status}),
+            )
         })
         .collect();
     let size = input.max_results.unwrap_or(PAGE_SIZE).clamp(1, PAGE_SIZE);

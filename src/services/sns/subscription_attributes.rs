@@ -145,7 +145,11 @@ pub fn all(s: &Subscription) -> BTreeMap<String, String> {
     out.insert("RawMessageDelivery".into(), s.raw().to_string());
     out.insert(
         "SubscriptionPrincipal".into(),
-        format!("arn:{}:iam::{}:root", arn::partition(region_of(&s.arn)), s.owner),
+        format!(
+            "arn:{}:iam::{}:root",
+            arn::partition(region_of(&s.arn)),
+            s.owner
+        ),
     );
     for (k, v) in &s.attributes {
         if !v.is_empty() {

@@ -47,7 +47,9 @@ fn check_endpoint(protocol: &str, endpoint: &str, topic_fifo: bool) -> Result<()
     match protocol {
         "http" | "https" => {
             if !endpoint.starts_with(&format!("{protocol}://")) {
-                return Err(SnsError::invalid("Endpoint must match the specified protocol"));
+                return Err(SnsError::invalid(
+                    "Endpoint must match the specified protocol",
+                ));
             }
         }
         "sqs" => {
@@ -235,11 +237,8 @@ pub fn unsubscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Va
     state.tokens.remove(&removed.token);
     drop(state);
     if matches!(removed.protocol.as_str(), "http" | "https") {
-        sns.deliverer.send_unsubscribe_confirmation(
-            &removed,
-            &ctx.host,
-            sns.clock.now_millis(),
-        );
+        sns.deliverer
+            .send_unsubscribe_confirmation(&removed, &ctx.host, sns.clock.now_millis());
     }
     Ok(empty())
 }
@@ -391,11 +390,18 @@ pub fn set_subscription_attributes(
     if stored.is_empty() {
         updated.attributes.remove(&input.attribute_name);
     } else {
-        updated.attributes.insert(input.attribute_name.clone(), stored);
+        updated
+            .attributes
+            .insert(input.attribute_name.clone(), stored);
     }
-    if matches!(input.attribute_name.as_str(), "FilterPolicy" | "FilterPolicyScope") {
-        updated.filter =
-            subscription_attributes::compile_filter(Api::SetSubscriptionAttributes, &updated.attributes)?;
+    if matches!(
+        input.attribute_name.as_str(),
+        "FilterPolicy" | "FilterPolicyScope"
+    ) {
+        updated.filter = subscription_attributes::compile_filter(
+            Api::SetSubscriptionAttributes,
+            &updated.attributes,
+        )?;
     }
     let topic_arn = updated.topic_arn.clone();
     if let Some(topic) = state.topics.get_mut(&topic_arn) {

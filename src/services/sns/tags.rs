@@ -67,11 +67,7 @@ struct UntagResourceInput {
     tag_keys: Vec<String>,
 }
 
-pub fn untag_resource(
-    sns: &Inner,
-    _ctx: &RequestContext,
-    input: Value,
-) -> Result<Value, SnsError> {
+pub fn untag_resource(sns: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
     let input: UntagResourceInput = parse(input)?;
     let mut state = sns.store.state.write();
     let topic = state

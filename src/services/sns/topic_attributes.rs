@@ -178,9 +178,15 @@ mod tests {
     #[test]
     fn only_known_names_with_valid_values() {
         assert!(validate("DisplayName", "x", false).is_ok());
-        assert_eq!(validate("Bogus", "x", false), Err(SnsError::invalid("AttributeName")));
+        assert_eq!(
+            validate("Bogus", "x", false),
+            Err(SnsError::invalid("AttributeName"))
+        );
         assert!(validate("ContentBasedDeduplication", "true", false).is_err());
-        assert_eq!(validate("ContentBasedDeduplication", "TRUE", true).unwrap(), "true");
+        assert_eq!(
+            validate("ContentBasedDeduplication", "TRUE", true).unwrap(),
+            "true"
+        );
         assert!(validate("Policy", "{not json", false).is_err());
         assert!(validate("SQSSuccessFeedbackRoleArn", "arn", false).is_ok());
     }

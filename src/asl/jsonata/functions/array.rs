@@ -37,14 +37,18 @@ pub fn append_fn(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn reverse(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(Val::Arr(a)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Arr(a)) = arg(args, 0) else {
+        return Ok(None);
+    };
     let mut items = a.items.clone();
     items.reverse();
     Ok(Some(Val::array(items)))
 }
 
 pub fn shuffle(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(Val::Arr(a)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Arr(a)) = arg(args, 0) else {
+        return Ok(None);
+    };
     let mut items = a.items.clone();
     for i in (1..items.len()).rev() {
         let j = (crate::asl::jsonata::sfn::random_unit() * (i + 1) as f64) as usize;
@@ -54,7 +58,9 @@ pub fn shuffle(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn distinct(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(v) = arg(args, 0) else { return Ok(None) };
+    let Some(v) = arg(args, 0) else {
+        return Ok(None);
+    };
     let Val::Arr(a) = &v else { return Ok(Some(v)) };
     if a.items.len() <= 1 {
         return Ok(Some(v.clone()));
@@ -65,13 +71,22 @@ pub fn distinct(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
             out.push(x.clone());
         }
     }
-    Ok(Some(Val::Arr(Rc::new(Arr { items: out, seq: a.seq, ..Arr::default() }))))
+    Ok(Some(Val::Arr(Rc::new(Arr {
+        items: out,
+        seq: a.seq,
+        ..Arr::default()
+    }))))
 }
 
 pub fn zip(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let arrays: Vec<Vec<Val>> = args.iter().map(|a| a.as_ref().map(|v| v.items()).unwrap_or_default()).collect();
+    let arrays: Vec<Vec<Val>> = args
+        .iter()
+        .map(|a| a.as_ref().map(|v| v.items()).unwrap_or_default())
+        .collect();
     let len = arrays.iter().map(|a| a.len()).min().unwrap_or(0);
-    let out = (0..len).map(|i| Val::array(arrays.iter().map(|a| a[i].clone()).collect())).collect();
+    let out = (0..len)
+        .map(|i| Val::array(arrays.iter().map(|a| a[i].clone()).collect()))
+        .collect();
     Ok(Some(Val::array(out)))
 }
 
@@ -96,13 +111,19 @@ pub fn keys(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn lookup(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(v) = arg(args, 0) else { return Ok(None) };
-    let key = arg(args, 1).and_then(|k| k.as_str().map(str::to_string)).unwrap_or_default();
+    let Some(v) = arg(args, 0) else {
+        return Ok(None);
+    };
+    let key = arg(args, 1)
+        .and_then(|k| k.as_str().map(str::to_string))
+        .unwrap_or_default();
     Ok(crate::asl::jsonata::eval::lookup_field(&v, &key))
 }
 
 pub fn spread(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(v) = arg(args, 0) else { return Ok(None) };
+    let Some(v) = arg(args, 0) else {
+        return Ok(None);
+    };
     fn go(v: &Val, out: &mut Vec<Val>) -> bool {
         match v {
             Val::Arr(a) => {
@@ -133,7 +154,9 @@ pub fn spread(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn merge(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(Val::Arr(a)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Arr(a)) = arg(args, 0) else {
+        return Ok(None);
+    };
     let mut m = Map::new();
     for o in &a.items {
         if let Val::Obj(o) = o {
@@ -146,13 +169,17 @@ pub fn merge(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn error(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let msg = arg(args, 0).and_then(|m| m.as_str().map(str::to_string)).unwrap_or_else(|| "$error() function evaluated".to_string());
+    let msg = arg(args, 0)
+        .and_then(|m| m.as_str().map(str::to_string))
+        .unwrap_or_else(|| "$error() function evaluated".to_string());
     err("D3137", None, msg)
 }
 
 pub fn assert(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     if !matches!(arg(args, 0), Some(Val::Bool(true))) {
-        let msg = arg(args, 1).and_then(|m| m.as_str().map(str::to_string)).unwrap_or_else(|| "$assert() statement failed".to_string());
+        let msg = arg(args, 1)
+            .and_then(|m| m.as_str().map(str::to_string))
+            .unwrap_or_else(|| "$assert() statement failed".to_string());
         return err("D3141", None, msg);
     }
     Ok(None)

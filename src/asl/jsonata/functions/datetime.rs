@@ -8,8 +8,30 @@ use crate::asl::jsonata::eval::Ctx;
 use crate::asl::jsonata::value::Val;
 
 const ISO: &str = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
-const DAYS: [&str; 8] = ["", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const DAYS: [&str; 8] = [
+    "",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -49,7 +71,16 @@ fn split(ms: i64) -> Dt {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let (y, mo, d) = civil_from_days(days);
-    Dt { y, mo, d, h: rem / 3_600_000, mi: rem / 60_000 % 60, s: rem / 1000 % 60, ms: rem % 1000, days }
+    Dt {
+        y,
+        mo,
+        d,
+        h: rem / 3_600_000,
+        mi: rem / 60_000 % 60,
+        s: rem / 1000 % 60,
+        ms: rem % 1000,
+        days,
+    }
 }
 
 /// ISO day of week, 1 = Monday.
@@ -93,7 +124,15 @@ struct Width {
 #[derive(Debug, Clone)]
 enum Part {
     Lit(String),
-    Marker { comp: char, pres1: String, pres2: Option<char>, names: Option<Case>, int: Option<IntFormat>, width: Option<Width>, n: i64 },
+    Marker {
+        comp: char,
+        pres1: String,
+        pres2: Option<char>,
+        names: Option<Case>,
+        int: Option<IntFormat>,
+        width: Option<Width>,
+        n: i64,
+    },
 }
 
 fn picture_parts(picture: &str) -> Result<Vec<Part>> {
@@ -112,12 +151,23 @@ fn picture_parts(picture: &str) -> Result<Vec<Part>> {
                 out.push(Part::Lit(std::mem::take(&mut lit)));
             }
             let Some(end) = p.iter().skip(i).position(|c| *c == ']').map(|e| e + i) else {
-                return err("D3135", None, "No matching closing bracket ']' in date/time picture string");
+                return err(
+                    "D3135",
+                    None,
+                    "No matching closing bracket ']' in date/time picture string",
+                );
             };
-            let marker: String = p[i + 1..end].iter().filter(|c| !c.is_whitespace()).collect();
+            let marker: String = p[i + 1..end]
+                .iter()
+                .filter(|c| !c.is_whitespace())
+                .collect();
             let mut chars = marker.chars();
             let Some(comp) = chars.next() else {
-                return err("D3132", None, "Unknown component specifier in date/time picture string");
+                return err(
+                    "D3132",
+                    None,
+                    "Unknown component specifier in date/time picture string",
+                );
             };
             let rest: String = chars.collect();
             let (pres, width) = match rest.rfind(',') {
@@ -128,7 +178,13 @@ fn picture_parts(picture: &str) -> Result<Vec<Part>> {
                         None => (w, None),
                     };
                     let pw = |x: &str| if x == "*" { None } else { x.parse().ok() };
-                    (rest[..c].to_string(), Some(Width { min: pw(mn), max: mx.and_then(pw) }))
+                    (
+                        rest[..c].to_string(),
+                        Some(Width {
+                            min: pw(mn),
+                            max: mx.and_then(pw),
+                        }),
+                    )
                 }
                 None => (rest.clone(), None),
             };
@@ -142,19 +198,30 @@ fn picture_parts(picture: &str) -> Result<Vec<Part>> {
                 }
             }
             if pres1.is_empty() {
-                pres1 = match comp {
-                    'Y' | 'M' | 'D' | 'd' | 'W' | 'w' | 'X' | 'x' | 'H' | 'h' | 'f' => "1",
-                    'F' | 'P' | 'C' | 'E' => "n",
-                    'm' | 's' => "01",
-                    'Z' | 'z' => "01:01",
-                    _ => return err("D3132", None, format!("Unknown component specifier {comp} in date/time picture string")),
-                }
-                .to_string();
+                pres1 =
+                    match comp {
+                        'Y' | 'M' | 'D' | 'd' | 'W' | 'w' | 'X' | 'x' | 'H' | 'h' | 'f' => "1",
+                        'F' | 'P' | 'C' | 'E' => "n",
+                        'm' | 's' => "01",
+                        'Z' | 'z' => "01:01",
+                        _ => return err(
+                            "D3132",
+                            None,
+                            format!(
+                                "Unknown component specifier {comp} in date/time picture string"
+                            ),
+                        ),
+                    }
+                    .to_string();
             }
             let names = if pres1.starts_with('n') {
                 Some(Case::Lower)
             } else if pres1.starts_with('N') {
-                Some(if pres1.chars().nth(1) == Some('n') { Case::Title } else { Case::Upper })
+                Some(if pres1.chars().nth(1) == Some('n') {
+                    Case::Title
+                } else {
+                    Case::Upper
+                })
             } else {
                 None
             };
@@ -177,7 +244,10 @@ fn picture_parts(picture: &str) -> Result<Vec<Part>> {
                         n = max as i64;
                         f.mandatory = max;
                     } else {
-                        let w = pres1.chars().filter(|c| c.is_ascii_digit() || *c == '#').count();
+                        let w = pres1
+                            .chars()
+                            .filter(|c| c.is_ascii_digit() || *c == '#')
+                            .count();
                         if w >= 2 {
                             n = w as i64;
                         }
@@ -188,7 +258,15 @@ fn picture_parts(picture: &str) -> Result<Vec<Part>> {
             if comp == 'Z' || comp == 'z' {
                 int = Some(analyse(&pres1)?);
             }
-            out.push(Part::Marker { comp, pres1, pres2, names, int, width, n });
+            out.push(Part::Marker {
+                comp,
+                pres1,
+                pres2,
+                names,
+                int,
+                width,
+                n,
+            });
             i = end + 1;
             continue;
         }
@@ -227,7 +305,15 @@ fn format_ms(ms: f64, picture: Option<&str>, tz: Option<&str>) -> Result<String>
     for p in parts {
         match p {
             Part::Lit(l) => out.push_str(&l),
-            Part::Marker { comp, pres2, names, int, width, n, .. } => {
+            Part::Marker {
+                comp,
+                pres2,
+                names,
+                int,
+                width,
+                n,
+                ..
+            } => {
                 let value: i64 = match comp {
                     'Y' => dt.y,
                     'M' => dt.mo,
@@ -241,7 +327,11 @@ fn format_ms(ms: f64, picture: Option<&str>, tz: Option<&str>) -> Result<String>
                     'H' => dt.h,
                     'h' => {
                         let h = dt.h % 12;
-                        if h == 0 { 12 } else { h }
+                        if h == 0 {
+                            12
+                        } else {
+                            h
+                        }
                     }
                     'm' => dt.mi,
                     's' => dt.s,
@@ -255,11 +345,18 @@ fn format_ms(ms: f64, picture: Option<&str>, tz: Option<&str>) -> Result<String>
                             v %= 10i64.pow(n as u32);
                         }
                         if let Some(c) = names {
-                            let name = match comp {
-                                'M' | 'x' => MONTHS[(v - 1).clamp(0, 11) as usize],
-                                'F' => DAYS[v.clamp(0, 7) as usize],
-                                _ => return err("D3133", None, format!("The component {comp} cannot be represented as a name")),
-                            };
+                            let name =
+                                match comp {
+                                    'M' | 'x' => MONTHS[(v - 1).clamp(0, 11) as usize],
+                                    'F' => DAYS[v.clamp(0, 7) as usize],
+                                    _ => return err(
+                                        "D3133",
+                                        None,
+                                        format!(
+                                            "The component {comp} cannot be represented as a name"
+                                        ),
+                                    ),
+                                };
                             let mut s = apply_case(name, c);
                             if let Some(max) = width.as_ref().and_then(|w| w.max) {
                                 s = s.chars().take(max).collect();
@@ -278,7 +375,9 @@ fn format_ms(ms: f64, picture: Option<&str>, tz: Option<&str>) -> Result<String>
                     },
                     'Z' | 'z' => {
                         let off = oh * 100 + om;
-                        let f = int.clone().unwrap_or_else(|| analyse("01:01").unwrap_or_else(|_| unreachable!("valid picture")));
+                        let f = int.clone().unwrap_or_else(|| {
+                            analyse("01:01").unwrap_or_else(|_| unreachable!("valid picture"))
+                        });
                         let mut s = if f.regular.is_some() {
                             format_with(off as f64, &f)?
                         } else {
@@ -307,10 +406,22 @@ fn format_ms(ms: f64, picture: Option<&str>, tz: Option<&str>) -> Result<String>
                     }
                     'P' => {
                         let s = if dt.h >= 12 { "pm" } else { "am" };
-                        if names == Some(Case::Upper) { s.to_uppercase() } else { s.to_string() }
+                        if names == Some(Case::Upper) {
+                            s.to_uppercase()
+                        } else {
+                            s.to_string()
+                        }
                     }
                     'C' | 'E' => "ISO".to_string(),
-                    _ => return err("D3132", None, format!("Unknown component specifier {comp} in date/time picture string")),
+                    _ => {
+                        return err(
+                            "D3132",
+                            None,
+                            format!(
+                                "Unknown component specifier {comp} in date/time picture string"
+                            ),
+                        )
+                    }
                 };
                 out.push_str(&text);
             }
@@ -322,7 +433,11 @@ fn format_ms(ms: f64, picture: Option<&str>, tz: Option<&str>) -> Result<String>
 pub fn now(ctx: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let pic = arg(args, 0).and_then(|p| p.as_str().map(str::to_string));
     let tz = arg(args, 1).and_then(|p| p.as_str().map(str::to_string));
-    Ok(Some(Val::string(format_ms(ctx.now_ms as f64, pic.as_deref(), tz.as_deref())?)))
+    Ok(Some(Val::string(format_ms(
+        ctx.now_ms as f64,
+        pic.as_deref(),
+        tz.as_deref(),
+    )?)))
 }
 
 pub fn millis(ctx: &Ctx, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
@@ -330,10 +445,16 @@ pub fn millis(ctx: &Ctx, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn from_millis(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(ms) = arg(args, 0).and_then(|v| v.as_num()) else { return Ok(None) };
+    let Some(ms) = arg(args, 0).and_then(|v| v.as_num()) else {
+        return Ok(None);
+    };
     let pic = arg(args, 1).and_then(|p| p.as_str().map(str::to_string));
     let tz = arg(args, 2).and_then(|p| p.as_str().map(str::to_string));
-    Ok(Some(Val::string(format_ms(ms, pic.as_deref(), tz.as_deref())?)))
+    Ok(Some(Val::string(format_ms(
+        ms,
+        pic.as_deref(),
+        tz.as_deref(),
+    )?)))
 }
 
 /// ISO 8601 as JavaScript's Date.parse reads it (date, optional time, optional zone).
@@ -341,7 +462,11 @@ fn parse_iso(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<i64> {
         let t = s.get(from..from + len)?;
-        if t.bytes().all(|c| c.is_ascii_digit()) { t.parse().ok() } else { None }
+        if t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
     };
     let y = num(0, 4)?;
     let mut i = 4;
@@ -389,7 +514,14 @@ fn parse_iso(s: &str) -> Option<i64> {
             Some(b'+') | Some(b'-') => {
                 let sign = if b[i] == b'-' { -1 } else { 1 };
                 let oh = num(i + 1, 2)?;
-                let (om, adv) = if b.get(i + 3) == Some(&b':') { (num(i + 4, 2)?, 6) } else { (num(i + 3, 2).unwrap_or(0), if num(i + 3, 2).is_some() { 5 } else { 3 }) };
+                let (om, adv) = if b.get(i + 3) == Some(&b':') {
+                    (num(i + 4, 2)?, 6)
+                } else {
+                    (
+                        num(i + 3, 2).unwrap_or(0),
+                        if num(i + 3, 2).is_some() { 5 } else { 3 },
+                    )
+                };
                 off = sign * (oh * 60 + om);
                 i += adv;
             }
@@ -399,7 +531,10 @@ fn parse_iso(s: &str) -> Option<i64> {
     if i != b.len() {
         return None;
     }
-    Some(days_from_civil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms - off * 60_000)
+    Some(
+        days_from_civil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms
+            - off * 60_000,
+    )
 }
 
 /// Reads `s` against the picture: each marker consumes what its format can produce.
@@ -407,8 +542,18 @@ fn parse_picture(s: &str, picture: &str) -> Result<Option<i64>> {
     let parts = picture_parts(picture)?;
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
-    let (mut y, mut mo, mut d, mut doy, mut h, mut h12, mut pm, mut mi, mut sec, mut ms): (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<bool>, Option<i64>, Option<i64>, Option<i64>) =
-        (None, None, None, None, None, None, None, None, None, None);
+    let (mut y, mut mo, mut d, mut doy, mut h, mut h12, mut pm, mut mi, mut sec, mut ms): (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<bool>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    ) = (None, None, None, None, None, None, None, None, None, None);
     let mut off: i64 = 0;
     for (pi, p) in parts.iter().enumerate() {
         match p {
@@ -420,19 +565,27 @@ fn parse_picture(s: &str, picture: &str) -> Result<Option<i64>> {
                     i += 1;
                 }
             }
-            Part::Marker { comp, names, int, width, pres2, .. } => {
+            Part::Marker {
+                comp,
+                names,
+                int,
+                width,
+                pres2,
+                ..
+            } => {
                 let next_lit_first = match parts.get(pi + 1) {
                     Some(Part::Lit(l)) => l.chars().next(),
                     _ => None,
                 };
                 let next_is_marker = matches!(parts.get(pi + 1), Some(Part::Marker { .. }));
-                let take_while = |i: usize, pred: &dyn Fn(char) -> bool, max: Option<usize>| -> usize {
-                    let mut j = i;
-                    while j < chars.len() && pred(chars[j]) && max.is_none_or(|m| j - i < m) {
-                        j += 1;
-                    }
-                    j
-                };
+                let take_while =
+                    |i: usize, pred: &dyn Fn(char) -> bool, max: Option<usize>| -> usize {
+                        let mut j = i;
+                        while j < chars.len() && pred(chars[j]) && max.is_none_or(|m| j - i < m) {
+                            j += 1;
+                        }
+                        j
+                    };
                 if let Some(_c) = names {
                     let j = take_while(i, &|c| c.is_alphabetic(), None);
                     let word: String = chars[i..j].iter().collect::<String>().to_lowercase();
@@ -450,7 +603,13 @@ fn parse_picture(s: &str, picture: &str) -> Result<Option<i64>> {
                         }
                         'F' => {}
                         'P' => pm = Some(word == "pm"),
-                        _ => return err("D3133", None, format!("The component {comp} cannot be represented as a name")),
+                        _ => {
+                            return err(
+                                "D3133",
+                                None,
+                                format!("The component {comp} cannot be represented as a name"),
+                            )
+                        }
                     }
                     continue;
                 }
@@ -493,7 +652,9 @@ fn parse_picture(s: &str, picture: &str) -> Result<Option<i64>> {
                         off = sign * (hh * 60 + mm);
                     }
                     _ => {
-                        let f = int.clone().unwrap_or_else(|| analyse("1").unwrap_or_else(|_| unreachable!("valid picture")));
+                        let f = int.clone().unwrap_or_else(|| {
+                            analyse("1").unwrap_or_else(|_| unreachable!("valid picture"))
+                        });
                         let is_digit = |c: char| {
                             let z = f.zero;
                             (c as u32) >= z && (c as u32) <= z + 9
@@ -501,28 +662,54 @@ fn parse_picture(s: &str, picture: &str) -> Result<Option<i64>> {
                         let j = match &f.primary {
                             Primary::Decimal => {
                                 // Adjacent markers without separators split by width.
-                                let max = if next_is_marker || next_lit_first.is_some_and(|c| c.is_ascii_digit()) {
-                                    Some(width.as_ref().and_then(|w| w.max).unwrap_or(f.mandatory.max(1)))
+                                let max = if next_is_marker
+                                    || next_lit_first.is_some_and(|c| c.is_ascii_digit())
+                                {
+                                    Some(
+                                        width
+                                            .as_ref()
+                                            .and_then(|w| w.max)
+                                            .unwrap_or(f.mandatory.max(1)),
+                                    )
                                 } else {
                                     None
                                 };
-                                let mut j = take_while(i, &|c| is_digit(c) || f.separators.iter().any(|s| s.1 == c) || f.regular.is_some_and(|r| r.1 == c), max);
+                                let mut j = take_while(
+                                    i,
+                                    &|c| {
+                                        is_digit(c)
+                                            || f.separators.iter().any(|s| s.1 == c)
+                                            || f.regular.is_some_and(|r| r.1 == c)
+                                    },
+                                    max,
+                                );
                                 if f.ordinal {
                                     j = take_while(j, &|c| c.is_ascii_alphabetic(), Some(2));
                                 }
                                 j
                             }
-                            Primary::Roman => take_while(i, &|c| "ivxlcdmIVXLCDM".contains(c), None),
+                            Primary::Roman => {
+                                take_while(i, &|c| "ivxlcdmIVXLCDM".contains(c), None)
+                            }
                             Primary::Letters => take_while(i, &|c| c.is_ascii_alphabetic(), None),
                             Primary::Words => {
                                 let stop = next_lit_first;
-                                take_while(i, &|c| (c.is_alphabetic() || c == '-' || c == ' ' || c == ',') && Some(c) != stop, None)
+                                take_while(
+                                    i,
+                                    &|c| {
+                                        (c.is_alphabetic() || c == '-' || c == ' ' || c == ',')
+                                            && Some(c) != stop
+                                    },
+                                    None,
+                                )
                             }
                             Primary::Sequence(_) => i,
                         };
                         let text: String = chars[i..j].iter().collect();
                         i = j;
-                        let Some(v) = parse_with(text.trim(), &f)? else { return Ok(None) };
+                        let Some(v) = parse_with(text.trim(), &f)? else {
+                            return Ok(None);
+                        };
                         let v = v as i64;
                         match comp {
                             'Y' => y = Some(v),
@@ -553,10 +740,18 @@ fn parse_picture(s: &str, picture: &str) -> Result<Option<i64>> {
     }
     // A date must not skip a component between two given ones (e.g. year and day without month).
     if y.is_some() && d.is_some() && mo.is_none() && doy.is_none() {
-        return err("D3136", None, "The date/time picture string is missing specifiers required to parse the timestamp");
+        return err(
+            "D3136",
+            None,
+            "The date/time picture string is missing specifiers required to parse the timestamp",
+        );
     }
     if mi.is_some() && h.is_none() {
-        return err("D3136", None, "The date/time picture string is missing specifiers required to parse the timestamp");
+        return err(
+            "D3136",
+            None,
+            "The date/time picture string is missing specifiers required to parse the timestamp",
+        );
     }
     let now = split(0);
     let year = y.unwrap_or(now.y);
@@ -564,12 +759,19 @@ fn parse_picture(s: &str, picture: &str) -> Result<Option<i64>> {
         Some(n) => days_from_civil(year, 1, 1) + n - 1,
         None => days_from_civil(year, mo.unwrap_or(1), d.unwrap_or(1)),
     };
-    let total = days * 86_400_000 + h.unwrap_or(0) * 3_600_000 + mi.unwrap_or(0) * 60_000 + sec.unwrap_or(0) * 1000 + ms.unwrap_or(0) - off * 60_000;
+    let total = days * 86_400_000
+        + h.unwrap_or(0) * 3_600_000
+        + mi.unwrap_or(0) * 60_000
+        + sec.unwrap_or(0) * 1000
+        + ms.unwrap_or(0)
+        - off * 60_000;
     Ok(Some(total))
 }
 
 pub fn to_millis(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(Val::Str(s)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Str(s)) = arg(args, 0) else {
+        return Ok(None);
+    };
     match arg(args, 1).and_then(|p| p.as_str().map(str::to_string)) {
         None => match parse_iso(&s) {
             Some(ms) => Ok(Some(Val::Num(ms as f64))),

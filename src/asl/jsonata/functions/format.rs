@@ -49,11 +49,29 @@ fn s(v: &[char]) -> String {
 }
 
 pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(value) = arg(args, 0).and_then(|v| v.as_num()) else { return Ok(None) };
-    let picture: Vec<char> = arg(args, 1).and_then(|v| v.as_str().map(|x| x.chars().collect())).unwrap_or_default();
-    let mut p = Props { decimal: '.', grouping: ',', exponent: 'e', minus: "-".into(), percent: '%', per_mille: '\u{2030}', zero: '0', digit: '#', pattern: ';' };
+    let Some(value) = arg(args, 0).and_then(|v| v.as_num()) else {
+        return Ok(None);
+    };
+    let picture: Vec<char> = arg(args, 1)
+        .and_then(|v| v.as_str().map(|x| x.chars().collect()))
+        .unwrap_or_default();
+    let mut p = Props {
+        decimal: '.',
+        grouping: ',',
+        exponent: 'e',
+        minus: "-".into(),
+        percent: '%',
+        per_mille: '\u{2030}',
+        zero: '0',
+        digit: '#',
+        pattern: ';',
+    };
     if let Some(Val::Obj(o)) = arg(args, 2) {
-        let ch = |k: &str, d: char| o.get(k).and_then(|v| v.as_str().and_then(|x| x.chars().next())).unwrap_or(d);
+        let ch = |k: &str, d: char| {
+            o.get(k)
+                .and_then(|v| v.as_str().and_then(|x| x.chars().next()))
+                .unwrap_or(d)
+        };
         p.decimal = ch("decimal-separator", p.decimal);
         p.grouping = ch("grouping-separator", p.grouping);
         p.exponent = ch("exponent-separator", p.exponent);
@@ -66,11 +84,16 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
         p.digit = ch("digit", p.digit);
         p.pattern = ch("pattern-separator", p.pattern);
     }
-    let family: Vec<char> = (0..10).filter_map(|i| char::from_u32(p.zero as u32 + i)).collect();
+    let family: Vec<char> = (0..10)
+        .filter_map(|i| char::from_u32(p.zero as u32 + i))
+        .collect();
     let is_dd = |c: char| family.contains(&c);
     let mut active: Vec<char> = family.clone();
     active.extend([p.decimal, p.exponent, p.grouping, p.digit, p.pattern]);
-    let subs: Vec<Vec<char>> = picture.split(|c| *c == p.pattern).map(|x| x.to_vec()).collect();
+    let subs: Vec<Vec<char>> = picture
+        .split(|c| *c == p.pattern)
+        .map(|x| x.to_vec())
+        .collect();
     if subs.len() > 2 {
         return err("D3080", None, "The format-number picture string must not contain more than one instance of the pattern-separator character");
     }
@@ -78,15 +101,26 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     for sub in &subs {
         let is_active = |c: char| active.contains(&c) && c != p.exponent;
         let pre_len = sub.iter().position(|c| is_active(*c)).unwrap_or(sub.len());
-        let suf_start = sub.iter().rposition(|c| is_active(*c)).map(|i| i + 1).unwrap_or(sub.len());
+        let suf_start = sub
+            .iter()
+            .rposition(|c| is_active(*c))
+            .map(|i| i + 1)
+            .unwrap_or(sub.len());
         let prefix = s(&sub[..pre_len]);
         let suffix = s(&sub[suf_start.max(pre_len)..]);
         let active_part: Vec<char> = sub[pre_len..suf_start.max(pre_len)].to_vec();
-        let exp_pos = sub.iter().skip(pre_len).position(|c| *c == p.exponent).map(|i| i + pre_len);
+        let exp_pos = sub
+            .iter()
+            .skip(pre_len)
+            .position(|c| *c == p.exponent)
+            .map(|i| i + pre_len);
         let (mantissa, exponent): (Vec<char>, Option<Vec<char>>) = match exp_pos {
             Some(e) if e <= suf_start => {
                 let rel = e - pre_len;
-                (active_part[..rel.min(active_part.len())].to_vec(), Some(active_part[(rel + 1).min(active_part.len())..].to_vec()))
+                (
+                    active_part[..rel.min(active_part.len())].to_vec(),
+                    Some(active_part[(rel + 1).min(active_part.len())..].to_vec()),
+                )
             }
             _ => (active_part.clone(), None),
         };
@@ -117,7 +151,9 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
         }
         match dpos {
             Some(d) => {
-                if (d > 0 && sub.get(d - 1) == Some(&p.grouping)) || sub.get(d + 1) == Some(&p.grouping) {
+                if (d > 0 && sub.get(d - 1) == Some(&p.grouping))
+                    || sub.get(d + 1) == Some(&p.grouping)
+                {
                     code = Some("D3087");
                 }
             }
@@ -127,7 +163,10 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
                 }
             }
         }
-        if sub.windows(2).any(|w| w[0] == p.grouping && w[1] == p.grouping) {
+        if sub
+            .windows(2)
+            .any(|w| w[0] == p.grouping && w[1] == p.grouping)
+        {
             code = Some("D3089");
         }
         if let Some(od) = find(&int_part, p.digit) {
@@ -141,7 +180,8 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
             }
         }
         if let Some(e) = &exponent {
-            if !e.is_empty() && (find(sub, p.percent).is_some() || find(sub, p.per_mille).is_some()) {
+            if !e.is_empty() && (find(sub, p.percent).is_some() || find(sub, p.per_mille).is_some())
+            {
                 code = Some("D3092");
             }
             if e.is_empty() || e.iter().any(|c| !is_dd(*c)) {
@@ -158,7 +198,11 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
             while let Some(g) = gp {
                 let side: &[char] = if to_left { &part[..g] } else { &part[g..] };
                 out.push(side.iter().filter(|c| is_dd(**c) || **c == p.digit).count());
-                gp = int_part.iter().skip(g + 1).position(|c| *c == p.grouping).map(|i| i + g + 1);
+                gp = int_part
+                    .iter()
+                    .skip(g + 1)
+                    .position(|c| *c == p.grouping)
+                    .map(|i| i + g + 1);
                 if gp.is_some_and(|x| x >= part.len()) {
                     break;
                 }
@@ -171,17 +215,28 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
                 0
             } else {
                 fn gcd(a: usize, b: usize) -> usize {
-                    if b == 0 { a } else { gcd(b, a % b) }
+                    if b == 0 {
+                        a
+                    } else {
+                        gcd(b, a % b)
+                    }
                 }
                 let f = int_groups.iter().copied().reduce(gcd).unwrap_or(0);
-                if (1..=int_groups.len()).all(|i| int_groups.contains(&(i * f))) { f } else { 0 }
+                if (1..=int_groups.len()).all(|i| int_groups.contains(&(i * f))) {
+                    f
+                } else {
+                    0
+                }
             }
         };
         let frac_groups = groups(&frac_part, true);
         let mut min_int = int_part.iter().filter(|c| is_dd(**c)).count();
         let scaling = min_int;
         let mut min_frac = frac_part.iter().filter(|c| is_dd(**c)).count();
-        let mut max_frac = frac_part.iter().filter(|c| is_dd(**c) || **c == p.digit).count();
+        let mut max_frac = frac_part
+            .iter()
+            .filter(|c| is_dd(**c) || **c == p.digit)
+            .count();
         let exp_present = exponent.is_some();
         if min_int == 0 && max_frac == 0 {
             if exp_present {
@@ -197,8 +252,23 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
         if min_int == 0 && min_frac == 0 {
             min_frac = 1;
         }
-        let min_exp = exponent.as_ref().map(|e| e.iter().filter(|c| is_dd(**c)).count()).unwrap_or(0);
-        pics.push(Pic { int_groups, regular, min_int, scaling, prefix, frac_groups, min_frac, max_frac, min_exp, suffix, picture: sub.clone() });
+        let min_exp = exponent
+            .as_ref()
+            .map(|e| e.iter().filter(|c| is_dd(**c)).count())
+            .unwrap_or(0);
+        pics.push(Pic {
+            int_groups,
+            regular,
+            min_int,
+            scaling,
+            prefix,
+            frac_groups,
+            min_frac,
+            max_frac,
+            min_exp,
+            suffix,
+            picture: sub.clone(),
+        });
     }
     if pics.len() == 1 {
         let mut neg = pics[0].clone();
@@ -234,7 +304,15 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let rounded = round_half_even(mantissa, pic.max_frac as i64);
     let make = |v: f64, dp: usize| -> Vec<char> {
         let st = format!("{:.*}", dp, v.abs());
-        st.chars().map(|c| if c.is_ascii_digit() { family[(c as u8 - b'0') as usize] } else { c }).collect()
+        st.chars()
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    family[(c as u8 - b'0') as usize]
+                } else {
+                    c
+                }
+            })
+            .collect()
     };
     let mut sv = make(rounded, pic.max_frac);
     match find(&sv, '.') {
@@ -291,7 +369,16 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
         if pad > 0 {
             se = std::iter::repeat_n(p.zero, pad as usize).collect::<String>() + &se;
         }
-        result = format!("{}{}{}{}", result, p.exponent, if e < 0 { p.minus.as_str() } else { "" }, se);
+        result = format!(
+            "{}{}{}{}",
+            result,
+            p.exponent,
+            if e < 0 { p.minus.as_str() } else { "" },
+            se
+        );
     }
-    Ok(Some(Val::string(format!("{}{}{}", pic.prefix, result, pic.suffix))))
+    Ok(Some(Val::string(format!(
+        "{}{}{}",
+        pic.prefix, result, pic.suffix
+    ))))
 }

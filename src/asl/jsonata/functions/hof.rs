@@ -30,12 +30,20 @@ fn items(v: &Opt) -> Vec<Val> {
 }
 
 pub fn map(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
-    let Some(arr) = arg(args, 0) else { return Ok(None) };
+    let Some(arr) = arg(args, 0) else {
+        return Ok(None);
+    };
     let f = arg(args, 1).unwrap_or(Val::Null);
     let list = items(&Some(arr.clone()));
     let mut out = Vec::new();
     for (i, v) in list.iter().enumerate() {
-        if let Some(r) = ctx.apply(&f, hof_args(&f, v.clone(), Val::Num(i as f64), arr.clone()), input, env, 0)? {
+        if let Some(r) = ctx.apply(
+            &f,
+            hof_args(&f, v.clone(), Val::Num(i as f64), arr.clone()),
+            input,
+            env,
+            0,
+        )? {
             out.push(r);
         }
     }
@@ -43,12 +51,20 @@ pub fn map(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
 }
 
 pub fn filter(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
-    let Some(arr) = arg(args, 0) else { return Ok(None) };
+    let Some(arr) = arg(args, 0) else {
+        return Ok(None);
+    };
     let f = arg(args, 1).unwrap_or(Val::Null);
     let list = items(&Some(arr.clone()));
     let mut out = Vec::new();
     for (i, v) in list.iter().enumerate() {
-        let r = ctx.apply(&f, hof_args(&f, v.clone(), Val::Num(i as f64), arr.clone()), input, env, 0)?;
+        let r = ctx.apply(
+            &f,
+            hof_args(&f, v.clone(), Val::Num(i as f64), arr.clone()),
+            input,
+            env,
+            0,
+        )?;
         if truthy(&r).unwrap_or(false) {
             out.push(v.clone());
         }
@@ -57,13 +73,22 @@ pub fn filter(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
 }
 
 pub fn single(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
-    let Some(arr) = arg(args, 0) else { return Ok(None) };
+    let Some(arr) = arg(args, 0) else {
+        return Ok(None);
+    };
     let f = arg(args, 1);
     let list = items(&Some(arr.clone()));
     let mut found: Opt = None;
     for (i, v) in list.iter().enumerate() {
         let ok = match &f {
-            Some(f) => truthy(&ctx.apply(f, hof_args(f, v.clone(), Val::Num(i as f64), arr.clone()), input, env, 0)?).unwrap_or(false),
+            Some(f) => truthy(&ctx.apply(
+                f,
+                hof_args(f, v.clone(), Val::Num(i as f64), arr.clone()),
+                input,
+                env,
+                0,
+            )?)
+            .unwrap_or(false),
             None => true,
         };
         if ok {
@@ -75,16 +100,26 @@ pub fn single(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     }
     match found {
         Some(v) => Ok(Some(v)),
-        None => err("D3139", None, "The $single() function expected exactly 1 matching result.  Instead it matched 0."),
+        None => err(
+            "D3139",
+            None,
+            "The $single() function expected exactly 1 matching result.  Instead it matched 0.",
+        ),
     }
 }
 
 pub fn reduce(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
-    let Some(arr) = arg(args, 0) else { return Ok(None) };
+    let Some(arr) = arg(args, 0) else {
+        return Ok(None);
+    };
     let f = arg(args, 1).unwrap_or(Val::Null);
     let n = arity(&f);
     if n < 2 {
-        return err("D3050", None, "The second argument of reduce function must be a function with at least two arguments");
+        return err(
+            "D3050",
+            None,
+            "The second argument of reduce function must be a function with at least two arguments",
+        );
     }
     let list = items(&Some(arr.clone()));
     let (mut acc, start) = match arg(args, 2) {
@@ -105,12 +140,20 @@ pub fn reduce(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
 }
 
 pub fn sift(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
-    let Some(Val::Obj(o)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Obj(o)) = arg(args, 0) else {
+        return Ok(None);
+    };
     let f = arg(args, 1).unwrap_or(Val::Null);
     let whole = Val::Obj(o.clone());
     let mut out = Map::new();
     for (k, v) in o.iter() {
-        let r = ctx.apply(&f, hof_args(&f, v.clone(), Val::str(k), whole.clone()), input, env, 0)?;
+        let r = ctx.apply(
+            &f,
+            hof_args(&f, v.clone(), Val::str(k), whole.clone()),
+            input,
+            env,
+            0,
+        )?;
         if truthy(&r).unwrap_or(false) {
             out.insert(k.clone(), v.clone());
         }
@@ -122,12 +165,20 @@ pub fn sift(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
 }
 
 pub fn each(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
-    let Some(Val::Obj(o)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Obj(o)) = arg(args, 0) else {
+        return Ok(None);
+    };
     let f = arg(args, 1).unwrap_or(Val::Null);
     let whole = Val::Obj(o.clone());
     let mut out = Vec::new();
     for (k, v) in o.iter() {
-        if let Some(r) = ctx.apply(&f, hof_args(&f, v.clone(), Val::str(k), whole.clone()), input, env, 0)? {
+        if let Some(r) = ctx.apply(
+            &f,
+            hof_args(&f, v.clone(), Val::str(k), whole.clone()),
+            input,
+            env,
+            0,
+        )? {
             out.push(r);
         }
     }
@@ -135,7 +186,9 @@ pub fn each(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
 }
 
 pub fn sort(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
-    let Some(arr) = arg(args, 0) else { return Ok(None) };
+    let Some(arr) = arg(args, 0) else {
+        return Ok(None);
+    };
     let list = items(&Some(arr.clone()));
     if list.len() <= 1 {
         return Ok(Some(arr));
@@ -164,19 +217,46 @@ pub fn sort(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
 }
 
 pub fn eval(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
-    let Some(Val::Str(src)) = arg(args, 0) else { return Ok(None) };
-    let expr = crate::asl::jsonata::Expression::parse(&src).map_err(|e| crate::asl::jsonata::JsonataError::new("D3120", None, format!("Syntax error in expression passed to function eval: {}", e.message)))?;
+    let Some(Val::Str(src)) = arg(args, 0) else {
+        return Ok(None);
+    };
+    let expr = crate::asl::jsonata::Expression::parse(&src).map_err(|e| {
+        crate::asl::jsonata::JsonataError::new(
+            "D3120",
+            None,
+            format!(
+                "Syntax error in expression passed to function eval: {}",
+                e.message
+            ),
+        )
+    })?;
     let mut focus = match args.get(1) {
         Some(Some(f)) => Some(f.clone()),
         _ => input.clone(),
     };
     if let Some(Val::Arr(a)) = &focus {
         if !a.seq {
-            focus = Some(Val::Arr(std::rc::Rc::new(crate::asl::jsonata::value::Arr { items: vec![Val::Arr(a.clone())], seq: true, outer: true, ..Default::default() })));
+            focus = Some(Val::Arr(std::rc::Rc::new(
+                crate::asl::jsonata::value::Arr {
+                    items: vec![Val::Arr(a.clone())],
+                    seq: true,
+                    outer: true,
+                    ..Default::default()
+                },
+            )));
         }
     }
-    let sub = Ctx::new(&expr.labels, ctx.bindings, &crate::asl::jsonata::Limits { max_depth: ctx.max_depth, timeout: ctx.timeout });
-    let r = sub.eval(&expr.root, &focus, env).map_err(|e| crate::asl::jsonata::JsonataError::new("D3121", None, e.message));
+    let sub = Ctx::new(
+        &expr.labels,
+        ctx.bindings,
+        &crate::asl::jsonata::Limits {
+            max_depth: ctx.max_depth,
+            timeout: ctx.timeout,
+        },
+    );
+    let r = sub
+        .eval(&expr.root, &focus, env)
+        .map_err(|e| crate::asl::jsonata::JsonataError::new("D3121", None, e.message));
     sub.release();
     let _ = Func::arity;
     r

@@ -8,9 +8,10 @@ use crate::asl::jsonata::eval::Ctx;
 use crate::asl::jsonata::value::Val;
 
 const DECIMAL_GROUPS: [u32; 37] = [
-    0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50,
-    0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50,
-    0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
+    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
+    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+    0xFF10,
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -41,7 +42,15 @@ pub struct IntFormat {
 }
 
 pub fn analyse(picture: &str) -> Result<IntFormat> {
-    let mut f = IntFormat { primary: Primary::Decimal, case: Case::Lower, ordinal: false, zero: 0x30, mandatory: 0, regular: None, separators: vec![] };
+    let mut f = IntFormat {
+        primary: Primary::Decimal,
+        case: Case::Lower,
+        ordinal: false,
+        zero: 0x30,
+        mandatory: 0,
+        regular: None,
+        separators: vec![],
+    };
     let (primary, modifier) = match picture.rfind(';') {
         None => (picture, ""),
         Some(i) => (&picture[..i], &picture[i + 1..]),
@@ -95,11 +104,19 @@ pub fn analyse(picture: &str) -> Result<IntFormat> {
                     0
                 } else {
                     fn gcd(a: usize, b: usize) -> usize {
-                        if b == 0 { a } else { gcd(b, a % b) }
+                        if b == 0 {
+                            a
+                        } else {
+                            gcd(b, a % b)
+                        }
                     }
                     let idx: Vec<usize> = seps.iter().map(|s| s.0).collect();
                     let fct = idx.iter().copied().reduce(gcd).unwrap_or(0);
-                    if (1..=idx.len()).all(|i| idx.contains(&(i * fct))) { fct } else { 0 }
+                    if (1..=idx.len()).all(|i| idx.contains(&(i * fct))) {
+                        fct
+                    } else {
+                        0
+                    }
                 };
                 if regular > 0 {
                     f.regular = Some((regular, seps[0].1));
@@ -115,19 +132,65 @@ pub fn analyse(picture: &str) -> Result<IntFormat> {
 }
 
 const FEW: [&str; 20] = [
-    "Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve", "Thirteen",
-    "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen",
+    "Zero",
+    "One",
+    "Two",
+    "Three",
+    "Four",
+    "Five",
+    "Six",
+    "Seven",
+    "Eight",
+    "Nine",
+    "Ten",
+    "Eleven",
+    "Twelve",
+    "Thirteen",
+    "Fourteen",
+    "Fifteen",
+    "Sixteen",
+    "Seventeen",
+    "Eighteen",
+    "Nineteen",
 ];
 const ORDINALS: [&str; 20] = [
-    "Zeroth", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth", "Eleventh",
-    "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth", "Sixteenth", "Seventeenth", "Eighteenth", "Nineteenth",
+    "Zeroth",
+    "First",
+    "Second",
+    "Third",
+    "Fourth",
+    "Fifth",
+    "Sixth",
+    "Seventh",
+    "Eighth",
+    "Ninth",
+    "Tenth",
+    "Eleventh",
+    "Twelfth",
+    "Thirteenth",
+    "Fourteenth",
+    "Fifteenth",
+    "Sixteenth",
+    "Seventeenth",
+    "Eighteenth",
+    "Nineteenth",
 ];
-const DECADES: [&str; 9] = ["Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"];
+const DECADES: [&str; 9] = [
+    "Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred",
+];
 const MAGNITUDES: [&str; 4] = ["Thousand", "Million", "Billion", "Trillion"];
 
 fn words(num: u64, prev: bool, ord: bool) -> String {
     if num <= 19 {
-        format!("{}{}", if prev { " and " } else { "" }, if ord { ORDINALS[num as usize] } else { FEW[num as usize] })
+        format!(
+            "{}{}",
+            if prev { " and " } else { "" },
+            if ord {
+                ORDINALS[num as usize]
+            } else {
+                FEW[num as usize]
+            }
+        )
     } else if num < 100 {
         let tens = (num / 10) as usize;
         let rem = num % 10;
@@ -141,7 +204,11 @@ fn words(num: u64, prev: bool, ord: bool) -> String {
     } else if num < 1000 {
         let h = num / 100;
         let rem = num % 100;
-        let mut w = format!("{}{} Hundred", if prev { ", " } else { "" }, FEW[h as usize]);
+        let mut w = format!(
+            "{}{} Hundred",
+            if prev { ", " } else { "" },
+            FEW[h as usize]
+        );
         if rem > 0 {
             w += &words(rem, true, ord);
         } else if ord {
@@ -156,7 +223,12 @@ fn words(num: u64, prev: bool, ord: bool) -> String {
         let factor = 10u64.pow(mag as u32 * 3);
         let mant = num / factor;
         let rem = num - mant * factor;
-        let mut w = format!("{}{} {}", if prev { ", " } else { "" }, words(mant, false, false), MAGNITUDES[mag - 1]);
+        let mut w = format!(
+            "{}{} {}",
+            if prev { ", " } else { "" },
+            words(mant, false, false),
+            MAGNITUDES[mag - 1]
+        );
         if rem > 0 {
             w += &words(rem, true, ord);
         } else if ord {
@@ -176,8 +248,19 @@ fn to_letters(mut v: u64, a: u8) -> String {
 }
 
 const ROMAN: [(u64, &str); 13] = [
-    (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"),
-    (5, "v"), (4, "iv"), (1, "i"),
+    (1000, "m"),
+    (900, "cm"),
+    (500, "d"),
+    (400, "cd"),
+    (100, "c"),
+    (90, "xc"),
+    (50, "l"),
+    (40, "xl"),
+    (10, "x"),
+    (9, "ix"),
+    (5, "v"),
+    (4, "iv"),
+    (1, "i"),
 ];
 
 fn to_roman(mut v: u64) -> String {
@@ -253,8 +336,12 @@ pub fn format_with(value: f64, f: &IntFormat) -> Result<String> {
 }
 
 pub fn format_integer(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(v) = arg(args, 0).and_then(|v| v.as_num()) else { return Ok(None) };
-    let pic = arg(args, 1).and_then(|p| p.as_str().map(str::to_string)).unwrap_or_default();
+    let Some(v) = arg(args, 0).and_then(|v| v.as_num()) else {
+        return Ok(None);
+    };
+    let pic = arg(args, 1)
+        .and_then(|p| p.as_str().map(str::to_string))
+        .unwrap_or_default();
     let f = analyse(&pic)?;
     Ok(Some(Val::string(format_with(v.floor(), &f)?)))
 }
@@ -286,7 +373,10 @@ fn word_value(w: &str) -> Option<u64> {
 }
 
 pub fn words_to_number(text: &str) -> Option<u64> {
-    let t = text.replace(", ", " ").replace(" and ", " ").replace('-', " ");
+    let t = text
+        .replace(", ", " ")
+        .replace(" and ", " ")
+        .replace('-', " ");
     let mut segs: Vec<u64> = vec![0];
     for part in t.split(' ').filter(|p| !p.is_empty()) {
         let v = word_value(part)?;
@@ -332,7 +422,10 @@ pub fn roman_to_decimal(r: &str) -> u64 {
 
 pub fn letters_to_decimal(s: &str, a: u8) -> u64 {
     let n = s.len() as u32;
-    s.bytes().enumerate().map(|(i, b)| (b.wrapping_sub(a) as u64 + 1) * 26u64.pow(n - i as u32 - 1)).sum()
+    s.bytes()
+        .enumerate()
+        .map(|(i, b)| (b.wrapping_sub(a) as u64 + 1) * 26u64.pow(n - i as u32 - 1))
+        .sum()
 }
 
 /// Parses `text` as formatted by `f`; `None` when it does not parse.
@@ -363,8 +456,12 @@ pub fn parse_with(text: &str, f: &IntFormat) -> Result<Option<f64>> {
 }
 
 pub fn parse_integer(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(Val::Str(s)) = arg(args, 0) else { return Ok(None) };
-    let pic = arg(args, 1).and_then(|p| p.as_str().map(str::to_string)).unwrap_or_default();
+    let Some(Val::Str(s)) = arg(args, 0) else {
+        return Ok(None);
+    };
+    let pic = arg(args, 1)
+        .and_then(|p| p.as_str().map(str::to_string))
+        .unwrap_or_default();
     let f = analyse(&pic)?;
     Ok(parse_with(&s, &f)?.map(Val::Num))
 }

@@ -4,8 +4,8 @@
 pub mod array;
 pub mod datetime;
 pub mod format;
-pub mod integer;
 pub mod hof;
+pub mod integer;
 pub mod numeric;
 pub mod regex;
 pub mod string;
@@ -102,7 +102,13 @@ fn table() -> &'static HashMap<&'static str, Entry> {
 
 /// The built-in `$name` as a function value.
 pub fn builtin(name: &str) -> Option<Val> {
-    table().get(name).map(|(n, sig, imp)| Val::Func(Rc::new(Func::Native { name: n, sig: sig.clone(), imp: *imp })))
+    table().get(name).map(|(n, sig, imp)| {
+        Val::Func(Rc::new(Func::Native {
+            name: n,
+            sig: sig.clone(),
+            imp: *imp,
+        }))
+    })
 }
 
 fn sfn_table() -> &'static HashMap<&'static str, Entry> {
@@ -120,7 +126,13 @@ fn sfn_table() -> &'static HashMap<&'static str, Entry> {
 
 /// A Step Functions extension (`$partition`, ...) as a function value.
 pub fn sfn_builtin(name: &str) -> Option<Val> {
-    sfn_table().get(name).map(|(n, sig, imp)| Val::Func(Rc::new(Func::Native { name: n, sig: sig.clone(), imp: *imp })))
+    sfn_table().get(name).map(|(n, sig, imp)| {
+        Val::Func(Rc::new(Func::Native {
+            name: n,
+            sig: sig.clone(),
+            imp: *imp,
+        }))
+    })
 }
 
 pub(crate) use super::error::{err, Result};

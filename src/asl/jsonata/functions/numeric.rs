@@ -109,11 +109,23 @@ pub fn number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
                     }
                 }
             }
-            let radix = |p: &str, r: u32| s.strip_prefix(p).and_then(|d| i64::from_str_radix(d, r).ok());
-            let v = radix("0x", 16).or_else(|| radix("0X", 16)).or_else(|| radix("0o", 8)).or_else(|| radix("0O", 8)).or_else(|| radix("0b", 2)).or_else(|| radix("0B", 2));
+            let radix = |p: &str, r: u32| {
+                s.strip_prefix(p)
+                    .and_then(|d| i64::from_str_radix(d, r).ok())
+            };
+            let v = radix("0x", 16)
+                .or_else(|| radix("0X", 16))
+                .or_else(|| radix("0o", 8))
+                .or_else(|| radix("0O", 8))
+                .or_else(|| radix("0b", 2))
+                .or_else(|| radix("0B", 2));
             match v {
                 Some(v) => some(v as f64),
-                None => err("D3030", None, format!("Unable to cast value to a number: \"{s}\"")),
+                None => err(
+                    "D3030",
+                    None,
+                    format!("Unable to cast value to a number: \"{s}\""),
+                ),
             }
         }
         Some(_) => err("D3030", None, "Unable to cast value to a number"),
@@ -144,7 +156,11 @@ fn shift(x: f64, by: i64) -> f64 {
 
 /// Round half to even at `precision` decimal places.
 pub fn round_half_even(x: f64, precision: i64) -> f64 {
-    let mut v = if precision != 0 { shift(x, precision) } else { x };
+    let mut v = if precision != 0 {
+        shift(x, precision)
+    } else {
+        x
+    };
     let mut r = (v + 0.5).floor();
     let diff = r - v;
     if diff.abs() == 0.5 && (r % 2.0).abs() == 1.0 {
@@ -162,21 +178,34 @@ pub fn round_half_even(x: f64, precision: i64) -> f64 {
 }
 
 pub fn round(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(x) = num(args, 0) else { return Ok(None) };
+    let Some(x) = num(args, 0) else {
+        return Ok(None);
+    };
     let p = num(args, 1).map(|p| p.trunc() as i64).unwrap_or(0);
     some(round_half_even(x, p))
 }
 
 pub fn sqrt(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(x) = num(args, 0) else { return Ok(None) };
+    let Some(x) = num(args, 0) else {
+        return Ok(None);
+    };
     if x < 0.0 {
-        return err("D3060", None, format!("The sqrt function cannot be applied to a negative number: {}", js_number(x)));
+        return err(
+            "D3060",
+            None,
+            format!(
+                "The sqrt function cannot be applied to a negative number: {}",
+                js_number(x)
+            ),
+        );
     }
     some(x.sqrt())
 }
 
 pub fn power(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(x) = num(args, 0) else { return Ok(None) };
+    let Some(x) = num(args, 0) else {
+        return Ok(None);
+    };
     let y = num(args, 1).unwrap_or(f64::NAN);
     let r = x.powf(y);
     if !r.is_finite() {
@@ -190,11 +219,20 @@ pub fn random(_: &Ctx, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn format_base(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(x) = num(args, 0) else { return Ok(None) };
+    let Some(x) = num(args, 0) else {
+        return Ok(None);
+    };
     let radix = num(args, 1).unwrap_or(10.0);
     let x = round_half_even(x, 0);
     if !(2.0..=36.0).contains(&radix) {
-        return err("D3100", None, format!("The radix of the formatBase function must be between 2 and 36.  It was given {}", js_number(radix)));
+        return err(
+            "D3100",
+            None,
+            format!(
+                "The radix of the formatBase function must be between 2 and 36.  It was given {}",
+                js_number(radix)
+            ),
+        );
     }
     let radix = radix as u32;
     let neg = x < 0.0;

@@ -18,12 +18,40 @@ pub fn match_at(re: &Arc<regex_lite::Regex>, text: &Rc<str>, from: usize) -> Opt
     let m = caps.get(0)?;
     let mut o = Map::new();
     o.insert("match".into(), Val::str(m.as_str()));
-    o.insert("start".into(), Val::Num(text[..m.start()].chars().count() as f64));
-    o.insert("end".into(), Val::Num(text[..m.end()].chars().count() as f64));
-    let groups: Vec<Val> = (1..caps.len()).map(|i| caps.get(i).map(|g| Val::str(g.as_str())).unwrap_or_else(|| Val::str(""))).collect();
+    o.insert(
+        "start".into(),
+        Val::Num(text[..m.start()].chars().count() as f64),
+    );
+    o.insert(
+        "end".into(),
+        Val::Num(text[..m.end()].chars().count() as f64),
+    );
+    let groups: Vec<Val> = (1..caps.len())
+        .map(|i| {
+            caps.get(i)
+                .map(|g| Val::str(g.as_str()))
+                .unwrap_or_else(|| Val::str(""))
+        })
+        .collect();
     o.insert("groups".into(), Val::array(groups));
-    let next = if m.end() == m.start() { m.end() + text[m.end()..].chars().next().map(char::len_utf8).unwrap_or(1) } else { m.end() };
-    o.insert("next".into(), Val::Func(Rc::new(Func::RegexNext { re: re.clone(), text: text.clone(), from: next })));
+    let next = if m.end() == m.start() {
+        m.end()
+            + text[m.end()..]
+                .chars()
+                .next()
+                .map(char::len_utf8)
+                .unwrap_or(1)
+    } else {
+        m.end()
+    };
+    o.insert(
+        "next".into(),
+        Val::Func(Rc::new(Func::RegexNext {
+            re: re.clone(),
+            text: text.clone(),
+            from: next,
+        })),
+    );
     Some(Val::object(o))
 }
 
@@ -35,15 +63,32 @@ struct Found {
 }
 
 fn to_found(v: &Opt) -> Result<Option<Found>> {
-    let Some(Val::Obj(o)) = v else { return Ok(None) };
-    let text = o.get("match").and_then(|m| m.as_str()).unwrap_or("").to_string();
+    let Some(Val::Obj(o)) = v else {
+        return Ok(None);
+    };
+    let text = o
+        .get("match")
+        .and_then(|m| m.as_str())
+        .unwrap_or("")
+        .to_string();
     let start = o.get("start").and_then(|m| m.as_num()).unwrap_or(0.0) as usize;
     let groups = o.get("groups").map(|g| g.items()).unwrap_or_default();
-    Ok(Some(Found { text, start, groups, next: o.get("next").cloned() }))
+    Ok(Some(Found {
+        text,
+        start,
+        groups,
+        next: o.get("next").cloned(),
+    }))
 }
 
 /// Every match (up to `limit`), as (char start, matched text, groups).
-fn all_matches(ctx: &Ctx, matcher: &Val, s: &str, limit: Option<usize>, env: &Env) -> Result<Vec<Found>> {
+fn all_matches(
+    ctx: &Ctx,
+    matcher: &Val,
+    s: &str,
+    limit: Option<usize>,
+    env: &Env,
+) -> Result<Vec<Found>> {
     let mut out = Vec::new();
     let mut cur = to_found(&ctx.apply(matcher, vec![Some(Val::str(s))], &None, env, 0)?)?;
     while let Some(f) = cur {
@@ -53,7 +98,11 @@ fn all_matches(ctx: &Ctx, matcher: &Val, s: &str, limit: Option<usize>, env: &En
         let next = f.next.clone();
         let first = out.is_empty();
         if !first && f.text.is_empty() {
-            return err("D1004", None, "Regular expression matches zero length string");
+            return err(
+                "D1004",
+                None,
+                "Regular expression matches zero length string",
+            );
         }
         out.push(f);
         cur = match next {
@@ -76,13 +125,19 @@ fn all_matches(ctx: &Ctx, matcher: &Val, s: &str, limit: Option<usize>, env: &En
 fn limit_arg(args: &[Opt], i: usize, code: &str, what: &str) -> Result<Option<usize>> {
     match arg(args, i).and_then(|v| v.as_num()) {
         None => Ok(None),
-        Some(n) if n < 0.0 => err(code, None, format!("Third argument of {what} function must evaluate to a positive number")),
+        Some(n) if n < 0.0 => err(
+            code,
+            None,
+            format!("Third argument of {what} function must evaluate to a positive number"),
+        ),
         Some(n) => Ok(Some(n as usize)),
     }
 }
 
 pub fn match_fn(ctx: &Ctx, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
-    let Some(Val::Str(s)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Str(s)) = arg(args, 0) else {
+        return Ok(None);
+    };
     let limit = limit_arg(args, 2, "D3040", "match")?;
     let m = arg(args, 1).unwrap_or(Val::Null);
     let found = all_matches(ctx, &m, &s, limit, env)?;
@@ -100,11 +155,14 @@ pub fn match_fn(ctx: &Ctx, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
 }
 
 pub fn contains(ctx: &Ctx, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
-    let Some(Val::Str(s)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Str(s)) = arg(args, 0) else {
+        return Ok(None);
+    };
     match arg(args, 1) {
         Some(Val::Str(t)) => Ok(Some(Val::Bool(s.contains(&*t)))),
         Some(m) => {
-            let found = to_found(&ctx.apply(&m, vec![Some(Val::Str(s.clone()))], &None, env, 0)?)?;
+            let found =
+                to_found(&ctx.apply(&m, vec![Some(Val::Str(s.clone()))], &None, env, 0)?)?;
             Ok(Some(Val::Bool(found.is_some())))
         }
         None => Ok(None),
@@ -137,7 +195,11 @@ fn substitute(repl: &str, f: &Found) -> String {
             }
             _ => {
                 let n = f.groups.len();
-                let max_digits = if n == 0 { 1 } else { (n as f64).log10().floor() as usize + 1 };
+                let max_digits = if n == 0 {
+                    1
+                } else {
+                    (n as f64).log10().floor() as usize + 1
+                };
                 let take = |k: usize| -> Option<usize> {
                     let d: String = r.iter().skip(i).take(k).collect();
                     if d.is_empty() || !d.chars().all(|c| c.is_ascii_digit()) {
@@ -169,12 +231,18 @@ fn substitute(repl: &str, f: &Found) -> String {
 }
 
 pub fn replace(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
-    let Some(Val::Str(s)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Str(s)) = arg(args, 0) else {
+        return Ok(None);
+    };
     let pattern = arg(args, 1).unwrap_or(Val::Null);
     let repl = arg(args, 2).unwrap_or(Val::Null);
     if let Val::Str(p) = &pattern {
         if p.is_empty() {
-            return err("D3010", None, "Second argument of replace function cannot be an empty string");
+            return err(
+                "D3010",
+                None,
+                "Second argument of replace function cannot be an empty string",
+            );
         }
     }
     let limit = limit_arg(args, 3, "D3011", "replace")?;
@@ -218,11 +286,20 @@ pub fn replace(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
                         let mut o = Map::new();
                         o.insert("match".into(), Val::str(&f.text));
                         o.insert("start".into(), Val::Num(f.start as f64));
-                        o.insert("end".into(), Val::Num((f.start + f.text.chars().count()) as f64));
+                        o.insert(
+                            "end".into(),
+                            Val::Num((f.start + f.text.chars().count()) as f64),
+                        );
                         o.insert("groups".into(), Val::array(f.groups.clone()));
                         match ctx.apply(rf, vec![Some(Val::object(o))], input, env, 0)? {
                             Some(Val::Str(x)) => out.push_str(&x),
-                            _ => return err("D3012", None, "Attempted to replace a matched string with a non-string value"),
+                            _ => {
+                                return err(
+                                    "D3012",
+                                    None,
+                                    "Attempted to replace a matched string with a non-string value",
+                                )
+                            }
                         }
                     }
                 }
@@ -235,7 +312,9 @@ pub fn replace(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
 }
 
 pub fn split(ctx: &Ctx, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
-    let Some(Val::Str(s)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Str(s)) = arg(args, 0) else {
+        return Ok(None);
+    };
     let limit = limit_arg(args, 2, "D3020", "split")?;
     let sep = arg(args, 1).unwrap_or(Val::Null);
     let mut parts: Vec<String> = match &sep {
@@ -257,5 +336,7 @@ pub fn split(ctx: &Ctx, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
     if let Some(l) = limit {
         parts.truncate(l);
     }
-    Ok(Some(Val::array(parts.into_iter().map(Val::string).collect())))
+    Ok(Some(Val::array(
+        parts.into_iter().map(Val::string).collect(),
+    )))
 }

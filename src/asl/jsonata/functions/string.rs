@@ -115,7 +115,11 @@ pub fn stringify(v: &Val, pretty: bool) -> Result<String> {
     match v {
         Val::Str(s) => Ok(s.to_string()),
         Val::Func(_) => Ok(String::new()),
-        Val::Num(x) if !x.is_finite() => err("D3001", None, "Attempting to invoke string function on Infinity or NaN"),
+        Val::Num(x) if !x.is_finite() => err(
+            "D3001",
+            None,
+            "Attempting to invoke string function on Infinity or NaN",
+        ),
         v => {
             let mut out = String::new();
             write_json(v, pretty, 0, &mut out)?;
@@ -125,7 +129,9 @@ pub fn stringify(v: &Val, pretty: bool) -> Result<String> {
 }
 
 pub fn string(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(v) = arg(args, 0) else { return Ok(None) };
+    let Some(v) = arg(args, 0) else {
+        return Ok(None);
+    };
     let pretty = matches!(arg(args, 1), Some(Val::Bool(true)));
     ok_str(stringify(&v, pretty)?)
 }
@@ -140,14 +146,20 @@ fn to_int(x: f64) -> i64 {
 }
 
 pub fn substring(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(st) = s(args, 0) else { return Ok(None) };
+    let Some(st) = s(args, 0) else {
+        return Ok(None);
+    };
     let chars: Vec<char> = st.chars().collect();
     let len = chars.len() as i64;
     let mut start = to_int(n(args, 1).unwrap_or(0.0));
     let slice = |a: i64, b: i64| -> String {
         let norm = |x: i64| if x < 0 { (len + x).max(0) } else { x.min(len) };
         let (a, b) = (norm(a), norm(b));
-        if a >= b { String::new() } else { chars[a as usize..b as usize].iter().collect() }
+        if a >= b {
+            String::new()
+        } else {
+            chars[a as usize..b as usize].iter().collect()
+        }
     };
     if len + start < 0 {
         start = 0;
@@ -159,7 +171,11 @@ pub fn substring(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
             }
             let lf = n(args, 1).unwrap_or(0.0);
             let startf = if (len as f64) + lf < 0.0 { 0.0 } else { lf };
-            let end = if startf >= 0.0 { startf + l } else { len as f64 + startf + l };
+            let end = if startf >= 0.0 {
+                startf + l
+            } else {
+                len as f64 + startf + l
+            };
             ok_str(slice(start, to_int(end)))
         }
         None => ok_str(slice(start, len)),
@@ -167,7 +183,9 @@ pub fn substring(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn substring_before(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(st) = s(args, 0) else { return Ok(None) };
+    let Some(st) = s(args, 0) else {
+        return Ok(None);
+    };
     let c = s(args, 1).unwrap_or_default();
     ok_str(match st.find(&c) {
         Some(p) => st[..p].to_string(),
@@ -176,7 +194,9 @@ pub fn substring_before(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> 
 }
 
 pub fn substring_after(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(st) = s(args, 0) else { return Ok(None) };
+    let Some(st) = s(args, 0) else {
+        return Ok(None);
+    };
     let c = s(args, 1).unwrap_or_default();
     ok_str(match st.find(&c) {
         Some(p) => st[p + c.len()..].to_string(),
@@ -197,7 +217,9 @@ pub fn length(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn trim(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(st) = s(args, 0) else { return Ok(None) };
+    let Some(st) = s(args, 0) else {
+        return Ok(None);
+    };
     let mut out = String::new();
     let mut ws = false;
     for c in st.chars() {
@@ -220,7 +242,9 @@ pub fn trim(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn pad(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(st) = s(args, 0) else { return Ok(None) };
+    let Some(st) = s(args, 0) else {
+        return Ok(None);
+    };
     let width = n(args, 1).unwrap_or(0.0);
     let ch = s(args, 2).unwrap_or_else(|| " ".to_string());
     let ch = if ch.is_empty() { " ".to_string() } else { ch };
@@ -230,25 +254,39 @@ pub fn pad(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
         return ok_str(st);
     }
     let padding: String = ch.chars().cycle().take(pad_len as usize).collect();
-    ok_str(if width < 0.0 { padding + &st } else { st + &padding })
+    ok_str(if width < 0.0 {
+        padding + &st
+    } else {
+        st + &padding
+    })
 }
 
 pub fn join(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    let Some(Val::Arr(a)) = arg(args, 0) else { return Ok(None) };
+    let Some(Val::Arr(a)) = arg(args, 0) else {
+        return Ok(None);
+    };
     let sep = s(args, 1).unwrap_or_default();
-    let parts: Vec<String> = a.items.iter().map(|v| v.as_str().unwrap_or("").to_string()).collect();
+    let parts: Vec<String> = a
+        .items
+        .iter()
+        .map(|v| v.as_str().unwrap_or("").to_string())
+        .collect();
     ok_str(parts.join(&sep))
 }
 
 pub fn base64encode(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    Ok(s(args, 0).map(|x| Val::string(base64::engine::general_purpose::STANDARD.encode(x.as_bytes()))))
+    Ok(s(args, 0)
+        .map(|x| Val::string(base64::engine::general_purpose::STANDARD.encode(x.as_bytes()))))
 }
 
 pub fn base64decode(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(x) = s(args, 0) else { return Ok(None) };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(x.trim().as_bytes())
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(x.trim().trim_end_matches('=').as_bytes()))
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(x.trim().trim_end_matches('=').as_bytes())
+        })
         .unwrap_or_default();
     ok_str(String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -272,10 +310,21 @@ fn decode(x: &str, keep: &str) -> Result<String> {
     let bytes = x.as_bytes();
     let mut out: Vec<u8> = Vec::new();
     let mut i = 0;
-    let bad = || err("D3140", None, format!("Malformed URL passed to $decodeUrl(): \"{x}\""));
+    let bad = || {
+        err(
+            "D3140",
+            None,
+            format!("Malformed URL passed to $decodeUrl(): \"{x}\""),
+        )
+    };
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let Some(h) = x.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) else { return bad() };
+            let Some(h) = x
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            else {
+                return bad();
+            };
             if h < 0x80 && keep.contains(h as char) {
                 out.extend_from_slice(&bytes[i..i + 3]);
             } else {

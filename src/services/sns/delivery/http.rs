@@ -30,9 +30,16 @@ struct Post<'a> {
 
 /// One POST; Ok(status) when the endpoint answered.
 async fn post(p: &Post<'_>) -> Result<u16, String> {
-    let uri: http::Uri = p.endpoint.parse().map_err(|e| format!("bad endpoint: {e}"))?;
+    let uri: http::Uri = p
+        .endpoint
+        .parse()
+        .map_err(|e| format!("bad endpoint: {e}"))?;
     let host = uri.host().ok_or("endpoint has no host")?.to_string();
-    let default_port = if uri.scheme_str() == Some("https") { 443 } else { 80 };
+    let default_port = if uri.scheme_str() == Some("https") {
+        443
+    } else {
+        80
+    };
     let port = uri.port_u16().unwrap_or(default_port);
     let path = uri
         .path_and_query()
@@ -52,7 +59,10 @@ async fn post(p: &Post<'_>) -> Result<u16, String> {
         });
         let mut request = http::Request::post(path)
             .header(http::header::HOST, format!("{host}:{port}"))
-            .header(http::header::USER_AGENT, "Amazon Simple Notification Service Agent")
+            .header(
+                http::header::USER_AGENT,
+                "Amazon Simple Notification Service Agent",
+            )
             .header(http::header::CONTENT_TYPE, "text/plain; charset=UTF-8");
         for (name, value) in &p.headers {
             request = request.header(*name, value);

@@ -133,7 +133,13 @@ impl Deliverer {
             "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
             subscription.topic_arn
         );
-        self.confirmation("SubscriptionConfirmation", subscription, host, now_ms, message);
+        self.confirmation(
+            "SubscriptionConfirmation",
+            subscription,
+            host,
+            now_ms,
+            message,
+        );
     }
 
     pub fn send_unsubscribe_confirmation(
@@ -146,7 +152,13 @@ impl Deliverer {
             "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
             subscription.arn
         );
-        self.confirmation("UnsubscribeConfirmation", subscription, host, now_ms, message);
+        self.confirmation(
+            "UnsubscribeConfirmation",
+            subscription,
+            host,
+            now_ms,
+            message,
+        );
     }
 
     fn confirmation(
@@ -169,9 +181,9 @@ impl Deliverer {
         match subscription.protocol.as_str() {
             "http" | "https" => {
                 let (deliverer, subscription) = (self.clone(), subscription.clone());
-                tokio::spawn(async move {
-                    http::confirm(&deliverer, &subscription, kind, body).await
-                });
+                tokio::spawn(
+                    async move { http::confirm(&deliverer, &subscription, kind, body).await },
+                );
             }
             _ => self.recorded.push(RecordedDelivery::confirmation(
                 subscription,

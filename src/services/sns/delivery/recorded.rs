@@ -33,12 +33,7 @@ pub struct RecordedDelivery {
 }
 
 impl RecordedDelivery {
-    pub fn notification(
-        s: &Subscription,
-        n: &Notification,
-        body: String,
-        now_ms: u64,
-    ) -> Self {
+    pub fn notification(s: &Subscription, n: &Notification, body: String, now_ms: u64) -> Self {
         RecordedDelivery {
             kind: "Notification".into(),
             protocol: s.protocol.clone(),

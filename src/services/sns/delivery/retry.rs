@@ -109,8 +109,10 @@ mod tests {
     #[test]
     fn phases_in_order() {
         let p = RetryPolicy::resolve(
-            Some(r#"{"healthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":5,"numRetries":6,
-                "numNoDelayRetries":1,"numMinDelayRetries":1,"numMaxDelayRetries":1,"backoffFunction":"linear"}}"#),
+            Some(
+                r#"{"healthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":5,"numRetries":6,
+                "numNoDelayRetries":1,"numMinDelayRetries":1,"numMaxDelayRetries":1,"backoffFunction":"linear"}}"#,
+            ),
             None,
         );
         assert_eq!(p.delays(), vec![0, 1, 2, 4, 5, 5]);
@@ -120,7 +122,9 @@ mod tests {
     fn topic_policy_applies_without_a_subscription_policy() {
         let p = RetryPolicy::resolve(
             None,
-            Some(r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":1,"minDelayTarget":2,"maxDelayTarget":2}}}"#),
+            Some(
+                r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":1,"minDelayTarget":2,"maxDelayTarget":2}}}"#,
+            ),
         );
         assert_eq!(p.delays(), vec![2]);
     }
