@@ -198,21 +198,22 @@ fn picture_parts(picture: &str) -> Result<Vec<Part>> {
                 }
             }
             if pres1.is_empty() {
-                pres1 =
-                    match comp {
-                        'Y' | 'M' | 'D' | 'd' | 'W' | 'w' | 'X' | 'x' | 'H' | 'h' | 'f' => "1",
-                        'F' | 'P' | 'C' | 'E' => "n",
-                        'm' | 's' => "01",
-                        'Z' | 'z' => "01:01",
-                        _ => return err(
+                pres1 = match comp {
+                    'Y' | 'M' | 'D' | 'd' | 'W' | 'w' | 'X' | 'x' | 'H' | 'h' | 'f' => "1",
+                    'F' | 'P' | 'C' | 'E' => "n",
+                    'm' | 's' => "01",
+                    'Z' | 'z' => "01:01",
+                    _ => {
+                        return err(
                             "D3132",
                             None,
                             format!(
                                 "Unknown component specifier {comp} in date/time picture string"
                             ),
-                        ),
+                        )
                     }
-                    .to_string();
+                }
+                .to_string();
             }
             let names = if pres1.starts_with('n') {
                 Some(Case::Lower)
@@ -345,18 +346,19 @@ fn format_ms(ms: f64, picture: Option<&str>, tz: Option<&str>) -> Result<String>
                             v %= 10i64.pow(n as u32);
                         }
                         if let Some(c) = names {
-                            let name =
-                                match comp {
-                                    'M' | 'x' => MONTHS[(v - 1).clamp(0, 11) as usize],
-                                    'F' => DAYS[v.clamp(0, 7) as usize],
-                                    _ => return err(
+                            let name = match comp {
+                                'M' | 'x' => MONTHS[(v - 1).clamp(0, 11) as usize],
+                                'F' => DAYS[v.clamp(0, 7) as usize],
+                                _ => {
+                                    return err(
                                         "D3133",
                                         None,
                                         format!(
                                             "The component {comp} cannot be represented as a name"
                                         ),
-                                    ),
-                                };
+                                    )
+                                }
+                            };
                             let mut s = apply_case(name, c);
                             if let Some(max) = width.as_ref().and_then(|w| w.max) {
                                 s = s.chars().take(max).collect();
