@@ -315,17 +315,23 @@ async fn with_recovery(
 /// `IntervalSeconds * BackoffRate^attempt`, capped by `MaxDelaySeconds`; `FULL` jitter picks
 /// uniformly below that.
 fn retry_delay(r: &Retrier, attempt: u64) -> Duration {
+    let mut secs = backoff_seconds(r, attempt);
+    if r.jitter_strategy == crate::asl::ast::JitterStrategy::Full {
+        secs *= random_unit();
+    }
+    Duration::from_millis((secs * 1000.0) as u64)
+}
+
+/// `IntervalSeconds * BackoffRate^attempt`, capped by `MaxDelaySeconds`, before jitter (TestState
+/// reports this).
+pub(crate) fn backoff_seconds(r: &Retrier, attempt: u64) -> f64 {
     let exp = i32::try_from(attempt).unwrap_or(i32::MAX);
     let mut secs = r.interval_seconds as f64 * r.backoff_rate.powi(exp);
     if let Some(max) = r.max_delay_seconds {
         secs = secs.min(max as f64);
     }
     // A year is far beyond any sane backoff and keeps the conversion finite.
-    secs = secs.clamp(0.0, 31_536_000.0);
-    if r.jitter_strategy == crate::asl::ast::JitterStrategy::Full {
-        secs *= random_unit();
-    }
-    Duration::from_millis((secs * 1000.0) as u64)
+    secs.clamp(0.0, 31_536_000.0)
 }
 
 /// A uniform number in [0, 1) from the v4 UUID generator (the crate's only randomness).

@@ -146,6 +146,11 @@ async fn activity(
         .map(|s| scheduled_ms.saturating_add(s.saturating_mul(1000)));
     // The heartbeat clock starts when a worker takes the task, and restarts on each beat.
     let mut heartbeat_at: Option<u64> = None;
+    let next_beat = || {
+        timeouts
+            .heartbeat
+            .map(|h| clock.now_millis().saturating_add(h.saturating_mul(1000)))
+    };
     loop {
         let deadline = match (timeout_at, heartbeat_at) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -166,15 +171,9 @@ async fn activity(
                     "ActivityStarted",
                     Some(("activityStartedEventDetails", details)),
                 );
-                heartbeat_at = timeouts
-                    .heartbeat
-                    .map(|h| clock.now_millis().saturating_add(h.saturating_mul(1000)));
+                heartbeat_at = next_beat();
             }
-            Some(Signal::Heartbeat) => {
-                heartbeat_at = timeouts
-                    .heartbeat
-                    .map(|h| clock.now_millis().saturating_add(h.saturating_mul(1000)));
-            }
+            Some(Signal::Heartbeat) => heartbeat_at = next_beat(),
             Some(Signal::Succeeded(output)) => {
                 *cursor = engine.rec.emit(
                     *cursor,

@@ -8,7 +8,7 @@ use super::choice;
 use super::dataflow::{self, input_path, output_path, template};
 use super::failure::{error_matches, Failure};
 use super::history::{text, Recorder};
-use super::run::{fail_state, Engine};
+use super::run::{backoff_seconds, fail_state, Engine};
 use super::task;
 use crate::asl::ast::{DataPath, QueryLanguage, State, StateKind, Transition};
 use crate::asl::jsonpath::{self, Scope};
@@ -396,11 +396,7 @@ fn finish(
             {
                 let r = &retriers[i];
                 if t.retry_count < r.max_attempts {
-                    let exp = i32::try_from(t.retry_count).unwrap_or(i32::MAX);
-                    let mut secs = r.interval_seconds as f64 * r.backoff_rate.powi(exp);
-                    if let Some(max) = r.max_delay_seconds {
-                        secs = secs.min(max as f64);
-                    }
+                    let secs = backoff_seconds(r, t.retry_count);
                     return Outcome::Retriable {
                         error: failure.error,
                         cause: failure.cause,

@@ -3,12 +3,11 @@
 
 use super::ast::{BinOp, Group, Kind, Node, Stage};
 use super::env::{Env, Frame};
-use super::error::{err, JsonataError, Result};
+use super::error::{err, Result};
 use super::functions;
 use super::value::{deep_equal, Arr, Func, Map, Opt, Tuple, Val};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct Ctx<'a> {
@@ -1405,9 +1404,3 @@ pub fn merge_sort<T: Clone>(
     out.extend_from_slice(&r[j..]);
     Ok(out)
 }
-
-pub fn not_a_function() -> JsonataError {
-    JsonataError::new("T1006", None, "Attempted to invoke a non-function")
-}
-
-pub fn _unused(_: Arc<()>) {}

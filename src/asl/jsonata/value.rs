@@ -138,21 +138,6 @@ impl Val {
     pub fn object(m: Map) -> Val {
         Val::Obj(Rc::new(m))
     }
-    pub fn is_array(&self) -> bool {
-        matches!(self, Val::Arr(_))
-    }
-    pub fn is_func(&self) -> bool {
-        matches!(self, Val::Func(_))
-    }
-    pub fn as_arr(&self) -> Option<&Arr> {
-        match self {
-            Val::Arr(a) => Some(a),
-            _ => None,
-        }
-    }
-    pub fn is_seq(&self) -> bool {
-        matches!(self, Val::Arr(a) if a.seq)
-    }
     pub fn as_num(&self) -> Option<f64> {
         match self {
             Val::Num(n) => Some(*n),

@@ -1,11 +1,8 @@
-//! `Limit` / `NextToken` for every list operation. A token is the offset of the next item
-//! under an opaque, per-listing wrapper, so a token from one listing is refused by another.
+//! `Limit` / `NextToken` for every list operation, on the shared offset tokens
+//! (`crate::services::pagination`).
 
 use super::errors::EventsError;
-use base64::Engine;
-
-/// What AWS returns per page when `Limit` is absent or 0.
-const DEFAULT_PAGE: usize = 100;
+use crate::services::pagination;
 
 /// One page of `items` and the token for the rest; `listing` names the list (and the resource
 /// it belongs to) so tokens cannot be replayed elsewhere.
@@ -15,49 +12,5 @@ pub fn page<T: Clone>(
     token: Option<&str>,
     listing: &str,
 ) -> Result<(Vec<T>, Option<String>), EventsError> {
-    let start = match token {
-        None => 0,
-        Some(token) => decode(token, listing).ok_or_else(EventsError::invalid_token)?,
-    };
-    let size = match limit {
-        Some(n) if n > 0 => n as usize,
-        _ => DEFAULT_PAGE,
-    };
-    let start = start.min(items.len());
-    let end = start.saturating_add(size).min(items.len());
-    let next = (end < items.len()).then(|| encode(end, listing));
-    Ok((items[start..end].to_vec(), next))
-}
-
-fn encode(offset: usize, listing: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{offset}\n{listing}"))
-}
-
-fn decode(token: &str, listing: &str) -> Option<usize> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (offset, for_listing) = text.split_once('\n')?;
-    (for_listing == listing).then_some(())?;
-    offset.parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pages_follow_each_other_and_tokens_are_bound_to_their_listing() {
-        let items: Vec<u32> = (0..5).collect();
-        let (first, token) = page(&items, Some(2), None, "a").unwrap();
-        assert_eq!(first, vec![0, 1]);
-        let token = token.unwrap();
-        let (second, _) = page(&items, Some(2), Some(&token), "a").unwrap();
-        assert_eq!(second, vec![2, 3]);
-        assert!(page(&items, Some(2), Some(&token), "b").is_err());
-        assert!(page(&items, None, Some("InvalidToken"), "a").is_err());
-        let (all, none) = page(&items, Some(0), None, "a").unwrap();
-        assert_eq!((all.len(), none), (5, None));
-    }
+    pagination::page(items, limit, token, listing).map_err(|_| EventsError::invalid_token())
 }
