@@ -4,6 +4,7 @@ use super::{Metadata, ServiceModel};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone)]
 pub struct Operation {
@@ -31,6 +32,8 @@ pub struct Shape {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub pattern: Option<String>,
+    /// `pattern` compiled on first use (most shapes are never validated against theirs).
+    pattern_regex: OnceLock<Option<regex_lite::Regex>>,
     pub enum_values: Option<Vec<String>>,
     /// awsQuery error code of an exception shape (`error.code`), if the model gives one.
     pub error_code: Option<String>,
@@ -79,6 +82,19 @@ impl ShapeKind {
 }
 
 impl Shape {
+    /// Whether `s` satisfies the shape's `pattern` as AWS applies it: the whole string must
+    /// match (Java's `matches`). A pattern our regex engine cannot compile (look-arounds,
+    /// `\p{..}` classes) is not enforced rather than refusing valid input.
+    pub fn matches_pattern(&self, s: &str) -> bool {
+        let Some(pattern) = &self.pattern else {
+            return true;
+        };
+        let regex = self
+            .pattern_regex
+            .get_or_init(|| regex_lite::Regex::new(&format!("^(?:{pattern})$")).ok());
+        regex.as_ref().is_none_or(|r| r.is_match(s))
+    }
+
     pub fn referenced_shapes(&self) -> Vec<&str> {
         match &self.kind {
             ShapeKind::Structure { members, .. } => {
@@ -222,6 +238,7 @@ pub(super) fn parse_model(text: &str) -> Result<ServiceModel, serde_json::Error>
                 min: s.min,
                 max: s.max,
                 pattern: s.pattern,
+                pattern_regex: OnceLock::new(),
                 enum_values: s.enum_values,
                 error_code: s.error.and_then(|e| e.code),
             },

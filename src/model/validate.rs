@@ -12,16 +12,25 @@ pub struct ValidationOptions {
     pub enums: bool,
     /// Length and range constraints (`min`/`max`).
     pub bounds: bool,
+    /// The model's string `pattern`s. EventBridge enforces them; Step Functions and SNS
+    /// check their names with their own errors (`InvalidName`, `InvalidParameter`) instead.
+    pub patterns: bool,
 }
 
 impl ValidationOptions {
     pub const STRICT: ValidationOptions = ValidationOptions {
         enums: true,
         bounds: true,
+        patterns: false,
+    };
+    pub const STRICT_WITH_PATTERNS: ValidationOptions = ValidationOptions {
+        patterns: true,
+        ..ValidationOptions::STRICT
     };
     pub const TYPES_ONLY: ValidationOptions = ValidationOptions {
         enums: false,
         bounds: false,
+        patterns: false,
     };
 }
 
@@ -137,7 +146,14 @@ impl Validator<'_> {
                         }
                     }
                 }
-                self.check_count(shape, s.chars().count(), path, member, value)
+                self.check_count(shape, s.chars().count(), path, member, value)?;
+                if self.options.patterns && !shape.matches_pattern(s) {
+                    let kind = ViolationKind::Pattern {
+                        pattern: shape.pattern.clone().unwrap_or_default(),
+                    };
+                    return Err(violation(path, member, kind, Some(value)));
+                }
+                Ok(())
             }
             ShapeKind::Blob => match value {
                 Value::String(_) => Ok(()),

@@ -92,6 +92,7 @@ impl ServiceId {
     pub fn validation_options(self) -> ValidationOptions {
         match self {
             ServiceId::Sqs => ValidationOptions::TYPES_ONLY,
+            ServiceId::Events => ValidationOptions::STRICT_WITH_PATTERNS,
             _ => ValidationOptions::STRICT,
         }
     }

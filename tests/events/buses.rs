@@ -197,3 +197,32 @@ async fn permissions_build_a_policy_and_are_removed_by_statement_id() {
     assert_eq!(e.code, "ResourceNotFoundException");
     assert_eq!(e.message, "Event bus missing does not exist.");
 }
+
+#[tokio::test]
+async fn names_outside_the_models_pattern_are_refused_as_aws_words_it() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let e = failed(client.create_event_bus().name("bad name!").send().await);
+    assert_eq!(e.code, "ValidationException");
+    assert_eq!(
+        e.message,
+        "1 validation error detected: Value 'bad name!' at 'name' failed to satisfy constraint: \
+         Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+"
+    );
+    let e = failed(
+        client
+            .put_rule()
+            .name("has/slash")
+            .schedule_expression("rate(1 minute)")
+            .send()
+            .await,
+    );
+    assert!(e.message.contains("[\\.\\-_A-Za-z0-9]+"), "{}", e.message);
+    // A full ARN of a bus satisfies EventBusNameOrArn's pattern.
+    client
+        .list_rules()
+        .event_bus_name(bus_arn("default"))
+        .send()
+        .await
+        .expect("list rules by bus ARN");
+}
