@@ -30,6 +30,35 @@ pub fn sqs(server: &RunningServer) -> aws_sdk_sqs::Client {
     sqs_in(server, REGION)
 }
 
+/// An SNS client for `server` in us-east-1.
+pub fn sns(server: &RunningServer) -> aws_sdk_sns::Client {
+    sns_in(server, REGION)
+}
+
+/// An SNS client signing for `region`, retries off, as the SQS one below.
+pub fn sns_in(server: &RunningServer, region: &str) -> aws_sdk_sns::Client {
+    let config = aws_sdk_sns::Config::builder()
+        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+        .region(aws_sdk_sns::config::Region::new(region.to_string()))
+        .endpoint_url(server.endpoint())
+        .credentials_provider(aws_sdk_sns::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "stepyard-tests",
+        ))
+        .retry_config(aws_sdk_sns::config::retry::RetryConfig::disabled())
+        .stalled_stream_protection(aws_sdk_sns::config::StalledStreamProtectionConfig::disabled())
+        .timeout_config(
+            aws_sdk_sns::config::timeout::TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        )
+        .build();
+    aws_sdk_sns::Client::from_conf(config)
+}
+
 /// An SQS client for `server` signing for `region`: the credential scope picks the region.
 /// Retries are off so an error is seen exactly as the server sent it; the operation timeout
 /// turns a server hang into a test failure instead of a stuck suite.

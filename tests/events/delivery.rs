@@ -1,5 +1,5 @@
 //! Delivery to each target kind, observed through the target service's own API: SQS
-//! (standard and FIFO), Step Functions, another bus; Input, InputPath, InputTransformer;
+//! (standard and FIFO), an SNS topic, Step Functions, another bus; Input, InputPath, InputTransformer;
 //! retries and the dead-letter queue.
 
 use crate::client::{eb, entry, json_body, put_events, put_rule, put_targets, receive_n, rule_arn};
@@ -295,4 +295,46 @@ async fn undeliverable_events_go_to_the_dead_letter_queue_with_aws_attributes() 
         "0",
         "a missing resource is not retried"
     );
+}
+
+#[tokio::test]
+async fn a_topic_target_publishes_the_event_to_the_topics_subscribers() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let sqs = common::sqs(&server);
+    let sns = common::sns(&server);
+    let topic = sns
+        .create_topic()
+        .name("orders")
+        .send()
+        .await
+        .expect("create topic")
+        .topic_arn()
+        .expect("topic ARN")
+        .to_string();
+    let queue = common::create_queue(&sqs, "subscriber").await;
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(common::queue_arn("subscriber"))
+        .send()
+        .await
+        .expect("subscribe");
+    put_rule(&client, "r", PATTERN).await;
+    put_targets(
+        &client,
+        "r",
+        vec![Target::builder().id("topic").arn(&topic).build().expect("t")],
+    )
+    .await;
+    put_events(&client, vec![entry(r#"{"order": 7}"#)]).await;
+    let envelope = json_body(&receive_n(&sqs, &queue, 1).await[0]);
+    assert_eq!(envelope["Type"], "Notification");
+    assert_eq!(envelope["TopicArn"], topic.as_str());
+    let event: serde_json::Value =
+        serde_json::from_str(envelope["Message"].as_str().expect("Message is a string"))
+            .expect("the message is the event");
+    assert_eq!(event["source"], "app");
+    assert_eq!(event["detail"], json!({"order": 7}));
+    assert_eq!(event["resources"], json!([]));
 }

@@ -2,41 +2,11 @@
 //! queues wired together, and waiting for a delivery to show up in a queue.
 
 use crate::common;
-use aws_sdk_sns::config::retry::RetryConfig;
-use aws_sdk_sns::config::timeout::TimeoutConfig;
-use aws_sdk_sns::config::{BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig};
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use std::time::Duration;
 use stepyard::RunningServer;
 
-pub use crate::common::{Failure, ACCOUNT, REGION};
-
-pub fn sns(server: &RunningServer) -> aws_sdk_sns::Client {
-    sns_in(server, REGION)
-}
-
-pub fn sns_in(server: &RunningServer, region: &str) -> aws_sdk_sns::Client {
-    let config = aws_sdk_sns::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_string()))
-        .endpoint_url(server.endpoint())
-        .credentials_provider(Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "stepyard-tests",
-        ))
-        .retry_config(RetryConfig::disabled())
-        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .build();
-    aws_sdk_sns::Client::from_conf(config)
-}
+pub use crate::common::{sns, sns_in, Failure, ACCOUNT, REGION};
 
 /// What the caller sees of a failed SNS call.
 pub fn expect_err<T: std::fmt::Debug, E>(
