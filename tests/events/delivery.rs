@@ -324,7 +324,11 @@ async fn a_topic_target_publishes_the_event_to_the_topics_subscribers() {
     put_targets(
         &client,
         "r",
-        vec![Target::builder().id("topic").arn(&topic).build().expect("t")],
+        vec![Target::builder()
+            .id("topic")
+            .arn(&topic)
+            .build()
+            .expect("t")],
     )
     .await;
     put_events(&client, vec![entry(r#"{"order": 7}"#)]).await;

@@ -8,6 +8,7 @@ mod support;
 
 mod envelopes;
 mod fanout;
+mod filter_matching;
 mod filter_validation;
 mod filtering;
 mod http_endpoints;
