@@ -2,7 +2,9 @@
 //! ResultSelector -> ResultPath -> OutputPath, plus the `...Path` fields of Fail, Wait and Map.
 
 use super::failure::Failure;
-use crate::asl::ast::{DataPath, State};
+use super::query::{expression_text, query_error, unexpected_type, Query, States};
+use super::vars::{Staged, Variables};
+use crate::asl::ast::{Catcher, DataPath, QueryLanguage, State};
 use crate::asl::errors::StatesError;
 use crate::asl::intrinsics;
 use crate::asl::jsonpath::{self, JsonPath, Scope};
@@ -46,23 +48,6 @@ pub(crate) fn template(t: &Value, input: &Value, ctx: &Value) -> Result<Value, F
     Ok(payload::evaluate(t, &Scope::new(input, ctx))?)
 }
 
-/// ResultSelector, ResultPath and OutputPath applied to a Task/Parallel/Map result.
-pub(crate) fn finish_result(
-    state: &State,
-    raw: Value,
-    result: Value,
-    ctx: &Value,
-) -> Result<Value, Failure> {
-    let result = match state.result_selector() {
-        Some(t) => template(t, &result, ctx)?,
-        None => result,
-    };
-    let default_path = DataPath::default();
-    let path = state.result_path().unwrap_or(&default_path);
-    let out = result_path(path, raw, result)?;
-    output_path(state, out, ctx)
-}
-
 /// A `...Path` field of Fail (`ErrorPath`, `CausePath`): a path, or an intrinsic call.
 pub(crate) fn path_field(text: &str, scope: &Scope, field: &str) -> Result<Value, StatesError> {
     if intrinsics::is_intrinsic(text) {
@@ -94,4 +79,244 @@ pub(crate) fn check_size(state_name: &str, out: &Value) -> Result<(), Failure> {
         .into());
     }
     Ok(())
+}
+
+/// What a running state's data flow reads besides its input: the state, the context object,
+/// the variables in scope, and where its `Assign` is staged until its output is known.
+/// JSONPath and JSONata states share it; each method follows the state's query language.
+#[derive(Clone, Copy)]
+pub(crate) struct StateEnv<'a> {
+    pub state: &'a State,
+    pub context: &'a Value,
+    pub vars: &'a Variables,
+    pub staged: &'a Staged,
+}
+
+impl<'a> StateEnv<'a> {
+    /// The same state with another context object (a task token, a Map item added).
+    pub fn with_context<'b>(&self, context: &'b Value) -> StateEnv<'b>
+    where
+        'a: 'b,
+    {
+        StateEnv {
+            state: self.state,
+            context,
+            vars: self.vars,
+            staged: self.staged,
+        }
+    }
+
+    pub fn jsonata(&self) -> bool {
+        self.state.query_language == QueryLanguage::Jsonata
+    }
+
+    /// A JSONPath scope over `input`, with the context object and the variables.
+    pub fn scope<'b>(&'b self, input: &'b Value) -> Scope<'b> {
+        Scope::new(input, self.context).with_variables(self.vars.map())
+    }
+
+    /// The JSONata environment: `$states.input` is the state's raw input.
+    pub fn query(
+        &self,
+        raw: &Value,
+        result: Option<&Value>,
+        error_output: Option<&Value>,
+    ) -> Query {
+        Query::new(
+            States {
+                input: raw,
+                context: self.context,
+                result,
+                error_output,
+            },
+            self.vars,
+        )
+    }
+
+    /// InputPath (JSONPath); a JSONata state's input is its raw input.
+    pub fn input(&self, raw: &Value) -> Result<Value, Failure> {
+        if self.jsonata() {
+            return Ok(raw.clone());
+        }
+        match &self.state.input_path {
+            DataPath::Discard => Ok(Value::Object(Map::new())),
+            DataPath::Path(p) if p == "$" => Ok(raw.clone()),
+            DataPath::Path(p) => Ok(jsonpath::select(p, &self.scope(raw))?),
+        }
+    }
+
+    /// OutputPath (JSONPath states).
+    pub fn output_path(&self, out: Value) -> Result<Value, Failure> {
+        match &self.state.output_path {
+            DataPath::Path(p) if p == "$" => Ok(out),
+            DataPath::Discard => Ok(Value::Object(Map::new())),
+            DataPath::Path(p) => Ok(jsonpath::select(p, &self.scope(&out))?),
+        }
+    }
+
+    /// A JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector` ...).
+    pub fn template(&self, t: &Value, input: &Value) -> Result<Value, Failure> {
+        Ok(payload::evaluate(t, &self.scope(input))?)
+    }
+
+    /// What a Task or Parallel works on: `Parameters` over the effective input (JSONPath),
+    /// or `Arguments` (JSONata); without either, the effective input itself.
+    pub fn request(
+        &self,
+        effective: &Value,
+        parameters: Option<&Value>,
+        arguments: Option<&Value>,
+    ) -> Result<Value, Failure> {
+        if self.jsonata() {
+            return match arguments {
+                Some(a) => self.query(effective, None, None).template(a, "Arguments"),
+                None => Ok(effective.clone()),
+            };
+        }
+        match parameters {
+            Some(p) => self.template(p, effective),
+            None => Ok(effective.clone()),
+        }
+    }
+
+    /// Stages the values of an `Assign` (JSONPath: a template over `input`).
+    pub fn assign_jsonpath(&self, assign: Option<&Value>, input: &Value) -> Result<(), Failure> {
+        if let Some(a) = assign {
+            match self.template(a, input)? {
+                Value::Object(values) => self.staged.set(values),
+                _ => return Err(Failure::runtime("The Assign field must be an object")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Stages the values of a JSONata `Assign`: an object of values/expressions, or one
+    /// expression giving an object.
+    pub fn assign_jsonata(&self, assign: Option<&Value>, q: &Query) -> Result<(), Failure> {
+        let Some(a) = assign else {
+            return Ok(());
+        };
+        let values = match q.dynamic(a) {
+            Some(expr) => {
+                let v = q.value(expr, "Assign")?;
+                if !v.is_object() {
+                    return Err(unexpected_type(expr, "Assign", "object", &v));
+                }
+                v
+            }
+            None => q.template(a, "Assign")?,
+        };
+        if let Value::Object(values) = values {
+            self.staged.set(values);
+        }
+        Ok(())
+    }
+
+    /// A JSONata state's `Output` (or `default` without one).
+    pub fn jsonata_output(
+        &self,
+        output: Option<&Value>,
+        q: &Query,
+        default: Value,
+    ) -> Result<Value, Failure> {
+        match output {
+            Some(o) => q.template(o, "Output"),
+            None => Ok(default),
+        }
+    }
+
+    /// The end of a Task/Parallel/Map that produced `result`. JSONPath: `Assign` (over the
+    /// raw result), ResultSelector, ResultPath, OutputPath. JSONata: `Assign` and `Output`
+    /// with `$states.result` (the output defaults to the result).
+    pub fn finish_result(&self, raw: Value, result: Value) -> Result<Value, Failure> {
+        let state = self.state;
+        if self.jsonata() {
+            let q = self.query(&raw, Some(&result), None);
+            self.assign_jsonata(state.assign.as_ref(), &q)?;
+            return self.jsonata_output(state.output.as_ref(), &q, result);
+        }
+        self.assign_jsonpath(state.assign.as_ref(), &result)?;
+        let result = match state.result_selector() {
+            Some(t) => self.template(t, &result)?,
+            None => result,
+        };
+        let default_path = DataPath::default();
+        let path = state.result_path().unwrap_or(&default_path);
+        let out = result_path(path, raw, result)?;
+        self.output_path(out)
+    }
+
+    /// The end of a state without work of its own (Pass, Wait, Succeed, Choice): JSONPath
+    /// `Assign` over `value` (the Pass result, or the effective input), then `ResultPath` for
+    /// a Pass and OutputPath; JSONata `Assign`/`Output` over `$states.input`. `output` and
+    /// `assign` are the fields that apply (a Choice rule's own, or the state's).
+    pub fn finish_plain(
+        &self,
+        raw: Value,
+        value: Value,
+        assign: Option<&Value>,
+        output: Option<&Value>,
+    ) -> Result<Value, Failure> {
+        if self.jsonata() {
+            let q = self.query(&raw, None, None);
+            self.assign_jsonata(assign, &q)?;
+            return self.jsonata_output(output, &q, raw);
+        }
+        self.assign_jsonpath(assign, &value)?;
+        let out = match self.state.result_path() {
+            Some(path) => result_path(path, raw, value)?,
+            None => value,
+        };
+        self.output_path(out)
+    }
+
+    /// A catcher took over: its `Assign` replaces the state's, and the output is the error
+    /// output placed by ResultPath (JSONPath) or the catcher's `Output` (JSONata).
+    pub fn finish_caught(
+        &self,
+        catcher: &Catcher,
+        raw: Value,
+        error_output: Value,
+    ) -> Result<Value, Failure> {
+        self.staged.clear();
+        if self.jsonata() {
+            let q = self.query(&raw, None, Some(&error_output));
+            self.assign_jsonata(catcher.assign.as_ref(), &q)?;
+            return self.jsonata_output(catcher.output.as_ref(), &q, error_output);
+        }
+        self.assign_jsonpath(catcher.assign.as_ref(), &error_output)?;
+        result_path(&catcher.result_path, raw, error_output)
+    }
+
+    /// A JSONata expression for a number field (`Seconds`, `MaxConcurrency`, ...): `{% %}`
+    /// text in, the number it gives out.
+    pub fn jsonata_number(&self, raw: &Value, text: &str, field: &str) -> Result<f64, Failure> {
+        let expr = expression_text(text).unwrap_or(text);
+        let q = self.query(raw, None, None);
+        let v = q.value(expr, field)?;
+        v.as_f64()
+            .ok_or_else(|| unexpected_type(expr, field, "number", &v))
+    }
+
+    /// A JSONata expression for a non-negative integer field.
+    pub fn jsonata_uint(&self, raw: &Value, text: &str, field: &str) -> Result<u64, Failure> {
+        let n = self.jsonata_number(raw, text, field)?;
+        if n < 0.0 || n.fract() != 0.0 || !n.is_finite() {
+            let expr = expression_text(text).unwrap_or(text);
+            return Err(query_error(format!(
+                "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected 'a non-negative integer', but was '{n}'."
+            )));
+        }
+        Ok(n as u64)
+    }
+
+    /// A JSONata expression for a string field (`Error`, `Cause`, `Timestamp`).
+    pub fn jsonata_string(&self, raw: &Value, text: &str, field: &str) -> Result<String, Failure> {
+        let expr = expression_text(text).unwrap_or(text);
+        let q = self.query(raw, None, None);
+        match q.value(expr, field)? {
+            Value::String(s) => Ok(s),
+            other => Err(unexpected_type(expr, field, "string", &other)),
+        }
+    }
 }

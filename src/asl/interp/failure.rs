@@ -36,10 +36,14 @@ impl Failure {
     }
 
     /// Adds AWS's "An error occurred while executing the state ..." preamble to a
-    /// `States.Runtime` raised by the state itself, once: the failure is then marked as
+    /// `States.Runtime` or `States.QueryEvaluationError` raised by the state itself, once: the failure is then marked as
     /// attributed, so enclosing Parallel/Map states pass it on unchanged.
     pub fn located(mut self, state: &str, entered_id: u64) -> Self {
-        if self.from_child || self.name() != "States.Runtime" {
+        let own = matches!(
+            self.name(),
+            "States.Runtime" | "States.QueryEvaluationError"
+        );
+        if self.from_child || !own {
             self.from_child = true;
             return self;
         }

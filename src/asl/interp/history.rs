@@ -73,18 +73,31 @@ impl Recorder {
         )
     }
 
-    /// `<Type>StateExited` with the state's output.
-    pub fn state_exited(&self, prev: u64, type_name: &str, name: &str, output: &Value) -> u64 {
+    /// `<Type>StateExited` with the state's output and the variables it assigned.
+    pub fn state_exited_assigning(
+        &self,
+        prev: u64,
+        type_name: &str,
+        name: &str,
+        output: &Value,
+        assigned: Option<&serde_json::Map<String, Value>>,
+    ) -> u64 {
         if !self.keeps_history() {
             return self.emit(prev, "", None);
+        }
+        let mut details =
+            json!({"name": name, "output": text(output), "outputDetails": {"truncated": false}});
+        if let (Some(a), Value::Object(d)) = (assigned, &mut details) {
+            d.insert("assignedVariables".into(), super::vars::assigned_details(a));
+            d.insert(
+                "assignedVariablesDetails".into(),
+                json!({"truncated": false}),
+            );
         }
         self.emit(
             prev,
             &format!("{type_name}StateExited"),
-            Some((
-                "stateExitedEventDetails",
-                json!({"name": name, "output": text(output), "outputDetails": {"truncated": false}}),
-            )),
+            Some(("stateExitedEventDetails", details)),
         )
     }
 

@@ -7,14 +7,16 @@
 //! and `MapRunSucceeded/Failed`, and each iteration's events go to a history of its own.
 //! (ItemReader, ItemBatcher and ResultWriter are not supported yet.)
 
-use super::dataflow::{finish_result, input_path, shown, template};
+use super::dataflow::{shown, StateEnv};
 use super::failure::Failure;
 use super::history::error_details;
 use super::history::Recorder;
 use super::map_runs::{Counts, MapRun, SharedMapRun};
+use super::query::{query_error, unexpected_type};
 use super::run::{run_machine, Engine};
+use super::vars::Variables;
 use super::ExecutionRecord;
-use crate::asl::ast::{DataPath, Dynamic, ItemBatcher, MapState, ProcessorMode, State};
+use crate::asl::ast::{DataPath, Dynamic, ItemBatcher, MapState, ProcessorMode};
 use crate::asl::errors::StatesError;
 use crate::asl::jsonpath::{self, JsonPath, Scope};
 use serde_json::{json, Value};
@@ -23,13 +25,14 @@ use tokio::task::JoinSet;
 
 pub(crate) async fn run(
     engine: &Arc<Engine>,
-    state: &State,
+    env: &StateEnv<'_>,
     m: &MapState,
     raw: Value,
-    ctx: &Value,
     cursor: &mut u64,
     started: &mut bool,
 ) -> Result<Value, Failure> {
+    let state = env.state;
+    let ctx = env.context;
     // Every ItemReader reads from S3, and a ResultWriter with a Resource writes to it: stepyard
     // does not emulate S3, so these fail the state the way an unreadable source would.
     if let Some(reader) = &m.item_reader {
@@ -50,21 +53,24 @@ pub(crate) async fn run(
         .into());
     }
     let distributed = m.processor_config.mode == ProcessorMode::Distributed;
-    if m.items.is_some() || m.arguments.is_some() {
-        return Err(Failure::runtime("JSONata Map fields are not supported yet"));
-    }
-    let effective = input_path(state, &raw, ctx)?;
-    let scope = Scope::new(&effective, ctx);
-    let max_concurrency = count_field(&m.max_concurrency, &scope, "MaxConcurrency")?;
-    let items = match &m.items_path {
-        DataPath::Discard => effective.clone(),
-        DataPath::Path(p) => jsonpath::select(p, &scope)?,
-    };
-    let Value::Array(items) = items else {
-        return Err(Failure::runtime(format!(
-            "Item list is not a JSON array: the ItemsPath field refers to value {} which is not an array",
-            shown(&items)
-        )));
+    let effective = env.input(&raw)?;
+    let scope = env.scope(&effective);
+    let numbers = (env, &raw);
+    let max_concurrency = count_field(&m.max_concurrency, &scope, "MaxConcurrency", numbers)?;
+    let items = if env.jsonata() {
+        jsonata_items(env, m, &raw)?
+    } else {
+        let items = match &m.items_path {
+            DataPath::Discard => effective.clone(),
+            DataPath::Path(p) => jsonpath::select(p, &scope)?,
+        };
+        let Value::Array(items) = items else {
+            return Err(Failure::runtime(format!(
+                "Item list is not a JSON array: the ItemsPath field refers to value {} which is not an array",
+                shown(&items)
+            )));
+        };
+        items
     };
     let selector = m.item_selector.as_ref().or(m.parameters.as_ref());
     let mut inputs = Vec::with_capacity(items.len());
@@ -79,14 +85,21 @@ pub(crate) async fn run(
                         json!({"Item": {"Index": index, "Value": item}}),
                     );
                 }
-                inputs.push(template(t, &effective, &item_ctx)?);
+                let item_env = env.with_context(&item_ctx);
+                inputs.push(if env.jsonata() {
+                    item_env
+                        .query(&raw, None, None)
+                        .template(t, "ItemSelector")?
+                } else {
+                    item_env.template(t, &effective)?
+                });
             }
         }
         None => inputs = items,
     }
 
     if let Some(batcher) = &m.item_batcher {
-        inputs = batch(batcher, inputs, &effective, &scope, ctx)?;
+        inputs = batch(batcher, inputs, &effective, &scope, numbers)?;
     }
     let total = inputs.len();
     *cursor = engine.rec.emit(
@@ -96,8 +109,13 @@ pub(crate) async fn run(
     );
     // AWS reads the tolerated-failure settings after MapStateStarted, and a bad one ends the
     // state without a MapStateFailed.
-    let tolerated_count = count_field(&m.tolerated_failure_count, &scope, "ToleratedFailureCount")?;
-    let tolerated_pct = percentage_field(&m.tolerated_failure_percentage, &scope)?;
+    let tolerated_count = count_field(
+        &m.tolerated_failure_count,
+        &scope,
+        "ToleratedFailureCount",
+        numbers,
+    )?;
+    let tolerated_pct = percentage_field(&m.tolerated_failure_percentage, &scope, numbers)?;
     *started = true;
     let mut map_run: Option<MapRunGuard> = None;
     let iteration_engine = if distributed {
@@ -182,7 +200,20 @@ pub(crate) async fn run(
                     .rec
                     .map_iteration(*cursor, "Started", &state.name, index)
             };
-            let run = run_machine(iteration_engine.clone(), processor.clone(), input, first);
+            // Inline iterations read the variables in scope here; a distributed map's child
+            // executions start with none, as AWS's do.
+            let vars = if distributed {
+                Variables::default()
+            } else {
+                env.vars.inner()
+            };
+            let run = run_machine(
+                iteration_engine.clone(),
+                processor.clone(),
+                input,
+                first,
+                vars,
+            );
             running.spawn(async move { (index, run.await) });
         }
         let Some(joined) = running.join_next().await else {
@@ -282,7 +313,37 @@ pub(crate) async fn run(
         Some(config) => transform(config, results)?,
         None => Value::Array(results),
     };
-    finish_result(state, raw, results, ctx)
+    env.finish_result(raw, results)
+}
+
+/// `Items` of a JSONata Map (an array, or an expression giving one); without it, the state
+/// input must be the array.
+fn jsonata_items(env: &StateEnv, m: &MapState, raw: &Value) -> Result<Vec<Value>, Failure> {
+    let q = env.query(raw, None, None);
+    match &m.items {
+        None => match raw {
+            Value::Array(a) => Ok(a.clone()),
+            other => Err(query_error(format!(
+                "Map state input must be an array but was: {}",
+                serde_json::to_string(other).unwrap_or_default()
+            ))),
+        },
+        Some(items) => {
+            let Some(expr) = q.dynamic(items) else {
+                return match q.template(items, "Items")? {
+                    Value::Array(a) => Ok(a),
+                    other => Err(query_error(format!(
+                        "The Items field must be an array but was: {}",
+                        serde_json::to_string(&other).unwrap_or_default()
+                    ))),
+                };
+            };
+            match q.value(expr, "Items")? {
+                Value::Array(a) => Ok(a),
+                other => Err(unexpected_type(expr, "Items", "array", &other)),
+            }
+        }
+    }
 }
 
 /// ItemBatcher: the (selected) items in batches of at most MaxItemsPerBatch items and
@@ -292,16 +353,24 @@ fn batch(
     items: Vec<Value>,
     effective: &Value,
     scope: &Scope,
-    ctx: &Value,
+    numbers: (&StateEnv, &Value),
 ) -> Result<Vec<Value>, Failure> {
-    let max_items = count_field(&batcher.max_items_per_batch, scope, "MaxItemsPerBatch")?;
+    let max_items = count_field(
+        &batcher.max_items_per_batch,
+        scope,
+        "MaxItemsPerBatch",
+        numbers,
+    )?;
     let max_bytes = count_field(
         &batcher.max_input_bytes_per_batch,
         scope,
         "MaxInputBytesPerBatch",
+        numbers,
     )?;
+    let (env, raw) = numbers;
     let batch_input = match &batcher.batch_input {
-        Some(t) => Some(template(t, effective, ctx)?),
+        Some(t) if env.jsonata() => Some(env.query(raw, None, None).template(t, "BatchInput")?),
+        Some(t) => Some(env.template(t, effective)?),
         None => None,
     };
     let max_items = max_items
@@ -441,6 +510,7 @@ fn count_field(
     d: &Option<Dynamic<u64>>,
     scope: &Scope,
     field: &str,
+    (env, raw): (&StateEnv, &Value),
 ) -> Result<Option<u64>, Failure> {
     match d {
         None => Ok(None),
@@ -456,11 +526,15 @@ fn count_field(
                 ))),
             }
         }
-        Some(Dynamic::Jsonata(_)) => Err(Failure::runtime("JSONata is not supported yet")),
+        Some(Dynamic::Jsonata(text)) => Ok(Some(env.jsonata_uint(raw, text, field)?)),
     }
 }
 
-fn percentage_field(d: &Option<Dynamic<f64>>, scope: &Scope) -> Result<Option<f64>, Failure> {
+fn percentage_field(
+    d: &Option<Dynamic<f64>>,
+    scope: &Scope,
+    (env, raw): (&StateEnv, &Value),
+) -> Result<Option<f64>, Failure> {
     let pct = match d {
         None => return Ok(None),
         Some(Dynamic::Literal(x)) => *x,
@@ -476,7 +550,9 @@ fn percentage_field(d: &Option<Dynamic<f64>>, scope: &Scope) -> Result<Option<f6
                 }
             }
         }
-        Some(Dynamic::Jsonata(_)) => return Err(Failure::runtime("JSONata is not supported yet")),
+        Some(Dynamic::Jsonata(text)) => {
+            env.jsonata_number(raw, text, "ToleratedFailurePercentage")?
+        }
     };
     if !(0.0..=100.0).contains(&pct) {
         return Err(Failure::runtime(

@@ -17,9 +17,11 @@ mod history;
 mod map;
 pub mod map_runs;
 mod parallel;
+mod query;
 mod run;
 mod task;
 pub mod test_state;
+mod vars;
 
 use crate::asl::ast::StateMachine;
 use crate::clock::Clock;
@@ -306,8 +308,21 @@ async fn finish(
         redrive_from: spec.redrivable.then(|| spec.machine.clone()),
     });
     let work = match resume {
-        Some(r) => run_machine_from(engine.clone(), spec.machine, r.state, r.input, cursor),
-        None => run_machine(engine.clone(), spec.machine, spec.input, cursor),
+        Some(r) => run_machine_from(
+            engine.clone(),
+            spec.machine,
+            r.state,
+            r.input,
+            cursor,
+            vars::Variables::default(),
+        ),
+        None => run_machine(
+            engine.clone(),
+            spec.machine,
+            spec.input,
+            cursor,
+            vars::Variables::default(),
+        ),
     };
     // Whichever comes first ends the run; the others are dropped. Dropping `work` drops the
     // JoinSets of any running Parallel/Map, which aborts their child tasks.

@@ -2,31 +2,24 @@
 //! branches' outputs in branch order. The first branch to fail fails the state with that
 //! branch's error, and the other branches are cancelled.
 
-use super::dataflow::{finish_result, input_path, template};
+use super::dataflow::StateEnv;
 use super::failure::Failure;
 use super::run::{run_machine, Engine};
-use crate::asl::ast::{ParallelState, State};
+use crate::asl::ast::ParallelState;
 use serde_json::Value;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
 pub(crate) async fn run(
     engine: &Arc<Engine>,
-    state: &State,
+    env: &StateEnv<'_>,
     p: &ParallelState,
     raw: Value,
-    ctx: &Value,
     cursor: &mut u64,
     started: &mut bool,
 ) -> Result<Value, Failure> {
-    if p.arguments.is_some() {
-        return Err(Failure::runtime("Arguments (JSONata) is not supported yet"));
-    }
-    let effective = input_path(state, &raw, ctx)?;
-    let branch_input = match &p.parameters {
-        Some(t) => template(t, &effective, ctx)?,
-        None => effective,
-    };
+    let effective = env.input(&raw)?;
+    let branch_input = env.request(&effective, p.parameters.as_ref(), p.arguments.as_ref())?;
     let started_id = engine.rec.emit(*cursor, "ParallelStateStarted", None);
     *cursor = started_id;
     *started = true;
@@ -38,7 +31,14 @@ pub(crate) async fn run(
     let mut branches = JoinSet::new();
     for (index, branch) in p.branches.iter().enumerate() {
         let machine = Arc::new(branch.clone());
-        let run = run_machine(engine.clone(), machine, branch_input.clone(), started_id);
+        // Each branch reads the variables in scope here and keeps what it assigns.
+        let run = run_machine(
+            engine.clone(),
+            machine,
+            branch_input.clone(),
+            started_id,
+            env.vars.inner(),
+        );
         branches.spawn(async move { (index, run.await) });
     }
     let mut results = vec![Value::Null; p.branches.len()];
@@ -66,5 +66,5 @@ pub(crate) async fn run(
     // AWS chains ParallelStateSucceeded and the Exited event both to the branches' last event.
     engine.rec.emit(last, "ParallelStateSucceeded", None);
     *cursor = last;
-    finish_result(state, raw, Value::Array(results), ctx)
+    env.finish_result(raw, Value::Array(results))
 }

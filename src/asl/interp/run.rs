@@ -4,15 +4,17 @@
 
 use super::callbacks::TaskBoard;
 use super::choice;
-use super::dataflow::{self, check_size, input_path, output_path, path_field, shown};
+use super::dataflow::{check_size, path_field, shown, StateEnv};
 use super::failure::{error_matches, Failure};
 use super::history::Recorder;
 use super::map_runs::MapRuns;
+use super::query::{expression_text, query_error, unexpected_type};
+use super::vars::{Staged, Variables};
 use super::Resume;
 use super::{map, parallel, task};
 use crate::asl::ast::{
-    Dynamic, FailState, QueryLanguage, Retrier, State, StateKind, StateMachine, Transition,
-    WaitFor, WaitState,
+    Condition, Dynamic, FailState, Retrier, State, StateKind, StateMachine, Transition, WaitFor,
+    WaitState,
 };
 use crate::asl::jsonpath::{JsonPath, Scope};
 use crate::asl::timestamp::{format_millis, parse_rfc3339_nanos};
@@ -73,15 +75,17 @@ pub(crate) type RunEnd = (Result<Value, Failure>, u64);
 /// `tokio::spawn` needs a named, `Send` future type.
 pub(crate) type BoxedRun = Pin<Box<dyn Future<Output = RunEnd> + Send>>;
 
-/// Runs `machine` on `input`; its first event chains to `cursor`.
+/// Runs `machine` on `input` with the variables `vars` in scope; its first event chains to
+/// `cursor`.
 pub(crate) fn run_machine(
     engine: Arc<Engine>,
     machine: Arc<StateMachine>,
     input: Value,
     cursor: u64,
+    vars: Variables,
 ) -> BoxedRun {
     let start = machine.start_at.clone();
-    run_machine_from(engine, machine, start, input, cursor)
+    run_machine_from(engine, machine, start, input, cursor, vars)
 }
 
 /// Runs `machine` from the state `start` (RedriveExecution resumes at the state that failed).
@@ -91,8 +95,10 @@ pub(crate) fn run_machine_from(
     start: String,
     input: Value,
     cursor: u64,
+    vars: Variables,
 ) -> BoxedRun {
     Box::pin(async move {
+        let mut vars = vars;
         let mut cursor = cursor;
         let mut input = input;
         let mut name = start;
@@ -129,7 +135,16 @@ pub(crate) fn run_machine_from(
                     input: input.clone(),
                 });
             }
-            match run_state(&engine, state, input, &mut cursor, entered, entered_ms).await {
+            let step = run_state(
+                &engine,
+                state,
+                input,
+                &mut cursor,
+                entered,
+                entered_ms,
+                &mut vars,
+            );
+            match step.await {
                 Ok((output, next)) => match next {
                     Some(next) => {
                         name = next;
@@ -144,7 +159,8 @@ pub(crate) fn run_machine_from(
 }
 
 /// Runs one state that has been entered. `Ok((output, Some(next)))` moves on, `Ok((output,
-/// None))` ends the run; the `...StateExited` event is recorded here.
+/// None))` ends the run; the `...StateExited` event is recorded here, with the variables the
+/// state assigned (committed only now, after its output was computed).
 async fn run_state(
     engine: &Arc<Engine>,
     state: &State,
@@ -152,87 +168,94 @@ async fn run_state(
     cursor: &mut u64,
     entered: u64,
     entered_ms: u64,
+    vars: &mut Variables,
 ) -> Result<(Value, Option<String>), Failure> {
-    if state.query_language == QueryLanguage::Jsonata {
-        return Err(Failure::runtime(
-            "JSONata states are not supported yet by this interpreter",
-        ));
-    }
-    if state.assign.is_some() {
-        return Err(Failure::runtime(
-            "Assign (variables) is not supported yet by this interpreter",
-        ));
-    }
     let ctx = engine.context_for(state, entered_ms, 0);
-    let (output, caught_next) = match &state.kind {
+    let staged = Staged::default();
+    let env = StateEnv {
+        state,
+        context: &ctx,
+        vars,
+        staged: &staged,
+    };
+    let (output, next) = match &state.kind {
         StateKind::Pass(p) => {
-            let effective = input_path(state, &raw, &ctx)?;
+            let effective = env.input(&raw)?;
             let result = match (&p.parameters, &p.result) {
-                (Some(t), _) => dataflow::template(t, &effective, &ctx)?,
+                (_, _) if env.jsonata() => Value::Null,
+                (Some(t), _) => env.template(t, &effective)?,
                 (None, Some(r)) => r.clone(),
                 (None, None) => effective,
             };
-            let out = dataflow::result_path(&p.result_path, raw, result)?;
-            (output_path(state, out, &ctx)?, None)
+            let out =
+                env.finish_plain(raw, result, state.assign.as_ref(), state.output.as_ref())?;
+            (out, None)
         }
         StateKind::Choice(c) => {
-            let effective = input_path(state, &raw, &ctx)?;
-            let scope = Scope::new(&effective, &ctx);
+            let effective = env.input(&raw)?;
             let mut chosen = None;
             for rule in &c.choices {
-                if rule.assign.is_some() || rule.output.is_some() {
-                    return Err(Failure::runtime(
-                        "Assign/Output in Choice rules is not supported yet",
-                    ));
-                }
-                if choice::holds(&rule.condition, &scope)? {
-                    chosen = Some(rule.next.clone());
+                if choice_holds(&env, &rule.condition, &raw, &effective)? {
+                    chosen = Some(rule);
                     break;
                 }
             }
-            let Some(next) = chosen.or_else(|| c.default.clone()) else {
-                return Err(Failure {
-                    error: Some("States.NoChoiceMatched".into()),
-                    cause: Some(format!(
-                        "No Matches! at state '{}' for input {}",
-                        state.name,
-                        super::history::text(&effective)
-                    )),
-                    from_child: false,
-                });
+            let (next, assign, output) = match chosen {
+                Some(rule) => (
+                    rule.next.clone(),
+                    rule.assign.as_ref(),
+                    rule.output.as_ref(),
+                ),
+                None => match &c.default {
+                    Some(d) => (d.clone(), state.assign.as_ref(), state.output.as_ref()),
+                    None => {
+                        return Err(Failure {
+                            error: Some("States.NoChoiceMatched".into()),
+                            cause: Some(format!(
+                                "No Matches! at state '{}' for input {}",
+                                state.name,
+                                super::history::text(&effective)
+                            )),
+                            from_child: false,
+                        })
+                    }
+                },
             };
-            let out = output_path(state, effective, &ctx)?;
-            check_size(&state.name, &out)?;
-            *cursor = engine
-                .rec
-                .state_exited(*cursor, "Choice", &state.name, &out);
-            return Ok((out, Some(next)));
+            let out = env.finish_plain(raw, effective, assign, output)?;
+            (out, Some(next))
         }
         StateKind::Wait(w) => {
-            let effective = input_path(state, &raw, &ctx)?;
-            let deadline = wait_deadline(w, &effective, &ctx, entered_ms)?;
+            let effective = env.input(&raw)?;
+            let deadline = wait_deadline(w, &env, &raw, &effective, entered_ms)?;
             engine.rec.clock().sleep_until_millis(deadline).await;
-            (output_path(state, effective, &ctx)?, None)
+            let out =
+                env.finish_plain(raw, effective, state.assign.as_ref(), state.output.as_ref())?;
+            (out, None)
         }
         StateKind::Succeed => {
-            let effective = input_path(state, &raw, &ctx)?;
-            let out = output_path(state, effective, &ctx)?;
-            check_size(&state.name, &out)?;
-            *cursor = engine
-                .rec
-                .state_exited(*cursor, "Succeed", &state.name, &out);
-            return Ok((out, None));
+            let effective = env.input(&raw)?;
+            let out =
+                env.finish_plain(raw, effective, state.assign.as_ref(), state.output.as_ref())?;
+            (out, None)
         }
-        StateKind::Fail(f) => return Err(fail_state(f, &raw, &ctx)?),
+        StateKind::Fail(f) => return Err(fail_state_in(f, &env, &raw)?),
         StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
-            with_recovery(engine, state, raw, cursor, entered, entered_ms).await?
+            with_recovery(engine, &env, raw, cursor, entered, entered_ms).await?
         }
     };
     check_size(&state.name, &output)?;
-    *cursor = engine
-        .rec
-        .state_exited(*cursor, state.kind.type_name(), &state.name, &output);
-    let next = match caught_next {
+    let assigned = staged.take();
+    if let Some(a) = &assigned {
+        vars.commit(a.clone())?;
+    }
+    *cursor = engine.rec.state_exited_assigning(
+        *cursor,
+        state.kind.type_name(),
+        &state.name,
+        &output,
+        assigned.as_ref(),
+    );
+    let next = match next {
         Some(n) => Some(n),
         None => match &state.transition {
             Some(Transition::Next(n)) => Some(n.clone()),
@@ -242,16 +265,44 @@ async fn run_state(
     Ok((output, next))
 }
 
+/// A Choice rule's condition: JSONata (`Condition`, over `$states.input`) or JSONPath (over
+/// the effective input).
+fn choice_holds(
+    env: &StateEnv,
+    condition: &Condition,
+    raw: &Value,
+    effective: &Value,
+) -> Result<bool, Failure> {
+    match condition {
+        Condition::Jsonata(v) => {
+            let q = env.query(raw, None, None);
+            match v {
+                Value::Bool(b) => Ok(*b),
+                _ => {
+                    let text = v.as_str().unwrap_or_default();
+                    let expr = expression_text(text).unwrap_or(text);
+                    match q.value(expr, "Condition")? {
+                        Value::Bool(b) => Ok(b),
+                        other => Err(unexpected_type(expr, "Condition", "boolean", &other)),
+                    }
+                }
+            }
+        }
+        other => Ok(choice::holds(other, &env.scope(effective))?),
+    }
+}
+
 /// Task, Parallel and Map: the work, retried by `Retry`, then handed to `Catch`. Returns the
 /// output and, when a catcher took over, the catcher's `Next`.
 async fn with_recovery(
     engine: &Arc<Engine>,
-    state: &State,
+    env: &StateEnv<'_>,
     raw: Value,
     cursor: &mut u64,
     entered: u64,
     entered_ms: u64,
 ) -> Result<(Value, Option<String>), Failure> {
+    let state = env.state;
     let from_task = matches!(state.kind, StateKind::Task(_));
     let retriers = state.retriers();
     // Attempts so far per retrier: AWS counts each retrier separately.
@@ -259,16 +310,15 @@ async fn with_recovery(
     let mut retry_count = 0u64;
     loop {
         let ctx = engine.context_for(state, entered_ms, retry_count);
+        let env = env.with_context(&ctx);
         // Whether this attempt got as far as `...StateStarted` (and so has a `...StateFailed`).
         let mut started = false;
         let result = match &state.kind {
             StateKind::Parallel(p) => {
-                parallel::run(engine, state, p, raw.clone(), &ctx, cursor, &mut started).await
+                parallel::run(engine, &env, p, raw.clone(), cursor, &mut started).await
             }
-            StateKind::Map(m) => {
-                map::run(engine, state, m, raw.clone(), &ctx, cursor, &mut started).await
-            }
-            StateKind::Task(t) => task::run(engine, state, t, raw.clone(), &ctx, cursor).await,
+            StateKind::Map(m) => map::run(engine, &env, m, raw.clone(), cursor, &mut started).await,
+            StateKind::Task(t) => task::run(engine, &env, t, raw.clone(), cursor).await,
             _ => Err(Failure::runtime(
                 "internal: not a Task, Parallel or Map state",
             )),
@@ -277,6 +327,7 @@ async fn with_recovery(
             Ok(out) => return Ok((out, None)),
             Err(f) => f.located(&state.name, entered),
         };
+        env.staged.clear();
         if let Some(i) = retriers
             .iter()
             .position(|r| error_matches(&r.error_equals, &failure, from_task))
@@ -302,12 +353,7 @@ async fn with_recovery(
         let Some(catcher) = catcher else {
             return Err(failure);
         };
-        if catcher.assign.is_some() || catcher.output.is_some() {
-            return Err(Failure::runtime(
-                "Assign/Output in Catch is not supported yet",
-            ));
-        }
-        let out = dataflow::result_path(&catcher.result_path, raw, failure.to_object())?;
+        let out = env.finish_caught(catcher, raw, failure.to_object())?;
         return Ok((out, Some(catcher.next.clone())));
     }
 }
@@ -344,18 +390,39 @@ fn random_unit() -> f64 {
 
 pub(crate) fn fail_state(f: &FailState, raw: &Value, ctx: &Value) -> Result<Failure, Failure> {
     let scope = Scope::new(raw, ctx);
+    fail_fields(f, &scope, None)
+}
+
+/// A Fail state's error and cause, in the state's query language.
+fn fail_state_in(f: &FailState, env: &StateEnv, raw: &Value) -> Result<Failure, Failure> {
+    let effective = env.input(raw)?;
+    let scope = env.scope(&effective);
+    fail_fields(f, &scope, Some((env, raw)))
+}
+
+fn fail_fields(
+    f: &FailState,
+    scope: &Scope,
+    env: Option<(&StateEnv, &Value)>,
+) -> Result<Failure, Failure> {
     let field = |d: &Option<Dynamic<String>>, name: &str| -> Result<Option<String>, Failure> {
         match d {
             None => Ok(None),
             Some(Dynamic::Literal(s)) => Ok(Some(s.clone())),
-            Some(Dynamic::Path(p)) => match path_field(p, &scope, name)? {
+            Some(Dynamic::Path(p)) => match path_field(p, scope, name)? {
                 Value::String(s) => Ok(Some(s)),
                 other => Err(Failure::runtime(format!(
                     "The {name} field refers to value {} which is not a valid string: {p}",
                     shown(&other)
                 ))),
             },
-            Some(Dynamic::Jsonata(_)) => Err(Failure::runtime("JSONata is not supported yet")),
+            Some(Dynamic::Jsonata(text)) => match env {
+                Some((env, raw)) => {
+                    let field = name.trim_end_matches("Path");
+                    Ok(Some(env.jsonata_string(raw, text, field)?))
+                }
+                None => Err(Failure::runtime("JSONata is not supported here")),
+            },
         }
     };
     Ok(Failure {
@@ -368,11 +435,12 @@ pub(crate) fn fail_state(f: &FailState, raw: &Value, ctx: &Value) -> Result<Fail
 /// When a Wait state ends, in epoch milliseconds.
 fn wait_deadline(
     w: &WaitState,
+    env: &StateEnv,
+    raw: &Value,
     effective: &Value,
-    ctx: &Value,
     entered_ms: u64,
 ) -> Result<u64, Failure> {
-    let scope = Scope::new(effective, ctx);
+    let scope = env.scope(effective);
     let lookup = |p: &str| -> Result<Option<Value>, Failure> {
         let path = JsonPath::parse(p)
             .map_err(|e| Failure::runtime(format!("Invalid path '{p}': {}", e.0)))?;
@@ -420,8 +488,16 @@ fn wait_deadline(
                     ))
                 })?
         }
-        WaitFor::Seconds(Dynamic::Jsonata(_)) | WaitFor::Timestamp(Dynamic::Jsonata(_)) => {
-            return Err(Failure::runtime("JSONata is not supported yet"))
+        WaitFor::Seconds(Dynamic::Jsonata(text)) => {
+            env.jsonata_uint(raw, text, "Seconds")? as i128 * 1000
+        }
+        WaitFor::Timestamp(Dynamic::Jsonata(text)) => {
+            let t = env.jsonata_string(raw, text, "Timestamp")?;
+            timestamp_delay(&t, entered_ms).ok_or_else(|| {
+                query_error(format!(
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {t}"
+                ))
+            })?
         }
     };
     if delay_ms / 1000 > MAX_WAIT_SECONDS {

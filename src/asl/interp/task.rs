@@ -5,46 +5,37 @@
 //! are service integrations, which come with a later issue and fail the state for now.
 
 use super::callbacks::{ActivityTask, Signal, TokenWaiter};
-use super::dataflow::{finish_result, input_path, shown, template};
+use super::dataflow::{shown, StateEnv};
 use super::failure::Failure;
 use super::history::{error_details, text};
 use super::run::Engine;
-use crate::asl::ast::{Dynamic, State, TaskState};
-use crate::asl::jsonpath::{JsonPath, Scope};
+use crate::asl::ast::{Dynamic, TaskState};
+use crate::asl::jsonpath::JsonPath;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 pub(crate) async fn run(
     engine: &Arc<Engine>,
-    state: &State,
+    env: &StateEnv<'_>,
     t: &TaskState,
     raw: Value,
-    ctx: &Value,
     cursor: &mut u64,
 ) -> Result<Value, Failure> {
-    if t.arguments.is_some() {
-        return Err(Failure::runtime("Arguments (JSONata) is not supported yet"));
-    }
-    let effective = input_path(state, &raw, ctx)?;
+    let effective = env.input(&raw)?;
     if is_activity(&t.resource) {
         // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
         let waiter = engine.board.issue();
-        let mut ctx = ctx.clone();
+        let mut ctx = env.context.clone();
         if let Value::Object(o) = &mut ctx {
             o.insert("Task".into(), json!({"Token": waiter.token}));
         }
-        let parameters = match &t.parameters {
-            Some(p) => template(p, &effective, &ctx)?,
-            None => effective.clone(),
-        };
-        let timeouts = Timeouts::resolve(t, &effective, &ctx)?;
+        let env = env.with_context(&ctx);
+        let parameters = env.request(&effective, t.parameters.as_ref(), t.arguments.as_ref())?;
+        let timeouts = Timeouts::resolve(t, &effective, &env)?;
         let result = activity(engine, t, parameters, timeouts, waiter, cursor).await?;
-        return finish_result(state, raw, result, &ctx);
+        return env.finish_result(raw, result);
     }
-    let _parameters = match &t.parameters {
-        Some(p) => template(p, &effective, ctx)?,
-        None => effective,
-    };
+    let _parameters = env.request(&effective, t.parameters.as_ref(), t.arguments.as_ref())?;
     Err(Failure::runtime(format!(
         "The resource '{}' is not supported yet: stepyard does not run Task integrations",
         t.resource
@@ -63,10 +54,10 @@ struct Timeouts {
 }
 
 impl Timeouts {
-    fn resolve(t: &TaskState, input: &Value, ctx: &Value) -> Result<Timeouts, Failure> {
+    fn resolve(t: &TaskState, input: &Value, env: &StateEnv) -> Result<Timeouts, Failure> {
         Ok(Timeouts {
-            timeout: seconds(&t.timeout_seconds, "TimeoutSecondsPath", input, ctx)?,
-            heartbeat: seconds(&t.heartbeat_seconds, "HeartbeatSecondsPath", input, ctx)?,
+            timeout: seconds(&t.timeout_seconds, "TimeoutSecondsPath", input, env)?,
+            heartbeat: seconds(&t.heartbeat_seconds, "HeartbeatSecondsPath", input, env)?,
         })
     }
 }
@@ -75,7 +66,7 @@ fn seconds(
     field: &Option<Dynamic<u64>>,
     name: &str,
     input: &Value,
-    ctx: &Value,
+    env: &StateEnv,
 ) -> Result<Option<u64>, Failure> {
     match field {
         None => Ok(None),
@@ -83,7 +74,7 @@ fn seconds(
         Some(Dynamic::Path(p)) => {
             let path = JsonPath::parse(p)
                 .map_err(|e| Failure::runtime(format!("Invalid path '{p}': {}", e.0)))?;
-            let value = path.eval(&Scope::new(input, ctx)).map_err(|_| {
+            let value = path.eval(&env.scope(input)).map_err(|_| {
                 Failure::runtime(format!(
                     "The {name} parameter does not reference an input value: {p}"
                 ))
@@ -96,7 +87,11 @@ fn seconds(
                 ))),
             }
         }
-        Some(Dynamic::Jsonata(_)) => Err(Failure::runtime("JSONata is not supported yet")),
+        Some(Dynamic::Jsonata(text)) => Ok(Some(env.jsonata_uint(
+            input,
+            text,
+            name.trim_end_matches("Path"),
+        )?)),
     }
 }
 

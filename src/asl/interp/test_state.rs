@@ -347,7 +347,15 @@ async fn call_task(
         Some(p) => template(p, &input_path(&t.state, &raw, &t.context)?, &t.context)?,
         None => input_path(&t.state, &raw, &t.context)?,
     };
-    task::run(&engine, &plain, &bare, parameters, &t.context, &mut cursor).await
+    let vars = super::vars::Variables::default();
+    let staged = super::vars::Staged::default();
+    let env = super::dataflow::StateEnv {
+        state: &plain,
+        context: &t.context,
+        vars: &vars,
+        staged: &staged,
+    };
+    task::run(&engine, &env, &bare, parameters, &mut cursor).await
 }
 
 /// ResultSelector -> ResultPath -> OutputPath on a result, or Retry/Catch on a failure.

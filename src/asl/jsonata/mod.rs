@@ -23,6 +23,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What an evaluation produced: nothing, a function, or JSON data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Returned {
+    Undefined,
+    Function,
+    Json(serde_json::Value),
+}
+
 /// A parsed expression; immutable, so one can be shared between threads.
 pub struct Expression {
     root: ast::Node,
@@ -154,6 +162,21 @@ impl Expression {
         bindings: &Bindings,
         limits: Limits,
     ) -> Result<Option<serde_json::Value>, JsonataError> {
+        Ok(match self.run(input, bindings, limits)? {
+            Returned::Undefined => None,
+            Returned::Function => Some(serde_json::Value::String(String::new())),
+            Returned::Json(v) => Some(v),
+        })
+    }
+
+    /// Like `evaluate`, but tells a function result apart (Step Functions refuses one where
+    /// it needs data, e.g. a Map's `Items`).
+    pub fn run(
+        &self,
+        input: Option<&serde_json::Value>,
+        bindings: &Bindings,
+        limits: Limits,
+    ) -> Result<Returned, JsonataError> {
         let ctx = eval::Ctx::new(&self.labels, bindings, &limits);
         let env = env::Frame::root();
         let mut input = input.map(value::Val::from_json);
@@ -177,7 +200,11 @@ impl Expression {
         ctx.release();
         env.clear();
         let out = r?;
-        Ok(out.map(|v| v.to_json()))
+        Ok(match out {
+            None => Returned::Undefined,
+            Some(value::Val::Func(_)) => Returned::Function,
+            Some(v) => Returned::Json(v.to_json()),
+        })
     }
 }
 

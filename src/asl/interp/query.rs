@@ -1,0 +1,137 @@
+//! JSONata in states: `{% ... %}` strings anywhere in a field's value, evaluated with
+//! `$states` (`input`, `context`, and `result` / `errorOutput` where the state has one) and
+//! the workflow variables bound. Every failure is `States.QueryEvaluationError` with AWS's
+//! wording, naming the field (`Output/result`, `Arguments/FunctionName`, ...).
+
+use super::failure::Failure;
+use super::vars::Variables;
+use crate::asl::errors::StatesError;
+use crate::asl::jsonata::{sfn, Bindings, Expression, Limits, Returned};
+use serde_json::{Map, Value};
+
+pub(crate) const QUERY_ERROR: &str = "States.QueryEvaluationError";
+
+/// What `$states` holds for one evaluation.
+#[derive(Clone, Copy)]
+pub(crate) struct States<'a> {
+    pub input: &'a Value,
+    pub context: &'a Value,
+    pub result: Option<&'a Value>,
+    pub error_output: Option<&'a Value>,
+}
+
+/// The evaluation environment of one step of a JSONata state.
+pub(crate) struct Query {
+    bindings: Bindings,
+    input: Value,
+}
+
+impl Query {
+    pub fn new(states: States<'_>, vars: &Variables) -> Query {
+        let mut s = Map::new();
+        s.insert("input".into(), states.input.clone());
+        s.insert("context".into(), states.context.clone());
+        if let Some(r) = states.result {
+            s.insert("result".into(), r.clone());
+        }
+        if let Some(e) = states.error_output {
+            s.insert("errorOutput".into(), e.clone());
+        }
+        let mut bindings = sfn::register(Bindings::new());
+        for (name, value) in vars.map() {
+            bindings.set_var(name, value.clone());
+        }
+        bindings.set_var("states", Value::Object(s));
+        Query {
+            bindings,
+            input: states.input.clone(),
+        }
+    }
+
+    /// A field's value with its `{% %}` strings evaluated (objects and arrays are walked).
+    pub fn template(&self, value: &Value, field: &str) -> Result<Value, Failure> {
+        match value {
+            Value::String(s) => match expression_text(s) {
+                Some(expr) => self.value(expr, field),
+                None => Ok(value.clone()),
+            },
+            Value::Object(o) => {
+                let mut out = Map::with_capacity(o.len());
+                for (k, v) in o {
+                    out.insert(k.clone(), self.template(v, &format!("{field}/{k}"))?);
+                }
+                Ok(Value::Object(out))
+            }
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| self.template(v, &format!("{field}[{i}]")))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// One expression (the text inside `{% %}`) that must give JSON data.
+    pub fn value(&self, expr: &str, field: &str) -> Result<Value, Failure> {
+        match self.run(expr, field)? {
+            Returned::Json(v) => Ok(v),
+            Returned::Undefined => Err(query_error(format!(
+                "The JSONata expression '{expr}' specified for the field '{field}' returned nothing (undefined)."
+            ))),
+            Returned::Function => Err(query_error(format!(
+                "The JSONata expression '{expr}' specified for the field '{field}' returned an unsupported result type."
+            ))),
+        }
+    }
+
+    pub fn run(&self, expr: &str, field: &str) -> Result<Returned, Failure> {
+        let threw = |e: crate::asl::jsonata::JsonataError| {
+            query_error(format!(
+                "The JSONata expression '{expr}' specified for the field '{field}' threw an error during evaluation. {}: {}",
+                e.code, e.message
+            ))
+        };
+        let parsed = Expression::parse(expr).map_err(threw)?;
+        parsed
+            .run(Some(&self.input), &self.bindings, Limits::default())
+            .map_err(threw)
+    }
+
+    /// A field that is either a `{% %}` string or a literal: `Some(expr)` for the former.
+    pub fn dynamic<'v>(&self, value: &'v Value) -> Option<&'v str> {
+        value.as_str().and_then(expression_text)
+    }
+}
+
+/// The expression inside `{% ... %}`, trimmed; `None` for any other string.
+pub(crate) fn expression_text(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let inner = t.strip_prefix("{%")?.strip_suffix("%}")?;
+    Some(inner.trim())
+}
+
+pub(crate) fn query_error(cause: impl Into<String>) -> Failure {
+    StatesError::new(QUERY_ERROR, cause).into()
+}
+
+/// JSON type names as AWS's messages spell them.
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// "returned an unexpected result type. Expected 'array', but was 'boolean' for value: true"
+pub(crate) fn unexpected_type(expr: &str, field: &str, expected: &str, got: &Value) -> Failure {
+    query_error(format!(
+        "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected '{expected}', but was '{}' for value: {}",
+        type_name(got),
+        serde_json::to_string(got).unwrap_or_default()
+    ))
+}
