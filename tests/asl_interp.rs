@@ -31,7 +31,7 @@ const CASES: &str = concat!(
 const FLOOR: usize = 788;
 
 /// JSONata and `Assign` cases (same selection, definitions using either) known to pass.
-const FLOOR_JSONATA: usize = 107;
+const FLOOR_JSONATA: usize = 145;
 
 const STATE_MACHINE: &str = "sm-conformance";
 const EXECUTION: &str = "exec-conformance";
@@ -266,6 +266,8 @@ fn check_output(case: &Value, actual: Option<&Value>, problems: &mut Vec<String>
     let ok = match case["expected_output_encoding"].as_str() {
         Some("json-text") => match expected.as_str().map(serde_json::from_str::<Value>) {
             Some(Ok(parsed)) => matches(&parsed, actual),
+            // Some recordings hold the array itself despite the encoding.
+            None => matches(expected, actual),
             _ => matches(expected, &Value::from(actual.to_string())),
         },
         Some(_) => matches(expected, actual),
@@ -402,6 +404,14 @@ fn matches(expected: &Value, actual: &Value) -> bool {
             e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches(x, y))
         }
         (Value::Number(e), Value::Number(a)) => e.as_f64() == a.as_f64(),
+        // A recorded number or array where our event holds its JSON text.
+        (Value::Number(_), Value::String(a)) => {
+            serde_json::from_str::<Value>(a).is_ok_and(|parsed| matches(expected, &parsed))
+        }
+        // A recorded array where our event holds the JSON text of one.
+        (Value::Array(_), Value::String(a)) => {
+            serde_json::from_str::<Value>(a).is_ok_and(|parsed| matches(expected, &parsed))
+        }
         (Value::String(e), Value::String(a)) if e.starts_with('[') || e.starts_with('"') => {
             // JSON text of an array/string: compare as JSON when both parse.
             match (

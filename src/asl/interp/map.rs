@@ -517,7 +517,11 @@ fn count_field(
         Some(Dynamic::Literal(n)) => Ok(Some(*n)),
         Some(Dynamic::Path(p)) => {
             let v = select(p, scope)?;
-            match v.as_i64() {
+            // A variable holding "1" is taken as 1, as AWS does.
+            let n = v
+                .as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+            match n {
                 Some(n) if n < 0 => Err(Failure::runtime(format!("{field} cannot be negative."))),
                 Some(n) => Ok(Some(n as u64)),
                 None => Err(Failure::runtime(format!(
@@ -540,7 +544,10 @@ fn percentage_field(
         Some(Dynamic::Literal(x)) => *x,
         Some(Dynamic::Path(p)) => {
             let v = select(p, scope)?;
-            match v.as_f64() {
+            let x = v
+                .as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+            match x {
                 Some(x) => x,
                 None => {
                     return Err(Failure::runtime(format!(

@@ -104,11 +104,22 @@ impl Query {
     }
 }
 
-/// The expression inside `{% ... %}`, trimmed; `None` for any other string.
+/// The expression inside `{% ... %}`, trimmed; `None` for any other string (AWS takes
+/// `" {% x %} "`, with space outside the markers, as a plain string).
 pub(crate) fn expression_text(s: &str) -> Option<&str> {
-    let t = s.trim();
-    let inner = t.strip_prefix("{%")?.strip_suffix("%}")?;
+    let inner = s.strip_prefix("{%")?.strip_suffix("%}")?;
     Some(inner.trim())
+}
+
+/// The field an evaluation error names (`EvaluationFailed`'s `location`), read back from
+/// the cause this module wrote.
+pub(crate) fn location_of(cause: &str) -> Option<&str> {
+    if let Some((_, rest)) = cause.split_once("specified for the field '") {
+        return rest.split_once('\'').map(|(field, _)| field);
+    }
+    let (_, rest) = cause.split_once("The ")?;
+    let (field, rest) = rest.split_once(' ')?;
+    rest.starts_with("field cannot be parsed").then_some(field)
 }
 
 pub(crate) fn query_error(cause: impl Into<String>) -> Failure {

@@ -8,7 +8,7 @@ use super::dataflow::{check_size, path_field, shown, StateEnv};
 use super::failure::{error_matches, Failure};
 use super::history::Recorder;
 use super::map_runs::MapRuns;
-use super::query::{expression_text, query_error, unexpected_type};
+use super::query::{expression_text, location_of, query_error, unexpected_type, QUERY_ERROR};
 use super::vars::{Staged, Variables};
 use super::Resume;
 use super::{map, parallel, task};
@@ -123,6 +123,7 @@ pub(crate) fn run_machine_from(
                 return (Err(f), cursor);
             };
             let type_name = state.kind.type_name();
+            let entered_prev = cursor;
             let entered = engine
                 .rec
                 .state_entered(cursor, type_name, &state.name, &input);
@@ -135,15 +136,12 @@ pub(crate) fn run_machine_from(
                     input: input.clone(),
                 });
             }
-            let step = run_state(
-                &engine,
-                state,
-                input,
-                &mut cursor,
-                entered,
-                entered_ms,
-                &mut vars,
-            );
+            let at = Entered {
+                prev: entered_prev,
+                id: entered,
+                ms: entered_ms,
+            };
+            let step = run_state(&engine, state, input, &mut cursor, at, &mut vars);
             match step.await {
                 Ok((output, next)) => match next {
                     Some(next) => {
@@ -166,10 +164,64 @@ async fn run_state(
     state: &State,
     raw: Value,
     cursor: &mut u64,
-    entered: u64,
-    entered_ms: u64,
+    at: Entered,
     vars: &mut Variables,
 ) -> Result<(Value, Option<String>), Failure> {
+    match run_state_body(engine, state, raw, cursor, at, vars).await {
+        Err(f) if is_fresh_query_error(&f) => {
+            let f = f.located(&state.name, at.id);
+            evaluation_failed(engine, state, &f, at, cursor);
+            Err(f)
+        }
+        other => other,
+    }
+}
+
+/// Where and when the running state was entered.
+#[derive(Clone, Copy)]
+struct Entered {
+    /// The `previousEventId` of the `...StateEntered` event.
+    prev: u64,
+    id: u64,
+    ms: u64,
+}
+
+/// A `States.QueryEvaluationError` the state itself raised (not one passed up by a branch).
+fn is_fresh_query_error(f: &Failure) -> bool {
+    !f.from_child && f.name() == QUERY_ERROR
+}
+
+/// AWS records a JSONata evaluation failure as `EvaluationFailed` (chained to what preceded
+/// the state's entry, or for a Wait to the entry itself), before the state fails.
+fn evaluation_failed(engine: &Engine, state: &State, f: &Failure, at: Entered, cursor: &mut u64) {
+    let prev = match state.kind {
+        StateKind::Wait(_) => at.id,
+        _ => at.prev,
+    };
+    let cause = f.cause.clone().unwrap_or_default();
+    let mut d = serde_json::Map::new();
+    d.insert("cause".into(), Value::from(cause.as_str()));
+    d.insert("error".into(), Value::from(f.name()));
+    if let Some(location) = location_of(&cause) {
+        d.insert("location".into(), Value::from(location));
+    }
+    d.insert("state".into(), Value::from(state.name.as_str()));
+    *cursor = engine.rec.emit(
+        prev,
+        "EvaluationFailed",
+        Some(("evaluationFailedEventDetails", Value::Object(d))),
+    );
+}
+
+async fn run_state_body(
+    engine: &Arc<Engine>,
+    state: &State,
+    raw: Value,
+    cursor: &mut u64,
+    at: Entered,
+    vars: &mut Variables,
+) -> Result<(Value, Option<String>), Failure> {
+    let entered_ms = at.ms;
     let ctx = engine.context_for(state, entered_ms, 0);
     let staged = Staged::default();
     let env = StateEnv {
@@ -240,11 +292,12 @@ async fn run_state(
         }
         StateKind::Fail(f) => return Err(fail_state_in(f, &env, &raw)?),
         StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
-            with_recovery(engine, &env, raw, cursor, entered, entered_ms).await?
+            with_recovery(engine, &env, raw, cursor, at).await?
         }
     };
     check_size(&state.name, &output)?;
-    let assigned = staged.take();
+    // An empty `Assign` assigns nothing, and AWS's event then has no `assignedVariables`.
+    let assigned = staged.take().filter(|a| !a.is_empty());
     if let Some(a) = &assigned {
         vars.commit(a.clone())?;
     }
@@ -299,9 +352,9 @@ async fn with_recovery(
     env: &StateEnv<'_>,
     raw: Value,
     cursor: &mut u64,
-    entered: u64,
-    entered_ms: u64,
+    at: Entered,
 ) -> Result<(Value, Option<String>), Failure> {
+    let (entered, entered_ms) = (at.id, at.ms);
     let state = env.state;
     let from_task = matches!(state.kind, StateKind::Task(_));
     let retriers = state.retriers();
@@ -323,9 +376,12 @@ async fn with_recovery(
                 "internal: not a Task, Parallel or Map state",
             )),
         };
-        let failure = match result {
+        let (failure, fresh_query_error) = match result {
             Ok(out) => return Ok((out, None)),
-            Err(f) => f.located(&state.name, entered),
+            Err(f) => {
+                let fresh = is_fresh_query_error(&f);
+                (f.located(&state.name, entered), fresh)
+            }
         };
         env.staged.clear();
         if let Some(i) = retriers
@@ -342,7 +398,11 @@ async fn with_recovery(
         }
         // Not retried: only now does AWS record the Parallel/Map as failed (a retried attempt
         // goes straight to the next `...StateStarted`).
-        if started {
+        if fresh_query_error {
+            evaluation_failed(engine, state, &failure, at, cursor);
+        }
+        let has_failed_event = !matches!(state.kind, StateKind::Task(_));
+        if started || (fresh_query_error && has_failed_event) {
             let event = format!("{}StateFailed", state.kind.type_name());
             *cursor = engine.rec.emit(*cursor, &event, None);
         }
