@@ -139,7 +139,10 @@ async fn recorded_test_state_calls_are_answered_like_aws() {
                 path_fail += 1;
                 println!("FAIL {id}: {why}");
             }
-            (true, Err(_)) => ata_fail += 1,
+            (true, Err(why)) => {
+                ata_fail += 1;
+                println!("FAIL (JSONata/variables) {id}: {why}");
+            }
         }
     }
     println!("test_state (JSONPath): {path_pass} passed, {path_fail} failed");
