@@ -1,0 +1,175 @@
+//! JSONata machines and variables over HTTP with aws-sdk-sfn: Assign, `$states`, a Map over
+//! `Items` whose iterations read an outer variable, Choice `Condition`s, Catch `Output`, and
+//! what GetExecutionHistory shows of them (`assignedVariables`, `EvaluationFailed`).
+
+use crate::client::{create_machine, sfn, start, wait_until_done};
+use crate::common;
+use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
+use serde_json::{json, Value};
+
+const ORDER: &str = r#"{
+  "QueryLanguage": "JSONata",
+  "StartAt": "Prepare",
+  "States": {
+    "Prepare": {
+      "Type": "Pass",
+      "Assign": {"rate": "{% $states.input.rate %}", "customer": "{% $uppercase($states.input.customer) %}"},
+      "Output": {"lines": "{% $states.input.lines %}"},
+      "Next": "Price"
+    },
+    "Price": {
+      "Type": "Map",
+      "Items": "{% $states.input.lines %}",
+      "MaxConcurrency": "{% 2 %}",
+      "ItemSelector": {"line": "{% $states.context.Map.Item.Value %}", "index": "{% $states.context.Map.Item.Index %}"},
+      "ItemProcessor": {
+        "StartAt": "Line",
+        "States": {
+          "Line": {
+            "Type": "Pass",
+            "Output": {"index": "{% $states.input.index %}", "total": "{% $states.input.line.qty * $states.input.line.price * $rate %}"},
+            "End": true
+          }
+        }
+      },
+      "Assign": {"total": "{% $sum($states.result.total) %}"},
+      "Output": "{% $states.result %}",
+      "Next": "Big?"
+    },
+    "Big?": {
+      "Type": "Choice",
+      "Choices": [
+        {"Condition": "{% $total > 100 %}", "Next": "Done", "Output": {"customer": "{% $customer %}", "total": "{% $total %}", "size": "big"}}
+      ],
+      "Default": "Done",
+      "Output": {"customer": "{% $customer %}", "total": "{% $total %}", "size": "small"}
+    },
+    "Done": {"Type": "Succeed"}
+  }
+}"#;
+
+#[tokio::test]
+async fn a_jsonata_machine_with_variables_and_a_map_runs_over_http() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "jsonata-order", ORDER).await;
+    let input = json!({"customer": "ada", "rate": 2,
+        "lines": [{"qty": 3, "price": 10}, {"qty": 1, "price": 50}]});
+    let arn = start(&client, &machine, "order-1", &input.to_string()).await;
+    let done = wait_until_done(&client, &arn).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{:?}", done.cause);
+    let output: Value = serde_json::from_str(done.output.as_deref().expect("output")).unwrap();
+    assert_eq!(
+        output,
+        json!({"customer": "ADA", "total": 160, "size": "big"})
+    );
+
+    let history = client
+        .get_execution_history()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .expect("history")
+        .events;
+    let types: Vec<&HistoryEventType> = history.iter().map(|e| &e.r#type).collect();
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| ***t == HistoryEventType::MapIterationSucceeded)
+            .count(),
+        2
+    );
+    // The variables each state assigned are on its Exited event, as JSON text.
+    let assigned: Vec<_> = history
+        .iter()
+        .filter_map(|e| e.state_exited_event_details.as_ref())
+        .filter_map(|d| {
+            d.assigned_variables
+                .as_ref()
+                .map(|a| (d.name.clone(), a.clone()))
+        })
+        .collect();
+    assert_eq!(assigned.len(), 2, "{assigned:?}");
+    assert_eq!(assigned[0].0, "Prepare");
+    assert_eq!(
+        assigned[0].1.get("customer").map(String::as_str),
+        Some("\"ADA\"")
+    );
+    assert_eq!(assigned[0].1.get("rate").map(String::as_str), Some("2"));
+    assert_eq!(assigned[1].0, "Price");
+    assert_eq!(assigned[1].1.get("total").map(String::as_str), Some("160"));
+    let map_exit = history
+        .iter()
+        .filter_map(|e| e.state_exited_event_details.as_ref())
+        .find(|d| d.name == "Price")
+        .expect("Price exited");
+    let map_output: Value = serde_json::from_str(map_exit.output.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        map_output,
+        json!([{"index": 0, "total": 60}, {"index": 1, "total": 100}])
+    );
+}
+
+#[tokio::test]
+async fn an_undefined_jsonata_result_fails_with_a_query_evaluation_error() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Output": {"x": "{% $nope %}"}, "End": true}}});
+    let machine = create_machine(&client, "jsonata-undefined", &definition.to_string()).await;
+    let arn = start(&client, &machine, "u-1", "{}").await;
+    let done = wait_until_done(&client, &arn).await;
+    assert_eq!(done.status, ExecutionStatus::Failed);
+    assert_eq!(done.error.as_deref(), Some("States.QueryEvaluationError"));
+    assert_eq!(
+        done.cause.as_deref(),
+        Some("An error occurred while executing the state 'P' (entered at the event id #2). The JSONata expression '$nope' specified for the field 'Output/x' returned nothing (undefined).")
+    );
+    let history = client
+        .get_execution_history()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .expect("history")
+        .events;
+    let failed = history
+        .iter()
+        .find(|e| e.r#type == HistoryEventType::EvaluationFailed)
+        .expect("EvaluationFailed event");
+    let d = failed.evaluation_failed_event_details.as_ref().unwrap();
+    assert_eq!(d.location.as_deref(), Some("Output/x"));
+    assert_eq!(d.state, "P");
+}
+
+#[tokio::test]
+async fn a_runaway_expression_fails_the_state_instead_of_hanging() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+        "P": {"Type": "Pass",
+              "Output": "{% ($f := function($n){ $f($n + 1) }; $f(0)) %}", "End": true}}});
+    let machine = create_machine(&client, "jsonata-runaway", &definition.to_string()).await;
+    let arn = start(&client, &machine, "r-1", "{}").await;
+    let done = wait_until_done(&client, &arn).await;
+    assert_eq!(done.status, ExecutionStatus::Failed);
+    assert_eq!(done.error.as_deref(), Some("States.QueryEvaluationError"));
+}
+
+#[tokio::test]
+async fn a_catcher_assigns_and_outputs_from_the_error_in_jsonpath_and_jsonata() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let definition = json!({"StartAt": "Par", "States": {
+        "Par": {"Type": "Parallel", "QueryLanguage": "JSONata", "End": true,
+            "Branches": [{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "bad"}}}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "After",
+                "Assign": {"why": "{% $states.errorOutput.Cause %}"},
+                "Output": {"error": "{% $states.errorOutput.Error %}"}}]},
+        "After": {"Type": "Pass", "Parameters": {"error.$": "$.error", "why.$": "$why"}, "End": true}}});
+    let machine = create_machine(&client, "jsonata-catch", &definition.to_string()).await;
+    let arn = start(&client, &machine, "c-1", "{}").await;
+    let done = wait_until_done(&client, &arn).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{:?}", done.cause);
+    let output: Value = serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output, json!({"error": "Boom", "why": "bad"}));
+}
