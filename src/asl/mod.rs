@@ -1,8 +1,9 @@
 //! Amazon States Language: the definition parser and validator (`parse` -> `ast`), and the
 //! pieces of the data flow the interpreter uses: Step Functions' JSONPath, payload templates
 //! (`Parameters`, `ResultSelector`, `.$` keys) and the intrinsic functions.
-//! `interp` runs a parsed machine (JSONPath states; JSONata, `Assign` and Task integrations
-//! are still to come, and fail clearly with `States.Runtime`).
+//! `interp` runs a parsed machine (JSONPath and JSONata states, variables; Task integrations
+//! are still to come, and fail clearly with `States.Runtime`). `var_refs` lists the variables
+//! each state reads (DescribeStateMachine's `variableReferences`).
 
 pub mod ast;
 pub mod errors;
@@ -13,3 +14,4 @@ pub mod jsonpath;
 pub mod parse;
 pub mod payload;
 pub mod timestamp;
+pub mod var_refs;

@@ -173,3 +173,61 @@ async fn a_catcher_assigns_and_outputs_from_the_error_in_jsonpath_and_jsonata() 
     let output: Value = serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
     assert_eq!(output, json!({"error": "Boom", "why": "bad"}));
 }
+
+/// The recorded `variable_references` cases: DescribeStateMachine of each definition lists,
+/// per state, the variables it reads.
+#[tokio::test]
+async fn describe_state_machine_lists_variable_references_like_aws() {
+    let Some(dir) = crate::conformance::cases_dir() else {
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    let server = common::start().await;
+    let client = sfn(&server);
+    let (mut passed, mut failed) = (0, 0);
+    for (n, file) in files.iter().enumerate() {
+        let Some(case) = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        else {
+            continue;
+        };
+        if case["kind"] != "variable_references" {
+            continue;
+        }
+        let name = format!("refs-{n}");
+        let arn = create_machine(&client, &name, &case["definition"].to_string()).await;
+        let described = client
+            .describe_state_machine()
+            .state_machine_arn(&arn)
+            .send()
+            .await
+            .expect("describe");
+        let got: Value = described
+            .variable_references
+            .map(|r| {
+                r.into_iter()
+                    .map(|(state, mut vars)| {
+                        vars.sort();
+                        (state, json!(vars))
+                    })
+                    .collect::<serde_json::Map<_, _>>()
+            })
+            .map(Value::Object)
+            .unwrap_or(Value::Null);
+        if got == case["expected_variable_references"] {
+            passed += 1;
+        } else {
+            failed += 1;
+            println!(
+                "FAIL {}: {got}, expected {}",
+                case["id"], case["expected_variable_references"]
+            );
+        }
+    }
+    println!("variable_references: {passed} passed, {failed} failed");
+    assert_eq!(failed, 0);
+}

@@ -476,5 +476,9 @@ pub fn describe_state_machine_for_execution(
     if let Some(alias_arn) = &execution.alias_arn {
         out["stateMachineAliasArn"] = alias_arn.clone().into();
     }
+    let references = crate::asl::var_refs::variable_references(&revision.definition);
+    if !references.is_empty() {
+        out["variableReferences"] = json!(references);
+    }
     Ok(out)
 }

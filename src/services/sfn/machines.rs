@@ -263,7 +263,7 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value
 
 /// DescribeStateMachine's members that come from a revision (the machine's or a version's).
 pub fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> Value {
-    json!({
+    let mut out = json!({
         "stateMachineArn": arn,
         "name": machine.name,
         "definition": revision.definition,
@@ -273,7 +273,12 @@ pub fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> V
         "tracingConfiguration": revision.tracing,
         "encryptionConfiguration": machine.encryption,
         "revisionId": revision.revision_id,
-    })
+    });
+    let references = crate::asl::var_refs::variable_references(&revision.definition);
+    if !references.is_empty() {
+        out["variableReferences"] = json!(references);
+    }
+    out
 }
 
 pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
