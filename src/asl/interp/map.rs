@@ -318,7 +318,11 @@ pub(crate) async fn run(
 
 /// `Items` of a JSONata Map (an array, or an expression giving one); without it, the state
 /// input must be the array.
-fn jsonata_items(env: &StateEnv, m: &MapState, raw: &Value) -> Result<Vec<Value>, Failure> {
+pub(crate) fn jsonata_items(
+    env: &StateEnv,
+    m: &MapState,
+    raw: &Value,
+) -> Result<Vec<Value>, Failure> {
     let q = env.query(raw, None, None);
     match &m.items {
         None => match raw {
@@ -492,7 +496,7 @@ impl Drop for MapRunGuard {
 
 /// Whether `failed` of `total` iterations is over the tolerated threshold (none tolerated
 /// unless a count or percentage is set).
-fn exceeds(failed: usize, total: usize, count: Option<u64>, pct: Option<f64>) -> bool {
+pub(crate) fn exceeds(failed: usize, total: usize, count: Option<u64>, pct: Option<f64>) -> bool {
     if count.is_none() && pct.is_none() {
         return failed > 0;
     }

@@ -320,7 +320,7 @@ async fn run_state_body(
 
 /// A Choice rule's condition: JSONata (`Condition`, over `$states.input`) or JSONPath (over
 /// the effective input).
-fn choice_holds(
+pub(crate) fn choice_holds(
     env: &StateEnv,
     condition: &Condition,
     raw: &Value,
@@ -454,7 +454,11 @@ pub(crate) fn fail_state(f: &FailState, raw: &Value, ctx: &Value) -> Result<Fail
 }
 
 /// A Fail state's error and cause, in the state's query language.
-fn fail_state_in(f: &FailState, env: &StateEnv, raw: &Value) -> Result<Failure, Failure> {
+pub(crate) fn fail_state_in(
+    f: &FailState,
+    env: &StateEnv,
+    raw: &Value,
+) -> Result<Failure, Failure> {
     let effective = env.input(raw)?;
     let scope = env.scope(&effective);
     fail_fields(f, &scope, Some((env, raw)))

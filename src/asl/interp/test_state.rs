@@ -1,16 +1,19 @@
 //! TestState: one state run on its own, with the data after each step of its data flow
 //! (`inspectionData`), a mocked Task/Map/Parallel result or error, and AWS's verdict:
 //! SUCCEEDED, FAILED, CAUGHT_ERROR (a Catch took the error) or RETRIABLE (a Retry would).
-//! JSONPath states only for now; JSONata and Assign answer as the interpreter does.
+//! JSONata states run through the interpreter's data flow (`evaluate_jsonata`).
 
 use super::callbacks::TaskBoard;
 use super::choice;
+use super::dataflow::StateEnv;
 use super::dataflow::{self, input_path, output_path, template};
 use super::failure::{error_matches, Failure};
 use super::history::{text, Recorder};
-use super::run::{backoff_seconds, fail_state, Engine};
+use super::map::{exceeds, jsonata_items};
+use super::run::{backoff_seconds, choice_holds, fail_state, fail_state_in, Engine};
 use super::task;
-use crate::asl::ast::{DataPath, QueryLanguage, State, StateKind, Transition};
+use super::vars::{Staged, Variables};
+use crate::asl::ast::{DataPath, Dynamic, QueryLanguage, State, StateKind, Transition};
 use crate::asl::jsonpath::{self, Scope};
 use crate::clock::Clock;
 use serde_json::{json, Map, Value};
@@ -43,6 +46,10 @@ pub struct TestRun {
     pub mock: Option<Mock>,
     /// `stateConfiguration.retrierRetryCount`: retries already spent.
     pub retry_count: u64,
+    /// `stateConfiguration.mapIterationFailureCount`: how many of a Map's iterations failed.
+    pub map_iteration_failure_count: Option<u64>,
+    /// `variables`: the workflow variables the state sees.
+    pub variables: Map<String, Value>,
     pub clock: Clock,
     pub board: Arc<TaskBoard>,
 }
@@ -153,8 +160,8 @@ fn put(inspection: &mut Map<String, Value>, key: &str, v: &Value) {
 
 async fn evaluate(t: &TestRun, inspection: &mut Map<String, Value>) -> Outcome {
     let state = &t.state;
-    if state.query_language == QueryLanguage::Jsonata || state.assign.is_some() {
-        return Failure::runtime("JSONata and Assign are not supported by TestState yet").into();
+    if state.query_language == QueryLanguage::Jsonata {
+        return evaluate_jsonata(t, inspection).await;
     }
     let ctx = &t.context;
     let raw = t.input.clone();
@@ -396,7 +403,22 @@ fn finish(
                 Err(f) => f.into(),
             }
         }
-        Err(failure) => {
+        Err(failure) => recover(t, state, failure, from_task, |catcher, error_output| {
+            dataflow::result_path(&catcher.result_path, raw, error_output)
+        }),
+    }
+}
+
+/// Retry or Catch of a failure, as TestState reports them; `caught` gives a catcher's output.
+fn recover(
+    t: &TestRun,
+    state: &State,
+    failure: Failure,
+    from_task: bool,
+    caught: impl FnOnce(&crate::asl::ast::Catcher, Value) -> Result<Value, Failure>,
+) -> Outcome {
+    {
+        {
             let retriers = state.retriers();
             if let Some(i) = retriers
                 .iter()
@@ -421,7 +443,7 @@ fn finish(
                 return failure.into();
             };
             let catcher = &catchers[i];
-            match dataflow::result_path(&catcher.result_path, raw, failure.to_object()) {
+            match caught(catcher, failure.to_object()) {
                 Ok(output) => Outcome::Caught {
                     output,
                     next: catcher.next.clone(),
@@ -432,5 +454,174 @@ fn finish(
                 Err(f) => f.into(),
             }
         }
+    }
+}
+
+/// TestState of a JSONata state: `input`, `afterArguments` (Task) and `result` (Task), the
+/// Map's evaluated counts, then `Output`/`Assign` as the interpreter computes them.
+async fn evaluate_jsonata(t: &TestRun, inspection: &mut Map<String, Value>) -> Outcome {
+    let state = &t.state;
+    let vars = Variables::with_values(t.variables.clone());
+    let staged = Staged::default();
+    let env = StateEnv {
+        state,
+        context: &t.context,
+        vars: &vars,
+        staged: &staged,
+    };
+    let raw = t.input.clone();
+    inspection.insert("input".into(), text(&raw).into());
+    if !t.variables.is_empty() {
+        inspection.insert(
+            "variables".into(),
+            text(&Value::Object(t.variables.clone())).into(),
+        );
+    }
+    let done = |v: Result<Value, Failure>, next: Option<String>| match v {
+        Ok(output) => Outcome::Succeeded { output, next },
+        Err(f) => f.into(),
+    };
+    let plain = |env: &StateEnv, raw: Value| {
+        env.finish_plain(
+            raw.clone(),
+            raw,
+            state.assign.as_ref(),
+            state.output.as_ref(),
+        )
+    };
+    match &state.kind {
+        StateKind::Pass(_) | StateKind::Wait(_) | StateKind::Succeed => {
+            done(plain(&env, raw), next_of(state))
+        }
+        StateKind::Choice(c) => {
+            let mut chosen = None;
+            for rule in &c.choices {
+                match choice_holds(&env, &rule.condition, &raw, &raw) {
+                    Ok(true) => {
+                        chosen = Some(rule);
+                        break;
+                    }
+                    Ok(false) => {}
+                    Err(f) => return f.into(),
+                }
+            }
+            match (chosen, &c.default) {
+                (Some(rule), _) => done(
+                    env.finish_plain(raw.clone(), raw, rule.assign.as_ref(), rule.output.as_ref()),
+                    Some(rule.next.clone()),
+                ),
+                (None, Some(d)) => done(plain(&env, raw), Some(d.clone())),
+                (None, None) => Outcome::Failed {
+                    error: Some("States.NoChoiceMatched".into()),
+                    cause: Some(format!(
+                        "No Matches! at state '{}' for input {}",
+                        state.name,
+                        text(&raw)
+                    )),
+                },
+            }
+        }
+        StateKind::Fail(f) => match fail_state_in(f, &env, &raw) {
+            Ok(f) | Err(f) => f.into(),
+        },
+        StateKind::Task(task_state) => {
+            let arguments = match env.request(&raw, None, task_state.arguments.as_ref()) {
+                Ok(v) => v,
+                Err(f) => return f.into(),
+            };
+            put(inspection, "afterArguments", &arguments);
+            let result = match &t.mock {
+                Some(_) => mocked(&t.mock),
+                None => call_task(t, task_state, raw.clone()).await,
+            };
+            finish_jsonata(t, &env, raw, result, inspection, true)
+        }
+        StateKind::Map(m) => {
+            let count = |d: &Option<Dynamic<u64>>, field: &str| match d {
+                Some(Dynamic::Literal(n)) => Ok(Some(*n)),
+                Some(Dynamic::Jsonata(e)) => env.jsonata_uint(&raw, e, field).map(Some),
+                _ => Ok(None),
+            };
+            let max = match count(&m.max_concurrency, "MaxConcurrency") {
+                Ok(n) => n.unwrap_or(0),
+                Err(f) => return f.into(),
+            };
+            inspection.insert("maxConcurrency".into(), max.into());
+            let tolerated_count = match count(&m.tolerated_failure_count, "ToleratedFailureCount") {
+                Ok(n) => n,
+                Err(f) => return f.into(),
+            };
+            if let Some(n) = tolerated_count {
+                inspection.insert("toleratedFailureCount".into(), n.into());
+            }
+            let tolerated_pct = match &m.tolerated_failure_percentage {
+                Some(Dynamic::Literal(x)) => Some(*x),
+                Some(Dynamic::Jsonata(e)) => {
+                    match env.jsonata_number(&raw, e, "ToleratedFailurePercentage") {
+                        Ok(x) => Some(x),
+                        Err(f) => return f.into(),
+                    }
+                }
+                _ => None,
+            };
+            if let Some(x) = tolerated_pct {
+                inspection.insert("toleratedFailurePercentage".into(), json!(x));
+            }
+            // An ItemReader supplies the items (TestState takes them from its configuration).
+            let total = if m.item_reader.is_some() {
+                None
+            } else {
+                match jsonata_items(&env, m, &raw) {
+                    Ok(items) => Some(items.len()),
+                    Err(f) => return f.into(),
+                }
+            };
+            let mut result = mocked(&t.mock);
+            if let (Some(failed), Ok(_)) = (t.map_iteration_failure_count, &result) {
+                let total = total.unwrap_or(failed as usize);
+                if failed > 0 && exceeds(failed as usize, total, tolerated_count, tolerated_pct) {
+                    result = Err(Failure {
+                        error: Some("States.ExceedToleratedFailureThreshold".into()),
+                        cause: Some(
+                            "The specified tolerated failure threshold was exceeded".into(),
+                        ),
+                        from_child: false,
+                    });
+                }
+            }
+            finish_jsonata(t, &env, raw, result, inspection, false)
+        }
+        StateKind::Parallel(_) => {
+            let result = mocked(&t.mock);
+            finish_jsonata(t, &env, raw, result, inspection, false)
+        }
+    }
+}
+
+/// `Output`/`Assign` of a JSONata Task/Map/Parallel result, or Retry/Catch of its failure.
+fn finish_jsonata(
+    t: &TestRun,
+    env: &StateEnv,
+    raw: Value,
+    result: Result<Value, Failure>,
+    inspection: &mut Map<String, Value>,
+    from_task: bool,
+) -> Outcome {
+    match result {
+        Ok(result) => {
+            if from_task {
+                put(inspection, "result", &result);
+            }
+            match env.finish_result(raw, result) {
+                Ok(output) => Outcome::Succeeded {
+                    output,
+                    next: next_of(env.state),
+                },
+                Err(f) => f.into(),
+            }
+        }
+        Err(failure) => recover(t, env.state, failure, from_task, |catcher, error_output| {
+            env.finish_caught(catcher, raw, error_output)
+        }),
     }
 }

@@ -25,6 +25,14 @@ pub(crate) struct Variables {
 }
 
 impl Variables {
+    /// A top-level scope holding `values` (TestState's `variables`).
+    pub fn with_values(values: Map<String, Value>) -> Variables {
+        Variables {
+            all: values,
+            outer: Arc::default(),
+        }
+    }
+
     pub fn map(&self) -> &Map<String, Value> {
         &self.all
     }

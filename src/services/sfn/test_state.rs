@@ -25,6 +25,8 @@ struct TestStateInput {
     mock: Option<MockInput>,
     context: Option<String>,
     state_configuration: Option<StateConfiguration>,
+    /// JSON text of an object: the workflow variables the state sees.
+    variables: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +48,7 @@ struct MockError {
 #[serde(rename_all = "camelCase")]
 struct StateConfiguration {
     retrier_retry_count: Option<u64>,
+    map_iteration_failure_count: Option<u64>,
 }
 
 const UNSUPPORTED_FLOW: &str = "TestState API does not support Map or Parallel states. Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]";
@@ -82,6 +85,21 @@ pub async fn test_state(
         .as_ref()
         .and_then(|c| c.retrier_retry_count)
         .unwrap_or(0);
+    let variables = match &input.variables {
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(vars)) => vars,
+            _ => {
+                return Err(SfnError::validation(
+                    "Invalid variables provided: must be a JSON object",
+                ))
+            }
+        },
+        None => serde_json::Map::new(),
+    };
+    let map_iteration_failure_count = input
+        .state_configuration
+        .as_ref()
+        .and_then(|c| c.map_iteration_failure_count);
     Ok(test_state::run(TestRun {
         state,
         input: state_input,
@@ -89,6 +107,8 @@ pub async fn test_state(
         level,
         mock,
         retry_count,
+        map_iteration_failure_count,
+        variables,
         clock: sfn.clock.clone(),
         board: sfn.board.clone(),
     })
@@ -218,13 +238,15 @@ fn default_context(
         "arn:aws:states:{}:{}:stateMachine:TestStateStateMachine",
         ctx.region, ctx.account_id
     );
+    // TestState runs the state as an Express execution of a machine of its own.
     let execution_arn = format!(
-        "arn:aws:states:{}:{}:execution:TestStateStateMachine:{}",
+        "arn:aws:states:{}:{}:express:TestStateStateMachine:{}",
         ctx.region,
         ctx.account_id,
         uuid::Uuid::new_v4()
     );
-    let mut state_ctx = json!({"Name": state.name, "EnteredTime": now});
+    // AWS names the tested state "StateName" in the context, whatever its own name.
+    let mut state_ctx = json!({"Name": "StateName", "EnteredTime": now});
     if matches!(
         state.kind,
         StateKind::Task(_) | StateKind::Map(_) | StateKind::Parallel(_)
@@ -236,7 +258,7 @@ fn default_context(
             "Id": execution_arn,
             "Input": input,
             "Name": execution_arn.rsplit(':').next().unwrap_or_default(),
-            "RoleArn": role_arn.unwrap_or_default(),
+            "RoleArn": role_arn,
             "StartTime": now,
         },
         "State": state_ctx,
