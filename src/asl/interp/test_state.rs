@@ -54,13 +54,15 @@ pub struct TestRun {
     pub board: Arc<TaskBoard>,
 }
 
-/// Runs the state and returns TestState's output members.
-pub async fn run(t: TestRun) -> Value {
+/// Runs the state and returns TestState's output members, or the message of the
+/// ValidationException AWS answers when the request contradicts what the state computed.
+pub async fn run(t: TestRun) -> Result<Value, String> {
     let mut inspection = Map::new();
     let level = t.level;
     let outcome = evaluate(&t, &mut inspection).await;
     let mut out = Map::new();
     match outcome {
+        Outcome::Rejected(message) => return Err(message),
         Outcome::Succeeded { output, next } => {
             out.insert("output".into(), text(&output).into());
             if let Some(next) = next {
@@ -98,11 +100,20 @@ pub async fn run(t: TestRun) -> Value {
             set_error(&mut out, &error, &cause);
             out.insert("status".into(), "FAILED".into());
         }
+        Outcome::Exhausted {
+            error,
+            cause,
+            retry_index,
+        } => {
+            set_error(&mut out, &error, &cause);
+            out.insert("status".into(), "FAILED".into());
+            inspection.insert("errorDetails".into(), json!({"retryIndex": retry_index}));
+        }
     }
     if level != InspectionLevel::Info && !inspection.is_empty() {
         out.insert("inspectionData".into(), Value::Object(inspection));
     }
-    Value::Object(out)
+    Ok(Value::Object(out))
 }
 
 fn set_error(out: &mut Map<String, Value>, error: &Option<String>, cause: &Option<String>) {
@@ -135,6 +146,14 @@ enum Outcome {
     Failed {
         error: Option<String>,
         cause: Option<String>,
+    },
+    /// The request does not fit the state (a ValidationException).
+    Rejected(String),
+    /// Failed after the matching retrier's attempts ran out.
+    Exhausted {
+        error: Option<String>,
+        cause: Option<String>,
+        retry_index: usize,
     },
 }
 
@@ -417,43 +436,46 @@ fn recover(
     from_task: bool,
     caught: impl FnOnce(&crate::asl::ast::Catcher, Value) -> Result<Value, Failure>,
 ) -> Outcome {
-    {
-        {
-            let retriers = state.retriers();
-            if let Some(i) = retriers
-                .iter()
-                .position(|r| error_matches(&r.error_equals, &failure, from_task))
-            {
-                let r = &retriers[i];
-                if t.retry_count < r.max_attempts {
-                    let secs = backoff_seconds(r, t.retry_count);
-                    return Outcome::Retriable {
-                        error: failure.error,
-                        cause: failure.cause,
-                        retry_index: i,
-                        backoff_seconds: secs.max(0.0) as u64,
-                    };
-                }
-            }
-            let catchers = state.catchers();
-            let Some(i) = catchers
-                .iter()
-                .position(|c| error_matches(&c.error_equals, &failure, from_task))
-            else {
-                return failure.into();
+    let retriers = state.retriers();
+    let retrier = retriers
+        .iter()
+        .position(|r| error_matches(&r.error_equals, &failure, from_task));
+    if let Some(i) = retrier {
+        let r = &retriers[i];
+        if t.retry_count < r.max_attempts {
+            let secs = backoff_seconds(r, t.retry_count);
+            return Outcome::Retriable {
+                error: failure.error,
+                cause: failure.cause,
+                retry_index: i,
+                backoff_seconds: secs.max(0.0) as u64,
             };
-            let catcher = &catchers[i];
-            match caught(catcher, failure.to_object()) {
-                Ok(output) => Outcome::Caught {
-                    output,
-                    next: catcher.next.clone(),
-                    error: failure.error,
-                    cause: failure.cause,
-                    catch_index: i,
-                },
-                Err(f) => f.into(),
-            }
         }
+    }
+    let catchers = state.catchers();
+    let Some(i) = catchers
+        .iter()
+        .position(|c| error_matches(&c.error_equals, &failure, from_task))
+    else {
+        return match retrier {
+            Some(retry_index) => Outcome::Exhausted {
+                error: failure.error,
+                cause: failure.cause,
+                retry_index,
+            },
+            None => failure.into(),
+        };
+    };
+    let catcher = &catchers[i];
+    match caught(catcher, failure.to_object()) {
+        Ok(output) => Outcome::Caught {
+            output,
+            next: catcher.next.clone(),
+            error: failure.error,
+            cause: failure.cause,
+            catch_index: i,
+        },
+        Err(f) => f.into(),
     }
 }
 
@@ -576,8 +598,18 @@ async fn evaluate_jsonata(t: &TestRun, inspection: &mut Map<String, Value>) -> O
                     Err(f) => return f.into(),
                 }
             };
+            if let (Some(failed), Some(total)) = (t.map_iteration_failure_count, total) {
+                if failed as usize > total {
+                    return Outcome::Rejected(
+                        "Map iteration failure count must be less than or equal to the number of Map iterations".into(),
+                    );
+                }
+            }
             let mut result = mocked(&t.mock);
-            if let (Some(failed), Ok(_)) = (t.map_iteration_failure_count, &result) {
+            // Failed iterations matter only against a tolerated-failure threshold.
+            let tolerance = tolerated_count.is_some() || tolerated_pct.is_some();
+            if let (Some(failed), Ok(_), true) = (t.map_iteration_failure_count, &result, tolerance)
+            {
                 let total = total.unwrap_or(failed as usize);
                 if failed > 0 && exceeds(failed as usize, total, tolerated_count, tolerated_pct) {
                     result = Err(Failure {

@@ -100,7 +100,7 @@ pub async fn test_state(
         .state_configuration
         .as_ref()
         .and_then(|c| c.map_iteration_failure_count);
-    Ok(test_state::run(TestRun {
+    test_state::run(TestRun {
         state,
         input: state_input,
         context,
@@ -112,7 +112,8 @@ pub async fn test_state(
         clock: sfn.clock.clone(),
         board: sfn.board.clone(),
     })
-    .await)
+    .await
+    .map_err(SfnError::validation)
 }
 
 /// The state under test: the whole `definition` when it is one state, else `stateName` of
@@ -198,6 +199,9 @@ fn mock(input: &TestStateInput, state: &State) -> Result<Option<Mock>, SfnError>
                         "Mocked result must be a JSON object.",
                     ))
                 }
+                StateKind::Map(m) if m.result_writer.is_none() && !value.is_array() => {
+                    return Err(SfnError::validation("Mocked result must be an array."))
+                }
                 StateKind::Task(t) if m.field_validation_mode.as_deref() != Some("NONE") => {
                     mock_schema::check(&t.resource, &value).map_err(SfnError::validation)?
                 }
@@ -209,6 +213,57 @@ fn mock(input: &TestStateInput, state: &State) -> Result<Option<Mock>, SfnError>
 }
 
 /// The caller's context object, which may hold `Task` only where a task token exists.
+/// The members a mocked context object may have, and their string-typed fields.
+const CONTEXT_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "Execution",
+        &[
+            "Id",
+            "Input",
+            "Name",
+            "RoleArn",
+            "StartTime",
+            "RedriveCount",
+            "RedriveTime",
+        ],
+    ),
+    ("State", &["Name", "EnteredTime", "RetryCount"]),
+    ("StateMachine", &["Id", "Name"]),
+    ("Task", &["Token"]),
+];
+
+/// AWS's checks of a mocked context object: known members only, `Map` refused, and the
+/// identifiers strings.
+fn check_context_fields(context: &Value) -> Result<(), SfnError> {
+    let invalid = |m: String| SfnError::validation(format!("Invalid Context object provided: {m}"));
+    let Value::Object(members) = context else {
+        return Err(invalid("the Context object must be a JSON object".into()));
+    };
+    for (name, value) in members {
+        if name == "Map" {
+            return Err(invalid(
+                "'Map' field is not supported when mocking a Context object".into(),
+            ));
+        }
+        let Some((_, fields)) = CONTEXT_FIELDS.iter().find(|(n, _)| n == name) else {
+            return Err(invalid(format!("Field '{name}' is not allowed")));
+        };
+        let Value::Object(inner) = value else {
+            continue;
+        };
+        for (field, v) in inner {
+            if !fields.contains(&field.as_str()) {
+                return Err(invalid(format!("Field '{field}' is not allowed")));
+            }
+            let textual = matches!(field.as_str(), "Id" | "Name" | "RoleArn" | "Token");
+            if textual && !v.is_string() {
+                return Err(invalid(format!("{name}.{field} must be a string")));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn given_context(text: &str, state: &State) -> Result<Value, SfnError> {
     let context: Value = serde_json::from_str(text)
         .map_err(|e| SfnError::validation(format!("Invalid Context object provided: {e}")))?;
@@ -218,6 +273,7 @@ fn given_context(text: &str, state: &State) -> Result<Value, SfnError> {
         }
         _ => false,
     };
+    check_context_fields(&context)?;
     if context.get("Task").is_some() && !waits {
         return Err(SfnError::validation(
             "Invalid Context object provided: Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern",
