@@ -6,8 +6,11 @@
 use super::failure::Failure;
 use super::vars::Variables;
 use crate::asl::errors::StatesError;
-use crate::asl::jsonata::{sfn, Bindings, Expression, Limits, Returned};
+use crate::asl::jsonata::{sfn, Bindings, Expression, JsonataError, Limits, Returned};
+use parking_lot::Mutex;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 pub(crate) const QUERY_ERROR: &str = "States.QueryEvaluationError";
 
@@ -86,13 +89,13 @@ impl Query {
     }
 
     pub fn run(&self, expr: &str, field: &str) -> Result<Returned, Failure> {
-        let threw = |e: crate::asl::jsonata::JsonataError| {
+        let threw = |e: JsonataError| {
             query_error(format!(
                 "The JSONata expression '{expr}' specified for the field '{field}' threw an error during evaluation. {}: {}",
                 e.code, e.message
             ))
         };
-        let parsed = Expression::parse(expr).map_err(threw)?;
+        let parsed = parsed(expr).map_err(threw)?;
         parsed
             .run(Some(&self.input), &self.bindings, Limits::default())
             .map_err(threw)
@@ -102,6 +105,25 @@ impl Query {
     pub fn dynamic<'v>(&self, value: &'v Value) -> Option<&'v str> {
         value.as_str().and_then(expression_text)
     }
+}
+
+/// Parsed expressions by text: a machine's expressions are parsed once, not per evaluation.
+/// Bounded: past `CACHE_LIMIT` entries the cache starts over.
+const CACHE_LIMIT: usize = 4096;
+
+fn parsed(expr: &str) -> Result<Arc<Expression>, JsonataError> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Expression>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(e) = cache.lock().get(expr) {
+        return Ok(e.clone());
+    }
+    let e = Arc::new(Expression::parse(expr)?);
+    let mut map = cache.lock();
+    if map.len() >= CACHE_LIMIT {
+        map.clear();
+    }
+    map.insert(expr.to_string(), e.clone());
+    Ok(e)
 }
 
 /// The expression inside `{% ... %}`, trimmed; `None` for any other string (AWS takes
