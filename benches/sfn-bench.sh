@@ -4,7 +4,9 @@
 # Usage: benches/sfn-bench.sh [SECONDS_PER_RUN]   (default 10)
 #   (a) Express StartSyncExecution of a 5-state Pass/Choice machine: executions per second and
 #       p50/p99 latency at 1 and at 8 concurrent clients (wrk, one keep-alive connection each).
-#   (b) A Standard execution whose Map runs 1,000 Pass items: time from StartExecution to
+#   (b) The same machine written in JSONata (Arguments/Output/Condition expressions), same
+#       clients, so its figure sits beside the JSONPath one.
+#   (c) A Standard execution whose Map runs 1,000 Pass items: time from StartExecution to
 #       SUCCEEDED (median of 5), polled with DescribeExecution every millisecond.
 # Needs: cargo, curl, python3, wrk (apt-get install -y wrk). STEPYARD_BIN skips the build.
 set -euo pipefail
@@ -51,7 +53,21 @@ for clients in 1 8; do
     -s "$here/sfn-sync.lua" "$endpoint/" | grep '^BENCH' | sed "s/^BENCH/clients=$clients/"
 done
 
-say "(b) Standard Map of 1,000 Pass items, StartExecution -> SUCCEEDED"
+jsonata='{"QueryLanguage":"JSONata","StartAt":"Validate","States":{
+ "Validate":{"Type":"Pass","Output":{"id":"{% $states.input.order.id %}","total":"{% $states.input.order.total %}","count":"{% $count($states.input.order.items) %}"},"Next":"Route"},
+ "Route":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.total > 100 %}","Next":"Large"}],"Default":"Small"},
+ "Large":{"Type":"Pass","Output":"{% $merge([$states.input, {\"size\": \"large\"}]) %}","Next":"Tag"},
+ "Small":{"Type":"Pass","Output":"{% $merge([$states.input, {\"size\": \"small\"}]) %}","Next":"Tag"},
+ "Tag":{"Type":"Pass","Output":{"order":"{% $states.input.id %}","size":"{% $states.input.size %}","count":"{% $states.input.count %}"},"End":true}}}'
+definition=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$jsonata")
+call CreateStateMachine "{\"name\":\"bench-jsonata\",\"type\":\"EXPRESS\",\"roleArn\":\"arn:aws:iam::000000000000:role/r\",\"definition\":$definition}" >/dev/null
+for clients in 1 8; do
+  say "(b) Express StartSyncExecution, JSONata machine, $clients client(s), ${secs}s"
+  MACHINE_ARN=${arn}-jsonata wrk -t"$(( clients < 2 ? 1 : 2 ))" -c"$clients" -d"${secs}s" --latency \
+    -s "$here/sfn-sync.lua" "$endpoint/" | grep '^BENCH' | sed "s/^BENCH/jsonata clients=$clients/"
+done
+
+say "(c) Standard Map of 1,000 Pass items, StartExecution -> SUCCEEDED"
 map='{"StartAt":"Map","States":{"Map":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"v.$":"$"},"End":true}}},"End":true}}}'
 definition=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$map")
 call CreateStateMachine "{\"name\":\"map1000\",\"roleArn\":\"arn:aws:iam::000000000000:role/r\",\"definition\":$definition}" >/dev/null

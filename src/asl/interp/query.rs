@@ -7,7 +7,7 @@ use super::failure::Failure;
 use super::vars::Variables;
 use crate::asl::errors::StatesError;
 use crate::asl::jsonata::{sfn, Bindings, Expression, JsonataError, Limits, Returned};
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -112,13 +112,13 @@ impl Query {
 const CACHE_LIMIT: usize = 4096;
 
 fn parsed(expr: &str) -> Result<Arc<Expression>, JsonataError> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Expression>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(e) = cache.lock().get(expr) {
+    static CACHE: OnceLock<RwLock<HashMap<String, Arc<Expression>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| RwLock::new(HashMap::new()));
+    if let Some(e) = cache.read().get(expr) {
         return Ok(e.clone());
     }
     let e = Arc::new(Expression::parse(expr)?);
-    let mut map = cache.lock();
+    let mut map = cache.write();
     if map.len() >= CACHE_LIMIT {
         map.clear();
     }
