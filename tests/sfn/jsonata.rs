@@ -231,3 +231,30 @@ async fn describe_state_machine_lists_variable_references_like_aws() {
     println!("variable_references: {passed} passed, {failed} failed");
     assert_eq!(failed, 0);
 }
+
+/// A redrive resumes at the failed state with the variables assigned before it.
+#[tokio::test]
+async fn a_redriven_execution_keeps_its_variables() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"x": "{% $states.input.x %}"}, "Next": "Check"},
+        "Check": {"Type": "Choice", "Choices": [{
+            "Condition": "{% $states.context.Execution.RedriveCount = 1 %}", "Next": "Done",
+            "Output": {"x": "{% $x %}"}}]},
+        "Done": {"Type": "Succeed"}}});
+    let machine = create_machine(&client, "jsonata-redrive", &definition.to_string()).await;
+    let arn = start(&client, &machine, "rd-1", r#"{"x": 7}"#).await;
+    let first = wait_until_done(&client, &arn).await;
+    assert_eq!(first.status, ExecutionStatus::Failed);
+    client
+        .redrive_execution()
+        .execution_arn(&arn)
+        .send()
+        .await
+        .expect("redrive");
+    let second = wait_until_done(&client, &arn).await;
+    assert_eq!(second.status, ExecutionStatus::Succeeded, "{second:?}");
+    let output: Value = serde_json::from_str(second.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output, json!({"x": 7}));
+}

@@ -160,11 +160,13 @@ impl Default for ExecutionRecord {
 pub type SharedRecord = Arc<Mutex<ExecutionRecord>>;
 
 /// Where a redriven execution starts again: the top-level state that failed, with the input
-/// it had.
+/// and variables it had.
 #[derive(Debug, Clone)]
 pub struct Resume {
     pub state: String,
     pub input: Value,
+    /// The variables in scope when that state was entered.
+    pub variables: serde_json::Map<String, Value>,
 }
 
 /// A handle on a running execution (from [`spawn`]); clones share it.
@@ -314,7 +316,7 @@ async fn finish(
             r.state,
             r.input,
             cursor,
-            vars::Variables::default(),
+            vars::Variables::with_values(r.variables),
         ),
         None => run_machine(
             engine.clone(),

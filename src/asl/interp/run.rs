@@ -134,6 +134,7 @@ pub(crate) fn run_machine_from(
                 engine.rec.set_resume(Resume {
                     state: state.name.clone(),
                     input: input.clone(),
+                    variables: vars.map().clone(),
                 });
             }
             let at = Entered {
