@@ -741,3 +741,74 @@ async fn an_endless_loop_fails_at_the_history_limit_and_can_be_stopped() {
     assert_eq!(rec.status, Status::Failed);
     assert_eq!(rec.error.as_deref(), Some("States.Runtime"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Variables: evaluation order, scopes and limits.
+
+#[tokio::test]
+async fn output_and_assign_of_a_state_see_the_variables_as_they_were_on_entry() {
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"n": 1}, "Next": "B"},
+        "B": {"Type": "Pass", "Assign": {"n": "{% $n + 1 %}", "m": "{% $n %}"},
+              "Output": {"n": "{% $n %}"}, "Next": "C"},
+        "C": {"Type": "Pass", "Output": {"n": "{% $n %}", "m": "{% $m %}", "before": "{% $states.input.n %}"}, "End": true}}});
+    let record = run_driven(def, json!({})).await;
+    let rec = record.lock();
+    assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
+    assert_eq!(rec.output, Some(json!({"n": 2, "m": 1, "before": 1})));
+}
+
+#[tokio::test]
+async fn branches_read_outer_variables_but_keep_their_own_assignments() {
+    let def = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"x": 5}, "Next": "Par"},
+        "Par": {"Type": "Parallel", "Next": "After", "Branches": [
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"inner.$": "$x"},
+                "Parameters": {"seen.$": "$x"}, "End": true}}}]},
+        "After": {"Type": "Pass", "Parameters": {"x.$": "$x", "branch.$": "$[0].seen"}, "End": true}}});
+    let record = run_driven(def, json!({})).await;
+    let rec = record.lock();
+    assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
+    assert_eq!(rec.output, Some(json!({"x": 5, "branch": 5})));
+    drop(rec);
+    // The branch's own variable is gone after the Parallel.
+    let def = json!({"StartAt": "Par", "States": {
+        "Par": {"Type": "Parallel", "Next": "After", "Branches": [
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"inner": 1}, "End": true}}}]},
+        "After": {"Type": "Pass", "Parameters": {"inner.$": "$inner"}, "End": true}}});
+    let record = run_driven(def, json!({})).await;
+    assert_eq!(record.lock().status, Status::Failed);
+}
+
+#[tokio::test]
+async fn an_iteration_cannot_assign_an_outer_variable() {
+    let def = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"x": 1}, "Next": "M"},
+        "M": {"Type": "Map", "ItemsPath": "$.items", "End": true, "ItemProcessor": {
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "Assign": {"x": 2}, "End": true}}}}}});
+    let record = run_driven(def, json!({"items": [1]})).await;
+    let rec = record.lock();
+    assert_eq!(rec.status, Status::Failed);
+    assert_eq!(rec.error.as_deref(), Some("States.Runtime"));
+    assert!(rec
+        .cause
+        .clone()
+        .unwrap_or_default()
+        .contains("outer scope"));
+}
+
+#[tokio::test]
+async fn a_variable_over_256_kib_fails_the_state() {
+    // 300 KiB built by the expression, while the state's output stays small.
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass",
+        "Assign": {"big": "{% $join([1..300].$pad('', 1024, 'x')) %}"}, "Output": {}, "End": true}}});
+    let record = run_driven(def, json!({})).await;
+    let rec = record.lock();
+    assert_eq!(rec.status, Status::Failed);
+    assert_eq!(rec.error.as_deref(), Some("States.Runtime"));
+    assert!(
+        rec.cause.clone().unwrap_or_default().contains("'big'"),
+        "{:?}",
+        rec.cause
+    );
+}
