@@ -174,6 +174,7 @@ async fn run_case(case: &Value) -> Result<(), String> {
         board: TaskBoard::new(),
         map_runs: MapRuns::new(),
         redrivable: false,
+        tasks: None,
     };
     let record: SharedRecord = Arc::new(Mutex::new(ExecutionRecord::default()));
     let expected_status = case["expected_status"].as_str().unwrap_or_default();
@@ -466,6 +467,7 @@ fn spec_for(definition: Value, input: Value, clock: &Clock) -> ExecutionSpec {
         board: TaskBoard::new(),
         map_runs: MapRuns::new(),
         redrivable: false,
+        tasks: None,
     }
 }
 

@@ -10,6 +10,7 @@ mod client;
 mod conformance;
 mod executions;
 mod history;
+mod integrations;
 mod machines;
 mod redrive_map_runs;
 mod regions;

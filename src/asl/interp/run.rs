@@ -7,6 +7,7 @@ use super::choice;
 use super::dataflow::{self, check_size, input_path, output_path, path_field, shown};
 use super::failure::{error_matches, Failure};
 use super::history::Recorder;
+use super::integrations::TaskCalls;
 use super::map_runs::MapRuns;
 use super::Resume;
 use super::{map, parallel, task};
@@ -41,6 +42,9 @@ pub(crate) struct Engine {
     /// The machine whose failed state a redrive resumes at (a Standard execution's top level);
     /// `None` where nothing can be redriven.
     pub redrive_from: Option<Arc<StateMachine>>,
+    /// How Task states reach the services; `None` where nothing can be called (tests of the
+    /// interpreter alone).
+    pub tasks: Option<TaskCalls>,
 }
 
 impl Engine {

@@ -1,13 +1,14 @@
 //! Task states: InputPath -> Parameters -> the call -> ResultSelector -> ResultPath ->
 //! OutputPath, under Retry/Catch in `run.rs`. Activities run here end to end (scheduled on
 //! the service's [`TaskBoard`], taken by a worker's GetActivityTask, finished by
-//! SendTaskSuccess/Failure, bounded by TimeoutSeconds and HeartbeatSeconds); other resources
-//! are service integrations, which come with a later issue and fail the state for now.
+//! SendTaskSuccess/Failure, bounded by TimeoutSeconds and HeartbeatSeconds); every other
+//! resource goes to `integrations`.
 
 use super::callbacks::{ActivityTask, Signal, TokenWaiter};
 use super::dataflow::{finish_result, input_path, shown, template};
 use super::failure::Failure;
 use super::history::{error_details, text};
+use super::integrations::{self, Timeouts};
 use super::run::Engine;
 use crate::asl::ast::{Dynamic, State, TaskState};
 use crate::asl::jsonpath::{JsonPath, Scope};
@@ -26,49 +27,48 @@ pub(crate) async fn run(
         return Err(Failure::runtime("Arguments (JSONata) is not supported yet"));
     }
     let effective = input_path(state, &raw, ctx)?;
-    if is_activity(&t.resource) {
-        // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
-        let waiter = engine.board.issue();
-        let mut ctx = ctx.clone();
-        if let Value::Object(o) = &mut ctx {
-            o.insert("Task".into(), json!({"Token": waiter.token}));
-        }
-        let parameters = match &t.parameters {
-            Some(p) => template(p, &effective, &ctx)?,
-            None => effective.clone(),
-        };
-        let timeouts = Timeouts::resolve(t, &effective, &ctx)?;
-        let result = activity(engine, t, parameters, timeouts, waiter, cursor).await?;
-        return finish_result(state, raw, result, &ctx);
+    let activity_task = is_activity(&t.resource);
+    // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
+    let waiter =
+        (activity_task || integrations::takes_token(&t.resource)).then(|| engine.board.issue());
+    let mut ctx = ctx.clone();
+    if let (Some(w), Value::Object(o)) = (&waiter, &mut ctx) {
+        o.insert("Task".into(), json!({"Token": w.token}));
     }
-    let _parameters = match &t.parameters {
-        Some(p) => template(p, &effective, ctx)?,
-        None => effective,
+    let parameters = match &t.parameters {
+        Some(p) => template(p, &effective, &ctx)?,
+        None => effective.clone(),
     };
-    Err(Failure::runtime(format!(
-        "The resource '{}' is not supported yet: stepyard does not run Task integrations",
-        t.resource
-    )))
+    let timeouts = resolve_timeouts(t, &effective, &ctx)?;
+    let result = match waiter {
+        Some(waiter) if activity_task => {
+            activity(engine, t, parameters, timeouts, waiter, cursor).await?
+        }
+        waiter => {
+            integrations::run(
+                engine,
+                state,
+                &t.resource,
+                parameters,
+                timeouts,
+                waiter,
+                cursor,
+            )
+            .await?
+        }
+    };
+    finish_result(state, raw, result, &ctx)
 }
 
 fn is_activity(resource: &str) -> bool {
     resource.starts_with("arn:") && resource.split(':').nth(5) == Some("activity")
 }
 
-/// A task's TimeoutSeconds and HeartbeatSeconds, resolved for this attempt.
-#[derive(Debug, Clone, Copy, Default)]
-struct Timeouts {
-    timeout: Option<u64>,
-    heartbeat: Option<u64>,
-}
-
-impl Timeouts {
-    fn resolve(t: &TaskState, input: &Value, ctx: &Value) -> Result<Timeouts, Failure> {
-        Ok(Timeouts {
-            timeout: seconds(&t.timeout_seconds, "TimeoutSecondsPath", input, ctx)?,
-            heartbeat: seconds(&t.heartbeat_seconds, "HeartbeatSecondsPath", input, ctx)?,
-        })
-    }
+fn resolve_timeouts(t: &TaskState, input: &Value, ctx: &Value) -> Result<Timeouts, Failure> {
+    Ok(Timeouts {
+        timeout: seconds(&t.timeout_seconds, "TimeoutSecondsPath", input, ctx)?,
+        heartbeat: seconds(&t.heartbeat_seconds, "HeartbeatSecondsPath", input, ctx)?,
+    })
 }
 
 fn seconds(

@@ -332,6 +332,7 @@ async fn call_task(
         board: t.board.clone(),
         map_runs: super::map_runs::MapRuns::new(),
         redrive_from: None,
+        tasks: None,
     });
     let mut cursor = 0;
     let mut plain = t.state.clone();
