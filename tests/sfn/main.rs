@@ -11,6 +11,7 @@ mod conformance;
 mod executions;
 mod history;
 mod integrations;
+mod lambda_mocks;
 mod machines;
 mod redrive_map_runs;
 mod regions;
