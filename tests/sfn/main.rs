@@ -10,6 +10,7 @@ mod client;
 mod conformance;
 mod executions;
 mod history;
+mod integration_conformance;
 mod integrations;
 mod lambda_mocks;
 mod machines;

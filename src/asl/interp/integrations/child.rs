@@ -108,6 +108,17 @@ fn description(described: Value, output_as_json: bool) -> Value {
         };
         out.insert(key, v);
     }
+    // DescribeExecution leaves these out where they say nothing; `.sync` always has them.
+    let status = out
+        .get("Status")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    out.entry("RedriveCount").or_insert(json!(0));
+    out.entry("RedriveStatus")
+        .or_insert(json!("NOT_REDRIVABLE"));
+    out.entry("RedriveStatusReason")
+        .or_insert_with(|| json!(format!("Execution is {status} and cannot be redriven")));
     Value::Object(out)
 }
 

@@ -84,9 +84,10 @@ pub(crate) struct Timeouts {
     pub heartbeat: Option<u64>,
 }
 
-/// Whether the resource's Task gets a task token (`$$.Task.Token`) before its parameters.
+/// Whether the resource's Task gets a task token (`$$.Task.Token`) before its parameters:
+/// callbacks wait on it, and AWS hands one to `.sync` jobs too.
 pub(crate) fn takes_token(resource: &str) -> bool {
-    Resource::parse(resource).pattern() == Pattern::Callback
+    Resource::parse(resource).pattern() != Pattern::RequestResponse
 }
 
 /// The names a Task's history events carry, and whether they are `LambdaFunction*` events.
