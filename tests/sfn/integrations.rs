@@ -685,3 +685,36 @@ async fn standard_executions_put_status_change_events_on_the_default_bus() {
         serde_json::from_str(receive_one(&sqs, &url).await.body().unwrap()).unwrap();
     assert_eq!(aborted["detail"]["status"], "ABORTED");
 }
+
+#[tokio::test]
+async fn test_state_calls_the_service_and_refuses_an_unmocked_callback() {
+    let server = common::start().await;
+    let sqs = common::sqs(&server);
+    let client = crate::client::sfn(&server);
+    let url = common::create_queue(&sqs, "tested").await;
+    let state = |resource: &str| {
+        json!({"Type": "Task", "Resource": resource,
+               "Parameters": {"QueueUrl": url, "MessageBody": "hi"}, "End": true})
+        .to_string()
+    };
+    let out = client
+        .test_state()
+        .definition(state("arn:aws:states:::sqs:sendMessage"))
+        .role_arn(crate::client::ROLE)
+        .input("{}")
+        .send()
+        .await
+        .expect("TestState");
+    let output: Value = serde_json::from_str(out.output().unwrap()).unwrap();
+    assert!(output["MessageId"].is_string(), "{output}");
+    assert_eq!(receive_one(&sqs, &url).await.body(), Some("hi"));
+    let refused = crate::client::failed(
+        client
+            .test_state()
+            .definition(state("arn:aws:states:::sqs:sendMessage.waitForTaskToken"))
+            .role_arn(crate::client::ROLE)
+            .send()
+            .await,
+    );
+    assert_eq!(refused.code, "ValidationException");
+}

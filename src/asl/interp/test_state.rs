@@ -45,6 +45,8 @@ pub struct TestRun {
     pub retry_count: u64,
     pub clock: Clock,
     pub board: Arc<TaskBoard>,
+    /// How an unmocked Task reaches the services (TestState calls them, as on AWS).
+    pub tasks: Option<super::integrations::TaskCalls>,
 }
 
 /// Runs the state and returns TestState's output members.
@@ -332,7 +334,7 @@ async fn call_task(
         board: t.board.clone(),
         map_runs: super::map_runs::MapRuns::new(),
         redrive_from: None,
-        tasks: None,
+        tasks: t.tasks.clone(),
     });
     let mut cursor = 0;
     let mut plain = t.state.clone();
