@@ -22,6 +22,11 @@ pub struct Invocation {
 }
 
 fn no_endpoint(function: &str) -> Failure {
+    let function = if function.is_empty() {
+        "a function"
+    } else {
+        function
+    };
     Failure::runtime(format!(
         "stepyard does not run Lambda code: to call {function}, start stepyard with \
          --lambda-endpoint (or STEPYARD_LAMBDA_ENDPOINT) pointing at an endpoint that speaks the \
