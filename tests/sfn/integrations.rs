@@ -718,3 +718,48 @@ async fn test_state_calls_the_service_and_refuses_an_unmocked_callback() {
     );
     assert_eq!(refused.code, "ValidationException");
 }
+
+#[tokio::test]
+async fn a_sync_child_holding_the_parents_token_can_answer_for_it() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let child = create_machine(&client, "holder", crate::client::WAIT).await;
+    let exec = run(
+        &server,
+        "parent-token",
+        task(
+            "arn:aws:states:::states:startExecution.sync",
+            json!({"StateMachineArn": child, "Name": "held",
+                   "Input": {"token.$": "$$.Task.Token"}}),
+        ),
+        json!({}),
+    )
+    .await;
+    let child_arn = exec
+        .replace(":execution:parent-token:", ":execution:holder:")
+        .replace(":run-1", ":held");
+    let mut token = None;
+    for _ in 0..100 {
+        if let Ok(d) = client
+            .describe_execution()
+            .execution_arn(&child_arn)
+            .send()
+            .await
+        {
+            let input: Value = serde_json::from_str(d.input().unwrap()).unwrap();
+            token = input["token"].as_str().map(str::to_string);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    client
+        .send_task_success()
+        .task_token(token.expect("the child got the token"))
+        .output(r#""answered""#)
+        .send()
+        .await
+        .unwrap();
+    let (status, output, _) = output_of(&client, &exec).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    assert_eq!(output, json!("answered"));
+}

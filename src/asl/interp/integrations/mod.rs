@@ -411,7 +411,16 @@ async fn finish_pattern(
                 ))
                 .into());
             };
-            Ok(child::wait(calls, &arn, pattern == Pattern::Sync2).await?)
+            let job = child::wait(calls, &arn, pattern == Pattern::Sync2);
+            match waiter {
+                // A `.sync` job handed its task token on: SendTaskSuccess/Failure on it ends
+                // the task before the job does, as on AWS.
+                Some(w) => tokio::select! {
+                    done = job => Ok(done?),
+                    answered = callback(engine, w, Timeouts::default()) => answered,
+                },
+                None => Ok(job.await?),
+            }
         }
     }
 }
