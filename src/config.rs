@@ -1,6 +1,6 @@
 //! One Config struct for everything that can be set from flags or the environment.
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub host: String,
     /// 0 picks a free port (tests do this).
@@ -11,6 +11,10 @@ pub struct Config {
     pub account_id: String,
     /// Larger request bodies are refused with `RequestEntityTooLarge` (413) before parsing.
     pub max_body_bytes: usize,
+    /// Where Lambda tasks are invoked (an endpoint speaking the Lambda Invoke API).
+    pub lambda_endpoint: Option<String>,
+    /// Step Functions Local's mock configuration, already parsed.
+    pub mock_config: Option<std::sync::Arc<crate::asl::interp::integrations::mock::MockConfig>>,
 }
 
 impl Default for Config {
@@ -21,6 +25,8 @@ impl Default for Config {
             default_region: "us-east-1".into(),
             account_id: "000000000000".into(),
             max_body_bytes: 8 * 1024 * 1024,
+            lambda_endpoint: None,
+            mock_config: None,
         }
     }
 }

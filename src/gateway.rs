@@ -77,6 +77,7 @@ pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpRes
     };
 
     let ctx = RequestContext {
+        aws_service: false,
         account_id: scope
             .as_ref()
             .and_then(|s| s.account_id.clone())

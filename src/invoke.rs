@@ -14,6 +14,10 @@ use crate::services::{Protocol, RequestContext, ServiceId};
 use serde_json::Value;
 use std::sync::{Arc, OnceLock, Weak};
 
+/// What [`Invoker::call`] returns.
+pub type CallFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, ApiError>> + Send + 'a>>;
+
 #[derive(Clone, Default)]
 pub struct Invoker {
     state: Arc<OnceLock<Weak<AppState>>>,
@@ -24,6 +28,8 @@ pub struct Invoker {
 pub struct Caller {
     pub account_id: String,
     pub region: String,
+    /// An AWS service's own call (see `RequestContext::aws_service`).
+    pub aws_service: bool,
 }
 
 impl Caller {
@@ -31,6 +37,15 @@ impl Caller {
         Caller {
             account_id: account_id.into(),
             region: region.into(),
+            aws_service: false,
+        }
+    }
+
+    /// The same account and region, calling as an AWS service.
+    pub fn as_aws_service(&self) -> Self {
+        Caller {
+            aws_service: true,
+            ..self.clone()
         }
     }
 
@@ -51,7 +66,21 @@ impl Invoker {
 
     /// Calls `service.operation` with a JSON-protocol `input` (member names of the JSON model)
     /// as `caller`, validating the input against the model first.
-    pub async fn call(
+    ///
+    /// Boxed and declared `Send`: a call may come back here (a Task calling StartExecution,
+    /// whose execution calls a service ...), and a recursive future needs a known size and a
+    /// `Send` the compiler does not have to infer through the cycle.
+    pub fn call<'a>(
+        &'a self,
+        service: ServiceId,
+        caller: &'a Caller,
+        operation: &'a str,
+        input: Value,
+    ) -> CallFuture<'a> {
+        Box::pin(self.call_inner(service, caller, operation, input))
+    }
+
+    async fn call_inner(
         &self,
         service: ServiceId,
         caller: &Caller,
@@ -85,6 +114,7 @@ impl Invoker {
             ));
         }
         let ctx = RequestContext {
+            aws_service: caller.aws_service,
             account_id: caller.account_id.clone(),
             region: caller.region.clone(),
             request_id: uuid::Uuid::new_v4().to_string(),

@@ -32,6 +32,14 @@ struct Cli {
         default_value = "000000000000"
     )]
     account_id: String,
+    /// Endpoint speaking the Lambda Invoke API that Lambda tasks call (e.g. the one
+    /// `sam local start-lambda` prints); without it, Lambda tasks fail with a clear error.
+    #[arg(long = "lambda-endpoint", env = "STEPYARD_LAMBDA_ENDPOINT")]
+    lambda_endpoint: Option<String>,
+    /// A Step Functions Local mock configuration file; start an execution on
+    /// `<state machine ARN>#<TestCase>` to use one of its test cases.
+    #[arg(long = "mock-config", env = "SFN_MOCK_CONFIG")]
+    mock_config: Option<std::path::PathBuf>,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -64,7 +72,29 @@ fn main() -> std::process::ExitCode {
             "jemalloc background threads unavailable ({e}); freed memory returns to the OS later"
         );
     }
+    let mock_config = match &cli.mock_config {
+        None => None,
+        Some(path) => {
+            let parsed = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    stepyard::asl::interp::integrations::mock::MockConfig::parse(&text)
+                });
+            match parsed {
+                Ok(config) => Some(std::sync::Arc::new(config)),
+                Err(e) => {
+                    eprintln!(
+                        "stepyard: cannot use the mock configuration {}: {e}",
+                        path.display()
+                    );
+                    return std::process::ExitCode::FAILURE;
+                }
+            }
+        }
+    };
     let config = Config {
+        lambda_endpoint: cli.lambda_endpoint,
+        mock_config,
         host: cli.host,
         port: cli.port,
         default_region: cli.region,

@@ -182,6 +182,7 @@ async fn run_case(case: &Value) -> Result<(), String> {
         board: TaskBoard::new(),
         map_runs: MapRuns::new(),
         redrivable: false,
+        tasks: None,
     };
     let record: SharedRecord = Arc::new(Mutex::new(ExecutionRecord::default()));
     let expected_status = case["expected_status"].as_str().unwrap_or_default();
@@ -484,6 +485,7 @@ fn spec_for(definition: Value, input: Value, clock: &Clock) -> ExecutionSpec {
         board: TaskBoard::new(),
         map_runs: MapRuns::new(),
         redrivable: false,
+        tasks: None,
     }
 }
 
@@ -584,7 +586,7 @@ async fn machine_timeout_times_out_a_long_wait() {
 }
 
 #[tokio::test]
-async fn task_fails_with_a_runtime_error_naming_its_resource() {
+async fn a_lambda_task_without_an_endpoint_fails_with_an_uncatchable_runtime_error() {
     let def = json!({"StartAt": "T", "States": {"T": {
         "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
         "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}]},
@@ -594,12 +596,19 @@ async fn task_fails_with_a_runtime_error_naming_its_resource() {
     assert_eq!(rec.status, Status::Failed);
     assert_eq!(rec.error.as_deref(), Some("States.Runtime"));
     let cause = rec.cause.clone().unwrap_or_default();
-    assert!(cause.contains("arn:aws:states:::lambda:invoke"), "{cause}");
+    assert!(cause.contains("--lambda-endpoint"), "{cause}");
     drop(rec);
     // States.Runtime is not catchable, not even by States.ALL.
     assert_eq!(
         types(&record),
-        ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"]
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskFailed",
+            "ExecutionFailed"
+        ]
     );
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 
+use crate::asl::interp::integrations::TaskServices;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::ApiError;
@@ -87,7 +88,14 @@ impl Server {
         let invoker = Invoker::new();
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone()),
-            sfn: Sfn::new(clock.clone()),
+            sfn: Sfn::new(
+                clock.clone(),
+                TaskServices {
+                    invoker: invoker.clone(),
+                    lambda_endpoint: config.lambda_endpoint.clone(),
+                    mocks: config.mock_config.clone(),
+                },
+            ),
             sns: Sns::new(clock.clone(), invoker.clone()),
             events: Events::new(clock.clone(), invoker.clone()),
             invoker: invoker.clone(),

@@ -34,4 +34,7 @@ pub struct RequestContext {
     pub host: String,
     pub protocol: Protocol,
     pub clock: Clock,
+    /// The call comes from an AWS service acting inside stepyard (Step Functions putting its
+    /// status-change events), which may do what a client may not: put `aws.*` events.
+    pub aws_service: bool,
 }

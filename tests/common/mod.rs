@@ -30,6 +30,33 @@ pub fn sqs(server: &RunningServer) -> aws_sdk_sqs::Client {
     sqs_in(server, REGION)
 }
 
+/// An EventBridge client for `server` in us-east-1.
+pub fn eb(server: &RunningServer) -> aws_sdk_eventbridge::Client {
+    eb_in(server, REGION)
+}
+
+/// A client signing for `region`; retries off so errors are seen as sent.
+pub fn eb_in(server: &RunningServer, region: &str) -> aws_sdk_eventbridge::Client {
+    let config = aws_sdk_eventbridge::Config::builder()
+        .behavior_version(aws_sdk_eventbridge::config::BehaviorVersion::latest())
+        .region(aws_sdk_eventbridge::config::Region::new(region.to_string()))
+        .endpoint_url(server.endpoint())
+        .credentials_provider(aws_sdk_eventbridge::config::Credentials::new(
+            "test", "test", None, None, "stepyard",
+        ))
+        .retry_config(aws_sdk_eventbridge::config::retry::RetryConfig::disabled())
+        .stalled_stream_protection(
+            aws_sdk_eventbridge::config::StalledStreamProtectionConfig::disabled(),
+        )
+        .timeout_config(
+            aws_sdk_eventbridge::config::timeout::TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        )
+        .build();
+    aws_sdk_eventbridge::Client::from_conf(config)
+}
+
 /// An SNS client for `server` in us-east-1.
 pub fn sns(server: &RunningServer) -> aws_sdk_sns::Client {
     sns_in(server, REGION)

@@ -1,36 +1,11 @@
 //! The EventBridge client for tests, and helpers shared by the modules.
 
 use crate::common::{self, Failure};
-use aws_sdk_eventbridge::config::retry::RetryConfig;
-use aws_sdk_eventbridge::config::timeout::TimeoutConfig;
-use aws_sdk_eventbridge::config::{
-    BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig,
-};
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, Target};
 use std::time::Duration;
 use stepyard::RunningServer;
 
-pub fn eb(server: &RunningServer) -> aws_sdk_eventbridge::Client {
-    eb_in(server, common::REGION)
-}
-
-/// A client signing for `region`; retries off so errors are seen as sent.
-pub fn eb_in(server: &RunningServer, region: &str) -> aws_sdk_eventbridge::Client {
-    let config = aws_sdk_eventbridge::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region.to_string()))
-        .endpoint_url(server.endpoint())
-        .credentials_provider(Credentials::new("test", "test", None, None, "stepyard"))
-        .retry_config(RetryConfig::disabled())
-        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .build();
-    aws_sdk_eventbridge::Client::from_conf(config)
-}
+pub use crate::common::{eb, eb_in};
 
 /// The code, message and status of a call that had to fail.
 pub fn failed<T: std::fmt::Debug, E>(

@@ -156,6 +156,7 @@ pub(crate) async fn run(
             board: engine.board.clone(),
             map_runs: engine.map_runs.clone(),
             redrive_from: None,
+            tasks: engine.tasks.clone(),
         })
     } else {
         engine.clone()

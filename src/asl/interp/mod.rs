@@ -14,6 +14,7 @@ mod choice;
 mod dataflow;
 mod failure;
 mod history;
+pub mod integrations;
 mod map;
 pub mod map_runs;
 mod parallel;
@@ -27,6 +28,7 @@ use crate::asl::ast::StateMachine;
 use crate::clock::Clock;
 use callbacks::TaskBoard;
 use history::{error_details, Recorder};
+use integrations::status_events;
 use parking_lot::Mutex;
 use run::{run_machine, run_machine_from, Engine};
 use serde_json::{json, Value};
@@ -48,6 +50,9 @@ pub struct ExecutionSpec {
     pub map_runs: Arc<map_runs::MapRuns>,
     /// A Standard execution: remember where a failure happened, for RedriveExecution.
     pub redrivable: bool,
+    /// How Task states reach the services (and where status-change events go); `None` runs
+    /// the machine alone, as the interpreter's own tests do.
+    pub tasks: Option<integrations::TaskCalls>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +181,8 @@ pub struct ExecutionControl {
     clock: Clock,
     /// Set to `true` by `stop`; the execution's task watches it and drops its work.
     stop_tx: Arc<watch::Sender<bool>>,
+    /// For the ABORTED status-change event.
+    events: Option<(integrations::TaskCalls, Value)>,
 }
 
 impl ExecutionControl {
@@ -203,6 +210,11 @@ impl ExecutionControl {
                 rec.error = error;
                 rec.cause = cause;
                 rec.stop_ms = Some(now);
+                if let Some((calls, context)) = &self.events {
+                    let snapshot =
+                        status_events::Snapshot::of(context, &rec, execution_start_ms(context));
+                    status_events::send_detached(calls, snapshot);
+                }
             }
         }
         // Nobody listening means the task has already finished: nothing left to stop.
@@ -221,6 +233,7 @@ pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_tx: Arc::new(stop_tx),
+        events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
     };
     tokio::spawn(execute(spec, record, stop_rx, None));
     control
@@ -238,6 +251,7 @@ pub fn spawn_redrive(
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_tx: Arc::new(stop_tx),
+        events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
     };
     tokio::spawn(execute(spec, record, stop_rx, Some(resume)));
     control
@@ -284,7 +298,23 @@ async fn execute(
             }),
         )),
     );
+    if let Some(calls) = &spec.tasks {
+        let snapshot = {
+            let r = record.lock();
+            status_events::Snapshot::of(&spec.context, &r, execution_start_ms(&spec.context))
+        };
+        status_events::send(calls, snapshot).await;
+    }
     finish(spec, record, rec, stop_rx, None, 0).await
+}
+
+/// The execution's start, from the context object's `Execution.StartTime`.
+fn execution_start_ms(context: &Value) -> u64 {
+    context["Execution"]["StartTime"]
+        .as_str()
+        .and_then(|t| crate::asl::timestamp::parse_rfc3339_nanos(t))
+        .map(|ns| (ns / 1_000_000) as u64)
+        .unwrap_or(0)
 }
 
 /// Runs the machine (from its start, or from `resume`) and records how the execution ended.
@@ -308,7 +338,10 @@ async fn finish(
         board: spec.board,
         map_runs: spec.map_runs,
         redrive_from: spec.redrivable.then(|| spec.machine.clone()),
+        tasks: spec.tasks.clone(),
     });
+    let tasks = spec.tasks;
+    let context = engine.base_context.clone();
     let work = match resume {
         Some(r) => run_machine_from(
             engine.clone(),
@@ -334,9 +367,24 @@ async fn finish(
         _ = stopped(stop_rx) => Ending::Stopped,
     };
     let now = clock.now_millis();
+    let Some(snapshot) = close_record(&record, ending, now, &context) else {
+        return;
+    };
+    if let Some(calls) = &tasks {
+        status_events::send(calls, snapshot).await;
+    }
+}
+
+/// Records how the run ended; `None` when StopExecution had already closed the record.
+fn close_record(
+    record: &SharedRecord,
+    ending: Ending,
+    now: u64,
+    context: &Value,
+) -> Option<status_events::Snapshot> {
     let mut rec = record.lock();
     if rec.status != Status::Running {
-        return; // StopExecution got there first and already closed the record.
+        return None; // StopExecution got there first and already closed the record.
     }
     let last_id = rec.last_event_id();
     let (status, event_type, prev, details) = match ending {
@@ -377,11 +425,16 @@ async fn finish(
             )
         }
         // `stop` finalises the record itself; reaching here means it raced with nothing.
-        Ending::Stopped => return,
+        Ending::Stopped => return None,
     };
     rec.push_event(prev, now, event_type, Some((details.0.into(), details.1)));
     rec.status = status;
     rec.stop_ms = Some(now);
+    Some(status_events::Snapshot::of(
+        context,
+        &rec,
+        execution_start_ms(context),
+    ))
 }
 
 async fn timeout(clock: &Clock, deadline: Option<u64>) {

@@ -7,6 +7,7 @@ use super::choice;
 use super::dataflow::{check_size, path_field, shown, StateEnv};
 use super::failure::{error_matches, Failure};
 use super::history::Recorder;
+use super::integrations::TaskCalls;
 use super::map_runs::MapRuns;
 use super::query::{expression_text, location_of, query_error, unexpected_type, QUERY_ERROR};
 use super::vars::{Staged, Variables};
@@ -43,6 +44,9 @@ pub(crate) struct Engine {
     /// The machine whose failed state a redrive resumes at (a Standard execution's top level);
     /// `None` where nothing can be redriven.
     pub redrive_from: Option<Arc<StateMachine>>,
+    /// How Task states reach the services; `None` where nothing can be called (tests of the
+    /// interpreter alone).
+    pub tasks: Option<TaskCalls>,
 }
 
 impl Engine {

@@ -1,13 +1,14 @@
 //! Task states: InputPath -> Parameters -> the call -> ResultSelector -> ResultPath ->
 //! OutputPath, under Retry/Catch in `run.rs`. Activities run here end to end (scheduled on
 //! the service's [`TaskBoard`], taken by a worker's GetActivityTask, finished by
-//! SendTaskSuccess/Failure, bounded by TimeoutSeconds and HeartbeatSeconds); other resources
-//! are service integrations, which come with a later issue and fail the state for now.
+//! SendTaskSuccess/Failure, bounded by TimeoutSeconds and HeartbeatSeconds); every other
+//! resource goes to `integrations`.
 
 use super::callbacks::{ActivityTask, Signal, TokenWaiter};
 use super::dataflow::{shown, StateEnv};
 use super::failure::Failure;
 use super::history::{error_details, text};
+use super::integrations::{self, Timeouts};
 use super::run::Engine;
 use crate::asl::ast::{Dynamic, TaskState};
 use crate::asl::jsonpath::JsonPath;
@@ -22,44 +23,48 @@ pub(crate) async fn run(
     cursor: &mut u64,
 ) -> Result<Value, Failure> {
     let effective = env.input(&raw)?;
-    if is_activity(&t.resource) {
-        // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
-        let waiter = engine.board.issue();
-        let mut ctx = env.context.clone();
-        if let Value::Object(o) = &mut ctx {
-            o.insert("Task".into(), json!({"Token": waiter.token}));
-        }
-        let env = env.with_context(&ctx);
-        let parameters = env.request(&effective, t.parameters.as_ref(), t.arguments.as_ref())?;
-        let timeouts = Timeouts::resolve(t, &effective, &env)?;
-        let result = activity(engine, t, parameters, timeouts, waiter, cursor).await?;
-        return env.finish_result(raw, result);
+    let activity_task = is_activity(&t.resource);
+    // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
+    let waiter =
+        (activity_task || integrations::takes_token(&t.resource)).then(|| engine.board.issue());
+    let mut ctx = env.context.clone();
+    if let (Some(w), Value::Object(o)) = (&waiter, &mut ctx) {
+        o.insert("Task".into(), json!({"Token": w.token}));
     }
-    let _parameters = env.request(&effective, t.parameters.as_ref(), t.arguments.as_ref())?;
-    Err(Failure::runtime(format!(
-        "The resource '{}' is not supported yet: stepyard does not run Task integrations",
-        t.resource
-    )))
+    let env = env.with_context(&ctx);
+    // Parameters (JSONPath) or Arguments (JSONata).
+    let parameters = env.request(&effective, t.parameters.as_ref(), t.arguments.as_ref())?;
+    let timeouts = resolve_timeouts(t, &effective, &env)?;
+    let result = match waiter {
+        Some(waiter) if activity_task => {
+            activity(engine, t, parameters, timeouts, waiter, cursor).await?
+        }
+        waiter => {
+            integrations::run(
+                engine,
+                env.state,
+                &t.resource,
+                parameters,
+                timeouts,
+                waiter,
+                cursor,
+            )
+            .await?
+        }
+    };
+    // ResultSelector/ResultPath/OutputPath (JSONPath) or Output/Assign (JSONata).
+    env.finish_result(raw, result)
 }
 
 fn is_activity(resource: &str) -> bool {
     resource.starts_with("arn:") && resource.split(':').nth(5) == Some("activity")
 }
 
-/// A task's TimeoutSeconds and HeartbeatSeconds, resolved for this attempt.
-#[derive(Debug, Clone, Copy, Default)]
-struct Timeouts {
-    timeout: Option<u64>,
-    heartbeat: Option<u64>,
-}
-
-impl Timeouts {
-    fn resolve(t: &TaskState, input: &Value, env: &StateEnv) -> Result<Timeouts, Failure> {
-        Ok(Timeouts {
-            timeout: seconds(&t.timeout_seconds, "TimeoutSecondsPath", input, env)?,
-            heartbeat: seconds(&t.heartbeat_seconds, "HeartbeatSecondsPath", input, env)?,
-        })
-    }
+fn resolve_timeouts(t: &TaskState, input: &Value, env: &StateEnv) -> Result<Timeouts, Failure> {
+    Ok(Timeouts {
+        timeout: seconds(&t.timeout_seconds, "TimeoutSecondsPath", input, env)?,
+        heartbeat: seconds(&t.heartbeat_seconds, "HeartbeatSecondsPath", input, env)?,
+    })
 }
 
 fn seconds(

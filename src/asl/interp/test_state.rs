@@ -52,6 +52,8 @@ pub struct TestRun {
     pub variables: Map<String, Value>,
     pub clock: Clock,
     pub board: Arc<TaskBoard>,
+    /// How an unmocked Task reaches the services (TestState calls them, as on AWS).
+    pub tasks: Option<super::integrations::TaskCalls>,
 }
 
 /// Runs the state and returns TestState's output members, or the message of the
@@ -358,6 +360,7 @@ async fn call_task(
         board: t.board.clone(),
         map_runs: super::map_runs::MapRuns::new(),
         redrive_from: None,
+        tasks: t.tasks.clone(),
     });
     let mut cursor = 0;
     let mut plain = t.state.clone();
@@ -368,14 +371,17 @@ async fn call_task(
     bare.result_path = DataPath::Path("$".into());
     bare.parameters = None;
     plain.input_path = DataPath::Path("$".into());
+    // JSONata's Output/Assign are applied by `finish_jsonata`; Arguments stay for the call.
+    plain.output = None;
+    plain.assign = None;
     plain.kind = StateKind::Task(bare.clone());
     let parameters = match &task_state.parameters {
         Some(p) => template(p, &input_path(&t.state, &raw, &t.context)?, &t.context)?,
         None => input_path(&t.state, &raw, &t.context)?,
     };
-    let vars = super::vars::Variables::default();
-    let staged = super::vars::Staged::default();
-    let env = super::dataflow::StateEnv {
+    let vars = Variables::with_values(t.variables.clone());
+    let staged = Staged::default();
+    let env = StateEnv {
         state: &plain,
         context: &t.context,
         vars: &vars,

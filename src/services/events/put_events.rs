@@ -102,7 +102,7 @@ fn accept(
         Ok(object @ Value::Object(_)) => object,
         _ => return Err(("MalformedDetail", "Detail is malformed.".into())),
     };
-    if source.starts_with("aws.") {
+    if source.starts_with("aws.") && !ctx.aws_service {
         return Err((
             "NotAuthorizedForSourceException",
             "Not authorized for the source.".into(),

@@ -8,7 +8,9 @@ use super::pagination;
 use super::runner::{self, Control};
 use super::store::{Execution, Region, Revision};
 use super::{parse, timestamp, Inner};
+use crate::asl::interp::integrations::TaskCalls;
 use crate::asl::interp::{ExecutionRecord, ExecutionSpec, Status};
+use crate::invoke::Caller;
 use crate::services::RequestContext;
 use aws_smithy_types::date_time::{DateTime, Format};
 use parking_lot::Mutex;
@@ -154,6 +156,7 @@ pub fn spec_for(
     name: &str,
     input: Value,
     start_ms: u64,
+    mock_case: Option<String>,
 ) -> ExecutionSpec {
     let mut context = json!({
         "Execution": {
@@ -176,7 +179,11 @@ pub fn spec_for(
             execution.remove("RedriveCount");
         }
     }
+    let mut tasks = TaskCalls::new(sfn.tasks.clone(), caller_of(execution_arn));
+    tasks.mock_case = mock_case;
+    tasks.standard = target.kind != "EXPRESS";
     ExecutionSpec {
+        tasks: Some(tasks),
         machine: target.revision.parsed.clone(),
         input,
         context,
@@ -206,7 +213,37 @@ pub fn spec_for_execution(sfn: &Inner, execution: &Execution) -> ExecutionSpec {
         &execution.name,
         input,
         execution.start_ms,
+        execution.mock_case.clone(),
     )
+}
+
+/// Whose resources an execution's Tasks act on: the account and region of its ARN.
+fn caller_of(execution_arn: &str) -> Caller {
+    let parts: Vec<&str> = execution_arn.split(':').collect();
+    Caller::new(
+        parts.get(4).copied().unwrap_or_default(),
+        parts.get(3).copied().unwrap_or_default(),
+    )
+}
+
+/// `<state machine ARN>#<test case>` (Step Functions Local's way to pick a mock test case):
+/// the ARN, and the test case, which must be in the mock configuration.
+pub fn split_test_case(sfn: &Inner, arn: &str) -> Result<(String, Option<String>), SfnError> {
+    let Some((machine_arn, case)) = arn.split_once('#') else {
+        return Ok((arn.to_string(), None));
+    };
+    let machine = machine_arn.rsplit(':').next().unwrap_or_default();
+    let known = sfn
+        .tasks
+        .mocks
+        .as_ref()
+        .is_some_and(|m| m.has_case(machine, case));
+    if !known {
+        return Err(SfnError::InvalidArn(format!(
+            "Invalid Arn: 'The mock configuration has no test case {case} for state machine {machine}'"
+        )));
+    }
+    Ok((machine_arn.to_string(), Some(case.to_string())))
 }
 
 pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
@@ -220,9 +257,8 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let now = sfn.now();
-    let target = sfn.region(ctx, |region| {
-        resolve_target(region, ctx, &input.state_machine_arn)
-    })?;
+    let (machine_arn, mock_case) = split_test_case(sfn, &input.state_machine_arn)?;
+    let target = sfn.region(ctx, |region| resolve_target(region, ctx, &machine_arn))?;
     if target.kind == "EXPRESS" {
         let execution_arn = arn::express_execution(
             ctx,
@@ -230,7 +266,15 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
             &name,
             &uuid::Uuid::new_v4().to_string(),
         );
-        let spec = spec_for(sfn, &target, &execution_arn, &name, input_value, now);
+        let spec = spec_for(
+            sfn,
+            &target,
+            &execution_arn,
+            &name,
+            input_value,
+            now,
+            mock_case,
+        );
         // Nobody can describe or stop an Express execution: it runs on its own task and its
         // record is dropped at the end.
         runner::run_detached(
@@ -241,8 +285,17 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
     }
     let execution_arn = arn::execution(ctx, &target.machine_name, &name);
     let record = Arc::new(Mutex::new(ExecutionRecord::default()));
-    let spec = spec_for(sfn, &target, &execution_arn, &name, input_value, now);
+    let spec = spec_for(
+        sfn,
+        &target,
+        &execution_arn,
+        &name,
+        input_value,
+        now,
+        mock_case.clone(),
+    );
     let execution = Arc::new(Execution {
+        mock_case,
         arn: execution_arn.clone(),
         name,
         machine_arn: target.machine_arn.clone(),

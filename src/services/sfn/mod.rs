@@ -25,6 +25,7 @@ mod versions;
 pub use errors::SfnError;
 
 use crate::asl::interp::callbacks::TaskBoard;
+use crate::asl::interp::integrations::TaskServices;
 use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -45,6 +46,8 @@ struct Inner {
     board: Arc<TaskBoard>,
     /// Distributed Map runs of every execution.
     map_runs: Arc<MapRuns>,
+    /// What executions' Task states call: the other services, Lambda, mocks.
+    tasks: Arc<TaskServices>,
 }
 
 impl Sfn {
@@ -88,9 +91,10 @@ impl Sfn {
         "ValidateStateMachineDefinition",
     ];
 
-    pub fn new(clock: Clock) -> Self {
+    pub fn new(clock: Clock, tasks: TaskServices) -> Self {
         Sfn {
             inner: Arc::new(Inner {
+                tasks: Arc::new(tasks),
                 clock,
                 store: Store::default(),
                 board: TaskBoard::new(),

@@ -74,6 +74,8 @@ pub struct Activity {
 /// A Standard execution. Express executions are not kept (AWS does not describe them).
 pub struct Execution {
     pub arn: String,
+    /// The mock test case (`#TestCase`) it was started with; a redrive keeps it.
+    pub mock_case: Option<String>,
     pub name: String,
     pub machine_arn: String,
     pub machine_name: String,

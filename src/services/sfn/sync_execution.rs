@@ -3,7 +3,9 @@
 
 use super::arn;
 use super::errors::SfnError;
-use super::executions::{parse_execution_input, resolve_target, spec_for, StartInput};
+use super::executions::{
+    parse_execution_input, resolve_target, spec_for, split_test_case, StartInput,
+};
 use super::runner;
 use super::{parse, timestamp, Inner};
 use crate::asl::interp::{ExecutionRecord, Status};
@@ -26,9 +28,8 @@ pub async fn start_sync_execution(
         arn::check_name(name)?;
     }
     let (input_text, input_value) = parse_execution_input(&input.input)?;
-    let target = sfn.region(ctx, |region| {
-        resolve_target(region, ctx, &input.state_machine_arn)
-    })?;
+    let (machine_arn, mock_case) = split_test_case(sfn, &input.state_machine_arn)?;
+    let target = sfn.region(ctx, |region| resolve_target(region, ctx, &machine_arn))?;
     if target.kind != "EXPRESS" {
         return Err(SfnError::StateMachineTypeNotSupported);
     }
@@ -42,7 +43,15 @@ pub async fn start_sync_execution(
         &uuid::Uuid::new_v4().to_string(),
     );
     let start_ms = sfn.now();
-    let spec = spec_for(sfn, &target, &execution_arn, &name, input_value, start_ms);
+    let spec = spec_for(
+        sfn,
+        &target,
+        &execution_arn,
+        &name,
+        input_value,
+        start_ms,
+        mock_case,
+    );
     let record = Arc::new(Mutex::new(ExecutionRecord::without_history()));
     runner::run_sync(spec, record.clone()).await;
     let record = record.lock();

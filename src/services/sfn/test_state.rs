@@ -6,8 +6,10 @@ use super::executions::iso_millis;
 use super::mock_schema;
 use super::{parse, Inner};
 use crate::asl::ast::{State, StateKind};
+use crate::asl::interp::integrations::TaskCalls;
 use crate::asl::interp::test_state::{self, InspectionLevel, Mock, TestRun};
 use crate::asl::parse::{parse_definition, parse_state_definition, MachineType};
+use crate::invoke::Caller;
 use crate::services::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -66,6 +68,16 @@ pub async fn test_state(
             "RoleArn must be specified when testing a Task state",
         ));
     }
+    // A job or a callback would leave the call waiting for the outside world: AWS's
+    // TestState runs those patterns only against a mock.
+    if let StateKind::Task(t) = &state.kind {
+        let waits = t.resource.contains(".sync") || t.resource.ends_with(".waitForTaskToken");
+        if waits && mock.is_none() {
+            return Err(SfnError::validation(
+                "TestState supports the '.sync' and '.waitForTaskToken' integration patterns only with a mock",
+            ));
+        }
+    }
     let state_input: Value = match &input.input {
         Some(text) => serde_json::from_str(text)
             .map_err(|e| SfnError::InvalidExecutionInput(format!("{e}")))?,
@@ -111,6 +123,10 @@ pub async fn test_state(
         variables,
         clock: sfn.clock.clone(),
         board: sfn.board.clone(),
+        tasks: Some(TaskCalls {
+            standard: false,
+            ..TaskCalls::new(sfn.tasks.clone(), Caller::of(ctx))
+        }),
     })
     .await
     .map_err(SfnError::validation)

@@ -1,0 +1,111 @@
+//! "Step Functions Execution Status Change" events: a Standard execution tells the default
+//! event bus of its account when it starts and when it ends, so that rules on
+//! `source: aws.states` fire (as on AWS; Express executions send none).
+
+use super::TaskCalls;
+use crate::asl::interp::{ExecutionRecord, Status};
+use crate::services::ServiceId;
+use serde_json::{json, Value};
+
+/// What the event says about the execution; read from the context object and the record.
+pub struct Snapshot {
+    pub status: Status,
+    pub execution_arn: String,
+    pub state_machine_arn: String,
+    pub name: String,
+    pub start_ms: u64,
+    pub stop_ms: Option<u64>,
+    pub input: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub redrive_count: u64,
+}
+
+impl Snapshot {
+    pub fn of(context: &Value, record: &ExecutionRecord, start_ms: u64) -> Snapshot {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        Snapshot {
+            status: record.status,
+            execution_arn: text(&context["Execution"]["Id"]),
+            state_machine_arn: text(&context["StateMachine"]["Id"]),
+            name: text(&context["Execution"]["Name"]),
+            start_ms,
+            stop_ms: record.stop_ms,
+            input: context["Execution"]["Input"].to_string(),
+            output: record.output.as_ref().map(Value::to_string),
+            error: record.error.clone(),
+            cause: record.cause.clone(),
+            redrive_count: record.redrive_count,
+        }
+    }
+}
+
+fn redrive_status(status: Status) -> (&'static str, Option<String>) {
+    match status {
+        Status::Running | Status::Succeeded => (
+            "NOT_REDRIVABLE",
+            Some(format!(
+                "Execution is {} and cannot be redriven",
+                status.as_str()
+            )),
+        ),
+        _ => ("REDRIVABLE", None),
+    }
+}
+
+/// Puts the event on the default bus, in order with the execution's other events (the caller
+/// awaits it). A failure to deliver never affects the execution.
+pub async fn send(calls: &TaskCalls, s: Snapshot) {
+    if let Some(entry) = entry(calls, &s) {
+        let caller = calls.caller.as_aws_service();
+        let _ = calls
+            .services
+            .invoker
+            .call(
+                ServiceId::Events,
+                &caller,
+                "PutEvents",
+                json!({"Entries": [entry]}),
+            )
+            .await;
+    }
+}
+
+/// As `send`, from code that cannot wait (StopExecution).
+pub fn send_detached(calls: &TaskCalls, s: Snapshot) {
+    let calls = calls.clone();
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(async move { send(&calls, s).await });
+    }
+}
+
+fn entry(calls: &TaskCalls, s: &Snapshot) -> Option<Value> {
+    if !calls.standard {
+        return None;
+    }
+    let (redrive, reason) = redrive_status(s.status);
+    let detail = json!({
+        "executionArn": s.execution_arn,
+        "stateMachineArn": s.state_machine_arn,
+        "name": s.name,
+        "status": s.status.as_str(),
+        "startDate": s.start_ms,
+        "stopDate": s.stop_ms,
+        "input": s.input,
+        "output": s.output,
+        "inputDetails": {"included": true},
+        "outputDetails": s.output.as_ref().map(|_| json!({"included": true})),
+        "error": s.error,
+        "cause": s.cause,
+        "redriveCount": s.redrive_count,
+        "redriveStatus": redrive,
+        "redriveStatusReason": reason,
+    });
+    Some(json!({
+        "Source": "aws.states",
+        "DetailType": "Step Functions Execution Status Change",
+        "Detail": detail.to_string(),
+        "Resources": [s.execution_arn],
+    }))
+}
