@@ -30,7 +30,7 @@ use stepyard::asl::interp::integrations::mock::MockConfig;
 use stepyard::{Config, RunningServer, Server};
 
 /// Cases passing today; the floor only goes up.
-const FLOOR: usize = 37;
+const FLOOR: usize = 38;
 
 const OURS: [&str; 6] = ["sqs", "sns", "events", "states", "callback", "activity"];
 const NEUTRAL: [&str; 3] = ["placeholder-resources", "express", "sync"];
