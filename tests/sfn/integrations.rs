@@ -762,4 +762,13 @@ async fn a_sync_child_holding_the_parents_token_can_answer_for_it() {
     let (status, output, _) = output_of(&client, &exec).await;
     assert_eq!(status, ExecutionStatus::Succeeded);
     assert_eq!(output, json!("answered"));
+    // The child was not stopped by its parent's task ending.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let d = client
+        .describe_execution()
+        .execution_arn(&child_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.status, ExecutionStatus::Running);
 }

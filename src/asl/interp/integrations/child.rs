@@ -8,9 +8,9 @@ use crate::services::ServiceId;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
-/// Stops the child when dropped before `disarm`: the parent's task future is dropped when the
-/// parent is stopped, times out, or its branch is cancelled.
-struct StopChild {
+/// Stops the child when dropped armed: the parent's task future is dropped when the parent is
+/// stopped, times out, or its branch is cancelled.
+pub struct StopChild {
     invoker: Invoker,
     caller: Caller,
     arn: Option<String>,
@@ -38,12 +38,23 @@ impl Drop for StopChild {
 
 /// Waits for `arn` to leave RUNNING; `Ok` with the description on SUCCEEDED, the failure AWS
 /// reports (`States.TaskFailed`, the description as the cause) otherwise.
+impl StopChild {
+    pub fn new(calls: &TaskCalls, arn: &str) -> Self {
+        StopChild {
+            invoker: calls.services.invoker.clone(),
+            caller: calls.caller.clone(),
+            arn: Some(arn.to_string()),
+        }
+    }
+
+    /// The child is left to run on (or has ended): dropping the guard does nothing.
+    pub fn disarm(&mut self) {
+        self.arn = None;
+    }
+}
+
+/// The caller holds a [`StopChild`] for `arn` while it waits.
 pub async fn wait(calls: &TaskCalls, arn: &str, output_as_json: bool) -> Result<Value, Failure> {
-    let mut guard = StopChild {
-        invoker: calls.services.invoker.clone(),
-        caller: calls.caller.clone(),
-        arn: Some(arn.to_string()),
-    };
     let clock = calls.services.invoker.clock();
     // Polled, not notified: the child is an ordinary execution of the service. The interval
     // grows so that a quick child is seen quickly and a long one costs little.
@@ -65,7 +76,6 @@ pub async fn wait(calls: &TaskCalls, arn: &str, output_as_json: bool) -> Result<
             .unwrap_or("RUNNING")
             .to_string();
         if status != "RUNNING" && status != "PENDING_REDRIVE" {
-            guard.arn = None;
             let description = description(described, output_as_json);
             if status == "SUCCEEDED" {
                 return Ok(description);

@@ -411,16 +411,19 @@ async fn finish_pattern(
                 ))
                 .into());
             };
+            let mut guard = child::StopChild::new(calls, &arn);
             let job = child::wait(calls, &arn, pattern == Pattern::Sync2);
-            match waiter {
+            let outcome = match waiter {
                 // A `.sync` job handed its task token on: SendTaskSuccess/Failure on it ends
-                // the task before the job does, as on AWS.
+                // the task before the job does, as on AWS, and the child runs on.
                 Some(w) => tokio::select! {
-                    done = job => Ok(done?),
+                    done = job => done.map_err(Outcome::from),
                     answered = callback(engine, w, Timeouts::default()) => answered,
                 },
-                None => Ok(job.await?),
-            }
+                None => job.await.map_err(Outcome::from),
+            };
+            guard.disarm();
+            outcome
         }
     }
 }
