@@ -9,7 +9,8 @@
 //! recorded account becomes ours, and every state machine ARN named in the input is created
 //! as a Pass machine. The upstream harness's worker is reproduced for callbacks: a message
 //! carrying a `TaskToken` is answered with SendTaskSuccess whose output is the message's
-//! `Message` member. The server's clock is moved forward while an execution waits, so that
+//! `Message` member, and an activity worker (`BASE_ID_ACTIVITY_CONSUMER`) answers each task
+//! with its input. The server's clock is moved forward while an execution waits, so that
 //! TimeoutSeconds of minutes take milliseconds.
 //!
 //! Compared: status, error, cause, output (snapshot placeholders as wildcards;
@@ -30,7 +31,7 @@ use stepyard::asl::interp::integrations::mock::MockConfig;
 use stepyard::{Config, RunningServer, Server};
 
 /// Cases passing today; the floor only goes up.
-const FLOOR: usize = 38;
+const FLOOR: usize = 41;
 
 const OURS: [&str; 6] = ["sqs", "sns", "events", "states", "callback", "activity"];
 const NEUTRAL: [&str; 3] = ["placeholder-resources", "express", "sync"];
@@ -55,6 +56,7 @@ fn selected(case: &Value) -> bool {
 
 struct Bound {
     queues: Vec<String>,
+    activities: Vec<String>,
 }
 
 /// Replaces the harness's placeholders with resources created on `server`.
@@ -86,12 +88,15 @@ async fn bind(server: &RunningServer, text: &str, bound: &mut Bound) -> String {
                     .and_then(|t| t.topic_arn)
                     .unwrap_or_default()
             } else if token.starts_with("create_activity") {
-                sfn.create_activity()
+                let arn = sfn
+                    .create_activity()
                     .name(format!("activity-{n}"))
                     .send()
                     .await
                     .map(|a| a.activity_arn)
-                    .unwrap_or_default()
+                    .unwrap_or_default();
+                bound.activities.push(arn.clone());
+                arn
             } else if token.starts_with("create_lambda_function") {
                 format!(
                     "arn:aws:lambda:{}:{}:function:function-{n}",
@@ -203,7 +208,10 @@ async fn run_case(case: &Value) -> Result<(), String> {
     }
     let server = Server::start(config).await.map_err(|e| e.to_string())?;
     let client = sfn(&server);
-    let mut bound = Bound { queues: Vec::new() };
+    let mut bound = Bound {
+        queues: Vec::new(),
+        activities: Vec::new(),
+    };
     let definition = bind(&server, &case["definition"].to_string(), &mut bound).await;
     let input = bind(&server, &case["input"].to_string(), &mut bound).await;
     let input_value: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
@@ -238,6 +246,34 @@ async fn run_case(case: &Value) -> Result<(), String> {
     let mut arn = created.state_machine_arn;
     if let Some(test_case) = mock["test_case"].as_str() {
         arn = format!("{arn}#{test_case}");
+    }
+    // The harness's activity worker: takes each task under its worker name and answers with
+    // the task's input.
+    let mut workers = Vec::new();
+    for activity in bound.activities.clone() {
+        let worker = sfn(&server);
+        workers.push(tokio::spawn(async move {
+            loop {
+                let task = match worker
+                    .get_activity_task()
+                    .activity_arn(&activity)
+                    .worker_name("BASE_ID_ACTIVITY_CONSUMER")
+                    .send()
+                    .await
+                {
+                    Ok(t) => t,
+                    Err(_) => return,
+                };
+                if let (Some(token), Some(input)) = (task.task_token(), task.input()) {
+                    let _ = worker
+                        .send_task_success()
+                        .task_token(token)
+                        .output(input)
+                        .send()
+                        .await;
+                }
+            }
+        }));
     }
     let text_input = if input_value.is_null() {
         "{}".to_string()
@@ -353,6 +389,8 @@ async fn run_case(case: &Value) -> Result<(), String> {
             return Err(format!("history {types:?}, expected {expected:?}"));
         }
     }
+    // A worker's open long poll would hold the shutdown for its grace period.
+    workers.iter().for_each(|w| w.abort());
     server.shutdown().await;
     Ok(())
 }
