@@ -392,7 +392,12 @@ async fn many_executions_wait_on_their_own_tokens() {
         );
     }
     let mut answered = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while answered < 40 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {answered} of 40 tokens arrived"
+        );
         for m in common::receive(&sqs, &url, 10).await {
             let body: Value = serde_json::from_str(m.body().unwrap()).unwrap();
             client
