@@ -24,7 +24,7 @@ use crate::common;
 use crate::conformance::cases_dir;
 use crate::snapshot::{normalise, pattern, snapshot_difference, wildcard_match, RECORDED_ACCOUNT};
 use aws_sdk_sfn::types::ExecutionStatus;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use stepyard::asl::interp::integrations::mock::MockConfig;

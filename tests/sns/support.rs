@@ -4,7 +4,6 @@
 use crate::common;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use std::time::Duration;
-use stepyard::RunningServer;
 
 pub use crate::common::{sns, sns_in, Failure, ACCOUNT, REGION};
 
