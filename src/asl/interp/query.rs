@@ -148,23 +148,11 @@ pub(crate) fn query_error(cause: impl Into<String>) -> Failure {
     StatesError::new(QUERY_ERROR, cause).into()
 }
 
-/// JSON type names as AWS's messages spell them.
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// "returned an unexpected result type. Expected 'array', but was 'boolean' for value: true"
 pub(crate) fn unexpected_type(expr: &str, field: &str, expected: &str, got: &Value) -> Failure {
     query_error(format!(
         "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected '{expected}', but was '{}' for value: {}",
-        type_name(got),
+        crate::asl::jsonpath::type_name(got),
         serde_json::to_string(got).unwrap_or_default()
     ))
 }

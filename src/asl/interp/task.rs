@@ -8,6 +8,7 @@ use super::callbacks::{ActivityTask, Signal, TokenWaiter};
 use super::dataflow::{shown, StateEnv};
 use super::failure::Failure;
 use super::history::{error_details, text};
+use super::integrations::resource::Resource;
 use super::integrations::{self, Timeouts};
 use super::run::Engine;
 use crate::asl::ast::{Dynamic, TaskState};
@@ -23,10 +24,9 @@ pub(crate) async fn run(
     cursor: &mut u64,
 ) -> Result<Value, Failure> {
     let effective = env.input(&raw)?;
-    let activity_task = is_activity(&t.resource);
+    let resource = Resource::parse(&t.resource);
     // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
-    let waiter =
-        (activity_task || integrations::takes_token(&t.resource)).then(|| engine.board.issue());
+    let waiter = resource.takes_token().then(|| engine.board.issue());
     let mut ctx = env.context.clone();
     if let (Some(w), Value::Object(o)) = (&waiter, &mut ctx) {
         o.insert("Task".into(), json!({"Token": w.token}));
@@ -36,7 +36,7 @@ pub(crate) async fn run(
     let parameters = env.request(&effective, t.parameters.as_ref(), t.arguments.as_ref())?;
     let timeouts = resolve_timeouts(t, &effective, &env)?;
     let result = match waiter {
-        Some(waiter) if activity_task => {
+        Some(waiter) if resource == Resource::Activity => {
             activity(engine, t, parameters, timeouts, waiter, cursor).await?
         }
         waiter => {
@@ -44,6 +44,7 @@ pub(crate) async fn run(
                 engine,
                 env.state,
                 &t.resource,
+                &resource,
                 parameters,
                 timeouts,
                 waiter,
@@ -54,10 +55,6 @@ pub(crate) async fn run(
     };
     // ResultSelector/ResultPath/OutputPath (JSONPath) or Output/Assign (JSONata).
     env.finish_result(raw, result)
-}
-
-fn is_activity(resource: &str) -> bool {
-    resource.starts_with("arn:") && resource.split(':').nth(5) == Some("activity")
 }
 
 fn resolve_timeouts(t: &TaskState, input: &Value, env: &StateEnv) -> Result<Timeouts, Failure> {

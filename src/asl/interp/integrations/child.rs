@@ -1,8 +1,10 @@
 //! `states:startExecution.sync` / `.sync:2`: wait for the child execution to end and answer
 //! with its description, as AWS does; a parent that stops first stops its child.
 
+use super::services::{epoch_millis, upper_first};
 use super::TaskCalls;
 use crate::asl::interp::failure::Failure;
+use crate::clock::Clock;
 use crate::invoke::{Caller, Invoker};
 use crate::services::ServiceId;
 use serde_json::{json, Map, Value};
@@ -54,8 +56,12 @@ impl StopChild {
 }
 
 /// The caller holds a [`StopChild`] for `arn` while it waits.
-pub async fn wait(calls: &TaskCalls, arn: &str, output_as_json: bool) -> Result<Value, Failure> {
-    let clock = calls.services.invoker.clock();
+pub async fn wait(
+    calls: &TaskCalls,
+    clock: &Clock,
+    arn: &str,
+    output_as_json: bool,
+) -> Result<Value, Failure> {
     // Polled, not notified: the child is an ordinary execution of the service. The interval
     // grows so that a quick child is seen quickly and a long one costs little.
     let mut interval = Duration::from_millis(2);
@@ -86,10 +92,7 @@ pub async fn wait(calls: &TaskCalls, arn: &str, output_as_json: bool) -> Result<
                 from_child: false,
             });
         }
-        match &clock {
-            Some(c) => c.sleep(interval).await,
-            None => tokio::time::sleep(interval).await,
-        }
+        clock.sleep(interval).await;
         interval = (interval * 2).min(Duration::from_millis(100));
     }
 }
@@ -101,15 +104,15 @@ fn description(described: Value, output_as_json: bool) -> Value {
     };
     let mut out = Map::new();
     for (k, v) in o {
-        let key = {
-            let mut c = k.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        };
+        let key = upper_first(&k);
         let v = match key.as_str() {
-            "StartDate" | "StopDate" | "RedriveDate" => super::services::epoch_millis(&v),
-            "InputDetails" | "OutputDetails" => pascal_keys(v),
+            "StartDate" | "StopDate" | "RedriveDate" => epoch_millis(&v),
+            "InputDetails" | "OutputDetails" => match v {
+                Value::Object(d) => {
+                    Value::Object(d.into_iter().map(|(k, v)| (upper_first(&k), v)).collect())
+                }
+                other => other,
+            },
             "Output" if output_as_json => v
                 .as_str()
                 .and_then(|s| serde_json::from_str(s).ok())
@@ -130,22 +133,4 @@ fn description(described: Value, output_as_json: bool) -> Value {
     out.entry("RedriveStatusReason")
         .or_insert_with(|| json!(format!("Execution is {status} and cannot be redriven")));
     Value::Object(out)
-}
-
-fn pascal_keys(v: Value) -> Value {
-    match v {
-        Value::Object(o) => Value::Object(
-            o.into_iter()
-                .map(|(k, v)| {
-                    let mut c = k.chars();
-                    let k = c
-                        .next()
-                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                        .unwrap_or_default();
-                    (k, v)
-                })
-                .collect(),
-        ),
-        other => other,
-    }
 }

@@ -15,7 +15,7 @@ pub mod status_events;
 
 use super::callbacks::{Signal, TokenWaiter};
 use super::failure::Failure;
-use super::history::{error_details, text};
+use super::history::text;
 use super::run::Engine;
 use crate::asl::ast::State;
 use crate::invoke::{Caller, Invoker};
@@ -84,10 +84,12 @@ pub(crate) struct Timeouts {
     pub heartbeat: Option<u64>,
 }
 
-/// Whether the resource's Task gets a task token (`$$.Task.Token`) before its parameters:
-/// callbacks wait on it, and AWS hands one to `.sync` jobs too.
-pub(crate) fn takes_token(resource: &str) -> bool {
-    Resource::parse(resource).pattern() != Pattern::RequestResponse
+impl Resource {
+    /// Whether its Task gets a task token (`$$.Task.Token`) before its parameters: activities
+    /// and callbacks wait on it, and AWS hands one to `.sync` jobs too.
+    pub(crate) fn takes_token(&self) -> bool {
+        *self == Resource::Activity || self.pattern() != Pattern::RequestResponse
+    }
 }
 
 /// The names a Task's history events carry, and whether they are `LambdaFunction*` events.
@@ -136,12 +138,12 @@ pub(crate) async fn run(
     engine: &Arc<Engine>,
     state: &State,
     resource_text: &str,
+    resource: &Resource,
     parameters: Value,
     timeouts: Timeouts,
     waiter: Option<TokenWaiter>,
     cursor: &mut u64,
 ) -> Result<Value, Failure> {
-    let resource = Resource::parse(resource_text);
     let (resource_type, resource_name) = resource.history_names(resource_text);
     let names = Names {
         resource_type,
@@ -189,7 +191,7 @@ pub(crate) async fn run(
         let work = attempt(
             engine,
             state,
-            &resource,
+            resource,
             &names,
             calls.as_ref(),
             parameters,
@@ -216,11 +218,13 @@ pub(crate) async fn run(
             Ok(output)
         }
         Err(Outcome::Failed(f)) => {
-            let d = error_details(f.error.as_deref(), f.cause.as_deref());
-            let d = match d {
-                Value::Object(m) => m,
-                _ => Map::new(),
-            };
+            let mut d = Map::new();
+            if let Some(e) = &f.error {
+                d.insert("error".into(), e.clone().into());
+            }
+            if let Some(c) = &f.cause {
+                d.insert("cause".into(), c.clone().into());
+            }
             emit(
                 engine,
                 cursor,
@@ -412,7 +416,7 @@ async fn finish_pattern(
                 .into());
             };
             let mut guard = child::StopChild::new(calls, &arn);
-            let job = child::wait(calls, &arn, pattern == Pattern::Sync2);
+            let job = child::wait(calls, engine.rec.clock(), &arn, pattern == Pattern::Sync2);
             let outcome = match waiter {
                 // A `.sync` job handed its task token on: SendTaskSuccess/Failure on it ends
                 // the task before the job does, as on AWS, and the child runs on.

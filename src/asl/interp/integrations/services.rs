@@ -5,6 +5,7 @@
 
 use super::{errors, http_metadata, TaskCalls};
 use crate::asl::interp::failure::Failure;
+use crate::asl::timestamp::format_millis;
 use crate::model::shapes::ShapeKind;
 use crate::model::ServiceModel;
 use crate::services::ServiceId;
@@ -97,50 +98,37 @@ pub async fn optimized(
         .call(id, &calls.caller, operation, Value::Object(params))
         .await
         .map_err(|e| errors::optimized(id, &e))?;
-    match id {
-        ServiceId::Events => {
-            let failed = answer["FailedEntryCount"].as_u64().unwrap_or(0);
-            if failed > 0 {
-                return Err(Failure {
-                    error: Some("EventBridge.FailedEntry".into()),
-                    cause: Some(answer.to_string()),
-                    from_child: false,
-                });
-            }
-            Ok(Called {
-                output: answer,
-                execution_arn: None,
-            })
+    if id == ServiceId::Events {
+        if answer["FailedEntryCount"].as_u64().unwrap_or(0) > 0 {
+            return Err(Failure {
+                error: Some("EventBridge.FailedEntry".into()),
+                cause: Some(answer.to_string()),
+                from_child: false,
+            });
         }
-        ServiceId::StepFunctions => {
-            let arn = answer["executionArn"].as_str().map(str::to_string);
-            let mut output = json!({
+        // The one optimized integration whose result carries no HTTP metadata.
+        return Ok(Called {
+            output: answer,
+            execution_arn: None,
+        });
+    }
+    let (mut output, execution_arn, content_type) = match id {
+        ServiceId::StepFunctions => (
+            json!({
                 "ExecutionArn": answer["executionArn"],
                 "StartDate": epoch_millis(&answer["startDate"]),
-            });
-            http_metadata::add(&mut output, "application/x-amz-json-1.0", now);
-            Ok(Called {
-                output,
-                execution_arn: arn,
-            })
-        }
-        ServiceId::Sns => {
-            let mut output = answer;
-            http_metadata::add(&mut output, "text/xml", now);
-            Ok(Called {
-                output,
-                execution_arn: None,
-            })
-        }
-        ServiceId::Sqs => {
-            let mut output = answer;
-            http_metadata::add(&mut output, "application/x-amz-json-1.0", now);
-            Ok(Called {
-                output,
-                execution_arn: None,
-            })
-        }
-    }
+            }),
+            answer["executionArn"].as_str().map(str::to_string),
+            "application/x-amz-json-1.0",
+        ),
+        ServiceId::Sns => (answer, None, "text/xml"),
+        _ => (answer, None, "application/x-amz-json-1.0"),
+    };
+    http_metadata::add(&mut output, content_type, now);
+    Ok(Called {
+        output,
+        execution_arn,
+    })
 }
 
 /// A queue URL no SQS endpoint answers for (no `/<account>/<queue>` path): the Java SDK fails
@@ -179,7 +167,7 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-fn upper_first(s: &str) -> String {
+pub(super) fn upper_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(c) => c.to_ascii_uppercase().to_string() + chars.as_str(),
@@ -305,24 +293,13 @@ fn from_model(model: &ServiceModel, shape_name: &str, value: Value) -> Value {
                 .collect(),
         ),
         (ShapeKind::Timestamp, Value::Number(n)) => match n.as_f64() {
-            Some(secs) => Value::String(iso(secs)),
-            None => Value::Number(n),
+            Some(secs) if secs >= 0.0 => {
+                Value::String(format_millis((secs * 1000.0).round() as u64))
+            }
+            _ => Value::Number(n),
         },
         (_, v) => v,
     }
-}
-
-fn iso(secs: f64) -> String {
-    let ms = (secs * 1000.0).round() as i64;
-    let whole = ms.div_euclid(1000);
-    let text = rfc3339_seconds(whole);
-    format!("{}.{:03}Z", text.trim_end_matches('Z'), ms.rem_euclid(1000))
-}
-
-fn rfc3339_seconds(secs: i64) -> String {
-    aws_smithy_types::DateTime::from_secs(secs)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
