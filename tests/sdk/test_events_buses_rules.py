@@ -3,24 +3,11 @@ TestEventPattern, archives and schedules' validation."""
 
 import json
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT_ID, CLIENT_CONFIG, REGION, queue_arn, wait_until
-
-
-@pytest.fixture(scope="session")
-def events(endpoint):
-    """A boto3 EventBridge client pointed at stepyard."""
-    return boto3.session.Session().client(
-        "events",
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name=REGION,
-        config=CLIENT_CONFIG,
-    )
+from conftest import ACCOUNT_ID, REGION, queue_arn, wait_until
+from events_fixtures import events  # noqa: F401  (fixture)
 
 
 def error(excinfo):

@@ -4,42 +4,13 @@ bus -- the order workflow as a Python app would drive it."""
 
 import json
 
-import boto3
 import pytest
 
-from conftest import ACCOUNT_ID, CLIENT_CONFIG, REGION, queue_arn, wait_until
+from conftest import queue_arn, wait_until
+from events_fixtures import events  # noqa: F401  (fixture)
+from sfn_helpers import finished, machine
 from sns_fixtures import sns  # noqa: F401  (fixture)
 
-ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/stepyard"
-
-
-@pytest.fixture(scope="session")
-def events(endpoint):
-    return boto3.session.Session().client(
-        "events",
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name=REGION,
-        config=CLIENT_CONFIG,
-    )
-
-
-def machine(sfn, name, definition):
-    return sfn.create_state_machine(
-        name=name, definition=json.dumps(definition), roleArn=ROLE
-    )["stateMachineArn"]
-
-
-def finished(sfn, execution_arn):
-    result = {}
-
-    def done():
-        result.update(sfn.describe_execution(executionArn=execution_arn))
-        return result["status"] != "RUNNING"
-
-    wait_until(done)
-    return result
 
 
 def one_message(sqs, url):

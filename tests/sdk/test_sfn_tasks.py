@@ -8,25 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT_ID, REGION, sfn_client, wait_until
-
-ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/stepyard"
-
-
-def machine(sfn, name, definition, **kw):
-    return sfn.create_state_machine(
-        name=name, definition=json.dumps(definition), roleArn=ROLE, **kw
-    )["stateMachineArn"]
-
-
-def finished(sfn, execution_arn):
-    result = {}
-
-    def done():
-        result.update(sfn.describe_execution(executionArn=execution_arn))
-        return result["status"] != "RUNNING"
-
-    wait_until(done)
-    return result
+from sfn_helpers import finished, machine
 
 
 def test_an_activity_worker_completes_a_task(sfn):

@@ -44,6 +44,28 @@ fn task(resource: &str, parameters: Value) -> Value {
         "Type": "Task", "Resource": resource, "Parameters": parameters, "End": true}}})
 }
 
+/// A rule on the default bus with `pattern`, whose one target is the queue `queue`.
+async fn route_to_queue(eb: &aws_sdk_eventbridge::Client, rule: &str, pattern: &str, queue: &str) {
+    eb.put_rule()
+        .name(rule)
+        .event_pattern(pattern)
+        .send()
+        .await
+        .unwrap();
+    eb.put_targets()
+        .rule(rule)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id(queue)
+                .arn(common::queue_arn(queue))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Receives one message, waiting up to 5 s.
 async fn receive_one(sqs: &aws_sdk_sqs::Client, url: &str) -> aws_sdk_sqs::types::Message {
     for _ in 0..50 {
@@ -196,24 +218,7 @@ async fn events_put_events_reaches_a_rule_and_failed_entries_fail_the_task() {
     let sqs = common::sqs(&server);
     let eb = common::eb(&server);
     let url = common::create_queue(&sqs, "bus-out").await;
-    eb.put_rule()
-        .name("from-sfn")
-        .event_pattern(r#"{"source": ["my.app"]}"#)
-        .send()
-        .await
-        .unwrap();
-    eb.put_targets()
-        .rule("from-sfn")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("q")
-                .arn(common::queue_arn("bus-out"))
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    route_to_queue(&eb, "from-sfn", r#"{"source": ["my.app"]}"#, "bus-out").await;
     let exec = run(
         &server,
         "put",
@@ -623,26 +628,13 @@ async fn standard_executions_put_status_change_events_on_the_default_bus() {
     let sqs = common::sqs(&server);
     let eb = common::eb(&server);
     let url = common::create_queue(&sqs, "audit").await;
-    eb.put_rule()
-        .name("sfn-status")
-        .event_pattern(
-            r#"{"source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"]}"#,
-        )
-        .send()
-        .await
-        .unwrap();
-    eb.put_targets()
-        .rule("sfn-status")
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("audit")
-                .arn(common::queue_arn("audit"))
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    route_to_queue(
+        &eb,
+        "sfn-status",
+        r#"{"source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"]}"#,
+        "audit",
+    )
+    .await;
     let client = sfn(&server);
     let machine = create_machine(&client, "audited", crate::client::PASS).await;
     let exec = start(&client, &machine, "a1", r#"{"k": 1}"#).await;
