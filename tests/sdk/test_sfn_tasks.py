@@ -7,7 +7,7 @@ import threading
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT_ID, REGION, sfn_client, wait_until
+from conftest import ACCOUNT_ID, REGION, sfn_client
 from sfn_helpers import finished, machine
 
 
