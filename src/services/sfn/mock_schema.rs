@@ -4,6 +4,7 @@
 //! api-models/ (our four, and the output shapes of `api-models/outputs/`) can be checked;
 //! other resources' mocks are taken as they are.
 
+use crate::asl::interp::integrations::upper_first;
 use crate::model::shapes::{Member, ShapeKind};
 use crate::model::{self, ServiceModel};
 use serde_json::Value;
@@ -23,7 +24,7 @@ fn output_of(resource: &str) -> Option<(&'static ServiceModel, String, bool)> {
         [service, action] => (service_model(service)?, action),
         _ => return None,
     };
-    let operation = pascal(action);
+    let operation = upper_first(action);
     let output = model.operation(&operation)?.output.clone()?;
     // Optimized integrations hand blobs over decoded (lambda:invoke's Payload is the
     // function's JSON result); AWS SDK integrations keep them as base64 strings.
@@ -43,15 +44,6 @@ fn service_model(service: &str) -> Option<&'static ServiceModel> {
         "s3" => Some(model::outputs::s3()),
         _ => None,
     }
-}
-
-/// `putEvents` -> `PutEvents`; AWS SDK integrations also name result fields this way.
-fn pascal(name: &str) -> String {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
 }
 
 /// `Ok` if the mocked `result` fits what `resource` returns, else AWS's message.
@@ -89,7 +81,7 @@ impl Checker {
                     };
                 };
                 for (name, Member { shape, .. }) in members {
-                    let key = pascal(name);
+                    let key = upper_first(name);
                     if let Some(value) = obj.get(&key).or_else(|| obj.get(name)) {
                         self.shape(shape, &key, value)?;
                     }

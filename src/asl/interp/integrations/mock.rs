@@ -101,8 +101,19 @@ impl MockConfig {
             .is_some_and(|c| c.contains_key(case))
     }
 
+    /// The responses the test case lists for `state`, if it mocks that state.
+    pub fn responses(
+        &self,
+        machine: &str,
+        case: &str,
+        state: &str,
+    ) -> Option<&[(u64, u64, Mocked)]> {
+        let name = self.cases.get(machine)?.get(case)?.get(state)?;
+        self.responses.get(name).map(Vec::as_slice)
+    }
+
     /// The response for the `invocation`-th (0-based) run of `state`'s Task, if the test case
-    /// mocks that state. Past the last listed invocation, the last response repeats.
+    /// mocks that state.
     pub fn response(
         &self,
         machine: &str,
@@ -110,21 +121,16 @@ impl MockConfig {
         state: &str,
         invocation: u64,
     ) -> Option<Mocked> {
-        let name = self.cases.get(machine)?.get(case)?.get(state)?;
-        let list = self.responses.get(name)?;
-        list.iter()
-            .find(|(first, last, _)| (*first..=*last).contains(&invocation))
-            .or_else(|| list.iter().max_by_key(|(_, last, _)| *last))
-            .map(|(_, _, m)| m.clone())
+        pick(self.responses(machine, case, state)?, invocation)
     }
+}
 
-    /// Whether `state` is mocked in the test case at all.
-    pub fn mocks(&self, machine: &str, case: &str, state: &str) -> bool {
-        self.cases
-            .get(machine)
-            .and_then(|c| c.get(case))
-            .is_some_and(|s| s.contains_key(state))
-    }
+/// The response listed for `invocation`; past the last listed invocation, the last repeats.
+pub fn pick(list: &[(u64, u64, Mocked)], invocation: u64) -> Option<Mocked> {
+    list.iter()
+        .find(|(first, last, _)| (*first..=*last).contains(&invocation))
+        .or_else(|| list.iter().max_by_key(|(_, last, _)| *last))
+        .map(|(_, _, m)| m.clone())
 }
 
 fn parse_range(range: &str) -> Option<(u64, u64)> {

@@ -11,6 +11,7 @@ mod lambda;
 pub mod mock;
 pub mod resource;
 mod services;
+pub(crate) use services::upper_first;
 pub mod status_events;
 
 use super::callbacks::{Signal, TokenWaiter};
@@ -62,10 +63,11 @@ impl TaskCalls {
     /// The response the mock test case gives for this run of `state`, if it mocks the state.
     fn mocked(&self, machine: &str, state: &str) -> Option<Mocked> {
         let case = self.mock_case.as_deref()?;
-        let mocks = self.services.mocks.as_ref()?;
-        if !mocks.mocks(machine, case, state) {
-            return None;
-        }
+        let list = self
+            .services
+            .mocks
+            .as_ref()?
+            .responses(machine, case, state)?;
         let invocation = {
             let mut counts = self.mock_counts.lock();
             let n = counts.entry(state.to_string()).or_insert(0);
@@ -73,7 +75,7 @@ impl TaskCalls {
             *n += 1;
             this
         };
-        mocks.response(machine, case, state, invocation)
+        mock::pick(list, invocation)
     }
 }
 

@@ -167,7 +167,9 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-pub(super) fn upper_first(s: &str) -> String {
+/// `putEvents` -> `PutEvents`: how SDK operations and result members are named from the
+/// model's camelCase.
+pub(crate) fn upper_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(c) => c.to_ascii_uppercase().to_string() + chars.as_str(),
