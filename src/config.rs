@@ -15,6 +15,12 @@ pub struct Config {
     pub lambda_endpoint: Option<String>,
     /// Step Functions Local's mock configuration, already parsed.
     pub mock_config: Option<std::sync::Arc<crate::asl::interp::integrations::mock::MockConfig>>,
+    /// Origins whose web pages may change state (`--allow-origin`; `*` for any); see
+    /// `server::browser`.
+    pub allowed_origins: Vec<String>,
+    /// Host names besides localhost and loopback addresses that browsers may address us by
+    /// (`--allowed-host`; `*` for any).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -27,6 +33,8 @@ impl Default for Config {
             max_body_bytes: 8 * 1024 * 1024,
             lambda_endpoint: None,
             mock_config: None,
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
         }
     }
 }

@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use crate::model::{validate_input, ServiceModel};
 use crate::protocol::{self, form, json, query, xml, Encoded};
-use crate::server::AppState;
+use crate::server::{browser, AppState};
 use crate::services::{Protocol, RequestContext, ServiceId};
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
@@ -27,6 +27,54 @@ struct Route {
 
 pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpResponse {
     let (parts, body) = request.into_parts();
+    match browser::check(&state.config, &parts.method, &parts.uri, &parts.headers) {
+        browser::Verdict::Serve => serve(state, parts, body).await,
+        browser::Verdict::ServeWithCors(origin) => {
+            let mut response = if parts.method == Method::OPTIONS {
+                preflight(&parts.headers)
+            } else {
+                serve(state, parts, body).await
+            };
+            let headers = response.headers_mut();
+            headers.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            headers.insert(
+                http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                http::HeaderValue::from_static(
+                    "x-amzn-requestid, x-amzn-query-error, x-amz-request-id",
+                ),
+            );
+            headers.insert(http::header::VARY, http::HeaderValue::from_static("Origin"));
+            response
+        }
+        browser::Verdict::Refuse(reason) => {
+            tracing::warn!(method = %parts.method, path = parts.uri.path(), "{reason}");
+            let error = ApiError::new("AccessDeniedException", reason, 403);
+            finish(
+                protocol::error::encode_unrouted(&error),
+                &uuid::Uuid::new_v4().to_string(),
+            )
+        }
+    }
+}
+
+/// The answer to a CORS preflight from an allowed origin: any method, the headers asked for.
+fn preflight(headers: &HeaderMap) -> HttpResponse {
+    let mut builder = Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .header(
+            http::header::ACCESS_CONTROL_ALLOW_METHODS,
+            "GET, POST, PUT, DELETE, HEAD, OPTIONS",
+        )
+        .header(http::header::ACCESS_CONTROL_MAX_AGE, "600");
+    if let Some(asked) = headers.get(http::header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        builder = builder.header(http::header::ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
+    }
+    builder
+        .body(Full::new(Bytes::new()))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming) -> HttpResponse {
     let request_id = uuid::Uuid::new_v4().to_string();
 
     if let Some(response) = crate::server::admin::handle(&state, &parts.method, &parts.uri).await {
@@ -77,6 +125,7 @@ pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpRes
     };
 
     let ctx = RequestContext {
+        hops: 0,
         aws_service: false,
         account_id: scope
             .as_ref()

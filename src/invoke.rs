@@ -14,6 +14,16 @@ use crate::services::{Protocol, RequestContext, ServiceId};
 use serde_json::Value;
 use std::sync::{Arc, OnceLock, Weak};
 
+/// The longest causal chain of in-process calls stepyard follows. Each step that one call
+/// causes another (an EventBridge rule delivering to a target, a topic to a subscription, an
+/// execution's task or status-change event, a bus forwarding to a bus) is a hop; a call
+/// `MAX_HOPS` hops from the client's request is refused with `RecursiveInvocationException`
+/// and a log line. AWS stops recursive loops through Lambda, SQS and SNS after about 16
+/// invocations; stepyard applies the same bound to every in-process chain, so a loop (a
+/// rule that starts an execution whose status-change event matches the same rule, a state
+/// machine starting itself) ends instead of running forever. Real flows are a few hops long.
+pub const MAX_HOPS: u32 = 16;
+
 /// What [`Invoker::call`] returns.
 pub type CallFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, ApiError>> + Send + 'a>>;
@@ -30,6 +40,8 @@ pub struct Caller {
     pub region: String,
     /// An AWS service's own call (see `RequestContext::aws_service`).
     pub aws_service: bool,
+    /// In-process hops before this call (see [`MAX_HOPS`]).
+    pub hops: u32,
 }
 
 impl Caller {
@@ -38,6 +50,15 @@ impl Caller {
             account_id: account_id.into(),
             region: region.into(),
             aws_service: false,
+            hops: 0,
+        }
+    }
+
+    /// A caller one hop further along a causal chain that is `hops` hops long so far.
+    pub fn caused_by(account_id: impl Into<String>, region: impl Into<String>, hops: u32) -> Self {
+        Caller {
+            hops: hops.saturating_add(1),
+            ..Caller::new(account_id, region)
         }
     }
 
@@ -49,8 +70,12 @@ impl Caller {
         }
     }
 
+    /// The same account, region and place in a causal chain as `ctx`.
     pub fn of(ctx: &RequestContext) -> Self {
-        Caller::new(ctx.account_id.clone(), ctx.region.clone())
+        Caller {
+            hops: ctx.hops,
+            ..Caller::new(ctx.account_id.clone(), ctx.region.clone())
+        }
     }
 }
 
@@ -92,6 +117,22 @@ impl Invoker {
             .get()
             .and_then(Weak::upgrade)
             .ok_or_else(|| ApiError::internal("the server is shutting down"))?;
+        if caller.hops >= MAX_HOPS {
+            tracing::warn!(
+                service = service.name(),
+                operation,
+                hops = caller.hops,
+                "causal chain stopped after {MAX_HOPS} in-process hops (a loop of rules, targets, topics or executions?)"
+            );
+            return Err(ApiError::sender(
+                "RecursiveInvocationException",
+                format!(
+                    "stepyard stopped this {}.{operation} call: it is {} in-process hops from the request that caused it (limit {MAX_HOPS}), which looks like a loop",
+                    service.name(),
+                    caller.hops
+                ),
+            ));
+        }
         let model = service.model();
         let Some(op) = model.operation(operation) else {
             return Err(ApiError::sender(
@@ -121,6 +162,7 @@ impl Invoker {
             host: format!("localhost:{}", state.local_addr.port()),
             protocol: json_protocol(service),
             clock: state.clock.clone(),
+            hops: caller.hops,
         };
         state.call(service, &ctx, operation, input).await
     }

@@ -40,6 +40,22 @@ struct Cli {
     /// `<state machine ARN>#<TestCase>` to use one of its test cases.
     #[arg(long = "mock-config", env = "SFN_MOCK_CONFIG")]
     mock_config: Option<std::path::PathBuf>,
+    /// An origin (`http://localhost:3000`) whose web pages may use stepyard from a browser,
+    /// with CORS; repeat or separate with commas. Other pages may only read.
+    #[arg(
+        long = "allow-origin",
+        env = "STEPYARD_ALLOW_ORIGIN",
+        value_delimiter = ','
+    )]
+    allow_origin: Vec<String>,
+    /// A host name browsers may address stepyard by, besides localhost and loopback addresses
+    /// (a guard against DNS rebinding; SDK clients may use any name); repeatable.
+    #[arg(
+        long = "allowed-host",
+        env = "STEPYARD_ALLOWED_HOST",
+        value_delimiter = ','
+    )]
+    allowed_host: Vec<String>,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -99,6 +115,8 @@ fn main() -> std::process::ExitCode {
         port: cli.port,
         default_region: cli.region,
         account_id: cli.account_id,
+        allowed_origins: cli.allow_origin,
+        allowed_hosts: cli.allowed_host,
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -2,6 +2,7 @@
 //! gracefully (stop accepting, let in-flight requests finish, then close).
 
 pub mod admin;
+pub mod browser;
 
 use crate::asl::interp::integrations::TaskServices;
 use crate::clock::Clock;

@@ -37,4 +37,8 @@ pub struct RequestContext {
     /// The call comes from an AWS service acting inside stepyard (Step Functions putting its
     /// status-change events), which may do what a client may not: put `aws.*` events.
     pub aws_service: bool,
+    /// How many in-process hops (rule -> target, topic -> subscription, execution -> task,
+    /// status-change event ...) led to this call; 0 for a client's request. See
+    /// [`crate::invoke::MAX_HOPS`].
+    pub hops: u32,
 }

@@ -13,6 +13,7 @@ mod conformance;
 mod connections;
 mod delivery;
 mod endpoints_partners;
+mod loops;
 mod put_events;
 mod rules;
 mod schedules;

@@ -176,7 +176,7 @@ impl Job {
                 })
             }
         };
-        let caller = Caller::new(account, region);
+        let caller = Caller::caused_by(account, region, self.envelope.hops);
         let invoker = &self.ev.invoker;
         let result = match service {
             "sqs" => {
@@ -246,7 +246,21 @@ impl Job {
     }
 
     /// Another bus receives the event as it is (same id), or the transformed input as detail.
+    ///
+    /// AWS routes an event across one bus-to-bus hop only: an event a bus received from
+    /// another bus is not sent on to a further bus, in one account, across accounts or across
+    /// Regions (the EventBridge user guide on bus-to-bus and cross-account delivery). That
+    /// also ends the loops a bus targeting itself, or two buses targeting each other, would
+    /// otherwise run forever; the event still reaches the receiving bus's other targets.
     fn forward_to_bus(&self, account: &str, region: &str, bus: &str, body: &str) {
+        if self.envelope.from_bus {
+            tracing::debug!(
+                rule = %self.rule_arn,
+                target = %self.target.arn,
+                "not forwarded: an event received from another bus goes no further"
+            );
+            return;
+        }
         let mut event = self.envelope.event.clone();
         if !matches!(self.target.input, super::input::InputSpec::WholeEvent) {
             if let Ok(detail) = serde_json::from_str::<Value>(body) {
@@ -258,6 +272,8 @@ impl Job {
             trace_header: self.envelope.trace_header.clone(),
             ingestion_ms: self.ev.now(),
             replay: None,
+            hops: self.envelope.hops.saturating_add(1),
+            from_bus: true,
         };
         publish(&self.ev, account, region, bus, envelope);
     }
@@ -289,7 +305,11 @@ impl Job {
             "MessageBody": self.envelope.event.to_string(),
             "MessageAttributes": attributes,
         });
-        let caller = Caller::new(*account, *region);
+        // The dead letter replaces the refused delivery; it does not extend the chain.
+        let caller = Caller {
+            hops: self.envelope.hops,
+            ..Caller::new(*account, *region)
+        };
         if let Err(e) = self
             .ev
             .invoker

@@ -140,6 +140,8 @@ fn accept(
             trace_header: entry.trace_header,
             ingestion_ms: now,
             replay: None,
+            hops: ctx.hops,
+            from_bus: false,
         },
     );
     Ok(id)

@@ -187,6 +187,8 @@ async fn run(
                 trace_header: None,
                 ingestion_ms: ev.now(),
                 replay: Some((name.clone(), filter.clone())),
+                hops: 0,
+                from_bus: false,
             },
         );
         if !set_state("RUNNING", at) {

@@ -84,6 +84,8 @@ fn fire(ev: &Arc<Inner>, at: u64, key: &RuleKey) {
         trace_header: None,
         ingestion_ms: at,
         replay: None,
+        hops: 0,
+        from_bus: false,
     };
     delivery::start(ev, envelope, vec![matched]);
 }

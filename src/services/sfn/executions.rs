@@ -194,6 +194,16 @@ pub fn spec_for(
     }
 }
 
+/// Places an execution's calls (its tasks and status-change events) one hop after the request
+/// that started it, so a chain of executions, rules and tasks is bounded by
+/// `crate::invoke::MAX_HOPS`.
+pub fn started_by(mut spec: ExecutionSpec, ctx: &RequestContext) -> ExecutionSpec {
+    if let Some(tasks) = spec.tasks.as_mut() {
+        tasks.caller.hops = ctx.hops.saturating_add(1);
+    }
+    spec
+}
+
 /// The interpreter's input to run a stored (Standard) execution again (RedriveExecution).
 pub fn spec_for_execution(sfn: &Inner, execution: &Execution) -> ExecutionSpec {
     let target = Target {
@@ -266,14 +276,17 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
             &name,
             &uuid::Uuid::new_v4().to_string(),
         );
-        let spec = spec_for(
-            sfn,
-            &target,
-            &execution_arn,
-            &name,
-            input_value,
-            now,
-            mock_case,
+        let spec = started_by(
+            spec_for(
+                sfn,
+                &target,
+                &execution_arn,
+                &name,
+                input_value,
+                now,
+                mock_case,
+            ),
+            ctx,
         );
         // Nobody can describe or stop an Express execution: it runs on its own task and its
         // record is dropped at the end.
@@ -285,14 +298,17 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
     }
     let execution_arn = arn::execution(ctx, &target.machine_name, &name);
     let record = Arc::new(Mutex::new(ExecutionRecord::default()));
-    let spec = spec_for(
-        sfn,
-        &target,
-        &execution_arn,
-        &name,
-        input_value,
-        now,
-        mock_case.clone(),
+    let spec = started_by(
+        spec_for(
+            sfn,
+            &target,
+            &execution_arn,
+            &name,
+            input_value,
+            now,
+            mock_case.clone(),
+        ),
+        ctx,
     );
     let execution = Arc::new(Execution {
         mock_case,

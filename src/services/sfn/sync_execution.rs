@@ -4,7 +4,7 @@
 use super::arn;
 use super::errors::SfnError;
 use super::executions::{
-    parse_execution_input, resolve_target, spec_for, split_test_case, StartInput,
+    parse_execution_input, resolve_target, spec_for, split_test_case, started_by, StartInput,
 };
 use super::runner;
 use super::{parse, timestamp, Inner};
@@ -43,14 +43,17 @@ pub async fn start_sync_execution(
         &uuid::Uuid::new_v4().to_string(),
     );
     let start_ms = sfn.now();
-    let spec = spec_for(
-        sfn,
-        &target,
-        &execution_arn,
-        &name,
-        input_value,
-        start_ms,
-        mock_case,
+    let spec = started_by(
+        spec_for(
+            sfn,
+            &target,
+            &execution_arn,
+            &name,
+            input_value,
+            start_ms,
+            mock_case,
+        ),
+        ctx,
     );
     let record = Arc::new(Mutex::new(ExecutionRecord::without_history()));
     runner::run_sync(spec, record.clone()).await;

@@ -69,6 +69,8 @@ pub struct Notification {
     pub host: String,
     /// The topic's DeliveryPolicy when the message was published (HTTP/S retries).
     pub topic_delivery_policy: Option<String>,
+    /// In-process hops before the Publish (see `crate::invoke::MAX_HOPS`).
+    pub hops: u32,
 }
 
 impl Notification {

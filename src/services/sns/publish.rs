@@ -176,6 +176,7 @@ fn accept(
         sequence_number: topic.fifo.then(|| sns.store.next_sequence_number(now)),
         host: ctx.host.clone(),
         topic_delivery_policy: topic.attributes.get("DeliveryPolicy").cloned(),
+        hops: ctx.hops,
     });
     let subscriptions = topic.subscriptions.values().cloned().collect();
     topic

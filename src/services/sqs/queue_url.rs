@@ -121,6 +121,7 @@ mod tests {
 
     fn ctx() -> RequestContext {
         RequestContext {
+            hops: 0,
             aws_service: false,
             account_id: "000000000000".into(),
             region: "us-east-1".into(),

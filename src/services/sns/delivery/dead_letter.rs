@@ -20,7 +20,11 @@ pub async fn send(d: &Deliverer, n: &Notification, s: &Subscription, message: &s
         return false;
     };
     let input = sqs::send_message_input(n, s, message, &queue);
-    let caller = Caller::new(queue.0.clone(), queue.1.clone());
+    // The dead letter replaces the failed delivery; it does not extend the chain.
+    let caller = Caller {
+        hops: n.hops,
+        ..Caller::new(queue.0.clone(), queue.1.clone())
+    };
     match d
         .invoker
         .call(ServiceId::Sqs, &caller, "SendMessage", input)

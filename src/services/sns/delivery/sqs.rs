@@ -73,7 +73,7 @@ pub async fn deliver(d: &Deliverer, n: &Notification, s: &Subscription, message:
         return;
     };
     let input = send_message_input(n, s, message, &queue);
-    let caller = Caller::new(queue.0.clone(), queue.1.clone());
+    let caller = Caller::caused_by(queue.0.clone(), queue.1.clone(), n.hops);
     if let Err(error) = d
         .invoker
         .call(ServiceId::Sqs, &caller, "SendMessage", input)

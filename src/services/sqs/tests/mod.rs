@@ -25,6 +25,7 @@ impl Harness {
         Harness {
             sqs: Sqs::new(clock.clone()),
             ctx: RequestContext {
+                hops: 0,
                 aws_service: false,
                 account_id: "000000000000".into(),
                 region: "us-east-1".into(),
