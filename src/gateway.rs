@@ -87,22 +87,36 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
         .is_some_and(|len| len > limit);
+    let too_large = || {
+        ApiError::new(
+            "RequestEntityTooLarge",
+            format!("Request body must be at most {limit} bytes."),
+            413,
+        )
+    };
     let body = if declared_too_large {
-        None
+        Err(too_large())
     } else {
         Limited::new(body, limit)
             .collect()
             .await
-            .ok()
             .map(|c| c.to_bytes())
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    too_large()
+                } else {
+                    // A body that breaks off or has malformed chunk framing is the client's
+                    // mistake, not a size problem.
+                    ApiError::sender(
+                        "SerializationException",
+                        "The request body could not be read: it ended early or its chunked encoding is malformed.",
+                    )
+                }
+            })
     };
-    let Some(body) = body else {
-        let error = ApiError::new(
-            "RequestEntityTooLarge",
-            format!("Request body must be at most {limit} bytes."),
-            413,
-        );
-        return finish(protocol::error::encode_unrouted(&error), &request_id);
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => return finish(protocol::error::encode_unrouted(&error), &request_id),
     };
 
     // Read once: it picks the service of a query request and the region/account of every one.

@@ -5,6 +5,7 @@ pub mod asl;
 pub mod clock;
 pub mod config;
 pub mod coverage;
+pub mod cpu;
 pub mod error;
 pub mod gateway;
 pub mod invoke;

@@ -81,6 +81,7 @@ fn run_case(case: &Value, datasets: &Path, group_dir: &Path) -> Result<(), Strin
                 .and_then(Value::as_u64)
                 .unwrap_or(10_000),
         ),
+        work_budget: u64::MAX,
     };
     let outcome = Expression::parse(expr).and_then(|e| e.evaluate(input.as_ref(), &b, limits));
     let code = case

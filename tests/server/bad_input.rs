@@ -231,3 +231,31 @@ async fn many_bad_requests_in_a_row_leave_the_server_healthy() {
     }
     still_serving(&server).await;
 }
+
+#[tokio::test]
+async fn a_malformed_chunked_body_is_a_400_not_a_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start().await;
+    let mut stream = tokio::net::TcpStream::connect(server.local_addr)
+        .await
+        .expect("connect");
+    // A chunk size that is not hexadecimal.
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: AmazonSQS.ListQueues\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n",
+        server.local_addr
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(
+        read.is_ok(),
+        "the server answers and closes instead of hanging"
+    );
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    still_serving(&server).await;
+}

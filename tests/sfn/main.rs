@@ -9,6 +9,7 @@ mod activities;
 mod client;
 mod conformance;
 mod executions;
+mod heavy_work;
 mod history;
 mod integration_conformance;
 mod integrations;

@@ -97,7 +97,7 @@ impl Query {
         };
         let parsed = parsed(expr).map_err(threw)?;
         parsed
-            .run(Some(&self.input), &self.bindings, Limits::default())
+            .run_off_workers(Some(&self.input), &self.bindings, Limits::default())
             .map_err(threw)
     }
 

@@ -4,6 +4,9 @@
 
 use std::fmt;
 
+/// The message of an evaluation that ran out of time or work.
+pub const TIMEOUT_MESSAGE: &str = "Expression evaluation timeout: Check for infinite loop";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonataError {
     pub code: String,
@@ -12,6 +15,11 @@ pub struct JsonataError {
 }
 
 impl JsonataError {
+    /// The evaluation ran out of time or work budget (see `Limits`).
+    pub fn is_timeout(&self) -> bool {
+        self.code == "U1001" && self.message.starts_with(TIMEOUT_MESSAGE)
+    }
+
     pub fn new(code: &str, position: Option<usize>, message: impl Into<String>) -> JsonataError {
         JsonataError {
             code: code.to_string(),

@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 pub struct Ctx<'a> {
     pub start: Instant,
     pub timeout: Duration,
+    /// Work done so far and the most allowed (see `Limits::work_budget`).
+    work: Cell<u64>,
+    pub work_budget: u64,
     pub max_depth: usize,
     pub depth: Cell<usize>,
     pub now_ms: i64,
@@ -37,6 +40,8 @@ impl<'a> Ctx<'a> {
         Ctx {
             start: Instant::now(),
             timeout: limits.timeout,
+            work: Cell::new(0),
+            work_budget: limits.work_budget,
             max_depth: limits.max_depth,
             depth: Cell::new(0),
             now_ms: bindings.now_ms.unwrap_or_else(|| {
@@ -60,12 +65,19 @@ impl<'a> Ctx<'a> {
         if d > self.max_depth || used > self.stack_budget {
             return err("U1001", None, "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive.");
         }
+        self.charge(1)?;
         if self.start.elapsed() > self.timeout {
-            return err(
-                "U1001",
-                None,
-                "Expression evaluation timeout: Check for infinite loop",
-            );
+            return err("U1001", None, super::error::TIMEOUT_MESSAGE);
+        }
+        Ok(())
+    }
+
+    /// Counts `units` of work against the budget; past it, the evaluation times out.
+    pub fn charge(&self, units: u64) -> Result<()> {
+        let done = self.work.get().saturating_add(units);
+        self.work.set(done);
+        if done > self.work_budget {
+            return err("U1001", None, super::error::TIMEOUT_MESSAGE);
         }
         Ok(())
     }
@@ -1067,6 +1079,7 @@ impl<'a> Ctx<'a> {
                 if size > 1e7 {
                     return err("D2014", pos, format!("The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate {size}."));
                 }
+                self.charge(size as u64)?;
                 let (a, b) = (a as i64, b as i64);
                 Ok(Some(seq_of((a..=b).map(|i| Val::Num(i as f64)).collect())))
             }

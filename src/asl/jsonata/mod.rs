@@ -117,7 +117,16 @@ impl Bindings {
 pub struct Limits {
     pub max_depth: usize,
     pub timeout: Duration,
+    /// Units of work (a node evaluated, an item a range allocates) before the evaluation
+    /// stops as timed out; `u64::MAX` for no count. See [`Expression::run_off_workers`].
+    pub work_budget: u64,
 }
+
+/// What an evaluation may do on the async worker that asked for it before it is judged
+/// heavy and run again by [`crate::cpu::run`]: about a millisecond of work. Nearly every
+/// expression in a state machine finishes far inside it, and pays nothing.
+const INLINE_TIME: Duration = Duration::from_millis(2);
+const INLINE_WORK: u64 = 100_000;
 
 /// Native stack an evaluation may use: safe on a 2 MiB thread (tokio's and the test
 /// harness's default) with room for the caller.
@@ -134,6 +143,7 @@ impl Default for Limits {
         Limits {
             max_depth: 1000,
             timeout: Duration::from_secs(5),
+            work_budget: u64::MAX,
         }
     }
 }
@@ -167,6 +177,29 @@ impl Expression {
             Returned::Function => Some(serde_json::Value::String(String::new())),
             Returned::Json(v) => Some(v),
         })
+    }
+
+    /// `run`, but an evaluation that turns out heavy does not stall the async worker it was
+    /// called on: it first runs with a small budget ([`INLINE_TIME`], [`INLINE_WORK`]); one
+    /// that exceeds it is run again from the start, with `limits`, through
+    /// [`crate::cpu::run`]. Running again is safe because evaluation has no side effects
+    /// (`$now()` is fixed per evaluation by its bindings; `$uuid()` of the abandoned run is
+    /// never seen), and the abandoned run cost at most the small budget.
+    pub fn run_off_workers(
+        &self,
+        input: Option<&serde_json::Value>,
+        bindings: &Bindings,
+        limits: Limits,
+    ) -> Result<Returned, JsonataError> {
+        let inline = Limits {
+            timeout: limits.timeout.min(INLINE_TIME),
+            work_budget: limits.work_budget.min(INLINE_WORK),
+            ..limits
+        };
+        match self.run(input, bindings, inline) {
+            Err(e) if e.is_timeout() => crate::cpu::run(|| self.run(input, bindings, limits)),
+            done => done,
+        }
     }
 
     /// Like `evaluate`, but tells a function result apart (Step Functions refuses one where

@@ -252,6 +252,7 @@ pub fn eval(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
         &crate::asl::jsonata::Limits {
             max_depth: ctx.max_depth,
             timeout: ctx.timeout,
+            work_budget: ctx.work_budget,
         },
     );
     let r = sub
