@@ -121,6 +121,7 @@ impl Invoker {
             host: format!("localhost:{}", state.local_addr.port()),
             protocol: json_protocol(service),
             clock: state.clock.clone(),
+            session: None,
         };
         state.call(service, &ctx, operation, input).await
     }
@@ -139,6 +140,6 @@ fn json_protocol(service: ServiceId) -> Protocol {
     match service {
         ServiceId::Sqs | ServiceId::StepFunctions => Protocol::AwsJson10,
         ServiceId::Events => Protocol::AwsJson11,
-        ServiceId::Sns => Protocol::AwsQuery,
+        ServiceId::Sns | ServiceId::Sts => Protocol::AwsQuery,
     }
 }

@@ -12,6 +12,7 @@ use crate::services::events::Events;
 use crate::services::sfn::Sfn;
 use crate::services::sns::Sns;
 use crate::services::sqs::Sqs;
+use crate::services::sts::Sts;
 use crate::services::{RequestContext, ServiceId};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub sfn: Sfn,
     pub sns: Sns,
     pub events: Events,
+    pub sts: Sts,
     /// The in-process call path the services use to reach each other.
     pub invoker: Invoker,
 }
@@ -51,6 +53,7 @@ impl AppState {
             ServiceId::StepFunctions => self.sfn.call(ctx, operation, input).await,
             ServiceId::Sns => self.sns.call(ctx, operation, input).await,
             ServiceId::Events => self.events.call(ctx, operation, input).await,
+            ServiceId::Sts => self.sts.call(ctx, operation, input).await,
         }
     }
 
@@ -63,6 +66,7 @@ impl AppState {
                     ServiceId::StepFunctions => self.sfn.reset(),
                     ServiceId::Sns => self.sns.reset(),
                     ServiceId::Events => self.events.reset(),
+                    ServiceId::Sts => self.sts.reset(),
                 }
             }
         }
@@ -98,6 +102,7 @@ impl Server {
             ),
             sns: Sns::new(clock.clone(), invoker.clone()),
             events: Events::new(clock.clone(), invoker.clone()),
+            sts: Sts::new(clock.clone()),
             invoker: invoker.clone(),
             config,
             clock,
