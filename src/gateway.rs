@@ -256,14 +256,48 @@ async fn decode_and_call(
     // The handler runs as its own task so that a bug that panics answers this one request
     // with a 500 instead of dropping the connection.
     let operation_name = route.operation;
-    let task = tokio::spawn(async move { state.call(service, &ctx, &operation_name, input).await });
-    match task.await {
+    let long_poll = is_long_poll(service, &operation_name);
+    let handler_state = state.clone();
+    let mut task = tokio::spawn(async move {
+        handler_state
+            .call(service, &ctx, &operation_name, input)
+            .await
+    });
+    let joined = if long_poll {
+        // On shutdown a long poll answers empty at once, as when its wait times out. Aborting
+        // it is safe: these handlers take messages or tasks only in synchronous sections and
+        // return right after, so at their one `.await` (the wait) they hold nothing. If the
+        // handler finished just as the abort came, its result is used and nothing is lost.
+        tokio::select! {
+            biased;
+            joined = &mut task => joined,
+            _ = state.draining() => {
+                task.abort();
+                match task.await {
+                    Err(e) if e.is_cancelled() => return Ok(Value::Object(Default::default())),
+                    other => other,
+                }
+            }
+        }
+    } else {
+        task.await
+    };
+    match joined {
         Ok(result) => result,
         Err(join_error) => {
             tracing::error!(%join_error, "handler panicked");
             Err(ApiError::internal("An internal error occurred."))
         }
     }
+}
+
+/// Operations that wait for work to arrive: the empty answer `{}` is what they return when
+/// their wait ends with nothing (SQS: no `Messages`; Step Functions: no `taskToken`).
+fn is_long_poll(service: ServiceId, operation: &str) -> bool {
+    matches!(
+        (service, operation),
+        (ServiceId::Sqs, "ReceiveMessage") | (ServiceId::StepFunctions, "GetActivityTask")
+    )
 }
 
 fn decode_query(

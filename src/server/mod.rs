@@ -37,6 +37,8 @@ pub struct AppState {
     pub sts: Sts,
     /// The in-process call path the services use to reach each other.
     pub invoker: Invoker,
+    /// Turns true when shutdown begins: long polls then answer at once (see the gateway).
+    draining: watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -55,6 +57,14 @@ impl AppState {
             ServiceId::Events => self.events.call(ctx, operation, input).await,
             ServiceId::Sts => self.sts.call(ctx, operation, input).await,
         }
+    }
+
+    /// Resolves once shutdown has begun (at once if it already has). A `watch` receiver
+    /// checks the current value before waiting for a change, so a request arriving after the
+    /// signal cannot miss it.
+    pub async fn draining(&self) {
+        let mut draining = self.draining.clone();
+        let _ = draining.wait_for(|draining| *draining).await;
     }
 
     /// Wipes one service's state, or all of them.
@@ -90,6 +100,8 @@ impl Server {
         let local_addr = listener.local_addr()?;
         let clock = Clock::new();
         let invoker = Invoker::new();
+        // One signal for the accept loop (stop accepting) and for waiting requests (answer).
+        let (stop, stopped) = watch::channel(false);
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone()),
             sfn: Sfn::new(
@@ -108,9 +120,9 @@ impl Server {
             clock,
             local_addr,
             started: Instant::now(),
+            draining: stopped.clone(),
         });
         invoker.bind(&state);
-        let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, state.clone(), stopped));
         Ok(RunningServer {
             local_addr,
@@ -135,7 +147,8 @@ impl RunningServer {
         &self.state
     }
 
-    /// Stops accepting, waits up to 10 s for open requests, then returns.
+    /// Stops accepting, answers long polls at once (as if their wait had ended), waits up to
+    /// 10 s for the other open requests, then returns.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;

@@ -11,4 +11,5 @@ mod asl_parse;
 mod common;
 mod jsonata_suite;
 mod pattern_conformance;
+mod process;
 mod sts;
