@@ -36,6 +36,7 @@ fn display_name(service: ServiceId) -> &'static str {
         ServiceId::Sns => "SNS",
         ServiceId::Events => "EventBridge",
         ServiceId::StepFunctions => "Step Functions",
+        ServiceId::Sts => "STS",
     }
 }
 

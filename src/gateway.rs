@@ -138,12 +138,17 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         }
     };
 
+    let session = scope
+        .as_ref()
+        .and_then(|s| s.temporary_key.as_deref())
+        .and_then(|key| state.sts.session(key));
     let ctx = RequestContext {
         hops: 0,
         aws_service: false,
-        account_id: scope
+        account_id: session
             .as_ref()
-            .and_then(|s| s.account_id.clone())
+            .map(|s| s.account_id.clone())
+            .or_else(|| scope.as_ref().and_then(|s| s.account_id.clone()))
             .unwrap_or_else(|| state.config.account_id.clone()),
         region: scope
             .map(|s| s.region)
@@ -152,6 +157,7 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         host: host(&parts.headers, &state),
         protocol: route.protocol,
         clock: state.clock.clone(),
+        session,
     };
     let encoded = dispatch(state, ctx, route, &parts.uri, body).await;
     finish(encoded, &request_id)
@@ -173,28 +179,98 @@ async fn dispatch(
     };
     let request_id = ctx.request_id.clone();
     let operation_name = route.operation.clone();
-    let result = decode_and_call(state, ctx, route, uri, body).await;
-    tracing::debug!(service = service.name(), operation = %operation_name, request_id = %request_id,
-        ok = result.is_ok(), "request");
+    // Per-request logging costs nothing unless debug is on: the clock is read and the
+    // resource looked up only then.
+    let mut log = tracing::enabled!(tracing::Level::DEBUG).then(|| RequestLog {
+        started: std::time::Instant::now(),
+        resource: None,
+    });
+    let result = decode_and_call(state, ctx, route, uri, body, log.as_mut()).await;
+    let encoded = encode_result(
+        service,
+        protocol,
+        wire_model,
+        &operation_name,
+        &request_id,
+        &result,
+    );
+    if let Some(log) = log {
+        tracing::debug!(
+            service = service.name(),
+            operation = %operation_name,
+            resource = log.resource.as_deref().unwrap_or("-"),
+            status = encoded.status,
+            error = result.as_ref().err().map_or("-", |e| e.code.as_ref()),
+            duration_us = log.started.elapsed().as_micros() as u64,
+            request_id = %request_id,
+            "request"
+        );
+    }
+    encoded
+}
+
+/// What the debug request log collects along the way.
+struct RequestLog {
+    started: std::time::Instant,
+    /// The queue, topic, bus, state machine... the request names, if any.
+    resource: Option<String>,
+}
+
+/// Members that name the resource a request acts on, in the order they are looked for.
+const RESOURCE_MEMBERS: &[&str] = &[
+    "QueueUrl",
+    "QueueName",
+    "TopicArn",
+    "SubscriptionArn",
+    "TargetArn",
+    "stateMachineArn",
+    "executionArn",
+    "activityArn",
+    "mapRunArn",
+    "EventBusName",
+    "Rule",
+    "RoleArn",
+    "ResourceArn",
+    "resourceArn",
+    "Name",
+    "name",
+];
+
+fn resource_of(input: &Value) -> Option<String> {
+    RESOURCE_MEMBERS
+        .iter()
+        .find_map(|member| input.get(member)?.as_str())
+        .map(str::to_string)
+}
+
+/// The operation's output or error, in the request's protocol.
+fn encode_result(
+    service: ServiceId,
+    protocol: Protocol,
+    wire_model: &ServiceModel,
+    operation_name: &str,
+    request_id: &str,
+    result: &Result<Value, ApiError>,
+) -> Encoded {
     match result {
         Ok(output) => match protocol {
-            Protocol::AwsQuery => match wire_model.operation(&operation_name) {
-                Some(op) => xml::encode_output(wire_model, op, &output, &request_id),
+            Protocol::AwsQuery => match wire_model.operation(operation_name) {
+                Some(op) => xml::encode_output(wire_model, op, output, request_id),
                 None => encode_error(
                     service,
                     protocol,
                     &ApiError::internal("operation vanished"),
-                    &request_id,
+                    request_id,
                 ),
             },
-            Protocol::AwsJson10 => json::encode(&output, json::CONTENT_TYPE_10),
-            Protocol::AwsJson11 => json::encode(&output, json::CONTENT_TYPE_11),
+            Protocol::AwsJson10 => json::encode(output, json::CONTENT_TYPE_10),
+            Protocol::AwsJson11 => json::encode(output, json::CONTENT_TYPE_11),
         },
         Err(error) => {
             if error.status >= 500 {
                 tracing::warn!(service = service.name(), operation = %operation_name, %error, "request failed");
             }
-            encode_error(service, protocol, &error, &request_id)
+            encode_error(service, protocol, error, request_id)
         }
     }
 }
@@ -205,6 +281,7 @@ async fn decode_and_call(
     route: Route,
     uri: &http::Uri,
     body: Bytes,
+    log: Option<&mut RequestLog>,
 ) -> Result<Value, ApiError> {
     let service = route.service;
     let model = service.model();
@@ -217,6 +294,9 @@ async fn decode_and_call(
     };
     if service == ServiceId::Sqs && route.protocol == Protocol::AwsQuery {
         sqs_queue_url_from_path(&mut input, &ctx.host, uri.path());
+    }
+    if let Some(log) = log {
+        log.resource = resource_of(&input);
     }
     if let Some(shape) = &operation.input {
         validate_input(model, shape, &input, service.validation_options())
@@ -239,14 +319,48 @@ async fn decode_and_call(
     // The handler runs as its own task so that a bug that panics answers this one request
     // with a 500 instead of dropping the connection.
     let operation_name = route.operation;
-    let task = tokio::spawn(async move { state.call(service, &ctx, &operation_name, input).await });
-    match task.await {
+    let long_poll = is_long_poll(service, &operation_name);
+    let handler_state = state.clone();
+    let mut task = tokio::spawn(async move {
+        handler_state
+            .call(service, &ctx, &operation_name, input)
+            .await
+    });
+    let joined = if long_poll {
+        // On shutdown a long poll answers empty at once, as when its wait times out. Aborting
+        // it is safe: these handlers take messages or tasks only in synchronous sections and
+        // return right after, so at their one `.await` (the wait) they hold nothing. If the
+        // handler finished just as the abort came, its result is used and nothing is lost.
+        tokio::select! {
+            biased;
+            joined = &mut task => joined,
+            _ = state.draining() => {
+                task.abort();
+                match task.await {
+                    Err(e) if e.is_cancelled() => return Ok(Value::Object(Default::default())),
+                    other => other,
+                }
+            }
+        }
+    } else {
+        task.await
+    };
+    match joined {
         Ok(result) => result,
         Err(join_error) => {
             tracing::error!(%join_error, "handler panicked");
             Err(ApiError::internal("An internal error occurred."))
         }
     }
+}
+
+/// Operations that wait for work to arrive: the empty answer `{}` is what they return when
+/// their wait ends with nothing (SQS: no `Messages`; Step Functions: no `taskToken`).
+fn is_long_poll(service: ServiceId, operation: &str) -> bool {
+    matches!(
+        (service, operation),
+        (ServiceId::Sqs, "ReceiveMessage") | (ServiceId::StepFunctions, "GetActivityTask")
+    )
 }
 
 fn decode_query(
@@ -374,7 +488,7 @@ fn route(
     };
     let service = scope
         .and_then(|scope| ServiceId::from_name(&scope.service))
-        .filter(|s| matches!(s, ServiceId::Sqs | ServiceId::Sns))
+        .filter(|s| matches!(s, ServiceId::Sqs | ServiceId::Sns | ServiceId::Sts))
         .unwrap_or_else(|| guess_query_service(&action, &params, uri.path()));
     Ok(Route {
         service,
@@ -393,8 +507,12 @@ fn invalid_utf8() -> (ApiError, Protocol) {
 }
 
 /// Without a credential scope (unsigned clients), an action only SNS has goes to SNS; actions
-/// both have (`AddPermission`, `RemovePermission`) go to SQS when a queue is named.
+/// both have (`AddPermission`, `RemovePermission`) go to SQS when a queue is named; STS's
+/// actions (none shared with the other two) go to STS.
 fn guess_query_service(action: &str, params: &query::Params, path: &str) -> ServiceId {
+    if ServiceId::Sts.model().operation(action).is_some() {
+        return ServiceId::Sts;
+    }
     let in_sqs = ServiceId::Sqs.model().operation(action).is_some();
     let in_sns = ServiceId::Sns.model().operation(action).is_some();
     match (in_sqs, in_sns) {
@@ -412,6 +530,9 @@ struct CredentialScope {
     /// Like LocalStack, an access key id of exactly 12 digits selects that account, so one
     /// server can host several accounts for cross-account tests.
     account_id: Option<String>,
+    /// A key that may come from AssumeRole (`ASIA...`), to look up its session; `None` for
+    /// every other key, so ordinary requests never look.
+    temporary_key: Option<String>,
 }
 
 /// From `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request`
@@ -437,10 +558,14 @@ fn credential_scope(headers: &HeaderMap, uri: &http::Uri) -> Option<CredentialSc
     }
     let account_id =
         (key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit())).then(|| key.to_string());
+    let temporary_key = key
+        .starts_with(crate::services::sts::TEMPORARY_KEY_PREFIX)
+        .then(|| key.to_string());
     Some(CredentialScope {
         region: region.to_string(),
         service: service.to_string(),
         account_id,
+        temporary_key,
     })
 }
 

@@ -163,6 +163,7 @@ impl Invoker {
             protocol: json_protocol(service),
             clock: state.clock.clone(),
             hops: caller.hops,
+            session: None,
         };
         state.call(service, &ctx, operation, input).await
     }
@@ -181,6 +182,6 @@ fn json_protocol(service: ServiceId) -> Protocol {
     match service {
         ServiceId::Sqs | ServiceId::StepFunctions => Protocol::AwsJson10,
         ServiceId::Events => Protocol::AwsJson11,
-        ServiceId::Sns => Protocol::AwsQuery,
+        ServiceId::Sns | ServiceId::Sts => Protocol::AwsQuery,
     }
 }

@@ -67,13 +67,20 @@ struct Cli {
 enum Command {
     /// Print the operation coverage table (Markdown) that the README carries.
     Coverage,
+    /// Exit 0 if the server at --host/--port answers its health endpoint, 1 if not: the
+    /// container image's HEALTHCHECK (it has no shell or curl).
+    Health,
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Coverage) = cli.command {
-        print!("{}", stepyard::coverage::markdown_table());
-        return std::process::ExitCode::SUCCESS;
+    match cli.command {
+        Some(Command::Coverage) => {
+            print!("{}", stepyard::coverage::markdown_table());
+            return std::process::ExitCode::SUCCESS;
+        }
+        Some(Command::Health) => return health_check(&cli.host, cli.port),
+        None => {}
     }
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -129,7 +136,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let server = match Server::start(config.clone()).await {
             Ok(server) => server,
             Err(e) => {
@@ -142,7 +149,55 @@ fn main() -> std::process::ExitCode {
         tracing::info!("shutting down");
         server.shutdown().await;
         std::process::ExitCode::SUCCESS
-    })
+    });
+    // Background work (timers, executions, deliveries) is abandoned with the in-memory state;
+    // the bound keeps a stuck blocking task from holding the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    code
+}
+
+/// `GET /_stepyard/health` with a plain blocking socket (no runtime, no HTTP client: this runs
+/// every few seconds in a container). An unspecified listen address (`0.0.0.0`, `::`) is
+/// reached on loopback.
+fn health_check(host: &str, port: u16) -> std::process::ExitCode {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, ToSocketAddrs};
+    let timeout = std::time::Duration::from_secs(2);
+    let addr = match host.parse::<IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => Some(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)),
+        _ => (host, port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next()),
+    };
+    let answer = addr
+        .ok_or_else(|| std::io::Error::other(format!("cannot resolve {host}")))
+        .and_then(|addr| TcpStream::connect_timeout(&addr, timeout))
+        .and_then(|mut stream| {
+            stream.set_read_timeout(Some(timeout))?;
+            stream.set_write_timeout(Some(timeout))?;
+            stream.write_all(
+                b"GET /_stepyard/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            )?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            Ok(response)
+        });
+    match answer {
+        Ok(response) if response.starts_with("HTTP/1.1 200") => {
+            println!("healthy: stepyard answers on {host}:{port}");
+            std::process::ExitCode::SUCCESS
+        }
+        Ok(response) => {
+            let status = response.lines().next().unwrap_or("no status line");
+            eprintln!("unhealthy: {host}:{port} answered {status}");
+            std::process::ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("unhealthy: {host}:{port}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -73,6 +73,7 @@ embedded_model!(sqs_query, "sqs-query.json");
 embedded_model!(sns, "sns.json");
 embedded_model!(events, "events.json");
 embedded_model!(stepfunctions, "stepfunctions.json");
+embedded_model!(sts, "sts.json");
 
 /// Output shapes only, of services Step Functions calls that stepyard does not emulate: for
 /// TestState's check of a mocked Task result.
@@ -95,11 +96,12 @@ mod tests {
         assert_eq!(sns().operations.len(), 42);
         assert_eq!(events().operations.len(), 57);
         assert_eq!(stepfunctions().operations.len(), 37);
+        assert_eq!(sts().operations.len(), 11);
     }
 
     #[test]
     fn every_member_refers_to_a_known_shape() {
-        for model in [sqs(), sqs_query(), sns(), events(), stepfunctions()] {
+        for model in [sqs(), sqs_query(), sns(), events(), stepfunctions(), sts()] {
             for shape in model.shapes.values() {
                 for target in shape.referenced_shapes() {
                     assert!(model.shapes.contains_key(target), "missing shape {target}");

@@ -93,7 +93,7 @@ fn reset(state: &AppState, uri: &Uri) -> HttpResponse {
             None => {
                 return json_response(
                     StatusCode::BAD_REQUEST,
-                    &json!({"error": format!("unknown service {name}; use sqs, sns, events or stepfunctions")}),
+                    &json!({"error": format!("unknown service {name}; use sqs, sns, events, stepfunctions or sts")}),
                 )
             }
         },

@@ -13,6 +13,7 @@ use crate::services::events::Events;
 use crate::services::sfn::Sfn;
 use crate::services::sns::Sns;
 use crate::services::sqs::Sqs;
+use crate::services::sts::Sts;
 use crate::services::{RequestContext, ServiceId};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -34,8 +35,11 @@ pub struct AppState {
     pub sfn: Sfn,
     pub sns: Sns,
     pub events: Events,
+    pub sts: Sts,
     /// The in-process call path the services use to reach each other.
     pub invoker: Invoker,
+    /// Turns true when shutdown begins: long polls then answer at once (see the gateway).
+    draining: watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -52,7 +56,16 @@ impl AppState {
             ServiceId::StepFunctions => self.sfn.call(ctx, operation, input).await,
             ServiceId::Sns => self.sns.call(ctx, operation, input).await,
             ServiceId::Events => self.events.call(ctx, operation, input).await,
+            ServiceId::Sts => self.sts.call(ctx, operation, input).await,
         }
+    }
+
+    /// Resolves once shutdown has begun (at once if it already has). A `watch` receiver
+    /// checks the current value before waiting for a change, so a request arriving after the
+    /// signal cannot miss it.
+    pub async fn draining(&self) {
+        let mut draining = self.draining.clone();
+        let _ = draining.wait_for(|draining| *draining).await;
     }
 
     /// Wipes one service's state, or all of them.
@@ -64,6 +77,7 @@ impl AppState {
                     ServiceId::StepFunctions => self.sfn.reset(),
                     ServiceId::Sns => self.sns.reset(),
                     ServiceId::Events => self.events.reset(),
+                    ServiceId::Sts => self.sts.reset(),
                 }
             }
         }
@@ -87,6 +101,8 @@ impl Server {
         let local_addr = listener.local_addr()?;
         let clock = Clock::new();
         let invoker = Invoker::new();
+        // One signal for the accept loop (stop accepting) and for waiting requests (answer).
+        let (stop, stopped) = watch::channel(false);
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone()),
             sfn: Sfn::new(
@@ -99,14 +115,15 @@ impl Server {
             ),
             sns: Sns::new(clock.clone(), invoker.clone()),
             events: Events::new(clock.clone(), invoker.clone()),
+            sts: Sts::new(clock.clone()),
             invoker: invoker.clone(),
             config,
             clock,
             local_addr,
             started: Instant::now(),
+            draining: stopped.clone(),
         });
         invoker.bind(&state);
-        let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, state.clone(), stopped));
         Ok(RunningServer {
             local_addr,
@@ -131,7 +148,8 @@ impl RunningServer {
         &self.state
     }
 
-    /// Stops accepting, waits up to 10 s for open requests, then returns.
+    /// Stops accepting, answers long polls at once (as if their wait had ended), waits up to
+    /// 10 s for the other open requests, then returns.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;

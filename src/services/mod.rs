@@ -1,4 +1,4 @@
-//! The four services. Each exposes `call(ctx, operation, input) -> Result<Value, ApiError>`:
+//! The services (the four emulated ones, and the corner of STS that tools call first). Each exposes `call(ctx, operation, input) -> Result<Value, ApiError>`:
 //! the input is already decoded from the wire into the JSON-protocol form (member names of
 //! the JSON model, numbers as numbers, blobs as base64 strings) and validated against the
 //! operation's input shape; the output is the JSON-protocol form of the output shape, which the
@@ -10,6 +10,7 @@ pub mod registry;
 pub mod sfn;
 pub mod sns;
 pub mod sqs;
+pub mod sts;
 
 pub use registry::ServiceId;
 
@@ -41,4 +42,7 @@ pub struct RequestContext {
     /// status-change event ...) led to this call; 0 for a client's request. See
     /// [`crate::invoke::MAX_HOPS`].
     pub hops: u32,
+    /// The AssumeRole session whose temporary credentials signed the request, if any: it
+    /// chose `account_id`, and GetCallerIdentity names it.
+    pub session: Option<std::sync::Arc<sts::Session>>,
 }

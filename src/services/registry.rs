@@ -10,14 +10,16 @@ pub enum ServiceId {
     Sns,
     Events,
     StepFunctions,
+    Sts,
 }
 
 impl ServiceId {
-    pub const ALL: [ServiceId; 4] = [
+    pub const ALL: [ServiceId; 5] = [
         ServiceId::Sqs,
         ServiceId::Sns,
         ServiceId::Events,
         ServiceId::StepFunctions,
+        ServiceId::Sts,
     ];
 
     /// The name used in SigV4 credential scopes, health output and `?service=`.
@@ -27,6 +29,7 @@ impl ServiceId {
             ServiceId::Sns => "sns",
             ServiceId::Events => "events",
             ServiceId::StepFunctions => "states",
+            ServiceId::Sts => "sts",
         }
     }
 
@@ -44,6 +47,7 @@ impl ServiceId {
             "sns" => Some(ServiceId::Sns),
             "events" | "eventbridge" => Some(ServiceId::Events),
             "states" | "stepfunctions" | "sfn" => Some(ServiceId::StepFunctions),
+            "sts" => Some(ServiceId::Sts),
             _ => None,
         }
     }
@@ -65,6 +69,7 @@ impl ServiceId {
             ServiceId::Sns => model::sns(),
             ServiceId::Events => model::events(),
             ServiceId::StepFunctions => model::stepfunctions(),
+            ServiceId::Sts => model::sts(),
         }
     }
 
@@ -92,7 +97,7 @@ impl ServiceId {
     pub fn validation_options(self) -> ValidationOptions {
         match self {
             ServiceId::Sqs => ValidationOptions::TYPES_ONLY,
-            ServiceId::Events => ValidationOptions::STRICT_WITH_PATTERNS,
+            ServiceId::Events | ServiceId::Sts => ValidationOptions::STRICT_WITH_PATTERNS,
             _ => ValidationOptions::STRICT,
         }
     }
@@ -102,6 +107,7 @@ impl ServiceId {
         match self {
             ServiceId::Sqs => super::sqs::Sqs::validation_error(violation),
             ServiceId::Sns => super::sns::Sns::validation_error(violation),
+            ServiceId::Sts => super::sts::Sts::validation_error(violation),
             _ => coral_validation_error(violation),
         }
     }
@@ -113,6 +119,7 @@ impl ServiceId {
             ServiceId::StepFunctions => super::sfn::Sfn::OPERATIONS,
             ServiceId::Sns => super::sns::Sns::OPERATIONS,
             ServiceId::Events => super::events::Events::OPERATIONS,
+            ServiceId::Sts => super::sts::Sts::OPERATIONS,
         }
     }
 }

@@ -5,6 +5,8 @@
 //! move the server's clock without disturbing each other.
 #![allow(dead_code)]
 
+pub mod conformance;
+
 use aws_sdk_sqs::config::retry::RetryConfig;
 use aws_sdk_sqs::config::timeout::TimeoutConfig;
 use aws_sdk_sqs::config::{BehaviorVersion, Credentials, Region, StalledStreamProtectionConfig};
@@ -349,22 +351,10 @@ pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     aws_sdk_sqs::error::DisplayErrorContext(error).to_string()
 }
 
-/// `../shared/conformance/sqs/<file>`, or `None` (with a printed note) when it is absent.
+/// `../shared/conformance/sqs/<file>`, or `None` when it is absent (recorded as a skipped
+/// suite; a failure under CI, see `conformance`).
 pub fn conformance_file(file: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/conformance/sqs/"
-    ))
-    .join(file);
-    if path.exists() {
-        Some(path)
-    } else {
-        println!(
-            "SKIPPED: conformance data {} is absent; nothing checked",
-            path.display()
-        );
-        None
-    }
+    conformance::corpus(&format!("sqs/{file}"), &format!("sqs/{file}"))
 }
 
 pub fn read_json(path: &PathBuf) -> serde_json::Value {
@@ -393,6 +383,7 @@ impl Tally {
     /// Prints `N passed, M failed` and the failures, then asserts at least `floor` passed
     /// and nothing failed.
     pub fn finish(self, what: &str, floor: usize) {
+        conformance::checked(what, self.passed + self.failed.len());
         println!(
             "{what}: {} passed, {} failed",
             self.passed,

@@ -21,10 +21,7 @@ fn events_file(file: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        println!(
-            "SKIPPED: conformance data {} is absent; nothing checked",
-            path.display()
-        );
+        common::conformance::absent(&format!("events/{file}"), &path);
         None
     }
 }

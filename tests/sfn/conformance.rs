@@ -31,7 +31,7 @@ pub fn cases_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!("SKIPPED: {} is absent; nothing checked", dir.display());
+        common::conformance::absent("sfn/cases", &dir);
         None
     }
 }
@@ -403,6 +403,7 @@ async fn recorded_api_errors_are_answered_like_aws() {
 /// Like `Tally::finish`, but failures only fail the test when fewer than `FLOOR` passed: some
 /// recordings cannot be reproduced (see the report of each failure).
 fn finish_with_known_failures(tally: Tally) {
+    common::conformance::checked("sfn api errors", tally.passed + tally.failed.len());
     println!(
         "sfn api error conformance: {} passed, {} failed",
         tally.passed,

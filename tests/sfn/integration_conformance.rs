@@ -441,5 +441,9 @@ async fn recorded_integration_executions_replay() {
         }
     }
     let passed = mocked.0 + services.0;
+    crate::common::conformance::checked(
+        "sfn integrations",
+        passed + mocked.1.len() + services.1.len(),
+    );
     assert!(passed >= FLOOR, "{passed} passed, floor {FLOOR}");
 }

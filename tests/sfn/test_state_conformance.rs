@@ -145,6 +145,10 @@ async fn recorded_test_state_calls_are_answered_like_aws() {
             }
         }
     }
+    crate::common::conformance::checked(
+        "sfn test_state",
+        path_pass + path_fail + ata_pass + ata_fail,
+    );
     println!("test_state (JSONPath): {path_pass} passed, {path_fail} failed");
     println!("test_state (JSONata/variables): {ata_pass} passed, {ata_fail} failed");
     println!("test_state: {skipped} skipped (need Lambda, API Gateway or created resources)");

@@ -19,7 +19,7 @@ fn conformance_file() -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        println!("SKIPPED: {} is absent; nothing checked", path.display());
+        common::conformance::absent("sns notification envelopes", &path);
         None
     }
 }

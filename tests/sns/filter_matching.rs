@@ -24,7 +24,7 @@ fn conformance_file() -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        println!("SKIPPED: {} is absent; nothing checked", path.display());
+        common::conformance::absent("sns filter policy matching", &path);
         None
     }
 }
@@ -123,5 +123,6 @@ async fn localstack_filter_policy_matching_over_sns() {
     for f in &failed {
         println!("  FAILED {f}");
     }
+    common::conformance::checked("sns filter policy matching", passed + failed.len());
     assert!(passed >= FLOOR, "{passed} passed, floor {FLOOR}");
 }

@@ -16,7 +16,7 @@ fn conformance_file() -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        println!("SKIPPED: {} is absent; nothing checked", path.display());
+        common::conformance::absent("sns filter policy validation", &path);
         None
     }
 }

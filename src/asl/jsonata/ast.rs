@@ -41,7 +41,6 @@ pub struct TransformNodes {
 #[derive(Debug)]
 pub struct Group {
     pub pairs: Vec<(Node, Node)>,
-    pub pos: usize,
 }
 
 #[derive(Debug)]

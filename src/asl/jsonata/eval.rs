@@ -283,14 +283,7 @@ impl<'a> Ctx<'a> {
                     ..Arr::default()
                 }))))
             }
-            Kind::Object(pairs) => {
-                let g = Group {
-                    pairs: Vec::new(),
-                    pos: node.pos,
-                };
-                let _ = g;
-                Ok(Some(self.group_pairs(pairs, input.clone(), env)?))
-            }
+            Kind::Object(pairs) => Ok(Some(self.group_pairs(pairs, input.clone(), env)?)),
             Kind::Condition(c, t, e) => {
                 let cv = self.eval(c, input, env)?;
                 if truthy(&cv).unwrap_or(false) {

@@ -237,7 +237,7 @@ impl Processor {
                 for (k, v) in pairs {
                     ps.push((self.process(k)?, self.process(v)?));
                 }
-                result.ann.group = Some(Box::new(Group { pairs: ps, pos }));
+                result.ann.group = Some(Box::new(Group { pairs: ps }));
                 result
             }
             Kind::RawSort(l, terms) => {

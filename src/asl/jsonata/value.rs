@@ -75,7 +75,6 @@ pub enum Func {
         thunk: bool,
     },
     Native {
-        name: &'static str,
         sig: Arc<Signature>,
         imp: NativeImpl,
     },

@@ -129,6 +129,7 @@ mod tests {
             host: "localhost:4566".into(),
             protocol: Protocol::AwsJson10,
             clock: Clock::new(),
+            session: None,
         }
     }
 

@@ -48,6 +48,7 @@ pub fn optimized(service: ServiceId, error: &ApiError) -> Failure {
         ServiceId::Sns => ("SNS", "AmazonSNS"),
         ServiceId::StepFunctions => ("StepFunctions", "AWSStepFunctions"),
         ServiceId::Events => ("EventBridge", "AmazonEventBridge"),
+        ServiceId::Sts => ("Sts", "AWSSecurityTokenService"),
     };
     let class = modeled_exception(service, error).unwrap_or_else(|| format!("{sdk_name}Exception"));
     Failure {
@@ -70,6 +71,7 @@ pub fn sdk_prefix(service: ServiceId) -> &'static str {
         ServiceId::Sns => "Sns",
         ServiceId::StepFunctions => "Sfn",
         ServiceId::Events => "EventBridge",
+        ServiceId::Sts => "Sts",
     }
 }
 

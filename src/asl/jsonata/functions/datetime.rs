@@ -126,7 +126,6 @@ enum Part {
     Lit(String),
     Marker {
         comp: char,
-        pres1: String,
         pres2: Option<char>,
         names: Option<Case>,
         int: Option<IntFormat>,
@@ -261,7 +260,6 @@ fn picture_parts(picture: &str) -> Result<Vec<Part>> {
             }
             out.push(Part::Marker {
                 comp,
-                pres1,
                 pres2,
                 names,
                 int,

@@ -102,9 +102,8 @@ fn table() -> &'static HashMap<&'static str, Entry> {
 
 /// The built-in `$name` as a function value.
 pub fn builtin(name: &str) -> Option<Val> {
-    table().get(name).map(|(n, sig, imp)| {
+    table().get(name).map(|(_, sig, imp)| {
         Val::Func(Rc::new(Func::Native {
-            name: n,
             sig: sig.clone(),
             imp: *imp,
         }))
@@ -126,9 +125,8 @@ fn sfn_table() -> &'static HashMap<&'static str, Entry> {
 
 /// A Step Functions extension (`$partition`, ...) as a function value.
 pub fn sfn_builtin(name: &str) -> Option<Val> {
-    sfn_table().get(name).map(|(n, sig, imp)| {
+    sfn_table().get(name).map(|(_, sig, imp)| {
         Val::Func(Rc::new(Func::Native {
-            name: n,
             sig: sig.clone(),
             imp: *imp,
         }))

@@ -33,6 +33,7 @@ impl Harness {
                 host: "localhost:4566".into(),
                 protocol: Protocol::AwsJson10,
                 clock,
+                session: None,
             },
         }
     }

@@ -31,7 +31,7 @@ const SNS_MATCHING_FLOOR: usize = 112;
 fn load(rel: &str) -> Option<Value> {
     let path = Path::new(ROOT).join(rel);
     if !path.is_file() {
-        println!("conformance file {} not found; skipping", path.display());
+        crate::common::conformance::absent(&format!("pattern engine: {rel}"), &path);
         return None;
     }
     let text = std::fs::read_to_string(&path).expect("corpus file is readable");
@@ -61,6 +61,10 @@ impl Tally {
     }
 
     fn report(&self, floor: usize) {
+        crate::common::conformance::checked(
+            &format!("pattern engine: {}", self.file),
+            self.passed + self.failures.len(),
+        );
         println!(
             "{}: {} passed, {} failed",
             self.file,

@@ -31,7 +31,7 @@ const EXECUTION: &str = "exec-conformance";
 fn pass_state_cases_match_aws() {
     let dir = Path::new(CASES);
     if !dir.is_dir() {
-        eprintln!("skipping: no conformance data at {CASES}");
+        crate::common::conformance::absent("sfn/cases", dir);
         return;
     }
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -67,6 +67,7 @@ fn pass_state_cases_match_aws() {
         "{passed} passed, {} failed ({skipped} without a terminal status skipped)",
         failed.len()
     );
+    crate::common::conformance::checked("sfn Pass data flow", passed + failed.len());
     assert!(
         passed >= FLOOR,
         "{passed} passed, below the floor of {FLOOR}"
@@ -253,7 +254,7 @@ fn pass_stages(
 fn test_state_pass_cases_match_aws() {
     let dir = Path::new(CASES);
     if !dir.is_dir() {
-        eprintln!("skipping: no conformance data at {CASES}");
+        crate::common::conformance::absent("sfn/cases", dir);
         return;
     }
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -323,6 +324,7 @@ fn test_state_pass_cases_match_aws() {
         eprintln!("FAIL {f}");
     }
     eprintln!("test_state: {passed} passed, {} failed", failed.len());
+    crate::common::conformance::checked("sfn TestState on Pass", passed + failed.len());
     assert!(
         passed >= TEST_STATE_FLOOR,
         "{passed} passed, below the floor of {TEST_STATE_FLOOR}"

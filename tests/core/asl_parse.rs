@@ -36,7 +36,7 @@ struct Case {
 fn load_cases() -> Option<Vec<Case>> {
     let dir = Path::new(CASES);
     if !dir.is_dir() {
-        println!("conformance corpus not found at {CASES}; skipping");
+        crate::common::conformance::absent("sfn/cases", dir);
         return None;
     }
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -171,6 +171,10 @@ impl Group {
     }
 
     fn report(&self, name: &str) {
+        crate::common::conformance::checked(
+            &format!("sfn parser: {name}"),
+            self.passed + self.failures.len(),
+        );
         println!(
             "{name}: {} passed, {} failed",
             self.passed,

@@ -40,7 +40,7 @@ const EXECUTION: &str = "exec-conformance";
 async fn pure_asl_executions_match_aws() {
     let dir = Path::new(CASES);
     if !dir.is_dir() {
-        eprintln!("skipping: no conformance data at {CASES}");
+        crate::common::conformance::absent("sfn/cases", dir);
         return;
     }
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -112,6 +112,7 @@ fn totals(group: &str, per_category: &BTreeMap<String, (usize, usize)>) -> (usiz
         failed += f;
     }
     eprintln!("total ({group}): {passed} passed, {failed} failed");
+    crate::common::conformance::checked(&format!("sfn executions ({group})"), passed + failed);
     (passed, failed)
 }
 

@@ -12,8 +12,7 @@ use stepyard::asl::jsonata::{Bindings, Expression, Limits};
 const FLOOR: usize = 1517;
 
 fn suite_dir() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/jsonata");
-    d.exists().then_some(d)
+    crate::common::conformance::corpus("jsonata", "jsonata")
 }
 
 fn numbers_equal(a: &Value, b: &Value) -> bool {
@@ -112,7 +111,6 @@ fn run_case(case: &Value, datasets: &Path, group_dir: &Path) -> Result<(), Strin
 #[test]
 fn jsonata_language_suite() {
     let Some(dir) = suite_dir() else {
-        eprintln!("conformance data not found; skipped");
         return;
     };
     let datasets = dir.join("datasets");
@@ -186,6 +184,7 @@ fn jsonata_language_suite() {
     let nfail = total - passed;
     eprintln!("{passed} passed, {nfail} failed");
     println!("{passed} passed, {nfail} failed");
+    crate::common::conformance::checked("jsonata", passed + nfail);
     assert!(
         passed >= FLOOR,
         "{passed} passed, below the floor of {FLOOR}"

@@ -1,0 +1,22 @@
+//! GetCallerIdentity: the account and principal behind the request's credentials. Ordinary
+//! keys are the account's root user (the account chosen as for every request: `--account-id`,
+//! or a 12-digit access key id); keys from AssumeRole are the assumed role's session.
+
+use super::arn::partition;
+use crate::services::RequestContext;
+use serde_json::{json, Value};
+
+pub fn get_caller_identity(ctx: &RequestContext) -> Value {
+    match &ctx.session {
+        Some(session) => json!({
+            "UserId": session.user_id,
+            "Account": session.account_id,
+            "Arn": session.arn,
+        }),
+        None => json!({
+            "UserId": ctx.account_id,
+            "Account": ctx.account_id,
+            "Arn": format!("arn:{}:iam::{}:root", partition(&ctx.region), ctx.account_id),
+        }),
+    }
+}

@@ -1,0 +1,79 @@
+//! AWS STS, as much as tools need before they do anything else: GetCallerIdentity (the smoke
+//! test, and the Terraform AWS provider's and the CDK's first call) and AssumeRole (temporary
+//! credentials that stepyard then maps to the role's account). Query protocol only, as every
+//! STS SDK speaks it. This file is the operation table; each concern has its file.
+
+mod arn;
+mod assume_role;
+mod errors;
+mod identity;
+mod sessions;
+
+pub use errors::StsError;
+pub use sessions::{Session, TEMPORARY_KEY_PREFIX};
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::model::Violation;
+use crate::services::RequestContext;
+use serde_json::Value;
+use std::sync::Arc;
+
+pub struct Sts {
+    inner: Inner,
+}
+
+struct Inner {
+    clock: Clock,
+    sessions: sessions::Sessions,
+}
+
+impl Sts {
+    pub const OPERATIONS: &'static [&'static str] = &["AssumeRole", "GetCallerIdentity"];
+
+    pub fn new(clock: Clock) -> Self {
+        Sts {
+            inner: Inner {
+                clock,
+                sessions: sessions::Sessions::default(),
+            },
+        }
+    }
+
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, ApiError> {
+        let result = match operation {
+            "AssumeRole" => assume_role::assume_role(&self.inner, ctx, input),
+            "GetCallerIdentity" => Ok(identity::get_caller_identity(ctx)),
+            other => {
+                return Err(ApiError::sender(
+                    "InvalidAction",
+                    format!("Could not find operation {other} for version 2011-06-15"),
+                ))
+            }
+        };
+        result.map_err(ApiError::from)
+    }
+
+    /// The session a temporary access key id was issued for, if it was issued here.
+    pub fn session(&self, access_key_id: &str) -> Option<Arc<Session>> {
+        self.inner.sessions.get(access_key_id)
+    }
+
+    /// Forgets every issued credential (`POST /_stepyard/reset`).
+    pub fn reset(&self) {
+        self.inner.sessions.clear();
+    }
+
+    /// STS words a failed validation as the coral services do, under the code
+    /// `ValidationError` ("1 validation error detected: Value '' at 'roleArn' failed to
+    /// satisfy constraint: ...", as AWS answers).
+    pub fn validation_error(v: &Violation) -> ApiError {
+        let coral = crate::services::registry::coral_validation_error(v);
+        StsError::Validation(coral.message).into()
+    }
+}

@@ -1,0 +1,232 @@
+//! The `stepyard` binary as a process: SIGTERM while a consumer long-polls, the per-request
+//! debug log, and the `health` subcommand the container image uses.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running `stepyard` (built by `cargo test` itself) and everything it has logged.
+struct Process {
+    child: Child,
+    endpoint: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stepyard"))
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the stepyard binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.split("stepyard ready on ").nth(1) {
+                    let _ = ready_tx.send(url.trim().to_string());
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let endpoint = ready_rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("stepyard logs its endpoint within 20 s");
+        Process {
+            child,
+            endpoint,
+            log,
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits up to `limit` for the process to exit; returns when it did.
+    fn wait_exit(&mut self, limit: Duration) -> Option<Instant> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "exit status {status}");
+                return Some(Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+
+    fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    fn sqs(&self) -> aws_sdk_sqs::Client {
+        let config = aws_sdk_sqs::Config::builder()
+            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
+            .retry_config(aws_sdk_sqs::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_sqs::Client::from_conf(config)
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn sigterm_answers_a_long_poll_at_once_and_exits_within_a_second() {
+    let mut server = Process::start(&[]);
+    let sqs = server.sqs();
+    let url = sqs
+        .create_queue()
+        .queue_name("jobs")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let poll = tokio::spawn({
+        let sqs = sqs.clone();
+        async move {
+            let answer = sqs
+                .receive_message()
+                .queue_url(url)
+                .wait_time_seconds(20)
+                .send()
+                .await;
+            (answer, Instant::now())
+        }
+    });
+    // Let the receive reach the server and start waiting.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let signalled = Instant::now();
+    server.signal("TERM");
+
+    let (answer, answered) = tokio::time::timeout(Duration::from_secs(5), poll)
+        .await
+        .expect("the long poll is answered well before its 20 s")
+        .unwrap();
+    let answer = answer.expect("the long poll gets a response, not a cut connection");
+    assert!(answer.messages().is_empty(), "{answer:?}");
+    assert!(
+        answered - signalled < Duration::from_secs(1),
+        "answered {:?} after SIGTERM",
+        answered - signalled
+    );
+    let exited = tokio::task::spawn_blocking(move || {
+        let exited = server.wait_exit(Duration::from_secs(5));
+        (exited, server)
+    })
+    .await
+    .unwrap();
+    let exited = exited.0.expect("the process exits after SIGTERM");
+    assert!(
+        exited.saturating_duration_since(answered) < Duration::from_secs(1),
+        "exited {:?} after the last response",
+        exited.saturating_duration_since(answered)
+    );
+}
+
+#[tokio::test]
+async fn sigint_with_no_open_requests_exits_at_once() {
+    let mut server = Process::start(&[]);
+    server.sqs().list_queues().send().await.unwrap();
+    let signalled = Instant::now();
+    server.signal("INT");
+    let exited = server
+        .wait_exit(Duration::from_secs(5))
+        .expect("the process exits after SIGINT");
+    assert!(exited - signalled < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn debug_logs_each_request_with_its_error_code_and_duration() {
+    let server = Process::start(&["--log-level", "stepyard=debug"]);
+    let err = server
+        .sqs()
+        .get_queue_url()
+        .queue_name("missing")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("NonExistentQueue"), "{err:?}");
+    // The line is written after the response: give the logger a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let line = loop {
+        let found = server
+            .log_lines()
+            .into_iter()
+            .find(|l| l.contains("operation=GetQueueUrl"));
+        match found {
+            Some(line) => break line,
+            None if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            None => panic!("no request line in {:?}", server.log_lines()),
+        }
+    };
+    for part in [
+        "DEBUG",
+        "service=\"sqs\"",
+        "resource=\"missing\"",
+        "status=400",
+        "error=\"AWS.SimpleQueueService.NonExistentQueue\"",
+        "duration_us=",
+    ] {
+        assert!(line.contains(part), "{part} missing in {line}");
+    }
+}
+
+#[tokio::test]
+async fn info_logs_nothing_per_request() {
+    let server = Process::start(&[]);
+    server.sqs().list_queues().send().await.unwrap();
+    let _ = server
+        .sqs()
+        .get_queue_url()
+        .queue_name("missing")
+        .send()
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let lines = server.log_lines();
+    assert!(lines.iter().all(|l| !l.contains("operation=")), "{lines:?}");
+}
+
+#[test]
+fn health_subcommand_exits_zero_only_while_a_server_answers() {
+    let server = Process::start(&[]);
+    let port = server
+        .endpoint
+        .rsplit(':')
+        .next()
+        .expect("the endpoint has a port")
+        .to_string();
+    let health = |port: &str| {
+        Command::new(env!("CARGO_BIN_EXE_stepyard"))
+            .args(["--host", "0.0.0.0", "--port", port, "health"])
+            .output()
+            .expect("stepyard health runs")
+    };
+    let up = health(&port);
+    assert!(up.status.success(), "{up:?}");
+    drop(server);
+    let down = health(&port);
+    assert_eq!(down.status.code(), Some(1), "{down:?}");
+}
