@@ -21,6 +21,11 @@ pub struct Config {
     /// Host names besides localhost and loopback addresses that browsers may address us by
     /// (`--allowed-host`; `*` for any).
     pub allowed_hosts: Vec<String>,
+    /// A connection that sends no complete request head for this long (idle between
+    /// keep-alive requests, or stuck half-way through its headers) is closed.
+    pub idle_timeout: std::time::Duration,
+    /// Connections served at once; past it, new ones wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -35,6 +40,8 @@ impl Default for Config {
             mock_config: None,
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            idle_timeout: std::time::Duration::from_secs(60),
+            max_connections: 1024,
         }
     }
 }

@@ -56,6 +56,21 @@ struct Cli {
         value_delimiter = ','
     )]
     allowed_host: Vec<String>,
+    /// Close a connection that sends no complete request head for this many seconds (idle
+    /// keep-alive, or stuck half-way through its headers).
+    #[arg(
+        long = "idle-timeout",
+        env = "STEPYARD_IDLE_TIMEOUT",
+        default_value_t = 60
+    )]
+    idle_timeout: u64,
+    /// Connections served at once; more wait until one closes.
+    #[arg(
+        long = "max-connections",
+        env = "STEPYARD_MAX_CONNECTIONS",
+        default_value_t = 1024
+    )]
+    max_connections: usize,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -124,6 +139,8 @@ fn main() -> std::process::ExitCode {
         account_id: cli.account_id,
         allowed_origins: cli.allow_origin,
         allowed_hosts: cli.allowed_host,
+        idle_timeout: std::time::Duration::from_secs(cli.idle_timeout.max(1)),
+        max_connections: cli.max_connections.max(1),
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -162,19 +162,54 @@ async fn accept_loop(
     mut stopped: watch::Receiver<bool>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // One permit per open connection. At the cap the loop stops accepting until a
+    // connection ends (its task drops the permit), so new clients wait in the kernel's
+    // backlog instead of each taking a file descriptor; the idle timeout below makes sure
+    // idle connections give theirs back.
+    let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
+    let mut at_cap_logged = false;
+    let mut accept_failures = 0u32;
     loop {
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if !at_cap_logged {
+                    tracing::warn!(
+                        max = state.config.max_connections,
+                        "connection limit reached; new connections wait until one closes (--max-connections)"
+                    );
+                    at_cap_logged = true;
+                }
+                tokio::select! {
+                    permit = slots.clone().acquire_owned() => match permit {
+                        Ok(permit) => permit,
+                        Err(_) => break,
+                    },
+                    _ = stopped.changed() => break,
+                }
+            }
+        };
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
+                Ok(conn) => {
+                    accept_failures = 0;
+                    conn
+                }
                 Err(e) => {
-                    // Out of file descriptors and similar: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
+                    // Out of file descriptors and similar: back off instead of spinning, and
+                    // say so once per run of failures rather than fifty times a second.
+                    if accept_failures == 0 {
+                        tracing::warn!(error = %e, "accept failed (out of file descriptors? see --max-connections and --idle-timeout); retrying");
+                    }
+                    accept_failures = accept_failures.saturating_add(1);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
             _ = stopped.changed() => break,
         };
+        at_cap_logged = false;
+        let idle_timeout = state.config.idle_timeout;
         // Without TCP_NODELAY a response written as headers + body waits ~40 ms for the
         // client's delayed ACK.
         let _ = stream.set_nodelay(true);
@@ -185,13 +220,21 @@ async fn accept_loop(
                 Ok::<_, std::convert::Infallible>(crate::gateway::handle(state, request).await)
             }
         });
+        // The header-read timeout runs whenever the connection waits for a request head: a
+        // client idle between keep-alive requests, or one that stopped half-way through its
+        // headers, is closed after it. It never runs while a request is being answered, so
+        // long polls are unaffected. It is real time on purpose, not the emulated clock: a
+        // frozen or advanced clock must not close or keep open real sockets.
         let connection = hyper::server::conn::http1::Builder::new()
             .keep_alive(true)
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(idle_timeout)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // Clients closing idle keep-alive connections mid-read is normal, not an error.
             let _ = connection.await;
+            drop(permit);
         });
     }
     drop(listener);

@@ -9,6 +9,7 @@ mod raw;
 mod admin;
 mod bad_input;
 mod browsers;
+mod connections;
 mod headers;
 mod query_conformance;
 mod query_protocol;
