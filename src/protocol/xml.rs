@@ -167,9 +167,18 @@ fn timestamp_text(value: &Value) -> String {
 
 /// Escapes text for element content. Carriage returns are escaped too, because XML parsers
 /// normalise a literal CR to LF and a message body must come back byte for byte.
+///
+/// Characters XML 1.0 does not allow at all (controls other than tab, LF and CR, U+FFFE,
+/// U+FFFF) cannot be escaped either: `&#x1;` is as fatal to a parser as the raw byte. A value
+/// that holds one (a display name, tag or endpoint a client sent where AWS does not check)
+/// is written with U+FFFD in its place, so that one bad value cannot make a whole listing
+/// unreadable for every client.
 pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 && c != '\r' => out.push(char::REPLACEMENT_CHARACTER),
+            '\u{FFFE}' | '\u{FFFF}' => out.push(char::REPLACEMENT_CHARACTER),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -207,6 +216,13 @@ mod tests {
         );
         assert!(xml.contains("<MessageAttribute><Name>c</Name><Value><StringValue>red</StringValue><DataType>String</DataType></Value></MessageAttribute>") || xml.contains("<MessageAttribute><Name>c</Name><Value><DataType>String</DataType><StringValue>red</StringValue></Value></MessageAttribute>"), "{xml}");
         assert!(xml.ends_with("<ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></ReceiveMessageResponse>"));
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_replaced_not_written() {
+        let mut out = String::new();
+        escape_into(&mut out, "a\u{0}b\u{1}\t\n\r\u{FFFF}c");
+        assert_eq!(out, "a\u{FFFD}b\u{FFFD}\t\n&#xD;\u{FFFD}c");
     }
 
     #[test]

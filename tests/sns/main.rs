@@ -16,3 +16,4 @@ mod publish;
 mod sms_platform;
 mod subscriptions;
 mod topics;
+mod xml_output;
