@@ -9,6 +9,7 @@ mod asl_interp;
 mod asl_parse;
 #[path = "../common/mod.rs"]
 mod common;
+mod fuzz;
 mod jsonata_suite;
 mod pattern_conformance;
 mod process;

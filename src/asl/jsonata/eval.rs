@@ -26,10 +26,7 @@ pub struct Ctx<'a> {
     frames: RefCell<Vec<Weak<Frame>>>,
 }
 
-fn stack_addr() -> usize {
-    let marker = 0u8;
-    std::ptr::addr_of!(marker) as usize
-}
+use super::stack_addr;
 
 impl<'a> Ctx<'a> {
     pub fn new(

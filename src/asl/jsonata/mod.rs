@@ -129,8 +129,27 @@ const INLINE_TIME: Duration = Duration::from_millis(2);
 const INLINE_WORK: u64 = 100_000;
 
 /// Native stack an evaluation may use: safe on a 2 MiB thread (tokio's and the test
-/// harness's default) with room for the caller.
-const STACK_BUDGET: usize = 1024 * 1024;
+/// harness's default) with room for the caller. Parsing and the processing pass are held to
+/// the same budget, each on its own (they run one after the other): the three are recursive,
+/// and a stack overflow aborts the whole process, so text a client sent (`{% ((((... %}`)
+/// must meet an error first.
+pub(crate) const STACK_BUDGET: usize = 1024 * 1024;
+
+/// The address of a local variable: how deep the stack is now, for [`STACK_BUDGET`].
+#[inline(never)]
+pub(crate) fn stack_addr() -> usize {
+    let marker = 0u8;
+    std::ptr::addr_of!(marker) as usize
+}
+
+/// The error of a parse or processing pass that would need more than [`STACK_BUDGET`].
+pub(crate) fn too_deep(pos: usize) -> JsonataError {
+    JsonataError::new(
+        "U1001",
+        Some(pos),
+        "Stack overflow error: the expression is nested too deeply",
+    )
+}
 
 impl Limits {
     fn stack_budget(&self) -> usize {

@@ -10,6 +10,8 @@ use std::sync::Arc;
 pub struct Parser {
     toks: Vec<Token>,
     i: usize,
+    /// Where the stack was when parsing began (see `super::STACK_BUDGET`).
+    stack_base: usize,
 }
 
 fn lbp(t: &Tok) -> u8 {
@@ -47,7 +49,11 @@ fn describe(t: &Tok) -> String {
 
 impl Parser {
     pub fn new(toks: Vec<Token>) -> Parser {
-        Parser { toks, i: 0 }
+        Parser {
+            toks,
+            i: 0,
+            stack_base: super::stack_addr(),
+        }
     }
 
     fn peek(&self) -> &Token {
@@ -100,6 +106,9 @@ impl Parser {
     }
 
     pub fn expression(&mut self, rbp: u8) -> Result<Node> {
+        if self.stack_base.abs_diff(super::stack_addr()) > super::STACK_BUDGET {
+            return Err(super::too_deep(self.peek().pos));
+        }
         let t = self.next();
         let mut left = self.nud(t)?;
         while rbp < lbp(&self.peek().tok) {

@@ -14,6 +14,8 @@ pub struct Slot {
 #[derive(Default)]
 pub struct Processor {
     pub slots: Vec<Slot>,
+    /// Where the stack was at the root of the pass (see `super::STACK_BUDGET`).
+    stack_base: Option<usize>,
 }
 
 fn take(n: &mut Node) -> Node {
@@ -139,6 +141,10 @@ impl Processor {
     }
 
     pub fn process(&mut self, mut n: Node) -> Result<Node> {
+        let base = *self.stack_base.get_or_insert_with(super::stack_addr);
+        if base.abs_diff(super::stack_addr()) > super::STACK_BUDGET {
+            return Err(super::too_deep(n.pos));
+        }
         let keep = n.ann.keep_array;
         let pos = n.pos;
         let kind = std::mem::replace(&mut n.kind, Kind::Null);
