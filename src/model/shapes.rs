@@ -37,6 +37,9 @@ pub struct Shape {
     pub enum_values: Option<Vec<String>>,
     /// awsQuery error code of an exception shape (`error.code`), if the model gives one.
     pub error_code: Option<String>,
+    /// The model marks the value sensitive (a state machine definition, a task token): AWS
+    /// never echoes it in an error message.
+    pub sensitive: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +175,8 @@ struct RawShape {
     #[serde(rename = "enum")]
     enum_values: Option<Vec<String>>,
     error: Option<RawErrorTrait>,
+    #[serde(default)]
+    sensitive: bool,
 }
 
 #[derive(Deserialize)]
@@ -241,6 +246,7 @@ pub(super) fn parse_model(text: &str) -> Result<ServiceModel, serde_json::Error>
                 pattern_regex: OnceLock::new(),
                 enum_values: s.enum_values,
                 error_code: s.error.and_then(|e| e.code),
+                sensitive: s.sensitive,
             },
         );
     }

@@ -75,6 +75,29 @@ impl Validator<'_> {
         let Some(shape) = self.model.shape(shape_name) else {
             return Ok(());
         };
+        if shape.sensitive {
+            // AWS's message leaves a sensitive value out ("Value at 'definition' failed ..."),
+            // which also keeps a 5 MB definition from coming back in its own error.
+            let at = path.clone();
+            return self
+                .check_shape(shape, value, path, member)
+                .map_err(|mut v| {
+                    if v.path == at {
+                        v.value = None;
+                    }
+                    v
+                });
+        }
+        self.check_shape(shape, value, path, member)
+    }
+
+    fn check_shape(
+        &self,
+        shape: &super::Shape,
+        value: &Value,
+        path: &mut String,
+        member: &str,
+    ) -> Result<(), Box<Violation>> {
         match &shape.kind {
             ShapeKind::Structure { members, required } => {
                 let Value::Object(object) = value else {

@@ -141,15 +141,17 @@ pub fn coral_validation_error(v: &Violation) -> ApiError {
         AboveMax { max } => format!("Member must have value less than or equal to {max}"),
         Pattern { pattern } => format!("Member must satisfy regular expression pattern: {pattern}"),
     };
+    // A missing value reads `Value null at`; a sensitive one is left out: `Value at`.
     let value = match &v.value {
-        None => "null".to_string(),
-        Some(serde_json::Value::String(s)) => format!("'{s}'"),
-        Some(other) => format!("'{other}'"),
+        None if matches!(v.kind, Missing) => " null".to_string(),
+        None => String::new(),
+        Some(serde_json::Value::String(s)) => format!(" '{s}'"),
+        Some(other) => format!(" '{other}'"),
     };
     let path = lower_camel_path(&v.path);
     ApiError::sender(
         "ValidationException",
-        format!("1 validation error detected: Value {value} at '{path}' failed to satisfy constraint: {constraint}"),
+        format!("1 validation error detected: Value{value} at '{path}' failed to satisfy constraint: {constraint}"),
     )
 }
 

@@ -16,6 +16,7 @@ mod integrations;
 mod jsonata;
 mod lambda_mocks;
 mod machines;
+mod oversized;
 mod redrive_map_runs;
 mod regions;
 mod snapshot;
