@@ -228,3 +228,47 @@ async fn the_trace_header_reaches_sqs_as_aws_trace_header() {
         Some(trace)
     );
 }
+
+#[tokio::test]
+async fn empty_source_detail_type_or_detail_count_as_missing_in_that_order() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let entry_with = |source: &str, detail_type: &str, detail: &str| {
+        PutEventsRequestEntry::builder()
+            .source(source)
+            .detail_type(detail_type)
+            .detail(detail)
+            .build()
+    };
+    let out = client
+        .put_events()
+        .entries(entry_with("", "", ""))
+        .entries(entry_with("s", "", ""))
+        .entries(entry_with("s", "t", ""))
+        .entries(entry_with("s", "t", "{}"))
+        .send()
+        .await
+        .expect("the request succeeds; entries fail alone");
+    assert_eq!(out.failed_entry_count, 3);
+    let errors: Vec<_> = out
+        .entries()
+        .iter()
+        .map(|e| (e.error_code(), e.error_message()))
+        .collect();
+    let required = |field: &str| {
+        format!("Parameter {field} is not valid. Reason: {field} is a required argument.")
+    };
+    assert_eq!(
+        errors,
+        [
+            (Some("InvalidArgument"), Some(required("Source").as_str())),
+            (
+                Some("InvalidArgument"),
+                Some(required("DetailType").as_str())
+            ),
+            (Some("InvalidArgument"), Some(required("Detail").as_str())),
+            (None, None),
+        ]
+    );
+    assert!(out.entries()[3].event_id().is_some());
+}

@@ -135,8 +135,8 @@ fn pick_route(routing: &[(String, u64)]) -> Option<String> {
 /// The execution input as JSON (default `{}`), or AWS's InvalidExecutionInput.
 pub fn parse_execution_input(input: &Option<String>) -> Result<(String, Value), SfnError> {
     let text = input.clone().unwrap_or_else(|| "{}".into());
-    let value =
-        serde_json::from_str(&text).map_err(|e| SfnError::InvalidExecutionInput(format!("{e}")))?;
+    let value = super::json_text::parse(&text, super::json_text::INVALID_INPUT)
+        .map_err(SfnError::InvalidExecutionInput)?;
     Ok((text, value))
 }
 
@@ -521,8 +521,10 @@ pub fn describe_state_machine_for_execution(
         "updateDate": timestamp(execution.machine_update_ms.unwrap_or(execution.start_ms)),
         "loggingConfiguration": revision.logging,
         "tracingConfiguration": revision.tracing,
-        "revisionId": revision.revision_id,
     });
+    if let Some(revision_id) = &revision.revision_id {
+        out["revisionId"] = revision_id.clone().into();
+    }
     if let Some(version_arn) = &execution.version_arn {
         out["stateMachineVersionArn"] = version_arn.clone().into();
     }

@@ -79,8 +79,8 @@ pub async fn test_state(
         }
     }
     let state_input: Value = match &input.input {
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| SfnError::InvalidExecutionInput(format!("{e}")))?,
+        Some(text) => super::json_text::parse(text, super::json_text::INVALID_INPUT)
+            .map_err(SfnError::InvalidExecutionInput)?,
         None => json!({}),
     };
     let context = match &input.context {
