@@ -341,3 +341,66 @@ async fn the_machine_of_an_execution_is_the_one_it_started_with() {
     assert_eq!(described.role_arn, ROLE);
     assert_eq!(described.state_machine_arn, machine);
 }
+
+#[tokio::test]
+async fn input_that_is_not_json_is_refused_with_jacksons_message() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", PASS).await;
+    for (input, reason) in [
+        (
+            "not some json",
+            "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
+        ),
+        (
+            "{'not': 'json'",
+            "Unexpected character (''' (code 39)): was expecting double-quote to start field name",
+        ),
+        ("", "Invalid execution input."),
+    ] {
+        let e = failed(
+            client
+                .start_execution()
+                .state_machine_arn(&machine)
+                .input(input)
+                .send()
+                .await,
+        );
+        assert_eq!(e.code, "InvalidExecutionInput", "{input:?}");
+        assert_eq!(
+            e.message,
+            format!("Invalid State Machine Execution Input: '{reason}'")
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_task_token_is_an_invalid_token_before_the_output_is_read() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let e = failed(
+        client
+            .send_task_success()
+            .task_token("no-such-token")
+            .output("not json")
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidToken");
+    let e = failed(
+        client
+            .send_task_failure()
+            .task_token("no-such-token")
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidToken");
+    let e = failed(
+        client
+            .send_task_heartbeat()
+            .task_token("no-such-token")
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidToken");
+}

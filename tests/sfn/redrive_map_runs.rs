@@ -381,3 +381,46 @@ async fn item_batcher_and_result_writer_shape_a_distributed_map() {
     assert_eq!(done.status, ExecutionStatus::Failed);
     assert_eq!(done.error.as_deref(), Some("States.ItemReaderFailed"));
 }
+
+/// `<uuid>` in its canonical 8-4-4-4-12 form.
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.iter().map(|g| g.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[tokio::test]
+async fn map_run_arns_name_the_machine_the_label_or_a_uuid_and_a_uuid() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    for (name, label) in [("labelled", Some("Items")), ("unlabelled", None)] {
+        let label_member = label.map_or(String::new(), |l| format!(r#""Label": "{l}","#));
+        let def = format!(
+            r#"{{"StartAt": "Map", "States": {{"Map": {{"Type": "Map", {label_member}
+              "ItemProcessor": {{"ProcessorConfig": {{"Mode": "DISTRIBUTED",
+              "ExecutionType": "STANDARD"}}, "StartAt": "P", "States": {{"P": {{"Type": "Pass", "End": true}}}}}},
+              "End": true}}}}}}"#
+        );
+        let machine = create_machine(&client, name, &def).await;
+        let execution = start(&client, &machine, "e", "[1]").await;
+        wait_until_done(&client, &execution).await;
+        let runs = client
+            .list_map_runs()
+            .execution_arn(&execution)
+            .send()
+            .await
+            .expect("list")
+            .map_runs;
+        let arn = &runs[0].map_run_arn;
+        let prefix = format!("arn:aws:states:us-east-1:000000000000:mapRun:{name}/");
+        let rest = arn.strip_prefix(&prefix).unwrap_or_else(|| panic!("{arn}"));
+        let (middle, run_id) = rest.split_once(':').unwrap_or_else(|| panic!("{arn}"));
+        match label {
+            Some(label) => assert_eq!(middle, label),
+            None => assert!(is_uuid(middle), "a UUID in place of the label: {arn}"),
+        }
+        assert!(is_uuid(run_id), "{arn}");
+    }
+}
