@@ -177,6 +177,7 @@ async fn run_case(case: &Value) -> Result<(), String> {
     let spec = ExecutionSpec {
         machine: Arc::new(machine),
         input: input.clone(),
+        input_text: None,
         context: context(&input, express, case["kind"] == "sync_execution"),
         clock: clock.clone(),
         board: TaskBoard::new(),

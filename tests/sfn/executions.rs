@@ -404,3 +404,77 @@ async fn an_unknown_task_token_is_an_invalid_token_before_the_output_is_read() {
     );
     assert_eq!(e.code, "InvalidToken");
 }
+
+#[tokio::test]
+async fn execution_started_keeps_the_input_text_byte_for_byte() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", PASS).await;
+    let input = "{ \"b\" : [1,  2],\n  \"a\": 1.50 }";
+    let exec = start(&client, &machine, "e", input).await;
+    wait_until_done(&client, &exec).await;
+    let described = client
+        .describe_execution()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(described.input(), Some(input));
+    let history = client
+        .get_execution_history()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .expect("history");
+    let started = history.events()[0]
+        .execution_started_event_details()
+        .expect("ExecutionStarted details");
+    assert_eq!(started.input(), Some(input));
+}
+
+#[tokio::test]
+async fn a_timed_out_execution_is_described_without_error_or_cause() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(
+        &client,
+        "slow",
+        r#"{"TimeoutSeconds": 1, "StartAt": "W",
+            "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}}"#,
+    )
+    .await;
+    let exec = start(&client, &machine, "e", "{}").await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    server.clock().advance(std::time::Duration::from_secs(2));
+    let described = wait_until_done(&client, &exec).await;
+    assert_eq!(described.status, ExecutionStatus::TimedOut);
+    assert_eq!(described.error(), None);
+    assert_eq!(described.cause(), None);
+}
+
+#[tokio::test]
+async fn a_caught_error_without_error_or_cause_is_handed_on_as_nulls() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(
+        &client,
+        "catch",
+        r#"{"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Branches": [
+                {"StartAt": "F", "States": {"F": {"Type": "Fail"}}}
+            ], "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught", "Next": "Done"}],
+            "Next": "Done"},
+            "Done": {"Type": "Pass", "End": true}}}"#,
+    )
+    .await;
+    let exec = start(&client, &machine, "e", "{}").await;
+    let described = wait_until_done(&client, &exec).await;
+    assert_eq!(
+        described.status,
+        ExecutionStatus::Succeeded,
+        "{described:?}"
+    );
+    let output: serde_json::Value =
+        serde_json::from_str(described.output().expect("output")).expect("JSON");
+    assert_eq!(output, json!({"caught": {"Error": null, "Cause": null}}));
+}

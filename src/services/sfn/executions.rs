@@ -182,10 +182,13 @@ pub fn spec_for(
     let mut tasks = TaskCalls::new(sfn.tasks.clone(), caller_of(execution_arn));
     tasks.mock_case = mock_case;
     tasks.standard = target.kind != "EXPRESS";
+    tasks.version_arn = target.version_arn.clone();
+    tasks.alias_arn = target.alias_arn.clone();
     ExecutionSpec {
         tasks: Some(tasks),
         machine: target.revision.parsed.clone(),
         input,
+        input_text: None,
         context,
         clock: sfn.clock.clone(),
         board: sfn.board.clone(),
@@ -285,7 +288,7 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
     }
     let execution_arn = arn::execution(ctx, &target.machine_name, &name);
     let record = Arc::new(Mutex::new(ExecutionRecord::default()));
-    let spec = spec_for(
+    let mut spec = spec_for(
         sfn,
         &target,
         &execution_arn,
@@ -294,6 +297,7 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
         now,
         mock_case.clone(),
     );
+    spec.input_text = Some(input_text.clone());
     let execution = Arc::new(Execution {
         mock_case,
         arn: execution_arn.clone(),
@@ -395,11 +399,15 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value
         out["output"] = output.to_string().into();
         out["outputDetails"] = json!({"included": true});
     }
-    if let Some(error) = &record.error {
-        out["error"] = error.clone().into();
-    }
-    if let Some(cause) = &record.cause {
-        out["cause"] = cause.clone().into();
+    // A timed-out execution is described without error or cause (recorded against AWS in
+    // conformance/sfn/cases/timeouts__test_global_timeout.json); its history still has them.
+    if record.status != Status::TimedOut {
+        if let Some(error) = &record.error {
+            out["error"] = error.clone().into();
+        }
+        if let Some(cause) = &record.cause {
+            out["cause"] = cause.clone().into();
+        }
     }
     if let Some(trace_header) = &execution.trace_header {
         out["traceHeader"] = trace_header.clone().into();

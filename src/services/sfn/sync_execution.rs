@@ -43,7 +43,7 @@ pub async fn start_sync_execution(
         &uuid::Uuid::new_v4().to_string(),
     );
     let start_ms = sfn.now();
-    let spec = spec_for(
+    let mut spec = spec_for(
         sfn,
         &target,
         &execution_arn,
@@ -52,6 +52,7 @@ pub async fn start_sync_execution(
         start_ms,
         mock_case,
     );
+    spec.input_text = Some(input_text.clone());
     let record = Arc::new(Mutex::new(ExecutionRecord::without_history()));
     runner::run_sync(spec, record.clone()).await;
     let record = record.lock();
