@@ -481,6 +481,7 @@ fn spec_for(definition: Value, input: Value, clock: &Clock) -> ExecutionSpec {
     ExecutionSpec {
         machine: Arc::new(machine),
         input: input.clone(),
+        input_text: None,
         context: context(&input, false, false),
         clock: clock.clone(),
         board: TaskBoard::new(),
