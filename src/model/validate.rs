@@ -61,6 +61,7 @@ fn violation(
         member: member.to_string(),
         kind,
         value: value.cloned(),
+        value_shape: None,
     })
 }
 
@@ -103,7 +104,11 @@ impl Validator<'_> {
                 let Value::Array(items) = value else {
                     return Err(self.wrong_type(path, member, shape, value));
                 };
-                self.check_count(shape, items.len(), path, member, value)?;
+                self.check_count(shape, items.len(), path, member, value)
+                    .map_err(|mut v| {
+                        v.value_shape = Some(shape_name.to_string());
+                        v
+                    })?;
                 for (i, child) in items.iter().enumerate() {
                     let len = path.len();
                     // As AWS's (coral) messages locate list elements: `tags.1.member.key`.

@@ -14,6 +14,10 @@ pub struct Violation {
     pub kind: ViolationKind,
     /// The offending value, when there is one (absent for `Missing`).
     pub value: Option<Value>,
+    /// The model shape of `value` where the validator knows it (a list that is too long or
+    /// too short), so a message can render it as the service does: the coral services print
+    /// a list of structures Java-style, `[Entry(source=a, detail=b), ...]`.
+    pub value_shape: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -102,7 +102,7 @@ impl ServiceId {
         match self {
             ServiceId::Sqs => super::sqs::Sqs::validation_error(violation),
             ServiceId::Sns => super::sns::Sns::validation_error(violation),
-            _ => coral_validation_error(violation),
+            _ => coral_validation_error_in(Some(self.model()), violation),
         }
     }
 
@@ -120,6 +120,12 @@ impl ServiceId {
 /// The coral services' (Step Functions, EventBridge) message: "1 validation error detected:
 /// Value 'x' at 'name' failed to satisfy constraint: Member must ...".
 pub fn coral_validation_error(v: &Violation) -> ApiError {
+    coral_validation_error_in(None, v)
+}
+
+/// As `coral_validation_error`; with the service's model, a value whose shape the validator
+/// knows (a list of structures) is printed as the Java server prints it.
+fn coral_validation_error_in(model: Option<&ServiceModel>, v: &Violation) -> ApiError {
     use crate::model::ViolationKind::*;
     let constraint = match &v.kind {
         Missing => "Member must not be null".to_string(),
@@ -134,10 +140,16 @@ pub fn coral_validation_error(v: &Violation) -> ApiError {
         AboveMax { max } => format!("Member must have value less than or equal to {max}"),
         Pattern { pattern } => format!("Member must satisfy regular expression pattern: {pattern}"),
     };
-    let value = match &v.value {
-        None => "null".to_string(),
-        Some(serde_json::Value::String(s)) => format!("'{s}'"),
-        Some(other) => format!("'{other}'"),
+    let value = match (&v.value, model, &v.value_shape) {
+        (None, ..) => "null".to_string(),
+        (Some(serde_json::Value::String(s)), ..) => format!("'{s}'"),
+        (Some(other), Some(model), Some(shape)) => {
+            format!(
+                "'{}'",
+                crate::model::java_text::java_text(model, shape, other)
+            )
+        }
+        (Some(other), ..) => format!("'{other}'"),
     };
     let path = lower_camel_path(&v.path);
     ApiError::sender(
