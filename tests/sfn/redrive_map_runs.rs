@@ -424,3 +424,48 @@ async fn map_run_arns_name_the_machine_the_label_or_a_uuid_and_a_uuid() {
         assert!(is_uuid(run_id), "{arn}");
     }
 }
+
+#[tokio::test]
+async fn test_state_prints_map_and_parallel_data_with_a_space_after_commas_and_colons() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let parallel = client
+        .test_state()
+        .definition(
+            r#"{"Type": "Parallel", "Branches": [
+                {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "End": true}}},
+                {"StartAt": "B2", "States": {"B2": {"Type": "Pass", "End": true}}}], "End": true}"#,
+        )
+        .role_arn(ROLE)
+        .mock(
+            MockInput::builder()
+                .result(r#"[{"branch1":"result"},{"branch2":"result"}]"#)
+                .build(),
+        )
+        .inspection_level(InspectionLevel::Debug)
+        .send()
+        .await
+        .expect("TestState");
+    let spaced = r#"[{"branch1": "result"}, {"branch2": "result"}]"#;
+    assert_eq!(parallel.output.as_deref(), Some(spaced));
+    let data = parallel.inspection_data.expect("DEBUG shows the data flow");
+    assert_eq!(data.after_result_selector.as_deref(), Some(spaced));
+    assert_eq!(data.after_result_path.as_deref(), Some(spaced));
+
+    let map = client
+        .test_state()
+        .definition(
+            r#"{"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}"#,
+        )
+        .role_arn(ROLE)
+        .input(r#"["a","b","c"]"#)
+        .mock(MockInput::builder().result("[1,4,9]").build())
+        .inspection_level(InspectionLevel::Debug)
+        .send()
+        .await
+        .expect("TestState");
+    assert_eq!(map.output.as_deref(), Some("[1, 4, 9]"));
+    let data = map.inspection_data.expect("DEBUG shows the data flow");
+    assert_eq!(data.after_items_path.as_deref(), Some(r#"["a", "b", "c"]"#));
+}
