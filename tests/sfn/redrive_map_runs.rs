@@ -469,3 +469,58 @@ async fn test_state_prints_map_and_parallel_data_with_a_space_after_commas_and_c
     let data = map.inspection_data.expect("DEBUG shows the data flow");
     assert_eq!(data.after_items_path.as_deref(), Some(r#"["a", "b", "c"]"#));
 }
+
+#[tokio::test]
+async fn strict_test_state_mocks_of_states_tasks_need_required_fields_and_string_timestamps() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let task = r#"{"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+        "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:000000000000:stateMachine:t"},
+        "End": true}"#;
+    let mocked = |result: &'static str,
+                  mode: Option<aws_sdk_sfn::types::MockResponseValidationMode>| {
+        client
+            .test_state()
+            .definition(task)
+            .role_arn(ROLE)
+            .mock(
+                MockInput::builder()
+                    .result(result)
+                    .set_field_validation_mode(mode)
+                    .build(),
+            )
+            .send()
+    };
+    for (result, message) in [
+        ("{}", "Required field 'ExecutionArn' is missing"),
+        (
+            r#"{"executionArn": "a", "startDate": "2024-01-01T00:00:00Z"}"#,
+            "Required field 'ExecutionArn' is missing",
+        ),
+        (
+            r#"{"ExecutionArn": "a", "StartDate": 1764103483}"#,
+            "Field 'StartDate' must be a string",
+        ),
+    ] {
+        let e = failed(mocked(result, None).await);
+        assert_eq!(e.code, "ValidationException", "{result}");
+        assert_eq!(
+            e.message,
+            format!("Mock result schema validation error: {message}")
+        );
+    }
+    let ok = mocked(
+        r#"{"ExecutionArn": "a", "StartDate": "2024-01-01T00:00:00Z"}"#,
+        None,
+    )
+    .await
+    .expect("a complete, well-typed mock passes");
+    assert_eq!(ok.status, Some(TestExecutionStatus::Succeeded));
+    let present = mocked(
+        "{}",
+        Some(aws_sdk_sfn::types::MockResponseValidationMode::Present),
+    )
+    .await
+    .expect("PRESENT checks only the fields given");
+    assert_eq!(present.status, Some(TestExecutionStatus::Succeeded));
+}

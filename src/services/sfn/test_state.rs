@@ -219,7 +219,11 @@ fn mock(input: &TestStateInput, state: &State) -> Result<Option<Mock>, SfnError>
                     return Err(SfnError::validation("Mocked result must be an array."))
                 }
                 StateKind::Task(t) if m.field_validation_mode.as_deref() != Some("NONE") => {
-                    mock_schema::check(&t.resource, &value).map_err(SfnError::validation)?
+                    let mode = match m.field_validation_mode.as_deref() {
+                        Some("PRESENT") => mock_schema::Mode::Present,
+                        _ => mock_schema::Mode::Strict,
+                    };
+                    mock_schema::check(&t.resource, &value, mode).map_err(SfnError::validation)?
                 }
                 _ => {}
             }
