@@ -16,6 +16,35 @@ const HIDDEN_FIELDS: &[(&str, &[&str])] = &[(
     &["kmsKeyIdentifier", "internalMetadata"],
 )];
 
+/// Enums whose allowed values AWS's server lists in an order of its own (a Java set's), not
+/// the model's. From AWS's answer to ListExecutions with `statusFilter: succeeded`, recorded
+/// in conformance/sfn/cases/api__test_state_machine_status_filter__listexecutions5.json.
+const ENUM_ORDER: &[(&str, &[&str])] = &[(
+    "ExecutionStatus",
+    &[
+        "SUCCEEDED",
+        "TIMED_OUT",
+        "PENDING_REDRIVE",
+        "ABORTED",
+        "FAILED",
+        "RUNNING",
+    ],
+)];
+
+/// The allowed values of the enum shape `shape_name` in the order the server lists them.
+pub fn enum_values_as_listed(shape_name: &str, model_order: &[String]) -> Vec<String> {
+    match ENUM_ORDER.iter().find(|(shape, _)| *shape == shape_name) {
+        // Only when the server's list is the model's set: a newer model value must not vanish.
+        Some((_, listed))
+            if listed.len() == model_order.len()
+                && model_order.iter().all(|v| listed.contains(&v.as_str())) =>
+        {
+            listed.iter().map(|v| v.to_string()).collect()
+        }
+        _ => model_order.to_vec(),
+    }
+}
+
 /// `value` (of the model shape `shape_name`) as the Java server prints it.
 pub fn java_text(model: &ServiceModel, shape_name: &str, value: &Value) -> String {
     let mut out = String::new();

@@ -147,7 +147,9 @@ impl Validator<'_> {
                             let kind = ViolationKind::NotInEnum {
                                 allowed: allowed.clone(),
                             };
-                            return Err(violation(path, member, kind, Some(value)));
+                            let mut v = violation(path, member, kind, Some(value));
+                            v.value_shape = Some(shape_name.to_string());
+                            return Err(v);
                         }
                     }
                 }

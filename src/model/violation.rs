@@ -15,8 +15,9 @@ pub struct Violation {
     /// The offending value, when there is one (absent for `Missing`).
     pub value: Option<Value>,
     /// The model shape of `value` where the validator knows it (a list that is too long or
-    /// too short), so a message can render it as the service does: the coral services print
-    /// a list of structures Java-style, `[Entry(source=a, detail=b), ...]`.
+    /// too short, a string outside its enum), so a message can render it as the service does:
+    /// the coral services print a list of structures Java-style, `[Entry(source=a), ...]`,
+    /// and some enums in their server's own order.
     pub value_shape: Option<String>,
 }
 

@@ -130,10 +130,18 @@ fn coral_validation_error_in(model: Option<&ServiceModel>, v: &Violation) -> Api
     let constraint = match &v.kind {
         Missing => "Member must not be null".to_string(),
         WrongType { expected } => format!("Member must be of type {expected}"),
-        NotInEnum { allowed } => format!(
-            "Member must satisfy enum value set: [{}]",
-            allowed.join(", ")
-        ),
+        NotInEnum { allowed } => {
+            let listed = match (model, &v.value_shape) {
+                (Some(_), Some(shape)) => {
+                    crate::model::java_text::enum_values_as_listed(shape, allowed)
+                }
+                _ => allowed.clone(),
+            };
+            format!(
+                "Member must satisfy enum value set: [{}]",
+                listed.join(", ")
+            )
+        }
         TooShort { min } => format!("Member must have length greater than or equal to {min}"),
         TooLong { max } => format!("Member must have length less than or equal to {max}"),
         BelowMin { min } => format!("Member must have value greater than or equal to {min}"),

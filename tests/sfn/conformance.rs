@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Cases passing today; the floor only goes up.
-const FLOOR: usize = 202;
+const FLOOR: usize = 203;
 
 const FAKE_MACHINE: &str = "fake_machine";
 

@@ -478,3 +478,25 @@ async fn a_caught_error_without_error_or_cause_is_handed_on_as_nulls() {
         serde_json::from_str(described.output().expect("output")).expect("JSON");
     assert_eq!(output, json!({"caught": {"Error": null, "Cause": null}}));
 }
+
+#[tokio::test]
+async fn an_unknown_status_filter_lists_the_statuses_in_aws_order() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", PASS).await;
+    let e = failed(
+        client
+            .list_executions()
+            .state_machine_arn(&machine)
+            .status_filter(ExecutionStatus::from("succeeded"))
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ValidationException");
+    assert_eq!(
+        e.message,
+        "1 validation error detected: Value 'succeeded' at 'statusFilter' failed to satisfy \
+         constraint: Member must satisfy enum value set: \
+         [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]"
+    );
+}
