@@ -285,7 +285,7 @@ fn check_context_fields(context: &Value) -> Result<(), SfnError> {
 }
 
 fn given_context(text: &str, state: &State) -> Result<Value, SfnError> {
-    let context: Value = serde_json::from_str(text)
+    let context = super::json_text::parse(text, super::json_text::INVALID_INPUT)
         .map_err(|e| SfnError::validation(format!("Invalid Context object provided: {e}")))?;
     let waits = match &state.kind {
         StateKind::Task(t) => {
