@@ -1,6 +1,7 @@
 //! stepyard: Step Functions, EventBridge, SQS and SNS emulated in one process, on their real
 //! wire protocols. `Server::start` is used by `main` and by the integration tests alike.
 
+pub mod arn;
 pub mod asl;
 pub mod clock;
 pub mod config;

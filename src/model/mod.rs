@@ -2,6 +2,7 @@
 //! first use (so a server that only ever sees SQS traffic never parses the other three).
 //! They drive the operation tables, query-protocol decoding, XML encoding and input validation.
 
+pub mod java_text;
 pub mod shapes;
 pub mod validate;
 pub mod violation;

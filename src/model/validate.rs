@@ -61,6 +61,7 @@ fn violation(
         member: member.to_string(),
         kind,
         value: value.cloned(),
+        value_shape: None,
     })
 }
 
@@ -80,7 +81,7 @@ impl Validator<'_> {
             // which also keeps a 5 MB definition from coming back in its own error.
             let at = path.clone();
             return self
-                .check_shape(shape, value, path, member)
+                .check_shape(shape_name, shape, value, path, member)
                 .map_err(|mut v| {
                     if v.path == at {
                         v.value = None;
@@ -88,11 +89,12 @@ impl Validator<'_> {
                     v
                 });
         }
-        self.check_shape(shape, value, path, member)
+        self.check_shape(shape_name, shape, value, path, member)
     }
 
     fn check_shape(
         &self,
+        shape_name: &str,
         shape: &super::Shape,
         value: &Value,
         path: &mut String,
@@ -126,7 +128,11 @@ impl Validator<'_> {
                 let Value::Array(items) = value else {
                     return Err(self.wrong_type(path, member, shape, value));
                 };
-                self.check_count(shape, items.len(), path, member, value)?;
+                self.check_count(shape, items.len(), path, member, value)
+                    .map_err(|mut v| {
+                        v.value_shape = Some(shape_name.to_string());
+                        v
+                    })?;
                 for (i, child) in items.iter().enumerate() {
                     let len = path.len();
                     // As AWS's (coral) messages locate list elements: `tags.1.member.key`.
@@ -165,7 +171,9 @@ impl Validator<'_> {
                             let kind = ViolationKind::NotInEnum {
                                 allowed: allowed.clone(),
                             };
-                            return Err(violation(path, member, kind, Some(value)));
+                            let mut v = violation(path, member, kind, Some(value));
+                            v.value_shape = Some(shape_name.to_string());
+                            return Err(v);
                         }
                     }
                 }

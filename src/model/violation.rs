@@ -14,6 +14,11 @@ pub struct Violation {
     pub kind: ViolationKind,
     /// The offending value, when there is one (absent for `Missing`).
     pub value: Option<Value>,
+    /// The model shape of `value` where the validator knows it (a list that is too long or
+    /// too short, a string outside its enum), so a message can render it as the service does:
+    /// the coral services print a list of structures Java-style, `[Entry(source=a), ...]`,
+    /// and some enums in their server's own order.
+    pub value_shape: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -30,6 +30,29 @@ use rule::Rule;
 pub use sns::{AttributeRef, FilterPolicy, FilterScope};
 pub use test_event::validate_test_event;
 
+/// Jackson's message for the first syntax error in `text` (without the location suffix), or
+/// `None` when Jackson reads it whole. Step Functions quotes these messages for input and
+/// output that is not JSON (`Unrecognized token 'not': was expecting ...`).
+pub fn jackson_syntax_error(text: &str) -> Option<String> {
+    let mut lexer = json::Lexer::new(text);
+    loop {
+        let token = match lexer.next() {
+            Ok(token) => token,
+            Err(e) => return Some(e.message),
+        };
+        match token {
+            json::Tok::Eof => return None,
+            // A string's body is only read when asked for; its errors count too.
+            json::Tok::Str => {
+                if let Err(e) = lexer.text() {
+                    return Some(e.message);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Why a pattern, policy or test event was refused. `message` is AWS's text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatternError {

@@ -35,6 +35,7 @@ fn type_violation(path: &str, expected: &'static str, raw: &str) -> Box<Violatio
         member: path.rsplit('.').next().unwrap_or(path).to_string(),
         kind: ViolationKind::WrongType { expected },
         value: Some(Value::String(raw.to_string())),
+        value_shape: None,
     })
 }
 

@@ -178,6 +178,7 @@ async fn run_case(case: &Value) -> Result<(), String> {
     let spec = ExecutionSpec {
         machine: Arc::new(machine),
         input: input.clone(),
+        input_text: None,
         context: context(&input, express, case["kind"] == "sync_execution"),
         clock: clock.clone(),
         board: TaskBoard::new(),
@@ -481,6 +482,7 @@ fn spec_for(definition: Value, input: Value, clock: &Clock) -> ExecutionSpec {
     ExecutionSpec {
         machine: Arc::new(machine),
         input: input.clone(),
+        input_text: None,
         context: context(&input, false, false),
         clock: clock.clone(),
         board: TaskBoard::new(),

@@ -130,6 +130,7 @@ async fn matching_events_are_archived_and_replayed_with_replay_name() {
         .await
         .expect("start replay");
     assert_eq!(started.state(), Some(&ReplayState::Starting));
+    server.clock().advance(Duration::from_secs(1));
     let got = receive_n(&sqs, &queue, 1).await;
     assert_eq!(got.len(), 1);
     let event = json_body(&got[0]);
@@ -202,14 +203,325 @@ async fn replays_check_their_window_archive_and_destination() {
     };
     let e = failed(replay("r", now - 1000, now - 2000, &archive_arn, "default").await);
     assert_eq!(e.code, "ValidationException");
-    let e = failed(replay("r", now - 1000, now + 60_000, &archive_arn, "default").await);
+    assert_eq!(
+        e.message,
+        "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime."
+    );
+    let e = failed(replay("r", now - 1000, now - 1000, &archive_arn, "default").await);
     assert_eq!(e.code, "ValidationException");
     let e = failed(replay("r", now - 2000, now - 1000, &archive_arn, "other").await);
     assert_eq!(e.code, "ValidationException");
     let missing = archive_arn.replace(":archive/a", ":archive/zz");
     let e = failed(replay("r", now - 2000, now - 1000, &missing, "default").await);
+    assert_eq!(e.code, "ValidationException");
+    assert_eq!(
+        e.message,
+        "Parameter EventSourceArn is not valid. Reason: Archive zz does not exist."
+    );
+    let e = failed(replay("r", now - 2000, now - 1000, &archive_arn, "nowhere").await);
     assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(e.message, "Event bus nowhere does not exist.");
     let e = failed(client.describe_replay().replay_name("r").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
     assert_eq!(e.message, "Replay r does not exist.");
+}
+
+#[tokio::test]
+async fn a_replay_may_end_in_the_future() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let archive_arn = client
+        .create_archive()
+        .archive_name("a")
+        .event_source_arn(bus_arn("default"))
+        .send()
+        .await
+        .expect("create")
+        .archive_arn
+        .expect("arn");
+    let now = server.clock().now_millis() as i64;
+    let started = client
+        .start_replay()
+        .replay_name("ahead")
+        .event_source_arn(&archive_arn)
+        .event_start_time(DateTime::from_millis(now - 60_000))
+        .event_end_time(DateTime::from_millis(now + 3_600_000))
+        .destination(
+            ReplayDestination::builder()
+                .arn(bus_arn("default"))
+                .build()
+                .expect("destination"),
+        )
+        .send()
+        .await
+        .expect("an end time in the future is accepted");
+    assert_eq!(started.state(), Some(&ReplayState::Starting));
+}
+
+#[tokio::test]
+async fn list_archives_and_list_replays_take_at_most_one_filter() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let e = failed(
+        client
+            .list_archives()
+            .name_prefix("a")
+            .event_source_arn(bus_arn("default"))
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ValidationException");
+    assert_eq!(
+        e.message,
+        "At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix."
+    );
+    let e = failed(
+        client
+            .list_archives()
+            .name_prefix("a")
+            .state(aws_sdk_eventbridge::types::ArchiveState::Enabled)
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ValidationException");
+    let e = failed(
+        client
+            .list_replays()
+            .state(ReplayState::Completed)
+            .event_source_arn(bus_arn("default"))
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ValidationException");
+    assert_eq!(
+        e.message,
+        "At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix."
+    );
+    client
+        .list_archives()
+        .name_prefix("a")
+        .send()
+        .await
+        .expect("one filter is fine");
+    client
+        .list_replays()
+        .state(ReplayState::Completed)
+        .send()
+        .await
+        .expect("one filter is fine");
+}
+
+#[tokio::test]
+async fn an_immediate_cancel_replay_finds_the_replay_cancellable() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let archive_arn = client
+        .create_archive()
+        .archive_name("a")
+        .event_source_arn(bus_arn("default"))
+        .send()
+        .await
+        .expect("create")
+        .archive_arn
+        .expect("arn");
+    put_events(&client, vec![entry(r#"{"n": 1}"#)]).await;
+    let now = server.clock().now_millis() as i64;
+    client
+        .start_replay()
+        .replay_name("r")
+        .event_source_arn(&archive_arn)
+        .event_start_time(DateTime::from_millis(now - 60_000))
+        .event_end_time(DateTime::from_millis(now + 1000))
+        .destination(
+            ReplayDestination::builder()
+                .arn(bus_arn("default"))
+                .build()
+                .expect("destination"),
+        )
+        .send()
+        .await
+        .expect("start");
+    let cancelled = client
+        .cancel_replay()
+        .replay_name("r")
+        .send()
+        .await
+        .expect("an immediate cancel succeeds");
+    assert_eq!(cancelled.state(), Some(&ReplayState::Cancelling));
+    let d = client
+        .describe_replay()
+        .replay_name("r")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(d.state(), Some(&ReplayState::Cancelling));
+    let e = failed(client.cancel_replay().replay_name("r").send().await);
+    assert_eq!(e.code, "IllegalStatusException");
+    assert_eq!(
+        e.message,
+        "Replay r is not in a valid state for this operation."
+    );
+    server.clock().advance(Duration::from_secs(1));
+    let mut state = None;
+    for _ in 0..100 {
+        state = client
+            .describe_replay()
+            .replay_name("r")
+            .send()
+            .await
+            .expect("describe")
+            .state()
+            .cloned();
+        if state == Some(ReplayState::Cancelled) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(state, Some(ReplayState::Cancelled));
+    let e = failed(client.cancel_replay().replay_name("r").send().await);
+    assert_eq!(e.code, "IllegalStatusException");
+    assert_eq!(
+        e.message,
+        "Replay r is not in a valid state for this operation."
+    );
+}
+
+#[tokio::test]
+async fn an_archive_creates_its_managed_rule_and_archives_through_it() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let archive_arn = client
+        .create_archive()
+        .archive_name("orders")
+        .event_source_arn(bus_arn("default"))
+        .event_pattern(r#"{"detail": {"kind": ["order"]}}"#)
+        .send()
+        .await
+        .expect("create")
+        .archive_arn
+        .expect("arn");
+    let rule = client
+        .describe_rule()
+        .name("Events-Archive-orders")
+        .send()
+        .await
+        .expect("the managed rule exists");
+    assert_eq!(rule.managed_by(), Some("prod.vhs.events.aws.internal"));
+    assert_eq!(rule.created_by(), Some(common::ACCOUNT));
+    assert_eq!(
+        rule.state(),
+        Some(&aws_sdk_eventbridge::types::RuleState::Enabled)
+    );
+    assert_eq!(rule.event_bus_name(), Some("default"));
+    let pattern: serde_json::Value =
+        serde_json::from_str(rule.event_pattern().expect("pattern")).expect("JSON");
+    assert_eq!(
+        pattern,
+        serde_json::json!({"detail": {"kind": ["order"]}, "replay-name": [{"exists": false}]})
+    );
+    let listed = client
+        .list_rules()
+        .name_prefix("Events-Archive-")
+        .send()
+        .await
+        .expect("list rules");
+    assert_eq!(listed.rules().len(), 1);
+    assert_eq!(
+        listed.rules()[0].managed_by(),
+        Some("prod.vhs.events.aws.internal")
+    );
+    let targets = client
+        .list_targets_by_rule()
+        .rule("Events-Archive-orders")
+        .send()
+        .await
+        .expect("targets");
+    assert_eq!(targets.targets().len(), 1);
+    let target = &targets.targets()[0];
+    assert_eq!(
+        target.arn(),
+        format!("arn:aws:events:{}:::", common::REGION)
+    );
+    let transformer = target.input_transformer().expect("an input transformer");
+    assert!(transformer.input_paths_map().is_some_and(|m| m.is_empty()));
+    let template = transformer.input_template();
+    assert!(
+        template.starts_with(&format!(r#"{{"archive-arn": "{archive_arn}:"#)),
+        "{template}"
+    );
+    assert!(
+        template.ends_with(
+            r#""event": <aws.events.event.json>, "ingestion-time": <aws.events.event.ingestion-time>}"#
+        ),
+        "{template}"
+    );
+
+    put_events(
+        &client,
+        vec![entry(r#"{"kind": "order"}"#), entry(r#"{"kind": "other"}"#)],
+    )
+    .await;
+    let d = client
+        .describe_archive()
+        .archive_name("orders")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(d.event_count(), 1, "only what the managed rule matches");
+
+    // Disabling the managed rule stops the archiving: the rule is the way in.
+    client
+        .disable_rule()
+        .name("Events-Archive-orders")
+        .send()
+        .await
+        .expect("disable");
+    put_events(&client, vec![entry(r#"{"kind": "order"}"#)]).await;
+    let d = client
+        .describe_archive()
+        .archive_name("orders")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(d.event_count(), 1);
+
+    client
+        .delete_archive()
+        .archive_name("orders")
+        .send()
+        .await
+        .expect("delete");
+    let e = failed(
+        client
+            .describe_rule()
+            .name("Events-Archive-orders")
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn an_archive_without_a_pattern_has_only_the_replay_name_check() {
+    let server = common::start().await;
+    let client = eb(&server);
+    client
+        .create_archive()
+        .archive_name("all")
+        .event_source_arn(bus_arn("default"))
+        .send()
+        .await
+        .expect("create");
+    let rule = client
+        .describe_rule()
+        .name("Events-Archive-all")
+        .send()
+        .await
+        .expect("the managed rule exists");
+    let pattern: serde_json::Value =
+        serde_json::from_str(rule.event_pattern().expect("pattern")).expect("JSON");
+    assert_eq!(
+        pattern,
+        serde_json::json!({"replay-name": [{"exists": false}]})
+    );
 }

@@ -226,3 +226,44 @@ async fn names_outside_the_models_pattern_are_refused_as_aws_words_it() {
         .await
         .expect("list rules by bus ARN");
 }
+
+#[tokio::test]
+async fn put_permission_with_an_existing_statement_id_replaces_that_statement() {
+    let server = common::start().await;
+    let client = eb(&server);
+    for principal in ["111122223333", "444455556666"] {
+        client
+            .put_permission()
+            .action("events:PutEvents")
+            .principal(principal)
+            .statement_id("s")
+            .send()
+            .await
+            .expect("put permission");
+    }
+    let policy: serde_json::Value = serde_json::from_str(
+        client
+            .describe_event_bus()
+            .send()
+            .await
+            .expect("describe")
+            .policy()
+            .expect("a policy"),
+    )
+    .expect("policy is JSON");
+    let statements = policy["Statement"].as_array().expect("statements");
+    assert_eq!(statements.len(), 1, "{policy}");
+    assert_eq!(
+        statements[0]["Principal"]["AWS"],
+        "arn:aws:iam::444455556666:root"
+    );
+    let e = failed(
+        client
+            .remove_permission()
+            .statement_id("other")
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(e.message, "Statement with the provided id does not exist.");
+}

@@ -116,7 +116,10 @@ async fn connections_hide_their_secrets_and_go_through_their_states() {
     assert_eq!(deleted.connection_state(), Some(&ConnectionState::Deleting));
     let e = failed(client.describe_connection().name("c").send().await);
     assert_eq!(e.code, "ResourceNotFoundException");
-    assert_eq!(e.message, "Connection c does not exist.");
+    assert_eq!(
+        e.message,
+        "Failed to describe the connection(s). Connection 'c' does not exist."
+    );
 }
 
 #[tokio::test]
@@ -293,4 +296,126 @@ async fn an_api_destination_target_calls_the_endpoint_with_the_connection_auth()
     assert!(lower.contains("x-extra: yes"), "{head}");
     let event: serde_json::Value = serde_json::from_str(&body).expect("JSON body");
     assert_eq!(event["detail"], serde_json::json!({"order": 42}));
+}
+
+#[tokio::test]
+async fn missing_connections_and_api_destinations_are_named_in_quotes() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let e = failed(client.describe_connection().name("gone").send().await);
+    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(
+        e.message,
+        "Failed to describe the connection(s). Connection 'gone' does not exist."
+    );
+    let e = failed(client.delete_connection().name("gone").send().await);
+    assert_eq!(e.message, "Connection 'gone' does not exist.");
+    let e = failed(
+        client
+            .update_connection()
+            .name("gone")
+            .description("d")
+            .send()
+            .await,
+    );
+    assert_eq!(e.message, "Connection 'gone' does not exist.");
+    let e = failed(client.describe_api_destination().name("gone").send().await);
+    assert_eq!(e.code, "ResourceNotFoundException");
+    assert_eq!(
+        e.message,
+        "Failed to describe the api-destination(s). An api-destination 'gone' does not exist."
+    );
+    let e = failed(client.delete_api_destination().name("gone").send().await);
+    assert_eq!(e.message, "An api-destination 'gone' does not exist.");
+    let e = failed(
+        client
+            .update_api_destination()
+            .name("gone")
+            .description("d")
+            .send()
+            .await,
+    );
+    assert_eq!(e.message, "An api-destination 'gone' does not exist.");
+}
+
+#[tokio::test]
+async fn api_destinations_default_to_300_invocations_per_second() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let connection = client
+        .create_connection()
+        .name("c")
+        .authorization_type(ConnectionAuthorizationType::Basic)
+        .auth_parameters(basic("u", "p"))
+        .send()
+        .await
+        .expect("connection")
+        .connection_arn
+        .expect("arn");
+    client
+        .create_api_destination()
+        .name("d")
+        .connection_arn(&connection)
+        .invocation_endpoint("https://example.com/hook")
+        .http_method(ApiDestinationHttpMethod::Post)
+        .send()
+        .await
+        .expect("create");
+    let d = client
+        .describe_api_destination()
+        .name("d")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(d.invocation_rate_limit_per_second(), Some(300));
+    let listed = client.list_api_destinations().send().await.expect("list");
+    assert_eq!(
+        listed.api_destinations()[0].invocation_rate_limit_per_second(),
+        Some(300)
+    );
+}
+
+#[tokio::test]
+async fn a_new_oauth_client_credentials_connection_is_authorizing() {
+    use aws_sdk_eventbridge::types::{
+        ConnectionOAuthHttpMethod, CreateConnectionOAuthClientRequestParameters,
+        CreateConnectionOAuthRequestParameters,
+    };
+    let server = common::start().await;
+    let client = eb(&server);
+    let oauth = CreateConnectionAuthRequestParameters::builder()
+        .o_auth_parameters(
+            CreateConnectionOAuthRequestParameters::builder()
+                .client_parameters(
+                    CreateConnectionOAuthClientRequestParameters::builder()
+                        .client_id("id")
+                        .client_secret("secret")
+                        .build()
+                        .expect("client"),
+                )
+                .authorization_endpoint("https://auth.example.com/token")
+                .http_method(ConnectionOAuthHttpMethod::Post)
+                .build()
+                .expect("oauth"),
+        )
+        .build();
+    let created = client
+        .create_connection()
+        .name("o")
+        .authorization_type(ConnectionAuthorizationType::OauthClientCredentials)
+        .auth_parameters(oauth)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(
+        created.connection_state(),
+        Some(&ConnectionState::Authorizing)
+    );
+    let d = client
+        .describe_connection()
+        .name("o")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(d.connection_state(), Some(&ConnectionState::Authorizing));
 }

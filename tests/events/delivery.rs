@@ -103,11 +103,16 @@ async fn input_transformer_fills_json_and_text_templates() {
 }
 
 #[tokio::test]
-async fn fifo_queues_get_the_message_group_and_the_event_id_as_dedup_id() {
+async fn fifo_targets_get_the_message_group_and_no_deduplication_id() {
     let server = common::start().await;
     let client = eb(&server);
     let sqs = common::sqs(&server);
-    let queue = common::create_fifo_queue(&sqs, "events.fifo", &[]).await;
+    let queue = common::create_fifo_queue(
+        &sqs,
+        "events.fifo",
+        &[("ContentBasedDeduplication", "true")],
+    )
+    .await;
     put_rule(&client, "r", PATTERN).await;
     put_targets(
         &client,
@@ -146,12 +151,56 @@ async fn fifo_queues_get_the_message_group_and_the_event_id_as_dedup_id() {
             attributes.get(&A::MessageGroupId).map(String::as_str),
             Some("group-1")
         );
+        // The queue derived the id from the body: EventBridge sent none (not the event id).
         let dedup = attributes
             .get(&A::MessageDeduplicationId)
-            .expect("dedup id");
-        assert!(ids.contains(dedup), "{dedup} is one of {ids:?}");
-        assert_eq!(&json_body(m)["id"], dedup);
+            .expect("content-based dedup id");
+        assert!(!ids.contains(dedup), "{dedup} must not be an event id");
+        assert_eq!(dedup.len(), 64, "a SHA-256 of the body: {dedup}");
     }
+}
+
+#[tokio::test]
+async fn a_fifo_queue_without_content_based_deduplication_gets_nothing_and_the_event_is_dead_lettered(
+) {
+    let server = common::start().await;
+    let client = eb(&server);
+    let sqs = common::sqs(&server);
+    let queue = common::create_fifo_queue(&sqs, "strict.fifo", &[]).await;
+    let dlq = common::create_queue(&sqs, "dlq").await;
+    put_rule(&client, "r", PATTERN).await;
+    put_targets(
+        &client,
+        "r",
+        vec![target_to("strict.fifo")
+            .sqs_parameters(SqsParameters::builder().message_group_id("g").build())
+            .dead_letter_config(
+                DeadLetterConfig::builder()
+                    .arn(common::queue_arn("dlq"))
+                    .build(),
+            )
+            .build()
+            .expect("t")],
+    )
+    .await;
+    let ids = put_events(&client, vec![entry(r#"{"n": 1}"#)]).await;
+    let dead = receive_n(&sqs, &dlq, 1).await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(json_body(&dead[0])["id"], json!(ids[0]));
+    let code = dead[0]
+        .message_attributes()
+        .and_then(|a| a.get("ERROR_CODE"))
+        .and_then(|v| v.string_value())
+        .map(str::to_string);
+    assert_eq!(code.as_deref(), Some("SDK_CLIENT_ERROR"));
+    let out = sqs
+        .receive_message()
+        .queue_url(&queue)
+        .wait_time_seconds(0)
+        .send()
+        .await
+        .expect("receive");
+    assert!(out.messages.unwrap_or_default().is_empty());
 }
 
 #[tokio::test]

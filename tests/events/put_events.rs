@@ -93,11 +93,17 @@ async fn at_most_ten_entries_and_256_kb() {
     }
     let e = failed(request.send().await);
     assert_eq!(e.code, "ValidationException");
-    assert!(
-        e.message
-            .contains("Member must have length less than or equal to 10"),
-        "{}",
-        e.message
+    // AWS prints the entries with its Java class's toString.
+    let one = "PutEventsRequestEntry(time=null, source=app, resources=null, detailType=thing, \
+               detail={}, eventBusName=null, traceHeader=null, kmsKeyIdentifier=null, \
+               internalMetadata=null)";
+    assert_eq!(
+        e.message,
+        format!(
+            "1 validation error detected: Value '[{}]' at 'entries' failed to satisfy constraint: \
+             Member must have length less than or equal to 10",
+            vec![one; 11].join(", ")
+        )
     );
     let big = format!(r#"{{"x": "{}"}}"#, "a".repeat(256 * 1024));
     let e = failed(client.put_events().entries(entry(&big)).send().await);
@@ -227,4 +233,48 @@ async fn the_trace_header_reaches_sqs_as_aws_trace_header() {
             .map(String::as_str),
         Some(trace)
     );
+}
+
+#[tokio::test]
+async fn empty_source_detail_type_or_detail_count_as_missing_in_that_order() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let entry_with = |source: &str, detail_type: &str, detail: &str| {
+        PutEventsRequestEntry::builder()
+            .source(source)
+            .detail_type(detail_type)
+            .detail(detail)
+            .build()
+    };
+    let out = client
+        .put_events()
+        .entries(entry_with("", "", ""))
+        .entries(entry_with("s", "", ""))
+        .entries(entry_with("s", "t", ""))
+        .entries(entry_with("s", "t", "{}"))
+        .send()
+        .await
+        .expect("the request succeeds; entries fail alone");
+    assert_eq!(out.failed_entry_count, 3);
+    let errors: Vec<_> = out
+        .entries()
+        .iter()
+        .map(|e| (e.error_code(), e.error_message()))
+        .collect();
+    let required = |field: &str| {
+        format!("Parameter {field} is not valid. Reason: {field} is a required argument.")
+    };
+    assert_eq!(
+        errors,
+        [
+            (Some("InvalidArgument"), Some(required("Source").as_str())),
+            (
+                Some("InvalidArgument"),
+                Some(required("DetailType").as_str())
+            ),
+            (Some("InvalidArgument"), Some(required("Detail").as_str())),
+            (None, None),
+        ]
+    );
+    assert!(out.entries()[3].event_id().is_some());
 }

@@ -335,3 +335,32 @@ async fn rules_and_buses_carry_tags() {
         "Rule missing does not exist on EventBus default."
     );
 }
+
+#[tokio::test]
+async fn a_rate_with_spaces_inside_the_parentheses_is_refused() {
+    let server = common::start().await;
+    let client = eb(&server);
+    for expression in [
+        "rate( 10 minutes )",
+        "rate(10  minutes)",
+        "rate(10 minutes )",
+    ] {
+        let e = failed(
+            client
+                .put_rule()
+                .name("r")
+                .schedule_expression(expression)
+                .send()
+                .await,
+        );
+        assert_eq!(e.code, "ValidationException", "{expression}");
+        assert_eq!(e.message, "Parameter ScheduleExpression is not valid.");
+    }
+    client
+        .put_rule()
+        .name("r")
+        .schedule_expression("rate(10 minutes)")
+        .send()
+        .await
+        .expect("a well-formed rate");
+}

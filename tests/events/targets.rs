@@ -154,7 +154,7 @@ async fn inputs_are_checked_as_aws_checks_them() {
     assert_eq!(e.code, "ValidationException");
     assert_eq!(
         e.message,
-        "Parameter(s) SqsParameters must be specified because a FIFO queue is used as the target."
+        "Parameter(s) SqsParameters must be specified for target: t3."
     );
     let fifo = Target::builder()
         .id("t4")

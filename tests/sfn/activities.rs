@@ -349,3 +349,48 @@ async fn a_task_on_a_deleted_activity_fails_with_states_runtime() {
         Some("An error occurred while executing the state 'Work' (entered at the event id #2). The activity arn:aws:states:us-east-1:000000000000:activity:work does not exist.")
     );
 }
+
+#[tokio::test]
+async fn describe_activity_always_returns_its_encryption_configuration() {
+    use aws_sdk_sfn::types::{EncryptionConfiguration, EncryptionType};
+    let server = common::start().await;
+    let client = sfn(&server);
+    let plain = client
+        .create_activity()
+        .name("plain")
+        .send()
+        .await
+        .expect("create")
+        .activity_arn;
+    let described = client
+        .describe_activity()
+        .activity_arn(&plain)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(
+        described.encryption_configuration().map(|e| e.r#type()),
+        Some(&EncryptionType::AwsOwnedKey)
+    );
+    let configured = EncryptionConfiguration::builder()
+        .r#type(EncryptionType::CustomerManagedKmsKey)
+        .kms_key_id("alias/k")
+        .kms_data_key_reuse_period_seconds(300)
+        .build()
+        .expect("configuration");
+    let keyed = client
+        .create_activity()
+        .name("keyed")
+        .encryption_configuration(configured.clone())
+        .send()
+        .await
+        .expect("create")
+        .activity_arn;
+    let described = client
+        .describe_activity()
+        .activity_arn(&keyed)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(described.encryption_configuration(), Some(&configured));
+}

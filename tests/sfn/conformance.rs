@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Cases passing today; the floor only goes up.
-const FLOOR: usize = 201;
+const FLOOR: usize = 203;
 
 const FAKE_MACHINE: &str = "fake_machine";
 
@@ -165,18 +165,24 @@ fn prepared_request(kind: &str, request: &Value) -> Value {
         .to_string()
         .replace(RECORDED_ACCOUNT, common::ACCOUNT);
     // A fake version ARN stands for another version of the machine the request names (the
-    // recordings show `:2` next to `:1`), or of a machine of its own.
+    // recordings show `:2` next to `:1`, and `:3` for a second fake), or of a machine of its
+    // own.
     let mut named = BTreeMap::new();
     referenced_machines(request_as_local(&text).as_ref(), &mut named);
-    let fake_version = match named.keys().next() {
-        Some(machine) => local_arn(&format!("stateMachine:{machine}:2")),
+    let fake_version = |n: u64| match named.keys().next() {
+        Some(machine) => local_arn(&format!("stateMachine:{machine}:{}", n + 2)),
         None if kind == "api_error:tag_resource" => {
-            local_arn(&format!("stateMachine:{FAKE_MACHINE}:1"))
+            local_arn(&format!("stateMachine:{FAKE_MACHINE}:{}", n + 1))
         }
-        None => local_arn(&format!("stateMachine:{FAKE_MACHINE}:2")),
+        None => local_arn(&format!("stateMachine:{FAKE_MACHINE}:{}", n + 2)),
     };
+    let mut parts = text.split("${FAKE:stateMachineVersionArn}");
+    let mut text = parts.next().unwrap_or_default().to_string();
+    for (n, part) in parts.enumerate() {
+        text.push_str(&fake_version(n as u64));
+        text.push_str(part);
+    }
     let text = text
-        .replace("${FAKE:stateMachineVersionArn}", &fake_version)
         .replace(
             "${FAKE:activityArn}",
             &local_arn("activity:deleted_activity"),

@@ -341,3 +341,162 @@ async fn the_machine_of_an_execution_is_the_one_it_started_with() {
     assert_eq!(described.role_arn, ROLE);
     assert_eq!(described.state_machine_arn, machine);
 }
+
+#[tokio::test]
+async fn input_that_is_not_json_is_refused_with_jacksons_message() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", PASS).await;
+    for (input, reason) in [
+        (
+            "not some json",
+            "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
+        ),
+        (
+            "{'not': 'json'",
+            "Unexpected character (''' (code 39)): was expecting double-quote to start field name",
+        ),
+        ("", "Invalid execution input."),
+    ] {
+        let e = failed(
+            client
+                .start_execution()
+                .state_machine_arn(&machine)
+                .input(input)
+                .send()
+                .await,
+        );
+        assert_eq!(e.code, "InvalidExecutionInput", "{input:?}");
+        assert_eq!(
+            e.message,
+            format!("Invalid State Machine Execution Input: '{reason}'")
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_task_token_is_an_invalid_token_before_the_output_is_read() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let e = failed(
+        client
+            .send_task_success()
+            .task_token("no-such-token")
+            .output("not json")
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidToken");
+    let e = failed(
+        client
+            .send_task_failure()
+            .task_token("no-such-token")
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidToken");
+    let e = failed(
+        client
+            .send_task_heartbeat()
+            .task_token("no-such-token")
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidToken");
+}
+
+#[tokio::test]
+async fn execution_started_keeps_the_input_text_byte_for_byte() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", PASS).await;
+    let input = "{ \"b\" : [1,  2],\n  \"a\": 1.50 }";
+    let exec = start(&client, &machine, "e", input).await;
+    wait_until_done(&client, &exec).await;
+    let described = client
+        .describe_execution()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(described.input(), Some(input));
+    let history = client
+        .get_execution_history()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .expect("history");
+    let started = history.events()[0]
+        .execution_started_event_details()
+        .expect("ExecutionStarted details");
+    assert_eq!(started.input(), Some(input));
+}
+
+#[tokio::test]
+async fn a_timed_out_execution_is_described_without_error_or_cause() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(
+        &client,
+        "slow",
+        r#"{"TimeoutSeconds": 1, "StartAt": "W",
+            "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}}"#,
+    )
+    .await;
+    let exec = start(&client, &machine, "e", "{}").await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    server.clock().advance(std::time::Duration::from_secs(2));
+    let described = wait_until_done(&client, &exec).await;
+    assert_eq!(described.status, ExecutionStatus::TimedOut);
+    assert_eq!(described.error(), None);
+    assert_eq!(described.cause(), None);
+}
+
+#[tokio::test]
+async fn a_caught_error_without_error_or_cause_is_handed_on_as_nulls() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(
+        &client,
+        "catch",
+        r#"{"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Branches": [
+                {"StartAt": "F", "States": {"F": {"Type": "Fail"}}}
+            ], "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.caught", "Next": "Done"}],
+            "Next": "Done"},
+            "Done": {"Type": "Pass", "End": true}}}"#,
+    )
+    .await;
+    let exec = start(&client, &machine, "e", "{}").await;
+    let described = wait_until_done(&client, &exec).await;
+    assert_eq!(
+        described.status,
+        ExecutionStatus::Succeeded,
+        "{described:?}"
+    );
+    let output: serde_json::Value =
+        serde_json::from_str(described.output().expect("output")).expect("JSON");
+    assert_eq!(output, json!({"caught": {"Error": null, "Cause": null}}));
+}
+
+#[tokio::test]
+async fn an_unknown_status_filter_lists_the_statuses_in_aws_order() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", PASS).await;
+    let e = failed(
+        client
+            .list_executions()
+            .state_machine_arn(&machine)
+            .status_filter(ExecutionStatus::from("succeeded"))
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ValidationException");
+    assert_eq!(
+        e.message,
+        "1 validation error detected: Value 'succeeded' at 'statusFilter' failed to satisfy \
+         constraint: Member must satisfy enum value set: \
+         [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]"
+    );
+}

@@ -35,7 +35,8 @@ async fn history_lists_the_events_of_a_finished_execution_in_order() {
         .execution_started_event_details
         .as_ref()
         .expect("started details");
-    assert_eq!(started.input.as_deref(), Some(r#"{"a":1}"#));
+    // The caller's text, spacing included.
+    assert_eq!(started.input.as_deref(), Some(r#"{"a": 1}"#));
 
     let reversed = client
         .get_execution_history()

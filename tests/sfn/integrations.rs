@@ -769,3 +769,174 @@ async fn a_sync_child_holding_the_parents_token_can_answer_for_it() {
         .unwrap();
     assert_eq!(d.status, ExecutionStatus::Running);
 }
+
+#[tokio::test]
+async fn status_change_events_name_the_version_and_alias_or_null() {
+    use aws_sdk_sfn::types::RoutingConfigurationListItem;
+    let server = common::start().await;
+    let sqs = common::sqs(&server);
+    let eb = common::eb(&server);
+    let url = common::create_queue(&sqs, "audit").await;
+    route_to_queue(
+        &eb,
+        "sfn-status",
+        r#"{"source": ["aws.states"], "detail": {"status": ["SUCCEEDED"]}}"#,
+        "audit",
+    )
+    .await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "m", crate::client::PASS).await;
+    let version = client
+        .publish_state_machine_version()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .expect("publish")
+        .state_machine_version_arn;
+    let alias = client
+        .create_state_machine_alias()
+        .name("live")
+        .routing_configuration(
+            RoutingConfigurationListItem::builder()
+                .state_machine_version_arn(&version)
+                .weight(100)
+                .build()
+                .expect("route"),
+        )
+        .send()
+        .await
+        .expect("alias")
+        .state_machine_alias_arn;
+    for (through, expected_version, expected_alias) in [
+        (machine.clone(), Value::Null, Value::Null),
+        (version.clone(), json!(version), Value::Null),
+        (alias.clone(), json!(version), json!(alias)),
+    ] {
+        let exec = client
+            .start_execution()
+            .state_machine_arn(&through)
+            .send()
+            .await
+            .expect("start")
+            .execution_arn;
+        wait_until_done(&client, &exec).await;
+        let event: Value =
+            serde_json::from_str(receive_one(&sqs, &url).await.body().unwrap()).unwrap();
+        let detail = &event["detail"];
+        assert_eq!(detail["executionArn"], json!(exec));
+        for key in ["stateMachineVersionArn", "stateMachineAliasArn"] {
+            assert!(
+                detail.get(key).is_some(),
+                "{key} is always present: {detail}"
+            );
+        }
+        assert_eq!(
+            detail["stateMachineVersionArn"], expected_version,
+            "{through}"
+        );
+        assert_eq!(detail["stateMachineAliasArn"], expected_alias, "{through}");
+    }
+}
+
+#[tokio::test]
+async fn start_execution_sync2_returns_the_childs_input_and_output_as_json() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let child = create_machine(
+        &client,
+        "child",
+        &json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}).to_string(),
+    )
+    .await;
+    let exec = run(
+        &server,
+        "parent",
+        task(
+            "arn:aws:states:::states:startExecution.sync:2",
+            json!({"StateMachineArn": child, "Input": {"x": [1, 2]}}),
+        ),
+        json!({}),
+    )
+    .await;
+    let (status, output, _) = output_of(&client, &exec).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{output}");
+    assert_eq!(output["Input"], json!({"x": [1, 2]}), "{output}");
+    assert_eq!(output["Output"], json!({"x": [1, 2]}), "{output}");
+}
+
+#[tokio::test]
+async fn put_events_tasks_add_the_machine_and_execution_to_each_entrys_resources() {
+    let server = common::start().await;
+    let sqs = common::sqs(&server);
+    let eb = common::eb(&server);
+    let url = common::create_queue(&sqs, "bus-out").await;
+    route_to_queue(&eb, "from-sfn", r#"{"source": ["my.app"]}"#, "bus-out").await;
+    let client = sfn(&server);
+    let machine = create_machine(
+        &client,
+        "put",
+        &task(
+            "arn:aws:states:::events:putEvents",
+            json!({"Entries": [
+                {"Source": "my.app", "DetailType": "A", "Detail": {"n": 1}},
+                {"Source": "my.app", "DetailType": "B", "Detail": {"n": 2},
+                 "Resources": ["arn:aws:sqs:us-east-1:000000000000:mine"]}
+            ]}),
+        )
+        .to_string(),
+    )
+    .await;
+    let exec = start(&client, &machine, "e", "{}").await;
+    let (status, _, _) = output_of(&client, &exec).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    let mut by_type = std::collections::BTreeMap::new();
+    for _ in 0..2 {
+        let event: Value =
+            serde_json::from_str(receive_one(&sqs, &url).await.body().unwrap()).unwrap();
+        by_type.insert(
+            event["detail-type"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            event["resources"].clone(),
+        );
+    }
+    assert_eq!(by_type["A"], json!([machine, exec]));
+    assert_eq!(
+        by_type["B"],
+        json!(["arn:aws:sqs:us-east-1:000000000000:mine", machine, exec])
+    );
+}
+
+#[tokio::test]
+async fn a_task_with_credentials_records_its_role_in_task_scheduled() {
+    let server = common::start().await;
+    let sqs = common::sqs(&server);
+    let url = common::create_queue(&sqs, "q").await;
+    let client = sfn(&server);
+    let definition = json!({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Credentials": {"RoleArn.$": "$.role"},
+        "Parameters": {"QueueUrl": url, "MessageBody": "hi"}, "End": true}}});
+    let machine = create_machine(&client, "creds", &definition.to_string()).await;
+    let role = "arn:aws:iam::111122223333:role/trusted";
+    let exec = start(&client, &machine, "e", &json!({"role": role}).to_string()).await;
+    let (status, _, error) = output_of(&client, &exec).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{error}");
+    let history = client
+        .get_execution_history()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .expect("history");
+    let scheduled = history
+        .events()
+        .iter()
+        .find(|e| e.r#type == HistoryEventType::TaskScheduled)
+        .and_then(|e| e.task_scheduled_event_details())
+        .expect("TaskScheduled");
+    assert_eq!(
+        scheduled.task_credentials().and_then(|c| c.role_arn()),
+        Some(role)
+    );
+}

@@ -46,7 +46,10 @@ async fn create_then_describe_returns_what_was_stored() {
     );
     let logging = described.logging_configuration.expect("logging returned");
     assert_eq!(logging.level, Some(LogLevel::Off));
-    assert!(described.revision_id.is_some());
+    assert!(
+        described.revision_id.is_none(),
+        "AWS shows no revisionId until an update changes the machine"
+    );
     assert_eq!(
         described.status.map(|s| s.as_str().to_string()),
         Some("ACTIVE".into())
@@ -136,6 +139,7 @@ async fn create_refuses_bad_names_definitions_and_role_arns() {
             .await,
     );
     assert_eq!(bad_role.code, "InvalidArn");
+    assert_eq!(bad_role.message, "Invalid Role Arn: 'not-an-arn'");
 
     let too_long = failed(
         client
@@ -403,4 +407,239 @@ async fn executions_outlive_their_deleted_machine() {
         .await
         .expect("list");
     assert!(listed.executions.is_empty());
+}
+
+#[tokio::test]
+async fn a_role_arn_that_is_not_an_iam_role_is_an_invalid_role_arn() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    for role in [
+        "arn:aws:iam::000000000000:user/someone",
+        "arn:aws:iam::123:role/short-account",
+        "arn:aws:sts::000000000000:role/r",
+        "arn:aws:iam::000000000000:role/",
+        "arn:aws:iam:us-east-1:000000000000:role/regional",
+    ] {
+        let e = failed(
+            client
+                .create_state_machine()
+                .name("m")
+                .definition(PASS)
+                .role_arn(role)
+                .send()
+                .await,
+        );
+        assert_eq!(e.code, "InvalidArn", "{role}");
+        assert_eq!(e.message, format!("Invalid Role Arn: '{role}'"));
+    }
+    let arn = create_machine(&client, "m", PASS).await;
+    let e = failed(
+        client
+            .update_state_machine()
+            .state_machine_arn(&arn)
+            .role_arn("arn:aws:iam::000000000000:policy/p")
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidArn");
+    assert_eq!(
+        e.message,
+        "Invalid Role Arn: 'arn:aws:iam::000000000000:policy/p'"
+    );
+    client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .role_arn("arn:aws-cn:iam::000000000000:role/path/to/role")
+        .send()
+        .await
+        .expect("a role with a path in another partition is a role");
+}
+
+#[tokio::test]
+async fn a_customer_managed_key_without_its_key_id_is_an_invalid_encryption_configuration() {
+    use aws_sdk_sfn::types::{EncryptionConfiguration, EncryptionType};
+    let server = common::start().await;
+    let client = sfn(&server);
+    let without_key = EncryptionConfiguration::builder()
+        .r#type(EncryptionType::CustomerManagedKmsKey)
+        .build()
+        .expect("configuration");
+    let e = failed(
+        client
+            .create_state_machine()
+            .name("m")
+            .definition(PASS)
+            .role_arn(ROLE)
+            .encryption_configuration(without_key.clone())
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidEncryptionConfiguration");
+    let e = failed(
+        client
+            .create_activity()
+            .name("a")
+            .encryption_configuration(without_key.clone())
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidEncryptionConfiguration");
+    let arn = create_machine(&client, "m", PASS).await;
+    let e = failed(
+        client
+            .update_state_machine()
+            .state_machine_arn(&arn)
+            .encryption_configuration(without_key)
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "InvalidEncryptionConfiguration");
+    let with_key = EncryptionConfiguration::builder()
+        .r#type(EncryptionType::CustomerManagedKmsKey)
+        .kms_key_id("alias/mine")
+        .kms_data_key_reuse_period_seconds(120)
+        .build()
+        .expect("configuration");
+    client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .encryption_configuration(with_key.clone())
+        .send()
+        .await
+        .expect("a key id makes it valid");
+    let described = client
+        .describe_state_machine()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(described.encryption_configuration(), Some(&with_key));
+}
+
+#[tokio::test]
+async fn revision_id_appears_only_once_an_update_changes_the_machine() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let arn = create_machine(&client, "m", PASS).await;
+    let fresh = client
+        .describe_state_machine()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(fresh.revision_id(), None, "no revisionId before an update");
+    let v1 = client
+        .publish_state_machine_version()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .expect("publish")
+        .state_machine_version_arn;
+    let unchanged = client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .definition(PASS)
+        .role_arn(ROLE)
+        .send()
+        .await
+        .expect("update with the same definition");
+    assert_eq!(
+        unchanged.revision_id(),
+        None,
+        "nothing changed, no revision"
+    );
+    let changed = client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .definition(FAIL)
+        .send()
+        .await
+        .expect("update");
+    let revision = changed.revision_id().expect("a real change has a revision");
+    let again = client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .definition(FAIL)
+        .send()
+        .await
+        .expect("update with the same definition again");
+    assert_eq!(again.revision_id(), Some(revision), "no new revisionId");
+    let v2 = client
+        .publish_state_machine_version()
+        .state_machine_arn(&arn)
+        .send()
+        .await
+        .expect("publish")
+        .state_machine_version_arn;
+    let describe = |arn: String| {
+        let client = client.clone();
+        async move {
+            client
+                .describe_state_machine()
+                .state_machine_arn(arn)
+                .send()
+                .await
+                .expect("describe")
+        }
+    };
+    assert_eq!(describe(arn.clone()).await.revision_id(), Some(revision));
+    assert_eq!(describe(v1).await.revision_id(), None);
+    assert_eq!(describe(v2).await.revision_id(), Some(revision));
+}
+
+#[tokio::test]
+async fn arns_use_the_partition_of_the_region() {
+    let server = common::start().await;
+    for (region, partition) in [
+        ("cn-northwest-1", "aws-cn"),
+        ("us-isob-east-1", "aws-iso-b"),
+    ] {
+        let client = crate::client::sfn_in(&server, region);
+        let arn = create_machine(&client, "m", PASS).await;
+        assert_eq!(
+            arn,
+            format!("arn:{partition}:states:{region}:000000000000:stateMachine:m")
+        );
+        let execution = crate::client::start(&client, &arn, "e", "{}").await;
+        assert_eq!(
+            execution,
+            format!("arn:{partition}:states:{region}:000000000000:execution:m:e")
+        );
+        let activity = client
+            .create_activity()
+            .name("a")
+            .send()
+            .await
+            .expect("activity")
+            .activity_arn;
+        assert_eq!(
+            activity,
+            format!("arn:{partition}:states:{region}:000000000000:activity:a")
+        );
+        let eb = common::eb_in(&server, region);
+        let rule = eb
+            .put_rule()
+            .name("r")
+            .event_pattern(r#"{"source": ["app"]}"#)
+            .send()
+            .await
+            .expect("put rule")
+            .rule_arn
+            .expect("arn");
+        assert_eq!(
+            rule,
+            format!("arn:{partition}:events:{region}:000000000000:rule/r")
+        );
+        let bus = eb
+            .describe_event_bus()
+            .send()
+            .await
+            .expect("default bus")
+            .arn
+            .expect("arn");
+        assert_eq!(
+            bus,
+            format!("arn:{partition}:events:{region}:000000000000:event-bus/default")
+        );
+    }
 }

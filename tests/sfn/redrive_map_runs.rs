@@ -381,3 +381,146 @@ async fn item_batcher_and_result_writer_shape_a_distributed_map() {
     assert_eq!(done.status, ExecutionStatus::Failed);
     assert_eq!(done.error.as_deref(), Some("States.ItemReaderFailed"));
 }
+
+/// `<uuid>` in its canonical 8-4-4-4-12 form.
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.iter().map(|g| g.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[tokio::test]
+async fn map_run_arns_name_the_machine_the_label_or_a_uuid_and_a_uuid() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    for (name, label) in [("labelled", Some("Items")), ("unlabelled", None)] {
+        let label_member = label.map_or(String::new(), |l| format!(r#""Label": "{l}","#));
+        let def = format!(
+            r#"{{"StartAt": "Map", "States": {{"Map": {{"Type": "Map", {label_member}
+              "ItemProcessor": {{"ProcessorConfig": {{"Mode": "DISTRIBUTED",
+              "ExecutionType": "STANDARD"}}, "StartAt": "P", "States": {{"P": {{"Type": "Pass", "End": true}}}}}},
+              "End": true}}}}}}"#
+        );
+        let machine = create_machine(&client, name, &def).await;
+        let execution = start(&client, &machine, "e", "[1]").await;
+        wait_until_done(&client, &execution).await;
+        let runs = client
+            .list_map_runs()
+            .execution_arn(&execution)
+            .send()
+            .await
+            .expect("list")
+            .map_runs;
+        let arn = &runs[0].map_run_arn;
+        let prefix = format!("arn:aws:states:us-east-1:000000000000:mapRun:{name}/");
+        let rest = arn.strip_prefix(&prefix).unwrap_or_else(|| panic!("{arn}"));
+        let (middle, run_id) = rest.split_once(':').unwrap_or_else(|| panic!("{arn}"));
+        match label {
+            Some(label) => assert_eq!(middle, label),
+            None => assert!(is_uuid(middle), "a UUID in place of the label: {arn}"),
+        }
+        assert!(is_uuid(run_id), "{arn}");
+    }
+}
+
+#[tokio::test]
+async fn test_state_prints_map_and_parallel_data_with_a_space_after_commas_and_colons() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let parallel = client
+        .test_state()
+        .definition(
+            r#"{"Type": "Parallel", "Branches": [
+                {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "End": true}}},
+                {"StartAt": "B2", "States": {"B2": {"Type": "Pass", "End": true}}}], "End": true}"#,
+        )
+        .role_arn(ROLE)
+        .mock(
+            MockInput::builder()
+                .result(r#"[{"branch1":"result"},{"branch2":"result"}]"#)
+                .build(),
+        )
+        .inspection_level(InspectionLevel::Debug)
+        .send()
+        .await
+        .expect("TestState");
+    let spaced = r#"[{"branch1": "result"}, {"branch2": "result"}]"#;
+    assert_eq!(parallel.output.as_deref(), Some(spaced));
+    let data = parallel.inspection_data.expect("DEBUG shows the data flow");
+    assert_eq!(data.after_result_selector.as_deref(), Some(spaced));
+    assert_eq!(data.after_result_path.as_deref(), Some(spaced));
+
+    let map = client
+        .test_state()
+        .definition(
+            r#"{"Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}"#,
+        )
+        .role_arn(ROLE)
+        .input(r#"["a","b","c"]"#)
+        .mock(MockInput::builder().result("[1,4,9]").build())
+        .inspection_level(InspectionLevel::Debug)
+        .send()
+        .await
+        .expect("TestState");
+    assert_eq!(map.output.as_deref(), Some("[1, 4, 9]"));
+    let data = map.inspection_data.expect("DEBUG shows the data flow");
+    assert_eq!(data.after_items_path.as_deref(), Some(r#"["a", "b", "c"]"#));
+}
+
+#[tokio::test]
+async fn strict_test_state_mocks_of_states_tasks_need_required_fields_and_string_timestamps() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let task = r#"{"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+        "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:000000000000:stateMachine:t"},
+        "End": true}"#;
+    let mocked = |result: &'static str,
+                  mode: Option<aws_sdk_sfn::types::MockResponseValidationMode>| {
+        client
+            .test_state()
+            .definition(task)
+            .role_arn(ROLE)
+            .mock(
+                MockInput::builder()
+                    .result(result)
+                    .set_field_validation_mode(mode)
+                    .build(),
+            )
+            .send()
+    };
+    for (result, message) in [
+        ("{}", "Required field 'ExecutionArn' is missing"),
+        (
+            r#"{"executionArn": "a", "startDate": "2024-01-01T00:00:00Z"}"#,
+            "Required field 'ExecutionArn' is missing",
+        ),
+        (
+            r#"{"ExecutionArn": "a", "StartDate": 1764103483}"#,
+            "Field 'StartDate' must be a string",
+        ),
+    ] {
+        let e = failed(mocked(result, None).await);
+        assert_eq!(e.code, "ValidationException", "{result}");
+        assert_eq!(
+            e.message,
+            format!("Mock result schema validation error: {message}")
+        );
+    }
+    let ok = mocked(
+        r#"{"ExecutionArn": "a", "StartDate": "2024-01-01T00:00:00Z"}"#,
+        None,
+    )
+    .await
+    .expect("a complete, well-typed mock passes");
+    assert_eq!(ok.status, Some(TestExecutionStatus::Succeeded));
+    let present = mocked(
+        "{}",
+        Some(aws_sdk_sfn::types::MockResponseValidationMode::Present),
+    )
+    .await
+    .expect("PRESENT checks only the fields given");
+    assert_eq!(present.status, Some(TestExecutionStatus::Succeeded));
+}

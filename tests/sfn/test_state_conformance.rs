@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 /// Passing today, per kind; the floors only go up.
 const JSONPATH_FLOOR: usize = 98;
-const JSONATA_FLOOR: usize = 89;
+const JSONATA_FLOOR: usize = 92;
 
 /// Strings that hold JSON become the JSON, on both sides, so that spacing does not matter.
 fn deep_parse(v: &Value) -> Value {

@@ -315,3 +315,57 @@ async fn executions_of_a_version_are_listed_under_the_version() {
         .expect("list");
     assert_eq!(of_machine.executions.len(), 2);
 }
+
+#[tokio::test]
+async fn update_with_publish_and_a_new_version_description_publishes_a_new_version() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let arn = create_machine(&client, "m", PASS).await;
+    let first = client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .definition(FAIL)
+        .publish(true)
+        .version_description("first")
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(
+        first.state_machine_version_arn(),
+        Some(format!("{arn}:1").as_str())
+    );
+    let described_again = client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .definition(FAIL)
+        .publish(true)
+        .version_description("second")
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(
+        described_again.state_machine_version_arn(),
+        Some(format!("{arn}:2").as_str()),
+        "a new description publishes a new version of the same definition"
+    );
+    let v2 = client
+        .describe_state_machine()
+        .state_machine_arn(format!("{arn}:2"))
+        .send()
+        .await
+        .expect("describe v2");
+    assert_eq!(v2.description(), Some("second"));
+    let unchanged = client
+        .update_state_machine()
+        .state_machine_arn(&arn)
+        .definition(FAIL)
+        .publish(true)
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(
+        unchanged.state_machine_version_arn(),
+        Some(format!("{arn}:2").as_str()),
+        "no new description: the existing version"
+    );
+}

@@ -163,6 +163,17 @@ impl TaskBoard {
         true
     }
 
+    /// What `signal` would say of `token`, without delivering anything.
+    pub fn check(&self, token: &str) -> Result<(), TokenError> {
+        let board = self.board.lock();
+        match board.tokens.get(token) {
+            Some(tx) if !tx.is_closed() => Ok(()),
+            Some(_) => Err(TokenError::Expired),
+            None if well_formed(token) => Err(TokenError::Expired),
+            None => Err(TokenError::Invalid),
+        }
+    }
+
     /// Delivers `signal` to the task waiting on `token`.
     pub fn signal(&self, token: &str, signal: Signal) -> Result<(), TokenError> {
         let board = self.board.lock();

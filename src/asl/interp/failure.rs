@@ -24,14 +24,12 @@ impl Failure {
     }
 
     /// The error output a Catch hands to its ResultPath: `{"Error", "Cause"}`.
+    /// `{"Error": .., "Cause": ..}`, both always there (`null` when unset), as AWS hands a
+    /// caught error to its Catch.
     pub fn to_object(&self) -> Value {
         let mut o = Map::new();
-        if let Some(e) = &self.error {
-            o.insert("Error".into(), Value::from(e.as_str()));
-        }
-        if let Some(c) = &self.cause {
-            o.insert("Cause".into(), Value::from(c.as_str()));
-        }
+        o.insert("Error".into(), self.error.as_deref().into());
+        o.insert("Cause".into(), self.cause.as_deref().into());
         Value::Object(o)
     }
 

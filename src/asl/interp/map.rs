@@ -447,8 +447,8 @@ fn transform(config: &Value, results: Vec<Value>) -> Result<Value, Failure> {
     }
 }
 
-/// `arn:aws:states:<region>:<account>:mapRun:<machine>/<label>:<uuid>`, from the machine's
-/// ARN in the context object; the label defaults to a fresh id, as AWS's does.
+/// `arn:<partition>:states:<region>:<account>:mapRun:<machine>/<label>:<uuid>`, from the
+/// machine's ARN in the context object; without a Label, AWS puts a UUID in its place.
 fn map_run_arn(context: &Value, m: &MapState) -> String {
     let machine = context
         .pointer("/StateMachine/Id")
@@ -459,7 +459,7 @@ fn map_run_arn(context: &Value, m: &MapState) -> String {
     let label = m
         .label
         .clone()
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_string());
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     format!("{base}/{label}:{run_id}")
 }
 

@@ -39,6 +39,9 @@ use tokio::sync::watch;
 pub struct ExecutionSpec {
     pub machine: Arc<StateMachine>,
     pub input: Value,
+    /// The input as the caller wrote it, which `ExecutionStarted` keeps byte for byte (spacing
+    /// included); `None` records `input` serialised.
+    pub input_text: Option<String>,
     /// The context object's static part: `{"Execution": {"Id", "Name", "Input", "StartTime",
     /// "RoleArn", "RedriveCount"}, "StateMachine": {"Id", "Name"}}`; the interpreter adds
     /// `State`, `Map`, `Task` as it runs.
@@ -292,7 +295,7 @@ async fn execute(
         Some((
             "executionStartedEventDetails",
             json!({
-                "input": history::text(&spec.input),
+                "input": spec.input_text.clone().unwrap_or_else(|| history::text(&spec.input)),
                 "inputDetails": {"truncated": false},
                 "roleArn": role_arn,
             }),

@@ -35,6 +35,14 @@ pub(crate) async fn run(
     // Parameters (JSONPath) or Arguments (JSONata).
     let parameters = env.request(&effective, t.parameters.as_ref(), t.arguments.as_ref())?;
     let timeouts = resolve_timeouts(t, &effective, &env)?;
+    // The role the Task acts as (`Credentials`), which TaskScheduled records.
+    let role_arn = match &t.credentials {
+        Some(c) => env
+            .request(&effective, Some(c), Some(c))?
+            .get("RoleArn")
+            .cloned(),
+        None => None,
+    };
     let result = match waiter {
         Some(waiter) if resource == Resource::Activity => {
             activity(engine, t, parameters, timeouts, waiter, cursor).await?
@@ -47,6 +55,7 @@ pub(crate) async fn run(
                 &resource,
                 parameters,
                 timeouts,
+                role_arn,
                 waiter,
                 cursor,
             )

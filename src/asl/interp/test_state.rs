@@ -112,10 +112,74 @@ pub async fn run(t: TestRun) -> Result<Value, String> {
             inspection.insert("errorDetails".into(), json!({"retryIndex": retry_index}));
         }
     }
+    if matches!(t.state.kind, StateKind::Map(_) | StateKind::Parallel(_)) {
+        // AWS prints a Map's or Parallel's data with a space after each `,` and `:`
+        // (`[1, 4, 9]`, `[{"branch1": "result"}]`), as recorded in conformance/sfn/cases/
+        // test_state__test_base_parallel_state_mock_success_*.json and ..._map_*.json.
+        for value in std::iter::once(out.get_mut("output"))
+            .flatten()
+            .chain(inspection.values_mut())
+        {
+            respace(value);
+        }
+    }
     if level != InspectionLevel::Info && !inspection.is_empty() {
         out.insert("inspectionData".into(), Value::Object(inspection));
     }
     Ok(Value::Object(out))
+}
+
+/// Rewrites JSON text with a space after every `,` and `:` between tokens.
+fn respace(value: &mut Value) {
+    let Value::String(text) = value else {
+        return;
+    };
+    let Ok(parsed) = serde_json::from_str::<Value>(text) else {
+        return;
+    };
+    let mut bytes = Vec::with_capacity(text.len() + 16);
+    let mut writer = serde_json::Serializer::with_formatter(&mut bytes, Spaced);
+    if serde::Serialize::serialize(&parsed, &mut writer).is_ok() {
+        if let Ok(spaced) = String::from_utf8(bytes) {
+            *text = spaced;
+        }
+    }
+}
+
+/// serde_json's compact output with `, ` and `: ` separators.
+struct Spaced;
+
+impl serde_json::ser::Formatter for Spaced {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
 }
 
 fn set_error(out: &mut Map<String, Value>, error: &Option<String>, cause: &Option<String>) {

@@ -1,12 +1,16 @@
-//! CreateArchive, DescribeArchive, UpdateArchive, DeleteArchive, ListArchives. `delivery`
-//! stores matching events into archives; retention is applied whenever an archive is read or
-//! written, against the shared clock.
+//! CreateArchive, DescribeArchive, UpdateArchive, DeleteArchive, ListArchives. As in AWS, an
+//! archive is filled through a managed rule on its bus, `Events-Archive-<name>`, whose pattern
+//! is the archive's plus `"replay-name": [{"exists": false}]` (replayed events are not archived
+//! again) and whose one target stands for the archive; `delivery` stores what that rule
+//! matches. Retention is applied whenever an archive is read or written, against the shared
+//! clock.
 
 use super::arn;
 use super::errors::EventsError;
 use super::matcher::Matcher;
 use super::pagination::page;
-use super::store::{Archive, Region};
+use super::store::{Archive, Region, Rule};
+use super::targets::Target;
 use super::{compact, empty, parse, timestamp, Inner};
 use crate::services::RequestContext;
 use serde::Deserialize;
@@ -62,12 +66,66 @@ pub fn apply_retention(archive: &mut Archive, now: u64) {
     }
 }
 
-fn compile(pattern: Option<&str>) -> Result<Option<Arc<Matcher>>, EventsError> {
-    pattern
-        .filter(|p| !p.is_empty())
-        .map(Matcher::compile)
-        .transpose()
-        .map(|m| m.map(Arc::new))
+/// Who manages an archive's rule, as DescribeRule shows it.
+const MANAGED_BY: &str = "prod.vhs.events.aws.internal";
+
+fn rule_name(archive: &str) -> String {
+    format!("Events-Archive-{archive}")
+}
+
+/// The managed rule's pattern: the archive's (if any) plus `replay-name` must not exist.
+/// Returns the pattern text and its compiled matcher.
+fn managed_pattern(pattern: Option<&str>) -> Result<(String, Arc<Matcher>), EventsError> {
+    let pattern = pattern.filter(|p| !p.is_empty());
+    // The archive's own pattern is checked first, so its errors read as for any pattern.
+    if let Some(text) = pattern {
+        Matcher::compile(text)?;
+    }
+    let mut fields = match pattern.map(serde_json::from_str::<Value>) {
+        Some(Ok(Value::Object(fields))) => fields,
+        _ => serde_json::Map::new(),
+    };
+    fields.insert("replay-name".into(), json!([{"exists": false}]));
+    let text = Value::Object(fields).to_string();
+    let matcher = Matcher::compile(&text)?;
+    Ok((text, Arc::new(matcher)))
+}
+
+/// The managed rule of a new archive, with its one target: an InputTransformer that wraps
+/// the event with the archive (and this incarnation of it) and its ingestion time.
+fn managed_rule(
+    ctx: &RequestContext,
+    bus: &str,
+    archive_name: &str,
+    archive_arn: &str,
+    pattern: (String, Arc<Matcher>),
+) -> Result<Rule, EventsError> {
+    let name = rule_name(archive_name);
+    let template = format!(
+        r#"{{"archive-arn": "{archive_arn}:{}", "event": <aws.events.event.json>, "ingestion-time": <aws.events.event.ingestion-time>}}"#,
+        uuid::Uuid::new_v4()
+    );
+    let target = Target::from_input(json!({
+        "Id": name,
+        "Arn": format!("arn:{}:events:{}:::", crate::arn::partition(&ctx.region), ctx.region),
+        "InputTransformer": {"InputPathsMap": {}, "InputTemplate": template},
+    }))?;
+    Ok(Rule {
+        name: name.clone(),
+        arn: arn::rule_arn(ctx, bus, &name),
+        bus_name: bus.to_string(),
+        event_pattern: Some(pattern.0),
+        matcher: Some(pattern.1),
+        schedule: None,
+        state: "ENABLED".into(),
+        description: None,
+        role_arn: None,
+        managed_by: Some(MANAGED_BY.into()),
+        archive: Some(archive_name.to_string()),
+        created_by: ctx.account_id.clone(),
+        tags: Vec::new(),
+        targets: vec![Arc::new(target)],
+    })
 }
 
 /// The archive's source bus must exist in the caller's region.
@@ -83,13 +141,18 @@ fn check_source(region: &Region, source_arn: &str) -> Result<(), EventsError> {
 
 pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: CreateInput = parse(input)?;
-    let matcher = compile(input.event_pattern.as_deref())?;
+    let pattern = managed_pattern(input.event_pattern.as_deref())?;
     let now = ev.now();
     let archive_arn = arn::resource_arn(ctx, "archive", &input.archive_name);
     ev.region(ctx, |region| {
         check_source(region, &input.event_source_arn)?;
         if region.archives.contains_key(&input.archive_name) {
             return Err(EventsError::exists("Archive", &input.archive_name));
+        }
+        let bus = arn::bus_name(Some(&input.event_source_arn));
+        let rule = managed_rule(ctx, &bus, &input.archive_name, &archive_arn, pattern)?;
+        if let Some(bus) = region.buses.get_mut(&bus) {
+            bus.rules.insert(rule.name.clone(), rule);
         }
         region.archives.insert(
             input.archive_name.clone(),
@@ -99,7 +162,6 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
                 source_arn: input.event_source_arn,
                 description: input.description,
                 event_pattern: input.event_pattern,
-                matcher,
                 retention_days: input.retention_days.unwrap_or(0),
                 kms_key: input.kms_key_identifier,
                 creation_ms: now,
@@ -146,7 +208,11 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
 
 pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: UpdateInput = parse(input)?;
-    let matcher = compile(input.event_pattern.as_deref())?;
+    let pattern = input
+        .event_pattern
+        .as_deref()
+        .map(|p| managed_pattern(Some(p)))
+        .transpose()?;
     ev.region(ctx, |region| {
         let archive = region
             .archives
@@ -155,9 +221,17 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
         if input.description.is_some() {
             archive.description = input.description;
         }
-        if input.event_pattern.is_some() {
+        if let Some((text, matcher)) = pattern {
             archive.event_pattern = input.event_pattern.filter(|p| !p.is_empty());
-            archive.matcher = matcher;
+            let bus = arn::bus_name(Some(&archive.source_arn));
+            let rule = region
+                .buses
+                .get_mut(&bus)
+                .and_then(|b| b.rules.get_mut(&rule_name(&archive.name)));
+            if let Some(rule) = rule {
+                rule.event_pattern = Some(text);
+                rule.matcher = Some(matcher);
+            }
         }
         if let Some(days) = input.retention_days {
             archive.retention_days = days;
@@ -176,16 +250,38 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
 pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: NameInput = parse(input)?;
     ev.region(ctx, |region| {
-        region
+        let archive = region
             .archives
             .remove(&input.archive_name)
             .ok_or_else(|| EventsError::not_found("Archive", &input.archive_name))?;
+        let bus = arn::bus_name(Some(&archive.source_arn));
+        if let Some(bus) = region.buses.get_mut(&bus) {
+            bus.rules.remove(&rule_name(&archive.name));
+        }
         Ok(empty())
     })
 }
 
+/// ListArchives and ListReplays filter by at most one of NamePrefix, EventSourceArn, State.
+pub fn check_one_filter(operation: &str, filters: &[bool]) -> Result<(), EventsError> {
+    if filters.iter().filter(|given| **given).count() > 1 {
+        return Err(EventsError::validation(format!(
+            "At most one filter is allowed for {operation}. Use either : State, EventSourceArn, or NamePrefix."
+        )));
+    }
+    Ok(())
+}
+
 pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: ListInput = parse(input)?;
+    check_one_filter(
+        "ListArchives",
+        &[
+            input.name_prefix.is_some(),
+            input.event_source_arn.is_some(),
+            input.state.is_some(),
+        ],
+    )?;
     let prefix = input.name_prefix.unwrap_or_default();
     let now = ev.now();
     ev.region(ctx, |region| {

@@ -27,22 +27,29 @@ pub fn parse_bus_arn(arn: &str) -> Option<(String, String, String)> {
     }
 }
 
-/// `arn:aws:events:<region>:<account>:rule/<name>`, with the bus in the path unless default.
+/// `arn:<partition>:events:<region>:<account>`, what every ARN of the caller's starts with.
+pub fn prefix(account: &str, region: &str) -> String {
+    format!(
+        "arn:{}:events:{region}:{account}",
+        crate::arn::partition(region)
+    )
+}
+
+/// `arn:<partition>:events:<region>:<account>:rule/<name>`, with the bus in the path unless
+/// default.
 pub fn rule_arn(ctx: &RequestContext, bus: &str, rule: &str) -> String {
-    let (region, account) = (&ctx.region, &ctx.account_id);
+    let prefix = prefix(&ctx.account_id, &ctx.region);
     if bus == DEFAULT_BUS {
-        format!("arn:aws:events:{region}:{account}:rule/{rule}")
+        format!("{prefix}:rule/{rule}")
     } else {
-        format!("arn:aws:events:{region}:{account}:rule/{bus}/{rule}")
+        format!("{prefix}:rule/{bus}/{rule}")
     }
 }
 
-/// `arn:aws:events:<region>:<account>:<kind>/<name>` for archives, replays, API destinations.
+/// `arn:<partition>:events:<region>:<account>:<kind>/<name>` for archives, replays,
+/// connections, API destinations, endpoints.
 pub fn resource_arn(ctx: &RequestContext, kind: &str, name: &str) -> String {
-    format!(
-        "arn:aws:events:{}:{}:{kind}/{name}",
-        ctx.region, ctx.account_id
-    )
+    format!("{}:{kind}/{name}", prefix(&ctx.account_id, &ctx.region))
 }
 
 #[cfg(test)]

@@ -57,6 +57,17 @@ fn auth_member(kind: &str) -> &'static str {
     }
 }
 
+/// The state a connection is in once its credentials are set. An OAuth connection first
+/// fetches a token from its authorization endpoint, so AWS answers AUTHORIZING; stepyard
+/// fetches none, and the state stays as AWS first reports it.
+fn authorized_state(kind: &str) -> &'static str {
+    if kind == "OAUTH_CLIENT_CREDENTIALS" {
+        "AUTHORIZING"
+    } else {
+        "AUTHORIZED"
+    }
+}
+
 fn check_auth(kind: &str, auth: &Value) -> Result<(), EventsError> {
     let member = auth_member(kind);
     if auth.get(member).is_none() {
@@ -133,30 +144,31 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     check_auth(&input.authorization_type, &input.auth_parameters)?;
     let now = ev.now();
     let id = uuid::Uuid::new_v4().to_string();
-    let arn = format!(
-        "arn:aws:events:{}:{}:connection/{}/{id}",
-        ctx.region, ctx.account_id, input.name
-    );
+    let arn = super::arn::resource_arn(ctx, "connection", &format!("{}/{id}", input.name));
     let suffix: String = id
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .take(6)
         .collect();
     let secret_arn = format!(
-        "arn:aws:secretsmanager:{}:{}:secret:events!connection/{}/{id}-{suffix}",
-        ctx.region, ctx.account_id, input.name
+        "arn:{}:secretsmanager:{}:{}:secret:events!connection/{}/{id}-{suffix}",
+        crate::arn::partition(&ctx.region),
+        ctx.region,
+        ctx.account_id,
+        input.name
     );
     ev.region(ctx, |region| {
         if region.connections.contains_key(&input.name) {
             return Err(EventsError::exists("Connection", &input.name));
         }
+        let state = authorized_state(&input.authorization_type);
         let connection = Connection {
             name: input.name.clone(),
             arn,
             description: input.description,
             authorization_type: input.authorization_type,
             auth_parameters: input.auth_parameters,
-            state: "AUTHORIZED".into(),
+            state: state.into(),
             creation_ms: now,
             modified_ms: now,
             last_authorized_ms: now,
@@ -178,10 +190,9 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
 pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: NameInput = parse(input)?;
     ev.region(ctx, |region| {
-        let c = region
-            .connections
-            .get(&input.name)
-            .ok_or_else(|| EventsError::not_found("Connection", &input.name))?;
+        let c = region.connections.get(&input.name).ok_or_else(|| {
+            EventsError::describe_not_found("connection", "Connection", &input.name)
+        })?;
         Ok(compact(json!({
             "ConnectionArn": c.arn,
             "Name": c.name,
@@ -218,7 +229,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
         let c = region
             .connections
             .get_mut(&input.name)
-            .ok_or_else(|| EventsError::not_found("Connection", &input.name))?;
+            .ok_or_else(|| EventsError::not_found_quoted("Connection", &input.name))?;
         let mut auth = c.auth_parameters.clone();
         if let Some(patch) = input.auth_parameters {
             merge(&mut auth, patch);
@@ -240,8 +251,9 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
         }
         c.modified_ms = now;
         c.last_authorized_ms = now;
-        c.state = "AUTHORIZED".into();
-        Ok(state_output(c, "AUTHORIZED"))
+        let state = authorized_state(&c.authorization_type);
+        c.state = state.into();
+        Ok(state_output(c, state))
     })
 }
 
@@ -253,7 +265,7 @@ pub fn deauthorize(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Val
         let c = region
             .connections
             .get_mut(&input.name)
-            .ok_or_else(|| EventsError::not_found("Connection", &input.name))?;
+            .ok_or_else(|| EventsError::not_found_quoted("Connection", &input.name))?;
         c.state = "DEAUTHORIZED".into();
         c.modified_ms = now;
         Ok(state_output(c, "DEAUTHORIZING"))
@@ -266,7 +278,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
         let c = region
             .connections
             .remove(&input.name)
-            .ok_or_else(|| EventsError::not_found("Connection", &input.name))?;
+            .ok_or_else(|| EventsError::not_found_quoted("Connection", &input.name))?;
         Ok(state_output(&c, "DELETING"))
     })
 }

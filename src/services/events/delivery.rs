@@ -32,17 +32,8 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
         let Some(bus) = r.buses.get(bus) else {
             return Vec::new();
         };
-        // Replayed events are not archived a second time.
-        if envelope.replay.is_none() {
-            let shared = Arc::new(event.clone());
-            for archive in r.archives.values_mut() {
-                let wanted = archive.source_arn == bus.arn
-                    && archive.matcher.as_ref().is_none_or(|m| m.matches(event));
-                if wanted {
-                    archive.events.push((now, shared.clone()));
-                }
-            }
-        }
+        let archives = &mut r.archives;
+        let mut archived: Option<Arc<Value>> = None;
         bus.rules
             .values()
             .filter(|rule| rule.enabled() && !rule.targets.is_empty())
@@ -51,10 +42,20 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                 None => true,
             })
             .filter(|rule| rule.matcher.as_ref().is_some_and(|m| m.matches(event)))
-            .map(|rule| Matched {
-                rule_arn: rule.arn.clone(),
-                rule_name: rule.name.clone(),
-                targets: rule.targets.clone(),
+            .filter_map(|rule| {
+                // An archive's managed rule stores the event (one copy for all archives).
+                if let Some(name) = &rule.archive {
+                    if let Some(archive) = archives.get_mut(name) {
+                        let shared = archived.get_or_insert_with(|| Arc::new(event.clone()));
+                        archive.events.push((now, shared.clone()));
+                    }
+                    return None;
+                }
+                Some(Matched {
+                    rule_arn: rule.arn.clone(),
+                    rule_name: rule.name.clone(),
+                    targets: rule.targets.clone(),
+                })
             })
             .collect()
     });
@@ -184,10 +185,10 @@ impl Job {
                     "QueueUrl": format!("https://sqs.{region}.amazonaws.com/{account}/{resource}"),
                     "MessageBody": body,
                 });
+                // AWS passes the group and no deduplication id: a FIFO queue without
+                // content-based deduplication refuses the message (a failed invocation).
                 if let Some(group) = &self.target.message_group_id {
                     input["MessageGroupId"] = json!(group);
-                    // EventBridge deduplicates FIFO deliveries by event id.
-                    input["MessageDeduplicationId"] = self.envelope.event["id"].clone();
                 }
                 if let Some(trace) = &self.envelope.trace_header {
                     input["MessageSystemAttributes"] = json!({

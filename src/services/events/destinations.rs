@@ -17,6 +17,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// InvocationRateLimitPerSecond when the client gives none; AWS returns it too.
+const DEFAULT_RATE_LIMIT: u64 = 300;
+
 /// How long EventBridge waits for an API destination to answer.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -95,12 +98,10 @@ fn describe_destination(d: &ApiDestination) -> Value {
 pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: CreateInput = parse(input)?;
     let now = ev.now();
-    let arn = format!(
-        "arn:aws:events:{}:{}:api-destination/{}/{}",
-        ctx.region,
-        ctx.account_id,
-        input.name,
-        uuid::Uuid::new_v4()
+    let arn = super::arn::resource_arn(
+        ctx,
+        "api-destination",
+        &format!("{}/{}", input.name, uuid::Uuid::new_v4()),
     );
     ev.region(ctx, |region| {
         if region.api_destinations.contains_key(&input.name) {
@@ -114,7 +115,11 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
             connection_arn: input.connection_arn,
             endpoint: input.invocation_endpoint,
             http_method: input.http_method,
-            rate_limit: input.invocation_rate_limit_per_second,
+            rate_limit: Some(
+                input
+                    .invocation_rate_limit_per_second
+                    .unwrap_or(DEFAULT_RATE_LIMIT),
+            ),
             creation_ms: now,
             modified_ms: now,
         };
@@ -127,10 +132,9 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
 pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: NameInput = parse(input)?;
     ev.region(ctx, |region| {
-        let d = region
-            .api_destinations
-            .get(&input.name)
-            .ok_or_else(|| EventsError::not_found("An api-destination", &input.name))?;
+        let d = region.api_destinations.get(&input.name).ok_or_else(|| {
+            EventsError::describe_not_found("api-destination", "An api-destination", &input.name)
+        })?;
         Ok(describe_destination(d))
     })
 }
@@ -145,7 +149,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
         let d = region
             .api_destinations
             .get_mut(&input.name)
-            .ok_or_else(|| EventsError::not_found("An api-destination", &input.name))?;
+            .ok_or_else(|| EventsError::not_found_quoted("An api-destination", &input.name))?;
         if input.description.is_some() {
             d.description = input.description;
         }
@@ -172,7 +176,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
         region
             .api_destinations
             .remove(&input.name)
-            .ok_or_else(|| EventsError::not_found("An api-destination", &input.name))?;
+            .ok_or_else(|| EventsError::not_found_quoted("An api-destination", &input.name))?;
         Ok(empty())
     })
 }

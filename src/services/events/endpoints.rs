@@ -82,7 +82,7 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     let endpoint = compact(json!({
         "Name": input.name,
         "Description": input.description,
-        "Arn": format!("arn:aws:events:{}:{}:endpoint/{}", ctx.region, ctx.account_id, input.name),
+        "Arn": super::arn::resource_arn(ctx, "endpoint", &input.name),
         "RoutingConfig": input.routing_config,
         "ReplicationConfig": input.replication_config.unwrap_or(json!({"State": "ENABLED"})),
         "EventBuses": input.event_buses,

@@ -75,6 +75,20 @@ impl EventsError {
         EventsError::ResourceNotFound(format!("{kind} {name} does not exist."))
     }
 
+    /// `<Kind> '<name>' does not exist.`: connections and API destinations quote the name
+    /// (`Connection 'c' does not exist.`, `An api-destination 'd' does not exist.`).
+    pub fn not_found_quoted(kind: &str, name: &str) -> Self {
+        EventsError::ResourceNotFound(format!("{kind} '{name}' does not exist."))
+    }
+
+    /// DescribeConnection / DescribeApiDestination prefix the quoted message with what failed:
+    /// `Failed to describe the connection(s). Connection 'c' does not exist.`
+    pub fn describe_not_found(what: &str, kind: &str, name: &str) -> Self {
+        EventsError::ResourceNotFound(format!(
+            "Failed to describe the {what}(s). {kind} '{name}' does not exist."
+        ))
+    }
+
     /// `<Kind> <name> already exists.`
     pub fn exists(kind: &str, name: &str) -> Self {
         EventsError::ResourceAlreadyExists(format!("{kind} {name} already exists."))

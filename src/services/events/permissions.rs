@@ -73,15 +73,10 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
                 "Provided value in parameter 'action' is not supported: {action}"
             )));
         }
-        if bus.statements.iter().any(|s| s["Sid"] == json!(sid)) {
-            return Err(EventsError::ResourceAlreadyExists(
-                "Statement with the provided id already exists.".into(),
-            ));
-        }
         let principal_value = if principal == "*" {
             json!("*")
         } else {
-            json!({"AWS": format!("arn:aws:iam::{principal}:root")})
+            json!({"AWS": format!("arn:{}:iam::{principal}:root", crate::arn::partition(&ctx.region))})
         };
         let mut statement = json!({
             "Sid": sid,
@@ -97,7 +92,11 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
                 }
             });
         }
-        bus.statements.push(statement);
+        // A statement id already there is replaced in place, as AWS does.
+        match bus.statements.iter_mut().find(|s| s["Sid"] == json!(sid)) {
+            Some(slot) => *slot = statement,
+            None => bus.statements.push(statement),
+        }
         Ok(empty())
     })
 }

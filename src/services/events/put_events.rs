@@ -95,9 +95,15 @@ fn accept(
     entry: EntryIn,
     now: u64,
 ) -> Result<String, EntryError> {
-    let source = entry.source.ok_or_else(|| required("Source"))?;
-    let detail_type = entry.detail_type.ok_or_else(|| required("DetailType"))?;
-    let detail_text = entry.detail.ok_or_else(|| required("Detail"))?;
+    // An empty string counts as missing, checked in AWS's order.
+    let present = |field: Option<String>, name| {
+        field
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| required(name))
+    };
+    let source = present(entry.source, "Source")?;
+    let detail_type = present(entry.detail_type, "DetailType")?;
+    let detail_text = present(entry.detail, "Detail")?;
     let detail = match serde_json::from_str::<Value>(&detail_text) {
         Ok(object @ Value::Object(_)) => object,
         _ => return Err(("MalformedDetail", "Detail is malformed.".into())),

@@ -1,9 +1,10 @@
 //! StartReplay, DescribeReplay, ListReplays, CancelReplay. A replay re-sends the archived
 //! events of its time window to the archive's bus, each with `replay-name` added, to the
-//! rules `FilterArns` names (all rules when absent). It runs as a task right after
-//! StartReplay answers `STARTING`, and ends `COMPLETED` (or `CANCELLED`).
+//! rules `FilterArns` names (all rules when absent). It runs as a task that stays `STARTING`
+//! for a second of the shared clock after StartReplay answers, then `RUNNING` while it sends,
+//! and ends `COMPLETED` (or `CANCELLING` -> `CANCELLED`).
 
-use super::archives::apply_retention;
+use super::archives::{apply_retention, check_one_filter};
 use super::delivery;
 use super::errors::EventsError;
 use super::event::Envelope;
@@ -49,6 +50,9 @@ struct ListInput {
     limit: Option<i64>,
 }
 
+/// How long a replay stays STARTING before it sends its first event.
+const STARTING_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
 fn millis(secs: f64) -> u64 {
     if secs.is_finite() && secs > 0.0 {
         (secs * 1000.0) as u64
@@ -61,14 +65,11 @@ pub fn start(ev: &Arc<Inner>, ctx: &RequestContext, input: Value) -> Result<Valu
     let input: StartInput = parse(input)?;
     let (start_ms, end_ms) = (millis(input.event_start_time), millis(input.event_end_time));
     let now = ev.now();
+    // AWS names EventEndTime here; an end time in the future is allowed (the replay covers
+    // what the archive holds up to now).
     if start_ms >= end_ms {
         return Err(EventsError::validation(
-            "Parameter EventStartTime is not valid. Reason: EventStartTime must be before EventEndTime.",
-        ));
-    }
-    if end_ms > now {
-        return Err(EventsError::validation(
-            "Parameter EventEndTime is not valid. Reason: EventEndTime cannot be in the future.",
+            "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.",
         ));
     }
     let replay_arn = arn::resource_arn(ctx, "replay", &input.replay_name);
@@ -86,7 +87,19 @@ pub fn start(ev: &Arc<Inner>, ctx: &RequestContext, input: Value) -> Result<Valu
             .archives
             .get_mut(&archive_name)
             .filter(|a| a.arn == input.event_source_arn)
-            .ok_or_else(|| EventsError::not_found("Archive", &archive_name))?;
+            .ok_or_else(|| {
+                EventsError::validation(format!(
+                    "Parameter EventSourceArn is not valid. Reason: Archive {archive_name} does not exist."
+                ))
+            })?;
+        let destination_bus = arn::bus_name(Some(&input.destination.arn));
+        let bus_exists = region
+            .buses
+            .get(&destination_bus)
+            .is_some_and(|b| b.arn == input.destination.arn);
+        if !bus_exists {
+            return Err(EventsError::no_bus(&destination_bus));
+        }
         if archive.source_arn != input.destination.arn {
             return Err(EventsError::validation(
                 "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.",
@@ -168,6 +181,10 @@ async fn run(
             true
         })
     };
+    // AWS takes a while to start a replay; staying STARTING for a moment of the shared clock
+    // lets an immediate CancelReplay find it cancellable, as it would on AWS. The task holds
+    // no lock while it sleeps; a cancel meanwhile is seen by `set_state` below.
+    ev.clock.sleep(STARTING_FOR).await;
     if !set_state("RUNNING", None) {
         return;
     }
@@ -232,6 +249,14 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
 
 pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: ListInput = parse(input)?;
+    check_one_filter(
+        "ListReplays",
+        &[
+            input.name_prefix.is_some(),
+            input.event_source_arn.is_some(),
+            input.state.is_some(),
+        ],
+    )?;
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
         let all: Vec<Value> = region

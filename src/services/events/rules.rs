@@ -111,6 +111,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
                 description: input.description,
                 role_arn: input.role_arn,
                 managed_by: None,
+                archive: None,
                 created_by: ctx.account_id.clone(),
                 tags: rule_tags,
                 targets,

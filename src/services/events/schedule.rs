@@ -86,14 +86,18 @@ impl Schedule {
     }
 }
 
+/// `N unit` with exactly one space: AWS refuses `rate( 10 minutes )`.
 fn parse_rate(body: &str) -> Option<Kind> {
-    let (value, unit) = body.trim().split_once(' ')?;
+    let (value, unit) = body.split_once(' ')?;
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let value: u64 = value.parse().ok()?;
     if value == 0 {
         return None;
     }
     // AWS wants the singular unit for 1 and the plural otherwise.
-    let unit_ms = match (unit.trim(), value == 1) {
+    let unit_ms = match (unit, value == 1) {
         ("minute", true) | ("minutes", false) => 60_000,
         ("hour", true) | ("hours", false) => 3_600_000,
         ("day", true) | ("days", false) => 86_400_000,
@@ -301,6 +305,9 @@ mod tests {
             "rate(x days)",
             "rate(5 weeks)",
             "rate 5 minutes",
+            "rate( 10 minutes )",
+            "rate(10  minutes)",
+            "rate(+5 minutes)",
         ] {
             assert!(Schedule::parse(bad).is_none(), "{bad}");
         }

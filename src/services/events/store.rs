@@ -47,6 +47,9 @@ pub struct Rule {
     pub description: Option<String>,
     pub role_arn: Option<String>,
     pub managed_by: Option<String>,
+    /// The archive this rule fills, for an archive's managed rule (`Events-Archive-<name>`):
+    /// delivery stores matching events there instead of calling its target.
+    pub archive: Option<String>,
     pub created_by: String,
     pub tags: Tags,
     /// In the order they were first put (ListTargetsByRule returns them so).
@@ -64,8 +67,8 @@ pub struct Archive {
     pub arn: String,
     pub source_arn: String,
     pub description: Option<String>,
+    /// The pattern as the client gave it; the managed rule holds the compiled form.
     pub event_pattern: Option<String>,
-    pub matcher: Option<Arc<Matcher>>,
     pub retention_days: u64,
     pub kms_key: Option<String>,
     pub creation_ms: u64,
@@ -159,7 +162,7 @@ impl Bus {
     pub fn new(name: &str, account: &str, region: &str, now_ms: u64) -> Self {
         Bus {
             name: name.to_string(),
-            arn: format!("arn:aws:events:{region}:{account}:event-bus/{name}"),
+            arn: format!("{}:event-bus/{name}", super::arn::prefix(account, region)),
             description: None,
             kms_key: None,
             dead_letter: None,

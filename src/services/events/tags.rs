@@ -74,7 +74,7 @@ fn tags_of<'r>(
     ctx: &RequestContext,
     arn: &str,
 ) -> Result<&'r mut Tags, EventsError> {
-    let prefix = format!("arn:aws:events:{}:{}:", ctx.region, ctx.account_id);
+    let prefix = format!("{}:", super::arn::prefix(&ctx.account_id, &ctx.region));
     let not_found = || EventsError::ResourceNotFound(format!("Resource {arn} not found."));
     let resource = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
     if let Some(bus) = resource.strip_prefix("event-bus/") {

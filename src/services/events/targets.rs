@@ -105,7 +105,7 @@ struct ListInput {
 
 impl Target {
     /// Checks one target as PutTargets does and builds what delivery needs.
-    fn from_input(raw: Value) -> Result<Target, EventsError> {
+    pub(super) fn from_input(raw: Value) -> Result<Target, EventsError> {
         let t: TargetIn = parse(raw.clone())?;
         if !t.arn.starts_with("arn:") || t.arn.split(':').count() < 6 {
             return Err(EventsError::validation(format!(
@@ -126,11 +126,12 @@ impl Target {
         }
         let input = InputSpec::new(&t.id, t.input, t.input_path, t.input_transformer)?;
         let message_group_id = t.sqs_parameters.and_then(|p| p.message_group_id);
-        let is_sqs = t.arn.starts_with("arn:aws:sqs:");
+        let is_sqs = t.arn.split(':').nth(2) == Some("sqs");
         if is_sqs && t.arn.ends_with(".fifo") && message_group_id.is_none() {
-            return Err(EventsError::validation(
-                "Parameter(s) SqsParameters must be specified because a FIFO queue is used as the target.",
-            ));
+            return Err(EventsError::validation(format!(
+                "Parameter(s) SqsParameters must be specified for target: {}.",
+                t.id
+            )));
         }
         let retry = RetryPolicy {
             max_attempts: t

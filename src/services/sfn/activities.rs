@@ -20,6 +20,7 @@ const POLL_SECONDS: u64 = 60;
 struct CreateInput {
     name: String,
     tags: Option<Vec<TagIn>>,
+    encryption_configuration: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +47,7 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
     let input: CreateInput = parse(input)?;
     arn::check_name(&input.name)?;
     let tags = tags::from_input(input.tags)?;
+    let encryption = super::machines::encryption(input.encryption_configuration)?;
     let now = sfn.now();
     let activity_arn = arn::activity(ctx, &input.name);
     sfn.region(ctx, |region| {
@@ -58,6 +60,7 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
                 arn: activity_arn,
                 creation_ms: now,
                 tags,
+                encryption,
             });
         sfn.board.add_activity(&activity.arn);
         Ok(json!({
@@ -77,12 +80,19 @@ fn activity_name(ctx: &RequestContext, activity_arn: &str) -> Result<Option<Stri
     }
 }
 
-fn describe_activity(activity: &Activity) -> Value {
+/// ListActivities' item; DescribeActivity adds the encryption configuration.
+fn list_item(activity: &Activity) -> Value {
     json!({
         "activityArn": activity.arn,
         "name": activity.name,
         "creationDate": timestamp(activity.creation_ms),
     })
+}
+
+fn describe_activity(activity: &Activity) -> Value {
+    let mut out = list_item(activity);
+    out["encryptionConfiguration"] = activity.encryption.clone();
+    out
 }
 
 pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
@@ -108,7 +118,7 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
 pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
     let input: ListInput = parse(input)?;
     let all: Vec<Value> = sfn.region(ctx, |region| {
-        region.activities.values().map(describe_activity).collect()
+        region.activities.values().map(list_item).collect()
     });
     pagination::listed(
         "activities",

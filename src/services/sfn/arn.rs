@@ -118,8 +118,14 @@ pub fn parse(text: &str) -> Result<Arn, SfnError> {
     })
 }
 
-fn prefix(ctx: &RequestContext) -> String {
-    format!("arn:aws:states:{}:{}", ctx.region, ctx.account_id)
+/// `arn:<partition>:states:<region>:<account>`: the partition follows the region.
+pub fn prefix(ctx: &RequestContext) -> String {
+    format!(
+        "arn:{}:states:{}:{}",
+        crate::arn::partition(&ctx.region),
+        ctx.region,
+        ctx.account_id
+    )
 }
 
 pub fn state_machine(ctx: &RequestContext, name: &str) -> String {

@@ -11,6 +11,10 @@ pub enum SfnError {
     #[error("Invalid Arn: '{0}'")]
     InvalidArn(String),
 
+    /// A roleArn that is not `arn:<partition>:iam::<account>:role/<name>`.
+    #[error("Invalid Role Arn: '{0}'")]
+    InvalidRoleArn(String),
+
     #[error("Invalid Name: '{0}'")]
     InvalidName(String),
 
@@ -66,6 +70,9 @@ pub enum SfnError {
     InvalidLoggingConfiguration(String),
 
     #[error("{0}")]
+    InvalidEncryptionConfiguration(String),
+
+    #[error("{0}")]
     MissingRequiredParameter(String),
 }
 
@@ -74,7 +81,7 @@ impl SfnError {
     fn code(&self) -> &'static str {
         use SfnError::*;
         match self {
-            InvalidArn(_) => "InvalidArn",
+            InvalidArn(_) | InvalidRoleArn(_) => "InvalidArn",
             InvalidName(_) => "InvalidName",
             InvalidDefinition(_) => "InvalidDefinition",
             InvalidExecutionInput(_) => "InvalidExecutionInput",
@@ -93,6 +100,7 @@ impl SfnError {
             Validation(_) => "ValidationException",
             TooManyTags(_) => "TooManyTags",
             InvalidLoggingConfiguration(_) => "InvalidLoggingConfiguration",
+            InvalidEncryptionConfiguration(_) => "InvalidEncryptionConfiguration",
             MissingRequiredParameter(_) => "MissingRequiredParameter",
         }
     }

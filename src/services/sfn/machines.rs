@@ -77,14 +77,25 @@ fn parse_machine(
         .map_err(|e| SfnError::InvalidDefinition(e.to_string()))
 }
 
-/// A role ARN must at least look like an ARN (AWS checks the prefix, not that it exists).
+/// A role ARN must be an IAM role's: `arn:<partition>:iam::<12 digits>:role/<path/name>`
+/// (AWS checks the form, not that the role exists).
 fn check_role_arn(role_arn: &str) -> Result<(), SfnError> {
-    if role_arn.starts_with("arn:") && role_arn.split(':').count() >= 6 {
+    let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
+    let valid = match parts.as_slice() {
+        ["arn", partition, "iam", "", account, resource] => {
+            partition.starts_with("aws")
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource
+                    .strip_prefix("role/")
+                    .is_some_and(|name| !name.is_empty() && !name.ends_with('/'))
+        }
+        _ => false,
+    };
+    if valid {
         Ok(())
     } else {
-        Err(SfnError::InvalidArn(format!(
-            "Invalid ARN prefix: {role_arn}"
-        )))
+        Err(SfnError::InvalidRoleArn(role_arn.to_string()))
     }
 }
 
@@ -121,8 +132,29 @@ fn tracing(config: Option<Value>) -> Value {
     Value::Object(config)
 }
 
-fn encryption(config: Option<Value>) -> Value {
-    config.unwrap_or_else(|| json!({"type": "AWS_OWNED_KEY"}))
+/// The encryption configuration as Describe returns it (`AWS_OWNED_KEY` by default). A
+/// customer managed key needs its key id; the reuse period's 60-900 range is the model's,
+/// checked before the handler runs.
+pub fn encryption(config: Option<Value>) -> Result<Value, SfnError> {
+    let Some(config) = config else {
+        return Ok(json!({"type": "AWS_OWNED_KEY"}));
+    };
+    if config["type"] == "CUSTOMER_MANAGED_KMS_KEY" {
+        if config.get("kmsKeyId").is_none_or(Value::is_null) {
+            return Err(SfnError::InvalidEncryptionConfiguration(
+                "Invalid Encryption Configuration: kmsKeyId must be provided when type is CUSTOMER_MANAGED_KMS_KEY.".into(),
+            ));
+        }
+        let period = config
+            .get("kmsDataKeyReusePeriodSeconds")
+            .and_then(Value::as_i64);
+        if period.is_some_and(|p| !(60..=900).contains(&p)) {
+            return Err(SfnError::InvalidEncryptionConfiguration(
+                "Invalid Encryption Configuration: kmsDataKeyReusePeriodSeconds must be between 60 and 900.".into(),
+            ));
+        }
+    }
+    Ok(config)
 }
 
 /// A version description only makes sense for a publishing call.
@@ -148,7 +180,7 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
     let parsed = parse_machine(&input.definition, &kind)?;
     let logging = logging(input.logging_configuration)?;
     let tracing = tracing(input.tracing_configuration);
-    let encryption = encryption(input.encryption_configuration);
+    let encryption = encryption(input.encryption_configuration)?;
     let tags = tags::from_input(input.tags)?;
     let machine_arn = arn::state_machine(ctx, &input.name);
     let now = sfn.now();
@@ -183,7 +215,7 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
                 role_arn: input.role_arn,
                 logging,
                 tracing,
-                revision_id: new_revision_id(),
+                revision_id: None,
             },
             encryption,
             creation_ms: now,
@@ -272,8 +304,10 @@ pub fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> V
         "loggingConfiguration": revision.logging,
         "tracingConfiguration": revision.tracing,
         "encryptionConfiguration": machine.encryption,
-        "revisionId": revision.revision_id,
     });
+    if let Some(revision_id) = &revision.revision_id {
+        out["revisionId"] = revision_id.clone().into();
+    }
     let references = crate::asl::var_refs::variable_references(&revision.definition);
     if !references.is_empty() {
         out["variableReferences"] = json!(references);
@@ -301,6 +335,10 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
         .logging_configuration
         .map(|l| logging(Some(l)))
         .transpose()?;
+    let new_encryption = input
+        .encryption_configuration
+        .map(|c| encryption(Some(c)))
+        .transpose()?;
     let now = sfn.now();
     sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
@@ -318,7 +356,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
         if let Some(config) = input.tracing_configuration {
             next.tracing = tracing(Some(config));
         }
-        if let Some(config) = input.encryption_configuration {
+        if let Some(config) = new_encryption {
             machine.encryption = config;
         }
         let changed = next.definition != machine.current.definition
@@ -326,14 +364,14 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
             || next.logging != machine.current.logging
             || next.tracing != machine.current.tracing;
         if changed {
-            next.revision_id = new_revision_id();
+            next.revision_id = Some(new_revision_id());
             machine.current = next;
         }
         machine.update_ms = Some(now);
-        let mut out = json!({
-            "updateDate": timestamp(now),
-            "revisionId": machine.current.revision_id,
-        });
+        let mut out = json!({ "updateDate": timestamp(now) });
+        if let Some(revision_id) = &machine.current.revision_id {
+            out["revisionId"] = revision_id.clone().into();
+        }
         if input.publish {
             let version = versions::publish_current(machine, now, input.version_description);
             out["stateMachineVersionArn"] = version.into();

@@ -1,6 +1,8 @@
 //! TestState's check of a mocked Task result against the output shape of the API the Task
 //! calls (`fieldValidationMode` STRICT or PRESENT): a field the shape knows must have its type
-//! and meet its constraints; unknown fields pass, as on AWS. Only services with a model in
+//! and meet its constraints; unknown fields pass, as on AWS. STRICT (the default) also wants
+//! every required field, named as the Task returns it (`ExecutionArn`), and timestamps as
+//! strings (recorded in conformance/sfn/cases/test_state__test_strict_mode_sfn_task_*). Only services with a model in
 //! api-models/ (our four, and the output shapes of `api-models/outputs/`) can be checked;
 //! other resources' mocks are taken as they are.
 
@@ -46,14 +48,24 @@ fn service_model(service: &str) -> Option<&'static ServiceModel> {
     }
 }
 
+/// How closely a mocked result must follow the output shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Required fields present, every known field well typed (the default).
+    Strict,
+    /// Only the fields present are checked.
+    Present,
+}
+
 /// `Ok` if the mocked `result` fits what `resource` returns, else AWS's message.
-pub fn check(resource: &str, result: &Value) -> Result<(), String> {
+pub fn check(resource: &str, result: &Value, mode: Mode) -> Result<(), String> {
     let Some((model, shape, decoded_blobs)) = output_of(resource) else {
         return Ok(());
     };
     Checker {
         model,
         decoded_blobs,
+        mode,
     }
     .shape(&shape, "", result)
     .map_err(|m| format!("Mock result schema validation error: {m}"))
@@ -62,6 +74,7 @@ pub fn check(resource: &str, result: &Value) -> Result<(), String> {
 struct Checker {
     model: &'static ServiceModel,
     decoded_blobs: bool,
+    mode: Mode,
 }
 
 impl Checker {
@@ -72,7 +85,7 @@ impl Checker {
         };
         let fail = |what: &str| Err(format!("Field '{field}' {what}"));
         match &shape.kind {
-            ShapeKind::Structure { members, .. } => {
+            ShapeKind::Structure { members, required } => {
                 let Value::Object(obj) = v else {
                     return if field.is_empty() {
                         Ok(())
@@ -80,6 +93,15 @@ impl Checker {
                         fail("must be an object")
                     };
                 };
+                if self.mode == Mode::Strict {
+                    let missing = required
+                        .iter()
+                        .map(|name| upper_first(name))
+                        .find(|key| !obj.contains_key(key));
+                    if let Some(key) = missing {
+                        return Err(format!("Required field '{key}' is missing"));
+                    }
+                }
                 for (name, Member { shape, .. }) in members {
                     let key = upper_first(name);
                     if let Some(value) = obj.get(&key).or_else(|| obj.get(name)) {
@@ -109,7 +131,9 @@ impl Checker {
             ShapeKind::Blob if self.decoded_blobs && !v.is_string() => Ok(()),
             ShapeKind::String | ShapeKind::Blob | ShapeKind::Timestamp => {
                 let Value::String(s) = v else {
-                    return if matches!(shape.kind, ShapeKind::Timestamp) && v.is_number() {
+                    let lenient = self.mode == Mode::Present;
+                    return if matches!(shape.kind, ShapeKind::Timestamp) && v.is_number() && lenient
+                    {
                         Ok(())
                     } else {
                         fail("must be a string")
@@ -157,24 +181,29 @@ mod tests {
     #[test]
     fn put_events_results_are_checked_against_the_events_model() {
         let r = "arn:aws:states:::events:putEvents";
-        assert_eq!(check(r, &json!({"random": "json"})), Ok(()));
+        assert_eq!(check(r, &json!({"random": "json"}), Mode::Strict), Ok(()));
         assert_eq!(
-            check(r, &json!({"Entries": "x"})),
+            check(r, &json!({"Entries": "x"}), Mode::Strict),
             Err("Mock result schema validation error: Field 'Entries' must be an array".into())
         );
         assert_eq!(
-            check(r, &json!({"Entries": [{"EventId": ["x"]}]})),
+            check(r, &json!({"Entries": [{"EventId": ["x"]}]}), Mode::Strict),
             Err("Mock result schema validation error: Field 'EventId' must be a string".into())
         );
         assert_eq!(
             check(
                 "arn:aws:states:::lambda:invoke",
-                &json!({"StatusCode": "x"})
+                &json!({"StatusCode": "x"}),
+                Mode::Strict
             ),
             Err("Mock result schema validation error: Field 'StatusCode' must be a number".into())
         );
         assert_eq!(
-            check("arn:aws:states:::glue:startJobRun", &json!({"x": 1})),
+            check(
+                "arn:aws:states:::glue:startJobRun",
+                &json!({"x": 1}),
+                Mode::Strict
+            ),
             Ok(())
         );
     }

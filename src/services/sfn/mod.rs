@@ -8,6 +8,7 @@ mod arn;
 mod errors;
 mod executions;
 mod history;
+mod json_text;
 mod machines;
 mod map_runs;
 mod mock_schema;

@@ -27,7 +27,8 @@ pub struct Revision {
     pub role_arn: String,
     pub logging: Value,
     pub tracing: Value,
-    pub revision_id: String,
+    /// Absent until an UpdateStateMachine really changes the machine (AWS shows none before).
+    pub revision_id: Option<String>,
 }
 
 pub struct Machine {
@@ -69,6 +70,8 @@ pub struct Activity {
     pub arn: String,
     pub creation_ms: u64,
     pub tags: Tags,
+    /// As DescribeActivity shows it: `{"type": "AWS_OWNED_KEY"}` unless configured.
+    pub encryption: Value,
 }
 
 /// A Standard execution. Express executions are not kept (AWS does not describe them).

@@ -43,7 +43,7 @@ pub async fn start_sync_execution(
         &uuid::Uuid::new_v4().to_string(),
     );
     let start_ms = sfn.now();
-    let spec = started_by(
+    let mut spec = started_by(
         spec_for(
             sfn,
             &target,
@@ -55,6 +55,7 @@ pub async fn start_sync_execution(
         ),
         ctx,
     );
+    spec.input_text = Some(input_text.clone());
     let record = Arc::new(Mutex::new(ExecutionRecord::without_history()));
     runner::run_sync(spec, record.clone()).await;
     let record = record.lock();

@@ -28,20 +28,30 @@ struct HeartbeatInput {
     task_token: String,
 }
 
-fn deliver(sfn: &Inner, token: &str, signal: Signal) -> Result<Value, SfnError> {
-    match sfn.board.signal(token, signal) {
-        Ok(()) => Ok(empty()),
-        Err(TokenError::Invalid) => Err(SfnError::invalid_token()),
-        Err(TokenError::Expired) => Err(SfnError::TaskTimedOut(
-            "Provided task does not exist anymore".into(),
-        )),
+fn token_error(error: TokenError) -> SfnError {
+    match error {
+        TokenError::Invalid => SfnError::invalid_token(),
+        TokenError::Expired => {
+            SfnError::TaskTimedOut("Provided task does not exist anymore".into())
+        }
     }
+}
+
+fn deliver(sfn: &Inner, token: &str, signal: Signal) -> Result<Value, SfnError> {
+    sfn.board.signal(token, signal).map_err(token_error)?;
+    Ok(empty())
 }
 
 pub fn send_task_success(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
     let input: SuccessInput = parse(input)?;
-    let output: Value =
-        serde_json::from_str(&input.output).map_err(|e| SfnError::InvalidOutput(format!("{e}")))?;
+    // AWS looks the token up before it reads the output.
+    let output = match super::json_text::parse(&input.output, "Invalid output.") {
+        Ok(output) => output,
+        Err(reason) => {
+            sfn.board.check(&input.task_token).map_err(token_error)?;
+            return Err(SfnError::InvalidOutput(reason));
+        }
+    };
     deliver(sfn, &input.task_token, Signal::Succeeded(output))
 }
 

@@ -79,8 +79,8 @@ pub async fn test_state(
         }
     }
     let state_input: Value = match &input.input {
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| SfnError::InvalidExecutionInput(format!("{e}")))?,
+        Some(text) => super::json_text::parse(text, super::json_text::INVALID_INPUT)
+            .map_err(SfnError::InvalidExecutionInput)?,
         None => json!({}),
     };
     let context = match &input.context {
@@ -219,7 +219,11 @@ fn mock(input: &TestStateInput, state: &State) -> Result<Option<Mock>, SfnError>
                     return Err(SfnError::validation("Mocked result must be an array."))
                 }
                 StateKind::Task(t) if m.field_validation_mode.as_deref() != Some("NONE") => {
-                    mock_schema::check(&t.resource, &value).map_err(SfnError::validation)?
+                    let mode = match m.field_validation_mode.as_deref() {
+                        Some("PRESENT") => mock_schema::Mode::Present,
+                        _ => mock_schema::Mode::Strict,
+                    };
+                    mock_schema::check(&t.resource, &value, mode).map_err(SfnError::validation)?
                 }
                 _ => {}
             }
@@ -281,7 +285,7 @@ fn check_context_fields(context: &Value) -> Result<(), SfnError> {
 }
 
 fn given_context(text: &str, state: &State) -> Result<Value, SfnError> {
-    let context: Value = serde_json::from_str(text)
+    let context = super::json_text::parse(text, super::json_text::INVALID_INPUT)
         .map_err(|e| SfnError::validation(format!("Invalid Context object provided: {e}")))?;
     let waits = match &state.kind {
         StateKind::Task(t) => {

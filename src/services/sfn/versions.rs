@@ -34,11 +34,16 @@ struct DeleteInput {
     state_machine_version_arn: String,
 }
 
-/// Publishes the machine's current revision and returns the version ARN. Publishing a
-/// revision that the newest version already holds returns that version, as AWS does.
+/// Publishes the machine's current revision and returns the version ARN. Publishing the
+/// revision the newest version already holds returns that version, as AWS does, unless a
+/// description different from that version's asks for a new one.
 pub fn publish_current(machine: &mut Machine, now: u64, description: Option<String>) -> String {
     if let Some(latest) = machine.versions.values().next_back() {
-        if latest.revision.revision_id == machine.current.revision_id {
+        let same_revision = latest.revision.revision_id == machine.current.revision_id;
+        let new_description = description
+            .as_ref()
+            .is_some_and(|d| latest.description.as_ref() != Some(d));
+        if same_revision && !new_description {
             return latest.arn.clone();
         }
     }
@@ -61,10 +66,10 @@ pub fn publish(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
     sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
         if let Some(revision_id) = &input.revision_id {
-            if *revision_id != machine.current.revision_id {
+            if Some(revision_id) != machine.current.revision_id.as_ref() {
                 return Err(SfnError::Conflict(format!(
                     "Failed to publish the State Machine version for revision {revision_id}. The current State Machine revision is {}.",
-                    machine.current.revision_id
+                    machine.current.revision_id.as_deref().unwrap_or("null")
                 )));
             }
         }

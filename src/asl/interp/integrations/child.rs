@@ -113,7 +113,8 @@ fn description(described: Value, output_as_json: bool) -> Value {
                 }
                 other => other,
             },
-            "Output" if output_as_json => v
+            // `.sync:2` gives the child's input and output as JSON values, not text.
+            "Input" | "Output" if output_as_json => v
                 .as_str()
                 .and_then(|s| serde_json::from_str(s).ok())
                 .unwrap_or(v),

@@ -47,6 +47,10 @@ pub struct TaskCalls {
     pub standard: bool,
     /// Invocations of each mocked state so far, for the per-invocation responses.
     pub mock_counts: Arc<Mutex<HashMap<String, u64>>>,
+    /// The version and alias the execution was started through, which its status-change
+    /// events name (`null` when unused).
+    pub version_arn: Option<String>,
+    pub alias_arn: Option<String>,
 }
 
 impl TaskCalls {
@@ -57,6 +61,8 @@ impl TaskCalls {
             mock_case: None,
             standard: true,
             mock_counts: Arc::default(),
+            version_arn: None,
+            alias_arn: None,
         }
     }
 
@@ -134,8 +140,9 @@ fn details_key(event: &str) -> String {
     format!("{first}{}EventDetails", c.as_str())
 }
 
-/// Runs a non-activity Task with its evaluated `parameters`; `waiter` is the task token
-/// issued for a `.waitForTaskToken` resource.
+/// Runs a non-activity Task with its evaluated `parameters`; `role_arn` is its evaluated
+/// `Credentials.RoleArn`; `waiter` is the task token issued for a `.waitForTaskToken` resource.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run(
     engine: &Arc<Engine>,
     state: &State,
@@ -143,6 +150,7 @@ pub(crate) async fn run(
     resource: &Resource,
     parameters: Value,
     timeouts: Timeouts,
+    role_arn: Option<Value>,
     waiter: Option<TokenWaiter>,
     cursor: &mut u64,
 ) -> Result<Value, Failure> {
@@ -172,6 +180,9 @@ pub(crate) async fn run(
     }
     if let Some(h) = timeouts.heartbeat {
         scheduled.insert("heartbeatInSeconds".into(), h.into());
+    }
+    if let Some(role_arn) = role_arn {
+        scheduled.insert("taskCredentials".into(), json!({ "roleArn": role_arn }));
     }
     emit(
         engine,
@@ -332,6 +343,10 @@ async fn attempt(
             service, action, ..
         } => {
             let calls = calls.ok_or_else(no_services)?;
+            let mut parameters = parameters;
+            if service == "events" && action == "putEvents" {
+                services::add_execution_resources(&mut parameters, &engine.base_context);
+            }
             let called = services::optimized(calls, now, service, action, parameters).await?;
             finish_pattern(
                 engine,

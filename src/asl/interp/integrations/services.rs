@@ -35,6 +35,23 @@ fn unsupported(service: &str, action: &str) -> Failure {
     ))
 }
 
+/// `events:putEvents` names the state machine and the execution after each entry's own
+/// `Resources`, as AWS does.
+pub fn add_execution_resources(parameters: &mut Value, context: &Value) {
+    let ours = [&context["StateMachine"]["Id"], &context["Execution"]["Id"]];
+    let Some(Value::Array(entries)) = parameters.get_mut("Entries") else {
+        return;
+    };
+    for entry in entries.iter_mut().filter_map(Value::as_object_mut) {
+        let resources = entry
+            .entry("Resources")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = resources {
+            list.extend(ours.iter().filter(|v| v.is_string()).map(|v| (*v).clone()));
+        }
+    }
+}
+
 pub async fn optimized(
     calls: &TaskCalls,
     now: SystemTime,
