@@ -319,14 +319,11 @@ async fn decode_and_call(
     // The handler runs as its own task so that a bug that panics answers this one request
     // with a 500 instead of dropping the connection.
     let operation_name = route.operation;
-    let long_poll = is_long_poll(service, &operation_name);
-    let handler_state = state.clone();
-    let mut task = tokio::spawn(async move {
-        handler_state
-            .call(service, &ctx, &operation_name, input)
-            .await
-    });
-    let joined = if long_poll {
+    // Long polls keep a handle on the state to see shutdown begin; other requests need none.
+    let watch_shutdown = is_long_poll(service, &operation_name).then(|| state.clone());
+    let mut task =
+        tokio::spawn(async move { state.call(service, &ctx, &operation_name, input).await });
+    let joined = if let Some(state) = watch_shutdown {
         // On shutdown a long poll answers empty at once, as when its wait times out. Aborting
         // it is safe: these handlers take messages or tasks only in synchronous sections and
         // return right after, so at their one `.await` (the wait) they hold nothing. If the

@@ -779,10 +779,11 @@ async fn branches_read_outer_variables_but_keep_their_own_assignments() {
                 "Parameters": {"seen.$": "$x"}, "End": true}}}]},
         "After": {"Type": "Pass", "Parameters": {"x.$": "$x", "branch.$": "$[0].seen"}, "End": true}}});
     let record = run_driven(def, json!({})).await;
-    let rec = record.lock();
-    assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
-    assert_eq!(rec.output, Some(json!({"x": 5, "branch": 5})));
-    drop(rec);
+    {
+        let rec = record.lock();
+        assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
+        assert_eq!(rec.output, Some(json!({"x": 5, "branch": 5})));
+    }
     // The branch's own variable is gone after the Parallel.
     let def = json!({"StartAt": "Par", "States": {
         "Par": {"Type": "Parallel", "Next": "After", "Branches": [

@@ -125,7 +125,7 @@ fn matches_normalised(expected: &str, actual: &str) -> bool {
             }
             pos = piece.len();
         } else if i == last {
-            return actual.len() >= pos + piece.len() + 1 && actual.ends_with(piece);
+            return actual.len() > pos + piece.len() && actual.ends_with(piece);
         } else {
             match actual[pos + 1.min(actual.len() - pos)..].find(piece) {
                 Some(found) => pos = pos + 1 + found + piece.len(),

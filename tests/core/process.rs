@@ -230,3 +230,41 @@ fn health_subcommand_exits_zero_only_while_a_server_answers() {
     let down = health(&port);
     assert_eq!(down.status.code(), Some(1), "{down:?}");
 }
+
+/// The same through `RunningServer::shutdown` in process, for Step Functions' long poll.
+#[tokio::test]
+async fn shutdown_answers_an_activity_worker_long_poll_with_no_task() {
+    let server = crate::common::start().await;
+    let config = aws_sdk_sfn::Config::builder()
+        .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
+        .region(aws_sdk_sfn::config::Region::new("us-east-1"))
+        .endpoint_url(server.endpoint())
+        .credentials_provider(aws_sdk_sfn::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .retry_config(aws_sdk_sfn::config::retry::RetryConfig::disabled())
+        .build();
+    let sfn = aws_sdk_sfn::Client::from_conf(config);
+    let activity = sfn
+        .create_activity()
+        .name("work")
+        .send()
+        .await
+        .unwrap()
+        .activity_arn;
+    let poll =
+        tokio::spawn(async move { sfn.get_activity_task().activity_arn(activity).send().await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!poll.is_finished(), "the poll waits for a task");
+    let shutdown = tokio::spawn(server.shutdown());
+    let task = tokio::time::timeout(Duration::from_secs(2), poll)
+        .await
+        .expect("the poll is answered at once, not after its 60 s")
+        .unwrap()
+        .expect("an answer, not a cut connection");
+    assert_eq!(task.task_token(), None);
+    tokio::time::timeout(Duration::from_secs(2), shutdown)
+        .await
+        .expect("shutdown completes once the poll is answered")
+        .unwrap();
+}

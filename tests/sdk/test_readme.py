@@ -82,3 +82,32 @@ def test_readme_python_snippet_prints_what_its_comments_say(endpoint, tmp_path, 
     # `print(...)  # hello` promises the line `hello`.
     promised = [line.split("#", 1)[1].strip() for line in code.splitlines() if line.startswith("print(") and "#" in line]
     assert result.stdout.split() == promised, result.stdout
+
+
+JS = REPO / "tests" / "sdk" / "js"
+
+
+@pytest.mark.parametrize("index", range(len(blocks("js"))))
+def test_readme_javascript_snippet_prints_what_its_comments_say(endpoint, tmp_path, index):
+    if not (JS / "node_modules" / "@aws-sdk" / "client-sqs").is_dir():
+        message = "tests/sdk/js has no node_modules: scripts/test installs them with npm when node is there"
+        if os.environ.get("CI") in ("true", "1"):
+            pytest.fail(message)
+        pytest.skip(message)
+    code = blocks("js")[index]
+    # Beside node_modules, so that `import "@aws-sdk/client-sqs"` resolves as in a project.
+    script = JS / f"readme-snippet-{index}.mjs"
+    script.write_text(code)
+    try:
+        result = subprocess.run(
+            ["node", str(script)],
+            env=newcomer_env(endpoint, tmp_path, readme_environment()),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        script.unlink()
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    promised = [line.split("//", 1)[1].strip() for line in code.splitlines() if line.startswith("console.log(") and "//" in line]
+    assert result.stdout.split() == promised, result.stdout
