@@ -102,7 +102,7 @@ async fn at_most_ten_entries_and_256_kb() {
         format!(
             "1 validation error detected: Value '[{}]' at 'entries' failed to satisfy constraint: \
              Member must have length less than or equal to 10",
-            vec![one; 11].join(", ")
+            [one; 11].join(", ")
         )
     );
     let big = format!(r#"{{"x": "{}"}}"#, "a".repeat(256 * 1024));

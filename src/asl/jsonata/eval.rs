@@ -1162,8 +1162,7 @@ impl<'a> Ctx<'a> {
         pos: usize,
     ) -> Result<Opt> {
         let mut result = self.apply_inner(f, args, input, env, pos)?;
-        loop {
-            let Some(Val::Func(rf)) = &result else { break };
+        while let Some(Val::Func(rf)) = &result {
             let Func::Lambda {
                 body,
                 env: tenv,
@@ -1292,7 +1291,7 @@ impl<'a> Ctx<'a> {
         // Matches are identified by the address of their map: values are shared, not copied,
         // so each object of the input tree has one `Rc`.
         let matches = self.eval(&t.pattern, &Some(obj.clone()), env)?;
-        let mut edits: Vec<(*const Map, Option<Rc<Map>>, Vec<String>)> = Vec::new();
+        let mut edits: Vec<Edit> = Vec::new();
         for m in matches.map(|m| m.items()).unwrap_or_default() {
             let Val::Obj(mo) = &m else { continue };
             let update = self.eval(&t.update, &Some(m.clone()), env)?;
@@ -1318,7 +1317,11 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn rebuild(v: &Val, edits: &[(*const Map, Option<Rc<Map>>, Vec<String>)]) -> Val {
+/// One object a transform changes: its address in the input tree, the fields to merge into
+/// it, and the fields to delete from it.
+type Edit = (*const Map, Option<Rc<Map>>, Vec<String>);
+
+fn rebuild(v: &Val, edits: &[Edit]) -> Val {
     match v {
         Val::Arr(a) => {
             let mut a2 = (**a).clone();

@@ -190,7 +190,7 @@ impl Signature {
                                 if let Some(Val::Arr(a)) = &arg {
                                     if let Some(first) = a.items.first() {
                                         let t = symbol(&Some(first.clone()));
-                                        if Some(t) != sub.chars().next() {
+                                        if !sub.starts_with(t) {
                                             ok = false;
                                         } else {
                                             ok = a

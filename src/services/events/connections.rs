@@ -319,9 +319,12 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
     })
 }
 
+/// A header or query parameter: (name, value).
+pub type Param = (String, String);
+
 /// The headers, query parameters and body parameters an API destination call carries for
 /// this connection, secrets included: (headers, query).
-pub fn request_parameters(c: &Connection) -> (Vec<(String, String)>, Vec<(String, String)>) {
+pub fn request_parameters(c: &Connection) -> (Vec<Param>, Vec<Param>) {
     let auth = &c.auth_parameters;
     let mut headers = Vec::new();
     let mut query = Vec::new();

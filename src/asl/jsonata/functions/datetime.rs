@@ -537,23 +537,28 @@ fn parse_iso(s: &str) -> Option<i64> {
     )
 }
 
+/// What a picture has read so far: year, month, day, day of year, hour, 12-hour hour, pm,
+/// minute, second, millisecond.
+type Fields = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<bool>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
 /// Reads `s` against the picture: each marker consumes what its format can produce.
 fn parse_picture(s: &str, picture: &str) -> Result<Option<i64>> {
     let parts = picture_parts(picture)?;
     let chars: Vec<char> = s.chars().collect();
     let mut i = 0;
-    let (mut y, mut mo, mut d, mut doy, mut h, mut h12, mut pm, mut mi, mut sec, mut ms): (
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<bool>,
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-    ) = (None, None, None, None, None, None, None, None, None, None);
+    let (mut y, mut mo, mut d, mut doy, mut h, mut h12, mut pm, mut mi, mut sec, mut ms): Fields =
+        Default::default();
     let mut off: i64 = 0;
     for (pi, p) in parts.iter().enumerate() {
         match p {

@@ -338,8 +338,7 @@ pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     }
     let mut sv = out;
     let mut dp = find(&sv, p.decimal).unwrap_or(sv.len());
-    if pic.regular > 0 {
-        let count = (dp.saturating_sub(1)) / pic.regular;
+    if let Some(count) = dp.saturating_sub(1).checked_div(pic.regular) {
         for g in 1..=count {
             sv.insert(dp - g * pic.regular, p.grouping);
         }
