@@ -69,7 +69,13 @@ pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpRes
         Ok(route) => route,
         Err((error, protocol)) => {
             let encoded = match protocol {
-                Protocol::AwsQuery => protocol::error::encode_query(&error, &request_id, ""),
+                // The service is not known yet: SQS's shape, the one with the most fields.
+                Protocol::AwsQuery => protocol::error::encode_query(
+                    &error,
+                    &request_id,
+                    "",
+                    protocol::error::QueryErrorShape::WithDetail,
+                ),
                 _ => protocol::error::encode_unrouted(&error),
             };
             return finish(encoded, &request_id);
@@ -246,7 +252,7 @@ fn encode_error(
                 .xml_namespace
                 .as_deref()
                 .unwrap_or("");
-            protocol::error::encode_query(error, request_id, namespace)
+            protocol::error::encode_query(error, request_id, namespace, service.query_error_shape())
         }
         Protocol::AwsJson10 | Protocol::AwsJson11 => {
             let content_type = if protocol == Protocol::AwsJson10 {

@@ -426,3 +426,15 @@ async fn a_message_sent_over_query_reads_the_same_over_json() {
         Some("v")
     );
 }
+
+#[tokio::test]
+async fn sqs_query_errors_keep_their_empty_detail_element() {
+    let server = start().await;
+    let a = form(
+        &server,
+        &[("Action", "GetQueueUrl"), ("QueueName", "missing")],
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert!(a.body.contains("</Message><Detail/></Error>"), "{}", a.body);
+}

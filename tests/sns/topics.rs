@@ -58,20 +58,31 @@ async fn topic_names_are_checked() {
             "{bad}"
         );
     }
-    let err = expect_err(
-        sns.create_topic()
-            .name("no-suffix")
-            .attributes("FifoTopic", "true")
-            .send()
-            .await,
-    );
-    assert_eq!(err.code, "InvalidParameter");
-    assert!(
-        err.message
-            .starts_with("Invalid parameter: Fifo Topic names must end with .fifo"),
-        "{}",
-        err.message
-    );
+}
+
+#[tokio::test]
+async fn a_fifo_topic_without_the_fifo_suffix_or_with_a_bad_name_is_invalid_topic_name() {
+    let server = start().await;
+    let sns = sns(&server);
+    for bad in [
+        "no-suffix",
+        "has space.fifo",
+        ".fifo",
+        &format!("{}.fifo", "x".repeat(252)),
+    ] {
+        let err = expect_err(
+            sns.create_topic()
+                .name(bad)
+                .attributes("FifoTopic", "true")
+                .send()
+                .await,
+        );
+        assert_eq!(
+            err,
+            failure("InvalidParameter", "Invalid parameter: Topic Name", 400),
+            "{bad}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -458,4 +469,27 @@ async fn data_protection_policy_is_stored() {
             .await,
     );
     assert_eq!(err, failure("NotFound", "Topic does not exist", 404));
+}
+
+#[tokio::test]
+async fn sns_errors_are_error_responses_without_a_detail_element() {
+    let server = start().await;
+    let sns = sns(&server);
+    let result = sns
+        .get_topic_attributes()
+        .topic_arn(topic_arn("missing"))
+        .send()
+        .await;
+    let Err(aws_sdk_sns::error::SdkError::ServiceError(service)) = result else {
+        panic!("expected a service error, got {result:?}");
+    };
+    assert_eq!(service.err().meta().code(), Some("NotFound"));
+    let body = std::str::from_utf8(service.raw().body().bytes().expect("a buffered body"))
+        .expect("UTF-8 XML")
+        .to_string();
+    assert!(
+        body.contains("<Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>"),
+        "{body}"
+    );
+    assert!(!body.contains("Detail"), "{body}");
 }

@@ -566,3 +566,23 @@ async fn standard_queues_accept_a_message_group_id() {
         "tenant-1"
     );
 }
+
+#[tokio::test]
+async fn a_deduplication_id_on_a_standard_queue_is_refused_in_aws_words() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = create_queue(&sqs, "standard").await;
+    let failure = expect_failure(
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body("x")
+            .message_deduplication_id("d1")
+            .send()
+            .await,
+    );
+    assert_eq!(failure.code, "InvalidParameterValue");
+    assert_eq!(
+        failure.message,
+        "Value d1 for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
+    );
+}

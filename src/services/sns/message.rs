@@ -115,8 +115,12 @@ pub fn validate_attributes(attributes: &Attributes) -> Result<(), SnsError> {
     for (name, attribute) in attributes {
         validate_name(name)?;
         let data_type = attribute.data_type.as_str();
-        let base = data_type.split('.').next().unwrap_or("");
-        if !matches!(base, "String" | "Number" | "Binary") {
+        // `String`, `Number` or `Binary`, optionally followed by `.` and a non-empty label.
+        let (base, label) = match data_type.split_once('.') {
+            Some((base, label)) => (base, Some(label)),
+            None => (data_type, None),
+        };
+        if !matches!(base, "String" | "Number" | "Binary") || label == Some("") {
             return Err(SnsError::ParameterValueInvalid(format!(
                 "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
             )));

@@ -125,6 +125,15 @@ pub fn subscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Valu
         .ok_or_else(|| SnsError::invalid("Endpoint"))?;
 
     let mut state = sns.store.state.write();
+    sns.topic(&state, ctx, &input.topic_arn)?;
+    if protocol == "application"
+        && arn::parse(&endpoint).is_some_and(|a| a.service == "sns")
+        && !super::platform::endpoint_exists(&mut state, ctx, &endpoint)
+    {
+        return Err(SnsError::invalid(format!(
+            "Endpoint Reason: Endpoint does not exist for endpoint arn{endpoint}"
+        )));
+    }
     let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
     check_endpoint(&protocol, &endpoint, topic.fifo)?;
     let mut attributes = BTreeMap::new();
@@ -208,7 +217,8 @@ struct SubscriptionArnInput {
 /// Checks the form of a subscription ARN the way Unsubscribe reports it.
 fn check_subscription_arn(arn: &str) -> Result<(), SnsError> {
     let parts = arn.split(':').count();
-    if parts < 6 || arn::parse(arn).is_none() {
+    arn::check_elements(arn, "SubscriptionArn")?;
+    if arn::parse(arn).is_none() {
         return Err(SnsError::invalid(format!(
             "SubscriptionArn Reason: An ARN must have at least 6 elements, not {parts}"
         )));
@@ -352,6 +362,7 @@ pub fn get_subscription_attributes(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: SubscriptionArnInput = parse(input)?;
+    arn::check_elements(&input.subscription_arn, "SubscriptionArn")?;
     let state = sns.store.state.read();
     let subscription = state
         .subscription(&input.subscription_arn)
@@ -373,6 +384,7 @@ pub fn set_subscription_attributes(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: SetSubscriptionAttributesInput = parse(input)?;
+    arn::check_elements(&input.subscription_arn, "SubscriptionArn")?;
     let mut state = sns.store.state.write();
     let current = state
         .subscription(&input.subscription_arn)

@@ -151,7 +151,7 @@ fn prepare(
         return Err(SqsError::invalid_parameter(
             id,
             "MessageDeduplicationId",
-            "The request includes a parameter that is not valid for this queue type.",
+            "The request include parameter that is not valid for this queue type.",
         ));
     }
 
