@@ -95,6 +95,12 @@ pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpRes
         host: host(&parts.headers, &state),
         protocol: route.protocol,
         clock: state.clock.clone(),
+        trace_header: parts
+            .headers
+            .get("x-amzn-trace-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string),
     };
     let encoded = dispatch(state, ctx, route, &parts.uri, body).await;
     finish(encoded, &request_id)

@@ -121,6 +121,9 @@ impl Invoker {
             host: format!("localhost:{}", state.local_addr.port()),
             protocol: json_protocol(service),
             clock: state.clock.clone(),
+            // In-process callers pass a trace on as the operation's own input (SQS's
+            // MessageSystemAttributes), as AWS services do.
+            trace_header: None,
         };
         state.call(service, &ctx, operation, input).await
     }

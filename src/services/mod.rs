@@ -37,4 +37,7 @@ pub struct RequestContext {
     /// The call comes from an AWS service acting inside stepyard (Step Functions putting its
     /// status-change events), which may do what a client may not: put `aws.*` events.
     pub aws_service: bool,
+    /// The request's `X-Amzn-Trace-Id` header: SQS stores it as a message's `AWSTraceHeader`,
+    /// SNS passes it on to its SQS deliveries.
+    pub trace_header: Option<String>,
 }

@@ -303,3 +303,116 @@ async fn the_unsubscribe_url_in_an_envelope_works() {
         .subscriptions()
         .is_empty());
 }
+
+#[tokio::test]
+async fn fifo_notifications_carry_a_sequence_number_and_no_signature() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let fifo_topic = create_topic_with(&sns, "t.fifo", &[("FifoTopic", "true")]).await;
+    let (fifo_url, fifo_arn) = queue(&sqs, "q.fifo").await;
+    subscribe_queue(&sns, &fifo_topic, &fifo_arn, &[]).await;
+    sns.publish()
+        .topic_arn(&fifo_topic)
+        .message("x")
+        .message_group_id("g")
+        .message_deduplication_id("d")
+        .send()
+        .await
+        .unwrap();
+    let got = receive_n(&sqs, &fifo_url, 1).await;
+    let envelope = json(got[0].body().unwrap_or(""));
+    assert!(envelope["SequenceNumber"].is_string(), "{envelope}");
+    for absent in ["Signature", "SignatureVersion", "SigningCertURL"] {
+        assert!(envelope.get(absent).is_none(), "{absent} in {envelope}");
+    }
+
+    let standard_topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    subscribe_queue(&sns, &standard_topic, &arn, &[]).await;
+    publish(&sns, &standard_topic, "y").await;
+    let got = receive_n(&sqs, &url, 1).await;
+    let envelope = json(got[0].body().unwrap_or(""));
+    assert!(envelope.get("SequenceNumber").is_none(), "{envelope}");
+    for present in ["Signature", "SignatureVersion", "SigningCertURL"] {
+        assert!(
+            envelope[present].is_string(),
+            "{present} missing in {envelope}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_group_id_published_to_a_standard_topic_reaches_standard_queues_as_message_group_id() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    subscribe_queue(&sns, &topic, &arn, &[]).await;
+    sns.publish()
+        .topic_arn(&topic)
+        .message("x")
+        .message_group_id("tenant-1")
+        .send()
+        .await
+        .unwrap();
+    let got = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(2)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId,
+        )
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(got.len(), 1);
+    let attributes = got[0].attributes.clone().unwrap_or_default();
+    assert_eq!(
+        attributes
+            .get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId)
+            .map(String::as_str),
+        Some("tenant-1")
+    );
+}
+
+#[tokio::test]
+async fn the_publishers_trace_header_reaches_sqs_subscribers_as_aws_trace_header() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    subscribe_queue(&sns, &topic, &arn, &[]).await;
+    let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    sns.publish()
+        .topic_arn(&topic)
+        .message("traced")
+        .customize()
+        .mutate_request(move |request| {
+            request.headers_mut().insert("X-Amzn-Trace-Id", trace);
+        })
+        .send()
+        .await
+        .unwrap();
+    let got = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(2)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader,
+        )
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(got.len(), 1);
+    let attributes = got[0].attributes.clone().unwrap_or_default();
+    assert_eq!(
+        attributes
+            .get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader)
+            .map(String::as_str),
+        Some(trace)
+    );
+}

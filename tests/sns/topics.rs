@@ -248,7 +248,7 @@ async fn topic_arns_are_validated() {
 }
 
 #[tokio::test]
-async fn list_topics_pages_by_one_hundred_and_is_per_region() {
+async fn list_topics_pages_by_one_hundred_with_base64_next_tokens_and_is_per_region() {
     let server = start().await;
     let sns = sns(&server);
     for i in 0..105 {
@@ -263,6 +263,12 @@ async fn list_topics_pages_by_one_hundred_and_is_per_region() {
     let first = sns.list_topics().send().await.unwrap();
     assert_eq!(first.topics().len(), 100);
     let token = first.next_token.expect("a second page");
+    {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(&token)
+            .unwrap_or_else(|e| panic!("NextToken {token} is not standard base64: {e}"));
+    }
     let second = sns.list_topics().next_token(token).send().await.unwrap();
     assert_eq!(second.topics().len(), 5);
     assert!(second.next_token.is_none());

@@ -75,7 +75,10 @@ pub fn notification(n: &Notification, message: &str, to: &Addressing) -> String 
     to_sign.push(("Timestamp", ts));
     to_sign.push(("TopicArn", n.topic_arn.clone()));
     to_sign.push(("Type", "Notification".into()));
-    sign_into(&mut doc, &to_sign, to.host);
+    // AWS signs standard topics' notifications only; FIFO ones carry the SequenceNumber.
+    if !n.fifo {
+        sign_into(&mut doc, &to_sign, to.host);
+    }
     doc.insert(
         "UnsubscribeURL".into(),
         unsubscribe_url(to.host, to.subscription_arn).into(),

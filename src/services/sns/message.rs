@@ -62,6 +62,7 @@ pub struct Notification {
     pub per_protocol: Option<BTreeMap<String, String>>,
     pub attributes: Attributes,
     pub timestamp_ms: u64,
+    /// Also kept for standard topics: AWS hands it to standard SQS subscribers.
     pub group_id: Option<String>,
     pub dedup_id: Option<String>,
     pub sequence_number: Option<String>,
@@ -69,6 +70,10 @@ pub struct Notification {
     pub host: String,
     /// The topic's DeliveryPolicy when the message was published (HTTP/S retries).
     pub topic_delivery_policy: Option<String>,
+    /// The publisher's `X-Amzn-Trace-Id`, which SQS deliveries carry as `AWSTraceHeader`.
+    pub trace_header: Option<String>,
+    /// FIFO topics deliver unsigned notifications (with a SequenceNumber instead).
+    pub fifo: bool,
 }
 
 impl Notification {

@@ -181,11 +181,13 @@ fn accept(
         per_protocol,
         attributes: draft.attributes,
         timestamp_ms: now,
-        group_id: draft.group_id.filter(|_| topic.fifo),
+        group_id: draft.group_id.filter(|g| !g.is_empty()),
         dedup_id,
         sequence_number: topic.fifo.then(|| sns.store.next_sequence_number(now)),
         host: ctx.host.clone(),
         topic_delivery_policy: topic.attributes.get("DeliveryPolicy").cloned(),
+        trace_header: ctx.trace_header.clone(),
+        fifo: topic.fifo,
     });
     let subscriptions = topic.subscriptions.values().cloned().collect();
     topic

@@ -158,7 +158,7 @@ pub fn subscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Valu
     {
         let differs = attributes
             .iter()
-            .any(|(k, v)| existing.attributes.get(k).map_or(!v.is_empty(), |e| e != v));
+            .any(|(k, v)| !subscription_attributes::equivalent(k, existing.attributes.get(k), v));
         if differs {
             return Err(SnsError::invalid(
                 "Attributes Reason: Subscription already exists with different attributes",

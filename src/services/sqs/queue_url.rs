@@ -128,6 +128,7 @@ mod tests {
             host: "localhost:4566".into(),
             protocol: Protocol::AwsJson10,
             clock: Clock::new(),
+            trace_header: None,
         }
     }
 

@@ -32,6 +32,7 @@ impl Harness {
                 host: "localhost:4566".into(),
                 protocol: Protocol::AwsJson10,
                 clock,
+                trace_header: None,
             },
         }
     }
