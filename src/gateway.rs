@@ -69,6 +69,14 @@ pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpRes
         Ok(route) => route,
         Err((error, protocol)) => {
             let encoded = match protocol {
+                // A queue URL called without an Action: AWS's bare 404 (recorded by LocalStack's
+                // AWS-validated query API tests).
+                Protocol::AwsQuery if error.code == "UnknownOperationException" => Encoded {
+                    status: 404,
+                    content_type: "text/xml",
+                    headers: Vec::new(),
+                    body: Bytes::from_static(b"<UnknownOperationException/>"),
+                },
                 // The service is not known yet: SQS's shape, the one with the most fields.
                 Protocol::AwsQuery => protocol::error::encode_query(
                     &error,
@@ -165,6 +173,12 @@ async fn decode_and_call(
         None => json::decode(&body)?,
     };
     if service == ServiceId::Sqs && route.protocol == Protocol::AwsQuery {
+        // A queue URL is the endpoint of that queue's actions only.
+        if is_queue_path(uri.path())
+            && matches!(route.operation.as_str(), "CreateQueue" | "ListQueues")
+        {
+            return Err(unknown_operation(route.protocol, &route.operation));
+        }
         sqs_queue_url_from_path(&mut input, &ctx.host, uri.path());
     }
     if let Some(shape) = &operation.input {
@@ -228,6 +242,17 @@ fn sqs_queue_url_from_path(input: &mut Value, host: &str, path: &str) {
                 Value::String(format!("http://{host}{path}")),
             );
         }
+    }
+}
+
+/// `/<account>/<queue name>`: the path of an SQS queue URL.
+fn is_queue_path(path: &str) -> bool {
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(account), Some(name), None) => {
+            account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()
+        }
+        _ => false,
     }
 }
 
@@ -315,6 +340,10 @@ fn route(
     }
     let params: query::Params = pairs.into_iter().collect();
     let Some(action) = params.get("Action").cloned() else {
+        if is_queue_path(uri.path()) {
+            let error = ApiError::new("UnknownOperationException", "", 404);
+            return Err((error, Protocol::AwsQuery));
+        }
         let error = ApiError::sender(
             "MissingAction",
             "The request must contain an X-Amz-Target header or an Action parameter.",

@@ -438,3 +438,56 @@ async fn sqs_query_errors_keep_their_empty_detail_element() {
     assert_eq!(a.status, 400, "{}", a.body);
     assert!(a.body.contains("</Message><Detail/></Error>"), "{}", a.body);
 }
+
+#[tokio::test]
+async fn query_tag_queue_reads_tag_n_key_and_value() {
+    let server = start().await;
+    let url = create(&server, "q").await;
+    let a = form(
+        &server,
+        &[
+            ("Action", "TagQueue"),
+            ("QueueUrl", &url),
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "prod"),
+            ("Tag.2.Key", "owner"),
+            ("Tag.2.Value", "ops"),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let tags = sqs(&server)
+        .list_queue_tags()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap()
+        .tags
+        .unwrap_or_default();
+    assert_eq!(tags.get("env").map(String::as_str), Some("prod"));
+    assert_eq!(tags.get("owner").map(String::as_str), Some("ops"));
+}
+
+#[tokio::test]
+async fn a_queue_url_refuses_account_actions_and_answers_404_without_an_action() {
+    let server = start().await;
+    let url = create(&server, "q").await;
+    for action in ["CreateQueue", "ListQueues"] {
+        let a = get(&format!("{url}?Action={action}&QueueName=other")).await;
+        assert_eq!(a.status, 400, "{action}: {}", a.body);
+        assert_eq!(a.xml("Code").as_deref(), Some("InvalidAction"));
+        assert_eq!(
+            a.xml("Message"),
+            Some(format!(
+                "The action {action} is not valid for this endpoint."
+            ))
+        );
+    }
+    let a = get(&url).await;
+    assert_eq!(a.status, 404, "{}", a.body);
+    assert_eq!(a.body, "<UnknownOperationException/>");
+
+    let a = get(&format!("{url}?Action=ReceiveMessage")).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("<ReceiveMessageResult/>"), "{}", a.body);
+}
