@@ -416,3 +416,111 @@ async fn the_publishers_trace_header_reaches_sqs_subscribers_as_aws_trace_header
         Some(trace)
     );
 }
+
+/// Verifies `signature` (base64) over `text` with the certificate at `cert_url`, using the
+/// `openssl` command line: a verifier that shares no code with stepyard.
+async fn openssl_verifies(cert_url: &str, text: &str, signature: &str, digest: &str) -> bool {
+    use base64::Engine;
+    let cert = reqwest::get(cert_url)
+        .await
+        .unwrap_or_else(|e| panic!("GET {cert_url}: {e}"));
+    assert_eq!(cert.status(), 200, "{cert_url}");
+    let pem = cert.text().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("stepyard-sns-sig-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_path, key_path, data_path, sig_path) = (
+        dir.join("cert.pem"),
+        dir.join("pub.pem"),
+        dir.join("data"),
+        dir.join("sig"),
+    );
+    std::fs::write(&cert_path, pem).unwrap();
+    std::fs::write(&data_path, text).unwrap();
+    std::fs::write(
+        &sig_path,
+        base64::engine::general_purpose::STANDARD
+            .decode(signature)
+            .expect("Signature is base64"),
+    )
+    .unwrap();
+    let pubkey = std::process::Command::new("openssl")
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(&cert_path)
+        .output()
+        .expect("the openssl command line is installed");
+    assert!(
+        pubkey.status.success(),
+        "the certificate parses: {pubkey:?}"
+    );
+    std::fs::write(&key_path, &pubkey.stdout).unwrap();
+    let verify = std::process::Command::new("openssl")
+        .args(["dgst", digest, "-verify"])
+        .arg(&key_path)
+        .arg("-signature")
+        .arg(&sig_path)
+        .arg(&data_path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    verify.status.success()
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// AWS's string to sign for a Notification.
+fn string_to_sign(envelope: &serde_json::Value) -> String {
+    let mut text = String::new();
+    for key in [
+        "Message",
+        "MessageId",
+        "Subject",
+        "Timestamp",
+        "TopicArn",
+        "Type",
+    ] {
+        if let Some(value) = envelope[key].as_str() {
+            text.push_str(&format!("{key}\n{value}\n"));
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn notifications_are_signed_with_the_certificate_at_the_signing_cert_url() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    for (name, version, digest) in [("v1", "1", "-sha1"), ("v2", "2", "-sha256")] {
+        let topic = create_topic_with(&sns, name, &[("SignatureVersion", version)]).await;
+        let (url, arn) = queue(&sqs, name).await;
+        subscribe_queue(&sns, &topic, &arn, &[]).await;
+        sns.publish()
+            .topic_arn(&topic)
+            .subject("greeting")
+            .message("hello, signed world")
+            .send()
+            .await
+            .unwrap();
+        let got = receive_n(&sqs, &url, 1).await;
+        let envelope = json(got[0].body().unwrap_or(""));
+        assert_eq!(envelope["SignatureVersion"], version, "{envelope}");
+        let cert_url = envelope["SigningCertURL"].as_str().expect("SigningCertURL");
+        let signature = envelope["Signature"].as_str().expect("Signature");
+        let text = string_to_sign(&envelope);
+        assert!(
+            openssl_verifies(cert_url, &text, signature, digest).await,
+            "signature v{version} does not verify: {envelope}"
+        );
+        let tampered = text.replace("hello", "jello");
+        assert!(
+            !openssl_verifies(cert_url, &tampered, signature, digest).await,
+            "a changed message must not verify"
+        );
+    }
+}

@@ -631,3 +631,47 @@ async fn fifo_change_visibility_moves_the_group_lock_with_the_message() {
     server.clock().advance(Duration::from_secs(31));
     assert_eq!(bodies(&receive(&sqs, &url, 10).await), vec!["a1", "a2"]);
 }
+
+#[tokio::test]
+async fn fifo_switching_to_high_throughput_takes_effect_at_once() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = create_fifo_queue(&sqs, "q.fifo", &[]).await;
+    let send = |group: &'static str| {
+        let sqs = sqs.clone();
+        let url = url.clone();
+        async move {
+            sqs.send_message()
+                .queue_url(&url)
+                .message_body(group)
+                .message_group_id(group)
+                .message_deduplication_id("same-id")
+                .send()
+                .await
+                .unwrap()
+                .message_id
+                .unwrap()
+        }
+    };
+    let first = send("a").await;
+    assert_eq!(send("b").await, first, "queue-wide deduplication before");
+
+    sqs.set_queue_attributes()
+        .queue_url(&url)
+        .attributes("DeduplicationScope".into(), "messageGroup")
+        .attributes("FifoThroughputLimit".into(), "perMessageGroupId")
+        .send()
+        .await
+        .unwrap();
+    let a =
+        named_queue_attributes(&sqs, &url, &["DeduplicationScope", "FifoThroughputLimit"]).await;
+    assert_eq!(a["DeduplicationScope"], "messageGroup");
+    assert_eq!(a["FifoThroughputLimit"], "perMessageGroupId");
+    assert_ne!(
+        send("c").await,
+        first,
+        "per-group deduplication right after"
+    );
+    let c_again = send("c").await;
+    assert_eq!(send("c").await, c_again);
+}

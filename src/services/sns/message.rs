@@ -74,6 +74,11 @@ pub struct Notification {
     pub trace_header: Option<String>,
     /// FIFO topics deliver unsigned notifications (with a SequenceNumber instead).
     pub fifo: bool,
+    /// The topic's `SignatureVersion` when the message was published.
+    pub signature_version: super::signing::SignatureVersion,
+    /// The signature of the envelope for the published text, made by the first delivery that
+    /// needs it and shared by the others.
+    pub signature: std::sync::OnceLock<String>,
 }
 
 impl Notification {

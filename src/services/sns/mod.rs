@@ -14,6 +14,7 @@ mod pagination;
 mod permissions;
 mod platform;
 mod publish;
+mod signing;
 mod sms;
 mod store;
 mod subscription_attributes;
@@ -24,6 +25,7 @@ mod topics;
 
 pub use delivery::recorded::RecordedDelivery;
 pub use errors::SnsError;
+pub use signing::CERTIFICATE_PEM;
 
 use crate::clock::Clock;
 use crate::error::ApiError;

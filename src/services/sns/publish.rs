@@ -188,6 +188,10 @@ fn accept(
         topic_delivery_policy: topic.attributes.get("DeliveryPolicy").cloned(),
         trace_header: ctx.trace_header.clone(),
         fifo: topic.fifo,
+        signature_version: super::signing::SignatureVersion::from_attribute(
+            topic.attributes.get("SignatureVersion").map(String::as_str),
+        ),
+        signature: std::sync::OnceLock::new(),
     });
     let subscriptions = topic.subscriptions.values().cloned().collect();
     topic
