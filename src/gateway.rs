@@ -110,7 +110,20 @@ pub async fn handle(state: Arc<AppState>, request: Request<Incoming>) -> HttpRes
             .filter(|v| !v.is_empty())
             .map(str::to_string),
     };
+    // SQS's query endpoint answers in JSON to a client that asks for it.
+    let json_answer = route.service == ServiceId::Sqs
+        && route.protocol == Protocol::AwsQuery
+        && parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("application/json"));
     let encoded = dispatch(state, ctx, route, &parts.uri, body).await;
+    let encoded = if json_answer {
+        protocol::xml_json::encode(encoded)
+    } else {
+        encoded
+    };
     finish(encoded, &request_id)
 }
 

@@ -135,7 +135,7 @@ impl Matcher {
             Matcher::AnythingButIgnoreCase(ps) => match leaf.as_str() {
                 Some(s) => {
                     let f = fold(s);
-                    !ps.iter().any(|p| *p == f)
+                    !ps.contains(&f)
                 }
                 None => true,
             },

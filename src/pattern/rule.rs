@@ -30,7 +30,7 @@ impl Rule {
         let fields = sub
             .into_iter()
             .map(|(path, matchers)| Field {
-                absent_ok: matchers.iter().any(|m| *m == Matcher::Absent),
+                absent_ok: matchers.contains(&Matcher::Absent),
                 path,
                 matchers,
             })

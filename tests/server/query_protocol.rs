@@ -491,3 +491,53 @@ async fn a_queue_url_refuses_account_actions_and_answers_404_without_an_action()
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(a.body.contains("<ReceiveMessageResult/>"), "{}", a.body);
 }
+
+#[tokio::test]
+async fn query_requests_accepting_json_get_the_response_as_json() {
+    let server = start().await;
+    let url = create(&server, "q").await;
+    let post = |pairs: Vec<(&'static str, String)>| {
+        let endpoint = server.endpoint();
+        async move {
+            let response = http()
+                .post(endpoint)
+                .header("Accept", "application/json")
+                .header("Authorization", sigv4_header("us-east-1", "sqs"))
+                .form(&pairs)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let body: serde_json::Value = response.json().await.expect("a JSON body");
+            (status, content_type, body)
+        }
+    };
+    let (status, content_type, body) = post(vec![
+        ("Action", "SendMessage".into()),
+        ("QueueUrl", url.clone()),
+        ("MessageBody", "hello".into()),
+    ])
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(content_type.contains("json"), "{content_type}");
+    let result = &body["SendMessageResponse"]["SendMessageResult"];
+    assert_eq!(result["MD5OfMessageBody"], md5_hex(b"hello"), "{body}");
+    assert!(body["SendMessageResponse"]["ResponseMetadata"]["RequestId"].is_string());
+
+    let (status, _, body) = post(vec![
+        ("Action", "GetQueueUrl".into()),
+        ("QueueName", "missing".into()),
+    ])
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["ErrorResponse"]["Error"]["Code"], "AWS.SimpleQueueService.NonExistentQueue",
+        "{body}"
+    );
+}
