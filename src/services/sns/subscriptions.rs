@@ -45,53 +45,28 @@ struct SubscribeInput {
 fn check_endpoint(protocol: &str, endpoint: &str, topic_fifo: bool) -> Result<(), SnsError> {
     let arn_of = |service: &str| arn::parse(endpoint).filter(|a| a.service == service);
     match protocol {
-        "http" | "https" => {
-            if !endpoint.starts_with(&format!("{protocol}://")) {
-                return Err(SnsError::invalid(
-                    "Endpoint must match the specified protocol",
-                ));
-            }
+        "http" | "https" if !endpoint.starts_with(&format!("{protocol}://")) => Err(
+            SnsError::invalid("Endpoint must match the specified protocol"),
+        ),
+        "sqs" if arn::sqs_queue(endpoint).is_none() => Err(SnsError::invalid("SQS endpoint ARN")),
+        "sqs" if endpoint.ends_with(".fifo") && !topic_fifo => Err(SnsError::invalid(
+            "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
+        )),
+        "lambda" if arn_of("lambda").is_none() => Err(SnsError::invalid("Lambda endpoint ARN")),
+        "firehose" if arn_of("firehose").is_none() => {
+            Err(SnsError::invalid("Firehose endpoint ARN"))
         }
-        "sqs" => {
-            if arn::sqs_queue(endpoint).is_none() {
-                return Err(SnsError::invalid("SQS endpoint ARN"));
-            }
-            if endpoint.ends_with(".fifo") && !topic_fifo {
-                return Err(SnsError::invalid(
-                    "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
-                ));
-            }
+        "application" if arn_of("sns").is_none() => {
+            Err(SnsError::invalid("ApplicationEndpoint ARN"))
         }
-        "lambda" => {
-            if arn_of("lambda").is_none() {
-                return Err(SnsError::invalid("Lambda endpoint ARN"));
-            }
+        "email" | "email-json" if !endpoint.contains('@') => {
+            Err(SnsError::invalid("Email address"))
         }
-        "firehose" => {
-            if arn_of("firehose").is_none() {
-                return Err(SnsError::invalid("Firehose endpoint ARN"));
-            }
-        }
-        "application" => {
-            if arn_of("sns").is_none() {
-                return Err(SnsError::invalid("ApplicationEndpoint ARN"));
-            }
-        }
-        "email" | "email-json" => {
-            if !endpoint.contains('@') {
-                return Err(SnsError::invalid("Email address"));
-            }
-        }
-        "sms" => {
-            if !super::sms::is_e164(endpoint) {
-                return Err(SnsError::InvalidParameterRaw(format!(
-                    "Invalid SMS endpoint: {endpoint}"
-                )));
-            }
-        }
-        _ => {}
+        "sms" if !super::sms::is_e164(endpoint) => Err(SnsError::InvalidParameterRaw(format!(
+            "Invalid SMS endpoint: {endpoint}"
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 fn needs_confirmation(protocol: &str) -> bool {
