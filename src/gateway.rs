@@ -131,7 +131,21 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         Ok(route) => route,
         Err((error, protocol)) => {
             let encoded = match protocol {
-                Protocol::AwsQuery => protocol::error::encode_query(&error, &request_id, ""),
+                // A queue URL called without an Action: AWS's bare 404 (recorded by LocalStack's
+                // AWS-validated query API tests).
+                Protocol::AwsQuery if error.code == "UnknownOperationException" => Encoded {
+                    status: 404,
+                    content_type: "text/xml",
+                    headers: Vec::new(),
+                    body: Bytes::from_static(b"<UnknownOperationException/>"),
+                },
+                // The service is not known yet: SQS's shape, the one with the most fields.
+                Protocol::AwsQuery => protocol::error::encode_query(
+                    &error,
+                    &request_id,
+                    "",
+                    protocol::error::QueryErrorShape::WithDetail,
+                ),
                 _ => protocol::error::encode_unrouted(&error),
             };
             return finish(encoded, &request_id);
@@ -158,8 +172,27 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         protocol: route.protocol,
         clock: state.clock.clone(),
         session,
+        trace_header: parts
+            .headers
+            .get("x-amzn-trace-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string),
     };
+    // SQS's query endpoint answers in JSON to a client that asks for it.
+    let json_answer = route.service == ServiceId::Sqs
+        && route.protocol == Protocol::AwsQuery
+        && parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("application/json"));
     let encoded = dispatch(state, ctx, route, &parts.uri, body).await;
+    let encoded = if json_answer {
+        protocol::xml_json::encode(encoded)
+    } else {
+        encoded
+    };
     finish(encoded, &request_id)
 }
 
@@ -293,6 +326,12 @@ async fn decode_and_call(
         None => json::decode(&body)?,
     };
     if service == ServiceId::Sqs && route.protocol == Protocol::AwsQuery {
+        // A queue URL is the endpoint of that queue's actions only.
+        if is_queue_path(uri.path())
+            && matches!(route.operation.as_str(), "CreateQueue" | "ListQueues")
+        {
+            return Err(unknown_operation(route.protocol, &route.operation));
+        }
         sqs_queue_url_from_path(&mut input, &ctx.host, uri.path());
     }
     if let Some(log) = log {
@@ -393,6 +432,17 @@ fn sqs_queue_url_from_path(input: &mut Value, host: &str, path: &str) {
     }
 }
 
+/// `/<account>/<queue name>`: the path of an SQS queue URL.
+fn is_queue_path(path: &str) -> bool {
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(account), Some(name), None) => {
+            account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()
+        }
+        _ => false,
+    }
+}
+
 fn unknown_operation(protocol: Protocol, operation: &str) -> ApiError {
     match protocol {
         Protocol::AwsQuery => ApiError::sender(
@@ -420,7 +470,7 @@ fn encode_error(
                 .xml_namespace
                 .as_deref()
                 .unwrap_or("");
-            protocol::error::encode_query(error, request_id, namespace)
+            protocol::error::encode_query(error, request_id, namespace, service.query_error_shape())
         }
         Protocol::AwsJson10 | Protocol::AwsJson11 => {
             let content_type = if protocol == Protocol::AwsJson10 {
@@ -477,6 +527,10 @@ fn route(
     }
     let params: query::Params = pairs.into_iter().collect();
     let Some(action) = params.get("Action").cloned() else {
+        if is_queue_path(uri.path()) {
+            let error = ApiError::new("UnknownOperationException", "", 404);
+            return Err((error, Protocol::AwsQuery));
+        }
         let error = ApiError::sender(
             "MissingAction",
             "The request must contain an X-Amz-Target header or an Action parameter.",

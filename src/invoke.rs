@@ -164,6 +164,9 @@ impl Invoker {
             clock: state.clock.clone(),
             hops: caller.hops,
             session: None,
+            // In-process callers pass a trace on as the operation's own input (SQS's
+            // MessageSystemAttributes), as AWS services do.
+            trace_header: None,
         };
         state.call(service, &ctx, operation, input).await
     }

@@ -29,6 +29,9 @@ pub struct Member {
 pub struct Shape {
     pub kind: ShapeKind,
     pub flattened: bool,
+    /// A shape-level `locationName`: the wire name of members referencing the shape without
+    /// one of their own (SQS query's `TagQueue` sends its `Tags` map as `Tag.N.Key`).
+    pub location_name: Option<String>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub pattern: Option<String>,
@@ -169,6 +172,7 @@ struct RawShape {
     value: Option<RawRef>,
     #[serde(default)]
     flattened: bool,
+    location_name: Option<String>,
     min: Option<f64>,
     max: Option<f64>,
     pattern: Option<String>,
@@ -240,6 +244,7 @@ pub(super) fn parse_model(text: &str) -> Result<ServiceModel, serde_json::Error>
             Shape {
                 kind,
                 flattened: s.flattened,
+                location_name: s.location_name,
                 min: s.min,
                 max: s.max,
                 pattern: s.pattern,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::cidr::{self, IpRange};
 use super::json::{location_at, LexError, Lexer, Tok};
 use super::matcher::{fold, Matcher, Range};
-use super::number::comparable;
+use super::number::{comparable, Precision};
 use super::wildcard::{self, Wildcard};
 
 /// Which service's rules apply: SNS filter policies accept a smaller operator set.
@@ -17,6 +17,16 @@ use super::wildcard::{self, Wildcard};
 pub(crate) enum Dialect {
     EventBridge,
     Sns,
+}
+
+impl Dialect {
+    /// How the dialect's numbers compare (see `number.rs`).
+    fn precision(self) -> Precision {
+        match self {
+            Dialect::EventBridge => Precision::EventRuler,
+            Dialect::Sns => Precision::Sns,
+        }
+    }
 }
 
 pub(crate) type SubRule = BTreeMap<String, Vec<Matcher>>;
@@ -243,8 +253,9 @@ impl<'a> Compiler<'a> {
                     });
                 }
                 Tok::Number { text, .. } => values.push(Matcher::ExactNumber {
-                    micros: comparable(&text).ok(),
+                    units: comparable(&text, self.dialect.precision()).ok(),
                     text,
+                    precision: self.dialect.precision(),
                 }),
                 Tok::True => values.push(Matcher::Bool(true)),
                 Tok::False => values.push(Matcher::Bool(false)),
@@ -423,7 +434,7 @@ impl<'a> Compiler<'a> {
             match self.next()? {
                 Tok::EndArray => break,
                 Tok::Str => strings.push(self.text()?),
-                Tok::Number { text, .. } => match comparable(&text) {
+                Tok::Number { text, .. } => match comparable(&text, self.dialect.precision()) {
                     Ok(v) => numbers.push(v),
                     Err(e) => return Err(self.barf(&e.message(&text))),
                 },
@@ -439,7 +450,11 @@ impl<'a> Compiler<'a> {
                 "Inside anything but list, either all values are number or string, mixed type is not supported",
             ));
         }
-        Ok(Matcher::AnythingBut { strings, numbers })
+        Ok(Matcher::AnythingBut {
+            strings,
+            numbers,
+            precision: self.dialect.precision(),
+        })
     }
 
     fn but_single(&mut self, tok: Tok) -> R<Matcher> {
@@ -447,11 +462,13 @@ impl<'a> Compiler<'a> {
             Tok::Str => Ok(Matcher::AnythingBut {
                 strings: vec![self.text()?],
                 numbers: vec![],
+                precision: self.dialect.precision(),
             }),
-            Tok::Number { text, .. } => match comparable(&text) {
+            Tok::Number { text, .. } => match comparable(&text, self.dialect.precision()) {
                 Ok(v) => Ok(Matcher::AnythingBut {
                     strings: vec![],
                     numbers: vec![v],
+                    precision: self.dialect.precision(),
                 }),
                 // Thrown outside the parser: no location.
                 Err(e) => Err(e.message(&text)),
@@ -516,12 +533,13 @@ impl<'a> Compiler<'a> {
             ButKind::Plain => Matcher::AnythingBut {
                 strings: values,
                 numbers: vec![],
+                precision: self.dialect.precision(),
             },
         })
     }
 
     fn number_value(&self, text: &str) -> R<i64> {
-        comparable(text).map_err(|e| self.barf(&e.message(text)))
+        comparable(text, self.dialect.precision()).map_err(|e| self.barf(&e.message(text)))
     }
 
     /// The inside of `{"numeric": [...]}`, after its `[`.
@@ -545,6 +563,7 @@ impl<'a> Compiler<'a> {
                 Ok(Range {
                     low: Some((v, false)),
                     high: Some((v, false)),
+                    precision: self.dialect.precision(),
                 })
             }
             ">=" | ">" => {
@@ -559,6 +578,7 @@ impl<'a> Compiler<'a> {
                     return Ok(Range {
                         low: Some((v, open)),
                         high: None,
+                        precision: self.dialect.precision(),
                     });
                 }
                 self.range_top(tok, &bottom, open)
@@ -575,6 +595,7 @@ impl<'a> Compiler<'a> {
                 Ok(Range {
                     low: None,
                     high: Some((v, op == "<")),
+                    precision: self.dialect.precision(),
                 })
             }
             _ => Err(self.barf(&format!("Unrecognized numeric range operator: {op}"))),
@@ -607,6 +628,7 @@ impl<'a> Compiler<'a> {
         Ok(Range {
             low: Some((low, open_bottom)),
             high: Some((high, open_top)),
+            precision: self.dialect.precision(),
         })
     }
 }

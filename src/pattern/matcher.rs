@@ -3,14 +3,15 @@
 use serde_json::Value;
 
 use super::cidr::IpRange;
-use super::number::comparable_json;
+use super::number::{comparable_json, Precision};
 use super::wildcard::Wildcard;
 
-/// A numeric interval in millionths; `None` bounds are unbounded.
+/// A numeric interval in units of `precision`; `None` bounds are unbounded.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Range {
     pub low: Option<(i64, bool)>,
     pub high: Option<(i64, bool)>,
+    pub precision: Precision,
 }
 
 impl Range {
@@ -45,7 +46,9 @@ pub(crate) enum Matcher {
     /// A number in the pattern: equal by value when comparable, else by its text.
     ExactNumber {
         text: String,
-        micros: Option<i64>,
+        /// The value in units of `precision`, when comparable.
+        units: Option<i64>,
+        precision: Precision,
     },
     Bool(bool),
     Null,
@@ -59,7 +62,9 @@ pub(crate) enum Matcher {
     Wildcard(Wildcard),
     AnythingBut {
         strings: Vec<String>,
+        /// In units of `precision`.
         numbers: Vec<i64>,
+        precision: Precision,
     },
     AnythingButPrefix(Vec<String>),
     AnythingButSuffix(Vec<String>),
@@ -83,8 +88,12 @@ impl Matcher {
     pub(crate) fn matches(&self, leaf: &Value) -> bool {
         match self {
             Matcher::Exact(s) => leaf.as_str() == Some(s.as_str()),
-            Matcher::ExactNumber { text, micros } => match leaf {
-                Value::Number(n) => match (micros, comparable_json(n)) {
+            Matcher::ExactNumber {
+                text,
+                units,
+                precision,
+            } => match leaf {
+                Value::Number(n) => match (units, comparable_json(n, *precision)) {
                     (Some(a), Some(b)) => *a == b,
                     _ => n.to_string() == *text,
                 },
@@ -103,9 +112,13 @@ impl Matcher {
             }
             Matcher::EqualsIgnoreCase(p) => leaf.as_str().is_some_and(|s| fold(s) == *p),
             Matcher::Wildcard(w) => leaf.as_str().is_some_and(|s| w.matches(s)),
-            Matcher::AnythingBut { strings, numbers } => match leaf {
+            Matcher::AnythingBut {
+                strings,
+                numbers,
+                precision,
+            } => match leaf {
                 Value::String(s) => !strings.iter().any(|x| x == s),
-                Value::Number(n) => match comparable_json(n) {
+                Value::Number(n) => match comparable_json(n, *precision) {
                     Some(v) => !numbers.contains(&v),
                     None => true,
                 },
@@ -131,7 +144,7 @@ impl Matcher {
                 None => true,
             },
             Matcher::Numeric(r) => match leaf {
-                Value::Number(n) => comparable_json(n).is_some_and(|v| r.contains(v)),
+                Value::Number(n) => comparable_json(n, r.precision).is_some_and(|v| r.contains(v)),
                 _ => false,
             },
             Matcher::Exists => true,
@@ -149,13 +162,15 @@ mod tests {
     fn numbers_match_by_value_and_strings_never_match_numbers() {
         let m = Matcher::ExactNumber {
             text: "300".into(),
-            micros: Some(300_000_000),
+            units: Some(300_000_000),
+            precision: Precision::EventRuler,
         };
         assert!(m.matches(&json!(300.0)));
         assert!(!m.matches(&json!("300")));
         let big = Matcher::ExactNumber {
             text: "123456789012".into(),
-            micros: None,
+            units: None,
+            precision: Precision::EventRuler,
         };
         assert!(big.matches(&json!(123456789012u64)));
     }
@@ -165,6 +180,7 @@ mod tests {
         let m = Matcher::AnythingBut {
             strings: vec!["stopped".into()],
             numbers: vec![],
+            precision: Precision::EventRuler,
         };
         assert!(m.matches(&Value::Null));
         assert!(m.matches(&json!(12)));
@@ -179,6 +195,7 @@ mod tests {
         let r = Matcher::Numeric(Range {
             low: Some((0, true)),
             high: Some((5_000_000, false)),
+            precision: Precision::EventRuler,
         });
         assert!(r.matches(&json!(5)));
         assert!(!r.matches(&json!(0)));

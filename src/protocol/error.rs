@@ -37,8 +37,22 @@ pub fn encode_json(
     }
 }
 
-/// awsQuery: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`.
-pub fn encode_query(error: &ApiError, request_id: &str, xml_namespace: &str) -> Encoded {
+/// What a service's awsQuery `<Error>` element holds besides Type, Code and Message: SQS
+/// always sends an empty `<Detail/>`, SNS sends none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryErrorShape {
+    WithDetail,
+    WithoutDetail,
+}
+
+/// awsQuery: `<ErrorResponse><Error><Type/><Code/><Message/>[<Detail/>]</Error><RequestId/>
+/// </ErrorResponse>`.
+pub fn encode_query(
+    error: &ApiError,
+    request_id: &str,
+    xml_namespace: &str,
+    shape: QueryErrorShape,
+) -> Encoded {
     let fault = if error.sender_fault {
         "Sender"
     } else {
@@ -57,7 +71,11 @@ pub fn encode_query(error: &ApiError, request_id: &str, xml_namespace: &str) -> 
     super::xml::escape_into(&mut body, &error.code);
     body.push_str("</Code><Message>");
     super::xml::escape_into(&mut body, &error.message);
-    body.push_str("</Message><Detail/></Error><RequestId>");
+    body.push_str("</Message>");
+    if shape == QueryErrorShape::WithDetail {
+        body.push_str("<Detail/>");
+    }
+    body.push_str("</Error><RequestId>");
     super::xml::escape_into(&mut body, request_id);
     body.push_str("</RequestId></ErrorResponse>");
     Encoded {

@@ -6,6 +6,7 @@ pub mod form;
 pub mod json;
 pub mod query;
 pub mod xml;
+pub mod xml_json;
 
 use bytes::Bytes;
 

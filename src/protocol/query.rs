@@ -80,7 +80,15 @@ impl Decoder<'_> {
         };
         let mut out = Map::new();
         for (name, member) in members {
-            let wire = member.location_name.as_deref().unwrap_or(name);
+            let shape_wire = self
+                .model
+                .shape(&member.shape)
+                .and_then(|s| s.location_name.as_deref());
+            let wire = member
+                .location_name
+                .as_deref()
+                .or(shape_wire)
+                .unwrap_or(name);
             let mut value = self.member(member, &join(prefix, wire))?;
             if value.is_none() && wire != name {
                 value = self.member(member, &join(prefix, name))?;

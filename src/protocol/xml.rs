@@ -24,9 +24,19 @@ pub fn encode_output(
     xml.push_str(namespace);
     xml.push_str("\">");
     if let (Some(wrapper), Some(shape)) = (&operation.result_wrapper, &operation.output) {
+        let start = xml.len();
         open(&mut xml, wrapper);
+        let inner = xml.len();
         Writer { model }.structure_members(&mut xml, shape, output);
-        close(&mut xml, wrapper);
+        if xml.len() == inner {
+            // An empty result is written as AWS writes it: `<ReceiveMessageResult/>`.
+            xml.truncate(start);
+            xml.push('<');
+            xml.push_str(wrapper);
+            xml.push_str("/>");
+        } else {
+            close(&mut xml, wrapper);
+        }
     }
     xml.push_str("<ResponseMetadata><RequestId>");
     escape_into(&mut xml, request_id);

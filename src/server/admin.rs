@@ -27,6 +27,18 @@ pub async fn handle(state: &AppState, method: &Method, uri: &Uri) -> Option<Http
             StatusCode::OK,
             &json!({ "deliveries": state.sns.deliveries() }),
         ),
+        // The certificate behind every notification's SigningCertURL.
+        (&Method::GET, "/_stepyard/sns/SimpleNotificationService-stepyard.pem") => {
+            http::Response::builder()
+                .status(StatusCode::OK)
+                .header(http::header::CONTENT_TYPE, "application/x-x509-ca-cert")
+                .body(http_body_util::Full::new(bytes::Bytes::from_static(
+                    crate::services::sns::CERTIFICATE_PEM.as_bytes(),
+                )))
+                .unwrap_or_else(|_| {
+                    HttpResponse::new(http_body_util::Full::new(bytes::Bytes::new()))
+                })
+        }
         _ => json_response(
             StatusCode::NOT_FOUND,
             &json!({"error": format!("no endpoint {method} {path}")}),

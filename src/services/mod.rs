@@ -45,4 +45,7 @@ pub struct RequestContext {
     /// The AssumeRole session whose temporary credentials signed the request, if any: it
     /// chose `account_id`, and GetCallerIdentity names it.
     pub session: Option<std::sync::Arc<sts::Session>>,
+    /// The request's `X-Amzn-Trace-Id` header: SQS stores it as a message's `AWSTraceHeader`,
+    /// SNS passes it on to its SQS deliveries.
+    pub trace_header: Option<String>,
 }

@@ -86,6 +86,15 @@ impl ServiceId {
         self == ServiceId::Sqs
     }
 
+    /// How the service's awsQuery errors look: SNS leaves out SQS's empty `<Detail/>`.
+    pub fn query_error_shape(self) -> crate::protocol::error::QueryErrorShape {
+        use crate::protocol::error::QueryErrorShape;
+        match self {
+            ServiceId::Sns => QueryErrorShape::WithoutDetail,
+            _ => QueryErrorShape::WithDetail,
+        }
+    }
+
     /// The prefix of `__type` in the service's awsJson errors, where it sends one.
     pub fn json_error_namespace(self) -> Option<&'static str> {
         match self {

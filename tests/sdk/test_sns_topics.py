@@ -104,3 +104,95 @@ def test_platform_application_round_trip(sns):
     with pytest.raises(ClientError) as err:
         sns.get_platform_application_attributes(PlatformApplicationArn=app)
     assert error(err)[0] == "NotFound"
+
+
+@pytest.fixture
+def unvalidated_sns(endpoint):
+    """An SNS client that sends what it is given, as a hand-built request would."""
+    import boto3
+    from botocore.config import Config
+
+    from conftest import CLIENT_CONFIG
+
+    return boto3.session.Session().client(
+        "sns",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name=REGION,
+        config=CLIENT_CONFIG.merge(Config(parameter_validation=False)),
+    )
+
+
+def test_an_attribute_without_a_data_type_is_named_by_its_member_path(unvalidated_sns):
+    arn = unvalidated_sns.create_topic(Name="t")["TopicArn"]
+    with pytest.raises(ClientError) as e:
+        unvalidated_sns.publish(TopicArn=arn, Message="x", MessageAttributes={"Attr.One": {"StringValue": "v"}})
+    assert error(e) == (
+        "ValidationError",
+        "1 validation error detected: Value null at 'messageAttributes.Attr.One.member.dataType' failed to satisfy constraint: Member must not be null",
+        400,
+    )
+    with pytest.raises(ClientError) as e:
+        unvalidated_sns.publish_batch(
+            TopicArn=arn,
+            PublishBatchRequestEntries=[
+                {"Id": "a", "Message": "x"},
+                {"Id": "b", "Message": "y", "MessageAttributes": {"attr1": {"StringValue": "v"}}},
+            ],
+        )
+    assert error(e) == (
+        "ValidationError",
+        "1 validation error detected: Value null at 'publishBatchRequestEntries.2.member.messageAttributes.attr1.member.dataType' failed to satisfy constraint: Member must not be null",
+        400,
+    )
+
+
+def test_a_missing_subscription_arn_is_no_value_for_required_parameter(unvalidated_sns):
+    for call in (
+        lambda: unvalidated_sns.unsubscribe(),
+        lambda: unvalidated_sns.get_subscription_attributes(),
+    ):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error(e) == (
+            "InvalidParameter",
+            "Invalid parameter: SubscriptionArn Reason: no value for required parameter",
+            400,
+        )
+
+
+def test_a_malformed_arn_parameter_says_how_many_elements_it_has(sns):
+    for call, parameter in (
+        (lambda: sns.get_platform_application_attributes(PlatformApplicationArn="invalid-arn"), "PlatformApplicationArn"),
+        (
+            lambda: sns.set_platform_application_attributes(PlatformApplicationArn="a:b", Attributes={"Enabled": "true"}),
+            "PlatformApplicationArn",
+        ),
+        (lambda: sns.get_subscription_attributes(SubscriptionArn="nope"), "SubscriptionArn"),
+        (
+            lambda: sns.set_subscription_attributes(
+                SubscriptionArn="a:b:c", AttributeName="RawMessageDelivery", AttributeValue="true"
+            ),
+            "SubscriptionArn",
+        ),
+    ):
+        with pytest.raises(ClientError) as e:
+            call()
+        code, message, status = error(e)
+        assert (code, status) == ("InvalidParameter", 400)
+        assert message.startswith(f"Invalid parameter: {parameter} Reason: An ARN must have at least 6 elements, not "), message
+    with pytest.raises(ClientError) as e:
+        sns.get_platform_application_attributes(PlatformApplicationArn="invalid-arn")
+    assert error(e)[1] == "Invalid parameter: PlatformApplicationArn Reason: An ARN must have at least 6 elements, not 1"
+
+
+def test_a_platform_principal_without_a_credential_is_refused_on_every_platform(sns):
+    for platform in ("GCM", "APNS", "ADM"):
+        with pytest.raises(ClientError) as e:
+            sns.create_platform_application(Name="app", Platform=platform, Attributes={"PlatformPrincipal": "p"})
+        assert error(e) == (
+            "InvalidParameter",
+            "Invalid parameter: Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential",
+            400,
+        )

@@ -296,3 +296,15 @@ def test_a_missing_message_body_is_missing_parameter(sqs, queue):
     with pytest.raises(ClientError) as err:
         sqs.send_message(QueueUrl=queue, MessageBody="")
     assert error_code(err) == "MissingParameter"
+
+
+def test_send_message_batch_leaves_out_an_empty_failed_list(sqs, queue):
+    resp = sqs.send_message_batch(
+        QueueUrl=queue, Entries=[{"Id": "a", "MessageBody": "one"}, {"Id": "b", "MessageBody": "two"}]
+    )
+    assert [e["Id"] for e in resp["Successful"]] == ["a", "b"]
+    assert "Failed" not in resp
+    with_failure = sqs.send_message_batch(
+        QueueUrl=queue, Entries=[{"Id": "a", "MessageBody": "one"}, {"Id": "b", "MessageBody": "two", "DelaySeconds": 901}]
+    )
+    assert [e["Id"] for e in with_failure["Failed"]] == ["b"]

@@ -426,3 +426,118 @@ async fn a_message_sent_over_query_reads_the_same_over_json() {
         Some("v")
     );
 }
+
+#[tokio::test]
+async fn sqs_query_errors_keep_their_empty_detail_element() {
+    let server = start().await;
+    let a = form(
+        &server,
+        &[("Action", "GetQueueUrl"), ("QueueName", "missing")],
+    )
+    .await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert!(a.body.contains("</Message><Detail/></Error>"), "{}", a.body);
+}
+
+#[tokio::test]
+async fn query_tag_queue_reads_tag_n_key_and_value() {
+    let server = start().await;
+    let url = create(&server, "q").await;
+    let a = form(
+        &server,
+        &[
+            ("Action", "TagQueue"),
+            ("QueueUrl", &url),
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "prod"),
+            ("Tag.2.Key", "owner"),
+            ("Tag.2.Value", "ops"),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    let tags = sqs(&server)
+        .list_queue_tags()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap()
+        .tags
+        .unwrap_or_default();
+    assert_eq!(tags.get("env").map(String::as_str), Some("prod"));
+    assert_eq!(tags.get("owner").map(String::as_str), Some("ops"));
+}
+
+#[tokio::test]
+async fn a_queue_url_refuses_account_actions_and_answers_404_without_an_action() {
+    let server = start().await;
+    let url = create(&server, "q").await;
+    for action in ["CreateQueue", "ListQueues"] {
+        let a = get(&format!("{url}?Action={action}&QueueName=other")).await;
+        assert_eq!(a.status, 400, "{action}: {}", a.body);
+        assert_eq!(a.xml("Code").as_deref(), Some("InvalidAction"));
+        assert_eq!(
+            a.xml("Message"),
+            Some(format!(
+                "The action {action} is not valid for this endpoint."
+            ))
+        );
+    }
+    let a = get(&url).await;
+    assert_eq!(a.status, 404, "{}", a.body);
+    assert_eq!(a.body, "<UnknownOperationException/>");
+
+    let a = get(&format!("{url}?Action=ReceiveMessage")).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("<ReceiveMessageResult/>"), "{}", a.body);
+}
+
+#[tokio::test]
+async fn query_requests_accepting_json_get_the_response_as_json() {
+    let server = start().await;
+    let url = create(&server, "q").await;
+    let post = |pairs: Vec<(&'static str, String)>| {
+        let endpoint = server.endpoint();
+        async move {
+            let response = http()
+                .post(endpoint)
+                .header("Accept", "application/json")
+                .header("Authorization", sigv4_header("us-east-1", "sqs"))
+                .form(&pairs)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let body: serde_json::Value = response.json().await.expect("a JSON body");
+            (status, content_type, body)
+        }
+    };
+    let (status, content_type, body) = post(vec![
+        ("Action", "SendMessage".into()),
+        ("QueueUrl", url.clone()),
+        ("MessageBody", "hello".into()),
+    ])
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(content_type.contains("json"), "{content_type}");
+    let result = &body["SendMessageResponse"]["SendMessageResult"];
+    assert_eq!(result["MD5OfMessageBody"], md5_hex(b"hello"), "{body}");
+    assert!(body["SendMessageResponse"]["ResponseMetadata"]["RequestId"].is_string());
+
+    let (status, _, body) = post(vec![
+        ("Action", "GetQueueUrl".into()),
+        ("QueueName", "missing".into()),
+    ])
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["ErrorResponse"]["Error"]["Code"], "AWS.SimpleQueueService.NonExistentQueue",
+        "{body}"
+    );
+}

@@ -303,3 +303,224 @@ async fn the_unsubscribe_url_in_an_envelope_works() {
         .subscriptions()
         .is_empty());
 }
+
+#[tokio::test]
+async fn fifo_notifications_carry_a_sequence_number_and_no_signature() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let fifo_topic = create_topic_with(&sns, "t.fifo", &[("FifoTopic", "true")]).await;
+    let (fifo_url, fifo_arn) = queue(&sqs, "q.fifo").await;
+    subscribe_queue(&sns, &fifo_topic, &fifo_arn, &[]).await;
+    sns.publish()
+        .topic_arn(&fifo_topic)
+        .message("x")
+        .message_group_id("g")
+        .message_deduplication_id("d")
+        .send()
+        .await
+        .unwrap();
+    let got = receive_n(&sqs, &fifo_url, 1).await;
+    let envelope = json(got[0].body().unwrap_or(""));
+    assert!(envelope["SequenceNumber"].is_string(), "{envelope}");
+    for absent in ["Signature", "SignatureVersion", "SigningCertURL"] {
+        assert!(envelope.get(absent).is_none(), "{absent} in {envelope}");
+    }
+
+    let standard_topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    subscribe_queue(&sns, &standard_topic, &arn, &[]).await;
+    publish(&sns, &standard_topic, "y").await;
+    let got = receive_n(&sqs, &url, 1).await;
+    let envelope = json(got[0].body().unwrap_or(""));
+    assert!(envelope.get("SequenceNumber").is_none(), "{envelope}");
+    for present in ["Signature", "SignatureVersion", "SigningCertURL"] {
+        assert!(
+            envelope[present].is_string(),
+            "{present} missing in {envelope}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_group_id_published_to_a_standard_topic_reaches_standard_queues_as_message_group_id() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    subscribe_queue(&sns, &topic, &arn, &[]).await;
+    sns.publish()
+        .topic_arn(&topic)
+        .message("x")
+        .message_group_id("tenant-1")
+        .send()
+        .await
+        .unwrap();
+    let got = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(2)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId,
+        )
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(got.len(), 1);
+    let attributes = got[0].attributes.clone().unwrap_or_default();
+    assert_eq!(
+        attributes
+            .get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId)
+            .map(String::as_str),
+        Some("tenant-1")
+    );
+}
+
+#[tokio::test]
+async fn the_publishers_trace_header_reaches_sqs_subscribers_as_aws_trace_header() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (url, arn) = queue(&sqs, "q").await;
+    subscribe_queue(&sns, &topic, &arn, &[]).await;
+    let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    sns.publish()
+        .topic_arn(&topic)
+        .message("traced")
+        .customize()
+        .mutate_request(move |request| {
+            request.headers_mut().insert("X-Amzn-Trace-Id", trace);
+        })
+        .send()
+        .await
+        .unwrap();
+    let got = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(2)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader,
+        )
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(got.len(), 1);
+    let attributes = got[0].attributes.clone().unwrap_or_default();
+    assert_eq!(
+        attributes
+            .get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader)
+            .map(String::as_str),
+        Some(trace)
+    );
+}
+
+/// Verifies `signature` (base64) over `text` with the certificate at `cert_url`, using the
+/// `openssl` command line: a verifier that shares no code with stepyard.
+async fn openssl_verifies(cert_url: &str, text: &str, signature: &str, digest: &str) -> bool {
+    use base64::Engine;
+    let cert = reqwest::get(cert_url)
+        .await
+        .unwrap_or_else(|e| panic!("GET {cert_url}: {e}"));
+    assert_eq!(cert.status(), 200, "{cert_url}");
+    let pem = cert.text().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("stepyard-sns-sig-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_path, key_path, data_path, sig_path) = (
+        dir.join("cert.pem"),
+        dir.join("pub.pem"),
+        dir.join("data"),
+        dir.join("sig"),
+    );
+    std::fs::write(&cert_path, pem).unwrap();
+    std::fs::write(&data_path, text).unwrap();
+    std::fs::write(
+        &sig_path,
+        base64::engine::general_purpose::STANDARD
+            .decode(signature)
+            .expect("Signature is base64"),
+    )
+    .unwrap();
+    let pubkey = std::process::Command::new("openssl")
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(&cert_path)
+        .output()
+        .expect("the openssl command line is installed");
+    assert!(
+        pubkey.status.success(),
+        "the certificate parses: {pubkey:?}"
+    );
+    std::fs::write(&key_path, &pubkey.stdout).unwrap();
+    let verify = std::process::Command::new("openssl")
+        .args(["dgst", digest, "-verify"])
+        .arg(&key_path)
+        .arg("-signature")
+        .arg(&sig_path)
+        .arg(&data_path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    verify.status.success()
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// AWS's string to sign for a Notification.
+fn string_to_sign(envelope: &serde_json::Value) -> String {
+    let mut text = String::new();
+    for key in [
+        "Message",
+        "MessageId",
+        "Subject",
+        "Timestamp",
+        "TopicArn",
+        "Type",
+    ] {
+        if let Some(value) = envelope[key].as_str() {
+            text.push_str(&format!("{key}\n{value}\n"));
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn notifications_are_signed_with_the_certificate_at_the_signing_cert_url() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    for (name, version, digest) in [("v1", "1", "-sha1"), ("v2", "2", "-sha256")] {
+        let topic = create_topic_with(&sns, name, &[("SignatureVersion", version)]).await;
+        let (url, arn) = queue(&sqs, name).await;
+        subscribe_queue(&sns, &topic, &arn, &[]).await;
+        sns.publish()
+            .topic_arn(&topic)
+            .subject("greeting")
+            .message("hello, signed world")
+            .send()
+            .await
+            .unwrap();
+        let got = receive_n(&sqs, &url, 1).await;
+        let envelope = json(got[0].body().unwrap_or(""));
+        assert_eq!(envelope["SignatureVersion"], version, "{envelope}");
+        let cert_url = envelope["SigningCertURL"].as_str().expect("SigningCertURL");
+        let signature = envelope["Signature"].as_str().expect("Signature");
+        let text = string_to_sign(&envelope);
+        assert!(
+            openssl_verifies(cert_url, &text, signature, digest).await,
+            "signature v{version} does not verify: {envelope}"
+        );
+        let tampered = text.replace("hello", "jello");
+        assert!(
+            !openssl_verifies(cert_url, &tampered, signature, digest).await,
+            "a changed message must not verify"
+        );
+    }
+}

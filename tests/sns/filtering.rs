@@ -157,3 +157,77 @@ async fn a_filter_set_later_applies_to_later_messages() {
         "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy"
     );
 }
+
+#[tokio::test]
+async fn numbers_compare_with_five_decimals_in_attributes_bodies_and_string_arrays() {
+    let server = start().await;
+    let (sns, sqs) = (sns(&server), common::sqs(&server));
+    let topic = create_topic(&sns, "t").await;
+    let (attr_url, attr_arn) = queue(&sqs, "by-attribute").await;
+    let (body_url, body_arn) = queue(&sqs, "by-body").await;
+    let raw = ("RawMessageDelivery", "true");
+    subscribe_queue(
+        &sns,
+        &topic,
+        &attr_arn,
+        &[
+            raw,
+            (
+                "FilterPolicy",
+                r#"{"price": [{"numeric": ["=", 100.123456789]}]}"#,
+            ),
+        ],
+    )
+    .await;
+    subscribe_queue(
+        &sns,
+        &topic,
+        &body_arn,
+        &[
+            raw,
+            ("FilterPolicyScope", "MessageBody"),
+            ("FilterPolicy", r#"{"price": [100.123456789]}"#),
+        ],
+    )
+    .await;
+    let array = |v: &str| {
+        MessageAttributeValue::builder()
+            .data_type("String.Array")
+            .string_value(v)
+            .build()
+            .unwrap()
+    };
+    sns.publish()
+        .topic_arn(&topic)
+        .message("attribute-close")
+        .message_attributes("price", number("100.1234567"))
+        .send()
+        .await
+        .unwrap();
+    sns.publish()
+        .topic_arn(&topic)
+        .message("array-close")
+        .message_attributes("price", array("[1, 100.1234567]"))
+        .send()
+        .await
+        .unwrap();
+    sns.publish()
+        .topic_arn(&topic)
+        .message("attribute-far")
+        .message_attributes("price", number("100.12"))
+        .send()
+        .await
+        .unwrap();
+    publish(&sns, &topic, r#"{"price": 100.1234567}"#).await;
+    publish(&sns, &topic, r#"{"price": 100.12}"#).await;
+
+    let mut got = common::bodies(&receive_n(&sqs, &attr_url, 2).await);
+    got.sort();
+    assert_eq!(got, vec!["array-close", "attribute-close"]);
+    assert_empty(&sqs, &attr_url).await;
+    assert_eq!(
+        common::bodies(&receive_n(&sqs, &body_url, 1).await),
+        vec![r#"{"price": 100.1234567}"#]
+    );
+    assert_empty(&sqs, &body_url).await;
+}

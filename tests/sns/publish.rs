@@ -316,3 +316,143 @@ async fn publish_batch_request_errors() {
     );
     assert_eq!(err, failure("NotFound", "Topic does not exist", 404));
 }
+
+#[tokio::test]
+async fn a_batch_entry_id_that_is_too_long_or_has_a_bad_character_is_named_in_the_error() {
+    let server = start().await;
+    let sns = sns(&server);
+    let topic = create_topic(&sns, "t").await;
+    let long = "x".repeat(81);
+    for (id, message) in [
+        (
+            "bad id!",
+            "The Id of a batch entry in the batch request contains an impermissible character: bad id!".to_string(),
+        ),
+        (
+            long.as_str(),
+            format!("The Id of a batch entry in the batch request is too long: {long}"),
+        ),
+    ] {
+        let err = expect_err(
+            sns.publish_batch()
+                .topic_arn(&topic)
+                .publish_batch_request_entries(entry(id, "x"))
+                .send()
+                .await,
+        );
+        assert_eq!(err, failure("InvalidBatchEntryId", &message, 400));
+    }
+}
+
+#[tokio::test]
+async fn a_fifo_batch_with_an_entry_without_a_group_id_fails_as_a_whole() {
+    let server = start().await;
+    let sns = sns(&server);
+    let topic = create_topic_with(
+        &sns,
+        "t.fifo",
+        &[("FifoTopic", "true"), ("ContentBasedDeduplication", "true")],
+    )
+    .await;
+    let grouped = PublishBatchRequestEntry::builder()
+        .id("a")
+        .message("x")
+        .message_group_id("g")
+        .build()
+        .unwrap();
+    let err = expect_err(
+        sns.publish_batch()
+            .topic_arn(&topic)
+            .publish_batch_request_entries(grouped.clone())
+            .publish_batch_request_entries(entry("b", "y"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        err,
+        failure(
+            "InvalidParameter",
+            "Invalid parameter: The MessageGroupId parameter is required for FIFO topics",
+            400
+        )
+    );
+
+    let plain = create_topic_with(&sns, "p.fifo", &[("FifoTopic", "true")]).await;
+    let with_dedup = PublishBatchRequestEntry::builder()
+        .id("c")
+        .message("x")
+        .message_group_id("g")
+        .message_deduplication_id("d")
+        .build()
+        .unwrap();
+    let err = expect_err(
+        sns.publish_batch()
+            .topic_arn(&plain)
+            .publish_batch_request_entries(with_dedup)
+            .publish_batch_request_entries(grouped)
+            .send()
+            .await,
+    );
+    assert_eq!(
+        err,
+        failure(
+            "InvalidParameter",
+            "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+            400
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_attribute_data_type_is_a_base_type_optionally_followed_by_a_dot_and_a_label() {
+    let server = start().await;
+    let sns = sns(&server);
+    let topic = create_topic(&sns, "t").await;
+    let attribute = |t: &str| {
+        MessageAttributeValue::builder()
+            .data_type(t)
+            .string_value("1")
+            .build()
+            .unwrap()
+    };
+    for bad in ["String.", "Stringprefixed", "Number.", "string"] {
+        let err = expect_err(
+            sns.publish()
+                .topic_arn(&topic)
+                .message("x")
+                .message_attributes("a", attribute(bad))
+                .send()
+                .await,
+        );
+        assert_eq!(
+            err,
+            failure(
+                "ParameterValueInvalid",
+                "The message attribute 'a' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
+                400
+            ),
+            "{bad}"
+        );
+    }
+    for good in ["String", "String.Array", "Number.int", "String.x.y"] {
+        let value = if good == "String.Array" {
+            "[\"a\"]"
+        } else {
+            "1"
+        };
+        sns.publish()
+            .topic_arn(&topic)
+            .message("x")
+            .message_attributes(
+                "a",
+                MessageAttributeValue::builder()
+                    .data_type(good)
+                    .string_value(value)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{good}: {e:?}"));
+    }
+}

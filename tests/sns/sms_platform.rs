@@ -277,3 +277,81 @@ async fn platform_applications_and_endpoints() {
         "Invalid parameter: Platform Reason: PIGEON is not supported"
     );
 }
+
+async fn gcm_endpoint(sns: &aws_sdk_sns::Client) -> String {
+    let app = sns
+        .create_platform_application()
+        .name("app")
+        .platform("GCM")
+        .attributes("PlatformCredential", "secret")
+        .send()
+        .await
+        .unwrap()
+        .platform_application_arn
+        .unwrap();
+    sns.create_platform_endpoint()
+        .platform_application_arn(&app)
+        .token("device-token")
+        .send()
+        .await
+        .unwrap()
+        .endpoint_arn
+        .unwrap()
+}
+
+#[tokio::test]
+async fn publish_to_a_disabled_endpoint_fails_before_the_message_structure_is_checked() {
+    let server = start().await;
+    let sns = sns(&server);
+    let endpoint = gcm_endpoint(&sns).await;
+    sns.set_endpoint_attributes()
+        .endpoint_arn(&endpoint)
+        .attributes("Enabled", "false")
+        .send()
+        .await
+        .unwrap();
+    let err = expect_err(
+        sns.publish()
+            .target_arn(&endpoint)
+            .message("not json")
+            .message_structure("json")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        err,
+        failure("EndpointDisabled", "Endpoint is disabled", 400)
+    );
+}
+
+#[tokio::test]
+async fn subscribing_an_application_endpoint_that_does_not_exist_is_invalid_parameter() {
+    let server = start().await;
+    let sns = sns(&server);
+    let topic = create_topic(&sns, "t").await;
+    let endpoint = gcm_endpoint(&sns).await;
+    let missing = format!("{}-gone", endpoint);
+    let err = expect_err(
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("application")
+            .endpoint(&missing)
+            .send()
+            .await,
+    );
+    assert_eq!(
+        err,
+        failure(
+            "InvalidParameter",
+            &format!("Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint arn{missing}"),
+            400
+        )
+    );
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("application")
+        .endpoint(&endpoint)
+        .send()
+        .await
+        .expect("an existing endpoint can be subscribed");
+}

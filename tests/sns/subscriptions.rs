@@ -411,3 +411,43 @@ async fn lambda_and_sms_subscriptions_record_what_they_would_receive() {
     assert_eq!(sms.body, "ping");
     assert_eq!(sms.endpoint, "+15555550100");
 }
+
+#[tokio::test]
+async fn resubscribing_with_equivalent_attributes_returns_the_same_subscription() {
+    let server = start().await;
+    let sns = sns(&server);
+    let topic = create_topic(&sns, "t").await;
+    let q = common::queue_arn("q");
+    let first = subscribe_queue(&sns, &topic, &q, &[]).await;
+    // Defaults count as set; booleans compare case-insensitively; no Attributes is the same.
+    for attributes in [
+        vec![("RawMessageDelivery", "false")],
+        vec![("RawMessageDelivery", "FALSE")],
+        vec![],
+    ] {
+        assert_eq!(subscribe_queue(&sns, &topic, &q, &attributes).await, first);
+    }
+    let raw = common::queue_arn("raw");
+    let second = subscribe_queue(
+        &sns,
+        &topic,
+        &raw,
+        &[
+            ("RawMessageDelivery", "true"),
+            ("FilterPolicy", r#"{"a": ["x"]}"#),
+        ],
+    )
+    .await;
+    for attributes in [
+        vec![("RawMessageDelivery", "True")],
+        vec![("FilterPolicy", r#"{"a":["x"]}"#)],
+        vec![("FilterPolicyScope", "MessageAttributes")],
+        vec![],
+    ] {
+        assert_eq!(
+            subscribe_queue(&sns, &topic, &raw, &attributes).await,
+            second,
+            "{attributes:?}"
+        );
+    }
+}

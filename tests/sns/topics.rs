@@ -58,20 +58,31 @@ async fn topic_names_are_checked() {
             "{bad}"
         );
     }
-    let err = expect_err(
-        sns.create_topic()
-            .name("no-suffix")
-            .attributes("FifoTopic", "true")
-            .send()
-            .await,
-    );
-    assert_eq!(err.code, "InvalidParameter");
-    assert!(
-        err.message
-            .starts_with("Invalid parameter: Fifo Topic names must end with .fifo"),
-        "{}",
-        err.message
-    );
+}
+
+#[tokio::test]
+async fn a_fifo_topic_without_the_fifo_suffix_or_with_a_bad_name_is_invalid_topic_name() {
+    let server = start().await;
+    let sns = sns(&server);
+    for bad in [
+        "no-suffix",
+        "has space.fifo",
+        ".fifo",
+        &format!("{}.fifo", "x".repeat(252)),
+    ] {
+        let err = expect_err(
+            sns.create_topic()
+                .name(bad)
+                .attributes("FifoTopic", "true")
+                .send()
+                .await,
+        );
+        assert_eq!(
+            err,
+            failure("InvalidParameter", "Invalid parameter: Topic Name", 400),
+            "{bad}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -237,7 +248,7 @@ async fn topic_arns_are_validated() {
 }
 
 #[tokio::test]
-async fn list_topics_pages_by_one_hundred_and_is_per_region() {
+async fn list_topics_pages_by_one_hundred_with_base64_next_tokens_and_is_per_region() {
     let server = start().await;
     let sns = sns(&server);
     for i in 0..105 {
@@ -252,6 +263,12 @@ async fn list_topics_pages_by_one_hundred_and_is_per_region() {
     let first = sns.list_topics().send().await.unwrap();
     assert_eq!(first.topics().len(), 100);
     let token = first.next_token.expect("a second page");
+    {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(&token)
+            .unwrap_or_else(|e| panic!("NextToken {token} is not standard base64: {e}"));
+    }
     let second = sns.list_topics().next_token(token).send().await.unwrap();
     assert_eq!(second.topics().len(), 5);
     assert!(second.next_token.is_none());
@@ -458,4 +475,27 @@ async fn data_protection_policy_is_stored() {
             .await,
     );
     assert_eq!(err, failure("NotFound", "Topic does not exist", 404));
+}
+
+#[tokio::test]
+async fn sns_errors_are_error_responses_without_a_detail_element() {
+    let server = start().await;
+    let sns = sns(&server);
+    let result = sns
+        .get_topic_attributes()
+        .topic_arn(topic_arn("missing"))
+        .send()
+        .await;
+    let Err(aws_sdk_sns::error::SdkError::ServiceError(service)) = result else {
+        panic!("expected a service error, got {result:?}");
+    };
+    assert_eq!(service.err().meta().code(), Some("NotFound"));
+    let body = std::str::from_utf8(service.raw().body().bytes().expect("a buffered body"))
+        .expect("UTF-8 XML")
+        .to_string();
+    assert!(
+        body.contains("<Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error><RequestId>"),
+        "{body}"
+    );
+    assert!(!body.contains("Detail"), "{body}");
 }

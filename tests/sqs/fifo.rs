@@ -566,3 +566,112 @@ async fn standard_queues_accept_a_message_group_id() {
         "tenant-1"
     );
 }
+
+#[tokio::test]
+async fn a_deduplication_id_on_a_standard_queue_is_refused_in_aws_words() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = create_queue(&sqs, "standard").await;
+    let failure = expect_failure(
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body("x")
+            .message_deduplication_id("d1")
+            .send()
+            .await,
+    );
+    assert_eq!(failure.code, "InvalidParameterValue");
+    assert_eq!(
+        failure.message,
+        "Value d1 for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
+    );
+}
+
+#[tokio::test]
+async fn fifo_change_visibility_moves_the_group_lock_with_the_message() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = content_dedup_queue(&sqs, "q.fifo").await;
+    send_grouped(&sqs, &url, "a1", "a").await;
+    send_grouped(&sqs, &url, "a2", "a").await;
+    let first = receive(&sqs, &url, 1).await;
+    assert_eq!(bodies(&first), vec!["a1"]);
+    let handle = first[0].receipt_handle.clone().unwrap();
+
+    // Extending the timeout keeps the group locked past the queue's 30 s.
+    sqs.change_message_visibility()
+        .queue_url(&url)
+        .receipt_handle(&handle)
+        .visibility_timeout(60)
+        .send()
+        .await
+        .unwrap();
+    server.clock().advance(Duration::from_secs(31));
+    assert!(
+        receive(&sqs, &url, 10).await.is_empty(),
+        "a is still locked"
+    );
+
+    // 0 releases the group at once, in order: a1 comes first again, with a2 behind it.
+    sqs.change_message_visibility()
+        .queue_url(&url)
+        .receipt_handle(&handle)
+        .visibility_timeout(0)
+        .send()
+        .await
+        .unwrap();
+    let again = receive(&sqs, &url, 1).await;
+    assert_eq!(bodies(&again), vec!["a1"]);
+    assert!(
+        receive(&sqs, &url, 10).await.is_empty(),
+        "a is locked again"
+    );
+
+    // Expiry releases it the same way.
+    server.clock().advance(Duration::from_secs(31));
+    assert_eq!(bodies(&receive(&sqs, &url, 10).await), vec!["a1", "a2"]);
+}
+
+#[tokio::test]
+async fn fifo_switching_to_high_throughput_takes_effect_at_once() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = create_fifo_queue(&sqs, "q.fifo", &[]).await;
+    let send = |group: &'static str| {
+        let sqs = sqs.clone();
+        let url = url.clone();
+        async move {
+            sqs.send_message()
+                .queue_url(&url)
+                .message_body(group)
+                .message_group_id(group)
+                .message_deduplication_id("same-id")
+                .send()
+                .await
+                .unwrap()
+                .message_id
+                .unwrap()
+        }
+    };
+    let first = send("a").await;
+    assert_eq!(send("b").await, first, "queue-wide deduplication before");
+
+    sqs.set_queue_attributes()
+        .queue_url(&url)
+        .attributes("DeduplicationScope".into(), "messageGroup")
+        .attributes("FifoThroughputLimit".into(), "perMessageGroupId")
+        .send()
+        .await
+        .unwrap();
+    let a =
+        named_queue_attributes(&sqs, &url, &["DeduplicationScope", "FifoThroughputLimit"]).await;
+    assert_eq!(a["DeduplicationScope"], "messageGroup");
+    assert_eq!(a["FifoThroughputLimit"], "perMessageGroupId");
+    assert_ne!(
+        send("c").await,
+        first,
+        "per-group deduplication right after"
+    );
+    let c_again = send("c").await;
+    assert_eq!(send("c").await, c_again);
+}

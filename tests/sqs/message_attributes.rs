@@ -242,3 +242,25 @@ async fn more_than_ten_attributes_are_rejected() {
     let failure = expect_failure(request.send().await);
     assert_eq!(failure.code, "InvalidParameterValue");
 }
+
+#[tokio::test]
+async fn a_star_in_message_attribute_names_returns_every_attribute_with_its_md5() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = create_queue(&sqs, "q").await;
+    let sent = sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("x")
+        .message_attributes("a", string("String", "1"))
+        .message_attributes("b", string("Number", "2"))
+        .send()
+        .await
+        .unwrap();
+    let m = receive_with_names(&sqs, &url, &["*"]).await;
+    let attributes = m.message_attributes.clone().unwrap_or_default();
+    assert_eq!(attributes.len(), 2, "{attributes:?}");
+    assert_eq!(attributes["b"], string("Number", "2"));
+    assert!(sent.md5_of_message_attributes.is_some());
+    assert_eq!(m.md5_of_message_attributes, sent.md5_of_message_attributes);
+}

@@ -650,3 +650,95 @@ async fn aws_trace_header_is_a_system_attribute_with_its_own_md5() {
         trace
     );
 }
+
+async fn trace_header_of(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<Option<String>> {
+    let messages = sqs
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .message_system_attribute_names(MessageSystemAttributeName::AwsTraceHeader)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    messages
+        .iter()
+        .map(|m| {
+            m.attributes
+                .as_ref()
+                .and_then(|a| a.get(&MessageSystemAttributeName::AwsTraceHeader).cloned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_x_ray_header_of_a_send_becomes_the_aws_trace_header_unless_the_message_sets_one() {
+    use aws_sdk_sqs::types::{MessageSystemAttributeNameForSends, MessageSystemAttributeValue};
+    let server = start().await;
+    let sqs = sqs(&server);
+    let header = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
+    let own = "Root=1-00000000-000000000000000000000001;Sampled=0";
+
+    let url = create_queue(&sqs, "from-header").await;
+    let sent = sqs
+        .send_message()
+        .queue_url(&url)
+        .message_body("traced")
+        .customize()
+        .mutate_request(move |r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", header);
+        })
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        sent.md5_of_message_system_attributes.is_none(),
+        "the header is not a system attribute the sender set"
+    );
+    assert_eq!(
+        trace_header_of(&sqs, &url).await,
+        vec![Some(header.to_string())]
+    );
+
+    let url = create_queue(&sqs, "own-attribute").await;
+    sqs.send_message()
+        .queue_url(&url)
+        .message_body("traced")
+        .message_system_attributes(
+            MessageSystemAttributeNameForSends::AwsTraceHeader,
+            MessageSystemAttributeValue::builder()
+                .data_type("String")
+                .string_value(own)
+                .build()
+                .unwrap(),
+        )
+        .customize()
+        .mutate_request(move |r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", header);
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        trace_header_of(&sqs, &url).await,
+        vec![Some(own.to_string())]
+    );
+
+    let url = create_queue(&sqs, "batch").await;
+    sqs.send_message_batch()
+        .queue_url(&url)
+        .entries(entry("a", "one"))
+        .entries(entry("b", "two"))
+        .customize()
+        .mutate_request(move |r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", header);
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        trace_header_of(&sqs, &url).await,
+        vec![Some(header.to_string()), Some(header.to_string())]
+    );
+}

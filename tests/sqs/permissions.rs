@@ -189,3 +189,46 @@ async fn add_permission_on_a_missing_queue_is_non_existent_queue() {
     );
     assert_eq!(failure.code, "AWS.SimpleQueueService.NonExistentQueue");
 }
+
+#[tokio::test]
+async fn granting_an_owner_only_action_says_only_the_owner_may_invoke_it() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = create_queue(&sqs, "q").await;
+    for action in [
+        "AddPermission",
+        "CreateQueue",
+        "DeleteQueue",
+        "ListQueues",
+        "RemovePermission",
+        "SetQueueAttributes",
+    ] {
+        let failure = expect_failure(
+            sqs.add_permission()
+                .queue_url(&url)
+                .label("l")
+                .aws_account_ids(ACCOUNT)
+                .actions(action)
+                .send()
+                .await,
+        );
+        assert_eq!(failure.code, "InvalidParameterValue");
+        assert_eq!(
+            failure.message,
+            format!("Value SQS:{action} for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action.")
+        );
+    }
+    let unknown = expect_failure(
+        sqs.add_permission()
+            .queue_url(&url)
+            .label("l")
+            .aws_account_ids(ACCOUNT)
+            .actions("Fly")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        unknown.message,
+        "Value SQS:Fly for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions. "
+    );
+}

@@ -415,3 +415,37 @@ async fn the_same_queue_name_in_two_regions_is_two_queues() {
     assert!(receive(&eu, &eu_url, 10).await.is_empty());
     assert_eq!(bodies(&receive(&us, &us_url, 10).await), vec!["for us"]);
 }
+
+#[tokio::test]
+async fn a_standard_queue_refuses_fifo_only_attributes_even_with_default_values() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    for (name, value, message) in [
+        ("FifoQueue", "false", "Unknown Attribute FifoQueue."),
+        (
+            "ContentBasedDeduplication",
+            "false",
+            "Unknown Attribute ContentBasedDeduplication.",
+        ),
+        (
+            "DeduplicationScope",
+            "queue",
+            "You can specify the DeduplicationScope only when FifoQueue is set to true.",
+        ),
+        (
+            "FifoThroughputLimit",
+            "perQueue",
+            "You can specify the FifoThroughputLimit only when FifoQueue is set to true.",
+        ),
+    ] {
+        let failure = expect_failure(
+            sqs.create_queue()
+                .queue_name("standard")
+                .attributes(name.into(), value)
+                .send()
+                .await,
+        );
+        assert_eq!(failure.code, "InvalidAttributeName", "{name}");
+        assert_eq!(failure.message, message, "{name}");
+    }
+}

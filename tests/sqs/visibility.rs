@@ -310,3 +310,110 @@ async fn change_message_visibility_batch_rejects_more_than_ten_entries() {
         "Maximum number of entries per request are 10. You have sent 11."
     );
 }
+
+/// Receives the one message twice: the first receive's visibility timeout (1 s) runs out
+/// before the second. Returns (older handle, current handle).
+async fn two_handles(
+    server: &stepyard::RunningServer,
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+) -> (String, String) {
+    send(sqs, url, "m").await;
+    let old = receive_with_timeout(sqs, url, 1).await[0]
+        .receipt_handle
+        .clone()
+        .unwrap();
+    server.clock().advance(Duration::from_secs(2));
+    let current = receive(sqs, url, 1).await[0]
+        .receipt_handle
+        .clone()
+        .unwrap();
+    assert_ne!(old, current);
+    (old, current)
+}
+
+#[tokio::test]
+async fn an_older_receipt_handle_changes_the_visibility_of_the_in_flight_standard_message() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = create_queue(&sqs, "q").await;
+    let (old, _current) = two_handles(&server, &sqs, &url).await;
+    assert!(receive(&sqs, &url, 1).await.is_empty(), "in flight");
+    sqs.change_message_visibility()
+        .queue_url(&url)
+        .receipt_handle(&old)
+        .visibility_timeout(0)
+        .send()
+        .await
+        .expect("an older handle of a standard message is accepted");
+    assert_eq!(bodies(&receive(&sqs, &url, 1).await), vec!["m"]);
+
+    // The batch form too.
+    let url = create_queue(&sqs, "batch").await;
+    let (old, _current) = two_handles(&server, &sqs, &url).await;
+    let out = sqs
+        .change_message_visibility_batch()
+        .queue_url(&url)
+        .entries(
+            ChangeMessageVisibilityBatchRequestEntry::builder()
+                .id("e")
+                .receipt_handle(&old)
+                .visibility_timeout(0)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.successful().len(), 1, "{out:?}");
+    assert!(out.failed().is_empty(), "{out:?}");
+    assert_eq!(bodies(&receive(&sqs, &url, 1).await), vec!["m"]);
+}
+
+#[tokio::test]
+async fn an_older_receipt_handle_deletes_the_standard_message() {
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = create_queue(&sqs, "q").await;
+    let (old, _current) = two_handles(&server, &sqs, &url).await;
+    delete(&sqs, &url, &old).await;
+    assert_eq!(counts(&sqs, &url).await, (0, 0, 0));
+}
+
+#[tokio::test]
+async fn changing_visibility_with_the_latest_handle_after_it_expired_succeeds_and_changes_nothing()
+{
+    let server = start().await;
+    let sqs = sqs(&server);
+    let url = create_queue(&sqs, "q").await;
+    send(&sqs, &url, "m").await;
+    let handle = receive_with_timeout(&sqs, &url, 1).await[0]
+        .receipt_handle
+        .clone()
+        .unwrap();
+    server.clock().advance(Duration::from_secs(2));
+    sqs.change_message_visibility()
+        .queue_url(&url)
+        .receipt_handle(&handle)
+        .visibility_timeout(60)
+        .send()
+        .await
+        .expect("AWS answers OK for the latest handle after its timeout expired");
+    assert_eq!(
+        bodies(&receive_with_timeout(&sqs, &url, 1).await),
+        vec!["m"],
+        "the message stayed visible"
+    );
+
+    // Received again since and visible again: the first handle no longer applies.
+    server.clock().advance(Duration::from_secs(2));
+    let failure = expect_failure(
+        sqs.change_message_visibility()
+            .queue_url(&url)
+            .receipt_handle(&handle)
+            .visibility_timeout(60)
+            .send()
+            .await,
+    );
+    assert_eq!(failure.code, "InvalidParameterValue");
+}

@@ -73,6 +73,18 @@ pub fn check_topic_arn(ctx: &RequestContext, arn: &str, parameter: &str) -> Resu
     }
 }
 
+/// The first check SNS makes of an ARN parameter that is not a topic's: six `:`-separated
+/// elements, or `Invalid parameter: <Param> Reason: An ARN must have at least 6 elements, not n`.
+pub fn check_elements(arn: &str, parameter: &str) -> Result<(), SnsError> {
+    let parts = arn.split(':').count();
+    if parts < 6 {
+        return Err(SnsError::invalid(format!(
+            "{parameter} Reason: An ARN must have at least 6 elements, not {parts}"
+        )));
+    }
+    Ok(())
+}
+
 /// The topic ARN a subscription ARN belongs to.
 pub fn topic_of_subscription(subscription_arn: &str) -> Option<&str> {
     let (topic, id) = subscription_arn.rsplit_once(':')?;

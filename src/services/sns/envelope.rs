@@ -4,13 +4,12 @@
 //! `conformance/sns/notification_envelopes_aws_recorded.json`); `serde_json` keeps insertion
 //! order (`preserve_order`).
 //!
-//! `Signature` is a base64 digest of AWS's canonical string-to-sign, not an RSA signature:
-//! stepyard has no signing key, so clients that verify signatures must turn that off.
+//! Standard topics' documents are signed as SNS signs them (see `signing`); FIFO topics'
+//! notifications carry no signature, as on AWS.
 
 use super::message::{MessageAttribute, Notification};
-use base64::Engine;
+use super::signing::{self, SignatureVersion};
 use serde_json::{Map, Value};
-use sha1::{Digest, Sha1};
 use std::collections::BTreeMap;
 
 /// What an envelope needs about where it goes.
@@ -21,7 +20,7 @@ pub struct Addressing<'a> {
 }
 
 pub fn signing_cert_url(host: &str) -> String {
-    format!("http://{host}/_stepyard/sns/SimpleNotificationService-stepyard.pem")
+    format!("http://{host}/_stepyard/sns/{}", signing::CERTIFICATE_FILE)
 }
 
 pub fn unsubscribe_url(host: &str, subscription_arn: &str) -> String {
@@ -75,7 +74,19 @@ pub fn notification(n: &Notification, message: &str, to: &Addressing) -> String 
     to_sign.push(("Timestamp", ts));
     to_sign.push(("TopicArn", n.topic_arn.clone()));
     to_sign.push(("Type", "Notification".into()));
-    sign_into(&mut doc, &to_sign, to.host);
+    // AWS signs standard topics' notifications only; FIFO ones carry the SequenceNumber.
+    if !n.fifo {
+        // Every subscription of the topic signs the same fields: sign the published text
+        // once per notification (OnceLock: racing workers compute it once, no lock held).
+        let signature = if message == n.message {
+            n.signature
+                .get_or_init(|| signing::sign(&canonical(&to_sign), n.signature_version))
+                .clone()
+        } else {
+            signing::sign(&canonical(&to_sign), n.signature_version)
+        };
+        add_signature(&mut doc, signature, n.signature_version, to.host);
+    }
     doc.insert(
         "UnsubscribeURL".into(),
         unsubscribe_url(to.host, to.subscription_arn).into(),
@@ -118,13 +129,13 @@ pub fn confirmation(
         ("TopicArn", topic_arn.to_string()),
         ("Type", kind.to_string()),
     ];
-    sign_into(&mut doc, &to_sign, host);
+    let signature = signing::sign(&canonical(&to_sign), SignatureVersion::V1);
+    add_signature(&mut doc, signature, SignatureVersion::V1, host);
     Value::Object(doc).to_string()
 }
 
-/// Adds SignatureVersion, Signature and SigningCertURL. The digest covers AWS's canonical
-/// "Name\nValue\n" string so that it changes whenever a signed field does.
-fn sign_into(doc: &mut Map<String, Value>, fields: &[(&str, String)], host: &str) {
+/// AWS's string to sign: "Name\nValue\n" for each signed field, in name order.
+fn canonical(fields: &[(&str, String)]) -> String {
     let mut canonical = String::new();
     for (name, value) in fields {
         canonical.push_str(name);
@@ -132,14 +143,18 @@ fn sign_into(doc: &mut Map<String, Value>, fields: &[(&str, String)], host: &str
         canonical.push_str(value);
         canonical.push('\n');
     }
-    let digest = Sha1::digest(canonical.as_bytes());
-    doc.insert("SignatureVersion".into(), "1".into());
-    doc.insert(
-        "Signature".into(),
-        base64::engine::general_purpose::STANDARD
-            .encode(digest)
-            .into(),
-    );
+    canonical
+}
+
+/// Adds SignatureVersion, Signature and SigningCertURL, in AWS's key order.
+fn add_signature(
+    doc: &mut Map<String, Value>,
+    signature: String,
+    version: SignatureVersion,
+    host: &str,
+) {
+    doc.insert("SignatureVersion".into(), version.as_str().into());
+    doc.insert("Signature".into(), signature.into());
     doc.insert("SigningCertURL".into(), signing_cert_url(host).into());
 }
 

@@ -40,8 +40,9 @@ pub enum SnsError {
     #[error("Two or more batch entries in the request have the same Id.")]
     BatchEntryIdsNotDistinct,
 
-    #[error("The Id of a batch entry in a batch request doesn't abide by the specification.")]
-    InvalidBatchEntryId,
+    /// AWS's full message, which names the offending id.
+    #[error("{0}")]
+    InvalidBatchEntryId(String),
 
     #[error("The length of all the messages put together is more than the limit.")]
     BatchRequestTooLong,
@@ -83,7 +84,7 @@ impl SnsError {
             TooManyEntriesInBatchRequest => ("TooManyEntriesInBatchRequest", 400),
             EmptyBatchRequest => ("EmptyBatchRequest", 400),
             BatchEntryIdsNotDistinct => ("BatchEntryIdsNotDistinct", 400),
-            InvalidBatchEntryId => ("InvalidBatchEntryId", 400),
+            InvalidBatchEntryId(_) => ("InvalidBatchEntryId", 400),
             BatchRequestTooLong => ("BatchRequestTooLong", 400),
             EndpointDisabled => ("EndpointDisabled", 400),
             ValidationError(_) => ("ValidationError", 400),

@@ -62,6 +62,7 @@ pub struct Notification {
     pub per_protocol: Option<BTreeMap<String, String>>,
     pub attributes: Attributes,
     pub timestamp_ms: u64,
+    /// Also kept for standard topics: AWS hands it to standard SQS subscribers.
     pub group_id: Option<String>,
     pub dedup_id: Option<String>,
     pub sequence_number: Option<String>,
@@ -71,6 +72,15 @@ pub struct Notification {
     pub topic_delivery_policy: Option<String>,
     /// In-process hops before the Publish (see `crate::invoke::MAX_HOPS`).
     pub hops: u32,
+    /// The publisher's `X-Amzn-Trace-Id`, which SQS deliveries carry as `AWSTraceHeader`.
+    pub trace_header: Option<String>,
+    /// FIFO topics deliver unsigned notifications (with a SequenceNumber instead).
+    pub fifo: bool,
+    /// The topic's `SignatureVersion` when the message was published.
+    pub signature_version: super::signing::SignatureVersion,
+    /// The signature of the envelope for the published text, made by the first delivery that
+    /// needs it and shared by the others.
+    pub signature: std::sync::OnceLock<String>,
 }
 
 impl Notification {
@@ -117,8 +127,12 @@ pub fn validate_attributes(attributes: &Attributes) -> Result<(), SnsError> {
     for (name, attribute) in attributes {
         validate_name(name)?;
         let data_type = attribute.data_type.as_str();
-        let base = data_type.split('.').next().unwrap_or("");
-        if !matches!(base, "String" | "Number" | "Binary") {
+        // `String`, `Number` or `Binary`, optionally followed by `.` and a non-empty label.
+        let (base, label) = match data_type.split_once('.') {
+            Some((base, label)) => (base, Some(label)),
+            None => (data_type, None),
+        };
+        if !matches!(base, "String" | "Number" | "Binary") || label == Some("") {
             return Err(SnsError::ParameterValueInvalid(format!(
                 "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
             )));

@@ -14,6 +14,7 @@ mod pagination;
 mod permissions;
 mod platform;
 mod publish;
+mod signing;
 mod sms;
 mod store;
 mod subscription_attributes;
@@ -24,6 +25,7 @@ mod topics;
 
 pub use delivery::recorded::RecordedDelivery;
 pub use errors::SnsError;
+pub use signing::CERTIFICATE_PEM;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -202,7 +204,17 @@ impl Sns {
         if v.path == "PublishBatchRequestEntries" && matches!(v.kind, ViolationKind::Missing) {
             return SnsError::EmptyBatchRequest.into();
         }
-        let coral = crate::services::registry::coral_validation_error(v);
+        if v.path == "SubscriptionArn" && matches!(v.kind, ViolationKind::Missing) {
+            return SnsError::invalid("SubscriptionArn Reason: no value for required parameter")
+                .into();
+        }
+        let mut coral = crate::services::registry::coral_validation_error(v);
+        if let Some(path) = attribute_member_path(&v.path) {
+            // The generic renderer lower-cases every segment, the attribute's name included,
+            // and knows no `.member` after a map key; SNS's front end writes both as shown.
+            let generic = format!("'{}'", lower_camel(&v.path));
+            coral.message = coral.message.replacen(&generic, &format!("'{path}'"), 1);
+        }
         let message = match &v.kind {
             ViolationKind::WrongType { .. } => format!(
                 "Invalid parameter: {} Reason: could not be parsed",
@@ -216,6 +228,35 @@ impl Sns {
             SnsError::ValidationError(message).into()
         }
     }
+}
+
+/// `[PublishBatchRequestEntries.N.member.]MessageAttributes.<name>.<Field>` as SNS's front
+/// end names it: `...messageAttributes.<name>.member.<field>`, the name kept as sent.
+fn attribute_member_path(path: &str) -> Option<String> {
+    let at = path.find("MessageAttributes.")?;
+    let (prefix, rest) = path.split_at(at);
+    let rest = &rest["MessageAttributes.".len()..];
+    // Attribute names may contain dots; the field is the last segment.
+    let (name, field) = rest.rsplit_once('.')?;
+    Some(format!(
+        "{}messageAttributes.{name}.member.{}",
+        lower_camel(prefix),
+        lower_camel(field)
+    ))
+}
+
+/// Each `.`-separated segment with its first letter lower-cased (`DataType` -> `dataType`).
+fn lower_camel(path: &str) -> String {
+    path.split('.')
+        .map(|segment| {
+            let mut chars = segment.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 impl Inner {

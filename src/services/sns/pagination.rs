@@ -1,7 +1,7 @@
 //! SNS's list pagination: pages of at most 100 (AWS's page size for every SNS list call),
-//! with a `NextToken` naming where the next page starts. The token is the base64 of the
-//! first key of the next page, so a page stays stable while items before it are added or
-//! removed.
+//! with a `NextToken` naming where the next page starts. The token is the (standard, padded)
+//! base64 of the first key of the next page, so a page stays stable while items before it are
+//! added or removed; AWS's tokens decode as standard base64 too (recorded).
 
 use super::errors::SnsError;
 use base64::Engine;
@@ -18,7 +18,7 @@ pub fn page<T>(
     let start = match next_token.filter(|t| !t.is_empty()) {
         None => 0,
         Some(token) => {
-            let key = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            let key = base64::engine::general_purpose::STANDARD
                 .decode(token)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
@@ -27,9 +27,8 @@ pub fn page<T>(
         }
     };
     let mut rest: Vec<(String, T)> = items.into_iter().skip(start).collect();
-    let next = (rest.len() > page_size).then(|| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rest[page_size].0.as_bytes())
-    });
+    let next = (rest.len() > page_size)
+        .then(|| base64::engine::general_purpose::STANDARD.encode(rest[page_size].0.as_bytes()));
     rest.truncate(page_size);
     Ok((rest.into_iter().map(|(_, v)| v).collect(), next))
 }

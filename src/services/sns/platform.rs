@@ -6,6 +6,7 @@ use super::arn::partition;
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
 use super::pagination::{page, PAGE_SIZE};
+use super::store::State;
 use super::{empty, parse, Inner};
 use crate::services::RequestContext;
 use serde::Deserialize;
@@ -87,17 +88,18 @@ pub fn create_platform_application(
         ));
     }
     let has = |k: &str| input.attributes.contains_key(k);
-    if input.platform.starts_with("APNS") {
-        if has("PlatformCredential") && !has("PlatformPrincipal") {
-            return Err(SnsError::invalid(
-                "Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal",
-            ));
-        }
-        if has("PlatformPrincipal") && !has("PlatformCredential") {
-            return Err(SnsError::invalid(
-                "Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential",
-            ));
-        }
+    // A principal is half of a credential pair on every platform; only APNS also needs a
+    // principal beside its credential.
+    if has("PlatformPrincipal") && !has("PlatformCredential") {
+        return Err(SnsError::invalid(
+            "Attributes Reason: PlatformPrincipal attribute provided without PlatformCredential",
+        ));
+    }
+    if input.platform.starts_with("APNS") && has("PlatformCredential") && !has("PlatformPrincipal")
+    {
+        return Err(SnsError::invalid(
+            "Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal",
+        ));
     }
     let arn = format!(
         "arn:{}:sns:{}:{}:app/{}/{}",
@@ -136,6 +138,7 @@ pub fn get_platform_application_attributes(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: ApplicationInput = parse(input)?;
+    super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let mut state = sns.store.state.write();
     let app = state
         .account(&ctx.account_id, &ctx.region)
@@ -152,6 +155,7 @@ pub fn set_platform_application_attributes(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: ApplicationInput = parse(input)?;
+    super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let mut state = sns.store.state.write();
     let app = state
         .account(&ctx.account_id, &ctx.region)
@@ -365,6 +369,7 @@ pub fn list_endpoints_by_platform_application(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: ApplicationInput = parse(input)?;
+    super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let mut state = sns.store.state.write();
     let app = state
         .account(&ctx.account_id, &ctx.region)
@@ -386,6 +391,30 @@ pub fn list_endpoints_by_platform_application(
 }
 
 /// Publish with a `TargetArn` naming a platform endpoint: recorded as pushed.
+/// Whether the endpoint exists (in the caller's account and region). Subscribe checks it for
+/// the `application` protocol.
+pub fn endpoint_exists(state: &mut State, ctx: &RequestContext, endpoint_arn: &str) -> bool {
+    application_of(endpoint_arn).is_some_and(|app_arn| {
+        state
+            .account(&ctx.account_id, &ctx.region)
+            .platform
+            .applications
+            .get(&app_arn)
+            .is_some_and(|app| app.endpoints.contains_key(endpoint_arn))
+    })
+}
+
+/// Whether the endpoint exists and has `Enabled=false`. Publish asks before it looks at the
+/// message, since AWS refuses a disabled endpoint before checking the MessageStructure.
+pub fn endpoint_is_disabled(sns: &Inner, ctx: &RequestContext, endpoint_arn: &str) -> bool {
+    with_endpoint(sns, ctx, endpoint_arn, |endpoints| {
+        Ok(endpoints
+            .get(endpoint_arn)
+            .is_some_and(|a| a.get("Enabled").is_some_and(|e| e != "true")))
+    })
+    .unwrap_or(false)
+}
+
 pub fn publish_to_endpoint(
     sns: &Inner,
     ctx: &RequestContext,

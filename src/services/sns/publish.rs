@@ -102,6 +102,16 @@ fn hex(bytes: &[u8]) -> String {
 
 pub fn publish(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
     let input: PublishInput = parse(input)?;
+    let endpoint_target = input
+        .target_arn
+        .as_deref()
+        .or(input.topic_arn.as_deref())
+        .filter(|t| t.contains(":endpoint/"));
+    if let Some(endpoint) = endpoint_target {
+        if super::platform::endpoint_is_disabled(sns, ctx, endpoint) {
+            return Err(SnsError::EndpointDisabled);
+        }
+    }
     let draft = Draft {
         message: input.message,
         subject: input.subject,
@@ -171,12 +181,18 @@ fn accept(
         per_protocol,
         attributes: draft.attributes,
         timestamp_ms: now,
-        group_id: draft.group_id.filter(|_| topic.fifo),
+        group_id: draft.group_id.filter(|g| !g.is_empty()),
         dedup_id,
         sequence_number: topic.fifo.then(|| sns.store.next_sequence_number(now)),
         host: ctx.host.clone(),
         topic_delivery_policy: topic.attributes.get("DeliveryPolicy").cloned(),
         hops: ctx.hops,
+        trace_header: ctx.trace_header.clone(),
+        fifo: topic.fifo,
+        signature_version: super::signing::SignatureVersion::from_attribute(
+            topic.attributes.get("SignatureVersion").map(String::as_str),
+        ),
+        signature: std::sync::OnceLock::new(),
     });
     let subscriptions = topic.subscriptions.values().cloned().collect();
     topic
@@ -206,11 +222,55 @@ struct PublishBatchInput {
     publish_batch_request_entries: Vec<BatchEntry>,
 }
 
-fn valid_entry_id(id: &str) -> bool {
-    (1..=80).contains(&id.len())
+/// Ids are `[A-Za-z0-9_-]{1,80}`; AWS's message names the id and what is wrong with it.
+fn check_entry_id(id: &str) -> Result<(), SnsError> {
+    if id.len() > 80 {
+        return Err(SnsError::InvalidBatchEntryId(format!(
+            "The Id of a batch entry in the batch request is too long: {id}"
+        )));
+    }
+    let permissible = !id.is_empty()
         && id
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !permissible {
+        return Err(SnsError::InvalidBatchEntryId(format!(
+            "The Id of a batch entry in the batch request contains an impermissible character: {id}"
+        )));
+    }
+    Ok(())
+}
+
+/// On a FIFO topic the group id, and the deduplication id unless the topic deduplicates by
+/// content, are required of every entry: one entry without fails the whole request.
+fn check_fifo_batch(topic: &Topic, entries: &[BatchEntry]) -> Result<(), SnsError> {
+    if !topic.fifo {
+        return Ok(());
+    }
+    if entries
+        .iter()
+        .any(|e| e.message_group_id.as_deref().is_none_or(str::is_empty))
+    {
+        return Err(SnsError::invalid(
+            "The MessageGroupId parameter is required for FIFO topics",
+        ));
+    }
+    let content_based = topic
+        .attributes
+        .get("ContentBasedDeduplication")
+        .is_some_and(|v| v == "true");
+    if !content_based
+        && entries.iter().any(|e| {
+            e.message_deduplication_id
+                .as_deref()
+                .is_none_or(str::is_empty)
+        })
+    {
+        return Err(SnsError::invalid(
+            "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+        ));
+    }
+    Ok(())
 }
 
 pub fn publish_batch(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
@@ -228,9 +288,7 @@ pub fn publish_batch(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<
         if !seen.insert(entry.id.as_str()) {
             return Err(SnsError::BatchEntryIdsNotDistinct);
         }
-        if !valid_entry_id(&entry.id) {
-            return Err(SnsError::InvalidBatchEntryId);
-        }
+        check_entry_id(&entry.id)?;
     }
     let total: usize = entries
         .iter()
@@ -249,6 +307,7 @@ pub fn publish_batch(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<
         .topics
         .get(&input.topic_arn)
         .ok_or_else(SnsError::topic_not_found)?;
+    check_fifo_batch(topic, &entries)?;
     let mut successful = Vec::new();
     let mut failed = Vec::new();
     for entry in entries {

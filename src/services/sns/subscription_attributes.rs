@@ -117,6 +117,34 @@ pub fn validate(
     }
 }
 
+/// Whether a Subscribe asking for `requested` agrees with what the subscription has: the
+/// defaults count as set (RawMessageDelivery false, FilterPolicyScope MessageAttributes), an
+/// empty value as unset, and JSON documents compare as JSON (stored values are validated, and
+/// RawMessageDelivery is stored lower-cased, so booleans compare case-insensitively).
+pub fn equivalent(name: &str, current: Option<&String>, requested: &str) -> bool {
+    let default = match name {
+        "RawMessageDelivery" => "false",
+        "FilterPolicyScope" => "MessageAttributes",
+        _ => "",
+    };
+    let current = current.map_or(default, |c| if c.is_empty() { default } else { c });
+    let requested = if requested.is_empty() {
+        default
+    } else {
+        requested
+    };
+    if current == requested {
+        return true;
+    }
+    match (
+        serde_json::from_str::<Value>(current),
+        serde_json::from_str::<Value>(requested),
+    ) {
+        (Ok(a), Ok(b)) => a == b && a.is_object(),
+        _ => false,
+    }
+}
+
 /// Compiles the filter the attributes describe (None without a FilterPolicy).
 pub fn compile_filter(
     api: Api,

@@ -45,53 +45,28 @@ struct SubscribeInput {
 fn check_endpoint(protocol: &str, endpoint: &str, topic_fifo: bool) -> Result<(), SnsError> {
     let arn_of = |service: &str| arn::parse(endpoint).filter(|a| a.service == service);
     match protocol {
-        "http" | "https" => {
-            if !endpoint.starts_with(&format!("{protocol}://")) {
-                return Err(SnsError::invalid(
-                    "Endpoint must match the specified protocol",
-                ));
-            }
+        "http" | "https" if !endpoint.starts_with(&format!("{protocol}://")) => Err(
+            SnsError::invalid("Endpoint must match the specified protocol"),
+        ),
+        "sqs" if arn::sqs_queue(endpoint).is_none() => Err(SnsError::invalid("SQS endpoint ARN")),
+        "sqs" if endpoint.ends_with(".fifo") && !topic_fifo => Err(SnsError::invalid(
+            "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
+        )),
+        "lambda" if arn_of("lambda").is_none() => Err(SnsError::invalid("Lambda endpoint ARN")),
+        "firehose" if arn_of("firehose").is_none() => {
+            Err(SnsError::invalid("Firehose endpoint ARN"))
         }
-        "sqs" => {
-            if arn::sqs_queue(endpoint).is_none() {
-                return Err(SnsError::invalid("SQS endpoint ARN"));
-            }
-            if endpoint.ends_with(".fifo") && !topic_fifo {
-                return Err(SnsError::invalid(
-                    "Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics",
-                ));
-            }
+        "application" if arn_of("sns").is_none() => {
+            Err(SnsError::invalid("ApplicationEndpoint ARN"))
         }
-        "lambda" => {
-            if arn_of("lambda").is_none() {
-                return Err(SnsError::invalid("Lambda endpoint ARN"));
-            }
+        "email" | "email-json" if !endpoint.contains('@') => {
+            Err(SnsError::invalid("Email address"))
         }
-        "firehose" => {
-            if arn_of("firehose").is_none() {
-                return Err(SnsError::invalid("Firehose endpoint ARN"));
-            }
-        }
-        "application" => {
-            if arn_of("sns").is_none() {
-                return Err(SnsError::invalid("ApplicationEndpoint ARN"));
-            }
-        }
-        "email" | "email-json" => {
-            if !endpoint.contains('@') {
-                return Err(SnsError::invalid("Email address"));
-            }
-        }
-        "sms" => {
-            if !super::sms::is_e164(endpoint) {
-                return Err(SnsError::InvalidParameterRaw(format!(
-                    "Invalid SMS endpoint: {endpoint}"
-                )));
-            }
-        }
-        _ => {}
+        "sms" if !super::sms::is_e164(endpoint) => Err(SnsError::InvalidParameterRaw(format!(
+            "Invalid SMS endpoint: {endpoint}"
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 fn needs_confirmation(protocol: &str) -> bool {
@@ -125,6 +100,15 @@ pub fn subscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Valu
         .ok_or_else(|| SnsError::invalid("Endpoint"))?;
 
     let mut state = sns.store.state.write();
+    sns.topic(&state, ctx, &input.topic_arn)?;
+    if protocol == "application"
+        && arn::parse(&endpoint).is_some_and(|a| a.service == "sns")
+        && !super::platform::endpoint_exists(&mut state, ctx, &endpoint)
+    {
+        return Err(SnsError::invalid(format!(
+            "Endpoint Reason: Endpoint does not exist for endpoint arn{endpoint}"
+        )));
+    }
     let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
     check_endpoint(&protocol, &endpoint, topic.fifo)?;
     let mut attributes = BTreeMap::new();
@@ -149,7 +133,7 @@ pub fn subscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Valu
     {
         let differs = attributes
             .iter()
-            .any(|(k, v)| existing.attributes.get(k).map_or(!v.is_empty(), |e| e != v));
+            .any(|(k, v)| !subscription_attributes::equivalent(k, existing.attributes.get(k), v));
         if differs {
             return Err(SnsError::invalid(
                 "Attributes Reason: Subscription already exists with different attributes",
@@ -208,7 +192,8 @@ struct SubscriptionArnInput {
 /// Checks the form of a subscription ARN the way Unsubscribe reports it.
 fn check_subscription_arn(arn: &str) -> Result<(), SnsError> {
     let parts = arn.split(':').count();
-    if parts < 6 || arn::parse(arn).is_none() {
+    arn::check_elements(arn, "SubscriptionArn")?;
+    if arn::parse(arn).is_none() {
         return Err(SnsError::invalid(format!(
             "SubscriptionArn Reason: An ARN must have at least 6 elements, not {parts}"
         )));
@@ -352,6 +337,7 @@ pub fn get_subscription_attributes(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: SubscriptionArnInput = parse(input)?;
+    arn::check_elements(&input.subscription_arn, "SubscriptionArn")?;
     let state = sns.store.state.read();
     let subscription = state
         .subscription(&input.subscription_arn)
@@ -373,6 +359,7 @@ pub fn set_subscription_attributes(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: SetSubscriptionAttributesInput = parse(input)?;
+    arn::check_elements(&input.subscription_arn, "SubscriptionArn")?;
     let mut state = sns.store.state.write();
     let current = state
         .subscription(&input.subscription_arn)

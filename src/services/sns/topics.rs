@@ -47,9 +47,7 @@ pub fn create_topic(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<V
     if fifo {
         let base = name.strip_suffix(".fifo").unwrap_or("");
         if !valid_base_name(base) || name.len() > 256 {
-            return Err(SnsError::invalid(
-                "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.",
-            ));
+            return Err(SnsError::invalid("Topic Name"));
         }
     } else if !valid_base_name(&name) {
         return Err(SnsError::invalid("Topic Name"));

@@ -4,7 +4,6 @@
 
 use super::errors::SqsError;
 use super::queue_url::parse_queue_arn;
-use crate::services::Protocol;
 use serde_json::{Map, Value};
 
 /// The settable state of a queue, typed. Timestamps are epoch seconds, as AWS reports them.
@@ -131,18 +130,13 @@ impl QueueAttributes {
 
     /// Validates and applies `input` (attribute name -> string value). On error nothing is
     /// applied: the caller works on a copy.
-    pub fn apply(
-        &mut self,
-        input: &Map<String, Value>,
-        mode: Mode,
-        protocol: Protocol,
-    ) -> Result<(), SqsError> {
+    pub fn apply(&mut self, input: &Map<String, Value>, mode: Mode) -> Result<(), SqsError> {
         for (name, value) in input {
             let text = match value {
                 Value::String(s) => s.as_str(),
                 _ => return Err(invalid(name)),
             };
-            self.apply_one(name, text, input, mode, protocol)?;
+            self.apply_one(name, text, input, mode)?;
         }
         if self.fifo_throughput_limit == "perMessageGroupId"
             && self.deduplication_scope != "messageGroup"
@@ -160,7 +154,6 @@ impl QueueAttributes {
         text: &str,
         all: &Map<String, Value>,
         mode: Mode,
-        protocol: Protocol,
     ) -> Result<(), SqsError> {
         let int = |min: u32, max: u32| -> Result<u32, SqsError> {
             text.trim()
@@ -222,9 +215,8 @@ impl QueueAttributes {
                                 .into(),
                         ))
                     }
-                    // AWS's JSON endpoint accepts an explicit `false` at creation; its query
-                    // endpoint rejects any FifoQueue on a standard queue (both recorded).
-                    (false, Mode::Create) if requested == Ok(false) && protocol != Protocol::AwsQuery => {}
+                    // A standard queue knows no FifoQueue attribute, not even `false`, in
+                    // either protocol (AWS-recorded: "Unknown Attribute FifoQueue.").
                     (false, _) => return Err(unknown(name)),
                 }
             }
@@ -434,11 +426,7 @@ mod tests {
 
     fn apply(fifo: bool, input: Value, mode: Mode) -> Result<QueueAttributes, SqsError> {
         let mut a = QueueAttributes::defaults(fifo, 0);
-        a.apply(
-            input.as_object().expect("object"),
-            mode,
-            Protocol::AwsJson10,
-        )?;
+        a.apply(input.as_object().expect("object"), mode)?;
         Ok(a)
     }
 

@@ -208,7 +208,8 @@ pub struct NameFilter<'a> {
 
 impl<'a> NameFilter<'a> {
     pub fn new(names: &'a [String]) -> Self {
-        let all = names.iter().any(|n| n == "All" || n == ".*");
+        // `*` is accepted for all as well (AWS-recorded), besides the documented `All`/`.*`.
+        let all = names.iter().any(|n| n == "All" || n == ".*" || n == "*");
         NameFilter { all, names }
     }
 
@@ -313,5 +314,7 @@ mod tests {
         assert!(f.matches("General"));
         let all = vec![".*".to_string()];
         assert!(NameFilter::new(&all).matches("anything"));
+        let star = vec!["*".to_string()];
+        assert!(NameFilter::new(&star).matches("anything"));
     }
 }

@@ -22,6 +22,16 @@ const ACTIONS: &[&str] = &[
     "SendMessage",
 ];
 
+/// Actions AWS knows but lets only the queue owner perform, so they cannot be granted.
+const OWNER_ONLY_ACTIONS: &[&str] = &[
+    "AddPermission",
+    "CreateQueue",
+    "DeleteQueue",
+    "ListQueues",
+    "RemovePermission",
+    "SetQueueAttributes",
+];
+
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct AddPermissionInput {
@@ -59,10 +69,15 @@ pub fn add_permission(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result
         .iter()
         .find(|a| !ACTIONS.contains(&a.as_str()))
     {
+        let reason = if OWNER_ONLY_ACTIONS.contains(&bad.as_str()) {
+            "Only the queue owner is allowed to invoke this action."
+        } else {
+            "Please refer to the appropriate WSDL for a list of valid actions. "
+        };
         return Err(SqsError::invalid_parameter(
             format!("SQS:{bad}"),
             "ActionName",
-            "Please refer to the appropriate WSDL for a list of valid actions. ",
+            reason,
         ));
     }
     if input.label.is_empty()

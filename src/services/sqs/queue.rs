@@ -39,9 +39,19 @@ pub struct Counts {
     pub delayed: usize,
 }
 
+/// What ChangeMessageVisibility did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VisibilityChanged {
+    Changed,
+    /// The handle's receive timed out and nobody received the message since: AWS answers OK
+    /// and leaves the message visible (LocalStack #9632, validated against AWS).
+    AlreadyVisible,
+}
+
 /// Why a receipt handle can't change a message's visibility.
 #[derive(Debug, PartialEq, Eq)]
 pub enum VisibilityRefused {
+    /// Deleted, never received, or received again since and now visible again.
     NotInFlight,
     /// Received-at plus the new timeout would pass 12 hours.
     TotalTooLong,
@@ -332,21 +342,21 @@ impl QueueState {
             .is_some_and(|s| s.receipt_seq == seq && matches!(s.state, SlotState::InFlight { .. }))
     }
 
+    /// Standard queues: any handle the message was ever received with deletes it while it
+    /// exists (AWS-recorded, whatever the API reference says of "the most recent" handle).
+    /// FIFO: only the current receive's handle, while it is in flight.
     pub fn delete(&mut self, id: u64, seq: u32) -> DeleteOutcome {
-        let fifo = self.attrs.fifo;
         let Some(slot) = self.slots.get(&id) else {
             return DeleteOutcome::Ignored;
         };
-        let in_flight = matches!(slot.state, SlotState::InFlight { .. });
-        if slot.receipt_seq != seq {
-            return if fifo {
-                DeleteOutcome::Expired
-            } else {
-                DeleteOutcome::Ignored
-            };
-        }
-        if fifo && !in_flight {
-            return DeleteOutcome::Expired;
+        if self.attrs.fifo {
+            let in_flight = matches!(slot.state, SlotState::InFlight { .. });
+            if slot.receipt_seq != seq || !in_flight {
+                return DeleteOutcome::Expired;
+            }
+        } else if seq == 0 || seq > slot.receipt_seq {
+            // Not a handle this message was received with.
+            return DeleteOutcome::Ignored;
         }
         self.remove(id);
         DeleteOutcome::Deleted
@@ -359,16 +369,21 @@ impl QueueState {
         seq: u32,
         timeout_ms: u64,
         now: u64,
-    ) -> Result<(), VisibilityRefused> {
+    ) -> Result<VisibilityChanged, VisibilityRefused> {
+        let fifo = self.attrs.fifo;
         let Some(slot) = self.slots.get_mut(&id) else {
             return Err(VisibilityRefused::NotInFlight);
         };
-        let SlotState::InFlight { until, received_ms } = slot.state else {
-            return Err(VisibilityRefused::NotInFlight);
+        let current = slot.receipt_seq == seq;
+        // Standard queues: an older handle of the message reaches its current receive.
+        let accepted = current || (!fifo && seq != 0 && seq < slot.receipt_seq);
+        let (until, received_ms) = match slot.state {
+            SlotState::InFlight { until, received_ms } if accepted => (until, received_ms),
+            SlotState::Visible if current && seq != 0 => {
+                return Ok(VisibilityChanged::AlreadyVisible)
+            }
+            _ => return Err(VisibilityRefused::NotInFlight),
         };
-        if slot.receipt_seq != seq {
-            return Err(VisibilityRefused::NotInFlight);
-        }
         if now.saturating_sub(received_ms) + timeout_ms > MAX_VISIBILITY_MS {
             return Err(VisibilityRefused::TotalTooLong);
         }
@@ -380,7 +395,7 @@ impl QueueState {
             slot.state = SlotState::InFlight { until, received_ms };
             self.deadlines.insert((until, id));
         }
-        Ok(())
+        Ok(VisibilityChanged::Changed)
     }
 
     /// PurgeQueue: every message goes, whatever its state.
@@ -461,8 +476,9 @@ mod tests {
         q.tick(31_000);
         assert_eq!(q.counts().visible, 1);
         assert_eq!(q.receive(10, 30_000, 31_000, None).delivered, vec![(id, 2)]);
-        assert_eq!(q.delete(id, 1), DeleteOutcome::Ignored);
-        assert_eq!(q.delete(id, 2), DeleteOutcome::Deleted);
+        assert_eq!(q.delete(id, 3), DeleteOutcome::Ignored);
+        assert_eq!(q.delete(id, 1), DeleteOutcome::Deleted);
+        assert_eq!(q.delete(id, 2), DeleteOutcome::Ignored);
         assert_eq!(q.counts(), Counts::default());
     }
 

@@ -130,6 +130,7 @@ mod tests {
             protocol: Protocol::AwsJson10,
             clock: Clock::new(),
             session: None,
+            trace_header: None,
         }
     }
 

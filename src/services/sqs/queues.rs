@@ -59,7 +59,7 @@ pub fn create_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<V
     check_queue_name(&input.queue_name, fifo)?;
     let now = sqs.now();
     let mut attrs = QueueAttributes::defaults(fifo, now / 1000);
-    attrs.apply(&input.attributes, Mode::Create, ctx.protocol)?;
+    attrs.apply(&input.attributes, Mode::Create)?;
     check_redrive_target(sqs, &attrs, &input.attributes)?;
     let tags = validate_new_tags(&input.tags, 0, &input.queue_name)?;
 
@@ -263,12 +263,12 @@ pub fn set_queue_attributes(
     // Validate against a copy taken under the lock, check the dead-letter target without it
     // (that looks up another queue), then apply under the lock again.
     let mut attrs = queue.state.lock().attrs.clone();
-    attrs.apply(&input.attributes, Mode::Set, ctx.protocol)?;
+    attrs.apply(&input.attributes, Mode::Set)?;
     check_redrive_target(sqs, &attrs, &input.attributes)?;
     let pollers = {
         let mut state = queue.state.lock();
         let mut updated = state.attrs.clone();
-        updated.apply(&input.attributes, Mode::Set, ctx.protocol)?;
+        updated.apply(&input.attributes, Mode::Set)?;
         updated.last_modified_timestamp = now / 1000;
         state.attrs = updated;
         state.pollers

@@ -12,6 +12,7 @@ use super::md5::{hex, md5_digest, md5_of_attributes};
 use super::message::Message;
 use super::message_attributes::{
     attributes_size, parse_message_attributes, parse_system_attributes, valid_message_characters,
+    AttributeData, AttributeValue,
 };
 use super::store::Queue;
 use super::{parse, Inner};
@@ -151,12 +152,24 @@ fn prepare(
         return Err(SqsError::invalid_parameter(
             id,
             "MessageDeduplicationId",
-            "The request includes a parameter that is not valid for this queue type.",
+            "The request include parameter that is not valid for this queue type.",
         ));
     }
 
     let md5_of_system_attributes = md5_of_attributes(&system_attributes);
     let md5_of_attributes = md5_of_attributes(&attributes);
+    // The request's X-Ray header applies to every message of the request; a message's own
+    // AWSTraceHeader overrides it (X-Ray developer guide, "Amazon SQS and AWS X-Ray"). The
+    // digest covers only what the sender put in MessageSystemAttributes.
+    let mut system_attributes = system_attributes;
+    if let Some(trace) = &ctx.trace_header {
+        system_attributes
+            .entry("AWSTraceHeader".to_string())
+            .or_insert_with(|| AttributeValue {
+                data_type: "String".into(),
+                data: AttributeData::Text(trace.clone()),
+            });
+    }
     let (dedup_key, dedup_id) = dedup.unzip();
     Ok(Prepared {
         message: Message {
@@ -343,7 +356,12 @@ pub fn send_message_batch(
             Value::Object(entry)
         })
         .collect();
-    Ok(serde_json::json!({ "Successful": successful, "Failed": failed }))
+    // AWS leaves an empty `Failed` out of the JSON response (recorded).
+    let mut out = serde_json::json!({ "Successful": successful });
+    if !failed.is_empty() {
+        out["Failed"] = Value::Array(failed);
+    }
+    Ok(out)
 }
 
 /// Content-based deduplication id: the SHA-256 of the body, hex, as AWS documents.

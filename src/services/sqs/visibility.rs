@@ -3,7 +3,7 @@
 
 use super::batch::{check_entry_ids, failed_entry};
 use super::errors::SqsError;
-use super::queue::VisibilityRefused;
+use super::queue::{VisibilityChanged, VisibilityRefused};
 use super::receipt;
 use super::store::Queue;
 use super::{empty, parse, Inner};
@@ -33,7 +33,8 @@ fn change(queue: &Queue, handle: &str, timeout: Option<i64>, now: u64) -> Result
     let mut state = queue.state.lock();
     state.tick(now);
     match state.change_visibility(id, seq, timeout as u64 * 1000, now) {
-        Ok(()) => Ok(state.pollers),
+        Ok(VisibilityChanged::Changed) => Ok(state.pollers),
+        Ok(VisibilityChanged::AlreadyVisible) => Ok(0),
         Err(VisibilityRefused::NotInFlight) => Err(SqsError::invalid_parameter(
             handle,
             "ReceiptHandle",

@@ -57,13 +57,21 @@ pub fn send_message_input(
     } else {
         input.insert("MessageBody".into(), envelope_for(n, s, message).into());
     }
+    // A standard topic's group id reaches a standard queue too (standard queues accept one);
+    // FIFO queues are only subscribed to FIFO topics, whose messages always have one.
+    if let Some(group) = &n.group_id {
+        input.insert("MessageGroupId".into(), group.clone().into());
+    }
     if name.ends_with(".fifo") {
-        if let Some(group) = &n.group_id {
-            input.insert("MessageGroupId".into(), group.clone().into());
-        }
         if let Some(dedup) = &n.dedup_id {
             input.insert("MessageDeduplicationId".into(), dedup.clone().into());
         }
+    }
+    if let Some(trace) = &n.trace_header {
+        input.insert(
+            "MessageSystemAttributes".into(),
+            json!({ "AWSTraceHeader": { "DataType": "String", "StringValue": trace } }),
+        );
     }
     Value::Object(input)
 }

@@ -34,6 +34,7 @@ impl Harness {
                 protocol: Protocol::AwsJson10,
                 clock,
                 session: None,
+                trace_header: None,
             },
         }
     }
