@@ -15,6 +15,8 @@ pub struct Config {
     pub lambda_endpoint: Option<String>,
     /// Step Functions Local's mock configuration, already parsed.
     pub mock_config: Option<std::sync::Arc<crate::asl::interp::integrations::mock::MockConfig>>,
+    /// Whether the clock starts frozen, and at what time (`--clock`, `--clock-start`).
+    pub clock: crate::clock::ClockStart,
 }
 
 impl Default for Config {
@@ -27,6 +29,7 @@ impl Default for Config {
             max_body_bytes: 8 * 1024 * 1024,
             lambda_endpoint: None,
             mock_config: None,
+            clock: crate::clock::ClockStart::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! gracefully (stop accepting, let in-flight requests finish, then close).
 
 pub mod admin;
+mod clock;
 
 use crate::asl::interp::integrations::TaskServices;
 use crate::clock::Clock;
@@ -84,7 +85,7 @@ impl Server {
     pub async fn start(config: Config) -> std::io::Result<RunningServer> {
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let local_addr = listener.local_addr()?;
-        let clock = Clock::new();
+        let clock = Clock::starting(config.clock);
         let invoker = Invoker::new();
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone()),
