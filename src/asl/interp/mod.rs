@@ -235,8 +235,16 @@ pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
         stop_tx: Arc::new(stop_tx),
         events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
     };
-    tokio::spawn(execute(spec, record, stop_rx, None));
+    let work = execution_work(&spec);
+    tokio::spawn(work.run(execute(spec, record, stop_rx, None)));
     control
+}
+
+/// The execution's entry in the settle registry, made before its task is spawned so the
+/// execution counts as busy from the moment StartExecution returns.
+pub fn execution_work(spec: &ExecutionSpec) -> crate::settle::Work {
+    let arn = spec.context["Execution"]["Id"].as_str().unwrap_or("execution");
+    spec.clock.work(crate::settle::Kind::Execution, arn)
 }
 
 /// RedriveExecution: runs the execution again from `resume`, continuing its history (the
@@ -253,7 +261,8 @@ pub fn spawn_redrive(
         stop_tx: Arc::new(stop_tx),
         events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
     };
-    tokio::spawn(execute(spec, record, stop_rx, Some(resume)));
+    let work = execution_work(&spec);
+    tokio::spawn(work.run(execute(spec, record, stop_rx, Some(resume))));
     control
 }
 

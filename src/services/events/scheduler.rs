@@ -27,7 +27,12 @@ pub fn start(inner: &Arc<Inner>) {
         return;
     };
     let weak = Arc::downgrade(inner);
-    runtime.spawn(async move {
+    // A work for `settle`: busy while it fires, parked while it sleeps, so an advance waits
+    // for a due firing's deliveries to be started before it moves on.
+    let work = inner
+        .clock
+        .work(crate::settle::Kind::Schedule, "eventbridge scheduler");
+    runtime.spawn(work.run(async move {
         loop {
             let Some(ev) = weak.upgrade() else { return };
             let now = ev.now();
@@ -42,10 +47,10 @@ pub fn start(inner: &Arc<Inner>) {
                         _ = changed => {}
                     }
                 }
-                None => changed.await,
+                None => crate::settle::parked(changed).await,
             }
         }
-    });
+    }));
 }
 
 /// Sends one "Scheduled Event" for the firing at `at` and plans the next.
