@@ -220,18 +220,40 @@ impl Clock {
     }
 
     /// Sleeps until the clock reads at least `deadline_ms` (epoch milliseconds). Inside a
-    /// [`Work`], the work counts as parked (idle) while it sleeps.
+    /// [`Work`], the work counts as parked (idle) while it sleeps. The timer is registered
+    /// here, not at the first poll, so `settle` and `advance` see it as soon as it exists.
     pub fn sleep_until_millis(&self, deadline_ms: u64) -> Sleep {
-        Sleep {
+        let mut sleep = Sleep {
             clock: self.clone(),
             deadline_ms,
             seq: None,
             parked: None,
+        };
+        if self.now_millis() < deadline_ms {
+            let earliest = {
+                let mut t = self.inner.timers.lock();
+                let seq = t.next_seq;
+                t.next_seq += 1;
+                // The real waker replaces this one at the first poll; a timer fired before
+                // then is seen by that poll as no longer pending.
+                t.pending.insert((deadline_ms, seq), Waker::noop().clone());
+                sleep.seq = Some(seq);
+                t.pending.keys().next() == Some(&(deadline_ms, seq))
+            };
+            // Parked only once the entry is in: `settle` then sees the timer or the work.
+            sleep.parked = Some(settle::park());
+            self.start_driver();
+            if earliest {
+                self.inner.driver.notify_one();
+            }
         }
+        sleep
     }
 
     pub fn sleep(&self, duration: Duration) -> Sleep {
-        let deadline = self.now_millis().saturating_add(duration.as_millis() as u64);
+        let deadline = self
+            .now_millis()
+            .saturating_add(duration.as_millis() as u64);
         self.sleep_until_millis(deadline)
     }
 
@@ -363,9 +385,9 @@ async fn drive(weak: Weak<Inner>, wake: Arc<Notify>) {
             let clock = Clock { inner };
             let next = clock.fire_due();
             match next {
-                Some(d) if !clock.is_frozen() => {
-                    Some(Duration::from_millis(d.saturating_sub(clock.now_millis()).max(1)))
-                }
+                Some(d) if !clock.is_frozen() => Some(Duration::from_millis(
+                    d.saturating_sub(clock.now_millis()).max(1),
+                )),
                 _ => None,
             }
         };
@@ -430,43 +452,23 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
+        let Some(seq) = this.seq else {
+            return Poll::Ready(());
+        };
         let now = this.clock.now_millis();
         let inner = this.clock.inner.clone();
         let mut t = inner.timers.lock();
-        match this.seq {
-            None => {
-                if now >= this.deadline_ms {
-                    return Poll::Ready(());
+        let key = (this.deadline_ms, seq);
+        if now < this.deadline_ms {
+            if let Some(w) = t.pending.get_mut(&key) {
+                if !w.will_wake(cx.waker()) {
+                    *w = cx.waker().clone();
                 }
-                let seq = t.next_seq;
-                t.next_seq += 1;
-                t.pending.insert((this.deadline_ms, seq), cx.waker().clone());
-                let earliest = t.pending.keys().next() == Some(&(this.deadline_ms, seq));
-                this.seq = Some(seq);
-                // Parked only once the entry is in: `settle` then sees the timer or the work.
-                this.parked = Some(settle::park());
-                drop(t);
-                this.clock.start_driver();
-                if earliest {
-                    inner.driver.notify_one();
-                }
-                Poll::Pending
-            }
-            Some(seq) => {
-                let key = (this.deadline_ms, seq);
-                let still_pending = t.pending.contains_key(&key);
-                if still_pending && now < this.deadline_ms {
-                    if let Some(w) = t.pending.get_mut(&key) {
-                        if !w.will_wake(cx.waker()) {
-                            *w = cx.waker().clone();
-                        }
-                    }
-                    return Poll::Pending;
-                }
-                this.unregister(&mut t);
-                Poll::Ready(())
+                return Poll::Pending;
             }
         }
+        this.unregister(&mut t);
+        Poll::Ready(())
     }
 }
 
@@ -518,9 +520,12 @@ mod tests {
     #[tokio::test]
     async fn a_sleep_in_real_time_ends_without_an_advance() {
         let clock = Clock::new();
-        tokio::time::timeout(Duration::from_secs(2), clock.sleep(Duration::from_millis(5)))
-            .await
-            .expect("the driver wakes a real-time sleeper");
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            clock.sleep(Duration::from_millis(5)),
+        )
+        .await
+        .expect("the driver wakes a real-time sleeper");
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ mod raw;
 
 mod admin;
 mod bad_input;
+mod clock;
 mod headers;
 mod query_conformance;
 mod query_protocol;

@@ -243,7 +243,9 @@ pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
 /// The execution's entry in the settle registry, made before its task is spawned so the
 /// execution counts as busy from the moment StartExecution returns.
 pub fn execution_work(spec: &ExecutionSpec) -> crate::settle::Work {
-    let arn = spec.context["Execution"]["Id"].as_str().unwrap_or("execution");
+    let arn = spec.context["Execution"]["Id"]
+        .as_str()
+        .unwrap_or("execution");
     spec.clock.work(crate::settle::Kind::Execution, arn)
 }
 

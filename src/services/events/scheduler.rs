@@ -35,6 +35,8 @@ pub fn start(inner: &Arc<Inner>) {
     runtime.spawn(work.run(async move {
         loop {
             let Some(ev) = weak.upgrade() else { return };
+            // Busy (for `settle`) from a schedule change until the new plan's timer exists.
+            let replanning = ev.replan.lock().take();
             let now = ev.now();
             while let Some((at, key)) = ev.store.take_due(now) {
                 fire(&ev, at, &key);
@@ -42,12 +44,17 @@ pub fn start(inner: &Arc<Inner>) {
             let changed = ev.schedule_changed.notified();
             match ev.store.next_due() {
                 Some((at, _)) => {
+                    let sleep = ev.clock.sleep_until_millis(at);
+                    drop(replanning);
                     tokio::select! {
-                        _ = ev.clock.sleep_until_millis(at) => {}
+                        _ = sleep => {}
                         _ = changed => {}
                     }
                 }
-                None => crate::settle::parked(changed).await,
+                None => {
+                    drop(replanning);
+                    crate::settle::parked(changed).await
+                }
             }
         }
     }));

@@ -176,8 +176,7 @@ pub async fn receive_message(
                 };
                 state.attempts.insert(attempt.to_string(), record, now);
             }
-            let round = if !rendered.is_empty() || now >= poll_deadline || real_deadline.passed()
-            {
+            let round = if !rendered.is_empty() || now >= poll_deadline || real_deadline.passed() {
                 Round::Done(rendered)
             } else {
                 registration.join(&mut state);
