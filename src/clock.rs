@@ -223,6 +223,17 @@ impl Clock {
     /// [`Work`], the work counts as parked (idle) while it sleeps. The timer is registered
     /// here, not at the first poll, so `settle` and `advance` see it as soon as it exists.
     pub fn sleep_until_millis(&self, deadline_ms: u64) -> Sleep {
+        self.timer(deadline_ms, true)
+    }
+
+    /// A timeout at `deadline_ms` guarding other work (an execution's TimeoutSeconds, a task's
+    /// heartbeat): unlike a sleep it does not park the current work, whose state is the
+    /// guarded work's. When it fires, the work is busy again before the timer is gone.
+    pub fn timeout_at_millis(&self, deadline_ms: u64) -> Sleep {
+        self.timer(deadline_ms, false)
+    }
+
+    fn timer(&self, deadline_ms: u64, parks: bool) -> Sleep {
         let mut sleep = Sleep {
             clock: self.clone(),
             deadline_ms,
@@ -241,7 +252,9 @@ impl Clock {
                 t.pending.keys().next() == Some(&(deadline_ms, seq))
             };
             // Parked only once the entry is in: `settle` then sees the timer or the work.
-            sleep.parked = Some(settle::park());
+            if parks {
+                sleep.parked = Some(settle::park());
+            }
             self.start_driver();
             if earliest {
                 self.inner.driver.notify_one();
@@ -438,6 +451,9 @@ impl Sleep {
     fn unregister(&mut self, t: &mut Timers) {
         let Some(seq) = self.seq.take() else { return };
         drop(self.parked.take());
+        // A timeout firing (or any timer ending) in a work's task means that task runs now,
+        // whatever else it was parked on.
+        settle::unpark_current();
         if t.pending.remove(&(self.deadline_ms, seq)).is_none() {
             t.fired -= 1;
         }

@@ -243,11 +243,24 @@ pub fn park() -> Parked {
 impl Drop for Parked {
     fn drop(&mut self) {
         if let Some(w) = self.inner.take() {
-            // Busy again before anything that follows the wait can be observed.
-            w.tracker.busy.fetch_add(1, Ordering::SeqCst);
-            w.parked.store(false, Ordering::SeqCst);
+            w.unpark();
         }
     }
+}
+
+impl WorkInner {
+    /// Busy again (if parked) before anything that follows the wait can be observed.
+    fn unpark(&self) {
+        if self.parked.swap(false, Ordering::SeqCst) {
+            self.tracker.busy.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Marks the current task's work busy if it is parked: its task is running again (a timeout
+/// fired while it waited on something else).
+pub fn unpark_current() {
+    let _ = CURRENT.try_with(|w| w.unpark());
 }
 
 /// Awaits `fut` with the current work parked (a wait on a token, a worker, a child, a branch).

@@ -685,3 +685,55 @@ async fn a_sync_child_parked_on_a_wait_leaves_its_parent_parked_until_advanced()
         ExecutionStatus::Succeeded
     );
 }
+
+#[tokio::test]
+async fn an_execution_timeout_fires_when_the_clock_passes_it_while_a_wait_runs() {
+    let server = frozen_in_2030().await;
+    let sfn = sfn(&server);
+    let slow = json!({"TimeoutSeconds": 60, "StartAt": "Long", "States": {
+        "Long": {"Type": "Wait", "Seconds": 3600, "End": true}
+    }});
+    let arn = run_machine(&sfn, "slow", &slow).await;
+    advance(&server, 59.0).await;
+    assert_eq!(describe(&sfn, &arn).await.status, ExecutionStatus::Running);
+    advance(&server, 1.0).await;
+    let done = describe(&sfn, &arn).await;
+    assert_eq!(done.status, ExecutionStatus::TimedOut);
+    assert_eq!(
+        millis(&done.stop_date.expect("stopDate")) - START_MS,
+        60_000
+    );
+}
+
+#[tokio::test]
+async fn settle_waits_for_a_task_guarded_by_a_timeout_to_finish() {
+    // The execution's and the task's TimeoutSeconds timers must not make the running
+    // execution (500 Map iterations, then a task) look parked.
+    let server = frozen_in_2030().await;
+    let sfn = sfn(&server);
+    let sqs = sqs(&server);
+    let url = create_queue(&sqs, "guarded").await;
+    let guarded = json!({"TimeoutSeconds": 3600, "StartAt": "Items", "States": {
+    "Items": {"Type": "Pass", "Parameters": {"items.$": "States.ArrayRange(1, 500, 1)"}, "Next": "Many"},
+    "Many": {
+        "Type": "Map", "ItemsPath": "$.items", "ResultPath": null, "Next": "Send",
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"},
+                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}
+    },
+    "Send": {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Parameters": {"QueueUrl": url, "MessageBody": "sent"},
+        "TimeoutSeconds": 60,
+        "End": true
+    }}});
+    for i in 0..10 {
+        let arn = run_machine(&sfn, &format!("guarded-{i}"), &guarded).await;
+        settle(&server).await;
+        assert_eq!(
+            describe(&sfn, &arn).await.status,
+            ExecutionStatus::Succeeded
+        );
+    }
+    assert_eq!(receive_all(&sqs, &url).await.len(), 10);
+}

@@ -450,7 +450,7 @@ fn close_record(
 
 async fn timeout(clock: &Clock, deadline: Option<u64>) {
     match deadline {
-        Some(d) => clock.sleep_until_millis(d).await,
+        Some(d) => clock.timeout_at_millis(d).await,
         None => std::future::pending().await,
     }
 }
