@@ -23,8 +23,10 @@
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use tokio::sync::{oneshot, Notify};
 
 const SHARDS: usize = 16;
@@ -190,15 +192,39 @@ impl Work {
     /// and the work ends (is dropped) when `fut` ends.
     pub fn run<F: Future>(self, fut: F) -> impl Future<Output = F::Output> {
         let inner = self.inner.clone();
-        CURRENT.scope(inner, async move {
-            let out = fut.await;
-            drop(self);
-            out
-        })
+        // A named future rather than an `async` block: an async block awaiting a captured
+        // future can keep two copies of its state, which for an execution is kilobytes each.
+        CURRENT.scope(
+            inner,
+            Running {
+                fut,
+                work: Some(self),
+            },
+        )
     }
 
     pub fn tracker(&self) -> &Arc<Tracker> {
         &self.inner.tracker
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future run as a work ([`Work::run`]); the work ends with it.
+    struct Running<F> {
+        #[pin]
+        fut: F,
+        work: Option<Work>,
+    }
+}
+
+impl<F: Future> Future for Running<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let out = std::task::ready!(this.fut.poll(cx));
+        drop(this.work.take());
+        Poll::Ready(out)
     }
 }
 
