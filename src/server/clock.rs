@@ -79,7 +79,7 @@ fn target(clock: &Clock, o: &Map<String, Value>) -> Result<u64, String> {
             }
             // Past ~292 million years the millisecond count would overflow.
             if s > 9.0e12 {
-                return Err(format!("seconds {s} is too far ahead"));
+                return Err(format!("seconds {v} is too far ahead"));
             }
             Ok(clock
                 .now_millis()
