@@ -294,3 +294,45 @@ pub async fn parked<F: Future>(fut: F) -> F::Output {
     let _parked = park();
     fut.await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_work_is_busy_until_it_parks_and_busy_again_when_it_resumes() {
+        let tracker = Tracker::new();
+        let work = tracker.work(Kind::Execution, "arn:e");
+        assert_eq!(tracker.busy(), 1);
+        let (tx, rx) = oneshot::channel::<Wake>();
+        let task = tokio::spawn(work.run(async move {
+            let wake = parked(rx).await.expect("a wake");
+            drop(wake);
+        }));
+        while tracker.busy() != 0 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(tracker.busy_list(), vec![]);
+        // The wake counts from the send: the work is never seen idle in between.
+        assert!(tx.send(tracker.wake()).is_ok(), "the task waits");
+        assert!(tracker.busy() >= 1);
+        task.await.expect("task");
+        assert_eq!(tracker.busy(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_busy_work_is_listed_by_kind_and_arn_and_its_end_is_announced() {
+        let tracker = Tracker::new();
+        let work = tracker.work(Kind::Execution, "arn:child");
+        assert_eq!(
+            tracker.busy_list(),
+            vec![("execution", "arn:child".to_string())]
+        );
+        let ended = tracker.on_end("arn:child");
+        drop(work);
+        let wake = ended.await.expect("the end is announced with a wake");
+        assert_eq!(tracker.busy(), 1);
+        drop(wake);
+        assert_eq!(tracker.busy(), 0);
+    }
+}

@@ -737,3 +737,28 @@ async fn settle_waits_for_a_task_guarded_by_a_timeout_to_finish() {
     }
     assert_eq!(receive_all(&sqs, &url).await.len(), 10);
 }
+
+#[tokio::test]
+async fn an_activity_poll_ends_when_the_clock_passes_its_60_seconds() {
+    let server = frozen_in_2030().await;
+    let sfn = sfn(&server);
+    let activity = sfn
+        .create_activity()
+        .name("idle")
+        .send()
+        .await
+        .expect("CreateActivity")
+        .activity_arn;
+    let poll = tokio::spawn({
+        let sfn = sfn.clone();
+        async move { sfn.get_activity_task().activity_arn(activity).send().await }
+    });
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    advance(&server, 60.0).await;
+    let got = tokio::time::timeout(Duration::from_secs(3), poll)
+        .await
+        .expect("the poll ends once the clock passes its 60 s")
+        .expect("task")
+        .expect("GetActivityTask");
+    assert!(got.task_token.is_none());
+}
