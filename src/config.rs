@@ -26,6 +26,8 @@ pub struct Config {
     pub idle_timeout: std::time::Duration,
     /// Connections served at once; past it, new ones wait in the listen backlog.
     pub max_connections: usize,
+    /// Whether the clock starts frozen, and at what time (`--clock`, `--clock-start`).
+    pub clock: crate::clock::ClockStart,
 }
 
 impl Default for Config {
@@ -42,6 +44,7 @@ impl Default for Config {
             allowed_hosts: Vec::new(),
             idle_timeout: std::time::Duration::from_secs(60),
             max_connections: 1024,
+            clock: crate::clock::ClockStart::default(),
         }
     }
 }

@@ -77,11 +77,18 @@ fn preflight(headers: &HeaderMap) -> HttpResponse {
 async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming) -> HttpResponse {
     let request_id = uuid::Uuid::new_v4().to_string();
 
-    if let Some(response) = crate::server::admin::handle(&state, &parts.method, &parts.uri).await {
-        return response;
+    let limit = state.config.max_body_bytes;
+    if crate::server::admin::is_admin(parts.uri.path()) {
+        // Admin bodies are small JSON; one too large or cut short reads as empty, which the
+        // endpoints that take a body refuse with a 400.
+        let body = Limited::new(body, limit)
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        return crate::server::admin::handle(&state, &parts.method, &parts.uri, &body).await;
     }
 
-    let limit = state.config.max_body_bytes;
     let declared_too_large = parts
         .headers
         .get(http::header::CONTENT_LENGTH)

@@ -15,6 +15,7 @@ pub mod pattern;
 pub mod protocol;
 pub mod server;
 pub mod services;
+pub mod settle;
 
 pub use clock::Clock;
 pub use config::Config;

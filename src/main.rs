@@ -71,6 +71,13 @@ struct Cli {
         default_value_t = 1024
     )]
     max_connections: usize,
+    /// `real` follows the system time; `frozen` moves only when advanced
+    /// (`POST /_stepyard/clock/advance`).
+    #[arg(long, env = "STEPYARD_CLOCK", default_value = "real", value_parser = ["real", "frozen"])]
+    clock: String,
+    /// The time the clock starts at (ISO-8601, e.g. 2030-01-01T00:00:00Z); default: now.
+    #[arg(long = "clock-start", env = "STEPYARD_CLOCK_START")]
+    clock_start: Option<String>,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -130,7 +137,23 @@ fn main() -> std::process::ExitCode {
             }
         }
     };
+    let start_ms = match cli.clock_start.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match stepyard::asl::timestamp::parse_rfc3339_nanos(text) {
+            Some(nanos) if nanos >= 0 => Some((nanos / 1_000_000) as u64),
+            _ => {
+                eprintln!(
+                    "stepyard: --clock-start {text:?} is not an ISO-8601 timestamp after 1970 such as 2030-01-01T00:00:00Z"
+                );
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+    };
     let config = Config {
+        clock: stepyard::clock::ClockStart {
+            frozen: cli.clock == "frozen",
+            start_ms,
+        },
         lambda_endpoint: cli.lambda_endpoint,
         mock_config,
         host: cli.host,

@@ -1,7 +1,8 @@
 //! stepyard's own endpoints: health (ours and LocalStack's shape, so tools that wait on
-//! LocalStack work unchanged) and reset (so a test suite can isolate tests on one server).
+//! LocalStack work unchanged), reset (so a test suite can isolate tests on one server), and
+//! time control (`clock.rs`: read, advance, freeze the clock; wait for the emulator to settle).
 
-use super::AppState;
+use super::{clock, AppState};
 use crate::gateway::{json_response, HttpResponse};
 use crate::services::ServiceId;
 use http::{Method, StatusCode, Uri};
@@ -9,13 +10,15 @@ use serde_json::{json, Map, Value};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Answers an admin request, or `None` when the request is for a service.
-pub async fn handle(state: &AppState, method: &Method, uri: &Uri) -> Option<HttpResponse> {
+/// Whether `path` is one of ours rather than a service's.
+pub fn is_admin(path: &str) -> bool {
+    path.starts_with("/_stepyard/") || path.starts_with("/_localstack/")
+}
+
+/// Answers an admin request (`is_admin` is true for its path).
+pub async fn handle(state: &AppState, method: &Method, uri: &Uri, body: &[u8]) -> HttpResponse {
     let path = uri.path();
-    if !path.starts_with("/_stepyard/") && !path.starts_with("/_localstack/") {
-        return None;
-    }
-    Some(match (method, path) {
+    match (method, path) {
         (&Method::GET | &Method::HEAD, "/_stepyard/health") => {
             json_response(StatusCode::OK, &health(state))
         }
@@ -39,11 +42,24 @@ pub async fn handle(state: &AppState, method: &Method, uri: &Uri) -> Option<Http
                     HttpResponse::new(http_body_util::Full::new(bytes::Bytes::new()))
                 })
         }
+        (&Method::GET | &Method::HEAD, "/_stepyard/clock") => {
+            json_response(StatusCode::OK, &clock::reading(&state.clock))
+        }
+        (&Method::POST, "/_stepyard/clock/advance") => clock::advance(&state.clock, body).await,
+        (&Method::POST, "/_stepyard/clock/freeze") => {
+            state.clock.freeze();
+            json_response(StatusCode::OK, &clock::reading(&state.clock))
+        }
+        (&Method::POST, "/_stepyard/clock/unfreeze") => {
+            state.clock.unfreeze();
+            json_response(StatusCode::OK, &clock::reading(&state.clock))
+        }
+        (&Method::POST, "/_stepyard/settle") => clock::settle(&state.clock, body).await,
         _ => json_response(
             StatusCode::NOT_FOUND,
             &json!({"error": format!("no endpoint {method} {path}")}),
         ),
-    })
+    }
 }
 
 fn status(service: ServiceId) -> &'static str {

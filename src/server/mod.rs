@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod browser;
+mod clock;
 
 use crate::asl::interp::integrations::TaskServices;
 use crate::clock::Clock;
@@ -99,7 +100,7 @@ impl Server {
     pub async fn start(config: Config) -> std::io::Result<RunningServer> {
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let local_addr = listener.local_addr()?;
-        let clock = Clock::new();
+        let clock = Clock::starting(config.clock);
         let invoker = Invoker::new();
         // One signal for the accept loop (stop accepting) and for waiting requests (answer).
         let (stop, stopped) = watch::channel(false);

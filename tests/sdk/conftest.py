@@ -77,13 +77,14 @@ class Stepyard:
         assert status == 200, f"reset failed: {status} {body!r}"
 
 
-def _start() -> Stepyard:
+def _start(extra_env: dict | None = None) -> Stepyard:
     path = binary_path()
     if not path.exists():
         pytest.exit(f"stepyard binary not found at {path}: run `cargo build` or set STEPYARD_BIN", 2)
     env = dict(os.environ, NO_COLOR="1")
-    for name in ("STEPYARD_HOST", "STEPYARD_PORT"):
+    for name in ("STEPYARD_HOST", "STEPYARD_PORT", "STEPYARD_CLOCK", "STEPYARD_CLOCK_START"):
         env.pop(name, None)
+    env.update(extra_env or {})
     proc = subprocess.Popen(
         [str(path), "--host", "127.0.0.1", "--port", "0", "--log-level", "info"],
         stdout=subprocess.PIPE,

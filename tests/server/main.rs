@@ -9,6 +9,7 @@ mod raw;
 mod admin;
 mod bad_input;
 mod browsers;
+mod clock;
 mod connections;
 mod headers;
 mod query_conformance;

@@ -161,3 +161,17 @@ pub fn xml_attributes(body: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// POSTs a JSON body (for the admin endpoints).
+pub async fn post_json(url: &str, body: &serde_json::Value) -> Answer {
+    answer(
+        http()
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {url}: {e}")),
+    )
+    .await
+}

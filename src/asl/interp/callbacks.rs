@@ -10,6 +10,7 @@
 //! record of finished tasks.
 
 use crate::clock::Clock;
+use crate::settle::{Tracker, Wake};
 use base64::Engine as _;
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -54,9 +55,12 @@ struct ActivityQueue {
     ready: Arc<Notify>,
 }
 
+/// A signal and the busy count it carries to the parked task (see `settle.rs`).
+type Sent = (Signal, Option<Wake>);
+
 #[derive(Default)]
 struct Board {
-    tokens: HashMap<String, mpsc::UnboundedSender<Signal>>,
+    tokens: HashMap<String, mpsc::UnboundedSender<Sent>>,
     /// Activity ARNs that exist; a Task on any other activity fails at once.
     activities: HashSet<String>,
     queues: HashMap<String, ActivityQueue>,
@@ -65,19 +69,25 @@ struct Board {
 #[derive(Default)]
 pub struct TaskBoard {
     board: Mutex<Board>,
+    /// The server's settle registry: a signal makes its waiting execution busy before the
+    /// sender returns. `None` in the interpreter's own tests.
+    tracker: Option<Arc<Tracker>>,
 }
 
 /// A task's side of its token: signals arrive here until it is dropped, which ends the token.
 pub struct TokenWaiter {
     pub token: String,
-    rx: mpsc::UnboundedReceiver<Signal>,
+    rx: mpsc::UnboundedReceiver<Sent>,
     board: Arc<TaskBoard>,
 }
 
 impl TokenWaiter {
     /// The next signal; `None` never happens while the waiter lives (the board holds a sender).
+    /// The execution is parked while it waits; the signal's wake keeps it busy until here.
     pub async fn next(&mut self) -> Option<Signal> {
-        self.rx.recv().await
+        crate::settle::parked(self.rx.recv())
+            .await
+            .map(|(signal, _wake)| signal)
     }
 }
 
@@ -112,6 +122,18 @@ fn well_formed(token: &str) -> bool {
 impl TaskBoard {
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
+    }
+
+    /// A board whose signals count in `tracker` until the waiting task has them.
+    pub fn tracked(tracker: Arc<Tracker>) -> Arc<Self> {
+        Arc::new(TaskBoard {
+            tracker: Some(tracker),
+            ..Self::default()
+        })
+    }
+
+    fn wake(&self) -> Option<Wake> {
+        self.tracker.as_ref().map(|t| t.wake())
     }
 
     pub fn add_activity(&self, activity_arn: &str) {
@@ -178,14 +200,17 @@ impl TaskBoard {
     pub fn signal(&self, token: &str, signal: Signal) -> Result<(), TokenError> {
         let board = self.board.lock();
         match board.tokens.get(token) {
-            Some(tx) => tx.send(signal).map_err(|_| TokenError::Expired),
+            Some(tx) => tx
+                .send((signal, self.wake()))
+                .map_err(|_| TokenError::Expired),
             None if well_formed(token) => Err(TokenError::Expired),
             None => Err(TokenError::Invalid),
         }
     }
 
     /// GetActivityTask: the oldest task of the activity whose execution still waits, marked
-    /// started by `worker_name`; or `None` once `deadline_ms` passes on `clock`.
+    /// started by `worker_name`; or `None` once `deadline_ms` passes on `clock`, or the same
+    /// time passes in real time (so a poll on a frozen clock still returns).
     pub async fn poll(
         &self,
         activity_arn: &str,
@@ -193,6 +218,9 @@ impl TaskBoard {
         clock: &Clock,
         deadline_ms: u64,
     ) -> Option<ActivityTask> {
+        let real = clock.real_deadline(std::time::Duration::from_millis(
+            deadline_ms.saturating_sub(clock.now_millis()),
+        ));
         loop {
             let ready = {
                 let mut board = self.board.lock();
@@ -205,19 +233,20 @@ impl TaskBoard {
                     // A task whose execution ended (or timed out) while queued is skipped.
                     if tokens
                         .get(&task.token)
-                        .is_some_and(|tx| tx.send(started).is_ok())
+                        .is_some_and(|tx| tx.send((started, self.wake())).is_ok())
                     {
                         return Some(task);
                     }
                 }
                 queue.ready.clone()
             };
-            if clock.now_millis() >= deadline_ms {
+            if clock.now_millis() >= deadline_ms || real.passed() {
                 return None;
             }
             tokio::select! {
                 _ = ready.notified() => {}
                 _ = clock.sleep_until_millis(deadline_ms) => return None,
+                _ = real.sleep() => return None,
             }
         }
     }

@@ -90,6 +90,8 @@ pub(crate) struct StateEnv<'a> {
     pub context: &'a Value,
     pub vars: &'a Variables,
     pub staged: &'a Staged,
+    /// What JSONata's `$now()` and `$millis()` read.
+    pub clock: &'a crate::clock::Clock,
 }
 
 impl<'a> StateEnv<'a> {
@@ -103,6 +105,7 @@ impl<'a> StateEnv<'a> {
             context,
             vars: self.vars,
             staged: self.staged,
+            clock: self.clock,
         }
     }
 
@@ -130,6 +133,7 @@ impl<'a> StateEnv<'a> {
                 error_output,
             },
             self.vars,
+            self.clock.now_millis(),
         )
     }
 

@@ -215,12 +215,18 @@ pub(crate) async fn run(
                 first,
                 vars,
             );
-            running.spawn(async move { (index, run.await) });
+            // As Parallel's branches: its own work, handing a wake back as it ends.
+            let work = engine.branch_work();
+            let tracker = work.tracker().clone();
+            running.spawn(work.run(async move {
+                let end = run.await;
+                (index, end, tracker.wake())
+            }));
         }
-        let Some(joined) = running.join_next().await else {
+        let Some(joined) = crate::settle::parked(running.join_next()).await else {
             break;
         };
-        let (index, (result, iteration_last)) = joined
+        let (index, (result, iteration_last), _wake) = joined
             .map_err(|e| Failure::runtime(format!("A Map iteration stopped unexpectedly: {e}")))?;
         if !distributed {
             // The next iteration's MapIterationStarted chains to this iteration's last state

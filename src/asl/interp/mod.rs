@@ -238,8 +238,18 @@ pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
         stop_tx: Arc::new(stop_tx),
         events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
     };
-    tokio::spawn(execute(spec, record, stop_rx, None));
+    let work = execution_work(&spec);
+    tokio::spawn(work.run(execute(spec, record, stop_rx, None)));
     control
+}
+
+/// The execution's entry in the settle registry, made before its task is spawned so the
+/// execution counts as busy from the moment StartExecution returns.
+pub fn execution_work(spec: &ExecutionSpec) -> crate::settle::Work {
+    let arn = spec.context["Execution"]["Id"]
+        .as_str()
+        .unwrap_or("execution");
+    spec.clock.work(crate::settle::Kind::Execution, arn)
 }
 
 /// RedriveExecution: runs the execution again from `resume`, continuing its history (the
@@ -256,7 +266,8 @@ pub fn spawn_redrive(
         stop_tx: Arc::new(stop_tx),
         events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
     };
-    tokio::spawn(execute(spec, record, stop_rx, Some(resume)));
+    let work = execution_work(&spec);
+    tokio::spawn(work.run(execute(spec, record, stop_rx, Some(resume))));
     control
 }
 
@@ -442,7 +453,7 @@ fn close_record(
 
 async fn timeout(clock: &Clock, deadline: Option<u64>) {
     match deadline {
-        Some(d) => clock.sleep_until_millis(d).await,
+        Some(d) => clock.timeout_at_millis(d).await,
         None => std::future::pending().await,
     }
 }

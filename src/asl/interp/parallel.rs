@@ -39,12 +39,19 @@ pub(crate) async fn run(
             started_id,
             env.vars.inner(),
         );
-        branches.spawn(async move { (index, run.await) });
+        // A branch is its own work for `settle`; it hands a wake to this task as it ends, so
+        // the Parallel (parked in `join_next`) is busy again before the branch is gone.
+        let work = engine.branch_work();
+        let tracker = work.tracker().clone();
+        branches.spawn(work.run(async move {
+            let end = run.await;
+            (index, end, tracker.wake())
+        }));
     }
     let mut results = vec![Value::Null; p.branches.len()];
     let mut last = started_id;
-    while let Some(joined) = branches.join_next().await {
-        let (index, (result, branch_last)) = joined.map_err(|e| {
+    while let Some(joined) = crate::settle::parked(branches.join_next()).await {
+        let (index, (result, branch_last), _wake) = joined.map_err(|e| {
             Failure::runtime(format!("A Parallel branch stopped unexpectedly: {e}"))
         })?;
         last = last.max(branch_last);

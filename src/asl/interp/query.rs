@@ -30,7 +30,8 @@ pub(crate) struct Query {
 }
 
 impl Query {
-    pub fn new(states: States<'_>, vars: &Variables) -> Query {
+    /// `now_ms` is what `$now()` and `$millis()` report: the engine's clock, not the system's.
+    pub fn new(states: States<'_>, vars: &Variables, now_ms: u64) -> Query {
         let mut s = Map::new();
         s.insert("input".into(), states.input.clone());
         s.insert("context".into(), states.context.clone());
@@ -40,7 +41,7 @@ impl Query {
         if let Some(e) = states.error_output {
             s.insert("errorOutput".into(), e.clone());
         }
-        let mut bindings = sfn::register(Bindings::new());
+        let mut bindings = sfn::register(Bindings::new()).now_millis(now_ms as i64);
         for (name, value) in vars.map() {
             bindings.set_var(name, value.clone());
         }

@@ -50,6 +50,14 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
+    /// A Parallel branch's or Map iteration's entry in the settle registry.
+    pub fn branch_work(&self) -> crate::settle::Work {
+        let arn = self.base_context["Execution"]["Id"]
+            .as_str()
+            .unwrap_or("execution");
+        self.rec.clock().work(crate::settle::Kind::Branch, arn)
+    }
+
     /// The context object as a state sees it: the static part plus `State` (`RetryCount`
     /// only where AWS has it: the states that can retry).
     pub fn context_for(&self, state: &State, entered_ms: u64, retry_count: u64) -> Value {
@@ -234,6 +242,7 @@ async fn run_state_body(
         context: &ctx,
         vars,
         staged: &staged,
+        clock: engine.rec.clock(),
     };
     let (output, next) = match &state.kind {
         StateKind::Pass(p) => {

@@ -164,7 +164,7 @@ async fn activity(
         };
         let signal = tokio::select! {
             signal = waiter.next() => signal,
-            _ = sleep_until(&clock, deadline) => None,
+            _ = guard(&clock, deadline) => None,
         };
         match signal {
             Some(Signal::Started { worker_name }) => {
@@ -226,9 +226,10 @@ async fn activity(
     }
 }
 
-async fn sleep_until(clock: &crate::clock::Clock, deadline: Option<u64>) {
+/// A timeout (`None`: never) guarding a wait; it does not park the execution (`Clock::timeout_at_millis`).
+async fn guard(clock: &crate::clock::Clock, deadline: Option<u64>) {
     match deadline {
-        Some(d) => clock.sleep_until_millis(d).await,
+        Some(d) => clock.timeout_at_millis(d).await,
         None => std::future::pending().await,
     }
 }

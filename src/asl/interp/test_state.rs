@@ -450,6 +450,7 @@ async fn call_task(
         context: &t.context,
         vars: &vars,
         staged: &staged,
+        clock: &t.clock,
     };
     task::run(&engine, &env, &bare, parameters, &mut cursor).await
 }
@@ -560,6 +561,7 @@ async fn evaluate_jsonata(t: &TestRun, inspection: &mut Map<String, Value>) -> O
         context: &t.context,
         vars: &vars,
         staged: &staged,
+        clock: &t.clock,
     };
     let raw = t.input.clone();
     inspection.insert("input".into(), text(&raw).into());

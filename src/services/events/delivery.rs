@@ -79,7 +79,10 @@ pub fn start(ev: &Arc<Inner>, envelope: Envelope, matched: Vec<Matched>) {
                 rule_name: rule_name.clone(),
                 target,
             };
-            tokio::spawn(job.run());
+            let work = ev
+                .clock
+                .work(crate::settle::Kind::EventDelivery, rule_arn.clone());
+            tokio::spawn(work.run(job.run()));
         }
     }
 }

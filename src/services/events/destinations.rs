@@ -245,9 +245,9 @@ pub async fn invoke(
         .map_err(|e| (format!("Invalid request to {}: {e}", call.url), false))?;
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<Bytes>>();
-    let response = tokio::time::timeout(TIMEOUT, client.request(request))
+    let response = crate::clock::real_timeout(TIMEOUT, client.request(request))
         .await
-        .map_err(|_| (format!("Timeout calling {}", call.url), true))?
+        .ok_or_else(|| (format!("Timeout calling {}", call.url), true))?
         .map_err(|e| (format!("Error calling {}: {e}", call.url), true))?;
     let status = response.status();
     // Read the body so the connection can be reused; its content does not matter.

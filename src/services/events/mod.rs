@@ -48,6 +48,9 @@ pub(crate) struct Inner {
     store: Store,
     /// Wakes the scheduler when a scheduled rule is added or changed.
     schedule_changed: tokio::sync::Notify,
+    /// A wake for `settle` from a schedule change until the scheduler has re-planned (see
+    /// `scheduler.rs`); one is enough however many changes come before it runs.
+    replan: parking_lot::Mutex<Option<crate::settle::Wake>>,
 }
 
 impl Events {
@@ -119,6 +122,7 @@ impl Events {
             invoker,
             store: Store::default(),
             schedule_changed: tokio::sync::Notify::new(),
+            replan: parking_lot::Mutex::new(None),
         });
         scheduler::start(&inner);
         Events { inner }
@@ -202,11 +206,19 @@ impl Events {
     /// Wipes every bus, rule, archive, replay, connection and schedule.
     pub fn reset(&self) {
         self.inner.store.clear();
-        self.inner.schedule_changed.notify_one();
+        self.inner.schedule_changed();
     }
 }
 
 impl Inner {
+    /// Tells the scheduler its plan changed, counting as busy until it has re-planned.
+    fn schedule_changed(&self) {
+        self.replan
+            .lock()
+            .get_or_insert_with(|| self.clock.tracker().wake());
+        self.schedule_changed.notify_one();
+    }
+
     fn now(&self) -> u64 {
         self.clock.now_millis()
     }

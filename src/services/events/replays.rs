@@ -135,7 +135,10 @@ pub fn start(ev: &Arc<Inner>, ctx: &RequestContext, input: Value) -> Result<Valu
         );
         Ok((bus, events))
     })?;
-    tokio::spawn(run(
+    let work = ev
+        .clock
+        .work(crate::settle::Kind::Replay, replay_arn.as_str());
+    tokio::spawn(work.run(run(
         ev.clone(),
         ctx.account_id.clone(),
         ctx.region.clone(),
@@ -143,7 +146,7 @@ pub fn start(ev: &Arc<Inner>, ctx: &RequestContext, input: Value) -> Result<Valu
         bus,
         filter,
         events,
-    ));
+    )));
     Ok(json!({
         "ReplayArn": replay_arn,
         "State": "STARTING",

@@ -122,7 +122,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
     let key = scheduler::key(ctx, &input.name);
     let next = schedule.filter(|_| enabled).and_then(|s| s.next_after(now));
     ev.store.schedule(key, next);
-    ev.schedule_changed.notify_one();
+    ev.schedule_changed();
     Ok(json!({"RuleArn": rule_arn}))
 }
 
@@ -214,7 +214,7 @@ pub fn set_state(
             .then(|| schedule.next_after(ev.now()))
             .flatten();
         ev.store.schedule(scheduler::key(ctx, &input.name), next);
-        ev.schedule_changed.notify_one();
+        ev.schedule_changed();
     }
     Ok(empty())
 }

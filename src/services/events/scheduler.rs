@@ -27,9 +27,16 @@ pub fn start(inner: &Arc<Inner>) {
         return;
     };
     let weak = Arc::downgrade(inner);
-    runtime.spawn(async move {
+    // A work for `settle`: busy while it fires, parked while it sleeps, so an advance waits
+    // for a due firing's deliveries to be started before it moves on.
+    let work = inner
+        .clock
+        .work(crate::settle::Kind::Schedule, "eventbridge scheduler");
+    runtime.spawn(work.run(async move {
         loop {
             let Some(ev) = weak.upgrade() else { return };
+            // Busy (for `settle`) from a schedule change until the new plan's timer exists.
+            let replanning = ev.replan.lock().take();
             let now = ev.now();
             while let Some((at, key)) = ev.store.take_due(now) {
                 fire(&ev, at, &key);
@@ -37,15 +44,20 @@ pub fn start(inner: &Arc<Inner>) {
             let changed = ev.schedule_changed.notified();
             match ev.store.next_due() {
                 Some((at, _)) => {
+                    let sleep = ev.clock.sleep_until_millis(at);
+                    drop(replanning);
                     tokio::select! {
-                        _ = ev.clock.sleep_until_millis(at) => {}
+                        _ = sleep => {}
                         _ = changed => {}
                     }
                 }
-                None => changed.await,
+                None => {
+                    drop(replanning);
+                    crate::settle::parked(changed).await
+                }
             }
         }
-    });
+    }));
 }
 
 /// Sends one "Scheduled Event" for the firing at `at` and plans the next.

@@ -96,9 +96,9 @@ impl Sfn {
         Sfn {
             inner: Arc::new(Inner {
                 tasks: Arc::new(tasks),
+                board: TaskBoard::tracked(clock.tracker().clone()),
                 clock,
                 store: Store::default(),
-                board: TaskBoard::new(),
                 map_runs: MapRuns::new(),
             }),
         }

@@ -162,13 +162,16 @@ pub fn start(sqs: &Arc<Inner>, _ctx: &RequestContext, input: Value) -> Result<Va
             },
         );
     }
-    tokio::spawn(run(
+    let work = sqs
+        .clock
+        .work(crate::settle::Kind::MoveTask, source.arn.as_str());
+    tokio::spawn(work.run(run(
         sqs.clone(),
         task_id,
         source_location,
         input.destination_arn,
         input.max_number_of_messages_per_second,
-    ));
+    )));
     Ok(json!({ "TaskHandle": handle }))
 }
 

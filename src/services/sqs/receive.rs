@@ -6,7 +6,8 @@
 //! registered before it: either the poller's check saw the message, or the poller was already
 //! registered and is woken. Messages that become visible on their own (a delay or visibility
 //! timeout ending) need no notification: the poller sleeps until the earliest such deadline
-//! (or its own), whichever comes first, through the clock.
+//! (or its own), whichever comes first, through the clock. The poll also ends once its
+//! WaitTimeSeconds have passed in real time, so a frozen clock still answers a client.
 
 use super::dead_letter::{move_to_dead_letter_queue, redrive_target};
 use super::errors::SqsError;
@@ -127,6 +128,10 @@ pub async fn receive_message(
         )
     };
     let poll_deadline = start + wait_s as u64 * 1000;
+    // A long poll also ends after its real duration, so a frozen clock never hangs a client.
+    let real_deadline = sqs
+        .clock
+        .real_deadline(std::time::Duration::from_secs(wait_s as u64));
     let visibility_ms = visibility_s as u64 * 1000;
     let attempt_id = input.receive_request_attempt_id.filter(|id| !id.is_empty());
 
@@ -171,7 +176,7 @@ pub async fn receive_message(
                 };
                 state.attempts.insert(attempt.to_string(), record, now);
             }
-            let round = if !rendered.is_empty() || now >= poll_deadline {
+            let round = if !rendered.is_empty() || now >= poll_deadline || real_deadline.passed() {
                 Round::Done(rendered)
             } else {
                 registration.join(&mut state);
@@ -189,6 +194,7 @@ pub async fn receive_message(
                 tokio::select! {
                     _ = &mut notified => {}
                     _ = sqs.clock.sleep_until_millis(wake_at) => {}
+                    _ = real_deadline.sleep() => {}
                 }
             }
         }

@@ -24,7 +24,10 @@ impl Drop for StopChild {
         let invoker = self.invoker.clone();
         let caller = self.caller.clone();
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(async move {
+            let work = invoker
+                .clock()
+                .map(|c| c.work(crate::settle::Kind::StopChild, arn.as_str()));
+            let stop = async move {
                 let _ = invoker
                     .call(
                         ServiceId::StepFunctions,
@@ -33,7 +36,11 @@ impl Drop for StopChild {
                         json!({"executionArn": arn}),
                     )
                     .await;
-            });
+            };
+            match work {
+                Some(work) => handle.spawn(work.run(stop)),
+                None => handle.spawn(stop),
+            };
         }
     }
 }
@@ -62,9 +69,12 @@ pub async fn wait(
     arn: &str,
     output_as_json: bool,
 ) -> Result<Value, Failure> {
-    // Polled, not notified: the child is an ordinary execution of the service. The interval
-    // grows so that a quick child is seen quickly and a long one costs little.
-    let mut interval = Duration::from_millis(2);
+    // The child is an ordinary execution of the service, read through DescribeExecution. The
+    // settle registry says when its task ends (with a wake, so this parent is busy again
+    // before the child is gone); registering before each read means the end is not missed.
+    // Meanwhile the parent is parked: a child parked on a Wait leaves the emulator settled.
+    // A re-read each real second stays as a safety net that costs nothing when idle.
+    let mut ended = clock.tracker().on_end(arn);
     loop {
         let described = calls
             .services
@@ -92,8 +102,13 @@ pub async fn wait(
                 from_child: false,
             });
         }
-        clock.sleep(interval).await;
-        interval = (interval * 2).min(Duration::from_millis(100));
+        let recheck = clock.real_deadline(Duration::from_secs(1));
+        tokio::select! {
+            _wake = crate::settle::parked(&mut ended) => {
+                ended = clock.tracker().on_end(arn);
+            }
+            _ = recheck.sleep() => {}
+        }
     }
 }
 

@@ -76,9 +76,9 @@ pub async fn invoke(
         .map_err(|e| lambda_client_error(&format!("Invalid request to {url}: {e}")))?;
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .build_http::<Full<Bytes>>();
-    let response = tokio::time::timeout(TIMEOUT, client.request(request))
+    let response = crate::clock::real_timeout(TIMEOUT, client.request(request))
         .await
-        .map_err(|_| lambda_client_error(&format!("Timeout calling {url}")))?
+        .ok_or_else(|| lambda_client_error(&format!("Timeout calling {url}")))?
         .map_err(|e| lambda_client_error(&format!("Unable to execute HTTP request: {e}")))?;
     let status = response.status().as_u16();
     let header = |name: &str| {

@@ -214,7 +214,7 @@ pub(crate) async fn run(
         );
         tokio::select! {
             r = work => r,
-            _ = sleep_until(&clock, timeout_at) => Err(Outcome::TimedOut),
+            _ = guard(&clock, timeout_at) => Err(Outcome::TimedOut),
         }
     };
     match outcome {
@@ -466,7 +466,7 @@ async fn callback(
     loop {
         let signal = tokio::select! {
             s = waiter.next() => s,
-            _ = sleep_until(&clock, heartbeat_at) => return Err(Outcome::TimedOut),
+            _ = guard(&clock, heartbeat_at) => return Err(Outcome::TimedOut),
         };
         match signal {
             Some(Signal::Succeeded(output)) => return Ok(output),
@@ -484,9 +484,10 @@ async fn callback(
     }
 }
 
-async fn sleep_until(clock: &crate::clock::Clock, deadline: Option<u64>) {
+/// A timeout (`None`: never) guarding a wait; it does not park the execution (`Clock::timeout_at_millis`).
+async fn guard(clock: &crate::clock::Clock, deadline: Option<u64>) {
     match deadline {
-        Some(d) => clock.sleep_until_millis(d).await,
+        Some(d) => clock.timeout_at_millis(d).await,
         None => std::future::pending().await,
     }
 }

@@ -76,7 +76,16 @@ pub async fn send(calls: &TaskCalls, s: Snapshot) {
 pub fn send_detached(calls: &TaskCalls, s: Snapshot) {
     let calls = calls.clone();
     if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        handle.spawn(async move { send(&calls, s).await });
+        let work = calls
+            .services
+            .invoker
+            .clock()
+            .map(|c| c.work(crate::settle::Kind::StatusEvent, s.execution_arn.clone()));
+        let send = async move { send(&calls, s).await };
+        match work {
+            Some(work) => handle.spawn(work.run(send)),
+            None => handle.spawn(send),
+        };
     }
 }
 

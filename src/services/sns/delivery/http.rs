@@ -79,9 +79,9 @@ async fn post(p: &Post<'_>) -> Result<u16, String> {
         let _ = response.into_body().collect().await;
         Ok::<u16, String>(status)
     };
-    tokio::time::timeout(ATTEMPT_TIMEOUT, attempt)
+    crate::clock::real_timeout(ATTEMPT_TIMEOUT, attempt)
         .await
-        .map_err(|_| "timed out".to_string())?
+        .ok_or_else(|| "timed out".to_string())?
 }
 
 /// Sends with retries; returns (attempts, delivered).

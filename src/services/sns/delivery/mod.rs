@@ -28,6 +28,8 @@ use tokio::sync::mpsc;
 struct Job {
     notification: Arc<Notification>,
     subscriptions: Vec<Arc<Subscription>>,
+    /// Counts the message as in flight for `settle` from Publish until it is delivered.
+    work: crate::settle::Work,
 }
 
 /// The sending side of a topic's worker; the worker starts with the first message.
@@ -53,18 +55,31 @@ impl TopicQueue {
         });
         // The worker only stops when every sender is gone, so this cannot fail while we hold
         // one; ignoring the result is safe.
+        let work = deliverer.clock.work(
+            crate::settle::Kind::SnsDelivery,
+            notification.topic_arn.as_str(),
+        );
         let _ = sender.send(Job {
             notification,
             subscriptions,
+            work,
         });
     }
 }
 
 async fn run(deliverer: Arc<Deliverer>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     while let Some(job) = jobs.recv().await {
-        for subscription in &job.subscriptions {
-            deliverer.deliver(&job.notification, subscription).await;
-        }
+        let Job {
+            notification,
+            subscriptions,
+            work,
+        } = job;
+        work.run(async {
+            for subscription in &subscriptions {
+                deliverer.deliver(&notification, subscription).await;
+            }
+        })
+        .await;
     }
 }
 
@@ -102,7 +117,12 @@ impl Deliverer {
             "sqs" => sqs::deliver(self, n, subscription, message).await,
             "http" | "https" => {
                 let (deliverer, n, subscription) = (self.clone(), n.clone(), subscription.clone());
-                tokio::spawn(async move { http::notify(&deliverer, &n, &subscription).await });
+                let work = self
+                    .clock
+                    .work(crate::settle::Kind::SnsDelivery, subscription.arn.as_str());
+                tokio::spawn(
+                    work.run(async move { http::notify(&deliverer, &n, &subscription).await }),
+                );
             }
             protocol => {
                 let body = match protocol {
@@ -181,9 +201,12 @@ impl Deliverer {
         match subscription.protocol.as_str() {
             "http" | "https" => {
                 let (deliverer, subscription) = (self.clone(), subscription.clone());
-                tokio::spawn(
-                    async move { http::confirm(&deliverer, &subscription, kind, body).await },
-                );
+                let work = self
+                    .clock
+                    .work(crate::settle::Kind::SnsDelivery, subscription.arn.as_str());
+                tokio::spawn(work.run(async move {
+                    http::confirm(&deliverer, &subscription, kind, body).await
+                }));
             }
             _ => self.recorded.push(RecordedDelivery::confirmation(
                 subscription,
