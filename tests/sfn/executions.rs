@@ -500,3 +500,33 @@ async fn an_unknown_status_filter_lists_the_statuses_in_aws_order() {
          [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]"
     );
 }
+
+#[tokio::test]
+async fn the_x_ray_header_of_start_execution_becomes_the_executions_trace_header() {
+    let server = crate::common::start().await;
+    let client = crate::client::sfn(&server);
+    let machine = crate::client::create_machine(
+        &client,
+        "traced",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+    )
+    .await;
+    let root = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
+    let started = client
+        .start_execution()
+        .state_machine_arn(&machine)
+        .customize()
+        .mutate_request(move |request| {
+            request.headers_mut().insert("X-Amzn-Trace-Id", root);
+        })
+        .send()
+        .await
+        .expect("StartExecution");
+    let described = client
+        .describe_execution()
+        .execution_arn(started.execution_arn())
+        .send()
+        .await
+        .expect("DescribeExecution");
+    assert_eq!(described.trace_header(), Some(root));
+}

@@ -323,7 +323,8 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
         version_arn: target.version_arn.clone(),
         alias_arn: target.alias_arn.clone(),
         input: input_text,
-        trace_header: input.trace_header,
+        // The X-Ray header of the request when the input names no traceHeader, as AWS does.
+        trace_header: input.trace_header.or_else(|| ctx.trace_header.clone()),
         start_ms: now,
         revision: target.revision,
         machine_update_ms: target.machine_update_ms,

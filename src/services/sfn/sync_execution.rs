@@ -96,7 +96,7 @@ pub async fn start_sync_execution(
     if let Some(cause) = &record.cause {
         out["cause"] = cause.clone().into();
     }
-    if let Some(trace_header) = &input.trace_header {
+    if let Some(trace_header) = input.trace_header.as_ref().or(ctx.trace_header.as_ref()) {
         out["traceHeader"] = trace_header.clone().into();
     }
     Ok(out)
