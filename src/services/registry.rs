@@ -184,8 +184,9 @@ fn coral_validation_error_in(model: Option<&ServiceModel>, v: &Violation) -> Api
     )
 }
 
-/// Coral names members lowerCamelCase in its messages (`Name` -> `name`).
-fn lower_camel_path(path: &str) -> String {
+/// Coral (and SNS) name members lowerCamelCase in their messages (`Name` -> `name`,
+/// `Entries.1.DataType` -> `entries.1.dataType`).
+pub(crate) fn lower_camel_path(path: &str) -> String {
     path.split('.')
         .map(|segment| {
             let mut chars = segment.chars();

@@ -165,3 +165,17 @@ pub fn json_body(m: &aws_sdk_sqs::types::Message) -> serde_json::Value {
     serde_json::from_str(m.body().unwrap_or_default())
         .unwrap_or_else(|e| panic!("body {:?} is not JSON: {e}", m.body()))
 }
+
+/// A Step Functions client for `server` in us-east-1 (state machine targets).
+pub fn sfn(server: &RunningServer) -> aws_sdk_sfn::Client {
+    aws_sdk_sfn::Client::from_conf(
+        aws_sdk_sfn::Config::builder()
+            .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
+            .region(aws_sdk_sfn::config::Region::new(common::REGION))
+            .endpoint_url(server.endpoint())
+            .credentials_provider(aws_sdk_sfn::config::Credentials::new(
+                "test", "test", None, None, "stepyard",
+            ))
+            .build(),
+    )
+}

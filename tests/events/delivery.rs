@@ -207,16 +207,7 @@ async fn a_fifo_queue_without_content_based_deduplication_gets_nothing_and_the_e
 async fn a_state_machine_target_starts_an_execution_with_the_event_as_input() {
     let server = common::start().await;
     let client = eb(&server);
-    let sfn = aws_sdk_sfn::Client::from_conf(
-        aws_sdk_sfn::Config::builder()
-            .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
-            .region(aws_sdk_sfn::config::Region::new(common::REGION))
-            .endpoint_url(server.endpoint())
-            .credentials_provider(aws_sdk_sfn::config::Credentials::new(
-                "test", "test", None, None, "stepyard",
-            ))
-            .build(),
-    );
+    let sfn = crate::client::sfn(&server);
     let machine = sfn
         .create_state_machine()
         .name("m")

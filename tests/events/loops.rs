@@ -296,16 +296,7 @@ async fn an_execution_whose_status_event_starts_it_again_stops_at_the_hop_limit(
     let server = common::start().await;
     let client = common::eb(&server);
     let sqs = common::sqs(&server);
-    let sfn = aws_sdk_sfn::Client::from_conf(
-        aws_sdk_sfn::Config::builder()
-            .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
-            .region(aws_sdk_sfn::config::Region::new(common::REGION))
-            .endpoint_url(server.endpoint())
-            .credentials_provider(aws_sdk_sfn::config::Credentials::new(
-                "test", "test", None, None, "stepyard",
-            ))
-            .build(),
-    );
+    let sfn = crate::client::sfn(&server);
     let machine = sfn
         .create_state_machine()
         .name("again")

@@ -31,6 +31,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::model::{Violation, ViolationKind};
+use crate::services::registry::lower_camel_path as lower_camel;
 use crate::services::RequestContext;
 use delivery::Deliverer;
 use serde::de::DeserializeOwned;
@@ -243,20 +244,6 @@ fn attribute_member_path(path: &str) -> Option<String> {
         lower_camel(prefix),
         lower_camel(field)
     ))
-}
-
-/// Each `.`-separated segment with its first letter lower-cased (`DataType` -> `dataType`).
-fn lower_camel(path: &str) -> String {
-    path.split('.')
-        .map(|segment| {
-            let mut chars = segment.chars();
-            match chars.next() {
-                Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 impl Inner {
