@@ -436,6 +436,12 @@ pub async fn real_timeout<F: Future>(limit: Duration, fut: F) -> Option<F::Outpu
     tokio::time::timeout(limit, fut).await.ok()
 }
 
+/// Sleeps `duration` of real time, whatever the emulated clock does (watchdogs of real
+/// sockets: a frozen or advanced clock must not close or keep open a connection).
+pub async fn real_sleep(duration: Duration) {
+    tokio::time::sleep(duration).await
+}
+
 /// A sleep on the clock (see [`Clock::sleep_until_millis`]).
 pub struct Sleep {
     clock: Clock,

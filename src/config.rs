@@ -21,8 +21,8 @@ pub struct Config {
     /// Host names besides localhost and loopback addresses that browsers may address us by
     /// (`--allowed-host`; `*` for any).
     pub allowed_hosts: Vec<String>,
-    /// A connection that sends no complete request head for this long (idle between
-    /// keep-alive requests, or stuck half-way through its headers) is closed.
+    /// A connection that answers nothing and reads or writes nothing for this long (idle
+    /// between keep-alive requests, or stuck half-way through a request) is closed.
     pub idle_timeout: std::time::Duration,
     /// Connections served at once; past it, new ones wait in the listen backlog.
     pub max_connections: usize,

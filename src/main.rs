@@ -56,8 +56,8 @@ struct Cli {
         value_delimiter = ','
     )]
     allowed_host: Vec<String>,
-    /// Close a connection that sends no complete request head for this many seconds (idle
-    /// keep-alive, or stuck half-way through its headers).
+    /// Close a connection that answers nothing and reads or writes nothing for this many
+    /// seconds (idle keep-alive, or stuck half-way through a request).
     #[arg(
         long = "idle-timeout",
         env = "STEPYARD_IDLE_TIMEOUT",

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod browser;
 mod clock;
+mod idle;
 
 use crate::asl::interp::integrations::TaskServices;
 use crate::clock::Clock;
@@ -215,26 +216,32 @@ async fn accept_loop(
         // client's delayed ACK.
         let _ = stream.set_nodelay(true);
         let state = state.clone();
+        let activity = Arc::new(idle::Activity::default());
+        let answering = activity.clone();
         let service = service_fn(move |request| {
             let state = state.clone();
+            let busy = idle::Answering::new(&answering);
             async move {
-                Ok::<_, std::convert::Infallible>(crate::gateway::handle(state, request).await)
+                let response = crate::gateway::handle(state, request).await;
+                drop(busy);
+                Ok::<_, std::convert::Infallible>(response)
             }
         });
-        // The header-read timeout runs whenever the connection waits for a request head: a
-        // client idle between keep-alive requests, or one that stopped half-way through its
-        // headers, is closed after it. It never runs while a request is being answered, so
-        // long polls are unaffected. It is real time on purpose, not the emulated clock: a
-        // frozen or advanced clock must not close or keep open real sockets.
         let connection = hyper::server::conn::http1::Builder::new()
             .keep_alive(true)
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(idle_timeout)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(
+                idle::Watched::new(TokioIo::new(stream), activity.clone()),
+                service,
+            );
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // Clients closing idle keep-alive connections mid-read is normal, not an error.
-            let _ = connection.await;
+            // A connection silent for the idle timeout is dropped, which closes its socket
+            // (see idle.rs: it is answering nothing then).
+            tokio::select! {
+                _ = connection => {}
+                _ = idle::silent_for(&activity, idle_timeout) => {}
+            }
             drop(permit);
         });
     }

@@ -1,6 +1,6 @@
-//! Connections cannot pile up: one that sends no complete request head (idle between
+//! Connections cannot pile up: one that answers nothing and sends nothing (idle between
 //! keep-alive requests, or stuck half-way through its headers) is closed after the idle
-//! timeout, and at most `max_connections` are served at once, the rest waiting their turn.
+//! timeout (within two periods), and at most `max_connections` are served at once, the rest waiting their turn.
 
 use crate::common::*;
 use std::time::{Duration, Instant};
