@@ -16,6 +16,10 @@ use std::sync::Arc;
 
 pub type HttpResponse = Response<Full<Bytes>>;
 
+// Header names looked up on every request, parsed once at compile time.
+const X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
+const X_AMZN_TRACE_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-trace-id");
+
 /// Where a request goes, once its protocol is known.
 struct Route {
     service: ServiceId,
@@ -181,7 +185,7 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         session,
         trace_header: parts
             .headers
-            .get("x-amzn-trace-id")
+            .get(X_AMZN_TRACE_ID)
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
             .map(str::to_string),
@@ -503,7 +507,7 @@ fn route(
     body: &Bytes,
     scope: Option<&CredentialScope>,
 ) -> Result<Route, (ApiError, Protocol)> {
-    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+    if let Some(target) = headers.get(X_AMZ_TARGET).and_then(|v| v.to_str().ok()) {
         let (prefix, operation) = target.split_once('.').unwrap_or((target, ""));
         let Some(service) = ServiceId::from_target_prefix(prefix) else {
             let error = ApiError::sender(

@@ -17,7 +17,10 @@
 //! for JavaScript against stepyard.
 
 use crate::config::Config;
-use http::{HeaderMap, HeaderValue, Method, Uri};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
+
+/// Looked up on every request: parsed once, at compile time.
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// What to do with a request, as far as browsers are concerned.
 #[derive(Debug, PartialEq, Eq)]
@@ -32,7 +35,7 @@ pub enum Verdict {
 
 pub fn check(config: &Config, method: &Method, uri: &Uri, headers: &HeaderMap) -> Verdict {
     let origin = headers.get(http::header::ORIGIN);
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let fetch_site = headers.get(SEC_FETCH_SITE).and_then(|v| v.to_str().ok());
     if origin.is_none() && fetch_site.is_none() {
         return Verdict::Serve;
     }
