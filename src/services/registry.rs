@@ -117,6 +117,23 @@ impl ServiceId {
             ServiceId::Sqs => super::sqs::Sqs::validation_error(violation),
             ServiceId::Sns => super::sns::Sns::validation_error(violation),
             ServiceId::Sts => super::sts::Sts::validation_error(violation),
+            // Step Functions answers a reuse period outside 60-900 s as an invalid encryption
+            // configuration, not as a generic range violation.
+            ServiceId::StepFunctions
+                if violation
+                    .path
+                    .ends_with("encryptionConfiguration.kmsDataKeyReusePeriodSeconds")
+                    && matches!(
+                        violation.kind,
+                        crate::model::ViolationKind::BelowMin { .. }
+                            | crate::model::ViolationKind::AboveMax { .. }
+                    ) =>
+            {
+                super::sfn::SfnError::InvalidEncryptionConfiguration(
+                    super::sfn::REUSE_PERIOD_OUT_OF_RANGE.into(),
+                )
+                .into()
+            }
             _ => coral_validation_error_in(Some(self.model()), violation),
         }
     }

@@ -514,6 +514,23 @@ async fn a_customer_managed_key_without_its_key_id_is_an_invalid_encryption_conf
         .await
         .expect("describe");
     assert_eq!(described.encryption_configuration(), Some(&with_key));
+    for period in [59, 901] {
+        let out_of_range = EncryptionConfiguration::builder()
+            .r#type(EncryptionType::CustomerManagedKmsKey)
+            .kms_key_id("alias/mine")
+            .kms_data_key_reuse_period_seconds(period)
+            .build()
+            .expect("configuration");
+        let e = failed(
+            client
+                .create_activity()
+                .name(format!("a{period}"))
+                .encryption_configuration(out_of_range)
+                .send()
+                .await,
+        );
+        assert_eq!(e.code, "InvalidEncryptionConfiguration", "{period}: {e:?}");
+    }
 }
 
 #[tokio::test]

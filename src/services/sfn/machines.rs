@@ -132,9 +132,14 @@ fn tracing(config: Option<Value>) -> Value {
     Value::Object(config)
 }
 
+/// A reuse period outside 60-900 s (the handler's check, and the model's range, which
+/// `ServiceId::validation_error` words this way too, since the model is checked first).
+pub const REUSE_PERIOD_OUT_OF_RANGE: &str =
+    "Invalid Encryption Configuration: kmsDataKeyReusePeriodSeconds must be between 60 and 900.";
+
 /// The encryption configuration as Describe returns it (`AWS_OWNED_KEY` by default). A
-/// customer managed key needs its key id; the reuse period's 60-900 range is the model's,
-/// checked before the handler runs.
+/// customer managed key needs its key id and a reuse period of 60-900 s:
+/// `InvalidEncryptionConfiguration` otherwise.
 pub fn encryption(config: Option<Value>) -> Result<Value, SfnError> {
     let Some(config) = config else {
         return Ok(json!({"type": "AWS_OWNED_KEY"}));
@@ -150,7 +155,7 @@ pub fn encryption(config: Option<Value>) -> Result<Value, SfnError> {
             .and_then(Value::as_i64);
         if period.is_some_and(|p| !(60..=900).contains(&p)) {
             return Err(SfnError::InvalidEncryptionConfiguration(
-                "Invalid Encryption Configuration: kmsDataKeyReusePeriodSeconds must be between 60 and 900.".into(),
+                REUSE_PERIOD_OUT_OF_RANGE.into(),
             ));
         }
     }

@@ -24,6 +24,7 @@ mod validate;
 mod versions;
 
 pub use errors::SfnError;
+pub use machines::REUSE_PERIOD_OUT_OF_RANGE;
 
 use crate::asl::interp::callbacks::TaskBoard;
 use crate::asl::interp::integrations::TaskServices;
