@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod server;
 pub mod services;
 pub mod settle;
+pub mod time;
 
 pub use clock::Clock;
 pub use config::Config;

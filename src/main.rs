@@ -139,7 +139,7 @@ fn main() -> std::process::ExitCode {
     };
     let start_ms = match cli.clock_start.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(text) => match stepyard::asl::timestamp::parse_rfc3339_nanos(text) {
+        Some(text) => match stepyard::time::parse_rfc3339_nanos(text) {
             Some(nanos) if nanos >= 0 => Some((nanos / 1_000_000) as u64),
             _ => {
                 eprintln!(

@@ -6,11 +6,13 @@
 
 pub mod events;
 pub mod pagination;
+pub(crate) mod policy;
 pub mod registry;
 pub mod sfn;
 pub mod sns;
 pub mod sqs;
 pub mod sts;
+pub(crate) mod tags;
 
 pub use registry::ServiceId;
 

@@ -660,3 +660,29 @@ async fn arns_use_the_partition_of_the_region() {
         );
     }
 }
+
+#[tokio::test]
+async fn test_state_names_a_machine_and_execution_of_the_partition_of_the_region() {
+    let server = common::start().await;
+    let region = "us-gov-west-1";
+    let client = crate::client::sfn_in(&server, region);
+    let tested = client
+        .test_state()
+        .definition(
+            r#"{"Type": "Pass", "Parameters": {"machine.$": "$$.StateMachine.Id", "execution.$": "$$.Execution.Id"}, "End": true}"#,
+        )
+        .input("{}")
+        .send()
+        .await
+        .expect("TestState");
+    let output: serde_json::Value =
+        serde_json::from_str(tested.output.as_deref().expect("output")).expect("JSON");
+    assert_eq!(
+        output["machine"],
+        format!("arn:aws-us-gov:states:{region}:000000000000:stateMachine:TestStateStateMachine")
+    );
+    let execution = output["execution"].as_str().expect("execution ARN");
+    let expected =
+        format!("arn:aws-us-gov:states:{region}:000000000000:express:TestStateStateMachine:");
+    assert!(execution.starts_with(&expected), "{execution}");
+}

@@ -499,3 +499,39 @@ async fn sns_errors_are_error_responses_without_a_detail_element() {
     );
     assert!(!body.contains("Detail"), "{body}");
 }
+
+#[tokio::test]
+async fn topics_queues_and_subscriptions_made_in_a_china_region_have_aws_cn_arns() {
+    let server = start().await;
+    let region = "cn-north-1";
+    let sns = sns_in(&server, region);
+    let sqs = crate::common::sqs_in(&server, region);
+    let topic = create_topic(&sns, "orders").await;
+    assert_eq!(topic, format!("arn:aws-cn:sns:{region}:{ACCOUNT}:orders"));
+    let url = crate::common::create_queue(&sqs, "q").await;
+    let queue_arn = crate::common::queue_attribute(&sqs, &url, "QueueArn").await;
+    assert_eq!(queue_arn, format!("arn:aws-cn:sqs:{region}:{ACCOUNT}:q"));
+    let subscription =
+        subscribe_queue(&sns, &topic, &queue_arn, &[("RawMessageDelivery", "true")]).await;
+    assert!(
+        subscription.starts_with(&format!("{topic}:")),
+        "{subscription}"
+    );
+    let principal = sns
+        .get_subscription_attributes()
+        .subscription_arn(&subscription)
+        .send()
+        .await
+        .expect("subscription attributes")
+        .attributes
+        .expect("attributes")
+        .remove("SubscriptionPrincipal");
+    assert_eq!(
+        principal.as_deref(),
+        Some(format!("arn:aws-cn:iam::{ACCOUNT}:root").as_str())
+    );
+    // The fan-out finds the queue by its aws-cn ARN.
+    publish(&sns, &topic, "hello").await;
+    let got = receive_n(&sqs, &url, 1).await;
+    assert_eq!(crate::common::bodies(&got), ["hello"]);
+}

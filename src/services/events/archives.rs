@@ -107,7 +107,7 @@ fn managed_rule(
     );
     let target = Target::from_input(json!({
         "Id": name,
-        "Arn": format!("arn:{}:events:{}:::", crate::arn::partition(&ctx.region), ctx.region),
+        "Arn": format!("{}::", crate::arn::prefix("events", &ctx.region, "")),
         "InputTransformer": {"InputPathsMap": {}, "InputTemplate": template},
     }))?;
     Ok(Rule {

@@ -2,6 +2,7 @@
 //! replays, connections and API destinations have ARNs of their own.
 
 use super::store::DEFAULT_BUS;
+use crate::arn::Arn;
 use crate::services::RequestContext;
 
 /// The bus an `EventBusName` member names (a name or an event-bus ARN); absent means default.
@@ -17,22 +18,14 @@ pub fn bus_name(name_or_arn: Option<&str>) -> String {
 
 /// The (account, region, bus name) an event-bus ARN names.
 pub fn parse_bus_arn(arn: &str) -> Option<(String, String, String)> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", _, "events", region, account, resource] => {
-            let name = resource.strip_prefix("event-bus/")?;
-            Some((account.to_string(), region.to_string(), name.to_string()))
-        }
-        _ => None,
-    }
+    let arn = Arn::parse(arn).filter(|a| a.is("events"))?;
+    let name = arn.resource.strip_prefix("event-bus/")?;
+    Some((arn.account.into(), arn.region.into(), name.into()))
 }
 
 /// `arn:<partition>:events:<region>:<account>`, what every ARN of the caller's starts with.
 pub fn prefix(account: &str, region: &str) -> String {
-    format!(
-        "arn:{}:events:{region}:{account}",
-        crate::arn::partition(region)
-    )
+    crate::arn::prefix("events", region, account)
 }
 
 /// `arn:<partition>:events:<region>:<account>:rule/<name>`, with the bus in the path unless

@@ -5,7 +5,7 @@
 
 use super::errors::EventsError;
 use super::pagination::page;
-use super::store::Connection;
+use super::store::{named, Connection};
 use super::{compact, parse, timestamp, Inner};
 use crate::services::RequestContext;
 use serde::Deserialize;
@@ -150,12 +150,11 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
         .filter(|c| c.is_ascii_alphanumeric())
         .take(6)
         .collect();
-    let secret_arn = format!(
-        "arn:{}:secretsmanager:{}:{}:secret:events!connection/{}/{id}-{suffix}",
-        crate::arn::partition(&ctx.region),
-        ctx.region,
-        ctx.account_id,
-        input.name
+    let secret_arn = crate::arn::build(
+        "secretsmanager",
+        &ctx.region,
+        &ctx.account_id,
+        &format!("secret:events!connection/{}/{id}-{suffix}", input.name),
     );
     ev.region(ctx, |region| {
         if region.connections.contains_key(&input.name) {
@@ -287,10 +286,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
     let input: ListInput = parse(input)?;
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Value> = region
-            .connections
-            .values()
-            .filter(|c| c.name.starts_with(&prefix))
+        let all: Vec<Value> = named(&region.connections, &prefix)
             .filter(|c| {
                 input
                     .connection_state

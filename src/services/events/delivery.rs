@@ -10,8 +10,10 @@ use super::event::Envelope;
 use super::input::MatchContext;
 use super::targets::Target;
 use super::{destinations, Inner};
+use crate::arn::Arn;
 use crate::error::ApiError;
 use crate::invoke::Caller;
+use crate::services::sqs::queue_url::QueueLocation;
 use crate::services::ServiceId;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -125,7 +127,7 @@ impl Failure {
 
 impl Job {
     async fn run(self) {
-        let ingestion = super::event::iso_seconds(self.envelope.ingestion_ms);
+        let ingestion = crate::time::format_seconds(self.envelope.ingestion_ms);
         let ctx = MatchContext {
             rule_arn: &self.rule_arn,
             rule_name: &self.rule_name,
@@ -167,25 +169,27 @@ impl Job {
     /// One delivery attempt to the target's service.
     async fn call(&self, body: &str) -> Result<(), Failure> {
         let arn = self.target.arn.as_str();
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let (service, region, account, resource) = match parts.as_slice() {
-            ["arn", _, service, region, account, resource] => {
-                (*service, *region, *account, *resource)
-            }
-            _ => {
-                return Err(Failure {
-                    code: "SDK_CLIENT_ERROR",
-                    message: format!("Invalid target ARN {arn}"),
-                    retryable: false,
-                })
-            }
+        let Some(
+            parsed @ Arn {
+                account,
+                region,
+                resource,
+                ..
+            },
+        ) = Arn::parse(arn)
+        else {
+            return Err(Failure {
+                code: "SDK_CLIENT_ERROR",
+                message: format!("Invalid target ARN {arn}"),
+                retryable: false,
+            });
         };
         let caller = Caller::caused_by(account, region, self.envelope.hops);
         let invoker = &self.ev.invoker;
-        let result = match service {
+        let result = match parsed.service {
             "sqs" => {
                 let mut input = json!({
-                    "QueueUrl": format!("https://sqs.{region}.amazonaws.com/{account}/{resource}"),
+                    "QueueUrl": QueueLocation::of(&parsed).aws_url(),
                     "MessageBody": body,
                 });
                 // AWS passes the group and no deduplication id: a FIFO queue without
@@ -289,8 +293,10 @@ impl Job {
             tracing::debug!(target = %self.target.arn, error = %failure.message, "undeliverable event dropped");
             return;
         };
-        let parts: Vec<&str> = dlq.splitn(6, ':').collect();
-        let ["arn", _, "sqs", region, account, name] = parts.as_slice() else {
+        let Some(queue) = Arn::parse(dlq)
+            .filter(|a| a.is("sqs"))
+            .map(|a| QueueLocation::of(&a))
+        else {
             return;
         };
         let attr = |v: &str| json!({"DataType": "String", "StringValue": v});
@@ -305,14 +311,14 @@ impl Job {
             attributes["EXHAUSTED_RETRY_CONDITION"] = attr(condition);
         }
         let input = json!({
-            "QueueUrl": format!("https://sqs.{region}.amazonaws.com/{account}/{name}"),
+            "QueueUrl": queue.aws_url(),
             "MessageBody": self.envelope.event.to_string(),
             "MessageAttributes": attributes,
         });
         // The dead letter replaces the refused delivery; it does not extend the chain.
         let caller = Caller {
             hops: self.envelope.hops,
-            ..Caller::new(*account, *region)
+            ..Caller::new(queue.account.as_str(), queue.region.as_str())
         };
         if let Err(e) = self
             .ev

@@ -7,7 +7,7 @@
 use super::connections;
 use super::errors::EventsError;
 use super::pagination::page;
-use super::store::ApiDestination;
+use super::store::{named, ApiDestination};
 use super::targets::Target;
 use super::{compact, empty, parse, timestamp, Inner};
 use crate::services::RequestContext;
@@ -185,10 +185,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
     let input: ListInput = parse(input)?;
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Value> = region
-            .api_destinations
-            .values()
-            .filter(|d| d.name.starts_with(&prefix))
+        let all: Vec<Value> = named(&region.api_destinations, &prefix)
             .filter(|d| {
                 input
                     .connection_arn

@@ -4,6 +4,7 @@
 
 use super::errors::EventsError;
 use super::pagination::page;
+use super::store::named;
 use super::{compact, empty, parse, timestamp, Inner};
 use crate::services::RequestContext;
 use serde::Deserialize;
@@ -157,12 +158,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
     let input: ListInput = parse(input)?;
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Value> = region
-            .endpoints
-            .values()
-            .filter(|e| e["Name"].as_str().is_some_and(|n| n.starts_with(&prefix)))
-            .cloned()
-            .collect();
+        let all: Vec<Value> = named(&region.endpoints, &prefix).cloned().collect();
         let (items, next) = page(
             &all,
             input.max_results,

@@ -1,6 +1,6 @@
 //! The event envelope EventBridge hands to rules and targets, and the times in it.
 
-use crate::asl::timestamp::format_millis;
+use crate::time::format_seconds;
 use serde_json::{json, Value};
 
 /// An event on its way through a bus: the JSON targets see, and what travels beside it.
@@ -38,27 +38,10 @@ impl NewEvent<'_> {
             "detail-type": self.detail_type,
             "source": self.source,
             "account": self.account,
-            "time": iso_seconds(self.time_ms),
+            "time": format_seconds(self.time_ms),
             "region": self.region,
             "resources": self.resources,
             "detail": self.detail,
         })
-    }
-}
-
-/// `2024-01-31T12:00:00Z`: events carry times to the second.
-pub fn iso_seconds(ms: u64) -> String {
-    let full = format_millis(ms);
-    // format_millis ends in `.mmmZ`.
-    format!("{}Z", &full[..full.len() - 5])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn event_times_have_second_precision() {
-        assert_eq!(iso_seconds(1_700_000_000_123), "2023-11-14T22:13:20Z");
     }
 }

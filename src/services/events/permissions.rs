@@ -76,7 +76,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
         let principal_value = if principal == "*" {
             json!("*")
         } else {
-            json!({"AWS": format!("arn:{}:iam::{principal}:root", crate::arn::partition(&ctx.region))})
+            json!({"AWS": crate::arn::account_root(&ctx.region, principal)})
         };
         let mut statement = json!({
             "Sid": sid,

@@ -195,7 +195,7 @@ async fn run(
         event["replay-name"] = json!(name);
         let at = event["time"]
             .as_str()
-            .and_then(crate::asl::timestamp::parse_rfc3339_nanos)
+            .and_then(crate::time::parse_rfc3339_nanos)
             .map(|n| (n / 1_000_000) as u64);
         delivery::publish(
             &ev,

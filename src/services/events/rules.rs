@@ -88,16 +88,13 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
     let now = ev.now();
     let enabled = state != "DISABLED";
     ev.region(ctx, |region| {
-        let bus_entry = region
-            .buses
-            .get_mut(&bus)
-            .ok_or_else(|| EventsError::no_bus(&bus))?;
+        let bus_entry = region.bus_mut(&bus)?;
         // PutRule replaces the definition of an existing rule; its targets and tags stay.
         let (targets, mut rule_tags) = match bus_entry.rules.remove(&input.name) {
             Some(old) => (old.targets, old.tags),
             None => (Vec::new(), Vec::new()),
         };
-        super::store::merge_tags(&mut rule_tags, new_tags);
+        crate::services::tags::merge(&mut rule_tags, new_tags);
         bus_entry.rules.insert(
             input.name.clone(),
             Rule {
@@ -148,13 +145,7 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
     let input: RuleInput = parse(input)?;
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
-        let rule = region
-            .buses
-            .get(&bus)
-            .ok_or_else(|| EventsError::no_bus(&bus))?
-            .rules
-            .get(&input.name)
-            .ok_or_else(|| EventsError::no_rule(&input.name, &bus))?;
+        let rule = region.rule(&bus, &input.name)?;
         Ok(describe_rule(rule, true))
     })
 }
@@ -164,10 +155,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     let input: RuleInput = parse(input)?;
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
-        let bus_entry = region
-            .buses
-            .get_mut(&bus)
-            .ok_or_else(|| EventsError::no_bus(&bus))?;
+        let bus_entry = region.bus_mut(&bus)?;
         let Some(rule) = bus_entry.rules.get(&input.name) else {
             return Ok(());
         };
@@ -199,13 +187,7 @@ pub fn set_state(
     let input: RuleInput = parse(input)?;
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     let schedule = ev.region(ctx, |region| {
-        let rule = region
-            .buses
-            .get_mut(&bus)
-            .ok_or_else(|| EventsError::no_bus(&bus))?
-            .rules
-            .get_mut(&input.name)
-            .ok_or_else(|| EventsError::no_rule(&input.name, &bus))?;
+        let rule = region.rule_mut(&bus, &input.name)?;
         rule.state = state.to_string();
         Ok::<_, EventsError>(rule.schedule.clone())
     })?;
@@ -225,9 +207,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
         let all: Vec<Value> = region
-            .buses
-            .get(&bus)
-            .ok_or_else(|| EventsError::no_bus(&bus))?
+            .bus(&bus)?
             .rules
             .values()
             .filter(|r| r.name.starts_with(&prefix))
@@ -248,9 +228,7 @@ pub fn list_names_by_target(
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let names: Vec<String> = region
-            .buses
-            .get(&bus)
-            .ok_or_else(|| EventsError::no_bus(&bus))?
+            .bus(&bus)?
             .rules
             .values()
             .filter(|r| r.targets.iter().any(|t| t.arn == input.target_arn))

@@ -3,7 +3,7 @@
 //! day-of-month, and `L` and `#` in day-of-week (1 = SUN ... 7 = SAT). Exactly one of the two
 //! day fields must be `?`. `next_after` gives the next firing strictly after a time.
 
-use crate::asl::timestamp::{civil_from_days, days_from_civil, days_in_month};
+use crate::time::{civil_from_days, days_from_civil, days_in_month};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {

@@ -6,6 +6,7 @@
 //! map operations and never across an `.await`; deliveries copy what they need (the matched
 //! rules' targets, as `Arc`s) out of it first, so a slow target never blocks the API.
 
+use super::errors::EventsError;
 use super::matcher::Matcher;
 use super::schedule::Schedule;
 use super::targets::Target;
@@ -15,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// A `key -> value` tag list in the order tags were first set.
-pub type Tags = Vec<(String, String)>;
+pub type Tags = crate::services::tags::TagList;
 
 pub const DEFAULT_BUS: &str = "default";
 
@@ -139,7 +140,49 @@ pub struct Region {
     pub endpoints: BTreeMap<String, Value>,
 }
 
+/// The values of a name-keyed map whose names start with `prefix`, in name order (the List
+/// calls' `NamePrefix`).
+pub fn named<'a, T>(
+    map: &'a BTreeMap<String, T>,
+    prefix: &'a str,
+) -> impl Iterator<Item = &'a T> + 'a {
+    map.range::<str, _>((
+        std::ops::Bound::Included(prefix),
+        std::ops::Bound::Unbounded,
+    ))
+    .take_while(move |(name, _)| name.starts_with(prefix))
+    .map(|(_, value)| value)
+}
+
 impl Region {
+    /// The bus named `name`, or AWS's ResourceNotFound for it.
+    pub fn bus(&self, name: &str) -> Result<&Bus, EventsError> {
+        self.buses
+            .get(name)
+            .ok_or_else(|| EventsError::no_bus(name))
+    }
+
+    pub fn bus_mut(&mut self, name: &str) -> Result<&mut Bus, EventsError> {
+        self.buses
+            .get_mut(name)
+            .ok_or_else(|| EventsError::no_bus(name))
+    }
+
+    /// The rule `rule` on the bus `bus`; a missing bus or rule is AWS's ResourceNotFound.
+    pub fn rule(&self, bus: &str, rule: &str) -> Result<&Rule, EventsError> {
+        self.bus(bus)?
+            .rules
+            .get(rule)
+            .ok_or_else(|| EventsError::no_rule(rule, bus))
+    }
+
+    pub fn rule_mut(&mut self, bus: &str, rule: &str) -> Result<&mut Rule, EventsError> {
+        self.bus_mut(bus)?
+            .rules
+            .get_mut(rule)
+            .ok_or_else(|| EventsError::no_rule(rule, bus))
+    }
+
     /// A region as AWS presents a fresh account: only the default bus.
     fn new(account: &str, region: &str, now_ms: u64) -> Self {
         let mut buses = BTreeMap::new();
@@ -238,15 +281,5 @@ impl Store {
 
     pub fn clear(&self) {
         *self.state.lock() = State::default();
-    }
-}
-
-/// Sets `tags` on `list`, replacing the values of keys already there.
-pub fn merge_tags(list: &mut Tags, tags: Tags) {
-    for (key, value) in tags {
-        match list.iter_mut().find(|(k, _)| *k == key) {
-            Some(existing) => existing.1 = value,
-            None => list.push((key, value)),
-        }
     }
 }

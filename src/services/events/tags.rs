@@ -1,21 +1,14 @@
 //! TagResource, UntagResource, ListTagsForResource: event buses and rules carry tags.
 
 use super::errors::EventsError;
-use super::store::{merge_tags, Region, Tags, DEFAULT_BUS};
+use super::store::{Region, Tags, DEFAULT_BUS};
 use super::{empty, parse, Inner};
+use crate::services::tags::{self, Tag, MAX_TAGS};
 use crate::services::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// AWS's limit on tags per resource.
-const MAX_TAGS: usize = 50;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TagIn {
-    key: String,
-    value: String,
-}
+pub type TagIn = Tag;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -42,7 +35,7 @@ struct ListInput {
 
 pub fn from_input(tags: Option<Vec<TagIn>>) -> Result<Tags, EventsError> {
     let mut list = Tags::new();
-    merge_tags(
+    tags::merge(
         &mut list,
         tags.unwrap_or_default()
             .into_iter()
@@ -63,9 +56,7 @@ fn check_count(count: usize) -> Result<(), EventsError> {
 }
 
 pub fn to_output(tags: &Tags) -> Value {
-    tags.iter()
-        .map(|(key, value)| json!({"Key": key, "Value": value}))
-        .collect()
+    tags::to_list(tags.iter().map(|(k, v)| (k, v)), "Key", "Value")
 }
 
 /// The tags of the bus or rule `arn` names in the caller's region.
@@ -78,22 +69,11 @@ fn tags_of<'r>(
     let not_found = || EventsError::ResourceNotFound(format!("Resource {arn} not found."));
     let resource = arn.strip_prefix(&prefix).ok_or_else(not_found)?;
     if let Some(bus) = resource.strip_prefix("event-bus/") {
-        return region
-            .buses
-            .get_mut(bus)
-            .map(|b| &mut b.tags)
-            .ok_or_else(|| EventsError::no_bus(bus));
+        return region.bus_mut(bus).map(|b| &mut b.tags);
     }
     if let Some(path) = resource.strip_prefix("rule/") {
         let (bus, rule) = path.rsplit_once('/').unwrap_or((DEFAULT_BUS, path));
-        return region
-            .buses
-            .get_mut(bus)
-            .ok_or_else(|| EventsError::no_bus(bus))?
-            .rules
-            .get_mut(rule)
-            .map(|r| &mut r.tags)
-            .ok_or_else(|| EventsError::no_rule(rule, bus));
+        return region.rule_mut(bus, rule).map(|r| &mut r.tags);
     }
     Err(not_found())
 }
@@ -102,11 +82,11 @@ pub fn tag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
     let input: TagInput = parse(input)?;
     let new_tags = from_input(Some(input.tags))?;
     ev.region(ctx, |region| {
-        let tags = tags_of(region, ctx, &input.resource_arn)?;
-        let mut merged = tags.clone();
-        merge_tags(&mut merged, new_tags);
-        check_count(merged.len())?;
-        *tags = merged;
+        tags::add(
+            tags_of(region, ctx, &input.resource_arn)?,
+            new_tags,
+            check_count,
+        )?;
         Ok(empty())
     })
 }
@@ -114,8 +94,7 @@ pub fn tag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
 pub fn untag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: UntagInput = parse(input)?;
     ev.region(ctx, |region| {
-        let tags = tags_of(region, ctx, &input.resource_arn)?;
-        tags.retain(|(key, _)| !input.tag_keys.contains(key));
+        tags::remove(tags_of(region, ctx, &input.resource_arn)?, &input.tag_keys);
         Ok(empty())
     })
 }

@@ -107,12 +107,12 @@ impl Target {
     /// Checks one target as PutTargets does and builds what delivery needs.
     pub(super) fn from_input(raw: Value) -> Result<Target, EventsError> {
         let t: TargetIn = parse(raw.clone())?;
-        if !t.arn.starts_with("arn:") || t.arn.split(':').count() < 6 {
+        let Some(parsed) = crate::arn::Arn::parse(&t.arn) else {
             return Err(EventsError::validation(format!(
                 "Parameter {} is not valid. Reason: Provided Arn is not in correct format.",
                 t.arn
             )));
-        }
+        };
         let given = [
             t.input.is_some(),
             t.input_path.is_some(),
@@ -126,7 +126,7 @@ impl Target {
         }
         let input = InputSpec::new(&t.id, t.input, t.input_path, t.input_transformer)?;
         let message_group_id = t.sqs_parameters.and_then(|p| p.message_group_id);
-        let is_sqs = t.arn.split(':').nth(2) == Some("sqs");
+        let is_sqs = parsed.is("sqs");
         if is_sqs && t.arn.ends_with(".fifo") && message_group_id.is_none() {
             return Err(EventsError::validation(format!(
                 "Parameter(s) SqsParameters must be specified for target: {}.",
@@ -167,13 +167,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
         .map(Target::from_input)
         .collect::<Result<Vec<_>, _>>()?;
     ev.region(ctx, |region| {
-        let rule = region
-            .buses
-            .get_mut(&bus)
-            .ok_or_else(|| EventsError::no_bus(&bus))?
-            .rules
-            .get_mut(&input.rule)
-            .ok_or_else(|| EventsError::no_rule(&input.rule, &bus))?;
+        let rule = region.rule_mut(&bus, &input.rule)?;
         let new_ids = targets
             .iter()
             .filter(|t| !rule.targets.iter().any(|old| old.id == t.id))
@@ -201,13 +195,7 @@ pub fn remove(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     let input: RemoveInput = parse(input)?;
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
-        let rule = region
-            .buses
-            .get_mut(&bus)
-            .ok_or_else(|| EventsError::no_bus(&bus))?
-            .rules
-            .get_mut(&input.rule)
-            .ok_or_else(|| EventsError::no_rule(&input.rule, &bus))?;
+        let rule = region.rule_mut(&bus, &input.rule)?;
         rule.targets.retain(|t| !input.ids.contains(&t.id));
         Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
     })
@@ -217,13 +205,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
     let input: ListInput = parse(input)?;
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
-        let rule = region
-            .buses
-            .get(&bus)
-            .ok_or_else(|| EventsError::no_bus(&bus))?
-            .rules
-            .get(&input.rule)
-            .ok_or_else(|| EventsError::no_rule(&input.rule, &bus))?;
+        let rule = region.rule(&bus, &input.rule)?;
         let all: Vec<Value> = rule.targets.iter().map(|t| t.raw.clone()).collect();
         let listing = format!("targets/{bus}/{}", input.rule);
         let (items, next) = page(&all, input.limit, input.next_token.as_deref(), &listing)?;

@@ -273,10 +273,7 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
                 .aliases
                 .values()
                 .map(|a| {
-                    json!({
-                        "stateMachineAliasArn": a.arn,
-                        "creationDate": timestamp(a.creation_ms),
-                    })
+                    super::versions::listed_item("stateMachineAliasArn", &a.arn, a.creation_ms)
                 })
                 .collect(),
         )

@@ -1,6 +1,6 @@
 //! Step Functions ARNs: building them for new resources and reading the ones clients send.
 //!
-//! `arn:aws:states:<region>:<account>:<type>:<name>[:<qualifier>]` where the type is
+//! `arn:<partition>:states:<region>:<account>:<type>:<name>[:<qualifier>]` where the type is
 //! `stateMachine` (qualifier: a version number or an alias name), `execution`
 //! (`<machine>:<name>`), `express` (`<machine>:<name>:<id>`) or `activity`.
 
@@ -63,15 +63,14 @@ impl Arn {
 
 pub fn parse(text: &str) -> Result<Arn, SfnError> {
     let bad_prefix = || SfnError::InvalidArn(format!("Invalid ARN prefix: {text}"));
-    let mut parts = text.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("states"), Some(region), Some(account), Some(rest)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(crate::arn::Arn {
+        partition,
+        service: "states",
+        region,
+        account,
+        resource: rest,
+    }) = crate::arn::Arn::parse(text)
+    else {
         return Err(bad_prefix());
     };
     if !partition.starts_with("aws") || region.is_empty() || account.is_empty() {
@@ -120,12 +119,7 @@ pub fn parse(text: &str) -> Result<Arn, SfnError> {
 
 /// `arn:<partition>:states:<region>:<account>`: the partition follows the region.
 pub fn prefix(ctx: &RequestContext) -> String {
-    format!(
-        "arn:{}:states:{}:{}",
-        crate::arn::partition(&ctx.region),
-        ctx.region,
-        ctx.account_id
-    )
+    crate::arn::prefix("states", &ctx.region, &ctx.account_id)
 }
 
 pub fn state_machine(ctx: &RequestContext, name: &str) -> String {

@@ -12,7 +12,6 @@ use crate::asl::interp::integrations::TaskCalls;
 use crate::asl::interp::{ExecutionRecord, ExecutionSpec, Status};
 use crate::invoke::Caller;
 use crate::services::RequestContext;
-use aws_smithy_types::date_time::{DateTime, Format};
 use parking_lot::Mutex;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -140,14 +139,6 @@ pub fn parse_execution_input(input: &Option<String>) -> Result<(String, Value), 
     Ok((text, value))
 }
 
-/// `2024-05-01T12:00:00.123Z`, as `$$.Execution.StartTime` shows times.
-pub fn iso_millis(ms: u64) -> String {
-    let seconds = DateTime::from_secs((ms / 1000) as i64)
-        .fmt(Format::DateTime)
-        .unwrap_or_default();
-    format!("{}.{:03}Z", seconds.trim_end_matches('Z'), ms % 1000)
-}
-
 /// The interpreter's input for one execution, with the static part of the context object.
 pub fn spec_for(
     sfn: &Inner,
@@ -163,7 +154,7 @@ pub fn spec_for(
             "Id": execution_arn,
             "Name": name,
             "Input": input,
-            "StartTime": iso_millis(start_ms),
+            "StartTime": crate::time::format_millis(start_ms),
             "RoleArn": target.revision.role_arn,
             "RedriveCount": 0,
         },
@@ -232,10 +223,9 @@ pub fn spec_for_execution(sfn: &Inner, execution: &Execution) -> ExecutionSpec {
 
 /// Whose resources an execution's Tasks act on: the account and region of its ARN.
 fn caller_of(execution_arn: &str) -> Caller {
-    let parts: Vec<&str> = execution_arn.split(':').collect();
-    Caller::new(
-        parts.get(4).copied().unwrap_or_default(),
-        parts.get(3).copied().unwrap_or_default(),
+    crate::arn::Arn::parse(execution_arn).map_or_else(
+        || Caller::new("", ""),
+        |arn| Caller::new(arn.account, arn.region),
     )
 }
 

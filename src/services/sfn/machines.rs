@@ -80,9 +80,14 @@ fn parse_machine(
 /// A role ARN must be an IAM role's: `arn:<partition>:iam::<12 digits>:role/<path/name>`
 /// (AWS checks the form, not that the role exists).
 fn check_role_arn(role_arn: &str) -> Result<(), SfnError> {
-    let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
-    let valid = match parts.as_slice() {
-        ["arn", partition, "iam", "", account, resource] => {
+    let valid = match crate::arn::Arn::parse(role_arn) {
+        Some(crate::arn::Arn {
+            partition,
+            service: "iam",
+            region: "",
+            account,
+            resource,
+        }) => {
             partition.starts_with("aws")
                 && account.len() == 12
                 && account.bytes().all(|b| b.is_ascii_digit())

@@ -36,16 +36,16 @@ fn not_found(arn: &str) -> SfnError {
     SfnError::ResourceNotFound(format!("Resource not found: '{arn}'"))
 }
 
-/// A map run ARN of the caller's account and region (`arn:aws:states:<region>:<account>:mapRun:...`).
+/// A map run ARN of the caller's account and region (`arn:<partition>:states:<region>:<account>:mapRun:...`).
 fn check_map_run_arn(ctx: &RequestContext, arn: &str) -> Result<(), SfnError> {
-    let parts: Vec<&str> = arn.splitn(7, ':').collect();
-    if parts.len() < 7 || parts[0] != "arn" || parts[2] != "states" {
+    let parsed = crate::arn::Arn::parse(arn).filter(|a| a.is("states"));
+    let Some((parsed, kind)) = parsed.and_then(|a| Some((a, a.resource.split_once(':')?.0))) else {
         return Err(SfnError::InvalidArn(format!("Invalid ARN prefix: {arn}")));
+    };
+    if kind != "mapRun" {
+        return Err(SfnError::wrong_resource_type(kind));
     }
-    if parts[5] != "mapRun" {
-        return Err(SfnError::wrong_resource_type(parts[5]));
-    }
-    if parts[3] != ctx.region || parts[4] != ctx.account_id {
+    if parsed.region != ctx.region || parsed.account != ctx.account_id {
         return Err(not_found(arn));
     }
     Ok(())

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use super::runner::Control;
 
 /// A `key -> value` tag list in the order tags were first set (AWS returns them so).
-pub type Tags = Vec<(String, String)>;
+pub type Tags = crate::services::tags::TagList;
 
 /// What a state machine or one of its versions runs: the parts an execution snapshots.
 #[derive(Debug, Clone)]
@@ -129,16 +129,6 @@ impl Store {
             for execution in region.executions.values() {
                 execution.control.lock().abandon();
             }
-        }
-    }
-}
-
-/// Sets `tags` on `list`, replacing the values of keys already there.
-pub fn merge_tags(list: &mut Tags, tags: Tags) {
-    for (key, value) in tags {
-        match list.iter_mut().find(|(k, _)| *k == key) {
-            Some(existing) => existing.1 = value,
-            None => list.push((key, value)),
         }
     }
 }

@@ -3,14 +3,12 @@
 
 use super::arn::{self, Resource};
 use super::errors::SfnError;
-use super::store::{merge_tags, Region, Tags};
+use super::store::{Region, Tags};
 use super::{empty, parse, Inner};
+use crate::services::tags::{self, MAX_TAGS};
 use crate::services::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-/// AWS's limit on tags per resource.
-const MAX_TAGS: usize = 50;
 
 #[derive(Deserialize)]
 pub struct TagIn {
@@ -40,9 +38,7 @@ fn check_count(count: usize) -> Result<(), SfnError> {
 }
 
 pub fn to_output(tags: &Tags) -> Value {
-    tags.iter()
-        .map(|(key, value)| json!({"key": key, "value": value}))
-        .collect()
+    tags::to_list(tags.iter().map(|(k, v)| (k, v)), "key", "value")
 }
 
 #[derive(Deserialize)]
@@ -95,11 +91,11 @@ pub fn tag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<V
     let input: TagResourceInput = parse(input)?;
     let new_tags = from_input(Some(input.tags))?;
     sfn.region(ctx, |region| {
-        let tags = tags_of(region, ctx, &input.resource_arn)?;
-        let mut merged = tags.clone();
-        merge_tags(&mut merged, new_tags);
-        check_count(merged.len())?;
-        *tags = merged;
+        tags::add(
+            tags_of(region, ctx, &input.resource_arn)?,
+            new_tags,
+            check_count,
+        )?;
         Ok(empty())
     })
 }
@@ -107,8 +103,7 @@ pub fn tag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<V
 pub fn untag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
     let input: UntagResourceInput = parse(input)?;
     sfn.region(ctx, |region| {
-        let tags = tags_of(region, ctx, &input.resource_arn)?;
-        tags.retain(|(key, _)| !input.tag_keys.contains(key));
+        tags::remove(tags_of(region, ctx, &input.resource_arn)?, &input.tag_keys);
         Ok(empty())
     })
 }

@@ -2,7 +2,6 @@
 //! hold, the context object) and hands one state to the interpreter's TestState runner.
 
 use super::errors::SfnError;
-use super::executions::iso_millis;
 use super::mock_schema;
 use super::{parse, Inner};
 use crate::asl::ast::{State, StateKind};
@@ -309,16 +308,12 @@ fn default_context(
     input: &Value,
     role_arn: Option<&str>,
 ) -> Value {
-    let now = iso_millis(sfn.now());
-    let machine_arn = format!(
-        "arn:aws:states:{}:{}:stateMachine:TestStateStateMachine",
-        ctx.region, ctx.account_id
-    );
+    let now = crate::time::format_millis(sfn.now());
+    let machine_arn = super::arn::state_machine(ctx, "TestStateStateMachine");
     // TestState runs the state as an Express execution of a machine of its own.
     let execution_arn = format!(
-        "arn:aws:states:{}:{}:express:TestStateStateMachine:{}",
-        ctx.region,
-        ctx.account_id,
+        "{}:express:TestStateStateMachine:{}",
+        super::arn::prefix(ctx),
         uuid::Uuid::new_v4()
     );
     // AWS names the tested state "StateName" in the context, whatever its own name.

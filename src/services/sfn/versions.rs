@@ -86,6 +86,12 @@ pub fn publish(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
     })
 }
 
+/// One item of ListStateMachineVersions or ListStateMachineAliases: the ARN under `arn_key`
+/// and its creation date.
+pub(super) fn listed_item(arn_key: &str, arn: &str, creation_ms: u64) -> Value {
+    json!({ arn_key: arn, "creationDate": timestamp(creation_ms) })
+}
+
 pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
     let input: ListInput = parse(input)?;
     let all: Vec<Value> = sfn.region(ctx, |region| {
@@ -96,12 +102,7 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
                 .versions
                 .values()
                 .rev()
-                .map(|v| {
-                    json!({
-                        "stateMachineVersionArn": v.arn,
-                        "creationDate": timestamp(v.creation_ms),
-                    })
-                })
+                .map(|v| listed_item("stateMachineVersionArn", &v.arn, v.creation_ms))
                 .collect(),
         )
     })?;

@@ -1,28 +1,14 @@
-//! SNS ARNs: topics (`arn:aws:sns:<region>:<account>:<name>`), subscriptions (the topic ARN
+//! SNS ARNs: topics (`arn:<partition>:sns:<region>:<account>:<name>`), subscriptions (the topic ARN
 //! plus `:<uuid>`), platform applications and endpoints (`...:app/<platform>/<name>`,
 //! `...:endpoint/<platform>/<name>/<uuid>`), and the SQS queue ARNs subscriptions point at.
 
 use super::errors::SnsError;
+use crate::arn::Arn;
+use crate::services::sqs::queue_url::QueueLocation;
 use crate::services::RequestContext;
 
-/// The partition a region belongs to.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 pub fn topic_arn(ctx: &RequestContext, name: &str) -> String {
-    format!(
-        "arn:{}:sns:{}:{}:{name}",
-        partition(&ctx.region),
-        ctx.region,
-        ctx.account_id
-    )
+    crate::arn::build("sns", &ctx.region, &ctx.account_id, name)
 }
 
 /// The prefix every topic ARN of the caller's account and region starts with.
@@ -30,31 +16,9 @@ pub fn region_prefix(ctx: &RequestContext) -> String {
     topic_arn(ctx, "")
 }
 
-/// The parts of any ARN (`arn:partition:service:region:account:resource`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Arn<'a> {
-    pub service: &'a str,
-    pub region: &'a str,
-    pub account: &'a str,
-    pub resource: &'a str,
-}
-
+/// Any ARN with a service and a resource, which is all SNS asks of the ARNs it is given.
 pub fn parse(arn: &str) -> Option<Arn<'_>> {
-    let mut parts = arn.splitn(6, ':');
-    let (prefix, _partition, service, region, account, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    (prefix == "arn" && !service.is_empty() && !resource.is_empty()).then_some(Arn {
-        service,
-        region,
-        account,
-        resource,
-    })
+    Arn::parse(arn).filter(|a| !a.service.is_empty() && !a.resource.is_empty())
 }
 
 /// Checks that `arn` names a topic in the caller's region; AWS answers "Invalid parameter:
@@ -92,16 +56,11 @@ pub fn topic_of_subscription(subscription_arn: &str) -> Option<&str> {
     (parsed.service == "sns" && !id.is_empty()).then_some(topic)
 }
 
-/// An SQS queue ARN -> (account, region, queue name).
-pub fn sqs_queue(arn: &str) -> Option<(String, String, String)> {
-    let parsed = parse(arn)?;
-    (parsed.service == "sqs" && !parsed.resource.contains(':')).then(|| {
-        (
-            parsed.account.to_string(),
-            parsed.region.to_string(),
-            parsed.resource.to_string(),
-        )
-    })
+/// The queue an SQS queue ARN names.
+pub fn sqs_queue(arn: &str) -> Option<QueueLocation> {
+    parse(arn)
+        .filter(|a| a.is("sqs") && !a.resource.contains(':'))
+        .map(|a| QueueLocation::of(&a))
 }
 
 #[cfg(test)]
@@ -125,7 +84,11 @@ mod tests {
         );
         assert_eq!(
             sqs_queue("arn:aws:sqs:eu-west-1:111111111111:q.fifo"),
-            Some(("111111111111".into(), "eu-west-1".into(), "q.fifo".into()))
+            Some(QueueLocation {
+                account: "111111111111".into(),
+                region: "eu-west-1".into(),
+                name: "q.fifo".into()
+            })
         );
         assert!(parse("not-an-arn").is_none());
     }

@@ -3,7 +3,8 @@
 
 use super::errors::SnsError;
 use super::topic_attributes::default_policy;
-use super::{arn, empty, parse, Inner};
+use super::{empty, parse, Inner};
+use crate::services::policy::allow_statement;
 use crate::services::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -47,14 +48,6 @@ fn policy_of(topic: &super::store::Topic) -> Value {
 }
 
 /// One value, or a list when there are several (how IAM writes principals and actions).
-fn one_or_many(mut items: Vec<String>) -> Value {
-    if items.len() == 1 {
-        items.remove(0).into()
-    } else {
-        items.into()
-    }
-}
-
 pub fn add_permission(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
     let input: AddPermissionInput = parse(input)?;
     if input.aws_account_id.is_empty() {
@@ -85,24 +78,14 @@ pub fn add_permission(sns: &Inner, ctx: &RequestContext, input: Value) -> Result
     {
         return Err(SnsError::invalid("Statement already exists"));
     }
-    let partition = arn::partition(&ctx.region);
-    let principals = input
-        .aws_account_id
-        .iter()
-        .map(|a| format!("arn:{partition}:iam::{a}:root"))
-        .collect();
-    let actions = input
-        .action_name
-        .iter()
-        .map(|a| format!("SNS:{a}"))
-        .collect();
-    statements.push(json!({
-        "Sid": input.label,
-        "Effect": "Allow",
-        "Principal": {"AWS": one_or_many(principals)},
-        "Action": one_or_many(actions),
-        "Resource": topic.arn,
-    }));
+    statements.push(allow_statement(
+        &input.label,
+        &ctx.region,
+        &input.aws_account_id,
+        "SNS",
+        &input.action_name,
+        &topic.arn,
+    ));
     topic.attributes.insert("Policy".into(), policy.to_string());
     Ok(empty())
 }

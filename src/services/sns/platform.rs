@@ -2,7 +2,6 @@
 //! endpoints, and Publish to an endpoint ARN. Stored the way AWS stores them (credentials are
 //! accepted but never returned); pushes are recorded, not sent.
 
-use super::arn::partition;
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
 use super::pagination::{page, PAGE_SIZE};
@@ -30,6 +29,17 @@ pub struct Application {
 
 fn app_not_found() -> SnsError {
     SnsError::NotFound("PlatformApplication does not exist".into())
+}
+
+impl PlatformState {
+    /// The application an ARN names, or AWS's NotFound for it.
+    fn application(&self, arn: &str) -> Result<&Application, SnsError> {
+        self.applications.get(arn).ok_or_else(app_not_found)
+    }
+
+    fn application_mut(&mut self, arn: &str) -> Result<&mut Application, SnsError> {
+        self.applications.get_mut(arn).ok_or_else(app_not_found)
+    }
 }
 
 fn endpoint_not_found() -> SnsError {
@@ -101,18 +111,15 @@ pub fn create_platform_application(
             "Attributes Reason: PlatformCredential attribute provided without PlatformPrincipal",
         ));
     }
-    let arn = format!(
-        "arn:{}:sns:{}:{}:app/{}/{}",
-        partition(&ctx.region),
-        ctx.region,
-        ctx.account_id,
-        input.platform,
-        input.name
+    let arn = crate::arn::build(
+        "sns",
+        &ctx.region,
+        &ctx.account_id,
+        &format!("app/{}/{}", input.platform, input.name),
     );
     let mut attributes = BTreeMap::from([("Enabled".to_string(), "true".to_string())]);
     attributes.extend(input.attributes);
-    let mut state = sns.store.state.write();
-    let platform = &mut state.account(&ctx.account_id, &ctx.region).platform;
+    let mut platform = sns.store.platform(ctx);
     platform
         .applications
         .entry(arn.clone())
@@ -139,13 +146,8 @@ pub fn get_platform_application_attributes(
 ) -> Result<Value, SnsError> {
     let input: ApplicationInput = parse(input)?;
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
-    let mut state = sns.store.state.write();
-    let app = state
-        .account(&ctx.account_id, &ctx.region)
-        .platform
-        .applications
-        .get(&input.platform_application_arn)
-        .ok_or_else(app_not_found)?;
+    let platform = sns.store.platform(ctx);
+    let app = platform.application(&input.platform_application_arn)?;
     Ok(json!({ "Attributes": visible(&app.attributes) }))
 }
 
@@ -156,13 +158,8 @@ pub fn set_platform_application_attributes(
 ) -> Result<Value, SnsError> {
     let input: ApplicationInput = parse(input)?;
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
-    let mut state = sns.store.state.write();
-    let app = state
-        .account(&ctx.account_id, &ctx.region)
-        .platform
-        .applications
-        .get_mut(&input.platform_application_arn)
-        .ok_or_else(app_not_found)?;
+    let mut platform = sns.store.platform(ctx);
+    let app = platform.application_mut(&input.platform_application_arn)?;
     app.attributes.extend(input.attributes);
     Ok(empty())
 }
@@ -173,10 +170,8 @@ pub fn delete_platform_application(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: ApplicationInput = parse(input)?;
-    let mut state = sns.store.state.write();
-    state
-        .account(&ctx.account_id, &ctx.region)
-        .platform
+    let mut platform = sns.store.platform(ctx);
+    platform
         .applications
         .remove(&input.platform_application_arn);
     Ok(empty())
@@ -194,10 +189,8 @@ pub fn list_platform_applications(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: NextTokenInput = parse(input)?;
-    let mut state = sns.store.state.write();
-    let items = state
-        .account(&ctx.account_id, &ctx.region)
-        .platform
+    let platform = sns.store.platform(ctx);
+    let items = platform
         .applications
         .iter()
         .map(|(arn, app)| {
@@ -261,13 +254,8 @@ pub fn create_platform_endpoint(
         attributes.insert("CustomUserData".into(), data);
     }
     attributes.extend(input.attributes);
-    let mut state = sns.store.state.write();
-    let app = state
-        .account(&ctx.account_id, &ctx.region)
-        .platform
-        .applications
-        .get_mut(&input.platform_application_arn)
-        .ok_or_else(app_not_found)?;
+    let mut platform = sns.store.platform(ctx);
+    let app = platform.application_mut(&input.platform_application_arn)?;
     // The same token gives the same endpoint, unless its attributes differ.
     if let Some((arn, existing)) = app
         .endpoints
@@ -313,10 +301,8 @@ fn with_endpoint<T>(
     f: impl FnOnce(&mut BTreeMap<String, BTreeMap<String, String>>) -> Result<T, SnsError>,
 ) -> Result<T, SnsError> {
     let app_arn = application_of(endpoint_arn).ok_or_else(endpoint_not_found)?;
-    let mut state = sns.store.state.write();
-    let app = state
-        .account(&ctx.account_id, &ctx.region)
-        .platform
+    let mut platform = sns.store.platform(ctx);
+    let app = platform
         .applications
         .get_mut(&app_arn)
         .ok_or_else(endpoint_not_found)?;
@@ -370,13 +356,8 @@ pub fn list_endpoints_by_platform_application(
 ) -> Result<Value, SnsError> {
     let input: ApplicationInput = parse(input)?;
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
-    let mut state = sns.store.state.write();
-    let app = state
-        .account(&ctx.account_id, &ctx.region)
-        .platform
-        .applications
-        .get(&input.platform_application_arn)
-        .ok_or_else(app_not_found)?;
+    let platform = sns.store.platform(ctx);
+    let app = platform.application(&input.platform_application_arn)?;
     let items = app
         .endpoints
         .iter()

@@ -63,12 +63,8 @@ pub fn set_sms_attributes(
             ));
         }
     }
-    let mut state = sns.store.state.write();
-    state
-        .account(&ctx.account_id, &ctx.region)
-        .sms
-        .attributes
-        .extend(input.attributes);
+    let mut sms = sns.store.sms(ctx);
+    sms.attributes.extend(input.attributes);
     Ok(empty())
 }
 
@@ -84,8 +80,8 @@ pub fn get_sms_attributes(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: GetSmsAttributesInput = parse(input)?;
-    let mut state = sns.store.state.write();
-    let stored = &state.account(&ctx.account_id, &ctx.region).sms.attributes;
+    let sms = sns.store.sms(ctx);
+    let stored = &sms.attributes;
     let selected: BTreeMap<&String, &String> = stored
         .iter()
         .filter(|(k, _)| input.attributes.is_empty() || input.attributes.contains(k))
@@ -110,12 +106,8 @@ pub fn check_if_phone_number_is_opted_out(
             "PhoneNumber Reason: input incorrectly formatted",
         ));
     }
-    let mut state = sns.store.state.write();
-    let opted_out = state
-        .account(&ctx.account_id, &ctx.region)
-        .sms
-        .opted_out
-        .contains(&input.phone_number);
+    let sms = sns.store.sms(ctx);
+    let opted_out = sms.opted_out.contains(&input.phone_number);
     Ok(json!({ "isOptedOut": opted_out }))
 }
 
@@ -130,12 +122,8 @@ pub fn opt_in_phone_number(
             "PhoneNumber Reason: input incorrectly formatted",
         ));
     }
-    let mut state = sns.store.state.write();
-    state
-        .account(&ctx.account_id, &ctx.region)
-        .sms
-        .opted_out
-        .remove(&input.phone_number);
+    let mut sms = sns.store.sms(ctx);
+    sms.opted_out.remove(&input.phone_number);
     Ok(empty())
 }
 
@@ -151,10 +139,8 @@ pub fn list_phone_numbers_opted_out(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: LowerNextToken = parse(input)?;
-    let mut state = sns.store.state.write();
-    let numbers = state
-        .account(&ctx.account_id, &ctx.region)
-        .sms
+    let sms = sns.store.sms(ctx);
+    let numbers = sms
         .opted_out
         .iter()
         .map(|n| (n.clone(), n.clone()))
@@ -198,13 +184,10 @@ pub fn create_sms_sandbox_phone_number(
         ));
     }
     let otp = format!("{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000);
-    let mut state = sns.store.state.write();
-    state
-        .account(&ctx.account_id, &ctx.region)
-        .sms
-        .sandbox
+    let mut sms = sns.store.sms(ctx);
+    sms.sandbox
         .insert(input.phone_number.clone(), (false, otp.clone()));
-    drop(state);
+    drop(sms);
     record_sms(
         sns,
         &input.phone_number,
@@ -220,10 +203,8 @@ pub fn verify_sms_sandbox_phone_number(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: SandboxNumberInput = parse(input)?;
-    let mut state = sns.store.state.write();
-    let entry = state
-        .account(&ctx.account_id, &ctx.region)
-        .sms
+    let mut sms = sns.store.sms(ctx);
+    let entry = sms
         .sandbox
         .get_mut(&input.phone_number)
         .ok_or_else(sandbox_not_found)?;
@@ -242,11 +223,8 @@ pub fn delete_sms_sandbox_phone_number(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: SandboxNumberInput = parse(input)?;
-    let mut state = sns.store.state.write();
-    state
-        .account(&ctx.account_id, &ctx.region)
-        .sms
-        .sandbox
+    let mut sms = sns.store.sms(ctx);
+    sms.sandbox
         .remove(&input.phone_number)
         .ok_or_else(sandbox_not_found)?;
     Ok(empty())
@@ -265,10 +243,8 @@ pub fn list_sms_sandbox_phone_numbers(
     input: Value,
 ) -> Result<Value, SnsError> {
     let input: UpperNextToken = parse(input)?;
-    let mut state = sns.store.state.write();
-    let numbers = state
-        .account(&ctx.account_id, &ctx.region)
-        .sms
+    let sms = sns.store.sms(ctx);
+    let numbers = sms
         .sandbox
         .iter()
         .map(|(number, (verified, _))| {

@@ -13,7 +13,8 @@ use super::delivery::TopicQueue;
 use super::filter::CompiledFilter;
 use super::platform::PlatformState;
 use super::sms::SmsState;
-use parking_lot::RwLock;
+use crate::services::RequestContext;
+use parking_lot::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -102,6 +103,20 @@ pub struct Store {
 }
 
 impl Store {
+    /// The caller's SMS settings (per account and region), under the write lock.
+    pub fn sms(&self, ctx: &RequestContext) -> MappedRwLockWriteGuard<'_, SmsState> {
+        RwLockWriteGuard::map(self.state.write(), |s| {
+            &mut s.account(&ctx.account_id, &ctx.region).sms
+        })
+    }
+
+    /// The caller's platform applications and endpoints, under the write lock.
+    pub fn platform(&self, ctx: &RequestContext) -> MappedRwLockWriteGuard<'_, PlatformState> {
+        RwLockWriteGuard::map(self.state.write(), |s| {
+            &mut s.account(&ctx.account_id, &ctx.region).platform
+        })
+    }
+
     pub fn clear(&self) {
         *self.state.write() = State::default();
     }

@@ -173,11 +173,7 @@ pub fn all(s: &Subscription) -> BTreeMap<String, String> {
     out.insert("RawMessageDelivery".into(), s.raw().to_string());
     out.insert(
         "SubscriptionPrincipal".into(),
-        format!(
-            "arn:{}:iam::{}:root",
-            arn::partition(region_of(&s.arn)),
-            s.owner
-        ),
+        crate::arn::account_root(region_of(&s.arn), &s.owner),
     );
     for (k, v) in &s.attributes {
         if !v.is_empty() {

@@ -3,23 +3,16 @@
 
 use super::errors::SnsError;
 use super::{empty, parse, Inner};
+use crate::services::tags::{self, Tag, TagMap, MAX_TAGS};
 use crate::services::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
-const MAX_TAGS: usize = 50;
-
-#[derive(Deserialize, Clone)]
-#[serde(rename_all = "PascalCase")]
-pub struct TagInput {
-    pub key: String,
-    pub value: String,
-}
+pub type TagInput = Tag;
 
 /// Rejects duplicated keys and more than 50 tags in one request.
-pub fn validate(tags: &[TagInput]) -> Result<BTreeMap<String, String>, SnsError> {
-    let mut out = BTreeMap::new();
+pub fn validate(tags: &[TagInput]) -> Result<TagMap, SnsError> {
+    let mut out = TagMap::new();
     for tag in tags {
         if out.insert(tag.key.clone(), tag.value.clone()).is_some() {
             return Err(SnsError::invalid("Duplicated keys are not allowed."));
@@ -51,8 +44,7 @@ pub fn tag_resource(sns: &Inner, _ctx: &RequestContext, input: Value) -> Result<
         .topics
         .get_mut(&input.resource_arn)
         .ok_or_else(resource_not_found)?;
-    let merged = topic.tags.keys().filter(|k| !new.contains_key(*k)).count() + new.len();
-    if merged > MAX_TAGS {
+    if !tags::fits(&topic.tags, &new) {
         return Err(SnsError::TagLimitExceeded);
     }
     topic.tags.extend(new);
@@ -97,10 +89,5 @@ pub fn list_tags_for_resource(
         .topics
         .get(&input.resource_arn)
         .ok_or_else(resource_not_found)?;
-    let tags: Vec<Value> = topic
-        .tags
-        .iter()
-        .map(|(k, v)| json!({"Key": k, "Value": v}))
-        .collect();
-    Ok(json!({ "Tags": tags }))
+    Ok(json!({ "Tags": tags::to_list(&topic.tags, "Key", "Value") }))
 }

@@ -2,10 +2,46 @@
 //! distinct; and the `Failed` entry shape.
 
 use super::errors::SqsError;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
 const MAX_ENTRIES: usize = 10;
+
+/// The input of a `*Batch` operation: the queue and its entries.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BatchInput<E> {
+    pub queue_url: String,
+    #[serde(default = "Vec::new")]
+    pub entries: Vec<E>,
+}
+
+/// The entries of a batch that takes receipt handles (DeleteMessageBatch,
+/// ChangeMessageVisibilityBatch): an id, a handle, and what else the operation reads.
+pub trait HandleEntry {
+    fn id(&self) -> &str;
+    fn handle(&self) -> &str;
+}
+
+/// Checks the entries' ids, then applies `each` to every entry's handle: `Successful` lists
+/// the ids it accepted, `Failed` the others with their errors.
+pub fn for_each_handle<E: HandleEntry>(
+    entries: &[E],
+    entry_shape: &'static str,
+    mut each: impl FnMut(&E) -> Result<(), SqsError>,
+) -> Result<Value, SqsError> {
+    let ids: Vec<&str> = entries.iter().map(HandleEntry::id).collect();
+    check_entry_ids(&ids, entry_shape)?;
+    let (mut successful, mut failed) = (Vec::new(), Vec::new());
+    for entry in entries {
+        match each(entry) {
+            Ok(()) => successful.push(json!({ "Id": entry.id() })),
+            Err(e) => failed.push(failed_entry(entry.id(), &e)),
+        }
+    }
+    Ok(json!({ "Successful": successful, "Failed": failed }))
+}
 
 /// `entry_shape` names the entry type in AWS's EmptyBatchRequest message.
 pub fn check_entry_ids<'a>(ids: &[&'a str], entry_shape: &'static str) -> Result<(), SqsError> {

@@ -2,7 +2,7 @@
 //! outdated one succeeds without deleting, as AWS documents); FIFO queues reject a handle whose
 //! receive is over with "The receipt handle has expired."
 
-use super::batch::{check_entry_ids, failed_entry};
+use super::batch::{for_each_handle, BatchInput, HandleEntry};
 use super::errors::SqsError;
 use super::queue::DeleteOutcome;
 use super::receipt;
@@ -10,7 +10,7 @@ use super::store::Queue;
 use super::{empty, parse, Inner};
 use crate::services::RequestContext;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 fn delete(queue: &Queue, handle: &str, now: u64) -> Result<(), SqsError> {
     let (id, seq) = receipt::decode(handle, &queue.arn)?;
@@ -49,12 +49,13 @@ struct BatchEntry {
     receipt_handle: String,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct BatchInput {
-    queue_url: String,
-    #[serde(default)]
-    entries: Vec<BatchEntry>,
+impl HandleEntry for BatchEntry {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn handle(&self) -> &str {
+        &self.receipt_handle
+    }
 }
 
 pub fn delete_message_batch(
@@ -62,17 +63,10 @@ pub fn delete_message_batch(
     ctx: &RequestContext,
     input: Value,
 ) -> Result<Value, SqsError> {
-    let input: BatchInput = parse(input)?;
+    let input: BatchInput<BatchEntry> = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
-    let ids: Vec<&str> = input.entries.iter().map(|e| e.id.as_str()).collect();
-    check_entry_ids(&ids, "DeleteMessageBatchRequestEntry")?;
     let now = sqs.now();
-    let (mut successful, mut failed) = (Vec::new(), Vec::new());
-    for entry in &input.entries {
-        match delete(&queue, &entry.receipt_handle, now) {
-            Ok(()) => successful.push(json!({ "Id": entry.id })),
-            Err(e) => failed.push(failed_entry(&entry.id, &e)),
-        }
-    }
-    Ok(json!({ "Successful": successful, "Failed": failed }))
+    for_each_handle(&input.entries, "DeleteMessageBatchRequestEntry", |entry| {
+        delete(&queue, entry.handle(), now)
+    })
 }

@@ -14,7 +14,7 @@ mod move_tasks;
 mod permissions;
 mod purge;
 mod queue;
-mod queue_url;
+pub(crate) mod queue_url;
 mod queues;
 mod receipt;
 mod receive;

@@ -5,6 +5,7 @@
 
 use super::errors::SqsError;
 use super::{empty, parse, Inner};
+use crate::services::policy::allow_statement;
 use crate::services::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -41,14 +42,6 @@ struct AddPermissionInput {
     account_ids: Vec<String>,
     #[serde(default)]
     actions: Vec<String>,
-}
-
-fn one_or_many(items: Vec<String>) -> Value {
-    if items.len() == 1 {
-        Value::String(items.into_iter().next().unwrap_or_default())
-    } else {
-        Value::Array(items.into_iter().map(Value::String).collect())
-    }
 }
 
 fn label_error(label: &str, reason: &str) -> SqsError {
@@ -92,14 +85,14 @@ pub fn add_permission(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result
             "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
         ));
     }
-    let partition = queue.arn.split(':').nth(1).unwrap_or("aws").to_string();
-    let statement = json!({
-        "Sid": input.label,
-        "Effect": "Allow",
-        "Principal": {"AWS": one_or_many(input.account_ids.iter().map(|a| format!("arn:{partition}:iam::{a}:root")).collect())},
-        "Action": one_or_many(input.actions.iter().map(|a| format!("SQS:{a}")).collect()),
-        "Resource": queue.arn,
-    });
+    let statement = allow_statement(
+        &input.label,
+        &queue.location.region,
+        &input.account_ids,
+        "SQS",
+        &input.actions,
+        &queue.arn,
+    );
     let mut state = queue.state.lock();
     let mut policy = match state
         .attrs

@@ -12,28 +12,45 @@ pub struct QueueLocation {
 }
 
 impl QueueLocation {
+    /// The queue a parsed ARN names, unchecked: senders pass on what they were given and let
+    /// SendMessage answer for a queue that is not there.
+    pub fn of(arn: &crate::arn::Arn) -> QueueLocation {
+        QueueLocation {
+            account: arn.account.into(),
+            region: arn.region.into(),
+            name: arn.resource.into(),
+        }
+    }
+
     pub fn arn(&self) -> String {
         queue_arn(&self.account, &self.region, &self.name)
+    }
+
+    /// The queue's URL as AWS writes it, for in-process senders (SNS subscriptions, EventBridge
+    /// targets and DLQs) that have no client host of their own: the host names the region, so
+    /// the queue is found whatever region the sender's context carries.
+    pub fn aws_url(&self) -> String {
+        url(
+            &format!("sqs.{}.amazonaws.com", self.region),
+            &self.account,
+            &self.name,
+        )
     }
 }
 
 pub fn queue_arn(account: &str, region: &str, name: &str) -> String {
-    format!("arn:{}:sqs:{region}:{account}:{name}", partition(region))
-}
-
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
+    crate::arn::build("sqs", region, account, name)
 }
 
 /// The URL handed to clients: the host they used, so the URL works against this server.
 pub fn queue_url(ctx: &RequestContext, account: &str, name: &str) -> String {
-    format!("http://{}/{account}/{name}", ctx.host)
+    url(&ctx.host, account, name)
+}
+
+/// The one place a queue URL is written: `http://<host>/<account>/<name>`, which
+/// `parse_queue_url` reads back.
+fn url(host: &str, account: &str, name: &str) -> String {
+    format!("http://{host}/{account}/{name}")
 }
 
 /// Reads a `QueueUrl`. The last two path segments are account and queue name; the region comes
@@ -92,24 +109,14 @@ fn looks_like_region(s: &str) -> bool {
 
 /// Reads `arn:<partition>:sqs:<region>:<account>:<name>`.
 pub fn parse_queue_arn(arn: &str) -> Option<QueueLocation> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_partition), Some("sqs"), Some(region), Some(account), Some(name)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    if region.is_empty() || account.is_empty() || name.is_empty() {
+    let arn = crate::arn::Arn::parse(arn).filter(|a| a.is("sqs"))?;
+    if arn.region.is_empty() || arn.account.is_empty() || arn.resource.is_empty() {
         return None;
     }
     Some(QueueLocation {
-        account: account.into(),
-        region: region.into(),
-        name: name.into(),
+        account: arn.account.into(),
+        region: arn.region.into(),
+        name: arn.resource.into(),
     })
 }
 

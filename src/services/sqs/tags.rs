@@ -2,12 +2,10 @@
 
 use super::errors::SqsError;
 use super::{empty, parse, Inner};
+use crate::services::tags::{self, TagMap, MAX_TAGS};
 use crate::services::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
-
-const MAX_TAGS: usize = 50;
 
 /// Checks tags to add to a queue already holding `existing` tags (a key that is already there
 /// is counted again; the caller passes the merged count when that matters).
@@ -15,7 +13,7 @@ pub fn validate_new_tags(
     tags: &Map<String, Value>,
     existing: usize,
     queue_name: &str,
-) -> Result<BTreeMap<String, String>, SqsError> {
+) -> Result<TagMap, SqsError> {
     if existing + tags.len() > MAX_TAGS {
         return Err(too_many(queue_name));
     }
@@ -49,8 +47,7 @@ pub fn tag_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Valu
     }
     let new = validate_new_tags(&input.tags, 0, &queue.location.name)?;
     let mut state = queue.state.lock();
-    let merged = state.tags.keys().filter(|k| !new.contains_key(*k)).count() + new.len();
-    if merged > MAX_TAGS {
+    if !tags::fits(&state.tags, &new) {
         return Err(too_many(&queue.location.name));
     }
     state.tags.extend(new);

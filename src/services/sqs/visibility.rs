@@ -1,7 +1,7 @@
 //! ChangeMessageVisibility(+Batch). The new timeout counts from now; a message can stay in
 //! flight at most 12 hours after it was received; 0 makes it receivable at once.
 
-use super::batch::{check_entry_ids, failed_entry};
+use super::batch::{for_each_handle, BatchInput, HandleEntry};
 use super::errors::SqsError;
 use super::queue::{VisibilityChanged, VisibilityRefused};
 use super::receipt;
@@ -9,7 +9,7 @@ use super::store::Queue;
 use super::{empty, parse, Inner};
 use crate::services::RequestContext;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -76,12 +76,13 @@ struct BatchEntry {
     visibility_timeout: Option<i64>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct BatchInput {
-    queue_url: String,
-    #[serde(default)]
-    entries: Vec<BatchEntry>,
+impl HandleEntry for BatchEntry {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn handle(&self) -> &str {
+        &self.receipt_handle
+    }
 }
 
 pub fn change_message_visibility_batch(
@@ -89,22 +90,18 @@ pub fn change_message_visibility_batch(
     ctx: &RequestContext,
     input: Value,
 ) -> Result<Value, SqsError> {
-    let input: BatchInput = parse(input)?;
+    let input: BatchInput<BatchEntry> = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
-    let ids: Vec<&str> = input.entries.iter().map(|e| e.id.as_str()).collect();
-    check_entry_ids(&ids, "ChangeMessageVisibilityBatchRequestEntry")?;
     let now = sqs.now();
-    let (mut successful, mut failed) = (Vec::new(), Vec::new());
     let mut pollers = 0;
-    for entry in &input.entries {
-        match change(&queue, &entry.receipt_handle, entry.visibility_timeout, now) {
-            Ok(p) => {
-                pollers = p;
-                successful.push(json!({ "Id": entry.id }));
-            }
-            Err(e) => failed.push(failed_entry(&entry.id, &e)),
-        }
-    }
+    let out = for_each_handle(
+        &input.entries,
+        "ChangeMessageVisibilityBatchRequestEntry",
+        |entry| {
+            pollers = change(&queue, entry.handle(), entry.visibility_timeout, now)?;
+            Ok(())
+        },
+    )?;
     queue.wake_pollers(pollers);
-    Ok(json!({ "Successful": successful, "Failed": failed }))
+    Ok(out)
 }

@@ -1,16 +1,4 @@
-//! Role ARNs (`arn:<partition>:iam::<account>:role/<path/><name>`) and the partition a region
-//! belongs to.
-
-/// The partition a region belongs to.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
+//! Role ARNs (`arn:<partition>:iam::<account>:role/<path/><name>`).
 
 /// What AssumeRole needs from a role ARN.
 #[derive(Debug, PartialEq, Eq)]
@@ -23,17 +11,14 @@ pub struct RoleArn<'a> {
 
 impl<'a> RoleArn<'a> {
     pub fn parse(arn: &'a str) -> Option<RoleArn<'a>> {
-        let mut parts = arn.splitn(6, ':');
-        let (scheme, partition, service, region, account_id, resource) = (
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        );
-        let well_formed = scheme == "arn"
-            && matches!(partition, "aws" | "aws-cn" | "aws-us-gov")
+        let crate::arn::Arn {
+            partition,
+            service,
+            region,
+            account: account_id,
+            resource,
+        } = crate::arn::Arn::parse(arn)?;
+        let well_formed = matches!(partition, "aws" | "aws-cn" | "aws-us-gov")
             && service == "iam"
             && region.is_empty()
             && account_id.len() == 12

@@ -2,7 +2,6 @@
 //! keys are the account's root user (the account chosen as for every request: `--account-id`,
 //! or a 12-digit access key id); keys from AssumeRole are the assumed role's session.
 
-use super::arn::partition;
 use crate::services::RequestContext;
 use serde_json::{json, Value};
 
@@ -16,7 +15,7 @@ pub fn get_caller_identity(ctx: &RequestContext) -> Value {
         None => json!({
             "UserId": ctx.account_id,
             "Account": ctx.account_id,
-            "Arn": format!("arn:{}:iam::{}:root", partition(&ctx.region), ctx.account_id),
+            "Arn": crate::arn::account_root(&ctx.region, &ctx.account_id),
         }),
     }
 }

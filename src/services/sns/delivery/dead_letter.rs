@@ -5,11 +5,12 @@ use super::super::message::Notification;
 use super::super::store::Subscription;
 use super::{sqs, Deliverer};
 use crate::invoke::Caller;
+use crate::services::sqs::queue_url::QueueLocation;
 use crate::services::ServiceId;
 use serde_json::Value;
 
 /// The DLQ of a subscription, if it has a RedrivePolicy naming an SQS queue.
-pub fn target(s: &Subscription) -> Option<(String, String, String)> {
+pub fn target(s: &Subscription) -> Option<QueueLocation> {
     let policy: Value = serde_json::from_str(s.attributes.get("RedrivePolicy")?).ok()?;
     super::super::arn::sqs_queue(policy.get("deadLetterTargetArn")?.as_str()?)
 }
@@ -23,7 +24,7 @@ pub async fn send(d: &Deliverer, n: &Notification, s: &Subscription, message: &s
     // The dead letter replaces the failed delivery; it does not extend the chain.
     let caller = Caller {
         hops: n.hops,
-        ..Caller::new(queue.0.clone(), queue.1.clone())
+        ..Caller::new(queue.account.clone(), queue.region.clone())
     };
     match d
         .invoker

@@ -149,17 +149,7 @@ impl Deliverer {
         host: &str,
         now_ms: u64,
     ) {
-        let message = format!(
-            "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
-            subscription.topic_arn
-        );
-        self.confirmation(
-            "SubscriptionConfirmation",
-            subscription,
-            host,
-            now_ms,
-            message,
-        );
+        self.confirmation("SubscriptionConfirmation", subscription, host, now_ms);
     }
 
     pub fn send_unsubscribe_confirmation(
@@ -168,17 +158,7 @@ impl Deliverer {
         host: &str,
         now_ms: u64,
     ) {
-        let message = format!(
-            "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
-            subscription.arn
-        );
-        self.confirmation(
-            "UnsubscribeConfirmation",
-            subscription,
-            host,
-            now_ms,
-            message,
-        );
+        self.confirmation("UnsubscribeConfirmation", subscription, host, now_ms);
     }
 
     fn confirmation(
@@ -187,8 +167,18 @@ impl Deliverer {
         subscription: &Arc<Subscription>,
         host: &str,
         now_ms: u64,
-        message: String,
     ) {
+        let message = if kind == "SubscriptionConfirmation" {
+            format!(
+                "You have chosen to subscribe to the topic {}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+                subscription.topic_arn
+            )
+        } else {
+            format!(
+                "You have chosen to deactivate subscription {}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message.",
+                subscription.arn
+            )
+        };
         let body = super::envelope::confirmation(
             kind,
             &uuid::Uuid::new_v4().to_string(),

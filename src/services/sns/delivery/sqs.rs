@@ -8,6 +8,7 @@ use super::super::message::Notification;
 use super::super::store::Subscription;
 use super::{dead_letter, Deliverer};
 use crate::invoke::Caller;
+use crate::services::sqs::queue_url::QueueLocation;
 use crate::services::ServiceId;
 use serde_json::{json, Map, Value};
 
@@ -28,14 +29,10 @@ pub fn send_message_input(
     n: &Notification,
     s: &Subscription,
     message: &str,
-    queue: &(String, String, String),
+    queue: &QueueLocation,
 ) -> Value {
-    let (account, _region, name) = queue;
     let mut input = Map::new();
-    input.insert(
-        "QueueUrl".into(),
-        format!("http://{}/{account}/{name}", n.host).into(),
-    );
+    input.insert("QueueUrl".into(), queue.aws_url().into());
     if s.raw() {
         input.insert("MessageBody".into(), message.into());
         if !n.attributes.is_empty() {
@@ -62,7 +59,7 @@ pub fn send_message_input(
     if let Some(group) = &n.group_id {
         input.insert("MessageGroupId".into(), group.clone().into());
     }
-    if name.ends_with(".fifo") {
+    if queue.name.ends_with(".fifo") {
         if let Some(dedup) = &n.dedup_id {
             input.insert("MessageDeduplicationId".into(), dedup.clone().into());
         }
@@ -81,7 +78,7 @@ pub async fn deliver(d: &Deliverer, n: &Notification, s: &Subscription, message:
         return;
     };
     let input = send_message_input(n, s, message, &queue);
-    let caller = Caller::caused_by(queue.0.clone(), queue.1.clone(), n.hops);
+    let caller = Caller::caused_by(queue.account.clone(), queue.region.clone(), n.hops);
     if let Err(error) = d
         .invoker
         .call(ServiceId::Sqs, &caller, "SendMessage", input)
