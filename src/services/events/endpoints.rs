@@ -145,20 +145,17 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
 
 pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: NameInput = parse(input)?;
-    ev.region(ctx, |region| {
-        region
-            .endpoints
-            .remove(&input.name)
-            .ok_or_else(|| EventsError::not_found("Endpoint", &input.name))?;
-        Ok(empty())
+    ev.region(ctx, |region| match region.endpoints.remove(&input.name) {
+        Some(_) => Ok(empty()),
+        None => Err(EventsError::not_found("Endpoint", &input.name)),
     })
 }
 
 pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
     let input: ListInput = parse(input)?;
-    let prefix = input.name_prefix.unwrap_or_default();
+    let prefix = input.name_prefix.as_deref().unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Value> = named(&region.endpoints, &prefix).cloned().collect();
+        let all: Vec<Value> = named(&region.endpoints, prefix).cloned().collect();
         let (items, next) = page(
             &all,
             input.max_results,

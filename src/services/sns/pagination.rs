@@ -5,6 +5,8 @@
 
 use super::errors::SnsError;
 use base64::Engine;
+use serde::Serialize;
+use serde_json::{json, Value};
 
 pub const PAGE_SIZE: usize = 100;
 
@@ -31,6 +33,23 @@ pub fn page<T>(
         .then(|| base64::engine::general_purpose::STANDARD.encode(rest[page_size].0.as_bytes()));
     rest.truncate(page_size);
     Ok((rest.into_iter().map(|(_, v)| v).collect(), next))
+}
+
+/// A List call's answer: the page `next_token` starts under `key`, and the token of the next
+/// page, if any, under `token_key` (`NextToken`; `nextToken` for ListPhoneNumbersOptedOut).
+pub fn listed<T: Serialize>(
+    items: Vec<(String, T)>,
+    next_token: Option<&str>,
+    page_size: usize,
+    key: &str,
+    token_key: &str,
+) -> Result<Value, SnsError> {
+    let (items, next) = page(items, next_token, page_size)?;
+    let mut out = json!({ key: items });
+    if let Some(next) = next {
+        out[token_key] = next.into();
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

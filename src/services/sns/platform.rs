@@ -4,7 +4,7 @@
 
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
-use super::pagination::{page, PAGE_SIZE};
+use super::pagination::{listed, PAGE_SIZE};
 use super::store::State;
 use super::{empty, parse, Inner};
 use crate::services::RequestContext;
@@ -200,12 +200,13 @@ pub fn list_platform_applications(
             )
         })
         .collect();
-    let (apps, next) = page(items, input.next_token.as_deref(), PAGE_SIZE)?;
-    let mut out = json!({ "PlatformApplications": apps });
-    if let Some(next) = next {
-        out["NextToken"] = next.into();
-    }
-    Ok(out)
+    listed(
+        items,
+        input.next_token.as_deref(),
+        PAGE_SIZE,
+        "PlatformApplications",
+        "NextToken",
+    )
 }
 
 #[derive(Deserialize)]
@@ -363,12 +364,13 @@ pub fn list_endpoints_by_platform_application(
         .iter()
         .map(|(arn, a)| (arn.clone(), json!({"EndpointArn": arn, "Attributes": a})))
         .collect();
-    let (endpoints, next) = page(items, input.next_token.as_deref(), PAGE_SIZE)?;
-    let mut out = json!({ "Endpoints": endpoints });
-    if let Some(next) = next {
-        out["NextToken"] = next.into();
-    }
-    Ok(out)
+    listed(
+        items,
+        input.next_token.as_deref(),
+        PAGE_SIZE,
+        "Endpoints",
+        "NextToken",
+    )
 }
 
 /// Publish with a `TargetArn` naming a platform endpoint: recorded as pushed.

@@ -6,7 +6,7 @@
 
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
-use super::pagination::{page, PAGE_SIZE};
+use super::pagination::{listed, PAGE_SIZE};
 use super::{empty, parse, Inner};
 use crate::services::RequestContext;
 use serde::Deserialize;
@@ -145,12 +145,13 @@ pub fn list_phone_numbers_opted_out(
         .iter()
         .map(|n| (n.clone(), n.clone()))
         .collect();
-    let (numbers, next) = page(numbers, input.next_token.as_deref(), PAGE_SIZE)?;
-    let mut out = json!({ "phoneNumbers": numbers });
-    if let Some(next) = next {
-        out["nextToken"] = next.into();
-    }
-    Ok(out)
+    listed(
+        numbers,
+        input.next_token.as_deref(),
+        PAGE_SIZE,
+        "phoneNumbers",
+        "nextToken",
+    )
 }
 
 pub fn get_sms_sandbox_account_status(
@@ -256,12 +257,13 @@ pub fn list_sms_sandbox_phone_numbers(
         })
         .collect();
     let size = input.max_results.unwrap_or(PAGE_SIZE).clamp(1, PAGE_SIZE);
-    let (numbers, next) = page(numbers, input.next_token.as_deref(), size)?;
-    let mut out = json!({ "PhoneNumbers": numbers });
-    if let Some(next) = next {
-        out["NextToken"] = next.into();
-    }
-    Ok(out)
+    listed(
+        numbers,
+        input.next_token.as_deref(),
+        size,
+        "PhoneNumbers",
+        "NextToken",
+    )
 }
 
 /// A new account owns no origination numbers.

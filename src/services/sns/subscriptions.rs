@@ -7,7 +7,7 @@
 
 use super::arn;
 use super::errors::SnsError;
-use super::pagination::{page, PAGE_SIZE};
+use super::pagination::{self, PAGE_SIZE};
 use super::store::Subscription;
 use super::subscription_attributes::{self, Api};
 use super::{empty, parse, Inner};
@@ -290,12 +290,7 @@ struct ListSubscriptionsInput {
 }
 
 fn listed(items: Vec<(String, Value)>, token: Option<&str>) -> Result<Value, SnsError> {
-    let (subscriptions, next) = page(items, token, PAGE_SIZE)?;
-    let mut out = json!({ "Subscriptions": subscriptions });
-    if let Some(next) = next {
-        out["NextToken"] = next.into();
-    }
-    Ok(out)
+    pagination::listed(items, token, PAGE_SIZE, "Subscriptions", "NextToken")
 }
 
 pub fn list_subscriptions(

@@ -2,7 +2,7 @@
 
 use super::arn;
 use super::errors::SnsError;
-use super::pagination::{page, PAGE_SIZE};
+use super::pagination::{listed, PAGE_SIZE};
 use super::store::Topic;
 use super::tags::{self, TagInput};
 use super::topic_attributes;
@@ -132,12 +132,13 @@ pub fn list_topics(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Va
         .topics_with_prefix(&prefix)
         .map(|t| (t.arn.clone(), json!({ "TopicArn": t.arn })))
         .collect();
-    let (topics, next) = page(items, input.next_token.as_deref(), PAGE_SIZE)?;
-    let mut out = json!({ "Topics": topics });
-    if let Some(next) = next {
-        out["NextToken"] = next.into();
-    }
-    Ok(out)
+    listed(
+        items,
+        input.next_token.as_deref(),
+        PAGE_SIZE,
+        "Topics",
+        "NextToken",
+    )
 }
 
 pub fn get_topic_attributes(
