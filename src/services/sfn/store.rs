@@ -2,7 +2,10 @@
 //! and aliases, activities, and Standard executions.
 //!
 //! Locking: one `parking_lot::Mutex` around all regions. Every API call holds it only for a
-//! few map operations and never across an `.await`, so a finer structure would buy nothing.
+//! few map operations and never across an `.await`, so a finer structure would buy nothing: a
+//! sharded map (`dashmap`) keyed by (account, region) would put one region's calls in one
+//! shard, under one lock as now, and sharding inside a region would split what one call updates
+//! together (`executions` and `executions_by_machine`).
 //! Each execution's live record (`SharedRecord`) has its own lock, which the execution's task
 //! takes while it runs; the API may take a record lock while holding the store lock, never
 //! the other way round (executions never see the store), so the two cannot deadlock.

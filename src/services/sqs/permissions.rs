@@ -1,5 +1,5 @@
 //! AddPermission / RemovePermission edit the queue's Policy document the way AWS does: one
-//! statement per label (`Sid`), principals `arn:aws:iam::<account>:root`, actions `SQS:<name>`
+//! statement per label (`Sid`), principals `arn:<partition>:iam::<account>:root`, actions `SQS:<name>`
 //! (a single principal or action is a string, several are a list). Removing the last statement
 //! removes the Policy attribute.
 
