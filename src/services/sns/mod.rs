@@ -191,6 +191,23 @@ impl Sns {
         self.inner.deliverer.recorded.clear();
     }
 
+    /// Every (account, region) holding a topic, read from the topics' ARNs
+    /// (`arn:<partition>:sns:<region>:<account>:<name>`).
+    pub fn occupied_regions(&self) -> Vec<(String, String)> {
+        let state = self.inner.store.state.read();
+        let mut found: Vec<(String, String)> = state
+            .topics
+            .keys()
+            .filter_map(|arn| {
+                let mut parts = arn.split(':').skip(3);
+                Some((parts.next()?.to_string(), parts.next()?.to_string()))
+            })
+            .map(|(region, account)| (account, region))
+            .collect();
+        found.dedup();
+        found
+    }
+
     /// Deliveries stepyard records instead of sending (email, SMS, Lambda, mobile push) and
     /// the outcome of HTTP/S deliveries, oldest first.
     pub fn deliveries(&self) -> Vec<RecordedDelivery> {
