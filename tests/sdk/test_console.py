@@ -241,12 +241,14 @@ class Console:
         """Console errors and failed loads the browser logged since the last call."""
         return [e for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
 
-    def shot(self, name: str):
+    def shot(self, name: str, height: int | None = None):
+        """Saves the page (`height` pixels of it, else all of it) to $STEPYARD_SCREENSHOTS."""
         directory = os.environ.get("STEPYARD_SCREENSHOTS")
         if directory:
             pathlib.Path(directory).mkdir(parents=True, exist_ok=True)
-            height = self.driver.execute_script("return document.documentElement.scrollHeight")
-            self.driver.set_window_size(1500, min(max(height + 40, 700), 2200))
+            full = self.driver.execute_script("return document.documentElement.scrollHeight")
+            self.driver.set_window_size(1500, height or min(max(full + 40, 600), 2200))
+            self.driver.execute_script("window.scrollTo(0, 0)")
             self.driver.save_screenshot(str(pathlib.Path(directory) / name))
             self.driver.set_window_size(1500, 1100)
 
@@ -363,7 +365,7 @@ def test_the_order_workflows_execution_graph_shows_the_path_taken_live(console, 
     history = [row.get_attribute("data-event-type") for row in console.all("main > table tr.event")]
     assert history[0] == "ExecutionStarted" and history[-1] == "ExecutionSucceeded"
     assert "TaskSubmitted" in history and "TaskSucceeded" in history
-    console.shot("console-execution.png")
+    console.shot("console-execution.png", height=1000)
 
     # The resources page shows what the workflow used, with the audit queue's message.
     wait_until(lambda: sqs.get_queue_attributes(QueueUrl=urls["audit"], AttributeNames=["ApproximateNumberOfMessages"])

@@ -51,19 +51,17 @@
 
   function when(seconds) {
     if (seconds === undefined || seconds === null || seconds === "") return "";
-    const ms = typeof seconds === "number" ? seconds * 1000 : Number(seconds);
+    const ms = Number(seconds) * 1000;
     if (!Number.isFinite(ms)) return String(seconds);
     return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
   }
 
-  function badge(status) {
-    return h("span", { class: `badge badge-${String(status).toLowerCase()}` }, status);
+  function whenMs(ms) {
+    return ms ? new Date(Number(ms)).toISOString().replace("T", " ").replace("Z", "") : "";
   }
 
-  function partition(region) {
-    if (region.startsWith("cn-")) return "aws-cn";
-    if (region.startsWith("us-gov-")) return "aws-us-gov";
-    return "aws";
+  function badge(status) {
+    return h("span", { class: `badge badge-${String(status).toLowerCase()}` }, status);
   }
 
   function link(hash, text, attrs) {
@@ -101,9 +99,11 @@
     }
   }
 
-  function arnOrLink(arn) {
+  // An ARN as a link to its page when the console has one; `short` shows only its name.
+  function arnOrLink(arn, short) {
     const hash = arnLink(arn);
-    return hash ? link(hash, arn) : arn;
+    const shown = short && hash ? String(arn).split(":").pop() : arn;
+    return hash ? link(hash, shown, { title: arn }) : arn;
   }
 
   // ---- the page loop
@@ -308,7 +308,7 @@
                 h(
                   "td",
                   {},
-                  t.subscriptions.length ? h("ul", { class: "plain" }, t.subscriptions.map((s) => h("li", {}, `${s.Protocol} → `, arnOrLink(s.Endpoint)))) : h("span", { class: "muted" }, "none"),
+                  t.subscriptions.length ? h("ul", { class: "plain" }, t.subscriptions.map((s) => h("li", {}, `${s.Protocol} → `, arnOrLink(s.Endpoint, true)))) : h("span", { class: "muted" }, "none"),
                 ),
               ),
             ),
@@ -365,18 +365,16 @@
   // ---- a queue: counts, attributes, and its messages seen without receiving them
 
   function queuePage(p, name) {
-    const arn = `arn:${partition(p.region)}:sqs:${p.region}:${p.account}:${name}`;
     return {
       title: `Queue ${name}`,
       async load() {
-        const [peek, url] = await Promise.all([
-          Aws.stepyard(`/_stepyard/sqs/peek?queueArn=${enc(arn)}&max=100`),
-          Aws.call(p, "sqs", "GetQueueUrl", { QueueName: name, QueueOwnerAWSAccountId: p.account }),
-        ]);
-        const attributes = await Aws.call(p, "sqs", "GetQueueAttributes", { QueueUrl: url.QueueUrl, AttributeNames: ["All"] });
-        return { peek, url: url.QueueUrl, attributes: attributes.Attributes || {} };
+        const url = await Aws.call(p, "sqs", "GetQueueUrl", { QueueName: name, QueueOwnerAWSAccountId: p.account });
+        const attributes = (await Aws.call(p, "sqs", "GetQueueAttributes", { QueueUrl: url.QueueUrl, AttributeNames: ["All"] })).Attributes || {};
+        const peek = await Aws.stepyard(`/_stepyard/sqs/peek?queueArn=${enc(attributes.QueueArn)}&max=100`);
+        return { peek, url: url.QueueUrl, attributes };
       },
       render({ peek, url, attributes }) {
+        const arn = attributes.QueueArn;
         const c = peek.counts;
         return [
           crumbs(p, "SQS", name),
@@ -399,8 +397,8 @@
                 "tr",
                 { class: "message", "data-message-id": m.MessageId },
                 h("td", { class: "mono" }, m.MessageId),
-                h("td", {}, badge(m.State), m.VisibleAt ? h("div", { class: "muted small" }, `until ${when(m.VisibleAt)}`) : null),
-                h("td", { class: "small" }, when(a.SentTimestamp)),
+                h("td", {}, badge(m.State), m.VisibleAt ? h("div", { class: "muted small" }, `until ${whenMs(m.VisibleAt)}`) : null),
+                h("td", { class: "small" }, whenMs(a.SentTimestamp)),
                 h("td", { class: "num receives" }, a.ApproximateReceiveCount),
                 h("td", { class: "body" }, code(m.Body)),
                 h("td", { class: "small" }, attributeList(a, m.MessageAttributes)),

@@ -191,19 +191,16 @@ impl Sns {
         self.inner.deliverer.recorded.clear();
     }
 
-    /// Every (account, region) holding a topic, read from the topics' ARNs
-    /// (`arn:<partition>:sns:<region>:<account>:<name>`).
+    /// Every (account, region) holding a topic, read from the topics' ARNs.
     pub fn occupied_regions(&self) -> Vec<(String, String)> {
         let state = self.inner.store.state.read();
         let mut found: Vec<(String, String)> = state
             .topics
             .keys()
-            .filter_map(|arn| {
-                let mut parts = arn.split(':').skip(3);
-                Some((parts.next()?.to_string(), parts.next()?.to_string()))
-            })
-            .map(|(region, account)| (account, region))
+            .filter_map(|topic| arn::parse(topic))
+            .map(|a| (a.account.to_string(), a.region.to_string()))
             .collect();
+        found.sort();
         found.dedup();
         found
     }

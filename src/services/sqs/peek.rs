@@ -4,7 +4,7 @@
 
 use super::message_attributes::NameFilter;
 use super::queue::Shown;
-use super::queue_url::QueueLocation;
+use super::queue_url::parse_queue_arn;
 use super::Sqs;
 use serde_json::{json, Value};
 
@@ -14,7 +14,7 @@ impl Sqs {
     /// (`visible`, `inflight`, `delayed`) and, unless visible, when it becomes visible (epoch
     /// ms). `None` when no such queue exists.
     pub fn peek(&self, queue_arn: &str, max: usize) -> Option<Value> {
-        let location = location_of(queue_arn)?;
+        let location = parse_queue_arn(queue_arn)?;
         let queue = self.inner.store.get(&location)?;
         let now = self.inner.now();
         let all = ["All".to_string()];
@@ -64,22 +64,4 @@ impl Sqs {
     pub fn occupied_regions(&self) -> Vec<(String, String)> {
         self.inner.store.occupied_regions()
     }
-}
-
-/// `arn:<partition>:sqs:<region>:<account>:<name>`.
-fn location_of(arn: &str) -> Option<QueueLocation> {
-    let mut parts = arn.splitn(6, ':');
-    let (arn_word, _partition, service, region, account, name) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    (arn_word == "arn" && service == "sqs" && !name.is_empty()).then(|| QueueLocation {
-        account: account.to_string(),
-        region: region.to_string(),
-        name: name.to_string(),
-    })
 }
