@@ -238,10 +238,12 @@
     const machines = await Aws.callAll(p, "states", "ListStateMachines", {}, "stateMachines", "nextToken");
     return Promise.all(
       machines.map(async (m) => {
-        const executions = await Aws.callAll(p, "states", "ListExecutions", { stateMachineArn: m.stateMachineArn, maxResults: 1000 }, "executions", "nextToken");
+        // One page (the newest 1000) per poll: enough to see a flow run, cheap when a load
+        // test has left a million executions behind.
+        const page = await Aws.call(p, "states", "ListExecutions", { stateMachineArn: m.stateMachineArn, maxResults: 1000 });
         const counts = {};
-        for (const e of executions) counts[e.status] = (counts[e.status] || 0) + 1;
-        return { name: m.name, arn: m.stateMachineArn, type: m.type, counts };
+        for (const e of page.executions || []) counts[e.status] = (counts[e.status] || 0) + 1;
+        return { name: m.name, arn: m.stateMachineArn, type: m.type, counts, more: Boolean(page.nextToken) };
       }),
     );
   }
@@ -344,7 +346,12 @@
                 {},
                 h("td", {}, link(routes.machine(p, m.arn), m.name, { "data-resource": `machine:${m.name}` })),
                 h("td", {}, m.type),
-                h("td", {}, Object.keys(m.counts).length ? Object.entries(m.counts).map(([s, n]) => h("span", { class: "count" }, badge(s), ` ${n}`)) : h("span", { class: "muted" }, "none")),
+                h(
+                  "td",
+                  {},
+                  Object.keys(m.counts).length ? Object.entries(m.counts).map(([s, n]) => h("span", { class: "count" }, badge(s), ` ${n}`)) : h("span", { class: "muted" }, "none"),
+                  m.more ? h("div", { class: "muted small" }, "among the newest 1000") : null,
+                ),
               ),
             ),
             "No state machines.",
