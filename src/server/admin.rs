@@ -1,6 +1,7 @@
 //! stepyard's own endpoints: health (ours and LocalStack's shape, so tools that wait on
 //! LocalStack work unchanged), reset (so a test suite can isolate tests on one server), and
-//! time control (`clock.rs`: read, advance, freeze the clock; wait for the emulator to settle).
+//! time control (`clock.rs`: read, advance, freeze the clock; wait for the emulator to settle);
+//! the web console (`console.rs`).
 
 use super::{clock, AppState};
 use crate::gateway::{json_response, HttpResponse};
@@ -17,6 +18,9 @@ pub fn is_admin(path: &str) -> bool {
 
 /// Answers an admin request (`is_admin` is true for its path).
 pub async fn handle(state: &AppState, method: &Method, uri: &Uri, body: &[u8]) -> HttpResponse {
+    if let Some(response) = super::console::handle(state, method, uri) {
+        return response;
+    }
     let path = uri.path();
     match (method, path) {
         (&Method::GET | &Method::HEAD, "/_stepyard/health") => {

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod browser;
 mod clock;
+mod console;
 mod idle;
 
 use crate::asl::interp::integrations::TaskServices;

@@ -256,6 +256,17 @@ impl Store {
         f(region)
     }
 
+    /// The (account, region) pairs whose region `keep` accepts.
+    pub fn regions_where(&self, keep: impl Fn(&Region) -> bool) -> Vec<(String, String)> {
+        self.state
+            .lock()
+            .regions
+            .iter()
+            .filter(|(_, region)| keep(region))
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+
     /// Plans (or re-plans) a scheduled rule's next firing; `None` stops it.
     pub fn schedule(&self, key: RuleKey, next_ms: Option<u64>) {
         let mut state = self.state.lock();

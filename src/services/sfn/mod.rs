@@ -168,6 +168,15 @@ impl Sfn {
         self.inner.board.clear();
         self.inner.map_runs.clear();
     }
+
+    /// Every (account, region) holding a state machine, an activity or an execution.
+    pub fn occupied_regions(&self) -> Vec<(String, String)> {
+        self.inner.store.regions_where(|region| {
+            !region.machines.is_empty()
+                || !region.activities.is_empty()
+                || !region.executions.is_empty()
+        })
+    }
 }
 
 impl Inner {

@@ -125,6 +125,16 @@ impl Store {
         f(region)
     }
 
+    /// The (account, region) pairs whose region `keep` accepts.
+    pub fn regions_where(&self, keep: impl Fn(&Region) -> bool) -> Vec<(String, String)> {
+        self.regions
+            .lock()
+            .iter()
+            .filter(|(_, region)| keep(region))
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+
     pub fn clear(&self) {
         // Take the regions out first so running executions are stopped without the lock held.
         let regions = std::mem::take(&mut *self.regions.lock());

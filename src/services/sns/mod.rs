@@ -191,6 +191,20 @@ impl Sns {
         self.inner.deliverer.recorded.clear();
     }
 
+    /// Every (account, region) holding a topic, read from the topics' ARNs.
+    pub fn occupied_regions(&self) -> Vec<(String, String)> {
+        let state = self.inner.store.state.read();
+        let mut found: Vec<(String, String)> = state
+            .topics
+            .keys()
+            .filter_map(|topic| arn::parse(topic))
+            .map(|a| (a.account.to_string(), a.region.to_string()))
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
     /// Deliveries stepyard records instead of sending (email, SMS, Lambda, mobile push) and
     /// the outcome of HTTP/S deliveries, oldest first.
     pub fn deliveries(&self) -> Vec<RecordedDelivery> {

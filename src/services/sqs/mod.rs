@@ -11,6 +11,7 @@ mod md5;
 mod message;
 mod message_attributes;
 mod move_tasks;
+mod peek;
 mod permissions;
 mod purge;
 mod queue;

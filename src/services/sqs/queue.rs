@@ -39,6 +39,14 @@ pub struct Counts {
     pub delayed: usize,
 }
 
+/// A message's state as someone looking at the queue sees it (`messages_at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Visible,
+    Delayed { until: u64 },
+    InFlight { until: u64 },
+}
+
 /// What ChangeMessageVisibility did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum VisibilityChanged {
@@ -128,6 +136,24 @@ impl QueueState {
 
     pub fn message(&self, id: u64) -> Option<&Message> {
         self.slots.get(&id).map(|s| &s.message)
+    }
+
+    /// Every stored message with its state as of `now`, oldest first, without changing
+    /// anything: for looking at a queue (the console's peek), never for delivering. Timers
+    /// due by `now` but not yet applied by `tick` are read as already applied.
+    pub fn messages_at(&self, now: u64) -> impl Iterator<Item = (&Message, Shown)> + '_ {
+        let retention_ms = u64::from(self.attrs.message_retention_period) * 1000;
+        self.slots
+            .values()
+            .filter(move |slot| slot.enqueued_ms + retention_ms > now)
+            .map(move |slot| {
+                let shown = match slot.state {
+                    SlotState::Delayed { until } if until > now => Shown::Delayed { until },
+                    SlotState::InFlight { until, .. } if until > now => Shown::InFlight { until },
+                    _ => Shown::Visible,
+                };
+                (&slot.message, shown)
+            })
     }
 
     /// The earliest time a message changes state on its own (a delay or visibility ending).
@@ -480,6 +506,33 @@ mod tests {
         assert_eq!(q.delete(id, 1), DeleteOutcome::Deleted);
         assert_eq!(q.delete(id, 2), DeleteOutcome::Ignored);
         assert_eq!(q.counts(), Counts::default());
+    }
+
+    #[test]
+    fn looking_at_messages_changes_nothing_and_reads_due_timers_as_applied() {
+        let mut q = queue(false);
+        let held = q.enqueue(message(None), 0, 0);
+        q.enqueue(message(None), 5_000, 0);
+        q.receive(1, 1_000, 0, None);
+        let shown: Vec<Shown> = q.messages_at(500).map(|(_, s)| s).collect();
+        assert_eq!(
+            shown,
+            vec![
+                Shown::InFlight { until: 1_000 },
+                Shown::Delayed { until: 5_000 }
+            ]
+        );
+        let later: Vec<Shown> = q.messages_at(5_000).map(|(_, s)| s).collect();
+        assert_eq!(later, vec![Shown::Visible, Shown::Visible]);
+        assert_eq!(
+            q.counts(),
+            Counts {
+                visible: 0,
+                inflight: 1,
+                delayed: 1
+            }
+        );
+        assert_eq!(q.message(held).map(|m| m.receive_count), Some(1));
     }
 
     #[test]

@@ -117,6 +117,18 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// Every (account, region) that holds a queue (`remove` prunes emptied ones).
+    pub fn occupied_regions(&self) -> Vec<(String, String)> {
+        let map = self.queues.read();
+        map.iter()
+            .flat_map(|(account, regions)| {
+                regions
+                    .keys()
+                    .map(move |region| (account.clone(), region.clone()))
+            })
+            .collect()
+    }
+
     pub fn clear(&self) {
         self.queues.write().clear();
         *self.move_tasks.lock() = MoveTasks::default();
