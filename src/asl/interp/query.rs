@@ -6,7 +6,7 @@
 use super::failure::Failure;
 use super::vars::Variables;
 use crate::asl::errors::StatesError;
-use crate::asl::jsonata::{sfn, Bindings, Expression, JsonataError, Limits, Returned};
+use jsonata::{sfn, Bindings, Expression, JsonataError, Limits, Returned};
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -98,7 +98,12 @@ impl Query {
         };
         let parsed = parsed(expr).map_err(threw)?;
         parsed
-            .run_off_workers(Some(&self.input), &self.bindings, Limits::default())
+            .run_off_workers(
+                Some(&self.input),
+                &self.bindings,
+                Limits::default(),
+                |work| crate::cpu::run(work),
+            )
             .map_err(threw)
     }
 

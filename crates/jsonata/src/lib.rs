@@ -4,6 +4,10 @@
 //! and evaluated many times; every evaluation is bounded in depth, time and native stack.
 //! Step Functions' own functions (`$partition`, `$uuid`, ...) live in `sfn` and are registered
 //! through `Bindings`.
+//!
+//! A crate of its own (see its README): it needs nothing of the emulator. What an embedder
+//! supplies comes in through small hooks: host functions and variables in [`Bindings`], and
+//! where heavy evaluations run ([`Expression::run_off_workers`]).
 
 mod ast;
 mod env;
@@ -123,8 +127,9 @@ pub struct Limits {
 }
 
 /// What an evaluation may do on the async worker that asked for it before it is judged
-/// heavy and run again by [`crate::cpu::run`]: about a millisecond of work. Nearly every
-/// expression in a state machine finishes far inside it, and pays nothing.
+/// heavy and run again where the embedder's `offload` puts it (see
+/// [`Expression::run_off_workers`]): about a millisecond of work. Nearly every expression in
+/// a state machine finishes far inside it, and pays nothing.
 const INLINE_TIME: Duration = Duration::from_millis(2);
 const INLINE_WORK: u64 = 100_000;
 
@@ -200,23 +205,28 @@ impl Expression {
 
     /// `run`, but an evaluation that turns out heavy does not stall the async worker it was
     /// called on: it first runs with a small budget ([`INLINE_TIME`], [`INLINE_WORK`]); one
-    /// that exceeds it is run again from the start, with `limits`, through
-    /// [`crate::cpu::run`]. Running again is safe because evaluation has no side effects
-    /// (`$now()` is fixed per evaluation by its bindings; `$uuid()` of the abandoned run is
-    /// never seen), and the abandoned run cost at most the small budget.
-    pub fn run_off_workers(
+    /// that exceeds it is run again from the start, with `limits`, inside `offload` (which
+    /// runs the work it is given where it cannot stall the caller's other tasks, e.g. on a
+    /// thread taken out of the async pool). Running again is safe because evaluation has no
+    /// side effects (`$now()` is fixed per evaluation; `$uuid()` of the abandoned run is never
+    /// seen), and the abandoned run cost at most the small budget.
+    pub fn run_off_workers<O>(
         &self,
         input: Option<&serde_json::Value>,
         bindings: &Bindings,
         limits: Limits,
-    ) -> Result<Returned, JsonataError> {
+        offload: O,
+    ) -> Result<Returned, JsonataError>
+    where
+        O: FnOnce(&dyn Fn() -> Result<Returned, JsonataError>) -> Result<Returned, JsonataError>,
+    {
         let inline = Limits {
             timeout: limits.timeout.min(INLINE_TIME),
             work_budget: limits.work_budget.min(INLINE_WORK),
             ..limits
         };
         match self.run(input, bindings, inline) {
-            Err(e) if e.is_timeout() => crate::cpu::run(|| self.run(input, bindings, limits)),
+            Err(e) if e.is_timeout() => offload(&|| self.run(input, bindings, limits)),
             done => done,
         }
     }

@@ -7,7 +7,7 @@
 //! path against the compiled conditions; nothing is re-parsed per event.
 //!
 //! ```
-//! use stepyard::pattern::Pattern;
+//! use event_pattern::Pattern;
 //! let p = Pattern::compile(r#"{"source": ["aws.ec2"], "detail": {"state": [{"anything-but": "pending"}]}}"#).unwrap();
 //! assert!(p.matches(&serde_json::json!({"source": "aws.ec2", "detail": {"state": "running"}})));
 //! ```

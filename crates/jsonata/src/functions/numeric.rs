@@ -1,9 +1,9 @@
 //! Numeric functions and aggregates.
 
 use super::{arg, err, Opt, Result};
-use crate::asl::jsonata::env::Env;
-use crate::asl::jsonata::eval::Ctx;
-use crate::asl::jsonata::value::{js_number, Val};
+use crate::env::Env;
+use crate::eval::Ctx;
+use crate::value::{js_number, Val};
 
 fn nums(args: &[Opt]) -> Option<Vec<f64>> {
     match arg(args, 0)? {
@@ -215,7 +215,7 @@ pub fn power(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
 }
 
 pub fn random(_: &Ctx, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    some(crate::asl::jsonata::sfn::random_unit())
+    some(crate::sfn::random_unit())
 }
 
 pub fn format_base(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {

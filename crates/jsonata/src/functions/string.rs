@@ -1,9 +1,9 @@
 //! String functions, and `$string`'s serialisation (JSON with numbers at 15 significant digits).
 
 use super::{arg, err, Opt, Result};
-use crate::asl::jsonata::env::Env;
-use crate::asl::jsonata::eval::Ctx;
-use crate::asl::jsonata::value::{js_number, to_precision15, Val};
+use crate::env::Env;
+use crate::eval::Ctx;
+use crate::value::{js_number, to_precision15, Val};
 use base64::Engine;
 
 fn s(args: &[Opt], i: usize) -> Option<String> {

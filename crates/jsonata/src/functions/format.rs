@@ -3,9 +3,9 @@
 
 use super::numeric::round_half_even;
 use super::{arg, err, Opt, Result};
-use crate::asl::jsonata::env::Env;
-use crate::asl::jsonata::eval::Ctx;
-use crate::asl::jsonata::value::Val;
+use crate::env::Env;
+use crate::eval::Ctx;
+use crate::value::Val;
 
 pub use super::integer::{format_integer, parse_integer};
 

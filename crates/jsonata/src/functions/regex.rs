@@ -3,9 +3,9 @@
 //! matchers work wherever a regex does.
 
 use super::{arg, err, Opt, Result};
-use crate::asl::jsonata::env::Env;
-use crate::asl::jsonata::eval::Ctx;
-use crate::asl::jsonata::value::{Func, Map, Val};
+use crate::env::Env;
+use crate::eval::Ctx;
+use crate::value::{Func, Map, Val};
 use std::rc::Rc;
 use std::sync::Arc;
 

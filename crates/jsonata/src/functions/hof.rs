@@ -2,9 +2,9 @@
 //! function value takes (value, index, array), as JSONata does.
 
 use super::{arg, err, Opt, Result};
-use crate::asl::jsonata::env::Env;
-use crate::asl::jsonata::eval::{merge_sort, truthy, Ctx};
-use crate::asl::jsonata::value::{Func, Map, Val};
+use crate::env::Env;
+use crate::eval::{merge_sort, truthy, Ctx};
+use crate::value::{Func, Map, Val};
 
 fn arity(f: &Val) -> usize {
     match f {
@@ -220,8 +220,8 @@ pub fn eval(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(Val::Str(src)) = arg(args, 0) else {
         return Ok(None);
     };
-    let expr = crate::asl::jsonata::Expression::parse(&src).map_err(|e| {
-        crate::asl::jsonata::JsonataError::new(
+    let expr = crate::Expression::parse(&src).map_err(|e| {
+        crate::JsonataError::new(
             "D3120",
             None,
             format!(
@@ -236,20 +236,18 @@ pub fn eval(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     };
     if let Some(Val::Arr(a)) = &focus {
         if !a.seq {
-            focus = Some(Val::Arr(std::rc::Rc::new(
-                crate::asl::jsonata::value::Arr {
-                    items: vec![Val::Arr(a.clone())],
-                    seq: true,
-                    outer: true,
-                    ..Default::default()
-                },
-            )));
+            focus = Some(Val::Arr(std::rc::Rc::new(crate::value::Arr {
+                items: vec![Val::Arr(a.clone())],
+                seq: true,
+                outer: true,
+                ..Default::default()
+            })));
         }
     }
     let sub = Ctx::new(
         &expr.labels,
         ctx.bindings,
-        &crate::asl::jsonata::Limits {
+        &crate::Limits {
             max_depth: ctx.max_depth,
             timeout: ctx.timeout,
             work_budget: ctx.work_budget,
@@ -257,7 +255,7 @@ pub fn eval(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     );
     let r = sub
         .eval(&expr.root, &focus, env)
-        .map_err(|e| crate::asl::jsonata::JsonataError::new("D3121", None, e.message));
+        .map_err(|e| crate::JsonataError::new("D3121", None, e.message));
     sub.release();
     let _ = Func::arity;
     r

@@ -1,9 +1,9 @@
 //! Functions over values, arrays and objects.
 
 use super::{arg, err, Opt, Result};
-use crate::asl::jsonata::env::Env;
-use crate::asl::jsonata::eval::{append, truthy, Ctx};
-use crate::asl::jsonata::value::{deep_equal, Arr, Map, Val};
+use crate::env::Env;
+use crate::eval::{append, truthy, Ctx};
+use crate::value::{deep_equal, Arr, Map, Val};
 use std::rc::Rc;
 
 pub fn boolean(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
@@ -51,7 +51,7 @@ pub fn shuffle(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     };
     let mut items = a.items.clone();
     for i in (1..items.len()).rev() {
-        let j = (crate::asl::jsonata::sfn::random_unit() * (i + 1) as f64) as usize;
+        let j = (crate::sfn::random_unit() * (i + 1) as f64) as usize;
         items.swap(i, j.min(i));
     }
     Ok(Some(Val::array(items)))
@@ -117,7 +117,7 @@ pub fn lookup(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let key = arg(args, 1)
         .and_then(|k| k.as_str().map(str::to_string))
         .unwrap_or_default();
-    Ok(crate::asl::jsonata::eval::lookup_field(&v, &key))
+    Ok(crate::eval::lookup_field(&v, &key))
 }
 
 pub fn spread(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {

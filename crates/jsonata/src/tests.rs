@@ -1,4 +1,4 @@
-//! One-line specs of the evaluator; the full language suite runs in `tests/jsonata_suite.rs`.
+//! One-line specs of the evaluator; the full language suite runs in `tests/conformance.rs`.
 
 use super::*;
 use serde_json::json;

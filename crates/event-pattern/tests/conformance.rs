@@ -1,4 +1,4 @@
-//! Conformance of the event-pattern engine (`stepyard::pattern`) against
+//! Conformance of the event-pattern engine against
 //! `../shared/conformance/events` and `../shared/conformance/sns` (see their README.md):
 //! - `testeventpattern_aws_recorded.json`: TestEventPattern results and errors recorded on AWS;
 //!   error messages must equal AWS's whole message, Jackson location trace included;
@@ -13,13 +13,10 @@
 //! Each file prints `N passed, M failed`, names every failing case with the reason, and asserts
 //! a floor equal to what passes today.
 
-use std::path::Path;
 use std::time::Instant;
 
+use event_pattern::{validate_test_event, AttributeRef, FilterPolicy, FilterScope, Pattern};
 use serde_json::Value;
-use stepyard::pattern::{validate_test_event, AttributeRef, FilterPolicy, FilterScope, Pattern};
-
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance");
 
 /// Floors: what passes today; raise them, never lower them.
 const TEST_EVENT_PATTERN_FLOOR: usize = 168;
@@ -29,9 +26,9 @@ const SNS_VALIDATION_FLOOR: usize = 51;
 const SNS_MATCHING_FLOOR: usize = 112;
 
 fn load(rel: &str) -> Option<Value> {
-    let path = Path::new(ROOT).join(rel);
+    let path = conformance_report::path(rel);
     if !path.is_file() {
-        crate::common::conformance::absent(&format!("pattern engine: {rel}"), &path);
+        conformance_report::absent(&format!("pattern engine: {rel}"), &path);
         return None;
     }
     let text = std::fs::read_to_string(&path).expect("corpus file is readable");
@@ -61,7 +58,7 @@ impl Tally {
     }
 
     fn report(&self, floor: usize) {
-        crate::common::conformance::checked(
+        conformance_report::checked(
             &format!("pattern engine: {}", self.file),
             self.passed + self.failures.len(),
         );

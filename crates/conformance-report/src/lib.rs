@@ -1,5 +1,6 @@
 //! Where the conformance corpora are, and the record of what each driver checked, so that a
-//! run shows which suites ran and which were skipped because their data is missing.
+//! run shows which suites ran and which were skipped because their data is missing. Used by
+//! the tests of stepyard and of the engine crates (`crates/jsonata`, `crates/event-pattern`).
 //!
 //! `scripts/test` sets `STEPYARD_CONFORMANCE_REPORT` to a file; every driver appends one line
 //! to it (`ran <suite> <cases>` or `absent <suite> <path>`) and the script prints the summary
@@ -9,11 +10,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// `../shared/conformance/<relative>`, whether or not it exists.
+/// `../shared/conformance/<relative>` beside the repository (this crate is
+/// `crates/conformance-report` in it), whether or not it exists.
 pub fn path(relative: &str) -> PathBuf {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/conformance"
+        "/../../../shared/conformance"
     ))
     .join(relative)
 }

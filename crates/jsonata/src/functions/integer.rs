@@ -3,9 +3,9 @@
 //! `Ww` words, `;o` ordinals) and their inverse.
 
 use super::{arg, err, Opt, Result};
-use crate::asl::jsonata::env::Env;
-use crate::asl::jsonata::eval::Ctx;
-use crate::asl::jsonata::value::Val;
+use crate::env::Env;
+use crate::eval::Ctx;
+use crate::value::Val;
 
 const DECIMAL_GROUPS: [u32; 37] = [
     0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,

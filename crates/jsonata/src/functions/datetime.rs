@@ -3,9 +3,9 @@
 
 use super::integer::{analyse, format_with, parse_with, Case, IntFormat, Primary};
 use super::{arg, err, Opt, Result};
-use crate::asl::jsonata::env::Env;
-use crate::asl::jsonata::eval::Ctx;
-use crate::asl::jsonata::value::Val;
+use crate::env::Env;
+use crate::eval::Ctx;
+use crate::value::Val;
 
 const ISO: &str = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]";
 const DAYS: [&str; 8] = [
