@@ -41,12 +41,7 @@ impl<'a> Ctx<'a> {
             work_budget: limits.work_budget,
             max_depth: limits.max_depth,
             depth: Cell::new(0),
-            now_ms: bindings.now_ms.unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis() as i64)
-                    .unwrap_or(0)
-            }),
+            now_ms: bindings.now_millis(),
             stack_base: stack_addr(),
             stack_budget: limits.stack_budget(),
             labels,

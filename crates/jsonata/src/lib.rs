@@ -6,8 +6,8 @@
 //! through `Bindings`.
 //!
 //! A crate of its own (see its README): it needs nothing of the emulator. What an embedder
-//! supplies comes in through small hooks: host functions and variables in [`Bindings`], and
-//! where heavy evaluations run ([`Expression::run_off_workers`]).
+//! supplies comes in through small hooks: host functions, variables and the clock in
+//! [`Bindings`], and where heavy evaluations run ([`Expression::run_off_workers`]).
 
 mod ast;
 mod env;
@@ -52,14 +52,42 @@ pub struct HostFunction {
     pub imp: Box<HostFn>,
 }
 
+/// Where `$now()` and `$millis()` read the time. An embedder with a clock of its own (one that
+/// tests can freeze or move) hands it over with [`Bindings::clock`]; it is read once per
+/// evaluation, so every `$now()` of one evaluation reports the same instant, as JSONata
+/// specifies.
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch.
+    fn now_millis(&self) -> i64;
+}
+
+/// A closure is a clock: `Arc::new(|| 1_700_000_000_000)` stands still.
+impl<F: Fn() -> i64 + Send + Sync> Clock for F {
+    fn now_millis(&self) -> i64 {
+        self()
+    }
+}
+
+/// The clock of evaluations whose bindings name none.
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    }
+}
+
 /// What an evaluation sees besides its input: variables, native functions, the built-ins
-/// removed (Step Functions has no `$eval`) and the time `$now()`/`$millis()` read.
+/// removed (Step Functions has no `$eval`) and the clock `$now()`/`$millis()` read.
 #[derive(Default, Clone)]
 pub struct Bindings {
     vars: Vec<(String, serde_json::Value)>,
     functions: HashMap<String, Arc<HostFunction>>,
     removed: Vec<String>,
-    now_ms: Option<i64>,
+    clock: Option<Arc<dyn Clock>>,
     /// The Step Functions functions (`sfn::register`) are visible.
     sfn_functions: bool,
 }
@@ -106,11 +134,19 @@ impl Bindings {
         self
     }
 
-    /// The instant `$now()` and `$millis()` report, in milliseconds since the epoch; without
-    /// it they read the system clock once per evaluation.
-    pub fn now_millis(mut self, ms: i64) -> Bindings {
-        self.now_ms = Some(ms);
+    /// The clock `$now()` and `$millis()` read (once per evaluation); without one they read
+    /// the system clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Bindings {
+        self.clock = Some(clock);
         self
+    }
+
+    /// Milliseconds since the epoch by the bindings' clock: what `$now()` reports.
+    fn now_millis(&self) -> i64 {
+        match &self.clock {
+            Some(c) => c.now_millis(),
+            None => SystemClock.now_millis(),
+        }
     }
 }
 

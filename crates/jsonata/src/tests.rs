@@ -133,3 +133,25 @@ fn syntax_errors_carry_codes() {
         Some("S0101".to_string())
     );
 }
+
+#[test]
+fn now_and_millis_read_the_bindings_clock_once_per_evaluation() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let ticks = Arc::new(AtomicI64::new(1_700_000_000_000));
+    let t = ticks.clone();
+    // Every reading moves this clock on by a second: one evaluation must read it once.
+    let b = Bindings::new().clock(Arc::new(move || t.fetch_add(1000, Ordering::SeqCst)));
+    assert_eq!(
+        eval_with("[$millis(), $now(), $millis()]", json!({}), &b).unwrap(),
+        Some(json!([
+            1_700_000_000_000i64,
+            "2023-11-14T22:13:20.000Z",
+            1_700_000_000_000i64
+        ]))
+    );
+    assert_eq!(
+        eval_with("$millis()", json!({}), &b).unwrap(),
+        Some(json!(1_700_000_001_000i64))
+    );
+    assert_eq!(ticks.load(Ordering::SeqCst), 1_700_000_002_000);
+}
