@@ -2,26 +2,27 @@
 //! parser to a tree (`parser`, `process`), and an evaluator over JSON values with JSONata's
 //! semantics (`eval`) and its standard library (`functions`). An `Expression` is parsed once
 //! and evaluated many times; every evaluation is bounded in depth, time and native stack.
-//! Step Functions' own functions (`$partition`, `$uuid`, ...) live in `sfn` and are registered
-//! through `Bindings`.
+//! Step Functions' own functions (`$partition`, `$uuid`, ...) live in `functions/sfn.rs` and
+//! are made visible with [`Bindings::step_functions`].
 //!
 //! A crate of its own (see its README): it needs nothing of the emulator. What an embedder
 //! supplies comes in through small hooks: host functions, variables and the clock in
 //! [`Bindings`], and where heavy evaluations run ([`Expression::run_off_workers`]).
 
+mod arguments;
 mod ast;
-mod env;
 mod error;
 mod eval;
 mod functions;
 mod lexer;
 mod parser;
 mod process;
-pub mod sfn;
+mod sequence;
 mod signature;
 mod value;
 
 pub use error::JsonataError;
+pub use value::{HostFn, HostFunction};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,17 +40,6 @@ pub enum Returned {
 pub struct Expression {
     root: ast::Node,
     labels: Vec<String>,
-}
-
-/// A native function over JSON values: arguments in (undefined = `None`), result out.
-pub type HostFn = dyn Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>, JsonataError>
-    + Send
-    + Sync;
-
-pub struct HostFunction {
-    pub name: String,
-    pub arity: usize,
-    pub imp: Box<HostFn>,
 }
 
 /// Where `$now()` and `$millis()` read the time. An embedder with a clock of its own (one that
@@ -88,7 +78,7 @@ pub struct Bindings {
     functions: HashMap<String, Arc<HostFunction>>,
     removed: Vec<String>,
     clock: Option<Arc<dyn Clock>>,
-    /// The Step Functions functions (`sfn::register`) are visible.
+    /// The Step Functions functions (`step_functions`) are visible.
     sfn_functions: bool,
 }
 
@@ -126,6 +116,15 @@ impl Bindings {
             }),
         );
         self
+    }
+
+    /// Makes the functions Step Functions adds to JSONata visible (`$partition`, `$range`,
+    /// `$hash`, `$random` with a seed, `$uuid`, `$parse`), and removes `$eval`, as Step
+    /// Functions does.
+    pub fn step_functions(self) -> Bindings {
+        let mut b = self.remove_builtin("eval");
+        b.sfn_functions = true;
+        b
     }
 
     /// Makes a built-in function (e.g. `eval`) unavailable: `$eval` is then undefined.
@@ -210,19 +209,7 @@ impl Default for Limits {
 
 impl Expression {
     pub fn parse(src: &str) -> Result<Expression, JsonataError> {
-        let toks = lexer::tokenize(src)?;
-        let raw = parser::Parser::new(toks).parse_all()?;
-        let mut p = process::Processor::default();
-        let root = p.process(raw)?;
-        // A `%` with no step to be the parent of.
-        if !root.ann.seeking_parent.is_empty() || matches!(root.kind, ast::Kind::Parent(_)) {
-            return Err(JsonataError::new(
-                "S0217",
-                Some(root.pos),
-                "The object representing the 'parent' cannot be derived from this expression",
-            ));
-        }
-        let labels = p.slots.into_iter().map(|s| s.label).collect();
+        let (root, labels) = process::compile(src)?;
         Ok(Expression { root, labels })
     }
 
@@ -276,7 +263,7 @@ impl Expression {
         limits: Limits,
     ) -> Result<Returned, JsonataError> {
         let ctx = eval::Ctx::new(&self.labels, bindings, &limits);
-        let env = env::Frame::root();
+        let env = value::Frame::root();
         let mut input = input.map(value::Val::from_json);
         if let Some(value::Val::Arr(a)) = &input {
             // A top-level array is one value to the expression: `$` is the whole array.

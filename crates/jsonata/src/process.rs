@@ -3,8 +3,28 @@
 //! for the trampoline, and each `%` is resolved to the step whose input it reads.
 
 use super::ast::{Group, Kind, Node, Stage};
-use super::error::{err, Result};
+use super::error::{err, JsonataError, Result};
+use super::{lexer, parser};
 use std::sync::Arc;
+
+/// Expression text -> the processed tree and the labels of its `%` slots: the whole of
+/// parsing, for `Expression::parse` and `$eval` alike.
+pub fn compile(src: &str) -> Result<(Node, Vec<String>)> {
+    let toks = lexer::tokenize(src)?;
+    let raw = parser::Parser::new(toks).parse_all()?;
+    let mut p = Processor::default();
+    let root = p.process(raw)?;
+    // A `%` with no step to be the parent of.
+    if !root.ann.seeking_parent.is_empty() || matches!(root.kind, Kind::Parent(_)) {
+        return Err(JsonataError::new(
+            "S0217",
+            Some(root.pos),
+            "The object representing the 'parent' cannot be derived from this expression",
+        ));
+    }
+    let labels = p.slots.into_iter().map(|s| s.label).collect();
+    Ok((root, labels))
+}
 
 pub struct Slot {
     pub label: String,

@@ -17,7 +17,7 @@ fn give(expr: &str, input: serde_json::Value, expected: serde_json::Value) {
 }
 
 fn fails(expr: &str, code: &str) {
-    let e = eval_with(expr, json!({}), &sfn::register(Bindings::new())).expect_err(expr);
+    let e = eval_with(expr, json!({}), &Bindings::new().step_functions()).expect_err(expr);
     assert_eq!(e.code, code, "{expr}: {e}");
 }
 
@@ -75,7 +75,7 @@ fn runaway_recursion_is_bounded() {
 
 #[test]
 fn step_functions_extensions() {
-    let b = sfn::register(Bindings::new());
+    let b = Bindings::new().step_functions();
     let ev = |e: &str| eval_with(e, json!({}), &b).unwrap_or_else(|err| panic!("{e}: {err}"));
     assert_eq!(
         ev("$partition([1,2,3,4,5], 2)"),

@@ -2,11 +2,17 @@
 //! (a *sequence* produced by a path is unwrapped when it holds one item, unless a `[]` asked to
 //! keep it; an array built by a constructor is never flattened into a path's result), and a
 //! path with `@`/`#`/`%` bindings flows as a stream of tuples. "Undefined" is `Option::None`.
+//!
+//! The variable scopes (`Frame`) are here too: a lambda value holds the scope it closed over,
+//! and a scope holds values, so the two are one knot of types. Native functions see the
+//! evaluation calling them only through [`Caller`], which keeps the standard library below
+//! the evaluator.
 
-use super::ast::Node;
-use super::env::Env;
+use super::ast::{Node, TransformNodes};
+use super::error::Result;
 use super::signature::Signature;
 use indexmap::IndexMap;
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -62,7 +68,29 @@ impl Tuple {
     }
 }
 
-pub type NativeImpl = fn(&super::eval::Ctx, &[Opt], &Opt, &Env) -> super::error::Result<Opt>;
+/// What a native function may ask of the evaluation that calls it.
+pub trait Caller {
+    /// Calls a function value (`pos` locates errors in the expression).
+    fn apply(&self, f: &Val, args: Vec<Opt>, input: &Opt, env: &Env, pos: usize) -> Result<Opt>;
+    /// What `$now()` and `$millis()` report for this evaluation, in ms since the epoch.
+    fn now_millis(&self) -> i64;
+    /// `$eval`: parses `src` and evaluates it against `focus` in `env`, within this
+    /// evaluation's bindings and limits.
+    fn eval_text(&self, src: &str, focus: &Opt, env: &Env) -> Result<Opt>;
+}
+
+pub type NativeImpl = fn(&dyn Caller, &[Opt], &Opt, &Env) -> Result<Opt>;
+
+/// A native function over JSON values: arguments in (undefined = `None`), result out.
+pub type HostFn =
+    dyn Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>> + Send + Sync;
+
+/// A function the embedder registered in `Bindings`.
+pub struct HostFunction {
+    pub name: String,
+    pub arity: usize,
+    pub imp: Box<HostFn>,
+}
 
 pub enum Func {
     Lambda {
@@ -79,16 +107,13 @@ pub enum Func {
         imp: NativeImpl,
     },
     /// A host function from `Bindings`, over plain JSON.
-    Host(Arc<super::HostFunction>),
+    Host(Arc<HostFunction>),
     /// Partial application: `None` marks a `?` placeholder.
     Partial { f: Val, args: Vec<Option<Opt>> },
     /// A regex literal used as a function: `str -> match object`.
     Regex(Arc<regex_lite::Regex>),
     /// `|pattern|update,delete|` as a function of the object to transform.
-    Transform {
-        t: Arc<super::ast::TransformNodes>,
-        env: Env,
-    },
+    Transform { t: Arc<TransformNodes>, env: Env },
     /// The `next()` of a regex match object.
     RegexNext {
         re: Arc<regex_lite::Regex>,
@@ -285,4 +310,61 @@ pub fn to_precision15(n: f64) -> f64 {
         return n;
     }
     format!("{:.14e}", n).parse().unwrap_or(n)
+}
+
+/// Variable scopes. A frame holds the names bound in one block, lambda call or tuple; lookups
+/// walk outwards; a name bound to undefined hides the outer one, as in JSONata.
+pub struct Frame {
+    vars: RefCell<Vec<(Rc<str>, Option<Val>)>>,
+    parent: Option<Env>,
+}
+
+pub type Env = Rc<Frame>;
+
+impl Frame {
+    pub fn root() -> Env {
+        Rc::new(Frame {
+            vars: RefCell::new(Vec::new()),
+            parent: None,
+        })
+    }
+
+    pub fn child(parent: &Env) -> Env {
+        Rc::new(Frame {
+            vars: RefCell::new(Vec::new()),
+            parent: Some(parent.clone()),
+        })
+    }
+
+    pub fn bind(&self, name: &str, v: Val) {
+        self.bind_opt(name, Some(v));
+    }
+
+    /// Binding undefined hides an outer variable of the same name.
+    pub fn bind_opt(&self, name: &str, v: Option<Val>) {
+        let mut vars = self.vars.borrow_mut();
+        if let Some(slot) = vars.iter_mut().find(|(n, _)| &**n == name) {
+            slot.1 = v;
+        } else {
+            vars.push((Rc::from(name), v));
+        }
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<Val> {
+        let mut f = self;
+        loop {
+            if let Some((_, v)) = f.vars.borrow().iter().find(|(n, _)| &**n == name) {
+                return v.clone();
+            }
+            match &f.parent {
+                Some(p) => f = p,
+                None => return None,
+            }
+        }
+    }
+
+    /// Drops the bindings: breaks the cycle a lambda bound in its own scope makes.
+    pub fn clear(&self) {
+        self.vars.borrow_mut().clear();
+    }
 }

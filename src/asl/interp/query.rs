@@ -7,7 +7,7 @@ use super::failure::Failure;
 use super::vars::Variables;
 use crate::asl::errors::StatesError;
 use crate::clock::Clock;
-use jsonata::{sfn, Bindings, Expression, JsonataError, Limits, Returned};
+use jsonata::{Bindings, Expression, JsonataError, Limits, Returned};
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -43,7 +43,9 @@ impl Query {
         if let Some(e) = states.error_output {
             s.insert("errorOutput".into(), e.clone());
         }
-        let mut bindings = sfn::register(Bindings::new()).clock(Arc::new(clock.clone()));
+        let mut bindings = Bindings::new()
+            .step_functions()
+            .clock(Arc::new(clock.clone()));
         for (name, value) in vars.map() {
             bindings.set_var(name, value.clone());
         }

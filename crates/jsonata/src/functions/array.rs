@@ -1,24 +1,23 @@
 //! Functions over values, arrays and objects.
 
 use super::{arg, err, Opt, Result};
-use crate::env::Env;
-use crate::eval::{append, truthy, Ctx};
-use crate::value::{deep_equal, Arr, Map, Val};
+use crate::sequence::{append, truthy};
+use crate::value::{deep_equal, Arr, Caller, Env, Map, Val};
 use std::rc::Rc;
 
-pub fn boolean(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn boolean(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(truthy(&arg(args, 0)).map(Val::Bool))
 }
 
-pub fn not(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn not(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(truthy(&arg(args, 0)).map(|b| Val::Bool(!b)))
 }
 
-pub fn exists(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn exists(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(Some(Val::Bool(arg(args, 0).is_some())))
 }
 
-pub fn type_of(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn type_of(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(arg(args, 0).map(|v| {
         Val::str(match v {
             Val::Null => "null",
@@ -32,11 +31,11 @@ pub fn type_of(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     }))
 }
 
-pub fn append_fn(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn append_fn(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(append(arg(args, 0), arg(args, 1)))
 }
 
-pub fn reverse(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn reverse(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(Val::Arr(a)) = arg(args, 0) else {
         return Ok(None);
     };
@@ -45,19 +44,19 @@ pub fn reverse(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(Some(Val::array(items)))
 }
 
-pub fn shuffle(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn shuffle(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(Val::Arr(a)) = arg(args, 0) else {
         return Ok(None);
     };
     let mut items = a.items.clone();
     for i in (1..items.len()).rev() {
-        let j = (crate::sfn::random_unit() * (i + 1) as f64) as usize;
+        let j = (super::numeric::random_unit() * (i + 1) as f64) as usize;
         items.swap(i, j.min(i));
     }
     Ok(Some(Val::array(items)))
 }
 
-pub fn distinct(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn distinct(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(v) = arg(args, 0) else {
         return Ok(None);
     };
@@ -78,7 +77,7 @@ pub fn distinct(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     }))))
 }
 
-pub fn zip(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn zip(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let arrays: Vec<Vec<Val>> = args
         .iter()
         .map(|a| a.as_ref().map(|v| v.items()).unwrap_or_default())
@@ -90,7 +89,7 @@ pub fn zip(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(Some(Val::array(out)))
 }
 
-pub fn keys(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn keys(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let mut out: Vec<String> = Vec::new();
     match arg(args, 0) {
         Some(Val::Arr(a)) => {
@@ -110,17 +109,17 @@ pub fn keys(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(Some(Val::seq(out.into_iter().map(Val::string).collect())))
 }
 
-pub fn lookup(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn lookup(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(v) = arg(args, 0) else {
         return Ok(None);
     };
     let key = arg(args, 1)
         .and_then(|k| k.as_str().map(str::to_string))
         .unwrap_or_default();
-    Ok(crate::eval::lookup_field(&v, &key))
+    Ok(crate::sequence::lookup_field(&v, &key))
 }
 
-pub fn spread(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn spread(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(v) = arg(args, 0) else {
         return Ok(None);
     };
@@ -153,7 +152,7 @@ pub fn spread(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     }
 }
 
-pub fn merge(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn merge(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(Val::Arr(a)) = arg(args, 0) else {
         return Ok(None);
     };
@@ -168,14 +167,14 @@ pub fn merge(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(Some(Val::object(m)))
 }
 
-pub fn error(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn error(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let msg = arg(args, 0)
         .and_then(|m| m.as_str().map(str::to_string))
         .unwrap_or_else(|| "$error() function evaluated".to_string());
     err("D3137", None, msg)
 }
 
-pub fn assert(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn assert(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     if !matches!(arg(args, 0), Some(Val::Bool(true))) {
         let msg = arg(args, 1)
             .and_then(|m| m.as_str().map(str::to_string))
@@ -185,7 +184,7 @@ pub fn assert(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(None)
 }
 
-pub fn clone(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn clone(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     // Values are immutable, so a clone can share them.
     Ok(arg(args, 0))
 }

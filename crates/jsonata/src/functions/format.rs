@@ -3,9 +3,7 @@
 
 use super::numeric::round_half_even;
 use super::{arg, err, Opt, Result};
-use crate::env::Env;
-use crate::eval::Ctx;
-use crate::value::Val;
+use crate::value::{Caller, Env, Val};
 
 pub use super::integer::{format_integer, parse_integer};
 
@@ -48,7 +46,7 @@ fn s(v: &[char]) -> String {
     v.iter().collect()
 }
 
-pub fn format_number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn format_number(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(value) = arg(args, 0).and_then(|v| v.as_num()) else {
         return Ok(None);
     };

@@ -2,9 +2,8 @@
 //! function value takes (value, index, array), as JSONata does.
 
 use super::{arg, err, Opt, Result};
-use crate::env::Env;
-use crate::eval::{merge_sort, truthy, Ctx};
-use crate::value::{Func, Map, Val};
+use crate::sequence::{merge_sort, truthy};
+use crate::value::{Caller, Env, Map, Val};
 
 fn arity(f: &Val) -> usize {
     match f {
@@ -29,7 +28,7 @@ fn items(v: &Opt) -> Vec<Val> {
     v.as_ref().map(|v| v.items()).unwrap_or_default()
 }
 
-pub fn map(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
+pub fn map(ctx: &dyn Caller, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(arr) = arg(args, 0) else {
         return Ok(None);
     };
@@ -50,7 +49,7 @@ pub fn map(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     Ok(Some(Val::seq(out)))
 }
 
-pub fn filter(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
+pub fn filter(ctx: &dyn Caller, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(arr) = arg(args, 0) else {
         return Ok(None);
     };
@@ -72,7 +71,7 @@ pub fn filter(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     Ok(Some(Val::seq(out)))
 }
 
-pub fn single(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
+pub fn single(ctx: &dyn Caller, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(arr) = arg(args, 0) else {
         return Ok(None);
     };
@@ -108,7 +107,7 @@ pub fn single(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     }
 }
 
-pub fn reduce(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
+pub fn reduce(ctx: &dyn Caller, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(arr) = arg(args, 0) else {
         return Ok(None);
     };
@@ -139,7 +138,7 @@ pub fn reduce(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     Ok(acc)
 }
 
-pub fn sift(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
+pub fn sift(ctx: &dyn Caller, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(Val::Obj(o)) = arg(args, 0) else {
         return Ok(None);
     };
@@ -164,7 +163,7 @@ pub fn sift(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     Ok(Some(Val::object(out)))
 }
 
-pub fn each(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
+pub fn each(ctx: &dyn Caller, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(Val::Obj(o)) = arg(args, 0) else {
         return Ok(None);
     };
@@ -185,7 +184,7 @@ pub fn each(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     Ok(Some(Val::seq(out)))
 }
 
-pub fn sort(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
+pub fn sort(ctx: &dyn Caller, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(arr) = arg(args, 0) else {
         return Ok(None);
     };
@@ -216,20 +215,10 @@ pub fn sort(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     Ok(Some(Val::array(sorted)))
 }
 
-pub fn eval(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
+pub fn eval(ctx: &dyn Caller, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(Val::Str(src)) = arg(args, 0) else {
         return Ok(None);
     };
-    let expr = crate::Expression::parse(&src).map_err(|e| {
-        crate::JsonataError::new(
-            "D3120",
-            None,
-            format!(
-                "Syntax error in expression passed to function eval: {}",
-                e.message
-            ),
-        )
-    })?;
     let mut focus = match args.get(1) {
         Some(Some(f)) => Some(f.clone()),
         _ => input.clone(),
@@ -244,19 +233,5 @@ pub fn eval(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
             })));
         }
     }
-    let sub = Ctx::new(
-        &expr.labels,
-        ctx.bindings,
-        &crate::Limits {
-            max_depth: ctx.max_depth,
-            timeout: ctx.timeout,
-            work_budget: ctx.work_budget,
-        },
-    );
-    let r = sub
-        .eval(&expr.root, &focus, env)
-        .map_err(|e| crate::JsonataError::new("D3121", None, e.message));
-    sub.release();
-    let _ = Func::arity;
-    r
+    ctx.eval_text(&src, &focus, env)
 }

@@ -3,9 +3,7 @@
 //! `Ww` words, `;o` ordinals) and their inverse.
 
 use super::{arg, err, Opt, Result};
-use crate::env::Env;
-use crate::eval::Ctx;
-use crate::value::Val;
+use crate::value::{Caller, Env, Val};
 
 const DECIMAL_GROUPS: [u32; 37] = [
     0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
@@ -335,7 +333,7 @@ pub fn format_with(value: f64, f: &IntFormat) -> Result<String> {
     Ok(out)
 }
 
-pub fn format_integer(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn format_integer(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(v) = arg(args, 0).and_then(|v| v.as_num()) else {
         return Ok(None);
     };
@@ -455,7 +453,7 @@ pub fn parse_with(text: &str, f: &IntFormat) -> Result<Option<f64>> {
     })
 }
 
-pub fn parse_integer(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn parse_integer(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(Val::Str(s)) = arg(args, 0) else {
         return Ok(None);
     };

@@ -8,6 +8,7 @@ pub mod hof;
 pub mod integer;
 pub mod numeric;
 pub mod regex;
+pub mod sfn;
 pub mod string;
 
 use super::signature::Signature;
@@ -78,7 +79,7 @@ const TABLE: &[(&str, &str, NativeImpl)] = &[
     ("sift", "<o-f?:o>", hof::sift),
     ("each", "<o-f:a>", hof::each),
     ("eval", "<sx?:x>", hof::eval),
-    ("uuid", "<:s>", super::sfn::uuid),
+    ("uuid", "<:s>", sfn::uuid),
     ("now", "<s?s?:s>", datetime::now),
     ("millis", "<:n>", datetime::millis),
     ("fromMillis", "<n-s?s?:s>", datetime::from_millis),
@@ -113,7 +114,7 @@ pub fn builtin(name: &str) -> Option<Val> {
 fn sfn_table() -> &'static HashMap<&'static str, Entry> {
     static T: OnceLock<HashMap<&'static str, Entry>> = OnceLock::new();
     T.get_or_init(|| {
-        super::sfn::FUNCTIONS
+        sfn::FUNCTIONS
             .iter()
             .map(|(name, sig, imp)| {
                 let sig = Signature::parse(sig, 0).expect("Step Functions signatures are valid");

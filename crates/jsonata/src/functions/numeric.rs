@@ -1,9 +1,7 @@
 //! Numeric functions and aggregates.
 
 use super::{arg, err, Opt, Result};
-use crate::env::Env;
-use crate::eval::Ctx;
-use crate::value::{js_number, Val};
+use crate::value::{js_number, Caller, Env, Val};
 
 fn nums(args: &[Opt]) -> Option<Vec<f64>> {
     match arg(args, 0)? {
@@ -21,14 +19,14 @@ fn some(n: f64) -> Result<Opt> {
     Ok(Some(Val::Num(n)))
 }
 
-pub fn sum(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn sum(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     match nums(args) {
         Some(v) => some(v.iter().sum()),
         None => Ok(None),
     }
 }
 
-pub fn count(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn count(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     match arg(args, 0) {
         None => some(0.0),
         Some(Val::Arr(a)) => some(a.items.len() as f64),
@@ -36,21 +34,21 @@ pub fn count(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     }
 }
 
-pub fn max(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn max(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     match nums(args) {
         Some(v) if !v.is_empty() => some(v.into_iter().fold(f64::NEG_INFINITY, f64::max)),
         _ => Ok(None),
     }
 }
 
-pub fn min(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn min(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     match nums(args) {
         Some(v) if !v.is_empty() => some(v.into_iter().fold(f64::INFINITY, f64::min)),
         _ => Ok(None),
     }
 }
 
-pub fn average(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn average(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     match nums(args) {
         Some(v) if !v.is_empty() => some(v.iter().sum::<f64>() / v.len() as f64),
         _ => Ok(None),
@@ -96,7 +94,7 @@ fn decimal_literal(s: &str) -> bool {
     i == b.len()
 }
 
-pub fn number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn number(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     match arg(args, 0) {
         None => Ok(None),
         Some(Val::Num(n)) => some(n),
@@ -132,15 +130,15 @@ pub fn number(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     }
 }
 
-pub fn floor(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn floor(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(num(args, 0).map(|n| Val::Num(n.floor())))
 }
 
-pub fn ceil(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn ceil(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(num(args, 0).map(|n| Val::Num(n.ceil())))
 }
 
-pub fn abs(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn abs(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(num(args, 0).map(|n| Val::Num(n.abs())))
 }
 
@@ -177,7 +175,7 @@ pub fn round_half_even(x: f64, precision: i64) -> f64 {
     }
 }
 
-pub fn round(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn round(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(x) = num(args, 0) else {
         return Ok(None);
     };
@@ -185,7 +183,7 @@ pub fn round(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     some(round_half_even(x, p))
 }
 
-pub fn sqrt(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn sqrt(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(x) = num(args, 0) else {
         return Ok(None);
     };
@@ -202,7 +200,7 @@ pub fn sqrt(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     some(x.sqrt())
 }
 
-pub fn power(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn power(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(x) = num(args, 0) else {
         return Ok(None);
     };
@@ -214,11 +212,11 @@ pub fn power(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     some(r)
 }
 
-pub fn random(_: &Ctx, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
-    some(crate::sfn::random_unit())
+pub fn random(_: &dyn Caller, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+    some(random_unit())
 }
 
-pub fn format_base(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn format_base(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(x) = num(args, 0) else {
         return Ok(None);
     };
@@ -249,4 +247,12 @@ pub fn format_base(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
         digits.push('-');
     }
     Ok(Some(Val::string(digits.into_iter().rev().collect())))
+}
+
+/// A uniformly distributed number in [0, 1): `$random()`, `$shuffle`'s draws.
+pub fn random_unit() -> f64 {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&bytes[..8]);
+    (u64::from_le_bytes(x) >> 11) as f64 / (1u64 << 53) as f64
 }

@@ -3,9 +3,7 @@
 //! matchers work wherever a regex does.
 
 use super::{arg, err, Opt, Result};
-use crate::env::Env;
-use crate::eval::Ctx;
-use crate::value::{Func, Map, Val};
+use crate::value::{Caller, Env, Func, Map, Val};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -83,7 +81,7 @@ fn to_found(v: &Opt) -> Result<Option<Found>> {
 
 /// Every match (up to `limit`), as (char start, matched text, groups).
 fn all_matches(
-    ctx: &Ctx,
+    ctx: &dyn Caller,
     matcher: &Val,
     s: &str,
     limit: Option<usize>,
@@ -134,7 +132,7 @@ fn limit_arg(args: &[Opt], i: usize, code: &str, what: &str) -> Result<Option<us
     }
 }
 
-pub fn match_fn(ctx: &Ctx, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
+pub fn match_fn(ctx: &dyn Caller, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
     let Some(Val::Str(s)) = arg(args, 0) else {
         return Ok(None);
     };
@@ -154,7 +152,7 @@ pub fn match_fn(ctx: &Ctx, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
     Ok(Some(Val::seq(out)))
 }
 
-pub fn contains(ctx: &Ctx, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
+pub fn contains(ctx: &dyn Caller, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
     let Some(Val::Str(s)) = arg(args, 0) else {
         return Ok(None);
     };
@@ -230,7 +228,7 @@ fn substitute(repl: &str, f: &Found) -> String {
     out
 }
 
-pub fn replace(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
+pub fn replace(ctx: &dyn Caller, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     let Some(Val::Str(s)) = arg(args, 0) else {
         return Ok(None);
     };
@@ -311,7 +309,7 @@ pub fn replace(ctx: &Ctx, args: &[Opt], input: &Opt, env: &Env) -> Result<Opt> {
     }
 }
 
-pub fn split(ctx: &Ctx, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
+pub fn split(ctx: &dyn Caller, args: &[Opt], _: &Opt, env: &Env) -> Result<Opt> {
     let Some(Val::Str(s)) = arg(args, 0) else {
         return Ok(None);
     };

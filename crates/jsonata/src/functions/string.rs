@@ -1,9 +1,7 @@
 //! String functions, and `$string`'s serialisation (JSON with numbers at 15 significant digits).
 
 use super::{arg, err, Opt, Result};
-use crate::env::Env;
-use crate::eval::Ctx;
-use crate::value::{js_number, to_precision15, Val};
+use crate::value::{js_number, to_precision15, Caller, Env, Val};
 use base64::Engine;
 
 fn s(args: &[Opt], i: usize) -> Option<String> {
@@ -128,7 +126,7 @@ pub fn stringify(v: &Val, pretty: bool) -> Result<String> {
     }
 }
 
-pub fn string(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn string(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(v) = arg(args, 0) else {
         return Ok(None);
     };
@@ -145,7 +143,7 @@ fn to_int(x: f64) -> i64 {
     }
 }
 
-pub fn substring(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn substring(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(st) = s(args, 0) else {
         return Ok(None);
     };
@@ -182,7 +180,7 @@ pub fn substring(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     }
 }
 
-pub fn substring_before(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn substring_before(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(st) = s(args, 0) else {
         return Ok(None);
     };
@@ -193,7 +191,7 @@ pub fn substring_before(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> 
     })
 }
 
-pub fn substring_after(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn substring_after(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(st) = s(args, 0) else {
         return Ok(None);
     };
@@ -204,19 +202,19 @@ pub fn substring_after(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     })
 }
 
-pub fn lowercase(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn lowercase(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(s(args, 0).map(|x| Val::string(x.to_lowercase())))
 }
 
-pub fn uppercase(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn uppercase(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(s(args, 0).map(|x| Val::string(x.to_uppercase())))
 }
 
-pub fn length(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn length(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(s(args, 0).map(|x| Val::Num(x.chars().count() as f64)))
 }
 
-pub fn trim(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn trim(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(st) = s(args, 0) else {
         return Ok(None);
     };
@@ -241,7 +239,7 @@ pub fn trim(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     ok_str(out)
 }
 
-pub fn pad(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn pad(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(st) = s(args, 0) else {
         return Ok(None);
     };
@@ -261,7 +259,7 @@ pub fn pad(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     })
 }
 
-pub fn join(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn join(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(Val::Arr(a)) = arg(args, 0) else {
         return Ok(None);
     };
@@ -274,12 +272,12 @@ pub fn join(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     ok_str(parts.join(&sep))
 }
 
-pub fn base64encode(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn base64encode(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(s(args, 0)
         .map(|x| Val::string(base64::engine::general_purpose::STANDARD.encode(x.as_bytes()))))
 }
 
-pub fn base64decode(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn base64decode(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(x) = s(args, 0) else { return Ok(None) };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(x.trim().as_bytes())
@@ -339,22 +337,22 @@ fn decode(x: &str, keep: &str) -> Result<String> {
     String::from_utf8(out).or_else(|_| bad())
 }
 
-pub fn encode_url_component(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn encode_url_component(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(s(args, 0).map(|x| Val::string(encode(&x, ""))))
 }
 
-pub fn encode_url(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn encode_url(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(s(args, 0).map(|x| Val::string(encode(&x, ";,/?:@&=+$#"))))
 }
 
-pub fn decode_url_component(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn decode_url_component(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     match s(args, 0) {
         Some(x) => ok_str(decode(&x, "")?),
         None => Ok(None),
     }
 }
 
-pub fn decode_url(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub fn decode_url(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     match s(args, 0) {
         Some(x) => ok_str(decode(&x, ";,/?:@&=+$#")?),
         None => Ok(None),

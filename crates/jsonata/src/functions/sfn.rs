@@ -1,20 +1,17 @@
 //! The functions Step Functions adds to JSONata (`$partition`, `$range`, `$hash`, `$random`
-//! with an optional seed, `$uuid`, `$parse`), registered with `register`, which also removes
-//! `$eval` as Step Functions does.
+//! with an optional seed, `$uuid`, `$parse`), visible to evaluations whose bindings ask for
+//! them (`Bindings::step_functions`, which also removes `$eval` as Step Functions does).
 //!
 //! `$random(seed)` is deterministic per seed (the same seed always gives the same number), but
 //! AWS's generator is not documented, so the numbers differ from AWS's.
 
-use super::env::Env;
-use super::error::{err, Result};
-use super::eval::Ctx;
-use super::functions::arg;
-use super::value::{Opt, Val};
-use super::Bindings;
+use super::numeric::random_unit;
+use super::{arg, err, Opt, Result};
+use crate::value::{Caller, Env, Val};
 use sha2::Digest;
 
 /// The Step Functions function table: `(name, signature, implementation)`.
-pub(super) const FUNCTIONS: &[(&str, &str, super::value::NativeImpl)] = &[
+pub(super) const FUNCTIONS: &[(&str, &str, crate::value::NativeImpl)] = &[
     ("partition", "<an:a>", partition),
     ("range", "<nnn:a>", range),
     ("hash", "<ss:s>", hash),
@@ -22,21 +19,6 @@ pub(super) const FUNCTIONS: &[(&str, &str, super::value::NativeImpl)] = &[
     ("uuid", "<:s>", uuid),
     ("parse", "<s:j>", parse),
 ];
-
-/// `bindings` with the Step Functions functions and without `$eval`.
-pub fn register(bindings: Bindings) -> Bindings {
-    let mut b = bindings.remove_builtin("eval");
-    b.sfn_functions = true;
-    b
-}
-
-/// A uniformly distributed number in [0, 1).
-pub fn random_unit() -> f64 {
-    let bytes = uuid::Uuid::new_v4().into_bytes();
-    let mut x = [0u8; 8];
-    x.copy_from_slice(&bytes[..8]);
-    (u64::from_le_bytes(x) >> 11) as f64 / (1u64 << 53) as f64
-}
 
 fn integral(v: &Opt, what: &str, fname: &str) -> Result<i64> {
     match v {
@@ -49,7 +31,7 @@ fn integral(v: &Opt, what: &str, fname: &str) -> Result<i64> {
     }
 }
 
-fn partition(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+fn partition(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let items = match arg(args, 0) {
         Some(Val::Arr(a)) => a.items.clone(),
         Some(v) => vec![v],
@@ -70,7 +52,7 @@ fn partition(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(Some(Val::array(out)))
 }
 
-fn range(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+fn range(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let start = integral(&arg(args, 0), "first", "range")?;
     let end = integral(&arg(args, 1), "second", "range")?;
     let step = integral(&arg(args, 2), "third", "range")?;
@@ -104,7 +86,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn hash(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+fn hash(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(Val::Str(data)) = arg(args, 0) else {
         return Ok(None);
     };
@@ -134,7 +116,7 @@ fn seeded(seed: u64) -> f64 {
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
-fn random(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+fn random(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     match arg(args, 0) {
         None => Ok(Some(Val::Num(random_unit()))),
         Some(Val::Num(n)) => {
@@ -155,11 +137,11 @@ fn random(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     }
 }
 
-pub(super) fn uuid(_: &Ctx, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+pub(super) fn uuid(_: &dyn Caller, _: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     Ok(Some(Val::string(uuid::Uuid::new_v4().to_string())))
 }
 
-fn parse(_: &Ctx, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
+fn parse(_: &dyn Caller, args: &[Opt], _: &Opt, _: &Env) -> Result<Opt> {
     let Some(Val::Str(s)) = arg(args, 0) else {
         return Ok(None);
     };
