@@ -155,3 +155,17 @@ fn now_and_millis_read_the_bindings_clock_once_per_evaluation() {
     );
     assert_eq!(ticks.load(Ordering::SeqCst), 1_700_000_002_000);
 }
+
+#[test]
+fn number_words_beyond_u64_round_instead_of_overflowing() {
+    give(
+        "$parseInteger('ten billion trillion trillion trillion', 'w')",
+        json!({}),
+        json!(1e46),
+    );
+    give(
+        "$parseInteger('one hundred and twenty-three thousand, four hundred and fifty-six', 'w')",
+        json!({}),
+        json!(123456),
+    );
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Cases passing today (of 1532; the issue asks for 99%).
-const FLOOR: usize = 1517;
+const FLOOR: usize = 1518;
 
 fn suite_dir() -> Option<PathBuf> {
     conformance_report::corpus("jsonata", "jsonata")

@@ -370,23 +370,26 @@ fn word_value(w: &str) -> Option<u64> {
     None
 }
 
-pub fn words_to_number(text: &str) -> Option<u64> {
+/// The number that English words name (`ten billion trillion` is 1e22). Added up in `f64`,
+/// as JavaScript does: exact up to 2^53, and words naming more than `u64` holds (which
+/// JSONata's suite has) round instead of overflowing.
+pub fn words_to_number(text: &str) -> Option<f64> {
     let t = text
         .replace(", ", " ")
         .replace(" and ", " ")
         .replace('-', " ");
-    let mut segs: Vec<u64> = vec![0];
+    let mut segs: Vec<f64> = vec![0.0];
     for part in t.split(' ').filter(|p| !p.is_empty()) {
-        let v = word_value(part)?;
-        if v < 100 {
-            let mut top = segs.pop().unwrap_or(0);
-            if top >= 1000 {
+        let v = word_value(part)? as f64;
+        if v < 100.0 {
+            let mut top = segs.pop().unwrap_or(0.0);
+            if top >= 1000.0 {
                 segs.push(top);
-                top = 0;
+                top = 0.0;
             }
             segs.push(top + v);
         } else {
-            let top = segs.pop().unwrap_or(0);
+            let top = segs.pop().unwrap_or(0.0);
             segs.push(top * v);
         }
     }
@@ -431,7 +434,7 @@ pub fn parse_with(text: &str, f: &IntFormat) -> Result<Option<f64>> {
     Ok(match &f.primary {
         Primary::Letters => Some(letters_to_decimal(text, if f.case == Case::Upper { b'A' } else { b'a' }) as f64),
         Primary::Roman => Some(roman_to_decimal(&text.to_uppercase()) as f64),
-        Primary::Words => words_to_number(&text.to_lowercase()).map(|v| v as f64),
+        Primary::Words => words_to_number(&text.to_lowercase()),
         Primary::Decimal => {
             let mut d: String = text.to_string();
             if f.ordinal && d.len() >= 2 {
