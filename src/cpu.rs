@@ -7,7 +7,7 @@
 //! (`tokio::task::block_in_place`) for the duration of the work, and lets at most
 //! [`slots`] such computations run at once, so that heavy work takes at most all cores but one
 //! and the I/O threads always have a core. Callers use it only for work that has shown it is
-//! heavy (see `asl::jsonata::Expression::run_off_workers`): handing off costs microseconds,
+//! heavy (see `jsonata::Expression::run_off_workers`): handing off costs microseconds,
 //! which cheap work should not pay.
 
 use parking_lot::{Condvar, Mutex};

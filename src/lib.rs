@@ -11,7 +11,6 @@ pub mod error;
 pub mod gateway;
 pub mod invoke;
 pub mod model;
-pub mod pattern;
 pub mod protocol;
 pub mod server;
 pub mod services;

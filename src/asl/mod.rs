@@ -9,7 +9,6 @@ pub mod ast;
 pub mod errors;
 pub mod interp;
 pub mod intrinsics;
-pub mod jsonata;
 pub mod jsonpath;
 pub mod parse;
 pub mod payload;

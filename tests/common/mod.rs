@@ -5,7 +5,8 @@
 //! move the server's clock without disturbing each other.
 #![allow(dead_code)]
 
-pub mod conformance;
+/// The conformance corpora and the run's report of them (shared with the engine crates).
+pub use conformance_report as conformance;
 
 use aws_sdk_sqs::config::retry::RetryConfig;
 use aws_sdk_sqs::config::timeout::TimeoutConfig;

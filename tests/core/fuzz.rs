@@ -8,13 +8,13 @@
 //! target). `scripts/fuzz` runs a long one with a fresh seed; a finding is reproduced by
 //! running again with the seed it prints (`STEPYARD_FUZZ_SEED`).
 
+use event_pattern::{FilterPolicy, FilterScope, Pattern};
+use jsonata::{Bindings, Expression, Limits};
 use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
-use stepyard::asl::jsonata::{Bindings, Expression, Limits};
 use stepyard::asl::jsonpath::{self, Scope};
 use stepyard::asl::{intrinsics, parse};
-use stepyard::pattern::{FilterPolicy, FilterScope, Pattern};
 use stepyard::protocol::{form, json as json_protocol, query, xml};
 
 /// xorshift64*: small, fast and reproducible from its seed.

@@ -1,6 +1,6 @@
 //! One test binary for everything that is not a service's own SDK suite: the conformance
-//! drivers of the engines (the States Language parser and interpreter, JSONata, event
-//! patterns), STS through its SDK, the process's shutdown, and the README's snippets. One
+//! drivers of the States Language parser and interpreter (JSONata and the event patterns are
+//! crates with their own, in `crates/`), the fuzzer, STS through its SDK, the process's shutdown, and the README's snippets. One
 //! binary instead of one per file: each links the crate and the AWS SDKs, which is most of a
 //! cold test build.
 
@@ -10,7 +10,5 @@ mod asl_parse;
 #[path = "../common/mod.rs"]
 mod common;
 mod fuzz;
-mod jsonata_suite;
-mod pattern_conformance;
 mod process;
 mod sts;

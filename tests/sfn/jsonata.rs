@@ -258,3 +258,52 @@ async fn a_redriven_execution_keeps_its_variables() {
     let output: Value = serde_json::from_str(second.output.as_deref().unwrap()).unwrap();
     assert_eq!(output, json!({"x": 7}));
 }
+
+#[tokio::test]
+async fn jsonata_now_and_millis_in_test_state_and_executions_read_the_moved_engine_clock() {
+    // 2030-01-01T00:00:00Z, frozen, then moved on 90.5 s through the admin endpoint.
+    const START_MS: u64 = 1_893_456_000_000;
+    let server = stepyard::Server::start(stepyard::Config {
+        clock: stepyard::clock::ClockStart {
+            frozen: true,
+            start_ms: Some(START_MS),
+        },
+        ..stepyard::Config::ephemeral()
+    })
+    .await
+    .expect("server");
+    let advanced = reqwest::Client::new()
+        .post(format!("{}/_stepyard/clock/advance", server.endpoint()))
+        .json(&json!({"seconds": 90.5}))
+        .send()
+        .await
+        .expect("advance");
+    assert_eq!(advanced.status(), 200);
+    let later = START_MS + 90_500;
+    let client = sfn(&server);
+    let state = json!({"QueryLanguage": "JSONata", "Type": "Pass",
+        "Output": {"now": "{% $now() %}", "millis": "{% $millis() %}",
+                   "same": "{% $now() = $fromMillis($millis()) %}"},
+        "End": true});
+    let tested = client
+        .test_state()
+        .definition(state.to_string())
+        .role_arn(crate::client::ROLE)
+        .input("{}")
+        .send()
+        .await
+        .expect("TestState");
+    let output: Value = serde_json::from_str(tested.output().expect("output")).unwrap();
+    assert_eq!(output["now"], "2030-01-01T00:01:30.500Z");
+    assert_eq!(output["millis"], later);
+    assert_eq!(output["same"], true);
+    let definition =
+        json!({"QueryLanguage": "JSONata", "StartAt": "Now", "States": {"Now": state}});
+    let machine = create_machine(&client, "jsonata-now", &definition.to_string()).await;
+    let arn = start(&client, &machine, "at-the-moved-time", "{}").await;
+    let done = wait_until_done(&client, &arn).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded);
+    let output: Value = serde_json::from_str(done.output.as_deref().expect("output")).unwrap();
+    assert_eq!(output["now"], "2030-01-01T00:01:30.500Z");
+    assert_eq!(output["millis"], later);
+}

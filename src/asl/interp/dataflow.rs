@@ -133,7 +133,7 @@ impl<'a> StateEnv<'a> {
                 error_output,
             },
             self.vars,
-            self.clock.now_millis(),
+            self.clock,
         )
     }
 

@@ -6,7 +6,8 @@
 use super::failure::Failure;
 use super::vars::Variables;
 use crate::asl::errors::StatesError;
-use crate::asl::jsonata::{sfn, Bindings, Expression, JsonataError, Limits, Returned};
+use crate::clock::Clock;
+use jsonata::{Bindings, Expression, JsonataError, Limits, Returned};
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -30,8 +31,9 @@ pub(crate) struct Query {
 }
 
 impl Query {
-    /// `now_ms` is what `$now()` and `$millis()` report: the engine's clock, not the system's.
-    pub fn new(states: States<'_>, vars: &Variables, now_ms: u64) -> Query {
+    /// `$now()` and `$millis()` read `clock`, the engine's (which tests freeze and move), not
+    /// the system's.
+    pub fn new(states: States<'_>, vars: &Variables, clock: &Clock) -> Query {
         let mut s = Map::new();
         s.insert("input".into(), states.input.clone());
         s.insert("context".into(), states.context.clone());
@@ -41,7 +43,9 @@ impl Query {
         if let Some(e) = states.error_output {
             s.insert("errorOutput".into(), e.clone());
         }
-        let mut bindings = sfn::register(Bindings::new()).now_millis(now_ms as i64);
+        let mut bindings = Bindings::new()
+            .step_functions()
+            .clock(Arc::new(clock.clone()));
         for (name, value) in vars.map() {
             bindings.set_var(name, value.clone());
         }
@@ -98,13 +102,25 @@ impl Query {
         };
         let parsed = parsed(expr).map_err(threw)?;
         parsed
-            .run_off_workers(Some(&self.input), &self.bindings, Limits::default())
+            .run_off_workers(
+                Some(&self.input),
+                &self.bindings,
+                Limits::default(),
+                |work| crate::cpu::run(work),
+            )
             .map_err(threw)
     }
 
     /// A field that is either a `{% %}` string or a literal: `Some(expr)` for the former.
     pub fn dynamic<'v>(&self, value: &'v Value) -> Option<&'v str> {
         value.as_str().and_then(expression_text)
+    }
+}
+
+/// JSONata's clock hook, served by the engine's clock.
+impl jsonata::Clock for Clock {
+    fn now_millis(&self) -> i64 {
+        Clock::now_millis(self) as i64
     }
 }
 

@@ -14,7 +14,7 @@ pub enum EventsError {
     #[error("{0}")]
     Validation(String),
 
-    /// The message comes whole from the pattern compiler (`src/pattern`):
+    /// The message comes whole from the pattern compiler (`crates/event-pattern`):
     /// `Event pattern is not valid. Reason: ...`.
     #[error("{0}")]
     InvalidEventPattern(String),

@@ -1,8 +1,8 @@
-//! The one place EventBridge calls the pattern language (`crate::pattern`): a rule's or an
-//! archive's pattern compiled once, and the TestEventPattern event check.
+//! The one place EventBridge calls the pattern language (the `event_pattern` crate): a rule's
+//! or an archive's pattern compiled once, and the TestEventPattern event check.
 
 use super::errors::EventsError;
-use crate::pattern::Pattern;
+use event_pattern::Pattern;
 use serde_json::Value;
 
 #[derive(Debug)]
@@ -25,5 +25,5 @@ impl Matcher {
 
 /// Parses a TestEventPattern `Event` as AWS checks it (an object with the envelope fields).
 pub fn test_event(text: &str) -> Result<Value, EventsError> {
-    crate::pattern::validate_test_event(text).map_err(|e| EventsError::validation(e.message))
+    event_pattern::validate_test_event(text).map_err(|e| EventsError::validation(e.message))
 }

@@ -1,7 +1,7 @@
 //! Amazon EventBridge: event buses, rules and their targets, PutEvents with delivery to the
 //! targets, schedules, archives and replays, connections and API destinations. This file is
-//! the operation table; each concern has its file. The pattern language lives in
-//! `crate::pattern`; `matcher.rs` is the one place that calls it.
+//! the operation table; each concern has its file. The pattern language is the crate
+//! `event_pattern` (`crates/event-pattern`); `matcher.rs` is the one place that calls it.
 
 mod archives;
 mod arn;

@@ -12,7 +12,7 @@ pub const INVALID_INPUT: &str = "Invalid execution input.";
 /// text is empty or Jackson has no message for it).
 pub fn parse(text: &str, otherwise: &str) -> Result<Value, String> {
     serde_json::from_str(text).map_err(|_| {
-        crate::pattern::jackson_syntax_error(text)
+        event_pattern::jackson_syntax_error(text)
             .filter(|_| !text.trim().is_empty())
             .unwrap_or_else(|| otherwise.to_string())
     })

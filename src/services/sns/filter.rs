@@ -1,10 +1,10 @@
 //! Subscription filter policies, compiled once when FilterPolicy / FilterPolicyScope are set.
-//! The matching is the shared pattern engine's (`crate::pattern`); this file only maps SNS's
-//! two scopes and its message shape onto it.
+//! The matching is the shared pattern engine's (the `event_pattern` crate); this file only
+//! maps SNS's two scopes and its message shape onto it.
 
 use super::errors::SnsError;
 use super::message::Notification;
-use crate::pattern::{AttributeRef, FilterPolicy, FilterScope};
+use event_pattern::{AttributeRef, FilterPolicy, FilterScope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
