@@ -1,7 +1,7 @@
 //! The operation coverage table in the README: implemented / total per service, and the
 //! missing operations by name. `stepyard coverage` prints it; a test checks the README's copy.
 
-use crate::services::ServiceId;
+use crate::request::ServiceId;
 
 pub fn markdown_table() -> String {
     let mut out = String::from("| service | implemented | missing |\n|---|---|---|\n");

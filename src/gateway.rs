@@ -2,19 +2,19 @@
 //! out. Routing uses `X-Amz-Target`, or a form body's `Action` with the SigV4 credential scope;
 //! never the Host header (SDKs prefix it, e.g. `sync-` for StartSyncExecution).
 
+use crate::app::AppState;
 use crate::error::ApiError;
 use crate::model::{validate_input, ServiceModel};
 use crate::protocol::{self, form, json, query, xml, Encoded};
-use crate::server::{browser, AppState};
-use crate::services::{Protocol, RequestContext, ServiceId};
+use crate::request::{Protocol, RequestContext, ServiceId};
+use crate::server::browser;
+use crate::server::response::HttpResponse;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
 use std::sync::Arc;
-
-pub type HttpResponse = Response<Full<Bytes>>;
 
 // Header names looked up on every request, parsed once at compile time.
 const X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
@@ -650,14 +650,5 @@ fn finish(encoded: Encoded, request_id: &str) -> HttpResponse {
     }
     builder
         .body(Full::new(encoded.body))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
-}
-
-/// A JSON response for the admin endpoints.
-pub fn json_response(status: StatusCode, value: &Value) -> HttpResponse {
-    Response::builder()
-        .status(status)
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(value.to_string())))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }

@@ -1,6 +1,7 @@
 //! stepyard: Step Functions, EventBridge, SQS and SNS emulated in one process, on their real
 //! wire protocols. `Server::start` is used by `main` and by the integration tests alike.
 
+pub mod app;
 pub mod arn;
 pub mod asl;
 pub mod clock;
@@ -13,6 +14,7 @@ pub mod invoke;
 pub mod model;
 pub mod pattern;
 pub mod protocol;
+pub mod request;
 pub mod server;
 pub mod services;
 pub mod settle;

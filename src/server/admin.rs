@@ -2,9 +2,10 @@
 //! LocalStack work unchanged), reset (so a test suite can isolate tests on one server), and
 //! time control (`clock.rs`: read, advance, freeze the clock; wait for the emulator to settle).
 
-use super::{clock, AppState};
-use crate::gateway::{json_response, HttpResponse};
-use crate::services::ServiceId;
+use super::clock;
+use super::response::{json_response, HttpResponse};
+use crate::app::AppState;
+use crate::request::ServiceId;
 use http::{Method, StatusCode, Uri};
 use serde_json::{json, Map, Value};
 

@@ -12,7 +12,7 @@ use super::pagination::page;
 use super::store::{Archive, Region, Rule};
 use super::targets::Target;
 use super::{compact, empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;

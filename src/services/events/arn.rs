@@ -2,7 +2,7 @@
 //! replays, connections and API destinations have ARNs of their own.
 
 use super::store::DEFAULT_BUS;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 
 /// The bus an `EventBusName` member names (a name or an event-bus ARN); absent means default.
 pub fn bus_name(name_or_arn: Option<&str>) -> String {

@@ -8,7 +8,7 @@ use super::permissions::policy_document;
 use super::store::{Bus, DEFAULT_BUS};
 use super::tags;
 use super::{compact, empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -7,7 +7,7 @@ use super::errors::EventsError;
 use super::pagination::page;
 use super::store::Connection;
 use super::{compact, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

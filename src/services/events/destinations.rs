@@ -10,7 +10,7 @@ use super::pagination::page;
 use super::store::ApiDestination;
 use super::targets::Target;
 use super::{compact, empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use serde::Deserialize;

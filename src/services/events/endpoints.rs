@@ -5,7 +5,7 @@
 use super::errors::EventsError;
 use super::pagination::page;
 use super::{compact, empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

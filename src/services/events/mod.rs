@@ -32,7 +32,7 @@ pub use errors::EventsError;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use super::arn;
 use super::errors::EventsError;
 use super::store::Bus;
 use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

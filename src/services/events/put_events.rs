@@ -7,7 +7,7 @@ use super::delivery;
 use super::errors::EventsError;
 use super::event::{Envelope, NewEvent};
 use super::{parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -11,7 +11,7 @@ use super::event::Envelope;
 use super::pagination::page;
 use super::store::Replay;
 use super::{arn, compact, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;

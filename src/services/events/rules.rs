@@ -9,7 +9,7 @@ use super::pagination::page;
 use super::schedule::Schedule;
 use super::store::{Rule, DEFAULT_BUS};
 use super::{compact, empty, parse, scheduler, tags, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;

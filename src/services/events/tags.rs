@@ -3,7 +3,7 @@
 use super::errors::EventsError;
 use super::store::{merge_tags, Region, Tags, DEFAULT_BUS};
 use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -6,7 +6,7 @@ use super::errors::EventsError;
 use super::input::InputSpec;
 use super::pagination::page;
 use super::{compact, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;

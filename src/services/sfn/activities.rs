@@ -8,7 +8,7 @@ use super::pagination;
 use super::store::Activity;
 use super::tags::{self, TagIn};
 use super::{empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -8,7 +8,7 @@ use super::machines::machine_mut;
 use super::pagination;
 use super::store::{Alias, Machine, Region};
 use super::{empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -4,14 +4,14 @@
 
 use super::arn::{self, Resource};
 use super::errors::SfnError;
+use super::integrations::ExecutionTasks;
 use super::pagination;
 use super::runner::{self, Control};
 use super::store::{Execution, Region, Revision};
 use super::{parse, timestamp, Inner};
-use crate::asl::interp::integrations::TaskCalls;
 use crate::asl::interp::{ExecutionRecord, ExecutionSpec, Status};
-use crate::invoke::Caller;
-use crate::services::RequestContext;
+use crate::request::Caller;
+use crate::request::RequestContext;
 use aws_smithy_types::date_time::{DateTime, Format};
 use parking_lot::Mutex;
 use serde::Deserialize;
@@ -157,6 +157,7 @@ pub fn spec_for(
     input: Value,
     start_ms: u64,
     mock_case: Option<String>,
+    hops: u32,
 ) -> ExecutionSpec {
     let mut context = json!({
         "Execution": {
@@ -179,13 +180,14 @@ pub fn spec_for(
             execution.remove("RedriveCount");
         }
     }
-    let mut tasks = TaskCalls::new(sfn.tasks.clone(), caller_of(execution_arn));
+    let mut tasks = ExecutionTasks::new(sfn.tasks.clone(), caller_of(execution_arn));
+    tasks.caller.hops = hops;
     tasks.mock_case = mock_case;
     tasks.standard = target.kind != "EXPRESS";
     tasks.version_arn = target.version_arn.clone();
     tasks.alias_arn = target.alias_arn.clone();
     ExecutionSpec {
-        tasks: Some(tasks),
+        tasks: Some(Arc::new(tasks)),
         machine: target.revision.parsed.clone(),
         input,
         input_text: None,
@@ -197,14 +199,11 @@ pub fn spec_for(
     }
 }
 
-/// Places an execution's calls (its tasks and status-change events) one hop after the request
-/// that started it, so a chain of executions, rules and tasks is bounded by
+/// The hops of an execution's calls (its tasks and status-change events): one after the
+/// request that started it, so a chain of executions, rules and tasks is bounded by
 /// `crate::invoke::MAX_HOPS`.
-pub fn started_by(mut spec: ExecutionSpec, ctx: &RequestContext) -> ExecutionSpec {
-    if let Some(tasks) = spec.tasks.as_mut() {
-        tasks.caller.hops = ctx.hops.saturating_add(1);
-    }
-    spec
+pub fn hops_after(ctx: &RequestContext) -> u32 {
+    ctx.hops.saturating_add(1)
 }
 
 /// The interpreter's input to run a stored (Standard) execution again (RedriveExecution).
@@ -227,6 +226,7 @@ pub fn spec_for_execution(sfn: &Inner, execution: &Execution) -> ExecutionSpec {
         input,
         execution.start_ms,
         execution.mock_case.clone(),
+        0,
     )
 }
 
@@ -279,17 +279,15 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
             &name,
             &uuid::Uuid::new_v4().to_string(),
         );
-        let spec = started_by(
-            spec_for(
-                sfn,
-                &target,
-                &execution_arn,
-                &name,
-                input_value,
-                now,
-                mock_case,
-            ),
-            ctx,
+        let spec = spec_for(
+            sfn,
+            &target,
+            &execution_arn,
+            &name,
+            input_value,
+            now,
+            mock_case,
+            hops_after(ctx),
         );
         // Nobody can describe or stop an Express execution: it runs on its own task and its
         // record is dropped at the end.
@@ -301,17 +299,15 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
     }
     let execution_arn = arn::execution(ctx, &target.machine_name, &name);
     let record = Arc::new(Mutex::new(ExecutionRecord::default()));
-    let mut spec = started_by(
-        spec_for(
-            sfn,
-            &target,
-            &execution_arn,
-            &name,
-            input_value,
-            now,
-            mock_case.clone(),
-        ),
-        ctx,
+    let mut spec = spec_for(
+        sfn,
+        &target,
+        &execution_arn,
+        &name,
+        input_value,
+        now,
+        mock_case.clone(),
+        hops_after(ctx),
     );
     spec.input_text = Some(input_text.clone());
     let execution = Arc::new(Execution {

@@ -6,7 +6,7 @@ use super::executions::find_execution;
 use super::pagination;
 use super::{parse, timestamp, Inner};
 use crate::asl::interp::HistoryEvent;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -9,7 +9,7 @@ use super::tags::{self, TagIn};
 use super::versions;
 use super::{empty, parse, timestamp, Inner};
 use crate::asl::parse::{parse_definition_for, MachineType};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

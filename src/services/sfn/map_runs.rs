@@ -5,7 +5,7 @@ use super::errors::SfnError;
 use super::executions::find_execution;
 use super::pagination;
 use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -8,7 +8,7 @@ use super::executions::{find_execution, spec_for_execution};
 use super::runner;
 use super::{parse, timestamp, Inner};
 use crate::asl::interp::Status;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -5,7 +5,7 @@ use super::arn::{self, Resource};
 use super::errors::SfnError;
 use super::store::{merge_tags, Region, Tags};
 use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -8,7 +8,7 @@ use super::machines::machine_mut;
 use super::pagination;
 use super::store::{Machine, Version};
 use super::{empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -3,7 +3,7 @@
 //! `...:endpoint/<platform>/<name>/<uuid>`), and the SQS queue ARNs subscriptions point at.
 
 use super::errors::SnsError;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 
 /// The partition a region belongs to.
 pub fn partition(region: &str) -> &'static str {

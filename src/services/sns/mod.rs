@@ -31,8 +31,8 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::model::{Violation, ViolationKind};
-use crate::services::registry::lower_camel_path as lower_camel;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
+use crate::services::validation::lower_camel_path as lower_camel;
 use delivery::Deliverer;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -209,7 +209,7 @@ impl Sns {
             return SnsError::invalid("SubscriptionArn Reason: no value for required parameter")
                 .into();
         }
-        let mut coral = crate::services::registry::coral_validation_error(v);
+        let mut coral = crate::services::validation::coral_validation_error(v);
         if let Some(path) = attribute_member_path(&v.path) {
             // The generic renderer lower-cases every segment, the attribute's name included,
             // and knows no `.member` after a map key; SNS's front end writes both as shown.

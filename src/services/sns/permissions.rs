@@ -4,7 +4,7 @@
 use super::errors::SnsError;
 use super::topic_attributes::default_policy;
 use super::{arn, empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

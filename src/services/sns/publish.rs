@@ -6,7 +6,7 @@ use super::errors::SnsError;
 use super::message::{self, Attributes, Notification, MAX_MESSAGE_BYTES};
 use super::store::Topic;
 use super::{arn, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

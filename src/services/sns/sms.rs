@@ -8,7 +8,7 @@ use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
 use super::pagination::{page, PAGE_SIZE};
 use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};

@@ -11,7 +11,7 @@ use super::pagination::{page, PAGE_SIZE};
 use super::store::Subscription;
 use super::subscription_attributes::{self, Api};
 use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

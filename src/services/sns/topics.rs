@@ -7,7 +7,7 @@ use super::store::Topic;
 use super::tags::{self, TagInput};
 use super::topic_attributes;
 use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

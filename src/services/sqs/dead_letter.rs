@@ -8,7 +8,7 @@ use super::queue_url::{parse_queue_arn, queue_url};
 use super::queues::Page;
 use super::store::Queue;
 use super::{parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;

@@ -8,7 +8,7 @@ use super::queue::DeleteOutcome;
 use super::receipt;
 use super::store::Queue;
 use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -31,7 +31,7 @@ pub use errors::SqsError;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::{Violation, ViolationKind};
-use crate::services::{Protocol, RequestContext};
+use crate::request::{Protocol, RequestContext};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;

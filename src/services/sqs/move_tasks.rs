@@ -11,7 +11,7 @@ use super::errors::SqsError;
 use super::queue_url::{parse_queue_arn, QueueLocation};
 use super::store::Queue;
 use super::{parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

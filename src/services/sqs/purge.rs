@@ -2,7 +2,7 @@
 
 use super::errors::SqsError;
 use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -9,7 +9,7 @@ use super::queue_url::{queue_url, QueueLocation};
 use super::store::Queue;
 use super::tags::validate_new_tags;
 use super::{empty, not_found, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

@@ -17,7 +17,7 @@ use super::queue::QueueState;
 use super::receipt;
 use super::store::Queue;
 use super::{not_found, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -16,7 +16,7 @@ use super::message_attributes::{
 };
 use super::store::Queue;
 use super::{parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -3,7 +3,7 @@
 //! or a 12-digit access key id); keys from AssumeRole are the assumed role's session.
 
 use super::arn::partition;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde_json::{json, Value};
 
 pub fn get_caller_identity(ctx: &RequestContext) -> Value {

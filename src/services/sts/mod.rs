@@ -15,7 +15,7 @@ pub use sessions::{Session, TEMPORARY_KEY_PREFIX};
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::Violation;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -73,7 +73,7 @@ impl Sts {
     /// `ValidationError` ("1 validation error detected: Value '' at 'roleArn' failed to
     /// satisfy constraint: ...", as AWS answers).
     pub fn validation_error(v: &Violation) -> ApiError {
-        let coral = crate::services::registry::coral_validation_error(v);
+        let coral = crate::services::validation::coral_validation_error(v);
         StsError::Validation(coral.message).into()
     }
 }
