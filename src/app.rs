@@ -1,19 +1,16 @@
-//! The shared state of a running server: configuration, the clock and the services, and the
-//! one place a call reaches a service's handler, whether it came over HTTP (the gateway) or in
-//! process (the [`Invoker`], which holds this state as a [`Dispatch`]).
+//! The shared state of a running server: configuration, the clock and the services. Calls
+//! reach the services through `crate::dispatch`.
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::error::ApiError;
-use crate::invoke::{CallFuture, Dispatch, Invoker};
-use crate::request::{RequestContext, ServiceId};
+use crate::invoke::Invoker;
+use crate::request::ServiceId;
 use crate::services::events::Events;
 use crate::services::sfn::integrations::TaskServices;
 use crate::services::sfn::Sfn;
 use crate::services::sns::Sns;
 use crate::services::sqs::Sqs;
 use crate::services::sts::Sts;
-use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -70,23 +67,6 @@ impl AppState {
         state
     }
 
-    /// The in-process call path into a service (the gateway's, and later the integrations').
-    pub async fn call(
-        &self,
-        service: ServiceId,
-        ctx: &RequestContext,
-        operation: &str,
-        input: Value,
-    ) -> Result<Value, ApiError> {
-        match service {
-            ServiceId::Sqs => self.sqs.call(ctx, operation, input).await,
-            ServiceId::StepFunctions => self.sfn.call(ctx, operation, input).await,
-            ServiceId::Sns => self.sns.call(ctx, operation, input).await,
-            ServiceId::Events => self.events.call(ctx, operation, input).await,
-            ServiceId::Sts => self.sts.call(ctx, operation, input).await,
-        }
-    }
-
     /// Resolves once shutdown has begun (at once if it already has). A `watch` receiver
     /// checks the current value before waiting for a change, so a request arriving after the
     /// signal cannot miss it.
@@ -108,25 +88,5 @@ impl AppState {
                 }
             }
         }
-    }
-}
-
-impl Dispatch for AppState {
-    fn dispatch<'a>(
-        &'a self,
-        service: ServiceId,
-        ctx: &'a RequestContext,
-        operation: &'a str,
-        input: Value,
-    ) -> CallFuture<'a> {
-        Box::pin(self.call(service, ctx, operation, input))
-    }
-
-    fn clock(&self) -> &Clock {
-        &self.clock
-    }
-
-    fn local_addr(&self) -> SocketAddr {
-        self.local_addr
     }
 }

@@ -45,6 +45,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn operation_tables_are_sorted_and_name_operations_of_the_model() {
+        for service in ServiceId::ALL {
+            let names = service.implemented_operations();
+            assert!(
+                names.windows(2).all(|w| w[0] < w[1]),
+                "{}'s operation table is not sorted by name (or names one twice): {names:?}",
+                service.name()
+            );
+            for name in names {
+                assert!(
+                    service.model().operation(name).is_some(),
+                    "{}'s operation table names {name}, which its model does not have",
+                    service.name()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn readme_table_matches_the_code() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
         let readme = std::fs::read_to_string(path).expect("README.md is readable");

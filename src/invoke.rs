@@ -9,7 +9,6 @@
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::model::validate_input;
 use crate::request::{Caller, Protocol, RequestContext, ServiceId};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -31,7 +30,8 @@ pub type CallFuture<'a> =
 
 /// What an invoker calls into: the server's state, which routes a call to its service.
 pub trait Dispatch: Send + Sync {
-    /// Calls `service.operation`'s handler with an input already checked against the model.
+    /// Calls `service.operation` (an operation of the service's model) with `input`: validates
+    /// it, then calls the handler (see `crate::dispatch`).
     fn dispatch<'a>(
         &'a self,
         service: ServiceId,
@@ -64,7 +64,8 @@ impl Invoker {
     }
 
     /// Calls `service.operation` with a JSON-protocol `input` (member names of the JSON model)
-    /// as `caller`, validating the input against the model first.
+    /// as `caller`, on the same path as a request over HTTP: validated against the model, then
+    /// the service's handler.
     ///
     /// Boxed and declared `Send`: a call may come back here (a Task calling StartExecution,
     /// whose execution calls a service ...), and a recursive future needs a known size and a
@@ -107,25 +108,10 @@ impl Invoker {
                 ),
             ));
         }
-        let model = service.model();
-        let Some(op) = model.operation(operation) else {
+        if service.model().operation(operation).is_none() {
             return Err(ApiError::sender(
                 "UnknownOperationException",
                 format!("Unknown operation {operation}"),
-            ));
-        };
-        if let Some(shape) = &op.input {
-            validate_input(model, shape, &input, service.validation_options())
-                .map_err(|v| service.validation_error(&v))?;
-        }
-        if !service.implemented_operations().contains(&operation) {
-            return Err(ApiError::new(
-                "NotImplemented",
-                format!(
-                    "stepyard does not implement {}.{operation} yet",
-                    service.name()
-                ),
-                501,
             ));
         }
         let ctx = RequestContext {

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod coverage;
 pub mod cpu;
+pub mod dispatch;
 pub mod error;
 pub mod gateway;
 pub mod invoke;

@@ -5,6 +5,7 @@
 //! protocol layer encodes as JSON or XML.
 
 pub mod events;
+pub mod handlers;
 pub mod pagination;
 pub mod registry;
 pub mod sfn;

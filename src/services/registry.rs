@@ -1,5 +1,5 @@
 //! What the dispatch layer needs to know of each service beyond its name and model: how it
-//! words a failed validation and which operations it handles.
+//! words a failed validation and which operations it handles (from its operation table).
 
 use crate::error::ApiError;
 use crate::model::Violation;
@@ -34,14 +34,15 @@ impl ServiceId {
         }
     }
 
-    /// The operations this build handles; the rest of the model answers `NotImplemented`.
-    pub fn implemented_operations(self) -> &'static [&'static str] {
+    /// The operations this build handles, read off the service's operation table; the rest
+    /// of the model answers `NotImplemented`.
+    pub fn implemented_operations(self) -> Vec<&'static str> {
         match self {
-            ServiceId::Sqs => super::sqs::Sqs::OPERATIONS,
-            ServiceId::StepFunctions => super::sfn::Sfn::OPERATIONS,
-            ServiceId::Sns => super::sns::Sns::OPERATIONS,
-            ServiceId::Events => super::events::Events::OPERATIONS,
-            ServiceId::Sts => super::sts::Sts::OPERATIONS,
+            ServiceId::Sqs => super::sqs::Sqs::operations().collect(),
+            ServiceId::StepFunctions => super::sfn::Sfn::operations().collect(),
+            ServiceId::Sns => super::sns::Sns::operations().collect(),
+            ServiceId::Events => super::events::Events::operations().collect(),
+            ServiceId::Sts => super::sts::Sts::operations().collect(),
         }
     }
 }

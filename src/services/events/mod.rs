@@ -32,7 +32,8 @@ pub use errors::EventsError;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
-use crate::request::RequestContext;
+use crate::request::{RequestContext, ServiceId};
+use crate::services::handlers::{op, op_shared, Operations};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
@@ -54,66 +55,6 @@ pub(crate) struct Inner {
 }
 
 impl Events {
-    pub const OPERATIONS: &'static [&'static str] = &[
-        "ActivateEventSource",
-        "CancelReplay",
-        "CreateApiDestination",
-        "CreateArchive",
-        "CreateConnection",
-        "CreateEndpoint",
-        "CreateEventBus",
-        "CreatePartnerEventSource",
-        "DeactivateEventSource",
-        "DeauthorizeConnection",
-        "DeleteApiDestination",
-        "DeleteArchive",
-        "DeleteConnection",
-        "DeleteEndpoint",
-        "DeleteEventBus",
-        "DeletePartnerEventSource",
-        "DeleteRule",
-        "DescribeApiDestination",
-        "DescribeArchive",
-        "DescribeConnection",
-        "DescribeEndpoint",
-        "DescribeEventBus",
-        "DescribeEventSource",
-        "DescribePartnerEventSource",
-        "DescribeReplay",
-        "DescribeRule",
-        "DisableRule",
-        "EnableRule",
-        "ListApiDestinations",
-        "ListArchives",
-        "ListConnections",
-        "ListEndpoints",
-        "ListEventBuses",
-        "ListEventSources",
-        "ListPartnerEventSourceAccounts",
-        "ListPartnerEventSources",
-        "ListReplays",
-        "ListRuleNamesByTarget",
-        "ListRules",
-        "ListTagsForResource",
-        "ListTargetsByRule",
-        "PutEvents",
-        "PutPartnerEvents",
-        "PutPermission",
-        "PutRule",
-        "PutTargets",
-        "RemovePermission",
-        "RemoveTargets",
-        "StartReplay",
-        "TagResource",
-        "TestEventPattern",
-        "UntagResource",
-        "UpdateApiDestination",
-        "UpdateArchive",
-        "UpdateConnection",
-        "UpdateEndpoint",
-        "UpdateEventBus",
-    ];
-
     /// Built inside the server's runtime: starts the scheduler task, which ends when the
     /// service is dropped.
     pub fn new(clock: Clock, invoker: Invoker) -> Self {
@@ -128,79 +69,19 @@ impl Events {
         Events { inner }
     }
 
+    /// Calls `operation`'s handler with an input already checked against the model.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let ev = &self.inner;
-        let result = match operation {
-            "ActivateEventSource" | "DeactivateEventSource" | "DescribeEventSource" => {
-                no_resources::event_source(input)
-            }
-            "CancelReplay" => replays::cancel(ev, ctx, input),
-            "CreateApiDestination" => destinations::create(ev, ctx, input),
-            "CreateArchive" => archives::create(ev, ctx, input),
-            "CreateConnection" => connections::create(ev, ctx, input),
-            "CreateEndpoint" => endpoints::create(ev, ctx, input),
-            "CreateEventBus" => buses::create(ev, ctx, input),
-            "CreatePartnerEventSource" => no_resources::create_partner_event_source(input),
-            "DeauthorizeConnection" => connections::deauthorize(ev, ctx, input),
-            "DeleteApiDestination" => destinations::delete(ev, ctx, input),
-            "DeleteArchive" => archives::delete(ev, ctx, input),
-            "DeleteConnection" => connections::delete(ev, ctx, input),
-            "DeleteEndpoint" => endpoints::delete(ev, ctx, input),
-            "DescribeEndpoint" => endpoints::describe(ev, ctx, input),
-            "UpdateEndpoint" => endpoints::update(ev, ctx, input),
-            "DeleteEventBus" => buses::delete(ev, ctx, input),
-            "DeletePartnerEventSource" => no_resources::delete_partner_event_source(input),
-            "DescribePartnerEventSource" => no_resources::partner_event_source(input),
-            "DeleteRule" => rules::delete(ev, ctx, input),
-            "DescribeApiDestination" => destinations::describe(ev, ctx, input),
-            "DescribeArchive" => archives::describe(ev, ctx, input),
-            "DescribeConnection" => connections::describe(ev, ctx, input),
-            "DescribeEventBus" => buses::describe(ev, ctx, input),
-            "DescribeReplay" => replays::describe(ev, ctx, input),
-            "DescribeRule" => rules::describe(ev, ctx, input),
-            "DisableRule" => rules::set_state(ev, ctx, input, "DISABLED"),
-            "EnableRule" => rules::set_state(ev, ctx, input, "ENABLED"),
-            "ListApiDestinations" => destinations::list(ev, ctx, input),
-            "ListArchives" => archives::list(ev, ctx, input),
-            "ListConnections" => connections::list(ev, ctx, input),
-            "ListEndpoints" => endpoints::list(ev, ctx, input),
-            "ListEventBuses" => buses::list(ev, ctx, input),
-            "ListEventSources" => no_resources::list_event_sources(input),
-            "ListPartnerEventSourceAccounts" => no_resources::partner_event_source(input),
-            "ListPartnerEventSources" => no_resources::list_partner_event_sources(input),
-            "ListReplays" => replays::list(ev, ctx, input),
-            "ListRuleNamesByTarget" => rules::list_names_by_target(ev, ctx, input),
-            "ListRules" => rules::list(ev, ctx, input),
-            "ListTagsForResource" => tags::list(ev, ctx, input),
-            "ListTargetsByRule" => targets::list(ev, ctx, input),
-            "PutEvents" => put_events::put_events(ev, ctx, input),
-            "PutPartnerEvents" => no_resources::put_partner_events(input),
-            "PutPermission" => permissions::put(ev, ctx, input),
-            "PutRule" => rules::put(ev, ctx, input),
-            "PutTargets" => targets::put(ev, ctx, input),
-            "RemovePermission" => permissions::remove(ev, ctx, input),
-            "RemoveTargets" => targets::remove(ev, ctx, input),
-            "StartReplay" => replays::start(ev, ctx, input),
-            "TagResource" => tags::tag(ev, ctx, input),
-            "TestEventPattern" => test_pattern::test_event_pattern(input),
-            "UntagResource" => tags::untag(ev, ctx, input),
-            "UpdateApiDestination" => destinations::update(ev, ctx, input),
-            "UpdateArchive" => archives::update(ev, ctx, input),
-            "UpdateConnection" => connections::update(ev, ctx, input),
-            "UpdateEventBus" => buses::update(ev, ctx, input),
-            other => {
-                return Err(ApiError::sender(
-                    "UnknownOperationException",
-                    format!("Unknown operation {other}"),
-                ))
-            }
-        };
-        result.map_err(ApiError::from)
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
     }
 
     /// Wipes every bus, rule, archive, replay, connection and schedule.
@@ -209,6 +90,96 @@ impl Events {
         self.inner.schedule_changed();
     }
 }
+
+/// The operation table, sorted by name.
+static OPERATIONS: Operations<Inner, EventsError> = Operations {
+    service: ServiceId::Events,
+    operations: &[
+        op("ActivateEventSource", |_, _, input| {
+            no_resources::event_source(input)
+        }),
+        op("CancelReplay", replays::cancel),
+        op("CreateApiDestination", destinations::create),
+        op("CreateArchive", archives::create),
+        op("CreateConnection", connections::create),
+        op("CreateEndpoint", endpoints::create),
+        op("CreateEventBus", buses::create),
+        op("CreatePartnerEventSource", |_, _, input| {
+            no_resources::create_partner_event_source(input)
+        }),
+        op("DeactivateEventSource", |_, _, input| {
+            no_resources::event_source(input)
+        }),
+        op("DeauthorizeConnection", connections::deauthorize),
+        op("DeleteApiDestination", destinations::delete),
+        op("DeleteArchive", archives::delete),
+        op("DeleteConnection", connections::delete),
+        op("DeleteEndpoint", endpoints::delete),
+        op("DeleteEventBus", buses::delete),
+        op("DeletePartnerEventSource", |_, _, input| {
+            no_resources::delete_partner_event_source(input)
+        }),
+        op("DeleteRule", rules::delete),
+        op("DescribeApiDestination", destinations::describe),
+        op("DescribeArchive", archives::describe),
+        op("DescribeConnection", connections::describe),
+        op("DescribeEndpoint", endpoints::describe),
+        op("DescribeEventBus", buses::describe),
+        op("DescribeEventSource", |_, _, input| {
+            no_resources::event_source(input)
+        }),
+        op("DescribePartnerEventSource", |_, _, input| {
+            no_resources::partner_event_source(input)
+        }),
+        op("DescribeReplay", replays::describe),
+        op("DescribeRule", rules::describe),
+        op("DisableRule", |ev, ctx, input| {
+            rules::set_state(ev, ctx, input, "DISABLED")
+        }),
+        op("EnableRule", |ev, ctx, input| {
+            rules::set_state(ev, ctx, input, "ENABLED")
+        }),
+        op("ListApiDestinations", destinations::list),
+        op("ListArchives", archives::list),
+        op("ListConnections", connections::list),
+        op("ListEndpoints", endpoints::list),
+        op("ListEventBuses", buses::list),
+        op("ListEventSources", |_, _, input| {
+            no_resources::list_event_sources(input)
+        }),
+        op("ListPartnerEventSourceAccounts", |_, _, input| {
+            no_resources::partner_event_source(input)
+        }),
+        op("ListPartnerEventSources", |_, _, input| {
+            no_resources::list_partner_event_sources(input)
+        }),
+        op("ListReplays", replays::list),
+        op("ListRuleNamesByTarget", rules::list_names_by_target),
+        op("ListRules", rules::list),
+        op("ListTagsForResource", tags::list),
+        op("ListTargetsByRule", targets::list),
+        op_shared("PutEvents", put_events::put_events),
+        op("PutPartnerEvents", |_, _, input| {
+            no_resources::put_partner_events(input)
+        }),
+        op("PutPermission", permissions::put),
+        op("PutRule", rules::put),
+        op("PutTargets", targets::put),
+        op("RemovePermission", permissions::remove),
+        op("RemoveTargets", targets::remove),
+        op_shared("StartReplay", replays::start),
+        op("TagResource", tags::tag),
+        op("TestEventPattern", |_, _, input| {
+            test_pattern::test_event_pattern(input)
+        }),
+        op("UntagResource", tags::untag),
+        op("UpdateApiDestination", destinations::update),
+        op("UpdateArchive", archives::update),
+        op("UpdateConnection", connections::update),
+        op("UpdateEndpoint", endpoints::update),
+        op("UpdateEventBus", buses::update),
+    ],
+};
 
 impl Inner {
     /// Tells the scheduler its plan changed, counting as busy until it has re-planned.

@@ -31,7 +31,8 @@ use crate::asl::interp::callbacks::TaskBoard;
 use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::request::RequestContext;
+use crate::request::{RequestContext, ServiceId};
+use crate::services::handlers::{op, op_async, HandlerFuture, Operations};
 use integrations::TaskServices;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -54,46 +55,6 @@ struct Inner {
 }
 
 impl Sfn {
-    pub const OPERATIONS: &'static [&'static str] = &[
-        "CreateActivity",
-        "CreateStateMachine",
-        "CreateStateMachineAlias",
-        "DeleteActivity",
-        "DeleteStateMachine",
-        "DeleteStateMachineAlias",
-        "DeleteStateMachineVersion",
-        "DescribeActivity",
-        "DescribeExecution",
-        "DescribeMapRun",
-        "DescribeStateMachine",
-        "DescribeStateMachineAlias",
-        "DescribeStateMachineForExecution",
-        "GetActivityTask",
-        "GetExecutionHistory",
-        "ListActivities",
-        "ListExecutions",
-        "ListMapRuns",
-        "ListStateMachineAliases",
-        "ListStateMachineVersions",
-        "ListStateMachines",
-        "ListTagsForResource",
-        "PublishStateMachineVersion",
-        "RedriveExecution",
-        "SendTaskFailure",
-        "SendTaskHeartbeat",
-        "SendTaskSuccess",
-        "StartExecution",
-        "StartSyncExecution",
-        "StopExecution",
-        "TagResource",
-        "TestState",
-        "UntagResource",
-        "UpdateMapRun",
-        "UpdateStateMachine",
-        "UpdateStateMachineAlias",
-        "ValidateStateMachineDefinition",
-    ];
-
     pub fn new(clock: Clock, tasks: TaskServices) -> Self {
         Sfn {
             inner: Arc::new(Inner {
@@ -106,61 +67,19 @@ impl Sfn {
         }
     }
 
+    /// Calls `operation`'s handler with an input already checked against the model.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let sfn = &self.inner;
-        let result = match operation {
-            "CreateActivity" => activities::create(sfn, ctx, input),
-            "CreateStateMachine" => machines::create(sfn, ctx, input),
-            "CreateStateMachineAlias" => aliases::create(sfn, ctx, input),
-            "DeleteActivity" => activities::delete(sfn, ctx, input),
-            "DeleteStateMachine" => machines::delete(sfn, ctx, input),
-            "DeleteStateMachineAlias" => aliases::delete(sfn, ctx, input),
-            "DeleteStateMachineVersion" => versions::delete(sfn, ctx, input),
-            "DescribeActivity" => activities::describe(sfn, ctx, input),
-            "DescribeExecution" => executions::describe(sfn, ctx, input),
-            "DescribeMapRun" => map_runs::describe(sfn, ctx, input),
-            "DescribeStateMachine" => machines::describe(sfn, ctx, input),
-            "DescribeStateMachineAlias" => aliases::describe(sfn, ctx, input),
-            "DescribeStateMachineForExecution" => {
-                executions::describe_state_machine_for_execution(sfn, ctx, input)
-            }
-            "GetActivityTask" => activities::get_activity_task(sfn, ctx, input).await,
-            "GetExecutionHistory" => history::get_execution_history(sfn, ctx, input),
-            "ListActivities" => activities::list(sfn, ctx, input),
-            "ListExecutions" => executions::list(sfn, ctx, input),
-            "ListMapRuns" => map_runs::list(sfn, ctx, input),
-            "ListStateMachineAliases" => aliases::list(sfn, ctx, input),
-            "ListStateMachineVersions" => versions::list(sfn, ctx, input),
-            "ListStateMachines" => machines::list(sfn, ctx, input),
-            "ListTagsForResource" => tags::list_tags_for_resource(sfn, ctx, input),
-            "PublishStateMachineVersion" => versions::publish(sfn, ctx, input),
-            "RedriveExecution" => redrive::redrive(sfn, ctx, input),
-            "SendTaskFailure" => task_tokens::send_task_failure(sfn, input),
-            "SendTaskHeartbeat" => task_tokens::send_task_heartbeat(sfn, input),
-            "SendTaskSuccess" => task_tokens::send_task_success(sfn, input),
-            "StartExecution" => executions::start(sfn, ctx, input),
-            "StartSyncExecution" => sync_execution::start_sync_execution(sfn, ctx, input).await,
-            "StopExecution" => executions::stop(sfn, ctx, input),
-            "TagResource" => tags::tag_resource(sfn, ctx, input),
-            "TestState" => test_state::test_state(sfn, ctx, input).await,
-            "UntagResource" => tags::untag_resource(sfn, ctx, input),
-            "UpdateMapRun" => map_runs::update(sfn, ctx, input),
-            "UpdateStateMachine" => machines::update(sfn, ctx, input),
-            "UpdateStateMachineAlias" => aliases::update(sfn, ctx, input),
-            "ValidateStateMachineDefinition" => validate::validate_definition(input),
-            other => {
-                return Err(ApiError::sender(
-                    "UnknownOperationException",
-                    format!("Unknown operation {other}"),
-                ))
-            }
-        };
-        result.map_err(ApiError::from)
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
     }
 
     /// Wipes every state machine, activity and execution (`POST /_stepyard/reset`).
@@ -169,6 +88,85 @@ impl Sfn {
         self.inner.board.clear();
         self.inner.map_runs.clear();
     }
+}
+
+/// The operation table, sorted by name.
+static OPERATIONS: Operations<Inner, SfnError> = Operations {
+    service: ServiceId::StepFunctions,
+    operations: &[
+        op("CreateActivity", activities::create),
+        op("CreateStateMachine", machines::create),
+        op("CreateStateMachineAlias", aliases::create),
+        op("DeleteActivity", activities::delete),
+        op("DeleteStateMachine", machines::delete),
+        op("DeleteStateMachineAlias", aliases::delete),
+        op("DeleteStateMachineVersion", versions::delete),
+        op("DescribeActivity", activities::describe),
+        op("DescribeExecution", executions::describe),
+        op("DescribeMapRun", map_runs::describe),
+        op("DescribeStateMachine", machines::describe),
+        op("DescribeStateMachineAlias", aliases::describe),
+        op(
+            "DescribeStateMachineForExecution",
+            executions::describe_state_machine_for_execution,
+        ),
+        op_async("GetActivityTask", get_activity_task),
+        op("GetExecutionHistory", history::get_execution_history),
+        op("ListActivities", activities::list),
+        op("ListExecutions", executions::list),
+        op("ListMapRuns", map_runs::list),
+        op("ListStateMachineAliases", aliases::list),
+        op("ListStateMachineVersions", versions::list),
+        op("ListStateMachines", machines::list),
+        op("ListTagsForResource", tags::list_tags_for_resource),
+        op("PublishStateMachineVersion", versions::publish),
+        op("RedriveExecution", redrive::redrive),
+        op("SendTaskFailure", |sfn, _, input| {
+            task_tokens::send_task_failure(sfn, input)
+        }),
+        op("SendTaskHeartbeat", |sfn, _, input| {
+            task_tokens::send_task_heartbeat(sfn, input)
+        }),
+        op("SendTaskSuccess", |sfn, _, input| {
+            task_tokens::send_task_success(sfn, input)
+        }),
+        op("StartExecution", executions::start),
+        op_async("StartSyncExecution", start_sync_execution),
+        op("StopExecution", executions::stop),
+        op("TagResource", tags::tag_resource),
+        op_async("TestState", run_test_state),
+        op("UntagResource", tags::untag_resource),
+        op("UpdateMapRun", map_runs::update),
+        op("UpdateStateMachine", machines::update),
+        op("UpdateStateMachineAlias", aliases::update),
+        op("ValidateStateMachineDefinition", |_, _, input| {
+            validate::validate_definition(input)
+        }),
+    ],
+};
+
+fn get_activity_task<'a>(
+    sfn: &'a Inner,
+    ctx: &'a RequestContext,
+    input: Value,
+) -> HandlerFuture<'a, SfnError> {
+    Box::pin(activities::get_activity_task(sfn, ctx, input))
+}
+
+fn start_sync_execution<'a>(
+    sfn: &'a Inner,
+    ctx: &'a RequestContext,
+    input: Value,
+) -> HandlerFuture<'a, SfnError> {
+    Box::pin(sync_execution::start_sync_execution(sfn, ctx, input))
+}
+
+fn run_test_state<'a>(
+    sfn: &'a Inner,
+    ctx: &'a RequestContext,
+    input: Value,
+) -> HandlerFuture<'a, SfnError> {
+    Box::pin(test_state::test_state(sfn, ctx, input))
 }
 
 impl Inner {

@@ -31,7 +31,8 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::model::{Violation, ViolationKind};
-use crate::request::RequestContext;
+use crate::request::{RequestContext, ServiceId};
+use crate::services::handlers::{op, Operations};
 use crate::services::validation::lower_camel_path as lower_camel;
 use delivery::Deliverer;
 use serde::de::DeserializeOwned;
@@ -50,51 +51,6 @@ struct Inner {
 }
 
 impl Sns {
-    pub const OPERATIONS: &'static [&'static str] = &[
-        "AddPermission",
-        "CheckIfPhoneNumberIsOptedOut",
-        "ConfirmSubscription",
-        "CreatePlatformApplication",
-        "CreatePlatformEndpoint",
-        "CreateSMSSandboxPhoneNumber",
-        "CreateTopic",
-        "DeleteEndpoint",
-        "DeletePlatformApplication",
-        "DeleteSMSSandboxPhoneNumber",
-        "DeleteTopic",
-        "GetDataProtectionPolicy",
-        "GetEndpointAttributes",
-        "GetPlatformApplicationAttributes",
-        "GetSMSAttributes",
-        "GetSMSSandboxAccountStatus",
-        "GetSubscriptionAttributes",
-        "GetTopicAttributes",
-        "ListEndpointsByPlatformApplication",
-        "ListOriginationNumbers",
-        "ListPhoneNumbersOptedOut",
-        "ListPlatformApplications",
-        "ListSMSSandboxPhoneNumbers",
-        "ListSubscriptions",
-        "ListSubscriptionsByTopic",
-        "ListTagsForResource",
-        "ListTopics",
-        "OptInPhoneNumber",
-        "Publish",
-        "PublishBatch",
-        "PutDataProtectionPolicy",
-        "RemovePermission",
-        "SetEndpointAttributes",
-        "SetPlatformApplicationAttributes",
-        "SetSMSAttributes",
-        "SetSubscriptionAttributes",
-        "SetTopicAttributes",
-        "Subscribe",
-        "TagResource",
-        "Unsubscribe",
-        "UntagResource",
-        "VerifySMSSandboxPhoneNumber",
-    ];
-
     /// `invoker` is how deliveries reach SQS (bound to the server state after start).
     pub fn new(clock: Clock, invoker: Invoker) -> Self {
         Sns {
@@ -106,82 +62,19 @@ impl Sns {
         }
     }
 
+    /// Calls `operation`'s handler with an input already checked against the model.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let sns = &*self.inner;
-        let result = match operation {
-            "AddPermission" => permissions::add_permission(sns, ctx, input),
-            "CheckIfPhoneNumberIsOptedOut" => {
-                sms::check_if_phone_number_is_opted_out(sns, ctx, input)
-            }
-            "ConfirmSubscription" => subscriptions::confirm_subscription(sns, ctx, input),
-            "CreatePlatformApplication" => platform::create_platform_application(sns, ctx, input),
-            "CreatePlatformEndpoint" => platform::create_platform_endpoint(sns, ctx, input),
-            "CreateSMSSandboxPhoneNumber" => sms::create_sms_sandbox_phone_number(sns, ctx, input),
-            "CreateTopic" => topics::create_topic(sns, ctx, input),
-            "DeleteEndpoint" => platform::delete_endpoint(sns, ctx, input),
-            "DeletePlatformApplication" => platform::delete_platform_application(sns, ctx, input),
-            "DeleteSMSSandboxPhoneNumber" => sms::delete_sms_sandbox_phone_number(sns, ctx, input),
-            "DeleteTopic" => topics::delete_topic(sns, ctx, input),
-            "GetDataProtectionPolicy" => {
-                data_protection::get_data_protection_policy(sns, ctx, input)
-            }
-            "GetEndpointAttributes" => platform::get_endpoint_attributes(sns, ctx, input),
-            "GetPlatformApplicationAttributes" => {
-                platform::get_platform_application_attributes(sns, ctx, input)
-            }
-            "GetSMSAttributes" => sms::get_sms_attributes(sns, ctx, input),
-            "GetSMSSandboxAccountStatus" => sms::get_sms_sandbox_account_status(sns, ctx, input),
-            "GetSubscriptionAttributes" => {
-                subscriptions::get_subscription_attributes(sns, ctx, input)
-            }
-            "GetTopicAttributes" => topics::get_topic_attributes(sns, ctx, input),
-            "ListEndpointsByPlatformApplication" => {
-                platform::list_endpoints_by_platform_application(sns, ctx, input)
-            }
-            "ListOriginationNumbers" => sms::list_origination_numbers(sns, ctx, input),
-            "ListPhoneNumbersOptedOut" => sms::list_phone_numbers_opted_out(sns, ctx, input),
-            "ListPlatformApplications" => platform::list_platform_applications(sns, ctx, input),
-            "ListSMSSandboxPhoneNumbers" => sms::list_sms_sandbox_phone_numbers(sns, ctx, input),
-            "ListSubscriptions" => subscriptions::list_subscriptions(sns, ctx, input),
-            "ListSubscriptionsByTopic" => {
-                subscriptions::list_subscriptions_by_topic(sns, ctx, input)
-            }
-            "ListTagsForResource" => tags::list_tags_for_resource(sns, ctx, input),
-            "ListTopics" => topics::list_topics(sns, ctx, input),
-            "OptInPhoneNumber" => sms::opt_in_phone_number(sns, ctx, input),
-            "Publish" => publish::publish(sns, ctx, input),
-            "PublishBatch" => publish::publish_batch(sns, ctx, input),
-            "PutDataProtectionPolicy" => {
-                data_protection::put_data_protection_policy(sns, ctx, input)
-            }
-            "RemovePermission" => permissions::remove_permission(sns, ctx, input),
-            "SetEndpointAttributes" => platform::set_endpoint_attributes(sns, ctx, input),
-            "SetPlatformApplicationAttributes" => {
-                platform::set_platform_application_attributes(sns, ctx, input)
-            }
-            "SetSMSAttributes" => sms::set_sms_attributes(sns, ctx, input),
-            "SetSubscriptionAttributes" => {
-                subscriptions::set_subscription_attributes(sns, ctx, input)
-            }
-            "SetTopicAttributes" => topics::set_topic_attributes(sns, ctx, input),
-            "Subscribe" => subscriptions::subscribe(sns, ctx, input),
-            "TagResource" => tags::tag_resource(sns, ctx, input),
-            "Unsubscribe" => subscriptions::unsubscribe(sns, ctx, input),
-            "UntagResource" => tags::untag_resource(sns, ctx, input),
-            "VerifySMSSandboxPhoneNumber" => sms::verify_sms_sandbox_phone_number(sns, ctx, input),
-            other => {
-                return Err(ApiError::sender(
-                    "InvalidAction",
-                    format!("The action {other} is not valid for this endpoint."),
-                ))
-            }
-        };
-        result.map_err(ApiError::from)
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
     }
 
     /// Wipes every topic, subscription and SMS/platform setting (`POST /_stepyard/reset`).
@@ -245,6 +138,109 @@ fn attribute_member_path(path: &str) -> Option<String> {
         lower_camel(field)
     ))
 }
+
+/// The operation table, sorted by name.
+static OPERATIONS: Operations<Inner, SnsError> = Operations {
+    service: ServiceId::Sns,
+    operations: &[
+        op("AddPermission", permissions::add_permission),
+        op(
+            "CheckIfPhoneNumberIsOptedOut",
+            sms::check_if_phone_number_is_opted_out,
+        ),
+        op("ConfirmSubscription", subscriptions::confirm_subscription),
+        op(
+            "CreatePlatformApplication",
+            platform::create_platform_application,
+        ),
+        op("CreatePlatformEndpoint", platform::create_platform_endpoint),
+        op(
+            "CreateSMSSandboxPhoneNumber",
+            sms::create_sms_sandbox_phone_number,
+        ),
+        op("CreateTopic", topics::create_topic),
+        op("DeleteEndpoint", platform::delete_endpoint),
+        op(
+            "DeletePlatformApplication",
+            platform::delete_platform_application,
+        ),
+        op(
+            "DeleteSMSSandboxPhoneNumber",
+            sms::delete_sms_sandbox_phone_number,
+        ),
+        op("DeleteTopic", topics::delete_topic),
+        op(
+            "GetDataProtectionPolicy",
+            data_protection::get_data_protection_policy,
+        ),
+        op("GetEndpointAttributes", platform::get_endpoint_attributes),
+        op(
+            "GetPlatformApplicationAttributes",
+            platform::get_platform_application_attributes,
+        ),
+        op("GetSMSAttributes", sms::get_sms_attributes),
+        op(
+            "GetSMSSandboxAccountStatus",
+            sms::get_sms_sandbox_account_status,
+        ),
+        op(
+            "GetSubscriptionAttributes",
+            subscriptions::get_subscription_attributes,
+        ),
+        op("GetTopicAttributes", topics::get_topic_attributes),
+        op(
+            "ListEndpointsByPlatformApplication",
+            platform::list_endpoints_by_platform_application,
+        ),
+        op("ListOriginationNumbers", sms::list_origination_numbers),
+        op(
+            "ListPhoneNumbersOptedOut",
+            sms::list_phone_numbers_opted_out,
+        ),
+        op(
+            "ListPlatformApplications",
+            platform::list_platform_applications,
+        ),
+        op(
+            "ListSMSSandboxPhoneNumbers",
+            sms::list_sms_sandbox_phone_numbers,
+        ),
+        op("ListSubscriptions", subscriptions::list_subscriptions),
+        op(
+            "ListSubscriptionsByTopic",
+            subscriptions::list_subscriptions_by_topic,
+        ),
+        op("ListTagsForResource", tags::list_tags_for_resource),
+        op("ListTopics", topics::list_topics),
+        op("OptInPhoneNumber", sms::opt_in_phone_number),
+        op("Publish", publish::publish),
+        op("PublishBatch", publish::publish_batch),
+        op(
+            "PutDataProtectionPolicy",
+            data_protection::put_data_protection_policy,
+        ),
+        op("RemovePermission", permissions::remove_permission),
+        op("SetEndpointAttributes", platform::set_endpoint_attributes),
+        op(
+            "SetPlatformApplicationAttributes",
+            platform::set_platform_application_attributes,
+        ),
+        op("SetSMSAttributes", sms::set_sms_attributes),
+        op(
+            "SetSubscriptionAttributes",
+            subscriptions::set_subscription_attributes,
+        ),
+        op("SetTopicAttributes", topics::set_topic_attributes),
+        op("Subscribe", subscriptions::subscribe),
+        op("TagResource", tags::tag_resource),
+        op("Unsubscribe", subscriptions::unsubscribe),
+        op("UntagResource", tags::untag_resource),
+        op(
+            "VerifySMSSandboxPhoneNumber",
+            sms::verify_sms_sandbox_phone_number,
+        ),
+    ],
+};
 
 impl Inner {
     /// The topic an ARN names: "Invalid parameter: TopicArn" for a malformed ARN or another

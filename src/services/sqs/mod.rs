@@ -31,7 +31,8 @@ pub use errors::SqsError;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::{Violation, ViolationKind};
-use crate::request::{Protocol, RequestContext};
+use crate::request::{Protocol, RequestContext, ServiceId};
+use crate::services::handlers::{op, op_async, op_shared, HandlerFuture, Operations};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
@@ -48,32 +49,6 @@ struct Inner {
 }
 
 impl Sqs {
-    pub const OPERATIONS: &'static [&'static str] = &[
-        "AddPermission",
-        "CancelMessageMoveTask",
-        "ChangeMessageVisibility",
-        "ChangeMessageVisibilityBatch",
-        "CreateQueue",
-        "DeleteMessage",
-        "DeleteMessageBatch",
-        "DeleteQueue",
-        "GetQueueAttributes",
-        "GetQueueUrl",
-        "ListDeadLetterSourceQueues",
-        "ListMessageMoveTasks",
-        "ListQueueTags",
-        "ListQueues",
-        "PurgeQueue",
-        "ReceiveMessage",
-        "RemovePermission",
-        "SendMessage",
-        "SendMessageBatch",
-        "SetQueueAttributes",
-        "StartMessageMoveTask",
-        "TagQueue",
-        "UntagQueue",
-    ];
-
     pub fn new(clock: Clock) -> Self {
         Sqs {
             inner: Arc::new(Inner {
@@ -83,49 +58,19 @@ impl Sqs {
         }
     }
 
+    /// Calls `operation`'s handler with an input already checked against the model.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let sqs = &self.inner;
-        let result = match operation {
-            "AddPermission" => permissions::add_permission(sqs, ctx, input),
-            "CancelMessageMoveTask" => move_tasks::cancel(sqs, ctx, input),
-            "ChangeMessageVisibility" => visibility::change_message_visibility(sqs, ctx, input),
-            "ChangeMessageVisibilityBatch" => {
-                visibility::change_message_visibility_batch(sqs, ctx, input)
-            }
-            "CreateQueue" => queues::create_queue(sqs, ctx, input),
-            "DeleteMessage" => delete::delete_message(sqs, ctx, input),
-            "DeleteMessageBatch" => delete::delete_message_batch(sqs, ctx, input),
-            "DeleteQueue" => queues::delete_queue(sqs, ctx, input),
-            "GetQueueAttributes" => queues::get_queue_attributes(sqs, ctx, input),
-            "GetQueueUrl" => queues::get_queue_url(sqs, ctx, input),
-            "ListDeadLetterSourceQueues" => {
-                dead_letter::list_dead_letter_source_queues(sqs, ctx, input)
-            }
-            "ListMessageMoveTasks" => move_tasks::list(sqs, ctx, input),
-            "ListQueueTags" => tags::list_queue_tags(sqs, ctx, input),
-            "ListQueues" => queues::list_queues(sqs, ctx, input),
-            "PurgeQueue" => purge::purge_queue(sqs, ctx, input),
-            "ReceiveMessage" => receive::receive_message(sqs, ctx, input).await,
-            "RemovePermission" => permissions::remove_permission(sqs, ctx, input),
-            "SendMessage" => send::send_message(sqs, ctx, input),
-            "SendMessageBatch" => send::send_message_batch(sqs, ctx, input),
-            "SetQueueAttributes" => queues::set_queue_attributes(sqs, ctx, input),
-            "StartMessageMoveTask" => move_tasks::start(&self.inner, ctx, input),
-            "TagQueue" => tags::tag_queue(sqs, ctx, input),
-            "UntagQueue" => tags::untag_queue(sqs, ctx, input),
-            other => {
-                return Err(ApiError::sender(
-                    "InvalidAction",
-                    format!("The action {other} is not valid for this web service."),
-                ))
-            }
-        };
-        result.map_err(ApiError::from)
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
     }
 
     /// Wipes every queue and move task (`POST /_stepyard/reset`). Running move tasks notice
@@ -152,6 +97,53 @@ impl Sqs {
         };
         error.into()
     }
+}
+
+/// The operation table, sorted by name.
+static OPERATIONS: Operations<Inner, SqsError> = Operations {
+    service: ServiceId::Sqs,
+    operations: &[
+        op("AddPermission", permissions::add_permission),
+        op("CancelMessageMoveTask", move_tasks::cancel),
+        op(
+            "ChangeMessageVisibility",
+            visibility::change_message_visibility,
+        ),
+        op(
+            "ChangeMessageVisibilityBatch",
+            visibility::change_message_visibility_batch,
+        ),
+        op("CreateQueue", queues::create_queue),
+        op("DeleteMessage", delete::delete_message),
+        op("DeleteMessageBatch", delete::delete_message_batch),
+        op("DeleteQueue", queues::delete_queue),
+        op("GetQueueAttributes", queues::get_queue_attributes),
+        op("GetQueueUrl", queues::get_queue_url),
+        op(
+            "ListDeadLetterSourceQueues",
+            dead_letter::list_dead_letter_source_queues,
+        ),
+        op("ListMessageMoveTasks", move_tasks::list),
+        op("ListQueueTags", tags::list_queue_tags),
+        op("ListQueues", queues::list_queues),
+        op("PurgeQueue", purge::purge_queue),
+        op_async("ReceiveMessage", receive_message),
+        op("RemovePermission", permissions::remove_permission),
+        op("SendMessage", send::send_message),
+        op("SendMessageBatch", send::send_message_batch),
+        op("SetQueueAttributes", queues::set_queue_attributes),
+        op_shared("StartMessageMoveTask", move_tasks::start),
+        op("TagQueue", tags::tag_queue),
+        op("UntagQueue", tags::untag_queue),
+    ],
+};
+
+fn receive_message<'a>(
+    sqs: &'a Inner,
+    ctx: &'a RequestContext,
+    input: Value,
+) -> HandlerFuture<'a, SqsError> {
+    Box::pin(receive::receive_message(sqs, ctx, input))
 }
 
 impl Inner {
