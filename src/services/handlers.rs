@@ -4,10 +4,12 @@
 //! is read off the same table that dispatches.
 //!
 //! A handler gets the operation's input in the JSON-protocol form, already checked against
-//! the model (see `crate::dispatch`).
+//! the model (see `crate::dispatch`); a typed one (`typed!`) gets it deserialised into its
+//! input struct by the table.
 
 use crate::error::ApiError;
 use crate::request::{RequestContext, ServiceId};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
@@ -112,3 +114,23 @@ pub fn not_implemented(service: ServiceId, operation: &str) -> ApiError {
         501,
     )
 }
+
+/// How a service answers an input that passed the model's checks but does not deserialise
+/// into its handler's input struct.
+pub trait InvalidInput {
+    fn invalid_input(message: String) -> Self;
+}
+
+/// Deserialises an operation's input (already checked against the model) for a typed handler.
+pub fn parse<T: DeserializeOwned, E: InvalidInput>(input: Value) -> Result<T, E> {
+    serde_json::from_value(input).map_err(|e| E::invalid_input(format!("Invalid request: {e}")))
+}
+
+/// The table's handler for a typed handler function `(state, ctx, In) -> Result<Value, E>`:
+/// it deserialises the input (see [`parse`]) and calls the function.
+macro_rules! typed {
+    ($handler:path) => {
+        |state, ctx, input| $handler(state, ctx, $crate::services::handlers::parse(input)?)
+    };
+}
+pub(crate) use typed;

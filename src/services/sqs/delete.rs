@@ -7,7 +7,7 @@ use super::errors::SqsError;
 use super::queue::DeleteOutcome;
 use super::receipt;
 use super::store::Queue;
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -28,13 +28,16 @@ fn delete(queue: &Queue, handle: &str, now: u64) -> Result<(), SqsError> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct DeleteInput {
+pub(super) struct DeleteInput {
     queue_url: String,
     receipt_handle: String,
 }
 
-pub fn delete_message(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: DeleteInput = parse(input)?;
+pub fn delete_message(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: DeleteInput,
+) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     delete(&queue, &input.receipt_handle, sqs.now())?;
     Ok(empty())
@@ -51,7 +54,7 @@ struct BatchEntry {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct BatchInput {
+pub(super) struct BatchInput {
     queue_url: String,
     #[serde(default)]
     entries: Vec<BatchEntry>,
@@ -60,9 +63,8 @@ struct BatchInput {
 pub fn delete_message_batch(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: BatchInput,
 ) -> Result<Value, SqsError> {
-    let input: BatchInput = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let ids: Vec<&str> = input.entries.iter().map(|e| e.id.as_str()).collect();
     check_entry_ids(&ids, "DeleteMessageBatchRequestEntry")?;

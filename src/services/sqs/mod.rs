@@ -10,7 +10,9 @@ mod fifo;
 mod md5;
 mod message;
 mod message_attributes;
+mod move_task;
 mod move_tasks;
+mod page;
 mod permissions;
 mod purge;
 mod queue;
@@ -32,8 +34,9 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::{Violation, ViolationKind};
 use crate::request::{Protocol, RequestContext, ServiceId};
-use crate::services::handlers::{op, op_async, op_shared, HandlerFuture, Operations};
-use serde::de::DeserializeOwned;
+use crate::services::handlers::{
+    op, op_async, op_shared, parse, typed, HandlerFuture, InvalidInput, Operations,
+};
 use serde_json::Value;
 use std::sync::Arc;
 use store::{Queue, Store};
@@ -103,38 +106,38 @@ impl Sqs {
 static OPERATIONS: Operations<Inner, SqsError> = Operations {
     service: ServiceId::Sqs,
     operations: &[
-        op("AddPermission", permissions::add_permission),
-        op("CancelMessageMoveTask", move_tasks::cancel),
+        op("AddPermission", typed!(permissions::add_permission)),
+        op("CancelMessageMoveTask", typed!(move_tasks::cancel)),
         op(
             "ChangeMessageVisibility",
-            visibility::change_message_visibility,
+            typed!(visibility::change_message_visibility),
         ),
         op(
             "ChangeMessageVisibilityBatch",
-            visibility::change_message_visibility_batch,
+            typed!(visibility::change_message_visibility_batch),
         ),
-        op("CreateQueue", queues::create_queue),
-        op("DeleteMessage", delete::delete_message),
-        op("DeleteMessageBatch", delete::delete_message_batch),
-        op("DeleteQueue", queues::delete_queue),
-        op("GetQueueAttributes", queues::get_queue_attributes),
-        op("GetQueueUrl", queues::get_queue_url),
+        op("CreateQueue", typed!(queues::create_queue)),
+        op("DeleteMessage", typed!(delete::delete_message)),
+        op("DeleteMessageBatch", typed!(delete::delete_message_batch)),
+        op("DeleteQueue", typed!(queues::delete_queue)),
+        op("GetQueueAttributes", typed!(queues::get_queue_attributes)),
+        op("GetQueueUrl", typed!(queues::get_queue_url)),
         op(
             "ListDeadLetterSourceQueues",
-            dead_letter::list_dead_letter_source_queues,
+            typed!(dead_letter::list_dead_letter_source_queues),
         ),
-        op("ListMessageMoveTasks", move_tasks::list),
-        op("ListQueueTags", tags::list_queue_tags),
-        op("ListQueues", queues::list_queues),
-        op("PurgeQueue", purge::purge_queue),
+        op("ListMessageMoveTasks", typed!(move_tasks::list)),
+        op("ListQueueTags", typed!(tags::list_queue_tags)),
+        op("ListQueues", typed!(queues::list_queues)),
+        op("PurgeQueue", typed!(purge::purge_queue)),
         op_async("ReceiveMessage", receive_message),
-        op("RemovePermission", permissions::remove_permission),
-        op("SendMessage", send::send_message),
-        op("SendMessageBatch", send::send_message_batch),
-        op("SetQueueAttributes", queues::set_queue_attributes),
-        op_shared("StartMessageMoveTask", move_tasks::start),
-        op("TagQueue", tags::tag_queue),
-        op("UntagQueue", tags::untag_queue),
+        op("RemovePermission", typed!(permissions::remove_permission)),
+        op("SendMessage", typed!(send::send_message)),
+        op("SendMessageBatch", typed!(send::send_message_batch)),
+        op("SetQueueAttributes", typed!(queues::set_queue_attributes)),
+        op_shared("StartMessageMoveTask", typed!(move_tasks::start)),
+        op("TagQueue", typed!(tags::tag_queue)),
+        op("UntagQueue", typed!(tags::untag_queue)),
     ],
 };
 
@@ -143,7 +146,7 @@ fn receive_message<'a>(
     ctx: &'a RequestContext,
     input: Value,
 ) -> HandlerFuture<'a, SqsError> {
-    Box::pin(receive::receive_message(sqs, ctx, input))
+    Box::pin(async move { receive::receive_message(sqs, ctx, parse(input)?).await })
 }
 
 impl Inner {
@@ -165,10 +168,12 @@ fn not_found(ctx: &RequestContext) -> SqsError {
     }
 }
 
-/// Deserialises an operation's input (already type-checked by the generic validator).
-fn parse<T: DeserializeOwned>(input: Value) -> Result<T, SqsError> {
-    serde_json::from_value(input)
-        .map_err(|e| SqsError::invalid_value(format!("Invalid request: {e}")))
+/// An input the generic validator let through that does not deserialise into the handler's
+/// input struct.
+impl InvalidInput for SqsError {
+    fn invalid_input(message: String) -> Self {
+        SqsError::invalid_value(message)
+    }
 }
 
 /// An empty JSON result.

@@ -8,7 +8,7 @@
 //! takes it out under one lock, releases, then locks the other), and no lock is held across
 //! an `.await`.
 
-use super::move_tasks::MoveTasks;
+use super::move_task::MoveTasks;
 use super::queue::QueueState;
 use super::queue_url::QueueLocation;
 use parking_lot::{Mutex, RwLock};

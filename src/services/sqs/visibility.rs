@@ -6,14 +6,14 @@ use super::errors::SqsError;
 use super::queue::{VisibilityChanged, VisibilityRefused};
 use super::receipt;
 use super::store::Queue;
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ChangeInput {
+pub(super) struct ChangeInput {
     queue_url: String,
     receipt_handle: String,
     visibility_timeout: Option<i64>,
@@ -51,9 +51,8 @@ fn change(queue: &Queue, handle: &str, timeout: Option<i64>, now: u64) -> Result
 pub fn change_message_visibility(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ChangeInput,
 ) -> Result<Value, SqsError> {
-    let input: ChangeInput = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let pollers = change(
         &queue,
@@ -78,7 +77,7 @@ struct BatchEntry {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct BatchInput {
+pub(super) struct BatchInput {
     queue_url: String,
     #[serde(default)]
     entries: Vec<BatchEntry>,
@@ -87,9 +86,8 @@ struct BatchInput {
 pub fn change_message_visibility_batch(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: BatchInput,
 ) -> Result<Value, SqsError> {
-    let input: BatchInput = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let ids: Vec<&str> = input.entries.iter().map(|e| e.id.as_str()).collect();
     check_entry_ids(&ids, "ChangeMessageVisibilityBatchRequestEntry")?;
