@@ -148,7 +148,9 @@ pub fn iso_millis(ms: u64) -> String {
     format!("{}.{:03}Z", seconds.trim_end_matches('Z'), ms % 1000)
 }
 
-/// The interpreter's input for one execution, with the static part of the context object.
+/// The interpreter's input for one execution, with the static part of the context object;
+/// `hops` places its calls (tasks, status-change events) in their causal chain.
+#[allow(clippy::too_many_arguments)]
 pub fn spec_for(
     sfn: &Inner,
     target: &Target,
