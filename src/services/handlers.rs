@@ -118,12 +118,12 @@ pub fn not_implemented(service: ServiceId, operation: &str) -> ApiError {
 /// How a service answers an input that passed the model's checks but does not deserialise
 /// into its handler's input struct.
 pub trait InvalidInput {
-    fn invalid_input(message: String) -> Self;
+    fn invalid_input(error: serde_json::Error) -> Self;
 }
 
 /// Deserialises an operation's input (already checked against the model) for a typed handler.
 pub fn parse<T: DeserializeOwned, E: InvalidInput>(input: Value) -> Result<T, E> {
-    serde_json::from_value(input).map_err(|e| E::invalid_input(format!("Invalid request: {e}")))
+    serde_json::from_value(input).map_err(E::invalid_input)
 }
 
 /// The table's handler for a typed handler function `(state, ctx, In) -> Result<Value, E>`:

@@ -33,7 +33,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::request::{RequestContext, ServiceId};
-use crate::services::handlers::{op, op_shared, Operations};
+use crate::services::handlers::{self, op, op_shared, typed, InvalidInput, Operations};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
@@ -98,52 +98,52 @@ static OPERATIONS: Operations<Inner, EventsError> = Operations {
         op("ActivateEventSource", |_, _, input| {
             no_resources::event_source(input)
         }),
-        op("CancelReplay", replays::cancel),
-        op("CreateApiDestination", destinations::create),
-        op("CreateArchive", archives::create),
-        op("CreateConnection", connections::create),
-        op("CreateEndpoint", endpoints::create),
-        op("CreateEventBus", buses::create),
+        op("CancelReplay", typed!(replays::cancel)),
+        op("CreateApiDestination", typed!(destinations::create)),
+        op("CreateArchive", typed!(archives::create)),
+        op("CreateConnection", typed!(connections::create)),
+        op("CreateEndpoint", typed!(endpoints::create)),
+        op("CreateEventBus", typed!(buses::create)),
         op("CreatePartnerEventSource", |_, _, input| {
             no_resources::create_partner_event_source(input)
         }),
         op("DeactivateEventSource", |_, _, input| {
             no_resources::event_source(input)
         }),
-        op("DeauthorizeConnection", connections::deauthorize),
-        op("DeleteApiDestination", destinations::delete),
-        op("DeleteArchive", archives::delete),
-        op("DeleteConnection", connections::delete),
-        op("DeleteEndpoint", endpoints::delete),
-        op("DeleteEventBus", buses::delete),
+        op("DeauthorizeConnection", typed!(connections::deauthorize)),
+        op("DeleteApiDestination", typed!(destinations::delete)),
+        op("DeleteArchive", typed!(archives::delete)),
+        op("DeleteConnection", typed!(connections::delete)),
+        op("DeleteEndpoint", typed!(endpoints::delete)),
+        op("DeleteEventBus", typed!(buses::delete)),
         op("DeletePartnerEventSource", |_, _, input| {
             no_resources::delete_partner_event_source(input)
         }),
-        op("DeleteRule", rules::delete),
-        op("DescribeApiDestination", destinations::describe),
-        op("DescribeArchive", archives::describe),
-        op("DescribeConnection", connections::describe),
-        op("DescribeEndpoint", endpoints::describe),
-        op("DescribeEventBus", buses::describe),
+        op("DeleteRule", typed!(rules::delete)),
+        op("DescribeApiDestination", typed!(destinations::describe)),
+        op("DescribeArchive", typed!(archives::describe)),
+        op("DescribeConnection", typed!(connections::describe)),
+        op("DescribeEndpoint", typed!(endpoints::describe)),
+        op("DescribeEventBus", typed!(buses::describe)),
         op("DescribeEventSource", |_, _, input| {
             no_resources::event_source(input)
         }),
         op("DescribePartnerEventSource", |_, _, input| {
             no_resources::partner_event_source(input)
         }),
-        op("DescribeReplay", replays::describe),
-        op("DescribeRule", rules::describe),
+        op("DescribeReplay", typed!(replays::describe)),
+        op("DescribeRule", typed!(rules::describe)),
         op("DisableRule", |ev, ctx, input| {
             rules::set_state(ev, ctx, input, "DISABLED")
         }),
         op("EnableRule", |ev, ctx, input| {
             rules::set_state(ev, ctx, input, "ENABLED")
         }),
-        op("ListApiDestinations", destinations::list),
-        op("ListArchives", archives::list),
-        op("ListConnections", connections::list),
-        op("ListEndpoints", endpoints::list),
-        op("ListEventBuses", buses::list),
+        op("ListApiDestinations", typed!(destinations::list)),
+        op("ListArchives", typed!(archives::list)),
+        op("ListConnections", typed!(connections::list)),
+        op("ListEndpoints", typed!(endpoints::list)),
+        op("ListEventBuses", typed!(buses::list)),
         op("ListEventSources", |_, _, input| {
             no_resources::list_event_sources(input)
         }),
@@ -153,31 +153,31 @@ static OPERATIONS: Operations<Inner, EventsError> = Operations {
         op("ListPartnerEventSources", |_, _, input| {
             no_resources::list_partner_event_sources(input)
         }),
-        op("ListReplays", replays::list),
-        op("ListRuleNamesByTarget", rules::list_names_by_target),
-        op("ListRules", rules::list),
-        op("ListTagsForResource", tags::list),
-        op("ListTargetsByRule", targets::list),
-        op_shared("PutEvents", put_events::put_events),
+        op("ListReplays", typed!(replays::list)),
+        op("ListRuleNamesByTarget", typed!(rules::list_names_by_target)),
+        op("ListRules", typed!(rules::list)),
+        op("ListTagsForResource", typed!(tags::list)),
+        op("ListTargetsByRule", typed!(targets::list)),
+        op_shared("PutEvents", typed!(put_events::put_events)),
         op("PutPartnerEvents", |_, _, input| {
             no_resources::put_partner_events(input)
         }),
-        op("PutPermission", permissions::put),
-        op("PutRule", rules::put),
-        op("PutTargets", targets::put),
-        op("RemovePermission", permissions::remove),
-        op("RemoveTargets", targets::remove),
-        op_shared("StartReplay", replays::start),
-        op("TagResource", tags::tag),
+        op("PutPermission", typed!(permissions::put)),
+        op("PutRule", typed!(rules::put)),
+        op("PutTargets", typed!(targets::put)),
+        op("RemovePermission", typed!(permissions::remove)),
+        op("RemoveTargets", typed!(targets::remove)),
+        op_shared("StartReplay", typed!(replays::start)),
+        op("TagResource", typed!(tags::tag)),
         op("TestEventPattern", |_, _, input| {
             test_pattern::test_event_pattern(input)
         }),
-        op("UntagResource", tags::untag),
-        op("UpdateApiDestination", destinations::update),
-        op("UpdateArchive", archives::update),
-        op("UpdateConnection", connections::update),
-        op("UpdateEndpoint", endpoints::update),
-        op("UpdateEventBus", buses::update),
+        op("UntagResource", typed!(tags::untag)),
+        op("UpdateApiDestination", typed!(destinations::update)),
+        op("UpdateArchive", typed!(archives::update)),
+        op("UpdateConnection", typed!(connections::update)),
+        op("UpdateEndpoint", typed!(endpoints::update)),
+        op("UpdateEventBus", typed!(buses::update)),
     ],
 };
 
@@ -200,10 +200,17 @@ impl Inner {
     }
 }
 
-/// Deserialises an operation's input (already checked against the model by the gateway).
+/// Deserialises a part of an operation's input (already checked against the model).
 fn parse<T: DeserializeOwned>(input: Value) -> Result<T, EventsError> {
-    serde_json::from_value(input)
-        .map_err(|e| EventsError::validation(format!("Invalid request: {e}")))
+    handlers::parse(input)
+}
+
+/// An input the generic validator let through that does not deserialise into the handler's
+/// input struct.
+impl InvalidInput for EventsError {
+    fn invalid_input(error: serde_json::Error) -> Self {
+        EventsError::validation(format!("Invalid request: {error}"))
+    }
 }
 
 /// awsJson timestamps are epoch seconds.

@@ -2,7 +2,7 @@
 
 use super::errors::EventsError;
 use super::store::{merge_tags, Region, Tags, DEFAULT_BUS};
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -19,7 +19,7 @@ pub struct TagIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagInput {
+pub(super) struct TagInput {
     #[serde(rename = "ResourceARN")]
     resource_arn: String,
     tags: Vec<TagIn>,
@@ -27,7 +27,7 @@ struct TagInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UntagInput {
+pub(super) struct UntagInput {
     #[serde(rename = "ResourceARN")]
     resource_arn: String,
     tag_keys: Vec<String>,
@@ -35,7 +35,7 @@ struct UntagInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     #[serde(rename = "ResourceARN")]
     resource_arn: String,
 }
@@ -98,8 +98,7 @@ fn tags_of<'r>(
     Err(not_found())
 }
 
-pub fn tag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: TagInput = parse(input)?;
+pub fn tag(ev: &Inner, ctx: &RequestContext, input: TagInput) -> Result<Value, EventsError> {
     let new_tags = from_input(Some(input.tags))?;
     ev.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
@@ -111,8 +110,7 @@ pub fn tag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
     })
 }
 
-pub fn untag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: UntagInput = parse(input)?;
+pub fn untag(ev: &Inner, ctx: &RequestContext, input: UntagInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
         tags.retain(|(key, _)| !input.tag_keys.contains(key));
@@ -120,8 +118,7 @@ pub fn untag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Ev
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
         Ok(json!({"Tags": to_output(tags)}))

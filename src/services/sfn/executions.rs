@@ -8,7 +8,7 @@ use super::integrations::ExecutionTasks;
 use super::pagination;
 use super::runner::{self, Control};
 use super::store::{Execution, Region, Revision};
-use super::{parse, timestamp, Inner};
+use super::{timestamp, Inner};
 use crate::asl::interp::{ExecutionRecord, ExecutionSpec, Status};
 use crate::request::Caller;
 use crate::request::RequestContext;
@@ -29,13 +29,13 @@ pub struct StartInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ExecutionArnInput {
+pub(super) struct ExecutionArnInput {
     execution_arn: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct StopInput {
+pub(super) struct StopInput {
     execution_arn: String,
     error: Option<String>,
     cause: Option<String>,
@@ -43,7 +43,7 @@ struct StopInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListInput {
+pub(super) struct ListInput {
     state_machine_arn: Option<String>,
     status_filter: Option<String>,
     max_results: Option<i64>,
@@ -261,8 +261,7 @@ pub fn split_test_case(sfn: &Inner, arn: &str) -> Result<(String, Option<String>
     Ok((machine_arn.to_string(), Some(case.to_string())))
 }
 
-pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: StartInput = parse(input)?;
+pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Value, SfnError> {
     if let Some(name) = &input.name {
         arn::check_name(name)?;
     }
@@ -394,8 +393,11 @@ fn redrive_members(out: &mut Value, record: &ExecutionRecord) {
     }
 }
 
-pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ExecutionArnInput = parse(input)?;
+pub fn describe(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ExecutionArnInput,
+) -> Result<Value, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let record = execution.record.lock();
     let mut out = json!({
@@ -437,8 +439,7 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value
     Ok(out)
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ListInput = parse(input)?;
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
     if input.map_run_arn.is_some() {
         // Map runs exist (ListMapRuns), but their child executions are not kept as executions.
         return Err(SfnError::validation(
@@ -520,8 +521,7 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
     Ok(out)
 }
 
-pub fn stop(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: StopInput = parse(input)?;
+pub fn stop(sfn: &Inner, ctx: &RequestContext, input: StopInput) -> Result<Value, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     execution.control.lock().stop(input.error, input.cause);
     let stop_ms = execution.record.lock().stop_ms.unwrap_or_else(|| sfn.now());
@@ -531,9 +531,8 @@ pub fn stop(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
 pub fn describe_state_machine_for_execution(
     sfn: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ExecutionArnInput,
 ) -> Result<Value, SfnError> {
-    let input: ExecutionArnInput = parse(input)?;
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let revision = &execution.revision;
     let mut out = json!({

@@ -32,7 +32,9 @@ use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::request::{RequestContext, ServiceId};
-use crate::services::handlers::{op, op_async, HandlerFuture, Operations};
+use crate::services::handlers::{
+    self, op, op_async, typed, HandlerFuture, InvalidInput, Operations,
+};
 use integrations::TaskServices;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -94,33 +96,36 @@ impl Sfn {
 static OPERATIONS: Operations<Inner, SfnError> = Operations {
     service: ServiceId::StepFunctions,
     operations: &[
-        op("CreateActivity", activities::create),
-        op("CreateStateMachine", machines::create),
-        op("CreateStateMachineAlias", aliases::create),
-        op("DeleteActivity", activities::delete),
-        op("DeleteStateMachine", machines::delete),
-        op("DeleteStateMachineAlias", aliases::delete),
-        op("DeleteStateMachineVersion", versions::delete),
-        op("DescribeActivity", activities::describe),
-        op("DescribeExecution", executions::describe),
-        op("DescribeMapRun", map_runs::describe),
-        op("DescribeStateMachine", machines::describe),
-        op("DescribeStateMachineAlias", aliases::describe),
+        op("CreateActivity", typed!(activities::create)),
+        op("CreateStateMachine", typed!(machines::create)),
+        op("CreateStateMachineAlias", typed!(aliases::create)),
+        op("DeleteActivity", typed!(activities::delete)),
+        op("DeleteStateMachine", typed!(machines::delete)),
+        op("DeleteStateMachineAlias", typed!(aliases::delete)),
+        op("DeleteStateMachineVersion", typed!(versions::delete)),
+        op("DescribeActivity", typed!(activities::describe)),
+        op("DescribeExecution", typed!(executions::describe)),
+        op("DescribeMapRun", typed!(map_runs::describe)),
+        op("DescribeStateMachine", typed!(machines::describe)),
+        op("DescribeStateMachineAlias", typed!(aliases::describe)),
         op(
             "DescribeStateMachineForExecution",
-            executions::describe_state_machine_for_execution,
+            typed!(executions::describe_state_machine_for_execution),
         ),
         op_async("GetActivityTask", get_activity_task),
-        op("GetExecutionHistory", history::get_execution_history),
-        op("ListActivities", activities::list),
-        op("ListExecutions", executions::list),
-        op("ListMapRuns", map_runs::list),
-        op("ListStateMachineAliases", aliases::list),
-        op("ListStateMachineVersions", versions::list),
-        op("ListStateMachines", machines::list),
-        op("ListTagsForResource", tags::list_tags_for_resource),
-        op("PublishStateMachineVersion", versions::publish),
-        op("RedriveExecution", redrive::redrive),
+        op(
+            "GetExecutionHistory",
+            typed!(history::get_execution_history),
+        ),
+        op("ListActivities", typed!(activities::list)),
+        op("ListExecutions", typed!(executions::list)),
+        op("ListMapRuns", typed!(map_runs::list)),
+        op("ListStateMachineAliases", typed!(aliases::list)),
+        op("ListStateMachineVersions", typed!(versions::list)),
+        op("ListStateMachines", typed!(machines::list)),
+        op("ListTagsForResource", typed!(tags::list_tags_for_resource)),
+        op("PublishStateMachineVersion", typed!(versions::publish)),
+        op("RedriveExecution", typed!(redrive::redrive)),
         op("SendTaskFailure", |sfn, _, input| {
             task_tokens::send_task_failure(sfn, input)
         }),
@@ -130,15 +135,15 @@ static OPERATIONS: Operations<Inner, SfnError> = Operations {
         op("SendTaskSuccess", |sfn, _, input| {
             task_tokens::send_task_success(sfn, input)
         }),
-        op("StartExecution", executions::start),
+        op("StartExecution", typed!(executions::start)),
         op_async("StartSyncExecution", start_sync_execution),
-        op("StopExecution", executions::stop),
-        op("TagResource", tags::tag_resource),
+        op("StopExecution", typed!(executions::stop)),
+        op("TagResource", typed!(tags::tag_resource)),
         op_async("TestState", run_test_state),
-        op("UntagResource", tags::untag_resource),
-        op("UpdateMapRun", map_runs::update),
-        op("UpdateStateMachine", machines::update),
-        op("UpdateStateMachineAlias", aliases::update),
+        op("UntagResource", typed!(tags::untag_resource)),
+        op("UpdateMapRun", typed!(map_runs::update)),
+        op("UpdateStateMachine", typed!(machines::update)),
+        op("UpdateStateMachineAlias", typed!(aliases::update)),
         op("ValidateStateMachineDefinition", |_, _, input| {
             validate::validate_definition(input)
         }),
@@ -180,9 +185,17 @@ impl Inner {
     }
 }
 
-/// Deserialises an operation's input (already checked against the model by the gateway).
+/// Deserialises a part of an operation's input (already checked against the model).
 fn parse<T: DeserializeOwned>(input: Value) -> Result<T, SfnError> {
-    serde_json::from_value(input).map_err(|e| SfnError::validation(format!("Invalid request: {e}")))
+    handlers::parse(input)
+}
+
+/// An input the generic validator let through that does not deserialise into the handler's
+/// input struct.
+impl InvalidInput for SfnError {
+    fn invalid_input(error: serde_json::Error) -> Self {
+        SfnError::validation(format!("Invalid request: {error}"))
+    }
 }
 
 /// awsJson timestamps are epoch seconds.

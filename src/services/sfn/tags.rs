@@ -4,7 +4,7 @@
 use super::arn::{self, Resource};
 use super::errors::SfnError;
 use super::store::{merge_tags, Region, Tags};
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -47,21 +47,21 @@ pub fn to_output(tags: &Tags) -> Value {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TagResourceInput {
+pub(super) struct TagResourceInput {
     resource_arn: String,
     tags: Vec<TagIn>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct UntagResourceInput {
+pub(super) struct UntagResourceInput {
     resource_arn: String,
     tag_keys: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListTagsInput {
+pub(super) struct ListTagsInput {
     resource_arn: String,
 }
 
@@ -91,8 +91,11 @@ fn tags_of<'r>(
     }
 }
 
-pub fn tag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: TagResourceInput = parse(input)?;
+pub fn tag_resource(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: TagResourceInput,
+) -> Result<Value, SfnError> {
     let new_tags = from_input(Some(input.tags))?;
     sfn.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
@@ -104,8 +107,11 @@ pub fn tag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<V
     })
 }
 
-pub fn untag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: UntagResourceInput = parse(input)?;
+pub fn untag_resource(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: UntagResourceInput,
+) -> Result<Value, SfnError> {
     sfn.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
         tags.retain(|(key, _)| !input.tag_keys.contains(key));
@@ -116,9 +122,8 @@ pub fn untag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result
 pub fn list_tags_for_resource(
     sfn: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ListTagsInput,
 ) -> Result<Value, SfnError> {
-    let input: ListTagsInput = parse(input)?;
     sfn.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
         Ok(json!({"tags": to_output(tags)}))

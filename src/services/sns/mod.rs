@@ -32,10 +32,9 @@ use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::model::{Violation, ViolationKind};
 use crate::request::{RequestContext, ServiceId};
-use crate::services::handlers::{op, Operations};
+use crate::services::handlers::{op, typed, InvalidInput, Operations};
 use crate::services::validation::lower_camel_path as lower_camel;
 use delivery::Deliverer;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 use store::{State, Store, Topic};
@@ -143,101 +142,119 @@ fn attribute_member_path(path: &str) -> Option<String> {
 static OPERATIONS: Operations<Inner, SnsError> = Operations {
     service: ServiceId::Sns,
     operations: &[
-        op("AddPermission", permissions::add_permission),
+        op("AddPermission", typed!(permissions::add_permission)),
         op(
             "CheckIfPhoneNumberIsOptedOut",
-            sms::check_if_phone_number_is_opted_out,
+            typed!(sms::check_if_phone_number_is_opted_out),
         ),
-        op("ConfirmSubscription", subscriptions::confirm_subscription),
+        op(
+            "ConfirmSubscription",
+            typed!(subscriptions::confirm_subscription),
+        ),
         op(
             "CreatePlatformApplication",
-            platform::create_platform_application,
+            typed!(platform::create_platform_application),
         ),
-        op("CreatePlatformEndpoint", platform::create_platform_endpoint),
+        op(
+            "CreatePlatformEndpoint",
+            typed!(platform::create_platform_endpoint),
+        ),
         op(
             "CreateSMSSandboxPhoneNumber",
-            sms::create_sms_sandbox_phone_number,
+            typed!(sms::create_sms_sandbox_phone_number),
         ),
-        op("CreateTopic", topics::create_topic),
-        op("DeleteEndpoint", platform::delete_endpoint),
+        op("CreateTopic", typed!(topics::create_topic)),
+        op("DeleteEndpoint", typed!(platform::delete_endpoint)),
         op(
             "DeletePlatformApplication",
-            platform::delete_platform_application,
+            typed!(platform::delete_platform_application),
         ),
         op(
             "DeleteSMSSandboxPhoneNumber",
-            sms::delete_sms_sandbox_phone_number,
+            typed!(sms::delete_sms_sandbox_phone_number),
         ),
-        op("DeleteTopic", topics::delete_topic),
+        op("DeleteTopic", typed!(topics::delete_topic)),
         op(
             "GetDataProtectionPolicy",
-            data_protection::get_data_protection_policy,
+            typed!(data_protection::get_data_protection_policy),
         ),
-        op("GetEndpointAttributes", platform::get_endpoint_attributes),
+        op(
+            "GetEndpointAttributes",
+            typed!(platform::get_endpoint_attributes),
+        ),
         op(
             "GetPlatformApplicationAttributes",
-            platform::get_platform_application_attributes,
+            typed!(platform::get_platform_application_attributes),
         ),
-        op("GetSMSAttributes", sms::get_sms_attributes),
+        op("GetSMSAttributes", typed!(sms::get_sms_attributes)),
         op(
             "GetSMSSandboxAccountStatus",
             sms::get_sms_sandbox_account_status,
         ),
         op(
             "GetSubscriptionAttributes",
-            subscriptions::get_subscription_attributes,
+            typed!(subscriptions::get_subscription_attributes),
         ),
-        op("GetTopicAttributes", topics::get_topic_attributes),
+        op("GetTopicAttributes", typed!(topics::get_topic_attributes)),
         op(
             "ListEndpointsByPlatformApplication",
-            platform::list_endpoints_by_platform_application,
+            typed!(platform::list_endpoints_by_platform_application),
         ),
-        op("ListOriginationNumbers", sms::list_origination_numbers),
+        op(
+            "ListOriginationNumbers",
+            typed!(sms::list_origination_numbers),
+        ),
         op(
             "ListPhoneNumbersOptedOut",
-            sms::list_phone_numbers_opted_out,
+            typed!(sms::list_phone_numbers_opted_out),
         ),
         op(
             "ListPlatformApplications",
-            platform::list_platform_applications,
+            typed!(platform::list_platform_applications),
         ),
         op(
             "ListSMSSandboxPhoneNumbers",
-            sms::list_sms_sandbox_phone_numbers,
+            typed!(sms::list_sms_sandbox_phone_numbers),
         ),
-        op("ListSubscriptions", subscriptions::list_subscriptions),
+        op(
+            "ListSubscriptions",
+            typed!(subscriptions::list_subscriptions),
+        ),
         op(
             "ListSubscriptionsByTopic",
-            subscriptions::list_subscriptions_by_topic,
+            typed!(subscriptions::list_subscriptions_by_topic),
         ),
-        op("ListTagsForResource", tags::list_tags_for_resource),
-        op("ListTopics", topics::list_topics),
-        op("OptInPhoneNumber", sms::opt_in_phone_number),
-        op("Publish", publish::publish),
-        op("PublishBatch", publish::publish_batch),
+        op("ListTagsForResource", typed!(tags::list_tags_for_resource)),
+        op("ListTopics", typed!(topics::list_topics)),
+        op("OptInPhoneNumber", typed!(sms::opt_in_phone_number)),
+        op("Publish", typed!(publish::publish)),
+        op("PublishBatch", typed!(publish::publish_batch)),
         op(
             "PutDataProtectionPolicy",
-            data_protection::put_data_protection_policy,
+            typed!(data_protection::put_data_protection_policy),
         ),
-        op("RemovePermission", permissions::remove_permission),
-        op("SetEndpointAttributes", platform::set_endpoint_attributes),
+        op("RemovePermission", typed!(permissions::remove_permission)),
+        op(
+            "SetEndpointAttributes",
+            typed!(platform::set_endpoint_attributes),
+        ),
         op(
             "SetPlatformApplicationAttributes",
-            platform::set_platform_application_attributes,
+            typed!(platform::set_platform_application_attributes),
         ),
-        op("SetSMSAttributes", sms::set_sms_attributes),
+        op("SetSMSAttributes", typed!(sms::set_sms_attributes)),
         op(
             "SetSubscriptionAttributes",
-            subscriptions::set_subscription_attributes,
+            typed!(subscriptions::set_subscription_attributes),
         ),
-        op("SetTopicAttributes", topics::set_topic_attributes),
-        op("Subscribe", subscriptions::subscribe),
-        op("TagResource", tags::tag_resource),
-        op("Unsubscribe", subscriptions::unsubscribe),
-        op("UntagResource", tags::untag_resource),
+        op("SetTopicAttributes", typed!(topics::set_topic_attributes)),
+        op("Subscribe", typed!(subscriptions::subscribe)),
+        op("TagResource", typed!(tags::tag_resource)),
+        op("Unsubscribe", typed!(subscriptions::unsubscribe)),
+        op("UntagResource", typed!(tags::untag_resource)),
         op(
             "VerifySMSSandboxPhoneNumber",
-            sms::verify_sms_sandbox_phone_number,
+            typed!(sms::verify_sms_sandbox_phone_number),
         ),
     ],
 };
@@ -272,9 +289,12 @@ impl Inner {
     }
 }
 
-/// Deserialises an operation's input (already type-checked by the generic validator).
-fn parse<T: DeserializeOwned>(input: Value) -> Result<T, SnsError> {
-    serde_json::from_value(input).map_err(|e| SnsError::invalid(format!("Request: {e}")))
+/// An input the generic validator let through that does not deserialise into the handler's
+/// input struct.
+impl InvalidInput for SnsError {
+    fn invalid_input(error: serde_json::Error) -> Self {
+        SnsError::invalid(format!("Request: {error}"))
+    }
 }
 
 /// An empty JSON result.

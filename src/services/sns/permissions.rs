@@ -3,7 +3,7 @@
 
 use super::errors::SnsError;
 use super::topic_attributes::default_policy;
-use super::{arn, empty, parse, Inner};
+use super::{arn, empty, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -25,7 +25,7 @@ const ACTIONS: &[&str] = &[
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct AddPermissionInput {
+pub(super) struct AddPermissionInput {
     topic_arn: String,
     label: String,
     #[serde(rename = "AWSAccountId", default)]
@@ -55,8 +55,11 @@ fn one_or_many(mut items: Vec<String>) -> Value {
     }
 }
 
-pub fn add_permission(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: AddPermissionInput = parse(input)?;
+pub fn add_permission(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: AddPermissionInput,
+) -> Result<Value, SnsError> {
     if input.aws_account_id.is_empty() {
         return Err(SnsError::invalid("AWSAccountId"));
     }
@@ -109,7 +112,7 @@ pub fn add_permission(sns: &Inner, ctx: &RequestContext, input: Value) -> Result
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RemovePermissionInput {
+pub(super) struct RemovePermissionInput {
     topic_arn: String,
     label: String,
 }
@@ -117,9 +120,8 @@ struct RemovePermissionInput {
 pub fn remove_permission(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: RemovePermissionInput,
 ) -> Result<Value, SnsError> {
-    let input: RemovePermissionInput = parse(input)?;
     let mut state = sns.store.state.write();
     let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
     let mut policy = policy_of(topic);

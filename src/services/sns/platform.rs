@@ -7,7 +7,7 @@ use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
 use super::pagination::{page, PAGE_SIZE};
 use super::store::State;
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -47,7 +47,7 @@ fn visible(attributes: &BTreeMap<String, String>) -> BTreeMap<String, String> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateApplicationInput {
+pub(super) struct CreateApplicationInput {
     name: String,
     platform: String,
     #[serde(default)]
@@ -57,9 +57,8 @@ struct CreateApplicationInput {
 pub fn create_platform_application(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: CreateApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: CreateApplicationInput = parse(input)?;
     let name = &input.name;
     let reason = if name.is_empty() {
         Some("cannot be empty")
@@ -125,7 +124,7 @@ pub fn create_platform_application(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ApplicationInput {
+pub(super) struct ApplicationInput {
     platform_application_arn: String,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
@@ -135,9 +134,8 @@ struct ApplicationInput {
 pub fn get_platform_application_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: ApplicationInput = parse(input)?;
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let mut state = sns.store.state.write();
     let app = state
@@ -152,9 +150,8 @@ pub fn get_platform_application_attributes(
 pub fn set_platform_application_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: ApplicationInput = parse(input)?;
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let mut state = sns.store.state.write();
     let app = state
@@ -170,9 +167,8 @@ pub fn set_platform_application_attributes(
 pub fn delete_platform_application(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: ApplicationInput = parse(input)?;
     let mut state = sns.store.state.write();
     state
         .account(&ctx.account_id, &ctx.region)
@@ -184,16 +180,15 @@ pub fn delete_platform_application(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NextTokenInput {
+pub(super) struct NextTokenInput {
     next_token: Option<String>,
 }
 
 pub fn list_platform_applications(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: NextTokenInput,
 ) -> Result<Value, SnsError> {
-    let input: NextTokenInput = parse(input)?;
     let mut state = sns.store.state.write();
     let items = state
         .account(&ctx.account_id, &ctx.region)
@@ -217,7 +212,7 @@ pub fn list_platform_applications(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateEndpointInput {
+pub(super) struct CreateEndpointInput {
     platform_application_arn: String,
     token: String,
     custom_user_data: Option<String>,
@@ -249,9 +244,8 @@ fn check_endpoint_attributes(attributes: &BTreeMap<String, String>) -> Result<()
 pub fn create_platform_endpoint(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: CreateEndpointInput,
 ) -> Result<Value, SnsError> {
-    let input: CreateEndpointInput = parse(input)?;
     check_endpoint_attributes(&input.attributes)?;
     let mut attributes = BTreeMap::from([
         ("Enabled".to_string(), "true".to_string()),
@@ -294,7 +288,7 @@ pub fn create_platform_endpoint(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct EndpointInput {
+pub(super) struct EndpointInput {
     endpoint_arn: String,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
@@ -326,9 +320,8 @@ fn with_endpoint<T>(
 pub fn get_endpoint_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: EndpointInput,
 ) -> Result<Value, SnsError> {
-    let input: EndpointInput = parse(input)?;
     with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
         let attributes = endpoints
             .get(&input.endpoint_arn)
@@ -340,9 +333,8 @@ pub fn get_endpoint_attributes(
 pub fn set_endpoint_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: EndpointInput,
 ) -> Result<Value, SnsError> {
-    let input: EndpointInput = parse(input)?;
     check_endpoint_attributes(&input.attributes)?;
     with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
         let attributes = endpoints
@@ -354,8 +346,11 @@ pub fn set_endpoint_attributes(
 }
 
 /// Deleting an endpoint that does not exist succeeds, as on AWS.
-pub fn delete_endpoint(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: EndpointInput = parse(input)?;
+pub fn delete_endpoint(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: EndpointInput,
+) -> Result<Value, SnsError> {
     let _ = with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
         endpoints.remove(&input.endpoint_arn);
         Ok(())
@@ -366,9 +361,8 @@ pub fn delete_endpoint(sns: &Inner, ctx: &RequestContext, input: Value) -> Resul
 pub fn list_endpoints_by_platform_application(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: ApplicationInput = parse(input)?;
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let mut state = sns.store.state.write();
     let app = state

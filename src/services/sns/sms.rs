@@ -7,7 +7,7 @@
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
 use super::pagination::{page, PAGE_SIZE};
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -40,7 +40,7 @@ pub fn is_e164(number: &str) -> bool {
 }
 
 #[derive(Deserialize)]
-struct SetSmsAttributesInput {
+pub(super) struct SetSmsAttributesInput {
     #[serde(default)]
     attributes: BTreeMap<String, String>,
 }
@@ -48,9 +48,8 @@ struct SetSmsAttributesInput {
 pub fn set_sms_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SetSmsAttributesInput,
 ) -> Result<Value, SnsError> {
-    let input: SetSmsAttributesInput = parse(input)?;
     for (name, value) in &input.attributes {
         if !ATTRIBUTES.contains(&name.as_str()) {
             return Err(SnsError::InvalidParameterRaw(format!(
@@ -73,7 +72,7 @@ pub fn set_sms_attributes(
 }
 
 #[derive(Deserialize)]
-struct GetSmsAttributesInput {
+pub(super) struct GetSmsAttributesInput {
     #[serde(default)]
     attributes: Vec<String>,
 }
@@ -81,9 +80,8 @@ struct GetSmsAttributesInput {
 pub fn get_sms_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: GetSmsAttributesInput,
 ) -> Result<Value, SnsError> {
-    let input: GetSmsAttributesInput = parse(input)?;
     let mut state = sns.store.state.write();
     let stored = &state.account(&ctx.account_id, &ctx.region).sms.attributes;
     let selected: BTreeMap<&String, &String> = stored
@@ -95,16 +93,15 @@ pub fn get_sms_attributes(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PhoneNumberInput {
+pub(super) struct PhoneNumberInput {
     phone_number: String,
 }
 
 pub fn check_if_phone_number_is_opted_out(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: PhoneNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: PhoneNumberInput = parse(input)?;
     if !is_e164(&input.phone_number) {
         return Err(SnsError::invalid(
             "PhoneNumber Reason: input incorrectly formatted",
@@ -122,9 +119,8 @@ pub fn check_if_phone_number_is_opted_out(
 pub fn opt_in_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: PhoneNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: PhoneNumberInput = parse(input)?;
     if !is_e164(&input.phone_number) {
         return Err(SnsError::invalid(
             "PhoneNumber Reason: input incorrectly formatted",
@@ -141,16 +137,15 @@ pub fn opt_in_phone_number(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LowerNextToken {
+pub(super) struct LowerNextToken {
     next_token: Option<String>,
 }
 
 pub fn list_phone_numbers_opted_out(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: LowerNextToken,
 ) -> Result<Value, SnsError> {
-    let input: LowerNextToken = parse(input)?;
     let mut state = sns.store.state.write();
     let numbers = state
         .account(&ctx.account_id, &ctx.region)
@@ -177,7 +172,7 @@ pub fn get_sms_sandbox_account_status(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SandboxNumberInput {
+pub(super) struct SandboxNumberInput {
     phone_number: String,
     one_time_password: Option<String>,
 }
@@ -189,9 +184,8 @@ fn sandbox_not_found() -> SnsError {
 pub fn create_sms_sandbox_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SandboxNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: SandboxNumberInput = parse(input)?;
     if !is_e164(&input.phone_number) {
         return Err(SnsError::invalid(
             "PhoneNumber Reason: input incorrectly formatted",
@@ -217,9 +211,8 @@ pub fn create_sms_sandbox_phone_number(
 pub fn verify_sms_sandbox_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SandboxNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: SandboxNumberInput = parse(input)?;
     let mut state = sns.store.state.write();
     let entry = state
         .account(&ctx.account_id, &ctx.region)
@@ -239,9 +232,8 @@ pub fn verify_sms_sandbox_phone_number(
 pub fn delete_sms_sandbox_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SandboxNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: SandboxNumberInput = parse(input)?;
     let mut state = sns.store.state.write();
     state
         .account(&ctx.account_id, &ctx.region)
@@ -254,7 +246,7 @@ pub fn delete_sms_sandbox_phone_number(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpperNextToken {
+pub(super) struct UpperNextToken {
     next_token: Option<String>,
     max_results: Option<usize>,
 }
@@ -262,9 +254,8 @@ struct UpperNextToken {
 pub fn list_sms_sandbox_phone_numbers(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: UpperNextToken,
 ) -> Result<Value, SnsError> {
-    let input: UpperNextToken = parse(input)?;
     let mut state = sns.store.state.write();
     let numbers = state
         .account(&ctx.account_id, &ctx.region)
@@ -292,9 +283,8 @@ pub fn list_sms_sandbox_phone_numbers(
 pub fn list_origination_numbers(
     _sns: &Inner,
     _ctx: &RequestContext,
-    input: Value,
+    input: UpperNextToken,
 ) -> Result<Value, SnsError> {
-    let input: UpperNextToken = parse(input)?;
     if input.next_token.as_deref().is_some_and(|t| !t.is_empty()) {
         return Err(SnsError::invalid("NextToken"));
     }

@@ -171,8 +171,8 @@ fn not_found(ctx: &RequestContext) -> SqsError {
 /// An input the generic validator let through that does not deserialise into the handler's
 /// input struct.
 impl InvalidInput for SqsError {
-    fn invalid_input(message: String) -> Self {
-        SqsError::invalid_value(message)
+    fn invalid_input(error: serde_json::Error) -> Self {
+        SqsError::invalid_value(format!("Invalid request: {error}"))
     }
 }
 
