@@ -14,7 +14,7 @@ pub struct Config {
     /// Where Lambda tasks are invoked (an endpoint speaking the Lambda Invoke API).
     pub lambda_endpoint: Option<String>,
     /// Step Functions Local's mock configuration, already parsed.
-    pub mock_config: Option<std::sync::Arc<crate::asl::interp::integrations::mock::MockConfig>>,
+    pub mock_config: Option<std::sync::Arc<crate::services::sfn::integrations::mock::MockConfig>>,
     /// Origins whose web pages may change state (`--allow-origin`; `*` for any); see
     /// `server::browser`.
     pub allowed_origins: Vec<String>,

@@ -1,7 +1,7 @@
 //! The operation coverage table in the README: implemented / total per service, and the
 //! missing operations by name. `stepyard coverage` prints it; a test checks the README's copy.
 
-use crate::services::ServiceId;
+use crate::request::ServiceId;
 
 pub fn markdown_table() -> String {
     let mut out = String::from("| service | implemented | missing |\n|---|---|---|\n");
@@ -43,6 +43,25 @@ fn display_name(service: ServiceId) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operation_tables_are_sorted_and_name_operations_of_the_model() {
+        for service in ServiceId::ALL {
+            let names = service.implemented_operations();
+            assert!(
+                names.windows(2).all(|w| w[0] < w[1]),
+                "{}'s operation table is not sorted by name (or names one twice): {names:?}",
+                service.name()
+            );
+            for name in names {
+                assert!(
+                    service.model().operation(name).is_some(),
+                    "{}'s operation table names {name}, which its model does not have",
+                    service.name()
+                );
+            }
+        }
+    }
 
     #[test]
     fn readme_table_matches_the_code() {

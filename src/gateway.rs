@@ -2,19 +2,20 @@
 //! out. Routing uses `X-Amz-Target`, or a form body's `Action` with the SigV4 credential scope;
 //! never the Host header (SDKs prefix it, e.g. `sync-` for StartSyncExecution).
 
+use crate::app::AppState;
+use crate::dispatch;
 use crate::error::ApiError;
-use crate::model::{validate_input, ServiceModel};
+use crate::model::ServiceModel;
 use crate::protocol::{self, form, json, query, xml, Encoded};
-use crate::server::{browser, AppState};
-use crate::services::{Protocol, RequestContext, ServiceId};
+use crate::request::{Protocol, RequestContext, ServiceId};
+use crate::server::browser;
+use crate::server::response::HttpResponse;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
 use std::sync::Arc;
-
-pub type HttpResponse = Response<Full<Bytes>>;
 
 // Header names looked up on every request, parsed once at compile time.
 const X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
@@ -328,10 +329,9 @@ async fn decode_and_call(
     log: Option<&mut RequestLog>,
 ) -> Result<Value, ApiError> {
     let service = route.service;
-    let model = service.model();
-    let Some(operation) = model.operation(&route.operation) else {
+    if service.model().operation(&route.operation).is_none() {
         return Err(unknown_operation(route.protocol, &route.operation));
-    };
+    }
     let mut input = match &route.params {
         Some(params) => decode_query(service, &route.operation, params)?,
         None => json::decode(&body)?,
@@ -348,31 +348,16 @@ async fn decode_and_call(
     if let Some(log) = log {
         log.resource = resource_of(&input);
     }
-    if let Some(shape) = &operation.input {
-        validate_input(model, shape, &input, service.validation_options())
-            .map_err(|v| service.validation_error(&v))?;
-    }
-    if !service
-        .implemented_operations()
-        .contains(&route.operation.as_str())
-    {
-        return Err(ApiError::new(
-            "NotImplemented",
-            format!(
-                "stepyard does not implement {}.{} yet",
-                service.name(),
-                route.operation
-            ),
-            501,
-        ));
-    }
-    // The handler runs as its own task so that a bug that panics answers this one request
-    // with a 500 instead of dropping the connection.
+    // Validation, the NotImplemented check and the handler (`dispatch::call`, the path
+    // in-process calls take too) run as their own task so that a bug that panics answers this
+    // one request with a 500 instead of dropping the connection.
     let operation_name = route.operation;
     // Long polls keep a handle on the state to see shutdown begin; other requests need none.
     let watch_shutdown = is_long_poll(service, &operation_name).then(|| state.clone());
     let mut task =
-        tokio::spawn(async move { state.call(service, &ctx, &operation_name, input).await });
+        tokio::spawn(
+            async move { dispatch::call(&state, service, &ctx, &operation_name, input).await },
+        );
     let joined = if let Some(state) = watch_shutdown {
         // On shutdown a long poll answers empty at once, as when its wait times out. Aborting
         // it is safe: these handlers take messages or tasks only in synchronous sections and
@@ -650,14 +635,5 @@ fn finish(encoded: Encoded, request_id: &str) -> HttpResponse {
     }
     builder
         .body(Full::new(encoded.body))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
-}
-
-/// A JSON response for the admin endpoints.
-pub fn json_response(status: StatusCode, value: &Value) -> HttpResponse {
-    Response::builder()
-        .status(status)
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(value.to_string())))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }

@@ -3,15 +3,15 @@
 //! with the same model validation and the same errors as a request over HTTP, minus the HTTP.
 //!
 //! Services are built before the shared state that holds them exists, so they get an
-//! `Invoker` that is bound to that state once it does; it holds the state weakly so that the
-//! services and the state do not keep each other alive.
+//! `Invoker` that is bound to that state once it does; it holds the state weakly, as a
+//! [`Dispatch`], so that the services and the state do not keep each other alive and this
+//! file knows nothing of the state above it.
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::model::validate_input;
-use crate::server::AppState;
-use crate::services::{Protocol, RequestContext, ServiceId};
+use crate::request::{Caller, Protocol, RequestContext, ServiceId};
 use serde_json::Value;
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock, Weak};
 
 /// The longest causal chain of in-process calls stepyard follows. Each step that one call
@@ -28,55 +28,28 @@ pub const MAX_HOPS: u32 = 16;
 pub type CallFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, ApiError>> + Send + 'a>>;
 
+/// What an invoker calls into: the server's state, which routes a call to its service.
+pub trait Dispatch: Send + Sync {
+    /// Calls `service.operation` (an operation of the service's model) with `input`: validates
+    /// it, then calls the handler (see `crate::dispatch`).
+    fn dispatch<'a>(
+        &'a self,
+        service: ServiceId,
+        ctx: &'a RequestContext,
+        operation: &'a str,
+        input: Value,
+    ) -> CallFuture<'a>;
+
+    /// The shared clock.
+    fn clock(&self) -> &Clock;
+
+    /// The address the server listens on, which in-process calls name as their host.
+    fn local_addr(&self) -> SocketAddr;
+}
+
 #[derive(Clone, Default)]
 pub struct Invoker {
-    state: Arc<OnceLock<Weak<AppState>>>,
-}
-
-/// Whose resources an in-process call acts on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Caller {
-    pub account_id: String,
-    pub region: String,
-    /// An AWS service's own call (see `RequestContext::aws_service`).
-    pub aws_service: bool,
-    /// In-process hops before this call (see [`MAX_HOPS`]).
-    pub hops: u32,
-}
-
-impl Caller {
-    pub fn new(account_id: impl Into<String>, region: impl Into<String>) -> Self {
-        Caller {
-            account_id: account_id.into(),
-            region: region.into(),
-            aws_service: false,
-            hops: 0,
-        }
-    }
-
-    /// A caller one hop further along a causal chain that is `hops` hops long so far.
-    pub fn caused_by(account_id: impl Into<String>, region: impl Into<String>, hops: u32) -> Self {
-        Caller {
-            hops: hops.saturating_add(1),
-            ..Caller::new(account_id, region)
-        }
-    }
-
-    /// The same account and region, calling as an AWS service.
-    pub fn as_aws_service(&self) -> Self {
-        Caller {
-            aws_service: true,
-            ..self.clone()
-        }
-    }
-
-    /// The same account, region and place in a causal chain as `ctx`.
-    pub fn of(ctx: &RequestContext) -> Self {
-        Caller {
-            hops: ctx.hops,
-            ..Caller::new(ctx.account_id.clone(), ctx.region.clone())
-        }
-    }
+    state: Arc<OnceLock<Weak<dyn Dispatch>>>,
 }
 
 impl Invoker {
@@ -85,12 +58,14 @@ impl Invoker {
     }
 
     /// Called once by `Server::start` when the state exists.
-    pub(crate) fn bind(&self, state: &Arc<AppState>) {
-        let _ = self.state.set(Arc::downgrade(state));
+    pub(crate) fn bind<D: Dispatch + 'static>(&self, state: &Arc<D>) {
+        let weak: Weak<dyn Dispatch> = Arc::downgrade(state) as Weak<dyn Dispatch>;
+        let _ = self.state.set(weak);
     }
 
     /// Calls `service.operation` with a JSON-protocol `input` (member names of the JSON model)
-    /// as `caller`, validating the input against the model first.
+    /// as `caller`, on the same path as a request over HTTP: validated against the model, then
+    /// the service's handler.
     ///
     /// Boxed and declared `Send`: a call may come back here (a Task calling StartExecution,
     /// whose execution calls a service ...), and a recursive future needs a known size and a
@@ -133,25 +108,10 @@ impl Invoker {
                 ),
             ));
         }
-        let model = service.model();
-        let Some(op) = model.operation(operation) else {
+        if service.model().operation(operation).is_none() {
             return Err(ApiError::sender(
                 "UnknownOperationException",
                 format!("Unknown operation {operation}"),
-            ));
-        };
-        if let Some(shape) = &op.input {
-            validate_input(model, shape, &input, service.validation_options())
-                .map_err(|v| service.validation_error(&v))?;
-        }
-        if !service.implemented_operations().contains(&operation) {
-            return Err(ApiError::new(
-                "NotImplemented",
-                format!(
-                    "stepyard does not implement {}.{operation} yet",
-                    service.name()
-                ),
-                501,
             ));
         }
         let ctx = RequestContext {
@@ -159,16 +119,16 @@ impl Invoker {
             account_id: caller.account_id.clone(),
             region: caller.region.clone(),
             request_id: uuid::Uuid::new_v4().to_string(),
-            host: format!("localhost:{}", state.local_addr.port()),
+            host: format!("localhost:{}", state.local_addr().port()),
             protocol: json_protocol(service),
-            clock: state.clock.clone(),
+            clock: state.clock().clone(),
             hops: caller.hops,
             session: None,
             // In-process callers pass a trace on as the operation's own input (SQS's
             // MessageSystemAttributes), as AWS services do.
             trace_header: None,
         };
-        state.call(service, &ctx, operation, input).await
+        state.dispatch(service, &ctx, operation, input).await
     }
 
     /// The shared clock, once bound (services have their own copy; this is for callers
@@ -177,7 +137,7 @@ impl Invoker {
         self.state
             .get()
             .and_then(Weak::upgrade)
-            .map(|s| s.clock.clone())
+            .map(|s| s.clock().clone())
     }
 }
 

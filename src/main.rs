@@ -123,7 +123,7 @@ fn main() -> std::process::ExitCode {
             let parsed = std::fs::read_to_string(path)
                 .map_err(|e| e.to_string())
                 .and_then(|text| {
-                    stepyard::asl::interp::integrations::mock::MockConfig::parse(&text)
+                    stepyard::services::sfn::integrations::mock::MockConfig::parse(&text)
                 });
             match parsed {
                 Ok(config) => Some(std::sync::Arc::new(config)),

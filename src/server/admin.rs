@@ -3,9 +3,10 @@
 //! time control (`clock.rs`: read, advance, freeze the clock; wait for the emulator to settle);
 //! the web console (`console.rs`).
 
-use super::{clock, AppState};
-use crate::gateway::{json_response, HttpResponse};
-use crate::services::ServiceId;
+use super::clock;
+use super::response::{json_response, HttpResponse};
+use crate::app::AppState;
+use crate::request::ServiceId;
 use http::{Method, StatusCode, Uri};
 use serde_json::{json, Map, Value};
 

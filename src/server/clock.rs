@@ -3,9 +3,9 @@
 //! `POST /_stepyard/settle` (`{"timeoutSeconds": n}`, default 10). The work is the clock's
 //! (`crate::clock`); this file reads the bodies and shapes the answers.
 
+use super::response::{json_response, HttpResponse};
 use crate::asl::timestamp::{format_millis, parse_rfc3339_nanos};
 use crate::clock::{AdvanceError, Clock};
-use crate::gateway::{json_response, HttpResponse};
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! messages without receiving them (`/_stepyard/sqs/peek`).
 
 use super::AppState;
-use crate::gateway::{json_response, HttpResponse};
+use crate::server::response::{json_response, HttpResponse};
 use bytes::Bytes;
 use http::{header, Method, StatusCode, Uri};
 use http_body_util::Full;

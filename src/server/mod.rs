@@ -6,86 +6,21 @@ pub mod browser;
 mod clock;
 mod console;
 mod idle;
+pub(crate) mod response;
 
-use crate::asl::interp::integrations::TaskServices;
+pub use crate::app::AppState;
+pub use response::{json_response, HttpResponse};
+
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::error::ApiError;
-use crate::invoke::Invoker;
-use crate::services::events::Events;
-use crate::services::sfn::Sfn;
-use crate::services::sns::Sns;
-use crate::services::sqs::Sqs;
-use crate::services::sts::Sts;
-use crate::services::{RequestContext, ServiceId};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
-/// Everything a request handler can reach: configuration, the clock, and the services.
-pub struct AppState {
-    pub config: Config,
-    pub clock: Clock,
-    pub local_addr: SocketAddr,
-    pub started: Instant,
-    pub sqs: Sqs,
-    pub sfn: Sfn,
-    pub sns: Sns,
-    pub events: Events,
-    pub sts: Sts,
-    /// The in-process call path the services use to reach each other.
-    pub invoker: Invoker,
-    /// Turns true when shutdown begins: long polls then answer at once (see the gateway).
-    draining: watch::Receiver<bool>,
-}
-
-impl AppState {
-    /// The in-process call path into a service (the gateway's, and later the integrations').
-    pub async fn call(
-        &self,
-        service: ServiceId,
-        ctx: &RequestContext,
-        operation: &str,
-        input: Value,
-    ) -> Result<Value, ApiError> {
-        match service {
-            ServiceId::Sqs => self.sqs.call(ctx, operation, input).await,
-            ServiceId::StepFunctions => self.sfn.call(ctx, operation, input).await,
-            ServiceId::Sns => self.sns.call(ctx, operation, input).await,
-            ServiceId::Events => self.events.call(ctx, operation, input).await,
-            ServiceId::Sts => self.sts.call(ctx, operation, input).await,
-        }
-    }
-
-    /// Resolves once shutdown has begun (at once if it already has). A `watch` receiver
-    /// checks the current value before waiting for a change, so a request arriving after the
-    /// signal cannot miss it.
-    pub async fn draining(&self) {
-        let mut draining = self.draining.clone();
-        let _ = draining.wait_for(|draining| *draining).await;
-    }
-
-    /// Wipes one service's state, or all of them.
-    pub fn reset(&self, service: Option<ServiceId>) {
-        for id in ServiceId::ALL {
-            if service.is_none() || service == Some(id) {
-                match id {
-                    ServiceId::Sqs => self.sqs.reset(),
-                    ServiceId::StepFunctions => self.sfn.reset(),
-                    ServiceId::Sns => self.sns.reset(),
-                    ServiceId::Events => self.events.reset(),
-                    ServiceId::Sts => self.sts.reset(),
-                }
-            }
-        }
-    }
-}
 
 pub struct Server;
 
@@ -103,30 +38,9 @@ impl Server {
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let local_addr = listener.local_addr()?;
         let clock = Clock::starting(config.clock);
-        let invoker = Invoker::new();
         // One signal for the accept loop (stop accepting) and for waiting requests (answer).
         let (stop, stopped) = watch::channel(false);
-        let state = Arc::new(AppState {
-            sqs: Sqs::new(clock.clone()),
-            sfn: Sfn::new(
-                clock.clone(),
-                TaskServices {
-                    invoker: invoker.clone(),
-                    lambda_endpoint: config.lambda_endpoint.clone(),
-                    mocks: config.mock_config.clone(),
-                },
-            ),
-            sns: Sns::new(clock.clone(), invoker.clone()),
-            events: Events::new(clock.clone(), invoker.clone()),
-            sts: Sts::new(clock.clone()),
-            invoker: invoker.clone(),
-            config,
-            clock,
-            local_addr,
-            started: Instant::now(),
-            draining: stopped.clone(),
-        });
-        invoker.bind(&state);
+        let state = AppState::new(config, clock, local_addr, stopped.clone());
         let task = tokio::spawn(accept_loop(listener, state.clone(), stopped));
         Ok(RunningServer {
             local_addr,

@@ -27,7 +27,7 @@ use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
-use stepyard::asl::interp::integrations::mock::MockConfig;
+use stepyard::services::sfn::integrations::mock::MockConfig;
 use stepyard::{Config, RunningServer, Server};
 
 /// Cases passing today; the floor only goes up.

@@ -5,7 +5,7 @@ use crate::client::{create_machine, sfn, start, wait_until_done};
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use stepyard::asl::interp::integrations::mock::MockConfig;
+use stepyard::services::sfn::integrations::mock::MockConfig;
 use stepyard::{Config, RunningServer, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 /// give neither; `from_child` marks a failure that a Parallel branch or Map iteration already
 /// attributed to its own state, so the enclosing state does not prefix it again.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Failure {
+pub struct Failure {
     pub error: Option<String>,
     pub cause: Option<String>,
     pub from_child: bool,

@@ -26,6 +26,8 @@ mod vars;
 
 use crate::asl::ast::StateMachine;
 use crate::clock::Clock;
+pub use failure::Failure;
+
 use callbacks::TaskBoard;
 use history::{error_details, Recorder};
 use integrations::status_events;

@@ -11,8 +11,8 @@ use super::matcher::Matcher;
 use super::pagination::page;
 use super::store::{Archive, Region, Rule};
 use super::targets::Target;
-use super::{compact, empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use super::{compact, empty, timestamp, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ const DAY_MS: u64 = 86_400_000;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     archive_name: String,
     event_source_arn: String,
     description: Option<String>,
@@ -32,7 +32,7 @@ struct CreateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateInput {
+pub(super) struct UpdateInput {
     archive_name: String,
     description: Option<String>,
     event_pattern: Option<String>,
@@ -42,13 +42,13 @@ struct UpdateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NameInput {
+pub(super) struct NameInput {
     archive_name: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     name_prefix: Option<String>,
     event_source_arn: Option<String>,
     state: Option<String>,
@@ -139,8 +139,7 @@ fn check_source(region: &Region, source_arn: &str) -> Result<(), EventsError> {
     }
 }
 
-pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: CreateInput = parse(input)?;
+pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
     let pattern = managed_pattern(input.event_pattern.as_deref())?;
     let now = ev.now();
     let archive_arn = arn::resource_arn(ctx, "archive", &input.archive_name);
@@ -188,8 +187,7 @@ fn summary(archive: &Archive) -> Value {
     }))
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     let now = ev.now();
     ev.region(ctx, |region| {
         let archive = region
@@ -206,8 +204,7 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
     })
 }
 
-pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: UpdateInput = parse(input)?;
+pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, EventsError> {
     let pattern = input
         .event_pattern
         .as_deref()
@@ -247,8 +244,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         let archive = region
             .archives
@@ -272,8 +268,7 @@ pub fn check_one_filter(operation: &str, filters: &[bool]) -> Result<(), EventsE
     Ok(())
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     check_one_filter(
         "ListArchives",
         &[

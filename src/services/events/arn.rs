@@ -3,7 +3,7 @@
 
 use super::store::DEFAULT_BUS;
 use crate::arn::Arn;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 
 /// The bus an `EventBusName` member names (a name or an event-bus ARN); absent means default.
 pub fn bus_name(name_or_arn: Option<&str>) -> String {

@@ -7,14 +7,14 @@ use super::pagination::page;
 use super::permissions::policy_document;
 use super::store::{Bus, DEFAULT_BUS};
 use super::tags;
-use super::{compact, empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use super::{compact, empty, timestamp, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     name: String,
     event_source_name: Option<String>,
     description: Option<String>,
@@ -26,13 +26,13 @@ struct CreateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NameInput {
+pub(super) struct NameInput {
     name: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateInput {
+pub(super) struct UpdateInput {
     name: Option<String>,
     description: Option<String>,
     kms_key_identifier: Option<String>,
@@ -42,14 +42,13 @@ struct UpdateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     name_prefix: Option<String>,
     next_token: Option<String>,
     limit: Option<i64>,
 }
 
-pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: CreateInput = parse(input)?;
+pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
     let tags = tags::from_input(input.tags)?;
     // Partner event sources exist only for accounts that a SaaS partner set one up for;
     // this account has none, so a partner bus has no source to attach to.
@@ -106,8 +105,7 @@ fn describe_bus(bus: &Bus, full: bool) -> Value {
     compact(out)
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     let name = arn::bus_name(input.name.as_deref());
     ev.region(ctx, |region| {
         let bus = region
@@ -118,8 +116,7 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
         let all: Vec<Value> = region
@@ -133,8 +130,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
     })
 }
 
-pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: UpdateInput = parse(input)?;
+pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, EventsError> {
     let name = arn::bus_name(input.name.as_deref());
     let now = ev.now();
     ev.region(ctx, |region| {
@@ -167,8 +163,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
 }
 
 /// Deleting a bus that does not exist succeeds, as in AWS; its rules go with it.
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     let name = arn::bus_name(input.name.as_deref());
     if name == DEFAULT_BUS {
         return Err(EventsError::validation("Cannot delete event bus default."));

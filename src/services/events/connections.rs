@@ -6,14 +6,14 @@
 use super::errors::EventsError;
 use super::pagination::page;
 use super::store::{named, Connection};
-use super::{compact, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use super::{compact, timestamp, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     name: String,
     description: Option<String>,
     authorization_type: String,
@@ -24,7 +24,7 @@ struct CreateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateInput {
+pub(super) struct UpdateInput {
     name: String,
     description: Option<String>,
     authorization_type: Option<String>,
@@ -35,13 +35,13 @@ struct UpdateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NameInput {
+pub(super) struct NameInput {
     name: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     name_prefix: Option<String>,
     connection_state: Option<String>,
     next_token: Option<String>,
@@ -139,8 +139,7 @@ fn state_output(c: &Connection, state: &str) -> Value {
     })
 }
 
-pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: CreateInput = parse(input)?;
+pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
     check_auth(&input.authorization_type, &input.auth_parameters)?;
     let now = ev.now();
     let id = uuid::Uuid::new_v4().to_string();
@@ -186,8 +185,7 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     })
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         let c = region.connections.get(&input.name).ok_or_else(|| {
             EventsError::describe_not_found("connection", "Connection", &input.name)
@@ -221,8 +219,7 @@ fn merge(base: &mut Value, patch: Value) {
     }
 }
 
-pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: UpdateInput = parse(input)?;
+pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, EventsError> {
     let now = ev.now();
     ev.region(ctx, |region| {
         let c = region
@@ -257,8 +254,11 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
 }
 
 /// The connection stops authorizing requests until it is updated with new credentials.
-pub fn deauthorize(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn deauthorize(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: NameInput,
+) -> Result<Value, EventsError> {
     let now = ev.now();
     ev.region(ctx, |region| {
         let c = region
@@ -271,8 +271,7 @@ pub fn deauthorize(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Val
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         let c = region
             .connections
@@ -282,8 +281,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
         let all: Vec<Value> = named(&region.connections, &prefix)

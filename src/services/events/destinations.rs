@@ -9,8 +9,8 @@ use super::errors::EventsError;
 use super::pagination::page;
 use super::store::{named, ApiDestination};
 use super::targets::Target;
-use super::{compact, empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use super::{compact, empty, timestamp, Inner};
+use crate::request::RequestContext;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use serde::Deserialize;
@@ -25,7 +25,7 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     name: String,
     description: Option<String>,
     connection_arn: String,
@@ -36,7 +36,7 @@ struct CreateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateInput {
+pub(super) struct UpdateInput {
     name: String,
     description: Option<String>,
     connection_arn: Option<String>,
@@ -47,13 +47,13 @@ struct UpdateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NameInput {
+pub(super) struct NameInput {
     name: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     name_prefix: Option<String>,
     connection_arn: Option<String>,
     next_token: Option<String>,
@@ -95,8 +95,7 @@ fn describe_destination(d: &ApiDestination) -> Value {
     }))
 }
 
-pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: CreateInput = parse(input)?;
+pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
     let now = ev.now();
     let arn = super::arn::resource_arn(
         ctx,
@@ -129,8 +128,7 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     })
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         let d = region.api_destinations.get(&input.name).ok_or_else(|| {
             EventsError::describe_not_found("api-destination", "An api-destination", &input.name)
@@ -139,8 +137,7 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
     })
 }
 
-pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: UpdateInput = parse(input)?;
+pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, EventsError> {
     let now = ev.now();
     ev.region(ctx, |region| {
         if let Some(arn) = &input.connection_arn {
@@ -170,8 +167,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         region
             .api_destinations
@@ -181,8 +177,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
         let all: Vec<Value> = named(&region.api_destinations, &prefix)

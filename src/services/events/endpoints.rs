@@ -5,14 +5,14 @@
 use super::errors::EventsError;
 use super::pagination::page;
 use super::store::named;
-use super::{compact, empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use super::{compact, empty, timestamp, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     name: String,
     description: Option<String>,
     routing_config: Value,
@@ -23,7 +23,7 @@ struct CreateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpdateInput {
+pub(super) struct UpdateInput {
     name: String,
     description: Option<String>,
     routing_config: Option<Value>,
@@ -34,13 +34,13 @@ struct UpdateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NameInput {
+pub(super) struct NameInput {
     name: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     name_prefix: Option<String>,
     next_token: Option<String>,
     max_results: Option<i64>,
@@ -67,8 +67,7 @@ fn pick(endpoint: &Value, members: &[&str]) -> Value {
     Value::Object(out)
 }
 
-pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: CreateInput = parse(input)?;
+pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
     if input.event_buses.len() != 2 {
         return Err(EventsError::validation(
             "Parameter EventBuses is not valid. Reason: Exactly two event buses are required.",
@@ -104,8 +103,7 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     })
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         region
             .endpoints
@@ -115,8 +113,7 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
     })
 }
 
-pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: UpdateInput = parse(input)?;
+pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, EventsError> {
     let now = ev.now();
     ev.region(ctx, |region| {
         let endpoint = region
@@ -143,16 +140,14 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| match region.endpoints.remove(&input.name) {
         Some(_) => Ok(empty()),
         None => Err(EventsError::not_found("Endpoint", &input.name)),
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     let prefix = input.name_prefix.as_deref().unwrap_or_default();
     ev.region(ctx, |region| {
         let all: Vec<Value> = named(&region.endpoints, prefix).cloned().collect();

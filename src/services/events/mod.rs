@@ -32,7 +32,8 @@ pub use errors::EventsError;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
-use crate::services::RequestContext;
+use crate::request::{RequestContext, ServiceId};
+use crate::services::handlers::{self, op, op_shared, typed, InvalidInput, Operations};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
@@ -54,66 +55,6 @@ pub(crate) struct Inner {
 }
 
 impl Events {
-    pub const OPERATIONS: &'static [&'static str] = &[
-        "ActivateEventSource",
-        "CancelReplay",
-        "CreateApiDestination",
-        "CreateArchive",
-        "CreateConnection",
-        "CreateEndpoint",
-        "CreateEventBus",
-        "CreatePartnerEventSource",
-        "DeactivateEventSource",
-        "DeauthorizeConnection",
-        "DeleteApiDestination",
-        "DeleteArchive",
-        "DeleteConnection",
-        "DeleteEndpoint",
-        "DeleteEventBus",
-        "DeletePartnerEventSource",
-        "DeleteRule",
-        "DescribeApiDestination",
-        "DescribeArchive",
-        "DescribeConnection",
-        "DescribeEndpoint",
-        "DescribeEventBus",
-        "DescribeEventSource",
-        "DescribePartnerEventSource",
-        "DescribeReplay",
-        "DescribeRule",
-        "DisableRule",
-        "EnableRule",
-        "ListApiDestinations",
-        "ListArchives",
-        "ListConnections",
-        "ListEndpoints",
-        "ListEventBuses",
-        "ListEventSources",
-        "ListPartnerEventSourceAccounts",
-        "ListPartnerEventSources",
-        "ListReplays",
-        "ListRuleNamesByTarget",
-        "ListRules",
-        "ListTagsForResource",
-        "ListTargetsByRule",
-        "PutEvents",
-        "PutPartnerEvents",
-        "PutPermission",
-        "PutRule",
-        "PutTargets",
-        "RemovePermission",
-        "RemoveTargets",
-        "StartReplay",
-        "TagResource",
-        "TestEventPattern",
-        "UntagResource",
-        "UpdateApiDestination",
-        "UpdateArchive",
-        "UpdateConnection",
-        "UpdateEndpoint",
-        "UpdateEventBus",
-    ];
-
     /// Built inside the server's runtime: starts the scheduler task, which ends when the
     /// service is dropped.
     pub fn new(clock: Clock, invoker: Invoker) -> Self {
@@ -128,79 +69,19 @@ impl Events {
         Events { inner }
     }
 
+    /// Calls `operation`'s handler with an input already checked against the model.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let ev = &self.inner;
-        let result = match operation {
-            "ActivateEventSource" | "DeactivateEventSource" | "DescribeEventSource" => {
-                no_resources::event_source(input)
-            }
-            "CancelReplay" => replays::cancel(ev, ctx, input),
-            "CreateApiDestination" => destinations::create(ev, ctx, input),
-            "CreateArchive" => archives::create(ev, ctx, input),
-            "CreateConnection" => connections::create(ev, ctx, input),
-            "CreateEndpoint" => endpoints::create(ev, ctx, input),
-            "CreateEventBus" => buses::create(ev, ctx, input),
-            "CreatePartnerEventSource" => no_resources::create_partner_event_source(input),
-            "DeauthorizeConnection" => connections::deauthorize(ev, ctx, input),
-            "DeleteApiDestination" => destinations::delete(ev, ctx, input),
-            "DeleteArchive" => archives::delete(ev, ctx, input),
-            "DeleteConnection" => connections::delete(ev, ctx, input),
-            "DeleteEndpoint" => endpoints::delete(ev, ctx, input),
-            "DescribeEndpoint" => endpoints::describe(ev, ctx, input),
-            "UpdateEndpoint" => endpoints::update(ev, ctx, input),
-            "DeleteEventBus" => buses::delete(ev, ctx, input),
-            "DeletePartnerEventSource" => no_resources::delete_partner_event_source(input),
-            "DescribePartnerEventSource" => no_resources::partner_event_source(input),
-            "DeleteRule" => rules::delete(ev, ctx, input),
-            "DescribeApiDestination" => destinations::describe(ev, ctx, input),
-            "DescribeArchive" => archives::describe(ev, ctx, input),
-            "DescribeConnection" => connections::describe(ev, ctx, input),
-            "DescribeEventBus" => buses::describe(ev, ctx, input),
-            "DescribeReplay" => replays::describe(ev, ctx, input),
-            "DescribeRule" => rules::describe(ev, ctx, input),
-            "DisableRule" => rules::set_state(ev, ctx, input, "DISABLED"),
-            "EnableRule" => rules::set_state(ev, ctx, input, "ENABLED"),
-            "ListApiDestinations" => destinations::list(ev, ctx, input),
-            "ListArchives" => archives::list(ev, ctx, input),
-            "ListConnections" => connections::list(ev, ctx, input),
-            "ListEndpoints" => endpoints::list(ev, ctx, input),
-            "ListEventBuses" => buses::list(ev, ctx, input),
-            "ListEventSources" => no_resources::list_event_sources(input),
-            "ListPartnerEventSourceAccounts" => no_resources::partner_event_source(input),
-            "ListPartnerEventSources" => no_resources::list_partner_event_sources(input),
-            "ListReplays" => replays::list(ev, ctx, input),
-            "ListRuleNamesByTarget" => rules::list_names_by_target(ev, ctx, input),
-            "ListRules" => rules::list(ev, ctx, input),
-            "ListTagsForResource" => tags::list(ev, ctx, input),
-            "ListTargetsByRule" => targets::list(ev, ctx, input),
-            "PutEvents" => put_events::put_events(ev, ctx, input),
-            "PutPartnerEvents" => no_resources::put_partner_events(input),
-            "PutPermission" => permissions::put(ev, ctx, input),
-            "PutRule" => rules::put(ev, ctx, input),
-            "PutTargets" => targets::put(ev, ctx, input),
-            "RemovePermission" => permissions::remove(ev, ctx, input),
-            "RemoveTargets" => targets::remove(ev, ctx, input),
-            "StartReplay" => replays::start(ev, ctx, input),
-            "TagResource" => tags::tag(ev, ctx, input),
-            "TestEventPattern" => test_pattern::test_event_pattern(input),
-            "UntagResource" => tags::untag(ev, ctx, input),
-            "UpdateApiDestination" => destinations::update(ev, ctx, input),
-            "UpdateArchive" => archives::update(ev, ctx, input),
-            "UpdateConnection" => connections::update(ev, ctx, input),
-            "UpdateEventBus" => buses::update(ev, ctx, input),
-            other => {
-                return Err(ApiError::sender(
-                    "UnknownOperationException",
-                    format!("Unknown operation {other}"),
-                ))
-            }
-        };
-        result.map_err(ApiError::from)
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
     }
 
     /// Wipes every bus, rule, archive, replay, connection and schedule.
@@ -222,6 +103,96 @@ impl Events {
     }
 }
 
+/// The operation table, sorted by name.
+static OPERATIONS: Operations<Inner, EventsError> = Operations {
+    service: ServiceId::Events,
+    operations: &[
+        op("ActivateEventSource", |_, _, input| {
+            no_resources::event_source(input)
+        }),
+        op("CancelReplay", typed!(replays::cancel)),
+        op("CreateApiDestination", typed!(destinations::create)),
+        op("CreateArchive", typed!(archives::create)),
+        op("CreateConnection", typed!(connections::create)),
+        op("CreateEndpoint", typed!(endpoints::create)),
+        op("CreateEventBus", typed!(buses::create)),
+        op("CreatePartnerEventSource", |_, _, input| {
+            no_resources::create_partner_event_source(input)
+        }),
+        op("DeactivateEventSource", |_, _, input| {
+            no_resources::event_source(input)
+        }),
+        op("DeauthorizeConnection", typed!(connections::deauthorize)),
+        op("DeleteApiDestination", typed!(destinations::delete)),
+        op("DeleteArchive", typed!(archives::delete)),
+        op("DeleteConnection", typed!(connections::delete)),
+        op("DeleteEndpoint", typed!(endpoints::delete)),
+        op("DeleteEventBus", typed!(buses::delete)),
+        op("DeletePartnerEventSource", |_, _, input| {
+            no_resources::delete_partner_event_source(input)
+        }),
+        op("DeleteRule", typed!(rules::delete)),
+        op("DescribeApiDestination", typed!(destinations::describe)),
+        op("DescribeArchive", typed!(archives::describe)),
+        op("DescribeConnection", typed!(connections::describe)),
+        op("DescribeEndpoint", typed!(endpoints::describe)),
+        op("DescribeEventBus", typed!(buses::describe)),
+        op("DescribeEventSource", |_, _, input| {
+            no_resources::event_source(input)
+        }),
+        op("DescribePartnerEventSource", |_, _, input| {
+            no_resources::partner_event_source(input)
+        }),
+        op("DescribeReplay", typed!(replays::describe)),
+        op("DescribeRule", typed!(rules::describe)),
+        op("DisableRule", |ev, ctx, input| {
+            rules::set_state(ev, ctx, input, "DISABLED")
+        }),
+        op("EnableRule", |ev, ctx, input| {
+            rules::set_state(ev, ctx, input, "ENABLED")
+        }),
+        op("ListApiDestinations", typed!(destinations::list)),
+        op("ListArchives", typed!(archives::list)),
+        op("ListConnections", typed!(connections::list)),
+        op("ListEndpoints", typed!(endpoints::list)),
+        op("ListEventBuses", typed!(buses::list)),
+        op("ListEventSources", |_, _, input| {
+            no_resources::list_event_sources(input)
+        }),
+        op("ListPartnerEventSourceAccounts", |_, _, input| {
+            no_resources::partner_event_source(input)
+        }),
+        op("ListPartnerEventSources", |_, _, input| {
+            no_resources::list_partner_event_sources(input)
+        }),
+        op("ListReplays", typed!(replays::list)),
+        op("ListRuleNamesByTarget", typed!(rules::list_names_by_target)),
+        op("ListRules", typed!(rules::list)),
+        op("ListTagsForResource", typed!(tags::list)),
+        op("ListTargetsByRule", typed!(targets::list)),
+        op_shared("PutEvents", typed!(put_events::put_events)),
+        op("PutPartnerEvents", |_, _, input| {
+            no_resources::put_partner_events(input)
+        }),
+        op("PutPermission", typed!(permissions::put)),
+        op("PutRule", typed!(rules::put)),
+        op("PutTargets", typed!(targets::put)),
+        op("RemovePermission", typed!(permissions::remove)),
+        op("RemoveTargets", typed!(targets::remove)),
+        op_shared("StartReplay", typed!(replays::start)),
+        op("TagResource", typed!(tags::tag)),
+        op("TestEventPattern", |_, _, input| {
+            test_pattern::test_event_pattern(input)
+        }),
+        op("UntagResource", typed!(tags::untag)),
+        op("UpdateApiDestination", typed!(destinations::update)),
+        op("UpdateArchive", typed!(archives::update)),
+        op("UpdateConnection", typed!(connections::update)),
+        op("UpdateEndpoint", typed!(endpoints::update)),
+        op("UpdateEventBus", typed!(buses::update)),
+    ],
+};
+
 impl Inner {
     /// Tells the scheduler its plan changed, counting as busy until it has re-planned.
     fn schedule_changed(&self) {
@@ -241,10 +212,17 @@ impl Inner {
     }
 }
 
-/// Deserialises an operation's input (already checked against the model by the gateway).
+/// Deserialises a part of an operation's input (already checked against the model).
 fn parse<T: DeserializeOwned>(input: Value) -> Result<T, EventsError> {
-    serde_json::from_value(input)
-        .map_err(|e| EventsError::validation(format!("Invalid request: {e}")))
+    handlers::parse(input)
+}
+
+/// An input the generic validator let through that does not deserialise into the handler's
+/// input struct.
+impl InvalidInput for EventsError {
+    fn invalid_input(error: serde_json::Error) -> Self {
+        EventsError::validation(format!("Invalid request: {error}"))
+    }
 }
 
 /// awsJson timestamps are epoch seconds.

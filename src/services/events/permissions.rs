@@ -4,14 +4,14 @@
 use super::arn;
 use super::errors::EventsError;
 use super::store::Bus;
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PutInput {
+pub(super) struct PutInput {
     event_bus_name: Option<String>,
     action: Option<String>,
     principal: Option<String>,
@@ -22,7 +22,7 @@ struct PutInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RemoveInput {
+pub(super) struct RemoveInput {
     event_bus_name: Option<String>,
     statement_id: Option<String>,
     #[serde(default)]
@@ -35,8 +35,7 @@ pub fn policy_document(bus: &Bus) -> Option<Value> {
         .then(|| json!({"Version": "2012-10-17", "Statement": bus.statements}))
 }
 
-pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: PutInput = parse(input)?;
+pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, EventsError> {
     let name = arn::bus_name(input.event_bus_name.as_deref());
     // Either a whole policy, or one statement built from its parts.
     let replacement = match &input.policy {
@@ -101,8 +100,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
     })
 }
 
-pub fn remove(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: RemoveInput = parse(input)?;
+pub fn remove(ev: &Inner, ctx: &RequestContext, input: RemoveInput) -> Result<Value, EventsError> {
     let name = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let bus = region

@@ -6,8 +6,8 @@ use super::arn;
 use super::delivery;
 use super::errors::EventsError;
 use super::event::{Envelope, NewEvent};
-use super::{parse, Inner};
-use crate::services::RequestContext;
+use super::Inner;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -17,7 +17,7 @@ const MAX_REQUEST_BYTES: usize = 256 * 1024;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PutEventsInput {
+pub(super) struct PutEventsInput {
     entries: Vec<EntryIn>,
 }
 
@@ -59,9 +59,8 @@ fn required(field: &str) -> EntryError {
 pub fn put_events(
     ev: &Arc<Inner>,
     ctx: &RequestContext,
-    input: Value,
+    input: PutEventsInput,
 ) -> Result<Value, EventsError> {
-    let input: PutEventsInput = parse(input)?;
     if input.entries.is_empty() {
         return Err(EventsError::validation(
             "1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1",

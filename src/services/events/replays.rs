@@ -10,15 +10,15 @@ use super::errors::EventsError;
 use super::event::Envelope;
 use super::pagination::page;
 use super::store::Replay;
-use super::{arn, compact, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use super::{arn, compact, timestamp, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct StartInput {
+pub(super) struct StartInput {
     replay_name: String,
     description: Option<String>,
     event_source_arn: String,
@@ -36,13 +36,13 @@ struct DestinationIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NameInput {
+pub(super) struct NameInput {
     replay_name: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     name_prefix: Option<String>,
     state: Option<String>,
     event_source_arn: Option<String>,
@@ -61,8 +61,11 @@ fn millis(secs: f64) -> u64 {
     }
 }
 
-pub fn start(ev: &Arc<Inner>, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: StartInput = parse(input)?;
+pub fn start(
+    ev: &Arc<Inner>,
+    ctx: &RequestContext,
+    input: StartInput,
+) -> Result<Value, EventsError> {
     let (start_ms, end_ms) = (millis(input.event_start_time), millis(input.event_end_time));
     let now = ev.now();
     // AWS names EventEndTime here; an end time in the future is allowed (the replay covers
@@ -239,8 +242,7 @@ fn describe_replay(replay: &Replay, full: bool) -> Value {
     compact(out)
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         let replay = region
             .replays
@@ -250,8 +252,7 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     check_one_filter(
         "ListReplays",
         &[
@@ -280,8 +281,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
     })
 }
 
-pub fn cancel(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: NameInput = parse(input)?;
+pub fn cancel(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         let replay = region
             .replays

@@ -9,14 +9,14 @@ use super::pagination::page;
 use super::schedule::Schedule;
 use super::store::{Rule, DEFAULT_BUS};
 use super::{compact, empty, parse, scheduler, tags, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PutInput {
+pub(super) struct PutInput {
     name: String,
     schedule_expression: Option<String>,
     event_pattern: Option<String>,
@@ -29,7 +29,7 @@ struct PutInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RuleInput {
+pub(super) struct RuleInput {
     name: String,
     event_bus_name: Option<String>,
     #[serde(default)]
@@ -38,7 +38,7 @@ struct RuleInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     name_prefix: Option<String>,
     event_bus_name: Option<String>,
     next_token: Option<String>,
@@ -47,15 +47,14 @@ struct ListInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ByTargetInput {
+pub(super) struct ByTargetInput {
     target_arn: String,
     event_bus_name: Option<String>,
     next_token: Option<String>,
     limit: Option<i64>,
 }
 
-pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: PutInput = parse(input)?;
+pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     let pattern = input.event_pattern.filter(|p| !p.is_empty());
     let schedule_text = input.schedule_expression.filter(|s| !s.is_empty());
@@ -141,8 +140,7 @@ fn describe_rule(rule: &Rule, with_created_by: bool) -> Value {
     compact(out)
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: RuleInput = parse(input)?;
+pub fn describe(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Value, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let rule = region.rule(&bus, &input.name)?;
@@ -151,8 +149,7 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value,
 }
 
 /// Deleting a rule that does not exist succeeds; one with targets must lose them first.
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: RuleInput = parse(input)?;
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Value, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let bus_entry = region.bus_mut(&bus)?;
@@ -201,8 +198,7 @@ pub fn set_state(
     Ok(empty())
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
@@ -222,9 +218,8 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Eve
 pub fn list_names_by_target(
     ev: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ByTargetInput,
 ) -> Result<Value, EventsError> {
-    let input: ByTargetInput = parse(input)?;
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let names: Vec<String> = region

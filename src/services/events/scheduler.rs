@@ -9,7 +9,7 @@ use super::delivery::{self, Matched};
 use super::event::{Envelope, NewEvent};
 use super::store::{RuleKey, DEFAULT_BUS};
 use super::Inner;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde_json::json;
 use std::sync::Arc;
 

@@ -2,9 +2,9 @@
 
 use super::errors::EventsError;
 use super::store::{Region, Tags, DEFAULT_BUS};
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::services::tags::{self, Tag, MAX_TAGS};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -12,7 +12,7 @@ pub type TagIn = Tag;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagInput {
+pub(super) struct TagInput {
     #[serde(rename = "ResourceARN")]
     resource_arn: String,
     tags: Vec<TagIn>,
@@ -20,7 +20,7 @@ struct TagInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UntagInput {
+pub(super) struct UntagInput {
     #[serde(rename = "ResourceARN")]
     resource_arn: String,
     tag_keys: Vec<String>,
@@ -28,7 +28,7 @@ struct UntagInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     #[serde(rename = "ResourceARN")]
     resource_arn: String,
 }
@@ -78,8 +78,7 @@ fn tags_of<'r>(
     Err(not_found())
 }
 
-pub fn tag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: TagInput = parse(input)?;
+pub fn tag(ev: &Inner, ctx: &RequestContext, input: TagInput) -> Result<Value, EventsError> {
     let new_tags = from_input(Some(input.tags))?;
     ev.region(ctx, |region| {
         tags::add(
@@ -91,16 +90,14 @@ pub fn tag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
     })
 }
 
-pub fn untag(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: UntagInput = parse(input)?;
+pub fn untag(ev: &Inner, ctx: &RequestContext, input: UntagInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         tags::remove(tags_of(region, ctx, &input.resource_arn)?, &input.tag_keys);
         Ok(empty())
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     ev.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
         Ok(json!({"Tags": to_output(tags)}))

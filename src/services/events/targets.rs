@@ -6,7 +6,7 @@ use super::errors::EventsError;
 use super::input::InputSpec;
 use super::pagination::page;
 use super::{compact, parse, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -80,7 +80,7 @@ struct DeadLetterIn {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PutInput {
+pub(super) struct PutInput {
     rule: String,
     event_bus_name: Option<String>,
     targets: Vec<Value>,
@@ -88,7 +88,7 @@ struct PutInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RemoveInput {
+pub(super) struct RemoveInput {
     rule: String,
     event_bus_name: Option<String>,
     ids: Vec<String>,
@@ -96,7 +96,7 @@ struct RemoveInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     rule: String,
     event_bus_name: Option<String>,
     next_token: Option<String>,
@@ -158,8 +158,7 @@ impl Target {
     }
 }
 
-pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: PutInput = parse(input)?;
+pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     let targets = input
         .targets
@@ -191,8 +190,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Even
 }
 
 /// Ids the rule does not have are not failures: AWS answers them as removed.
-pub fn remove(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: RemoveInput = parse(input)?;
+pub fn remove(ev: &Inner, ctx: &RequestContext, input: RemoveInput) -> Result<Value, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let rule = region.rule_mut(&bus, &input.rule)?;
@@ -201,8 +199,7 @@ pub fn remove(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, E
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, EventsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let rule = region.rule(&bus, &input.rule)?;

@@ -8,7 +8,7 @@ use super::pagination;
 use super::store::Activity;
 use super::tags::{self, TagIn};
 use super::{empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -17,7 +17,7 @@ const POLL_SECONDS: u64 = 60;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     name: String,
     tags: Option<Vec<TagIn>>,
     encryption_configuration: Option<Value>,
@@ -25,7 +25,7 @@ struct CreateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ActivityArnInput {
+pub(super) struct ActivityArnInput {
     activity_arn: String,
 }
 
@@ -38,13 +38,12 @@ struct PollInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListInput {
+pub(super) struct ListInput {
     max_results: Option<i64>,
     next_token: Option<String>,
 }
 
-pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: CreateInput = parse(input)?;
+pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, SfnError> {
     arn::check_name(&input.name)?;
     let tags = tags::from_input(input.tags)?;
     let encryption = super::machines::encryption(input.encryption_configuration)?;
@@ -95,8 +94,11 @@ fn describe_activity(activity: &Activity) -> Value {
     out
 }
 
-pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ActivityArnInput = parse(input)?;
+pub fn describe(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ActivityArnInput,
+) -> Result<Value, SfnError> {
     let name = activity_name(ctx, &input.activity_arn)?;
     sfn.region(ctx, |region| {
         name.and_then(|name| region.activities.get(&name))
@@ -105,8 +107,11 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value
     })
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ActivityArnInput = parse(input)?;
+pub fn delete(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ActivityArnInput,
+) -> Result<Value, SfnError> {
     // Deleting an activity that is gone is no error.
     if let Some(name) = activity_name(ctx, &input.activity_arn)? {
         sfn.region(ctx, |region| region.activities.remove(&name));
@@ -115,8 +120,7 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
     Ok(empty())
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ListInput = parse(input)?;
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
     let all: Vec<Value> = sfn.region(ctx, |region| {
         region.activities.values().map(list_item).collect()
     });

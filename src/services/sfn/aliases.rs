@@ -7,8 +7,8 @@ use super::errors::SfnError;
 use super::machines::machine_mut;
 use super::pagination;
 use super::store::{Alias, Machine, Region};
-use super::{empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use super::{empty, timestamp, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -21,7 +21,7 @@ struct Route {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     name: String,
     description: Option<String>,
     routing_configuration: Vec<Route>,
@@ -29,13 +29,13 @@ struct CreateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AliasArnInput {
+pub(super) struct AliasArnInput {
     state_machine_alias_arn: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct UpdateInput {
+pub(super) struct UpdateInput {
     state_machine_alias_arn: String,
     description: Option<String>,
     routing_configuration: Option<Vec<Route>>,
@@ -43,7 +43,7 @@ struct UpdateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListInput {
+pub(super) struct ListInput {
     state_machine_arn: String,
     max_results: Option<i64>,
     next_token: Option<String>,
@@ -127,8 +127,7 @@ fn check_alias_name(name: &str) -> Result<(), SfnError> {
     )))
 }
 
-pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: CreateInput = parse(input)?;
+pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, SfnError> {
     check_alias_name(&input.name)?;
     let now = sfn.now();
     sfn.region(ctx, |region| {
@@ -204,8 +203,11 @@ fn describe_alias(alias: &Alias) -> Value {
     out
 }
 
-pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: AliasArnInput = parse(input)?;
+pub fn describe(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: AliasArnInput,
+) -> Result<Value, SfnError> {
     let (machine, alias) = alias_location(ctx, &input.state_machine_alias_arn)?;
     sfn.region(ctx, |region| {
         let (machine, alias) = alias_mut(region, &machine, &alias)?;
@@ -213,8 +215,7 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value
     })
 }
 
-pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: UpdateInput = parse(input)?;
+pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, SfnError> {
     if input.description.is_none() && input.routing_configuration.is_none() {
         return Err(SfnError::validation(
             "Either the description or the routing configuration must be specified",
@@ -252,8 +253,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
     })
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: AliasArnInput = parse(input)?;
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: AliasArnInput) -> Result<Value, SfnError> {
     let (machine, alias) = alias_location(ctx, &input.state_machine_alias_arn)?;
     sfn.region(ctx, |region| {
         // Deleting an alias that is gone is no error.
@@ -264,8 +264,7 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
     })
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ListInput = parse(input)?;
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
     let all: Vec<Value> = sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
         Ok::<_, SfnError>(

@@ -5,7 +5,7 @@
 //! (`<machine>:<name>`), `express` (`<machine>:<name>:<id>`) or `activity`.
 
 use super::errors::SfnError;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 
 /// What an ARN names.
 #[derive(Debug, Clone, PartialEq, Eq)]

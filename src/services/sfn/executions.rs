@@ -4,14 +4,14 @@
 
 use super::arn::{self, Resource};
 use super::errors::SfnError;
+use super::integrations::ExecutionTasks;
 use super::pagination;
 use super::runner::{self, Control};
 use super::store::{Execution, Region, Revision};
-use super::{parse, timestamp, Inner};
-use crate::asl::interp::integrations::TaskCalls;
+use super::{timestamp, Inner};
 use crate::asl::interp::{ExecutionRecord, ExecutionSpec, Status};
-use crate::invoke::Caller;
-use crate::services::RequestContext;
+use crate::request::Caller;
+use crate::request::RequestContext;
 use parking_lot::Mutex;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -28,13 +28,13 @@ pub struct StartInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ExecutionArnInput {
+pub(super) struct ExecutionArnInput {
     execution_arn: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct StopInput {
+pub(super) struct StopInput {
     execution_arn: String,
     error: Option<String>,
     cause: Option<String>,
@@ -42,7 +42,7 @@ struct StopInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListInput {
+pub(super) struct ListInput {
     state_machine_arn: Option<String>,
     status_filter: Option<String>,
     max_results: Option<i64>,
@@ -139,7 +139,9 @@ pub fn parse_execution_input(input: &Option<String>) -> Result<(String, Value), 
     Ok((text, value))
 }
 
-/// The interpreter's input for one execution, with the static part of the context object.
+/// The interpreter's input for one execution, with the static part of the context object;
+/// `hops` places its calls (tasks, status-change events) in their causal chain.
+#[allow(clippy::too_many_arguments)]
 pub fn spec_for(
     sfn: &Inner,
     target: &Target,
@@ -148,6 +150,7 @@ pub fn spec_for(
     input: Value,
     start_ms: u64,
     mock_case: Option<String>,
+    hops: u32,
 ) -> ExecutionSpec {
     let mut context = json!({
         "Execution": {
@@ -170,13 +173,14 @@ pub fn spec_for(
             execution.remove("RedriveCount");
         }
     }
-    let mut tasks = TaskCalls::new(sfn.tasks.clone(), caller_of(execution_arn));
+    let mut tasks = ExecutionTasks::new(sfn.tasks.clone(), caller_of(execution_arn));
+    tasks.caller.hops = hops;
     tasks.mock_case = mock_case;
     tasks.standard = target.kind != "EXPRESS";
     tasks.version_arn = target.version_arn.clone();
     tasks.alias_arn = target.alias_arn.clone();
     ExecutionSpec {
-        tasks: Some(tasks),
+        tasks: Some(Arc::new(tasks)),
         machine: target.revision.parsed.clone(),
         input,
         input_text: None,
@@ -188,14 +192,11 @@ pub fn spec_for(
     }
 }
 
-/// Places an execution's calls (its tasks and status-change events) one hop after the request
-/// that started it, so a chain of executions, rules and tasks is bounded by
+/// The hops of an execution's calls (its tasks and status-change events): one after the
+/// request that started it, so a chain of executions, rules and tasks is bounded by
 /// `crate::invoke::MAX_HOPS`.
-pub fn started_by(mut spec: ExecutionSpec, ctx: &RequestContext) -> ExecutionSpec {
-    if let Some(tasks) = spec.tasks.as_mut() {
-        tasks.caller.hops = ctx.hops.saturating_add(1);
-    }
-    spec
+pub fn hops_after(ctx: &RequestContext) -> u32 {
+    ctx.hops.saturating_add(1)
 }
 
 /// The interpreter's input to run a stored (Standard) execution again (RedriveExecution).
@@ -218,6 +219,7 @@ pub fn spec_for_execution(sfn: &Inner, execution: &Execution) -> ExecutionSpec {
         input,
         execution.start_ms,
         execution.mock_case.clone(),
+        0,
     )
 }
 
@@ -249,8 +251,7 @@ pub fn split_test_case(sfn: &Inner, arn: &str) -> Result<(String, Option<String>
     Ok((machine_arn.to_string(), Some(case.to_string())))
 }
 
-pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: StartInput = parse(input)?;
+pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Value, SfnError> {
     if let Some(name) = &input.name {
         arn::check_name(name)?;
     }
@@ -269,17 +270,15 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
             &name,
             &uuid::Uuid::new_v4().to_string(),
         );
-        let spec = started_by(
-            spec_for(
-                sfn,
-                &target,
-                &execution_arn,
-                &name,
-                input_value,
-                now,
-                mock_case,
-            ),
-            ctx,
+        let spec = spec_for(
+            sfn,
+            &target,
+            &execution_arn,
+            &name,
+            input_value,
+            now,
+            mock_case,
+            hops_after(ctx),
         );
         // Nobody can describe or stop an Express execution: it runs on its own task and its
         // record is dropped at the end.
@@ -291,17 +290,15 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, S
     }
     let execution_arn = arn::execution(ctx, &target.machine_name, &name);
     let record = Arc::new(Mutex::new(ExecutionRecord::default()));
-    let mut spec = started_by(
-        spec_for(
-            sfn,
-            &target,
-            &execution_arn,
-            &name,
-            input_value,
-            now,
-            mock_case.clone(),
-        ),
-        ctx,
+    let mut spec = spec_for(
+        sfn,
+        &target,
+        &execution_arn,
+        &name,
+        input_value,
+        now,
+        mock_case.clone(),
+        hops_after(ctx),
     );
     spec.input_text = Some(input_text.clone());
     let execution = Arc::new(Execution {
@@ -386,8 +383,11 @@ fn redrive_members(out: &mut Value, record: &ExecutionRecord) {
     }
 }
 
-pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ExecutionArnInput = parse(input)?;
+pub fn describe(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ExecutionArnInput,
+) -> Result<Value, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let record = execution.record.lock();
     let mut out = json!({
@@ -429,8 +429,7 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value
     Ok(out)
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ListInput = parse(input)?;
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
     if input.map_run_arn.is_some() {
         // Map runs exist (ListMapRuns), but their child executions are not kept as executions.
         return Err(SfnError::validation(
@@ -512,8 +511,7 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
     Ok(out)
 }
 
-pub fn stop(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: StopInput = parse(input)?;
+pub fn stop(sfn: &Inner, ctx: &RequestContext, input: StopInput) -> Result<Value, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     execution.control.lock().stop(input.error, input.cause);
     let stop_ms = execution.record.lock().stop_ms.unwrap_or_else(|| sfn.now());
@@ -523,9 +521,8 @@ pub fn stop(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
 pub fn describe_state_machine_for_execution(
     sfn: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ExecutionArnInput,
 ) -> Result<Value, SfnError> {
-    let input: ExecutionArnInput = parse(input)?;
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let revision = &execution.revision;
     let mut out = json!({

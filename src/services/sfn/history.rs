@@ -4,15 +4,15 @@
 use super::errors::SfnError;
 use super::executions::find_execution;
 use super::pagination;
-use super::{parse, timestamp, Inner};
+use super::{timestamp, Inner};
 use crate::asl::interp::HistoryEvent;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct HistoryInput {
+pub(super) struct HistoryInput {
     execution_arn: String,
     max_results: Option<i64>,
     #[serde(default)]
@@ -49,9 +49,8 @@ pub fn event_json(event: &HistoryEvent, include_data: bool) -> Value {
 pub fn get_execution_history(
     sfn: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: HistoryInput,
 ) -> Result<Value, SfnError> {
-    let input: HistoryInput = parse(input)?;
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let include_data = input.include_execution_data.unwrap_or(true);
     // Copy the events out so the record lock is not held while rendering.

@@ -7,9 +7,9 @@ use super::pagination;
 use super::store::{Machine, Region, Revision};
 use super::tags::{self, TagIn};
 use super::versions;
-use super::{empty, parse, timestamp, Inner};
+use super::{empty, timestamp, Inner};
 use crate::asl::parse::{parse_definition_for, MachineType};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     name: String,
     definition: String,
     role_arn: String,
@@ -34,7 +34,7 @@ struct CreateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct UpdateInput {
+pub(super) struct UpdateInput {
     state_machine_arn: String,
     definition: Option<String>,
     role_arn: Option<String>,
@@ -48,13 +48,13 @@ struct UpdateInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ArnInput {
+pub(super) struct ArnInput {
     state_machine_arn: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListInput {
+pub(super) struct ListInput {
     max_results: Option<i64>,
     next_token: Option<String>,
 }
@@ -181,8 +181,7 @@ pub fn new_revision_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-pub fn create(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: CreateInput = parse(input)?;
+pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, SfnError> {
     arn::check_name(&input.name)?;
     check_role_arn(&input.role_arn)?;
     check_version_description(input.publish, &input.version_description)?;
@@ -266,8 +265,7 @@ pub fn machine_mut<'r>(
     }
 }
 
-pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ArnInput = parse(input)?;
+pub fn describe(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Value, SfnError> {
     let requested = input.state_machine_arn;
     let parsed = arn::parse(&requested)?;
     let not_found = || SfnError::StateMachineDoesNotExist(requested.clone());
@@ -325,8 +323,7 @@ pub fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> V
     out
 }
 
-pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: UpdateInput = parse(input)?;
+pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, SfnError> {
     if input.definition.is_none()
         && input.role_arn.is_none()
         && input.logging_configuration.is_none()
@@ -390,8 +387,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
     })
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ArnInput = parse(input)?;
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Value, SfnError> {
     let parsed = arn::parse(&input.state_machine_arn)?;
     let local = parsed.is_local(ctx);
     match parsed.resource {
@@ -415,8 +411,7 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, 
     }
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ListInput = parse(input)?;
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
     let all: Vec<Value> = sfn.region(ctx, |region| {
         region
             .machines

@@ -4,14 +4,14 @@
 use super::errors::SfnError;
 use super::executions::find_execution;
 use super::pagination;
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListInput {
+pub(super) struct ListInput {
     execution_arn: String,
     max_results: Option<i64>,
     next_token: Option<String>,
@@ -19,13 +19,13 @@ struct ListInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DescribeInput {
+pub(super) struct DescribeInput {
     map_run_arn: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct UpdateInput {
+pub(super) struct UpdateInput {
     map_run_arn: String,
     max_concurrency: Option<u64>,
     tolerated_failure_percentage: Option<f64>,
@@ -51,8 +51,7 @@ fn check_map_run_arn(ctx: &RequestContext, arn: &str) -> Result<(), SfnError> {
     Ok(())
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ListInput = parse(input)?;
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
     // The execution must exist (and be the caller's).
     find_execution(sfn, ctx, &input.execution_arn)?;
     let all: Vec<Value> = sfn
@@ -71,8 +70,11 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
     )
 }
 
-pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: DescribeInput = parse(input)?;
+pub fn describe(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: DescribeInput,
+) -> Result<Value, SfnError> {
     check_map_run_arn(ctx, &input.map_run_arn)?;
     let run = sfn
         .map_runs
@@ -82,8 +84,7 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value
     Ok(out)
 }
 
-pub fn update(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: UpdateInput = parse(input)?;
+pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, SfnError> {
     check_map_run_arn(ctx, &input.map_run_arn)?;
     if input.max_concurrency.is_none()
         && input.tolerated_failure_percentage.is_none()

@@ -6,7 +6,7 @@
 //! api-models/ (our four, and the output shapes of `api-models/outputs/`) can be checked;
 //! other resources' mocks are taken as they are.
 
-use crate::asl::interp::integrations::upper_first;
+use super::integrations::upper_first;
 use crate::model::shapes::{Member, ShapeKind};
 use crate::model::{self, ServiceModel};
 use serde_json::Value;

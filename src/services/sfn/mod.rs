@@ -8,6 +8,7 @@ mod arn;
 mod errors;
 mod executions;
 mod history;
+pub mod integrations;
 mod json_text;
 mod machines;
 mod map_runs;
@@ -27,11 +28,14 @@ pub use errors::SfnError;
 pub use machines::REUSE_PERIOD_OUT_OF_RANGE;
 
 use crate::asl::interp::callbacks::TaskBoard;
-use crate::asl::interp::integrations::TaskServices;
 use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::services::RequestContext;
+use crate::request::{RequestContext, ServiceId};
+use crate::services::handlers::{
+    self, op, op_async, typed, HandlerFuture, InvalidInput, Operations,
+};
+use integrations::TaskServices;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
@@ -53,46 +57,6 @@ struct Inner {
 }
 
 impl Sfn {
-    pub const OPERATIONS: &'static [&'static str] = &[
-        "CreateActivity",
-        "CreateStateMachine",
-        "CreateStateMachineAlias",
-        "DeleteActivity",
-        "DeleteStateMachine",
-        "DeleteStateMachineAlias",
-        "DeleteStateMachineVersion",
-        "DescribeActivity",
-        "DescribeExecution",
-        "DescribeMapRun",
-        "DescribeStateMachine",
-        "DescribeStateMachineAlias",
-        "DescribeStateMachineForExecution",
-        "GetActivityTask",
-        "GetExecutionHistory",
-        "ListActivities",
-        "ListExecutions",
-        "ListMapRuns",
-        "ListStateMachineAliases",
-        "ListStateMachineVersions",
-        "ListStateMachines",
-        "ListTagsForResource",
-        "PublishStateMachineVersion",
-        "RedriveExecution",
-        "SendTaskFailure",
-        "SendTaskHeartbeat",
-        "SendTaskSuccess",
-        "StartExecution",
-        "StartSyncExecution",
-        "StopExecution",
-        "TagResource",
-        "TestState",
-        "UntagResource",
-        "UpdateMapRun",
-        "UpdateStateMachine",
-        "UpdateStateMachineAlias",
-        "ValidateStateMachineDefinition",
-    ];
-
     pub fn new(clock: Clock, tasks: TaskServices) -> Self {
         Sfn {
             inner: Arc::new(Inner {
@@ -105,61 +69,19 @@ impl Sfn {
         }
     }
 
+    /// Calls `operation`'s handler with an input already checked against the model.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let sfn = &self.inner;
-        let result = match operation {
-            "CreateActivity" => activities::create(sfn, ctx, input),
-            "CreateStateMachine" => machines::create(sfn, ctx, input),
-            "CreateStateMachineAlias" => aliases::create(sfn, ctx, input),
-            "DeleteActivity" => activities::delete(sfn, ctx, input),
-            "DeleteStateMachine" => machines::delete(sfn, ctx, input),
-            "DeleteStateMachineAlias" => aliases::delete(sfn, ctx, input),
-            "DeleteStateMachineVersion" => versions::delete(sfn, ctx, input),
-            "DescribeActivity" => activities::describe(sfn, ctx, input),
-            "DescribeExecution" => executions::describe(sfn, ctx, input),
-            "DescribeMapRun" => map_runs::describe(sfn, ctx, input),
-            "DescribeStateMachine" => machines::describe(sfn, ctx, input),
-            "DescribeStateMachineAlias" => aliases::describe(sfn, ctx, input),
-            "DescribeStateMachineForExecution" => {
-                executions::describe_state_machine_for_execution(sfn, ctx, input)
-            }
-            "GetActivityTask" => activities::get_activity_task(sfn, ctx, input).await,
-            "GetExecutionHistory" => history::get_execution_history(sfn, ctx, input),
-            "ListActivities" => activities::list(sfn, ctx, input),
-            "ListExecutions" => executions::list(sfn, ctx, input),
-            "ListMapRuns" => map_runs::list(sfn, ctx, input),
-            "ListStateMachineAliases" => aliases::list(sfn, ctx, input),
-            "ListStateMachineVersions" => versions::list(sfn, ctx, input),
-            "ListStateMachines" => machines::list(sfn, ctx, input),
-            "ListTagsForResource" => tags::list_tags_for_resource(sfn, ctx, input),
-            "PublishStateMachineVersion" => versions::publish(sfn, ctx, input),
-            "RedriveExecution" => redrive::redrive(sfn, ctx, input),
-            "SendTaskFailure" => task_tokens::send_task_failure(sfn, input),
-            "SendTaskHeartbeat" => task_tokens::send_task_heartbeat(sfn, input),
-            "SendTaskSuccess" => task_tokens::send_task_success(sfn, input),
-            "StartExecution" => executions::start(sfn, ctx, input),
-            "StartSyncExecution" => sync_execution::start_sync_execution(sfn, ctx, input).await,
-            "StopExecution" => executions::stop(sfn, ctx, input),
-            "TagResource" => tags::tag_resource(sfn, ctx, input),
-            "TestState" => test_state::test_state(sfn, ctx, input).await,
-            "UntagResource" => tags::untag_resource(sfn, ctx, input),
-            "UpdateMapRun" => map_runs::update(sfn, ctx, input),
-            "UpdateStateMachine" => machines::update(sfn, ctx, input),
-            "UpdateStateMachineAlias" => aliases::update(sfn, ctx, input),
-            "ValidateStateMachineDefinition" => validate::validate_definition(input),
-            other => {
-                return Err(ApiError::sender(
-                    "UnknownOperationException",
-                    format!("Unknown operation {other}"),
-                ))
-            }
-        };
-        result.map_err(ApiError::from)
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
     }
 
     /// Wipes every state machine, activity and execution (`POST /_stepyard/reset`).
@@ -179,6 +101,88 @@ impl Sfn {
     }
 }
 
+/// The operation table, sorted by name.
+static OPERATIONS: Operations<Inner, SfnError> = Operations {
+    service: ServiceId::StepFunctions,
+    operations: &[
+        op("CreateActivity", typed!(activities::create)),
+        op("CreateStateMachine", typed!(machines::create)),
+        op("CreateStateMachineAlias", typed!(aliases::create)),
+        op("DeleteActivity", typed!(activities::delete)),
+        op("DeleteStateMachine", typed!(machines::delete)),
+        op("DeleteStateMachineAlias", typed!(aliases::delete)),
+        op("DeleteStateMachineVersion", typed!(versions::delete)),
+        op("DescribeActivity", typed!(activities::describe)),
+        op("DescribeExecution", typed!(executions::describe)),
+        op("DescribeMapRun", typed!(map_runs::describe)),
+        op("DescribeStateMachine", typed!(machines::describe)),
+        op("DescribeStateMachineAlias", typed!(aliases::describe)),
+        op(
+            "DescribeStateMachineForExecution",
+            typed!(executions::describe_state_machine_for_execution),
+        ),
+        op_async("GetActivityTask", get_activity_task),
+        op(
+            "GetExecutionHistory",
+            typed!(history::get_execution_history),
+        ),
+        op("ListActivities", typed!(activities::list)),
+        op("ListExecutions", typed!(executions::list)),
+        op("ListMapRuns", typed!(map_runs::list)),
+        op("ListStateMachineAliases", typed!(aliases::list)),
+        op("ListStateMachineVersions", typed!(versions::list)),
+        op("ListStateMachines", typed!(machines::list)),
+        op("ListTagsForResource", typed!(tags::list_tags_for_resource)),
+        op("PublishStateMachineVersion", typed!(versions::publish)),
+        op("RedriveExecution", typed!(redrive::redrive)),
+        op("SendTaskFailure", |sfn, _, input| {
+            task_tokens::send_task_failure(sfn, input)
+        }),
+        op("SendTaskHeartbeat", |sfn, _, input| {
+            task_tokens::send_task_heartbeat(sfn, input)
+        }),
+        op("SendTaskSuccess", |sfn, _, input| {
+            task_tokens::send_task_success(sfn, input)
+        }),
+        op("StartExecution", typed!(executions::start)),
+        op_async("StartSyncExecution", start_sync_execution),
+        op("StopExecution", typed!(executions::stop)),
+        op("TagResource", typed!(tags::tag_resource)),
+        op_async("TestState", run_test_state),
+        op("UntagResource", typed!(tags::untag_resource)),
+        op("UpdateMapRun", typed!(map_runs::update)),
+        op("UpdateStateMachine", typed!(machines::update)),
+        op("UpdateStateMachineAlias", typed!(aliases::update)),
+        op("ValidateStateMachineDefinition", |_, _, input| {
+            validate::validate_definition(input)
+        }),
+    ],
+};
+
+fn get_activity_task<'a>(
+    sfn: &'a Inner,
+    ctx: &'a RequestContext,
+    input: Value,
+) -> HandlerFuture<'a, SfnError> {
+    Box::pin(activities::get_activity_task(sfn, ctx, input))
+}
+
+fn start_sync_execution<'a>(
+    sfn: &'a Inner,
+    ctx: &'a RequestContext,
+    input: Value,
+) -> HandlerFuture<'a, SfnError> {
+    Box::pin(sync_execution::start_sync_execution(sfn, ctx, input))
+}
+
+fn run_test_state<'a>(
+    sfn: &'a Inner,
+    ctx: &'a RequestContext,
+    input: Value,
+) -> HandlerFuture<'a, SfnError> {
+    Box::pin(test_state::test_state(sfn, ctx, input))
+}
+
 impl Inner {
     fn now(&self) -> u64 {
         self.clock.now_millis()
@@ -190,9 +194,17 @@ impl Inner {
     }
 }
 
-/// Deserialises an operation's input (already checked against the model by the gateway).
+/// Deserialises a part of an operation's input (already checked against the model).
 fn parse<T: DeserializeOwned>(input: Value) -> Result<T, SfnError> {
-    serde_json::from_value(input).map_err(|e| SfnError::validation(format!("Invalid request: {e}")))
+    handlers::parse(input)
+}
+
+/// An input the generic validator let through that does not deserialise into the handler's
+/// input struct.
+impl InvalidInput for SfnError {
+    fn invalid_input(error: serde_json::Error) -> Self {
+        SfnError::validation(format!("Invalid request: {error}"))
+    }
 }
 
 /// awsJson timestamps are epoch seconds.

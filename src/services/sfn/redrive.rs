@@ -6,9 +6,9 @@
 use super::errors::SfnError;
 use super::executions::{find_execution, spec_for_execution};
 use super::runner;
-use super::{parse, timestamp, Inner};
+use super::{timestamp, Inner};
 use crate::asl::interp::Status;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -17,7 +17,7 @@ const REDRIVABLE_FOR_MS: u64 = 14 * 24 * 3600 * 1000;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RedriveInput {
+pub(super) struct RedriveInput {
     execution_arn: String,
 }
 
@@ -25,8 +25,7 @@ fn not_redrivable(reason: impl Into<String>) -> SfnError {
     SfnError::ExecutionNotRedrivable(reason.into())
 }
 
-pub fn redrive(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: RedriveInput = parse(input)?;
+pub fn redrive(sfn: &Inner, ctx: &RequestContext, input: RedriveInput) -> Result<Value, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let now = sfn.now();
     let (resume, redrive_count) = {

@@ -4,12 +4,12 @@
 use super::arn;
 use super::errors::SfnError;
 use super::executions::{
-    parse_execution_input, resolve_target, spec_for, split_test_case, started_by, StartInput,
+    hops_after, parse_execution_input, resolve_target, spec_for, split_test_case, StartInput,
 };
 use super::runner;
 use super::{parse, timestamp, Inner};
 use crate::asl::interp::{ExecutionRecord, Status};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -43,17 +43,15 @@ pub async fn start_sync_execution(
         &uuid::Uuid::new_v4().to_string(),
     );
     let start_ms = sfn.now();
-    let mut spec = started_by(
-        spec_for(
-            sfn,
-            &target,
-            &execution_arn,
-            &name,
-            input_value,
-            start_ms,
-            mock_case,
-        ),
-        ctx,
+    let mut spec = spec_for(
+        sfn,
+        &target,
+        &execution_arn,
+        &name,
+        input_value,
+        start_ms,
+        mock_case,
+        hops_after(ctx),
     );
     spec.input_text = Some(input_text.clone());
     let record = Arc::new(Mutex::new(ExecutionRecord::without_history()));

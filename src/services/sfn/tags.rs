@@ -4,9 +4,9 @@
 use super::arn::{self, Resource};
 use super::errors::SfnError;
 use super::store::{Region, Tags};
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::services::tags::{self, MAX_TAGS};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -43,21 +43,21 @@ pub fn to_output(tags: &Tags) -> Value {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TagResourceInput {
+pub(super) struct TagResourceInput {
     resource_arn: String,
     tags: Vec<TagIn>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct UntagResourceInput {
+pub(super) struct UntagResourceInput {
     resource_arn: String,
     tag_keys: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListTagsInput {
+pub(super) struct ListTagsInput {
     resource_arn: String,
 }
 
@@ -87,8 +87,11 @@ fn tags_of<'r>(
     }
 }
 
-pub fn tag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: TagResourceInput = parse(input)?;
+pub fn tag_resource(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: TagResourceInput,
+) -> Result<Value, SfnError> {
     let new_tags = from_input(Some(input.tags))?;
     sfn.region(ctx, |region| {
         tags::add(
@@ -100,8 +103,11 @@ pub fn tag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<V
     })
 }
 
-pub fn untag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: UntagResourceInput = parse(input)?;
+pub fn untag_resource(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: UntagResourceInput,
+) -> Result<Value, SfnError> {
     sfn.region(ctx, |region| {
         tags::remove(tags_of(region, ctx, &input.resource_arn)?, &input.tag_keys);
         Ok(empty())
@@ -111,9 +117,8 @@ pub fn untag_resource(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result
 pub fn list_tags_for_resource(
     sfn: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ListTagsInput,
 ) -> Result<Value, SfnError> {
-    let input: ListTagsInput = parse(input)?;
     sfn.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
         Ok(json!({"tags": to_output(tags)}))

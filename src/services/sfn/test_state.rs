@@ -2,16 +2,17 @@
 //! hold, the context object) and hands one state to the interpreter's TestState runner.
 
 use super::errors::SfnError;
+use super::integrations::ExecutionTasks;
 use super::mock_schema;
 use super::{parse, Inner};
 use crate::asl::ast::{State, StateKind};
-use crate::asl::interp::integrations::TaskCalls;
 use crate::asl::interp::test_state::{self, InspectionLevel, Mock, TestRun};
 use crate::asl::parse::{parse_definition, parse_state_definition, MachineType};
-use crate::invoke::Caller;
-use crate::services::RequestContext;
+use crate::request::Caller;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -122,10 +123,10 @@ pub async fn test_state(
         variables,
         clock: sfn.clock.clone(),
         board: sfn.board.clone(),
-        tasks: Some(TaskCalls {
+        tasks: Some(Arc::new(ExecutionTasks {
             standard: false,
-            ..TaskCalls::new(sfn.tasks.clone(), Caller::of(ctx))
-        }),
+            ..ExecutionTasks::new(sfn.tasks.clone(), Caller::of(ctx))
+        })),
     })
     .await
     .map_err(SfnError::validation)

@@ -7,14 +7,14 @@ use super::errors::SfnError;
 use super::machines::machine_mut;
 use super::pagination;
 use super::store::{Machine, Version};
-use super::{empty, parse, timestamp, Inner};
-use crate::services::RequestContext;
+use super::{empty, timestamp, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PublishInput {
+pub(super) struct PublishInput {
     state_machine_arn: String,
     revision_id: Option<String>,
     description: Option<String>,
@@ -22,7 +22,7 @@ struct PublishInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListInput {
+pub(super) struct ListInput {
     state_machine_arn: String,
     max_results: Option<i64>,
     next_token: Option<String>,
@@ -30,7 +30,7 @@ struct ListInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DeleteInput {
+pub(super) struct DeleteInput {
     state_machine_version_arn: String,
 }
 
@@ -60,8 +60,7 @@ pub fn publish_current(machine: &mut Machine, now: u64, description: Option<Stri
     arn
 }
 
-pub fn publish(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: PublishInput = parse(input)?;
+pub fn publish(sfn: &Inner, ctx: &RequestContext, input: PublishInput) -> Result<Value, SfnError> {
     let now = sfn.now();
     sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
@@ -92,8 +91,7 @@ pub(super) fn listed_item(arn_key: &str, arn: &str, creation_ms: u64) -> Value {
     json!({ arn_key: arn, "creationDate": timestamp(creation_ms) })
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: ListInput = parse(input)?;
+pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
     let all: Vec<Value> = sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
         // Newest first.
@@ -116,8 +114,7 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, Sf
     )
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SfnError> {
-    let input: DeleteInput = parse(input)?;
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: DeleteInput) -> Result<Value, SfnError> {
     let parsed = arn::parse(&input.state_machine_version_arn)?;
     let local = parsed.is_local(ctx);
     let Resource::Version { machine, version } = parsed.resource else {

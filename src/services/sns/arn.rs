@@ -5,7 +5,7 @@
 use super::errors::SnsError;
 use crate::arn::Arn;
 use crate::services::sqs::queue_url::QueueLocation;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 
 pub fn topic_arn(ctx: &RequestContext, name: &str) -> String {
     crate::arn::build("sns", &ctx.region, &ctx.account_id, name)

@@ -2,8 +2,8 @@
 //! given (stepyard does not audit or mask messages with it).
 
 use super::errors::SnsError;
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -19,7 +19,7 @@ pub fn validate(policy: &str) -> Result<(), SnsError> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PolicyInput {
+pub(super) struct PolicyInput {
     resource_arn: String,
     data_protection_policy: Option<String>,
 }
@@ -27,9 +27,8 @@ struct PolicyInput {
 pub fn get_data_protection_policy(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: PolicyInput,
 ) -> Result<Value, SnsError> {
-    let input: PolicyInput = parse(input)?;
     let state = sns.store.state.read();
     let topic = sns.topic(&state, ctx, &input.resource_arn)?;
     Ok(json!({ "DataProtectionPolicy": topic.data_protection_policy.clone().unwrap_or_default() }))
@@ -38,9 +37,8 @@ pub fn get_data_protection_policy(
 pub fn put_data_protection_policy(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: PolicyInput,
 ) -> Result<Value, SnsError> {
-    let input: PolicyInput = parse(input)?;
     let policy = input.data_protection_policy.unwrap_or_default();
     validate(&policy)?;
     let mut state = sns.store.state.write();

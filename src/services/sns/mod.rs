@@ -31,10 +31,10 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::model::{Violation, ViolationKind};
-use crate::services::registry::lower_camel_path as lower_camel;
-use crate::services::RequestContext;
+use crate::request::{RequestContext, ServiceId};
+use crate::services::handlers::{op, typed, InvalidInput, Operations};
+use crate::services::validation::lower_camel_path as lower_camel;
 use delivery::Deliverer;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 use store::{State, Store, Topic};
@@ -50,51 +50,6 @@ struct Inner {
 }
 
 impl Sns {
-    pub const OPERATIONS: &'static [&'static str] = &[
-        "AddPermission",
-        "CheckIfPhoneNumberIsOptedOut",
-        "ConfirmSubscription",
-        "CreatePlatformApplication",
-        "CreatePlatformEndpoint",
-        "CreateSMSSandboxPhoneNumber",
-        "CreateTopic",
-        "DeleteEndpoint",
-        "DeletePlatformApplication",
-        "DeleteSMSSandboxPhoneNumber",
-        "DeleteTopic",
-        "GetDataProtectionPolicy",
-        "GetEndpointAttributes",
-        "GetPlatformApplicationAttributes",
-        "GetSMSAttributes",
-        "GetSMSSandboxAccountStatus",
-        "GetSubscriptionAttributes",
-        "GetTopicAttributes",
-        "ListEndpointsByPlatformApplication",
-        "ListOriginationNumbers",
-        "ListPhoneNumbersOptedOut",
-        "ListPlatformApplications",
-        "ListSMSSandboxPhoneNumbers",
-        "ListSubscriptions",
-        "ListSubscriptionsByTopic",
-        "ListTagsForResource",
-        "ListTopics",
-        "OptInPhoneNumber",
-        "Publish",
-        "PublishBatch",
-        "PutDataProtectionPolicy",
-        "RemovePermission",
-        "SetEndpointAttributes",
-        "SetPlatformApplicationAttributes",
-        "SetSMSAttributes",
-        "SetSubscriptionAttributes",
-        "SetTopicAttributes",
-        "Subscribe",
-        "TagResource",
-        "Unsubscribe",
-        "UntagResource",
-        "VerifySMSSandboxPhoneNumber",
-    ];
-
     /// `invoker` is how deliveries reach SQS (bound to the server state after start).
     pub fn new(clock: Clock, invoker: Invoker) -> Self {
         Sns {
@@ -106,82 +61,19 @@ impl Sns {
         }
     }
 
+    /// Calls `operation`'s handler with an input already checked against the model.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let sns = &*self.inner;
-        let result = match operation {
-            "AddPermission" => permissions::add_permission(sns, ctx, input),
-            "CheckIfPhoneNumberIsOptedOut" => {
-                sms::check_if_phone_number_is_opted_out(sns, ctx, input)
-            }
-            "ConfirmSubscription" => subscriptions::confirm_subscription(sns, ctx, input),
-            "CreatePlatformApplication" => platform::create_platform_application(sns, ctx, input),
-            "CreatePlatformEndpoint" => platform::create_platform_endpoint(sns, ctx, input),
-            "CreateSMSSandboxPhoneNumber" => sms::create_sms_sandbox_phone_number(sns, ctx, input),
-            "CreateTopic" => topics::create_topic(sns, ctx, input),
-            "DeleteEndpoint" => platform::delete_endpoint(sns, ctx, input),
-            "DeletePlatformApplication" => platform::delete_platform_application(sns, ctx, input),
-            "DeleteSMSSandboxPhoneNumber" => sms::delete_sms_sandbox_phone_number(sns, ctx, input),
-            "DeleteTopic" => topics::delete_topic(sns, ctx, input),
-            "GetDataProtectionPolicy" => {
-                data_protection::get_data_protection_policy(sns, ctx, input)
-            }
-            "GetEndpointAttributes" => platform::get_endpoint_attributes(sns, ctx, input),
-            "GetPlatformApplicationAttributes" => {
-                platform::get_platform_application_attributes(sns, ctx, input)
-            }
-            "GetSMSAttributes" => sms::get_sms_attributes(sns, ctx, input),
-            "GetSMSSandboxAccountStatus" => sms::get_sms_sandbox_account_status(sns, ctx, input),
-            "GetSubscriptionAttributes" => {
-                subscriptions::get_subscription_attributes(sns, ctx, input)
-            }
-            "GetTopicAttributes" => topics::get_topic_attributes(sns, ctx, input),
-            "ListEndpointsByPlatformApplication" => {
-                platform::list_endpoints_by_platform_application(sns, ctx, input)
-            }
-            "ListOriginationNumbers" => sms::list_origination_numbers(sns, ctx, input),
-            "ListPhoneNumbersOptedOut" => sms::list_phone_numbers_opted_out(sns, ctx, input),
-            "ListPlatformApplications" => platform::list_platform_applications(sns, ctx, input),
-            "ListSMSSandboxPhoneNumbers" => sms::list_sms_sandbox_phone_numbers(sns, ctx, input),
-            "ListSubscriptions" => subscriptions::list_subscriptions(sns, ctx, input),
-            "ListSubscriptionsByTopic" => {
-                subscriptions::list_subscriptions_by_topic(sns, ctx, input)
-            }
-            "ListTagsForResource" => tags::list_tags_for_resource(sns, ctx, input),
-            "ListTopics" => topics::list_topics(sns, ctx, input),
-            "OptInPhoneNumber" => sms::opt_in_phone_number(sns, ctx, input),
-            "Publish" => publish::publish(sns, ctx, input),
-            "PublishBatch" => publish::publish_batch(sns, ctx, input),
-            "PutDataProtectionPolicy" => {
-                data_protection::put_data_protection_policy(sns, ctx, input)
-            }
-            "RemovePermission" => permissions::remove_permission(sns, ctx, input),
-            "SetEndpointAttributes" => platform::set_endpoint_attributes(sns, ctx, input),
-            "SetPlatformApplicationAttributes" => {
-                platform::set_platform_application_attributes(sns, ctx, input)
-            }
-            "SetSMSAttributes" => sms::set_sms_attributes(sns, ctx, input),
-            "SetSubscriptionAttributes" => {
-                subscriptions::set_subscription_attributes(sns, ctx, input)
-            }
-            "SetTopicAttributes" => topics::set_topic_attributes(sns, ctx, input),
-            "Subscribe" => subscriptions::subscribe(sns, ctx, input),
-            "TagResource" => tags::tag_resource(sns, ctx, input),
-            "Unsubscribe" => subscriptions::unsubscribe(sns, ctx, input),
-            "UntagResource" => tags::untag_resource(sns, ctx, input),
-            "VerifySMSSandboxPhoneNumber" => sms::verify_sms_sandbox_phone_number(sns, ctx, input),
-            other => {
-                return Err(ApiError::sender(
-                    "InvalidAction",
-                    format!("The action {other} is not valid for this endpoint."),
-                ))
-            }
-        };
-        result.map_err(ApiError::from)
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
     }
 
     /// Wipes every topic, subscription and SMS/platform setting (`POST /_stepyard/reset`).
@@ -223,7 +115,7 @@ impl Sns {
             return SnsError::invalid("SubscriptionArn Reason: no value for required parameter")
                 .into();
         }
-        let mut coral = crate::services::registry::coral_validation_error(v);
+        let mut coral = crate::services::validation::coral_validation_error(v);
         if let Some(path) = attribute_member_path(&v.path) {
             // The generic renderer lower-cases every segment, the attribute's name included,
             // and knows no `.member` after a map key; SNS's front end writes both as shown.
@@ -260,6 +152,127 @@ fn attribute_member_path(path: &str) -> Option<String> {
     ))
 }
 
+/// The operation table, sorted by name.
+static OPERATIONS: Operations<Inner, SnsError> = Operations {
+    service: ServiceId::Sns,
+    operations: &[
+        op("AddPermission", typed!(permissions::add_permission)),
+        op(
+            "CheckIfPhoneNumberIsOptedOut",
+            typed!(sms::check_if_phone_number_is_opted_out),
+        ),
+        op(
+            "ConfirmSubscription",
+            typed!(subscriptions::confirm_subscription),
+        ),
+        op(
+            "CreatePlatformApplication",
+            typed!(platform::create_platform_application),
+        ),
+        op(
+            "CreatePlatformEndpoint",
+            typed!(platform::create_platform_endpoint),
+        ),
+        op(
+            "CreateSMSSandboxPhoneNumber",
+            typed!(sms::create_sms_sandbox_phone_number),
+        ),
+        op("CreateTopic", typed!(topics::create_topic)),
+        op("DeleteEndpoint", typed!(platform::delete_endpoint)),
+        op(
+            "DeletePlatformApplication",
+            typed!(platform::delete_platform_application),
+        ),
+        op(
+            "DeleteSMSSandboxPhoneNumber",
+            typed!(sms::delete_sms_sandbox_phone_number),
+        ),
+        op("DeleteTopic", typed!(topics::delete_topic)),
+        op(
+            "GetDataProtectionPolicy",
+            typed!(data_protection::get_data_protection_policy),
+        ),
+        op(
+            "GetEndpointAttributes",
+            typed!(platform::get_endpoint_attributes),
+        ),
+        op(
+            "GetPlatformApplicationAttributes",
+            typed!(platform::get_platform_application_attributes),
+        ),
+        op("GetSMSAttributes", typed!(sms::get_sms_attributes)),
+        op(
+            "GetSMSSandboxAccountStatus",
+            sms::get_sms_sandbox_account_status,
+        ),
+        op(
+            "GetSubscriptionAttributes",
+            typed!(subscriptions::get_subscription_attributes),
+        ),
+        op("GetTopicAttributes", typed!(topics::get_topic_attributes)),
+        op(
+            "ListEndpointsByPlatformApplication",
+            typed!(platform::list_endpoints_by_platform_application),
+        ),
+        op(
+            "ListOriginationNumbers",
+            typed!(sms::list_origination_numbers),
+        ),
+        op(
+            "ListPhoneNumbersOptedOut",
+            typed!(sms::list_phone_numbers_opted_out),
+        ),
+        op(
+            "ListPlatformApplications",
+            typed!(platform::list_platform_applications),
+        ),
+        op(
+            "ListSMSSandboxPhoneNumbers",
+            typed!(sms::list_sms_sandbox_phone_numbers),
+        ),
+        op(
+            "ListSubscriptions",
+            typed!(subscriptions::list_subscriptions),
+        ),
+        op(
+            "ListSubscriptionsByTopic",
+            typed!(subscriptions::list_subscriptions_by_topic),
+        ),
+        op("ListTagsForResource", typed!(tags::list_tags_for_resource)),
+        op("ListTopics", typed!(topics::list_topics)),
+        op("OptInPhoneNumber", typed!(sms::opt_in_phone_number)),
+        op("Publish", typed!(publish::publish)),
+        op("PublishBatch", typed!(publish::publish_batch)),
+        op(
+            "PutDataProtectionPolicy",
+            typed!(data_protection::put_data_protection_policy),
+        ),
+        op("RemovePermission", typed!(permissions::remove_permission)),
+        op(
+            "SetEndpointAttributes",
+            typed!(platform::set_endpoint_attributes),
+        ),
+        op(
+            "SetPlatformApplicationAttributes",
+            typed!(platform::set_platform_application_attributes),
+        ),
+        op("SetSMSAttributes", typed!(sms::set_sms_attributes)),
+        op(
+            "SetSubscriptionAttributes",
+            typed!(subscriptions::set_subscription_attributes),
+        ),
+        op("SetTopicAttributes", typed!(topics::set_topic_attributes)),
+        op("Subscribe", typed!(subscriptions::subscribe)),
+        op("TagResource", typed!(tags::tag_resource)),
+        op("Unsubscribe", typed!(subscriptions::unsubscribe)),
+        op("UntagResource", typed!(tags::untag_resource)),
+        op(
+            "VerifySMSSandboxPhoneNumber",
+            typed!(sms::verify_sms_sandbox_phone_number),
+        ),
+    ],
+};
+
 impl Inner {
     /// The topic an ARN names: "Invalid parameter: TopicArn" for a malformed ARN or another
     /// region, NotFound for one that does not exist.
@@ -290,9 +303,12 @@ impl Inner {
     }
 }
 
-/// Deserialises an operation's input (already type-checked by the generic validator).
-fn parse<T: DeserializeOwned>(input: Value) -> Result<T, SnsError> {
-    serde_json::from_value(input).map_err(|e| SnsError::invalid(format!("Request: {e}")))
+/// An input the generic validator let through that does not deserialise into the handler's
+/// input struct.
+impl InvalidInput for SnsError {
+    fn invalid_input(error: serde_json::Error) -> Self {
+        SnsError::invalid(format!("Request: {error}"))
+    }
 }
 
 /// An empty JSON result.

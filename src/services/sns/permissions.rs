@@ -3,9 +3,9 @@
 
 use super::errors::SnsError;
 use super::topic_attributes::default_policy;
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::services::policy::allow_statement;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -26,7 +26,7 @@ const ACTIONS: &[&str] = &[
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct AddPermissionInput {
+pub(super) struct AddPermissionInput {
     topic_arn: String,
     label: String,
     #[serde(rename = "AWSAccountId", default)]
@@ -48,8 +48,11 @@ fn policy_of(topic: &super::store::Topic) -> Value {
 }
 
 /// One value, or a list when there are several (how IAM writes principals and actions).
-pub fn add_permission(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: AddPermissionInput = parse(input)?;
+pub fn add_permission(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: AddPermissionInput,
+) -> Result<Value, SnsError> {
     if input.aws_account_id.is_empty() {
         return Err(SnsError::invalid("AWSAccountId"));
     }
@@ -92,7 +95,7 @@ pub fn add_permission(sns: &Inner, ctx: &RequestContext, input: Value) -> Result
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RemovePermissionInput {
+pub(super) struct RemovePermissionInput {
     topic_arn: String,
     label: String,
 }
@@ -100,9 +103,8 @@ struct RemovePermissionInput {
 pub fn remove_permission(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: RemovePermissionInput,
 ) -> Result<Value, SnsError> {
-    let input: RemovePermissionInput = parse(input)?;
     let mut state = sns.store.state.write();
     let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
     let mut policy = policy_of(topic);

@@ -6,8 +6,8 @@ use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
 use super::pagination::{listed, PAGE_SIZE};
 use super::store::State;
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -57,7 +57,7 @@ fn visible(attributes: &BTreeMap<String, String>) -> BTreeMap<String, String> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateApplicationInput {
+pub(super) struct CreateApplicationInput {
     name: String,
     platform: String,
     #[serde(default)]
@@ -67,9 +67,8 @@ struct CreateApplicationInput {
 pub fn create_platform_application(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: CreateApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: CreateApplicationInput = parse(input)?;
     let name = &input.name;
     let reason = if name.is_empty() {
         Some("cannot be empty")
@@ -132,7 +131,7 @@ pub fn create_platform_application(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ApplicationInput {
+pub(super) struct ApplicationInput {
     platform_application_arn: String,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
@@ -142,9 +141,8 @@ struct ApplicationInput {
 pub fn get_platform_application_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: ApplicationInput = parse(input)?;
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let platform = sns.store.platform(ctx);
     let app = platform.application(&input.platform_application_arn)?;
@@ -154,9 +152,8 @@ pub fn get_platform_application_attributes(
 pub fn set_platform_application_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: ApplicationInput = parse(input)?;
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let mut platform = sns.store.platform(ctx);
     let app = platform.application_mut(&input.platform_application_arn)?;
@@ -167,9 +164,8 @@ pub fn set_platform_application_attributes(
 pub fn delete_platform_application(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: ApplicationInput = parse(input)?;
     let mut platform = sns.store.platform(ctx);
     platform
         .applications
@@ -179,16 +175,15 @@ pub fn delete_platform_application(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NextTokenInput {
+pub(super) struct NextTokenInput {
     next_token: Option<String>,
 }
 
 pub fn list_platform_applications(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: NextTokenInput,
 ) -> Result<Value, SnsError> {
-    let input: NextTokenInput = parse(input)?;
     let platform = sns.store.platform(ctx);
     let items = platform
         .applications
@@ -211,7 +206,7 @@ pub fn list_platform_applications(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateEndpointInput {
+pub(super) struct CreateEndpointInput {
     platform_application_arn: String,
     token: String,
     custom_user_data: Option<String>,
@@ -243,9 +238,8 @@ fn check_endpoint_attributes(attributes: &BTreeMap<String, String>) -> Result<()
 pub fn create_platform_endpoint(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: CreateEndpointInput,
 ) -> Result<Value, SnsError> {
-    let input: CreateEndpointInput = parse(input)?;
     check_endpoint_attributes(&input.attributes)?;
     let mut attributes = BTreeMap::from([
         ("Enabled".to_string(), "true".to_string()),
@@ -283,7 +277,7 @@ pub fn create_platform_endpoint(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct EndpointInput {
+pub(super) struct EndpointInput {
     endpoint_arn: String,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
@@ -313,9 +307,8 @@ fn with_endpoint<T>(
 pub fn get_endpoint_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: EndpointInput,
 ) -> Result<Value, SnsError> {
-    let input: EndpointInput = parse(input)?;
     with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
         let attributes = endpoints
             .get(&input.endpoint_arn)
@@ -327,9 +320,8 @@ pub fn get_endpoint_attributes(
 pub fn set_endpoint_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: EndpointInput,
 ) -> Result<Value, SnsError> {
-    let input: EndpointInput = parse(input)?;
     check_endpoint_attributes(&input.attributes)?;
     with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
         let attributes = endpoints
@@ -341,8 +333,11 @@ pub fn set_endpoint_attributes(
 }
 
 /// Deleting an endpoint that does not exist succeeds, as on AWS.
-pub fn delete_endpoint(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: EndpointInput = parse(input)?;
+pub fn delete_endpoint(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: EndpointInput,
+) -> Result<Value, SnsError> {
     let _ = with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
         endpoints.remove(&input.endpoint_arn);
         Ok(())
@@ -353,9 +348,8 @@ pub fn delete_endpoint(sns: &Inner, ctx: &RequestContext, input: Value) -> Resul
 pub fn list_endpoints_by_platform_application(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ApplicationInput,
 ) -> Result<Value, SnsError> {
-    let input: ApplicationInput = parse(input)?;
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let platform = sns.store.platform(ctx);
     let app = platform.application(&input.platform_application_arn)?;

@@ -5,8 +5,8 @@
 use super::errors::SnsError;
 use super::message::{self, Attributes, Notification, MAX_MESSAGE_BYTES};
 use super::store::Topic;
-use super::{arn, parse, Inner};
-use crate::services::RequestContext;
+use super::{arn, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PublishInput {
+pub(super) struct PublishInput {
     topic_arn: Option<String>,
     target_arn: Option<String>,
     phone_number: Option<String>,
@@ -100,8 +100,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn publish(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: PublishInput = parse(input)?;
+pub fn publish(sns: &Inner, ctx: &RequestContext, input: PublishInput) -> Result<Value, SnsError> {
     let endpoint_target = input
         .target_arn
         .as_deref()
@@ -216,7 +215,7 @@ struct BatchEntry {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PublishBatchInput {
+pub(super) struct PublishBatchInput {
     topic_arn: String,
     #[serde(default)]
     publish_batch_request_entries: Vec<BatchEntry>,
@@ -273,8 +272,11 @@ fn check_fifo_batch(topic: &Topic, entries: &[BatchEntry]) -> Result<(), SnsErro
     Ok(())
 }
 
-pub fn publish_batch(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: PublishBatchInput = parse(input)?;
+pub fn publish_batch(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: PublishBatchInput,
+) -> Result<Value, SnsError> {
     let entries = input.publish_batch_request_entries;
     if entries.is_empty() {
         return Err(SnsError::EmptyBatchRequest);

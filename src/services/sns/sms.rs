@@ -7,8 +7,8 @@
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
 use super::pagination::{listed, PAGE_SIZE};
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,7 +40,7 @@ pub fn is_e164(number: &str) -> bool {
 }
 
 #[derive(Deserialize)]
-struct SetSmsAttributesInput {
+pub(super) struct SetSmsAttributesInput {
     #[serde(default)]
     attributes: BTreeMap<String, String>,
 }
@@ -48,9 +48,8 @@ struct SetSmsAttributesInput {
 pub fn set_sms_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SetSmsAttributesInput,
 ) -> Result<Value, SnsError> {
-    let input: SetSmsAttributesInput = parse(input)?;
     for (name, value) in &input.attributes {
         if !ATTRIBUTES.contains(&name.as_str()) {
             return Err(SnsError::InvalidParameterRaw(format!(
@@ -69,7 +68,7 @@ pub fn set_sms_attributes(
 }
 
 #[derive(Deserialize)]
-struct GetSmsAttributesInput {
+pub(super) struct GetSmsAttributesInput {
     #[serde(default)]
     attributes: Vec<String>,
 }
@@ -77,9 +76,8 @@ struct GetSmsAttributesInput {
 pub fn get_sms_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: GetSmsAttributesInput,
 ) -> Result<Value, SnsError> {
-    let input: GetSmsAttributesInput = parse(input)?;
     let sms = sns.store.sms(ctx);
     let stored = &sms.attributes;
     let selected: BTreeMap<&String, &String> = stored
@@ -91,16 +89,15 @@ pub fn get_sms_attributes(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PhoneNumberInput {
+pub(super) struct PhoneNumberInput {
     phone_number: String,
 }
 
 pub fn check_if_phone_number_is_opted_out(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: PhoneNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: PhoneNumberInput = parse(input)?;
     if !is_e164(&input.phone_number) {
         return Err(SnsError::invalid(
             "PhoneNumber Reason: input incorrectly formatted",
@@ -114,9 +111,8 @@ pub fn check_if_phone_number_is_opted_out(
 pub fn opt_in_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: PhoneNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: PhoneNumberInput = parse(input)?;
     if !is_e164(&input.phone_number) {
         return Err(SnsError::invalid(
             "PhoneNumber Reason: input incorrectly formatted",
@@ -129,16 +125,15 @@ pub fn opt_in_phone_number(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LowerNextToken {
+pub(super) struct LowerNextToken {
     next_token: Option<String>,
 }
 
 pub fn list_phone_numbers_opted_out(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: LowerNextToken,
 ) -> Result<Value, SnsError> {
-    let input: LowerNextToken = parse(input)?;
     let sms = sns.store.sms(ctx);
     let numbers = sms
         .opted_out
@@ -164,7 +159,7 @@ pub fn get_sms_sandbox_account_status(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SandboxNumberInput {
+pub(super) struct SandboxNumberInput {
     phone_number: String,
     one_time_password: Option<String>,
 }
@@ -176,9 +171,8 @@ fn sandbox_not_found() -> SnsError {
 pub fn create_sms_sandbox_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SandboxNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: SandboxNumberInput = parse(input)?;
     if !is_e164(&input.phone_number) {
         return Err(SnsError::invalid(
             "PhoneNumber Reason: input incorrectly formatted",
@@ -201,9 +195,8 @@ pub fn create_sms_sandbox_phone_number(
 pub fn verify_sms_sandbox_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SandboxNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: SandboxNumberInput = parse(input)?;
     let mut sms = sns.store.sms(ctx);
     let entry = sms
         .sandbox
@@ -221,9 +214,8 @@ pub fn verify_sms_sandbox_phone_number(
 pub fn delete_sms_sandbox_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SandboxNumberInput,
 ) -> Result<Value, SnsError> {
-    let input: SandboxNumberInput = parse(input)?;
     let mut sms = sns.store.sms(ctx);
     sms.sandbox
         .remove(&input.phone_number)
@@ -233,7 +225,7 @@ pub fn delete_sms_sandbox_phone_number(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UpperNextToken {
+pub(super) struct UpperNextToken {
     next_token: Option<String>,
     max_results: Option<usize>,
 }
@@ -241,9 +233,8 @@ struct UpperNextToken {
 pub fn list_sms_sandbox_phone_numbers(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: UpperNextToken,
 ) -> Result<Value, SnsError> {
-    let input: UpperNextToken = parse(input)?;
     let sms = sns.store.sms(ctx);
     let numbers = sms
         .sandbox
@@ -270,9 +261,8 @@ pub fn list_sms_sandbox_phone_numbers(
 pub fn list_origination_numbers(
     _sns: &Inner,
     _ctx: &RequestContext,
-    input: Value,
+    input: UpperNextToken,
 ) -> Result<Value, SnsError> {
-    let input: UpperNextToken = parse(input)?;
     if input.next_token.as_deref().is_some_and(|t| !t.is_empty()) {
         return Err(SnsError::invalid("NextToken"));
     }

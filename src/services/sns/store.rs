@@ -13,7 +13,7 @@ use super::delivery::TopicQueue;
 use super::filter::CompiledFilter;
 use super::platform::PlatformState;
 use super::sms::SmsState;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use parking_lot::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};

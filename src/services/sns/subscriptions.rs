@@ -10,8 +10,8 @@ use super::errors::SnsError;
 use super::pagination::{self, PAGE_SIZE};
 use super::store::Subscription;
 use super::subscription_attributes::{self, Api};
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -31,7 +31,7 @@ const PROTOCOLS: &[&str] = &[
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SubscribeInput {
+pub(super) struct SubscribeInput {
     topic_arn: String,
     protocol: String,
     endpoint: Option<String>,
@@ -84,8 +84,11 @@ fn new_token() -> String {
     )
 }
 
-pub fn subscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: SubscribeInput = parse(input)?;
+pub fn subscribe(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: SubscribeInput,
+) -> Result<Value, SnsError> {
     arn::check_topic_arn(ctx, &input.topic_arn, "TopicArn")?;
     let protocol = input.protocol.to_ascii_lowercase();
     if !PROTOCOLS.contains(&protocol.as_str()) {
@@ -185,7 +188,7 @@ pub fn subscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Valu
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SubscriptionArnInput {
+pub(super) struct SubscriptionArnInput {
     subscription_arn: String,
 }
 
@@ -205,8 +208,11 @@ fn check_subscription_arn(arn: &str) -> Result<(), SnsError> {
 }
 
 /// Unsubscribing is idempotent: an unknown subscription is not an error.
-pub fn unsubscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: SubscriptionArnInput = parse(input)?;
+pub fn unsubscribe(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: SubscriptionArnInput,
+) -> Result<Value, SnsError> {
     check_subscription_arn(&input.subscription_arn)?;
     let Some(topic_arn) = arn::topic_of_subscription(&input.subscription_arn) else {
         return Ok(empty());
@@ -230,7 +236,7 @@ pub fn unsubscribe(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Va
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ConfirmSubscriptionInput {
+pub(super) struct ConfirmSubscriptionInput {
     topic_arn: String,
     token: String,
     authenticate_on_unsubscribe: Option<String>,
@@ -239,9 +245,8 @@ struct ConfirmSubscriptionInput {
 pub fn confirm_subscription(
     sns: &Inner,
     _ctx: &RequestContext,
-    input: Value,
+    input: ConfirmSubscriptionInput,
 ) -> Result<Value, SnsError> {
-    let input: ConfirmSubscriptionInput = parse(input)?;
     // Confirmation links are opened by anyone (unsigned), so the topic ARN, not the caller's
     // credentials, says where the topic is.
     if arn::parse(&input.topic_arn).is_none_or(|a| a.service != "sns") {
@@ -284,7 +289,7 @@ fn summary(s: &Subscription) -> Value {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListSubscriptionsInput {
+pub(super) struct ListSubscriptionsInput {
     topic_arn: Option<String>,
     next_token: Option<String>,
 }
@@ -296,9 +301,8 @@ fn listed(items: Vec<(String, Value)>, token: Option<&str>) -> Result<Value, Sns
 pub fn list_subscriptions(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ListSubscriptionsInput,
 ) -> Result<Value, SnsError> {
-    let input: ListSubscriptionsInput = parse(input)?;
     let prefix = arn::region_prefix(ctx);
     let state = sns.store.state.read();
     let items = state
@@ -312,9 +316,8 @@ pub fn list_subscriptions(
 pub fn list_subscriptions_by_topic(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ListSubscriptionsInput,
 ) -> Result<Value, SnsError> {
-    let input: ListSubscriptionsInput = parse(input)?;
     let topic_arn = input.topic_arn.unwrap_or_default();
     let state = sns.store.state.read();
     let topic = sns.topic(&state, ctx, &topic_arn)?;
@@ -329,9 +332,8 @@ pub fn list_subscriptions_by_topic(
 pub fn get_subscription_attributes(
     sns: &Inner,
     _ctx: &RequestContext,
-    input: Value,
+    input: SubscriptionArnInput,
 ) -> Result<Value, SnsError> {
-    let input: SubscriptionArnInput = parse(input)?;
     arn::check_elements(&input.subscription_arn, "SubscriptionArn")?;
     let state = sns.store.state.read();
     let subscription = state
@@ -342,7 +344,7 @@ pub fn get_subscription_attributes(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SetSubscriptionAttributesInput {
+pub(super) struct SetSubscriptionAttributesInput {
     subscription_arn: String,
     attribute_name: String,
     attribute_value: Option<String>,
@@ -351,9 +353,8 @@ struct SetSubscriptionAttributesInput {
 pub fn set_subscription_attributes(
     sns: &Inner,
     _ctx: &RequestContext,
-    input: Value,
+    input: SetSubscriptionAttributesInput,
 ) -> Result<Value, SnsError> {
-    let input: SetSubscriptionAttributesInput = parse(input)?;
     arn::check_elements(&input.subscription_arn, "SubscriptionArn")?;
     let mut state = sns.store.state.write();
     let current = state

@@ -2,9 +2,9 @@
 //! the tag checks CreateTopic shares.
 
 use super::errors::SnsError;
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::services::tags::{self, Tag, TagMap, MAX_TAGS};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -30,14 +30,17 @@ fn resource_not_found() -> SnsError {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagResourceInput {
+pub(super) struct TagResourceInput {
     resource_arn: String,
     #[serde(default)]
     tags: Vec<TagInput>,
 }
 
-pub fn tag_resource(sns: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: TagResourceInput = parse(input)?;
+pub fn tag_resource(
+    sns: &Inner,
+    _ctx: &RequestContext,
+    input: TagResourceInput,
+) -> Result<Value, SnsError> {
     let new = validate(&input.tags)?;
     let mut state = sns.store.state.write();
     let topic = state
@@ -53,14 +56,17 @@ pub fn tag_resource(sns: &Inner, _ctx: &RequestContext, input: Value) -> Result<
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UntagResourceInput {
+pub(super) struct UntagResourceInput {
     resource_arn: String,
     #[serde(default)]
     tag_keys: Vec<String>,
 }
 
-pub fn untag_resource(sns: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: UntagResourceInput = parse(input)?;
+pub fn untag_resource(
+    sns: &Inner,
+    _ctx: &RequestContext,
+    input: UntagResourceInput,
+) -> Result<Value, SnsError> {
     let mut state = sns.store.state.write();
     let topic = state
         .topics
@@ -74,16 +80,15 @@ pub fn untag_resource(sns: &Inner, _ctx: &RequestContext, input: Value) -> Resul
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListTagsInput {
+pub(super) struct ListTagsInput {
     resource_arn: String,
 }
 
 pub fn list_tags_for_resource(
     sns: &Inner,
     _ctx: &RequestContext,
-    input: Value,
+    input: ListTagsInput,
 ) -> Result<Value, SnsError> {
-    let input: ListTagsInput = parse(input)?;
     let state = sns.store.state.read();
     let topic = state
         .topics

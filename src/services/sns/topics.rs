@@ -6,15 +6,15 @@ use super::pagination::{listed, PAGE_SIZE};
 use super::store::Topic;
 use super::tags::{self, TagInput};
 use super::topic_attributes;
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateTopicInput {
+pub(super) struct CreateTopicInput {
     name: String,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
@@ -30,8 +30,11 @@ fn valid_base_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-pub fn create_topic(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: CreateTopicInput = parse(input)?;
+pub fn create_topic(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: CreateTopicInput,
+) -> Result<Value, SnsError> {
     let mut attributes = input.attributes;
     let fifo = match attributes.remove("FifoTopic") {
         Some(v) if v.eq_ignore_ascii_case("true") => true,
@@ -101,13 +104,16 @@ pub fn create_topic(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<V
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TopicArnInput {
+pub(super) struct TopicArnInput {
     topic_arn: String,
 }
 
 /// Deleting a topic deletes its subscriptions; deleting one that does not exist succeeds.
-pub fn delete_topic(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: TopicArnInput = parse(input)?;
+pub fn delete_topic(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: TopicArnInput,
+) -> Result<Value, SnsError> {
     arn::check_topic_arn(ctx, &input.topic_arn, "TopicArn")?;
     let mut state = sns.store.state.write();
     if let Some(topic) = state.topics.remove(&input.topic_arn) {
@@ -120,12 +126,15 @@ pub fn delete_topic(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<V
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListTopicsInput {
+pub(super) struct ListTopicsInput {
     next_token: Option<String>,
 }
 
-pub fn list_topics(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SnsError> {
-    let input: ListTopicsInput = parse(input)?;
+pub fn list_topics(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: ListTopicsInput,
+) -> Result<Value, SnsError> {
     let prefix = arn::region_prefix(ctx);
     let state = sns.store.state.read();
     let items = state
@@ -144,9 +153,8 @@ pub fn list_topics(sns: &Inner, ctx: &RequestContext, input: Value) -> Result<Va
 pub fn get_topic_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: TopicArnInput,
 ) -> Result<Value, SnsError> {
-    let input: TopicArnInput = parse(input)?;
     let state = sns.store.state.read();
     let topic = sns.topic(&state, ctx, &input.topic_arn)?;
     Ok(json!({ "Attributes": topic_attributes::all(topic) }))
@@ -154,7 +162,7 @@ pub fn get_topic_attributes(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SetTopicAttributesInput {
+pub(super) struct SetTopicAttributesInput {
     topic_arn: String,
     attribute_name: String,
     #[serde(default)]
@@ -164,9 +172,8 @@ struct SetTopicAttributesInput {
 pub fn set_topic_attributes(
     sns: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SetTopicAttributesInput,
 ) -> Result<Value, SnsError> {
-    let input: SetTopicAttributesInput = parse(input)?;
     let mut state = sns.store.state.write();
     let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
     let value = input.attribute_value.unwrap_or_default();

@@ -4,11 +4,11 @@
 use super::attributes::QueueAttributes;
 use super::errors::SqsError;
 use super::message::Message;
+use super::page::Page;
 use super::queue_url::{parse_queue_arn, queue_url};
-use super::queues::Page;
 use super::store::Queue;
-use super::{parse, Inner};
-use crate::services::RequestContext;
+use super::Inner;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -72,7 +72,7 @@ pub fn move_to_dead_letter_queue(sqs: &Inner, source: &Queue, dlq: &Queue, messa
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListSourcesInput {
+pub(super) struct ListSourcesInput {
     queue_url: String,
     max_results: Option<i64>,
     next_token: Option<String>,
@@ -81,9 +81,8 @@ struct ListSourcesInput {
 pub fn list_dead_letter_source_queues(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ListSourcesInput,
 ) -> Result<Value, SqsError> {
-    let input: ListSourcesInput = parse(input)?;
     let dlq = sqs.queue(ctx, &input.queue_url)?;
     let page = Page::parse(input.max_results, input.next_token.as_deref())?;
     let names: Vec<String> = sqs

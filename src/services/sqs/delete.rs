@@ -7,8 +7,8 @@ use super::errors::SqsError;
 use super::queue::DeleteOutcome;
 use super::receipt;
 use super::store::Queue;
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -28,13 +28,16 @@ fn delete(queue: &Queue, handle: &str, now: u64) -> Result<(), SqsError> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct DeleteInput {
+pub(super) struct DeleteInput {
     queue_url: String,
     receipt_handle: String,
 }
 
-pub fn delete_message(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: DeleteInput = parse(input)?;
+pub fn delete_message(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: DeleteInput,
+) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     delete(&queue, &input.receipt_handle, sqs.now())?;
     Ok(empty())
@@ -42,7 +45,7 @@ pub fn delete_message(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct BatchEntry {
+pub(super) struct BatchEntry {
     #[serde(default)]
     id: String,
     #[serde(default)]
@@ -61,9 +64,8 @@ impl HandleEntry for BatchEntry {
 pub fn delete_message_batch(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: BatchInput<BatchEntry>,
 ) -> Result<Value, SqsError> {
-    let input: BatchInput<BatchEntry> = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     for_each_handle(&input.entries, "DeleteMessageBatchRequestEntry", |entry| {

@@ -10,7 +10,9 @@ mod fifo;
 mod md5;
 mod message;
 mod message_attributes;
+mod move_task;
 mod move_tasks;
+mod page;
 mod peek;
 mod permissions;
 mod purge;
@@ -32,8 +34,10 @@ pub use errors::SqsError;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::{Violation, ViolationKind};
-use crate::services::{Protocol, RequestContext};
-use serde::de::DeserializeOwned;
+use crate::request::{Protocol, RequestContext, ServiceId};
+use crate::services::handlers::{
+    op, op_async, op_shared, parse, typed, HandlerFuture, InvalidInput, Operations,
+};
 use serde_json::Value;
 use std::sync::Arc;
 use store::{Queue, Store};
@@ -49,32 +53,6 @@ struct Inner {
 }
 
 impl Sqs {
-    pub const OPERATIONS: &'static [&'static str] = &[
-        "AddPermission",
-        "CancelMessageMoveTask",
-        "ChangeMessageVisibility",
-        "ChangeMessageVisibilityBatch",
-        "CreateQueue",
-        "DeleteMessage",
-        "DeleteMessageBatch",
-        "DeleteQueue",
-        "GetQueueAttributes",
-        "GetQueueUrl",
-        "ListDeadLetterSourceQueues",
-        "ListMessageMoveTasks",
-        "ListQueueTags",
-        "ListQueues",
-        "PurgeQueue",
-        "ReceiveMessage",
-        "RemovePermission",
-        "SendMessage",
-        "SendMessageBatch",
-        "SetQueueAttributes",
-        "StartMessageMoveTask",
-        "TagQueue",
-        "UntagQueue",
-    ];
-
     pub fn new(clock: Clock) -> Self {
         Sqs {
             inner: Arc::new(Inner {
@@ -84,49 +62,19 @@ impl Sqs {
         }
     }
 
+    /// Calls `operation`'s handler with an input already checked against the model.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let sqs = &self.inner;
-        let result = match operation {
-            "AddPermission" => permissions::add_permission(sqs, ctx, input),
-            "CancelMessageMoveTask" => move_tasks::cancel(sqs, ctx, input),
-            "ChangeMessageVisibility" => visibility::change_message_visibility(sqs, ctx, input),
-            "ChangeMessageVisibilityBatch" => {
-                visibility::change_message_visibility_batch(sqs, ctx, input)
-            }
-            "CreateQueue" => queues::create_queue(sqs, ctx, input),
-            "DeleteMessage" => delete::delete_message(sqs, ctx, input),
-            "DeleteMessageBatch" => delete::delete_message_batch(sqs, ctx, input),
-            "DeleteQueue" => queues::delete_queue(sqs, ctx, input),
-            "GetQueueAttributes" => queues::get_queue_attributes(sqs, ctx, input),
-            "GetQueueUrl" => queues::get_queue_url(sqs, ctx, input),
-            "ListDeadLetterSourceQueues" => {
-                dead_letter::list_dead_letter_source_queues(sqs, ctx, input)
-            }
-            "ListMessageMoveTasks" => move_tasks::list(sqs, ctx, input),
-            "ListQueueTags" => tags::list_queue_tags(sqs, ctx, input),
-            "ListQueues" => queues::list_queues(sqs, ctx, input),
-            "PurgeQueue" => purge::purge_queue(sqs, ctx, input),
-            "ReceiveMessage" => receive::receive_message(sqs, ctx, input).await,
-            "RemovePermission" => permissions::remove_permission(sqs, ctx, input),
-            "SendMessage" => send::send_message(sqs, ctx, input),
-            "SendMessageBatch" => send::send_message_batch(sqs, ctx, input),
-            "SetQueueAttributes" => queues::set_queue_attributes(sqs, ctx, input),
-            "StartMessageMoveTask" => move_tasks::start(&self.inner, ctx, input),
-            "TagQueue" => tags::tag_queue(sqs, ctx, input),
-            "UntagQueue" => tags::untag_queue(sqs, ctx, input),
-            other => {
-                return Err(ApiError::sender(
-                    "InvalidAction",
-                    format!("The action {other} is not valid for this web service."),
-                ))
-            }
-        };
-        result.map_err(ApiError::from)
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
     }
 
     /// Wipes every queue and move task (`POST /_stepyard/reset`). Running move tasks notice
@@ -155,6 +103,53 @@ impl Sqs {
     }
 }
 
+/// The operation table, sorted by name.
+static OPERATIONS: Operations<Inner, SqsError> = Operations {
+    service: ServiceId::Sqs,
+    operations: &[
+        op("AddPermission", typed!(permissions::add_permission)),
+        op("CancelMessageMoveTask", typed!(move_tasks::cancel)),
+        op(
+            "ChangeMessageVisibility",
+            typed!(visibility::change_message_visibility),
+        ),
+        op(
+            "ChangeMessageVisibilityBatch",
+            typed!(visibility::change_message_visibility_batch),
+        ),
+        op("CreateQueue", typed!(queues::create_queue)),
+        op("DeleteMessage", typed!(delete::delete_message)),
+        op("DeleteMessageBatch", typed!(delete::delete_message_batch)),
+        op("DeleteQueue", typed!(queues::delete_queue)),
+        op("GetQueueAttributes", typed!(queues::get_queue_attributes)),
+        op("GetQueueUrl", typed!(queues::get_queue_url)),
+        op(
+            "ListDeadLetterSourceQueues",
+            typed!(dead_letter::list_dead_letter_source_queues),
+        ),
+        op("ListMessageMoveTasks", typed!(move_tasks::list)),
+        op("ListQueueTags", typed!(tags::list_queue_tags)),
+        op("ListQueues", typed!(queues::list_queues)),
+        op("PurgeQueue", typed!(purge::purge_queue)),
+        op_async("ReceiveMessage", receive_message),
+        op("RemovePermission", typed!(permissions::remove_permission)),
+        op("SendMessage", typed!(send::send_message)),
+        op("SendMessageBatch", typed!(send::send_message_batch)),
+        op("SetQueueAttributes", typed!(queues::set_queue_attributes)),
+        op_shared("StartMessageMoveTask", typed!(move_tasks::start)),
+        op("TagQueue", typed!(tags::tag_queue)),
+        op("UntagQueue", typed!(tags::untag_queue)),
+    ],
+};
+
+fn receive_message<'a>(
+    sqs: &'a Inner,
+    ctx: &'a RequestContext,
+    input: Value,
+) -> HandlerFuture<'a, SqsError> {
+    Box::pin(async move { receive::receive_message(sqs, ctx, parse(input)?).await })
+}
+
 impl Inner {
     fn now(&self) -> u64 {
         self.clock.now_millis()
@@ -174,10 +169,12 @@ fn not_found(ctx: &RequestContext) -> SqsError {
     }
 }
 
-/// Deserialises an operation's input (already type-checked by the generic validator).
-fn parse<T: DeserializeOwned>(input: Value) -> Result<T, SqsError> {
-    serde_json::from_value(input)
-        .map_err(|e| SqsError::invalid_value(format!("Invalid request: {e}")))
+/// An input the generic validator let through that does not deserialise into the handler's
+/// input struct.
+impl InvalidInput for SqsError {
+    fn invalid_input(error: serde_json::Error) -> Self {
+        SqsError::invalid_value(format!("Invalid request: {error}"))
+    }
 }
 
 /// An empty JSON result.

@@ -8,53 +8,15 @@
 //! stops it.
 
 use super::errors::SqsError;
+use super::move_task::{MoveTask, Status};
 use super::queue_url::{parse_queue_arn, QueueLocation};
 use super::store::Queue;
-use super::{parse, Inner};
-use crate::services::RequestContext;
+use super::Inner;
+use crate::request::RequestContext;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Running,
-    Completed,
-    Cancelled,
-    Failed,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Running => "RUNNING",
-            Status::Completed => "COMPLETED",
-            Status::Cancelled => "CANCELLED",
-            Status::Failed => "FAILED",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct MoveTask {
-    pub handle: String,
-    pub source_arn: String,
-    pub destination_arn: Option<String>,
-    pub max_per_second: Option<i64>,
-    pub status: Status,
-    pub started_ms: u64,
-    pub moved: u64,
-    pub to_move: u64,
-    pub failure_reason: Option<String>,
-}
-
-/// Task id -> task.
-#[derive(Debug, Default)]
-pub struct MoveTasks {
-    tasks: HashMap<String, MoveTask>,
-}
 
 fn source_missing() -> SqsError {
     SqsError::ResourceNotFound(
@@ -80,14 +42,17 @@ fn decode_handle(handle: &str) -> Option<(String, String)> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct StartInput {
+pub(super) struct StartInput {
     source_arn: String,
     destination_arn: Option<String>,
     max_number_of_messages_per_second: Option<i64>,
 }
 
-pub fn start(sqs: &Arc<Inner>, _ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: StartInput = parse(input)?;
+pub fn start(
+    sqs: &Arc<Inner>,
+    _ctx: &RequestContext,
+    input: StartInput,
+) -> Result<Value, SqsError> {
     let source_location = parse_queue_arn(&input.source_arn).ok_or_else(source_missing)?;
     let source = sqs.store.get(&source_location).ok_or_else(source_missing)?;
     if let Some(rate) = input
@@ -274,13 +239,12 @@ fn entry(task: &MoveTask) -> Value {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListInput {
+pub(super) struct ListInput {
     source_arn: String,
     max_results: Option<i64>,
 }
 
-pub fn list(sqs: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: ListInput = parse(input)?;
+pub fn list(sqs: &Inner, _ctx: &RequestContext, input: ListInput) -> Result<Value, SqsError> {
     let location = parse_queue_arn(&input.source_arn).ok_or_else(|| {
         SqsError::invalid_value(
             "You must use this format to specify the SourceArn: arn:<partition>:<service>:<region>:<account-id>:<resource-id>",
@@ -311,12 +275,11 @@ pub fn list(sqs: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, S
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CancelInput {
+pub(super) struct CancelInput {
     task_handle: String,
 }
 
-pub fn cancel(sqs: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: CancelInput = parse(input)?;
+pub fn cancel(sqs: &Inner, _ctx: &RequestContext, input: CancelInput) -> Result<Value, SqsError> {
     let (task_id, source_arn) = decode_handle(&input.task_handle)
         .ok_or_else(|| SqsError::invalid_value("Value for parameter TaskHandle is invalid."))?;
     let location = parse_queue_arn(&source_arn).ok_or_else(source_missing)?;

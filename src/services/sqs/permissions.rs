@@ -4,9 +4,9 @@
 //! removes the Policy attribute.
 
 use super::errors::SqsError;
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::services::policy::allow_statement;
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -35,7 +35,7 @@ const OWNER_ONLY_ACTIONS: &[&str] = &[
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct AddPermissionInput {
+pub(super) struct AddPermissionInput {
     queue_url: String,
     label: String,
     #[serde(rename = "AWSAccountIds", default)]
@@ -48,8 +48,11 @@ fn label_error(label: &str, reason: &str) -> SqsError {
     SqsError::invalid_parameter(label, "Label", reason)
 }
 
-pub fn add_permission(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: AddPermissionInput = parse(input)?;
+pub fn add_permission(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: AddPermissionInput,
+) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     if input.account_ids.is_empty() {
         return Err(SqsError::MissingParameter("AWSAccountIds".into()));
@@ -121,7 +124,7 @@ pub fn add_permission(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RemovePermissionInput {
+pub(super) struct RemovePermissionInput {
     queue_url: String,
     label: String,
 }
@@ -129,9 +132,8 @@ struct RemovePermissionInput {
 pub fn remove_permission(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: RemovePermissionInput,
 ) -> Result<Value, SqsError> {
-    let input: RemovePermissionInput = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let mut state = queue.state.lock();
     let mut policy = match state

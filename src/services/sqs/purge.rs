@@ -1,8 +1,8 @@
 //! PurgeQueue: deletes every message; AWS allows one purge per queue every 60 seconds.
 
 use super::errors::SqsError;
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -10,12 +10,15 @@ const PURGE_INTERVAL_MS: u64 = 60_000;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PurgeQueueInput {
+pub(super) struct PurgeQueueInput {
     queue_url: String,
 }
 
-pub fn purge_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: PurgeQueueInput = parse(input)?;
+pub fn purge_queue(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: PurgeQueueInput,
+) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     let mut state = queue.state.lock();

@@ -1,7 +1,7 @@
 //! Where a queue lives, from the forms clients use to name it: queue URLs (AWS's, LocalStack's
 //! host and path styles, ours) and ARNs. Queues are isolated per (account, region).
 
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 
 /// The address of one queue.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -124,7 +124,7 @@ pub fn parse_queue_arn(arn: &str) -> Option<QueueLocation> {
 mod tests {
     use super::*;
     use crate::clock::Clock;
-    use crate::services::Protocol;
+    use crate::request::Protocol;
 
     fn ctx() -> RequestContext {
         RequestContext {

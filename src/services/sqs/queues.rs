@@ -4,19 +4,19 @@
 use super::attributes::{DynamicAttributes, Mode, QueueAttributes};
 use super::dead_letter::check_redrive_target;
 use super::errors::SqsError;
+use super::page::Page;
 use super::queue::QueueState;
 use super::queue_url::{queue_url, QueueLocation};
 use super::store::Queue;
 use super::tags::validate_new_tags;
-use super::{empty, not_found, parse, Inner};
-use crate::services::RequestContext;
-use base64::Engine;
+use super::{empty, not_found, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CreateQueueInput {
+pub(super) struct CreateQueueInput {
     queue_name: String,
     #[serde(default)]
     attributes: Map<String, Value>,
@@ -49,8 +49,11 @@ fn check_queue_name(name: &str, fifo: bool) -> Result<(), SqsError> {
     Ok(())
 }
 
-pub fn create_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: CreateQueueInput = parse(input)?;
+pub fn create_queue(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: CreateQueueInput,
+) -> Result<Value, SqsError> {
     let fifo = input
         .attributes
         .get("FifoQueue")
@@ -86,12 +89,15 @@ pub fn create_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<V
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct QueueUrlInput {
+pub(super) struct QueueUrlInput {
     queue_url: String,
 }
 
-pub fn delete_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: QueueUrlInput = parse(input)?;
+pub fn delete_queue(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: QueueUrlInput,
+) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     sqs.store.remove(&queue.location);
     let pollers = {
@@ -105,14 +111,17 @@ pub fn delete_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<V
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetQueueUrlInput {
+pub(super) struct GetQueueUrlInput {
     queue_name: String,
     #[serde(rename = "QueueOwnerAWSAccountId")]
     owner: Option<String>,
 }
 
-pub fn get_queue_url(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: GetQueueUrlInput = parse(input)?;
+pub fn get_queue_url(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: GetQueueUrlInput,
+) -> Result<Value, SqsError> {
     let location = QueueLocation {
         account: input.owner.unwrap_or_else(|| ctx.account_id.clone()),
         region: ctx.region.clone(),
@@ -124,66 +133,17 @@ pub fn get_queue_url(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListQueuesInput {
+pub(super) struct ListQueuesInput {
     queue_name_prefix: Option<String>,
     max_results: Option<i64>,
     next_token: Option<String>,
 }
 
-/// Pagination shared by ListQueues and ListDeadLetterSourceQueues: without MaxResults, up to
-/// 1000 results and no token; with it, pages of MaxResults and a token naming the last one.
-pub struct Page {
-    pub max_results: Option<usize>,
-    pub after: Option<String>,
-}
-
-impl Page {
-    pub fn parse(max_results: Option<i64>, next_token: Option<&str>) -> Result<Page, SqsError> {
-        let max_results = match max_results {
-            None => None,
-            Some(n) if (1..=1000).contains(&n) => Some(n as usize),
-            Some(n) => {
-                return Err(SqsError::invalid_parameter(
-                    n,
-                    "MaxResults",
-                    "MaxResults must be an integer between 1 and 1000.",
-                ))
-            }
-        };
-        let after = match next_token.filter(|t| !t.is_empty()) {
-            None => None,
-            Some(token) => Some(
-                base64::engine::general_purpose::STANDARD
-                    .decode(token)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| SqsError::invalid_value("Invalid NextToken value."))?,
-            ),
-        };
-        Ok(Page { max_results, after })
-    }
-
-    /// Takes one page from `names` (sorted); returns it and the next token.
-    pub fn apply(&self, names: Vec<String>) -> (Vec<String>, Option<String>) {
-        let start = match &self.after {
-            Some(after) => names.partition_point(|n| n <= after),
-            None => 0,
-        };
-        let limit = self.max_results.unwrap_or(1000);
-        let rest = &names[start.min(names.len())..];
-        let page: Vec<String> = rest.iter().take(limit).cloned().collect();
-        let token = (self.max_results.is_some() && rest.len() > limit)
-            .then(|| {
-                page.last()
-                    .map(|last| base64::engine::general_purpose::STANDARD.encode(last))
-            })
-            .flatten();
-        (page, token)
-    }
-}
-
-pub fn list_queues(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: ListQueuesInput = parse(input)?;
+pub fn list_queues(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: ListQueuesInput,
+) -> Result<Value, SqsError> {
     let page = Page::parse(input.max_results, input.next_token.as_deref())?;
     let prefix = input.queue_name_prefix.unwrap_or_default();
     let names: Vec<String> = sqs
@@ -210,7 +170,7 @@ pub fn list_queues(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Va
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct GetQueueAttributesInput {
+pub(super) struct GetQueueAttributesInput {
     queue_url: String,
     #[serde(default)]
     attribute_names: Vec<String>,
@@ -219,9 +179,8 @@ struct GetQueueAttributesInput {
 pub fn get_queue_attributes(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: GetQueueAttributesInput,
 ) -> Result<Value, SqsError> {
-    let input: GetQueueAttributesInput = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     let attributes = {
@@ -246,7 +205,7 @@ pub fn get_queue_attributes(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SetQueueAttributesInput {
+pub(super) struct SetQueueAttributesInput {
     queue_url: String,
     #[serde(default)]
     attributes: Map<String, Value>,
@@ -255,9 +214,8 @@ struct SetQueueAttributesInput {
 pub fn set_queue_attributes(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SetQueueAttributesInput,
 ) -> Result<Value, SqsError> {
-    let input: SetQueueAttributesInput = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     // Validate against a copy taken under the lock, check the dead-letter target without it

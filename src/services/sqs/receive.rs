@@ -16,14 +16,14 @@ use super::message_attributes::NameFilter;
 use super::queue::QueueState;
 use super::receipt;
 use super::store::Queue;
-use super::{not_found, parse, Inner};
-use crate::services::RequestContext;
+use super::{not_found, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ReceiveMessageInput {
+pub(super) struct ReceiveMessageInput {
     queue_url: String,
     #[serde(default)]
     attribute_names: Vec<String>,
@@ -77,9 +77,8 @@ enum Round {
 pub async fn receive_message(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ReceiveMessageInput,
 ) -> Result<Value, SqsError> {
-    let input: ReceiveMessageInput = parse(input)?;
     let max = match input.max_number_of_messages {
         None => 1,
         Some(n) if (1..=10).contains(&n) => n as usize,

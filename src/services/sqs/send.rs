@@ -15,8 +15,8 @@ use super::message_attributes::{
     AttributeData, AttributeValue,
 };
 use super::store::Queue;
-use super::{parse, Inner};
-use crate::services::RequestContext;
+use super::Inner;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -25,7 +25,7 @@ const MAX_BATCH_BYTES: usize = 1_048_576;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SendMessageInput {
+pub(super) struct SendMessageInput {
     queue_url: String,
     #[serde(flatten)]
     entry: Entry,
@@ -276,8 +276,11 @@ fn enqueue_all(
     results
 }
 
-pub fn send_message(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: SendMessageInput = parse(input)?;
+pub fn send_message(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: SendMessageInput,
+) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let config = SendConfig::of(&queue);
     let now = sqs.now();
@@ -288,7 +291,7 @@ pub fn send_message(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<V
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct SendMessageBatchInput {
+pub(super) struct SendMessageBatchInput {
     queue_url: String,
     #[serde(default)]
     entries: Vec<Entry>,
@@ -304,9 +307,8 @@ fn entry_size(entry: &Entry) -> usize {
 pub fn send_message_batch(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: SendMessageBatchInput,
 ) -> Result<Value, SqsError> {
-    let input: SendMessageBatchInput = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let ids: Vec<&str> = input.entries.iter().map(|e| e.id.as_str()).collect();
     check_entry_ids(&ids, "SendMessageBatchRequestEntry")?;

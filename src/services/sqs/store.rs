@@ -15,7 +15,7 @@
 //! any map would keep. (SendMessage at 32 connections measured 0.86 of the bare hyper ceiling
 //! with this design, on 2 shared cores.)
 
-use super::move_tasks::MoveTasks;
+use super::move_task::MoveTasks;
 use super::queue::QueueState;
 use super::queue_url::QueueLocation;
 use parking_lot::{Mutex, RwLock};

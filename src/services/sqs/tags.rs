@@ -1,9 +1,9 @@
 //! Queue tags: TagQueue, UntagQueue, ListQueueTags, and tags given to CreateQueue.
 
 use super::errors::SqsError;
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::services::tags::{self, TagMap, MAX_TAGS};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -33,14 +33,17 @@ fn too_many(queue_name: &str) -> SqsError {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TagQueueInput {
+pub(super) struct TagQueueInput {
     queue_url: String,
     #[serde(default)]
     tags: Map<String, Value>,
 }
 
-pub fn tag_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: TagQueueInput = parse(input)?;
+pub fn tag_queue(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: TagQueueInput,
+) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     if input.tags.is_empty() {
         return Err(SqsError::MissingParameter("Tags".into()));
@@ -56,14 +59,17 @@ pub fn tag_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Valu
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct UntagQueueInput {
+pub(super) struct UntagQueueInput {
     queue_url: String,
     #[serde(default)]
     tag_keys: Vec<String>,
 }
 
-pub fn untag_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: UntagQueueInput = parse(input)?;
+pub fn untag_queue(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: UntagQueueInput,
+) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     if input.tag_keys.is_empty() {
         return Err(SqsError::MissingParameter("TagKeys".into()));
@@ -77,12 +83,15 @@ pub fn untag_queue(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Va
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ListQueueTagsInput {
+pub(super) struct ListQueueTagsInput {
     queue_url: String,
 }
 
-pub fn list_queue_tags(sqs: &Inner, ctx: &RequestContext, input: Value) -> Result<Value, SqsError> {
-    let input: ListQueueTagsInput = parse(input)?;
+pub fn list_queue_tags(
+    sqs: &Inner,
+    ctx: &RequestContext,
+    input: ListQueueTagsInput,
+) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let state = queue.state.lock();
     if state.tags.is_empty() {

@@ -6,14 +6,14 @@ use super::errors::SqsError;
 use super::queue::{VisibilityChanged, VisibilityRefused};
 use super::receipt;
 use super::store::Queue;
-use super::{empty, parse, Inner};
-use crate::services::RequestContext;
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct ChangeInput {
+pub(super) struct ChangeInput {
     queue_url: String,
     receipt_handle: String,
     visibility_timeout: Option<i64>,
@@ -51,9 +51,8 @@ fn change(queue: &Queue, handle: &str, timeout: Option<i64>, now: u64) -> Result
 pub fn change_message_visibility(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: ChangeInput,
 ) -> Result<Value, SqsError> {
-    let input: ChangeInput = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let pollers = change(
         &queue,
@@ -68,7 +67,7 @@ pub fn change_message_visibility(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct BatchEntry {
+pub(super) struct BatchEntry {
     #[serde(default)]
     id: String,
     #[serde(default)]
@@ -88,9 +87,8 @@ impl HandleEntry for BatchEntry {
 pub fn change_message_visibility_batch(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: BatchInput<BatchEntry>,
 ) -> Result<Value, SqsError> {
-    let input: BatchInput<BatchEntry> = parse(input)?;
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     let mut pollers = 0;

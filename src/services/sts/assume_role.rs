@@ -5,7 +5,7 @@
 use super::arn::RoleArn;
 use super::sessions::{Session, TEMPORARY_KEY_PREFIX};
 use super::{Inner, StsError};
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sha1::{Digest, Sha1};

@@ -2,7 +2,7 @@
 //! keys are the account's root user (the account chosen as for every request: `--account-id`,
 //! or a 12-digit access key id); keys from AssumeRole are the assumed role's session.
 
-use crate::services::RequestContext;
+use crate::request::RequestContext;
 use serde_json::{json, Value};
 
 pub fn get_caller_identity(ctx: &RequestContext) -> Value {

@@ -15,12 +15,13 @@ pub use sessions::{Session, TEMPORARY_KEY_PREFIX};
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::Violation;
-use crate::services::RequestContext;
+use crate::request::{RequestContext, ServiceId};
+use crate::services::handlers::{op, Operations};
 use serde_json::Value;
 use std::sync::Arc;
 
 pub struct Sts {
-    inner: Inner,
+    inner: Arc<Inner>,
 }
 
 struct Inner {
@@ -29,34 +30,28 @@ struct Inner {
 }
 
 impl Sts {
-    pub const OPERATIONS: &'static [&'static str] = &["AssumeRole", "GetCallerIdentity"];
-
     pub fn new(clock: Clock) -> Self {
         Sts {
-            inner: Inner {
+            inner: Arc::new(Inner {
                 clock,
                 sessions: sessions::Sessions::default(),
-            },
+            }),
         }
     }
 
+    /// Calls `operation`'s handler with an input already checked against the model.
     pub async fn call(
         &self,
         ctx: &RequestContext,
         operation: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let result = match operation {
-            "AssumeRole" => assume_role::assume_role(&self.inner, ctx, input),
-            "GetCallerIdentity" => Ok(identity::get_caller_identity(ctx)),
-            other => {
-                return Err(ApiError::sender(
-                    "InvalidAction",
-                    format!("Could not find operation {other} for version 2011-06-15"),
-                ))
-            }
-        };
-        result.map_err(ApiError::from)
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
     }
 
     /// The session a temporary access key id was issued for, if it was issued here.
@@ -73,7 +68,18 @@ impl Sts {
     /// `ValidationError` ("1 validation error detected: Value '' at 'roleArn' failed to
     /// satisfy constraint: ...", as AWS answers).
     pub fn validation_error(v: &Violation) -> ApiError {
-        let coral = crate::services::registry::coral_validation_error(v);
+        let coral = crate::services::validation::coral_validation_error(v);
         StsError::Validation(coral.message).into()
     }
 }
+
+/// The operation table, sorted by name.
+static OPERATIONS: Operations<Inner, StsError> = Operations {
+    service: ServiceId::Sts,
+    operations: &[
+        op("AssumeRole", assume_role::assume_role),
+        op("GetCallerIdentity", |_, ctx, _| {
+            Ok(identity::get_caller_identity(ctx))
+        }),
+    ],
+};

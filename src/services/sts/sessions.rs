@@ -6,21 +6,10 @@
 //! looks keys up only for access key ids starting `ASIA` (the prefix STS gives temporary keys),
 //! so requests signed with ordinary keys never touch it.
 
+pub use crate::request::Session;
 use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Who a set of temporary credentials acts as.
-#[derive(Debug)]
-pub struct Session {
-    pub account_id: String,
-    /// `arn:aws:sts::<account>:assumed-role/<role name>/<session name>`.
-    pub arn: String,
-    /// `<role id>:<session name>`, GetCallerIdentity's `UserId`.
-    pub user_id: String,
-    /// Epoch milliseconds on the server's clock.
-    pub expires_at: u64,
-}
 
 #[derive(Default)]
 pub struct Sessions {

@@ -1,17 +1,11 @@
 //! Task states that call something: stepyard's own services (optimized and AWS SDK
-//! integrations, through the in-process invoker of DESIGN.md section 5), Lambda functions
-//! (over HTTP, at the configured endpoint), and mocked responses (Step Functions Local's mock
-//! file). Records AWS's `Task*` / `LambdaFunction*` history events and applies the
-//! integration pattern: request-response, `.sync` / `.sync:2`, `.waitForTaskToken`.
+//! integrations), Lambda functions, and mocked responses (Step Functions Local's mock file).
+//! Records AWS's `Task*` / `LambdaFunction*` history events and applies the integration
+//! pattern: request-response, `.sync` / `.sync:2`, `.waitForTaskToken`. What the calls reach
+//! lies outside the interpreter, behind [`TaskRunner`]: the Step Functions service implements
+//! it (`services::sfn::integrations`), so the engine imports no service.
 
-mod child;
-mod errors;
-mod http_metadata;
-mod lambda;
-pub mod mock;
 pub mod resource;
-mod services;
-pub(crate) use services::upper_first;
 pub mod status_events;
 
 use super::callbacks::{Signal, TokenWaiter};
@@ -19,70 +13,86 @@ use super::failure::Failure;
 use super::history::text;
 use super::run::Engine;
 use crate::asl::ast::State;
-use crate::invoke::{Caller, Invoker};
-use mock::{MockConfig, Mocked};
-use parking_lot::Mutex;
+use crate::clock::Clock;
 use resource::{Pattern, Resource};
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use status_events::Snapshot;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::SystemTime;
 
-/// What the server offers every execution's Task states.
-pub struct TaskServices {
-    pub invoker: Invoker,
-    /// The Lambda Invoke API endpoint (`--lambda-endpoint`), if any.
-    pub lambda_endpoint: Option<String>,
-    /// Step Functions Local's mock file (`--mock-config`), if any.
-    pub mocks: Option<Arc<MockConfig>>,
+/// What a [`TaskRunner`] call returns.
+pub type TaskFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One execution's way out of the interpreter: how its Task states reach the services, Lambda,
+/// the mock file and child executions, and where its status-change events go. `None` in an
+/// `ExecutionSpec` runs the machine alone, as the interpreter's own tests do.
+pub type TaskCalls = Arc<dyn TaskRunner>;
+
+/// What the interpreter asks of the world outside it while an execution runs.
+pub trait TaskRunner: Send + Sync {
+    /// The region the execution's `TaskScheduled` events name.
+    fn region(&self) -> &str;
+
+    /// The mock test case's answer for this run of `state` of the state machine `machine`, if
+    /// the execution runs a test case that mocks the state.
+    fn mocked(&self, machine: &str, state: &str) -> Option<Result<Value, Failure>>;
+
+    /// Calls what a Task's resource names (a Lambda function, an optimized or an AWS SDK
+    /// integration; never an activity) with its evaluated parameters.
+    fn call<'a>(&'a self, call: TaskCall<'a>) -> TaskFuture<'a, Result<Called, Failure>>;
+
+    /// `.sync` / `.sync:2`: waits for the child execution `arn` to end; `Ok` with its
+    /// description on success, AWS's failure otherwise. `output_as_json` (`.sync:2`) gives its
+    /// input and output as JSON rather than text.
+    fn wait_child<'a>(
+        &'a self,
+        clock: &'a Clock,
+        arn: &'a str,
+        output_as_json: bool,
+    ) -> TaskFuture<'a, Result<Value, Failure>>;
+
+    /// Stops the child execution `arn` without waiting: its parent stopped waiting for it.
+    fn stop_child(&self, arn: String);
+
+    /// Reports the execution's new status (a status-change event); the caller awaits it, so
+    /// that it stays in order with the execution's other events.
+    fn status_changed(&self, snapshot: Snapshot) -> TaskFuture<'_, ()>;
+
+    /// As `status_changed`, from code that cannot wait (StopExecution).
+    fn status_changed_detached(&self, snapshot: Snapshot);
 }
 
-/// One execution's access to the services: as whom it calls, and which mock test case it runs.
-#[derive(Clone)]
-pub struct TaskCalls {
-    pub services: Arc<TaskServices>,
-    pub caller: Caller,
-    /// The `#TestCase` the execution was started with.
-    pub mock_case: Option<String>,
-    /// A Standard execution (Express ones send no status-change events).
-    pub standard: bool,
-    /// Invocations of each mocked state so far, for the per-invocation responses.
-    pub mock_counts: Arc<Mutex<HashMap<String, u64>>>,
-    /// The version and alias the execution was started through, which its status-change
-    /// events name (`null` when unused).
-    pub version_arn: Option<String>,
-    pub alias_arn: Option<String>,
+/// A Task's call, as the interpreter hands it to its [`TaskRunner`].
+pub struct TaskCall<'a> {
+    pub resource: &'a Resource,
+    pub parameters: Value,
+    /// The execution's context object (`events:putEvents` names the execution in its entries).
+    pub context: &'a Value,
+    /// The engine clock's time, for the HTTP metadata of results.
+    pub now: SystemTime,
 }
 
-impl TaskCalls {
-    pub fn new(services: Arc<TaskServices>, caller: Caller) -> Self {
-        TaskCalls {
-            services,
-            caller,
-            mock_case: None,
-            standard: true,
-            mock_counts: Arc::default(),
-            version_arn: None,
-            alias_arn: None,
-        }
-    }
+/// A service's answer to the call a Task made.
+pub struct Called {
+    pub output: Value,
+    /// `states:startExecution`: the child execution, for `.sync` to wait on.
+    pub execution_arn: Option<String>,
+}
 
-    /// The response the mock test case gives for this run of `state`, if it mocks the state.
-    fn mocked(&self, machine: &str, state: &str) -> Option<Mocked> {
-        let case = self.mock_case.as_deref()?;
-        let list = self
-            .services
-            .mocks
-            .as_ref()?
-            .responses(machine, case, state)?;
-        let invocation = {
-            let mut counts = self.mock_counts.lock();
-            let n = counts.entry(state.to_string()).or_insert(0);
-            let this = *n;
-            *n += 1;
-            this
-        };
-        mock::pick(list, invocation)
-    }
+/// A Lambda task with no endpoint to call: stepyard runs no code.
+pub fn no_lambda_endpoint(function: &str) -> Failure {
+    let function = if function.is_empty() {
+        "a function"
+    } else {
+        function
+    };
+    Failure::runtime(format!(
+        "stepyard does not run Lambda code: to call {function}, start stepyard with \
+         --lambda-endpoint (or STEPYARD_LAMBDA_ENDPOINT) pointing at an endpoint that speaks the \
+         Lambda Invoke API (e.g. `sam local start-lambda`), or mock this state with SFN_MOCK_CONFIG"
+    ))
 }
 
 /// A Task's TimeoutSeconds and HeartbeatSeconds for this attempt.
@@ -163,7 +173,7 @@ pub(crate) async fn run(
     let calls = engine.tasks.clone();
     let region = calls
         .as_ref()
-        .map(|c| c.caller.region.clone())
+        .map(|c| c.region().to_string())
         .unwrap_or_default();
 
     let mut scheduled = Map::new();
@@ -297,7 +307,7 @@ async fn attempt(
             submitted(engine, cursor, names, &json!({}));
         }
         return match mocked {
-            Mocked::Return(v) => Ok(match resource {
+            Ok(v) => Ok(match resource {
                 // A function ARN's result is the payload alone.
                 Resource::LambdaFunction { .. } => match v.get("Payload") {
                     Some(p) => p.clone(),
@@ -305,92 +315,54 @@ async fn attempt(
                 },
                 _ => v,
             }),
-            Mocked::Throw { error, cause } => Err(Outcome::Failed(Failure {
-                error,
-                cause,
-                from_child: false,
-            })),
+            Err(failure) => Err(Outcome::Failed(failure)),
         };
     }
-    let now = engine.rec.clock().now();
-    match resource {
-        Resource::LambdaFunction { arn } => {
-            let endpoint = calls.and_then(|c| c.services.lambda_endpoint.as_deref());
-            let invocation = lambda::invoke(endpoint, arn, None, &parameters).await?;
-            if invocation.function_error.is_some() {
-                return Err(lambda::function_failure(&invocation).into());
-            }
-            Ok(invocation.payload)
-        }
-        Resource::Optimized {
-            service, action, ..
-        } if service == "lambda" && action == "invoke" => {
-            let endpoint = calls.and_then(|c| c.services.lambda_endpoint.as_deref());
-            let function = parameters["FunctionName"].as_str().unwrap_or_default();
-            let payload = parameters.get("Payload").cloned().unwrap_or(Value::Null);
-            let qualifier = parameters["Qualifier"].as_str();
-            let invocation = lambda::invoke(endpoint, function, qualifier, &payload).await?;
-            if invocation.function_error.is_some() {
-                return Err(lambda::function_failure(&invocation).into());
-            }
-            let result = lambda::invoke_result(&invocation, now);
-            finish_pattern(
-                engine, cursor, names, pattern, result, waiter, timeouts, None, calls,
-            )
-            .await
-        }
-        Resource::Optimized {
-            service, action, ..
-        } => {
-            let calls = calls.ok_or_else(no_services)?;
-            let mut parameters = parameters;
-            if service == "events" && action == "putEvents" {
-                services::add_execution_resources(&mut parameters, &engine.base_context);
-            }
-            let called = services::optimized(calls, now, service, action, parameters).await?;
-            finish_pattern(
-                engine,
-                cursor,
-                names,
-                pattern,
-                called.output,
-                waiter,
-                timeouts,
-                called.execution_arn,
-                Some(calls),
-            )
-            .await
-        }
-        Resource::Sdk {
-            service, action, ..
-        } => {
-            let calls = calls.ok_or_else(no_services)?;
-            let output = services::sdk(calls, service, action, parameters).await?;
-            finish_pattern(
-                engine,
-                cursor,
-                names,
-                pattern,
-                output,
-                waiter,
-                timeouts,
-                None,
-                Some(calls),
-            )
-            .await
-        }
-        Resource::Activity | Resource::Unknown => Err(Failure::runtime(format!(
+    if matches!(resource, Resource::Activity | Resource::Unknown) {
+        return Err(Failure::runtime(format!(
             "stepyard cannot run the resource '{}': mock this state with SFN_MOCK_CONFIG",
             names.resource
         ))
-        .into()),
+        .into());
     }
+    let Some(calls) = calls else {
+        return Err(Outcome::Failed(match resource {
+            Resource::LambdaFunction { arn } => no_lambda_endpoint(arn),
+            Resource::Optimized {
+                service, action, ..
+            } if service == "lambda" && action == "invoke" => {
+                no_lambda_endpoint(parameters["FunctionName"].as_str().unwrap_or_default())
+            }
+            _ => no_services(),
+        }));
+    };
+    let called = calls
+        .call(TaskCall {
+            resource,
+            parameters,
+            context: &engine.base_context,
+            now: engine.rec.clock().now(),
+        })
+        .await?;
+    if let Resource::LambdaFunction { .. } = resource {
+        return Ok(called.output);
+    }
+    finish_pattern(
+        engine,
+        cursor,
+        names,
+        pattern,
+        called.output,
+        waiter,
+        timeouts,
+        called.execution_arn,
+        Some(calls),
+    )
+    .await
 }
 
-fn no_services() -> Outcome {
-    Outcome::Failed(Failure::runtime(
-        "This Task calls a service, and nothing here can reach one",
-    ))
+fn no_services() -> Failure {
+    Failure::runtime("This Task calls a service, and nothing here can reach one")
 }
 
 fn submitted(engine: &Engine, cursor: &mut u64, names: &Names, output: &Value) {
@@ -432,8 +404,11 @@ async fn finish_pattern(
                 ))
                 .into());
             };
-            let mut guard = child::StopChild::new(calls, &arn);
-            let job = child::wait(calls, engine.rec.clock(), &arn, pattern == Pattern::Sync2);
+            let mut guard = StopChild {
+                calls,
+                arn: Some(arn.clone()),
+            };
+            let job = calls.wait_child(engine.rec.clock(), &arn, pattern == Pattern::Sync2);
             let outcome = match waiter {
                 // A `.sync` job handed its task token on: SendTaskSuccess/Failure on it ends
                 // the task before the job does, as on AWS, and the child runs on.
@@ -445,6 +420,28 @@ async fn finish_pattern(
             };
             guard.disarm();
             outcome
+        }
+    }
+}
+
+/// Stops the child when dropped armed: the parent's task future is dropped when the parent is
+/// stopped, times out, or its branch is cancelled.
+struct StopChild<'a> {
+    calls: &'a TaskCalls,
+    arn: Option<String>,
+}
+
+impl StopChild<'_> {
+    /// The child is left to run on (or has ended): dropping the guard does nothing.
+    fn disarm(&mut self) {
+        self.arn = None;
+    }
+}
+
+impl Drop for StopChild<'_> {
+    fn drop(&mut self) {
+        if let Some(arn) = self.arn.take() {
+            self.calls.stop_child(arn);
         }
     }
 }
@@ -485,7 +482,7 @@ async fn callback(
 }
 
 /// A timeout (`None`: never) guarding a wait; it does not park the execution (`Clock::timeout_at_millis`).
-async fn guard(clock: &crate::clock::Clock, deadline: Option<u64>) {
+async fn guard(clock: &Clock, deadline: Option<u64>) {
     match deadline {
         Some(d) => clock.timeout_at_millis(d).await,
         None => std::future::pending().await,

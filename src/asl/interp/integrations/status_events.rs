@@ -1,11 +1,10 @@
-//! "Step Functions Execution Status Change" events: a Standard execution tells the default
-//! event bus of its account when it starts and when it ends, so that rules on
-//! `source: aws.states` fire (as on AWS; Express executions send none).
+//! What an execution reports when its status changes (it starts, ends, is stopped): a
+//! snapshot of its record, which the [`TaskRunner`](super::TaskRunner) turns into AWS's
+//! "Step Functions Execution Status Change" event.
 
 use super::TaskCalls;
 use crate::asl::interp::{ExecutionRecord, Status};
-use crate::services::ServiceId;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// What the event says about the execution; read from the context object and the record.
 pub struct Snapshot {
@@ -41,83 +40,13 @@ impl Snapshot {
     }
 }
 
-fn redrive_status(status: Status) -> (&'static str, Option<String>) {
-    match status {
-        Status::Running | Status::Succeeded => (
-            "NOT_REDRIVABLE",
-            Some(format!(
-                "Execution is {} and cannot be redriven",
-                status.as_str()
-            )),
-        ),
-        _ => ("REDRIVABLE", None),
-    }
-}
-
-/// Puts the event on the default bus, in order with the execution's other events (the caller
-/// awaits it). A failure to deliver never affects the execution.
-pub async fn send(calls: &TaskCalls, s: Snapshot) {
-    if let Some(entry) = entry(calls, &s) {
-        let caller = calls.caller.as_aws_service();
-        let _ = calls
-            .services
-            .invoker
-            .call(
-                ServiceId::Events,
-                &caller,
-                "PutEvents",
-                json!({"Entries": [entry]}),
-            )
-            .await;
-    }
+/// Reports the snapshot, in order with the execution's other events (the caller awaits it).
+/// A failure to deliver never affects the execution.
+pub async fn send(calls: &TaskCalls, snapshot: Snapshot) {
+    calls.status_changed(snapshot).await;
 }
 
 /// As `send`, from code that cannot wait (StopExecution).
-pub fn send_detached(calls: &TaskCalls, s: Snapshot) {
-    let calls = calls.clone();
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        let work = calls
-            .services
-            .invoker
-            .clock()
-            .map(|c| c.work(crate::settle::Kind::StatusEvent, s.execution_arn.clone()));
-        let send = async move { send(&calls, s).await };
-        match work {
-            Some(work) => handle.spawn(work.run(send)),
-            None => handle.spawn(send),
-        };
-    }
-}
-
-fn entry(calls: &TaskCalls, s: &Snapshot) -> Option<Value> {
-    if !calls.standard {
-        return None;
-    }
-    let (redrive, reason) = redrive_status(s.status);
-    let detail = json!({
-        "executionArn": s.execution_arn,
-        "stateMachineArn": s.state_machine_arn,
-        "name": s.name,
-        "status": s.status.as_str(),
-        "startDate": s.start_ms,
-        "stopDate": s.stop_ms,
-        "input": s.input,
-        "output": s.output,
-        "stateMachineVersionArn": calls.version_arn,
-        "stateMachineAliasArn": calls.alias_arn,
-        "redriveDate": null,
-        "inputDetails": {"included": true},
-        "outputDetails": s.output.as_ref().map(|_| json!({"included": true})),
-        "error": s.error,
-        "cause": s.cause,
-        "redriveCount": s.redrive_count,
-        "redriveStatus": redrive,
-        "redriveStatusReason": reason,
-    });
-    Some(json!({
-        "Source": "aws.states",
-        "DetailType": "Step Functions Execution Status Change",
-        "Detail": detail.to_string(),
-        "Resources": [s.execution_arn],
-    }))
+pub fn send_detached(calls: &TaskCalls, snapshot: Snapshot) {
+    calls.status_changed_detached(snapshot);
 }

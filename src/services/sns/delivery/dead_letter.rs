@@ -4,9 +4,9 @@
 use super::super::message::Notification;
 use super::super::store::Subscription;
 use super::{sqs, Deliverer};
-use crate::invoke::Caller;
+use crate::request::Caller;
 use crate::services::sqs::queue_url::QueueLocation;
-use crate::services::ServiceId;
+use crate::request::ServiceId;
 use serde_json::Value;
 
 /// The DLQ of a subscription, if it has a RedrivePolicy naming an SQS queue.

@@ -7,9 +7,9 @@ use super::super::envelope::{self, Addressing};
 use super::super::message::Notification;
 use super::super::store::Subscription;
 use super::{dead_letter, Deliverer};
-use crate::invoke::Caller;
+use crate::request::Caller;
 use crate::services::sqs::queue_url::QueueLocation;
-use crate::services::ServiceId;
+use crate::request::ServiceId;
 use serde_json::{json, Map, Value};
 
 /// The JSON envelope a subscription receives.

@@ -10,7 +10,7 @@ mod queues;
 use super::Sqs;
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::services::{Protocol, RequestContext};
+use crate::request::{Protocol, RequestContext};
 use serde_json::{json, Value};
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Queue lifecycle, attributes, listing, tags, permissions, purge.
 
 use super::Harness;
-use crate::services::Protocol;
+use crate::request::Protocol;
 use serde_json::{json, Value};
 
 #[tokio::test]

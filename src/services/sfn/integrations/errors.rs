@@ -4,9 +4,9 @@
 //! Proxy: null)`); AWS SDK integrations the SDK v2 way (`Sqs.QueueDoesNotExistException`,
 //! `Sfn.SfnException`, `(Service: Sfn, Status Code: 400, Request ID: ...)`).
 
-use crate::asl::interp::failure::Failure;
+use crate::asl::interp::Failure;
 use crate::error::ApiError;
-use crate::services::ServiceId;
+use crate::request::ServiceId;
 
 /// The exception class a modeled error code maps to, if the model has such an error shape.
 fn modeled_exception(service: ServiceId, error: &ApiError) -> Option<String> {

@@ -2,69 +2,44 @@
 //! with its description, as AWS does; a parent that stops first stops its child.
 
 use super::services::{epoch_millis, upper_first};
-use super::TaskCalls;
-use crate::asl::interp::failure::Failure;
+use super::ExecutionTasks;
+use crate::asl::interp::Failure;
 use crate::clock::Clock;
-use crate::invoke::{Caller, Invoker};
-use crate::services::ServiceId;
+use crate::request::ServiceId;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
-/// Stops the child when dropped armed: the parent's task future is dropped when the parent is
-/// stopped, times out, or its branch is cancelled.
-pub struct StopChild {
-    invoker: Invoker,
-    caller: Caller,
-    arn: Option<String>,
-}
-
-impl Drop for StopChild {
-    fn drop(&mut self) {
-        let Some(arn) = self.arn.take() else { return };
-        let invoker = self.invoker.clone();
-        let caller = self.caller.clone();
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let work = invoker
-                .clock()
-                .map(|c| c.work(crate::settle::Kind::StopChild, arn.as_str()));
-            let stop = async move {
-                let _ = invoker
-                    .call(
-                        ServiceId::StepFunctions,
-                        &caller,
-                        "StopExecution",
-                        json!({"executionArn": arn}),
-                    )
-                    .await;
-            };
-            match work {
-                Some(work) => handle.spawn(work.run(stop)),
-                None => handle.spawn(stop),
-            };
-        }
+/// Stops the child `arn` on its own task: its parent's task future was dropped (the parent was
+/// stopped, timed out, or its branch was cancelled) while it waited for the child.
+pub fn stop(calls: &ExecutionTasks, arn: String) {
+    let invoker = calls.services.invoker.clone();
+    let caller = calls.caller.clone();
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        let work = invoker
+            .clock()
+            .map(|c| c.work(crate::settle::Kind::StopChild, arn.as_str()));
+        let stop = async move {
+            let _ = invoker
+                .call(
+                    ServiceId::StepFunctions,
+                    &caller,
+                    "StopExecution",
+                    json!({"executionArn": arn}),
+                )
+                .await;
+        };
+        match work {
+            Some(work) => handle.spawn(work.run(stop)),
+            None => handle.spawn(stop),
+        };
     }
 }
 
 /// Waits for `arn` to leave RUNNING; `Ok` with the description on SUCCEEDED, the failure AWS
-/// reports (`States.TaskFailed`, the description as the cause) otherwise.
-impl StopChild {
-    pub fn new(calls: &TaskCalls, arn: &str) -> Self {
-        StopChild {
-            invoker: calls.services.invoker.clone(),
-            caller: calls.caller.clone(),
-            arn: Some(arn.to_string()),
-        }
-    }
-
-    /// The child is left to run on (or has ended): dropping the guard does nothing.
-    pub fn disarm(&mut self) {
-        self.arn = None;
-    }
-}
-
-/// The caller holds a [`StopChild`] for `arn` while it waits.
+/// reports (`States.TaskFailed`, the description as the cause) otherwise. The interpreter
+/// stops the child if it stops waiting first.
 pub async fn wait(
-    calls: &TaskCalls,
+    calls: &ExecutionTasks,
     clock: &Clock,
     arn: &str,
     output_as_json: bool,

@@ -5,7 +5,8 @@
 //! error (`X-Amz-Function-Error`) fails the task with the function's `errorType`.
 
 use super::http_metadata;
-use crate::asl::interp::failure::Failure;
+use crate::asl::interp::integrations::no_lambda_endpoint;
+use crate::asl::interp::Failure;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use serde_json::{json, Value};
@@ -19,19 +20,6 @@ pub struct Invocation {
     pub executed_version: String,
     pub payload: Value,
     pub function_error: Option<String>,
-}
-
-fn no_endpoint(function: &str) -> Failure {
-    let function = if function.is_empty() {
-        "a function"
-    } else {
-        function
-    };
-    Failure::runtime(format!(
-        "stepyard does not run Lambda code: to call {function}, start stepyard with \
-         --lambda-endpoint (or STEPYARD_LAMBDA_ENDPOINT) pointing at an endpoint that speaks the \
-         Lambda Invoke API (e.g. `sam local start-lambda`), or mock this state with SFN_MOCK_CONFIG"
-    ))
 }
 
 /// The function name the Invoke API path takes: a name, or the name out of an ARN, with the
@@ -54,7 +42,7 @@ pub async fn invoke(
     qualifier: Option<&str>,
     payload: &Value,
 ) -> Result<Invocation, Failure> {
-    let endpoint = endpoint.ok_or_else(|| no_endpoint(function))?;
+    let endpoint = endpoint.ok_or_else(|| no_lambda_endpoint(function))?;
     let (name, arn_qualifier) = name_and_qualifier(function);
     let mut url = format!(
         "{}/2015-03-31/functions/{}/invocations",

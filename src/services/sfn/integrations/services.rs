@@ -3,21 +3,15 @@
 //! `states:startExecution`) with AWS's request conversions and result shapes, and the AWS SDK
 //! integrations (`aws-sdk:<service>:<action>`) with AWS's parameter-name conversion.
 
-use super::{errors, http_metadata, TaskCalls};
-use crate::asl::interp::failure::Failure;
+use super::{errors, http_metadata, ExecutionTasks};
+use crate::asl::interp::integrations::Called;
+use crate::asl::interp::Failure;
 use crate::asl::timestamp::format_millis;
 use crate::model::shapes::ShapeKind;
 use crate::model::ServiceModel;
-use crate::services::ServiceId;
+use crate::request::ServiceId;
 use serde_json::{json, Map, Value};
 use std::time::SystemTime;
-
-/// A service's answer to the call a Task made.
-pub struct Called {
-    pub output: Value,
-    /// `states:startExecution`: the child execution, for `.sync` to wait on.
-    pub execution_arn: Option<String>,
-}
 
 /// A JSON value as the string a string-typed member needs (AWS serialises objects given for
 /// `MessageBody`, `Message`, `Input`, `Detail` ...).
@@ -53,7 +47,7 @@ pub fn add_execution_resources(parameters: &mut Value, context: &Value) {
 }
 
 pub async fn optimized(
-    calls: &TaskCalls,
+    calls: &ExecutionTasks,
     now: SystemTime,
     service: &str,
     action: &str,
@@ -206,7 +200,7 @@ pub fn sdk_service(name: &str) -> Option<ServiceId> {
 }
 
 pub async fn sdk(
-    calls: &TaskCalls,
+    calls: &ExecutionTasks,
     service: &str,
     action: &str,
     parameters: Value,

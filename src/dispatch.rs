@@ -1,0 +1,63 @@
+//! One path for every call into a service, over HTTP (the gateway) or in process (the
+//! invoker, which holds the server's state as a [`Dispatch`]): once the call is routed and its
+//! input decoded, the input is validated against the operation's model, then the service's
+//! operation table calls the handler, or answers `NotImplemented` when it has none.
+
+use crate::app::AppState;
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::invoke::{CallFuture, Dispatch};
+use crate::model::validate_input;
+use crate::request::{RequestContext, ServiceId};
+use serde_json::Value;
+use std::net::SocketAddr;
+
+/// Calls `service.operation`, an operation of the service's model (the callers answer unknown
+/// ones, each in its own words), with its decoded `input`.
+pub async fn call(
+    state: &AppState,
+    service: ServiceId,
+    ctx: &RequestContext,
+    operation: &str,
+    input: Value,
+) -> Result<Value, ApiError> {
+    validate(service, operation, &input)?;
+    match service {
+        ServiceId::Sqs => state.sqs.call(ctx, operation, input).await,
+        ServiceId::StepFunctions => state.sfn.call(ctx, operation, input).await,
+        ServiceId::Sns => state.sns.call(ctx, operation, input).await,
+        ServiceId::Events => state.events.call(ctx, operation, input).await,
+        ServiceId::Sts => state.sts.call(ctx, operation, input).await,
+    }
+}
+
+/// Checks `input` against the input shape of `service.operation` in the service's model,
+/// and answers a violation in the service's words.
+fn validate(service: ServiceId, operation: &str, input: &Value) -> Result<(), ApiError> {
+    let model = service.model();
+    match model.operation(operation).and_then(|op| op.input.as_ref()) {
+        Some(shape) => validate_input(model, shape, input, service.validation_options())
+            .map_err(|v| service.validation_error(&v)),
+        None => Ok(()),
+    }
+}
+
+impl Dispatch for AppState {
+    fn dispatch<'a>(
+        &'a self,
+        service: ServiceId,
+        ctx: &'a RequestContext,
+        operation: &'a str,
+        input: Value,
+    ) -> CallFuture<'a> {
+        Box::pin(call(self, service, ctx, operation, input))
+    }
+
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+}

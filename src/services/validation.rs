@@ -1,0 +1,72 @@
+//! How the coral services (Step Functions, EventBridge, and STS and SNS in part) word a failed
+//! generic validation. Kept apart from the registry, which names every service, so that the
+//! services themselves can use it.
+
+use crate::error::ApiError;
+use crate::model::{ServiceModel, Violation};
+
+/// The coral services' (Step Functions, EventBridge) message: "1 validation error detected:
+/// Value 'x' at 'name' failed to satisfy constraint: Member must ...".
+pub fn coral_validation_error(v: &Violation) -> ApiError {
+    coral_validation_error_in(None, v)
+}
+
+/// As `coral_validation_error`; with the service's model, a value whose shape the validator
+/// knows (a list of structures) is printed as the Java server prints it.
+pub(crate) fn coral_validation_error_in(model: Option<&ServiceModel>, v: &Violation) -> ApiError {
+    use crate::model::ViolationKind::*;
+    let constraint = match &v.kind {
+        Missing => "Member must not be null".to_string(),
+        WrongType { expected } => format!("Member must be of type {expected}"),
+        NotInEnum { allowed } => {
+            let listed = match (model, &v.value_shape) {
+                (Some(_), Some(shape)) => {
+                    crate::model::java_text::enum_values_as_listed(shape, allowed)
+                }
+                _ => allowed.clone(),
+            };
+            format!(
+                "Member must satisfy enum value set: [{}]",
+                listed.join(", ")
+            )
+        }
+        TooShort { min } => format!("Member must have length greater than or equal to {min}"),
+        TooLong { max } => format!("Member must have length less than or equal to {max}"),
+        BelowMin { min } => format!("Member must have value greater than or equal to {min}"),
+        AboveMax { max } => format!("Member must have value less than or equal to {max}"),
+        Pattern { pattern } => format!("Member must satisfy regular expression pattern: {pattern}"),
+    };
+    // A missing value reads `Value null at`; a sensitive one is left out: `Value at`.
+    let value = match (&v.value, model, &v.value_shape) {
+        (None, ..) if matches!(v.kind, Missing) => " null".to_string(),
+        (None, ..) => String::new(),
+        (Some(serde_json::Value::String(s)), ..) => format!(" '{s}'"),
+        (Some(other), Some(model), Some(shape)) => {
+            format!(
+                " '{}'",
+                crate::model::java_text::java_text(model, shape, other)
+            )
+        }
+        (Some(other), ..) => format!(" '{other}'"),
+    };
+    let path = lower_camel_path(&v.path);
+    ApiError::sender(
+        "ValidationException",
+        format!("1 validation error detected: Value{value} at '{path}' failed to satisfy constraint: {constraint}"),
+    )
+}
+
+/// Coral (and SNS) name members lowerCamelCase in their messages (`Name` -> `name`,
+/// `Entries.1.DataType` -> `entries.1.dataType`).
+pub(crate) fn lower_camel_path(path: &str) -> String {
+    path.split('.')
+        .map(|segment| {
+            let mut chars = segment.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
