@@ -25,8 +25,11 @@ pub(crate) async fn run(
 ) -> Result<Value, Failure> {
     let effective = env.input(&raw)?;
     let resource = Resource::parse(&t.resource);
+    // TestState's mocked outcome replaces the call, and its token is the one in the context
+    // it was given.
+    let mock = env.inspection.and_then(|i| i.mock.clone());
     // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
-    let waiter = resource.takes_token().then(|| engine.board.issue());
+    let waiter = (resource.takes_token() && mock.is_none()).then(|| engine.board.issue());
     let mut ctx = env.context.clone();
     if let (Some(w), Value::Object(o)) = (&waiter, &mut ctx) {
         o.insert("Task".into(), json!({"Token": w.token}));
@@ -38,16 +41,17 @@ pub(crate) async fn run(
     // The role the Task acts as (`Credentials`), which TaskScheduled records.
     let role_arn = match &t.credentials {
         Some(c) => env
-            .request(&effective, Some(c), Some(c))?
+            .evaluate_request(&effective, Some(c), Some(c))?
             .get("RoleArn")
             .cloned(),
         None => None,
     };
-    let result = match waiter {
-        Some(waiter) if resource == Resource::Activity => {
+    let result = match (mock, waiter) {
+        (Some(mocked), _) => mocked?,
+        (None, Some(waiter)) if resource == Resource::Activity => {
             activity(engine, t, parameters, timeouts, waiter, cursor).await?
         }
-        waiter => {
+        (None, waiter) => {
             integrations::run(
                 engine,
                 env.state,
@@ -62,6 +66,7 @@ pub(crate) async fn run(
             .await?
         }
     };
+    env.note("result", &result);
     // ResultSelector/ResultPath/OutputPath (JSONPath) or Output/Assign (JSONata).
     env.finish_result(raw, result)
 }
