@@ -1,9 +1,12 @@
 //! The typed form of an Amazon States Language definition, as `parse` produces it.
 //!
-//! Plain data: paths, payload templates (`Parameters`, `Arguments`, `Output`, `Assign` ...) and
-//! JSONata / intrinsic expressions are kept as the validated strings or `serde_json::Value`s of
-//! the definition; `jsonpath`, `payload` and `intrinsics` give them meaning at run time.
+//! Paths (`InputPath`, `...Path` fields, Choice variables) are held compiled, as the parser
+//! made them (`compiled`), so running a state never compiles path text; payload templates
+//! (`Parameters`, `Arguments`, `Output`, `Assign` ...) and JSONata expressions are kept as the
+//! validated `serde_json::Value`s of the definition.
 
+pub use crate::asl::compiled::Reference;
+use crate::asl::jsonpath::JsonPath;
 use serde_json::Value;
 
 /// `QueryLanguage` of the whole machine or of one state (a state inherits the machine's).
@@ -43,16 +46,16 @@ impl StateMachine {
 }
 
 /// A data-flow path field whose `null` means "discard" (`InputPath`, `OutputPath`,
-/// `ResultPath`); absent fields are `Path("$")`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `ResultPath`); absent fields are `Path($)`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum DataPath {
     Discard,
-    Path(String),
+    Path(JsonPath),
 }
 
 impl Default for DataPath {
     fn default() -> Self {
-        DataPath::Path("$".to_string())
+        DataPath::Path(JsonPath::whole_input())
     }
 }
 
@@ -61,7 +64,7 @@ impl Default for DataPath {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dynamic<T> {
     Literal(T),
-    Path(String),
+    Path(Reference),
     Jsonata(String),
 }
 
@@ -205,7 +208,7 @@ pub enum Condition {
     Or(Vec<Condition>),
     Not(Box<Condition>),
     Compare {
-        variable: String,
+        variable: JsonPath,
         operator: ComparisonOperator,
         operand: Operand,
     },
@@ -215,7 +218,7 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     Literal(Value),
-    Path(String),
+    Path(JsonPath),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,7 @@ use super::query::{expression_text, query_error, unexpected_type, Query, States}
 use super::vars::{Staged, Variables};
 use crate::asl::ast::{Catcher, DataPath, QueryLanguage, State};
 use crate::asl::errors::StatesError;
-use crate::asl::intrinsics;
-use crate::asl::jsonpath::{self, JsonPath, Scope};
+use crate::asl::jsonpath::{self, Scope};
 use crate::asl::payload;
 use parking_lot::Mutex;
 use serde_json::{Map, Value};
@@ -19,18 +18,8 @@ const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 pub(crate) fn result_path(path: &DataPath, raw: Value, result: Value) -> Result<Value, Failure> {
     match path {
         DataPath::Discard => Ok(raw),
-        DataPath::Path(p) => Ok(jsonpath::insert(p, raw, result)?),
+        DataPath::Path(p) => Ok(jsonpath::insert_at(p, raw, result)?),
     }
-}
-
-/// A `...Path` field of Fail (`ErrorPath`, `CausePath`): a path, or an intrinsic call.
-pub(crate) fn path_field(text: &str, scope: &Scope, field: &str) -> Result<Value, StatesError> {
-    if intrinsics::is_intrinsic(text) {
-        return intrinsics::evaluate(text, scope, field);
-    }
-    let path = JsonPath::parse(text)
-        .map_err(|e| StatesError::runtime(format!("Invalid path '{text}': {}", e.0)))?;
-    path.select_for_field(scope, field)
 }
 
 /// A value as AWS quotes it in messages: strings raw, anything else as compact JSON.
@@ -169,8 +158,8 @@ impl<'a> StateEnv<'a> {
         }
         let effective = match &self.state.input_path {
             DataPath::Discard => Value::Object(Map::new()),
-            DataPath::Path(p) if p == "$" => raw.clone(),
-            DataPath::Path(p) => jsonpath::select(p, &self.scope(raw))?,
+            DataPath::Path(p) if p.text() == "$" => raw.clone(),
+            DataPath::Path(p) => p.select_invalid_path(&self.scope(raw))?,
         };
         self.note("afterInputPath", &effective);
         Ok(effective)
@@ -179,9 +168,9 @@ impl<'a> StateEnv<'a> {
     /// OutputPath (JSONPath states).
     pub fn output_path(&self, out: Value) -> Result<Value, Failure> {
         match &self.state.output_path {
-            DataPath::Path(p) if p == "$" => Ok(out),
+            DataPath::Path(p) if p.text() == "$" => Ok(out),
             DataPath::Discard => Ok(Value::Object(Map::new())),
-            DataPath::Path(p) => Ok(jsonpath::select(p, &self.scope(&out))?),
+            DataPath::Path(p) => Ok(p.select_invalid_path(&self.scope(&out))?),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use super::callbacks::TaskBoard;
 use super::choice;
-use super::dataflow::{check_size, path_field, shown, StateEnv};
+use super::dataflow::{check_size, shown, StateEnv};
 use super::failure::{error_matches, Failure};
 use super::history::Recorder;
 use super::integrations::TaskCalls;
@@ -14,10 +14,9 @@ use super::vars::{Staged, Variables};
 use super::Resume;
 use super::{map, parallel, task};
 use crate::asl::ast::{
-    Condition, Dynamic, FailState, Retrier, State, StateKind, StateMachine, Transition, WaitFor,
-    WaitState,
+    Condition, Dynamic, FailState, Reference, Retrier, State, StateKind, StateMachine, Transition,
+    WaitFor, WaitState,
 };
-use crate::asl::jsonpath::JsonPath;
 use crate::asl::timestamp::{format_millis, parse_rfc3339_nanos};
 use serde_json::{json, Value};
 use std::future::Future;
@@ -516,7 +515,7 @@ pub(crate) fn fail_state_in(
         match d {
             None => Ok(None),
             Some(Dynamic::Literal(s)) => Ok(Some(s.clone())),
-            Some(Dynamic::Path(p)) => match path_field(p, &scope, name)? {
+            Some(Dynamic::Path(p)) => match p.select_for_field(&scope, name)? {
                 Value::String(s) => Ok(Some(s)),
                 other => Err(Failure::runtime(format!(
                     "The {name} field refers to value {} which is not a valid string: {p}",
@@ -545,11 +544,7 @@ fn wait_deadline(
     entered_ms: u64,
 ) -> Result<u64, Failure> {
     let scope = env.scope(effective);
-    let lookup = |p: &str| -> Result<Option<Value>, Failure> {
-        let path = JsonPath::parse(p)
-            .map_err(|e| Failure::runtime(format!("Invalid path '{p}': {}", e.0)))?;
-        Ok(path.eval(&scope).ok())
-    };
+    let lookup = |p: &Reference| -> Result<Option<Value>, Failure> { Ok(p.value(&scope)) };
     let delay_ms: i128 = match &w.wait {
         WaitFor::Seconds(Dynamic::Literal(s)) => *s as i128 * 1000,
         WaitFor::Seconds(Dynamic::Path(p)) => {

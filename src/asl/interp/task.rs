@@ -12,7 +12,6 @@ use super::integrations::resource::Resource;
 use super::integrations::{self, Timeouts};
 use super::run::Engine;
 use crate::asl::ast::{Dynamic, TaskState};
-use crate::asl::jsonpath::JsonPath;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -88,9 +87,7 @@ fn seconds(
         None => Ok(None),
         Some(Dynamic::Literal(s)) => Ok(Some(*s)),
         Some(Dynamic::Path(p)) => {
-            let path = JsonPath::parse(p)
-                .map_err(|e| Failure::runtime(format!("Invalid path '{p}': {}", e.0)))?;
-            let value = path.eval(&env.scope(input)).map_err(|_| {
+            let value = p.value(&env.scope(input)).ok_or_else(|| {
                 Failure::runtime(format!(
                     "The {name} parameter does not reference an input value: {p}"
                 ))

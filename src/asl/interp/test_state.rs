@@ -344,7 +344,7 @@ fn map_work(
             }
             _ => {
                 let path = match &m.items_path {
-                    DataPath::Path(p) => p.clone(),
+                    DataPath::Path(p) => p.text().to_string(),
                     DataPath::Discard => "$".into(),
                 };
                 // AWS quotes a context path with one `$` fewer.

@@ -181,17 +181,14 @@ fn rule(ctx: &mut Ctx, obj: &Obj, location: &str, top: bool, depth: usize) -> Op
         return None;
     }
     let variable = ctx.opt_string(obj, "Variable", location)?;
-    if !is_path(&variable) {
-        ctx.schema(
-            "The value for the field 'Variable' must be a valid JSONPath",
-            &at(location, "Variable"),
-        );
-    }
+    let variable = ctx.json_path(&variable, "Variable", &at(location, "Variable"));
     let value = obj.get(key)?;
     let operand_location = at(location, key);
     let operand = if is_path_form {
         match value {
-            Value::String(s) if is_path(s) => Operand::Path(s.clone()),
+            Value::String(s) if is_path(s) => {
+                Operand::Path(ctx.json_path(s, key, &operand_location)?)
+            }
             _ => {
                 ctx.schema(
                     format!("The value for the field '{key}' must be a valid JSONPath"),
@@ -208,7 +205,7 @@ fn rule(ctx: &mut Ctx, obj: &Obj, location: &str, top: bool, depth: usize) -> Op
         Operand::Literal(value.clone())
     };
     Some(Condition::Compare {
-        variable,
+        variable: variable?,
         operator,
         operand,
     })

@@ -7,7 +7,6 @@ use super::super::failure::Failure;
 use super::super::query::{query_error, unexpected_type};
 use super::limits::count_field;
 use crate::asl::ast::{DataPath, ItemBatcher, MapState};
-use crate::asl::jsonpath;
 use serde_json::{json, Value};
 
 /// The iterations' inputs, in item order.
@@ -45,7 +44,7 @@ pub(crate) fn items_path(
 ) -> Result<Value, Failure> {
     match &m.items_path {
         DataPath::Discard => Ok(effective.clone()),
-        DataPath::Path(p) => Ok(jsonpath::select(p, &env.scope(effective))?),
+        DataPath::Path(p) => Ok(p.select_invalid_path(&env.scope(effective))?),
     }
 }
 

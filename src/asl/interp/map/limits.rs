@@ -3,8 +3,9 @@
 
 use super::super::dataflow::{shown, StateEnv};
 use super::super::failure::Failure;
+use crate::asl::ast::Reference;
 use crate::asl::ast::{Dynamic, MapState};
-use crate::asl::jsonpath::{JsonPath, Scope};
+use crate::asl::jsonpath::Scope;
 use serde_json::Value;
 
 /// What a number field is evaluated against: the state, its raw input (JSONata) and its
@@ -129,8 +130,6 @@ fn percentage_field(
     Ok(Some(pct))
 }
 
-fn select(p: &str, scope: &Scope) -> Result<Value, Failure> {
-    let path =
-        JsonPath::parse(p).map_err(|e| Failure::runtime(format!("Invalid path '{p}': {}", e.0)))?;
-    Ok(path.select_invalid_path(scope)?)
+fn select(p: &Reference, scope: &Scope) -> Result<Value, Failure> {
+    Ok(p.select_invalid_path(scope)?)
 }
