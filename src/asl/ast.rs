@@ -64,7 +64,7 @@ impl Default for DataPath {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dynamic<T> {
     Literal(T),
-    Path(Reference),
+    Path(Box<Reference>),
     Jsonata(String),
 }
 

@@ -278,14 +278,7 @@ async fn evaluate(t: &TestRun, watch: &Inspection) -> Outcome {
             let result = task::run(&engine, &env, task_state, raw.clone(), &mut cursor).await;
             settle(t, &env, raw, result)
         }
-        StateKind::Map(m) => {
-            let result = match map_work(t, &env, m, &raw) {
-                Ok(result) => result,
-                Err(outcome) => return outcome,
-            };
-            let result = result.and_then(|r| env.finish_result(raw.clone(), r));
-            settle(t, &env, raw, result)
-        }
+        StateKind::Map(m) => map_under_test(t, &env, watch, m, raw),
         // AWS shows no InputPath step for a mocked Parallel.
         StateKind::Parallel(_) => {
             let result = mocked(watch).and_then(|r| env.finish_result(raw.clone(), r));
@@ -322,13 +315,48 @@ fn mocked(watch: &Inspection) -> Result<Value, Failure> {
 
 /// A Map under TestState: its items and limits worked out as in an execution (and shown),
 /// then the mocked result, failed by `mapIterationFailureCount` over a tolerated threshold.
-/// `Err` is TestState's verdict before any result.
-fn map_work(
+fn map_under_test(
     t: &TestRun,
     env: &StateEnv,
+    watch: &Inspection,
+    m: &MapState,
+    raw: Value,
+) -> Outcome {
+    let (total, tolerance) = match map_items_and_limits(env, watch, m, &raw) {
+        Ok(found) => found,
+        Err(f) => return f.into(),
+    };
+    let failed = t.map_iteration_failure_count;
+    if let (Some(failed), Some(total)) = (failed, total) {
+        if failed as usize > total {
+            return Outcome::Rejected(
+                "Map iteration failure count must be less than or equal to the number of Map iterations".into(),
+            );
+        }
+    }
+    let mut result = mocked(watch);
+    // Failed iterations matter only against a tolerated-failure threshold.
+    if let (Some(failed), Ok(_), true) = (failed, &result, tolerance.is_set()) {
+        let total = total.unwrap_or(failed as usize);
+        if failed > 0 && tolerance.exceeded(failed as usize, total) {
+            result = Err(Failure {
+                from_child: false,
+                ..map::threshold_exceeded()
+            });
+        }
+    }
+    let result = result.and_then(|r| env.finish_result(raw.clone(), r));
+    settle(t, env, raw, result)
+}
+
+/// The Map's item count (`None` when an ItemReader supplies them) and tolerated failures,
+/// with `afterItemsPath`, `maxConcurrency` and the tolerated failures shown.
+fn map_items_and_limits(
+    env: &StateEnv,
+    watch: &Inspection,
     m: &MapState,
     raw: &Value,
-) -> Result<Result<Value, Failure>, Outcome> {
+) -> Result<(Option<usize>, Tolerance), Failure> {
     let effective = env.input(raw)?;
     let total = if env.jsonata() {
         // An ItemReader supplies the items (TestState takes them from its configuration).
@@ -354,47 +382,20 @@ fn map_work(
                     .unwrap_or(&path);
                 return Err(Failure::runtime(format!(
                     "Reference path \"{path}\" must point to array."
-                ))
-                .into());
+                )));
             }
         }
     };
-    let watch = env.inspection;
     let max = map::max_concurrency(env, m, raw, &effective)?.unwrap_or(0);
     let tolerance = Tolerance::of(env, m, raw, &effective)?;
-    if let Some(watch) = watch {
-        watch.put_raw("maxConcurrency", max.into());
-        if let Some(n) = tolerance.count {
-            watch.put_raw("toleratedFailureCount", n.into());
-        }
-        if let Some(x) = tolerance.percentage {
-            watch.put_raw("toleratedFailurePercentage", json!(x));
-        }
+    watch.put_raw("maxConcurrency", max.into());
+    if let Some(n) = tolerance.count {
+        watch.put_raw("toleratedFailureCount", n.into());
     }
-    if let (Some(failed), Some(total)) = (t.map_iteration_failure_count, total) {
-        if failed as usize > total {
-            return Err(Outcome::Rejected(
-                "Map iteration failure count must be less than or equal to the number of Map iterations".into(),
-            ));
-        }
+    if let Some(x) = tolerance.percentage {
+        watch.put_raw("toleratedFailurePercentage", json!(x));
     }
-    let result = match watch {
-        Some(watch) => mocked(watch),
-        None => Err(Failure::runtime("a mock is required for this state")),
-    };
-    // Failed iterations matter only against a tolerated-failure threshold.
-    if let (Some(failed), Ok(_), true) =
-        (t.map_iteration_failure_count, &result, tolerance.is_set())
-    {
-        let total = total.unwrap_or(failed as usize);
-        if failed > 0 && tolerance.exceeded(failed as usize, total) {
-            return Ok(Err(Failure {
-                from_child: false,
-                ..map::threshold_exceeded()
-            }));
-        }
-    }
-    Ok(result)
+    Ok((total, tolerance))
 }
 
 /// The engine an unmocked Task calls the services through, on a throwaway history.

@@ -212,7 +212,8 @@ impl Ctx {
                 .uint_value(value, min, &at(location, key))
                 .map(Dynamic::Literal);
         }
-        self.path_field(obj, &path_key, location).map(Dynamic::Path)
+        self.path_field(obj, &path_key, location)
+            .map(|r| Dynamic::Path(Box::new(r)))
     }
 
     /// Same as `dynamic_uint` for a string (`Error`/`ErrorPath`, `Timestamp`...).
@@ -237,7 +238,8 @@ impl Ctx {
             }
             return Some(Dynamic::Literal(s));
         }
-        self.path_field(obj, &path_key, location).map(Dynamic::Path)
+        self.path_field(obj, &path_key, location)
+            .map(|r| Dynamic::Path(Box::new(r)))
     }
 }
 

@@ -184,7 +184,8 @@ fn tolerated_percentage(
             }
         };
     }
-    ctx.path_field(obj, path_key, location).map(Dynamic::Path)
+    ctx.path_field(obj, path_key, location)
+        .map(|r| Dynamic::Path(Box::new(r)))
 }
 
 fn item_reader(

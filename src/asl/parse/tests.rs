@@ -184,7 +184,7 @@ fn map_fields_are_typed() {
     assert_eq!(map.items_path, DataPath::Path(path("$.items")));
     assert_eq!(
         map.max_concurrency,
-        Some(Dynamic::Path(Reference::Path(path("$.n"))))
+        Some(Dynamic::Path(Box::new(Reference::Path(path("$.n")))))
     );
     assert_eq!(
         map.tolerated_failure_percentage,
