@@ -1,12 +1,14 @@
 //! The typed form of an Amazon States Language definition, as `parse` produces it.
 //!
-//! Paths (`InputPath`, `...Path` fields, Choice variables) are held compiled, as the parser
-//! made them (`compiled`), so running a state never compiles path text; payload templates
-//! (`Parameters`, `Arguments`, `Output`, `Assign` ...) and JSONata expressions are kept as the
-//! validated `serde_json::Value`s of the definition.
+//! Paths (`InputPath`, `...Path` fields, Choice variables) and the JSONPath-only templates
+//! (`Parameters` of Pass/Task/Parallel, `ResultSelector`) are held compiled, as the parser
+//! made them, so running a state never compiles them again; the other payload templates
+//! (`Arguments`, `Output`, `Assign`, `ItemSelector` ...) and JSONata expressions are kept as
+//! the validated `serde_json::Value`s of the definition.
 
 pub use crate::asl::compiled::Reference;
 use crate::asl::jsonpath::JsonPath;
+pub use crate::asl::payload::Template;
 use serde_json::Value;
 
 /// `QueryLanguage` of the whole machine or of one state (a state inherits the machine's).
@@ -137,7 +139,7 @@ impl State {
     }
 
     /// `ResultSelector` of a Task, Parallel or Map state.
-    pub fn result_selector(&self) -> Option<&Value> {
+    pub fn result_selector(&self) -> Option<&Template> {
         match &self.kind {
             StateKind::Task(t) => t.result_selector.as_ref(),
             StateKind::Parallel(p) => p.result_selector.as_ref(),
@@ -166,15 +168,15 @@ impl StateKind {
 pub struct PassState {
     pub result: Option<Value>,
     pub result_path: DataPath,
-    pub parameters: Option<Value>,
+    pub parameters: Option<Template>,
 }
 
 #[derive(Debug, Clone)]
 pub struct TaskState {
     pub resource: String,
-    pub parameters: Option<Value>,
+    pub parameters: Option<Template>,
     pub arguments: Option<Value>,
-    pub result_selector: Option<Value>,
+    pub result_selector: Option<Template>,
     pub result_path: DataPath,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
@@ -335,9 +337,9 @@ pub struct FailState {
 #[derive(Debug, Clone)]
 pub struct ParallelState {
     pub branches: Vec<StateMachine>,
-    pub parameters: Option<Value>,
+    pub parameters: Option<Template>,
     pub arguments: Option<Value>,
-    pub result_selector: Option<Value>,
+    pub result_selector: Option<Template>,
     pub result_path: DataPath,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
@@ -383,7 +385,7 @@ pub struct MapState {
     pub result_writer: Option<ResultWriter>,
     pub label: Option<String>,
     pub arguments: Option<Value>,
-    pub result_selector: Option<Value>,
+    pub result_selector: Option<Template>,
     pub result_path: DataPath,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,

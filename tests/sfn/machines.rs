@@ -661,8 +661,9 @@ async fn arns_use_the_partition_of_the_region() {
     }
 }
 
-/// Paths are compiled when the definition is parsed: one that starts with `$` but does not
-/// compile is refused at CreateStateMachine, never left to fail a running state.
+/// Paths and JSONPath templates are compiled when the definition is parsed: a path that
+/// starts with `$` but does not compile is refused at CreateStateMachine, never left to fail
+/// a running state.
 #[tokio::test]
 async fn create_refuses_paths_that_do_not_compile() {
     let server = common::start().await;
@@ -679,6 +680,10 @@ async fn create_refuses_paths_that_do_not_compile() {
         (
             "SecondsPath",
             r#"{"Type": "Wait", "SecondsPath": "$.[", "End": true}"#,
+        ),
+        (
+            "a.$",
+            r#"{"Type": "Pass", "Parameters": {"a.$": "$.b["}, "End": true}"#,
         ),
         (
             "Variable",

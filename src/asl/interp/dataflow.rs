@@ -4,7 +4,7 @@
 use super::failure::Failure;
 use super::query::{expression_text, query_error, unexpected_type, Query, States};
 use super::vars::{Staged, Variables};
-use crate::asl::ast::{Catcher, DataPath, QueryLanguage, State};
+use crate::asl::ast::{Catcher, DataPath, QueryLanguage, State, Template};
 use crate::asl::errors::StatesError;
 use crate::asl::jsonpath::{self, Scope};
 use crate::asl::payload;
@@ -179,40 +179,34 @@ impl<'a> StateEnv<'a> {
         Ok(payload::evaluate(t, &self.scope(input))?)
     }
 
+    /// A compiled JSONPath template (`Parameters`, `ResultSelector`).
+    pub fn apply(&self, t: &Template, input: &Value) -> Result<Value, Failure> {
+        Ok(t.eval(&self.scope(input))?)
+    }
+
     /// What a Task or Parallel works on: `Parameters` over the effective input (JSONPath),
     /// or `Arguments` (JSONata); without either, the effective input itself.
     pub fn request(
         &self,
         effective: &Value,
-        parameters: Option<&Value>,
+        parameters: Option<&Template>,
         arguments: Option<&Value>,
     ) -> Result<Value, Failure> {
-        let request = self.evaluate_request(effective, parameters, arguments)?;
-        let step = match self.jsonata() {
-            true => "afterArguments",
-            false => "afterParameters",
+        let (step, request) = match self.jsonata() {
+            true => match arguments {
+                Some(a) => (
+                    "afterArguments",
+                    self.query(effective, None, None).template(a, "Arguments")?,
+                ),
+                None => ("afterArguments", effective.clone()),
+            },
+            false => match parameters {
+                Some(p) => ("afterParameters", self.apply(p, effective)?),
+                None => ("afterParameters", effective.clone()),
+            },
         };
         self.note(step, &request);
         Ok(request)
-    }
-
-    /// `request` without showing it to TestState (a Task's `Credentials`).
-    pub fn evaluate_request(
-        &self,
-        effective: &Value,
-        parameters: Option<&Value>,
-        arguments: Option<&Value>,
-    ) -> Result<Value, Failure> {
-        if self.jsonata() {
-            return match arguments {
-                Some(a) => self.query(effective, None, None).template(a, "Arguments"),
-                None => Ok(effective.clone()),
-            };
-        }
-        match parameters {
-            Some(p) => self.template(p, effective),
-            None => Ok(effective.clone()),
-        }
     }
 
     /// Stages the values of an `Assign` (JSONPath: a template over `input`).
@@ -273,7 +267,7 @@ impl<'a> StateEnv<'a> {
         }
         self.assign_jsonpath(state.assign.as_ref(), &result)?;
         let result = match state.result_selector() {
-            Some(t) => self.template(t, &result)?,
+            Some(t) => self.apply(t, &result)?,
             None => result,
         };
         self.note("afterResultSelector", &result);

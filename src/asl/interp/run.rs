@@ -293,7 +293,7 @@ pub(crate) async fn plain_state(
                 }
                 (None, Some(t)) => {
                     let effective = env.input(&raw)?;
-                    let v = env.template(t, &effective)?;
+                    let v = env.apply(t, &effective)?;
                     env.note("afterParameters", &v);
                     v
                 }

@@ -39,10 +39,13 @@ pub(crate) async fn run(
     let timeouts = resolve_timeouts(t, &effective, &env)?;
     // The role the Task acts as (`Credentials`), which TaskScheduled records.
     let role_arn = match &t.credentials {
-        Some(c) => env
-            .evaluate_request(&effective, Some(c), Some(c))?
-            .get("RoleArn")
-            .cloned(),
+        Some(c) => {
+            let credentials = match env.jsonata() {
+                true => env.query(&effective, None, None).template(c, "Arguments")?,
+                false => env.template(c, &effective)?,
+            };
+            credentials.get("RoleArn").cloned()
+        }
         None => None,
     };
     let result = match (mock, waiter) {
