@@ -1,7 +1,7 @@
 //! The typed form of an Amazon States Language definition, as `parse` produces it.
 //!
-//! Paths (`InputPath`, `...Path` fields, Choice variables) and the JSONPath-only templates
-//! (`Parameters` of Pass/Task/Parallel, `ResultSelector`) are held compiled, as the parser
+//! Paths (`InputPath`, `...Path` fields, Choice variables) and the JSONPath templates
+//! `Parameters` of Pass/Task/Parallel, `ResultSelector` and `Assign` are held compiled, as the parser
 //! made them, so running a state never compiles them again; the other payload templates
 //! (`Arguments`, `Output`, `Assign`, `ItemSelector` ...) and JSONata expressions are kept as
 //! the validated `serde_json::Value`s of the definition.
@@ -70,6 +70,15 @@ pub enum Dynamic<T> {
     Jsonata(String),
 }
 
+/// `Assign` in its state's language: a compiled JSONPath template (evaluated over the
+/// state's result), or JSONata's value (an object of values and `{% %}` strings, or one
+/// expression giving an object).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assign {
+    JsonPath(Template),
+    Jsonata(Value),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
     Next(String),
@@ -86,7 +95,7 @@ pub struct State {
     pub input_path: DataPath,
     pub output_path: DataPath,
     /// `Assign` (both languages).
-    pub assign: Option<Value>,
+    pub assign: Option<Assign>,
     /// `Output` (JSONata states).
     pub output: Option<Value>,
     /// `None` for Choice, Succeed and Fail.
@@ -198,7 +207,7 @@ pub struct ChoiceRule {
     pub condition: Condition,
     pub next: String,
     pub comment: Option<String>,
-    pub assign: Option<Value>,
+    pub assign: Option<Assign>,
     pub output: Option<Value>,
 }
 
@@ -447,7 +456,7 @@ pub struct Catcher {
     pub error_equals: Vec<String>,
     pub next: String,
     pub result_path: DataPath,
-    pub assign: Option<Value>,
+    pub assign: Option<Assign>,
     pub output: Option<Value>,
     pub comment: Option<String>,
 }

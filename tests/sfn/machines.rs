@@ -686,6 +686,10 @@ async fn create_refuses_paths_that_do_not_compile() {
             r#"{"Type": "Pass", "Parameters": {"a.$": "$.b["}, "End": true}"#,
         ),
         (
+            "x.$",
+            r#"{"Type": "Pass", "Assign": {"x.$": "$.b["}, "End": true}"#,
+        ),
+        (
             "Variable",
             r#"{"Type": "Choice", "Choices": [{"Variable": "$.a[?(", "IsNull": true,
                 "Next": "S"}], "Default": "S"}"#,

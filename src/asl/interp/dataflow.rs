@@ -4,7 +4,7 @@
 use super::failure::Failure;
 use super::query::{expression_text, query_error, unexpected_type, Query, States};
 use super::vars::{Staged, Variables};
-use crate::asl::ast::{Catcher, DataPath, QueryLanguage, State, Template};
+use crate::asl::ast::{Assign, Catcher, DataPath, QueryLanguage, State, Template};
 use crate::asl::errors::StatesError;
 use crate::asl::jsonpath::{self, Scope};
 use crate::asl::payload;
@@ -210,9 +210,10 @@ impl<'a> StateEnv<'a> {
     }
 
     /// Stages the values of an `Assign` (JSONPath: a template over `input`).
-    pub fn assign_jsonpath(&self, assign: Option<&Value>, input: &Value) -> Result<(), Failure> {
-        if let Some(a) = assign {
-            match self.template(a, input)? {
+    pub fn assign_jsonpath(&self, assign: Option<&Assign>, input: &Value) -> Result<(), Failure> {
+        // A JSONPath state's Assign is always the compiled template (the parser sees to it).
+        if let Some(Assign::JsonPath(a)) = assign {
+            match self.apply(a, input)? {
                 Value::Object(values) => self.staged.set(values),
                 _ => return Err(Failure::runtime("The Assign field must be an object")),
             }
@@ -222,8 +223,8 @@ impl<'a> StateEnv<'a> {
 
     /// Stages the values of a JSONata `Assign`: an object of values/expressions, or one
     /// expression giving an object.
-    pub fn assign_jsonata(&self, assign: Option<&Value>, q: &Query) -> Result<(), Failure> {
-        let Some(a) = assign else {
+    pub fn assign_jsonata(&self, assign: Option<&Assign>, q: &Query) -> Result<(), Failure> {
+        let Some(Assign::Jsonata(a)) = assign else {
             return Ok(());
         };
         let values = match q.dynamic(a) {
@@ -286,7 +287,7 @@ impl<'a> StateEnv<'a> {
         &self,
         raw: Value,
         value: Value,
-        assign: Option<&Value>,
+        assign: Option<&Assign>,
         output: Option<&Value>,
     ) -> Result<Value, Failure> {
         if self.jsonata() {

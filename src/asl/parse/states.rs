@@ -163,6 +163,7 @@ fn parse_state(
     if let Some(value) = &assign {
         check_assign(ctx, value, language, &at(location, "Assign"));
     }
+    let assign = assign.and_then(|v| compiled_assign(ctx, v, language, location));
     let output = if jsonpath {
         None
     } else {
@@ -257,6 +258,32 @@ pub(crate) fn compiled_template(
             );
             None
         }
+    }
+}
+
+/// `Assign` as the state keeps it: compiled (JSONPath) or as written (JSONata); `None` when
+/// its template does not compile (with the schema error).
+pub(crate) fn compiled_assign(
+    ctx: &mut Ctx,
+    value: Value,
+    language: QueryLanguage,
+    location: &str,
+) -> Option<Assign> {
+    match language {
+        QueryLanguage::Jsonata => Some(Assign::Jsonata(value)),
+        QueryLanguage::JsonPath => match Template::compile(&value) {
+            Ok(t) => Some(Assign::JsonPath(t)),
+            Err(e) => {
+                ctx.schema(
+                    format!(
+                        "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
+                        e.field
+                    ),
+                    &at(location, "Assign"),
+                );
+                None
+            }
+        },
     }
 }
 
