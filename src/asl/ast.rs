@@ -1,9 +1,14 @@
 //! The typed form of an Amazon States Language definition, as `parse` produces it.
 //!
-//! Plain data: paths, payload templates (`Parameters`, `Arguments`, `Output`, `Assign` ...) and
-//! JSONata / intrinsic expressions are kept as the validated strings or `serde_json::Value`s of
-//! the definition; `jsonpath`, `payload` and `intrinsics` give them meaning at run time.
+//! Paths (`InputPath`, `...Path` fields, Choice variables) and the JSONPath templates
+//! `Parameters` of Pass/Task/Parallel, `ResultSelector` and `Assign` are held compiled, as the parser
+//! made them, so running a state never compiles them again; the other payload templates
+//! (`Arguments`, `Output`, `Assign`, `ItemSelector` ...) and JSONata expressions are kept as
+//! the validated `serde_json::Value`s of the definition.
 
+pub use crate::asl::compiled::Reference;
+use crate::asl::jsonpath::JsonPath;
+pub use crate::asl::payload::Template;
 use serde_json::Value;
 
 /// `QueryLanguage` of the whole machine or of one state (a state inherits the machine's).
@@ -43,16 +48,16 @@ impl StateMachine {
 }
 
 /// A data-flow path field whose `null` means "discard" (`InputPath`, `OutputPath`,
-/// `ResultPath`); absent fields are `Path("$")`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `ResultPath`); absent fields are `Path($)`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum DataPath {
     Discard,
-    Path(String),
+    Path(JsonPath),
 }
 
 impl Default for DataPath {
     fn default() -> Self {
-        DataPath::Path("$".to_string())
+        DataPath::Path(JsonPath::whole_input())
     }
 }
 
@@ -61,8 +66,17 @@ impl Default for DataPath {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dynamic<T> {
     Literal(T),
-    Path(String),
+    Path(Box<Reference>),
     Jsonata(String),
+}
+
+/// `Assign` in its state's language: a compiled JSONPath template (evaluated over the
+/// state's result), or JSONata's value (an object of values and `{% %}` strings, or one
+/// expression giving an object).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assign {
+    JsonPath(Template),
+    Jsonata(Value),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +95,7 @@ pub struct State {
     pub input_path: DataPath,
     pub output_path: DataPath,
     /// `Assign` (both languages).
-    pub assign: Option<Value>,
+    pub assign: Option<Assign>,
     /// `Output` (JSONata states).
     pub output: Option<Value>,
     /// `None` for Choice, Succeed and Fail.
@@ -134,7 +148,7 @@ impl State {
     }
 
     /// `ResultSelector` of a Task, Parallel or Map state.
-    pub fn result_selector(&self) -> Option<&Value> {
+    pub fn result_selector(&self) -> Option<&Template> {
         match &self.kind {
             StateKind::Task(t) => t.result_selector.as_ref(),
             StateKind::Parallel(p) => p.result_selector.as_ref(),
@@ -163,15 +177,15 @@ impl StateKind {
 pub struct PassState {
     pub result: Option<Value>,
     pub result_path: DataPath,
-    pub parameters: Option<Value>,
+    pub parameters: Option<Template>,
 }
 
 #[derive(Debug, Clone)]
 pub struct TaskState {
     pub resource: String,
-    pub parameters: Option<Value>,
+    pub parameters: Option<Template>,
     pub arguments: Option<Value>,
-    pub result_selector: Option<Value>,
+    pub result_selector: Option<Template>,
     pub result_path: DataPath,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
@@ -193,7 +207,7 @@ pub struct ChoiceRule {
     pub condition: Condition,
     pub next: String,
     pub comment: Option<String>,
-    pub assign: Option<Value>,
+    pub assign: Option<Assign>,
     pub output: Option<Value>,
 }
 
@@ -205,7 +219,7 @@ pub enum Condition {
     Or(Vec<Condition>),
     Not(Box<Condition>),
     Compare {
-        variable: String,
+        variable: JsonPath,
         operator: ComparisonOperator,
         operand: Operand,
     },
@@ -215,7 +229,7 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     Literal(Value),
-    Path(String),
+    Path(JsonPath),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -332,9 +346,9 @@ pub struct FailState {
 #[derive(Debug, Clone)]
 pub struct ParallelState {
     pub branches: Vec<StateMachine>,
-    pub parameters: Option<Value>,
+    pub parameters: Option<Template>,
     pub arguments: Option<Value>,
-    pub result_selector: Option<Value>,
+    pub result_selector: Option<Template>,
     pub result_path: DataPath,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
@@ -380,7 +394,7 @@ pub struct MapState {
     pub result_writer: Option<ResultWriter>,
     pub label: Option<String>,
     pub arguments: Option<Value>,
-    pub result_selector: Option<Value>,
+    pub result_selector: Option<Template>,
     pub result_path: DataPath,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
@@ -442,7 +456,7 @@ pub struct Catcher {
     pub error_equals: Vec<String>,
     pub next: String,
     pub result_path: DataPath,
-    pub assign: Option<Value>,
+    pub assign: Option<Assign>,
     pub output: Option<Value>,
     pub comment: Option<String>,
 }

@@ -6,6 +6,7 @@
 //! each state reads (DescribeStateMachine's `variableReferences`).
 
 pub mod ast;
+pub mod compiled;
 pub mod errors;
 pub mod interp;
 pub mod intrinsics;

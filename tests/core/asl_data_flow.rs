@@ -1,15 +1,24 @@
 //! Conformance of the JSONPath data flow (paths, payload templates, intrinsic functions,
 //! ResultPath) against executions recorded on AWS: every pure execution case in
 //! `../shared/conformance/sfn/cases/` whose definition is a chain of Pass states without
-//! JSONata or variables. A Pass-only walker lives here (the interpreter is not built yet):
-//! InputPath -> Parameters -> Result -> ResultPath -> OutputPath, state after state.
+//! JSONata or variables, run by the interpreter (`run_to_end`), and the TestState cases of a
+//! JSONPath Pass state, run by TestState's entry (`test_state::run`): both drive the
+//! interpreter's one per-state pipeline.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use serde_json::{json, Map, Value};
 use stepyard::asl::errors::StatesError;
-use stepyard::asl::jsonpath::{self, JsonPath, Scope};
+use stepyard::asl::interp::callbacks::TaskBoard;
+use stepyard::asl::interp::map_runs::MapRuns;
+use stepyard::asl::interp::test_state::{self, InspectionLevel, TestRun};
+use stepyard::asl::interp::{self, ExecutionRecord, ExecutionSpec, SharedRecord, Status};
+use stepyard::asl::jsonpath::JsonPath;
+use stepyard::asl::parse::{parse_definition, parse_state_definition, MachineType};
 use stepyard::asl::payload::Template;
+use stepyard::clock::Clock;
 
 const CASES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -21,14 +30,11 @@ const FLOOR: usize = 182;
 /// TestState cases known to pass.
 const TEST_STATE_FLOOR: usize = 12;
 
-/// Step Functions' limit on a state's result (256 KiB).
-const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
-
 const STATE_MACHINE: &str = "sm-conformance";
 const EXECUTION: &str = "exec-conformance";
 
-#[test]
-fn pass_state_cases_match_aws() {
+#[tokio::test]
+async fn pass_state_cases_match_aws() {
     let dir = Path::new(CASES);
     if !dir.is_dir() {
         crate::common::conformance::absent("sfn/cases", dir);
@@ -55,7 +61,7 @@ fn pass_state_cases_match_aws() {
             continue;
         }
         let id = case["id"].as_str().unwrap_or("?").to_string();
-        match check(&case) {
+        match check(&case).await {
             Ok(()) => passed += 1,
             Err(why) => failed.push(format!("{id}: {why}")),
         }
@@ -93,11 +99,11 @@ fn is_pass_chain_case(case: &Value) -> bool {
         && !text.contains("\"Assign\"")
 }
 
-fn check(case: &Value) -> Result<(), String> {
+async fn check(case: &Value) -> Result<(), String> {
     let def = &case["definition"];
     let input = case.get("input").cloned().unwrap_or(json!({}));
     let express = case["state_machine_type"] == "EXPRESS";
-    let outcome = run_chain(def, &input, express);
+    let outcome = run_chain(def, &input, express).await?;
     let status = case["expected_status"].as_str().unwrap_or("");
     match (status, outcome) {
         ("SUCCEEDED", Ok(output)) => {
@@ -130,7 +136,7 @@ fn check(case: &Value) -> Result<(), String> {
     }
 }
 
-fn context(input: &Value, state: &str, express: bool) -> Value {
+fn context(input: &Value, express: bool) -> Value {
     // EXPRESS executions have ids of their own shape: `express:<machine>:<name>:<uuid>`.
     let id = if express {
         format!("arn:aws:states:us-east-1:111111111111:express:{STATE_MACHINE}:{EXECUTION}:6f9c1f1e-8a43-4b1e-9a55-0d5b1f0e2c3d")
@@ -150,108 +156,76 @@ fn context(input: &Value, state: &str, express: bool) -> Value {
             "Id": format!("arn:aws:states:us-east-1:111111111111:stateMachine:{STATE_MACHINE}"),
             "Name": STATE_MACHINE,
         },
-        "State": {"Name": state, "EnteredTime": "2026-01-01T00:00:00.000Z"},
     })
 }
 
-/// Runs the chain from StartAt; a state's failure gets AWS's "An error occurred while
-/// executing the state ..." prefix (each Pass state adds an Entered and an Exited event, so
-/// state k is entered at event 2 + 2k).
-fn run_chain(def: &Value, input: &Value, express: bool) -> Result<Value, StatesError> {
-    let states = def["States"].as_object().cloned().unwrap_or_default();
-    let mut name = def["StartAt"].as_str().unwrap_or_default().to_string();
-    let mut data = input.clone();
-    for step in 0..100 {
-        let Some(state) = states.get(&name) else {
-            return Err(StatesError::runtime(format!("no state {name}")));
-        };
-        let ctx = context(input, &name, express);
-        data = run_pass(&name, state, data, &ctx).map_err(|e| {
-            if e.error == "States.DataLimitExceeded" {
-                return e; // reported by the service, not "while executing the state"
-            }
-            StatesError::new(
-                e.error,
-                format!(
-                    "An error occurred while executing the state '{name}' (entered at the event id #{}). {}",
-                    2 + 2 * step,
-                    e.cause
-                ),
-            )
-        })?;
-        if state["End"] == true {
-            return Ok(data);
-        }
-        name = state["Next"].as_str().unwrap_or_default().to_string();
+/// Runs the chain as an execution; `Err` of the outer result when it could not run.
+async fn run_chain(
+    def: &Value,
+    input: &Value,
+    express: bool,
+) -> Result<Result<Value, StatesError>, String> {
+    let machine = parse_definition(&def.to_string()).map_err(|e| format!("parse: {e}"))?;
+    let spec = ExecutionSpec {
+        machine: Arc::new(machine),
+        input: input.clone(),
+        input_text: None,
+        context: context(input, express),
+        clock: Clock::new(),
+        board: TaskBoard::new(),
+        map_runs: MapRuns::new(),
+        redrivable: false,
+        tasks: None,
+    };
+    let record: SharedRecord = Arc::new(Mutex::new(ExecutionRecord::default()));
+    interp::run_to_end(spec, record.clone()).await;
+    let rec = record.lock();
+    match rec.status {
+        Status::Succeeded => Ok(Ok(rec.output.clone().unwrap_or(Value::Null))),
+        Status::Failed => Ok(Err(StatesError::new(
+            rec.error.clone().unwrap_or_default(),
+            rec.cause.clone().unwrap_or_default(),
+        ))),
+        other => Err(format!("ended {}", other.as_str())),
     }
-    Err(StatesError::runtime("too many states"))
 }
 
-/// What a Pass state produced at each step (TestState's `inspectionData` reports them).
-struct PassStages {
-    after_input_path: Value,
-    after_parameters: Value,
-    after_result_path: Value,
-    output: Value,
-}
-
-fn run_pass(name: &str, state: &Value, raw: Value, ctx: &Value) -> Result<Value, StatesError> {
-    pass_stages(name, state, raw, ctx).map(|s| s.output)
-}
-
-fn pass_stages(
-    name: &str,
-    state: &Value,
-    raw: Value,
-    ctx: &Value,
-) -> Result<PassStages, StatesError> {
-    let state = state.as_object().cloned().unwrap_or_default();
-    let none = Map::new();
-    let after_input_path = match state.get("InputPath") {
-        Some(Value::Null) => json!({}),
-        Some(Value::String(p)) => jsonpath::select(p, &Scope::new(&raw, ctx))?,
-        _ => raw.clone(),
-    };
-    let after_parameters = match state.get("Parameters") {
-        Some(template) => Template::compile(template)
-            .map_err(|e| StatesError::runtime(e.to_string()))?
-            .eval(&Scope::new(&after_input_path, ctx).with_variables(&none))?,
-        None => after_input_path.clone(),
-    };
-    let result = state
-        .get("Result")
-        .cloned()
-        .unwrap_or_else(|| after_parameters.clone());
-    if serde_json::to_string(&result).map_or(0, |s| s.len()) > MAX_PAYLOAD_BYTES {
-        return Err(StatesError::new(
-            "States.DataLimitExceeded",
-            format!("The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."),
-        ));
-    }
-    let after_result_path = match state.get("ResultPath") {
-        Some(Value::Null) => raw,
-        Some(Value::String(p)) => {
-            let path = JsonPath::parse(p).map_err(|e| StatesError::runtime(e.0))?;
-            jsonpath::insert_at(&path, raw, result)?
-        }
-        _ => result,
-    };
-    let output = match state.get("OutputPath") {
-        Some(Value::Null) => json!({}),
-        Some(Value::String(p)) => jsonpath::select(p, &Scope::new(&after_result_path, ctx))?,
-        _ => after_result_path.clone(),
-    };
-    Ok(PassStages {
-        after_input_path,
-        after_parameters,
-        after_result_path,
-        output,
+/// TestState of one state, as the service runs it (DEBUG level, no mock).
+async fn test_state_of(def: &Value, input: Value) -> Result<Map<String, Value>, String> {
+    let state = parse_state_definition(&def.to_string(), MachineType::Standard)
+        .map_err(|e| format!("parse: {e}"))?;
+    let answer = test_state::run(TestRun {
+        state,
+        context: context(&input, false),
+        input,
+        level: InspectionLevel::Debug,
+        mock: None,
+        retry_count: 0,
+        map_iteration_failure_count: None,
+        variables: Map::new(),
+        clock: Clock::new(),
+        board: TaskBoard::new(),
+        tasks: None,
     })
+    .await?;
+    match answer {
+        Value::Object(o) => Ok(o),
+        other => Err(format!("answer {other}")),
+    }
+}
+
+/// A member of TestState's answer that holds JSON text, as the JSON.
+fn json_member(answer: &Map<String, Value>, key: &str) -> Value {
+    answer
+        .get(key)
+        .and_then(Value::as_str)
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// TestState cases on a JSONPath Pass state: the output and the inspection data.
-#[test]
-fn test_state_pass_cases_match_aws() {
+#[tokio::test]
+async fn test_state_pass_cases_match_aws() {
     let dir = Path::new(CASES);
     if !dir.is_dir() {
         crate::common::conformance::absent("sfn/cases", dir);
@@ -283,27 +257,35 @@ fn test_state_pass_cases_match_aws() {
         let id = case["id"].as_str().unwrap_or("?").to_string();
         let expected = &case["expected_response"];
         let input = req["input"].clone();
-        let ctx = context(&input, "TestState", false);
-        let verdict = match pass_stages("TestState", def, input, &ctx) {
+        let verdict = match test_state_of(def, input).await {
             Err(e) => Err(format!("failed with {e}")),
-            Ok(stages) => {
+            Ok(answer) => {
+                let empty = Map::new();
+                let data = answer
+                    .get("inspectionData")
+                    .and_then(Value::as_object)
+                    .unwrap_or(&empty);
                 let inspection = &expected["inspectionData"];
                 let checks = [
-                    ("output", &expected["output"], &stages.output),
+                    (
+                        "output",
+                        &expected["output"],
+                        json_member(&answer, "output"),
+                    ),
                     (
                         "afterInputPath",
                         &inspection["afterInputPath"],
-                        &stages.after_input_path,
+                        json_member(data, "afterInputPath"),
                     ),
                     (
                         "afterParameters",
                         &inspection["afterParameters"],
-                        &stages.after_parameters,
+                        json_member(data, "afterParameters"),
                     ),
                     (
                         "afterResultPath",
                         &inspection["afterResultPath"],
-                        &stages.after_result_path,
+                        json_member(data, "afterResultPath"),
                     ),
                 ];
                 checks

@@ -686,3 +686,59 @@ async fn test_state_names_a_machine_and_execution_of_the_partition_of_the_region
         format!("arn:aws-us-gov:states:{region}:000000000000:express:TestStateStateMachine:");
     assert!(execution.starts_with(&expected), "{execution}");
 }
+
+/// Paths and JSONPath templates are compiled when the definition is parsed: a path that
+/// starts with `$` but does not compile is refused at CreateStateMachine, never left to fail
+/// a running state.
+#[tokio::test]
+async fn create_refuses_paths_that_do_not_compile() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    for (field, state) in [
+        (
+            "InputPath",
+            r#"{"Type": "Pass", "InputPath": "$.a[", "End": true}"#,
+        ),
+        (
+            "ResultPath",
+            r#"{"Type": "Pass", "ResultPath": "$..", "End": true}"#,
+        ),
+        (
+            "SecondsPath",
+            r#"{"Type": "Wait", "SecondsPath": "$.[", "End": true}"#,
+        ),
+        (
+            "a.$",
+            r#"{"Type": "Pass", "Parameters": {"a.$": "$.b["}, "End": true}"#,
+        ),
+        (
+            "x.$",
+            r#"{"Type": "Pass", "Assign": {"x.$": "$.b["}, "End": true}"#,
+        ),
+        (
+            "Variable",
+            r#"{"Type": "Choice", "Choices": [{"Variable": "$.a[?(", "IsNull": true,
+                "Next": "S"}], "Default": "S"}"#,
+        ),
+    ] {
+        let definition = format!(
+            r#"{{"StartAt": "S0", "States": {{"S0": {state}, "S": {{"Type": "Succeed"}}}}}}"#
+        );
+        let refused = failed(
+            client
+                .create_state_machine()
+                .name("paths")
+                .definition(definition)
+                .role_arn(ROLE)
+                .send()
+                .await,
+        );
+        assert_eq!(refused.code, "InvalidDefinition", "{field}");
+        let expected = format!("The value for the field '{field}' must be a valid JSONPath");
+        assert!(
+            refused.message.contains(&expected),
+            "{field}: {}",
+            refused.message
+        );
+    }
+}

@@ -22,6 +22,7 @@ mod regions;
 mod snapshot;
 mod sync_execution;
 mod tags;
+mod test_state;
 mod test_state_conformance;
 mod validate;
 mod versions_aliases;

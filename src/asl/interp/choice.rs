@@ -6,10 +6,11 @@ use crate::asl::errors::StatesError;
 use crate::asl::jsonpath::{JsonPath, Scope};
 use crate::asl::timestamp::parse_rfc3339_nanos;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
-/// Whether `condition` holds for `scope`. Errors are `States.Runtime`: a path that does not
-/// compile, a `Variable` that names nothing (except under `IsPresent`), or a JSONata rule.
+/// Whether `condition` holds for `scope`. Errors are `States.Runtime`: a `Variable` that
+/// names nothing (except under `IsPresent`), or a JSONata rule.
 pub fn holds(condition: &Condition, scope: &Scope) -> Result<bool, StatesError> {
     match condition {
         Condition::And(all) => {
@@ -40,26 +41,26 @@ pub fn holds(condition: &Condition, scope: &Scope) -> Result<bool, StatesError> 
     }
 }
 
-fn lookup(path: &str, scope: &Scope) -> Result<Option<Value>, StatesError> {
-    let compiled = JsonPath::parse(path)
-        .map_err(|e| StatesError::runtime(format!("Invalid path '{path}': {}", e.0)))?;
-    Ok(compiled.eval(scope).ok())
+/// What a rule's path names, borrowed where it can be (nothing: `None`).
+fn lookup<'v>(path: &JsonPath, scope: &Scope<'v>) -> Option<Cow<'v, Value>> {
+    path.lookup(scope).ok()
 }
 
-fn invalid_variable(path: &str) -> StatesError {
+fn invalid_variable(path: &JsonPath) -> StatesError {
     StatesError::runtime(format!(
-        "Invalid path '{path}': The choice state's condition path references an invalid value."
+        "Invalid path '{}': The choice state's condition path references an invalid value.",
+        path.text()
     ))
 }
 
 fn compare(
-    variable: &str,
+    variable: &JsonPath,
     op: ComparisonOperator,
     operand: &Operand,
     scope: &Scope,
 ) -> Result<bool, StatesError> {
     use ComparisonOperator::*;
-    let value = lookup(variable, scope)?;
+    let value = lookup(variable, scope);
     if op == IsPresent {
         return Ok(value.is_some() == operand_bool(operand));
     }
@@ -67,9 +68,10 @@ fn compare(
         return Err(invalid_variable(variable));
     };
     let rhs = match operand {
-        Operand::Literal(v) => v.clone(),
-        Operand::Path(p) => lookup(p, scope)?.ok_or_else(|| invalid_variable(p))?,
+        Operand::Literal(v) => Cow::Borrowed(v),
+        Operand::Path(p) => lookup(p, scope).ok_or_else(|| invalid_variable(p))?,
     };
+    let (value, rhs) = (value.as_ref(), rhs.as_ref());
     let expect = rhs.as_bool().unwrap_or(false);
     Ok(match op {
         // Answered above, before the variable had to exist.
@@ -98,7 +100,7 @@ fn compare(
         | NumericLessThan
         | NumericGreaterThan
         | NumericLessThanEquals
-        | NumericGreaterThanEquals => match (number(&value), number(&rhs)) {
+        | NumericGreaterThanEquals => match (number(value), number(rhs)) {
             (Some(a), Some(b)) => a.partial_cmp(&b).is_some_and(|o| ordering_holds(op, o)),
             _ => false,
         },

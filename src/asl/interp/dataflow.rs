@@ -4,58 +4,22 @@
 use super::failure::Failure;
 use super::query::{expression_text, query_error, unexpected_type, Query, States};
 use super::vars::{Staged, Variables};
-use crate::asl::ast::{Catcher, DataPath, QueryLanguage, State};
+use crate::asl::ast::{Assign, Catcher, DataPath, QueryLanguage, State, Template};
 use crate::asl::errors::StatesError;
-use crate::asl::intrinsics;
-use crate::asl::jsonpath::{self, JsonPath, Scope};
+use crate::asl::jsonpath::{self, Scope};
 use crate::asl::payload;
+use parking_lot::Mutex;
 use serde_json::{Map, Value};
 
 /// AWS's limit on state input/output: 256 KiB of UTF-8.
 const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
-/// InputPath: `null` gives `{}`; otherwise the path's selection from the raw input.
-pub(crate) fn input_path(state: &State, raw: &Value, ctx: &Value) -> Result<Value, Failure> {
-    select_data_path(&state.input_path, raw, ctx)
-}
-
-/// OutputPath: `null` gives `{}`; otherwise the path's selection from the state's output.
-pub(crate) fn output_path(state: &State, out: Value, ctx: &Value) -> Result<Value, Failure> {
-    match &state.output_path {
-        DataPath::Path(p) if p == "$" => Ok(out),
-        other => select_data_path(other, &out, ctx),
-    }
-}
-
-fn select_data_path(path: &DataPath, input: &Value, ctx: &Value) -> Result<Value, Failure> {
-    match path {
-        DataPath::Discard => Ok(Value::Object(Map::new())),
-        DataPath::Path(p) if p == "$" => Ok(input.clone()),
-        DataPath::Path(p) => Ok(jsonpath::select(p, &Scope::new(input, ctx))?),
-    }
-}
-
 /// ResultPath: `null` keeps the raw input; otherwise the result is written into it.
 pub(crate) fn result_path(path: &DataPath, raw: Value, result: Value) -> Result<Value, Failure> {
     match path {
         DataPath::Discard => Ok(raw),
-        DataPath::Path(p) => Ok(jsonpath::insert(p, raw, result)?),
+        DataPath::Path(p) => Ok(jsonpath::insert_at(p, raw, result)?),
     }
-}
-
-/// Evaluates a payload template (`Parameters`, `ResultSelector`, `ItemSelector`).
-pub(crate) fn template(t: &Value, input: &Value, ctx: &Value) -> Result<Value, Failure> {
-    Ok(payload::evaluate(t, &Scope::new(input, ctx))?)
-}
-
-/// A `...Path` field of Fail (`ErrorPath`, `CausePath`): a path, or an intrinsic call.
-pub(crate) fn path_field(text: &str, scope: &Scope, field: &str) -> Result<Value, StatesError> {
-    if intrinsics::is_intrinsic(text) {
-        return intrinsics::evaluate(text, scope, field);
-    }
-    let path = JsonPath::parse(text)
-        .map_err(|e| StatesError::runtime(format!("Invalid path '{text}': {}", e.0)))?;
-    path.select_for_field(scope, field)
 }
 
 /// A value as AWS quotes it in messages: strings raw, anything else as compact JSON.
@@ -81,6 +45,41 @@ pub(crate) fn check_size(state_name: &str, out: &Value) -> Result<(), Failure> {
     Ok(())
 }
 
+/// TestState's view of one state's run: the value after each step of the data flow, by its
+/// `inspectionData` name (`afterInputPath`, `afterParameters`, `result`, ...), and the mocked
+/// outcome of the state's work. A state run under inspection does not wait (TestState answers
+/// at once) and a mocked Task calls nothing.
+#[derive(Debug, Default)]
+pub(crate) struct Inspection {
+    steps: Mutex<Map<String, Value>>,
+    /// The outcome a Task's call (or a Map's/Parallel's work) is replaced by.
+    pub mock: Option<Result<Value, Failure>>,
+}
+
+impl Inspection {
+    pub fn with_mock(mock: Option<Result<Value, Failure>>) -> Inspection {
+        Inspection {
+            steps: Mutex::default(),
+            mock,
+        }
+    }
+
+    /// Records a step's value as JSON text, as TestState reports it.
+    pub fn put(&self, step: &str, value: &Value) {
+        let text = serde_json::to_string(value).unwrap_or_default();
+        self.steps.lock().insert(step.into(), Value::String(text));
+    }
+
+    /// Records a value that TestState reports as itself (a number), not as JSON text.
+    pub fn put_raw(&self, step: &str, value: Value) {
+        self.steps.lock().insert(step.into(), value);
+    }
+
+    pub fn take(&self) -> Map<String, Value> {
+        std::mem::take(&mut *self.steps.lock())
+    }
+}
+
 /// What a running state's data flow reads besides its input: the state, the context object,
 /// the variables in scope, and where its `Assign` is staged until its output is known.
 /// JSONPath and JSONata states share it; each method follows the state's query language.
@@ -92,6 +91,8 @@ pub(crate) struct StateEnv<'a> {
     pub staged: &'a Staged,
     /// What JSONata's `$now()` and `$millis()` read.
     pub clock: &'a crate::clock::Clock,
+    /// TestState's observer; `None` in executions.
+    pub inspection: Option<&'a Inspection>,
 }
 
 impl<'a> StateEnv<'a> {
@@ -106,7 +107,20 @@ impl<'a> StateEnv<'a> {
             vars: self.vars,
             staged: self.staged,
             clock: self.clock,
+            inspection: self.inspection,
         }
+    }
+
+    /// Shows a step of the data flow to TestState, when it is watching.
+    pub fn note(&self, step: &str, value: &Value) {
+        if let Some(i) = self.inspection {
+            i.put(step, value);
+        }
+    }
+
+    /// Whether TestState runs the state (it does not wait, and it may mock the work).
+    pub fn inspected(&self) -> bool {
+        self.inspection.is_some()
     }
 
     pub fn jsonata(&self) -> bool {
@@ -142,19 +156,21 @@ impl<'a> StateEnv<'a> {
         if self.jsonata() {
             return Ok(raw.clone());
         }
-        match &self.state.input_path {
-            DataPath::Discard => Ok(Value::Object(Map::new())),
-            DataPath::Path(p) if p == "$" => Ok(raw.clone()),
-            DataPath::Path(p) => Ok(jsonpath::select(p, &self.scope(raw))?),
-        }
+        let effective = match &self.state.input_path {
+            DataPath::Discard => Value::Object(Map::new()),
+            DataPath::Path(p) if p.text() == "$" => raw.clone(),
+            DataPath::Path(p) => p.select_invalid_path(&self.scope(raw))?,
+        };
+        self.note("afterInputPath", &effective);
+        Ok(effective)
     }
 
     /// OutputPath (JSONPath states).
     pub fn output_path(&self, out: Value) -> Result<Value, Failure> {
         match &self.state.output_path {
-            DataPath::Path(p) if p == "$" => Ok(out),
+            DataPath::Path(p) if p.text() == "$" => Ok(out),
             DataPath::Discard => Ok(Value::Object(Map::new())),
-            DataPath::Path(p) => Ok(jsonpath::select(p, &self.scope(&out))?),
+            DataPath::Path(p) => Ok(p.select_invalid_path(&self.scope(&out))?),
         }
     }
 
@@ -163,30 +179,41 @@ impl<'a> StateEnv<'a> {
         Ok(payload::evaluate(t, &self.scope(input))?)
     }
 
+    /// A compiled JSONPath template (`Parameters`, `ResultSelector`).
+    pub fn apply(&self, t: &Template, input: &Value) -> Result<Value, Failure> {
+        Ok(t.eval(&self.scope(input))?)
+    }
+
     /// What a Task or Parallel works on: `Parameters` over the effective input (JSONPath),
     /// or `Arguments` (JSONata); without either, the effective input itself.
     pub fn request(
         &self,
         effective: &Value,
-        parameters: Option<&Value>,
+        parameters: Option<&Template>,
         arguments: Option<&Value>,
     ) -> Result<Value, Failure> {
-        if self.jsonata() {
-            return match arguments {
-                Some(a) => self.query(effective, None, None).template(a, "Arguments"),
-                None => Ok(effective.clone()),
-            };
-        }
-        match parameters {
-            Some(p) => self.template(p, effective),
-            None => Ok(effective.clone()),
-        }
+        let (step, request) = match self.jsonata() {
+            true => match arguments {
+                Some(a) => (
+                    "afterArguments",
+                    self.query(effective, None, None).template(a, "Arguments")?,
+                ),
+                None => ("afterArguments", effective.clone()),
+            },
+            false => match parameters {
+                Some(p) => ("afterParameters", self.apply(p, effective)?),
+                None => ("afterParameters", effective.clone()),
+            },
+        };
+        self.note(step, &request);
+        Ok(request)
     }
 
     /// Stages the values of an `Assign` (JSONPath: a template over `input`).
-    pub fn assign_jsonpath(&self, assign: Option<&Value>, input: &Value) -> Result<(), Failure> {
-        if let Some(a) = assign {
-            match self.template(a, input)? {
+    pub fn assign_jsonpath(&self, assign: Option<&Assign>, input: &Value) -> Result<(), Failure> {
+        // A JSONPath state's Assign is always the compiled template (the parser sees to it).
+        if let Some(Assign::JsonPath(a)) = assign {
+            match self.apply(a, input)? {
                 Value::Object(values) => self.staged.set(values),
                 _ => return Err(Failure::runtime("The Assign field must be an object")),
             }
@@ -196,8 +223,8 @@ impl<'a> StateEnv<'a> {
 
     /// Stages the values of a JSONata `Assign`: an object of values/expressions, or one
     /// expression giving an object.
-    pub fn assign_jsonata(&self, assign: Option<&Value>, q: &Query) -> Result<(), Failure> {
-        let Some(a) = assign else {
+    pub fn assign_jsonata(&self, assign: Option<&Assign>, q: &Query) -> Result<(), Failure> {
+        let Some(Assign::Jsonata(a)) = assign else {
             return Ok(());
         };
         let values = match q.dynamic(a) {
@@ -241,12 +268,14 @@ impl<'a> StateEnv<'a> {
         }
         self.assign_jsonpath(state.assign.as_ref(), &result)?;
         let result = match state.result_selector() {
-            Some(t) => self.template(t, &result)?,
+            Some(t) => self.apply(t, &result)?,
             None => result,
         };
+        self.note("afterResultSelector", &result);
         let default_path = DataPath::default();
         let path = state.result_path().unwrap_or(&default_path);
         let out = result_path(path, raw, result)?;
+        self.note("afterResultPath", &out);
         self.output_path(out)
     }
 
@@ -258,7 +287,7 @@ impl<'a> StateEnv<'a> {
         &self,
         raw: Value,
         value: Value,
-        assign: Option<&Value>,
+        assign: Option<&Assign>,
         output: Option<&Value>,
     ) -> Result<Value, Failure> {
         if self.jsonata() {
@@ -268,7 +297,12 @@ impl<'a> StateEnv<'a> {
         }
         self.assign_jsonpath(assign, &value)?;
         let out = match self.state.result_path() {
-            Some(path) => result_path(path, raw, value)?,
+            Some(path) => {
+                self.note("afterResultSelector", &value);
+                let out = result_path(path, raw, value)?;
+                self.note("afterResultPath", &out);
+                out
+            }
             None => value,
         };
         self.output_path(out)

@@ -4,7 +4,7 @@
 
 use super::callbacks::TaskBoard;
 use super::choice;
-use super::dataflow::{check_size, path_field, shown, StateEnv};
+use super::dataflow::{check_size, shown, StateEnv};
 use super::failure::{error_matches, Failure};
 use super::history::Recorder;
 use super::integrations::TaskCalls;
@@ -14,10 +14,9 @@ use super::vars::{Staged, Variables};
 use super::Resume;
 use super::{map, parallel, task};
 use crate::asl::ast::{
-    Condition, Dynamic, FailState, Retrier, State, StateKind, StateMachine, Transition, WaitFor,
-    WaitState,
+    Condition, Dynamic, FailState, Reference, Retrier, State, StateKind, StateMachine, Transition,
+    WaitFor, WaitState,
 };
-use crate::asl::jsonpath::{JsonPath, Scope};
 use crate::asl::timestamp::{format_millis, parse_rfc3339_nanos};
 use serde_json::{json, Value};
 use std::future::Future;
@@ -243,25 +242,76 @@ async fn run_state_body(
         vars,
         staged: &staged,
         clock: engine.rec.clock(),
+        inspection: None,
     };
     let (output, next) = match &state.kind {
+        StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
+            with_recovery(engine, &env, raw, cursor, at).await?
+        }
+        _ => plain_state(&env, raw, entered_ms).await?,
+    };
+    check_size(&state.name, &output)?;
+    // An empty `Assign` assigns nothing, and AWS's event then has no `assignedVariables`.
+    let assigned = staged.take().filter(|a| !a.is_empty());
+    if let Some(a) = &assigned {
+        vars.commit(a.clone())?;
+    }
+    *cursor = engine.rec.state_exited_assigning(
+        *cursor,
+        state.kind.type_name(),
+        &state.name,
+        &output,
+        assigned.as_ref(),
+    );
+    let next = match next {
+        Some(n) => Some(n),
+        None => match &state.transition {
+            Some(Transition::Next(n)) => Some(n.clone()),
+            _ => None,
+        },
+    };
+    Ok((output, next))
+}
+
+/// A state without work of its own (Pass, Choice, Wait, Succeed, Fail), executions and
+/// TestState alike: its output and, for a Choice, the next state. Its `Assign` is staged in
+/// `env`. Under TestState a Wait does not wait.
+pub(crate) async fn plain_state(
+    env: &StateEnv<'_>,
+    raw: Value,
+    entered_ms: u64,
+) -> Result<(Value, Option<String>), Failure> {
+    let state = env.state;
+    match &state.kind {
         StateKind::Pass(p) => {
-            let effective = env.input(&raw)?;
-            let result = match (&p.parameters, &p.result) {
-                (_, _) if env.jsonata() => Value::Null,
-                (Some(t), _) => env.template(t, &effective)?,
-                (None, Some(r)) => r.clone(),
-                (None, None) => effective,
+            // With a `Result`, AWS uses the Result alone: no InputPath or Parameters step.
+            let result = match (&p.result, &p.parameters) {
+                _ if env.jsonata() => Value::Null,
+                (Some(r), _) => {
+                    env.note("result", r);
+                    r.clone()
+                }
+                (None, Some(t)) => {
+                    let effective = env.input(&raw)?;
+                    let v = env.apply(t, &effective)?;
+                    env.note("afterParameters", &v);
+                    v
+                }
+                (None, None) => {
+                    let effective = env.input(&raw)?;
+                    env.note("afterParameters", &effective);
+                    effective
+                }
             };
             let out =
                 env.finish_plain(raw, result, state.assign.as_ref(), state.output.as_ref())?;
-            (out, None)
+            Ok((out, None))
         }
         StateKind::Choice(c) => {
             let effective = env.input(&raw)?;
             let mut chosen = None;
             for rule in &c.choices {
-                if choice_holds(&env, &rule.condition, &raw, &effective)? {
+                if choice_holds(env, &rule.condition, &raw, &effective)? {
                     chosen = Some(rule);
                     break;
                 }
@@ -288,48 +338,29 @@ async fn run_state_body(
                 },
             };
             let out = env.finish_plain(raw, effective, assign, output)?;
-            (out, Some(next))
+            Ok((out, Some(next)))
         }
         StateKind::Wait(w) => {
             let effective = env.input(&raw)?;
-            let deadline = wait_deadline(w, &env, &raw, &effective, entered_ms)?;
-            engine.rec.clock().sleep_until_millis(deadline).await;
+            let deadline = wait_deadline(w, env, &raw, &effective, entered_ms)?;
+            if !env.inspected() {
+                env.clock.sleep_until_millis(deadline).await;
+            }
             let out =
                 env.finish_plain(raw, effective, state.assign.as_ref(), state.output.as_ref())?;
-            (out, None)
+            Ok((out, None))
         }
         StateKind::Succeed => {
             let effective = env.input(&raw)?;
             let out =
                 env.finish_plain(raw, effective, state.assign.as_ref(), state.output.as_ref())?;
-            (out, None)
+            Ok((out, None))
         }
-        StateKind::Fail(f) => return Err(fail_state_in(f, &env, &raw)?),
-        StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
-            with_recovery(engine, &env, raw, cursor, at).await?
-        }
-    };
-    check_size(&state.name, &output)?;
-    // An empty `Assign` assigns nothing, and AWS's event then has no `assignedVariables`.
-    let assigned = staged.take().filter(|a| !a.is_empty());
-    if let Some(a) = &assigned {
-        vars.commit(a.clone())?;
+        StateKind::Fail(f) => Err(fail_state_in(f, env, &raw)?),
+        StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => Err(Failure::runtime(
+            "internal: a Task, Parallel or Map state has work of its own",
+        )),
     }
-    *cursor = engine.rec.state_exited_assigning(
-        *cursor,
-        state.kind.type_name(),
-        &state.name,
-        &output,
-        assigned.as_ref(),
-    );
-    let next = match next {
-        Some(n) => Some(n),
-        None => match &state.transition {
-            Some(Transition::Next(n)) => Some(n.clone()),
-            _ => None,
-        },
-    };
-    Ok((output, next))
 }
 
 /// A Choice rule's condition: JSONata (`Condition`, over `$states.input`) or JSONPath (over
@@ -370,7 +401,6 @@ async fn with_recovery(
 ) -> Result<(Value, Option<String>), Failure> {
     let (entered, entered_ms) = (at.id, at.ms);
     let state = env.state;
-    let from_task = matches!(state.kind, StateKind::Task(_));
     let retriers = state.retriers();
     // Attempts so far per retrier: AWS counts each retrier separately.
     let mut attempts = vec![0u64; retriers.len()];
@@ -398,10 +428,7 @@ async fn with_recovery(
             }
         };
         env.staged.clear();
-        if let Some(i) = retriers
-            .iter()
-            .position(|r| error_matches(&r.error_equals, &failure, from_task))
-        {
+        if let Some(i) = retrier_for(state, &failure) {
             if attempts[i] < retriers[i].max_attempts {
                 let delay = retry_delay(&retriers[i], attempts[i]);
                 attempts[i] += 1;
@@ -420,16 +447,30 @@ async fn with_recovery(
             let event = format!("{}StateFailed", state.kind.type_name());
             *cursor = engine.rec.emit(*cursor, &event, None);
         }
-        let catcher = state
-            .catchers()
-            .iter()
-            .find(|c| error_matches(&c.error_equals, &failure, from_task));
-        let Some(catcher) = catcher else {
+        let Some(catcher) = catcher_for(state, &failure).map(|i| &state.catchers()[i]) else {
             return Err(failure);
         };
         let out = env.finish_caught(catcher, raw, failure.to_object())?;
         return Ok((out, Some(catcher.next.clone())));
     }
+}
+
+/// The `Retry` entry that handles `failure`: the first whose `ErrorEquals` matches.
+pub(crate) fn retrier_for(state: &State, failure: &Failure) -> Option<usize> {
+    let from_task = matches!(state.kind, StateKind::Task(_));
+    state
+        .retriers()
+        .iter()
+        .position(|r| error_matches(&r.error_equals, failure, from_task))
+}
+
+/// The `Catch` entry that takes `failure` once no retrier runs the state again.
+pub(crate) fn catcher_for(state: &State, failure: &Failure) -> Option<usize> {
+    let from_task = matches!(state.kind, StateKind::Task(_));
+    state
+        .catchers()
+        .iter()
+        .position(|c| error_matches(&c.error_equals, failure, from_task))
 }
 
 /// `IntervalSeconds * BackoffRate^attempt`, capped by `MaxDelaySeconds`; `FULL` jitter picks
@@ -462,11 +503,6 @@ fn random_unit() -> f64 {
     (u64::from_le_bytes(n) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-pub(crate) fn fail_state(f: &FailState, raw: &Value, ctx: &Value) -> Result<Failure, Failure> {
-    let scope = Scope::new(raw, ctx);
-    fail_fields(f, &scope, None)
-}
-
 /// A Fail state's error and cause, in the state's query language.
 pub(crate) fn fail_state_in(
     f: &FailState,
@@ -475,32 +511,21 @@ pub(crate) fn fail_state_in(
 ) -> Result<Failure, Failure> {
     let effective = env.input(raw)?;
     let scope = env.scope(&effective);
-    fail_fields(f, &scope, Some((env, raw)))
-}
-
-fn fail_fields(
-    f: &FailState,
-    scope: &Scope,
-    env: Option<(&StateEnv, &Value)>,
-) -> Result<Failure, Failure> {
     let field = |d: &Option<Dynamic<String>>, name: &str| -> Result<Option<String>, Failure> {
         match d {
             None => Ok(None),
             Some(Dynamic::Literal(s)) => Ok(Some(s.clone())),
-            Some(Dynamic::Path(p)) => match path_field(p, scope, name)? {
+            Some(Dynamic::Path(p)) => match p.select_for_field(&scope, name)? {
                 Value::String(s) => Ok(Some(s)),
                 other => Err(Failure::runtime(format!(
                     "The {name} field refers to value {} which is not a valid string: {p}",
                     shown(&other)
                 ))),
             },
-            Some(Dynamic::Jsonata(text)) => match env {
-                Some((env, raw)) => {
-                    let field = name.trim_end_matches("Path");
-                    Ok(Some(env.jsonata_string(raw, text, field)?))
-                }
-                None => Err(Failure::runtime("JSONata is not supported here")),
-            },
+            Some(Dynamic::Jsonata(text)) => {
+                let field = name.trim_end_matches("Path");
+                Ok(Some(env.jsonata_string(raw, text, field)?))
+            }
         }
     };
     Ok(Failure {
@@ -519,11 +544,7 @@ fn wait_deadline(
     entered_ms: u64,
 ) -> Result<u64, Failure> {
     let scope = env.scope(effective);
-    let lookup = |p: &str| -> Result<Option<Value>, Failure> {
-        let path = JsonPath::parse(p)
-            .map_err(|e| Failure::runtime(format!("Invalid path '{p}': {}", e.0)))?;
-        Ok(path.eval(&scope).ok())
-    };
+    let lookup = |p: &Reference| -> Result<Option<Value>, Failure> { Ok(p.value(&scope)) };
     let delay_ms: i128 = match &w.wait {
         WaitFor::Seconds(Dynamic::Literal(s)) => *s as i128 * 1000,
         WaitFor::Seconds(Dynamic::Path(p)) => {

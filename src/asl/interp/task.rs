@@ -12,7 +12,6 @@ use super::integrations::resource::Resource;
 use super::integrations::{self, Timeouts};
 use super::run::Engine;
 use crate::asl::ast::{Dynamic, TaskState};
-use crate::asl::jsonpath::JsonPath;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -25,8 +24,11 @@ pub(crate) async fn run(
 ) -> Result<Value, Failure> {
     let effective = env.input(&raw)?;
     let resource = Resource::parse(&t.resource);
+    // TestState's mocked outcome replaces the call, and its token is the one in the context
+    // it was given.
+    let mock = env.inspection.and_then(|i| i.mock.clone());
     // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
-    let waiter = resource.takes_token().then(|| engine.board.issue());
+    let waiter = (resource.takes_token() && mock.is_none()).then(|| engine.board.issue());
     let mut ctx = env.context.clone();
     if let (Some(w), Value::Object(o)) = (&waiter, &mut ctx) {
         o.insert("Task".into(), json!({"Token": w.token}));
@@ -37,17 +39,21 @@ pub(crate) async fn run(
     let timeouts = resolve_timeouts(t, &effective, &env)?;
     // The role the Task acts as (`Credentials`), which TaskScheduled records.
     let role_arn = match &t.credentials {
-        Some(c) => env
-            .request(&effective, Some(c), Some(c))?
-            .get("RoleArn")
-            .cloned(),
+        Some(c) => {
+            let credentials = match env.jsonata() {
+                true => env.query(&effective, None, None).template(c, "Arguments")?,
+                false => env.template(c, &effective)?,
+            };
+            credentials.get("RoleArn").cloned()
+        }
         None => None,
     };
-    let result = match waiter {
-        Some(waiter) if resource == Resource::Activity => {
+    let result = match (mock, waiter) {
+        (Some(mocked), _) => mocked?,
+        (None, Some(waiter)) if resource == Resource::Activity => {
             activity(engine, t, parameters, timeouts, waiter, cursor).await?
         }
-        waiter => {
+        (None, waiter) => {
             integrations::run(
                 engine,
                 env.state,
@@ -62,6 +68,7 @@ pub(crate) async fn run(
             .await?
         }
     };
+    env.note("result", &result);
     // ResultSelector/ResultPath/OutputPath (JSONPath) or Output/Assign (JSONata).
     env.finish_result(raw, result)
 }
@@ -83,9 +90,7 @@ fn seconds(
         None => Ok(None),
         Some(Dynamic::Literal(s)) => Ok(Some(*s)),
         Some(Dynamic::Path(p)) => {
-            let path = JsonPath::parse(p)
-                .map_err(|e| Failure::runtime(format!("Invalid path '{p}': {}", e.0)))?;
-            let value = path.eval(&env.scope(input)).map_err(|_| {
+            let value = p.value(&env.scope(input)).ok_or_else(|| {
                 Failure::runtime(format!(
                     "The {name} parameter does not reference an input value: {p}"
                 ))

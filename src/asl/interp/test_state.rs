@@ -1,20 +1,22 @@
 //! TestState: one state run on its own, with the data after each step of its data flow
 //! (`inspectionData`), a mocked Task/Map/Parallel result or error, and AWS's verdict:
 //! SUCCEEDED, FAILED, CAUGHT_ERROR (a Catch took the error) or RETRIABLE (a Retry would).
-//! JSONata states run through the interpreter's data flow (`evaluate_jsonata`).
+//!
+//! The state runs through the executions' own per-state pipeline (`run::plain_state`,
+//! `task::run`, the Map's items and limits, `StateEnv`'s data flow and `Assign`), watched by
+//! an [`Inspection`] that collects each step and stands in the mock for the work. What is
+//! TestState's own: a Map or Parallel does not run its iterations or branches (its result is
+//! mocked), and Retry/Catch report what they would do instead of waiting and running again.
 
 use super::callbacks::TaskBoard;
-use super::choice;
-use super::dataflow::StateEnv;
-use super::dataflow::{self, input_path, output_path, template};
-use super::failure::{error_matches, Failure};
+use super::dataflow::{Inspection, StateEnv};
+use super::failure::Failure;
 use super::history::{text, Recorder};
-use super::map::{exceeds, jsonata_items};
-use super::run::{backoff_seconds, choice_holds, fail_state, fail_state_in, Engine};
+use super::map::{self, Tolerance};
+use super::run::{backoff_seconds, catcher_for, plain_state, retrier_for, Engine};
 use super::task;
 use super::vars::{Staged, Variables};
-use crate::asl::ast::{DataPath, Dynamic, QueryLanguage, State, StateKind, Transition};
-use crate::asl::jsonpath::{self, Scope};
+use crate::asl::ast::{DataPath, MapState, State, StateKind, Transition};
 use crate::clock::Clock;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -35,6 +37,19 @@ pub enum Mock {
         error: Option<String>,
         cause: Option<String>,
     },
+}
+
+impl Mock {
+    fn into_result(self) -> Result<Value, Failure> {
+        match self {
+            Mock::Result(v) => Ok(v),
+            Mock::Error { error, cause } => Err(Failure {
+                error,
+                cause,
+                from_child: false,
+            }),
+        }
+    }
 }
 
 /// Everything a TestState call decided before running the state.
@@ -59,9 +74,10 @@ pub struct TestRun {
 /// Runs the state and returns TestState's output members, or the message of the
 /// ValidationException AWS answers when the request contradicts what the state computed.
 pub async fn run(t: TestRun) -> Result<Value, String> {
-    let mut inspection = Map::new();
+    let watch = Inspection::with_mock(t.mock.clone().map(Mock::into_result));
     let level = t.level;
-    let outcome = evaluate(&t, &mut inspection).await;
+    let outcome = evaluate(&t, &watch).await;
+    let mut inspection = watch.take();
     let mut out = Map::new();
     match outcome {
         Outcome::Rejected(message) => return Err(message),
@@ -239,280 +255,181 @@ fn next_of(state: &State) -> Option<String> {
     }
 }
 
-fn put(inspection: &mut Map<String, Value>, key: &str, v: &Value) {
-    inspection.insert(key.into(), text(v).into());
-}
-
-async fn evaluate(t: &TestRun, inspection: &mut Map<String, Value>) -> Outcome {
+/// Runs the state through the shared pipeline under `watch`; the variables it leaves (the
+/// given ones plus what it assigned) go to `inspectionData.variables`.
+async fn evaluate(t: &TestRun, watch: &Inspection) -> Outcome {
     let state = &t.state;
-    if state.query_language == QueryLanguage::Jsonata {
-        return evaluate_jsonata(t, inspection).await;
-    }
-    let ctx = &t.context;
+    let mut vars = Variables::with_values(t.variables.clone());
+    let staged = Staged::default();
+    let env = StateEnv {
+        state,
+        context: &t.context,
+        vars: &vars,
+        staged: &staged,
+        clock: &t.clock,
+        inspection: Some(watch),
+    };
     let raw = t.input.clone();
-    put(inspection, "input", &raw);
-    let effective = match &state.kind {
-        // AWS shows no InputPath step for a mocked Parallel.
-        StateKind::Parallel(_) => match input_path(state, &raw, ctx) {
-            Ok(v) => v,
-            Err(f) => return f.into(),
-        },
-        _ => match input_path(state, &raw, ctx) {
-            Ok(v) => {
-                put(inspection, "afterInputPath", &v);
-                v
-            }
-            Err(f) => return f.into(),
-        },
-    };
-    let done = |v: Result<Value, Failure>, next: Option<String>| match v {
-        Ok(output) => Outcome::Succeeded { output, next },
-        Err(f) => f.into(),
-    };
-    match &state.kind {
-        StateKind::Pass(p) => {
-            // With a Result, TestState reports (and AWS uses) the Result alone, with no
-            // InputPath or Parameters step.
-            let result = match (&p.result, &p.parameters) {
-                (Some(r), _) => {
-                    inspection.remove("afterInputPath");
-                    put(inspection, "result", r);
-                    r.clone()
-                }
-                (None, Some(tpl)) => match template(tpl, &effective, ctx) {
-                    Ok(v) => {
-                        put(inspection, "afterParameters", &v);
-                        v
-                    }
-                    Err(f) => return f.into(),
-                },
-                (None, None) => {
-                    put(inspection, "afterParameters", &effective);
-                    effective.clone()
-                }
-            };
-            put(inspection, "afterResultSelector", &result);
-            let out = match dataflow::result_path(&p.result_path, raw, result) {
-                Ok(v) => v,
-                Err(f) => return f.into(),
-            };
-            put(inspection, "afterResultPath", &out);
-            done(output_path(state, out, ctx), next_of(state))
-        }
-        StateKind::Choice(c) => {
-            let scope = Scope::new(&effective, ctx);
-            let mut chosen = None;
-            for rule in &c.choices {
-                match choice::holds(&rule.condition, &scope) {
-                    Ok(true) => {
-                        chosen = Some(rule.next.clone());
-                        break;
-                    }
-                    Ok(false) => {}
-                    Err(f) => return Failure::from(f).into(),
-                }
-            }
-            match chosen.or_else(|| c.default.clone()) {
-                Some(next) => done(output_path(state, effective, ctx), Some(next)),
-                None => Outcome::Failed {
-                    error: Some("States.NoChoiceMatched".into()),
-                    cause: Some(format!(
-                        "No Matches! at state '{}' for input {}",
-                        state.name,
-                        text(&effective)
-                    )),
-                },
-            }
-        }
-        // TestState does not wait: it reports what the state would pass on.
-        StateKind::Wait(_) | StateKind::Succeed => {
-            done(output_path(state, effective, ctx), next_of(state))
-        }
-        StateKind::Fail(f) => match fail_state(f, &raw, ctx) {
-            Ok(f) | Err(f) => f.into(),
-        },
+    watch.put("input", &raw);
+    let outcome = match &state.kind {
         StateKind::Task(task_state) => {
-            let parameters = match &task_state.parameters {
-                Some(p) => match template(p, &effective, ctx) {
-                    Ok(v) => v,
-                    Err(f) => return f.into(),
-                },
-                None => effective.clone(),
-            };
-            put(inspection, "afterParameters", &parameters);
-            let result = match &t.mock {
-                Some(Mock::Result(v)) => Ok(v.clone()),
-                Some(Mock::Error { error, cause }) => Err(Failure {
-                    error: error.clone(),
-                    cause: cause.clone(),
-                    from_child: false,
-                }),
-                None => call_task(t, task_state, raw.clone()).await,
-            };
-            finish(t, state, raw, result, inspection, true)
+            let engine = engine(t);
+            let mut cursor = 0;
+            let result = task::run(&engine, &env, task_state, raw.clone(), &mut cursor).await;
+            settle(t, &env, raw, result)
         }
-        StateKind::Map(m) => {
-            let scope = Scope::new(&effective, ctx);
-            let items = match &m.items_path {
-                DataPath::Discard => Ok(effective.clone()),
-                DataPath::Path(p) => jsonpath::select(p, &scope).map_err(Failure::from),
-            };
-            match items {
-                Ok(items @ Value::Array(_)) => put(inspection, "afterItemsPath", &items),
-                Ok(_) => {
-                    let path = match &m.items_path {
-                        DataPath::Path(p) => p.clone(),
-                        DataPath::Discard => "$".into(),
-                    };
-                    // AWS quotes a context path with one `$` fewer.
-                    let path = path
-                        .strip_prefix('$')
-                        .filter(|p| p.starts_with('$'))
-                        .unwrap_or(&path);
-                    return Failure::runtime(format!(
-                        "Reference path \"{path}\" must point to array."
-                    ))
-                    .into();
-                }
-                Err(f) => return f.into(),
-            }
-            if let Some(crate::asl::ast::Dynamic::Literal(n)) = &m.max_concurrency {
-                inspection.insert("maxConcurrency".into(), (*n).into());
-            } else {
-                inspection.insert("maxConcurrency".into(), 0.into());
-            }
-            if let Some(crate::asl::ast::Dynamic::Literal(n)) = &m.tolerated_failure_count {
-                inspection.insert("toleratedFailureCount".into(), (*n).into());
-            }
-            if let Some(crate::asl::ast::Dynamic::Literal(n)) = &m.tolerated_failure_percentage {
-                inspection.insert("toleratedFailurePercentage".into(), (*n).into());
-            }
-            let result = mocked(&t.mock);
-            finish(t, state, raw, result, inspection, false)
-        }
+        StateKind::Map(m) => map_under_test(t, &env, watch, m, raw),
+        // AWS shows no InputPath step for a mocked Parallel.
         StateKind::Parallel(_) => {
-            let result = mocked(&t.mock);
-            finish(t, state, raw, result, inspection, false)
+            let result = mocked(watch).and_then(|r| env.finish_result(raw.clone(), r));
+            settle(t, &env, raw, result)
+        }
+        _ => match plain_state(&env, raw, t.clock.now_millis()).await {
+            Ok((output, next)) => Outcome::Succeeded {
+                output,
+                next: next.or_else(|| next_of(state)),
+            },
+            Err(f) => f.into(),
+        },
+    };
+    let ended = matches!(outcome, Outcome::Succeeded { .. } | Outcome::Caught { .. });
+    // Only a state that got to its output keeps what it assigned, as in an execution.
+    if let (true, Some(assigned)) = (ended, staged.take()) {
+        if let Err(f) = vars.commit(assigned) {
+            return f.into();
         }
     }
+    if !vars.map().is_empty() {
+        watch.put("variables", &Value::Object(vars.map().clone()));
+    }
+    outcome
 }
 
-fn mocked(mock: &Option<Mock>) -> Result<Value, Failure> {
-    match mock {
-        Some(Mock::Result(v)) => Ok(v.clone()),
-        Some(Mock::Error { error, cause }) => Err(Failure {
-            error: error.clone(),
-            cause: cause.clone(),
-            from_child: false,
-        }),
+/// The state's work when TestState mocks it: a Task's call is replaced inside `task::run`.
+fn mocked(watch: &Inspection) -> Result<Value, Failure> {
+    match &watch.mock {
+        Some(outcome) => outcome.clone(),
         None => Err(Failure::runtime("a mock is required for this state")),
     }
 }
 
-/// Runs an unmocked Task through the interpreter's task path on a throwaway history.
-async fn call_task(
+/// A Map under TestState: its items and limits worked out as in an execution (and shown),
+/// then the mocked result, failed by `mapIterationFailureCount` over a tolerated threshold.
+fn map_under_test(
     t: &TestRun,
-    task_state: &crate::asl::ast::TaskState,
+    env: &StateEnv,
+    watch: &Inspection,
+    m: &MapState,
     raw: Value,
-) -> Result<Value, Failure> {
+) -> Outcome {
+    let (total, tolerance) = match map_items_and_limits(env, watch, m, &raw) {
+        Ok(found) => found,
+        Err(f) => return f.into(),
+    };
+    let failed = t.map_iteration_failure_count;
+    if let (Some(failed), Some(total)) = (failed, total) {
+        if failed as usize > total {
+            return Outcome::Rejected(
+                "Map iteration failure count must be less than or equal to the number of Map iterations".into(),
+            );
+        }
+    }
+    let mut result = mocked(watch);
+    // Failed iterations matter only against a tolerated-failure threshold.
+    if let (Some(failed), Ok(_), true) = (failed, &result, tolerance.is_set()) {
+        let total = total.unwrap_or(failed as usize);
+        if failed > 0 && tolerance.exceeded(failed as usize, total) {
+            result = Err(Failure {
+                from_child: false,
+                ..map::threshold_exceeded()
+            });
+        }
+    }
+    let result = result.and_then(|r| env.finish_result(raw.clone(), r));
+    settle(t, env, raw, result)
+}
+
+/// The Map's item count (`None` when an ItemReader supplies them) and tolerated failures,
+/// with `afterItemsPath`, `maxConcurrency` and the tolerated failures shown.
+fn map_items_and_limits(
+    env: &StateEnv,
+    watch: &Inspection,
+    m: &MapState,
+    raw: &Value,
+) -> Result<(Option<usize>, Tolerance), Failure> {
+    let effective = env.input(raw)?;
+    let total = if env.jsonata() {
+        // An ItemReader supplies the items (TestState takes them from its configuration).
+        match &m.item_reader {
+            Some(_) => None,
+            None => Some(map::jsonata_items(env, m, raw)?.len()),
+        }
+    } else {
+        match map::items_path(env, m, &effective)? {
+            Value::Array(items) => {
+                env.note("afterItemsPath", &Value::Array(items.clone()));
+                Some(items.len())
+            }
+            _ => {
+                let path = match &m.items_path {
+                    DataPath::Path(p) => p.text().to_string(),
+                    DataPath::Discard => "$".into(),
+                };
+                // AWS quotes a context path with one `$` fewer.
+                let path = path
+                    .strip_prefix('$')
+                    .filter(|p| p.starts_with('$'))
+                    .unwrap_or(&path);
+                return Err(Failure::runtime(format!(
+                    "Reference path \"{path}\" must point to array."
+                )));
+            }
+        }
+    };
+    let max = map::max_concurrency(env, m, raw, &effective)?.unwrap_or(0);
+    let tolerance = Tolerance::of(env, m, raw, &effective)?;
+    watch.put_raw("maxConcurrency", max.into());
+    if let Some(n) = tolerance.count {
+        watch.put_raw("toleratedFailureCount", n.into());
+    }
+    if let Some(x) = tolerance.percentage {
+        watch.put_raw("toleratedFailurePercentage", json!(x));
+    }
+    Ok((total, tolerance))
+}
+
+/// The engine an unmocked Task calls the services through, on a throwaway history.
+fn engine(t: &TestRun) -> Arc<Engine> {
     let record = Arc::new(parking_lot::Mutex::new(
         super::ExecutionRecord::without_history(),
     ));
-    let engine = Arc::new(Engine {
+    Arc::new(Engine {
         rec: Recorder::new(record, t.clock.clone()),
         base_context: t.context.clone(),
         board: t.board.clone(),
         map_runs: super::map_runs::MapRuns::new(),
         redrive_from: None,
         tasks: t.tasks.clone(),
-    });
-    let mut cursor = 0;
-    let mut plain = t.state.clone();
-    // The result steps are applied by `finish`, with their inspection data.
-    plain.output_path = DataPath::Path("$".into());
-    let mut bare = task_state.clone();
-    bare.result_selector = None;
-    bare.result_path = DataPath::Path("$".into());
-    bare.parameters = None;
-    plain.input_path = DataPath::Path("$".into());
-    // JSONata's Output/Assign are applied by `finish_jsonata`; Arguments stay for the call.
-    plain.output = None;
-    plain.assign = None;
-    plain.kind = StateKind::Task(bare.clone());
-    let parameters = match &task_state.parameters {
-        Some(p) => template(p, &input_path(&t.state, &raw, &t.context)?, &t.context)?,
-        None => input_path(&t.state, &raw, &t.context)?,
-    };
-    let vars = Variables::with_values(t.variables.clone());
-    let staged = Staged::default();
-    let env = StateEnv {
-        state: &plain,
-        context: &t.context,
-        vars: &vars,
-        staged: &staged,
-        clock: &t.clock,
-    };
-    task::run(&engine, &env, &bare, parameters, &mut cursor).await
+    })
 }
 
-/// ResultSelector -> ResultPath -> OutputPath on a result, or Retry/Catch on a failure.
-fn finish(
-    t: &TestRun,
-    state: &State,
-    raw: Value,
-    result: Result<Value, Failure>,
-    inspection: &mut Map<String, Value>,
-    from_task: bool,
-) -> Outcome {
-    let ctx = &t.context;
-    match result {
-        Ok(result) => {
-            if from_task {
-                put(inspection, "result", &result);
-            }
-            let selected = match state.result_selector() {
-                Some(tpl) => match template(tpl, &result, ctx) {
-                    Ok(v) => v,
-                    Err(f) => return f.into(),
-                },
-                None => result,
-            };
-            put(inspection, "afterResultSelector", &selected);
-            let default_path = DataPath::default();
-            let path = state.result_path().unwrap_or(&default_path);
-            let out = match dataflow::result_path(path, raw, selected) {
-                Ok(v) => v,
-                Err(f) => return f.into(),
-            };
-            put(inspection, "afterResultPath", &out);
-            match output_path(state, out, ctx) {
-                Ok(output) => Outcome::Succeeded {
-                    output,
-                    next: next_of(state),
-                },
-                Err(f) => f.into(),
+/// The verdict on a Task/Map/Parallel's outcome: its output, or what Retry/Catch would do
+/// with its failure. A catcher's output (and `Assign`) comes from the shared data flow.
+fn settle(t: &TestRun, env: &StateEnv, raw: Value, result: Result<Value, Failure>) -> Outcome {
+    let state = env.state;
+    let failure = match result {
+        Ok(output) => {
+            return Outcome::Succeeded {
+                output,
+                next: next_of(state),
             }
         }
-        Err(failure) => recover(t, state, failure, from_task, |catcher, error_output| {
-            dataflow::result_path(&catcher.result_path, raw, error_output)
-        }),
-    }
-}
-
-/// Retry or Catch of a failure, as TestState reports them; `caught` gives a catcher's output.
-fn recover(
-    t: &TestRun,
-    state: &State,
-    failure: Failure,
-    from_task: bool,
-    caught: impl FnOnce(&crate::asl::ast::Catcher, Value) -> Result<Value, Failure>,
-) -> Outcome {
-    let retriers = state.retriers();
-    let retrier = retriers
-        .iter()
-        .position(|r| error_matches(&r.error_equals, &failure, from_task));
+        Err(failure) => failure,
+    };
+    env.staged.clear();
+    let retrier = retrier_for(state, &failure);
     if let Some(i) = retrier {
-        let r = &retriers[i];
+        let r = &state.retriers()[i];
         if t.retry_count < r.max_attempts {
             let secs = backoff_seconds(r, t.retry_count);
             return Outcome::Retriable {
@@ -523,11 +440,7 @@ fn recover(
             };
         }
     }
-    let catchers = state.catchers();
-    let Some(i) = catchers
-        .iter()
-        .position(|c| error_matches(&c.error_equals, &failure, from_task))
-    else {
+    let Some(i) = catcher_for(state, &failure) else {
         return match retrier {
             Some(retry_index) => Outcome::Exhausted {
                 error: failure.error,
@@ -537,8 +450,8 @@ fn recover(
             None => failure.into(),
         };
     };
-    let catcher = &catchers[i];
-    match caught(catcher, failure.to_object()) {
+    let catcher = &state.catchers()[i];
+    match env.finish_caught(catcher, raw, failure.to_object()) {
         Ok(output) => Outcome::Caught {
             output,
             next: catcher.next.clone(),
@@ -547,185 +460,5 @@ fn recover(
             catch_index: i,
         },
         Err(f) => f.into(),
-    }
-}
-
-/// TestState of a JSONata state: `input`, `afterArguments` (Task) and `result` (Task), the
-/// Map's evaluated counts, then `Output`/`Assign` as the interpreter computes them.
-async fn evaluate_jsonata(t: &TestRun, inspection: &mut Map<String, Value>) -> Outcome {
-    let state = &t.state;
-    let vars = Variables::with_values(t.variables.clone());
-    let staged = Staged::default();
-    let env = StateEnv {
-        state,
-        context: &t.context,
-        vars: &vars,
-        staged: &staged,
-        clock: &t.clock,
-    };
-    let raw = t.input.clone();
-    inspection.insert("input".into(), text(&raw).into());
-    if !t.variables.is_empty() {
-        inspection.insert(
-            "variables".into(),
-            text(&Value::Object(t.variables.clone())).into(),
-        );
-    }
-    let done = |v: Result<Value, Failure>, next: Option<String>| match v {
-        Ok(output) => Outcome::Succeeded { output, next },
-        Err(f) => f.into(),
-    };
-    let plain = |env: &StateEnv, raw: Value| {
-        env.finish_plain(
-            raw.clone(),
-            raw,
-            state.assign.as_ref(),
-            state.output.as_ref(),
-        )
-    };
-    match &state.kind {
-        StateKind::Pass(_) | StateKind::Wait(_) | StateKind::Succeed => {
-            done(plain(&env, raw), next_of(state))
-        }
-        StateKind::Choice(c) => {
-            let mut chosen = None;
-            for rule in &c.choices {
-                match choice_holds(&env, &rule.condition, &raw, &raw) {
-                    Ok(true) => {
-                        chosen = Some(rule);
-                        break;
-                    }
-                    Ok(false) => {}
-                    Err(f) => return f.into(),
-                }
-            }
-            match (chosen, &c.default) {
-                (Some(rule), _) => done(
-                    env.finish_plain(raw.clone(), raw, rule.assign.as_ref(), rule.output.as_ref()),
-                    Some(rule.next.clone()),
-                ),
-                (None, Some(d)) => done(plain(&env, raw), Some(d.clone())),
-                (None, None) => Outcome::Failed {
-                    error: Some("States.NoChoiceMatched".into()),
-                    cause: Some(format!(
-                        "No Matches! at state '{}' for input {}",
-                        state.name,
-                        text(&raw)
-                    )),
-                },
-            }
-        }
-        StateKind::Fail(f) => match fail_state_in(f, &env, &raw) {
-            Ok(f) | Err(f) => f.into(),
-        },
-        StateKind::Task(task_state) => {
-            let arguments = match env.request(&raw, None, task_state.arguments.as_ref()) {
-                Ok(v) => v,
-                Err(f) => return f.into(),
-            };
-            put(inspection, "afterArguments", &arguments);
-            let result = match &t.mock {
-                Some(_) => mocked(&t.mock),
-                None => call_task(t, task_state, raw.clone()).await,
-            };
-            finish_jsonata(t, &env, raw, result, inspection, true)
-        }
-        StateKind::Map(m) => {
-            let count = |d: &Option<Dynamic<u64>>, field: &str| match d {
-                Some(Dynamic::Literal(n)) => Ok(Some(*n)),
-                Some(Dynamic::Jsonata(e)) => env.jsonata_uint(&raw, e, field).map(Some),
-                _ => Ok(None),
-            };
-            let max = match count(&m.max_concurrency, "MaxConcurrency") {
-                Ok(n) => n.unwrap_or(0),
-                Err(f) => return f.into(),
-            };
-            inspection.insert("maxConcurrency".into(), max.into());
-            let tolerated_count = match count(&m.tolerated_failure_count, "ToleratedFailureCount") {
-                Ok(n) => n,
-                Err(f) => return f.into(),
-            };
-            if let Some(n) = tolerated_count {
-                inspection.insert("toleratedFailureCount".into(), n.into());
-            }
-            let tolerated_pct = match &m.tolerated_failure_percentage {
-                Some(Dynamic::Literal(x)) => Some(*x),
-                Some(Dynamic::Jsonata(e)) => {
-                    match env.jsonata_number(&raw, e, "ToleratedFailurePercentage") {
-                        Ok(x) => Some(x),
-                        Err(f) => return f.into(),
-                    }
-                }
-                _ => None,
-            };
-            if let Some(x) = tolerated_pct {
-                inspection.insert("toleratedFailurePercentage".into(), json!(x));
-            }
-            // An ItemReader supplies the items (TestState takes them from its configuration).
-            let total = if m.item_reader.is_some() {
-                None
-            } else {
-                match jsonata_items(&env, m, &raw) {
-                    Ok(items) => Some(items.len()),
-                    Err(f) => return f.into(),
-                }
-            };
-            if let (Some(failed), Some(total)) = (t.map_iteration_failure_count, total) {
-                if failed as usize > total {
-                    return Outcome::Rejected(
-                        "Map iteration failure count must be less than or equal to the number of Map iterations".into(),
-                    );
-                }
-            }
-            let mut result = mocked(&t.mock);
-            // Failed iterations matter only against a tolerated-failure threshold.
-            let tolerance = tolerated_count.is_some() || tolerated_pct.is_some();
-            if let (Some(failed), Ok(_), true) = (t.map_iteration_failure_count, &result, tolerance)
-            {
-                let total = total.unwrap_or(failed as usize);
-                if failed > 0 && exceeds(failed as usize, total, tolerated_count, tolerated_pct) {
-                    result = Err(Failure {
-                        error: Some("States.ExceedToleratedFailureThreshold".into()),
-                        cause: Some(
-                            "The specified tolerated failure threshold was exceeded".into(),
-                        ),
-                        from_child: false,
-                    });
-                }
-            }
-            finish_jsonata(t, &env, raw, result, inspection, false)
-        }
-        StateKind::Parallel(_) => {
-            let result = mocked(&t.mock);
-            finish_jsonata(t, &env, raw, result, inspection, false)
-        }
-    }
-}
-
-/// `Output`/`Assign` of a JSONata Task/Map/Parallel result, or Retry/Catch of its failure.
-fn finish_jsonata(
-    t: &TestRun,
-    env: &StateEnv,
-    raw: Value,
-    result: Result<Value, Failure>,
-    inspection: &mut Map<String, Value>,
-    from_task: bool,
-) -> Outcome {
-    match result {
-        Ok(result) => {
-            if from_task {
-                put(inspection, "result", &result);
-            }
-            match env.finish_result(raw, result) {
-                Ok(output) => Outcome::Succeeded {
-                    output,
-                    next: next_of(env.state),
-                },
-                Err(f) => f.into(),
-            }
-        }
-        Err(failure) => recover(t, env.state, failure, from_task, |catcher, error_output| {
-            env.finish_caught(catcher, raw, error_output)
-        }),
     }
 }

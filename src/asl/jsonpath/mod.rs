@@ -124,6 +124,16 @@ impl std::error::Error for PathSyntaxError {}
 pub struct NotFound(pub String);
 
 impl JsonPath {
+    /// `$`: the whole input.
+    pub fn whole_input() -> JsonPath {
+        JsonPath {
+            text: "$".into(),
+            root: Root::Input,
+            steps: Vec::new(),
+            length: false,
+        }
+    }
+
     pub fn parse(text: &str) -> Result<JsonPath, PathSyntaxError> {
         let mut p = Parser::new(text);
         let root = p.root()?;

@@ -59,6 +59,7 @@ fn top_rule(
     if let (Some(v), QueryLanguage::JsonPath) = (&assign, language) {
         super::values::check_template(ctx, v, &at(location, "Assign"));
     }
+    let assign = assign.and_then(|v| super::states::compiled_assign(ctx, v, language, location));
     let output = match language {
         QueryLanguage::Jsonata => obj.get("Output").cloned(),
         QueryLanguage::JsonPath => None,
@@ -181,17 +182,14 @@ fn rule(ctx: &mut Ctx, obj: &Obj, location: &str, top: bool, depth: usize) -> Op
         return None;
     }
     let variable = ctx.opt_string(obj, "Variable", location)?;
-    if !is_path(&variable) {
-        ctx.schema(
-            "The value for the field 'Variable' must be a valid JSONPath",
-            &at(location, "Variable"),
-        );
-    }
+    let variable = ctx.json_path(&variable, "Variable", &at(location, "Variable"));
     let value = obj.get(key)?;
     let operand_location = at(location, key);
     let operand = if is_path_form {
         match value {
-            Value::String(s) if is_path(s) => Operand::Path(s.clone()),
+            Value::String(s) if is_path(s) => {
+                Operand::Path(ctx.json_path(s, key, &operand_location)?)
+            }
             _ => {
                 ctx.schema(
                     format!("The value for the field '{key}' must be a valid JSONPath"),
@@ -208,7 +206,7 @@ fn rule(ctx: &mut Ctx, obj: &Obj, location: &str, top: bool, depth: usize) -> Op
         Operand::Literal(value.clone())
     };
     Some(Condition::Compare {
-        variable,
+        variable: variable?,
         operator,
         operand,
     })

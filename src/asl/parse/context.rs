@@ -5,7 +5,8 @@ use serde_json::{Map, Value};
 
 use super::values::is_intrinsic_call;
 use super::{Diagnostic, MachineType, Severity};
-use crate::asl::ast::{DataPath, Dynamic, QueryLanguage};
+use crate::asl::ast::{DataPath, Dynamic, QueryLanguage, Reference};
+use crate::asl::jsonpath::JsonPath;
 
 pub(crate) type Obj = Map<String, Value>;
 
@@ -138,15 +139,10 @@ impl Ctx {
         match obj.get(key) {
             None => DataPath::default(),
             Some(Value::Null) => DataPath::Discard,
-            Some(Value::String(s)) => {
-                if !is_path(s) {
-                    self.schema(
-                        format!("The value for the field '{key}' must be a valid JSONPath"),
-                        &at(location, key),
-                    );
-                }
-                DataPath::Path(s.clone())
-            }
+            Some(Value::String(s)) => match self.json_path(s, key, &at(location, key)) {
+                Some(p) => DataPath::Path(p),
+                None => DataPath::default(),
+            },
             Some(_) => {
                 self.wrong_type("String", &at(location, key));
                 DataPath::default()
@@ -156,16 +152,36 @@ impl Ctx {
 
     /// A `...Path` field holding a reference path (no `null`); `ErrorPath` and `CausePath` also
     /// take an intrinsic function call.
-    pub fn path_field(&mut self, obj: &Obj, key: &str, location: &str) -> Option<String> {
+    pub fn path_field(&mut self, obj: &Obj, key: &str, location: &str) -> Option<Reference> {
         let s = self.opt_string(obj, key, location)?;
         let intrinsic_allowed = matches!(key, "ErrorPath" | "CausePath");
-        if !(is_path(&s) || (intrinsic_allowed && is_intrinsic_call(&s))) {
+        let compiled = match is_path(&s) || (intrinsic_allowed && is_intrinsic_call(&s)) {
+            true => Reference::compile(&s, intrinsic_allowed).ok(),
+            false => None,
+        };
+        if compiled.is_none() {
             self.schema(
                 format!("The value for the field '{key}' must be a valid JSONPath"),
                 &at(location, key),
             );
         }
-        Some(s)
+        compiled
+    }
+
+    /// A path as the parser keeps it, compiled; `None` (with AWS's schema error on `key`)
+    /// for text that is not a path or does not compile.
+    pub fn json_path(&mut self, s: &str, key: &str, location: &str) -> Option<JsonPath> {
+        let compiled = match is_path(s) {
+            true => JsonPath::parse(s).ok(),
+            false => None,
+        };
+        if compiled.is_none() {
+            self.schema(
+                format!("The value for the field '{key}' must be a valid JSONPath"),
+                location,
+            );
+        }
+        compiled
     }
 
     /// A field that is a literal integer, its `<key>Path` twin (JSONPath) or a JSONata
@@ -196,7 +212,8 @@ impl Ctx {
                 .uint_value(value, min, &at(location, key))
                 .map(Dynamic::Literal);
         }
-        self.path_field(obj, &path_key, location).map(Dynamic::Path)
+        self.path_field(obj, &path_key, location)
+            .map(|r| Dynamic::Path(Box::new(r)))
     }
 
     /// Same as `dynamic_uint` for a string (`Error`/`ErrorPath`, `Timestamp`...).
@@ -221,7 +238,8 @@ impl Ctx {
             }
             return Some(Dynamic::Literal(s));
         }
-        self.path_field(obj, &path_key, location).map(Dynamic::Path)
+        self.path_field(obj, &path_key, location)
+            .map(|r| Dynamic::Path(Box::new(r)))
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::context::{at, jsonata_expression, Ctx, Obj};
 use super::retry_catch;
-use super::states::{parse_nested, result_path, template};
+use super::states::{compiled_template, parse_nested, result_path, template};
 use super::values::{check_template, label_problem};
 use crate::asl::ast::*;
 
@@ -111,7 +111,7 @@ pub(crate) fn parse(
         result_writer: result_writer(ctx, obj, language, location),
         label,
         arguments: None,
-        result_selector: template(ctx, obj, "ResultSelector", language, location),
+        result_selector: compiled_template(ctx, obj, "ResultSelector", language, location),
         result_path: result_path(ctx, obj, language, location),
         retry: retry_catch::retriers(ctx, obj, location),
         catch: retry_catch::catchers(ctx, obj, language, location),
@@ -184,7 +184,8 @@ fn tolerated_percentage(
             }
         };
     }
-    ctx.path_field(obj, path_key, location).map(Dynamic::Path)
+    ctx.path_field(obj, path_key, location)
+        .map(|r| Dynamic::Path(Box::new(r)))
 }
 
 fn item_reader(

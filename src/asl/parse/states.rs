@@ -163,6 +163,7 @@ fn parse_state(
     if let Some(value) = &assign {
         check_assign(ctx, value, language, &at(location, "Assign"));
     }
+    let assign = assign.and_then(|v| compiled_assign(ctx, v, language, location));
     let output = if jsonpath {
         None
     } else {
@@ -178,7 +179,7 @@ fn parse_state(
         "Pass" => StateKind::Pass(PassState {
             result: pass_result(ctx, obj, language, location),
             result_path: result_path(ctx, obj, language, location),
-            parameters: template(ctx, obj, "Parameters", language, location),
+            parameters: compiled_template(ctx, obj, "Parameters", language, location),
         }),
         "Task" => StateKind::Task(task(ctx, obj, language, location)?),
         "Choice" => StateKind::Choice(choice::parse(ctx, obj, language, location)?),
@@ -235,6 +236,57 @@ pub(crate) fn result_path(
 
 /// A payload template field; JSONPath ones have their `.$` keys checked. In JSONata states a
 /// JSONPath-only template is ignored (already reported by `check_fields`).
+/// A JSONPath-only template (`Parameters` of Pass/Task/Parallel, `ResultSelector`), checked
+/// and compiled; `None` when absent, in a JSONata state, or wrong.
+pub(crate) fn compiled_template(
+    ctx: &mut Ctx,
+    obj: &Obj,
+    key: &str,
+    language: QueryLanguage,
+    location: &str,
+) -> Option<Template> {
+    let value = template(ctx, obj, key, language, location)?;
+    match Template::compile(&value) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            ctx.schema(
+                format!(
+                    "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
+                    e.field
+                ),
+                &at(location, key),
+            );
+            None
+        }
+    }
+}
+
+/// `Assign` as the state keeps it: compiled (JSONPath) or as written (JSONata); `None` when
+/// its template does not compile (with the schema error).
+pub(crate) fn compiled_assign(
+    ctx: &mut Ctx,
+    value: Value,
+    language: QueryLanguage,
+    location: &str,
+) -> Option<Assign> {
+    match language {
+        QueryLanguage::Jsonata => Some(Assign::Jsonata(value)),
+        QueryLanguage::JsonPath => match Template::compile(&value) {
+            Ok(t) => Some(Assign::JsonPath(t)),
+            Err(e) => {
+                ctx.schema(
+                    format!(
+                        "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
+                        e.field
+                    ),
+                    &at(location, "Assign"),
+                );
+                None
+            }
+        },
+    }
+}
+
 pub(crate) fn template(
     ctx: &mut Ctx,
     obj: &Obj,
@@ -323,9 +375,9 @@ fn task(ctx: &mut Ctx, obj: &Obj, language: QueryLanguage, location: &str) -> Op
     };
     Some(TaskState {
         resource,
-        parameters: template(ctx, obj, "Parameters", language, location),
+        parameters: compiled_template(ctx, obj, "Parameters", language, location),
         arguments: template(ctx, obj, "Arguments", language, location),
-        result_selector: template(ctx, obj, "ResultSelector", language, location),
+        result_selector: compiled_template(ctx, obj, "ResultSelector", language, location),
         result_path: result_path(ctx, obj, language, location),
         retry: retry_catch::retriers(ctx, obj, location),
         catch: retry_catch::catchers(ctx, obj, language, location),
@@ -394,9 +446,9 @@ fn parallel(
     }
     Some(ParallelState {
         branches,
-        parameters: template(ctx, obj, "Parameters", language, location),
+        parameters: compiled_template(ctx, obj, "Parameters", language, location),
         arguments: template(ctx, obj, "Arguments", language, location),
-        result_selector: template(ctx, obj, "ResultSelector", language, location),
+        result_selector: compiled_template(ctx, obj, "ResultSelector", language, location),
         result_path: result_path(ctx, obj, language, location),
         retry: retry_catch::retriers(ctx, obj, location),
         catch: retry_catch::catchers(ctx, obj, language, location),

@@ -111,9 +111,9 @@ fn choice_rules_parse_with_every_form() {
     assert_eq!(
         c.choices[0].condition,
         Condition::Compare {
-            variable: "$.a".into(),
+            variable: path("$.a"),
             operator: ComparisonOperator::NumericGreaterThan,
-            operand: Operand::Path("$.b".into()),
+            operand: Operand::Path(path("$.b")),
         }
     );
     assert!(matches!(c.choices[1].condition, Condition::Not(_)));
@@ -181,8 +181,11 @@ fn map_fields_are_typed() {
     let StateKind::Map(map) = &m.states[0].kind else {
         panic!("not a map")
     };
-    assert_eq!(map.items_path, DataPath::Path("$.items".into()));
-    assert_eq!(map.max_concurrency, Some(Dynamic::Path("$.n".into())));
+    assert_eq!(map.items_path, DataPath::Path(path("$.items")));
+    assert_eq!(
+        map.max_concurrency,
+        Some(Dynamic::Path(Box::new(Reference::Path(path("$.n")))))
+    );
     assert_eq!(
         map.tolerated_failure_percentage,
         Some(Dynamic::Literal(12.5))
@@ -249,4 +252,8 @@ fn diagnostics_serialise_like_the_api() {
             "location": "/"
         }]))
     );
+}
+
+fn path(text: &str) -> crate::asl::jsonpath::JsonPath {
+    crate::asl::jsonpath::JsonPath::parse(text).expect("a valid path")
 }

@@ -1,0 +1,196 @@
+//! Running a Map's iterations: one tokio task each, at most `MaxConcurrency` at once, inline
+//! (their states in the execution's history) or as a distributed map run's child executions;
+//! the outputs collected in item order until the tolerated failures are exceeded.
+
+use super::super::dataflow::StateEnv;
+use super::super::failure::Failure;
+use super::super::history::error_details;
+use super::super::run::{run_machine, Engine};
+use super::super::vars::Variables;
+use super::limits::Tolerance;
+use super::map_run::MapRunGuard;
+use crate::asl::ast::{MapState, ProcessorMode};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// What the iterations run on, as the state's data flow worked it out.
+pub(super) struct Plan {
+    /// One input per iteration, in item order.
+    pub inputs: Vec<Value>,
+    pub max_concurrency: Option<u64>,
+    pub tolerance: Tolerance,
+}
+
+/// Runs every iteration and returns their outputs (a tolerated failure's error output in its
+/// place), recording the Map's events from `MapRunStarted` to `MapStateSucceeded`; on too
+/// many failures, the failure (`MapStateFailed` is the caller's).
+pub(super) async fn run(
+    engine: &Arc<Engine>,
+    env: &StateEnv<'_>,
+    m: &MapState,
+    plan: Plan,
+    cursor: &mut u64,
+) -> Result<Vec<Value>, Failure> {
+    let state = env.state;
+    let distributed = m.processor_config.mode == ProcessorMode::Distributed;
+    let Plan {
+        inputs,
+        max_concurrency,
+        tolerance,
+    } = plan;
+    let total = inputs.len();
+    let mut map_run: Option<MapRunGuard> = None;
+    let iteration_engine = if distributed {
+        let (run, arn, children) = MapRunGuard::start(engine, m, total, max_concurrency, tolerance);
+        map_run = Some(run);
+        *cursor = engine.rec.emit(
+            *cursor,
+            "MapRunStarted",
+            Some(("mapRunStartedEventDetails", json!({"mapRunArn": arn}))),
+        );
+        children
+    } else {
+        engine.clone()
+    };
+    let run_started = *cursor;
+    let limit = match max_concurrency {
+        Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    };
+    let processor = Arc::new((*m.item_processor).clone());
+    let mut results = vec![Value::Null; total];
+    let mut failed = 0usize;
+    let mut last_end = *cursor;
+    let mut pending = inputs.into_iter().enumerate();
+
+    // One tokio task per running iteration, at most `limit` at once: a new one starts only
+    // when one finishes. The JoinSet owns them, so dropping this future (StopExecution, the
+    // execution's timeout) or returning on a failure aborts every iteration still running.
+    let mut running = JoinSet::new();
+    loop {
+        let limit = map_run.as_ref().map_or(limit, MapRunGuard::limit);
+        while running.len() < limit {
+            let Some((index, input)) = pending.next() else {
+                break;
+            };
+            if let Some(run) = &map_run {
+                run.child_started();
+            }
+            let first = if distributed {
+                0
+            } else {
+                engine
+                    .rec
+                    .map_iteration(*cursor, "Started", &state.name, index)
+            };
+            // Inline iterations read the variables in scope here; a distributed map's child
+            // executions start with none, as AWS's do.
+            let vars = if distributed {
+                Variables::default()
+            } else {
+                env.vars.inner()
+            };
+            let run = run_machine(
+                iteration_engine.clone(),
+                processor.clone(),
+                input,
+                first,
+                vars,
+            );
+            // As Parallel's branches: its own work, handing a wake back as it ends.
+            let work = engine.branch_work();
+            let tracker = work.tracker().clone();
+            running.spawn(work.run(async move {
+                let end = run.await;
+                (index, end, tracker.wake())
+            }));
+        }
+        let Some(joined) = crate::settle::parked(running.join_next()).await else {
+            break;
+        };
+        let (index, (result, iteration_last), _wake) = joined
+            .map_err(|e| Failure::runtime(format!("A Map iteration stopped unexpectedly: {e}")))?;
+        if !distributed {
+            // The next iteration's MapIterationStarted chains to this iteration's last state
+            // event, not to its MapIterationSucceeded (as AWS records it).
+            *cursor = iteration_last;
+        }
+        if let Some(run) = &map_run {
+            run.child_ended(result.is_ok());
+        }
+        match result {
+            Ok(out) => {
+                if !distributed {
+                    last_end =
+                        engine
+                            .rec
+                            .map_iteration(iteration_last, "Succeeded", &state.name, index);
+                }
+                if let Some(slot) = results.get_mut(index) {
+                    *slot = out;
+                }
+            }
+            Err(failure) => {
+                if !distributed {
+                    engine
+                        .rec
+                        .map_iteration(iteration_last, "Failed", &state.name, index);
+                }
+                failed += 1;
+                if tolerance.exceeded(failed, total) {
+                    running.abort_all();
+                    let failure = if tolerance.is_set() {
+                        threshold_exceeded()
+                    } else {
+                        failure
+                    };
+                    if let Some(run) = map_run.take() {
+                        run.finish(engine.rec.clock().now_millis(), "FAILED");
+                    }
+                    if distributed {
+                        *cursor = engine.rec.emit(
+                            run_started,
+                            "MapRunFailed",
+                            Some((
+                                "mapRunFailedEventDetails",
+                                error_details(failure.error.as_deref(), failure.cause.as_deref()),
+                            )),
+                        );
+                    }
+                    // `MapStateFailed` (chained to the cursor) is recorded by the caller,
+                    // unless a retrier runs the state again.
+                    return Err(failure);
+                }
+                if let Some(slot) = results.get_mut(index) {
+                    *slot = failure.to_object();
+                }
+            }
+        }
+    }
+    if distributed {
+        // As AWS records it since late 2024: MapStateSucceeded chains to MapRunSucceeded, but
+        // MapStateExited to MapRunStarted (recordings from before chain both to
+        // MapRunSucceeded).
+        if let Some(run) = map_run.take() {
+            run.finish(engine.rec.clock().now_millis(), "SUCCEEDED");
+        }
+        let run_succeeded = engine.rec.emit(run_started, "MapRunSucceeded", None);
+        engine.rec.emit(run_succeeded, "MapStateSucceeded", None);
+        *cursor = run_started;
+    } else {
+        // MapStateSucceeded and MapStateExited both chain to the last MapIterationSucceeded.
+        *cursor = last_end;
+        engine.rec.emit(last_end, "MapStateSucceeded", None);
+    }
+    Ok(results)
+}
+
+/// The failure of a Map whose failed iterations went over its tolerated threshold.
+pub(crate) fn threshold_exceeded() -> Failure {
+    Failure {
+        error: Some("States.ExceedToleratedFailureThreshold".into()),
+        cause: Some("The specified tolerated failure threshold was exceeded".into()),
+        from_child: true,
+    }
+}

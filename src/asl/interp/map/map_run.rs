@@ -1,0 +1,126 @@
+//! A distributed Map's map run: its record for the map-run API (counts, status, concurrency
+//! that UpdateMapRun may change), its ARNs, and the engine its child executions run on.
+
+use super::super::history::Recorder;
+use super::super::map_runs::{Counts, MapRun, SharedMapRun};
+use super::super::run::Engine;
+use super::super::ExecutionRecord;
+use super::limits::Tolerance;
+use crate::asl::ast::MapState;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// A map run in progress: one that is dropped unfinished (the execution was stopped or timed
+/// out) is recorded as ABORTED.
+pub(super) struct MapRunGuard(SharedMapRun);
+
+impl MapRunGuard {
+    /// Registers the map run (all `total` items pending) and returns it with its ARN and the
+    /// engine of its child executions: same clock and context, a history of their own.
+    pub fn start(
+        engine: &Engine,
+        m: &MapState,
+        total: usize,
+        max_concurrency: Option<u64>,
+        tolerance: Tolerance,
+    ) -> (MapRunGuard, String, Arc<Engine>) {
+        let arn = map_run_arn(&engine.base_context, m);
+        let run = engine.map_runs.add(MapRun {
+            arn: arn.clone(),
+            execution_arn: engine
+                .base_context
+                .pointer("/Execution/Id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            state_machine_arn: map_run_machine_arn(&arn),
+            status: "RUNNING",
+            start_ms: engine.rec.clock().now_millis(),
+            stop_ms: None,
+            max_concurrency: max_concurrency.unwrap_or(0),
+            tolerated_failure_count: tolerance.count.unwrap_or(0),
+            tolerated_failure_percentage: tolerance.percentage.unwrap_or(0.0),
+            counts: Counts {
+                pending: total as u64,
+                total: total as u64,
+                ..Counts::default()
+            },
+        });
+        let record = Arc::new(parking_lot::Mutex::new(ExecutionRecord::without_history()));
+        let children = Arc::new(Engine {
+            rec: Recorder::new(record, engine.rec.clock().clone()),
+            base_context: engine.base_context.clone(),
+            board: engine.board.clone(),
+            map_runs: engine.map_runs.clone(),
+            redrive_from: None,
+            tasks: engine.tasks.clone(),
+        });
+        (MapRunGuard(run), arn, children)
+    }
+
+    /// How many child executions may run at once now (UpdateMapRun may change it).
+    pub fn limit(&self) -> usize {
+        match self.0.lock().max_concurrency {
+            0 => usize::MAX,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        }
+    }
+
+    pub fn child_started(&self) {
+        let mut r = self.0.lock();
+        r.counts.pending = r.counts.pending.saturating_sub(1);
+        r.counts.running += 1;
+    }
+
+    pub fn child_ended(&self, succeeded: bool) {
+        let mut r = self.0.lock();
+        r.counts.running = r.counts.running.saturating_sub(1);
+        if succeeded {
+            r.counts.succeeded += 1;
+        } else {
+            r.counts.failed += 1;
+        }
+    }
+
+    pub fn finish(self, now_ms: u64, status: &'static str) {
+        let mut r = self.0.lock();
+        r.status = status;
+        r.stop_ms = Some(now_ms);
+    }
+}
+
+impl Drop for MapRunGuard {
+    fn drop(&mut self) {
+        let mut r = self.0.lock();
+        if r.status == "RUNNING" {
+            r.status = "ABORTED";
+            r.counts.aborted += r.counts.running + r.counts.pending;
+            r.counts.running = 0;
+            r.counts.pending = 0;
+        }
+    }
+}
+
+/// `arn:<partition>:states:<region>:<account>:mapRun:<machine>/<label>:<uuid>`, from the
+/// machine's ARN in the context object; without a Label, AWS puts a UUID in its place.
+fn map_run_arn(context: &Value, m: &MapState) -> String {
+    let machine = context
+        .pointer("/StateMachine/Id")
+        .and_then(Value::as_str)
+        .unwrap_or("arn:aws:states:us-east-1:000000000000:stateMachine:unknown");
+    let base = machine.replacen(":stateMachine:", ":mapRun:", 1);
+    let run_id = uuid::Uuid::new_v4().to_string();
+    let label = m
+        .label
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    format!("{base}/{label}:{run_id}")
+}
+
+/// `...:stateMachine:<machine>/<label>` for the map run ARN `...:mapRun:<machine>/<label>:<id>`.
+fn map_run_machine_arn(map_run_arn: &str) -> String {
+    let base = map_run_arn
+        .rsplit_once(':')
+        .map_or(map_run_arn, |(base, _)| base);
+    base.replacen(":mapRun:", ":stateMachine:", 1)
+}

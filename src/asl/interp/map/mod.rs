@@ -1,0 +1,61 @@
+//! Map: runs the item processor once per item of `ItemsPath`, at most `MaxConcurrency` at a
+//! time (0 = no limit), and collects the outputs in item order.
+//!
+//! INLINE iterations record their states in the execution's history between
+//! `MapIterationStarted` and `MapIterationSucceeded/Failed`. A DISTRIBUTED map runs the same
+//! iterations as child executions of a map run: the parent history only shows `MapRunStarted`
+//! and `MapRunSucceeded/Failed`, and each iteration's events go to a history of its own.
+//!
+//! The steps live by concern: `items` (what is iterated), `limits` (concurrency and tolerated
+//! failures), `iterations` (running them), `map_run` (a distributed map's map run) and
+//! `writer` (ItemReader/ResultWriter). TestState uses the first two on their own.
+
+mod items;
+mod iterations;
+mod limits;
+mod map_run;
+mod writer;
+
+pub(crate) use items::{items_path, jsonata_items};
+pub(crate) use iterations::threshold_exceeded;
+pub(crate) use limits::{max_concurrency, Tolerance};
+
+use super::dataflow::StateEnv;
+use super::failure::Failure;
+use super::run::Engine;
+use crate::asl::ast::MapState;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub(crate) async fn run(
+    engine: &Arc<Engine>,
+    env: &StateEnv<'_>,
+    m: &MapState,
+    raw: Value,
+    cursor: &mut u64,
+    started: &mut bool,
+) -> Result<Value, Failure> {
+    writer::refuse_s3(m)?;
+    let effective = env.input(&raw)?;
+    let max_concurrency = max_concurrency(env, m, &raw, &effective)?;
+    let inputs = items::inputs(env, m, &raw, &effective)?;
+    *cursor = engine.rec.emit(
+        *cursor,
+        "MapStateStarted",
+        Some((
+            "mapStateStartedEventDetails",
+            json!({"length": inputs.len()}),
+        )),
+    );
+    // AWS reads the tolerated-failure settings after MapStateStarted, and a bad one ends the
+    // state without a MapStateFailed.
+    let tolerance = Tolerance::of(env, m, &raw, &effective)?;
+    *started = true;
+    let plan = iterations::Plan {
+        inputs,
+        max_concurrency,
+        tolerance,
+    };
+    let results = iterations::run(engine, env, m, plan, cursor).await?;
+    env.finish_result(raw, writer::result(m, results)?)
+}
