@@ -5,8 +5,8 @@ use super::arn::{self, Resource};
 use super::errors::SfnError;
 use super::store::{Region, Tags};
 use super::{empty, Inner};
-use crate::services::tags::{self, MAX_TAGS};
 use crate::request::RequestContext;
+use crate::services::tags::{self, MAX_TAGS};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

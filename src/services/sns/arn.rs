@@ -4,8 +4,8 @@
 
 use super::errors::SnsError;
 use crate::arn::Arn;
-use crate::services::sqs::queue_url::QueueLocation;
 use crate::request::RequestContext;
+use crate::services::sqs::queue_url::QueueLocation;
 
 pub fn topic_arn(ctx: &RequestContext, name: &str) -> String {
     crate::arn::build("sns", &ctx.region, &ctx.account_id, name)

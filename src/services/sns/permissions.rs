@@ -4,8 +4,8 @@
 use super::errors::SnsError;
 use super::topic_attributes::default_policy;
 use super::{empty, Inner};
-use crate::services::policy::allow_statement;
 use crate::request::RequestContext;
+use crate::services::policy::allow_statement;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

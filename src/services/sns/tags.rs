@@ -3,8 +3,8 @@
 
 use super::errors::SnsError;
 use super::{empty, Inner};
-use crate::services::tags::{self, Tag, TagMap, MAX_TAGS};
 use crate::request::RequestContext;
+use crate::services::tags::{self, Tag, TagMap, MAX_TAGS};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

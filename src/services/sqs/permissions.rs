@@ -5,8 +5,8 @@
 
 use super::errors::SqsError;
 use super::{empty, Inner};
-use crate::services::policy::allow_statement;
 use crate::request::RequestContext;
+use crate::services::policy::allow_statement;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -2,8 +2,8 @@
 
 use super::errors::SqsError;
 use super::{empty, Inner};
-use crate::services::tags::{self, TagMap, MAX_TAGS};
 use crate::request::RequestContext;
+use crate::services::tags::{self, TagMap, MAX_TAGS};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

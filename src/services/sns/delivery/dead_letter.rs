@@ -5,8 +5,8 @@ use super::super::message::Notification;
 use super::super::store::Subscription;
 use super::{sqs, Deliverer};
 use crate::request::Caller;
-use crate::services::sqs::queue_url::QueueLocation;
 use crate::request::ServiceId;
+use crate::services::sqs::queue_url::QueueLocation;
 use serde_json::Value;
 
 /// The DLQ of a subscription, if it has a RedrivePolicy naming an SQS queue.

@@ -8,8 +8,8 @@ use super::super::message::Notification;
 use super::super::store::Subscription;
 use super::{dead_letter, Deliverer};
 use crate::request::Caller;
-use crate::services::sqs::queue_url::QueueLocation;
 use crate::request::ServiceId;
+use crate::services::sqs::queue_url::QueueLocation;
 use serde_json::{json, Map, Value};
 
 /// The JSON envelope a subscription receives.
