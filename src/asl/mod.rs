@@ -13,5 +13,4 @@ pub mod intrinsics;
 pub mod jsonpath;
 pub mod parse;
 pub mod payload;
-pub mod timestamp;
 pub mod var_refs;

@@ -4,8 +4,8 @@
 //! (`crate::clock`); this file reads the bodies and shapes the answers.
 
 use super::response::{json_response, HttpResponse};
-use crate::asl::timestamp::{format_millis, parse_rfc3339_nanos};
 use crate::clock::{AdvanceError, Clock};
+use crate::time::{format_millis, parse_rfc3339_nanos};
 use http::StatusCode;
 use serde_json::{json, Map, Value};
 use std::time::Duration;

@@ -134,3 +134,26 @@ macro_rules! typed {
     };
 }
 pub(crate) use typed;
+
+/// A service's two entry points over its operation table `$table` (whose handlers take the
+/// service's `inner` state): `call`, which the dispatch path uses once the input is checked
+/// against the model, and `operations`, the implemented names behind the coverage report.
+macro_rules! table_entry_points {
+    ($table:ident) => {
+        /// Calls `operation`'s handler with an input already checked against the model.
+        pub async fn call(
+            &self,
+            ctx: &$crate::request::RequestContext,
+            operation: &str,
+            input: serde_json::Value,
+        ) -> Result<serde_json::Value, $crate::error::ApiError> {
+            $table.call(&self.inner, ctx, operation, input).await
+        }
+
+        /// The operations this build handles.
+        pub fn operations() -> impl Iterator<Item = &'static str> {
+            $table.names()
+        }
+    };
+}
+pub(crate) use table_entry_points;

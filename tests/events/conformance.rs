@@ -303,7 +303,7 @@ fn stepyard_time(server: &stepyard::RunningServer) -> String {
     let ms = server.clock().now_millis();
     let secs = ms / 1000;
     let days = (secs / 86_400) as i64;
-    let (y, m, d) = stepyard::asl::timestamp::civil_from_days(days);
+    let (y, m, d) = stepyard::time::civil_from_days(days);
     let rem = secs % 86_400;
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",

@@ -4,7 +4,7 @@
 use crate::asl::ast::{ComparisonOperator, Condition, Operand};
 use crate::asl::errors::StatesError;
 use crate::asl::jsonpath::{JsonPath, Scope};
-use crate::asl::timestamp::parse_rfc3339_nanos;
+use crate::time::parse_rfc3339_nanos;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::cmp::Ordering;

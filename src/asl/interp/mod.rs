@@ -328,7 +328,7 @@ async fn execute(
 fn execution_start_ms(context: &Value) -> u64 {
     context["Execution"]["StartTime"]
         .as_str()
-        .and_then(crate::asl::timestamp::parse_rfc3339_nanos)
+        .and_then(crate::time::parse_rfc3339_nanos)
         .map(|ns| (ns / 1_000_000) as u64)
         .unwrap_or(0)
 }

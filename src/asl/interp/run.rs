@@ -17,7 +17,7 @@ use crate::asl::ast::{
     Condition, Dynamic, FailState, Reference, Retrier, State, StateKind, StateMachine, Transition,
     WaitFor, WaitState,
 };
-use crate::asl::timestamp::{format_millis, parse_rfc3339_nanos};
+use crate::time::{format_millis, parse_rfc3339_nanos};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::pin::Pin;

@@ -213,7 +213,7 @@ fn path_argument(chars: &[char], pos: &mut usize) {
 
 /// RFC 3339 date-time with a mandatory offset, as Wait's `Timestamp` requires.
 pub(crate) fn is_rfc3339(s: &str) -> bool {
-    crate::asl::timestamp::parse_rfc3339_nanos(s).is_some()
+    crate::time::parse_rfc3339_nanos(s).is_some()
 }
 
 /// Map `Label`: 1 to 40 characters, none of whitespace, brackets, wildcards, special or

@@ -30,7 +30,6 @@ mod test_pattern;
 pub use errors::EventsError;
 
 use crate::clock::Clock;
-use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::{self, op, op_shared, typed, InvalidInput, Operations};
@@ -69,20 +68,7 @@ impl Events {
         Events { inner }
     }
 
-    /// Calls `operation`'s handler with an input already checked against the model.
-    pub async fn call(
-        &self,
-        ctx: &RequestContext,
-        operation: &str,
-        input: Value,
-    ) -> Result<Value, ApiError> {
-        OPERATIONS.call(&self.inner, ctx, operation, input).await
-    }
-
-    /// The operations this build handles.
-    pub fn operations() -> impl Iterator<Item = &'static str> {
-        OPERATIONS.names()
-    }
+    crate::services::handlers::table_entry_points!(OPERATIONS);
 
     /// Wipes every bus, rule, archive, replay, connection and schedule.
     pub fn reset(&self) {

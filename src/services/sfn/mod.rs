@@ -30,7 +30,6 @@ pub use machines::REUSE_PERIOD_OUT_OF_RANGE;
 use crate::asl::interp::callbacks::TaskBoard;
 use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
-use crate::error::ApiError;
 use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::{
     self, op, op_async, typed, HandlerFuture, InvalidInput, Operations,
@@ -69,20 +68,7 @@ impl Sfn {
         }
     }
 
-    /// Calls `operation`'s handler with an input already checked against the model.
-    pub async fn call(
-        &self,
-        ctx: &RequestContext,
-        operation: &str,
-        input: Value,
-    ) -> Result<Value, ApiError> {
-        OPERATIONS.call(&self.inner, ctx, operation, input).await
-    }
-
-    /// The operations this build handles.
-    pub fn operations() -> impl Iterator<Item = &'static str> {
-        OPERATIONS.names()
-    }
+    crate::services::handlers::table_entry_points!(OPERATIONS);
 
     /// Wipes every state machine, activity and execution (`POST /_stepyard/reset`).
     pub fn reset(&self) {

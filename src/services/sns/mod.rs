@@ -61,20 +61,7 @@ impl Sns {
         }
     }
 
-    /// Calls `operation`'s handler with an input already checked against the model.
-    pub async fn call(
-        &self,
-        ctx: &RequestContext,
-        operation: &str,
-        input: Value,
-    ) -> Result<Value, ApiError> {
-        OPERATIONS.call(&self.inner, ctx, operation, input).await
-    }
-
-    /// The operations this build handles.
-    pub fn operations() -> impl Iterator<Item = &'static str> {
-        OPERATIONS.names()
-    }
+    crate::services::handlers::table_entry_points!(OPERATIONS);
 
     /// Wipes every topic, subscription and SMS/platform setting (`POST /_stepyard/reset`).
     /// Queued deliveries of deleted topics still drain.

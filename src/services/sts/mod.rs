@@ -15,9 +15,8 @@ pub use sessions::{Session, TEMPORARY_KEY_PREFIX};
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::Violation;
-use crate::request::{RequestContext, ServiceId};
+use crate::request::ServiceId;
 use crate::services::handlers::{op, Operations};
-use serde_json::Value;
 use std::sync::Arc;
 
 pub struct Sts {
@@ -39,20 +38,7 @@ impl Sts {
         }
     }
 
-    /// Calls `operation`'s handler with an input already checked against the model.
-    pub async fn call(
-        &self,
-        ctx: &RequestContext,
-        operation: &str,
-        input: Value,
-    ) -> Result<Value, ApiError> {
-        OPERATIONS.call(&self.inner, ctx, operation, input).await
-    }
-
-    /// The operations this build handles.
-    pub fn operations() -> impl Iterator<Item = &'static str> {
-        OPERATIONS.names()
-    }
+    crate::services::handlers::table_entry_points!(OPERATIONS);
 
     /// The session a temporary access key id was issued for, if it was issued here.
     pub fn session(&self, access_key_id: &str) -> Option<Arc<Session>> {

@@ -6,10 +6,10 @@
 use super::{errors, http_metadata, ExecutionTasks};
 use crate::asl::interp::integrations::Called;
 use crate::asl::interp::Failure;
-use crate::asl::timestamp::format_millis;
 use crate::model::shapes::ShapeKind;
 use crate::model::ServiceModel;
 use crate::request::ServiceId;
+use crate::time::format_millis;
 use serde_json::{json, Map, Value};
 use std::time::SystemTime;
 
