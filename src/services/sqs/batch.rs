@@ -17,27 +17,32 @@ pub struct BatchInput<E> {
     pub entries: Vec<E>,
 }
 
-/// The entries of a batch that takes receipt handles (DeleteMessageBatch,
-/// ChangeMessageVisibilityBatch): an id, a handle, and what else the operation reads.
-pub trait HandleEntry {
-    fn id(&self) -> &str;
-    fn handle(&self) -> &str;
+/// An entry of a batch that takes receipt handles: DeleteMessageBatch's entries are an id and
+/// a handle; ChangeMessageVisibilityBatch's also carry the new timeout (absent in the other).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HandleEntry {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub receipt_handle: String,
+    pub visibility_timeout: Option<i64>,
 }
 
 /// Checks the entries' ids, then applies `each` to every entry's handle: `Successful` lists
 /// the ids it accepted, `Failed` the others with their errors.
-pub fn for_each_handle<E: HandleEntry>(
-    entries: &[E],
+pub fn for_each_handle(
+    entries: &[HandleEntry],
     entry_shape: &'static str,
-    mut each: impl FnMut(&E) -> Result<(), SqsError>,
+    mut each: impl FnMut(&HandleEntry) -> Result<(), SqsError>,
 ) -> Result<Value, SqsError> {
-    let ids: Vec<&str> = entries.iter().map(HandleEntry::id).collect();
+    let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
     check_entry_ids(&ids, entry_shape)?;
     let (mut successful, mut failed) = (Vec::new(), Vec::new());
     for entry in entries {
         match each(entry) {
-            Ok(()) => successful.push(json!({ "Id": entry.id() })),
-            Err(e) => failed.push(failed_entry(entry.id(), &e)),
+            Ok(()) => successful.push(json!({ "Id": entry.id })),
+            Err(e) => failed.push(failed_entry(&entry.id, &e)),
         }
     }
     Ok(json!({ "Successful": successful, "Failed": failed }))

@@ -43,32 +43,14 @@ pub fn delete_message(
     Ok(empty())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct BatchEntry {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    receipt_handle: String,
-}
-
-impl HandleEntry for BatchEntry {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn handle(&self) -> &str {
-        &self.receipt_handle
-    }
-}
-
 pub fn delete_message_batch(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: BatchInput<BatchEntry>,
+    input: BatchInput<HandleEntry>,
 ) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     for_each_handle(&input.entries, "DeleteMessageBatchRequestEntry", |entry| {
-        delete(&queue, entry.handle(), now)
+        delete(&queue, &entry.receipt_handle, now)
     })
 }

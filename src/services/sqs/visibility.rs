@@ -65,29 +65,10 @@ pub fn change_message_visibility(
     Ok(empty())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct BatchEntry {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    receipt_handle: String,
-    visibility_timeout: Option<i64>,
-}
-
-impl HandleEntry for BatchEntry {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn handle(&self) -> &str {
-        &self.receipt_handle
-    }
-}
-
 pub fn change_message_visibility_batch(
     sqs: &Inner,
     ctx: &RequestContext,
-    input: BatchInput<BatchEntry>,
+    input: BatchInput<HandleEntry>,
 ) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
@@ -96,7 +77,7 @@ pub fn change_message_visibility_batch(
         &input.entries,
         "ChangeMessageVisibilityBatchRequestEntry",
         |entry| {
-            pollers = change(&queue, entry.handle(), entry.visibility_timeout, now)?;
+            pollers = change(&queue, &entry.receipt_handle, entry.visibility_timeout, now)?;
             Ok(())
         },
     )?;
