@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::values::is_intrinsic_call;
+use super::intrinsic_shape::is_intrinsic_call;
 use super::{Diagnostic, MachineType, Severity};
 use crate::asl::ast::{DataPath, Dynamic, QueryLanguage, Reference};
 use crate::asl::jsonpath::JsonPath;

@@ -13,6 +13,7 @@ mod choice;
 mod context;
 mod fields;
 mod graph;
+mod intrinsic_shape;
 mod json_error;
 mod map;
 mod retry_catch;

@@ -1,9 +1,11 @@
 //! EventBridge ARNs: buses are named by name or ARN in most operations; rules, archives,
 //! replays, connections and API destinations have ARNs of their own.
 
-use super::store::DEFAULT_BUS;
 use crate::arn::Arn;
 use crate::request::RequestContext;
+
+/// The bus every account and Region has, which cannot be deleted.
+pub const DEFAULT_BUS: &str = "default";
 
 /// The bus an `EventBusName` member names (a name or an event-bus ARN); absent means default.
 pub fn bus_name(name_or_arn: Option<&str>) -> String {

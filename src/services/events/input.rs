@@ -10,9 +10,17 @@
 //!   double quotes taken out (`{acc_id:0a787ecb-4015,sf_id:baz}`, `[HIGH]`), missing as nothing.
 
 use super::errors::EventsError;
-use super::targets::TransformerIn;
 use crate::asl::jsonpath::{JsonPath, Scope};
+use serde::Deserialize;
 use serde_json::{json, Value};
+
+/// A target's `InputTransformer` as PutTargets sends it.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TransformerIn {
+    pub input_paths_map: Option<serde_json::Map<String, Value>>,
+    pub input_template: String,
+}
 
 /// AWS's limit on InputPathsMap entries.
 const MAX_PATHS: usize = 100;

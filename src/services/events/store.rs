@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// A `key -> value` tag list in the order tags were first set.
 pub type Tags = crate::services::tags::TagList;
 
-pub const DEFAULT_BUS: &str = "default";
+pub use super::arn::DEFAULT_BUS;
 
 pub struct Bus {
     pub name: String,

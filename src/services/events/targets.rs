@@ -3,7 +3,7 @@
 
 use super::arn;
 use super::errors::EventsError;
-use super::input::InputSpec;
+use super::input::{InputSpec, TransformerIn};
 use super::pagination::page;
 use super::{compact, parse, Inner};
 use crate::request::RequestContext;
@@ -50,13 +50,6 @@ struct TargetIn {
     retry_policy: Option<RetryPolicyIn>,
     dead_letter_config: Option<DeadLetterIn>,
     http_parameters: Option<Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TransformerIn {
-    pub input_paths_map: Option<serde_json::Map<String, Value>>,
-    pub input_template: String,
 }
 
 #[derive(Deserialize)]

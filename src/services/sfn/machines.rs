@@ -3,8 +3,9 @@
 
 use super::arn::{self, Resource};
 use super::errors::SfnError;
+use super::lookup::machine_mut;
 use super::pagination;
-use super::store::{Machine, Region, Revision};
+use super::store::{Machine, Revision};
 use super::tags::{self, TagIn};
 use super::versions;
 use super::{empty, timestamp, Inner};
@@ -245,24 +246,6 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<V
         region.machines.insert(input.name, machine);
         Ok(out)
     })
-}
-
-/// The machine a base state machine ARN names, or the matching error.
-pub fn machine_mut<'r>(
-    region: &'r mut Region,
-    ctx: &RequestContext,
-    machine_arn: &str,
-) -> Result<&'r mut Machine, SfnError> {
-    let parsed = arn::parse(machine_arn)?;
-    let not_found = || SfnError::StateMachineDoesNotExist(machine_arn.to_string());
-    match parsed.resource {
-        Resource::StateMachine { name } if parsed.is_local(ctx) => {
-            region.machines.get_mut(&name).ok_or_else(not_found)
-        }
-        Resource::StateMachine { .. } => Err(not_found()),
-        Resource::Version { .. } | Resource::Alias { .. } => Err(not_found()),
-        _ => Err(SfnError::wrong_resource_type(parsed.type_name())),
-    }
 }
 
 pub fn describe(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Value, SfnError> {

@@ -10,6 +10,7 @@ mod executions;
 mod history;
 pub mod integrations;
 mod json_text;
+mod lookup;
 mod machines;
 mod map_runs;
 mod mock_schema;

@@ -4,7 +4,7 @@
 
 use super::arn::{self, Resource};
 use super::errors::SfnError;
-use super::machines::machine_mut;
+use super::lookup::machine_mut;
 use super::pagination;
 use super::store::{Machine, Version};
 use super::{empty, timestamp, Inner};
