@@ -12,6 +12,7 @@
 pub mod callbacks;
 mod choice;
 mod dataflow;
+mod engine;
 mod failure;
 mod history;
 pub mod integrations;
@@ -29,10 +30,11 @@ use crate::clock::Clock;
 pub use failure::Failure;
 
 use callbacks::TaskBoard;
+use engine::Engine;
 use history::{error_details, Recorder};
 use integrations::status_events;
 use parking_lot::Mutex;
-use run::{run_machine, run_machine_from, Engine};
+use run::{run_machine, run_machine_from};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -218,7 +220,7 @@ impl ExecutionControl {
                 if let Some((calls, context)) = &self.events {
                     let snapshot =
                         status_events::Snapshot::of(context, &rec, execution_start_ms(context));
-                    status_events::send_detached(calls, snapshot);
+                    calls.status_changed_detached(snapshot);
                 }
             }
         }
@@ -319,7 +321,7 @@ async fn execute(
             let r = record.lock();
             status_events::Snapshot::of(&spec.context, &r, execution_start_ms(&spec.context))
         };
-        status_events::send(calls, snapshot).await;
+        calls.status_changed(snapshot).await;
     }
     finish(spec, record, rec, stop_rx, None, 0).await
 }
@@ -387,7 +389,7 @@ async fn finish(
         return;
     };
     if let Some(calls) = &tasks {
-        status_events::send(calls, snapshot).await;
+        calls.status_changed(snapshot).await;
     }
 }
 

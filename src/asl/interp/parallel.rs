@@ -3,8 +3,8 @@
 //! branch's error, and the other branches are cancelled.
 
 use super::dataflow::StateEnv;
+use super::engine::Engine;
 use super::failure::Failure;
-use super::run::{run_machine, Engine};
 use crate::asl::ast::ParallelState;
 use serde_json::Value;
 use std::sync::Arc;
@@ -32,13 +32,7 @@ pub(crate) async fn run(
     for (index, branch) in p.branches.iter().enumerate() {
         let machine = Arc::new(branch.clone());
         // Each branch reads the variables in scope here and keeps what it assigns.
-        let run = run_machine(
-            engine.clone(),
-            machine,
-            branch_input.clone(),
-            started_id,
-            env.vars.inner(),
-        );
+        let run = engine.run_nested(machine, branch_input.clone(), started_id, env.vars.inner());
         // A branch is its own work for `settle`; it hands a wake to this task as it ends, so
         // the Parallel (parked in `join_next`) is busy again before the branch is gone.
         let work = engine.branch_work();

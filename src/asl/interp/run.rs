@@ -2,13 +2,10 @@
 //! time. Transitions are a loop, not recursion; only Parallel branches and Map iterations
 //! start nested runs, each as its own tokio task (see `parallel.rs` and `map.rs`).
 
-use super::callbacks::TaskBoard;
 use super::choice;
 use super::dataflow::{check_size, shown, StateEnv};
+use super::engine::Engine;
 use super::failure::{error_matches, Failure};
-use super::history::Recorder;
-use super::integrations::TaskCalls;
-use super::map_runs::MapRuns;
 use super::query::{expression_text, location_of, query_error, unexpected_type, QUERY_ERROR};
 use super::vars::{Staged, Variables};
 use super::Resume;
@@ -17,8 +14,8 @@ use crate::asl::ast::{
     Condition, Dynamic, FailState, Reference, Retrier, State, StateKind, StateMachine, Transition,
     WaitFor, WaitState,
 };
-use crate::time::{format_millis, parse_rfc3339_nanos};
-use serde_json::{json, Value};
+use crate::time::parse_rfc3339_nanos;
+use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -31,51 +28,16 @@ const MAX_HISTORY_EVENTS: usize = 25_000;
 /// Longest Wait AWS accepts: the delay must fit a signed 32-bit number of seconds.
 const MAX_WAIT_SECONDS: i128 = i32::MAX as i128;
 
-/// What every run of one execution shares: the history writer and the context object's
-/// static part. Immutable after start, so branches read it without locking.
-pub(crate) struct Engine {
-    pub rec: Recorder,
-    pub base_context: Value,
-    /// Where waiting tasks (activities, task tokens) meet the API.
-    pub board: Arc<TaskBoard>,
-    /// Distributed Map runs, for the map-run API.
-    pub map_runs: Arc<MapRuns>,
-    /// The machine whose failed state a redrive resumes at (a Standard execution's top level);
-    /// `None` where nothing can be redriven.
-    pub redrive_from: Option<Arc<StateMachine>>,
-    /// How Task states reach the services; `None` where nothing can be called (tests of the
-    /// interpreter alone).
-    pub tasks: Option<TaskCalls>,
-}
-
 impl Engine {
-    /// A Parallel branch's or Map iteration's entry in the settle registry.
-    pub fn branch_work(&self) -> crate::settle::Work {
-        let arn = self.base_context["Execution"]["Id"]
-            .as_str()
-            .unwrap_or("execution");
-        self.rec.clock().work(crate::settle::Kind::Branch, arn)
-    }
-
-    /// The context object as a state sees it: the static part plus `State` (`RetryCount`
-    /// only where AWS has it: the states that can retry).
-    pub fn context_for(&self, state: &State, entered_ms: u64, retry_count: u64) -> Value {
-        let mut ctx = self.base_context.clone();
-        if let Value::Object(o) = &mut ctx {
-            let mut s = json!({
-                "Name": state.name,
-                "EnteredTime": format_millis(entered_ms),
-            });
-            let retries = matches!(
-                state.kind,
-                StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
-            );
-            if let (true, Value::Object(so)) = (retries, &mut s) {
-                so.insert("RetryCount".into(), Value::from(retry_count));
-            }
-            o.insert("State".into(), s);
-        }
-        ctx
+    /// Runs `machine` (a Parallel branch or a Map iteration) nested in this execution.
+    pub(crate) fn run_nested(
+        self: &Arc<Self>,
+        machine: Arc<StateMachine>,
+        input: Value,
+        cursor: u64,
+        vars: Variables,
+    ) -> BoxedRun {
+        run_machine(self.clone(), machine, input, cursor, vars)
     }
 }
 

@@ -6,11 +6,11 @@
 
 use super::callbacks::{ActivityTask, Signal, TokenWaiter};
 use super::dataflow::{shown, StateEnv};
+use super::engine::Engine;
 use super::failure::Failure;
 use super::history::{error_details, text};
 use super::integrations::resource::Resource;
 use super::integrations::{self, Timeouts};
-use super::run::Engine;
 use crate::asl::ast::{Dynamic, TaskState};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;

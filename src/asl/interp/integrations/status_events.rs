@@ -2,7 +2,6 @@
 //! snapshot of its record, which the [`TaskRunner`](super::TaskRunner) turns into AWS's
 //! "Step Functions Execution Status Change" event.
 
-use super::TaskCalls;
 use crate::asl::interp::{ExecutionRecord, Status};
 use serde_json::Value;
 
@@ -38,15 +37,4 @@ impl Snapshot {
             redrive_count: record.redrive_count,
         }
     }
-}
-
-/// Reports the snapshot, in order with the execution's other events (the caller awaits it).
-/// A failure to deliver never affects the execution.
-pub async fn send(calls: &TaskCalls, snapshot: Snapshot) {
-    calls.status_changed(snapshot).await;
-}
-
-/// As `send`, from code that cannot wait (StopExecution).
-pub fn send_detached(calls: &TaskCalls, snapshot: Snapshot) {
-    calls.status_changed_detached(snapshot);
 }

@@ -3,9 +3,9 @@
 //! the outputs collected in item order until the tolerated failures are exceeded.
 
 use super::super::dataflow::StateEnv;
+use super::super::engine::Engine;
 use super::super::failure::Failure;
 use super::super::history::error_details;
-use super::super::run::{run_machine, Engine};
 use super::super::vars::Variables;
 use super::limits::Tolerance;
 use super::map_run::MapRunGuard;
@@ -91,13 +91,7 @@ pub(super) async fn run(
             } else {
                 env.vars.inner()
             };
-            let run = run_machine(
-                iteration_engine.clone(),
-                processor.clone(),
-                input,
-                first,
-                vars,
-            );
+            let run = iteration_engine.run_nested(processor.clone(), input, first, vars);
             // As Parallel's branches: its own work, handing a wake back as it ends.
             let work = engine.branch_work();
             let tracker = work.tracker().clone();

@@ -1,9 +1,9 @@
 //! A distributed Map's map run: its record for the map-run API (counts, status, concurrency
 //! that UpdateMapRun may change), its ARNs, and the engine its child executions run on.
 
+use super::super::engine::Engine;
 use super::super::history::Recorder;
 use super::super::map_runs::{Counts, MapRun, SharedMapRun};
-use super::super::run::Engine;
 use super::super::ExecutionRecord;
 use super::limits::Tolerance;
 use crate::asl::ast::MapState;

@@ -21,8 +21,8 @@ pub(crate) use iterations::threshold_exceeded;
 pub(crate) use limits::{max_concurrency, Tolerance};
 
 use super::dataflow::StateEnv;
+use super::engine::Engine;
 use super::failure::Failure;
-use super::run::Engine;
 use crate::asl::ast::MapState;
 use serde_json::{json, Value};
 use std::sync::Arc;

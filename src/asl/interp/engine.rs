@@ -1,0 +1,60 @@
+//! What every run of one execution shares (the history writer, the context object, the task
+//! board, the way out to the services), apart from the state loop that uses it, so that the
+//! state kinds (Task, Parallel, Map) and the loop (`run.rs`) each depend on it alone.
+
+use super::callbacks::TaskBoard;
+use super::history::Recorder;
+use super::integrations::runner::TaskCalls;
+use super::map_runs::MapRuns;
+use crate::asl::ast::{State, StateKind, StateMachine};
+use crate::time::format_millis;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// What every run of one execution shares: the history writer and the context object's
+/// static part. Immutable after start, so branches read it without locking.
+pub(crate) struct Engine {
+    pub rec: Recorder,
+    pub base_context: Value,
+    /// Where waiting tasks (activities, task tokens) meet the API.
+    pub board: Arc<TaskBoard>,
+    /// Distributed Map runs, for the map-run API.
+    pub map_runs: Arc<MapRuns>,
+    /// The machine whose failed state a redrive resumes at (a Standard execution's top level);
+    /// `None` where nothing can be redriven.
+    pub redrive_from: Option<Arc<StateMachine>>,
+    /// How Task states reach the services; `None` where nothing can be called (tests of the
+    /// interpreter alone).
+    pub tasks: Option<TaskCalls>,
+}
+
+impl Engine {
+    /// A Parallel branch's or Map iteration's entry in the settle registry.
+    pub fn branch_work(&self) -> crate::settle::Work {
+        let arn = self.base_context["Execution"]["Id"]
+            .as_str()
+            .unwrap_or("execution");
+        self.rec.clock().work(crate::settle::Kind::Branch, arn)
+    }
+
+    /// The context object as a state sees it: the static part plus `State` (`RetryCount`
+    /// only where AWS has it: the states that can retry).
+    pub fn context_for(&self, state: &State, entered_ms: u64, retry_count: u64) -> Value {
+        let mut ctx = self.base_context.clone();
+        if let Value::Object(o) = &mut ctx {
+            let mut s = json!({
+                "Name": state.name,
+                "EnteredTime": format_millis(entered_ms),
+            });
+            let retries = matches!(
+                state.kind,
+                StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+            );
+            if let (true, Value::Object(so)) = (retries, &mut s) {
+                so.insert("RetryCount".into(), Value::from(retry_count));
+            }
+            o.insert("State".into(), s);
+        }
+        ctx
+    }
+}
