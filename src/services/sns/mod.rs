@@ -17,6 +17,7 @@ mod publish;
 mod signing;
 mod sms;
 mod store;
+mod subscription;
 mod subscription_attributes;
 mod subscriptions;
 mod tags;

@@ -5,7 +5,6 @@
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
 use super::pagination::{listed, PAGE_SIZE};
-use super::store::State;
 use super::{empty, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
@@ -32,6 +31,16 @@ fn app_not_found() -> SnsError {
 }
 
 impl PlatformState {
+    /// Whether the endpoint exists (these are the caller's account and region's applications).
+    /// Subscribe checks it for the `application` protocol.
+    pub fn endpoint_exists(&self, endpoint_arn: &str) -> bool {
+        application_of(endpoint_arn).is_some_and(|app_arn| {
+            self.applications
+                .get(&app_arn)
+                .is_some_and(|app| app.endpoints.contains_key(endpoint_arn))
+        })
+    }
+
     /// The application an ARN names, or AWS's NotFound for it.
     fn application(&self, arn: &str) -> Result<&Application, SnsError> {
         self.applications.get(arn).ok_or_else(app_not_found)
@@ -365,20 +374,6 @@ pub fn list_endpoints_by_platform_application(
         "Endpoints",
         "NextToken",
     )
-}
-
-/// Publish with a `TargetArn` naming a platform endpoint: recorded as pushed.
-/// Whether the endpoint exists (in the caller's account and region). Subscribe checks it for
-/// the `application` protocol.
-pub fn endpoint_exists(state: &mut State, ctx: &RequestContext, endpoint_arn: &str) -> bool {
-    application_of(endpoint_arn).is_some_and(|app_arn| {
-        state
-            .account(&ctx.account_id, &ctx.region)
-            .platform
-            .applications
-            .get(&app_arn)
-            .is_some_and(|app| app.endpoints.contains_key(endpoint_arn))
-    })
 }
 
 /// Whether the endpoint exists and has `Enabled=false`. Publish asks before it looks at the

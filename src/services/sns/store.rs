@@ -10,9 +10,9 @@
 //! publish in flight keeps the version it saw.
 
 use super::delivery::TopicQueue;
-use super::filter::CompiledFilter;
 use super::platform::PlatformState;
 use super::sms::SmsState;
+use super::subscription::Subscription;
 use crate::request::RequestContext;
 use parking_lot::{MappedRwLockWriteGuard, RwLock, RwLockWriteGuard};
 use std::collections::{BTreeMap, HashMap};
@@ -32,31 +32,6 @@ pub struct Topic {
     pub subscriptions_deleted: u64,
     /// Deliveries of this topic run in publish order on one worker (see `delivery`).
     pub queue: TopicQueue,
-}
-
-#[derive(Debug, Clone)]
-pub struct Subscription {
-    pub arn: String,
-    pub topic_arn: String,
-    pub owner: String,
-    pub protocol: String,
-    pub endpoint: String,
-    /// Caller-set attributes (DeliveryPolicy, FilterPolicy, FilterPolicyScope,
-    /// RawMessageDelivery, RedrivePolicy, SubscriptionRoleArn, ReplayPolicy).
-    pub attributes: BTreeMap<String, String>,
-    pub pending: bool,
-    pub confirmation_authenticated: bool,
-    /// What ConfirmSubscription must be given (sent in the SubscriptionConfirmation).
-    pub token: String,
-    pub filter: Option<Arc<CompiledFilter>>,
-}
-
-impl Subscription {
-    pub fn raw(&self) -> bool {
-        self.attributes
-            .get("RawMessageDelivery")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    }
 }
 
 /// Where state that is not a topic lives: per (account, region).

@@ -5,7 +5,7 @@
 use super::arn;
 use super::errors::SnsError;
 use super::filter::{CompiledFilter, Scope};
-use super::store::Subscription;
+use super::subscription::Subscription;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 use super::arn;
 use super::errors::SnsError;
 use super::pagination::{self, PAGE_SIZE};
-use super::store::Subscription;
+use super::subscription::Subscription;
 use super::subscription_attributes::{self, Api};
 use super::{empty, Inner};
 use crate::request::RequestContext;
@@ -106,7 +106,10 @@ pub fn subscribe(
     sns.topic(&state, ctx, &input.topic_arn)?;
     if protocol == "application"
         && arn::parse(&endpoint).is_some_and(|a| a.service == "sns")
-        && !super::platform::endpoint_exists(&mut state, ctx, &endpoint)
+        && !state
+            .account(&ctx.account_id, &ctx.region)
+            .platform
+            .endpoint_exists(&endpoint)
     {
         return Err(SnsError::invalid(format!(
             "Endpoint Reason: Endpoint does not exist for endpoint arn{endpoint}"

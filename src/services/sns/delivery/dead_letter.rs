@@ -2,8 +2,8 @@
 //! by `deadLetterTargetArn`, with the body the subscription would have received.
 
 use super::super::message::Notification;
-use super::super::store::Subscription;
-use super::{sqs, Deliverer};
+use super::super::subscription::Subscription;
+use super::{queue_message, Deliverer};
 use crate::request::Caller;
 use crate::request::ServiceId;
 use crate::services::sqs::queue_url::QueueLocation;
@@ -20,7 +20,7 @@ pub async fn send(d: &Deliverer, n: &Notification, s: &Subscription, message: &s
     let Some(queue) = target(s) else {
         return false;
     };
-    let input = sqs::send_message_input(n, s, message, &queue);
+    let input = queue_message::send_message_input(n, s, message, &queue);
     // The dead letter replaces the failed delivery; it does not extend the chain.
     let caller = Caller {
         hops: n.hops,

@@ -9,10 +9,10 @@
 //! which is what an emulator talks to) — recorded as such.
 
 use super::super::message::Notification;
-use super::super::store::Subscription;
+use super::super::subscription::Subscription;
 use super::recorded::RecordedDelivery;
 use super::retry::RetryPolicy;
-use super::{dead_letter, sqs, Deliverer};
+use super::{dead_letter, queue_message, Deliverer};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use std::time::Duration;
@@ -108,7 +108,7 @@ pub async fn notify(d: &Deliverer, n: &Notification, s: &Subscription) {
     let body = if raw {
         message.to_string()
     } else {
-        sqs::envelope_for(n, s, message)
+        queue_message::envelope_for(n, s, message)
     };
     let mut headers = vec![
         ("x-amz-sns-message-type", "Notification".to_string()),

@@ -13,12 +13,13 @@
 
 mod dead_letter;
 mod http;
+mod queue_message;
 pub mod recorded;
 mod retry;
 mod sqs;
 
 use super::message::Notification;
-use super::store::Subscription;
+use super::subscription::Subscription;
 use crate::clock::Clock;
 use crate::invoke::Invoker;
 use recorded::{Recorded, RecordedDelivery};
@@ -128,7 +129,7 @@ impl Deliverer {
                 let body = match protocol {
                     // These receive the JSON envelope; email and SMS the text.
                     "email-json" | "lambda" | "firehose" | "application" => {
-                        sqs::envelope_for(n, subscription, message)
+                        queue_message::envelope_for(n, subscription, message)
                     }
                     _ => message.to_string(),
                 };

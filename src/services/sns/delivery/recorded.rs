@@ -3,7 +3,7 @@
 //! (`Sns::deliveries`, `GET /_stepyard/sns/deliveries`). Bounded: the oldest go first.
 
 use super::super::message::Notification;
-use super::super::store::Subscription;
+use super::super::subscription::Subscription;
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::collections::VecDeque;
