@@ -59,7 +59,8 @@ fn top_rule(
     if let (Some(v), QueryLanguage::JsonPath) = (&assign, language) {
         super::values::check_template(ctx, v, &at(location, "Assign"));
     }
-    let assign = assign.and_then(|v| super::states::compiled_assign(ctx, v, language, location));
+    let assign =
+        assign.and_then(|v| super::data_fields::compiled_assign(ctx, v, language, location));
     let output = match language {
         QueryLanguage::Jsonata => obj.get("Output").cloned(),
         QueryLanguage::JsonPath => None,

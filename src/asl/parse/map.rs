@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::context::{at, jsonata_expression, Ctx, Obj};
+use super::data_fields::{compiled_template, result_path, template};
 use super::retry_catch;
-use super::states::{compiled_template, parse_nested, result_path, template};
 use super::values::{check_template, label_problem};
 use crate::asl::ast::*;
 
@@ -45,8 +45,7 @@ pub(crate) fn parse(
         }
         None => ProcessorConfig::default(),
     };
-    let item_processor = parse_nested(
-        ctx,
+    let item_processor = ctx.parse_nested(
         processor,
         &processor_location,
         language,

@@ -11,6 +11,7 @@
 
 mod choice;
 mod context;
+mod data_fields;
 mod fields;
 mod graph;
 mod intrinsic_shape;

@@ -119,7 +119,8 @@ pub(crate) fn catchers(
         if let (Some(v), QueryLanguage::JsonPath) = (&assign, language) {
             check_template(ctx, v, &at(&loc, "Assign"));
         }
-        let assign = assign.and_then(|v| super::states::compiled_assign(ctx, v, language, &loc));
+        let assign =
+            assign.and_then(|v| super::data_fields::compiled_assign(ctx, v, language, &loc));
         out.push(Catcher {
             error_equals,
             next,

@@ -5,7 +5,8 @@
 use serde_json::Value;
 
 use super::context::{at, indexed, is_jsonata, Ctx, Obj};
-use super::fields::{check_fields, fields_of, JSONATA_ONLY, JSONPATH_ONLY, STATE_TYPES};
+use super::data_fields::{compiled_assign, compiled_template, result_path, template};
+use super::fields::{check_fields, fields_of, STATE_TYPES};
 use super::values::{check_resource, check_template, is_rfc3339, looks_like_path};
 use super::{choice, map, retry_catch};
 use crate::asl::ast::*;
@@ -32,23 +33,27 @@ pub(crate) fn parse_root(ctx: &mut Ctx, root: &Obj) -> Option<StateMachine> {
     Some(machine)
 }
 
-/// A branch or item processor; `extra` lists the fields it may carry besides
-/// `StartAt`/`States`/`Comment`.
-pub(crate) fn parse_nested(
-    ctx: &mut Ctx,
-    obj: &Obj,
-    location: &str,
-    language: QueryLanguage,
-    extra: &[&str],
-) -> Option<StateMachine> {
-    for key in obj.keys() {
-        if !matches!(key.as_str(), "Comment" | "StartAt" | "States")
-            && !extra.contains(&key.as_str())
-        {
-            ctx.schema(format!("Field '{key}' is not supported"), location);
+impl Ctx {
+    // Here rather than in context.rs: a nested machine is parsed by this file's state parser,
+    // and Map reaches it through the context without importing this file.
+    /// A branch or item processor; `extra` lists the fields it may carry besides
+    /// `StartAt`/`States`/`Comment`.
+    pub(crate) fn parse_nested(
+        &mut self,
+        obj: &Obj,
+        location: &str,
+        language: QueryLanguage,
+        extra: &[&str],
+    ) -> Option<StateMachine> {
+        for key in obj.keys() {
+            if !matches!(key.as_str(), "Comment" | "StartAt" | "States")
+                && !extra.contains(&key.as_str())
+            {
+                self.schema(format!("Field '{key}' is not supported"), location);
+            }
         }
+        parse_machine(self, obj, location, language, &["StartAt", "States"])
     }
-    parse_machine(ctx, obj, location, language, &["StartAt", "States"])
 }
 
 fn parse_machine(
@@ -222,100 +227,6 @@ fn transition(ctx: &mut Ctx, obj: &Obj, location: &str) -> Option<Transition> {
     }
 }
 
-pub(crate) fn result_path(
-    ctx: &mut Ctx,
-    obj: &Obj,
-    language: QueryLanguage,
-    location: &str,
-) -> DataPath {
-    match language {
-        QueryLanguage::JsonPath => ctx.data_path(obj, "ResultPath", location),
-        QueryLanguage::Jsonata => DataPath::default(),
-    }
-}
-
-/// A payload template field; JSONPath ones have their `.$` keys checked. In JSONata states a
-/// JSONPath-only template is ignored (already reported by `check_fields`).
-/// A JSONPath-only template (`Parameters` of Pass/Task/Parallel, `ResultSelector`), checked
-/// and compiled; `None` when absent, in a JSONata state, or wrong.
-pub(crate) fn compiled_template(
-    ctx: &mut Ctx,
-    obj: &Obj,
-    key: &str,
-    language: QueryLanguage,
-    location: &str,
-) -> Option<Template> {
-    let value = template(ctx, obj, key, language, location)?;
-    match Template::compile(&value) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            ctx.schema(
-                format!(
-                    "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
-                    e.field
-                ),
-                &at(location, key),
-            );
-            None
-        }
-    }
-}
-
-/// `Assign` as the state keeps it: compiled (JSONPath) or as written (JSONata); `None` when
-/// its template does not compile (with the schema error).
-pub(crate) fn compiled_assign(
-    ctx: &mut Ctx,
-    value: Value,
-    language: QueryLanguage,
-    location: &str,
-) -> Option<Assign> {
-    match language {
-        QueryLanguage::Jsonata => Some(Assign::Jsonata(value)),
-        QueryLanguage::JsonPath => match Template::compile(&value) {
-            Ok(t) => Some(Assign::JsonPath(t)),
-            Err(e) => {
-                ctx.schema(
-                    format!(
-                        "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
-                        e.field
-                    ),
-                    &at(location, "Assign"),
-                );
-                None
-            }
-        },
-    }
-}
-
-pub(crate) fn template(
-    ctx: &mut Ctx,
-    obj: &Obj,
-    key: &str,
-    language: QueryLanguage,
-    location: &str,
-) -> Option<Value> {
-    let value = obj.get(key)?;
-    let field_location = at(location, key);
-    match language {
-        QueryLanguage::JsonPath => {
-            if JSONATA_ONLY.contains(&key) {
-                return None;
-            }
-            if !value.is_object() {
-                ctx.wrong_type("Object", &field_location);
-                return None;
-            }
-            check_template(ctx, value, &field_location);
-        }
-        QueryLanguage::Jsonata => {
-            if JSONPATH_ONLY.contains(&key) {
-                return None;
-            }
-        }
-    }
-    Some(value.clone())
-}
-
 fn check_assign(ctx: &mut Ctx, value: &Value, language: QueryLanguage, location: &str) {
     if !value.is_object() {
         let expression = matches!(value, Value::String(s) if is_jsonata(s));
@@ -440,7 +351,7 @@ fn parallel(
             ctx.wrong_type("Object", &branch_location);
             continue;
         };
-        if let Some(machine) = parse_nested(ctx, branch, &branch_location, language, &[]) {
+        if let Some(machine) = ctx.parse_nested(branch, &branch_location, language, &[]) {
             branches.push(machine);
         }
     }

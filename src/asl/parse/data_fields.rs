@@ -1,0 +1,102 @@
+//! The data-flow fields every state type shares (`ResultPath`, the payload templates,
+//! `Assign`), checked and compiled the same way wherever they appear.
+
+use super::context::{at, Ctx, Obj};
+use super::fields::{JSONATA_ONLY, JSONPATH_ONLY};
+use super::values::check_template;
+use crate::asl::ast::{Assign, DataPath, QueryLanguage, Template};
+use serde_json::Value;
+
+pub(crate) fn result_path(
+    ctx: &mut Ctx,
+    obj: &Obj,
+    language: QueryLanguage,
+    location: &str,
+) -> DataPath {
+    match language {
+        QueryLanguage::JsonPath => ctx.data_path(obj, "ResultPath", location),
+        QueryLanguage::Jsonata => DataPath::default(),
+    }
+}
+
+/// A payload template field; JSONPath ones have their `.$` keys checked. In JSONata states a
+/// JSONPath-only template is ignored (already reported by `check_fields`).
+/// A JSONPath-only template (`Parameters` of Pass/Task/Parallel, `ResultSelector`), checked
+/// and compiled; `None` when absent, in a JSONata state, or wrong.
+pub(crate) fn compiled_template(
+    ctx: &mut Ctx,
+    obj: &Obj,
+    key: &str,
+    language: QueryLanguage,
+    location: &str,
+) -> Option<Template> {
+    let value = template(ctx, obj, key, language, location)?;
+    match Template::compile(&value) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            ctx.schema(
+                format!(
+                    "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
+                    e.field
+                ),
+                &at(location, key),
+            );
+            None
+        }
+    }
+}
+
+/// `Assign` as the state keeps it: compiled (JSONPath) or as written (JSONata); `None` when
+/// its template does not compile (with the schema error).
+pub(crate) fn compiled_assign(
+    ctx: &mut Ctx,
+    value: Value,
+    language: QueryLanguage,
+    location: &str,
+) -> Option<Assign> {
+    match language {
+        QueryLanguage::Jsonata => Some(Assign::Jsonata(value)),
+        QueryLanguage::JsonPath => match Template::compile(&value) {
+            Ok(t) => Some(Assign::JsonPath(t)),
+            Err(e) => {
+                ctx.schema(
+                    format!(
+                        "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
+                        e.field
+                    ),
+                    &at(location, "Assign"),
+                );
+                None
+            }
+        },
+    }
+}
+
+pub(crate) fn template(
+    ctx: &mut Ctx,
+    obj: &Obj,
+    key: &str,
+    language: QueryLanguage,
+    location: &str,
+) -> Option<Value> {
+    let value = obj.get(key)?;
+    let field_location = at(location, key);
+    match language {
+        QueryLanguage::JsonPath => {
+            if JSONATA_ONLY.contains(&key) {
+                return None;
+            }
+            if !value.is_object() {
+                ctx.wrong_type("Object", &field_location);
+                return None;
+            }
+            check_template(ctx, value, &field_location);
+        }
+        QueryLanguage::Jsonata => {
+            if JSONPATH_ONLY.contains(&key) {
+                return None;
+            }
+        }
+    }
+    Some(value.clone())
+}
