@@ -218,9 +218,16 @@ class Console:
     def wait_for(self, css: str, predicate=None, timeout: float = PAGE_TIMEOUT_S):
         from selenium.webdriver.common.by import By
 
+        from selenium.common.exceptions import StaleElementReferenceException
+
         def found():
-            elements = self.driver.find_elements(By.CSS_SELECTOR, css)
-            ready = [e for e in elements if predicate is None or predicate(e)]
+            # The page redraws while a flow runs: an element found may be replaced before the
+            # predicate reads it, which only means "look again".
+            try:
+                elements = self.driver.find_elements(By.CSS_SELECTOR, css)
+                ready = [e for e in elements if predicate is None or predicate(e)]
+            except StaleElementReferenceException:
+                return None
             return ready or None
 
         got = wait_until(found, timeout=timeout, interval=0.1)
@@ -325,8 +332,15 @@ def set_up_order_workflow(sqs, sns, events, sfn):
 
 
 def node_class(console, state: str) -> str:
-    nodes = console.all(f"svg.graph .node[data-state='{state}']")
-    return nodes[0].get_attribute("class") if nodes else ""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(20):
+        try:
+            nodes = console.all(f"svg.graph .node[data-state='{state}']")
+            return nodes[0].get_attribute("class") if nodes else ""
+        except StaleElementReferenceException:
+            continue  # redrawn between finding and reading it: read the new one
+    raise AssertionError(f"the node of {state} kept being redrawn")
 
 
 def test_the_order_workflows_execution_graph_shows_the_path_taken_live(console, sqs, sns, events, sfn):
@@ -382,17 +396,24 @@ def test_a_peeked_queue_keeps_its_messages_receivable_with_unchanged_receive_cou
     url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
     for body in ("one", "two"):
         sqs.send_message(QueueUrl=url, MessageBody=body)
-    held = sqs.receive_message(QueueUrl=url, VisibilityTimeout=2, AttributeNames=["All"])["Messages"][0]
+    held = sqs.receive_message(QueueUrl=url, VisibilityTimeout=5, AttributeNames=["All"])["Messages"][0]
     assert held["Attributes"]["ApproximateReceiveCount"] == "1"
 
     console.open(f"#/queue/{ACCOUNT_ID}/{REGION}/inbox")
-    rows = console.wait_for("tr.message")
+    console.wait_for("tr.message")
+    # Read the table in one script: the page redraws it when the held message becomes visible
+    # again, and rows read one by one could straddle a redraw.
+    rows = console.driver.execute_script(
+        "return [...document.querySelectorAll('tr.message')].map(r => ({"
+        "id: r.getAttribute('data-message-id'), text: r.innerText,"
+        "receives: r.querySelector('td.receives').innerText}))"
+    )
     assert len(rows) == 2
-    by_id = {row.get_attribute("data-message-id"): row for row in rows}
+    by_id = {row["id"]: row for row in rows}
     in_flight = by_id[held["MessageId"]]
-    assert "inflight" in in_flight.text and in_flight.find_element("css selector", "td.receives").text == "1"
+    assert "inflight" in in_flight["text"] and in_flight["receives"] == "1"
     other = next(row for mid, row in by_id.items() if mid != held["MessageId"])
-    assert "visible" in other.text and other.find_element("css selector", "td.receives").text == "0"
+    assert "visible" in other["text"] and other["receives"] == "0"
     time.sleep(1.5)  # the page keeps polling the peek while it is open
 
     # Still receivable: the visible one at once, received for the first time; the held one
@@ -400,7 +421,7 @@ def test_a_peeked_queue_keeps_its_messages_receivable_with_unchanged_receive_cou
     first = sqs.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"]
     assert [(m["Body"], m["Attributes"]["ApproximateReceiveCount"]) for m in first] == [
         ("two" if held["Body"] == "one" else "one", "1")]
-    later = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=5)["Messages"]
+    later = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=10)["Messages"]
     assert [(m["MessageId"], m["Attributes"]["ApproximateReceiveCount"]) for m in later] == [(held["MessageId"], "2")]
     assert console.errors() == []
 
