@@ -19,8 +19,6 @@ pub(crate) fn result_path(
     }
 }
 
-/// A payload template field; JSONPath ones have their `.$` keys checked. In JSONata states a
-/// JSONPath-only template is ignored (already reported by `check_fields`).
 /// A JSONPath-only template (`Parameters` of Pass/Task/Parallel, `ResultSelector`), checked
 /// and compiled; `None` when absent, in a JSONata state, or wrong.
 pub(crate) fn compiled_template(
@@ -31,19 +29,7 @@ pub(crate) fn compiled_template(
     location: &str,
 ) -> Option<Template> {
     let value = template(ctx, obj, key, language, location)?;
-    match Template::compile(&value) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            ctx.schema(
-                format!(
-                    "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
-                    e.field
-                ),
-                &at(location, key),
-            );
-            None
-        }
-    }
+    compile(ctx, &value, &at(location, key))
 }
 
 /// `Assign` as the state keeps it: compiled (JSONPath) or as written (JSONata); `None` when
@@ -56,22 +42,30 @@ pub(crate) fn compiled_assign(
 ) -> Option<Assign> {
     match language {
         QueryLanguage::Jsonata => Some(Assign::Jsonata(value)),
-        QueryLanguage::JsonPath => match Template::compile(&value) {
-            Ok(t) => Some(Assign::JsonPath(t)),
-            Err(e) => {
-                ctx.schema(
-                    format!(
-                        "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
-                        e.field
-                    ),
-                    &at(location, "Assign"),
-                );
-                None
-            }
-        },
+        QueryLanguage::JsonPath => {
+            compile(ctx, &value, &at(location, "Assign")).map(Assign::JsonPath)
+        }
     }
 }
 
+/// Compiles a JSONPath template, or reports the `.$` field that does not compile at
+/// `field_location` with AWS's schema error.
+fn compile(ctx: &mut Ctx, value: &Value, field_location: &str) -> Option<Template> {
+    Template::compile(value)
+        .map_err(|e| {
+            ctx.schema(
+                format!(
+                    "The value for the field '{}' must be a valid JSONPath or a valid intrinsic function call",
+                    e.field
+                ),
+                field_location,
+            )
+        })
+        .ok()
+}
+
+/// A payload template field; JSONPath ones have their `.$` keys checked. In JSONata states a
+/// JSONPath-only template is ignored (already reported by `check_fields`).
 pub(crate) fn template(
     ctx: &mut Ctx,
     obj: &Obj,
