@@ -34,6 +34,11 @@ impl ValidationOptions {
     };
 }
 
+/// Enums whose service accepts any letter case (EventBridge takes an OAuth connection's
+/// `HttpMethod` as `post` as well as `POST`, and reports it in capitals); the handler stores
+/// the canonical spelling.
+const CASE_INSENSITIVE_ENUMS: &[&str] = &["ConnectionOAuthHttpMethod"];
+
 /// Checks `input` against the operation's input shape `shape_name`.
 pub fn validate_input(
     model: &ServiceModel,
@@ -167,7 +172,12 @@ impl Validator<'_> {
                 };
                 if self.options.enums {
                     if let Some(allowed) = &shape.enum_values {
-                        if !allowed.iter().any(|a| a == s) {
+                        let known = if CASE_INSENSITIVE_ENUMS.contains(&shape_name) {
+                            allowed.iter().any(|a| a.eq_ignore_ascii_case(s))
+                        } else {
+                            allowed.iter().any(|a| a == s)
+                        };
+                        if !known {
                             let kind = ViolationKind::NotInEnum {
                                 allowed: allowed.clone(),
                             };

@@ -419,3 +419,62 @@ async fn a_new_oauth_client_credentials_connection_is_authorizing() {
         .expect("describe");
     assert_eq!(d.connection_state(), Some(&ConnectionState::Authorizing));
 }
+
+#[tokio::test]
+async fn an_oauth_http_method_in_any_case_is_accepted_and_reported_in_capitals() {
+    use aws_sdk_eventbridge::types::{
+        ConnectionOAuthHttpMethod, CreateConnectionOAuthClientRequestParameters,
+        CreateConnectionOAuthRequestParameters,
+    };
+    let server = common::start().await;
+    let client = eb(&server);
+    let oauth = |method: &str| {
+        CreateConnectionAuthRequestParameters::builder()
+            .o_auth_parameters(
+                CreateConnectionOAuthRequestParameters::builder()
+                    .client_parameters(
+                        CreateConnectionOAuthClientRequestParameters::builder()
+                            .client_id("id")
+                            .client_secret("secret")
+                            .build()
+                            .expect("client"),
+                    )
+                    .authorization_endpoint("https://auth.example.com/token")
+                    .http_method(ConnectionOAuthHttpMethod::from(method))
+                    .build()
+                    .expect("oauth"),
+            )
+            .build()
+    };
+    client
+        .create_connection()
+        .name("lower")
+        .authorization_type(ConnectionAuthorizationType::OauthClientCredentials)
+        .auth_parameters(oauth("post"))
+        .send()
+        .await
+        .expect("a lower-case method is accepted");
+    let d = client
+        .describe_connection()
+        .name("lower")
+        .send()
+        .await
+        .expect("describe");
+    let method = d
+        .auth_parameters()
+        .and_then(|a| a.o_auth_parameters())
+        .and_then(|o| o.http_method());
+    assert_eq!(method, Some(&ConnectionOAuthHttpMethod::Post));
+    let err = client
+        .create_connection()
+        .name("bad")
+        .authorization_type(ConnectionAuthorizationType::OauthClientCredentials)
+        .auth_parameters(oauth("PATCH"))
+        .send()
+        .await
+        .expect_err("a method outside the enum is refused");
+    assert_eq!(
+        err.into_service_error().meta().code(),
+        Some("ValidationException")
+    );
+}

@@ -78,6 +78,14 @@ fn check_auth(kind: &str, auth: &Value) -> Result<(), EventsError> {
     Ok(())
 }
 
+/// The OAuth token request's method in capitals: the model check lets any case through, as
+/// EventBridge does, and the connection reports the canonical spelling.
+fn canonical_http_method(auth: &mut Value) {
+    if let Some(Value::String(method)) = auth.pointer_mut("/OAuthParameters/HttpMethod") {
+        method.make_ascii_uppercase();
+    }
+}
+
 /// What Describe shows of the auth parameters: everything but the secrets.
 fn public_auth(auth: &Value) -> Value {
     let mut out = Map::new();
@@ -141,6 +149,8 @@ fn state_output(c: &Connection, state: &str) -> Value {
 
 pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
     check_auth(&input.authorization_type, &input.auth_parameters)?;
+    let mut input = input;
+    canonical_http_method(&mut input.auth_parameters);
     let now = ev.now();
     let id = uuid::Uuid::new_v4().to_string();
     let arn = super::arn::resource_arn(ctx, "connection", &format!("{}/{id}", input.name));
@@ -234,6 +244,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
             .authorization_type
             .unwrap_or_else(|| c.authorization_type.clone());
         check_auth(&kind, &auth)?;
+        canonical_http_method(&mut auth);
         c.authorization_type = kind;
         c.auth_parameters = auth;
         if input.description.is_some() {
