@@ -6,10 +6,11 @@
 //! (`Arguments`, `Output`, `Assign`, `ItemSelector` ...) and JSONata expressions are kept as
 //! the validated `serde_json::Value`s of the definition.
 
-pub use crate::asl::compiled::Reference;
+pub use crate::asl::compiled::{JsonataExpr, JsonataTemplate, Payload, Reference};
 use crate::asl::jsonpath::JsonPath;
 pub use crate::asl::payload::Template;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// `QueryLanguage` of the whole machine or of one state (a state inherits the machine's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,7 +68,7 @@ impl Default for DataPath {
 pub enum Dynamic<T> {
     Literal(T),
     Path(Box<Reference>),
-    Jsonata(String),
+    Jsonata(Arc<JsonataExpr>),
 }
 
 /// `Assign` in its state's language: a compiled JSONPath template (evaluated over the
@@ -76,7 +77,7 @@ pub enum Dynamic<T> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Assign {
     JsonPath(Template),
-    Jsonata(Value),
+    Jsonata(JsonataTemplate),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,7 +98,7 @@ pub struct State {
     /// `Assign` (both languages).
     pub assign: Option<Assign>,
     /// `Output` (JSONata states).
-    pub output: Option<Value>,
+    pub output: Option<JsonataTemplate>,
     /// `None` for Choice, Succeed and Fail.
     pub transition: Option<Transition>,
     pub kind: StateKind,
@@ -184,15 +185,15 @@ pub struct PassState {
 pub struct TaskState {
     pub resource: String,
     pub parameters: Option<Template>,
-    pub arguments: Option<Value>,
+    pub arguments: Option<JsonataTemplate>,
     pub result_selector: Option<Template>,
     pub result_path: DataPath,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
     pub timeout_seconds: Option<Dynamic<u64>>,
     pub heartbeat_seconds: Option<Dynamic<u64>>,
-    /// `Credentials` object (`RoleArn`, or `RoleArn.$` in JSONPath), kept as a template.
-    pub credentials: Option<Value>,
+    /// `Credentials` object (`RoleArn`, or `RoleArn.$` in JSONPath), compiled.
+    pub credentials: Option<Payload>,
 }
 
 #[derive(Debug, Clone)]
@@ -208,13 +209,15 @@ pub struct ChoiceRule {
     pub next: String,
     pub comment: Option<String>,
     pub assign: Option<Assign>,
-    pub output: Option<Value>,
+    pub output: Option<JsonataTemplate>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    /// JSONata `Condition`: a `"{% ... %}"` expression, or a literal boolean.
-    Jsonata(Value),
+    /// JSONata `Condition`: a `"{% ... %}"` expression.
+    Jsonata(Arc<JsonataExpr>),
+    /// JSONata `Condition` given as a literal boolean.
+    JsonataLiteral(bool),
     And(Vec<Condition>),
     Or(Vec<Condition>),
     Not(Box<Condition>),
@@ -347,7 +350,7 @@ pub struct FailState {
 pub struct ParallelState {
     pub branches: Vec<StateMachine>,
     pub parameters: Option<Template>,
-    pub arguments: Option<Value>,
+    pub arguments: Option<JsonataTemplate>,
     pub result_selector: Option<Template>,
     pub result_path: DataPath,
     pub retry: Vec<Retrier>,
@@ -378,10 +381,9 @@ pub struct MapState {
     /// `ItemsPath` (JSONPath); `Path("$")` when absent.
     pub items_path: DataPath,
     /// `Items` (JSONata): an array or a `"{% ... %}"` expression.
-    pub items: Option<Value>,
-    pub item_selector: Option<Value>,
-    /// Legacy `Parameters` (same role as `ItemSelector`).
-    pub parameters: Option<Value>,
+    pub items: Option<JsonataTemplate>,
+    /// `ItemSelector`, or the legacy `Parameters` in the same role.
+    pub item_selector: Option<Payload>,
     pub item_processor: Box<StateMachine>,
     pub processor_config: ProcessorConfig,
     /// The processor came from the legacy `Iterator` field.
@@ -393,7 +395,7 @@ pub struct MapState {
     pub item_batcher: Option<ItemBatcher>,
     pub result_writer: Option<ResultWriter>,
     pub label: Option<String>,
-    pub arguments: Option<Value>,
+    pub arguments: Option<JsonataTemplate>,
     pub result_selector: Option<Template>,
     pub result_path: DataPath,
     pub retry: Vec<Retrier>,
@@ -421,7 +423,7 @@ pub struct ReaderConfig {
 pub struct ItemBatcher {
     pub max_items_per_batch: Option<Dynamic<u64>>,
     pub max_input_bytes_per_batch: Option<Dynamic<u64>>,
-    pub batch_input: Option<Value>,
+    pub batch_input: Option<Payload>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -457,6 +459,6 @@ pub struct Catcher {
     pub next: String,
     pub result_path: DataPath,
     pub assign: Option<Assign>,
-    pub output: Option<Value>,
+    pub output: Option<JsonataTemplate>,
     pub comment: Option<String>,
 }

@@ -6,6 +6,7 @@ use super::intrinsics::{self, Call};
 use super::jsonpath::{JsonPath, Scope};
 use serde_json::Value;
 use std::fmt;
+use std::sync::Arc;
 
 /// A `...Path` field (`SecondsPath`, `MaxConcurrencyPath`, `ErrorPath` ...): a path, or, for
 /// `ErrorPath`/`CausePath`, an intrinsic function call.
@@ -66,4 +67,115 @@ impl fmt::Display for Reference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.text())
     }
+}
+
+/// One JSONata expression of a definition (the text inside `{% %}`), parsed once by the
+/// parser. A text JSONata cannot parse keeps its error: AWS accepts such a definition and
+/// fails the state that evaluates it with `States.QueryEvaluationError`, and so do we.
+pub struct JsonataExpr {
+    text: String,
+    parsed: Result<jsonata::Expression, jsonata::JsonataError>,
+}
+
+impl JsonataExpr {
+    /// `text` is the expression itself, without the `{% %}` markers.
+    pub fn compile(text: &str) -> Arc<JsonataExpr> {
+        Arc::new(JsonataExpr {
+            text: text.to_string(),
+            parsed: jsonata::Expression::parse(text),
+        })
+    }
+
+    /// A `{% %}` field value (for `Seconds`, `Condition`, ...): the text between the markers
+    /// when they enclose it exactly, else the whole text, which then fails as JSONata would.
+    pub fn compile_field(value: &str) -> Arc<JsonataExpr> {
+        JsonataExpr::compile(expression_text(value).unwrap_or(value))
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn parsed(&self) -> Result<&jsonata::Expression, &jsonata::JsonataError> {
+        self.parsed.as_ref()
+    }
+}
+
+impl fmt::Debug for JsonataExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{% {} %}}", self.text)
+    }
+}
+
+/// Two expressions are the same when they are written the same.
+impl PartialEq for JsonataExpr {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+/// A JSONata state's field (`Arguments`, `Output`, `Assign`, `Items`, ...): its JSON with
+/// every `{% %}` string compiled, so that a state step evaluates without parsing text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonataTemplate {
+    /// JSON without an expression in it, given back as written.
+    Literal(Value),
+    Expr(Arc<JsonataExpr>),
+    Object(Vec<(String, JsonataTemplate)>),
+    Array(Vec<JsonataTemplate>),
+}
+
+impl JsonataTemplate {
+    pub fn compile(value: &Value) -> JsonataTemplate {
+        if !holds_expression(value) {
+            return JsonataTemplate::Literal(value.clone());
+        }
+        match value {
+            Value::String(s) => match expression_text(s) {
+                Some(text) => JsonataTemplate::Expr(JsonataExpr::compile(text)),
+                None => JsonataTemplate::Literal(value.clone()),
+            },
+            Value::Object(o) => JsonataTemplate::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), JsonataTemplate::compile(v)))
+                    .collect(),
+            ),
+            Value::Array(a) => {
+                JsonataTemplate::Array(a.iter().map(JsonataTemplate::compile).collect())
+            }
+            other => JsonataTemplate::Literal(other.clone()),
+        }
+    }
+
+    /// The expression when the whole field is one `{% %}` string.
+    pub fn expression(&self) -> Option<&JsonataExpr> {
+        match self {
+            JsonataTemplate::Expr(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn holds_expression(value: &Value) -> bool {
+    match value {
+        Value::String(s) => expression_text(s).is_some(),
+        Value::Object(o) => o.values().any(holds_expression),
+        Value::Array(a) => a.iter().any(holds_expression),
+        _ => false,
+    }
+}
+
+/// The expression inside `{% ... %}`, trimmed; `None` for any other string (AWS takes
+/// `" {% x %} "`, with space outside the markers, as a plain string).
+pub fn expression_text(s: &str) -> Option<&str> {
+    let inner = s.strip_prefix("{%")?.strip_suffix("%}")?;
+    Some(inner.trim())
+}
+
+/// A payload field both query languages have (`ItemSelector`, `BatchInput`,
+/// `Credentials`), compiled in its state's language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    JsonPath(super::payload::Template),
+    Jsonata(JsonataTemplate),
 }

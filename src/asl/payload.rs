@@ -1,4 +1,5 @@
-//! Payload templates: `Parameters`, `ResultSelector`, `ItemSelector` and Map `Parameters`.
+//! Payload templates: `Parameters`, `ResultSelector`, `ItemSelector` and Map `Parameters`
+//! (JSONPath; a JSONata state's fields are `compiled::JsonataTemplate`s).
 //!
 //! A template is JSON copied as written, except that a key ending in `.$` takes its value from
 //! evaluating the string it maps to (a path into the input, `$$.` into the context object,
@@ -58,8 +59,10 @@ impl Template {
     }
 }
 
-/// Compiles and evaluates in one go (for callers that do not keep compiled templates).
-pub fn evaluate(template: &Value, scope: &Scope) -> Result<Value, StatesError> {
+/// Compiles and evaluates in one go (the tests' shorthand; the interpreter keeps compiled
+/// templates).
+#[cfg(test)]
+fn evaluate(template: &Value, scope: &Scope) -> Result<Value, StatesError> {
     Template::compile(template)
         .map_err(|e| StatesError::runtime(e.to_string()))?
         .eval(scope)

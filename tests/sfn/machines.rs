@@ -716,6 +716,22 @@ async fn create_refuses_paths_that_do_not_compile() {
             r#"{"Type": "Pass", "Assign": {"x.$": "$.b["}, "End": true}"#,
         ),
         (
+            "i.$",
+            r#"{"Type": "Map", "ItemSelector": {"i.$": "$.b["}, "End": true,
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}"#,
+        ),
+        (
+            "p.$",
+            r#"{"Type": "Map", "Parameters": {"p.$": "$$.Map.Item["}, "End": true,
+                "Iterator": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}"#,
+        ),
+        (
+            "b.$",
+            r#"{"Type": "Map", "ItemBatcher": {"BatchInput": {"b.$": "$.c["}}, "End": true,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}"#,
+        ),
+        (
             "Variable",
             r#"{"Type": "Choice", "Choices": [{"Variable": "$.a[?(", "IsNull": true,
                 "Next": "S"}], "Default": "S"}"#,

@@ -30,6 +30,7 @@ pub fn holds(condition: &Condition, scope: &Scope) -> Result<bool, StatesError> 
             Ok(false)
         }
         Condition::Not(inner) => Ok(!holds(inner, scope)?),
+        Condition::JsonataLiteral(b) => Ok(*b),
         Condition::Jsonata(_) => Err(StatesError::runtime(
             "JSONata Choice conditions are not supported yet",
         )),

@@ -2,12 +2,14 @@
 //! ResultSelector -> ResultPath -> OutputPath, plus the `...Path` fields of Fail, Wait and Map.
 
 use super::failure::Failure;
-use super::query::{expression_text, query_error, unexpected_type, Query, States};
+use super::query::{query_error, unexpected_type, Query, States};
 use super::vars::{Staged, Variables};
-use crate::asl::ast::{Assign, Catcher, DataPath, QueryLanguage, State, Template};
+use crate::asl::ast::{
+    Assign, Catcher, DataPath, JsonataExpr, JsonataTemplate, Payload, QueryLanguage, State,
+    Template,
+};
 use crate::asl::errors::StatesError;
 use crate::asl::jsonpath::{self, Scope};
-use crate::asl::payload;
 use parking_lot::Mutex;
 use serde_json::{Map, Value};
 
@@ -174,9 +176,14 @@ impl<'a> StateEnv<'a> {
         }
     }
 
-    /// A JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector` ...).
-    pub fn template(&self, t: &Value, input: &Value) -> Result<Value, Failure> {
-        Ok(payload::evaluate(t, &self.scope(input))?)
+    /// A payload field of either language (`ItemSelector`, `BatchInput`, `Credentials`)
+    /// over `input` (a JSONata state's input is its effective input); `field` names it in
+    /// JSONata's errors.
+    pub fn payload(&self, p: &Payload, input: &Value, field: &str) -> Result<Value, Failure> {
+        match p {
+            Payload::JsonPath(t) => self.apply(t, input),
+            Payload::Jsonata(t) => self.query(input, None, None).template(t, field),
+        }
     }
 
     /// A compiled JSONPath template (`Parameters`, `ResultSelector`).
@@ -190,7 +197,7 @@ impl<'a> StateEnv<'a> {
         &self,
         effective: &Value,
         parameters: Option<&Template>,
-        arguments: Option<&Value>,
+        arguments: Option<&JsonataTemplate>,
     ) -> Result<Value, Failure> {
         let (step, request) = match self.jsonata() {
             true => match arguments {
@@ -227,11 +234,11 @@ impl<'a> StateEnv<'a> {
         let Some(Assign::Jsonata(a)) = assign else {
             return Ok(());
         };
-        let values = match q.dynamic(a) {
+        let values = match a.expression() {
             Some(expr) => {
                 let v = q.value(expr, "Assign")?;
                 if !v.is_object() {
-                    return Err(unexpected_type(expr, "Assign", "object", &v));
+                    return Err(unexpected_type(expr.text(), "Assign", "object", &v));
                 }
                 v
             }
@@ -246,7 +253,7 @@ impl<'a> StateEnv<'a> {
     /// A JSONata state's `Output` (or `default` without one).
     pub fn jsonata_output(
         &self,
-        output: Option<&Value>,
+        output: Option<&JsonataTemplate>,
         q: &Query,
         default: Value,
     ) -> Result<Value, Failure> {
@@ -288,7 +295,7 @@ impl<'a> StateEnv<'a> {
         raw: Value,
         value: Value,
         assign: Option<&Assign>,
-        output: Option<&Value>,
+        output: Option<&JsonataTemplate>,
     ) -> Result<Value, Failure> {
         if self.jsonata() {
             let q = self.query(&raw, None, None);
@@ -328,19 +335,28 @@ impl<'a> StateEnv<'a> {
 
     /// A JSONata expression for a number field (`Seconds`, `MaxConcurrency`, ...): `{% %}`
     /// text in, the number it gives out.
-    pub fn jsonata_number(&self, raw: &Value, text: &str, field: &str) -> Result<f64, Failure> {
-        let expr = expression_text(text).unwrap_or(text);
+    pub fn jsonata_number(
+        &self,
+        raw: &Value,
+        expr: &JsonataExpr,
+        field: &str,
+    ) -> Result<f64, Failure> {
         let q = self.query(raw, None, None);
         let v = q.value(expr, field)?;
         v.as_f64()
-            .ok_or_else(|| unexpected_type(expr, field, "number", &v))
+            .ok_or_else(|| unexpected_type(expr.text(), field, "number", &v))
     }
 
     /// A JSONata expression for a non-negative integer field.
-    pub fn jsonata_uint(&self, raw: &Value, text: &str, field: &str) -> Result<u64, Failure> {
-        let n = self.jsonata_number(raw, text, field)?;
+    pub fn jsonata_uint(
+        &self,
+        raw: &Value,
+        expr: &JsonataExpr,
+        field: &str,
+    ) -> Result<u64, Failure> {
+        let n = self.jsonata_number(raw, expr, field)?;
         if n < 0.0 || n.fract() != 0.0 || !n.is_finite() {
-            let expr = expression_text(text).unwrap_or(text);
+            let expr = expr.text();
             return Err(query_error(format!(
                 "The JSONata expression '{expr}' specified for the field '{field}' returned an unexpected result type. Expected 'a non-negative integer', but was '{n}'."
             )));
@@ -349,12 +365,16 @@ impl<'a> StateEnv<'a> {
     }
 
     /// A JSONata expression for a string field (`Error`, `Cause`, `Timestamp`).
-    pub fn jsonata_string(&self, raw: &Value, text: &str, field: &str) -> Result<String, Failure> {
-        let expr = expression_text(text).unwrap_or(text);
+    pub fn jsonata_string(
+        &self,
+        raw: &Value,
+        expr: &JsonataExpr,
+        field: &str,
+    ) -> Result<String, Failure> {
         let q = self.query(raw, None, None);
         match q.value(expr, field)? {
             Value::String(s) => Ok(s),
-            other => Err(unexpected_type(expr, field, "string", &other)),
+            other => Err(unexpected_type(expr.text(), field, "string", &other)),
         }
     }
 }

@@ -5,13 +5,12 @@
 
 use super::failure::Failure;
 use super::vars::Variables;
+use crate::asl::ast::{JsonataExpr, JsonataTemplate};
 use crate::asl::errors::StatesError;
 use crate::clock::Clock;
-use jsonata::{Bindings, Expression, JsonataError, Limits, Returned};
-use parking_lot::RwLock;
+use jsonata::{Bindings, JsonataError, Limits, Returned};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 pub(crate) const QUERY_ERROR: &str = "States.QueryEvaluationError";
 
@@ -56,51 +55,53 @@ impl Query {
         }
     }
 
-    /// A field's value with its `{% %}` strings evaluated (objects and arrays are walked).
-    pub fn template(&self, value: &Value, field: &str) -> Result<Value, Failure> {
-        match value {
-            Value::String(s) => match expression_text(s) {
-                Some(expr) => self.value(expr, field),
-                None => Ok(value.clone()),
-            },
-            Value::Object(o) => {
-                let mut out = Map::with_capacity(o.len());
-                for (k, v) in o {
+    /// A field's value with its `{% %}` expressions evaluated (objects and arrays walked).
+    pub fn template(&self, t: &JsonataTemplate, field: &str) -> Result<Value, Failure> {
+        match t {
+            JsonataTemplate::Literal(v) => Ok(v.clone()),
+            JsonataTemplate::Expr(e) => self.value(e, field),
+            JsonataTemplate::Object(fields) => {
+                let mut out = Map::with_capacity(fields.len());
+                for (k, v) in fields {
                     out.insert(k.clone(), self.template(v, &format!("{field}/{k}"))?);
                 }
                 Ok(Value::Object(out))
             }
-            Value::Array(a) => a
+            JsonataTemplate::Array(items) => items
                 .iter()
                 .enumerate()
                 .map(|(i, v)| self.template(v, &format!("{field}[{i}]")))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
-            other => Ok(other.clone()),
         }
     }
 
-    /// One expression (the text inside `{% %}`) that must give JSON data.
-    pub fn value(&self, expr: &str, field: &str) -> Result<Value, Failure> {
+    /// One expression that must give JSON data.
+    pub fn value(&self, expr: &JsonataExpr, field: &str) -> Result<Value, Failure> {
+        let text = expr.text();
         match self.run(expr, field)? {
             Returned::Json(v) => Ok(v),
             Returned::Undefined => Err(query_error(format!(
-                "The JSONata expression '{expr}' specified for the field '{field}' returned nothing (undefined)."
+                "The JSONata expression '{text}' specified for the field '{field}' returned nothing (undefined)."
             ))),
             Returned::Function => Err(query_error(format!(
-                "The JSONata expression '{expr}' specified for the field '{field}' returned an unsupported result type."
+                "The JSONata expression '{text}' specified for the field '{field}' returned an unsupported result type."
             ))),
         }
     }
 
-    pub fn run(&self, expr: &str, field: &str) -> Result<Returned, Failure> {
-        let threw = |e: JsonataError| {
+    /// An expression's result; one that did not parse fails here, as on AWS, where the
+    /// definition is accepted and the evaluation fails.
+    pub fn run(&self, expr: &JsonataExpr, field: &str) -> Result<Returned, Failure> {
+        let threw = |e: &JsonataError| {
             query_error(format!(
-                "The JSONata expression '{expr}' specified for the field '{field}' threw an error during evaluation. {}: {}",
-                e.code, e.message
+                "The JSONata expression '{}' specified for the field '{field}' threw an error during evaluation. {}: {}",
+                expr.text(),
+                e.code,
+                e.message
             ))
         };
-        let parsed = parsed(expr).map_err(threw)?;
+        let parsed = expr.parsed().map_err(threw)?;
         parsed
             .run_off_workers(
                 Some(&self.input),
@@ -108,12 +109,7 @@ impl Query {
                 Limits::default(),
                 |work| crate::cpu::run(work),
             )
-            .map_err(threw)
-    }
-
-    /// A field that is either a `{% %}` string or a literal: `Some(expr)` for the former.
-    pub fn dynamic<'v>(&self, value: &'v Value) -> Option<&'v str> {
-        value.as_str().and_then(expression_text)
+            .map_err(|e| threw(&e))
     }
 }
 
@@ -122,32 +118,6 @@ impl jsonata::Clock for Clock {
     fn now_millis(&self) -> i64 {
         Clock::now_millis(self) as i64
     }
-}
-
-/// Parsed expressions by text: a machine's expressions are parsed once, not per evaluation.
-/// Bounded: past `CACHE_LIMIT` entries the cache starts over.
-const CACHE_LIMIT: usize = 4096;
-
-fn parsed(expr: &str) -> Result<Arc<Expression>, JsonataError> {
-    static CACHE: OnceLock<RwLock<HashMap<String, Arc<Expression>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| RwLock::new(HashMap::new()));
-    if let Some(e) = cache.read().get(expr) {
-        return Ok(e.clone());
-    }
-    let e = Arc::new(Expression::parse(expr)?);
-    let mut map = cache.write();
-    if map.len() >= CACHE_LIMIT {
-        map.clear();
-    }
-    map.insert(expr.to_string(), e.clone());
-    Ok(e)
-}
-
-/// The expression inside `{% ... %}`, trimmed; `None` for any other string (AWS takes
-/// `" {% x %} "`, with space outside the markers, as a plain string).
-pub(crate) fn expression_text(s: &str) -> Option<&str> {
-    let inner = s.strip_prefix("{%")?.strip_suffix("%}")?;
-    Some(inner.trim())
 }
 
 /// The field an evaluation error names (`EvaluationFailed`'s `location`), read back from

@@ -6,7 +6,7 @@ use super::choice;
 use super::dataflow::{check_size, shown, StateEnv};
 use super::engine::Engine;
 use super::failure::{error_matches, Failure};
-use super::query::{expression_text, location_of, query_error, unexpected_type, QUERY_ERROR};
+use super::query::{location_of, query_error, unexpected_type, QUERY_ERROR};
 use super::vars::{Staged, Variables};
 use super::Resume;
 use super::{map, parallel, task};
@@ -334,18 +334,12 @@ pub(crate) fn choice_holds(
     effective: &Value,
 ) -> Result<bool, Failure> {
     match condition {
+        Condition::JsonataLiteral(b) => Ok(*b),
         Condition::Jsonata(v) => {
             let q = env.query(raw, None, None);
-            match v {
-                Value::Bool(b) => Ok(*b),
-                _ => {
-                    let text = v.as_str().unwrap_or_default();
-                    let expr = expression_text(text).unwrap_or(text);
-                    match q.value(expr, "Condition")? {
-                        Value::Bool(b) => Ok(b),
-                        other => Err(unexpected_type(expr, "Condition", "boolean", &other)),
-                    }
-                }
+            match q.value(v, "Condition")? {
+                Value::Bool(b) => Ok(b),
+                other => Err(unexpected_type(v.text(), "Condition", "boolean", &other)),
             }
         }
         other => Ok(choice::holds(other, &env.scope(effective))?),

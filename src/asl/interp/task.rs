@@ -40,10 +40,7 @@ pub(crate) async fn run(
     // The role the Task acts as (`Credentials`), which TaskScheduled records.
     let role_arn = match &t.credentials {
         Some(c) => {
-            let credentials = match env.jsonata() {
-                true => env.query(&effective, None, None).template(c, "Arguments")?,
-                false => env.template(c, &effective)?,
-            };
+            let credentials = env.payload(c, &effective, "Arguments")?;
             credentials.get("RoleArn").cloned()
         }
         None => None,

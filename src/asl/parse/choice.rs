@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::context::{at, indexed, is_jsonata, is_path, Ctx, Obj};
 use crate::asl::ast::{
-    ChoiceRule, ChoiceState, ComparisonOperator, Condition, Operand, QueryLanguage,
+    ChoiceRule, ChoiceState, ComparisonOperator, Condition, JsonataExpr, JsonataTemplate, Operand,
+    QueryLanguage,
 };
 
 pub(crate) fn parse(
@@ -62,7 +63,7 @@ fn top_rule(
     let assign =
         assign.and_then(|v| super::data_fields::compiled_assign(ctx, v, language, location));
     let output = match language {
-        QueryLanguage::Jsonata => obj.get("Output").cloned(),
+        QueryLanguage::Jsonata => obj.get("Output").map(JsonataTemplate::compile),
         QueryLanguage::JsonPath => None,
     };
     Some(ChoiceRule {
@@ -87,8 +88,10 @@ fn jsonata_rule(ctx: &mut Ctx, obj: &Obj, location: &str) -> Option<Condition> {
         return None;
     }
     match obj.get("Condition") {
-        Some(v @ Value::Bool(_)) => Some(Condition::Jsonata(v.clone())),
-        Some(v @ Value::String(s)) if is_jsonata(s) => Some(Condition::Jsonata(v.clone())),
+        Some(Value::Bool(b)) => Some(Condition::JsonataLiteral(*b)),
+        Some(Value::String(s)) if is_jsonata(s) => {
+            Some(Condition::Jsonata(JsonataExpr::compile_field(s)))
+        }
         _ => {
             ctx.schema(
                 "The value of the field 'Condition' must be a JSONata expression or a boolean",

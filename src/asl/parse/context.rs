@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::intrinsic_shape::is_intrinsic_call;
 use super::{Diagnostic, MachineType, Severity};
-use crate::asl::ast::{DataPath, Dynamic, QueryLanguage, Reference};
+use crate::asl::ast::{DataPath, Dynamic, JsonataExpr, QueryLanguage, Reference};
 use crate::asl::jsonpath::JsonPath;
 
 pub(crate) type Obj = Map<String, Value>;
@@ -205,7 +205,7 @@ impl Ctx {
         if let Some(value) = obj.get(key) {
             if let Some(expr) = jsonata_expression(value) {
                 if language == QueryLanguage::Jsonata {
-                    return Some(Dynamic::Jsonata(expr.to_string()));
+                    return Some(Dynamic::Jsonata(JsonataExpr::compile_field(expr)));
                 }
             }
             return self
@@ -234,7 +234,7 @@ impl Ctx {
         }
         if let Some(s) = self.opt_string(obj, key, location) {
             if language == QueryLanguage::Jsonata && is_jsonata(&s) {
-                return Some(Dynamic::Jsonata(s));
+                return Some(Dynamic::Jsonata(JsonataExpr::compile_field(&s)));
             }
             return Some(Dynamic::Literal(s));
         }

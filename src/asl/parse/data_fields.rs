@@ -4,7 +4,7 @@
 use super::context::{at, Ctx, Obj};
 use super::fields::{JSONATA_ONLY, JSONPATH_ONLY};
 use super::values::check_template;
-use crate::asl::ast::{Assign, DataPath, QueryLanguage, Template};
+use crate::asl::ast::{Assign, DataPath, JsonataTemplate, Payload, QueryLanguage, Template};
 use serde_json::Value;
 
 pub(crate) fn result_path(
@@ -32,8 +32,41 @@ pub(crate) fn compiled_template(
     compile(ctx, &value, &at(location, key))
 }
 
-/// `Assign` as the state keeps it: compiled (JSONPath) or as written (JSONata); `None` when
-/// its template does not compile (with the schema error).
+/// A JSONata-only field (`Arguments`, `Output`), its expressions compiled; `None` when
+/// absent or in a JSONPath state.
+pub(crate) fn jsonata_template(
+    ctx: &mut Ctx,
+    obj: &Obj,
+    key: &str,
+    language: QueryLanguage,
+    location: &str,
+) -> Option<JsonataTemplate> {
+    if language != QueryLanguage::Jsonata {
+        return None;
+    }
+    template(ctx, obj, key, language, location).map(|v| JsonataTemplate::compile(&v))
+}
+
+/// A payload field both languages have (`ItemSelector`, `BatchInput`, `Credentials`),
+/// checked and compiled in the state's language; `None` when a JSONPath template does not
+/// compile (with the schema error).
+pub(crate) fn payload(
+    ctx: &mut Ctx,
+    value: &Value,
+    language: QueryLanguage,
+    field_location: &str,
+) -> Option<Payload> {
+    match language {
+        QueryLanguage::Jsonata => Some(Payload::Jsonata(JsonataTemplate::compile(value))),
+        QueryLanguage::JsonPath => {
+            check_template(ctx, value, field_location);
+            compile(ctx, value, field_location).map(Payload::JsonPath)
+        }
+    }
+}
+
+/// `Assign` as the state keeps it, compiled in its language; `None` when a JSONPath
+/// template does not compile (with the schema error).
 pub(crate) fn compiled_assign(
     ctx: &mut Ctx,
     value: Value,
@@ -41,7 +74,7 @@ pub(crate) fn compiled_assign(
     location: &str,
 ) -> Option<Assign> {
     match language {
-        QueryLanguage::Jsonata => Some(Assign::Jsonata(value)),
+        QueryLanguage::Jsonata => Some(Assign::Jsonata(JsonataTemplate::compile(&value))),
         QueryLanguage::JsonPath => {
             compile(ctx, &value, &at(location, "Assign")).map(Assign::JsonPath)
         }
@@ -50,7 +83,7 @@ pub(crate) fn compiled_assign(
 
 /// Compiles a JSONPath template, or reports the `.$` field that does not compile at
 /// `field_location` with AWS's schema error.
-fn compile(ctx: &mut Ctx, value: &Value, field_location: &str) -> Option<Template> {
+pub(crate) fn compile(ctx: &mut Ctx, value: &Value, field_location: &str) -> Option<Template> {
     Template::compile(value)
         .map_err(|e| {
             ctx.schema(

@@ -5,9 +5,9 @@
 use serde_json::Value;
 
 use super::context::{at, jsonata_expression, Ctx, Obj};
-use super::data_fields::{compiled_template, result_path, template};
+use super::data_fields::{compile, compiled_template, payload, result_path, template};
 use super::retry_catch;
-use super::values::{check_template, label_problem};
+use super::values::label_problem;
 use crate::asl::ast::*;
 
 pub(crate) fn parse(
@@ -65,8 +65,8 @@ pub(crate) fn parse(
     let items = match language {
         QueryLanguage::Jsonata => match obj.get("Items") {
             None => None,
-            Some(v @ Value::Array(_)) => Some(v.clone()),
-            Some(v) if jsonata_expression(v).is_some() => Some(v.clone()),
+            Some(v @ Value::Array(_)) => Some(JsonataTemplate::compile(v)),
+            Some(v) if jsonata_expression(v).is_some() => Some(JsonataTemplate::compile(v)),
             Some(_) => {
                 ctx.schema(
                     "The value of the field 'Items' must be an array or a JSONata expression",
@@ -77,10 +77,13 @@ pub(crate) fn parse(
         },
         QueryLanguage::JsonPath => None,
     };
-    let item_selector = obj.get("ItemSelector").cloned();
-    if let (Some(v), QueryLanguage::JsonPath) = (&item_selector, language) {
-        check_template(ctx, v, &at(location, "ItemSelector"));
-    }
+    // The legacy `Parameters` plays ItemSelector's part (JSONPath only).
+    let legacy = template(ctx, obj, "Parameters", language, location);
+    let item_selector = match obj.get("ItemSelector") {
+        Some(v) => payload(ctx, v, language, &at(location, "ItemSelector")),
+        None => legacy
+            .and_then(|v| compile(ctx, &v, &at(location, "Parameters")).map(Payload::JsonPath)),
+    };
 
     let label = ctx.opt_string(obj, "Label", location);
     if let Some(problem) = label.as_deref().and_then(label_problem) {
@@ -92,7 +95,6 @@ pub(crate) fn parse(
         items_path,
         items,
         item_selector,
-        parameters: template(ctx, obj, "Parameters", language, location),
         item_processor: Box::new(item_processor?),
         processor_config,
         legacy_iterator,
@@ -169,7 +171,7 @@ fn tolerated_percentage(
     }
     if let Some(value) = obj.get(key) {
         if let (Some(expr), QueryLanguage::Jsonata) = (jsonata_expression(value), language) {
-            return Some(Dynamic::Jsonata(expr.to_string()));
+            return Some(Dynamic::Jsonata(JsonataExpr::compile_field(expr)));
         }
         return match value.as_f64() {
             Some(p) if (0.0..=100.0).contains(&p) => Some(Dynamic::Literal(p)),
@@ -267,10 +269,9 @@ fn item_batcher(
         language,
         &loc,
     );
-    let batch_input = batcher.get("BatchInput").cloned();
-    if let (Some(v), QueryLanguage::JsonPath) = (&batch_input, language) {
-        check_template(ctx, v, &at(&loc, "BatchInput"));
-    }
+    let batch_input = batcher
+        .get("BatchInput")
+        .and_then(|v| payload(ctx, v, language, &at(&loc, "BatchInput")));
     Some(ItemBatcher {
         max_items_per_batch: ctx.dynamic_uint(batcher, "MaxItemsPerBatch", 1, language, &loc),
         max_input_bytes_per_batch: ctx.dynamic_uint(

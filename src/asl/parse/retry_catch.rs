@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::context::{at, indexed, Ctx, Obj};
 use super::values::check_template;
-use crate::asl::ast::{Catcher, DataPath, JitterStrategy, QueryLanguage, Retrier};
+use crate::asl::ast::{Catcher, DataPath, JitterStrategy, JsonataTemplate, QueryLanguage, Retrier};
 
 const STATES_ALL: &str = "States.ALL";
 
@@ -127,7 +127,7 @@ pub(crate) fn catchers(
             result_path,
             assign,
             output: match language {
-                QueryLanguage::Jsonata => c.get("Output").cloned(),
+                QueryLanguage::Jsonata => c.get("Output").map(JsonataTemplate::compile),
                 QueryLanguage::JsonPath => None,
             },
             comment: ctx.opt_string(c, "Comment", &loc),

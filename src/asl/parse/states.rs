@@ -5,7 +5,9 @@
 use serde_json::Value;
 
 use super::context::{at, indexed, is_jsonata, Ctx, Obj};
-use super::data_fields::{compiled_assign, compiled_template, result_path, template};
+use super::data_fields::{
+    compiled_assign, compiled_template, jsonata_template, payload, result_path,
+};
 use super::fields::{check_fields, fields_of, STATE_TYPES};
 use super::values::{check_resource, check_template, is_rfc3339, looks_like_path};
 use super::{choice, map, retry_catch};
@@ -172,7 +174,7 @@ fn parse_state(
     let output = if jsonpath {
         None
     } else {
-        obj.get("Output").cloned()
+        obj.get("Output").map(JsonataTemplate::compile)
     };
 
     let transition = match type_name.as_str() {
@@ -276,18 +278,20 @@ fn task(ctx: &mut Ctx, obj: &Obj, language: QueryLanguage, location: &str) -> Op
                         ctx.schema(format!("Field '{key}' is not supported"), &creds_location);
                     }
                 }
-                if language == QueryLanguage::JsonPath {
-                    check_template(ctx, &Value::Object(creds.clone()), &creds_location);
-                }
             }
-            Some(Value::Object(creds.clone()))
+            payload(
+                ctx,
+                &Value::Object(creds.clone()),
+                language,
+                &creds_location,
+            )
         }
         None => None,
     };
     Some(TaskState {
         resource,
         parameters: compiled_template(ctx, obj, "Parameters", language, location),
-        arguments: template(ctx, obj, "Arguments", language, location),
+        arguments: jsonata_template(ctx, obj, "Arguments", language, location),
         result_selector: compiled_template(ctx, obj, "ResultSelector", language, location),
         result_path: result_path(ctx, obj, language, location),
         retry: retry_catch::retriers(ctx, obj, location),
@@ -358,7 +362,7 @@ fn parallel(
     Some(ParallelState {
         branches,
         parameters: compiled_template(ctx, obj, "Parameters", language, location),
-        arguments: template(ctx, obj, "Arguments", language, location),
+        arguments: jsonata_template(ctx, obj, "Arguments", language, location),
         result_selector: compiled_template(ctx, obj, "ResultSelector", language, location),
         result_path: result_path(ctx, obj, language, location),
         retry: retry_catch::retriers(ctx, obj, location),

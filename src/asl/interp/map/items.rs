@@ -57,7 +57,7 @@ fn select(
     effective: &Value,
     items: Vec<Value>,
 ) -> Result<Vec<Value>, Failure> {
-    let Some(t) = m.item_selector.as_ref().or(m.parameters.as_ref()) else {
+    let Some(t) = m.item_selector.as_ref() else {
         return Ok(items);
     };
     let mut inputs = Vec::with_capacity(items.len());
@@ -71,13 +71,8 @@ fn select(
             );
         }
         let item_env = env.with_context(&item_ctx);
-        inputs.push(if env.jsonata() {
-            item_env
-                .query(raw, None, None)
-                .template(t, "ItemSelector")?
-        } else {
-            item_env.template(t, effective)?
-        });
+        let input = if env.jsonata() { raw } else { effective };
+        inputs.push(item_env.payload(t, input, "ItemSelector")?);
     }
     Ok(inputs)
 }
@@ -99,7 +94,7 @@ pub(crate) fn jsonata_items(
             ))),
         },
         Some(items) => {
-            let Some(expr) = q.dynamic(items) else {
+            let Some(expr) = items.expression() else {
                 return match q.template(items, "Items")? {
                     Value::Array(a) => Ok(a),
                     other => Err(query_error(format!(
@@ -110,7 +105,7 @@ pub(crate) fn jsonata_items(
             };
             match q.value(expr, "Items")? {
                 Value::Array(a) => Ok(a),
-                other => Err(unexpected_type(expr, "Items", "array", &other)),
+                other => Err(unexpected_type(expr.text(), "Items", "array", &other)),
             }
         }
     }
@@ -133,8 +128,8 @@ fn batch(
         numbers,
     )?;
     let batch_input = match &batcher.batch_input {
-        Some(t) if env.jsonata() => Some(env.query(raw, None, None).template(t, "BatchInput")?),
-        Some(t) => Some(env.template(t, effective)?),
+        Some(t) if env.jsonata() => Some(env.payload(t, raw, "BatchInput")?),
+        Some(t) => Some(env.payload(t, effective, "BatchInput")?),
         None => None,
     };
     let max_items = max_items
