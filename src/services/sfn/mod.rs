@@ -122,15 +122,12 @@ static OPERATIONS: Operations<Inner, SfnError> = Operations {
         op("ListTagsForResource", typed!(tags::list_tags_for_resource)),
         op("PublishStateMachineVersion", typed!(versions::publish)),
         op("RedriveExecution", typed!(redrive::redrive)),
-        op("SendTaskFailure", |sfn, _, input| {
-            task_tokens::send_task_failure(sfn, input)
-        }),
-        op("SendTaskHeartbeat", |sfn, _, input| {
-            task_tokens::send_task_heartbeat(sfn, input)
-        }),
-        op("SendTaskSuccess", |sfn, _, input| {
-            task_tokens::send_task_success(sfn, input)
-        }),
+        op("SendTaskFailure", typed!(task_tokens::send_task_failure)),
+        op(
+            "SendTaskHeartbeat",
+            typed!(task_tokens::send_task_heartbeat),
+        ),
+        op("SendTaskSuccess", typed!(task_tokens::send_task_success)),
         op("StartExecution", typed!(executions::start)),
         op_async("StartSyncExecution", start_sync_execution),
         op("StopExecution", typed!(executions::stop)),
@@ -140,9 +137,10 @@ static OPERATIONS: Operations<Inner, SfnError> = Operations {
         op("UpdateMapRun", typed!(map_runs::update)),
         op("UpdateStateMachine", typed!(machines::update)),
         op("UpdateStateMachineAlias", typed!(aliases::update)),
-        op("ValidateStateMachineDefinition", |_, _, input| {
-            validate::validate_definition(input)
-        }),
+        op(
+            "ValidateStateMachineDefinition",
+            typed!(validate::validate_definition),
+        ),
     ],
 };
 

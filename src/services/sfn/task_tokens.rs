@@ -2,21 +2,22 @@
 //! whoever got a `$$.Task.Token`) reports on the task waiting on the token.
 
 use super::errors::SfnError;
-use super::{empty, parse, Inner};
+use super::{empty, Inner};
 use crate::asl::interp::callbacks::{Signal, TokenError};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SuccessInput {
+pub struct SuccessInput {
     task_token: String,
     output: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct FailureInput {
+pub struct FailureInput {
     task_token: String,
     error: Option<String>,
     cause: Option<String>,
@@ -24,7 +25,7 @@ struct FailureInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct HeartbeatInput {
+pub struct HeartbeatInput {
     task_token: String,
 }
 
@@ -42,8 +43,11 @@ fn deliver(sfn: &Inner, token: &str, signal: Signal) -> Result<Value, SfnError> 
     Ok(empty())
 }
 
-pub fn send_task_success(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
-    let input: SuccessInput = parse(input)?;
+pub fn send_task_success(
+    sfn: &Inner,
+    _: &RequestContext,
+    input: SuccessInput,
+) -> Result<Value, SfnError> {
     // AWS looks the token up before it reads the output.
     let output = match super::json_text::parse(&input.output, "Invalid output.") {
         Ok(output) => output,
@@ -55,8 +59,11 @@ pub fn send_task_success(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
     deliver(sfn, &input.task_token, Signal::Succeeded(output))
 }
 
-pub fn send_task_failure(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
-    let input: FailureInput = parse(input)?;
+pub fn send_task_failure(
+    sfn: &Inner,
+    _: &RequestContext,
+    input: FailureInput,
+) -> Result<Value, SfnError> {
     deliver(
         sfn,
         &input.task_token,
@@ -67,7 +74,10 @@ pub fn send_task_failure(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
     )
 }
 
-pub fn send_task_heartbeat(sfn: &Inner, input: Value) -> Result<Value, SfnError> {
-    let input: HeartbeatInput = parse(input)?;
+pub fn send_task_heartbeat(
+    sfn: &Inner,
+    _: &RequestContext,
+    input: HeartbeatInput,
+) -> Result<Value, SfnError> {
     deliver(sfn, &input.task_token, Signal::Heartbeat)
 }

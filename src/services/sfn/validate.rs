@@ -2,14 +2,15 @@
 
 use super::errors::SfnError;
 use super::machines::machine_type;
-use super::parse;
+use super::Inner;
 use crate::asl::parse::{validate_definition_for, Severity};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ValidateInput {
+pub struct ValidateInput {
     definition: String,
     #[serde(rename = "type")]
     kind: Option<String>,
@@ -21,8 +22,11 @@ struct ValidateInput {
 /// AWS's default (and largest) number of diagnostics per answer.
 const MAX_DIAGNOSTICS: usize = 100;
 
-pub fn validate_definition(input: Value) -> Result<Value, SfnError> {
-    let input: ValidateInput = parse(input)?;
+pub fn validate_definition(
+    _: &Inner,
+    _: &RequestContext,
+    input: ValidateInput,
+) -> Result<Value, SfnError> {
     let kind = input.kind.as_deref().unwrap_or("STANDARD");
     let with_warnings = input.severity.as_deref() == Some("WARNING");
     let diagnostics: Vec<_> = validate_definition_for(&input.definition, machine_type(kind))
