@@ -93,73 +93,64 @@ impl Events {
 static OPERATIONS: Operations<Inner, EventsError> = Operations {
     service: ServiceId::Events,
     operations: &[
-        op("ActivateEventSource", |_, _, input| {
-            no_resources::event_source(input)
-        }),
+        op("ActivateEventSource", typed!(no_resources::event_source)),
         op("CancelReplay", typed!(replays::cancel)),
         op("CreateApiDestination", typed!(destinations::create)),
         op("CreateArchive", typed!(archives::create)),
         op("CreateConnection", typed!(connections::create)),
         op("CreateEndpoint", typed!(endpoints::create)),
         op("CreateEventBus", typed!(buses::create)),
-        op("CreatePartnerEventSource", |_, _, input| {
-            no_resources::create_partner_event_source(input)
-        }),
-        op("DeactivateEventSource", |_, _, input| {
-            no_resources::event_source(input)
-        }),
+        op(
+            "CreatePartnerEventSource",
+            typed!(no_resources::create_partner_event_source),
+        ),
+        op("DeactivateEventSource", typed!(no_resources::event_source)),
         op("DeauthorizeConnection", typed!(connections::deauthorize)),
         op("DeleteApiDestination", typed!(destinations::delete)),
         op("DeleteArchive", typed!(archives::delete)),
         op("DeleteConnection", typed!(connections::delete)),
         op("DeleteEndpoint", typed!(endpoints::delete)),
         op("DeleteEventBus", typed!(buses::delete)),
-        op("DeletePartnerEventSource", |_, _, input| {
-            no_resources::delete_partner_event_source(input)
-        }),
+        op(
+            "DeletePartnerEventSource",
+            typed!(no_resources::delete_partner_event_source),
+        ),
         op("DeleteRule", typed!(rules::delete)),
         op("DescribeApiDestination", typed!(destinations::describe)),
         op("DescribeArchive", typed!(archives::describe)),
         op("DescribeConnection", typed!(connections::describe)),
         op("DescribeEndpoint", typed!(endpoints::describe)),
         op("DescribeEventBus", typed!(buses::describe)),
-        op("DescribeEventSource", |_, _, input| {
-            no_resources::event_source(input)
-        }),
-        op("DescribePartnerEventSource", |_, _, input| {
-            no_resources::partner_event_source(input)
-        }),
+        op("DescribeEventSource", typed!(no_resources::event_source)),
+        op(
+            "DescribePartnerEventSource",
+            typed!(no_resources::partner_event_source),
+        ),
         op("DescribeReplay", typed!(replays::describe)),
         op("DescribeRule", typed!(rules::describe)),
-        op("DisableRule", |ev, ctx, input| {
-            rules::set_state(ev, ctx, input, "DISABLED")
-        }),
-        op("EnableRule", |ev, ctx, input| {
-            rules::set_state(ev, ctx, input, "ENABLED")
-        }),
+        op("DisableRule", typed!(rules::disable)),
+        op("EnableRule", typed!(rules::enable)),
         op("ListApiDestinations", typed!(destinations::list)),
         op("ListArchives", typed!(archives::list)),
         op("ListConnections", typed!(connections::list)),
         op("ListEndpoints", typed!(endpoints::list)),
         op("ListEventBuses", typed!(buses::list)),
-        op("ListEventSources", |_, _, input| {
-            no_resources::list_event_sources(input)
-        }),
-        op("ListPartnerEventSourceAccounts", |_, _, input| {
-            no_resources::partner_event_source(input)
-        }),
-        op("ListPartnerEventSources", |_, _, input| {
-            no_resources::list_partner_event_sources(input)
-        }),
+        op("ListEventSources", typed!(no_resources::list_event_sources)),
+        op(
+            "ListPartnerEventSourceAccounts",
+            typed!(no_resources::partner_event_source),
+        ),
+        op(
+            "ListPartnerEventSources",
+            typed!(no_resources::list_partner_event_sources),
+        ),
         op("ListReplays", typed!(replays::list)),
         op("ListRuleNamesByTarget", typed!(rules::list_names_by_target)),
         op("ListRules", typed!(rules::list)),
         op("ListTagsForResource", typed!(tags::list)),
         op("ListTargetsByRule", typed!(targets::list)),
         op_shared("PutEvents", typed!(put_events::put_events)),
-        op("PutPartnerEvents", |_, _, input| {
-            no_resources::put_partner_events(input)
-        }),
+        op("PutPartnerEvents", typed!(no_resources::put_partner_events)),
         op("PutPermission", typed!(permissions::put)),
         op("PutRule", typed!(rules::put)),
         op("PutTargets", typed!(targets::put)),
@@ -167,9 +158,7 @@ static OPERATIONS: Operations<Inner, EventsError> = Operations {
         op("RemoveTargets", typed!(targets::remove)),
         op_shared("StartReplay", typed!(replays::start)),
         op("TagResource", typed!(tags::tag)),
-        op("TestEventPattern", |_, _, input| {
-            test_pattern::test_event_pattern(input)
-        }),
+        op("TestEventPattern", typed!(test_pattern::test_event_pattern)),
         op("UntagResource", typed!(tags::untag)),
         op("UpdateApiDestination", typed!(destinations::update)),
         op("UpdateArchive", typed!(archives::update)),

@@ -4,45 +4,67 @@
 //! and the partner-side calls are refused.
 
 use super::errors::EventsError;
-use super::{empty, parse};
+use super::{empty, Inner};
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+/// The source an operation names (`Name`, or `EventSourceName` for the partner accounts list).
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct NamedSource {
+pub struct NamedSource {
     name: Option<String>,
     event_source_name: Option<String>,
 }
 
-fn source_name(input: Value) -> Result<String, EventsError> {
-    let named: NamedSource = parse(input)?;
-    Ok(named.name.or(named.event_source_name).unwrap_or_default())
+impl NamedSource {
+    fn name(self) -> String {
+        self.name.or(self.event_source_name).unwrap_or_default()
+    }
 }
 
+/// An input whose members (already checked against the model) change nothing here.
+#[derive(Deserialize)]
+pub struct Unused {}
+
 /// ActivateEventSource, DeactivateEventSource, DescribeEventSource.
-pub fn event_source(input: Value) -> Result<Value, EventsError> {
-    let name = source_name(input)?;
+pub fn event_source(
+    _: &Inner,
+    _: &RequestContext,
+    input: NamedSource,
+) -> Result<Value, EventsError> {
+    let name = input.name();
     Err(EventsError::not_found("Event source", &name))
 }
 
 /// DescribePartnerEventSource, ListPartnerEventSourceAccounts.
-pub fn partner_event_source(input: Value) -> Result<Value, EventsError> {
-    let name = source_name(input)?;
+pub fn partner_event_source(
+    _: &Inner,
+    _: &RequestContext,
+    input: NamedSource,
+) -> Result<Value, EventsError> {
+    let name = input.name();
     Err(EventsError::not_found("Event source", &name))
 }
 
 /// Deleting a source that does not exist succeeds (the operation has no not-found error).
-pub fn delete_partner_event_source(input: Value) -> Result<Value, EventsError> {
-    source_name(input)?;
+pub fn delete_partner_event_source(
+    _: &Inner,
+    _: &RequestContext,
+    _: NamedSource,
+) -> Result<Value, EventsError> {
     Ok(empty())
 }
 
-pub fn list_event_sources(_input: Value) -> Result<Value, EventsError> {
+pub fn list_event_sources(_: &Inner, _: &RequestContext, _: Unused) -> Result<Value, EventsError> {
     Ok(json!({"EventSources": []}))
 }
 
-pub fn list_partner_event_sources(_input: Value) -> Result<Value, EventsError> {
+pub fn list_partner_event_sources(
+    _: &Inner,
+    _: &RequestContext,
+    _: Unused,
+) -> Result<Value, EventsError> {
     Ok(json!({"PartnerEventSources": []}))
 }
 
@@ -53,10 +75,14 @@ fn not_a_partner() -> EventsError {
     )
 }
 
-pub fn create_partner_event_source(_input: Value) -> Result<Value, EventsError> {
+pub fn create_partner_event_source(
+    _: &Inner,
+    _: &RequestContext,
+    _: Unused,
+) -> Result<Value, EventsError> {
     Err(not_a_partner())
 }
 
-pub fn put_partner_events(_input: Value) -> Result<Value, EventsError> {
+pub fn put_partner_events(_: &Inner, _: &RequestContext, _: Unused) -> Result<Value, EventsError> {
     Err(not_a_partner())
 }

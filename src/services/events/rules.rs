@@ -8,7 +8,7 @@ use super::matcher::Matcher;
 use super::pagination::page;
 use super::schedule::Schedule;
 use super::store::{Rule, DEFAULT_BUS};
-use super::{compact, empty, parse, scheduler, tags, Inner};
+use super::{compact, empty, scheduler, tags, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -175,13 +175,20 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Valu
     Ok(empty())
 }
 
-pub fn set_state(
+pub fn enable(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Value, EventsError> {
+    set_state(ev, ctx, input, "ENABLED")
+}
+
+pub fn disable(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Value, EventsError> {
+    set_state(ev, ctx, input, "DISABLED")
+}
+
+fn set_state(
     ev: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: RuleInput,
     state: &str,
 ) -> Result<Value, EventsError> {
-    let input: RuleInput = parse(input)?;
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     let schedule = ev.region(ctx, |region| {
         let rule = region.rule_mut(&bus, &input.name)?;

@@ -2,19 +2,23 @@
 
 use super::errors::EventsError;
 use super::matcher::{self, Matcher};
-use super::parse;
+use super::Inner;
+use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct TestInput {
+pub struct TestInput {
     event_pattern: String,
     event: String,
 }
 
-pub fn test_event_pattern(input: Value) -> Result<Value, EventsError> {
-    let input: TestInput = parse(input)?;
+pub fn test_event_pattern(
+    _: &Inner,
+    _: &RequestContext,
+    input: TestInput,
+) -> Result<Value, EventsError> {
     let matcher = Matcher::compile(&input.event_pattern)?;
     let event = matcher::test_event(&input.event)?;
     Ok(json!({"Result": matcher.matches(&event)}))
