@@ -135,6 +135,18 @@ macro_rules! typed {
 }
 pub(crate) use typed;
 
+/// [`typed!`] for a handler that waits: `async fn(state, ctx, In) -> Result<Value, E>`.
+macro_rules! typed_async {
+    ($handler:path) => {
+        |state, ctx, input| {
+            Box::pin(async move {
+                $handler(state, ctx, $crate::services::handlers::parse(input)?).await
+            })
+        }
+    };
+}
+pub(crate) use typed_async;
+
 /// A service's two entry points over its operation table `$table` (whose handlers take the
 /// service's `inner` state): `call`, which the dispatch path uses once the input is checked
 /// against the model, and `operations`, the implemented names behind the coverage report.

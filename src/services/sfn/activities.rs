@@ -7,7 +7,7 @@ use super::errors::SfnError;
 use super::pagination;
 use super::store::Activity;
 use super::tags::{self, TagIn};
-use super::{empty, parse, timestamp, Inner};
+use super::{empty, timestamp, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -31,7 +31,7 @@ pub(super) struct ActivityArnInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PollInput {
+pub struct PollInput {
     activity_arn: String,
     worker_name: Option<String>,
 }
@@ -138,9 +138,8 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value
 pub async fn get_activity_task(
     sfn: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: PollInput,
 ) -> Result<Value, SfnError> {
-    let input: PollInput = parse(input)?;
     let name = activity_name(ctx, &input.activity_arn)?;
     let exists = sfn.region(ctx, |region| {
         name.as_ref()

@@ -32,11 +32,8 @@ use crate::asl::interp::callbacks::TaskBoard;
 use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
 use crate::request::{RequestContext, ServiceId};
-use crate::services::handlers::{
-    self, op, op_async, typed, HandlerFuture, InvalidInput, Operations,
-};
+use crate::services::handlers::{op, op_async, typed, typed_async, InvalidInput, Operations};
 use integrations::TaskServices;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 use store::Store;
@@ -108,7 +105,10 @@ static OPERATIONS: Operations<Inner, SfnError> = Operations {
             "DescribeStateMachineForExecution",
             typed!(executions::describe_state_machine_for_execution),
         ),
-        op_async("GetActivityTask", get_activity_task),
+        op_async(
+            "GetActivityTask",
+            typed_async!(activities::get_activity_task),
+        ),
         op(
             "GetExecutionHistory",
             typed!(history::get_execution_history),
@@ -129,10 +129,13 @@ static OPERATIONS: Operations<Inner, SfnError> = Operations {
         ),
         op("SendTaskSuccess", typed!(task_tokens::send_task_success)),
         op("StartExecution", typed!(executions::start)),
-        op_async("StartSyncExecution", start_sync_execution),
+        op_async(
+            "StartSyncExecution",
+            typed_async!(sync_execution::start_sync_execution),
+        ),
         op("StopExecution", typed!(executions::stop)),
         op("TagResource", typed!(tags::tag_resource)),
-        op_async("TestState", run_test_state),
+        op_async("TestState", typed_async!(test_state::test_state)),
         op("UntagResource", typed!(tags::untag_resource)),
         op("UpdateMapRun", typed!(map_runs::update)),
         op("UpdateStateMachine", typed!(machines::update)),
@@ -144,30 +147,6 @@ static OPERATIONS: Operations<Inner, SfnError> = Operations {
     ],
 };
 
-fn get_activity_task<'a>(
-    sfn: &'a Inner,
-    ctx: &'a RequestContext,
-    input: Value,
-) -> HandlerFuture<'a, SfnError> {
-    Box::pin(activities::get_activity_task(sfn, ctx, input))
-}
-
-fn start_sync_execution<'a>(
-    sfn: &'a Inner,
-    ctx: &'a RequestContext,
-    input: Value,
-) -> HandlerFuture<'a, SfnError> {
-    Box::pin(sync_execution::start_sync_execution(sfn, ctx, input))
-}
-
-fn run_test_state<'a>(
-    sfn: &'a Inner,
-    ctx: &'a RequestContext,
-    input: Value,
-) -> HandlerFuture<'a, SfnError> {
-    Box::pin(test_state::test_state(sfn, ctx, input))
-}
-
 impl Inner {
     fn now(&self) -> u64 {
         self.clock.now_millis()
@@ -177,11 +156,6 @@ impl Inner {
     fn region<R>(&self, ctx: &RequestContext, f: impl FnOnce(&mut store::Region) -> R) -> R {
         self.store.with(&ctx.account_id, &ctx.region, f)
     }
-}
-
-/// Deserialises a part of an operation's input (already checked against the model).
-fn parse<T: DeserializeOwned>(input: Value) -> Result<T, SfnError> {
-    handlers::parse(input)
 }
 
 /// An input the generic validator let through that does not deserialise into the handler's

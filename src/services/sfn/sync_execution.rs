@@ -7,7 +7,7 @@ use super::executions::{
     hops_after, parse_execution_input, resolve_target, spec_for, split_test_case, StartInput,
 };
 use super::runner;
-use super::{parse, timestamp, Inner};
+use super::{timestamp, Inner};
 use crate::asl::interp::{ExecutionRecord, Status};
 use crate::request::RequestContext;
 use parking_lot::Mutex;
@@ -21,9 +21,8 @@ const BILLING_UNIT_MS: u64 = 100;
 pub async fn start_sync_execution(
     sfn: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: StartInput,
 ) -> Result<Value, SfnError> {
-    let input: StartInput = parse(input)?;
     if let Some(name) = &input.name {
         arn::check_name(name)?;
     }

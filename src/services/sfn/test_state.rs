@@ -4,7 +4,7 @@
 use super::errors::SfnError;
 use super::integrations::ExecutionTasks;
 use super::mock_schema;
-use super::{parse, Inner};
+use super::Inner;
 use crate::asl::ast::{State, StateKind};
 use crate::asl::interp::test_state::{self, InspectionLevel, Mock, TestRun};
 use crate::asl::parse::{parse_definition, parse_state_definition, MachineType};
@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TestStateInput {
+pub struct TestStateInput {
     definition: String,
     role_arn: Option<String>,
     input: Option<String>,
@@ -58,9 +58,8 @@ const UNSUPPORTED_FLOW: &str = "TestState API does not support Map or Parallel s
 pub async fn test_state(
     sfn: &Inner,
     ctx: &RequestContext,
-    input: Value,
+    input: TestStateInput,
 ) -> Result<Value, SfnError> {
-    let input: TestStateInput = parse(input)?;
     let state = tested_state(&input)?;
     let mock = mock(&input, &state)?;
     if matches!(state.kind, StateKind::Task(_)) && mock.is_none() && input.role_arn.is_none() {

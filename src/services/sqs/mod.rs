@@ -36,7 +36,7 @@ use crate::error::ApiError;
 use crate::model::{Violation, ViolationKind};
 use crate::request::{Protocol, RequestContext, ServiceId};
 use crate::services::handlers::{
-    op, op_async, op_shared, parse, typed, HandlerFuture, InvalidInput, Operations,
+    op, op_async, op_shared, typed, typed_async, InvalidInput, Operations,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -118,7 +118,7 @@ static OPERATIONS: Operations<Inner, SqsError> = Operations {
         op("ListQueueTags", typed!(tags::list_queue_tags)),
         op("ListQueues", typed!(queues::list_queues)),
         op("PurgeQueue", typed!(purge::purge_queue)),
-        op_async("ReceiveMessage", receive_message),
+        op_async("ReceiveMessage", typed_async!(receive::receive_message)),
         op("RemovePermission", typed!(permissions::remove_permission)),
         op("SendMessage", typed!(send::send_message)),
         op("SendMessageBatch", typed!(send::send_message_batch)),
@@ -128,14 +128,6 @@ static OPERATIONS: Operations<Inner, SqsError> = Operations {
         op("UntagQueue", typed!(tags::untag_queue)),
     ],
 };
-
-fn receive_message<'a>(
-    sqs: &'a Inner,
-    ctx: &'a RequestContext,
-    input: Value,
-) -> HandlerFuture<'a, SqsError> {
-    Box::pin(async move { receive::receive_message(sqs, ctx, parse(input)?).await })
-}
 
 impl Inner {
     fn now(&self) -> u64 {
