@@ -1,0 +1,391 @@
+//! Spans of a flow (DESIGN.md section 10): every API call, rule evaluation, target delivery,
+//! execution, state, message receipt and SNS delivery records one [`Span`] into a bounded
+//! ring of traces, read through `/_stepyard/traces` (`api.rs`) and exported over OTLP when
+//! asked (`otlp.rs`).
+//!
+//! Recording is cheap on purpose: a span is a small struct of ids, times and a few short
+//! strings, put behind an `Arc` and pushed under one short lock; nothing is serialised until
+//! someone reads the traces. With `--trace-buffer 0` the [`Tracer`] is off and recording is a
+//! branch on a `None`.
+
+pub mod api;
+pub mod otlp;
+
+use crate::clock::Clock;
+use crate::request::{RequestContext, TraceContext, TraceId};
+use parking_lot::Mutex;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// A trace keeps at most this many spans; past it new spans of the trace are dropped (a loop
+/// runs into `MAX_HOPS` long before, but a long-lived trace could grow forever otherwise).
+const MAX_SPANS_PER_TRACE: usize = 2000;
+
+/// One unit of work in a trace.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub trace: TraceId,
+    pub span_id: u64,
+    pub parent: Option<u64>,
+    /// The AWS signing name: `events`, `states`, `sqs`, `sns` (or `sts`).
+    pub service: &'static str,
+    pub name: Cow<'static, str>,
+    /// The ARN (or name) of what the span acted on.
+    pub resource: Option<String>,
+    /// Epoch microseconds on the server's clock.
+    pub start_us: u64,
+    pub end_us: u64,
+    pub error: bool,
+    pub attributes: Vec<(&'static str, Value)>,
+    /// Attributes worked out only when the span is read (or exported): what would cost too
+    /// much to compute for every span recorded, such as why a rule's pattern failed.
+    pub deferred: Option<Deferred>,
+}
+
+/// A function giving a span's further attributes, run when the span is read.
+#[derive(Clone)]
+pub struct Deferred(Arc<dyn Fn() -> Vec<(&'static str, Value)> + Send + Sync>);
+
+impl Deferred {
+    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deferred")
+    }
+}
+
+impl Span {
+    /// A span for the unit of work `trace.span` (child of `trace.parent`), starting and ending
+    /// now; set times and attributes with the builder methods.
+    pub fn new(
+        trace: &TraceContext,
+        service: &'static str,
+        name: impl Into<Cow<'static, str>>,
+        now_us: u64,
+    ) -> Span {
+        Span {
+            trace: trace.id,
+            span_id: trace.span,
+            parent: trace.parent,
+            service,
+            name: name.into(),
+            resource: None,
+            start_us: now_us,
+            end_us: now_us,
+            error: false,
+            attributes: Vec::new(),
+            deferred: None,
+        }
+    }
+
+    pub fn deferred(
+        mut self,
+        attributes: impl Fn() -> Vec<(&'static str, Value)> + Send + Sync + 'static,
+    ) -> Span {
+        self.deferred = Some(Deferred(Arc::new(attributes)));
+        self
+    }
+
+    /// The attributes, the deferred ones worked out now.
+    pub fn all_attributes(&self) -> Vec<(&'static str, Value)> {
+        let mut all = self.attributes.clone();
+        if let Some(d) = &self.deferred {
+            all.extend(d.attributes());
+        }
+        all
+    }
+
+    pub fn resource(mut self, resource: impl Into<String>) -> Span {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    pub fn started(mut self, start_us: u64) -> Span {
+        self.start_us = start_us.min(self.end_us);
+        self
+    }
+
+    pub fn error(mut self, error: bool) -> Span {
+        self.error = error;
+        self
+    }
+
+    pub fn attr(mut self, key: &'static str, value: impl Into<Value>) -> Span {
+        self.attributes.push((key, value.into()));
+        self
+    }
+}
+
+/// Where spans go. Cloning is an `Arc` clone; [`Tracer::off`] records nothing.
+#[derive(Clone, Default)]
+pub struct Tracer {
+    inner: Option<Arc<Inner>>,
+}
+
+impl std::fmt::Debug for Tracer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.inner.is_some() {
+            "Tracer(on)"
+        } else {
+            "Tracer(off)"
+        })
+    }
+}
+
+struct Inner {
+    clock: Clock,
+    capacity: usize,
+    ring: Mutex<Ring>,
+    /// The OTLP exporter's queue, when `--otlp-endpoint` is set.
+    export: Option<otlp::Queue>,
+}
+
+/// The traces, oldest first in `order`. One lock around both: a record is a hash lookup and a
+/// push, and readers copy out `Arc`s and render after letting go, so the lock is held for
+/// microseconds. Nothing awaits or takes another lock while holding it, so it cannot deadlock.
+#[derive(Default)]
+struct Ring {
+    traces: HashMap<TraceId, Vec<Arc<Span>>>,
+    order: VecDeque<TraceId>,
+}
+
+impl Tracer {
+    /// A tracer keeping the `capacity` newest traces (0: off), exporting over OTLP to
+    /// `otlp_endpoint` when given.
+    pub fn new(clock: Clock, capacity: usize, otlp_endpoint: Option<&str>) -> Tracer {
+        let export = otlp_endpoint.map(otlp::Queue::start);
+        if capacity == 0 && export.is_none() {
+            return Tracer::off();
+        }
+        Tracer {
+            inner: Some(Arc::new(Inner {
+                clock,
+                capacity,
+                ring: Mutex::new(Ring::default()),
+                export,
+            })),
+        }
+    }
+
+    pub fn off() -> Tracer {
+        Tracer { inner: None }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    /// Now in epoch microseconds (0 when off: the caller builds no span then).
+    pub fn now_us(&self) -> u64 {
+        self.inner.as_ref().map_or(0, |i| i.clock.now_micros())
+    }
+
+    /// Records a finished span.
+    pub fn record(&self, span: Span) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        if span.trace.0 == 0 {
+            return;
+        }
+        let span = Arc::new(span);
+        if let Some(export) = &inner.export {
+            export.push(span.clone());
+        }
+        if inner.capacity == 0 {
+            return;
+        }
+        let mut ring = inner.ring.lock();
+        let ring = &mut *ring;
+        match ring.traces.get_mut(&span.trace) {
+            Some(spans) => {
+                if spans.len() < MAX_SPANS_PER_TRACE {
+                    spans.push(span);
+                }
+            }
+            None => {
+                while ring.order.len() >= inner.capacity {
+                    match ring.order.pop_front() {
+                        Some(old) => {
+                            ring.traces.remove(&old);
+                        }
+                        None => break,
+                    }
+                }
+                ring.order.push_back(span.trace);
+                ring.traces.insert(span.trace, vec![span]);
+            }
+        }
+    }
+
+    /// Records `span` built lazily: `build` runs only when tracing is on.
+    pub fn record_with(&self, build: impl FnOnce(u64) -> Span) {
+        if self.enabled() {
+            let now = self.now_us();
+            self.record(build(now));
+        }
+    }
+
+    /// The traces, newest first, each as its spans (copied out under the lock).
+    pub fn snapshot(&self) -> Vec<(TraceId, Vec<Arc<Span>>)> {
+        let Some(inner) = &self.inner else {
+            return Vec::new();
+        };
+        let ring = inner.ring.lock();
+        ring.order
+            .iter()
+            .rev()
+            .filter_map(|id| ring.traces.get(id).map(|s| (*id, s.clone())))
+            .collect()
+    }
+
+    /// One trace's spans.
+    pub fn trace(&self, id: TraceId) -> Option<Vec<Arc<Span>>> {
+        let inner = self.inner.as_ref()?;
+        inner.ring.lock().traces.get(&id).cloned()
+    }
+
+    /// Forgets every trace (`POST /_stepyard/reset`).
+    pub fn clear(&self) {
+        if let Some(inner) = &self.inner {
+            let mut ring = inner.ring.lock();
+            ring.traces.clear();
+            ring.order.clear();
+        }
+    }
+}
+
+/// Records the span of an API call `ctx` made: `service.operation` on `resource`, from
+/// `start_us` until now.
+pub fn record_call(
+    ctx: &RequestContext,
+    service: crate::request::ServiceId,
+    operation: &str,
+    resource: Option<String>,
+    start_us: u64,
+    result: &Result<Value, crate::error::ApiError>,
+) {
+    let tracer = &ctx.tracer;
+    let mut span = Span::new(
+        &ctx.trace,
+        service.name(),
+        operation.to_string(),
+        tracer.now_us(),
+    )
+    .started(start_us)
+    .error(result.is_err());
+    span.resource = resource;
+    match result {
+        Ok(output) => {
+            for member in OUTPUT_MEMBERS {
+                if let Some(v) = output.get(member).and_then(Value::as_str) {
+                    span.attributes.push((member, Value::from(v)));
+                }
+            }
+            if let Some(entries) = output.get("Entries").and_then(Value::as_array) {
+                let ids: Vec<Value> = entries
+                    .iter()
+                    .filter_map(|e| e.get("EventId").cloned())
+                    .collect();
+                if !ids.is_empty() {
+                    span.attributes.push(("eventIds", Value::Array(ids)));
+                }
+                let failed: Vec<Value> = entries
+                    .iter()
+                    .filter_map(|e| e.get("ErrorCode").cloned())
+                    .collect();
+                if !failed.is_empty() {
+                    span.error = true;
+                    span.attributes.push(("errorCodes", Value::Array(failed)));
+                }
+            }
+        }
+        Err(e) => {
+            span.attributes
+                .push(("errorCode", Value::from(e.code.as_ref())));
+            span.attributes
+                .push(("errorMessage", Value::from(e.message.as_str())));
+        }
+    }
+    span.attributes
+        .push(("requestId", Value::from(ctx.request_id.as_str())));
+    tracer.record(span);
+}
+
+/// Output members that name what a call created, kept on its span.
+const OUTPUT_MEMBERS: &[&str] = &[
+    "MessageId",
+    "SequenceNumber",
+    "executionArn",
+    "stateMachineArn",
+    "QueueUrl",
+    "TopicArn",
+    "SubscriptionArn",
+    "RuleArn",
+    "EventBusArn",
+];
+
+/// Members that name the resource a request acts on, in the order they are looked for.
+const RESOURCE_MEMBERS: &[&str] = &[
+    "QueueUrl",
+    "TopicArn",
+    "SubscriptionArn",
+    "TargetArn",
+    "stateMachineArn",
+    "executionArn",
+    "activityArn",
+    "mapRunArn",
+    "QueueName",
+    "EventBusName",
+    "Rule",
+    "ResourceArn",
+    "resourceArn",
+    "Name",
+    "name",
+];
+
+/// The resource a call's input names, as an ARN where one can be told (queue URLs become
+/// queue ARNs; PutEvents names its first entry's bus).
+pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<String> {
+    if let Some(url) = input.get("QueueUrl").and_then(Value::as_str) {
+        return Some(queue_arn(url, &ctx.region).unwrap_or_else(|| url.to_string()));
+    }
+    if let Some(entries) = input.get("Entries").and_then(Value::as_array) {
+        if input.get("Rule").is_none() && input.get("QueueUrl").is_none() {
+            let bus = entries
+                .first()
+                .and_then(|e| e.get("EventBusName"))
+                .and_then(Value::as_str)
+                .unwrap_or("default");
+            if bus.starts_with("arn:") {
+                return Some(bus.to_string());
+            }
+            return Some(format!(
+                "arn:aws:events:{}:{}:event-bus/{bus}",
+                ctx.region, ctx.account_id
+            ));
+        }
+    }
+    RESOURCE_MEMBERS
+        .iter()
+        .find_map(|member| input.get(member)?.as_str())
+        .map(str::to_string)
+}
+
+/// `http://host/<account>/<name>` -> `arn:aws:sqs:<region>:<account>:<name>`.
+pub fn queue_arn(url: &str, region: &str) -> Option<String> {
+    let path = url.split("://").nth(1).unwrap_or(url);
+    let mut parts = path.split('/').skip(1);
+    let account = parts.next()?;
+    let name = parts.next()?;
+    if account.is_empty() || name.is_empty() {
+        return None;
+    }
+    Some(format!("arn:aws:sqs:{region}:{account}:{name}"))
+}
