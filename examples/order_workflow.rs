@@ -400,11 +400,26 @@ mod tests {
         let publish = find("sns", "Publish", "");
         let delivered = find("sqs", "SendMessage", &queue_arn("shipping"));
         find("sqs", "SendMessage", &queue_arn("invoicing"));
+        // The execution's status-change events (RUNNING, then SUCCEEDED) are PutEvents too.
         let status_event = spans
             .iter()
-            .find(|s| s["name"] == "PutEvents" && start(s) > start(&put))
+            .filter(|s| s["name"] == "PutEvents" && start(s) > start(&put))
+            .max_by_key(|s| start(s))
             .expect("the status-change event's PutEvents");
-        let audited = find("events", "EvaluateRule", &format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/order-audit"));
+        let audit_rule = format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/order-audit");
+        let audited = spans
+            .iter()
+            .find(|s| s["resource"] == audit_rule.as_str() && s["attributes"]["matched"] == true)
+            .expect("the audit rule matched the SUCCEEDED event")
+            .clone();
+        // The order event and the RUNNING event did not match it, and their spans say why.
+        let why: Vec<&Value> = spans
+            .iter()
+            .filter(|s| s["resource"] == audit_rule.as_str() && s["attributes"]["matched"] == false)
+            .map(|s| &s["attributes"]["failedField"])
+            .collect();
+        assert!(why.contains(&&json!("detail-type")), "{why:?}");
+        assert!(why.contains(&&json!("detail.status")), "{why:?}");
         let to_audit = find("sqs", "SendMessage", &queue_arn("audit"));
         // Causal order: each step starts after the one that caused it (times are in
         // microseconds; executions and states are timed in milliseconds).
