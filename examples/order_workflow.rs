@@ -325,7 +325,10 @@ mod tests {
         let c = clients(&endpoint).await;
         let shop = set_up(&c).await.unwrap();
         let audit = run_once(&c, &shop, "order-1").await.unwrap();
-        let execution_arn = audit["detail"]["executionArn"].as_str().unwrap().to_string();
+        let execution_arn = audit["detail"]["executionArn"]
+            .as_str()
+            .unwrap()
+            .to_string();
 
         // The execution names its trace, as DescribeExecution's traceHeader.
         let described = c
@@ -335,14 +338,20 @@ mod tests {
             .send()
             .await
             .unwrap();
-        let header = described.trace_header().expect("the execution has a traceHeader");
+        let header = described
+            .trace_header()
+            .expect("the execution has a traceHeader");
         let trace_id = header
             .split(';')
             .find_map(|p| p.strip_prefix("Root="))
             .unwrap()
             .to_string();
         // The trace is found by the execution's ARN too.
-        let listed = admin(&endpoint, &format!("/_stepyard/traces?resource={execution_arn}")).await;
+        let listed = admin(
+            &endpoint,
+            &format!("/_stepyard/traces?resource={execution_arn}"),
+        )
+        .await;
         let summary = listed["traces"]
             .as_array()
             .unwrap()
@@ -352,7 +361,10 @@ mod tests {
             .clone();
         for service in ["events", "states", "sqs", "sns"] {
             assert!(
-                summary["services"].as_array().unwrap().contains(&json!(service)),
+                summary["services"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(service)),
                 "{service} missing from {summary}"
             );
         }
@@ -361,7 +373,10 @@ mod tests {
         for _ in 0..50 {
             let trace = admin(&endpoint, &format!("/_stepyard/traces/{trace_id}")).await;
             spans = trace["spans"].as_array().unwrap().clone();
-            let deletes = spans.iter().filter(|s| s["name"] == "DeleteMessage").count();
+            let deletes = spans
+                .iter()
+                .filter(|s| s["name"] == "DeleteMessage")
+                .count();
             if deletes >= 4 {
                 break;
             }
@@ -380,17 +395,27 @@ mod tests {
         };
         let start = |s: &Value| s["startUs"].as_u64().unwrap();
         let put = find("events", "PutEvents", "");
-        let placed = find("events", "EvaluateRule", &format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/order-placed"));
+        let placed = find(
+            "events",
+            "EvaluateRule",
+            &format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/order-placed"),
+        );
         assert_eq!(placed["attributes"]["matched"], true);
         let started = find("states", "StartExecution", &shop.machine);
-        assert_eq!(started["attributes"]["executionArn"], execution_arn.as_str());
+        assert_eq!(
+            started["attributes"]["executionArn"],
+            execution_arn.as_str()
+        );
         let execution = find("states", "Execution", &execution_arn);
         assert_eq!(execution["attributes"]["status"], "SUCCEEDED");
         let charge = spans
             .iter()
             .find(|s| s["name"] == "State Charge")
             .expect("the Charge state's span");
-        assert!(charge["attributes"]["input"].as_str().unwrap().contains("order-1"));
+        assert!(charge["attributes"]["input"]
+            .as_str()
+            .unwrap()
+            .contains("order-1"));
         let payment = find("sqs", "SendMessage", &queue_arn("payments"));
         let payment_id = payment["attributes"]["MessageId"].as_str().unwrap();
         let received = spans
@@ -438,7 +463,10 @@ mod tests {
             assert!(
                 start(pair[0]) <= start(pair[1]),
                 "{} {} starts after {} {}",
-                pair[0]["service"], pair[0]["name"], pair[1]["service"], pair[1]["name"]
+                pair[0]["service"],
+                pair[0]["name"],
+                pair[1]["service"],
+                pair[1]["name"]
             );
         }
         assert!(start(&execution) / 1000 <= start(&payment) / 1000);
@@ -449,7 +477,8 @@ mod tests {
         assert_eq!(execution["parentSpanId"], started["spanId"]);
         assert_eq!(placed["parentSpanId"], put["spanId"]);
         let by_id = |id: &Value| spans.iter().find(|s| s["spanId"] == *id).cloned();
-        let delivery = by_id(&started["parentSpanId"]).expect("StartExecution's parent is in the trace");
+        let delivery =
+            by_id(&started["parentSpanId"]).expect("StartExecution's parent is in the trace");
         assert_eq!(delivery["name"], "Deliver");
         assert_eq!(delivery["parentSpanId"], placed["spanId"]);
         // Every parent named is a span of the trace (the root's parent is the client's).

@@ -22,7 +22,11 @@ async fn admin(server: &RunningServer, path: &str) -> Value {
     let response = reqwest::get(format!("{}{path}", server.endpoint()))
         .await
         .expect("admin endpoint answers");
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
     response.json().await.expect("JSON")
 }
 
@@ -104,13 +108,21 @@ async fn the_clients_x_ray_header_is_the_trace_and_a_rule_delivered_message_carr
     let server = start().await;
     let (sqs, eb) = (sqs(&server), eb(&server));
     let url = create_queue(&sqs, "orders").await;
-    rule_to(&eb, "orders", r#"{"source": ["shop"]}"#, sqs_target("q", "orders")).await;
+    rule_to(
+        &eb,
+        "orders",
+        r#"{"source": ["shop"]}"#,
+        sqs_target("q", "orders"),
+    )
+    .await;
     put_event(&eb, json!({"orderId": "o-1"}), Some(HEADER)).await;
 
     let received = sqs
         .receive_message()
         .queue_url(&url)
-        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader,
+        )
         .wait_time_seconds(5)
         .send()
         .await
@@ -126,14 +138,23 @@ async fn the_clients_x_ray_header_is_the_trace_and_a_rule_delivered_message_carr
     let put = named(&spans, "events", "PutEvents")[0];
     // The client's Parent is the parent of the first span.
     assert_eq!(put["parentSpanId"], "53995c3f42cd8ad8");
-    assert_eq!(put["resource"], "arn:aws:events:us-east-1:000000000000:event-bus/default");
+    assert_eq!(
+        put["resource"],
+        "arn:aws:events:us-east-1:000000000000:event-bus/default"
+    );
     let send = named(&spans, "sqs", "SendMessage")[0];
     assert_eq!(send["resource"], queue_arn("orders"));
-    assert_eq!(send["attributes"]["MessageId"], message.message_id().unwrap());
+    assert_eq!(
+        send["attributes"]["MessageId"],
+        message.message_id().unwrap()
+    );
     // The consumer's receive joined the producer's trace.
     let receive = named(&spans, "sqs", "ReceiveMessage");
     assert_eq!(receive.len(), 1, "{spans:#?}");
-    assert_eq!(receive[0]["attributes"]["messageId"], message.message_id().unwrap());
+    assert_eq!(
+        receive[0]["attributes"]["messageId"],
+        message.message_id().unwrap()
+    );
     assert_ne!(receive[0]["attributes"]["receiveRequestTraceId"], TRACE_ID);
 
     let listed = admin(&server, "/_stepyard/traces?service=sqs").await;
@@ -144,7 +165,11 @@ async fn the_clients_x_ray_header_is_the_trace_and_a_rule_delivered_message_carr
         .filter_map(|t| t["traceId"].as_str())
         .collect();
     assert!(ids.contains(&TRACE_ID), "{listed}");
-    let by_queue = admin(&server, &format!("/_stepyard/traces?resource={}", queue_arn("orders"))).await;
+    let by_queue = admin(
+        &server,
+        &format!("/_stepyard/traces?resource={}", queue_arn("orders")),
+    )
+    .await;
     let summary = by_queue["traces"]
         .as_array()
         .unwrap()
@@ -159,7 +184,10 @@ async fn the_clients_x_ray_header_is_the_trace_and_a_rule_delivered_message_carr
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert!(services.contains(&"events") && services.contains(&"sqs"), "{summary}");
+    assert!(
+        services.contains(&"events") && services.contains(&"sqs"),
+        "{summary}"
+    );
     assert!(summary["spanCount"].as_u64().unwrap() >= 5);
     let none = admin(&server, "/_stepyard/traces?service=sns").await;
     assert!(none["traces"]
@@ -182,7 +210,13 @@ async fn a_rule_that_did_not_fire_names_the_failing_field_in_the_putevents_trace
         sqs_target("q", "big-orders"),
     )
     .await;
-    rule_to(&eb, "all-orders", r#"{"source": ["shop"]}"#, sqs_target("q", "all-orders")).await;
+    rule_to(
+        &eb,
+        "all-orders",
+        r#"{"source": ["shop"]}"#,
+        sqs_target("q", "all-orders"),
+    )
+    .await;
     put_event(&eb, json!({"orderId": "o-2", "amount": 5}), Some(HEADER)).await;
 
     let spans = spans_of(&server, TRACE_ID, 4).await;
@@ -192,7 +226,10 @@ async fn a_rule_that_did_not_fire_names_the_failing_field_in_the_putevents_trace
         .iter()
         .find(|s| s["attributes"]["rule"] == "big-orders")
         .expect("the non-matching rule was evaluated");
-    assert_eq!(big["resource"], "arn:aws:events:us-east-1:000000000000:rule/big-orders");
+    assert_eq!(
+        big["resource"],
+        "arn:aws:events:us-east-1:000000000000:rule/big-orders"
+    );
     assert_eq!(big["attributes"]["matched"], false);
     assert_eq!(big["attributes"]["failedField"], "detail.amount");
     let reason = big["attributes"]["reason"].as_str().unwrap();
@@ -204,7 +241,12 @@ async fn a_rule_that_did_not_fire_names_the_failing_field_in_the_putevents_trace
     assert_eq!(all["attributes"]["matched"], true);
     // Only the matching rule delivered.
     let sends = named(&spans, "sqs", "SendMessage");
-    assert!(sends.iter().all(|s| s["resource"] == queue_arn("all-orders")), "{spans:#?}");
+    assert!(
+        sends
+            .iter()
+            .all(|s| s["resource"] == queue_arn("all-orders")),
+        "{spans:#?}"
+    );
 }
 
 #[tokio::test]
@@ -215,7 +257,11 @@ async fn a_failed_delivery_shows_its_attempt_and_dead_letter() {
     let target = Target::builder()
         .id("gone")
         .arn(queue_arn("no-such-queue"))
-        .dead_letter_config(DeadLetterConfig::builder().arn(queue_arn("events-dlq")).build())
+        .dead_letter_config(
+            DeadLetterConfig::builder()
+                .arn(queue_arn("events-dlq"))
+                .build(),
+        )
         .build()
         .unwrap();
     rule_to(&eb, "to-nowhere", r#"{"source": ["shop"]}"#, target).await;
@@ -239,7 +285,10 @@ async fn a_failed_delivery_shows_its_attempt_and_dead_letter() {
     let dead = named(&spans, "events", "DeadLetter");
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0]["resource"], queue_arn("events-dlq"));
-    assert_eq!(dead[0]["attributes"]["result"], "sent to the dead-letter queue");
+    assert_eq!(
+        dead[0]["attributes"]["result"],
+        "sent to the dead-letter queue"
+    );
     // The dead letter's SendMessage is a child of the DeadLetter span.
     let to_dlq = named(&spans, "sqs", "SendMessage")
         .into_iter()
@@ -302,7 +351,9 @@ async fn a_subscription_delivery_and_a_rejecting_filter_policy_are_spans_of_the_
     let received = sqs
         .receive_message()
         .queue_url(&url)
-        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader,
+        )
         .wait_time_seconds(5)
         .send()
         .await
@@ -317,11 +368,17 @@ async fn a_subscription_delivery_and_a_rejecting_filter_policy_are_spans_of_the_
     let spans = spans_of(&server, TRACE_ID, 5).await;
     let delivered = named(&spans, "sns", "Deliver");
     assert_eq!(delivered.len(), 1, "{spans:#?}");
-    assert_eq!(delivered[0]["attributes"]["endpoint"], queue_arn("eu-orders"));
+    assert_eq!(
+        delivered[0]["attributes"]["endpoint"],
+        queue_arn("eu-orders")
+    );
     assert_eq!(delivered[0]["attributes"]["result"], "delivered");
     let rejected = named(&spans, "sns", "FilterPolicy");
     assert_eq!(rejected.len(), 1);
-    assert_eq!(rejected[0]["attributes"]["endpoint"], queue_arn("us-orders"));
+    assert_eq!(
+        rejected[0]["attributes"]["endpoint"],
+        queue_arn("us-orders")
+    );
     assert_eq!(rejected[0]["attributes"]["delivered"], false);
     assert!(rejected[0]["attributes"]["filterPolicy"]
         .as_str()
@@ -415,7 +472,11 @@ async fn a_retried_delivery_shows_each_attempt_then_the_dead_letter() {
         .arn(&destination)
         .role_arn("arn:aws:iam::000000000000:role/r")
         .retry_policy(RetryPolicy::builder().maximum_retry_attempts(1).build())
-        .dead_letter_config(DeadLetterConfig::builder().arn(queue_arn("hook-dlq")).build())
+        .dead_letter_config(
+            DeadLetterConfig::builder()
+                .arn(queue_arn("hook-dlq"))
+                .build(),
+        )
         .build()
         .unwrap();
     rule_to(&eb, "hook", r#"{"source": ["shop"]}"#, target).await;
@@ -447,6 +508,122 @@ async fn a_retried_delivery_shows_each_attempt_then_the_dead_letter() {
     }
     let dead = named(&spans, "events", "DeadLetter");
     assert_eq!(dead.len(), 1);
-    assert_eq!(dead[0]["attributes"]["exhaustedRetryCondition"], "MaximumRetryAttempts");
+    assert_eq!(
+        dead[0]["attributes"]["exhaustedRetryCondition"],
+        "MaximumRetryAttempts"
+    );
     assert_eq!(dead[0]["resource"], queue_arn("hook-dlq"));
+}
+
+fn sfn(server: &RunningServer) -> aws_sdk_sfn::Client {
+    let config = aws_sdk_sfn::Config::builder()
+        .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
+        .region(aws_sdk_sfn::config::Region::new(REGION))
+        .endpoint_url(server.endpoint())
+        .credentials_provider(aws_sdk_sfn::config::Credentials::new(
+            "test", "test", None, None, "stepyard",
+        ))
+        .retry_config(aws_sdk_sfn::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_sfn::Client::from_conf(config)
+}
+
+#[tokio::test]
+async fn a_tasks_message_and_a_failed_state_are_in_the_executions_trace() {
+    let server = start().await;
+    let (sqs, sfn) = (sqs(&server), sfn(&server));
+    let url = create_queue(&sqs, "work").await;
+    let definition = json!({
+        "StartAt": "Send",
+        "States": {
+            "Send": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": url, "MessageBody.$": "$"},
+                "Next": "Boom"
+            },
+            "Boom": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "out of stock"}
+        }
+    });
+    let machine = sfn
+        .create_state_machine()
+        .name("tasks")
+        .definition(definition.to_string())
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .input(r#"{"orderId": "o-5"}"#)
+        .customize()
+        .mutate_request(|r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", HEADER);
+        })
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let described = sfn
+        .describe_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.trace_header(), Some(HEADER));
+
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader,
+        )
+        .wait_time_seconds(5)
+        .send()
+        .await
+        .unwrap();
+    let header = received.messages()[0]
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader))
+        .expect("the task's message carries AWSTraceHeader")
+        .clone();
+    assert!(
+        header.starts_with(&format!("Root={TRACE_ID};Parent=")),
+        "{header}"
+    );
+
+    let mut spans = Vec::new();
+    for _ in 0..100 {
+        spans = spans_of(&server, TRACE_ID, 3).await;
+        if !named(&spans, "states", "Execution").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let run = named(&spans, "states", "Execution");
+    assert_eq!(run.len(), 1, "{spans:#?}");
+    assert_eq!(run[0]["resource"], execution.as_str());
+    assert_eq!(run[0]["status"], "error");
+    assert_eq!(run[0]["attributes"]["error"], "Order.Rejected");
+    let send = named(&spans, "sqs", "SendMessage")[0];
+    assert_eq!(send["parentSpanId"], run[0]["spanId"]);
+    // The message's header names the span that sent it.
+    assert!(
+        header.ends_with(&format!(
+            "Parent={};Sampled=1",
+            send["spanId"].as_str().unwrap()
+        )),
+        "{header}"
+    );
+    let boom = named(&spans, "states", "State Boom");
+    assert_eq!(boom.len(), 1);
+    assert_eq!(boom[0]["attributes"]["error"], "Order.Rejected");
+    assert_eq!(boom[0]["attributes"]["cause"], "out of stock");
+    let sent = named(&spans, "states", "State Send");
+    assert!(sent[0]["attributes"]["output"]
+        .as_str()
+        .unwrap()
+        .contains("MessageId"));
 }

@@ -65,9 +65,9 @@ fn received_spans(
                 .and_then(|r| r.attributes.iter().find(|a| a.key == "service.name"))
                 .and_then(|a| a.value.as_ref())
                 .and_then(|v| match &v.value {
-                    Some(opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(
-                        s,
-                    )) => Some(s.clone()),
+                    Some(
+                        opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(s),
+                    ) => Some(s.clone()),
                     _ => None,
                 })
                 .unwrap_or_default();
@@ -81,7 +81,10 @@ fn received_spans(
     out
 }
 
-fn string_attribute(span: &opentelemetry_proto::tonic::trace::v1::Span, key: &str) -> Option<String> {
+fn string_attribute(
+    span: &opentelemetry_proto::tonic::trace::v1::Span,
+    key: &str,
+) -> Option<String> {
     span.attributes
         .iter()
         .find(|a| a.key == key)
@@ -105,7 +108,13 @@ async fn spans_of_a_flow_are_exported_over_otlp_http_with_the_x_ray_trace_id() {
     .unwrap();
     let (sqs, eb) = (sqs(&server), eb(&server));
     let queue = create_queue(&sqs, "exported").await;
-    rule_to(&eb, "exported", r#"{"source": ["shop"]}"#, sqs_target("q", "exported")).await;
+    rule_to(
+        &eb,
+        "exported",
+        r#"{"source": ["shop"]}"#,
+        sqs_target("q", "exported"),
+    )
+    .await;
     put_event(&eb, json!({"orderId": "o-9"}), Some(HEADER)).await;
     let messages = sqs
         .receive_message()
@@ -118,7 +127,9 @@ async fn spans_of_a_flow_are_exported_over_otlp_http_with_the_x_ray_trace_id() {
 
     // The X-Ray root's 32 hex digits are the OpenTelemetry trace id.
     let trace_id: Vec<u8> = (0..16)
-        .map(|i| u8::from_str_radix(&"5759e988bd862e3fe1be46a994272793"[i * 2..i * 2 + 2], 16).unwrap())
+        .map(|i| {
+            u8::from_str_radix(&"5759e988bd862e3fe1be46a994272793"[i * 2..i * 2 + 2], 16).unwrap()
+        })
         .collect();
     let mut ours = Vec::new();
     for _ in 0..100 {
@@ -126,7 +137,8 @@ async fn spans_of_a_flow_are_exported_over_otlp_http_with_the_x_ray_trace_id() {
             .into_iter()
             .filter(|(_, s)| s.trace_id == trace_id)
             .collect();
-        let has = |service: &str, name: &str| ours.iter().any(|(sv, s)| sv == service && s.name == name);
+        let has =
+            |service: &str, name: &str| ours.iter().any(|(sv, s)| sv == service && s.name == name);
         if has("events", "PutEvents")
             && has("events", "EvaluateRule")
             && has("sqs", "SendMessage")
@@ -136,7 +148,10 @@ async fn spans_of_a_flow_are_exported_over_otlp_http_with_the_x_ray_trace_id() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let names: Vec<(String, String)> = ours.iter().map(|(sv, s)| (sv.clone(), s.name.clone())).collect();
+    let names: Vec<(String, String)> = ours
+        .iter()
+        .map(|(sv, s)| (sv.clone(), s.name.clone()))
+        .collect();
     let find = |service: &str, name: &str| {
         ours.iter()
             .find(|(sv, s)| sv == service && s.name == name)

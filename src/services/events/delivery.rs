@@ -14,8 +14,8 @@ use crate::arn::Arn;
 use crate::error::ApiError;
 use crate::request::ServiceId;
 use crate::request::{Caller, TraceContext};
-use crate::trace::Span;
 use crate::services::sqs::queue_url::QueueLocation;
+use crate::trace::Span;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -212,7 +212,10 @@ impl Job {
                 Span::new(&self.trace.child(), "events", "Deliver", now)
                     .resource(self.target.arn.as_str())
                     .error(true)
-                    .attr("result", "dropped: the input transformer produced invalid JSON")
+                    .attr(
+                        "result",
+                        "dropped: the input transformer produced invalid JSON",
+                    )
             });
             return;
         };
@@ -434,7 +437,9 @@ impl Job {
         };
         let Some(dlq) = &self.target.dead_letter_arn else {
             tracing::debug!(target = %self.target.arn, error = %failure.message, "undeliverable event dropped");
-            tracer.record_with(|now| span(now).attr("result", "dropped: the target has no dead-letter queue"));
+            tracer.record_with(|now| {
+                span(now).attr("result", "dropped: the target has no dead-letter queue")
+            });
             return;
         };
         let Some(queue) = Arn::parse(dlq)
@@ -471,17 +476,14 @@ impl Job {
             tracing::warn!(dlq = %dlq, error = %e, "dead-letter queue refused the event");
         }
         tracer.record_with(|now| {
-            span(now)
-                .started(start_us)
-                .resource(dlq.as_str())
-                .attr(
-                    "result",
-                    if sent.is_ok() {
-                        "sent to the dead-letter queue"
-                    } else {
-                        "the dead-letter queue refused the event"
-                    },
-                )
+            span(now).started(start_us).resource(dlq.as_str()).attr(
+                "result",
+                if sent.is_ok() {
+                    "sent to the dead-letter queue"
+                } else {
+                    "the dead-letter queue refused the event"
+                },
+            )
         });
     }
 }

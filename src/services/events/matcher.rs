@@ -24,9 +24,7 @@ impl Matcher {
 
     /// The pattern field that rules `event` out, and why; `None` when it matches.
     pub fn explain(&self, event: &Value) -> Option<(String, String)> {
-        self.pattern
-            .explain(event)
-            .map(|m| (m.field, m.reason))
+        self.pattern.explain(event).map(|m| (m.field, m.reason))
     }
 }
 

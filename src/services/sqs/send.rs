@@ -171,12 +171,15 @@ fn prepare(
             });
     }
     // A header the sender named itself joins the message to that trace.
-    let trace = ctx.trace.adopting(system_attributes.get("AWSTraceHeader").and_then(|v| {
-        match &v.data {
-            AttributeData::Text(t) => Some(t.as_str()),
-            AttributeData::Binary(_) => None,
-        }
-    }));
+    let trace =
+        ctx.trace.adopting(
+            system_attributes
+                .get("AWSTraceHeader")
+                .and_then(|v| match &v.data {
+                    AttributeData::Text(t) => Some(t.as_str()),
+                    AttributeData::Binary(_) => None,
+                }),
+        );
     let (dedup_key, dedup_id) = dedup.unzip();
     Ok(Prepared {
         message: Message {

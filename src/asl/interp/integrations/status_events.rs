@@ -66,8 +66,7 @@ pub fn state_visits(record: &ExecutionRecord) -> Vec<StateVisit> {
                 visits[i].exited_ms = Some(event.timestamp_ms);
                 visits[i].output = text("output");
             }
-        } else if event.event_type.ends_with("Failed") || event.event_type.ends_with("TimedOut")
-        {
+        } else if event.event_type.ends_with("Failed") || event.event_type.ends_with("TimedOut") {
             if let Some(&i) = open.last() {
                 if visits[i].error.is_none() {
                     visits[i].error = text("error");

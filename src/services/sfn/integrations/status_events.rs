@@ -2,11 +2,11 @@
 //! event bus of its account when it starts and when it ends, so that rules on
 //! `source: aws.states` fire (as on AWS; Express executions send none).
 
-use crate::trace::Span;
 use super::ExecutionTasks;
 use crate::asl::interp::integrations::status_events::Snapshot;
 use crate::asl::interp::Status;
 use crate::request::ServiceId;
+use crate::trace::Span;
 use serde_json::{json, Value};
 
 fn redrive_status(status: Status) -> (&'static str, Option<String>) {
@@ -100,7 +100,10 @@ fn trace_execution(calls: &ExecutionTasks, s: &Snapshot) {
     }
     let trace = calls.caller.trace;
     let stop_ms = s.stop_ms.unwrap_or(s.start_ms);
-    let failed = matches!(s.status, Status::Failed | Status::TimedOut | Status::Aborted);
+    let failed = matches!(
+        s.status,
+        Status::Failed | Status::TimedOut | Status::Aborted
+    );
     let mut span = Span::new(&trace, "states", "Execution", stop_ms * 1000)
         .started(s.start_ms * 1000)
         .resource(s.execution_arn.as_str())
@@ -122,12 +125,17 @@ fn trace_execution(calls: &ExecutionTasks, s: &Snapshot) {
     for visit in &s.states {
         let state = trace.child();
         let end_ms = visit.exited_ms.unwrap_or(stop_ms);
-        let mut span = Span::new(&state, "states", format!("State {}", visit.name), end_ms * 1000)
-            .started(visit.entered_ms * 1000)
-            .resource(s.execution_arn.as_str())
-            .error(visit.error.is_some() && visit.exited_ms.is_none())
-            .attr("state", visit.name.as_str())
-            .attr("type", visit.state_type.as_str());
+        let mut span = Span::new(
+            &state,
+            "states",
+            format!("State {}", visit.name),
+            end_ms * 1000,
+        )
+        .started(visit.entered_ms * 1000)
+        .resource(s.execution_arn.as_str())
+        .error(visit.error.is_some() && visit.exited_ms.is_none())
+        .attr("state", visit.name.as_str())
+        .attr("type", visit.state_type.as_str());
         for (key, value) in [
             ("input", &visit.input),
             ("output", &visit.output),
