@@ -230,11 +230,7 @@ impl Job {
                 self.trace
             };
             let start_us = tracer.now_us();
-            let outcome = self.call(&body, attempt).await;
-            let failure = match outcome {
-                Ok(()) => None,
-                Err(failure) => Some(failure),
-            };
+            let failure = self.call(&body, attempt).await.err();
             let next = match &failure {
                 None => "delivered",
                 Some(f) if !f.retryable => "dead-letter (not retryable)",
