@@ -17,6 +17,7 @@ use parking_lot::Mutex;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// A trace keeps at most this many spans; past it new spans of the trace are dropped (a loop
@@ -79,7 +80,7 @@ impl Span {
             start_us: now_us,
             end_us: now_us,
             error: false,
-            attributes: Vec::new(),
+            attributes: Vec::with_capacity(4),
             deferred: None,
         }
     }
@@ -151,8 +152,28 @@ struct Inner {
 /// microseconds. Nothing awaits or takes another lock while holding it, so it cannot deadlock.
 #[derive(Default)]
 struct Ring {
-    traces: HashMap<TraceId, Vec<Arc<Span>>>,
+    traces: HashMap<TraceId, Vec<Arc<Span>>, BuildHasherDefault<IdHasher>>,
     order: VecDeque<TraceId>,
+}
+
+/// Trace ids are random: their low 64 bits are a hash already.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64 ^ (n >> 64) as u64;
+    }
 }
 
 impl Tracer {
@@ -188,38 +209,52 @@ impl Tracer {
 
     /// Records a finished span.
     pub fn record(&self, span: Span) {
+        self.record_all(std::iter::once(span));
+    }
+
+    /// Records finished spans under one take of the lock (a PutEvents' rule evaluations).
+    pub fn record_all(&self, spans: impl IntoIterator<Item = Span>) {
         let Some(inner) = &self.inner else {
             return;
         };
-        if span.trace.0 == 0 {
+        let mut spans = spans
+            .into_iter()
+            .filter(|s| s.trace.0 != 0)
+            .map(Arc::new)
+            .peekable();
+        if spans.peek().is_none() {
             return;
         }
-        let span = Arc::new(span);
-        if let Some(export) = &inner.export {
-            export.push(span.clone());
-        }
         if inner.capacity == 0 {
+            if let Some(export) = &inner.export {
+                spans.for_each(|span| export.push(span));
+            }
             return;
         }
         let mut ring = inner.ring.lock();
         let ring = &mut *ring;
-        match ring.traces.get_mut(&span.trace) {
-            Some(spans) => {
-                if spans.len() < MAX_SPANS_PER_TRACE {
-                    spans.push(span);
-                }
+        for span in spans {
+            if let Some(export) = &inner.export {
+                export.push(span.clone());
             }
-            None => {
-                while ring.order.len() >= inner.capacity {
-                    match ring.order.pop_front() {
-                        Some(old) => {
-                            ring.traces.remove(&old);
-                        }
-                        None => break,
+            match ring.traces.get_mut(&span.trace) {
+                Some(kept) => {
+                    if kept.len() < MAX_SPANS_PER_TRACE {
+                        kept.push(span);
                     }
                 }
-                ring.order.push_back(span.trace);
-                ring.traces.insert(span.trace, vec![span]);
+                None => {
+                    while ring.order.len() >= inner.capacity {
+                        match ring.order.pop_front() {
+                            Some(old) => {
+                                ring.traces.remove(&old);
+                            }
+                            None => break,
+                        }
+                    }
+                    ring.order.push_back(span.trace);
+                    ring.traces.insert(span.trace, vec![span]);
+                }
             }
         }
     }
@@ -282,30 +317,23 @@ pub fn record_call(
     .error(result.is_err());
     span.resource = resource;
     match result {
-        Ok(output) => {
-            for member in OUTPUT_MEMBERS {
-                if let Some(v) = output.get(member).and_then(Value::as_str) {
-                    span.attributes.push((member, Value::from(v)));
-                }
-            }
-            if let Some(entries) = output.get("Entries").and_then(Value::as_array) {
-                let ids: Vec<Value> = entries
-                    .iter()
-                    .filter_map(|e| e.get("EventId").cloned())
-                    .collect();
-                if !ids.is_empty() {
-                    span.attributes.push(("eventIds", Value::Array(ids)));
-                }
-                let failed: Vec<Value> = entries
-                    .iter()
-                    .filter_map(|e| e.get("ErrorCode").cloned())
-                    .collect();
-                if !failed.is_empty() {
-                    span.error = true;
-                    span.attributes.push(("errorCodes", Value::Array(failed)));
+        Ok(Value::Object(output)) => {
+            // One pass over the (few) output members rather than a lookup per name we keep.
+            for (key, value) in output {
+                match key.as_str() {
+                    "Entries" => entry_attributes(value, &mut span),
+                    _ => {
+                        if let (Some(name), Some(text)) = (
+                            OUTPUT_MEMBERS.iter().find(|m| **m == key.as_str()),
+                            value.as_str(),
+                        ) {
+                            span.attributes.push((name, Value::from(text)));
+                        }
+                    }
                 }
             }
         }
+        Ok(_) => {}
         Err(e) => {
             span.attributes
                 .push(("errorCode", Value::from(e.code.as_ref())));
@@ -313,9 +341,30 @@ pub fn record_call(
                 .push(("errorMessage", Value::from(e.message.as_str())));
         }
     }
-    span.attributes
-        .push(("requestId", Value::from(ctx.request_id.as_str())));
     tracer.record(span);
+}
+
+/// PutEvents' (and the batch calls') entries: the event ids, and the error codes of the
+/// entries that failed (which make the span an error).
+fn entry_attributes(entries: &Value, span: &mut Span) {
+    let Some(entries) = entries.as_array() else {
+        return;
+    };
+    let ids: Vec<Value> = entries
+        .iter()
+        .filter_map(|e| e.get("EventId").cloned())
+        .collect();
+    if !ids.is_empty() {
+        span.attributes.push(("eventIds", Value::Array(ids)));
+    }
+    let failed: Vec<Value> = entries
+        .iter()
+        .filter_map(|e| e.get("ErrorCode").cloned())
+        .collect();
+    if !failed.is_empty() {
+        span.error = true;
+        span.attributes.push(("errorCodes", Value::Array(failed)));
+    }
 }
 
 /// Output members that name what a call created, kept on its span.

@@ -118,9 +118,7 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
         }
         matched
     });
-    for span in spans {
-        tracer.record(span);
-    }
+    tracer.record_all(spans);
     start(ev, envelope, matched);
 }
 
