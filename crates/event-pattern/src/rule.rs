@@ -155,6 +155,29 @@ fn describe(matchers: &[Matcher]) -> String {
             Matcher::Prefix(p) => format!("{{\"prefix\": {p:?}}}"),
             Matcher::Suffix(p) => format!("{{\"suffix\": {p:?}}}"),
             Matcher::EqualsIgnoreCase(p) => format!("{{\"equals-ignore-case\": {p:?}}}"),
+            Matcher::Numeric(range) => {
+                let scale = if range.precision == super::number::Precision::Sns {
+                    100_000.0
+                } else {
+                    1_000_000.0
+                };
+                let mut parts = Vec::new();
+                if let Some((v, open)) = range.low {
+                    parts.push(format!(
+                        "\"{}\", {}",
+                        if open { ">" } else { ">=" },
+                        v as f64 / scale
+                    ));
+                }
+                if let Some((v, open)) = range.high {
+                    parts.push(format!(
+                        "\"{}\", {}",
+                        if open { "<" } else { "<=" },
+                        v as f64 / scale
+                    ));
+                }
+                format!("{{\"numeric\": [{}]}}", parts.join(", "))
+            }
             other => format!("{other:?}"),
         })
         .collect();
