@@ -4,7 +4,8 @@
 //! asked (`otlp.rs`).
 //!
 //! Recording is cheap on purpose: a span is a small struct of ids, times and a few short
-//! strings, put behind an `Arc` and pushed under one short lock; nothing is serialised until
+//! strings, put behind an `Arc` and pushed under the short lock of one of eight shards (picked
+//! by trace id, so concurrent requests rarely meet); nothing is serialised until
 //! someone reads the traces. With `--trace-buffer 0` the [`Tracer`] is off and recording is a
 //! branch on a `None`.
 
@@ -18,6 +19,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasherDefault;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// A trace keeps at most this many spans; past it new spans of the trace are dropped (a loop
@@ -41,8 +43,96 @@ pub struct Span {
     pub error: bool,
     pub attributes: Vec<(&'static str, Value)>,
     /// Attributes worked out only when the span is read (or exported): what would cost too
-    /// much to compute for every span recorded, such as why a rule's pattern failed.
+    /// much to compute for every span recorded.
     pub deferred: Option<Deferred>,
+    /// The rules an event did not match, kept as one record and read as one `EvaluateRule`
+    /// span per rule (see [`Unmatched`]).
+    pub unmatched: Option<Arc<Unmatched>>,
+}
+
+/// Why a rule did not match an event, worked out when the trace is read.
+pub trait Explain: Send + Sync {
+    /// The pattern field that rules `event` out, and why.
+    fn explain(&self, event: &Value) -> Option<(String, String)>;
+}
+
+/// How a rule turned an event down.
+pub enum Refusal {
+    Disabled,
+    NoPattern,
+    NoMatch(Arc<dyn Explain>),
+}
+
+/// The rules on a bus that did not match an event: the event and, per rule, its ARN and
+/// compiled pattern, all shared (`Arc` clones). A bus with a hundred rules costs one record
+/// per event, not a hundred spans; readers see a span per rule, with the failing field.
+pub struct Unmatched {
+    pub event: Arc<Value>,
+    pub rules: Vec<(Arc<str>, Refusal)>,
+}
+
+impl std::fmt::Debug for Unmatched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Unmatched({} rules)", self.rules.len())
+    }
+}
+
+impl Span {
+    /// This span, or for an [`Unmatched`] record the `EvaluateRule` span of each rule in it
+    /// (children of the record's parent, ids derived from the record's).
+    pub fn expanded(self: &Arc<Span>) -> Vec<Arc<Span>> {
+        let Some(unmatched) = &self.unmatched else {
+            return vec![self.clone()];
+        };
+        unmatched
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, (arn, refusal))| {
+                let (field, reason) = match refusal {
+                    Refusal::Disabled => ("State".to_string(), "the rule is DISABLED".to_string()),
+                    Refusal::NoPattern => (
+                        "EventPattern".to_string(),
+                        "the rule has no event pattern (a schedule rule)".to_string(),
+                    ),
+                    Refusal::NoMatch(pattern) => {
+                        pattern.explain(&unmatched.event).unwrap_or_else(|| {
+                            (String::new(), "the event does not match the pattern".into())
+                        })
+                    }
+                };
+                let name = arn.rsplit('/').next().unwrap_or_default();
+                Arc::new(Span {
+                    trace: self.trace,
+                    span_id: self
+                        .span_id
+                        .wrapping_add((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                        .max(1),
+                    parent: self.parent,
+                    service: self.service,
+                    name: Cow::Borrowed("EvaluateRule"),
+                    resource: Some(arn.to_string()),
+                    start_us: self.start_us,
+                    end_us: self.end_us,
+                    error: false,
+                    attributes: vec![
+                        ("rule", Value::from(name)),
+                        ("eventId", unmatched.event["id"].clone()),
+                        ("matched", Value::Bool(false)),
+                        ("failedField", Value::from(field)),
+                        ("reason", Value::from(reason)),
+                    ],
+                    deferred: None,
+                    unmatched: None,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Every span of `spans`, [`Unmatched`] records read as their rules' spans.
+pub fn expand_all(spans: &[Arc<Span>]) -> Vec<Arc<Span>> {
+    spans.iter().flat_map(Span::expanded).collect()
 }
 
 /// A function giving a span's further attributes, run when the span is read.
@@ -82,6 +172,7 @@ impl Span {
             error: false,
             attributes: Vec::with_capacity(4),
             deferred: None,
+            unmatched: None,
         }
     }
 
@@ -141,20 +232,29 @@ impl std::fmt::Debug for Tracer {
 
 struct Inner {
     clock: Clock,
+    /// Traces kept per shard.
     capacity: usize,
-    ring: Mutex<Ring>,
+    /// The ring, split by trace id so that concurrent requests (each its own trace) rarely
+    /// meet on one lock; `sequence` orders traces across the shards.
+    shards: Box<[Mutex<Ring>]>,
+    sequence: AtomicU64,
     /// The OTLP exporter's queue, when `--otlp-endpoint` is set.
     export: Option<otlp::Queue>,
 }
 
-/// The traces, oldest first in `order`. One lock around both: a record is a hash lookup and a
-/// push, and readers copy out `Arc`s and render after letting go, so the lock is held for
-/// microseconds. Nothing awaits or takes another lock while holding it, so it cannot deadlock.
+/// One shard's traces, oldest first in `order` (with the sequence number each trace got when
+/// its first span came). One lock around both: a record is a hash lookup and a push, and
+/// readers copy out `Arc`s and render after letting go, so the lock is held for microseconds.
+/// Nothing awaits or takes another lock while holding it (the OTLP queue's `try_send` never
+/// waits), so it cannot deadlock.
 #[derive(Default)]
 struct Ring {
     traces: HashMap<TraceId, Vec<Arc<Span>>, BuildHasherDefault<IdHasher>>,
-    order: VecDeque<TraceId>,
+    order: VecDeque<(u64, TraceId)>,
 }
+
+/// How many shards the ring has (a power of two).
+const SHARDS: usize = 8;
 
 /// Trace ids are random: their low 64 bits are a hash already.
 #[derive(Default)]
@@ -176,6 +276,12 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
+impl Inner {
+    fn shard(&self, id: TraceId) -> &Mutex<Ring> {
+        &self.shards[(id.0 as usize) & (SHARDS - 1)]
+    }
+}
+
 impl Tracer {
     /// A tracer keeping the `capacity` newest traces (0: off), exporting over OTLP to
     /// `otlp_endpoint` when given.
@@ -187,8 +293,9 @@ impl Tracer {
         Tracer {
             inner: Some(Arc::new(Inner {
                 clock,
-                capacity,
-                ring: Mutex::new(Ring::default()),
+                capacity: capacity.div_ceil(SHARDS),
+                shards: (0..SHARDS).map(|_| Mutex::new(Ring::default())).collect(),
+                sequence: AtomicU64::new(0),
                 export,
             })),
         }
@@ -231,12 +338,12 @@ impl Tracer {
             }
             return;
         }
-        let mut ring = inner.ring.lock();
-        let ring = &mut *ring;
         for span in spans {
             if let Some(export) = &inner.export {
                 export.push(span.clone());
             }
+            let mut ring = inner.shard(span.trace).lock();
+            let ring = &mut *ring;
             match ring.traces.get_mut(&span.trace) {
                 Some(kept) => {
                     if kept.len() < MAX_SPANS_PER_TRACE {
@@ -246,13 +353,14 @@ impl Tracer {
                 None => {
                     while ring.order.len() >= inner.capacity {
                         match ring.order.pop_front() {
-                            Some(old) => {
+                            Some((_, old)) => {
                                 ring.traces.remove(&old);
                             }
                             None => break,
                         }
                     }
-                    ring.order.push_back(span.trace);
+                    let seq = inner.sequence.fetch_add(1, Ordering::Relaxed);
+                    ring.order.push_back((seq, span.trace));
                     ring.traces.insert(span.trace, vec![span]);
                 }
             }
@@ -272,26 +380,36 @@ impl Tracer {
         let Some(inner) = &self.inner else {
             return Vec::new();
         };
-        let ring = inner.ring.lock();
-        ring.order
-            .iter()
-            .rev()
-            .filter_map(|id| ring.traces.get(id).map(|s| (*id, s.clone())))
+        let mut all: Vec<(u64, TraceId, Vec<Arc<Span>>)> = Vec::new();
+        for shard in inner.shards.iter() {
+            let ring = shard.lock();
+            all.extend(
+                ring.order
+                    .iter()
+                    .filter_map(|(seq, id)| ring.traces.get(id).map(|s| (*seq, *id, s.clone()))),
+            );
+        }
+        all.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        all.into_iter()
+            .map(|(_, id, spans)| (id, expand_all(&spans)))
             .collect()
     }
 
     /// One trace's spans.
     pub fn trace(&self, id: TraceId) -> Option<Vec<Arc<Span>>> {
         let inner = self.inner.as_ref()?;
-        inner.ring.lock().traces.get(&id).cloned()
+        let spans = inner.shard(id).lock().traces.get(&id).cloned()?;
+        Some(expand_all(&spans))
     }
 
     /// Forgets every trace (`POST /_stepyard/reset`).
     pub fn clear(&self) {
         if let Some(inner) = &self.inner {
-            let mut ring = inner.ring.lock();
-            ring.traces.clear();
-            ring.order.clear();
+            for shard in inner.shards.iter() {
+                let mut ring = shard.lock();
+                ring.traces.clear();
+                ring.order.clear();
+            }
         }
     }
 }
@@ -307,14 +425,14 @@ pub fn record_call(
     result: &Result<Value, crate::error::ApiError>,
 ) {
     let tracer = &ctx.tracer;
-    let mut span = Span::new(
-        &ctx.trace,
-        service.name(),
-        operation.to_string(),
-        tracer.now_us(),
-    )
-    .started(start_us)
-    .error(result.is_err());
+    // The model's own copy of the name lives as long as the program: no copy per call.
+    let name: Cow<'static, str> = match service.model().operation(operation) {
+        Some(op) => Cow::Borrowed(op.name.as_str()),
+        None => Cow::Owned(operation.to_string()),
+    };
+    let mut span = Span::new(&ctx.trace, service.name(), name, tracer.now_us())
+        .started(start_us)
+        .error(result.is_err());
     span.resource = resource;
     match result {
         Ok(Value::Object(output)) => {

@@ -9,7 +9,7 @@
 //! `states`, `sqs`, `sns`), so it has its own exporter whose resource says so. Trace ids are
 //! the X-Ray root's 32 hex digits, so both tools name a trace alike.
 
-use super::Span;
+use super::{expand_all, Span};
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId as OtelTraceId, TraceState,
 };
@@ -85,7 +85,7 @@ async fn run(url: String, mut receiver: mpsc::Receiver<Arc<Span>>, dropped: Arc<
             }
         }
         let mut by_service: HashMap<&'static str, Vec<SpanData>> = HashMap::new();
-        for span in batch.drain(..) {
+        for span in expand_all(&std::mem::take(&mut batch)) {
             by_service
                 .entry(span.service)
                 .or_default()

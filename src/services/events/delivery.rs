@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::request::ServiceId;
 use crate::request::{Caller, TraceContext};
 use crate::services::sqs::queue_url::QueueLocation;
-use crate::trace::Span;
+use crate::trace::{Refusal, Span, Unmatched};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,10 +39,11 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
     let event = &envelope.event;
     let now = ev.now();
     let tracer = ev.invoker.tracer();
-    // With tracing on, one shared copy of the event for the spans of the rules it failed.
+    // With tracing on, one shared copy of the event for the record of the rules it failed.
     let shared_event = tracer.enabled().then(|| Arc::new(event.clone()));
     let now_us = tracer.now_us();
     let mut spans: Vec<Span> = Vec::new();
+    let mut unmatched: Vec<(Arc<str>, Refusal)> = Vec::new();
     let matched: Vec<Matched> = ev.store.with(account, region, now, |r| {
         let Some(bus) = r.buses.get(bus) else {
             return Vec::new();
@@ -69,45 +70,35 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                 }
                 continue;
             }
+            let verdict = match &rule.matcher {
+                _ if !rule.enabled() => Some(Refusal::Disabled),
+                // A schedule rule without a pattern matches no event.
+                None => Some(Refusal::NoPattern),
+                Some(m) if m.matches(event) => None,
+                Some(m) => Some(Refusal::NoMatch(m.clone())),
+            };
+            if let Some(refusal) = verdict {
+                // Kept as (ARN, pattern) pairs: why it failed is worked out when read.
+                if shared_event.is_some() {
+                    unmatched.push((rule.shared_arn.clone(), refusal));
+                }
+                continue;
+            }
             let trace = if shared_event.is_some() {
-                envelope.trace.child()
+                let trace = envelope.trace.child();
+                spans.push(
+                    Span::new(&trace, "events", "EvaluateRule", now_us)
+                        .resource(rule.arn.as_str())
+                        .attr("rule", rule.name.as_str())
+                        .attr("eventId", event["id"].clone())
+                        .attr("matched", true)
+                        .attr("targets", rule.targets.len()),
+                );
+                trace
             } else {
                 envelope.trace
             };
-            let verdict = match &rule.matcher {
-                _ if !rule.enabled() => Verdict::Disabled,
-                // A schedule rule without a pattern matches no event.
-                None => Verdict::NoPattern,
-                Some(m) if m.matches(event) => Verdict::Matched,
-                Some(m) => Verdict::NoMatch(m.clone()),
-            };
-            if let Some(shared) = &shared_event {
-                let mut span = Span::new(&trace, "events", "EvaluateRule", now_us)
-                    .resource(rule.arn.as_str())
-                    .attr("rule", rule.name.as_str())
-                    .attr("matched", matches!(verdict, Verdict::Matched));
-                span = match &verdict {
-                    Verdict::Matched => span.attr("targets", rule.targets.len()),
-                    Verdict::Disabled => span
-                        .attr("failedField", "State")
-                        .attr("reason", "the rule is DISABLED"),
-                    Verdict::NoPattern => span
-                        .attr("failedField", "EventPattern")
-                        .attr("reason", "the rule has no event pattern (a schedule rule)"),
-                    // Why it failed is worked out when someone reads the span, not here.
-                    Verdict::NoMatch(matcher) => {
-                        let (matcher, event) = (matcher.clone(), shared.clone());
-                        span.deferred(move || {
-                            let (field, reason) = matcher.explain(&event).unwrap_or_else(|| {
-                                (String::new(), "the event does not match the pattern".into())
-                            });
-                            vec![("failedField", field.into()), ("reason", reason.into())]
-                        })
-                    }
-                };
-                spans.push(span);
-            }
-            if matches!(verdict, Verdict::Matched) && !rule.targets.is_empty() {
+            if !rule.targets.is_empty() {
                 matched.push(Matched {
                     rule_arn: rule.arn.clone(),
                     rule_name: rule.name.clone(),
@@ -118,16 +109,18 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
         }
         matched
     });
+    if let Some(event) = shared_event {
+        if !unmatched.is_empty() {
+            let mut record = Span::new(&envelope.trace.child(), "events", "EvaluateRule", now_us);
+            record.unmatched = Some(Arc::new(Unmatched {
+                event,
+                rules: unmatched,
+            }));
+            spans.push(record);
+        }
+    }
     tracer.record_all(spans);
     start(ev, envelope, matched);
-}
-
-/// A rule's verdict on an event.
-enum Verdict {
-    Matched,
-    Disabled,
-    NoPattern,
-    NoMatch(Arc<super::matcher::Matcher>),
 }
 
 /// Spawns the deliveries of one event to the targets of the rules it matched.

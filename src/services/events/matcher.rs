@@ -28,6 +28,12 @@ impl Matcher {
     }
 }
 
+impl crate::trace::Explain for Matcher {
+    fn explain(&self, event: &Value) -> Option<(String, String)> {
+        Matcher::explain(self, event)
+    }
+}
+
 /// Parses a TestEventPattern `Event` as AWS checks it (an object with the envelope fields).
 pub fn test_event(text: &str) -> Result<Value, EventsError> {
     event_pattern::validate_test_event(text).map_err(|e| EventsError::validation(e.message))
