@@ -389,7 +389,7 @@ impl Tracer {
                     .filter_map(|(seq, id)| ring.traces.get(id).map(|s| (*seq, *id, s.clone()))),
             );
         }
-        all.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        all.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
         all.into_iter()
             .map(|(_, id, spans)| (id, expand_all(&spans)))
             .collect()
