@@ -307,4 +307,186 @@ mod tests {
         // A second order goes through the same rules and machine.
         run_once(&c, &shop, "order-2").await.unwrap();
     }
+
+    /// Reads a stepyard admin endpoint.
+    async fn admin(endpoint: &str, path: &str) -> Value {
+        reqwest::get(format!("{endpoint}{path}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_order_workflow_is_one_trace_across_events_states_sqs_and_sns() {
+        let server = Server::start(Config::ephemeral()).await.unwrap();
+        let endpoint = server.endpoint();
+        let c = clients(&endpoint).await;
+        let shop = set_up(&c).await.unwrap();
+        let audit = run_once(&c, &shop, "order-1").await.unwrap();
+        let execution_arn = audit["detail"]["executionArn"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // The execution names its trace, as DescribeExecution's traceHeader.
+        let described = c
+            .sfn
+            .describe_execution()
+            .execution_arn(&execution_arn)
+            .send()
+            .await
+            .unwrap();
+        let header = described
+            .trace_header()
+            .expect("the execution has a traceHeader");
+        let trace_id = header
+            .split(';')
+            .find_map(|p| p.strip_prefix("Root="))
+            .unwrap()
+            .to_string();
+        // The trace is found by the execution's ARN too.
+        let listed = admin(
+            &endpoint,
+            &format!("/_stepyard/traces?resource={execution_arn}"),
+        )
+        .await;
+        let summary = listed["traces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["traceId"] == trace_id.as_str())
+            .unwrap_or_else(|| panic!("{trace_id} not in {listed}"))
+            .clone();
+        for service in ["events", "states", "sqs", "sns"] {
+            assert!(
+                summary["services"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(service)),
+                "{service} missing from {summary}"
+            );
+        }
+        // Deliveries finish after the audit message arrives; wait for the last spans.
+        let mut spans = Vec::new();
+        for _ in 0..50 {
+            let trace = admin(&endpoint, &format!("/_stepyard/traces/{trace_id}")).await;
+            spans = trace["spans"].as_array().unwrap().clone();
+            let deletes = spans
+                .iter()
+                .filter(|s| s["name"] == "DeleteMessage")
+                .count();
+            if deletes >= 4 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let find = |service: &str, name: &str, resource: &str| -> Value {
+            spans
+                .iter()
+                .find(|s| {
+                    s["service"] == service
+                        && s["name"] == name
+                        && (resource.is_empty() || s["resource"] == resource)
+                })
+                .cloned()
+                .unwrap_or_else(|| panic!("no {service} {name} {resource} in {spans:#?}"))
+        };
+        let start = |s: &Value| s["startUs"].as_u64().unwrap();
+        let put = find("events", "PutEvents", "");
+        let placed = find(
+            "events",
+            "EvaluateRule",
+            &format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/order-placed"),
+        );
+        assert_eq!(placed["attributes"]["matched"], true);
+        let started = find("states", "StartExecution", &shop.machine);
+        assert_eq!(
+            started["attributes"]["executionArn"],
+            execution_arn.as_str()
+        );
+        let execution = find("states", "Execution", &execution_arn);
+        assert_eq!(execution["attributes"]["status"], "SUCCEEDED");
+        let charge = spans
+            .iter()
+            .find(|s| s["name"] == "State Charge")
+            .expect("the Charge state's span");
+        assert!(charge["attributes"]["input"]
+            .as_str()
+            .unwrap()
+            .contains("order-1"));
+        let payment = find("sqs", "SendMessage", &queue_arn("payments"));
+        let payment_id = payment["attributes"]["MessageId"].as_str().unwrap();
+        let received = spans
+            .iter()
+            .find(|s| s["name"] == "ReceiveMessage" && s["attributes"]["messageId"] == payment_id)
+            .expect("the payment worker's receive joined the trace");
+        let publish = find("sns", "Publish", "");
+        let delivered = find("sqs", "SendMessage", &queue_arn("shipping"));
+        find("sqs", "SendMessage", &queue_arn("invoicing"));
+        // The execution's status-change events (RUNNING, then SUCCEEDED) are PutEvents too.
+        let status_event = spans
+            .iter()
+            .filter(|s| s["name"] == "PutEvents" && start(s) > start(&put))
+            .max_by_key(|s| start(s))
+            .expect("the status-change event's PutEvents");
+        let audit_rule = format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/order-audit");
+        let audited = spans
+            .iter()
+            .find(|s| s["resource"] == audit_rule.as_str() && s["attributes"]["matched"] == true)
+            .expect("the audit rule matched the SUCCEEDED event")
+            .clone();
+        // The order event and the RUNNING event did not match it, and their spans say why.
+        let why: Vec<&Value> = spans
+            .iter()
+            .filter(|s| s["resource"] == audit_rule.as_str() && s["attributes"]["matched"] == false)
+            .map(|s| &s["attributes"]["failedField"])
+            .collect();
+        assert!(why.contains(&&json!("detail-type")), "{why:?}");
+        assert!(why.contains(&&json!("detail.status")), "{why:?}");
+        let to_audit = find("sqs", "SendMessage", &queue_arn("audit"));
+        // Causal order: each step starts after the one that caused it (times are in
+        // microseconds; executions and states are timed in milliseconds).
+        let chain = [
+            &put,
+            &placed,
+            &started,
+            &payment,
+            received,
+            &publish,
+            status_event,
+            &audited,
+            &to_audit,
+        ];
+        for pair in chain.windows(2) {
+            assert!(
+                start(pair[0]) <= start(pair[1]),
+                "{} {} starts after {} {}",
+                pair[0]["service"],
+                pair[0]["name"],
+                pair[1]["service"],
+                pair[1]["name"]
+            );
+        }
+        assert!(start(&execution) / 1000 <= start(&payment) / 1000);
+        // SNS fans out asynchronously: the delivery follows the Publish.
+        assert!(start(&publish) <= start(&delivered));
+        // Parent links: the payment message was sent by the execution, the execution by the rule's delivery.
+        assert_eq!(payment["parentSpanId"], execution["spanId"]);
+        assert_eq!(execution["parentSpanId"], started["spanId"]);
+        assert_eq!(placed["parentSpanId"], put["spanId"]);
+        let by_id = |id: &Value| spans.iter().find(|s| s["spanId"] == *id).cloned();
+        let delivery =
+            by_id(&started["parentSpanId"]).expect("StartExecution's parent is in the trace");
+        assert_eq!(delivery["name"], "Deliver");
+        assert_eq!(delivery["parentSpanId"], placed["spanId"]);
+        // Every parent named is a span of the trace (the root's parent is the client's).
+        for span in &spans {
+            if span["spanId"] != put["spanId"] && !span["parentSpanId"].is_null() {
+                assert!(by_id(&span["parentSpanId"]).is_some(), "orphan {span}");
+            }
+        }
+        server.shutdown().await;
+    }
 }

@@ -29,6 +29,8 @@ pub struct AppState {
     pub sts: Sts,
     /// The in-process call path the services use to reach each other.
     pub invoker: Invoker,
+    /// Where every call's spans go (`/_stepyard/traces`, OTLP).
+    pub tracer: crate::trace::Tracer,
     /// Turns true when shutdown begins: long polls then answer at once (see the gateway).
     draining: watch::Receiver<bool>,
 }
@@ -42,7 +44,12 @@ impl AppState {
         local_addr: SocketAddr,
         draining: watch::Receiver<bool>,
     ) -> Arc<AppState> {
-        let invoker = Invoker::new();
+        let tracer = crate::trace::Tracer::new(
+            clock.clone(),
+            config.trace_buffer,
+            config.otlp_endpoint.as_deref(),
+        );
+        let invoker = Invoker::new(tracer.clone());
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone()),
             sfn: Sfn::new(
@@ -57,6 +64,7 @@ impl AppState {
             events: Events::new(clock.clone(), invoker.clone()),
             sts: Sts::new(clock.clone()),
             invoker: invoker.clone(),
+            tracer,
             config,
             clock,
             local_addr,
@@ -77,6 +85,9 @@ impl AppState {
 
     /// Wipes one service's state, or all of them.
     pub fn reset(&self, service: Option<ServiceId>) {
+        if service.is_none() {
+            self.tracer.clear();
+        }
         for id in ServiceId::ALL {
             if service.is_none() || service == Some(id) {
                 match id {

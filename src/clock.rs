@@ -141,6 +141,20 @@ impl Clock {
         (real_millis() as i64 + offset).max(0) as u64
     }
 
+    /// Microseconds since the Unix epoch (trace spans): the reading in milliseconds, with
+    /// the real clock's microseconds when the clock is following real time.
+    pub fn now_micros(&self) -> u64 {
+        if self.is_frozen() {
+            return self.now_millis() * 1000;
+        }
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
+        let offset = self.inner.offset_ms.load(Ordering::Acquire);
+        (real + offset * 1000).max(0) as u64
+    }
+
     pub fn now(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_millis(self.now_millis())
     }

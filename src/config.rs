@@ -28,6 +28,10 @@ pub struct Config {
     pub max_connections: usize,
     /// Whether the clock starts frozen, and at what time (`--clock`, `--clock-start`).
     pub clock: crate::clock::ClockStart,
+    /// How many traces `/_stepyard/traces` keeps (`--trace-buffer`; 0 turns tracing off).
+    pub trace_buffer: usize,
+    /// Where spans go over OTLP/HTTP (`--otlp-endpoint`), if anywhere.
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Default for Config {
@@ -45,6 +49,8 @@ impl Default for Config {
             idle_timeout: std::time::Duration::from_secs(60),
             max_connections: 1024,
             clock: crate::clock::ClockStart::default(),
+            trace_buffer: 1000,
+            otlp_endpoint: None,
         }
     }
 }

@@ -21,14 +21,26 @@ pub async fn call(
     operation: &str,
     input: Value,
 ) -> Result<Value, ApiError> {
-    validate(service, operation, &input)?;
-    match service {
-        ServiceId::Sqs => state.sqs.call(ctx, operation, input).await,
-        ServiceId::StepFunctions => state.sfn.call(ctx, operation, input).await,
-        ServiceId::Sns => state.sns.call(ctx, operation, input).await,
-        ServiceId::Events => state.events.call(ctx, operation, input).await,
-        ServiceId::Sts => state.sts.call(ctx, operation, input).await,
+    // The call's span: its resource is read before the handler takes the input, and nothing
+    // is read at all when tracing is off.
+    let traced = ctx
+        .tracer
+        .enabled()
+        .then(|| (ctx.tracer.now_us(), crate::trace::resource_of(&input, ctx)));
+    let result = match validate(service, operation, &input) {
+        Err(e) => Err(e),
+        Ok(()) => match service {
+            ServiceId::Sqs => state.sqs.call(ctx, operation, input).await,
+            ServiceId::StepFunctions => state.sfn.call(ctx, operation, input).await,
+            ServiceId::Sns => state.sns.call(ctx, operation, input).await,
+            ServiceId::Events => state.events.call(ctx, operation, input).await,
+            ServiceId::Sts => state.sts.call(ctx, operation, input).await,
+        },
+    };
+    if let Some((start_us, resource)) = traced {
+        crate::trace::record_call(ctx, service, operation, resource, start_us, &result);
     }
+    result
 }
 
 /// Checks `input` against the input shape of `service.operation` in the service's model,

@@ -168,8 +168,18 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         .as_ref()
         .and_then(|s| s.temporary_key.as_deref())
         .and_then(|key| state.sts.session(key));
+    let trace_header = parts
+        .headers
+        .get(X_AMZN_TRACE_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(str::to_string);
     let ctx = RequestContext {
-        hops: 0,
+        trace: crate::request::TraceContext::from_header(
+            trace_header.as_deref(),
+            state.clock.now_millis() / 1000,
+        ),
+        tracer: state.tracer.clone(),
         aws_service: false,
         account_id: session
             .as_ref()
@@ -184,12 +194,7 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         protocol: route.protocol,
         clock: state.clock.clone(),
         session,
-        trace_header: parts
-            .headers
-            .get(X_AMZN_TRACE_ID)
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty())
-            .map(str::to_string),
+        trace_header,
     };
     // SQS's query endpoint answers in JSON to a client that asks for it.
     let json_answer = route.service == ServiceId::Sqs

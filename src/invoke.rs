@@ -9,7 +9,8 @@
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::request::{Caller, Protocol, RequestContext, ServiceId};
+use crate::request::{Caller, Protocol, RequestContext, ServiceId, TraceContext};
+use crate::trace::Tracer;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock, Weak};
@@ -50,11 +51,21 @@ pub trait Dispatch: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Invoker {
     state: Arc<OnceLock<Weak<dyn Dispatch>>>,
+    tracer: Tracer,
 }
 
 impl Invoker {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(tracer: Tracer) -> Self {
+        Invoker {
+            state: Arc::default(),
+            tracer,
+        }
+    }
+
+    /// Where the services record the spans of work that is not a call (rule evaluations,
+    /// deliveries, executions).
+    pub fn tracer(&self) -> &Tracer {
+        &self.tracer
     }
 
     /// Called once by `Server::start` when the state exists.
@@ -92,11 +103,11 @@ impl Invoker {
             .get()
             .and_then(Weak::upgrade)
             .ok_or_else(|| ApiError::internal("the server is shutting down"))?;
-        if caller.hops >= MAX_HOPS {
+        if caller.trace.hops >= MAX_HOPS {
             tracing::warn!(
                 service = service.name(),
                 operation,
-                hops = caller.hops,
+                hops = caller.trace.hops,
                 "causal chain stopped after {MAX_HOPS} in-process hops (a loop of rules, targets, topics or executions?)"
             );
             return Err(ApiError::sender(
@@ -104,7 +115,7 @@ impl Invoker {
                 format!(
                     "stepyard stopped this {}.{operation} call: it is {} in-process hops from the request that caused it (limit {MAX_HOPS}), which looks like a loop",
                     service.name(),
-                    caller.hops
+                    caller.trace.hops
                 ),
             ));
         }
@@ -114,6 +125,13 @@ impl Invoker {
                 format!("Unknown operation {operation}"),
             ));
         }
+        let clock = state.clock().clone();
+        // The call is a new span of the caller's trace, or the first of a new trace.
+        let trace = if caller.trace.is_none() {
+            TraceContext::root(clock.now_millis() / 1000)
+        } else {
+            caller.trace.child()
+        };
         let ctx = RequestContext {
             aws_service: caller.aws_service,
             account_id: caller.account_id.clone(),
@@ -121,12 +139,13 @@ impl Invoker {
             request_id: uuid::Uuid::new_v4().to_string(),
             host: format!("localhost:{}", state.local_addr().port()),
             protocol: json_protocol(service),
-            clock: state.clock().clone(),
-            hops: caller.hops,
+            clock,
+            trace,
+            tracer: self.tracer.clone(),
             session: None,
-            // In-process callers pass a trace on as the operation's own input (SQS's
-            // MessageSystemAttributes), as AWS services do.
-            trace_header: None,
+            // What the call sends on carries its trace, as AWS services pass the X-Ray header
+            // (SQS's AWSTraceHeader, an execution's traceHeader).
+            trace_header: Some(trace.header()),
         };
         state.dispatch(service, &ctx, operation, input).await
     }

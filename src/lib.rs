@@ -19,6 +19,7 @@ pub mod server;
 pub mod services;
 pub mod settle;
 pub mod time;
+pub mod trace;
 
 pub use clock::Clock;
 pub use config::Config;

@@ -78,6 +78,13 @@ struct Cli {
     /// The time the clock starts at (ISO-8601, e.g. 2030-01-01T00:00:00Z); default: now.
     #[arg(long = "clock-start", env = "STEPYARD_CLOCK_START")]
     clock_start: Option<String>,
+    /// How many traces /_stepyard/traces keeps, newest first; 0 (or `off`) turns tracing off.
+    #[arg(long = "trace-buffer", env = "STEPYARD_TRACE_BUFFER", default_value = "1000", value_parser = parse_trace_buffer)]
+    trace_buffer: usize,
+    /// Send every span over OTLP/HTTP (protobuf) to this collector, e.g.
+    /// http://localhost:4318 (the path /v1/traces is added when missing).
+    #[arg(long = "otlp-endpoint", env = "STEPYARD_OTLP_ENDPOINT")]
+    otlp_endpoint: Option<String>,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -164,6 +171,8 @@ fn main() -> std::process::ExitCode {
         allowed_hosts: cli.allowed_host,
         idle_timeout: std::time::Duration::from_secs(cli.idle_timeout.max(1)),
         max_connections: cli.max_connections.max(1),
+        trace_buffer: cli.trace_buffer,
+        otlp_endpoint: cli.otlp_endpoint.filter(|e| !e.is_empty()),
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -261,5 +270,15 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+/// `--trace-buffer`: a count of traces, or `off` for none.
+fn parse_trace_buffer(text: &str) -> Result<usize, String> {
+    match text {
+        "off" | "false" => Ok(0),
+        n => n
+            .parse()
+            .map_err(|_| format!("{n} is not a number of traces (or `off`)")),
     }
 }

@@ -136,15 +136,17 @@ pub struct RequestContext {
     /// The call comes from an AWS service acting inside stepyard (Step Functions putting its
     /// status-change events), which may do what a client may not: put `aws.*` events.
     pub aws_service: bool,
-    /// How many in-process hops (rule -> target, topic -> subscription, execution -> task,
-    /// status-change event ...) led to this call; 0 for a client's request. See
-    /// [`crate::invoke::MAX_HOPS`].
-    pub hops: u32,
+    /// The trace this call belongs to, its own span id, the span that caused it, and how
+    /// many in-process hops led to it (see [`TraceContext`]).
+    pub trace: TraceContext,
+    /// Where the call's spans go (a no-op when tracing is off).
+    pub tracer: crate::trace::Tracer,
     /// The AssumeRole session whose temporary credentials signed the request, if any: it
     /// chose `account_id`, and GetCallerIdentity names it.
     pub session: Option<Arc<Session>>,
-    /// The request's `X-Amzn-Trace-Id` header: SQS stores it as a message's `AWSTraceHeader`,
-    /// SNS passes it on to its SQS deliveries.
+    /// The request's `X-Amzn-Trace-Id` header, or for an in-process call the header of the
+    /// trace that caused it: SQS stores it as a message's `AWSTraceHeader`, SNS passes it on
+    /// to its SQS deliveries, Step Functions keeps it as the execution's `traceHeader`.
     pub trace_header: Option<String>,
 }
 
@@ -155,8 +157,10 @@ pub struct Caller {
     pub region: String,
     /// An AWS service's own call (see `RequestContext::aws_service`).
     pub aws_service: bool,
-    /// In-process hops before this call (see [`MAX_HOPS`]).
-    pub hops: u32,
+    /// The trace the call continues: its `span` is the span that causes the call (the
+    /// parent of the call's own span), its `hops` the in-process hops before it (see
+    /// [`crate::invoke::MAX_HOPS`]). [`TraceContext::NONE`] starts a new trace.
+    pub trace: TraceContext,
 }
 
 impl Caller {
@@ -165,16 +169,26 @@ impl Caller {
             account_id: account_id.into(),
             region: region.into(),
             aws_service: false,
-            hops: 0,
+            trace: TraceContext::NONE,
         }
     }
 
-    /// A caller one hop further along a causal chain that is `hops` hops long so far.
-    pub fn caused_by(account_id: impl Into<String>, region: impl Into<String>, hops: u32) -> Self {
+    /// A caller one hop further along the causal chain of `trace` (its span is the cause).
+    pub fn caused_by(
+        account_id: impl Into<String>,
+        region: impl Into<String>,
+        trace: TraceContext,
+    ) -> Self {
         Caller {
-            hops: hops.saturating_add(1),
+            trace: trace.next_hop(),
             ..Caller::new(account_id, region)
         }
+    }
+
+    /// The same caller, continuing `trace` (without adding a hop).
+    pub fn in_trace(mut self, trace: TraceContext) -> Self {
+        self.trace = trace;
+        self
     }
 
     /// The same account and region, calling as an AWS service.
@@ -188,7 +202,7 @@ impl Caller {
     /// The same account, region and place in a causal chain as `ctx`.
     pub fn of(ctx: &RequestContext) -> Self {
         Caller {
-            hops: ctx.hops,
+            trace: ctx.trace,
             ..Caller::new(ctx.account_id.clone(), ctx.region.clone())
         }
     }
@@ -204,4 +218,149 @@ pub struct Session {
     pub user_id: String,
     /// Epoch milliseconds on the server's clock.
     pub expires_at: u64,
+}
+
+/// The X-Ray trace id, `1-<8 hex: epoch seconds>-<24 hex: random>`, held as the 128-bit
+/// number its 32 hex digits spell (which is also the OpenTelemetry trace id, so the ids match
+/// in both worlds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TraceId(pub u128);
+
+impl TraceId {
+    /// A new root: the time in its first 32 bits, as X-Ray's ids have it.
+    pub fn new(epoch_secs: u64) -> TraceId {
+        let random = uuid::Uuid::new_v4().as_u128() & ((1u128 << 96) - 1);
+        TraceId(((epoch_secs as u128 & 0xffff_ffff) << 96) | random)
+    }
+
+    /// `1-5759e988-bd862e3fe1be46a994272793`, or `None` when it is not of that form.
+    pub fn parse(text: &str) -> Option<TraceId> {
+        let rest = text.strip_prefix("1-")?;
+        let (time, random) = rest.split_once('-')?;
+        if time.len() != 8 || random.len() != 24 {
+            return None;
+        }
+        let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex(time) || !hex(random) {
+            return None;
+        }
+        let id = u128::from_str_radix(&format!("{time}{random}"), 16).ok()?;
+        (id != 0).then_some(TraceId(id))
+    }
+
+    /// The 32 hex digits without the `1-` and dashes (OpenTelemetry's form).
+    pub fn hex(self) -> String {
+        format!("{:032x}", self.0)
+    }
+}
+
+impl std::fmt::Display for TraceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hex = self.hex();
+        write!(f, "1-{}-{}", &hex[..8], &hex[8..])
+    }
+}
+
+/// Where a call stands in its trace: the trace, its own span, the span that caused it, and
+/// how many in-process hops (rule -> target, topic -> subscription, execution -> task,
+/// status-change event ...) led to it; 0 for a client's request. Copied into everything a
+/// call causes later (events, messages, executions, deliveries), so those join the trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TraceContext {
+    pub id: TraceId,
+    pub span: u64,
+    pub parent: Option<u64>,
+    pub hops: u32,
+}
+
+impl TraceContext {
+    /// No trace yet: an in-process call with it starts a new root.
+    pub const NONE: TraceContext = TraceContext {
+        id: TraceId(0),
+        span: 0,
+        parent: None,
+        hops: 0,
+    };
+
+    pub fn is_none(&self) -> bool {
+        self.id.0 == 0
+    }
+
+    /// A new trace whose first span is this context's.
+    pub fn root(epoch_secs: u64) -> TraceContext {
+        TraceContext {
+            id: TraceId::new(epoch_secs),
+            span: new_span_id(),
+            parent: None,
+            hops: 0,
+        }
+    }
+
+    /// The context of a request that sent `X-Amzn-Trace-Id` (`Root=1-...;Parent=...;
+    /// Sampled=1`): its root and parent, or a new root when the header names none.
+    pub fn from_header(header: Option<&str>, epoch_secs: u64) -> TraceContext {
+        let mut ctx = TraceContext::root(epoch_secs);
+        if let Some((id, parent)) = header.and_then(parse_header) {
+            ctx.id = id;
+            ctx.parent = parent;
+        }
+        ctx
+    }
+
+    /// A new span of the same trace caused by this one (same hop count).
+    pub fn child(&self) -> TraceContext {
+        TraceContext {
+            id: self.id,
+            span: new_span_id(),
+            parent: Some(self.span),
+            hops: self.hops,
+        }
+    }
+
+    /// This context, one in-process hop further (the span stays the cause).
+    pub fn next_hop(&self) -> TraceContext {
+        TraceContext {
+            hops: self.hops.saturating_add(1),
+            ..*self
+        }
+    }
+
+    /// This context's trace with the trace (and parent span) a header names instead, when it
+    /// names one (PutEvents entries' `TraceHeader`, StartExecution's `traceHeader`).
+    pub fn adopting(&self, header: Option<&str>) -> TraceContext {
+        match header.and_then(parse_header) {
+            Some((id, parent)) if id != self.id => TraceContext {
+                id,
+                parent: parent.or(Some(self.span)),
+                ..*self
+            },
+            _ => *self,
+        }
+    }
+
+    /// The X-Ray header naming this span as the parent of what it sends on.
+    pub fn header(&self) -> String {
+        format!("Root={};Parent={:016x};Sampled=1", self.id, self.span)
+    }
+}
+
+/// The root and parent of an `X-Amzn-Trace-Id`/`AWSTraceHeader` value.
+pub fn parse_header(header: &str) -> Option<(TraceId, Option<u64>)> {
+    let mut root = None;
+    let mut parent = None;
+    for part in header.split(';') {
+        let (key, value) = part.trim().split_once('=')?;
+        match key.trim() {
+            "Root" => root = TraceId::parse(value.trim()),
+            "Parent" => parent = u64::from_str_radix(value.trim(), 16).ok(),
+            _ => {}
+        }
+    }
+    root.map(|id| (id, parent))
+}
+
+/// A random, non-zero span id.
+pub fn new_span_id() -> u64 {
+    let (a, b) = uuid::Uuid::new_v4().as_u64_pair();
+    (a ^ b).max(1)
 }

@@ -82,6 +82,12 @@ pub fn format_millis(ms: u64) -> String {
     )
 }
 
+/// `2024-01-31T12:00:00.123456Z` for epoch microseconds (trace spans).
+pub fn format_micros(us: u64) -> String {
+    let full = format_millis(us / 1000);
+    format!("{}{:03}Z", &full[..full.len() - 1], us % 1000)
+}
+
 /// `2024-01-31T12:00:00Z`: EventBridge events carry times to the second.
 pub fn format_seconds(ms: u64) -> String {
     let full = format_millis(ms);

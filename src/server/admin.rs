@@ -23,6 +23,11 @@ pub async fn handle(state: &AppState, method: &Method, uri: &Uri, body: &[u8]) -
         return response;
     }
     let path = uri.path();
+    if let Some(rest) = path.strip_prefix("/_stepyard/traces") {
+        if matches!(method, &Method::GET | &Method::HEAD) {
+            return traces(state, uri, rest);
+        }
+    }
     match (method, path) {
         (&Method::GET | &Method::HEAD, "/_stepyard/health") => {
             json_response(StatusCode::OK, &health(state))
@@ -65,6 +70,40 @@ pub async fn handle(state: &AppState, method: &Method, uri: &Uri, body: &[u8]) -
             &json!({"error": format!("no endpoint {method} {path}")}),
         ),
     }
+}
+
+/// `GET /_stepyard/traces[?service=&resource=&limit=]` and `GET /_stepyard/traces/<id>`.
+fn traces(state: &AppState, uri: &Uri, rest: &str) -> HttpResponse {
+    use crate::trace::api;
+    if let Some(id) = rest.strip_prefix('/').filter(|id| !id.is_empty()) {
+        return match api::one(&state.tracer, id) {
+            Some(trace) => json_response(StatusCode::OK, &trace),
+            None => json_response(
+                StatusCode::NOT_FOUND,
+                &json!({"error": format!("no trace {id} (traces are kept in a ring of the newest --trace-buffer traces)")}),
+            ),
+        };
+    }
+    if !rest.is_empty() {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("no endpoint /_stepyard/traces{rest}")}),
+        );
+    }
+    let mut filter = api::Filter::default();
+    let pairs = uri
+        .query()
+        .and_then(|q| crate::protocol::form::parse(q.as_bytes()))
+        .unwrap_or_default();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "service" if !value.is_empty() => filter.service = Some(value),
+            "resource" if !value.is_empty() => filter.resource = Some(value),
+            "limit" => filter.limit = value.parse().ok(),
+            _ => {}
+        }
+    }
+    json_response(StatusCode::OK, &api::list(&state.tracer, &filter))
 }
 
 fn status(service: ServiceId) -> &'static str {

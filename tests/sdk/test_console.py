@@ -293,7 +293,8 @@ def test_every_page_loads_without_browser_console_errors(console, sqs, sns, even
         (f"#/bus/{place}/default", "[data-rule='shop']"),
         (f"#/machine/{place}/{urllib.parse.quote(arn)}", "svg.graph .node[data-state='Each']"),
         (f"#/execution/{place}/{urllib.parse.quote(execution)}", "svg.graph .node-succeeded[data-state='Item']"),
-        ("#/traces", "#traces-placeholder"),
+        ("#/traces", "tr.trace-row"),
+        ("#/traces/sqs", "tr.trace-row"),
     ]
     for hash_path, shown in pages:
         console.open(hash_path)
@@ -441,4 +442,41 @@ def test_the_pattern_tester_answers_whether_an_event_matches(console, events):
     console.all("#pattern-test")[0].click()
     result = console.wait_for("#pattern-result.match")[0]
     assert result.text == "The event matches the pattern."
+    assert console.errors() == []
+
+
+def test_the_order_workflow_is_one_trace_drawn_as_a_timeline_across_services(console, sqs, sns, events, sfn):
+    urls, arn = set_up_order_workflow(sqs, sns, events, sfn)
+    events.put_events(Entries=[{"Source": "shop", "DetailType": "OrderPlaced",
+                                "Detail": json.dumps({"orderId": "o-7", "amount": 7})}])
+    payment = wait_until(lambda: sqs.receive_message(QueueUrl=urls["payments"]).get("Messages"))
+    assert payment, "the Charge state sent no payment message"
+    execution = sfn.list_executions(stateMachineArn=arn)["executions"][0]["executionArn"]
+    trace_id = sfn.describe_execution(executionArn=execution)["traceHeader"].split(";")[0].removeprefix("Root=")
+
+    # The list shows the trace while it runs ...
+    console.open("#/traces")
+    console.wait_for(f"tr.trace-row[data-trace='{trace_id}']")
+    token = json.loads(payment[0]["Body"])["taskToken"]
+    sfn.send_task_success(taskToken=token, output=json.dumps({"charged": 7}))
+    assert finished(sfn, execution)["status"] == "SUCCEEDED"
+    wait_until(lambda: sqs.receive_message(QueueUrl=urls["audit"]).get("Messages"))
+
+    # ... and its timeline, updated live, has spans of all four services in causal order.
+    console.all(f"tr.trace-row[data-trace='{trace_id}'] a")[0].click()
+    console.wait_for("#timeline .span-row[data-service='sns']")
+    console.wait_for("#timeline .span-row", lambda e: "order-audit" in e.text)
+    rows = console.driver.execute_script(
+        "return [...document.querySelectorAll('#timeline .span-row')].map(r => ({"
+        "service: r.getAttribute('data-service'), text: r.querySelector('.span-label').innerText}))"
+    )
+    services = {row["service"] for row in rows}
+    assert {"events", "states", "sqs", "sns"} <= services, rows
+    assert rows[0]["text"].startswith("events PutEvents"), rows
+    names = [row["text"] for row in rows]
+    assert any("Execution" in n for n in names) and any("State Charge" in n for n in names), names
+    # A span's attributes, on a click.
+    console.all("#timeline .span-row[data-service='states']")[0].click()
+    console.wait_for("#span-detail")
+    console.shot("console-trace.png", height=1100)
     assert console.errors() == []

@@ -105,6 +105,13 @@ impl std::error::Error for PatternError {}
 
 const EVENTBRIDGE_PREFIX: &str = "Event pattern is not valid. Reason: ";
 
+/// Why an event does not match a pattern: the field (its dotted path) and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub field: String,
+    pub reason: String,
+}
+
 /// A compiled EventBridge event pattern.
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -127,6 +134,31 @@ impl Pattern {
     /// Whether the event (a JSON object) matches.
     pub fn matches(&self, event: &Value) -> bool {
         self.rules.iter().any(|r| r.matches(event))
+    }
+
+    /// Why the event does not match: the first field of the pattern that fails (of the first
+    /// alternative, for a pattern with `$or`) and why; `None` when it matches. A separate walk
+    /// from `matches`, run only when someone asks (stepyard's traces), so matching itself
+    /// pays nothing for it.
+    pub fn explain(&self, event: &Value) -> Option<Mismatch> {
+        if self.matches(event) {
+            return None;
+        }
+        let mut first = None;
+        for rule in &self.rules {
+            if let Some(m) = rule.explain(event) {
+                first.get_or_insert(m);
+            }
+        }
+        let mut mismatch = first?;
+        if self.rules.len() > 1 {
+            mismatch.reason = format!(
+                "{} (first of {} $or alternatives, none matched)",
+                mismatch.reason,
+                self.rules.len()
+            );
+        }
+        Some(mismatch)
     }
 
     /// How many alternatives the pattern expands to (`$or` branches multiplied out); one for a

@@ -71,6 +71,123 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// The first field that rules the event out, and why (see `Pattern::explain`).
+    pub(crate) fn explain(&self, event: &Value) -> Option<super::Mismatch> {
+        let mismatch = |field: &Field, reason: String| {
+            Some(super::Mismatch {
+                field: field.path.clone(),
+                reason,
+            })
+        };
+        let Some(root) = event.as_object() else {
+            return Some(super::Mismatch {
+                field: String::new(),
+                reason: "the event is not a JSON object".into(),
+            });
+        };
+        for field in &self.fields {
+            let mut leaves = Vec::new();
+            collect_in_object(root, &field.path, &mut Vec::new(), &mut leaves);
+            if leaves.is_empty() {
+                if field.absent_ok {
+                    continue;
+                }
+                return mismatch(
+                    field,
+                    format!(
+                        "the event has no value at {} (the pattern wants {})",
+                        field.path,
+                        describe(&field.matchers)
+                    ),
+                );
+            }
+            if field.matchers == [Matcher::Absent] {
+                return mismatch(
+                    field,
+                    format!(
+                        "the event has {} but the pattern wants it absent",
+                        field.path
+                    ),
+                );
+            }
+            if !leaves
+                .iter()
+                .any(|l| field.matchers.iter().any(|m| m.matches(l.value)))
+            {
+                let values: Vec<String> = leaves.iter().map(|l| l.value.to_string()).collect();
+                return mismatch(
+                    field,
+                    format!(
+                        "the event's value {} does not satisfy {}",
+                        values.join(", "),
+                        describe(&field.matchers)
+                    ),
+                );
+            }
+        }
+        if self.matches(event) {
+            return None;
+        }
+        Some(super::Mismatch {
+            field: self
+                .fields
+                .iter()
+                .map(|f| f.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            reason: "each field matches on its own, but not in the same element of an array".into(),
+        })
+    }
+}
+
+/// A pattern field's conditions in words, close to how the pattern spells them.
+fn describe(matchers: &[Matcher]) -> String {
+    let words: Vec<String> = matchers
+        .iter()
+        .filter(|m| **m != Matcher::Absent)
+        .map(|m| match m {
+            Matcher::Exact(s) => serde_json::to_string(s).unwrap_or_default(),
+            Matcher::ExactNumber { text, .. } => text.clone(),
+            Matcher::Bool(b) => b.to_string(),
+            Matcher::Null => "null".into(),
+            Matcher::Exists => "{\"exists\": true}".into(),
+            Matcher::Prefix(p) => format!("{{\"prefix\": {p:?}}}"),
+            Matcher::Suffix(p) => format!("{{\"suffix\": {p:?}}}"),
+            Matcher::EqualsIgnoreCase(p) => format!("{{\"equals-ignore-case\": {p:?}}}"),
+            Matcher::Numeric(range) => {
+                let scale = if range.precision == super::number::Precision::Sns {
+                    100_000.0
+                } else {
+                    1_000_000.0
+                };
+                let mut parts = Vec::new();
+                if let Some((v, open)) = range.low {
+                    parts.push(format!(
+                        "\"{}\", {}",
+                        if open { ">" } else { ">=" },
+                        v as f64 / scale
+                    ));
+                }
+                if let Some((v, open)) = range.high {
+                    parts.push(format!(
+                        "\"{}\", {}",
+                        if open { "<" } else { "<=" },
+                        v as f64 / scale
+                    ));
+                }
+                format!("{{\"numeric\": [{}]}}", parts.join(", "))
+            }
+            other => format!("{other:?}"),
+        })
+        .collect();
+    match words.len() {
+        0 => "the field absent".into(),
+        1 => words[0].clone(),
+        _ => format!("one of [{}]", words.join(", ")),
+    }
+}
+
 /// One primitive value found at a field's path, and the (array, index) steps leading to it.
 #[derive(Debug)]
 struct Leaf<'e> {

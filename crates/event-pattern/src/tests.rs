@@ -421,3 +421,26 @@ fn deeply_nested_patterns_are_refused_without_overflowing() {
         &e.message[..200]
     );
 }
+
+#[test]
+fn explain_names_the_first_failing_field_and_why() {
+    let p = Pattern::compile(
+        r#"{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 100]}], "kind": ["a"]}}"#,
+    )
+    .unwrap();
+    let event = serde_json::json!({"source": "shop", "detail": {"amount": 5, "kind": "a"}});
+    let m = p.explain(&event).expect("does not match");
+    assert_eq!(m.field, "detail.amount");
+    assert_eq!(
+        m.reason,
+        r#"the event's value 5 does not satisfy {"numeric": [">", 100]}"#
+    );
+    let missing = serde_json::json!({"source": "shop", "detail": {"kind": "a"}});
+    let m = p.explain(&missing).unwrap();
+    assert_eq!(m.field, "detail.amount");
+    assert!(m.reason.contains("no value"), "{}", m.reason);
+    let ok = serde_json::json!({"source": "shop", "detail": {"amount": 500, "kind": "a"}});
+    assert_eq!(p.explain(&ok), None);
+    let other = serde_json::json!({"source": "bank", "detail": {"amount": 500, "kind": "a"}});
+    assert_eq!(p.explain(&other).unwrap().field, "source");
+}

@@ -172,7 +172,9 @@
       case "execution":
         return show(executionPage(place, parts[3]));
       case "traces":
-        return show(tracesPage());
+        return show(tracesPage(parts[1]));
+      case "trace":
+        return show(tracePage(parts[1]));
       default:
         return show(resourcesPage());
     }
@@ -750,28 +752,176 @@
     return text.length > 90 ? text.slice(0, 89) + "…" : text || "details";
   }
 
-  // ---- traces: reserved for the trace API (issue 17, item 2), not built yet
+  // ---- traces: the newest flows (GET /_stepyard/traces), and one flow as a timeline across
+  // the services (GET /_stepyard/traces/<id>)
 
-  function tracesPage() {
+  function tracesPage(service) {
     return {
       title: "Traces",
       nav: "traces",
-      finished: () => true,
       async load() {
-        return {};
+        const query = service ? `?service=${enc(service)}&limit=200` : "?limit=200";
+        return Aws.stepyard(`/_stepyard/traces${query}`);
       },
-      render() {
+      render(data) {
+        const services = ["", "events", "states", "sqs", "sns"];
         return [
           h("h1", {}, "Traces"),
           h(
-            "div",
-            { class: "card placeholder", id: "traces-placeholder" },
-            h("p", {}, "Not available yet. Traces of a flow across EventBridge, Step Functions, SQS and SNS (one timeline per event) will appear here once stepyard records them: the trace API, ", h("code", {}, "GET /_stepyard/traces"), ", is a separate piece of work."),
-            h("p", { class: "muted" }, "Until then, follow a flow through its resources: a rule's targets, an execution's graph and history, a queue's messages."),
+            "p",
+            { class: "muted" },
+            "Every request and everything it caused (rules evaluated, deliveries, executions and their states, messages sent, received and deleted) is one trace. Newest first.",
+          ),
+          h(
+            "p",
+            { class: "filters" },
+            "Service: ",
+            services.map((s) => [link(s ? `#/traces/${s}` : "#/traces", s || "all", { class: s === (service || "") ? "current" : "" }), " "]),
+          ),
+          table(
+            ["Trace", "First span", "Started", "Duration", "Services", "Spans", "Status"],
+            data.traces.map((t) =>
+              h(
+                "tr",
+                { class: "trace-row", "data-trace": t.traceId },
+                h("td", { class: "mono small" }, link(`#/trace/${enc(t.traceId)}`, t.traceId)),
+                h("td", {}, t.root ? `${t.root.service} ${t.root.name}` : ""),
+                h("td", { class: "small" }, t.startTime.replace("T", " ").replace("Z", "")),
+                h("td", { class: "num" }, `${t.durationMs.toFixed(1)} ms`),
+                h("td", {}, t.services.map((s) => h("span", { class: `svc svc-${s}` }, s))),
+                h("td", { class: "num" }, t.spanCount),
+                h("td", {}, badge(t.status === "error" ? "FAILED" : "SUCCEEDED")),
+              ),
+            ),
+            "No traces yet: send a request to any service.",
           ),
         ];
       },
     };
+  }
+
+  function tracePage(id) {
+    let selected = null;
+    let latest = null;
+    let detailBox = null;
+    const select = (spanId) => {
+      selected = spanId;
+      for (const row of document.querySelectorAll(".timeline .span-row")) row.classList.toggle("selected", row.dataset.span === selected);
+      if (detailBox && latest) detailBox.replaceChildren(spanDetail(latest, selected));
+    };
+    return {
+      title: `Trace ${id}`,
+      nav: "traces",
+      async load() {
+        return Aws.stepyard(`/_stepyard/traces/${enc(id)}`);
+      },
+      render(data) {
+        latest = data;
+        const spans = orderSpans(data.spans);
+        const start = Math.min(...spans.map((s) => s.span.startUs));
+        const end = Math.max(...spans.map((s) => s.span.endUs));
+        const total = Math.max(end - start, 1);
+        const services = [...new Set(spans.map((s) => s.span.service))];
+        detailBox = h("div", { class: "span-detail" });
+        detailBox.replaceChildren(spanDetail(data, selected));
+        const rows = spans.map(({ span, depth }) => {
+          const bar = h("div", { class: `bar svc-bg-${span.service}${span.status === "error" ? " bar-error" : ""}` });
+          // Positions go through the CSS object model: the page's policy forbids style attributes.
+          bar.style.left = `${((span.startUs - start) / total) * 100}%`;
+          bar.style.width = `${Math.max(((span.endUs - span.startUs) / total) * 100, 0.4)}%`;
+          const label = h(
+            "div",
+            { class: "span-label" },
+            h("span", { class: `svc svc-${span.service}` }, span.service),
+            " ",
+            h("span", { class: "span-name" }, span.name),
+            span.resource ? h("span", { class: "muted small" }, " ", String(span.resource).split(":").pop()) : null,
+          );
+          label.style.paddingLeft = `${depth * 14}px`;
+          return h(
+            "div",
+            {
+              class: `span-row${span.spanId === selected ? " selected" : ""}${span.status === "error" ? " span-error" : ""}`,
+              "data-span": span.spanId,
+              "data-service": span.service,
+              onclick: () => select(span.spanId),
+            },
+            label,
+            h("div", { class: "track" }, bar),
+            h("div", { class: "num small span-ms" }, `${((span.endUs - span.startUs) / 1000).toFixed(2)} ms`),
+          );
+        });
+        return [
+          h("p", { class: "crumbs" }, link("#/traces", "Traces"), " › ", id),
+          h("h1", {}, "Trace ", h("span", { class: "name" }, id)),
+          h(
+            "dl",
+            { class: "facts" },
+            h("dt", {}, "Services"),
+            h("dd", {}, services.map((s) => h("span", { class: `svc svc-${s}` }, s))),
+            h("dt", {}, "Spans"),
+            h("dd", {}, spans.length),
+            h("dt", {}, "Duration"),
+            h("dd", {}, `${(total / 1000).toFixed(2)} ms`),
+          ),
+          h("div", { class: "split" }, h("div", { class: "timeline", id: "timeline" }, rows), h("div", { class: "side" }, detailBox)),
+        ];
+      },
+    };
+  }
+
+  // Spans in causal order: each under the span that caused it, siblings by start time.
+  function orderSpans(spans) {
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const children = new Map();
+    const roots = [];
+    for (const s of spans) {
+      if (s.parentSpanId && byId.has(s.parentSpanId) && s.parentSpanId !== s.spanId) {
+        if (!children.has(s.parentSpanId)) children.set(s.parentSpanId, []);
+        children.get(s.parentSpanId).push(s);
+      } else roots.push(s);
+    }
+    const out = [];
+    const seen = new Set();
+    const walk = (s, depth) => {
+      if (seen.has(s.spanId)) return;
+      seen.add(s.spanId);
+      out.push({ span: s, depth });
+      for (const c of (children.get(s.spanId) || []).sort((a, b) => a.startUs - b.startUs)) walk(c, depth + 1);
+    };
+    for (const r of roots.sort((a, b) => a.startUs - b.startUs)) walk(r, 0);
+    return out;
+  }
+
+  function spanDetail(data, spanId) {
+    const span = data.spans.find((s) => s.spanId === spanId);
+    if (!span) return h("p", { class: "muted" }, "Select a span to see its attributes.");
+    const resourceLink = span.resource && String(span.resource).startsWith("arn:") ? arnOrLink(span.resource) : span.resource;
+    return h(
+      "div",
+      { id: "span-detail" },
+      h("h2", {}, span.service, " ", span.name, " ", badge(span.status === "error" ? "FAILED" : "SUCCEEDED")),
+      h(
+        "dl",
+        { class: "facts" },
+        h("dt", {}, "Resource"),
+        h("dd", { class: "mono small" }, resourceLink || "—"),
+        h("dt", {}, "Start"),
+        h("dd", { class: "small" }, span.startTime),
+        h("dt", {}, "End"),
+        h("dd", { class: "small" }, span.endTime),
+        h("dt", {}, "Span"),
+        h("dd", { class: "mono small" }, span.spanId),
+      ),
+      h("h3", {}, "Attributes"),
+      table(
+        ["Name", "Value"],
+        Object.entries(span.attributes || {}).map(([k, v]) =>
+          h("tr", {}, h("td", { class: "mono small" }, k), h("td", {}, typeof v === "string" && /^[[{]/.test(v) ? code(v) : h("span", { class: "mono small" }, typeof v === "string" ? v : JSON.stringify(v)))),
+        ),
+        "No attributes.",
+      ),
+    );
   }
 
   window.addEventListener("hashchange", route);

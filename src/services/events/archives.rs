@@ -110,9 +110,11 @@ fn managed_rule(
         "Arn": format!("{}::", crate::arn::prefix("events", &ctx.region, "")),
         "InputTransformer": {"InputPathsMap": {}, "InputTemplate": template},
     }))?;
+    let rule_arn = arn::rule_arn(ctx, bus, &name);
     Ok(Rule {
         name: name.clone(),
-        arn: arn::rule_arn(ctx, bus, &name),
+        shared_arn: std::sync::Arc::from(rule_arn.as_str()),
+        arn: rule_arn,
         bus_name: bus.to_string(),
         event_pattern: Some(pattern.0),
         matcher: Some(pattern.1),

@@ -12,9 +12,10 @@ use super::targets::Target;
 use super::{destinations, Inner};
 use crate::arn::Arn;
 use crate::error::ApiError;
-use crate::request::Caller;
 use crate::request::ServiceId;
+use crate::request::{Caller, TraceContext};
 use crate::services::sqs::queue_url::QueueLocation;
+use crate::trace::{Refusal, Span, Unmatched};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,43 +25,101 @@ pub struct Matched {
     pub rule_arn: String,
     pub rule_name: String,
     pub targets: Vec<Arc<Target>>,
+    /// The span of the rule's evaluation, the parent of its deliveries.
+    pub trace: TraceContext,
 }
 
 /// Matches `envelope` on the bus `bus` of (account, region) and starts its deliveries.
+///
+/// With tracing on, every rule evaluated records a span saying whether it matched, and for a
+/// rule that did not, which field of its pattern failed and why ("why didn't my rule fire?"
+/// answered from the PutEvents' trace). The spans are built under the store lock and
+/// recorded after it is let go.
 pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope: Envelope) {
     let event = &envelope.event;
     let now = ev.now();
+    let tracer = ev.invoker.tracer();
+    // With tracing on, one shared copy of the event for the record of the rules it failed.
+    let shared_event = tracer.enabled().then(|| Arc::new(event.clone()));
+    let now_us = tracer.now_us();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut unmatched: Vec<(Arc<str>, Refusal)> = Vec::new();
     let matched: Vec<Matched> = ev.store.with(account, region, now, |r| {
         let Some(bus) = r.buses.get(bus) else {
             return Vec::new();
         };
         let archives = &mut r.archives;
         let mut archived: Option<Arc<Value>> = None;
-        bus.rules
-            .values()
-            .filter(|rule| rule.enabled() && !rule.targets.is_empty())
-            .filter(|rule| match &envelope.replay {
-                Some((_, only)) => only.is_empty() || only.contains(&rule.arn),
-                None => true,
-            })
-            .filter(|rule| rule.matcher.as_ref().is_some_and(|m| m.matches(event)))
-            .filter_map(|rule| {
-                // An archive's managed rule stores the event (one copy for all archives).
-                if let Some(name) = &rule.archive {
+        let mut matched = Vec::new();
+        for rule in bus.rules.values() {
+            if let Some((_, only)) = &envelope.replay {
+                if !only.is_empty() && !only.contains(&rule.arn) {
+                    continue;
+                }
+            }
+            // An archive's managed rule stores the event (one copy for all archives).
+            if let Some(name) = &rule.archive {
+                let hit = rule.enabled()
+                    && !rule.targets.is_empty()
+                    && rule.matcher.as_ref().is_some_and(|m| m.matches(event));
+                if hit {
                     if let Some(archive) = archives.get_mut(name) {
                         let shared = archived.get_or_insert_with(|| Arc::new(event.clone()));
                         archive.events.push((now, shared.clone()));
                     }
-                    return None;
                 }
-                Some(Matched {
+                continue;
+            }
+            let verdict = match &rule.matcher {
+                _ if !rule.enabled() => Some(Refusal::Disabled),
+                // A schedule rule without a pattern matches no event.
+                None => Some(Refusal::NoPattern),
+                Some(m) if m.matches(event) => None,
+                Some(m) => Some(Refusal::NoMatch(m.clone())),
+            };
+            if let Some(refusal) = verdict {
+                // Kept as (ARN, pattern) pairs: why it failed is worked out when read.
+                if shared_event.is_some() {
+                    unmatched.push((rule.shared_arn.clone(), refusal));
+                }
+                continue;
+            }
+            let trace = if shared_event.is_some() {
+                let trace = envelope.trace.child();
+                spans.push(
+                    Span::new(&trace, "events", "EvaluateRule", now_us)
+                        .resource(rule.arn.as_str())
+                        .attr("rule", rule.name.as_str())
+                        .attr("eventId", event["id"].clone())
+                        .attr("matched", true)
+                        .attr("targets", rule.targets.len()),
+                );
+                trace
+            } else {
+                envelope.trace
+            };
+            if !rule.targets.is_empty() {
+                matched.push(Matched {
                     rule_arn: rule.arn.clone(),
                     rule_name: rule.name.clone(),
                     targets: rule.targets.clone(),
-                })
-            })
-            .collect()
+                    trace,
+                });
+            }
+        }
+        matched
     });
+    if let Some(event) = shared_event {
+        if !unmatched.is_empty() {
+            let mut record = Span::new(&envelope.trace.child(), "events", "EvaluateRule", now_us);
+            record.unmatched = Some(Arc::new(Unmatched {
+                event,
+                rules: unmatched,
+            }));
+            spans.push(record);
+        }
+    }
+    tracer.record_all(spans);
     start(ev, envelope, matched);
 }
 
@@ -80,6 +139,7 @@ pub fn start(ev: &Arc<Inner>, envelope: Envelope, matched: Vec<Matched>) {
                 rule_arn: rule_arn.clone(),
                 rule_name: rule_name.clone(),
                 target,
+                trace: rule.trace,
             };
             let work = ev
                 .clock
@@ -96,6 +156,8 @@ struct Job {
     rule_arn: Arc<str>,
     rule_name: Arc<str>,
     target: Arc<Target>,
+    /// The rule's span: each attempt and the dead letter are its children.
+    trace: TraceContext,
 }
 
 /// Why a call to a target failed, in the dead-letter queue's terms.
@@ -134,17 +196,59 @@ impl Job {
             ingestion_time: &ingestion,
         };
         // A template whose result is not valid JSON drops the event for this target (AWS).
+        let tracer = self.ev.invoker.tracer();
         let Some(body) = self.target.input.render(&self.envelope.event, &ctx) else {
             tracing::debug!(target = %self.target.arn, "input transformer produced invalid JSON; dropped");
+            tracer.record_with(|now| {
+                Span::new(&self.trace.child(), "events", "Deliver", now)
+                    .resource(self.target.arn.as_str())
+                    .error(true)
+                    .attr(
+                        "result",
+                        "dropped: the input transformer produced invalid JSON",
+                    )
+            });
             return;
         };
         let retry = self.target.retry;
         let deadline = self.envelope.ingestion_ms + retry.max_age_secs * 1000;
         let mut attempts: u32 = 0;
         loop {
-            let failure = match self.call(&body).await {
-                Ok(()) => return,
-                Err(failure) => failure,
+            // Each attempt is a span of its own, the parent of the call it makes.
+            let attempt = if tracer.enabled() {
+                self.trace.child()
+            } else {
+                self.trace
+            };
+            let start_us = tracer.now_us();
+            let failure = self.call(&body, attempt).await.err();
+            let next = match &failure {
+                None => "delivered",
+                Some(f) if !f.retryable => "dead-letter (not retryable)",
+                Some(_) if attempts >= retry.max_attempts => {
+                    "dead-letter (MaximumRetryAttempts reached)"
+                }
+                Some(_) => "retry",
+            };
+            tracer.record_with(|now| {
+                let mut span = Span::new(&attempt, "events", "Deliver", now)
+                    .started(start_us)
+                    .resource(self.target.arn.as_str())
+                    .attr("rule", &*self.rule_name)
+                    .attr("targetId", self.target.id.as_str())
+                    .attr("attempt", attempts + 1)
+                    .attr("result", next);
+                if let Some(f) = &failure {
+                    span = span
+                        .error(true)
+                        .attr("errorCode", f.code)
+                        .attr("errorMessage", f.message.as_str())
+                        .attr("retryable", f.retryable);
+                }
+                span
+            });
+            let Some(failure) = failure else {
+                return;
             };
             if !failure.retryable {
                 self.dead_letter(&failure, None, attempts).await;
@@ -166,8 +270,8 @@ impl Job {
         }
     }
 
-    /// One delivery attempt to the target's service.
-    async fn call(&self, body: &str) -> Result<(), Failure> {
+    /// One delivery attempt to the target's service; `attempt` is its span.
+    async fn call(&self, body: &str, attempt: TraceContext) -> Result<(), Failure> {
         let arn = self.target.arn.as_str();
         let Some(
             parsed @ Arn {
@@ -184,7 +288,7 @@ impl Job {
                 retryable: false,
             });
         };
-        let caller = Caller::caused_by(account, region, self.envelope.hops);
+        let caller = Caller::caused_by(account, region, attempt);
         let invoker = &self.ev.invoker;
         let result = match parsed.service {
             "sqs" => {
@@ -219,7 +323,13 @@ impl Job {
                     .await
             }
             "events" if resource.starts_with("event-bus/") => {
-                self.forward_to_bus(account, region, &resource["event-bus/".len()..], body);
+                self.forward_to_bus(
+                    account,
+                    region,
+                    &resource["event-bus/".len()..],
+                    body,
+                    attempt,
+                );
                 Ok(Value::Null)
             }
             "events" if resource.starts_with("api-destination/") => {
@@ -260,7 +370,14 @@ impl Job {
     /// Regions (the EventBridge user guide on bus-to-bus and cross-account delivery). That
     /// also ends the loops a bus targeting itself, or two buses targeting each other, would
     /// otherwise run forever; the event still reaches the receiving bus's other targets.
-    fn forward_to_bus(&self, account: &str, region: &str, bus: &str, body: &str) {
+    fn forward_to_bus(
+        &self,
+        account: &str,
+        region: &str,
+        bus: &str,
+        body: &str,
+        attempt: TraceContext,
+    ) {
         if self.envelope.from_bus {
             tracing::debug!(
                 rule = %self.rule_arn,
@@ -280,7 +397,7 @@ impl Job {
             trace_header: self.envelope.trace_header.clone(),
             ingestion_ms: self.ev.now(),
             replay: None,
-            hops: self.envelope.hops.saturating_add(1),
+            trace: attempt.next_hop(),
             from_bus: true,
         };
         publish(&self.ev, account, region, bus, envelope);
@@ -289,8 +406,27 @@ impl Job {
     /// Sends the undeliverable event to the target's DLQ, if it has one, with the attributes
     /// AWS puts on it; without one the event is dropped, as in AWS.
     async fn dead_letter(&self, failure: &Failure, exhausted: Option<&str>, attempts: u32) {
+        let tracer = self.ev.invoker.tracer();
+        let trace = if tracer.enabled() {
+            self.trace.child()
+        } else {
+            self.trace
+        };
+        let span = |now: u64| {
+            Span::new(&trace, "events", "DeadLetter", now)
+                .error(true)
+                .attr("rule", &*self.rule_name)
+                .attr("targetArn", self.target.arn.as_str())
+                .attr("errorCode", failure.code)
+                .attr("errorMessage", failure.message.as_str())
+                .attr("retryAttempts", attempts)
+                .attr("exhaustedRetryCondition", exhausted.unwrap_or(""))
+        };
         let Some(dlq) = &self.target.dead_letter_arn else {
             tracing::debug!(target = %self.target.arn, error = %failure.message, "undeliverable event dropped");
+            tracer.record_with(|now| {
+                span(now).attr("result", "dropped: the target has no dead-letter queue")
+            });
             return;
         };
         let Some(queue) = Arn::parse(dlq)
@@ -316,18 +452,26 @@ impl Job {
             "MessageAttributes": attributes,
         });
         // The dead letter replaces the refused delivery; it does not extend the chain.
-        let caller = Caller {
-            hops: self.envelope.hops,
-            ..Caller::new(queue.account.as_str(), queue.region.as_str())
-        };
-        if let Err(e) = self
+        let caller = Caller::new(queue.account.as_str(), queue.region.as_str()).in_trace(trace);
+        let start_us = tracer.now_us();
+        let sent = self
             .ev
             .invoker
             .call(ServiceId::Sqs, &caller, "SendMessage", input)
-            .await
-        {
+            .await;
+        if let Err(e) = &sent {
             tracing::warn!(dlq = %dlq, error = %e, "dead-letter queue refused the event");
         }
+        tracer.record_with(|now| {
+            span(now).started(start_us).resource(dlq.as_str()).attr(
+                "result",
+                if sent.is_ok() {
+                    "sent to the dead-letter queue"
+                } else {
+                    "the dead-letter queue refused the event"
+                },
+            )
+        });
     }
 }
 

@@ -13,8 +13,9 @@ pub struct Envelope {
     pub ingestion_ms: u64,
     /// Set on replayed events: the replay's name and the rules it may reach (empty: all).
     pub replay: Option<(String, Vec<String>)>,
-    /// In-process hops before the event reached this bus (see `crate::invoke::MAX_HOPS`).
-    pub hops: u32,
+    /// The span that put the event on this bus (PutEvents, a bus target's delivery, a
+    /// schedule), and the in-process hops before it (see `crate::invoke::MAX_HOPS`).
+    pub trace: crate::request::TraceContext,
     /// The event came from another bus (a bus target); it is not sent on to a further bus.
     pub from_bus: bool,
 }

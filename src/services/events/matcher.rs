@@ -21,6 +21,17 @@ impl Matcher {
     pub fn matches(&self, event: &Value) -> bool {
         self.pattern.matches(event)
     }
+
+    /// The pattern field that rules `event` out, and why; `None` when it matches.
+    pub fn explain(&self, event: &Value) -> Option<(String, String)> {
+        self.pattern.explain(event).map(|m| (m.field, m.reason))
+    }
+}
+
+impl crate::trace::Explain for Matcher {
+    fn explain(&self, event: &Value) -> Option<(String, String)> {
+        Matcher::explain(self, event)
+    }
 }
 
 /// Parses a TestEventPattern `Event` as AWS checks it (an object with the envelope fields).

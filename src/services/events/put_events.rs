@@ -142,10 +142,11 @@ fn accept(
         &bus,
         Envelope {
             event,
+            // An entry's own X-Ray header names the trace its deliveries join.
+            trace: ctx.trace.adopting(entry.trace_header.as_deref()),
             trace_header: entry.trace_header,
             ingestion_ms: now,
             replay: None,
-            hops: ctx.hops,
             from_bus: false,
         },
     );

@@ -210,7 +210,8 @@ async fn run(
                 trace_header: None,
                 ingestion_ms: ev.now(),
                 replay: Some((name.clone(), filter.clone())),
-                hops: 0,
+                // Each replayed event starts a trace of its own.
+                trace: crate::request::TraceContext::root(ev.now() / 1000),
                 from_bus: false,
             },
         );

@@ -99,6 +99,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, E
             Rule {
                 name: input.name.clone(),
                 arn: rule_arn.clone(),
+                shared_arn: Arc::from(rule_arn.as_str()),
                 bus_name: bus.clone(),
                 event_pattern: pattern,
                 matcher,

@@ -72,6 +72,8 @@ fn fire(ev: &Arc<Inner>, at: u64, key: &RuleKey) {
                     rule_arn: rule.arn.clone(),
                     rule_name: rule.name.clone(),
                     targets: rule.targets.clone(),
+                    // Each firing is the root of a trace of its own.
+                    trace: crate::request::TraceContext::root(at / 1000),
                 },
             )
         })
@@ -91,12 +93,21 @@ fn fire(ev: &Arc<Inner>, at: u64, key: &RuleKey) {
         time_ms: at,
     }
     .into_json(&id);
+    let trace = matched.trace;
+    ev.invoker.tracer().record_with(|now| {
+        crate::trace::Span::new(&trace, "events", "Schedule", now)
+            .resource(matched.rule_arn.as_str())
+            .attr("rule", matched.rule_name.as_str())
+            .attr("eventId", id.as_str())
+            .attr("matched", true)
+            .attr("targets", matched.targets.len())
+    });
     let envelope = Envelope {
         event,
         trace_header: None,
         ingestion_ms: at,
         replay: None,
-        hops: 0,
+        trace,
         from_bus: false,
     };
     delivery::start(ev, envelope, vec![matched]);

@@ -38,6 +38,9 @@ pub struct Bus {
 pub struct Rule {
     pub name: String,
     pub arn: String,
+    /// The ARN again, shared: what a trace of an event this rule did not match keeps (an
+    /// `Arc` clone per event rather than a copy).
+    pub shared_arn: Arc<str>,
     pub bus_name: String,
     pub event_pattern: Option<String>,
     /// The pattern compiled once at PutRule.

@@ -11,7 +11,7 @@ use super::store::{Execution, Region, Revision};
 use super::{timestamp, Inner};
 use crate::asl::interp::{ExecutionRecord, ExecutionSpec, Status};
 use crate::request::Caller;
-use crate::request::RequestContext;
+use crate::request::{RequestContext, TraceContext};
 use parking_lot::Mutex;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -140,7 +140,8 @@ pub fn parse_execution_input(input: &Option<String>) -> Result<(String, Value), 
 }
 
 /// The interpreter's input for one execution, with the static part of the context object;
-/// `hops` places its calls (tasks, status-change events) in their causal chain.
+/// `trace` (the execution's span, see [`execution_trace`]) places its calls (tasks,
+/// status-change events) in their trace and causal chain.
 #[allow(clippy::too_many_arguments)]
 pub fn spec_for(
     sfn: &Inner,
@@ -150,7 +151,7 @@ pub fn spec_for(
     input: Value,
     start_ms: u64,
     mock_case: Option<String>,
-    hops: u32,
+    trace: TraceContext,
 ) -> ExecutionSpec {
     let mut context = json!({
         "Execution": {
@@ -174,7 +175,7 @@ pub fn spec_for(
         }
     }
     let mut tasks = ExecutionTasks::new(sfn.tasks.clone(), caller_of(execution_arn));
-    tasks.caller.hops = hops;
+    tasks.caller.trace = trace;
     tasks.mock_case = mock_case;
     tasks.standard = target.kind != "EXPRESS";
     tasks.version_arn = target.version_arn.clone();
@@ -192,11 +193,11 @@ pub fn spec_for(
     }
 }
 
-/// The hops of an execution's calls (its tasks and status-change events): one after the
-/// request that started it, so a chain of executions, rules and tasks is bounded by
-/// `crate::invoke::MAX_HOPS`.
-pub fn hops_after(ctx: &RequestContext) -> u32 {
-    ctx.hops.saturating_add(1)
+/// An execution's place in its trace: a span of its own, child of the call that started it
+/// (in the trace `trace_header` names, when StartExecution was given one), one hop after it,
+/// so a chain of executions, rules and tasks is bounded by `crate::invoke::MAX_HOPS`.
+pub fn execution_trace(ctx: &RequestContext, trace_header: Option<&str>) -> TraceContext {
+    ctx.trace.adopting(trace_header).child().next_hop()
 }
 
 /// The interpreter's input to run a stored (Standard) execution again (RedriveExecution).
@@ -219,7 +220,8 @@ pub fn spec_for_execution(sfn: &Inner, execution: &Execution) -> ExecutionSpec {
         input,
         execution.start_ms,
         execution.mock_case.clone(),
-        0,
+        // A redrive is a new run: a trace of its own.
+        TraceContext::root(execution.start_ms / 1000),
     )
 }
 
@@ -278,7 +280,7 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Val
             input_value,
             now,
             mock_case,
-            hops_after(ctx),
+            execution_trace(ctx, input.trace_header.as_deref()),
         );
         // Nobody can describe or stop an Express execution: it runs on its own task and its
         // record is dropped at the end.
@@ -298,7 +300,7 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Val
         input_value,
         now,
         mock_case.clone(),
-        hops_after(ctx),
+        execution_trace(ctx, input.trace_header.as_deref()),
     );
     spec.input_text = Some(input_text.clone());
     let execution = Arc::new(Execution {

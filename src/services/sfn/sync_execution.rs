@@ -4,7 +4,7 @@
 use super::arn;
 use super::errors::SfnError;
 use super::executions::{
-    hops_after, parse_execution_input, resolve_target, spec_for, split_test_case, StartInput,
+    execution_trace, parse_execution_input, resolve_target, spec_for, split_test_case, StartInput,
 };
 use super::runner;
 use super::{timestamp, Inner};
@@ -50,7 +50,7 @@ pub async fn start_sync_execution(
         input_value,
         start_ms,
         mock_case,
-        hops_after(ctx),
+        execution_trace(ctx, input.trace_header.as_deref()),
     );
     spec.input_text = Some(input_text.clone());
     let record = Arc::new(Mutex::new(ExecutionRecord::without_history()));

@@ -70,8 +70,9 @@ pub struct Notification {
     pub host: String,
     /// The topic's DeliveryPolicy when the message was published (HTTP/S retries).
     pub topic_delivery_policy: Option<String>,
-    /// In-process hops before the Publish (see `crate::invoke::MAX_HOPS`).
-    pub hops: u32,
+    /// The Publish call's place in its trace (and its in-process hops, see
+    /// `crate::invoke::MAX_HOPS`): deliveries are its children.
+    pub trace: crate::request::TraceContext,
     /// The publisher's `X-Amzn-Trace-Id`, which SQS deliveries carry as `AWSTraceHeader`.
     pub trace_header: Option<String>,
     /// FIFO topics deliver unsigned notifications (with a SequenceNumber instead).

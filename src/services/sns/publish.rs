@@ -185,7 +185,7 @@ fn accept(
         sequence_number: topic.fifo.then(|| sns.store.next_sequence_number(now)),
         host: ctx.host.clone(),
         topic_delivery_policy: topic.attributes.get("DeliveryPolicy").cloned(),
-        hops: ctx.hops,
+        trace: ctx.trace,
         trace_header: ctx.trace_header.clone(),
         fifo: topic.fifo,
         signature_version: super::signing::SignatureVersion::from_attribute(

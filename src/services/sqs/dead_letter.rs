@@ -53,9 +53,26 @@ pub fn redrive_target(sqs: &Inner, queue: &Queue) -> Option<(Arc<Queue>, u32)> {
 /// from. They keep their MessageId, attributes and receive count. Retention in the DLQ counts
 /// from the move (AWS counts from the original enqueue): it keeps each queue's messages in
 /// enqueue order, which retention expiry relies on.
-pub fn move_to_dead_letter_queue(sqs: &Inner, source: &Queue, dlq: &Queue, messages: Vec<Message>) {
+pub fn move_to_dead_letter_queue(
+    sqs: &Inner,
+    tracer: &crate::trace::Tracer,
+    source: &Queue,
+    dlq: &Queue,
+    messages: Vec<Message>,
+) {
     if messages.is_empty() {
         return;
+    }
+    for message in &messages {
+        tracer.record_with(|now| {
+            crate::trace::Span::new(&message.trace.child(), "sqs", "MoveToDeadLetterQueue", now)
+                .resource(dlq.arn.as_str())
+                .attr("messageId", message.message_id.to_string())
+                .attr("sourceQueueArn", source.arn.as_str())
+                .attr("deadLetterQueueArn", dlq.arn.as_str())
+                .attr("receiveCount", message.receive_count)
+                .attr("reason", "maxReceiveCount exceeded")
+        });
     }
     let now = sqs.now();
     let pollers = {

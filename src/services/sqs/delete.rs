@@ -12,12 +12,30 @@ use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::Value;
 
-fn delete(queue: &Queue, handle: &str, now: u64) -> Result<(), SqsError> {
+fn delete(queue: &Queue, handle: &str, now: u64, ctx: &RequestContext) -> Result<(), SqsError> {
     let (id, seq) = receipt::decode(handle, &queue.arn)?;
     let mut state = queue.state.lock();
     state.tick(now);
+    let traced = ctx
+        .tracer
+        .enabled()
+        .then(|| state.message(id).map(|m| (m.trace, m.message_id)))
+        .flatten();
     match state.delete(id, seq) {
-        DeleteOutcome::Deleted | DeleteOutcome::Ignored => Ok(()),
+        DeleteOutcome::Deleted => {
+            drop(state);
+            if let Some((trace, message_id)) = traced {
+                // The delete joins the message's trace, like its receive.
+                ctx.tracer.record_with(|now| {
+                    crate::trace::Span::new(&trace.child(), "sqs", "DeleteMessage", now)
+                        .resource(queue.arn.as_str())
+                        .attr("messageId", message_id.to_string())
+                        .attr("deleteRequestTraceId", ctx.trace.id.to_string())
+                });
+            }
+            Ok(())
+        }
+        DeleteOutcome::Ignored => Ok(()),
         DeleteOutcome::Expired => Err(SqsError::invalid_parameter(
             handle,
             "ReceiptHandle",
@@ -39,7 +57,7 @@ pub fn delete_message(
     input: DeleteInput,
 ) -> Result<Value, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
-    delete(&queue, &input.receipt_handle, sqs.now())?;
+    delete(&queue, &input.receipt_handle, sqs.now(), ctx)?;
     Ok(empty())
 }
 
@@ -51,6 +69,6 @@ pub fn delete_message_batch(
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     for_each_handle(&input.entries, "DeleteMessageBatchRequestEntry", |entry| {
-        delete(&queue, &entry.receipt_handle, now)
+        delete(&queue, &entry.receipt_handle, now, ctx)
     })
 }

@@ -26,6 +26,10 @@ pub struct Message {
     pub dead_letter_source_arn: Option<String>,
     pub receive_count: u32,
     pub first_receive_ms: Option<u64>,
+    /// The trace of the call that sent it (its span the parent of the message's later
+    /// receives, deletes and dead-letter moves): how a consumer's ReceiveMessage links to the
+    /// producer's trace, as AWSTraceHeader does in X-Ray.
+    pub trace: crate::request::TraceContext,
 }
 
 /// System attribute names in the order AWS lists them.

@@ -459,6 +459,7 @@ mod tests {
 
     fn message(group: Option<&str>) -> Message {
         Message {
+            trace: crate::request::TraceContext::NONE,
             message_id: uuid::Uuid::nil(),
             body: "b".into(),
             md5_of_body: [0; 16],

@@ -138,6 +138,7 @@ pub async fn receive_message(
         queue: &queue,
         active: false,
     };
+    let mut received: Vec<(crate::request::TraceContext, uuid::Uuid, u32)> = Vec::new();
     loop {
         let notified = queue.notify.notified();
         tokio::pin!(notified);
@@ -156,6 +157,14 @@ pub async fn receive_message(
                 return Ok(messages_output(previous));
             }
             let taken = state.receive(max, visibility_ms, now, max_receive_count);
+            // The received messages' traces, recorded once the lock is let go.
+            if ctx.tracer.enabled() {
+                received.clear();
+                received.extend(taken.delivered.iter().filter_map(|&(id, _)| {
+                    let m = state.message(id)?;
+                    Some((m.trace, m.message_id, m.receive_count))
+                }));
+            }
             let rendered: Vec<Value> = taken
                 .delivered
                 .iter()
@@ -183,8 +192,12 @@ pub async fn receive_message(
             };
             (round, taken.dead_lettered)
         };
+        if !received.is_empty() {
+            trace_receives(ctx, &queue.arn, &received);
+            received.clear();
+        }
         if let Some((dlq, _)) = &dead_letter {
-            move_to_dead_letter_queue(sqs, &queue, dlq, dead_lettered);
+            move_to_dead_letter_queue(sqs, &ctx.tracer, &queue, dlq, dead_lettered);
         }
         match round {
             Round::Done(messages) => return Ok(messages_output(messages)),
@@ -202,6 +215,29 @@ pub async fn receive_message(
 
 /// A FIFO receive retried with the same ReceiveRequestAttemptId within 5 minutes gets the same
 /// messages and receipt handles, as long as all of them are still in that receive's flight.
+/// A span in each received message's trace (child of the span that sent it) naming the
+/// ReceiveMessage call's own trace: the link from a consumer back to the producer's flow.
+fn trace_receives(
+    ctx: &RequestContext,
+    queue_arn: &str,
+    received: &[(crate::request::TraceContext, uuid::Uuid, u32)],
+) {
+    let now = ctx.tracer.now_us();
+    for (trace, id, count) in received {
+        if trace.is_none() {
+            continue;
+        }
+        ctx.tracer.record(
+            crate::trace::Span::new(&trace.child(), "sqs", "ReceiveMessage", now)
+                .resource(queue_arn)
+                .attr("messageId", id.to_string())
+                .attr("receiveCount", *count)
+                .attr("receiveRequestTraceId", ctx.trace.id.to_string())
+                .attr("receiveRequestId", ctx.request_id.as_str()),
+        );
+    }
+}
+
 fn replay(state: &QueueState, attempt_id: &str, now: u64) -> Option<Vec<Value>> {
     let attempt = state.attempts.get(attempt_id, now)?;
     attempt

@@ -170,6 +170,16 @@ fn prepare(
                 data: AttributeData::Text(trace.clone()),
             });
     }
+    // A header the sender named itself joins the message to that trace.
+    let trace =
+        ctx.trace.adopting(
+            system_attributes
+                .get("AWSTraceHeader")
+                .and_then(|v| match &v.data {
+                    AttributeData::Text(t) => Some(t.as_str()),
+                    AttributeData::Binary(_) => None,
+                }),
+        );
     let (dedup_key, dedup_id) = dedup.unzip();
     Ok(Prepared {
         message: Message {
@@ -190,6 +200,7 @@ fn prepare(
             dead_letter_source_arn: None,
             receive_count: 0,
             first_receive_ms: None,
+            trace,
         },
         delay_ms: u64::from(delay_seconds) * 1000,
         dedup_key,

@@ -6,6 +6,7 @@ use super::ExecutionTasks;
 use crate::asl::interp::integrations::status_events::Snapshot;
 use crate::asl::interp::Status;
 use crate::request::ServiceId;
+use crate::trace::Span;
 use serde_json::{json, Value};
 
 fn redrive_status(status: Status) -> (&'static str, Option<String>) {
@@ -24,6 +25,7 @@ fn redrive_status(status: Status) -> (&'static str, Option<String>) {
 /// Puts the event on the default bus, in order with the execution's other events (the caller
 /// awaits it). A failure to deliver never affects the execution.
 pub async fn send(calls: &ExecutionTasks, s: Snapshot) {
+    trace_execution(calls, &s);
     if let Some(entry) = entry(calls, &s) {
         let caller = calls.caller.as_aws_service();
         let _ = calls
@@ -87,4 +89,63 @@ fn entry(calls: &ExecutionTasks, s: &Snapshot) -> Option<Value> {
         "Detail": detail.to_string(),
         "Resources": [s.execution_arn],
     }))
+}
+
+/// Once the execution has ended, records its span (from start to stop) and a span for each
+/// state it entered, with the state's input, output, error and cause.
+fn trace_execution(calls: &ExecutionTasks, s: &Snapshot) {
+    let tracer = calls.services.invoker.tracer();
+    if !tracer.enabled() || s.status == Status::Running {
+        return;
+    }
+    let trace = calls.caller.trace;
+    let stop_ms = s.stop_ms.unwrap_or(s.start_ms);
+    let failed = matches!(
+        s.status,
+        Status::Failed | Status::TimedOut | Status::Aborted
+    );
+    let mut span = Span::new(&trace, "states", "Execution", stop_ms * 1000)
+        .started(s.start_ms * 1000)
+        .resource(s.execution_arn.as_str())
+        .error(failed)
+        .attr("stateMachineArn", s.state_machine_arn.as_str())
+        .attr("executionArn", s.execution_arn.as_str())
+        .attr("status", s.status.as_str())
+        .attr("input", s.input.as_str());
+    if let Some(output) = &s.output {
+        span = span.attr("output", output.as_str());
+    }
+    if let Some(error) = &s.error {
+        span = span.attr("error", error.as_str());
+    }
+    if let Some(cause) = &s.cause {
+        span = span.attr("cause", cause.as_str());
+    }
+    tracer.record(span);
+    for visit in &s.states {
+        let state = trace.child();
+        let end_ms = visit.exited_ms.unwrap_or(stop_ms);
+        let mut span = Span::new(
+            &state,
+            "states",
+            format!("State {}", visit.name),
+            end_ms * 1000,
+        )
+        .started(visit.entered_ms * 1000)
+        .resource(s.execution_arn.as_str())
+        .error(visit.error.is_some() && visit.exited_ms.is_none())
+        .attr("state", visit.name.as_str())
+        .attr("type", visit.state_type.as_str());
+        for (key, value) in [
+            ("input", &visit.input),
+            ("output", &visit.output),
+            ("error", &visit.error),
+            ("cause", &visit.cause),
+        ] {
+            if let Some(v) = value {
+                span = span.attr(key, v.as_str());
+            }
+        }
+        tracer.record(span);
+    }
 }

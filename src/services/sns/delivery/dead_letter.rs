@@ -16,16 +16,19 @@ pub fn target(s: &Subscription) -> Option<QueueLocation> {
 }
 
 /// Returns whether the message reached the DLQ.
-pub async fn send(d: &Deliverer, n: &Notification, s: &Subscription, message: &str) -> bool {
+pub async fn send(
+    d: &Deliverer,
+    n: &Notification,
+    s: &Subscription,
+    message: &str,
+    trace: crate::request::TraceContext,
+) -> bool {
     let Some(queue) = target(s) else {
         return false;
     };
     let input = queue_message::send_message_input(n, s, message, &queue);
     // The dead letter replaces the failed delivery; it does not extend the chain.
-    let caller = Caller {
-        hops: n.hops,
-        ..Caller::new(queue.account.clone(), queue.region.clone())
-    };
+    let caller = Caller::new(queue.account.clone(), queue.region.clone()).in_trace(trace);
     match d
         .invoker
         .call(ServiceId::Sqs, &caller, "SendMessage", input)

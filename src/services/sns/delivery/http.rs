@@ -134,7 +134,7 @@ pub async fn notify(d: &Deliverer, n: &Notification, s: &Subscription) {
     record.delivered = delivered;
     d.recorded.push(record);
     if !delivered {
-        dead_letter::send(d, n, s, message).await;
+        dead_letter::send(d, n, s, message, n.trace.child()).await;
     }
 }
 

@@ -109,13 +109,55 @@ impl Deliverer {
             return;
         }
         let message = n.message_for(&subscription.protocol);
+        // The delivery's span: the Publish's child, the parent of the SQS call it makes.
+        let trace = n.trace.child();
+        let tracer = self.invoker.tracer();
+        let start_us = tracer.now_us();
+        let span = |name: &'static str, now_us: u64| {
+            crate::trace::Span::new(&trace, "sns", name, now_us)
+                .resource(subscription.arn.as_str())
+                .attr("topicArn", n.topic_arn.as_str())
+                .attr("protocol", subscription.protocol.as_str())
+                .attr("endpoint", subscription.endpoint.as_str())
+                .attr("messageId", n.message_id.as_str())
+        };
         if let Some(filter) = &subscription.filter {
             if !filter.matches(n, message) {
+                tracer.record_with(|now| {
+                    span("FilterPolicy", now)
+                        .attr("delivered", false)
+                        .attr(
+                            "filterPolicy",
+                            subscription
+                                .attributes
+                                .get("FilterPolicy")
+                                .map_or("", String::as_str),
+                        )
+                        .attr(
+                            "filterPolicyScope",
+                            subscription
+                                .attributes
+                                .get("FilterPolicyScope")
+                                .map_or("MessageAttributes", String::as_str),
+                        )
+                        .attr(
+                            "reason",
+                            "the message does not match the subscription's filter policy",
+                        )
+                });
                 return;
             }
         }
         match subscription.protocol.as_str() {
-            "sqs" => sqs::deliver(self, n, subscription, message).await,
+            "sqs" => {
+                let outcome = sqs::deliver(self, n, subscription, message, trace).await;
+                tracer.record_with(|now| {
+                    span("Deliver", now)
+                        .started(start_us)
+                        .error(outcome != sqs::Outcome::Delivered)
+                        .attr("result", outcome.as_str())
+                });
+            }
             "http" | "https" => {
                 let (deliverer, n, subscription) = (self.clone(), n.clone(), subscription.clone());
                 let work = self
@@ -124,6 +166,7 @@ impl Deliverer {
                 tokio::spawn(
                     work.run(async move { http::notify(&deliverer, &n, &subscription).await }),
                 );
+                tracer.record_with(|now| span("Deliver", now).attr("result", "sent over HTTP"));
             }
             protocol => {
                 let body = match protocol {
@@ -139,6 +182,7 @@ impl Deliverer {
                     body,
                     self.clock.now_millis(),
                 ));
+                tracer.record_with(|now| span("Deliver", now).attr("result", "recorded"));
             }
         }
     }

@@ -25,7 +25,8 @@ impl Harness {
         Harness {
             sqs: Sqs::new(clock.clone()),
             ctx: RequestContext {
-                hops: 0,
+                trace: crate::request::TraceContext::NONE,
+                tracer: crate::trace::Tracer::off(),
                 aws_service: false,
                 account_id: "000000000000".into(),
                 region: "us-east-1".into(),

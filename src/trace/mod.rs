@@ -1,0 +1,558 @@
+//! Spans of a flow (DESIGN.md section 10): every API call, rule evaluation, target delivery,
+//! execution, state, message receipt and SNS delivery records one [`Span`] into a bounded
+//! ring of traces, read through `/_stepyard/traces` (`api.rs`) and exported over OTLP when
+//! asked (`otlp.rs`).
+//!
+//! Recording is cheap on purpose: a span is a small struct of ids, times and a few short
+//! strings, put behind an `Arc` and pushed under the short lock of one of eight shards (picked
+//! by trace id, so concurrent requests rarely meet); nothing is serialised until
+//! someone reads the traces. With `--trace-buffer 0` the [`Tracer`] is off and recording is a
+//! branch on a `None`.
+
+pub mod api;
+pub mod otlp;
+
+use crate::clock::Clock;
+use crate::request::{RequestContext, TraceContext, TraceId};
+use parking_lot::Mutex;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasherDefault;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A trace keeps at most this many spans; past it new spans of the trace are dropped (a loop
+/// runs into `MAX_HOPS` long before, but a long-lived trace could grow forever otherwise).
+const MAX_SPANS_PER_TRACE: usize = 2000;
+
+/// One unit of work in a trace.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub trace: TraceId,
+    pub span_id: u64,
+    pub parent: Option<u64>,
+    /// The AWS signing name: `events`, `states`, `sqs`, `sns` (or `sts`).
+    pub service: &'static str,
+    pub name: Cow<'static, str>,
+    /// The ARN (or name) of what the span acted on.
+    pub resource: Option<String>,
+    /// Epoch microseconds on the server's clock.
+    pub start_us: u64,
+    pub end_us: u64,
+    pub error: bool,
+    pub attributes: Vec<(&'static str, Value)>,
+    /// Attributes worked out only when the span is read (or exported): what would cost too
+    /// much to compute for every span recorded.
+    pub deferred: Option<Deferred>,
+    /// The rules an event did not match, kept as one record and read as one `EvaluateRule`
+    /// span per rule (see [`Unmatched`]).
+    pub unmatched: Option<Arc<Unmatched>>,
+}
+
+/// Why a rule did not match an event, worked out when the trace is read.
+pub trait Explain: Send + Sync {
+    /// The pattern field that rules `event` out, and why.
+    fn explain(&self, event: &Value) -> Option<(String, String)>;
+}
+
+/// How a rule turned an event down.
+pub enum Refusal {
+    Disabled,
+    NoPattern,
+    NoMatch(Arc<dyn Explain>),
+}
+
+/// The rules on a bus that did not match an event: the event and, per rule, its ARN and
+/// compiled pattern, all shared (`Arc` clones). A bus with a hundred rules costs one record
+/// per event, not a hundred spans; readers see a span per rule, with the failing field.
+pub struct Unmatched {
+    pub event: Arc<Value>,
+    pub rules: Vec<(Arc<str>, Refusal)>,
+}
+
+impl std::fmt::Debug for Unmatched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Unmatched({} rules)", self.rules.len())
+    }
+}
+
+impl Span {
+    /// This span, or for an [`Unmatched`] record the `EvaluateRule` span of each rule in it
+    /// (children of the record's parent, ids derived from the record's).
+    pub fn expanded(self: &Arc<Span>) -> Vec<Arc<Span>> {
+        let Some(unmatched) = &self.unmatched else {
+            return vec![self.clone()];
+        };
+        unmatched
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, (arn, refusal))| {
+                let (field, reason) = match refusal {
+                    Refusal::Disabled => ("State".to_string(), "the rule is DISABLED".to_string()),
+                    Refusal::NoPattern => (
+                        "EventPattern".to_string(),
+                        "the rule has no event pattern (a schedule rule)".to_string(),
+                    ),
+                    Refusal::NoMatch(pattern) => {
+                        pattern.explain(&unmatched.event).unwrap_or_else(|| {
+                            (String::new(), "the event does not match the pattern".into())
+                        })
+                    }
+                };
+                let name = arn.rsplit('/').next().unwrap_or_default();
+                Arc::new(Span {
+                    trace: self.trace,
+                    span_id: self
+                        .span_id
+                        .wrapping_add((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                        .max(1),
+                    parent: self.parent,
+                    service: self.service,
+                    name: Cow::Borrowed("EvaluateRule"),
+                    resource: Some(arn.to_string()),
+                    start_us: self.start_us,
+                    end_us: self.end_us,
+                    error: false,
+                    attributes: vec![
+                        ("rule", Value::from(name)),
+                        ("eventId", unmatched.event["id"].clone()),
+                        ("matched", Value::Bool(false)),
+                        ("failedField", Value::from(field)),
+                        ("reason", Value::from(reason)),
+                    ],
+                    deferred: None,
+                    unmatched: None,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Every span of `spans`, [`Unmatched`] records read as their rules' spans.
+pub fn expand_all(spans: &[Arc<Span>]) -> Vec<Arc<Span>> {
+    spans.iter().flat_map(Span::expanded).collect()
+}
+
+/// A function giving a span's further attributes, run when the span is read.
+#[derive(Clone)]
+pub struct Deferred(Arc<dyn Fn() -> Vec<(&'static str, Value)> + Send + Sync>);
+
+impl Deferred {
+    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deferred")
+    }
+}
+
+impl Span {
+    /// A span for the unit of work `trace.span` (child of `trace.parent`), starting and ending
+    /// now; set times and attributes with the builder methods.
+    pub fn new(
+        trace: &TraceContext,
+        service: &'static str,
+        name: impl Into<Cow<'static, str>>,
+        now_us: u64,
+    ) -> Span {
+        Span {
+            trace: trace.id,
+            span_id: trace.span,
+            parent: trace.parent,
+            service,
+            name: name.into(),
+            resource: None,
+            start_us: now_us,
+            end_us: now_us,
+            error: false,
+            attributes: Vec::with_capacity(4),
+            deferred: None,
+            unmatched: None,
+        }
+    }
+
+    pub fn deferred(
+        mut self,
+        attributes: impl Fn() -> Vec<(&'static str, Value)> + Send + Sync + 'static,
+    ) -> Span {
+        self.deferred = Some(Deferred(Arc::new(attributes)));
+        self
+    }
+
+    /// The attributes, the deferred ones worked out now.
+    pub fn all_attributes(&self) -> Vec<(&'static str, Value)> {
+        let mut all = self.attributes.clone();
+        if let Some(d) = &self.deferred {
+            all.extend(d.attributes());
+        }
+        all
+    }
+
+    pub fn resource(mut self, resource: impl Into<String>) -> Span {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    pub fn started(mut self, start_us: u64) -> Span {
+        self.start_us = start_us.min(self.end_us);
+        self
+    }
+
+    pub fn error(mut self, error: bool) -> Span {
+        self.error = error;
+        self
+    }
+
+    pub fn attr(mut self, key: &'static str, value: impl Into<Value>) -> Span {
+        self.attributes.push((key, value.into()));
+        self
+    }
+}
+
+/// Where spans go. Cloning is an `Arc` clone; [`Tracer::off`] records nothing.
+#[derive(Clone, Default)]
+pub struct Tracer {
+    inner: Option<Arc<Inner>>,
+}
+
+impl std::fmt::Debug for Tracer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.inner.is_some() {
+            "Tracer(on)"
+        } else {
+            "Tracer(off)"
+        })
+    }
+}
+
+struct Inner {
+    clock: Clock,
+    /// Traces kept per shard.
+    capacity: usize,
+    /// The ring, split by trace id so that concurrent requests (each its own trace) rarely
+    /// meet on one lock; `sequence` orders traces across the shards.
+    shards: Box<[Mutex<Ring>]>,
+    sequence: AtomicU64,
+    /// The OTLP exporter's queue, when `--otlp-endpoint` is set.
+    export: Option<otlp::Queue>,
+}
+
+/// One shard's traces, oldest first in `order` (with the sequence number each trace got when
+/// its first span came). One lock around both: a record is a hash lookup and a push, and
+/// readers copy out `Arc`s and render after letting go, so the lock is held for microseconds.
+/// Nothing awaits or takes another lock while holding it (the OTLP queue's `try_send` never
+/// waits), so it cannot deadlock.
+#[derive(Default)]
+struct Ring {
+    traces: HashMap<TraceId, Vec<Arc<Span>>, BuildHasherDefault<IdHasher>>,
+    order: VecDeque<(u64, TraceId)>,
+}
+
+/// How many shards the ring has (a power of two).
+const SHARDS: usize = 8;
+
+/// Trace ids are random: their low 64 bits are a hash already.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64 ^ (n >> 64) as u64;
+    }
+}
+
+impl Inner {
+    fn shard(&self, id: TraceId) -> &Mutex<Ring> {
+        &self.shards[(id.0 as usize) & (SHARDS - 1)]
+    }
+}
+
+impl Tracer {
+    /// A tracer keeping the `capacity` newest traces (0: off), exporting over OTLP to
+    /// `otlp_endpoint` when given.
+    pub fn new(clock: Clock, capacity: usize, otlp_endpoint: Option<&str>) -> Tracer {
+        let export = otlp_endpoint.map(otlp::Queue::start);
+        if capacity == 0 && export.is_none() {
+            return Tracer::off();
+        }
+        Tracer {
+            inner: Some(Arc::new(Inner {
+                clock,
+                capacity: capacity.div_ceil(SHARDS),
+                shards: (0..SHARDS).map(|_| Mutex::new(Ring::default())).collect(),
+                sequence: AtomicU64::new(0),
+                export,
+            })),
+        }
+    }
+
+    pub fn off() -> Tracer {
+        Tracer { inner: None }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    /// Now in epoch microseconds (0 when off: the caller builds no span then).
+    pub fn now_us(&self) -> u64 {
+        self.inner.as_ref().map_or(0, |i| i.clock.now_micros())
+    }
+
+    /// Records a finished span.
+    pub fn record(&self, span: Span) {
+        self.record_all(std::iter::once(span));
+    }
+
+    /// Records finished spans under one take of the lock (a PutEvents' rule evaluations).
+    pub fn record_all(&self, spans: impl IntoIterator<Item = Span>) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        let mut spans = spans
+            .into_iter()
+            .filter(|s| s.trace.0 != 0)
+            .map(Arc::new)
+            .peekable();
+        if spans.peek().is_none() {
+            return;
+        }
+        if inner.capacity == 0 {
+            if let Some(export) = &inner.export {
+                spans.for_each(|span| export.push(span));
+            }
+            return;
+        }
+        for span in spans {
+            if let Some(export) = &inner.export {
+                export.push(span.clone());
+            }
+            let mut ring = inner.shard(span.trace).lock();
+            let ring = &mut *ring;
+            match ring.traces.get_mut(&span.trace) {
+                Some(kept) => {
+                    if kept.len() < MAX_SPANS_PER_TRACE {
+                        kept.push(span);
+                    }
+                }
+                None => {
+                    while ring.order.len() >= inner.capacity {
+                        match ring.order.pop_front() {
+                            Some((_, old)) => {
+                                ring.traces.remove(&old);
+                            }
+                            None => break,
+                        }
+                    }
+                    let seq = inner.sequence.fetch_add(1, Ordering::Relaxed);
+                    ring.order.push_back((seq, span.trace));
+                    ring.traces.insert(span.trace, vec![span]);
+                }
+            }
+        }
+    }
+
+    /// Records `span` built lazily: `build` runs only when tracing is on.
+    pub fn record_with(&self, build: impl FnOnce(u64) -> Span) {
+        if self.enabled() {
+            let now = self.now_us();
+            self.record(build(now));
+        }
+    }
+
+    /// The traces, newest first, each as its spans (copied out under the lock).
+    pub fn snapshot(&self) -> Vec<(TraceId, Vec<Arc<Span>>)> {
+        let Some(inner) = &self.inner else {
+            return Vec::new();
+        };
+        let mut all: Vec<(u64, TraceId, Vec<Arc<Span>>)> = Vec::new();
+        for shard in inner.shards.iter() {
+            let ring = shard.lock();
+            all.extend(
+                ring.order
+                    .iter()
+                    .filter_map(|(seq, id)| ring.traces.get(id).map(|s| (*seq, *id, s.clone()))),
+            );
+        }
+        all.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
+        all.into_iter()
+            .map(|(_, id, spans)| (id, expand_all(&spans)))
+            .collect()
+    }
+
+    /// One trace's spans.
+    pub fn trace(&self, id: TraceId) -> Option<Vec<Arc<Span>>> {
+        let inner = self.inner.as_ref()?;
+        let spans = inner.shard(id).lock().traces.get(&id).cloned()?;
+        Some(expand_all(&spans))
+    }
+
+    /// Forgets every trace (`POST /_stepyard/reset`).
+    pub fn clear(&self) {
+        if let Some(inner) = &self.inner {
+            for shard in inner.shards.iter() {
+                let mut ring = shard.lock();
+                ring.traces.clear();
+                ring.order.clear();
+            }
+        }
+    }
+}
+
+/// Records the span of an API call `ctx` made: `service.operation` on `resource`, from
+/// `start_us` until now.
+pub fn record_call(
+    ctx: &RequestContext,
+    service: crate::request::ServiceId,
+    operation: &str,
+    resource: Option<String>,
+    start_us: u64,
+    result: &Result<Value, crate::error::ApiError>,
+) {
+    let tracer = &ctx.tracer;
+    // The model's own copy of the name lives as long as the program: no copy per call.
+    let name: Cow<'static, str> = match service.model().operation(operation) {
+        Some(op) => Cow::Borrowed(op.name.as_str()),
+        None => Cow::Owned(operation.to_string()),
+    };
+    let mut span = Span::new(&ctx.trace, service.name(), name, tracer.now_us())
+        .started(start_us)
+        .error(result.is_err());
+    span.resource = resource;
+    match result {
+        Ok(Value::Object(output)) => {
+            // One pass over the (few) output members rather than a lookup per name we keep.
+            for (key, value) in output {
+                match key.as_str() {
+                    "Entries" => entry_attributes(value, &mut span),
+                    _ => {
+                        if let (Some(name), Some(text)) = (
+                            OUTPUT_MEMBERS.iter().find(|m| **m == key.as_str()),
+                            value.as_str(),
+                        ) {
+                            span.attributes.push((name, Value::from(text)));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(_) => {}
+        Err(e) => {
+            span.attributes
+                .push(("errorCode", Value::from(e.code.as_ref())));
+            span.attributes
+                .push(("errorMessage", Value::from(e.message.as_str())));
+        }
+    }
+    tracer.record(span);
+}
+
+/// PutEvents' (and the batch calls') entries: the event ids, and the error codes of the
+/// entries that failed (which make the span an error).
+fn entry_attributes(entries: &Value, span: &mut Span) {
+    let Some(entries) = entries.as_array() else {
+        return;
+    };
+    let ids: Vec<Value> = entries
+        .iter()
+        .filter_map(|e| e.get("EventId").cloned())
+        .collect();
+    if !ids.is_empty() {
+        span.attributes.push(("eventIds", Value::Array(ids)));
+    }
+    let failed: Vec<Value> = entries
+        .iter()
+        .filter_map(|e| e.get("ErrorCode").cloned())
+        .collect();
+    if !failed.is_empty() {
+        span.error = true;
+        span.attributes.push(("errorCodes", Value::Array(failed)));
+    }
+}
+
+/// Output members that name what a call created, kept on its span.
+const OUTPUT_MEMBERS: &[&str] = &[
+    "MessageId",
+    "SequenceNumber",
+    "executionArn",
+    "stateMachineArn",
+    "QueueUrl",
+    "TopicArn",
+    "SubscriptionArn",
+    "RuleArn",
+    "EventBusArn",
+];
+
+/// Members that name the resource a request acts on, in the order they are looked for.
+const RESOURCE_MEMBERS: &[&str] = &[
+    "QueueUrl",
+    "TopicArn",
+    "SubscriptionArn",
+    "TargetArn",
+    "stateMachineArn",
+    "executionArn",
+    "activityArn",
+    "mapRunArn",
+    "QueueName",
+    "EventBusName",
+    "Rule",
+    "ResourceArn",
+    "resourceArn",
+    "Name",
+    "name",
+];
+
+/// The resource a call's input names, as an ARN where one can be told (queue URLs become
+/// queue ARNs; PutEvents names its first entry's bus).
+pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<String> {
+    if let Some(url) = input.get("QueueUrl").and_then(Value::as_str) {
+        return Some(queue_arn(url, &ctx.region).unwrap_or_else(|| url.to_string()));
+    }
+    if let Some(entries) = input.get("Entries").and_then(Value::as_array) {
+        if input.get("Rule").is_none() && input.get("QueueUrl").is_none() {
+            let bus = entries
+                .first()
+                .and_then(|e| e.get("EventBusName"))
+                .and_then(Value::as_str)
+                .unwrap_or("default");
+            if bus.starts_with("arn:") {
+                return Some(bus.to_string());
+            }
+            return Some(format!(
+                "arn:aws:events:{}:{}:event-bus/{bus}",
+                ctx.region, ctx.account_id
+            ));
+        }
+    }
+    RESOURCE_MEMBERS
+        .iter()
+        .find_map(|member| input.get(member)?.as_str())
+        .map(str::to_string)
+}
+
+/// `http://host/<account>/<name>` -> `arn:aws:sqs:<region>:<account>:<name>`.
+pub fn queue_arn(url: &str, region: &str) -> Option<String> {
+    let path = url.split("://").nth(1).unwrap_or(url);
+    let mut parts = path.split('/').skip(1);
+    let account = parts.next()?;
+    let name = parts.next()?;
+    if account.is_empty() || name.is_empty() {
+        return None;
+    }
+    Some(format!("arn:aws:sqs:{region}:{account}:{name}"))
+}

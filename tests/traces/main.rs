@@ -1,0 +1,629 @@
+//! One trace per flow, read back over `/_stepyard/traces`, with the real AWS SDKs driving the
+//! flows: the client's X-Ray header is the trace, messages delivered by a rule, a
+//! subscription or a task carry it as AWSTraceHeader, a rule that did not fire says which
+//! field of its pattern failed, failed deliveries show their attempts and dead letter, and
+//! the OTLP export decodes with the protocol's own definitions (`otlp.rs`).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod otlp;
+
+use aws_sdk_eventbridge::types::{DeadLetterConfig, PutEventsRequestEntry, Target};
+use common::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+use stepyard::RunningServer;
+
+const HEADER: &str = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+const TRACE_ID: &str = "1-5759e988-bd862e3fe1be46a994272793";
+
+async fn admin(server: &RunningServer, path: &str) -> Value {
+    let response = reqwest::get(format!("{}{path}", server.endpoint()))
+        .await
+        .expect("admin endpoint answers");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.expect("JSON")
+}
+
+/// The trace's spans once it has `at_least` of them (deliveries are asynchronous).
+async fn spans_of(server: &RunningServer, trace_id: &str, at_least: usize) -> Vec<Value> {
+    let mut last = Vec::new();
+    for _ in 0..100 {
+        let response = reqwest::get(format!("{}/_stepyard/traces/{trace_id}", server.endpoint()))
+            .await
+            .expect("trace endpoint answers");
+        if response.status().is_success() {
+            let trace: Value = response.json().await.expect("JSON");
+            last = trace["spans"].as_array().cloned().unwrap_or_default();
+            if last.len() >= at_least {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("trace {trace_id} has fewer than {at_least} spans: {last:#?}");
+}
+
+fn named<'a>(spans: &'a [Value], service: &str, name: &str) -> Vec<&'a Value> {
+    spans
+        .iter()
+        .filter(|s| s["service"] == service && s["name"] == name)
+        .collect()
+}
+
+async fn put_event(eb: &aws_sdk_eventbridge::Client, detail: Value, header: Option<&'static str>) {
+    let request = eb.put_events().entries(
+        PutEventsRequestEntry::builder()
+            .source("shop")
+            .detail_type("OrderPlaced")
+            .detail(detail.to_string())
+            .build(),
+    );
+    let out = match header {
+        Some(h) => {
+            request
+                .customize()
+                .mutate_request(move |r| {
+                    r.headers_mut().insert("X-Amzn-Trace-Id", h);
+                })
+                .send()
+                .await
+        }
+        None => request.send().await,
+    }
+    .expect("PutEvents");
+    assert_eq!(out.failed_entry_count, 0);
+}
+
+async fn rule_to(eb: &aws_sdk_eventbridge::Client, name: &str, pattern: &str, target: Target) {
+    eb.put_rule()
+        .name(name)
+        .event_pattern(pattern)
+        .send()
+        .await
+        .expect("PutRule");
+    eb.put_targets()
+        .rule(name)
+        .targets(target)
+        .send()
+        .await
+        .expect("PutTargets");
+}
+
+fn sqs_target(id: &str, queue: &str) -> Target {
+    Target::builder()
+        .id(id)
+        .arn(queue_arn(queue))
+        .build()
+        .expect("target")
+}
+
+#[tokio::test]
+async fn the_clients_x_ray_header_is_the_trace_and_a_rule_delivered_message_carries_it() {
+    let server = start().await;
+    let (sqs, eb) = (sqs(&server), eb(&server));
+    let url = create_queue(&sqs, "orders").await;
+    rule_to(
+        &eb,
+        "orders",
+        r#"{"source": ["shop"]}"#,
+        sqs_target("q", "orders"),
+    )
+    .await;
+    put_event(&eb, json!({"orderId": "o-1"}), Some(HEADER)).await;
+
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader,
+        )
+        .wait_time_seconds(5)
+        .send()
+        .await
+        .expect("ReceiveMessage");
+    let message = &received.messages()[0];
+    let header = message
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader))
+        .expect("the message delivered by the rule carries AWSTraceHeader");
+    assert!(header.starts_with(&format!("Root={TRACE_ID}")), "{header}");
+
+    let spans = spans_of(&server, TRACE_ID, 5).await;
+    let put = named(&spans, "events", "PutEvents")[0];
+    // The client's Parent is the parent of the first span.
+    assert_eq!(put["parentSpanId"], "53995c3f42cd8ad8");
+    assert_eq!(
+        put["resource"],
+        "arn:aws:events:us-east-1:000000000000:event-bus/default"
+    );
+    let send = named(&spans, "sqs", "SendMessage")[0];
+    assert_eq!(send["resource"], queue_arn("orders"));
+    assert_eq!(
+        send["attributes"]["MessageId"],
+        message.message_id().unwrap()
+    );
+    // The consumer's receive joined the producer's trace.
+    let receive = named(&spans, "sqs", "ReceiveMessage");
+    assert_eq!(receive.len(), 1, "{spans:#?}");
+    assert_eq!(
+        receive[0]["attributes"]["messageId"],
+        message.message_id().unwrap()
+    );
+    assert_ne!(receive[0]["attributes"]["receiveRequestTraceId"], TRACE_ID);
+
+    let listed = admin(&server, "/_stepyard/traces?service=sqs").await;
+    let ids: Vec<&str> = listed["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["traceId"].as_str())
+        .collect();
+    assert!(ids.contains(&TRACE_ID), "{listed}");
+    let by_queue = admin(
+        &server,
+        &format!("/_stepyard/traces?resource={}", queue_arn("orders")),
+    )
+    .await;
+    let summary = by_queue["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["traceId"] == TRACE_ID)
+        .expect("the trace is found by its queue's ARN")
+        .clone();
+    assert_eq!(summary["status"], "ok");
+    let services: Vec<&str> = summary["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        services.contains(&"events") && services.contains(&"sqs"),
+        "{summary}"
+    );
+    assert!(summary["spanCount"].as_u64().unwrap() >= 5);
+    let none = admin(&server, "/_stepyard/traces?service=sns").await;
+    assert!(none["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["traceId"] != TRACE_ID));
+}
+
+#[tokio::test]
+async fn a_rule_that_did_not_fire_names_the_failing_field_in_the_putevents_trace() {
+    let server = start().await;
+    let (sqs, eb) = (sqs(&server), eb(&server));
+    create_queue(&sqs, "big-orders").await;
+    create_queue(&sqs, "all-orders").await;
+    rule_to(
+        &eb,
+        "big-orders",
+        r#"{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 100]}]}}"#,
+        sqs_target("q", "big-orders"),
+    )
+    .await;
+    rule_to(
+        &eb,
+        "all-orders",
+        r#"{"source": ["shop"]}"#,
+        sqs_target("q", "all-orders"),
+    )
+    .await;
+    put_event(&eb, json!({"orderId": "o-2", "amount": 5}), Some(HEADER)).await;
+
+    let spans = spans_of(&server, TRACE_ID, 4).await;
+    let rules = named(&spans, "events", "EvaluateRule");
+    assert_eq!(rules.len(), 2, "{spans:#?}");
+    let big = rules
+        .iter()
+        .find(|s| s["attributes"]["rule"] == "big-orders")
+        .expect("the non-matching rule was evaluated");
+    assert_eq!(
+        big["resource"],
+        "arn:aws:events:us-east-1:000000000000:rule/big-orders"
+    );
+    assert_eq!(big["attributes"]["matched"], false);
+    assert_eq!(big["attributes"]["failedField"], "detail.amount");
+    let reason = big["attributes"]["reason"].as_str().unwrap();
+    assert!(reason.contains('5'), "{reason}");
+    let all = rules
+        .iter()
+        .find(|s| s["attributes"]["rule"] == "all-orders")
+        .unwrap();
+    assert_eq!(all["attributes"]["matched"], true);
+    // Only the matching rule delivered.
+    let sends = named(&spans, "sqs", "SendMessage");
+    assert!(
+        sends
+            .iter()
+            .all(|s| s["resource"] == queue_arn("all-orders")),
+        "{spans:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_delivery_shows_its_attempt_and_dead_letter() {
+    let server = start().await;
+    let (sqs, eb) = (sqs(&server), eb(&server));
+    let dlq = create_queue(&sqs, "events-dlq").await;
+    let target = Target::builder()
+        .id("gone")
+        .arn(queue_arn("no-such-queue"))
+        .dead_letter_config(
+            DeadLetterConfig::builder()
+                .arn(queue_arn("events-dlq"))
+                .build(),
+        )
+        .build()
+        .unwrap();
+    rule_to(&eb, "to-nowhere", r#"{"source": ["shop"]}"#, target).await;
+    put_event(&eb, json!({"orderId": "o-3"}), Some(HEADER)).await;
+
+    let received = sqs
+        .receive_message()
+        .queue_url(&dlq)
+        .wait_time_seconds(5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(received.messages().len(), 1);
+
+    let spans = spans_of(&server, TRACE_ID, 6).await;
+    let attempts = named(&spans, "events", "Deliver");
+    assert_eq!(attempts.len(), 1, "{spans:#?}");
+    assert_eq!(attempts[0]["status"], "error");
+    assert_eq!(attempts[0]["attributes"]["errorCode"], "RESOURCE_NOT_FOUND");
+    assert_eq!(attempts[0]["attributes"]["retryable"], false);
+    let dead = named(&spans, "events", "DeadLetter");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0]["resource"], queue_arn("events-dlq"));
+    assert_eq!(
+        dead[0]["attributes"]["result"],
+        "sent to the dead-letter queue"
+    );
+    // The dead letter's SendMessage is a child of the DeadLetter span.
+    let to_dlq = named(&spans, "sqs", "SendMessage")
+        .into_iter()
+        .find(|s| s["resource"] == queue_arn("events-dlq"))
+        .expect("the DLQ send is in the trace");
+    assert_eq!(to_dlq["parentSpanId"], dead[0]["spanId"]);
+    let summary = admin(&server, "/_stepyard/traces").await;
+    let this = summary["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["traceId"] == TRACE_ID)
+        .unwrap()
+        .clone();
+    assert_eq!(this["status"], "error");
+}
+
+#[tokio::test]
+async fn a_subscription_delivery_and_a_rejecting_filter_policy_are_spans_of_the_publish() {
+    let server = start().await;
+    let (sqs, sns) = (sqs(&server), sns(&server));
+    let url = create_queue(&sqs, "eu-orders").await;
+    create_queue(&sqs, "us-orders").await;
+    let topic = sns
+        .create_topic()
+        .name("orders")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    for (queue, region) in [("eu-orders", "eu"), ("us-orders", "us")] {
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(queue_arn(queue))
+            .attributes("FilterPolicy", json!({"region": [region]}).to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+    sns.publish()
+        .topic_arn(&topic)
+        .message("hello")
+        .message_attributes(
+            "region",
+            aws_sdk_sns::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("eu")
+                .build()
+                .unwrap(),
+        )
+        .customize()
+        .mutate_request(|r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", HEADER);
+        })
+        .send()
+        .await
+        .unwrap();
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader,
+        )
+        .wait_time_seconds(5)
+        .send()
+        .await
+        .unwrap();
+    let header = received.messages()[0]
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader))
+        .expect("AWSTraceHeader on the subscription's message")
+        .clone();
+    assert!(header.starts_with(&format!("Root={TRACE_ID}")), "{header}");
+
+    let spans = spans_of(&server, TRACE_ID, 5).await;
+    let delivered = named(&spans, "sns", "Deliver");
+    assert_eq!(delivered.len(), 1, "{spans:#?}");
+    assert_eq!(
+        delivered[0]["attributes"]["endpoint"],
+        queue_arn("eu-orders")
+    );
+    assert_eq!(delivered[0]["attributes"]["result"], "delivered");
+    let rejected = named(&spans, "sns", "FilterPolicy");
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(
+        rejected[0]["attributes"]["endpoint"],
+        queue_arn("us-orders")
+    );
+    assert_eq!(rejected[0]["attributes"]["delivered"], false);
+    assert!(rejected[0]["attributes"]["filterPolicy"]
+        .as_str()
+        .unwrap()
+        .contains("us"));
+}
+
+#[tokio::test]
+async fn with_the_trace_buffer_off_nothing_is_recorded() {
+    let server = stepyard::Server::start(stepyard::Config {
+        trace_buffer: 0,
+        ..stepyard::Config::ephemeral()
+    })
+    .await
+    .unwrap();
+    let sqs = sqs(&server);
+    let url = create_queue(&sqs, "quiet").await;
+    send(&sqs, &url, "hello").await;
+    let listed = admin(&server, "/_stepyard/traces").await;
+    assert_eq!(listed["traces"], json!([]));
+}
+
+/// An HTTP endpoint that answers every request 500 (an API destination that is down).
+async fn failing_endpoint() -> String {
+    use hyper::service::service_fn;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = service_fn(|_request: hyper::Request<hyper::body::Incoming>| async {
+                    let mut response = hyper::Response::new(http_body_util::Full::new(
+                        bytes::Bytes::from_static(b"down"),
+                    ));
+                    *response.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+                    Ok::<_, std::convert::Infallible>(response)
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn a_retried_delivery_shows_each_attempt_then_the_dead_letter() {
+    use aws_sdk_eventbridge::types::{
+        ApiDestinationHttpMethod, ConnectionAuthorizationType,
+        CreateConnectionApiKeyAuthRequestParameters, CreateConnectionAuthRequestParameters,
+        RetryPolicy,
+    };
+    let server = start().await;
+    let (sqs, eb) = (sqs(&server), eb(&server));
+    let dlq = create_queue(&sqs, "hook-dlq").await;
+    let base = failing_endpoint().await;
+    let connection = eb
+        .create_connection()
+        .name("c")
+        .authorization_type(ConnectionAuthorizationType::ApiKey)
+        .auth_parameters(
+            CreateConnectionAuthRequestParameters::builder()
+                .api_key_auth_parameters(
+                    CreateConnectionApiKeyAuthRequestParameters::builder()
+                        .api_key_name("x-api-key")
+                        .api_key_value("k")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .connection_arn
+        .unwrap();
+    let destination = eb
+        .create_api_destination()
+        .name("hook")
+        .connection_arn(&connection)
+        .invocation_endpoint(format!("{base}/hook"))
+        .http_method(ApiDestinationHttpMethod::Post)
+        .send()
+        .await
+        .unwrap()
+        .api_destination_arn
+        .unwrap();
+    let target = Target::builder()
+        .id("hook")
+        .arn(&destination)
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .retry_policy(RetryPolicy::builder().maximum_retry_attempts(1).build())
+        .dead_letter_config(
+            DeadLetterConfig::builder()
+                .arn(queue_arn("hook-dlq"))
+                .build(),
+        )
+        .build()
+        .unwrap();
+    rule_to(&eb, "hook", r#"{"source": ["shop"]}"#, target).await;
+    put_event(&eb, json!({"orderId": "o-4"}), Some(HEADER)).await;
+
+    // The second attempt comes a second after the first, then the dead letter.
+    let received = sqs
+        .receive_message()
+        .queue_url(&dlq)
+        .wait_time_seconds(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(received.messages().len(), 1);
+    let spans = spans_of(&server, TRACE_ID, 6).await;
+    let attempts = named(&spans, "events", "Deliver");
+    assert_eq!(attempts.len(), 2, "{spans:#?}");
+    assert_eq!(attempts[0]["attributes"]["attempt"], 1);
+    assert_eq!(attempts[0]["attributes"]["result"], "retry");
+    assert_eq!(attempts[0]["attributes"]["retryable"], true);
+    assert_eq!(attempts[1]["attributes"]["attempt"], 2);
+    assert_eq!(
+        attempts[1]["attributes"]["result"],
+        "dead-letter (MaximumRetryAttempts reached)"
+    );
+    for attempt in &attempts {
+        assert_eq!(attempt["status"], "error");
+        assert_eq!(attempt["resource"], destination.as_str());
+    }
+    let dead = named(&spans, "events", "DeadLetter");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        dead[0]["attributes"]["exhaustedRetryCondition"],
+        "MaximumRetryAttempts"
+    );
+    assert_eq!(dead[0]["resource"], queue_arn("hook-dlq"));
+}
+
+fn sfn(server: &RunningServer) -> aws_sdk_sfn::Client {
+    let config = aws_sdk_sfn::Config::builder()
+        .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
+        .region(aws_sdk_sfn::config::Region::new(REGION))
+        .endpoint_url(server.endpoint())
+        .credentials_provider(aws_sdk_sfn::config::Credentials::new(
+            "test", "test", None, None, "stepyard",
+        ))
+        .retry_config(aws_sdk_sfn::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_sfn::Client::from_conf(config)
+}
+
+#[tokio::test]
+async fn a_tasks_message_and_a_failed_state_are_in_the_executions_trace() {
+    let server = start().await;
+    let (sqs, sfn) = (sqs(&server), sfn(&server));
+    let url = create_queue(&sqs, "work").await;
+    let definition = json!({
+        "StartAt": "Send",
+        "States": {
+            "Send": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": url, "MessageBody.$": "$"},
+                "Next": "Boom"
+            },
+            "Boom": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "out of stock"}
+        }
+    });
+    let machine = sfn
+        .create_state_machine()
+        .name("tasks")
+        .definition(definition.to_string())
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .input(r#"{"orderId": "o-5"}"#)
+        .customize()
+        .mutate_request(|r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", HEADER);
+        })
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let described = sfn
+        .describe_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.trace_header(), Some(HEADER));
+
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader,
+        )
+        .wait_time_seconds(5)
+        .send()
+        .await
+        .unwrap();
+    let header = received.messages()[0]
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader))
+        .expect("the task's message carries AWSTraceHeader")
+        .clone();
+    assert!(
+        header.starts_with(&format!("Root={TRACE_ID};Parent=")),
+        "{header}"
+    );
+
+    let mut spans = Vec::new();
+    for _ in 0..100 {
+        spans = spans_of(&server, TRACE_ID, 3).await;
+        if !named(&spans, "states", "Execution").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let run = named(&spans, "states", "Execution");
+    assert_eq!(run.len(), 1, "{spans:#?}");
+    assert_eq!(run[0]["resource"], execution.as_str());
+    assert_eq!(run[0]["status"], "error");
+    assert_eq!(run[0]["attributes"]["error"], "Order.Rejected");
+    let send = named(&spans, "sqs", "SendMessage")[0];
+    assert_eq!(send["parentSpanId"], run[0]["spanId"]);
+    // The message's header names the span that sent it.
+    assert!(
+        header.ends_with(&format!(
+            "Parent={};Sampled=1",
+            send["spanId"].as_str().unwrap()
+        )),
+        "{header}"
+    );
+    let boom = named(&spans, "states", "State Boom");
+    assert_eq!(boom.len(), 1);
+    assert_eq!(boom[0]["attributes"]["error"], "Order.Rejected");
+    assert_eq!(boom[0]["attributes"]["cause"], "out of stock");
+    let sent = named(&spans, "states", "State Send");
+    assert!(sent[0]["attributes"]["output"]
+        .as_str()
+        .unwrap()
+        .contains("MessageId"));
+}
