@@ -41,10 +41,11 @@ impl AppState {
         clock: Clock,
         local_addr: SocketAddr,
         draining: watch::Receiver<bool>,
+        durable: Option<Arc<crate::persist::Durable>>,
     ) -> Arc<AppState> {
         let invoker = Invoker::new();
         let state = Arc::new(AppState {
-            sqs: Sqs::new(clock.clone()),
+            sqs: Sqs::new(clock.clone(), durable),
             sfn: Sfn::new(
                 clock.clone(),
                 TaskServices {
@@ -73,6 +74,11 @@ impl AppState {
     pub async fn draining(&self) {
         let mut draining = self.draining.clone();
         let _ = draining.wait_for(|draining| *draining).await;
+    }
+
+    /// Resolves once every write so far is on disk (at once without a data directory).
+    pub async fn wait_durable(&self) {
+        self.sqs.wait_durable().await;
     }
 
     /// Wipes one service's state, or all of them.

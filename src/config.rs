@@ -28,6 +28,10 @@ pub struct Config {
     pub max_connections: usize,
     /// Whether the clock starts frozen, and at what time (`--clock`, `--clock-start`).
     pub clock: crate::clock::ClockStart,
+    /// `--data-dir`: keep state in a database there (see `persist`); `None`: in memory only.
+    pub data_dir: Option<std::path::PathBuf>,
+    /// `--init-state`: a state document loaded at start (when the data directory is empty).
+    pub init_state: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -45,6 +49,8 @@ impl Default for Config {
             idle_timeout: std::time::Duration::from_secs(60),
             max_connections: 1024,
             clock: crate::clock::ClockStart::default(),
+            data_dir: None,
+            init_state: None,
         }
     }
 }

@@ -78,6 +78,14 @@ struct Cli {
     /// The time the clock starts at (ISO-8601, e.g. 2030-01-01T00:00:00Z); default: now.
     #[arg(long = "clock-start", env = "STEPYARD_CLOCK_START")]
     clock_start: Option<String>,
+    /// Keep all state in a database in this directory, so it survives restarts and crashes:
+    /// every write is on disk before it is acknowledged. Without it, state is in memory only.
+    #[arg(long = "data-dir", env = "STEPYARD_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// A state document (from `GET /_stepyard/state`) to load at start; with --data-dir, only
+    /// when the directory holds no state yet.
+    #[arg(long = "init-state", env = "STEPYARD_INIT_STATE")]
+    init_state: Option<std::path::PathBuf>,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -164,6 +172,8 @@ fn main() -> std::process::ExitCode {
         allowed_hosts: cli.allowed_host,
         idle_timeout: std::time::Duration::from_secs(cli.idle_timeout.max(1)),
         max_connections: cli.max_connections.max(1),
+        data_dir: cli.data_dir,
+        init_state: cli.init_state,
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -180,7 +190,12 @@ fn main() -> std::process::ExitCode {
         let server = match Server::start(config.clone()).await {
             Ok(server) => server,
             Err(e) => {
-                tracing::error!("cannot listen on {}:{}: {e}", config.host, config.port);
+                if e.kind() == std::io::ErrorKind::InvalidData {
+                    tracing::error!("cannot start: {e}");
+                    eprintln!("stepyard: cannot start: {e}");
+                } else {
+                    tracing::error!("cannot listen on {}:{}: {e}", config.host, config.port);
+                }
                 return std::process::ExitCode::FAILURE;
             }
         };

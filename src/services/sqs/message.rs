@@ -6,12 +6,13 @@ use super::md5::{hex, md5_of_attributes};
 use super::message_attributes::{attribute_to_json, AttributeData, MessageAttributes, NameFilter};
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     /// Kept as a `Uuid` and `[u8; 16]` rather than strings: two fewer allocations and ~100
     /// fewer bytes per stored message; they are formatted only when a response shows them.
     pub message_id: uuid::Uuid,
     pub body: String,
+    #[serde(with = "crate::persist::snapshot::hex16")]
     pub md5_of_body: [u8; 16],
     pub attributes: MessageAttributes,
     pub md5_of_attributes: Option<String>,

@@ -1,0 +1,311 @@
+//! Durable state behind `--data-dir`: an embedded redb database (`stepyard.redb` in the
+//! directory) that every acknowledged write reaches before its response is sent.
+//!
+//! Two tables, shared by every service: `resources` (a string key per resource, e.g.
+//! `sqs/queue/<account>/<region>/<name>`, holding a JSON record) and `items` (a parent key and a
+//! `u64`, e.g. one row per SQS message under its queue's incarnation). Records are JSON so the
+//! same record types serve the `/_stepyard/state` snapshot document and the database.
+//!
+//! Group commit: services `submit` batches of `Op`s (never blocking: an unbounded channel), and
+//! one writer thread drains everything that is pending, applies it in one write transaction,
+//! commits (redb's `Durability::Immediate` fsyncs), then publishes the highest sequence number
+//! it committed through a `watch` channel. A request that wrote waits (`wait_committed`) until
+//! that number reaches the sequence its writes got.
+//!
+//! Why no wakeup is lost and nothing deadlocks:
+//! - Sequence numbers are taken and the batch is sent under one short mutex, so the channel
+//!   holds batches in sequence order: when the writer publishes N, every batch up to N was in
+//!   a committed transaction.
+//! - `watch::Receiver::wait_for` checks the current value before it sleeps and every
+//!   `send_replace` wakes all receivers, so a waiter that registers after the commit sees the
+//!   new value at once, and one that registers before is woken by it.
+//! - The writer is a plain thread that takes no lock the services hold; services submit
+//!   under their own locks (to keep per-resource order) but never wait under them: waiting
+//!   happens after the handler has returned and released everything.
+//! - If a commit fails the writer cannot tell clients their writes are safe, so it logs the
+//!   error and ends the process (exit code 70) rather than acknowledge a lost write.
+
+use parking_lot::Mutex;
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+pub mod snapshot;
+
+const RESOURCES: TableDefinition<&str, &[u8]> = TableDefinition::new("resources");
+const ITEMS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("items");
+/// The layout version of the database, kept in `resources` under this key.
+const FORMAT_KEY: &str = "stepyard/format";
+const FORMAT: &[u8] = b"1";
+
+/// One change to the durable state.
+#[derive(Debug)]
+pub enum Op {
+    PutResource(String, Vec<u8>),
+    DeleteResource(String),
+    /// Deletes every resource whose key starts with the prefix.
+    DeleteResources(String),
+    PutItem(String, u64, Vec<u8>),
+    DeleteItem(String, u64),
+    /// Deletes every item under the parent.
+    DeleteItems(String),
+}
+
+/// Why a data directory cannot be used; the message says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create the data directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the data directory {path} holds a database stepyard cannot open ({detail}). It was not \
+         changed. To recover, move {file} aside (keep it for inspection) and start again with an \
+         empty directory, or load a snapshot with --init-state"
+    )]
+    Corrupt {
+        path: PathBuf,
+        file: PathBuf,
+        detail: String,
+    },
+}
+
+/// Everything the database held at start, for the services to rebuild their state from.
+#[derive(Default)]
+pub struct Loaded {
+    pub resources: Vec<(String, Vec<u8>)>,
+    pub items: Vec<(String, u64, Vec<u8>)>,
+}
+
+impl Loaded {
+    /// Resources whose key starts with `prefix`, with the prefix cut off.
+    pub fn resources_under<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
+        self.resources
+            .iter()
+            .filter_map(move |(k, v)| Some((k.strip_prefix(prefix)?, v.as_slice())))
+    }
+}
+
+struct Sender {
+    next_seq: u64,
+    tx: mpsc::Sender<(u64, Vec<Op>)>,
+}
+
+pub struct Durable {
+    sender: Mutex<Sender>,
+    committed: watch::Receiver<u64>,
+    path: PathBuf,
+}
+
+impl Durable {
+    /// Opens (or creates) the database in `dir`, reads everything it holds and starts the
+    /// writer thread. A database redb cannot open, or of another format, is an error and is
+    /// left untouched.
+    pub fn open(dir: &Path) -> Result<(Arc<Durable>, Loaded), OpenError> {
+        std::fs::create_dir_all(dir).map_err(|source| OpenError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let file = dir.join("stepyard.redb");
+        let corrupt = |detail: String| OpenError::Corrupt {
+            path: dir.to_path_buf(),
+            file: file.clone(),
+            detail,
+        };
+        let existed = file.exists();
+        if existed && std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) == 0 {
+            return Err(corrupt("the database file is empty".into()));
+        }
+        // redb repairs an interrupted commit itself (it falls back to the last committed
+        // transaction); anything it cannot open is reported, not replaced.
+        let db = Database::create(&file).map_err(|e| corrupt(e.to_string()))?;
+        let loaded = load(&db, existed).map_err(corrupt)?;
+        let (tx, rx) = mpsc::channel();
+        let (published, committed) = watch::channel(0);
+        std::thread::Builder::new()
+            .name("stepyard-durable".into())
+            .spawn(move || writer(db, rx, published))
+            .map_err(|e| corrupt(format!("cannot start the writer thread: {e}")))?;
+        Ok((
+            Arc::new(Durable {
+                sender: Mutex::new(Sender { next_seq: 0, tx }),
+                committed,
+                path: file,
+            }),
+            loaded,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Queues `ops` for the next commit without blocking; callers hold the lock of what they
+    /// changed so changes to one resource reach the log in the order they were made.
+    pub fn submit(&self, ops: Vec<Op>) {
+        if ops.is_empty() {
+            return;
+        }
+        let mut sender = self.sender.lock();
+        sender.next_seq += 1;
+        let seq = sender.next_seq;
+        // The writer only stops when the process exits (see `writer`), so this cannot fail
+        // while anyone could observe it.
+        let _ = sender.tx.send((seq, ops));
+    }
+
+    /// The sequence number of the last batch submitted so far.
+    pub fn submitted(&self) -> u64 {
+        self.sender.lock().next_seq
+    }
+
+    /// Resolves once every batch submitted before this call is committed and fsynced.
+    pub async fn wait_committed(&self) {
+        let target = self.submitted();
+        if *self.committed.borrow() >= target {
+            return;
+        }
+        let mut committed = self.committed.clone();
+        let _ = committed.wait_for(|c| *c >= target).await;
+    }
+}
+
+fn load(db: &Database, existed: bool) -> Result<Loaded, String> {
+    let txn = db.begin_write().map_err(|e| e.to_string())?;
+    {
+        let mut resources = txn.open_table(RESOURCES).map_err(|e| e.to_string())?;
+        txn.open_table(ITEMS).map_err(|e| e.to_string())?;
+        let format = resources
+            .get(FORMAT_KEY)
+            .map_err(|e| e.to_string())?
+            .map(|v| v.value().to_vec());
+        match format {
+            Some(f) if f == FORMAT => {}
+            Some(f) => {
+                return Err(format!(
+                    "database format {} is not the format {} this build writes",
+                    String::from_utf8_lossy(&f),
+                    String::from_utf8_lossy(FORMAT)
+                ))
+            }
+            None if existed => {
+                // Created by a start that crashed before its first commit, or not ours.
+                let other = resources.len().map_err(|e| e.to_string())?;
+                if other > 0 {
+                    return Err("the database has no stepyard format marker".into());
+                }
+                resources
+                    .insert(FORMAT_KEY, FORMAT)
+                    .map_err(|e| e.to_string())?;
+            }
+            None => {
+                resources
+                    .insert(FORMAT_KEY, FORMAT)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    txn.commit().map_err(|e| e.to_string())?;
+
+    let read = db.begin_read().map_err(|e| e.to_string())?;
+    let mut loaded = Loaded::default();
+    let resources = read.open_table(RESOURCES).map_err(|e| e.to_string())?;
+    for row in resources.iter().map_err(|e| e.to_string())? {
+        let (k, v) = row.map_err(|e| e.to_string())?;
+        if k.value() != FORMAT_KEY {
+            loaded
+                .resources
+                .push((k.value().to_string(), v.value().to_vec()));
+        }
+    }
+    let items = read.open_table(ITEMS).map_err(|e| e.to_string())?;
+    for row in items.iter().map_err(|e| e.to_string())? {
+        let (k, v) = row.map_err(|e| e.to_string())?;
+        let (parent, id) = k.value();
+        loaded
+            .items
+            .push((parent.to_string(), id, v.value().to_vec()));
+    }
+    Ok(loaded)
+}
+
+/// The one writer: blocks for a batch, takes every batch already waiting, commits them in one
+/// transaction, publishes the last sequence number. Ends when every sender is gone.
+fn writer(db: Database, rx: mpsc::Receiver<(u64, Vec<Op>)>, published: watch::Sender<u64>) {
+    while let Ok(first) = rx.recv() {
+        let mut last = first.0;
+        let mut batches = vec![first.1];
+        while let Ok((seq, ops)) = rx.try_recv() {
+            last = seq;
+            batches.push(ops);
+        }
+        if let Err(e) = apply(&db, batches) {
+            // Clients are waiting for an acknowledgement we cannot honestly give.
+            eprintln!("stepyard: cannot write to the data directory: {e}; stopping");
+            std::process::exit(70);
+        }
+        published.send_replace(last);
+    }
+}
+
+fn apply(db: &Database, batches: Vec<Vec<Op>>) -> Result<(), String> {
+    let txn = db.begin_write().map_err(|e| e.to_string())?;
+    {
+        let mut resources = txn.open_table(RESOURCES).map_err(|e| e.to_string())?;
+        let mut items = txn.open_table(ITEMS).map_err(|e| e.to_string())?;
+        for op in batches.into_iter().flatten() {
+            match op {
+                Op::PutResource(k, v) => {
+                    resources
+                        .insert(k.as_str(), v.as_slice())
+                        .map_err(|e| e.to_string())?;
+                }
+                Op::DeleteResource(k) => {
+                    resources.remove(k.as_str()).map_err(|e| e.to_string())?;
+                }
+                Op::DeleteResources(prefix) => {
+                    let keys: Vec<String> = resources
+                        .range(prefix.as_str()..)
+                        .map_err(|e| e.to_string())?
+                        .map_while(|row| {
+                            let key = row.ok()?.0.value().to_string();
+                            key.starts_with(&prefix).then_some(key)
+                        })
+                        .collect();
+                    for k in keys {
+                        resources.remove(k.as_str()).map_err(|e| e.to_string())?;
+                    }
+                }
+                Op::PutItem(parent, id, v) => {
+                    items
+                        .insert((parent.as_str(), id), v.as_slice())
+                        .map_err(|e| e.to_string())?;
+                }
+                Op::DeleteItem(parent, id) => {
+                    items
+                        .remove((parent.as_str(), id))
+                        .map_err(|e| e.to_string())?;
+                }
+                Op::DeleteItems(parent) => {
+                    let ids: Vec<u64> = items
+                        .range((parent.as_str(), 0)..=(parent.as_str(), u64::MAX))
+                        .map_err(|e| e.to_string())?
+                        .filter_map(|row| Some(row.ok()?.0.value().1))
+                        .collect();
+                    for id in ids {
+                        items
+                            .remove((parent.as_str(), id))
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+            }
+        }
+    }
+    txn.commit().map_err(|e| e.to_string())
+}
