@@ -78,7 +78,10 @@ pub fn create_queue(
         state.tags = tags;
         Queue::new(location.clone(), state, sqs.durable.as_ref())
     });
-    if !created {
+    if created {
+        // Releasing the lock writes the new queue's record (with a data directory).
+        drop(queue.state.lock());
+    } else {
         let state = queue.state.lock();
         if let Some(attribute) = state.attrs.first_difference(&attrs, &input.attributes) {
             return Err(SqsError::QueueNameExists(attribute));
