@@ -45,7 +45,7 @@ impl AppState {
     ) -> Arc<AppState> {
         let invoker = Invoker::new();
         let state = Arc::new(AppState {
-            sqs: Sqs::new(clock.clone(), durable),
+            sqs: Sqs::new(clock.clone(), durable.clone()),
             sfn: Sfn::new(
                 clock.clone(),
                 TaskServices {
@@ -54,7 +54,7 @@ impl AppState {
                     mocks: config.mock_config.clone(),
                 },
             ),
-            sns: Sns::new(clock.clone(), invoker.clone()),
+            sns: Sns::new(clock.clone(), invoker.clone(), durable.clone()),
             events: Events::new(clock.clone(), invoker.clone()),
             sts: Sts::new(clock.clone()),
             invoker: invoker.clone(),
@@ -78,6 +78,7 @@ impl AppState {
 
     /// Resolves once every write so far is on disk (at once without a data directory).
     pub async fn wait_durable(&self) {
+        // One database and one writer for every service: waiting on it covers them all.
         self.sqs.wait_durable().await;
     }
 

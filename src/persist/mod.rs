@@ -309,3 +309,43 @@ fn apply(db: &Database, batches: Vec<Vec<Op>>) -> Result<(), String> {
     }
     txn.commit().map_err(|e| e.to_string())
 }
+
+/// A service whose durable state is small and rarely written (configuration only) kept as one
+/// record, written whole after every change. Export and submit happen under one mutex, so the
+/// last record submitted was exported after the last change: an older export can never be
+/// committed over a newer one. Lock order: this mutex, then the service's own lock (inside
+/// `export`); the service never takes this mutex while holding its lock.
+pub struct WholeRecord {
+    durable: Arc<Durable>,
+    key: &'static str,
+    order: Mutex<()>,
+}
+
+impl WholeRecord {
+    pub fn new(durable: Arc<Durable>, key: &'static str) -> Self {
+        WholeRecord {
+            durable,
+            key,
+            order: Mutex::new(()),
+        }
+    }
+
+    pub fn write(&self, export: impl FnOnce() -> Vec<u8>) {
+        let _order = self.order.lock();
+        self.durable
+            .submit(vec![Op::PutResource(self.key.to_string(), export())]);
+    }
+
+    pub fn durable(&self) -> &Durable {
+        &self.durable
+    }
+
+    /// This record as the data directory held it at start.
+    pub fn loaded<'a>(&self, loaded: &'a Loaded) -> Option<&'a [u8]> {
+        loaded
+            .resources
+            .iter()
+            .find(|(k, _)| k == self.key)
+            .map(|(_, v)| v.as_slice())
+    }
+}

@@ -15,13 +15,14 @@ use serde_json::{json, Value};
 pub const VERSION: u64 = 1;
 
 /// The sections this build reads and writes.
-const SECTIONS: &[&str] = &["sqs"];
+const SECTIONS: &[&str] = &["sqs", "sns"];
 
 pub fn export(state: &AppState) -> Value {
     json!({
         "version": VERSION,
         "exported_at_ms": state.clock.now_millis(),
         "sqs": state.sqs.export_state(),
+        "sns": state.sns.export_state(),
     })
 }
 
@@ -49,7 +50,9 @@ pub fn import(state: &AppState, document: &Value) -> Result<(), String> {
     }
     let empty = json!({});
     let sqs = crate::services::sqs::Sqs::parse_state(map.get("sqs").unwrap_or(&empty))?;
+    let sns = state.sns.parse_state(map.get("sns").unwrap_or(&empty))?;
     state.sqs.import_state(sqs);
+    state.sns.import_state(sns);
     Ok(())
 }
 

@@ -63,7 +63,19 @@ impl Server {
                     durable.path().display()
                 ))
             })?;
-            tracing::info!(queues, "restored state from {}", durable.path().display());
+            let topics = state.sns.restore(loaded).map_err(|e| {
+                invalid(format!(
+                    "the data directory {} cannot be restored: {e}. It was not changed; move \
+                     it aside to start empty",
+                    durable.path().display()
+                ))
+            })?;
+            tracing::info!(
+                queues,
+                topics,
+                "restored state from {}",
+                durable.path().display()
+            );
         }
         // A data directory that already holds state wins: the file seeds a first start only.
         if let (Some(document), false) = (init_state, restored) {

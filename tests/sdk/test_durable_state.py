@@ -309,3 +309,91 @@ def test_init_state_that_is_not_a_valid_document_stops_the_start(tmp_path):
     code, output = start_fails({"STEPYARD_INIT_STATE": str(path)})
     assert code != 0
     assert "version 7 is not supported" in output
+
+
+def sns_client(url):
+    return boto3.session.Session().client(
+        "sns", endpoint_url=url, aws_access_key_id="test", aws_secret_access_key="test",
+        region_name=REGION, config=CLIENT_CONFIG)
+
+
+def seed_sns(url):
+    """A topic with attributes and tags, an SQS subscription with a filter policy, and an HTTP
+    subscription left pending confirmation (its token recorded from the delivery log)."""
+    sns, sqs = sns_client(url), sqs_client(url)
+    queue = sqs.create_queue(QueueName="fanout")["QueueUrl"]
+    topic = sns.create_topic(Name="orders", Attributes={"DisplayName": "Orders"},
+                             Tags=[{"Key": "team", "Value": "shop"}])["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:000000000000:fanout",
+                        Attributes={"FilterPolicy": json.dumps({"kind": ["big"]}), "RawMessageDelivery": "true"},
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    pending = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/hook",
+                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+    fifo = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    return {"topic": topic, "sub": sub, "pending": pending, "fifo": fifo, "queue": queue}
+
+
+def token_of(server, subscription_arn):
+    state = state_of(server)
+    for topic in state["sns"]["topics"]:
+        for sub in topic["subscriptions"]:
+            if sub["arn"] == subscription_arn:
+                return sub["token"]
+    raise AssertionError("no subscription " + subscription_arn)
+
+
+def check_sns(url, seeded, token):
+    sns, sqs = sns_client(url), sqs_client(url)
+    topics = sorted(t["TopicArn"] for t in sns.list_topics()["Topics"])
+    assert topics == sorted([seeded["topic"], seeded["fifo"]])
+    attrs = sns.get_topic_attributes(TopicArn=seeded["topic"])["Attributes"]
+    assert attrs["DisplayName"] == "Orders"
+    assert sns.list_tags_for_resource(ResourceArn=seeded["topic"])["Tags"] == [{"Key": "team", "Value": "shop"}]
+    assert sns.get_topic_attributes(TopicArn=seeded["fifo"])["Attributes"]["FifoTopic"] == "true"
+    sub_attrs = sns.get_subscription_attributes(SubscriptionArn=seeded["sub"])["Attributes"]
+    assert json.loads(sub_attrs["FilterPolicy"]) == {"kind": ["big"]}
+    assert sns.get_subscription_attributes(SubscriptionArn=seeded["pending"])["Attributes"]["PendingConfirmation"] == "true"
+    # The filter policy still filters, and the subscription still delivers.
+    sns.publish(TopicArn=seeded["topic"], Message="small",
+                MessageAttributes={"kind": {"DataType": "String", "StringValue": "small"}})
+    sns.publish(TopicArn=seeded["topic"], Message="big",
+                MessageAttributes={"kind": {"DataType": "String", "StringValue": "big"}})
+    got = sqs.receive_message(QueueUrl=seeded["queue"], WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["big"]
+    # The pending subscription's confirmation token still confirms it.
+    confirmed = sns.confirm_subscription(TopicArn=seeded["topic"], Token=token)
+    assert confirmed["SubscriptionArn"] == seeded["pending"]
+
+
+def test_state_export_reset_import_brings_topics_and_subscriptions_back(stepyard):
+    seeded = seed_sns(stepyard.url)
+    token = token_of(stepyard, seeded["pending"])
+    document = state_of(stepyard)
+    stepyard.reset()
+    assert sns_client(stepyard.url).list_topics()["Topics"] == []
+    assert load_state(stepyard, document)[0] == 200
+    check_sns(stepyard.url, seeded, token)
+
+
+def test_data_dir_brings_back_topics_and_subscriptions_after_kill_9(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        seeded = seed_sns(server.url)
+        token = token_of(server, seeded["pending"])
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        check_sns(server.url, seeded, token)
+        sns_client(server.url).delete_topic(TopicArn=seeded["fifo"])
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        sns = sns_client(server.url)
+        assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == [seeded["topic"]]
+        attrs = sns.get_subscription_attributes(SubscriptionArn=seeded["pending"])["Attributes"]
+        assert attrs["PendingConfirmation"] == "false"
+    finally:
+        kill9(server)
