@@ -55,7 +55,7 @@ impl AppState {
                 },
             ),
             sns: Sns::new(clock.clone(), invoker.clone(), durable.clone()),
-            events: Events::new(clock.clone(), invoker.clone()),
+            events: Events::new(clock.clone(), invoker.clone(), durable.clone()),
             sts: Sts::new(clock.clone()),
             invoker: invoker.clone(),
             config,

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 pub const VERSION: u64 = 1;
 
 /// The sections this build reads and writes.
-const SECTIONS: &[&str] = &["sqs", "sns"];
+const SECTIONS: &[&str] = &["sqs", "sns", "events"];
 
 pub fn export(state: &AppState) -> Value {
     json!({
@@ -23,6 +23,7 @@ pub fn export(state: &AppState) -> Value {
         "exported_at_ms": state.clock.now_millis(),
         "sqs": state.sqs.export_state(),
         "sns": state.sns.export_state(),
+        "events": state.events.export_state(),
     })
 }
 
@@ -51,8 +52,10 @@ pub fn import(state: &AppState, document: &Value) -> Result<(), String> {
     let empty = json!({});
     let sqs = crate::services::sqs::Sqs::parse_state(map.get("sqs").unwrap_or(&empty))?;
     let sns = state.sns.parse_state(map.get("sns").unwrap_or(&empty))?;
+    let events = crate::services::events::Events::parse_state(map.get("events").unwrap_or(&empty))?;
     state.sqs.import_state(sqs);
     state.sns.import_state(sns);
+    state.events.import_state(events);
     Ok(())
 }
 

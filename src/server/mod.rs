@@ -70,9 +70,17 @@ impl Server {
                     durable.path().display()
                 ))
             })?;
+            let regions = state.events.restore(loaded).map_err(|e| {
+                invalid(format!(
+                    "the data directory {} cannot be restored: {e}. It was not changed; move \
+                     it aside to start empty",
+                    durable.path().display()
+                ))
+            })?;
             tracing::info!(
                 queues,
                 topics,
+                event_regions = regions,
                 "restored state from {}",
                 durable.path().display()
             );

@@ -397,3 +397,84 @@ def test_data_dir_brings_back_topics_and_subscriptions_after_kill_9(stepyard, tm
         assert attrs["PendingConfirmation"] == "false"
     finally:
         kill9(server)
+
+
+def events_client(url):
+    return boto3.session.Session().client(
+        "events", endpoint_url=url, aws_access_key_id="test", aws_secret_access_key="test",
+        region_name=REGION, config=CLIENT_CONFIG)
+
+
+def seed_events(url):
+    """A custom bus with a tag and a policy, a pattern rule targeting an SQS queue with an input
+    transformer, a scheduled rule, an archive holding an event, a connection and an API
+    destination."""
+    ev, sqs = events_client(url), sqs_client(url)
+    queue = sqs.create_queue(QueueName="ev-target")["QueueUrl"]
+    bus = ev.create_event_bus(Name="shop", Tags=[{"Key": "team", "Value": "shop"}])["EventBusArn"]
+    ev.put_permission(EventBusName="shop", Action="events:PutEvents", Principal="111122223333", StatementId="other")
+    ev.put_rule(Name="orders", EventBusName="shop", EventPattern=json.dumps({"source": ["shop"]}))
+    ev.put_targets(Rule="orders", EventBusName="shop", Targets=[{
+        "Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:ev-target",
+        "InputTransformer": {"InputPathsMap": {"id": "$.detail.id"}, "InputTemplate": '"order <id>"'}}])
+    ev.put_rule(Name="tick", ScheduleExpression="rate(5 minutes)", State="DISABLED")
+    archive = ev.create_archive(ArchiveName="all-shop", EventSourceArn=bus, RetentionDays=3)["ArchiveArn"]
+    ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": json.dumps({"id": "1"}),
+                            "EventBusName": "shop"}])
+    got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Body"] == '"order 1"'
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=got[0]["ReceiptHandle"])
+    # The archive is filled asynchronously: wait until it counts the event.
+    deadline = time.monotonic() + 5
+    while ev.describe_archive(ArchiveName="all-shop")["EventCount"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    connection = ev.create_connection(Name="api", AuthorizationType="API_KEY", AuthParameters={
+        "ApiKeyAuthParameters": {"ApiKeyName": "x-key", "ApiKeyValue": "secret"}})["ConnectionArn"]
+    ev.create_api_destination(Name="hook", ConnectionArn=connection, InvocationEndpoint="http://127.0.0.1:9/h",
+                              HttpMethod="POST")
+    return {"bus": bus, "archive": archive, "queue": queue}
+
+
+def check_events(url, seeded):
+    ev, sqs = events_client(url), sqs_client(url)
+    buses = sorted(b["Name"] for b in ev.list_event_buses()["EventBuses"])
+    assert buses == ["default", "shop"]
+    assert ev.list_tags_for_resource(ResourceARN=seeded["bus"])["Tags"] == [{"Key": "team", "Value": "shop"}]
+    assert "111122223333" in ev.describe_event_bus(Name="shop")["Policy"]
+    rules = sorted(r["Name"] for r in ev.list_rules(EventBusName="shop")["Rules"])
+    assert "orders" in rules
+    tick = ev.describe_rule(Name="tick")
+    assert (tick["ScheduleExpression"], tick["State"]) == ("rate(5 minutes)", "DISABLED")
+    assert ev.describe_archive(ArchiveName="all-shop")["EventCount"] == 1
+    assert ev.describe_connection(Name="api")["AuthorizationType"] == "API_KEY"
+    assert ev.describe_api_destination(Name="hook")["InvocationEndpoint"] == "http://127.0.0.1:9/h"
+    # The rule and its target with the input transformer still deliver.
+    ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": json.dumps({"id": "2"}),
+                            "EventBusName": "shop"}])
+    got = sqs.receive_message(QueueUrl=seeded["queue"], WaitTimeSeconds=5)["Messages"]
+    assert [m["Body"] for m in got] == ['"order 2"']
+
+
+def test_state_export_reset_import_brings_eventbridge_resources_back(stepyard):
+    seeded = seed_events(stepyard.url)
+    document = state_of(stepyard)
+    stepyard.reset()
+    assert [b["Name"] for b in events_client(stepyard.url).list_event_buses()["EventBuses"]] == ["default"]
+    assert load_state(stepyard, document)[0] == 200
+    check_events(stepyard.url, seeded)
+
+
+def test_data_dir_brings_back_eventbridge_resources_after_kill_9(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        seeded = seed_events(server.url)
+        # Changing anything rewrites EventBridge's record, archive contents included.
+        events_client(server.url).enable_rule(Name="orders", EventBusName="shop")
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        check_events(server.url, seeded)
+    finally:
+        kill9(server)
