@@ -53,6 +53,7 @@ impl AppState {
                     lambda_endpoint: config.lambda_endpoint.clone(),
                     mocks: config.mock_config.clone(),
                 },
+                durable.clone(),
             ),
             sns: Sns::new(clock.clone(), invoker.clone(), durable.clone()),
             events: Events::new(clock.clone(), invoker.clone(), durable.clone()),

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 pub const VERSION: u64 = 1;
 
 /// The sections this build reads and writes.
-const SECTIONS: &[&str] = &["sqs", "sns", "events"];
+const SECTIONS: &[&str] = &["sqs", "sns", "events", "stepfunctions"];
 
 pub fn export(state: &AppState) -> Value {
     json!({
@@ -24,6 +24,7 @@ pub fn export(state: &AppState) -> Value {
         "sqs": state.sqs.export_state(),
         "sns": state.sns.export_state(),
         "events": state.events.export_state(),
+        "stepfunctions": state.sfn.export_state(),
     })
 }
 
@@ -53,7 +54,9 @@ pub fn import(state: &AppState, document: &Value) -> Result<(), String> {
     let sqs = crate::services::sqs::Sqs::parse_state(map.get("sqs").unwrap_or(&empty))?;
     let sns = state.sns.parse_state(map.get("sns").unwrap_or(&empty))?;
     let events = crate::services::events::Events::parse_state(map.get("events").unwrap_or(&empty))?;
+    let sfn = crate::services::sfn::Sfn::parse_state(map.get("stepfunctions").unwrap_or(&empty))?;
     state.sqs.import_state(sqs);
+    state.sfn.import_state(sfn);
     state.sns.import_state(sns);
     state.events.import_state(events);
     Ok(())

@@ -77,10 +77,18 @@ impl Server {
                     durable.path().display()
                 ))
             })?;
+            let machines = state.sfn.restore(loaded).map_err(|e| {
+                invalid(format!(
+                    "the data directory {} cannot be restored: {e}. It was not changed; move \
+                     it aside to start empty",
+                    durable.path().display()
+                ))
+            })?;
             tracing::info!(
                 queues,
                 topics,
                 event_regions = regions,
+                machines,
                 "restored state from {}",
                 durable.path().display()
             );

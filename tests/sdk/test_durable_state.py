@@ -478,3 +478,90 @@ def test_data_dir_brings_back_eventbridge_resources_after_kill_9(stepyard, tmp_p
         check_events(server.url, seeded)
     finally:
         kill9(server)
+
+
+def sfn_of(url):
+    return boto3.session.Session().client(
+        "stepfunctions", endpoint_url=url, aws_access_key_id="test", aws_secret_access_key="test",
+        region_name=REGION, config=CLIENT_CONFIG)
+
+
+PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"v": 1}, "End": True}}})
+PASS2 = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"v": 2}, "End": True}}})
+ROLE = "arn:aws:iam::000000000000:role/sfn"
+
+
+def seed_sfn(url):
+    """A machine with two published versions, an alias routing between them, tags, and an
+    activity."""
+    sfn = sfn_of(url)
+    machine = sfn.create_state_machine(name="flow", definition=PASS, roleArn=ROLE, publish=True,
+                                       versionDescription="first",
+                                       tags=[{"key": "team", "value": "ops"}])
+    sfn.update_state_machine(stateMachineArn=machine["stateMachineArn"], definition=PASS2, publish=True)
+    versions = sorted(v["stateMachineVersionArn"] for v in
+                      sfn.list_state_machine_versions(stateMachineArn=machine["stateMachineArn"])["stateMachineVersions"])
+    alias = sfn.create_state_machine_alias(name="live", routingConfiguration=[
+        {"stateMachineVersionArn": versions[0], "weight": 100}])["stateMachineAliasArn"]
+    activity = sfn.create_activity(name="work", tags=[{"key": "k", "value": "v"}])["activityArn"]
+    return {"machine": machine["stateMachineArn"], "versions": versions, "alias": alias, "activity": activity}
+
+
+def check_sfn(url, seeded):
+    sfn = sfn_of(url)
+    machines = sfn.list_state_machines()["stateMachines"]
+    assert [m["name"] for m in machines] == ["flow"]
+    described = sfn.describe_state_machine(stateMachineArn=seeded["machine"])
+    assert json.loads(described["definition"]) == json.loads(PASS2)
+    assert sfn.list_tags_for_resource(resourceArn=seeded["machine"])["tags"] == [{"key": "team", "value": "ops"}]
+    versions = sorted(v["stateMachineVersionArn"] for v in
+                      sfn.list_state_machine_versions(stateMachineArn=seeded["machine"])["stateMachineVersions"])
+    assert versions == seeded["versions"]
+    first = sfn.describe_state_machine(stateMachineArn=seeded["versions"][0])
+    assert json.loads(first["definition"]) == json.loads(PASS)
+    assert first["description"] == "first"
+    alias = sfn.describe_state_machine_alias(stateMachineAliasArn=seeded["alias"])
+    assert alias["routingConfiguration"][0]["stateMachineVersionArn"] == seeded["versions"][0]
+    assert sfn.describe_activity(activityArn=seeded["activity"])["name"] == "work"
+    # The alias still runs the version it routes to.
+    run = sfn.start_execution(stateMachineArn=seeded["alias"], input="{}")
+    deadline = time.monotonic() + 10
+    while True:
+        done = sfn.describe_execution(executionArn=run["executionArn"])
+        if done["status"] != "RUNNING" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"v": 1})
+    # Version numbers are not reused after a restart or a load.
+    changed = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    again = sfn.update_state_machine(stateMachineArn=seeded["machine"], definition=changed, publish=True)
+    assert again["stateMachineVersionArn"].endswith(":3")
+
+
+def test_state_export_reset_import_brings_state_machines_back(stepyard):
+    seeded = seed_sfn(stepyard.url)
+    document = state_of(stepyard)
+    stepyard.reset()
+    assert sfn_of(stepyard.url).list_state_machines()["stateMachines"] == []
+    assert load_state(stepyard, document)[0] == 200
+    check_sfn(stepyard.url, seeded)
+
+
+def test_data_dir_brings_back_state_machines_after_kill_9(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        seeded = seed_sfn(server.url)
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        check_sfn(server.url, seeded)
+        sfn_of(server.url).delete_activity(activityArn=seeded["activity"])
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        assert sfn_of(server.url).list_activities()["activities"] == []
+    finally:
+        kill9(server)
