@@ -62,6 +62,11 @@ pub enum OpenError {
         source: std::io::Error,
     },
     #[error(
+        "the data directory {path} is in use by another process (is another stepyard running \
+         on it?); stop that one first"
+    )]
+    InUse { path: PathBuf },
+    #[error(
         "the data directory {path} holds a database stepyard cannot open ({detail}). It was not \
          changed. To recover, move {file} aside (keep it for inspection) and start again with an \
          empty directory, or load a snapshot with --init-state"
@@ -124,7 +129,12 @@ impl Durable {
         }
         // redb repairs an interrupted commit itself (it falls back to the last committed
         // transaction); anything it cannot open is reported, not replaced.
-        let db = Database::create(&file).map_err(|e| corrupt(e.to_string()))?;
+        let db = Database::create(&file).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse {
+                path: dir.to_path_buf(),
+            },
+            other => corrupt(other.to_string()),
+        })?;
         let loaded = load(&db, existed).map_err(corrupt)?;
         let (tx, rx) = mpsc::channel();
         let (published, committed) = watch::channel(0);
