@@ -215,9 +215,10 @@ pub type Planned = (String, String, String, Schedule);
 
 /// Builds the regions the records describe, checking patterns, schedules and targets as the
 /// API would; also returns the enabled scheduled rules.
-pub fn import(
-    records: Vec<RegionRecord>,
-) -> Result<(HashMap<(String, String), Region>, Vec<Planned>), String> {
+/// Every region's resources, keyed by (account, region).
+pub type Regions = HashMap<(String, String), Region>;
+
+pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), String> {
     let mut regions = HashMap::new();
     let mut planned = Vec::new();
     for r in records {
