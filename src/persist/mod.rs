@@ -359,3 +359,87 @@ impl WholeRecord {
             .map(|(_, v)| v.as_slice())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "stepyard-persist-{name}-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_share_commits_and_every_acknowledged_write_is_read_back() {
+        let dir = scratch("group");
+        {
+            let (durable, loaded) = Durable::open(&dir).expect("opens");
+            assert!(loaded.resources.is_empty() && loaded.items.is_empty());
+            let mut tasks = Vec::new();
+            for writer in 0..16u64 {
+                let durable = durable.clone();
+                tasks.push(tokio::spawn(async move {
+                    for i in 0..50u64 {
+                        durable.submit(vec![Op::PutItem(
+                            format!("w{writer}"),
+                            i,
+                            i.to_be_bytes().to_vec(),
+                        )]);
+                        durable.wait_committed().await;
+                    }
+                    durable.submit(vec![Op::DeleteItem(format!("w{writer}"), 0)]);
+                    durable.wait_committed().await;
+                }));
+            }
+            for task in tasks {
+                task.await.expect("writer ran");
+            }
+            durable.submit(vec![
+                Op::PutResource("a/1".into(), b"x".to_vec()),
+                Op::PutResource("a/2".into(), b"y".to_vec()),
+                Op::PutResource("b/1".into(), b"z".to_vec()),
+                Op::DeleteResources("a/".into()),
+                Op::DeleteItems("w3".into()),
+            ]);
+            durable.wait_committed().await;
+        }
+        // The writer thread still holds the database until its channel closes.
+        let reopened = loop {
+            match Durable::open(&dir) {
+                Err(OpenError::InUse { .. }) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await
+                }
+                other => break other,
+            }
+        };
+        let (_, loaded) = reopened.expect("reopens");
+        assert_eq!(loaded.items.len(), 15 * 49);
+        assert!(loaded.items.iter().all(|(p, id, _)| p != "w3" && *id != 0));
+        let keys: Vec<&str> = loaded.resources.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, vec!["b/1"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_reported_and_left_alone() {
+        let dir = scratch("corrupt");
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("stepyard.redb");
+        std::fs::write(&file, b"not a database at all, not at all").expect("write");
+        let error = Durable::open(&dir).err().expect("refused");
+        let message = error.to_string();
+        assert!(
+            message.contains("cannot open") && message.contains("move"),
+            "{message}"
+        );
+        assert_eq!(
+            std::fs::read(&file).expect("read"),
+            b"not a database at all, not at all"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
