@@ -1,5 +1,8 @@
-//! Durable state behind `--data-dir`: an embedded redb database (`stepyard.redb` in the
-//! directory) that every acknowledged write reaches before its response is sent.
+//! Durable state behind `--data-dir`: an embedded SQLite database (`stepyard.db` in the
+//! directory, WAL mode, `synchronous=FULL`, locked exclusively by this process) that every
+//! acknowledged write reaches before its response is sent. Why SQLite rather than redb: see
+//! docs/durable-state.md (measured: ~15x the commits per second on this machine's disk, flat
+//! as the database grows, and 2.6x fewer bytes per record).
 //!
 //! Two tables, shared by every service: `resources` (a string key per resource, e.g.
 //! `sqs/queue/<account>/<region>/<name>`, holding a JSON record) and `items` (a parent key and a
@@ -8,7 +11,7 @@
 //!
 //! Group commit: services `submit` batches of `Op`s (never blocking: an unbounded channel), and
 //! one writer thread drains everything that is pending, applies it in one write transaction,
-//! commits (redb's `Durability::Immediate` fsyncs), then publishes the highest sequence number
+//! commits (the WAL is fsynced at each commit), then publishes the highest sequence number
 //! it committed through a `watch` channel. A request that wrote waits (`wait_committed`) until
 //! that number reaches the sequence its writes got.
 //!
@@ -26,7 +29,7 @@
 //!   error and ends the process (exit code 70) rather than acknowledge a lost write.
 
 use parking_lot::Mutex;
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -34,8 +37,9 @@ use tokio::sync::watch;
 
 pub mod snapshot;
 
-const RESOURCES: TableDefinition<&str, &[u8]> = TableDefinition::new("resources");
-const ITEMS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("items");
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS resources (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+     CREATE TABLE IF NOT EXISTS items (parent TEXT NOT NULL, id INTEGER NOT NULL, value BLOB NOT NULL,
+                                       PRIMARY KEY (parent, id)) WITHOUT ROWID;";
 /// The layout version of the database, kept in `resources` under this key.
 const FORMAT_KEY: &str = "stepyard/format";
 const FORMAT: &[u8] = b"1";
@@ -110,14 +114,14 @@ pub struct Durable {
 
 impl Durable {
     /// Opens (or creates) the database in `dir`, reads everything it holds and starts the
-    /// writer thread. A database redb cannot open, or of another format, is an error and is
+    /// writer thread. A database SQLite cannot open, or of another format, is an error and is
     /// left untouched.
     pub fn open(dir: &Path) -> Result<(Arc<Durable>, Loaded), OpenError> {
         std::fs::create_dir_all(dir).map_err(|source| OpenError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;
-        let file = dir.join("stepyard.redb");
+        let file = dir.join("stepyard.db");
         let corrupt = |detail: String| OpenError::Corrupt {
             path: dir.to_path_buf(),
             file: file.clone(),
@@ -127,14 +131,25 @@ impl Durable {
         if existed && std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) == 0 {
             return Err(corrupt("the database file is empty".into()));
         }
-        // redb repairs an interrupted commit itself (it falls back to the last committed
-        // transaction); anything it cannot open is reported, not replaced.
-        let db = Database::create(&file).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse {
-                path: dir.to_path_buf(),
-            },
-            other => corrupt(other.to_string()),
-        })?;
+        // SQLite replays or discards a half-written WAL frame itself on open (a commit is
+        // either wholly in the WAL with a valid checksum or not at all); anything it cannot
+        // read is reported, never replaced.
+        let db = Connection::open(&file).map_err(|e| corrupt(e.to_string()))?;
+        let in_use = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                OpenError::InUse {
+                    path: dir.to_path_buf(),
+                }
+            }
+            _ => corrupt(e.to_string()),
+        };
+        // EXCLUSIVE: the first access takes the lock for the life of the connection, so a
+        // second stepyard on the same directory is refused instead of interleaving writes.
+        db.execute_batch(
+            "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        )
+        .map_err(in_use)?;
+        db.execute_batch(SCHEMA).map_err(in_use)?;
         let loaded = load(&db, existed).map_err(corrupt)?;
         let (tx, rx) = mpsc::channel();
         let (published, committed) = watch::channel(0);
@@ -186,68 +201,67 @@ impl Durable {
     }
 }
 
-fn load(db: &Database, existed: bool) -> Result<Loaded, String> {
-    let txn = db.begin_write().map_err(|e| e.to_string())?;
-    {
-        let mut resources = txn.open_table(RESOURCES).map_err(|e| e.to_string())?;
-        txn.open_table(ITEMS).map_err(|e| e.to_string())?;
-        let format = resources
-            .get(FORMAT_KEY)
-            .map_err(|e| e.to_string())?
-            .map(|v| v.value().to_vec());
-        match format {
-            Some(f) if f == FORMAT => {}
-            Some(f) => {
-                return Err(format!(
-                    "database format {} is not the format {} this build writes",
-                    String::from_utf8_lossy(&f),
-                    String::from_utf8_lossy(FORMAT)
-                ))
+fn load(db: &Connection, existed: bool) -> Result<Loaded, String> {
+    let text = |e: rusqlite::Error| e.to_string();
+    let format: Option<Vec<u8>> = db
+        .query_row(
+            "SELECT value FROM resources WHERE key = ?1",
+            [FORMAT_KEY],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(text)?;
+    match format {
+        Some(f) if f == FORMAT => {}
+        Some(f) => {
+            return Err(format!(
+                "database format {} is not the format {} this build writes",
+                String::from_utf8_lossy(&f),
+                String::from_utf8_lossy(FORMAT)
+            ))
+        }
+        None => {
+            let rows: i64 = db
+                .query_row("SELECT count(*) FROM resources", [], |row| row.get(0))
+                .map_err(text)?;
+            if existed && rows > 0 {
+                return Err("the database has no stepyard format marker".into());
             }
-            None if existed => {
-                // Created by a start that crashed before its first commit, or not ours.
-                let other = resources.len().map_err(|e| e.to_string())?;
-                if other > 0 {
-                    return Err("the database has no stepyard format marker".into());
-                }
-                resources
-                    .insert(FORMAT_KEY, FORMAT)
-                    .map_err(|e| e.to_string())?;
-            }
-            None => {
-                resources
-                    .insert(FORMAT_KEY, FORMAT)
-                    .map_err(|e| e.to_string())?;
-            }
+            db.execute(
+                "INSERT INTO resources (key, value) VALUES (?1, ?2)",
+                params![FORMAT_KEY, FORMAT],
+            )
+            .map_err(text)?;
         }
     }
-    txn.commit().map_err(|e| e.to_string())?;
-
-    let read = db.begin_read().map_err(|e| e.to_string())?;
     let mut loaded = Loaded::default();
-    let resources = read.open_table(RESOURCES).map_err(|e| e.to_string())?;
-    for row in resources.iter().map_err(|e| e.to_string())? {
-        let (k, v) = row.map_err(|e| e.to_string())?;
-        if k.value() != FORMAT_KEY {
-            loaded
-                .resources
-                .push((k.value().to_string(), v.value().to_vec()));
-        }
+    let mut resources = db
+        .prepare("SELECT key, value FROM resources WHERE key != ?1")
+        .map_err(text)?;
+    let rows = resources
+        .query_map([FORMAT_KEY], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(text)?;
+    for row in rows {
+        loaded.resources.push(row.map_err(text)?);
     }
-    let items = read.open_table(ITEMS).map_err(|e| e.to_string())?;
-    for row in items.iter().map_err(|e| e.to_string())? {
-        let (k, v) = row.map_err(|e| e.to_string())?;
-        let (parent, id) = k.value();
-        loaded
-            .items
-            .push((parent.to_string(), id, v.value().to_vec()));
+    let mut items = db
+        .prepare("SELECT parent, id, value FROM items ORDER BY parent, id")
+        .map_err(text)?;
+    let rows = items
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get(2)?))
+        })
+        .map_err(text)?;
+    for row in rows {
+        let (parent, id, value) = row.map_err(text)?;
+        loaded.items.push((parent, id as u64, value));
     }
     Ok(loaded)
 }
 
 /// The one writer: blocks for a batch, takes every batch already waiting, commits them in one
 /// transaction, publishes the last sequence number. Ends when every sender is gone.
-fn writer(db: Database, rx: mpsc::Receiver<(u64, Vec<Op>)>, published: watch::Sender<u64>) {
+fn writer(mut db: Connection, rx: mpsc::Receiver<(u64, Vec<Op>)>, published: watch::Sender<u64>) {
     while let Ok(first) = rx.recv() {
         let mut last = first.0;
         let mut batches = vec![first.1];
@@ -255,7 +269,7 @@ fn writer(db: Database, rx: mpsc::Receiver<(u64, Vec<Op>)>, published: watch::Se
             last = seq;
             batches.push(ops);
         }
-        if let Err(e) = apply(&db, batches) {
+        if let Err(e) = apply(&mut db, batches) {
             // Clients are waiting for an acknowledgement we cannot honestly give.
             eprintln!("stepyard: cannot write to the data directory: {e}; stopping");
             std::process::exit(70);
@@ -264,60 +278,41 @@ fn writer(db: Database, rx: mpsc::Receiver<(u64, Vec<Op>)>, published: watch::Se
     }
 }
 
-fn apply(db: &Database, batches: Vec<Vec<Op>>) -> Result<(), String> {
-    let txn = db.begin_write().map_err(|e| e.to_string())?;
-    {
-        let mut resources = txn.open_table(RESOURCES).map_err(|e| e.to_string())?;
-        let mut items = txn.open_table(ITEMS).map_err(|e| e.to_string())?;
-        for op in batches.into_iter().flatten() {
-            match op {
-                Op::PutResource(k, v) => {
-                    resources
-                        .insert(k.as_str(), v.as_slice())
-                        .map_err(|e| e.to_string())?;
-                }
-                Op::DeleteResource(k) => {
-                    resources.remove(k.as_str()).map_err(|e| e.to_string())?;
-                }
-                Op::DeleteResources(prefix) => {
-                    let keys: Vec<String> = resources
-                        .range(prefix.as_str()..)
-                        .map_err(|e| e.to_string())?
-                        .map_while(|row| {
-                            let key = row.ok()?.0.value().to_string();
-                            key.starts_with(&prefix).then_some(key)
-                        })
-                        .collect();
-                    for k in keys {
-                        resources.remove(k.as_str()).map_err(|e| e.to_string())?;
-                    }
-                }
-                Op::PutItem(parent, id, v) => {
-                    items
-                        .insert((parent.as_str(), id), v.as_slice())
-                        .map_err(|e| e.to_string())?;
-                }
-                Op::DeleteItem(parent, id) => {
-                    items
-                        .remove((parent.as_str(), id))
-                        .map_err(|e| e.to_string())?;
-                }
-                Op::DeleteItems(parent) => {
-                    let ids: Vec<u64> = items
-                        .range((parent.as_str(), 0)..=(parent.as_str(), u64::MAX))
-                        .map_err(|e| e.to_string())?
-                        .filter_map(|row| Some(row.ok()?.0.value().1))
-                        .collect();
-                    for id in ids {
-                        items
-                            .remove((parent.as_str(), id))
-                            .map_err(|e| e.to_string())?;
-                    }
-                }
+fn apply(db: &mut Connection, batches: Vec<Vec<Op>>) -> Result<(), rusqlite::Error> {
+    let txn = db.transaction()?;
+    for op in batches.into_iter().flatten() {
+        match op {
+            Op::PutResource(k, v) => {
+                txn.prepare_cached(
+                    "INSERT OR REPLACE INTO resources (key, value) VALUES (?1, ?2)",
+                )?
+                .execute(params![k, v])?;
+            }
+            Op::DeleteResource(k) => {
+                txn.prepare_cached("DELETE FROM resources WHERE key = ?1")?
+                    .execute([k])?;
+            }
+            Op::DeleteResources(prefix) => {
+                txn.prepare_cached("DELETE FROM resources WHERE substr(key, 1, length(?1)) = ?1")?
+                    .execute([prefix])?;
+            }
+            Op::PutItem(parent, id, v) => {
+                txn.prepare_cached(
+                    "INSERT OR REPLACE INTO items (parent, id, value) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![parent, id as i64, v])?;
+            }
+            Op::DeleteItem(parent, id) => {
+                txn.prepare_cached("DELETE FROM items WHERE parent = ?1 AND id = ?2")?
+                    .execute(params![parent, id as i64])?;
+            }
+            Op::DeleteItems(parent) => {
+                txn.prepare_cached("DELETE FROM items WHERE parent = ?1")?
+                    .execute([parent])?;
             }
         }
     }
-    txn.commit().map_err(|e| e.to_string())
+    txn.commit()
 }
 
 /// A service whose durable state is small and rarely written (configuration only) kept as one
@@ -428,7 +423,7 @@ mod tests {
     fn a_file_that_is_not_a_database_is_reported_and_left_alone() {
         let dir = scratch("corrupt");
         std::fs::create_dir_all(&dir).expect("dir");
-        let file = dir.join("stepyard.redb");
+        let file = dir.join("stepyard.db");
         std::fs::write(&file, b"not a database at all, not at all").expect("write");
         let error = Durable::open(&dir).err().expect("refused");
         let message = error.to_string();

@@ -296,11 +296,11 @@ def test_a_corrupt_data_dir_stops_the_start_says_how_to_recover_and_is_left_alon
     data = tmp_path / "data"
     data.mkdir()
     garbage = b"this is not a database" * 100
-    (data / "stepyard.redb").write_bytes(garbage)
+    (data / "stepyard.db").write_bytes(garbage)
     code, output = start_fails({"STEPYARD_DATA_DIR": str(data)})
     assert code != 0
-    assert "cannot open" in output and "move" in output and "stepyard.redb" in output
-    assert (data / "stepyard.redb").read_bytes() == garbage
+    assert "cannot open" in output and "move" in output and "stepyard.db" in output
+    assert (data / "stepyard.db").read_bytes() == garbage
 
 
 def test_init_state_that_is_not_a_valid_document_stops_the_start(tmp_path):
