@@ -135,6 +135,9 @@ impl Durable {
         // either wholly in the WAL with a valid checksum or not at all); anything it cannot
         // read is reported, never replaced.
         let db = Connection::open(&file).map_err(|e| corrupt(e.to_string()))?;
+        // Another process holding the lock is an answer, not something to wait for.
+        db.busy_timeout(std::time::Duration::from_millis(200))
+            .map_err(|e| corrupt(e.to_string()))?;
         let in_use = |e: rusqlite::Error| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 OpenError::InUse {

@@ -565,3 +565,14 @@ def test_data_dir_brings_back_state_machines_after_kill_9(stepyard, tmp_path):
         assert sfn_of(server.url).list_activities()["activities"] == []
     finally:
         kill9(server)
+
+
+def test_a_data_dir_in_use_by_another_stepyard_is_refused(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        code, output = start_fails({"STEPYARD_DATA_DIR": str(data)})
+        assert code != 0
+        assert "in use by another process" in output
+    finally:
+        kill9(server)
