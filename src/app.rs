@@ -43,6 +43,7 @@ impl AppState {
         clock: Clock,
         local_addr: SocketAddr,
         draining: watch::Receiver<bool>,
+        durable: Option<Arc<crate::persist::Durable>>,
     ) -> Arc<AppState> {
         let tracer = crate::trace::Tracer::new(
             clock.clone(),
@@ -51,7 +52,7 @@ impl AppState {
         );
         let invoker = Invoker::new(tracer.clone());
         let state = Arc::new(AppState {
-            sqs: Sqs::new(clock.clone()),
+            sqs: Sqs::new(clock.clone(), durable.clone()),
             sfn: Sfn::new(
                 clock.clone(),
                 TaskServices {
@@ -59,9 +60,10 @@ impl AppState {
                     lambda_endpoint: config.lambda_endpoint.clone(),
                     mocks: config.mock_config.clone(),
                 },
+                durable.clone(),
             ),
-            sns: Sns::new(clock.clone(), invoker.clone()),
-            events: Events::new(clock.clone(), invoker.clone()),
+            sns: Sns::new(clock.clone(), invoker.clone(), durable.clone()),
+            events: Events::new(clock.clone(), invoker.clone(), durable.clone()),
             sts: Sts::new(clock.clone()),
             invoker: invoker.clone(),
             tracer,
@@ -81,6 +83,12 @@ impl AppState {
     pub async fn draining(&self) {
         let mut draining = self.draining.clone();
         let _ = draining.wait_for(|draining| *draining).await;
+    }
+
+    /// Resolves once every write so far is on disk (at once without a data directory).
+    pub async fn wait_durable(&self) {
+        // One database and one writer for every service: waiting on it covers them all.
+        self.sqs.wait_durable().await;
     }
 
     /// Wipes one service's state, or all of them.

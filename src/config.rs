@@ -32,6 +32,10 @@ pub struct Config {
     pub trace_buffer: usize,
     /// Where spans go over OTLP/HTTP (`--otlp-endpoint`), if anywhere.
     pub otlp_endpoint: Option<String>,
+    /// `--data-dir`: keep state in a database there (see `persist`); `None`: in memory only.
+    pub data_dir: Option<std::path::PathBuf>,
+    /// `--init-state`: a state document loaded at start (when the data directory is empty).
+    pub init_state: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -51,6 +55,8 @@ impl Default for Config {
             clock: crate::clock::ClockStart::default(),
             trace_buffer: 1000,
             otlp_endpoint: None,
+            data_dir: None,
+            init_state: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod gateway;
 pub mod invoke;
 pub mod model;
+pub mod persist;
 pub mod protocol;
 pub mod request;
 pub mod server;

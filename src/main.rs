@@ -85,6 +85,14 @@ struct Cli {
     /// http://localhost:4318 (the path /v1/traces is added when missing).
     #[arg(long = "otlp-endpoint", env = "STEPYARD_OTLP_ENDPOINT")]
     otlp_endpoint: Option<String>,
+    /// Keep all state in a database in this directory, so it survives restarts and crashes:
+    /// every write is on disk before it is acknowledged. Without it, state is in memory only.
+    #[arg(long = "data-dir", env = "STEPYARD_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// A state document (from `GET /_stepyard/state`) to load at start; with --data-dir, only
+    /// when the directory holds no state yet.
+    #[arg(long = "init-state", env = "STEPYARD_INIT_STATE")]
+    init_state: Option<std::path::PathBuf>,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -173,6 +181,8 @@ fn main() -> std::process::ExitCode {
         max_connections: cli.max_connections.max(1),
         trace_buffer: cli.trace_buffer,
         otlp_endpoint: cli.otlp_endpoint.filter(|e| !e.is_empty()),
+        data_dir: cli.data_dir,
+        init_state: cli.init_state,
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -189,7 +199,12 @@ fn main() -> std::process::ExitCode {
         let server = match Server::start(config.clone()).await {
             Ok(server) => server,
             Err(e) => {
-                tracing::error!("cannot listen on {}:{}: {e}", config.host, config.port);
+                if e.kind() == std::io::ErrorKind::InvalidData {
+                    tracing::error!("cannot start: {e}");
+                    eprintln!("stepyard: cannot start: {e}");
+                } else {
+                    tracing::error!("cannot listen on {}:{}: {e}", config.host, config.port);
+                }
                 return std::process::ExitCode::FAILURE;
             }
         };

@@ -273,6 +273,54 @@ pub struct TraceContext {
     pub hops: u32,
 }
 
+impl Default for TraceContext {
+    fn default() -> Self {
+        TraceContext::NONE
+    }
+}
+
+/// A stored context (a durable message's trace) is its X-Ray header: `Root=...;Parent=...`
+/// with the hop count after it, so that a restart keeps the loop bound too.
+impl serde::Serialize for TraceContext {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!(
+            "Root={};Parent={:016x};Hops={}",
+            self.id, self.span, self.hops
+        ))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TraceContext {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let mut ctx = TraceContext::NONE;
+        for part in text.split(';') {
+            match part.split_once('=') {
+                Some(("Root", root)) => {
+                    ctx.id = TraceId::parse(root).ok_or_else(|| {
+                        serde::de::Error::custom("a trace Root of the form 1-<8 hex>-<24 hex>")
+                    })?;
+                }
+                Some(("Parent", span)) => {
+                    ctx.span = u64::from_str_radix(span, 16)
+                        .map_err(|_| serde::de::Error::custom("a trace Parent of 16 hex digits"))?;
+                }
+                Some(("Hops", hops)) => {
+                    ctx.hops = hops
+                        .parse()
+                        .map_err(|_| serde::de::Error::custom("a trace Hops count"))?;
+                }
+                _ => {
+                    return Err(serde::de::Error::custom(
+                        "a trace of the form Root=...;Parent=...;Hops=...",
+                    ))
+                }
+            }
+        }
+        Ok(ctx)
+    }
+}
+
 impl TraceContext {
     /// No trace yet: an in-process call with it starts a new root.
     pub const NONE: TraceContext = TraceContext {

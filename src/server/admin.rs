@@ -35,7 +35,15 @@ pub async fn handle(state: &AppState, method: &Method, uri: &Uri, body: &[u8]) -
         (&Method::GET | &Method::HEAD, "/_localstack/health") => {
             json_response(StatusCode::OK, &localstack_health())
         }
-        (&Method::POST, "/_stepyard/reset") => reset(state, uri),
+        (&Method::POST, "/_stepyard/reset") => {
+            let response = reset(state, uri);
+            state.wait_durable().await;
+            response
+        }
+        (&Method::GET, "/_stepyard/state") => {
+            json_response(StatusCode::OK, &crate::persist::snapshot::export(state))
+        }
+        (&Method::POST, "/_stepyard/state") => load_state(state, body).await,
         (&Method::GET, "/_stepyard/sns/deliveries") => json_response(
             StatusCode::OK,
             &json!({ "deliveries": state.sns.deliveries() }),
@@ -146,6 +154,27 @@ fn localstack_health() -> Value {
         })
         .collect();
     json!({ "services": services, "edition": "community", "version": VERSION })
+}
+
+/// `POST /_stepyard/state`: replaces everything with a state document; a bad one changes
+/// nothing and is answered 400 with what is wrong.
+async fn load_state(state: &AppState, body: &[u8]) -> HttpResponse {
+    let document: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": format!("the state document is not JSON: {e}")}),
+            )
+        }
+    };
+    match crate::persist::snapshot::import(state, &document) {
+        Ok(()) => {
+            state.wait_durable().await;
+            json_response(StatusCode::OK, &json!({"loaded": true}))
+        }
+        Err(e) => json_response(StatusCode::BAD_REQUEST, &json!({ "error": e })),
+    }
 }
 
 fn reset(state: &AppState, uri: &Uri) -> HttpResponse {

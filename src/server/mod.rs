@@ -35,12 +35,71 @@ pub struct RunningServer {
 impl Server {
     /// Binds and starts serving in the background; returns once the socket accepts.
     pub async fn start(config: Config) -> std::io::Result<RunningServer> {
+        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+        let opened = match &config.data_dir {
+            Some(dir) => {
+                Some(crate::persist::Durable::open(dir).map_err(|e| invalid(e.to_string()))?)
+            }
+            None => None,
+        };
+        let init_state = match &config.init_state {
+            Some(path) => Some(crate::persist::snapshot::read_file(path).map_err(invalid)?),
+            None => None,
+        };
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let local_addr = listener.local_addr()?;
         let clock = Clock::starting(config.clock);
         // One signal for the accept loop (stop accepting) and for waiting requests (answer).
         let (stop, stopped) = watch::channel(false);
-        let state = AppState::new(config, clock, local_addr, stopped.clone());
+        let durable = opened.as_ref().map(|(d, _)| d.clone());
+        let state = AppState::new(config, clock, local_addr, stopped.clone(), durable);
+        let mut restored = false;
+        if let Some((durable, loaded)) = &opened {
+            restored = !loaded.resources.is_empty() || !loaded.items.is_empty();
+            let queues = state.sqs.restore(loaded).map_err(|e| {
+                invalid(format!(
+                    "the data directory {} cannot be restored: {e}. It was not changed; move \
+                     it aside to start empty",
+                    durable.path().display()
+                ))
+            })?;
+            let topics = state.sns.restore(loaded).map_err(|e| {
+                invalid(format!(
+                    "the data directory {} cannot be restored: {e}. It was not changed; move \
+                     it aside to start empty",
+                    durable.path().display()
+                ))
+            })?;
+            let regions = state.events.restore(loaded).map_err(|e| {
+                invalid(format!(
+                    "the data directory {} cannot be restored: {e}. It was not changed; move \
+                     it aside to start empty",
+                    durable.path().display()
+                ))
+            })?;
+            let machines = state.sfn.restore(loaded).map_err(|e| {
+                invalid(format!(
+                    "the data directory {} cannot be restored: {e}. It was not changed; move \
+                     it aside to start empty",
+                    durable.path().display()
+                ))
+            })?;
+            tracing::info!(
+                queues,
+                topics,
+                event_regions = regions,
+                machines,
+                "restored state from {}",
+                durable.path().display()
+            );
+        }
+        // A data directory that already holds state wins: the file seeds a first start only.
+        if let (Some(document), false) = (init_state, restored) {
+            crate::persist::snapshot::import(&state, &document).map_err(invalid)?;
+        }
+        if let Some((durable, _)) = &opened {
+            durable.wait_committed().await;
+        }
         let task = tokio::spawn(accept_loop(listener, state.clone(), stopped));
         Ok(RunningServer {
             local_addr,

@@ -18,6 +18,7 @@ mod no_resources;
 mod pagination;
 mod permissions;
 mod put_events;
+mod records;
 mod replays;
 mod rules;
 mod schedule;
@@ -31,6 +32,7 @@ pub use errors::EventsError;
 
 use crate::clock::Clock;
 use crate::invoke::Invoker;
+use crate::persist::{Durable, Loaded, WholeRecord};
 use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::{self, op, op_shared, typed, InvalidInput, Operations};
 use serde::de::DeserializeOwned;
@@ -51,29 +53,135 @@ pub(crate) struct Inner {
     /// A wake for `settle` from a schedule change until the scheduler has re-planned (see
     /// `scheduler.rs`); one is enough however many changes come before it runs.
     replan: parking_lot::Mutex<Option<crate::settle::Wake>>,
+    /// `--data-dir`: every region's resources as one record (`records.rs`).
+    durable: Option<WholeRecord>,
+}
+
+/// A checked `events` section of a state document.
+pub struct EventsState {
+    regions: std::collections::HashMap<(String, String), store::Region>,
+    planned: Vec<records::Planned>,
 }
 
 impl Events {
     /// Built inside the server's runtime: starts the scheduler task, which ends when the
     /// service is dropped.
-    pub fn new(clock: Clock, invoker: Invoker) -> Self {
+    pub fn new(clock: Clock, invoker: Invoker, durable: Option<Arc<Durable>>) -> Self {
         let inner = Arc::new(Inner {
             clock,
             invoker,
             store: Store::default(),
             schedule_changed: tokio::sync::Notify::new(),
             replan: parking_lot::Mutex::new(None),
+            durable: durable.map(|d| WholeRecord::new(d, "events/regions")),
         });
         scheduler::start(&inner);
         Events { inner }
     }
 
-    crate::services::handlers::table_entry_points!(OPERATIONS);
+    /// Calls `operation`'s handler with an input already checked against the model. With a
+    /// data directory, an operation that may change EventBridge's resources rewrites their
+    /// record (PutEvents only while an archive exists), and the answer waits for the commit.
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, crate::error::ApiError> {
+        let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
+        if let Some(record) = &self.inner.durable {
+            let reads = ["Describe", "List", "Test"]
+                .iter()
+                .any(|p| operation.starts_with(p));
+            let writes = match operation {
+                "PutEvents" | "PutPartnerEvents" => self.inner.store.has_archives(),
+                _ => !reads,
+            };
+            if writes && result.is_ok() {
+                self.write_record(record);
+            }
+            record.durable().wait_committed().await;
+        }
+        result
+    }
+
+    fn write_record(&self, record: &WholeRecord) {
+        record.write(|| {
+            let regions = self.inner.store.read_all(records::export);
+            serde_json::to_vec(&regions).unwrap_or_default()
+        });
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
+    }
 
     /// Wipes every bus, rule, archive, replay, connection and schedule.
     pub fn reset(&self) {
         self.inner.store.clear();
         self.inner.schedule_changed();
+        if let Some(record) = &self.inner.durable {
+            self.write_record(record);
+        }
+    }
+
+    /// Every region's resources, for the state document.
+    pub fn export_state(&self) -> Value {
+        let regions = self.inner.store.read_all(records::export);
+        serde_json::json!({ "regions": regions })
+    }
+
+    /// Checks a state document's `events` section and builds what it describes.
+    pub fn parse_state(section: &Value) -> Result<EventsState, String> {
+        let regions = section
+            .get("regions")
+            .cloned()
+            .unwrap_or(Value::Array(vec![]));
+        let records: Vec<records::RegionRecord> =
+            serde_json::from_value(regions).map_err(|e| format!("events.regions: {e}"))?;
+        records::import(records).map(|(regions, planned)| EventsState { regions, planned })
+    }
+
+    /// Replaces every EventBridge resource; scheduled rules are planned from now.
+    pub fn import_state(&self, state: EventsState) {
+        self.inner.store.replace(state.regions);
+        let now = self.inner.now();
+        for (account, region, rule, schedule) in state.planned {
+            let key = store::RuleKey {
+                account,
+                region,
+                rule,
+            };
+            self.inner.store.schedule(key, schedule.next_after(now));
+        }
+        self.inner.schedule_changed();
+        if let Some(record) = &self.inner.durable {
+            self.write_record(record);
+        }
+    }
+
+    /// Rebuilds EventBridge's resources from the data directory (at start).
+    pub fn restore(&self, loaded: &Loaded) -> Result<usize, String> {
+        let Some(bytes) = self.inner.durable.as_ref().and_then(|r| r.loaded(loaded)) else {
+            return Ok(0);
+        };
+        let regions: Value = serde_json::from_slice(bytes)
+            .map_err(|e| format!("the EventBridge record does not parse: {e}"))?;
+        let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
+        let count = state.regions.len();
+        self.inner.store.replace(state.regions);
+        let now = self.inner.now();
+        for (account, region, rule, schedule) in state.planned {
+            let key = store::RuleKey {
+                account,
+                region,
+                rule,
+            };
+            self.inner.store.schedule(key, schedule.next_after(now));
+        }
+        self.inner.schedule_changed();
+        Ok(count)
     }
 
     /// Every (account, region) holding more than the default bus every region starts with.

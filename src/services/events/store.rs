@@ -186,6 +186,18 @@ impl Region {
             .ok_or_else(|| EventsError::no_rule(rule, bus))
     }
 
+    /// A region with nothing in it (loading a state document fills it).
+    pub fn empty() -> Self {
+        Region {
+            buses: BTreeMap::new(),
+            archives: BTreeMap::new(),
+            replays: BTreeMap::new(),
+            connections: BTreeMap::new(),
+            api_destinations: BTreeMap::new(),
+            endpoints: BTreeMap::new(),
+        }
+    }
+
     /// A region as AWS presents a fresh account: only the default bus.
     fn new(account: &str, region: &str, now_ms: u64) -> Self {
         let mut buses = BTreeMap::new();
@@ -295,5 +307,27 @@ impl Store {
 
     pub fn clear(&self) {
         *self.state.lock() = State::default();
+    }
+
+    /// Runs `f` on every region under the store lock (the state document, the data directory).
+    pub fn read_all<R>(&self, f: impl FnOnce(&HashMap<(String, String), Region>) -> R) -> R {
+        f(&self.state.lock().regions)
+    }
+
+    /// Whether any region holds an archive (PutEvents may then change durable state).
+    pub fn has_archives(&self) -> bool {
+        self.state
+            .lock()
+            .regions
+            .values()
+            .any(|r| !r.archives.is_empty())
+    }
+
+    /// Replaces every region (schedules are planned again by the caller).
+    pub fn replace(&self, regions: HashMap<(String, String), Region>) {
+        *self.state.lock() = State {
+            regions,
+            due: Default::default(),
+        };
     }
 }

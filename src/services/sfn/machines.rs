@@ -69,7 +69,7 @@ pub fn machine_type(kind: &str) -> MachineType {
 }
 
 /// The definition as the parser accepts it for `kind`, or AWS's InvalidDefinition.
-fn parse_machine(
+pub(super) fn parse_machine(
     definition: &str,
     kind: &str,
 ) -> Result<Arc<crate::asl::ast::StateMachine>, SfnError> {

@@ -15,6 +15,7 @@ mod machines;
 mod map_runs;
 mod mock_schema;
 mod pagination;
+mod records;
 mod redrive;
 mod runner;
 mod store;
@@ -31,12 +32,16 @@ pub use machines::REUSE_PERIOD_OUT_OF_RANGE;
 use crate::asl::interp::callbacks::TaskBoard;
 use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
+use crate::persist::{Durable, Loaded, WholeRecord};
 use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::{op, op_async, typed, typed_async, InvalidInput, Operations};
 use integrations::TaskServices;
 use serde_json::Value;
 use std::sync::Arc;
 use store::Store;
+
+/// A checked `stepfunctions` section of a state document.
+pub struct SfnState(std::collections::HashMap<(String, String), store::Region>);
 
 pub struct Sfn {
     inner: Arc<Inner>,
@@ -47,6 +52,8 @@ struct Inner {
     store: Store,
     /// Task tokens and activity queues shared with the running executions.
     board: Arc<TaskBoard>,
+    /// `--data-dir`: machines, versions, aliases and activities as one record (`records.rs`).
+    durable: Option<WholeRecord>,
     /// Distributed Map runs of every execution.
     map_runs: Arc<MapRuns>,
     /// What executions' Task states call: the other services, Lambda, mocks.
@@ -54,9 +61,10 @@ struct Inner {
 }
 
 impl Sfn {
-    pub fn new(clock: Clock, tasks: TaskServices) -> Self {
+    pub fn new(clock: Clock, tasks: TaskServices, durable: Option<Arc<Durable>>) -> Self {
         Sfn {
             inner: Arc::new(Inner {
+                durable: durable.map(|d| WholeRecord::new(d, "sfn/regions")),
                 tasks: Arc::new(tasks),
                 board: TaskBoard::tracked(clock.tracker().clone()),
                 clock,
@@ -66,13 +74,93 @@ impl Sfn {
         }
     }
 
-    crate::services::handlers::table_entry_points!(OPERATIONS);
+    /// Calls `operation`'s handler with an input already checked against the model. With a
+    /// data directory, an operation that may change machines, versions, aliases, activities
+    /// or tags rewrites their record and the answer waits for the commit.
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, crate::error::ApiError> {
+        let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
+        if let Some(record) = &self.inner.durable {
+            let writes = operation.starts_with("Create")
+                || operation.starts_with("Delete")
+                || operation.starts_with("Update")
+                || operation == "PublishStateMachineVersion"
+                || operation == "TagResource"
+                || operation == "UntagResource";
+            if writes && result.is_ok() {
+                self.write_record(record);
+            }
+            record.durable().wait_committed().await;
+        }
+        result
+    }
+
+    fn write_record(&self, record: &WholeRecord) {
+        record.write(|| {
+            let regions = self.inner.store.read_all(records::export);
+            serde_json::to_vec(&regions).unwrap_or_default()
+        });
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
+    }
 
     /// Wipes every state machine, activity and execution (`POST /_stepyard/reset`).
     pub fn reset(&self) {
         self.inner.store.clear();
         self.inner.board.clear();
         self.inner.map_runs.clear();
+        if let Some(record) = &self.inner.durable {
+            self.write_record(record);
+        }
+    }
+
+    /// Machines, versions, aliases, activities and tags, for the state document.
+    pub fn export_state(&self) -> Value {
+        let regions = self.inner.store.read_all(records::export);
+        serde_json::json!({ "regions": regions })
+    }
+
+    /// Checks a state document's `stepfunctions` section (definitions are parsed again).
+    pub fn parse_state(section: &Value) -> Result<SfnState, String> {
+        let regions = section
+            .get("regions")
+            .cloned()
+            .unwrap_or(Value::Array(vec![]));
+        let records: Vec<records::RegionRecord> =
+            serde_json::from_value(regions).map_err(|e| format!("stepfunctions.regions: {e}"))?;
+        records::import(records).map(SfnState)
+    }
+
+    /// Replaces machines and activities. Executions are not in the document: loading one
+    /// stops every execution, as a reset does.
+    pub fn import_state(&self, state: SfnState) {
+        self.inner.store.clear();
+        self.inner.board.clear();
+        self.inner.map_runs.clear();
+        self.inner.store.replace_definitions(state.0);
+        if let Some(record) = &self.inner.durable {
+            self.write_record(record);
+        }
+    }
+
+    /// Rebuilds machines and activities from the data directory (at start).
+    pub fn restore(&self, loaded: &Loaded) -> Result<usize, String> {
+        let Some(bytes) = self.inner.durable.as_ref().and_then(|r| r.loaded(loaded)) else {
+            return Ok(0);
+        };
+        let regions: Value = serde_json::from_slice(bytes)
+            .map_err(|e| format!("the Step Functions record does not parse: {e}"))?;
+        let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
+        let count = state.0.values().map(|r| r.machines.len()).sum();
+        self.inner.store.replace_definitions(state.0);
+        Ok(count)
     }
 
     /// Every (account, region) holding a state machine, an activity or an execution.

@@ -135,6 +135,26 @@ impl Store {
             .collect()
     }
 
+    /// Runs `f` on every region under the store lock (the state document, the data directory).
+    pub fn read_all<R>(&self, f: impl FnOnce(&HashMap<(String, String), Region>) -> R) -> R {
+        f(&self.regions.lock())
+    }
+
+    /// Replaces machines and activities in every region with `loaded`'s; executions stay
+    /// (they are not part of the records yet).
+    pub fn replace_definitions(&self, loaded: HashMap<(String, String), Region>) {
+        let mut regions = self.regions.lock();
+        for region in regions.values_mut() {
+            region.machines.clear();
+            region.activities.clear();
+        }
+        for (key, new) in loaded {
+            let region = regions.entry(key).or_default();
+            region.machines = new.machines;
+            region.activities = new.activities;
+        }
+    }
+
     pub fn clear(&self) {
         // Take the regions out first so running executions are stopped without the lock held.
         let regions = std::mem::take(&mut *self.regions.lock());

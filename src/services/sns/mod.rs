@@ -14,6 +14,7 @@ mod pagination;
 mod permissions;
 mod platform;
 mod publish;
+mod records;
 mod signing;
 mod sms;
 mod store;
@@ -32,6 +33,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::model::{Violation, ViolationKind};
+use crate::persist::{Durable, Loaded, WholeRecord};
 use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::{op, typed, InvalidInput, Operations};
 use crate::services::validation::lower_camel_path as lower_camel;
@@ -39,6 +41,9 @@ use delivery::Deliverer;
 use serde_json::Value;
 use std::sync::Arc;
 use store::{State, Store, Topic};
+
+/// A checked `sns` section of a state document, ready to replace the current state.
+pub struct SnsState(State);
 
 pub struct Sns {
     inner: Arc<Inner>,
@@ -48,27 +53,107 @@ struct Inner {
     clock: Clock,
     store: Store,
     deliverer: Arc<Deliverer>,
+    /// `--data-dir`: topics and subscriptions as one record (`records.rs`).
+    durable: Option<WholeRecord>,
 }
 
 impl Sns {
     /// `invoker` is how deliveries reach SQS (bound to the server state after start).
-    pub fn new(clock: Clock, invoker: Invoker) -> Self {
+    pub fn new(clock: Clock, invoker: Invoker, durable: Option<Arc<Durable>>) -> Self {
         Sns {
             inner: Arc::new(Inner {
                 deliverer: Deliverer::new(invoker, clock.clone()),
                 clock,
                 store: Store::default(),
+                durable: durable.map(|d| WholeRecord::new(d, "sns/topics")),
             }),
         }
     }
 
-    crate::services::handlers::table_entry_points!(OPERATIONS);
+    /// Calls `operation`'s handler with an input already checked against the model. With a
+    /// data directory, an operation that may change topics or subscriptions rewrites their
+    /// record, and the answer waits for the commit (no lock is held here).
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, ApiError> {
+        let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
+        if let Some(record) = &self.inner.durable {
+            let reads = ["Get", "List", "Check"]
+                .iter()
+                .any(|p| operation.starts_with(p))
+                || operation.starts_with("Publish");
+            if !reads && result.is_ok() {
+                self.write_record(record);
+            }
+            record.durable().wait_committed().await;
+        }
+        result
+    }
+
+    fn write_record(&self, record: &WholeRecord) {
+        record.write(|| {
+            let topics = records::export(&self.inner.store.state.read());
+            serde_json::to_vec(&topics).unwrap_or_default()
+        });
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
+    }
 
     /// Wipes every topic, subscription and SMS/platform setting (`POST /_stepyard/reset`).
     /// Queued deliveries of deleted topics still drain.
     pub fn reset(&self) {
         self.inner.store.clear();
         self.inner.deliverer.recorded.clear();
+        if let Some(record) = &self.inner.durable {
+            self.write_record(record);
+        }
+    }
+
+    /// Every topic with its subscriptions, for the state document.
+    pub fn export_state(&self) -> Value {
+        let topics = records::export(&self.inner.store.state.read());
+        serde_json::json!({ "topics": topics })
+    }
+
+    /// Checks a state document's `sns` section and builds the state it describes.
+    pub fn parse_state(&self, section: &Value) -> Result<SnsState, String> {
+        let topics = section
+            .get("topics")
+            .cloned()
+            .unwrap_or(Value::Array(vec![]));
+        let records: Vec<records::TopicRecord> =
+            serde_json::from_value(topics).map_err(|e| format!("sns.topics: {e}"))?;
+        let deliverer = self.inner.deliverer.clone();
+        records::import(records, || deliverer.topic_queue()).map(SnsState)
+    }
+
+    /// Replaces topics and subscriptions (SMS and platform settings are cleared).
+    pub fn import_state(&self, state: SnsState) {
+        *self.inner.store.state.write() = state.0;
+        if let Some(record) = &self.inner.durable {
+            self.write_record(record);
+        }
+    }
+
+    /// Rebuilds topics and subscriptions from the data directory (at start).
+    pub fn restore(&self, loaded: &Loaded) -> Result<usize, String> {
+        let Some(bytes) = self.inner.durable.as_ref().and_then(|r| r.loaded(loaded)) else {
+            return Ok(0);
+        };
+        let section = serde_json::json!({
+            "topics": serde_json::from_slice::<Value>(bytes)
+                .map_err(|e| format!("the SNS record does not parse: {e}"))?
+        });
+        let state = self.parse_state(&section)?;
+        let count = state.0.topics.len();
+        *self.inner.store.state.write() = state.0;
+        Ok(count)
     }
 
     /// Every (account, region) holding a topic, read from the topics' ARNs.

@@ -7,7 +7,7 @@ use super::queue_url::parse_queue_arn;
 use serde_json::{Map, Value};
 
 /// The settable state of a queue, typed. Timestamps are epoch seconds, as AWS reports them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QueueAttributes {
     pub fifo: bool,
     pub delay_seconds: u32,
@@ -28,7 +28,7 @@ pub struct QueueAttributes {
     pub last_modified_timestamp: u64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RedrivePolicy {
     pub dead_letter_target_arn: String,
     pub max_receive_count: u32,

@@ -91,6 +91,12 @@ impl FifoGroups {
         }
     }
 
+    /// A restored in-flight message blocks its group as it did before.
+    pub fn inflight_restored(&mut self, group: &str) {
+        self.groups.entry(group.to_string()).or_default().inflight += 1;
+        self.refresh(group);
+    }
+
     pub fn clear(&mut self) {
         self.groups = HashMap::new();
         self.ready.clear();
@@ -152,10 +158,29 @@ impl<T> Window<T> {
         self.entries = HashMap::new();
         self.expiry = VecDeque::new();
     }
+
+    /// Live entries as (key, expiry ms, value), for the state document.
+    pub fn entries(&self) -> impl Iterator<Item = (&String, u64, &T)> {
+        self.entries.iter().map(|(k, (e, v))| (k, *e, v))
+    }
+
+    /// One entry (key, its own expiry), if it is still live at `now`.
+    pub fn entry(&self, key: &str) -> Option<(u64, &T)> {
+        self.entries.get(key).map(|(e, v)| (*e, v))
+    }
+
+    /// Puts back entries read from the state document or the data directory.
+    pub fn restore(&mut self, mut entries: Vec<(String, u64, T)>) {
+        entries.sort_by_key(|(_, expires, _)| *expires);
+        for (key, expires, value) in entries {
+            self.expiry.push_back((expires, key.clone()));
+            self.entries.insert(key, (expires, value));
+        }
+    }
 }
 
 /// The original send a duplicate is answered with.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DedupEntry {
     pub message_id: uuid::Uuid,
     pub sequence_number: Option<String>,

@@ -6,12 +6,13 @@ use super::md5::{hex, md5_of_attributes};
 use super::message_attributes::{attribute_to_json, AttributeData, MessageAttributes, NameFilter};
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     /// Kept as a `Uuid` and `[u8; 16]` rather than strings: two fewer allocations and ~100
     /// fewer bytes per stored message; they are formatted only when a response shows them.
     pub message_id: uuid::Uuid,
     pub body: String,
+    #[serde(with = "crate::persist::snapshot::hex16")]
     pub md5_of_body: [u8; 16],
     pub attributes: MessageAttributes,
     pub md5_of_attributes: Option<String>,
@@ -28,7 +29,9 @@ pub struct Message {
     pub first_receive_ms: Option<u64>,
     /// The trace of the call that sent it (its span the parent of the message's later
     /// receives, deletes and dead-letter moves): how a consumer's ReceiveMessage links to the
-    /// producer's trace, as AWSTraceHeader does in X-Ray.
+    /// producer's trace, as AWSTraceHeader does in X-Ray. Kept across restarts (as its
+    /// X-Ray header) so that a message received after one still joins its trace.
+    #[serde(default, skip_serializing_if = "crate::request::TraceContext::is_none")]
     pub trace: crate::request::TraceContext,
 }
 

@@ -7,17 +7,19 @@ use base64::Engine;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttributeValue {
     /// `String`, `Number`, `Binary`, optionally with a custom suffix (`String.custom`).
     pub data_type: String,
     pub data: AttributeData,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Binary data is base64 in the state document.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AttributeData {
     Text(String),
-    Binary(Vec<u8>),
+    Binary(#[serde(with = "crate::persist::snapshot::base64_bytes")] Vec<u8>),
 }
 
 /// Sorted by name: the order the MD5 digest needs.

@@ -5,6 +5,7 @@ mod attributes;
 mod batch;
 mod dead_letter;
 mod delete;
+mod durable;
 mod errors;
 mod fifo;
 mod md5;
@@ -21,6 +22,7 @@ pub(crate) mod queue_url;
 mod queues;
 mod receipt;
 mod receive;
+mod records;
 mod send;
 mod store;
 mod tags;
@@ -34,6 +36,7 @@ pub use errors::SqsError;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::{Violation, ViolationKind};
+use crate::persist::{Durable, Loaded};
 use crate::request::{Protocol, RequestContext, ServiceId};
 use crate::services::handlers::{
     op, op_async, op_shared, typed, typed_async, InvalidInput, Operations,
@@ -50,19 +53,102 @@ pub struct Sqs {
 struct Inner {
     clock: Clock,
     store: Store,
+    /// `--data-dir`: where queue changes are written (`durable.rs`); `None` in memory.
+    durable: Option<Arc<Durable>>,
 }
 
 impl Sqs {
-    pub fn new(clock: Clock) -> Self {
+    pub fn new(clock: Clock, durable: Option<Arc<Durable>>) -> Self {
         Sqs {
             inner: Arc::new(Inner {
                 clock,
                 store: Store::default(),
+                durable,
             }),
         }
     }
 
-    crate::services::handlers::table_entry_points!(OPERATIONS);
+    /// Calls `operation`'s handler with an input already checked against the model. With a
+    /// data directory, answers only once everything written so far is committed: the
+    /// handler submitted its records under its queue locks, all of which are released here.
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, ApiError> {
+        let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
+        if let Some(durable) = &self.inner.durable {
+            durable.wait_committed().await;
+        }
+        result
+    }
+
+    /// The operations this build handles.
+    pub fn operations() -> impl Iterator<Item = &'static str> {
+        OPERATIONS.names()
+    }
+
+    /// Resolves once every write so far is on disk.
+    pub async fn wait_durable(&self) {
+        if let Some(durable) = &self.inner.durable {
+            durable.wait_committed().await;
+        }
+    }
+
+    /// Rebuilds the queues the data directory holds (at start, before serving).
+    pub fn restore(&self, loaded: &Loaded) -> Result<usize, String> {
+        match &self.inner.durable {
+            Some(durable) => durable::restore(&self.inner.store, loaded, durable),
+            None => Ok(0),
+        }
+    }
+
+    /// Every queue with its messages, for the state document.
+    pub fn export_state(&self) -> Value {
+        let mut queues: Vec<Value> = self
+            .inner
+            .store
+            .all()
+            .iter()
+            .map(|q| durable::export_queue(q))
+            .collect();
+        queues.sort_by_key(|q| {
+            ["account", "region", "name"].map(|k| q[k].as_str().unwrap_or_default().to_string())
+        });
+        serde_json::json!({ "queues": queues })
+    }
+
+    /// Checks a state document's `sqs` section; `import_state` then cannot fail.
+    pub fn parse_state(section: &Value) -> Result<Vec<records::QueueRecord>, String> {
+        let queues = section
+            .get("queues")
+            .cloned()
+            .unwrap_or(Value::Array(vec![]));
+        let records: Vec<records::QueueRecord> =
+            serde_json::from_value(queues).map_err(|e| format!("sqs.queues: {e}"))?;
+        for record in &records {
+            queue_url::check_location_parts(&record.account, &record.region, &record.name)
+                .map_err(|e| format!("sqs.queues: {e}"))?;
+        }
+        Ok(records)
+    }
+
+    /// Replaces every queue with those of a checked state document.
+    pub fn import_state(&self, records: Vec<records::QueueRecord>) {
+        self.inner.store.clear();
+        for mut record in records {
+            // Fresh disk keys: a document may repeat an incarnation (copied queues).
+            record.incarnation = records::new_incarnation();
+            let sequence = durable::max_sequence(&record);
+            let queue = durable::build_queue(record, self.inner.durable.as_ref());
+            self.inner.store.sequence_at_least(sequence);
+            let location = queue.location.clone();
+            let (queue, _) = self.inner.store.insert_if_absent(&location, || queue);
+            // Dropping the guard writes the imported queue's records.
+            drop(queue.state.lock());
+        }
+    }
 
     /// Wipes every queue and move task (`POST /_stepyard/reset`). Running move tasks notice
     /// their task is gone and stop.

@@ -119,6 +119,7 @@ pub fn add_permission(
     }
     statements.push(statement);
     state.attrs.policy = Some(policy.to_string());
+    state.mark_config_changed();
     Ok(empty())
 }
 
@@ -154,5 +155,6 @@ pub fn remove_permission(
         return Err(label_error(&input.label, "can't find label."));
     }
     state.attrs.policy = (!statements.is_empty()).then(|| policy.to_string());
+    state.mark_config_changed();
     Ok(empty())
 }

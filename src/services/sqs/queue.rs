@@ -12,8 +12,10 @@
 //! the queue's mutex and is plain data, so it can later be snapshotted.
 
 use super::attributes::QueueAttributes;
+use super::durable::Journal;
 use super::fifo::{DedupEntry, FifoGroups, ReceiveAttempt, Window};
 use super::message::Message;
+use super::records::{SlotRecord, SlotRecordRef, SlotStateRecord};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +107,9 @@ pub struct QueueState {
     /// (deadline ms, id) of every Delayed and InFlight message.
     deadlines: BTreeSet<(u64, u64)>,
     counts: Counts,
+    /// With `--data-dir`: what changed since the last flush (see `durable.rs`); `None` keeps
+    /// the in-memory path free of any bookkeeping.
+    pub(super) journal: Option<Box<Journal>>,
 }
 
 impl QueueState {
@@ -123,7 +128,113 @@ impl QueueState {
             groups: FifoGroups::default(),
             deadlines: BTreeSet::new(),
             counts: Counts::default(),
+            journal: None,
         }
+    }
+
+    /// Notes that message `id` changed (or went) for the next durable flush.
+    fn touch(&mut self, id: u64) {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.messages.push(id);
+        }
+    }
+
+    /// Attributes, tags, policy or the purge time changed.
+    pub fn mark_config_changed(&mut self) {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.config = true;
+        }
+    }
+
+    /// DeleteQueue: long polls holding the queue stop waiting, its records go.
+    pub fn mark_deleted(&mut self) {
+        self.deleted = true;
+        if let Some(journal) = self.journal.as_mut() {
+            journal.deleted = true;
+        }
+    }
+
+    /// Remembers a FIFO send for the deduplication window.
+    pub fn remember_dedup(&mut self, key: String, entry: DedupEntry, now: u64) {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.dedup.push(key.clone());
+        }
+        self.dedup.insert(key, entry, now);
+    }
+
+    /// The id the next message will get.
+    pub fn next_id(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Every stored message as a record, oldest first (for the state document).
+    pub fn slot_records(&self) -> impl Iterator<Item = SlotRecordRef<'_>> + '_ {
+        self.slots.keys().filter_map(|&id| self.slot_record(id))
+    }
+
+    /// One message's record, borrowed (serialised at once by the caller).
+    pub fn slot_record(&self, id: u64) -> Option<SlotRecordRef<'_>> {
+        let slot = self.slots.get(&id)?;
+        Some(SlotRecordRef {
+            id,
+            enqueued_ms: slot.enqueued_ms,
+            receipt_seq: slot.receipt_seq,
+            state: match slot.state {
+                SlotState::Delayed { until } => SlotStateRecord::Delayed { until },
+                SlotState::Visible => SlotStateRecord::Visible,
+                SlotState::InFlight { until, received_ms } => {
+                    SlotStateRecord::InFlight { until, received_ms }
+                }
+            },
+            message: &slot.message,
+        })
+    }
+
+    /// Puts back a message read from the state document or the data directory, in the state
+    /// it was in; `tick` applies whatever came due meanwhile. Call in id order.
+    pub fn restore_slot(&mut self, record: SlotRecord) {
+        let id = record.id;
+        if self.slots.contains_key(&id) {
+            return;
+        }
+        self.next_id = self.next_id.max(id + 1);
+        let group = record.message.group_id.clone();
+        let state = match record.state {
+            SlotStateRecord::Delayed { until } => SlotState::Delayed { until },
+            SlotStateRecord::Visible => SlotState::Visible,
+            SlotStateRecord::InFlight { until, received_ms } => {
+                SlotState::InFlight { until, received_ms }
+            }
+        };
+        self.slots.insert(
+            id,
+            Slot {
+                message: record.message,
+                enqueued_ms: record.enqueued_ms,
+                state,
+                receipt_seq: record.receipt_seq,
+            },
+        );
+        match state {
+            SlotState::Delayed { until } => {
+                self.deadlines.insert((until, id));
+                self.counts.delayed += 1;
+            }
+            SlotState::InFlight { until, .. } => {
+                self.deadlines.insert((until, id));
+                self.counts.inflight += 1;
+                if let (true, Some(g)) = (self.attrs.fifo, group.as_deref()) {
+                    self.groups.inflight_restored(g);
+                }
+            }
+            SlotState::Visible => self.push_visible(id, group.as_deref()),
+        }
+    }
+
+    /// Ids below `floor` were used before (by messages since deleted): never reuse them, so
+    /// an old receipt handle cannot name a new message.
+    pub fn raise_next_id(&mut self, floor: u64) {
+        self.next_id = self.next_id.max(floor);
     }
 
     pub fn is_fifo(&self) -> bool {
@@ -196,6 +307,7 @@ impl QueueState {
             SlotState::Visible
         };
         let group = message.group_id.clone();
+        self.touch(id);
         self.slots.insert(
             id,
             Slot {
@@ -226,6 +338,7 @@ impl QueueState {
     }
 
     fn become_visible(&mut self, id: u64) {
+        self.touch(id);
         let fifo = self.attrs.fifo;
         let Some(slot) = self.slots.get_mut(&id) else {
             return;
@@ -248,6 +361,7 @@ impl QueueState {
     /// Removes a message in any state.
     fn remove(&mut self, id: u64) -> Option<Message> {
         let slot = self.slots.remove(&id)?;
+        self.touch(id);
         let group = slot.message.group_id.as_deref();
         let fifo_group = if self.attrs.fifo { group } else { None };
         match slot.state {
@@ -337,6 +451,7 @@ impl QueueState {
         max_receive_count: Option<u32>,
         taken: &mut Taken,
     ) -> bool {
+        self.touch(id);
         let Some(slot) = self.slots.get_mut(&id) else {
             return false;
         };
@@ -397,6 +512,9 @@ impl QueueState {
         now: u64,
     ) -> Result<VisibilityChanged, VisibilityRefused> {
         let fifo = self.attrs.fifo;
+        if let Some(journal) = self.journal.as_mut() {
+            journal.messages.push(id);
+        }
         let Some(slot) = self.slots.get_mut(&id) else {
             return Err(VisibilityRefused::NotInFlight);
         };
@@ -426,6 +544,9 @@ impl QueueState {
 
     /// PurgeQueue: every message goes, whatever its state.
     pub fn purge(&mut self) {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.purged();
+        }
         self.slots = BTreeMap::new();
         self.counts = Counts::default();
         self.dedup.clear();
@@ -445,6 +566,7 @@ impl QueueState {
             self.visible.pop_first()?
         };
         self.counts.visible -= 1;
+        self.touch(id);
         let message = self.slots.remove(&id).map(|s| s.message);
         if self.slots.is_empty() {
             self.release_memory();

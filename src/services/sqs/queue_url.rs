@@ -120,6 +120,31 @@ pub fn parse_queue_arn(arn: &str) -> Option<QueueLocation> {
     })
 }
 
+/// Checks the parts of a queue's address read from a state document (they become keys and
+/// URLs, so they must be what CreateQueue would have accepted).
+pub fn check_location_parts(account: &str, region: &str, name: &str) -> Result<(), String> {
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("account {account:?} is not 12 digits"));
+    }
+    if region.is_empty()
+        || !region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(format!("region {region:?} is not a region name"));
+    }
+    let stem = name.strip_suffix(".fifo").unwrap_or(name);
+    if name.is_empty()
+        || name.len() > 80
+        || !stem
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(format!("queue name {name:?} is not a valid queue name"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,9 +76,12 @@ pub fn create_queue(
     let (queue, created) = sqs.store.insert_if_absent(&location, || {
         let mut state = QueueState::new(attrs.clone());
         state.tags = tags;
-        Queue::new(location.clone(), state)
+        Queue::new(location.clone(), state, sqs.durable.as_ref())
     });
-    if !created {
+    if created {
+        // Releasing the lock writes the new queue's record (with a data directory).
+        drop(queue.state.lock());
+    } else {
         let state = queue.state.lock();
         if let Some(attribute) = state.attrs.first_difference(&attrs, &input.attributes) {
             return Err(SqsError::QueueNameExists(attribute));
@@ -102,7 +105,7 @@ pub fn delete_queue(
     sqs.store.remove(&queue.location);
     let pollers = {
         let mut state = queue.state.lock();
-        state.deleted = true;
+        state.mark_deleted();
         state.pollers
     };
     queue.wake_pollers(pollers);
@@ -229,6 +232,7 @@ pub fn set_queue_attributes(
         updated.apply(&input.attributes, Mode::Set)?;
         updated.last_modified_timestamp = now / 1000;
         state.attrs = updated;
+        state.mark_config_changed();
         state.pollers
     };
     // A shorter delay or visibility can change what long polls are waiting for.

@@ -266,7 +266,7 @@ fn enqueue_all(
                     let seq = sqs.store.next_sequence_number(now);
                     out.insert("SequenceNumber".into(), Value::String(seq.clone()));
                     message.sequence_number = Some(seq.clone());
-                    state.dedup.insert(
+                    state.remember_dedup(
                         key,
                         DedupEntry {
                             message_id: message.message_id,

@@ -15,6 +15,7 @@
 //! any map would keep. (SendMessage at 32 connections measured 0.86 of the bare hyper ceiling
 //! with this design, on 2 shared cores.)
 
+use super::durable::{DurableQueue, StateLock};
 use super::move_task::MoveTasks;
 use super::queue::QueueState;
 use super::queue_url::QueueLocation;
@@ -27,17 +28,29 @@ use tokio::sync::Notify;
 pub struct Queue {
     pub location: QueueLocation,
     pub arn: String,
-    pub state: Mutex<QueueState>,
+    /// The queue's mutex; its guard also writes the changes made under it when the data
+    /// directory is on (`durable.rs`).
+    pub state: StateLock,
     /// Wakes long polls when a message may have become receivable (see `receive.rs`).
     pub notify: Notify,
 }
 
 impl Queue {
-    pub fn new(location: QueueLocation, state: QueueState) -> Self {
+    pub fn new(
+        location: QueueLocation,
+        state: QueueState,
+        durable: Option<&Arc<crate::persist::Durable>>,
+    ) -> Self {
+        let durable =
+            durable.map(|d| DurableQueue::new(d, &location, super::records::new_incarnation()));
+        Queue::with_state(location, StateLock::new(state, durable))
+    }
+
+    pub fn with_state(location: QueueLocation, state: StateLock) -> Self {
         Queue {
             arn: location.arn(),
             location,
-            state: Mutex::new(state),
+            state,
             notify: Notify::new(),
         }
     }
@@ -129,9 +142,44 @@ impl Store {
             .collect()
     }
 
+    /// Every queue, in no particular order.
+    pub fn all(&self) -> Vec<Arc<Queue>> {
+        self.queues
+            .read()
+            .values()
+            .flat_map(|regions| regions.values())
+            .flat_map(|queues| queues.values().cloned())
+            .collect()
+    }
+
+    /// Removes every queue. Each is marked deleted under its own lock (taken after the map
+    /// lock is released), which ends its long polls and, with a data directory, deletes its
+    /// records and stops journaling it, so a request still holding it cannot write it back.
     pub fn clear(&self) {
-        self.queues.write().clear();
+        let removed: Vec<Arc<Queue>> = {
+            let mut map = self.queues.write();
+            let all = map
+                .values()
+                .flat_map(|regions| regions.values())
+                .flat_map(|queues| queues.values().cloned())
+                .collect();
+            map.clear();
+            all
+        };
+        for queue in removed {
+            let pollers = {
+                let mut state = queue.state.lock();
+                state.mark_deleted();
+                state.pollers
+            };
+            queue.wake_pollers(pollers);
+        }
         *self.move_tasks.lock() = MoveTasks::default();
+    }
+
+    /// Keeps FIFO sequence numbers above one already handed out (restored or imported).
+    pub fn sequence_at_least(&self, used: u64) {
+        self.sequence.fetch_max(used + 1, Ordering::Relaxed);
     }
 
     /// FIFO sequence numbers: increasing, 20 digits like AWS's. Seeded from the clock so they

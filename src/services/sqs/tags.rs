@@ -54,6 +54,7 @@ pub fn tag_queue(
         return Err(too_many(&queue.location.name));
     }
     state.tags.extend(new);
+    state.mark_config_changed();
     Ok(empty())
 }
 
@@ -78,6 +79,7 @@ pub fn untag_queue(
     for key in &input.tag_keys {
         state.tags.remove(key);
     }
+    state.mark_config_changed();
     Ok(empty())
 }
 

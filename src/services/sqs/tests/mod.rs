@@ -23,7 +23,7 @@ impl Harness {
     pub fn new() -> Self {
         let clock = Clock::new();
         Harness {
-            sqs: Sqs::new(clock.clone()),
+            sqs: Sqs::new(clock.clone(), None),
             ctx: RequestContext {
                 trace: crate::request::TraceContext::NONE,
                 tracer: crate::trace::Tracer::off(),

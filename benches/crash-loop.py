@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Crash loop for --data-dir (not run in CI): clients send and delete SQS messages as fast as
+they can while the server is killed with SIGKILL at random moments; after every restart each
+acknowledged message must be there and no acknowledged delete may come back.
+
+Usage: benches/crash-loop.py [--bin target/release/stepyard] [--rounds 20] [--clients 8]
+
+A write counts as acknowledged when the client got its response. A request cut off by the
+kill may or may not have happened, so it is allowed either way: an unacknowledged send may be
+missing, an unacknowledged delete may have happened. The check reads the whole state through
+GET /_stepyard/state (in-flight and delayed messages included).
+Prints the rounds, acknowledged writes, and lost writes (must be 0); exits 1 if any was lost.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+import boto3
+from botocore.config import Config
+
+READY = re.compile(rb"stepyard ready on (http://\S+)")
+
+
+def start(binary, data):
+    proc = subprocess.Popen(
+        [binary, "--port", "0", "--data-dir", data, "--log-level", "info"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=dict(os.environ, NO_COLOR="1"))
+    for line in proc.stdout:
+        match = READY.search(line)
+        if match:
+            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+            return proc, match.group(1).decode()
+    raise SystemExit("stepyard exited before it was ready (data dir %s)" % data)
+
+
+def client(url):
+    return boto3.session.Session().client(
+        "sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="t",
+        aws_secret_access_key="t",
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=10,
+                      max_pool_connections=64))
+
+
+def worker(url, queue_url, stop, ledger, lock, seed):
+    rng = random.Random(seed)
+    sqs = client(url)
+    n = 0
+    while not stop.is_set():
+        body = f"{seed}-{n}"
+        n += 1
+        try:
+            sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        except Exception:
+            with lock:
+                ledger["maybe_sent"].add(body)
+            return
+        with lock:
+            ledger["sent"].add(body)
+        if rng.random() < 0.5:
+            try:
+                got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=5,
+                                          VisibilityTimeout=5)
+            except Exception:
+                return
+            for m in got.get("Messages", []):
+                with lock:
+                    ledger["maybe_deleted"].add(m["Body"])
+                try:
+                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+                except Exception:
+                    return
+                with lock:
+                    ledger["deleted"].add(m["Body"])
+
+
+def stored_bodies(url):
+    with urllib.request.urlopen(url + "/_stepyard/state", timeout=60) as resp:
+        document = json.load(resp)
+    return {m["message"]["body"]
+            for q in document["sqs"]["queues"] if q["name"] == "crash"
+            for m in q["messages"]}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="target/release/stepyard")
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--max-run", type=float, default=2.0, help="longest time before a kill (s)")
+    args = ap.parse_args()
+    data = tempfile.mkdtemp(prefix="stepyard-crash-")
+    ledger = {"sent": set(), "maybe_sent": set(), "deleted": set(), "maybe_deleted": set()}
+    lock = threading.Lock()
+    lost = resurrected = 0
+    acked_before = 0
+    try:
+        for round_no in range(1, args.rounds + 1):
+            proc, url = start(args.bin, data)
+            t0 = time.monotonic()
+            present = stored_bodies(url)
+            restart_s = time.monotonic() - t0
+            with lock:
+                missing = ledger["sent"] - ledger["maybe_deleted"] - present
+                back = ledger["deleted"] & present
+            lost += len(missing)
+            resurrected += len(back)
+            acked = len(ledger["sent"]) + len(ledger["deleted"])
+            print(f"round {round_no}: {len(present)} stored, {acked - acked_before} writes "
+                  f"acknowledged last round, lost {len(missing)}, deleted-but-back {len(back)}")
+            acked_before = acked
+            queue_url = client(url).create_queue(QueueName="crash")["QueueUrl"]
+            stop = threading.Event()
+            threads = [threading.Thread(target=worker,
+                                        args=(url, queue_url, stop, ledger, lock, f"r{round_no}c{i}"))
+                       for i in range(args.clients)]
+            for t in threads:
+                t.start()
+            time.sleep(random.uniform(0.2, args.max_run))
+            proc.kill()  # SIGKILL mid-traffic
+            proc.wait()
+            stop.set()
+            for t in threads:
+                t.join()
+        proc, url = start(args.bin, data)
+        present = stored_bodies(url)
+        missing = ledger["sent"] - ledger["maybe_deleted"] - present
+        back = ledger["deleted"] & present
+        lost += len(missing)
+        resurrected += len(back)
+        proc.kill()
+        proc.wait()
+        acked = len(ledger["sent"]) + len(ledger["deleted"])
+        print(f"rounds {args.rounds}, acknowledged writes {acked} "
+              f"({len(ledger['sent'])} sends, {len(ledger['deleted'])} deletes), "
+              f"lost {lost}, deleted messages back {resurrected}")
+        return 1 if lost or resurrected else 0
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,352 @@
+//! EventBridge in the state document and the data directory, per (account, region): buses
+//! with their policies, rules (patterns and schedules compiled again on load) and targets (as
+//! the client sent them, checked again on load), archives with their events, connections, API
+//! destinations and endpoints. Replays are not kept (see docs/durable-state.md).
+
+use super::matcher::Matcher;
+use super::schedule::Schedule;
+use super::store::{ApiDestination, Archive, Bus, Connection, Region, Rule};
+use super::targets::Target;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionRecord {
+    pub account: String,
+    pub region: String,
+    #[serde(default)]
+    pub buses: Vec<BusRecord>,
+    #[serde(default)]
+    pub archives: Vec<ArchiveRecord>,
+    #[serde(default)]
+    pub connections: Vec<ConnectionRecord>,
+    #[serde(default)]
+    pub api_destinations: Vec<ApiDestinationRecord>,
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusRecord {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub kms_key: Option<String>,
+    pub dead_letter: Option<Value>,
+    pub log_config: Option<Value>,
+    #[serde(default)]
+    pub statements: Vec<Value>,
+    pub creation_ms: u64,
+    pub modified_ms: u64,
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+    #[serde(default)]
+    pub rules: Vec<RuleRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleRecord {
+    pub name: String,
+    pub arn: String,
+    pub event_pattern: Option<String>,
+    pub schedule_expression: Option<String>,
+    pub state: String,
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub managed_by: Option<String>,
+    pub archive: Option<String>,
+    pub created_by: String,
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+    /// Each target as PutTargets received it.
+    #[serde(default)]
+    pub targets: Vec<Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveRecord {
+    pub name: String,
+    pub arn: String,
+    pub source_arn: String,
+    pub description: Option<String>,
+    pub event_pattern: Option<String>,
+    pub retention_days: u64,
+    pub kms_key: Option<String>,
+    pub creation_ms: u64,
+    /// (time archived in ms, the event).
+    #[serde(default)]
+    pub events: Vec<(u64, Value)>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionRecord {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub authorization_type: String,
+    pub auth_parameters: Value,
+    pub state: String,
+    pub creation_ms: u64,
+    pub modified_ms: u64,
+    pub last_authorized_ms: u64,
+    pub secret_arn: String,
+    pub kms_key: Option<String>,
+    pub connectivity: Option<Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiDestinationRecord {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub connection_arn: String,
+    pub endpoint: String,
+    pub http_method: String,
+    pub rate_limit: Option<u64>,
+    pub creation_ms: u64,
+    pub modified_ms: u64,
+}
+
+pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> {
+    let mut out: Vec<RegionRecord> = regions
+        .iter()
+        .map(|((account, region), r)| RegionRecord {
+            account: account.clone(),
+            region: region.clone(),
+            buses: r.buses.values().map(export_bus).collect(),
+            archives: r
+                .archives
+                .values()
+                .map(|a| ArchiveRecord {
+                    name: a.name.clone(),
+                    arn: a.arn.clone(),
+                    source_arn: a.source_arn.clone(),
+                    description: a.description.clone(),
+                    event_pattern: a.event_pattern.clone(),
+                    retention_days: a.retention_days,
+                    kms_key: a.kms_key.clone(),
+                    creation_ms: a.creation_ms,
+                    events: a.events.iter().map(|(t, e)| (*t, (**e).clone())).collect(),
+                })
+                .collect(),
+            connections: r
+                .connections
+                .values()
+                .map(|c| ConnectionRecord {
+                    name: c.name.clone(),
+                    arn: c.arn.clone(),
+                    description: c.description.clone(),
+                    authorization_type: c.authorization_type.clone(),
+                    auth_parameters: c.auth_parameters.clone(),
+                    state: c.state.clone(),
+                    creation_ms: c.creation_ms,
+                    modified_ms: c.modified_ms,
+                    last_authorized_ms: c.last_authorized_ms,
+                    secret_arn: c.secret_arn.clone(),
+                    kms_key: c.kms_key.clone(),
+                    connectivity: c.connectivity.clone(),
+                })
+                .collect(),
+            api_destinations: r
+                .api_destinations
+                .values()
+                .map(|d| ApiDestinationRecord {
+                    name: d.name.clone(),
+                    arn: d.arn.clone(),
+                    description: d.description.clone(),
+                    connection_arn: d.connection_arn.clone(),
+                    endpoint: d.endpoint.clone(),
+                    http_method: d.http_method.clone(),
+                    rate_limit: d.rate_limit,
+                    creation_ms: d.creation_ms,
+                    modified_ms: d.modified_ms,
+                })
+                .collect(),
+            endpoints: r.endpoints.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+    out
+}
+
+fn export_bus(b: &Bus) -> BusRecord {
+    BusRecord {
+        name: b.name.clone(),
+        arn: b.arn.clone(),
+        description: b.description.clone(),
+        kms_key: b.kms_key.clone(),
+        dead_letter: b.dead_letter.clone(),
+        log_config: b.log_config.clone(),
+        statements: b.statements.clone(),
+        creation_ms: b.creation_ms,
+        modified_ms: b.modified_ms,
+        tags: b.tags.clone(),
+        rules: b
+            .rules
+            .values()
+            .map(|r| RuleRecord {
+                name: r.name.clone(),
+                arn: r.arn.clone(),
+                event_pattern: r.event_pattern.clone(),
+                schedule_expression: r.schedule.as_ref().map(|s| s.text().to_string()),
+                state: r.state.clone(),
+                description: r.description.clone(),
+                role_arn: r.role_arn.clone(),
+                managed_by: r.managed_by.clone(),
+                archive: r.archive.clone(),
+                created_by: r.created_by.clone(),
+                tags: r.tags.clone(),
+                targets: r.targets.iter().map(|t| t.raw.clone()).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A scheduled rule to plan after loading: (account, region, rule, schedule).
+pub type Planned = (String, String, String, Schedule);
+
+/// Builds the regions the records describe, checking patterns, schedules and targets as the
+/// API would; also returns the enabled scheduled rules.
+/// Every region's resources, keyed by (account, region).
+pub type Regions = HashMap<(String, String), Region>;
+
+pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), String> {
+    let mut regions = HashMap::new();
+    let mut planned = Vec::new();
+    for r in records {
+        let mut region = Region::empty();
+        for b in r.buses {
+            let mut rules = BTreeMap::new();
+            for rule in b.rules {
+                let matcher = match &rule.event_pattern {
+                    Some(p) => Some(Arc::new(Matcher::compile(p).map_err(|e| {
+                        format!("events: rule {}: event pattern: {}", rule.name, e)
+                    })?)),
+                    None => None,
+                };
+                let schedule = match &rule.schedule_expression {
+                    Some(text) => Some(Schedule::parse(text).ok_or_else(|| {
+                        format!("events: rule {}: bad schedule {text:?}", rule.name)
+                    })?),
+                    None => None,
+                };
+                let mut targets = Vec::new();
+                for raw in rule.targets {
+                    let target = Target::from_input(raw)
+                        .map_err(|e| format!("events: rule {}: target: {e}", rule.name))?;
+                    targets.push(Arc::new(target));
+                }
+                if let (Some(s), true) = (&schedule, rule.state != "DISABLED") {
+                    planned.push((
+                        r.account.clone(),
+                        r.region.clone(),
+                        rule.name.clone(),
+                        s.clone(),
+                    ));
+                }
+                rules.insert(
+                    rule.name.clone(),
+                    Rule {
+                        name: rule.name,
+                        shared_arn: std::sync::Arc::from(rule.arn.as_str()),
+                        arn: rule.arn,
+                        bus_name: b.name.clone(),
+                        event_pattern: rule.event_pattern,
+                        matcher,
+                        schedule,
+                        state: rule.state,
+                        description: rule.description,
+                        role_arn: rule.role_arn,
+                        managed_by: rule.managed_by,
+                        archive: rule.archive,
+                        created_by: rule.created_by,
+                        tags: rule.tags,
+                        targets,
+                    },
+                );
+            }
+            region.buses.insert(
+                b.name.clone(),
+                Bus {
+                    name: b.name,
+                    arn: b.arn,
+                    description: b.description,
+                    kms_key: b.kms_key,
+                    dead_letter: b.dead_letter,
+                    log_config: b.log_config,
+                    statements: b.statements,
+                    creation_ms: b.creation_ms,
+                    modified_ms: b.modified_ms,
+                    tags: b.tags,
+                    rules,
+                },
+            );
+        }
+        for a in r.archives {
+            region.archives.insert(
+                a.name.clone(),
+                Archive {
+                    name: a.name,
+                    arn: a.arn,
+                    source_arn: a.source_arn,
+                    description: a.description,
+                    event_pattern: a.event_pattern,
+                    retention_days: a.retention_days,
+                    kms_key: a.kms_key,
+                    creation_ms: a.creation_ms,
+                    events: a
+                        .events
+                        .into_iter()
+                        .map(|(t, e)| (t, Arc::new(e)))
+                        .collect(),
+                },
+            );
+        }
+        for c in r.connections {
+            region.connections.insert(
+                c.name.clone(),
+                Connection {
+                    name: c.name,
+                    arn: c.arn,
+                    description: c.description,
+                    authorization_type: c.authorization_type,
+                    auth_parameters: c.auth_parameters,
+                    state: c.state,
+                    creation_ms: c.creation_ms,
+                    modified_ms: c.modified_ms,
+                    last_authorized_ms: c.last_authorized_ms,
+                    secret_arn: c.secret_arn,
+                    kms_key: c.kms_key,
+                    connectivity: c.connectivity,
+                },
+            );
+        }
+        for d in r.api_destinations {
+            region.api_destinations.insert(
+                d.name.clone(),
+                ApiDestination {
+                    name: d.name,
+                    arn: d.arn,
+                    description: d.description,
+                    connection_arn: d.connection_arn,
+                    endpoint: d.endpoint,
+                    http_method: d.http_method,
+                    rate_limit: d.rate_limit,
+                    creation_ms: d.creation_ms,
+                    modified_ms: d.modified_ms,
+                },
+            );
+        }
+        region.endpoints = r.endpoints;
+        regions.insert((r.account, r.region), region);
+    }
+    Ok((regions, planned))
+}

@@ -1,0 +1,242 @@
+//! Step Functions in the state document and the data directory, per (account, region): state
+//! machines (definitions parsed again on load) with their versions and aliases, activities,
+//! and tags. Executions are not kept yet (see docs/durable-state.md).
+
+use super::store::{Activity, Alias, Machine, Region, Revision, Version};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionRecord {
+    pub account: String,
+    pub region: String,
+    #[serde(default)]
+    pub machines: Vec<MachineRecord>,
+    #[serde(default)]
+    pub activities: Vec<ActivityRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionRecord {
+    pub definition: String,
+    pub role_arn: String,
+    pub logging: Value,
+    pub tracing: Value,
+    pub revision_id: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MachineRecord {
+    pub name: String,
+    pub arn: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub current: RevisionRecord,
+    pub encryption: Value,
+    pub creation_ms: u64,
+    pub update_ms: Option<u64>,
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+    #[serde(default)]
+    pub versions: Vec<VersionRecord>,
+    pub last_version: u64,
+    #[serde(default)]
+    pub aliases: Vec<AliasRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionRecord {
+    pub number: u64,
+    pub arn: String,
+    pub revision: RevisionRecord,
+    pub description: Option<String>,
+    pub creation_ms: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AliasRecord {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub routing: Vec<(String, u64)>,
+    pub creation_ms: u64,
+    pub update_ms: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityRecord {
+    pub name: String,
+    pub arn: String,
+    pub creation_ms: u64,
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+    pub encryption: Value,
+}
+
+fn export_revision(r: &Revision) -> RevisionRecord {
+    RevisionRecord {
+        definition: r.definition.clone(),
+        role_arn: r.role_arn.clone(),
+        logging: r.logging.clone(),
+        tracing: r.tracing.clone(),
+        revision_id: r.revision_id.clone(),
+    }
+}
+
+fn import_revision(r: RevisionRecord, kind: &str, what: &str) -> Result<Revision, String> {
+    let parsed = super::machines::parse_machine(&r.definition, kind)
+        .map_err(|e| format!("stepfunctions: {what}: {e}"))?;
+    Ok(Revision {
+        definition: r.definition,
+        parsed,
+        role_arn: r.role_arn,
+        logging: r.logging,
+        tracing: r.tracing,
+        revision_id: r.revision_id,
+    })
+}
+
+pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> {
+    let mut out: Vec<RegionRecord> = regions
+        .iter()
+        .filter(|(_, r)| !r.machines.is_empty() || !r.activities.is_empty())
+        .map(|((account, region), r)| RegionRecord {
+            account: account.clone(),
+            region: region.clone(),
+            machines: r
+                .machines
+                .values()
+                .map(|m| MachineRecord {
+                    name: m.name.clone(),
+                    arn: m.arn.clone(),
+                    kind: m.kind.clone(),
+                    current: export_revision(&m.current),
+                    encryption: m.encryption.clone(),
+                    creation_ms: m.creation_ms,
+                    update_ms: m.update_ms,
+                    tags: m.tags.clone(),
+                    versions: m
+                        .versions
+                        .iter()
+                        .map(|(n, v)| VersionRecord {
+                            number: *n,
+                            arn: v.arn.clone(),
+                            revision: export_revision(&v.revision),
+                            description: v.description.clone(),
+                            creation_ms: v.creation_ms,
+                        })
+                        .collect(),
+                    last_version: m.last_version,
+                    aliases: m
+                        .aliases
+                        .values()
+                        .map(|a| AliasRecord {
+                            name: a.name.clone(),
+                            arn: a.arn.clone(),
+                            description: a.description.clone(),
+                            routing: a.routing.clone(),
+                            creation_ms: a.creation_ms,
+                            update_ms: a.update_ms,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            activities: r
+                .activities
+                .values()
+                .map(|a| ActivityRecord {
+                    name: a.name.clone(),
+                    arn: a.arn.clone(),
+                    creation_ms: a.creation_ms,
+                    tags: a.tags.clone(),
+                    encryption: a.encryption.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+    out
+}
+
+pub fn import(records: Vec<RegionRecord>) -> Result<HashMap<(String, String), Region>, String> {
+    let mut regions = HashMap::new();
+    for r in records {
+        let mut region = Region::default();
+        for m in r.machines {
+            if m.kind != "STANDARD" && m.kind != "EXPRESS" {
+                return Err(format!(
+                    "stepfunctions: machine {}: type {:?} is not STANDARD or EXPRESS",
+                    m.name, m.kind
+                ));
+            }
+            let current = import_revision(m.current, &m.kind, &m.name)?;
+            let mut versions = BTreeMap::new();
+            for v in m.versions {
+                let what = format!("{} version {}", m.name, v.number);
+                versions.insert(
+                    v.number,
+                    Version {
+                        arn: v.arn,
+                        revision: import_revision(v.revision, &m.kind, &what)?,
+                        description: v.description,
+                        creation_ms: v.creation_ms,
+                    },
+                );
+            }
+            let aliases = m
+                .aliases
+                .into_iter()
+                .map(|a| {
+                    (
+                        a.name.clone(),
+                        Alias {
+                            name: a.name,
+                            arn: a.arn,
+                            description: a.description,
+                            routing: a.routing,
+                            creation_ms: a.creation_ms,
+                            update_ms: a.update_ms,
+                        },
+                    )
+                })
+                .collect();
+            region.machines.insert(
+                m.name.clone(),
+                Machine {
+                    name: m.name,
+                    arn: m.arn,
+                    kind: m.kind,
+                    current,
+                    encryption: m.encryption,
+                    creation_ms: m.creation_ms,
+                    update_ms: m.update_ms,
+                    tags: m.tags,
+                    versions,
+                    last_version: m.last_version,
+                    aliases,
+                },
+            );
+        }
+        for a in r.activities {
+            region.activities.insert(
+                a.name.clone(),
+                Activity {
+                    name: a.name,
+                    arn: a.arn,
+                    creation_ms: a.creation_ms,
+                    tags: a.tags,
+                    encryption: a.encryption,
+                },
+            );
+        }
+        regions.insert((r.account, r.region), region);
+    }
+    Ok(regions)
+}

@@ -1,0 +1,127 @@
+//! SNS in the state document and the data directory: every topic with its subscriptions
+//! (confirmation state, attributes, token). Filter policies are compiled again on load. SMS
+//! settings, platform applications and deliveries in progress are not kept (see
+//! docs/durable-state.md).
+
+use super::store::{State, Topic};
+use super::subscription::Subscription;
+use super::subscription_attributes::{compile_filter, Api};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicRecord {
+    pub arn: String,
+    pub owner: String,
+    pub fifo: bool,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub data_protection_policy: Option<String>,
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionRecord>,
+    #[serde(default)]
+    pub subscriptions_deleted: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionRecord {
+    pub arn: String,
+    pub owner: String,
+    pub protocol: String,
+    pub endpoint: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    pub pending: bool,
+    pub confirmation_authenticated: bool,
+    pub token: String,
+}
+
+pub fn export(state: &State) -> Vec<TopicRecord> {
+    state
+        .topics
+        .values()
+        .map(|t| TopicRecord {
+            arn: t.arn.clone(),
+            owner: t.owner.clone(),
+            fifo: t.fifo,
+            attributes: t.attributes.clone(),
+            tags: t.tags.clone(),
+            data_protection_policy: t.data_protection_policy.clone(),
+            subscriptions: t
+                .subscriptions
+                .values()
+                .map(|s| SubscriptionRecord {
+                    arn: s.arn.clone(),
+                    owner: s.owner.clone(),
+                    protocol: s.protocol.clone(),
+                    endpoint: s.endpoint.clone(),
+                    attributes: s.attributes.clone(),
+                    pending: s.pending,
+                    confirmation_authenticated: s.confirmation_authenticated,
+                    token: s.token.clone(),
+                })
+                .collect(),
+            subscriptions_deleted: t.subscriptions_deleted,
+        })
+        .collect()
+}
+
+/// Builds the topics of `records` into `state` (emptied first). `new_queue` makes each
+/// topic's delivery queue.
+pub fn import(
+    records: Vec<TopicRecord>,
+    new_queue: impl Fn() -> super::delivery::TopicQueue,
+) -> Result<State, String> {
+    let mut state = State::default();
+    for record in records {
+        if super::arn::parse(&record.arn).is_none() {
+            return Err(format!("sns.topics: {:?} is not a topic ARN", record.arn));
+        }
+        let mut subscriptions = BTreeMap::new();
+        for s in record.subscriptions {
+            if super::arn::topic_of_subscription(&s.arn) != Some(record.arn.as_str()) {
+                return Err(format!(
+                    "sns.topics: subscription {:?} is not of topic {:?}",
+                    s.arn, record.arn
+                ));
+            }
+            let filter = compile_filter(Api::SetSubscriptionAttributes, &s.attributes)
+                .map_err(|e| format!("sns.topics: subscription {}: {e}", s.arn))?;
+            state.tokens.insert(s.token.clone(), s.arn.clone());
+            let subscription = Subscription {
+                arn: s.arn.clone(),
+                topic_arn: record.arn.clone(),
+                owner: s.owner,
+                protocol: s.protocol,
+                endpoint: s.endpoint,
+                attributes: s.attributes,
+                pending: s.pending,
+                confirmation_authenticated: s.confirmation_authenticated,
+                token: s.token,
+                filter,
+            };
+            subscriptions.insert(s.arn, Arc::new(subscription));
+        }
+        state.topics.insert(
+            record.arn.clone(),
+            Topic {
+                arn: record.arn,
+                owner: record.owner,
+                fifo: record.fifo,
+                attributes: record.attributes,
+                tags: record.tags,
+                data_protection_policy: record.data_protection_policy,
+                subscriptions,
+                subscriptions_deleted: record.subscriptions_deleted,
+                queue: new_queue(),
+            },
+        );
+    }
+    Ok(state)
+}

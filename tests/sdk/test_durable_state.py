@@ -1,0 +1,578 @@
+"""Durable state: the state document (GET/POST /_stepyard/state, --init-state) and --data-dir,
+where a server killed with SIGKILL comes back with everything it acknowledged.
+
+The data-directory tests start their own stepyard processes (the session server is in memory)."""
+
+import base64
+import json
+import os
+import subprocess
+import time
+
+import boto3
+import pytest
+
+from conftest import CLIENT_CONFIG, REGION, _start, binary_path
+
+
+def sqs_client(url):
+    return boto3.session.Session().client(
+        "sqs",
+        endpoint_url=url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name=REGION,
+        config=CLIENT_CONFIG,
+    )
+
+
+def state_of(server):
+    status, _, body = server.http("GET", "/_stepyard/state")
+    assert status == 200
+    return json.loads(body)
+
+
+def load_state(server, document):
+    raw = document if isinstance(document, bytes) else json.dumps(document).encode()
+    status, _, body = server.http("POST", "/_stepyard/state", raw, {"Content-Type": "application/json"})
+    return status, json.loads(body)
+
+
+def seed(sqs):
+    """A standard queue with tags, a policy, a DLQ, visible, delayed and in-flight messages,
+    and a FIFO queue with two groups: what every test below expects to come back."""
+    dlq = sqs.create_queue(QueueName="seed-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url = sqs.create_queue(
+        QueueName="seed",
+        Attributes={
+            "VisibilityTimeout": "120",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}),
+        },
+        tags={"team": "payments"},
+    )["QueueUrl"]
+    sqs.add_permission(QueueUrl=url, Label="all", AWSAccountIds=["000000000000"], Actions=["SendMessage"])
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody="held",
+        MessageAttributes={"blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"}},
+    )
+    held = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"visible-{i}", MessageAttributes={
+            "n": {"DataType": "Number", "StringValue": str(i)}})
+    deleted = sqs.send_message(QueueUrl=url, MessageBody="deleted")["MessageId"]
+    for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]:
+        if m["MessageId"] == deleted:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    sqs.send_message(QueueUrl=url, MessageBody="delayed", DelaySeconds=3)
+    fifo = sqs.create_queue(QueueName="seed.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    sent = {}
+    for group, body in [("a", "a1"), ("b", "b1"), ("a", "a2"), ("b", "b2")]:
+        sent[body] = sqs.send_message(
+            QueueUrl=fifo, MessageBody=body, MessageGroupId=group, MessageDeduplicationId=body)
+    return {"url": url, "dlq": dlq, "fifo": fifo, "held": held, "sent": sent}
+
+
+def check_seeded(sqs, seeded):
+    """Everything `seed` made is there, through the real APIs."""
+    url, fifo = seeded["url"], seeded["fifo"]
+    names = sorted(u.rsplit("/", 1)[1] for u in sqs.list_queues()["QueueUrls"])
+    assert names == ["seed", "seed-dlq", "seed.fifo"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["VisibilityTimeout"] == "120"
+    assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 5
+    assert json.loads(attrs["Policy"])["Statement"][0]["Sid"] == "all"
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "payments"}
+    assert sqs.list_dead_letter_source_queues(QueueUrl=seeded["dlq"])["queueUrls"][0].endswith("/seed")
+    # The in-flight message is still hidden, the delayed one still delayed, the deleted one gone.
+    assert attrs["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert attrs["ApproximateNumberOfMessagesDelayed"] == "1"
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"],
+                              AttributeNames=["All"])["Messages"]
+    assert sorted(m["Body"] for m in got) == ["visible-0", "visible-1", "visible-2"]
+    first = next(m for m in got if m["Body"] == "visible-0")
+    assert first["MessageAttributes"]["n"] == {"StringValue": "0", "DataType": "Number"}
+    # Received once by the seeding, with VisibilityTimeout 0, and now again.
+    assert first["Attributes"]["ApproximateReceiveCount"] == "2"
+    # The receipt handle issued before is still the message's handle.
+    held = seeded["held"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=held["ReceiptHandle"], VisibilityTimeout=0)
+    again = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], WaitTimeSeconds=1)["Messages"]
+    assert [m["MessageId"] for m in again] == [held["MessageId"]]
+    assert again[0]["MessageAttributes"]["blob"]["BinaryValue"] == b"\x00\x01\xff"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=held["ReceiptHandle"])
+    # FIFO: order per group, and the deduplication window still answers with the original id.
+    dup = sqs.send_message(QueueUrl=fifo, MessageBody="a1", MessageGroupId="a", MessageDeduplicationId="a1")
+    assert dup["MessageId"] == seeded["sent"]["a1"]["MessageId"]
+    assert dup["SequenceNumber"] == seeded["sent"]["a1"]["SequenceNumber"]
+    fresh = sqs.send_message(QueueUrl=fifo, MessageBody="a3", MessageGroupId="a", MessageDeduplicationId="a3")
+    assert int(fresh["SequenceNumber"]) > int(seeded["sent"]["b2"]["SequenceNumber"])
+    bodies = []
+    for _ in range(4):
+        batch = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10).get("Messages", [])
+        bodies += [m["Body"] for m in batch]
+        for m in batch:
+            sqs.delete_message(QueueUrl=fifo, ReceiptHandle=m["ReceiptHandle"])
+    assert [b for b in bodies if b.startswith("a")] == ["a1", "a2", "a3"]
+    assert [b for b in bodies if b.startswith("b")] == ["b1", "b2"]
+    # The delayed message becomes visible at its time.
+    delayed = None
+    deadline = time.monotonic() + 10
+    while delayed is None and time.monotonic() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []):
+            delayed = m["Body"]
+    assert delayed == "delayed"
+
+
+def test_state_export_reset_import_brings_every_queue_and_message_back(stepyard, sqs):
+    seeded = seed(sqs)
+    document = state_of(stepyard)
+    assert document["version"] == 1
+    stepyard.reset()
+    assert "QueueUrls" not in sqs.list_queues()
+    status, body = load_state(stepyard, document)
+    assert (status, body) == (200, {"loaded": True})
+    check_seeded(sqs, seeded)
+
+
+def test_state_document_is_plain_json_with_binary_as_base64(stepyard, sqs):
+    url = sqs.create_queue(QueueName="doc")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x",
+                     MessageAttributes={"b": {"DataType": "Binary", "BinaryValue": b"hi"}})
+    (queue,) = state_of(stepyard)["sqs"]["queues"]
+    assert (queue["account"], queue["region"], queue["name"]) == ("000000000000", REGION, "doc")
+    (message,) = queue["messages"]
+    assert message["state"] == {"kind": "visible"}
+    assert message["message"]["body"] == "x"
+    assert message["message"]["attributes"]["b"]["data"] == {"binary": base64.b64encode(b"hi").decode()}
+
+
+@pytest.mark.parametrize(
+    "document, says",
+    [
+        (b"{not json", "not JSON"),
+        ({"sqs": {"queues": []}}, "no \"version\""),
+        ({"version": 2}, "version 2 is not supported"),
+        ({"version": 1, "lambda": {}}, "unknown section \"lambda\""),
+        ({"version": 1, "sqs": {"queues": [{"account": "000000000000", "region": "us-east-1"}]}}, "sqs.queues"),
+        ({"version": 1, "sqs": {"queues": [{"account": "000000000000", "region": "us-east-1", "name": "a/b",
+                                             "attributes": {}}]}}, "sqs.queues"),
+    ],
+)
+def test_a_bad_state_document_is_refused_with_400_and_changes_nothing(stepyard, sqs, document, says):
+    sqs.create_queue(QueueName="kept")
+    status, body = load_state(stepyard, document)
+    assert status == 400
+    assert says in body["error"]
+    assert [u.rsplit("/", 1)[1] for u in sqs.list_queues()["QueueUrls"]] == ["kept"]
+
+
+def test_loading_a_document_replaces_the_current_state(stepyard, sqs):
+    sqs.create_queue(QueueName="before")
+    status, _ = load_state(stepyard, {"version": 1})
+    assert status == 200
+    assert "QueueUrls" not in sqs.list_queues()
+
+
+def test_init_state_loads_a_document_at_start(stepyard, sqs, tmp_path):
+    seeded = seed(sqs)
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(state_of(stepyard)))
+    server = _start({"STEPYARD_INIT_STATE": str(path)})
+    try:
+        check_seeded(sqs_client(server.url), seeded)
+    finally:
+        server.proc.kill()
+        server.proc.wait()
+
+
+def kill9(server):
+    server.proc.kill()  # SIGKILL: no shutdown, no flush
+    server.proc.wait()
+
+
+def test_data_dir_brings_back_queues_and_messages_after_kill_9(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        seeded = seed(sqs_client(server.url))
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        check_seeded(sqs_client(server.url), seeded)
+        # And what the checks changed (deletes, a new FIFO message) is durable in turn.
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        sqs = sqs_client(server.url)
+        url = sqs.get_queue_url(QueueName="seed")["QueueUrl"]
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "4")
+        fifo = sqs.get_queue_url(QueueName="seed.fifo")["QueueUrl"]
+        assert "Messages" not in sqs.receive_message(QueueUrl=fifo)
+    finally:
+        kill9(server)
+
+
+def test_data_dir_reset_deleted_queues_and_purges_stay_gone_after_kill_9(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        sqs = sqs_client(server.url)
+        gone = sqs.create_queue(QueueName="gone")["QueueUrl"]
+        sqs.send_message(QueueUrl=gone, MessageBody="x")
+        sqs.delete_queue(QueueUrl=gone)
+        # A queue of the same name created again does not inherit the old one's messages.
+        again = sqs.create_queue(QueueName="gone")["QueueUrl"]
+        sqs.send_message(QueueUrl=again, MessageBody="new")
+        purged = sqs.create_queue(QueueName="purged")["QueueUrl"]
+        sqs.send_message(QueueUrl=purged, MessageBody="x")
+        sqs.purge_queue(QueueUrl=purged)
+        sqs.send_message(QueueUrl=purged, MessageBody="after-purge")
+        sqs.tag_queue(QueueUrl=purged, Tags={"a": "1", "b": "2"})
+        sqs.untag_queue(QueueUrl=purged, TagKeys=["a"])
+        sqs.set_queue_attributes(QueueUrl=purged, Attributes={"DelaySeconds": "0", "VisibilityTimeout": "7"})
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        sqs = sqs_client(server.url)
+        again = sqs.get_queue_url(QueueName="gone")["QueueUrl"]
+        assert [m["Body"] for m in sqs.receive_message(QueueUrl=again, MaxNumberOfMessages=10)["Messages"]] == ["new"]
+        purged = sqs.get_queue_url(QueueName="purged")["QueueUrl"]
+        got = sqs.receive_message(QueueUrl=purged, MaxNumberOfMessages=10)["Messages"]
+        assert [m["Body"] for m in got] == ["after-purge"]
+        assert sqs.list_queue_tags(QueueUrl=purged)["Tags"] == {"b": "2"}
+        attrs = sqs.get_queue_attributes(QueueUrl=purged, AttributeNames=["VisibilityTimeout"])["Attributes"]
+        assert attrs["VisibilityTimeout"] == "7"
+        status, _, _ = server.http("POST", "/_stepyard/reset")
+        assert status == 200
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        assert "QueueUrls" not in sqs_client(server.url).list_queues()
+    finally:
+        kill9(server)
+
+
+def test_data_dir_with_state_ignores_init_state_and_an_empty_one_loads_it(stepyard, sqs, tmp_path):
+    sqs.create_queue(QueueName="from-document")
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(state_of(stepyard)))
+    data = tmp_path / "data"
+    env = {"STEPYARD_DATA_DIR": str(data), "STEPYARD_INIT_STATE": str(path)}
+    server = _start(env)
+    try:
+        client = sqs_client(server.url)
+        assert [u.rsplit("/", 1)[1] for u in client.list_queues()["QueueUrls"]] == ["from-document"]
+        client.create_queue(QueueName="made-later")
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        names = sorted(u.rsplit("/", 1)[1] for u in sqs_client(server.url).list_queues()["QueueUrls"])
+        assert names == ["from-document", "made-later"]
+    finally:
+        kill9(server)
+
+
+def start_fails(env):
+    """(exit code, output) of a start expected to fail."""
+    done = subprocess.run(
+        [str(binary_path()), "--host", "127.0.0.1", "--port", "0"],
+        env=dict(os.environ, NO_COLOR="1", **env),
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_a_corrupt_data_dir_stops_the_start_says_how_to_recover_and_is_left_alone(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    garbage = b"this is not a database" * 100
+    (data / "stepyard.db").write_bytes(garbage)
+    code, output = start_fails({"STEPYARD_DATA_DIR": str(data)})
+    assert code != 0
+    assert "cannot open" in output and "move" in output and "stepyard.db" in output
+    assert (data / "stepyard.db").read_bytes() == garbage
+
+
+def test_init_state_that_is_not_a_valid_document_stops_the_start(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"version": 7}))
+    code, output = start_fails({"STEPYARD_INIT_STATE": str(path)})
+    assert code != 0
+    assert "version 7 is not supported" in output
+
+
+def sns_client(url):
+    return boto3.session.Session().client(
+        "sns", endpoint_url=url, aws_access_key_id="test", aws_secret_access_key="test",
+        region_name=REGION, config=CLIENT_CONFIG)
+
+
+def seed_sns(url):
+    """A topic with attributes and tags, an SQS subscription with a filter policy, and an HTTP
+    subscription left pending confirmation (its token recorded from the delivery log)."""
+    sns, sqs = sns_client(url), sqs_client(url)
+    queue = sqs.create_queue(QueueName="fanout")["QueueUrl"]
+    topic = sns.create_topic(Name="orders", Attributes={"DisplayName": "Orders"},
+                             Tags=[{"Key": "team", "Value": "shop"}])["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:000000000000:fanout",
+                        Attributes={"FilterPolicy": json.dumps({"kind": ["big"]}), "RawMessageDelivery": "true"},
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    pending = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/hook",
+                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+    fifo = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    return {"topic": topic, "sub": sub, "pending": pending, "fifo": fifo, "queue": queue}
+
+
+def token_of(server, subscription_arn):
+    state = state_of(server)
+    for topic in state["sns"]["topics"]:
+        for sub in topic["subscriptions"]:
+            if sub["arn"] == subscription_arn:
+                return sub["token"]
+    raise AssertionError("no subscription " + subscription_arn)
+
+
+def check_sns(url, seeded, token):
+    sns, sqs = sns_client(url), sqs_client(url)
+    topics = sorted(t["TopicArn"] for t in sns.list_topics()["Topics"])
+    assert topics == sorted([seeded["topic"], seeded["fifo"]])
+    attrs = sns.get_topic_attributes(TopicArn=seeded["topic"])["Attributes"]
+    assert attrs["DisplayName"] == "Orders"
+    assert sns.list_tags_for_resource(ResourceArn=seeded["topic"])["Tags"] == [{"Key": "team", "Value": "shop"}]
+    assert sns.get_topic_attributes(TopicArn=seeded["fifo"])["Attributes"]["FifoTopic"] == "true"
+    sub_attrs = sns.get_subscription_attributes(SubscriptionArn=seeded["sub"])["Attributes"]
+    assert json.loads(sub_attrs["FilterPolicy"]) == {"kind": ["big"]}
+    assert sns.get_subscription_attributes(SubscriptionArn=seeded["pending"])["Attributes"]["PendingConfirmation"] == "true"
+    # The filter policy still filters, and the subscription still delivers.
+    sns.publish(TopicArn=seeded["topic"], Message="small",
+                MessageAttributes={"kind": {"DataType": "String", "StringValue": "small"}})
+    sns.publish(TopicArn=seeded["topic"], Message="big",
+                MessageAttributes={"kind": {"DataType": "String", "StringValue": "big"}})
+    got = sqs.receive_message(QueueUrl=seeded["queue"], WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["big"]
+    # The pending subscription's confirmation token still confirms it.
+    confirmed = sns.confirm_subscription(TopicArn=seeded["topic"], Token=token)
+    assert confirmed["SubscriptionArn"] == seeded["pending"]
+
+
+def test_state_export_reset_import_brings_topics_and_subscriptions_back(stepyard):
+    seeded = seed_sns(stepyard.url)
+    token = token_of(stepyard, seeded["pending"])
+    document = state_of(stepyard)
+    stepyard.reset()
+    assert sns_client(stepyard.url).list_topics()["Topics"] == []
+    assert load_state(stepyard, document)[0] == 200
+    check_sns(stepyard.url, seeded, token)
+
+
+def test_data_dir_brings_back_topics_and_subscriptions_after_kill_9(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        seeded = seed_sns(server.url)
+        token = token_of(server, seeded["pending"])
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        check_sns(server.url, seeded, token)
+        sns_client(server.url).delete_topic(TopicArn=seeded["fifo"])
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        sns = sns_client(server.url)
+        assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == [seeded["topic"]]
+        attrs = sns.get_subscription_attributes(SubscriptionArn=seeded["pending"])["Attributes"]
+        assert attrs["PendingConfirmation"] == "false"
+    finally:
+        kill9(server)
+
+
+def events_client(url):
+    return boto3.session.Session().client(
+        "events", endpoint_url=url, aws_access_key_id="test", aws_secret_access_key="test",
+        region_name=REGION, config=CLIENT_CONFIG)
+
+
+def seed_events(url):
+    """A custom bus with a tag and a policy, a pattern rule targeting an SQS queue with an input
+    transformer, a scheduled rule, an archive holding an event, a connection and an API
+    destination."""
+    ev, sqs = events_client(url), sqs_client(url)
+    queue = sqs.create_queue(QueueName="ev-target")["QueueUrl"]
+    bus = ev.create_event_bus(Name="shop", Tags=[{"Key": "team", "Value": "shop"}])["EventBusArn"]
+    ev.put_permission(EventBusName="shop", Action="events:PutEvents", Principal="111122223333", StatementId="other")
+    ev.put_rule(Name="orders", EventBusName="shop", EventPattern=json.dumps({"source": ["shop"]}))
+    ev.put_targets(Rule="orders", EventBusName="shop", Targets=[{
+        "Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:ev-target",
+        "InputTransformer": {"InputPathsMap": {"id": "$.detail.id"}, "InputTemplate": '"order <id>"'}}])
+    ev.put_rule(Name="tick", ScheduleExpression="rate(5 minutes)", State="DISABLED")
+    archive = ev.create_archive(ArchiveName="all-shop", EventSourceArn=bus, RetentionDays=3)["ArchiveArn"]
+    ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": json.dumps({"id": "1"}),
+                            "EventBusName": "shop"}])
+    got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+    assert got[0]["Body"] == '"order 1"'
+    sqs.delete_message(QueueUrl=queue, ReceiptHandle=got[0]["ReceiptHandle"])
+    # The archive is filled asynchronously: wait until it counts the event.
+    deadline = time.monotonic() + 5
+    while ev.describe_archive(ArchiveName="all-shop")["EventCount"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    connection = ev.create_connection(Name="api", AuthorizationType="API_KEY", AuthParameters={
+        "ApiKeyAuthParameters": {"ApiKeyName": "x-key", "ApiKeyValue": "secret"}})["ConnectionArn"]
+    ev.create_api_destination(Name="hook", ConnectionArn=connection, InvocationEndpoint="http://127.0.0.1:9/h",
+                              HttpMethod="POST")
+    return {"bus": bus, "archive": archive, "queue": queue}
+
+
+def check_events(url, seeded):
+    ev, sqs = events_client(url), sqs_client(url)
+    buses = sorted(b["Name"] for b in ev.list_event_buses()["EventBuses"])
+    assert buses == ["default", "shop"]
+    assert ev.list_tags_for_resource(ResourceARN=seeded["bus"])["Tags"] == [{"Key": "team", "Value": "shop"}]
+    assert "111122223333" in ev.describe_event_bus(Name="shop")["Policy"]
+    rules = sorted(r["Name"] for r in ev.list_rules(EventBusName="shop")["Rules"])
+    assert "orders" in rules
+    tick = ev.describe_rule(Name="tick")
+    assert (tick["ScheduleExpression"], tick["State"]) == ("rate(5 minutes)", "DISABLED")
+    assert ev.describe_archive(ArchiveName="all-shop")["EventCount"] == 1
+    assert ev.describe_connection(Name="api")["AuthorizationType"] == "API_KEY"
+    assert ev.describe_api_destination(Name="hook")["InvocationEndpoint"] == "http://127.0.0.1:9/h"
+    # The rule and its target with the input transformer still deliver.
+    ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": json.dumps({"id": "2"}),
+                            "EventBusName": "shop"}])
+    got = sqs.receive_message(QueueUrl=seeded["queue"], WaitTimeSeconds=5)["Messages"]
+    assert [m["Body"] for m in got] == ['"order 2"']
+
+
+def test_state_export_reset_import_brings_eventbridge_resources_back(stepyard):
+    seeded = seed_events(stepyard.url)
+    document = state_of(stepyard)
+    stepyard.reset()
+    assert [b["Name"] for b in events_client(stepyard.url).list_event_buses()["EventBuses"]] == ["default"]
+    assert load_state(stepyard, document)[0] == 200
+    check_events(stepyard.url, seeded)
+
+
+def test_data_dir_brings_back_eventbridge_resources_after_kill_9(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        seeded = seed_events(server.url)
+        # Changing anything rewrites EventBridge's record, archive contents included.
+        events_client(server.url).enable_rule(Name="orders", EventBusName="shop")
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        check_events(server.url, seeded)
+    finally:
+        kill9(server)
+
+
+def sfn_of(url):
+    return boto3.session.Session().client(
+        "stepfunctions", endpoint_url=url, aws_access_key_id="test", aws_secret_access_key="test",
+        region_name=REGION, config=CLIENT_CONFIG)
+
+
+PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"v": 1}, "End": True}}})
+PASS2 = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"v": 2}, "End": True}}})
+ROLE = "arn:aws:iam::000000000000:role/sfn"
+
+
+def seed_sfn(url):
+    """A machine with two published versions, an alias routing between them, tags, and an
+    activity."""
+    sfn = sfn_of(url)
+    machine = sfn.create_state_machine(name="flow", definition=PASS, roleArn=ROLE, publish=True,
+                                       versionDescription="first",
+                                       tags=[{"key": "team", "value": "ops"}])
+    sfn.update_state_machine(stateMachineArn=machine["stateMachineArn"], definition=PASS2, publish=True)
+    versions = sorted(v["stateMachineVersionArn"] for v in
+                      sfn.list_state_machine_versions(stateMachineArn=machine["stateMachineArn"])["stateMachineVersions"])
+    alias = sfn.create_state_machine_alias(name="live", routingConfiguration=[
+        {"stateMachineVersionArn": versions[0], "weight": 100}])["stateMachineAliasArn"]
+    activity = sfn.create_activity(name="work", tags=[{"key": "k", "value": "v"}])["activityArn"]
+    return {"machine": machine["stateMachineArn"], "versions": versions, "alias": alias, "activity": activity}
+
+
+def check_sfn(url, seeded):
+    sfn = sfn_of(url)
+    machines = sfn.list_state_machines()["stateMachines"]
+    assert [m["name"] for m in machines] == ["flow"]
+    described = sfn.describe_state_machine(stateMachineArn=seeded["machine"])
+    assert json.loads(described["definition"]) == json.loads(PASS2)
+    assert sfn.list_tags_for_resource(resourceArn=seeded["machine"])["tags"] == [{"key": "team", "value": "ops"}]
+    versions = sorted(v["stateMachineVersionArn"] for v in
+                      sfn.list_state_machine_versions(stateMachineArn=seeded["machine"])["stateMachineVersions"])
+    assert versions == seeded["versions"]
+    first = sfn.describe_state_machine(stateMachineArn=seeded["versions"][0])
+    assert json.loads(first["definition"]) == json.loads(PASS)
+    assert first["description"] == "first"
+    alias = sfn.describe_state_machine_alias(stateMachineAliasArn=seeded["alias"])
+    assert alias["routingConfiguration"][0]["stateMachineVersionArn"] == seeded["versions"][0]
+    assert sfn.describe_activity(activityArn=seeded["activity"])["name"] == "work"
+    # The alias still runs the version it routes to.
+    run = sfn.start_execution(stateMachineArn=seeded["alias"], input="{}")
+    deadline = time.monotonic() + 10
+    while True:
+        done = sfn.describe_execution(executionArn=run["executionArn"])
+        if done["status"] != "RUNNING" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"v": 1})
+    # Version numbers are not reused after a restart or a load.
+    changed = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    again = sfn.update_state_machine(stateMachineArn=seeded["machine"], definition=changed, publish=True)
+    assert again["stateMachineVersionArn"].endswith(":3")
+
+
+def test_state_export_reset_import_brings_state_machines_back(stepyard):
+    seeded = seed_sfn(stepyard.url)
+    document = state_of(stepyard)
+    stepyard.reset()
+    assert sfn_of(stepyard.url).list_state_machines()["stateMachines"] == []
+    assert load_state(stepyard, document)[0] == 200
+    check_sfn(stepyard.url, seeded)
+
+
+def test_data_dir_brings_back_state_machines_after_kill_9(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        seeded = seed_sfn(server.url)
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        check_sfn(server.url, seeded)
+        sfn_of(server.url).delete_activity(activityArn=seeded["activity"])
+    finally:
+        kill9(server)
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        assert sfn_of(server.url).list_activities()["activities"] == []
+    finally:
+        kill9(server)
+
+
+def test_a_data_dir_in_use_by_another_stepyard_is_refused(stepyard, tmp_path):
+    data = tmp_path / "data"
+    server = _start({"STEPYARD_DATA_DIR": str(data)})
+    try:
+        code, output = start_fails({"STEPYARD_DATA_DIR": str(data)})
+        assert code != 0
+        assert "in use by another process" in output
+    finally:
+        kill9(server)
