@@ -28,6 +28,14 @@ pub struct Config {
     pub max_connections: usize,
     /// Whether the clock starts frozen, and at what time (`--clock`, `--clock-start`).
     pub clock: crate::clock::ClockStart,
+    /// Check every request's SigV4 signature (`--verify-signatures`) against `credentials`
+    /// and the temporary credentials STS AssumeRole handed out; see `server::signature`.
+    pub verify_signatures: bool,
+    /// The keys signatures are checked against (`--credentials KEY:SECRET`).
+    pub credentials: crate::server::signature::Credentials,
+    /// When set, `/_stepyard/*` endpoints (but health and the console's page) need this token
+    /// (`--admin-token`); see `server::admin_token`.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Config {
@@ -45,6 +53,9 @@ impl Default for Config {
             idle_timeout: std::time::Duration::from_secs(60),
             max_connections: 1024,
             clock: crate::clock::ClockStart::default(),
+            verify_signatures: false,
+            credentials: Default::default(),
+            admin_token: None,
         }
     }
 }

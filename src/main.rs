@@ -78,6 +78,18 @@ struct Cli {
     /// The time the clock starts at (ISO-8601, e.g. 2030-01-01T00:00:00Z); default: now.
     #[arg(long = "clock-start", env = "STEPYARD_CLOCK_START")]
     clock_start: Option<String>,
+    /// Check every request's SigV4 signature against --credentials (and the temporary
+    /// credentials stepyard's STS AssumeRole hands out), answering as AWS does when it fails.
+    #[arg(long = "verify-signatures", env = "STEPYARD_VERIFY_SIGNATURES")]
+    verify_signatures: bool,
+    /// An access key and its secret (`AKIAEXAMPLE:secret`) that --verify-signatures accepts;
+    /// repeat, or separate with commas.
+    #[arg(long, env = "STEPYARD_CREDENTIALS", value_delimiter = ',')]
+    credentials: Vec<String>,
+    /// A token the /_stepyard/* endpoints require (header X-Stepyard-Token, or open the
+    /// console as /_stepyard/ui?token=<token>); health stays open.
+    #[arg(long = "admin-token", env = "STEPYARD_ADMIN_TOKEN")]
+    admin_token: Option<String>,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -149,7 +161,25 @@ fn main() -> std::process::ExitCode {
             }
         },
     };
+    let credentials = match stepyard::server::signature::Credentials::parse(
+        cli.credentials.iter().map(String::as_str),
+    ) {
+        Ok(credentials) => credentials,
+        Err(e) => {
+            eprintln!("stepyard: --credentials {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    if cli.verify_signatures && credentials.is_empty() {
+        eprintln!(
+            "stepyard: --verify-signatures needs the keys it accepts: --credentials ACCESS_KEY_ID:SECRET_ACCESS_KEY (or STEPYARD_CREDENTIALS)"
+        );
+        return std::process::ExitCode::FAILURE;
+    }
     let config = Config {
+        verify_signatures: cli.verify_signatures,
+        credentials,
+        admin_token: cli.admin_token.filter(|t| !t.is_empty()),
         clock: stepyard::clock::ClockStart {
             frozen: cli.clock == "frozen",
             start_ms,

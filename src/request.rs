@@ -204,4 +204,6 @@ pub struct Session {
     pub user_id: String,
     /// Epoch milliseconds on the server's clock.
     pub expires_at: u64,
+    /// What `--verify-signatures` checks a request signed with this session's key against.
+    pub secret_access_key: String,
 }

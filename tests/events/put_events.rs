@@ -317,12 +317,16 @@ async fn a_time_rfc3339_cannot_write_fails_its_entry() {
     crate::client::assert_nothing_arrives(&sqs, &queue).await;
 
     // No SDK can send 1e300 (their date types stop earlier); a hand-written request can.
-    let body = r#"{"Entries": [{"Source": "app", "DetailType": "t", "Detail": "{}", "Time": 1e300}]}"#;
+    let body =
+        r#"{"Entries": [{"Source": "app", "DetailType": "t", "Detail": "{}", "Time": 1e300}]}"#;
     let response = reqwest::Client::new()
         .post(server.endpoint())
         .header("X-Amz-Target", "AWSEvents.PutEvents")
         .header("Content-Type", "application/x-amz-json-1.1")
-        .header("Authorization", common::sigv4_header(common::REGION, "events"))
+        .header(
+            "Authorization",
+            common::sigv4_header(common::REGION, "events"),
+        )
         .body(body)
         .send()
         .await
