@@ -36,6 +36,9 @@ pub struct Config {
     /// When set, `/_stepyard/*` endpoints (but health and the console's page) need this token
     /// (`--admin-token`); see `server::admin_token`.
     pub admin_token: Option<String>,
+    /// Finished Standard executions kept per account and region besides AWS's 90 days; the
+    /// ones that stopped first are evicted first (`--max-finished-executions`).
+    pub max_finished_executions: usize,
 }
 
 impl Default for Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             verify_signatures: false,
             credentials: Default::default(),
             admin_token: None,
+            max_finished_executions: crate::services::sfn::retention::DEFAULT_MAX_FINISHED,
         }
     }
 }

@@ -90,6 +90,14 @@ struct Cli {
     /// console as /_stepyard/ui?token=<token>); health stays open.
     #[arg(long = "admin-token", env = "STEPYARD_ADMIN_TOKEN")]
     admin_token: Option<String>,
+    /// Finished Step Functions executions kept per account and region (besides AWS's 90 days
+    /// of retention); past it, the ones that stopped first are forgotten.
+    #[arg(
+        long = "max-finished-executions",
+        env = "STEPYARD_MAX_FINISHED_EXECUTIONS",
+        default_value_t = 10_000
+    )]
+    max_finished_executions: usize,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -180,6 +188,7 @@ fn main() -> std::process::ExitCode {
         verify_signatures: cli.verify_signatures,
         credentials,
         admin_token: cli.admin_token.filter(|t| !t.is_empty()),
+        max_finished_executions: cli.max_finished_executions,
         clock: stepyard::clock::ClockStart {
             frozen: cli.clock == "frozen",
             start_ms,

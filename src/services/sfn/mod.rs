@@ -16,6 +16,7 @@ mod map_runs;
 mod mock_schema;
 mod pagination;
 mod redrive;
+pub mod retention;
 mod runner;
 mod store;
 mod sync_execution;
@@ -57,13 +58,13 @@ struct Inner {
 }
 
 impl Sfn {
-    pub fn new(clock: Clock, tasks: TaskServices) -> Self {
+    pub fn new(clock: Clock, tasks: TaskServices, retention: retention::Retention) -> Self {
         Sfn {
             inner: Arc::new(Inner {
                 tasks: Arc::new(tasks),
                 board: TaskBoard::tracked(clock.tracker().clone()),
                 clock,
-                store: Store::default(),
+                store: Store::new(retention),
                 map_runs: MapRuns::new(),
             }),
         }
@@ -177,7 +178,8 @@ impl Inner {
 
     /// Runs `f` on the caller's (account, region) under the store lock.
     fn region<R>(&self, ctx: &RequestContext, f: impl FnOnce(&mut store::Region) -> R) -> R {
-        self.store.with(&ctx.account_id, &ctx.region, f)
+        self.store
+            .with(&ctx.account_id, &ctx.region, self.clock.now_millis(), f)
     }
 }
 
