@@ -7,14 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A running `stepyard` (built by `cargo test` itself) and everything it has logged.
-struct Process {
-    child: Child,
-    endpoint: String,
+pub(crate) struct Process {
+    pub(crate) child: Child,
+    pub(crate) endpoint: String,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Process {
-    fn start(args: &[&str]) -> Process {
+    pub(crate) fn start(args: &[&str]) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stepyard"))
             .args(["--port", "0"])
             .args(args)
@@ -98,7 +98,7 @@ impl Process {
     }
 
     /// The process's resident set (VmRSS), in MB.
-    fn rss_mb(&self) -> u64 {
+    pub(crate) fn rss_mb(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         status
