@@ -7,6 +7,7 @@ import botocore.exceptions
 import pytest
 
 from conftest import CLIENT_CONFIG, REGION, _start, _stop
+from test_console import Console, browser  # noqa: F401  (fixture)
 
 KEY = "AKIABOTO3SIGNED"
 SECRET = "boto3/secret+with=symbols"
@@ -123,3 +124,15 @@ def test_the_default_server_accepts_any_signature(sqs, endpoint):
         "sqs", endpoint_url=endpoint, aws_access_key_id="who", aws_secret_access_key="ever",
         region_name=REGION, config=CLIENT_CONFIG)
     anyone.list_queues()
+
+
+
+def test_the_console_works_with_an_admin_token_and_verified_signatures(verifying, browser):
+    """Opened once as /_stepyard/ui?token=..., the page's cookie carries its calls (its own
+    endpoints and its unsigned AWS API calls) on a server that verifies signatures."""
+    client(verifying, "sqs").create_queue(QueueName="behind-a-token")
+    console = Console(browser, verifying.url)
+    browser.get(f"{verifying.url}/_stepyard/ui?token=boto3-token#/")
+    console.wait_for("main[data-loaded='true']")
+    console.wait_for("a[data-resource='queue:behind-a-token']")
+    assert console.errors() == []
