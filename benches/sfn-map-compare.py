@@ -4,6 +4,7 @@ interleaved so that both see the same machine: StartExecution -> SUCCEEDED, poll
 Not part of CI.
 
 Usage: benches/sfn-map-compare.py BASE_BIN NEW_BIN [RUNS]   (default 40 runs each)
+       MAP_COMPARE_PORT=4801 ... to listen on 4801 and 4802 instead of 4701 and 4702
 """
 import json, statistics, sys, time, urllib.request, subprocess
 def call(ep, op, body):
@@ -11,7 +12,10 @@ def call(ep, op, body):
         "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions." + op,
         "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/states/aws4_request, SignedHeaders=host, Signature=0"})
     return json.loads(urllib.request.urlopen(req).read())
-bins = {"base": (sys.argv[1], 4701), "new": (sys.argv[2], 4702)}
+import os
+# MAP_COMPARE_PORT moves the two servers (default 4701 and 4702) when those are taken.
+port0 = int(os.environ.get("MAP_COMPARE_PORT", "4701"))
+bins = {"base": (sys.argv[1], port0), "new": (sys.argv[2], port0 + 1)}
 runs = int(sys.argv[3]) if len(sys.argv) > 3 else 40
 procs = []
 for name, (b, port) in bins.items():

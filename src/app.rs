@@ -60,6 +60,10 @@ impl AppState {
                     lambda_endpoint: config.lambda_endpoint.clone(),
                     mocks: config.mock_config.clone(),
                 },
+                crate::services::sfn::retention::Retention {
+                    max_finished: config.max_finished_executions,
+                    ..Default::default()
+                },
                 durable.clone(),
             ),
             sns: Sns::new(clock.clone(), invoker.clone(), durable.clone()),

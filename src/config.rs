@@ -36,6 +36,17 @@ pub struct Config {
     pub data_dir: Option<std::path::PathBuf>,
     /// `--init-state`: a state document loaded at start (when the data directory is empty).
     pub init_state: Option<std::path::PathBuf>,
+    /// Check every request's SigV4 signature (`--verify-signatures`) against `credentials`
+    /// and the temporary credentials STS AssumeRole handed out; see `server::signature`.
+    pub verify_signatures: bool,
+    /// The keys signatures are checked against (`--credentials KEY:SECRET`).
+    pub credentials: crate::server::signature::Credentials,
+    /// When set, `/_stepyard/*` endpoints (but health and the console's page) need this token
+    /// (`--admin-token`); see `server::admin_token`.
+    pub admin_token: Option<String>,
+    /// Finished Standard executions kept per account and region besides AWS's 90 days; the
+    /// ones that stopped first are evicted first (`--max-finished-executions`).
+    pub max_finished_executions: usize,
 }
 
 impl Default for Config {
@@ -57,6 +68,10 @@ impl Default for Config {
             otlp_endpoint: None,
             data_dir: None,
             init_state: None,
+            verify_signatures: false,
+            credentials: Default::default(),
+            admin_token: None,
+            max_finished_executions: crate::services::sfn::retention::DEFAULT_MAX_FINISHED,
         }
     }
 }

@@ -84,6 +84,11 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
 
     let limit = state.config.max_body_bytes;
     if crate::server::admin::is_admin(parts.uri.path()) {
+        let token = state.config.admin_token.as_deref();
+        if let Some(refused) = crate::server::admin_token::check(token, &parts.uri, &parts.headers)
+        {
+            return refused;
+        }
         // Admin bodies are small JSON; one too large or cut short reads as empty, which the
         // endpoints that take a body refuse with a 400.
         let body = Limited::new(body, limit)
@@ -91,7 +96,16 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
             .await
             .map(|c| c.to_bytes())
             .unwrap_or_default();
-        return crate::server::admin::handle(&state, &parts.method, &parts.uri, &body).await;
+        let mut response =
+            crate::server::admin::handle(&state, &parts.method, &parts.uri, &body).await;
+        if let Some(cookie) = crate::server::admin_token::cookie_for(token, &parts.uri) {
+            if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+                response
+                    .headers_mut()
+                    .insert(http::header::SET_COOKIE, value);
+            }
+        }
+        return response;
     }
 
     let declared_too_large = parts
@@ -164,6 +178,13 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         }
     };
 
+    if state.config.verify_signatures {
+        if let Err(error) = verify_signature(&state, &parts, &body, route.service) {
+            let encoded = encode_error(route.service, route.protocol, &error, &request_id);
+            return finish(encoded, &request_id);
+        }
+    }
+
     let session = scope
         .as_ref()
         .and_then(|s| s.temporary_key.as_deref())
@@ -211,6 +232,37 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
         encoded
     };
     finish(encoded, &request_id)
+}
+
+/// `--verify-signatures`: the request's SigV4 signature, unless it comes from the console
+/// (a browser carrying the admin token's cookie, whose calls cannot be signed).
+fn verify_signature(
+    state: &AppState,
+    parts: &http::request::Parts,
+    body: &[u8],
+    service: ServiceId,
+) -> Result<(), ApiError> {
+    let console = state
+        .config
+        .admin_token
+        .as_deref()
+        .is_some_and(|token| crate::server::admin_token::presented(&parts.headers, token));
+    if console {
+        return Ok(());
+    }
+    let request = crate::server::signature::SignedRequest {
+        method: &parts.method,
+        uri: &parts.uri,
+        headers: &parts.headers,
+        body,
+    };
+    crate::server::signature::verify(
+        service,
+        &request,
+        &state.config.credentials,
+        |key| state.sts.session(key),
+        state.clock.now_millis(),
+    )
 }
 
 /// Decodes, validates, calls the service and encodes the outcome in the request's protocol.

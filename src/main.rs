@@ -93,6 +93,26 @@ struct Cli {
     /// when the directory holds no state yet.
     #[arg(long = "init-state", env = "STEPYARD_INIT_STATE")]
     init_state: Option<std::path::PathBuf>,
+    /// Check every request's SigV4 signature against --credentials (and the temporary
+    /// credentials stepyard's STS AssumeRole hands out), answering as AWS does when it fails.
+    #[arg(long = "verify-signatures", env = "STEPYARD_VERIFY_SIGNATURES")]
+    verify_signatures: bool,
+    /// An access key and its secret (`AKIAEXAMPLE:secret`) that --verify-signatures accepts;
+    /// repeat, or separate with commas.
+    #[arg(long, env = "STEPYARD_CREDENTIALS", value_delimiter = ',')]
+    credentials: Vec<String>,
+    /// A token the /_stepyard/* endpoints require (header X-Stepyard-Token, or open the
+    /// console as /_stepyard/ui?token=<token>); health stays open.
+    #[arg(long = "admin-token", env = "STEPYARD_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Finished Step Functions executions kept per account and region (besides AWS's 90 days
+    /// of retention); past it, the ones that stopped first are forgotten.
+    #[arg(
+        long = "max-finished-executions",
+        env = "STEPYARD_MAX_FINISHED_EXECUTIONS",
+        default_value_t = 10_000
+    )]
+    max_finished_executions: usize,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -164,7 +184,26 @@ fn main() -> std::process::ExitCode {
             }
         },
     };
+    let credentials = match stepyard::server::signature::Credentials::parse(
+        cli.credentials.iter().map(String::as_str),
+    ) {
+        Ok(credentials) => credentials,
+        Err(e) => {
+            eprintln!("stepyard: --credentials {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    if cli.verify_signatures && credentials.is_empty() {
+        eprintln!(
+            "stepyard: --verify-signatures needs the keys it accepts: --credentials ACCESS_KEY_ID:SECRET_ACCESS_KEY (or STEPYARD_CREDENTIALS)"
+        );
+        return std::process::ExitCode::FAILURE;
+    }
     let config = Config {
+        verify_signatures: cli.verify_signatures,
+        credentials,
+        admin_token: cli.admin_token.filter(|t| !t.is_empty()),
+        max_finished_executions: cli.max_finished_executions,
         clock: stepyard::clock::ClockStart {
             frozen: cli.clock == "frozen",
             start_ms,

@@ -218,6 +218,8 @@ pub struct Session {
     pub user_id: String,
     /// Epoch milliseconds on the server's clock.
     pub expires_at: u64,
+    /// What `--verify-signatures` checks a request signed with this session's key against.
+    pub secret_access_key: String,
 }
 
 /// The X-Ray trace id, `1-<8 hex: epoch seconds>-<24 hex: random>`, held as the 128-bit

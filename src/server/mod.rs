@@ -2,11 +2,13 @@
 //! gracefully (stop accepting, let in-flight requests finish, then close).
 
 pub mod admin;
+pub mod admin_token;
 pub mod browser;
 mod clock;
 mod console;
 mod idle;
 pub(crate) mod response;
+pub mod signature;
 
 pub use crate::app::AppState;
 pub use response::{json_response, HttpResponse};

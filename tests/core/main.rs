@@ -11,4 +11,5 @@ mod asl_parse;
 mod common;
 mod fuzz;
 mod process;
+mod random_graphs;
 mod sts;

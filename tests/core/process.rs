@@ -7,14 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A running `stepyard` (built by `cargo test` itself) and everything it has logged.
-struct Process {
-    child: Child,
-    endpoint: String,
+pub(crate) struct Process {
+    pub(crate) child: Child,
+    pub(crate) endpoint: String,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Process {
-    fn start(args: &[&str]) -> Process {
+    pub(crate) fn start(args: &[&str]) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_stepyard"))
             .args(["--port", "0"])
             .args(args)
@@ -80,6 +80,32 @@ impl Process {
             .retry_config(aws_sdk_sqs::config::retry::RetryConfig::disabled())
             .build();
         aws_sdk_sqs::Client::from_conf(config)
+    }
+}
+
+impl Process {
+    fn sfn(&self) -> aws_sdk_sfn::Client {
+        let config = aws_sdk_sfn::Config::builder()
+            .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
+            .region(aws_sdk_sfn::config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_sfn::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
+            .retry_config(aws_sdk_sfn::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_sfn::Client::from_conf(config)
+    }
+
+    /// The process's resident set (VmRSS), in MB.
+    pub(crate) fn rss_mb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
     }
 }
 
@@ -267,4 +293,77 @@ async fn shutdown_answers_an_activity_worker_long_poll_with_no_task() {
         .await
         .expect("shutdown completes once the poll is answered")
         .unwrap();
+}
+
+/// An inline Map over a million items with MaxConcurrency 0 runs at most 40 iterations at once
+/// (AWS's inline limit), so memory stays bounded while it runs (it took 1.1 GB when every
+/// iteration started at once), and what it held is given back once it ends.
+#[tokio::test]
+async fn a_million_item_map_keeps_memory_bounded_and_returns_it() {
+    let server = Process::start(&[]);
+    let sfn = server.sfn();
+    let definition = r#"{
+      "QueryLanguage": "JSONata",
+      "StartAt": "M",
+      "States": {"M": {
+        "Type": "Map", "Items": "{% [1..1000000] %}", "MaxConcurrency": 0,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "P",
+                          "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}
+    }"#;
+    let machine = sfn
+        .create_state_machine()
+        .name("million")
+        .definition(definition)
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let before = server.rss_mb();
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let started = Instant::now();
+    let mut peak = before;
+    let status = loop {
+        peak = peak.max(server.rss_mb());
+        let described = sfn
+            .describe_execution()
+            .execution_arn(&execution)
+            .send()
+            .await
+            .unwrap();
+        if described.status.as_str() != "RUNNING" {
+            break described;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the Map still runs after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // The history reaches AWS's 25,000 events long before the million items are done.
+    assert_eq!(status.status.as_str(), "FAILED", "{status:?}");
+    assert_eq!(status.error(), Some("States.Runtime"), "{status:?}");
+    assert!(
+        peak < before + 300,
+        "RSS went from {before} MB to {peak} MB while the Map ran"
+    );
+    // jemalloc's background threads hand freed pages back within a few seconds.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut after = server.rss_mb();
+    while after > before + 120 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        after = server.rss_mb();
+    }
+    eprintln!("RSS: {before} MB before, {peak} MB at most, {after} MB after");
+    assert!(
+        after <= before + 120,
+        "RSS stayed at {after} MB after the Map failed (from {before} MB, peak {peak} MB)"
+    );
 }

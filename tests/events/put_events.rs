@@ -278,3 +278,63 @@ async fn empty_source_detail_type_or_detail_count_as_missing_in_that_order() {
     );
     assert!(out.entries()[3].event_id().is_some());
 }
+
+/// A `Time` that RFC 3339 cannot write (the event's `time` is RFC 3339) fails its entry with
+/// `InvalidArgument`; the other entries of the request still go, and the last second of year
+/// 9999 is still accepted.
+#[tokio::test]
+async fn a_time_rfc3339_cannot_write_fails_its_entry() {
+    let server = common::start().await;
+    let client = eb(&server);
+    let sqs = common::sqs(&server);
+    let (queue, _) = queue_rule(&server, "all", r#"{"source": ["app"]}"#).await;
+    let timed = |secs: i64| {
+        PutEventsRequestEntry::builder()
+            .source("app")
+            .detail_type("thing")
+            .detail(r#"{"n": 1}"#)
+            .time(DateTime::from_secs(secs))
+            .build()
+    };
+    let out = client
+        .put_events()
+        .entries(timed(253_402_300_800))
+        .entries(timed(-1))
+        .entries(timed(253_402_300_799))
+        .send()
+        .await
+        .expect("put events");
+    assert_eq!(out.failed_entry_count, 2);
+    let expected = "Parameter Time is not valid. Reason: Time must be between \
+                    1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z.";
+    for e in &out.entries()[..2] {
+        assert_eq!(e.error_code(), Some("InvalidArgument"));
+        assert_eq!(e.error_message(), Some(expected));
+        assert!(e.event_id().is_none());
+    }
+    let got = receive_n(&sqs, &queue, 1).await;
+    assert_eq!(json_body(&got[0])["time"], "9999-12-31T23:59:59Z");
+    crate::client::assert_nothing_arrives(&sqs, &queue).await;
+
+    // No SDK can send 1e300 (their date types stop earlier); a hand-written request can.
+    let body =
+        r#"{"Entries": [{"Source": "app", "DetailType": "t", "Detail": "{}", "Time": 1e300}]}"#;
+    let response = reqwest::Client::new()
+        .post(server.endpoint())
+        .header("X-Amz-Target", "AWSEvents.PutEvents")
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header(
+            "Authorization",
+            common::sigv4_header(common::REGION, "events"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 200);
+    let out: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(out["FailedEntryCount"], 1);
+    assert_eq!(out["Entries"][0]["ErrorCode"], "InvalidArgument");
+    assert_eq!(out["Entries"][0]["ErrorMessage"], expected);
+    crate::client::assert_nothing_arrives(&sqs, &queue).await;
+}

@@ -14,3 +14,4 @@ mod connections;
 mod headers;
 mod query_conformance;
 mod query_protocol;
+mod signatures;

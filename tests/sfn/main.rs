@@ -19,6 +19,7 @@ mod machines;
 mod oversized;
 mod redrive_map_runs;
 mod regions;
+mod retention;
 mod snapshot;
 mod sync_execution;
 mod tags;

@@ -1,7 +1,8 @@
 // The console's AWS client: the four services' public APIs from the page's own origin, as
-// any SDK would call them. Signatures are not checked by stepyard, but the Authorization
-// header's credential scope is read: its region picks the region, and an access key id of
-// twelve digits picks the account.
+// any SDK would call them, unsigned: with --verify-signatures on, stepyard accepts them by the
+// admin token's cookie instead (see server/admin_token.rs). The Authorization header's
+// credential scope is read: its region picks the region, and an access key id of twelve
+// digits picks the account.
 "use strict";
 
 const Aws = (() => {

@@ -87,6 +87,24 @@ pub fn put_events(
     Ok(json!({"FailedEntryCount": failed, "Entries": results}))
 }
 
+/// The first second RFC 3339 cannot write (year 10000).
+const END_OF_RFC3339_SECS: f64 = 253_402_300_800.0;
+
+/// An entry's `Time` (epoch seconds) as the event's time in ms. The event carries it as an
+/// RFC 3339 `time`, so a value RFC 3339 cannot write (before 1970 here, or from year 10000 on,
+/// `1e300`, NaN) fails this entry with `InvalidArgument` rather than being replaced by the
+/// clock or wrapped into a wrong date: the AWS reference documents `Time` only as "per
+/// RFC3339" and lists `InvalidArgument` as the code for a parameter that is not valid.
+fn event_time_ms(secs: f64) -> Result<u64, EntryError> {
+    if secs.is_finite() && (0.0..END_OF_RFC3339_SECS).contains(&secs) {
+        return Ok((secs * 1000.0) as u64);
+    }
+    Err((
+        "InvalidArgument",
+        "Parameter Time is not valid. Reason: Time must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z.".into(),
+    ))
+}
+
 /// Checks one entry and publishes it; the event id on success.
 fn accept(
     ev: &Arc<Inner>,
@@ -114,8 +132,8 @@ fn accept(
         ));
     }
     let time_ms = match entry.time {
-        Some(secs) if secs.is_finite() && secs >= 0.0 => (secs * 1000.0) as u64,
-        _ => now,
+        None => now,
+        Some(secs) => event_time_ms(secs)?,
     };
     // A bus ARN may name another account or region (cross-account delivery).
     let target_bus = entry.event_bus_name.as_deref();

@@ -17,6 +17,7 @@ mod mock_schema;
 mod pagination;
 mod records;
 mod redrive;
+pub mod retention;
 mod runner;
 mod store;
 mod sync_execution;
@@ -61,14 +62,19 @@ struct Inner {
 }
 
 impl Sfn {
-    pub fn new(clock: Clock, tasks: TaskServices, durable: Option<Arc<Durable>>) -> Self {
+    pub fn new(
+        clock: Clock,
+        tasks: TaskServices,
+        retention: retention::Retention,
+        durable: Option<Arc<Durable>>,
+    ) -> Self {
         Sfn {
             inner: Arc::new(Inner {
                 durable: durable.map(|d| WholeRecord::new(d, "sfn/regions")),
                 tasks: Arc::new(tasks),
                 board: TaskBoard::tracked(clock.tracker().clone()),
                 clock,
-                store: Store::default(),
+                store: Store::new(retention),
                 map_runs: MapRuns::new(),
             }),
         }
@@ -242,7 +248,8 @@ impl Inner {
 
     /// Runs `f` on the caller's (account, region) under the store lock.
     fn region<R>(&self, ctx: &RequestContext, f: impl FnOnce(&mut store::Region) -> R) -> R {
-        self.store.with(&ctx.account_id, &ctx.region, f)
+        self.store
+            .with(&ctx.account_id, &ctx.region, self.clock.now_millis(), f)
     }
 }
 

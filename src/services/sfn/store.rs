@@ -108,20 +108,38 @@ pub struct Region {
     /// Machine name -> its executions in start order (ListExecutions reads it newest first).
     /// Kept after the machine is deleted, as AWS keeps executions.
     pub executions_by_machine: HashMap<String, Vec<Arc<Execution>>>,
+    /// When finished executions are next looked at for eviction (`retention.rs`).
+    pub sweep_due: super::retention::SweepDue,
 }
 
 #[derive(Default)]
 pub struct Store {
     regions: Mutex<HashMap<(String, String), Region>>,
+    retention: super::retention::Retention,
 }
 
 impl Store {
-    /// Runs `f` on the caller's region under the store lock (see the module comment).
-    pub fn with<R>(&self, account: &str, region: &str, f: impl FnOnce(&mut Region) -> R) -> R {
+    pub fn new(retention: super::retention::Retention) -> Self {
+        Store {
+            regions: Mutex::default(),
+            retention,
+        }
+    }
+
+    /// Runs `f` on the caller's region under the store lock (see the module comment), after
+    /// evicting the finished executions that are past their retention (`now` on the clock).
+    pub fn with<R>(
+        &self,
+        account: &str,
+        region: &str,
+        now: u64,
+        f: impl FnOnce(&mut Region) -> R,
+    ) -> R {
         let mut regions = self.regions.lock();
         let region = regions
             .entry((account.to_string(), region.to_string()))
             .or_default();
+        self.retention.sweep_if_due(region, now);
         f(region)
     }
 

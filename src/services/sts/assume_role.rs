@@ -53,6 +53,7 @@ pub fn assume_role(sts: &Inner, _ctx: &RequestContext, input: Value) -> Result<V
             arn: arn.clone(),
             user_id: user_id.clone(),
             expires_at,
+            secret_access_key: secret_access_key.clone(),
         },
         now,
     );
@@ -94,7 +95,7 @@ fn base32_upper(bytes: &[u8], len: usize) -> String {
     out
 }
 
-/// Random base64-alphabet text of `len` characters, for secrets nobody verifies.
+/// Random base64-alphabet text of `len` characters, for secrets and session tokens.
 fn random_text(len: usize) -> String {
     use base64::Engine;
     let mut out = String::with_capacity(len + 24);

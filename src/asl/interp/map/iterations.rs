@@ -1,4 +1,5 @@
-//! Running a Map's iterations: one tokio task each, at most `MaxConcurrency` at once, inline
+//! Running a Map's iterations: one tokio task each, at most `MaxConcurrency` (and never more
+//! than AWS's 40 inline, 10,000 distributed) at once, inline
 //! (their states in the execution's history) or as a distributed map run's child executions;
 //! the outputs collected in item order until the tolerated failures are exceeded.
 
@@ -13,6 +14,14 @@ use crate::asl::ast::{MapState, ProcessorMode};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::task::JoinSet;
+
+/// AWS runs at most 40 iterations of an inline Map at once, whatever `MaxConcurrency` says
+/// (0 included); iterations are started only as earlier ones end, so a Map over a million
+/// items holds 40 running iterations, never a million.
+const INLINE_MAX_IN_FLIGHT: usize = 40;
+
+/// A distributed map runs at most 10,000 child executions at once (AWS's limit).
+const DISTRIBUTED_MAX_IN_FLIGHT: usize = 10_000;
 
 /// What the iterations run on, as the state's data flow worked it out.
 pub(super) struct Plan {
@@ -54,9 +63,14 @@ pub(super) async fn run(
         engine.clone()
     };
     let run_started = *cursor;
+    let ceiling = if distributed {
+        DISTRIBUTED_MAX_IN_FLIGHT
+    } else {
+        INLINE_MAX_IN_FLIGHT
+    };
     let limit = match max_concurrency {
-        Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
-        _ => usize::MAX,
+        Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX).min(ceiling),
+        _ => ceiling,
     };
     let processor = Arc::new((*m.item_processor).clone());
     let mut results = vec![Value::Null; total];
@@ -69,7 +83,9 @@ pub(super) async fn run(
     // execution's timeout) or returning on a failure aborts every iteration still running.
     let mut running = JoinSet::new();
     loop {
-        let limit = map_run.as_ref().map_or(limit, MapRunGuard::limit);
+        let limit = map_run
+            .as_ref()
+            .map_or(limit, |run| run.limit().min(ceiling));
         while running.len() < limit {
             let Some((index, input)) = pending.next() else {
                 break;

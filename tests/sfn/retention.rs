@@ -1,0 +1,96 @@
+//! Finished executions are kept as AWS keeps them, 90 days after they stop on the server's
+//! clock, and at most `--max-finished-executions` per account and region, the ones that stopped
+//! first forgotten first. Running executions are never forgotten.
+
+use crate::client::{create_machine, failed, sfn, start, wait_until_done, PASS};
+use crate::common;
+use std::time::Duration;
+use stepyard::{Config, Server};
+
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+#[tokio::test]
+async fn a_finished_execution_is_forgotten_90_days_after_it_stopped() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let pass = create_machine(&client, "pass", PASS).await;
+    let done = start(&client, &pass, "done", "{}").await;
+    wait_until_done(&client, &done).await;
+    // Moving the clock 91 days ends an hour's Wait too; this one waits a year.
+    let year =
+        r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 31536000, "End": true}}}"#;
+    let long = create_machine(&client, "year", year).await;
+    let running = start(&client, &long, "running", "{}").await;
+
+    server.clock().advance(89 * DAY);
+    client
+        .describe_execution()
+        .execution_arn(&done)
+        .send()
+        .await
+        .expect("kept for 89 days");
+    server.clock().advance(2 * DAY);
+    let e = failed(
+        client
+            .describe_execution()
+            .execution_arn(&done)
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ExecutionDoesNotExist");
+    let listed = client
+        .list_executions()
+        .state_machine_arn(&pass)
+        .send()
+        .await
+        .expect("list");
+    assert!(listed.executions().is_empty(), "{listed:?}");
+    let still = client
+        .describe_execution()
+        .execution_arn(&running)
+        .send()
+        .await
+        .expect("a running execution is never forgotten");
+    assert_eq!(still.status.as_str(), "RUNNING");
+}
+
+#[tokio::test]
+async fn past_the_cap_the_executions_that_stopped_first_are_forgotten_first() {
+    let server = Server::start(Config {
+        max_finished_executions: 8,
+        ..Config::ephemeral()
+    })
+    .await
+    .unwrap();
+    let client = sfn(&server);
+    let pass = create_machine(&client, "pass", PASS).await;
+    let mut arns = Vec::new();
+    for i in 0..40 {
+        let arn = start(&client, &pass, &format!("e{i:02}"), "{}").await;
+        wait_until_done(&client, &arn).await;
+        arns.push(arn);
+    }
+    let listed = client
+        .list_executions()
+        .state_machine_arn(&pass)
+        .send()
+        .await
+        .expect("list");
+    let names: Vec<&str> = listed.executions().iter().map(|e| e.name()).collect();
+    // The sweep runs when the region has grown by a sixteenth of the cap (at least one), so at
+    // most one more than the cap is seen, and always the newest ones.
+    assert!((8..=9).contains(&names.len()), "kept {names:?}");
+    let newest: Vec<String> = (40 - names.len()..40)
+        .rev()
+        .map(|i| format!("e{i:02}"))
+        .collect();
+    assert_eq!(names, newest);
+    let e = failed(
+        client
+            .describe_execution()
+            .execution_arn(&arns[0])
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ExecutionDoesNotExist");
+}
