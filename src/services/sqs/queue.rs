@@ -12,8 +12,8 @@
 //! the queue's mutex and is plain data, so it can later be snapshotted.
 
 use super::attributes::QueueAttributes;
-use super::durable::Journal;
 use super::fifo::{DedupEntry, FifoGroups, ReceiveAttempt, Window};
+use super::journal::Journal;
 use super::message::Message;
 use super::records::{SlotRecord, SlotRecordRef, SlotStateRecord};
 use std::collections::{BTreeMap, BTreeSet};

@@ -15,10 +15,10 @@
 //! any map would keep. (SendMessage at 32 connections measured 0.86 of the bare hyper ceiling
 //! with this design, on 2 shared cores.)
 
-use super::durable::{DurableQueue, StateLock};
 use super::move_task::MoveTasks;
 use super::queue::QueueState;
 use super::queue_url::QueueLocation;
+use super::state_lock::{DurableQueue, StateLock};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
