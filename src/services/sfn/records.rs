@@ -80,7 +80,7 @@ pub struct ActivityRecord {
     pub encryption: Value,
 }
 
-fn export_revision(r: &Revision) -> RevisionRecord {
+pub fn export_revision(r: &Revision) -> RevisionRecord {
     RevisionRecord {
         definition: r.definition.clone(),
         role_arn: r.role_arn.clone(),
