@@ -345,15 +345,14 @@ pub fn resume_point(history: &[HistoryEvent], tokens: &[(u64, String)]) -> Optio
         entered.event_type.starts_with("Map") || entered.event_type.starts_with("Parallel");
     let token = tokens
         .iter()
-        .filter(|(at, _)| *at >= entered.id)
-        .next_back()
+        .rfind(|(at, _)| *at >= entered.id)
         .map(|(_, t)| t.clone());
     Some(Resume {
         state: name.to_string(),
         input,
         variables: Default::default(),
         // A Map or Parallel is entered again and runs whole; anything else continues.
-        restart: (!nested).then(|| Restart {
+        restart: (!nested).then_some(Restart {
             entered_prev: entered.previous_event_id,
             entered_id: entered.id,
             entered_ms: entered.timestamp_ms,
