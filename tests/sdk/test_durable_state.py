@@ -696,3 +696,30 @@ def test_data_dir_a_task_token_still_works_after_kill_9(stepyard, tmp_path):
         assert ids == list(range(1, len(ids) + 1))
     finally:
         kill9(server)
+
+
+def test_data_dir_an_activity_task_can_be_fetched_again_after_kill_9(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        activity = sfn.create_activity(name="worker")["activityArn"]
+        definition = json.dumps({"StartAt": "Do", "States": {"Do": {
+            "Type": "Task", "Resource": activity, "End": True}}})
+        machine = sfn.create_state_machine(name="acts", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="act", input='{"job": 7}')["executionArn"]
+        task = sfn.get_activity_task(activityArn=activity, workerName="w1")
+        assert json.loads(task["input"]) == {"job": 7}
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        again = sfn.get_activity_task(activityArn=activity, workerName="w2")
+        assert again["taskToken"] == task["taskToken"]
+        assert json.loads(again["input"]) == {"job": 7}
+        sfn.send_task_success(taskToken=again["taskToken"], output='{"ok": true}')
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"ok": True})
+    finally:
+        kill9(server)

@@ -155,6 +155,7 @@ impl Sfn {
         self.inner.board.clear();
         self.inner.map_runs.clear();
         self.inner.store.replace_definitions(state.0);
+        self.register_activities();
         if let Some(record) = &self.inner.durable {
             self.write_record(record);
         }
@@ -170,8 +171,22 @@ impl Sfn {
         let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
         let count = state.0.values().map(|r| r.machines.len()).sum();
         self.inner.store.replace_definitions(state.0);
+        self.register_activities();
         self.restore_executions(loaded)?;
         Ok(count)
+    }
+
+    /// Puts loaded activities on the task board, where Task states look them up.
+    fn register_activities(&self) {
+        let arns: Vec<String> = self.inner.store.read_all(|regions| {
+            regions
+                .values()
+                .flat_map(|r| r.activities.values().map(|a| a.arn.clone()))
+                .collect()
+        });
+        for arn in arns {
+            self.inner.board.add_activity(&arn);
+        }
     }
 
     /// Puts the data directory's executions back and resumes the running ones.
