@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Crash loop for --data-dir (not run in CI): clients send and delete SQS messages as fast as
 they can while the server is killed with SIGKILL at random moments; after every restart each
-acknowledged message must be there and no acknowledged delete may come back.
+acknowledged message must be there and no acknowledged delete may come back. One more client
+starts Step Functions executions (a 1 s Wait, so some are running at the kill): every
+acknowledged StartExecution must be there after the restart (DescribeExecution).
 
 Usage: benches/crash-loop.py [--bin target/release/stepyard] [--rounds 20] [--clients 8]
 
@@ -82,6 +84,40 @@ def worker(url, queue_url, stop, ledger, lock, seed):
                     ledger["deleted"].add(m["Body"])
 
 
+FLOW = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}})
+
+
+def sfn_client(url):
+    return boto3.session.Session().client(
+        "stepfunctions", endpoint_url=url, region_name="us-east-1", aws_access_key_id="t",
+        aws_secret_access_key="t",
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=10))
+
+
+def starter(url, machine, stop, ledger, lock, seed):
+    sfn = sfn_client(url)
+    n = 0
+    while not stop.is_set():
+        n += 1
+        try:
+            arn = sfn.start_execution(stateMachineArn=machine, name=f"{seed}-{n}")["executionArn"]
+        except Exception:
+            return
+        with lock:
+            ledger["started"].add(arn)
+
+
+def missing_executions(url, arns):
+    sfn = sfn_client(url)
+    missing = 0
+    for arn in arns:
+        try:
+            sfn.describe_execution(executionArn=arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            missing += 1
+    return missing
+
+
 def stored_bodies(url):
     with urllib.request.urlopen(url + "/_stepyard/state", timeout=60) as resp:
         document = json.load(resp)
@@ -98,7 +134,9 @@ def main():
     ap.add_argument("--max-run", type=float, default=2.0, help="longest time before a kill (s)")
     args = ap.parse_args()
     data = tempfile.mkdtemp(prefix="stepyard-crash-")
-    ledger = {"sent": set(), "maybe_sent": set(), "deleted": set(), "maybe_deleted": set()}
+    ledger = {"sent": set(), "maybe_sent": set(), "deleted": set(), "maybe_deleted": set(),
+              "started": set()}
+    lost_executions = 0
     lock = threading.Lock()
     lost = resurrected = 0
     acked_before = 0
@@ -113,15 +151,26 @@ def main():
                 back = ledger["deleted"] & present
             lost += len(missing)
             resurrected += len(back)
+            gone = missing_executions(url, sorted(ledger["started"]))
+            lost_executions += gone
             acked = len(ledger["sent"]) + len(ledger["deleted"])
             print(f"round {round_no}: {len(present)} stored, {acked - acked_before} writes "
-                  f"acknowledged last round, lost {len(missing)}, deleted-but-back {len(back)}")
+                  f"acknowledged last round, lost {len(missing)}, deleted-but-back {len(back)}, "
+                  f"executions lost {gone} of {len(ledger['started'])}")
             acked_before = acked
             queue_url = client(url).create_queue(QueueName="crash")["QueueUrl"]
             stop = threading.Event()
             threads = [threading.Thread(target=worker,
                                         args=(url, queue_url, stop, ledger, lock, f"r{round_no}c{i}"))
                        for i in range(args.clients)]
+            sfn = sfn_client(url)
+            try:
+                machine = sfn.create_state_machine(name="crash-flow", definition=FLOW,
+                                                   roleArn="arn:aws:iam::000000000000:role/r")["stateMachineArn"]
+            except sfn.exceptions.StateMachineAlreadyExists:
+                machine = "arn:aws:states:us-east-1:000000000000:stateMachine:crash-flow"
+            threads.append(threading.Thread(target=starter,
+                                            args=(url, machine, stop, ledger, lock, f"r{round_no}")))
             for t in threads:
                 t.start()
             time.sleep(random.uniform(0.2, args.max_run))
@@ -136,13 +185,15 @@ def main():
         back = ledger["deleted"] & present
         lost += len(missing)
         resurrected += len(back)
+        lost_executions += missing_executions(url, sorted(ledger["started"]))
         proc.kill()
         proc.wait()
         acked = len(ledger["sent"]) + len(ledger["deleted"])
         print(f"rounds {args.rounds}, acknowledged writes {acked} "
               f"({len(ledger['sent'])} sends, {len(ledger['deleted'])} deletes), "
-              f"lost {lost}, deleted messages back {resurrected}")
-        return 1 if lost or resurrected else 0
+              f"lost {lost}, deleted messages back {resurrected}; "
+              f"acknowledged executions {len(ledger['started'])}, lost {lost_executions}")
+        return 1 if lost or resurrected or lost_executions else 0
     finally:
         shutil.rmtree(data, ignore_errors=True)
 

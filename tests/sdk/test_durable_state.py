@@ -576,3 +576,150 @@ def test_a_data_dir_in_use_by_another_stepyard_is_refused(stepyard, tmp_path):
         assert "in use by another process" in output
     finally:
         kill9(server)
+
+
+FROZEN = {"STEPYARD_CLOCK": "frozen", "STEPYARD_CLOCK_START": "2030-01-01T00:00:00Z"}
+WAIT = json.dumps({"StartAt": "Before", "States": {
+    "Before": {"Type": "Pass", "Result": {"step": 1}, "Next": "Hold"},
+    "Hold": {"Type": "Wait", "Seconds": 30, "Next": "After"},
+    "After": {"Type": "Pass", "Result": {"done": True}, "End": True}}})
+
+
+def advance_clock(server, seconds):
+    status, _, body = server.http("POST", "/_stepyard/clock/advance", json.dumps({"seconds": seconds}).encode(),
+                                  {"content-type": "application/json"})
+    assert status == 200, body
+
+
+def finished(sfn, arn, seconds=10):
+    deadline = time.monotonic() + seconds
+    while True:
+        done = sfn.describe_execution(executionArn=arn)
+        if done["status"] != "RUNNING" or time.monotonic() > deadline:
+            return done
+        time.sleep(0.05)
+
+
+def history_of(sfn, arn):
+    return sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+
+
+def wait_for_event(sfn, arn, event_type, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not any(e["type"] == event_type for e in history_of(sfn, arn)):
+        assert time.monotonic() < deadline, history_of(sfn, arn)
+        time.sleep(0.05)
+
+
+def test_data_dir_a_waiting_execution_resumes_after_kill_9_and_ends_at_its_deadline(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        machine = sfn.create_state_machine(name="waits", definition=WAIT, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run", input='{"a": 1}')["executionArn"]
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        advance_clock(server, 10)
+        before = history_of(sfn, arn)
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        assert history_of(sfn, arn) == before
+        # The restarted clock is back at the start: 29 s more is still before the deadline.
+        advance_clock(server, 29)
+        time.sleep(0.3)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        advance_clock(server, 2)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"done": True})
+        events = history_of(sfn, arn)
+        assert events[:len(before)] == before
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        assert [e["type"] for e in events] == [
+            "ExecutionStarted", "PassStateEntered", "PassStateExited", "WaitStateEntered",
+            "WaitStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+        assert events[4]["previousEventId"] == events[3]["id"]
+        described = sfn.describe_execution(executionArn=arn)
+        described.pop("ResponseMetadata")
+    finally:
+        kill9(server)
+    # A finished execution reads the same after another restart.
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        again = sfn.describe_execution(executionArn=arn)
+        again.pop("ResponseMetadata")
+        assert again == described
+        assert history_of(sfn, arn) == events
+        listed = sfn.list_executions(stateMachineArn=machine)["executions"]
+        assert [e["executionArn"] for e in listed] == [arn]
+    finally:
+        kill9(server)
+
+
+def test_data_dir_a_task_token_still_works_after_kill_9(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="tokens")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Ask", "States": {"Ask": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": True}}})
+        machine = sfn.create_state_machine(name="asks", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="ask")["executionArn"]
+        message = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"][0]
+        token = json.loads(message["Body"])["token"]
+        wait_for_event(sfn, arn, "TaskSubmitted")
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        # The resumed task registers its token again (and sends its message again).
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                sfn.send_task_success(taskToken=token, output='{"answer": 42}')
+                break
+            except sfn.exceptions.TaskTimedOut:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"answer": 42})
+        ids = [e["id"] for e in history_of(sfn, arn)]
+        assert ids == list(range(1, len(ids) + 1))
+    finally:
+        kill9(server)
+
+
+def test_data_dir_an_activity_task_can_be_fetched_again_after_kill_9(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        activity = sfn.create_activity(name="worker")["activityArn"]
+        definition = json.dumps({"StartAt": "Do", "States": {"Do": {
+            "Type": "Task", "Resource": activity, "End": True}}})
+        machine = sfn.create_state_machine(name="acts", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="act", input='{"job": 7}')["executionArn"]
+        task = sfn.get_activity_task(activityArn=activity, workerName="w1")
+        assert json.loads(task["input"]) == {"job": 7}
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        again = sfn.get_activity_task(activityArn=activity, workerName="w2")
+        assert again["taskToken"] == task["taskToken"]
+        assert json.loads(again["input"]) == {"job": 7}
+        sfn.send_task_success(taskToken=again["taskToken"], output='{"ok": true}')
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"ok": True})
+    finally:
+        kill9(server)

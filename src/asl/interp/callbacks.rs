@@ -173,6 +173,17 @@ impl TaskBoard {
         }
     }
 
+    /// The token a task waited on before a restart, registered again (see `Restart`).
+    pub fn issue_as(self: &Arc<Self>, token: String) -> TokenWaiter {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.board.lock().tokens.insert(token.clone(), tx);
+        TokenWaiter {
+            token,
+            rx,
+            board: self.clone(),
+        }
+    }
+
     /// Queues an activity task for the next worker. False if the activity does not exist.
     pub fn offer(&self, activity_arn: &str, task: ActivityTask) -> bool {
         let mut board = self.board.lock();

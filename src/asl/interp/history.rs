@@ -53,6 +53,14 @@ impl Recorder {
         self.record.lock().resume = Some(resume);
     }
 
+    /// A Task's token, kept with a durable execution so it still works after a restart.
+    pub fn note_token(&self, token: &str) {
+        let rec = self.record.lock();
+        if let Some(sink) = &rec.sink {
+            sink.token(rec.last_event_id(), token);
+        }
+    }
+
     /// Whether events are kept: when not, callers may skip building their details.
     pub fn keeps_history(&self) -> bool {
         self.record.lock().keep_history

@@ -95,6 +95,18 @@ pub struct HistoryEvent {
     pub details: Option<(String, Value)>,
 }
 
+/// Where a durable execution's changes go (`--data-dir`): each history event as it is
+/// appended, the task token a Task waits on, and the record after each status change. Called
+/// under the record's lock so the log sees changes in the order they were made; an
+/// implementation must only queue (never wait), as `crate::persist::Durable::submit` does.
+pub trait RecordSink: Send + Sync + std::fmt::Debug {
+    fn event(&self, event: &HistoryEvent);
+    fn token(&self, at_event: u64, token: &str);
+    fn changed(&self, record: &ExecutionRecord);
+    /// The execution is gone (retention, reset): delete what was written.
+    fn forgotten(&self);
+}
+
 /// The live state of one execution, shared between its task and the API.
 #[derive(Debug)]
 pub struct ExecutionRecord {
@@ -112,6 +124,8 @@ pub struct ExecutionRecord {
     /// events are then counted, for ids and the history limit, but not kept.
     pub keep_history: bool,
     event_count: u64,
+    /// `--data-dir` only: where changes are written; `None` keeps the in-memory path as is.
+    pub sink: Option<Arc<dyn RecordSink>>,
 }
 
 impl ExecutionRecord {
@@ -120,6 +134,22 @@ impl ExecutionRecord {
         ExecutionRecord {
             keep_history: false,
             ..Self::default()
+        }
+    }
+
+    /// A record rebuilt from the data directory or a state document, its history as kept.
+    pub fn restored(history: Vec<HistoryEvent>) -> Self {
+        ExecutionRecord {
+            event_count: history.last().map_or(0, |e| e.id),
+            history,
+            ..Self::default()
+        }
+    }
+
+    /// Writes the record (status, output, redrive members) to its sink, if it has one.
+    pub fn persist(&self) {
+        if let Some(sink) = &self.sink {
+            sink.changed(self);
         }
     }
 
@@ -146,6 +176,9 @@ impl ExecutionRecord {
                 event_type: event_type.to_string(),
                 details,
             });
+            if let (Some(sink), Some(event)) = (&self.sink, self.history.last()) {
+                sink.event(event);
+            }
         }
         id
     }
@@ -165,6 +198,7 @@ impl Default for ExecutionRecord {
             redrive_ms: None,
             keep_history: true,
             event_count: 0,
+            sink: None,
         }
     }
 }
@@ -179,6 +213,19 @@ pub struct Resume {
     pub input: Value,
     /// The variables in scope when that state was entered.
     pub variables: serde_json::Map<String, Value>,
+    /// Set when a running execution resumes after a restart: the state was already entered
+    /// (its `...StateEntered` is in the history) and is not entered again.
+    pub restart: Option<Restart>,
+}
+
+/// The entry of the state a restarted execution was in, and the task token it waited on.
+#[derive(Debug, Clone)]
+pub struct Restart {
+    pub entered_prev: u64,
+    pub entered_id: u64,
+    /// A Wait counts its time from here, so it ends at its original deadline.
+    pub entered_ms: u64,
+    pub token: Option<String>,
 }
 
 /// A handle on a running execution (from [`spawn`]); clones share it.
@@ -217,6 +264,7 @@ impl ExecutionControl {
                 rec.error = error;
                 rec.cause = cause;
                 rec.stop_ms = Some(now);
+                rec.persist();
                 if let Some((calls, context)) = &self.events {
                     let snapshot =
                         status_events::Snapshot::of(context, &rec, execution_start_ms(context));
@@ -357,6 +405,7 @@ async fn finish(
         map_runs: spec.map_runs,
         redrive_from: spec.redrivable.then(|| spec.machine.clone()),
         tasks: spec.tasks.clone(),
+        resume_token: Default::default(),
     });
     let tasks = spec.tasks;
     let context = engine.base_context.clone();
@@ -368,6 +417,7 @@ async fn finish(
             r.input,
             cursor,
             vars::Variables::with_values(r.variables),
+            r.restart,
         ),
         None => run_machine(
             engine.clone(),
@@ -448,6 +498,7 @@ fn close_record(
     rec.push_event(prev, now, event_type, Some((details.0.into(), details.1)));
     rec.status = status;
     rec.stop_ms = Some(now);
+    rec.persist();
     Some(status_events::Snapshot::of(
         context,
         &rec,

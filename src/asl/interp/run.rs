@@ -58,7 +58,7 @@ pub(crate) fn run_machine(
     vars: Variables,
 ) -> BoxedRun {
     let start = machine.start_at.clone();
-    run_machine_from(engine, machine, start, input, cursor, vars)
+    run_machine_from(engine, machine, start, input, cursor, vars, None)
 }
 
 /// Runs `machine` from the state `start` (RedriveExecution resumes at the state that failed).
@@ -69,12 +69,14 @@ pub(crate) fn run_machine_from(
     input: Value,
     cursor: u64,
     vars: Variables,
+    restart: Option<super::Restart>,
 ) -> BoxedRun {
     Box::pin(async move {
         let mut vars = vars;
         let mut cursor = cursor;
         let mut input = input;
         let mut name = start;
+        let mut restart = restart;
         // Only the execution's own top level can be redriven from a state.
         let top_level = engine
             .redrive_from
@@ -96,11 +98,19 @@ pub(crate) fn run_machine_from(
                 return (Err(f), cursor);
             };
             let type_name = state.kind.type_name();
-            let entered_prev = cursor;
-            let entered = engine
-                .rec
-                .state_entered(cursor, type_name, &state.name, &input);
-            let entered_ms = engine.rec.clock().now_millis();
+            // A restarted execution is already inside its first state: not entered again.
+            let (entered_prev, entered, entered_ms) = match restart.take() {
+                Some(r) => {
+                    *engine.resume_token.lock() = r.token;
+                    (r.entered_prev, r.entered_id, r.entered_ms)
+                }
+                None => {
+                    let entered = engine
+                        .rec
+                        .state_entered(cursor, type_name, &state.name, &input);
+                    (cursor, entered, engine.rec.clock().now_millis())
+                }
+            };
             cursor = entered;
             // Where a redrive resumes if the execution fails, times out or is stopped here.
             if top_level {
@@ -108,6 +118,7 @@ pub(crate) fn run_machine_from(
                     state: state.name.clone(),
                     input: input.clone(),
                     variables: vars.map().clone(),
+                    restart: None,
                 });
             }
             let at = Entered {

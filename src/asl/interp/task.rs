@@ -28,7 +28,15 @@ pub(crate) async fn run(
     // it was given.
     let mock = env.inspection.and_then(|i| i.mock.clone());
     // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
-    let waiter = (resource.takes_token() && mock.is_none()).then(|| engine.board.issue());
+    let waiter = (resource.takes_token() && mock.is_none()).then(|| {
+        let again = engine.resume_token.lock().take();
+        let waiter = match again {
+            Some(token) => engine.board.issue_as(token),
+            None => engine.board.issue(),
+        };
+        engine.rec.note_token(&waiter.token);
+        waiter
+    });
     let mut ctx = env.context.clone();
     if let (Some(w), Value::Object(o)) = (&waiter, &mut ctx) {
         o.insert("Task".into(), json!({"Token": w.token}));

@@ -411,6 +411,7 @@ fn engine(t: &TestRun) -> Arc<Engine> {
         map_runs: super::map_runs::MapRuns::new(),
         redrive_from: None,
         tasks: t.tasks.clone(),
+        resume_token: Default::default(),
     })
 }
 

@@ -342,6 +342,12 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Val
     if let Some(start_ms) = inserted {
         return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(start_ms)}));
     }
+    if let Some(durable) = &sfn.exec_durable {
+        // Committed before the answer (`Sfn::call` waits for what was submitted).
+        let mut rec = record.lock();
+        rec.sink = Some(super::durable::ExecSink::new(durable.clone(), &execution));
+        rec.persist();
+    }
     // Started outside the store lock, so the interpreter may call back into the service. A
     // StopExecution that lands between the insert and this line finds an empty `Control`
     // and stops nothing; the window is one `tokio::spawn` wide.

@@ -5,6 +5,7 @@
 mod activities;
 mod aliases;
 mod arn;
+mod durable;
 mod errors;
 mod executions;
 mod history;
@@ -55,6 +56,8 @@ struct Inner {
     board: Arc<TaskBoard>,
     /// `--data-dir`: machines, versions, aliases and activities as one record (`records.rs`).
     durable: Option<WholeRecord>,
+    /// `--data-dir`: Standard executions, one record and one item per event (`durable.rs`).
+    exec_durable: Option<Arc<Durable>>,
     /// Distributed Map runs of every execution.
     map_runs: Arc<MapRuns>,
     /// What executions' Task states call: the other services, Lambda, mocks.
@@ -70,6 +73,7 @@ impl Sfn {
     ) -> Self {
         Sfn {
             inner: Arc::new(Inner {
+                exec_durable: durable.clone(),
                 durable: durable.map(|d| WholeRecord::new(d, "sfn/regions")),
                 tasks: Arc::new(tasks),
                 board: TaskBoard::tracked(clock.tracker().clone()),
@@ -151,6 +155,7 @@ impl Sfn {
         self.inner.board.clear();
         self.inner.map_runs.clear();
         self.inner.store.replace_definitions(state.0);
+        self.register_activities();
         if let Some(record) = &self.inner.durable {
             self.write_record(record);
         }
@@ -166,7 +171,48 @@ impl Sfn {
         let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
         let count = state.0.values().map(|r| r.machines.len()).sum();
         self.inner.store.replace_definitions(state.0);
+        self.register_activities();
+        self.restore_executions(loaded)?;
         Ok(count)
+    }
+
+    /// Puts loaded activities on the task board, where Task states look them up.
+    fn register_activities(&self) {
+        let arns: Vec<String> = self.inner.store.read_all(|regions| {
+            regions
+                .values()
+                .flat_map(|r| r.activities.values().map(|a| a.arn.clone()))
+                .collect()
+        });
+        for arn in arns {
+            self.inner.board.add_activity(&arn);
+        }
+    }
+
+    /// Puts the data directory's executions back and resumes the running ones.
+    fn restore_executions(&self, loaded: &Loaded) -> Result<(), String> {
+        let Some(durable) = &self.inner.exec_durable else {
+            return Ok(());
+        };
+        for restored in durable::load(loaded)? {
+            let execution = restored.execution;
+            execution.record.lock().sink =
+                Some(durable::ExecSink::new(durable.clone(), &execution));
+            self.inner.store.insert_execution(
+                &restored.account,
+                &restored.region,
+                execution.clone(),
+            );
+            if let Some(resume) = restored.resume {
+                let count = execution.record.lock().redrive_count;
+                let mut spec = executions::spec_for_execution(&self.inner, &execution);
+                if let Some(e) = spec.context.get_mut("Execution") {
+                    e["RedriveCount"] = count.into();
+                }
+                *execution.control.lock() = runner::redrive(spec, execution.record.clone(), resume);
+            }
+        }
+        Ok(())
     }
 
     /// Every (account, region) holding a state machine, an activity or an execution.

@@ -1,6 +1,6 @@
 //! Step Functions in the state document and the data directory, per (account, region): state
 //! machines (definitions parsed again on load) with their versions and aliases, activities,
-//! and tags. Executions are not kept yet (see docs/durable-state.md).
+//! and tags. Executions are kept in the data directory by `durable.rs`, not here.
 
 use super::store::{Activity, Alias, Machine, Region, Revision, Version};
 use serde::{Deserialize, Serialize};
@@ -80,7 +80,7 @@ pub struct ActivityRecord {
     pub encryption: Value,
 }
 
-fn export_revision(r: &Revision) -> RevisionRecord {
+pub fn export_revision(r: &Revision) -> RevisionRecord {
     RevisionRecord {
         definition: r.definition.clone(),
         role_arn: r.role_arn.clone(),

@@ -68,6 +68,7 @@ pub fn redrive(sfn: &Inner, ctx: &RequestContext, input: RedriveInput) -> Result
                 json!({"redriveCount": count}),
             )),
         );
+        rec.persist();
         (resume, count)
     };
     let mut spec = spec_for_execution(sfn, &execution);

@@ -80,6 +80,13 @@ impl Retention {
         let evict = expired + over_cap;
         if evict > 0 {
             let gone: HashSet<String> = finished.drain(..evict).map(|(_, arn)| arn).collect();
+            for arn in &gone {
+                if let Some(e) = region.executions.get(arn) {
+                    if let Some(sink) = e.record.lock().sink.take() {
+                        sink.forgotten();
+                    }
+                }
+            }
             region.executions.retain(|arn, _| !gone.contains(arn));
             for list in region.executions_by_machine.values_mut() {
                 list.retain(|e| !gone.contains(&e.arn));

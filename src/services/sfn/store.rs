@@ -173,12 +173,30 @@ impl Store {
         }
     }
 
+    /// Adds an execution read back from the data directory.
+    pub fn insert_execution(&self, account: &str, region: &str, execution: Arc<Execution>) {
+        let mut regions = self.regions.lock();
+        let region = regions
+            .entry((account.to_string(), region.to_string()))
+            .or_default();
+        region
+            .executions_by_machine
+            .entry(execution.machine_name.clone())
+            .or_default()
+            .push(execution.clone());
+        region.executions.insert(execution.arn.clone(), execution);
+    }
+
     pub fn clear(&self) {
         // Take the regions out first so running executions are stopped without the lock held.
         let regions = std::mem::take(&mut *self.regions.lock());
         for region in regions.into_values() {
             for execution in region.executions.values() {
                 execution.control.lock().abandon();
+                // After the stop, which writes the record once more.
+                if let Some(sink) = execution.record.lock().sink.take() {
+                    sink.forgotten();
+                }
             }
         }
     }

@@ -1,0 +1,362 @@
+//! Standard executions in the data directory (`--data-dir`): one resource per execution
+//! (`sfn/exec/<arn>`: what it runs and how it stands, rewritten only when its status changes)
+//! and one item per history event (`sfn/hist/<arn>`, id = event id) appended as events are
+//! recorded, plus the task tokens its Tasks waited on (`sfn/token/<arn>`, id = the last event
+//! id when the token was issued). Everything goes through the group-commit writer; the record
+//! lock is held while submitting, so the log sees an execution's changes in order.
+//!
+//! At start, a RUNNING execution resumes inside the top-level state it had entered and not
+//! left (see `resume_point`), as a redrive does but without re-entering the state: a Wait ends
+//! at its original deadline, a Task is called again with the token it had (so a client holding
+//! it can still answer). A Map or Parallel runs again whole from its entry.
+
+use super::records::RevisionRecord;
+use super::store::{Execution, Revision};
+use crate::asl::interp::{
+    ExecutionRecord, HistoryEvent, RecordSink, Restart, Resume, SharedRecord, Status,
+};
+use crate::persist::{Durable, Loaded, Op};
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const EXEC_PREFIX: &str = "sfn/exec/";
+
+pub fn hist_key(arn: &str) -> String {
+    format!("sfn/hist/{arn}")
+}
+
+pub fn token_key(arn: &str) -> String {
+    format!("sfn/token/{arn}")
+}
+
+/// One execution as the data directory keeps it.
+#[derive(Serialize, Deserialize)]
+pub struct StoredExecution {
+    pub arn: String,
+    pub mock_case: Option<String>,
+    pub name: String,
+    pub machine_arn: String,
+    pub machine_name: String,
+    pub version_arn: Option<String>,
+    pub alias_arn: Option<String>,
+    pub input: String,
+    pub trace_header: Option<String>,
+    pub start_ms: u64,
+    pub revision: RevisionRecord,
+    pub machine_update_ms: Option<u64>,
+    pub status: String,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub stop_ms: Option<u64>,
+    pub redrive_count: u64,
+    pub redrive_ms: Option<u64>,
+    /// Where a redrive starts (state, input, variables), once a state failed.
+    pub resume: Option<(String, Value, serde_json::Map<String, Value>)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredEvent {
+    id: u64,
+    prev: u64,
+    ms: u64,
+    #[serde(rename = "type")]
+    kind: String,
+    details: Option<(String, Value)>,
+}
+
+/// The sink an execution's record writes through.
+pub struct ExecSink {
+    durable: Arc<Durable>,
+    /// The parts that never change, serialised once (a `StoredExecution` without status).
+    fixed: Value,
+    arn: String,
+}
+
+impl ExecSink {
+    pub fn new(durable: Arc<Durable>, execution: &Execution) -> Arc<Self> {
+        let fixed = serde_json::to_value(stored(execution, &ExecutionRecord::default()))
+            .unwrap_or(Value::Null);
+        Arc::new(ExecSink {
+            durable,
+            fixed,
+            arn: execution.arn.clone(),
+        })
+    }
+
+    /// Deletes the execution (retention eviction, reset).
+    pub fn forget(durable: &Durable, arn: &str) {
+        durable.submit(vec![
+            Op::DeleteResource(format!("{EXEC_PREFIX}{arn}")),
+            Op::DeleteItems(hist_key(arn)),
+            Op::DeleteItems(token_key(arn)),
+        ]);
+    }
+}
+
+impl std::fmt::Debug for ExecSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ExecSink({})", self.arn)
+    }
+}
+
+impl RecordSink for ExecSink {
+    fn event(&self, e: &HistoryEvent) {
+        let stored = StoredEvent {
+            id: e.id,
+            prev: e.previous_event_id,
+            ms: e.timestamp_ms,
+            kind: e.event_type.clone(),
+            details: e.details.clone(),
+        };
+        let bytes = serde_json::to_vec(&stored).unwrap_or_default();
+        self.durable
+            .submit(vec![Op::PutItem(hist_key(&self.arn), e.id, bytes)]);
+    }
+
+    fn token(&self, at_event: u64, token: &str) {
+        self.durable.submit(vec![Op::PutItem(
+            token_key(&self.arn),
+            at_event,
+            token.as_bytes().to_vec(),
+        )]);
+    }
+
+    fn forgotten(&self) {
+        Self::forget(&self.durable, &self.arn);
+    }
+
+    fn changed(&self, record: &ExecutionRecord) {
+        let mut value = self.fixed.clone();
+        if let Value::Object(map) = &mut value {
+            let dynamic = dynamic_part(record);
+            for (k, v) in dynamic {
+                map.insert(k, v);
+            }
+        }
+        let bytes = serde_json::to_vec(&value).unwrap_or_default();
+        self.durable.submit(vec![Op::PutResource(
+            format!("{EXEC_PREFIX}{}", self.arn),
+            bytes,
+        )]);
+    }
+}
+
+fn dynamic_part(r: &ExecutionRecord) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("status".into(), r.status.as_str().into());
+    m.insert("output".into(), r.output.clone().unwrap_or(Value::Null));
+    m.insert("error".into(), r.error.clone().into());
+    m.insert("cause".into(), r.cause.clone().into());
+    m.insert("stop_ms".into(), r.stop_ms.into());
+    m.insert("redrive_count".into(), r.redrive_count.into());
+    m.insert("redrive_ms".into(), r.redrive_ms.into());
+    m.insert(
+        "resume".into(),
+        r.resume
+            .as_ref()
+            .map(|x| serde_json::json!([x.state, x.input, x.variables]))
+            .unwrap_or(Value::Null),
+    );
+    m
+}
+
+pub fn stored(e: &Execution, r: &ExecutionRecord) -> StoredExecution {
+    StoredExecution {
+        arn: e.arn.clone(),
+        mock_case: e.mock_case.clone(),
+        name: e.name.clone(),
+        machine_arn: e.machine_arn.clone(),
+        machine_name: e.machine_name.clone(),
+        version_arn: e.version_arn.clone(),
+        alias_arn: e.alias_arn.clone(),
+        input: e.input.clone(),
+        trace_header: e.trace_header.clone(),
+        start_ms: e.start_ms,
+        revision: super::records::export_revision(&e.revision),
+        machine_update_ms: e.machine_update_ms,
+        status: r.status.as_str().into(),
+        output: r.output.clone(),
+        error: r.error.clone(),
+        cause: r.cause.clone(),
+        stop_ms: r.stop_ms,
+        redrive_count: r.redrive_count,
+        redrive_ms: r.redrive_ms,
+        resume: r
+            .resume
+            .as_ref()
+            .map(|x| (x.state.clone(), x.input.clone(), x.variables.clone())),
+    }
+}
+
+fn status_of(text: &str) -> Option<Status> {
+    Some(match text {
+        "RUNNING" => Status::Running,
+        "SUCCEEDED" => Status::Succeeded,
+        "FAILED" => Status::Failed,
+        "TIMED_OUT" => Status::TimedOut,
+        "ABORTED" => Status::Aborted,
+        _ => return None,
+    })
+}
+
+/// An execution read back, with what to resume it from if it was running.
+pub struct Restored {
+    pub account: String,
+    pub region: String,
+    pub execution: Arc<Execution>,
+    pub resume: Option<Resume>,
+}
+
+/// Every execution the data directory holds.
+pub fn load(loaded: &Loaded) -> Result<Vec<Restored>, String> {
+    let mut events: HashMap<&str, Vec<HistoryEvent>> = HashMap::new();
+    let mut tokens: HashMap<&str, Vec<(u64, String)>> = HashMap::new();
+    for (parent, id, value) in &loaded.items {
+        if let Some(arn) = parent.strip_prefix("sfn/hist/") {
+            let e: StoredEvent = serde_json::from_slice(value)
+                .map_err(|e| format!("execution {arn}: event {id}: {e}"))?;
+            events.entry(arn).or_default().push(HistoryEvent {
+                id: e.id,
+                previous_event_id: e.prev,
+                timestamp_ms: e.ms,
+                event_type: e.kind,
+                details: e.details,
+            });
+        } else if let Some(arn) = parent.strip_prefix("sfn/token/") {
+            tokens
+                .entry(arn)
+                .or_default()
+                .push((*id, String::from_utf8_lossy(value).into_owned()));
+        }
+    }
+    let mut out = Vec::new();
+    for (arn, bytes) in loaded.resources_under(EXEC_PREFIX) {
+        let s: StoredExecution =
+            serde_json::from_slice(bytes).map_err(|e| format!("execution {arn}: {e}"))?;
+        let mut history = events.remove(arn).unwrap_or_default();
+        history.sort_by_key(|e| e.id);
+        let tokens = tokens.remove(arn).unwrap_or_default();
+        out.push(restore(s, history, &tokens)?);
+    }
+    Ok(out)
+}
+
+/// Rebuilds one execution; a RUNNING one comes with where it resumes.
+pub fn restore(
+    s: StoredExecution,
+    history: Vec<HistoryEvent>,
+    tokens: &[(u64, String)],
+) -> Result<Restored, String> {
+    let arn = crate::arn::Arn::parse(&s.arn).ok_or_else(|| format!("bad ARN {}", s.arn))?;
+    let kind = "STANDARD";
+    let parsed = super::machines::parse_machine(&s.revision.definition, kind)
+        .map_err(|e| format!("execution {}: {e}", s.arn))?;
+    let status = status_of(&s.status).ok_or_else(|| format!("status {}", s.status))?;
+    let mut record = ExecutionRecord::restored(history);
+    record.status = status;
+    record.output = s.output.filter(|o| !o.is_null());
+    record.error = s.error;
+    record.cause = s.cause;
+    record.stop_ms = s.stop_ms;
+    record.redrive_count = s.redrive_count;
+    record.redrive_ms = s.redrive_ms;
+    record.resume = s.resume.map(|(state, input, variables)| Resume {
+        state,
+        input,
+        variables,
+        restart: None,
+    });
+    let resume = if status == Status::Running {
+        Some(
+            resume_point(&record.history, tokens).unwrap_or_else(|| Resume {
+                // Crashed before the first state was entered: start at the top.
+                state: parsed.start_at.clone(),
+                input: serde_json::from_str(&s.input).unwrap_or(Value::Null),
+                variables: Default::default(),
+                restart: None,
+            }),
+        )
+    } else {
+        None
+    };
+    let record: SharedRecord = Arc::new(Mutex::new(record));
+    let execution = Execution {
+        arn: s.arn.clone(),
+        mock_case: s.mock_case,
+        name: s.name,
+        machine_arn: s.machine_arn,
+        machine_name: s.machine_name,
+        version_arn: s.version_arn,
+        alias_arn: s.alias_arn,
+        input: s.input,
+        trace_header: s.trace_header,
+        start_ms: s.start_ms,
+        revision: Revision {
+            definition: s.revision.definition,
+            parsed,
+            role_arn: s.revision.role_arn,
+            logging: s.revision.logging,
+            tracing: s.revision.tracing,
+            revision_id: s.revision.revision_id,
+        },
+        machine_update_ms: s.machine_update_ms,
+        record,
+        control: Mutex::new(Default::default()),
+    };
+    Ok(Restored {
+        account: arn.account.to_string(),
+        region: arn.region.to_string(),
+        execution: Arc::new(execution),
+        resume,
+    })
+}
+
+/// The top-level state a running execution was in: the first `...StateEntered` still open
+/// (states entered after it, not yet exited, are inside it), with its input. `None` before
+/// any state was entered. Variables assigned so far are not in the history: they start empty.
+pub fn resume_point(history: &[HistoryEvent], tokens: &[(u64, String)]) -> Option<Resume> {
+    // (name, entered event) of every state entered and not exited, in entry order.
+    let mut open: Vec<(&str, &HistoryEvent)> = Vec::new();
+    for e in history {
+        let Some((_, details)) = &e.details else {
+            continue;
+        };
+        let name = details.get("name").and_then(Value::as_str).unwrap_or("");
+        if e.event_type.ends_with("StateEntered") {
+            open.push((name, e));
+        } else if e.event_type.ends_with("StateExited") {
+            if let Some(i) = open.iter().rposition(|(n, _)| *n == name) {
+                open.remove(i);
+            }
+        }
+    }
+    let (name, entered) = open.first()?;
+    let details = &entered.details.as_ref()?.1;
+    let input = details
+        .get("input")
+        .and_then(Value::as_str)
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null);
+    let nested =
+        entered.event_type.starts_with("Map") || entered.event_type.starts_with("Parallel");
+    let token = tokens
+        .iter()
+        .rfind(|(at, _)| *at >= entered.id)
+        .map(|(_, t)| t.clone());
+    Some(Resume {
+        state: name.to_string(),
+        input,
+        variables: Default::default(),
+        // A Map or Parallel is entered again and runs whole; anything else continues.
+        restart: (!nested).then_some(Restart {
+            entered_prev: entered.previous_event_id,
+            entered_id: entered.id,
+            entered_ms: entered.timestamp_ms,
+            token,
+        }),
+    })
+}
