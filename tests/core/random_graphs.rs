@@ -468,7 +468,7 @@ async fn build(http: &reqwest::Client, ep: &str, cells: &[CellGraph]) -> Vec<(Ce
 }
 
 /// User plus system CPU time of `pid`, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
+pub(crate) fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may hold spaces) start after the last ')'.
     let rest = stat.rsplit(')').next().unwrap_or_default();
