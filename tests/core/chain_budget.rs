@@ -154,7 +154,12 @@ async fn a_status_change_loop_starting_two_executions_per_event_stops_at_the_cha
         .iter()
         .filter(|s| s["service"] == "stepyard")
         .collect();
-    assert_eq!(stops.len(), 1, "one stop span per chain: {ours:?} {}", traces[0]);
+    assert_eq!(
+        stops.len(),
+        1,
+        "one stop span per chain: {ours:?} {}",
+        traces[0]
+    );
     let stop = stops[0];
     assert_eq!(stop["service"], "stepyard");
     assert_eq!(stop["status"], "error");
