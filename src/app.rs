@@ -50,7 +50,7 @@ impl AppState {
             config.trace_buffer,
             config.otlp_endpoint.as_deref(),
         );
-        let invoker = Invoker::new(tracer.clone());
+        let invoker = Invoker::new(tracer.clone()).with_chain_budget(config.chain_budget);
         let state = Arc::new(AppState {
             sqs: Sqs::new(clock.clone(), durable.clone()),
             sfn: Sfn::new(

@@ -47,6 +47,9 @@ pub struct Config {
     /// Finished Standard executions kept per account and region besides AWS's 90 days; the
     /// ones that stopped first are evicted first (`--max-finished-executions`).
     pub max_finished_executions: usize,
+    /// The most in-process calls one client request may cause in all (`--chain-budget`, 0 for
+    /// no limit); see `crate::invoke::DEFAULT_CHAIN_BUDGET`.
+    pub chain_budget: u64,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             credentials: Default::default(),
             admin_token: None,
             max_finished_executions: crate::services::sfn::retention::DEFAULT_MAX_FINISHED,
+            chain_budget: crate::invoke::DEFAULT_CHAIN_BUDGET,
         }
     }
 }

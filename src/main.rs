@@ -113,6 +113,15 @@ struct Cli {
         default_value_t = 10_000
     )]
     max_finished_executions: usize,
+    /// The most in-process calls (deliveries, executions, tasks' calls, status-change events)
+    /// one client request may cause in all; past it the chain is stopped with a log line and
+    /// a trace span (a loop that fans out). 0 for no limit.
+    #[arg(
+        long = "chain-budget",
+        env = "STEPYARD_CHAIN_BUDGET",
+        default_value_t = stepyard::invoke::DEFAULT_CHAIN_BUDGET
+    )]
+    chain_budget: u64,
     /// Log filter: error, warn, info, debug, trace, or a tracing directive.
     #[arg(long = "log-level", env = "STEPYARD_LOG_LEVEL", default_value = "info")]
     log_level: String,
@@ -204,6 +213,7 @@ fn main() -> std::process::ExitCode {
         credentials,
         admin_token: cli.admin_token.filter(|t| !t.is_empty()),
         max_finished_executions: cli.max_finished_executions,
+        chain_budget: cli.chain_budget,
         clock: stepyard::clock::ClockStart {
             frozen: cli.clock == "frozen",
             start_ms,

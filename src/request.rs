@@ -273,6 +273,10 @@ pub struct TraceContext {
     pub span: u64,
     pub parent: Option<u64>,
     pub hops: u32,
+    /// The causal chain: set once per client request and kept by everything it causes (even
+    /// across a trace a header names), so that the chain's total work can be bounded (see
+    /// [`crate::invoke::DEFAULT_CHAIN_BUDGET`]). 0 for no chain yet.
+    pub chain: u64,
 }
 
 impl Default for TraceContext {
@@ -286,8 +290,8 @@ impl Default for TraceContext {
 impl serde::Serialize for TraceContext {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&format!(
-            "Root={};Parent={:016x};Hops={}",
-            self.id, self.span, self.hops
+            "Root={};Parent={:016x};Hops={};Chain={:016x}",
+            self.id, self.span, self.hops, self.chain
         ))
     }
 }
@@ -312,12 +316,20 @@ impl<'de> serde::Deserialize<'de> for TraceContext {
                         .parse()
                         .map_err(|_| serde::de::Error::custom("a trace Hops count"))?;
                 }
+                Some(("Chain", chain)) => {
+                    ctx.chain = u64::from_str_radix(chain, 16)
+                        .map_err(|_| serde::de::Error::custom("a trace Chain of 16 hex digits"))?;
+                }
                 _ => {
                     return Err(serde::de::Error::custom(
                         "a trace of the form Root=...;Parent=...;Hops=...",
                     ))
                 }
             }
+        }
+        // Stored before chains existed: a chain of its own from here.
+        if ctx.chain == 0 && !ctx.is_none() {
+            ctx.chain = new_span_id();
         }
         Ok(ctx)
     }
@@ -330,6 +342,7 @@ impl TraceContext {
         span: 0,
         parent: None,
         hops: 0,
+        chain: 0,
     };
 
     pub fn is_none(&self) -> bool {
@@ -343,6 +356,7 @@ impl TraceContext {
             span: new_span_id(),
             parent: None,
             hops: 0,
+            chain: new_span_id(),
         }
     }
 
@@ -364,6 +378,7 @@ impl TraceContext {
             span: new_span_id(),
             parent: Some(self.span),
             hops: self.hops,
+            chain: self.chain,
         }
     }
 

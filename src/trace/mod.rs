@@ -25,6 +25,8 @@ use std::sync::Arc;
 /// A trace keeps at most this many spans; past it new spans of the trace are dropped (a loop
 /// runs into `MAX_HOPS` long before, but a long-lived trace could grow forever otherwise).
 const MAX_SPANS_PER_TRACE: usize = 2000;
+/// Spans of stepyard's own (service `stepyard`: a chain stopped, and why) kept past the cap.
+const STEPYARD_SPANS_PAST_CAP: usize = 64;
 
 /// One unit of work in a trace.
 #[derive(Debug, Clone)]
@@ -346,7 +348,12 @@ impl Tracer {
             let ring = &mut *ring;
             match ring.traces.get_mut(&span.trace) {
                 Some(kept) => {
-                    if kept.len() < MAX_SPANS_PER_TRACE {
+                    // stepyard's own notes on the trace (why a chain was stopped) are kept
+                    // past the cap, within a small allowance.
+                    if kept.len() < MAX_SPANS_PER_TRACE
+                        || (span.service == "stepyard"
+                            && kept.len() < MAX_SPANS_PER_TRACE + STEPYARD_SPANS_PAST_CAP)
+                    {
                         kept.push(span);
                     }
                 }

@@ -7,6 +7,7 @@
 mod asl_data_flow;
 mod asl_interp;
 mod asl_parse;
+mod chain_budget;
 #[path = "../common/mod.rs"]
 mod common;
 mod fuzz;

@@ -84,7 +84,7 @@ impl Process {
 }
 
 impl Process {
-    fn sfn(&self) -> aws_sdk_sfn::Client {
+    pub(crate) fn sfn(&self) -> aws_sdk_sfn::Client {
         let config = aws_sdk_sfn::Config::builder()
             .behavior_version(aws_sdk_sfn::config::BehaviorVersion::latest())
             .region(aws_sdk_sfn::config::Region::new("us-east-1"))

@@ -9,11 +9,16 @@
 //! bound is a model of the graph: every step (rule -> target, topic -> subscription, execution
 //! -> task) costs at least one in-process hop, calls stop at `MAX_HOPS` (16), and an event that
 //! came from another bus is not forwarded to a further bus; paths are counted up to 20 steps,
-//! which over-counts. Graphs whose bound is over `BUDGET` deliveries, or events and executions
-//! (loops that multiply, such as a rule on status-change events starting two executions per
-//! event: the hop limit bounds them, but only after tens of thousands of executions), are
-//! skipped for the next seed so the test stays a few seconds long; they are counted in the
-//! output.
+//! which over-counts. Loops that multiply (a rule on status-change events starting several
+//! executions per event) are bounded by the hop limit only after tens of thousands of
+//! executions; the server runs with `--chain-budget` [`CHAIN_BUDGET`], so each fired event
+//! causes at most that many in-process calls, and every graph runs: at most
+//! `min(model, EVENTS x CHAIN_BUDGET)` deliveries. The graphs whose model is over `BUDGET` are
+//! the ones only the chain budget bounds; they are counted in the output. The budget here is
+//! small (200) because targets get the whole event: each status-change event carries the
+//! execution's input, itself the previous event, so inputs double in size (JSON escaping) lap
+//! after lap up to PutEvents' 256 KB, and with 1,000 calls one graph (seed
+//! 1611516467843926011) kept ~550 MB in finished executions and trace spans.
 
 use crate::process::Process;
 use serde_json::{json, Value};
@@ -24,7 +29,11 @@ const ACCOUNTS: [&str; 2] = ["111111111111", "222222222222"];
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// Model steps counted; the server stops chains at 16 hops and every step is at least one.
 const MAX_STEPS: usize = 20;
+/// Graphs whose modelled deliveries or work are over this are bounded by the chain budget
+/// rather than by the hop rules.
 const BUDGET: u64 = 3_000;
+/// The server's `--chain-budget`: in-process calls one fired event may cause.
+const CHAIN_BUDGET: u64 = 200;
 const GRAPHS: usize = 8;
 const EVENTS: usize = 6;
 
@@ -468,7 +477,7 @@ async fn build(http: &reqwest::Client, ep: &str, cells: &[CellGraph]) -> Vec<(Ce
 }
 
 /// User plus system CPU time of `pid`, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
+pub(crate) fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may hold spaces) start after the last ')'.
     let rest = stat.rsplit(')').next().unwrap_or_default();
@@ -490,7 +499,7 @@ async fn random_graphs_of_the_four_services_settle_with_bounded_work() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x5EED_0019);
     let mut seeds = Rng(first_seed);
-    let (mut ran, mut skipped) = (0, 0);
+    let (mut ran, mut over_budget) = (0, 0);
     let started = Instant::now();
     while ran < GRAPHS {
         // STEPYARD_GRAPH_ONLY=<a graph's seed, as printed> runs that graph alone.
@@ -511,16 +520,17 @@ async fn random_graphs_of_the_four_services_settle_with_bounded_work() {
             .collect();
         let (least, most, work) = model(&cells, &fired);
         if most > BUDGET || work > BUDGET {
-            skipped += 1;
-            assert!(skipped < 200, "no graph within the budget in 200 seeds");
-            continue;
+            over_budget += 1;
         }
+        // Every in-process call is charged to the fired event that caused it; each delivery
+        // to a queue is one (SendMessage).
+        let most = most.min(EVENTS as u64 * CHAIN_BUDGET);
         ran += 1;
         if only.is_some() {
             eprintln!("graph {seed}: model {least}..={most}, fired {fired:?}\n{cells:#?}");
         }
 
-        let server = Process::start(&[]);
+        let server = Process::start(&["--chain-budget", &CHAIN_BUDGET.to_string()]);
         let http = reqwest::Client::new();
         let ep = server.endpoint.clone();
         let urls = build(&http, &ep, &cells).await;
@@ -597,7 +607,7 @@ async fn random_graphs_of_the_four_services_settle_with_bounded_work() {
         );
     }
     eprintln!(
-        "{ran} graphs run, {skipped} over the budget skipped, in {:?}",
+        "{ran} graphs run ({over_budget} bounded by the chain budget only), in {:?}",
         started.elapsed()
     );
 }
