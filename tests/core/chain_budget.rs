@@ -56,7 +56,7 @@ async fn admin(http: &reqwest::Client, server: &Process, path: &str) -> Value {
 }
 
 #[tokio::test]
-async fn a_status_change_loop_starting_two_executions_per_event_stops_at_the_chain_budget() {
+async fn a_status_change_loop_starting_four_executions_per_event_stops_at_the_chain_budget() {
     let budget = BUDGET.to_string();
     let server = Process::start(&["--chain-budget", &budget]);
     let sfn = server.sfn();
