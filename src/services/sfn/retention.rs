@@ -4,14 +4,14 @@
 //! stopped first evicted first (`--max-finished-executions`). Running executions are never
 //! evicted.
 //!
-//! The sweep runs inside the store lock, from `Store::with`, only when due: when the clock
+//! This file is the policy; the sweep (`Region::sweep_finished` in `store.rs`) runs inside
+//! the store lock, from `Store::with`, only when due: when the clock
 //! passes the earliest moment a kept execution expires, or when the region has grown by a
 //! sixteenth of the cap (at least one) since the last sweep, so the cap may be passed by that
 //! much until the next call. So its O(n) pass is paid once per many calls.
 //! It takes execution record locks under the store lock, the one order the store allows (see
 //! `store.rs`), so it cannot deadlock.
 
-use super::store::Region;
 use std::collections::HashSet;
 
 /// 90 days, AWS's retention of a closed Standard execution.
@@ -49,59 +49,38 @@ impl Retention {
         (self.max_finished / 16).max(1)
     }
 
-    /// Evicts what has expired or is over the cap, if a sweep is due.
-    pub fn sweep_if_due(&self, region: &mut Region, now: u64) {
-        let due = &region.sweep_due;
-        if now < due.at_ms && region.executions.len() < due.at_count {
-            return;
-        }
-        self.sweep(region, now);
+    /// Whether a region holding `count` executions needs a sweep at `now`.
+    pub fn due(&self, due: &SweepDue, count: usize, now: u64) -> bool {
+        now >= due.at_ms || count >= due.at_count
     }
 
-    fn sweep(&self, region: &mut Region, now: u64) {
-        // (stop time, ARN) of every finished execution.
-        let mut finished: Vec<(u64, String)> = region
-            .executions
-            .values()
-            .filter_map(|e| {
-                let record = e.record.lock();
-                match (record.status, record.stop_ms) {
-                    (crate::asl::interp::Status::Running, _) | (_, None) => None,
-                    (_, Some(stop)) => Some((stop, e.arn.clone())),
-                }
-            })
-            .collect();
+    /// Which finished executions go: `finished` is (stop time, ARN) of every finished one,
+    /// `count` all the region's executions. Gives the ARNs to evict (expired first, then the
+    /// oldest over the cap) and when the region's next sweep is due.
+    pub fn plan(
+        &self,
+        mut finished: Vec<(u64, String)>,
+        count: usize,
+        now: u64,
+    ) -> (HashSet<String>, SweepDue) {
         finished.sort_unstable();
         let expired = finished
             .iter()
             .take_while(|(stop, _)| stop.saturating_add(self.max_age_ms) <= now)
             .count();
         let over_cap = (finished.len() - expired).saturating_sub(self.max_finished);
-        let evict = expired + over_cap;
-        if evict > 0 {
-            let gone: HashSet<String> = finished.drain(..evict).map(|(_, arn)| arn).collect();
-            for arn in &gone {
-                if let Some(e) = region.executions.get(arn) {
-                    if let Some(sink) = e.record.lock().sink.take() {
-                        sink.forgotten();
-                    }
-                }
-            }
-            region.executions.retain(|arn, _| !gone.contains(arn));
-            for list in region.executions_by_machine.values_mut() {
-                list.retain(|e| !gone.contains(&e.arn));
-            }
-            region
-                .executions_by_machine
-                .retain(|_, list| !list.is_empty());
-        }
+        let gone: HashSet<String> = finished
+            .drain(..expired + over_cap)
+            .map(|(_, arn)| arn)
+            .collect();
         // Anything that stops from now on expires after now + max age.
         let next_expiry = finished
             .first()
             .map_or(u64::MAX, |(stop, _)| stop.saturating_add(self.max_age_ms));
-        region.sweep_due = SweepDue {
+        let next = SweepDue {
             at_ms: next_expiry.min(now.saturating_add(self.max_age_ms)),
-            at_count: region.executions.len() + self.slack(),
+            at_count: count - gone.len() + self.slack(),
         };
+        (gone, next)
     }
 }

@@ -112,6 +112,41 @@ pub struct Region {
     pub sweep_due: super::retention::SweepDue,
 }
 
+impl Region {
+    /// Evicts the finished executions `retention` says go (see `retention.rs`; under the store
+    /// lock, taking execution record locks inside it, the order this module allows).
+    fn sweep_finished(&mut self, retention: &super::retention::Retention, now: u64) {
+        let finished: Vec<(u64, String)> = self
+            .executions
+            .values()
+            .filter_map(|e| {
+                let record = e.record.lock();
+                match (record.status, record.stop_ms) {
+                    (crate::asl::interp::Status::Running, _) | (_, None) => None,
+                    (_, Some(stop)) => Some((stop, e.arn.clone())),
+                }
+            })
+            .collect();
+        let (gone, next) = retention.plan(finished, self.executions.len(), now);
+        if !gone.is_empty() {
+            for arn in &gone {
+                if let Some(e) = self.executions.get(arn) {
+                    if let Some(sink) = e.record.lock().sink.take() {
+                        sink.forgotten();
+                    }
+                }
+            }
+            self.executions.retain(|arn, _| !gone.contains(arn));
+            for list in self.executions_by_machine.values_mut() {
+                list.retain(|e| !gone.contains(&e.arn));
+            }
+            self.executions_by_machine
+                .retain(|_, list| !list.is_empty());
+        }
+        self.sweep_due = next;
+    }
+}
+
 #[derive(Default)]
 pub struct Store {
     regions: Mutex<HashMap<(String, String), Region>>,
@@ -139,7 +174,12 @@ impl Store {
         let region = regions
             .entry((account.to_string(), region.to_string()))
             .or_default();
-        self.retention.sweep_if_due(region, now);
+        if self
+            .retention
+            .due(&region.sweep_due, region.executions.len(), now)
+        {
+            region.sweep_finished(&self.retention, now);
+        }
         f(region)
     }
 
