@@ -23,10 +23,12 @@ pub async fn call(
 ) -> Result<Value, ApiError> {
     // The call's span: its resource is read before the handler takes the input, and nothing
     // is read at all when tracing is off.
-    let traced = ctx
-        .tracer
-        .enabled()
-        .then(|| (ctx.tracer.now_us(), crate::trace::resource_of(&input, ctx)));
+    let traced = ctx.tracer.enabled().then(|| {
+        (
+            ctx.tracer.now_us(),
+            crate::trace::calls::resource_of(&input, ctx),
+        )
+    });
     let result = match validate(service, operation, &input) {
         Err(e) => Err(e),
         Ok(()) => match service {
@@ -38,7 +40,7 @@ pub async fn call(
         },
     };
     if let Some((start_us, resource)) = traced {
-        crate::trace::record_call(ctx, service, operation, resource, start_us, &result);
+        crate::trace::calls::record_call(ctx, service, operation, resource, start_us, &result);
     }
     result
 }
