@@ -10,14 +10,26 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// `../shared/conformance/<relative>` beside the repository (this crate is
-/// `crates/conformance-report` in it), whether or not it exists.
+/// `../shared/conformance/<relative>` beside the repository, whether or not it exists.
 pub fn path(relative: &str) -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/conformance"
-    ))
-    .join(relative)
+    repository().join("../shared/conformance").join(relative)
+}
+
+/// The repository the tests run in: from the running test package's `CARGO_MANIFEST_DIR`
+/// (cargo sets it at run time) up to the workspace root holding `Cargo.lock`; else where this
+/// crate was compiled (`crates/conformance-report` in the repository). Read at run time
+/// because scripts/check-image-context compiles a copy of the repository into the same target
+/// directory, and cargo may then reuse that build of this crate, whose compile-time directory
+/// is the deleted copy.
+fn repository() -> PathBuf {
+    let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    if let Some(root) = running
+        .as_deref()
+        .and_then(|dir| dir.ancestors().find(|a| a.join("Cargo.lock").exists()))
+    {
+        return root.to_path_buf();
+    }
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).to_path_buf()
 }
 
 /// `../shared/conformance/<relative>` (a file or a folder) if it is there. If not: under CI
