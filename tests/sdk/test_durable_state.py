@@ -723,3 +723,60 @@ def test_data_dir_an_activity_task_can_be_fetched_again_after_kill_9(stepyard, t
         assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"ok": True})
     finally:
         kill9(server)
+
+
+def test_state_export_reset_import_brings_executions_back_and_a_waiting_one_resumes(stepyard):
+    server = _start(FROZEN)
+    try:
+        sfn = sfn_of(server.url)
+        passes = sfn.create_state_machine(name="passes", definition=PASS, roleArn=ROLE)["stateMachineArn"]
+        waits = sfn.create_state_machine(name="waits", definition=WAIT, roleArn=ROLE)["stateMachineArn"]
+        done_arn = sfn.start_execution(stateMachineArn=passes, name="done", input='{"x": 1}')["executionArn"]
+        assert finished(sfn, done_arn)["status"] == "SUCCEEDED"
+        waiting = sfn.start_execution(stateMachineArn=waits, name="run", input='{"a": 1}')["executionArn"]
+        wait_for_event(sfn, waiting, "WaitStateEntered")
+        described = sfn.describe_execution(executionArn=done_arn)
+        described.pop("ResponseMetadata")
+        done_history = history_of(sfn, done_arn)
+        before = history_of(sfn, waiting)
+        document = state_of(server)
+        assert {e["execution"]["arn"] for e in document["stepfunctions"]["executions"]} == {done_arn, waiting}
+        server.reset()
+        assert sfn.list_state_machines()["stateMachines"] == []
+        assert load_state(server, document)[0] == 200
+        again = sfn.describe_execution(executionArn=done_arn)
+        again.pop("ResponseMetadata")
+        assert again == described
+        assert history_of(sfn, done_arn) == done_history
+        assert sfn.describe_execution(executionArn=waiting)["status"] == "RUNNING"
+        assert history_of(sfn, waiting) == before
+        advance_clock(server, 31)
+        done = finished(sfn, waiting)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"done": True})
+        events = history_of(sfn, waiting)
+        assert events[:len(before)] == before
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+    finally:
+        kill9(server)
+
+
+def test_executions_loaded_from_a_document_are_written_to_the_data_dir(stepyard, tmp_path):
+    sfn = sfn_of(stepyard.url)
+    machine = sfn.create_state_machine(name="loaded", definition=PASS, roleArn=ROLE)["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine, name="once", input="{}")["executionArn"]
+    assert finished(sfn, arn)["status"] == "SUCCEEDED"
+    document = state_of(stepyard)
+    history = history_of(sfn, arn)
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        assert load_state(server, document)[0] == 200
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
+        assert history_of(sfn, arn) == history
+    finally:
+        kill9(server)

@@ -103,15 +103,65 @@ impl std::fmt::Debug for ExecSink {
     }
 }
 
-impl RecordSink for ExecSink {
-    fn event(&self, e: &HistoryEvent) {
-        let stored = StoredEvent {
+impl StoredEvent {
+    fn of(e: &HistoryEvent) -> StoredEvent {
+        StoredEvent {
             id: e.id,
             prev: e.previous_event_id,
             ms: e.timestamp_ms,
             kind: e.event_type.clone(),
             details: e.details.clone(),
-        };
+        }
+    }
+
+    fn into_event(self) -> HistoryEvent {
+        HistoryEvent {
+            id: self.id,
+            previous_event_id: self.prev,
+            timestamp_ms: self.ms,
+            event_type: self.kind,
+            details: self.details,
+        }
+    }
+}
+
+/// One execution in the state document: its record and its full history. The task tokens
+/// it issued are not in it (the task board holds them): a running execution loaded from a
+/// document that was waiting on a token asks for a new one.
+#[derive(Serialize, Deserialize)]
+struct DocumentExecution {
+    execution: StoredExecution,
+    history: Vec<StoredEvent>,
+}
+
+/// An execution as the state document holds it.
+pub fn export_execution(e: &Execution) -> Value {
+    let record = e.record.lock();
+    let doc = DocumentExecution {
+        execution: stored(e, &record),
+        history: record.history.iter().map(StoredEvent::of).collect(),
+    };
+    serde_json::to_value(doc).unwrap_or(Value::Null)
+}
+
+/// The executions of a state document's `stepfunctions.executions`, rebuilt (running ones
+/// with where they resume).
+pub fn import_executions(section: &Value) -> Result<Vec<Restored>, String> {
+    let docs: Vec<DocumentExecution> = serde_json::from_value(section.clone())
+        .map_err(|e| format!("stepfunctions.executions: {e}"))?;
+    docs.into_iter()
+        .map(|d| {
+            let mut history: Vec<HistoryEvent> =
+                d.history.into_iter().map(StoredEvent::into_event).collect();
+            history.sort_by_key(|e| e.id);
+            restore(d.execution, history, &[])
+        })
+        .collect()
+}
+
+impl RecordSink for ExecSink {
+    fn event(&self, e: &HistoryEvent) {
+        let stored = StoredEvent::of(e);
         let bytes = serde_json::to_vec(&stored).unwrap_or_default();
         self.durable
             .submit(vec![Op::PutItem(hist_key(&self.arn), e.id, bytes)]);
@@ -219,13 +269,7 @@ pub fn load(loaded: &Loaded) -> Result<Vec<Restored>, String> {
         if let Some(arn) = parent.strip_prefix("sfn/hist/") {
             let e: StoredEvent = serde_json::from_slice(value)
                 .map_err(|e| format!("execution {arn}: event {id}: {e}"))?;
-            events.entry(arn).or_default().push(HistoryEvent {
-                id: e.id,
-                previous_event_id: e.prev,
-                timestamp_ms: e.ms,
-                event_type: e.kind,
-                details: e.details,
-            });
+            events.entry(arn).or_default().push(e.into_event());
         } else if let Some(arn) = parent.strip_prefix("sfn/token/") {
             tokens
                 .entry(arn)

@@ -43,7 +43,10 @@ use std::sync::Arc;
 use store::Store;
 
 /// A checked `stepfunctions` section of a state document.
-pub struct SfnState(std::collections::HashMap<(String, String), store::Region>);
+pub struct SfnState {
+    regions: std::collections::HashMap<(String, String), store::Region>,
+    executions: Vec<durable::Restored>,
+}
 
 pub struct Sfn {
     inner: Arc<Inner>,
@@ -131,10 +134,17 @@ impl Sfn {
         }
     }
 
-    /// Machines, versions, aliases, activities and tags, for the state document.
+    /// Machines, versions, aliases, activities, tags and Standard executions (with their
+    /// history), for the state document.
     pub fn export_state(&self) -> Value {
         let regions = self.inner.store.read_all(records::export);
-        serde_json::json!({ "regions": regions })
+        let executions: Vec<Value> = self.inner.store.read_all(|all| {
+            all.values()
+                .flat_map(|r| r.executions.values())
+                .map(|e| durable::export_execution(e))
+                .collect()
+        });
+        serde_json::json!({ "regions": regions, "executions": executions })
     }
 
     /// Checks a state document's `stepfunctions` section (definitions are parsed again).
@@ -145,19 +155,30 @@ impl Sfn {
             .unwrap_or(Value::Array(vec![]));
         let records: Vec<records::RegionRecord> =
             serde_json::from_value(regions).map_err(|e| format!("stepfunctions.regions: {e}"))?;
-        records::import(records).map(SfnState)
+        let regions = records::import(records)?;
+        let executions = match section.get("executions") {
+            Some(list) => durable::import_executions(list)?,
+            None => Vec::new(),
+        };
+        Ok(SfnState {
+            regions,
+            executions,
+        })
     }
 
-    /// Replaces machines and activities. Executions are not in the document: loading one
-    /// stops every execution, as a reset does.
+    /// Replaces machines, activities and executions (running executions stop, as at a
+    /// reset; the document's running ones resume where their history says they were).
     pub fn import_state(&self, state: SfnState) {
         self.inner.store.clear();
         self.inner.board.clear();
         self.inner.map_runs.clear();
-        self.inner.store.replace_definitions(state.0);
+        self.inner.store.replace_definitions(state.regions);
         self.register_activities();
         if let Some(record) = &self.inner.durable {
             self.write_record(record);
+        }
+        for restored in state.executions {
+            self.install_execution(restored, true);
         }
     }
 
@@ -169,8 +190,8 @@ impl Sfn {
         let regions: Value = serde_json::from_slice(bytes)
             .map_err(|e| format!("the Step Functions record does not parse: {e}"))?;
         let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
-        let count = state.0.values().map(|r| r.machines.len()).sum();
-        self.inner.store.replace_definitions(state.0);
+        let count = state.regions.values().map(|r| r.machines.len()).sum();
+        self.inner.store.replace_definitions(state.regions);
         self.register_activities();
         self.restore_executions(loaded)?;
         Ok(count)
@@ -191,28 +212,43 @@ impl Sfn {
 
     /// Puts the data directory's executions back and resumes the running ones.
     fn restore_executions(&self, loaded: &Loaded) -> Result<(), String> {
-        let Some(durable) = &self.inner.exec_durable else {
+        if self.inner.exec_durable.is_none() {
             return Ok(());
-        };
+        }
         for restored in durable::load(loaded)? {
-            let execution = restored.execution;
-            execution.record.lock().sink =
-                Some(durable::ExecSink::new(durable.clone(), &execution));
-            self.inner.store.insert_execution(
-                &restored.account,
-                &restored.region,
-                execution.clone(),
-            );
-            if let Some(resume) = restored.resume {
-                let count = execution.record.lock().redrive_count;
-                let mut spec = executions::spec_for_execution(&self.inner, &execution);
-                if let Some(e) = spec.context.get_mut("Execution") {
-                    e["RedriveCount"] = count.into();
-                }
-                *execution.control.lock() = runner::redrive(spec, execution.record.clone(), resume);
-            }
+            self.install_execution(restored, false);
         }
         Ok(())
+    }
+
+    /// Puts an execution read back (data directory) or loaded (state document, `fresh`: its
+    /// rows are written to the data directory, if any) into the store, and resumes it if it
+    /// was running.
+    fn install_execution(&self, restored: durable::Restored, fresh: bool) {
+        use crate::asl::interp::RecordSink;
+        let execution = restored.execution;
+        if let Some(durable) = &self.inner.exec_durable {
+            let sink = durable::ExecSink::new(durable.clone(), &execution);
+            let mut record = execution.record.lock();
+            if fresh {
+                sink.changed(&record);
+                for event in &record.history {
+                    sink.event(event);
+                }
+            }
+            record.sink = Some(sink);
+        }
+        self.inner
+            .store
+            .insert_execution(&restored.account, &restored.region, execution.clone());
+        if let Some(resume) = restored.resume {
+            let count = execution.record.lock().redrive_count;
+            let mut spec = executions::spec_for_execution(&self.inner, &execution);
+            if let Some(e) = spec.context.get_mut("Execution") {
+                e["RedriveCount"] = count.into();
+            }
+            *execution.control.lock() = runner::redrive(spec, execution.record.clone(), resume);
+        }
     }
 
     /// Every (account, region) holding a state machine, an activity or an execution.
