@@ -58,34 +58,17 @@ impl Server {
         let mut restored = false;
         if let Some((durable, loaded)) = &opened {
             restored = !loaded.resources.is_empty() || !loaded.items.is_empty();
-            let queues = state.sqs.restore(loaded).map_err(|e| {
+            let cannot_restore = |e: String| {
                 invalid(format!(
                     "the data directory {} cannot be restored: {e}. It was not changed; move \
                      it aside to start empty",
                     durable.path().display()
                 ))
-            })?;
-            let topics = state.sns.restore(loaded).map_err(|e| {
-                invalid(format!(
-                    "the data directory {} cannot be restored: {e}. It was not changed; move \
-                     it aside to start empty",
-                    durable.path().display()
-                ))
-            })?;
-            let regions = state.events.restore(loaded).map_err(|e| {
-                invalid(format!(
-                    "the data directory {} cannot be restored: {e}. It was not changed; move \
-                     it aside to start empty",
-                    durable.path().display()
-                ))
-            })?;
-            let machines = state.sfn.restore(loaded).map_err(|e| {
-                invalid(format!(
-                    "the data directory {} cannot be restored: {e}. It was not changed; move \
-                     it aside to start empty",
-                    durable.path().display()
-                ))
-            })?;
+            };
+            let queues = state.sqs.restore(loaded).map_err(cannot_restore)?;
+            let topics = state.sns.restore(loaded).map_err(cannot_restore)?;
+            let regions = state.events.restore(loaded).map_err(cannot_restore)?;
+            let machines = state.sfn.restore(loaded).map_err(cannot_restore)?;
             tracing::info!(
                 queues,
                 topics,

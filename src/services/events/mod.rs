@@ -145,17 +145,7 @@ impl Events {
 
     /// Replaces every EventBridge resource; scheduled rules are planned from now.
     pub fn import_state(&self, state: EventsState) {
-        self.inner.store.replace(state.regions);
-        let now = self.inner.now();
-        for (account, region, rule, schedule) in state.planned {
-            let key = store::RuleKey {
-                account,
-                region,
-                rule,
-            };
-            self.inner.store.schedule(key, schedule.next_after(now));
-        }
-        self.inner.schedule_changed();
+        self.install(state);
         if let Some(record) = &self.inner.durable {
             self.write_record(record);
         }
@@ -170,6 +160,13 @@ impl Events {
             .map_err(|e| format!("the EventBridge record does not parse: {e}"))?;
         let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
         let count = state.regions.len();
+        self.install(state);
+        Ok(count)
+    }
+
+    /// Puts `state`'s resources in place of the current ones and plans its scheduled rules
+    /// from now.
+    fn install(&self, state: EventsState) {
         self.inner.store.replace(state.regions);
         let now = self.inner.now();
         for (account, region, rule, schedule) in state.planned {
@@ -181,7 +178,6 @@ impl Events {
             self.inner.store.schedule(key, schedule.next_after(now));
         }
         self.inner.schedule_changed();
-        Ok(count)
     }
 
     /// Every (account, region) holding more than the default bus every region starts with.
