@@ -5,15 +5,37 @@
 use crate::error::ApiError;
 use crate::model::{ServiceModel, Violation};
 
-/// The coral services' (Step Functions, EventBridge) message: "1 validation error detected:
-/// Value 'x' at 'name' failed to satisfy constraint: Member must ...".
-pub fn coral_validation_error(v: &Violation) -> ApiError {
-    coral_validation_error_in(None, v)
+/// The coral services' (Step Functions, EventBridge) message for the violations of one
+/// request (never an empty list): "1 validation error detected: Value 'x' at 'name' failed
+/// to satisfy constraint: Member must ...", or "N validation errors detected: " and each
+/// violation's text, joined with "; ", in the validator's order.
+pub fn coral_validation_error(violations: &[Violation]) -> ApiError {
+    coral_validation_error_in(None, violations)
 }
 
 /// As `coral_validation_error`; with the service's model, a value whose shape the validator
 /// knows (a list of structures) is printed as the Java server prints it.
-pub(crate) fn coral_validation_error_in(model: Option<&ServiceModel>, v: &Violation) -> ApiError {
+pub(crate) fn coral_validation_error_in(
+    model: Option<&ServiceModel>,
+    violations: &[Violation],
+) -> ApiError {
+    let texts: Vec<String> = violations
+        .iter()
+        .map(|v| coral_violation_text(model, v))
+        .collect();
+    ApiError::sender("ValidationException", coral_message(&texts))
+}
+
+/// "N validation error(s) detected: " followed by the violations' texts, "; " between them.
+pub(crate) fn coral_message(texts: &[String]) -> String {
+    let count = texts.len();
+    let noun = if count == 1 { "error" } else { "errors" };
+    format!("{count} validation {noun} detected: {}", texts.join("; "))
+}
+
+/// One violation as coral words it: "Value 'x' at 'name' failed to satisfy constraint:
+/// Member must ...".
+pub(crate) fn coral_violation_text(model: Option<&ServiceModel>, v: &Violation) -> String {
     use crate::model::ViolationKind::*;
     let constraint = match &v.kind {
         Missing => "Member must not be null".to_string(),
@@ -50,10 +72,7 @@ pub(crate) fn coral_validation_error_in(model: Option<&ServiceModel>, v: &Violat
         (Some(other), ..) => format!(" '{other}'"),
     };
     let path = lower_camel_path(&v.path);
-    ApiError::sender(
-        "ValidationException",
-        format!("1 validation error detected: Value{value} at '{path}' failed to satisfy constraint: {constraint}"),
-    )
+    format!("Value{value} at '{path}' failed to satisfy constraint: {constraint}")
 }
 
 /// Coral (and SNS) name members lowerCamelCase in their messages (`Name` -> `name`,

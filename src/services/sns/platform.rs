@@ -4,7 +4,7 @@
 
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
-use super::pagination::{listed, PAGE_SIZE};
+use super::pagination::{page_of, NextTokenInput};
 use super::{empty, Inner};
 use crate::request::RequestContext;
 use serde::Deserialize;
@@ -182,12 +182,6 @@ pub fn delete_platform_application(
     Ok(empty())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct NextTokenInput {
-    next_token: Option<String>,
-}
-
 pub fn list_platform_applications(
     sns: &Inner,
     ctx: &RequestContext,
@@ -204,13 +198,7 @@ pub fn list_platform_applications(
             )
         })
         .collect();
-    listed(
-        items,
-        input.next_token.as_deref(),
-        PAGE_SIZE,
-        "PlatformApplications",
-        "NextToken",
-    )
+    page_of(items, input.next_token.as_deref(), "PlatformApplications")
 }
 
 #[derive(Deserialize)]
@@ -367,13 +355,7 @@ pub fn list_endpoints_by_platform_application(
         .iter()
         .map(|(arn, a)| (arn.clone(), json!({"EndpointArn": arn, "Attributes": a})))
         .collect();
-    listed(
-        items,
-        input.next_token.as_deref(),
-        PAGE_SIZE,
-        "Endpoints",
-        "NextToken",
-    )
+    page_of(items, input.next_token.as_deref(), "Endpoints")
 }
 
 /// Whether the endpoint exists and has `Enabled=false`. Publish asks before it looks at the
