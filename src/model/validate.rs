@@ -275,14 +275,14 @@ mod tests {
     use serde_json::json;
 
     /// The first violation, if any.
-    fn check(input: Value) -> Result<(), Violation> {
+    fn check(input: Value) -> Result<(), Box<Violation>> {
         validate_input(
             model::sqs(),
             "SendMessageRequest",
             &input,
             ValidationOptions::STRICT,
         )
-        .map_err(|all| all[0].clone())
+        .map_err(|all| Box::new(all[0].clone()))
     }
 
     #[test]
