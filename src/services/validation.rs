@@ -3,7 +3,8 @@
 //! services themselves can use it.
 
 use crate::error::ApiError;
-use crate::model::{ServiceModel, Violation};
+use crate::model::{ServiceModel, Violation, ViolationKind};
+use serde_json::Value;
 
 /// The coral services' (Step Functions, EventBridge) message for the violations of one
 /// request (never an empty list): "1 validation error detected: Value 'x' at 'name' failed
@@ -24,6 +25,20 @@ pub(crate) fn coral_validation_error_in(
         .map(|v| coral_violation_text(model, v))
         .collect();
     ApiError::sender("ValidationException", coral_message(&texts))
+}
+
+/// A violation a handler finds itself (a check the model cannot state, or one the validator
+/// cannot see), worded as the validator's: "1 validation error detected: Value ... at
+/// '<path>' failed to satisfy constraint: ...".
+pub(crate) fn coral_single(path: &str, kind: ViolationKind, value: Option<Value>) -> String {
+    let violation = Violation {
+        path: path.to_string(),
+        member: path.to_string(),
+        kind,
+        value,
+        value_shape: None,
+    };
+    coral_message(&[coral_violation_text(None, &violation)])
 }
 
 /// "N validation error(s) detected: " followed by the violations' texts, "; " between them.
@@ -88,4 +103,33 @@ pub(crate) fn lower_camel_path(path: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handlers_own_violation_reads_as_the_validators() {
+        assert_eq!(
+            coral_single("attributes", ViolationKind::Missing, None),
+            "1 validation error detected: Value null at 'attributes' failed to satisfy \
+             constraint: Member must not be null"
+        );
+        assert_eq!(
+            coral_single(
+                "entries",
+                ViolationKind::TooShort { min: 1 },
+                Some(Value::Array(vec![]))
+            ),
+            "1 validation error detected: Value '[]' at 'entries' failed to satisfy \
+             constraint: Member must have length greater than or equal to 1"
+        );
+    }
+
+    #[test]
+    fn several_violations_are_counted_and_joined() {
+        let texts = ["a".to_string(), "b".to_string()];
+        assert_eq!(coral_message(&texts), "2 validation errors detected: a; b");
+    }
 }

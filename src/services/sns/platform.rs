@@ -6,7 +6,9 @@ use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
 use super::pagination::{page_of, NextTokenInput};
 use super::{empty, Inner};
+use crate::model::ViolationKind;
 use crate::request::RequestContext;
+use crate::services::validation::coral_single;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -101,9 +103,11 @@ pub fn create_platform_application(
         )));
     }
     if input.attributes.is_empty() {
-        return Err(SnsError::ValidationError(
-            "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null".into(),
-        ));
+        return Err(SnsError::ValidationError(coral_single(
+            "attributes",
+            ViolationKind::Missing,
+            None,
+        )));
     }
     let has = |k: &str| input.attributes.contains_key(k);
     // A principal is half of a credential pair on every platform; only APNS also needs a
