@@ -51,7 +51,7 @@ fn validate(service: ServiceId, operation: &str, input: &Value) -> Result<(), Ap
     let model = service.model();
     match model.operation(operation).and_then(|op| op.input.as_ref()) {
         Some(shape) => validate_input(model, shape, input, service.validation_options())
-            .map_err(|v| service.validation_error(&v)),
+            .map_err(|all| service.validation_error(&all)),
         None => Ok(()),
     }
 }

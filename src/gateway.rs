@@ -462,9 +462,8 @@ fn decode_query(
         .operation(operation)
         .and_then(|op| op.input.clone())
     {
-        Some(shape) => {
-            query::decode(wire_model, &shape, params).map_err(|v| service.validation_error(&v))
-        }
+        Some(shape) => query::decode(wire_model, &shape, params)
+            .map_err(|v| service.validation_error(std::slice::from_ref(&*v))),
         None => Ok(Value::Object(Default::default())),
     }
 }

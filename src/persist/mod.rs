@@ -348,6 +348,16 @@ impl WholeRecord {
         &self.durable
     }
 
+    /// After an API call: rewrites the record if the call `changed` it (as [`Self::write`]),
+    /// then waits until everything submitted so far is committed, so the answer follows its
+    /// own writes. No service lock is held across the wait.
+    pub async fn after_call(&self, changed: bool, export: impl FnOnce() -> Vec<u8>) {
+        if changed {
+            self.write(export);
+        }
+        self.durable.wait_committed().await;
+    }
+
     /// This record as the data directory held it at start.
     pub fn loaded<'a>(&self, loaded: &'a Loaded) -> Option<&'a [u8]> {
         loaded

@@ -3,9 +3,9 @@
 //! implemented operations (the `NotImplemented` answer, the coverage report in the README)
 //! is read off the same table that dispatches.
 //!
-//! A handler gets the operation's input in the JSON-protocol form, already checked against
-//! the model (see `crate::dispatch`); a typed one (`typed!`) gets it deserialised into its
-//! input struct by the table.
+//! A handler gets the operation's input deserialised into its input struct by the table, from
+//! the JSON-protocol form already checked against the model (see `crate::dispatch`). Every
+//! service writes its table with [`operations!`].
 
 use crate::error::ApiError;
 use crate::request::{RequestContext, ServiceId};
@@ -13,25 +13,23 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// What an asynchronous handler returns.
+/// What a handler that waits returns.
 pub type HandlerFuture<'a, E> = Pin<Box<dyn Future<Output = Result<Value, E>> + Send + 'a>>;
 
-/// A handler answering at once.
-pub type SyncHandler<S, E> = fn(&S, &RequestContext, Value) -> Result<Value, E>;
-
-/// A handler that starts background work (deliveries, replays, message moves), which holds
-/// the service's shared state.
-pub type SharedHandler<S, E> = fn(&Arc<S>, &RequestContext, Value) -> Result<Value, E>;
+/// A handler answering at once. It gets the service's shared state, so one that starts
+/// background work (deliveries, replays, message moves) can hand a clone to it; the others
+/// take `&S` and the table's closure derefs to it.
+pub type NowHandler<S, E> = fn(&Arc<S>, &RequestContext, Value) -> Result<Value, E>;
 
 /// A handler that waits (long polls, synchronous executions, TestState).
-pub type AsyncHandler<S, E> = for<'a> fn(&'a S, &'a RequestContext, Value) -> HandlerFuture<'a, E>;
+pub type WaitingHandler<S, E> =
+    for<'a> fn(&'a Arc<S>, &'a RequestContext, Value) -> HandlerFuture<'a, E>;
 
 pub enum Handler<S: 'static, E: 'static> {
-    Sync(SyncHandler<S, E>),
-    Shared(SharedHandler<S, E>),
-    Async(AsyncHandler<S, E>),
+    Now(NowHandler<S, E>),
+    Waits(WaitingHandler<S, E>),
 }
 
 /// One implemented operation.
@@ -40,47 +38,37 @@ pub struct Operation<S: 'static, E: 'static> {
     pub handler: Handler<S, E>,
 }
 
-/// An operation answered at once.
-pub const fn op<S, E>(name: &'static str, handler: SyncHandler<S, E>) -> Operation<S, E> {
-    Operation {
-        name,
-        handler: Handler::Sync(handler),
-    }
-}
-
-/// An operation whose handler starts background work.
-pub const fn op_shared<S, E>(name: &'static str, handler: SharedHandler<S, E>) -> Operation<S, E> {
-    Operation {
-        name,
-        handler: Handler::Shared(handler),
-    }
-}
-
-/// An operation whose handler waits.
-pub const fn op_async<S, E>(name: &'static str, handler: AsyncHandler<S, E>) -> Operation<S, E> {
-    Operation {
-        name,
-        handler: Handler::Async(handler),
-    }
-}
-
-/// A service's table, sorted by operation name (`coverage`'s unit test checks it).
+/// A service's table, written with [`operations!`] grouped by the file that handles each
+/// operation; calls find their entry by name through an index sorted on first use.
 pub struct Operations<S: 'static, E: 'static> {
-    pub service: ServiceId,
-    pub operations: &'static [Operation<S, E>],
+    service: ServiceId,
+    operations: &'static [Operation<S, E>],
+    by_name: OnceLock<Vec<&'static Operation<S, E>>>,
 }
 
 impl<S, E: Into<ApiError>> Operations<S, E> {
-    /// The implemented operations' names, sorted.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.operations.iter().map(|op| op.name)
+    pub const fn new(service: ServiceId, operations: &'static [Operation<S, E>]) -> Self {
+        Operations {
+            service,
+            operations,
+            by_name: OnceLock::new(),
+        }
     }
 
-    fn find(&self, name: &str) -> Option<&Operation<S, E>> {
-        self.operations
-            .binary_search_by(|op| op.name.cmp(name))
-            .ok()
-            .map(|i| &self.operations[i])
+    /// The entries sorted by name (`coverage`'s unit test checks no name comes twice). Built
+    /// once; the `OnceLock`'s initialiser only sorts (it calls no handler and takes no other
+    /// lock), so a racing first call waits for it briefly and nothing can deadlock.
+    fn by_name(&self) -> &[&'static Operation<S, E>] {
+        self.by_name.get_or_init(|| {
+            let mut sorted: Vec<_> = self.operations.iter().collect();
+            sorted.sort_by_key(|op| op.name);
+            sorted
+        })
+    }
+
+    /// The implemented operations' names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.by_name().iter().map(|op| op.name)
     }
 
     /// Calls `name`'s handler, or answers `NotImplemented` when the table has none.
@@ -91,13 +79,13 @@ impl<S, E: Into<ApiError>> Operations<S, E> {
         name: &str,
         input: Value,
     ) -> Result<Value, ApiError> {
-        let Some(operation) = self.find(name) else {
+        let by_name = self.by_name();
+        let Ok(i) = by_name.binary_search_by(|op| op.name.cmp(name)) else {
             return Err(not_implemented(self.service, name));
         };
-        let result = match operation.handler {
-            Handler::Sync(handler) => handler(state, ctx, input),
-            Handler::Shared(handler) => handler(state, ctx, input),
-            Handler::Async(handler) => handler(state, ctx, input).await,
+        let result = match by_name[i].handler {
+            Handler::Now(handler) => handler(state, ctx, input),
+            Handler::Waits(handler) => handler(state, ctx, input).await,
         };
         result.map_err(Into::into)
     }
@@ -126,46 +114,59 @@ pub fn parse<T: DeserializeOwned, E: InvalidInput>(input: Value) -> Result<T, E>
     serde_json::from_value(input).map_err(E::invalid_input)
 }
 
-/// The table's handler for a typed handler function `(state, ctx, In) -> Result<Value, E>`:
-/// it deserialises the input (see [`parse`]) and calls the function.
-macro_rules! typed {
-    ($handler:path) => {
-        |state, ctx, input| $handler(state, ctx, $crate::services::handlers::parse(input)?)
-    };
-}
-pub(crate) use typed;
+/// A service's operation table, grouped by the file (module) that handles the operations:
+///
+/// ```ignore
+/// operations! {
+///     static OPERATIONS: Operations<Inner, SqsError> = ServiceId::Sqs;
+///     queues: CreateQueue = create_queue, DeleteQueue = delete_queue;
+///     receive: ReceiveMessage = receive_message.await;
+/// }
+/// ```
+///
+/// Each `Name = handler` is `module::handler(state, ctx, In) -> Result<Value, E>` with `In:
+/// Deserialize`; the table deserialises the input (see [`parse`]) before calling it.
+/// `handler.await` marks a handler that waits (`async fn`). `state` is `&Inner` or, for a
+/// handler that starts background work, `&Arc<Inner>`. From this one table come the
+/// dispatch (`$table.call`, with `NotImplemented` for the rest of the model) and the
+/// implemented names (`operation_names()`, which the README's coverage report lists).
+macro_rules! operations {
+    (
+        $(#[$doc:meta])*
+        static $table:ident: Operations<$state:ty, $error:ty> = $service:expr;
+        $($module:ident: $($name:ident = $handler:ident $(.$wait:tt)?),+;)+
+    ) => {
+        $(#[$doc])*
+        static $table: $crate::services::handlers::Operations<$state, $error> =
+            $crate::services::handlers::Operations::new(
+                $service,
+                &[$($(
+                    $crate::services::handlers::Operation {
+                        name: stringify!($name),
+                        handler: $crate::services::handlers::operations!(
+                            @handler $module::$handler $($wait)?
+                        ),
+                    },
+                )+)+],
+            );
 
-/// [`typed!`] for a handler that waits: `async fn(state, ctx, In) -> Result<Value, E>`.
-macro_rules! typed_async {
-    ($handler:path) => {
-        |state, ctx, input| {
-            Box::pin(async move {
-                $handler(state, ctx, $crate::services::handlers::parse(input)?).await
-            })
-        }
-    };
-}
-pub(crate) use typed_async;
-
-/// A service's two entry points over its operation table `$table` (whose handlers take the
-/// service's `inner` state): `call`, which the dispatch path uses once the input is checked
-/// against the model, and `operations`, the implemented names behind the coverage report.
-macro_rules! table_entry_points {
-    ($table:ident) => {
-        /// Calls `operation`'s handler with an input already checked against the model.
-        pub async fn call(
-            &self,
-            ctx: &$crate::request::RequestContext,
-            operation: &str,
-            input: serde_json::Value,
-        ) -> Result<serde_json::Value, $crate::error::ApiError> {
-            $table.call(&self.inner, ctx, operation, input).await
-        }
-
-        /// The operations this build handles.
-        pub fn operations() -> impl Iterator<Item = &'static str> {
+        /// The operations this build handles (the coverage report; the rest of the model
+        /// answers `NotImplemented`).
+        pub(crate) fn operation_names() -> impl Iterator<Item = &'static str> {
             $table.names()
         }
     };
+    (@handler $module:ident::$handler:ident) => {
+        $crate::services::handlers::Handler::Now(|state, ctx, input| {
+            $module::$handler(state, ctx, $crate::services::handlers::parse(input)?)
+        })
+    };
+    (@handler $module:ident::$handler:ident await) => {
+        $crate::services::handlers::Handler::Waits(|state, ctx, input| {
+            Box::pin(async move {
+                $module::$handler(state, ctx, $crate::services::handlers::parse(input)?).await
+            })
+        })
+    };
 }
-pub(crate) use table_entry_points;
+pub(crate) use operations;

@@ -7,20 +7,23 @@ use crate::request::ServiceId;
 use crate::services::validation::coral_validation_error_in;
 
 impl ServiceId {
-    /// How the service words a failed generic validation.
-    pub fn validation_error(self, violation: &Violation) -> ApiError {
+    /// How the service words a failed generic validation: the coral services name every
+    /// violation of the request (`violations`, never empty, in the validator's order); SQS
+    /// names the first.
+    pub fn validation_error(self, violations: &[Violation]) -> ApiError {
+        let first = &violations[0];
         match self {
-            ServiceId::Sqs => super::sqs::Sqs::validation_error(violation),
-            ServiceId::Sns => super::sns::Sns::validation_error(violation),
-            ServiceId::Sts => super::sts::Sts::validation_error(violation),
+            ServiceId::Sqs => super::sqs::Sqs::validation_error(first),
+            ServiceId::Sns => super::sns::Sns::validation_error(violations),
+            ServiceId::Sts => super::sts::Sts::validation_error(violations),
             // Step Functions answers a reuse period outside 60-900 s as an invalid encryption
             // configuration, not as a generic range violation.
             ServiceId::StepFunctions
-                if violation
+                if first
                     .path
                     .ends_with("encryptionConfiguration.kmsDataKeyReusePeriodSeconds")
                     && matches!(
-                        violation.kind,
+                        first.kind,
                         crate::model::ViolationKind::BelowMin { .. }
                             | crate::model::ViolationKind::AboveMax { .. }
                     ) =>
@@ -30,7 +33,7 @@ impl ServiceId {
                 )
                 .into()
             }
-            _ => coral_validation_error_in(Some(self.model()), violation),
+            _ => coral_validation_error_in(Some(self.model()), violations),
         }
     }
 
@@ -38,11 +41,11 @@ impl ServiceId {
     /// of the model answers `NotImplemented`.
     pub fn implemented_operations(self) -> Vec<&'static str> {
         match self {
-            ServiceId::Sqs => super::sqs::Sqs::operations().collect(),
-            ServiceId::StepFunctions => super::sfn::Sfn::operations().collect(),
-            ServiceId::Sns => super::sns::Sns::operations().collect(),
-            ServiceId::Events => super::events::Events::operations().collect(),
-            ServiceId::Sts => super::sts::Sts::operations().collect(),
+            ServiceId::Sqs => super::sqs::operation_names().collect(),
+            ServiceId::StepFunctions => super::sfn::operation_names().collect(),
+            ServiceId::Sns => super::sns::operation_names().collect(),
+            ServiceId::Events => super::events::operation_names().collect(),
+            ServiceId::Sts => super::sts::operation_names().collect(),
         }
     }
 }

@@ -179,6 +179,33 @@ async fn assume_role_checks_the_session_name_and_duration_as_aws_words_it() {
     );
 }
 
+#[tokio::test]
+async fn assume_role_names_every_violation_pattern_before_length() {
+    let server = start().await;
+    let client = sts(&server);
+    let err = client
+        .assume_role()
+        .role_arn("arn:aws:iam::1:r")
+        .role_session_name(" ")
+        .duration_seconds(60)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationError"));
+    assert_eq!(
+        err.message(),
+        Some(
+            "4 validation errors detected: Value 'arn:aws:iam::1:r' at 'roleArn' failed \
+             to satisfy constraint: Member must have length greater than or equal to 20; \
+             Value ' ' at 'roleSessionName' failed to satisfy constraint: Member must satisfy \
+             regular expression pattern: [\\w+=,.@-]*; Value ' ' at 'roleSessionName' failed \
+             to satisfy constraint: Member must have length greater than or equal to 2; \
+             Value '60' at 'durationSeconds' failed to satisfy constraint: Member must have \
+             value greater than or equal to 900"
+        )
+    );
+}
+
 /// The presigned form (a GET with the action and the credential in the query string), as
 /// `aws-iam-authenticator` and Vault's AWS auth send GetCallerIdentity.
 #[tokio::test]

@@ -18,3 +18,4 @@ mod put_events;
 mod rules;
 mod schedules;
 mod targets;
+mod validation_messages;

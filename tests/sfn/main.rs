@@ -26,4 +26,5 @@ mod tags;
 mod test_state;
 mod test_state_conformance;
 mod validate;
+mod validation_messages;
 mod versions_aliases;

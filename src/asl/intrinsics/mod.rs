@@ -371,4 +371,5 @@ impl<'s> Parser<'s> {
 }
 
 #[cfg(test)]
+#[rustfmt::skip] // one case a line: `give(input, call, expected)`
 mod tests;

@@ -40,24 +40,12 @@ const IF: &str = "States.IntrinsicFailure";
 
 #[test]
 fn format() {
-    give(
-        json!({"a": "x"}),
-        "States.Format('v={}', $.a)",
-        json!("v=x"),
-    );
+    give(json!({"a": "x"}), "States.Format('v={}', $.a)", json!("v=x"));
     give(json!({}), "States.Format('plain')", json!("plain"));
     give(json!({"a": 1}), "States.Format('{}', $.a)", json!("1"));
     give(json!({"a": 1.1}), "States.Format('{}', $.a)", json!("1.1"));
-    give(
-        json!({"a": null}),
-        "States.Format('{}', $.a)",
-        json!("null"),
-    );
-    give(
-        json!({"a": true}),
-        "States.Format('{}', $.a)",
-        json!("true"),
-    );
+    give(json!({"a": null}), "States.Format('{}', $.a)", json!("null"));
+    give(json!({"a": true}), "States.Format('{}', $.a)", json!("true"));
     give(
         json!({"a": {"Arg1": 1, "Arg2": []}}),
         "States.Format('{}', $.a)",
@@ -68,43 +56,15 @@ fn format() {
         "States.Format('{}', $.a)",
         json!("[1, b, {c=null}]"),
     );
-    give(
-        json!({"a": "{\"k\": 1}"}),
-        "States.Format('{}', $.a)",
-        json!("{\"k\": 1}"),
-    );
-    give(
-        json!({}),
-        "States.Format('{} and {}', 1, 'two')",
-        json!("1 and two"),
-    );
+    give(json!({"a": "{\"k\": 1}"}), "States.Format('{}', $.a)", json!("{\"k\": 1}"));
+    give(json!({}), "States.Format('{} and {}', 1, 'two')", json!("1 and two"));
     give(json!({}), "States.Format('\\{\\}={}', 'x')", json!("{}=x"));
-    give(
-        json!({}),
-        "States.Format('it\\'s {}', 'ok')",
-        json!("it's ok"),
-    );
-    give(
-        json!({}),
-        "States.Format('back\\\\slash')",
-        json!("back\\slash"),
-    );
-    give(
-        json!({"t": "Hi {}!"}),
-        "States.Format($.t, 'Bob')",
-        json!("Hi Bob!"),
-    );
-    give(
-        json!({}),
-        "States.Format('{}', $$.Execution.Name)",
-        json!("exec-1"),
-    );
+    give(json!({}), "States.Format('it\\'s {}', 'ok')", json!("it's ok"));
+    give(json!({}), "States.Format('back\\\\slash')", json!("back\\slash"));
+    give(json!({"t": "Hi {}!"}), "States.Format($.t, 'Bob')", json!("Hi Bob!"));
+    give(json!({}), "States.Format('{}', $$.Execution.Name)", json!("exec-1"));
     give(json!({}), "States.Format('{}', $greeting)", json!("hi"));
-    give(
-        json!({}),
-        "States.Format('{}{}', States.ArrayLength($list), 'x')",
-        json!("2x"),
-    );
+    give(json!({}), "States.Format('{}{}', States.ArrayLength($list), 'x')", json!("2x"));
     give(json!({}), "States.Format('{}', -1.5)", json!("-1.5"));
     fail(json!({}), "States.Format('{} {}', 1)", IF);
     fail(json!({}), "States.Format('{}', 1, 2)", IF);
@@ -118,30 +78,14 @@ fn string_to_json_and_back() {
         "States.StringToJson($.s)",
         json!({"Arg1": 1, "Arg2": []}),
     );
-    give(
-        json!({"s": "[1, 2, \"x\"]"}),
-        "States.StringToJson($.s)",
-        json!([1, 2, "x"]),
-    );
+    give(json!({"s": "[1, 2, \"x\"]"}), "States.StringToJson($.s)", json!([1, 2, "x"]));
     give(json!({"s": ""}), "States.StringToJson($.s)", json!(null));
     give(json!({"s": " "}), "States.StringToJson($.s)", json!(null));
-    give(
-        json!({"s": "null"}),
-        "States.StringToJson($.s)",
-        json!(null),
-    );
+    give(json!({"s": "null"}), "States.StringToJson($.s)", json!(null));
     give(json!({"s": "-0"}), "States.StringToJson($.s)", json!(0));
     give(json!({"s": "1.1"}), "States.StringToJson($.s)", json!(1.1));
-    give(
-        json!({"s": "\"x\""}),
-        "States.StringToJson($.s)",
-        json!("x"),
-    );
-    give(
-        json!({}),
-        "States.StringToJson('{\"a\": 1}')",
-        json!({"a": 1}),
-    );
+    give(json!({"s": "\"x\""}), "States.StringToJson($.s)", json!("x"));
+    give(json!({}), "States.StringToJson('{\"a\": 1}')", json!({"a": 1}));
     fail(json!({"s": "{nope"}), "States.StringToJson($.s)", IF);
     fail(json!({"s": 1}), "States.StringToJson($.s)", IF);
     give(
@@ -149,82 +93,38 @@ fn string_to_json_and_back() {
         "States.JsonToString($.v)",
         json!("{\"b\":1,\"a\":[1,\"x\"]}"),
     );
-    give(
-        json!({"v": "x"}),
-        "States.JsonToString($.v)",
-        json!("\"x\""),
-    );
-    give(
-        json!({"v": null}),
-        "States.JsonToString($.v)",
-        json!("null"),
-    );
+    give(json!({"v": "x"}), "States.JsonToString($.v)", json!("\"x\""));
+    give(json!({"v": null}), "States.JsonToString($.v)", json!("null"));
     give(json!({"v": 1.1}), "States.JsonToString($.v)", json!("1.1"));
-    give(
-        json!({"v": [1, 2]}),
-        "States.StringToJson(States.JsonToString($.v))",
-        json!([1, 2]),
-    );
+    give(json!({"v": [1, 2]}), "States.StringToJson(States.JsonToString($.v))", json!([1, 2]));
 }
 
 #[test]
 fn arrays() {
     give(json!({}), "States.Array()", json!([]));
-    give(
-        json!({"a": 1}),
-        "States.Array($.a, 'b', 2, true, null)",
-        json!([1, "b", 2, true, null]),
-    );
-    give(
-        json!({}),
-        "States.Array(States.Array(1), -2.5)",
-        json!([[1], -2.5]),
-    );
+    give(json!({"a": 1}), "States.Array($.a, 'b', 2, true, null)", json!([1, "b", 2, true, null]));
+    give(json!({}), "States.Array(States.Array(1), -2.5)", json!([[1], -2.5]));
     give(
         json!({"a": [1, 2, 3, 4, 5]}),
         "States.ArrayPartition($.a, 2)",
         json!([[1, 2], [3, 4], [5]]),
     );
     give(json!({"a": []}), "States.ArrayPartition($.a, 3)", json!([]));
-    give(
-        json!({"a": [0, 1]}),
-        "States.ArrayPartition($.a, 5)",
-        json!([[0, 1]]),
-    );
+    give(json!({"a": [0, 1]}), "States.ArrayPartition($.a, 5)", json!([[0, 1]]));
     fail(json!({"a": [1]}), "States.ArrayPartition($.a, 0)", IF);
     fail(json!({"a": [1]}), "States.ArrayPartition($.a, -1)", IF);
     fail(json!({"a": 1}), "States.ArrayPartition($.a, 1)", IF);
-    give(
-        json!({"a": [1, [2], {"x": 1}]}),
-        "States.ArrayContains($.a, 1)",
-        json!(true),
-    );
+    give(json!({"a": [1, [2], {"x": 1}]}), "States.ArrayContains($.a, 1)", json!(true));
     give(
         json!({"a": [1, [2], {"x": 1}], "v": {"x": 1}}),
         "States.ArrayContains($.a, $.v)",
         json!(true),
     );
-    give(
-        json!({"a": [1, 2]}),
-        "States.ArrayContains($.a, 3)",
-        json!(false),
-    );
-    give(
-        json!({"a": []}),
-        "States.ArrayContains($.a, null)",
-        json!(false),
-    );
+    give(json!({"a": [1, 2]}), "States.ArrayContains($.a, 3)", json!(false));
+    give(json!({"a": []}), "States.ArrayContains($.a, null)", json!(false));
     fail(json!({"a": "x"}), "States.ArrayContains($.a, 1)", IF);
-    give(
-        json!({}),
-        "States.ArrayRange(1, 9, 2)",
-        json!([1, 3, 5, 7, 9]),
-    );
-    give(
-        json!({}),
-        "States.ArrayRange(0, 10, 3)",
-        json!([0, 3, 6, 9]),
-    );
+    give(json!({}), "States.ArrayRange(1, 9, 2)", json!([1, 3, 5, 7, 9]));
+    give(json!({}), "States.ArrayRange(0, 10, 3)", json!([0, 3, 6, 9]));
     give(json!({}), "States.ArrayRange(1, 9, 9)", json!([1]));
     give(json!({}), "States.ArrayRange(5, 1, 1)", json!([]));
     give(json!({}), "States.ArrayRange(5, 1, -2)", json!([5, 3, 1]));
@@ -236,16 +136,8 @@ fn arrays() {
     fail(json!({}), "States.ArrayRange(0, 1000, 1)", IF);
     fail(json!({}), "States.ArrayRange(0, 10, 0)", IF);
     fail(json!({}), "States.ArrayRange('0', 10, 1)", IF);
-    give(
-        json!({"a": [1, 2, 3]}),
-        "States.ArrayGetItem($.a, 0)",
-        json!(1),
-    );
-    give(
-        json!({"a": [1, 2, 3]}),
-        "States.ArrayGetItem($.a, 2)",
-        json!(3),
-    );
+    give(json!({"a": [1, 2, 3]}), "States.ArrayGetItem($.a, 0)", json!(1));
+    give(json!({"a": [1, 2, 3]}), "States.ArrayGetItem($.a, 2)", json!(3));
     fail(json!({"a": [1, 2, 3]}), "States.ArrayGetItem($.a, 3)", IF);
     fail(json!({"a": [1, 2, 3]}), "States.ArrayGetItem($.a, -1)", IF);
     fail(json!({"a": [1, 2, 3]}), "States.ArrayGetItem($.a, 'x')", IF);
@@ -261,34 +153,14 @@ fn arrays() {
 
 #[test]
 fn encoding_and_hashing() {
-    give(
-        json!({"s": "Data to encode"}),
-        "States.Base64Encode($.s)",
-        json!("RGF0YSB0byBlbmNvZGU="),
-    );
+    give(json!({"s": "Data to encode"}), "States.Base64Encode($.s)", json!("RGF0YSB0byBlbmNvZGU="));
     give(json!({"s": ""}), "States.Base64Encode($.s)", json!(""));
-    give(
-        json!({"s": "RGF0YSB0byBlbmNvZGU="}),
-        "States.Base64Decode($.s)",
-        json!("Data to encode"),
-    );
-    give(
-        json!({}),
-        "States.Base64Decode(States.Base64Encode('héllo'))",
-        json!("héllo"),
-    );
+    give(json!({"s": "RGF0YSB0byBlbmNvZGU="}), "States.Base64Decode($.s)", json!("Data to encode"));
+    give(json!({}), "States.Base64Decode(States.Base64Encode('héllo'))", json!("héllo"));
     fail(json!({"s": "***"}), "States.Base64Decode($.s)", IF);
     fail(json!({"s": 5}), "States.Base64Encode($.s)", IF);
-    fail(
-        json!({"s": "a".repeat(10_001)}),
-        "States.Base64Encode($.s)",
-        IF,
-    );
-    give(
-        json!({}),
-        "States.Hash('input data', 'MD5')",
-        json!("812f45842bc6d66ee14572ce20db8e86"),
-    );
+    fail(json!({"s": "a".repeat(10_001)}), "States.Base64Encode($.s)", IF);
+    give(json!({}), "States.Hash('input data', 'MD5')", json!("812f45842bc6d66ee14572ce20db8e86"));
     give(
         json!({}),
         "States.Hash('input data', 'SHA-1')",
@@ -325,21 +197,9 @@ fn json_merge() {
         "States.JsonMerge(States.StringToJson('{\"lit\": \"false\"}'), $.f, false)",
         json!({"lit": "false", "k": "v"}),
     );
-    fail(
-        json!({"a": {}, "b": {}}),
-        "States.JsonMerge($.a, $.b, true)",
-        IF,
-    );
-    fail(
-        json!({"a": {}, "b": {}}),
-        "States.JsonMerge($.a, $.b, 'false')",
-        IF,
-    );
-    fail(
-        json!({"a": [], "b": {}}),
-        "States.JsonMerge($.a, $.b, false)",
-        IF,
-    );
+    fail(json!({"a": {}, "b": {}}), "States.JsonMerge($.a, $.b, true)", IF);
+    fail(json!({"a": {}, "b": {}}), "States.JsonMerge($.a, $.b, 'false')", IF);
+    fail(json!({"a": [], "b": {}}), "States.JsonMerge($.a, $.b, false)", IF);
 }
 
 #[test]
@@ -355,11 +215,7 @@ fn math() {
         (json!(1.49), json!(1.5), 3),
         (json!(111), json!(-1), 110),
     ] {
-        give(
-            json!({"a": a, "b": b}),
-            "States.MathAdd($.a, $.b)",
-            json!(sum),
-        );
+        give(json!({"a": a, "b": b}), "States.MathAdd($.a, $.b)", json!(sum));
     }
     give(json!({}), "States.MathAdd(1, -1)", json!(0));
     fail(json!({}), "States.MathAdd('1', 1)", IF);
@@ -380,27 +236,15 @@ fn math() {
 
 #[test]
 fn strings_and_uuid() {
-    give(
-        json!({"s": "1,2,3"}),
-        "States.StringSplit($.s, ',')",
-        json!(["1", "2", "3"]),
-    );
+    give(json!({"s": "1,2,3"}), "States.StringSplit($.s, ',')", json!(["1", "2", "3"]));
     give(
         json!({}),
         "States.StringSplit('This.is+a,test=string', '.+,=')",
         json!(["This", "is", "a", "test", "string"]),
     );
     give(json!({}), "States.StringSplit(',,,,', ',')", json!([]));
-    give(
-        json!({}),
-        "States.StringSplit(' , ', ',')",
-        json!([" ", " "]),
-    );
-    give(
-        json!({}),
-        "States.StringSplit('Hello\nWorld', '\n')",
-        json!(["Hello", "World"]),
-    );
+    give(json!({}), "States.StringSplit(' , ', ',')", json!([" ", " "]));
+    give(json!({}), "States.StringSplit('Hello\nWorld', '\n')", json!(["Hello", "World"]));
     give(json!({}), "States.StringSplit('abc', '')", json!(["abc"]));
     fail(json!({}), "States.StringSplit(1, ',')", IF);
     let Ok(Value::String(u)) = run(json!({}), "States.UUID()") else {
@@ -422,22 +266,10 @@ fn nesting_and_paths() {
         "States.ArrayGetItem(States.StringSplit($$.StateMachine.Name, '-'), States.MathAdd(States.ArrayLength(States.StringSplit($$.StateMachine.Name, '-')), -1))",
         json!("name"),
     );
-    give(
-        json!({"a": [{"v": 1}, {"v": 2}]}),
-        "States.ArrayLength($.a[?(@.v > 0)])",
-        json!(2),
-    );
-    give(
-        json!({"a b": [1]}),
-        "States.ArrayLength($['a b'])",
-        json!(1),
-    );
+    give(json!({"a": [{"v": 1}, {"v": 2}]}), "States.ArrayLength($.a[?(@.v > 0)])", json!(2));
+    give(json!({"a b": [1]}), "States.ArrayLength($['a b'])", json!(1));
     give(json!({"a": [1, 2]}), "States.ArrayLength( $.a )", json!(2));
-    give(
-        json!({"a": 1}),
-        "States.JsonToString($)",
-        json!("{\"a\":1}"),
-    );
+    give(json!({"a": 1}), "States.JsonToString($)", json!("{\"a\":1}"));
     give(
         json!({}),
         "States.JsonToString($$.StateMachine)",
@@ -448,11 +280,7 @@ fn nesting_and_paths() {
         "States.Array($.a[?(@.v == 2)].v, 'x')",
         json!([[2], "x"]),
     );
-    give(
-        json!({"a": {"b,c": 1}}),
-        "States.Array($.a['b,c'])",
-        json!([1]),
-    );
+    give(json!({"a": {"b,c": 1}}), "States.Array($.a['b,c'])", json!([1]));
     fail_with(
         json!({"a": 1}),
         "States.Array($.missing)",

@@ -195,15 +195,8 @@ fn item_reader(
     language: QueryLanguage,
     location: &str,
 ) -> Option<ItemReader> {
-    let reader = ctx.opt_object(obj, "ItemReader", location)?;
-    let loc = at(location, "ItemReader");
-    check_keys(
-        ctx,
-        reader,
-        &["Resource", "Parameters", "Arguments", "ReaderConfig"],
-        language,
-        &loc,
-    );
+    let keys = ["Resource", "Parameters", "Arguments", "ReaderConfig"];
+    let (reader, loc) = sub_object(ctx, obj, "ItemReader", &keys, language, location)?;
     if !ctx.require(reader, &["Resource"], &loc) {
         return None;
     }
@@ -254,21 +247,14 @@ fn item_batcher(
     language: QueryLanguage,
     location: &str,
 ) -> Option<ItemBatcher> {
-    let batcher = ctx.opt_object(obj, "ItemBatcher", location)?;
-    let loc = at(location, "ItemBatcher");
-    check_keys(
-        ctx,
-        batcher,
-        &[
-            "MaxItemsPerBatch",
-            "MaxItemsPerBatchPath",
-            "MaxInputBytesPerBatch",
-            "MaxInputBytesPerBatchPath",
-            "BatchInput",
-        ],
-        language,
-        &loc,
-    );
+    let keys = [
+        "MaxItemsPerBatch",
+        "MaxItemsPerBatchPath",
+        "MaxInputBytesPerBatch",
+        "MaxInputBytesPerBatchPath",
+        "BatchInput",
+    ];
+    let (batcher, loc) = sub_object(ctx, obj, "ItemBatcher", &keys, language, location)?;
     let batch_input = batcher
         .get("BatchInput")
         .and_then(|v| payload(ctx, v, language, &at(&loc, "BatchInput")));
@@ -291,21 +277,30 @@ fn result_writer(
     language: QueryLanguage,
     location: &str,
 ) -> Option<ResultWriter> {
-    let writer = ctx.opt_object(obj, "ResultWriter", location)?;
-    let loc = at(location, "ResultWriter");
-    check_keys(
-        ctx,
-        writer,
-        &["Resource", "Parameters", "Arguments", "WriterConfig"],
-        language,
-        &loc,
-    );
+    let keys = ["Resource", "Parameters", "Arguments", "WriterConfig"];
+    let (writer, loc) = sub_object(ctx, obj, "ResultWriter", &keys, language, location)?;
     Some(ResultWriter {
         resource: ctx.opt_string(writer, "Resource", &loc),
         parameters: template(ctx, writer, "Parameters", language, &loc),
         arguments: template(ctx, writer, "Arguments", language, &loc),
         writer_config: writer.get("WriterConfig").cloned(),
     })
+}
+
+/// The Map's sub-object `key` (`ItemReader`, ...) if present, with its location; its keys
+/// outside `allowed` are reported (see [`check_keys`]).
+fn sub_object<'v>(
+    ctx: &mut Ctx,
+    obj: &'v Obj,
+    key: &str,
+    allowed: &[&str],
+    language: QueryLanguage,
+    location: &str,
+) -> Option<(&'v Obj, String)> {
+    let sub = ctx.opt_object(obj, key, location)?;
+    let loc = at(location, key);
+    check_keys(ctx, sub, allowed, language, &loc);
+    Some((sub, loc))
 }
 
 /// Unsupported keys of a Map sub-object; `...Path` and `Parameters` only in JSONPath,

@@ -34,7 +34,7 @@ use crate::clock::Clock;
 use crate::invoke::Invoker;
 use crate::persist::{Durable, Loaded, WholeRecord};
 use crate::request::{RequestContext, ServiceId};
-use crate::services::handlers::{self, op, op_shared, typed, InvalidInput, Operations};
+use crate::services::handlers::{self, InvalidInput};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
@@ -97,33 +97,30 @@ impl Events {
                 "PutEvents" | "PutPartnerEvents" => self.inner.store.has_archives(),
                 _ => !reads,
             };
-            if writes && result.is_ok() {
-                self.write_record(record);
-            }
-            record.durable().wait_committed().await;
+            let export = || self.export_record();
+            record.after_call(writes && result.is_ok(), export).await;
         }
         result
     }
 
-    fn write_record(&self, record: &WholeRecord) {
-        record.write(|| {
-            let regions = self.inner.store.read_all(records::export);
-            serde_json::to_vec(&regions).unwrap_or_default()
-        });
+    /// Every region's resources as the data directory's record.
+    fn export_record(&self) -> Vec<u8> {
+        let regions = self.inner.store.read_all(records::export);
+        serde_json::to_vec(&regions).unwrap_or_default()
     }
 
-    /// The operations this build handles.
-    pub fn operations() -> impl Iterator<Item = &'static str> {
-        OPERATIONS.names()
+    /// Rewrites the data directory's record, if there is one.
+    fn write_record(&self) {
+        if let Some(record) = &self.inner.durable {
+            record.write(|| self.export_record());
+        }
     }
 
     /// Wipes every bus, rule, archive, replay, connection and schedule.
     pub fn reset(&self) {
         self.inner.store.clear();
         self.inner.schedule_changed();
-        if let Some(record) = &self.inner.durable {
-            self.write_record(record);
-        }
+        self.write_record();
     }
 
     /// Every region's resources, for the state document.
@@ -146,9 +143,7 @@ impl Events {
     /// Replaces every EventBridge resource; scheduled rules are planned from now.
     pub fn import_state(&self, state: EventsState) {
         self.install(state);
-        if let Some(record) = &self.inner.durable {
-            self.write_record(record);
-        }
+        self.write_record();
     }
 
     /// Rebuilds EventBridge's resources from the data directory (at start).
@@ -193,84 +188,40 @@ impl Events {
     }
 }
 
-/// The operation table, sorted by name.
-static OPERATIONS: Operations<Inner, EventsError> = Operations {
-    service: ServiceId::Events,
-    operations: &[
-        op("ActivateEventSource", typed!(no_resources::event_source)),
-        op("CancelReplay", typed!(replays::cancel)),
-        op("CreateApiDestination", typed!(destinations::create)),
-        op("CreateArchive", typed!(archives::create)),
-        op("CreateConnection", typed!(connections::create)),
-        op("CreateEndpoint", typed!(endpoints::create)),
-        op("CreateEventBus", typed!(buses::create)),
-        op(
-            "CreatePartnerEventSource",
-            typed!(no_resources::create_partner_event_source),
-        ),
-        op("DeactivateEventSource", typed!(no_resources::event_source)),
-        op("DeauthorizeConnection", typed!(connections::deauthorize)),
-        op("DeleteApiDestination", typed!(destinations::delete)),
-        op("DeleteArchive", typed!(archives::delete)),
-        op("DeleteConnection", typed!(connections::delete)),
-        op("DeleteEndpoint", typed!(endpoints::delete)),
-        op("DeleteEventBus", typed!(buses::delete)),
-        op(
-            "DeletePartnerEventSource",
-            typed!(no_resources::delete_partner_event_source),
-        ),
-        op("DeleteRule", typed!(rules::delete)),
-        op("DescribeApiDestination", typed!(destinations::describe)),
-        op("DescribeArchive", typed!(archives::describe)),
-        op("DescribeConnection", typed!(connections::describe)),
-        op("DescribeEndpoint", typed!(endpoints::describe)),
-        op("DescribeEventBus", typed!(buses::describe)),
-        op("DescribeEventSource", typed!(no_resources::event_source)),
-        op(
-            "DescribePartnerEventSource",
-            typed!(no_resources::partner_event_source),
-        ),
-        op("DescribeReplay", typed!(replays::describe)),
-        op("DescribeRule", typed!(rules::describe)),
-        op("DisableRule", typed!(rules::disable)),
-        op("EnableRule", typed!(rules::enable)),
-        op("ListApiDestinations", typed!(destinations::list)),
-        op("ListArchives", typed!(archives::list)),
-        op("ListConnections", typed!(connections::list)),
-        op("ListEndpoints", typed!(endpoints::list)),
-        op("ListEventBuses", typed!(buses::list)),
-        op("ListEventSources", typed!(no_resources::list_event_sources)),
-        op(
-            "ListPartnerEventSourceAccounts",
-            typed!(no_resources::partner_event_source),
-        ),
-        op(
-            "ListPartnerEventSources",
-            typed!(no_resources::list_partner_event_sources),
-        ),
-        op("ListReplays", typed!(replays::list)),
-        op("ListRuleNamesByTarget", typed!(rules::list_names_by_target)),
-        op("ListRules", typed!(rules::list)),
-        op("ListTagsForResource", typed!(tags::list)),
-        op("ListTargetsByRule", typed!(targets::list)),
-        op_shared("PutEvents", typed!(put_events::put_events)),
-        op("PutPartnerEvents", typed!(no_resources::put_partner_events)),
-        op("PutPermission", typed!(permissions::put)),
-        op("PutRule", typed!(rules::put)),
-        op("PutTargets", typed!(targets::put)),
-        op("RemovePermission", typed!(permissions::remove)),
-        op("RemoveTargets", typed!(targets::remove)),
-        op_shared("StartReplay", typed!(replays::start)),
-        op("TagResource", typed!(tags::tag)),
-        op("TestEventPattern", typed!(test_pattern::test_event_pattern)),
-        op("UntagResource", typed!(tags::untag)),
-        op("UpdateApiDestination", typed!(destinations::update)),
-        op("UpdateArchive", typed!(archives::update)),
-        op("UpdateConnection", typed!(connections::update)),
-        op("UpdateEndpoint", typed!(endpoints::update)),
-        op("UpdateEventBus", typed!(buses::update)),
-    ],
-};
+crate::services::handlers::operations! {
+    /// The operation table: each file with the operations it answers.
+    static OPERATIONS: Operations<Inner, EventsError> = ServiceId::Events;
+    archives: CreateArchive = create, DeleteArchive = delete, DescribeArchive = describe,
+        ListArchives = list, UpdateArchive = update;
+    buses: CreateEventBus = create, DeleteEventBus = delete, DescribeEventBus = describe,
+        ListEventBuses = list, UpdateEventBus = update;
+    connections: CreateConnection = create, DeauthorizeConnection = deauthorize,
+        DeleteConnection = delete, DescribeConnection = describe, ListConnections = list,
+        UpdateConnection = update;
+    destinations: CreateApiDestination = create, DeleteApiDestination = delete,
+        DescribeApiDestination = describe, ListApiDestinations = list,
+        UpdateApiDestination = update;
+    endpoints: CreateEndpoint = create, DeleteEndpoint = delete, DescribeEndpoint = describe,
+        ListEndpoints = list, UpdateEndpoint = update;
+    no_resources: ActivateEventSource = event_source,
+        CreatePartnerEventSource = create_partner_event_source,
+        DeactivateEventSource = event_source,
+        DeletePartnerEventSource = delete_partner_event_source, DescribeEventSource = event_source,
+        DescribePartnerEventSource = partner_event_source, ListEventSources = list_event_sources,
+        ListPartnerEventSourceAccounts = partner_event_source,
+        ListPartnerEventSources = list_partner_event_sources,
+        PutPartnerEvents = put_partner_events;
+    permissions: PutPermission = put, RemovePermission = remove;
+    put_events: PutEvents = put_events;
+    replays: CancelReplay = cancel, DescribeReplay = describe, ListReplays = list,
+        StartReplay = start;
+    rules: DeleteRule = delete, DescribeRule = describe, DisableRule = disable,
+        EnableRule = enable, ListRuleNamesByTarget = list_names_by_target, ListRules = list,
+        PutRule = put;
+    tags: ListTagsForResource = list, TagResource = tag, UntagResource = untag;
+    targets: ListTargetsByRule = list, PutTargets = put, RemoveTargets = remove;
+    test_pattern: TestEventPattern = test_event_pattern;
+}
 
 impl Inner {
     /// Tells the scheduler its plan changed, counting as busy until it has re-planned.

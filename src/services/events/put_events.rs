@@ -7,7 +7,9 @@ use super::delivery;
 use super::errors::EventsError;
 use super::event::{Envelope, NewEvent};
 use super::Inner;
+use crate::model::ViolationKind;
 use crate::request::RequestContext;
+use crate::services::validation::coral_single;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -62,9 +64,11 @@ pub fn put_events(
     input: PutEventsInput,
 ) -> Result<Value, EventsError> {
     if input.entries.is_empty() {
-        return Err(EventsError::validation(
-            "1 validation error detected: Value '[]' at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1",
-        ));
+        return Err(EventsError::validation(coral_single(
+            "entries",
+            ViolationKind::TooShort { min: 1 },
+            Some(Value::Array(vec![])),
+        )));
     }
     let total: usize = input.entries.iter().map(EntryIn::size).sum();
     if total > MAX_REQUEST_BYTES {

@@ -22,9 +22,9 @@ pub struct RegionRecord {
     #[serde(default)]
     pub archives: Vec<ArchiveRecord>,
     #[serde(default)]
-    pub connections: Vec<ConnectionRecord>,
+    pub connections: Vec<Connection>,
     #[serde(default)]
-    pub api_destinations: Vec<ApiDestinationRecord>,
+    pub api_destinations: Vec<ApiDestination>,
     #[serde(default)]
     pub endpoints: BTreeMap<String, Value>,
 }
@@ -84,37 +84,6 @@ pub struct ArchiveRecord {
     pub events: Vec<(u64, Value)>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConnectionRecord {
-    pub name: String,
-    pub arn: String,
-    pub description: Option<String>,
-    pub authorization_type: String,
-    pub auth_parameters: Value,
-    pub state: String,
-    pub creation_ms: u64,
-    pub modified_ms: u64,
-    pub last_authorized_ms: u64,
-    pub secret_arn: String,
-    pub kms_key: Option<String>,
-    pub connectivity: Option<Value>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiDestinationRecord {
-    pub name: String,
-    pub arn: String,
-    pub description: Option<String>,
-    pub connection_arn: String,
-    pub endpoint: String,
-    pub http_method: String,
-    pub rate_limit: Option<u64>,
-    pub creation_ms: u64,
-    pub modified_ms: u64,
-}
-
 pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> {
     let mut out: Vec<RegionRecord> = regions
         .iter()
@@ -137,39 +106,8 @@ pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> 
                     events: a.events.iter().map(|(t, e)| (*t, (**e).clone())).collect(),
                 })
                 .collect(),
-            connections: r
-                .connections
-                .values()
-                .map(|c| ConnectionRecord {
-                    name: c.name.clone(),
-                    arn: c.arn.clone(),
-                    description: c.description.clone(),
-                    authorization_type: c.authorization_type.clone(),
-                    auth_parameters: c.auth_parameters.clone(),
-                    state: c.state.clone(),
-                    creation_ms: c.creation_ms,
-                    modified_ms: c.modified_ms,
-                    last_authorized_ms: c.last_authorized_ms,
-                    secret_arn: c.secret_arn.clone(),
-                    kms_key: c.kms_key.clone(),
-                    connectivity: c.connectivity.clone(),
-                })
-                .collect(),
-            api_destinations: r
-                .api_destinations
-                .values()
-                .map(|d| ApiDestinationRecord {
-                    name: d.name.clone(),
-                    arn: d.arn.clone(),
-                    description: d.description.clone(),
-                    connection_arn: d.connection_arn.clone(),
-                    endpoint: d.endpoint.clone(),
-                    http_method: d.http_method.clone(),
-                    rate_limit: d.rate_limit,
-                    creation_ms: d.creation_ms,
-                    modified_ms: d.modified_ms,
-                })
-                .collect(),
+            connections: r.connections.values().cloned().collect(),
+            api_destinations: r.api_destinations.values().cloned().collect(),
             endpoints: r.endpoints.clone(),
         })
         .collect();
@@ -311,39 +249,10 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
             );
         }
         for c in r.connections {
-            region.connections.insert(
-                c.name.clone(),
-                Connection {
-                    name: c.name,
-                    arn: c.arn,
-                    description: c.description,
-                    authorization_type: c.authorization_type,
-                    auth_parameters: c.auth_parameters,
-                    state: c.state,
-                    creation_ms: c.creation_ms,
-                    modified_ms: c.modified_ms,
-                    last_authorized_ms: c.last_authorized_ms,
-                    secret_arn: c.secret_arn,
-                    kms_key: c.kms_key,
-                    connectivity: c.connectivity,
-                },
-            );
+            region.connections.insert(c.name.clone(), c);
         }
         for d in r.api_destinations {
-            region.api_destinations.insert(
-                d.name.clone(),
-                ApiDestination {
-                    name: d.name,
-                    arn: d.arn,
-                    description: d.description,
-                    connection_arn: d.connection_arn,
-                    endpoint: d.endpoint,
-                    http_method: d.http_method,
-                    rate_limit: d.rate_limit,
-                    creation_ms: d.creation_ms,
-                    modified_ms: d.modified_ms,
-                },
-            );
+            region.api_destinations.insert(d.name.clone(), d);
         }
         region.endpoints = r.endpoints;
         regions.insert((r.account, r.region), region);

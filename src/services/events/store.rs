@@ -11,6 +11,7 @@ use super::matcher::Matcher;
 use super::schedule::Schedule;
 use super::targets::Target;
 use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -104,6 +105,9 @@ pub struct Replay {
     pub end_ms: Option<u64>,
 }
 
+/// Kept in the data directory as it is (`records.rs`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Connection {
     pub name: String,
     pub arn: String,
@@ -120,6 +124,9 @@ pub struct Connection {
     pub connectivity: Option<Value>,
 }
 
+/// Kept in the data directory as it is (`records.rs`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApiDestination {
     pub name: String,
     pub arn: String,

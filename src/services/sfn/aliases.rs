@@ -8,7 +8,9 @@ use super::lookup::machine_mut;
 use super::pagination;
 use super::store::{Alias, Machine, Region};
 use super::{empty, timestamp, Inner};
+use crate::model::ViolationKind;
 use crate::request::RequestContext;
+use crate::services::validation::coral_single;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -122,8 +124,11 @@ fn check_alias_name(name: &str) -> Result<(), SfnError> {
     if name.chars().all(allowed) && name.chars().any(|c| !c.is_ascii_digit()) {
         return Ok(());
     }
-    Err(SfnError::validation(format!(
-        "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$"
+    let pattern = r"^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$".to_string();
+    Err(SfnError::validation(coral_single(
+        "name",
+        ViolationKind::Pattern { pattern },
+        Some(name.into()),
     )))
 }
 

@@ -36,7 +36,7 @@ use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
 use crate::persist::{Durable, Loaded, WholeRecord};
 use crate::request::{RequestContext, ServiceId};
-use crate::services::handlers::{op, op_async, typed, typed_async, InvalidInput, Operations};
+use crate::services::handlers::InvalidInput;
 use integrations::TaskServices;
 use serde_json::Value;
 use std::sync::Arc;
@@ -104,24 +104,23 @@ impl Sfn {
                 || operation == "PublishStateMachineVersion"
                 || operation == "TagResource"
                 || operation == "UntagResource";
-            if writes && result.is_ok() {
-                self.write_record(record);
-            }
-            record.durable().wait_committed().await;
+            let export = || self.export_record();
+            record.after_call(writes && result.is_ok(), export).await;
         }
         result
     }
 
-    fn write_record(&self, record: &WholeRecord) {
-        record.write(|| {
-            let regions = self.inner.store.read_all(records::export);
-            serde_json::to_vec(&regions).unwrap_or_default()
-        });
+    /// Machines, versions, aliases, activities and tags as the data directory's record.
+    fn export_record(&self) -> Vec<u8> {
+        let regions = self.inner.store.read_all(records::export);
+        serde_json::to_vec(&regions).unwrap_or_default()
     }
 
-    /// The operations this build handles.
-    pub fn operations() -> impl Iterator<Item = &'static str> {
-        OPERATIONS.names()
+    /// Rewrites the data directory's record, if there is one.
+    fn write_record(&self) {
+        if let Some(record) = &self.inner.durable {
+            record.write(|| self.export_record());
+        }
     }
 
     /// Wipes every state machine, activity and execution (`POST /_stepyard/reset`).
@@ -129,9 +128,7 @@ impl Sfn {
         self.inner.store.clear();
         self.inner.board.clear();
         self.inner.map_runs.clear();
-        if let Some(record) = &self.inner.durable {
-            self.write_record(record);
-        }
+        self.write_record();
     }
 
     /// Machines, versions, aliases, activities, tags and Standard executions (with their
@@ -174,9 +171,7 @@ impl Sfn {
         self.inner.map_runs.clear();
         self.inner.store.replace_definitions(state.regions);
         self.register_activities();
-        if let Some(record) = &self.inner.durable {
-            self.write_record(record);
-        }
+        self.write_record();
         for restored in state.executions {
             self.install_execution(restored, true);
         }
@@ -261,67 +256,32 @@ impl Sfn {
     }
 }
 
-/// The operation table, sorted by name.
-static OPERATIONS: Operations<Inner, SfnError> = Operations {
-    service: ServiceId::StepFunctions,
-    operations: &[
-        op("CreateActivity", typed!(activities::create)),
-        op("CreateStateMachine", typed!(machines::create)),
-        op("CreateStateMachineAlias", typed!(aliases::create)),
-        op("DeleteActivity", typed!(activities::delete)),
-        op("DeleteStateMachine", typed!(machines::delete)),
-        op("DeleteStateMachineAlias", typed!(aliases::delete)),
-        op("DeleteStateMachineVersion", typed!(versions::delete)),
-        op("DescribeActivity", typed!(activities::describe)),
-        op("DescribeExecution", typed!(executions::describe)),
-        op("DescribeMapRun", typed!(map_runs::describe)),
-        op("DescribeStateMachine", typed!(machines::describe)),
-        op("DescribeStateMachineAlias", typed!(aliases::describe)),
-        op(
-            "DescribeStateMachineForExecution",
-            typed!(executions::describe_state_machine_for_execution),
-        ),
-        op_async(
-            "GetActivityTask",
-            typed_async!(activities::get_activity_task),
-        ),
-        op(
-            "GetExecutionHistory",
-            typed!(history::get_execution_history),
-        ),
-        op("ListActivities", typed!(activities::list)),
-        op("ListExecutions", typed!(executions::list)),
-        op("ListMapRuns", typed!(map_runs::list)),
-        op("ListStateMachineAliases", typed!(aliases::list)),
-        op("ListStateMachineVersions", typed!(versions::list)),
-        op("ListStateMachines", typed!(machines::list)),
-        op("ListTagsForResource", typed!(tags::list_tags_for_resource)),
-        op("PublishStateMachineVersion", typed!(versions::publish)),
-        op("RedriveExecution", typed!(redrive::redrive)),
-        op("SendTaskFailure", typed!(task_tokens::send_task_failure)),
-        op(
-            "SendTaskHeartbeat",
-            typed!(task_tokens::send_task_heartbeat),
-        ),
-        op("SendTaskSuccess", typed!(task_tokens::send_task_success)),
-        op("StartExecution", typed!(executions::start)),
-        op_async(
-            "StartSyncExecution",
-            typed_async!(sync_execution::start_sync_execution),
-        ),
-        op("StopExecution", typed!(executions::stop)),
-        op("TagResource", typed!(tags::tag_resource)),
-        op_async("TestState", typed_async!(test_state::test_state)),
-        op("UntagResource", typed!(tags::untag_resource)),
-        op("UpdateMapRun", typed!(map_runs::update)),
-        op("UpdateStateMachine", typed!(machines::update)),
-        op("UpdateStateMachineAlias", typed!(aliases::update)),
-        op(
-            "ValidateStateMachineDefinition",
-            typed!(validate::validate_definition),
-        ),
-    ],
-};
+crate::services::handlers::operations! {
+    /// The operation table: each file with the operations it answers.
+    static OPERATIONS: Operations<Inner, SfnError> = ServiceId::StepFunctions;
+    activities: CreateActivity = create, DeleteActivity = delete, DescribeActivity = describe,
+        GetActivityTask = get_activity_task.await, ListActivities = list;
+    aliases: CreateStateMachineAlias = create, DeleteStateMachineAlias = delete,
+        DescribeStateMachineAlias = describe, ListStateMachineAliases = list,
+        UpdateStateMachineAlias = update;
+    executions: DescribeExecution = describe,
+        DescribeStateMachineForExecution = describe_state_machine_for_execution,
+        ListExecutions = list, StartExecution = start, StopExecution = stop;
+    history: GetExecutionHistory = get_execution_history;
+    machines: CreateStateMachine = create, DeleteStateMachine = delete,
+        DescribeStateMachine = describe, ListStateMachines = list, UpdateStateMachine = update;
+    map_runs: DescribeMapRun = describe, ListMapRuns = list, UpdateMapRun = update;
+    redrive: RedriveExecution = redrive;
+    sync_execution: StartSyncExecution = start_sync_execution.await;
+    tags: ListTagsForResource = list_tags_for_resource, TagResource = tag_resource,
+        UntagResource = untag_resource;
+    task_tokens: SendTaskFailure = send_task_failure, SendTaskHeartbeat = send_task_heartbeat,
+        SendTaskSuccess = send_task_success;
+    test_state: TestState = test_state.await;
+    validate: ValidateStateMachineDefinition = validate_definition;
+    versions: DeleteStateMachineVersion = delete, ListStateMachineVersions = list,
+        PublishStateMachineVersion = publish;
+}
 
 impl Inner {
     fn now(&self) -> u64 {

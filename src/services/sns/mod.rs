@@ -35,7 +35,7 @@ use crate::invoke::Invoker;
 use crate::model::{Violation, ViolationKind};
 use crate::persist::{Durable, Loaded, WholeRecord};
 use crate::request::{RequestContext, ServiceId};
-use crate::services::handlers::{op, typed, InvalidInput, Operations};
+use crate::services::handlers::InvalidInput;
 use crate::services::validation::lower_camel_path as lower_camel;
 use delivery::Deliverer;
 use serde_json::Value;
@@ -85,24 +85,23 @@ impl Sns {
                 .iter()
                 .any(|p| operation.starts_with(p))
                 || operation.starts_with("Publish");
-            if !reads && result.is_ok() {
-                self.write_record(record);
-            }
-            record.durable().wait_committed().await;
+            let export = || self.export_record();
+            record.after_call(!reads && result.is_ok(), export).await;
         }
         result
     }
 
-    fn write_record(&self, record: &WholeRecord) {
-        record.write(|| {
-            let topics = records::export(&self.inner.store.state.read());
-            serde_json::to_vec(&topics).unwrap_or_default()
-        });
+    /// What `records.rs` keeps of SNS, as the data directory's record.
+    fn export_record(&self) -> Vec<u8> {
+        let topics = records::export(&self.inner.store.state.read());
+        serde_json::to_vec(&topics).unwrap_or_default()
     }
 
-    /// The operations this build handles.
-    pub fn operations() -> impl Iterator<Item = &'static str> {
-        OPERATIONS.names()
+    /// Rewrites the data directory's record, if there is one.
+    fn write_record(&self) {
+        if let Some(record) = &self.inner.durable {
+            record.write(|| self.export_record());
+        }
     }
 
     /// Wipes every topic, subscription and SMS/platform setting (`POST /_stepyard/reset`).
@@ -110,9 +109,7 @@ impl Sns {
     pub fn reset(&self) {
         self.inner.store.clear();
         self.inner.deliverer.recorded.clear();
-        if let Some(record) = &self.inner.durable {
-            self.write_record(record);
-        }
+        self.write_record();
     }
 
     /// Every topic with its subscriptions, for the state document.
@@ -136,9 +133,7 @@ impl Sns {
     /// Replaces topics and subscriptions (SMS and platform settings are cleared).
     pub fn import_state(&self, state: SnsState) {
         *self.inner.store.state.write() = state.0;
-        if let Some(record) = &self.inner.durable {
-            self.write_record(record);
-        }
+        self.write_record();
     }
 
     /// Rebuilds topics and subscriptions from the data directory (at start).
@@ -151,7 +146,7 @@ impl Sns {
                 .map_err(|e| format!("the SNS record does not parse: {e}"))?
         });
         let state = self.parse_state(&section)?;
-        let count = state.0.topics.len();
+        let count = state.0.topic_count();
         *self.inner.store.state.write() = state.0;
         Ok(count)
     }
@@ -160,9 +155,8 @@ impl Sns {
     pub fn occupied_regions(&self) -> Vec<(String, String)> {
         let state = self.inner.store.state.read();
         let mut found: Vec<(String, String)> = state
-            .topics
-            .keys()
-            .filter_map(|topic| arn::parse(topic))
+            .topics()
+            .filter_map(|topic| arn::parse(&topic.arn))
             .map(|a| (a.account.to_string(), a.region.to_string()))
             .collect();
         found.sort();
@@ -177,8 +171,11 @@ impl Sns {
     }
 
     /// SNS's front end reports a failed generic validation as `ValidationError` with the
-    /// coral wording ("1 validation error detected: Value null at 'message' ...").
-    pub fn validation_error(v: &Violation) -> ApiError {
+    /// coral wording ("1 validation error detected: Value null at 'message' ...", every
+    /// violation named), except where the first violation has an answer of its own.
+    pub fn validation_error(violations: &[Violation]) -> ApiError {
+        use crate::services::validation::{coral_message, coral_violation_text};
+        let v = &violations[0];
         // The query protocol cannot send an empty list, so an empty batch arrives as a
         // missing one; AWS answers it as an empty batch.
         if v.path == "PublishBatchRequestEntries" && matches!(v.kind, ViolationKind::Missing) {
@@ -188,25 +185,30 @@ impl Sns {
             return SnsError::invalid("SubscriptionArn Reason: no value for required parameter")
                 .into();
         }
-        let mut coral = crate::services::validation::coral_validation_error(v);
-        if let Some(path) = attribute_member_path(&v.path) {
-            // The generic renderer lower-cases every segment, the attribute's name included,
-            // and knows no `.member` after a map key; SNS's front end writes both as shown.
-            let generic = format!("'{}'", lower_camel(&v.path));
-            coral.message = coral.message.replacen(&generic, &format!("'{path}'"), 1);
-        }
-        let message = match &v.kind {
-            ViolationKind::WrongType { .. } => format!(
+        if matches!(v.kind, ViolationKind::WrongType { .. }) {
+            let message = format!(
                 "Invalid parameter: {} Reason: could not be parsed",
                 v.member
-            ),
-            _ => coral.message,
-        };
-        if matches!(v.kind, ViolationKind::WrongType { .. }) {
-            SnsError::InvalidParameterRaw(message).into()
-        } else {
-            SnsError::ValidationError(message).into()
+            );
+            return SnsError::InvalidParameterRaw(message).into();
         }
+        let texts: Vec<String> = violations
+            .iter()
+            .map(|v| {
+                let text = coral_violation_text(None, v);
+                match attribute_member_path(&v.path) {
+                    // The generic renderer lower-cases every segment, the attribute's name
+                    // included, and knows no `.member` after a map key; SNS's front end
+                    // writes both as shown.
+                    Some(path) => {
+                        let generic = format!("'{}'", lower_camel(&v.path));
+                        text.replacen(&generic, &format!("'{path}'"), 1)
+                    }
+                    None => text,
+                }
+            })
+            .collect();
+        SnsError::ValidationError(coral_message(&texts)).into()
     }
 }
 
@@ -225,126 +227,44 @@ fn attribute_member_path(path: &str) -> Option<String> {
     ))
 }
 
-/// The operation table, sorted by name.
-static OPERATIONS: Operations<Inner, SnsError> = Operations {
-    service: ServiceId::Sns,
-    operations: &[
-        op("AddPermission", typed!(permissions::add_permission)),
-        op(
-            "CheckIfPhoneNumberIsOptedOut",
-            typed!(sms::check_if_phone_number_is_opted_out),
-        ),
-        op(
-            "ConfirmSubscription",
-            typed!(subscriptions::confirm_subscription),
-        ),
-        op(
-            "CreatePlatformApplication",
-            typed!(platform::create_platform_application),
-        ),
-        op(
-            "CreatePlatformEndpoint",
-            typed!(platform::create_platform_endpoint),
-        ),
-        op(
-            "CreateSMSSandboxPhoneNumber",
-            typed!(sms::create_sms_sandbox_phone_number),
-        ),
-        op("CreateTopic", typed!(topics::create_topic)),
-        op("DeleteEndpoint", typed!(platform::delete_endpoint)),
-        op(
-            "DeletePlatformApplication",
-            typed!(platform::delete_platform_application),
-        ),
-        op(
-            "DeleteSMSSandboxPhoneNumber",
-            typed!(sms::delete_sms_sandbox_phone_number),
-        ),
-        op("DeleteTopic", typed!(topics::delete_topic)),
-        op(
-            "GetDataProtectionPolicy",
-            typed!(data_protection::get_data_protection_policy),
-        ),
-        op(
-            "GetEndpointAttributes",
-            typed!(platform::get_endpoint_attributes),
-        ),
-        op(
-            "GetPlatformApplicationAttributes",
-            typed!(platform::get_platform_application_attributes),
-        ),
-        op("GetSMSAttributes", typed!(sms::get_sms_attributes)),
-        op(
-            "GetSMSSandboxAccountStatus",
-            sms::get_sms_sandbox_account_status,
-        ),
-        op(
-            "GetSubscriptionAttributes",
-            typed!(subscriptions::get_subscription_attributes),
-        ),
-        op("GetTopicAttributes", typed!(topics::get_topic_attributes)),
-        op(
-            "ListEndpointsByPlatformApplication",
-            typed!(platform::list_endpoints_by_platform_application),
-        ),
-        op(
-            "ListOriginationNumbers",
-            typed!(sms::list_origination_numbers),
-        ),
-        op(
-            "ListPhoneNumbersOptedOut",
-            typed!(sms::list_phone_numbers_opted_out),
-        ),
-        op(
-            "ListPlatformApplications",
-            typed!(platform::list_platform_applications),
-        ),
-        op(
-            "ListSMSSandboxPhoneNumbers",
-            typed!(sms::list_sms_sandbox_phone_numbers),
-        ),
-        op(
-            "ListSubscriptions",
-            typed!(subscriptions::list_subscriptions),
-        ),
-        op(
-            "ListSubscriptionsByTopic",
-            typed!(subscriptions::list_subscriptions_by_topic),
-        ),
-        op("ListTagsForResource", typed!(tags::list_tags_for_resource)),
-        op("ListTopics", typed!(topics::list_topics)),
-        op("OptInPhoneNumber", typed!(sms::opt_in_phone_number)),
-        op("Publish", typed!(publish::publish)),
-        op("PublishBatch", typed!(publish::publish_batch)),
-        op(
-            "PutDataProtectionPolicy",
-            typed!(data_protection::put_data_protection_policy),
-        ),
-        op("RemovePermission", typed!(permissions::remove_permission)),
-        op(
-            "SetEndpointAttributes",
-            typed!(platform::set_endpoint_attributes),
-        ),
-        op(
-            "SetPlatformApplicationAttributes",
-            typed!(platform::set_platform_application_attributes),
-        ),
-        op("SetSMSAttributes", typed!(sms::set_sms_attributes)),
-        op(
-            "SetSubscriptionAttributes",
-            typed!(subscriptions::set_subscription_attributes),
-        ),
-        op("SetTopicAttributes", typed!(topics::set_topic_attributes)),
-        op("Subscribe", typed!(subscriptions::subscribe)),
-        op("TagResource", typed!(tags::tag_resource)),
-        op("Unsubscribe", typed!(subscriptions::unsubscribe)),
-        op("UntagResource", typed!(tags::untag_resource)),
-        op(
-            "VerifySMSSandboxPhoneNumber",
-            typed!(sms::verify_sms_sandbox_phone_number),
-        ),
-    ],
-};
+crate::services::handlers::operations! {
+    /// The operation table: each file with the operations it answers.
+    static OPERATIONS: Operations<Inner, SnsError> = ServiceId::Sns;
+    data_protection: GetDataProtectionPolicy = get_data_protection_policy,
+        PutDataProtectionPolicy = put_data_protection_policy;
+    permissions: AddPermission = add_permission, RemovePermission = remove_permission;
+    platform: CreatePlatformApplication = create_platform_application,
+        CreatePlatformEndpoint = create_platform_endpoint, DeleteEndpoint = delete_endpoint,
+        DeletePlatformApplication = delete_platform_application,
+        GetEndpointAttributes = get_endpoint_attributes,
+        GetPlatformApplicationAttributes = get_platform_application_attributes,
+        ListEndpointsByPlatformApplication = list_endpoints_by_platform_application,
+        ListPlatformApplications = list_platform_applications,
+        SetEndpointAttributes = set_endpoint_attributes,
+        SetPlatformApplicationAttributes = set_platform_application_attributes;
+    publish: Publish = publish, PublishBatch = publish_batch;
+    sms: CheckIfPhoneNumberIsOptedOut = check_if_phone_number_is_opted_out,
+        CreateSMSSandboxPhoneNumber = create_sms_sandbox_phone_number,
+        DeleteSMSSandboxPhoneNumber = delete_sms_sandbox_phone_number,
+        GetSMSAttributes = get_sms_attributes,
+        GetSMSSandboxAccountStatus = get_sms_sandbox_account_status,
+        ListOriginationNumbers = list_origination_numbers,
+        ListPhoneNumbersOptedOut = list_phone_numbers_opted_out,
+        ListSMSSandboxPhoneNumbers = list_sms_sandbox_phone_numbers,
+        OptInPhoneNumber = opt_in_phone_number, SetSMSAttributes = set_sms_attributes,
+        VerifySMSSandboxPhoneNumber = verify_sms_sandbox_phone_number;
+    subscriptions: ConfirmSubscription = confirm_subscription,
+        GetSubscriptionAttributes = get_subscription_attributes,
+        ListSubscriptions = list_subscriptions,
+        ListSubscriptionsByTopic = list_subscriptions_by_topic,
+        SetSubscriptionAttributes = set_subscription_attributes, Subscribe = subscribe,
+        Unsubscribe = unsubscribe;
+    tags: ListTagsForResource = list_tags_for_resource, TagResource = tag_resource,
+        UntagResource = untag_resource;
+    topics: CreateTopic = create_topic, DeleteTopic = delete_topic,
+        GetTopicAttributes = get_topic_attributes, ListTopics = list_topics,
+        SetTopicAttributes = set_topic_attributes;
+}
 
 impl Inner {
     /// The topic an ARN names: "Invalid parameter: TopicArn" for a malformed ARN or another
@@ -356,10 +276,7 @@ impl Inner {
         topic_arn: &str,
     ) -> Result<&'a Topic, SnsError> {
         arn::check_topic_arn(ctx, topic_arn, "TopicArn")?;
-        state
-            .topics
-            .get(topic_arn)
-            .ok_or_else(SnsError::topic_not_found)
+        state.topic(topic_arn).ok_or_else(SnsError::topic_not_found)
     }
 
     fn topic_mut<'a>(
@@ -370,8 +287,7 @@ impl Inner {
     ) -> Result<&'a mut Topic, SnsError> {
         arn::check_topic_arn(ctx, topic_arn, "TopicArn")?;
         state
-            .topics
-            .get_mut(topic_arn)
+            .topic_mut(topic_arn)
             .ok_or_else(SnsError::topic_not_found)
     }
 }

@@ -5,7 +5,7 @@
 
 use super::errors::SnsError;
 use base64::Engine;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 pub const PAGE_SIZE: usize = 100;
@@ -50,6 +50,23 @@ pub fn listed<T: Serialize>(
         out[token_key] = next.into();
     }
     Ok(out)
+}
+
+/// [`listed`] with AWS's page size and the token under `NextToken`, as most SNS List calls
+/// answer.
+pub fn page_of<T: Serialize>(
+    items: Vec<(String, T)>,
+    next_token: Option<&str>,
+    key: &str,
+) -> Result<Value, SnsError> {
+    listed(items, next_token, PAGE_SIZE, key, "NextToken")
+}
+
+/// The input of a List call that takes nothing but a `NextToken`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct NextTokenInput {
+    pub next_token: Option<String>,
 }
 
 #[cfg(test)]

@@ -4,9 +4,11 @@
 
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
-use super::pagination::{listed, PAGE_SIZE};
+use super::pagination::{page_of, NextTokenInput};
 use super::{empty, Inner};
+use crate::model::ViolationKind;
 use crate::request::RequestContext;
+use crate::services::validation::coral_single;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -101,9 +103,11 @@ pub fn create_platform_application(
         )));
     }
     if input.attributes.is_empty() {
-        return Err(SnsError::ValidationError(
-            "1 validation error detected: Value null at 'attributes' failed to satisfy constraint: Member must not be null".into(),
-        ));
+        return Err(SnsError::ValidationError(coral_single(
+            "attributes",
+            ViolationKind::Missing,
+            None,
+        )));
     }
     let has = |k: &str| input.attributes.contains_key(k);
     // A principal is half of a credential pair on every platform; only APNS also needs a
@@ -182,12 +186,6 @@ pub fn delete_platform_application(
     Ok(empty())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct NextTokenInput {
-    next_token: Option<String>,
-}
-
 pub fn list_platform_applications(
     sns: &Inner,
     ctx: &RequestContext,
@@ -204,13 +202,7 @@ pub fn list_platform_applications(
             )
         })
         .collect();
-    listed(
-        items,
-        input.next_token.as_deref(),
-        PAGE_SIZE,
-        "PlatformApplications",
-        "NextToken",
-    )
+    page_of(items, input.next_token.as_deref(), "PlatformApplications")
 }
 
 #[derive(Deserialize)]
@@ -367,13 +359,7 @@ pub fn list_endpoints_by_platform_application(
         .iter()
         .map(|(arn, a)| (arn.clone(), json!({"EndpointArn": arn, "Attributes": a})))
         .collect();
-    listed(
-        items,
-        input.next_token.as_deref(),
-        PAGE_SIZE,
-        "Endpoints",
-        "NextToken",
-    )
+    page_of(items, input.next_token.as_deref(), "Endpoints")
 }
 
 /// Whether the endpoint exists and has `Enabled=false`. Publish asks before it looks at the

@@ -148,10 +148,7 @@ pub fn publish(sns: &Inner, ctx: &RequestContext, input: PublishInput) -> Result
     arn::check_topic_arn(ctx, &target, "TopicArn")?;
 
     let state = sns.store.state.read();
-    let topic = state
-        .topics
-        .get(&target)
-        .ok_or_else(SnsError::topic_not_found)?;
+    let topic = state.topic(&target).ok_or_else(SnsError::topic_not_found)?;
     let dedup_id = check_fifo(topic, &draft)?;
     let notification = accept(sns, ctx, topic, draft, per_protocol, dedup_id);
     let mut out = json!({ "MessageId": notification.message_id });
@@ -193,7 +190,7 @@ fn accept(
         ),
         signature: std::sync::OnceLock::new(),
     });
-    let subscriptions = topic.subscriptions.values().cloned().collect();
+    let subscriptions = topic.subscriptions().cloned().collect();
     topic
         .queue
         .push(&sns.deliverer, notification.clone(), subscriptions);
@@ -306,8 +303,7 @@ pub fn publish_batch(
 
     let state = sns.store.state.read();
     let topic = state
-        .topics
-        .get(&input.topic_arn)
+        .topic(&input.topic_arn)
         .ok_or_else(SnsError::topic_not_found)?;
     check_fifo_batch(topic, &entries)?;
     let mut successful = Vec::new();

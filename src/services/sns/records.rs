@@ -44,8 +44,7 @@ pub struct SubscriptionRecord {
 
 pub fn export(state: &State) -> Vec<TopicRecord> {
     state
-        .topics
-        .values()
+        .topics()
         .map(|t| TopicRecord {
             arn: t.arn.clone(),
             owner: t.owner.clone(),
@@ -54,8 +53,7 @@ pub fn export(state: &State) -> Vec<TopicRecord> {
             tags: t.tags.clone(),
             data_protection_policy: t.data_protection_policy.clone(),
             subscriptions: t
-                .subscriptions
-                .values()
+                .subscriptions()
                 .map(|s| SubscriptionRecord {
                     arn: s.arn.clone(),
                     owner: s.owner.clone(),
@@ -67,7 +65,7 @@ pub fn export(state: &State) -> Vec<TopicRecord> {
                     token: s.token.clone(),
                 })
                 .collect(),
-            subscriptions_deleted: t.subscriptions_deleted,
+            subscriptions_deleted: t.subscriptions_deleted(),
         })
         .collect()
 }
@@ -83,7 +81,12 @@ pub fn import(
         if super::arn::parse(&record.arn).is_none() {
             return Err(format!("sns.topics: {:?} is not a topic ARN", record.arn));
         }
-        let mut subscriptions = BTreeMap::new();
+        let mut topic = Topic::new(record.arn.clone(), record.owner, record.fifo, new_queue())
+            .with_deleted_count(record.subscriptions_deleted);
+        topic.attributes = record.attributes;
+        topic.tags = record.tags;
+        topic.data_protection_policy = record.data_protection_policy;
+        state.insert_topic(topic);
         for s in record.subscriptions {
             if super::arn::topic_of_subscription(&s.arn) != Some(record.arn.as_str()) {
                 return Err(format!(
@@ -93,9 +96,8 @@ pub fn import(
             }
             let filter = compile_filter(Api::SetSubscriptionAttributes, &s.attributes)
                 .map_err(|e| format!("sns.topics: subscription {}: {e}", s.arn))?;
-            state.tokens.insert(s.token.clone(), s.arn.clone());
-            let subscription = Subscription {
-                arn: s.arn.clone(),
+            state.put_subscription(Arc::new(Subscription {
+                arn: s.arn,
                 topic_arn: record.arn.clone(),
                 owner: s.owner,
                 protocol: s.protocol,
@@ -105,23 +107,8 @@ pub fn import(
                 confirmation_authenticated: s.confirmation_authenticated,
                 token: s.token,
                 filter,
-            };
-            subscriptions.insert(s.arn, Arc::new(subscription));
+            }));
         }
-        state.topics.insert(
-            record.arn.clone(),
-            Topic {
-                arn: record.arn,
-                owner: record.owner,
-                fifo: record.fifo,
-                attributes: record.attributes,
-                tags: record.tags,
-                data_protection_policy: record.data_protection_policy,
-                subscriptions,
-                subscriptions_deleted: record.subscriptions_deleted,
-                queue: new_queue(),
-            },
-        );
     }
     Ok(state)
 }

@@ -8,6 +8,10 @@
 //! Subscriptions live inside their topic (a subscription ARN is its topic's ARN plus an id, so
 //! the topic is found from the ARN). They are `Arc`s replaced on change (copy on write), so a
 //! publish in flight keeps the version it saw.
+//!
+//! The maps are private: topics and subscriptions come and go only through `State`'s methods,
+//! which keep the confirmation tokens in step with the subscriptions and count the deleted
+//! ones.
 
 use super::delivery::TopicQueue;
 use super::platform::PlatformState;
@@ -28,10 +32,48 @@ pub struct Topic {
     pub attributes: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
     pub data_protection_policy: Option<String>,
-    pub subscriptions: BTreeMap<String, Arc<Subscription>>,
-    pub subscriptions_deleted: u64,
+    /// Subscription ARN -> subscription; changed through `State` (tokens, deleted count).
+    subscriptions: BTreeMap<String, Arc<Subscription>>,
+    subscriptions_deleted: u64,
     /// Deliveries of this topic run in publish order on one worker (see `delivery`).
     pub queue: TopicQueue,
+}
+
+impl Topic {
+    /// A topic without attributes, tags or subscriptions.
+    pub fn new(arn: String, owner: String, fifo: bool, queue: TopicQueue) -> Self {
+        Topic {
+            arn,
+            owner,
+            fifo,
+            attributes: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            data_protection_policy: None,
+            subscriptions: BTreeMap::new(),
+            subscriptions_deleted: 0,
+            queue,
+        }
+    }
+
+    /// The topic as a record kept it: `deleted` subscriptions counted so far.
+    pub fn with_deleted_count(mut self, deleted: u64) -> Self {
+        self.subscriptions_deleted = deleted;
+        self
+    }
+
+    /// The subscriptions, in ARN order.
+    pub fn subscriptions(&self) -> impl Iterator<Item = &Arc<Subscription>> {
+        self.subscriptions.values()
+    }
+
+    pub fn subscription(&self, arn: &str) -> Option<&Arc<Subscription>> {
+        self.subscriptions.get(arn)
+    }
+
+    /// The subscriptions ever removed from this topic (GetTopicAttributes).
+    pub fn subscriptions_deleted(&self) -> u64 {
+        self.subscriptions_deleted
+    }
 }
 
 /// Where state that is not a topic lives: per (account, region).
@@ -44,13 +86,76 @@ pub struct AccountState {
 #[derive(Default)]
 pub struct State {
     /// Topic ARN -> topic, for every account and region (ARNs carry both).
-    pub topics: BTreeMap<String, Topic>,
-    /// Confirmation token -> subscription ARN.
-    pub tokens: HashMap<String, String>,
-    pub accounts: HashMap<(String, String), AccountState>,
+    topics: BTreeMap<String, Topic>,
+    /// Confirmation token -> subscription ARN, one entry per subscription.
+    tokens: HashMap<String, String>,
+    accounts: HashMap<(String, String), AccountState>,
 }
 
 impl State {
+    pub fn topic(&self, arn: &str) -> Option<&Topic> {
+        self.topics.get(arn)
+    }
+
+    pub fn topic_mut(&mut self, arn: &str) -> Option<&mut Topic> {
+        self.topics.get_mut(arn)
+    }
+
+    /// Every topic of every account and region, in ARN order.
+    pub fn topics(&self) -> impl Iterator<Item = &Topic> {
+        self.topics.values()
+    }
+
+    /// Adds a topic (with no subscriptions yet), replacing one of the same ARN.
+    pub fn insert_topic(&mut self, topic: Topic) {
+        self.remove_topic(&topic.arn);
+        self.topics.insert(topic.arn.clone(), topic);
+    }
+
+    /// Removes a topic with its subscriptions, whose confirmation tokens stop working.
+    pub fn remove_topic(&mut self, arn: &str) -> Option<Topic> {
+        let topic = self.topics.remove(arn)?;
+        for subscription in topic.subscriptions.values() {
+            self.tokens.remove(&subscription.token);
+        }
+        Some(topic)
+    }
+
+    /// Adds `subscription` to its topic or replaces the one of the same ARN (a changed copy),
+    /// and makes its confirmation token find it. False when its topic does not exist.
+    pub fn put_subscription(&mut self, subscription: Arc<Subscription>) -> bool {
+        let Some(topic) = self.topics.get_mut(&subscription.topic_arn) else {
+            return false;
+        };
+        self.tokens
+            .insert(subscription.token.clone(), subscription.arn.clone());
+        topic
+            .subscriptions
+            .insert(subscription.arn.clone(), subscription);
+        true
+    }
+
+    /// Removes a subscription, counting it as deleted in its topic; its token stops working.
+    pub fn remove_subscription(&mut self, arn: &str) -> Option<Arc<Subscription>> {
+        let topic = self
+            .topics
+            .get_mut(super::arn::topic_of_subscription(arn)?)?;
+        let removed = topic.subscriptions.remove(arn)?;
+        topic.subscriptions_deleted += 1;
+        self.tokens.remove(&removed.token);
+        Some(removed)
+    }
+
+    /// The subscription a confirmation token was issued for.
+    pub fn subscription_by_token(&self, token: &str) -> Option<&Arc<Subscription>> {
+        self.subscription(self.tokens.get(token)?)
+    }
+
+    /// The number of topics of every account and region.
+    pub fn topic_count(&self) -> usize {
+        self.topics.len()
+    }
+
     pub fn account(&mut self, account: &str, region: &str) -> &mut AccountState {
         self.accounts
             .entry((account.to_string(), region.to_string()))
@@ -59,7 +164,7 @@ impl State {
 
     pub fn subscription(&self, arn: &str) -> Option<&Arc<Subscription>> {
         let topic = super::arn::topic_of_subscription(arn)?;
-        self.topics.get(topic)?.subscriptions.get(arn)
+        self.topics.get(topic)?.subscription(arn)
     }
 
     /// Topics whose ARN starts with `prefix` (one account and region), in ARN order.

@@ -7,7 +7,7 @@
 
 use super::arn;
 use super::errors::SnsError;
-use super::pagination::{self, PAGE_SIZE};
+use super::pagination;
 use super::subscription::Subscription;
 use super::subscription_attributes::{self, Api};
 use super::{empty, Inner};
@@ -133,8 +133,7 @@ pub fn subscribe(
 
     // Subscribing the same endpoint again is idempotent, unless the attributes differ.
     if let Some(existing) = topic
-        .subscriptions
-        .values()
+        .subscriptions()
         .find(|s| s.protocol == protocol && s.endpoint == endpoint)
     {
         let differs = attributes
@@ -166,12 +165,7 @@ pub fn subscribe(
         token: new_token(),
         filter,
     });
-    topic
-        .subscriptions
-        .insert(subscription.arn.clone(), subscription.clone());
-    state
-        .tokens
-        .insert(subscription.token.clone(), subscription.arn.clone());
+    state.put_subscription(subscription.clone());
     drop(state);
 
     if pending {
@@ -217,19 +211,14 @@ pub fn unsubscribe(
     input: SubscriptionArnInput,
 ) -> Result<Value, SnsError> {
     check_subscription_arn(&input.subscription_arn)?;
-    let Some(topic_arn) = arn::topic_of_subscription(&input.subscription_arn) else {
+    let removed = sns
+        .store
+        .state
+        .write()
+        .remove_subscription(&input.subscription_arn);
+    let Some(removed) = removed else {
         return Ok(empty());
     };
-    let mut state = sns.store.state.write();
-    let Some(topic) = state.topics.get_mut(topic_arn) else {
-        return Ok(empty());
-    };
-    let Some(removed) = topic.subscriptions.remove(&input.subscription_arn) else {
-        return Ok(empty());
-    };
-    topic.subscriptions_deleted += 1;
-    state.tokens.remove(&removed.token);
-    drop(state);
     if matches!(removed.protocol.as_str(), "http" | "https") {
         sns.deliverer
             .send_unsubscribe_confirmation(&removed, &ctx.host, sns.clock.now_millis());
@@ -256,14 +245,16 @@ pub fn confirm_subscription(
         return Err(SnsError::invalid("Topic"));
     }
     let mut state = sns.store.state.write();
-    let Some(subscription_arn) = state.tokens.get(&input.token).cloned() else {
+    let Some(subscription_arn) = state
+        .subscription_by_token(&input.token)
+        .map(|s| s.arn.clone())
+    else {
         return Err(SnsError::invalid("Token"));
     };
     let topic = state
-        .topics
-        .get_mut(&input.topic_arn)
+        .topic(&input.topic_arn)
         .ok_or_else(SnsError::topic_not_found)?;
-    let Some(current) = topic.subscriptions.get(&subscription_arn) else {
+    let Some(current) = topic.subscription(&subscription_arn) else {
         return Err(SnsError::invalid("Token"));
     };
     if current.pending {
@@ -273,9 +264,7 @@ pub fn confirm_subscription(
             .authenticate_on_unsubscribe
             .as_deref()
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        topic
-            .subscriptions
-            .insert(subscription_arn.clone(), Arc::new(confirmed));
+        state.put_subscription(Arc::new(confirmed));
     }
     Ok(json!({ "SubscriptionArn": subscription_arn }))
 }
@@ -298,7 +287,7 @@ pub(super) struct ListSubscriptionsInput {
 }
 
 fn listed(items: Vec<(String, Value)>, token: Option<&str>) -> Result<Value, SnsError> {
-    pagination::listed(items, token, PAGE_SIZE, "Subscriptions", "NextToken")
+    pagination::page_of(items, token, "Subscriptions")
 }
 
 pub fn list_subscriptions(
@@ -310,7 +299,7 @@ pub fn list_subscriptions(
     let state = sns.store.state.read();
     let items = state
         .topics_with_prefix(&prefix)
-        .flat_map(|t| t.subscriptions.values())
+        .flat_map(|t| t.subscriptions())
         .map(|s| (s.arn.clone(), summary(s)))
         .collect();
     listed(items, input.next_token.as_deref())
@@ -325,8 +314,7 @@ pub fn list_subscriptions_by_topic(
     let state = sns.store.state.read();
     let topic = sns.topic(&state, ctx, &topic_arn)?;
     let items = topic
-        .subscriptions
-        .values()
+        .subscriptions()
         .map(|s| (s.arn.clone(), summary(s)))
         .collect();
     listed(items, input.next_token.as_deref())
@@ -389,11 +377,6 @@ pub fn set_subscription_attributes(
             &updated.attributes,
         )?;
     }
-    let topic_arn = updated.topic_arn.clone();
-    if let Some(topic) = state.topics.get_mut(&topic_arn) {
-        topic
-            .subscriptions
-            .insert(updated.arn.clone(), Arc::new(updated));
-    }
+    state.put_subscription(Arc::new(updated));
     Ok(empty())
 }

@@ -44,8 +44,7 @@ pub fn tag_resource(
     let new = validate(&input.tags)?;
     let mut state = sns.store.state.write();
     let topic = state
-        .topics
-        .get_mut(&input.resource_arn)
+        .topic_mut(&input.resource_arn)
         .ok_or_else(resource_not_found)?;
     if !tags::fits(&topic.tags, &new) {
         return Err(SnsError::TagLimitExceeded);
@@ -69,8 +68,7 @@ pub fn untag_resource(
 ) -> Result<Value, SnsError> {
     let mut state = sns.store.state.write();
     let topic = state
-        .topics
-        .get_mut(&input.resource_arn)
+        .topic_mut(&input.resource_arn)
         .ok_or_else(resource_not_found)?;
     for key in &input.tag_keys {
         topic.tags.remove(key);
@@ -91,8 +89,7 @@ pub fn list_tags_for_resource(
 ) -> Result<Value, SnsError> {
     let state = sns.store.state.read();
     let topic = state
-        .topics
-        .get(&input.resource_arn)
+        .topic(&input.resource_arn)
         .ok_or_else(resource_not_found)?;
     Ok(json!({ "Tags": tags::to_list(&topic.tags, "Key", "Value") }))
 }

@@ -136,8 +136,7 @@ pub fn all(topic: &Topic) -> BTreeMap<String, String> {
     let mut out = topic.attributes.clone();
     let count = |pending: bool| {
         topic
-            .subscriptions
-            .values()
+            .subscriptions()
             .filter(|s| s.pending == pending)
             .count()
             .to_string()
@@ -148,7 +147,7 @@ pub fn all(topic: &Topic) -> BTreeMap<String, String> {
     out.insert("SubscriptionsPending".into(), count(true));
     out.insert(
         "SubscriptionsDeleted".into(),
-        topic.subscriptions_deleted.to_string(),
+        topic.subscriptions_deleted().to_string(),
     );
     out.entry("DisplayName".into()).or_default();
     if out.get("Policy").is_none_or(|p| p.is_empty()) {

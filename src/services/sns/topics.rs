@@ -2,7 +2,7 @@
 
 use super::arn;
 use super::errors::SnsError;
-use super::pagination::{listed, PAGE_SIZE};
+use super::pagination::{page_of, NextTokenInput};
 use super::store::Topic;
 use super::tags::{self, TagInput};
 use super::topic_attributes;
@@ -66,7 +66,7 @@ pub fn create_topic(
     let topic_arn = arn::topic_arn(ctx, &name);
 
     let mut state = sns.store.state.write();
-    if let Some(existing) = state.topics.get(&topic_arn) {
+    if let Some(existing) = state.topic(&topic_arn) {
         // CreateTopic is idempotent for the same attributes and tags.
         let same_attributes = checked
             .iter()
@@ -87,18 +87,12 @@ pub fn create_topic(
         }
         return Ok(json!({ "TopicArn": topic_arn }));
     }
-    let topic = Topic {
-        arn: topic_arn.clone(),
-        owner: ctx.account_id.clone(),
-        fifo,
-        attributes: checked,
-        tags: new_tags,
-        data_protection_policy: input.data_protection_policy,
-        subscriptions: BTreeMap::new(),
-        subscriptions_deleted: 0,
-        queue: sns.deliverer.topic_queue(),
-    };
-    state.topics.insert(topic_arn.clone(), topic);
+    let owner = ctx.account_id.clone();
+    let mut topic = Topic::new(topic_arn.clone(), owner, fifo, sns.deliverer.topic_queue());
+    topic.attributes = checked;
+    topic.tags = new_tags;
+    topic.data_protection_policy = input.data_protection_policy;
+    state.insert_topic(topic);
     Ok(json!({ "TopicArn": topic_arn }))
 }
 
@@ -116,24 +110,14 @@ pub fn delete_topic(
 ) -> Result<Value, SnsError> {
     arn::check_topic_arn(ctx, &input.topic_arn, "TopicArn")?;
     let mut state = sns.store.state.write();
-    if let Some(topic) = state.topics.remove(&input.topic_arn) {
-        for subscription in topic.subscriptions.values() {
-            state.tokens.remove(&subscription.token);
-        }
-    }
+    state.remove_topic(&input.topic_arn);
     Ok(empty())
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct ListTopicsInput {
-    next_token: Option<String>,
 }
 
 pub fn list_topics(
     sns: &Inner,
     ctx: &RequestContext,
-    input: ListTopicsInput,
+    input: NextTokenInput,
 ) -> Result<Value, SnsError> {
     let prefix = arn::region_prefix(ctx);
     let state = sns.store.state.read();
@@ -141,13 +125,7 @@ pub fn list_topics(
         .topics_with_prefix(&prefix)
         .map(|t| (t.arn.clone(), json!({ "TopicArn": t.arn })))
         .collect();
-    listed(
-        items,
-        input.next_token.as_deref(),
-        PAGE_SIZE,
-        "Topics",
-        "NextToken",
-    )
+    page_of(items, input.next_token.as_deref(), "Topics")
 }
 
 pub fn get_topic_attributes(

@@ -40,9 +40,7 @@ use crate::error::ApiError;
 use crate::model::{Violation, ViolationKind};
 use crate::persist::{Durable, Loaded};
 use crate::request::{Protocol, RequestContext, ServiceId};
-use crate::services::handlers::{
-    op, op_async, op_shared, typed, typed_async, InvalidInput, Operations,
-};
+use crate::services::handlers::InvalidInput;
 use serde_json::Value;
 use std::sync::Arc;
 use store::{Queue, Store};
@@ -84,11 +82,6 @@ impl Sqs {
             durable.wait_committed().await;
         }
         result
-    }
-
-    /// The operations this build handles.
-    pub fn operations() -> impl Iterator<Item = &'static str> {
-        OPERATIONS.names()
     }
 
     /// Resolves once every write so far is on disk.
@@ -178,44 +171,24 @@ impl Sqs {
     }
 }
 
-/// The operation table, sorted by name.
-static OPERATIONS: Operations<Inner, SqsError> = Operations {
-    service: ServiceId::Sqs,
-    operations: &[
-        op("AddPermission", typed!(permissions::add_permission)),
-        op("CancelMessageMoveTask", typed!(move_tasks::cancel)),
-        op(
-            "ChangeMessageVisibility",
-            typed!(visibility::change_message_visibility),
-        ),
-        op(
-            "ChangeMessageVisibilityBatch",
-            typed!(visibility::change_message_visibility_batch),
-        ),
-        op("CreateQueue", typed!(queues::create_queue)),
-        op("DeleteMessage", typed!(delete::delete_message)),
-        op("DeleteMessageBatch", typed!(delete::delete_message_batch)),
-        op("DeleteQueue", typed!(queues::delete_queue)),
-        op("GetQueueAttributes", typed!(queues::get_queue_attributes)),
-        op("GetQueueUrl", typed!(queues::get_queue_url)),
-        op(
-            "ListDeadLetterSourceQueues",
-            typed!(dead_letter::list_dead_letter_source_queues),
-        ),
-        op("ListMessageMoveTasks", typed!(move_tasks::list)),
-        op("ListQueueTags", typed!(tags::list_queue_tags)),
-        op("ListQueues", typed!(queues::list_queues)),
-        op("PurgeQueue", typed!(purge::purge_queue)),
-        op_async("ReceiveMessage", typed_async!(receive::receive_message)),
-        op("RemovePermission", typed!(permissions::remove_permission)),
-        op("SendMessage", typed!(send::send_message)),
-        op("SendMessageBatch", typed!(send::send_message_batch)),
-        op("SetQueueAttributes", typed!(queues::set_queue_attributes)),
-        op_shared("StartMessageMoveTask", typed!(move_tasks::start)),
-        op("TagQueue", typed!(tags::tag_queue)),
-        op("UntagQueue", typed!(tags::untag_queue)),
-    ],
-};
+crate::services::handlers::operations! {
+    /// The operation table: each file with the operations it answers.
+    static OPERATIONS: Operations<Inner, SqsError> = ServiceId::Sqs;
+    dead_letter: ListDeadLetterSourceQueues = list_dead_letter_source_queues;
+    delete: DeleteMessage = delete_message, DeleteMessageBatch = delete_message_batch;
+    move_tasks: CancelMessageMoveTask = cancel, ListMessageMoveTasks = list,
+        StartMessageMoveTask = start;
+    permissions: AddPermission = add_permission, RemovePermission = remove_permission;
+    purge: PurgeQueue = purge_queue;
+    queues: CreateQueue = create_queue, DeleteQueue = delete_queue,
+        GetQueueAttributes = get_queue_attributes, GetQueueUrl = get_queue_url,
+        ListQueues = list_queues, SetQueueAttributes = set_queue_attributes;
+    receive: ReceiveMessage = receive_message.await;
+    send: SendMessage = send_message, SendMessageBatch = send_message_batch;
+    tags: ListQueueTags = list_queue_tags, TagQueue = tag_queue, UntagQueue = untag_queue;
+    visibility: ChangeMessageVisibility = change_message_visibility,
+        ChangeMessageVisibilityBatch = change_message_visibility_batch;
+}
 
 impl Inner {
     fn now(&self) -> u64 {

@@ -12,7 +12,7 @@ use sha1::{Digest, Sha1};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct AssumeRoleInput {
+pub(super) struct AssumeRoleInput {
     role_arn: String,
     role_session_name: String,
     /// The model bounds it to 900..=43200; the role's own MaxSessionDuration (one hour by
@@ -23,9 +23,11 @@ struct AssumeRoleInput {
 
 const DEFAULT_DURATION_SECONDS: u64 = 3600;
 
-pub fn assume_role(sts: &Inner, _ctx: &RequestContext, input: Value) -> Result<Value, StsError> {
-    let input: AssumeRoleInput = serde_json::from_value(input)
-        .map_err(|e| StsError::Validation(format!("Invalid request: {e}")))?;
+pub(super) fn assume_role(
+    sts: &Inner,
+    _ctx: &RequestContext,
+    input: AssumeRoleInput,
+) -> Result<Value, StsError> {
     let role = RoleArn::parse(&input.role_arn).ok_or(StsError::InvalidRoleArn)?;
     let session_name = &input.role_session_name;
     let role_id = format!(

@@ -2,11 +2,17 @@
 //! keys are the account's root user (the account chosen as for every request: `--account-id`,
 //! or a 12-digit access key id); keys from AssumeRole are the assumed role's session.
 
+use super::{Inner, StsError};
 use crate::request::RequestContext;
 use serde_json::{json, Value};
 
-pub fn get_caller_identity(ctx: &RequestContext) -> Value {
-    match &ctx.session {
+/// The operation's input has no members.
+pub(super) fn get_caller_identity(
+    _sts: &Inner,
+    ctx: &RequestContext,
+    _input: Value,
+) -> Result<Value, StsError> {
+    Ok(match &ctx.session {
         Some(session) => json!({
             "UserId": session.user_id,
             "Account": session.account_id,
@@ -17,5 +23,5 @@ pub fn get_caller_identity(ctx: &RequestContext) -> Value {
             "Account": ctx.account_id,
             "Arn": crate::arn::account_root(&ctx.region, &ctx.account_id),
         }),
-    }
+    })
 }

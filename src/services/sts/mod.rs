@@ -15,8 +15,9 @@ pub use sessions::{Session, TEMPORARY_KEY_PREFIX};
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::Violation;
-use crate::request::ServiceId;
-use crate::services::handlers::{op, Operations};
+use crate::request::{RequestContext, ServiceId};
+use crate::services::handlers::InvalidInput;
+use serde_json::Value;
 use std::sync::Arc;
 
 pub struct Sts {
@@ -38,7 +39,15 @@ impl Sts {
         }
     }
 
-    crate::services::handlers::table_entry_points!(OPERATIONS);
+    /// Calls `operation`'s handler with an input already checked against the model.
+    pub async fn call(
+        &self,
+        ctx: &RequestContext,
+        operation: &str,
+        input: Value,
+    ) -> Result<Value, ApiError> {
+        OPERATIONS.call(&self.inner, ctx, operation, input).await
+    }
 
     /// The session a temporary access key id was issued for, if it was issued here.
     pub fn session(&self, access_key_id: &str) -> Option<Arc<Session>> {
@@ -53,19 +62,23 @@ impl Sts {
     /// STS words a failed validation as the coral services do, under the code
     /// `ValidationError` ("1 validation error detected: Value '' at 'roleArn' failed to
     /// satisfy constraint: ...", as AWS answers).
-    pub fn validation_error(v: &Violation) -> ApiError {
-        let coral = crate::services::validation::coral_validation_error(v);
+    pub fn validation_error(violations: &[Violation]) -> ApiError {
+        let coral = crate::services::validation::coral_validation_error(violations);
         StsError::Validation(coral.message).into()
     }
 }
 
-/// The operation table, sorted by name.
-static OPERATIONS: Operations<Inner, StsError> = Operations {
-    service: ServiceId::Sts,
-    operations: &[
-        op("AssumeRole", assume_role::assume_role),
-        op("GetCallerIdentity", |_, ctx, _| {
-            Ok(identity::get_caller_identity(ctx))
-        }),
-    ],
-};
+crate::services::handlers::operations! {
+    /// The operation table: each file with the operations it answers.
+    static OPERATIONS: Operations<Inner, StsError> = ServiceId::Sts;
+    assume_role: AssumeRole = assume_role;
+    identity: GetCallerIdentity = get_caller_identity;
+}
+
+/// An input the generic validator let through that does not deserialise into the handler's
+/// input struct.
+impl InvalidInput for StsError {
+    fn invalid_input(error: serde_json::Error) -> Self {
+        StsError::Validation(format!("Invalid request: {error}"))
+    }
+}
