@@ -660,7 +660,7 @@ def test_data_dir_a_waiting_execution_resumes_after_kill_9_and_ends_at_its_deadl
         kill9(server)
 
 
-def test_data_dir_a_task_token_still_works_after_kill_9(stepyard, tmp_path):
+def test_data_dir_a_task_token_still_works_and_its_message_is_not_sent_again_after_kill_9(stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
     server = _start(env)
     try:
@@ -679,9 +679,10 @@ def test_data_dir_a_task_token_still_works_after_kill_9(stepyard, tmp_path):
         kill9(server)
     server = _start(env)
     try:
-        sfn = sfn_of(server.url)
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
         assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
-        # The resumed task registers its token again (and sends its message again).
+        # The resumed task registers its token again; its message went out before the kill
+        # (TaskSubmitted) and is not sent a second time.
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -692,8 +693,14 @@ def test_data_dir_a_task_token_still_works_after_kill_9(stepyard, tmp_path):
                 time.sleep(0.05)
         done = finished(sfn, arn)
         assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"answer": 42})
-        ids = [e["id"] for e in history_of(sfn, arn)]
-        assert ids == list(range(1, len(ids) + 1))
+        events = history_of(sfn, arn)
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        assert [e["type"] for e in events] == [
+            "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted",
+            "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"]
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        # The one message sent before the kill, still in flight with the client that took it.
+        assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) == ("0", "1")
     finally:
         kill9(server)
 
@@ -780,3 +787,102 @@ def test_executions_loaded_from_a_document_are_written_to_the_data_dir(stepyard,
         assert history_of(sfn, arn) == history
     finally:
         kill9(server)
+
+
+def run_across_kill_9(tmp_path, definition, advance_before=10, advance_after=31, restart_env=None,
+                      input_text="{}"):
+    """Starts `definition` on a frozen clock with a data dir, advances `advance_before` s, kills
+    the server with SIGKILL, restarts it (with `restart_env` on top; the frozen clock starts
+    again at STEPYARD_CLOCK_START), advances `advance_after` s, and returns (the history before the kill, the execution at its end, its history)."""
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        machine = sfn.create_state_machine(name="resumes", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run", input=input_text)["executionArn"]
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        advance_clock(server, advance_before)
+        time.sleep(0.3)
+        before = history_of(sfn, arn)
+    finally:
+        kill9(server)
+    server = _start({**env, **(restart_env or {})})
+    try:
+        sfn = sfn_of(server.url)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        advance_clock(server, advance_after)
+        done = finished(sfn, arn)
+        events = history_of(sfn, arn)
+    finally:
+        kill9(server)
+    assert events[:len(before)] == before
+    assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+    return before, done, events
+
+
+def test_data_dir_a_resumed_execution_keeps_its_jsonpath_assign_variables(stepyard, tmp_path):
+    definition = json.dumps({"StartAt": "Remember", "States": {
+        "Remember": {"Type": "Pass", "Assign": {"greeting": "hi", "n.$": "$.n"}, "Next": "Hold"},
+        "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Use"},
+        "Use": {"Type": "Pass", "Parameters": {"g.$": "$greeting", "n.$": "$n"}, "End": True}}})
+    _, done, _ = run_across_kill_9(tmp_path, definition, input_text='{"n": 7}')
+    assert done["status"] == "SUCCEEDED", done
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"g": "hi", "n": 7})
+
+
+def test_data_dir_a_resumed_execution_keeps_its_jsonata_assign_variables(stepyard, tmp_path):
+    definition = json.dumps({"QueryLanguage": "JSONata", "StartAt": "Remember", "States": {
+        "Remember": {"Type": "Pass", "Assign": {"total": "{% $states.input.n * 2 %}"}, "Next": "Hold"},
+        "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Use"},
+        "Use": {"Type": "Pass", "Output": {"total": "{% $total %}"}, "End": True}}})
+    _, done, _ = run_across_kill_9(tmp_path, definition, input_text='{"n": 21}')
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"total": 42})
+
+
+def test_data_dir_a_resumed_execution_times_out_counting_from_its_original_start(stepyard, tmp_path):
+    definition = json.dumps({"TimeoutSeconds": 60, "StartAt": "Hold", "States": {
+        "Hold": {"Type": "Wait", "Seconds": 100, "End": True}}})
+    # Killed 40 s in; the server comes back 40 s after the start, and 21 s later the execution
+    # is 61 s old: past its TimeoutSeconds (counted from the restart it would have 39 s left).
+    _, done, events = run_across_kill_9(
+        tmp_path, definition, advance_before=40, advance_after=21,
+        restart_env={"STEPYARD_CLOCK_START": "2030-01-01T00:00:40Z"})
+    assert done["status"] == "TIMED_OUT"
+    assert events[-1]["type"] == "ExecutionTimedOut"
+
+
+def test_data_dir_a_map_keeps_finished_iterations_and_resumes_the_waiting_one_after_kill_9(stepyard, tmp_path):
+    definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"StartAt": "Hold", "States": {
+            "Hold": {"Type": "Wait", "SecondsPath": "$.w", "Next": "Done"},
+            "Done": {"Type": "Pass", "Parameters": {"i.$": "$.i"}, "End": True}}}}}})
+    items = {"items": [{"i": 0, "w": 0}, {"i": 1, "w": 30}, {"i": 2, "w": 0}]}
+    before, done, events = run_across_kill_9(tmp_path, definition, input_text=json.dumps(items))
+    assert sum(e["type"] == "MapIterationSucceeded" for e in before) == 2
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", [{"i": 0}, {"i": 1}, {"i": 2}])
+    # Every iteration started, waited and ended once: the finished ones were not run again.
+    types = [e["type"] for e in events]
+    assert types.count("MapIterationStarted") == 3
+    assert types.count("MapIterationSucceeded") == 3
+    assert types.count("WaitStateEntered") == 3 and types.count("WaitStateExited") == 3
+    assert types.count("MapStateStarted") == 1 and types.count("MapStateEntered") == 1
+    waited = [e for e in events if e["type"] == "WaitStateExited"]
+    # The waiting iteration ended at its original deadline (entered at 0 s, 30 s wait).
+    assert max(e["timestamp"] for e in waited).timestamp() - min(e["timestamp"] for e in events).timestamp() >= 30
+
+
+def test_data_dir_a_parallel_keeps_its_finished_branch_and_resumes_the_waiting_one_after_kill_9(stepyard, tmp_path):
+    definition = json.dumps({"StartAt": "Both", "States": {"Both": {
+        "Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Quick", "States": {"Quick": {"Type": "Pass", "Result": "quick", "End": True}}},
+            {"StartAt": "Hold", "States": {
+                "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Slow"},
+                "Slow": {"Type": "Pass", "Result": "slow", "End": True}}}]}}})
+    before, done, events = run_across_kill_9(tmp_path, definition)
+    assert "PassStateExited" in [e["type"] for e in before]
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", ["quick", "slow"])
+    types = [e["type"] for e in events]
+    assert types.count("ParallelStateStarted") == 1
+    assert types.count("PassStateEntered") == 2  # Quick once, Slow once
+    assert types.count("WaitStateEntered") == 1

@@ -101,8 +101,9 @@ pub(crate) fn run_machine_from(
             // A restarted execution is already inside its first state: not entered again.
             let (entered_prev, entered, entered_ms) = match restart.take() {
                 Some(r) => {
-                    *engine.resume_token.lock() = r.token;
-                    (r.entered_prev, r.entered_id, r.entered_ms)
+                    let at = (r.entered_prev, r.entered_id, r.entered_ms);
+                    engine.restarts.lock().insert(r.entered_id, r);
+                    at
                 }
                 None => {
                     let entered = engine
@@ -119,6 +120,7 @@ pub(crate) fn run_machine_from(
                     input: input.clone(),
                     variables: vars.map().clone(),
                     restart: None,
+                    after_restart: false,
                 });
             }
             let at = Entered {
@@ -372,17 +374,24 @@ async fn with_recovery(
     // Attempts so far per retrier: AWS counts each retrier separately.
     let mut attempts = vec![0u64; retriers.len()];
     let mut retry_count = 0u64;
+    // A restarted execution inside this state continues its first attempt (see `Restart`).
+    let mut restart = engine.restarts.lock().remove(&entered);
     loop {
+        let restart = restart.take();
         let ctx = engine.context_for(state, entered_ms, retry_count);
         let env = env.with_context(&ctx);
         // Whether this attempt got as far as `...StateStarted` (and so has a `...StateFailed`).
         let mut started = false;
         let result = match &state.kind {
             StateKind::Parallel(p) => {
-                parallel::run(engine, &env, p, raw.clone(), cursor, &mut started).await
+                let at = restart.map(|r| (entered, r));
+                parallel::run(engine, &env, p, raw.clone(), cursor, &mut started, at).await
             }
-            StateKind::Map(m) => map::run(engine, &env, m, raw.clone(), cursor, &mut started).await,
-            StateKind::Task(t) => task::run(engine, &env, t, raw.clone(), cursor).await,
+            StateKind::Map(m) => {
+                let at = restart.map(|r| (entered, r));
+                map::run(engine, &env, m, raw.clone(), cursor, &mut started, at).await
+            }
+            StateKind::Task(t) => task::run(engine, &env, t, raw.clone(), cursor, restart).await,
             _ => Err(Failure::runtime(
                 "internal: not a Task, Parallel or Map state",
             )),
