@@ -886,3 +886,40 @@ def test_data_dir_a_parallel_keeps_its_finished_branch_and_resumes_the_waiting_o
     assert types.count("ParallelStateStarted") == 1
     assert types.count("PassStateEntered") == 2  # Quick once, Slow once
     assert types.count("WaitStateEntered") == 1
+
+
+def test_state_document_carries_task_tokens_so_a_loaded_waiting_execution_keeps_its_token(stepyard):
+    server = _start()
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="tokens")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Ask", "States": {"Ask": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": True}}})
+        machine = sfn.create_state_machine(name="asks", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="ask")["executionArn"]
+        message = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"][0]
+        token = json.loads(message["Body"])["token"]
+        wait_for_event(sfn, arn, "TaskSubmitted")
+        document = state_of(server)
+        [execution] = document["stepfunctions"]["executions"]
+        assert [t for _, t in execution["tokens"]] == [token]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                sfn.send_task_success(taskToken=token, output='{"answer": 42}')
+                break
+            except sfn.exceptions.TaskTimedOut:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"answer": 42})
+        # Its message had gone out before the export: loading the document did not send it again.
+        assert [e["type"] for e in history_of(sfn, arn)].count("TaskScheduled") == 1
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "0"
+    finally:
+        kill9(server)

@@ -125,21 +125,41 @@ impl StoredEvent {
     }
 }
 
-/// One execution in the state document: its record and its full history. The task tokens
-/// it issued are not in it (the task board holds them): a running execution loaded from a
-/// document that was waiting on a token asks for a new one.
+/// One execution in the state document: its record, its full history, and (running ones)
+/// the task tokens its Tasks wait on, as `[event id, token]` (as the data directory keeps
+/// them), so a loaded execution waits on the same token.
 #[derive(Serialize, Deserialize)]
 struct DocumentExecution {
     execution: StoredExecution,
     history: Vec<StoredEvent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tokens: Vec<(u64, String)>,
 }
 
-/// An execution as the state document holds it.
-pub fn export_execution(e: &Execution) -> Value {
+/// An execution as the state document holds it. `live` are the tokens tasks wait on now:
+/// the task board does not say whose they are, so a running execution's are the ones its
+/// history names (a callback passes `$$.Task.Token` in its parameters; an activity's token is
+/// not in the history and is not exported).
+pub fn export_execution(e: &Execution, live: &[String]) -> Value {
     let record = e.record.lock();
+    let mut tokens = Vec::new();
+    if record.status == Status::Running {
+        for token in live {
+            let named = record.history.iter().rev().find(|ev| {
+                ev.details
+                    .as_ref()
+                    .is_some_and(|(_, d)| d.to_string().contains(token.as_str()))
+            });
+            if let Some(ev) = named {
+                // Issued before the event that names it, after the state's entry.
+                tokens.push((ev.id.saturating_sub(1), token.clone()));
+            }
+        }
+    }
     let doc = DocumentExecution {
         execution: stored(e, &record),
         history: record.history.iter().map(StoredEvent::of).collect(),
+        tokens,
     };
     serde_json::to_value(doc).unwrap_or(Value::Null)
 }
@@ -154,7 +174,7 @@ pub fn import_executions(section: &Value) -> Result<Vec<Restored>, String> {
             let mut history: Vec<HistoryEvent> =
                 d.history.into_iter().map(StoredEvent::into_event).collect();
             history.sort_by_key(|e| e.id);
-            restore(d.execution, history, &[])
+            restore(d.execution, history, &d.tokens)
         })
         .collect()
 }
