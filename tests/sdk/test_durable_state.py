@@ -923,3 +923,30 @@ def test_state_document_carries_task_tokens_so_a_loaded_waiting_execution_keeps_
         assert attributes["ApproximateNumberOfMessages"] == "0"
     finally:
         kill9(server)
+
+
+def test_data_dir_a_message_a_receive_moved_to_its_dead_letter_queue_is_there_after_kill_9(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        sqs = sqs_client(server.url)
+        dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        source = sqs.create_queue(QueueName="work", Attributes={
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})["QueueUrl"]
+        sent = sqs.send_message(QueueUrl=source, MessageBody="poison")["MessageId"]
+        assert len(sqs.receive_message(QueueUrl=source)["Messages"]) == 1
+        # The second receive moves it (receive count 1 = maxReceiveCount) and answers after
+        # the move is committed.
+        assert sqs.receive_message(QueueUrl=source).get("Messages", []) == []
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs = sqs_client(server.url)
+        assert sqs.receive_message(QueueUrl=source).get("Messages", []) == []
+        [moved] = sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"])["Messages"]
+        assert (moved["MessageId"], moved["Body"]) == (sent, "poison")
+    finally:
+        kill9(server)

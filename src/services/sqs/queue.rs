@@ -459,6 +459,9 @@ impl QueueState {
             // Already detached from the visible structures: drop the slot directly.
             if let Some(slot) = self.slots.remove(&id) {
                 taken.dead_lettered.push(slot.message);
+                if let Some(journal) = self.journal.as_mut() {
+                    journal.dead_lettered.push(id);
+                }
             }
             return false;
         }
