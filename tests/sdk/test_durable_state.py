@@ -950,3 +950,50 @@ def test_data_dir_a_message_a_receive_moved_to_its_dead_letter_queue_is_there_af
         assert (moved["MessageId"], moved["Body"]) == (sent, "poison")
     finally:
         kill9(server)
+
+
+def test_data_dir_a_schedule_that_came_due_while_down_fires_once_at_start(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        ev, sqs = events_client(server.url), sqs_client(server.url)
+        queue = sqs.create_queue(QueueName="ticks")["QueueUrl"]
+        ev.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")
+        ev.put_targets(Rule="every-minute", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:ticks"}])
+        advance_clock(server, 61)  # one firing; the next is planned at 2 minutes
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+        assert len(got) == 1
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=got[0]["ReceiptHandle"])
+    finally:
+        kill9(server)
+    # Down for ten minutes: eight firings were missed; one is fired at start.
+    server = _start({**env, "STEPYARD_CLOCK_START": "2030-01-01T00:10:00Z"})
+    try:
+        sqs = sqs_client(server.url)
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+        assert len(got) == 1
+        assert json.loads(got[0]["Body"])["detail-type"] == "Scheduled Event"
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=got[0]["ReceiptHandle"])
+        assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", []) == []
+        # Then it goes on a minute at a time from the start.
+        advance_clock(server, 60)
+        assert len(sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]) == 1
+    finally:
+        kill9(server)
+
+
+def test_data_dir_an_archived_event_is_kept_once_put_events_answered_after_kill_9(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        bus = ev.describe_event_bus(Name="default")["Arn"]
+        ev.create_archive(ArchiveName="everything", EventSourceArn=bus)
+        ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": "{}"}])
+    finally:
+        kill9(server)  # at once: no other EventBridge write after the PutEvents
+    server = _start(env)
+    try:
+        assert events_client(server.url).describe_archive(ArchiveName="everything")["EventCount"] == 1
+    finally:
+        kill9(server)

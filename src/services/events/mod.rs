@@ -88,8 +88,23 @@ impl Events {
         operation: &str,
         input: Value,
     ) -> Result<Value, crate::error::ApiError> {
+        // A rule changed or deleted plans its schedule again: its kept next firing goes.
+        let replanned = match operation {
+            "PutRule" | "DeleteRule" | "EnableRule" | "DisableRule" => input
+                .get("Name")
+                .and_then(Value::as_str)
+                .map(|rule| scheduler::key(ctx, rule)),
+            _ => None,
+        };
         let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
         if let Some(record) = &self.inner.durable {
+            if let (Some(key), true) = (replanned, result.is_ok()) {
+                record
+                    .durable()
+                    .submit(vec![crate::persist::Op::DeleteResource(
+                        scheduler::next_key(&key),
+                    )]);
+            }
             let reads = ["Describe", "List", "Test"]
                 .iter()
                 .any(|p| operation.starts_with(p));
@@ -123,7 +138,17 @@ impl Events {
         self.inner.schedule_changed();
         if let Some(record) = &self.inner.durable {
             self.write_record(record);
+            self.forget_next_firings(record);
         }
+    }
+
+    /// The kept next firings go with the rules (a rule created again plans from scratch).
+    fn forget_next_firings(&self, record: &WholeRecord) {
+        record
+            .durable()
+            .submit(vec![crate::persist::Op::DeleteResources(
+                scheduler::NEXT_PREFIX.to_string(),
+            )]);
     }
 
     /// Every region's resources, for the state document.
@@ -148,6 +173,7 @@ impl Events {
         self.install(state);
         if let Some(record) = &self.inner.durable {
             self.write_record(record);
+            self.forget_next_firings(record);
         }
     }
 
@@ -160,7 +186,33 @@ impl Events {
             .map_err(|e| format!("the EventBridge record does not parse: {e}"))?;
         let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
         let count = state.regions.len();
+        let planned: std::collections::HashSet<String> = state
+            .planned
+            .iter()
+            .map(|(account, region, rule, _)| format!("{account}/{region}/{rule}"))
+            .collect();
         self.install(state);
+        // A scheduled rule whose next firing came due while the server was down fires once
+        // now, as a missed schedule (not once per missed period); the next is planned from now.
+        let now = self.inner.now();
+        for (key, bytes) in loaded.resources_under(scheduler::NEXT_PREFIX) {
+            let next: Option<u64> = std::str::from_utf8(bytes).ok().and_then(|t| t.parse().ok());
+            let mut parts = key.splitn(3, '/');
+            let (Some(account), Some(region), Some(rule)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if next.is_some_and(|n| n <= now) && planned.contains(key) {
+                let key = store::RuleKey {
+                    account: account.to_string(),
+                    region: region.to_string(),
+                    rule: rule.to_string(),
+                };
+                self.inner.store.schedule(key, Some(now));
+            }
+        }
+        self.inner.schedule_changed();
         Ok(count)
     }
 
