@@ -997,3 +997,54 @@ def test_data_dir_an_archived_event_is_kept_once_put_events_answered_after_kill_
         assert events_client(server.url).describe_archive(ArchiveName="everything")["EventCount"] == 1
     finally:
         kill9(server)
+
+
+def test_data_dir_a_message_move_task_survives_kill_9_and_goes_on_moving(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sqs = sqs_client(server.url)
+        dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sqs.create_queue(QueueName="work", Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})
+        back = sqs.create_queue(QueueName="back")["QueueUrl"]
+        back_arn = sqs.get_queue_attributes(QueueUrl=back, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bodies = {f"m{i}" for i in range(5)}
+        for body in sorted(bodies):
+            sqs.send_message(QueueUrl=dlq, MessageBody=body)
+        # One message a second on the frozen clock: one now, one more per second advanced.
+        handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=back_arn,
+                                             MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+        advance_clock(server, 1)
+        deadline = time.monotonic() + 5
+        while sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["ApproximateNumberOfMessagesMoved"] < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs = sqs_client(server.url)
+        [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        assert (task["Status"], task["TaskHandle"], task["ApproximateNumberOfMessagesToMove"]) == ("RUNNING", handle, 5)
+        # It goes on from the 2 it had moved (and moves its next one at once).
+        assert task["ApproximateNumberOfMessagesMoved"] in (2, 3)
+        advance_clock(server, 10)
+        deadline = time.monotonic() + 5
+        while sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["Status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 5)
+        moved = []
+        while True:
+            got = sqs.receive_message(QueueUrl=back, MaxNumberOfMessages=10).get("Messages", [])
+            if not got:
+                break
+            moved += [m["Body"] for m in got]
+        # Every message once: none lost, none moved twice.
+        assert sorted(moved) == sorted(bodies)
+        assert sqs.receive_message(QueueUrl=dlq).get("Messages", []) == []
+    finally:
+        kill9(server)

@@ -570,6 +570,10 @@ impl QueueState {
         };
         self.counts.visible -= 1;
         self.touch(id);
+        // Its deletion is written with its new record in the queue it moves to (one commit).
+        if let Some(journal) = self.journal.as_mut() {
+            journal.dead_lettered.push(id);
+        }
         let message = self.slots.remove(&id).map(|s| s.message);
         if self.slots.is_empty() {
             self.release_memory();
