@@ -1048,3 +1048,35 @@ def test_data_dir_a_message_move_task_survives_kill_9_and_goes_on_moving(stepyar
         assert sqs.receive_message(QueueUrl=dlq).get("Messages", []) == []
     finally:
         kill9(server)
+
+
+def test_data_dir_replays_survive_kill_9_a_finished_one_as_it_ended_a_running_one_as_failed(stepyard, tmp_path):
+    from datetime import datetime, timezone
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    window = {"EventStartTime": datetime(2029, 12, 31, tzinfo=timezone.utc),
+              "EventEndTime": datetime(2030, 1, 2, tzinfo=timezone.utc)}
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        bus = ev.describe_event_bus(Name="default")["Arn"]
+        archive = ev.create_archive(ArchiveName="everything", EventSourceArn=bus)["ArchiveArn"]
+        ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": "{}"}])
+        ev.start_replay(ReplayName="done", EventSourceArn=archive, Destination={"Arn": bus}, **window)
+        advance_clock(server, 2)  # past its STARTING second: it sends its event and completes
+        deadline = time.monotonic() + 5
+        while ev.describe_replay(ReplayName="done")["State"] != "COMPLETED":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        ev.start_replay(ReplayName="cut", EventSourceArn=archive, Destination={"Arn": bus}, **window)
+        assert ev.describe_replay(ReplayName="cut")["State"] == "STARTING"
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        assert ev.describe_replay(ReplayName="done")["State"] == "COMPLETED"
+        cut = ev.describe_replay(ReplayName="cut")
+        assert (cut["State"], cut["StateReason"]) == ("FAILED", "stepyard restarted while the replay was running")
+        assert sorted(r["ReplayName"] for r in ev.list_replays()["Replays"]) == ["cut", "done"]
+    finally:
+        kill9(server)

@@ -121,10 +121,7 @@ impl Events {
     }
 
     fn write_record(&self, record: &WholeRecord) {
-        record.write(|| {
-            let regions = self.inner.store.read_all(records::export);
-            serde_json::to_vec(&regions).unwrap_or_default()
-        });
+        self.inner.write_record(record);
     }
 
     /// The operations this build handles.
@@ -325,6 +322,22 @@ static OPERATIONS: Operations<Inner, EventsError> = Operations {
 };
 
 impl Inner {
+    /// Rewrites EventBridge's record (`--data-dir`).
+    fn write_record(&self, record: &WholeRecord) {
+        record.write(|| {
+            let regions = self.store.read_all(records::export);
+            serde_json::to_vec(&regions).unwrap_or_default()
+        });
+    }
+
+    /// With a data directory, writes what changed outside an API call (a replay that ended);
+    /// nobody waits for the commit.
+    pub(crate) fn persist_background(&self) {
+        if let Some(record) = &self.durable {
+            self.write_record(record);
+        }
+    }
+
     /// Tells the scheduler its plan changed, counting as busy until it has re-planned.
     fn schedule_changed(&self) {
         self.replan
