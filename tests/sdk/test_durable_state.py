@@ -1080,3 +1080,81 @@ def test_data_dir_replays_survive_kill_9_a_finished_one_as_it_ended_a_running_on
         assert sorted(r["ReplayName"] for r in ev.list_replays()["Replays"]) == ["cut", "done"]
     finally:
         kill9(server)
+
+
+class Endpoint:
+    """A local HTTP endpoint for SNS: records every POST and answers `status` to notifications."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.posts, self.status = [], 500
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+                kind = self.headers.get("x-amz-sns-message-type")
+                outer.posts.append((kind, self.headers.get("x-amz-sns-message-id"), body))
+                self.send_response(outer.status if kind == "Notification" else 200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of(self, kind):
+        return [p for p in self.posts if p[0] == kind]
+
+    def wait_for(self, kind, count, seconds=5):
+        deadline = time.monotonic() + seconds
+        while len(self.of(kind)) < count:
+            assert time.monotonic() < deadline, self.posts
+            time.sleep(0.05)
+
+
+def test_data_dir_a_pending_sns_http_retry_continues_on_schedule_after_kill_9(stepyard, tmp_path):
+    endpoint = Endpoint()
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sns = sns_client(server.url)
+        topic = sns.create_topic(Name="hooks")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url)
+        endpoint.wait_for("SubscriptionConfirmation", 1)
+        token = json.loads(endpoint.of("SubscriptionConfirmation")[0][2])["Token"]
+        sns.confirm_subscription(TopicArn=topic, Token=token)
+        message_id = sns.publish(TopicArn=topic, Message="hello")["MessageId"]
+        endpoint.wait_for("Notification", 1)  # refused: the first retry is due 20 s later
+        time.sleep(0.5)  # the kept retry is written after the refused attempt, unacknowledged
+    finally:
+        kill9(server)
+    endpoint.status = 200
+    server = _start(env)
+    try:
+        # The restarted clock is back at the start: the retry is not due yet.
+        time.sleep(0.5)
+        assert len(endpoint.of("Notification")) == 1
+        advance_clock(server, 21)
+        endpoint.wait_for("Notification", 2)
+        _, retried_id, body = endpoint.of("Notification")[1]
+        assert retried_id == message_id
+        assert json.loads(body)["Message"] == "hello"
+        # Delivered: nothing more is sent (the kept retry is gone).
+        advance_clock(server, 100)
+        time.sleep(0.5)
+        assert len(endpoint.of("Notification")) == 2
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        advance_clock(server, 100)
+        time.sleep(0.5)
+        assert len(endpoint.of("Notification")) == 2
+    finally:
+        kill9(server)
+        endpoint.server.shutdown()
