@@ -124,11 +124,11 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
 
 /// Every event chained below `root` (not `root` itself), in id order, not following the
 /// events for which `cut` holds (nor what chains below them).
-pub fn below<'a>(
-    history: &'a [HistoryEvent],
+pub fn below(
+    history: &[HistoryEvent],
     root: u64,
     cut: impl Fn(&HistoryEvent) -> bool,
-) -> Vec<&'a HistoryEvent> {
+) -> Vec<&HistoryEvent> {
     let mut children: HashMap<u64, Vec<&HistoryEvent>> = HashMap::new();
     for e in history.iter().filter(|e| e.id > root) {
         children.entry(e.previous_event_id).or_default().push(e);
