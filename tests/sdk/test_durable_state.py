@@ -1158,3 +1158,57 @@ def test_data_dir_a_pending_sns_http_retry_continues_on_schedule_after_kill_9(st
     finally:
         kill9(server)
         endpoint.server.shutdown()
+
+
+def test_data_dir_task_tokens_inside_map_iterations_still_work_after_kill_9_and_are_not_sent_again(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="asks")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "Ask", "States": {"Ask": {
+                "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": queue,
+                               "MessageBody": {"token.$": "$$.Task.Token", "i.$": "$.i"}},
+                "End": True}}}}}})
+        machine = sfn.create_state_machine(name="asks", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="ask",
+                                  input=json.dumps({"items": [{"i": 0}, {"i": 1}]}))["executionArn"]
+        tokens = {}
+        deadline = time.monotonic() + 10
+        while len(tokens) < 2:
+            assert time.monotonic() < deadline
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                         WaitTimeSeconds=1).get("Messages", []):
+                body = json.loads(m["Body"])
+                tokens[body["i"]] = body["token"]
+        deadline = time.monotonic() + 10
+        while [e["type"] for e in history_of(sfn, arn)].count("TaskSubmitted") < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        for i in (1, 0):
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    sfn.send_task_success(taskToken=tokens[i], output=json.dumps({"answer": i}))
+                    break
+                except sfn.exceptions.TaskTimedOut:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", [{"answer": 0}, {"answer": 1}])
+        events = history_of(sfn, arn)
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        types = [e["type"] for e in events]
+        assert (types.count("TaskScheduled"), types.count("MapIterationStarted")) == (2, 2)
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "0"
+    finally:
+        kill9(server)
