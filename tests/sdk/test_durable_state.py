@@ -1212,3 +1212,37 @@ def test_data_dir_task_tokens_inside_map_iterations_still_work_after_kill_9_and_
         assert attributes["ApproximateNumberOfMessages"] == "0"
     finally:
         kill9(server)
+
+
+def test_an_execution_loaded_just_after_a_caught_failure_continues_at_the_catchers_next(stepyard):
+    server = _start(FROZEN)
+    try:
+        sfn = sfn_of(server.url)
+        definition = json.dumps({"StartAt": "Try", "States": {
+            "Try": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                    "Parameters": {"QueueUrl": "http://localhost/000000000000/missing", "MessageBody": "x"},
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Recovered", "ResultPath": "$.err"}],
+                    "Next": "Normal"},
+            "Normal": {"Type": "Pass", "Result": "normal", "End": True},
+            "Recovered": {"Type": "Pass", "Result": "recovered", "Next": "Hold"},
+            "Hold": {"Type": "Wait", "Seconds": 30, "End": True}}})
+        machine = sfn.create_state_machine(name="catches", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run", input="{}")["executionArn"]
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        document = state_of(server)
+        # As if the server had stopped right after Try's exit (the catcher's choice is not in
+        # the history): cut the history there.
+        [execution] = document["stepfunctions"]["executions"]
+        cut = next(i for i, e in enumerate(execution["history"]) if e["type"] == "TaskStateExited")
+        execution["history"] = execution["history"][:cut + 1]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", "recovered")
+        events = history_of(sfn, arn)
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        entered = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+        assert entered == ["Try", "Recovered", "Hold"]
+    finally:
+        kill9(server)

@@ -96,6 +96,19 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
     let Some(state) = machine.state(name) else {
         return Position::Fresh;
     };
+    // A state whose failure a Catch took goes on at the catcher's Next.
+    if let Some(next) = caught_next(events, entered.id, exited.id, state) {
+        return Position::At(
+            Resume {
+                state: next,
+                input: output,
+                variables,
+                restart: None,
+                after_restart: true,
+            },
+            last,
+        );
+    }
     match (&state.transition, &state.kind) {
         (Some(Transition::Next(next)), _) => Position::At(
             Resume {
@@ -339,4 +352,53 @@ pub fn map(
         }
     }
     Some(Nested { started_id, runs })
+}
+
+/// The `Next` of the catcher that took the state's failure, when its last outcome between
+/// `entered` and `exited` was a failure (a retried failure is followed by another outcome).
+fn caught_next(
+    events: &[&HistoryEvent],
+    entered: u64,
+    exited: u64,
+    state: &crate::asl::ast::State,
+) -> Option<String> {
+    if state.catchers().is_empty() {
+        return None;
+    }
+    let inside: Vec<&HistoryEvent> = events
+        .iter()
+        .copied()
+        .filter(|e| e.id > entered && e.id < exited)
+        .collect();
+    let outcome = inside.iter().rev().find(|e| {
+        let t = e.event_type.as_str();
+        !t.starts_with("MapIteration")
+            && (t.ends_with("Succeeded") || t.ends_with("Failed") || t.ends_with("TimedOut"))
+    })?;
+    if outcome.event_type.ends_with("Succeeded") {
+        return None;
+    }
+    // The error: on the outcome itself (Task), or the last one recorded before it (a Map or
+    // Parallel fails with its branch's error).
+    let error_of = |e: &HistoryEvent| {
+        let d = &e.details.as_ref()?.1;
+        Some((
+            d.get("error")?.as_str()?.to_string(),
+            d.get("cause").and_then(Value::as_str).map(str::to_string),
+        ))
+    };
+    let (error, cause) = inside
+        .iter()
+        .rev()
+        .filter(|e| e.id <= outcome.id)
+        .find_map(|e| error_of(e))?;
+    let failure = super::Failure {
+        error: Some(error),
+        cause,
+        from_child: !outcome.event_type.starts_with("Task")
+            && !outcome.event_type.starts_with("Activity")
+            && !outcome.event_type.starts_with("Lambda"),
+    };
+    let i = super::run::catcher_for(state, &failure)?;
+    Some(state.catchers()[i].next.clone())
 }
