@@ -5,10 +5,11 @@
 //! id when the token was issued). Everything goes through the group-commit writer; the record
 //! lock is held while submitting, so the log sees an execution's changes in order.
 //!
-//! At start, a RUNNING execution resumes inside the top-level state it had entered and not
-//! left (see `resume_point`), as a redrive does but without re-entering the state: a Wait ends
-//! at its original deadline, a Task is called again with the token it had (so a client holding
-//! it can still answer). A Map or Parallel runs again whole from its entry.
+//! At start, a RUNNING execution resumes where its history says it was (see `resume_point`
+//! and `crate::asl::interp::resume`), as a redrive does but without re-entering the state: a
+//! Wait ends at its original deadline, a Task keeps the token it had (and a callback whose
+//! request went out is not sent again), a Map or Parallel keeps its finished iterations and
+//! branches and continues the running ones, variables and the execution's timeout carry on.
 
 use super::records::RevisionRecord;
 use super::store::{Execution, Revision};
