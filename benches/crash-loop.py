@@ -2,8 +2,10 @@
 """Crash loop for --data-dir (not run in CI): clients send and delete SQS messages as fast as
 they can while the server is killed with SIGKILL at random moments; after every restart each
 acknowledged message must be there and no acknowledged delete may come back. One more client
-starts Step Functions executions (a 1 s Wait, so some are running at the kill): every
-acknowledged StartExecution must be there after the restart (DescribeExecution).
+starts Step Functions executions (variables, a Parallel holding a Map, 1 s Waits, so some are
+running at the kill): every acknowledged StartExecution must be there after the restart
+(DescribeExecution), and after the last restart every one must end SUCCEEDED with the expected
+output (resumed ones included).
 
 Usage: benches/crash-loop.py [--bin target/release/stepyard] [--rounds 20] [--clients 8]
 
@@ -84,7 +86,23 @@ def worker(url, queue_url, stop, ledger, lock, seed):
                     ledger["deleted"].add(m["Body"])
 
 
-FLOW = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}})
+# Variables, a Parallel holding an inline Map, and Waits, so kills land inside all of them:
+# after the last restart every execution must end SUCCEEDED with exactly OUTPUT (a resumed one
+# keeps its variables, its finished iterations and branches, and continues the rest).
+FLOW = json.dumps({"StartAt": "Remember", "States": {
+    "Remember": {"Type": "Pass", "Assign": {"kept": "yes"}, "Next": "Both"},
+    "Both": {"Type": "Parallel", "Next": "Use", "Branches": [
+        {"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "W", "States": {
+                "W": {"Type": "Wait", "Seconds": 1, "Next": "P"},
+                "P": {"Type": "Pass", "Parameters": {"i.$": "$.i"}, "End": True}}}}}},
+        {"StartAt": "W2", "States": {
+            "W2": {"Type": "Wait", "Seconds": 1, "Next": "B"},
+            "B": {"Type": "Pass", "Result": "b", "End": True}}}]},
+    "Use": {"Type": "Pass", "Parameters": {"v.$": "$kept", "r.$": "$"}, "End": True}}})
+INPUT = json.dumps({"items": [{"i": 0}, {"i": 1}, {"i": 2}]})
+OUTPUT = {"v": "yes", "r": [[{"i": 0}, {"i": 1}, {"i": 2}], "b"]}
 
 
 def sfn_client(url):
@@ -100,7 +118,8 @@ def starter(url, machine, stop, ledger, lock, seed):
     while not stop.is_set():
         n += 1
         try:
-            arn = sfn.start_execution(stateMachineArn=machine, name=f"{seed}-{n}")["executionArn"]
+            arn = sfn.start_execution(stateMachineArn=machine, name=f"{seed}-{n}",
+                                      input=INPUT)["executionArn"]
         except Exception:
             return
         with lock:
@@ -116,6 +135,26 @@ def missing_executions(url, arns):
         except sfn.exceptions.ExecutionDoesNotExist:
             missing += 1
     return missing
+
+
+def wrong_outcomes(url, arns, seconds=60):
+    """Waits for every execution to end; returns how many did not succeed with OUTPUT."""
+    sfn = sfn_client(url)
+    deadline = time.monotonic() + seconds
+    wrong = 0
+    for arn in arns:
+        while True:
+            try:
+                done = sfn.describe_execution(executionArn=arn)
+            except sfn.exceptions.ExecutionDoesNotExist:
+                break  # counted as lost
+            if done["status"] != "RUNNING" or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        if done["status"] != "SUCCEEDED" or json.loads(done.get("output", "null")) != OUTPUT:
+            wrong += 1
+            print(f"  {arn}: {done['status']} {done.get('output') or done.get('error')}")
+    return wrong
 
 
 def stored_bodies(url):
@@ -186,14 +225,16 @@ def main():
         lost += len(missing)
         resurrected += len(back)
         lost_executions += missing_executions(url, sorted(ledger["started"]))
+        wrong = wrong_outcomes(url, sorted(ledger["started"]))
         proc.kill()
         proc.wait()
         acked = len(ledger["sent"]) + len(ledger["deleted"])
         print(f"rounds {args.rounds}, acknowledged writes {acked} "
               f"({len(ledger['sent'])} sends, {len(ledger['deleted'])} deletes), "
               f"lost {lost}, deleted messages back {resurrected}; "
-              f"acknowledged executions {len(ledger['started'])}, lost {lost_executions}")
-        return 1 if lost or resurrected or lost_executions else 0
+              f"acknowledged executions {len(ledger['started'])}, lost {lost_executions}, "
+              f"ended wrong {wrong}")
+        return 1 if lost or resurrected or lost_executions or wrong else 0
     finally:
         shutil.rmtree(data, ignore_errors=True)
 

@@ -660,7 +660,7 @@ def test_data_dir_a_waiting_execution_resumes_after_kill_9_and_ends_at_its_deadl
         kill9(server)
 
 
-def test_data_dir_a_task_token_still_works_after_kill_9(stepyard, tmp_path):
+def test_data_dir_a_task_token_still_works_and_its_message_is_not_sent_again_after_kill_9(stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
     server = _start(env)
     try:
@@ -679,9 +679,10 @@ def test_data_dir_a_task_token_still_works_after_kill_9(stepyard, tmp_path):
         kill9(server)
     server = _start(env)
     try:
-        sfn = sfn_of(server.url)
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
         assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
-        # The resumed task registers its token again (and sends its message again).
+        # The resumed task registers its token again; its message went out before the kill
+        # (TaskSubmitted) and is not sent a second time.
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -692,8 +693,14 @@ def test_data_dir_a_task_token_still_works_after_kill_9(stepyard, tmp_path):
                 time.sleep(0.05)
         done = finished(sfn, arn)
         assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"answer": 42})
-        ids = [e["id"] for e in history_of(sfn, arn)]
-        assert ids == list(range(1, len(ids) + 1))
+        events = history_of(sfn, arn)
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        assert [e["type"] for e in events] == [
+            "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted",
+            "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"]
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        # The one message sent before the kill, still in flight with the client that took it.
+        assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"]) == ("0", "1")
     finally:
         kill9(server)
 
@@ -778,5 +785,464 @@ def test_executions_loaded_from_a_document_are_written_to_the_data_dir(stepyard,
         sfn = sfn_of(server.url)
         assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
         assert history_of(sfn, arn) == history
+    finally:
+        kill9(server)
+
+
+def run_across_kill_9(tmp_path, definition, advance_before=10, advance_after=31, restart_env=None,
+                      input_text="{}"):
+    """Starts `definition` on a frozen clock with a data dir, advances `advance_before` s, kills
+    the server with SIGKILL, restarts it (with `restart_env` on top; the frozen clock starts
+    again at STEPYARD_CLOCK_START), advances `advance_after` s, and returns (the history before the kill, the execution at its end, its history)."""
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        machine = sfn.create_state_machine(name="resumes", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run", input=input_text)["executionArn"]
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        advance_clock(server, advance_before)
+        time.sleep(0.3)
+        before = history_of(sfn, arn)
+    finally:
+        kill9(server)
+    server = _start({**env, **(restart_env or {})})
+    try:
+        sfn = sfn_of(server.url)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        advance_clock(server, advance_after)
+        done = finished(sfn, arn)
+        events = history_of(sfn, arn)
+    finally:
+        kill9(server)
+    assert events[:len(before)] == before
+    assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+    return before, done, events
+
+
+def test_data_dir_a_resumed_execution_keeps_its_jsonpath_assign_variables(stepyard, tmp_path):
+    definition = json.dumps({"StartAt": "Remember", "States": {
+        "Remember": {"Type": "Pass", "Assign": {"greeting": "hi", "n.$": "$.n"}, "Next": "Hold"},
+        "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Use"},
+        "Use": {"Type": "Pass", "Parameters": {"g.$": "$greeting", "n.$": "$n"}, "End": True}}})
+    _, done, _ = run_across_kill_9(tmp_path, definition, input_text='{"n": 7}')
+    assert done["status"] == "SUCCEEDED", done
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"g": "hi", "n": 7})
+
+
+def test_data_dir_a_resumed_execution_keeps_its_jsonata_assign_variables(stepyard, tmp_path):
+    definition = json.dumps({"QueryLanguage": "JSONata", "StartAt": "Remember", "States": {
+        "Remember": {"Type": "Pass", "Assign": {"total": "{% $states.input.n * 2 %}"}, "Next": "Hold"},
+        "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Use"},
+        "Use": {"Type": "Pass", "Output": {"total": "{% $total %}"}, "End": True}}})
+    _, done, _ = run_across_kill_9(tmp_path, definition, input_text='{"n": 21}')
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"total": 42})
+
+
+def test_data_dir_a_resumed_execution_times_out_counting_from_its_original_start(stepyard, tmp_path):
+    definition = json.dumps({"TimeoutSeconds": 60, "StartAt": "Hold", "States": {
+        "Hold": {"Type": "Wait", "Seconds": 100, "End": True}}})
+    # Killed 40 s in; the server comes back 40 s after the start, and 21 s later the execution
+    # is 61 s old: past its TimeoutSeconds (counted from the restart it would have 39 s left).
+    _, done, events = run_across_kill_9(
+        tmp_path, definition, advance_before=40, advance_after=21,
+        restart_env={"STEPYARD_CLOCK_START": "2030-01-01T00:00:40Z"})
+    assert done["status"] == "TIMED_OUT"
+    assert events[-1]["type"] == "ExecutionTimedOut"
+
+
+def test_data_dir_a_map_keeps_finished_iterations_and_resumes_the_waiting_one_after_kill_9(stepyard, tmp_path):
+    definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"StartAt": "Hold", "States": {
+            "Hold": {"Type": "Wait", "SecondsPath": "$.w", "Next": "Done"},
+            "Done": {"Type": "Pass", "Parameters": {"i.$": "$.i"}, "End": True}}}}}})
+    items = {"items": [{"i": 0, "w": 0}, {"i": 1, "w": 30}, {"i": 2, "w": 0}]}
+    before, done, events = run_across_kill_9(tmp_path, definition, input_text=json.dumps(items))
+    assert sum(e["type"] == "MapIterationSucceeded" for e in before) == 2
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", [{"i": 0}, {"i": 1}, {"i": 2}])
+    # Every iteration started, waited and ended once: the finished ones were not run again.
+    types = [e["type"] for e in events]
+    assert types.count("MapIterationStarted") == 3
+    assert types.count("MapIterationSucceeded") == 3
+    assert types.count("WaitStateEntered") == 3 and types.count("WaitStateExited") == 3
+    assert types.count("MapStateStarted") == 1 and types.count("MapStateEntered") == 1
+    waited = [e for e in events if e["type"] == "WaitStateExited"]
+    # The waiting iteration ended at its original deadline (entered at 0 s, 30 s wait).
+    assert max(e["timestamp"] for e in waited).timestamp() - min(e["timestamp"] for e in events).timestamp() >= 30
+
+
+def test_data_dir_a_parallel_keeps_its_finished_branch_and_resumes_the_waiting_one_after_kill_9(stepyard, tmp_path):
+    definition = json.dumps({"StartAt": "Both", "States": {"Both": {
+        "Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Quick", "States": {"Quick": {"Type": "Pass", "Result": "quick", "End": True}}},
+            {"StartAt": "Hold", "States": {
+                "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Slow"},
+                "Slow": {"Type": "Pass", "Result": "slow", "End": True}}}]}}})
+    before, done, events = run_across_kill_9(tmp_path, definition)
+    assert "PassStateExited" in [e["type"] for e in before]
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", ["quick", "slow"])
+    types = [e["type"] for e in events]
+    assert types.count("ParallelStateStarted") == 1
+    assert types.count("PassStateEntered") == 2  # Quick once, Slow once
+    assert types.count("WaitStateEntered") == 1
+
+
+def test_state_document_carries_task_tokens_so_a_loaded_waiting_execution_keeps_its_token(stepyard):
+    server = _start()
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="tokens")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Ask", "States": {"Ask": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": queue, "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": True}}})
+        machine = sfn.create_state_machine(name="asks", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="ask")["executionArn"]
+        message = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"][0]
+        token = json.loads(message["Body"])["token"]
+        wait_for_event(sfn, arn, "TaskSubmitted")
+        document = state_of(server)
+        [execution] = document["stepfunctions"]["executions"]
+        assert [t for _, t in execution["tokens"]] == [token]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                sfn.send_task_success(taskToken=token, output='{"answer": 42}')
+                break
+            except sfn.exceptions.TaskTimedOut:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"answer": 42})
+        # Its message had gone out before the export: loading the document did not send it again.
+        assert [e["type"] for e in history_of(sfn, arn)].count("TaskScheduled") == 1
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "0"
+    finally:
+        kill9(server)
+
+
+def test_data_dir_a_message_a_receive_moved_to_its_dead_letter_queue_is_there_after_kill_9(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        sqs = sqs_client(server.url)
+        dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        source = sqs.create_queue(QueueName="work", Attributes={
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})["QueueUrl"]
+        sent = sqs.send_message(QueueUrl=source, MessageBody="poison")["MessageId"]
+        assert len(sqs.receive_message(QueueUrl=source)["Messages"]) == 1
+        # The second receive moves it (receive count 1 = maxReceiveCount) and answers after
+        # the move is committed.
+        assert sqs.receive_message(QueueUrl=source).get("Messages", []) == []
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs = sqs_client(server.url)
+        assert sqs.receive_message(QueueUrl=source).get("Messages", []) == []
+        [moved] = sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"])["Messages"]
+        assert (moved["MessageId"], moved["Body"]) == (sent, "poison")
+    finally:
+        kill9(server)
+
+
+def test_data_dir_a_schedule_that_came_due_while_down_fires_once_at_start(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        ev, sqs = events_client(server.url), sqs_client(server.url)
+        queue = sqs.create_queue(QueueName="ticks")["QueueUrl"]
+        ev.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")
+        ev.put_targets(Rule="every-minute", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:ticks"}])
+        advance_clock(server, 61)  # one firing; the next is planned at 2 minutes
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+        assert len(got) == 1
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=got[0]["ReceiptHandle"])
+    finally:
+        kill9(server)
+    # Down for ten minutes: eight firings were missed; one is fired at start.
+    server = _start({**env, "STEPYARD_CLOCK_START": "2030-01-01T00:10:00Z"})
+    try:
+        sqs = sqs_client(server.url)
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+        assert len(got) == 1
+        assert json.loads(got[0]["Body"])["detail-type"] == "Scheduled Event"
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=got[0]["ReceiptHandle"])
+        assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", []) == []
+        # Then it goes on a minute at a time from the start.
+        advance_clock(server, 60)
+        assert len(sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]) == 1
+    finally:
+        kill9(server)
+
+
+def test_data_dir_an_archived_event_is_kept_once_put_events_answered_after_kill_9(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        bus = ev.describe_event_bus(Name="default")["Arn"]
+        ev.create_archive(ArchiveName="everything", EventSourceArn=bus)
+        ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": "{}"}])
+    finally:
+        kill9(server)  # at once: no other EventBridge write after the PutEvents
+    server = _start(env)
+    try:
+        assert events_client(server.url).describe_archive(ArchiveName="everything")["EventCount"] == 1
+    finally:
+        kill9(server)
+
+
+def test_data_dir_a_message_move_task_survives_kill_9_and_goes_on_moving(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sqs = sqs_client(server.url)
+        dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sqs.create_queue(QueueName="work", Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})
+        back = sqs.create_queue(QueueName="back")["QueueUrl"]
+        back_arn = sqs.get_queue_attributes(QueueUrl=back, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bodies = {f"m{i}" for i in range(5)}
+        for body in sorted(bodies):
+            sqs.send_message(QueueUrl=dlq, MessageBody=body)
+        # One message a second on the frozen clock: one now, one more per second advanced.
+        handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=back_arn,
+                                             MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+        advance_clock(server, 1)
+        deadline = time.monotonic() + 5
+        while sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["ApproximateNumberOfMessagesMoved"] < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs = sqs_client(server.url)
+        [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        assert (task["Status"], task["TaskHandle"], task["ApproximateNumberOfMessagesToMove"]) == ("RUNNING", handle, 5)
+        # It goes on from the 2 it had moved (and moves its next one at once).
+        assert task["ApproximateNumberOfMessagesMoved"] in (2, 3)
+        advance_clock(server, 10)
+        deadline = time.monotonic() + 5
+        while sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["Status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 5)
+        moved = []
+        while True:
+            got = sqs.receive_message(QueueUrl=back, MaxNumberOfMessages=10).get("Messages", [])
+            if not got:
+                break
+            moved += [m["Body"] for m in got]
+        # Every message once: none lost, none moved twice.
+        assert sorted(moved) == sorted(bodies)
+        assert sqs.receive_message(QueueUrl=dlq).get("Messages", []) == []
+    finally:
+        kill9(server)
+
+
+def test_data_dir_replays_survive_kill_9_a_finished_one_as_it_ended_a_running_one_as_failed(stepyard, tmp_path):
+    from datetime import datetime, timezone
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    window = {"EventStartTime": datetime(2029, 12, 31, tzinfo=timezone.utc),
+              "EventEndTime": datetime(2030, 1, 2, tzinfo=timezone.utc)}
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        bus = ev.describe_event_bus(Name="default")["Arn"]
+        archive = ev.create_archive(ArchiveName="everything", EventSourceArn=bus)["ArchiveArn"]
+        ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": "{}"}])
+        ev.start_replay(ReplayName="done", EventSourceArn=archive, Destination={"Arn": bus}, **window)
+        advance_clock(server, 2)  # past its STARTING second: it sends its event and completes
+        deadline = time.monotonic() + 5
+        while ev.describe_replay(ReplayName="done")["State"] != "COMPLETED":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        ev.start_replay(ReplayName="cut", EventSourceArn=archive, Destination={"Arn": bus}, **window)
+        assert ev.describe_replay(ReplayName="cut")["State"] == "STARTING"
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        assert ev.describe_replay(ReplayName="done")["State"] == "COMPLETED"
+        cut = ev.describe_replay(ReplayName="cut")
+        assert (cut["State"], cut["StateReason"]) == ("FAILED", "stepyard restarted while the replay was running")
+        assert sorted(r["ReplayName"] for r in ev.list_replays()["Replays"]) == ["cut", "done"]
+    finally:
+        kill9(server)
+
+
+class Endpoint:
+    """A local HTTP endpoint for SNS: records every POST and answers `status` to notifications."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.posts, self.status = [], 500
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+                kind = self.headers.get("x-amz-sns-message-type")
+                outer.posts.append((kind, self.headers.get("x-amz-sns-message-id"), body))
+                self.send_response(outer.status if kind == "Notification" else 200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of(self, kind):
+        return [p for p in self.posts if p[0] == kind]
+
+    def wait_for(self, kind, count, seconds=5):
+        deadline = time.monotonic() + seconds
+        while len(self.of(kind)) < count:
+            assert time.monotonic() < deadline, self.posts
+            time.sleep(0.05)
+
+
+def test_data_dir_a_pending_sns_http_retry_continues_on_schedule_after_kill_9(stepyard, tmp_path):
+    endpoint = Endpoint()
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sns = sns_client(server.url)
+        topic = sns.create_topic(Name="hooks")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url)
+        endpoint.wait_for("SubscriptionConfirmation", 1)
+        token = json.loads(endpoint.of("SubscriptionConfirmation")[0][2])["Token"]
+        sns.confirm_subscription(TopicArn=topic, Token=token)
+        message_id = sns.publish(TopicArn=topic, Message="hello")["MessageId"]
+        endpoint.wait_for("Notification", 1)  # refused: the first retry is due 20 s later
+        time.sleep(0.5)  # the kept retry is written after the refused attempt, unacknowledged
+    finally:
+        kill9(server)
+    endpoint.status = 200
+    server = _start(env)
+    try:
+        # The restarted clock is back at the start: the retry is not due yet.
+        time.sleep(0.5)
+        assert len(endpoint.of("Notification")) == 1
+        advance_clock(server, 21)
+        endpoint.wait_for("Notification", 2)
+        _, retried_id, body = endpoint.of("Notification")[1]
+        assert retried_id == message_id
+        assert json.loads(body)["Message"] == "hello"
+        # Delivered: nothing more is sent (the kept retry is gone).
+        advance_clock(server, 100)
+        time.sleep(0.5)
+        assert len(endpoint.of("Notification")) == 2
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        advance_clock(server, 100)
+        time.sleep(0.5)
+        assert len(endpoint.of("Notification")) == 2
+    finally:
+        kill9(server)
+        endpoint.server.shutdown()
+
+
+def test_data_dir_task_tokens_inside_map_iterations_still_work_after_kill_9_and_are_not_sent_again(stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="asks")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "Ask", "States": {"Ask": {
+                "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": queue,
+                               "MessageBody": {"token.$": "$$.Task.Token", "i.$": "$.i"}},
+                "End": True}}}}}})
+        machine = sfn.create_state_machine(name="asks", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="ask",
+                                  input=json.dumps({"items": [{"i": 0}, {"i": 1}]}))["executionArn"]
+        tokens = {}
+        deadline = time.monotonic() + 10
+        while len(tokens) < 2:
+            assert time.monotonic() < deadline
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                         WaitTimeSeconds=1).get("Messages", []):
+                body = json.loads(m["Body"])
+                tokens[body["i"]] = body["token"]
+        deadline = time.monotonic() + 10
+        while [e["type"] for e in history_of(sfn, arn)].count("TaskSubmitted") < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        for i in (1, 0):
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    sfn.send_task_success(taskToken=tokens[i], output=json.dumps({"answer": i}))
+                    break
+                except sfn.exceptions.TaskTimedOut:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.05)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", [{"answer": 0}, {"answer": 1}])
+        events = history_of(sfn, arn)
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        types = [e["type"] for e in events]
+        assert (types.count("TaskScheduled"), types.count("MapIterationStarted")) == (2, 2)
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "0"
+    finally:
+        kill9(server)
+
+
+def test_an_execution_loaded_just_after_a_caught_failure_continues_at_the_catchers_next(stepyard):
+    server = _start(FROZEN)
+    try:
+        sfn = sfn_of(server.url)
+        definition = json.dumps({"StartAt": "Try", "States": {
+            "Try": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                    "Parameters": {"QueueUrl": "http://localhost/000000000000/missing", "MessageBody": "x"},
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Recovered", "ResultPath": "$.err"}],
+                    "Next": "Normal"},
+            "Normal": {"Type": "Pass", "Result": "normal", "End": True},
+            "Recovered": {"Type": "Pass", "Result": "recovered", "Next": "Hold"},
+            "Hold": {"Type": "Wait", "Seconds": 30, "End": True}}})
+        machine = sfn.create_state_machine(name="catches", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run", input="{}")["executionArn"]
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        document = state_of(server)
+        # As if the server had stopped right after Try's exit (the catcher's choice is not in
+        # the history): cut the history there.
+        [execution] = document["stepfunctions"]["executions"]
+        cut = next(i for i, e in enumerate(execution["history"]) if e["type"] == "TaskStateExited")
+        execution["history"] = execution["history"][:cut + 1]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", "recovered")
+        events = history_of(sfn, arn)
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        entered = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+        assert entered == ["Try", "Recovered", "Hold"]
     finally:
         kill9(server)

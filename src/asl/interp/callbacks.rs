@@ -173,6 +173,11 @@ impl TaskBoard {
         }
     }
 
+    /// Every token a task waits on now (for the state document; not on any request path).
+    pub fn live_tokens(&self) -> Vec<String> {
+        self.board.lock().tokens.keys().cloned().collect()
+    }
+
     /// The token a task waited on before a restart, registered again (see `Restart`).
     pub fn issue_as(self: &Arc<Self>, token: String) -> TokenWaiter {
         let (tx, rx) = mpsc::unbounded_channel();

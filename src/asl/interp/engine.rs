@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// What every run of one execution shares: the history writer and the context object's
-/// static part. Immutable after start (but for `resume_token`), so branches read it without locking.
+/// static part. Immutable after start (but for `restarts`), so branches read it without locking.
 pub(crate) struct Engine {
     pub rec: Recorder,
     pub base_context: Value,
@@ -26,9 +26,10 @@ pub(crate) struct Engine {
     /// How Task states reach the services; `None` where nothing can be called (tests of the
     /// interpreter alone).
     pub tasks: Option<TaskCalls>,
-    /// A restarted execution's task token (see `Restart`), taken by the first Task that
-    /// issues one so a client holding the token can still answer. Locked only to take it.
-    pub resume_token: parking_lot::Mutex<Option<String>>,
+    /// States a restarted execution is inside (see `Restart`), by the id of their
+    /// `...StateEntered`: put by the state loop, taken by the state's first attempt. Locked
+    /// only to put or take one entry (never across an await).
+    pub restarts: parking_lot::Mutex<std::collections::HashMap<u64, super::Restart>>,
 }
 
 impl Engine {

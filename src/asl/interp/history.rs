@@ -48,6 +48,12 @@ impl Recorder {
         )
     }
 
+    /// A copy of the history as kept so far (a restarted Map or Parallel reads where its
+    /// branches were; the lock is released before the copy is used).
+    pub fn history(&self) -> Vec<super::HistoryEvent> {
+        self.record.lock().history.clone()
+    }
+
     /// Where a redrive of this execution would start.
     pub fn set_resume(&self, resume: super::Resume) {
         self.record.lock().resume = Some(resume);

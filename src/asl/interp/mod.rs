@@ -20,6 +20,7 @@ mod map;
 pub mod map_runs;
 mod parallel;
 mod query;
+pub mod resume;
 mod run;
 mod task;
 pub mod test_state;
@@ -216,6 +217,9 @@ pub struct Resume {
     /// Set when a running execution resumes after a restart: the state was already entered
     /// (its `...StateEntered` is in the history) and is not entered again.
     pub restart: Option<Restart>,
+    /// Set when a running execution continues after a restart (at a state it had entered,
+    /// or the one after the last it left): its `TimeoutSeconds` still counts from its start.
+    pub after_restart: bool,
 }
 
 /// The entry of the state a restarted execution was in, and the task token it waited on.
@@ -226,6 +230,12 @@ pub struct Restart {
     /// A Wait counts its time from here, so it ends at its original deadline.
     pub entered_ms: u64,
     pub token: Option<String>,
+    /// A `.waitForTaskToken` Task whose request had gone out (`TaskSubmitted`): when it
+    /// started. It waits for its callback again instead of sending the request twice.
+    pub submitted_ms: Option<u64>,
+    /// Every token the execution issued, for the Tasks of branches and iterations resumed
+    /// inside this state.
+    pub tokens: resume::Tokens,
 }
 
 /// A handle on a running execution (from [`spawn`]); clones share it.
@@ -392,7 +402,15 @@ async fn finish(
     resume: Option<Resume>,
     cursor: u64,
 ) {
-    let start_ms = spec.clock.now_millis();
+    // A run resumed after a restart keeps the deadline it had: counted from the execution's
+    // start (or its last redrive), not from now.
+    let start_ms = match &resume {
+        Some(r) if r.after_restart => {
+            let redriven = record.lock().redrive_ms;
+            redriven.unwrap_or_else(|| execution_start_ms(&spec.context))
+        }
+        _ => spec.clock.now_millis(),
+    };
     let deadline = spec
         .machine
         .timeout_seconds
@@ -405,7 +423,7 @@ async fn finish(
         map_runs: spec.map_runs,
         redrive_from: spec.redrivable.then(|| spec.machine.clone()),
         tasks: spec.tasks.clone(),
-        resume_token: Default::default(),
+        restarts: Default::default(),
     });
     let tasks = spec.tasks;
     let context = engine.base_context.clone();

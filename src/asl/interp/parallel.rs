@@ -5,6 +5,9 @@
 use super::dataflow::StateEnv;
 use super::engine::Engine;
 use super::failure::Failure;
+use super::resume::{self, Position};
+use super::run::run_machine_from;
+use super::Restart;
 use crate::asl::ast::ParallelState;
 use serde_json::Value;
 use std::sync::Arc;
@@ -17,12 +20,30 @@ pub(crate) async fn run(
     raw: Value,
     cursor: &mut u64,
     started: &mut bool,
+    restart: Option<(u64, Restart)>,
 ) -> Result<Value, Failure> {
     let effective = env.input(&raw)?;
     let branch_input = env.request(&effective, p.parameters.as_ref(), p.arguments.as_ref())?;
-    let started_id = engine.rec.emit(*cursor, "ParallelStateStarted", None);
+    // After a restart inside this state: finished branches keep their output, running ones
+    // continue where they were (see `resume`).
+    let mut resumed = restart.and_then(|(entered, r)| {
+        let history = engine.rec.history();
+        resume::parallel(
+            &history,
+            entered,
+            &p.branches,
+            !p.retry.is_empty(),
+            &r.tokens,
+        )
+    });
+    let started_id = match &resumed {
+        Some(n) => n.started_id,
+        None => engine.rec.emit(*cursor, "ParallelStateStarted", None),
+    };
     *cursor = started_id;
     *started = true;
+    let mut results = vec![Value::Null; p.branches.len()];
+    let mut last = started_id;
 
     // One tokio task per branch, so branches make progress side by side (a Wait in one does
     // not hold up another). The JoinSet owns them: if this future is dropped (StopExecution,
@@ -32,7 +53,30 @@ pub(crate) async fn run(
     for (index, branch) in p.branches.iter().enumerate() {
         let machine = Arc::new(branch.clone());
         // Each branch reads the variables in scope here and keeps what it assigns.
-        let run = engine.run_nested(machine, branch_input.clone(), started_id, env.vars.inner());
+        let mut vars = env.vars.inner();
+        let at = resumed.as_mut().and_then(|n| n.runs.remove(&index));
+        let run = match at {
+            Some(Position::Done(out, branch_last)) => {
+                if let Some(slot) = results.get_mut(index) {
+                    *slot = out;
+                }
+                last = last.max(branch_last);
+                continue;
+            }
+            Some(Position::At(r, branch_last)) => {
+                vars.commit(r.variables)?;
+                run_machine_from(
+                    engine.clone(),
+                    machine,
+                    r.state,
+                    r.input,
+                    branch_last,
+                    vars,
+                    r.restart,
+                )
+            }
+            _ => engine.run_nested(machine, branch_input.clone(), started_id, vars),
+        };
         // A branch is its own work for `settle`; it hands a wake to this task as it ends, so
         // the Parallel (parked in `join_next`) is busy again before the branch is gone.
         let work = engine.branch_work();
@@ -42,8 +86,6 @@ pub(crate) async fn run(
             (index, end, tracker.wake())
         }));
     }
-    let mut results = vec![Value::Null; p.branches.len()];
-    let mut last = started_id;
     while let Some(joined) = crate::settle::parked(branches.join_next()).await {
         let (index, (result, branch_last), _wake) = joined.map_err(|e| {
             Failure::runtime(format!("A Parallel branch stopped unexpectedly: {e}"))

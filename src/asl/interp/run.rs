@@ -99,16 +99,24 @@ pub(crate) fn run_machine_from(
             };
             let type_name = state.kind.type_name();
             // A restarted execution is already inside its first state: not entered again.
-            let (entered_prev, entered, entered_ms) = match restart.take() {
+            let (entered_prev, entered, entered_ms, restarted) = match restart.take() {
                 Some(r) => {
-                    *engine.resume_token.lock() = r.token;
-                    (r.entered_prev, r.entered_id, r.entered_ms)
+                    let at = (r.entered_prev, r.entered_id, r.entered_ms, true);
+                    // Only the states with work of their own read it (`with_recovery`).
+                    let reads = matches!(
+                        state.kind,
+                        StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+                    );
+                    if reads {
+                        engine.restarts.lock().insert(r.entered_id, r);
+                    }
+                    at
                 }
                 None => {
                     let entered = engine
                         .rec
                         .state_entered(cursor, type_name, &state.name, &input);
-                    (cursor, entered, engine.rec.clock().now_millis())
+                    (cursor, entered, engine.rec.clock().now_millis(), false)
                 }
             };
             cursor = entered;
@@ -119,12 +127,14 @@ pub(crate) fn run_machine_from(
                     input: input.clone(),
                     variables: vars.map().clone(),
                     restart: None,
+                    after_restart: false,
                 });
             }
             let at = Entered {
                 prev: entered_prev,
                 id: entered,
                 ms: entered_ms,
+                restarted,
             };
             let step = run_state(&engine, state, input, &mut cursor, at, &mut vars);
             match step.await {
@@ -169,6 +179,8 @@ struct Entered {
     prev: u64,
     id: u64,
     ms: u64,
+    /// Entered before a restart (see `Restart`): its first attempt continues.
+    restarted: bool,
 }
 
 /// A `States.QueryEvaluationError` the state itself raised (not one passed up by a branch).
@@ -372,17 +384,29 @@ async fn with_recovery(
     // Attempts so far per retrier: AWS counts each retrier separately.
     let mut attempts = vec![0u64; retriers.len()];
     let mut retry_count = 0u64;
+    // A restarted execution inside this state continues its first attempt (see `Restart`).
+    // Looked up only after a restart: the in-memory path takes no lock for it.
+    let mut restart = if at.restarted {
+        engine.restarts.lock().remove(&entered)
+    } else {
+        None
+    };
     loop {
+        let restart = restart.take();
         let ctx = engine.context_for(state, entered_ms, retry_count);
         let env = env.with_context(&ctx);
         // Whether this attempt got as far as `...StateStarted` (and so has a `...StateFailed`).
         let mut started = false;
         let result = match &state.kind {
             StateKind::Parallel(p) => {
-                parallel::run(engine, &env, p, raw.clone(), cursor, &mut started).await
+                let at = restart.map(|r| (entered, r));
+                parallel::run(engine, &env, p, raw.clone(), cursor, &mut started, at).await
             }
-            StateKind::Map(m) => map::run(engine, &env, m, raw.clone(), cursor, &mut started).await,
-            StateKind::Task(t) => task::run(engine, &env, t, raw.clone(), cursor).await,
+            StateKind::Map(m) => {
+                let at = restart.map(|r| (entered, r));
+                map::run(engine, &env, m, raw.clone(), cursor, &mut started, at).await
+            }
+            StateKind::Task(t) => task::run(engine, &env, t, raw.clone(), cursor, restart).await,
             _ => Err(Failure::runtime(
                 "internal: not a Task, Parallel or Map state",
             )),

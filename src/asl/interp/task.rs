@@ -21,6 +21,7 @@ pub(crate) async fn run(
     t: &TaskState,
     raw: Value,
     cursor: &mut u64,
+    restart: Option<super::Restart>,
 ) -> Result<Value, Failure> {
     let effective = env.input(&raw)?;
     let resource = Resource::parse(&t.resource);
@@ -29,13 +30,15 @@ pub(crate) async fn run(
     let mock = env.inspection.and_then(|i| i.mock.clone());
     // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
     let waiter = (resource.takes_token() && mock.is_none()).then(|| {
-        let again = engine.resume_token.lock().take();
-        let waiter = match again {
+        match restart.as_ref().and_then(|r| r.token.clone()) {
+            // Kept with the execution already: registered again, not written again.
             Some(token) => engine.board.issue_as(token),
-            None => engine.board.issue(),
-        };
-        engine.rec.note_token(&waiter.token);
-        waiter
+            None => {
+                let waiter = engine.board.issue();
+                engine.rec.note_token(&waiter.token);
+                waiter
+            }
+        }
     });
     let mut ctx = env.context.clone();
     if let (Some(w), Value::Object(o)) = (&waiter, &mut ctx) {
@@ -68,6 +71,7 @@ pub(crate) async fn run(
                 timeouts,
                 role_arn,
                 waiter,
+                restart.and_then(|r| r.submitted_ms),
                 cursor,
             )
             .await?

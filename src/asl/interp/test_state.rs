@@ -276,7 +276,7 @@ async fn evaluate(t: &TestRun, watch: &Inspection) -> Outcome {
         StateKind::Task(task_state) => {
             let engine = engine(t);
             let mut cursor = 0;
-            let result = task::run(&engine, &env, task_state, raw.clone(), &mut cursor).await;
+            let result = task::run(&engine, &env, task_state, raw.clone(), &mut cursor, None).await;
             settle(t, &env, raw, result)
         }
         StateKind::Map(m) => map_under_test(t, &env, watch, m, raw),
@@ -411,7 +411,7 @@ fn engine(t: &TestRun) -> Arc<Engine> {
         map_runs: super::map_runs::MapRuns::new(),
         redrive_from: None,
         tasks: t.tasks.clone(),
-        resume_token: Default::default(),
+        restarts: Default::default(),
     })
 }
 

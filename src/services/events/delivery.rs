@@ -401,6 +401,11 @@ impl Job {
             from_bus: true,
         };
         publish(&self.ev, account, region, bus, envelope);
+        // With a data directory, what the target bus archived is kept now rather than with
+        // the next EventBridge write (nobody waits: this delivery answers no client).
+        if self.ev.durable.is_some() && self.ev.store.has_archives() {
+            self.ev.persist_background();
+        }
     }
 
     /// Sends the undeliverable event to the target's DLQ, if it has one, with the attributes

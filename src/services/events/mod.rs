@@ -88,8 +88,23 @@ impl Events {
         operation: &str,
         input: Value,
     ) -> Result<Value, crate::error::ApiError> {
+        // A rule changed or deleted plans its schedule again: its kept next firing goes.
+        let replanned = match operation {
+            "PutRule" | "DeleteRule" | "EnableRule" | "DisableRule" => input
+                .get("Name")
+                .and_then(Value::as_str)
+                .map(|rule| scheduler::key(ctx, rule)),
+            _ => None,
+        };
         let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
         if let Some(record) = &self.inner.durable {
+            if let (Some(key), true) = (replanned, result.is_ok()) {
+                record
+                    .durable()
+                    .submit(vec![crate::persist::Op::DeleteResource(
+                        scheduler::next_key(&key),
+                    )]);
+            }
             let reads = ["Describe", "List", "Test"]
                 .iter()
                 .any(|p| operation.starts_with(p));
@@ -97,23 +112,15 @@ impl Events {
                 "PutEvents" | "PutPartnerEvents" => self.inner.store.has_archives(),
                 _ => !reads,
             };
-            let export = || self.export_record();
+            let export = || self.inner.export_record();
             record.after_call(writes && result.is_ok(), export).await;
         }
         result
     }
 
-    /// Every region's resources as the data directory's record.
-    fn export_record(&self) -> Vec<u8> {
-        let regions = self.inner.store.read_all(records::export);
-        serde_json::to_vec(&regions).unwrap_or_default()
-    }
-
     /// Rewrites the data directory's record, if there is one.
     fn write_record(&self) {
-        if let Some(record) = &self.inner.durable {
-            record.write(|| self.export_record());
-        }
+        self.inner.persist_background();
     }
 
     /// Wipes every bus, rule, archive, replay, connection and schedule.
@@ -121,6 +128,18 @@ impl Events {
         self.inner.store.clear();
         self.inner.schedule_changed();
         self.write_record();
+        if let Some(record) = &self.inner.durable {
+            self.forget_next_firings(record);
+        }
+    }
+
+    /// The kept next firings go with the rules (a rule created again plans from scratch).
+    fn forget_next_firings(&self, record: &WholeRecord) {
+        record
+            .durable()
+            .submit(vec![crate::persist::Op::DeleteResources(
+                scheduler::NEXT_PREFIX.to_string(),
+            )]);
     }
 
     /// Every region's resources, for the state document.
@@ -144,6 +163,9 @@ impl Events {
     pub fn import_state(&self, state: EventsState) {
         self.install(state);
         self.write_record();
+        if let Some(record) = &self.inner.durable {
+            self.forget_next_firings(record);
+        }
     }
 
     /// Rebuilds EventBridge's resources from the data directory (at start).
@@ -155,7 +177,33 @@ impl Events {
             .map_err(|e| format!("the EventBridge record does not parse: {e}"))?;
         let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
         let count = state.regions.len();
+        let planned: std::collections::HashSet<String> = state
+            .planned
+            .iter()
+            .map(|(account, region, rule, _)| format!("{account}/{region}/{rule}"))
+            .collect();
         self.install(state);
+        // A scheduled rule whose next firing came due while the server was down fires once
+        // now, as a missed schedule (not once per missed period); the next is planned from now.
+        let now = self.inner.now();
+        for (key, bytes) in loaded.resources_under(scheduler::NEXT_PREFIX) {
+            let next: Option<u64> = std::str::from_utf8(bytes).ok().and_then(|t| t.parse().ok());
+            let mut parts = key.splitn(3, '/');
+            let (Some(account), Some(region), Some(rule)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if next.is_some_and(|n| n <= now) && planned.contains(key) {
+                let key = store::RuleKey {
+                    account: account.to_string(),
+                    region: region.to_string(),
+                    rule: rule.to_string(),
+                };
+                self.inner.store.schedule(key, Some(now));
+            }
+        }
+        self.inner.schedule_changed();
         Ok(count)
     }
 
@@ -224,6 +272,25 @@ crate::services::handlers::operations! {
 }
 
 impl Inner {
+    /// Every region's resources as the data directory's record.
+    fn export_record(&self) -> Vec<u8> {
+        let regions = self.store.read_all(records::export);
+        serde_json::to_vec(&regions).unwrap_or_default()
+    }
+
+    /// Rewrites EventBridge's record (`--data-dir`).
+    fn write_record(&self, record: &WholeRecord) {
+        record.write(|| self.export_record());
+    }
+
+    /// With a data directory, writes what changed outside an API call (a replay that ended);
+    /// nobody waits for the commit.
+    pub(crate) fn persist_background(&self) {
+        if let Some(record) = &self.durable {
+            self.write_record(record);
+        }
+    }
+
     /// Tells the scheduler its plan changed, counting as busy until it has re-planned.
     fn schedule_changed(&self) {
         self.replan

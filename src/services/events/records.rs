@@ -27,6 +27,8 @@ pub struct RegionRecord {
     pub api_destinations: Vec<ApiDestination>,
     #[serde(default)]
     pub endpoints: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replays: Vec<super::store::Replay>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -109,6 +111,7 @@ pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> 
             connections: r.connections.values().cloned().collect(),
             api_destinations: r.api_destinations.values().cloned().collect(),
             endpoints: r.endpoints.clone(),
+            replays: r.replays.values().map(export_replay).collect(),
         })
         .collect();
     out.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
@@ -228,6 +231,27 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
                 },
             );
         }
+        for mut replay in r.replays {
+            // A replay's task does not outlive the process: one that was sending when the
+            // state was saved ends here (a cancel in progress is done).
+            match replay.state.as_str() {
+                "STARTING" | "RUNNING" => {
+                    replay.state = "FAILED".into();
+                    replay.state_reason =
+                        Some("stepyard restarted while the replay was running".into());
+                    replay.end_ms = replay
+                        .end_ms
+                        .or(replay.last_replayed_ms)
+                        .or(Some(replay.start_ms));
+                }
+                "CANCELLING" => {
+                    replay.state = "CANCELLED".into();
+                    replay.end_ms = replay.end_ms.or(Some(replay.start_ms));
+                }
+                _ => {}
+            }
+            region.replays.insert(replay.name.clone(), replay);
+        }
         for a in r.archives {
             region.archives.insert(
                 a.name.clone(),
@@ -258,4 +282,21 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
         regions.insert((r.account, r.region), region);
     }
     Ok((regions, planned))
+}
+
+fn export_replay(r: &super::store::Replay) -> super::store::Replay {
+    super::store::Replay {
+        name: r.name.clone(),
+        arn: r.arn.clone(),
+        description: r.description.clone(),
+        source_arn: r.source_arn.clone(),
+        destination: r.destination.clone(),
+        state: r.state.clone(),
+        state_reason: r.state_reason.clone(),
+        event_start_ms: r.event_start_ms,
+        event_end_ms: r.event_end_ms,
+        last_replayed_ms: r.last_replayed_ms,
+        start_ms: r.start_ms,
+        end_ms: r.end_ms,
+    }
 }

@@ -192,6 +192,7 @@ async fn run(
     // no lock while it sleeps; a cancel meanwhile is seen by `set_state` below.
     ev.clock.sleep(STARTING_FOR).await;
     if !set_state("RUNNING", None) {
+        ev.persist_background();
         return;
     }
     for mut event in events {
@@ -216,11 +217,15 @@ async fn run(
             },
         );
         if !set_state("RUNNING", at) {
+            // Cancelled: CANCELLED is kept (`--data-dir`).
+            ev.persist_background();
             return;
         }
         tokio::task::yield_now().await;
     }
     set_state("COMPLETED", None);
+    // Its end is kept (`--data-dir`), so a restart shows it COMPLETED, not interrupted.
+    ev.persist_background();
 }
 
 fn describe_replay(replay: &Replay, full: bool) -> Value {

@@ -21,6 +21,13 @@ pub fn key(ctx: &RequestContext, rule: &str) -> RuleKey {
     }
 }
 
+/// Where a scheduled rule's next firing is kept (`--data-dir`): `events/next/<account>/<region>/<rule>`.
+pub fn next_key(key: &RuleKey) -> String {
+    format!("{NEXT_PREFIX}{}/{}/{}", key.account, key.region, key.rule)
+}
+
+pub const NEXT_PREFIX: &str = "events/next/";
+
 /// Starts the scheduler if there is a runtime to run it (unit tests build services without).
 pub fn start(inner: &Arc<Inner>) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -81,7 +88,19 @@ fn fire(ev: &Arc<Inner>, at: u64, key: &RuleKey) {
     let Some((schedule, matched)) = found else {
         return;
     };
-    ev.store.schedule(key.clone(), schedule.next_after(at));
+    let next = schedule.next_after(at);
+    ev.store.schedule(key.clone(), next);
+    if let (Some(record), Some(next)) = (&ev.durable, next) {
+        // With a data directory: when the rule fires next, so a restart after that time
+        // knows it missed a firing (fired once at start, see `Events::restore`). Nobody waits
+        // for this commit: no client asked for it.
+        record
+            .durable()
+            .submit(vec![crate::persist::Op::PutResource(
+                next_key(key),
+                next.to_string().into_bytes(),
+            )]);
+    }
     let id = uuid::Uuid::new_v4().to_string();
     let event = NewEvent {
         account: &key.account,

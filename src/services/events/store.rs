@@ -90,6 +90,9 @@ impl Archive {
     }
 }
 
+/// Also its record in the data directory and the state document (`events.regions[].replays`).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Replay {
     pub name: String,
     pub arn: String,

@@ -5,16 +5,17 @@
 //! id when the token was issued). Everything goes through the group-commit writer; the record
 //! lock is held while submitting, so the log sees an execution's changes in order.
 //!
-//! At start, a RUNNING execution resumes inside the top-level state it had entered and not
-//! left (see `resume_point`), as a redrive does but without re-entering the state: a Wait ends
-//! at its original deadline, a Task is called again with the token it had (so a client holding
-//! it can still answer). A Map or Parallel runs again whole from its entry.
+//! At start, a RUNNING execution resumes where its history says it was (see `resume_point`
+//! and `crate::asl::interp::resume`), as a redrive does but without re-entering the state: a
+//! Wait ends at its original deadline, a Task keeps the token it had (and a callback whose
+//! request went out is not sent again), a Map or Parallel keeps its finished iterations and
+//! branches and continues the running ones, variables and the execution's timeout carry on.
 
 use super::records::RevisionRecord;
 use super::store::{Execution, Revision};
-use crate::asl::interp::{
-    ExecutionRecord, HistoryEvent, RecordSink, Restart, Resume, SharedRecord, Status,
-};
+use crate::asl::ast::StateMachine;
+use crate::asl::interp::resume::{self, position, Position, Tokens};
+use crate::asl::interp::{ExecutionRecord, HistoryEvent, RecordSink, Resume, SharedRecord, Status};
 use crate::persist::{Durable, Loaded, Op};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -125,21 +126,41 @@ impl StoredEvent {
     }
 }
 
-/// One execution in the state document: its record and its full history. The task tokens
-/// it issued are not in it (the task board holds them): a running execution loaded from a
-/// document that was waiting on a token asks for a new one.
+/// One execution in the state document: its record, its full history, and (running ones)
+/// the task tokens its Tasks wait on, as `[event id, token]` (as the data directory keeps
+/// them), so a loaded execution waits on the same token.
 #[derive(Serialize, Deserialize)]
 struct DocumentExecution {
     execution: StoredExecution,
     history: Vec<StoredEvent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tokens: Vec<(u64, String)>,
 }
 
-/// An execution as the state document holds it.
-pub fn export_execution(e: &Execution) -> Value {
+/// An execution as the state document holds it. `live` are the tokens tasks wait on now:
+/// the task board does not say whose they are, so a running execution's are the ones its
+/// history names (a callback passes `$$.Task.Token` in its parameters; an activity's token is
+/// not in the history and is not exported).
+pub fn export_execution(e: &Execution, live: &[String]) -> Value {
     let record = e.record.lock();
+    let mut tokens = Vec::new();
+    if record.status == Status::Running {
+        for token in live {
+            let named = record.history.iter().rev().find(|ev| {
+                ev.details
+                    .as_ref()
+                    .is_some_and(|(_, d)| d.to_string().contains(token.as_str()))
+            });
+            if let Some(ev) = named {
+                // Issued before the event that names it, after the state's entry.
+                tokens.push((ev.id.saturating_sub(1), token.clone()));
+            }
+        }
+    }
     let doc = DocumentExecution {
         execution: stored(e, &record),
         history: record.history.iter().map(StoredEvent::of).collect(),
+        tokens,
     };
     serde_json::to_value(doc).unwrap_or(Value::Null)
 }
@@ -154,7 +175,7 @@ pub fn import_executions(section: &Value) -> Result<Vec<Restored>, String> {
             let mut history: Vec<HistoryEvent> =
                 d.history.into_iter().map(StoredEvent::into_event).collect();
             history.sort_by_key(|e| e.id);
-            restore(d.execution, history, &[])
+            restore(d.execution, history, &d.tokens)
         })
         .collect()
 }
@@ -313,15 +334,17 @@ pub fn restore(
         input,
         variables,
         restart: None,
+        after_restart: false,
     });
     let resume = if status == Status::Running {
         Some(
-            resume_point(&record.history, tokens).unwrap_or_else(|| Resume {
+            resume_point(&record.history, &parsed, tokens).unwrap_or_else(|| Resume {
                 // Crashed before the first state was entered: start at the top.
                 state: parsed.start_at.clone(),
                 input: serde_json::from_str(&s.input).unwrap_or(Value::Null),
                 variables: Default::default(),
                 restart: None,
+                after_restart: true,
             }),
         )
     } else {
@@ -359,48 +382,38 @@ pub fn restore(
     })
 }
 
-/// The top-level state a running execution was in: the first `...StateEntered` still open
-/// (states entered after it, not yet exited, are inside it), with its input. `None` before
-/// any state was entered. Variables assigned so far are not in the history: they start empty.
-pub fn resume_point(history: &[HistoryEvent], tokens: &[(u64, String)]) -> Option<Resume> {
-    // (name, entered event) of every state entered and not exited, in entry order.
-    let mut open: Vec<(&str, &HistoryEvent)> = Vec::new();
-    for e in history {
-        let Some((_, details)) = &e.details else {
-            continue;
-        };
-        let name = details.get("name").and_then(Value::as_str).unwrap_or("");
-        if e.event_type.ends_with("StateEntered") {
-            open.push((name, e));
-        } else if e.event_type.ends_with("StateExited") {
-            if let Some(i) = open.iter().rposition(|(n, _)| *n == name) {
-                open.remove(i);
-            }
+/// Where a running execution continues (see `crate::asl::interp::resume`): inside the
+/// top-level state it had entered and not left (a Map or Parallel with its finished branches
+/// and iterations kept), or at the state after the last one it left, with the variables its
+/// states assigned. `None` before any state was entered.
+pub fn resume_point(
+    history: &[HistoryEvent],
+    machine: &StateMachine,
+    tokens: &[(u64, String)],
+) -> Option<Resume> {
+    let tokens: Tokens = Arc::new(tokens.to_vec());
+    let events: Vec<&HistoryEvent> = history.iter().collect();
+    match position(&events, machine, &tokens) {
+        Position::At(resume, _) => Some(resume),
+        Position::Fresh => None,
+        // Its last state ended and the execution did not: that state runs again.
+        Position::Done(..) => {
+            let entered = history.iter().rev().find(|e| {
+                e.event_type.ends_with("StateEntered")
+                    && e.details
+                        .as_ref()
+                        .and_then(|(_, d)| d.get("name"))
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| machine.state(n).is_some())
+            })?;
+            let name = entered.details.as_ref()?.1.get("name")?.as_str()?;
+            Some(Resume {
+                state: name.to_string(),
+                input: resume::json_member(entered, "input"),
+                variables: Default::default(),
+                restart: None,
+                after_restart: true,
+            })
         }
     }
-    let (name, entered) = open.first()?;
-    let details = &entered.details.as_ref()?.1;
-    let input = details
-        .get("input")
-        .and_then(Value::as_str)
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or(Value::Null);
-    let nested =
-        entered.event_type.starts_with("Map") || entered.event_type.starts_with("Parallel");
-    let token = tokens
-        .iter()
-        .rfind(|(at, _)| *at >= entered.id)
-        .map(|(_, t)| t.clone());
-    Some(Resume {
-        state: name.to_string(),
-        input,
-        variables: Default::default(),
-        // A Map or Parallel is entered again and runs whole; anything else continues.
-        restart: (!nested).then_some(Restart {
-            entered_prev: entered.previous_event_id,
-            entered_id: entered.id,
-            entered_ms: entered.timestamp_ms,
-            token,
-        }),
-    })
 }

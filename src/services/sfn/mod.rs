@@ -135,10 +135,11 @@ impl Sfn {
     /// history), for the state document.
     pub fn export_state(&self) -> Value {
         let regions = self.inner.store.read_all(records::export);
+        let live = self.inner.board.live_tokens();
         let executions: Vec<Value> = self.inner.store.read_all(|all| {
             all.values()
                 .flat_map(|r| r.executions.values())
-                .map(|e| durable::export_execution(e))
+                .map(|e| durable::export_execution(e, &live))
                 .collect()
         });
         serde_json::json!({ "regions": regions, "executions": executions })

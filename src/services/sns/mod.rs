@@ -62,7 +62,7 @@ impl Sns {
     pub fn new(clock: Clock, invoker: Invoker, durable: Option<Arc<Durable>>) -> Self {
         Sns {
             inner: Arc::new(Inner {
-                deliverer: Deliverer::new(invoker, clock.clone()),
+                deliverer: Deliverer::new(invoker, clock.clone(), durable.clone()),
                 clock,
                 store: Store::default(),
                 durable: durable.map(|d| WholeRecord::new(d, "sns/topics")),
@@ -109,6 +109,7 @@ impl Sns {
     pub fn reset(&self) {
         self.inner.store.clear();
         self.inner.deliverer.recorded.clear();
+        self.inner.deliverer.forget_retries();
         self.write_record();
     }
 
@@ -148,6 +149,7 @@ impl Sns {
         let state = self.parse_state(&section)?;
         let count = state.0.topic_count();
         *self.inner.store.state.write() = state.0;
+        self.inner.deliverer.restore_retries(loaded)?;
         Ok(count)
     }
 

@@ -59,6 +59,7 @@ pub fn move_to_dead_letter_queue(
     source: &Queue,
     dlq: &Queue,
     messages: Vec<Message>,
+    carried: Vec<crate::persist::Op>,
 ) {
     if messages.is_empty() {
         return;
@@ -78,6 +79,8 @@ pub fn move_to_dead_letter_queue(
     let pollers = {
         let mut state = dlq.state.lock();
         state.tick(now);
+        // The source's deletions go with these records (one commit; `carry_dead_lettered`).
+        state.carry(carried);
         for mut message in messages {
             message.dead_letter_source_arn = Some(source.arn.clone());
             state.enqueue(message, 0, now);

@@ -10,11 +10,24 @@ pub struct Journal {
     pub purge: bool,
     pub deleted: bool,
     pub dedup: Vec<String>,
+    /// Messages a receive moved out to the dead-letter queue: their source records are not
+    /// deleted by this queue's flush but in the DLQ's, with their new records (one commit).
+    pub dead_lettered: Vec<u64>,
+    /// Records of another queue to write with this queue's next flush (a dead-letter move's
+    /// source deletions).
+    pub carried: Vec<crate::persist::Op>,
     /// Ids below this are reserved in the stored queue record.
     pub(super) id_floor: u64,
 }
 
 impl Journal {
+    /// The dead-lettered ids, no longer written by this queue's flush.
+    pub fn take_dead_lettered(&mut self) -> Vec<u64> {
+        let ids = std::mem::take(&mut self.dead_lettered);
+        self.messages.retain(|id| !ids.contains(id));
+        ids
+    }
+
     /// PurgeQueue: every message and dedup id goes; the purge time is configuration.
     pub fn purged(&mut self) {
         self.purge = true;

@@ -94,7 +94,11 @@ impl Sqs {
     /// Rebuilds the queues the data directory holds (at start, before serving).
     pub fn restore(&self, loaded: &Loaded) -> Result<usize, String> {
         match &self.inner.durable {
-            Some(durable) => durable::restore(&self.inner.store, loaded, durable),
+            Some(durable) => {
+                let queues = durable::restore(&self.inner.store, loaded, durable)?;
+                move_tasks::restore(&self.inner, loaded)?;
+                Ok(queues)
+            }
             None => Ok(0),
         }
     }
@@ -149,6 +153,7 @@ impl Sqs {
     /// their task is gone and stop.
     pub fn reset(&self) {
         self.inner.store.clear();
+        move_tasks::forget_all(&self.inner);
     }
 
     /// How SQS words a failure of the generic input validator.

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     Running,
     Completed,
@@ -22,7 +23,8 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone)]
+/// Also the task's record in the data directory (`sqs/move/<task id>`, see `move_tasks.rs`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MoveTask {
     pub handle: String,
     pub source_arn: String,

@@ -6,12 +6,19 @@
 //! the clock. Task records live in `Store::move_tasks` (one mutex, never held together with a
 //! queue lock); the worker re-reads its record before each message, so cancelling or a reset
 //! stops it.
+//!
+//! With `--data-dir` each task is a record `sqs/move/<task id>` (the `MoveTask` as JSON),
+//! written when it starts (before StartMessageMoveTask answers), with each message it moves
+//! (in the same batch as the message's deletion from the source and its record in the
+//! target: one commit, so a crash neither loses nor doubles a message, nor miscounts), and when
+//! it ends or is cancelled. A restart brings the tasks back and starts the running ones again.
 
 use super::errors::SqsError;
 use super::move_task::{MoveTask, Status};
 use super::queue_url::{parse_queue_arn, QueueLocation};
 use super::store::Queue;
 use super::Inner;
+use crate::persist::{Loaded, Op};
 use crate::request::RequestContext;
 use base64::Engine;
 use serde::Deserialize;
@@ -101,6 +108,17 @@ pub fn start(
     let to_move = source.state.lock().counts().visible as u64;
     let task_id = uuid::Uuid::new_v4().to_string();
     let handle = encode_handle(&task_id, &source.arn);
+    let task = MoveTask {
+        handle: handle.clone(),
+        source_arn: source.arn.clone(),
+        destination_arn: input.destination_arn.clone(),
+        max_per_second: input.max_number_of_messages_per_second,
+        status: Status::Running,
+        started_ms: sqs.now(),
+        moved: 0,
+        to_move,
+        failure_reason: None,
+    };
     {
         let mut tasks = sqs.store.move_tasks.lock();
         let running = tasks
@@ -112,32 +130,82 @@ pub fn start(
                 "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
             ));
         }
-        tasks.tasks.insert(
-            task_id.clone(),
-            MoveTask {
-                handle: handle.clone(),
-                source_arn: source.arn.clone(),
-                destination_arn: input.destination_arn.clone(),
-                max_per_second: input.max_number_of_messages_per_second,
-                status: Status::Running,
-                started_ms: sqs.now(),
-                moved: 0,
-                to_move,
-                failure_reason: None,
-            },
-        );
+        // Submitted under the tasks' lock, so a task's records reach the log in order.
+        write(sqs, &task_id, &task);
+        tasks.tasks.insert(task_id.clone(), task);
     }
-    let work = sqs
-        .clock
-        .work(crate::settle::Kind::MoveTask, source.arn.as_str());
-    tokio::spawn(work.run(run(
-        sqs.clone(),
+    spawn(
+        sqs,
         task_id,
         source_location,
         input.destination_arn,
         input.max_number_of_messages_per_second,
-    )));
+    );
     Ok(json!({ "TaskHandle": handle }))
+}
+
+fn spawn(
+    sqs: &Arc<Inner>,
+    task_id: String,
+    source: QueueLocation,
+    destination: Option<String>,
+    rate: Option<i64>,
+) {
+    let work = sqs
+        .clock
+        .work(crate::settle::Kind::MoveTask, source.name.as_str());
+    tokio::spawn(work.run(run(sqs.clone(), task_id, source, destination, rate)));
+}
+
+const RECORD_PREFIX: &str = "sqs/move/";
+
+/// The task's record, as an op (`--data-dir` only).
+fn record_op(task_id: &str, task: &MoveTask) -> Op {
+    // Plain data: serialising cannot fail.
+    let bytes = serde_json::to_vec(task).unwrap_or_default();
+    Op::PutResource(format!("{RECORD_PREFIX}{task_id}"), bytes)
+}
+
+/// Writes the task's record (`--data-dir` only; call under the tasks' lock).
+fn write(sqs: &Inner, task_id: &str, task: &MoveTask) {
+    if let Some(durable) = &sqs.durable {
+        durable.submit(vec![record_op(task_id, task)]);
+    }
+}
+
+/// Brings back the move tasks the data directory holds and starts the running ones again
+/// (at start; they continue from the count they had).
+pub fn restore(sqs: &Arc<Inner>, loaded: &Loaded) -> Result<usize, String> {
+    let mut running = Vec::new();
+    let mut tasks = sqs.store.move_tasks.lock();
+    for (task_id, bytes) in loaded.resources_under(RECORD_PREFIX) {
+        let task: MoveTask = serde_json::from_slice(bytes)
+            .map_err(|e| format!("the SQS move task record {task_id} does not parse: {e}"))?;
+        if task.status == Status::Running {
+            if let Some(location) = parse_queue_arn(&task.source_arn) {
+                running.push((
+                    task_id.to_string(),
+                    location,
+                    task.destination_arn.clone(),
+                    task.max_per_second,
+                ));
+            }
+        }
+        tasks.tasks.insert(task_id.to_string(), task);
+    }
+    let count = tasks.tasks.len();
+    drop(tasks);
+    for (task_id, source, destination, rate) in running {
+        spawn(sqs, task_id, source, destination, rate);
+    }
+    Ok(count)
+}
+
+/// Deletes every move task record (reset, a loaded document).
+pub fn forget_all(sqs: &Inner) {
+    if let Some(durable) = &sqs.durable {
+        durable.submit(vec![Op::DeleteResources(RECORD_PREFIX.to_string())]);
+    }
 }
 
 /// Marks the task finished unless it was cancelled (or wiped) meanwhile.
@@ -146,6 +214,7 @@ fn finish(sqs: &Inner, task_id: &str, status: Status, failure: Option<&str>) {
         if task.status == Status::Running {
             task.status = status;
             task.failure_reason = failure.map(str::to_string);
+            write(sqs, task_id, task);
         }
     }
 }
@@ -170,10 +239,12 @@ async fn run(
             return finish(&sqs, &task_id, Status::Failed, Some(NON_EXISTENT));
         };
         let now = sqs.now();
-        let taken = {
+        let (taken, mut carried) = {
             let mut state = source_queue.state.lock();
             state.tick(now);
-            state.take_oldest_visible()
+            let taken = state.take_oldest_visible();
+            // With a data directory: its deletion here, written with its record there.
+            (taken, state.carry_dead_lettered())
         };
         let Some(mut message) = taken else {
             return finish(&sqs, &task_id, Status::Completed, None);
@@ -187,20 +258,31 @@ async fn run(
             .and_then(|l| sqs.store.get(&l));
         let Some(target) = target else {
             // Put it back where it was so a failed task loses nothing.
-            source_queue.state.lock().enqueue(message, 0, now);
+            let mut state = source_queue.state.lock();
+            state.carry(carried);
+            state.enqueue(message, 0, now);
             return finish(&sqs, &task_id, Status::Failed, Some(NON_EXISTENT));
         };
         message.dead_letter_source_arn = None;
+        // The count goes up before the target's lock is let go, so its record rides in the
+        // same batch as the message (the tasks' lock is taken under a queue lock only here,
+        // and nothing takes a queue lock under the tasks' lock: no deadlock).
         let pollers = {
             let mut state = target.state.lock();
             state.tick(now);
             state.enqueue(message, 0, now);
+            let mut tasks = sqs.store.move_tasks.lock();
+            if let Some(task) = tasks.tasks.get_mut(&task_id) {
+                task.moved += 1;
+                if sqs.durable.is_some() {
+                    carried.push(record_op(&task_id, task));
+                }
+            }
+            drop(tasks);
+            state.carry(carried);
             state.pollers
         };
         target.wake_pollers(pollers);
-        if let Some(task) = sqs.store.move_tasks.lock().tasks.get_mut(&task_id) {
-            task.moved += 1;
-        }
         match rate {
             Some(rate) if rate > 0 => {
                 sqs.clock
@@ -295,5 +377,6 @@ pub fn cancel(sqs: &Inner, _ctx: &RequestContext, input: CancelInput) -> Result<
         ));
     }
     task.status = Status::Cancelled;
+    write(sqs, &task_id, task);
     Ok(json!({ "ApproximateNumberOfMessagesMoved": task.moved }))
 }

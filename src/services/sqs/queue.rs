@@ -459,6 +459,9 @@ impl QueueState {
             // Already detached from the visible structures: drop the slot directly.
             if let Some(slot) = self.slots.remove(&id) {
                 taken.dead_lettered.push(slot.message);
+                if let Some(journal) = self.journal.as_mut() {
+                    journal.dead_lettered.push(id);
+                }
             }
             return false;
         }
@@ -567,6 +570,10 @@ impl QueueState {
         };
         self.counts.visible -= 1;
         self.touch(id);
+        // Its deletion is written with its new record in the queue it moves to (one commit).
+        if let Some(journal) = self.journal.as_mut() {
+            journal.dead_lettered.push(id);
+        }
         let message = self.slots.remove(&id).map(|s| s.message);
         if self.slots.is_empty() {
             self.release_memory();

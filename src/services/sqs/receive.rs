@@ -190,14 +190,16 @@ pub async fn receive_message(
                 registration.join(&mut state);
                 Round::Wait(state.next_deadline())
             };
-            (round, taken.dead_lettered)
+            let carried = state.carry_dead_lettered();
+            (round, (taken.dead_lettered, carried))
         };
         if !received.is_empty() {
             trace_receives(ctx, &queue.arn, &received);
             received.clear();
         }
         if let Some((dlq, _)) = &dead_letter {
-            move_to_dead_letter_queue(sqs, &ctx.tracer, &queue, dlq, dead_lettered);
+            let (dead_lettered, carried) = dead_lettered;
+            move_to_dead_letter_queue(sqs, &ctx.tracer, &queue, dlq, dead_lettered, carried);
         }
         match round {
             Round::Done(messages) => return Ok(messages_output(messages)),

@@ -128,6 +128,7 @@ fn flush(state: &mut QueueState, dq: &DurableQueue) {
     let next_id = state.next_id();
     let lease_due = next_id > journal.id_floor;
     if journal.messages.is_empty()
+        && journal.carried.is_empty()
         && journal.dedup.is_empty()
         && !journal.config
         && !journal.deleted
@@ -179,6 +180,9 @@ fn flush(state: &mut QueueState, dq: &DurableQueue) {
             ));
         }
     }
+    // After this queue's own records: a dead-letter move's source deletions commit with the
+    // DLQ's new records, in one batch.
+    ops.append(&mut journal.carried);
     journal.config = false;
     journal.purge = false;
     state.journal = Some(journal);
@@ -203,6 +207,29 @@ fn queue_record(state: &QueueState, dq: &DurableQueue, next_id: u64) -> QueueRec
         next_id,
         messages: Vec::new(),
         dedup: Vec::new(),
+    }
+}
+
+impl StateGuard<'_> {
+    /// With a data directory: the deletions of the messages this receive moved out to the
+    /// dead-letter queue, for the DLQ's flush to carry (so the move is one commit: a crash
+    /// leaves the message in one of the two queues, never in neither). Empty without one.
+    pub fn carry_dead_lettered(&mut self) -> Vec<Op> {
+        let (Some(dq), Some(journal)) = (self.durable, self.guard.journal.as_mut()) else {
+            return Vec::new();
+        };
+        journal
+            .take_dead_lettered()
+            .into_iter()
+            .map(|id| Op::DeleteItem(dq.parent.clone(), id))
+            .collect()
+    }
+
+    /// Records of another queue to write with this queue's flush (see `carry_dead_lettered`).
+    pub fn carry(&mut self, mut ops: Vec<Op>) {
+        if let Some(journal) = self.guard.journal.as_mut() {
+            journal.carried.append(&mut ops);
+        }
     }
 }
 

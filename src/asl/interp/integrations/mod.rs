@@ -86,7 +86,8 @@ pub(crate) async fn run(
     parameters: Value,
     timeouts: Timeouts,
     role_arn: Option<Value>,
-    waiter: Option<TokenWaiter>,
+    mut waiter: Option<TokenWaiter>,
+    submitted_ms: Option<u64>,
     cursor: &mut u64,
 ) -> Result<Value, Failure> {
     let (resource_type, resource_name) = resource.history_names(resource_text);
@@ -95,6 +96,24 @@ pub(crate) async fn run(
         resource: resource_name,
         lambda_events: matches!(resource, Resource::LambdaFunction { .. }),
     };
+    // A callback whose request went out before a restart: the message (or event, or
+    // notification) must not be sent twice, so only the wait for its token goes on, with its
+    // timeout counted from the original start.
+    let resumed = match (submitted_ms, resource.pattern()) {
+        (Some(ms), Pattern::Callback) => waiter.take().map(|w| (ms, w)),
+        _ => None,
+    };
+    if let Some((started_ms, waiter)) = resumed {
+        let clock = engine.rec.clock().clone();
+        let timeout_at = timeouts
+            .timeout
+            .map(|s| started_ms.saturating_add(s.saturating_mul(1000)));
+        let outcome = tokio::select! {
+            r = callback(engine, waiter, timeouts) => r,
+            _ = guard(&clock, timeout_at) => Err(Outcome::TimedOut),
+        };
+        return ended(engine, cursor, &names, outcome);
+    }
     let calls = engine.tasks.clone();
     let region = calls
         .as_ref()
@@ -152,6 +171,16 @@ pub(crate) async fn run(
             _ = guard(&clock, timeout_at) => Err(Outcome::TimedOut),
         }
     };
+    ended(engine, cursor, &names, outcome)
+}
+
+/// Records how the Task ended: `TaskSucceeded`, `TaskFailed` or `TaskTimedOut`.
+fn ended(
+    engine: &Arc<Engine>,
+    cursor: &mut u64,
+    names: &Names,
+    outcome: Result<Value, Outcome>,
+) -> Result<Value, Failure> {
     match outcome {
         Ok(output) => {
             let mut d = Map::new();

@@ -7,11 +7,14 @@ use super::super::dataflow::StateEnv;
 use super::super::engine::Engine;
 use super::super::failure::Failure;
 use super::super::history::error_details;
+use super::super::resume::Position;
+use super::super::run::run_machine_from;
 use super::super::vars::Variables;
 use super::limits::Tolerance;
 use super::map_run::MapRunGuard;
 use crate::asl::ast::{MapState, ProcessorMode};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
@@ -29,6 +32,8 @@ pub(super) struct Plan {
     pub inputs: Vec<Value>,
     pub max_concurrency: Option<u64>,
     pub tolerance: Tolerance,
+    /// After a restart: where the iterations that had begun stand, by index.
+    pub resumed: HashMap<usize, Position>,
 }
 
 /// Runs every iteration and returns their outputs (a tolerated failure's error output in its
@@ -47,6 +52,7 @@ pub(super) async fn run(
         inputs,
         max_concurrency,
         tolerance,
+        mut resumed,
     } = plan;
     let total = inputs.len();
     let mut map_run: Option<MapRunGuard> = None;
@@ -90,8 +96,39 @@ pub(super) async fn run(
             let Some((index, input)) = pending.next() else {
                 break;
             };
+            let resumed_at = match resumed.remove(&index) {
+                Some(Position::Done(out, iteration_last)) => {
+                    if let Some(slot) = results.get_mut(index) {
+                        *slot = out;
+                    }
+                    last_end = last_end.max(iteration_last);
+                    continue;
+                }
+                Some(Position::At(r, iteration_last)) => Some((r, iteration_last)),
+                _ => None,
+            };
             if let Some(run) = &map_run {
                 run.child_started();
+            }
+            if let Some((r, iteration_last)) = resumed_at {
+                let mut vars = env.vars.inner();
+                vars.commit(r.variables)?;
+                let run = run_machine_from(
+                    iteration_engine.clone(),
+                    processor.clone(),
+                    r.state,
+                    r.input,
+                    iteration_last,
+                    vars,
+                    r.restart,
+                );
+                let work = engine.branch_work();
+                let tracker = work.tracker().clone();
+                running.spawn(work.run(async move {
+                    let end = run.await;
+                    (index, end, tracker.wake())
+                }));
+                continue;
             }
             let first = if distributed {
                 0

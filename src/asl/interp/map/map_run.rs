@@ -54,7 +54,7 @@ impl MapRunGuard {
             map_runs: engine.map_runs.clone(),
             redrive_from: None,
             tasks: engine.tasks.clone(),
-            resume_token: Default::default(),
+            restarts: Default::default(),
         });
         (MapRunGuard(run), arn, children)
     }

@@ -23,7 +23,9 @@ pub(crate) use limits::{max_concurrency, Tolerance};
 use super::dataflow::StateEnv;
 use super::engine::Engine;
 use super::failure::Failure;
-use crate::asl::ast::MapState;
+use super::resume;
+use super::Restart;
+use crate::asl::ast::{MapState, ProcessorMode};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -34,19 +36,39 @@ pub(crate) async fn run(
     raw: Value,
     cursor: &mut u64,
     started: &mut bool,
+    restart: Option<(u64, Restart)>,
 ) -> Result<Value, Failure> {
     writer::refuse_s3(m)?;
     let effective = env.input(&raw)?;
     let max_concurrency = max_concurrency(env, m, &raw, &effective)?;
     let inputs = items::inputs(env, m, &raw, &effective)?;
-    *cursor = engine.rec.emit(
-        *cursor,
-        "MapStateStarted",
-        Some((
-            "mapStateStartedEventDetails",
-            json!({"length": inputs.len()}),
-        )),
-    );
+    // After a restart inside an inline Map: finished iterations keep their output, running
+    // ones continue where they were (see `resume`). A distributed map runs again whole.
+    let inline = m.processor_config.mode != ProcessorMode::Distributed;
+    let resumed = restart.filter(|_| inline).and_then(|(entered, r)| {
+        let history = engine.rec.history();
+        let retries = !env.state.retriers().is_empty();
+        let processor = &m.item_processor;
+        resume::map(
+            &history,
+            entered,
+            &env.state.name,
+            processor,
+            retries,
+            &r.tokens,
+        )
+    });
+    *cursor = match &resumed {
+        Some(n) => n.started_id,
+        None => engine.rec.emit(
+            *cursor,
+            "MapStateStarted",
+            Some((
+                "mapStateStartedEventDetails",
+                json!({"length": inputs.len()}),
+            )),
+        ),
+    };
     // AWS reads the tolerated-failure settings after MapStateStarted, and a bad one ends the
     // state without a MapStateFailed.
     let tolerance = Tolerance::of(env, m, &raw, &effective)?;
@@ -55,6 +77,7 @@ pub(crate) async fn run(
         inputs,
         max_concurrency,
         tolerance,
+        resumed: resumed.map(|n| n.runs).unwrap_or_default(),
     };
     let results = iterations::run(engine, env, m, plan, cursor).await?;
     env.finish_result(raw, writer::result(m, results)?)

@@ -13,8 +13,11 @@ use super::super::subscription::Subscription;
 use super::recorded::RecordedDelivery;
 use super::retry::RetryPolicy;
 use super::{dead_letter, queue_message, Deliverer};
+use crate::persist::{Loaded, Op};
+use crate::request::{Caller, ServiceId};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 
@@ -24,9 +27,31 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
 
 struct Post<'a> {
     endpoint: &'a str,
-    headers: Vec<(&'static str, String)>,
+    headers: Vec<(String, String)>,
     body: String,
 }
+
+/// A notification whose HTTP/S delivery failed and waits for a retry, as the data directory
+/// keeps it (`sns/retry/<id>`): written after each failed attempt that will be retried and
+/// deleted when the delivery succeeds or gives up, so a restart continues the retries on
+/// their schedule (deadlines on the server's clock). Written only with `--data-dir`; nobody
+/// waits for these commits (no client asked).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct PendingRetry {
+    endpoint: String,
+    headers: Vec<(String, String)>,
+    body: String,
+    /// When the next attempt is due (ms on the server's clock).
+    next_ms: u64,
+    /// The waits before the retries after that one.
+    delays: Vec<u64>,
+    attempts: u32,
+    subscription_arn: String,
+    /// Where the message goes if the retries are spent: (account, region, SendMessage input).
+    dead_letter: Option<(String, String, serde_json::Value)>,
+}
+
+const RETRY_PREFIX: &str = "sns/retry/";
 
 /// One POST; Ok(status) when the endpoint answered.
 async fn post(p: &Post<'_>) -> Result<u16, String> {
@@ -65,7 +90,7 @@ async fn post(p: &Post<'_>) -> Result<u16, String> {
             )
             .header(http::header::CONTENT_TYPE, "text/plain; charset=UTF-8");
         for (name, value) in &p.headers {
-            request = request.header(*name, value);
+            request = request.header(name.as_str(), value.as_str());
         }
         let request = request
             .body(Full::new(Bytes::from(p.body.clone())))
@@ -84,21 +109,139 @@ async fn post(p: &Post<'_>) -> Result<u16, String> {
         .ok_or_else(|| "timed out".to_string())?
 }
 
-/// Sends with retries; returns (attempts, delivered).
-async fn send_with_retries(d: &Deliverer, p: &Post<'_>, policy: &RetryPolicy) -> (u32, bool) {
-    let mut attempts = 0;
-    let mut delays = policy.delays().into_iter();
+/// What a kept retry needs besides the POST (a notification with `--data-dir`).
+struct Keep {
+    subscription_arn: String,
+    dead_letter: Option<(String, String, serde_json::Value)>,
+}
+
+/// Sends with retries; returns (attempts, delivered). With `keep` and a data directory, a
+/// pending retry is kept (see `PendingRetry`).
+async fn send_with_retries(
+    d: &Deliverer,
+    p: &Post<'_>,
+    policy: &RetryPolicy,
+    keep: Option<Keep>,
+) -> (u32, bool) {
+    retry_loop(d, p, policy.delays(), 0, None, keep.as_ref()).await
+}
+
+/// Attempts `p` now, then once after each of `delays`; `id` is the kept record's, if any.
+async fn retry_loop(
+    d: &Deliverer,
+    p: &Post<'_>,
+    delays: Vec<u64>,
+    mut attempts: u32,
+    mut id: Option<String>,
+    keep: Option<&Keep>,
+) -> (u32, bool) {
+    let mut delays = delays.into_iter();
+    let durable = d.durable.as_ref().filter(|_| keep.is_some());
     loop {
         attempts += 1;
-        match post(p).await {
-            Ok(status) if (200..300).contains(&status) => return (attempts, true),
-            Ok(status) => tracing::debug!(endpoint = p.endpoint, status, "HTTP delivery refused"),
-            Err(error) => tracing::debug!(endpoint = p.endpoint, %error, "HTTP delivery failed"),
+        let delivered = match post(p).await {
+            Ok(status) if (200..300).contains(&status) => true,
+            Ok(status) => {
+                tracing::debug!(endpoint = p.endpoint, status, "HTTP delivery refused");
+                false
+            }
+            Err(error) => {
+                tracing::debug!(endpoint = p.endpoint, %error, "HTTP delivery failed");
+                false
+            }
+        };
+        let delay = if delivered { None } else { delays.next() };
+        if let (Some(durable), Some(keep)) = (durable, keep) {
+            match delay {
+                Some(delay) => {
+                    let key = id.get_or_insert_with(|| uuid::Uuid::new_v4().to_string());
+                    let record = PendingRetry {
+                        endpoint: p.endpoint.to_string(),
+                        headers: p.headers.clone(),
+                        body: p.body.clone(),
+                        next_ms: d
+                            .clock
+                            .now_millis()
+                            .saturating_add(delay.saturating_mul(1000)),
+                        delays: delays.clone().collect(),
+                        attempts,
+                        subscription_arn: keep.subscription_arn.clone(),
+                        dead_letter: keep.dead_letter.clone(),
+                    };
+                    let bytes = serde_json::to_vec(&record).unwrap_or_default();
+                    durable.submit(vec![Op::PutResource(format!("{RETRY_PREFIX}{key}"), bytes)]);
+                }
+                None => {
+                    if let Some(key) = id.take() {
+                        durable.submit(vec![Op::DeleteResource(format!("{RETRY_PREFIX}{key}"))]);
+                    }
+                }
+            }
         }
-        let Some(delay) = delays.next() else {
+        if delivered {
+            return (attempts, true);
+        }
+        let Some(delay) = delay else {
             return (attempts, false);
         };
         d.clock.sleep(Duration::from_secs(delay)).await;
+    }
+}
+
+/// Continues the retries the data directory holds, each at its deadline. The delivery log
+/// does not get them (it is not kept); one whose retries are spent goes to its dead-letter
+/// queue as before the restart.
+pub fn restore(d: &Arc<Deliverer>, loaded: &Loaded) -> Result<usize, String> {
+    let mut count = 0;
+    for (id, bytes) in loaded.resources_under(RETRY_PREFIX) {
+        let pending: PendingRetry = serde_json::from_slice(bytes)
+            .map_err(|e| format!("the SNS retry record {id} does not parse: {e}"))?;
+        let d = d.clone();
+        let id = id.to_string();
+        let work = d.clock.work(
+            crate::settle::Kind::SnsDelivery,
+            pending.subscription_arn.as_str(),
+        );
+        tokio::spawn(work.run(async move {
+            d.clock.sleep_until_millis(pending.next_ms).await;
+            let post = Post {
+                endpoint: &pending.endpoint,
+                headers: pending.headers.clone(),
+                body: pending.body.clone(),
+            };
+            let keep = Keep {
+                subscription_arn: pending.subscription_arn.clone(),
+                dead_letter: pending.dead_letter.clone(),
+            };
+            let (_, delivered) = retry_loop(
+                &d,
+                &post,
+                pending.delays.clone(),
+                pending.attempts,
+                Some(id),
+                Some(&keep),
+            )
+            .await;
+            if let (false, Some((account, region, input))) = (delivered, keep.dead_letter) {
+                let caller = Caller::new(account, region);
+                if let Err(error) = d
+                    .invoker
+                    .call(ServiceId::Sqs, &caller, "SendMessage", input)
+                    .await
+                {
+                    tracing::debug!(subscription = %keep.subscription_arn, %error, "dead-letter delivery failed");
+                }
+            }
+        }));
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Deletes every kept retry (reset).
+pub fn forget_all(d: &Deliverer) {
+    if let Some(durable) = &d.durable {
+        durable.submit(vec![Op::DeleteResources(RETRY_PREFIX.to_string())]);
     }
 }
 
@@ -111,13 +254,16 @@ pub async fn notify(d: &Deliverer, n: &Notification, s: &Subscription) {
         queue_message::envelope_for(n, s, message)
     };
     let mut headers = vec![
-        ("x-amz-sns-message-type", "Notification".to_string()),
-        ("x-amz-sns-message-id", n.message_id.clone()),
-        ("x-amz-sns-topic-arn", s.topic_arn.clone()),
-        ("x-amz-sns-subscription-arn", s.arn.clone()),
+        (
+            "x-amz-sns-message-type".to_string(),
+            "Notification".to_string(),
+        ),
+        ("x-amz-sns-message-id".to_string(), n.message_id.clone()),
+        ("x-amz-sns-topic-arn".to_string(), s.topic_arn.clone()),
+        ("x-amz-sns-subscription-arn".to_string(), s.arn.clone()),
     ];
     if raw {
-        headers.push(("x-amz-sns-rawdelivery", "true".to_string()));
+        headers.push(("x-amz-sns-rawdelivery".to_string(), "true".to_string()));
     }
     let post = Post {
         endpoint: &s.endpoint,
@@ -128,7 +274,14 @@ pub async fn notify(d: &Deliverer, n: &Notification, s: &Subscription) {
         s.attributes.get("DeliveryPolicy").map(String::as_str),
         n.topic_delivery_policy.as_deref(),
     );
-    let (attempts, delivered) = send_with_retries(d, &post, &policy).await;
+    let keep = d.durable.as_ref().map(|_| Keep {
+        subscription_arn: s.arn.clone(),
+        dead_letter: dead_letter::target(s).map(|queue| {
+            let input = queue_message::send_message_input(n, s, message, &queue);
+            (queue.account.clone(), queue.region.clone(), input)
+        }),
+    });
+    let (attempts, delivered) = send_with_retries(d, &post, &policy, keep).await;
     let mut record = RecordedDelivery::notification(s, n, body, d.clock.now_millis());
     record.attempts = Some(attempts);
     record.delivered = delivered;
@@ -142,13 +295,16 @@ pub async fn confirm(d: &Deliverer, s: &Subscription, kind: &'static str, body: 
     let post = Post {
         endpoint: &s.endpoint,
         headers: vec![
-            ("x-amz-sns-message-type", kind.to_string()),
-            ("x-amz-sns-message-id", uuid::Uuid::new_v4().to_string()),
-            ("x-amz-sns-topic-arn", s.topic_arn.clone()),
+            ("x-amz-sns-message-type".to_string(), kind.to_string()),
+            (
+                "x-amz-sns-message-id".to_string(),
+                uuid::Uuid::new_v4().to_string(),
+            ),
+            ("x-amz-sns-topic-arn".to_string(), s.topic_arn.clone()),
         ],
         body: body.clone(),
     };
-    let (attempts, delivered) = send_with_retries(d, &post, &RetryPolicy::default()).await;
+    let (attempts, delivered) = send_with_retries(d, &post, &RetryPolicy::default(), None).await;
     let mut record = RecordedDelivery::confirmation(s, kind, body, d.clock.now_millis());
     record.attempts = Some(attempts);
     record.delivered = delivered;

@@ -89,15 +89,35 @@ pub struct Deliverer {
     invoker: Invoker,
     clock: Clock,
     pub recorded: Recorded,
+    /// `--data-dir`: where pending HTTP/S retries are kept (`http.rs`); `None` in memory.
+    durable: Option<Arc<crate::persist::Durable>>,
 }
 
 impl Deliverer {
-    pub fn new(invoker: Invoker, clock: Clock) -> Arc<Self> {
+    pub fn new(
+        invoker: Invoker,
+        clock: Clock,
+        durable: Option<Arc<crate::persist::Durable>>,
+    ) -> Arc<Self> {
         Arc::new(Deliverer {
             invoker,
             clock,
             recorded: Recorded::default(),
+            durable,
         })
+    }
+
+    /// Starts again the HTTP/S retries the data directory holds (at start).
+    pub fn restore_retries(
+        self: &Arc<Self>,
+        loaded: &crate::persist::Loaded,
+    ) -> Result<usize, String> {
+        http::restore(self, loaded)
+    }
+
+    /// Forgets every pending HTTP/S retry record (reset).
+    pub fn forget_retries(&self) {
+        http::forget_all(self);
     }
 
     pub fn topic_queue(&self) -> TopicQueue {
