@@ -250,6 +250,59 @@ async fn a_rule_that_did_not_fire_names_the_failing_field_in_the_putevents_trace
 }
 
 #[tokio::test]
+async fn each_events_trace_explains_its_rules_as_they_were_when_it_was_evaluated() {
+    let server = start().await;
+    let (sqs, eb) = (sqs(&server), eb(&server));
+    create_queue(&sqs, "big-orders").await;
+    let big = r#"{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 100]}]}}"#;
+    rule_to(&eb, "big-orders", big, sqs_target("q", "big-orders")).await;
+    const FIRST: &str = "Root=1-5759e988-bd862e3fe1be46a994272701;Parent=53995c3f42cd8ad8;Sampled=1";
+    const SECOND: &str = "Root=1-5759e988-bd862e3fe1be46a994272702;Parent=53995c3f42cd8ad8;Sampled=1";
+    const THIRD: &str = "Root=1-5759e988-bd862e3fe1be46a994272703;Parent=53995c3f42cd8ad8;Sampled=1";
+    put_event(&eb, json!({"amount": 5}), Some(FIRST)).await;
+    // Disabled: the next event's trace says so, the first one's still names the pattern.
+    eb.disable_rule()
+        .name("big-orders")
+        .send()
+        .await
+        .expect("DisableRule");
+    put_event(&eb, json!({"amount": 5}), Some(SECOND)).await;
+    // Enabled again with a pattern the event matches: the rule fires, and its delivery is a
+    // child of its EvaluateRule span.
+    eb.put_rule()
+        .name("big-orders")
+        .event_pattern(r#"{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 1]}]}}"#)
+        .send()
+        .await
+        .expect("PutRule");
+    put_event(&eb, json!({"amount": 5}), Some(THIRD)).await;
+
+    let rule_span = |spans: &[Value]| -> Value {
+        let rules = named(spans, "events", "EvaluateRule");
+        assert_eq!(rules.len(), 1, "{spans:#?}");
+        rules[0].clone()
+    };
+    let first = rule_span(&spans_of(&server, "1-5759e988-bd862e3fe1be46a994272701", 2).await);
+    assert_eq!(first["attributes"]["matched"], false);
+    assert_eq!(first["attributes"]["failedField"], "detail.amount");
+    let second = rule_span(&spans_of(&server, "1-5759e988-bd862e3fe1be46a994272702", 2).await);
+    assert_eq!(second["attributes"]["matched"], false);
+    assert_eq!(second["attributes"]["failedField"], "State");
+    assert_eq!(second["attributes"]["reason"], "the rule is DISABLED");
+
+    let third_spans = spans_of(&server, "1-5759e988-bd862e3fe1be46a994272703", 4).await;
+    let third = rule_span(&third_spans);
+    assert_eq!(third["attributes"]["matched"], true);
+    assert_eq!(third["attributes"]["targets"], 1);
+    let put = named(&third_spans, "events", "PutEvents")[0];
+    assert_eq!(third["parentSpanId"], put["spanId"]);
+    let deliver = named(&third_spans, "events", "Deliver");
+    assert_eq!(deliver.len(), 1, "{third_spans:#?}");
+    assert_eq!(deliver[0]["parentSpanId"], third["spanId"]);
+    assert_eq!(deliver[0]["attributes"]["result"], "delivered");
+}
+
+#[tokio::test]
 async fn a_failed_delivery_shows_its_attempt_and_dead_letter() {
     let server = start().await;
     let (sqs, eb) = (sqs(&server), eb(&server));
