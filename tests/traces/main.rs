@@ -582,7 +582,7 @@ fn sfn(server: &RunningServer) -> aws_sdk_sfn::Client {
 }
 
 #[tokio::test]
-async fn a_tasks_message_and_a_failed_state_are_in_the_executions_trace() {
+async fn a_tasks_message_under_its_state_and_a_failed_state_are_in_the_executions_trace() {
     let server = start().await;
     let (sqs, sfn) = (sqs(&server), sfn(&server));
     let url = create_queue(&sqs, "work").await;
@@ -660,8 +660,12 @@ async fn a_tasks_message_and_a_failed_state_are_in_the_executions_trace() {
     assert_eq!(run[0]["resource"], execution.as_str());
     assert_eq!(run[0]["status"], "error");
     assert_eq!(run[0]["attributes"]["error"], "Order.Rejected");
+    // The task's call hangs under the state that made it, the state under the execution.
+    let send_state = named(&spans, "states", "State Send");
+    assert_eq!(send_state.len(), 1, "{spans:#?}");
+    assert_eq!(send_state[0]["parentSpanId"], run[0]["spanId"]);
     let send = named(&spans, "sqs", "SendMessage")[0];
-    assert_eq!(send["parentSpanId"], run[0]["spanId"]);
+    assert_eq!(send["parentSpanId"], send_state[0]["spanId"]);
     // The message's header names the span that sent it.
     assert!(
         header.ends_with(&format!(
@@ -679,4 +683,130 @@ async fn a_tasks_message_and_a_failed_state_are_in_the_executions_trace() {
         .as_str()
         .unwrap()
         .contains("MessageId"));
+}
+
+#[tokio::test]
+async fn express_and_sync_executions_have_state_spans_with_task_calls_and_branches_under_their_states(
+) {
+    let server = start().await;
+    let (sqs, sfn) = (sqs(&server), sfn(&server));
+    let url = create_queue(&sqs, "express-work").await;
+    let definition = json!({
+        "StartAt": "Prepare",
+        "States": {
+            "Prepare": {"Type": "Pass", "Result": {"orderId": "o-9"}, "Next": "Send"},
+            "Send": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": url, "MessageBody.$": "$.orderId"},
+                "ResultPath": null,
+                "Next": "Fan"
+            },
+            "Fan": {
+                "Type": "Parallel",
+                "Branches": [{
+                    "StartAt": "Inner",
+                    "States": {"Inner": {"Type": "Pass", "Result": "in a branch", "End": true}}
+                }],
+                "Next": "Check"
+            },
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$[0]", "StringEquals": "in a branch", "Next": "Done"}],
+                "Default": "Boom"
+            },
+            "Done": {"Type": "Succeed"},
+            "Boom": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "out of stock"}
+        }
+    });
+    let machine = sfn
+        .create_state_machine()
+        .name("express-flow")
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .definition(definition.to_string())
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let result = sfn
+        .start_sync_execution()
+        .state_machine_arn(&machine)
+        .input("{}")
+        .customize()
+        .mutate_request(|r| {
+            // The SDK's `sync-` host prefix does not resolve here; the server ignores hosts.
+            let uri = r.uri().replacen("://sync-", "://", 1);
+            r.set_uri(uri.as_str()).expect("a URI");
+            r.headers_mut().insert("X-Amzn-Trace-Id", HEADER);
+        })
+        .send()
+        .await
+        .expect("StartSyncExecution");
+    assert_eq!(
+        result.status,
+        aws_sdk_sfn::types::SyncExecutionStatus::Succeeded
+    );
+
+    let spans = spans_of(&server, TRACE_ID, 8).await;
+    let state = |name: &str| -> Value {
+        let found = named(&spans, "states", &format!("State {name}"));
+        assert_eq!(found.len(), 1, "State {name}: {spans:#?}");
+        found[0].clone()
+    };
+    let run = named(&spans, "states", "Execution");
+    assert_eq!(run.len(), 1, "{spans:#?}");
+    assert_eq!(run[0]["resource"], result.execution_arn.as_str());
+    let prepare = state("Prepare");
+    assert_eq!(prepare["parentSpanId"], run[0]["spanId"]);
+    assert_eq!(prepare["resource"], result.execution_arn.as_str());
+    assert_eq!(prepare["attributes"]["type"], "Pass");
+    assert_eq!(prepare["attributes"]["input"], "{}");
+    assert_eq!(prepare["attributes"]["output"], r#"{"orderId":"o-9"}"#);
+    let send_state = state("Send");
+    assert_eq!(send_state["parentSpanId"], run[0]["spanId"]);
+    let send = named(&spans, "sqs", "SendMessage");
+    assert_eq!(send.len(), 1, "{spans:#?}");
+    assert_eq!(send[0]["parentSpanId"], send_state["spanId"]);
+    // A branch's states are children of the Parallel state that ran them.
+    let fan = state("Fan");
+    assert_eq!(fan["attributes"]["type"], "Parallel");
+    let inner = state("Inner");
+    assert_eq!(inner["parentSpanId"], fan["spanId"]);
+    assert_eq!(inner["attributes"]["output"], r#""in a branch""#);
+    assert_eq!(state("Check")["attributes"]["type"], "Choice");
+    assert_eq!(state("Done")["status"], "ok");
+
+    // An Express execution started asynchronously that fails: its failing state says why.
+    const FAILING: &str =
+        "Root=1-5759e988-bd862e3fe1be46a9942727ff;Parent=53995c3f42cd8ad8;Sampled=1";
+    let failing = json!({
+        "StartAt": "Boom",
+        "States": {"Boom": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "out of stock"}}
+    });
+    let machine = sfn
+        .create_state_machine()
+        .name("express-fails")
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .definition(failing.to_string())
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    sfn.start_execution()
+        .state_machine_arn(&machine)
+        .customize()
+        .mutate_request(|r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", FAILING);
+        })
+        .send()
+        .await
+        .expect("StartExecution");
+    let spans = spans_of(&server, "1-5759e988-bd862e3fe1be46a9942727ff", 3).await;
+    let boom = named(&spans, "states", "State Boom");
+    assert_eq!(boom.len(), 1, "{spans:#?}");
+    assert_eq!(boom[0]["status"], "error");
+    assert_eq!(boom[0]["attributes"]["error"], "Order.Rejected");
+    assert_eq!(boom[0]["attributes"]["cause"], "out of stock");
 }
