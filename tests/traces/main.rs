@@ -360,7 +360,8 @@ async fn a_failed_delivery_shows_its_attempt_and_dead_letter() {
 }
 
 #[tokio::test]
-async fn a_subscription_delivery_and_a_rejecting_filter_policy_are_spans_of_the_publish() {
+async fn a_subscription_delivery_and_a_rejecting_filter_policy_naming_the_failed_attribute_are_spans_of_the_publish(
+) {
     let server = start().await;
     let (sqs, sns) = (sqs(&server), sns(&server));
     let url = create_queue(&sqs, "eu-orders").await;
@@ -437,6 +438,10 @@ async fn a_subscription_delivery_and_a_rejecting_filter_policy_are_spans_of_the_
         .as_str()
         .unwrap()
         .contains("us"));
+    // It names the attribute that failed, and why.
+    assert_eq!(rejected[0]["attributes"]["failedField"], "region");
+    let reason = rejected[0]["attributes"]["reason"].as_str().unwrap();
+    assert!(reason.contains("eu"), "{reason}");
 }
 
 #[tokio::test]
