@@ -815,3 +815,80 @@ async fn express_and_sync_executions_have_state_spans_with_task_calls_and_branch
     assert_eq!(boom[0]["attributes"]["error"], "Order.Rejected");
     assert_eq!(boom[0]["attributes"]["cause"], "out of stock");
 }
+
+#[tokio::test]
+async fn a_redriven_execution_continues_the_trace_of_its_first_run() {
+    let server = start().await;
+    let sfn = sfn(&server);
+    // Fails on its first run (no choice matches), succeeds once redriven.
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{
+            "Condition": "{% $states.context.Execution.RedriveCount = 1 %}", "Next": "Done"}]},
+        "Done": {"Type": "Succeed"}}});
+    let machine = sfn
+        .create_state_machine()
+        .name("redriven")
+        .definition(definition.to_string())
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .customize()
+        .mutate_request(|r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", HEADER);
+        })
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let status = |sfn: aws_sdk_sfn::Client, execution: String| async move {
+        for _ in 0..100 {
+            let d = sfn
+                .describe_execution()
+                .execution_arn(&execution)
+                .send()
+                .await
+                .unwrap();
+            if d.status != aws_sdk_sfn::types::ExecutionStatus::Running {
+                return d.status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("{execution} still running");
+    };
+    assert_eq!(
+        status(sfn.clone(), execution.clone()).await,
+        aws_sdk_sfn::types::ExecutionStatus::Failed
+    );
+    // The redrive request carries no X-Ray header of its own: its run still joins the trace
+    // the execution started in.
+    sfn.redrive_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("RedriveExecution");
+    assert_eq!(
+        status(sfn.clone(), execution.clone()).await,
+        aws_sdk_sfn::types::ExecutionStatus::Succeeded
+    );
+    let mut spans = Vec::new();
+    for _ in 0..100 {
+        spans = spans_of(&server, TRACE_ID, 3).await;
+        if named(&spans, "states", "Execution").len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let runs = named(&spans, "states", "Execution");
+    assert_eq!(runs.len(), 2, "{spans:#?}");
+    assert!(runs.iter().all(|r| r["resource"] == execution.as_str()));
+    let statuses: Vec<&Value> = runs.iter().map(|r| &r["attributes"]["status"]).collect();
+    assert!(statuses.contains(&&json!("FAILED")), "{statuses:?}");
+    assert!(statuses.contains(&&json!("SUCCEEDED")), "{statuses:?}");
+    // The redriven run's states are in the trace too.
+    assert_eq!(named(&spans, "states", "State Done").len(), 1, "{spans:#?}");
+}
