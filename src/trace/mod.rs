@@ -128,6 +128,12 @@ impl Span {
     /// This span, or for an [`Evaluations`] record the `EvaluateRule` span of each rule in it
     /// (children of the record's parent, ids from [`evaluation_span_id`]).
     pub fn expanded(self: &Arc<Span>) -> Vec<Arc<Span>> {
+        self.expanded_with(true)
+    }
+
+    /// As [`Span::expanded`]; without `explain` a refused rule's span leaves out why (the
+    /// trace list, which shows no attributes, does not work out a thousand explanations).
+    fn expanded_with(self: &Arc<Span>, explain: bool) -> Vec<Arc<Span>> {
         let Some(evaluations) = &self.evaluations else {
             return vec![self.clone()];
         };
@@ -147,6 +153,8 @@ impl Span {
                 if *verdict == Verdict::Matched {
                     attributes.push(("matched", Value::Bool(true)));
                     attributes.push(("targets", Value::from(rule.targets)));
+                } else if !explain {
+                    attributes.push(("matched", Value::Bool(false)));
                 } else {
                     let (field, reason) = match &rule.check {
                         RuleCheck::Disabled => {
@@ -225,7 +233,8 @@ impl Span {
             start_us: now_us,
             end_us: now_us,
             error: false,
-            attributes: Vec::with_capacity(4),
+            // Allocated by the first `attr` (a rule-evaluation record has none).
+            attributes: Vec::new(),
             deferred: None,
             evaluations: None,
         }
@@ -264,6 +273,10 @@ impl Span {
     }
 
     pub fn attr(mut self, key: &'static str, value: impl Into<Value>) -> Span {
+        if self.attributes.capacity() == 0 {
+            // Room for a delivery attempt's attributes at once, error ones included.
+            self.attributes.reserve_exact(8);
+        }
         self.attributes.push((key, value.into()));
         self
     }
@@ -439,7 +452,8 @@ impl Tracer {
         }
     }
 
-    /// The traces, newest first, each as its spans (copied out under the lock).
+    /// The traces, newest first, each as its spans (copied out under the lock), rule
+    /// evaluations without the reasons of the rules that did not match (see [`Tracer::trace`]).
     pub fn snapshot(&self) -> Vec<(TraceId, Vec<Arc<Span>>)> {
         let Some(inner) = &self.inner else {
             return Vec::new();
@@ -455,7 +469,10 @@ impl Tracer {
         }
         all.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
         all.into_iter()
-            .map(|(_, id, spans)| (id, expand_all(&spans)))
+            .map(|(_, id, spans)| {
+                let spans = spans.iter().flat_map(|s| s.expanded_with(false)).collect();
+                (id, spans)
+            })
             .collect()
     }
 
