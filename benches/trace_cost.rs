@@ -216,7 +216,11 @@ async fn put_events_100_rules(client: &Client, requests: u64) -> Figures {
 /// per request, as `benches/events-bench.sh` (a) times it.
 async fn event_round(client: &Client, requests: u64) -> Figures {
     let url = client
-        .call("sqs", "AmazonSQS.CreateQueue", json!({"QueueName": "latency"}))
+        .call(
+            "sqs",
+            "AmazonSQS.CreateQueue",
+            json!({"QueueName": "latency"}),
+        )
         .await["QueueUrl"]
         .as_str()
         .expect("a queue URL")
@@ -235,7 +239,8 @@ async fn event_round(client: &Client, requests: u64) -> Figures {
             json!({"Rule": "latency", "Targets": [{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:latency"}]}),
         )
         .await;
-    let entry = json!({"Entries": [{"Source": "latency", "DetailType": "tick", "Detail": "{\"n\":1}"}]});
+    let entry =
+        json!({"Entries": [{"Source": "latency", "DetailType": "tick", "Detail": "{\"n\":1}"}]});
     let round = |_| {
         let entry = entry.clone();
         let url = url.clone();
@@ -296,7 +301,11 @@ async fn main() {
         .collect();
     let rounds = args.first().copied().unwrap_or(3);
     let requests = args.get(1).copied().unwrap_or(3000);
-    let scenarios = ["PutEvents, 100 rules", "PutEvents->SQS->Receive+Delete", "SendMessage"];
+    let scenarios = [
+        "PutEvents, 100 rules",
+        "PutEvents->SQS->Receive+Delete",
+        "SendMessage",
+    ];
     // results[scenario][mode] = figures per round; mode 0 = on, 1 = off.
     let mut results = vec![vec![Vec::<Figures>::new(); 2]; scenarios.len()];
     for round in 0..rounds {

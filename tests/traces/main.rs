@@ -256,9 +256,12 @@ async fn each_events_trace_explains_its_rules_as_they_were_when_it_was_evaluated
     create_queue(&sqs, "big-orders").await;
     let big = r#"{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 100]}]}}"#;
     rule_to(&eb, "big-orders", big, sqs_target("q", "big-orders")).await;
-    const FIRST: &str = "Root=1-5759e988-bd862e3fe1be46a994272701;Parent=53995c3f42cd8ad8;Sampled=1";
-    const SECOND: &str = "Root=1-5759e988-bd862e3fe1be46a994272702;Parent=53995c3f42cd8ad8;Sampled=1";
-    const THIRD: &str = "Root=1-5759e988-bd862e3fe1be46a994272703;Parent=53995c3f42cd8ad8;Sampled=1";
+    const FIRST: &str =
+        "Root=1-5759e988-bd862e3fe1be46a994272701;Parent=53995c3f42cd8ad8;Sampled=1";
+    const SECOND: &str =
+        "Root=1-5759e988-bd862e3fe1be46a994272702;Parent=53995c3f42cd8ad8;Sampled=1";
+    const THIRD: &str =
+        "Root=1-5759e988-bd862e3fe1be46a994272703;Parent=53995c3f42cd8ad8;Sampled=1";
     put_event(&eb, json!({"amount": 5}), Some(FIRST)).await;
     // Disabled: the next event's trace says so, the first one's still names the pattern.
     eb.disable_rule()

@@ -454,31 +454,58 @@ fn a_filter_policy_explains_the_attribute_that_failed_and_why() {
     )
     .unwrap();
     let cheap = [
-        AttributeRef { name: "store", data_type: "String", value: "example_corp" },
-        AttributeRef { name: "price", data_type: "Number", value: "5" },
+        AttributeRef {
+            name: "store",
+            data_type: "String",
+            value: "example_corp",
+        },
+        AttributeRef {
+            name: "price",
+            data_type: "Number",
+            value: "5",
+        },
     ];
     let m = policy.explain_attributes(&cheap).expect("does not pass");
     assert_eq!(m.field, "price");
     assert!(m.reason.contains('5'), "{}", m.reason);
     let other_store = [
-        AttributeRef { name: "store", data_type: "String", value: "acme" },
-        AttributeRef { name: "price", data_type: "Number", value: "500" },
+        AttributeRef {
+            name: "store",
+            data_type: "String",
+            value: "acme",
+        },
+        AttributeRef {
+            name: "price",
+            data_type: "Number",
+            value: "500",
+        },
     ];
-    assert_eq!(policy.explain_attributes(&other_store).unwrap().field, "store");
+    assert_eq!(
+        policy.explain_attributes(&other_store).unwrap().field,
+        "store"
+    );
     let passes = [
-        AttributeRef { name: "store", data_type: "String", value: "example_corp" },
-        AttributeRef { name: "price", data_type: "Number", value: "500" },
+        AttributeRef {
+            name: "store",
+            data_type: "String",
+            value: "example_corp",
+        },
+        AttributeRef {
+            name: "price",
+            data_type: "Number",
+            value: "500",
+        },
     ];
     assert_eq!(policy.explain_attributes(&passes), None);
 
-    let body = FilterPolicy::compile(
-        r#"{"order": {"kind": ["big"]}}"#,
-        FilterScope::MessageBody,
-    )
-    .unwrap();
+    let body =
+        FilterPolicy::compile(r#"{"order": {"kind": ["big"]}}"#, FilterScope::MessageBody).unwrap();
     let m = body
         .explain_body(&serde_json::json!({"order": {"kind": "small"}}))
         .expect("does not pass");
     assert_eq!(m.field, "order.kind");
-    assert_eq!(body.explain_body(&serde_json::json!({"order": {"kind": "big"}})), None);
+    assert_eq!(
+        body.explain_body(&serde_json::json!({"order": {"kind": "big"}})),
+        None
+    );
 }

@@ -86,9 +86,11 @@ pub(crate) fn run_machine_from(
 ) -> BoxedRun {
     // The states of this run are children of the state that started it (a Parallel or Map
     // state), or of the execution's span at the top level.
-    let tracing = engine.tasks.as_ref().and_then(|t| t.tracing()).map(|(tracer, execution)| {
-        (tracer, state_span().unwrap_or(execution))
-    });
+    let tracing = engine
+        .tasks
+        .as_ref()
+        .and_then(|t| t.tracing())
+        .map(|(tracer, execution)| (tracer, state_span().unwrap_or(execution)));
     Box::pin(async move {
         let mut vars = vars;
         let mut cursor = cursor;

@@ -8,6 +8,7 @@
 
 use super::event::Envelope;
 use super::input::MatchContext;
+use super::store::Rule;
 use super::targets::Target;
 use super::{destinations, Inner};
 use crate::arn::Arn;
@@ -15,7 +16,6 @@ use crate::error::ApiError;
 use crate::request::ServiceId;
 use crate::request::{Caller, TraceContext};
 use crate::services::sqs::queue_url::QueueLocation;
-use super::store::Rule;
 use crate::trace::{Evaluations, RuleCheck, RuleEntry, RuleSet, Span, Verdict};
 use serde_json::{json, Value};
 use std::sync::Arc;
