@@ -193,7 +193,11 @@ impl TraceContext {
         use std::fmt::Write;
         // 74 characters: one allocation, sized up front.
         let mut header = String::with_capacity(80);
-        let _ = write!(header, "Root={};Parent={:016x};Sampled=1", self.id, self.span);
+        let _ = write!(
+            header,
+            "Root={};Parent={:016x};Sampled=1",
+            self.id, self.span
+        );
         header
     }
 }

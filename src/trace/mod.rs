@@ -406,6 +406,11 @@ impl Tracer {
             }
             return;
         }
+        // The traces a new one pushes out, dropped once the lock is let go: freeing an old
+        // trace's spans (and the event its rule evaluations keep) touches cold memory, which
+        // the next request on the shard should not wait for.
+        // (One at a time is the usual case: a further one is dropped in place.)
+        let mut evicted: Option<Vec<Arc<Span>>> = None;
         for span in spans {
             if let Some(export) = &inner.export {
                 export.push(span.clone());
@@ -427,7 +432,10 @@ impl Tracer {
                     while ring.order.len() >= inner.capacity {
                         match ring.order.pop_front() {
                             Some((_, old)) => {
-                                ring.traces.remove(&old);
+                                let spans = ring.traces.remove(&old);
+                                if evicted.is_none() {
+                                    evicted = spans;
+                                }
                             }
                             None => break,
                         }
@@ -442,6 +450,7 @@ impl Tracer {
                 }
             }
         }
+        drop(evicted);
     }
 
     /// Records `span` built lazily: `build` runs only when tracing is on.
