@@ -53,7 +53,14 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
         let archives = &mut r.archives;
         let mut archived: Option<Arc<Value>> = None;
         let mut matched = Vec::new();
-        let mut verdicts = Vec::new();
+        // Filled only with tracing on: no allocation per event otherwise.
+        let traced = record.is_some();
+        let mut verdicts = Vec::with_capacity(if traced { bus.rules.len() } else { 0 });
+        let mut verdict = |v: Verdict| {
+            if traced {
+                verdicts.push(v);
+            }
+        };
         // Whether the bus's RuleSet still describes its rules (checked rule by rule below: a
         // pointer and a length compare each, no reference count touched).
         let mut current = record.is_some()
@@ -61,9 +68,7 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                 .trace_rules
                 .as_ref()
                 .is_some_and(|set| set.rules.len() == bus.rules.len());
-        if record.is_some() {
-            verdicts.reserve_exact(bus.rules.len());
-        }
+
         for (index, rule) in bus.rules.values().enumerate() {
             if current {
                 current = bus
@@ -76,7 +81,7 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                 None => false,
             };
             if skipped {
-                verdicts.push(Verdict::Skipped);
+                verdict(Verdict::Skipped);
                 continue;
             }
             // An archive's managed rule stores the event (one copy for all archives).
@@ -90,15 +95,15 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                         archive.events.push((now, shared.clone()));
                     }
                 }
-                verdicts.push(Verdict::Skipped);
+                verdict(Verdict::Skipped);
                 continue;
             }
             let hit = rule.enabled() && rule.matcher.as_ref().is_some_and(|m| m.matches(event));
             if !hit {
-                verdicts.push(Verdict::Refused);
+                verdict(Verdict::Refused);
                 continue;
             }
-            verdicts.push(Verdict::Matched);
+            verdict(Verdict::Matched);
             // The rule's span (read from the record) is the parent of its deliveries.
             let trace = match &record {
                 Some(record) => TraceContext {
