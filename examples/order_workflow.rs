@@ -472,11 +472,17 @@ mod tests {
         assert!(start(&execution) / 1000 <= start(&payment) / 1000);
         // SNS fans out asynchronously: the delivery follows the Publish.
         assert!(start(&publish) <= start(&delivered));
-        // Parent links: the payment message was sent by the execution, the execution by the rule's delivery.
-        assert_eq!(payment["parentSpanId"], execution["spanId"]);
+        // Parent links: the payment message was sent by the execution's Task state, the
+        // execution started by the rule's delivery.
+        let by_id = |id: &Value| spans.iter().find(|s| s["spanId"] == *id).cloned();
+        let task_state = by_id(&payment["parentSpanId"]).expect("the payment's parent is a span");
+        assert!(
+            task_state["name"].as_str().unwrap().starts_with("State "),
+            "{task_state}"
+        );
+        assert_eq!(task_state["parentSpanId"], execution["spanId"]);
         assert_eq!(execution["parentSpanId"], started["spanId"]);
         assert_eq!(placed["parentSpanId"], put["spanId"]);
-        let by_id = |id: &Value| spans.iter().find(|s| s["spanId"] == *id).cloned();
         let delivery =
             by_id(&started["parentSpanId"]).expect("StartExecution's parent is in the trace");
         assert_eq!(delivery["name"], "Deliver");

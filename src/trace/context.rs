@@ -38,8 +38,13 @@ impl TraceId {
 
 impl std::fmt::Display for TraceId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hex = self.hex();
-        write!(f, "1-{}-{}", &hex[..8], &hex[8..])
+        // Written in place (no intermediate string): every in-process call formats one.
+        write!(
+            f,
+            "1-{:08x}-{:024x}",
+            self.0 >> 96,
+            self.0 & ((1u128 << 96) - 1)
+        )
     }
 }
 
@@ -185,7 +190,15 @@ impl TraceContext {
 
     /// The X-Ray header naming this span as the parent of what it sends on.
     pub fn header(&self) -> String {
-        format!("Root={};Parent={:016x};Sampled=1", self.id, self.span)
+        use std::fmt::Write;
+        // 74 characters: one allocation, sized up front.
+        let mut header = String::with_capacity(80);
+        let _ = write!(
+            header,
+            "Root={};Parent={:016x};Sampled=1",
+            self.id, self.span
+        );
+        header
     }
 }
 

@@ -49,9 +49,9 @@ pub struct Span {
     /// Attributes worked out only when the span is read (or exported): what would cost too
     /// much to compute for every span recorded.
     pub deferred: Option<Deferred>,
-    /// The rules an event did not match, kept as one record and read as one `EvaluateRule`
-    /// span per rule (see [`Unmatched`]).
-    pub unmatched: Option<Arc<Unmatched>>,
+    /// The rules of a bus evaluated for one event, kept as one record and read as one
+    /// `EvaluateRule` span per rule (see [`Evaluations`]).
+    pub evaluations: Option<Evaluations>,
 }
 
 /// Why a rule did not match an event, worked out when the trace is read.
@@ -60,81 +60,140 @@ pub trait Explain: Send + Sync {
     fn explain(&self, event: &Value) -> Option<(String, String)>;
 }
 
-/// How a rule turned an event down.
-pub enum Refusal {
+/// An event as the trace keeps it: whatever already holds it (the event's envelope), shared,
+/// so that recording copies nothing.
+pub trait EventRef: Send + Sync {
+    fn event(&self) -> &Value;
+}
+
+/// How a rule decides on an event.
+#[derive(Clone)]
+pub enum RuleCheck {
     Disabled,
+    /// A schedule rule: no event pattern, matches no event.
     NoPattern,
-    NoMatch(Arc<dyn Explain>),
+    Pattern(Arc<dyn Explain>),
 }
 
-/// The rules on a bus that did not match an event: the event and, per rule, its ARN and
-/// compiled pattern, all shared (`Arc` clones). A bus with a hundred rules costs one record
-/// per event, not a hundred spans; readers see a span per rule, with the failing field.
-pub struct Unmatched {
-    pub event: Arc<Value>,
-    pub rules: Vec<(Arc<str>, Refusal)>,
+/// One rule of a [`RuleSet`].
+pub struct RuleEntry {
+    pub arn: Arc<str>,
+    pub check: RuleCheck,
+    pub targets: usize,
 }
 
-impl std::fmt::Debug for Unmatched {
+/// A bus's rules as the traces of its events see them, in the order they are evaluated. The
+/// bus keeps one and builds a new one only when its rules change, so that an event's record
+/// costs one `Arc` clone however many rules the bus has (a hundred per-rule clones would be
+/// a hundred contended reference counts per event, shared by every request on the bus).
+pub struct RuleSet {
+    pub rules: Vec<RuleEntry>,
+}
+
+/// What one rule made of an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Verdict {
+    /// Not evaluated for the trace (an archive's rule, a rule a replay leaves out).
+    Skipped,
+    Matched,
+    Refused,
+}
+
+/// The rules of a bus evaluated for one event: the event, the bus's [`RuleSet`] and a verdict
+/// per rule, all cheap to record (two `Arc` clones and a byte per rule). Readers see one
+/// `EvaluateRule` span per evaluated rule; a refused rule's failing field is worked out then.
+#[derive(Clone)]
+pub struct Evaluations {
+    pub event: Arc<dyn EventRef>,
+    pub rules: Arc<RuleSet>,
+    pub verdicts: Vec<Verdict>,
+}
+
+impl std::fmt::Debug for Evaluations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Unmatched({} rules)", self.rules.len())
+        write!(f, "Evaluations({} rules)", self.verdicts.len())
     }
 }
 
+/// The span id of rule `index`'s `EvaluateRule` span in the record `record_span`: derived, so
+/// that a matched rule's deliveries can name it as their parent before anyone reads it.
+pub fn evaluation_span_id(record_span: u64, index: usize) -> u64 {
+    record_span
+        .wrapping_add((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .max(1)
+}
+
 impl Span {
-    /// This span, or for an [`Unmatched`] record the `EvaluateRule` span of each rule in it
-    /// (children of the record's parent, ids derived from the record's).
+    /// This span, or for an [`Evaluations`] record the `EvaluateRule` span of each rule in it
+    /// (children of the record's parent, ids from [`evaluation_span_id`]).
     pub fn expanded(self: &Arc<Span>) -> Vec<Arc<Span>> {
-        let Some(unmatched) = &self.unmatched else {
+        self.expanded_with(true)
+    }
+
+    /// As [`Span::expanded`]; without `explain` a refused rule's span leaves out why (the
+    /// trace list, which shows no attributes, does not work out a thousand explanations).
+    fn expanded_with(self: &Arc<Span>, explain: bool) -> Vec<Arc<Span>> {
+        let Some(evaluations) = &self.evaluations else {
             return vec![self.clone()];
         };
-        unmatched
-            .rules
+        let event = evaluations.event.event();
+        evaluations
+            .verdicts
             .iter()
+            .zip(&evaluations.rules.rules)
             .enumerate()
-            .map(|(i, (arn, refusal))| {
-                let (field, reason) = match refusal {
-                    Refusal::Disabled => ("State".to_string(), "the rule is DISABLED".to_string()),
-                    Refusal::NoPattern => (
-                        "EventPattern".to_string(),
-                        "the rule has no event pattern (a schedule rule)".to_string(),
-                    ),
-                    Refusal::NoMatch(pattern) => {
-                        pattern.explain(&unmatched.event).unwrap_or_else(|| {
-                            (String::new(), "the event does not match the pattern".into())
-                        })
-                    }
-                };
-                let name = arn.rsplit('/').next().unwrap_or_default();
+            .filter(|(_, (verdict, _))| **verdict != Verdict::Skipped)
+            .map(|(i, (verdict, rule))| {
+                let name = rule.arn.rsplit('/').next().unwrap_or_default();
+                let mut attributes = vec![
+                    ("rule", Value::from(name)),
+                    ("eventId", event["id"].clone()),
+                ];
+                if *verdict == Verdict::Matched {
+                    attributes.push(("matched", Value::Bool(true)));
+                    attributes.push(("targets", Value::from(rule.targets)));
+                } else if !explain {
+                    attributes.push(("matched", Value::Bool(false)));
+                } else {
+                    let (field, reason) = match &rule.check {
+                        RuleCheck::Disabled => {
+                            ("State".to_string(), "the rule is DISABLED".to_string())
+                        }
+                        RuleCheck::NoPattern => (
+                            "EventPattern".to_string(),
+                            "the rule has no event pattern (a schedule rule)".to_string(),
+                        ),
+                        RuleCheck::Pattern(pattern) => {
+                            pattern.explain(event).unwrap_or_else(|| {
+                                (String::new(), "the event does not match the pattern".into())
+                            })
+                        }
+                    };
+                    attributes.push(("matched", Value::Bool(false)));
+                    attributes.push(("failedField", Value::from(field)));
+                    attributes.push(("reason", Value::from(reason)));
+                }
                 Arc::new(Span {
                     trace: self.trace,
-                    span_id: self
-                        .span_id
-                        .wrapping_add((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-                        .max(1),
+                    span_id: evaluation_span_id(self.span_id, i),
                     parent: self.parent,
                     service: self.service,
                     name: Cow::Borrowed("EvaluateRule"),
-                    resource: Some(arn.to_string()),
+                    resource: Some(rule.arn.to_string()),
                     start_us: self.start_us,
                     end_us: self.end_us,
                     error: false,
-                    attributes: vec![
-                        ("rule", Value::from(name)),
-                        ("eventId", unmatched.event["id"].clone()),
-                        ("matched", Value::Bool(false)),
-                        ("failedField", Value::from(field)),
-                        ("reason", Value::from(reason)),
-                    ],
+                    attributes,
                     deferred: None,
-                    unmatched: None,
+                    evaluations: None,
                 })
             })
             .collect()
     }
 }
 
-/// Every span of `spans`, [`Unmatched`] records read as their rules' spans.
+/// Every span of `spans`, [`Evaluations`] records read as their rules' spans.
 pub fn expand_all(spans: &[Arc<Span>]) -> Vec<Arc<Span>> {
     spans.iter().flat_map(Span::expanded).collect()
 }
@@ -174,9 +233,10 @@ impl Span {
             start_us: now_us,
             end_us: now_us,
             error: false,
-            attributes: Vec::with_capacity(4),
+            // Allocated by the first `attr` (a rule-evaluation record has none).
+            attributes: Vec::new(),
             deferred: None,
-            unmatched: None,
+            evaluations: None,
         }
     }
 
@@ -213,6 +273,10 @@ impl Span {
     }
 
     pub fn attr(mut self, key: &'static str, value: impl Into<Value>) -> Span {
+        if self.attributes.capacity() == 0 {
+            // Room for a delivery attempt's attributes at once, error ones included.
+            self.attributes.reserve_exact(8);
+        }
         self.attributes.push((key, value.into()));
         self
     }
@@ -342,6 +406,11 @@ impl Tracer {
             }
             return;
         }
+        // The traces a new one pushes out, dropped once the lock is let go: freeing an old
+        // trace's spans (and the event its rule evaluations keep) touches cold memory, which
+        // the next request on the shard should not wait for.
+        // (One at a time is the usual case: a further one is dropped in place.)
+        let mut evicted: Option<Vec<Arc<Span>>> = None;
         for span in spans {
             if let Some(export) = &inner.export {
                 export.push(span.clone());
@@ -363,17 +432,25 @@ impl Tracer {
                     while ring.order.len() >= inner.capacity {
                         match ring.order.pop_front() {
                             Some((_, old)) => {
-                                ring.traces.remove(&old);
+                                let spans = ring.traces.remove(&old);
+                                if evicted.is_none() {
+                                    evicted = spans;
+                                }
                             }
                             None => break,
                         }
                     }
                     let seq = inner.sequence.fetch_add(1, Ordering::Relaxed);
-                    ring.order.push_back((seq, span.trace));
-                    ring.traces.insert(span.trace, vec![span]);
+                    let span_trace = span.trace;
+                    ring.order.push_back((seq, span_trace));
+                    // Room for a flow's first spans (call, rule, delivery, message) at once.
+                    let mut kept = Vec::with_capacity(8);
+                    kept.push(span);
+                    ring.traces.insert(span_trace, kept);
                 }
             }
         }
+        drop(evicted);
     }
 
     /// Records `span` built lazily: `build` runs only when tracing is on.
@@ -384,7 +461,8 @@ impl Tracer {
         }
     }
 
-    /// The traces, newest first, each as its spans (copied out under the lock).
+    /// The traces, newest first, each as its spans (copied out under the lock), rule
+    /// evaluations without the reasons of the rules that did not match (see [`Tracer::trace`]).
     pub fn snapshot(&self) -> Vec<(TraceId, Vec<Arc<Span>>)> {
         let Some(inner) = &self.inner else {
             return Vec::new();
@@ -400,7 +478,10 @@ impl Tracer {
         }
         all.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
         all.into_iter()
-            .map(|(_, id, spans)| (id, expand_all(&spans)))
+            .map(|(_, id, spans)| {
+                let spans = spans.iter().flat_map(|s| s.expanded_with(false)).collect();
+                (id, spans)
+            })
             .collect()
     }
 

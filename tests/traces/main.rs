@@ -250,6 +250,62 @@ async fn a_rule_that_did_not_fire_names_the_failing_field_in_the_putevents_trace
 }
 
 #[tokio::test]
+async fn each_events_trace_explains_its_rules_as_they_were_when_it_was_evaluated() {
+    let server = start().await;
+    let (sqs, eb) = (sqs(&server), eb(&server));
+    create_queue(&sqs, "big-orders").await;
+    let big = r#"{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 100]}]}}"#;
+    rule_to(&eb, "big-orders", big, sqs_target("q", "big-orders")).await;
+    const FIRST: &str =
+        "Root=1-5759e988-bd862e3fe1be46a994272701;Parent=53995c3f42cd8ad8;Sampled=1";
+    const SECOND: &str =
+        "Root=1-5759e988-bd862e3fe1be46a994272702;Parent=53995c3f42cd8ad8;Sampled=1";
+    const THIRD: &str =
+        "Root=1-5759e988-bd862e3fe1be46a994272703;Parent=53995c3f42cd8ad8;Sampled=1";
+    put_event(&eb, json!({"amount": 5}), Some(FIRST)).await;
+    // Disabled: the next event's trace says so, the first one's still names the pattern.
+    eb.disable_rule()
+        .name("big-orders")
+        .send()
+        .await
+        .expect("DisableRule");
+    put_event(&eb, json!({"amount": 5}), Some(SECOND)).await;
+    // Enabled again with a pattern the event matches: the rule fires, and its delivery is a
+    // child of its EvaluateRule span.
+    eb.put_rule()
+        .name("big-orders")
+        .event_pattern(r#"{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 1]}]}}"#)
+        .send()
+        .await
+        .expect("PutRule");
+    put_event(&eb, json!({"amount": 5}), Some(THIRD)).await;
+
+    let rule_span = |spans: &[Value]| -> Value {
+        let rules = named(spans, "events", "EvaluateRule");
+        assert_eq!(rules.len(), 1, "{spans:#?}");
+        rules[0].clone()
+    };
+    let first = rule_span(&spans_of(&server, "1-5759e988-bd862e3fe1be46a994272701", 2).await);
+    assert_eq!(first["attributes"]["matched"], false);
+    assert_eq!(first["attributes"]["failedField"], "detail.amount");
+    let second = rule_span(&spans_of(&server, "1-5759e988-bd862e3fe1be46a994272702", 2).await);
+    assert_eq!(second["attributes"]["matched"], false);
+    assert_eq!(second["attributes"]["failedField"], "State");
+    assert_eq!(second["attributes"]["reason"], "the rule is DISABLED");
+
+    let third_spans = spans_of(&server, "1-5759e988-bd862e3fe1be46a994272703", 4).await;
+    let third = rule_span(&third_spans);
+    assert_eq!(third["attributes"]["matched"], true);
+    assert_eq!(third["attributes"]["targets"], 1);
+    let put = named(&third_spans, "events", "PutEvents")[0];
+    assert_eq!(third["parentSpanId"], put["spanId"]);
+    let deliver = named(&third_spans, "events", "Deliver");
+    assert_eq!(deliver.len(), 1, "{third_spans:#?}");
+    assert_eq!(deliver[0]["parentSpanId"], third["spanId"]);
+    assert_eq!(deliver[0]["attributes"]["result"], "delivered");
+}
+
+#[tokio::test]
 async fn a_failed_delivery_shows_its_attempt_and_dead_letter() {
     let server = start().await;
     let (sqs, eb) = (sqs(&server), eb(&server));
@@ -307,7 +363,8 @@ async fn a_failed_delivery_shows_its_attempt_and_dead_letter() {
 }
 
 #[tokio::test]
-async fn a_subscription_delivery_and_a_rejecting_filter_policy_are_spans_of_the_publish() {
+async fn a_subscription_delivery_and_a_rejecting_filter_policy_naming_the_failed_attribute_are_spans_of_the_publish(
+) {
     let server = start().await;
     let (sqs, sns) = (sqs(&server), sns(&server));
     let url = create_queue(&sqs, "eu-orders").await;
@@ -384,6 +441,10 @@ async fn a_subscription_delivery_and_a_rejecting_filter_policy_are_spans_of_the_
         .as_str()
         .unwrap()
         .contains("us"));
+    // It names the attribute that failed, and why.
+    assert_eq!(rejected[0]["attributes"]["failedField"], "region");
+    let reason = rejected[0]["attributes"]["reason"].as_str().unwrap();
+    assert!(reason.contains("eu"), "{reason}");
 }
 
 #[tokio::test]
@@ -529,7 +590,7 @@ fn sfn(server: &RunningServer) -> aws_sdk_sfn::Client {
 }
 
 #[tokio::test]
-async fn a_tasks_message_and_a_failed_state_are_in_the_executions_trace() {
+async fn a_tasks_message_under_its_state_and_a_failed_state_are_in_the_executions_trace() {
     let server = start().await;
     let (sqs, sfn) = (sqs(&server), sfn(&server));
     let url = create_queue(&sqs, "work").await;
@@ -607,8 +668,12 @@ async fn a_tasks_message_and_a_failed_state_are_in_the_executions_trace() {
     assert_eq!(run[0]["resource"], execution.as_str());
     assert_eq!(run[0]["status"], "error");
     assert_eq!(run[0]["attributes"]["error"], "Order.Rejected");
+    // The task's call hangs under the state that made it, the state under the execution.
+    let send_state = named(&spans, "states", "State Send");
+    assert_eq!(send_state.len(), 1, "{spans:#?}");
+    assert_eq!(send_state[0]["parentSpanId"], run[0]["spanId"]);
     let send = named(&spans, "sqs", "SendMessage")[0];
-    assert_eq!(send["parentSpanId"], run[0]["spanId"]);
+    assert_eq!(send["parentSpanId"], send_state[0]["spanId"]);
     // The message's header names the span that sent it.
     assert!(
         header.ends_with(&format!(
@@ -626,4 +691,207 @@ async fn a_tasks_message_and_a_failed_state_are_in_the_executions_trace() {
         .as_str()
         .unwrap()
         .contains("MessageId"));
+}
+
+#[tokio::test]
+async fn express_and_sync_executions_have_state_spans_with_task_calls_and_branches_under_their_states(
+) {
+    let server = start().await;
+    let (sqs, sfn) = (sqs(&server), sfn(&server));
+    let url = create_queue(&sqs, "express-work").await;
+    let definition = json!({
+        "StartAt": "Prepare",
+        "States": {
+            "Prepare": {"Type": "Pass", "Result": {"orderId": "o-9"}, "Next": "Send"},
+            "Send": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": url, "MessageBody.$": "$.orderId"},
+                "ResultPath": null,
+                "Next": "Fan"
+            },
+            "Fan": {
+                "Type": "Parallel",
+                "Branches": [{
+                    "StartAt": "Inner",
+                    "States": {"Inner": {"Type": "Pass", "Result": "in a branch", "End": true}}
+                }],
+                "Next": "Check"
+            },
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$[0]", "StringEquals": "in a branch", "Next": "Done"}],
+                "Default": "Boom"
+            },
+            "Done": {"Type": "Succeed"},
+            "Boom": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "out of stock"}
+        }
+    });
+    let machine = sfn
+        .create_state_machine()
+        .name("express-flow")
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .definition(definition.to_string())
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let result = sfn
+        .start_sync_execution()
+        .state_machine_arn(&machine)
+        .input("{}")
+        .customize()
+        .mutate_request(|r| {
+            // The SDK's `sync-` host prefix does not resolve here; the server ignores hosts.
+            let uri = r.uri().replacen("://sync-", "://", 1);
+            r.set_uri(uri.as_str()).expect("a URI");
+            r.headers_mut().insert("X-Amzn-Trace-Id", HEADER);
+        })
+        .send()
+        .await
+        .expect("StartSyncExecution");
+    assert_eq!(
+        result.status,
+        aws_sdk_sfn::types::SyncExecutionStatus::Succeeded
+    );
+
+    let spans = spans_of(&server, TRACE_ID, 8).await;
+    let state = |name: &str| -> Value {
+        let found = named(&spans, "states", &format!("State {name}"));
+        assert_eq!(found.len(), 1, "State {name}: {spans:#?}");
+        found[0].clone()
+    };
+    let run = named(&spans, "states", "Execution");
+    assert_eq!(run.len(), 1, "{spans:#?}");
+    assert_eq!(run[0]["resource"], result.execution_arn.as_str());
+    let prepare = state("Prepare");
+    assert_eq!(prepare["parentSpanId"], run[0]["spanId"]);
+    assert_eq!(prepare["resource"], result.execution_arn.as_str());
+    assert_eq!(prepare["attributes"]["type"], "Pass");
+    assert_eq!(prepare["attributes"]["input"], "{}");
+    assert_eq!(prepare["attributes"]["output"], r#"{"orderId":"o-9"}"#);
+    let send_state = state("Send");
+    assert_eq!(send_state["parentSpanId"], run[0]["spanId"]);
+    let send = named(&spans, "sqs", "SendMessage");
+    assert_eq!(send.len(), 1, "{spans:#?}");
+    assert_eq!(send[0]["parentSpanId"], send_state["spanId"]);
+    // A branch's states are children of the Parallel state that ran them.
+    let fan = state("Fan");
+    assert_eq!(fan["attributes"]["type"], "Parallel");
+    let inner = state("Inner");
+    assert_eq!(inner["parentSpanId"], fan["spanId"]);
+    assert_eq!(inner["attributes"]["output"], r#""in a branch""#);
+    assert_eq!(state("Check")["attributes"]["type"], "Choice");
+    assert_eq!(state("Done")["status"], "ok");
+
+    // An Express execution started asynchronously that fails: its failing state says why.
+    const FAILING: &str =
+        "Root=1-5759e988-bd862e3fe1be46a9942727ff;Parent=53995c3f42cd8ad8;Sampled=1";
+    let failing = json!({
+        "StartAt": "Boom",
+        "States": {"Boom": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "out of stock"}}
+    });
+    let machine = sfn
+        .create_state_machine()
+        .name("express-fails")
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .definition(failing.to_string())
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    sfn.start_execution()
+        .state_machine_arn(&machine)
+        .customize()
+        .mutate_request(|r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", FAILING);
+        })
+        .send()
+        .await
+        .expect("StartExecution");
+    let spans = spans_of(&server, "1-5759e988-bd862e3fe1be46a9942727ff", 3).await;
+    let boom = named(&spans, "states", "State Boom");
+    assert_eq!(boom.len(), 1, "{spans:#?}");
+    assert_eq!(boom[0]["status"], "error");
+    assert_eq!(boom[0]["attributes"]["error"], "Order.Rejected");
+    assert_eq!(boom[0]["attributes"]["cause"], "out of stock");
+}
+
+#[tokio::test]
+async fn a_redriven_execution_continues_the_trace_of_its_first_run() {
+    let server = start().await;
+    let sfn = sfn(&server);
+    // Fails on its first run (no choice matches), succeeds once redriven.
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{
+            "Condition": "{% $states.context.Execution.RedriveCount = 1 %}", "Next": "Done"}]},
+        "Done": {"Type": "Succeed"}}});
+    let machine = sfn
+        .create_state_machine()
+        .name("redriven")
+        .definition(definition.to_string())
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .customize()
+        .mutate_request(|r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", HEADER);
+        })
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let status = |sfn: aws_sdk_sfn::Client, execution: String| async move {
+        for _ in 0..100 {
+            let d = sfn
+                .describe_execution()
+                .execution_arn(&execution)
+                .send()
+                .await
+                .unwrap();
+            if d.status != aws_sdk_sfn::types::ExecutionStatus::Running {
+                return d.status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("{execution} still running");
+    };
+    assert_eq!(
+        status(sfn.clone(), execution.clone()).await,
+        aws_sdk_sfn::types::ExecutionStatus::Failed
+    );
+    // The redrive request carries no X-Ray header of its own: its run still joins the trace
+    // the execution started in.
+    sfn.redrive_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("RedriveExecution");
+    assert_eq!(
+        status(sfn.clone(), execution.clone()).await,
+        aws_sdk_sfn::types::ExecutionStatus::Succeeded
+    );
+    let mut spans = Vec::new();
+    for _ in 0..100 {
+        spans = spans_of(&server, TRACE_ID, 3).await;
+        if named(&spans, "states", "Execution").len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let runs = named(&spans, "states", "Execution");
+    assert_eq!(runs.len(), 2, "{spans:#?}");
+    assert!(runs.iter().all(|r| r["resource"] == execution.as_str()));
+    let statuses: Vec<&Value> = runs.iter().map(|r| &r["attributes"]["status"]).collect();
+    assert!(statuses.contains(&&json!("FAILED")), "{statuses:?}");
+    assert!(statuses.contains(&&json!("SUCCEEDED")), "{statuses:?}");
+    // The redriven run's states are in the trace too.
+    assert_eq!(named(&spans, "states", "State Done").len(), 1, "{spans:#?}");
 }

@@ -144,21 +144,7 @@ impl Pattern {
         if self.matches(event) {
             return None;
         }
-        let mut first = None;
-        for rule in &self.rules {
-            if let Some(m) = rule.explain(event) {
-                first.get_or_insert(m);
-            }
-        }
-        let mut mismatch = first?;
-        if self.rules.len() > 1 {
-            mismatch.reason = format!(
-                "{} (first of {} $or alternatives, none matched)",
-                mismatch.reason,
-                self.rules.len()
-            );
-        }
-        Some(mismatch)
+        explain_alternatives(&self.rules, event)
     }
 
     /// How many alternatives the pattern expands to (`$or` branches multiplied out); one for a
@@ -166,6 +152,26 @@ impl Pattern {
     pub fn alternatives(&self) -> usize {
         self.rules.len()
     }
+}
+
+/// The first failing field of the first alternative that names one, for an event none of
+/// `rules` matches (the reason says when there were several alternatives).
+pub(crate) fn explain_alternatives(rules: &[Rule], event: &Value) -> Option<Mismatch> {
+    let mut first = None;
+    for rule in rules {
+        if let Some(m) = rule.explain(event) {
+            first.get_or_insert(m);
+        }
+    }
+    let mut mismatch = first?;
+    if rules.len() > 1 {
+        mismatch.reason = format!(
+            "{} (first of {} $or alternatives, none matched)",
+            mismatch.reason,
+            rules.len()
+        );
+    }
+    Some(mismatch)
 }
 
 #[cfg(test)]

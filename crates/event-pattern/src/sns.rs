@@ -90,13 +90,7 @@ impl FilterPolicy {
         if self.rules.is_empty() {
             return true;
         }
-        let mut event = Map::new();
-        for a in attributes {
-            if let Some(v) = attribute_value(a) {
-                event.insert(a.name.to_string(), v);
-            }
-        }
-        let event = Value::Object(event);
+        let event = attributes_as_event(attributes);
         self.rules.iter().any(|r| r.matches(&event))
     }
 
@@ -105,6 +99,35 @@ impl FilterPolicy {
     pub fn matches_body(&self, body: &Value) -> bool {
         self.rules.is_empty() || self.rules.iter().any(|r| r.matches(body))
     }
+
+    /// Why the message attributes do not pass: the first attribute (policy key) that fails and
+    /// why, as [`Pattern::explain`](super::Pattern::explain) says it for events; `None` when
+    /// they pass. A separate walk, for traces, so that matching pays nothing for it.
+    pub fn explain_attributes(&self, attributes: &[AttributeRef<'_>]) -> Option<super::Mismatch> {
+        if self.matches_attributes(attributes) {
+            return None;
+        }
+        super::explain_alternatives(&self.rules, &attributes_as_event(attributes))
+    }
+
+    /// As [`FilterPolicy::explain_attributes`], for the MessageBody scope.
+    pub fn explain_body(&self, body: &Value) -> Option<super::Mismatch> {
+        if self.matches_body(body) {
+            return None;
+        }
+        super::explain_alternatives(&self.rules, body)
+    }
+}
+
+/// The message attributes as the object a policy's rules match on.
+fn attributes_as_event(attributes: &[AttributeRef<'_>]) -> Value {
+    let mut event = Map::new();
+    for a in attributes {
+        if let Some(v) = attribute_value(a) {
+            event.insert(a.name.to_string(), v);
+        }
+    }
+    Value::Object(event)
 }
 
 fn attribute_value(a: &AttributeRef<'_>) -> Option<Value> {

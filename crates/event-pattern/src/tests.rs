@@ -444,3 +444,68 @@ fn explain_names_the_first_failing_field_and_why() {
     let other = serde_json::json!({"source": "bank", "detail": {"amount": 500, "kind": "a"}});
     assert_eq!(p.explain(&other).unwrap().field, "source");
 }
+
+#[test]
+fn a_filter_policy_explains_the_attribute_that_failed_and_why() {
+    use crate::{AttributeRef, FilterPolicy, FilterScope};
+    let policy = FilterPolicy::compile(
+        r#"{"store": ["example_corp"], "price": [{"numeric": [">=", 100]}]}"#,
+        FilterScope::MessageAttributes,
+    )
+    .unwrap();
+    let cheap = [
+        AttributeRef {
+            name: "store",
+            data_type: "String",
+            value: "example_corp",
+        },
+        AttributeRef {
+            name: "price",
+            data_type: "Number",
+            value: "5",
+        },
+    ];
+    let m = policy.explain_attributes(&cheap).expect("does not pass");
+    assert_eq!(m.field, "price");
+    assert!(m.reason.contains('5'), "{}", m.reason);
+    let other_store = [
+        AttributeRef {
+            name: "store",
+            data_type: "String",
+            value: "acme",
+        },
+        AttributeRef {
+            name: "price",
+            data_type: "Number",
+            value: "500",
+        },
+    ];
+    assert_eq!(
+        policy.explain_attributes(&other_store).unwrap().field,
+        "store"
+    );
+    let passes = [
+        AttributeRef {
+            name: "store",
+            data_type: "String",
+            value: "example_corp",
+        },
+        AttributeRef {
+            name: "price",
+            data_type: "Number",
+            value: "500",
+        },
+    ];
+    assert_eq!(policy.explain_attributes(&passes), None);
+
+    let body =
+        FilterPolicy::compile(r#"{"order": {"kind": ["big"]}}"#, FilterScope::MessageBody).unwrap();
+    let m = body
+        .explain_body(&serde_json::json!({"order": {"kind": "small"}}))
+        .expect("does not pass");
+    assert_eq!(m.field, "order.kind");
+    assert_eq!(
+        body.explain_body(&serde_json::json!({"order": {"kind": "big"}})),
+        None
+    );
+}

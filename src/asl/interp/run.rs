@@ -21,6 +21,19 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+tokio::task_local! {
+    /// The span of the state this task is running (tracing on): the parent of its Task's
+    /// calls and of the states of the branches and iterations it starts. Set around one
+    /// state's run by the state loop; a branch captures it when it is created, before it is
+    /// spawned onto a task of its own.
+    static STATE_SPAN: crate::request::TraceContext;
+}
+
+/// The span of the state running here, if tracing is on.
+pub(crate) fn state_span() -> Option<crate::request::TraceContext> {
+    STATE_SPAN.try_with(|t| *t).ok()
+}
+
 /// AWS's cap on an execution's history; a machine that loops forever fails when it gets there
 /// instead of growing its history without bound.
 const MAX_HISTORY_EVENTS: usize = 25_000;
@@ -71,6 +84,13 @@ pub(crate) fn run_machine_from(
     vars: Variables,
     restart: Option<super::Restart>,
 ) -> BoxedRun {
+    // The states of this run are children of the state that started it (a Parallel or Map
+    // state), or of the execution's span at the top level.
+    let tracing = engine
+        .tasks
+        .as_ref()
+        .and_then(|t| t.tracing())
+        .map(|(tracer, execution)| (tracer, state_span().unwrap_or(execution)));
     Box::pin(async move {
         let mut vars = vars;
         let mut cursor = cursor;
@@ -99,6 +119,7 @@ pub(crate) fn run_machine_from(
             };
             let type_name = state.kind.type_name();
             // A restarted execution is already inside its first state: not entered again.
+            let restarted_ms = restart.as_ref().map(|r| r.entered_ms);
             let (entered_prev, entered, entered_ms, restarted) = match restart.take() {
                 Some(r) => {
                     let at = (r.entered_prev, r.entered_id, r.entered_ms, true);
@@ -136,8 +157,20 @@ pub(crate) fn run_machine_from(
                 ms: entered_ms,
                 restarted,
             };
+            let traced = tracing.as_ref().map(|(tracer, parent)| StateTrace {
+                span: parent.child(),
+                start_us: restarted_ms.map_or_else(|| tracer.now_us(), |ms| ms * 1000),
+                input: super::history::text(&input),
+            });
             let step = run_state(&engine, state, input, &mut cursor, at, &mut vars);
-            match step.await {
+            let result = match &traced {
+                Some(t) => STATE_SPAN.scope(t.span, step).await,
+                None => step.await,
+            };
+            if let (Some((tracer, _)), Some(t)) = (&tracing, traced) {
+                t.record(tracer, &engine, state, &result);
+            }
+            match result {
                 Ok((output, next)) => match next {
                     Some(next) => {
                         name = next;
@@ -149,6 +182,49 @@ pub(crate) fn run_machine_from(
             }
         }
     })
+}
+
+/// A state's span while it runs: recorded when it has run, as `State <name>` with its input,
+/// output, error and cause (the attributes the history's events give a Standard execution).
+struct StateTrace {
+    span: crate::request::TraceContext,
+    start_us: u64,
+    input: String,
+}
+
+impl StateTrace {
+    fn record(
+        self,
+        tracer: &crate::trace::Tracer,
+        engine: &Engine,
+        state: &State,
+        result: &Result<(Value, Option<String>), Failure>,
+    ) {
+        let execution = engine.base_context["Execution"]["Id"]
+            .as_str()
+            .unwrap_or_default();
+        let mut span = crate::trace::Span::new(
+            &self.span,
+            "states",
+            format!("State {}", state.name),
+            tracer.now_us(),
+        )
+        .started(self.start_us)
+        .resource(execution)
+        .attr("state", state.name.as_str())
+        .attr("type", state.kind.type_name())
+        .attr("input", self.input);
+        match result {
+            Ok((output, _)) => span = span.attr("output", super::history::text(output)),
+            Err(f) => {
+                span = span.error(true).attr("error", f.name());
+                if let Some(cause) = &f.cause {
+                    span = span.attr("cause", cause.as_str());
+                }
+            }
+        }
+        tracer.record(span);
+    }
 }
 
 /// Runs one state that has been entered. `Ok((output, Some(next)))` moves on, `Ok((output,

@@ -8,6 +8,7 @@
 
 use super::event::Envelope;
 use super::input::MatchContext;
+use super::store::Rule;
 use super::targets::Target;
 use super::{destinations, Inner};
 use crate::arn::Arn;
@@ -15,7 +16,7 @@ use crate::error::ApiError;
 use crate::request::ServiceId;
 use crate::request::{Caller, TraceContext};
 use crate::services::sqs::queue_url::QueueLocation;
-use crate::trace::{Refusal, Span, Unmatched};
+use crate::trace::{Evaluations, RuleCheck, RuleEntry, RuleSet, Span, Verdict};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,31 +32,57 @@ pub struct Matched {
 
 /// Matches `envelope` on the bus `bus` of (account, region) and starts its deliveries.
 ///
-/// With tracing on, every rule evaluated records a span saying whether it matched, and for a
-/// rule that did not, which field of its pattern failed and why ("why didn't my rule fire?"
-/// answered from the PutEvents' trace). The spans are built under the store lock and
-/// recorded after it is let go.
+/// With tracing on, the rules evaluated are kept as one record per event: the envelope and the
+/// bus's [`RuleSet`] (two `Arc` clones) and a verdict byte per rule. Readers of the trace see
+/// an `EvaluateRule` span per rule, matched or not, and for a rule that did not match, which
+/// field of its pattern failed and why ("why didn't my rule fire?" answered from the
+/// PutEvents' trace), worked out only then. Nothing is formatted or copied per rule here.
 pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope: Envelope) {
+    let envelope = Arc::new(envelope);
     let event = &envelope.event;
     let now = ev.now();
     let tracer = ev.invoker.tracer();
-    // With tracing on, one shared copy of the event for the record of the rules it failed.
-    let shared_event = tracer.enabled().then(|| Arc::new(event.clone()));
+    // The record's own span: the parent of nothing, its rules' spans derive their ids from it.
+    let record = tracer.enabled().then(|| envelope.trace.child());
     let now_us = tracer.now_us();
-    let mut spans: Vec<Span> = Vec::new();
-    let mut unmatched: Vec<(Arc<str>, Refusal)> = Vec::new();
+    let mut evaluations: Option<(Arc<RuleSet>, Vec<Verdict>)> = None;
     let matched: Vec<Matched> = ev.store.with(account, region, now, |r| {
-        let Some(bus) = r.buses.get(bus) else {
+        let Some(bus) = r.buses.get_mut(bus) else {
             return Vec::new();
         };
         let archives = &mut r.archives;
         let mut archived: Option<Arc<Value>> = None;
         let mut matched = Vec::new();
-        for rule in bus.rules.values() {
-            if let Some((_, only)) = &envelope.replay {
-                if !only.is_empty() && !only.contains(&rule.arn) {
-                    continue;
-                }
+        // Filled only with tracing on: no allocation per event otherwise.
+        let traced = record.is_some();
+        let mut verdicts = Vec::with_capacity(if traced { bus.rules.len() } else { 0 });
+        let mut verdict = |v: Verdict| {
+            if traced {
+                verdicts.push(v);
+            }
+        };
+        // Whether the bus's RuleSet still describes its rules (checked rule by rule below: a
+        // pointer and a length compare each, no reference count touched).
+        let mut current = record.is_some()
+            && bus
+                .trace_rules
+                .as_ref()
+                .is_some_and(|set| set.rules.len() == bus.rules.len());
+
+        for (index, rule) in bus.rules.values().enumerate() {
+            if current {
+                current = bus
+                    .trace_rules
+                    .as_ref()
+                    .is_some_and(|set| describes(&set.rules[index], rule));
+            }
+            let skipped = match &envelope.replay {
+                Some((_, only)) => !only.is_empty() && !only.contains(&rule.arn),
+                None => false,
+            };
+            if skipped {
+                verdict(Verdict::Skipped);
+                continue;
             }
             // An archive's managed rule stores the event (one copy for all archives).
             if let Some(name) = &rule.archive {
@@ -68,35 +95,23 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                         archive.events.push((now, shared.clone()));
                     }
                 }
+                verdict(Verdict::Skipped);
                 continue;
             }
-            let verdict = match &rule.matcher {
-                _ if !rule.enabled() => Some(Refusal::Disabled),
-                // A schedule rule without a pattern matches no event.
-                None => Some(Refusal::NoPattern),
-                Some(m) if m.matches(event) => None,
-                Some(m) => Some(Refusal::NoMatch(m.clone())),
-            };
-            if let Some(refusal) = verdict {
-                // Kept as (ARN, pattern) pairs: why it failed is worked out when read.
-                if shared_event.is_some() {
-                    unmatched.push((rule.shared_arn.clone(), refusal));
-                }
+            let hit = rule.enabled() && rule.matcher.as_ref().is_some_and(|m| m.matches(event));
+            if !hit {
+                verdict(Verdict::Refused);
                 continue;
             }
-            let trace = if shared_event.is_some() {
-                let trace = envelope.trace.child();
-                spans.push(
-                    Span::new(&trace, "events", "EvaluateRule", now_us)
-                        .resource(rule.arn.as_str())
-                        .attr("rule", rule.name.as_str())
-                        .attr("eventId", event["id"].clone())
-                        .attr("matched", true)
-                        .attr("targets", rule.targets.len()),
-                );
-                trace
-            } else {
-                envelope.trace
+            verdict(Verdict::Matched);
+            // The rule's span (read from the record) is the parent of its deliveries.
+            let trace = match &record {
+                Some(record) => TraceContext {
+                    span: crate::trace::evaluation_span_id(record.span, index),
+                    parent: Some(envelope.trace.span),
+                    ..envelope.trace
+                },
+                None => envelope.trace,
             };
             if !rule.targets.is_empty() {
                 matched.push(Matched {
@@ -107,28 +122,69 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                 });
             }
         }
+        if record.is_some() && !bus.rules.is_empty() {
+            if !current {
+                bus.trace_rules = Some(Arc::new(rule_set(&bus.rules)));
+            }
+            if let Some(set) = &bus.trace_rules {
+                evaluations = Some((set.clone(), verdicts));
+            }
+        }
         matched
     });
-    if let Some(event) = shared_event {
-        if !unmatched.is_empty() {
-            let mut record = Span::new(&envelope.trace.child(), "events", "EvaluateRule", now_us);
-            record.unmatched = Some(Arc::new(Unmatched {
-                event,
-                rules: unmatched,
-            }));
-            spans.push(record);
-        }
+    if let (Some(record), Some((rules, verdicts))) = (record, evaluations) {
+        let mut span = Span::new(&record, "events", "EvaluateRule", now_us);
+        span.evaluations = Some(Evaluations {
+            event: envelope.clone(),
+            rules,
+            verdicts,
+        });
+        tracer.record(span);
     }
-    tracer.record_all(spans);
     start(ev, envelope, matched);
 }
 
+/// How `rule` decides on an event, for a trace.
+fn check_of(rule: &Rule) -> RuleCheck {
+    match &rule.matcher {
+        _ if !rule.enabled() => RuleCheck::Disabled,
+        None => RuleCheck::NoPattern,
+        Some(m) => RuleCheck::Pattern(m.clone()),
+    }
+}
+
+/// Whether `entry` (of the bus's RuleSet) is still `rule` as it stands.
+fn describes(entry: &RuleEntry, rule: &Rule) -> bool {
+    let same_check = match (&entry.check, &rule.matcher) {
+        (RuleCheck::Disabled, _) => !rule.enabled(),
+        (RuleCheck::NoPattern, None) => rule.enabled(),
+        (RuleCheck::Pattern(p), Some(m)) => {
+            rule.enabled() && std::ptr::addr_eq(Arc::as_ptr(p), Arc::as_ptr(m))
+        }
+        _ => false,
+    };
+    same_check && Arc::ptr_eq(&entry.arn, &rule.shared_arn) && entry.targets == rule.targets.len()
+}
+
+/// The bus's rules as its events' traces see them.
+fn rule_set(rules: &std::collections::BTreeMap<String, Rule>) -> RuleSet {
+    RuleSet {
+        rules: rules
+            .values()
+            .map(|rule| RuleEntry {
+                arn: rule.shared_arn.clone(),
+                check: check_of(rule),
+                targets: rule.targets.len(),
+            })
+            .collect(),
+    }
+}
+
 /// Spawns the deliveries of one event to the targets of the rules it matched.
-pub fn start(ev: &Arc<Inner>, envelope: Envelope, matched: Vec<Matched>) {
+pub fn start(ev: &Arc<Inner>, envelope: Arc<Envelope>, matched: Vec<Matched>) {
     if matched.is_empty() {
         return;
     }
-    let envelope = Arc::new(envelope);
     for rule in matched {
         let rule_arn: Arc<str> = rule.rule_arn.into();
         let rule_name: Arc<str> = rule.rule_name.into();

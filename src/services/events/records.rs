@@ -228,6 +228,7 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
                     modified_ms: b.modified_ms,
                     tags: b.tags,
                     rules,
+                    trace_rules: None,
                 },
             );
         }

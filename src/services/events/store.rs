@@ -34,6 +34,9 @@ pub struct Bus {
     pub modified_ms: u64,
     pub tags: Tags,
     pub rules: BTreeMap<String, Rule>,
+    /// The rules as traces of this bus's events see them, built when tracing first needs it
+    /// and again after the rules change (`delivery::publish` checks it against `rules`).
+    pub trace_rules: Option<Arc<crate::trace::RuleSet>>,
 }
 
 pub struct Rule {
@@ -240,6 +243,7 @@ impl Bus {
             modified_ms: now_ms,
             tags: Vec::new(),
             rules: BTreeMap::new(),
+            trace_rules: None,
         }
     }
 }

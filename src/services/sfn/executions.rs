@@ -200,8 +200,23 @@ pub fn execution_trace(ctx: &RequestContext, trace_header: Option<&str>) -> Trac
     ctx.trace.adopting(trace_header).child().next_hop()
 }
 
-/// The interpreter's input to run a stored (Standard) execution again (RedriveExecution).
+/// The interpreter's input to run a stored (Standard) execution again after a restart: in the
+/// trace its X-Ray header names, when it has one.
 pub fn spec_for_execution(sfn: &Inner, execution: &Execution) -> ExecutionSpec {
+    let trace =
+        TraceContext::root(execution.start_ms / 1000).adopting(execution.trace_header.as_deref());
+    spec_in_trace(sfn, execution, trace)
+}
+
+/// The interpreter's input for RedriveExecution `ctx` of a stored execution: the new run
+/// continues the execution's own trace (the one its X-Ray header names), or, for an
+/// execution started without one, the trace of the RedriveExecution call.
+pub fn spec_for_redrive(sfn: &Inner, execution: &Execution, ctx: &RequestContext) -> ExecutionSpec {
+    let trace = execution_trace(ctx, execution.trace_header.as_deref());
+    spec_in_trace(sfn, execution, trace)
+}
+
+fn spec_in_trace(sfn: &Inner, execution: &Execution, trace: TraceContext) -> ExecutionSpec {
     let target = Target {
         machine_name: execution.machine_name.clone(),
         machine_arn: execution.machine_arn.clone(),
@@ -220,8 +235,7 @@ pub fn spec_for_execution(sfn: &Inner, execution: &Execution) -> ExecutionSpec {
         input,
         execution.start_ms,
         execution.mock_case.clone(),
-        // A redrive is a new run: a trace of its own.
-        TraceContext::root(execution.start_ms / 1000),
+        trace,
     )
 }
 

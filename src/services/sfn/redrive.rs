@@ -4,7 +4,7 @@
 //! runs again whole (AWS re-runs only its failed iterations or branches).
 
 use super::errors::SfnError;
-use super::executions::{find_execution, spec_for_execution};
+use super::executions::{find_execution, spec_for_redrive};
 use super::runner;
 use super::{timestamp, Inner};
 use crate::asl::interp::Status;
@@ -71,7 +71,7 @@ pub fn redrive(sfn: &Inner, ctx: &RequestContext, input: RedriveInput) -> Result
         rec.persist();
         (resume, count)
     };
-    let mut spec = spec_for_execution(sfn, &execution);
+    let mut spec = spec_for_redrive(sfn, &execution, ctx);
     if let Some(e) = spec.context.get_mut("Execution") {
         e["RedriveCount"] = redrive_count.into();
     }

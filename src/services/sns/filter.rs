@@ -42,25 +42,44 @@ impl CompiledFilter {
     /// filters on it parsed as JSON; a body that is not JSON matches nothing).
     pub fn matches(&self, n: &Notification, message: &str) -> bool {
         match self.policy.scope() {
-            FilterScope::MessageAttributes => {
-                let attributes: Vec<AttributeRef<'_>> = n
-                    .attributes
-                    .iter()
-                    .map(|(name, a)| AttributeRef {
-                        name,
-                        data_type: &a.data_type,
-                        value: if a.is_binary() {
-                            a.binary_value.as_deref().unwrap_or("")
-                        } else {
-                            a.string_value.as_deref().unwrap_or("")
-                        },
-                    })
-                    .collect();
-                self.policy.matches_attributes(&attributes)
-            }
+            FilterScope::MessageAttributes => self.policy.matches_attributes(&attributes_of(n)),
             FilterScope::MessageBody => serde_json::from_str(message)
                 .map(|body| self.policy.matches_body(&body))
                 .unwrap_or(false),
         }
     }
+
+    /// Why `n` does not pass: the policy key that fails and why (for a trace's FilterPolicy
+    /// span, worked out when the trace is read); `None` when it passes.
+    pub fn explain(&self, n: &Notification, message: &str) -> Option<(String, String)> {
+        let mismatch = match self.policy.scope() {
+            FilterScope::MessageAttributes => self.policy.explain_attributes(&attributes_of(n)),
+            FilterScope::MessageBody => match serde_json::from_str(message) {
+                Ok(body) => self.policy.explain_body(&body),
+                Err(_) => {
+                    return Some((
+                        String::new(),
+                        "the message body is not JSON, and the policy's scope is MessageBody"
+                            .into(),
+                    ))
+                }
+            },
+        };
+        mismatch.map(|m| (m.field, m.reason))
+    }
+}
+
+fn attributes_of(n: &Notification) -> Vec<AttributeRef<'_>> {
+    n.attributes
+        .iter()
+        .map(|(name, a)| AttributeRef {
+            name,
+            data_type: &a.data_type,
+            value: if a.is_binary() {
+                a.binary_value.as_deref().unwrap_or("")
+            } else {
+                a.string_value.as_deref().unwrap_or("")
+            },
+        })
+        .collect()
 }

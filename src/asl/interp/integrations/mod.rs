@@ -296,6 +296,7 @@ async fn attempt(
             parameters,
             context: &engine.base_context,
             now: engine.rec.clock().now(),
+            trace: crate::asl::interp::run::state_span(),
         })
         .await?;
     if let Resource::LambdaFunction { .. } = resource {

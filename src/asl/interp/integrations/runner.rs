@@ -51,6 +51,13 @@ pub trait TaskRunner: Send + Sync {
 
     /// As `status_changed`, from code that cannot wait (StopExecution).
     fn status_changed_detached(&self, snapshot: Snapshot);
+
+    /// Where the execution's spans go and the execution's own span, when tracing is on: the
+    /// state loop records a `State <name>` span per state entered (Standard and Express alike,
+    /// history or not), children of it.
+    fn tracing(&self) -> Option<(crate::trace::Tracer, crate::request::TraceContext)> {
+        None
+    }
 }
 
 /// A Task's call, as the interpreter hands it to its [`TaskRunner`].
@@ -61,6 +68,8 @@ pub struct TaskCall<'a> {
     pub context: &'a Value,
     /// The engine clock's time, for the HTTP metadata of results.
     pub now: SystemTime,
+    /// The span of the Task state making the call (tracing on): the parent of the call's span.
+    pub trace: Option<crate::request::TraceContext>,
 }
 
 /// A service's answer to the call a Task made.

@@ -18,64 +18,6 @@ pub struct Snapshot {
     pub error: Option<String>,
     pub cause: Option<String>,
     pub redrive_count: u64,
-    /// The states the execution entered, read from its history once it has ended (empty
-    /// while it runs, and for executions that keep no history): what its trace shows.
-    pub states: Vec<StateVisit>,
-}
-
-/// One state entered during an execution, from its `...StateEntered`/`...StateExited`
-/// events and the failure events between them.
-#[derive(Debug, Clone, Default)]
-pub struct StateVisit {
-    pub name: String,
-    /// `Task`, `Pass`, `Choice` ...
-    pub state_type: String,
-    pub entered_ms: u64,
-    pub exited_ms: Option<u64>,
-    pub input: Option<String>,
-    pub output: Option<String>,
-    pub error: Option<String>,
-    pub cause: Option<String>,
-}
-
-/// The state visits in a history, in the order they were entered.
-pub fn state_visits(record: &ExecutionRecord) -> Vec<StateVisit> {
-    let mut visits: Vec<StateVisit> = Vec::new();
-    let mut open: Vec<usize> = Vec::new();
-    for event in &record.history {
-        let details = event.details.as_ref().map(|(_, d)| d);
-        let text = |key: &str| {
-            details
-                .and_then(|d| d.get(key))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        if let Some(state_type) = event.event_type.strip_suffix("StateEntered") {
-            open.push(visits.len());
-            visits.push(StateVisit {
-                name: text("name").unwrap_or_default(),
-                state_type: state_type.to_string(),
-                entered_ms: event.timestamp_ms,
-                input: text("input"),
-                ..StateVisit::default()
-            });
-        } else if event.event_type.ends_with("StateExited") {
-            let name = text("name").unwrap_or_default();
-            if let Some(pos) = open.iter().rposition(|&i| visits[i].name == name) {
-                let i = open.remove(pos);
-                visits[i].exited_ms = Some(event.timestamp_ms);
-                visits[i].output = text("output");
-            }
-        } else if event.event_type.ends_with("Failed") || event.event_type.ends_with("TimedOut") {
-            if let Some(&i) = open.last() {
-                if visits[i].error.is_none() {
-                    visits[i].error = text("error");
-                    visits[i].cause = text("cause");
-                }
-            }
-        }
-    }
-    visits
 }
 
 impl Snapshot {
@@ -93,11 +35,6 @@ impl Snapshot {
             error: record.error.clone(),
             cause: record.cause.clone(),
             redrive_count: record.redrive_count,
-            states: if record.status == Status::Running {
-                Vec::new()
-            } else {
-                state_visits(record)
-            },
         }
     }
 }

@@ -148,7 +148,23 @@ impl TaskRunner for ExecutionTasks {
     }
 
     fn call<'a>(&'a self, call: TaskCall<'a>) -> TaskFuture<'a, Result<Called, Failure>> {
-        Box::pin(self.call_resource(call))
+        match call.trace {
+            // The call is made by the Task state's span (a child of the execution's), so that
+            // its span hangs under the state that made it.
+            Some(state) if state != self.caller.trace => {
+                let mut tasks = self.clone();
+                tasks.caller.trace = state;
+                Box::pin(async move { tasks.call_resource(call).await })
+            }
+            _ => Box::pin(self.call_resource(call)),
+        }
+    }
+
+    fn tracing(&self) -> Option<(crate::trace::Tracer, crate::request::TraceContext)> {
+        let tracer = self.services.invoker.tracer();
+        tracer
+            .enabled()
+            .then(|| (tracer.clone(), self.caller.trace))
     }
 
     fn wait_child<'a>(

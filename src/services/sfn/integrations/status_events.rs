@@ -91,8 +91,8 @@ fn entry(calls: &ExecutionTasks, s: &Snapshot) -> Option<Value> {
     }))
 }
 
-/// Once the execution has ended, records its span (from start to stop) and a span for each
-/// state it entered, with the state's input, output, error and cause.
+/// Once the execution has ended, records its span (from start to stop). Its states' spans are
+/// recorded by the state loop as each state runs (`asl::interp::run`).
 fn trace_execution(calls: &ExecutionTasks, s: &Snapshot) {
     let tracer = calls.services.invoker.tracer();
     if !tracer.enabled() || s.status == Status::Running {
@@ -122,30 +122,4 @@ fn trace_execution(calls: &ExecutionTasks, s: &Snapshot) {
         span = span.attr("cause", cause.as_str());
     }
     tracer.record(span);
-    for visit in &s.states {
-        let state = trace.child();
-        let end_ms = visit.exited_ms.unwrap_or(stop_ms);
-        let mut span = Span::new(
-            &state,
-            "states",
-            format!("State {}", visit.name),
-            end_ms * 1000,
-        )
-        .started(visit.entered_ms * 1000)
-        .resource(s.execution_arn.as_str())
-        .error(visit.error.is_some() && visit.exited_ms.is_none())
-        .attr("state", visit.name.as_str())
-        .attr("type", visit.state_type.as_str());
-        for (key, value) in [
-            ("input", &visit.input),
-            ("output", &visit.output),
-            ("error", &visit.error),
-            ("cause", &visit.cause),
-        ] {
-            if let Some(v) = value {
-                span = span.attr(key, v.as_str());
-            }
-        }
-        tracer.record(span);
-    }
 }

@@ -23,6 +23,7 @@ use super::subscription::Subscription;
 use crate::clock::Clock;
 use crate::invoke::Invoker;
 use recorded::{Recorded, RecordedDelivery};
+use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::mpsc;
 
@@ -160,10 +161,28 @@ impl Deliverer {
                                 .get("FilterPolicyScope")
                                 .map_or("MessageAttributes", String::as_str),
                         )
-                        .attr(
-                            "reason",
-                            "the message does not match the subscription's filter policy",
-                        )
+                        // Which key failed and why, worked out only when the trace is read.
+                        .deferred({
+                            let (n, subscription) = (n.clone(), subscription.clone());
+                            move || {
+                                let message = n.message_for(&subscription.protocol);
+                                let why = subscription
+                                    .filter
+                                    .as_ref()
+                                    .and_then(|f| f.explain(&n, message));
+                                let (field, reason) = why.unwrap_or_else(|| {
+                                    (
+                                        String::new(),
+                                        "the message does not match the subscription's filter policy"
+                                            .into(),
+                                    )
+                                });
+                                vec![
+                                    ("failedField", Value::from(field)),
+                                    ("reason", Value::from(reason)),
+                                ]
+                            }
+                        })
                 });
                 return;
             }

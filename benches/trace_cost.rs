@@ -1,0 +1,373 @@
+//! What tracing costs on the hot paths, counted in process: allocations (count and bytes) and
+//! CPU time (all of the process's threads, from /proc) per request, tracing on (the default
+//! `--trace-buffer 1000`) against off, alternated round by round in one process.
+//!
+//! Allocation counts do not depend on what else the machine runs, so they are the figure to
+//! compare on a busy machine; CPU time per request is noisier, wall time noisier still. The
+//! client (reqwest, in the same process) is counted too: it is the same in both modes, so the
+//! difference between the modes is the server's.
+//!
+//! Usage: `cargo bench --bench trace_cost [-- ROUNDS [REQUESTS]]` (default 3 rounds of 3,000).
+//! Scenarios: PutEvents on a bus with 100 rules (one matches; its target an SQS queue;
+//! deliveries waited for), PutEvents -> SQS -> ReceiveMessage + DeleteMessage round with one
+//! rule, SendMessage. For the A/B against another build over HTTP see `benches/trace-cost.sh`.
+
+use serde_json::{json, Value};
+use std::alloc::{GlobalAlloc, Layout};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+use stepyard::{Config, RunningServer, Server};
+
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+
+// The binary's allocator, counted: a relaxed add per allocation.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        unsafe { tikv_jemallocator::Jemalloc.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { tikv_jemallocator::Jemalloc.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        unsafe { tikv_jemallocator::Jemalloc.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// CPU time of every thread of this process so far, in nanoseconds.
+fn cpu_ns() -> u64 {
+    let mut total = 0;
+    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
+        for task in tasks.flatten() {
+            if let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) {
+                total += text
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+    }
+    total
+}
+
+struct Client {
+    http: reqwest::Client,
+    endpoint: String,
+}
+
+const AUTH: &str = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0";
+
+impl Client {
+    async fn call(&self, service: &str, target: &str, body: Value) -> Value {
+        let version = if service == "events" { "1.1" } else { "1.0" };
+        let response = self
+            .http
+            .post(&self.endpoint)
+            .header("Content-Type", format!("application/x-amz-json-{version}"))
+            .header("X-Amz-Target", target)
+            .header("Authorization", AUTH.replace("{}", service))
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert!(status.is_success(), "{target}: {status} {text}");
+        value
+    }
+
+    async fn messages(&self, url: &str) -> u64 {
+        let got = self
+            .call(
+                "sqs",
+                "AmazonSQS.GetQueueAttributes",
+                json!({"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages"]}),
+            )
+            .await;
+        got["Attributes"]["ApproximateNumberOfMessages"]
+            .as_str()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// Per-request figures of one run.
+#[derive(Default, Clone, Copy)]
+struct Figures {
+    allocs: f64,
+    bytes: f64,
+    cpu_us: f64,
+    wall_us: f64,
+}
+
+async fn measure<F, Fut>(requests: u64, mut run: F) -> Figures
+where
+    F: FnMut(u64) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (a0, b0, c0, t0) = (
+        ALLOCS.load(Ordering::Relaxed),
+        BYTES.load(Ordering::Relaxed),
+        cpu_ns(),
+        Instant::now(),
+    );
+    for i in 0..requests {
+        run(i).await;
+    }
+    let wall = t0.elapsed();
+    let n = requests as f64;
+    Figures {
+        allocs: (ALLOCS.load(Ordering::Relaxed) - a0) as f64 / n,
+        bytes: (BYTES.load(Ordering::Relaxed) - b0) as f64 / n,
+        cpu_us: (cpu_ns() - c0) as f64 / 1000.0 / n,
+        wall_us: wall.as_secs_f64() * 1e6 / n,
+    }
+}
+
+async fn server(trace_buffer: usize) -> (RunningServer, Client) {
+    let config = Config {
+        trace_buffer,
+        ..Config::ephemeral()
+    };
+    let server = Server::start(config).await.expect("binds 127.0.0.1:0");
+    let client = Client {
+        http: reqwest::Client::new(),
+        endpoint: server.endpoint(),
+    };
+    (server, client)
+}
+
+/// PutEvents of one entry on a bus of 100 rules, one of which matches (target: a queue),
+/// deliveries included (waited for before the figures are read).
+async fn put_events_100_rules(client: &Client, requests: u64) -> Figures {
+    let url = client
+        .call("sqs", "AmazonSQS.CreateQueue", json!({"QueueName": "sink"}))
+        .await["QueueUrl"]
+        .as_str()
+        .expect("a queue URL")
+        .to_string();
+    for i in 0..100 {
+        let name = format!("rule-{i}");
+        client
+            .call(
+                "events",
+                "AWSEvents.PutRule",
+                json!({"Name": name, "EventPattern": json!({"source": [format!("app.{i}")], "detail": {"amount": [{"numeric": [">", 100]}]}}).to_string()}),
+            )
+            .await;
+        client
+            .call(
+                "events",
+                "AWSEvents.PutTargets",
+                json!({"Rule": name, "Targets": [{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:sink"}]}),
+            )
+            .await;
+    }
+    let entry = json!({"Entries": [{"Source": "app.7", "DetailType": "order", "Detail": json!({"amount": 150, "customer": "c-1"}).to_string()}]});
+    // Fill the ring first, so that each new trace evicts an old one as in a long run.
+    for _ in 0..1200 {
+        client
+            .call("events", "AWSEvents.PutEvents", entry.clone())
+            .await;
+    }
+    while client.messages(&url).await < 1200 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    client
+        .call("sqs", "AmazonSQS.PurgeQueue", json!({"QueueUrl": url}))
+        .await;
+    let figures = measure(requests, |_| {
+        let entry = entry.clone();
+        async move {
+            client.call("events", "AWSEvents.PutEvents", entry).await;
+        }
+    })
+    .await;
+    // The deliveries are asynchronous: wait for them inside the measurement.
+    let (a0, b0, c0) = (
+        ALLOCS.load(Ordering::Relaxed),
+        BYTES.load(Ordering::Relaxed),
+        cpu_ns(),
+    );
+    while client.messages(&url).await < requests {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let n = requests as f64;
+    Figures {
+        allocs: figures.allocs + (ALLOCS.load(Ordering::Relaxed) - a0) as f64 / n,
+        bytes: figures.bytes + (BYTES.load(Ordering::Relaxed) - b0) as f64 / n,
+        cpu_us: figures.cpu_us + (cpu_ns() - c0) as f64 / 1000.0 / n,
+        wall_us: figures.wall_us,
+    }
+}
+
+/// PutEvents -> rule -> SQS, then ReceiveMessage (long poll) and DeleteMessage: one round
+/// per request, as `benches/events-bench.sh` (a) times it.
+async fn event_round(client: &Client, requests: u64) -> Figures {
+    let url = client
+        .call(
+            "sqs",
+            "AmazonSQS.CreateQueue",
+            json!({"QueueName": "latency"}),
+        )
+        .await["QueueUrl"]
+        .as_str()
+        .expect("a queue URL")
+        .to_string();
+    client
+        .call(
+            "events",
+            "AWSEvents.PutRule",
+            json!({"Name": "latency", "EventPattern": json!({"source": ["latency"]}).to_string()}),
+        )
+        .await;
+    client
+        .call(
+            "events",
+            "AWSEvents.PutTargets",
+            json!({"Rule": "latency", "Targets": [{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:latency"}]}),
+        )
+        .await;
+    let entry =
+        json!({"Entries": [{"Source": "latency", "DetailType": "tick", "Detail": "{\"n\":1}"}]});
+    let round = |_| {
+        let entry = entry.clone();
+        let url = url.clone();
+        async move {
+            client.call("events", "AWSEvents.PutEvents", entry).await;
+            let got = client
+                .call(
+                    "sqs",
+                    "AmazonSQS.ReceiveMessage",
+                    json!({"QueueUrl": url, "WaitTimeSeconds": 2, "MaxNumberOfMessages": 1}),
+                )
+                .await;
+            let handle = got["Messages"][0]["ReceiptHandle"]
+                .as_str()
+                .expect("the event arrived within 2 s")
+                .to_string();
+            client
+                .call(
+                    "sqs",
+                    "AmazonSQS.DeleteMessage",
+                    json!({"QueueUrl": url, "ReceiptHandle": handle}),
+                )
+                .await;
+        }
+    };
+    measure(1200, round).await;
+    measure(requests, round).await
+}
+
+/// SendMessage of a small body.
+async fn send_message(client: &Client, requests: u64) -> Figures {
+    let url = client
+        .call("sqs", "AmazonSQS.CreateQueue", json!({"QueueName": "send"}))
+        .await["QueueUrl"]
+        .as_str()
+        .expect("a queue URL")
+        .to_string();
+    let send = |_| {
+        let body = json!({"QueueUrl": url, "MessageBody": "hello"});
+        async move {
+            client.call("sqs", "AmazonSQS.SendMessage", body).await;
+        }
+    };
+    measure(1200, send).await;
+    measure(requests, send).await
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// The recording path alone, in a loop: a call's span into a new trace of its own (the ring
+/// full, so each evicts the oldest), then a second span into the same trace.
+fn record_alone() {
+    use stepyard::trace::context::TraceContext;
+    use stepyard::trace::{Span, Tracer};
+    let tracer = Tracer::new(stepyard::Clock::new(), 1000, None);
+    let n = 200_000u64;
+    let (a0, t0) = (ALLOCS.load(Ordering::Relaxed), Instant::now());
+    for _ in 0..n {
+        let ctx = TraceContext::root(1_700_000_000);
+        let now = tracer.now_us();
+        tracer.record(
+            Span::new(&ctx, "sqs", "SendMessage", now)
+                .resource("arn:aws:sqs:us-east-1:000000000000:bench")
+                .attr("MessageId", "5fea7756-0ea4-451a-a703-a558b933e274"),
+        );
+        let child = ctx.child();
+        tracer.record(Span::new(&child, "sqs", "ReceiveMessage", tracer.now_us()));
+    }
+    let ns = t0.elapsed().as_nanos() as f64 / n as f64;
+    let allocs = (ALLOCS.load(Ordering::Relaxed) - a0) as f64 / n as f64;
+    println!("recording alone: {ns:.0} ns and {allocs:.1} allocations per trace of two spans");
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    record_alone();
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let rounds = args.first().copied().unwrap_or(3);
+    let requests = args.get(1).copied().unwrap_or(3000);
+    let scenarios = [
+        "PutEvents, 100 rules",
+        "PutEvents->SQS->Receive+Delete",
+        "SendMessage",
+    ];
+    // results[scenario][mode] = figures per round; mode 0 = on, 1 = off.
+    let mut results = vec![vec![Vec::<Figures>::new(); 2]; scenarios.len()];
+    for round in 0..rounds {
+        for (mode, buffer) in [(0usize, 1000usize), (1, 0)] {
+            for (s, _) in scenarios.iter().enumerate() {
+                let (server, client) = server(buffer).await;
+                let f = match s {
+                    0 => put_events_100_rules(&client, requests).await,
+                    1 => event_round(&client, requests).await,
+                    _ => send_message(&client, requests).await,
+                };
+                results[s][mode].push(f);
+                drop(client);
+                server.shutdown().await;
+            }
+        }
+        eprintln!("round {} of {rounds} done", round + 1);
+    }
+    println!(
+        "per request, median of {rounds} rounds of {requests} (client in process, counted too):"
+    );
+    println!(
+        "{:<34} {:>5} {:>9} {:>10} {:>9} {:>9}",
+        "scenario", "trace", "allocs", "bytes", "cpu us", "wall us"
+    );
+    for (s, name) in scenarios.iter().enumerate() {
+        for (mode, label) in [(0, "on"), (1, "off")] {
+            let runs = &results[s][mode];
+            println!(
+                "{:<34} {:>5} {:>9.1} {:>10.0} {:>9.1} {:>9.1}",
+                name,
+                label,
+                median(runs.iter().map(|f| f.allocs).collect()),
+                median(runs.iter().map(|f| f.bytes).collect()),
+                median(runs.iter().map(|f| f.cpu_us).collect()),
+                median(runs.iter().map(|f| f.wall_us).collect()),
+            );
+        }
+    }
+}
