@@ -65,7 +65,7 @@ pub fn move_to_dead_letter_queue(
     }
     for message in &messages {
         tracer.record_with(|now| {
-            crate::trace::Span::new(&message.trace.child(), "sqs", "MoveToDeadLetterQueue", now)
+            crate::trace::Span::new(&message.trace().child(), "sqs", "MoveToDeadLetterQueue", now)
                 .resource(dlq.arn.as_str())
                 .attr("messageId", message.message_id.to_string())
                 .attr("sourceQueueArn", source.arn.as_str())
@@ -79,7 +79,7 @@ pub fn move_to_dead_letter_queue(
         let mut state = dlq.state.lock();
         state.tick(now);
         for mut message in messages {
-            message.dead_letter_source_arn = Some(source.arn.clone());
+            message.set_dead_letter_source_arn(Some(source.arn.clone()));
             state.enqueue(message, 0, now);
         }
         state.pollers

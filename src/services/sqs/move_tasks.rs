@@ -180,7 +180,7 @@ async fn run(
         };
         let target_arn = destination
             .clone()
-            .or_else(|| message.dead_letter_source_arn.clone());
+            .or_else(|| message.dead_letter_source_arn().map(str::to_string));
         let target: Option<Arc<Queue>> = target_arn
             .as_deref()
             .and_then(parse_queue_arn)
@@ -190,7 +190,7 @@ async fn run(
             source_queue.state.lock().enqueue(message, 0, now);
             return finish(&sqs, &task_id, Status::Failed, Some(NON_EXISTENT));
         };
-        message.dead_letter_source_arn = None;
+        message.set_dead_letter_source_arn(None);
         let pollers = {
             let mut state = target.state.lock();
             state.tick(now);
