@@ -15,7 +15,9 @@ use std::sync::Arc;
 /// static part. Immutable after start (but for `resume_token`), so branches read it without locking.
 pub(crate) struct Engine {
     pub rec: Recorder,
-    pub base_context: Value,
+    /// Shared with the execution's control and its end (one copy per execution, not three:
+    /// with the input in it, it is kilobytes).
+    pub base_context: Arc<Value>,
     /// Where waiting tasks (activities, task tokens) meet the API.
     pub board: Arc<TaskBoard>,
     /// Distributed Map runs, for the map-run API.
@@ -43,7 +45,7 @@ impl Engine {
     /// The context object as a state sees it: the static part plus `State` (`RetryCount`
     /// only where AWS has it: the states that can retry).
     pub fn context_for(&self, state: &State, entered_ms: u64, retry_count: u64) -> Value {
-        let mut ctx = self.base_context.clone();
+        let mut ctx = Value::clone(&self.base_context);
         if let Value::Object(o) = &mut ctx {
             let mut s = json!({
                 "Name": state.name,

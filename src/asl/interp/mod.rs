@@ -236,7 +236,7 @@ pub struct ExecutionControl {
     /// Set to `true` by `stop`; the execution's task watches it and drops its work.
     stop_tx: Arc<watch::Sender<bool>>,
     /// For the ABORTED status-change event.
-    events: Option<(integrations::TaskCalls, Value)>,
+    events: Option<(integrations::TaskCalls, Arc<Value>)>,
 }
 
 impl ExecutionControl {
@@ -282,23 +282,24 @@ impl ExecutionControl {
 }
 
 /// Starts the execution on its own tokio task and returns at once.
-pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
+pub fn spawn(mut spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let context = Arc::new(std::mem::take(&mut spec.context));
     let control = ExecutionControl {
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_tx: Arc::new(stop_tx),
-        events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
+        events: spec.tasks.clone().map(|t| (t, context.clone())),
     };
-    let work = execution_work(&spec);
-    tokio::spawn(work.run(execute(spec, record, stop_rx, None)));
+    let work = execution_work(&spec, &context);
+    tokio::spawn(work.run(execute(spec, context, record, stop_rx, None)));
     control
 }
 
 /// The execution's entry in the settle registry, made before its task is spawned so the
 /// execution counts as busy from the moment StartExecution returns.
-pub fn execution_work(spec: &ExecutionSpec) -> crate::settle::Work {
-    let arn = spec.context["Execution"]["Id"]
+pub fn execution_work(spec: &ExecutionSpec, context: &Value) -> crate::settle::Work {
+    let arn = context["Execution"]["Id"]
         .as_str()
         .unwrap_or("execution");
     spec.clock.work(crate::settle::Kind::Execution, arn)
@@ -307,27 +308,29 @@ pub fn execution_work(spec: &ExecutionSpec) -> crate::settle::Work {
 /// RedriveExecution: runs the execution again from `resume`, continuing its history (the
 /// service has already recorded `ExecutionRedriven` and set the record back to RUNNING).
 pub fn spawn_redrive(
-    spec: ExecutionSpec,
+    mut spec: ExecutionSpec,
     record: SharedRecord,
     resume: Resume,
 ) -> ExecutionControl {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let context = Arc::new(std::mem::take(&mut spec.context));
     let control = ExecutionControl {
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_tx: Arc::new(stop_tx),
-        events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
+        events: spec.tasks.clone().map(|t| (t, context.clone())),
     };
-    let work = execution_work(&spec);
-    tokio::spawn(work.run(execute(spec, record, stop_rx, Some(resume))));
+    let work = execution_work(&spec, &context);
+    tokio::spawn(work.run(execute(spec, context, record, stop_rx, Some(resume))));
     control
 }
 
 /// Runs the execution to its end on the caller's task (StartSyncExecution, tests).
-pub async fn run_to_end(spec: ExecutionSpec, record: SharedRecord) {
+pub async fn run_to_end(mut spec: ExecutionSpec, record: SharedRecord) {
     // Keep the sender alive for the whole run, so that `stopped` simply never fires.
     let (_stop_tx, stop_rx) = watch::channel(false);
-    execute(spec, record, stop_rx, None).await
+    let context = Arc::new(std::mem::take(&mut spec.context));
+    execute(spec, context, record, stop_rx, None).await
 }
 
 enum Ending {
@@ -336,8 +339,12 @@ enum Ending {
     Stopped,
 }
 
+/// `spec.context` has been taken into `context`. The awaits on status-change events are boxed:
+/// a parked execution keeps this future for as long as it waits, and should not carry the
+/// (larger) state of a delivery it is not making.
 async fn execute(
     spec: ExecutionSpec,
+    context: Arc<Value>,
     record: SharedRecord,
     stop_rx: watch::Receiver<bool>,
     resume: Option<Resume>,
@@ -345,10 +352,9 @@ async fn execute(
     let rec = Recorder::new(record.clone(), spec.clock.clone());
     if let Some(resume) = resume {
         let cursor = rec.len() as u64;
-        return finish(spec, record, rec, stop_rx, Some(resume), cursor).await;
+        return finish(spec, context, record, rec, stop_rx, Some(resume), cursor).await;
     }
-    let role_arn = spec
-        .context
+    let role_arn = context
         .pointer("/Execution/RoleArn")
         .cloned()
         .unwrap_or(Value::Null);
@@ -367,11 +373,11 @@ async fn execute(
     if let Some(calls) = &spec.tasks {
         let snapshot = {
             let r = record.lock();
-            status_events::Snapshot::of(&spec.context, &r, execution_start_ms(&spec.context))
+            status_events::Snapshot::of(&context, &r, execution_start_ms(&context))
         };
-        calls.status_changed(snapshot).await;
+        Box::pin(calls.status_changed(snapshot)).await;
     }
-    finish(spec, record, rec, stop_rx, None, 0).await
+    finish(spec, context, record, rec, stop_rx, None, 0).await
 }
 
 /// The execution's start, from the context object's `Execution.StartTime`.
@@ -386,6 +392,7 @@ fn execution_start_ms(context: &Value) -> u64 {
 /// Runs the machine (from its start, or from `resume`) and records how the execution ended.
 async fn finish(
     spec: ExecutionSpec,
+    context: Arc<Value>,
     record: SharedRecord,
     rec: Recorder,
     stop_rx: watch::Receiver<bool>,
@@ -400,7 +407,7 @@ async fn finish(
     let clock = spec.clock.clone();
     let engine = Arc::new(Engine {
         rec,
-        base_context: spec.context,
+        base_context: context.clone(),
         board: spec.board,
         map_runs: spec.map_runs,
         redrive_from: spec.redrivable.then(|| spec.machine.clone()),
@@ -408,7 +415,6 @@ async fn finish(
         resume_token: Default::default(),
     });
     let tasks = spec.tasks;
-    let context = engine.base_context.clone();
     let work = match resume {
         Some(r) => run_machine_from(
             engine.clone(),
@@ -439,7 +445,7 @@ async fn finish(
         return;
     };
     if let Some(calls) = &tasks {
-        calls.status_changed(snapshot).await;
+        Box::pin(calls.status_changed(snapshot)).await;
     }
 }
 

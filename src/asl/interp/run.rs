@@ -218,8 +218,10 @@ async fn run_state_body(
         inspection: None,
     };
     let (output, next) = match &state.kind {
+        // Boxed: the work of a Task, Parallel or Map is a large future, and a state running
+        // inline here would make every state's future (a long Wait's too) that large.
         StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
-            with_recovery(engine, &env, raw, cursor, at).await?
+            Box::pin(with_recovery(engine, &env, raw, cursor, at)).await?
         }
         _ => plain_state(&env, raw, entered_ms).await?,
     };

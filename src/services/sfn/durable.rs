@@ -339,14 +339,14 @@ pub fn restore(
         input: s.input,
         trace_header: s.trace_header,
         start_ms: s.start_ms,
-        revision: Revision {
+        revision: std::sync::Arc::new(Revision {
             definition: s.revision.definition,
             parsed,
             role_arn: s.revision.role_arn,
             logging: s.revision.logging,
             tracing: s.revision.tracing,
             revision_id: s.revision.revision_id,
-        },
+        }),
         machine_update_ms: s.machine_update_ms,
         record,
         control: Mutex::new(Default::default()),

@@ -39,7 +39,9 @@ pub struct Machine {
     pub arn: String,
     /// `STANDARD` or `EXPRESS`.
     pub kind: String,
-    pub current: Revision,
+    /// Shared by the machine's executions (each describes what it ran) rather than copied
+    /// into each: the definition and configuration are the bulk of a small execution.
+    pub current: Arc<Revision>,
     pub encryption: Value,
     pub creation_ms: u64,
     pub update_ms: Option<u64>,
@@ -52,7 +54,7 @@ pub struct Machine {
 
 pub struct Version {
     pub arn: String,
-    pub revision: Revision,
+    pub revision: Arc<Revision>,
     pub description: Option<String>,
     pub creation_ms: u64,
 }
@@ -91,8 +93,8 @@ pub struct Execution {
     pub input: String,
     pub trace_header: Option<String>,
     pub start_ms: u64,
-    /// What the execution runs, for DescribeStateMachineForExecution.
-    pub revision: Revision,
+    /// What the execution runs, for DescribeStateMachineForExecution (shared with its machine).
+    pub revision: Arc<Revision>,
     pub machine_update_ms: Option<u64>,
     pub record: SharedRecord,
     /// How StopExecution reaches the running task.
