@@ -11,6 +11,7 @@
 //! the other way round (executions never see the store), so the two cannot deadlock.
 
 use crate::asl::ast::StateMachine;
+use crate::asl::interp::map_runs::MapRuns;
 use crate::asl::interp::SharedRecord;
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -116,8 +117,13 @@ pub struct Region {
 
 impl Region {
     /// Evicts the finished executions `retention` says go (see `retention.rs`; under the store
-    /// lock, taking execution record locks inside it, the order this module allows).
-    fn sweep_finished(&mut self, retention: &super::retention::Retention, now: u64) {
+    /// lock, taking execution record locks inside it, the order this module allows), and
+    /// returns their ARNs.
+    fn sweep_finished(
+        &mut self,
+        retention: &super::retention::Retention,
+        now: u64,
+    ) -> std::collections::HashSet<String> {
         let finished: Vec<(u64, String)> = self
             .executions
             .values()
@@ -146,6 +152,7 @@ impl Region {
                 .retain(|_, list| !list.is_empty());
         }
         self.sweep_due = next;
+        gone
     }
 }
 
@@ -153,13 +160,16 @@ impl Region {
 pub struct Store {
     regions: Mutex<HashMap<(String, String), Region>>,
     retention: super::retention::Retention,
+    /// The Distributed Map runs of every region's executions, forgotten with their execution.
+    map_runs: Arc<MapRuns>,
 }
 
 impl Store {
-    pub fn new(retention: super::retention::Retention) -> Self {
+    pub fn new(retention: super::retention::Retention, map_runs: Arc<MapRuns>) -> Self {
         Store {
             regions: Mutex::default(),
             retention,
+            map_runs,
         }
     }
 
@@ -180,7 +190,12 @@ impl Store {
             .retention
             .due(&region.sweep_due, region.executions.len(), now)
         {
-            region.sweep_finished(&self.retention, now);
+            let gone = region.sweep_finished(&self.retention, now);
+            // The map-run lock is a leaf (nothing holding it takes the store lock), so taking
+            // it under the store lock cannot deadlock.
+            if !gone.is_empty() {
+                self.map_runs.forget_executions(|arn| gone.contains(arn));
+            }
         }
         f(region)
     }
