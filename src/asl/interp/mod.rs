@@ -91,8 +91,37 @@ pub struct HistoryEvent {
     pub previous_event_id: u64,
     pub timestamp_ms: u64,
     pub event_type: String,
-    /// `("passStateEnteredEventDetails", {...})`-style member, if the event has one.
-    pub details: Option<(String, Value)>,
+    /// The `("passStateEnteredEventDetails", {...})`-style member, if the event has one, kept
+    /// as its JSON text: a history is written once and read rarely, and a `Value` tree costs
+    /// several times its text (a parked execution's history was most of its memory).
+    details: Option<Box<(Box<str>, Box<str>)>>,
+}
+
+impl HistoryEvent {
+    pub fn new(
+        id: u64,
+        previous_event_id: u64,
+        timestamp_ms: u64,
+        event_type: String,
+        details: Option<(String, Value)>,
+    ) -> Self {
+        HistoryEvent {
+            id,
+            previous_event_id,
+            timestamp_ms,
+            event_type,
+            details: details.map(|(member, value)| {
+                Box::new((member.into_boxed_str(), value.to_string().into_boxed_str()))
+            }),
+        }
+    }
+
+    /// The details member and its value (parsed from the kept text; numbers and key order
+    /// come back as they went in).
+    pub fn details(&self) -> Option<(&str, Value)> {
+        let (member, text) = &**self.details.as_ref()?;
+        Some((member, serde_json::from_str(text).unwrap_or(Value::Null)))
+    }
 }
 
 /// Where a durable execution's changes go (`--data-dir`): each history event as it is
@@ -169,13 +198,13 @@ impl ExecutionRecord {
         self.event_count += 1;
         let id = self.event_count;
         if self.keep_history {
-            self.history.push(HistoryEvent {
+            self.history.push(HistoryEvent::new(
                 id,
                 previous_event_id,
                 timestamp_ms,
-                event_type: event_type.to_string(),
+                event_type.to_string(),
                 details,
-            });
+            ));
             if let (Some(sink), Some(event)) = (&self.sink, self.history.last()) {
                 sink.event(event);
             }
@@ -343,7 +372,7 @@ enum Ending {
 /// a parked execution keeps this future for as long as it waits, and should not carry the
 /// (larger) state of a delivery it is not making.
 async fn execute(
-    spec: ExecutionSpec,
+    mut spec: ExecutionSpec,
     context: Arc<Value>,
     record: SharedRecord,
     stop_rx: watch::Receiver<bool>,
@@ -364,7 +393,8 @@ async fn execute(
         Some((
             "executionStartedEventDetails",
             json!({
-                "input": spec.input_text.clone().unwrap_or_else(|| history::text(&spec.input)),
+                // Taken, not copied: the spec lives as long as the execution runs.
+                "input": spec.input_text.take().unwrap_or_else(|| history::text(&spec.input)),
                 "inputDetails": {"truncated": false},
                 "roleArn": role_arn,
             }),

@@ -207,6 +207,30 @@ async fn run_state_body(
     vars: &mut Variables,
 ) -> Result<(Value, Option<String>), Failure> {
     let entered_ms = at.ms;
+    // A Wait waits before the context object is built for the rest of the state, so that a
+    // parked execution holds its input and not also a copy of the context object (which
+    // holds the input again, and is kilobytes). The deadline is computed once.
+    let waited = match &state.kind {
+        StateKind::Wait(w) => {
+            let deadline = {
+                let ctx = engine.context_for(state, entered_ms, 0);
+                let staged = Staged::default();
+                let env = StateEnv {
+                    state,
+                    context: &ctx,
+                    vars: &*vars,
+                    staged: &staged,
+                    clock: engine.rec.clock(),
+                    inspection: None,
+                };
+                let effective = env.input(&raw)?;
+                wait_deadline(w, &env, &raw, &effective, entered_ms)?
+            };
+            engine.rec.clock().sleep_until_millis(deadline).await;
+            true
+        }
+        _ => false,
+    };
     let ctx = engine.context_for(state, entered_ms, 0);
     let staged = Staged::default();
     let env = StateEnv {
@@ -222,6 +246,12 @@ async fn run_state_body(
         // inline here would make every state's future (a long Wait's too) that large.
         StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
             Box::pin(with_recovery(engine, &env, raw, cursor, at)).await?
+        }
+        StateKind::Wait(_) if waited => {
+            let effective = env.input(&raw)?;
+            let out =
+                env.finish_plain(raw, effective, state.assign.as_ref(), state.output.as_ref())?;
+            (out, None)
         }
         _ => plain_state(&env, raw, entered_ms).await?,
     };

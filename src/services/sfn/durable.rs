@@ -110,18 +110,12 @@ impl StoredEvent {
             prev: e.previous_event_id,
             ms: e.timestamp_ms,
             kind: e.event_type.clone(),
-            details: e.details.clone(),
+            details: e.details().map(|(m, d)| (m.to_string(), d)),
         }
     }
 
     fn into_event(self) -> HistoryEvent {
-        HistoryEvent {
-            id: self.id,
-            previous_event_id: self.prev,
-            timestamp_ms: self.ms,
-            event_type: self.kind,
-            details: self.details,
-        }
+        HistoryEvent::new(self.id, self.prev, self.ms, self.kind, self.details)
     }
 }
 
@@ -364,12 +358,12 @@ pub fn restore(
 /// any state was entered. Variables assigned so far are not in the history: they start empty.
 pub fn resume_point(history: &[HistoryEvent], tokens: &[(u64, String)]) -> Option<Resume> {
     // (name, entered event) of every state entered and not exited, in entry order.
-    let mut open: Vec<(&str, &HistoryEvent)> = Vec::new();
+    let mut open: Vec<(String, &HistoryEvent)> = Vec::new();
     for e in history {
-        let Some((_, details)) = &e.details else {
+        let Some((_, details)) = e.details() else {
             continue;
         };
-        let name = details.get("name").and_then(Value::as_str).unwrap_or("");
+        let name = details.get("name").and_then(Value::as_str).unwrap_or("").to_string();
         if e.event_type.ends_with("StateEntered") {
             open.push((name, e));
         } else if e.event_type.ends_with("StateExited") {
@@ -379,7 +373,7 @@ pub fn resume_point(history: &[HistoryEvent], tokens: &[(u64, String)]) -> Optio
         }
     }
     let (name, entered) = open.first()?;
-    let details = &entered.details.as_ref()?.1;
+    let details = &entered.details()?.1;
     let input = details
         .get("input")
         .and_then(Value::as_str)

@@ -43,7 +43,8 @@ pub fn state_visits(record: &ExecutionRecord) -> Vec<StateVisit> {
     let mut visits: Vec<StateVisit> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     for event in &record.history {
-        let details = event.details.as_ref().map(|(_, d)| d);
+        let details = event.details().map(|(_, d)| d);
+        let details = details.as_ref();
         let text = |key: &str| {
             details
                 .and_then(|d| d.get(key))
