@@ -30,7 +30,7 @@ use crate::clock::Clock;
 pub use failure::Failure;
 
 use callbacks::TaskBoard;
-use engine::Engine;
+use engine::{BaseContext, Engine};
 use history::{error_details, Recorder};
 use integrations::status_events;
 use parking_lot::Mutex;
@@ -265,7 +265,7 @@ pub struct ExecutionControl {
     /// Set to `true` by `stop`; the execution's task watches it and drops its work.
     stop_tx: Arc<watch::Sender<bool>>,
     /// For the ABORTED status-change event.
-    events: Option<(integrations::TaskCalls, Arc<Value>)>,
+    events: Option<(integrations::TaskCalls, Arc<BaseContext>)>,
 }
 
 impl ExecutionControl {
@@ -294,9 +294,10 @@ impl ExecutionControl {
                 rec.cause = cause;
                 rec.stop_ms = Some(now);
                 rec.persist();
-                if let Some((calls, context)) = &self.events {
+                if let Some((calls, base)) = &self.events {
+                    let context = base.value();
                     let snapshot =
-                        status_events::Snapshot::of(context, &rec, execution_start_ms(context));
+                        status_events::Snapshot::of(&context, &rec, execution_start_ms(&context));
                     calls.status_changed_detached(snapshot);
                 }
             }
@@ -313,15 +314,16 @@ impl ExecutionControl {
 /// Starts the execution on its own tokio task and returns at once.
 pub fn spawn(mut spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let context = Arc::new(std::mem::take(&mut spec.context));
+    let context = std::mem::take(&mut spec.context);
+    let base = Arc::new(BaseContext::of(&context));
     let control = ExecutionControl {
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_tx: Arc::new(stop_tx),
-        events: spec.tasks.clone().map(|t| (t, context.clone())),
+        events: spec.tasks.clone().map(|t| (t, base.clone())),
     };
     let work = execution_work(&spec, &context);
-    tokio::spawn(work.run(execute(spec, context, record, stop_rx, None)));
+    tokio::spawn(work.run(execute(spec, context, base, record, stop_rx, None)));
     control
 }
 
@@ -342,15 +344,23 @@ pub fn spawn_redrive(
     resume: Resume,
 ) -> ExecutionControl {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let context = Arc::new(std::mem::take(&mut spec.context));
+    let context = std::mem::take(&mut spec.context);
+    let base = Arc::new(BaseContext::of(&context));
     let control = ExecutionControl {
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_tx: Arc::new(stop_tx),
-        events: spec.tasks.clone().map(|t| (t, context.clone())),
+        events: spec.tasks.clone().map(|t| (t, base.clone())),
     };
     let work = execution_work(&spec, &context);
-    tokio::spawn(work.run(execute(spec, context, record, stop_rx, Some(resume))));
+    tokio::spawn(work.run(execute(
+        spec,
+        context,
+        base,
+        record,
+        stop_rx,
+        Some(resume),
+    )));
     control
 }
 
@@ -358,8 +368,9 @@ pub fn spawn_redrive(
 pub async fn run_to_end(mut spec: ExecutionSpec, record: SharedRecord) {
     // Keep the sender alive for the whole run, so that `stopped` simply never fires.
     let (_stop_tx, stop_rx) = watch::channel(false);
-    let context = Arc::new(std::mem::take(&mut spec.context));
-    execute(spec, context, record, stop_rx, None).await
+    let context = std::mem::take(&mut spec.context);
+    let base = Arc::new(BaseContext::of(&context));
+    execute(spec, context, base, record, stop_rx, None).await
 }
 
 enum Ending {
@@ -368,12 +379,14 @@ enum Ending {
     Stopped,
 }
 
-/// `spec.context` has been taken into `context`. The awaits on status-change events are boxed:
+/// `spec.context` has been taken into `context` (used for the start, then dropped) and `base`
+/// (kept, compact). The awaits on status-change events are boxed:
 /// a parked execution keeps this future for as long as it waits, and should not carry the
 /// (larger) state of a delivery it is not making.
 async fn execute(
     mut spec: ExecutionSpec,
-    context: Arc<Value>,
+    context: Value,
+    base: Arc<BaseContext>,
     record: SharedRecord,
     stop_rx: watch::Receiver<bool>,
     resume: Option<Resume>,
@@ -381,7 +394,8 @@ async fn execute(
     let rec = Recorder::new(record.clone(), spec.clock.clone());
     if let Some(resume) = resume {
         let cursor = rec.len() as u64;
-        return finish(spec, context, record, rec, stop_rx, Some(resume), cursor).await;
+        drop(context);
+        return finish(spec, base, record, rec, stop_rx, Some(resume), cursor).await;
     }
     let role_arn = context
         .pointer("/Execution/RoleArn")
@@ -407,7 +421,8 @@ async fn execute(
         };
         Box::pin(calls.status_changed(snapshot)).await;
     }
-    finish(spec, context, record, rec, stop_rx, None, 0).await
+    drop(context);
+    finish(spec, base, record, rec, stop_rx, None, 0).await
 }
 
 /// The execution's start, from the context object's `Execution.StartTime`.
@@ -422,7 +437,7 @@ fn execution_start_ms(context: &Value) -> u64 {
 /// Runs the machine (from its start, or from `resume`) and records how the execution ended.
 async fn finish(
     spec: ExecutionSpec,
-    context: Arc<Value>,
+    base: Arc<BaseContext>,
     record: SharedRecord,
     rec: Recorder,
     stop_rx: watch::Receiver<bool>,
@@ -437,7 +452,7 @@ async fn finish(
     let clock = spec.clock.clone();
     let engine = Arc::new(Engine {
         rec,
-        base_context: context.clone(),
+        base_context: base.clone(),
         board: spec.board,
         map_runs: spec.map_runs,
         redrive_from: spec.redrivable.then(|| spec.machine.clone()),
@@ -471,6 +486,7 @@ async fn finish(
         _ = stopped(stop_rx) => Ending::Stopped,
     };
     let now = clock.now_millis();
+    let context = base.value();
     let Some(snapshot) = close_record(&record, ending, now, &context) else {
         return;
     };
