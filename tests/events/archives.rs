@@ -601,7 +601,11 @@ async fn past_max_archive_events_the_oldest_archived_events_are_dropped() {
         .map(|m| json_body(m)["detail"]["n"].as_i64().expect("n"))
         .collect();
     replayed.sort();
-    assert_eq!(replayed, vec![5, 6, 7], "a replay sends only the kept events");
+    assert_eq!(
+        replayed,
+        vec![5, 6, 7],
+        "a replay sends only the kept events"
+    );
     // Nothing more arrives: the dropped five are gone.
     let more = sqs
         .receive_message()

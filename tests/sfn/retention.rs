@@ -124,13 +124,7 @@ async fn a_forgotten_executions_map_runs_are_forgotten_with_it() {
 
     server.clock().advance(2 * DAY);
     // The first call after the 90 days: the map run is gone as its execution is.
-    let e = failed(
-        client
-            .describe_map_run()
-            .map_run_arn(&run_arn)
-            .send()
-            .await,
-    );
+    let e = failed(client.describe_map_run().map_run_arn(&run_arn).send().await);
     assert_eq!(e.code, "ResourceNotFound");
     let e = failed(
         client

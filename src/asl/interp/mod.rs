@@ -330,9 +330,7 @@ pub fn spawn(mut spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl 
 /// The execution's entry in the settle registry, made before its task is spawned so the
 /// execution counts as busy from the moment StartExecution returns.
 pub fn execution_work(spec: &ExecutionSpec, context: &Value) -> crate::settle::Work {
-    let arn = context["Execution"]["Id"]
-        .as_str()
-        .unwrap_or("execution");
+    let arn = context["Execution"]["Id"].as_str().unwrap_or("execution");
     spec.clock.work(crate::settle::Kind::Execution, arn)
 }
 
@@ -353,14 +351,7 @@ pub fn spawn_redrive(
         events: spec.tasks.clone().map(|t| (t, base.clone())),
     };
     let work = execution_work(&spec, &context);
-    tokio::spawn(work.run(execute(
-        spec,
-        context,
-        base,
-        record,
-        stop_rx,
-        Some(resume),
-    )));
+    tokio::spawn(work.run(execute(spec, context, base, record, stop_rx, Some(resume))));
     control
 }
 

@@ -363,7 +363,11 @@ pub fn resume_point(history: &[HistoryEvent], tokens: &[(u64, String)]) -> Optio
         let Some((_, details)) = e.details() else {
             continue;
         };
-        let name = details.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let name = details
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if e.event_type.ends_with("StateEntered") {
             open.push((name, e));
         } else if e.event_type.ends_with("StateExited") {

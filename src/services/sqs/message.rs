@@ -203,7 +203,9 @@ impl From<MessageRecord> for Message {
 
 impl Message {
     pub fn attributes(&self) -> &MessageAttributes {
-        self.extra.as_ref().map_or(&NO_ATTRIBUTES, |e| &e.attributes)
+        self.extra
+            .as_ref()
+            .map_or(&NO_ATTRIBUTES, |e| &e.attributes)
     }
 
     pub fn md5_of_attributes(&self) -> Option<&str> {
@@ -305,13 +307,14 @@ impl Message {
             "SequenceNumber" => self.sequence_number().map(str::to_string),
             "MessageDeduplicationId" => self.dedup_id().map(str::to_string),
             "MessageGroupId" => self.group_id().map(str::to_string),
-            "AWSTraceHeader" => self
-                .system_attributes()
-                .get("AWSTraceHeader")
-                .and_then(|v| match &v.data {
-                    AttributeData::Text(t) => Some(t.clone()),
-                    AttributeData::Binary(_) => None,
-                }),
+            "AWSTraceHeader" => {
+                self.system_attributes()
+                    .get("AWSTraceHeader")
+                    .and_then(|v| match &v.data {
+                        AttributeData::Text(t) => Some(t.clone()),
+                        AttributeData::Binary(_) => None,
+                    })
+            }
             "DeadLetterQueueSourceArn" => self.dead_letter_source_arn().map(str::to_string),
             _ => None,
         }
