@@ -374,3 +374,75 @@ impl Message {
         Value::Object(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::sqs::message_attributes::AttributeValue;
+
+    fn record(full: bool) -> MessageRecord {
+        let mut attributes = MessageAttributes::new();
+        if full {
+            attributes.insert(
+                "a".into(),
+                AttributeValue {
+                    data_type: "String".into(),
+                    data: AttributeData::Text("x".into()),
+                },
+            );
+        }
+        MessageRecord {
+            message_id: uuid::Uuid::new_v4(),
+            body: "hello".into(),
+            md5_of_body: [7; 16],
+            md5_of_attributes: full.then(|| "0123456789abcdef0123456789abcdef".into()),
+            attributes: attributes.clone(),
+            system_attributes: if full { attributes } else { Default::default() },
+            md5_of_system_attributes: full.then(|| "fedcba9876543210fedcba9876543210".into()),
+            sender_id: if full {
+                "AIDASENDER".into()
+            } else {
+                "000000000042".into()
+            },
+            sent_ms: 1_700_000_000_000,
+            group_id: full.then(|| "g".into()),
+            dedup_id: full.then(|| "d".into()),
+            sequence_number: full.then(|| "18889999999999999999".into()),
+            dead_letter_source_arn: full.then(|| "arn:aws:sqs:us-east-1:000000000000:src".into()),
+            receive_count: u32::from(full) * 3,
+            first_receive_ms: full.then_some(1_700_000_000_500),
+            trace: if full {
+                TraceContext::root(1_700_000_000).next_hop()
+            } else {
+                TraceContext::NONE
+            },
+        }
+    }
+
+    #[test]
+    fn a_stored_message_writes_exactly_the_record_it_was_made_from() {
+        for full in [false, true] {
+            let record = record(full);
+            let expected = serde_json::to_value(&record).expect("record");
+            let message = Message::from(record.clone());
+            let written = serde_json::to_value(&message).expect("message");
+            assert_eq!(written, expected);
+            let read: Message = serde_json::from_value(written).expect("read back");
+            assert_eq!(read, message);
+            assert_eq!(
+                message.extra.is_some(),
+                full,
+                "rare parts boxed only when present"
+            );
+        }
+    }
+
+    #[test]
+    fn a_sender_that_is_not_an_account_id_is_kept_as_text() {
+        let mut r = record(false);
+        r.sender_id = "AROAEXAMPLE:session".into();
+        assert_eq!(Message::from(r).sender_id(), "AROAEXAMPLE:session");
+        let r = record(false);
+        assert_eq!(Message::from(r).sender_id(), "000000000042");
+    }
+}
