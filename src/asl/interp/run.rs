@@ -207,9 +207,10 @@ async fn run_state_body(
     vars: &mut Variables,
 ) -> Result<(Value, Option<String>), Failure> {
     let entered_ms = at.ms;
-    // A Wait waits before the context object is built for the rest of the state, so that a
-    // parked execution holds its input and not also a copy of the context object (which
-    // holds the input again, and is kilobytes). The deadline is computed once.
+    // A Wait waits before the context object is built for the rest of the state, and holds
+    // its input as text while it waits (a `Value` tree is several times its text): a parked
+    // execution keeps little more than that. The deadline is computed once.
+    let mut raw = raw;
     let waited = match &state.kind {
         StateKind::Wait(w) => {
             let deadline = {
@@ -226,7 +227,10 @@ async fn run_state_body(
                 let effective = env.input(&raw)?;
                 wait_deadline(w, &env, &raw, &effective, entered_ms)?
             };
+            let text = std::mem::take(&mut raw).to_string();
             engine.rec.clock().sleep_until_millis(deadline).await;
+            // It was written by `to_string` just now, so it reads back as it was.
+            raw = serde_json::from_str(&text).unwrap_or_default();
             true
         }
         _ => false,
