@@ -323,7 +323,14 @@ pub fn spawn(mut spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl 
         events: spec.tasks.clone().map(|t| (t, base.clone())),
     };
     let work = execution_work(&spec, &context);
-    tokio::spawn(work.run(execute(spec, context, base, record, stop_rx, None)));
+    tokio::spawn(work.run(execute(Box::new(Start {
+        spec,
+        context,
+        base,
+        record,
+        stop_rx,
+        resume: None,
+    }))));
     control
 }
 
@@ -351,7 +358,14 @@ pub fn spawn_redrive(
         events: spec.tasks.clone().map(|t| (t, base.clone())),
     };
     let work = execution_work(&spec, &context);
-    tokio::spawn(work.run(execute(spec, context, base, record, stop_rx, Some(resume))));
+    tokio::spawn(work.run(execute(Box::new(Start {
+        spec,
+        context,
+        base,
+        record,
+        stop_rx,
+        resume: Some(resume),
+    }))));
     control
 }
 
@@ -361,7 +375,15 @@ pub async fn run_to_end(mut spec: ExecutionSpec, record: SharedRecord) {
     let (_stop_tx, stop_rx) = watch::channel(false);
     let context = std::mem::take(&mut spec.context);
     let base = Arc::new(BaseContext::of(&context));
-    execute(spec, context, base, record, stop_rx, None).await
+    execute(Box::new(Start {
+        spec,
+        context,
+        base,
+        record,
+        stop_rx,
+        resume: None,
+    }))
+    .await
 }
 
 enum Ending {
@@ -374,19 +396,29 @@ enum Ending {
 /// (kept, compact). The awaits on status-change events are boxed:
 /// a parked execution keeps this future for as long as it waits, and should not carry the
 /// (larger) state of a delivery it is not making.
-async fn execute(
-    mut spec: ExecutionSpec,
-    context: Value,
-    base: Arc<BaseContext>,
-    record: SharedRecord,
-    stop_rx: watch::Receiver<bool>,
-    resume: Option<Resume>,
-) {
+async fn execute(start: Box<Start>) {
+    let Start {
+        mut spec,
+        context,
+        base,
+        record,
+        stop_rx,
+        resume,
+    } = unbox(start);
     let rec = Recorder::new(record.clone(), spec.clock.clone());
     if let Some(resume) = resume {
         let cursor = rec.len() as u64;
         drop(context);
-        return finish(spec, base, record, rec, stop_rx, Some(resume), cursor).await;
+        return finish(Box::new(Finish {
+            spec,
+            base,
+            record,
+            rec,
+            stop_rx,
+            resume: Some(resume),
+            cursor,
+        }))
+        .await;
     }
     let role_arn = context
         .pointer("/Execution/RoleArn")
@@ -413,7 +445,44 @@ async fn execute(
         Box::pin(calls.status_changed(snapshot)).await;
     }
     drop(context);
-    finish(spec, base, record, rec, stop_rx, None, 0).await
+    finish(Box::new(Finish {
+        spec,
+        base,
+        record,
+        rec,
+        stop_rx,
+        resume: None,
+        cursor: 0,
+    }))
+    .await
+}
+
+/// `execute`'s arguments, and `finish`'s: an async fn keeps its arguments for as long as it
+/// runs (a parked execution's task holds them for days), so they are passed as one box and
+/// unpacked inside, where what is moved on no longer takes room in the waiting future.
+struct Start {
+    spec: ExecutionSpec,
+    context: Value,
+    base: Arc<BaseContext>,
+    record: SharedRecord,
+    stop_rx: watch::Receiver<bool>,
+    resume: Option<Resume>,
+}
+
+/// The contents of `b`, its allocation freed now (moving out of `*b` in place frees the box
+/// only at the end of the scope, which for an async fn is the end of the run).
+pub(crate) fn unbox<T>(b: Box<T>) -> T {
+    *b
+}
+
+struct Finish {
+    spec: ExecutionSpec,
+    base: Arc<BaseContext>,
+    record: SharedRecord,
+    rec: Recorder,
+    stop_rx: watch::Receiver<bool>,
+    resume: Option<Resume>,
+    cursor: u64,
 }
 
 /// The execution's start, from the context object's `Execution.StartTime`.
@@ -426,35 +495,44 @@ fn execution_start_ms(context: &Value) -> u64 {
 }
 
 /// Runs the machine (from its start, or from `resume`) and records how the execution ended.
-async fn finish(
-    spec: ExecutionSpec,
-    base: Arc<BaseContext>,
-    record: SharedRecord,
-    rec: Recorder,
-    stop_rx: watch::Receiver<bool>,
-    resume: Option<Resume>,
-    cursor: u64,
-) {
-    let start_ms = spec.clock.now_millis();
-    let deadline = spec
-        .machine
+async fn finish(args: Box<Finish>) {
+    let Finish {
+        spec,
+        base,
+        record,
+        rec,
+        stop_rx,
+        resume,
+        cursor,
+    } = unbox(args);
+    // Taken apart, so that what moves on takes no room while the run is awaited.
+    let ExecutionSpec {
+        machine,
+        input,
+        clock,
+        board,
+        map_runs,
+        redrivable,
+        tasks,
+        ..
+    } = spec;
+    let start_ms = clock.now_millis();
+    let deadline = machine
         .timeout_seconds
         .map(|s| start_ms.saturating_add(s.saturating_mul(1000)));
-    let clock = spec.clock.clone();
     let engine = Arc::new(Engine {
         rec,
         base_context: base.clone(),
-        board: spec.board,
-        map_runs: spec.map_runs,
-        redrive_from: spec.redrivable.then(|| spec.machine.clone()),
-        tasks: spec.tasks.clone(),
+        board,
+        map_runs,
+        redrive_from: redrivable.then(|| machine.clone()),
+        tasks: tasks.clone(),
         resume_token: Default::default(),
     });
-    let tasks = spec.tasks;
     let work = match resume {
         Some(r) => run_machine_from(
             engine.clone(),
-            spec.machine,
+            machine,
             r.state,
             r.input,
             cursor,
@@ -463,8 +541,8 @@ async fn finish(
         ),
         None => run_machine(
             engine.clone(),
-            spec.machine,
-            spec.input,
+            machine,
+            input,
             cursor,
             vars::Variables::default(),
         ),

@@ -71,12 +71,11 @@ pub(crate) fn run_machine_from(
     vars: Variables,
     restart: Option<super::Restart>,
 ) -> BoxedRun {
+    // One box of arguments: an `async move` block keeps what it captures for its whole life,
+    // so captured values rebound as mutable locals would be held twice while a state waits.
+    let args = Box::new((vars, cursor, input, start, restart));
     Box::pin(async move {
-        let mut vars = vars;
-        let mut cursor = cursor;
-        let mut input = input;
-        let mut name = start;
-        let mut restart = restart;
+        let (mut vars, mut cursor, mut input, mut name, mut restart) = super::unbox(args);
         // Only the execution's own top level can be redriven from a state.
         let top_level = engine
             .redrive_from
