@@ -471,6 +471,7 @@ struct Start {
 
 /// The contents of `b`, its allocation freed now (moving out of `*b` in place frees the box
 /// only at the end of the scope, which for an async fn is the end of the run).
+#[allow(clippy::boxed_local)] // The box is the point: it is what is freed here.
 pub(crate) fn unbox<T>(b: Box<T>) -> T {
     *b
 }
