@@ -234,7 +234,12 @@ async fn run_state_body(
         }
         _ => false,
     };
-    let ctx = engine.context_for(state, entered_ms, 0);
+    // Task, Parallel and Map build their context object per attempt (`with_recovery`); a copy
+    // here would only be held, unread, while their work waits.
+    let ctx = match &state.kind {
+        StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => Value::Null,
+        _ => engine.context_for(state, entered_ms, 0),
+    };
     let staged = Staged::default();
     let env = StateEnv {
         state,
