@@ -19,7 +19,8 @@ Environment: COMPACT_MESSAGES, COMPACT_EXECUTIONS, COMPACT_PARK, COMPACT_PORT (4
 COMPACT_THREADS (8), COMPACT_ONLY (sqs or sfn: run one phase), COMPACT_SERVER_ARGS (more flags).
 Figures (busy 2-core machine, 2026-12-04): baseline e9da29f: 777 bytes per message (745 over
 the body), 24,340 bytes per parked execution (wait), 39,456 (activity, 50,000). Issue 19
-item 3 work: 252 bytes per message (220 over the body), 6,936 bytes (wait), 22,730 (activity).
+item 3 work: 252 bytes per message (220 over the body), 6,936 bytes (wait), 19,725 (activity),
+29,122 (token, 50,000; baseline 48,311).
 Loopback only; the machine should be otherwise quiet for stable figures, but RSS (unlike
 throughput) is little affected by other load.
 """
