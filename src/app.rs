@@ -67,7 +67,8 @@ impl AppState {
                 durable.clone(),
             ),
             sns: Sns::new(clock.clone(), invoker.clone(), durable.clone()),
-            events: Events::new(clock.clone(), invoker.clone(), durable.clone()),
+            events: Events::new(clock.clone(), invoker.clone(), durable.clone())
+                .with_max_archive_events(config.max_archive_events),
             sts: Sts::new(clock.clone()),
             invoker: invoker.clone(),
             tracer,

@@ -47,6 +47,9 @@ pub struct Config {
     /// Finished Standard executions kept per account and region besides AWS's 90 days; the
     /// ones that stopped first are evicted first (`--max-finished-executions`).
     pub max_finished_executions: usize,
+    /// Events kept per EventBridge archive; past it the oldest are dropped
+    /// (`--max-archive-events`).
+    pub max_archive_events: usize,
     /// The most in-process calls one client request may cause in all (`--chain-budget`, 0 for
     /// no limit); see `crate::invoke::DEFAULT_CHAIN_BUDGET`.
     pub chain_budget: u64,
@@ -75,6 +78,7 @@ impl Default for Config {
             credentials: Default::default(),
             admin_token: None,
             max_finished_executions: crate::services::sfn::retention::DEFAULT_MAX_FINISHED,
+            max_archive_events: crate::services::events::DEFAULT_MAX_ARCHIVE_EVENTS,
             chain_budget: crate::invoke::DEFAULT_CHAIN_BUDGET,
         }
     }

@@ -113,6 +113,14 @@ struct Cli {
         default_value_t = 10_000
     )]
     max_finished_executions: usize,
+    /// Events kept per EventBridge archive (AWS bounds an archive only by its retention);
+    /// past it, the oldest are dropped, with a log line when an archive first fills.
+    #[arg(
+        long = "max-archive-events",
+        env = "STEPYARD_MAX_ARCHIVE_EVENTS",
+        default_value_t = 100_000
+    )]
+    max_archive_events: usize,
     /// The most in-process calls (deliveries, executions, tasks' calls, status-change events)
     /// one client request may cause in all; past it the chain is stopped with a log line and
     /// a trace span (a loop that fans out). 0 for no limit.
@@ -213,6 +221,7 @@ fn main() -> std::process::ExitCode {
         credentials,
         admin_token: cli.admin_token.filter(|t| !t.is_empty()),
         max_finished_executions: cli.max_finished_executions,
+        max_archive_events: cli.max_archive_events,
         chain_budget: cli.chain_budget,
         clock: stepyard::clock::ClockStart {
             frozen: cli.clock == "frozen",

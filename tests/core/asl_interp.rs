@@ -314,8 +314,8 @@ fn check_history(case: &Value, rec: &ExecutionRecord, problems: &mut Vec<String>
                 ));
                 return;
             }
-            if let Some((key, details)) = &got.details {
-                if let Some(exp) = e.get(key.as_str()) {
+            if let Some((key, details)) = got.details() {
+                if let Some(exp) = e.get(key) {
                     if !matches(exp, &normalise(details.clone())) {
                         problems.push(format!("event {id} ({ty}) {key} {details}, expected {exp}"));
                         return;
@@ -552,7 +552,7 @@ async fn stop_aborts_a_waiting_execution_and_keeps_it_aborted() {
     let last = rec.history.last().expect("events");
     assert_eq!(last.event_type, "ExecutionAborted");
     assert_eq!(
-        last.details.as_ref().map(|(k, v)| (k.as_str(), v.clone())),
+        last.details(),
         Some((
             "executionAbortedEventDetails",
             json!({"error": "Manual", "cause": "stopped by test"})

@@ -525,3 +525,95 @@ async fn an_archive_without_a_pattern_has_only_the_replay_name_check() {
         serde_json::json!({"replay-name": [{"exists": false}]})
     );
 }
+
+#[tokio::test]
+async fn past_max_archive_events_the_oldest_archived_events_are_dropped() {
+    let server = stepyard::Server::start(stepyard::Config {
+        max_archive_events: 3,
+        ..stepyard::Config::ephemeral()
+    })
+    .await
+    .expect("server");
+    let client = eb(&server);
+    let sqs = common::sqs(&server);
+    let archive_arn = client
+        .create_archive()
+        .archive_name("bounded")
+        .event_source_arn(bus_arn("default"))
+        .send()
+        .await
+        .expect("create")
+        .archive_arn
+        .expect("arn");
+    let start = DateTime::from_millis(server.clock().now_millis() as i64 - 1000);
+    let size_of_three = {
+        for n in 0..3 {
+            put_events(&client, vec![entry(&format!(r#"{{"n": {n}}}"#))]).await;
+        }
+        let d = client
+            .describe_archive()
+            .archive_name("bounded")
+            .send()
+            .await
+            .expect("describe");
+        assert_eq!(d.event_count(), 3);
+        d.size_bytes()
+    };
+    // Five more: N = 3 kept, k = 5 dropped, the oldest first.
+    for n in 3..8 {
+        put_events(&client, vec![entry(&format!(r#"{{"n": {n}}}"#))]).await;
+    }
+    let d = client
+        .describe_archive()
+        .archive_name("bounded")
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(d.event_count(), 3, "only the newest 3 are kept");
+    assert_eq!(
+        d.size_bytes(),
+        size_of_three,
+        "the size counts the kept events only (same-length events)"
+    );
+
+    let (queue, _) = queue_rule(&server, "replayed", r#"{"source": ["app"]}"#).await;
+    server.clock().advance(Duration::from_secs(2));
+    let end = DateTime::from_millis(server.clock().now_millis() as i64 - 500);
+    client
+        .start_replay()
+        .replay_name("newest")
+        .event_source_arn(&archive_arn)
+        .event_start_time(start)
+        .event_end_time(end)
+        .destination(
+            ReplayDestination::builder()
+                .arn(bus_arn("default"))
+                .build()
+                .expect("destination"),
+        )
+        .send()
+        .await
+        .expect("start replay");
+    server.clock().advance(Duration::from_secs(1));
+    let got = receive_n(&sqs, &queue, 3).await;
+    let mut replayed: Vec<i64> = got
+        .iter()
+        .map(|m| json_body(m)["detail"]["n"].as_i64().expect("n"))
+        .collect();
+    replayed.sort();
+    assert_eq!(
+        replayed,
+        vec![5, 6, 7],
+        "a replay sends only the kept events"
+    );
+    // Nothing more arrives: the dropped five are gone.
+    let more = sqs
+        .receive_message()
+        .queue_url(&queue)
+        .max_number_of_messages(10)
+        .wait_time_seconds(0)
+        .send()
+        .await
+        .expect("receive");
+    assert!(more.messages().is_empty());
+}

@@ -94,3 +94,88 @@ async fn past_the_cap_the_executions_that_stopped_first_are_forgotten_first() {
     );
     assert_eq!(e.code, "ExecutionDoesNotExist");
 }
+
+#[tokio::test]
+async fn a_forgotten_executions_map_runs_are_forgotten_with_it() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let def = r#"{"StartAt": "Map", "States": {"Map": {"Type": "Map", "Label": "Items",
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+      "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}}"#;
+    let machine = create_machine(&client, "dmap", def).await;
+    let execution = start(&client, &machine, "e1", "[1, 2, 3]").await;
+    wait_until_done(&client, &execution).await;
+    let runs = client
+        .list_map_runs()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("list")
+        .map_runs;
+    assert_eq!(runs.len(), 1);
+    let run_arn = runs[0].map_run_arn.clone();
+    server.clock().advance(89 * DAY);
+    client
+        .describe_map_run()
+        .map_run_arn(&run_arn)
+        .send()
+        .await
+        .expect("kept while its execution is");
+
+    server.clock().advance(2 * DAY);
+    // The first call after the 90 days: the map run is gone as its execution is.
+    let e = failed(client.describe_map_run().map_run_arn(&run_arn).send().await);
+    assert_eq!(e.code, "ResourceNotFound");
+    let e = failed(
+        client
+            .list_map_runs()
+            .execution_arn(&execution)
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ExecutionDoesNotExist");
+}
+
+#[tokio::test]
+async fn map_runs_of_executions_evicted_past_the_cap_are_forgotten() {
+    let server = Server::start(Config {
+        max_finished_executions: 2,
+        ..Config::ephemeral()
+    })
+    .await
+    .unwrap();
+    let client = sfn(&server);
+    let def = r#"{"StartAt": "Map", "States": {"Map": {"Type": "Map",
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+      "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}}"#;
+    let machine = create_machine(&client, "dmap", def).await;
+    let mut run_arns = Vec::new();
+    for i in 0..6 {
+        let execution = start(&client, &machine, &format!("e{i}"), "[1]").await;
+        wait_until_done(&client, &execution).await;
+        let runs = client
+            .list_map_runs()
+            .execution_arn(&execution)
+            .send()
+            .await
+            .expect("list")
+            .map_runs;
+        run_arns.push(runs[0].map_run_arn.clone());
+    }
+    // One more call lets the sweep catch up with the last start.
+    client.list_state_machines().send().await.expect("list");
+    let e = failed(
+        client
+            .describe_map_run()
+            .map_run_arn(&run_arns[0])
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ResourceNotFound", "the oldest execution's map run");
+    client
+        .describe_map_run()
+        .map_run_arn(&run_arns[5])
+        .send()
+        .await
+        .expect("the newest execution's map run is kept");
+}

@@ -15,8 +15,9 @@ use base64::Engine as _;
 use parking_lot::Mutex;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 
 /// What the outside world says about a waiting task.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,9 +59,55 @@ struct ActivityQueue {
 /// A signal and the busy count it carries to the parked task (see `settle.rs`).
 type Sent = (Signal, Option<Wake>);
 
+/// A token's signals on their way to the waiting task: a queue and a `Notify`, rather than an
+/// unbounded channel, whose first block of 32 slots (2.5 KB) every parked task would carry.
+/// Its lock is a leaf: senders take it under the board's lock, the waiter alone, and nothing
+/// is locked or awaited while it is held, so it cannot deadlock.
+#[derive(Default)]
+struct Mailbox {
+    queue: parking_lot::Mutex<VecDeque<Sent>>,
+    notify: Notify,
+    /// The waiter is gone, or the board was cleared: nothing more is delivered.
+    closed: AtomicBool,
+}
+
+impl Mailbox {
+    fn send(&self, sent: Sent) -> Result<(), Sent> {
+        if self.is_closed() {
+            return Err(sent);
+        }
+        self.queue.lock().push_back(sent);
+        self.notify.notify_one();
+        Ok(())
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+
+    /// The next signal, or `None` once closed and drained. `notify_one` stores a permit when
+    /// nobody waits, so a signal sent between the queue check and the wait is not lost.
+    async fn recv(&self) -> Option<Sent> {
+        loop {
+            if let Some(sent) = self.queue.lock().pop_front() {
+                return Some(sent);
+            }
+            if self.is_closed() {
+                return None;
+            }
+            self.notify.notified().await;
+        }
+    }
+}
+
 #[derive(Default)]
 struct Board {
-    tokens: HashMap<String, mpsc::UnboundedSender<Sent>>,
+    tokens: HashMap<String, Arc<Mailbox>>,
     /// Activity ARNs that exist; a Task on any other activity fails at once.
     activities: HashSet<String>,
     queues: HashMap<String, ActivityQueue>,
@@ -77,7 +124,7 @@ pub struct TaskBoard {
 /// A task's side of its token: signals arrive here until it is dropped, which ends the token.
 pub struct TokenWaiter {
     pub token: String,
-    rx: mpsc::UnboundedReceiver<Sent>,
+    rx: Arc<Mailbox>,
     board: Arc<TaskBoard>,
 }
 
@@ -94,6 +141,7 @@ impl TokenWaiter {
 impl Drop for TokenWaiter {
     fn drop(&mut self) {
         self.board.board.lock().tokens.remove(&self.token);
+        self.rx.close();
     }
 }
 
@@ -158,12 +206,15 @@ impl TaskBoard {
         let mut board = self.board.lock();
         board.activities.clear();
         board.queues.clear();
-        board.tokens.clear();
+        for (_, mailbox) in board.tokens.drain() {
+            mailbox.close();
+        }
     }
 
     /// A fresh token for a task that is about to wait.
     pub fn issue(self: &Arc<Self>) -> TokenWaiter {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let rx = Arc::new(Mailbox::default());
+        let tx = rx.clone();
         let token = new_token();
         self.board.lock().tokens.insert(token.clone(), tx);
         TokenWaiter {
@@ -180,7 +231,8 @@ impl TaskBoard {
 
     /// The token a task waited on before a restart, registered again (see `Restart`).
     pub fn issue_as(self: &Arc<Self>, token: String) -> TokenWaiter {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let rx = Arc::new(Mailbox::default());
+        let tx = rx.clone();
         self.board.lock().tokens.insert(token.clone(), tx);
         TokenWaiter {
             token,

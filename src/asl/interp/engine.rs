@@ -15,7 +15,8 @@ use std::sync::Arc;
 /// static part. Immutable after start (but for `restarts`), so branches read it without locking.
 pub(crate) struct Engine {
     pub rec: Recorder,
-    pub base_context: Value,
+    /// Shared with the execution's control and its branches.
+    pub base_context: Arc<BaseContext>,
     /// Where waiting tasks (activities, task tokens) meet the API.
     pub board: Arc<TaskBoard>,
     /// Distributed Map runs, for the map-run API.
@@ -32,19 +33,40 @@ pub(crate) struct Engine {
     pub restarts: parking_lot::Mutex<std::collections::HashMap<u64, super::Restart>>,
 }
 
+/// The context object's static part, kept as its JSON text and parsed when a state needs it:
+/// as a `Value` tree (with the execution's input in it) it is a few kilobytes, most of what a
+/// parked execution would otherwise hold; parsing it per state costs about what the clone of
+/// the tree it replaces did.
+#[derive(Debug)]
+pub struct BaseContext {
+    text: Box<str>,
+}
+
+impl BaseContext {
+    pub fn of(context: &Value) -> Self {
+        BaseContext {
+            text: context.to_string().into_boxed_str(),
+        }
+    }
+
+    /// The context object (numbers and key order as they went in).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+}
+
 impl Engine {
     /// A Parallel branch's or Map iteration's entry in the settle registry.
     pub fn branch_work(&self) -> crate::settle::Work {
-        let arn = self.base_context["Execution"]["Id"]
-            .as_str()
-            .unwrap_or("execution");
+        let context = self.base_context.value();
+        let arn = context["Execution"]["Id"].as_str().unwrap_or("execution");
         self.rec.clock().work(crate::settle::Kind::Branch, arn)
     }
 
     /// The context object as a state sees it: the static part plus `State` (`RetryCount`
     /// only where AWS has it: the states that can retry).
     pub fn context_for(&self, state: &State, entered_ms: u64, retry_count: u64) -> Value {
-        let mut ctx = self.base_context.clone();
+        let mut ctx = self.base_context.value();
         if let Value::Object(o) = &mut ctx {
             let mut s = json!({
                 "Name": state.name,

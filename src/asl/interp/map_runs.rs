@@ -89,6 +89,14 @@ impl MapRuns {
     pub fn clear(&self) {
         self.runs.lock().clear();
     }
+
+    /// Forgets the map runs of the executions `gone` names (evicted by retention). Takes each
+    /// run's lock inside the runs lock, as `of_execution` does.
+    pub fn forget_executions(&self, gone: impl Fn(&str) -> bool) {
+        self.runs
+            .lock()
+            .retain(|_, run| !gone(&run.lock().execution_arn));
+    }
 }
 
 impl MapRun {

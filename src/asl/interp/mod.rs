@@ -31,14 +31,14 @@ use crate::clock::Clock;
 pub use failure::Failure;
 
 use callbacks::TaskBoard;
-use engine::Engine;
+use engine::{BaseContext, Engine};
 use history::{error_details, Recorder};
 use integrations::status_events;
 use parking_lot::Mutex;
 use run::{run_machine, run_machine_from};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use tokio::sync::watch;
 
 /// What an execution starts from.
 pub struct ExecutionSpec {
@@ -92,8 +92,37 @@ pub struct HistoryEvent {
     pub previous_event_id: u64,
     pub timestamp_ms: u64,
     pub event_type: String,
-    /// `("passStateEnteredEventDetails", {...})`-style member, if the event has one.
-    pub details: Option<(String, Value)>,
+    /// The `("passStateEnteredEventDetails", {...})`-style member, if the event has one, kept
+    /// as its JSON text: a history is written once and read rarely, and a `Value` tree costs
+    /// several times its text (a parked execution's history was most of its memory).
+    details: Option<Box<(Box<str>, Box<str>)>>,
+}
+
+impl HistoryEvent {
+    pub fn new(
+        id: u64,
+        previous_event_id: u64,
+        timestamp_ms: u64,
+        event_type: String,
+        details: Option<(String, Value)>,
+    ) -> Self {
+        HistoryEvent {
+            id,
+            previous_event_id,
+            timestamp_ms,
+            event_type,
+            details: details.map(|(member, value)| {
+                Box::new((member.into_boxed_str(), value.to_string().into_boxed_str()))
+            }),
+        }
+    }
+
+    /// The details member and its value (parsed from the kept text; numbers and key order
+    /// come back as they went in).
+    pub fn details(&self) -> Option<(&str, Value)> {
+        let (member, text) = &**self.details.as_ref()?;
+        Some((member, serde_json::from_str(text).unwrap_or(Value::Null)))
+    }
 }
 
 /// Where a durable execution's changes go (`--data-dir`): each history event as it is
@@ -170,13 +199,13 @@ impl ExecutionRecord {
         self.event_count += 1;
         let id = self.event_count;
         if self.keep_history {
-            self.history.push(HistoryEvent {
+            self.history.push(HistoryEvent::new(
                 id,
                 previous_event_id,
                 timestamp_ms,
-                event_type: event_type.to_string(),
+                event_type.to_string(),
                 details,
-            });
+            ));
             if let (Some(sink), Some(event)) = (&self.sink, self.history.last()) {
                 sink.event(event);
             }
@@ -243,10 +272,10 @@ pub struct Restart {
 pub struct ExecutionControl {
     record: SharedRecord,
     clock: Clock,
-    /// Set to `true` by `stop`; the execution's task watches it and drops its work.
-    stop_tx: Arc<watch::Sender<bool>>,
+    /// Raised by `stop`; the execution's task watches it and drops its work.
+    stop_signal: Arc<StopSignal>,
     /// For the ABORTED status-change event.
-    events: Option<(integrations::TaskCalls, Value)>,
+    events: Option<(integrations::TaskCalls, Arc<BaseContext>)>,
 }
 
 impl ExecutionControl {
@@ -275,15 +304,16 @@ impl ExecutionControl {
                 rec.cause = cause;
                 rec.stop_ms = Some(now);
                 rec.persist();
-                if let Some((calls, context)) = &self.events {
+                if let Some((calls, base)) = &self.events {
+                    let context = base.value();
                     let snapshot =
-                        status_events::Snapshot::of(context, &rec, execution_start_ms(context));
+                        status_events::Snapshot::of(&context, &rec, execution_start_ms(&context));
                     calls.status_changed_detached(snapshot);
                 }
             }
         }
         // Nobody listening means the task has already finished: nothing left to stop.
-        let _ = self.stop_tx.send(true);
+        self.stop_signal.raise();
     }
 
     pub fn record(&self) -> &SharedRecord {
@@ -292,52 +322,78 @@ impl ExecutionControl {
 }
 
 /// Starts the execution on its own tokio task and returns at once.
-pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
-    let (stop_tx, stop_rx) = watch::channel(false);
+pub fn spawn(mut spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
+    let stop_rx = Arc::new(StopSignal::default());
+    let context = std::mem::take(&mut spec.context);
+    let base = Arc::new(BaseContext::of(&context));
     let control = ExecutionControl {
         record: record.clone(),
         clock: spec.clock.clone(),
-        stop_tx: Arc::new(stop_tx),
-        events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
+        stop_signal: stop_rx.clone(),
+        events: spec.tasks.clone().map(|t| (t, base.clone())),
     };
-    let work = execution_work(&spec);
-    tokio::spawn(work.run(execute(spec, record, stop_rx, None)));
+    let work = execution_work(&spec, &context);
+    tokio::spawn(work.run(execute(Box::new(Start {
+        spec,
+        context,
+        base,
+        record,
+        stop_rx,
+        resume: None,
+    }))));
     control
 }
 
 /// The execution's entry in the settle registry, made before its task is spawned so the
 /// execution counts as busy from the moment StartExecution returns.
-pub fn execution_work(spec: &ExecutionSpec) -> crate::settle::Work {
-    let arn = spec.context["Execution"]["Id"]
-        .as_str()
-        .unwrap_or("execution");
+pub fn execution_work(spec: &ExecutionSpec, context: &Value) -> crate::settle::Work {
+    let arn = context["Execution"]["Id"].as_str().unwrap_or("execution");
     spec.clock.work(crate::settle::Kind::Execution, arn)
 }
 
 /// RedriveExecution: runs the execution again from `resume`, continuing its history (the
 /// service has already recorded `ExecutionRedriven` and set the record back to RUNNING).
 pub fn spawn_redrive(
-    spec: ExecutionSpec,
+    mut spec: ExecutionSpec,
     record: SharedRecord,
     resume: Resume,
 ) -> ExecutionControl {
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let stop_rx = Arc::new(StopSignal::default());
+    let context = std::mem::take(&mut spec.context);
+    let base = Arc::new(BaseContext::of(&context));
     let control = ExecutionControl {
         record: record.clone(),
         clock: spec.clock.clone(),
-        stop_tx: Arc::new(stop_tx),
-        events: spec.tasks.clone().map(|t| (t, spec.context.clone())),
+        stop_signal: stop_rx.clone(),
+        events: spec.tasks.clone().map(|t| (t, base.clone())),
     };
-    let work = execution_work(&spec);
-    tokio::spawn(work.run(execute(spec, record, stop_rx, Some(resume))));
+    let work = execution_work(&spec, &context);
+    tokio::spawn(work.run(execute(Box::new(Start {
+        spec,
+        context,
+        base,
+        record,
+        stop_rx,
+        resume: Some(resume),
+    }))));
     control
 }
 
 /// Runs the execution to its end on the caller's task (StartSyncExecution, tests).
-pub async fn run_to_end(spec: ExecutionSpec, record: SharedRecord) {
-    // Keep the sender alive for the whole run, so that `stopped` simply never fires.
-    let (_stop_tx, stop_rx) = watch::channel(false);
-    execute(spec, record, stop_rx, None).await
+pub async fn run_to_end(mut spec: ExecutionSpec, record: SharedRecord) {
+    // Nobody can raise it: `stopped` simply never fires.
+    let stop_rx = Arc::new(StopSignal::default());
+    let context = std::mem::take(&mut spec.context);
+    let base = Arc::new(BaseContext::of(&context));
+    execute(Box::new(Start {
+        spec,
+        context,
+        base,
+        record,
+        stop_rx,
+        resume: None,
+    }))
+    .await
 }
 
 enum Ending {
@@ -346,19 +402,35 @@ enum Ending {
     Stopped,
 }
 
-async fn execute(
-    spec: ExecutionSpec,
-    record: SharedRecord,
-    stop_rx: watch::Receiver<bool>,
-    resume: Option<Resume>,
-) {
+/// `spec.context` has been taken into `context` (used for the start, then dropped) and `base`
+/// (kept, compact). The awaits on status-change events are boxed:
+/// a parked execution keeps this future for as long as it waits, and should not carry the
+/// (larger) state of a delivery it is not making.
+async fn execute(start: Box<Start>) {
+    let Start {
+        mut spec,
+        context,
+        base,
+        record,
+        stop_rx,
+        resume,
+    } = unbox(start);
     let rec = Recorder::new(record.clone(), spec.clock.clone());
     if let Some(resume) = resume {
         let cursor = rec.len() as u64;
-        return finish(spec, record, rec, stop_rx, Some(resume), cursor).await;
+        drop(context);
+        return finish(Box::new(Finish {
+            spec,
+            base,
+            record,
+            rec,
+            stop_rx,
+            resume: Some(resume),
+            cursor,
+        }))
+        .await;
     }
-    let role_arn = spec
-        .context
+    let role_arn = context
         .pointer("/Execution/RoleArn")
         .cloned()
         .unwrap_or(Value::Null);
@@ -368,7 +440,8 @@ async fn execute(
         Some((
             "executionStartedEventDetails",
             json!({
-                "input": spec.input_text.clone().unwrap_or_else(|| history::text(&spec.input)),
+                // Taken, not copied: the spec lives as long as the execution runs.
+                "input": spec.input_text.take().unwrap_or_else(|| history::text(&spec.input)),
                 "inputDetails": {"truncated": false},
                 "roleArn": role_arn,
             }),
@@ -377,11 +450,50 @@ async fn execute(
     if let Some(calls) = &spec.tasks {
         let snapshot = {
             let r = record.lock();
-            status_events::Snapshot::of(&spec.context, &r, execution_start_ms(&spec.context))
+            status_events::Snapshot::of(&context, &r, execution_start_ms(&context))
         };
-        calls.status_changed(snapshot).await;
+        Box::pin(calls.status_changed(snapshot)).await;
     }
-    finish(spec, record, rec, stop_rx, None, 0).await
+    drop(context);
+    finish(Box::new(Finish {
+        spec,
+        base,
+        record,
+        rec,
+        stop_rx,
+        resume: None,
+        cursor: 0,
+    }))
+    .await
+}
+
+/// `execute`'s arguments, and `finish`'s: an async fn keeps its arguments for as long as it
+/// runs (a parked execution's task holds them for days), so they are passed as one box and
+/// unpacked inside, where what is moved on no longer takes room in the waiting future.
+struct Start {
+    spec: ExecutionSpec,
+    context: Value,
+    base: Arc<BaseContext>,
+    record: SharedRecord,
+    stop_rx: Arc<StopSignal>,
+    resume: Option<Resume>,
+}
+
+/// The contents of `b`, its allocation freed now (moving out of `*b` in place frees the box
+/// only at the end of the scope, which for an async fn is the end of the run).
+#[allow(clippy::boxed_local)] // The box is the point: it is what is freed here.
+pub(crate) fn unbox<T>(b: Box<T>) -> T {
+    *b
+}
+
+struct Finish {
+    spec: ExecutionSpec,
+    base: Arc<BaseContext>,
+    record: SharedRecord,
+    rec: Recorder,
+    stop_rx: Arc<StopSignal>,
+    resume: Option<Resume>,
+    cursor: u64,
 }
 
 /// The execution's start, from the context object's `Execution.StartTime`.
@@ -394,43 +506,52 @@ fn execution_start_ms(context: &Value) -> u64 {
 }
 
 /// Runs the machine (from its start, or from `resume`) and records how the execution ended.
-async fn finish(
-    spec: ExecutionSpec,
-    record: SharedRecord,
-    rec: Recorder,
-    stop_rx: watch::Receiver<bool>,
-    resume: Option<Resume>,
-    cursor: u64,
-) {
+async fn finish(args: Box<Finish>) {
+    let Finish {
+        spec,
+        base,
+        record,
+        rec,
+        stop_rx,
+        resume,
+        cursor,
+    } = unbox(args);
+    // Taken apart, so that what moves on takes no room while the run is awaited.
+    let ExecutionSpec {
+        machine,
+        input,
+        clock,
+        board,
+        map_runs,
+        redrivable,
+        tasks,
+        ..
+    } = spec;
     // A run resumed after a restart keeps the deadline it had: counted from the execution's
     // start (or its last redrive), not from now.
     let start_ms = match &resume {
         Some(r) if r.after_restart => {
             let redriven = record.lock().redrive_ms;
-            redriven.unwrap_or_else(|| execution_start_ms(&spec.context))
+            redriven.unwrap_or_else(|| execution_start_ms(&base.value()))
         }
-        _ => spec.clock.now_millis(),
+        _ => clock.now_millis(),
     };
-    let deadline = spec
-        .machine
+    let deadline = machine
         .timeout_seconds
         .map(|s| start_ms.saturating_add(s.saturating_mul(1000)));
-    let clock = spec.clock.clone();
     let engine = Arc::new(Engine {
         rec,
-        base_context: spec.context,
-        board: spec.board,
-        map_runs: spec.map_runs,
-        redrive_from: spec.redrivable.then(|| spec.machine.clone()),
-        tasks: spec.tasks.clone(),
+        base_context: base.clone(),
+        board,
+        map_runs,
+        redrive_from: redrivable.then(|| machine.clone()),
+        tasks: tasks.clone(),
         restarts: Default::default(),
     });
-    let tasks = spec.tasks;
-    let context = engine.base_context.clone();
     let work = match resume {
         Some(r) => run_machine_from(
             engine.clone(),
-            spec.machine,
+            machine,
             r.state,
             r.input,
             cursor,
@@ -439,8 +560,8 @@ async fn finish(
         ),
         None => run_machine(
             engine.clone(),
-            spec.machine,
-            spec.input,
+            machine,
+            input,
             cursor,
             vars::Variables::default(),
         ),
@@ -453,11 +574,12 @@ async fn finish(
         _ = stopped(stop_rx) => Ending::Stopped,
     };
     let now = clock.now_millis();
+    let context = base.value();
     let Some(snapshot) = close_record(&record, ending, now, &context) else {
         return;
     };
     if let Some(calls) = &tasks {
-        calls.status_changed(snapshot).await;
+        Box::pin(calls.status_changed(snapshot)).await;
     }
 }
 
@@ -531,15 +653,34 @@ async fn timeout(clock: &Clock, deadline: Option<u64>) {
     }
 }
 
-/// Resolves once `stop` has been called. A dropped sender (no `ExecutionControl` left) never
-/// resolves: the execution then simply runs to its end.
-async fn stopped(mut rx: watch::Receiver<bool>) {
+/// StopExecution's signal to the execution's task: a flag and a `Notify`, a tenth of what a
+/// `watch` channel (with its eight `Notify`s) costs each of a hundred thousand parked
+/// executions.
+#[derive(Default)]
+struct StopSignal {
+    raised: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl StopSignal {
+    fn raise(&self) {
+        self.raised.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+}
+
+/// Resolves once `stop` has been called; never if nobody does (no `ExecutionControl` left):
+/// the execution then simply runs to its end. No wakeup is lost: the waiter is registered
+/// (`enable`) before the flag is read, so a `raise` after the read wakes it, and one before
+/// it is seen by the read.
+async fn stopped(signal: Arc<StopSignal>) {
     loop {
-        if *rx.borrow_and_update() {
+        let notified = signal.notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if signal.raised.load(Ordering::SeqCst) {
             return;
         }
-        if rx.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
+        notified.await;
     }
 }

@@ -34,7 +34,7 @@ pub type Tokens = Arc<Vec<(u64, String)>>;
 pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Tokens) -> Position {
     let last = events.last().map_or(0, |e| e.id);
     // Every state entered and not exited, in entry order: the first is this run's own.
-    let mut open: Vec<(&str, &HistoryEvent)> = Vec::new();
+    let mut open: Vec<(String, &HistoryEvent)> = Vec::new();
     let mut variables = Map::new();
     let mut last_exit: Option<(&HistoryEvent, &HistoryEvent)> = None;
     for e in events {
@@ -43,17 +43,21 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
             open.clear();
             continue;
         }
-        let Some((_, details)) = &e.details else {
+        let Some((_, details)) = e.details() else {
             continue;
         };
-        let name = details.get("name").and_then(Value::as_str).unwrap_or("");
+        let name = details
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if e.event_type.ends_with("StateEntered") {
             open.push((name, e));
         } else if e.event_type.ends_with("StateExited") {
             if let Some(i) = open.iter().rposition(|(n, _)| *n == name) {
                 let (_, entered) = open.remove(i);
                 if i == 0 {
-                    assigned(details, &mut variables);
+                    assigned(&details, &mut variables);
                     last_exit = Some((entered, e));
                 }
             }
@@ -86,10 +90,10 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
     let Some((entered, exited)) = last_exit else {
         return Position::Fresh;
     };
-    let name = exited
-        .details
+    let exited_details = exited.details().map(|(_, d)| d);
+    let name = exited_details
         .as_ref()
-        .and_then(|(_, d)| d.get("name"))
+        .and_then(|d| d.get("name"))
         .and_then(Value::as_str)
         .unwrap_or("");
     let output = json_member(exited, "output");
@@ -169,18 +173,16 @@ pub fn event(history: &[HistoryEvent], id: u64) -> Option<&HistoryEvent> {
 
 /// A details member holding JSON text (`input`, `output`), parsed.
 pub fn json_member(e: &HistoryEvent, member: &str) -> Value {
-    e.details
-        .as_ref()
-        .and_then(|(_, d)| d.get(member))
-        .and_then(Value::as_str)
-        .and_then(|t| serde_json::from_str(t).ok())
+    e.details()
+        .and_then(|(_, d)| d.get(member).and_then(Value::as_str).map(str::to_string))
+        .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(Value::Null)
 }
 
 /// `name` and `index` of a `MapIteration*` event.
-pub fn iteration_of(e: &HistoryEvent) -> Option<(&str, usize)> {
-    let d = &e.details.as_ref()?.1;
-    let name = d.get("name")?.as_str()?;
+pub fn iteration_of(e: &HistoryEvent) -> Option<(String, usize)> {
+    let d = e.details()?.1;
+    let name = d.get("name")?.as_str()?.to_string();
     let index = usize::try_from(d.get("index")?.as_u64()?).ok()?;
     Some((name, index))
 }
@@ -207,7 +209,7 @@ fn token_for(entered: u64, after: &[&HistoryEvent], tokens: &Tokens) -> Option<S
         .iter()
         .rev()
         .find(|e| e.event_type == "TaskScheduled")
-        .and_then(|e| e.details.as_ref())
+        .and_then(|e| e.details())
         .map(|(_, d)| d.to_string());
     if let Some(text) = scheduled {
         if let Some((_, t)) = candidates
@@ -290,11 +292,9 @@ pub fn parallel(
     let mut runs = HashMap::new();
     for (index, branch) in branches.iter().enumerate() {
         let found = roots.iter().position(|e| {
-            e.details
-                .as_ref()
-                .and_then(|(_, d)| d.get("name"))
-                .and_then(Value::as_str)
-                == Some(branch.start_at.as_str())
+            e.details().is_some_and(|(_, d)| {
+                d.get("name").and_then(Value::as_str) == Some(branch.start_at.as_str())
+            })
         });
         let Some(i) = found else {
             runs.insert(index, Position::Fresh);
@@ -320,7 +320,7 @@ pub fn map(
 ) -> Option<Nested> {
     let (started_id, scope) = started(history, entered, "Map", retries)?;
     let ours = |e: &HistoryEvent| {
-        e.event_type.starts_with("MapIteration") && iteration_of(e).map(|x| x.0) == Some(name)
+        e.event_type.starts_with("MapIteration") && iteration_of(e).is_some_and(|x| x.0 == name)
     };
     let mut runs = HashMap::new();
     for e in scope.iter().filter(|e| ours(e)) {
@@ -381,7 +381,7 @@ fn caught_next(
     // The error: on the outcome itself (Task), or the last one recorded before it (a Map or
     // Parallel fails with its branch's error).
     let error_of = |e: &HistoryEvent| {
-        let d = &e.details.as_ref()?.1;
+        let d = e.details()?.1;
         Some((
             d.get("error")?.as_str()?.to_string(),
             d.get("cause").and_then(Value::as_str).map(str::to_string),

@@ -91,12 +91,11 @@ pub(crate) fn run_machine_from(
         .as_ref()
         .and_then(|t| t.tracing())
         .map(|(tracer, execution)| (tracer, state_span().unwrap_or(execution)));
+    // One box of arguments: an `async move` block keeps what it captures for its whole life,
+    // so captured values rebound as mutable locals would be held twice while a state waits.
+    let args = Box::new((vars, cursor, input, start, restart));
     Box::pin(async move {
-        let mut vars = vars;
-        let mut cursor = cursor;
-        let mut input = input;
-        let mut name = start;
-        let mut restart = restart;
+        let (mut vars, mut cursor, mut input, mut name, mut restart) = super::unbox(args);
         // Only the execution's own top level can be redriven from a state.
         let top_level = engine
             .redrive_from
@@ -200,9 +199,8 @@ impl StateTrace {
         state: &State,
         result: &Result<(Value, Option<String>), Failure>,
     ) {
-        let execution = engine.base_context["Execution"]["Id"]
-            .as_str()
-            .unwrap_or_default();
+        let context = engine.base_context.value();
+        let execution = context["Execution"]["Id"].as_str().unwrap_or_default();
         let mut span = crate::trace::Span::new(
             &self.span,
             "states",
@@ -295,7 +293,40 @@ async fn run_state_body(
     vars: &mut Variables,
 ) -> Result<(Value, Option<String>), Failure> {
     let entered_ms = at.ms;
-    let ctx = engine.context_for(state, entered_ms, 0);
+    // A Wait waits before the context object is built for the rest of the state, and holds
+    // its input as text while it waits (a `Value` tree is several times its text): a parked
+    // execution keeps little more than that. The deadline is computed once.
+    let mut raw = raw;
+    let waited = match &state.kind {
+        StateKind::Wait(w) => {
+            let deadline = {
+                let ctx = engine.context_for(state, entered_ms, 0);
+                let staged = Staged::default();
+                let env = StateEnv {
+                    state,
+                    context: &ctx,
+                    vars: &*vars,
+                    staged: &staged,
+                    clock: engine.rec.clock(),
+                    inspection: None,
+                };
+                let effective = env.input(&raw)?;
+                wait_deadline(w, &env, &raw, &effective, entered_ms)?
+            };
+            let text = std::mem::take(&mut raw).to_string();
+            engine.rec.clock().sleep_until_millis(deadline).await;
+            // It was written by `to_string` just now, so it reads back as it was.
+            raw = serde_json::from_str(&text).unwrap_or_default();
+            true
+        }
+        _ => false,
+    };
+    // Task, Parallel and Map build their context object per attempt (`with_recovery`); a copy
+    // here would only be held, unread, while their work waits.
+    let ctx = match &state.kind {
+        StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => Value::Null,
+        _ => engine.context_for(state, entered_ms, 0),
+    };
     let staged = Staged::default();
     let env = StateEnv {
         state,
@@ -306,8 +337,16 @@ async fn run_state_body(
         inspection: None,
     };
     let (output, next) = match &state.kind {
+        // Boxed: the work of a Task, Parallel or Map is a large future, and a state running
+        // inline here would make every state's future (a long Wait's too) that large.
         StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
-            with_recovery(engine, &env, raw, cursor, at).await?
+            Box::pin(with_recovery(engine, &env, raw, cursor, at)).await?
+        }
+        StateKind::Wait(_) if waited => {
+            let effective = env.input(&raw)?;
+            let out =
+                env.finish_plain(raw, effective, state.assign.as_ref(), state.output.as_ref())?;
+            (out, None)
         }
         _ => plain_state(&env, raw, entered_ms).await?,
     };

@@ -406,7 +406,7 @@ fn engine(t: &TestRun) -> Arc<Engine> {
     ));
     Arc::new(Engine {
         rec: Recorder::new(record, t.clock.clone()),
-        base_context: t.context.clone(),
+        base_context: Arc::new(super::engine::BaseContext::of(&t.context)),
         board: t.board.clone(),
         map_runs: super::map_runs::MapRuns::new(),
         redrive_from: None,

@@ -166,7 +166,8 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
                 retention_days: input.retention_days.unwrap_or(0),
                 kms_key: input.kms_key_identifier,
                 creation_ms: now,
-                events: Vec::new(),
+                events: Default::default(),
+                dropped: 0,
             },
         );
         Ok(json!({

@@ -18,6 +18,7 @@ use crate::request::{Caller, TraceContext};
 use crate::services::sqs::queue_url::QueueLocation;
 use crate::trace::{Evaluations, RuleCheck, RuleEntry, RuleSet, Span, Verdict};
 use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,7 +93,15 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                 if hit {
                     if let Some(archive) = archives.get_mut(name) {
                         let shared = archived.get_or_insert_with(|| Arc::new(event.clone()));
-                        archive.events.push((now, shared.clone()));
+                        let max = ev.max_archive_events.load(Ordering::Relaxed);
+                        if archive.keep(now, shared.clone(), max) {
+                            tracing::warn!(
+                                "events: archive {} holds its maximum of {max} events \
+                                 (--max-archive-events): the oldest are dropped as new ones \
+                                 arrive",
+                                archive.arn
+                            );
+                        }
                     }
                 }
                 verdict(Verdict::Skipped);

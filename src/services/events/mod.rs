@@ -29,6 +29,7 @@ mod targets;
 mod test_pattern;
 
 pub use errors::EventsError;
+pub use store::DEFAULT_MAX_ARCHIVE_EVENTS;
 
 use crate::clock::Clock;
 use crate::invoke::Invoker;
@@ -37,6 +38,7 @@ use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::{self, InvalidInput};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use store::Store;
 
@@ -55,6 +57,8 @@ pub(crate) struct Inner {
     replan: parking_lot::Mutex<Option<crate::settle::Wake>>,
     /// `--data-dir`: every region's resources as one record (`records.rs`).
     durable: Option<WholeRecord>,
+    /// `--max-archive-events`; read under the store lock when an event is archived.
+    max_archive_events: AtomicUsize,
 }
 
 /// A checked `events` section of a state document.
@@ -74,9 +78,16 @@ impl Events {
             schedule_changed: tokio::sync::Notify::new(),
             replan: parking_lot::Mutex::new(None),
             durable: durable.map(|d| WholeRecord::new(d, "events/regions")),
+            max_archive_events: AtomicUsize::new(store::DEFAULT_MAX_ARCHIVE_EVENTS),
         });
         scheduler::start(&inner);
         Events { inner }
+    }
+
+    /// `--max-archive-events`: events kept per archive, oldest dropped first past it.
+    pub fn with_max_archive_events(self, max: usize) -> Self {
+        self.inner.max_archive_events.store(max, Ordering::Relaxed);
+        self
     }
 
     /// Calls `operation`'s handler with an input already checked against the model. With a

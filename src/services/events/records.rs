@@ -270,6 +270,7 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
                         .into_iter()
                         .map(|(t, e)| (t, Arc::new(e)))
                         .collect(),
+                    dropped: 0,
                 },
             );
         }

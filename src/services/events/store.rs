@@ -13,7 +13,7 @@ use super::targets::Target;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// A `key -> value` tag list in the order tags were first set.
@@ -80,11 +80,30 @@ pub struct Archive {
     pub retention_days: u64,
     pub kms_key: Option<String>,
     pub creation_ms: u64,
-    /// (time the event was archived in ms, the event) in arrival order.
-    pub events: Vec<(u64, Arc<Value>)>,
+    /// (time the event was archived in ms, the event) in arrival order, at most
+    /// `--max-archive-events` of them (`keep`).
+    pub events: VecDeque<(u64, Arc<Value>)>,
+    /// Events dropped for the bound since the archive was created (or loaded).
+    pub dropped: u64,
 }
 
+/// Events kept per archive unless `--max-archive-events` says otherwise. AWS bounds an
+/// archive only by its retention; here memory is the bound, so the oldest go first past this.
+pub const DEFAULT_MAX_ARCHIVE_EVENTS: usize = 100_000;
+
 impl Archive {
+    /// Archives `event`; past `max` events (at least 1) the oldest are dropped. Returns
+    /// whether this call dropped the archive's first event ever (its caller logs that once).
+    pub fn keep(&mut self, now: u64, event: Arc<Value>, max: usize) -> bool {
+        self.events.push_back((now, event));
+        let before = self.dropped;
+        while self.events.len() > max.max(1) {
+            self.events.pop_front();
+            self.dropped += 1;
+        }
+        before == 0 && self.dropped > 0
+    }
+
     pub fn size_bytes(&self) -> u64 {
         self.events
             .iter()

@@ -111,18 +111,12 @@ impl StoredEvent {
             prev: e.previous_event_id,
             ms: e.timestamp_ms,
             kind: e.event_type.clone(),
-            details: e.details.clone(),
+            details: e.details().map(|(m, d)| (m.to_string(), d)),
         }
     }
 
     fn into_event(self) -> HistoryEvent {
-        HistoryEvent {
-            id: self.id,
-            previous_event_id: self.prev,
-            timestamp_ms: self.ms,
-            event_type: self.kind,
-            details: self.details,
-        }
+        HistoryEvent::new(self.id, self.prev, self.ms, self.kind, self.details)
     }
 }
 
@@ -147,8 +141,7 @@ pub fn export_execution(e: &Execution, live: &[String]) -> Value {
     if record.status == Status::Running {
         for token in live {
             let named = record.history.iter().rev().find(|ev| {
-                ev.details
-                    .as_ref()
+                ev.details()
                     .is_some_and(|(_, d)| d.to_string().contains(token.as_str()))
             });
             if let Some(ev) = named {
@@ -362,14 +355,14 @@ pub fn restore(
         input: s.input,
         trace_header: s.trace_header,
         start_ms: s.start_ms,
-        revision: Revision {
+        revision: std::sync::Arc::new(Revision {
             definition: s.revision.definition,
             parsed,
             role_arn: s.revision.role_arn,
             logging: s.revision.logging,
             tracing: s.revision.tracing,
             revision_id: s.revision.revision_id,
-        },
+        }),
         machine_update_ms: s.machine_update_ms,
         record,
         control: Mutex::new(Default::default()),
@@ -400,13 +393,14 @@ pub fn resume_point(
         Position::Done(..) => {
             let entered = history.iter().rev().find(|e| {
                 e.event_type.ends_with("StateEntered")
-                    && e.details
-                        .as_ref()
-                        .and_then(|(_, d)| d.get("name"))
-                        .and_then(Value::as_str)
-                        .is_some_and(|n| machine.state(n).is_some())
+                    && e.details().is_some_and(|(_, d)| {
+                        d.get("name")
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| machine.state(n).is_some())
+                    })
             })?;
-            let name = entered.details.as_ref()?.1.get("name")?.as_str()?;
+            let details = entered.details()?.1;
+            let name = details.get("name")?.as_str()?;
             Some(Resume {
                 state: name.to_string(),
                 input: resume::json_member(entered, "input"),

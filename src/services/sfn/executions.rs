@@ -56,7 +56,7 @@ pub struct Target {
     pub machine_name: String,
     pub machine_arn: String,
     pub kind: String,
-    pub revision: Revision,
+    pub revision: std::sync::Arc<Revision>,
     pub version_arn: Option<String>,
     pub alias_arn: Option<String>,
     pub machine_update_ms: Option<u64>,

@@ -32,8 +32,7 @@ pub fn event_json(event: &HistoryEvent, include_data: bool) -> Value {
         "id": event.id,
         "previousEventId": event.previous_event_id,
     });
-    if let Some((member, details)) = &event.details {
-        let mut details = details.clone();
+    if let Some((member, mut details)) = event.details() {
         if !include_data {
             if let Value::Object(map) = &mut details {
                 for key in DATA_MEMBERS {
@@ -41,7 +40,7 @@ pub fn event_json(event: &HistoryEvent, include_data: bool) -> Value {
                 }
             }
         }
-        out[member.as_str()] = details;
+        out[member] = details;
     }
     out
 }

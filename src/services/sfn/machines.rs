@@ -219,14 +219,14 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<V
             name: input.name.clone(),
             arn: machine_arn.clone(),
             kind,
-            current: Revision {
+            current: Arc::new(Revision {
                 definition: input.definition,
                 parsed,
                 role_arn: input.role_arn,
                 logging,
                 tracing,
                 revision_id: None,
-            },
+            }),
             encryption,
             creation_ms: now,
             update_ms: None,
@@ -332,7 +332,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<V
     let now = sfn.now();
     sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
-        let mut next = machine.current.clone();
+        let mut next = Revision::clone(&machine.current);
         if let Some(definition) = input.definition {
             next.parsed = parse_machine(&definition, &machine.kind)?;
             next.definition = definition;
@@ -355,7 +355,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<V
             || next.tracing != machine.current.tracing;
         if changed {
             next.revision_id = Some(new_revision_id());
-            machine.current = next;
+            machine.current = Arc::new(next);
         }
         machine.update_ms = Some(now);
         let mut out = json!({ "updateDate": timestamp(now) });

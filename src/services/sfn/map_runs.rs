@@ -51,6 +51,12 @@ fn check_map_run_arn(ctx: &RequestContext, arn: &str) -> Result<(), SfnError> {
     Ok(())
 }
 
+/// Lets retention forget what is due first (a map run goes with its execution), as every call
+/// that reaches the store does.
+fn forget_due(sfn: &Inner, ctx: &RequestContext) {
+    sfn.region(ctx, |_| ());
+}
+
 pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
     // The execution must exist (and be the caller's).
     find_execution(sfn, ctx, &input.execution_arn)?;
@@ -76,6 +82,7 @@ pub fn describe(
     input: DescribeInput,
 ) -> Result<Value, SfnError> {
     check_map_run_arn(ctx, &input.map_run_arn)?;
+    forget_due(sfn, ctx);
     let run = sfn
         .map_runs
         .get(&input.map_run_arn)
@@ -101,6 +108,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<V
             ));
         }
     }
+    forget_due(sfn, ctx);
     let run = sfn
         .map_runs
         .get(&input.map_run_arn)

@@ -74,6 +74,7 @@ impl Sfn {
         retention: retention::Retention,
         durable: Option<Arc<Durable>>,
     ) -> Self {
+        let map_runs = MapRuns::new();
         Sfn {
             inner: Arc::new(Inner {
                 exec_durable: durable.clone(),
@@ -81,8 +82,8 @@ impl Sfn {
                 tasks: Arc::new(tasks),
                 board: TaskBoard::tracked(clock.tracker().clone()),
                 clock,
-                store: Store::new(retention),
-                map_runs: MapRuns::new(),
+                store: Store::new(retention, map_runs.clone()),
+                map_runs,
             }),
         }
     }

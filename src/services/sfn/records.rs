@@ -184,7 +184,7 @@ pub fn import(records: Vec<RegionRecord>) -> Result<HashMap<(String, String), Re
                     v.number,
                     Version {
                         arn: v.arn,
-                        revision: import_revision(v.revision, &m.kind, &what)?,
+                        revision: std::sync::Arc::new(import_revision(v.revision, &m.kind, &what)?),
                         description: v.description,
                         creation_ms: v.creation_ms,
                     },
@@ -213,7 +213,7 @@ pub fn import(records: Vec<RegionRecord>) -> Result<HashMap<(String, String), Re
                     name: m.name,
                     arn: m.arn,
                     kind: m.kind,
-                    current,
+                    current: std::sync::Arc::new(current),
                     encryption: m.encryption,
                     creation_ms: m.creation_ms,
                     update_ms: m.update_ms,

@@ -47,6 +47,6 @@ pub async fn run_sync(spec: ExecutionSpec, record: SharedRecord) {
 /// Runs `spec` on its own task with no handle kept (Express executions from StartExecution).
 /// Not `spawn`: dropping an `ExecutionControl` would stop the execution.
 pub fn run_detached(spec: ExecutionSpec, record: SharedRecord) {
-    let work = interp::execution_work(&spec);
+    let work = interp::execution_work(&spec, &spec.context);
     tokio::spawn(work.run(interp::run_to_end(spec, record)));
 }

@@ -11,6 +11,7 @@
 //! the other way round (executions never see the store), so the two cannot deadlock.
 
 use crate::asl::ast::StateMachine;
+use crate::asl::interp::map_runs::MapRuns;
 use crate::asl::interp::SharedRecord;
 use parking_lot::Mutex;
 use serde_json::Value;
@@ -39,7 +40,9 @@ pub struct Machine {
     pub arn: String,
     /// `STANDARD` or `EXPRESS`.
     pub kind: String,
-    pub current: Revision,
+    /// Shared by the machine's executions (each describes what it ran) rather than copied
+    /// into each: the definition and configuration are the bulk of a small execution.
+    pub current: Arc<Revision>,
     pub encryption: Value,
     pub creation_ms: u64,
     pub update_ms: Option<u64>,
@@ -52,7 +55,7 @@ pub struct Machine {
 
 pub struct Version {
     pub arn: String,
-    pub revision: Revision,
+    pub revision: Arc<Revision>,
     pub description: Option<String>,
     pub creation_ms: u64,
 }
@@ -91,8 +94,8 @@ pub struct Execution {
     pub input: String,
     pub trace_header: Option<String>,
     pub start_ms: u64,
-    /// What the execution runs, for DescribeStateMachineForExecution.
-    pub revision: Revision,
+    /// What the execution runs, for DescribeStateMachineForExecution (shared with its machine).
+    pub revision: Arc<Revision>,
     pub machine_update_ms: Option<u64>,
     pub record: SharedRecord,
     /// How StopExecution reaches the running task.
@@ -114,8 +117,13 @@ pub struct Region {
 
 impl Region {
     /// Evicts the finished executions `retention` says go (see `retention.rs`; under the store
-    /// lock, taking execution record locks inside it, the order this module allows).
-    fn sweep_finished(&mut self, retention: &super::retention::Retention, now: u64) {
+    /// lock, taking execution record locks inside it, the order this module allows), and
+    /// returns their ARNs.
+    fn sweep_finished(
+        &mut self,
+        retention: &super::retention::Retention,
+        now: u64,
+    ) -> std::collections::HashSet<String> {
         let finished: Vec<(u64, String)> = self
             .executions
             .values()
@@ -144,6 +152,7 @@ impl Region {
                 .retain(|_, list| !list.is_empty());
         }
         self.sweep_due = next;
+        gone
     }
 }
 
@@ -151,13 +160,16 @@ impl Region {
 pub struct Store {
     regions: Mutex<HashMap<(String, String), Region>>,
     retention: super::retention::Retention,
+    /// The Distributed Map runs of every region's executions, forgotten with their execution.
+    map_runs: Arc<MapRuns>,
 }
 
 impl Store {
-    pub fn new(retention: super::retention::Retention) -> Self {
+    pub fn new(retention: super::retention::Retention, map_runs: Arc<MapRuns>) -> Self {
         Store {
             regions: Mutex::default(),
             retention,
+            map_runs,
         }
     }
 
@@ -178,7 +190,12 @@ impl Store {
             .retention
             .due(&region.sweep_due, region.executions.len(), now)
         {
-            region.sweep_finished(&self.retention, now);
+            let gone = region.sweep_finished(&self.retention, now);
+            // The map-run lock is a leaf (nothing holding it takes the store lock), so taking
+            // it under the store lock cannot deadlock.
+            if !gone.is_empty() {
+                self.map_runs.forget_executions(|arn| gone.contains(arn));
+            }
         }
         f(region)
     }

@@ -66,13 +66,18 @@ pub fn move_to_dead_letter_queue(
     }
     for message in &messages {
         tracer.record_with(|now| {
-            crate::trace::Span::new(&message.trace.child(), "sqs", "MoveToDeadLetterQueue", now)
-                .resource(dlq.arn.as_str())
-                .attr("messageId", message.message_id.to_string())
-                .attr("sourceQueueArn", source.arn.as_str())
-                .attr("deadLetterQueueArn", dlq.arn.as_str())
-                .attr("receiveCount", message.receive_count)
-                .attr("reason", "maxReceiveCount exceeded")
+            crate::trace::Span::new(
+                &message.trace().child(),
+                "sqs",
+                "MoveToDeadLetterQueue",
+                now,
+            )
+            .resource(dlq.arn.as_str())
+            .attr("messageId", message.message_id.to_string())
+            .attr("sourceQueueArn", source.arn.as_str())
+            .attr("deadLetterQueueArn", dlq.arn.as_str())
+            .attr("receiveCount", message.receive_count)
+            .attr("reason", "maxReceiveCount exceeded")
         });
     }
     let now = sqs.now();
@@ -82,7 +87,7 @@ pub fn move_to_dead_letter_queue(
         // The source's deletions go with these records (one commit; `carry_dead_lettered`).
         state.carry(carried);
         for mut message in messages {
-            message.dead_letter_source_arn = Some(source.arn.clone());
+            message.set_dead_letter_source_arn(Some(source.arn.clone()));
             state.enqueue(message, 0, now);
         }
         state.pollers

@@ -19,7 +19,7 @@ fn delete(queue: &Queue, handle: &str, now: u64, ctx: &RequestContext) -> Result
     let traced = ctx
         .tracer
         .enabled()
-        .then(|| state.message(id).map(|m| (m.trace, m.message_id)))
+        .then(|| state.message(id).map(|m| (m.trace(), m.message_id)))
         .flatten();
     match state.delete(id, seq) {
         DeleteOutcome::Deleted => {

@@ -153,7 +153,7 @@ pub fn max_sequence(record: &QueueRecord) -> u64 {
     let messages = record
         .messages
         .iter()
-        .filter_map(|m| m.message.sequence_number.as_deref()?.parse().ok());
+        .filter_map(|m| m.message.sequence_number()?.parse().ok());
     let dedup = record
         .dedup
         .iter()

@@ -251,7 +251,7 @@ async fn run(
         };
         let target_arn = destination
             .clone()
-            .or_else(|| message.dead_letter_source_arn.clone());
+            .or_else(|| message.dead_letter_source_arn().map(str::to_string));
         let target: Option<Arc<Queue>> = target_arn
             .as_deref()
             .and_then(parse_queue_arn)
@@ -263,7 +263,7 @@ async fn run(
             state.enqueue(message, 0, now);
             return finish(&sqs, &task_id, Status::Failed, Some(NON_EXISTENT));
         };
-        message.dead_letter_source_arn = None;
+        message.set_dead_letter_source_arn(None);
         // The count goes up before the target's lock is let go, so its record rides in the
         // same batch as the message (the tasks' lock is taken under a queue lock only here,
         // and nothing takes a queue lock under the tasks' lock: no deadlock).

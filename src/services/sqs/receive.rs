@@ -162,7 +162,7 @@ pub async fn receive_message(
                 received.clear();
                 received.extend(taken.delivered.iter().filter_map(|&(id, _)| {
                     let m = state.message(id)?;
-                    Some((m.trace, m.message_id, m.receive_count))
+                    Some((m.trace(), m.message_id, m.receive_count))
                 }));
             }
             let rendered: Vec<Value> = taken

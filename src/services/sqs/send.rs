@@ -9,7 +9,7 @@ use super::batch::{check_entry_ids, failed_entry};
 use super::errors::SqsError;
 use super::fifo::{dedup_key, DedupEntry};
 use super::md5::{hex, md5_digest, md5_of_attributes};
-use super::message::Message;
+use super::message::{Message, MessageRecord};
 use super::message_attributes::{
     attributes_size, parse_message_attributes, parse_system_attributes, valid_message_characters,
     AttributeData, AttributeValue,
@@ -182,7 +182,7 @@ fn prepare(
         );
     let (dedup_key, dedup_id) = dedup.unzip();
     Ok(Prepared {
-        message: Message {
+        message: Message::from(MessageRecord {
             message_id: uuid::Uuid::new_v4(),
             md5_of_body: md5_digest(entry.message_body.as_bytes()),
             body: entry.message_body,
@@ -201,7 +201,7 @@ fn prepare(
             receive_count: 0,
             first_receive_ms: None,
             trace,
-        },
+        }),
         delay_ms: u64::from(delay_seconds) * 1000,
         dedup_key,
     })
@@ -236,14 +236,11 @@ fn enqueue_all(
                 "MD5OfMessageBody".into(),
                 Value::String(hex(&message.md5_of_body)),
             );
-            if let Some(md5) = &message.md5_of_attributes {
-                out.insert("MD5OfMessageAttributes".into(), Value::String(md5.clone()));
+            if let Some(md5) = message.md5_of_attributes() {
+                out.insert("MD5OfMessageAttributes".into(), Value::from(md5));
             }
-            if let Some(md5) = &message.md5_of_system_attributes {
-                out.insert(
-                    "MD5OfMessageSystemAttributes".into(),
-                    Value::String(md5.clone()),
-                );
+            if let Some(md5) = message.md5_of_system_attributes() {
+                out.insert("MD5OfMessageSystemAttributes".into(), Value::from(md5));
             }
             let duplicate = dedup_key
                 .as_deref()
@@ -265,7 +262,7 @@ fn enqueue_all(
                 if let Some(key) = dedup_key {
                     let seq = sqs.store.next_sequence_number(now);
                     out.insert("SequenceNumber".into(), Value::String(seq.clone()));
-                    message.sequence_number = Some(seq.clone());
+                    message.set_sequence_number(seq.clone());
                     state.remember_dedup(
                         key,
                         DedupEntry {

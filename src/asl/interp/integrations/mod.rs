@@ -251,7 +251,7 @@ async fn attempt(
     waiter: Option<TokenWaiter>,
     cursor: &mut u64,
 ) -> Result<Value, Outcome> {
-    let machine = engine.base_context["StateMachine"]["Name"]
+    let machine = engine.base_context.value()["StateMachine"]["Name"]
         .as_str()
         .unwrap_or_default()
         .to_string();
@@ -290,11 +290,12 @@ async fn attempt(
             _ => no_services(),
         }));
     };
+    let context = engine.base_context.value();
     let called = calls
         .call(TaskCall {
             resource,
             parameters,
-            context: &engine.base_context,
+            context: &context,
             now: engine.rec.clock().now(),
             trace: crate::asl::interp::run::state_span(),
         })

@@ -24,11 +24,11 @@ impl MapRunGuard {
         max_concurrency: Option<u64>,
         tolerance: Tolerance,
     ) -> (MapRunGuard, String, Arc<Engine>) {
-        let arn = map_run_arn(&engine.base_context, m);
+        let context = engine.base_context.value();
+        let arn = map_run_arn(&context, m);
         let run = engine.map_runs.add(MapRun {
             arn: arn.clone(),
-            execution_arn: engine
-                .base_context
+            execution_arn: context
                 .pointer("/Execution/Id")
                 .and_then(Value::as_str)
                 .unwrap_or_default()

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Compact storage (issue 19, item 3): the resident memory one queued SQS message and one parked
+Standard execution cost, against a release build. Not part of CI's test run.
+
+Two phases on one fresh server, each measured as VmRSS (/proc/<pid>/status) before and after,
+divided by the count:
+  SQS  COMPACT_MESSAGES (1,000,000) messages of a 32-byte body sent to one standard queue
+       (SendMessageBatch of 10) and left there. Reported: bytes per message, and the overhead
+       beyond the body (bytes per message - 32). Target: overhead <= 300 bytes.
+  SFN  COMPACT_EXECUTIONS (100,000) Standard executions of a machine that parks them
+       (COMPACT_PARK=wait: a Wait state of a day; =activity: a Task on an activity nobody polls;
+       =token: an sqs:sendMessage.waitForTaskToken task, whose messages are purged before
+       measuring), each with a small distinct input. All are RUNNING when measured (checked with
+       ListExecutions' count on a sample). Target: <= 5 KB per execution.
+
+Usage: benches/compact-storage.py [BINARY]   (default target/release/stepyard; build it with
+                                              `cargo build --release`)
+Environment: COMPACT_MESSAGES, COMPACT_EXECUTIONS, COMPACT_PARK, COMPACT_PORT (4591),
+COMPACT_THREADS (8), COMPACT_ONLY (sqs or sfn: run one phase), COMPACT_SERVER_ARGS (more flags).
+Figures (busy 2-core machine, 2026-12-04): baseline e9da29f: 777 bytes per message (745 over
+the body), 24,340 bytes per parked execution (wait), 39,456 (activity, 50,000). Issue 19
+item 3 work: 252 bytes per message (220 over the body), 6,936 bytes (wait), 19,725 (activity),
+29,122 (token, 50,000; baseline 48,311).
+Loopback only; the machine should be otherwise quiet for stable figures, but RSS (unlike
+throughput) is little affected by other load.
+"""
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+BINARY = sys.argv[1] if len(sys.argv) > 1 else "target/release/stepyard"
+MESSAGES = int(os.environ.get("COMPACT_MESSAGES", "1000000"))
+EXECUTIONS = int(os.environ.get("COMPACT_EXECUTIONS", "100000"))
+PARK = os.environ.get("COMPACT_PARK", "wait")
+PORT = int(os.environ.get("COMPACT_PORT", "4591"))
+THREADS = int(os.environ.get("COMPACT_THREADS", "8"))
+ONLY = os.environ.get("COMPACT_ONLY", "")
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+BODY = "x" * 32
+
+JSON = {
+    "sqs": ("application/x-amz-json-1.0", "AmazonSQS"),
+    "states": ("application/x-amz-json-1.0", "AWSStepFunctions"),
+}
+
+
+class Client:
+    def __init__(self):
+        self.conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+
+    def json(self, service, op, body):
+        content_type, prefix = JSON[service]
+        headers = {
+            "Content-Type": content_type, "X-Amz-Target": f"{prefix}.{op}",
+            "Authorization": (f"AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/{service}"
+                              "/aws4_request, SignedHeaders=host, Signature=0")}
+        self.conn.request("POST", "/", body=json.dumps(body), headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{op}: {response.status} {data[:300]!r}")
+        return json.loads(data) if data else {}
+
+
+def rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def settle(pid):
+    """RSS once it stops moving (jemalloc's background threads return freed pages)."""
+    last = rss_bytes(pid)
+    for _ in range(20):
+        time.sleep(1.0)
+        now = rss_bytes(pid)
+        if abs(now - last) < 256 * 1024:
+            return now
+        last = now
+    return last
+
+
+def in_parallel(count, work):
+    """Runs work(client, i) for i in range(count) over THREADS keep-alive connections."""
+    next_i = [0]
+    lock = threading.Lock()
+    errors = []
+
+    def worker():
+        client = Client()
+        while True:
+            with lock:
+                i = next_i[0]
+                next_i[0] += 1
+            if i >= count or errors:
+                return
+            try:
+                work(client, i)
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+                return
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def sqs_phase(pid, c):
+    url = c.json("sqs", "CreateQueue", {"QueueName": "compact"})["QueueUrl"]
+    before = settle(pid)
+    started = time.time()
+
+    def send(client, batch):
+        entries = [{"Id": str(k), "MessageBody": BODY} for k in range(10)]
+        client.json("sqs", "SendMessageBatch", {"QueueUrl": url, "Entries": entries})
+
+    in_parallel(MESSAGES // 10, send)
+    sent_in = time.time() - started
+    after = settle(pid)
+    attrs = c.json("sqs", "GetQueueAttributes", {
+        "QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages"]})["Attributes"]
+    queued = int(attrs["ApproximateNumberOfMessages"])
+    assert queued == MESSAGES // 10 * 10, f"queued {queued}"
+    per = (after - before) / queued
+    print(f"SQS: {queued} messages of {len(BODY)} bytes sent in {sent_in:.1f} s; "
+          f"RSS {before / 2**20:.1f} MB -> {after / 2**20:.1f} MB; "
+          f"{per:.0f} bytes per message, {per - len(BODY):.0f} bytes overhead", flush=True)
+    c.json("sqs", "PurgeQueue", {"QueueUrl": url})
+    return per - len(BODY)
+
+
+def sfn_phase(pid, c):
+    role = f"arn:aws:iam::{ACCOUNT}:role/compact"
+    if PARK == "wait":
+        states = {"Park": {"Type": "Wait", "Seconds": 86400, "End": True}}
+    elif PARK == "activity":
+        activity = c.json("states", "CreateActivity", {"name": "compact-nobody"})["activityArn"]
+        states = {"Park": {"Type": "Task", "Resource": activity, "End": True}}
+    elif PARK == "token":
+        url = c.json("sqs", "CreateQueue", {"QueueName": "compact-tokens"})["QueueUrl"]
+        states = {"Park": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": url, "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": True}}
+    else:
+        raise SystemExit(f"COMPACT_PARK={PARK}: wait, activity or token")
+    definition = json.dumps({"StartAt": "Park", "States": states})
+    machine = c.json("states", "CreateStateMachine", {
+        "name": f"compact-{PARK}", "definition": definition, "roleArn": role})["stateMachineArn"]
+    before = settle(pid)
+    started = time.time()
+
+    def start(client, i):
+        client.json("states", "StartExecution", {
+            "stateMachineArn": machine, "name": f"e{i}",
+            "input": json.dumps({"order": i, "customer": f"c{i % 977}"})})
+
+    in_parallel(EXECUTIONS, start)
+    started_in = time.time() - started
+    if PARK == "token":
+        # The task messages are SQS's cost, not the parked executions'.
+        time.sleep(2)
+        c.json("sqs", "PurgeQueue", {"QueueUrl": url})
+    after = settle(pid)
+    page = c.json("states", "ListExecutions", {
+        "stateMachineArn": machine, "statusFilter": "RUNNING", "maxResults": 1000})
+    running = len(page["executions"])
+    assert running == min(1000, EXECUTIONS), f"running {running}"
+    history = c.json("states", "GetExecutionHistory", {
+        "executionArn": page["executions"][0]["executionArn"]})["events"]
+    per = (after - before) / EXECUTIONS
+    print(f"SFN ({PARK}): {EXECUTIONS} executions started in {started_in:.1f} s, parked at "
+          f"{history[-1]['type']}; RSS {before / 2**20:.1f} MB -> {after / 2**20:.1f} MB; "
+          f"{per:.0f} bytes per parked execution", flush=True)
+    return per
+
+
+def main():
+    server = subprocess.Popen(
+        [BINARY, "--port", str(PORT), *os.environ.get("COMPACT_SERVER_ARGS", "").split()],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if server.poll() is not None:
+                raise SystemExit(f"{BINARY} exited with {server.returncode}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+                conn.request("GET", "/_stepyard/health")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        c = Client()
+        print(f"idle RSS {rss_bytes(server.pid) / 2**20:.1f} MB ({BINARY})", flush=True)
+        if ONLY in ("", "sqs"):
+            sqs_phase(server.pid, c)
+        if ONLY in ("", "sfn"):
+            sfn_phase(server.pid, c)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
