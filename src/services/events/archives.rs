@@ -154,6 +154,7 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
         let rule = managed_rule(ctx, &bus, &input.archive_name, &archive_arn, pattern)?;
         if let Some(bus) = region.buses.get_mut(&bus) {
             bus.rules.insert(rule.name.clone(), rule);
+            bus.rules_changed();
         }
         region.archives.insert(
             input.archive_name.clone(),
@@ -224,10 +225,10 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
         if let Some((text, matcher)) = pattern {
             archive.event_pattern = input.event_pattern.filter(|p| !p.is_empty());
             let bus = arn::bus_name(Some(&archive.source_arn));
-            let rule = region
-                .buses
-                .get_mut(&bus)
-                .and_then(|b| b.rules.get_mut(&rule_name(&archive.name)));
+            let rule = region.buses.get_mut(&bus).and_then(|b| {
+                b.rules_changed();
+                b.rules.get_mut(&rule_name(&archive.name))
+            });
             if let Some(rule) = rule {
                 rule.event_pattern = Some(text);
                 rule.matcher = Some(matcher);
@@ -256,6 +257,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Valu
         let bus = arn::bus_name(Some(&archive.source_arn));
         if let Some(bus) = region.buses.get_mut(&bus) {
             bus.rules.remove(&rule_name(&archive.name));
+            bus.rules_changed();
         }
         Ok(empty())
     })

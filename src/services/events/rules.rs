@@ -88,6 +88,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, E
     let enabled = state != "DISABLED";
     ev.region(ctx, |region| {
         let bus_entry = region.bus_mut(&bus)?;
+        bus_entry.rules_changed();
         // PutRule replaces the definition of an existing rule; its targets and tags stay.
         let (targets, mut rule_tags) = match bus_entry.rules.remove(&input.name) {
             Some(old) => (old.targets, old.tags),
@@ -170,6 +171,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Valu
             ));
         }
         bus_entry.rules.remove(&input.name);
+        bus_entry.rules_changed();
         Ok(())
     })?;
     ev.store.schedule(scheduler::key(ctx, &input.name), None);

@@ -35,8 +35,16 @@ pub struct Bus {
     pub tags: Tags,
     pub rules: BTreeMap<String, Rule>,
     /// The rules as traces of this bus's events see them, built when tracing first needs it
-    /// and again after the rules change (`delivery::publish` checks it against `rules`).
+    /// and dropped by every change to `rules` (`rules_changed`), so that an event's
+    /// evaluation checks nothing per rule.
     pub trace_rules: Option<Arc<crate::trace::RuleSet>>,
+}
+
+impl Bus {
+    /// Every change to a rule of this bus calls this: the traces' RuleSet is built again.
+    pub fn rules_changed(&mut self) {
+        self.trace_rules = None;
+    }
 }
 
 pub struct Rule {
@@ -211,8 +219,11 @@ impl Region {
             .ok_or_else(|| EventsError::no_rule(rule, bus))
     }
 
+    /// The rule to change (the bus's traces see the change: its RuleSet is dropped).
     pub fn rule_mut(&mut self, bus: &str, rule: &str) -> Result<&mut Rule, EventsError> {
-        self.bus_mut(bus)?
+        let entry = self.bus_mut(bus)?;
+        entry.rules_changed();
+        entry
             .rules
             .get_mut(rule)
             .ok_or_else(|| EventsError::no_rule(rule, bus))
