@@ -11,6 +11,19 @@ use crate::time::format_millis;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+tokio::task_local! {
+    /// The span of the state this task is running (tracing on): the parent of its Task's
+    /// calls and of the states of the branches and iterations it starts. Set around one
+    /// state's run by the state loop; a branch captures it when it is created, before it is
+    /// spawned onto a task of its own.
+    pub(crate) static STATE_SPAN: crate::request::TraceContext;
+}
+
+/// The span of the state running here, if tracing is on.
+pub(crate) fn state_span() -> Option<crate::request::TraceContext> {
+    STATE_SPAN.try_with(|t| *t).ok()
+}
+
 /// What every run of one execution shares: the history writer and the context object's
 /// static part. Immutable after start (but for `restarts`), so branches read it without locking.
 pub(crate) struct Engine {

@@ -86,3 +86,12 @@ pub(crate) fn error_matches(error_equals: &[String], failure: &Failure, from_tas
         other => other == name,
     })
 }
+
+/// The `Catch` entry that takes `failure` once no retrier runs the state again.
+pub(crate) fn catcher_for(state: &crate::asl::ast::State, failure: &Failure) -> Option<usize> {
+    let from_task = matches!(state.kind, crate::asl::ast::StateKind::Task(_));
+    state
+        .catchers()
+        .iter()
+        .position(|c| error_matches(&c.error_equals, failure, from_task))
+}

@@ -6,7 +6,6 @@ use super::dataflow::StateEnv;
 use super::engine::Engine;
 use super::failure::Failure;
 use super::resume::{self, Position};
-use super::run::run_machine_from;
 use super::Restart;
 use crate::asl::ast::ParallelState;
 use serde_json::Value;
@@ -65,15 +64,7 @@ pub(crate) async fn run(
             }
             Some(Position::At(r, branch_last)) => {
                 vars.commit(r.variables)?;
-                run_machine_from(
-                    engine.clone(),
-                    machine,
-                    r.state,
-                    r.input,
-                    branch_last,
-                    vars,
-                    r.restart,
-                )
+                engine.run_nested_from(machine, r.state, r.input, branch_last, vars, r.restart)
             }
             _ => engine.run_nested(machine, branch_input.clone(), started_id, vars),
         };

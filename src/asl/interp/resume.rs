@@ -399,6 +399,6 @@ fn caught_next(
             && !outcome.event_type.starts_with("Activity")
             && !outcome.event_type.starts_with("Lambda"),
     };
-    let i = super::run::catcher_for(state, &failure)?;
+    let i = super::failure::catcher_for(state, &failure)?;
     Some(state.catchers()[i].next.clone())
 }

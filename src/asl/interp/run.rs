@@ -4,8 +4,8 @@
 
 use super::choice;
 use super::dataflow::{check_size, shown, StateEnv};
-use super::engine::Engine;
-use super::failure::{error_matches, Failure};
+use super::engine::{state_span, Engine, STATE_SPAN};
+use super::failure::{catcher_for, error_matches, Failure};
 use super::query::{location_of, query_error, unexpected_type, QUERY_ERROR};
 use super::vars::{Staged, Variables};
 use super::Resume;
@@ -20,19 +20,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-
-tokio::task_local! {
-    /// The span of the state this task is running (tracing on): the parent of its Task's
-    /// calls and of the states of the branches and iterations it starts. Set around one
-    /// state's run by the state loop; a branch captures it when it is created, before it is
-    /// spawned onto a task of its own.
-    static STATE_SPAN: crate::request::TraceContext;
-}
-
-/// The span of the state running here, if tracing is on.
-pub(crate) fn state_span() -> Option<crate::request::TraceContext> {
-    STATE_SPAN.try_with(|t| *t).ok()
-}
 
 /// AWS's cap on an execution's history; a machine that loops forever fails when it gets there
 /// instead of growing its history without bound.
@@ -51,6 +38,19 @@ impl Engine {
         vars: Variables,
     ) -> BoxedRun {
         run_machine(self.clone(), machine, input, cursor, vars)
+    }
+
+    /// A nested run (a branch, an iteration) continuing at `start` after a restart.
+    pub(crate) fn run_nested_from(
+        self: &Arc<Self>,
+        machine: Arc<StateMachine>,
+        start: String,
+        input: Value,
+        cursor: u64,
+        vars: Variables,
+        restart: Option<super::Restart>,
+    ) -> BoxedRun {
+        run_machine_from(self.clone(), machine, start, input, cursor, vars, restart)
     }
 }
 
@@ -568,15 +568,6 @@ pub(crate) fn retrier_for(state: &State, failure: &Failure) -> Option<usize> {
         .retriers()
         .iter()
         .position(|r| error_matches(&r.error_equals, failure, from_task))
-}
-
-/// The `Catch` entry that takes `failure` once no retrier runs the state again.
-pub(crate) fn catcher_for(state: &State, failure: &Failure) -> Option<usize> {
-    let from_task = matches!(state.kind, StateKind::Task(_));
-    state
-        .catchers()
-        .iter()
-        .position(|c| error_matches(&c.error_equals, failure, from_task))
 }
 
 /// `IntervalSeconds * BackoffRate^attempt`, capped by `MaxDelaySeconds`; `FULL` jitter picks

@@ -11,10 +11,11 @@
 use super::callbacks::TaskBoard;
 use super::dataflow::{Inspection, StateEnv};
 use super::engine::Engine;
+use super::failure::catcher_for;
 use super::failure::Failure;
 use super::history::{text, Recorder};
 use super::map::{self, Tolerance};
-use super::run::{backoff_seconds, catcher_for, plain_state, retrier_for};
+use super::run::{backoff_seconds, plain_state, retrier_for};
 use super::task;
 use super::vars::{Staged, Variables};
 use crate::asl::ast::{DataPath, MapState, State, StateKind, Transition};

@@ -297,7 +297,7 @@ async fn attempt(
             parameters,
             context: &context,
             now: engine.rec.clock().now(),
-            trace: crate::asl::interp::run::state_span(),
+            trace: crate::asl::interp::engine::state_span(),
         })
         .await?;
     if let Resource::LambdaFunction { .. } = resource {

@@ -8,7 +8,6 @@ use super::super::engine::Engine;
 use super::super::failure::Failure;
 use super::super::history::error_details;
 use super::super::resume::Position;
-use super::super::run::run_machine_from;
 use super::super::vars::Variables;
 use super::limits::Tolerance;
 use super::map_run::MapRunGuard;
@@ -113,8 +112,7 @@ pub(super) async fn run(
             if let Some((r, iteration_last)) = resumed_at {
                 let mut vars = env.vars.inner();
                 vars.commit(r.variables)?;
-                let run = run_machine_from(
-                    iteration_engine.clone(),
+                let run = iteration_engine.run_nested_from(
                     processor.clone(),
                     r.state,
                     r.input,
