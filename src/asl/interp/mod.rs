@@ -322,41 +322,15 @@ impl ExecutionControl {
 }
 
 /// Starts the execution on its own tokio task and returns at once.
-pub fn spawn(mut spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
-    let stop_rx = Arc::new(StopSignal::default());
-    let context = std::mem::take(&mut spec.context);
-    let base = Arc::new(BaseContext::of(&context));
-    let control = ExecutionControl {
-        record: record.clone(),
-        clock: spec.clock.clone(),
-        stop_signal: stop_rx.clone(),
-        events: spec.tasks.clone().map(|t| (t, base.clone())),
-    };
-    let work = execution_work(&spec, &context);
-    tokio::spawn(work.run(execute(Box::new(Start {
-        spec,
-        context,
-        base,
-        record,
-        stop_rx,
-        resume: None,
-    }))));
-    control
+pub fn spawn(spec: ExecutionSpec, record: SharedRecord) -> ExecutionControl {
+    spawn_from(spec, record, None)
 }
 
-/// The execution's entry in the settle registry, made before its task is spawned so the
-/// execution counts as busy from the moment StartExecution returns.
-pub fn execution_work(spec: &ExecutionSpec, context: &Value) -> crate::settle::Work {
-    let arn = context["Execution"]["Id"].as_str().unwrap_or("execution");
-    spec.clock.work(crate::settle::Kind::Execution, arn)
-}
-
-/// RedriveExecution: runs the execution again from `resume`, continuing its history (the
-/// service has already recorded `ExecutionRedriven` and set the record back to RUNNING).
-pub fn spawn_redrive(
+/// Starts the run on its own tokio task, from the start or from `resume`.
+fn spawn_from(
     mut spec: ExecutionSpec,
     record: SharedRecord,
-    resume: Resume,
+    resume: Option<Resume>,
 ) -> ExecutionControl {
     let stop_rx = Arc::new(StopSignal::default());
     let context = std::mem::take(&mut spec.context);
@@ -374,9 +348,26 @@ pub fn spawn_redrive(
         base,
         record,
         stop_rx,
-        resume: Some(resume),
+        resume,
     }))));
     control
+}
+
+/// The execution's entry in the settle registry, made before its task is spawned so the
+/// execution counts as busy from the moment StartExecution returns.
+pub fn execution_work(spec: &ExecutionSpec, context: &Value) -> crate::settle::Work {
+    let arn = context["Execution"]["Id"].as_str().unwrap_or("execution");
+    spec.clock.work(crate::settle::Kind::Execution, arn)
+}
+
+/// RedriveExecution: runs the execution again from `resume`, continuing its history (the
+/// service has already recorded `ExecutionRedriven` and set the record back to RUNNING).
+pub fn spawn_redrive(
+    spec: ExecutionSpec,
+    record: SharedRecord,
+    resume: Resume,
+) -> ExecutionControl {
+    spawn_from(spec, record, Some(resume))
 }
 
 /// Runs the execution to its end on the caller's task (StartSyncExecution, tests).
