@@ -53,13 +53,36 @@ pub(crate) struct Engine {
 #[derive(Debug)]
 pub struct BaseContext {
     text: Box<str>,
+    /// `Execution.Id` and `StateMachine.Name`, read per branch, per Task and per traced state:
+    /// kept apart so those do not parse the whole context (with its input) each time.
+    execution_arn: Box<str>,
+    machine_name: Box<str>,
 }
 
 impl BaseContext {
     pub fn of(context: &Value) -> Self {
+        let member = |pointer: &str| {
+            context
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .into()
+        };
         BaseContext {
             text: context.to_string().into_boxed_str(),
+            execution_arn: member("/Execution/Id"),
+            machine_name: member("/StateMachine/Name"),
         }
+    }
+
+    /// The context's `Execution.Id`.
+    pub fn execution_arn(&self) -> &str {
+        &self.execution_arn
+    }
+
+    /// The context's `StateMachine.Name`.
+    pub fn machine_name(&self) -> &str {
+        &self.machine_name
     }
 
     /// The context object (numbers and key order as they went in).
@@ -71,8 +94,10 @@ impl BaseContext {
 impl Engine {
     /// A Parallel branch's or Map iteration's entry in the settle registry.
     pub fn branch_work(&self) -> crate::settle::Work {
-        let context = self.base_context.value();
-        let arn = context["Execution"]["Id"].as_str().unwrap_or("execution");
+        let arn = match self.base_context.execution_arn() {
+            "" => "execution",
+            arn => arn,
+        };
         self.rec.clock().work(crate::settle::Kind::Branch, arn)
     }
 

@@ -123,6 +123,11 @@ impl HistoryEvent {
         let (member, text) = &**self.details.as_ref()?;
         Some((member, serde_json::from_str(text).unwrap_or(Value::Null)))
     }
+
+    /// The details member's value as its JSON text (for a search in it: nothing parsed).
+    pub fn details_text(&self) -> Option<&str> {
+        Some(&self.details.as_ref()?.1)
+    }
 }
 
 /// Where a durable execution's changes go (`--data-dir`): each history event as it is

@@ -209,8 +209,8 @@ fn token_for(entered: u64, after: &[&HistoryEvent], tokens: &Tokens) -> Option<S
         .iter()
         .rev()
         .find(|e| e.event_type == "TaskScheduled")
-        .and_then(|e| e.details())
-        .map(|(_, d)| d.to_string());
+        .and_then(|e| e.details_text())
+        .map(str::to_string);
     if let Some(text) = scheduled {
         if let Some((_, t)) = candidates
             .iter()

@@ -199,8 +199,7 @@ impl StateTrace {
         state: &State,
         result: &Result<(Value, Option<String>), Failure>,
     ) {
-        let context = engine.base_context.value();
-        let execution = context["Execution"]["Id"].as_str().unwrap_or_default();
+        let execution = engine.base_context.execution_arn();
         let mut span = crate::trace::Span::new(
             &self.span,
             "states",

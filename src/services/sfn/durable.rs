@@ -141,8 +141,8 @@ pub fn export_execution(e: &Execution, live: &[String]) -> Value {
     if record.status == Status::Running {
         for token in live {
             let named = record.history.iter().rev().find(|ev| {
-                ev.details()
-                    .is_some_and(|(_, d)| d.to_string().contains(token.as_str()))
+                ev.details_text()
+                    .is_some_and(|d| d.contains(token.as_str()))
             });
             if let Some(ev) = named {
                 // Issued before the event that names it, after the state's entry.

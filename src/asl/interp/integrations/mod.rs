@@ -251,12 +251,9 @@ async fn attempt(
     waiter: Option<TokenWaiter>,
     cursor: &mut u64,
 ) -> Result<Value, Outcome> {
-    let machine = engine.base_context.value()["StateMachine"]["Name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let machine = engine.base_context.machine_name();
     let pattern = resource.pattern();
-    if let Some(mocked) = calls.and_then(|c| c.mocked(&machine, &state.name)) {
+    if let Some(mocked) = calls.and_then(|c| c.mocked(machine, &state.name)) {
         if matches!(pattern, Pattern::Callback | Pattern::Sync | Pattern::Sync2) {
             submitted(engine, cursor, names, &json!({}));
         }
