@@ -1214,6 +1214,98 @@ def test_data_dir_task_tokens_inside_map_iterations_still_work_after_kill_9_and_
         kill9(server)
 
 
+def test_data_dir_tokens_of_many_concurrent_map_iterations_all_still_work_after_kill_9(stepyard, tmp_path):
+    """Concurrent iterations issue tokens at the same moment: each is kept under its own Task's
+    event (the data directory once keyed them by the execution's last event id, and one
+    iteration's token overwrote another's)."""
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    count = 12
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="asks")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "Ready", "States": {
+                "Ready": {"Type": "Pass", "Next": "Ask"},
+                "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                        "Parameters": {"QueueUrl": queue,
+                                       "MessageBody": {"token.$": "$$.Task.Token", "i.$": "$.i"}},
+                        "End": True}}}}}})
+        machine = sfn.create_state_machine(name="asks", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="ask",
+                                  input=json.dumps({"items": [{"i": i} for i in range(count)]}))["executionArn"]
+        tokens = {}
+        deadline = time.monotonic() + 15
+        while len(tokens) < count:
+            assert time.monotonic() < deadline
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                         WaitTimeSeconds=1).get("Messages", []):
+                body = json.loads(m["Body"])
+                tokens[body["i"]] = body["token"]
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        for i in reversed(range(count)):
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    sfn.send_task_success(taskToken=tokens[i], output=json.dumps(i))
+                    break
+                except sfn.exceptions.TaskTimedOut:
+                    assert time.monotonic() < deadline, f"the token of iteration {i} is unknown"
+                    time.sleep(0.05)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", list(range(count)))
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert types.count("TaskScheduled") == count
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "0"
+    finally:
+        kill9(server)
+
+
+def test_an_execution_loaded_after_its_call_succeeded_but_before_its_state_exited_does_not_call_again(stepyard):
+    """The server stopped between a request-response Task's TaskSucceeded and its exit: the
+    call (a message sent) is not made again, and the state goes on with the recorded result."""
+    server = _start(FROZEN)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="sent-once")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Send", "States": {
+            "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                     "Parameters": {"QueueUrl": queue, "MessageBody": "once"},
+                     "ResultSelector": {"id.$": "$.MessageId"}, "ResultPath": "$.sent", "Next": "Hold"},
+            "Hold": {"Type": "Wait", "Seconds": 30, "End": True}}})
+        machine = sfn.create_state_machine(name="sends", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run", input="{}")["executionArn"]
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        document = state_of(server)
+        [execution] = document["stepfunctions"]["executions"]
+        cut = next(i for i, e in enumerate(execution["history"]) if e["type"] == "TaskSucceeded")
+        execution["history"] = execution["history"][:cut + 1]
+        # The message the call sent is in the document (one of it).
+        assert len([m for q in document["sqs"]["queues"] for m in q.get("messages", [])]) == 1
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED"
+        message_id = json.loads(done["output"])["sent"]["id"]
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "1"
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+        assert [(m["MessageId"], m["Body"]) for m in got] == [(message_id, "once")]
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert (types.count("TaskScheduled"), types.count("TaskSucceeded")) == (1, 1)
+        assert types[-1] == "ExecutionSucceeded"
+    finally:
+        kill9(server)
+
+
 def test_an_execution_loaded_just_after_a_caught_failure_continues_at_the_catchers_next(stepyard):
     server = _start(FROZEN)
     try:

@@ -80,6 +80,7 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
                     entered_ms: entered.timestamp_ms,
                     token: token_for(entered.id, &after, tokens),
                     submitted_ms: submitted(&after),
+                    succeeded: succeeded(&after),
                     tokens: tokens.clone(),
                 }),
                 after_restart: true,
@@ -205,6 +206,10 @@ fn assigned(details: &Value, variables: &mut Map<String, Value>) {
 /// issued after its entry.
 fn token_for(entered: u64, after: &[&HistoryEvent], tokens: &Tokens) -> Option<String> {
     let candidates: Vec<&(u64, String)> = tokens.iter().filter(|(at, _)| *at >= entered).collect();
+    // Tokens are kept at the cursor of the Task that issued them, an event of its own run
+    // (data directories written before that kept the last event id of the whole execution,
+    // which the older rules below still read).
+    let ours = |at: u64| at == entered || after.iter().any(|e| e.id == at);
     let scheduled = after
         .iter()
         .rev()
@@ -220,7 +225,22 @@ fn token_for(entered: u64, after: &[&HistoryEvent], tokens: &Tokens) -> Option<S
             return Some(t.clone());
         }
     }
+    if let Some((_, t)) = candidates.iter().rev().find(|(at, _)| ours(*at)) {
+        return Some(t.clone());
+    }
     candidates.first().map(|(_, t)| t.clone())
+}
+
+/// The result of the Task's last attempt, if it succeeded (the state did not exit yet: the
+/// server stopped between the outcome and the exit).
+fn succeeded(after: &[&HistoryEvent]) -> Option<Value> {
+    let attempt = after.iter().rposition(|e| {
+        e.event_type == "TaskScheduled" || e.event_type == "LambdaFunctionScheduled"
+    })?;
+    after[attempt..]
+        .iter()
+        .find(|e| e.event_type == "TaskSucceeded" || e.event_type == "LambdaFunctionSucceeded")
+        .map(|e| json_member(e, "output"))
 }
 
 /// When the Task's call was made, if its last attempt's request went out (`TaskSubmitted`)

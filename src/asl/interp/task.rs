@@ -23,8 +23,14 @@ pub(crate) async fn run(
     cursor: &mut u64,
     restart: Option<super::Restart>,
 ) -> Result<Value, Failure> {
+    // Its call succeeded before a restart: the result is kept, the call not made again.
+    if let Some(result) = restart.as_ref().and_then(|r| r.succeeded.clone()) {
+        env.note("result", &result);
+        return env.finish_result(raw, result);
+    }
     let effective = env.input(&raw)?;
     let resource = Resource::parse(&t.resource);
+    let at = *cursor;
     // TestState's mocked outcome replaces the call, and its token is the one in the context
     // it was given.
     let mock = env.inspection.and_then(|i| i.mock.clone());
@@ -35,7 +41,7 @@ pub(crate) async fn run(
             Some(token) => engine.board.issue_as(token),
             None => {
                 let waiter = engine.board.issue();
-                engine.rec.note_token(&waiter.token);
+                engine.rec.note_token(at, &waiter.token);
                 waiter
             }
         }

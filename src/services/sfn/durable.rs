@@ -145,8 +145,8 @@ pub fn export_execution(e: &Execution, live: &[String]) -> Value {
                     .is_some_and(|d| d.contains(token.as_str()))
             });
             if let Some(ev) = named {
-                // Issued before the event that names it, after the state's entry.
-                tokens.push((ev.id.saturating_sub(1), token.clone()));
+                // Issued at the Task's cursor, which the event that names it chains to.
+                tokens.push((ev.previous_event_id, token.clone()));
             }
         }
     }
@@ -191,6 +191,10 @@ impl RecordSink for ExecSink {
 
     fn forgotten(&self) {
         Self::forget(&self.durable, &self.arn);
+    }
+
+    fn hold(&self) -> Option<crate::persist::Hold> {
+        Some(self.durable.hold())
     }
 
     fn changed(&self, record: &ExecutionRecord) {
