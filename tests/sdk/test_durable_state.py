@@ -1306,6 +1306,80 @@ def test_an_execution_loaded_after_its_call_succeeded_but_before_its_state_exite
         kill9(server)
 
 
+def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_ended_items_again_after_kill_9(
+        stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="ran")["QueueUrl"]
+        # Every item says it ran; items 0-2 end at once (item 2 failing, tolerated), 3-5 wait.
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True, "ToleratedFailureCount": 1,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Say", "States": {
+                    "Say": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                            "Parameters": {"QueueUrl": queue, "MessageBody.$": "States.Format('{}', $.i)"},
+                            "ResultPath": None, "Next": "Which"},
+                    "Which": {"Type": "Choice", "Choices": [
+                        {"Variable": "$.i", "NumericEquals": 2, "Next": "Break"},
+                        {"Variable": "$.i", "NumericLessThan": 2, "Next": "Done"}],
+                        "Default": "Hold"},
+                    "Break": {"Type": "Fail", "Error": "Broken", "Cause": "item 2"},
+                    "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Done"},
+                    "Done": {"Type": "Pass", "End": True}}}}}})
+        machine = sfn.create_state_machine(name="runs", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run",
+                                  input=json.dumps({"items": [{"i": i} for i in range(6)]}))["executionArn"]
+        deadline = time.monotonic() + 10
+        while True:
+            runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+            counts = runs and sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])["itemCounts"]
+            if counts and (counts["succeeded"], counts["failed"], counts["running"]) == (2, 1, 3):
+                break
+            assert time.monotonic() < deadline, counts
+            time.sleep(0.05)
+        [run] = runs
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        assert [r["mapRunArn"] for r in sfn.list_map_runs(executionArn=arn)["mapRuns"]] == [run["mapRunArn"]]
+        described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+        assert described["status"] == "RUNNING"
+        assert (described["itemCounts"]["succeeded"], described["itemCounts"]["failed"],
+                described["itemCounts"]["total"]) == (2, 1, 6)
+        # The waiting items run again from their start (their histories are not kept).
+        deadline = time.monotonic() + 10
+        while sfn.describe_map_run(mapRunArn=run["mapRunArn"])["itemCounts"]["running"] < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        output = json.loads(done["output"])
+        assert [o.get("i") for o in output] == [0, 1, None, 3, 4, 5]
+        assert output[2]["Error"] == "Broken"
+        described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+        assert described["status"] == "SUCCEEDED"
+        assert (described["itemCounts"]["succeeded"], described["itemCounts"]["failed"],
+                described["itemCounts"]["total"]) == (5, 1, 6)
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert (types.count("MapRunStarted"), types.count("MapStateStarted")) == (1, 1)
+        said = []
+        while True:
+            got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=60)
+            if not got.get("Messages"):
+                break
+            said += [m["Body"] for m in got["Messages"]]
+        # Items 0-2 had ended: they ran once. Items 3-5 were running: twice.
+        assert sorted(said) == ["0", "1", "2", "3", "3", "4", "4", "5", "5"]
+    finally:
+        kill9(server)
+
+
 def test_an_execution_loaded_just_after_a_caught_failure_continues_at_the_catchers_next(stepyard):
     server = _start(FROZEN)
     try:

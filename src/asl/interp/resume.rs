@@ -374,6 +374,35 @@ pub fn map(
     Some(Nested { started_id, runs })
 }
 
+/// Where the map run of the distributed Map entered at `entered` stands in the parent's
+/// history: started and not ended.
+pub struct MapRunAt {
+    pub started_id: u64,
+    pub run_started_id: u64,
+    pub map_run_arn: String,
+}
+
+/// The map run the distributed Map entered at `entered` had started and not ended; `None`
+/// when there is none (it runs whole, as when a retrier ran it again).
+pub fn map_run(history: &[HistoryEvent], entered: u64, retries: bool) -> Option<MapRunAt> {
+    let (started_id, scope) = started(history, entered, "Map", retries)?;
+    if scope
+        .iter()
+        .any(|e| e.event_type == "MapRunSucceeded" || e.event_type == "MapRunFailed")
+    {
+        return None;
+    }
+    let run = scope
+        .iter()
+        .find(|e| e.event_type == "MapRunStarted" && e.previous_event_id == started_id)?;
+    let arn = run.details()?.1.get("mapRunArn")?.as_str()?.to_string();
+    Some(MapRunAt {
+        started_id,
+        run_started_id: run.id,
+        map_run_arn: arn,
+    })
+}
+
 /// The `Next` of the catcher that took the state's failure, when its last outcome between
 /// `entered` and `exited` was a failure (a retried failure is followed by another outcome).
 fn caught_next(
