@@ -1050,7 +1050,7 @@ def test_data_dir_a_message_move_task_survives_kill_9_and_goes_on_moving(stepyar
         kill9(server)
 
 
-def test_data_dir_replays_survive_kill_9_a_finished_one_as_it_ended_a_running_one_as_failed(stepyard, tmp_path):
+def test_data_dir_replays_survive_kill_9_a_finished_one_as_it_ended_a_running_one_goes_on(stepyard, tmp_path):
     from datetime import datetime, timezone
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
     window = {"EventStartTime": datetime(2029, 12, 31, tzinfo=timezone.utc),
@@ -1075,9 +1075,60 @@ def test_data_dir_replays_survive_kill_9_a_finished_one_as_it_ended_a_running_on
     try:
         ev = events_client(server.url)
         assert ev.describe_replay(ReplayName="done")["State"] == "COMPLETED"
-        cut = ev.describe_replay(ReplayName="cut")
-        assert (cut["State"], cut["StateReason"]) == ("FAILED", "stepyard restarted while the replay was running")
+        assert ev.describe_replay(ReplayName="cut")["State"] == "STARTING"
         assert sorted(r["ReplayName"] for r in ev.list_replays()["Replays"]) == ["cut", "done"]
+        advance_clock(server, 2)
+        deadline = time.monotonic() + 5
+        while (cut := ev.describe_replay(ReplayName="cut"))["State"] != "COMPLETED":
+            assert time.monotonic() < deadline, cut
+            time.sleep(0.05)
+        assert "EventLastReplayedTime" in cut
+    finally:
+        kill9(server)
+
+
+def test_a_replay_loaded_running_goes_on_after_the_last_event_it_had_sent(stepyard):
+    """A replay that was running when the state was saved sends only the archived events after
+    the last one it had sent, then completes (the data directory resumes it the same way)."""
+    from datetime import datetime, timezone
+    server = _start(FROZEN)
+    try:
+        ev, sqs = events_client(server.url), sqs_client(server.url)
+        queue = sqs.create_queue(QueueName="replayed")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bus = ev.describe_event_bus(Name="default")["Arn"]
+        archive = ev.create_archive(ArchiveName="everything", EventSourceArn=bus)["ArchiveArn"]
+        ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": json.dumps({"n": n})}
+                               for n in range(5)])
+        # Archived before the rule exists: only replays reach the queue.
+        ev.put_rule(Name="replays", EventPattern=json.dumps({"source": ["shop"]}))
+        ev.put_targets(Rule="replays", Targets=[{"Id": "q", "Arn": queue_arn}])
+        ev.start_replay(ReplayName="half", EventSourceArn=archive, Destination={"Arn": bus},
+                        EventStartTime=datetime(2029, 12, 31, tzinfo=timezone.utc),
+                        EventEndTime=datetime(2030, 1, 2, tzinfo=timezone.utc))
+        document = state_of(server)
+        [region] = [r for r in document["events"]["regions"] if r["replays"]]
+        [replay] = region["replays"]
+        [archived_ms] = {at for at, _ in next(a for a in region["archives"])["events"]}
+        # As if it had sent two of the five events (all archived in the same millisecond).
+        replay.update(state="RUNNING", sent=[archived_ms, 2])
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        deadline = time.monotonic() + 5
+        while (got := ev.describe_replay(ReplayName="half"))["State"] != "COMPLETED":
+            assert time.monotonic() < deadline, got
+            time.sleep(0.05)
+        bodies = []
+        deadline = time.monotonic() + 5
+        while len(bodies) < 3:
+            assert time.monotonic() < deadline, bodies
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                         VisibilityTimeout=60).get("Messages", []):
+                bodies.append(json.loads(m["Body"]))
+        time.sleep(0.3)
+        assert sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []) == []
+        assert sorted(b["detail"]["n"] for b in bodies) == [2, 3, 4]
+        assert all(b["replay-name"] == "half" for b in bodies)
     finally:
         kill9(server)
 

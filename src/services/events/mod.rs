@@ -144,13 +144,13 @@ impl Events {
         }
     }
 
-    /// The kept next firings go with the rules (a rule created again plans from scratch).
+    /// The kept next firings go with the rules (a rule created again plans from scratch), and
+    /// replays' progress with the replays.
     fn forget_next_firings(&self, record: &WholeRecord) {
-        record
-            .durable()
-            .submit(vec![crate::persist::Op::DeleteResources(
-                scheduler::NEXT_PREFIX.to_string(),
-            )]);
+        record.durable().submit(vec![
+            crate::persist::Op::DeleteResources(scheduler::NEXT_PREFIX.to_string()),
+            crate::persist::Op::DeleteResources(replays::PROGRESS_PREFIX.to_string()),
+        ]);
     }
 
     /// Every region's resources, for the state document.
@@ -186,8 +186,27 @@ impl Events {
         };
         let regions: Value = serde_json::from_slice(bytes)
             .map_err(|e| format!("the EventBridge record does not parse: {e}"))?;
-        let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
+        let mut state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
         let count = state.regions.len();
+        // A running replay's progress, kept apart from the record, is newer than the record's.
+        for (key, bytes) in loaded.resources_under(replays::PROGRESS_PREFIX) {
+            let Some((account, region, name, progress)) = replays::parse_progress(key, bytes)
+            else {
+                continue;
+            };
+            let replay = state
+                .regions
+                .get_mut(&(account, region))
+                .and_then(|r| r.replays.get_mut(&name))
+                .filter(|r| matches!(r.state.as_str(), "STARTING" | "RUNNING"));
+            if let Some(replay) = replay {
+                if replay.sent.is_none_or(|s| s < progress.sent) {
+                    replay.sent = Some(progress.sent);
+                    replay.last_replayed_ms = progress.last_replayed_ms;
+                    replay.state = "RUNNING".into();
+                }
+            }
+        }
         let planned: std::collections::HashSet<String> = state
             .planned
             .iter()
@@ -222,6 +241,7 @@ impl Events {
     /// from now.
     fn install(&self, state: EventsState) {
         self.inner.store.replace(state.regions);
+        replays::resume_running(&self.inner);
         let now = self.inner.now();
         for (account, region, rule, schedule) in state.planned {
             let key = store::RuleKey {

@@ -1,7 +1,8 @@
 //! EventBridge in the state document and the data directory, per (account, region): buses
 //! with their policies, rules (patterns and schedules compiled again on load) and targets (as
 //! the client sent them, checked again on load), archives with their events, connections, API
-//! destinations and endpoints. Replays are not kept (see docs/durable-state.md).
+//! destinations and endpoints. Replays are kept too; a running one's progress is kept apart
+//! (`replays::PROGRESS_PREFIX`), as it changes with every event it sends.
 
 use super::matcher::Matcher;
 use super::schedule::Schedule;
@@ -233,18 +234,9 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
             );
         }
         for mut replay in r.replays {
-            // A replay's task does not outlive the process: one that was sending when the
-            // state was saved ends here (a cancel in progress is done).
+            // A replay that was sending when the state was saved goes on once installed
+            // (`replays::resume_running`); a cancel in progress is done.
             match replay.state.as_str() {
-                "STARTING" | "RUNNING" => {
-                    replay.state = "FAILED".into();
-                    replay.state_reason =
-                        Some("stepyard restarted while the replay was running".into());
-                    replay.end_ms = replay
-                        .end_ms
-                        .or(replay.last_replayed_ms)
-                        .or(Some(replay.start_ms));
-                }
                 "CANCELLING" => {
                     replay.state = "CANCELLED".into();
                     replay.end_ms = replay.end_ms.or(Some(replay.start_ms));
@@ -300,5 +292,6 @@ fn export_replay(r: &super::store::Replay) -> super::store::Replay {
         last_replayed_ms: r.last_replayed_ms,
         start_ms: r.start_ms,
         end_ms: r.end_ms,
+        sent: r.sent,
     }
 }

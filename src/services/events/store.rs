@@ -136,6 +136,11 @@ pub struct Replay {
     pub last_replayed_ms: Option<u64>,
     pub start_ms: u64,
     pub end_ms: Option<u64>,
+    /// Where a running replay is in its archive: the archive time of the last event it sent
+    /// and how many of the window's events with that time it has sent. A replay read back
+    /// running goes on after it (`replays::resume_running`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<(u64, u64)>,
 }
 
 /// Kept in the data directory as it is (`records.rs`).
