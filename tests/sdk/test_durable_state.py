@@ -925,6 +925,72 @@ def test_state_document_carries_task_tokens_so_a_loaded_waiting_execution_keeps_
         kill9(server)
 
 
+def test_state_document_carries_activity_tokens_so_a_loaded_activity_task_keeps_its_token(stepyard):
+    server = _start()
+    try:
+        sfn = sfn_of(server.url)
+        activity = sfn.create_activity(name="worker")["activityArn"]
+        definition = json.dumps({"StartAt": "Do", "States": {"Do": {
+            "Type": "Task", "Resource": activity, "End": True}}})
+        machine = sfn.create_state_machine(name="acts", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="act", input='{"job": 7}')["executionArn"]
+        task = sfn.get_activity_task(activityArn=activity, workerName="w1")
+        document = state_of(server)
+        [execution] = document["stepfunctions"]["executions"]
+        assert [t for _, t in execution["tokens"]] == [task["taskToken"]]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        again = sfn.get_activity_task(activityArn=activity, workerName="w2")
+        assert (again["taskToken"], json.loads(again["input"])) == (task["taskToken"], {"job": 7})
+        sfn.send_task_success(taskToken=task["taskToken"], output='{"ok": true}')
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"ok": True})
+        assert [e["type"] for e in history_of(sfn, arn)].count("ActivityScheduled") == 1
+    finally:
+        kill9(server)
+
+
+def test_state_document_carries_move_tasks_and_a_loaded_running_one_goes_on_moving(stepyard):
+    server = _start(FROZEN)
+    try:
+        sqs = sqs_client(server.url)
+        dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sqs.create_queue(QueueName="work", Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})
+        back = sqs.create_queue(QueueName="back")["QueueUrl"]
+        back_arn = sqs.get_queue_attributes(QueueUrl=back, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for i in range(4):
+            sqs.send_message(QueueUrl=dlq, MessageBody=f"m{i}")
+        # One message a second on the frozen clock: the first at once.
+        handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=back_arn,
+                                             MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+        deadline = time.monotonic() + 5
+        while sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["ApproximateNumberOfMessagesMoved"] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        document = state_of(server)
+        [task] = document["sqs"]["move_tasks"]
+        assert (task["handle"], task["status"], task["moved"], task["to_move"]) == (handle, "RUNNING", 1, 4)
+        server.reset()
+        assert sqs.list_queues().get("QueueUrls") is None
+        assert load_state(server, document)[0] == 200
+        [listed] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        assert (listed["Status"], listed["TaskHandle"]) == ("RUNNING", handle)
+        advance_clock(server, 10)
+        deadline = time.monotonic() + 5
+        while (listed := sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0])["Status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert (listed["Status"], listed["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 4)
+        moved = []
+        while got := sqs.receive_message(QueueUrl=back, MaxNumberOfMessages=10).get("Messages", []):
+            moved += [m["Body"] for m in got]
+        assert sorted(moved) == ["m0", "m1", "m2", "m3"]
+    finally:
+        kill9(server)
+
+
 def test_data_dir_a_message_a_receive_moved_to_its_dead_letter_queue_is_there_after_kill_9(stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
     server = _start(env)

@@ -275,6 +275,10 @@ pub struct Restart {
     /// A Task whose last attempt had succeeded (`TaskSucceeded` or `LambdaFunctionSucceeded`)
     /// before the restart: its result, which is not asked for again.
     pub succeeded: Option<Value>,
+    /// An activity Task already scheduled (`ActivityScheduled`, no outcome yet): when. It is
+    /// offered to workers again without a second `ActivityScheduled`, its timeout counted
+    /// from then.
+    pub activity_scheduled_ms: Option<u64>,
     /// Every token the execution issued, for the Tasks of branches and iterations resumed
     /// inside this state.
     pub tokens: resume::Tokens,

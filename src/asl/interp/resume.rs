@@ -81,6 +81,7 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
                     token: token_for(entered.id, &after, tokens),
                     submitted_ms: submitted(&after),
                     succeeded: succeeded(&after),
+                    activity_scheduled_ms: activity_scheduled(&after),
                     tokens: tokens.clone(),
                 }),
                 after_restart: true,
@@ -229,6 +230,20 @@ fn token_for(entered: u64, after: &[&HistoryEvent], tokens: &Tokens) -> Option<S
         return Some(t.clone());
     }
     candidates.first().map(|(_, t)| t.clone())
+}
+
+/// When the activity Task's last attempt was scheduled, if it has no outcome yet.
+fn activity_scheduled(after: &[&HistoryEvent]) -> Option<u64> {
+    let attempt = after
+        .iter()
+        .rposition(|e| e.event_type == "ActivityScheduled")?;
+    let ended = after[attempt..].iter().any(|e| {
+        matches!(
+            e.event_type.as_str(),
+            "ActivitySucceeded" | "ActivityFailed" | "ActivityTimedOut" | "ActivityScheduleFailed"
+        )
+    });
+    (!ended).then(|| after[attempt].timestamp_ms)
 }
 
 /// The result of the Task's last attempt, if it succeeded (the state did not exit yet: the

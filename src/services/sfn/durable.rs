@@ -132,14 +132,18 @@ struct DocumentExecution {
 }
 
 /// An execution as the state document holds it. `live` are the tokens tasks wait on now:
-/// the task board does not say whose they are, so a running execution's are the ones its
-/// history names (a callback passes `$$.Task.Token` in its parameters; an activity's token is
-/// not in the history and is not exported).
-pub fn export_execution(e: &Execution, live: &[String]) -> Value {
+/// the task board does not say whose callback tokens are, so a running execution's are the
+/// ones its history names (a callback passes `$$.Task.Token` in its parameters); `owned` are
+/// its activity tokens, which the board does know.
+pub fn export_execution(e: &Execution, live: &[String], owned: &[(u64, String)]) -> Value {
     let record = e.record.lock();
     let mut tokens = Vec::new();
     if record.status == Status::Running {
+        tokens.extend(owned.iter().cloned());
         for token in live {
+            if owned.iter().any(|(_, t)| t == token) {
+                continue;
+            }
             let named = record.history.iter().rev().find(|ev| {
                 ev.details_text()
                     .is_some_and(|d| d.contains(token.as_str()))

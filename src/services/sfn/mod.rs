@@ -137,10 +137,14 @@ impl Sfn {
     pub fn export_state(&self) -> Value {
         let regions = self.inner.store.read_all(records::export);
         let live = self.inner.board.live_tokens();
+        let owned = self.inner.board.owned_tokens();
         let executions: Vec<Value> = self.inner.store.read_all(|all| {
             all.values()
                 .flat_map(|r| r.executions.values())
-                .map(|e| durable::export_execution(e, &live))
+                .map(|e| {
+                    let own = owned.get(&e.arn).map_or(&[][..], Vec::as_slice);
+                    durable::export_execution(e, &live, own)
+                })
                 .collect()
         });
         serde_json::json!({ "regions": regions, "executions": executions })
