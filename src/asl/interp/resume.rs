@@ -16,6 +16,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Where one run stands.
+// Built only while a restarted execution works out where it was, a few per run: its size
+// does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Position {
     /// None of its events is in the history: it starts at `StartAt`.

@@ -236,12 +236,9 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
         for mut replay in r.replays {
             // A replay that was sending when the state was saved goes on once installed
             // (`replays::resume_running`); a cancel in progress is done.
-            match replay.state.as_str() {
-                "CANCELLING" => {
-                    replay.state = "CANCELLED".into();
-                    replay.end_ms = replay.end_ms.or(Some(replay.start_ms));
-                }
-                _ => {}
+            if replay.state == "CANCELLING" {
+                replay.state = "CANCELLED".into();
+                replay.end_ms = replay.end_ms.or(Some(replay.start_ms));
             }
             region.replays.insert(replay.name.clone(), replay);
         }
