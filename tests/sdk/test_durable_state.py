@@ -1277,6 +1277,50 @@ def test_data_dir_a_pending_sns_http_retry_continues_on_schedule_after_kill_9(st
         endpoint.server.shutdown()
 
 
+def test_state_document_carries_pending_sns_http_retries_and_a_loaded_one_continues_on_schedule(stepyard):
+    endpoint = Endpoint()
+    server = _start(FROZEN)
+    try:
+        sns = sns_client(server.url)
+        topic = sns.create_topic(Name="hooks")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url)
+        endpoint.wait_for("SubscriptionConfirmation", 1)
+        token = json.loads(endpoint.of("SubscriptionConfirmation")[0][2])["Token"]
+        sns.confirm_subscription(TopicArn=topic, Token=token)
+        message_id = sns.publish(TopicArn=topic, Message="hello")["MessageId"]
+        endpoint.wait_for("Notification", 1)  # refused: the first retry is due 20 s later
+        deadline = time.monotonic() + 5
+        while not (document := state_of(server))["sns"].get("retries"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        [retry] = document["sns"]["retries"]
+        assert (retry["endpoint"], retry["attempts"]) == (endpoint.url, 1)
+    finally:
+        kill9(server)
+    # Another server takes the document over.
+    endpoint.status = 200
+    server = _start(FROZEN)
+    try:
+        assert load_state(server, document)[0] == 200
+        time.sleep(0.3)
+        assert len(endpoint.of("Notification")) == 1
+        advance_clock(server, 21)
+        endpoint.wait_for("Notification", 2)
+        _, retried_id, body = endpoint.of("Notification")[1]
+        assert (retried_id, json.loads(body)["Message"]) == (message_id, "hello")
+        # Delivered: no retry is pending any more.
+        deadline = time.monotonic() + 5
+        while state_of(server)["sns"].get("retries"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        advance_clock(server, 100)
+        time.sleep(0.3)
+        assert len(endpoint.of("Notification")) == 2
+    finally:
+        kill9(server)
+        endpoint.server.shutdown()
+
+
 def test_data_dir_task_tokens_inside_map_iterations_still_work_after_kill_9_and_are_not_sent_again(stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
     server = _start(env)
