@@ -77,6 +77,8 @@ pub enum Op {
     DeleteItem(String, u64),
     /// Deletes every item under the parent.
     DeleteItems(String),
+    /// Deletes the items under the parent whose id is below the given one.
+    DeleteItemsBelow(String, u64),
 }
 
 /// Why a data directory cannot be used; the message says what to do about it.
@@ -471,6 +473,10 @@ fn apply(db: &mut Connection, batches: Vec<Vec<Op>>) -> Result<(), rusqlite::Err
             Op::DeleteItems(parent) => {
                 txn.prepare_cached("DELETE FROM items WHERE parent = ?1")?
                     .execute([parent])?;
+            }
+            Op::DeleteItemsBelow(parent, id) => {
+                txn.prepare_cached("DELETE FROM items WHERE parent = ?1 AND id < ?2")?
+                    .execute(params![parent, id as i64])?;
             }
         }
     }

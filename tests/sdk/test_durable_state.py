@@ -991,6 +991,57 @@ def test_state_document_carries_move_tasks_and_a_loaded_running_one_goes_on_movi
         kill9(server)
 
 
+def test_data_dir_archived_events_are_rows_of_their_own_and_the_bound_holds_after_kill_9(stepyard, tmp_path):
+    """Each archived event is written as it arrives (EventBridge's record is not rewritten with
+    every event), events dropped for --max-archive-events go from disk too, and a deleted
+    archive's events go with it."""
+    import sqlite3
+    from datetime import datetime, timezone
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), "STEPYARD_MAX_ARCHIVE_EVENTS": "20", **FROZEN}
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        bus = ev.describe_event_bus(Name="default")["Arn"]
+        archive = ev.create_archive(ArchiveName="kept", EventSourceArn=bus)["ArchiveArn"]
+        ev.create_archive(ArchiveName="gone", EventSourceArn=bus)
+        for batch in range(3):
+            ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": json.dumps({"n": batch * 10 + i})}
+                                   for i in range(10)])
+        ev.delete_archive(ArchiveName="gone")
+    finally:
+        kill9(server)
+    db = sqlite3.connect(tmp_path / "data" / "stepyard.db")
+    [record] = db.execute("SELECT value FROM resources WHERE key = 'events/regions'").fetchone()
+    rows = db.execute("SELECT parent, count(*) FROM items WHERE parent LIKE 'events/archive/%' "
+                      "GROUP BY parent").fetchall()
+    db.close()
+    assert b'"n\\":' not in record and b'"n":' not in record, "events are not in the record"
+    assert [count for _, count in rows] == [20], rows
+    server = _start(env)
+    try:
+        ev, sqs = events_client(server.url), sqs_client(server.url)
+        assert ev.describe_archive(ArchiveName="kept")["EventCount"] == 20
+        queue = sqs.create_queue(QueueName="replayed")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        ev.put_rule(Name="replays", EventPattern=json.dumps({"source": ["shop"]}))
+        ev.put_targets(Rule="replays", Targets=[{"Id": "q", "Arn": queue_arn}])
+        ev.start_replay(ReplayName="all", EventSourceArn=archive, Destination={"Arn": bus},
+                        EventStartTime=datetime(2029, 12, 31, tzinfo=timezone.utc),
+                        EventEndTime=datetime(2030, 1, 2, tzinfo=timezone.utc))
+        advance_clock(server, 2)
+        seen = []
+        deadline = time.monotonic() + 10
+        while len(seen) < 20:
+            assert time.monotonic() < deadline, sorted(seen)
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                         VisibilityTimeout=60).get("Messages", []):
+                seen.append(json.loads(m["Body"])["detail"]["n"])
+        # The 20 newest: the oldest 10 were dropped for the bound.
+        assert sorted(seen) == list(range(10, 30))
+    finally:
+        kill9(server)
+
+
 def test_data_dir_a_message_a_receive_moved_to_its_dead_letter_queue_is_there_after_kill_9(stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
     server = _start(env)
