@@ -1592,6 +1592,45 @@ def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_ended_it
         kill9(server)
 
 
+def test_a_map_iteration_loaded_begun_before_its_first_state_is_not_started_twice(stepyard):
+    server = _start(FROZEN)
+    try:
+        sfn = sfn_of(server.url)
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "Hold", "States": {
+                "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Out"},
+                "Out": {"Type": "Pass", "Parameters": {"i.$": "$.i"}, "End": True}}}}}})
+        machine = sfn.create_state_machine(name="begun", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run",
+                                  input=json.dumps({"items": [{"i": 0}, {"i": 1}]}))["executionArn"]
+        deadline = time.monotonic() + 10
+        while [e["type"] for e in history_of(sfn, arn)].count("WaitStateEntered") < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        document = state_of(server)
+        [execution] = document["stepfunctions"]["executions"]
+        # As if the server had stopped right after the last MapIterationStarted.
+        cut = max(i for i, e in enumerate(execution["history"]) if e["type"] == "MapIterationStarted")
+        execution["history"] = execution["history"][:cut + 1]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        deadline = time.monotonic() + 10
+        while [e["type"] for e in history_of(sfn, arn)].count("WaitStateEntered") < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", [{"i": 0}, {"i": 1}])
+        events = history_of(sfn, arn)
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        types = [e["type"] for e in events]
+        assert (types.count("MapIterationStarted"), types.count("MapIterationSucceeded")) == (2, 2)
+    finally:
+        kill9(server)
+
+
 def test_an_execution_loaded_just_after_a_caught_failure_continues_at_the_catchers_next(stepyard):
     server = _start(FROZEN)
     try:

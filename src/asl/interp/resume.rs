@@ -290,6 +290,9 @@ fn submitted(after: &[&HistoryEvent]) -> Option<u64> {
 pub struct Nested {
     pub started_id: u64,
     pub runs: HashMap<usize, Position>,
+    /// Inline Map iterations begun (`MapIterationStarted`) without a state entered: the id of
+    /// that event, which their first state chains to (it is not recorded again).
+    pub begun: HashMap<usize, u64>,
 }
 
 /// The `<kind>StateStarted` chained to the state's entry and what chains below it; `None`
@@ -343,7 +346,11 @@ pub fn parallel(
         events.extend(below(history, root.id, |_| false));
         runs.insert(index, position(&events, branch, tokens));
     }
-    Some(Nested { started_id, runs })
+    Some(Nested {
+        started_id,
+        runs,
+        begun: HashMap::new(),
+    })
 }
 
 /// The iterations of the inline Map `name` entered at `entered`: finished ones with their
@@ -361,6 +368,7 @@ pub fn map(
         e.event_type.starts_with("MapIteration") && iteration_of(e).is_some_and(|x| x.0 == name)
     };
     let mut runs = HashMap::new();
+    let mut begun = HashMap::new();
     for e in scope.iter().filter(|e| ours(e)) {
         let Some((_, index)) = iteration_of(e) else {
             continue;
@@ -374,22 +382,31 @@ pub fn map(
                 runs.insert(index, Position::Done(output, e.previous_event_id));
             }
             "MapIterationFailed" | "MapIterationAborted" => {
+                // It runs again, as a new iteration with a MapIterationStarted of its own.
                 runs.insert(index, Position::Fresh);
+                begun.remove(&index);
             }
             "MapIterationStarted" => {
                 if runs.contains_key(&index) {
                     continue;
                 }
                 let events = below(history, e.id, ours);
-                // Begun without a state entered (`Fresh`): it runs from its start, and its
-                // MapIterationStarted is recorded a second time.
+                // Begun without a state entered (`Fresh`): it runs from its start, chained to
+                // the MapIterationStarted it has.
                 let at = position(&events, processor, tokens);
+                if matches!(at, Position::Fresh) {
+                    begun.insert(index, e.id);
+                }
                 runs.insert(index, at);
             }
             _ => {}
         }
     }
-    Some(Nested { started_id, runs })
+    Some(Nested {
+        started_id,
+        runs,
+        begun,
+    })
 }
 
 /// Where the map run of the distributed Map entered at `entered` stands in the parent's

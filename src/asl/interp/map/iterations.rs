@@ -37,6 +37,9 @@ pub(super) struct Plan {
     /// After a restart inside a distributed map: its map run's ARN and the id of its
     /// `MapRunStarted`.
     pub resumed_run: Option<(String, u64)>,
+    /// After a restart: iterations begun without a state entered, with their
+    /// `MapIterationStarted` id.
+    pub begun: HashMap<usize, u64>,
 }
 
 /// Runs every iteration and returns their outputs (a tolerated failure's error output in its
@@ -57,6 +60,7 @@ pub(super) async fn run(
         tolerance,
         mut resumed,
         resumed_run,
+        mut begun,
     } = plan;
     let total = inputs.len();
     let mut map_run: Option<MapRunGuard> = None;
@@ -166,6 +170,8 @@ pub(super) async fn run(
             }
             let first = if distributed {
                 0
+            } else if let Some(started) = begun.remove(&index) {
+                started
             } else {
                 engine
                     .rec

@@ -54,7 +54,7 @@ pub(crate) async fn run(
             let retries = !env.state.retriers().is_empty();
             resume::map_run(&history, *entered, retries)
         });
-    let resumed = restart.filter(|_| inline).and_then(|(entered, r)| {
+    let mut resumed = restart.filter(|_| inline).and_then(|(entered, r)| {
         let history = engine.rec.history();
         let retries = !env.state.retriers().is_empty();
         let processor = &m.item_processor;
@@ -87,8 +87,12 @@ pub(crate) async fn run(
         inputs,
         max_concurrency,
         tolerance,
-        resumed: resumed.map(|n| n.runs).unwrap_or_default(),
         resumed_run: resumed_run.map(|r| (r.map_run_arn, r.run_started_id)),
+        begun: resumed
+            .as_mut()
+            .map(|n| std::mem::take(&mut n.begun))
+            .unwrap_or_default(),
+        resumed: resumed.map(|n| n.runs).unwrap_or_default(),
     };
     let results = iterations::run(engine, env, m, plan, cursor).await?;
     env.finish_result(raw, writer::result(m, results)?)
