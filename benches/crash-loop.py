@@ -5,7 +5,9 @@ acknowledged message must be there and no acknowledged delete may come back. One
 starts Step Functions executions (variables, a Parallel holding a Map, 1 s Waits, so some are
 running at the kill): every acknowledged StartExecution must be there after the restart
 (DescribeExecution), and after the last restart every one must end SUCCEEDED with the expected
-output (resumed ones included).
+output (resumed ones included). Each execution's first Task sends one SQS message naming it:
+after the last restart each succeeded execution's message must be in that queue exactly once
+(a kill between the send and its TaskSucceeded must not make the resumed execution send again).
 
 Usage: benches/crash-loop.py [--bin target/release/stepyard] [--rounds 20] [--clients 8]
 
@@ -90,7 +92,11 @@ def worker(url, queue_url, stop, ledger, lock, seed):
 # after the last restart every execution must end SUCCEEDED with exactly OUTPUT (a resumed one
 # keeps its variables, its finished iterations and branches, and continues the rest).
 FLOW = json.dumps({"StartAt": "Remember", "States": {
-    "Remember": {"Type": "Pass", "Assign": {"kept": "yes"}, "Next": "Both"},
+    "Remember": {"Type": "Pass", "Assign": {"kept": "yes"}, "Next": "Say"},
+    "Say": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Parameters": {"QueueUrl": "http://localhost/000000000000/said",
+                           "MessageBody.$": "$$.Execution.Name"},
+            "ResultPath": None, "Next": "Both"},
     "Both": {"Type": "Parallel", "Next": "Use", "Branches": [
         {"StartAt": "Each", "States": {"Each": {
             "Type": "Map", "ItemsPath": "$.items", "End": True,
@@ -157,12 +163,22 @@ def wrong_outcomes(url, arns, seconds=60):
     return wrong
 
 
-def stored_bodies(url):
+def stored_bodies(url, queue="crash"):
     with urllib.request.urlopen(url + "/_stepyard/state", timeout=60) as resp:
         document = json.load(resp)
-    return {m["message"]["body"]
-            for q in document["sqs"]["queues"] if q["name"] == "crash"
-            for m in q["messages"]}
+    return [m["message"]["body"]
+            for q in document["sqs"]["queues"] if q["name"] == queue
+            for m in q["messages"]]
+
+
+def said_wrong(url, arns):
+    """How many executions sent their message twice, and how many never did."""
+    said = {}
+    for body in stored_bodies(url, "said"):
+        said[body] = said.get(body, 0) + 1
+    twice = sum(1 for count in said.values() if count > 1)
+    never = sum(1 for arn in arns if arn.rsplit(":", 1)[1] not in said)
+    return twice, never
 
 
 def main():
@@ -183,7 +199,7 @@ def main():
         for round_no in range(1, args.rounds + 1):
             proc, url = start(args.bin, data)
             t0 = time.monotonic()
-            present = stored_bodies(url)
+            present = set(stored_bodies(url))
             restart_s = time.monotonic() - t0
             with lock:
                 missing = ledger["sent"] - ledger["maybe_deleted"] - present
@@ -198,6 +214,7 @@ def main():
                   f"executions lost {gone} of {len(ledger['started'])}")
             acked_before = acked
             queue_url = client(url).create_queue(QueueName="crash")["QueueUrl"]
+            client(url).create_queue(QueueName="said")
             stop = threading.Event()
             threads = [threading.Thread(target=worker,
                                         args=(url, queue_url, stop, ledger, lock, f"r{round_no}c{i}"))
@@ -219,13 +236,14 @@ def main():
             for t in threads:
                 t.join()
         proc, url = start(args.bin, data)
-        present = stored_bodies(url)
+        present = set(stored_bodies(url))
         missing = ledger["sent"] - ledger["maybe_deleted"] - present
         back = ledger["deleted"] & present
         lost += len(missing)
         resurrected += len(back)
         lost_executions += missing_executions(url, sorted(ledger["started"]))
         wrong = wrong_outcomes(url, sorted(ledger["started"]))
+        twice, never = said_wrong(url, sorted(ledger["started"]))
         proc.kill()
         proc.wait()
         acked = len(ledger["sent"]) + len(ledger["deleted"])
@@ -233,8 +251,8 @@ def main():
               f"({len(ledger['sent'])} sends, {len(ledger['deleted'])} deletes), "
               f"lost {lost}, deleted messages back {resurrected}; "
               f"acknowledged executions {len(ledger['started'])}, lost {lost_executions}, "
-              f"ended wrong {wrong}")
-        return 1 if lost or resurrected or lost_executions or wrong else 0
+              f"ended wrong {wrong}; messages sent twice {twice}, never sent {never}")
+        return 1 if lost or resurrected or lost_executions or wrong or twice or never else 0
     finally:
         shutil.rmtree(data, ignore_errors=True)
 

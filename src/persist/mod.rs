@@ -27,12 +27,34 @@
 //!   happens after the handler has returned and released everything.
 //! - If a commit fails the writer cannot tell clients their writes are safe, so it logs the
 //!   error and ends the process (exit code 70) rather than acknowledge a lost write.
+//!
+//! Holds: an effect and the record of it commit together. A Step Functions Task that sends a
+//! message (publishes, puts an event, starts an execution) and the history event that says so
+//! (`TaskSubmitted`, `TaskSucceeded`) must reach the disk in one transaction, or a crash
+//! between two commits leaves a sent message whose execution does not know it was sent, and
+//! the resumed execution sends it again. While a [`Hold`] is open the writer commits only the
+//! batches submitted before it opened; everything after waits for it to close (its effect's
+//! writes and its event are then in one transaction). Why this cannot deadlock or lose a
+//! wakeup:
+//! - The holder's own task does not wait for commits while it holds ([`holding`]: a
+//!   task-local makes `wait_committed` return at once); the in-process call it makes answers
+//!   before its writes are on disk, which nobody outside can observe: every answer to a client
+//!   waits for the commit of everything submitted before it, so for the end of the hold.
+//! - The holder takes no lock across its hold other than the services' own (which nobody
+//!   holds while waiting for a commit), so it always reaches its close.
+//! - Closing sends a wake-up through the writer's channel; the writer re-reads the open holds
+//!   under the sender mutex, where holds open and close, after draining the channel.
+//! - A hold open longer than [`HOLD_MAX`] no longer holds anything back (a call that waits
+//!   that long, a long poll through an AWS SDK integration, must not stall every commit): the
+//!   writer sleeps at most until then.
 
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 pub mod snapshot;
@@ -55,6 +77,8 @@ pub enum Op {
     DeleteItem(String, u64),
     /// Deletes every item under the parent.
     DeleteItems(String),
+    /// Deletes the items under the parent whose id is below the given one.
+    DeleteItemsBelow(String, u64),
 }
 
 /// Why a data directory cannot be used; the message says what to do about it.
@@ -101,13 +125,82 @@ impl Loaded {
     }
 }
 
+/// How long a [`Hold`] may keep later batches from being committed. Real time, not the
+/// emulated clock: it bounds how long the disk writer waits, which a frozen or fast-forwarded
+/// emulated clock must not change.
+pub const HOLD_MAX: Duration = Duration::from_secs(2);
+
+enum Msg {
+    Batch(u64, Vec<Op>),
+    /// A hold closed: batches it kept back may be committable now.
+    Wake,
+}
+
 struct Sender {
     next_seq: u64,
-    tx: mpsc::Sender<(u64, Vec<Op>)>,
+    tx: mpsc::Sender<Msg>,
+    next_hold: u64,
+}
+
+/// Open holds by id: the last sequence number submitted when each opened, and when. Shared
+/// by `Durable` (which opens and closes them under its sender mutex, then this one) and the
+/// writer (which takes only this one, briefly).
+#[derive(Default)]
+struct Holds(BTreeMap<u64, (u64, Instant)>);
+
+impl Holds {
+    /// The last sequence number the writer may commit now (`None`: any), and when the holds
+    /// that limit it stop counting.
+    fn limit(&self, now: Instant) -> (Option<u64>, Option<Instant>) {
+        let mut limit: Option<u64> = None;
+        let mut until: Option<Instant> = None;
+        for (seq, opened) in self.0.values() {
+            let expires = *opened + HOLD_MAX;
+            if expires <= now {
+                continue;
+            }
+            limit = Some(limit.map_or(*seq, |l| l.min(*seq)));
+            until = Some(until.map_or(expires, |u| u.min(expires)));
+        }
+        (limit, until)
+    }
+}
+
+tokio::task_local! {
+    /// Set around the in-process call of an open [`Hold`]: `wait_committed` does not wait
+    /// there (the commit it would wait for comes after the hold closes).
+    static HOLDING: ();
+}
+
+/// Runs `call` (the effect of an open hold) without its writes' waits for the commit; see
+/// the module's "Holds".
+pub async fn holding<F: std::future::Future>(call: F) -> F::Output {
+    HOLDING.scope((), call).await
+}
+
+/// An open hold (see the module's "Holds"); closed when dropped.
+pub struct Hold {
+    durable: Arc<Durable>,
+    id: u64,
+}
+
+impl std::fmt::Debug for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hold({})", self.id)
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.durable.holds.lock().0.remove(&self.id);
+        // The writer only stops when the process exits.
+        let _ = self.durable.sender.lock().tx.send(Msg::Wake);
+    }
 }
 
 pub struct Durable {
     sender: Mutex<Sender>,
+    holds: Arc<Mutex<Holds>>,
     committed: watch::Receiver<u64>,
     path: PathBuf,
 }
@@ -156,13 +249,20 @@ impl Durable {
         let loaded = load(&db, existed).map_err(corrupt)?;
         let (tx, rx) = mpsc::channel();
         let (published, committed) = watch::channel(0);
+        let holds = Arc::new(Mutex::new(Holds::default()));
+        let writer_holds = holds.clone();
         std::thread::Builder::new()
             .name("stepyard-durable".into())
-            .spawn(move || writer(db, rx, published))
+            .spawn(move || writer(db, rx, published, writer_holds))
             .map_err(|e| corrupt(format!("cannot start the writer thread: {e}")))?;
         Ok((
             Arc::new(Durable {
-                sender: Mutex::new(Sender { next_seq: 0, tx }),
+                sender: Mutex::new(Sender {
+                    next_seq: 0,
+                    tx,
+                    next_hold: 0,
+                }),
+                holds,
                 committed,
                 path: file,
             }),
@@ -185,7 +285,25 @@ impl Durable {
         let seq = sender.next_seq;
         // The writer only stops when the process exits (see `writer`), so this cannot fail
         // while anyone could observe it.
-        let _ = sender.tx.send((seq, ops));
+        let _ = sender.tx.send(Msg::Batch(seq, ops));
+    }
+
+    /// Opens a hold: what is submitted from now until it is dropped is committed in one
+    /// transaction (with whatever else is pending then). See the module's "Holds".
+    pub fn hold(self: &Arc<Self>) -> Hold {
+        let mut sender = self.sender.lock();
+        sender.next_hold += 1;
+        let id = sender.next_hold;
+        // Under the sender mutex: no batch gets a sequence number between reading it and
+        // registering the hold.
+        self.holds
+            .lock()
+            .0
+            .insert(id, (sender.next_seq, Instant::now()));
+        Hold {
+            durable: self.clone(),
+            id,
+        }
     }
 
     /// The sequence number of the last batch submitted so far.
@@ -195,6 +313,9 @@ impl Durable {
 
     /// Resolves once every batch submitted before this call is committed and fsynced.
     pub async fn wait_committed(&self) {
+        if HOLDING.try_with(|_| ()).is_ok() {
+            return;
+        }
         let target = self.submitted();
         if *self.committed.borrow() >= target {
             return;
@@ -262,16 +383,56 @@ fn load(db: &Connection, existed: bool) -> Result<Loaded, String> {
     Ok(loaded)
 }
 
-/// The one writer: blocks for a batch, takes every batch already waiting, commits them in one
-/// transaction, publishes the last sequence number. Ends when every sender is gone.
-fn writer(mut db: Connection, rx: mpsc::Receiver<(u64, Vec<Op>)>, published: watch::Sender<u64>) {
-    while let Ok(first) = rx.recv() {
-        let mut last = first.0;
-        let mut batches = vec![first.1];
-        while let Ok((seq, ops)) = rx.try_recv() {
-            last = seq;
-            batches.push(ops);
+/// The one writer: blocks for a batch, takes every batch already waiting, commits in one
+/// transaction those no open hold keeps back, publishes the last sequence number committed.
+/// Ends when every sender is gone.
+fn writer(
+    mut db: Connection,
+    rx: mpsc::Receiver<Msg>,
+    published: watch::Sender<u64>,
+    holds: Arc<Mutex<Holds>>,
+) {
+    let mut pending: std::collections::VecDeque<(u64, Vec<Op>)> = Default::default();
+    // When the holds keeping `pending` back stop counting (`None`: nothing kept back).
+    let mut held_until: Option<Instant> = None;
+    loop {
+        let first = match held_until {
+            None => match rx.recv() {
+                Ok(m) => Some(m),
+                Err(_) => return,
+            },
+            Some(until) => match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                Ok(m) => Some(m),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            },
+        };
+        for msg in first
+            .into_iter()
+            .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+        {
+            if let Msg::Batch(seq, ops) = msg {
+                pending.push_back((seq, ops));
+            }
         }
+        // Read after draining: a hold opened after this read has a sequence number at least
+        // that of every batch drained, so none of them is its.
+        let (limit, until) = holds.lock().limit(Instant::now());
+        let mut last = None;
+        let mut batches = Vec::new();
+        while pending
+            .front()
+            .is_some_and(|(seq, _)| limit.is_none_or(|l| *seq <= l))
+        {
+            if let Some((seq, ops)) = pending.pop_front() {
+                last = Some(seq);
+                batches.push(ops);
+            }
+        }
+        held_until = if pending.is_empty() { None } else { until };
+        let Some(last) = last else {
+            continue;
+        };
         if let Err(e) = apply(&mut db, batches) {
             // Clients are waiting for an acknowledgement we cannot honestly give.
             eprintln!("stepyard: cannot write to the data directory: {e}; stopping");
@@ -312,6 +473,10 @@ fn apply(db: &mut Connection, batches: Vec<Vec<Op>>) -> Result<(), rusqlite::Err
             Op::DeleteItems(parent) => {
                 txn.prepare_cached("DELETE FROM items WHERE parent = ?1")?
                     .execute([parent])?;
+            }
+            Op::DeleteItemsBelow(parent, id) => {
+                txn.prepare_cached("DELETE FROM items WHERE parent = ?1 AND id < ?2")?
+                    .execute(params![parent, id as i64])?;
             }
         }
     }
@@ -429,6 +594,49 @@ mod tests {
         assert!(loaded.items.iter().all(|(p, id, _)| p != "w3" && *id != 0));
         let keys: Vec<&str> = loaded.resources.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, vec!["b/1"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_hold_keeps_later_writes_uncommitted_until_it_closes_and_its_holder_does_not_wait() {
+        let dir = scratch("hold");
+        let (durable, _) = Durable::open(&dir).expect("opens");
+        durable.submit(vec![Op::PutItem("p".into(), 1, b"before".to_vec())]);
+        let before = durable.submitted();
+        let hold = durable.hold();
+        // The holder's own writes: its waits return at once (they would wait for itself).
+        holding(async {
+            durable.submit(vec![Op::PutItem("p".into(), 2, b"effect".to_vec())]);
+            durable.wait_committed().await;
+        })
+        .await;
+        // Anyone else's write after the hold opened waits for it too.
+        let other = {
+            let durable = durable.clone();
+            tokio::spawn(async move {
+                durable.submit(vec![Op::PutItem("p".into(), 3, b"other".to_vec())]);
+                durable.wait_committed().await;
+            })
+        };
+        let mut committed = durable.committed.clone();
+        tokio::time::timeout(Duration::from_secs(5), committed.wait_for(|c| *c >= before))
+            .await
+            .expect("what came before the hold is committed")
+            .expect("writer runs");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            *durable.committed.borrow(),
+            before,
+            "nothing after the hold"
+        );
+        assert!(!other.is_finished());
+        durable.submit(vec![Op::PutItem("p".into(), 4, b"record".to_vec())]);
+        drop(hold);
+        tokio::time::timeout(Duration::from_secs(5), other)
+            .await
+            .expect("released by the close")
+            .expect("ran");
+        assert_eq!(*durable.committed.borrow(), durable.submitted());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -925,6 +925,123 @@ def test_state_document_carries_task_tokens_so_a_loaded_waiting_execution_keeps_
         kill9(server)
 
 
+def test_state_document_carries_activity_tokens_so_a_loaded_activity_task_keeps_its_token(stepyard):
+    server = _start()
+    try:
+        sfn = sfn_of(server.url)
+        activity = sfn.create_activity(name="worker")["activityArn"]
+        definition = json.dumps({"StartAt": "Do", "States": {"Do": {
+            "Type": "Task", "Resource": activity, "End": True}}})
+        machine = sfn.create_state_machine(name="acts", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="act", input='{"job": 7}')["executionArn"]
+        task = sfn.get_activity_task(activityArn=activity, workerName="w1")
+        document = state_of(server)
+        [execution] = document["stepfunctions"]["executions"]
+        assert [t for _, t in execution["tokens"]] == [task["taskToken"]]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        again = sfn.get_activity_task(activityArn=activity, workerName="w2")
+        assert (again["taskToken"], json.loads(again["input"])) == (task["taskToken"], {"job": 7})
+        sfn.send_task_success(taskToken=task["taskToken"], output='{"ok": true}')
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"ok": True})
+        assert [e["type"] for e in history_of(sfn, arn)].count("ActivityScheduled") == 1
+    finally:
+        kill9(server)
+
+
+def test_state_document_carries_move_tasks_and_a_loaded_running_one_goes_on_moving(stepyard):
+    server = _start(FROZEN)
+    try:
+        sqs = sqs_client(server.url)
+        dlq = sqs.create_queue(QueueName="dead")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sqs.create_queue(QueueName="work", Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})
+        back = sqs.create_queue(QueueName="back")["QueueUrl"]
+        back_arn = sqs.get_queue_attributes(QueueUrl=back, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for i in range(4):
+            sqs.send_message(QueueUrl=dlq, MessageBody=f"m{i}")
+        # One message a second on the frozen clock: the first at once.
+        handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=back_arn,
+                                             MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+        deadline = time.monotonic() + 5
+        while sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["ApproximateNumberOfMessagesMoved"] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        document = state_of(server)
+        [task] = document["sqs"]["move_tasks"]
+        assert (task["handle"], task["status"], task["moved"], task["to_move"]) == (handle, "RUNNING", 1, 4)
+        server.reset()
+        assert sqs.list_queues().get("QueueUrls") is None
+        assert load_state(server, document)[0] == 200
+        [listed] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        assert (listed["Status"], listed["TaskHandle"]) == ("RUNNING", handle)
+        advance_clock(server, 10)
+        deadline = time.monotonic() + 5
+        while (listed := sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0])["Status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert (listed["Status"], listed["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 4)
+        moved = []
+        while got := sqs.receive_message(QueueUrl=back, MaxNumberOfMessages=10).get("Messages", []):
+            moved += [m["Body"] for m in got]
+        assert sorted(moved) == ["m0", "m1", "m2", "m3"]
+    finally:
+        kill9(server)
+
+
+def test_data_dir_archived_events_are_rows_of_their_own_and_the_bound_holds_after_kill_9(stepyard, tmp_path):
+    """Each archived event is written as it arrives (EventBridge's record is not rewritten with
+    every event), events dropped for --max-archive-events go from disk too, and a deleted
+    archive's events go with it."""
+    import sqlite3
+    from datetime import datetime, timezone
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), "STEPYARD_MAX_ARCHIVE_EVENTS": "20", **FROZEN}
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        bus = ev.describe_event_bus(Name="default")["Arn"]
+        archive = ev.create_archive(ArchiveName="kept", EventSourceArn=bus)["ArchiveArn"]
+        ev.create_archive(ArchiveName="gone", EventSourceArn=bus)
+        for batch in range(3):
+            ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": json.dumps({"n": batch * 10 + i})}
+                                   for i in range(10)])
+        ev.delete_archive(ArchiveName="gone")
+    finally:
+        kill9(server)
+    db = sqlite3.connect(tmp_path / "data" / "stepyard.db")
+    [record] = db.execute("SELECT value FROM resources WHERE key = 'events/regions'").fetchone()
+    rows = db.execute("SELECT parent, count(*) FROM items WHERE parent LIKE 'events/archive/%' "
+                      "GROUP BY parent").fetchall()
+    db.close()
+    assert b'"n\\":' not in record and b'"n":' not in record, "events are not in the record"
+    assert [count for _, count in rows] == [20], rows
+    server = _start(env)
+    try:
+        ev, sqs = events_client(server.url), sqs_client(server.url)
+        assert ev.describe_archive(ArchiveName="kept")["EventCount"] == 20
+        queue = sqs.create_queue(QueueName="replayed")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        ev.put_rule(Name="replays", EventPattern=json.dumps({"source": ["shop"]}))
+        ev.put_targets(Rule="replays", Targets=[{"Id": "q", "Arn": queue_arn}])
+        ev.start_replay(ReplayName="all", EventSourceArn=archive, Destination={"Arn": bus},
+                        EventStartTime=datetime(2029, 12, 31, tzinfo=timezone.utc),
+                        EventEndTime=datetime(2030, 1, 2, tzinfo=timezone.utc))
+        advance_clock(server, 2)
+        seen = []
+        deadline = time.monotonic() + 10
+        while len(seen) < 20:
+            assert time.monotonic() < deadline, sorted(seen)
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                         VisibilityTimeout=60).get("Messages", []):
+                seen.append(json.loads(m["Body"])["detail"]["n"])
+        # The 20 newest: the oldest 10 were dropped for the bound.
+        assert sorted(seen) == list(range(10, 30))
+    finally:
+        kill9(server)
+
+
 def test_data_dir_a_message_a_receive_moved_to_its_dead_letter_queue_is_there_after_kill_9(stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
     server = _start(env)
@@ -1050,7 +1167,7 @@ def test_data_dir_a_message_move_task_survives_kill_9_and_goes_on_moving(stepyar
         kill9(server)
 
 
-def test_data_dir_replays_survive_kill_9_a_finished_one_as_it_ended_a_running_one_as_failed(stepyard, tmp_path):
+def test_data_dir_replays_survive_kill_9_a_finished_one_as_it_ended_a_running_one_goes_on(stepyard, tmp_path):
     from datetime import datetime, timezone
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
     window = {"EventStartTime": datetime(2029, 12, 31, tzinfo=timezone.utc),
@@ -1075,9 +1192,60 @@ def test_data_dir_replays_survive_kill_9_a_finished_one_as_it_ended_a_running_on
     try:
         ev = events_client(server.url)
         assert ev.describe_replay(ReplayName="done")["State"] == "COMPLETED"
-        cut = ev.describe_replay(ReplayName="cut")
-        assert (cut["State"], cut["StateReason"]) == ("FAILED", "stepyard restarted while the replay was running")
+        assert ev.describe_replay(ReplayName="cut")["State"] == "STARTING"
         assert sorted(r["ReplayName"] for r in ev.list_replays()["Replays"]) == ["cut", "done"]
+        advance_clock(server, 2)
+        deadline = time.monotonic() + 5
+        while (cut := ev.describe_replay(ReplayName="cut"))["State"] != "COMPLETED":
+            assert time.monotonic() < deadline, cut
+            time.sleep(0.05)
+        assert "EventLastReplayedTime" in cut
+    finally:
+        kill9(server)
+
+
+def test_a_replay_loaded_running_goes_on_after_the_last_event_it_had_sent(stepyard):
+    """A replay that was running when the state was saved sends only the archived events after
+    the last one it had sent, then completes (the data directory resumes it the same way)."""
+    from datetime import datetime, timezone
+    server = _start(FROZEN)
+    try:
+        ev, sqs = events_client(server.url), sqs_client(server.url)
+        queue = sqs.create_queue(QueueName="replayed")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bus = ev.describe_event_bus(Name="default")["Arn"]
+        archive = ev.create_archive(ArchiveName="everything", EventSourceArn=bus)["ArchiveArn"]
+        ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": json.dumps({"n": n})}
+                               for n in range(5)])
+        # Archived before the rule exists: only replays reach the queue.
+        ev.put_rule(Name="replays", EventPattern=json.dumps({"source": ["shop"]}))
+        ev.put_targets(Rule="replays", Targets=[{"Id": "q", "Arn": queue_arn}])
+        ev.start_replay(ReplayName="half", EventSourceArn=archive, Destination={"Arn": bus},
+                        EventStartTime=datetime(2029, 12, 31, tzinfo=timezone.utc),
+                        EventEndTime=datetime(2030, 1, 2, tzinfo=timezone.utc))
+        document = state_of(server)
+        [region] = [r for r in document["events"]["regions"] if r["replays"]]
+        [replay] = region["replays"]
+        [archived_ms] = {at for at, _ in next(a for a in region["archives"])["events"]}
+        # As if it had sent two of the five events (all archived in the same millisecond).
+        replay.update(state="RUNNING", sent=[archived_ms, 2])
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        deadline = time.monotonic() + 5
+        while (got := ev.describe_replay(ReplayName="half"))["State"] != "COMPLETED":
+            assert time.monotonic() < deadline, got
+            time.sleep(0.05)
+        bodies = []
+        deadline = time.monotonic() + 5
+        while len(bodies) < 3:
+            assert time.monotonic() < deadline, bodies
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                         VisibilityTimeout=60).get("Messages", []):
+                bodies.append(json.loads(m["Body"]))
+        time.sleep(0.3)
+        assert sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []) == []
+        assert sorted(b["detail"]["n"] for b in bodies) == [2, 3, 4]
+        assert all(b["replay-name"] == "half" for b in bodies)
     finally:
         kill9(server)
 
@@ -1160,6 +1328,50 @@ def test_data_dir_a_pending_sns_http_retry_continues_on_schedule_after_kill_9(st
         endpoint.server.shutdown()
 
 
+def test_state_document_carries_pending_sns_http_retries_and_a_loaded_one_continues_on_schedule(stepyard):
+    endpoint = Endpoint()
+    server = _start(FROZEN)
+    try:
+        sns = sns_client(server.url)
+        topic = sns.create_topic(Name="hooks")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url)
+        endpoint.wait_for("SubscriptionConfirmation", 1)
+        token = json.loads(endpoint.of("SubscriptionConfirmation")[0][2])["Token"]
+        sns.confirm_subscription(TopicArn=topic, Token=token)
+        message_id = sns.publish(TopicArn=topic, Message="hello")["MessageId"]
+        endpoint.wait_for("Notification", 1)  # refused: the first retry is due 20 s later
+        deadline = time.monotonic() + 5
+        while not (document := state_of(server))["sns"].get("retries"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        [retry] = document["sns"]["retries"]
+        assert (retry["endpoint"], retry["attempts"]) == (endpoint.url, 1)
+    finally:
+        kill9(server)
+    # Another server takes the document over.
+    endpoint.status = 200
+    server = _start(FROZEN)
+    try:
+        assert load_state(server, document)[0] == 200
+        time.sleep(0.3)
+        assert len(endpoint.of("Notification")) == 1
+        advance_clock(server, 21)
+        endpoint.wait_for("Notification", 2)
+        _, retried_id, body = endpoint.of("Notification")[1]
+        assert (retried_id, json.loads(body)["Message"]) == (message_id, "hello")
+        # Delivered: no retry is pending any more.
+        deadline = time.monotonic() + 5
+        while state_of(server)["sns"].get("retries"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        advance_clock(server, 100)
+        time.sleep(0.3)
+        assert len(endpoint.of("Notification")) == 2
+    finally:
+        kill9(server)
+        endpoint.server.shutdown()
+
+
 def test_data_dir_task_tokens_inside_map_iterations_still_work_after_kill_9_and_are_not_sent_again(stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
     server = _start(env)
@@ -1210,6 +1422,211 @@ def test_data_dir_task_tokens_inside_map_iterations_still_work_after_kill_9_and_
         assert (types.count("TaskScheduled"), types.count("MapIterationStarted")) == (2, 2)
         attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
         assert attributes["ApproximateNumberOfMessages"] == "0"
+    finally:
+        kill9(server)
+
+
+def test_data_dir_tokens_of_many_concurrent_map_iterations_all_still_work_after_kill_9(stepyard, tmp_path):
+    """Concurrent iterations issue tokens at the same moment: each is kept under its own Task's
+    event (the data directory once keyed them by the execution's last event id, and one
+    iteration's token overwrote another's)."""
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    count = 12
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="asks")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "Ready", "States": {
+                "Ready": {"Type": "Pass", "Next": "Ask"},
+                "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                        "Parameters": {"QueueUrl": queue,
+                                       "MessageBody": {"token.$": "$$.Task.Token", "i.$": "$.i"}},
+                        "End": True}}}}}})
+        machine = sfn.create_state_machine(name="asks", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="ask",
+                                  input=json.dumps({"items": [{"i": i} for i in range(count)]}))["executionArn"]
+        tokens = {}
+        deadline = time.monotonic() + 15
+        while len(tokens) < count:
+            assert time.monotonic() < deadline
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
+                                         WaitTimeSeconds=1).get("Messages", []):
+                body = json.loads(m["Body"])
+                tokens[body["i"]] = body["token"]
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        for i in reversed(range(count)):
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    sfn.send_task_success(taskToken=tokens[i], output=json.dumps(i))
+                    break
+                except sfn.exceptions.TaskTimedOut:
+                    assert time.monotonic() < deadline, f"the token of iteration {i} is unknown"
+                    time.sleep(0.05)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", list(range(count)))
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert types.count("TaskScheduled") == count
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "0"
+    finally:
+        kill9(server)
+
+
+def test_an_execution_loaded_after_its_call_succeeded_but_before_its_state_exited_does_not_call_again(stepyard):
+    """The server stopped between a request-response Task's TaskSucceeded and its exit: the
+    call (a message sent) is not made again, and the state goes on with the recorded result."""
+    server = _start(FROZEN)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="sent-once")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Send", "States": {
+            "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                     "Parameters": {"QueueUrl": queue, "MessageBody": "once"},
+                     "ResultSelector": {"id.$": "$.MessageId"}, "ResultPath": "$.sent", "Next": "Hold"},
+            "Hold": {"Type": "Wait", "Seconds": 30, "End": True}}})
+        machine = sfn.create_state_machine(name="sends", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run", input="{}")["executionArn"]
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        document = state_of(server)
+        [execution] = document["stepfunctions"]["executions"]
+        cut = next(i for i, e in enumerate(execution["history"]) if e["type"] == "TaskSucceeded")
+        execution["history"] = execution["history"][:cut + 1]
+        # The message the call sent is in the document (one of it).
+        assert len([m for q in document["sqs"]["queues"] for m in q.get("messages", [])]) == 1
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED"
+        message_id = json.loads(done["output"])["sent"]["id"]
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "1"
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+        assert [(m["MessageId"], m["Body"]) for m in got] == [(message_id, "once")]
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert (types.count("TaskScheduled"), types.count("TaskSucceeded")) == (1, 1)
+        assert types[-1] == "ExecutionSucceeded"
+    finally:
+        kill9(server)
+
+
+def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_ended_items_again_after_kill_9(
+        stepyard, tmp_path):
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="ran")["QueueUrl"]
+        # Every item says it ran; items 0-2 end at once (item 2 failing, tolerated), 3-5 wait.
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True, "ToleratedFailureCount": 1,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Say", "States": {
+                    "Say": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                            "Parameters": {"QueueUrl": queue, "MessageBody.$": "States.Format('{}', $.i)"},
+                            "ResultPath": None, "Next": "Which"},
+                    "Which": {"Type": "Choice", "Choices": [
+                        {"Variable": "$.i", "NumericEquals": 2, "Next": "Break"},
+                        {"Variable": "$.i", "NumericLessThan": 2, "Next": "Done"}],
+                        "Default": "Hold"},
+                    "Break": {"Type": "Fail", "Error": "Broken", "Cause": "item 2"},
+                    "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Done"},
+                    "Done": {"Type": "Pass", "End": True}}}}}})
+        machine = sfn.create_state_machine(name="runs", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run",
+                                  input=json.dumps({"items": [{"i": i} for i in range(6)]}))["executionArn"]
+        deadline = time.monotonic() + 10
+        while True:
+            runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+            counts = runs and sfn.describe_map_run(mapRunArn=runs[0]["mapRunArn"])["itemCounts"]
+            if counts and (counts["succeeded"], counts["failed"], counts["running"]) == (2, 1, 3):
+                break
+            assert time.monotonic() < deadline, counts
+            time.sleep(0.05)
+        [run] = runs
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        assert [r["mapRunArn"] for r in sfn.list_map_runs(executionArn=arn)["mapRuns"]] == [run["mapRunArn"]]
+        described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+        assert described["status"] == "RUNNING"
+        assert (described["itemCounts"]["succeeded"], described["itemCounts"]["failed"],
+                described["itemCounts"]["total"]) == (2, 1, 6)
+        # The waiting items run again from their start (their histories are not kept).
+        deadline = time.monotonic() + 10
+        while sfn.describe_map_run(mapRunArn=run["mapRunArn"])["itemCounts"]["running"] < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        output = json.loads(done["output"])
+        assert [o.get("i") for o in output] == [0, 1, None, 3, 4, 5]
+        assert output[2]["Error"] == "Broken"
+        described = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+        assert described["status"] == "SUCCEEDED"
+        assert (described["itemCounts"]["succeeded"], described["itemCounts"]["failed"],
+                described["itemCounts"]["total"]) == (5, 1, 6)
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert (types.count("MapRunStarted"), types.count("MapStateStarted")) == (1, 1)
+        said = []
+        while True:
+            got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=60)
+            if not got.get("Messages"):
+                break
+            said += [m["Body"] for m in got["Messages"]]
+        # Items 0-2 had ended: they ran once. Items 3-5 were running: twice.
+        assert sorted(said) == ["0", "1", "2", "3", "3", "4", "4", "5", "5"]
+    finally:
+        kill9(server)
+
+
+def test_a_map_iteration_loaded_begun_before_its_first_state_is_not_started_twice(stepyard):
+    server = _start(FROZEN)
+    try:
+        sfn = sfn_of(server.url)
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "Hold", "States": {
+                "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Out"},
+                "Out": {"Type": "Pass", "Parameters": {"i.$": "$.i"}, "End": True}}}}}})
+        machine = sfn.create_state_machine(name="begun", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run",
+                                  input=json.dumps({"items": [{"i": 0}, {"i": 1}]}))["executionArn"]
+        deadline = time.monotonic() + 10
+        while [e["type"] for e in history_of(sfn, arn)].count("WaitStateEntered") < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        document = state_of(server)
+        [execution] = document["stepfunctions"]["executions"]
+        # As if the server had stopped right after the last MapIterationStarted.
+        cut = max(i for i, e in enumerate(execution["history"]) if e["type"] == "MapIterationStarted")
+        execution["history"] = execution["history"][:cut + 1]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        wait_for_event(sfn, arn, "WaitStateEntered")
+        deadline = time.monotonic() + 10
+        while [e["type"] for e in history_of(sfn, arn)].count("WaitStateEntered") < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", [{"i": 0}, {"i": 1}])
+        events = history_of(sfn, arn)
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        types = [e["type"] for e in events]
+        assert (types.count("MapIterationStarted"), types.count("MapIterationSucceeded")) == (2, 2)
     finally:
         kill9(server)
 

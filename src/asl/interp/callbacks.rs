@@ -108,6 +108,10 @@ impl Mailbox {
 #[derive(Default)]
 struct Board {
     tokens: HashMap<String, Arc<Mailbox>>,
+    /// Whose activity tokens are (execution ARN, the Task's cursor when issued), while they
+    /// are live: the state document names them with their execution (a callback's token is
+    /// found in its history instead). Only activity tokens are here.
+    owners: HashMap<String, (Box<str>, u64)>,
     /// Activity ARNs that exist; a Task on any other activity fails at once.
     activities: HashSet<String>,
     queues: HashMap<String, ActivityQueue>,
@@ -140,7 +144,10 @@ impl TokenWaiter {
 
 impl Drop for TokenWaiter {
     fn drop(&mut self) {
-        self.board.board.lock().tokens.remove(&self.token);
+        let mut board = self.board.board.lock();
+        board.tokens.remove(&self.token);
+        board.owners.remove(&self.token);
+        drop(board);
         self.rx.close();
     }
 }
@@ -206,6 +213,7 @@ impl TaskBoard {
         let mut board = self.board.lock();
         board.activities.clear();
         board.queues.clear();
+        board.owners.clear();
         for (_, mailbox) in board.tokens.drain() {
             mailbox.close();
         }
@@ -227,6 +235,28 @@ impl TaskBoard {
     /// Every token a task waits on now (for the state document; not on any request path).
     pub fn live_tokens(&self) -> Vec<String> {
         self.board.lock().tokens.keys().cloned().collect()
+    }
+
+    /// Notes whose activity token `token` is (see `Board::owners`); forgotten with the token.
+    pub fn own(&self, token: &str, execution_arn: &str, at: u64) {
+        let mut board = self.board.lock();
+        if board.tokens.contains_key(token) {
+            board
+                .owners
+                .insert(token.to_string(), (execution_arn.into(), at));
+        }
+    }
+
+    /// The live activity tokens of each execution, as (cursor, token) (for the state
+    /// document; not on any request path).
+    pub fn owned_tokens(&self) -> HashMap<String, Vec<(u64, String)>> {
+        let mut out: HashMap<String, Vec<(u64, String)>> = HashMap::new();
+        for (token, (arn, at)) in &self.board.lock().owners {
+            out.entry(arn.to_string())
+                .or_default()
+                .push((*at, token.clone()));
+        }
+        out
     }
 
     /// The token a task waited on before a restart, registered again (see `Restart`).

@@ -59,12 +59,20 @@ impl Recorder {
         self.record.lock().resume = Some(resume);
     }
 
-    /// A Task's token, kept with a durable execution so it still works after a restart.
-    pub fn note_token(&self, token: &str) {
+    /// A Task's token, kept with a durable execution so it still works after a restart. `at`
+    /// is the Task's cursor when it was issued (its entry, or its last attempt's end): an event
+    /// of the Task's own run, so concurrent branches' tokens never share it (the data
+    /// directory keys tokens by it).
+    pub fn note_token(&self, at: u64, token: &str) {
         let rec = self.record.lock();
         if let Some(sink) = &rec.sink {
-            sink.token(rec.last_event_id(), token);
+            sink.token(at, token);
         }
+    }
+
+    /// A hold on the log for a Task's call (see `RecordSink::hold`); `None` in memory.
+    pub fn hold(&self) -> Option<crate::persist::Hold> {
+        self.record.lock().sink.as_ref()?.hold()
     }
 
     /// Whether events are kept: when not, callers may skip building their details.

@@ -140,6 +140,11 @@ pub trait RecordSink: Send + Sync + std::fmt::Debug {
     fn changed(&self, record: &ExecutionRecord);
     /// The execution is gone (retention, reset): delete what was written.
     fn forgotten(&self);
+    /// Opens a hold on the log (`crate::persist::Hold`) for a Task's call: the call's writes
+    /// and the history event that records it are committed together. `None`: nothing to hold.
+    fn hold(&self) -> Option<crate::persist::Hold> {
+        None
+    }
 }
 
 /// The live state of one execution, shared between its task and the API.
@@ -267,6 +272,13 @@ pub struct Restart {
     /// A `.waitForTaskToken` Task whose request had gone out (`TaskSubmitted`): when it
     /// started. It waits for its callback again instead of sending the request twice.
     pub submitted_ms: Option<u64>,
+    /// A Task whose last attempt had succeeded (`TaskSucceeded` or `LambdaFunctionSucceeded`)
+    /// before the restart: its result, which is not asked for again.
+    pub succeeded: Option<Value>,
+    /// An activity Task already scheduled (`ActivityScheduled`, no outcome yet): when. It is
+    /// offered to workers again without a second `ActivityScheduled`, its timeout counted
+    /// from then.
+    pub activity_scheduled_ms: Option<u64>,
     /// Every token the execution issued, for the Tasks of branches and iterations resumed
     /// inside this state.
     pub tokens: resume::Tokens,

@@ -16,6 +16,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Where one run stands.
+// Built only while a restarted execution works out where it was, a few per run: its size
+// does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Position {
     /// None of its events is in the history: it starts at `StartAt`.
@@ -80,6 +83,8 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
                     entered_ms: entered.timestamp_ms,
                     token: token_for(entered.id, &after, tokens),
                     submitted_ms: submitted(&after),
+                    succeeded: succeeded(&after),
+                    activity_scheduled_ms: activity_scheduled(&after),
                     tokens: tokens.clone(),
                 }),
                 after_restart: true,
@@ -205,6 +210,10 @@ fn assigned(details: &Value, variables: &mut Map<String, Value>) {
 /// issued after its entry.
 fn token_for(entered: u64, after: &[&HistoryEvent], tokens: &Tokens) -> Option<String> {
     let candidates: Vec<&(u64, String)> = tokens.iter().filter(|(at, _)| *at >= entered).collect();
+    // Tokens are kept at the cursor of the Task that issued them, an event of its own run
+    // (data directories written before that kept the last event id of the whole execution,
+    // which the older rules below still read).
+    let ours = |at: u64| at == entered || after.iter().any(|e| e.id == at);
     let scheduled = after
         .iter()
         .rev()
@@ -220,7 +229,36 @@ fn token_for(entered: u64, after: &[&HistoryEvent], tokens: &Tokens) -> Option<S
             return Some(t.clone());
         }
     }
+    if let Some((_, t)) = candidates.iter().rev().find(|(at, _)| ours(*at)) {
+        return Some(t.clone());
+    }
     candidates.first().map(|(_, t)| t.clone())
+}
+
+/// When the activity Task's last attempt was scheduled, if it has no outcome yet.
+fn activity_scheduled(after: &[&HistoryEvent]) -> Option<u64> {
+    let attempt = after
+        .iter()
+        .rposition(|e| e.event_type == "ActivityScheduled")?;
+    let ended = after[attempt..].iter().any(|e| {
+        matches!(
+            e.event_type.as_str(),
+            "ActivitySucceeded" | "ActivityFailed" | "ActivityTimedOut" | "ActivityScheduleFailed"
+        )
+    });
+    (!ended).then(|| after[attempt].timestamp_ms)
+}
+
+/// The result of the Task's last attempt, if it succeeded (the state did not exit yet: the
+/// server stopped between the outcome and the exit).
+fn succeeded(after: &[&HistoryEvent]) -> Option<Value> {
+    let attempt = after.iter().rposition(|e| {
+        e.event_type == "TaskScheduled" || e.event_type == "LambdaFunctionScheduled"
+    })?;
+    after[attempt..]
+        .iter()
+        .find(|e| e.event_type == "TaskSucceeded" || e.event_type == "LambdaFunctionSucceeded")
+        .map(|e| json_member(e, "output"))
 }
 
 /// When the Task's call was made, if its last attempt's request went out (`TaskSubmitted`)
@@ -252,6 +290,9 @@ fn submitted(after: &[&HistoryEvent]) -> Option<u64> {
 pub struct Nested {
     pub started_id: u64,
     pub runs: HashMap<usize, Position>,
+    /// Inline Map iterations begun (`MapIterationStarted`) without a state entered: the id of
+    /// that event, which their first state chains to (it is not recorded again).
+    pub begun: HashMap<usize, u64>,
 }
 
 /// The `<kind>StateStarted` chained to the state's entry and what chains below it; `None`
@@ -305,7 +346,11 @@ pub fn parallel(
         events.extend(below(history, root.id, |_| false));
         runs.insert(index, position(&events, branch, tokens));
     }
-    Some(Nested { started_id, runs })
+    Some(Nested {
+        started_id,
+        runs,
+        begun: HashMap::new(),
+    })
 }
 
 /// The iterations of the inline Map `name` entered at `entered`: finished ones with their
@@ -323,6 +368,7 @@ pub fn map(
         e.event_type.starts_with("MapIteration") && iteration_of(e).is_some_and(|x| x.0 == name)
     };
     let mut runs = HashMap::new();
+    let mut begun = HashMap::new();
     for e in scope.iter().filter(|e| ours(e)) {
         let Some((_, index)) = iteration_of(e) else {
             continue;
@@ -336,22 +382,60 @@ pub fn map(
                 runs.insert(index, Position::Done(output, e.previous_event_id));
             }
             "MapIterationFailed" | "MapIterationAborted" => {
+                // It runs again, as a new iteration with a MapIterationStarted of its own.
                 runs.insert(index, Position::Fresh);
+                begun.remove(&index);
             }
             "MapIterationStarted" => {
                 if runs.contains_key(&index) {
                     continue;
                 }
                 let events = below(history, e.id, ours);
-                // Begun without a state entered (`Fresh`): it runs from its start, and its
-                // MapIterationStarted is recorded a second time.
+                // Begun without a state entered (`Fresh`): it runs from its start, chained to
+                // the MapIterationStarted it has.
                 let at = position(&events, processor, tokens);
+                if matches!(at, Position::Fresh) {
+                    begun.insert(index, e.id);
+                }
                 runs.insert(index, at);
             }
             _ => {}
         }
     }
-    Some(Nested { started_id, runs })
+    Some(Nested {
+        started_id,
+        runs,
+        begun,
+    })
+}
+
+/// Where the map run of the distributed Map entered at `entered` stands in the parent's
+/// history: started and not ended.
+pub struct MapRunAt {
+    pub started_id: u64,
+    pub run_started_id: u64,
+    pub map_run_arn: String,
+}
+
+/// The map run the distributed Map entered at `entered` had started and not ended; `None`
+/// when there is none (it runs whole, as when a retrier ran it again).
+pub fn map_run(history: &[HistoryEvent], entered: u64, retries: bool) -> Option<MapRunAt> {
+    let (started_id, scope) = started(history, entered, "Map", retries)?;
+    if scope
+        .iter()
+        .any(|e| e.event_type == "MapRunSucceeded" || e.event_type == "MapRunFailed")
+    {
+        return None;
+    }
+    let run = scope
+        .iter()
+        .find(|e| e.event_type == "MapRunStarted" && e.previous_event_id == started_id)?;
+    let arn = run.details()?.1.get("mapRunArn")?.as_str()?.to_string();
+    Some(MapRunAt {
+        started_id,
+        run_started_id: run.id,
+        map_run_arn: arn,
+    })
 }
 
 /// The `Next` of the catcher that took the state's failure, when its last outcome between

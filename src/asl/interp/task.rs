@@ -23,8 +23,14 @@ pub(crate) async fn run(
     cursor: &mut u64,
     restart: Option<super::Restart>,
 ) -> Result<Value, Failure> {
+    // Its call succeeded before a restart: the result is kept, the call not made again.
+    if let Some(result) = restart.as_ref().and_then(|r| r.succeeded.clone()) {
+        env.note("result", &result);
+        return env.finish_result(raw, result);
+    }
     let effective = env.input(&raw)?;
     let resource = Resource::parse(&t.resource);
+    let at = *cursor;
     // TestState's mocked outcome replaces the call, and its token is the one in the context
     // it was given.
     let mock = env.inspection.and_then(|i| i.mock.clone());
@@ -35,11 +41,16 @@ pub(crate) async fn run(
             Some(token) => engine.board.issue_as(token),
             None => {
                 let waiter = engine.board.issue();
-                engine.rec.note_token(&waiter.token);
+                engine.rec.note_token(at, &waiter.token);
                 waiter
             }
         }
     });
+    if let (Some(w), Resource::Activity) = (&waiter, &resource) {
+        engine
+            .board
+            .own(&w.token, engine.base_context.execution_arn(), at);
+    }
     let mut ctx = env.context.clone();
     if let (Some(w), Value::Object(o)) = (&waiter, &mut ctx) {
         o.insert("Task".into(), json!({"Token": w.token}));
@@ -59,7 +70,17 @@ pub(crate) async fn run(
     let result = match (mock, waiter) {
         (Some(mocked), _) => mocked?,
         (None, Some(waiter)) if resource == Resource::Activity => {
-            activity(engine, t, parameters, timeouts, waiter, cursor).await?
+            let scheduled_ms = restart.as_ref().and_then(|r| r.activity_scheduled_ms);
+            activity(
+                engine,
+                t,
+                parameters,
+                timeouts,
+                waiter,
+                scheduled_ms,
+                cursor,
+            )
+            .await?
         }
         (None, waiter) => {
             integrations::run(
@@ -128,6 +149,7 @@ async fn activity(
     parameters: Value,
     timeouts: Timeouts,
     mut waiter: TokenWaiter,
+    scheduled_before: Option<u64>,
     cursor: &mut u64,
 ) -> Result<Value, Failure> {
     let input = text(&parameters);
@@ -154,13 +176,19 @@ async fn activity(
     if let Some(s) = timeouts.timeout {
         details.insert("timeoutInSeconds".into(), s.into());
     }
-    *cursor = engine.rec.emit(
-        *cursor,
-        "ActivityScheduled",
-        Some(("activityScheduledEventDetails", Value::Object(details))),
-    );
     let clock = engine.rec.clock().clone();
-    let scheduled_ms = clock.now_millis();
+    // Scheduled before a restart: offered again, not recorded again.
+    let scheduled_ms = match scheduled_before {
+        Some(ms) => ms,
+        None => {
+            *cursor = engine.rec.emit(
+                *cursor,
+                "ActivityScheduled",
+                Some(("activityScheduledEventDetails", Value::Object(details))),
+            );
+            clock.now_millis()
+        }
+    };
     let timeout_at = timeouts
         .timeout
         .map(|s| scheduled_ms.saturating_add(s.saturating_mul(1000)));

@@ -169,6 +169,8 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
                 creation_ms: now,
                 events: Default::default(),
                 dropped: 0,
+                appended: 0,
+                rows: super::store::ArchiveRows::fresh(),
             },
         );
         Ok(json!({

@@ -59,6 +59,9 @@ pub(crate) struct Inner {
     durable: Option<WholeRecord>,
     /// `--max-archive-events`; read under the store lock when an event is archived.
     max_archive_events: AtomicUsize,
+    /// `--data-dir`: the keys of the archives' event rows written so far, so the rows of an
+    /// archive that is gone are deleted. Taken only under the store lock (`sync_archives`).
+    archive_rows: parking_lot::Mutex<std::collections::HashSet<String>>,
 }
 
 /// A checked `events` section of a state document.
@@ -79,6 +82,7 @@ impl Events {
             replan: parking_lot::Mutex::new(None),
             durable: durable.map(|d| WholeRecord::new(d, "events/regions")),
             max_archive_events: AtomicUsize::new(store::DEFAULT_MAX_ARCHIVE_EVENTS),
+            archive_rows: Default::default(),
         });
         scheduler::start(&inner);
         Events { inner }
@@ -119,8 +123,13 @@ impl Events {
             let reads = ["Describe", "List", "Test"]
                 .iter()
                 .any(|p| operation.starts_with(p));
+            // Archived events are rows of their own, written here (before the answer, which
+            // waits for them); the record itself changes only with the configuration.
+            if !reads && result.is_ok() {
+                self.inner.sync_archives();
+            }
             let writes = match operation {
-                "PutEvents" | "PutPartnerEvents" => self.inner.store.has_archives(),
+                "PutEvents" | "PutPartnerEvents" => false,
                 _ => !reads,
             };
             let export = || self.inner.export_record();
@@ -144,13 +153,13 @@ impl Events {
         }
     }
 
-    /// The kept next firings go with the rules (a rule created again plans from scratch).
+    /// The kept next firings go with the rules (a rule created again plans from scratch), and
+    /// replays' progress with the replays.
     fn forget_next_firings(&self, record: &WholeRecord) {
-        record
-            .durable()
-            .submit(vec![crate::persist::Op::DeleteResources(
-                scheduler::NEXT_PREFIX.to_string(),
-            )]);
+        record.durable().submit(vec![
+            crate::persist::Op::DeleteResources(scheduler::NEXT_PREFIX.to_string()),
+            crate::persist::Op::DeleteResources(replays::PROGRESS_PREFIX.to_string()),
+        ]);
     }
 
     /// Every region's resources, for the state document.
@@ -186,8 +195,28 @@ impl Events {
         };
         let regions: Value = serde_json::from_slice(bytes)
             .map_err(|e| format!("the EventBridge record does not parse: {e}"))?;
-        let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
+        let mut state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
         let count = state.regions.len();
+        self.inner.restore_archive_rows(&mut state, loaded)?;
+        // A running replay's progress, kept apart from the record, is newer than the record's.
+        for (key, bytes) in loaded.resources_under(replays::PROGRESS_PREFIX) {
+            let Some((account, region, name, progress)) = replays::parse_progress(key, bytes)
+            else {
+                continue;
+            };
+            let replay = state
+                .regions
+                .get_mut(&(account, region))
+                .and_then(|r| r.replays.get_mut(&name))
+                .filter(|r| matches!(r.state.as_str(), "STARTING" | "RUNNING"));
+            if let Some(replay) = replay {
+                if replay.sent.is_none_or(|s| s < progress.sent) {
+                    replay.sent = Some(progress.sent);
+                    replay.last_replayed_ms = progress.last_replayed_ms;
+                    replay.state = "RUNNING".into();
+                }
+            }
+        }
         let planned: std::collections::HashSet<String> = state
             .planned
             .iter()
@@ -215,6 +244,8 @@ impl Events {
             }
         }
         self.inner.schedule_changed();
+        // Events of a record written before archives had rows become rows now.
+        self.inner.persist_background();
         Ok(count)
     }
 
@@ -222,6 +253,7 @@ impl Events {
     /// from now.
     fn install(&self, state: EventsState) {
         self.inner.store.replace(state.regions);
+        replays::resume_running(&self.inner);
         let now = self.inner.now();
         for (account, region, rule, schedule) in state.planned {
             let key = store::RuleKey {
@@ -285,13 +317,80 @@ crate::services::handlers::operations! {
 impl Inner {
     /// Every region's resources as the data directory's record.
     fn export_record(&self) -> Vec<u8> {
-        let regions = self.store.read_all(records::export);
+        let regions = self.store.read_all(records::export_durable);
         serde_json::to_vec(&regions).unwrap_or_default()
     }
 
-    /// Rewrites EventBridge's record (`--data-dir`).
+    /// Rewrites EventBridge's record (`--data-dir`), after its archives' rows.
     fn write_record(&self, record: &WholeRecord) {
+        self.sync_archives();
         record.write(|| self.export_record());
+    }
+
+    /// Writes the archives' events appended since the last sync and deletes the rows of those
+    /// dropped since (and of archives that are gone), under the store lock so rows reach the
+    /// log in the order the archives changed. Nothing without a data directory.
+    fn sync_archives(&self) {
+        let Some(record) = &self.durable else {
+            return;
+        };
+        self.store.with_all(|regions| {
+            let mut ops = Vec::new();
+            let mut live = std::collections::HashSet::new();
+            for region in regions.values_mut() {
+                for archive in region.archives.values_mut() {
+                    archive.sync_rows(&mut ops);
+                    live.insert(archive.rows.key.clone());
+                }
+            }
+            let mut written = self.archive_rows.lock();
+            for gone in written.difference(&live) {
+                ops.push(crate::persist::Op::DeleteItems(gone.clone()));
+            }
+            *written = live;
+            record.durable().submit(ops);
+        });
+    }
+
+    /// Gives the archives of a record read back their events from their rows (at start), and
+    /// deletes rows no archive names (an archive deleted just before a crash).
+    fn restore_archive_rows(&self, state: &mut EventsState, loaded: &Loaded) -> Result<(), String> {
+        let mut rows: std::collections::HashMap<&str, Vec<(u64, &[u8])>> = Default::default();
+        for (parent, id, value) in &loaded.items {
+            if parent.starts_with(store::ARCHIVE_ROWS_PREFIX) {
+                rows.entry(parent.as_str())
+                    .or_default()
+                    .push((*id, value.as_slice()));
+            }
+        }
+        let mut written = self.archive_rows.lock();
+        for region in state.regions.values_mut() {
+            for archive in region.archives.values_mut() {
+                let Some(mine) = rows.remove(archive.rows.key.as_str()) else {
+                    continue;
+                };
+                written.insert(archive.rows.key.clone());
+                // Loaded in (parent, id) order.
+                let first = mine.first().map_or(0, |(id, _)| *id);
+                let last = mine.last().map_or(0, |(id, _)| *id + 1);
+                for (id, bytes) in mine {
+                    let (at, event): (u64, Value) = serde_json::from_slice(bytes)
+                        .map_err(|e| format!("archive {}: event {id}: {e}", archive.name))?;
+                    archive.events.push_back((at, Arc::new(event)));
+                }
+                archive.appended = last;
+                archive.rows.low = first;
+                archive.rows.next = last;
+            }
+        }
+        if let Some(record) = &self.durable {
+            let orphans = rows
+                .keys()
+                .map(|key| crate::persist::Op::DeleteItems(key.to_string()))
+                .collect();
+            record.durable().submit(orphans);
+        }
+        Ok(())
     }
 
     /// With a data directory, writes what changed outside an API call (a replay that ended);

@@ -1,7 +1,8 @@
 //! EventBridge in the state document and the data directory, per (account, region): buses
 //! with their policies, rules (patterns and schedules compiled again on load) and targets (as
 //! the client sent them, checked again on load), archives with their events, connections, API
-//! destinations and endpoints. Replays are not kept (see docs/durable-state.md).
+//! destinations and endpoints. Replays are kept too; a running one's progress is kept apart
+//! (`replays::PROGRESS_PREFIX`), as it changes with every event it sends.
 
 use super::matcher::Matcher;
 use super::schedule::Schedule;
@@ -81,12 +82,27 @@ pub struct ArchiveRecord {
     pub retention_days: u64,
     pub kms_key: Option<String>,
     pub creation_ms: u64,
-    /// (time archived in ms, the event).
+    /// (time archived in ms, the event). Empty in the data directory's record, which keeps
+    /// them as rows under `rows`.
     #[serde(default)]
     pub events: Vec<(u64, Value)>,
+    /// Data directory only: the key of the archive's event rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<String>,
 }
 
+/// Every region as the state document holds it (archives with their events).
 pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> {
+    export_as(regions, false)
+}
+
+/// Every region as the data directory's record holds it: archives name their event rows
+/// instead of holding their events (written apart as they arrive).
+pub fn export_durable(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> {
+    export_as(regions, true)
+}
+
+fn export_as(regions: &HashMap<(String, String), Region>, rows: bool) -> Vec<RegionRecord> {
     let mut out: Vec<RegionRecord> = regions
         .iter()
         .map(|((account, region), r)| RegionRecord {
@@ -105,7 +121,12 @@ pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> 
                     retention_days: a.retention_days,
                     kms_key: a.kms_key.clone(),
                     creation_ms: a.creation_ms,
-                    events: a.events.iter().map(|(t, e)| (*t, (**e).clone())).collect(),
+                    events: if rows {
+                        Vec::new()
+                    } else {
+                        a.events.iter().map(|(t, e)| (*t, (**e).clone())).collect()
+                    },
+                    rows: rows.then(|| a.rows.key.clone()),
                 })
                 .collect(),
             connections: r.connections.values().cloned().collect(),
@@ -233,23 +254,11 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
             );
         }
         for mut replay in r.replays {
-            // A replay's task does not outlive the process: one that was sending when the
-            // state was saved ends here (a cancel in progress is done).
-            match replay.state.as_str() {
-                "STARTING" | "RUNNING" => {
-                    replay.state = "FAILED".into();
-                    replay.state_reason =
-                        Some("stepyard restarted while the replay was running".into());
-                    replay.end_ms = replay
-                        .end_ms
-                        .or(replay.last_replayed_ms)
-                        .or(Some(replay.start_ms));
-                }
-                "CANCELLING" => {
-                    replay.state = "CANCELLED".into();
-                    replay.end_ms = replay.end_ms.or(Some(replay.start_ms));
-                }
-                _ => {}
+            // A replay that was sending when the state was saved goes on once installed
+            // (`replays::resume_running`); a cancel in progress is done.
+            if replay.state == "CANCELLING" {
+                replay.state = "CANCELLED".into();
+                replay.end_ms = replay.end_ms.or(Some(replay.start_ms));
             }
             region.replays.insert(replay.name.clone(), replay);
         }
@@ -265,12 +274,25 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
                     retention_days: a.retention_days,
                     kms_key: a.kms_key,
                     creation_ms: a.creation_ms,
+                    appended: a.events.len() as u64,
                     events: a
                         .events
                         .into_iter()
                         .map(|(t, e)| (t, Arc::new(e)))
                         .collect(),
                     dropped: 0,
+                    // A document's events (or a record written before rows) are written as
+                    // rows at the next sync; a record's rows are read back by `Events::restore`.
+                    rows: match a.rows {
+                        Some(key) if key.starts_with(super::store::ARCHIVE_ROWS_PREFIX) => {
+                            super::store::ArchiveRows {
+                                key,
+                                low: 0,
+                                next: 0,
+                            }
+                        }
+                        _ => super::store::ArchiveRows::fresh(),
+                    },
                 },
             );
         }
@@ -300,5 +322,6 @@ fn export_replay(r: &super::store::Replay) -> super::store::Replay {
         last_replayed_ms: r.last_replayed_ms,
         start_ms: r.start_ms,
         end_ms: r.end_ms,
+        sent: r.sent,
     }
 }

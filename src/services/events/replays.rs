@@ -3,6 +3,12 @@
 //! rules `FilterArns` names (all rules when absent). It runs as a task that stays `STARTING`
 //! for a second of the shared clock after StartReplay answers, then `RUNNING` while it sends,
 //! and ends `COMPLETED` (or `CANCELLING` -> `CANCELLED`).
+//!
+//! With a data directory a running replay's progress (the archive position of the last event
+//! it sent) is written after each event under `PROGRESS_PREFIX`, apart from EventBridge's one
+//! record, and a replay that was running at a restart goes on after that event. The write is
+//! not waited for, so the events sent just before a crash may be sent again (EventBridge
+//! delivers at least once); none is skipped.
 
 use super::archives::{apply_retention, check_one_filter};
 use super::delivery;
@@ -52,6 +58,118 @@ pub(super) struct ListInput {
 
 /// How long a replay stays STARTING before it sends its first event.
 const STARTING_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `events/replay-progress/<account>/<region>/<name>` -> `{"sent": [archive ms, count]}`.
+pub(super) const PROGRESS_PREFIX: &str = "events/replay-progress/";
+
+fn progress_key(account: &str, region: &str, name: &str) -> String {
+    format!("{PROGRESS_PREFIX}{account}/{region}/{name}")
+}
+
+#[derive(serde::Serialize, Deserialize)]
+pub(super) struct Progress {
+    pub sent: (u64, u64),
+    pub last_replayed_ms: Option<u64>,
+}
+
+/// A kept progress row's (account, region, name) and what it says.
+pub(super) fn parse_progress(
+    key: &str,
+    bytes: &[u8],
+) -> Option<(String, String, String, Progress)> {
+    let mut parts = key.splitn(3, '/');
+    let (account, region, name) = (parts.next()?, parts.next()?, parts.next()?);
+    let progress = serde_json::from_slice(bytes).ok()?;
+    Some((account.into(), region.into(), name.into(), progress))
+}
+
+/// The archived events of the window `[start_ms, end_ms]` after position `sent`, with their
+/// archive times, in archive order.
+fn window_after(
+    archive: &super::store::Archive,
+    start_ms: u64,
+    end_ms: u64,
+    sent: Option<(u64, u64)>,
+) -> Vec<(u64, Value)> {
+    let mut skip_at_last = sent.map_or(0, |(_, n)| n);
+    archive
+        .events
+        .iter()
+        .filter(|(at, _)| (start_ms..=end_ms).contains(at))
+        .filter(|(at, _)| match sent {
+            None => true,
+            Some((last, _)) if *at < last => false,
+            Some((last, _)) if *at == last && skip_at_last > 0 => {
+                skip_at_last -= 1;
+                false
+            }
+            Some(_) => true,
+        })
+        .map(|(at, e)| (*at, (**e).clone()))
+        .collect()
+}
+
+/// Starts again every replay the installed state holds as STARTING or RUNNING (read back
+/// from the data directory or a state document), after the last event it had sent.
+pub(super) fn resume_running(ev: &Arc<Inner>) {
+    let mut jobs = Vec::new();
+    ev.store.read_all(|regions| {
+        for ((account, region), r) in regions {
+            for replay in r.replays.values() {
+                if !matches!(replay.state.as_str(), "STARTING" | "RUNNING") {
+                    continue;
+                }
+                let archive = replay
+                    .source_arn
+                    .rsplit_once(":archive/")
+                    .and_then(|(_, name)| r.archives.get(name));
+                let events = archive.map_or_else(Vec::new, |a| {
+                    window_after(a, replay.event_start_ms, replay.event_end_ms, replay.sent)
+                });
+                let bus = arn::bus_name(replay.destination.get("Arn").and_then(Value::as_str));
+                let filter: Vec<String> = replay
+                    .destination
+                    .get("FilterArns")
+                    .and_then(|f| serde_json::from_value(f.clone()).ok())
+                    .unwrap_or_default();
+                jobs.push(Job {
+                    account: account.clone(),
+                    region: region.clone(),
+                    name: replay.name.clone(),
+                    bus,
+                    filter,
+                    events,
+                    starting: replay.state == "STARTING",
+                    sent: replay.sent,
+                    arn: replay.arn.clone(),
+                });
+            }
+        }
+    });
+    for job in jobs {
+        spawn(ev, job);
+    }
+}
+
+/// One replay's sending, as its task runs it.
+struct Job {
+    account: String,
+    region: String,
+    name: String,
+    arn: String,
+    bus: String,
+    filter: Vec<String>,
+    events: Vec<(u64, Value)>,
+    /// Still STARTING: it waits its starting second first.
+    starting: bool,
+    /// Where it was (a resumed replay).
+    sent: Option<(u64, u64)>,
+}
+
+fn spawn(ev: &Arc<Inner>, job: Job) {
+    let work = ev.clock.work(crate::settle::Kind::Replay, job.arn.as_str());
+    tokio::spawn(work.run(run(ev.clone(), job)));
+}
 
 fn millis(secs: f64) -> u64 {
     if secs.is_finite() && secs > 0.0 {
@@ -109,12 +227,7 @@ pub fn start(
             ));
         }
         apply_retention(archive, now);
-        let events: Vec<Value> = archive
-            .events
-            .iter()
-            .filter(|(at, _)| (start_ms..=end_ms).contains(at))
-            .map(|(_, e)| (**e).clone())
-            .collect();
+        let events = window_after(archive, start_ms, end_ms, None);
         let bus = arn::bus_name(Some(&archive.source_arn));
         region.replays.insert(
             input.replay_name.clone(),
@@ -134,22 +247,25 @@ pub fn start(
                 last_replayed_ms: None,
                 start_ms: now,
                 end_ms: None,
+                sent: None,
             },
         );
         Ok((bus, events))
     })?;
-    let work = ev
-        .clock
-        .work(crate::settle::Kind::Replay, replay_arn.as_str());
-    tokio::spawn(work.run(run(
-        ev.clone(),
-        ctx.account_id.clone(),
-        ctx.region.clone(),
-        input.replay_name,
-        bus,
-        filter,
-        events,
-    )));
+    spawn(
+        ev,
+        Job {
+            account: ctx.account_id.clone(),
+            region: ctx.region.clone(),
+            name: input.replay_name,
+            arn: replay_arn.clone(),
+            bus,
+            filter,
+            events,
+            starting: true,
+            sent: None,
+        },
+    );
     Ok(json!({
         "ReplayArn": replay_arn,
         "State": "STARTING",
@@ -158,16 +274,19 @@ pub fn start(
 }
 
 /// Re-sends the events in order, stopping early when the replay is cancelled.
-async fn run(
-    ev: Arc<Inner>,
-    account: String,
-    region: String,
-    name: String,
-    bus: String,
-    filter: Vec<String>,
-    events: Vec<Value>,
-) {
-    let set_state = |state: &str, last: Option<u64>| {
+async fn run(ev: Arc<Inner>, job: Job) {
+    let Job {
+        account,
+        region,
+        name,
+        bus,
+        filter,
+        events,
+        starting,
+        sent,
+        ..
+    } = job;
+    let set_state = |state: &str, last: Option<u64>, sent: Option<(u64, u64)>| {
         ev.store.with(&account, &region, ev.now(), |r| {
             let Some(replay) = r.replays.get_mut(&name) else {
                 return false;
@@ -181,21 +300,52 @@ async fn run(
             if last.is_some() {
                 replay.last_replayed_ms = last;
             }
+            if sent.is_some() {
+                replay.sent = sent;
+                // Under the store lock: progress rows reach the log in the order sent.
+                if let Some(record) = &ev.durable {
+                    let progress = Progress {
+                        sent: sent.unwrap_or_default(),
+                        last_replayed_ms: replay.last_replayed_ms,
+                    };
+                    record
+                        .durable()
+                        .submit(vec![crate::persist::Op::PutResource(
+                            progress_key(&account, &region, &name),
+                            serde_json::to_vec(&progress).unwrap_or_default(),
+                        )]);
+                }
+            }
             if state == "COMPLETED" {
                 replay.end_ms = Some(ev.now());
             }
             true
         })
     };
-    // AWS takes a while to start a replay; staying STARTING for a moment of the shared clock
-    // lets an immediate CancelReplay find it cancellable, as it would on AWS. The task holds
-    // no lock while it sleeps; a cancel meanwhile is seen by `set_state` below.
-    ev.clock.sleep(STARTING_FOR).await;
-    if !set_state("RUNNING", None) {
+    // Its end is kept (`--data-dir`) in EventBridge's record, so a restart shows it as it
+    // ended; its progress row goes.
+    let ended = || {
         ev.persist_background();
-        return;
+        if let Some(record) = &ev.durable {
+            record
+                .durable()
+                .submit(vec![crate::persist::Op::DeleteResource(progress_key(
+                    &account, &region, &name,
+                ))]);
+        }
+    };
+    if starting {
+        // AWS takes a while to start a replay; staying STARTING for a moment of the shared
+        // clock lets an immediate CancelReplay find it cancellable, as it would on AWS. The
+        // task holds no lock while it sleeps; a cancel meanwhile is seen by `set_state` below.
+        ev.clock.sleep(STARTING_FOR).await;
+        if !set_state("RUNNING", None, None) {
+            ended();
+            return;
+        }
     }
-    for mut event in events {
+    let mut position = sent.unwrap_or((0, 0));
+    for (archived_ms, mut event) in events {
         event["replay-name"] = json!(name);
         let at = event["time"]
             .as_str()
@@ -216,16 +366,20 @@ async fn run(
                 from_bus: false,
             },
         );
-        if !set_state("RUNNING", at) {
+        position = if position.0 == archived_ms && position.1 > 0 {
+            (archived_ms, position.1 + 1)
+        } else {
+            (archived_ms, 1)
+        };
+        if !set_state("RUNNING", at, Some(position)) {
             // Cancelled: CANCELLED is kept (`--data-dir`).
-            ev.persist_background();
+            ended();
             return;
         }
         tokio::task::yield_now().await;
     }
-    set_state("COMPLETED", None);
-    // Its end is kept (`--data-dir`), so a restart shows it COMPLETED, not interrupted.
-    ev.persist_background();
+    set_state("COMPLETED", None, None);
+    ended();
 }
 
 fn describe_replay(replay: &Replay, full: bool) -> Value {

@@ -93,6 +93,34 @@ pub struct Archive {
     pub events: VecDeque<(u64, Arc<Value>)>,
     /// Events dropped for the bound since the archive was created (or loaded).
     pub dropped: u64,
+    /// Events ever appended: the next event's row id in the data directory (the kept events
+    /// are the rows `appended - events.len()` up to it; events only leave from the front).
+    pub appended: u64,
+    /// `--data-dir`: where this archive's events are rows, and which rows are written.
+    pub rows: ArchiveRows,
+}
+
+/// An archive's events in the data directory: one item per event under `key` (new for every
+/// archive created or loaded from a document), id = its place in the archive; rows
+/// `[low, next)` are written (see `Inner::sync_archives`).
+pub struct ArchiveRows {
+    pub key: String,
+    pub low: u64,
+    pub next: u64,
+}
+
+/// Where archives' event rows live.
+pub const ARCHIVE_ROWS_PREFIX: &str = "events/archive/";
+
+impl ArchiveRows {
+    /// Rows not written yet, under a key of their own.
+    pub fn fresh() -> Self {
+        ArchiveRows {
+            key: format!("{ARCHIVE_ROWS_PREFIX}{}", uuid::Uuid::new_v4().simple()),
+            low: 0,
+            next: 0,
+        }
+    }
 }
 
 /// Events kept per archive unless `--max-archive-events` says otherwise. AWS bounds an
@@ -104,12 +132,33 @@ impl Archive {
     /// whether this call dropped the archive's first event ever (its caller logs that once).
     pub fn keep(&mut self, now: u64, event: Arc<Value>, max: usize) -> bool {
         self.events.push_back((now, event));
+        self.appended += 1;
         let before = self.dropped;
         while self.events.len() > max.max(1) {
             self.events.pop_front();
             self.dropped += 1;
         }
         before == 0 && self.dropped > 0
+    }
+
+    /// The ops that bring the archive's rows in the data directory up to its events: the
+    /// events appended since the last call written, the ones dropped since deleted.
+    pub fn sync_rows(&mut self, ops: &mut Vec<crate::persist::Op>) {
+        use crate::persist::Op;
+        let base = self.appended.saturating_sub(self.events.len() as u64);
+        if self.rows.next < self.appended {
+            let from = self.rows.next.max(base);
+            let skip = usize::try_from(from - base).unwrap_or(usize::MAX);
+            for (i, (at, event)) in self.events.iter().enumerate().skip(skip) {
+                let row = serde_json::to_vec(&(at, &**event)).unwrap_or_default();
+                ops.push(Op::PutItem(self.rows.key.clone(), base + i as u64, row));
+            }
+            self.rows.next = self.appended;
+        }
+        if self.rows.low < base {
+            ops.push(Op::DeleteItemsBelow(self.rows.key.clone(), base));
+            self.rows.low = base;
+        }
     }
 
     pub fn size_bytes(&self) -> u64 {
@@ -136,6 +185,11 @@ pub struct Replay {
     pub last_replayed_ms: Option<u64>,
     pub start_ms: u64,
     pub end_ms: Option<u64>,
+    /// Where a running replay is in its archive: the archive time of the last event it sent
+    /// and how many of the window's events with that time it has sent. A replay read back
+    /// running goes on after it (`replays::resume_running`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<(u64, u64)>,
 }
 
 /// Kept in the data directory as it is (`records.rs`).
@@ -351,6 +405,11 @@ impl Store {
 
     pub fn clear(&self) {
         *self.state.lock() = State::default();
+    }
+
+    /// Runs `f` on every region, mutably, under the store lock (archive rows, `--data-dir`).
+    pub fn with_all<R>(&self, f: impl FnOnce(&mut HashMap<(String, String), Region>) -> R) -> R {
+        f(&mut self.state.lock().regions)
     }
 
     /// Runs `f` on every region under the store lock (the state document, the data directory).

@@ -132,21 +132,25 @@ struct DocumentExecution {
 }
 
 /// An execution as the state document holds it. `live` are the tokens tasks wait on now:
-/// the task board does not say whose they are, so a running execution's are the ones its
-/// history names (a callback passes `$$.Task.Token` in its parameters; an activity's token is
-/// not in the history and is not exported).
-pub fn export_execution(e: &Execution, live: &[String]) -> Value {
+/// the task board does not say whose callback tokens are, so a running execution's are the
+/// ones its history names (a callback passes `$$.Task.Token` in its parameters); `owned` are
+/// its activity tokens, which the board does know.
+pub fn export_execution(e: &Execution, live: &[String], owned: &[(u64, String)]) -> Value {
     let record = e.record.lock();
     let mut tokens = Vec::new();
     if record.status == Status::Running {
+        tokens.extend(owned.iter().cloned());
         for token in live {
+            if owned.iter().any(|(_, t)| t == token) {
+                continue;
+            }
             let named = record.history.iter().rev().find(|ev| {
                 ev.details_text()
                     .is_some_and(|d| d.contains(token.as_str()))
             });
             if let Some(ev) = named {
-                // Issued before the event that names it, after the state's entry.
-                tokens.push((ev.id.saturating_sub(1), token.clone()));
+                // Issued at the Task's cursor, which the event that names it chains to.
+                tokens.push((ev.previous_event_id, token.clone()));
             }
         }
     }
@@ -191,6 +195,10 @@ impl RecordSink for ExecSink {
 
     fn forgotten(&self) {
         Self::forget(&self.durable, &self.arn);
+    }
+
+    fn hold(&self) -> Option<crate::persist::Hold> {
+        Some(self.durable.hold())
     }
 
     fn changed(&self, record: &ExecutionRecord) {

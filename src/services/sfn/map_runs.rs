@@ -129,5 +129,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<V
     if let Some(n) = input.tolerated_failure_count {
         r.tolerated_failure_count = n;
     }
+    // Under the run's lock, as its other writes (`--data-dir`; the answer waits for it).
+    sfn.map_runs.persist(&r);
     Ok(empty())
 }

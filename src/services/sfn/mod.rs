@@ -74,7 +74,7 @@ impl Sfn {
         retention: retention::Retention,
         durable: Option<Arc<Durable>>,
     ) -> Self {
-        let map_runs = MapRuns::new();
+        let map_runs = MapRuns::durable(durable.clone());
         Sfn {
             inner: Arc::new(Inner {
                 exec_durable: durable.clone(),
@@ -137,10 +137,14 @@ impl Sfn {
     pub fn export_state(&self) -> Value {
         let regions = self.inner.store.read_all(records::export);
         let live = self.inner.board.live_tokens();
+        let owned = self.inner.board.owned_tokens();
         let executions: Vec<Value> = self.inner.store.read_all(|all| {
             all.values()
                 .flat_map(|r| r.executions.values())
-                .map(|e| durable::export_execution(e, &live))
+                .map(|e| {
+                    let own = owned.get(&e.arn).map_or(&[][..], Vec::as_slice);
+                    durable::export_execution(e, &live, own)
+                })
                 .collect()
         });
         serde_json::json!({ "regions": regions, "executions": executions })
@@ -212,7 +216,18 @@ impl Sfn {
         if self.inner.exec_durable.is_none() {
             return Ok(());
         }
-        for restored in durable::load(loaded)? {
+        let restored = durable::load(loaded)?;
+        // Before any execution resumes: a resumed distributed Map picks its map run up.
+        let running: std::collections::HashSet<&str> = restored
+            .iter()
+            .filter(|r| r.resume.is_some())
+            .map(|r| r.execution.arn.as_str())
+            .collect();
+        self.inner
+            .map_runs
+            .restore(loaded, |arn| running.contains(arn))?;
+        drop(running);
+        for restored in restored {
             self.install_execution(restored, false);
         }
         Ok(())

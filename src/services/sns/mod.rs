@@ -43,7 +43,7 @@ use std::sync::Arc;
 use store::{State, Store, Topic};
 
 /// A checked `sns` section of a state document, ready to replace the current state.
-pub struct SnsState(State);
+pub struct SnsState(State, Vec<delivery::DocumentRetry>);
 
 pub struct Sns {
     inner: Arc<Inner>,
@@ -116,7 +116,12 @@ impl Sns {
     /// Every topic with its subscriptions, for the state document.
     pub fn export_state(&self) -> Value {
         let topics = records::export(&self.inner.store.state.read());
-        serde_json::json!({ "topics": topics })
+        let retries = self.inner.deliverer.export_retries();
+        let mut section = serde_json::json!({ "topics": topics });
+        if !retries.is_empty() {
+            section["retries"] = serde_json::to_value(retries).unwrap_or_default();
+        }
+        section
     }
 
     /// Checks a state document's `sns` section and builds the state it describes.
@@ -127,14 +132,21 @@ impl Sns {
             .unwrap_or(Value::Array(vec![]));
         let records: Vec<records::TopicRecord> =
             serde_json::from_value(topics).map_err(|e| format!("sns.topics: {e}"))?;
+        let retries = match section.get("retries") {
+            Some(list) => {
+                serde_json::from_value(list.clone()).map_err(|e| format!("sns.retries: {e}"))?
+            }
+            None => Vec::new(),
+        };
         let deliverer = self.inner.deliverer.clone();
-        records::import(records, || deliverer.topic_queue()).map(SnsState)
+        records::import(records, || deliverer.topic_queue()).map(|s| SnsState(s, retries))
     }
 
     /// Replaces topics and subscriptions (SMS and platform settings are cleared).
     pub fn import_state(&self, state: SnsState) {
         *self.inner.store.state.write() = state.0;
         self.write_record();
+        self.inner.deliverer.import_retries(state.1);
     }
 
     /// Rebuilds topics and subscriptions from the data directory (at start).

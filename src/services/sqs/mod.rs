@@ -57,6 +57,12 @@ struct Inner {
     durable: Option<Arc<Durable>>,
 }
 
+/// A checked `sqs` section of a state document.
+pub struct SqsState {
+    queues: Vec<records::QueueRecord>,
+    move_tasks: Vec<move_tasks::DocumentTask>,
+}
+
 impl Sqs {
     pub fn new(clock: Clock, durable: Option<Arc<Durable>>) -> Self {
         Sqs {
@@ -115,11 +121,29 @@ impl Sqs {
         queues.sort_by_key(|q| {
             ["account", "region", "name"].map(|k| q[k].as_str().unwrap_or_default().to_string())
         });
-        serde_json::json!({ "queues": queues })
+        let tasks = move_tasks::export(&self.inner);
+        let mut section = serde_json::json!({ "queues": queues });
+        if !tasks.is_empty() {
+            section["move_tasks"] = serde_json::to_value(tasks).unwrap_or_default();
+        }
+        section
     }
 
     /// Checks a state document's `sqs` section; `import_state` then cannot fail.
-    pub fn parse_state(section: &Value) -> Result<Vec<records::QueueRecord>, String> {
+    pub fn parse_state(section: &Value) -> Result<SqsState, String> {
+        let tasks: Vec<move_tasks::DocumentTask> = match section.get("move_tasks") {
+            Some(list) => {
+                serde_json::from_value(list.clone()).map_err(|e| format!("sqs.move_tasks: {e}"))?
+            }
+            None => Vec::new(),
+        };
+        Ok(SqsState {
+            queues: Self::parse_queues(section)?,
+            move_tasks: tasks,
+        })
+    }
+
+    fn parse_queues(section: &Value) -> Result<Vec<records::QueueRecord>, String> {
         let queues = section
             .get("queues")
             .cloned()
@@ -133,10 +157,10 @@ impl Sqs {
         Ok(records)
     }
 
-    /// Replaces every queue with those of a checked state document.
-    pub fn import_state(&self, records: Vec<records::QueueRecord>) {
+    /// Replaces every queue and move task with those of a checked state document.
+    pub fn import_state(&self, state: SqsState) {
         self.inner.store.clear();
-        for mut record in records {
+        for mut record in state.queues {
             // Fresh disk keys: a document may repeat an incarnation (copied queues).
             record.incarnation = records::new_incarnation();
             let sequence = durable::max_sequence(&record);
@@ -147,6 +171,7 @@ impl Sqs {
             // Dropping the guard writes the imported queue's records.
             drop(queue.state.lock());
         }
+        move_tasks::import(&self.inner, state.move_tasks);
     }
 
     /// Wipes every queue and move task (`POST /_stepyard/reset`). Running move tasks notice

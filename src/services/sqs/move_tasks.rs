@@ -176,11 +176,66 @@ fn write(sqs: &Inner, task_id: &str, task: &MoveTask) {
 /// Brings back the move tasks the data directory holds and starts the running ones again
 /// (at start; they continue from the count they had).
 pub fn restore(sqs: &Arc<Inner>, loaded: &Loaded) -> Result<usize, String> {
-    let mut running = Vec::new();
-    let mut tasks = sqs.store.move_tasks.lock();
+    let mut read = Vec::new();
     for (task_id, bytes) in loaded.resources_under(RECORD_PREFIX) {
         let task: MoveTask = serde_json::from_slice(bytes)
             .map_err(|e| format!("the SQS move task record {task_id} does not parse: {e}"))?;
+        read.push((task_id.to_string(), task));
+    }
+    Ok(install(sqs, read, false))
+}
+
+/// A move task in the state document (`sqs.move_tasks`): its id and its record.
+#[derive(serde::Serialize, Deserialize)]
+pub struct DocumentTask {
+    pub id: String,
+    #[serde(flatten)]
+    pub task: MoveTask,
+}
+
+/// Every move task, for the state document.
+pub fn export(sqs: &Inner) -> Vec<DocumentTask> {
+    let mut out: Vec<DocumentTask> = sqs
+        .store
+        .move_tasks
+        .lock()
+        .tasks
+        .iter()
+        .map(|(id, task)| DocumentTask {
+            id: id.clone(),
+            task: task.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.task
+            .started_ms
+            .cmp(&b.task.started_ms)
+            .then(a.id.cmp(&b.id))
+    });
+    out
+}
+
+/// Replaces the move tasks with a state document's (written to the data directory, if any)
+/// and starts the running ones, which carry on from the count they had.
+pub fn import(sqs: &Arc<Inner>, tasks: Vec<DocumentTask>) {
+    forget_all(sqs);
+    sqs.store.move_tasks.lock().tasks.clear();
+    install(
+        sqs,
+        tasks.into_iter().map(|d| (d.id, d.task)).collect(),
+        true,
+    );
+}
+
+/// Puts `read` in the task table (`write`: and in the data directory) and starts the running
+/// ones again; how many there are.
+fn install(sqs: &Arc<Inner>, read: Vec<(String, MoveTask)>, write_them: bool) -> usize {
+    let mut running = Vec::new();
+    let mut tasks = sqs.store.move_tasks.lock();
+    for (task_id, task) in read {
+        if write_them {
+            write(sqs, &task_id, &task);
+        }
         if task.status == Status::Running {
             if let Some(location) = parse_queue_arn(&task.source_arn) {
                 running.push((
@@ -191,14 +246,14 @@ pub fn restore(sqs: &Arc<Inner>, loaded: &Loaded) -> Result<usize, String> {
                 ));
             }
         }
-        tasks.tasks.insert(task_id.to_string(), task);
+        tasks.tasks.insert(task_id, task);
     }
     let count = tasks.tasks.len();
     drop(tasks);
     for (task_id, source, destination, rate) in running {
         spawn(sqs, task_id, source, destination, rate);
     }
-    Ok(count)
+    count
 }
 
 /// Deletes every move task record (reset, a loaded document).

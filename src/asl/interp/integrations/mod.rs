@@ -154,6 +154,16 @@ pub(crate) async fn run(
     let timeout_at = timeouts
         .timeout
         .map(|s| clock.now_millis().saturating_add(s.saturating_mul(1000)));
+    // With a data directory, what the call writes (the message sent, the event put, the
+    // execution started) and the event recording it (`TaskSubmitted`, or the outcome) are
+    // committed together, so a crash cannot leave the one without the other and the resumed
+    // execution never makes the call twice. A Lambda call leaves the process: nothing of it
+    // is written here, and it may be long.
+    let mut hold = if resource.leaves_process() {
+        None
+    } else {
+        engine.rec.hold()
+    };
     let outcome = {
         let work = attempt(
             engine,
@@ -165,13 +175,16 @@ pub(crate) async fn run(
             timeouts,
             waiter,
             cursor,
+            &mut hold,
         );
         tokio::select! {
             r = work => r,
             _ = guard(&clock, timeout_at) => Err(Outcome::TimedOut),
         }
     };
-    ended(engine, cursor, &names, outcome)
+    let ended = ended(engine, cursor, &names, outcome);
+    drop(hold);
+    ended
 }
 
 /// Records how the Task ended: `TaskSucceeded`, `TaskFailed` or `TaskTimedOut`.
@@ -250,6 +263,7 @@ async fn attempt(
     timeouts: Timeouts,
     waiter: Option<TokenWaiter>,
     cursor: &mut u64,
+    hold: &mut Option<crate::persist::Hold>,
 ) -> Result<Value, Outcome> {
     let machine = engine.base_context.machine_name();
     let pattern = resource.pattern();
@@ -288,15 +302,17 @@ async fn attempt(
         }));
     };
     let context = engine.base_context.value();
-    let called = calls
-        .call(TaskCall {
-            resource,
-            parameters,
-            context: &context,
-            now: engine.rec.clock().now(),
-            trace: crate::asl::interp::engine::state_span(),
-        })
-        .await?;
+    let call = calls.call(TaskCall {
+        resource,
+        parameters,
+        context: &context,
+        now: engine.rec.clock().now(),
+        trace: crate::asl::interp::engine::state_span(),
+    });
+    let called = match hold {
+        Some(_) => crate::persist::holding(call).await?,
+        None => call.await?,
+    };
     if let Resource::LambdaFunction { .. } = resource {
         return Ok(called.output);
     }
@@ -310,6 +326,7 @@ async fn attempt(
         timeouts,
         called.execution_arn,
         Some(calls),
+        hold,
     )
     .await
 }
@@ -338,11 +355,15 @@ async fn finish_pattern(
     timeouts: Timeouts,
     child: Option<String>,
     calls: Option<&TaskCalls>,
+    hold: &mut Option<crate::persist::Hold>,
 ) -> Result<Value, Outcome> {
     match pattern {
         Pattern::RequestResponse => Ok(output),
         Pattern::Callback => {
             submitted(engine, cursor, names, &output);
+            // The request and its `TaskSubmitted` are in; the wait for the callback holds
+            // nothing back.
+            drop(hold.take());
             match waiter {
                 Some(w) => callback(engine, w, timeouts).await,
                 None => Err(Failure::runtime("The task token was not issued").into()),
@@ -350,6 +371,7 @@ async fn finish_pattern(
         }
         Pattern::Sync | Pattern::Sync2 => {
             submitted(engine, cursor, names, &output);
+            drop(hold.take());
             let (Some(arn), Some(calls)) = (child, calls) else {
                 return Err(Failure::runtime(format!(
                     "stepyard does not run '{}.sync' jobs: mock this state with SFN_MOCK_CONFIG",

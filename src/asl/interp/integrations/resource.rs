@@ -36,6 +36,18 @@ pub enum Resource {
 }
 
 impl Resource {
+    /// Whether its call goes out of stepyard (Lambda, over HTTP) rather than to one of its
+    /// own services.
+    pub fn leaves_process(&self) -> bool {
+        match self {
+            Resource::LambdaFunction { .. } => true,
+            Resource::Optimized { service, .. } | Resource::Sdk { service, .. } => {
+                service == "lambda"
+            }
+            Resource::Activity | Resource::Unknown => false,
+        }
+    }
+
     pub fn parse(resource: &str) -> Resource {
         let parts: Vec<&str> = resource.splitn(6, ':').collect();
         if parts.len() < 6 || parts[0] != "arn" {

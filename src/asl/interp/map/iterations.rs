@@ -7,6 +7,7 @@ use super::super::dataflow::StateEnv;
 use super::super::engine::Engine;
 use super::super::failure::Failure;
 use super::super::history::error_details;
+use super::super::map_runs::ItemEnd;
 use super::super::resume::Position;
 use super::super::vars::Variables;
 use super::limits::Tolerance;
@@ -33,6 +34,12 @@ pub(super) struct Plan {
     pub tolerance: Tolerance,
     /// After a restart: where the iterations that had begun stand, by index.
     pub resumed: HashMap<usize, Position>,
+    /// After a restart inside a distributed map: its map run's ARN and the id of its
+    /// `MapRunStarted`.
+    pub resumed_run: Option<(String, u64)>,
+    /// After a restart: iterations begun without a state entered, with their
+    /// `MapIterationStarted` id.
+    pub begun: HashMap<usize, u64>,
 }
 
 /// Runs every iteration and returns their outputs (a tolerated failure's error output in its
@@ -52,10 +59,22 @@ pub(super) async fn run(
         max_concurrency,
         tolerance,
         mut resumed,
+        resumed_run,
+        mut begun,
     } = plan;
     let total = inputs.len();
     let mut map_run: Option<MapRunGuard> = None;
-    let iteration_engine = if distributed {
+    // A resumed map run's items that had ended: not run again.
+    let mut ended = HashMap::new();
+    let picked_up = resumed_run
+        .filter(|_| distributed)
+        .and_then(|(arn, started)| Some((MapRunGuard::resume(engine, &arn)?, started)));
+    let iteration_engine = if let Some(((run, children, items), started)) = picked_up {
+        map_run = Some(run);
+        ended = items;
+        *cursor = started;
+        children
+    } else if distributed {
         let (run, arn, children) = MapRunGuard::start(engine, m, total, max_concurrency, tolerance);
         map_run = Some(run);
         *cursor = engine.rec.emit(
@@ -95,6 +114,27 @@ pub(super) async fn run(
             let Some((index, input)) = pending.next() else {
                 break;
             };
+            match ended.remove(&index) {
+                Some(ItemEnd::Succeeded(out)) => {
+                    if let Some(slot) = results.get_mut(index) {
+                        *slot = out;
+                    }
+                    continue;
+                }
+                Some(ItemEnd::Failed { error, cause }) => {
+                    failed += 1;
+                    if let Some(slot) = results.get_mut(index) {
+                        *slot = Failure {
+                            error,
+                            cause,
+                            from_child: true,
+                        }
+                        .to_object();
+                    }
+                    continue;
+                }
+                None => {}
+            }
             let resumed_at = match resumed.remove(&index) {
                 Some(Position::Done(out, iteration_last)) => {
                     if let Some(slot) = results.get_mut(index) {
@@ -130,6 +170,8 @@ pub(super) async fn run(
             }
             let first = if distributed {
                 0
+            } else if let Some(started) = begun.remove(&index) {
+                started
             } else {
                 engine
                     .rec
@@ -162,7 +204,14 @@ pub(super) async fn run(
             *cursor = iteration_last;
         }
         if let Some(run) = &map_run {
-            run.child_ended(result.is_ok());
+            let end = match &result {
+                Ok(out) => ItemEnd::Succeeded(out.clone()),
+                Err(f) => ItemEnd::Failed {
+                    error: f.error.clone(),
+                    cause: f.cause.clone(),
+                },
+            };
+            run.child_ended(index, &end);
         }
         match result {
             Ok(out) => {

@@ -3,16 +3,17 @@
 
 use super::super::engine::Engine;
 use super::super::history::Recorder;
-use super::super::map_runs::{Counts, MapRun, SharedMapRun};
+use super::super::map_runs::{Counts, ItemEnd, MapRun, MapRuns, SharedMapRun};
 use super::super::ExecutionRecord;
 use super::limits::Tolerance;
 use crate::asl::ast::MapState;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A map run in progress: one that is dropped unfinished (the execution was stopped or timed
 /// out) is recorded as ABORTED.
-pub(super) struct MapRunGuard(SharedMapRun);
+pub(super) struct MapRunGuard(SharedMapRun, Arc<MapRuns>);
 
 impl MapRunGuard {
     /// Registers the map run (all `total` items pending) and returns it with its ARN and the
@@ -46,17 +47,38 @@ impl MapRunGuard {
                 ..Counts::default()
             },
         });
-        let record = Arc::new(parking_lot::Mutex::new(ExecutionRecord::without_history()));
-        let children = Arc::new(Engine {
-            rec: Recorder::new(record, engine.rec.clock().clone()),
-            base_context: engine.base_context.clone(),
-            board: engine.board.clone(),
-            map_runs: engine.map_runs.clone(),
-            redrive_from: None,
-            tasks: engine.tasks.clone(),
-            restarts: Default::default(),
-        });
-        (MapRunGuard(run), arn, children)
+        engine.map_runs.persist(&run.lock());
+        let guard = MapRunGuard(run, engine.map_runs.clone());
+        (guard, arn, children_of(engine))
+    }
+
+    /// Picks up the map run `arn` read back running from the data directory, with the items
+    /// it had ended (their counts as they stand; the items not ended are pending again).
+    pub fn resume(
+        engine: &Engine,
+        arn: &str,
+    ) -> Option<(MapRunGuard, Arc<Engine>, HashMap<usize, ItemEnd>)> {
+        let (run, ended) = engine.map_runs.take_resumed(arn)?;
+        {
+            let mut r = run.lock();
+            let failed = ended
+                .values()
+                .filter(|e| matches!(e, ItemEnd::Failed { .. }))
+                .count() as u64;
+            let succeeded = ended.len() as u64 - failed;
+            r.status = "RUNNING";
+            r.stop_ms = None;
+            r.counts = Counts {
+                pending: r.counts.total.saturating_sub(succeeded + failed),
+                succeeded,
+                failed,
+                total: r.counts.total,
+                ..Counts::default()
+            };
+            engine.map_runs.persist(&r);
+        }
+        let guard = MapRunGuard(run, engine.map_runs.clone());
+        Some((guard, children_of(engine), ended))
     }
 
     /// How many child executions may run at once now (UpdateMapRun may change it).
@@ -73,20 +95,24 @@ impl MapRunGuard {
         r.counts.running += 1;
     }
 
-    pub fn child_ended(&self, succeeded: bool) {
+    /// Item `index` ended: counted, and (data directory) kept, so it does not run again
+    /// after a restart.
+    pub fn child_ended(&self, index: usize, end: &ItemEnd) {
         let mut r = self.0.lock();
         r.counts.running = r.counts.running.saturating_sub(1);
-        if succeeded {
+        if matches!(end, ItemEnd::Succeeded(_)) {
             r.counts.succeeded += 1;
         } else {
             r.counts.failed += 1;
         }
+        self.1.item_ended(&r, index, end);
     }
 
     pub fn finish(self, now_ms: u64, status: &'static str) {
         let mut r = self.0.lock();
         r.status = status;
         r.stop_ms = Some(now_ms);
+        self.1.persist(&r);
     }
 }
 
@@ -98,8 +124,24 @@ impl Drop for MapRunGuard {
             r.counts.aborted += r.counts.running + r.counts.pending;
             r.counts.running = 0;
             r.counts.pending = 0;
+            self.1.persist(&r);
         }
     }
+}
+
+/// The engine a map run's child executions run on: the parent's clock and context, a
+/// history of their own (not kept).
+fn children_of(engine: &Engine) -> Arc<Engine> {
+    let record = Arc::new(parking_lot::Mutex::new(ExecutionRecord::without_history()));
+    Arc::new(Engine {
+        rec: Recorder::new(record, engine.rec.clock().clone()),
+        base_context: engine.base_context.clone(),
+        board: engine.board.clone(),
+        map_runs: engine.map_runs.clone(),
+        redrive_from: None,
+        tasks: engine.tasks.clone(),
+        restarts: Default::default(),
+    })
 }
 
 /// `arn:<partition>:states:<region>:<account>:mapRun:<machine>/<label>:<uuid>`, from the

@@ -43,9 +43,18 @@ pub(crate) async fn run(
     let max_concurrency = max_concurrency(env, m, &raw, &effective)?;
     let inputs = items::inputs(env, m, &raw, &effective)?;
     // After a restart inside an inline Map: finished iterations keep their output, running
-    // ones continue where they were (see `resume`). A distributed map runs again whole.
+    // ones continue where they were (see `resume`). A distributed map picks up its map run:
+    // the items that ended are not run again, the others run from their start.
     let inline = m.processor_config.mode != ProcessorMode::Distributed;
-    let resumed = restart.filter(|_| inline).and_then(|(entered, r)| {
+    let resumed_run = restart
+        .as_ref()
+        .filter(|_| !inline)
+        .and_then(|(entered, _)| {
+            let history = engine.rec.history();
+            let retries = !env.state.retriers().is_empty();
+            resume::map_run(&history, *entered, retries)
+        });
+    let mut resumed = restart.filter(|_| inline).and_then(|(entered, r)| {
         let history = engine.rec.history();
         let retries = !env.state.retriers().is_empty();
         let processor = &m.item_processor;
@@ -58,9 +67,10 @@ pub(crate) async fn run(
             &r.tokens,
         )
     });
-    *cursor = match &resumed {
-        Some(n) => n.started_id,
-        None => engine.rec.emit(
+    *cursor = match (&resumed, &resumed_run) {
+        (Some(n), _) => n.started_id,
+        (None, Some(run)) => run.started_id,
+        (None, None) => engine.rec.emit(
             *cursor,
             "MapStateStarted",
             Some((
@@ -77,6 +87,11 @@ pub(crate) async fn run(
         inputs,
         max_concurrency,
         tolerance,
+        resumed_run: resumed_run.map(|r| (r.map_run_arn, r.run_started_id)),
+        begun: resumed
+            .as_mut()
+            .map(|n| std::mem::take(&mut n.begun))
+            .unwrap_or_default(),
         resumed: resumed.map(|n| n.runs).unwrap_or_default(),
     };
     let results = iterations::run(engine, env, m, plan, cursor).await?;

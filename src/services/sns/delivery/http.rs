@@ -36,7 +36,7 @@ struct Post<'a> {
 /// deleted when the delivery succeeds or gives up, so a restart continues the retries on
 /// their schedule (deadlines on the server's clock). Written only with `--data-dir`; nobody
 /// waits for these commits (no client asked).
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct PendingRetry {
     endpoint: String,
     headers: Vec<(String, String)>,
@@ -52,6 +52,42 @@ pub struct PendingRetry {
 }
 
 const RETRY_PREFIX: &str = "sns/retry/";
+
+/// A pending retry in the state document (`sns.retries`): its id and its record.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct DocumentRetry {
+    pub id: String,
+    #[serde(flatten)]
+    pub retry: PendingRetry,
+}
+
+/// Every pending retry, oldest due first.
+pub fn export(d: &Deliverer) -> Vec<DocumentRetry> {
+    let mut out: Vec<DocumentRetry> = d
+        .pending
+        .lock()
+        .iter()
+        .map(|(id, retry)| DocumentRetry {
+            id: id.clone(),
+            retry: retry.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.retry.next_ms.cmp(&b.retry.next_ms).then(a.id.cmp(&b.id)));
+    out
+}
+
+/// Replaces the pending retries with a document's (kept in the data directory, if any) and
+/// continues each at its deadline.
+pub fn import(d: &Arc<Deliverer>, retries: Vec<DocumentRetry>) {
+    forget_all(d);
+    for DocumentRetry { id, retry } in retries {
+        if let Some(durable) = &d.durable {
+            let bytes = serde_json::to_vec(&retry).unwrap_or_default();
+            durable.submit(vec![Op::PutResource(format!("{RETRY_PREFIX}{id}"), bytes)]);
+        }
+        resume(d, id, retry);
+    }
+}
 
 /// One POST; Ok(status) when the endpoint answered.
 async fn post(p: &Post<'_>) -> Result<u16, String> {
@@ -136,7 +172,6 @@ async fn retry_loop(
     keep: Option<&Keep>,
 ) -> (u32, bool) {
     let mut delays = delays.into_iter();
-    let durable = d.durable.as_ref().filter(|_| keep.is_some());
     loop {
         attempts += 1;
         let delivered = match post(p).await {
@@ -151,7 +186,7 @@ async fn retry_loop(
             }
         };
         let delay = if delivered { None } else { delays.next() };
-        if let (Some(durable), Some(keep)) = (durable, keep) {
+        if let Some(keep) = keep {
             match delay {
                 Some(delay) => {
                     let key = id.get_or_insert_with(|| uuid::Uuid::new_v4().to_string());
@@ -168,12 +203,20 @@ async fn retry_loop(
                         subscription_arn: keep.subscription_arn.clone(),
                         dead_letter: keep.dead_letter.clone(),
                     };
-                    let bytes = serde_json::to_vec(&record).unwrap_or_default();
-                    durable.submit(vec![Op::PutResource(format!("{RETRY_PREFIX}{key}"), bytes)]);
+                    if let Some(durable) = &d.durable {
+                        let bytes = serde_json::to_vec(&record).unwrap_or_default();
+                        durable
+                            .submit(vec![Op::PutResource(format!("{RETRY_PREFIX}{key}"), bytes)]);
+                    }
+                    d.pending.lock().insert(key.clone(), record);
                 }
                 None => {
                     if let Some(key) = id.take() {
-                        durable.submit(vec![Op::DeleteResource(format!("{RETRY_PREFIX}{key}"))]);
+                        d.pending.lock().remove(&key);
+                        if let Some(durable) = &d.durable {
+                            durable
+                                .submit(vec![Op::DeleteResource(format!("{RETRY_PREFIX}{key}"))]);
+                        }
                     }
                 }
             }
@@ -196,50 +239,56 @@ pub fn restore(d: &Arc<Deliverer>, loaded: &Loaded) -> Result<usize, String> {
     for (id, bytes) in loaded.resources_under(RETRY_PREFIX) {
         let pending: PendingRetry = serde_json::from_slice(bytes)
             .map_err(|e| format!("the SNS retry record {id} does not parse: {e}"))?;
-        let d = d.clone();
-        let id = id.to_string();
-        let work = d.clock.work(
-            crate::settle::Kind::SnsDelivery,
-            pending.subscription_arn.as_str(),
-        );
-        tokio::spawn(work.run(async move {
-            d.clock.sleep_until_millis(pending.next_ms).await;
-            let post = Post {
-                endpoint: &pending.endpoint,
-                headers: pending.headers.clone(),
-                body: pending.body.clone(),
-            };
-            let keep = Keep {
-                subscription_arn: pending.subscription_arn.clone(),
-                dead_letter: pending.dead_letter.clone(),
-            };
-            let (_, delivered) = retry_loop(
-                &d,
-                &post,
-                pending.delays.clone(),
-                pending.attempts,
-                Some(id),
-                Some(&keep),
-            )
-            .await;
-            if let (false, Some((account, region, input))) = (delivered, keep.dead_letter) {
-                let caller = Caller::new(account, region);
-                if let Err(error) = d
-                    .invoker
-                    .call(ServiceId::Sqs, &caller, "SendMessage", input)
-                    .await
-                {
-                    tracing::debug!(subscription = %keep.subscription_arn, %error, "dead-letter delivery failed");
-                }
-            }
-        }));
+        resume(d, id.to_string(), pending);
         count += 1;
     }
     Ok(count)
 }
 
+/// Continues a pending retry read back (data directory, state document) at its deadline.
+fn resume(d: &Arc<Deliverer>, id: String, pending: PendingRetry) {
+    d.pending.lock().insert(id.clone(), pending.clone());
+    let d = d.clone();
+    let work = d.clock.work(
+        crate::settle::Kind::SnsDelivery,
+        pending.subscription_arn.as_str(),
+    );
+    tokio::spawn(work.run(async move {
+        d.clock.sleep_until_millis(pending.next_ms).await;
+        let post = Post {
+            endpoint: &pending.endpoint,
+            headers: pending.headers.clone(),
+            body: pending.body.clone(),
+        };
+        let keep = Keep {
+            subscription_arn: pending.subscription_arn.clone(),
+            dead_letter: pending.dead_letter.clone(),
+        };
+        let (_, delivered) = retry_loop(
+            &d,
+            &post,
+            pending.delays.clone(),
+            pending.attempts,
+            Some(id),
+            Some(&keep),
+        )
+        .await;
+        if let (false, Some((account, region, input))) = (delivered, keep.dead_letter) {
+            let caller = Caller::new(account, region);
+            if let Err(error) = d
+                .invoker
+                .call(ServiceId::Sqs, &caller, "SendMessage", input)
+                .await
+            {
+                tracing::debug!(subscription = %keep.subscription_arn, %error, "dead-letter delivery failed");
+            }
+        }
+    }));
+}
+
 /// Deletes every kept retry (reset).
 pub fn forget_all(d: &Deliverer) {
+    d.pending.lock().clear();
     if let Some(durable) = &d.durable {
         durable.submit(vec![Op::DeleteResources(RETRY_PREFIX.to_string())]);
     }
@@ -274,7 +323,9 @@ pub async fn notify(d: &Deliverer, n: &Notification, s: &Subscription) {
         s.attributes.get("DeliveryPolicy").map(String::as_str),
         n.topic_delivery_policy.as_deref(),
     );
-    let keep = d.durable.as_ref().map(|_| Keep {
+    // Kept (in memory for the state document, and in the data directory) only if an attempt
+    // fails and a retry is planned.
+    let keep = Some(Keep {
         subscription_arn: s.arn.clone(),
         dead_letter: dead_letter::target(s).map(|queue| {
             let input = queue_message::send_message_input(n, s, message, &queue);

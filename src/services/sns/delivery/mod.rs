@@ -13,6 +13,7 @@
 
 mod dead_letter;
 mod http;
+pub use http::DocumentRetry;
 mod queue_message;
 pub mod recorded;
 mod retry;
@@ -92,6 +93,10 @@ pub struct Deliverer {
     pub recorded: Recorded,
     /// `--data-dir`: where pending HTTP/S retries are kept (`http.rs`); `None` in memory.
     durable: Option<Arc<crate::persist::Durable>>,
+    /// The HTTP/S deliveries waiting for a retry now, by id (`http.rs`), for the state
+    /// document. Filled only when an attempt fails; the lock is held to insert, remove or copy,
+    /// never across an await or another lock.
+    pending: parking_lot::Mutex<std::collections::HashMap<String, http::PendingRetry>>,
 }
 
 impl Deliverer {
@@ -105,6 +110,7 @@ impl Deliverer {
             clock,
             recorded: Recorded::default(),
             durable,
+            pending: Default::default(),
         })
     }
 
@@ -119,6 +125,16 @@ impl Deliverer {
     /// Forgets every pending HTTP/S retry record (reset).
     pub fn forget_retries(&self) {
         http::forget_all(self);
+    }
+
+    /// The pending HTTP/S retries, for the state document.
+    pub fn export_retries(&self) -> Vec<DocumentRetry> {
+        http::export(self)
+    }
+
+    /// Replaces the pending HTTP/S retries with a state document's and continues them.
+    pub fn import_retries(self: &Arc<Self>, retries: Vec<DocumentRetry>) {
+        http::import(self, retries)
     }
 
     pub fn topic_queue(&self) -> TopicQueue {
