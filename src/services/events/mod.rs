@@ -98,7 +98,7 @@ impl Events {
         ctx: &RequestContext,
         operation: &str,
         input: Value,
-    ) -> Result<Value, crate::error::ApiError> {
+    ) -> Result<crate::protocol::Output, crate::error::ApiError> {
         // A rule changed or deleted plans its schedule again: its kept next firing goes.
         let replanned = match operation {
             "PutRule" | "DeleteRule" | "EnableRule" | "DisableRule" => input

@@ -96,7 +96,7 @@ impl Sfn {
         ctx: &RequestContext,
         operation: &str,
         input: Value,
-    ) -> Result<Value, crate::error::ApiError> {
+    ) -> Result<crate::protocol::Output, crate::error::ApiError> {
         let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
         if let Some(record) = &self.inner.durable {
             let writes = operation.starts_with("Create")

@@ -78,7 +78,7 @@ impl Sns {
         ctx: &RequestContext,
         operation: &str,
         input: Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<crate::protocol::Output, ApiError> {
         let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
         if let Some(record) = &self.inner.durable {
             let reads = ["Get", "List", "Check"]
