@@ -12,6 +12,7 @@ use super::pagination::page;
 use super::store::{Archive, Region, Rule};
 use super::targets::Target;
 use super::{compact, empty, timestamp, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -248,7 +249,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empty, EventsError> {
     ev.region(ctx, |region| {
         let archive = region
             .archives

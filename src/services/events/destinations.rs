@@ -10,6 +10,7 @@ use super::pagination::page;
 use super::store::{named, ApiDestination};
 use super::targets::Target;
 use super::{compact, empty, timestamp, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -167,7 +168,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empty, EventsError> {
     ev.region(ctx, |region| {
         region
             .api_destinations

@@ -335,12 +335,17 @@ impl InvalidInput for EventsError {
 
 /// awsJson timestamps are epoch seconds.
 fn timestamp(ms: u64) -> Value {
-    Value::from(ms as f64 / 1000.0)
+    Value::from(seconds(ms))
 }
 
-/// An empty JSON result.
-fn empty() -> Value {
-    Value::Object(Default::default())
+/// Epoch seconds with the milliseconds as a fraction, as a typed output's timestamp member.
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// The output of an operation that answers nothing.
+fn empty() -> crate::protocol::Empty {
+    crate::protocol::Empty {}
 }
 
 /// Drops `null` members, so optional outputs are simply absent as AWS sends them.
