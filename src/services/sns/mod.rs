@@ -10,6 +10,7 @@ mod envelope;
 mod errors;
 mod filter;
 mod message;
+mod outputs;
 mod pagination;
 mod permissions;
 mod platform;
@@ -302,7 +303,7 @@ impl InvalidInput for SnsError {
     }
 }
 
-/// An empty JSON result.
-fn empty() -> Value {
-    Value::Object(Default::default())
+/// The output of an operation that answers nothing.
+fn empty() -> crate::protocol::Empty {
+    crate::protocol::Empty {}
 }
