@@ -9,7 +9,9 @@ use super::pagination;
 use super::store::{Alias, Machine, Region};
 use super::{empty, timestamp, Inner};
 use crate::model::ViolationKind;
+use crate::protocol::Empty;
 use crate::request::RequestContext;
+use crate::services::pagination::Listed;
 use crate::services::validation::coral_single;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -258,7 +260,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<V
     })
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: AliasArnInput) -> Result<Value, SfnError> {
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: AliasArnInput) -> Result<Empty, SfnError> {
     let (machine, alias) = alias_location(ctx, &input.state_machine_alias_arn)?;
     sfn.region(ctx, |region| {
         // Deleting an alias that is gone is no error.
@@ -269,7 +271,11 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: AliasArnInput) -> Result
     })
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
+pub fn list(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<Value>, SfnError> {
     let all: Vec<Value> = sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
         Ok::<_, SfnError>(

@@ -10,6 +10,7 @@ use super::tags::{self, TagIn};
 use super::versions;
 use super::{empty, timestamp, Inner};
 use crate::asl::parse::{parse_definition_for, MachineType};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -370,7 +371,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<V
     })
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Value, SfnError> {
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Empty, SfnError> {
     let parsed = arn::parse(&input.state_machine_arn)?;
     let local = parsed.is_local(ctx);
     match parsed.resource {

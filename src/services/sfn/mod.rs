@@ -307,10 +307,15 @@ impl InvalidInput for SfnError {
 
 /// awsJson timestamps are epoch seconds.
 fn timestamp(ms: u64) -> Value {
-    Value::from(ms as f64 / 1000.0)
+    Value::from(seconds(ms))
 }
 
-/// An empty JSON result.
-fn empty() -> Value {
-    Value::Object(Default::default())
+/// Epoch seconds with the milliseconds as a fraction, as a typed output's timestamp member.
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// The output of an operation that answers nothing.
+fn empty() -> crate::protocol::Empty {
+    crate::protocol::Empty {}
 }

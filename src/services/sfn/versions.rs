@@ -8,7 +8,9 @@ use super::lookup::machine_mut;
 use super::pagination;
 use super::store::{Machine, Version};
 use super::{empty, timestamp, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
+use crate::services::pagination::Listed;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -91,7 +93,11 @@ pub(super) fn listed_item(arn_key: &str, arn: &str, creation_ms: u64) -> Value {
     json!({ arn_key: arn, "creationDate": timestamp(creation_ms) })
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
+pub fn list(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<Value>, SfnError> {
     let all: Vec<Value> = sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
         // Newest first.
@@ -114,7 +120,7 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value
     )
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: DeleteInput) -> Result<Value, SfnError> {
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: DeleteInput) -> Result<Empty, SfnError> {
     let parsed = arn::parse(&input.state_machine_version_arn)?;
     let local = parsed.is_local(ctx);
     let Resource::Version { machine, version } = parsed.resource else {
