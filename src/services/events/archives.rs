@@ -136,7 +136,7 @@ fn check_source(region: &Region, source_arn: &str) -> Result<(), EventsError> {
     let name = arn::parse_bus_arn(source_arn)
         .map(|(_, _, name)| name)
         .unwrap_or_else(|| source_arn.to_string());
-    match region.buses.get(&name) {
+    match region.find_bus(&name) {
         Some(bus) if bus.arn == source_arn => Ok(()),
         _ => Err(EventsError::no_bus(&name)),
     }
@@ -153,9 +153,8 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
         }
         let bus = arn::bus_name(Some(&input.event_source_arn));
         let rule = managed_rule(ctx, &bus, &input.archive_name, &archive_arn, pattern)?;
-        if let Some(bus) = region.buses.get_mut(&bus) {
-            bus.rules.insert(rule.name.clone(), rule);
-            bus.rules_changed();
+        if let Some(bus) = region.find_bus_mut(&bus) {
+            bus.put_rule(rule);
         }
         region.archives.insert(
             input.archive_name.clone(),
@@ -223,17 +222,12 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
         if input.description.is_some() {
             archive.description = input.description;
         }
+        // The archive's managed rule takes the new pattern once the archive is updated.
+        let mut new_rule_pattern = None;
         if let Some((text, matcher)) = pattern {
             archive.event_pattern = input.event_pattern.filter(|p| !p.is_empty());
             let bus = arn::bus_name(Some(&archive.source_arn));
-            let rule = region.buses.get_mut(&bus).and_then(|b| {
-                b.rules_changed();
-                b.rules.get_mut(&rule_name(&archive.name))
-            });
-            if let Some(rule) = rule {
-                rule.event_pattern = Some(text);
-                rule.matcher = Some(matcher);
-            }
+            new_rule_pattern = Some((bus, rule_name(&archive.name), text, matcher));
         }
         if let Some(days) = input.retention_days {
             archive.retention_days = days;
@@ -241,11 +235,18 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
         if input.kms_key_identifier.is_some() {
             archive.kms_key = input.kms_key_identifier;
         }
-        Ok(json!({
+        let out = json!({
             "ArchiveArn": archive.arn,
             "State": "ENABLED",
             "CreationTime": timestamp(archive.creation_ms),
-        }))
+        });
+        if let Some((bus, name, text, matcher)) = new_rule_pattern {
+            if let Some(rule) = region.find_bus_mut(&bus).and_then(|b| b.rule_mut(&name)) {
+                rule.event_pattern = Some(text);
+                rule.matcher = Some(matcher);
+            }
+        }
+        Ok(out)
     })
 }
 
@@ -256,9 +257,8 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empt
             .remove(&input.archive_name)
             .ok_or_else(|| EventsError::not_found("Archive", &input.archive_name))?;
         let bus = arn::bus_name(Some(&archive.source_arn));
-        if let Some(bus) = region.buses.get_mut(&bus) {
-            bus.rules.remove(&rule_name(&archive.name));
-            bus.rules_changed();
+        if let Some(bus) = region.find_bus_mut(&bus) {
+            bus.remove_rule(&rule_name(&archive.name));
         }
         Ok(empty())
     })

@@ -73,7 +73,7 @@ pub fn create(
     }
     let now = ev.now();
     ev.region(ctx, |region| {
-        if region.buses.contains_key(&input.name) {
+        if region.has_bus(&input.name) {
             return Err(EventsError::exists("Event bus", &input.name));
         }
         let mut bus = Bus::new(&input.name, &ctx.account_id, &ctx.region, now);
@@ -83,7 +83,7 @@ pub fn create(
         bus.log_config = input.log_config.clone();
         bus.tags = tags;
         let arn = bus.arn.clone();
-        region.buses.insert(input.name.clone(), bus);
+        region.insert_bus(bus);
         Ok(CreateOutput {
             event_bus_arn: arn,
             description: input.description,
@@ -179,10 +179,7 @@ pub fn describe(
 ) -> Result<BusOutput, EventsError> {
     let name = arn::bus_name(input.name.as_deref());
     ev.region(ctx, |region| {
-        let bus = region
-            .buses
-            .get(&name)
-            .ok_or_else(|| EventsError::no_bus(&name))?;
+        let bus = region.bus(&name)?;
         Ok(describe_bus(bus, true))
     })
 }
@@ -195,8 +192,7 @@ pub fn list(
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
         let all: Vec<BusOutput> = region
-            .buses
-            .values()
+            .buses()
             .filter(|b| b.name.starts_with(&prefix))
             .map(|b| describe_bus(b, false))
             .collect();
@@ -213,10 +209,7 @@ pub fn update(
     let name = arn::bus_name(input.name.as_deref());
     let now = ev.now();
     ev.region(ctx, |region| {
-        let bus = region
-            .buses
-            .get_mut(&name)
-            .ok_or_else(|| EventsError::no_bus(&name))?;
+        let bus = region.bus_mut(&name)?;
         if input.description.is_some() {
             bus.description = input.description;
         }
@@ -245,9 +238,9 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empt
     if name == DEFAULT_BUS {
         return Err(EventsError::validation("Cannot delete event bus default."));
     }
-    let removed = ev.region(ctx, |region| region.buses.remove(&name));
+    let removed = ev.region(ctx, |region| region.remove_bus(&name));
     if let Some(bus) = removed {
-        for rule in bus.rules.values() {
+        for rule in bus.rules().values() {
             if rule.schedule.is_some() {
                 ev.store
                     .schedule(super::scheduler::key(ctx, &rule.name), None);

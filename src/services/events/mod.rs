@@ -237,8 +237,8 @@ impl Events {
     /// Every (account, region) holding more than the default bus every region starts with.
     pub fn occupied_regions(&self) -> Vec<(String, String)> {
         self.inner.store.regions_where(|region| {
-            region.buses.len() > 1
-                || region.buses.values().any(|bus| !bus.rules.is_empty())
+            region.bus_count() > 1
+                || region.buses().any(|bus| !bus.rules().is_empty())
                 || !region.archives.is_empty()
                 || !region.connections.is_empty()
                 || !region.api_destinations.is_empty()

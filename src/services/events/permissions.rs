@@ -53,10 +53,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Empty, E
         None => None,
     };
     ev.region(ctx, |region| {
-        let bus = region
-            .buses
-            .get_mut(&name)
-            .ok_or_else(|| EventsError::no_bus(&name))?;
+        let bus = region.bus_mut(&name)?;
         if let Some(statements) = replacement {
             bus.statements = statements;
             return Ok(empty());
@@ -104,10 +101,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Empty, E
 pub fn remove(ev: &Inner, ctx: &RequestContext, input: RemoveInput) -> Result<Empty, EventsError> {
     let name = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
-        let bus = region
-            .buses
-            .get_mut(&name)
-            .ok_or_else(|| EventsError::no_bus(&name))?;
+        let bus = region.bus_mut(&name)?;
         if input.remove_all_permissions {
             bus.statements.clear();
             return Ok(empty());

@@ -86,6 +86,11 @@ pub fn start(
         if region.replays.contains_key(&input.replay_name) {
             return Err(EventsError::exists("Replay", &input.replay_name));
         }
+        // Looked up first (it borrows the region only to read), checked in AWS's order below.
+        let destination_bus = arn::bus_name(Some(&input.destination.arn));
+        let bus_exists = region
+            .find_bus(&destination_bus)
+            .is_some_and(|b| b.arn == input.destination.arn);
         let archive = region
             .archives
             .get_mut(&archive_name)
@@ -95,11 +100,6 @@ pub fn start(
                     "Parameter EventSourceArn is not valid. Reason: Archive {archive_name} does not exist."
                 ))
             })?;
-        let destination_bus = arn::bus_name(Some(&input.destination.arn));
-        let bus_exists = region
-            .buses
-            .get(&destination_bus)
-            .is_some_and(|b| b.arn == input.destination.arn);
         if !bus_exists {
             return Err(EventsError::no_bus(&destination_bus));
         }

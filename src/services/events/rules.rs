@@ -89,33 +89,29 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<RuleArn,
     let enabled = state != "DISABLED";
     ev.region(ctx, |region| {
         let bus_entry = region.bus_mut(&bus)?;
-        bus_entry.rules_changed();
         // PutRule replaces the definition of an existing rule; its targets and tags stay.
-        let (targets, mut rule_tags) = match bus_entry.rules.remove(&input.name) {
+        let (targets, mut rule_tags) = match bus_entry.remove_rule(&input.name) {
             Some(old) => (old.targets, old.tags),
             None => (Vec::new(), Vec::new()),
         };
         crate::services::tags::merge(&mut rule_tags, new_tags);
-        bus_entry.rules.insert(
-            input.name.clone(),
-            Rule {
-                name: input.name.clone(),
-                arn: rule_arn.clone(),
-                shared_arn: Arc::from(rule_arn.as_str()),
-                bus_name: bus.clone(),
-                event_pattern: pattern,
-                matcher,
-                schedule: schedule.clone(),
-                state,
-                description: input.description,
-                role_arn: input.role_arn,
-                managed_by: None,
-                archive: None,
-                created_by: ctx.account_id.clone(),
-                tags: rule_tags,
-                targets,
-            },
-        );
+        bus_entry.put_rule(Rule {
+            name: input.name.clone(),
+            arn: rule_arn.clone(),
+            shared_arn: Arc::from(rule_arn.as_str()),
+            bus_name: bus.clone(),
+            event_pattern: pattern,
+            matcher,
+            schedule: schedule.clone(),
+            state,
+            description: input.description,
+            role_arn: input.role_arn,
+            managed_by: None,
+            archive: None,
+            created_by: ctx.account_id.clone(),
+            tags: rule_tags,
+            targets,
+        });
         Ok::<_, EventsError>(())
     })?;
     let key = scheduler::key(ctx, &input.name);
@@ -185,7 +181,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Empt
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let bus_entry = region.bus_mut(&bus)?;
-        let Some(rule) = bus_entry.rules.get(&input.name) else {
+        let Some(rule) = bus_entry.rule(&input.name) else {
             return Ok(());
         };
         if rule.managed_by.is_some() && !input.force {
@@ -200,8 +196,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Empt
                 "Rule can't be deleted since it has targets.",
             ));
         }
-        bus_entry.rules.remove(&input.name);
-        bus_entry.rules_changed();
+        bus_entry.remove_rule(&input.name);
         Ok(())
     })?;
     ev.store.schedule(scheduler::key(ctx, &input.name), None);
@@ -248,7 +243,7 @@ pub fn list(
     ev.region(ctx, |region| {
         let all: Vec<RuleOutput> = region
             .bus(&bus)?
-            .rules
+            .rules()
             .values()
             .filter(|r| r.name.starts_with(&prefix))
             .map(|r| describe_rule(r, false))
@@ -268,7 +263,7 @@ pub fn list_names_by_target(
     ev.region(ctx, |region| {
         let names: Vec<String> = region
             .bus(&bus)?
-            .rules
+            .rules()
             .values()
             .filter(|r| r.targets.iter().any(|t| t.arn == input.target_arn))
             .map(|r| r.name.clone())
