@@ -29,3 +29,22 @@ pub struct EndpointArn {
 pub struct Attributes<A> {
     pub attributes: A,
 }
+
+/// Publish's output: the message id and, on a FIFO topic, its sequence number.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Published {
+    pub message_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence_number: Option<String>,
+}
+
+impl Published {
+    /// A message published to one endpoint or phone number (no sequence).
+    pub fn direct(message_id: String) -> Self {
+        Published {
+            message_id,
+            sequence_number: None,
+        }
+    }
+}

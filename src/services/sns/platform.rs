@@ -4,9 +4,8 @@
 
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
-use super::outputs::{Attributes, EndpointArn};
+use super::outputs::{Attributes, EndpointArn, Published};
 use super::pagination::{page_of, NextTokenInput};
-use super::publish::Published;
 use super::{empty, Inner};
 use crate::model::ViolationKind;
 use crate::protocol::Empty;

@@ -4,6 +4,7 @@
 
 use super::errors::SnsError;
 use super::message::{self, Attributes, Notification, MAX_MESSAGE_BYTES};
+use super::outputs::Published;
 use super::store::Topic;
 use super::{arn, Inner};
 use crate::request::RequestContext;
@@ -154,32 +155,13 @@ pub fn publish(
     let topic = state.topic(&target).ok_or_else(SnsError::topic_not_found)?;
     let dedup_id = check_fifo(topic, &draft)?;
     let notification = accept(sns, ctx, topic, draft, per_protocol, dedup_id);
-    Ok(Published::of(&notification))
+    Ok(published(&notification))
 }
 
-/// Publish's output: the message id and, on a FIFO topic, its sequence number.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct Published {
-    pub message_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sequence_number: Option<String>,
-}
-
-impl Published {
-    fn of(notification: &Notification) -> Self {
-        Published {
-            message_id: notification.message_id.clone(),
-            sequence_number: notification.sequence_number.clone(),
-        }
-    }
-
-    /// A message published to one endpoint or phone number (no sequence).
-    pub fn direct(message_id: String) -> Self {
-        Published {
-            message_id,
-            sequence_number: None,
-        }
+fn published(notification: &Notification) -> Published {
+    Published {
+        message_id: notification.message_id.clone(),
+        sequence_number: notification.sequence_number.clone(),
     }
 }
 
@@ -377,7 +359,7 @@ pub fn publish_batch(
                 let n = accept(sns, ctx, topic, draft, per_protocol, dedup_id);
                 successful.push(PublishedEntry {
                     id,
-                    published: Published::of(&n),
+                    published: published(&n),
                 });
             }
             Err(e) => failed.push(FailedEntry {

@@ -6,8 +6,8 @@
 
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
+use super::outputs::Published;
 use super::pagination::{listed, PAGE_SIZE};
-use super::publish::Published;
 use super::{empty, Inner};
 use crate::protocol::Empty;
 use crate::request::RequestContext;
