@@ -142,7 +142,7 @@ pub fn create_platform_application(
             endpoints: BTreeMap::new(),
         });
     Ok(ApplicationArn {
-        platform_application_arn: arn.into(),
+        platform_application_arn: arn,
     })
 }
 
@@ -284,9 +284,7 @@ pub fn create_platform_endpoint(
         uuid::Uuid::new_v4()
     );
     app.endpoints.insert(arn.clone(), attributes);
-    Ok(EndpointArn {
-        endpoint_arn: arn.into(),
-    })
+    Ok(EndpointArn { endpoint_arn: arn })
 }
 
 #[derive(Deserialize)]

@@ -152,7 +152,7 @@ pub fn subscribe(
             existing.arn.clone()
         };
         return Ok(SubscriptionArn {
-            subscription_arn: shown.into(),
+            subscription_arn: shown,
         });
     }
 
@@ -185,7 +185,7 @@ pub fn subscribe(
         subscription.arn.clone()
     };
     Ok(SubscriptionArn {
-        subscription_arn: shown.into(),
+        subscription_arn: shown,
     })
 }
 
@@ -272,9 +272,7 @@ pub fn confirm_subscription(
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         state.put_subscription(Arc::new(confirmed));
     }
-    Ok(SubscriptionArn {
-        subscription_arn: subscription_arn.into(),
-    })
+    Ok(SubscriptionArn { subscription_arn })
 }
 
 /// A subscription of ListSubscriptions and ListSubscriptionsByTopic.

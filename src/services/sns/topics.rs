@@ -87,9 +87,7 @@ pub fn create_topic(
                 "Tags Reason: Topic already exists with different tags",
             ));
         }
-        return Ok(TopicArn {
-            topic_arn: topic_arn.into(),
-        });
+        return Ok(TopicArn { topic_arn });
     }
     let owner = ctx.account_id.clone();
     let mut topic = Topic::new(topic_arn.clone(), owner, fifo, sns.deliverer.topic_queue());
@@ -97,9 +95,7 @@ pub fn create_topic(
     topic.tags = new_tags;
     topic.data_protection_policy = input.data_protection_policy;
     state.insert_topic(topic);
-    Ok(TopicArn {
-        topic_arn: topic_arn.into(),
-    })
+    Ok(TopicArn { topic_arn })
 }
 
 #[derive(Deserialize)]
