@@ -8,11 +8,12 @@ use super::pagination;
 use super::store::{Machine, Revision};
 use super::tags::{self, TagIn};
 use super::versions;
-use super::{empty, timestamp, Inner};
+use super::{empty, seconds, timestamp, Inner};
 use crate::asl::parse::{parse_definition_for, MachineType};
 use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -183,7 +184,7 @@ pub fn new_revision_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, SfnError> {
+pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Created, SfnError> {
     arn::check_name(&input.name)?;
     check_role_arn(&input.role_arn)?;
     check_version_description(input.publish, &input.version_description)?;
@@ -206,13 +207,14 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<V
             if !same {
                 return Err(SfnError::StateMachineAlreadyExists(machine_arn));
             }
-            let mut out = json!({
-                "stateMachineArn": existing.arn,
-                "creationDate": timestamp(existing.creation_ms),
-            });
+            let mut out = Created {
+                state_machine_arn: existing.arn.clone(),
+                creation_date: seconds(existing.creation_ms),
+                state_machine_version_arn: None,
+            };
             if input.publish {
                 let version = versions::publish_current(existing, now, input.version_description);
-                out["stateMachineVersionArn"] = version.into();
+                out.state_machine_version_arn = Some(version);
             }
             return Ok(out);
         }
@@ -236,17 +238,50 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<V
             last_version: 0,
             aliases: BTreeMap::new(),
         };
-        let mut out = json!({
-            "stateMachineArn": machine_arn,
-            "creationDate": timestamp(now),
-        });
+        let mut out = Created {
+            state_machine_arn: machine_arn,
+            creation_date: seconds(now),
+            state_machine_version_arn: None,
+        };
         if input.publish {
             let version = versions::publish_current(&mut machine, now, input.version_description);
-            out["stateMachineVersionArn"] = version.into();
+            out.state_machine_version_arn = Some(version);
         }
         region.machines.insert(input.name, machine);
         Ok(out)
     })
+}
+
+/// CreateStateMachine's output; the version's ARN when the call published one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Created {
+    state_machine_arn: String,
+    creation_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_version_arn: Option<String>,
+}
+
+/// UpdateStateMachine's output.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Updated {
+    update_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_version_arn: Option<String>,
+}
+
+/// A state machine of ListStateMachines.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MachineItem {
+    state_machine_arn: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    creation_date: f64,
 }
 
 pub fn describe(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Value, SfnError> {
@@ -307,7 +342,7 @@ pub fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> V
     out
 }
 
-pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, SfnError> {
+pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Updated, SfnError> {
     if input.definition.is_none()
         && input.role_arn.is_none()
         && input.logging_configuration.is_none()
@@ -359,13 +394,14 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<V
             machine.current = Arc::new(next);
         }
         machine.update_ms = Some(now);
-        let mut out = json!({ "updateDate": timestamp(now) });
-        if let Some(revision_id) = &machine.current.revision_id {
-            out["revisionId"] = revision_id.clone().into();
-        }
+        let mut out = Updated {
+            update_date: seconds(now),
+            revision_id: machine.current.revision_id.clone(),
+            state_machine_version_arn: None,
+        };
         if input.publish {
             let version = versions::publish_current(machine, now, input.version_description);
-            out["stateMachineVersionArn"] = version.into();
+            out.state_machine_version_arn = Some(version);
         }
         Ok(out)
     })
@@ -395,30 +431,28 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Empt
     }
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
-    let all: Vec<Value> = sfn.region(ctx, |region| {
+pub fn list(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<MachineItem>, SfnError> {
+    let all: Vec<MachineItem> = sfn.region(ctx, |region| {
         region
             .machines
             .values()
-            .map(|m| {
-                json!({
-                    "stateMachineArn": m.arn,
-                    "name": m.name,
-                    "type": m.kind,
-                    "creationDate": timestamp(m.creation_ms),
-                })
+            .map(|m| MachineItem {
+                state_machine_arn: m.arn.clone(),
+                name: m.name.clone(),
+                kind: m.kind.clone(),
+                creation_date: seconds(m.creation_ms),
             })
             .collect()
     });
-    let (items, next) = pagination::page(
+    pagination::listed(
+        "stateMachines",
         &all,
         input.max_results,
         input.next_token.as_deref(),
         "stateMachines",
-    )?;
-    let mut out = json!({ "stateMachines": items });
-    if let Some(next) = next {
-        out["nextToken"] = next.into();
-    }
-    Ok(out)
+    )
 }
