@@ -85,3 +85,73 @@ pub fn encode_error(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct QueueUrl {
+        queue_url: String,
+    }
+
+    fn queue_url() -> Output {
+        Output::new(QueueUrl {
+            queue_url: "http://localhost:4566/000000000000/q".into(),
+        })
+    }
+
+    #[test]
+    fn a_typed_output_is_written_as_json_for_the_json_protocols() {
+        let encoded = encode_output(
+            ServiceId::Sqs,
+            Protocol::AwsJson10,
+            "GetQueueUrl",
+            &queue_url(),
+            "rid",
+        );
+        assert_eq!(encoded.content_type, json::CONTENT_TYPE_10);
+        assert_eq!(
+            &encoded.body[..],
+            br#"{"QueueUrl":"http://localhost:4566/000000000000/q"}"#
+        );
+    }
+
+    #[test]
+    fn a_typed_output_is_written_as_xml_for_the_query_protocol() {
+        let encoded = encode_output(
+            ServiceId::Sqs,
+            Protocol::AwsQuery,
+            "GetQueueUrl",
+            &queue_url(),
+            "rid",
+        );
+        assert_eq!(encoded.content_type, xml::CONTENT_TYPE);
+        assert_eq!(
+            std::str::from_utf8(&encoded.body).unwrap(),
+            "<?xml version=\"1.0\"?><GetQueueUrlResponse \
+             xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><GetQueueUrlResult>\
+             <QueueUrl>http://localhost:4566/000000000000/q</QueueUrl></GetQueueUrlResult>\
+             <ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata>\
+             </GetQueueUrlResponse>"
+        );
+    }
+
+    #[test]
+    fn an_empty_output_is_an_empty_result_element_in_xml() {
+        let encoded = encode_output(
+            ServiceId::Sns,
+            Protocol::AwsQuery,
+            "DeleteTopic",
+            &Output::empty(),
+            "rid",
+        );
+        let body = std::str::from_utf8(&encoded.body).unwrap();
+        assert!(body.starts_with("<?xml version=\"1.0\"?><DeleteTopicResponse"));
+        assert!(body.ends_with(
+            "<ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></DeleteTopicResponse>"
+        ));
+    }
+}
