@@ -8,7 +8,7 @@ use super::pagination;
 use super::store::{Machine, Revision};
 use super::tags::{self, TagIn};
 use super::versions;
-use super::{empty, seconds, timestamp, Inner};
+use super::{empty, seconds, Inner};
 use crate::asl::parse::{parse_definition_for, MachineType};
 use crate::protocol::Empty;
 use crate::request::RequestContext;
@@ -284,7 +284,11 @@ pub(super) struct MachineItem {
     creation_date: f64,
 }
 
-pub fn describe(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Value, SfnError> {
+pub fn describe(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ArnInput,
+) -> Result<MachineOutput, SfnError> {
     let requested = input.state_machine_arn;
     let parsed = arn::parse(&requested)?;
     let not_found = || SfnError::StateMachineDoesNotExist(requested.clone());
@@ -299,47 +303,69 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Va
             return Err(not_found());
         }
         let machine = region.machines.get(machine_name).ok_or_else(not_found)?;
-        let mut out = match version {
-            None => {
-                let mut out = describe_revision(machine, &machine.current, &machine.arn);
-                out["creationDate"] = timestamp(machine.creation_ms);
-                out
-            }
+        Ok(match version {
+            None => describe_revision(machine, &machine.current, &machine.arn)
+                .created(machine.creation_ms, None),
             Some(number) => {
                 let version = machine.versions.get(&number).ok_or_else(not_found)?;
-                let mut out = describe_revision(machine, &version.revision, &version.arn);
-                out["creationDate"] = timestamp(version.creation_ms);
-                if let Some(description) = &version.description {
-                    out["description"] = description.clone().into();
-                }
-                out
+                describe_revision(machine, &version.revision, &version.arn)
+                    .created(version.creation_ms, version.description.clone())
             }
-        };
-        out["status"] = "ACTIVE".into();
-        Ok(out)
+        })
     })
 }
 
+/// DescribeStateMachine's output, in AWS's member order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MachineOutput {
+    state_machine_arn: String,
+    name: String,
+    definition: String,
+    role_arn: String,
+    #[serde(rename = "type")]
+    kind: String,
+    logging_configuration: Value,
+    tracing_configuration: Value,
+    encryption_configuration: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision_id: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    variable_references: BTreeMap<String, Vec<String>>,
+    creation_date: f64,
+    /// A version's description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    status: &'static str,
+}
+
+impl MachineOutput {
+    fn created(self, creation_ms: u64, description: Option<String>) -> Self {
+        MachineOutput {
+            creation_date: seconds(creation_ms),
+            description,
+            ..self
+        }
+    }
+}
+
 /// DescribeStateMachine's members that come from a revision (the machine's or a version's).
-pub fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> Value {
-    let mut out = json!({
-        "stateMachineArn": arn,
-        "name": machine.name,
-        "definition": revision.definition,
-        "roleArn": revision.role_arn,
-        "type": machine.kind,
-        "loggingConfiguration": revision.logging,
-        "tracingConfiguration": revision.tracing,
-        "encryptionConfiguration": machine.encryption,
-    });
-    if let Some(revision_id) = &revision.revision_id {
-        out["revisionId"] = revision_id.clone().into();
+fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> MachineOutput {
+    MachineOutput {
+        state_machine_arn: arn.to_string(),
+        name: machine.name.clone(),
+        definition: revision.definition.clone(),
+        role_arn: revision.role_arn.clone(),
+        kind: machine.kind.clone(),
+        logging_configuration: revision.logging.clone(),
+        tracing_configuration: revision.tracing.clone(),
+        encryption_configuration: machine.encryption.clone(),
+        revision_id: revision.revision_id.clone(),
+        variable_references: crate::asl::var_refs::variable_references(&revision.definition),
+        creation_date: 0.0,
+        description: None,
+        status: "ACTIVE",
     }
-    let references = crate::asl::var_refs::variable_references(&revision.definition);
-    if !references.is_empty() {
-        out["variableReferences"] = json!(references);
-    }
-    out
 }
 
 pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Updated, SfnError> {
