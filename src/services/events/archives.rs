@@ -11,7 +11,7 @@ use super::matcher::Matcher;
 use super::pagination::page;
 use super::store::{Archive, Region, Rule};
 use super::targets::Target;
-use super::{empty, seconds, Inner};
+use super::{empty, seconds, Answer, Inner};
 use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
@@ -327,11 +327,7 @@ pub fn check_one_filter(operation: &str, filters: &[bool]) -> Result<(), EventsE
     Ok(())
 }
 
-pub fn list(
-    ev: &Inner,
-    ctx: &RequestContext,
-    input: ListInput,
-) -> Result<Listed<ArchiveSummary>, EventsError> {
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<ArchiveSummary>> {
     check_one_filter(
         "ListArchives",
         &[

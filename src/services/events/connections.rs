@@ -6,7 +6,7 @@
 use super::errors::EventsError;
 use super::pagination::page;
 use super::store::{named, Connection};
-use super::{compact, seconds, Inner};
+use super::{compact, seconds, Answer, Inner};
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
 use serde::{Deserialize, Serialize};
@@ -357,11 +357,7 @@ pub fn delete(
     })
 }
 
-pub fn list(
-    ev: &Inner,
-    ctx: &RequestContext,
-    input: ListInput,
-) -> Result<Listed<ConnectionItem>, EventsError> {
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<ConnectionItem>> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
         let all: Vec<ConnectionItem> = named(&region.connections, &prefix)

@@ -9,7 +9,7 @@ use super::errors::EventsError;
 use super::pagination::page;
 use super::store::{named, ApiDestination};
 use super::targets::Target;
-use super::{empty, seconds, Inner};
+use super::{empty, seconds, Answer, Inner};
 use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
@@ -95,7 +95,7 @@ fn state_output(d: &ApiDestination) -> StateOutput {
 /// DescribeApiDestination's output and a destination of ListApiDestinations'.
 #[derive(Serialize, Clone)]
 #[serde(rename_all = "PascalCase")]
-pub(super) struct DestinationOutput {
+pub(super) struct Described {
     api_destination_arn: String,
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,8 +110,8 @@ pub(super) struct DestinationOutput {
     last_modified_time: f64,
 }
 
-fn describe_destination(d: &ApiDestination) -> DestinationOutput {
-    DestinationOutput {
+fn describe_destination(d: &ApiDestination) -> Described {
+    Described {
         api_destination_arn: d.arn.clone(),
         name: d.name.clone(),
         description: d.description.clone(),
@@ -166,7 +166,7 @@ pub fn describe(
     ev: &Inner,
     ctx: &RequestContext,
     input: NameInput,
-) -> Result<DestinationOutput, EventsError> {
+) -> Result<Described, EventsError> {
     ev.region(ctx, |region| {
         let d = region.api_destinations.get(&input.name).ok_or_else(|| {
             EventsError::describe_not_found("api-destination", "An api-destination", &input.name)
@@ -219,14 +219,10 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empt
     })
 }
 
-pub fn list(
-    ev: &Inner,
-    ctx: &RequestContext,
-    input: ListInput,
-) -> Result<Listed<DestinationOutput>, EventsError> {
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<Described>> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<DestinationOutput> = named(&region.api_destinations, &prefix)
+        let all: Vec<Described> = named(&region.api_destinations, &prefix)
             .filter(|d| {
                 input
                     .connection_arn

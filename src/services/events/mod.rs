@@ -343,6 +343,9 @@ fn seconds(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
+/// What a handler answers.
+type Answer<T> = Result<T, EventsError>;
+
 /// The output of an operation that answers nothing.
 fn empty() -> crate::protocol::Empty {
     crate::protocol::Empty {}

@@ -10,7 +10,7 @@ use super::errors::EventsError;
 use super::event::Envelope;
 use super::pagination::page;
 use super::store::Replay;
-use super::{arn, compact, seconds, Inner};
+use super::{arn, compact, seconds, Answer, Inner};
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
 use serde::{Deserialize, Serialize};
@@ -301,11 +301,7 @@ pub fn describe(
     })
 }
 
-pub fn list(
-    ev: &Inner,
-    ctx: &RequestContext,
-    input: ListInput,
-) -> Result<Listed<ReplayOutput>, EventsError> {
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<ReplayOutput>> {
     check_one_filter(
         "ListReplays",
         &[
