@@ -78,8 +78,9 @@ impl<K: Serialize, V: Serialize> Serialize for Pairs<K, V> {
     }
 }
 
-/// An output without members: `{}` in JSON, an empty result element in XML.
-#[derive(Serialize, Default, Debug, Clone, Copy)]
+/// An output without members: `{}` in JSON, an empty result element in XML. Also the input
+/// of an operation whose input shape has no members.
+#[derive(Serialize, serde::Deserialize, Default, Debug, Clone, Copy)]
 pub struct Empty {}
 
 #[cfg(test)]

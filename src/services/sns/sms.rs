@@ -13,7 +13,6 @@ use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 const ATTRIBUTES: &[&str] = &[
@@ -160,7 +159,7 @@ pub fn list_phone_numbers_opted_out(
 pub fn get_sms_sandbox_account_status(
     _sns: &Inner,
     _ctx: &RequestContext,
-    _input: Value,
+    _input: Empty,
 ) -> Result<Sandbox, SnsError> {
     Ok(Sandbox {
         is_in_sandbox: true,

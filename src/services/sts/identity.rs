@@ -4,13 +4,12 @@
 
 use super::{Inner, StsError};
 use crate::request::RequestContext;
-use serde_json::Value;
 
 /// The operation's input has no members.
 pub(super) fn get_caller_identity(
     _sts: &Inner,
     ctx: &RequestContext,
-    _input: Value,
+    _input: crate::protocol::Empty,
 ) -> Result<Identity, StsError> {
     Ok(match &ctx.session {
         Some(session) => Identity {
