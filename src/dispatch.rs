@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::{CallFuture, Dispatch};
 use crate::model::validate_input;
+use crate::protocol::Output;
 use crate::request::{RequestContext, ServiceId};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -20,7 +21,7 @@ pub async fn call(
     ctx: &RequestContext,
     operation: &str,
     input: Value,
-) -> Result<Value, ApiError> {
+) -> Result<Output, ApiError> {
     // The call's span: its resource is read before the handler takes the input, and nothing
     // is read at all when tracing is off.
     let traced = ctx.tracer.enabled().then(|| {
@@ -40,7 +41,12 @@ pub async fn call(
         },
     };
     if let Some((start_us, resource)) = traced {
-        crate::trace::calls::record_call(ctx, service, operation, resource, start_us, &result);
+        // The span reads the output's JSON form, built only when tracing is on.
+        let seen = match &result {
+            Ok(output) => Ok(output.to_value()),
+            Err(e) => Err(e.clone()),
+        };
+        crate::trace::calls::record_call(ctx, service, operation, resource, start_us, &seen);
     }
     result
 }
@@ -64,7 +70,11 @@ impl Dispatch for AppState {
         operation: &'a str,
         input: Value,
     ) -> CallFuture<'a> {
-        Box::pin(call(self, service, ctx, operation, input))
+        Box::pin(async move {
+            call(self, service, ctx, operation, input)
+                .await
+                .map(|output| output.to_value())
+        })
     }
 
     fn clock(&self) -> &Clock {

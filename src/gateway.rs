@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::dispatch;
 use crate::error::ApiError;
 use crate::model::ServiceModel;
-use crate::protocol::{self, form, json, query, xml, Encoded};
+use crate::protocol::{self, form, json, query, Encoded, Output};
 use crate::request::{Protocol, RequestContext, ServiceId};
 use crate::server::browser;
 use crate::server::response::HttpResponse;
@@ -180,7 +180,8 @@ async fn serve(state: Arc<AppState>, parts: http::request::Parts, body: Incoming
 
     if state.config.verify_signatures {
         if let Err(error) = verify_signature(&state, &parts, &body, route.service) {
-            let encoded = encode_error(route.service, route.protocol, &error, &request_id);
+            let encoded =
+                protocol::encode_error(route.service, route.protocol, &error, &request_id);
             return finish(encoded, &request_id);
         }
     }
@@ -275,10 +276,6 @@ async fn dispatch(
 ) -> Encoded {
     let service = route.service;
     let protocol = route.protocol;
-    let wire_model = match protocol {
-        Protocol::AwsQuery => service.query_model(),
-        _ => service.model(),
-    };
     let request_id = ctx.request_id.clone();
     let operation_name = route.operation.clone();
     // Per-request logging costs nothing unless debug is on: the clock is read and the
@@ -288,14 +285,7 @@ async fn dispatch(
         resource: None,
     });
     let result = decode_and_call(state, ctx, route, uri, body, log.as_mut()).await;
-    let encoded = encode_result(
-        service,
-        protocol,
-        wire_model,
-        &operation_name,
-        &request_id,
-        &result,
-    );
+    let encoded = encode_result(service, protocol, &operation_name, &request_id, &result);
     if let Some(log) = log {
         tracing::debug!(
             service = service.name(),
@@ -345,34 +335,24 @@ fn resource_of(input: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The operation's output or error, in the request's protocol.
+/// The operation's output or error, in the request's protocol (`protocol` picks the
+/// encoding).
 fn encode_result(
     service: ServiceId,
     protocol: Protocol,
-    wire_model: &ServiceModel,
     operation_name: &str,
     request_id: &str,
-    result: &Result<Value, ApiError>,
+    result: &Result<Output, ApiError>,
 ) -> Encoded {
     match result {
-        Ok(output) => match protocol {
-            Protocol::AwsQuery => match wire_model.operation(operation_name) {
-                Some(op) => xml::encode_output(wire_model, op, output, request_id),
-                None => encode_error(
-                    service,
-                    protocol,
-                    &ApiError::internal("operation vanished"),
-                    request_id,
-                ),
-            },
-            Protocol::AwsJson10 => json::encode(output, json::CONTENT_TYPE_10),
-            Protocol::AwsJson11 => json::encode(output, json::CONTENT_TYPE_11),
-        },
+        Ok(output) => {
+            protocol::encode_output(service, protocol, operation_name, output, request_id)
+        }
         Err(error) => {
             if error.status >= 500 {
                 tracing::warn!(service = service.name(), operation = %operation_name, %error, "request failed");
             }
-            encode_error(service, protocol, error, request_id)
+            protocol::encode_error(service, protocol, error, request_id)
         }
     }
 }
@@ -384,7 +364,7 @@ async fn decode_and_call(
     uri: &http::Uri,
     body: Bytes,
     log: Option<&mut RequestLog>,
-) -> Result<Value, ApiError> {
+) -> Result<Output, ApiError> {
     let service = route.service;
     if service.model().operation(&route.operation).is_none() {
         return Err(unknown_operation(route.protocol, &route.operation));
@@ -426,7 +406,7 @@ async fn decode_and_call(
             _ = state.draining() => {
                 task.abort();
                 match task.await {
-                    Err(e) if e.is_cancelled() => return Ok(Value::Object(Default::default())),
+                    Err(e) if e.is_cancelled() => return Ok(Output::empty()),
                     other => other,
                 }
             }
@@ -505,38 +485,6 @@ fn unknown_operation(protocol: Protocol, operation: &str) -> ApiError {
             "UnknownOperationException",
             format!("Unknown operation {operation}"),
         ),
-    }
-}
-
-fn encode_error(
-    service: ServiceId,
-    protocol: Protocol,
-    error: &ApiError,
-    request_id: &str,
-) -> Encoded {
-    match protocol {
-        Protocol::AwsQuery => {
-            let namespace = service
-                .query_model()
-                .metadata
-                .xml_namespace
-                .as_deref()
-                .unwrap_or("");
-            protocol::error::encode_query(error, request_id, namespace, service.query_error_shape())
-        }
-        Protocol::AwsJson10 | Protocol::AwsJson11 => {
-            let content_type = if protocol == Protocol::AwsJson10 {
-                json::CONTENT_TYPE_10
-            } else {
-                json::CONTENT_TYPE_11
-            };
-            protocol::error::encode_json(
-                error,
-                content_type,
-                service.query_compatible(),
-                service.json_error_namespace(),
-            )
-        }
     }
 }
 

@@ -30,8 +30,8 @@ fn serialization_error(message: String) -> ApiError {
     ApiError::sender("SerializationException", message)
 }
 
-pub fn encode(output: &Value, content_type: &'static str) -> Encoded {
-    let body = serde_json::to_vec(output).unwrap_or_else(|_| b"{}".to_vec());
+pub fn encode(output: &super::Output, content_type: &'static str) -> Encoded {
+    let body = output.to_json();
     Encoded {
         status: 200,
         content_type,

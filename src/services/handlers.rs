@@ -8,6 +8,7 @@
 //! service writes its table with [`operations!`].
 
 use crate::error::ApiError;
+use crate::protocol::Output;
 use crate::request::{RequestContext, ServiceId};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -16,12 +17,12 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
 /// What a handler that waits returns.
-pub type HandlerFuture<'a, E> = Pin<Box<dyn Future<Output = Result<Value, E>> + Send + 'a>>;
+pub type HandlerFuture<'a, E> = Pin<Box<dyn Future<Output = Result<Output, E>> + Send + 'a>>;
 
 /// A handler answering at once. It gets the service's shared state, so one that starts
 /// background work (deliveries, replays, message moves) can hand a clone to it; the others
 /// take `&S` and the table's closure derefs to it.
-pub type NowHandler<S, E> = fn(&Arc<S>, &RequestContext, Value) -> Result<Value, E>;
+pub type NowHandler<S, E> = fn(&Arc<S>, &RequestContext, Value) -> Result<Output, E>;
 
 /// A handler that waits (long polls, synchronous executions, TestState).
 pub type WaitingHandler<S, E> =
@@ -78,7 +79,7 @@ impl<S, E: Into<ApiError>> Operations<S, E> {
         ctx: &RequestContext,
         name: &str,
         input: Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Output, ApiError> {
         let by_name = self.by_name();
         let Ok(i) = by_name.binary_search_by(|op| op.name.cmp(name)) else {
             return Err(not_implemented(self.service, name));
@@ -124,8 +125,9 @@ pub fn parse<T: DeserializeOwned, E: InvalidInput>(input: Value) -> Result<T, E>
 /// }
 /// ```
 ///
-/// Each `Name = handler` is `module::handler(state, ctx, In) -> Result<Value, E>` with `In:
-/// Deserialize`; the table deserialises the input (see [`parse`]) before calling it.
+/// Each `Name = handler` is `module::handler(state, ctx, In) -> Result<Out, E>` with `In:
+/// Deserialize` and `Out: Serialize`; the table deserialises the input (see [`parse`]) before
+/// calling it and keeps the output typed for the encoder.
 /// `handler.await` marks a handler that waits (`async fn`). `state` is `&Inner` or, for a
 /// handler that starts background work, `&Arc<Inner>`. From this one table come the
 /// dispatch (`$table.call`, with `NotImplemented` for the rest of the model) and the
@@ -159,12 +161,15 @@ macro_rules! operations {
     (@handler $module:ident::$handler:ident) => {
         $crate::services::handlers::Handler::Now(|state, ctx, input| {
             $module::$handler(state, ctx, $crate::services::handlers::parse(input)?)
+                .map($crate::protocol::Output::new)
         })
     };
     (@handler $module:ident::$handler:ident await) => {
         $crate::services::handlers::Handler::Waits(|state, ctx, input| {
             Box::pin(async move {
-                $module::$handler(state, ctx, $crate::services::handlers::parse(input)?).await
+                $module::$handler(state, ctx, $crate::services::handlers::parse(input)?)
+                    .await
+                    .map($crate::protocol::Output::new)
             })
         })
     };

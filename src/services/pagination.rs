@@ -3,6 +3,7 @@
 //! by another. Each service maps [`BadToken`] to its own error.
 
 use base64::Engine;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// What AWS returns per page when the page size is absent or 0.
 const DEFAULT_PAGE: usize = 100;
@@ -31,6 +32,44 @@ pub fn page<T: Clone>(
     let end = start.saturating_add(size).min(items.len());
     let next = (end < items.len()).then(|| encode(end, listing));
     Ok((items[start..end].to_vec(), next))
+}
+
+/// A list operation's output: `{"<member>": [items], "NextToken": token}`, the token left
+/// out on the last page. `member` is the list's name in the operation's output shape.
+pub struct Listed<T> {
+    member: &'static str,
+    items: Vec<T>,
+    next_token: Option<String>,
+    /// `NextToken`, or how the operation spells it (`nextToken` for one SNS call).
+    token_member: &'static str,
+}
+
+impl<T> Listed<T> {
+    pub fn new(member: &'static str, items: Vec<T>, next_token: Option<String>) -> Self {
+        Listed {
+            member,
+            items,
+            next_token,
+            token_member: "NextToken",
+        }
+    }
+
+    /// The same page with the token under another name.
+    pub fn token_member(mut self, name: &'static str) -> Self {
+        self.token_member = name;
+        self
+    }
+}
+
+impl<T: Serialize> Serialize for Listed<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(self.member, &self.items)?;
+        if let Some(token) = &self.next_token {
+            map.serialize_entry(self.token_member, token)?;
+        }
+        map.end()
+    }
 }
 
 fn encode(offset: usize, listing: &str) -> String {

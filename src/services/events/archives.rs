@@ -11,9 +11,11 @@ use super::matcher::Matcher;
 use super::pagination::page;
 use super::store::{Archive, Region, Rule};
 use super::targets::Target;
-use super::{compact, empty, timestamp, Inner};
+use super::{empty, seconds, Answer, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -135,13 +137,17 @@ fn check_source(region: &Region, source_arn: &str) -> Result<(), EventsError> {
     let name = arn::parse_bus_arn(source_arn)
         .map(|(_, _, name)| name)
         .unwrap_or_else(|| source_arn.to_string());
-    match region.buses.get(&name) {
+    match region.find_bus(&name) {
         Some(bus) if bus.arn == source_arn => Ok(()),
         _ => Err(EventsError::no_bus(&name)),
     }
 }
 
-pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
+pub fn create(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: CreateInput,
+) -> Result<ArchiveState, EventsError> {
     let pattern = managed_pattern(input.event_pattern.as_deref())?;
     let now = ev.now();
     let archive_arn = arn::resource_arn(ctx, "archive", &input.archive_name);
@@ -152,9 +158,8 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
         }
         let bus = arn::bus_name(Some(&input.event_source_arn));
         let rule = managed_rule(ctx, &bus, &input.archive_name, &archive_arn, pattern)?;
-        if let Some(bus) = region.buses.get_mut(&bus) {
-            bus.rules.insert(rule.name.clone(), rule);
-            bus.rules_changed();
+        if let Some(bus) = region.find_bus_mut(&bus) {
+            bus.put_rule(rule);
         }
         region.archives.insert(
             input.archive_name.clone(),
@@ -173,27 +178,68 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
                 rows: super::store::ArchiveRows::fresh(),
             },
         );
-        Ok(json!({
-            "ArchiveArn": archive_arn,
-            "State": "ENABLED",
-            "CreationTime": timestamp(now),
-        }))
+        Ok(ArchiveState {
+            archive_arn,
+            state: "ENABLED",
+            creation_time: seconds(now),
+        })
     })
 }
 
-fn summary(archive: &Archive) -> Value {
-    compact(json!({
-        "ArchiveName": archive.name,
-        "EventSourceArn": archive.source_arn,
-        "State": "ENABLED",
-        "RetentionDays": archive.retention_days,
-        "SizeBytes": archive.size_bytes(),
-        "EventCount": archive.events.len(),
-        "CreationTime": timestamp(archive.creation_ms),
-    }))
+/// CreateArchive's and UpdateArchive's output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ArchiveState {
+    archive_arn: String,
+    state: &'static str,
+    creation_time: f64,
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+/// An archive of ListArchives; DescribeArchive adds its details.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ArchiveSummary {
+    archive_name: String,
+    event_source_arn: String,
+    state: &'static str,
+    retention_days: u64,
+    size_bytes: u64,
+    event_count: usize,
+    creation_time: f64,
+    #[serde(flatten)]
+    details: Option<ArchiveDetails>,
+}
+
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ArchiveDetails {
+    archive_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_pattern: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_identifier: Option<String>,
+}
+
+fn summary(archive: &Archive) -> ArchiveSummary {
+    ArchiveSummary {
+        archive_name: archive.name.clone(),
+        event_source_arn: archive.source_arn.clone(),
+        state: "ENABLED",
+        retention_days: archive.retention_days,
+        size_bytes: archive.size_bytes(),
+        event_count: archive.events.len(),
+        creation_time: seconds(archive.creation_ms),
+        details: None,
+    }
+}
+
+pub fn describe(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: NameInput,
+) -> Result<ArchiveSummary, EventsError> {
     let now = ev.now();
     ev.region(ctx, |region| {
         let archive = region
@@ -201,16 +247,23 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Va
             .get_mut(&input.archive_name)
             .ok_or_else(|| EventsError::not_found("Archive", &input.archive_name))?;
         apply_retention(archive, now);
-        let mut out = summary(archive);
-        out["ArchiveArn"] = json!(archive.arn);
-        out["Description"] = json!(archive.description);
-        out["EventPattern"] = json!(archive.event_pattern);
-        out["KmsKeyIdentifier"] = json!(archive.kms_key);
-        Ok(compact(out))
+        Ok(ArchiveSummary {
+            details: Some(ArchiveDetails {
+                archive_arn: archive.arn.clone(),
+                description: archive.description.clone(),
+                event_pattern: archive.event_pattern.clone(),
+                kms_key_identifier: archive.kms_key.clone(),
+            }),
+            ..summary(archive)
+        })
     })
 }
 
-pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, EventsError> {
+pub fn update(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: UpdateInput,
+) -> Result<ArchiveState, EventsError> {
     let pattern = input
         .event_pattern
         .as_deref()
@@ -224,17 +277,12 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
         if input.description.is_some() {
             archive.description = input.description;
         }
+        // The archive's managed rule takes the new pattern once the archive is updated.
+        let mut new_rule_pattern = None;
         if let Some((text, matcher)) = pattern {
             archive.event_pattern = input.event_pattern.filter(|p| !p.is_empty());
             let bus = arn::bus_name(Some(&archive.source_arn));
-            let rule = region.buses.get_mut(&bus).and_then(|b| {
-                b.rules_changed();
-                b.rules.get_mut(&rule_name(&archive.name))
-            });
-            if let Some(rule) = rule {
-                rule.event_pattern = Some(text);
-                rule.matcher = Some(matcher);
-            }
+            new_rule_pattern = Some((bus, rule_name(&archive.name), text, matcher));
         }
         if let Some(days) = input.retention_days {
             archive.retention_days = days;
@@ -242,24 +290,30 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
         if input.kms_key_identifier.is_some() {
             archive.kms_key = input.kms_key_identifier;
         }
-        Ok(json!({
-            "ArchiveArn": archive.arn,
-            "State": "ENABLED",
-            "CreationTime": timestamp(archive.creation_ms),
-        }))
+        let out = ArchiveState {
+            archive_arn: archive.arn.clone(),
+            state: "ENABLED",
+            creation_time: seconds(archive.creation_ms),
+        };
+        if let Some((bus, name, text, matcher)) = new_rule_pattern {
+            if let Some(rule) = region.find_bus_mut(&bus).and_then(|b| b.rule_mut(&name)) {
+                rule.event_pattern = Some(text);
+                rule.matcher = Some(matcher);
+            }
+        }
+        Ok(out)
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empty, EventsError> {
     ev.region(ctx, |region| {
         let archive = region
             .archives
             .remove(&input.archive_name)
             .ok_or_else(|| EventsError::not_found("Archive", &input.archive_name))?;
         let bus = arn::bus_name(Some(&archive.source_arn));
-        if let Some(bus) = region.buses.get_mut(&bus) {
-            bus.rules.remove(&rule_name(&archive.name));
-            bus.rules_changed();
+        if let Some(bus) = region.find_bus_mut(&bus) {
+            bus.remove_rule(&rule_name(&archive.name));
         }
         Ok(empty())
     })
@@ -275,7 +329,7 @@ pub fn check_one_filter(operation: &str, filters: &[bool]) -> Result<(), EventsE
     Ok(())
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<ArchiveSummary>> {
     check_one_filter(
         "ListArchives",
         &[
@@ -290,7 +344,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value,
         if let Some(source) = &input.event_source_arn {
             check_source(region, source)?;
         }
-        let all: Vec<Value> = region
+        let all: Vec<ArchiveSummary> = region
             .archives
             .values_mut()
             .filter(|a| a.name.starts_with(&prefix))
@@ -307,6 +361,6 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value,
             })
             .collect();
         let (items, next) = page(&all, input.limit, input.next_token.as_deref(), "archives")?;
-        Ok(compact(json!({"Archives": items, "NextToken": next})))
+        Ok(Listed::new("Archives", items, next))
     })
 }

@@ -7,10 +7,12 @@ use super::pagination::page;
 use super::permissions::policy_document;
 use super::store::{Bus, DEFAULT_BUS};
 use super::tags;
-use super::{compact, empty, timestamp, Inner};
+use super::{empty, seconds, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -48,7 +50,11 @@ pub(super) struct ListInput {
     limit: Option<i64>,
 }
 
-pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
+pub fn create(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: CreateInput,
+) -> Result<CreateOutput, EventsError> {
     let tags = tags::from_input(input.tags)?;
     // Partner event sources exist only for accounts that a SaaS partner set one up for;
     // this account has none, so a partner bus has no source to attach to.
@@ -67,7 +73,7 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
     }
     let now = ev.now();
     ev.region(ctx, |region| {
-        if region.buses.contains_key(&input.name) {
+        if region.has_bus(&input.name) {
             return Err(EventsError::exists("Event bus", &input.name));
         }
         let mut bus = Bus::new(&input.name, &ctx.account_id, &ctx.region, now);
@@ -77,67 +83,133 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
         bus.log_config = input.log_config.clone();
         bus.tags = tags;
         let arn = bus.arn.clone();
-        region.buses.insert(input.name.clone(), bus);
-        Ok(compact(json!({
-            "EventBusArn": arn,
-            "Description": input.description,
-            "KmsKeyIdentifier": input.kms_key_identifier,
-            "DeadLetterConfig": input.dead_letter_config,
-            "LogConfig": input.log_config,
-        })))
+        region.insert_bus(bus);
+        Ok(CreateOutput {
+            event_bus_arn: arn,
+            description: input.description,
+            kms_key_identifier: input.kms_key_identifier,
+            dead_letter_config: input.dead_letter_config,
+            log_config: input.log_config,
+        })
     })
 }
 
-fn describe_bus(bus: &Bus, full: bool) -> Value {
-    let mut out = json!({
-        "Name": bus.name,
-        "Arn": bus.arn,
-        "Description": bus.description,
-        "Policy": policy_document(bus).map(|p| p.to_string()),
-        "CreationTime": timestamp(bus.creation_ms),
-        "LastModifiedTime": timestamp(bus.modified_ms),
-    });
-    if full {
-        out["KmsKeyIdentifier"] = json!(bus.kms_key);
-        out["DeadLetterConfig"] = json!(bus.dead_letter);
-        out["LogConfig"] = json!(bus.log_config);
-    }
-    compact(out)
+/// CreateEventBus's output: the ARN and the settings given.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct CreateOutput {
+    event_bus_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dead_letter_config: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_config: Option<Value>,
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+/// DescribeEventBus's output, and a bus of ListEventBuses' (without the settings).
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct BusOutput {
+    name: String,
+    arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<String>,
+    /// Epoch seconds with the milliseconds as a fraction.
+    creation_time: f64,
+    last_modified_time: f64,
+    #[serde(flatten)]
+    settings: Option<Settings>,
+}
+
+/// A bus's settings, as DescribeEventBus and UpdateEventBus show them.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Settings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dead_letter_config: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_config: Option<Value>,
+}
+
+impl Settings {
+    fn of(bus: &Bus) -> Self {
+        Settings {
+            kms_key_identifier: bus.kms_key.clone(),
+            dead_letter_config: bus.dead_letter.clone(),
+            log_config: bus.log_config.clone(),
+        }
+    }
+}
+
+fn describe_bus(bus: &Bus, full: bool) -> BusOutput {
+    BusOutput {
+        name: bus.name.clone(),
+        arn: bus.arn.clone(),
+        description: bus.description.clone(),
+        policy: policy_document(bus).map(|p| p.to_string()),
+        creation_time: seconds(bus.creation_ms),
+        last_modified_time: seconds(bus.modified_ms),
+        settings: full.then(|| Settings::of(bus)),
+    }
+}
+
+/// UpdateEventBus's output: the bus with its settings now.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct UpdateOutput {
+    arn: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(flatten)]
+    settings: Settings,
+}
+
+pub fn describe(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: NameInput,
+) -> Result<BusOutput, EventsError> {
     let name = arn::bus_name(input.name.as_deref());
     ev.region(ctx, |region| {
-        let bus = region
-            .buses
-            .get(&name)
-            .ok_or_else(|| EventsError::no_bus(&name))?;
+        let bus = region.bus(&name)?;
         Ok(describe_bus(bus, true))
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
+pub fn list(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<BusOutput>, EventsError> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Value> = region
-            .buses
-            .values()
+        let all: Vec<BusOutput> = region
+            .buses()
             .filter(|b| b.name.starts_with(&prefix))
             .map(|b| describe_bus(b, false))
             .collect();
         let (items, next) = page(&all, input.limit, input.next_token.as_deref(), "buses")?;
-        Ok(compact(json!({"EventBuses": items, "NextToken": next})))
+        Ok(Listed::new("EventBuses", items, next))
     })
 }
 
-pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, EventsError> {
+pub fn update(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: UpdateInput,
+) -> Result<UpdateOutput, EventsError> {
     let name = arn::bus_name(input.name.as_deref());
     let now = ev.now();
     ev.region(ctx, |region| {
-        let bus = region
-            .buses
-            .get_mut(&name)
-            .ok_or_else(|| EventsError::no_bus(&name))?;
+        let bus = region.bus_mut(&name)?;
         if input.description.is_some() {
             bus.description = input.description;
         }
@@ -151,26 +223,24 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
             bus.log_config = input.log_config;
         }
         bus.modified_ms = now;
-        Ok(compact(json!({
-            "Arn": bus.arn,
-            "Name": bus.name,
-            "Description": bus.description,
-            "KmsKeyIdentifier": bus.kms_key,
-            "DeadLetterConfig": bus.dead_letter,
-            "LogConfig": bus.log_config,
-        })))
+        Ok(UpdateOutput {
+            arn: bus.arn.clone(),
+            name: bus.name.clone(),
+            description: bus.description.clone(),
+            settings: Settings::of(bus),
+        })
     })
 }
 
 /// Deleting a bus that does not exist succeeds, as in AWS; its rules go with it.
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empty, EventsError> {
     let name = arn::bus_name(input.name.as_deref());
     if name == DEFAULT_BUS {
         return Err(EventsError::validation("Cannot delete event bus default."));
     }
-    let removed = ev.region(ctx, |region| region.buses.remove(&name));
+    let removed = ev.region(ctx, |region| region.remove_bus(&name));
     if let Some(bus) = removed {
-        for rule in bus.rules.values() {
+        for rule in bus.rules().values() {
             if rule.schedule.is_some() {
                 ev.store
                     .schedule(super::scheduler::key(ctx, &rule.name), None);

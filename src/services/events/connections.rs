@@ -6,9 +6,10 @@
 use super::errors::EventsError;
 use super::pagination::page;
 use super::store::{named, Connection};
-use super::{compact, timestamp, Inner};
+use super::{compact, seconds, Answer, Inner};
 use crate::request::RequestContext;
-use serde::Deserialize;
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 #[derive(Deserialize)]
@@ -137,17 +138,68 @@ fn hide_secret_values(http: &Value) -> Value {
     http
 }
 
-fn state_output(c: &Connection, state: &str) -> Value {
-    json!({
-        "ConnectionArn": c.arn,
-        "ConnectionState": state,
-        "CreationTime": timestamp(c.creation_ms),
-        "LastModifiedTime": timestamp(c.modified_ms),
-        "LastAuthorizedTime": timestamp(c.last_authorized_ms),
-    })
+/// What the calls that change a connection answer: its ARN, state and times (CreateConnection
+/// leaves out the last authorization).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct StateOutput {
+    connection_arn: String,
+    connection_state: String,
+    creation_time: f64,
+    last_modified_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_authorized_time: Option<f64>,
 }
 
-pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
+fn state_output(c: &Connection, state: &str) -> StateOutput {
+    StateOutput {
+        connection_arn: c.arn.clone(),
+        connection_state: state.to_string(),
+        creation_time: seconds(c.creation_ms),
+        last_modified_time: seconds(c.modified_ms),
+        last_authorized_time: Some(seconds(c.last_authorized_ms)),
+    }
+}
+
+/// DescribeConnection's output: everything but the secrets.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ConnectionOutput {
+    connection_arn: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    connection_state: String,
+    authorization_type: String,
+    secret_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocation_connectivity_parameters: Option<Value>,
+    auth_parameters: Value,
+    creation_time: f64,
+    last_modified_time: f64,
+    last_authorized_time: f64,
+}
+
+/// A connection of ListConnections.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ConnectionItem {
+    connection_arn: String,
+    name: String,
+    connection_state: String,
+    authorization_type: String,
+    creation_time: f64,
+    last_modified_time: f64,
+    last_authorized_time: f64,
+}
+
+pub fn create(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: CreateInput,
+) -> Result<StateOutput, EventsError> {
     check_auth(&input.authorization_type, &input.auth_parameters)?;
     let mut input = input;
     canonical_http_method(&mut input.auth_parameters);
@@ -184,36 +236,41 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
             kms_key: input.kms_key_identifier,
             connectivity: input.invocation_connectivity_parameters,
         };
-        let out = json!({
-            "ConnectionArn": connection.arn,
-            "ConnectionState": connection.state,
-            "CreationTime": timestamp(now),
-            "LastModifiedTime": timestamp(now),
-        });
+        let out = StateOutput {
+            connection_arn: connection.arn.clone(),
+            connection_state: connection.state.clone(),
+            creation_time: seconds(now),
+            last_modified_time: seconds(now),
+            last_authorized_time: None,
+        };
         region.connections.insert(input.name, connection);
         Ok(out)
     })
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn describe(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: NameInput,
+) -> Result<ConnectionOutput, EventsError> {
     ev.region(ctx, |region| {
         let c = region.connections.get(&input.name).ok_or_else(|| {
             EventsError::describe_not_found("connection", "Connection", &input.name)
         })?;
-        Ok(compact(json!({
-            "ConnectionArn": c.arn,
-            "Name": c.name,
-            "Description": c.description,
-            "ConnectionState": c.state,
-            "AuthorizationType": c.authorization_type,
-            "SecretArn": c.secret_arn,
-            "KmsKeyIdentifier": c.kms_key,
-            "InvocationConnectivityParameters": c.connectivity,
-            "AuthParameters": public_auth(&c.auth_parameters),
-            "CreationTime": timestamp(c.creation_ms),
-            "LastModifiedTime": timestamp(c.modified_ms),
-            "LastAuthorizedTime": timestamp(c.last_authorized_ms),
-        })))
+        Ok(ConnectionOutput {
+            connection_arn: c.arn.clone(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            connection_state: c.state.clone(),
+            authorization_type: c.authorization_type.clone(),
+            secret_arn: c.secret_arn.clone(),
+            kms_key_identifier: c.kms_key.clone(),
+            invocation_connectivity_parameters: c.connectivity.clone(),
+            auth_parameters: public_auth(&c.auth_parameters),
+            creation_time: seconds(c.creation_ms),
+            last_modified_time: seconds(c.modified_ms),
+            last_authorized_time: seconds(c.last_authorized_ms),
+        })
     })
 }
 
@@ -229,7 +286,11 @@ fn merge(base: &mut Value, patch: Value) {
     }
 }
 
-pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, EventsError> {
+pub fn update(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: UpdateInput,
+) -> Result<StateOutput, EventsError> {
     let now = ev.now();
     ev.region(ctx, |region| {
         let c = region
@@ -269,7 +330,7 @@ pub fn deauthorize(
     ev: &Inner,
     ctx: &RequestContext,
     input: NameInput,
-) -> Result<Value, EventsError> {
+) -> Result<StateOutput, EventsError> {
     let now = ev.now();
     ev.region(ctx, |region| {
         let c = region
@@ -282,7 +343,11 @@ pub fn deauthorize(
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn delete(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: NameInput,
+) -> Result<StateOutput, EventsError> {
     ev.region(ctx, |region| {
         let c = region
             .connections
@@ -292,26 +357,24 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Valu
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<ConnectionItem>> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Value> = named(&region.connections, &prefix)
+        let all: Vec<ConnectionItem> = named(&region.connections, &prefix)
             .filter(|c| {
                 input
                     .connection_state
                     .as_ref()
                     .is_none_or(|s| *s == c.state)
             })
-            .map(|c| {
-                json!({
-                    "ConnectionArn": c.arn,
-                    "Name": c.name,
-                    "ConnectionState": c.state,
-                    "AuthorizationType": c.authorization_type,
-                    "CreationTime": timestamp(c.creation_ms),
-                    "LastModifiedTime": timestamp(c.modified_ms),
-                    "LastAuthorizedTime": timestamp(c.last_authorized_ms),
-                })
+            .map(|c| ConnectionItem {
+                connection_arn: c.arn.clone(),
+                name: c.name.clone(),
+                connection_state: c.state.clone(),
+                authorization_type: c.authorization_type.clone(),
+                creation_time: seconds(c.creation_ms),
+                last_modified_time: seconds(c.modified_ms),
+                last_authorized_time: seconds(c.last_authorized_ms),
             })
             .collect();
         let (items, next) = page(
@@ -320,7 +383,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value,
             input.next_token.as_deref(),
             "connections",
         )?;
-        Ok(compact(json!({"Connections": items, "NextToken": next})))
+        Ok(Listed::new("Connections", items, next))
     })
 }
 

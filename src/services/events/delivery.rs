@@ -48,15 +48,14 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
     let now_us = tracer.now_us();
     let mut evaluations: Option<(Arc<RuleSet>, Vec<Verdict>)> = None;
     let matched: Vec<Matched> = ev.store.with(account, region, now, |r| {
-        let Some(bus) = r.buses.get_mut(bus) else {
+        let Some((bus, archives)) = r.bus_and_archives_mut(bus) else {
             return Vec::new();
         };
-        let archives = &mut r.archives;
         let mut archived: Option<Arc<Value>> = None;
         let mut matched = Vec::new();
         // Filled only with tracing on: no allocation per event otherwise.
         let traced = record.is_some();
-        let mut verdicts = Vec::with_capacity(if traced { bus.rules.len() } else { 0 });
+        let mut verdicts = Vec::with_capacity(if traced { bus.rules().len() } else { 0 });
         let mut verdict = |v: Verdict| {
             if traced {
                 verdicts.push(v);
@@ -68,9 +67,9 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
             && bus
                 .trace_rules
                 .as_ref()
-                .is_some_and(|set| set.rules.len() == bus.rules.len());
+                .is_some_and(|set| set.rules.len() == bus.rules().len());
 
-        for (index, rule) in bus.rules.values().enumerate() {
+        for (index, rule) in bus.rules().values().enumerate() {
             debug_assert!(
                 !current
                     || bus
@@ -134,9 +133,9 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                 });
             }
         }
-        if record.is_some() && !bus.rules.is_empty() {
+        if record.is_some() && !bus.rules().is_empty() {
             if !current {
-                bus.trace_rules = Some(Arc::new(rule_set(&bus.rules)));
+                bus.trace_rules = Some(Arc::new(rule_set(bus.rules())));
             }
             if let Some(set) = &bus.trace_rules {
                 evaluations = Some((set.clone(), verdicts));

@@ -9,12 +9,14 @@ use super::errors::EventsError;
 use super::pagination::page;
 use super::store::{named, ApiDestination};
 use super::targets::Target;
-use super::{compact, empty, timestamp, Inner};
+use super::{empty, seconds, Answer, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
+use crate::services::pagination::Listed;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::time::Duration;
 
 /// InvocationRateLimitPerSecond when the client gives none; AWS returns it too.
@@ -71,31 +73,63 @@ fn check_connection(region: &super::store::Region, arn: &str) -> Result<(), Even
     Err(EventsError::not_found("Connection", name))
 }
 
-fn state_output(d: &ApiDestination) -> Value {
-    json!({
-        "ApiDestinationArn": d.arn,
-        "ApiDestinationState": "ACTIVE",
-        "CreationTime": timestamp(d.creation_ms),
-        "LastModifiedTime": timestamp(d.modified_ms),
-    })
+/// CreateApiDestination's and UpdateApiDestination's output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct StateOutput {
+    api_destination_arn: String,
+    api_destination_state: &'static str,
+    creation_time: f64,
+    last_modified_time: f64,
 }
 
-fn describe_destination(d: &ApiDestination) -> Value {
-    compact(json!({
-        "ApiDestinationArn": d.arn,
-        "Name": d.name,
-        "Description": d.description,
-        "ApiDestinationState": "ACTIVE",
-        "ConnectionArn": d.connection_arn,
-        "InvocationEndpoint": d.endpoint,
-        "HttpMethod": d.http_method,
-        "InvocationRateLimitPerSecond": d.rate_limit,
-        "CreationTime": timestamp(d.creation_ms),
-        "LastModifiedTime": timestamp(d.modified_ms),
-    }))
+fn state_output(d: &ApiDestination) -> StateOutput {
+    StateOutput {
+        api_destination_arn: d.arn.clone(),
+        api_destination_state: "ACTIVE",
+        creation_time: seconds(d.creation_ms),
+        last_modified_time: seconds(d.modified_ms),
+    }
 }
 
-pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, EventsError> {
+/// DescribeApiDestination's output and a destination of ListApiDestinations'.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Described {
+    api_destination_arn: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    api_destination_state: &'static str,
+    connection_arn: String,
+    invocation_endpoint: String,
+    http_method: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocation_rate_limit_per_second: Option<u64>,
+    creation_time: f64,
+    last_modified_time: f64,
+}
+
+fn describe_destination(d: &ApiDestination) -> Described {
+    Described {
+        api_destination_arn: d.arn.clone(),
+        name: d.name.clone(),
+        description: d.description.clone(),
+        api_destination_state: "ACTIVE",
+        connection_arn: d.connection_arn.clone(),
+        invocation_endpoint: d.endpoint.clone(),
+        http_method: d.http_method.clone(),
+        invocation_rate_limit_per_second: d.rate_limit,
+        creation_time: seconds(d.creation_ms),
+        last_modified_time: seconds(d.modified_ms),
+    }
+}
+
+pub fn create(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: CreateInput,
+) -> Result<StateOutput, EventsError> {
     let now = ev.now();
     let arn = super::arn::resource_arn(
         ctx,
@@ -128,7 +162,11 @@ pub fn create(ev: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Va
     })
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn describe(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: NameInput,
+) -> Result<Described, EventsError> {
     ev.region(ctx, |region| {
         let d = region.api_destinations.get(&input.name).ok_or_else(|| {
             EventsError::describe_not_found("api-destination", "An api-destination", &input.name)
@@ -137,7 +175,11 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Va
     })
 }
 
-pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, EventsError> {
+pub fn update(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: UpdateInput,
+) -> Result<StateOutput, EventsError> {
     let now = ev.now();
     ev.region(ctx, |region| {
         if let Some(arn) = &input.connection_arn {
@@ -167,7 +209,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empty, EventsError> {
     ev.region(ctx, |region| {
         region
             .api_destinations
@@ -177,10 +219,10 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Valu
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<Described>> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Value> = named(&region.api_destinations, &prefix)
+        let all: Vec<Described> = named(&region.api_destinations, &prefix)
             .filter(|d| {
                 input
                     .connection_arn
@@ -195,9 +237,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value,
             input.next_token.as_deref(),
             "api-destinations",
         )?;
-        Ok(compact(
-            json!({"ApiDestinations": items, "NextToken": next}),
-        ))
+        Ok(Listed::new("ApiDestinations", items, next))
     })
 }
 

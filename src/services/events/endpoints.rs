@@ -6,6 +6,7 @@ use super::errors::EventsError;
 use super::pagination::page;
 use super::store::named;
 use super::{compact, empty, timestamp, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -140,7 +141,7 @@ pub fn update(ev: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Va
     })
 }
 
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empty, EventsError> {
     ev.region(ctx, |region| match region.endpoints.remove(&input.name) {
         Some(_) => Ok(empty()),
         None => Err(EventsError::not_found("Endpoint", &input.name)),

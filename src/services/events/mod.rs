@@ -102,7 +102,7 @@ impl Events {
         ctx: &RequestContext,
         operation: &str,
         input: Value,
-    ) -> Result<Value, crate::error::ApiError> {
+    ) -> Result<crate::protocol::Output, crate::error::ApiError> {
         // A rule changed or deleted plans its schedule again: its kept next firing goes.
         let replanned = match operation {
             "PutRule" | "DeleteRule" | "EnableRule" | "DisableRule" => input
@@ -269,8 +269,8 @@ impl Events {
     /// Every (account, region) holding more than the default bus every region starts with.
     pub fn occupied_regions(&self) -> Vec<(String, String)> {
         self.inner.store.regions_where(|region| {
-            region.buses.len() > 1
-                || region.buses.values().any(|bus| !bus.rules.is_empty())
+            region.bus_count() > 1
+                || region.buses().any(|bus| !bus.rules().is_empty())
                 || !region.archives.is_empty()
                 || !region.connections.is_empty()
                 || !region.api_destinations.is_empty()
@@ -434,12 +434,20 @@ impl InvalidInput for EventsError {
 
 /// awsJson timestamps are epoch seconds.
 fn timestamp(ms: u64) -> Value {
-    Value::from(ms as f64 / 1000.0)
+    Value::from(seconds(ms))
 }
 
-/// An empty JSON result.
-fn empty() -> Value {
-    Value::Object(Default::default())
+/// Epoch seconds with the milliseconds as a fraction, as a typed output's timestamp member.
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// What a handler answers.
+type Answer<T> = Result<T, EventsError>;
+
+/// The output of an operation that answers nothing.
+fn empty() -> crate::protocol::Empty {
+    crate::protocol::Empty {}
 }
 
 /// Drops `null` members, so optional outputs are simply absent as AWS sends them.

@@ -5,9 +5,10 @@
 
 use super::errors::EventsError;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
+use crate::services::pagination::Listed;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// The source an operation names (`Name`, or `EventSourceName` for the partner accounts list).
 #[derive(Deserialize)]
@@ -32,7 +33,7 @@ pub fn event_source(
     _: &Inner,
     _: &RequestContext,
     input: NamedSource,
-) -> Result<Value, EventsError> {
+) -> Result<Empty, EventsError> {
     let name = input.name();
     Err(EventsError::not_found("Event source", &name))
 }
@@ -42,7 +43,7 @@ pub fn partner_event_source(
     _: &Inner,
     _: &RequestContext,
     input: NamedSource,
-) -> Result<Value, EventsError> {
+) -> Result<Empty, EventsError> {
     let name = input.name();
     Err(EventsError::not_found("Event source", &name))
 }
@@ -52,20 +53,24 @@ pub fn delete_partner_event_source(
     _: &Inner,
     _: &RequestContext,
     _: NamedSource,
-) -> Result<Value, EventsError> {
+) -> Result<Empty, EventsError> {
     Ok(empty())
 }
 
-pub fn list_event_sources(_: &Inner, _: &RequestContext, _: Unused) -> Result<Value, EventsError> {
-    Ok(json!({"EventSources": []}))
+pub fn list_event_sources(
+    _: &Inner,
+    _: &RequestContext,
+    _: Unused,
+) -> Result<Listed<Empty>, EventsError> {
+    Ok(Listed::new("EventSources", Vec::new(), None))
 }
 
 pub fn list_partner_event_sources(
     _: &Inner,
     _: &RequestContext,
     _: Unused,
-) -> Result<Value, EventsError> {
-    Ok(json!({"PartnerEventSources": []}))
+) -> Result<Listed<Empty>, EventsError> {
+    Ok(Listed::new("PartnerEventSources", Vec::new(), None))
 }
 
 /// Only accounts registered as SaaS partners may create sources or put partner events.
@@ -79,10 +84,10 @@ pub fn create_partner_event_source(
     _: &Inner,
     _: &RequestContext,
     _: Unused,
-) -> Result<Value, EventsError> {
+) -> Result<Empty, EventsError> {
     Err(not_a_partner())
 }
 
-pub fn put_partner_events(_: &Inner, _: &RequestContext, _: Unused) -> Result<Value, EventsError> {
+pub fn put_partner_events(_: &Inner, _: &RequestContext, _: Unused) -> Result<Empty, EventsError> {
     Err(not_a_partner())
 }

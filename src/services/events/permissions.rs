@@ -5,6 +5,7 @@ use super::arn;
 use super::errors::EventsError;
 use super::store::Bus;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -35,7 +36,7 @@ pub fn policy_document(bus: &Bus) -> Option<Value> {
         .then(|| json!({"Version": "2012-10-17", "Statement": bus.statements}))
 }
 
-pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, EventsError> {
+pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Empty, EventsError> {
     let name = arn::bus_name(input.event_bus_name.as_deref());
     // Either a whole policy, or one statement built from its parts.
     let replacement = match &input.policy {
@@ -52,10 +53,7 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, E
         None => None,
     };
     ev.region(ctx, |region| {
-        let bus = region
-            .buses
-            .get_mut(&name)
-            .ok_or_else(|| EventsError::no_bus(&name))?;
+        let bus = region.bus_mut(&name)?;
         if let Some(statements) = replacement {
             bus.statements = statements;
             return Ok(empty());
@@ -100,13 +98,10 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, E
     })
 }
 
-pub fn remove(ev: &Inner, ctx: &RequestContext, input: RemoveInput) -> Result<Value, EventsError> {
+pub fn remove(ev: &Inner, ctx: &RequestContext, input: RemoveInput) -> Result<Empty, EventsError> {
     let name = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
-        let bus = region
-            .buses
-            .get_mut(&name)
-            .ok_or_else(|| EventsError::no_bus(&name))?;
+        let bus = region.bus_mut(&name)?;
         if input.remove_all_permissions {
             bus.statements.clear();
             return Ok(empty());

@@ -10,8 +10,8 @@ use super::Inner;
 use crate::model::ViolationKind;
 use crate::request::RequestContext;
 use crate::services::validation::coral_single;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// 256 KB for all entries together, counted as AWS counts them.
@@ -62,7 +62,7 @@ pub fn put_events(
     ev: &Arc<Inner>,
     ctx: &RequestContext,
     input: PutEventsInput,
-) -> Result<Value, EventsError> {
+) -> Result<PutEventsOutput, EventsError> {
     if input.entries.is_empty() {
         return Err(EventsError::validation(coral_single(
             "entries",
@@ -80,15 +80,44 @@ pub fn put_events(
     let mut failed = 0;
     let mut results = Vec::with_capacity(input.entries.len());
     for entry in input.entries {
-        match accept(ev, ctx, entry, now) {
-            Ok(id) => results.push(json!({"EventId": id})),
+        results.push(match accept(ev, ctx, entry, now) {
+            Ok(id) => ResultEntry {
+                event_id: Some(id),
+                ..ResultEntry::default()
+            },
             Err((code, message)) => {
                 failed += 1;
-                results.push(json!({"ErrorCode": code, "ErrorMessage": message}));
+                ResultEntry {
+                    error_code: Some(code),
+                    error_message: Some(message),
+                    ..ResultEntry::default()
+                }
             }
-        }
+        });
     }
-    Ok(json!({"FailedEntryCount": failed, "Entries": results}))
+    Ok(PutEventsOutput {
+        failed_entry_count: failed,
+        entries: results,
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct PutEventsOutput {
+    failed_entry_count: usize,
+    entries: Vec<ResultEntry>,
+}
+
+/// A `PutEventsResultEntry`: the event id, or the error code and message of a failed entry.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct ResultEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<String>,
 }
 
 /// The first second RFC 3339 cannot write (year 10000).

@@ -108,7 +108,7 @@ fn export_as(regions: &HashMap<(String, String), Region>, rows: bool) -> Vec<Reg
         .map(|((account, region), r)| RegionRecord {
             account: account.clone(),
             region: region.clone(),
-            buses: r.buses.values().map(export_bus).collect(),
+            buses: r.buses().map(export_bus).collect(),
             archives: r
                 .archives
                 .values()
@@ -152,7 +152,7 @@ fn export_bus(b: &Bus) -> BusRecord {
         modified_ms: b.modified_ms,
         tags: b.tags.clone(),
         rules: b
-            .rules
+            .rules()
             .values()
             .map(|r| RuleRecord {
                 name: r.name.clone(),
@@ -186,7 +186,7 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
     for r in records {
         let mut region = Region::empty();
         for b in r.buses {
-            let mut rules = BTreeMap::new();
+            let mut bus = Bus::new(&b.name, &r.account, &r.region, b.creation_ms);
             for rule in b.rules {
                 let matcher = match &rule.event_pattern {
                     Some(p) => Some(Arc::new(Matcher::compile(p).map_err(|e| {
@@ -214,44 +214,34 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
                         s.clone(),
                     ));
                 }
-                rules.insert(
-                    rule.name.clone(),
-                    Rule {
-                        name: rule.name,
-                        shared_arn: std::sync::Arc::from(rule.arn.as_str()),
-                        arn: rule.arn,
-                        bus_name: b.name.clone(),
-                        event_pattern: rule.event_pattern,
-                        matcher,
-                        schedule,
-                        state: rule.state,
-                        description: rule.description,
-                        role_arn: rule.role_arn,
-                        managed_by: rule.managed_by,
-                        archive: rule.archive,
-                        created_by: rule.created_by,
-                        tags: rule.tags,
-                        targets,
-                    },
-                );
+                bus.put_rule(Rule {
+                    name: rule.name,
+                    shared_arn: std::sync::Arc::from(rule.arn.as_str()),
+                    arn: rule.arn,
+                    bus_name: b.name.clone(),
+                    event_pattern: rule.event_pattern,
+                    matcher,
+                    schedule,
+                    state: rule.state,
+                    description: rule.description,
+                    role_arn: rule.role_arn,
+                    managed_by: rule.managed_by,
+                    archive: rule.archive,
+                    created_by: rule.created_by,
+                    tags: rule.tags,
+                    targets,
+                });
             }
-            region.buses.insert(
-                b.name.clone(),
-                Bus {
-                    name: b.name,
-                    arn: b.arn,
-                    description: b.description,
-                    kms_key: b.kms_key,
-                    dead_letter: b.dead_letter,
-                    log_config: b.log_config,
-                    statements: b.statements,
-                    creation_ms: b.creation_ms,
-                    modified_ms: b.modified_ms,
-                    tags: b.tags,
-                    rules,
-                    trace_rules: None,
-                },
-            );
+            // The bus as recorded (its ARN as it was written, not rebuilt).
+            bus.arn = b.arn;
+            bus.description = b.description;
+            bus.kms_key = b.kms_key;
+            bus.dead_letter = b.dead_letter;
+            bus.log_config = b.log_config;
+            bus.statements = b.statements;
+            bus.modified_ms = b.modified_ms;
+            bus.tags = b.tags;
+            region.insert_bus(bus);
         }
         for mut replay in r.replays {
             // A replay that was sending when the state was saved goes on once installed

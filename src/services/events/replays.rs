@@ -16,9 +16,10 @@ use super::errors::EventsError;
 use super::event::Envelope;
 use super::pagination::page;
 use super::store::Replay;
-use super::{arn, compact, timestamp, Inner};
+use super::{arn, compact, seconds, Answer, Inner};
 use crate::request::RequestContext;
-use serde::Deserialize;
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -183,7 +184,7 @@ pub fn start(
     ev: &Arc<Inner>,
     ctx: &RequestContext,
     input: StartInput,
-) -> Result<Value, EventsError> {
+) -> Result<ReplayState, EventsError> {
     let (start_ms, end_ms) = (millis(input.event_start_time), millis(input.event_end_time));
     let now = ev.now();
     // AWS names EventEndTime here; an end time in the future is allowed (the replay covers
@@ -204,6 +205,11 @@ pub fn start(
         if region.replays.contains_key(&input.replay_name) {
             return Err(EventsError::exists("Replay", &input.replay_name));
         }
+        // Looked up first (it borrows the region only to read), checked in AWS's order below.
+        let destination_bus = arn::bus_name(Some(&input.destination.arn));
+        let bus_exists = region
+            .find_bus(&destination_bus)
+            .is_some_and(|b| b.arn == input.destination.arn);
         let archive = region
             .archives
             .get_mut(&archive_name)
@@ -213,11 +219,6 @@ pub fn start(
                     "Parameter EventSourceArn is not valid. Reason: Archive {archive_name} does not exist."
                 ))
             })?;
-        let destination_bus = arn::bus_name(Some(&input.destination.arn));
-        let bus_exists = region
-            .buses
-            .get(&destination_bus)
-            .is_some_and(|b| b.arn == input.destination.arn);
         if !bus_exists {
             return Err(EventsError::no_bus(&destination_bus));
         }
@@ -266,11 +267,21 @@ pub fn start(
             sent: None,
         },
     );
-    Ok(json!({
-        "ReplayArn": replay_arn,
-        "State": "STARTING",
-        "ReplayStartTime": timestamp(now),
-    }))
+    Ok(ReplayState {
+        replay_arn,
+        state: "STARTING",
+        replay_start_time: Some(seconds(now)),
+    })
+}
+
+/// StartReplay's and CancelReplay's output (the latter without a start time).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ReplayState {
+    replay_arn: String,
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replay_start_time: Option<f64>,
 }
 
 /// Re-sends the events in order, stopping early when the replay is cancelled.
@@ -382,27 +393,59 @@ async fn run(ev: Arc<Inner>, job: Job) {
     ended();
 }
 
-fn describe_replay(replay: &Replay, full: bool) -> Value {
-    let mut out = json!({
-        "ReplayName": replay.name,
-        "EventSourceArn": replay.source_arn,
-        "State": replay.state,
-        "StateReason": replay.state_reason,
-        "EventStartTime": timestamp(replay.event_start_ms),
-        "EventEndTime": timestamp(replay.event_end_ms),
-        "EventLastReplayedTime": replay.last_replayed_ms.map(timestamp),
-        "ReplayStartTime": timestamp(replay.start_ms),
-        "ReplayEndTime": replay.end_ms.map(timestamp),
-    });
-    if full {
-        out["ReplayArn"] = json!(replay.arn);
-        out["Description"] = json!(replay.description);
-        out["Destination"] = replay.destination.clone();
-    }
-    compact(out)
+/// A replay of ListReplays; DescribeReplay adds its details.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ReplayOutput {
+    replay_name: String,
+    event_source_arn: String,
+    state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_reason: Option<String>,
+    event_start_time: f64,
+    event_end_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_last_replayed_time: Option<f64>,
+    replay_start_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replay_end_time: Option<f64>,
+    #[serde(flatten)]
+    details: Option<ReplayDetails>,
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ReplayDetails {
+    replay_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    destination: Value,
+}
+
+fn describe_replay(replay: &Replay, full: bool) -> ReplayOutput {
+    ReplayOutput {
+        replay_name: replay.name.clone(),
+        event_source_arn: replay.source_arn.clone(),
+        state: replay.state.clone(),
+        state_reason: replay.state_reason.clone(),
+        event_start_time: seconds(replay.event_start_ms),
+        event_end_time: seconds(replay.event_end_ms),
+        event_last_replayed_time: replay.last_replayed_ms.map(seconds),
+        replay_start_time: seconds(replay.start_ms),
+        replay_end_time: replay.end_ms.map(seconds),
+        details: full.then(|| ReplayDetails {
+            replay_arn: replay.arn.clone(),
+            description: replay.description.clone(),
+            destination: replay.destination.clone(),
+        }),
+    }
+}
+
+pub fn describe(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: NameInput,
+) -> Result<ReplayOutput, EventsError> {
     ev.region(ctx, |region| {
         let replay = region
             .replays
@@ -412,7 +455,7 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Va
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<ReplayOutput>> {
     check_one_filter(
         "ListReplays",
         &[
@@ -423,7 +466,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value,
     )?;
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Value> = region
+        let all: Vec<ReplayOutput> = region
             .replays
             .values()
             .filter(|r| r.name.starts_with(&prefix))
@@ -437,11 +480,15 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value,
             .map(|r| describe_replay(r, false))
             .collect();
         let (items, next) = page(&all, input.limit, input.next_token.as_deref(), "replays")?;
-        Ok(compact(json!({"Replays": items, "NextToken": next})))
+        Ok(Listed::new("Replays", items, next))
     })
 }
 
-pub fn cancel(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Value, EventsError> {
+pub fn cancel(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: NameInput,
+) -> Result<ReplayState, EventsError> {
     ev.region(ctx, |region| {
         let replay = region
             .replays
@@ -454,6 +501,10 @@ pub fn cancel(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Valu
             )));
         }
         replay.state = "CANCELLING".into();
-        Ok(json!({"ReplayArn": replay.arn, "State": "CANCELLING"}))
+        Ok(ReplayState {
+            replay_arn: replay.arn.clone(),
+            state: "CANCELLING",
+            replay_start_time: None,
+        })
     })
 }

@@ -8,10 +8,11 @@ use super::matcher::Matcher;
 use super::pagination::page;
 use super::schedule::Schedule;
 use super::store::{Rule, DEFAULT_BUS};
-use super::{compact, empty, scheduler, tags, Inner};
+use super::{empty, scheduler, tags, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -54,7 +55,7 @@ pub(super) struct ByTargetInput {
     limit: Option<i64>,
 }
 
-pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, EventsError> {
+pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<RuleArn, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     let pattern = input.event_pattern.filter(|p| !p.is_empty());
     let schedule_text = input.schedule_expression.filter(|s| !s.is_empty());
@@ -88,61 +89,86 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, E
     let enabled = state != "DISABLED";
     ev.region(ctx, |region| {
         let bus_entry = region.bus_mut(&bus)?;
-        bus_entry.rules_changed();
         // PutRule replaces the definition of an existing rule; its targets and tags stay.
-        let (targets, mut rule_tags) = match bus_entry.rules.remove(&input.name) {
+        let (targets, mut rule_tags) = match bus_entry.remove_rule(&input.name) {
             Some(old) => (old.targets, old.tags),
             None => (Vec::new(), Vec::new()),
         };
         crate::services::tags::merge(&mut rule_tags, new_tags);
-        bus_entry.rules.insert(
-            input.name.clone(),
-            Rule {
-                name: input.name.clone(),
-                arn: rule_arn.clone(),
-                shared_arn: Arc::from(rule_arn.as_str()),
-                bus_name: bus.clone(),
-                event_pattern: pattern,
-                matcher,
-                schedule: schedule.clone(),
-                state,
-                description: input.description,
-                role_arn: input.role_arn,
-                managed_by: None,
-                archive: None,
-                created_by: ctx.account_id.clone(),
-                tags: rule_tags,
-                targets,
-            },
-        );
+        bus_entry.put_rule(Rule {
+            name: input.name.clone(),
+            arn: rule_arn.clone(),
+            shared_arn: Arc::from(rule_arn.as_str()),
+            bus_name: bus.clone(),
+            event_pattern: pattern,
+            matcher,
+            schedule: schedule.clone(),
+            state,
+            description: input.description,
+            role_arn: input.role_arn,
+            managed_by: None,
+            archive: None,
+            created_by: ctx.account_id.clone(),
+            tags: rule_tags,
+            targets,
+        });
         Ok::<_, EventsError>(())
     })?;
     let key = scheduler::key(ctx, &input.name);
     let next = schedule.filter(|_| enabled).and_then(|s| s.next_after(now));
     ev.store.schedule(key, next);
     ev.schedule_changed();
-    Ok(json!({"RuleArn": rule_arn}))
+    Ok(RuleArn { rule_arn })
 }
 
-fn describe_rule(rule: &Rule, with_created_by: bool) -> Value {
-    let mut out = json!({
-        "Name": rule.name,
-        "Arn": rule.arn,
-        "EventPattern": rule.event_pattern,
-        "ScheduleExpression": rule.schedule.as_ref().map(|s| s.text()),
-        "State": rule.state,
-        "Description": rule.description,
-        "RoleArn": rule.role_arn,
-        "ManagedBy": rule.managed_by,
-        "EventBusName": rule.bus_name,
-    });
-    if with_created_by {
-        out["CreatedBy"] = json!(rule.created_by);
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RuleArn {
+    rule_arn: String,
+}
+
+/// DescribeRule's output and a rule of ListRules' (which leaves out `CreatedBy`).
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct RuleOutput {
+    name: String,
+    arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_pattern: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedule_expression: Option<String>,
+    state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    managed_by: Option<String>,
+    event_bus_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<String>,
+}
+
+fn describe_rule(rule: &Rule, with_created_by: bool) -> RuleOutput {
+    RuleOutput {
+        name: rule.name.clone(),
+        arn: rule.arn.clone(),
+        event_pattern: rule.event_pattern.clone(),
+        schedule_expression: rule.schedule.as_ref().map(|s| s.text().to_string()),
+        state: rule.state.clone(),
+        description: rule.description.clone(),
+        role_arn: rule.role_arn.clone(),
+        managed_by: rule.managed_by.clone(),
+        event_bus_name: rule.bus_name.clone(),
+        created_by: with_created_by.then(|| rule.created_by.clone()),
     }
-    compact(out)
 }
 
-pub fn describe(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Value, EventsError> {
+pub fn describe(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: RuleInput,
+) -> Result<RuleOutput, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let rule = region.rule(&bus, &input.name)?;
@@ -151,11 +177,11 @@ pub fn describe(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Va
 }
 
 /// Deleting a rule that does not exist succeeds; one with targets must lose them first.
-pub fn delete(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Value, EventsError> {
+pub fn delete(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Empty, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let bus_entry = region.bus_mut(&bus)?;
-        let Some(rule) = bus_entry.rules.get(&input.name) else {
+        let Some(rule) = bus_entry.rule(&input.name) else {
             return Ok(());
         };
         if rule.managed_by.is_some() && !input.force {
@@ -170,19 +196,18 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Valu
                 "Rule can't be deleted since it has targets.",
             ));
         }
-        bus_entry.rules.remove(&input.name);
-        bus_entry.rules_changed();
+        bus_entry.remove_rule(&input.name);
         Ok(())
     })?;
     ev.store.schedule(scheduler::key(ctx, &input.name), None);
     Ok(empty())
 }
 
-pub fn enable(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Value, EventsError> {
+pub fn enable(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Empty, EventsError> {
     set_state(ev, ctx, input, "ENABLED")
 }
 
-pub fn disable(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Value, EventsError> {
+pub fn disable(ev: &Inner, ctx: &RequestContext, input: RuleInput) -> Result<Empty, EventsError> {
     set_state(ev, ctx, input, "DISABLED")
 }
 
@@ -191,7 +216,7 @@ fn set_state(
     ctx: &RequestContext,
     input: RuleInput,
     state: &str,
-) -> Result<Value, EventsError> {
+) -> Result<Empty, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     let schedule = ev.region(ctx, |region| {
         let rule = region.rule_mut(&bus, &input.name)?;
@@ -208,20 +233,24 @@ fn set_state(
     Ok(empty())
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
+pub fn list(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<RuleOutput>, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Value> = region
+        let all: Vec<RuleOutput> = region
             .bus(&bus)?
-            .rules
+            .rules()
             .values()
             .filter(|r| r.name.starts_with(&prefix))
             .map(|r| describe_rule(r, false))
             .collect();
         let listing = format!("rules/{bus}");
         let (items, next) = page(&all, input.limit, input.next_token.as_deref(), &listing)?;
-        Ok(compact(json!({"Rules": items, "NextToken": next})))
+        Ok(Listed::new("Rules", items, next))
     })
 }
 
@@ -229,18 +258,18 @@ pub fn list_names_by_target(
     ev: &Inner,
     ctx: &RequestContext,
     input: ByTargetInput,
-) -> Result<Value, EventsError> {
+) -> Result<Listed<String>, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let names: Vec<String> = region
             .bus(&bus)?
-            .rules
+            .rules()
             .values()
             .filter(|r| r.targets.iter().any(|t| t.arn == input.target_arn))
             .map(|r| r.name.clone())
             .collect();
         let listing = format!("by-target/{bus}/{}", input.target_arn);
         let (items, next) = page(&names, input.limit, input.next_token.as_deref(), &listing)?;
-        Ok(compact(json!({"RuleNames": items, "NextToken": next})))
+        Ok(Listed::new("RuleNames", items, next))
     })
 }

@@ -70,7 +70,7 @@ pub fn start(inner: &Arc<Inner>) {
 /// Sends one "Scheduled Event" for the firing at `at` and plans the next.
 fn fire(ev: &Arc<Inner>, at: u64, key: &RuleKey) {
     let found = ev.store.with(&key.account, &key.region, at, |region| {
-        let rule = region.buses.get(DEFAULT_BUS)?.rules.get(&key.rule)?;
+        let rule = region.find_bus(DEFAULT_BUS)?.rule(&key.rule)?;
         let schedule = rule.schedule.clone()?;
         rule.enabled().then(|| {
             (

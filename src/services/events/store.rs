@@ -33,7 +33,9 @@ pub struct Bus {
     pub creation_ms: u64,
     pub modified_ms: u64,
     pub tags: Tags,
-    pub rules: BTreeMap<String, Rule>,
+    /// By name. Private: every change goes through the methods below, which drop
+    /// `trace_rules`, so no change can leave the traces' RuleSet stale.
+    rules: BTreeMap<String, Rule>,
     /// The rules as traces of this bus's events see them, built when tracing first needs it
     /// and dropped by every change to `rules` (`rules_changed`), so that an event's
     /// evaluation checks nothing per rule.
@@ -42,8 +44,34 @@ pub struct Bus {
 
 impl Bus {
     /// Every change to a rule of this bus calls this: the traces' RuleSet is built again.
-    pub fn rules_changed(&mut self) {
+    fn rules_changed(&mut self) {
         self.trace_rules = None;
+    }
+
+    /// The rules, by name.
+    pub fn rules(&self) -> &BTreeMap<String, Rule> {
+        &self.rules
+    }
+
+    pub fn rule(&self, name: &str) -> Option<&Rule> {
+        self.rules.get(name)
+    }
+
+    /// The rule to change (the traces' RuleSet is dropped).
+    pub fn rule_mut(&mut self, name: &str) -> Option<&mut Rule> {
+        self.rules_changed();
+        self.rules.get_mut(name)
+    }
+
+    /// Adds `rule`, or replaces the rule of its name, which is returned.
+    pub fn put_rule(&mut self, rule: Rule) -> Option<Rule> {
+        self.rules_changed();
+        self.rules.insert(rule.name.clone(), rule)
+    }
+
+    pub fn remove_rule(&mut self, name: &str) -> Option<Rule> {
+        self.rules_changed();
+        self.rules.remove(name)
     }
 }
 
@@ -227,7 +255,8 @@ pub struct ApiDestination {
 }
 
 pub struct Region {
-    pub buses: BTreeMap<String, Bus>,
+    /// By name; reached through the bus methods below.
+    buses: BTreeMap<String, Bus>,
     pub archives: BTreeMap<String, Archive>,
     pub replays: BTreeMap<String, Replay>,
     pub connections: BTreeMap<String, Connection>,
@@ -265,21 +294,59 @@ impl Region {
             .ok_or_else(|| EventsError::no_bus(name))
     }
 
+    /// The bus named `name`, if there is one (where a missing bus is no error).
+    pub fn find_bus(&self, name: &str) -> Option<&Bus> {
+        self.buses.get(name)
+    }
+
+    pub fn find_bus_mut(&mut self, name: &str) -> Option<&mut Bus> {
+        self.buses.get_mut(name)
+    }
+
+    pub fn has_bus(&self, name: &str) -> bool {
+        self.buses.contains_key(name)
+    }
+
+    /// Every bus, in name order.
+    pub fn buses(&self) -> impl Iterator<Item = &Bus> {
+        self.buses.values()
+    }
+
+    pub fn bus_count(&self) -> usize {
+        self.buses.len()
+    }
+
+    /// Adds `bus` under its name (callers check `has_bus` first where a duplicate is an
+    /// error); returns the bus it replaced.
+    pub fn insert_bus(&mut self, bus: Bus) -> Option<Bus> {
+        self.buses.insert(bus.name.clone(), bus)
+    }
+
+    pub fn remove_bus(&mut self, name: &str) -> Option<Bus> {
+        self.buses.remove(name)
+    }
+
+    /// The bus `name` with the region's archives, both to change at once (delivery stores
+    /// events an archive's managed rule matches).
+    pub fn bus_and_archives_mut(
+        &mut self,
+        name: &str,
+    ) -> Option<(&mut Bus, &mut BTreeMap<String, Archive>)> {
+        let bus = self.buses.get_mut(name)?;
+        Some((bus, &mut self.archives))
+    }
+
     /// The rule `rule` on the bus `bus`; a missing bus or rule is AWS's ResourceNotFound.
     pub fn rule(&self, bus: &str, rule: &str) -> Result<&Rule, EventsError> {
         self.bus(bus)?
-            .rules
-            .get(rule)
+            .rule(rule)
             .ok_or_else(|| EventsError::no_rule(rule, bus))
     }
 
     /// The rule to change (the bus's traces see the change: its RuleSet is dropped).
     pub fn rule_mut(&mut self, bus: &str, rule: &str) -> Result<&mut Rule, EventsError> {
-        let entry = self.bus_mut(bus)?;
-        entry.rules_changed();
-        entry
-            .rules
-            .get_mut(rule)
+        self.bus_mut(bus)?
+            .rule_mut(rule)
             .ok_or_else(|| EventsError::no_rule(rule, bus))
     }
 

@@ -3,10 +3,11 @@
 use super::errors::EventsError;
 use super::store::{Region, Tags, DEFAULT_BUS};
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::tags::{self, Tag, MAX_TAGS};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 pub type TagIn = Tag;
 
@@ -78,7 +79,7 @@ fn tags_of<'r>(
     Err(not_found())
 }
 
-pub fn tag(ev: &Inner, ctx: &RequestContext, input: TagInput) -> Result<Value, EventsError> {
+pub fn tag(ev: &Inner, ctx: &RequestContext, input: TagInput) -> Result<Empty, EventsError> {
     let new_tags = from_input(Some(input.tags))?;
     ev.region(ctx, |region| {
         tags::add(
@@ -90,16 +91,25 @@ pub fn tag(ev: &Inner, ctx: &RequestContext, input: TagInput) -> Result<Value, E
     })
 }
 
-pub fn untag(ev: &Inner, ctx: &RequestContext, input: UntagInput) -> Result<Value, EventsError> {
+pub fn untag(ev: &Inner, ctx: &RequestContext, input: UntagInput) -> Result<Empty, EventsError> {
     ev.region(ctx, |region| {
         tags::remove(tags_of(region, ctx, &input.resource_arn)?, &input.tag_keys);
         Ok(empty())
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
+pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<TagsOutput, EventsError> {
     ev.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
-        Ok(json!({"Tags": to_output(tags)}))
+        Ok(TagsOutput {
+            tags: to_output(tags),
+        })
     })
+}
+
+/// `Tags`: the shared `[{Key, Value}]` list.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TagsOutput {
+    tags: Value,
 }

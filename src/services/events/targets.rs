@@ -5,10 +5,12 @@ use super::arn;
 use super::errors::EventsError;
 use super::input::{InputSpec, TransformerIn};
 use super::pagination::page;
-use super::{compact, parse, Inner};
+use super::{parse, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// AWS's limit on targets per rule.
@@ -151,7 +153,7 @@ impl Target {
     }
 }
 
-pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, EventsError> {
+pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<NoFailures, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     let targets = input
         .targets
@@ -178,27 +180,44 @@ pub fn put(ev: &Inner, ctx: &RequestContext, input: PutInput) -> Result<Value, E
                 None => rule.targets.push(target),
             }
         }
-        Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
+        Ok(NoFailures::default())
     })
 }
 
+/// PutTargets' and RemoveTargets' output: every entry is applied or the call fails whole.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct NoFailures {
+    failed_entry_count: u32,
+    failed_entries: [Empty; 0],
+}
+
 /// Ids the rule does not have are not failures: AWS answers them as removed.
-pub fn remove(ev: &Inner, ctx: &RequestContext, input: RemoveInput) -> Result<Value, EventsError> {
+pub fn remove(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: RemoveInput,
+) -> Result<NoFailures, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let rule = region.rule_mut(&bus, &input.rule)?;
         rule.targets.retain(|t| !input.ids.contains(&t.id));
-        Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
+        Ok(NoFailures::default())
     })
 }
 
-pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, EventsError> {
+pub fn list(
+    ev: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<Value>, EventsError> {
     let bus = arn::bus_name(input.event_bus_name.as_deref());
     ev.region(ctx, |region| {
         let rule = region.rule(&bus, &input.rule)?;
         let all: Vec<Value> = rule.targets.iter().map(|t| t.raw.clone()).collect();
         let listing = format!("targets/{bus}/{}", input.rule);
         let (items, next) = page(&all, input.limit, input.next_token.as_deref(), &listing)?;
-        Ok(compact(json!({"Targets": items, "NextToken": next})))
+        // A target is answered as it was put (its input's JSON form).
+        Ok(Listed::new("Targets", items, next))
     })
 }

@@ -4,8 +4,7 @@ use super::errors::EventsError;
 use super::matcher::{self, Matcher};
 use super::Inner;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -18,8 +17,16 @@ pub fn test_event_pattern(
     _: &Inner,
     _: &RequestContext,
     input: TestInput,
-) -> Result<Value, EventsError> {
+) -> Result<TestPatternOutput, EventsError> {
     let matcher = Matcher::compile(&input.event_pattern)?;
     let event = matcher::test_event(&input.event)?;
-    Ok(json!({"Result": matcher.matches(&event)}))
+    Ok(TestPatternOutput {
+        result: matcher.matches(&event),
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TestPatternOutput {
+    result: bool,
 }

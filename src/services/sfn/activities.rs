@@ -7,10 +7,12 @@ use super::errors::SfnError;
 use super::pagination;
 use super::store::Activity;
 use super::tags::{self, TagIn};
-use super::{empty, timestamp, Inner};
+use super::{empty, seconds, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// How long GetActivityTask waits for a task before answering empty, as AWS does.
 const POLL_SECONDS: u64 = 60;
@@ -43,7 +45,7 @@ pub(super) struct ListInput {
     next_token: Option<String>,
 }
 
-pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, SfnError> {
+pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Created, SfnError> {
     arn::check_name(&input.name)?;
     let tags = tags::from_input(input.tags)?;
     let encryption = super::machines::encryption(input.encryption_configuration)?;
@@ -62,10 +64,10 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<V
                 encryption,
             });
         sfn.board.add_activity(&activity.arn);
-        Ok(json!({
-            "activityArn": activity.arn,
-            "creationDate": timestamp(activity.creation_ms),
-        }))
+        Ok(Created {
+            activity_arn: activity.arn.clone(),
+            creation_date: seconds(activity.creation_ms),
+        })
     })
 }
 
@@ -79,26 +81,45 @@ fn activity_name(ctx: &RequestContext, activity_arn: &str) -> Result<Option<Stri
     }
 }
 
-/// ListActivities' item; DescribeActivity adds the encryption configuration.
-fn list_item(activity: &Activity) -> Value {
-    json!({
-        "activityArn": activity.arn,
-        "name": activity.name,
-        "creationDate": timestamp(activity.creation_ms),
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Created {
+    activity_arn: String,
+    creation_date: f64,
 }
 
-fn describe_activity(activity: &Activity) -> Value {
-    let mut out = list_item(activity);
-    out["encryptionConfiguration"] = activity.encryption.clone();
-    out
+/// ListActivities' item; DescribeActivity adds the encryption configuration.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ActivityItem {
+    activity_arn: String,
+    name: String,
+    creation_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encryption_configuration: Option<Value>,
+}
+
+fn list_item(activity: &Activity) -> ActivityItem {
+    ActivityItem {
+        activity_arn: activity.arn.clone(),
+        name: activity.name.clone(),
+        creation_date: seconds(activity.creation_ms),
+        encryption_configuration: None,
+    }
+}
+
+fn describe_activity(activity: &Activity) -> ActivityItem {
+    ActivityItem {
+        encryption_configuration: Some(activity.encryption.clone()),
+        ..list_item(activity)
+    }
 }
 
 pub fn describe(
     sfn: &Inner,
     ctx: &RequestContext,
     input: ActivityArnInput,
-) -> Result<Value, SfnError> {
+) -> Result<ActivityItem, SfnError> {
     let name = activity_name(ctx, &input.activity_arn)?;
     sfn.region(ctx, |region| {
         name.and_then(|name| region.activities.get(&name))
@@ -111,7 +132,7 @@ pub fn delete(
     sfn: &Inner,
     ctx: &RequestContext,
     input: ActivityArnInput,
-) -> Result<Value, SfnError> {
+) -> Result<Empty, SfnError> {
     // Deleting an activity that is gone is no error.
     if let Some(name) = activity_name(ctx, &input.activity_arn)? {
         sfn.region(ctx, |region| region.activities.remove(&name));
@@ -120,8 +141,12 @@ pub fn delete(
     Ok(empty())
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
-    let all: Vec<Value> = sfn.region(ctx, |region| {
+pub fn list(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<ActivityItem>, SfnError> {
+    let all: Vec<ActivityItem> = sfn.region(ctx, |region| {
         region.activities.values().map(list_item).collect()
     });
     pagination::listed(
@@ -139,7 +164,7 @@ pub async fn get_activity_task(
     sfn: &Inner,
     ctx: &RequestContext,
     input: PollInput,
-) -> Result<Value, SfnError> {
+) -> Result<ActivityTask, SfnError> {
     let name = activity_name(ctx, &input.activity_arn)?;
     let exists = sfn.region(ctx, |region| {
         name.as_ref()
@@ -154,7 +179,24 @@ pub async fn get_activity_task(
         .poll(&input.activity_arn, input.worker_name, &sfn.clock, deadline)
         .await;
     Ok(match task {
-        Some(task) => json!({"taskToken": task.token, "input": task.input}),
-        None => empty(),
+        Some(task) => ActivityTask {
+            task_token: Some(task.token),
+            input: Some(task.input),
+        },
+        // A poll that waited for nothing answers `{}`.
+        None => ActivityTask {
+            task_token: None,
+            input: None,
+        },
     })
+}
+
+/// GetActivityTask's output: a task, or nothing when the poll ended empty.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ActivityTask {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input: Option<String>,
 }

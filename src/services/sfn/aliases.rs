@@ -7,12 +7,14 @@ use super::errors::SfnError;
 use super::lookup::machine_mut;
 use super::pagination;
 use super::store::{Alias, Machine, Region};
-use super::{empty, timestamp, Inner};
+use super::versions::{listed_item, ArnItem};
+use super::{empty, seconds, Inner};
 use crate::model::ViolationKind;
+use crate::protocol::Empty;
 use crate::request::RequestContext;
+use crate::services::pagination::Listed;
 use crate::services::validation::coral_single;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -132,7 +134,7 @@ fn check_alias_name(name: &str) -> Result<(), SfnError> {
     )))
 }
 
-pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, SfnError> {
+pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<ArnItem, SfnError> {
     check_alias_name(&input.name)?;
     let now = sfn.now();
     sfn.region(ctx, |region| {
@@ -142,10 +144,11 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<V
         if let Some(existing) = machine.aliases.get(&input.name) {
             // Idempotent for the same request; a conflict otherwise.
             if existing.routing == routing && existing.description == input.description {
-                return Ok(json!({
-                    "stateMachineAliasArn": existing.arn,
-                    "creationDate": timestamp(existing.creation_ms),
-                }));
+                return Ok(listed_item(
+                    "stateMachineAliasArn",
+                    &existing.arn,
+                    existing.creation_ms,
+                ));
             }
             return Err(SfnError::Conflict(
                 "Failed to create alias because an alias with the same name and a different routing configuration already exists.".into(),
@@ -162,10 +165,7 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<V
                 update_ms: now,
             },
         );
-        Ok(json!({
-            "stateMachineAliasArn": alias_arn,
-            "creationDate": timestamp(now),
-        }))
+        Ok(listed_item("stateMachineAliasArn", &alias_arn, now))
     })
 }
 
@@ -191,28 +191,49 @@ fn alias_mut<'r>(
     Ok((machine, alias.to_string()))
 }
 
-fn describe_alias(alias: &Alias) -> Value {
-    let mut out = json!({
-        "stateMachineAliasArn": alias.arn,
-        "name": alias.name,
-        "routingConfiguration": alias.routing.iter().map(|(arn, weight)| json!({
-            "stateMachineVersionArn": arn,
-            "weight": weight,
-        })).collect::<Vec<_>>(),
-        "creationDate": timestamp(alias.creation_ms),
-        "updateDate": timestamp(alias.update_ms),
-    });
-    if let Some(description) = &alias.description {
-        out["description"] = description.clone().into();
+/// DescribeStateMachineAlias's output.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AliasOutput {
+    state_machine_alias_arn: String,
+    name: String,
+    routing_configuration: Vec<RouteOutput>,
+    creation_date: f64,
+    update_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RouteOutput {
+    state_machine_version_arn: String,
+    weight: u64,
+}
+
+fn describe_alias(alias: &Alias) -> AliasOutput {
+    AliasOutput {
+        state_machine_alias_arn: alias.arn.clone(),
+        name: alias.name.clone(),
+        routing_configuration: alias
+            .routing
+            .iter()
+            .map(|(arn, weight)| RouteOutput {
+                state_machine_version_arn: arn.clone(),
+                weight: *weight,
+            })
+            .collect(),
+        creation_date: seconds(alias.creation_ms),
+        update_date: seconds(alias.update_ms),
+        description: alias.description.clone(),
     }
-    out
 }
 
 pub fn describe(
     sfn: &Inner,
     ctx: &RequestContext,
     input: AliasArnInput,
-) -> Result<Value, SfnError> {
+) -> Result<AliasOutput, SfnError> {
     let (machine, alias) = alias_location(ctx, &input.state_machine_alias_arn)?;
     sfn.region(ctx, |region| {
         let (machine, alias) = alias_mut(region, &machine, &alias)?;
@@ -220,7 +241,7 @@ pub fn describe(
     })
 }
 
-pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, SfnError> {
+pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Updated, SfnError> {
     if input.description.is_none() && input.routing_configuration.is_none() {
         return Err(SfnError::validation(
             "Either the description or the routing configuration must be specified",
@@ -254,11 +275,20 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<V
             alias.description = Some(description);
         }
         alias.update_ms = now;
-        Ok(json!({ "updateDate": timestamp(now) }))
+        Ok(Updated {
+            update_date: seconds(now),
+        })
     })
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: AliasArnInput) -> Result<Value, SfnError> {
+/// UpdateStateMachineAlias's output.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Updated {
+    update_date: f64,
+}
+
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: AliasArnInput) -> Result<Empty, SfnError> {
     let (machine, alias) = alias_location(ctx, &input.state_machine_alias_arn)?;
     sfn.region(ctx, |region| {
         // Deleting an alias that is gone is no error.
@@ -269,16 +299,18 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: AliasArnInput) -> Result
     })
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
-    let all: Vec<Value> = sfn.region(ctx, |region| {
+pub fn list(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<ArnItem>, SfnError> {
+    let all: Vec<ArnItem> = sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
         Ok::<_, SfnError>(
             machine
                 .aliases
                 .values()
-                .map(|a| {
-                    super::versions::listed_item("stateMachineAliasArn", &a.arn, a.creation_ms)
-                })
+                .map(|a| listed_item("stateMachineAliasArn", &a.arn, a.creation_ms))
                 .collect(),
         )
     })?;

@@ -8,12 +8,13 @@ use super::integrations::ExecutionTasks;
 use super::pagination;
 use super::runner::{self, Control};
 use super::store::{Execution, Region, Revision};
-use super::{timestamp, Inner};
+use super::{seconds, timestamp, Inner};
 use crate::asl::interp::{ExecutionRecord, ExecutionSpec, Status};
 use crate::request::Caller;
 use crate::request::{RequestContext, TraceContext};
+use crate::services::pagination::Listed;
 use parking_lot::Mutex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -267,7 +268,7 @@ pub fn split_test_case(sfn: &Inner, arn: &str) -> Result<(String, Option<String>
     Ok((machine_arn.to_string(), Some(case.to_string())))
 }
 
-pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Value, SfnError> {
+pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Started, SfnError> {
     if let Some(name) = &input.name {
         arn::check_name(name)?;
     }
@@ -302,7 +303,10 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Val
             spec,
             Arc::new(Mutex::new(ExecutionRecord::without_history())),
         );
-        return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(now)}));
+        return Ok(Started {
+            execution_arn,
+            start_date: seconds(now),
+        });
     }
     let execution_arn = arn::execution(ctx, &target.machine_name, &name);
     let record = Arc::new(Mutex::new(ExecutionRecord::default()));
@@ -354,7 +358,10 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Val
         Ok(None)
     })?;
     if let Some(start_ms) = inserted {
-        return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(start_ms)}));
+        return Ok(Started {
+            execution_arn,
+            start_date: seconds(start_ms),
+        });
     }
     if let Some(durable) = &sfn.exec_durable {
         // Committed before the answer (`Sfn::call` waits for what was submitted).
@@ -366,7 +373,10 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Val
     // StopExecution that lands between the insert and this line finds an empty `Control`
     // and stops nothing; the window is one `tokio::spawn` wide.
     *execution.control.lock() = runner::start(spec, record);
-    Ok(json!({"executionArn": execution_arn, "startDate": timestamp(now)}))
+    Ok(Started {
+        execution_arn,
+        start_date: seconds(now),
+    })
 }
 
 /// The Standard execution an execution ARN names, or the matching error.
@@ -451,7 +461,11 @@ pub fn describe(
     Ok(out)
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
+pub fn list(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<ExecutionItem>, SfnError> {
     if input.map_run_arn.is_some() {
         // Map runs exist (ListMapRuns), but their child executions are not kept as executions.
         return Err(SfnError::validation(
@@ -486,7 +500,7 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value
             .cloned()
             .unwrap_or_default())
     })?;
-    let items: Vec<Value> = executions
+    let items: Vec<ExecutionItem> = executions
         .iter()
         .rev()
         .filter(|e| version_arn.is_none() || e.version_arn == version_arn)
@@ -497,23 +511,16 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value
             if input.status_filter.as_deref().is_some_and(|f| f != status) {
                 return None;
             }
-            let mut item = json!({
-                "executionArn": e.arn,
-                "stateMachineArn": e.machine_arn,
-                "name": e.name,
-                "status": status,
-                "startDate": timestamp(e.start_ms),
-            });
-            if let Some(stop_ms) = record.stop_ms {
-                item["stopDate"] = timestamp(stop_ms);
-            }
-            if let Some(version_arn) = &e.version_arn {
-                item["stateMachineVersionArn"] = version_arn.clone().into();
-            }
-            if let Some(alias_arn) = &e.alias_arn {
-                item["stateMachineAliasArn"] = alias_arn.clone().into();
-            }
-            Some(item)
+            Some(ExecutionItem {
+                execution_arn: e.arn.clone(),
+                state_machine_arn: e.machine_arn.clone(),
+                name: e.name.clone(),
+                status,
+                start_date: seconds(e.start_ms),
+                stop_date: record.stop_ms.map(seconds),
+                state_machine_version_arn: e.version_arn.clone(),
+                state_machine_alias_arn: e.alias_arn.clone(),
+            })
         })
         .collect();
     let listing = format!(
@@ -526,18 +533,48 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value
         input.next_token.as_deref(),
         &listing,
     )?;
-    let mut out = json!({ "executions": page });
-    if let Some(next) = next {
-        out["nextToken"] = next.into();
-    }
-    Ok(out)
+    Ok(Listed::new("executions", page, next).token_member("nextToken"))
 }
 
-pub fn stop(sfn: &Inner, ctx: &RequestContext, input: StopInput) -> Result<Value, SfnError> {
+pub fn stop(sfn: &Inner, ctx: &RequestContext, input: StopInput) -> Result<Stopped, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     execution.control.lock().stop(input.error, input.cause);
     let stop_ms = execution.record.lock().stop_ms.unwrap_or_else(|| sfn.now());
-    Ok(json!({ "stopDate": timestamp(stop_ms) }))
+    Ok(Stopped {
+        stop_date: seconds(stop_ms),
+    })
+}
+
+/// StartExecution's output (and StartSyncExecution's first members).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Started {
+    pub execution_arn: String,
+    /// Epoch seconds with the milliseconds as a fraction.
+    pub start_date: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Stopped {
+    stop_date: f64,
+}
+
+/// An execution of ListExecutions.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ExecutionItem {
+    execution_arn: String,
+    state_machine_arn: String,
+    name: String,
+    status: &'static str,
+    start_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop_date: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_version_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_alias_arn: Option<String>,
 }
 
 pub fn describe_state_machine_for_execution(

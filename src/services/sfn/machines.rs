@@ -8,10 +8,12 @@ use super::pagination;
 use super::store::{Machine, Revision};
 use super::tags::{self, TagIn};
 use super::versions;
-use super::{empty, timestamp, Inner};
+use super::{empty, seconds, Inner};
 use crate::asl::parse::{parse_definition_for, MachineType};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -182,7 +184,7 @@ pub fn new_revision_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Value, SfnError> {
+pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Created, SfnError> {
     arn::check_name(&input.name)?;
     check_role_arn(&input.role_arn)?;
     check_version_description(input.publish, &input.version_description)?;
@@ -205,13 +207,14 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<V
             if !same {
                 return Err(SfnError::StateMachineAlreadyExists(machine_arn));
             }
-            let mut out = json!({
-                "stateMachineArn": existing.arn,
-                "creationDate": timestamp(existing.creation_ms),
-            });
+            let mut out = Created {
+                state_machine_arn: existing.arn.clone(),
+                creation_date: seconds(existing.creation_ms),
+                state_machine_version_arn: None,
+            };
             if input.publish {
                 let version = versions::publish_current(existing, now, input.version_description);
-                out["stateMachineVersionArn"] = version.into();
+                out.state_machine_version_arn = Some(version);
             }
             return Ok(out);
         }
@@ -235,20 +238,57 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<V
             last_version: 0,
             aliases: BTreeMap::new(),
         };
-        let mut out = json!({
-            "stateMachineArn": machine_arn,
-            "creationDate": timestamp(now),
-        });
+        let mut out = Created {
+            state_machine_arn: machine_arn,
+            creation_date: seconds(now),
+            state_machine_version_arn: None,
+        };
         if input.publish {
             let version = versions::publish_current(&mut machine, now, input.version_description);
-            out["stateMachineVersionArn"] = version.into();
+            out.state_machine_version_arn = Some(version);
         }
         region.machines.insert(input.name, machine);
         Ok(out)
     })
 }
 
-pub fn describe(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Value, SfnError> {
+/// CreateStateMachine's output; the version's ARN when the call published one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Created {
+    state_machine_arn: String,
+    creation_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_version_arn: Option<String>,
+}
+
+/// UpdateStateMachine's output.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Updated {
+    update_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_version_arn: Option<String>,
+}
+
+/// A state machine of ListStateMachines.
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MachineItem {
+    state_machine_arn: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    creation_date: f64,
+}
+
+pub fn describe(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ArnInput,
+) -> Result<MachineOutput, SfnError> {
     let requested = input.state_machine_arn;
     let parsed = arn::parse(&requested)?;
     let not_found = || SfnError::StateMachineDoesNotExist(requested.clone());
@@ -263,50 +303,72 @@ pub fn describe(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Va
             return Err(not_found());
         }
         let machine = region.machines.get(machine_name).ok_or_else(not_found)?;
-        let mut out = match version {
-            None => {
-                let mut out = describe_revision(machine, &machine.current, &machine.arn);
-                out["creationDate"] = timestamp(machine.creation_ms);
-                out
-            }
+        Ok(match version {
+            None => describe_revision(machine, &machine.current, &machine.arn)
+                .created(machine.creation_ms, None),
             Some(number) => {
                 let version = machine.versions.get(&number).ok_or_else(not_found)?;
-                let mut out = describe_revision(machine, &version.revision, &version.arn);
-                out["creationDate"] = timestamp(version.creation_ms);
-                if let Some(description) = &version.description {
-                    out["description"] = description.clone().into();
-                }
-                out
+                describe_revision(machine, &version.revision, &version.arn)
+                    .created(version.creation_ms, version.description.clone())
             }
-        };
-        out["status"] = "ACTIVE".into();
-        Ok(out)
+        })
     })
 }
 
-/// DescribeStateMachine's members that come from a revision (the machine's or a version's).
-pub fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> Value {
-    let mut out = json!({
-        "stateMachineArn": arn,
-        "name": machine.name,
-        "definition": revision.definition,
-        "roleArn": revision.role_arn,
-        "type": machine.kind,
-        "loggingConfiguration": revision.logging,
-        "tracingConfiguration": revision.tracing,
-        "encryptionConfiguration": machine.encryption,
-    });
-    if let Some(revision_id) = &revision.revision_id {
-        out["revisionId"] = revision_id.clone().into();
-    }
-    let references = crate::asl::var_refs::variable_references(&revision.definition);
-    if !references.is_empty() {
-        out["variableReferences"] = json!(references);
-    }
-    out
+/// DescribeStateMachine's output, in AWS's member order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MachineOutput {
+    state_machine_arn: String,
+    name: String,
+    definition: String,
+    role_arn: String,
+    #[serde(rename = "type")]
+    kind: String,
+    logging_configuration: Value,
+    tracing_configuration: Value,
+    encryption_configuration: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision_id: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    variable_references: BTreeMap<String, Vec<String>>,
+    creation_date: f64,
+    /// A version's description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    status: &'static str,
 }
 
-pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, SfnError> {
+impl MachineOutput {
+    fn created(self, creation_ms: u64, description: Option<String>) -> Self {
+        MachineOutput {
+            creation_date: seconds(creation_ms),
+            description,
+            ..self
+        }
+    }
+}
+
+/// DescribeStateMachine's members that come from a revision (the machine's or a version's).
+fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> MachineOutput {
+    MachineOutput {
+        state_machine_arn: arn.to_string(),
+        name: machine.name.clone(),
+        definition: revision.definition.clone(),
+        role_arn: revision.role_arn.clone(),
+        kind: machine.kind.clone(),
+        logging_configuration: revision.logging.clone(),
+        tracing_configuration: revision.tracing.clone(),
+        encryption_configuration: machine.encryption.clone(),
+        revision_id: revision.revision_id.clone(),
+        variable_references: crate::asl::var_refs::variable_references(&revision.definition),
+        creation_date: 0.0,
+        description: None,
+        status: "ACTIVE",
+    }
+}
+
+pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Updated, SfnError> {
     if input.definition.is_none()
         && input.role_arn.is_none()
         && input.logging_configuration.is_none()
@@ -358,19 +420,20 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<V
             machine.current = Arc::new(next);
         }
         machine.update_ms = Some(now);
-        let mut out = json!({ "updateDate": timestamp(now) });
-        if let Some(revision_id) = &machine.current.revision_id {
-            out["revisionId"] = revision_id.clone().into();
-        }
+        let mut out = Updated {
+            update_date: seconds(now),
+            revision_id: machine.current.revision_id.clone(),
+            state_machine_version_arn: None,
+        };
         if input.publish {
             let version = versions::publish_current(machine, now, input.version_description);
-            out["stateMachineVersionArn"] = version.into();
+            out.state_machine_version_arn = Some(version);
         }
         Ok(out)
     })
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Value, SfnError> {
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Empty, SfnError> {
     let parsed = arn::parse(&input.state_machine_arn)?;
     let local = parsed.is_local(ctx);
     match parsed.resource {
@@ -394,30 +457,28 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Valu
     }
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
-    let all: Vec<Value> = sfn.region(ctx, |region| {
+pub fn list(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<MachineItem>, SfnError> {
+    let all: Vec<MachineItem> = sfn.region(ctx, |region| {
         region
             .machines
             .values()
-            .map(|m| {
-                json!({
-                    "stateMachineArn": m.arn,
-                    "name": m.name,
-                    "type": m.kind,
-                    "creationDate": timestamp(m.creation_ms),
-                })
+            .map(|m| MachineItem {
+                state_machine_arn: m.arn.clone(),
+                name: m.name.clone(),
+                kind: m.kind.clone(),
+                creation_date: seconds(m.creation_ms),
             })
             .collect()
     });
-    let (items, next) = pagination::page(
+    pagination::listed(
+        "stateMachines",
         &all,
         input.max_results,
         input.next_token.as_deref(),
         "stateMachines",
-    )?;
-    let mut out = json!({ "stateMachines": items });
-    if let Some(next) = next {
-        out["nextToken"] = next.into();
-    }
-    Ok(out)
+    )
 }

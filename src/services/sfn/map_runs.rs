@@ -5,7 +5,9 @@ use super::errors::SfnError;
 use super::executions::find_execution;
 use super::pagination;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
+use crate::services::pagination::Listed;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -57,7 +59,11 @@ fn forget_due(sfn: &Inner, ctx: &RequestContext) {
     sfn.region(ctx, |_| ());
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
+pub fn list(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<Value>, SfnError> {
     // The execution must exist (and be the caller's).
     find_execution(sfn, ctx, &input.execution_arn)?;
     let all: Vec<Value> = sfn
@@ -91,7 +97,7 @@ pub fn describe(
     Ok(out)
 }
 
-pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Value, SfnError> {
+pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Empty, SfnError> {
     check_map_run_arn(ctx, &input.map_run_arn)?;
     if input.max_concurrency.is_none()
         && input.tolerated_failure_percentage.is_none()

@@ -96,7 +96,7 @@ impl Sfn {
         ctx: &RequestContext,
         operation: &str,
         input: Value,
-    ) -> Result<Value, crate::error::ApiError> {
+    ) -> Result<crate::protocol::Output, crate::error::ApiError> {
         let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
         if let Some(record) = &self.inner.durable {
             let writes = operation.starts_with("Create")
@@ -322,10 +322,15 @@ impl InvalidInput for SfnError {
 
 /// awsJson timestamps are epoch seconds.
 fn timestamp(ms: u64) -> Value {
-    Value::from(ms as f64 / 1000.0)
+    Value::from(seconds(ms))
 }
 
-/// An empty JSON result.
-fn empty() -> Value {
-    Value::Object(Default::default())
+/// Epoch seconds with the milliseconds as a fraction, as a typed output's timestamp member.
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// The output of an operation that answers nothing.
+fn empty() -> crate::protocol::Empty {
+    crate::protocol::Empty {}
 }

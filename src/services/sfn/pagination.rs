@@ -2,7 +2,7 @@
 //! (`crate::services::pagination`).
 
 use super::errors::SfnError;
-use crate::services::pagination;
+use crate::services::pagination::{self, Listed};
 
 /// One page of `items` and the token for the rest; `listing` names the list (and the resource
 /// it belongs to) so tokens cannot be replayed elsewhere.
@@ -16,18 +16,13 @@ pub fn page<T: Clone>(
 }
 
 /// A list operation's answer: one page of `items` under `key`, with `nextToken` when more remain.
-pub fn listed(
-    key: &str,
-    items: &[serde_json::Value],
+pub fn listed<T: Clone>(
+    key: &'static str,
+    items: &[T],
     max_results: Option<i64>,
     token: Option<&str>,
     listing: &str,
-) -> Result<serde_json::Value, SfnError> {
+) -> Result<Listed<T>, SfnError> {
     let (items, next) = page(items, max_results, token, listing)?;
-    let mut out = serde_json::Map::new();
-    out.insert(key.into(), serde_json::Value::Array(items));
-    if let Some(next) = next {
-        out.insert("nextToken".into(), next.into());
-    }
-    Ok(serde_json::Value::Object(out))
+    Ok(Listed::new(key, items, next).token_member("nextToken"))
 }

@@ -6,11 +6,11 @@
 use super::errors::SfnError;
 use super::executions::{find_execution, spec_for_redrive};
 use super::runner;
-use super::{timestamp, Inner};
+use super::{seconds, Inner};
 use crate::asl::interp::Status;
 use crate::request::RequestContext;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// AWS's window for redriving an execution after it ended.
 const REDRIVABLE_FOR_MS: u64 = 14 * 24 * 3600 * 1000;
@@ -25,7 +25,11 @@ fn not_redrivable(reason: impl Into<String>) -> SfnError {
     SfnError::ExecutionNotRedrivable(reason.into())
 }
 
-pub fn redrive(sfn: &Inner, ctx: &RequestContext, input: RedriveInput) -> Result<Value, SfnError> {
+pub fn redrive(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: RedriveInput,
+) -> Result<Redriven, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let now = sfn.now();
     let (resume, redrive_count) = {
@@ -76,5 +80,13 @@ pub fn redrive(sfn: &Inner, ctx: &RequestContext, input: RedriveInput) -> Result
         e["RedriveCount"] = redrive_count.into();
     }
     *execution.control.lock() = runner::redrive(spec, execution.record.clone(), resume);
-    Ok(json!({"redriveDate": timestamp(now)}))
+    Ok(Redriven {
+        redrive_date: seconds(now),
+    })
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Redriven {
+    redrive_date: f64,
 }

@@ -7,11 +7,11 @@ use super::executions::{
     execution_trace, parse_execution_input, resolve_target, spec_for, split_test_case, StartInput,
 };
 use super::runner;
-use super::{timestamp, Inner};
+use super::{seconds, Inner};
 use crate::asl::interp::{ExecutionRecord, Status};
 use crate::request::RequestContext;
 use parking_lot::Mutex;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::sync::Arc;
 
 /// Express executions are billed in 64 MB and (at least) 100 ms units.
@@ -22,7 +22,7 @@ pub async fn start_sync_execution(
     sfn: &Inner,
     ctx: &RequestContext,
     input: StartInput,
-) -> Result<Value, SfnError> {
+) -> Result<SyncOutput, SfnError> {
     if let Some(name) = &input.name {
         arn::check_name(name)?;
     }
@@ -68,33 +68,66 @@ pub async fn start_sync_execution(
         .div_ceil(BILLING_UNIT_MS)
         .max(1)
         * BILLING_UNIT_MS;
-    let mut out = json!({
-        "executionArn": execution_arn,
-        "stateMachineArn": target.machine_arn,
-        "name": name,
-        "startDate": timestamp(start_ms),
-        "stopDate": timestamp(stop_ms),
-        "status": status,
-        "input": input_text,
-        "inputDetails": {"included": true},
-        "billingDetails": {
-            "billedMemoryUsedInMB": BILLED_MEMORY_MB,
-            "billedDurationInMilliseconds": billed_ms,
+    Ok(SyncOutput {
+        execution_arn,
+        state_machine_arn: target.machine_arn.clone(),
+        name,
+        start_date: seconds(start_ms),
+        stop_date: seconds(stop_ms),
+        status,
+        input: input_text,
+        input_details: Included { included: true },
+        billing_details: Billing {
+            billed_memory_used_in_mb: BILLED_MEMORY_MB,
+            billed_duration_in_milliseconds: billed_ms,
         },
-    });
-    // AWS sends `outputDetails` even when a failed execution has no output.
-    out["outputDetails"] = json!({"included": true});
-    if let Some(output) = &record.output {
-        out["output"] = output.to_string().into();
-    }
-    if let Some(error) = &record.error {
-        out["error"] = error.clone().into();
-    }
-    if let Some(cause) = &record.cause {
-        out["cause"] = cause.clone().into();
-    }
-    if let Some(trace_header) = input.trace_header.as_ref().or(ctx.trace_header.as_ref()) {
-        out["traceHeader"] = trace_header.clone().into();
-    }
-    Ok(out)
+        // AWS sends `outputDetails` even when a failed execution has no output.
+        output_details: Included { included: true },
+        output: record.output.as_ref().map(|o| o.to_string()),
+        error: record.error.clone(),
+        cause: record.cause.clone(),
+        trace_header: input
+            .trace_header
+            .as_ref()
+            .or(ctx.trace_header.as_ref())
+            .cloned(),
+    })
+}
+
+/// StartSyncExecution's output, in AWS's member order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SyncOutput {
+    execution_arn: String,
+    state_machine_arn: String,
+    name: String,
+    start_date: f64,
+    stop_date: f64,
+    status: &'static str,
+    input: String,
+    input_details: Included,
+    billing_details: Billing,
+    output_details: Included,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_header: Option<String>,
+}
+
+/// `{"included": true}`: the input or output is in the answer, not left out for its size.
+#[derive(Serialize)]
+pub(super) struct Included {
+    included: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct Billing {
+    #[serde(rename = "billedMemoryUsedInMB")]
+    billed_memory_used_in_mb: u64,
+    #[serde(rename = "billedDurationInMilliseconds")]
+    billed_duration_in_milliseconds: u64,
 }

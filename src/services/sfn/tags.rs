@@ -5,10 +5,11 @@ use super::arn::{self, Resource};
 use super::errors::SfnError;
 use super::store::{Region, Tags};
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::tags::{self, MAX_TAGS};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[derive(Deserialize)]
 pub struct TagIn {
@@ -91,7 +92,7 @@ pub fn tag_resource(
     sfn: &Inner,
     ctx: &RequestContext,
     input: TagResourceInput,
-) -> Result<Value, SfnError> {
+) -> Result<Empty, SfnError> {
     let new_tags = from_input(Some(input.tags))?;
     sfn.region(ctx, |region| {
         tags::add(
@@ -107,7 +108,7 @@ pub fn untag_resource(
     sfn: &Inner,
     ctx: &RequestContext,
     input: UntagResourceInput,
-) -> Result<Value, SfnError> {
+) -> Result<Empty, SfnError> {
     sfn.region(ctx, |region| {
         tags::remove(tags_of(region, ctx, &input.resource_arn)?, &input.tag_keys);
         Ok(empty())
@@ -118,9 +119,17 @@ pub fn list_tags_for_resource(
     sfn: &Inner,
     ctx: &RequestContext,
     input: ListTagsInput,
-) -> Result<Value, SfnError> {
+) -> Result<TagsOutput, SfnError> {
     sfn.region(ctx, |region| {
         let tags = tags_of(region, ctx, &input.resource_arn)?;
-        Ok(json!({"tags": to_output(tags)}))
+        Ok(TagsOutput {
+            tags: to_output(tags),
+        })
     })
+}
+
+/// `tags`: the shared `[{key, value}]` list.
+#[derive(serde::Serialize)]
+pub(super) struct TagsOutput {
+    tags: Value,
 }

@@ -4,9 +4,9 @@
 use super::errors::SfnError;
 use super::{empty, Inner};
 use crate::asl::interp::callbacks::{Signal, TokenError};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,7 +38,7 @@ fn token_error(error: TokenError) -> SfnError {
     }
 }
 
-fn deliver(sfn: &Inner, token: &str, signal: Signal) -> Result<Value, SfnError> {
+fn deliver(sfn: &Inner, token: &str, signal: Signal) -> Result<Empty, SfnError> {
     sfn.board.signal(token, signal).map_err(token_error)?;
     Ok(empty())
 }
@@ -47,7 +47,7 @@ pub fn send_task_success(
     sfn: &Inner,
     _: &RequestContext,
     input: SuccessInput,
-) -> Result<Value, SfnError> {
+) -> Result<Empty, SfnError> {
     // AWS looks the token up before it reads the output.
     let output = match super::json_text::parse(&input.output, "Invalid output.") {
         Ok(output) => output,
@@ -63,7 +63,7 @@ pub fn send_task_failure(
     sfn: &Inner,
     _: &RequestContext,
     input: FailureInput,
-) -> Result<Value, SfnError> {
+) -> Result<Empty, SfnError> {
     deliver(
         sfn,
         &input.task_token,
@@ -78,6 +78,6 @@ pub fn send_task_heartbeat(
     sfn: &Inner,
     _: &RequestContext,
     input: HeartbeatInput,
-) -> Result<Value, SfnError> {
+) -> Result<Empty, SfnError> {
     deliver(sfn, &input.task_token, Signal::Heartbeat)
 }

@@ -3,10 +3,9 @@
 use super::errors::SfnError;
 use super::machines::machine_type;
 use super::Inner;
-use crate::asl::parse::{validate_definition_for, Severity};
+use crate::asl::parse::{validate_definition_for, Diagnostic, Severity};
 use crate::request::RequestContext;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,7 +25,7 @@ pub fn validate_definition(
     _: &Inner,
     _: &RequestContext,
     input: ValidateInput,
-) -> Result<Value, SfnError> {
+) -> Result<ValidateOutput, SfnError> {
     let kind = input.kind.as_deref().unwrap_or("STANDARD");
     let with_warnings = input.severity.as_deref() == Some("WARNING");
     let diagnostics: Vec<_> = validate_definition_for(&input.definition, machine_type(kind))
@@ -39,14 +38,17 @@ pub fn validate_definition(
         _ => MAX_DIAGNOSTICS,
     };
     let truncated = diagnostics.len() > limit;
-    let shown: Vec<Value> = diagnostics
-        .iter()
-        .take(limit)
-        .map(|d| serde_json::to_value(d).unwrap_or(Value::Null))
-        .collect();
-    Ok(json!({
-        "result": if failed { "FAIL" } else { "OK" },
-        "diagnostics": shown,
-        "truncated": truncated,
-    }))
+    let shown: Vec<Diagnostic> = diagnostics.into_iter().take(limit).collect();
+    Ok(ValidateOutput {
+        result: if failed { "FAIL" } else { "OK" },
+        diagnostics: shown,
+        truncated,
+    })
+}
+
+#[derive(serde::Serialize)]
+pub(super) struct ValidateOutput {
+    result: &'static str,
+    diagnostics: Vec<Diagnostic>,
+    truncated: bool,
 }

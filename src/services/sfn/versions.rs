@@ -7,10 +7,11 @@ use super::errors::SfnError;
 use super::lookup::machine_mut;
 use super::pagination;
 use super::store::{Machine, Version};
-use super::{empty, timestamp, Inner};
+use super::{empty, seconds, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
+use crate::services::pagination::Listed;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,7 +61,11 @@ pub fn publish_current(machine: &mut Machine, now: u64, description: Option<Stri
     arn
 }
 
-pub fn publish(sfn: &Inner, ctx: &RequestContext, input: PublishInput) -> Result<Value, SfnError> {
+pub fn publish(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: PublishInput,
+) -> Result<ArnItem, SfnError> {
     let now = sfn.now();
     sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
@@ -78,21 +83,48 @@ pub fn publish(sfn: &Inner, ctx: &RequestContext, input: PublishInput) -> Result
             .values()
             .find(|v| v.arn == version_arn)
             .map_or(now, |v| v.creation_ms);
-        Ok(json!({
-            "stateMachineVersionArn": version_arn,
-            "creationDate": timestamp(creation_ms),
-        }))
+        Ok(listed_item(
+            "stateMachineVersionArn",
+            &version_arn,
+            creation_ms,
+        ))
     })
 }
 
-/// One item of ListStateMachineVersions or ListStateMachineAliases: the ARN under `arn_key`
-/// and its creation date.
-pub(super) fn listed_item(arn_key: &str, arn: &str, creation_ms: u64) -> Value {
-    json!({ arn_key: arn, "creationDate": timestamp(creation_ms) })
+/// A version's or an alias's ARN under `arn_key` and its creation date: an item of
+/// ListStateMachineVersions or ListStateMachineAliases, and what PublishStateMachineVersion
+/// and CreateStateMachineAlias answer.
+#[derive(Clone)]
+pub(super) struct ArnItem {
+    arn_key: &'static str,
+    arn: String,
+    creation_date: f64,
 }
 
-pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value, SfnError> {
-    let all: Vec<Value> = sfn.region(ctx, |region| {
+impl serde::Serialize for ArnItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry(self.arn_key, &self.arn)?;
+        map.serialize_entry("creationDate", &self.creation_date)?;
+        map.end()
+    }
+}
+
+pub(super) fn listed_item(arn_key: &'static str, arn: &str, creation_ms: u64) -> ArnItem {
+    ArnItem {
+        arn_key,
+        arn: arn.to_string(),
+        creation_date: seconds(creation_ms),
+    }
+}
+
+pub fn list(
+    sfn: &Inner,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<Listed<ArnItem>, SfnError> {
+    let all: Vec<ArnItem> = sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
         // Newest first.
         Ok::<_, SfnError>(
@@ -114,7 +146,7 @@ pub fn list(sfn: &Inner, ctx: &RequestContext, input: ListInput) -> Result<Value
     )
 }
 
-pub fn delete(sfn: &Inner, ctx: &RequestContext, input: DeleteInput) -> Result<Value, SfnError> {
+pub fn delete(sfn: &Inner, ctx: &RequestContext, input: DeleteInput) -> Result<Empty, SfnError> {
     let parsed = arn::parse(&input.state_machine_version_arn)?;
     let local = parsed.is_local(ctx);
     let Resource::Version { machine, version } = parsed.resource else {

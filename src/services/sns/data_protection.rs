@@ -3,9 +3,10 @@
 
 use super::errors::SnsError;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// A data protection policy must be a JSON object.
 pub fn validate(policy: &str) -> Result<(), SnsError> {
@@ -28,17 +29,26 @@ pub fn get_data_protection_policy(
     sns: &Inner,
     ctx: &RequestContext,
     input: PolicyInput,
-) -> Result<Value, SnsError> {
+) -> Result<PolicyOutput, SnsError> {
     let state = sns.store.state.read();
     let topic = sns.topic(&state, ctx, &input.resource_arn)?;
-    Ok(json!({ "DataProtectionPolicy": topic.data_protection_policy.clone().unwrap_or_default() }))
+    Ok(PolicyOutput {
+        data_protection_policy: topic.data_protection_policy.clone().unwrap_or_default(),
+    })
+}
+
+/// The policy, or an empty string for a topic without one.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct PolicyOutput {
+    data_protection_policy: String,
 }
 
 pub fn put_data_protection_policy(
     sns: &Inner,
     ctx: &RequestContext,
     input: PolicyInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     let policy = input.data_protection_policy.unwrap_or_default();
     validate(&policy)?;
     let mut state = sns.store.state.write();

@@ -10,6 +10,7 @@ mod envelope;
 mod errors;
 mod filter;
 mod message;
+mod outputs;
 mod pagination;
 mod permissions;
 mod platform;
@@ -78,7 +79,7 @@ impl Sns {
         ctx: &RequestContext,
         operation: &str,
         input: Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<crate::protocol::Output, ApiError> {
         let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
         if let Some(record) = &self.inner.durable {
             let reads = ["Get", "List", "Check"]
@@ -314,7 +315,7 @@ impl InvalidInput for SnsError {
     }
 }
 
-/// An empty JSON result.
-fn empty() -> Value {
-    Value::Object(Default::default())
+/// The output of an operation that answers nothing.
+fn empty() -> crate::protocol::Empty {
+    crate::protocol::Empty {}
 }

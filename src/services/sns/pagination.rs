@@ -4,9 +4,9 @@
 //! added or removed; AWS's tokens decode as standard base64 too (recorded).
 
 use super::errors::SnsError;
+use crate::services::pagination::Listed;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 pub const PAGE_SIZE: usize = 100;
 
@@ -41,15 +41,11 @@ pub fn listed<T: Serialize>(
     items: Vec<(String, T)>,
     next_token: Option<&str>,
     page_size: usize,
-    key: &str,
-    token_key: &str,
-) -> Result<Value, SnsError> {
+    key: &'static str,
+    token_key: &'static str,
+) -> Result<Listed<T>, SnsError> {
     let (items, next) = page(items, next_token, page_size)?;
-    let mut out = json!({ key: items });
-    if let Some(next) = next {
-        out[token_key] = next.into();
-    }
-    Ok(out)
+    Ok(Listed::new(key, items, next).token_member(token_key))
 }
 
 /// [`listed`] with AWS's page size and the token under `NextToken`, as most SNS List calls
@@ -57,8 +53,8 @@ pub fn listed<T: Serialize>(
 pub fn page_of<T: Serialize>(
     items: Vec<(String, T)>,
     next_token: Option<&str>,
-    key: &str,
-) -> Result<Value, SnsError> {
+    key: &'static str,
+) -> Result<Listed<T>, SnsError> {
     listed(items, next_token, PAGE_SIZE, key, "NextToken")
 }
 

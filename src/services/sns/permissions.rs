@@ -4,6 +4,7 @@
 use super::errors::SnsError;
 use super::topic_attributes::default_policy;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::policy::allow_statement;
 use serde::Deserialize;
@@ -52,7 +53,7 @@ pub fn add_permission(
     sns: &Inner,
     ctx: &RequestContext,
     input: AddPermissionInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     if input.aws_account_id.is_empty() {
         return Err(SnsError::invalid("AWSAccountId"));
     }
@@ -104,7 +105,7 @@ pub fn remove_permission(
     sns: &Inner,
     ctx: &RequestContext,
     input: RemovePermissionInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     let mut state = sns.store.state.write();
     let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
     let mut policy = policy_of(topic);

@@ -4,13 +4,15 @@
 
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
+use super::outputs::{Attributes, EndpointArn, Published};
 use super::pagination::{page_of, NextTokenInput};
 use super::{empty, Inner};
 use crate::model::ViolationKind;
+use crate::protocol::Empty;
 use crate::request::RequestContext;
+use crate::services::pagination::Listed;
 use crate::services::validation::coral_single;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 const PLATFORMS: &[&str] = &["ADM", "APNS", "APNS_SANDBOX", "BAIDU", "GCM", "MPNS", "WNS"];
@@ -79,7 +81,7 @@ pub fn create_platform_application(
     sns: &Inner,
     ctx: &RequestContext,
     input: CreateApplicationInput,
-) -> Result<Value, SnsError> {
+) -> Result<ApplicationArn, SnsError> {
     let name = &input.name;
     let reason = if name.is_empty() {
         Some("cannot be empty")
@@ -139,7 +141,9 @@ pub fn create_platform_application(
             attributes,
             endpoints: BTreeMap::new(),
         });
-    Ok(json!({ "PlatformApplicationArn": arn }))
+    Ok(ApplicationArn {
+        platform_application_arn: arn,
+    })
 }
 
 #[derive(Deserialize)]
@@ -155,18 +159,20 @@ pub fn get_platform_application_attributes(
     sns: &Inner,
     ctx: &RequestContext,
     input: ApplicationInput,
-) -> Result<Value, SnsError> {
+) -> Result<Attributes<BTreeMap<String, String>>, SnsError> {
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let platform = sns.store.platform(ctx);
     let app = platform.application(&input.platform_application_arn)?;
-    Ok(json!({ "Attributes": visible(&app.attributes) }))
+    Ok(Attributes {
+        attributes: visible(&app.attributes),
+    })
 }
 
 pub fn set_platform_application_attributes(
     sns: &Inner,
     ctx: &RequestContext,
     input: ApplicationInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let mut platform = sns.store.platform(ctx);
     let app = platform.application_mut(&input.platform_application_arn)?;
@@ -178,7 +184,7 @@ pub fn delete_platform_application(
     sns: &Inner,
     ctx: &RequestContext,
     input: ApplicationInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     let mut platform = sns.store.platform(ctx);
     platform
         .applications
@@ -190,7 +196,7 @@ pub fn list_platform_applications(
     sns: &Inner,
     ctx: &RequestContext,
     input: NextTokenInput,
-) -> Result<Value, SnsError> {
+) -> Result<Listed<AppSummary>, SnsError> {
     let platform = sns.store.platform(ctx);
     let items = platform
         .applications
@@ -198,7 +204,10 @@ pub fn list_platform_applications(
         .map(|(arn, app)| {
             (
                 arn.clone(),
-                json!({"PlatformApplicationArn": arn, "Attributes": visible(&app.attributes)}),
+                AppSummary {
+                    platform_application_arn: arn.clone(),
+                    attributes: visible(&app.attributes),
+                },
             )
         })
         .collect();
@@ -240,7 +249,7 @@ pub fn create_platform_endpoint(
     sns: &Inner,
     ctx: &RequestContext,
     input: CreateEndpointInput,
-) -> Result<Value, SnsError> {
+) -> Result<EndpointArn, SnsError> {
     check_endpoint_attributes(&input.attributes)?;
     let mut attributes = BTreeMap::from([
         ("Enabled".to_string(), "true".to_string()),
@@ -263,7 +272,9 @@ pub fn create_platform_endpoint(
                 "Token Reason: Endpoint {arn} already exists with the same Token, but different attributes."
             )));
         }
-        return Ok(json!({ "EndpointArn": arn }));
+        return Ok(EndpointArn {
+            endpoint_arn: arn.into(),
+        });
     }
     let arn = format!(
         "{}/{}",
@@ -273,7 +284,7 @@ pub fn create_platform_endpoint(
         uuid::Uuid::new_v4()
     );
     app.endpoints.insert(arn.clone(), attributes);
-    Ok(json!({ "EndpointArn": arn }))
+    Ok(EndpointArn { endpoint_arn: arn })
 }
 
 #[derive(Deserialize)]
@@ -309,12 +320,14 @@ pub fn get_endpoint_attributes(
     sns: &Inner,
     ctx: &RequestContext,
     input: EndpointInput,
-) -> Result<Value, SnsError> {
+) -> Result<Attributes<BTreeMap<String, String>>, SnsError> {
     with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
         let attributes = endpoints
             .get(&input.endpoint_arn)
             .ok_or_else(endpoint_not_found)?;
-        Ok(json!({ "Attributes": attributes }))
+        Ok(Attributes {
+            attributes: attributes.clone(),
+        })
     })
 }
 
@@ -322,7 +335,7 @@ pub fn set_endpoint_attributes(
     sns: &Inner,
     ctx: &RequestContext,
     input: EndpointInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     check_endpoint_attributes(&input.attributes)?;
     with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
         let attributes = endpoints
@@ -338,7 +351,7 @@ pub fn delete_endpoint(
     sns: &Inner,
     ctx: &RequestContext,
     input: EndpointInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     let _ = with_endpoint(sns, ctx, &input.endpoint_arn, |endpoints| {
         endpoints.remove(&input.endpoint_arn);
         Ok(())
@@ -350,14 +363,22 @@ pub fn list_endpoints_by_platform_application(
     sns: &Inner,
     ctx: &RequestContext,
     input: ApplicationInput,
-) -> Result<Value, SnsError> {
+) -> Result<Listed<Endpoint>, SnsError> {
     super::arn::check_elements(&input.platform_application_arn, "PlatformApplicationArn")?;
     let platform = sns.store.platform(ctx);
     let app = platform.application(&input.platform_application_arn)?;
     let items = app
         .endpoints
         .iter()
-        .map(|(arn, a)| (arn.clone(), json!({"EndpointArn": arn, "Attributes": a})))
+        .map(|(arn, a)| {
+            (
+                arn.clone(),
+                Endpoint {
+                    endpoint_arn: arn.clone(),
+                    attributes: a.clone(),
+                },
+            )
+        })
         .collect();
     page_of(items, input.next_token.as_deref(), "Endpoints")
 }
@@ -378,7 +399,7 @@ pub fn publish_to_endpoint(
     ctx: &RequestContext,
     endpoint_arn: &str,
     message: &str,
-) -> Result<Value, SnsError> {
+) -> Result<Published, SnsError> {
     let no_endpoint =
         || SnsError::invalid("TargetArn Reason: No endpoint found for the target arn specified");
     let enabled = with_endpoint(sns, ctx, endpoint_arn, |endpoints| {
@@ -406,5 +427,28 @@ pub fn publish_to_endpoint(
         attempts: None,
         delivered: true,
     });
-    Ok(json!({ "MessageId": message_id }))
+    Ok(Published::direct(message_id))
+}
+
+/// CreatePlatformApplication's output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ApplicationArn {
+    platform_application_arn: String,
+}
+
+/// An application of ListPlatformApplications.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AppSummary {
+    platform_application_arn: String,
+    attributes: BTreeMap<String, String>,
+}
+
+/// An endpoint of ListEndpointsByPlatformApplication.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Endpoint {
+    endpoint_arn: String,
+    attributes: BTreeMap<String, String>,
 }

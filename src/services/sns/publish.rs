@@ -4,11 +4,11 @@
 
 use super::errors::SnsError;
 use super::message::{self, Attributes, Notification, MAX_MESSAGE_BYTES};
+use super::outputs::Published;
 use super::store::Topic;
 use super::{arn, Inner};
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -100,7 +100,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn publish(sns: &Inner, ctx: &RequestContext, input: PublishInput) -> Result<Value, SnsError> {
+pub fn publish(
+    sns: &Inner,
+    ctx: &RequestContext,
+    input: PublishInput,
+) -> Result<Published, SnsError> {
     let endpoint_target = input
         .target_arn
         .as_deref()
@@ -151,11 +155,41 @@ pub fn publish(sns: &Inner, ctx: &RequestContext, input: PublishInput) -> Result
     let topic = state.topic(&target).ok_or_else(SnsError::topic_not_found)?;
     let dedup_id = check_fifo(topic, &draft)?;
     let notification = accept(sns, ctx, topic, draft, per_protocol, dedup_id);
-    let mut out = json!({ "MessageId": notification.message_id });
-    if let Some(seq) = &notification.sequence_number {
-        out["SequenceNumber"] = seq.clone().into();
+    Ok(published(&notification))
+}
+
+fn published(notification: &Notification) -> Published {
+    Published {
+        message_id: notification.message_id.clone(),
+        sequence_number: notification.sequence_number.clone(),
     }
-    Ok(out)
+}
+
+/// A `PublishBatchResultEntry`: the entry's id, then what Publish answers.
+#[derive(Serialize)]
+struct PublishedEntry {
+    #[serde(rename = "Id")]
+    id: String,
+    #[serde(flatten)]
+    published: Published,
+}
+
+/// A `BatchResultErrorEntry` as SNS orders its members.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct FailedEntry {
+    id: String,
+    code: &'static str,
+    message: String,
+    sender_fault: bool,
+}
+
+/// Both lists always, even empty.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct PublishBatchOutput {
+    successful: Vec<PublishedEntry>,
+    failed: Vec<FailedEntry>,
 }
 
 /// Builds the notification and queues it on the topic; called with the state read-locked so
@@ -273,7 +307,7 @@ pub fn publish_batch(
     sns: &Inner,
     ctx: &RequestContext,
     input: PublishBatchInput,
-) -> Result<Value, SnsError> {
+) -> Result<PublishBatchOutput, SnsError> {
     let entries = input.publish_batch_request_entries;
     if entries.is_empty() {
         return Err(SnsError::EmptyBatchRequest);
@@ -323,19 +357,18 @@ pub fn publish_batch(
         match checked {
             Ok((per_protocol, dedup_id)) => {
                 let n = accept(sns, ctx, topic, draft, per_protocol, dedup_id);
-                let mut entry = json!({ "Id": id, "MessageId": n.message_id });
-                if let Some(seq) = &n.sequence_number {
-                    entry["SequenceNumber"] = seq.clone().into();
-                }
-                successful.push(entry);
+                successful.push(PublishedEntry {
+                    id,
+                    published: published(&n),
+                });
             }
-            Err(e) => failed.push(json!({
-                "Id": id,
-                "Code": e.code(),
-                "Message": e.to_string(),
-                "SenderFault": true,
-            })),
+            Err(e) => failed.push(FailedEntry {
+                id,
+                code: e.code(),
+                message: e.to_string(),
+                sender_fault: true,
+            }),
         }
     }
-    Ok(json!({ "Successful": successful, "Failed": failed }))
+    Ok(PublishBatchOutput { successful, failed })
 }

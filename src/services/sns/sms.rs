@@ -6,11 +6,13 @@
 
 use super::delivery::recorded::RecordedDelivery;
 use super::errors::SnsError;
+use super::outputs::Published;
 use super::pagination::{listed, PAGE_SIZE};
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 const ATTRIBUTES: &[&str] = &[
@@ -49,7 +51,7 @@ pub fn set_sms_attributes(
     sns: &Inner,
     ctx: &RequestContext,
     input: SetSmsAttributesInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     for (name, value) in &input.attributes {
         if !ATTRIBUTES.contains(&name.as_str()) {
             return Err(SnsError::InvalidParameterRaw(format!(
@@ -77,14 +79,17 @@ pub fn get_sms_attributes(
     sns: &Inner,
     ctx: &RequestContext,
     input: GetSmsAttributesInput,
-) -> Result<Value, SnsError> {
+) -> Result<SmsAttributes<BTreeMap<String, String>>, SnsError> {
     let sms = sns.store.sms(ctx);
     let stored = &sms.attributes;
-    let selected: BTreeMap<&String, &String> = stored
+    let selected: BTreeMap<String, String> = stored
         .iter()
         .filter(|(k, _)| input.attributes.is_empty() || input.attributes.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    Ok(json!({ "attributes": selected }))
+    Ok(SmsAttributes {
+        attributes: selected,
+    })
 }
 
 #[derive(Deserialize)]
@@ -97,7 +102,7 @@ pub fn check_if_phone_number_is_opted_out(
     sns: &Inner,
     ctx: &RequestContext,
     input: PhoneNumberInput,
-) -> Result<Value, SnsError> {
+) -> Result<OptedOut, SnsError> {
     if !is_e164(&input.phone_number) {
         return Err(SnsError::invalid(
             "PhoneNumber Reason: input incorrectly formatted",
@@ -105,14 +110,16 @@ pub fn check_if_phone_number_is_opted_out(
     }
     let sms = sns.store.sms(ctx);
     let opted_out = sms.opted_out.contains(&input.phone_number);
-    Ok(json!({ "isOptedOut": opted_out }))
+    Ok(OptedOut {
+        is_opted_out: opted_out,
+    })
 }
 
 pub fn opt_in_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
     input: PhoneNumberInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     if !is_e164(&input.phone_number) {
         return Err(SnsError::invalid(
             "PhoneNumber Reason: input incorrectly formatted",
@@ -133,7 +140,7 @@ pub fn list_phone_numbers_opted_out(
     sns: &Inner,
     ctx: &RequestContext,
     input: LowerNextToken,
-) -> Result<Value, SnsError> {
+) -> Result<Listed<String>, SnsError> {
     let sms = sns.store.sms(ctx);
     let numbers = sms
         .opted_out
@@ -152,9 +159,11 @@ pub fn list_phone_numbers_opted_out(
 pub fn get_sms_sandbox_account_status(
     _sns: &Inner,
     _ctx: &RequestContext,
-    _input: Value,
-) -> Result<Value, SnsError> {
-    Ok(json!({ "IsInSandbox": true }))
+    _input: Empty,
+) -> Result<Sandbox, SnsError> {
+    Ok(Sandbox {
+        is_in_sandbox: true,
+    })
 }
 
 #[derive(Deserialize)]
@@ -172,7 +181,7 @@ pub fn create_sms_sandbox_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
     input: SandboxNumberInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     if !is_e164(&input.phone_number) {
         return Err(SnsError::invalid(
             "PhoneNumber Reason: input incorrectly formatted",
@@ -196,7 +205,7 @@ pub fn verify_sms_sandbox_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
     input: SandboxNumberInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     let mut sms = sns.store.sms(ctx);
     let entry = sms
         .sandbox
@@ -215,7 +224,7 @@ pub fn delete_sms_sandbox_phone_number(
     sns: &Inner,
     ctx: &RequestContext,
     input: SandboxNumberInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     let mut sms = sns.store.sms(ctx);
     sms.sandbox
         .remove(&input.phone_number)
@@ -234,7 +243,7 @@ pub fn list_sms_sandbox_phone_numbers(
     sns: &Inner,
     ctx: &RequestContext,
     input: UpperNextToken,
-) -> Result<Value, SnsError> {
+) -> Result<Listed<SandboxNumber>, SnsError> {
     let sms = sns.store.sms(ctx);
     let numbers = sms
         .sandbox
@@ -243,7 +252,10 @@ pub fn list_sms_sandbox_phone_numbers(
             let status = if *verified { "Verified" } else { "Pending" };
             (
                 number.clone(),
-                json!({"PhoneNumber": number, "Status": status}),
+                SandboxNumber {
+                    phone_number: number.clone(),
+                    status,
+                },
             )
         })
         .collect();
@@ -262,11 +274,11 @@ pub fn list_origination_numbers(
     _sns: &Inner,
     _ctx: &RequestContext,
     input: UpperNextToken,
-) -> Result<Value, SnsError> {
+) -> Result<Listed<Empty>, SnsError> {
     if input.next_token.as_deref().is_some_and(|t| !t.is_empty()) {
         return Err(SnsError::invalid("NextToken"));
     }
-    Ok(json!({ "PhoneNumbers": [] }))
+    Ok(Listed::<Empty>::new("PhoneNumbers", Vec::new(), None))
 }
 
 fn record_sms(sns: &Inner, number: &str, body: String, message_id: Option<String>) {
@@ -293,7 +305,7 @@ pub fn publish_to_phone(
     number: &str,
     message: &str,
     per_protocol: Option<BTreeMap<String, String>>,
-) -> Result<Value, SnsError> {
+) -> Result<Published, SnsError> {
     if !is_e164(number) {
         return Err(SnsError::invalid(format!(
             "PhoneNumber Reason: {number} is not valid to publish to"
@@ -319,7 +331,7 @@ pub fn publish_to_phone(
         .unwrap_or_else(|| message.to_string());
     let message_id = uuid::Uuid::new_v4().to_string();
     record_sms(sns, number, text, Some(message_id.clone()));
-    Ok(json!({ "MessageId": message_id }))
+    Ok(Published::direct(message_id))
 }
 
 #[cfg(test)]
@@ -333,4 +345,30 @@ mod tests {
         assert!(!is_e164("+0123"));
         assert!(!is_e164("+1234567890123456"));
     }
+}
+
+/// GetSMSAttributes' output (camel case in AWS's model).
+#[derive(Serialize)]
+pub(super) struct SmsAttributes<A> {
+    attributes: A,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct OptedOut {
+    is_opted_out: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Sandbox {
+    is_in_sandbox: bool,
+}
+
+/// A number of ListSMSSandboxPhoneNumbers.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct SandboxNumber {
+    phone_number: String,
+    status: &'static str,
 }

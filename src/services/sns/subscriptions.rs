@@ -7,13 +7,15 @@
 
 use super::arn;
 use super::errors::SnsError;
+use super::outputs::{Attributes, SubscriptionArn};
 use super::pagination;
 use super::subscription::Subscription;
 use super::subscription_attributes::{self, Api};
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -88,7 +90,7 @@ pub fn subscribe(
     sns: &Inner,
     ctx: &RequestContext,
     input: SubscribeInput,
-) -> Result<Value, SnsError> {
+) -> Result<SubscriptionArn, SnsError> {
     arn::check_topic_arn(ctx, &input.topic_arn, "TopicArn")?;
     let protocol = input.protocol.to_ascii_lowercase();
     if !PROTOCOLS.contains(&protocol.as_str()) {
@@ -149,7 +151,9 @@ pub fn subscribe(
         } else {
             existing.arn.clone()
         };
-        return Ok(json!({ "SubscriptionArn": shown }));
+        return Ok(SubscriptionArn {
+            subscription_arn: shown,
+        });
     }
 
     let pending = needs_confirmation(&protocol);
@@ -180,7 +184,9 @@ pub fn subscribe(
     } else {
         subscription.arn.clone()
     };
-    Ok(json!({ "SubscriptionArn": shown }))
+    Ok(SubscriptionArn {
+        subscription_arn: shown,
+    })
 }
 
 #[derive(Deserialize)]
@@ -209,7 +215,7 @@ pub fn unsubscribe(
     sns: &Inner,
     ctx: &RequestContext,
     input: SubscriptionArnInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     check_subscription_arn(&input.subscription_arn)?;
     let removed = sns
         .store
@@ -238,7 +244,7 @@ pub fn confirm_subscription(
     sns: &Inner,
     _ctx: &RequestContext,
     input: ConfirmSubscriptionInput,
-) -> Result<Value, SnsError> {
+) -> Result<SubscriptionArn, SnsError> {
     // Confirmation links are opened by anyone (unsigned), so the topic ARN, not the caller's
     // credentials, says where the topic is.
     if arn::parse(&input.topic_arn).is_none_or(|a| a.service != "sns") {
@@ -266,17 +272,32 @@ pub fn confirm_subscription(
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         state.put_subscription(Arc::new(confirmed));
     }
-    Ok(json!({ "SubscriptionArn": subscription_arn }))
+    Ok(SubscriptionArn { subscription_arn })
 }
 
-fn summary(s: &Subscription) -> Value {
-    json!({
-        "SubscriptionArn": if s.pending { "PendingConfirmation" } else { s.arn.as_str() },
-        "Owner": s.owner,
-        "Protocol": s.protocol,
-        "Endpoint": s.endpoint,
-        "TopicArn": s.topic_arn,
-    })
+/// A subscription of ListSubscriptions and ListSubscriptionsByTopic.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Summary {
+    subscription_arn: String,
+    owner: String,
+    protocol: String,
+    endpoint: String,
+    topic_arn: String,
+}
+
+fn summary(s: &Subscription) -> Summary {
+    Summary {
+        subscription_arn: if s.pending {
+            "PendingConfirmation".to_string()
+        } else {
+            s.arn.clone()
+        },
+        owner: s.owner.clone(),
+        protocol: s.protocol.clone(),
+        endpoint: s.endpoint.clone(),
+        topic_arn: s.topic_arn.clone(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -286,7 +307,7 @@ pub(super) struct ListSubscriptionsInput {
     next_token: Option<String>,
 }
 
-fn listed(items: Vec<(String, Value)>, token: Option<&str>) -> Result<Value, SnsError> {
+fn listed(items: Vec<(String, Summary)>, token: Option<&str>) -> Result<Listed<Summary>, SnsError> {
     pagination::page_of(items, token, "Subscriptions")
 }
 
@@ -294,7 +315,7 @@ pub fn list_subscriptions(
     sns: &Inner,
     ctx: &RequestContext,
     input: ListSubscriptionsInput,
-) -> Result<Value, SnsError> {
+) -> Result<Listed<Summary>, SnsError> {
     let prefix = arn::region_prefix(ctx);
     let state = sns.store.state.read();
     let items = state
@@ -309,7 +330,7 @@ pub fn list_subscriptions_by_topic(
     sns: &Inner,
     ctx: &RequestContext,
     input: ListSubscriptionsInput,
-) -> Result<Value, SnsError> {
+) -> Result<Listed<Summary>, SnsError> {
     let topic_arn = input.topic_arn.unwrap_or_default();
     let state = sns.store.state.read();
     let topic = sns.topic(&state, ctx, &topic_arn)?;
@@ -324,13 +345,15 @@ pub fn get_subscription_attributes(
     sns: &Inner,
     _ctx: &RequestContext,
     input: SubscriptionArnInput,
-) -> Result<Value, SnsError> {
+) -> Result<Attributes<BTreeMap<String, String>>, SnsError> {
     arn::check_elements(&input.subscription_arn, "SubscriptionArn")?;
     let state = sns.store.state.read();
     let subscription = state
         .subscription(&input.subscription_arn)
         .ok_or_else(SnsError::subscription_not_found)?;
-    Ok(json!({ "Attributes": subscription_attributes::all(subscription) }))
+    Ok(Attributes {
+        attributes: subscription_attributes::all(subscription),
+    })
 }
 
 #[derive(Deserialize)]
@@ -345,7 +368,7 @@ pub fn set_subscription_attributes(
     sns: &Inner,
     _ctx: &RequestContext,
     input: SetSubscriptionAttributesInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     arn::check_elements(&input.subscription_arn, "SubscriptionArn")?;
     let mut state = sns.store.state.write();
     let current = state

@@ -3,10 +3,11 @@
 
 use super::errors::SnsError;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::tags::{self, Tag, TagMap, MAX_TAGS};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub type TagInput = Tag;
 
@@ -40,7 +41,7 @@ pub fn tag_resource(
     sns: &Inner,
     _ctx: &RequestContext,
     input: TagResourceInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     let new = validate(&input.tags)?;
     let mut state = sns.store.state.write();
     let topic = state
@@ -65,7 +66,7 @@ pub fn untag_resource(
     sns: &Inner,
     _ctx: &RequestContext,
     input: UntagResourceInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     let mut state = sns.store.state.write();
     let topic = state
         .topic_mut(&input.resource_arn)
@@ -86,10 +87,19 @@ pub fn list_tags_for_resource(
     sns: &Inner,
     _ctx: &RequestContext,
     input: ListTagsInput,
-) -> Result<Value, SnsError> {
+) -> Result<TagsOutput, SnsError> {
     let state = sns.store.state.read();
     let topic = state
         .topic(&input.resource_arn)
         .ok_or_else(resource_not_found)?;
-    Ok(json!({ "Tags": tags::to_list(&topic.tags, "Key", "Value") }))
+    Ok(TagsOutput {
+        tags: tags::to_list(&topic.tags, "Key", "Value"),
+    })
+}
+
+/// `Tags`: the shared `[{Key, Value}]` list.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TagsOutput {
+    tags: Value,
 }

@@ -2,14 +2,16 @@
 
 use super::arn;
 use super::errors::SnsError;
+use super::outputs::{Attributes, TopicArn};
 use super::pagination::{page_of, NextTokenInput};
 use super::store::Topic;
 use super::tags::{self, TagInput};
 use super::topic_attributes;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
+use crate::services::pagination::Listed;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
@@ -34,7 +36,7 @@ pub fn create_topic(
     sns: &Inner,
     ctx: &RequestContext,
     input: CreateTopicInput,
-) -> Result<Value, SnsError> {
+) -> Result<TopicArn, SnsError> {
     let mut attributes = input.attributes;
     let fifo = match attributes.remove("FifoTopic") {
         Some(v) if v.eq_ignore_ascii_case("true") => true,
@@ -85,7 +87,7 @@ pub fn create_topic(
                 "Tags Reason: Topic already exists with different tags",
             ));
         }
-        return Ok(json!({ "TopicArn": topic_arn }));
+        return Ok(TopicArn { topic_arn });
     }
     let owner = ctx.account_id.clone();
     let mut topic = Topic::new(topic_arn.clone(), owner, fifo, sns.deliverer.topic_queue());
@@ -93,7 +95,7 @@ pub fn create_topic(
     topic.tags = new_tags;
     topic.data_protection_policy = input.data_protection_policy;
     state.insert_topic(topic);
-    Ok(json!({ "TopicArn": topic_arn }))
+    Ok(TopicArn { topic_arn })
 }
 
 #[derive(Deserialize)]
@@ -107,7 +109,7 @@ pub fn delete_topic(
     sns: &Inner,
     ctx: &RequestContext,
     input: TopicArnInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     arn::check_topic_arn(ctx, &input.topic_arn, "TopicArn")?;
     let mut state = sns.store.state.write();
     state.remove_topic(&input.topic_arn);
@@ -118,12 +120,19 @@ pub fn list_topics(
     sns: &Inner,
     ctx: &RequestContext,
     input: NextTokenInput,
-) -> Result<Value, SnsError> {
+) -> Result<Listed<TopicArn>, SnsError> {
     let prefix = arn::region_prefix(ctx);
     let state = sns.store.state.read();
     let items = state
         .topics_with_prefix(&prefix)
-        .map(|t| (t.arn.clone(), json!({ "TopicArn": t.arn })))
+        .map(|t| {
+            (
+                t.arn.clone(),
+                TopicArn {
+                    topic_arn: t.arn.clone(),
+                },
+            )
+        })
         .collect();
     page_of(items, input.next_token.as_deref(), "Topics")
 }
@@ -132,10 +141,12 @@ pub fn get_topic_attributes(
     sns: &Inner,
     ctx: &RequestContext,
     input: TopicArnInput,
-) -> Result<Value, SnsError> {
+) -> Result<Attributes<BTreeMap<String, String>>, SnsError> {
     let state = sns.store.state.read();
     let topic = sns.topic(&state, ctx, &input.topic_arn)?;
-    Ok(json!({ "Attributes": topic_attributes::all(topic) }))
+    Ok(Attributes {
+        attributes: topic_attributes::all(topic),
+    })
 }
 
 #[derive(Deserialize)]
@@ -151,7 +162,7 @@ pub fn set_topic_attributes(
     sns: &Inner,
     ctx: &RequestContext,
     input: SetTopicAttributesInput,
-) -> Result<Value, SnsError> {
+) -> Result<Empty, SnsError> {
     let mut state = sns.store.state.write();
     let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
     let value = input.attribute_value.unwrap_or_default();

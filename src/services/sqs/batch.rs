@@ -2,8 +2,7 @@
 //! distinct; and the `Failed` entry shape.
 
 use super::errors::SqsError;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 const MAX_ENTRIES: usize = 10;
@@ -35,17 +34,35 @@ pub fn for_each_handle(
     entries: &[HandleEntry],
     entry_shape: &'static str,
     mut each: impl FnMut(&HandleEntry) -> Result<(), SqsError>,
-) -> Result<Value, SqsError> {
+) -> Result<HandlesOutput, SqsError> {
     let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
     check_entry_ids(&ids, entry_shape)?;
     let (mut successful, mut failed) = (Vec::new(), Vec::new());
     for entry in entries {
         match each(entry) {
-            Ok(()) => successful.push(json!({ "Id": entry.id })),
+            Ok(()) => successful.push(EntryId {
+                id: entry.id.clone(),
+            }),
             Err(e) => failed.push(failed_entry(&entry.id, &e)),
         }
     }
-    Ok(json!({ "Successful": successful, "Failed": failed }))
+    Ok(HandlesOutput { successful, failed })
+}
+
+/// DeleteMessageBatch's and ChangeMessageVisibilityBatch's output: both lists always, even
+/// empty.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HandlesOutput {
+    successful: Vec<EntryId>,
+    failed: Vec<FailedEntry>,
+}
+
+/// A successful entry of a batch that answers only its id.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EntryId {
+    id: String,
 }
 
 /// `entry_shape` names the entry type in AWS's EmptyBatchRequest message.
@@ -74,13 +91,22 @@ pub fn check_entry_ids<'a>(ids: &[&'a str], entry_shape: &'static str) -> Result
 }
 
 /// A `BatchResultErrorEntry`.
-pub fn failed_entry(id: &str, error: &SqsError) -> Value {
-    json!({
-        "Id": id,
-        "SenderFault": true,
-        "Code": error.code(),
-        "Message": error.to_string(),
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FailedEntry {
+    id: String,
+    sender_fault: bool,
+    code: &'static str,
+    message: String,
+}
+
+pub fn failed_entry(id: &str, error: &SqsError) -> FailedEntry {
+    FailedEntry {
+        id: id.to_string(),
+        sender_fault: true,
+        code: error.code(),
+        message: error.to_string(),
+    }
 }
 
 #[cfg(test)]

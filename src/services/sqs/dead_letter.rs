@@ -9,8 +9,8 @@ use super::queue_url::{parse_queue_arn, queue_url};
 use super::store::Queue;
 use super::Inner;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// The target must be an existing queue of the same type (AWS's messages, double period
@@ -107,7 +107,7 @@ pub fn list_dead_letter_source_queues(
     sqs: &Inner,
     ctx: &RequestContext,
     input: ListSourcesInput,
-) -> Result<Value, SqsError> {
+) -> Result<ListSourcesOutput, SqsError> {
     let dlq = sqs.queue(ctx, &input.queue_url)?;
     let page = Page::parse(input.max_results, input.next_token.as_deref())?;
     let names: Vec<String> = sqs
@@ -125,13 +125,20 @@ pub fn list_dead_letter_source_queues(
         .map(|q| q.location.name.clone())
         .collect();
     let (names, token) = page.apply(names);
-    let urls: Vec<Value> = names
-        .iter()
-        .map(|n| Value::String(queue_url(ctx, &dlq.location.account, n)))
-        .collect();
-    let mut out = json!({ "queueUrls": urls });
-    if let Some(token) = token {
-        out["NextToken"] = Value::String(token);
-    }
-    Ok(out)
+    Ok(ListSourcesOutput {
+        queue_urls: names
+            .iter()
+            .map(|n| queue_url(ctx, &dlq.location.account, n))
+            .collect(),
+        next_token: token,
+    })
+}
+
+/// `queueUrls` is camel case in AWS's model and always present, even empty.
+#[derive(Serialize)]
+pub(super) struct ListSourcesOutput {
+    #[serde(rename = "queueUrls")]
+    queue_urls: Vec<String>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
 }

@@ -2,15 +2,15 @@
 //! outdated one succeeds without deleting, as AWS documents); FIFO queues reject a handle whose
 //! receive is over with "The receipt handle has expired."
 
-use super::batch::{for_each_handle, BatchInput, HandleEntry};
+use super::batch::{for_each_handle, BatchInput, HandleEntry, HandlesOutput};
 use super::errors::SqsError;
 use super::queue::DeleteOutcome;
 use super::receipt;
 use super::store::Queue;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use serde::Deserialize;
-use serde_json::Value;
 
 fn delete(queue: &Queue, handle: &str, now: u64, ctx: &RequestContext) -> Result<(), SqsError> {
     let (id, seq) = receipt::decode(handle, &queue.arn)?;
@@ -55,7 +55,7 @@ pub fn delete_message(
     sqs: &Inner,
     ctx: &RequestContext,
     input: DeleteInput,
-) -> Result<Value, SqsError> {
+) -> Result<Empty, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     delete(&queue, &input.receipt_handle, sqs.now(), ctx)?;
     Ok(empty())
@@ -65,7 +65,7 @@ pub fn delete_message_batch(
     sqs: &Inner,
     ctx: &RequestContext,
     input: BatchInput<HandleEntry>,
-) -> Result<Value, SqsError> {
+) -> Result<HandlesOutput, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     for_each_handle(&input.entries, "DeleteMessageBatchRequestEntry", |entry| {

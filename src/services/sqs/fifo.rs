@@ -2,7 +2,6 @@
 //! messages is in flight), the 5-minute deduplication window, and ReceiveRequestAttemptId
 //! replays. Everything here lives inside one queue's state, under that queue's lock.
 
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// How long a deduplication id or a receive attempt id is remembered.
@@ -191,7 +190,7 @@ pub struct DedupEntry {
 #[derive(Debug, Clone)]
 pub struct ReceiveAttempt {
     pub deliveries: Vec<(u64, u32)>,
-    pub rendered: Vec<Value>,
+    pub rendered: Vec<super::message::Received>,
 }
 
 /// The deduplication key: per queue, or per group with `DeduplicationScope=messageGroup`.

@@ -3,9 +3,10 @@
 //! recomputed over exactly what is returned.
 
 use super::md5::{hex, md5_of_attributes};
-use super::message_attributes::{attribute_to_json, AttributeData, MessageAttributes, NameFilter};
+use super::message_attributes::{AttributeData, AttributeOutput, MessageAttributes, NameFilter};
+use crate::protocol::Pairs;
 use crate::request::TraceContext;
-use serde_json::{Map, Value};
+use serde::Serialize;
 
 /// One queued message as it is kept: what every message has inline and fixed-size, what few
 /// messages have (message attributes, FIFO ids, a dead-letter source) behind one optional box.
@@ -326,28 +327,25 @@ impl Message {
         receipt_handle: String,
         system_names: &[String],
         attribute_filter: &NameFilter,
-    ) -> Value {
-        let mut out = Map::new();
-        out.insert(
-            "MessageId".into(),
-            Value::String(self.message_id.to_string()),
-        );
-        out.insert("ReceiptHandle".into(), Value::String(receipt_handle));
-        out.insert("MD5OfBody".into(), Value::String(hex(&self.md5_of_body)));
-        out.insert("Body".into(), Value::String(self.body.to_string()));
-
+    ) -> Received {
         let all_system = system_names.iter().any(|n| n == "All");
-        let mut system = Map::new();
+        let mut system = Pairs::default();
         for name in SYSTEM_ATTRIBUTE_NAMES {
             if all_system || system_names.iter().any(|n| n == name) {
                 if let Some(value) = self.system_attribute(name) {
-                    system.insert((*name).to_string(), Value::String(value));
+                    system.0.push((*name, value));
                 }
             }
         }
-        if !system.is_empty() {
-            out.insert("Attributes".into(), Value::Object(system));
-        }
+        let mut out = Received {
+            message_id: self.message_id.to_string(),
+            receipt_handle: Some(receipt_handle),
+            md5_of_body: hex(&self.md5_of_body),
+            body: self.body.to_string(),
+            attributes: system,
+            md5_of_message_attributes: None,
+            message_attributes: Pairs::default(),
+        };
 
         let attributes = self.attributes();
         if !attribute_filter.is_empty() && !attributes.is_empty() {
@@ -356,23 +354,43 @@ impl Message {
                 .filter(|(name, _)| attribute_filter.matches(name))
                 .collect();
             if !returned.is_empty() {
-                let digest = if returned.len() == attributes.len() {
+                out.md5_of_message_attributes = if returned.len() == attributes.len() {
                     self.md5_of_attributes().map(str::to_string)
                 } else {
                     md5_of_attributes(returned.iter().copied())
                 };
-                if let Some(digest) = digest {
-                    out.insert("MD5OfMessageAttributes".into(), Value::String(digest));
-                }
-                let attrs: Map<String, Value> = returned
-                    .iter()
-                    .map(|(name, value)| ((*name).clone(), attribute_to_json(value)))
-                    .collect();
-                out.insert("MessageAttributes".into(), Value::Object(attrs));
+                out.message_attributes = Pairs(
+                    returned
+                        .iter()
+                        .map(|(name, value)| ((*name).clone(), AttributeOutput::from(*value)))
+                        .collect(),
+                );
             }
         }
-        Value::Object(out)
+        out
     }
+}
+
+/// A `Message` of a ReceiveMessage result, in AWS's member order; absent members are left out.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Received {
+    pub message_id: String,
+    /// `None` only where the console peeks at a message without receiving it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_handle: Option<String>,
+    #[serde(rename = "MD5OfBody")]
+    pub md5_of_body: String,
+    pub body: String,
+    #[serde(skip_serializing_if = "Pairs::is_empty")]
+    pub attributes: Pairs<&'static str, String>,
+    #[serde(
+        rename = "MD5OfMessageAttributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub md5_of_message_attributes: Option<String>,
+    #[serde(skip_serializing_if = "Pairs::is_empty")]
+    pub message_attributes: Pairs<String, AttributeOutput>,
 }
 
 #[cfg(test)]

@@ -232,21 +232,32 @@ impl<'a> NameFilter<'a> {
     }
 }
 
-pub fn attribute_to_json(value: &AttributeValue) -> Value {
-    let mut out = Map::new();
-    match &value.data {
-        AttributeData::Text(t) => {
-            out.insert("StringValue".into(), Value::String(t.clone()));
-        }
-        AttributeData::Binary(b) => {
-            out.insert(
-                "BinaryValue".into(),
-                Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
-            );
+/// A `MessageAttributeValue` as ReceiveMessage returns it: the value, then its type.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeOutput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    string_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binary_value: Option<String>,
+    data_type: String,
+}
+
+impl From<&AttributeValue> for AttributeOutput {
+    fn from(value: &AttributeValue) -> Self {
+        let (string_value, binary_value) = match &value.data {
+            AttributeData::Text(t) => (Some(t.clone()), None),
+            AttributeData::Binary(b) => (
+                None,
+                Some(base64::engine::general_purpose::STANDARD.encode(b)),
+            ),
+        };
+        AttributeOutput {
+            string_value,
+            binary_value,
+            data_type: value.data_type.clone(),
         }
     }
-    out.insert("DataType".into(), Value::String(value.data_type.clone()));
-    Value::Object(out)
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::model::{Violation, ViolationKind};
 use crate::persist::{Durable, Loaded};
+use crate::protocol::Empty;
 use crate::request::{Protocol, RequestContext, ServiceId};
 use crate::services::handlers::InvalidInput;
 use serde_json::Value;
@@ -82,7 +83,7 @@ impl Sqs {
         ctx: &RequestContext,
         operation: &str,
         input: Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<crate::protocol::Output, ApiError> {
         let result = OPERATIONS.call(&self.inner, ctx, operation, input).await;
         if let Some(durable) = &self.inner.durable {
             durable.wait_committed().await;
@@ -247,7 +248,7 @@ impl InvalidInput for SqsError {
     }
 }
 
-/// An empty JSON result.
-fn empty() -> Value {
-    Value::Object(Default::default())
+/// The output of an operation that answers nothing (`{}`; an empty result element in XML).
+fn empty() -> Empty {
+    Empty {}
 }

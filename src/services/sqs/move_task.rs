@@ -37,8 +37,54 @@ pub struct MoveTask {
     pub failure_reason: Option<String>,
 }
 
-/// Task id -> task.
+/// Every move task, by task id. Reached only through `Store::move_tasks`'s lock.
 #[derive(Debug, Default)]
 pub struct MoveTasks {
-    pub tasks: HashMap<String, MoveTask>,
+    tasks: HashMap<String, MoveTask>,
+}
+
+impl MoveTasks {
+    pub fn get(&self, task_id: &str) -> Option<&MoveTask> {
+        self.tasks.get(task_id)
+    }
+
+    pub fn get_mut(&mut self, task_id: &str) -> Option<&mut MoveTask> {
+        self.tasks.get_mut(task_id)
+    }
+
+    pub fn insert(&mut self, task_id: String, task: MoveTask) {
+        self.tasks.insert(task_id, task);
+    }
+
+    pub fn count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &MoveTask)> {
+        self.tasks.iter()
+    }
+
+    /// Forgets every task (a state document replaces them).
+    pub fn clear(&mut self) {
+        self.tasks.clear();
+    }
+
+    /// Whether a task from `source_arn` is still running (AWS allows one at a time).
+    pub fn running_from(&self, source_arn: &str) -> bool {
+        self.tasks
+            .values()
+            .any(|t| t.source_arn == source_arn && t.status == Status::Running)
+    }
+
+    /// The `max` most recently started tasks from `source_arn`, newest first.
+    pub fn latest_from(&self, source_arn: &str, max: usize) -> Vec<&MoveTask> {
+        let mut mine: Vec<&MoveTask> = self
+            .tasks
+            .values()
+            .filter(|t| t.source_arn == source_arn)
+            .collect();
+        mine.sort_by_key(|t| std::cmp::Reverse(t.started_ms));
+        mine.truncate(max);
+        mine
+    }
 }

@@ -21,8 +21,8 @@ use super::Inner;
 use crate::persist::{Loaded, Op};
 use crate::request::RequestContext;
 use base64::Engine;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use std::sync::Arc;
 
 fn source_missing() -> SqsError {
@@ -59,7 +59,7 @@ pub fn start(
     sqs: &Arc<Inner>,
     _ctx: &RequestContext,
     input: StartInput,
-) -> Result<Value, SqsError> {
+) -> Result<StartOutput, SqsError> {
     let source_location = parse_queue_arn(&input.source_arn).ok_or_else(source_missing)?;
     let source = sqs.store.get(&source_location).ok_or_else(source_missing)?;
     if let Some(rate) = input
@@ -120,19 +120,15 @@ pub fn start(
         failure_reason: None,
     };
     {
-        let mut tasks = sqs.store.move_tasks.lock();
-        let running = tasks
-            .tasks
-            .values()
-            .any(|t| t.source_arn == source.arn && t.status == Status::Running);
-        if running {
+        let mut tasks = sqs.store.move_tasks();
+        if tasks.running_from(&source.arn) {
             return Err(SqsError::invalid_value(
                 "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
             ));
         }
         // Submitted under the tasks' lock, so a task's records reach the log in order.
         write(sqs, &task_id, &task);
-        tasks.tasks.insert(task_id.clone(), task);
+        tasks.insert(task_id.clone(), task);
     }
     spawn(
         sqs,
@@ -141,7 +137,9 @@ pub fn start(
         input.destination_arn,
         input.max_number_of_messages_per_second,
     );
-    Ok(json!({ "TaskHandle": handle }))
+    Ok(StartOutput {
+        task_handle: handle,
+    })
 }
 
 fn spawn(
@@ -197,9 +195,7 @@ pub struct DocumentTask {
 pub fn export(sqs: &Inner) -> Vec<DocumentTask> {
     let mut out: Vec<DocumentTask> = sqs
         .store
-        .move_tasks
-        .lock()
-        .tasks
+        .move_tasks()
         .iter()
         .map(|(id, task)| DocumentTask {
             id: id.clone(),
@@ -219,7 +215,7 @@ pub fn export(sqs: &Inner) -> Vec<DocumentTask> {
 /// and starts the running ones, which carry on from the count they had.
 pub fn import(sqs: &Arc<Inner>, tasks: Vec<DocumentTask>) {
     forget_all(sqs);
-    sqs.store.move_tasks.lock().tasks.clear();
+    sqs.store.move_tasks().clear();
     install(
         sqs,
         tasks.into_iter().map(|d| (d.id, d.task)).collect(),
@@ -231,7 +227,7 @@ pub fn import(sqs: &Arc<Inner>, tasks: Vec<DocumentTask>) {
 /// ones again; how many there are.
 fn install(sqs: &Arc<Inner>, read: Vec<(String, MoveTask)>, write_them: bool) -> usize {
     let mut running = Vec::new();
-    let mut tasks = sqs.store.move_tasks.lock();
+    let mut tasks = sqs.store.move_tasks();
     for (task_id, task) in read {
         if write_them {
             write(sqs, &task_id, &task);
@@ -246,9 +242,9 @@ fn install(sqs: &Arc<Inner>, read: Vec<(String, MoveTask)>, write_them: bool) ->
                 ));
             }
         }
-        tasks.tasks.insert(task_id, task);
+        tasks.insert(task_id, task);
     }
-    let count = tasks.tasks.len();
+    let count = tasks.count();
     drop(tasks);
     for (task_id, source, destination, rate) in running {
         spawn(sqs, task_id, source, destination, rate);
@@ -265,7 +261,7 @@ pub fn forget_all(sqs: &Inner) {
 
 /// Marks the task finished unless it was cancelled (or wiped) meanwhile.
 fn finish(sqs: &Inner, task_id: &str, status: Status, failure: Option<&str>) {
-    if let Some(task) = sqs.store.move_tasks.lock().tasks.get_mut(task_id) {
+    if let Some(task) = sqs.store.move_tasks().get_mut(task_id) {
         if task.status == Status::Running {
             task.status = status;
             task.failure_reason = failure.map(str::to_string);
@@ -283,7 +279,7 @@ async fn run(
 ) {
     const NON_EXISTENT: &str = "AWS.SimpleQueueService.NonExistentQueue";
     loop {
-        let done = match sqs.store.move_tasks.lock().tasks.get(&task_id) {
+        let done = match sqs.store.move_tasks().get(&task_id) {
             Some(task) if task.status == Status::Running => task.moved >= task.to_move,
             _ => return,
         };
@@ -326,8 +322,8 @@ async fn run(
             let mut state = target.state.lock();
             state.tick(now);
             state.enqueue(message, 0, now);
-            let mut tasks = sqs.store.move_tasks.lock();
-            if let Some(task) = tasks.tasks.get_mut(&task_id) {
+            let mut tasks = sqs.store.move_tasks();
+            if let Some(task) = tasks.get_mut(&task_id) {
                 task.moved += 1;
                 if sqs.durable.is_some() {
                     carried.push(record_op(&task_id, task));
@@ -349,29 +345,55 @@ async fn run(
     }
 }
 
-fn entry(task: &MoveTask) -> Value {
-    let mut out = Map::new();
-    out.insert("SourceArn".into(), json!(task.source_arn));
-    if let Some(d) = &task.destination_arn {
-        out.insert("DestinationArn".into(), json!(d));
+/// A `ListMessageMoveTasksResultEntry`: only a running task shows its handle.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TaskEntry {
+    source_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destination_arn: Option<String>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_handle: Option<String>,
+    started_timestamp: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_number_of_messages_per_second: Option<i64>,
+    approximate_number_of_messages_to_move: u64,
+    approximate_number_of_messages_moved: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_reason: Option<String>,
+}
+
+fn entry(task: &MoveTask) -> TaskEntry {
+    TaskEntry {
+        source_arn: task.source_arn.clone(),
+        destination_arn: task.destination_arn.clone(),
+        status: task.status.as_str(),
+        task_handle: (task.status == Status::Running).then(|| task.handle.clone()),
+        started_timestamp: task.started_ms,
+        max_number_of_messages_per_second: task.max_per_second,
+        approximate_number_of_messages_to_move: task.to_move,
+        approximate_number_of_messages_moved: task.moved,
+        failure_reason: task.failure_reason.clone(),
     }
-    out.insert("Status".into(), json!(task.status.as_str()));
-    if task.status == Status::Running {
-        out.insert("TaskHandle".into(), json!(task.handle));
-    }
-    out.insert("StartedTimestamp".into(), json!(task.started_ms));
-    if let Some(rate) = task.max_per_second {
-        out.insert("MaxNumberOfMessagesPerSecond".into(), json!(rate));
-    }
-    out.insert(
-        "ApproximateNumberOfMessagesToMove".into(),
-        json!(task.to_move),
-    );
-    out.insert("ApproximateNumberOfMessagesMoved".into(), json!(task.moved));
-    if let Some(reason) = &task.failure_reason {
-        out.insert("FailureReason".into(), json!(reason));
-    }
-    Value::Object(out)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListOutput {
+    results: Vec<TaskEntry>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct StartOutput {
+    task_handle: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct CancelOutput {
+    approximate_number_of_messages_moved: u64,
 }
 
 #[derive(Deserialize)]
@@ -381,7 +403,7 @@ pub(super) struct ListInput {
     max_results: Option<i64>,
 }
 
-pub fn list(sqs: &Inner, _ctx: &RequestContext, input: ListInput) -> Result<Value, SqsError> {
+pub fn list(sqs: &Inner, _ctx: &RequestContext, input: ListInput) -> Result<ListOutput, SqsError> {
     let location = parse_queue_arn(&input.source_arn).ok_or_else(|| {
         SqsError::invalid_value(
             "You must use this format to specify the SourceArn: arn:<partition>:<service>:<region>:<account-id>:<resource-id>",
@@ -399,15 +421,13 @@ pub fn list(sqs: &Inner, _ctx: &RequestContext, input: ListInput) -> Result<Valu
             ))
         }
     };
-    let tasks = sqs.store.move_tasks.lock();
-    let mut mine: Vec<&MoveTask> = tasks
-        .tasks
-        .values()
-        .filter(|t| t.source_arn == source.arn)
+    let tasks = sqs.store.move_tasks();
+    let results = tasks
+        .latest_from(&source.arn, max)
+        .into_iter()
+        .map(entry)
         .collect();
-    mine.sort_by_key(|t| std::cmp::Reverse(t.started_ms));
-    let results: Vec<Value> = mine.into_iter().take(max).map(entry).collect();
-    Ok(json!({ "Results": results }))
+    Ok(ListOutput { results })
 }
 
 #[derive(Deserialize)]
@@ -416,14 +436,17 @@ pub(super) struct CancelInput {
     task_handle: String,
 }
 
-pub fn cancel(sqs: &Inner, _ctx: &RequestContext, input: CancelInput) -> Result<Value, SqsError> {
+pub fn cancel(
+    sqs: &Inner,
+    _ctx: &RequestContext,
+    input: CancelInput,
+) -> Result<CancelOutput, SqsError> {
     let (task_id, source_arn) = decode_handle(&input.task_handle)
         .ok_or_else(|| SqsError::invalid_value("Value for parameter TaskHandle is invalid."))?;
     let location = parse_queue_arn(&source_arn).ok_or_else(source_missing)?;
     sqs.store.get(&location).ok_or_else(source_missing)?;
-    let mut tasks = sqs.store.move_tasks.lock();
+    let mut tasks = sqs.store.move_tasks();
     let task = tasks
-        .tasks
         .get_mut(&task_id)
         .ok_or_else(|| SqsError::ResourceNotFound("Task does not exist.".into()))?;
     if task.status != Status::Running {
@@ -433,5 +456,7 @@ pub fn cancel(sqs: &Inner, _ctx: &RequestContext, input: CancelInput) -> Result<
     }
     task.status = Status::Cancelled;
     write(sqs, &task_id, task);
-    Ok(json!({ "ApproximateNumberOfMessagesMoved": task.moved }))
+    Ok(CancelOutput {
+        approximate_number_of_messages_moved: task.moved,
+    })
 }

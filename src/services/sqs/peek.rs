@@ -2,10 +2,12 @@
 //! receipt, no visibility timeout, no receive count), unlike ReceiveMessage, which AWS offers
 //! as the only way to see a message.
 
+use super::message::Received;
 use super::message_attributes::NameFilter;
 use super::queue::Shown;
 use super::queue_url::parse_queue_arn;
 use super::Sqs;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 impl Sqs {
@@ -40,15 +42,13 @@ impl Sqs {
             if messages.len() >= max {
                 continue;
             }
-            let mut rendered = message.render(String::new(), &all, &NameFilter::new(&all));
-            if let Value::Object(map) = &mut rendered {
-                map.remove("ReceiptHandle");
-                map.insert("State".into(), Value::from(name));
-                if let Some(until) = until {
-                    map.insert("VisibleAt".into(), Value::from(until));
-                }
-            }
-            messages.push(rendered);
+            let mut message = message.render(String::new(), &all, &NameFilter::new(&all));
+            message.receipt_handle = None;
+            messages.push(Peeked {
+                message,
+                state: name,
+                visible_at: until,
+            });
         }
         drop(state);
         Some(json!({
@@ -64,4 +64,16 @@ impl Sqs {
     pub fn occupied_regions(&self) -> Vec<(String, String)> {
         self.inner.store.occupied_regions()
     }
+}
+
+/// A message as the console sees it: ReceiveMessage's shape without the receipt handle, then
+/// where it stands.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Peeked {
+    #[serde(flatten)]
+    message: Received,
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    visible_at: Option<u64>,
 }

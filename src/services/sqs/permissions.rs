@@ -5,6 +5,7 @@
 
 use super::errors::SqsError;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::policy::allow_statement;
 use serde::Deserialize;
@@ -52,7 +53,7 @@ pub fn add_permission(
     sqs: &Inner,
     ctx: &RequestContext,
     input: AddPermissionInput,
-) -> Result<Value, SqsError> {
+) -> Result<Empty, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     if input.account_ids.is_empty() {
         return Err(SqsError::MissingParameter("AWSAccountIds".into()));
@@ -134,7 +135,7 @@ pub fn remove_permission(
     sqs: &Inner,
     ctx: &RequestContext,
     input: RemovePermissionInput,
-) -> Result<Value, SqsError> {
+) -> Result<Empty, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let mut state = queue.state.lock();
     let mut policy = match state

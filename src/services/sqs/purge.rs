@@ -2,9 +2,9 @@
 
 use super::errors::SqsError;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use serde::Deserialize;
-use serde_json::Value;
 
 const PURGE_INTERVAL_MS: u64 = 60_000;
 
@@ -18,7 +18,7 @@ pub fn purge_queue(
     sqs: &Inner,
     ctx: &RequestContext,
     input: PurgeQueueInput,
-) -> Result<Value, SqsError> {
+) -> Result<Empty, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     let mut state = queue.state.lock();

@@ -10,9 +10,10 @@ use super::queue_url::{queue_url, QueueLocation};
 use super::store::Queue;
 use super::tags::validate_new_tags;
 use super::{empty, not_found, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -53,7 +54,7 @@ pub fn create_queue(
     sqs: &Inner,
     ctx: &RequestContext,
     input: CreateQueueInput,
-) -> Result<Value, SqsError> {
+) -> Result<QueueUrlOutput, SqsError> {
     let fifo = input
         .attributes
         .get("FifoQueue")
@@ -87,7 +88,9 @@ pub fn create_queue(
             return Err(SqsError::QueueNameExists(attribute));
         }
     }
-    Ok(json!({ "QueueUrl": queue_url(ctx, &location.account, &location.name) }))
+    Ok(QueueUrlOutput {
+        queue_url: queue_url(ctx, &location.account, &location.name),
+    })
 }
 
 #[derive(Deserialize)]
@@ -100,7 +103,7 @@ pub fn delete_queue(
     sqs: &Inner,
     ctx: &RequestContext,
     input: QueueUrlInput,
-) -> Result<Value, SqsError> {
+) -> Result<Empty, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     sqs.store.remove(&queue.location);
     let pollers = {
@@ -124,14 +127,23 @@ pub fn get_queue_url(
     sqs: &Inner,
     ctx: &RequestContext,
     input: GetQueueUrlInput,
-) -> Result<Value, SqsError> {
+) -> Result<QueueUrlOutput, SqsError> {
     let location = QueueLocation {
         account: input.owner.unwrap_or_else(|| ctx.account_id.clone()),
         region: ctx.region.clone(),
         name: input.queue_name,
     };
     let queue = sqs.store.get(&location).ok_or_else(|| not_found(ctx))?;
-    Ok(json!({ "QueueUrl": queue_url(ctx, &queue.location.account, &queue.location.name) }))
+    Ok(QueueUrlOutput {
+        queue_url: queue_url(ctx, &queue.location.account, &queue.location.name),
+    })
+}
+
+/// CreateQueue's and GetQueueUrl's output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct QueueUrlOutput {
+    queue_url: String,
 }
 
 #[derive(Deserialize)]
@@ -146,7 +158,7 @@ pub fn list_queues(
     sqs: &Inner,
     ctx: &RequestContext,
     input: ListQueuesInput,
-) -> Result<Value, SqsError> {
+) -> Result<ListQueuesOutput, SqsError> {
     let page = Page::parse(input.max_results, input.next_token.as_deref())?;
     let prefix = input.queue_name_prefix.unwrap_or_default();
     let names: Vec<String> = sqs
@@ -157,18 +169,23 @@ pub fn list_queues(
         .filter(|n| n.starts_with(&prefix))
         .collect();
     let (names, token) = page.apply(names);
-    let mut out = Map::new();
-    if !names.is_empty() {
-        let urls = names
+    Ok(ListQueuesOutput {
+        queue_urls: names
             .iter()
-            .map(|n| Value::String(queue_url(ctx, &ctx.account_id, n)))
-            .collect();
-        out.insert("QueueUrls".into(), Value::Array(urls));
-    }
-    if let Some(token) = token {
-        out.insert("NextToken".into(), Value::String(token));
-    }
-    Ok(Value::Object(out))
+            .map(|n| queue_url(ctx, &ctx.account_id, n))
+            .collect(),
+        next_token: token,
+    })
+}
+
+/// No queues leaves `QueueUrls` out, as AWS does.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListQueuesOutput {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    queue_urls: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -183,7 +200,7 @@ pub fn get_queue_attributes(
     sqs: &Inner,
     ctx: &RequestContext,
     input: GetQueueAttributesInput,
-) -> Result<Value, SqsError> {
+) -> Result<AttributesOutput, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     let attributes = {
@@ -200,10 +217,15 @@ pub fn get_queue_attributes(
             .attrs
             .render_requested(&input.attribute_names, &dynamic)?
     };
-    if attributes.is_empty() {
-        return Ok(empty());
-    }
-    Ok(json!({ "Attributes": attributes }))
+    Ok(AttributesOutput { attributes })
+}
+
+/// No attributes (none asked for) is `{}`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AttributesOutput {
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    attributes: Map<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -218,7 +240,7 @@ pub fn set_queue_attributes(
     sqs: &Inner,
     ctx: &RequestContext,
     input: SetQueueAttributesInput,
-) -> Result<Value, SqsError> {
+) -> Result<Empty, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     // Validate against a copy taken under the lock, check the dead-letter target without it

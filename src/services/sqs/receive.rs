@@ -12,14 +12,14 @@
 use super::dead_letter::{move_to_dead_letter_queue, redrive_target};
 use super::errors::SqsError;
 use super::fifo::ReceiveAttempt;
+use super::message::Received;
 use super::message_attributes::NameFilter;
 use super::queue::QueueState;
 use super::receipt;
 use super::store::Queue;
 use super::{not_found, Inner};
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -70,7 +70,7 @@ impl Drop for PollerRegistration<'_> {
 }
 
 enum Round {
-    Done(Vec<Value>),
+    Done(Vec<Received>),
     Wait(Option<u64>),
 }
 
@@ -78,7 +78,7 @@ pub async fn receive_message(
     sqs: &Inner,
     ctx: &RequestContext,
     input: ReceiveMessageInput,
-) -> Result<Value, SqsError> {
+) -> Result<ReceiveMessageOutput, SqsError> {
     let max = match input.max_number_of_messages {
         None => 1,
         Some(n) if (1..=10).contains(&n) => n as usize,
@@ -165,7 +165,7 @@ pub async fn receive_message(
                     Some((m.trace(), m.message_id, m.receive_count))
                 }));
             }
-            let rendered: Vec<Value> = taken
+            let rendered: Vec<Received> = taken
                 .delivered
                 .iter()
                 .filter_map(|&(id, seq)| {
@@ -240,7 +240,7 @@ fn trace_receives(
     }
 }
 
-fn replay(state: &QueueState, attempt_id: &str, now: u64) -> Option<Vec<Value>> {
+fn replay(state: &QueueState, attempt_id: &str, now: u64) -> Option<Vec<Received>> {
     let attempt = state.attempts.get(attempt_id, now)?;
     attempt
         .deliveries
@@ -249,10 +249,14 @@ fn replay(state: &QueueState, attempt_id: &str, now: u64) -> Option<Vec<Value>> 
         .then(|| attempt.rendered.clone())
 }
 
-fn messages_output(messages: Vec<Value>) -> Value {
-    if messages.is_empty() {
-        json!({})
-    } else {
-        json!({ "Messages": messages })
-    }
+fn messages_output(messages: Vec<Received>) -> ReceiveMessageOutput {
+    ReceiveMessageOutput { messages }
+}
+
+/// No messages is `{}`: AWS leaves `Messages` out rather than sending an empty list.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ReceiveMessageOutput {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    messages: Vec<Received>,
 }

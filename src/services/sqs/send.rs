@@ -5,7 +5,7 @@
 //! taken, against a snapshot of the queue's settings; the lock is held only to deduplicate and
 //! enqueue.
 
-use super::batch::{check_entry_ids, failed_entry};
+use super::batch::{check_entry_ids, failed_entry, FailedEntry};
 use super::errors::SqsError;
 use super::fifo::{dedup_key, DedupEntry};
 use super::md5::{hex, md5_digest, md5_of_attributes};
@@ -17,8 +17,8 @@ use super::message_attributes::{
 use super::store::Queue;
 use super::Inner;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The most a batch may carry in total (bodies plus attributes), whatever the queue's limit.
 const MAX_BATCH_BYTES: usize = 1_048_576;
@@ -220,7 +220,7 @@ fn enqueue_all(
     queue: &Queue,
     prepared: Vec<Prepared>,
     now: u64,
-) -> Vec<Map<String, Value>> {
+) -> Vec<SendMessageOutput> {
     let mut results = Vec::with_capacity(prepared.len());
     let pollers = {
         let mut state = queue.state.lock();
@@ -231,37 +231,27 @@ fn enqueue_all(
             dedup_key,
         } in prepared
         {
-            let mut out = Map::new();
-            out.insert(
-                "MD5OfMessageBody".into(),
-                Value::String(hex(&message.md5_of_body)),
-            );
-            if let Some(md5) = message.md5_of_attributes() {
-                out.insert("MD5OfMessageAttributes".into(), Value::from(md5));
-            }
-            if let Some(md5) = message.md5_of_system_attributes() {
-                out.insert("MD5OfMessageSystemAttributes".into(), Value::from(md5));
-            }
+            let mut out = SendMessageOutput {
+                md5_of_message_body: hex(&message.md5_of_body),
+                md5_of_message_attributes: message.md5_of_attributes().map(str::to_string),
+                md5_of_message_system_attributes: message
+                    .md5_of_system_attributes()
+                    .map(str::to_string),
+                message_id: String::new(),
+                sequence_number: None,
+            };
             let duplicate = dedup_key
                 .as_deref()
                 .and_then(|key| state.dedup.get(key, now))
                 .cloned();
             if let Some(original) = duplicate {
-                out.insert(
-                    "MessageId".into(),
-                    Value::String(original.message_id.to_string()),
-                );
-                if let Some(seq) = original.sequence_number {
-                    out.insert("SequenceNumber".into(), Value::String(seq));
-                }
+                out.message_id = original.message_id.to_string();
+                out.sequence_number = original.sequence_number;
             } else {
-                out.insert(
-                    "MessageId".into(),
-                    Value::String(message.message_id.to_string()),
-                );
+                out.message_id = message.message_id.to_string();
                 if let Some(key) = dedup_key {
                     let seq = sqs.store.next_sequence_number(now);
-                    out.insert("SequenceNumber".into(), Value::String(seq.clone()));
+                    out.sequence_number = Some(seq.clone());
                     message.set_sequence_number(seq.clone());
                     state.remember_dedup(
                         key,
@@ -288,13 +278,54 @@ pub fn send_message(
     sqs: &Inner,
     ctx: &RequestContext,
     input: SendMessageInput,
-) -> Result<Value, SqsError> {
+) -> Result<SendMessageOutput, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let config = SendConfig::of(&queue);
     let now = sqs.now();
     let prepared = prepare(input.entry, &config, ctx, now)?;
     let mut results = enqueue_all(sqs, &queue, vec![prepared], now);
-    Ok(Value::Object(results.pop().unwrap_or_default()))
+    // One message in, one result out.
+    Ok(results.pop().unwrap_or_default())
+}
+
+/// A `SendMessageResult`, in AWS's member order; the digests of absent attributes and the
+/// sequence number of a standard queue's message are left out.
+#[derive(Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct SendMessageOutput {
+    #[serde(rename = "MD5OfMessageBody")]
+    md5_of_message_body: String,
+    #[serde(
+        rename = "MD5OfMessageAttributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    md5_of_message_attributes: Option<String>,
+    #[serde(
+        rename = "MD5OfMessageSystemAttributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    md5_of_message_system_attributes: Option<String>,
+    message_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sequence_number: Option<String>,
+}
+
+/// A `SendMessageBatchResultEntry`: the entry's id, then what SendMessage answers.
+#[derive(Serialize)]
+pub(super) struct SentEntry {
+    #[serde(rename = "Id")]
+    id: String,
+    #[serde(flatten)]
+    result: SendMessageOutput,
+}
+
+/// AWS leaves an empty `Failed` out of the JSON response (recorded).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct SendMessageBatchOutput {
+    successful: Vec<SentEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    failed: Vec<FailedEntry>,
 }
 
 #[derive(Deserialize)]
@@ -316,7 +347,7 @@ pub fn send_message_batch(
     sqs: &Inner,
     ctx: &RequestContext,
     input: SendMessageBatchInput,
-) -> Result<Value, SqsError> {
+) -> Result<SendMessageBatchOutput, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let ids: Vec<&str> = input.entries.iter().map(|e| e.id.as_str()).collect();
     check_entry_ids(&ids, "SendMessageBatchRequestEntry")?;
@@ -356,22 +387,12 @@ pub fn send_message_batch(
         }
     }
     let results = enqueue_all(sqs, &queue, prepared, now);
-    let successful: Vec<Value> = results
+    let successful = results
         .into_iter()
         .zip(prepared_ids)
-        .map(|(mut out, id)| {
-            let mut entry = Map::new();
-            entry.insert("Id".into(), Value::String(id));
-            entry.append(&mut out);
-            Value::Object(entry)
-        })
+        .map(|(result, id)| SentEntry { id, result })
         .collect();
-    // AWS leaves an empty `Failed` out of the JSON response (recorded).
-    let mut out = serde_json::json!({ "Successful": successful });
-    if !failed.is_empty() {
-        out["Failed"] = Value::Array(failed);
-    }
-    Ok(out)
+    Ok(SendMessageBatchOutput { successful, failed })
 }
 
 /// Content-based deduplication id: the SHA-256 of the body, hex, as AWS documents.

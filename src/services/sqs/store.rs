@@ -19,7 +19,7 @@ use super::move_task::MoveTasks;
 use super::queue::QueueState;
 use super::queue_url::QueueLocation;
 use super::state_lock::{DurableQueue, StateLock};
-use parking_lot::{Mutex, RwLock};
+use parking_lot::{Mutex, MutexGuard, RwLock};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -71,7 +71,9 @@ type RegionQueues = BTreeMap<String, Arc<Queue>>;
 pub struct Store {
     /// account -> region -> queue name (sorted, as ListQueues returns them) -> queue.
     queues: RwLock<HashMap<String, HashMap<String, RegionQueues>>>,
-    pub move_tasks: Mutex<MoveTasks>,
+    /// Taken alone or under one queue lock (a move counts a message while the target queue
+    /// is locked), never the other way round: nothing takes a queue lock under it.
+    move_tasks: Mutex<MoveTasks>,
     sequence: AtomicU64,
 }
 
@@ -175,6 +177,11 @@ impl Store {
             queue.wake_pollers(pollers);
         }
         *self.move_tasks.lock() = MoveTasks::default();
+    }
+
+    /// The message move tasks, locked (see the field for the lock order).
+    pub fn move_tasks(&self) -> MutexGuard<'_, MoveTasks> {
+        self.move_tasks.lock()
     }
 
     /// Keeps FIFO sequence numbers above one already handed out (restored or imported).

@@ -2,10 +2,12 @@
 
 use super::errors::SqsError;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::tags::{self, TagMap, MAX_TAGS};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Checks tags to add to a queue already holding `existing` tags (a key that is already there
 /// is counted again; the caller passes the merged count when that matters).
@@ -43,7 +45,7 @@ pub fn tag_queue(
     sqs: &Inner,
     ctx: &RequestContext,
     input: TagQueueInput,
-) -> Result<Value, SqsError> {
+) -> Result<Empty, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     if input.tags.is_empty() {
         return Err(SqsError::MissingParameter("Tags".into()));
@@ -70,7 +72,7 @@ pub fn untag_queue(
     sqs: &Inner,
     ctx: &RequestContext,
     input: UntagQueueInput,
-) -> Result<Value, SqsError> {
+) -> Result<Empty, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     if input.tag_keys.is_empty() {
         return Err(SqsError::MissingParameter("TagKeys".into()));
@@ -93,11 +95,16 @@ pub fn list_queue_tags(
     sqs: &Inner,
     ctx: &RequestContext,
     input: ListQueueTagsInput,
-) -> Result<Value, SqsError> {
+) -> Result<TagsOutput, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
-    let state = queue.state.lock();
-    if state.tags.is_empty() {
-        return Ok(empty());
-    }
-    Ok(json!({ "Tags": state.tags }))
+    let tags = queue.state.lock().tags.clone();
+    Ok(TagsOutput { tags })
+}
+
+/// No tags is `{}`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TagsOutput {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tags: BTreeMap<String, String>,
 }

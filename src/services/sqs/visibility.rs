@@ -1,15 +1,15 @@
 //! ChangeMessageVisibility(+Batch). The new timeout counts from now; a message can stay in
 //! flight at most 12 hours after it was received; 0 makes it receivable at once.
 
-use super::batch::{for_each_handle, BatchInput, HandleEntry};
+use super::batch::{for_each_handle, BatchInput, HandleEntry, HandlesOutput};
 use super::errors::SqsError;
 use super::queue::{VisibilityChanged, VisibilityRefused};
 use super::receipt;
 use super::store::Queue;
 use super::{empty, Inner};
+use crate::protocol::Empty;
 use crate::request::RequestContext;
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -52,7 +52,7 @@ pub fn change_message_visibility(
     sqs: &Inner,
     ctx: &RequestContext,
     input: ChangeInput,
-) -> Result<Value, SqsError> {
+) -> Result<Empty, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let pollers = change(
         &queue,
@@ -69,7 +69,7 @@ pub fn change_message_visibility_batch(
     sqs: &Inner,
     ctx: &RequestContext,
     input: BatchInput<HandleEntry>,
-) -> Result<Value, SqsError> {
+) -> Result<HandlesOutput, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let now = sqs.now();
     let mut pollers = 0;

@@ -7,7 +7,6 @@ use super::sessions::{Session, TEMPORARY_KEY_PREFIX};
 use super::{Inner, StsError};
 use crate::request::RequestContext;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use sha1::{Digest, Sha1};
 
 #[derive(Deserialize)]
@@ -27,7 +26,7 @@ pub(super) fn assume_role(
     sts: &Inner,
     _ctx: &RequestContext,
     input: AssumeRoleInput,
-) -> Result<Value, StsError> {
+) -> Result<AssumedRole, StsError> {
     let role = RoleArn::parse(&input.role_arn).ok_or(StsError::InvalidRoleArn)?;
     let session_name = &input.role_session_name;
     let role_id = format!(
@@ -59,20 +58,45 @@ pub(super) fn assume_role(
         },
         now,
     );
-    let mut output = json!({
-        "Credentials": {
-            "AccessKeyId": access_key_id,
-            "SecretAccessKey": secret_access_key,
-            "SessionToken": session_token,
-            // Whole seconds, as AWS writes them (`2026-01-01T12:00:00Z`).
-            "Expiration": expires_at / 1000,
+    Ok(AssumedRole {
+        credentials: Credentials {
+            access_key_id,
+            secret_access_key,
+            session_token,
+            expiration: expires_at / 1000,
         },
-        "AssumedRoleUser": {"AssumedRoleId": user_id, "Arn": arn},
-    });
-    if let Some(source_identity) = input.source_identity {
-        output["SourceIdentity"] = json!(source_identity);
-    }
-    Ok(output)
+        assumed_role_user: AssumedRoleUser {
+            assumed_role_id: user_id,
+            arn,
+        },
+        source_identity: input.source_identity,
+    })
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct AssumedRole {
+    credentials: Credentials,
+    assumed_role_user: AssumedRoleUser,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_identity: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Credentials {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: String,
+    /// Whole seconds, as AWS writes them (`2026-01-01T12:00:00Z`).
+    expiration: u64,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumedRoleUser {
+    assumed_role_id: String,
+    arn: String,
 }
 
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

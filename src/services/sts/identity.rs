@@ -4,24 +4,31 @@
 
 use super::{Inner, StsError};
 use crate::request::RequestContext;
-use serde_json::{json, Value};
 
 /// The operation's input has no members.
 pub(super) fn get_caller_identity(
     _sts: &Inner,
     ctx: &RequestContext,
-    _input: Value,
-) -> Result<Value, StsError> {
+    _input: crate::protocol::Empty,
+) -> Result<Identity, StsError> {
     Ok(match &ctx.session {
-        Some(session) => json!({
-            "UserId": session.user_id,
-            "Account": session.account_id,
-            "Arn": session.arn,
-        }),
-        None => json!({
-            "UserId": ctx.account_id,
-            "Account": ctx.account_id,
-            "Arn": crate::arn::account_root(&ctx.region, &ctx.account_id),
-        }),
+        Some(session) => Identity {
+            user_id: session.user_id.clone(),
+            account: session.account_id.clone(),
+            arn: session.arn.clone(),
+        },
+        None => Identity {
+            user_id: ctx.account_id.clone(),
+            account: ctx.account_id.clone(),
+            arn: crate::arn::account_root(&ctx.region, &ctx.account_id),
+        },
     })
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Identity {
+    user_id: String,
+    account: String,
+    arn: String,
 }

@@ -45,7 +45,7 @@ impl Sts {
         ctx: &RequestContext,
         operation: &str,
         input: Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<crate::protocol::Output, ApiError> {
         OPERATIONS.call(&self.inner, ctx, operation, input).await
     }
 

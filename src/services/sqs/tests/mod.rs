@@ -41,7 +41,10 @@ impl Harness {
     }
 
     pub async fn call(&self, op: &str, input: Value) -> Result<Value, ApiError> {
-        self.sqs.call(&self.ctx, op, input).await
+        self.sqs
+            .call(&self.ctx, op, input)
+            .await
+            .map(|output| output.to_value())
     }
 
     pub async fn ok(&self, op: &str, input: Value) -> Value {
