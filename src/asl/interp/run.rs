@@ -9,6 +9,8 @@ use super::failure::{catcher_for, error_matches, Failure};
 use super::query::{location_of, query_error, unexpected_type, QUERY_ERROR};
 use super::vars::{Staged, Variables};
 use super::Resume;
+use super::integrations::resource::Resource;
+use super::task::Kept;
 use super::{map, parallel, task};
 use crate::asl::ast::{
     Condition, Dynamic, FailState, Reference, Retrier, State, StateKind, StateMachine, Transition,
@@ -505,22 +507,36 @@ async fn with_recovery(
     } else {
         None
     };
+    // A Task that waits on a token (an activity, a callback) may wait for days: it holds its
+    // input as text meanwhile, and builds its context object only when it reads it (see
+    // `task::run`), so that a parked execution keeps little more than its history.
+    let waits = match &state.kind {
+        StateKind::Task(t) => Resource::parse(&t.resource).takes_token(),
+        _ => false,
+    };
+    let raw = Kept::of(raw, waits);
     loop {
         let restart = restart.take();
-        let ctx = engine.context_for(state, entered_ms, retry_count);
+        let ctx = match &state.kind {
+            StateKind::Task(_) => Value::Null,
+            _ => engine.context_for(state, entered_ms, retry_count),
+        };
         let env = env.with_context(&ctx);
         // Whether this attempt got as far as `...StateStarted` (and so has a `...StateFailed`).
         let mut started = false;
         let result = match &state.kind {
             StateKind::Parallel(p) => {
                 let at = restart.map(|r| (entered, r));
-                parallel::run(engine, &env, p, raw.clone(), cursor, &mut started, at).await
+                parallel::run(engine, &env, p, raw.get(), cursor, &mut started, at).await
             }
             StateKind::Map(m) => {
                 let at = restart.map(|r| (entered, r));
-                map::run(engine, &env, m, raw.clone(), cursor, &mut started, at).await
+                map::run(engine, &env, m, raw.get(), cursor, &mut started, at).await
             }
-            StateKind::Task(t) => task::run(engine, &env, t, raw.clone(), cursor, restart).await,
+            StateKind::Task(t) => {
+                let context = || engine.context_for(state, entered_ms, retry_count);
+                task::run(engine, &env, context, t, raw.get(), cursor, restart).await
+            }
             _ => Err(Failure::runtime(
                 "internal: not a Task, Parallel or Map state",
             )),
@@ -555,7 +571,16 @@ async fn with_recovery(
         let Some(catcher) = catcher_for(state, &failure).map(|i| &state.catchers()[i]) else {
             return Err(failure);
         };
-        let out = env.finish_caught(catcher, raw, failure.to_object())?;
+        // A Task's context object is built only now (see above).
+        let task_ctx;
+        let env = match &state.kind {
+            StateKind::Task(_) => {
+                task_ctx = engine.context_for(state, entered_ms, retry_count);
+                env.with_context(&task_ctx)
+            }
+            _ => env,
+        };
+        let out = env.finish_caught(catcher, raw.take(), failure.to_object())?;
         return Ok((out, Some(catcher.next.clone())));
     }
 }

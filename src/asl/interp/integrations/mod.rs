@@ -287,16 +287,19 @@ async fn attempt(
             _ => no_services(),
         }));
     };
-    let context = engine.base_context.value();
-    let called = calls
-        .call(TaskCall {
-            resource,
-            parameters,
-            context: &context,
-            now: engine.rec.clock().now(),
-            trace: crate::asl::interp::engine::state_span(),
-        })
-        .await?;
+    // Dropped once the call is made: a callback's wait must not hold the context object.
+    let called = {
+        let context = engine.base_context.value();
+        calls
+            .call(TaskCall {
+                resource,
+                parameters,
+                context: &context,
+                now: engine.rec.clock().now(),
+                trace: crate::asl::interp::engine::state_span(),
+            })
+            .await?
+    };
     if let Resource::LambdaFunction { .. } = resource {
         return Ok(called.output);
     }
@@ -343,6 +346,8 @@ async fn finish_pattern(
         Pattern::RequestResponse => Ok(output),
         Pattern::Callback => {
             submitted(engine, cursor, names, &output);
+            // The call's answer is in the history now; the wait for the token needs none of it.
+            drop(output);
             match waiter {
                 Some(w) => callback(engine, w, timeouts).await,
                 None => Err(Failure::runtime("The task token was not issued").into()),
