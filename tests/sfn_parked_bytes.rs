@@ -35,11 +35,39 @@ fn by_size() -> Vec<isize> {
     BY_SIZE.iter().map(|c| c.load(Ordering::Relaxed)).collect()
 }
 
+/// `SFN_PARKED_BYTES_WHERE=SIZE`: print where a few allocations of that size are made once
+/// the executions start (to find what a figure of the breakdown is).
+static WHERE: AtomicIsize = AtomicIsize::new(0);
+static WHERE_LEFT: AtomicIsize = AtomicIsize::new(0);
+
+thread_local! {
+    static IN_TRACE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn maybe_trace(size: usize) {
+    if WHERE.load(Ordering::Relaxed) != size as isize || IN_TRACE.with(|t| t.get()) {
+        return;
+    }
+    if WHERE_LEFT.fetch_sub(1, Ordering::Relaxed) <= 0 {
+        return;
+    }
+    IN_TRACE.with(|t| t.set(true));
+    let bt = std::backtrace::Backtrace::force_capture().to_string();
+    let frames: Vec<&str> = bt
+        .lines()
+        .filter(|l| l.contains("stepyard::") && !l.contains("at "))
+        .take(12)
+        .collect();
+    eprintln!("allocation of {size}:\n{}", frames.join("\n"));
+    IN_TRACE.with(|t| t.set(false));
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             count(layout.size(), 1);
+            maybe_trace(layout.size());
         }
         p
     }
@@ -54,6 +82,7 @@ unsafe impl GlobalAlloc for Counting {
         if !p.is_null() {
             count(layout.size(), -1);
             count(new_size, 1);
+            maybe_trace(new_size);
         }
         p
     }
@@ -117,6 +146,10 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
     let first = client::start(&sfn, &machine, "warm", r#"{"order": -1}"#).await;
     let before = settled().await;
     let sizes_before = by_size();
+    if let Some(size) = std::env::var("SFN_PARKED_BYTES_WHERE").ok().and_then(|s| s.parse().ok()) {
+        WHERE.store(size, Ordering::Relaxed);
+        WHERE_LEFT.store(3, Ordering::Relaxed);
+    }
     let mut arns = Vec::with_capacity(EXECUTIONS);
     for i in 0..EXECUTIONS {
         let input = format!(r#"{{"order": {i}, "customer": "c{}"}}"#, i % 977);
