@@ -525,17 +525,19 @@ async fn with_recovery(
         // Whether this attempt got as far as `...StateStarted` (and so has a `...StateFailed`).
         let mut started = false;
         let result = match &state.kind {
+            // Boxed, each: this future is as large as the largest of its kinds' work, and a
+            // parked Task's should not carry the room a Map's or a Parallel's takes.
             StateKind::Parallel(p) => {
                 let at = restart.map(|r| (entered, r));
-                parallel::run(engine, &env, p, raw.get(), cursor, &mut started, at).await
+                Box::pin(parallel::run(engine, &env, p, raw.get(), cursor, &mut started, at)).await
             }
             StateKind::Map(m) => {
                 let at = restart.map(|r| (entered, r));
-                map::run(engine, &env, m, raw.get(), cursor, &mut started, at).await
+                Box::pin(map::run(engine, &env, m, raw.get(), cursor, &mut started, at)).await
             }
             StateKind::Task(t) => {
                 let context = || engine.context_for(state, entered_ms, retry_count);
-                task::run(engine, &env, context, t, raw.get(), cursor, restart).await
+                Box::pin(task::run(engine, &env, context, t, raw.get(), cursor, restart)).await
             }
             _ => Err(Failure::runtime(
                 "internal: not a Task, Parallel or Map state",

@@ -75,10 +75,10 @@ pub(crate) async fn run(
     let result = match (mock, waiter) {
         (Some(mocked), _) => mocked?,
         (None, Some(waiter)) if resource == Resource::Activity => {
-            activity(engine, t, text(&parameters), timeouts, waiter, cursor).await?
+            Box::pin(activity(engine, t, text(&parameters), timeouts, waiter, cursor)).await?
         }
         (None, waiter) => {
-            integrations::run(
+            Box::pin(integrations::run(
                 engine,
                 env.state,
                 &t.resource,
@@ -89,7 +89,7 @@ pub(crate) async fn run(
                 waiter,
                 restart.and_then(|r| r.submitted_ms),
                 cursor,
-            )
+            ))
             .await?
         }
     };

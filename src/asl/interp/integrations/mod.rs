@@ -303,7 +303,12 @@ async fn attempt(
     if let Resource::LambdaFunction { .. } = resource {
         return Ok(called.output);
     }
-    finish_pattern(
+    if pattern == Pattern::RequestResponse {
+        return Ok(called.output);
+    }
+    // Boxed: a callback or a child execution may be waited on for days, and this future
+    // (with the call's room in it) should not be what the parked execution keeps.
+    Box::pin(finish_pattern(
         engine,
         cursor,
         names,
@@ -313,7 +318,7 @@ async fn attempt(
         timeouts,
         called.execution_arn,
         Some(calls),
-    )
+    ))
     .await
 }
 
