@@ -146,7 +146,10 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
     let first = client::start(&sfn, &machine, "warm", r#"{"order": -1}"#).await;
     let before = settled().await;
     let sizes_before = by_size();
-    if let Some(size) = std::env::var("SFN_PARKED_BYTES_WHERE").ok().and_then(|s| s.parse().ok()) {
+    if let Some(size) = std::env::var("SFN_PARKED_BYTES_WHERE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         WHERE.store(size, Ordering::Relaxed);
         WHERE_LEFT.store(3, Ordering::Relaxed);
     }
@@ -159,7 +162,11 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
         let sqs = common::sqs(&server);
         let url = common::create_queue(&sqs, "parked-tokens").await;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        sqs.purge_queue().queue_url(&url).send().await.expect("PurgeQueue");
+        sqs.purge_queue()
+            .queue_url(&url)
+            .send()
+            .await
+            .expect("PurgeQueue");
     }
     let after = settled().await;
     let sizes_after = by_size();
@@ -172,7 +179,11 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
             .send()
             .await
             .expect("DescribeExecution");
-        assert_eq!(d.status, aws_sdk_sfn::types::ExecutionStatus::Running, "{arn}");
+        assert_eq!(
+            d.status,
+            aws_sdk_sfn::types::ExecutionStatus::Running,
+            "{arn}"
+        );
     }
     let per = (after - before - arns_bytes as isize) / EXECUTIONS as isize;
     if std::env::var_os("SFN_PARKED_BYTES_REPORT").is_some() {
@@ -200,16 +211,24 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parked_standard_execution_keeps_a_few_kilobytes_of_heap() {
-    for trace_buffer in [1000, 0] {
-        for kind in ["wait", "activity", "token"] {
-            let per = bytes_per_parked(trace_buffer, kind).await;
-            assert!(
-                per <= LIMIT,
-                "a parked {kind} execution (trace buffer {trace_buffer}) keeps {per} bytes"
-            );
+    // Traces off: with them on, the (bounded) trace buffer holds these executions' spans too,
+    // which is a cost of the buffer, not of a parked execution.
+    for (kind, limit) in LIMITS {
+        let per = bytes_per_parked(0, kind).await;
+        assert!(
+            per <= limit,
+            "a parked {kind} execution keeps {per} bytes of heap (at most {limit})"
+        );
+    }
+    if std::env::var_os("SFN_PARKED_BYTES_REPORT").is_some() {
+        for (kind, _) in LIMITS {
+            bytes_per_parked(1000, kind).await;
         }
     }
 }
 
-/// Heap bytes; the 5 KB of issue 19 is RSS, which adds the allocator's rounding and slack.
-const LIMIT: isize = 100_000;
+/// Heap bytes per parked execution, with some room over what they keep today (7.1 KB, 10.6 KB
+/// and 12.8 KB; 7.0 KB, 18.7 KB and 25.8 KB before parked Tasks stopped holding their context
+/// objects and input trees). Most of the rest is the execution's futures (about 3.2 KB for
+/// any execution, 2.4 KB more for a Task) and its history.
+const LIMITS: [(&str, isize); 3] = [("wait", 8_000), ("activity", 12_000), ("token", 14_500)];

@@ -6,11 +6,11 @@ use super::choice;
 use super::dataflow::{check_size, shown, StateEnv};
 use super::engine::{state_span, Engine, STATE_SPAN};
 use super::failure::{catcher_for, error_matches, Failure};
+use super::integrations::resource::Resource;
 use super::query::{location_of, query_error, unexpected_type, QUERY_ERROR};
+use super::task::Kept;
 use super::vars::{Staged, Variables};
 use super::Resume;
-use super::integrations::resource::Resource;
-use super::task::Kept;
 use super::{map, parallel, task};
 use crate::asl::ast::{
     Condition, Dynamic, FailState, Reference, Retrier, State, StateKind, StateMachine, Transition,
@@ -529,15 +529,42 @@ async fn with_recovery(
             // parked Task's should not carry the room a Map's or a Parallel's takes.
             StateKind::Parallel(p) => {
                 let at = restart.map(|r| (entered, r));
-                Box::pin(parallel::run(engine, &env, p, raw.get(), cursor, &mut started, at)).await
+                Box::pin(parallel::run(
+                    engine,
+                    &env,
+                    p,
+                    raw.get(),
+                    cursor,
+                    &mut started,
+                    at,
+                ))
+                .await
             }
             StateKind::Map(m) => {
                 let at = restart.map(|r| (entered, r));
-                Box::pin(map::run(engine, &env, m, raw.get(), cursor, &mut started, at)).await
+                Box::pin(map::run(
+                    engine,
+                    &env,
+                    m,
+                    raw.get(),
+                    cursor,
+                    &mut started,
+                    at,
+                ))
+                .await
             }
             StateKind::Task(t) => {
                 let context = || engine.context_for(state, entered_ms, retry_count);
-                Box::pin(task::run(engine, &env, context, t, raw.get(), cursor, restart)).await
+                Box::pin(task::run(
+                    engine,
+                    &env,
+                    context,
+                    t,
+                    raw.get(),
+                    cursor,
+                    restart,
+                ))
+                .await
             }
             _ => Err(Failure::runtime(
                 "internal: not a Task, Parallel or Map state",

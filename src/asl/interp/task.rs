@@ -75,7 +75,15 @@ pub(crate) async fn run(
     let result = match (mock, waiter) {
         (Some(mocked), _) => mocked?,
         (None, Some(waiter)) if resource == Resource::Activity => {
-            Box::pin(activity(engine, t, text(&parameters), timeouts, waiter, cursor)).await?
+            Box::pin(activity(
+                engine,
+                t,
+                text(&parameters),
+                timeouts,
+                waiter,
+                cursor,
+            ))
+            .await?
         }
         (None, waiter) => {
             Box::pin(integrations::run(

@@ -303,12 +303,7 @@ async fn attempt(
     if let Resource::LambdaFunction { .. } = resource {
         return Ok(called.output);
     }
-    if pattern == Pattern::RequestResponse {
-        return Ok(called.output);
-    }
-    // Boxed: a callback or a child execution may be waited on for days, and this future
-    // (with the call's room in it) should not be what the parked execution keeps.
-    Box::pin(finish_pattern(
+    finish_pattern(
         engine,
         cursor,
         names,
@@ -318,7 +313,7 @@ async fn attempt(
         timeouts,
         called.execution_arn,
         Some(calls),
-    ))
+    )
     .await
 }
 
