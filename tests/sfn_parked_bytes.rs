@@ -196,7 +196,7 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
                     .then(|| (n * size as isize, size, n as f64 / EXECUTIONS as f64))
             })
             .collect();
-        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.0));
         for (total, size, each) in rows {
             eprintln!(
                 "  {size:>6} bytes x {each:.2} = {:.0} per execution",
