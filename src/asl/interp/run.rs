@@ -158,6 +158,16 @@ pub(crate) fn run_machine_from(
                 ms: entered_ms,
                 restarted,
             };
+            // A top-level Wait of a Standard execution parks as data (see `ParkedAt`): the
+            // run ends here and resumes inside the state when the Wait is over.
+            if let (true, Some(parking), StateKind::Wait(w)) =
+                (top_level && !restarted, &engine.parking, &state.kind)
+            {
+                if let Some(parked) = park_at(&engine, state, w, &input, &vars, at) {
+                    *parking.lock() = Some(parked);
+                    return (Err(Failure::runtime("parked")), cursor);
+                }
+            }
             let traced = tracing.as_ref().map(|(tracer, parent)| StateTrace {
                 span: parent.child(),
                 start_us: restarted_ms.map_or_else(|| tracer.now_us(), |ms| ms * 1000),
@@ -182,6 +192,42 @@ pub(crate) fn run_machine_from(
                 Err(f) => return (Err(f.located(&state.name, entered)), cursor),
             }
         }
+    })
+}
+
+/// Where a top-level Wait parks, if its deadline is still ahead. A Wait whose deadline fails
+/// to evaluate is not parked: it runs inline and fails there as it always does.
+fn park_at(
+    engine: &Engine,
+    state: &State,
+    w: &WaitState,
+    input: &Value,
+    vars: &Variables,
+    at: Entered,
+) -> Option<super::engine::ParkedAt> {
+    let ctx = engine.context_for(state, at.ms, 0);
+    let staged = Staged::default();
+    let env = StateEnv {
+        state,
+        context: &ctx,
+        vars,
+        staged: &staged,
+        clock: engine.rec.clock(),
+        inspection: None,
+    };
+    let effective = env.input(input).ok()?;
+    let deadline_ms = wait_deadline(w, &env, input, &effective, at.ms).ok()?;
+    if deadline_ms <= engine.rec.clock().now_millis() {
+        return None;
+    }
+    Some(super::engine::ParkedAt {
+        state: state.name.clone(),
+        input: input.to_string().into_boxed_str(),
+        variables: vars.map().clone(),
+        entered_prev: at.prev,
+        entered_id: at.id,
+        entered_ms: at.ms,
+        deadline_ms,
     })
 }
 

@@ -422,6 +422,7 @@ fn engine(t: &TestRun) -> Arc<Engine> {
         redrive_from: None,
         tasks: t.tasks.clone(),
         restarts: Default::default(),
+        parking: None,
     })
 }
 

@@ -55,6 +55,7 @@ impl MapRunGuard {
             redrive_from: None,
             tasks: engine.tasks.clone(),
             restarts: Default::default(),
+            parking: None,
         });
         (MapRunGuard(run), arn, children)
     }
