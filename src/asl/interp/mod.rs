@@ -368,17 +368,23 @@ async fn run_parking(start: Box<Start>) {
         let Some(parked) = Box::pin(execute(start)).await else {
             return;
         };
-        let clock = parked.start.spec.clock.clone();
-        let stop = parked.start.stop_rx.clone();
-        // The Wait's end and the execution's timeout both resume the run, which then sees
-        // which came first (a timeout ends it in `finish`). StopExecution has already closed
-        // the record: nothing is left to do.
-        tokio::select! {
-            _ = clock.sleep_until_millis(parked.at.deadline_ms) => {}
-            _ = timeout(&clock, parked.timeout_ms) => {}
-            _ = stopped(stop) => return,
+        // Boxed too: a run that never parks (a Task's wait) should not carry this room.
+        if !Box::pin(wait_parked(&parked)).await {
+            return;
         }
         start = Box::new(unbox(parked).resumed());
+    }
+}
+
+/// Waits until the parked run resumes (true), or StopExecution has closed its record
+/// (false: nothing is left to do). The Wait's end and the execution's timeout both resume
+/// it; the run then sees which came first (a timeout ends it in `finish`).
+async fn wait_parked(parked: &Parked) -> bool {
+    let clock = &parked.start.spec.clock;
+    tokio::select! {
+        _ = clock.sleep_until_millis(parked.at.deadline_ms) => true,
+        _ = timeout(clock, parked.timeout_ms) => true,
+        _ = stopped(parked.start.stop_rx.clone()) => false,
     }
 }
 
