@@ -52,8 +52,8 @@ pub(crate) async fn run(
         }
         ctx
     };
+    let ctx = with_token(context());
     let (parameters, timeouts, role_arn) = {
-        let ctx = with_token(context());
         let env = env.with_context(&ctx);
         let effective = env.input(&raw)?;
         // Parameters (JSONPath) or Arguments (JSONata).
@@ -69,9 +69,11 @@ pub(crate) async fn run(
         };
         (parameters, timeouts, role_arn)
     };
-    // A Task that waits on its token holds its input as text meanwhile; it was written by
-    // `to_string` just now, so it reads back as it was.
-    let kept = Kept::of(raw, waiter.is_some());
+    // A Task that waits on its token holds its input as text meanwhile, and no context
+    // object (built again for the result); one that only calls keeps both as they are.
+    let waits = waiter.is_some();
+    let kept = Kept::of(raw, waits);
+    let ctx = (!waits).then_some(ctx);
     let result = match (mock, waiter) {
         (Some(mocked), _) => mocked?,
         (None, Some(waiter)) if resource == Resource::Activity => {
@@ -101,7 +103,7 @@ pub(crate) async fn run(
             .await?
         }
     };
-    let ctx = with_token(context());
+    let ctx = ctx.unwrap_or_else(|| with_token(context()));
     let env = env.with_context(&ctx);
     env.note("result", &result);
     // ResultSelector/ResultPath/OutputPath (JSONPath) or Output/Assign (JSONata).
