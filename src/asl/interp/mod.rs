@@ -380,17 +380,25 @@ async fn run_parking(start: Box<Start>) {
 /// (false: nothing is left to do). The Wait's end and the execution's timeout both resume
 /// it; the run then sees which came first (a timeout ends it in `finish`).
 async fn wait_parked(parked: &Parked) -> bool {
-    let clock = &parked.start.spec.clock;
+    let clock = &parked.clock;
     tokio::select! {
         _ = clock.sleep_until_millis(parked.at.deadline_ms) => true,
         _ = timeout(clock, parked.timeout_ms) => true,
-        _ = stopped(parked.start.stop_rx.clone()) => false,
+        _ = stopped(parked.stop_rx.clone()) => false,
     }
 }
 
-/// A run that parked: how to resume it, where, and when.
+/// A run that parked: how to resume it, where, and when. Only what a resumed `Start` needs
+/// (not a whole `Start`, whose unused members would take room for as long as it waits).
 struct Parked {
-    start: Start,
+    machine: Arc<StateMachine>,
+    clock: Clock,
+    board: Arc<TaskBoard>,
+    map_runs: Arc<map_runs::MapRuns>,
+    tasks: Option<integrations::TaskCalls>,
+    base: Arc<BaseContext>,
+    record: SharedRecord,
+    stop_rx: Arc<StopSignal>,
     at: engine::ParkedAt,
     timeout_ms: Option<u64>,
 }
@@ -398,8 +406,19 @@ struct Parked {
 impl Parked {
     /// The run, resuming inside the Wait it parked in.
     fn resumed(self) -> Start {
-        let Parked { mut start, at, .. } = self;
-        start.resume = Some(Resume {
+        let Parked {
+            machine,
+            clock,
+            board,
+            map_runs,
+            tasks,
+            base,
+            record,
+            stop_rx,
+            at,
+            ..
+        } = self;
+        let resume = Resume {
             state: at.state,
             // Written by `to_string`, so it reads back as it was.
             input: serde_json::from_str(&at.input).unwrap_or_default(),
@@ -413,8 +432,27 @@ impl Parked {
                 tokens: Default::default(),
             }),
             after_restart: true,
-        });
-        start
+        };
+        Start {
+            spec: ExecutionSpec {
+                machine,
+                input: Value::Null,
+                input_text: None,
+                context: Value::Null,
+                clock,
+                board,
+                map_runs,
+                // Only Standard executions (which can be redriven) park.
+                redrivable: true,
+                tasks,
+            },
+            context: Value::Null,
+            base,
+            record,
+            stop_rx,
+            resume: Some(resume),
+            parks: true,
+        }
     }
 }
 
@@ -643,27 +681,15 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
     };
     let parked = engine.parking.as_ref().and_then(|p| p.lock().take());
     if let (Ending::Finished(..), Some(at), Some((machine, stop_rx))) = (&ending, parked, kept) {
-        let spec = ExecutionSpec {
+        return Some(Box::new(Parked {
             machine,
-            input: Value::Null,
-            input_text: None,
-            context: Value::Null,
             clock,
             board: engine.board.clone(),
             map_runs: engine.map_runs.clone(),
-            redrivable,
             tasks,
-        };
-        return Some(Box::new(Parked {
-            start: Start {
-                spec,
-                context: Value::Null,
-                base,
-                record,
-                stop_rx,
-                resume: None,
-                parks: true,
-            },
+            base,
+            record,
+            stop_rx,
             at,
             timeout_ms: deadline,
         }));
