@@ -20,7 +20,12 @@ COMPACT_THREADS (8), COMPACT_ONLY (sqs or sfn: run one phase), COMPACT_SERVER_AR
 Figures (busy 2-core machine, 2026-12-04): baseline e9da29f: 777 bytes per message (745 over
 the body), 24,340 bytes per parked execution (wait), 39,456 (activity, 50,000). Issue 19
 item 3 work: 252 bytes per message (220 over the body), 6,936 bytes (wait), 19,725 (activity),
-29,122 (token, 50,000; baseline 48,311).
+29,122 (token, 50,000; baseline 48,311). Parked Tasks without context objects or input trees
+(100,000 each, trace buffer on / off): 7,762 / 7,606 bytes (wait), 11,731 / 11,580 (activity),
+15,561 / 15,399 (token); the same binary before that change: 7,632 / 7,479, 20,401 / 20,249,
+29,800 / 29,642. `tests/sfn_parked_bytes.rs` shows where the heap goes
+(SFN_PARKED_BYTES_REPORT=1). With a top-level Wait parked as data: 4,584 / 4,558 (wait),
+12,421 / 12,234 (activity), 16,219 / 16,081 (token).
 Loopback only; the machine should be otherwise quiet for stable figures, but RSS (unlike
 throughput) is little affected by other load.
 """

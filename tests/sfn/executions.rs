@@ -530,3 +530,91 @@ async fn the_x_ray_header_of_start_execution_becomes_the_executions_trace_header
         .expect("DescribeExecution");
     assert_eq!(described.trace_header(), Some(root));
 }
+
+/// The types of an execution's history events, checking that ids count up from 1.
+async fn history_types(client: &aws_sdk_sfn::Client, exec: &str) -> Vec<String> {
+    let history = client
+        .get_execution_history()
+        .execution_arn(exec)
+        .send()
+        .await
+        .expect("history");
+    let events = history.events();
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.id, i as i64 + 1, "{events:?}");
+    }
+    events
+        .iter()
+        .map(|e| e.r#type.as_str().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_long_wait_ends_with_the_input_variables_and_history_it_had_when_it_began() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(
+        &client,
+        "parks",
+        r#"{"StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Assign": {"kept.$": "$.order"}, "Next": "W"},
+            "W": {"Type": "Wait", "SecondsPath": "$.secs", "Next": "Q"},
+            "Q": {"Type": "Pass", "Parameters": {"order.$": "$.order", "kept.$": "$kept"},
+                  "End": true}}}"#,
+    )
+    .await;
+    let exec = start(&client, &machine, "e", r#"{"order": 7, "secs": 3600}"#).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    server.clock().advance(std::time::Duration::from_secs(3599));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let waiting = client
+        .describe_execution()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(waiting.status, ExecutionStatus::Running);
+    server.clock().advance(std::time::Duration::from_secs(2));
+    let done = wait_until_done(&client, &exec).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let output: serde_json::Value =
+        serde_json::from_str(done.output().expect("output")).expect("JSON");
+    assert_eq!(output, json!({"order": 7, "kept": 7}));
+    assert_eq!(
+        history_types(&client, &exec).await,
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "WaitStateEntered",
+            "WaitStateExited",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_stopped_long_wait_stays_aborted_when_its_time_comes() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    let machine = create_machine(&client, "parks", WAIT).await;
+    let exec = start(&client, &machine, "e", "{}").await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    client
+        .stop_execution()
+        .execution_arn(&exec)
+        .send()
+        .await
+        .expect("stop");
+    server
+        .clock()
+        .advance(std::time::Duration::from_secs(10 * 86_400));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let described = wait_until_done(&client, &exec).await;
+    assert_eq!(described.status, ExecutionStatus::Aborted);
+    let types = history_types(&client, &exec).await;
+    assert_eq!(types.last().map(String::as_str), Some("ExecutionAborted"));
+    assert!(!types.iter().any(|t| t == "WaitStateExited"), "{types:?}");
+}

@@ -44,6 +44,23 @@ pub(crate) struct Engine {
     /// `...StateEntered`: put by the state loop, taken by the state's first attempt. Locked
     /// only to put or take one entry (never across an await).
     pub restarts: parking_lot::Mutex<std::collections::HashMap<u64, super::Restart>>,
+    /// A Standard execution's own run (`spawn`): where its top level leaves the Wait it parks
+    /// in (see `ParkedAt`). `None` where nothing parks (Express, map runs, TestState).
+    pub parking: Option<parking_lot::Mutex<Option<ParkedAt>>>,
+}
+
+/// A top-level Wait an execution parks in as data rather than as a live run: the run ends
+/// and its task keeps only this and a timer until the Wait's deadline (or StopExecution, or
+/// the execution's timeout), then resumes from it as a restarted execution does (see
+/// `Restart`). A parked run's futures were most of what a waiting execution kept.
+pub(crate) struct ParkedAt {
+    pub state: String,
+    pub input: Box<str>,
+    pub variables: serde_json::Map<String, Value>,
+    pub entered_prev: u64,
+    pub entered_id: u64,
+    pub entered_ms: u64,
+    pub deadline_ms: u64,
 }
 
 /// The context object's static part, kept as its JSON text and parsed when a state needs it:

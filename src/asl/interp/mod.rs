@@ -359,15 +359,115 @@ fn spawn_from(
         events: spec.tasks.clone().map(|t| (t, base.clone())),
     };
     let work = execution_work(&spec, &context);
-    tokio::spawn(work.run(execute(Box::new(Start {
+    tokio::spawn(work.run(run_parking(Box::new(Start {
         spec,
         context,
         base,
         record,
         stop_rx,
         resume,
+        parks: true,
     }))));
     control
+}
+
+/// Runs the execution; while it is parked in a top-level Wait (see `ParkedAt`), its task
+/// holds only the parked run and the timers that end the wait. Each run is boxed, and freed
+/// when it parks.
+async fn run_parking(start: Box<Start>) {
+    let mut start = start;
+    loop {
+        let Some(parked) = Box::pin(execute(start)).await else {
+            return;
+        };
+        // Boxed too: a run that never parks (a Task's wait) should not carry this room.
+        if !Box::pin(wait_parked(&parked)).await {
+            return;
+        }
+        start = Box::new(unbox(parked).resumed());
+    }
+}
+
+/// Waits until the parked run resumes (true), or StopExecution has closed its record
+/// (false: nothing is left to do). The Wait's end and the execution's timeout both resume
+/// it; the run then sees which came first (a timeout ends it in `finish`).
+async fn wait_parked(parked: &Parked) -> bool {
+    let clock = &parked.clock;
+    tokio::select! {
+        _ = clock.sleep_until_millis(parked.at.deadline_ms) => true,
+        _ = timeout(clock, parked.timeout_ms) => true,
+        _ = stopped(parked.stop_rx.clone()) => false,
+    }
+}
+
+/// A run that parked: how to resume it, where, and when. Only what a resumed `Start` needs
+/// (not a whole `Start`, whose unused members would take room for as long as it waits).
+struct Parked {
+    machine: Arc<StateMachine>,
+    clock: Clock,
+    board: Arc<TaskBoard>,
+    map_runs: Arc<map_runs::MapRuns>,
+    tasks: Option<integrations::TaskCalls>,
+    base: Arc<BaseContext>,
+    record: SharedRecord,
+    stop_rx: Arc<StopSignal>,
+    at: engine::ParkedAt,
+    timeout_ms: Option<u64>,
+}
+
+impl Parked {
+    /// The run, resuming inside the Wait it parked in.
+    fn resumed(self) -> Start {
+        let Parked {
+            machine,
+            clock,
+            board,
+            map_runs,
+            tasks,
+            base,
+            record,
+            stop_rx,
+            at,
+            ..
+        } = self;
+        let resume = Resume {
+            state: at.state,
+            // Written by `to_string`, so it reads back as it was.
+            input: serde_json::from_str(&at.input).unwrap_or_default(),
+            variables: at.variables,
+            restart: Some(Restart {
+                entered_prev: at.entered_prev,
+                entered_id: at.entered_id,
+                entered_ms: at.entered_ms,
+                token: None,
+                submitted_ms: None,
+                succeeded: None,
+                activity_scheduled_ms: None,
+                tokens: Default::default(),
+            }),
+            after_restart: true,
+        };
+        Start {
+            spec: ExecutionSpec {
+                machine,
+                input: Value::Null,
+                input_text: None,
+                context: Value::Null,
+                clock,
+                board,
+                map_runs,
+                // Only Standard executions (which can be redriven) park.
+                redrivable: true,
+                tasks,
+            },
+            context: Value::Null,
+            base,
+            record,
+            stop_rx,
+            resume: Some(resume),
+            parks: true,
+        }
+    }
 }
 
 /// The execution's entry in the settle registry, made before its task is spawned so the
@@ -393,6 +493,7 @@ pub async fn run_to_end(mut spec: ExecutionSpec, record: SharedRecord) {
     let stop_rx = Arc::new(StopSignal::default());
     let context = std::mem::take(&mut spec.context);
     let base = Arc::new(BaseContext::of(&context));
+    // Nothing parks here (`parks: false`), so the run always ends.
     execute(Box::new(Start {
         spec,
         context,
@@ -400,8 +501,9 @@ pub async fn run_to_end(mut spec: ExecutionSpec, record: SharedRecord) {
         record,
         stop_rx,
         resume: None,
+        parks: false,
     }))
-    .await
+    .await;
 }
 
 enum Ending {
@@ -414,7 +516,7 @@ enum Ending {
 /// (kept, compact). The awaits on status-change events are boxed:
 /// a parked execution keeps this future for as long as it waits, and should not carry the
 /// (larger) state of a delivery it is not making.
-async fn execute(start: Box<Start>) {
+async fn execute(start: Box<Start>) -> Option<Box<Parked>> {
     let Start {
         mut spec,
         context,
@@ -422,6 +524,7 @@ async fn execute(start: Box<Start>) {
         record,
         stop_rx,
         resume,
+        parks,
     } = unbox(start);
     let rec = Recorder::new(record.clone(), spec.clock.clone());
     if let Some(resume) = resume {
@@ -435,6 +538,7 @@ async fn execute(start: Box<Start>) {
             stop_rx,
             resume: Some(resume),
             cursor,
+            parks,
         }))
         .await;
     }
@@ -471,6 +575,7 @@ async fn execute(start: Box<Start>) {
         stop_rx,
         resume: None,
         cursor: 0,
+        parks,
     }))
     .await
 }
@@ -485,6 +590,8 @@ struct Start {
     record: SharedRecord,
     stop_rx: Arc<StopSignal>,
     resume: Option<Resume>,
+    /// Whether a top-level Wait may park the run (`spawn`; not `run_to_end`).
+    parks: bool,
 }
 
 /// The contents of `b`, its allocation freed now (moving out of `*b` in place frees the box
@@ -502,6 +609,7 @@ struct Finish {
     stop_rx: Arc<StopSignal>,
     resume: Option<Resume>,
     cursor: u64,
+    parks: bool,
 }
 
 /// The execution's start, from the context object's `Execution.StartTime`.
@@ -514,7 +622,7 @@ fn execution_start_ms(context: &Value) -> u64 {
 }
 
 /// Runs the machine (from its start, or from `resume`) and records how the execution ended.
-async fn finish(args: Box<Finish>) {
+async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
     let Finish {
         spec,
         base,
@@ -523,6 +631,7 @@ async fn finish(args: Box<Finish>) {
         stop_rx,
         resume,
         cursor,
+        parks,
     } = unbox(args);
     // Taken apart, so that what moves on takes no room while the run is awaited.
     let ExecutionSpec {
@@ -547,6 +656,7 @@ async fn finish(args: Box<Finish>) {
     let deadline = machine
         .timeout_seconds
         .map(|s| start_ms.saturating_add(s.saturating_mul(1000)));
+    let parks = parks && redrivable;
     let engine = Arc::new(Engine {
         rec,
         base_context: base.clone(),
@@ -555,7 +665,9 @@ async fn finish(args: Box<Finish>) {
         redrive_from: redrivable.then(|| machine.clone()),
         tasks: tasks.clone(),
         restarts: Default::default(),
+        parking: parks.then(Default::default),
     });
+    let kept = parks.then(|| (machine.clone(), stop_rx.clone()));
     let work = match resume {
         Some(r) => run_machine_from(
             engine.clone(),
@@ -581,14 +693,28 @@ async fn finish(args: Box<Finish>) {
         _ = timeout(&clock, deadline) => Ending::TimedOut,
         _ = stopped(stop_rx) => Ending::Stopped,
     };
+    let parked = engine.parking.as_ref().and_then(|p| p.lock().take());
+    if let (Ending::Finished(..), Some(at), Some((machine, stop_rx))) = (&ending, parked, kept) {
+        return Some(Box::new(Parked {
+            machine,
+            clock,
+            board: engine.board.clone(),
+            map_runs: engine.map_runs.clone(),
+            tasks,
+            base,
+            record,
+            stop_rx,
+            at,
+            timeout_ms: deadline,
+        }));
+    }
     let now = clock.now_millis();
     let context = base.value();
-    let Some(snapshot) = close_record(&record, ending, now, &context) else {
-        return;
-    };
+    let snapshot = close_record(&record, ending, now, &context)?;
     if let Some(calls) = &tasks {
         Box::pin(calls.status_changed(snapshot)).await;
     }
+    None
 }
 
 /// Records how the run ended; `None` when StopExecution had already closed the record.

@@ -6,7 +6,9 @@ use super::choice;
 use super::dataflow::{check_size, shown, StateEnv};
 use super::engine::{state_span, Engine, STATE_SPAN};
 use super::failure::{catcher_for, error_matches, Failure};
+use super::integrations::resource::Resource;
 use super::query::{location_of, query_error, unexpected_type, QUERY_ERROR};
+use super::task::Kept;
 use super::vars::{Staged, Variables};
 use super::Resume;
 use super::{map, parallel, task};
@@ -156,6 +158,16 @@ pub(crate) fn run_machine_from(
                 ms: entered_ms,
                 restarted,
             };
+            // A top-level Wait of a Standard execution parks as data (see `ParkedAt`): the
+            // run ends here and resumes inside the state when the Wait is over.
+            if let (true, Some(parking), StateKind::Wait(w)) =
+                (top_level && !restarted, &engine.parking, &state.kind)
+            {
+                if let Some(parked) = park_at(&engine, state, w, &input, &vars, at) {
+                    *parking.lock() = Some(parked);
+                    return (Err(Failure::runtime("parked")), cursor);
+                }
+            }
             let traced = tracing.as_ref().map(|(tracer, parent)| StateTrace {
                 span: parent.child(),
                 start_us: restarted_ms.map_or_else(|| tracer.now_us(), |ms| ms * 1000),
@@ -180,6 +192,42 @@ pub(crate) fn run_machine_from(
                 Err(f) => return (Err(f.located(&state.name, entered)), cursor),
             }
         }
+    })
+}
+
+/// Where a top-level Wait parks, if its deadline is still ahead. A Wait whose deadline fails
+/// to evaluate is not parked: it runs inline and fails there as it always does.
+fn park_at(
+    engine: &Engine,
+    state: &State,
+    w: &WaitState,
+    input: &Value,
+    vars: &Variables,
+    at: Entered,
+) -> Option<super::engine::ParkedAt> {
+    let ctx = engine.context_for(state, at.ms, 0);
+    let staged = Staged::default();
+    let env = StateEnv {
+        state,
+        context: &ctx,
+        vars,
+        staged: &staged,
+        clock: engine.rec.clock(),
+        inspection: None,
+    };
+    let effective = env.input(input).ok()?;
+    let deadline_ms = wait_deadline(w, &env, input, &effective, at.ms).ok()?;
+    if deadline_ms <= engine.rec.clock().now_millis() {
+        return None;
+    }
+    Some(super::engine::ParkedAt {
+        state: state.name.clone(),
+        input: input.to_string().into_boxed_str(),
+        variables: vars.map().clone(),
+        entered_prev: at.prev,
+        entered_id: at.id,
+        entered_ms: at.ms,
+        deadline_ms,
     })
 }
 
@@ -505,22 +553,65 @@ async fn with_recovery(
     } else {
         None
     };
+    // A Task that waits on a token (an activity, a callback) may wait for days: it holds its
+    // input as text meanwhile, and builds its context object only when it reads it (see
+    // `task::run`), so that a parked execution keeps little more than its history.
+    let waits = match &state.kind {
+        StateKind::Task(t) => Resource::parse(&t.resource).takes_token(),
+        _ => false,
+    };
+    let raw = Kept::of(raw, waits);
     loop {
         let restart = restart.take();
-        let ctx = engine.context_for(state, entered_ms, retry_count);
+        let ctx = match &state.kind {
+            StateKind::Task(_) => Value::Null,
+            _ => engine.context_for(state, entered_ms, retry_count),
+        };
         let env = env.with_context(&ctx);
         // Whether this attempt got as far as `...StateStarted` (and so has a `...StateFailed`).
         let mut started = false;
         let result = match &state.kind {
+            // Boxed, each: this future is as large as the largest of its kinds' work, and a
+            // parked Task's should not carry the room a Map's or a Parallel's takes.
             StateKind::Parallel(p) => {
                 let at = restart.map(|r| (entered, r));
-                parallel::run(engine, &env, p, raw.clone(), cursor, &mut started, at).await
+                Box::pin(parallel::run(
+                    engine,
+                    &env,
+                    p,
+                    raw.get(),
+                    cursor,
+                    &mut started,
+                    at,
+                ))
+                .await
             }
             StateKind::Map(m) => {
                 let at = restart.map(|r| (entered, r));
-                map::run(engine, &env, m, raw.clone(), cursor, &mut started, at).await
+                Box::pin(map::run(
+                    engine,
+                    &env,
+                    m,
+                    raw.get(),
+                    cursor,
+                    &mut started,
+                    at,
+                ))
+                .await
             }
-            StateKind::Task(t) => task::run(engine, &env, t, raw.clone(), cursor, restart).await,
+            StateKind::Task(t) => {
+                let context = || engine.context_for(state, entered_ms, retry_count);
+                Box::pin(task::run(
+                    engine,
+                    &env,
+                    context,
+                    t,
+                    raw.get(),
+                    cursor,
+                    restart,
+                ))
+                .await
+            }
             _ => Err(Failure::runtime(
                 "internal: not a Task, Parallel or Map state",
             )),
@@ -555,7 +646,16 @@ async fn with_recovery(
         let Some(catcher) = catcher_for(state, &failure).map(|i| &state.catchers()[i]) else {
             return Err(failure);
         };
-        let out = env.finish_caught(catcher, raw, failure.to_object())?;
+        // A Task's context object is built only now (see above).
+        let task_ctx;
+        let env = match &state.kind {
+            StateKind::Task(_) => {
+                task_ctx = engine.context_for(state, entered_ms, retry_count);
+                env.with_context(&task_ctx)
+            }
+            _ => env,
+        };
+        let out = env.finish_caught(catcher, raw.take(), failure.to_object())?;
         return Ok((out, Some(catcher.next.clone())));
     }
 }

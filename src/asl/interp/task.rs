@@ -15,9 +15,14 @@ use crate::asl::ast::{Dynamic, TaskState};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
+/// Runs the Task on `raw`. `env`'s own context object is not read: `context` builds the
+/// state's, once for the request and again for the result, so that none is held while the
+/// Task waits (for a worker or a callback, maybe for days: a parked execution should keep
+/// little more than its history). The input waits as text for the same reason.
 pub(crate) async fn run(
     engine: &Arc<Engine>,
     env: &StateEnv<'_>,
+    context: impl Fn() -> Value,
     t: &TaskState,
     raw: Value,
     cursor: &mut u64,
@@ -25,10 +30,16 @@ pub(crate) async fn run(
 ) -> Result<Value, Failure> {
     // Its call succeeded before a restart: the result is kept, the call not made again.
     if let Some(result) = restart.as_ref().and_then(|r| r.succeeded.clone()) {
+        let mut ctx = context();
+        if let (Some(token), Value::Object(o)) =
+            (restart.as_ref().and_then(|r| r.token.as_deref()), &mut ctx)
+        {
+            o.insert("Task".into(), json!({ "Token": token }));
+        }
+        let env = env.with_context(&ctx);
         env.note("result", &result);
         return env.finish_result(raw, result);
     }
-    let effective = env.input(&raw)?;
     let resource = Resource::parse(&t.resource);
     let at = *cursor;
     // TestState's mocked outcome replaces the call, and its token is the one in the context
@@ -51,39 +62,53 @@ pub(crate) async fn run(
             .board
             .own(&w.token, engine.base_context.execution_arn(), at);
     }
-    let mut ctx = env.context.clone();
-    if let (Some(w), Value::Object(o)) = (&waiter, &mut ctx) {
-        o.insert("Task".into(), json!({"Token": w.token}));
-    }
-    let env = env.with_context(&ctx);
-    // Parameters (JSONPath) or Arguments (JSONata).
-    let parameters = env.request(&effective, t.parameters.as_ref(), t.arguments.as_ref())?;
-    let timeouts = resolve_timeouts(t, &effective, &env)?;
-    // The role the Task acts as (`Credentials`), which TaskScheduled records.
-    let role_arn = match &t.credentials {
-        Some(c) => {
-            let credentials = env.payload(c, &effective, "Arguments")?;
-            credentials.get("RoleArn").cloned()
+    // `$$.Task.Token` is read by the result's paths too, after the waiter is gone.
+    let token: Option<Box<str>> = waiter.as_ref().map(|w| w.token.as_str().into());
+    let with_token = |mut ctx: Value| {
+        if let (Some(token), Value::Object(o)) = (&token, &mut ctx) {
+            o.insert("Task".into(), json!({ "Token": &**token }));
         }
-        None => None,
+        ctx
     };
+    let ctx = with_token(context());
+    let (parameters, timeouts, role_arn) = {
+        let env = env.with_context(&ctx);
+        let effective = env.input(&raw)?;
+        // Parameters (JSONPath) or Arguments (JSONata).
+        let parameters = env.request(&effective, t.parameters.as_ref(), t.arguments.as_ref())?;
+        let timeouts = resolve_timeouts(t, &effective, &env)?;
+        // The role the Task acts as (`Credentials`), which TaskScheduled records.
+        let role_arn = match &t.credentials {
+            Some(c) => {
+                let credentials = env.payload(c, &effective, "Arguments")?;
+                credentials.get("RoleArn").cloned()
+            }
+            None => None,
+        };
+        (parameters, timeouts, role_arn)
+    };
+    // A Task that waits on its token holds its input as text meanwhile, and no context
+    // object (built again for the result); one that only calls keeps both as they are.
+    let waits = waiter.is_some();
+    let kept = Kept::of(raw, waits);
+    let ctx = (!waits).then_some(ctx);
     let result = match (mock, waiter) {
         (Some(mocked), _) => mocked?,
         (None, Some(waiter)) if resource == Resource::Activity => {
             let scheduled_ms = restart.as_ref().and_then(|r| r.activity_scheduled_ms);
-            activity(
+            Box::pin(activity(
                 engine,
                 t,
-                parameters,
+                text(&parameters),
                 timeouts,
                 waiter,
                 scheduled_ms,
                 cursor,
-            )
+            ))
             .await?
         }
         (None, waiter) => {
-            integrations::run(
+            Box::pin(integrations::run(
                 engine,
                 env.state,
                 &t.resource,
@@ -94,13 +119,50 @@ pub(crate) async fn run(
                 waiter,
                 restart.and_then(|r| r.submitted_ms),
                 cursor,
-            )
+            ))
             .await?
         }
     };
+    let ctx = ctx.unwrap_or_else(|| with_token(context()));
+    let env = env.with_context(&ctx);
     env.note("result", &result);
     // ResultSelector/ResultPath/OutputPath (JSONPath) or Output/Assign (JSONata).
-    env.finish_result(raw, result)
+    env.finish_result(kept.take(), result)
+}
+
+/// A state's input, kept as a `Value` or, while the state waits a long time, as its JSON
+/// text (a `Value` tree costs several times its text).
+pub(crate) enum Kept {
+    Value(Value),
+    Text(Box<str>),
+}
+
+impl Kept {
+    /// `raw`, as text if `as_text`.
+    pub(crate) fn of(raw: Value, as_text: bool) -> Self {
+        if as_text {
+            Kept::Text(raw.to_string().into_boxed_str())
+        } else {
+            Kept::Value(raw)
+        }
+    }
+
+    /// A copy of the input.
+    pub(crate) fn get(&self) -> Value {
+        match self {
+            Kept::Value(v) => v.clone(),
+            // Written by `to_string`, so it reads back as it was.
+            Kept::Text(t) => serde_json::from_str(t).unwrap_or_default(),
+        }
+    }
+
+    /// The input itself.
+    pub(crate) fn take(self) -> Value {
+        match self {
+            Kept::Value(v) => v,
+            Kept::Text(t) => serde_json::from_str(&t).unwrap_or_default(),
+        }
+    }
 }
 
 fn resolve_timeouts(t: &TaskState, input: &Value, env: &StateEnv) -> Result<Timeouts, Failure> {
@@ -146,13 +208,12 @@ fn seconds(
 async fn activity(
     engine: &Arc<Engine>,
     t: &TaskState,
-    parameters: Value,
+    input: String,
     timeouts: Timeouts,
     mut waiter: TokenWaiter,
     scheduled_before: Option<u64>,
     cursor: &mut u64,
 ) -> Result<Value, Failure> {
-    let input = text(&parameters);
     let offered = engine.board.offer(
         &t.resource,
         ActivityTask {

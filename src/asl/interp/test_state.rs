@@ -277,7 +277,16 @@ async fn evaluate(t: &TestRun, watch: &Inspection) -> Outcome {
         StateKind::Task(task_state) => {
             let engine = engine(t);
             let mut cursor = 0;
-            let result = task::run(&engine, &env, task_state, raw.clone(), &mut cursor, None).await;
+            let result = task::run(
+                &engine,
+                &env,
+                || t.context.clone(),
+                task_state,
+                raw.clone(),
+                &mut cursor,
+                None,
+            )
+            .await;
             settle(t, &env, raw, result)
         }
         StateKind::Map(m) => map_under_test(t, &env, watch, m, raw),
@@ -413,6 +422,7 @@ fn engine(t: &TestRun) -> Arc<Engine> {
         redrive_from: None,
         tasks: t.tasks.clone(),
         restarts: Default::default(),
+        parking: None,
     })
 }
 

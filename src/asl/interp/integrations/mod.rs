@@ -301,17 +301,20 @@ async fn attempt(
             _ => no_services(),
         }));
     };
-    let context = engine.base_context.value();
-    let call = calls.call(TaskCall {
-        resource,
-        parameters,
-        context: &context,
-        now: engine.rec.clock().now(),
-        trace: crate::asl::interp::engine::state_span(),
-    });
-    let called = match hold {
-        Some(_) => crate::persist::holding(call).await?,
-        None => call.await?,
+    // Dropped once the call is made: a callback's wait must not hold the context object.
+    let called = {
+        let context = engine.base_context.value();
+        let call = calls.call(TaskCall {
+            resource,
+            parameters,
+            context: &context,
+            now: engine.rec.clock().now(),
+            trace: crate::asl::interp::engine::state_span(),
+        });
+        match hold {
+            Some(_) => crate::persist::holding(call).await?,
+            None => call.await?,
+        }
     };
     if let Resource::LambdaFunction { .. } = resource {
         return Ok(called.output);
@@ -362,8 +365,9 @@ async fn finish_pattern(
         Pattern::Callback => {
             submitted(engine, cursor, names, &output);
             // The request and its `TaskSubmitted` are in; the wait for the callback holds
-            // nothing back.
+            // nothing back, and needs none of the call's answer.
             drop(hold.take());
+            drop(output);
             match waiter {
                 Some(w) => callback(engine, w, timeouts).await,
                 None => Err(Failure::runtime("The task token was not issued").into()),

@@ -1,0 +1,234 @@
+//! What a parked Standard execution costs in memory, counted in process (issue 19, item 3): the
+//! bytes live on the heap before and after starting executions that park in a long Wait, on an
+//! activity nobody polls, and on a `.waitForTaskToken` Task, divided by their count. Its own
+//! test target, with its own counting allocator, so that nothing else allocates in the process
+//! while it measures. `benches/compact-storage.py` measures the same on a release build as RSS
+//! (which adds the allocator's own overhead); this counts what the server keeps, to find where
+//! the bytes go. `SFN_PARKED_BYTES_REPORT=1` prints the figures.
+
+#[path = "sfn/client.rs"]
+#[allow(dead_code)]
+mod client;
+#[path = "common/mod.rs"]
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Duration;
+use stepyard::{Config, Server};
+
+/// The system allocator, counting the bytes it has handed out and not yet had back.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+/// Live allocations by exact size (the last bucket: every larger size), for the breakdown.
+const SIZES: usize = 16384;
+static BY_SIZE: [AtomicIsize; SIZES] = [const { AtomicIsize::new(0) }; SIZES];
+
+fn count(size: usize, delta: isize) {
+    LIVE.fetch_add(size as isize * delta, Ordering::Relaxed);
+    BY_SIZE[size.min(SIZES - 1)].fetch_add(delta, Ordering::Relaxed);
+}
+
+fn by_size() -> Vec<isize> {
+    BY_SIZE.iter().map(|c| c.load(Ordering::Relaxed)).collect()
+}
+
+/// `SFN_PARKED_BYTES_WHERE=SIZE`: print where a few allocations of that size are made once
+/// the executions start (to find what a figure of the breakdown is).
+static WHERE: AtomicIsize = AtomicIsize::new(0);
+static WHERE_LEFT: AtomicIsize = AtomicIsize::new(0);
+
+thread_local! {
+    static IN_TRACE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn maybe_trace(size: usize) {
+    if WHERE.load(Ordering::Relaxed) != size as isize || IN_TRACE.with(|t| t.get()) {
+        return;
+    }
+    if WHERE_LEFT.fetch_sub(1, Ordering::Relaxed) <= 0 {
+        return;
+    }
+    IN_TRACE.with(|t| t.set(true));
+    let bt = std::backtrace::Backtrace::force_capture().to_string();
+    let frames: Vec<&str> = bt
+        .lines()
+        .filter(|l| l.contains("stepyard::") && !l.contains("at "))
+        .take(12)
+        .collect();
+    eprintln!("allocation of {size}:\n{}", frames.join("\n"));
+    IN_TRACE.with(|t| t.set(false));
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            count(layout.size(), 1);
+            maybe_trace(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        count(layout.size(), -1);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            count(layout.size(), -1);
+            count(new_size, 1);
+            maybe_trace(new_size);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const EXECUTIONS: usize = 1000;
+
+/// Heap bytes live once they stop moving (the server's tasks finish their requests).
+async fn settled() -> isize {
+    let mut last = LIVE.load(Ordering::Relaxed);
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = LIVE.load(Ordering::Relaxed);
+        if (now - last).abs() < 4096 {
+            return now;
+        }
+        last = now;
+    }
+    last
+}
+
+/// Starts `EXECUTIONS` executions of `states` (which park at their state "Park") and returns
+/// the heap bytes each keeps.
+async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
+    let server = Server::start(Config {
+        trace_buffer,
+        ..Config::ephemeral()
+    })
+    .await
+    .expect("the test server binds 127.0.0.1:0");
+    let sfn = client::sfn(&server);
+    let states = match kind {
+        "wait" => r#"{"Park": {"Type": "Wait", "Seconds": 86400, "End": true}}"#.to_string(),
+        "activity" => {
+            let activity = sfn
+                .create_activity()
+                .name("parked-nobody")
+                .send()
+                .await
+                .expect("CreateActivity")
+                .activity_arn;
+            format!(r#"{{"Park": {{"Type": "Task", "Resource": "{activity}", "End": true}}}}"#)
+        }
+        _ => {
+            let sqs = common::sqs(&server);
+            let url = common::create_queue(&sqs, "parked-tokens").await;
+            format!(
+                r#"{{"Park": {{"Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {{"QueueUrl": "{url}", "MessageBody": {{"token.$": "$$.Task.Token"}}}},
+                    "End": true}}}}"#
+            )
+        }
+    };
+    let definition = format!(r#"{{"StartAt": "Park", "States": {states}}}"#);
+    let machine = client::create_machine(&sfn, &format!("parked-{kind}"), &definition).await;
+    // One execution first, so that what is made once (lazily) is not counted per execution.
+    let first = client::start(&sfn, &machine, "warm", r#"{"order": -1}"#).await;
+    let before = settled().await;
+    let sizes_before = by_size();
+    if let Some(size) = std::env::var("SFN_PARKED_BYTES_WHERE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        WHERE.store(size, Ordering::Relaxed);
+        WHERE_LEFT.store(3, Ordering::Relaxed);
+    }
+    let mut arns = Vec::with_capacity(EXECUTIONS);
+    for i in 0..EXECUTIONS {
+        let input = format!(r#"{{"order": {i}, "customer": "c{}"}}"#, i % 977);
+        arns.push(client::start(&sfn, &machine, &format!("e{i}"), &input).await);
+    }
+    if kind == "token" {
+        let sqs = common::sqs(&server);
+        let url = common::create_queue(&sqs, "parked-tokens").await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        sqs.purge_queue()
+            .queue_url(&url)
+            .send()
+            .await
+            .expect("PurgeQueue");
+    }
+    let after = settled().await;
+    let sizes_after = by_size();
+    let arns_bytes: usize = arns.iter().map(|a| a.capacity()).sum::<usize>()
+        + arns.capacity() * std::mem::size_of::<String>();
+    for arn in arns.iter().chain([&first]) {
+        let d = sfn
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .expect("DescribeExecution");
+        assert_eq!(
+            d.status,
+            aws_sdk_sfn::types::ExecutionStatus::Running,
+            "{arn}"
+        );
+    }
+    let per = (after - before - arns_bytes as isize) / EXECUTIONS as isize;
+    if std::env::var_os("SFN_PARKED_BYTES_REPORT").is_some() {
+        eprintln!("parked {kind}, trace buffer {trace_buffer}: {per} heap bytes per execution");
+        // Allocation sizes that grew by at least one in ten executions: what each keeps.
+        let mut rows: Vec<(isize, usize, f64)> = (0..SIZES)
+            .filter_map(|size| {
+                let n = sizes_after[size] - sizes_before[size];
+                (n * 10 >= EXECUTIONS as isize)
+                    .then(|| (n * size as isize, size, n as f64 / EXECUTIONS as f64))
+            })
+            .collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.0));
+        for (total, size, each) in rows {
+            eprintln!(
+                "  {size:>6} bytes x {each:.2} = {:.0} per execution",
+                total as f64 / EXECUTIONS as f64
+            );
+        }
+    }
+    drop(sfn);
+    server.shutdown().await;
+    per
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parked_standard_execution_keeps_a_few_kilobytes_of_heap() {
+    // Traces off: with them on, the (bounded) trace buffer holds these executions' spans too,
+    // which is a cost of the buffer, not of a parked execution.
+    for (kind, limit) in LIMITS {
+        let per = bytes_per_parked(0, kind).await;
+        assert!(
+            per <= limit,
+            "a parked {kind} execution keeps {per} bytes of heap (at most {limit})"
+        );
+    }
+    if std::env::var_os("SFN_PARKED_BYTES_REPORT").is_some() {
+        for (kind, _) in LIMITS {
+            bytes_per_parked(1000, kind).await;
+        }
+    }
+}
+
+/// Heap bytes per parked execution, with some room over what they keep today (4.3 KB, 11.1 KB
+/// and 13.3 KB; 7.0 KB, 18.7 KB and 25.8 KB before a top-level Wait parked as data and parked
+/// Tasks stopped holding their context objects and input trees). A parked Task's is mostly
+/// its run's futures (about 5.5 KB) and its history.
+const LIMITS: [(&str, isize); 3] = [("wait", 5_000), ("activity", 12_000), ("token", 14_500)];
