@@ -286,9 +286,8 @@ async fn input_path_and_transformer_match_aws_recordings() {
                     other => comparable(&other.to_string(), "\u{0}"),
                 })
                 .collect();
-            let got_values = |time: &str| -> Vec<Value> {
-                bodies.iter().map(|b| comparable(b, time)).collect()
-            };
+            let got_values =
+                |time: &str| -> Vec<Value> { bodies.iter().map(|b| comparable(b, time)).collect() };
             if !times.iter().any(|t| got_values(t) == want_values) {
                 let got_values = got_values(&times[0]);
                 ok = false;

@@ -69,6 +69,11 @@ struct Mailbox {
     notify: Notify,
     /// The waiter is gone, or the board was cleared: nothing more is delivered.
     closed: AtomicBool,
+    /// An activity token's execution (its ARN, the Task's cursor when issued): the state
+    /// document names live activity tokens with their execution (a callback's token is found
+    /// in its history instead). Kept here rather than in a map of its own so that a parked
+    /// activity Task does not pay for a second copy of its token.
+    owner: std::sync::OnceLock<(Box<str>, u64)>,
 }
 
 impl Mailbox {
@@ -108,10 +113,6 @@ impl Mailbox {
 #[derive(Default)]
 struct Board {
     tokens: HashMap<String, Arc<Mailbox>>,
-    /// Whose activity tokens are (execution ARN, the Task's cursor when issued), while they
-    /// are live: the state document names them with their execution (a callback's token is
-    /// found in its history instead). Only activity tokens are here.
-    owners: HashMap<String, (Box<str>, u64)>,
     /// Activity ARNs that exist; a Task on any other activity fails at once.
     activities: HashSet<String>,
     queues: HashMap<String, ActivityQueue>,
@@ -146,7 +147,6 @@ impl Drop for TokenWaiter {
     fn drop(&mut self) {
         let mut board = self.board.board.lock();
         board.tokens.remove(&self.token);
-        board.owners.remove(&self.token);
         drop(board);
         self.rx.close();
     }
@@ -213,7 +213,6 @@ impl TaskBoard {
         let mut board = self.board.lock();
         board.activities.clear();
         board.queues.clear();
-        board.owners.clear();
         for (_, mailbox) in board.tokens.drain() {
             mailbox.close();
         }
@@ -237,13 +236,10 @@ impl TaskBoard {
         self.board.lock().tokens.keys().cloned().collect()
     }
 
-    /// Notes whose activity token `token` is (see `Board::owners`); forgotten with the token.
+    /// Notes whose activity token `token` is (see `Mailbox::owner`); forgotten with the token.
     pub fn own(&self, token: &str, execution_arn: &str, at: u64) {
-        let mut board = self.board.lock();
-        if board.tokens.contains_key(token) {
-            board
-                .owners
-                .insert(token.to_string(), (execution_arn.into(), at));
+        if let Some(mailbox) = self.board.lock().tokens.get(token) {
+            let _ = mailbox.owner.set((execution_arn.into(), at));
         }
     }
 
@@ -251,7 +247,12 @@ impl TaskBoard {
     /// document; not on any request path).
     pub fn owned_tokens(&self) -> HashMap<String, Vec<(u64, String)>> {
         let mut out: HashMap<String, Vec<(u64, String)>> = HashMap::new();
-        for (token, (arn, at)) in &self.board.lock().owners {
+        let board = self.board.lock();
+        let owned = board
+            .tokens
+            .iter()
+            .filter_map(|(token, mailbox)| Some((token, mailbox.owner.get()?)));
+        for (token, (arn, at)) in owned {
             out.entry(arn.to_string())
                 .or_default()
                 .push((*at, token.clone()));

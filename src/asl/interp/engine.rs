@@ -43,7 +43,7 @@ pub(crate) struct Engine {
     /// States a restarted execution is inside (see `Restart`), by the id of their
     /// `...StateEntered`: put by the state loop, taken by the state's first attempt. Locked
     /// only to put or take one entry (never across an await).
-    pub restarts: parking_lot::Mutex<std::collections::HashMap<u64, super::Restart>>,
+    pub restarts: parking_lot::Mutex<std::collections::HashMap<u64, Box<super::Restart>>>,
     /// A Standard execution's own run (`spawn`): where its top level leaves the Wait it parks
     /// in (see `ParkedAt`). `None` where nothing parks (Express, map runs, TestState).
     pub parking: Option<parking_lot::Mutex<Option<ParkedAt>>>,

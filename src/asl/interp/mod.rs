@@ -255,7 +255,7 @@ pub struct Resume {
     pub variables: serde_json::Map<String, Value>,
     /// Set when a running execution resumes after a restart: the state was already entered
     /// (its `...StateEntered` is in the history) and is not entered again.
-    pub restart: Option<Restart>,
+    pub restart: Option<Box<Restart>>,
     /// Set when a running execution continues after a restart (at a state it had entered,
     /// or the one after the last it left): its `TimeoutSeconds` still counts from its start.
     pub after_restart: bool,
@@ -435,7 +435,7 @@ impl Parked {
             // Written by `to_string`, so it reads back as it was.
             input: serde_json::from_str(&at.input).unwrap_or_default(),
             variables: at.variables,
-            restart: Some(Restart {
+            restart: Some(Box::new(Restart {
                 entered_prev: at.entered_prev,
                 entered_id: at.entered_id,
                 entered_ms: at.entered_ms,
@@ -444,7 +444,7 @@ impl Parked {
                 succeeded: None,
                 activity_scheduled_ms: None,
                 tokens: Default::default(),
-            }),
+            })),
             after_restart: true,
         };
         Start {

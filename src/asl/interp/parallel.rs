@@ -19,7 +19,7 @@ pub(crate) async fn run(
     raw: Value,
     cursor: &mut u64,
     started: &mut bool,
-    restart: Option<(u64, Restart)>,
+    restart: Option<(u64, Box<Restart>)>,
 ) -> Result<Value, Failure> {
     let effective = env.input(&raw)?;
     let branch_input = env.request(&effective, p.parameters.as_ref(), p.arguments.as_ref())?;

@@ -77,7 +77,7 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
                 state: name.to_string(),
                 input: json_member(entered, "input"),
                 variables,
-                restart: Some(Restart {
+                restart: Some(Box::new(Restart {
                     entered_prev: entered.previous_event_id,
                     entered_id: entered.id,
                     entered_ms: entered.timestamp_ms,
@@ -86,7 +86,7 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
                     succeeded: succeeded(&after),
                     activity_scheduled_ms: activity_scheduled(&after),
                     tokens: tokens.clone(),
-                }),
+                })),
                 after_restart: true,
             },
             last,

@@ -50,7 +50,7 @@ impl Engine {
         input: Value,
         cursor: u64,
         vars: Variables,
-        restart: Option<super::Restart>,
+        restart: Option<Box<super::Restart>>,
     ) -> BoxedRun {
         run_machine_from(self.clone(), machine, start, input, cursor, vars, restart)
     }
@@ -84,7 +84,7 @@ pub(crate) fn run_machine_from(
     input: Value,
     cursor: u64,
     vars: Variables,
-    restart: Option<super::Restart>,
+    restart: Option<Box<super::Restart>>,
 ) -> BoxedRun {
     // The states of this run are children of the state that started it (a Parallel or Map
     // state), or of the execution's span at the top level.

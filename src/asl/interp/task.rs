@@ -26,7 +26,7 @@ pub(crate) async fn run(
     t: &TaskState,
     raw: Value,
     cursor: &mut u64,
-    restart: Option<super::Restart>,
+    restart: Option<Box<super::Restart>>,
 ) -> Result<Value, Failure> {
     // Its call succeeded before a restart: the result is kept, the call not made again.
     if let Some(result) = restart.as_ref().and_then(|r| r.succeeded.clone()) {

@@ -36,7 +36,7 @@ pub(crate) async fn run(
     raw: Value,
     cursor: &mut u64,
     started: &mut bool,
-    restart: Option<(u64, Restart)>,
+    restart: Option<(u64, Box<Restart>)>,
 ) -> Result<Value, Failure> {
     writer::refuse_s3(m)?;
     let effective = env.input(&raw)?;
