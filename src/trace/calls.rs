@@ -1,7 +1,7 @@
 //! The span of an API call and the resource it names, from the call's `RequestContext`
 //! (the dispatch path records one per call).
 
-use super::Span;
+use super::{Attr, Resource, Span};
 use crate::request::RequestContext;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -25,7 +25,7 @@ pub fn record_call(
     let mut span = Span::new(&ctx.trace, service.name(), name, tracer.now_us())
         .started(start_us)
         .error(result.is_err());
-    span.resource = resource;
+    span.resource = resource.map(Resource::Owned);
     match result {
         Ok(Value::Object(output)) => {
             // One pass over the (few) output members rather than a lookup per name we keep.
@@ -37,7 +37,13 @@ pub fn record_call(
                             OUTPUT_MEMBERS.iter().find(|m| **m == key.as_str()),
                             value.as_str(),
                         ) {
-                            span.attributes.push((name, Value::from(text)));
+                            // A message id is kept as its 16 bytes (no copy of the text).
+                            let value = if *name == "MessageId" {
+                                Attr::id(text)
+                            } else {
+                                Attr::Json(Value::from(text))
+                            };
+                            span.attributes.push((name, value));
                         }
                     }
                 }
@@ -46,9 +52,9 @@ pub fn record_call(
         Ok(_) => {}
         Err(e) => {
             span.attributes
-                .push(("errorCode", Value::from(e.code.as_ref())));
+                .push(("errorCode", Attr::Json(Value::from(e.code.as_ref()))));
             span.attributes
-                .push(("errorMessage", Value::from(e.message.as_str())));
+                .push(("errorMessage", Attr::Json(Value::from(e.message.as_str()))));
         }
     }
     tracer.record(span);
@@ -60,20 +66,27 @@ fn entry_attributes(entries: &Value, span: &mut Span) {
     let Some(entries) = entries.as_array() else {
         return;
     };
-    let ids: Vec<Value> = entries
-        .iter()
-        .filter_map(|e| e.get("EventId").cloned())
+    let ids = entries.iter().filter_map(|e| e.get("EventId"));
+    // Event ids (UUIDs stepyard wrote) kept as their bytes: one allocation for them all.
+    let typed: Option<Box<[uuid::Uuid]>> = ids
+        .clone()
+        .map(|id| id.as_str().and_then(super::canonical_uuid))
         .collect();
-    if !ids.is_empty() {
-        span.attributes.push(("eventIds", Value::Array(ids)));
+    match typed {
+        Some(typed) if typed.is_empty() => {}
+        Some(typed) => span.attributes.push(("eventIds", Attr::Uuids(typed))),
+        None => span
+            .attributes
+            .push(("eventIds", Attr::Json(Value::Array(ids.cloned().collect())))),
     }
-    let failed: Vec<Value> = entries
-        .iter()
-        .filter_map(|e| e.get("ErrorCode").cloned())
-        .collect();
-    if !failed.is_empty() {
+    if entries.iter().any(|e| e.get("ErrorCode").is_some()) {
+        let failed: Vec<Value> = entries
+            .iter()
+            .filter_map(|e| e.get("ErrorCode").cloned())
+            .collect();
         span.error = true;
-        span.attributes.push(("errorCodes", Value::Array(failed)));
+        span.attributes
+            .push(("errorCodes", Attr::Json(Value::Array(failed))));
     }
 }
 
@@ -110,41 +123,71 @@ const RESOURCE_MEMBERS: &[&str] = &[
 ];
 
 /// The resource a call's input names, as an ARN where one can be told (queue URLs become
-/// queue ARNs; PutEvents names its first entry's bus).
+/// queue ARNs; PutEvents names its first entry's bus). One pass over the input's (few)
+/// members, rather than a hash lookup for each member it could have; the ARN is put together
+/// without the formatting machinery (this runs for every traced call).
 pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<String> {
-    if let Some(url) = input.get("QueueUrl").and_then(Value::as_str) {
-        return Some(queue_arn(url, &ctx.region).unwrap_or_else(|| url.to_string()));
-    }
-    if let Some(entries) = input.get("Entries").and_then(Value::as_array) {
-        if input.get("Rule").is_none() && input.get("QueueUrl").is_none() {
-            let bus = entries
-                .first()
-                .and_then(|e| e.get("EventBusName"))
-                .and_then(Value::as_str)
-                .unwrap_or("default");
-            if bus.starts_with("arn:") {
-                return Some(bus.to_string());
+    let object = input.as_object()?;
+    let mut queue_url: Option<&Value> = None;
+    let mut entries: Option<&Value> = None;
+    let mut rule = false;
+    // The member of RESOURCE_MEMBERS that comes first in that list, among the text ones.
+    let mut named: Option<(usize, &str)> = None;
+    for (key, value) in object {
+        match key.as_str() {
+            "QueueUrl" => queue_url = Some(value),
+            "Entries" => entries = Some(value),
+            "Rule" => rule = true,
+            _ => {}
+        }
+        if let (Some(rank), Some(text)) = (
+            RESOURCE_MEMBERS.iter().position(|m| *m == key.as_str()),
+            value.as_str(),
+        ) {
+            if named.is_none_or(|(best, _)| rank < best) {
+                named = Some((rank, text));
             }
-            return Some(format!(
-                "arn:aws:events:{}:{}:event-bus/{bus}",
-                ctx.region, ctx.account_id
-            ));
         }
     }
-    RESOURCE_MEMBERS
-        .iter()
-        .find_map(|member| input.get(member)?.as_str())
-        .map(str::to_string)
+    if let Some(url) = queue_url.and_then(Value::as_str) {
+        return Some(queue_arn(url, &ctx.region).unwrap_or_else(|| url.to_string()));
+    }
+    if let (Some(entries), false, None) = (entries.and_then(Value::as_array), rule, queue_url) {
+        let bus = entries
+            .first()
+            .and_then(|e| e.get("EventBusName"))
+            .and_then(Value::as_str)
+            .unwrap_or("default");
+        if bus.starts_with("arn:") {
+            return Some(bus.to_string());
+        }
+        return Some(
+            [
+                "arn:aws:events:",
+                ctx.region.as_str(),
+                ":",
+                ctx.account_id.as_str(),
+                ":event-bus/",
+                bus,
+            ]
+            .concat(),
+        );
+    }
+    named.map(|(_, text)| text.to_string())
 }
 
 /// `http://host/<account>/<name>` -> `arn:aws:sqs:<region>:<account>:<name>`.
 pub fn queue_arn(url: &str, region: &str) -> Option<String> {
-    let path = url.split("://").nth(1).unwrap_or(url);
+    let path = url
+        .as_bytes()
+        .windows(3)
+        .position(|w| w == b"://")
+        .map_or(url, |at| &url[at + 3..]);
     let mut parts = path.split('/').skip(1);
     let account = parts.next()?;
     let name = parts.next()?;
     if account.is_empty() || name.is_empty() {
         return None;
     }
-    Some(format!("arn:aws:sqs:{region}:{account}:{name}"))
+    Some(["arn:aws:sqs:", region, ":", account, ":", name].concat())
 }

@@ -40,18 +40,171 @@ pub struct Span {
     pub service: &'static str,
     pub name: Cow<'static, str>,
     /// The ARN (or name) of what the span acted on.
-    pub resource: Option<String>,
+    pub resource: Option<Resource>,
     /// Epoch microseconds on the server's clock.
     pub start_us: u64,
     pub end_us: u64,
     pub error: bool,
-    pub attributes: Vec<(&'static str, Value)>,
+    pub attributes: Attrs,
     /// Attributes worked out only when the span is read (or exported): what would cost too
     /// much to compute for every span recorded.
     pub deferred: Option<Deferred>,
     /// The rules of a bus evaluated for one event, kept as one record and read as one
     /// `EvaluateRule` span per rule (see [`Evaluations`]).
     pub evaluations: Option<Evaluations>,
+}
+
+/// What a span acted on: its own copy, or a name its owner already shares (a rule's or a
+/// target's ARN), so that recording the span copies nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    Owned(String),
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Resource {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Resource::Owned(s) => s,
+            Resource::Shared(s) => s,
+        }
+    }
+}
+
+impl serde::Serialize for Resource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+}
+
+impl From<String> for Resource {
+    fn from(s: String) -> Self {
+        Resource::Owned(s)
+    }
+}
+
+impl From<&str> for Resource {
+    fn from(s: &str) -> Self {
+        Resource::Owned(s.to_string())
+    }
+}
+
+impl From<&String> for Resource {
+    fn from(s: &String) -> Self {
+        Resource::Owned(s.clone())
+    }
+}
+
+impl From<Arc<str>> for Resource {
+    fn from(s: Arc<str>) -> Self {
+        Resource::Shared(s)
+    }
+}
+
+impl From<&Arc<str>> for Resource {
+    fn from(s: &Arc<str>) -> Self {
+        Resource::Shared(s.clone())
+    }
+}
+
+/// An attribute's value as recorded: small typed values that cost no allocation (a constant,
+/// a shared name, an id kept as its 16 bytes), turned into JSON only when the span is read.
+#[derive(Debug, Clone)]
+pub enum Attr {
+    Json(Value),
+    Static(&'static str),
+    Shared(Arc<str>),
+    /// A UUID that was (and is read back as) its lowercase hyphenated form.
+    Uuid(uuid::Uuid),
+    /// A list of such UUIDs (a PutEvents' event ids), read as a JSON array.
+    Uuids(Box<[uuid::Uuid]>),
+}
+
+impl Attr {
+    /// `text` as a [`Attr::Uuid`] when it reads back the same (the form stepyard writes its
+    /// ids in), else as a string.
+    pub fn id(text: &str) -> Attr {
+        match canonical_uuid(text) {
+            Some(id) => Attr::Uuid(id),
+            None => Attr::Json(Value::from(text)),
+        }
+    }
+
+    /// The value as text, when it is text (the trace list's `?resource=` filter).
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Attr::Json(v) => v.as_str(),
+            Attr::Static(s) => Some(s),
+            Attr::Shared(s) => Some(s),
+            Attr::Uuid(_) | Attr::Uuids(_) => None,
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        match self {
+            Attr::Json(v) => v.clone(),
+            Attr::Static(s) => Value::from(*s),
+            Attr::Shared(s) => Value::from(&**s),
+            Attr::Uuid(id) => Value::from(id.hyphenated().to_string()),
+            Attr::Uuids(ids) => ids
+                .iter()
+                .map(|id| Value::from(id.hyphenated().to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// `text` as a UUID, when it is one in the lowercase hyphenated form it would be written back in.
+pub fn canonical_uuid(text: &str) -> Option<uuid::Uuid> {
+    if text.len() != 36 || text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    uuid::Uuid::try_parse(text).ok()
+}
+
+/// A span's attributes: the first kept in the span itself (a call's span has one: its message
+/// or event ids), so that such a span costs no allocation for them.
+#[derive(Debug, Clone, Default)]
+pub struct Attrs {
+    first: Option<(&'static str, Attr)>,
+    more: Vec<(&'static str, Attr)>,
+}
+
+impl Attrs {
+    pub fn push(&mut self, attribute: (&'static str, Attr)) {
+        if self.first.is_none() {
+            self.first = Some(attribute);
+        } else {
+            if self.more.capacity() == 0 {
+                // Room for a delivery attempt's attributes at once, error ones included.
+                self.more.reserve_exact(7);
+            }
+            self.more.push(attribute);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(&'static str, Attr)> {
+        self.first.iter().chain(&self.more)
+    }
+
+    pub fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.more.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+}
+
+impl FromIterator<(&'static str, Attr)> for Attrs {
+    fn from_iter<I: IntoIterator<Item = (&'static str, Attr)>>(items: I) -> Self {
+        let mut attrs = Attrs::default();
+        for item in items {
+            attrs.push(item);
+        }
+        attrs
+    }
 }
 
 /// Why a rule did not match an event, worked out when the trace is read.
@@ -100,19 +253,57 @@ pub enum Verdict {
     Refused,
 }
 
-/// The rules of a bus evaluated for one event: the event, the bus's [`RuleSet`] and a verdict
-/// per rule, all cheap to record (two `Arc` clones and a byte per rule). Readers see one
+/// The rules of a bus evaluated for one event: the event, the bus's [`RuleSet`] and the rules
+/// that did not simply refuse it, all cheap to record (two `Arc` clones and, for the usual one
+/// matched rule, no allocation; nothing per rule that did not match). Readers see one
 /// `EvaluateRule` span per evaluated rule; a refused rule's failing field is worked out then.
 #[derive(Clone)]
 pub struct Evaluations {
     pub event: Arc<dyn EventRef>,
     pub rules: Arc<RuleSet>,
-    pub verdicts: Vec<Verdict>,
+    pub marks: Marks,
 }
 
 impl std::fmt::Debug for Evaluations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Evaluations({} rules)", self.verdicts.len())
+        write!(f, "Evaluations({} rules)", self.rules.rules.len())
+    }
+}
+
+/// The verdicts of a [`RuleSet`]'s rules other than [`Verdict::Refused`] (which every rule not
+/// marked had), by rule index, marked in index order.
+#[derive(Clone, Debug, Default)]
+pub enum Marks {
+    #[default]
+    None,
+    One(u32, Verdict),
+    Many(Vec<(u32, Verdict)>),
+}
+
+impl Marks {
+    /// Marks rule `index` (greater than any marked before) with `verdict`.
+    pub fn mark(&mut self, index: usize, verdict: Verdict) {
+        let index = index as u32;
+        match self {
+            Marks::None => *self = Marks::One(index, verdict),
+            Marks::One(first, first_verdict) => {
+                *self = Marks::Many(vec![(*first, *first_verdict), (index, verdict)]);
+            }
+            Marks::Many(all) => all.push((index, verdict)),
+        }
+    }
+
+    /// What rule `index` made of the event.
+    pub fn verdict(&self, index: usize) -> Verdict {
+        let index = index as u32;
+        match self {
+            Marks::None => Verdict::Refused,
+            Marks::One(i, v) if *i == index => *v,
+            Marks::One(..) => Verdict::Refused,
+            Marks::Many(all) => all
+                .binary_search_by_key(&index, |(i, _)| *i)
+                .map_or(Verdict::Refused, |at| all[at].1),
+        }
     }
 }
 
@@ -139,22 +330,25 @@ impl Span {
         };
         let event = evaluations.event.event();
         evaluations
-            .verdicts
+            .rules
+            .rules
             .iter()
-            .zip(&evaluations.rules.rules)
             .enumerate()
-            .filter(|(_, (verdict, _))| **verdict != Verdict::Skipped)
+            .map(|(i, rule)| (i, (evaluations.marks.verdict(i), rule)))
+            .filter(|(_, (verdict, _))| *verdict != Verdict::Skipped)
             .map(|(i, (verdict, rule))| {
                 let name = rule.arn.rsplit('/').next().unwrap_or_default();
-                let mut attributes = vec![
-                    ("rule", Value::from(name)),
-                    ("eventId", event["id"].clone()),
-                ];
-                if *verdict == Verdict::Matched {
-                    attributes.push(("matched", Value::Bool(true)));
-                    attributes.push(("targets", Value::from(rule.targets)));
+                let mut attributes: Attrs = [
+                    ("rule", Attr::Json(Value::from(name))),
+                    ("eventId", Attr::Json(event["id"].clone())),
+                ]
+                .into_iter()
+                .collect();
+                if verdict == Verdict::Matched {
+                    attributes.push(("matched", Attr::Json(Value::Bool(true))));
+                    attributes.push(("targets", Attr::Json(Value::from(rule.targets))));
                 } else if !explain {
-                    attributes.push(("matched", Value::Bool(false)));
+                    attributes.push(("matched", Attr::Json(Value::Bool(false))));
                 } else {
                     let (field, reason) = match &rule.check {
                         RuleCheck::Disabled => {
@@ -170,9 +364,9 @@ impl Span {
                             })
                         }
                     };
-                    attributes.push(("matched", Value::Bool(false)));
-                    attributes.push(("failedField", Value::from(field)));
-                    attributes.push(("reason", Value::from(reason)));
+                    attributes.push(("matched", Attr::Json(Value::Bool(false))));
+                    attributes.push(("failedField", Attr::Json(Value::from(field))));
+                    attributes.push(("reason", Attr::Json(Value::from(reason))));
                 }
                 Arc::new(Span {
                     trace: self.trace,
@@ -180,7 +374,7 @@ impl Span {
                     parent: self.parent,
                     service: self.service,
                     name: Cow::Borrowed("EvaluateRule"),
-                    resource: Some(rule.arn.to_string()),
+                    resource: Some(Resource::Shared(rule.arn.clone())),
                     start_us: self.start_us,
                     end_us: self.end_us,
                     error: false,
@@ -233,8 +427,8 @@ impl Span {
             start_us: now_us,
             end_us: now_us,
             error: false,
-            // Allocated by the first `attr` (a rule-evaluation record has none).
-            attributes: Vec::new(),
+            // Allocated past the first `attr` (a rule-evaluation record has none).
+            attributes: Attrs::default(),
             deferred: None,
             evaluations: None,
         }
@@ -248,16 +442,20 @@ impl Span {
         self
     }
 
-    /// The attributes, the deferred ones worked out now.
+    /// The attributes as JSON, the deferred ones worked out now.
     pub fn all_attributes(&self) -> Vec<(&'static str, Value)> {
-        let mut all = self.attributes.clone();
+        let mut all: Vec<(&'static str, Value)> = self
+            .attributes
+            .iter()
+            .map(|(k, v)| (*k, v.to_value()))
+            .collect();
         if let Some(d) = &self.deferred {
             all.extend(d.attributes());
         }
         all
     }
 
-    pub fn resource(mut self, resource: impl Into<String>) -> Span {
+    pub fn resource(mut self, resource: impl Into<Resource>) -> Span {
         self.resource = Some(resource.into());
         self
     }
@@ -272,12 +470,13 @@ impl Span {
         self
     }
 
-    pub fn attr(mut self, key: &'static str, value: impl Into<Value>) -> Span {
-        if self.attributes.capacity() == 0 {
-            // Room for a delivery attempt's attributes at once, error ones included.
-            self.attributes.reserve_exact(8);
-        }
-        self.attributes.push((key, value.into()));
+    pub fn attr(self, key: &'static str, value: impl Into<Value>) -> Span {
+        self.attr_as(key, Attr::Json(value.into()))
+    }
+
+    /// An attribute kept as it is given (a constant or a shared name: no copy).
+    pub fn attr_as(mut self, key: &'static str, value: Attr) -> Span {
+        self.attributes.push((key, value));
         self
     }
 }
