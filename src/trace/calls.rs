@@ -5,6 +5,8 @@ use super::{Attr, Resource, Span};
 use crate::request::RequestContext;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::Arc;
 
 /// Records the span of an API call `ctx` made: `service.operation` on `resource`, from
 /// `start_us` until now.
@@ -12,7 +14,7 @@ pub fn record_call(
     ctx: &RequestContext,
     service: crate::request::ServiceId,
     operation: &str,
-    resource: Option<String>,
+    resource: Option<Resource>,
     start_us: u64,
     result: &Result<Value, crate::error::ApiError>,
 ) {
@@ -25,7 +27,7 @@ pub fn record_call(
     let mut span = Span::new(&ctx.trace, service.name(), name, tracer.now_us())
         .started(start_us)
         .error(result.is_err());
-    span.resource = resource.map(Resource::Owned);
+    span.resource = resource;
     match result {
         Ok(Value::Object(output)) => {
             // One pass over the (few) output members rather than a lookup per name we keep.
@@ -126,7 +128,7 @@ const RESOURCE_MEMBERS: &[&str] = &[
 /// queue ARNs; PutEvents names its first entry's bus). One pass over the input's (few)
 /// members, rather than a hash lookup for each member it could have; the ARN is put together
 /// without the formatting machinery (this runs for every traced call).
-pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<String> {
+pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<Resource> {
     let object = input.as_object()?;
     let mut queue_url: Option<&Value> = None;
     let mut entries: Option<&Value> = None;
@@ -150,7 +152,12 @@ pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<String> {
         }
     }
     if let Some(url) = queue_url.and_then(Value::as_str) {
-        return Some(queue_arn(url, &ctx.region).unwrap_or_else(|| url.to_string()));
+        return Some(match queue_arn_parts(url) {
+            Some((account, name)) => {
+                shared(&["arn:aws:sqs:", &ctx.region, ":", account, ":", name])
+            }
+            None => shared(&[url]),
+        });
     }
     if let (Some(entries), false, None) = (entries.and_then(Value::as_array), rule, queue_url) {
         let bus = entries
@@ -159,25 +166,66 @@ pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<String> {
             .and_then(Value::as_str)
             .unwrap_or("default");
         if bus.starts_with("arn:") {
-            return Some(bus.to_string());
+            return Some(shared(&[bus]));
         }
-        return Some(
-            [
-                "arn:aws:events:",
-                ctx.region.as_str(),
-                ":",
-                ctx.account_id.as_str(),
-                ":event-bus/",
-                bus,
-            ]
-            .concat(),
-        );
+        return Some(shared(&[
+            "arn:aws:events:",
+            &ctx.region,
+            ":",
+            &ctx.account_id,
+            ":event-bus/",
+            bus,
+        ]));
     }
-    named.map(|(_, text)| text.to_string())
+    named.map(|(_, text)| shared(&[text]))
 }
 
-/// `http://host/<account>/<name>` -> `arn:aws:sqs:<region>:<account>:<name>`.
-pub fn queue_arn(url: &str, region: &str) -> Option<String> {
+/// How many resource names each thread keeps to hand out again.
+const RECENT: usize = 8;
+
+thread_local! {
+    /// The names this thread's recent calls acted on, with where the next one goes: a client
+    /// calls the same few queues and buses over and over, so their spans share one copy of
+    /// each name (an `Arc` clone) rather than each allocating its own, which the ring would
+    /// then hold for a thousand traces.
+    static RECENT_RESOURCES: RefCell<([Option<Arc<str>>; RECENT], usize)> =
+        const { RefCell::new(([const { None }; RECENT], 0)) };
+}
+
+/// The name spelled by `pieces` one after the other, shared with the calls before that named
+/// it (compared piece by piece: nothing is put together unless it is new).
+fn shared(pieces: &[&str]) -> Resource {
+    let len: usize = pieces.iter().map(|p| p.len()).sum();
+    let spells = |name: &str| {
+        name.len() == len && {
+            let mut rest = name;
+            pieces.iter().all(|piece| match rest.strip_prefix(piece) {
+                Some(after) => {
+                    rest = after;
+                    true
+                }
+                None => false,
+            })
+        }
+    };
+    RECENT_RESOURCES.with(|recent| {
+        // Only this thread touches its cache, and nothing here calls out: the borrow cannot
+        // be taken twice.
+        let mut recent = recent.borrow_mut();
+        let (names, next) = &mut *recent;
+        if let Some(name) = names.iter().flatten().find(|n| spells(n)) {
+            return Resource::Shared(name.clone());
+        }
+        let name: Arc<str> = Arc::from(pieces.concat());
+        names[*next] = Some(name.clone());
+        *next = (*next + 1) % RECENT;
+        Resource::Shared(name)
+    })
+}
+
+/// The account and queue name of a queue URL `http://host/<account>/<name>` (its ARN is
+/// `arn:aws:sqs:<region>:<account>:<name>`).
+fn queue_arn_parts(url: &str) -> Option<(&str, &str)> {
     let path = url
         .as_bytes()
         .windows(3)
@@ -189,5 +237,5 @@ pub fn queue_arn(url: &str, region: &str) -> Option<String> {
     if account.is_empty() || name.is_empty() {
         return None;
     }
-    Some(["arn:aws:sqs:", region, ":", account, ":", name].concat())
+    Some((account, name))
 }
