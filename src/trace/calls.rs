@@ -231,9 +231,14 @@ fn queue_arn_parts(url: &str) -> Option<(&str, &str)> {
         .windows(3)
         .position(|w| w == b"://")
         .map_or(url, |at| &url[at + 3..]);
-    let mut parts = path.split('/').skip(1);
-    let account = parts.next()?;
-    let name = parts.next()?;
+    // host/account/name[/...], split by hand (a byte loop; no searcher to set up per call).
+    let slash = |text: &str| text.bytes().position(|b| b == b'/');
+    let rest = &path[slash(path)? + 1..];
+    let (account, rest) = match slash(rest) {
+        Some(at) => (&rest[..at], &rest[at + 1..]),
+        None => return None,
+    };
+    let name = slash(rest).map_or(rest, |at| &rest[..at]);
     if account.is_empty() || name.is_empty() {
         return None;
     }

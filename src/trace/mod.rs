@@ -172,6 +172,7 @@ pub struct Attrs {
 }
 
 impl Attrs {
+    #[inline]
     pub fn push(&mut self, attribute: (&'static str, Attr)) {
         if self.first.is_none() {
             self.first = Some(attribute);
@@ -411,6 +412,7 @@ impl std::fmt::Debug for Deferred {
 impl Span {
     /// A span for the unit of work `trace.span` (child of `trace.parent`), starting and ending
     /// now; set times and attributes with the builder methods.
+    #[inline]
     pub fn new(
         trace: &TraceContext,
         service: &'static str,
@@ -455,26 +457,31 @@ impl Span {
         all
     }
 
+    #[inline]
     pub fn resource(mut self, resource: impl Into<Resource>) -> Span {
         self.resource = Some(resource.into());
         self
     }
 
+    #[inline]
     pub fn started(mut self, start_us: u64) -> Span {
         self.start_us = start_us.min(self.end_us);
         self
     }
 
+    #[inline]
     pub fn error(mut self, error: bool) -> Span {
         self.error = error;
         self
     }
 
+    #[inline]
     pub fn attr(self, key: &'static str, value: impl Into<Value>) -> Span {
         self.attr_as(key, Attr::Json(value.into()))
     }
 
     /// An attribute kept as it is given (a constant or a shared name: no copy).
+    #[inline]
     pub fn attr_as(mut self, key: &'static str, value: Attr) -> Span {
         self.attributes.push((key, value));
         self
@@ -547,6 +554,66 @@ impl Inner {
     fn shard(&self, id: TraceId) -> &Mutex<Ring> {
         &self.shards[(id.0 as usize) & (SHARDS - 1)]
     }
+
+    /// Keeps `span` in its trace's ring (and queues it for export).
+    fn insert(&self, span: Arc<Span>) {
+        if let Some(export) = &self.export {
+            export.push(if self.capacity == 0 {
+                span
+            } else {
+                let copy = span.clone();
+                self.keep(span);
+                copy
+            });
+            return;
+        }
+        self.keep(span);
+    }
+
+    fn keep(&self, span: Arc<Span>) {
+        // The trace a new one pushes out, dropped once the lock is let go: freeing an old
+        // trace's spans (and the event its rule evaluations keep) touches cold memory, which
+        // the next request on the shard should not wait for.
+        let mut evicted: Option<Vec<Arc<Span>>> = None;
+        let mut guard = self.shard(span.trace).lock();
+        let ring = &mut *guard;
+        match ring.traces.get_mut(&span.trace) {
+            Some(kept) => {
+                // stepyard's own notes on the trace (why a chain was stopped) are kept
+                // past the cap, within a small allowance.
+                if kept.len() < MAX_SPANS_PER_TRACE
+                    || (span.service == "stepyard"
+                        && kept.len() < MAX_SPANS_PER_TRACE + STEPYARD_SPANS_PAST_CAP)
+                {
+                    kept.push(span);
+                }
+            }
+            None => {
+                while ring.order.len() >= self.capacity {
+                    match ring.order.pop_front() {
+                        Some((_, old)) => {
+                            let spans = ring.traces.remove(&old);
+                            // (One at a time is the usual case: a further one is dropped in
+                            // place.)
+                            if evicted.is_none() {
+                                evicted = spans;
+                            }
+                        }
+                        None => break,
+                    }
+                }
+                let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
+                let span_trace = span.trace;
+                ring.order.push_back((seq, span_trace));
+                // Room for a flow's first spans (call, rule, delivery, message) at once.
+                let mut kept = Vec::with_capacity(8);
+                kept.push(span);
+                ring.traces.insert(span_trace, kept);
+            }
+        }
+        drop(guard);
+        drop(evicted);
+    }
 }
 
 impl Tracer {
@@ -583,73 +650,20 @@ impl Tracer {
 
     /// Records a finished span.
     pub fn record(&self, span: Span) {
-        self.record_all(std::iter::once(span));
-    }
-
-    /// Records finished spans under one take of the lock (a PutEvents' rule evaluations).
-    pub fn record_all(&self, spans: impl IntoIterator<Item = Span>) {
         let Some(inner) = &self.inner else {
             return;
         };
-        let mut spans = spans
-            .into_iter()
-            .filter(|s| s.trace.0 != 0)
-            .map(Arc::new)
-            .peekable();
-        if spans.peek().is_none() {
-            return;
+        if span.trace.0 != 0 {
+            // Straight into its `Arc`: the span is moved once, not through an iterator chain.
+            inner.insert(Arc::new(span));
         }
-        if inner.capacity == 0 {
-            if let Some(export) = &inner.export {
-                spans.for_each(|span| export.push(span));
-            }
-            return;
-        }
-        // The traces a new one pushes out, dropped once the lock is let go: freeing an old
-        // trace's spans (and the event its rule evaluations keep) touches cold memory, which
-        // the next request on the shard should not wait for.
-        // (One at a time is the usual case: a further one is dropped in place.)
-        let mut evicted: Option<Vec<Arc<Span>>> = None;
+    }
+
+    /// Records finished spans.
+    pub fn record_all(&self, spans: impl IntoIterator<Item = Span>) {
         for span in spans {
-            if let Some(export) = &inner.export {
-                export.push(span.clone());
-            }
-            let mut ring = inner.shard(span.trace).lock();
-            let ring = &mut *ring;
-            match ring.traces.get_mut(&span.trace) {
-                Some(kept) => {
-                    // stepyard's own notes on the trace (why a chain was stopped) are kept
-                    // past the cap, within a small allowance.
-                    if kept.len() < MAX_SPANS_PER_TRACE
-                        || (span.service == "stepyard"
-                            && kept.len() < MAX_SPANS_PER_TRACE + STEPYARD_SPANS_PAST_CAP)
-                    {
-                        kept.push(span);
-                    }
-                }
-                None => {
-                    while ring.order.len() >= inner.capacity {
-                        match ring.order.pop_front() {
-                            Some((_, old)) => {
-                                let spans = ring.traces.remove(&old);
-                                if evicted.is_none() {
-                                    evicted = spans;
-                                }
-                            }
-                            None => break,
-                        }
-                    }
-                    let seq = inner.sequence.fetch_add(1, Ordering::Relaxed);
-                    let span_trace = span.trace;
-                    ring.order.push_back((seq, span_trace));
-                    // Room for a flow's first spans (call, rule, delivery, message) at once.
-                    let mut kept = Vec::with_capacity(8);
-                    kept.push(span);
-                    ring.traces.insert(span_trace, kept);
-                }
-            }
+            self.record(span);
         }
-        drop(evicted);
     }
 
     /// Records `span` built lazily: `build` runs only when tracing is on.
