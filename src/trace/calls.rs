@@ -125,30 +125,21 @@ const RESOURCE_MEMBERS: &[&str] = &[
 ];
 
 /// The resource a call's input names, as an ARN where one can be told (queue URLs become
-/// queue ARNs; PutEvents names its first entry's bus). One pass over the input's (few)
-/// members, rather than a hash lookup for each member it could have; the ARN is put together
-/// without the formatting machinery (this runs for every traced call).
+/// queue ARNs; PutEvents names its first entry's bus). The hot calls (a queue's, PutEvents)
+/// are told by one pass over the input's few members rather than a hash lookup per member,
+/// and their ARN is shared with the calls before that named it (this runs for every traced
+/// call).
 pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<Resource> {
     let object = input.as_object()?;
     let mut queue_url: Option<&Value> = None;
     let mut entries: Option<&Value> = None;
     let mut rule = false;
-    // The member of RESOURCE_MEMBERS that comes first in that list, among the text ones.
-    let mut named: Option<(usize, &str)> = None;
     for (key, value) in object {
         match key.as_str() {
             "QueueUrl" => queue_url = Some(value),
             "Entries" => entries = Some(value),
             "Rule" => rule = true,
             _ => {}
-        }
-        if let (Some(rank), Some(text)) = (
-            RESOURCE_MEMBERS.iter().position(|m| *m == key.as_str()),
-            value.as_str(),
-        ) {
-            if named.is_none_or(|(best, _)| rank < best) {
-                named = Some((rank, text));
-            }
         }
     }
     if let Some(url) = queue_url.and_then(Value::as_str) {
@@ -177,7 +168,12 @@ pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<Resource> {
             bus,
         ]));
     }
-    named.map(|(_, text)| shared(&[text]))
+    // Any other call: the first of the members that name a resource it has, as text (its
+    // own copy: these are not the calls that repeat, and would push the hot names out).
+    RESOURCE_MEMBERS
+        .iter()
+        .find_map(|member| object.get(*member)?.as_str())
+        .map(|text| Resource::Owned(text.to_string()))
 }
 
 /// How many resource names each thread keeps to hand out again.

@@ -904,7 +904,13 @@ async fn a_putevents_trace_reads_the_same_each_time_with_its_event_id_message_id
     let url = create_queue(&sqs, "sink").await;
     // Two rules that match around one that does not: the record keeps the verdicts of the
     // matched ones only, every other rule reads as evaluated and refused.
-    rule_to(&eb, "a-first", r#"{"source": ["shop"]}"#, sqs_target("q1", "sink")).await;
+    rule_to(
+        &eb,
+        "a-first",
+        r#"{"source": ["shop"]}"#,
+        sqs_target("q1", "sink"),
+    )
+    .await;
     rule_to(
         &eb,
         "b-other",
@@ -930,7 +936,10 @@ async fn a_putevents_trace_reads_the_same_each_time_with_its_event_id_message_id
         .send()
         .await
         .expect("PutEvents");
-    let event_id = out.entries()[0].event_id().expect("an event id").to_string();
+    let event_id = out.entries()[0]
+        .event_id()
+        .expect("an event id")
+        .to_string();
 
     // PutEvents, three rules, two deliveries and their two SendMessage calls.
     let spans = spans_of(&server, TRACE_ID, 8).await;
@@ -968,15 +977,24 @@ async fn a_putevents_trace_reads_the_same_each_time_with_its_event_id_message_id
             assert_eq!(d["attributes"]["attempt"], 1, "{d:#}");
             assert_eq!(d["status"], "ok", "{d:#}");
             (
-                d["attributes"]["rule"].as_str().unwrap_or_default().to_string(),
-                d["attributes"]["targetId"].as_str().unwrap_or_default().to_string(),
+                d["attributes"]["rule"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                d["attributes"]["targetId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             )
         })
         .collect();
     delivered.sort();
     assert_eq!(
         delivered,
-        [("a-first".into(), "q1".into()), ("c-big".into(), "q2".into())]
+        [
+            ("a-first".into(), "q1".into()),
+            ("c-big".into(), "q2".into())
+        ]
     );
 
     // The SendMessage spans name the ids the messages are received with.
@@ -988,7 +1006,12 @@ async fn a_putevents_trace_reads_the_same_each_time_with_its_event_id_message_id
     ids.sort();
     let mut sent: Vec<String> = named(&spans, "sqs", "SendMessage")
         .iter()
-        .map(|s| s["attributes"]["MessageId"].as_str().unwrap_or_default().to_string())
+        .map(|s| {
+            s["attributes"]["MessageId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect();
     sent.sort();
     assert_eq!(sent, ids);
