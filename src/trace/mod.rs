@@ -157,10 +157,23 @@ impl Attr {
 
 /// `text` as a UUID, when it is one in the lowercase hyphenated form it would be written back in.
 pub fn canonical_uuid(text: &str) -> Option<uuid::Uuid> {
-    if text.len() != 36 || text.bytes().any(|b| b.is_ascii_uppercase()) {
+    let bytes = text.as_bytes();
+    if bytes.len() != 36 {
         return None;
     }
-    uuid::Uuid::try_parse(text).ok()
+    // One pass: dashes where the hyphenated form has them, lowercase hex digits elsewhere.
+    let mut value: u128 = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let dash = matches!(i, 8 | 13 | 18 | 23);
+        let nibble = match b {
+            b'-' if dash => continue,
+            b'0'..=b'9' if !dash => b - b'0',
+            b'a'..=b'f' if !dash => b - b'a' + 10,
+            _ => return None,
+        };
+        value = (value << 4) | u128::from(nibble);
+    }
+    Some(uuid::Uuid::from_u128(value))
 }
 
 /// A span's attributes: the first kept in the span itself (a call's span has one: its message
@@ -714,5 +727,54 @@ impl Tracer {
                 ring.order.clear();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_kept_as_a_uuid_reads_back_as_the_text_it_was_given() {
+        for text in [
+            "5fea7756-0ea4-451a-a703-a558b933e274",
+            "00000000-0000-0000-0000-000000000000",
+            "ffffffff-ffff-4fff-bfff-ffffffffffff",
+        ] {
+            assert!(matches!(Attr::id(text), Attr::Uuid(_)), "{text}");
+            assert_eq!(Attr::id(text).to_value(), Value::from(text));
+        }
+        // Other forms stay text, as they were given.
+        for text in [
+            "5FEA7756-0EA4-451A-A703-A558B933E274",
+            "5fea77560ea4451aa703a558b933e274",
+            "5fea7756-0ea4-451a-a703-a558b933e27",
+            "5fea7756-0ea4-451a-a703-a558b933e27g",
+            "5fea7756+0ea4-451a-a703-a558b933e274",
+            "not an id",
+        ] {
+            assert!(matches!(Attr::id(text), Attr::Json(_)), "{text}");
+            assert_eq!(Attr::id(text).to_value(), Value::from(text));
+        }
+    }
+
+    #[test]
+    fn marks_give_each_rule_its_verdict_and_refused_to_the_rest() {
+        let mut marks = Marks::default();
+        assert_eq!(marks.verdict(0), Verdict::Refused);
+        marks.mark(3, Verdict::Matched);
+        assert_eq!(marks.verdict(3), Verdict::Matched);
+        assert_eq!(marks.verdict(2), Verdict::Refused);
+        marks.mark(5, Verdict::Skipped);
+        marks.mark(9, Verdict::Matched);
+        let verdicts: Vec<Verdict> = (0..11).map(|i| marks.verdict(i)).collect();
+        use Verdict::*;
+        assert_eq!(
+            verdicts,
+            [
+                Refused, Refused, Refused, Matched, Refused, Skipped, Refused, Refused, Refused,
+                Matched, Refused
+            ]
+        );
     }
 }
