@@ -68,20 +68,32 @@ fn entry_attributes(entries: &Value, span: &mut Span) {
     let Some(entries) = entries.as_array() else {
         return;
     };
-    let ids = entries.iter().filter_map(|e| e.get("EventId"));
-    // Event ids (UUIDs stepyard wrote) kept as their bytes: one allocation for them all.
-    let typed: Option<Box<[uuid::Uuid]>> = ids
-        .clone()
-        .map(|id| id.as_str().and_then(super::canonical_uuid))
-        .collect();
-    match typed {
-        Some(typed) if typed.is_empty() => {}
-        Some(typed) => span.attributes.push(("eventIds", Attr::Uuids(typed))),
-        None => span
-            .attributes
-            .push(("eventIds", Attr::Json(Value::Array(ids.cloned().collect())))),
+    // One pass over each entry's (one or two) members, rather than a hash lookup for each.
+    let mut ids: Vec<uuid::Uuid> = Vec::with_capacity(entries.len());
+    let mut all_typed = true;
+    let mut failed = false;
+    for entry in entries.iter().filter_map(Value::as_object) {
+        for (key, value) in entry {
+            match key.as_str() {
+                "EventId" => match value.as_str().and_then(super::canonical_uuid) {
+                    Some(id) if all_typed => ids.push(id),
+                    _ => all_typed = false,
+                },
+                "ErrorCode" => failed = true,
+                _ => {}
+            }
+        }
     }
-    if entries.iter().any(|e| e.get("ErrorCode").is_some()) {
+    // Event ids (UUIDs stepyard wrote) kept as their bytes: one allocation for them all.
+    if !all_typed {
+        let ids = entries.iter().filter_map(|e| e.get("EventId").cloned());
+        span.attributes
+            .push(("eventIds", Attr::Json(Value::Array(ids.collect()))));
+    } else if !ids.is_empty() {
+        span.attributes
+            .push(("eventIds", Attr::Uuids(ids.into_boxed_slice())));
+    }
+    if failed {
         let failed: Vec<Value> = entries
             .iter()
             .filter_map(|e| e.get("ErrorCode").cloned())

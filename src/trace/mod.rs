@@ -3,10 +3,10 @@
 //! ring of traces, read through `/_stepyard/traces` (`api.rs`) and exported over OTLP when
 //! asked (`otlp.rs`).
 //!
-//! Recording is cheap on purpose: a span is a small struct of ids, times and a few short
-//! strings, put behind an `Arc` and pushed under the short lock of one of eight shards (picked
-//! by trace id, so concurrent requests rarely meet); nothing is serialised until
-//! someone reads the traces. With `--trace-buffer 0` the [`Tracer`] is off and recording is a
+//! Recording is cheap on purpose: a span is a small struct of ids, times and typed values
+//! (constants, names its owner already shares, ids as their 16 bytes), put behind an `Arc` and
+//! pushed under the short lock of one of eight shards (picked by trace id, so concurrent
+//! requests rarely meet); nothing is formatted or serialised until someone reads the traces. With `--trace-buffer 0` the [`Tracer`] is off and recording is a
 //! branch on a `None`.
 
 pub mod api;
@@ -157,23 +157,12 @@ impl Attr {
 
 /// `text` as a UUID, when it is one in the lowercase hyphenated form it would be written back in.
 pub fn canonical_uuid(text: &str) -> Option<uuid::Uuid> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 36 {
+    // uuid's parser (table-driven) and a scan for capitals: cheaper than a hand-written
+    // digit loop, as counted under callgrind.
+    if text.len() != 36 || text.bytes().any(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    // One pass: dashes where the hyphenated form has them, lowercase hex digits elsewhere.
-    let mut value: u128 = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let dash = matches!(i, 8 | 13 | 18 | 23);
-        let nibble = match b {
-            b'-' if dash => continue,
-            b'0'..=b'9' if !dash => b - b'0',
-            b'a'..=b'f' if !dash => b - b'a' + 10,
-            _ => return None,
-        };
-        value = (value << 4) | u128::from(nibble);
-    }
-    Some(uuid::Uuid::from_u128(value))
+    uuid::Uuid::try_parse(text).ok()
 }
 
 /// A span's attributes: the first kept in the span itself (a call's span has one: its message
