@@ -216,10 +216,21 @@ pub trait Explain: Send + Sync {
     fn explain(&self, event: &Value) -> Option<(String, String)>;
 }
 
-/// An event as the trace keeps it: whatever already holds it (the event's envelope), shared,
-/// so that recording copies nothing.
+/// An event as the trace keeps it, read back when the trace is read.
 pub trait EventRef: Send + Sync {
-    fn event(&self) -> &Value;
+    fn event(&self) -> Cow<'_, Value>;
+}
+
+/// An event kept as its JSON text: one allocation that the ring holds for a thousand traces,
+/// where the event's tree (a map, its keys and values: a couple of dozen allocations) would
+/// keep that much more memory alive and be freed cold when its trace is pushed out, which
+/// under concurrent load cost far more than writing the text once.
+pub struct EventText(pub String);
+
+impl EventRef for EventText {
+    fn event(&self) -> Cow<'_, Value> {
+        Cow::Owned(serde_json::from_str(&self.0).unwrap_or(Value::Null))
+    }
 }
 
 /// How a rule decides on an event.
@@ -332,6 +343,7 @@ impl Span {
             return vec![self.clone()];
         };
         let event = evaluations.event.event();
+        let event: &Value = &event;
         evaluations
             .rules
             .rules

@@ -16,7 +16,9 @@ use crate::error::ApiError;
 use crate::request::ServiceId;
 use crate::request::{Caller, TraceContext};
 use crate::services::sqs::queue_url::QueueLocation;
-use crate::trace::{Attr, Evaluations, Marks, RuleCheck, RuleEntry, RuleSet, Span, Verdict};
+use crate::trace::{
+    Attr, Evaluations, EventText, Marks, RuleCheck, RuleEntry, RuleSet, Span, Verdict,
+};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -146,8 +148,10 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
     });
     if let (Some(record), Some((rules, marks))) = (record, evaluations) {
         let mut span = Span::new(&record, "events", "EvaluateRule", now_us);
+        // The event as its text rather than the envelope: see `EventText`.
+        let text = serde_json::to_string(&envelope.event).unwrap_or_default();
         span.evaluations = Some(Evaluations {
-            event: envelope.clone(),
+            event: Arc::new(EventText(text)),
             rules,
             marks,
         });
