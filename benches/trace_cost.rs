@@ -8,9 +8,12 @@
 //! difference between the modes is the server's.
 //!
 //! Usage: `cargo bench --bench trace_cost [-- ROUNDS [REQUESTS]]` (default 3 rounds of 3,000).
+//! `TRACE_COST_SCENARIOS=0,1` and `TRACE_COST_MODES=on` run a subset (see `main`): under
+//! `valgrind --tool=callgrind` the instructions counted show where the difference goes,
+//! where perf cannot sample in a container.
 //! Scenarios: PutEvents on a bus with 100 rules (one matches; its target an SQS queue;
-//! deliveries waited for), PutEvents -> SQS -> ReceiveMessage + DeleteMessage round with one
-//! rule, SendMessage. For the A/B against another build over HTTP see `benches/trace-cost.sh`.
+//! deliveries waited for), the same on a bus of that one rule alone, PutEvents -> SQS ->
+//! ReceiveMessage + DeleteMessage round with one rule, SendMessage. For the A/B against another build over HTTP see `benches/trace-cost.sh`.
 
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout};
@@ -148,16 +151,16 @@ async fn server(trace_buffer: usize) -> (RunningServer, Client) {
     (server, client)
 }
 
-/// PutEvents of one entry on a bus of 100 rules, one of which matches (target: a queue),
+/// PutEvents of one entry on a bus of `rules` rules, one of which matches (target: a queue),
 /// deliveries included (waited for before the figures are read).
-async fn put_events_100_rules(client: &Client, requests: u64) -> Figures {
+async fn put_events(client: &Client, requests: u64, rules: usize) -> Figures {
     let url = client
         .call("sqs", "AmazonSQS.CreateQueue", json!({"QueueName": "sink"}))
         .await["QueueUrl"]
         .as_str()
         .expect("a queue URL")
         .to_string();
-    for i in 0..100 {
+    for i in 0..rules {
         let name = format!("rule-{i}");
         client
             .call(
@@ -174,7 +177,8 @@ async fn put_events_100_rules(client: &Client, requests: u64) -> Figures {
             )
             .await;
     }
-    let entry = json!({"Entries": [{"Source": "app.7", "DetailType": "order", "Detail": json!({"amount": 150, "customer": "c-1"}).to_string()}]});
+    let source = format!("app.{}", 7.min(rules - 1));
+    let entry = json!({"Entries": [{"Source": source, "DetailType": "order", "Detail": json!({"amount": 150, "customer": "c-1"}).to_string()}]});
     // Fill the ring first, so that each new trace evicts an old one as in a long run.
     for _ in 0..1200 {
         client
@@ -319,7 +323,9 @@ fn record_alone() {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    record_alone();
+    if std::env::var_os("TRACE_COST_SCENARIOS").is_none() {
+        record_alone();
+    }
     let args: Vec<u64> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
@@ -328,18 +334,33 @@ async fn main() {
     let requests = args.get(1).copied().unwrap_or(3000);
     let scenarios = [
         "PutEvents, 100 rules",
+        "PutEvents, 1 rule (matched)",
         "PutEvents->SQS->Receive+Delete",
         "SendMessage",
     ];
+    // A subset, e.g. to count instructions under `valgrind --tool=callgrind`:
+    // TRACE_COST_SCENARIOS=0,2 (indexes into `scenarios`), TRACE_COST_MODES=on|off.
+    let only = |var: &str, i: usize, name: &str| {
+        std::env::var(var).map_or(true, |v| {
+            v.split(',').any(|x| x == name || x.parse() == Ok(i))
+        })
+    };
     // results[scenario][mode] = figures per round; mode 0 = on, 1 = off.
     let mut results = vec![vec![Vec::<Figures>::new(); 2]; scenarios.len()];
     for round in 0..rounds {
         for (mode, buffer) in [(0usize, 1000usize), (1, 0)] {
+            if !only("TRACE_COST_MODES", mode, ["on", "off"][mode]) {
+                continue;
+            }
             for (s, _) in scenarios.iter().enumerate() {
+                if !only("TRACE_COST_SCENARIOS", s, "") {
+                    continue;
+                }
                 let (server, client) = server(buffer).await;
                 let f = match s {
-                    0 => put_events_100_rules(&client, requests).await,
-                    1 => event_round(&client, requests).await,
+                    0 => put_events(&client, requests, 100).await,
+                    1 => put_events(&client, requests, 1).await,
+                    2 => event_round(&client, requests).await,
                     _ => send_message(&client, requests).await,
                 };
                 results[s][mode].push(f);
@@ -359,6 +380,9 @@ async fn main() {
     for (s, name) in scenarios.iter().enumerate() {
         for (mode, label) in [(0, "on"), (1, "off")] {
             let runs = &results[s][mode];
+            if runs.is_empty() {
+                continue;
+            }
             println!(
                 "{:<34} {:>5} {:>9.1} {:>10.0} {:>9.1} {:>9.1}",
                 name,

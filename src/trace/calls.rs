@@ -1,10 +1,12 @@
 //! The span of an API call and the resource it names, from the call's `RequestContext`
 //! (the dispatch path records one per call).
 
-use super::Span;
+use super::{Attr, Resource, Span};
 use crate::request::RequestContext;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::sync::Arc;
 
 /// Records the span of an API call `ctx` made: `service.operation` on `resource`, from
 /// `start_us` until now.
@@ -12,7 +14,7 @@ pub fn record_call(
     ctx: &RequestContext,
     service: crate::request::ServiceId,
     operation: &str,
-    resource: Option<String>,
+    resource: Option<Resource>,
     start_us: u64,
     result: &Result<Value, crate::error::ApiError>,
 ) {
@@ -37,7 +39,13 @@ pub fn record_call(
                             OUTPUT_MEMBERS.iter().find(|m| **m == key.as_str()),
                             value.as_str(),
                         ) {
-                            span.attributes.push((name, Value::from(text)));
+                            // A message id is kept as its 16 bytes (no copy of the text).
+                            let value = if *name == "MessageId" {
+                                Attr::id(text)
+                            } else {
+                                Attr::Json(Value::from(text))
+                            };
+                            span.attributes.push((name, value));
                         }
                     }
                 }
@@ -46,9 +54,9 @@ pub fn record_call(
         Ok(_) => {}
         Err(e) => {
             span.attributes
-                .push(("errorCode", Value::from(e.code.as_ref())));
+                .push(("errorCode", Attr::Json(Value::from(e.code.as_ref()))));
             span.attributes
-                .push(("errorMessage", Value::from(e.message.as_str())));
+                .push(("errorMessage", Attr::Json(Value::from(e.message.as_str()))));
         }
     }
     tracer.record(span);
@@ -60,20 +68,39 @@ fn entry_attributes(entries: &Value, span: &mut Span) {
     let Some(entries) = entries.as_array() else {
         return;
     };
-    let ids: Vec<Value> = entries
-        .iter()
-        .filter_map(|e| e.get("EventId").cloned())
-        .collect();
-    if !ids.is_empty() {
-        span.attributes.push(("eventIds", Value::Array(ids)));
+    // One pass over each entry's (one or two) members, rather than a hash lookup for each.
+    let mut ids: Vec<uuid::Uuid> = Vec::with_capacity(entries.len());
+    let mut all_typed = true;
+    let mut failed = false;
+    for entry in entries.iter().filter_map(Value::as_object) {
+        for (key, value) in entry {
+            match key.as_str() {
+                "EventId" => match value.as_str().and_then(super::canonical_uuid) {
+                    Some(id) if all_typed => ids.push(id),
+                    _ => all_typed = false,
+                },
+                "ErrorCode" => failed = true,
+                _ => {}
+            }
+        }
     }
-    let failed: Vec<Value> = entries
-        .iter()
-        .filter_map(|e| e.get("ErrorCode").cloned())
-        .collect();
-    if !failed.is_empty() {
+    // Event ids (UUIDs stepyard wrote) kept as their bytes: one allocation for them all.
+    if !all_typed {
+        let ids = entries.iter().filter_map(|e| e.get("EventId").cloned());
+        span.attributes
+            .push(("eventIds", Attr::Json(Value::Array(ids.collect()))));
+    } else if !ids.is_empty() {
+        span.attributes
+            .push(("eventIds", Attr::Uuids(ids.into_boxed_slice())));
+    }
+    if failed {
+        let failed: Vec<Value> = entries
+            .iter()
+            .filter_map(|e| e.get("ErrorCode").cloned())
+            .collect();
         span.error = true;
-        span.attributes.push(("errorCodes", Value::Array(failed)));
+        span.attributes
+            .push(("errorCodes", Attr::Json(Value::Array(failed))));
     }
 }
 
@@ -110,41 +137,118 @@ const RESOURCE_MEMBERS: &[&str] = &[
 ];
 
 /// The resource a call's input names, as an ARN where one can be told (queue URLs become
-/// queue ARNs; PutEvents names its first entry's bus).
-pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<String> {
-    if let Some(url) = input.get("QueueUrl").and_then(Value::as_str) {
-        return Some(queue_arn(url, &ctx.region).unwrap_or_else(|| url.to_string()));
-    }
-    if let Some(entries) = input.get("Entries").and_then(Value::as_array) {
-        if input.get("Rule").is_none() && input.get("QueueUrl").is_none() {
-            let bus = entries
-                .first()
-                .and_then(|e| e.get("EventBusName"))
-                .and_then(Value::as_str)
-                .unwrap_or("default");
-            if bus.starts_with("arn:") {
-                return Some(bus.to_string());
-            }
-            return Some(format!(
-                "arn:aws:events:{}:{}:event-bus/{bus}",
-                ctx.region, ctx.account_id
-            ));
+/// queue ARNs; PutEvents names its first entry's bus). The hot calls (a queue's, PutEvents)
+/// are told by one pass over the input's few members rather than a hash lookup per member,
+/// and their ARN is shared with the calls before that named it (this runs for every traced
+/// call).
+pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<Resource> {
+    let object = input.as_object()?;
+    let mut queue_url: Option<&Value> = None;
+    let mut entries: Option<&Value> = None;
+    let mut rule = false;
+    for (key, value) in object {
+        match key.as_str() {
+            "QueueUrl" => queue_url = Some(value),
+            "Entries" => entries = Some(value),
+            "Rule" => rule = true,
+            _ => {}
         }
     }
+    if let Some(url) = queue_url.and_then(Value::as_str) {
+        return Some(match queue_arn_parts(url) {
+            Some((account, name)) => {
+                shared(&["arn:aws:sqs:", &ctx.region, ":", account, ":", name])
+            }
+            None => shared(&[url]),
+        });
+    }
+    if let (Some(entries), false, None) = (entries.and_then(Value::as_array), rule, queue_url) {
+        let bus = entries
+            .first()
+            .and_then(|e| e.get("EventBusName"))
+            .and_then(Value::as_str)
+            .unwrap_or("default");
+        if bus.starts_with("arn:") {
+            return Some(shared(&[bus]));
+        }
+        return Some(shared(&[
+            "arn:aws:events:",
+            &ctx.region,
+            ":",
+            &ctx.account_id,
+            ":event-bus/",
+            bus,
+        ]));
+    }
+    // Any other call: the first of the members that name a resource it has, as text (its
+    // own copy: these are not the calls that repeat, and would push the hot names out).
     RESOURCE_MEMBERS
         .iter()
-        .find_map(|member| input.get(member)?.as_str())
-        .map(str::to_string)
+        .find_map(|member| object.get(*member)?.as_str())
+        .map(|text| Resource::Owned(text.to_string()))
 }
 
-/// `http://host/<account>/<name>` -> `arn:aws:sqs:<region>:<account>:<name>`.
-pub fn queue_arn(url: &str, region: &str) -> Option<String> {
-    let path = url.split("://").nth(1).unwrap_or(url);
-    let mut parts = path.split('/').skip(1);
-    let account = parts.next()?;
-    let name = parts.next()?;
+/// How many resource names each thread keeps to hand out again.
+const RECENT: usize = 8;
+
+thread_local! {
+    /// The names this thread's recent calls acted on, with where the next one goes: a client
+    /// calls the same few queues and buses over and over, so their spans share one copy of
+    /// each name (an `Arc` clone) rather than each allocating its own, which the ring would
+    /// then hold for a thousand traces.
+    static RECENT_RESOURCES: RefCell<([Option<Arc<str>>; RECENT], usize)> =
+        const { RefCell::new(([const { None }; RECENT], 0)) };
+}
+
+/// The name spelled by `pieces` one after the other, shared with the calls before that named
+/// it (compared piece by piece: nothing is put together unless it is new).
+fn shared(pieces: &[&str]) -> Resource {
+    let len: usize = pieces.iter().map(|p| p.len()).sum();
+    let spells = |name: &str| {
+        name.len() == len && {
+            let mut rest = name;
+            pieces.iter().all(|piece| match rest.strip_prefix(piece) {
+                Some(after) => {
+                    rest = after;
+                    true
+                }
+                None => false,
+            })
+        }
+    };
+    RECENT_RESOURCES.with(|recent| {
+        // Only this thread touches its cache, and nothing here calls out: the borrow cannot
+        // be taken twice.
+        let mut recent = recent.borrow_mut();
+        let (names, next) = &mut *recent;
+        if let Some(name) = names.iter().flatten().find(|n| spells(n)) {
+            return Resource::Shared(name.clone());
+        }
+        let name: Arc<str> = Arc::from(pieces.concat());
+        names[*next] = Some(name.clone());
+        *next = (*next + 1) % RECENT;
+        Resource::Shared(name)
+    })
+}
+
+/// The account and queue name of a queue URL `http://host/<account>/<name>` (its ARN is
+/// `arn:aws:sqs:<region>:<account>:<name>`).
+fn queue_arn_parts(url: &str) -> Option<(&str, &str)> {
+    let path = url
+        .as_bytes()
+        .windows(3)
+        .position(|w| w == b"://")
+        .map_or(url, |at| &url[at + 3..]);
+    // host/account/name[/...], split by hand (a byte loop; no searcher to set up per call).
+    let slash = |text: &str| text.bytes().position(|b| b == b'/');
+    let rest = &path[slash(path)? + 1..];
+    let (account, rest) = match slash(rest) {
+        Some(at) => (&rest[..at], &rest[at + 1..]),
+        None => return None,
+    };
+    let name = slash(rest).map_or(rest, |at| &rest[..at]);
     if account.is_empty() || name.is_empty() {
         return None;
     }
-    Some(format!("arn:aws:sqs:{region}:{account}:{name}"))
+    Some((account, name))
 }

@@ -3,10 +3,10 @@
 //! ring of traces, read through `/_stepyard/traces` (`api.rs`) and exported over OTLP when
 //! asked (`otlp.rs`).
 //!
-//! Recording is cheap on purpose: a span is a small struct of ids, times and a few short
-//! strings, put behind an `Arc` and pushed under the short lock of one of eight shards (picked
-//! by trace id, so concurrent requests rarely meet); nothing is serialised until
-//! someone reads the traces. With `--trace-buffer 0` the [`Tracer`] is off and recording is a
+//! Recording is cheap on purpose: a span is a small struct of ids, times and typed values
+//! (constants, names its owner already shares, ids as their 16 bytes), put behind an `Arc` and
+//! pushed under the short lock of one of eight shards (picked by trace id, so concurrent
+//! requests rarely meet); nothing is formatted or serialised until someone reads the traces. With `--trace-buffer 0` the [`Tracer`] is off and recording is a
 //! branch on a `None`.
 
 pub mod api;
@@ -40,12 +40,12 @@ pub struct Span {
     pub service: &'static str,
     pub name: Cow<'static, str>,
     /// The ARN (or name) of what the span acted on.
-    pub resource: Option<String>,
+    pub resource: Option<Resource>,
     /// Epoch microseconds on the server's clock.
     pub start_us: u64,
     pub end_us: u64,
     pub error: bool,
-    pub attributes: Vec<(&'static str, Value)>,
+    pub attributes: Attrs,
     /// Attributes worked out only when the span is read (or exported): what would cost too
     /// much to compute for every span recorded.
     pub deferred: Option<Deferred>,
@@ -54,16 +54,183 @@ pub struct Span {
     pub evaluations: Option<Evaluations>,
 }
 
+/// What a span acted on: its own copy, or a name its owner already shares (a rule's or a
+/// target's ARN), so that recording the span copies nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    Owned(String),
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Resource {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Resource::Owned(s) => s,
+            Resource::Shared(s) => s,
+        }
+    }
+}
+
+impl serde::Serialize for Resource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+}
+
+impl From<String> for Resource {
+    fn from(s: String) -> Self {
+        Resource::Owned(s)
+    }
+}
+
+impl From<&str> for Resource {
+    fn from(s: &str) -> Self {
+        Resource::Owned(s.to_string())
+    }
+}
+
+impl From<&String> for Resource {
+    fn from(s: &String) -> Self {
+        Resource::Owned(s.clone())
+    }
+}
+
+impl From<Arc<str>> for Resource {
+    fn from(s: Arc<str>) -> Self {
+        Resource::Shared(s)
+    }
+}
+
+impl From<&Arc<str>> for Resource {
+    fn from(s: &Arc<str>) -> Self {
+        Resource::Shared(s.clone())
+    }
+}
+
+/// An attribute's value as recorded: small typed values that cost no allocation (a constant,
+/// a shared name, an id kept as its 16 bytes), turned into JSON only when the span is read.
+#[derive(Debug, Clone)]
+pub enum Attr {
+    Json(Value),
+    Static(&'static str),
+    Shared(Arc<str>),
+    /// A UUID that was (and is read back as) its lowercase hyphenated form.
+    Uuid(uuid::Uuid),
+    /// A list of such UUIDs (a PutEvents' event ids), read as a JSON array.
+    Uuids(Box<[uuid::Uuid]>),
+}
+
+impl Attr {
+    /// `text` as a [`Attr::Uuid`] when it reads back the same (the form stepyard writes its
+    /// ids in), else as a string.
+    pub fn id(text: &str) -> Attr {
+        match canonical_uuid(text) {
+            Some(id) => Attr::Uuid(id),
+            None => Attr::Json(Value::from(text)),
+        }
+    }
+
+    /// The value as text, when it is text (the trace list's `?resource=` filter).
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Attr::Json(v) => v.as_str(),
+            Attr::Static(s) => Some(s),
+            Attr::Shared(s) => Some(s),
+            Attr::Uuid(_) | Attr::Uuids(_) => None,
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        match self {
+            Attr::Json(v) => v.clone(),
+            Attr::Static(s) => Value::from(*s),
+            Attr::Shared(s) => Value::from(&**s),
+            Attr::Uuid(id) => Value::from(id.hyphenated().to_string()),
+            Attr::Uuids(ids) => ids
+                .iter()
+                .map(|id| Value::from(id.hyphenated().to_string()))
+                .collect(),
+        }
+    }
+}
+
+/// `text` as a UUID, when it is one in the lowercase hyphenated form it would be written back in.
+pub fn canonical_uuid(text: &str) -> Option<uuid::Uuid> {
+    // uuid's parser (table-driven) and a scan for capitals: cheaper than a hand-written
+    // digit loop, as counted under callgrind.
+    if text.len() != 36 || text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    uuid::Uuid::try_parse(text).ok()
+}
+
+/// A span's attributes: the first kept in the span itself (a call's span has one: its message
+/// or event ids), so that such a span costs no allocation for them.
+#[derive(Debug, Clone, Default)]
+pub struct Attrs {
+    first: Option<(&'static str, Attr)>,
+    more: Vec<(&'static str, Attr)>,
+}
+
+impl Attrs {
+    #[inline]
+    pub fn push(&mut self, attribute: (&'static str, Attr)) {
+        if self.first.is_none() {
+            self.first = Some(attribute);
+        } else {
+            if self.more.capacity() == 0 {
+                // Room for a delivery attempt's attributes at once, error ones included.
+                self.more.reserve_exact(7);
+            }
+            self.more.push(attribute);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(&'static str, Attr)> {
+        self.first.iter().chain(&self.more)
+    }
+
+    pub fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.more.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+}
+
+impl FromIterator<(&'static str, Attr)> for Attrs {
+    fn from_iter<I: IntoIterator<Item = (&'static str, Attr)>>(items: I) -> Self {
+        let mut attrs = Attrs::default();
+        for item in items {
+            attrs.push(item);
+        }
+        attrs
+    }
+}
+
 /// Why a rule did not match an event, worked out when the trace is read.
 pub trait Explain: Send + Sync {
     /// The pattern field that rules `event` out, and why.
     fn explain(&self, event: &Value) -> Option<(String, String)>;
 }
 
-/// An event as the trace keeps it: whatever already holds it (the event's envelope), shared,
-/// so that recording copies nothing.
+/// An event as the trace keeps it, read back when the trace is read.
 pub trait EventRef: Send + Sync {
-    fn event(&self) -> &Value;
+    fn event(&self) -> Cow<'_, Value>;
+}
+
+/// An event kept as its JSON text: one allocation that the ring holds for a thousand traces,
+/// where the event's tree (a map, its keys and values: a couple of dozen allocations) would
+/// keep that much more memory alive and be freed cold when its trace is pushed out, which
+/// under concurrent load cost far more than writing the text once.
+pub struct EventText(pub String);
+
+impl EventRef for EventText {
+    fn event(&self) -> Cow<'_, Value> {
+        Cow::Owned(serde_json::from_str(&self.0).unwrap_or(Value::Null))
+    }
 }
 
 /// How a rule decides on an event.
@@ -100,19 +267,57 @@ pub enum Verdict {
     Refused,
 }
 
-/// The rules of a bus evaluated for one event: the event, the bus's [`RuleSet`] and a verdict
-/// per rule, all cheap to record (two `Arc` clones and a byte per rule). Readers see one
+/// The rules of a bus evaluated for one event: the event, the bus's [`RuleSet`] and the rules
+/// that did not simply refuse it, all cheap to record (two `Arc` clones and, for the usual one
+/// matched rule, no allocation; nothing per rule that did not match). Readers see one
 /// `EvaluateRule` span per evaluated rule; a refused rule's failing field is worked out then.
 #[derive(Clone)]
 pub struct Evaluations {
     pub event: Arc<dyn EventRef>,
     pub rules: Arc<RuleSet>,
-    pub verdicts: Vec<Verdict>,
+    pub marks: Marks,
 }
 
 impl std::fmt::Debug for Evaluations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Evaluations({} rules)", self.verdicts.len())
+        write!(f, "Evaluations({} rules)", self.rules.rules.len())
+    }
+}
+
+/// The verdicts of a [`RuleSet`]'s rules other than [`Verdict::Refused`] (which every rule not
+/// marked had), by rule index, marked in index order.
+#[derive(Clone, Debug, Default)]
+pub enum Marks {
+    #[default]
+    None,
+    One(u32, Verdict),
+    Many(Vec<(u32, Verdict)>),
+}
+
+impl Marks {
+    /// Marks rule `index` (greater than any marked before) with `verdict`.
+    pub fn mark(&mut self, index: usize, verdict: Verdict) {
+        let index = index as u32;
+        match self {
+            Marks::None => *self = Marks::One(index, verdict),
+            Marks::One(first, first_verdict) => {
+                *self = Marks::Many(vec![(*first, *first_verdict), (index, verdict)]);
+            }
+            Marks::Many(all) => all.push((index, verdict)),
+        }
+    }
+
+    /// What rule `index` made of the event.
+    pub fn verdict(&self, index: usize) -> Verdict {
+        let index = index as u32;
+        match self {
+            Marks::None => Verdict::Refused,
+            Marks::One(i, v) if *i == index => *v,
+            Marks::One(..) => Verdict::Refused,
+            Marks::Many(all) => all
+                .binary_search_by_key(&index, |(i, _)| *i)
+                .map_or(Verdict::Refused, |at| all[at].1),
+        }
     }
 }
 
@@ -138,23 +343,27 @@ impl Span {
             return vec![self.clone()];
         };
         let event = evaluations.event.event();
+        let event: &Value = &event;
         evaluations
-            .verdicts
+            .rules
+            .rules
             .iter()
-            .zip(&evaluations.rules.rules)
             .enumerate()
-            .filter(|(_, (verdict, _))| **verdict != Verdict::Skipped)
+            .map(|(i, rule)| (i, (evaluations.marks.verdict(i), rule)))
+            .filter(|(_, (verdict, _))| *verdict != Verdict::Skipped)
             .map(|(i, (verdict, rule))| {
                 let name = rule.arn.rsplit('/').next().unwrap_or_default();
-                let mut attributes = vec![
-                    ("rule", Value::from(name)),
-                    ("eventId", event["id"].clone()),
-                ];
-                if *verdict == Verdict::Matched {
-                    attributes.push(("matched", Value::Bool(true)));
-                    attributes.push(("targets", Value::from(rule.targets)));
+                let mut attributes: Attrs = [
+                    ("rule", Attr::Json(Value::from(name))),
+                    ("eventId", Attr::Json(event["id"].clone())),
+                ]
+                .into_iter()
+                .collect();
+                if verdict == Verdict::Matched {
+                    attributes.push(("matched", Attr::Json(Value::Bool(true))));
+                    attributes.push(("targets", Attr::Json(Value::from(rule.targets))));
                 } else if !explain {
-                    attributes.push(("matched", Value::Bool(false)));
+                    attributes.push(("matched", Attr::Json(Value::Bool(false))));
                 } else {
                     let (field, reason) = match &rule.check {
                         RuleCheck::Disabled => {
@@ -170,9 +379,9 @@ impl Span {
                             })
                         }
                     };
-                    attributes.push(("matched", Value::Bool(false)));
-                    attributes.push(("failedField", Value::from(field)));
-                    attributes.push(("reason", Value::from(reason)));
+                    attributes.push(("matched", Attr::Json(Value::Bool(false))));
+                    attributes.push(("failedField", Attr::Json(Value::from(field))));
+                    attributes.push(("reason", Attr::Json(Value::from(reason))));
                 }
                 Arc::new(Span {
                     trace: self.trace,
@@ -180,7 +389,7 @@ impl Span {
                     parent: self.parent,
                     service: self.service,
                     name: Cow::Borrowed("EvaluateRule"),
-                    resource: Some(rule.arn.to_string()),
+                    resource: Some(Resource::Shared(rule.arn.clone())),
                     start_us: self.start_us,
                     end_us: self.end_us,
                     error: false,
@@ -217,6 +426,7 @@ impl std::fmt::Debug for Deferred {
 impl Span {
     /// A span for the unit of work `trace.span` (child of `trace.parent`), starting and ending
     /// now; set times and attributes with the builder methods.
+    #[inline]
     pub fn new(
         trace: &TraceContext,
         service: &'static str,
@@ -233,8 +443,8 @@ impl Span {
             start_us: now_us,
             end_us: now_us,
             error: false,
-            // Allocated by the first `attr` (a rule-evaluation record has none).
-            attributes: Vec::new(),
+            // Allocated past the first `attr` (a rule-evaluation record has none).
+            attributes: Attrs::default(),
             deferred: None,
             evaluations: None,
         }
@@ -248,36 +458,46 @@ impl Span {
         self
     }
 
-    /// The attributes, the deferred ones worked out now.
+    /// The attributes as JSON, the deferred ones worked out now.
     pub fn all_attributes(&self) -> Vec<(&'static str, Value)> {
-        let mut all = self.attributes.clone();
+        let mut all: Vec<(&'static str, Value)> = self
+            .attributes
+            .iter()
+            .map(|(k, v)| (*k, v.to_value()))
+            .collect();
         if let Some(d) = &self.deferred {
             all.extend(d.attributes());
         }
         all
     }
 
-    pub fn resource(mut self, resource: impl Into<String>) -> Span {
+    #[inline]
+    pub fn resource(mut self, resource: impl Into<Resource>) -> Span {
         self.resource = Some(resource.into());
         self
     }
 
+    #[inline]
     pub fn started(mut self, start_us: u64) -> Span {
         self.start_us = start_us.min(self.end_us);
         self
     }
 
+    #[inline]
     pub fn error(mut self, error: bool) -> Span {
         self.error = error;
         self
     }
 
-    pub fn attr(mut self, key: &'static str, value: impl Into<Value>) -> Span {
-        if self.attributes.capacity() == 0 {
-            // Room for a delivery attempt's attributes at once, error ones included.
-            self.attributes.reserve_exact(8);
-        }
-        self.attributes.push((key, value.into()));
+    #[inline]
+    pub fn attr(self, key: &'static str, value: impl Into<Value>) -> Span {
+        self.attr_as(key, Attr::Json(value.into()))
+    }
+
+    /// An attribute kept as it is given (a constant or a shared name: no copy).
+    #[inline]
+    pub fn attr_as(mut self, key: &'static str, value: Attr) -> Span {
+        self.attributes.push((key, value));
         self
     }
 }
@@ -348,6 +568,66 @@ impl Inner {
     fn shard(&self, id: TraceId) -> &Mutex<Ring> {
         &self.shards[(id.0 as usize) & (SHARDS - 1)]
     }
+
+    /// Keeps `span` in its trace's ring (and queues it for export).
+    fn insert(&self, span: Arc<Span>) {
+        if let Some(export) = &self.export {
+            export.push(if self.capacity == 0 {
+                span
+            } else {
+                let copy = span.clone();
+                self.keep(span);
+                copy
+            });
+            return;
+        }
+        self.keep(span);
+    }
+
+    fn keep(&self, span: Arc<Span>) {
+        // The trace a new one pushes out, dropped once the lock is let go: freeing an old
+        // trace's spans (and the event its rule evaluations keep) touches cold memory, which
+        // the next request on the shard should not wait for.
+        let mut evicted: Option<Vec<Arc<Span>>> = None;
+        let mut guard = self.shard(span.trace).lock();
+        let ring = &mut *guard;
+        match ring.traces.get_mut(&span.trace) {
+            Some(kept) => {
+                // stepyard's own notes on the trace (why a chain was stopped) are kept
+                // past the cap, within a small allowance.
+                if kept.len() < MAX_SPANS_PER_TRACE
+                    || (span.service == "stepyard"
+                        && kept.len() < MAX_SPANS_PER_TRACE + STEPYARD_SPANS_PAST_CAP)
+                {
+                    kept.push(span);
+                }
+            }
+            None => {
+                while ring.order.len() >= self.capacity {
+                    match ring.order.pop_front() {
+                        Some((_, old)) => {
+                            let spans = ring.traces.remove(&old);
+                            // (One at a time is the usual case: a further one is dropped in
+                            // place.)
+                            if evicted.is_none() {
+                                evicted = spans;
+                            }
+                        }
+                        None => break,
+                    }
+                }
+                let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
+                let span_trace = span.trace;
+                ring.order.push_back((seq, span_trace));
+                // Room for a flow's first spans (call, rule, delivery, message) at once.
+                let mut kept = Vec::with_capacity(8);
+                kept.push(span);
+                ring.traces.insert(span_trace, kept);
+            }
+        }
+        drop(guard);
+        drop(evicted);
+    }
 }
 
 impl Tracer {
@@ -384,73 +664,20 @@ impl Tracer {
 
     /// Records a finished span.
     pub fn record(&self, span: Span) {
-        self.record_all(std::iter::once(span));
-    }
-
-    /// Records finished spans under one take of the lock (a PutEvents' rule evaluations).
-    pub fn record_all(&self, spans: impl IntoIterator<Item = Span>) {
         let Some(inner) = &self.inner else {
             return;
         };
-        let mut spans = spans
-            .into_iter()
-            .filter(|s| s.trace.0 != 0)
-            .map(Arc::new)
-            .peekable();
-        if spans.peek().is_none() {
-            return;
+        if span.trace.0 != 0 {
+            // Straight into its `Arc`: the span is moved once, not through an iterator chain.
+            inner.insert(Arc::new(span));
         }
-        if inner.capacity == 0 {
-            if let Some(export) = &inner.export {
-                spans.for_each(|span| export.push(span));
-            }
-            return;
-        }
-        // The traces a new one pushes out, dropped once the lock is let go: freeing an old
-        // trace's spans (and the event its rule evaluations keep) touches cold memory, which
-        // the next request on the shard should not wait for.
-        // (One at a time is the usual case: a further one is dropped in place.)
-        let mut evicted: Option<Vec<Arc<Span>>> = None;
+    }
+
+    /// Records finished spans.
+    pub fn record_all(&self, spans: impl IntoIterator<Item = Span>) {
         for span in spans {
-            if let Some(export) = &inner.export {
-                export.push(span.clone());
-            }
-            let mut ring = inner.shard(span.trace).lock();
-            let ring = &mut *ring;
-            match ring.traces.get_mut(&span.trace) {
-                Some(kept) => {
-                    // stepyard's own notes on the trace (why a chain was stopped) are kept
-                    // past the cap, within a small allowance.
-                    if kept.len() < MAX_SPANS_PER_TRACE
-                        || (span.service == "stepyard"
-                            && kept.len() < MAX_SPANS_PER_TRACE + STEPYARD_SPANS_PAST_CAP)
-                    {
-                        kept.push(span);
-                    }
-                }
-                None => {
-                    while ring.order.len() >= inner.capacity {
-                        match ring.order.pop_front() {
-                            Some((_, old)) => {
-                                let spans = ring.traces.remove(&old);
-                                if evicted.is_none() {
-                                    evicted = spans;
-                                }
-                            }
-                            None => break,
-                        }
-                    }
-                    let seq = inner.sequence.fetch_add(1, Ordering::Relaxed);
-                    let span_trace = span.trace;
-                    ring.order.push_back((seq, span_trace));
-                    // Room for a flow's first spans (call, rule, delivery, message) at once.
-                    let mut kept = Vec::with_capacity(8);
-                    kept.push(span);
-                    ring.traces.insert(span_trace, kept);
-                }
-            }
+            self.record(span);
         }
-        drop(evicted);
     }
 
     /// Records `span` built lazily: `build` runs only when tracing is on.
@@ -501,5 +728,54 @@ impl Tracer {
                 ring.order.clear();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_kept_as_a_uuid_reads_back_as_the_text_it_was_given() {
+        for text in [
+            "5fea7756-0ea4-451a-a703-a558b933e274",
+            "00000000-0000-0000-0000-000000000000",
+            "ffffffff-ffff-4fff-bfff-ffffffffffff",
+        ] {
+            assert!(matches!(Attr::id(text), Attr::Uuid(_)), "{text}");
+            assert_eq!(Attr::id(text).to_value(), Value::from(text));
+        }
+        // Other forms stay text, as they were given.
+        for text in [
+            "5FEA7756-0EA4-451A-A703-A558B933E274",
+            "5fea77560ea4451aa703a558b933e274",
+            "5fea7756-0ea4-451a-a703-a558b933e27",
+            "5fea7756-0ea4-451a-a703-a558b933e27g",
+            "5fea7756+0ea4-451a-a703-a558b933e274",
+            "not an id",
+        ] {
+            assert!(matches!(Attr::id(text), Attr::Json(_)), "{text}");
+            assert_eq!(Attr::id(text).to_value(), Value::from(text));
+        }
+    }
+
+    #[test]
+    fn marks_give_each_rule_its_verdict_and_refused_to_the_rest() {
+        let mut marks = Marks::default();
+        assert_eq!(marks.verdict(0), Verdict::Refused);
+        marks.mark(3, Verdict::Matched);
+        assert_eq!(marks.verdict(3), Verdict::Matched);
+        assert_eq!(marks.verdict(2), Verdict::Refused);
+        marks.mark(5, Verdict::Skipped);
+        marks.mark(9, Verdict::Matched);
+        let verdicts: Vec<Verdict> = (0..11).map(|i| marks.verdict(i)).collect();
+        use Verdict::*;
+        assert_eq!(
+            verdicts,
+            [
+                Refused, Refused, Refused, Matched, Refused, Skipped, Refused, Refused, Refused,
+                Matched, Refused
+            ]
+        );
     }
 }

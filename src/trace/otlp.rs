@@ -146,7 +146,7 @@ fn span_data(span: &Span) -> SpanData {
     let mut attributes = Vec::with_capacity(span.attributes.len() + 2);
     attributes.push(KeyValue::new("aws.service", span.service));
     if let Some(resource) = &span.resource {
-        attributes.push(KeyValue::new("aws.resource.arn", resource.clone()));
+        attributes.push(KeyValue::new("aws.resource.arn", resource.to_string()));
     }
     attributes.push(KeyValue::new("aws.xray.trace_id", span.trace.to_string()));
     for (key, value) in span.all_attributes() {

@@ -895,3 +895,137 @@ async fn a_redriven_execution_continues_the_trace_of_its_first_run() {
     // The redriven run's states are in the trace too.
     assert_eq!(named(&spans, "states", "State Done").len(), 1, "{spans:#?}");
 }
+
+#[tokio::test]
+async fn a_putevents_trace_reads_the_same_each_time_with_its_event_id_message_ids_and_every_rules_verdict(
+) {
+    let server = start().await;
+    let (sqs, eb) = (sqs(&server), eb(&server));
+    let url = create_queue(&sqs, "sink").await;
+    // Two rules that match around one that does not: the record keeps the verdicts of the
+    // matched ones only, every other rule reads as evaluated and refused.
+    rule_to(
+        &eb,
+        "a-first",
+        r#"{"source": ["shop"]}"#,
+        sqs_target("q1", "sink"),
+    )
+    .await;
+    rule_to(
+        &eb,
+        "b-other",
+        r#"{"source": ["warehouse"]}"#,
+        sqs_target("q", "sink"),
+    )
+    .await;
+    let big = r#"{"source": ["shop"], "detail": {"amount": [{"numeric": [">", 1]}]}}"#;
+    rule_to(&eb, "c-big", big, sqs_target("q2", "sink")).await;
+    let out = eb
+        .put_events()
+        .entries(
+            PutEventsRequestEntry::builder()
+                .source("shop")
+                .detail_type("OrderPlaced")
+                .detail(json!({"amount": 5}).to_string())
+                .build(),
+        )
+        .customize()
+        .mutate_request(|r| {
+            r.headers_mut().insert("X-Amzn-Trace-Id", HEADER);
+        })
+        .send()
+        .await
+        .expect("PutEvents");
+    let event_id = out.entries()[0]
+        .event_id()
+        .expect("an event id")
+        .to_string();
+
+    // PutEvents, three rules, two deliveries and their two SendMessage calls.
+    let spans = spans_of(&server, TRACE_ID, 8).await;
+    let put = named(&spans, "events", "PutEvents");
+    assert_eq!(put[0]["attributes"]["eventIds"], json!([event_id]));
+    assert_eq!(
+        put[0]["resource"],
+        format!("arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default")
+    );
+
+    let rules = named(&spans, "events", "EvaluateRule");
+    let verdict = |name: &str| -> &Value {
+        rules
+            .iter()
+            .find(|r| r["attributes"]["rule"] == name)
+            .unwrap_or_else(|| panic!("no EvaluateRule span for {name}: {spans:#?}"))
+    };
+    assert_eq!(rules.len(), 3, "{spans:#?}");
+    assert_eq!(verdict("a-first")["attributes"]["matched"], true);
+    assert_eq!(verdict("c-big")["attributes"]["matched"], true);
+    let other = verdict("b-other");
+    assert_eq!(other["attributes"]["matched"], false);
+    assert_eq!(other["attributes"]["failedField"], "source");
+    assert_eq!(
+        other["resource"],
+        format!("arn:aws:events:{REGION}:{ACCOUNT}:rule/b-other")
+    );
+    assert_eq!(other["attributes"]["eventId"], event_id);
+
+    let mut delivered: Vec<(String, String)> = named(&spans, "events", "Deliver")
+        .iter()
+        .map(|d| {
+            assert_eq!(d["resource"], queue_arn("sink"), "{d:#}");
+            assert_eq!(d["attributes"]["result"], "delivered", "{d:#}");
+            assert_eq!(d["attributes"]["attempt"], 1, "{d:#}");
+            assert_eq!(d["status"], "ok", "{d:#}");
+            (
+                d["attributes"]["rule"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                d["attributes"]["targetId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    delivered.sort();
+    assert_eq!(
+        delivered,
+        [
+            ("a-first".into(), "q1".into()),
+            ("c-big".into(), "q2".into())
+        ]
+    );
+
+    // The SendMessage spans name the ids the messages are received with.
+    let received = receive(&sqs, &url, 10).await;
+    let mut ids: Vec<String> = received
+        .iter()
+        .filter_map(|m| m.message_id().map(str::to_string))
+        .collect();
+    ids.sort();
+    let mut sent: Vec<String> = named(&spans, "sqs", "SendMessage")
+        .iter()
+        .map(|s| {
+            s["attributes"]["MessageId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ids);
+
+    // Worked out again on each read, the spans (their ids included) come out the same.
+    let again = spans_of(&server, TRACE_ID, 8).await;
+    let by_id = |spans: &[Value]| -> Vec<Value> {
+        let mut spans: Vec<Value> = spans
+            .iter()
+            .filter(|s| s["service"] == "events")
+            .cloned()
+            .collect();
+        spans.sort_by_key(|s| s["spanId"].to_string());
+        spans
+    };
+    assert_eq!(by_id(&again), by_id(&spans));
+}

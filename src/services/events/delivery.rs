@@ -16,7 +16,9 @@ use crate::error::ApiError;
 use crate::request::ServiceId;
 use crate::request::{Caller, TraceContext};
 use crate::services::sqs::queue_url::QueueLocation;
-use crate::trace::{Evaluations, RuleCheck, RuleEntry, RuleSet, Span, Verdict};
+use crate::trace::{
+    Attr, Evaluations, EventText, Marks, RuleCheck, RuleEntry, RuleSet, Span, Verdict,
+};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -46,19 +48,20 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
     // The record's own span: the parent of nothing, its rules' spans derive their ids from it.
     let record = tracer.enabled().then(|| envelope.trace.child());
     let now_us = tracer.now_us();
-    let mut evaluations: Option<(Arc<RuleSet>, Vec<Verdict>)> = None;
+    let mut evaluations: Option<(Arc<RuleSet>, Marks)> = None;
     let matched: Vec<Matched> = ev.store.with(account, region, now, |r| {
         let Some((bus, archives)) = r.bus_and_archives_mut(bus) else {
             return Vec::new();
         };
         let mut archived: Option<Arc<Value>> = None;
         let mut matched = Vec::new();
-        // Filled only with tracing on: no allocation per event otherwise.
+        // The rules that did not simply refuse the event, marked only with tracing on (a
+        // rule that refuses it, the usual case, costs the trace nothing).
         let traced = record.is_some();
-        let mut verdicts = Vec::with_capacity(if traced { bus.rules().len() } else { 0 });
-        let mut verdict = |v: Verdict| {
+        let mut marks = Marks::None;
+        let mut mark = |index: usize, v: Verdict| {
             if traced {
-                verdicts.push(v);
+                marks.mark(index, v);
             }
         };
         // Whether the bus's RuleSet still describes its rules: every change to them drops it
@@ -84,7 +87,7 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                 None => false,
             };
             if skipped {
-                verdict(Verdict::Skipped);
+                mark(index, Verdict::Skipped);
                 continue;
             }
             // An archive's managed rule stores the event (one copy for all archives).
@@ -106,15 +109,14 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                         }
                     }
                 }
-                verdict(Verdict::Skipped);
+                mark(index, Verdict::Skipped);
                 continue;
             }
             let hit = rule.enabled() && rule.matcher.as_ref().is_some_and(|m| m.matches(event));
             if !hit {
-                verdict(Verdict::Refused);
                 continue;
             }
-            verdict(Verdict::Matched);
+            mark(index, Verdict::Matched);
             // The rule's span (read from the record) is the parent of its deliveries.
             let trace = match &record {
                 Some(record) => TraceContext {
@@ -138,17 +140,19 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                 bus.trace_rules = Some(Arc::new(rule_set(bus.rules())));
             }
             if let Some(set) = &bus.trace_rules {
-                evaluations = Some((set.clone(), verdicts));
+                evaluations = Some((set.clone(), marks));
             }
         }
         matched
     });
-    if let (Some(record), Some((rules, verdicts))) = (record, evaluations) {
+    if let (Some(record), Some((rules, marks))) = (record, evaluations) {
         let mut span = Span::new(&record, "events", "EvaluateRule", now_us);
+        // The event as its text rather than the envelope: see `EventText`.
+        let text = serde_json::to_string(&envelope.event).unwrap_or_default();
         span.evaluations = Some(Evaluations {
-            event: envelope.clone(),
+            event: Arc::new(EventText(text)),
             rules,
-            verdicts,
+            marks,
         });
         tracer.record(span);
     }
@@ -268,7 +272,7 @@ impl Job {
             tracing::debug!(target = %self.target.arn, "input transformer produced invalid JSON; dropped");
             tracer.record_with(|now| {
                 Span::new(&self.trace.child(), "events", "Deliver", now)
-                    .resource(self.target.arn.as_str())
+                    .resource(&self.target.shared_arn)
                     .error(true)
                     .attr(
                         "result",
@@ -298,13 +302,14 @@ impl Job {
                 Some(_) => "retry",
             };
             tracer.record_with(|now| {
+                // Shared names and constants: nothing is copied for the span.
                 let mut span = Span::new(&attempt, "events", "Deliver", now)
                     .started(start_us)
-                    .resource(self.target.arn.as_str())
-                    .attr("rule", &*self.rule_name)
-                    .attr("targetId", self.target.id.as_str())
+                    .resource(&self.target.shared_arn)
+                    .attr_as("rule", Attr::Shared(self.rule_name.clone()))
+                    .attr_as("targetId", Attr::Shared(self.target.shared_id.clone()))
                     .attr("attempt", attempts + 1)
-                    .attr("result", next);
+                    .attr_as("result", Attr::Static(next));
                 if let Some(f) = &failure {
                     span = span
                         .error(true)

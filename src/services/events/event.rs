@@ -22,8 +22,8 @@ pub struct Envelope {
 
 /// A trace's record of the rules an event met keeps the envelope itself (shared), not a copy.
 impl crate::trace::EventRef for Envelope {
-    fn event(&self) -> &Value {
-        &self.event
+    fn event(&self) -> std::borrow::Cow<'_, Value> {
+        std::borrow::Cow::Borrowed(&self.event)
     }
 }
 

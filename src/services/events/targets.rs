@@ -23,6 +23,10 @@ const DEFAULT_MAX_AGE_SECS: u64 = 86_400;
 pub struct Target {
     pub id: String,
     pub arn: String,
+    /// The id and ARN again, shared: what the spans of its deliveries keep (an `Arc` clone
+    /// per delivery rather than a copy).
+    pub shared_id: Arc<str>,
+    pub shared_arn: Arc<str>,
     /// The target as the client sent it.
     pub raw: Value,
     pub input: InputSpec,
@@ -141,6 +145,8 @@ impl Target {
                 .unwrap_or(DEFAULT_MAX_AGE_SECS),
         };
         Ok(Target {
+            shared_id: t.id.as_str().into(),
+            shared_arn: t.arn.as_str().into(),
             id: t.id,
             arn: t.arn,
             raw,
