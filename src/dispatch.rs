@@ -40,15 +40,20 @@ pub async fn call(
             ServiceId::Sts => state.sts.call(ctx, operation, input).await,
         },
     };
-    if let Some((start_us, resource)) = traced {
-        // The span reads the output's JSON form, built only when tracing is on.
-        let seen = match &result {
-            Ok(output) => Ok(output.to_value()),
-            Err(e) => Err(e.clone()),
-        };
-        crate::trace::calls::record_call(ctx, service, operation, resource, start_us, &seen);
+    match traced {
+        Some((start_us, resource)) => {
+            // The span reads its members from the output's JSON text, written once here (and
+            // sent as it is by the JSON protocols); no `Value` is built for it.
+            let result = result.map(Output::encoded);
+            let seen = match &result {
+                Ok(output) => Ok(output.json_text().unwrap_or_default()),
+                Err(e) => Err(e),
+            };
+            crate::trace::calls::record_call(ctx, service, operation, resource, start_us, seen);
+            result
+        }
+        None => result,
     }
-    result
 }
 
 /// Checks `input` against the input shape of `service.operation` in the service's model,

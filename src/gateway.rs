@@ -285,14 +285,18 @@ async fn dispatch(
         resource: None,
     });
     let result = decode_and_call(state, ctx, route, uri, body, log.as_mut()).await;
-    let encoded = encode_result(service, protocol, &operation_name, &request_id, &result);
+    let error_code = match (&log, &result) {
+        (Some(_), Err(e)) => Some(e.code.clone()),
+        _ => None,
+    };
+    let encoded = encode_result(service, protocol, &operation_name, &request_id, result);
     if let Some(log) = log {
         tracing::debug!(
             service = service.name(),
             operation = %operation_name,
             resource = log.resource.as_deref().unwrap_or("-"),
             status = encoded.status,
-            error = result.as_ref().err().map_or("-", |e| e.code.as_ref()),
+            error = error_code.as_ref().map_or("-", |code| code.as_ref()),
             duration_us = log.started.elapsed().as_micros() as u64,
             request_id = %request_id,
             "request"
@@ -342,7 +346,7 @@ fn encode_result(
     protocol: Protocol,
     operation_name: &str,
     request_id: &str,
-    result: &Result<Output, ApiError>,
+    result: Result<Output, ApiError>,
 ) -> Encoded {
     match result {
         Ok(output) => {
@@ -352,7 +356,7 @@ fn encode_result(
             if error.status >= 500 {
                 tracing::warn!(service = service.name(), operation = %operation_name, %error, "request failed");
             }
-            protocol::encode_error(service, protocol, error, request_id)
+            protocol::encode_error(service, protocol, &error, request_id)
         }
     }
 }

@@ -30,8 +30,8 @@ fn serialization_error(message: String) -> ApiError {
     ApiError::sender("SerializationException", message)
 }
 
-pub fn encode(output: &super::Output, content_type: &'static str) -> Encoded {
-    let body = output.to_json();
+pub fn encode(output: super::Output, content_type: &'static str) -> Encoded {
+    let body = output.into_json();
     Encoded {
         status: 200,
         content_type,

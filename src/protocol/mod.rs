@@ -32,7 +32,7 @@ pub fn encode_output(
     service: ServiceId,
     protocol: Protocol,
     operation: &str,
-    output: &Output,
+    output: Output,
     request_id: &str,
 ) -> Encoded {
     match protocol {
@@ -109,7 +109,7 @@ mod tests {
             ServiceId::Sqs,
             Protocol::AwsJson10,
             "GetQueueUrl",
-            &queue_url(),
+            queue_url(),
             "rid",
         );
         assert_eq!(encoded.content_type, json::CONTENT_TYPE_10);
@@ -125,7 +125,7 @@ mod tests {
             ServiceId::Sqs,
             Protocol::AwsQuery,
             "GetQueueUrl",
-            &queue_url(),
+            queue_url(),
             "rid",
         );
         assert_eq!(encoded.content_type, xml::CONTENT_TYPE);
@@ -145,7 +145,7 @@ mod tests {
             ServiceId::Sns,
             Protocol::AwsQuery,
             "DeleteTopic",
-            &Output::empty(),
+            Output::empty(),
             "rid",
         );
         let body = std::str::from_utf8(&encoded.body).unwrap();

@@ -7,7 +7,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// A handler's typed output, ready for whichever protocol answers the call.
-pub struct Output(Box<dyn Encode>);
+pub struct Output(Form);
+
+enum Form {
+    Typed(Box<dyn Encode>),
+    /// Already written as JSON (a traced call's span read it from this text; the JSON
+    /// protocols send it as it is).
+    Json(Vec<u8>),
+}
 
 /// What the protocols need of a typed output. Implemented for every `Serialize` type; kept
 /// private so `Output` is the only way in.
@@ -30,7 +37,24 @@ impl<T: Serialize + Send> Encode for T {
 
 impl Output {
     pub fn new<T: Serialize + Send + 'static>(output: T) -> Self {
-        Output(Box::new(output))
+        Output(Form::Typed(Box::new(output)))
+    }
+
+    /// Writes the output as JSON now, once: a traced call reads its span's members from the
+    /// text (without building a `Value`), and the JSON protocols send the same bytes.
+    pub fn encoded(self) -> Self {
+        match self.0 {
+            Form::Typed(typed) => Output(Form::Json(typed.json())),
+            json => Output(json),
+        }
+    }
+
+    /// The JSON text, when it is written already (see [`Output::encoded`]).
+    pub fn json_text(&self) -> Option<&[u8]> {
+        match &self.0 {
+            Form::Json(bytes) => Some(bytes),
+            Form::Typed(_) => None,
+        }
     }
 
     /// The empty output `{}` (long polls that waited for nothing, operations without output).
@@ -40,12 +64,29 @@ impl Output {
 
     /// The JSON-protocol body.
     pub fn to_json(&self) -> Vec<u8> {
-        self.0.json()
+        match &self.0 {
+            Form::Typed(typed) => typed.json(),
+            Form::Json(bytes) => bytes.clone(),
+        }
+    }
+
+    /// The JSON-protocol body, without a copy when it is written already.
+    pub fn into_json(self) -> Vec<u8> {
+        match self.0 {
+            Form::Typed(typed) => typed.json(),
+            Form::Json(bytes) => bytes,
+        }
     }
 
     /// The JSON-protocol form as a `Value`: for the XML writer and in-process callers.
     pub fn to_value(&self) -> Value {
-        self.0.value()
+        match &self.0 {
+            Form::Typed(typed) => typed.value(),
+            // Written by serde_json from a `Serialize`, so it reads back.
+            Form::Json(bytes) => {
+                serde_json::from_slice(bytes).unwrap_or_else(|_| Value::Object(Default::default()))
+            }
+        }
     }
 }
 

@@ -3,20 +3,21 @@
 
 use super::{Attr, Resource, Span};
 use crate::request::RequestContext;
+use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
 /// Records the span of an API call `ctx` made: `service.operation` on `resource`, from
-/// `start_us` until now.
+/// `start_us` until now. `result` is the output's JSON text, or the error.
 pub fn record_call(
     ctx: &RequestContext,
     service: crate::request::ServiceId,
     operation: &str,
     resource: Option<Resource>,
     start_us: u64,
-    result: &Result<Value, crate::error::ApiError>,
+    result: Result<&[u8], &crate::error::ApiError>,
 ) {
     let tracer = &ctx.tracer;
     // The model's own copy of the name lives as long as the program: no copy per call.
@@ -29,29 +30,12 @@ pub fn record_call(
         .error(result.is_err());
     span.resource = resource;
     match result {
-        Ok(Value::Object(output)) => {
-            // One pass over the (few) output members rather than a lookup per name we keep.
-            for (key, value) in output {
-                match key.as_str() {
-                    "Entries" => entry_attributes(value, &mut span),
-                    _ => {
-                        if let (Some(name), Some(text)) = (
-                            OUTPUT_MEMBERS.iter().find(|m| **m == key.as_str()),
-                            value.as_str(),
-                        ) {
-                            // A message id is kept as its 16 bytes (no copy of the text).
-                            let value = if *name == "MessageId" {
-                                Attr::id(text)
-                            } else {
-                                Attr::Json(Value::from(text))
-                            };
-                            span.attributes.push((name, value));
-                        }
-                    }
-                }
+        Ok(text) => {
+            // Only the members kept are read; the text is borrowed, the rest skipped.
+            if let Ok(seen) = serde_json::from_slice::<Seen>(text) {
+                seen.attributes(&mut span);
             }
         }
-        Ok(_) => {}
         Err(e) => {
             span.attributes
                 .push(("errorCode", Attr::Json(Value::from(e.code.as_ref()))));
@@ -62,31 +46,87 @@ pub fn record_call(
     tracer.record(span);
 }
 
-/// PutEvents' (and the batch calls') entries: the event ids, and the error codes of the
-/// entries that failed (which make the span an error).
-fn entry_attributes(entries: &Value, span: &mut Span) {
-    let Some(entries) = entries.as_array() else {
-        return;
-    };
-    // One pass over each entry's (one or two) members, rather than a hash lookup for each.
+/// The output members that name what a call created (kept on its span), and PutEvents' (and
+/// the batch calls') entries, read from the output's JSON text.
+#[derive(Deserialize)]
+struct Seen<'a> {
+    #[serde(rename = "MessageId", borrow)]
+    message_id: Option<Cow<'a, str>>,
+    #[serde(rename = "SequenceNumber", borrow)]
+    sequence_number: Option<Cow<'a, str>>,
+    #[serde(rename = "executionArn", borrow)]
+    execution_arn: Option<Cow<'a, str>>,
+    #[serde(rename = "stateMachineArn", borrow)]
+    state_machine_arn: Option<Cow<'a, str>>,
+    #[serde(rename = "QueueUrl", borrow)]
+    queue_url: Option<Cow<'a, str>>,
+    #[serde(rename = "TopicArn", borrow)]
+    topic_arn: Option<Cow<'a, str>>,
+    #[serde(rename = "SubscriptionArn", borrow)]
+    subscription_arn: Option<Cow<'a, str>>,
+    #[serde(rename = "RuleArn", borrow)]
+    rule_arn: Option<Cow<'a, str>>,
+    #[serde(rename = "EventBusArn", borrow)]
+    event_bus_arn: Option<Cow<'a, str>>,
+    #[serde(rename = "Entries", borrow)]
+    entries: Option<Vec<SeenEntry<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct SeenEntry<'a> {
+    #[serde(rename = "EventId", borrow)]
+    event_id: Option<Cow<'a, str>>,
+    #[serde(rename = "ErrorCode", borrow)]
+    error_code: Option<Cow<'a, str>>,
+}
+
+impl Seen<'_> {
+    fn attributes(self, span: &mut Span) {
+        // A message id is kept as its 16 bytes (no copy of the text).
+        if let Some(id) = &self.message_id {
+            span.attributes.push(("MessageId", Attr::id(id)));
+        }
+        let texts = [
+            ("SequenceNumber", self.sequence_number),
+            ("executionArn", self.execution_arn),
+            ("stateMachineArn", self.state_machine_arn),
+            ("QueueUrl", self.queue_url),
+            ("TopicArn", self.topic_arn),
+            ("SubscriptionArn", self.subscription_arn),
+            ("RuleArn", self.rule_arn),
+            ("EventBusArn", self.event_bus_arn),
+        ];
+        for (name, text) in texts {
+            if let Some(text) = text {
+                span.attributes
+                    .push((name, Attr::Json(Value::from(text.into_owned()))));
+            }
+        }
+        if let Some(entries) = self.entries {
+            entry_attributes(entries, span);
+        }
+    }
+}
+
+/// The event ids of the entries, and the error codes of those that failed (which make the
+/// span an error).
+fn entry_attributes(entries: Vec<SeenEntry<'_>>, span: &mut Span) {
     let mut ids: Vec<uuid::Uuid> = Vec::with_capacity(entries.len());
     let mut all_typed = true;
     let mut failed = false;
-    for entry in entries.iter().filter_map(Value::as_object) {
-        for (key, value) in entry {
-            match key.as_str() {
-                "EventId" => match value.as_str().and_then(super::canonical_uuid) {
-                    Some(id) if all_typed => ids.push(id),
-                    _ => all_typed = false,
-                },
-                "ErrorCode" => failed = true,
-                _ => {}
-            }
+    for entry in &entries {
+        match entry.event_id.as_deref().map(super::canonical_uuid) {
+            Some(Some(id)) if all_typed => ids.push(id),
+            Some(_) => all_typed = false,
+            None => {}
         }
+        failed |= entry.error_code.is_some();
     }
     // Event ids (UUIDs stepyard wrote) kept as their bytes: one allocation for them all.
     if !all_typed {
-        let ids = entries.iter().filter_map(|e| e.get("EventId").cloned());
+        let ids = entries
+            .iter()
+            .filter_map(|e| Some(Value::from(e.event_id.as_deref()?)));
         span.attributes
             .push(("eventIds", Attr::Json(Value::Array(ids.collect()))));
     } else if !ids.is_empty() {
@@ -96,26 +136,13 @@ fn entry_attributes(entries: &Value, span: &mut Span) {
     if failed {
         let failed: Vec<Value> = entries
             .iter()
-            .filter_map(|e| e.get("ErrorCode").cloned())
+            .filter_map(|e| Some(Value::from(e.error_code.as_deref()?)))
             .collect();
         span.error = true;
         span.attributes
             .push(("errorCodes", Attr::Json(Value::Array(failed))));
     }
 }
-
-/// Output members that name what a call created, kept on its span.
-const OUTPUT_MEMBERS: &[&str] = &[
-    "MessageId",
-    "SequenceNumber",
-    "executionArn",
-    "stateMachineArn",
-    "QueueUrl",
-    "TopicArn",
-    "SubscriptionArn",
-    "RuleArn",
-    "EventBusArn",
-];
 
 /// Members that name the resource a request acts on, in the order they are looked for.
 const RESOURCE_MEMBERS: &[&str] = &[
