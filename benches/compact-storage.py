@@ -26,6 +26,8 @@ item 3 work: 252 bytes per message (220 over the body), 6,936 bytes (wait), 19,7
 29,800 / 29,642. `tests/sfn_parked_bytes.rs` shows where the heap goes
 (SFN_PARKED_BYTES_REPORT=1). With a top-level Wait parked as data: 4,584 / 4,558 (wait),
 12,421 / 12,234 (activity), 16,219 / 16,081 (token).
+Main after the merges (activity owner in its mailbox, restart details boxed), trace buffer on:
+4,496 (wait), 11,593 (activity), 15,777 (token).
 Loopback only; the machine should be otherwise quiet for stable figures, but RSS (unlike
 throughput) is little affected by other load.
 """
