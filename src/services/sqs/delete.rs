@@ -29,7 +29,7 @@ fn delete(queue: &Queue, handle: &str, now: u64, ctx: &RequestContext) -> Result
                 ctx.tracer.record_with(|now| {
                     crate::trace::Span::new(&trace.child(), "sqs", "DeleteMessage", now)
                         .resource(queue.arn.as_str())
-                        .attr("messageId", message_id.to_string())
+                        .attr_as("messageId", crate::trace::Attr::Uuid(message_id))
                         .attr("deleteRequestTraceId", ctx.trace.id.to_string())
                 });
             }

@@ -232,7 +232,7 @@ fn trace_receives(
         ctx.tracer.record(
             crate::trace::Span::new(&trace.child(), "sqs", "ReceiveMessage", now)
                 .resource(queue_arn)
-                .attr("messageId", id.to_string())
+                .attr_as("messageId", crate::trace::Attr::Uuid(*id))
                 .attr("receiveCount", *count)
                 .attr("receiveRequestTraceId", ctx.trace.id.to_string())
                 .attr("receiveRequestId", ctx.request_id.as_str()),
