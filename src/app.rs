@@ -75,7 +75,7 @@ impl AppState {
             config,
             clock,
             local_addr,
-            started: Instant::now(),
+            started: crate::clock::real_instant(),
             draining,
         });
         invoker.bind(&state);

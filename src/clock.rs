@@ -430,6 +430,13 @@ async fn drive(weak: Weak<Inner>, wake: Arc<Notify>) {
     }
 }
 
+/// Real monotonic time, for bounds on I/O and for measuring it (how long the durable log may
+/// be held for one call, how long a request took for its log line): never moved or frozen by
+/// time control, unlike [`Clock::now`]. Usable from plain threads (the log writer).
+pub fn real_instant() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
 /// A real-time deadline from [`Clock::real_deadline`].
 #[derive(Debug, Clone, Copy)]
 pub struct RealDeadline(tokio::time::Instant);

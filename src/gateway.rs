@@ -281,7 +281,7 @@ async fn dispatch(
     // Per-request logging costs nothing unless debug is on: the clock is read and the
     // resource looked up only then.
     let mut log = tracing::enabled!(tracing::Level::DEBUG).then(|| RequestLog {
-        started: std::time::Instant::now(),
+        started: crate::clock::real_instant(),
         resource: None,
     });
     let result = decode_and_call(state, ctx, route, uri, body, log.as_mut()).await;

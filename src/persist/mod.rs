@@ -299,7 +299,7 @@ impl Durable {
         self.holds
             .lock()
             .0
-            .insert(id, (sender.next_seq, Instant::now()));
+            .insert(id, (sender.next_seq, crate::clock::real_instant()));
         Hold {
             durable: self.clone(),
             id,
@@ -401,7 +401,9 @@ fn writer(
                 Ok(m) => Some(m),
                 Err(_) => return,
             },
-            Some(until) => match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
+            Some(until) => match rx
+                .recv_timeout(until.saturating_duration_since(crate::clock::real_instant()))
+            {
                 Ok(m) => Some(m),
                 Err(mpsc::RecvTimeoutError::Timeout) => None,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
@@ -417,7 +419,7 @@ fn writer(
         }
         // Read after draining: a hold opened after this read has a sequence number at least
         // that of every batch drained, so none of them is its.
-        let (limit, until) = holds.lock().limit(Instant::now());
+        let (limit, until) = holds.lock().limit(crate::clock::real_instant());
         let mut last = None;
         let mut batches = Vec::new();
         while pending

@@ -87,9 +87,11 @@ pub fn create(
         Ok(CreateOutput {
             event_bus_arn: arn,
             description: input.description,
-            kms_key_identifier: input.kms_key_identifier,
-            dead_letter_config: input.dead_letter_config,
-            log_config: input.log_config,
+            settings: Settings {
+                kms_key_identifier: input.kms_key_identifier,
+                dead_letter_config: input.dead_letter_config,
+                log_config: input.log_config,
+            },
         })
     })
 }
@@ -101,12 +103,8 @@ pub(super) struct CreateOutput {
     event_bus_arn: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kms_key_identifier: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dead_letter_config: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    log_config: Option<Value>,
+    #[serde(flatten)]
+    settings: Settings,
 }
 
 /// DescribeEventBus's output, and a bus of ListEventBuses' (without the settings).
