@@ -44,7 +44,7 @@ pub fn check_redrive_target(
 /// The dead-letter queue a receive on `queue` should move messages to, with maxReceiveCount.
 /// Looked up before the source queue is locked (one queue lock at a time, see `store.rs`).
 pub fn redrive_target(sqs: &Inner, queue: &Queue) -> Option<(Arc<Queue>, u32)> {
-    let policy = queue.state.lock().attrs.redrive_policy.clone()?;
+    let policy = queue.state.lock().attrs().redrive_policy.clone()?;
     let location = parse_queue_arn(&policy.dead_letter_target_arn)?;
     Some((sqs.store.get(&location)?, policy.max_receive_count))
 }
@@ -90,7 +90,7 @@ pub fn move_to_dead_letter_queue(
             message.set_dead_letter_source_arn(Some(source.arn.clone()));
             state.enqueue(message, 0, now);
         }
-        state.pollers
+        state.pollers()
     };
     dlq.wake_pollers(pollers);
 }
@@ -117,7 +117,7 @@ pub fn list_dead_letter_source_queues(
         .filter(|q| {
             q.state
                 .lock()
-                .attrs
+                .attrs()
                 .redrive_policy
                 .as_ref()
                 .is_some_and(|p| p.dead_letter_target_arn == dlq.arn)

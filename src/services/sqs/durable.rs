@@ -28,9 +28,9 @@ pub fn export_queue(queue: &Queue) -> serde_json::Value {
             .incarnation()
             .map(str::to_string)
             .unwrap_or_else(super::records::new_incarnation),
-        attributes: state.attrs.clone(),
-        tags: state.tags.clone(),
-        last_purge_ms: state.last_purge_ms,
+        attributes: state.attrs().clone(),
+        tags: state.tags().clone(),
+        last_purge_ms: state.last_purge_ms(),
         next_id: state.next_id(),
         messages: Vec::new(),
         dedup: Vec::new(),
@@ -41,7 +41,7 @@ pub fn export_queue(queue: &Queue) -> serde_json::Value {
         .filter_map(|r| serde_json::to_value(&r).ok())
         .collect();
     let dedup: Vec<DedupRecord> = state
-        .dedup
+        .dedup()
         .entries()
         .map(|(key, expires_ms, entry)| DedupRecord {
             key: key.clone(),
@@ -66,15 +66,13 @@ pub fn build_queue(mut record: QueueRecord, durable: Option<&Arc<Durable>>) -> Q
         region: record.region,
         name: record.name,
     };
-    let mut state = QueueState::new(record.attributes);
-    state.tags = record.tags;
-    state.last_purge_ms = record.last_purge_ms;
+    let mut state = QueueState::with_config(record.attributes, record.tags, record.last_purge_ms);
     record.messages.sort_by_key(|m| m.id);
     for message in record.messages {
         state.restore_slot(message);
     }
     state.raise_next_id(record.next_id);
-    state.dedup.restore(
+    state.restore_dedup(
         record
             .dedup
             .into_iter()

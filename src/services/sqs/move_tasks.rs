@@ -79,7 +79,7 @@ pub fn start(
         .any(|q| {
             q.state
                 .lock()
-                .attrs
+                .attrs()
                 .redrive_policy
                 .as_ref()
                 .is_some_and(|p| p.dead_letter_target_arn == source.arn)
@@ -331,7 +331,7 @@ async fn run(
             }
             drop(tasks);
             state.carry(carried);
-            state.pollers
+            state.pollers()
         };
         target.wake_pollers(pollers);
         match rate {

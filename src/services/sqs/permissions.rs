@@ -99,7 +99,7 @@ pub fn add_permission(
     );
     let mut state = queue.state.lock();
     let mut policy = match state
-        .attrs
+        .attrs()
         .policy
         .as_deref()
         .map(serde_json::from_str::<Value>)
@@ -119,8 +119,7 @@ pub fn add_permission(
         return Err(label_error(&input.label, "Already exists."));
     }
     statements.push(statement);
-    state.attrs.policy = Some(policy.to_string());
-    state.mark_config_changed();
+    state.set_policy(Some(policy.to_string()));
     Ok(empty())
 }
 
@@ -139,7 +138,7 @@ pub fn remove_permission(
     let queue = sqs.queue(ctx, &input.queue_url)?;
     let mut state = queue.state.lock();
     let mut policy = match state
-        .attrs
+        .attrs()
         .policy
         .as_deref()
         .map(serde_json::from_str::<Value>)
@@ -155,7 +154,6 @@ pub fn remove_permission(
     if statements.len() == before {
         return Err(label_error(&input.label, "can't find label."));
     }
-    state.attrs.policy = (!statements.is_empty()).then(|| policy.to_string());
-    state.mark_config_changed();
+    state.set_policy((!statements.is_empty()).then(|| policy.to_string()));
     Ok(empty())
 }

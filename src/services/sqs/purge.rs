@@ -23,12 +23,11 @@ pub fn purge_queue(
     let now = sqs.now();
     let mut state = queue.state.lock();
     if state
-        .last_purge_ms
+        .last_purge_ms()
         .is_some_and(|last| now < last + PURGE_INTERVAL_MS)
     {
         return Err(SqsError::PurgeQueueInProgress(queue.location.name.clone()));
     }
-    state.last_purge_ms = Some(now);
-    state.purge();
+    state.purge(now);
     Ok(empty())
 }

@@ -87,17 +87,20 @@ pub struct Taken {
 
 const MAX_VISIBILITY_MS: u64 = 43_200 * 1000;
 
+/// One queue behind its lock (`state_lock.rs`). Every field is private: configuration changes
+/// go through the mutators below, which also note the change for the durable flush, so no
+/// handler can change the queue without its record following.
 #[derive(Debug)]
 pub struct QueueState {
-    pub attrs: QueueAttributes,
-    pub tags: BTreeMap<String, String>,
-    pub last_purge_ms: Option<u64>,
+    attrs: QueueAttributes,
+    tags: BTreeMap<String, String>,
+    last_purge_ms: Option<u64>,
     /// Set by DeleteQueue so long polls holding this queue stop waiting.
-    pub deleted: bool,
+    deleted: bool,
     /// Long polls currently waiting; senders skip the wakeup when there are none.
-    pub pollers: usize,
-    pub dedup: Window<DedupEntry>,
-    pub attempts: Window<ReceiveAttempt>,
+    pollers: usize,
+    dedup: Window<DedupEntry>,
+    attempts: Window<ReceiveAttempt>,
     /// Boxed: ids only grow, so B-tree leaves split as they fill at the right edge and stay
     /// little over half full; a leaf of 8-byte pointers wastes far less than one of whole
     /// slots would (about 30 bytes per message instead of about 150).
@@ -135,6 +138,101 @@ impl QueueState {
         }
     }
 
+    /// A queue with its configuration: a new queue with its tags, or one read back from its
+    /// record (state document or data directory), whose messages follow through `restore_slot`.
+    pub(super) fn with_config(
+        attrs: QueueAttributes,
+        tags: BTreeMap<String, String>,
+        last_purge_ms: Option<u64>,
+    ) -> Self {
+        QueueState {
+            tags,
+            last_purge_ms,
+            ..QueueState::new(attrs)
+        }
+    }
+
+    pub(super) fn attrs(&self) -> &QueueAttributes {
+        &self.attrs
+    }
+
+    /// SetQueueAttributes: the whole set is replaced (validated by the caller).
+    pub(super) fn set_attrs(&mut self, attrs: QueueAttributes) {
+        self.attrs = attrs;
+        self.mark_config_changed();
+    }
+
+    /// AddPermission / RemovePermission: the policy document, or none.
+    pub(super) fn set_policy(&mut self, policy: Option<String>) {
+        self.attrs.policy = policy;
+        self.mark_config_changed();
+    }
+
+    pub(super) fn tags(&self) -> &BTreeMap<String, String> {
+        &self.tags
+    }
+
+    /// TagQueue (and CreateQueue's tags): new values replace old ones of the same key.
+    pub(super) fn tag(&mut self, tags: impl IntoIterator<Item = (String, String)>) {
+        self.tags.extend(tags);
+        self.mark_config_changed();
+    }
+
+    /// UntagQueue: keys that are not there are ignored.
+    pub(super) fn untag<'k>(&mut self, keys: impl IntoIterator<Item = &'k String>) {
+        for key in keys {
+            self.tags.remove(key);
+        }
+        self.mark_config_changed();
+    }
+
+    pub(super) fn last_purge_ms(&self) -> Option<u64> {
+        self.last_purge_ms
+    }
+
+    pub(super) fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
+    /// Long polls waiting on this queue now; a sender wakes them only when there are some.
+    pub(super) fn pollers(&self) -> usize {
+        self.pollers
+    }
+
+    /// A long poll starts waiting (`receive.rs`'s registration pairs it with `poller_left`).
+    pub(super) fn poller_joined(&mut self) {
+        self.pollers += 1;
+    }
+
+    pub(super) fn poller_left(&mut self) {
+        self.pollers -= 1;
+    }
+
+    /// The FIFO deduplication window, read-only: sends record into it with `remember_dedup`.
+    pub(super) fn dedup(&self) -> &Window<DedupEntry> {
+        &self.dedup
+    }
+
+    /// Puts back the deduplication window read from a queue's record.
+    pub(super) fn restore_dedup(&mut self, entries: Vec<(String, u64, DedupEntry)>) {
+        self.dedup.restore(entries);
+    }
+
+    /// A FIFO receive attempt still within its window (ReceiveRequestAttemptId).
+    pub(super) fn receive_attempt(&self, attempt_id: &str, now: u64) -> Option<&ReceiveAttempt> {
+        self.attempts.get(attempt_id, now)
+    }
+
+    /// Remembers what a FIFO receive attempt delivered, so a retry of it gets the same.
+    pub(super) fn remember_attempt(
+        &mut self,
+        attempt_id: String,
+        attempt: ReceiveAttempt,
+        now: u64,
+    ) {
+        self.attempts.insert(attempt_id, attempt, now);
+    }
+
     /// Notes that message `id` changed (or went) for the next durable flush.
     fn touch(&mut self, id: u64) {
         if let Some(journal) = self.journal.as_mut() {
@@ -143,7 +241,7 @@ impl QueueState {
     }
 
     /// Attributes, tags, policy or the purge time changed.
-    pub fn mark_config_changed(&mut self) {
+    fn mark_config_changed(&mut self) {
         if let Some(journal) = self.journal.as_mut() {
             journal.config = true;
         }
@@ -547,11 +645,13 @@ impl QueueState {
         Ok(VisibilityChanged::Changed)
     }
 
-    /// PurgeQueue: every message goes, whatever its state.
-    pub fn purge(&mut self) {
+    /// PurgeQueue at `now`: every message goes, whatever its state; the purge time is kept
+    /// (the next purge waits 60 s from it).
+    pub fn purge(&mut self, now: u64) {
         if let Some(journal) = self.journal.as_mut() {
             journal.purged();
         }
+        self.last_purge_ms = Some(now);
         self.slots = BTreeMap::new();
         self.counts = Counts::default();
         self.dedup.clear();

@@ -75,8 +75,7 @@ pub fn create_queue(
     // AWS also refuses to recreate a queue within 60 s of deleting it (QueueDeletedRecently).
     // We deliberately don't: test suites delete and recreate queues by name all the time.
     let (queue, created) = sqs.store.insert_if_absent(&location, || {
-        let mut state = QueueState::new(attrs.clone());
-        state.tags = tags;
+        let state = QueueState::with_config(attrs.clone(), tags, None);
         Queue::new(location.clone(), state, sqs.durable.as_ref())
     });
     if created {
@@ -84,7 +83,7 @@ pub fn create_queue(
         drop(queue.state.lock());
     } else {
         let state = queue.state.lock();
-        if let Some(attribute) = state.attrs.first_difference(&attrs, &input.attributes) {
+        if let Some(attribute) = state.attrs().first_difference(&attrs, &input.attributes) {
             return Err(SqsError::QueueNameExists(attribute));
         }
     }
@@ -109,7 +108,7 @@ pub fn delete_queue(
     let pollers = {
         let mut state = queue.state.lock();
         state.mark_deleted();
-        state.pollers
+        state.pollers()
     };
     queue.wake_pollers(pollers);
     Ok(empty())
@@ -214,7 +213,7 @@ pub fn get_queue_attributes(
             delayed: counts.delayed,
         };
         state
-            .attrs
+            .attrs()
             .render_requested(&input.attribute_names, &dynamic)?
     };
     Ok(AttributesOutput { attributes })
@@ -245,17 +244,16 @@ pub fn set_queue_attributes(
     let now = sqs.now();
     // Validate against a copy taken under the lock, check the dead-letter target without it
     // (that looks up another queue), then apply under the lock again.
-    let mut attrs = queue.state.lock().attrs.clone();
+    let mut attrs = queue.state.lock().attrs().clone();
     attrs.apply(&input.attributes, Mode::Set)?;
     check_redrive_target(sqs, &attrs, &input.attributes)?;
     let pollers = {
         let mut state = queue.state.lock();
-        let mut updated = state.attrs.clone();
+        let mut updated = state.attrs().clone();
         updated.apply(&input.attributes, Mode::Set)?;
         updated.last_modified_timestamp = now / 1000;
-        state.attrs = updated;
-        state.mark_config_changed();
-        state.pollers
+        state.set_attrs(updated);
+        state.pollers()
     };
     // A shorter delay or visibility can change what long polls are waiting for.
     queue.wake_pollers(pollers);

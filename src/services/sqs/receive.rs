@@ -37,7 +37,7 @@ pub(super) struct ReceiveMessageInput {
     receive_request_attempt_id: Option<String>,
 }
 
-/// Counts this request in `QueueState::pollers` while it waits, so senders know to wake it.
+/// Counts this request in `QueueState::pollers()` while it waits, so senders know to wake it.
 /// Dropping it (the request finished or its connection went away) takes the count back.
 struct PollerRegistration<'a> {
     queue: &'a Queue,
@@ -47,14 +47,14 @@ struct PollerRegistration<'a> {
 impl PollerRegistration<'_> {
     fn join(&mut self, state: &mut QueueState) {
         if !self.active {
-            state.pollers += 1;
+            state.poller_joined();
             self.active = true;
         }
     }
 
     fn leave(&mut self, state: &mut QueueState) {
         if self.active {
-            state.pollers -= 1;
+            state.poller_left();
             self.active = false;
         }
     }
@@ -64,7 +64,7 @@ impl Drop for PollerRegistration<'_> {
     fn drop(&mut self) {
         if self.active {
             // Only reached when the request is dropped mid-wait: no other lock is held then.
-            self.queue.state.lock().pollers -= 1;
+            self.queue.state.lock().poller_left();
         }
     }
 }
@@ -120,10 +120,10 @@ pub async fn receive_message(
         (
             input
                 .wait_time_seconds
-                .unwrap_or(i64::from(state.attrs.receive_message_wait_time_seconds)),
+                .unwrap_or(i64::from(state.attrs().receive_message_wait_time_seconds)),
             input
                 .visibility_timeout
-                .unwrap_or(i64::from(state.attrs.visibility_timeout)),
+                .unwrap_or(i64::from(state.attrs().visibility_timeout)),
         )
     };
     let poll_deadline = start + wait_s as u64 * 1000;
@@ -148,7 +148,7 @@ pub async fn receive_message(
         let (round, dead_lettered) = {
             let mut state = queue.state.lock();
             registration.leave(&mut state);
-            if state.deleted {
+            if state.is_deleted() {
                 return Err(not_found(ctx));
             }
             state.tick(now);
@@ -182,7 +182,7 @@ pub async fn receive_message(
                     deliveries: taken.delivered.clone(),
                     rendered: rendered.clone(),
                 };
-                state.attempts.insert(attempt.to_string(), record, now);
+                state.remember_attempt(attempt.to_string(), record, now);
             }
             let round = if !rendered.is_empty() || now >= poll_deadline || real_deadline.passed() {
                 Round::Done(rendered)
@@ -241,7 +241,7 @@ fn trace_receives(
 }
 
 fn replay(state: &QueueState, attempt_id: &str, now: u64) -> Option<Vec<Received>> {
-    let attempt = state.attempts.get(attempt_id, now)?;
+    let attempt = state.receive_attempt(attempt_id, now)?;
     attempt
         .deliveries
         .iter()

@@ -57,7 +57,7 @@ struct SendConfig {
 impl SendConfig {
     fn of(queue: &Queue) -> Self {
         let state = queue.state.lock();
-        let a = &state.attrs;
+        let a = state.attrs();
         SendConfig {
             fifo: a.fifo,
             maximum_message_size: a.maximum_message_size as usize,
@@ -242,7 +242,7 @@ fn enqueue_all(
             };
             let duplicate = dedup_key
                 .as_deref()
-                .and_then(|key| state.dedup.get(key, now))
+                .and_then(|key| state.dedup().get(key, now))
                 .cloned();
             if let Some(original) = duplicate {
                 out.message_id = original.message_id.to_string();
@@ -266,7 +266,7 @@ fn enqueue_all(
             }
             results.push(out);
         }
-        state.pollers
+        state.pollers()
     };
     // Delayed messages wake pollers too: their deadline may come before the one a poller
     // sleeps towards.

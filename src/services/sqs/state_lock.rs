@@ -73,7 +73,7 @@ impl StateLock {
                 ..Journal::default()
             };
             journal.messages = state.slot_records().map(|r| r.id).collect();
-            journal.dedup = state.dedup.entries().map(|(k, _, _)| k.clone()).collect();
+            journal.dedup = state.dedup().entries().map(|(k, _, _)| k.clone()).collect();
             state.journal = Some(Box::new(journal));
         }
         StateLock {
@@ -168,7 +168,7 @@ fn flush(state: &mut QueueState, dq: &DurableQueue) {
         }
     }
     for key in std::mem::take(&mut journal.dedup) {
-        if let Some((expires_ms, entry)) = state.dedup.entry(&key) {
+        if let Some((expires_ms, entry)) = state.dedup().entry(&key) {
             let record = DedupRecord {
                 key: key.clone(),
                 expires_ms,
@@ -201,9 +201,9 @@ fn queue_record(state: &QueueState, dq: &DurableQueue, next_id: u64) -> QueueRec
         region: location.region,
         name: location.name,
         incarnation: dq.incarnation.clone(),
-        attributes: state.attrs.clone(),
-        tags: state.tags.clone(),
-        last_purge_ms: state.last_purge_ms,
+        attributes: state.attrs().clone(),
+        tags: state.tags().clone(),
+        last_purge_ms: state.last_purge_ms(),
         next_id,
         messages: Vec::new(),
         dedup: Vec::new(),

@@ -172,7 +172,7 @@ impl Store {
             let pollers = {
                 let mut state = queue.state.lock();
                 state.mark_deleted();
-                state.pollers
+                state.pollers()
             };
             queue.wake_pollers(pollers);
         }

@@ -52,11 +52,10 @@ pub fn tag_queue(
     }
     let new = validate_new_tags(&input.tags, 0, &queue.location.name)?;
     let mut state = queue.state.lock();
-    if !tags::fits(&state.tags, &new) {
+    if !tags::fits(state.tags(), &new) {
         return Err(too_many(&queue.location.name));
     }
-    state.tags.extend(new);
-    state.mark_config_changed();
+    state.tag(new);
     Ok(empty())
 }
 
@@ -78,10 +77,7 @@ pub fn untag_queue(
         return Err(SqsError::MissingParameter("TagKeys".into()));
     }
     let mut state = queue.state.lock();
-    for key in &input.tag_keys {
-        state.tags.remove(key);
-    }
-    state.mark_config_changed();
+    state.untag(&input.tag_keys);
     Ok(empty())
 }
 
@@ -97,7 +93,7 @@ pub fn list_queue_tags(
     input: ListQueueTagsInput,
 ) -> Result<TagsOutput, SqsError> {
     let queue = sqs.queue(ctx, &input.queue_url)?;
-    let tags = queue.state.lock().tags.clone();
+    let tags = queue.state.lock().tags().clone();
     Ok(TagsOutput { tags })
 }
 

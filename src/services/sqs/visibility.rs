@@ -33,7 +33,7 @@ fn change(queue: &Queue, handle: &str, timeout: Option<i64>, now: u64) -> Result
     let mut state = queue.state.lock();
     state.tick(now);
     match state.change_visibility(id, seq, timeout as u64 * 1000, now) {
-        Ok(VisibilityChanged::Changed) => Ok(state.pollers),
+        Ok(VisibilityChanged::Changed) => Ok(state.pollers()),
         Ok(VisibilityChanged::AlreadyVisible) => Ok(0),
         Err(VisibilityRefused::NotInFlight) => Err(SqsError::invalid_parameter(
             handle,
