@@ -208,9 +208,9 @@ async fn test_state_of(def: &Value, input: Value) -> Result<Map<String, Value>, 
         tasks: None,
     })
     .await?;
-    match answer {
-        Value::Object(o) => Ok(o),
-        other => Err(format!("answer {other}")),
+    match serde_json::to_value(&answer) {
+        Ok(Value::Object(o)) => Ok(o),
+        other => Err(format!("answer {other:?}")),
     }
 }
 

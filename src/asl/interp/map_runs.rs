@@ -11,7 +11,7 @@
 use crate::persist::{Durable, Loaded, Op};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -111,23 +111,6 @@ pub struct Counts {
     pub failed: u64,
     pub aborted: u64,
     pub total: u64,
-}
-
-impl Counts {
-    fn to_json(&self) -> Value {
-        json!({
-            "pending": self.pending,
-            "running": self.running,
-            "succeeded": self.succeeded,
-            "failed": self.failed,
-            "timedOut": 0,
-            "aborted": self.aborted,
-            "total": self.total,
-            "resultsWritten": 0,
-            "failuresNotRedrivable": 0,
-            "pendingRedrive": 0,
-        })
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -299,40 +282,4 @@ fn record_op(run: &MapRun) -> Op {
         format!("{RUN_PREFIX}{}", run.arn),
         serde_json::to_vec(&RunRecord::of(run)).unwrap_or_default(),
     )
-}
-
-impl MapRun {
-    /// DescribeMapRun's answer (timestamps in epoch seconds, as awsJson sends them).
-    pub fn describe(&self) -> Value {
-        let mut out = json!({
-            "mapRunArn": self.arn,
-            "executionArn": self.execution_arn,
-            "status": self.status,
-            "startDate": self.start_ms as f64 / 1000.0,
-            "maxConcurrency": self.max_concurrency,
-            "toleratedFailurePercentage": self.tolerated_failure_percentage,
-            "toleratedFailureCount": self.tolerated_failure_count,
-            "itemCounts": self.counts.to_json(),
-            "executionCounts": self.counts.to_json(),
-            "redriveCount": 0,
-        });
-        if let Some(stop) = self.stop_ms {
-            out["stopDate"] = Value::from(stop as f64 / 1000.0);
-        }
-        out
-    }
-
-    /// ListMapRuns' entry.
-    pub fn list_item(&self) -> Value {
-        let mut out = json!({
-            "executionArn": self.execution_arn,
-            "mapRunArn": self.arn,
-            "stateMachineArn": self.state_machine_arn,
-            "startDate": self.start_ms as f64 / 1000.0,
-        });
-        if let Some(stop) = self.stop_ms {
-            out["stopDate"] = Value::from(stop as f64 / 1000.0);
-        }
-        out
-    }
 }

@@ -20,6 +20,7 @@ use super::task;
 use super::vars::{Staged, Variables};
 use crate::asl::ast::{DataPath, MapState, State, StateKind, Transition};
 use crate::clock::Clock;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -73,23 +74,40 @@ pub struct TestRun {
     pub tasks: Option<super::integrations::TaskCalls>,
 }
 
-/// Runs the state and returns TestState's output members, or the message of the
+/// TestState's answer, members in the order AWS writes them; `error`/`cause` only for an
+/// error, `output` and `nextState` only where the state produced them.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestOutput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_state: Option<String>,
+    pub status: &'static str,
+    /// Each data-flow step's data as JSON text (DEBUG and TRACE only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inspection_data: Option<Map<String, Value>>,
+}
+
+/// Runs the state and returns TestState's output, or the message of the
 /// ValidationException AWS answers when the request contradicts what the state computed.
-pub async fn run(t: TestRun) -> Result<Value, String> {
+pub async fn run(t: TestRun) -> Result<TestOutput, String> {
     let watch = Inspection::with_mock(t.mock.clone().map(Mock::into_result));
     let level = t.level;
     let outcome = evaluate(&t, &watch).await;
     let mut inspection = watch.take();
-    let mut out = Map::new();
-    match outcome {
+    let mut out = match outcome {
         Outcome::Rejected(message) => return Err(message),
-        Outcome::Succeeded { output, next } => {
-            out.insert("output".into(), text(&output).into());
-            if let Some(next) = next {
-                out.insert("nextState".into(), next.into());
-            }
-            out.insert("status".into(), "SUCCEEDED".into());
-        }
+        Outcome::Succeeded { output, next } => TestOutput {
+            output: Some(text(&output)),
+            next_state: next,
+            status: "SUCCEEDED",
+            ..TestOutput::default()
+        },
         Outcome::Caught {
             output,
             next,
@@ -97,11 +115,15 @@ pub async fn run(t: TestRun) -> Result<Value, String> {
             cause,
             catch_index,
         } => {
-            set_error(&mut out, &error, &cause);
-            out.insert("output".into(), text(&output).into());
-            out.insert("nextState".into(), next.into());
-            out.insert("status".into(), "CAUGHT_ERROR".into());
             inspection.insert("errorDetails".into(), json!({"catchIndex": catch_index}));
+            TestOutput {
+                error,
+                cause,
+                output: Some(text(&output)),
+                next_state: Some(next),
+                status: "CAUGHT_ERROR",
+                ..TestOutput::default()
+            }
         }
         Outcome::Retriable {
             error,
@@ -109,49 +131,58 @@ pub async fn run(t: TestRun) -> Result<Value, String> {
             retry_index,
             backoff_seconds,
         } => {
-            set_error(&mut out, &error, &cause);
-            out.insert("status".into(), "RETRIABLE".into());
             inspection.insert(
                 "errorDetails".into(),
                 json!({"retryIndex": retry_index, "retryBackoffIntervalSeconds": backoff_seconds}),
             );
+            TestOutput {
+                error,
+                cause,
+                status: "RETRIABLE",
+                ..TestOutput::default()
+            }
         }
-        Outcome::Failed { error, cause } => {
-            set_error(&mut out, &error, &cause);
-            out.insert("status".into(), "FAILED".into());
-        }
+        Outcome::Failed { error, cause } => TestOutput {
+            error,
+            cause,
+            status: "FAILED",
+            ..TestOutput::default()
+        },
         Outcome::Exhausted {
             error,
             cause,
             retry_index,
         } => {
-            set_error(&mut out, &error, &cause);
-            out.insert("status".into(), "FAILED".into());
             inspection.insert("errorDetails".into(), json!({"retryIndex": retry_index}));
+            TestOutput {
+                error,
+                cause,
+                status: "FAILED",
+                ..TestOutput::default()
+            }
         }
-    }
+    };
     if matches!(t.state.kind, StateKind::Map(_) | StateKind::Parallel(_)) {
         // AWS prints a Map's or Parallel's data with a space after each `,` and `:`
         // (`[1, 4, 9]`, `[{"branch1": "result"}]`), as recorded in conformance/sfn/cases/
         // test_state__test_base_parallel_state_mock_success_*.json and ..._map_*.json.
-        for value in std::iter::once(out.get_mut("output"))
-            .flatten()
-            .chain(inspection.values_mut())
-        {
-            respace(value);
+        if let Some(output) = out.output.as_mut() {
+            respace(output);
+        }
+        for value in inspection.values_mut() {
+            if let Value::String(text) = value {
+                respace(text);
+            }
         }
     }
     if level != InspectionLevel::Info && !inspection.is_empty() {
-        out.insert("inspectionData".into(), Value::Object(inspection));
+        out.inspection_data = Some(inspection);
     }
-    Ok(Value::Object(out))
+    Ok(out)
 }
 
 /// Rewrites JSON text with a space after every `,` and `:` between tokens.
-fn respace(value: &mut Value) {
-    let Value::String(text) = value else {
-        return;
-    };
+fn respace(text: &mut String) {
     let Ok(parsed) = serde_json::from_str::<Value>(text) else {
         return;
     };
@@ -197,15 +228,6 @@ impl serde_json::ser::Formatter for Spaced {
         writer: &mut W,
     ) -> std::io::Result<()> {
         writer.write_all(b": ")
-    }
-}
-
-fn set_error(out: &mut Map<String, Value>, error: &Option<String>, cause: &Option<String>) {
-    if let Some(e) = error {
-        out.insert("error".into(), e.clone().into());
-    }
-    if let Some(c) = cause {
-        out.insert("cause".into(), c.clone().into());
     }
 }
 

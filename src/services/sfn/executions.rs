@@ -8,7 +8,7 @@ use super::integrations::ExecutionTasks;
 use super::pagination;
 use super::runner::{self, Control};
 use super::store::{Execution, Region, Revision};
-use super::{seconds, timestamp, Inner};
+use super::{seconds, Inner};
 use crate::asl::interp::{ExecutionRecord, ExecutionSpec, Status};
 use crate::request::Caller;
 use crate::request::{RequestContext, TraceContext};
@@ -16,6 +16,7 @@ use crate::services::pagination::Listed;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -397,68 +398,106 @@ pub fn find_execution(
 }
 
 /// DescribeExecution's redrive members: only failed-ish executions can be redriven.
-fn redrive_members(out: &mut Value, record: &ExecutionRecord) {
-    out["redriveCount"] = record.redrive_count.into();
-    if let Some(ms) = record.redrive_ms {
-        out["redriveDate"] = timestamp(ms);
-    }
-    match record.status {
-        Status::Running | Status::Succeeded => {
-            out["redriveStatus"] = "NOT_REDRIVABLE".into();
-            out["redriveStatusReason"] = format!(
-                "Execution is {} and cannot be redriven",
-                record.status.as_str()
-            )
-            .into();
+/// The redrive members DescribeExecution ends with.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Redrive {
+    redrive_count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redrive_date: Option<f64>,
+    redrive_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redrive_status_reason: Option<String>,
+}
+
+impl Redrive {
+    fn of(record: &ExecutionRecord) -> Self {
+        let (redrive_status, redrive_status_reason) = match record.status {
+            Status::Running | Status::Succeeded => (
+                "NOT_REDRIVABLE",
+                Some(format!(
+                    "Execution is {} and cannot be redriven",
+                    record.status.as_str()
+                )),
+            ),
+            _ => ("REDRIVABLE", None),
+        };
+        Redrive {
+            redrive_count: record.redrive_count,
+            redrive_date: record.redrive_ms.map(seconds),
+            redrive_status,
+            redrive_status_reason,
         }
-        _ => out["redriveStatus"] = "REDRIVABLE".into(),
     }
+}
+
+/// `{"included": true}`: the data is in the answer (stepyard never truncates it).
+#[derive(Serialize)]
+struct Included {
+    included: bool,
+}
+
+const INCLUDED: Included = Included { included: true };
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ExecutionOutput {
+    execution_arn: String,
+    state_machine_arn: String,
+    name: String,
+    status: &'static str,
+    start_date: f64,
+    input: String,
+    input_details: Included,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop_date: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_details: Option<Included>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cause: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_header: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_version_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_alias_arn: Option<String>,
+    #[serde(flatten)]
+    redrive: Redrive,
 }
 
 pub fn describe(
     sfn: &Inner,
     ctx: &RequestContext,
     input: ExecutionArnInput,
-) -> Result<Value, SfnError> {
+) -> Result<ExecutionOutput, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let record = execution.record.lock();
-    let mut out = json!({
-        "executionArn": execution.arn,
-        "stateMachineArn": execution.machine_arn,
-        "name": execution.name,
-        "status": record.status.as_str(),
-        "startDate": timestamp(execution.start_ms),
-        "input": execution.input,
-        "inputDetails": {"included": true},
-    });
-    if let Some(stop_ms) = record.stop_ms {
-        out["stopDate"] = timestamp(stop_ms);
-    }
-    if let Some(output) = &record.output {
-        out["output"] = output.to_string().into();
-        out["outputDetails"] = json!({"included": true});
-    }
     // A timed-out execution is described without error or cause (recorded against AWS in
     // conformance/sfn/cases/timeouts__test_global_timeout.json); its history still has them.
-    if record.status != Status::TimedOut {
-        if let Some(error) = &record.error {
-            out["error"] = error.clone().into();
-        }
-        if let Some(cause) = &record.cause {
-            out["cause"] = cause.clone().into();
-        }
-    }
-    if let Some(trace_header) = &execution.trace_header {
-        out["traceHeader"] = trace_header.clone().into();
-    }
-    if let Some(version_arn) = &execution.version_arn {
-        out["stateMachineVersionArn"] = version_arn.clone().into();
-    }
-    if let Some(alias_arn) = &execution.alias_arn {
-        out["stateMachineAliasArn"] = alias_arn.clone().into();
-    }
-    redrive_members(&mut out, &record);
-    Ok(out)
+    let failure =
+        |member: &Option<String>| member.clone().filter(|_| record.status != Status::TimedOut);
+    Ok(ExecutionOutput {
+        execution_arn: execution.arn.clone(),
+        state_machine_arn: execution.machine_arn.clone(),
+        name: execution.name.clone(),
+        status: record.status.as_str(),
+        start_date: seconds(execution.start_ms),
+        input: execution.input.clone(),
+        input_details: INCLUDED,
+        stop_date: record.stop_ms.map(seconds),
+        output: record.output.as_ref().map(Value::to_string),
+        output_details: record.output.as_ref().map(|_| INCLUDED),
+        error: failure(&record.error),
+        cause: failure(&record.cause),
+        trace_header: execution.trace_header.clone(),
+        state_machine_version_arn: execution.version_arn.clone(),
+        state_machine_alias_arn: execution.alias_arn.clone(),
+        redrive: Redrive::of(&record),
+    })
 }
 
 pub fn list(
@@ -577,34 +616,45 @@ pub(super) struct ExecutionItem {
     state_machine_alias_arn: Option<String>,
 }
 
+/// What an execution ran, as DescribeStateMachineForExecution shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MachineForExecution {
+    state_machine_arn: String,
+    name: String,
+    definition: String,
+    role_arn: String,
+    update_date: f64,
+    logging_configuration: Value,
+    tracing_configuration: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_version_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state_machine_alias_arn: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    variable_references: BTreeMap<String, Vec<String>>,
+}
+
 pub fn describe_state_machine_for_execution(
     sfn: &Inner,
     ctx: &RequestContext,
     input: ExecutionArnInput,
-) -> Result<Value, SfnError> {
+) -> Result<MachineForExecution, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let revision = &execution.revision;
-    let mut out = json!({
-        "stateMachineArn": execution.machine_arn,
-        "name": execution.machine_name,
-        "definition": revision.definition,
-        "roleArn": revision.role_arn,
-        "updateDate": timestamp(execution.machine_update_ms.unwrap_or(execution.start_ms)),
-        "loggingConfiguration": revision.logging,
-        "tracingConfiguration": revision.tracing,
-    });
-    if let Some(revision_id) = &revision.revision_id {
-        out["revisionId"] = revision_id.clone().into();
-    }
-    if let Some(version_arn) = &execution.version_arn {
-        out["stateMachineVersionArn"] = version_arn.clone().into();
-    }
-    if let Some(alias_arn) = &execution.alias_arn {
-        out["stateMachineAliasArn"] = alias_arn.clone().into();
-    }
-    let references = crate::asl::var_refs::variable_references(&revision.definition);
-    if !references.is_empty() {
-        out["variableReferences"] = json!(references);
-    }
-    Ok(out)
+    Ok(MachineForExecution {
+        state_machine_arn: execution.machine_arn.clone(),
+        name: execution.machine_name.clone(),
+        definition: revision.definition.clone(),
+        role_arn: revision.role_arn.clone(),
+        update_date: seconds(execution.machine_update_ms.unwrap_or(execution.start_ms)),
+        logging_configuration: revision.logging.clone(),
+        tracing_configuration: revision.tracing.clone(),
+        revision_id: revision.revision_id.clone(),
+        state_machine_version_arn: execution.version_arn.clone(),
+        state_machine_alias_arn: execution.alias_arn.clone(),
+        variable_references: crate::asl::var_refs::variable_references(&revision.definition),
+    })
 }

@@ -4,11 +4,13 @@
 use super::errors::SfnError;
 use super::executions::find_execution;
 use super::pagination;
-use super::{timestamp, Inner};
+use super::{seconds, Inner};
 use crate::asl::interp::HistoryEvent;
+use crate::protocol::Pairs;
 use crate::request::RequestContext;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::services::pagination::Listed;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -24,32 +26,46 @@ pub(super) struct HistoryInput {
 /// The members that carry execution data, left out when `includeExecutionData` is false.
 const DATA_MEMBERS: [&str; 2] = ["input", "output"];
 
-/// One event in GetExecutionHistory's shape.
-pub fn event_json(event: &HistoryEvent, include_data: bool) -> Value {
-    let mut out = json!({
-        "timestamp": timestamp(event.timestamp_ms),
-        "type": event.event_type,
-        "id": event.id,
-        "previousEventId": event.previous_event_id,
-    });
-    if let Some((member, mut details)) = event.details() {
-        if !include_data {
-            if let Value::Object(map) = &mut details {
-                for key in DATA_MEMBERS {
-                    map.remove(key);
+/// One event in GetExecutionHistory's shape: its details member is the one flattened pair.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EventOutput {
+    timestamp: f64,
+    #[serde(rename = "type")]
+    event_type: String,
+    id: u64,
+    previous_event_id: u64,
+    #[serde(flatten)]
+    details: Pairs<String, Value>,
+}
+
+impl EventOutput {
+    fn new(event: HistoryEvent, include_data: bool) -> Self {
+        let details = event.details().map(|(member, mut details)| {
+            if !include_data {
+                if let Value::Object(map) = &mut details {
+                    for key in DATA_MEMBERS {
+                        map.remove(key);
+                    }
                 }
             }
+            (member.to_string(), details)
+        });
+        EventOutput {
+            timestamp: seconds(event.timestamp_ms),
+            event_type: event.event_type,
+            id: event.id,
+            previous_event_id: event.previous_event_id,
+            details: Pairs(details.into_iter().collect()),
         }
-        out[member] = details;
     }
-    out
 }
 
 pub fn get_execution_history(
     sfn: &Inner,
     ctx: &RequestContext,
     input: HistoryInput,
-) -> Result<Value, SfnError> {
+) -> Result<Listed<EventOutput>, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let include_data = input.include_execution_data.unwrap_or(true);
     // Copy the events out so the record lock is not held while rendering.
@@ -64,11 +80,9 @@ pub fn get_execution_history(
         input.next_token.as_deref(),
         &listing,
     )?;
-    let mut out = json!({
-        "events": page.iter().map(|e| event_json(e, include_data)).collect::<Vec<_>>(),
-    });
-    if let Some(next) = next {
-        out["nextToken"] = next.into();
-    }
-    Ok(out)
+    let events = page
+        .into_iter()
+        .map(|e| EventOutput::new(e, include_data))
+        .collect();
+    Ok(Listed::new("events", events, next).token_member("nextToken"))
 }

@@ -4,12 +4,12 @@
 use super::errors::SfnError;
 use super::executions::find_execution;
 use super::pagination;
-use super::{empty, Inner};
+use super::{empty, seconds, Inner};
+use crate::asl::interp::map_runs::{Counts, MapRun};
 use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
-use serde::Deserialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,14 +63,14 @@ pub fn list(
     sfn: &Inner,
     ctx: &RequestContext,
     input: ListInput,
-) -> Result<Listed<Value>, SfnError> {
+) -> Result<Listed<MapRunItem>, SfnError> {
     // The execution must exist (and be the caller's).
     find_execution(sfn, ctx, &input.execution_arn)?;
-    let all: Vec<Value> = sfn
+    let all: Vec<MapRunItem> = sfn
         .map_runs
         .of_execution(&input.execution_arn)
-        .iter()
-        .map(|r| r.list_item())
+        .into_iter()
+        .map(MapRunItem::of)
         .collect();
     let listing = format!("mapRuns {}", input.execution_arn);
     pagination::listed(
@@ -86,15 +86,110 @@ pub fn describe(
     sfn: &Inner,
     ctx: &RequestContext,
     input: DescribeInput,
-) -> Result<Value, SfnError> {
+) -> Result<MapRunOutput, SfnError> {
     check_map_run_arn(ctx, &input.map_run_arn)?;
     forget_due(sfn, ctx);
     let run = sfn
         .map_runs
         .get(&input.map_run_arn)
         .ok_or_else(|| not_found(&input.map_run_arn))?;
-    let out = run.lock().describe();
+    let out = MapRunOutput::of(&run.lock());
     Ok(out)
+}
+
+/// ListMapRuns' entry.
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MapRunItem {
+    execution_arn: String,
+    map_run_arn: String,
+    state_machine_arn: String,
+    start_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop_date: Option<f64>,
+}
+
+impl MapRunItem {
+    fn of(run: MapRun) -> Self {
+        MapRunItem {
+            execution_arn: run.execution_arn,
+            map_run_arn: run.arn,
+            state_machine_arn: run.state_machine_arn,
+            start_date: seconds(run.start_ms),
+            stop_date: run.stop_ms.map(seconds),
+        }
+    }
+}
+
+/// DescribeMapRun's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct MapRunOutput {
+    map_run_arn: String,
+    execution_arn: String,
+    status: &'static str,
+    start_date: f64,
+    max_concurrency: u64,
+    tolerated_failure_percentage: f64,
+    tolerated_failure_count: u64,
+    item_counts: CountsOutput,
+    execution_counts: CountsOutput,
+    redrive_count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop_date: Option<f64>,
+}
+
+impl MapRunOutput {
+    fn of(run: &MapRun) -> Self {
+        MapRunOutput {
+            map_run_arn: run.arn.clone(),
+            execution_arn: run.execution_arn.clone(),
+            status: run.status,
+            start_date: seconds(run.start_ms),
+            max_concurrency: run.max_concurrency,
+            tolerated_failure_percentage: run.tolerated_failure_percentage,
+            tolerated_failure_count: run.tolerated_failure_count,
+            item_counts: CountsOutput::of(&run.counts),
+            execution_counts: CountsOutput::of(&run.counts),
+            // Map runs are not redriven yet.
+            redrive_count: 0,
+            stop_date: run.stop_ms.map(seconds),
+        }
+    }
+}
+
+/// A map run's item (and child execution) counts; the kinds stepyard does not produce
+/// (timed out, results written, redrives) are 0.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CountsOutput {
+    pending: u64,
+    running: u64,
+    succeeded: u64,
+    failed: u64,
+    timed_out: u64,
+    aborted: u64,
+    total: u64,
+    results_written: u64,
+    failures_not_redrivable: u64,
+    pending_redrive: u64,
+}
+
+impl CountsOutput {
+    fn of(counts: &Counts) -> Self {
+        CountsOutput {
+            pending: counts.pending,
+            running: counts.running,
+            succeeded: counts.succeeded,
+            failed: counts.failed,
+            timed_out: 0,
+            aborted: counts.aborted,
+            total: counts.total,
+            results_written: 0,
+            failures_not_redrivable: 0,
+            pending_redrive: 0,
+        }
+    }
 }
 
 pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<Empty, SfnError> {

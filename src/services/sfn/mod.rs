@@ -320,12 +320,7 @@ impl InvalidInput for SfnError {
     }
 }
 
-/// awsJson timestamps are epoch seconds.
-fn timestamp(ms: u64) -> Value {
-    Value::from(seconds(ms))
-}
-
-/// Epoch seconds with the milliseconds as a fraction, as a typed output's timestamp member.
+/// Epoch seconds with the milliseconds as a fraction, as awsJson writes a timestamp member.
 fn seconds(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }

@@ -6,7 +6,7 @@ use super::integrations::ExecutionTasks;
 use super::mock_schema;
 use super::Inner;
 use crate::asl::ast::{State, StateKind};
-use crate::asl::interp::test_state::{self, InspectionLevel, Mock, TestRun};
+use crate::asl::interp::test_state::{self, InspectionLevel, Mock, TestOutput, TestRun};
 use crate::asl::parse::{parse_definition, parse_state_definition, MachineType};
 use crate::request::Caller;
 use crate::request::RequestContext;
@@ -59,7 +59,7 @@ pub async fn test_state(
     sfn: &Inner,
     ctx: &RequestContext,
     input: TestStateInput,
-) -> Result<Value, SfnError> {
+) -> Result<TestOutput, SfnError> {
     let state = tested_state(&input)?;
     let mock = mock(&input, &state)?;
     if matches!(state.kind, StateKind::Task(_)) && mock.is_none() && input.role_arn.is_none() {
