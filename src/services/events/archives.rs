@@ -153,7 +153,7 @@ pub fn create(
     let archive_arn = arn::resource_arn(ctx, "archive", &input.archive_name);
     ev.region(ctx, |region| {
         check_source(region, &input.event_source_arn)?;
-        if region.archives.contains_key(&input.archive_name) {
+        if region.archives().contains(&input.archive_name) {
             return Err(EventsError::exists("Archive", &input.archive_name));
         }
         let bus = arn::bus_name(Some(&input.event_source_arn));
@@ -161,9 +161,7 @@ pub fn create(
         if let Some(bus) = region.find_bus_mut(&bus) {
             bus.put_rule(rule);
         }
-        region.archives.insert(
-            input.archive_name.clone(),
-            Archive {
+        region.archives_mut().put(Archive {
                 name: input.archive_name,
                 arn: archive_arn.clone(),
                 source_arn: input.event_source_arn,
@@ -243,7 +241,7 @@ pub fn describe(
     let now = ev.now();
     ev.region(ctx, |region| {
         let archive = region
-            .archives
+            .archives_mut()
             .get_mut(&input.archive_name)
             .ok_or_else(|| EventsError::not_found("Archive", &input.archive_name))?;
         apply_retention(archive, now);
@@ -271,7 +269,7 @@ pub fn update(
         .transpose()?;
     ev.region(ctx, |region| {
         let archive = region
-            .archives
+            .archives_mut()
             .get_mut(&input.archive_name)
             .ok_or_else(|| EventsError::not_found("Archive", &input.archive_name))?;
         if input.description.is_some() {
@@ -308,7 +306,7 @@ pub fn update(
 pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empty, EventsError> {
     ev.region(ctx, |region| {
         let archive = region
-            .archives
+            .archives_mut()
             .remove(&input.archive_name)
             .ok_or_else(|| EventsError::not_found("Archive", &input.archive_name))?;
         let bus = arn::bus_name(Some(&archive.source_arn));
@@ -345,7 +343,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed
             check_source(region, source)?;
         }
         let all: Vec<ArchiveSummary> = region
-            .archives
+            .archives_mut()
             .values_mut()
             .filter(|a| a.name.starts_with(&prefix))
             .filter(|a| {

@@ -5,7 +5,7 @@
 
 use super::errors::EventsError;
 use super::pagination::page;
-use super::store::{named, Connection};
+use super::store::Connection;
 use super::{compact, seconds, Answer, Inner};
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
@@ -218,7 +218,7 @@ pub fn create(
         &format!("secret:events!connection/{}/{id}-{suffix}", input.name),
     );
     ev.region(ctx, |region| {
-        if region.connections.contains_key(&input.name) {
+        if region.connections().contains(&input.name) {
             return Err(EventsError::exists("Connection", &input.name));
         }
         let state = authorized_state(&input.authorization_type);
@@ -243,7 +243,7 @@ pub fn create(
             last_modified_time: seconds(now),
             last_authorized_time: None,
         };
-        region.connections.insert(input.name, connection);
+        region.connections_mut().put(connection);
         Ok(out)
     })
 }
@@ -254,7 +254,7 @@ pub fn describe(
     input: NameInput,
 ) -> Result<ConnectionOutput, EventsError> {
     ev.region(ctx, |region| {
-        let c = region.connections.get(&input.name).ok_or_else(|| {
+        let c = region.connections().get(&input.name).ok_or_else(|| {
             EventsError::describe_not_found("connection", "Connection", &input.name)
         })?;
         Ok(ConnectionOutput {
@@ -294,7 +294,7 @@ pub fn update(
     let now = ev.now();
     ev.region(ctx, |region| {
         let c = region
-            .connections
+            .connections_mut()
             .get_mut(&input.name)
             .ok_or_else(|| EventsError::not_found_quoted("Connection", &input.name))?;
         let mut auth = c.auth_parameters.clone();
@@ -334,7 +334,7 @@ pub fn deauthorize(
     let now = ev.now();
     ev.region(ctx, |region| {
         let c = region
-            .connections
+            .connections_mut()
             .get_mut(&input.name)
             .ok_or_else(|| EventsError::not_found_quoted("Connection", &input.name))?;
         c.state = "DEAUTHORIZED".into();
@@ -350,7 +350,7 @@ pub fn delete(
 ) -> Result<StateOutput, EventsError> {
     ev.region(ctx, |region| {
         let c = region
-            .connections
+            .connections_mut()
             .remove(&input.name)
             .ok_or_else(|| EventsError::not_found_quoted("Connection", &input.name))?;
         Ok(state_output(&c, "DELETING"))
@@ -360,7 +360,7 @@ pub fn delete(
 pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<ConnectionItem>> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<ConnectionItem> = named(&region.connections, &prefix)
+        let all: Vec<ConnectionItem> = region.connections().named(&prefix)
             .filter(|c| {
                 input
                     .connection_state

@@ -7,7 +7,7 @@
 use super::connections;
 use super::errors::EventsError;
 use super::pagination::page;
-use super::store::{named, ApiDestination};
+use super::store::ApiDestination;
 use super::targets::Target;
 use super::{empty, seconds, Answer, Inner};
 use crate::protocol::Empty;
@@ -63,7 +63,7 @@ pub(super) struct ListInput {
 }
 
 fn check_connection(region: &super::store::Region, arn: &str) -> Result<(), EventsError> {
-    if region.connections.values().any(|c| c.arn == arn) {
+    if region.connections().values().any(|c| c.arn == arn) {
         return Ok(());
     }
     let name = arn
@@ -137,7 +137,7 @@ pub fn create(
         &format!("{}/{}", input.name, uuid::Uuid::new_v4()),
     );
     ev.region(ctx, |region| {
-        if region.api_destinations.contains_key(&input.name) {
+        if region.api_destinations().contains(&input.name) {
             return Err(EventsError::exists("An api-destination", &input.name));
         }
         check_connection(region, &input.connection_arn)?;
@@ -157,7 +157,7 @@ pub fn create(
             modified_ms: now,
         };
         let out = state_output(&destination);
-        region.api_destinations.insert(input.name, destination);
+        region.api_destinations_mut().put(destination);
         Ok(out)
     })
 }
@@ -168,7 +168,7 @@ pub fn describe(
     input: NameInput,
 ) -> Result<Described, EventsError> {
     ev.region(ctx, |region| {
-        let d = region.api_destinations.get(&input.name).ok_or_else(|| {
+        let d = region.api_destinations().get(&input.name).ok_or_else(|| {
             EventsError::describe_not_found("api-destination", "An api-destination", &input.name)
         })?;
         Ok(describe_destination(d))
@@ -186,7 +186,7 @@ pub fn update(
             check_connection(region, arn)?;
         }
         let d = region
-            .api_destinations
+            .api_destinations_mut()
             .get_mut(&input.name)
             .ok_or_else(|| EventsError::not_found_quoted("An api-destination", &input.name))?;
         if input.description.is_some() {
@@ -212,7 +212,7 @@ pub fn update(
 pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empty, EventsError> {
     ev.region(ctx, |region| {
         region
-            .api_destinations
+            .api_destinations_mut()
             .remove(&input.name)
             .ok_or_else(|| EventsError::not_found_quoted("An api-destination", &input.name))?;
         Ok(empty())
@@ -222,7 +222,7 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empt
 pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<Described>> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Described> = named(&region.api_destinations, &prefix)
+        let all: Vec<Described> = region.api_destinations().named(&prefix)
             .filter(|d| {
                 input
                     .connection_arn
@@ -299,12 +299,12 @@ fn build_call(
 ) -> Result<Call, String> {
     let arn_suffix = format!(":{resource}");
     let destination = region
-        .api_destinations
+        .api_destinations()
         .values()
         .find(|d| d.arn.ends_with(&arn_suffix))
         .ok_or_else(|| format!("API destination {resource} does not exist."))?;
     let connection = region
-        .connections
+        .connections()
         .values()
         .find(|c| c.arn == destination.connection_arn)
         .ok_or_else(|| format!("Connection {} does not exist.", destination.connection_arn))?;

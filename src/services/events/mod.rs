@@ -207,7 +207,7 @@ impl Events {
             let replay = state
                 .regions
                 .get_mut(&(account, region))
-                .and_then(|r| r.replays.get_mut(&name))
+                .and_then(|r| r.replays_mut().get_mut(&name))
                 .filter(|r| matches!(r.state.as_str(), "STARTING" | "RUNNING"));
             if let Some(replay) = replay {
                 if replay.sent.is_none_or(|s| s < progress.sent) {
@@ -271,10 +271,7 @@ impl Events {
         self.inner.store.regions_where(|region| {
             region.bus_count() > 1
                 || region.buses().any(|bus| !bus.rules().is_empty())
-                || !region.archives.is_empty()
-                || !region.connections.is_empty()
-                || !region.api_destinations.is_empty()
-                || !region.endpoints.is_empty()
+                || region.has_other_resources()
         })
     }
 }
@@ -338,7 +335,7 @@ impl Inner {
             let mut ops = Vec::new();
             let mut live = std::collections::HashSet::new();
             for region in regions.values_mut() {
-                for archive in region.archives.values_mut() {
+                for archive in region.archives_mut().values_mut() {
                     archive.sync_rows(&mut ops);
                     live.insert(archive.rows.key.clone());
                 }
@@ -365,7 +362,7 @@ impl Inner {
         }
         let mut written = self.archive_rows.lock();
         for region in state.regions.values_mut() {
-            for archive in region.archives.values_mut() {
+            for archive in region.archives_mut().values_mut() {
                 let Some(mine) = rows.remove(archive.rows.key.as_str()) else {
                     continue;
                 };
@@ -430,11 +427,6 @@ impl InvalidInput for EventsError {
     fn invalid_input(error: serde_json::Error) -> Self {
         EventsError::validation(format!("Invalid request: {error}"))
     }
-}
-
-/// awsJson timestamps are epoch seconds.
-fn timestamp(ms: u64) -> Value {
-    Value::from(seconds(ms))
 }
 
 /// Epoch seconds with the milliseconds as a fraction, as a typed output's timestamp member.

@@ -6,7 +6,7 @@
 
 use super::matcher::Matcher;
 use super::schedule::Schedule;
-use super::store::{ApiDestination, Archive, Bus, Connection, Region, Rule};
+use super::store::{ApiDestination, Archive, Bus, Connection, HasName, Region, Rule};
 use super::targets::Target;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -27,7 +27,7 @@ pub struct RegionRecord {
     #[serde(default)]
     pub api_destinations: Vec<ApiDestination>,
     #[serde(default)]
-    pub endpoints: BTreeMap<String, Value>,
+    pub endpoints: BTreeMap<String, super::endpoints::Endpoint>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replays: Vec<super::store::Replay>,
 }
@@ -110,7 +110,7 @@ fn export_as(regions: &HashMap<(String, String), Region>, rows: bool) -> Vec<Reg
             region: region.clone(),
             buses: r.buses().map(export_bus).collect(),
             archives: r
-                .archives
+                .archives()
                 .values()
                 .map(|a| ArchiveRecord {
                     name: a.name.clone(),
@@ -129,10 +129,14 @@ fn export_as(regions: &HashMap<(String, String), Region>, rows: bool) -> Vec<Reg
                     rows: rows.then(|| a.rows.key.clone()),
                 })
                 .collect(),
-            connections: r.connections.values().cloned().collect(),
-            api_destinations: r.api_destinations.values().cloned().collect(),
-            endpoints: r.endpoints.clone(),
-            replays: r.replays.values().map(export_replay).collect(),
+            connections: r.connections().values().cloned().collect(),
+            api_destinations: r.api_destinations().values().cloned().collect(),
+            endpoints: r
+                .endpoints()
+                .values()
+                .map(|e| (e.name().to_string(), e.clone()))
+                .collect(),
+            replays: r.replays().values().map(export_replay).collect(),
         })
         .collect();
     out.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
@@ -250,12 +254,10 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
                 replay.state = "CANCELLED".into();
                 replay.end_ms = replay.end_ms.or(Some(replay.start_ms));
             }
-            region.replays.insert(replay.name.clone(), replay);
+            region.replays_mut().put(replay);
         }
         for a in r.archives {
-            region.archives.insert(
-                a.name.clone(),
-                Archive {
+            region.archives_mut().put(Archive {
                     name: a.name,
                     arn: a.arn,
                     source_arn: a.source_arn,
@@ -287,12 +289,14 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
             );
         }
         for c in r.connections {
-            region.connections.insert(c.name.clone(), c);
+            region.connections_mut().put(c);
         }
         for d in r.api_destinations {
-            region.api_destinations.insert(d.name.clone(), d);
+            region.api_destinations_mut().put(d);
         }
-        region.endpoints = r.endpoints;
+        for endpoint in r.endpoints.into_values() {
+            region.endpoints_mut().put(endpoint);
+        }
         regions.insert((r.account, r.region), region);
     }
     Ok((regions, planned))

@@ -116,14 +116,14 @@ pub(super) fn resume_running(ev: &Arc<Inner>) {
     let mut jobs = Vec::new();
     ev.store.read_all(|regions| {
         for ((account, region), r) in regions {
-            for replay in r.replays.values() {
+            for replay in r.replays().values() {
                 if !matches!(replay.state.as_str(), "STARTING" | "RUNNING") {
                     continue;
                 }
                 let archive = replay
                     .source_arn
                     .rsplit_once(":archive/")
-                    .and_then(|(_, name)| r.archives.get(name));
+                    .and_then(|(_, name)| r.archives().get(name));
                 let events = archive.map_or_else(Vec::new, |a| {
                     window_after(a, replay.event_start_ms, replay.event_end_ms, replay.sent)
                 });
@@ -202,7 +202,7 @@ pub fn start(
         .unwrap_or_else(|| input.event_source_arn.clone());
     let filter = input.destination.filter_arns.clone().unwrap_or_default();
     let (bus, events) = ev.region(ctx, |region| {
-        if region.replays.contains_key(&input.replay_name) {
+        if region.replays().contains(&input.replay_name) {
             return Err(EventsError::exists("Replay", &input.replay_name));
         }
         // Looked up first (it borrows the region only to read), checked in AWS's order below.
@@ -211,7 +211,7 @@ pub fn start(
             .find_bus(&destination_bus)
             .is_some_and(|b| b.arn == input.destination.arn);
         let archive = region
-            .archives
+            .archives_mut()
             .get_mut(&archive_name)
             .filter(|a| a.arn == input.event_source_arn)
             .ok_or_else(|| {
@@ -230,9 +230,7 @@ pub fn start(
         apply_retention(archive, now);
         let events = window_after(archive, start_ms, end_ms, None);
         let bus = arn::bus_name(Some(&archive.source_arn));
-        region.replays.insert(
-            input.replay_name.clone(),
-            Replay {
+        region.replays_mut().put(Replay {
                 name: input.replay_name.clone(),
                 arn: replay_arn.clone(),
                 description: input.description,
@@ -299,7 +297,7 @@ async fn run(ev: Arc<Inner>, job: Job) {
     } = job;
     let set_state = |state: &str, last: Option<u64>, sent: Option<(u64, u64)>| {
         ev.store.with(&account, &region, ev.now(), |r| {
-            let Some(replay) = r.replays.get_mut(&name) else {
+            let Some(replay) = r.replays_mut().get_mut(&name) else {
                 return false;
             };
             if replay.state == "CANCELLING" {
@@ -448,7 +446,7 @@ pub fn describe(
 ) -> Result<ReplayOutput, EventsError> {
     ev.region(ctx, |region| {
         let replay = region
-            .replays
+            .replays()
             .get(&input.replay_name)
             .ok_or_else(|| EventsError::not_found("Replay", &input.replay_name))?;
         Ok(describe_replay(replay, true))
@@ -467,7 +465,7 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
         let all: Vec<ReplayOutput> = region
-            .replays
+            .replays()
             .values()
             .filter(|r| r.name.starts_with(&prefix))
             .filter(|r| input.state.as_ref().is_none_or(|s| *s == r.state))
@@ -491,7 +489,7 @@ pub fn cancel(
 ) -> Result<ReplayState, EventsError> {
     ev.region(ctx, |region| {
         let replay = region
-            .replays
+            .replays_mut()
             .get_mut(&input.replay_name)
             .ok_or_else(|| EventsError::not_found("Replay", &input.replay_name))?;
         if !matches!(replay.state.as_str(), "STARTING" | "RUNNING") {

@@ -6,6 +6,7 @@
 //! map operations and never across an `.await`; deliveries copy what they need (the matched
 //! rules' targets, as `Arc`s) out of it first, so a slow target never blocks the API.
 
+use super::endpoints::Endpoint;
 use super::errors::EventsError;
 use super::matcher::Matcher;
 use super::schedule::Schedule;
@@ -257,28 +258,91 @@ pub struct ApiDestination {
 pub struct Region {
     /// By name; reached through the bus methods below.
     buses: BTreeMap<String, Bus>,
-    pub archives: BTreeMap<String, Archive>,
-    pub replays: BTreeMap<String, Replay>,
-    pub connections: BTreeMap<String, Connection>,
-    pub api_destinations: BTreeMap<String, ApiDestination>,
+    /// The other resources, each kind by name, reached through the methods below.
+    archives: Named<Archive>,
+    replays: Named<Replay>,
+    connections: Named<Connection>,
+    api_destinations: Named<ApiDestination>,
     /// Global endpoints, as DescribeEndpoint shows them (they route nothing here: there is
-    /// one server, so failover has nowhere to go).
-    pub endpoints: BTreeMap<String, Value>,
+    /// one server, so failover has nowhere to go). By name; reached through the methods below.
+    endpoints: Named<Endpoint>,
 }
 
-/// The values of a name-keyed map whose names start with `prefix`, in name order (the List
-/// calls' `NamePrefix`).
-pub fn named<'a, T>(
-    map: &'a BTreeMap<String, T>,
-    prefix: &'a str,
-) -> impl Iterator<Item = &'a T> + 'a {
-    map.range::<str, _>((
-        std::ops::Bound::Included(prefix),
-        std::ops::Bound::Unbounded,
-    ))
-    .take_while(move |(name, _)| name.starts_with(prefix))
-    .map(|(_, value)| value)
+/// A region's resources of one kind, by name. The key is always the resource's own name
+/// (`put` takes it from the resource), so no caller can file one under another name.
+pub struct Named<T>(BTreeMap<String, T>);
+
+/// A resource that a region keeps by its name.
+pub trait HasName {
+    fn name(&self) -> &str;
 }
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named(BTreeMap::new())
+    }
+}
+
+impl<T: HasName> Named<T> {
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.0.get(name)
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut T> {
+        self.0.get_mut(name)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    /// Adds `item` under its name (callers check `contains` first where a duplicate is an
+    /// error); returns the one it replaced.
+    pub fn put(&mut self, item: T) -> Option<T> {
+        self.0.insert(item.name().to_string(), item)
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<T> {
+        self.0.remove(name)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every resource, in name order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.values()
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.0.values_mut()
+    }
+
+    /// The resources whose names start with `prefix`, in name order (the List calls'
+    /// `NamePrefix`).
+    pub fn named<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a T> + 'a {
+        self.0
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(move |(name, _)| name.starts_with(prefix))
+            .map(|(_, value)| value)
+    }
+}
+
+macro_rules! has_name {
+    ($($kind:ty),*) => {
+        $(impl HasName for $kind {
+            fn name(&self) -> &str {
+                &self.name
+            }
+        })*
+    };
+}
+
+has_name!(Archive, Replay, Connection, ApiDestination);
 
 impl Region {
     /// The bus named `name`, or AWS's ResourceNotFound for it.
@@ -331,7 +395,7 @@ impl Region {
     pub fn bus_and_archives_mut(
         &mut self,
         name: &str,
-    ) -> Option<(&mut Bus, &mut BTreeMap<String, Archive>)> {
+    ) -> Option<(&mut Bus, &mut Named<Archive>)> {
         let bus = self.buses.get_mut(name)?;
         Some((bus, &mut self.archives))
     }
@@ -350,15 +414,63 @@ impl Region {
             .ok_or_else(|| EventsError::no_rule(rule, bus))
     }
 
+    pub fn archives(&self) -> &Named<Archive> {
+        &self.archives
+    }
+
+    pub fn archives_mut(&mut self) -> &mut Named<Archive> {
+        &mut self.archives
+    }
+
+    pub fn replays(&self) -> &Named<Replay> {
+        &self.replays
+    }
+
+    pub fn replays_mut(&mut self) -> &mut Named<Replay> {
+        &mut self.replays
+    }
+
+    pub fn connections(&self) -> &Named<Connection> {
+        &self.connections
+    }
+
+    pub fn connections_mut(&mut self) -> &mut Named<Connection> {
+        &mut self.connections
+    }
+
+    pub fn api_destinations(&self) -> &Named<ApiDestination> {
+        &self.api_destinations
+    }
+
+    pub fn api_destinations_mut(&mut self) -> &mut Named<ApiDestination> {
+        &mut self.api_destinations
+    }
+
+    pub fn endpoints(&self) -> &Named<Endpoint> {
+        &self.endpoints
+    }
+
+    pub fn endpoints_mut(&mut self) -> &mut Named<Endpoint> {
+        &mut self.endpoints
+    }
+
+    /// Whether the region holds archives, connections, API destinations or endpoints.
+    pub fn has_other_resources(&self) -> bool {
+        !self.archives.is_empty()
+            || !self.connections.is_empty()
+            || !self.api_destinations.is_empty()
+            || !self.endpoints.is_empty()
+    }
+
     /// A region with nothing in it (loading a state document fills it).
     pub fn empty() -> Self {
         Region {
             buses: BTreeMap::new(),
-            archives: BTreeMap::new(),
-            replays: BTreeMap::new(),
-            connections: BTreeMap::new(),
-            api_destinations: BTreeMap::new(),
-            endpoints: BTreeMap::new(),
+            archives: Named::default(),
+            replays: Named::default(),
+            connections: Named::default(),
+            api_destinations: Named::default(),
+            endpoints: Named::default(),
         }
     }
 
@@ -371,11 +483,11 @@ impl Region {
         );
         Region {
             buses,
-            archives: BTreeMap::new(),
-            replays: BTreeMap::new(),
-            connections: BTreeMap::new(),
-            api_destinations: BTreeMap::new(),
-            endpoints: BTreeMap::new(),
+            archives: Named::default(),
+            replays: Named::default(),
+            connections: Named::default(),
+            api_destinations: Named::default(),
+            endpoints: Named::default(),
         }
     }
 }
@@ -490,7 +602,7 @@ impl Store {
             .lock()
             .regions
             .values()
-            .any(|r| !r.archives.is_empty())
+            .any(|r| !r.archives().is_empty())
     }
 
     /// Replaces every region (schedules are planned again by the caller).
