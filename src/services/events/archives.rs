@@ -162,20 +162,19 @@ pub fn create(
             bus.put_rule(rule);
         }
         region.archives_mut().put(Archive {
-                name: input.archive_name,
-                arn: archive_arn.clone(),
-                source_arn: input.event_source_arn,
-                description: input.description,
-                event_pattern: input.event_pattern,
-                retention_days: input.retention_days.unwrap_or(0),
-                kms_key: input.kms_key_identifier,
-                creation_ms: now,
-                events: Default::default(),
-                dropped: 0,
-                appended: 0,
-                rows: super::store::ArchiveRows::fresh(),
-            },
-        );
+            name: input.archive_name,
+            arn: archive_arn.clone(),
+            source_arn: input.event_source_arn,
+            description: input.description,
+            event_pattern: input.event_pattern,
+            retention_days: input.retention_days.unwrap_or(0),
+            kms_key: input.kms_key_identifier,
+            creation_ms: now,
+            events: Default::default(),
+            dropped: 0,
+            appended: 0,
+            rows: super::store::ArchiveRows::fresh(),
+        });
         Ok(ArchiveState {
             archive_arn,
             state: "ENABLED",

@@ -360,7 +360,9 @@ pub fn delete(
 pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<ConnectionItem>> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<ConnectionItem> = region.connections().named(&prefix)
+        let all: Vec<ConnectionItem> = region
+            .connections()
+            .named(&prefix)
             .filter(|c| {
                 input
                     .connection_state

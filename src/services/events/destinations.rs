@@ -222,7 +222,9 @@ pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empt
 pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Answer<Listed<Described>> {
     let prefix = input.name_prefix.unwrap_or_default();
     ev.region(ctx, |region| {
-        let all: Vec<Described> = region.api_destinations().named(&prefix)
+        let all: Vec<Described> = region
+            .api_destinations()
+            .named(&prefix)
             .filter(|d| {
                 input
                     .connection_arn

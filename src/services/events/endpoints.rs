@@ -237,9 +237,11 @@ pub fn update(
 }
 
 pub fn delete(ev: &Inner, ctx: &RequestContext, input: NameInput) -> Result<Empty, EventsError> {
-    ev.region(ctx, |region| match region.endpoints_mut().remove(&input.name) {
-        Some(_) => Ok(empty()),
-        None => Err(EventsError::not_found("Endpoint", &input.name)),
+    ev.region(ctx, |region| {
+        match region.endpoints_mut().remove(&input.name) {
+            Some(_) => Ok(empty()),
+            None => Err(EventsError::not_found("Endpoint", &input.name)),
+        }
     })
 }
 

@@ -258,35 +258,34 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
         }
         for a in r.archives {
             region.archives_mut().put(Archive {
-                    name: a.name,
-                    arn: a.arn,
-                    source_arn: a.source_arn,
-                    description: a.description,
-                    event_pattern: a.event_pattern,
-                    retention_days: a.retention_days,
-                    kms_key: a.kms_key,
-                    creation_ms: a.creation_ms,
-                    appended: a.events.len() as u64,
-                    events: a
-                        .events
-                        .into_iter()
-                        .map(|(t, e)| (t, Arc::new(e)))
-                        .collect(),
-                    dropped: 0,
-                    // A document's events (or a record written before rows) are written as
-                    // rows at the next sync; a record's rows are read back by `Events::restore`.
-                    rows: match a.rows {
-                        Some(key) if key.starts_with(super::store::ARCHIVE_ROWS_PREFIX) => {
-                            super::store::ArchiveRows {
-                                key,
-                                low: 0,
-                                next: 0,
-                            }
+                name: a.name,
+                arn: a.arn,
+                source_arn: a.source_arn,
+                description: a.description,
+                event_pattern: a.event_pattern,
+                retention_days: a.retention_days,
+                kms_key: a.kms_key,
+                creation_ms: a.creation_ms,
+                appended: a.events.len() as u64,
+                events: a
+                    .events
+                    .into_iter()
+                    .map(|(t, e)| (t, Arc::new(e)))
+                    .collect(),
+                dropped: 0,
+                // A document's events (or a record written before rows) are written as
+                // rows at the next sync; a record's rows are read back by `Events::restore`.
+                rows: match a.rows {
+                    Some(key) if key.starts_with(super::store::ARCHIVE_ROWS_PREFIX) => {
+                        super::store::ArchiveRows {
+                            key,
+                            low: 0,
+                            next: 0,
                         }
-                        _ => super::store::ArchiveRows::fresh(),
-                    },
+                    }
+                    _ => super::store::ArchiveRows::fresh(),
                 },
-            );
+            });
         }
         for c in r.connections {
             region.connections_mut().put(c);

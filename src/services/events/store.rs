@@ -392,10 +392,7 @@ impl Region {
 
     /// The bus `name` with the region's archives, both to change at once (delivery stores
     /// events an archive's managed rule matches).
-    pub fn bus_and_archives_mut(
-        &mut self,
-        name: &str,
-    ) -> Option<(&mut Bus, &mut Named<Archive>)> {
+    pub fn bus_and_archives_mut(&mut self, name: &str) -> Option<(&mut Bus, &mut Named<Archive>)> {
         let bus = self.buses.get_mut(name)?;
         Some((bus, &mut self.archives))
     }

@@ -33,7 +33,10 @@ pub fn get_data_protection_policy(
     let state = sns.store.state.read();
     let topic = sns.topic(&state, ctx, &input.resource_arn)?;
     Ok(PolicyOutput {
-        data_protection_policy: topic.data_protection_policy.clone().unwrap_or_default(),
+        data_protection_policy: topic
+            .data_protection_policy()
+            .unwrap_or_default()
+            .to_string(),
     })
 }
 
@@ -53,6 +56,6 @@ pub fn put_data_protection_policy(
     validate(&policy)?;
     let mut state = sns.store.state.write();
     let topic = sns.topic_mut(&mut state, ctx, &input.resource_arn)?;
-    topic.data_protection_policy = Some(policy);
+    topic.set_data_protection_policy(policy);
     Ok(empty())
 }

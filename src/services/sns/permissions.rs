@@ -38,8 +38,7 @@ pub(super) struct AddPermissionInput {
 
 fn policy_of(topic: &super::store::Topic) -> Value {
     topic
-        .attributes
-        .get("Policy")
+        .attribute("Policy")
         .filter(|p| !p.is_empty())
         .and_then(|p| serde_json::from_str(p).ok())
         .unwrap_or_else(|| {
@@ -90,7 +89,7 @@ pub fn add_permission(
         &input.action_name,
         &topic.arn,
     ));
-    topic.attributes.insert("Policy".into(), policy.to_string());
+    topic.set_attribute("Policy".into(), policy.to_string());
     Ok(empty())
 }
 
@@ -112,6 +111,6 @@ pub fn remove_permission(
     if let Some(statements) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
         statements.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(input.label.as_str()));
     }
-    topic.attributes.insert("Policy".into(), policy.to_string());
+    topic.set_attribute("Policy".into(), policy.to_string());
     Ok(empty())
 }

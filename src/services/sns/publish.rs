@@ -85,8 +85,7 @@ fn check_fifo(topic: &Topic, d: &Draft) -> Result<Option<String>, SnsError> {
         return Ok(Some(id));
     }
     let content_based = topic
-        .attributes
-        .get("ContentBasedDeduplication")
+        .attribute("ContentBasedDeduplication")
         .is_some_and(|v| v == "true");
     if !content_based {
         return Err(SnsError::invalid(
@@ -215,12 +214,12 @@ fn accept(
         dedup_id,
         sequence_number: topic.fifo.then(|| sns.store.next_sequence_number(now)),
         host: ctx.host.clone(),
-        topic_delivery_policy: topic.attributes.get("DeliveryPolicy").cloned(),
+        topic_delivery_policy: topic.attribute("DeliveryPolicy").map(str::to_string),
         trace: ctx.trace,
         trace_header: ctx.trace_header.clone(),
         fifo: topic.fifo,
         signature_version: super::signing::SignatureVersion::from_attribute(
-            topic.attributes.get("SignatureVersion").map(String::as_str),
+            topic.attribute("SignatureVersion"),
         ),
         signature: std::sync::OnceLock::new(),
     });
@@ -286,8 +285,7 @@ fn check_fifo_batch(topic: &Topic, entries: &[BatchEntry]) -> Result<(), SnsErro
         ));
     }
     let content_based = topic
-        .attributes
-        .get("ContentBasedDeduplication")
+        .attribute("ContentBasedDeduplication")
         .is_some_and(|v| v == "true");
     if !content_based
         && entries.iter().any(|e| {

@@ -49,9 +49,9 @@ pub fn export(state: &State) -> Vec<TopicRecord> {
             arn: t.arn.clone(),
             owner: t.owner.clone(),
             fifo: t.fifo,
-            attributes: t.attributes.clone(),
-            tags: t.tags.clone(),
-            data_protection_policy: t.data_protection_policy.clone(),
+            attributes: t.attributes().clone(),
+            tags: t.tags().clone(),
+            data_protection_policy: t.data_protection_policy().map(str::to_string),
             subscriptions: t
                 .subscriptions()
                 .map(|s| SubscriptionRecord {
@@ -81,11 +81,13 @@ pub fn import(
         if super::arn::parse(&record.arn).is_none() {
             return Err(format!("sns.topics: {:?} is not a topic ARN", record.arn));
         }
-        let mut topic = Topic::new(record.arn.clone(), record.owner, record.fifo, new_queue())
-            .with_deleted_count(record.subscriptions_deleted);
-        topic.attributes = record.attributes;
-        topic.tags = record.tags;
-        topic.data_protection_policy = record.data_protection_policy;
+        let topic = Topic::new(record.arn.clone(), record.owner, record.fifo, new_queue())
+            .with_deleted_count(record.subscriptions_deleted)
+            .with_config(
+                record.attributes,
+                record.tags,
+                record.data_protection_policy,
+            );
         state.insert_topic(topic);
         for s in record.subscriptions {
             if super::arn::topic_of_subscription(&s.arn) != Some(record.arn.as_str()) {

@@ -28,10 +28,11 @@ pub struct Topic {
     pub owner: String,
     pub fifo: bool,
     /// The attributes set by the caller (DisplayName, Policy, DeliveryPolicy, ...); the
-    /// computed ones (TopicArn, Owner, counts) are added by GetTopicAttributes.
-    pub attributes: BTreeMap<String, String>,
-    pub tags: BTreeMap<String, String>,
-    pub data_protection_policy: Option<String>,
+    /// computed ones (TopicArn, Owner, counts) are added by GetTopicAttributes. Changed only
+    /// through `set_attribute` (validated by the caller, `topic_attributes::validate`).
+    attributes: BTreeMap<String, String>,
+    tags: BTreeMap<String, String>,
+    data_protection_policy: Option<String>,
     /// Subscription ARN -> subscription; changed through `State` (tokens, deleted count).
     subscriptions: BTreeMap<String, Arc<Subscription>>,
     subscriptions_deleted: u64,
@@ -40,6 +41,63 @@ pub struct Topic {
 }
 
 impl Topic {
+    /// The topic with the caller's attributes, tags and data protection policy (CreateTopic,
+    /// or a topic read back from the state document or the data directory).
+    pub fn with_config(
+        mut self,
+        attributes: BTreeMap<String, String>,
+        tags: BTreeMap<String, String>,
+        data_protection_policy: Option<String>,
+    ) -> Self {
+        self.attributes = attributes;
+        self.tags = tags;
+        self.data_protection_policy = data_protection_policy;
+        self
+    }
+
+    /// The attributes the caller set (not the computed ones: see `topic_attributes::all`).
+    pub fn attributes(&self) -> &BTreeMap<String, String> {
+        &self.attributes
+    }
+
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.get(name).map(String::as_str)
+    }
+
+    /// SetTopicAttributes with a validated value: an empty one removes the attribute, except
+    /// DisplayName, which AWS keeps as "".
+    pub fn set_attribute(&mut self, name: String, value: String) {
+        if value.is_empty() && name != "DisplayName" {
+            self.attributes.remove(&name);
+        } else {
+            self.attributes.insert(name, value);
+        }
+    }
+
+    pub fn tags(&self) -> &BTreeMap<String, String> {
+        &self.tags
+    }
+
+    /// TagResource: new values replace old ones of the same key.
+    pub fn tag(&mut self, tags: impl IntoIterator<Item = (String, String)>) {
+        self.tags.extend(tags);
+    }
+
+    /// UntagResource: keys that are not there are ignored.
+    pub fn untag<'k>(&mut self, keys: impl IntoIterator<Item = &'k String>) {
+        for key in keys {
+            self.tags.remove(key);
+        }
+    }
+
+    pub fn data_protection_policy(&self) -> Option<&str> {
+        self.data_protection_policy.as_deref()
+    }
+
+    pub fn set_data_protection_policy(&mut self, policy: String) {
+        self.data_protection_policy = Some(policy);
+    }
+
     /// A topic without attributes, tags or subscriptions.
     pub fn new(arn: String, owner: String, fifo: bool, queue: TopicQueue) -> Self {
         Topic {

@@ -47,10 +47,10 @@ pub fn tag_resource(
     let topic = state
         .topic_mut(&input.resource_arn)
         .ok_or_else(resource_not_found)?;
-    if !tags::fits(&topic.tags, &new) {
+    if !tags::fits(topic.tags(), &new) {
         return Err(SnsError::TagLimitExceeded);
     }
-    topic.tags.extend(new);
+    topic.tag(new);
     Ok(empty())
 }
 
@@ -71,9 +71,7 @@ pub fn untag_resource(
     let topic = state
         .topic_mut(&input.resource_arn)
         .ok_or_else(resource_not_found)?;
-    for key in &input.tag_keys {
-        topic.tags.remove(key);
-    }
+    topic.untag(&input.tag_keys);
     Ok(empty())
 }
 
@@ -93,7 +91,7 @@ pub fn list_tags_for_resource(
         .topic(&input.resource_arn)
         .ok_or_else(resource_not_found)?;
     Ok(TagsOutput {
-        tags: tags::to_list(&topic.tags, "Key", "Value"),
+        tags: tags::to_list(topic.tags(), "Key", "Value"),
     })
 }
 

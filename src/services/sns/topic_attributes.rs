@@ -133,7 +133,7 @@ fn boolean(name: &str, value: &str) -> Result<String, SnsError> {
 
 /// GetTopicAttributes' map.
 pub fn all(topic: &Topic) -> BTreeMap<String, String> {
-    let mut out = topic.attributes.clone();
+    let mut out = topic.attributes().clone();
     let count = |pending: bool| {
         topic
             .subscriptions()
@@ -154,11 +154,9 @@ pub fn all(topic: &Topic) -> BTreeMap<String, String> {
         out.insert("Policy".into(), default_policy(&topic.arn, &topic.owner));
     }
     let effective = topic
-        .attributes
-        .get("DeliveryPolicy")
+        .attribute("DeliveryPolicy")
         .filter(|p| !p.is_empty())
-        .cloned()
-        .unwrap_or_else(|| default_delivery_policy().to_string());
+        .map_or_else(|| default_delivery_policy().to_string(), str::to_string);
     out.insert("EffectiveDeliveryPolicy".into(), effective);
     if topic.fifo {
         out.insert("FifoTopic".into(), "true".into());

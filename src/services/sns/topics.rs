@@ -72,7 +72,7 @@ pub fn create_topic(
         // CreateTopic is idempotent for the same attributes and tags.
         let same_attributes = checked
             .iter()
-            .all(|(k, v)| existing.attributes.get(k).map_or(v.is_empty(), |e| e == v))
+            .all(|(k, v)| existing.attribute(k).map_or(v.is_empty(), |e| e == v))
             && fifo == existing.fifo;
         if !same_attributes {
             return Err(SnsError::invalid(
@@ -81,7 +81,7 @@ pub fn create_topic(
         }
         let same_tags = new_tags
             .iter()
-            .all(|(k, v)| existing.tags.get(k) == Some(v));
+            .all(|(k, v)| existing.tags().get(k) == Some(v));
         if !same_tags {
             return Err(SnsError::invalid(
                 "Tags Reason: Topic already exists with different tags",
@@ -90,10 +90,8 @@ pub fn create_topic(
         return Ok(TopicArn { topic_arn });
     }
     let owner = ctx.account_id.clone();
-    let mut topic = Topic::new(topic_arn.clone(), owner, fifo, sns.deliverer.topic_queue());
-    topic.attributes = checked;
-    topic.tags = new_tags;
-    topic.data_protection_policy = input.data_protection_policy;
+    let topic = Topic::new(topic_arn.clone(), owner, fifo, sns.deliverer.topic_queue())
+        .with_config(checked, new_tags, input.data_protection_policy);
     state.insert_topic(topic);
     Ok(TopicArn { topic_arn })
 }
@@ -167,10 +165,6 @@ pub fn set_topic_attributes(
     let topic = sns.topic_mut(&mut state, ctx, &input.topic_arn)?;
     let value = input.attribute_value.unwrap_or_default();
     let stored = topic_attributes::validate(&input.attribute_name, &value, topic.fifo)?;
-    if stored.is_empty() && input.attribute_name != "DisplayName" {
-        topic.attributes.remove(&input.attribute_name);
-    } else {
-        topic.attributes.insert(input.attribute_name, stored);
-    }
+    topic.set_attribute(input.attribute_name, stored);
     Ok(empty())
 }
