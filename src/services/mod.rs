@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod handlers;
+pub(crate) mod named;
 pub mod pagination;
 pub(crate) mod policy;
 pub mod registry;

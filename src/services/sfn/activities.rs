@@ -53,16 +53,9 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<C
     let activity_arn = arn::activity(ctx, &input.name);
     sfn.region(ctx, |region| {
         // Idempotent on the name: a second create returns the first (tags are not updated).
-        let activity = region
-            .activities
-            .entry(input.name.clone())
-            .or_insert_with(|| Activity {
-                name: input.name,
-                arn: activity_arn,
-                creation_ms: now,
-                tags,
-                encryption,
-            });
+        let activity = region.activities_mut().get_or_put_with(&input.name, || {
+            Activity::new(input.name.clone(), activity_arn, now, tags, encryption)
+        });
         sfn.board.add_activity(&activity.arn);
         Ok(Created {
             activity_arn: activity.arn.clone(),
@@ -122,7 +115,7 @@ pub fn describe(
 ) -> Result<ActivityItem, SfnError> {
     let name = activity_name(ctx, &input.activity_arn)?;
     sfn.region(ctx, |region| {
-        name.and_then(|name| region.activities.get(&name))
+        name.and_then(|name| region.activities().get(&name))
             .map(describe_activity)
             .ok_or_else(|| SfnError::ActivityDoesNotExist(input.activity_arn.clone()))
     })
@@ -135,7 +128,7 @@ pub fn delete(
 ) -> Result<Empty, SfnError> {
     // Deleting an activity that is gone is no error.
     if let Some(name) = activity_name(ctx, &input.activity_arn)? {
-        sfn.region(ctx, |region| region.activities.remove(&name));
+        sfn.region(ctx, |region| region.activities_mut().remove(&name));
         sfn.board.remove_activity(&input.activity_arn);
     }
     Ok(empty())
@@ -147,7 +140,7 @@ pub fn list(
     input: ListInput,
 ) -> Result<Listed<ActivityItem>, SfnError> {
     let all: Vec<ActivityItem> = sfn.region(ctx, |region| {
-        region.activities.values().map(list_item).collect()
+        region.activities().values().map(list_item).collect()
     });
     pagination::listed(
         "activities",
@@ -168,7 +161,7 @@ pub async fn get_activity_task(
     let name = activity_name(ctx, &input.activity_arn)?;
     let exists = sfn.region(ctx, |region| {
         name.as_ref()
-            .is_some_and(|name| region.activities.contains_key(name))
+            .is_some_and(|name| region.activities().contains(name))
     });
     if !exists {
         return Err(SfnError::ActivityDoesNotExist(input.activity_arn));

@@ -104,10 +104,10 @@ fn check_routing(
             "Routing configuration must contain state machine version ARNs of the same state machine. Received: {received}"
         )));
     }
-    let machine = region.machines.get(&machine_name).ok_or_else(not_found)?;
+    let machine = region.machines().get(&machine_name).ok_or_else(not_found)?;
     if targets
         .iter()
-        .any(|(local, _, version)| !local || !machine.versions.contains_key(version))
+        .any(|(local, _, version)| !local || machine.version(*version).is_none())
     {
         return Err(not_found());
     }
@@ -139,9 +139,12 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<A
     let now = sfn.now();
     sfn.region(ctx, |region| {
         let (machine_name, routing) = check_routing(region, ctx, input.routing_configuration)?;
-        let machine = region.machines.get_mut(&machine_name).ok_or_else(not_found)?;
+        let machine = region
+            .machines_mut()
+            .get_mut(&machine_name)
+            .ok_or_else(not_found)?;
         let alias_arn = format!("{}:{}", machine.arn, input.name);
-        if let Some(existing) = machine.aliases.get(&input.name) {
+        if let Some(existing) = machine.aliases().get(&input.name) {
             // Idempotent for the same request; a conflict otherwise.
             if existing.routing == routing && existing.description == input.description {
                 return Ok(listed_item(
@@ -154,17 +157,14 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<A
                 "Failed to create alias because an alias with the same name and a different routing configuration already exists.".into(),
             ));
         }
-        machine.aliases.insert(
-            input.name.clone(),
-            Alias {
+        machine.aliases_mut().put(Alias {
                 name: input.name,
                 arn: alias_arn.clone(),
                 description: input.description,
                 routing,
-                creation_ms: now,
-                update_ms: now,
-            },
-        );
+            creation_ms: now,
+            update_ms: now,
+        });
         Ok(listed_item("stateMachineAliasArn", &alias_arn, now))
     })
 }
@@ -184,8 +184,11 @@ fn alias_mut<'r>(
     machine: &str,
     alias: &str,
 ) -> Result<(&'r mut Machine, String), SfnError> {
-    let machine = region.machines.get_mut(machine).ok_or_else(not_found)?;
-    if !machine.aliases.contains_key(alias) {
+    let machine = region
+        .machines_mut()
+        .get_mut(machine)
+        .ok_or_else(not_found)?;
+    if !machine.aliases().contains(alias) {
         return Err(not_found());
     }
     Ok((machine, alias.to_string()))
@@ -237,7 +240,8 @@ pub fn describe(
     let (machine, alias) = alias_location(ctx, &input.state_machine_alias_arn)?;
     sfn.region(ctx, |region| {
         let (machine, alias) = alias_mut(region, &machine, &alias)?;
-        Ok(describe_alias(&machine.aliases[&alias]))
+        let alias = machine.aliases().get(&alias).ok_or_else(not_found)?;
+        Ok(describe_alias(alias))
     })
 }
 
@@ -265,7 +269,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<U
         };
         let (machine, alias_name) = alias_mut(region, &machine_name, &alias_name)?;
         let alias = machine
-            .aliases
+            .aliases_mut()
             .get_mut(&alias_name)
             .ok_or_else(not_found)?;
         if let Some(routing) = routing {
@@ -292,8 +296,8 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: AliasArnInput) -> Result
     let (machine, alias) = alias_location(ctx, &input.state_machine_alias_arn)?;
     sfn.region(ctx, |region| {
         // Deleting an alias that is gone is no error.
-        if let Some(machine) = region.machines.get_mut(&machine) {
-            machine.aliases.remove(&alias);
+        if let Some(machine) = region.machines_mut().get_mut(&machine) {
+            machine.aliases_mut().remove(&alias);
         }
         Ok(empty())
     })
@@ -308,7 +312,7 @@ pub fn list(
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
         Ok::<_, SfnError>(
             machine
-                .aliases
+                .aliases()
                 .values()
                 .map(|a| listed_item("stateMachineAliasArn", &a.arn, a.creation_ms))
                 .collect(),

@@ -81,21 +81,21 @@ pub fn resolve_target(
     if !parsed.is_local(ctx) {
         return Err(not_found());
     }
-    let machine = region.machines.get(machine_name).ok_or_else(not_found)?;
+    let machine = region.machines().get(machine_name).ok_or_else(not_found)?;
     let (revision, version_arn, alias_arn) = match &parsed.resource {
         Resource::Version { version, .. } => {
-            let version = machine.versions.get(version).ok_or_else(not_found)?;
+            let version = machine.version(*version).ok_or_else(not_found)?;
             (version.revision.clone(), Some(version.arn.clone()), None)
         }
         Resource::Alias { alias, .. } => {
-            let alias = machine.aliases.get(alias).ok_or_else(not_found)?;
+            let alias = machine.aliases().get(alias).ok_or_else(not_found)?;
             let version_arn = pick_route(&alias.routing).ok_or_else(not_found)?;
             let number = version_arn
                 .rsplit(':')
                 .next()
                 .and_then(|n| n.parse::<u64>().ok())
                 .ok_or_else(not_found)?;
-            let version = machine.versions.get(&number).ok_or_else(not_found)?;
+            let version = machine.version(number).ok_or_else(not_found)?;
             (
                 version.revision.clone(),
                 Some(version.arn.clone()),
@@ -529,7 +529,7 @@ pub fn list(
         return Err(not_found());
     }
     let executions = sfn.region(ctx, |region| {
-        let machine = region.machines.get(&machine_name).ok_or_else(not_found)?;
+        let machine = region.machines().get(&machine_name).ok_or_else(not_found)?;
         if machine.kind == "EXPRESS" {
             return Err(SfnError::StateMachineTypeNotSupported);
         }

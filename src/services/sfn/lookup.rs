@@ -16,7 +16,7 @@ pub fn machine_mut<'r>(
     let not_found = || SfnError::StateMachineDoesNotExist(machine_arn.to_string());
     match parsed.resource {
         Resource::StateMachine { name } if parsed.is_local(ctx) => {
-            region.machines.get_mut(&name).ok_or_else(not_found)
+            region.machines_mut().get_mut(&name).ok_or_else(not_found)
         }
         Resource::StateMachine { .. } => Err(not_found()),
         Resource::Version { .. } | Resource::Alias { .. } => Err(not_found()),

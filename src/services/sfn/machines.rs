@@ -197,7 +197,7 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<C
     let machine_arn = arn::state_machine(ctx, &input.name);
     let now = sfn.now();
     sfn.region(ctx, |region| {
-        if let Some(existing) = region.machines.get_mut(&input.name) {
+        if let Some(existing) = region.machines_mut().get_mut(&input.name) {
             // Create is idempotent for an identical request; anything else is a conflict.
             let same = existing.kind == kind
                 && existing.current.definition == input.definition
@@ -218,11 +218,11 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<C
             }
             return Ok(out);
         }
-        let mut machine = Machine {
-            name: input.name.clone(),
-            arn: machine_arn.clone(),
+        let mut machine = Machine::new(
+            input.name.clone(),
+            machine_arn.clone(),
             kind,
-            current: Arc::new(Revision {
+            Arc::new(Revision {
                 definition: input.definition,
                 parsed,
                 role_arn: input.role_arn,
@@ -231,13 +231,10 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<C
                 revision_id: None,
             }),
             encryption,
-            creation_ms: now,
-            update_ms: None,
+            now,
+            None,
             tags,
-            versions: BTreeMap::new(),
-            last_version: 0,
-            aliases: BTreeMap::new(),
-        };
+        );
         let mut out = Created {
             state_machine_arn: machine_arn,
             creation_date: seconds(now),
@@ -247,7 +244,7 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<C
             let version = versions::publish_current(&mut machine, now, input.version_description);
             out.state_machine_version_arn = Some(version);
         }
-        region.machines.insert(input.name, machine);
+        region.machines_mut().put(machine);
         Ok(out)
     })
 }
@@ -302,12 +299,12 @@ pub fn describe(
         if !parsed.is_local(ctx) {
             return Err(not_found());
         }
-        let machine = region.machines.get(machine_name).ok_or_else(not_found)?;
+        let machine = region.machines().get(machine_name).ok_or_else(not_found)?;
         Ok(match version {
             None => describe_revision(machine, &machine.current, &machine.arn)
                 .created(machine.creation_ms, None),
             Some(number) => {
-                let version = machine.versions.get(&number).ok_or_else(not_found)?;
+                let version = machine.version(number).ok_or_else(not_found)?;
                 describe_revision(machine, &version.revision, &version.arn)
                     .created(version.creation_ms, version.description.clone())
             }
@@ -443,7 +440,7 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: ArnInput) -> Result<Empt
                 sfn.region(ctx, |region| {
                     // Its executions stay describable by ARN, but a machine created later
                     // under the same name starts with an empty ListExecutions.
-                    if region.machines.remove(&name).is_some() {
+                    if region.machines_mut().remove(&name).is_some() {
                         region.executions_by_machine.remove(&name);
                     }
                 });
@@ -464,7 +461,7 @@ pub fn list(
 ) -> Result<Listed<MachineItem>, SfnError> {
     let all: Vec<MachineItem> = sfn.region(ctx, |region| {
         region
-            .machines
+            .machines()
             .values()
             .map(|m| MachineItem {
                 state_machine_arn: m.arn.clone(),

@@ -191,7 +191,7 @@ impl Sfn {
         let regions: Value = serde_json::from_slice(bytes)
             .map_err(|e| format!("the Step Functions record does not parse: {e}"))?;
         let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
-        let count = state.regions.values().map(|r| r.machines.len()).sum();
+        let count = state.regions.values().map(|r| r.machines().len()).sum();
         self.inner.store.replace_definitions(state.regions);
         self.register_activities();
         self.restore_executions(loaded)?;
@@ -203,7 +203,7 @@ impl Sfn {
         let arns: Vec<String> = self.inner.store.read_all(|regions| {
             regions
                 .values()
-                .flat_map(|r| r.activities.values().map(|a| a.arn.clone()))
+                .flat_map(|r| r.activities().values().map(|a| a.arn.clone()))
                 .collect()
         });
         for arn in arns {
@@ -266,8 +266,8 @@ impl Sfn {
     /// Every (account, region) holding a state machine, an activity or an execution.
     pub fn occupied_regions(&self) -> Vec<(String, String)> {
         self.inner.store.regions_where(|region| {
-            !region.machines.is_empty()
-                || !region.activities.is_empty()
+            !region.machines().is_empty()
+                || !region.activities().is_empty()
                 || !region.executions.is_empty()
         })
     }

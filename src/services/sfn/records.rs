@@ -106,12 +106,12 @@ fn import_revision(r: RevisionRecord, kind: &str, what: &str) -> Result<Revision
 pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> {
     let mut out: Vec<RegionRecord> = regions
         .iter()
-        .filter(|(_, r)| !r.machines.is_empty() || !r.activities.is_empty())
+        .filter(|(_, r)| !r.machines().is_empty() || !r.activities().is_empty())
         .map(|((account, region), r)| RegionRecord {
             account: account.clone(),
             region: region.clone(),
             machines: r
-                .machines
+                .machines()
                 .values()
                 .map(|m| MachineRecord {
                     name: m.name.clone(),
@@ -121,21 +121,20 @@ pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> 
                     encryption: m.encryption.clone(),
                     creation_ms: m.creation_ms,
                     update_ms: m.update_ms,
-                    tags: m.tags.clone(),
+                    tags: m.tags().clone(),
                     versions: m
-                        .versions
-                        .iter()
+                        .versions()
                         .map(|(n, v)| VersionRecord {
-                            number: *n,
+                            number: n,
                             arn: v.arn.clone(),
                             revision: export_revision(&v.revision),
                             description: v.description.clone(),
                             creation_ms: v.creation_ms,
                         })
                         .collect(),
-                    last_version: m.last_version,
+                    last_version: m.last_version(),
                     aliases: m
-                        .aliases
+                        .aliases()
                         .values()
                         .map(|a| AliasRecord {
                             name: a.name.clone(),
@@ -149,13 +148,13 @@ pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> 
                 })
                 .collect(),
             activities: r
-                .activities
+                .activities()
                 .values()
                 .map(|a| ActivityRecord {
                     name: a.name.clone(),
                     arn: a.arn.clone(),
                     creation_ms: a.creation_ms,
-                    tags: a.tags.clone(),
+                    tags: a.tags().clone(),
                     encryption: a.encryption.clone(),
                 })
                 .collect(),
@@ -190,51 +189,35 @@ pub fn import(records: Vec<RegionRecord>) -> Result<HashMap<(String, String), Re
                     },
                 );
             }
-            let aliases = m
-                .aliases
-                .into_iter()
-                .map(|a| {
-                    (
-                        a.name.clone(),
-                        Alias {
-                            name: a.name,
-                            arn: a.arn,
-                            description: a.description,
-                            routing: a.routing,
-                            creation_ms: a.creation_ms,
-                            update_ms: a.update_ms,
-                        },
-                    )
-                })
-                .collect();
-            region.machines.insert(
-                m.name.clone(),
-                Machine {
-                    name: m.name,
-                    arn: m.arn,
-                    kind: m.kind,
-                    current: std::sync::Arc::new(current),
-                    encryption: m.encryption,
-                    creation_ms: m.creation_ms,
-                    update_ms: m.update_ms,
-                    tags: m.tags,
-                    versions,
-                    last_version: m.last_version,
-                    aliases,
-                },
-            );
+            let aliases = m.aliases.into_iter().map(|a| Alias {
+                name: a.name,
+                arn: a.arn,
+                description: a.description,
+                routing: a.routing,
+                creation_ms: a.creation_ms,
+                update_ms: a.update_ms,
+            });
+            let machine = Machine::new(
+                m.name,
+                m.arn,
+                m.kind,
+                std::sync::Arc::new(current),
+                m.encryption,
+                m.creation_ms,
+                m.update_ms,
+                m.tags,
+            )
+            .with_versions(versions, m.last_version, aliases);
+            region.machines_mut().put(machine);
         }
         for a in r.activities {
-            region.activities.insert(
-                a.name.clone(),
-                Activity {
-                    name: a.name,
-                    arn: a.arn,
-                    creation_ms: a.creation_ms,
-                    tags: a.tags,
-                    encryption: a.encryption,
-                },
-            );
+            region.activities_mut().put(Activity::new(
+                a.name,
+                a.arn,
+                a.creation_ms,
+                a.tags,
+                a.encryption,
+            ));
         }
         regions.insert((r.account, r.region), region);
     }

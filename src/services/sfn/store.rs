@@ -13,6 +13,7 @@
 use crate::asl::ast::StateMachine;
 use crate::asl::interp::map_runs::MapRuns;
 use crate::asl::interp::SharedRecord;
+use crate::services::named::Named;
 use parking_lot::Mutex;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -46,11 +47,12 @@ pub struct Machine {
     pub encryption: Value,
     pub creation_ms: u64,
     pub update_ms: Option<u64>,
-    pub tags: Tags,
-    pub versions: BTreeMap<u64, Version>,
+    tags: Tags,
+    /// By number; published through `publish_version`, which numbers them.
+    versions: BTreeMap<u64, Version>,
     /// Version numbers are never reused, even after a version is deleted.
-    pub last_version: u64,
-    pub aliases: BTreeMap<String, Alias>,
+    last_version: u64,
+    aliases: Named<Alias>,
 }
 
 pub struct Version {
@@ -75,7 +77,7 @@ pub struct Activity {
     pub name: String,
     pub arn: String,
     pub creation_ms: u64,
-    pub tags: Tags,
+    tags: Tags,
     /// As DescribeActivity shows it: `{"type": "AWS_OWNED_KEY"}` unless configured.
     pub encryption: Value,
 }
@@ -104,8 +106,9 @@ pub struct Execution {
 
 #[derive(Default)]
 pub struct Region {
-    pub machines: BTreeMap<String, Machine>,
-    pub activities: BTreeMap<String, Activity>,
+    /// State machines and the activity registry, by name; reached through the methods below.
+    machines: Named<Machine>,
+    activities: Named<Activity>,
     /// Execution ARN -> execution.
     pub executions: HashMap<String, Arc<Execution>>,
     /// Machine name -> its executions in start order (ListExecutions reads it newest first).
@@ -115,7 +118,137 @@ pub struct Region {
     pub sweep_due: super::retention::SweepDue,
 }
 
+crate::services::named::has_name!(Machine, Alias, Activity);
+
+impl Machine {
+    /// A new machine (CreateStateMachine) with no versions or aliases yet.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: String,
+        arn: String,
+        kind: String,
+        current: Arc<Revision>,
+        encryption: Value,
+        creation_ms: u64,
+        update_ms: Option<u64>,
+        tags: Tags,
+    ) -> Self {
+        Machine {
+            name,
+            arn,
+            kind,
+            current,
+            encryption,
+            creation_ms,
+            update_ms,
+            tags,
+            versions: BTreeMap::new(),
+            last_version: 0,
+            aliases: Named::default(),
+        }
+    }
+
+    /// The machine with the versions and aliases read back from its record.
+    pub fn with_versions(
+        mut self,
+        versions: BTreeMap<u64, Version>,
+        last_version: u64,
+        aliases: impl IntoIterator<Item = Alias>,
+    ) -> Self {
+        self.last_version = last_version;
+        self.versions = versions;
+        for alias in aliases {
+            self.aliases.put(alias);
+        }
+        self
+    }
+
+    pub fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    pub fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+
+    pub fn version(&self, number: u64) -> Option<&Version> {
+        self.versions.get(&number)
+    }
+
+    /// Every version with its number, oldest first.
+    pub fn versions(&self) -> impl DoubleEndedIterator<Item = (u64, &Version)> {
+        self.versions.iter().map(|(n, v)| (*n, v))
+    }
+
+    /// The highest version number ever given (kept after that version is deleted).
+    pub fn last_version(&self) -> u64 {
+        self.last_version
+    }
+
+    /// Publishes the current revision as the next version number (never one used before).
+    pub fn publish_version(&mut self, description: Option<String>, now: u64) -> &Version {
+        self.last_version += 1;
+        let number = self.last_version;
+        let version = Version {
+            arn: format!("{}:{number}", self.arn),
+            revision: self.current.clone(),
+            description,
+            creation_ms: now,
+        };
+        self.versions.entry(number).or_insert(version)
+    }
+
+    pub fn remove_version(&mut self, number: u64) -> Option<Version> {
+        self.versions.remove(&number)
+    }
+
+    pub fn aliases(&self) -> &Named<Alias> {
+        &self.aliases
+    }
+
+    pub fn aliases_mut(&mut self) -> &mut Named<Alias> {
+        &mut self.aliases
+    }
+}
+
+impl Activity {
+    pub fn new(name: String, arn: String, creation_ms: u64, tags: Tags, encryption: Value) -> Self {
+        Activity {
+            name,
+            arn,
+            creation_ms,
+            tags,
+            encryption,
+        }
+    }
+
+    pub fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    pub fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
+}
+
 impl Region {
+    pub fn machines(&self) -> &Named<Machine> {
+        &self.machines
+    }
+
+    pub fn machines_mut(&mut self) -> &mut Named<Machine> {
+        &mut self.machines
+    }
+
+    /// The activity registry.
+    pub fn activities(&self) -> &Named<Activity> {
+        &self.activities
+    }
+
+    pub fn activities_mut(&mut self) -> &mut Named<Activity> {
+        &mut self.activities
+    }
+
     /// Evicts the finished executions `retention` says go (see `retention.rs`; under the store
     /// lock, taking execution record locks inside it, the order this module allows), and
     /// returns their ARNs.
@@ -220,8 +353,8 @@ impl Store {
     pub fn replace_definitions(&self, loaded: HashMap<(String, String), Region>) {
         let mut regions = self.regions.lock();
         for region in regions.values_mut() {
-            region.machines.clear();
-            region.activities.clear();
+            region.machines = Named::default();
+            region.activities = Named::default();
         }
         for (key, new) in loaded {
             let region = regions.entry(key).or_default();

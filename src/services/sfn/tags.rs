@@ -3,7 +3,7 @@
 
 use super::arn::{self, Resource};
 use super::errors::SfnError;
-use super::store::{Region, Tags};
+use super::store::{Activity, Machine, Region, Tags};
 use super::{empty, Inner};
 use crate::protocol::Empty;
 use crate::request::RequestContext;
@@ -75,14 +75,14 @@ fn tags_of<'r>(
     }
     match parsed.resource {
         Resource::StateMachine { name } => region
-            .machines
+            .machines_mut()
             .get_mut(&name)
-            .map(|m| &mut m.tags)
+            .map(Machine::tags_mut)
             .ok_or_else(not_found),
         Resource::Activity { name } => region
-            .activities
+            .activities_mut()
             .get_mut(&name)
-            .map(|a| &mut a.tags)
+            .map(Activity::tags_mut)
             .ok_or_else(not_found),
         _ => Err(not_found()),
     }

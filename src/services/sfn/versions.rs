@@ -6,7 +6,7 @@ use super::arn::{self, Resource};
 use super::errors::SfnError;
 use super::lookup::machine_mut;
 use super::pagination;
-use super::store::{Machine, Version};
+use super::store::Machine;
 use super::{empty, seconds, Inner};
 use crate::protocol::Empty;
 use crate::request::RequestContext;
@@ -39,7 +39,7 @@ pub(super) struct DeleteInput {
 /// revision the newest version already holds returns that version, as AWS does, unless a
 /// description different from that version's asks for a new one.
 pub fn publish_current(machine: &mut Machine, now: u64, description: Option<String>) -> String {
-    if let Some(latest) = machine.versions.values().next_back() {
+    if let Some((_, latest)) = machine.versions().next_back() {
         let same_revision = latest.revision.revision_id == machine.current.revision_id;
         let new_description = description
             .as_ref()
@@ -48,17 +48,7 @@ pub fn publish_current(machine: &mut Machine, now: u64, description: Option<Stri
             return latest.arn.clone();
         }
     }
-    machine.last_version += 1;
-    let number = machine.last_version;
-    let version = Version {
-        arn: format!("{}:{number}", machine.arn),
-        revision: machine.current.clone(),
-        description,
-        creation_ms: now,
-    };
-    let arn = version.arn.clone();
-    machine.versions.insert(number, version);
-    arn
+    machine.publish_version(description, now).arn.clone()
 }
 
 pub fn publish(
@@ -79,8 +69,8 @@ pub fn publish(
         }
         let version_arn = publish_current(machine, now, input.description);
         let creation_ms = machine
-            .versions
-            .values()
+            .versions()
+            .map(|(_, v)| v)
             .find(|v| v.arn == version_arn)
             .map_or(now, |v| v.creation_ms);
         Ok(listed_item(
@@ -129,10 +119,9 @@ pub fn list(
         // Newest first.
         Ok::<_, SfnError>(
             machine
-                .versions
-                .values()
+                .versions()
                 .rev()
-                .map(|v| listed_item("stateMachineVersionArn", &v.arn, v.creation_ms))
+                .map(|(_, v)| listed_item("stateMachineVersionArn", &v.arn, v.creation_ms))
                 .collect(),
         )
     })?;
@@ -160,12 +149,12 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: DeleteInput) -> Result<E
     }
     sfn.region(ctx, |region| {
         // Deleting a version that is gone is no error.
-        let Some(machine) = region.machines.get_mut(&machine) else {
+        let Some(machine) = region.machines_mut().get_mut(&machine) else {
             return Ok(empty());
         };
         let version_arn = format!("{}:{version}", machine.arn);
         let referencing: Vec<&str> = machine
-            .aliases
+            .aliases()
             .values()
             .filter(|a| a.routing.iter().any(|(arn, _)| *arn == version_arn))
             .map(|a| a.name.as_str())
@@ -176,7 +165,7 @@ pub fn delete(sfn: &Inner, ctx: &RequestContext, input: DeleteInput) -> Result<E
                 referencing.join(", ")
             )));
         }
-        machine.versions.remove(&version);
+        machine.remove_version(version);
         Ok(empty())
     })
 }
