@@ -5,14 +5,13 @@ use super::arn;
 use super::errors::EventsError;
 use super::pagination::page;
 use super::permissions::policy_document;
-use super::store::{Bus, DEFAULT_BUS};
+use super::store::{Bus, DeadLetterConfig, LogConfig, DEFAULT_BUS};
 use super::tags;
 use super::{empty, seconds, Inner};
 use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -21,8 +20,8 @@ pub(super) struct CreateInput {
     event_source_name: Option<String>,
     description: Option<String>,
     kms_key_identifier: Option<String>,
-    dead_letter_config: Option<Value>,
-    log_config: Option<Value>,
+    dead_letter_config: Option<DeadLetterConfig>,
+    log_config: Option<LogConfig>,
     tags: Option<Vec<tags::TagIn>>,
 }
 
@@ -38,8 +37,8 @@ pub(super) struct UpdateInput {
     name: Option<String>,
     description: Option<String>,
     kms_key_identifier: Option<String>,
-    dead_letter_config: Option<Value>,
-    log_config: Option<Value>,
+    dead_letter_config: Option<DeadLetterConfig>,
+    log_config: Option<LogConfig>,
 }
 
 #[derive(Deserialize)]
@@ -131,9 +130,9 @@ pub(super) struct Settings {
     #[serde(skip_serializing_if = "Option::is_none")]
     kms_key_identifier: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    dead_letter_config: Option<Value>,
+    dead_letter_config: Option<DeadLetterConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    log_config: Option<Value>,
+    log_config: Option<LogConfig>,
 }
 
 impl Settings {

@@ -6,7 +6,9 @@
 
 use super::matcher::Matcher;
 use super::schedule::Schedule;
-use super::store::{ApiDestination, Archive, Bus, Connection, HasName, Region, Rule};
+use super::store::{
+    ApiDestination, Archive, Bus, Connection, DeadLetterConfig, HasName, LogConfig, Region, Rule,
+};
 use super::targets::Target;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -39,8 +41,8 @@ pub struct BusRecord {
     pub arn: String,
     pub description: Option<String>,
     pub kms_key: Option<String>,
-    pub dead_letter: Option<Value>,
-    pub log_config: Option<Value>,
+    pub dead_letter: Option<DeadLetterConfig>,
+    pub log_config: Option<LogConfig>,
     #[serde(default)]
     pub statements: Vec<Value>,
     pub creation_ms: u64,

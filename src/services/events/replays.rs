@@ -15,8 +15,8 @@ use super::delivery;
 use super::errors::EventsError;
 use super::event::Envelope;
 use super::pagination::page;
-use super::store::Replay;
-use super::{arn, compact, seconds, Answer, Inner};
+use super::store::{Replay, ReplayDestination};
+use super::{arn, seconds, Answer, Inner};
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
 use serde::{Deserialize, Serialize};
@@ -31,14 +31,7 @@ pub(super) struct StartInput {
     event_source_arn: String,
     event_start_time: f64,
     event_end_time: f64,
-    destination: DestinationIn,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DestinationIn {
-    arn: String,
-    filter_arns: Option<Vec<String>>,
+    destination: ReplayDestination,
 }
 
 #[derive(Deserialize)]
@@ -127,12 +120,8 @@ pub(super) fn resume_running(ev: &Arc<Inner>) {
                 let events = archive.map_or_else(Vec::new, |a| {
                     window_after(a, replay.event_start_ms, replay.event_end_ms, replay.sent)
                 });
-                let bus = arn::bus_name(replay.destination.get("Arn").and_then(Value::as_str));
-                let filter: Vec<String> = replay
-                    .destination
-                    .get("FilterArns")
-                    .and_then(|f| serde_json::from_value(f.clone()).ok())
-                    .unwrap_or_default();
+                let bus = arn::bus_name(Some(&replay.destination.arn));
+                let filter = replay.destination.filter_arns.clone().unwrap_or_default();
                 jobs.push(Job {
                     account: account.clone(),
                     region: region.clone(),
@@ -235,10 +224,7 @@ pub fn start(
                 arn: replay_arn.clone(),
                 description: input.description,
                 source_arn: input.event_source_arn,
-                destination: compact(json!({
-                    "Arn": input.destination.arn,
-                    "FilterArns": input.destination.filter_arns,
-                })),
+                destination: input.destination,
                 state: "STARTING".into(),
                 state_reason: None,
                 event_start_ms: start_ms,
@@ -417,7 +403,7 @@ pub(super) struct ReplayDetails {
     replay_arn: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    destination: Value,
+    destination: ReplayDestination,
 }
 
 fn describe_replay(replay: &Replay, full: bool) -> ReplayOutput {

@@ -28,8 +28,8 @@ pub struct Bus {
     pub arn: String,
     pub description: Option<String>,
     pub kms_key: Option<String>,
-    pub dead_letter: Option<Value>,
-    pub log_config: Option<Value>,
+    pub dead_letter: Option<DeadLetterConfig>,
+    pub log_config: Option<LogConfig>,
     /// Resource-policy statements (PutPermission), in the order they were added.
     pub statements: Vec<Value>,
     pub creation_ms: u64,
@@ -207,7 +207,7 @@ pub struct Replay {
     pub arn: String,
     pub description: Option<String>,
     pub source_arn: String,
-    pub destination: Value,
+    pub destination: ReplayDestination,
     pub state: String,
     pub state_reason: Option<String>,
     pub event_start_ms: u64,
@@ -220,6 +220,15 @@ pub struct Replay {
     /// running goes on after it (`replays::resume_running`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent: Option<(u64, u64)>,
+}
+
+/// Where a replay sends its events: the archive's bus, and maybe only some of its rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplayDestination {
+    pub arn: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_arns: Option<Vec<String>>,
 }
 
 /// Kept in the data directory as it is (`records.rs`).
@@ -414,6 +423,24 @@ impl Region {
             endpoints: Named::default(),
         }
     }
+}
+
+/// A bus's `DeadLetterConfig`: the SQS queue its undeliverable events go to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeadLetterConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    arn: Option<String>,
+}
+
+/// A bus's `LogConfig`: which of its events' deliveries are logged, and with how much detail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    include_detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    level: Option<String>,
 }
 
 impl Bus {

@@ -3,6 +3,7 @@
 //! the service's task board (`crate::asl::interp::callbacks`).
 
 use super::arn::{self, Resource};
+use super::configuration::Encryption;
 use super::errors::SfnError;
 use super::pagination;
 use super::store::Activity;
@@ -12,7 +13,6 @@ use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// How long GetActivityTask waits for a task before answering empty, as AWS does.
 const POLL_SECONDS: u64 = 60;
@@ -22,7 +22,7 @@ const POLL_SECONDS: u64 = 60;
 pub(super) struct CreateInput {
     name: String,
     tags: Option<Vec<TagIn>>,
-    encryption_configuration: Option<Value>,
+    encryption_configuration: Option<Encryption>,
 }
 
 #[derive(Deserialize)]
@@ -48,7 +48,7 @@ pub(super) struct ListInput {
 pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Created, SfnError> {
     arn::check_name(&input.name)?;
     let tags = tags::from_input(input.tags)?;
-    let encryption = super::machines::encryption(input.encryption_configuration)?;
+    let encryption = super::configuration::encryption(input.encryption_configuration)?;
     let now = sfn.now();
     let activity_arn = arn::activity(ctx, &input.name);
     sfn.region(ctx, |region| {
@@ -89,7 +89,7 @@ pub(super) struct ActivityItem {
     name: String,
     creation_date: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    encryption_configuration: Option<Value>,
+    encryption_configuration: Option<Encryption>,
 }
 
 fn list_item(activity: &Activity) -> ActivityItem {

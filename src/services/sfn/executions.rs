@@ -3,6 +3,7 @@
 //! record; Express executions run without being kept (AWS cannot describe them either).
 
 use super::arn::{self, Resource};
+use super::configuration::{Logging, Tracing};
 use super::errors::SfnError;
 use super::integrations::ExecutionTasks;
 use super::pagination;
@@ -625,8 +626,8 @@ pub(super) struct MachineForExecution {
     definition: String,
     role_arn: String,
     update_date: f64,
-    logging_configuration: Value,
-    tracing_configuration: Value,
+    logging_configuration: Logging,
+    tracing_configuration: Tracing,
     #[serde(skip_serializing_if = "Option::is_none")]
     revision_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

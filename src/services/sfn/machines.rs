@@ -2,6 +2,7 @@
 //! ListStateMachines.
 
 use super::arn::{self, Resource};
+use super::configuration::{encryption, logging, Encryption, Logging, Tracing};
 use super::errors::SfnError;
 use super::lookup::machine_mut;
 use super::pagination;
@@ -14,7 +15,6 @@ use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::pagination::Listed;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -26,13 +26,13 @@ pub(super) struct CreateInput {
     role_arn: String,
     #[serde(rename = "type")]
     kind: Option<String>,
-    logging_configuration: Option<Value>,
+    logging_configuration: Option<Logging>,
     tags: Option<Vec<TagIn>>,
-    tracing_configuration: Option<Value>,
+    tracing_configuration: Option<Tracing>,
     #[serde(default)]
     publish: bool,
     version_description: Option<String>,
-    encryption_configuration: Option<Value>,
+    encryption_configuration: Option<Encryption>,
 }
 
 #[derive(Deserialize)]
@@ -41,12 +41,12 @@ pub(super) struct UpdateInput {
     state_machine_arn: String,
     definition: Option<String>,
     role_arn: Option<String>,
-    logging_configuration: Option<Value>,
-    tracing_configuration: Option<Value>,
+    logging_configuration: Option<Logging>,
+    tracing_configuration: Option<Tracing>,
     #[serde(default)]
     publish: bool,
     version_description: Option<String>,
-    encryption_configuration: Option<Value>,
+    encryption_configuration: Option<Encryption>,
 }
 
 #[derive(Deserialize)]
@@ -107,69 +107,6 @@ fn check_role_arn(role_arn: &str) -> Result<(), SfnError> {
     }
 }
 
-/// The logging configuration as DescribeStateMachine returns it, with AWS's defaults filled
-/// in; a level other than OFF needs exactly one destination.
-fn logging(config: Option<Value>) -> Result<Value, SfnError> {
-    let mut config = match config {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    config.entry("level").or_insert_with(|| "OFF".into());
-    config
-        .entry("includeExecutionData")
-        .or_insert_with(|| false.into());
-    let destinations = config
-        .get("destinations")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    let off = config.get("level").and_then(Value::as_str) == Some("OFF");
-    if (!off && destinations != 1) || destinations > 1 {
-        return Err(SfnError::InvalidLoggingConfiguration(
-            "Invalid Logging Configuration: Must specify exactly one Log Destination.".into(),
-        ));
-    }
-    Ok(Value::Object(config))
-}
-
-fn tracing(config: Option<Value>) -> Value {
-    let mut config = match config {
-        Some(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    config.entry("enabled").or_insert_with(|| false.into());
-    Value::Object(config)
-}
-
-/// A reuse period outside 60-900 s (the handler's check, and the model's range, which
-/// `ServiceId::validation_error` words this way too, since the model is checked first).
-pub const REUSE_PERIOD_OUT_OF_RANGE: &str =
-    "Invalid Encryption Configuration: kmsDataKeyReusePeriodSeconds must be between 60 and 900.";
-
-/// The encryption configuration as Describe returns it (`AWS_OWNED_KEY` by default). A
-/// customer managed key needs its key id and a reuse period of 60-900 s:
-/// `InvalidEncryptionConfiguration` otherwise.
-pub fn encryption(config: Option<Value>) -> Result<Value, SfnError> {
-    let Some(config) = config else {
-        return Ok(json!({"type": "AWS_OWNED_KEY"}));
-    };
-    if config["type"] == "CUSTOMER_MANAGED_KMS_KEY" {
-        if config.get("kmsKeyId").is_none_or(Value::is_null) {
-            return Err(SfnError::InvalidEncryptionConfiguration(
-                "Invalid Encryption Configuration: kmsKeyId must be provided when type is CUSTOMER_MANAGED_KMS_KEY.".into(),
-            ));
-        }
-        let period = config
-            .get("kmsDataKeyReusePeriodSeconds")
-            .and_then(Value::as_i64);
-        if period.is_some_and(|p| !(60..=900).contains(&p)) {
-            return Err(SfnError::InvalidEncryptionConfiguration(
-                REUSE_PERIOD_OUT_OF_RANGE.into(),
-            ));
-        }
-    }
-    Ok(config)
-}
-
 /// A version description only makes sense for a publishing call.
 fn check_version_description(publish: bool, description: &Option<String>) -> Result<(), SfnError> {
     if description.is_some() && !publish {
@@ -191,7 +128,7 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<C
     let kind = input.kind.unwrap_or_else(|| "STANDARD".into());
     let parsed = parse_machine(&input.definition, &kind)?;
     let logging = logging(input.logging_configuration)?;
-    let tracing = tracing(input.tracing_configuration);
+    let tracing = input.tracing_configuration.unwrap_or_default();
     let encryption = encryption(input.encryption_configuration)?;
     let tags = tags::from_input(input.tags)?;
     let machine_arn = arn::state_machine(ctx, &input.name);
@@ -322,9 +259,9 @@ pub(super) struct MachineOutput {
     role_arn: String,
     #[serde(rename = "type")]
     kind: String,
-    logging_configuration: Value,
-    tracing_configuration: Value,
-    encryption_configuration: Value,
+    logging_configuration: Logging,
+    tracing_configuration: Tracing,
+    encryption_configuration: Encryption,
     #[serde(skip_serializing_if = "Option::is_none")]
     revision_id: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -403,7 +340,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<U
             next.logging = logging;
         }
         if let Some(config) = input.tracing_configuration {
-            next.tracing = tracing(Some(config));
+            next.tracing = config;
         }
         if let Some(config) = new_encryption {
             machine.encryption = config;

@@ -5,6 +5,7 @@
 mod activities;
 mod aliases;
 mod arn;
+mod configuration;
 mod durable;
 mod errors;
 mod executions;
@@ -28,8 +29,8 @@ mod test_state;
 mod validate;
 mod versions;
 
+pub use configuration::REUSE_PERIOD_OUT_OF_RANGE;
 pub use errors::SfnError;
-pub use machines::REUSE_PERIOD_OUT_OF_RANGE;
 
 use crate::asl::interp::callbacks::TaskBoard;
 use crate::asl::interp::map_runs::MapRuns;

@@ -2,9 +2,9 @@
 //! machines (definitions parsed again on load) with their versions and aliases, activities,
 //! and tags. Executions are kept in the data directory by `durable.rs`, not here.
 
+use super::configuration::{Encryption, Logging, Tracing};
 use super::store::{Activity, Alias, Machine, Region, Revision, Version};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Serialize, Deserialize)]
@@ -23,8 +23,8 @@ pub struct RegionRecord {
 pub struct RevisionRecord {
     pub definition: String,
     pub role_arn: String,
-    pub logging: Value,
-    pub tracing: Value,
+    pub logging: Logging,
+    pub tracing: Tracing,
     pub revision_id: Option<String>,
 }
 
@@ -36,7 +36,7 @@ pub struct MachineRecord {
     #[serde(rename = "type")]
     pub kind: String,
     pub current: RevisionRecord,
-    pub encryption: Value,
+    pub encryption: Encryption,
     pub creation_ms: u64,
     pub update_ms: Option<u64>,
     #[serde(default)]
@@ -77,7 +77,7 @@ pub struct ActivityRecord {
     pub creation_ms: u64,
     #[serde(default)]
     pub tags: Vec<(String, String)>,
-    pub encryption: Value,
+    pub encryption: Encryption,
 }
 
 pub fn export_revision(r: &Revision) -> RevisionRecord {

@@ -15,10 +15,10 @@ use crate::asl::interp::map_runs::MapRuns;
 use crate::asl::interp::SharedRecord;
 use crate::services::named::Named;
 use parking_lot::Mutex;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use super::configuration::{Encryption, Logging, Tracing};
 use super::runner::Control;
 
 /// A `key -> value` tag list in the order tags were first set (AWS returns them so).
@@ -30,8 +30,8 @@ pub struct Revision {
     pub definition: String,
     pub parsed: Arc<StateMachine>,
     pub role_arn: String,
-    pub logging: Value,
-    pub tracing: Value,
+    pub logging: Logging,
+    pub tracing: Tracing,
     /// Absent until an UpdateStateMachine really changes the machine (AWS shows none before).
     pub revision_id: Option<String>,
 }
@@ -44,7 +44,7 @@ pub struct Machine {
     /// Shared by the machine's executions (each describes what it ran) rather than copied
     /// into each: the definition and configuration are the bulk of a small execution.
     pub current: Arc<Revision>,
-    pub encryption: Value,
+    pub encryption: Encryption,
     pub creation_ms: u64,
     pub update_ms: Option<u64>,
     tags: Tags,
@@ -79,7 +79,7 @@ pub struct Activity {
     pub creation_ms: u64,
     tags: Tags,
     /// As DescribeActivity shows it: `{"type": "AWS_OWNED_KEY"}` unless configured.
-    pub encryption: Value,
+    pub encryption: Encryption,
 }
 
 /// A Standard execution. Express executions are not kept (AWS does not describe them).
@@ -128,7 +128,7 @@ impl Machine {
         arn: String,
         kind: String,
         current: Arc<Revision>,
-        encryption: Value,
+        encryption: Encryption,
         creation_ms: u64,
         update_ms: Option<u64>,
         tags: Tags,
@@ -212,7 +212,13 @@ impl Machine {
 }
 
 impl Activity {
-    pub fn new(name: String, arn: String, creation_ms: u64, tags: Tags, encryption: Value) -> Self {
+    pub fn new(
+        name: String,
+        arn: String,
+        creation_ms: u64,
+        tags: Tags,
+        encryption: Encryption,
+    ) -> Self {
         Activity {
             name,
             arn,
