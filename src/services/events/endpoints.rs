@@ -123,7 +123,7 @@ pub(super) struct Summary {
     endpoint_url: Option<String>,
 }
 
-impl super::store::HasName for Endpoint {
+impl crate::services::named::HasName for Endpoint {
     fn name(&self) -> &str {
         &self.name
     }
