@@ -6,8 +6,8 @@
 //! Two stores: EventBridge and Step Functions keep tags in the order first given (a `TagList`),
 //! which their List calls show; SNS and SQS list tags by key (a `TagMap`).
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// AWS's limit on tags per resource, the same in the four services.
@@ -62,15 +62,57 @@ pub fn fits(tags: &TagMap, new: &TagMap) -> bool {
     kept + new.len() <= MAX_TAGS
 }
 
+/// A List call's tags: `[{key_name: key, value_name: value}, ...]` in the store's order.
+pub struct TagsOut {
+    key_name: &'static str,
+    value_name: &'static str,
+    tags: TagList,
+}
+
+impl Serialize for TagsOut {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut list = serializer.serialize_seq(Some(self.tags.len()))?;
+        for (key, value) in &self.tags {
+            list.serialize_element(&Pair {
+                names: (self.key_name, self.value_name),
+                key,
+                value,
+            })?;
+        }
+        list.end()
+    }
+}
+
+/// One `{key_name: key, value_name: value}`.
+struct Pair<'a> {
+    names: (&'static str, &'static str),
+    key: &'a str,
+    value: &'a str,
+}
+
+impl Serialize for Pair<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry(self.names.0, self.key)?;
+        map.serialize_entry(self.names.1, self.value)?;
+        map.end()
+    }
+}
+
 /// The tags as a list of `{key_name: key, value_name: value}` objects.
 pub fn to_list<'a>(
     tags: impl IntoIterator<Item = (&'a String, &'a String)>,
-    key_name: &str,
-    value_name: &str,
-) -> Value {
-    tags.into_iter()
-        .map(|(key, value)| json!({key_name: key, value_name: value}))
-        .collect()
+    key_name: &'static str,
+    value_name: &'static str,
+) -> TagsOut {
+    TagsOut {
+        key_name,
+        value_name,
+        tags: tags
+            .into_iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -120,9 +162,10 @@ mod tests {
     #[test]
     fn lists_use_the_services_member_names() {
         let tags = list(&[("k", "v")]);
+        let listed = to_list(tags.iter().map(|(k, v)| (k, v)), "key", "value");
         assert_eq!(
-            to_list(tags.iter().map(|(k, v)| (k, v)), "key", "value"),
-            json!([{"key": "k", "value": "v"}])
+            serde_json::to_value(&listed).ok(),
+            Some(serde_json::json!([{"key": "k", "value": "v"}]))
         );
     }
 }

@@ -7,7 +7,6 @@ use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::tags::{self, Tag, MAX_TAGS};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 pub type TagIn = Tag;
 
@@ -56,7 +55,7 @@ fn check_count(count: usize) -> Result<(), EventsError> {
     Ok(())
 }
 
-pub fn to_output(tags: &Tags) -> Value {
+pub fn to_output(tags: &Tags) -> tags::TagsOut {
     tags::to_list(tags.iter().map(|(k, v)| (k, v)), "Key", "Value")
 }
 
@@ -111,5 +110,5 @@ pub fn list(ev: &Inner, ctx: &RequestContext, input: ListInput) -> Result<TagsOu
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct TagsOutput {
-    tags: Value,
+    tags: tags::TagsOut,
 }

@@ -9,7 +9,6 @@ use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::tags::{self, MAX_TAGS};
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Deserialize)]
 pub struct TagIn {
@@ -38,7 +37,7 @@ fn check_count(count: usize) -> Result<(), SfnError> {
     Ok(())
 }
 
-pub fn to_output(tags: &Tags) -> Value {
+pub fn to_output(tags: &Tags) -> tags::TagsOut {
     tags::to_list(tags.iter().map(|(k, v)| (k, v)), "key", "value")
 }
 
@@ -131,5 +130,5 @@ pub fn list_tags_for_resource(
 /// `tags`: the shared `[{key, value}]` list.
 #[derive(serde::Serialize)]
 pub(super) struct TagsOutput {
-    tags: Value,
+    tags: tags::TagsOut,
 }

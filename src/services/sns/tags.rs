@@ -7,7 +7,6 @@ use crate::protocol::Empty;
 use crate::request::RequestContext;
 use crate::services::tags::{self, Tag, TagMap, MAX_TAGS};
 use serde::Deserialize;
-use serde_json::Value;
 
 pub type TagInput = Tag;
 
@@ -99,5 +98,5 @@ pub fn list_tags_for_resource(
 #[derive(serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct TagsOutput {
-    tags: Value,
+    tags: tags::TagsOut,
 }
