@@ -103,7 +103,7 @@ pub fn resolve_target(
                 Some(alias.arn.clone()),
             )
         }
-        _ => (machine.current.clone(), None, None),
+        _ => (machine.current().clone(), None, None),
     };
     Ok(Target {
         machine_name: machine.name.clone(),
@@ -112,7 +112,7 @@ pub fn resolve_target(
         revision,
         version_arn,
         alias_arn,
-        machine_update_ms: machine.update_ms,
+        machine_update_ms: machine.update_ms(),
     })
 }
 

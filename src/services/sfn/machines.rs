@@ -117,10 +117,6 @@ fn check_version_description(publish: bool, description: &Option<String>) -> Res
     Ok(())
 }
 
-pub fn new_revision_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
 pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<Created, SfnError> {
     arn::check_name(&input.name)?;
     check_role_arn(&input.role_arn)?;
@@ -137,10 +133,10 @@ pub fn create(sfn: &Inner, ctx: &RequestContext, input: CreateInput) -> Result<C
         if let Some(existing) = region.machines_mut().get_mut(&input.name) {
             // Create is idempotent for an identical request; anything else is a conflict.
             let same = existing.kind == kind
-                && existing.current.definition == input.definition
-                && existing.current.role_arn == input.role_arn
-                && existing.current.logging == logging
-                && existing.current.tracing == tracing;
+                && existing.current().definition == input.definition
+                && existing.current().role_arn == input.role_arn
+                && existing.current().logging == logging
+                && existing.current().tracing == tracing;
             if !same {
                 return Err(SfnError::StateMachineAlreadyExists(machine_arn));
             }
@@ -238,7 +234,7 @@ pub fn describe(
         }
         let machine = region.machines().get(machine_name).ok_or_else(not_found)?;
         Ok(match version {
-            None => describe_revision(machine, &machine.current, &machine.arn)
+            None => describe_revision(machine, machine.current(), &machine.arn)
                 .created(machine.creation_ms, None),
             Some(number) => {
                 let version = machine.version(number).ok_or_else(not_found)?;
@@ -293,7 +289,7 @@ fn describe_revision(machine: &Machine, revision: &Revision, arn: &str) -> Machi
         kind: machine.kind.clone(),
         logging_configuration: revision.logging.clone(),
         tracing_configuration: revision.tracing.clone(),
-        encryption_configuration: machine.encryption.clone(),
+        encryption_configuration: machine.encryption().clone(),
         revision_id: revision.revision_id.clone(),
         variable_references: crate::asl::var_refs::variable_references(&revision.definition),
         creation_date: 0.0,
@@ -328,7 +324,7 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<U
     let now = sfn.now();
     sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
-        let mut next = Revision::clone(&machine.current);
+        let mut next = Revision::clone(machine.current());
         if let Some(definition) = input.definition {
             next.parsed = parse_machine(&definition, &machine.kind)?;
             next.definition = definition;
@@ -342,21 +338,10 @@ pub fn update(sfn: &Inner, ctx: &RequestContext, input: UpdateInput) -> Result<U
         if let Some(config) = input.tracing_configuration {
             next.tracing = config;
         }
-        if let Some(config) = new_encryption {
-            machine.encryption = config;
-        }
-        let changed = next.definition != machine.current.definition
-            || next.role_arn != machine.current.role_arn
-            || next.logging != machine.current.logging
-            || next.tracing != machine.current.tracing;
-        if changed {
-            next.revision_id = Some(new_revision_id());
-            machine.current = Arc::new(next);
-        }
-        machine.update_ms = Some(now);
+        machine.update(next, new_encryption, now);
         let mut out = Updated {
             update_date: seconds(now),
-            revision_id: machine.current.revision_id.clone(),
+            revision_id: machine.current().revision_id.clone(),
             state_machine_version_arn: None,
         };
         if input.publish {

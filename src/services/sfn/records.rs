@@ -117,10 +117,10 @@ pub fn export(regions: &HashMap<(String, String), Region>) -> Vec<RegionRecord> 
                     name: m.name.clone(),
                     arn: m.arn.clone(),
                     kind: m.kind.clone(),
-                    current: export_revision(&m.current),
-                    encryption: m.encryption.clone(),
+                    current: export_revision(m.current()),
+                    encryption: m.encryption().clone(),
                     creation_ms: m.creation_ms,
-                    update_ms: m.update_ms,
+                    update_ms: m.update_ms(),
                     tags: m.tags().clone(),
                     versions: m
                         .versions()

@@ -43,10 +43,10 @@ pub struct Machine {
     pub kind: String,
     /// Shared by the machine's executions (each describes what it ran) rather than copied
     /// into each: the definition and configuration are the bulk of a small execution.
-    pub current: Arc<Revision>,
-    pub encryption: Encryption,
+    current: Arc<Revision>,
+    encryption: Encryption,
     pub creation_ms: u64,
-    pub update_ms: Option<u64>,
+    update_ms: Option<u64>,
     tags: Tags,
     /// By number; published through `publish_version`, which numbers them.
     versions: BTreeMap<u64, Version>,
@@ -161,6 +161,39 @@ impl Machine {
             self.aliases.put(alias);
         }
         self
+    }
+
+    /// What the machine runs now (shared with the executions started on it).
+    pub fn current(&self) -> &Arc<Revision> {
+        &self.current
+    }
+
+    pub fn encryption(&self) -> &Encryption {
+        &self.encryption
+    }
+
+    /// When UpdateStateMachine last changed it (none before the first update).
+    pub fn update_ms(&self) -> Option<u64> {
+        self.update_ms
+    }
+
+    /// UpdateStateMachine at `now`: `next` becomes the current revision only if it differs
+    /// from it, under a new revision id (versions and running executions keep the old one);
+    /// a new encryption configuration replaces the old.
+    pub fn update(&mut self, mut next: Revision, encryption: Option<Encryption>, now: u64) {
+        if let Some(encryption) = encryption {
+            self.encryption = encryption;
+        }
+        let current = &self.current;
+        let changed = next.definition != current.definition
+            || next.role_arn != current.role_arn
+            || next.logging != current.logging
+            || next.tracing != current.tracing;
+        if changed {
+            next.revision_id = Some(uuid::Uuid::new_v4().to_string());
+            self.current = Arc::new(next);
+        }
+        self.update_ms = Some(now);
     }
 
     pub fn tags(&self) -> &Tags {

@@ -40,7 +40,7 @@ pub(super) struct DeleteInput {
 /// description different from that version's asks for a new one.
 pub fn publish_current(machine: &mut Machine, now: u64, description: Option<String>) -> String {
     if let Some((_, latest)) = machine.versions().next_back() {
-        let same_revision = latest.revision.revision_id == machine.current.revision_id;
+        let same_revision = latest.revision.revision_id == machine.current().revision_id;
         let new_description = description
             .as_ref()
             .is_some_and(|d| latest.description.as_ref() != Some(d));
@@ -60,10 +60,10 @@ pub fn publish(
     sfn.region(ctx, |region| {
         let machine = machine_mut(region, ctx, &input.state_machine_arn)?;
         if let Some(revision_id) = &input.revision_id {
-            if Some(revision_id) != machine.current.revision_id.as_ref() {
+            if Some(revision_id) != machine.current().revision_id.as_ref() {
                 return Err(SfnError::Conflict(format!(
                     "Failed to publish the State Machine version for revision {revision_id}. The current State Machine revision is {}.",
-                    machine.current.revision_id.as_deref().unwrap_or("null")
+                    machine.current().revision_id.as_deref().unwrap_or("null")
                 )));
             }
         }
