@@ -1,6 +1,8 @@
 //! Everything EventBridge keeps, per (account, region): event buses with their rules and
-//! targets, archives with their events, replays, connections and API destinations, plus the
-//! deadlines of scheduled rules.
+//! targets, archives with their events, replays, connections, API destinations and global
+//! endpoints, plus the deadlines of scheduled rules. A region's maps are private: buses and
+//! rules through the bus methods, every other kind through its `Named` map (`archives()`,
+//! `archives_mut()`, ...), which files a resource under its own name only.
 //!
 //! Locking: one `parking_lot::Mutex` around all regions. Every API call holds it only for a few
 //! map operations and never across an `.await`; deliveries copy what they need (the matched

@@ -1,5 +1,8 @@
 //! Everything Step Functions keeps, per (account, region): state machines with their versions
-//! and aliases, activities, and Standard executions.
+//! and aliases, activities, and Standard executions. Machines and the activity registry are
+//! `Named` maps private to the region; a machine's versions, aliases, tags and current revision
+//! change only through its methods (`publish_version` numbers versions, `update` gives a
+//! changed revision its new id).
 //!
 //! Locking: one `parking_lot::Mutex` around all regions. Every API call holds it only for a
 //! few map operations and never across an `.await`, so a finer structure would buy nothing: a
