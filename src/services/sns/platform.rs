@@ -21,13 +21,13 @@ const ENDPOINT_ATTRIBUTES: &[&str] = &["CustomUserData", "Enabled", "Token"];
 #[derive(Default)]
 pub struct PlatformState {
     /// Application ARN -> application.
-    pub applications: BTreeMap<String, Application>,
+    applications: BTreeMap<String, Application>,
 }
 
 pub struct Application {
-    pub attributes: BTreeMap<String, String>,
+    attributes: BTreeMap<String, String>,
     /// Endpoint ARN -> attributes (Token, Enabled, CustomUserData).
-    pub endpoints: BTreeMap<String, BTreeMap<String, String>>,
+    endpoints: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 fn app_not_found() -> SnsError {
