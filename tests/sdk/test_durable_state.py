@@ -1518,7 +1518,7 @@ def test_an_execution_loaded_after_its_call_succeeded_but_before_its_state_exite
         kill9(server)
 
 
-def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_ended_items_again_after_kill_9(
+def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_any_item_again_after_kill_9(
         stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
     server = _start(env)
@@ -1563,7 +1563,8 @@ def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_ended_it
         assert described["status"] == "RUNNING"
         assert (described["itemCounts"]["succeeded"], described["itemCounts"]["failed"],
                 described["itemCounts"]["total"]) == (2, 1, 6)
-        # The waiting items run again from their start (their histories are not kept).
+        # The waiting items resume inside their Wait (their histories are kept), its deadline
+        # unchanged: no message is sent again.
         deadline = time.monotonic() + 10
         while sfn.describe_map_run(mapRunArn=run["mapRunArn"])["itemCounts"]["running"] < 3:
             assert time.monotonic() < deadline
@@ -1586,11 +1587,148 @@ def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_ended_it
             if not got.get("Messages"):
                 break
             said += [m["Body"] for m in got["Messages"]]
-        # Items 0-2 had ended: they ran once. Items 3-5 were running: twice.
-        assert sorted(said) == ["0", "1", "2", "3", "3", "4", "4", "5", "5"]
+        # Items 0-2 had ended and items 3-5 resumed in their Wait: each sent its message once.
+        assert sorted(said) == ["0", "1", "2", "3", "4", "5"]
     finally:
         kill9(server)
 
+
+def receive_all(sqs, queue, want, seconds=15):
+    """Every message until `want` are in (bodies parsed), or the time is up."""
+    got = []
+    deadline = time.monotonic() + seconds
+    while len(got) < want and time.monotonic() < deadline:
+        for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                     VisibilityTimeout=600).get("Messages", []):
+            got.append(json.loads(m["Body"]))
+    return got
+
+
+def map_run_counts(sfn, arn):
+    described = sfn.describe_map_run(mapRunArn=arn)
+    counts = described["itemCounts"]
+    return described["status"], (counts["pending"], counts["running"], counts["succeeded"],
+                                  counts["failed"], counts["total"])
+
+
+def test_data_dir_distributed_map_children_waiting_on_tokens_resume_after_kill_9_their_tokens_work_and_nothing_is_sent_twice(
+        stepyard, tmp_path):
+    """Each child execution of a Distributed Map sends an SQS message with its task token and
+    waits. After kill -9 the children resume where they were (from their own histories): no
+    message is sent again, every token still works, the map run counts them right, and the
+    execution succeeds with every child's answer."""
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    count = 6
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="asks")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True, "Label": "asks",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Ready", "States": {
+                    "Ready": {"Type": "Pass", "Parameters": {"i.$": "$.i", "ready": True}, "Next": "Ask"},
+                    "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                            "Parameters": {"QueueUrl": queue,
+                                           "MessageBody": {"token.$": "$$.Task.Token", "i.$": "$.i"}},
+                            "ResultPath": "$.answer", "Next": "Done"},
+                    "Done": {"Type": "Pass", "End": True}}}}}})
+        machine = sfn.create_state_machine(name="asks", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="ask",
+                                  input=json.dumps({"items": [{"i": i} for i in range(count)]}))["executionArn"]
+        sent = receive_all(sqs, queue, count)
+        assert sorted(b["i"] for b in sent) == list(range(count))
+        tokens = {b["i"]: b["token"] for b in sent}
+        # One answered before the crash: its item has ended and is kept so.
+        sfn.send_task_success(taskToken=tokens[0], output=json.dumps("early"))
+        [run] = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+        deadline = time.monotonic() + 10
+        while map_run_counts(sfn, run["mapRunArn"])[1][2] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert map_run_counts(sfn, run["mapRunArn"]) == ("RUNNING", (0, count - 1, 1, 0, count))
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        deadline = time.monotonic() + 10
+        while map_run_counts(sfn, run["mapRunArn"]) != ("RUNNING", (0, count - 1, 1, 0, count)):
+            assert time.monotonic() < deadline, map_run_counts(sfn, run["mapRunArn"])
+            time.sleep(0.05)
+        # Every waiting child's token works, answered in reverse order.
+        for i in reversed(range(1, count)):
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    sfn.send_task_success(taskToken=tokens[i], output=json.dumps(f"answer {i}"))
+                    break
+                except sfn.exceptions.TaskTimedOut:
+                    assert time.monotonic() < deadline, f"the token of child {i} is unknown"
+                    time.sleep(0.05)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == [
+            {"i": i, "ready": True, "answer": "early" if i == 0 else f"answer {i}"} for i in range(count)]
+        assert map_run_counts(sfn, run["mapRunArn"]) == ("SUCCEEDED", (0, 0, count, 0, count))
+        # Nothing was sent again: the queue holds no new message (the ones received before the
+        # crash are still in flight for 600 s).
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert (attributes["ApproximateNumberOfMessages"],
+                attributes["ApproximateNumberOfMessagesNotVisible"]) == ("0", str(count))
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert (types.count("MapRunStarted"), types.count("MapRunSucceeded")) == (1, 1)
+    finally:
+        kill9(server)
+
+
+def test_data_dir_a_distributed_map_child_in_a_wait_keeps_its_deadline_and_its_variables_after_kill_9(
+        stepyard, tmp_path):
+    """A child execution inside a Wait resumes inside it: it ends at its original deadline,
+    with the variables it had assigned before. The frozen clock starts again at its start
+    after the restart, 20 s before the time the children were started at: a child that
+    started its Wait again would end 20 s early."""
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        definition = json.dumps({"QueryLanguage": "JSONata", "StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "Items": "{% $states.input.items %}", "End": True,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Note", "States": {
+                    "Note": {"Type": "Pass", "Assign": {"seen": "{% $states.input * 10 %}"}, "Next": "Hold"},
+                    "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Say"},
+                    "Say": {"Type": "Pass", "Output": "{% $seen %}", "End": True}}}}}})
+        machine = sfn.create_state_machine(name="holds", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        advance_clock(server, 20)
+        arn = sfn.start_execution(stateMachineArn=machine, name="hold",
+                                  input=json.dumps({"items": [1, 2, 3]}))["executionArn"]
+        deadline = time.monotonic() + 10
+        while True:
+            runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+            if runs and map_run_counts(sfn, runs[0]["mapRunArn"])[1][1] == 3:
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        # Let the children's Wait entries reach the disk (nobody was answered for them).
+        time.sleep(0.5)
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        # Past a Wait begun again at the restarted clock's start, before the original deadline.
+        advance_clock(server, 31)
+        time.sleep(0.5)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        advance_clock(server, 20)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == [10, 20, 30]
+    finally:
+        kill9(server)
 
 def test_a_map_iteration_loaded_begun_before_its_first_state_is_not_started_twice(stepyard):
     server = _start(FROZEN)

@@ -7,7 +7,18 @@
 //! (`sfn/mapitem/<arn>`, id = the item's index: its output or its error), the two written in
 //! one batch so the record's counts and the items agree. A map run that was running at a
 //! restart is picked up by its resumed Map state, which runs only the items not ended.
+//!
+//! Each child execution that runs with a data directory keeps its history (it is dropped
+//! when the child ends) and writes it as it grows: one item per event under
+//! `sfn/mapchild/<arn>` and one per task token under `sfn/mapchildtoken/<arn>`, the id being
+//! the item's index in the high 32 bits and the event id in the low ones. A child that was
+//! running at a restart resumes from its history as a top-level execution does
+//! (`super::resume`): a Wait keeps its deadline, a callback whose request went out is not
+//! sent again and its token still works. The rows of a child go in the batch that records its
+//! item's end. Map runs written before children kept histories have none: their running
+//! items start again from their first state.
 
+use super::{ExecutionRecord, HistoryEvent, RecordSink};
 use crate::persist::{Durable, Loaded, Op};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -18,8 +29,95 @@ use std::sync::Arc;
 const RUN_PREFIX: &str = "sfn/maprun/";
 const ITEM_PREFIX: &str = "sfn/mapitem/";
 
+const CHILD_PREFIX: &str = "sfn/mapchild/";
+const CHILD_TOKEN_PREFIX: &str = "sfn/mapchildtoken/";
+
 fn item_key(arn: &str) -> String {
     format!("{ITEM_PREFIX}{arn}")
+}
+
+fn child_key(arn: &str) -> String {
+    format!("{CHILD_PREFIX}{arn}")
+}
+
+fn child_token_key(arn: &str) -> String {
+    format!("{CHILD_TOKEN_PREFIX}{arn}")
+}
+
+/// The first row id of child `index` (its rows are `base..base + 2^32`); `None` for an index
+/// that does not fit (SQLite ids are signed 64-bit): such a child keeps no history.
+fn child_base(index: usize) -> Option<u64> {
+    let index = u64::try_from(index).ok().filter(|i| *i < 1 << 31)?;
+    Some(index << 32)
+}
+
+/// What a child execution running at a restart had kept: its history and the task tokens
+/// its Tasks were issued, as `(event id, token)`.
+#[derive(Debug, Default)]
+pub struct ChildHistory {
+    pub events: Vec<HistoryEvent>,
+    pub tokens: Vec<(u64, String)>,
+}
+
+/// Where a child execution's history and tokens are written (`--data-dir`). Only queues
+/// (`Durable::submit`), as `RecordSink` asks: it is called under the child's record lock.
+struct ChildSink {
+    durable: Arc<Durable>,
+    events: String,
+    tokens: String,
+    base: u64,
+}
+
+impl std::fmt::Debug for ChildSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ChildSink({}, {})", self.events, self.base >> 32)
+    }
+}
+
+impl RecordSink for ChildSink {
+    fn event(&self, e: &HistoryEvent) {
+        // An event id past 2^32 cannot be: a history stops at 25,000 events.
+        let id = self.base | (e.id & 0xffff_ffff);
+        let row = json!({
+            "id": e.id,
+            "prev": e.previous_event_id,
+            "ms": e.timestamp_ms,
+            "type": e.event_type,
+            "details": e.details(),
+        });
+        let bytes = serde_json::to_vec(&row).unwrap_or_default();
+        self.durable
+            .submit(vec![Op::PutItem(self.events.clone(), id, bytes)]);
+    }
+
+    fn token(&self, at_event: u64, token: &str) {
+        let id = self.base | (at_event & 0xffff_ffff);
+        self.durable.submit(vec![Op::PutItem(
+            self.tokens.clone(),
+            id,
+            token.as_bytes().to_vec(),
+        )]);
+    }
+
+    // A child has no record of its own in the data directory: its end is its item's row.
+    fn changed(&self, _record: &ExecutionRecord) {}
+
+    fn forgotten(&self) {}
+
+    fn hold(&self) -> Option<crate::persist::Hold> {
+        Some(self.durable.hold())
+    }
+}
+
+/// A child's history event as `ChildSink` writes it.
+#[derive(Deserialize)]
+struct ChildEvent {
+    id: u64,
+    prev: u64,
+    ms: u64,
+    #[serde(rename = "type")]
+    kind: String,
+    details: Option<(String, Value)>,
 }
 
 /// How one item of a map run ended, as the data directory keeps it.
@@ -156,7 +254,16 @@ pub struct MapRuns {
     /// Map runs read back running from the data directory: the items each had ended, until
     /// its resumed Map state takes them.
     ended: Mutex<HashMap<String, HashMap<usize, ItemEnd>>>,
+    /// The same map runs' child executions that were running, with their histories.
+    children: Mutex<HashMap<String, HashMap<usize, ChildHistory>>>,
 }
+
+/// A resumed map run's record, the items it had ended and its children that were running.
+pub type Resumed = (
+    SharedMapRun,
+    HashMap<usize, ItemEnd>,
+    HashMap<usize, ChildHistory>,
+);
 
 impl MapRuns {
     pub fn new() -> Arc<Self> {
@@ -171,6 +278,11 @@ impl MapRuns {
         })
     }
 
+    /// Whether map runs are written to a data directory.
+    pub fn is_durable(&self) -> bool {
+        self.durable.is_some()
+    }
+
     /// Writes the run's record (called under its lock, so records reach the log in order).
     pub fn persist(&self, run: &MapRun) {
         if let Some(durable) = &self.durable {
@@ -183,11 +295,42 @@ impl MapRuns {
     pub fn item_ended(&self, run: &MapRun, index: usize, end: &ItemEnd) {
         if let Some(durable) = &self.durable {
             let item = serde_json::to_vec(end).unwrap_or_default();
-            durable.submit(vec![
+            let mut ops = vec![
                 Op::PutItem(item_key(&run.arn), index as u64, item),
                 record_op(run),
-            ]);
+            ];
+            // The child's history is not needed once its end is kept: gone in the same commit.
+            if let Some(base) = child_base(index) {
+                let end = base + (1 << 32);
+                ops.push(Op::DeleteItemRange(child_key(&run.arn), base, end));
+                ops.push(Op::DeleteItemRange(child_token_key(&run.arn), base, end));
+            }
+            durable.submit(ops);
         }
+    }
+
+    /// The record child `index` of map run `arn` writes through, its history restored
+    /// (`history`, after a restart) or new; `None` in memory (or for an index past 2^31),
+    /// where children share one record that counts events without keeping them.
+    pub fn child_record(
+        &self,
+        arn: &str,
+        index: usize,
+        history: Option<Vec<HistoryEvent>>,
+    ) -> Option<ExecutionRecord> {
+        let durable = self.durable.as_ref()?;
+        let base = child_base(index)?;
+        let mut record = match history {
+            Some(h) => ExecutionRecord::restored(h),
+            None => ExecutionRecord::default(),
+        };
+        record.sink = Some(Arc::new(ChildSink {
+            durable: durable.clone(),
+            events: child_key(arn),
+            tokens: child_token_key(arn),
+            base,
+        }));
+        Some(record)
     }
 
     /// Reads the data directory's map runs back (at start, before executions resume).
@@ -195,12 +338,35 @@ impl MapRuns {
     /// execution that is not comes back ABORTED; the others wait for their Map to resume.
     pub fn restore(&self, loaded: &Loaded, running: impl Fn(&str) -> bool) -> Result<(), String> {
         let mut items: HashMap<&str, HashMap<usize, ItemEnd>> = HashMap::new();
+        let mut children: HashMap<&str, HashMap<usize, ChildHistory>> = HashMap::new();
+        let child_of = |id: u64| (usize::try_from(id >> 32).ok(), id & 0xffff_ffff);
         for (parent, id, value) in &loaded.items {
             if let Some(arn) = parent.strip_prefix(ITEM_PREFIX) {
                 let end: ItemEnd = serde_json::from_slice(value)
                     .map_err(|e| format!("map run {arn}: item {id}: {e}"))?;
                 let index = usize::try_from(*id).map_err(|e| format!("map run {arn}: {e}"))?;
                 items.entry(arn).or_default().insert(index, end);
+            } else if let Some(arn) = parent.strip_prefix(CHILD_PREFIX) {
+                let e: ChildEvent = serde_json::from_slice(value)
+                    .map_err(|e| format!("map run {arn}: child event {id}: {e}"))?;
+                let (Some(index), _) = child_of(*id) else {
+                    continue;
+                };
+                let event = HistoryEvent::new(e.id, e.prev, e.ms, e.kind, e.details);
+                let child = children.entry(arn).or_default().entry(index).or_default();
+                child.events.push(event);
+            } else if let Some(arn) = parent.strip_prefix(CHILD_TOKEN_PREFIX) {
+                let (Some(index), at) = child_of(*id) else {
+                    continue;
+                };
+                let token = String::from_utf8_lossy(value).into_owned();
+                let child = children.entry(arn).or_default().entry(index).or_default();
+                child.tokens.push((at, token));
+            }
+        }
+        for runs in children.values_mut() {
+            for child in runs.values_mut() {
+                child.events.sort_by_key(|e| e.id);
             }
         }
         for (arn, bytes) in loaded.resources_under(RUN_PREFIX) {
@@ -212,6 +378,8 @@ impl MapRuns {
                 if running(&run.execution_arn) {
                     let ended = items.remove(arn).unwrap_or_default();
                     self.ended.lock().insert(run.arn.clone(), ended);
+                    let running = children.remove(arn).unwrap_or_default();
+                    self.children.lock().insert(run.arn.clone(), running);
                 } else if run.status == "RUNNING" {
                     run.status = "ABORTED";
                     run.counts.aborted += run.counts.running + run.counts.pending;
@@ -223,13 +391,28 @@ impl MapRuns {
                 .lock()
                 .insert(run.arn.clone(), Arc::new(Mutex::new(run)));
         }
+        // Children of map runs that will not resume: their rows are of no use.
+        if let Some(durable) = &self.durable {
+            let stale: Vec<Op> = children
+                .keys()
+                .flat_map(|arn| {
+                    [
+                        Op::DeleteItems(child_key(arn)),
+                        Op::DeleteItems(child_token_key(arn)),
+                    ]
+                })
+                .collect();
+            durable.submit(stale);
+        }
         Ok(())
     }
 
-    /// A map run read back running, with the items it had ended, for its resumed Map state.
-    pub fn take_resumed(&self, arn: &str) -> Option<(SharedMapRun, HashMap<usize, ItemEnd>)> {
+    /// A map run read back running, with the items it had ended and its children that were
+    /// running, for its resumed Map state.
+    pub fn take_resumed(&self, arn: &str) -> Option<Resumed> {
         let ended = self.ended.lock().remove(arn)?;
-        Some((self.get(arn)?, ended))
+        let children = self.children.lock().remove(arn).unwrap_or_default();
+        Some((self.get(arn)?, ended, children))
     }
 
     fn forget_rows(&self, arns: &[String]) {
@@ -240,6 +423,8 @@ impl MapRuns {
                     [
                         Op::DeleteResource(format!("{RUN_PREFIX}{arn}")),
                         Op::DeleteItems(item_key(arn)),
+                        Op::DeleteItems(child_key(arn)),
+                        Op::DeleteItems(child_token_key(arn)),
                     ]
                 })
                 .collect();
@@ -276,6 +461,7 @@ impl MapRuns {
         let arns: Vec<String> = runs.keys().cloned().collect();
         runs.clear();
         self.ended.lock().clear();
+        self.children.lock().clear();
         self.forget_rows(&arns);
     }
 
