@@ -1730,6 +1730,119 @@ def test_data_dir_a_distributed_map_child_in_a_wait_keeps_its_deadline_and_its_v
     finally:
         kill9(server)
 
+def distributed_say_then_hold(queue, count_ending=2):
+    """A Distributed Map whose children each send their item's number, then end at once
+    (items below `count_ending`) or wait 30 s."""
+    return json.dumps({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Say", "States": {
+                "Say": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                        "Parameters": {"QueueUrl": queue, "MessageBody.$": "States.Format('{}', $.i)"},
+                        "ResultPath": None, "Next": "Which"},
+                "Which": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.i", "NumericLessThan": count_ending, "Next": "Done"}],
+                    "Default": "Hold"},
+                "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Done"},
+                "Done": {"Type": "Pass", "End": True}}}}}})
+
+
+def start_map_and_wait_for(sfn, machine, items, succeeded, running):
+    arn = sfn.start_execution(stateMachineArn=machine, name="run",
+                              input=json.dumps({"items": [{"i": i} for i in range(items)]}))["executionArn"]
+    deadline = time.monotonic() + 10
+    while True:
+        runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+        if runs and map_run_counts(sfn, runs[0]["mapRunArn"])[1][1:3] == (running, succeeded):
+            return arn, runs[0]["mapRunArn"]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def said_in(sqs, queue):
+    said = []
+    while True:
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=60)
+        if not got.get("Messages"):
+            return sorted(said)
+        said += [m["Body"] for m in got["Messages"]]
+
+
+def test_state_document_carries_map_runs_and_a_loaded_running_one_keeps_its_arn_and_its_ended_items(stepyard):
+    """In memory: the document has the map run (record and ended items). Loaded, the Map keeps
+    its map run (same ARN, one MapRunStarted), ended items do not run again, and its children
+    that were running (in memory they keep no history) start again from their first state."""
+    server = _start(FROZEN)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="said")["QueueUrl"]
+        machine = sfn.create_state_machine(name="runs", definition=distributed_say_then_hold(queue),
+                                           roleArn=ROLE)["stateMachineArn"]
+        arn, run = start_map_and_wait_for(sfn, machine, 4, succeeded=2, running=2)
+        document = state_of(server)
+        [exported] = document["stepfunctions"]["map_runs"]
+        assert (exported["arn"], exported["execution_arn"], exported["status"]) == (run, arn, "RUNNING")
+        assert (exported["succeeded"], exported["running"], exported["total"]) == (2, 2, 4)
+        assert exported["items"] == [[0, {"succeeded": {"i": 0}}], [1, {"succeeded": {"i": 1}}]]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        assert [r["mapRunArn"] for r in sfn.list_map_runs(executionArn=arn)["mapRuns"]] == [run]
+        deadline = time.monotonic() + 10
+        while map_run_counts(sfn, run) != ("RUNNING", (0, 2, 2, 0, 4)):
+            assert time.monotonic() < deadline, map_run_counts(sfn, run)
+            time.sleep(0.05)
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == [{"i": i} for i in range(4)]
+        assert map_run_counts(sfn, run) == ("SUCCEEDED", (0, 0, 4, 0, 4))
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert (types.count("MapRunStarted"), types.count("MapRunSucceeded")) == (1, 1)
+        # The document's messages, then the two running children's again.
+        assert said_in(sqs, queue) == ["0", "1", "2", "2", "3", "3"]
+        # A finished map run is in the next document as it ended, without items.
+        [ended] = state_of(server)["stepfunctions"]["map_runs"]
+        assert (ended["arn"], ended["status"], ended["succeeded"], "items" in ended) == (run, "SUCCEEDED", 4, False)
+    finally:
+        kill9(server)
+
+
+def test_state_document_from_a_data_dir_carries_running_map_run_children_which_resume_where_they_were(
+        stepyard, tmp_path):
+    """With a data directory children keep histories: the document carries each running
+    child's history, and loaded (here into a server in memory) they resume inside their Wait,
+    so no child sends its message again."""
+    server = _start({"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN})
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="said")["QueueUrl"]
+        machine = sfn.create_state_machine(name="runs", definition=distributed_say_then_hold(queue),
+                                           roleArn=ROLE)["stateMachineArn"]
+        arn, run = start_map_and_wait_for(sfn, machine, 4, succeeded=2, running=2)
+        time.sleep(0.3)
+        document = state_of(server)
+    finally:
+        kill9(server)
+    [exported] = document["stepfunctions"]["map_runs"]
+    assert [c["index"] for c in exported["children"]] == [2, 3]
+    for child in exported["children"]:
+        types = [e["type"] for e in child["history"]]
+        assert types[-1] == "WaitStateEntered" and types.count("TaskSucceeded") == 1, types
+    server = _start(FROZEN)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        assert load_state(server, document)[0] == 200
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == [{"i": i} for i in range(4)]
+        assert map_run_counts(sfn, run) == ("SUCCEEDED", (0, 0, 4, 0, 4))
+        assert said_in(sqs, queue) == ["0", "1", "2", "3"]
+    finally:
+        kill9(server)
+
+
 def test_a_map_iteration_loaded_begun_before_its_first_state_is_not_started_twice(stepyard):
     server = _start(FROZEN)
     try:

@@ -4,7 +4,7 @@
 use super::super::engine::Engine;
 use super::super::history::Recorder;
 use super::super::map_runs::{ChildHistory, Counts, ItemEnd, MapRun, MapRuns, SharedMapRun};
-use super::super::{ExecutionRecord, HistoryEvent};
+use super::super::{ExecutionRecord, HistoryEvent, SharedRecord};
 use super::limits::Tolerance;
 use crate::asl::ast::MapState;
 use serde_json::Value;
@@ -90,14 +90,16 @@ impl MapRunGuard {
 
     /// The engine child `index` runs on. With a data directory, one of its own whose history
     /// is kept and written as it grows (`history`: restored after a restart), so that the
-    /// child resumes where it was; in memory the map run's shared one (`children`).
+    /// child resumes where it was; in memory the map run's shared one (`children`), but for a
+    /// child resumed from a loaded document (its own, so that the ids of the states it is
+    /// inside are its own too).
     pub fn child_engine(
         &self,
         children: &Arc<Engine>,
         index: usize,
         history: Option<Vec<HistoryEvent>>,
     ) -> Arc<Engine> {
-        if !self.1.is_durable() {
+        if history.is_none() && !self.1.is_durable() {
             return children.clone();
         }
         let arn = self.0.lock().arn.clone();
@@ -152,18 +154,23 @@ impl Drop for MapRunGuard {
             r.counts.pending = 0;
             self.1.persist(&r);
         }
+        // Ended (`finish` drops the guard) or dropped: its progress is no longer needed.
+        self.1.run_ended(&r.arn);
     }
 }
 
 /// The engine a map run's child executions run on: the parent's clock and context, a
 /// history of their own (not kept).
 fn children_of(engine: &Engine) -> Arc<Engine> {
-    Arc::new(with_record(engine, ExecutionRecord::without_history()))
+    let record = ExecutionRecord::without_history();
+    Arc::new(with_record(
+        engine,
+        Arc::new(parking_lot::Mutex::new(record)),
+    ))
 }
 
 /// An engine like `engine` (clock, context, board, calls) writing to `record`.
-fn with_record(engine: &Engine, record: ExecutionRecord) -> Engine {
-    let record = Arc::new(parking_lot::Mutex::new(record));
+fn with_record(engine: &Engine, record: SharedRecord) -> Engine {
     Engine {
         rec: Recorder::new(record, engine.rec.clock().clone()),
         base_context: engine.base_context.clone(),
