@@ -1843,6 +1843,43 @@ def test_state_document_from_a_data_dir_carries_running_map_run_children_which_r
         kill9(server)
 
 
+def test_state_document_carries_next_schedule_firings_a_loaded_rule_keeps_its_next_and_a_passed_one_fires_once(
+        stepyard):
+    server = _start(FROZEN)
+    try:
+        ev, sqs = events_client(server.url), sqs_client(server.url)
+        queue = sqs.create_queue(QueueName="ticks")["QueueUrl"]
+        ev.put_rule(Name="every-five", ScheduleExpression="rate(5 minutes)")
+        ev.put_targets(Rule="every-five", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:ticks"}])
+        advance_clock(server, 120)
+        document = state_of(server)
+        [firing] = document["events"]["next_firings"]
+        assert firing == {"account": "000000000000", "region": "us-east-1", "rule": "every-five",
+                          "next_ms": document["exported_at_ms"] + 180_000}
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        # It fires at the document's next firing (3 minutes on), not 5 minutes after the load.
+        advance_clock(server, 181)
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+        assert [json.loads(m["Body"])["detail-type"] for m in got] == ["Scheduled Event"]
+        # A next firing that has passed when the document is loaded fires once, at once.
+        firing["next_ms"] = document["exported_at_ms"] - 600_000
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+        assert len(got) == 1
+        for m in got:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", []) == []
+        # A document without next firings (written before them) still loads: planned from now.
+        del document["events"]["next_firings"]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        assert state_of(server)["events"]["next_firings"][0]["rule"] == "every-five"
+    finally:
+        kill9(server)
+
+
 def test_a_map_iteration_loaded_begun_before_its_first_state_is_not_started_twice(stepyard):
     server = _start(FROZEN)
     try:

@@ -68,6 +68,18 @@ pub(crate) struct Inner {
 pub struct EventsState {
     regions: std::collections::HashMap<(String, String), store::Region>,
     planned: Vec<records::Planned>,
+    /// The document's `next_firings` (absent from documents written before them).
+    next: Vec<NextFiring>,
+}
+
+/// A scheduled rule's next firing in the state document (`events.next_firings`).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextFiring {
+    account: String,
+    region: String,
+    rule: String,
+    next_ms: u64,
 }
 
 impl Events {
@@ -165,7 +177,19 @@ impl Events {
     /// Every region's resources, for the state document.
     pub fn export_state(&self) -> Value {
         let regions = self.inner.store.read_all(records::export);
-        serde_json::json!({ "regions": regions })
+        let next: Vec<NextFiring> = self
+            .inner
+            .store
+            .planned()
+            .into_iter()
+            .map(|(next_ms, key)| NextFiring {
+                account: key.account,
+                region: key.region,
+                rule: key.rule,
+                next_ms,
+            })
+            .collect();
+        serde_json::json!({ "regions": regions, "next_firings": next })
     }
 
     /// Checks a state document's `events` section and builds what it describes.
@@ -176,16 +200,67 @@ impl Events {
             .unwrap_or(Value::Array(vec![]));
         let records: Vec<records::RegionRecord> =
             serde_json::from_value(regions).map_err(|e| format!("events.regions: {e}"))?;
-        records::import(records).map(|(regions, planned)| EventsState { regions, planned })
+        let next = match section.get("next_firings") {
+            Some(list) => serde_json::from_value(list.clone())
+                .map_err(|e| format!("events.next_firings: {e}"))?,
+            None => Vec::new(),
+        };
+        records::import(records).map(|(regions, planned)| EventsState {
+            regions,
+            planned,
+            next,
+        })
     }
 
-    /// Replaces every EventBridge resource; scheduled rules are planned from now.
-    pub fn import_state(&self, state: EventsState) {
+    /// Replaces every EventBridge resource. Scheduled rules keep the document's next firings
+    /// (one that has passed fires once now, as a missed schedule does after a restart); a rule
+    /// the document gives none (documents written before they were kept) is planned from now.
+    pub fn import_state(&self, mut state: EventsState) {
+        let next = std::mem::take(&mut state.next);
         self.install(state);
         self.write_record();
         if let Some(record) = &self.inner.durable {
             self.forget_next_firings(record);
         }
+        self.keep_next_firings(next);
+    }
+
+    /// Plans the rules of `next` (those planned by `install`: scheduled and enabled) at their
+    /// firing, or now if it has passed; with a data directory, keeps it as a firing does.
+    fn keep_next_firings(&self, next: Vec<NextFiring>) {
+        if next.is_empty() {
+            return;
+        }
+        let planned: std::collections::BTreeSet<store::RuleKey> = self
+            .inner
+            .store
+            .planned()
+            .into_iter()
+            .map(|(_, key)| key)
+            .collect();
+        let now = self.inner.now();
+        let mut ops = Vec::new();
+        for firing in next {
+            let key = store::RuleKey {
+                account: firing.account,
+                region: firing.region,
+                rule: firing.rule,
+            };
+            if !planned.contains(&key) {
+                continue;
+            }
+            ops.push(crate::persist::Op::PutResource(
+                scheduler::next_key(&key),
+                firing.next_ms.to_string().into_bytes(),
+            ));
+            self.inner
+                .store
+                .schedule(key, Some(firing.next_ms.max(now)));
+        }
+        if let Some(record) = &self.inner.durable {
+            record.durable().submit(ops);
+        }
+        self.inner.schedule_changed();
     }
 
     /// Rebuilds EventBridge's resources from the data directory (at start).
