@@ -1011,7 +1011,7 @@ def test_data_dir_archived_events_are_rows_of_their_own_and_the_bound_holds_afte
     finally:
         kill9(server)
     db = sqlite3.connect(tmp_path / "data" / "stepyard.db")
-    [record] = db.execute("SELECT value FROM resources WHERE key = 'events/regions'").fetchone()
+    record = b"".join(v for [v] in db.execute("SELECT value FROM resources WHERE key LIKE 'events/cfg/%'"))
     rows = db.execute("SELECT parent, count(*) FROM items WHERE parent LIKE 'events/archive/%' "
                       "GROUP BY parent").fetchall()
     db.close()
@@ -1876,6 +1876,108 @@ def test_state_document_carries_next_schedule_firings_a_loaded_rule_keeps_its_ne
         server.reset()
         assert load_state(server, document)[0] == 200
         assert state_of(server)["events"]["next_firings"][0]["rule"] == "every-five"
+    finally:
+        kill9(server)
+
+
+def db_resources(data):
+    """The data directory's resources, read with sqlite3 (the server must be stopped)."""
+    import sqlite3
+    db = sqlite3.connect(str(data / "stepyard.db"))
+    try:
+        return dict(db.execute("SELECT key, value FROM resources").fetchall())
+    finally:
+        db.close()
+
+
+def test_data_dir_eventbridge_configuration_is_rows_per_resource_a_rule_change_rewrites_its_row_alone(
+        stepyard, tmp_path):
+    """Each bus, rule (with its targets), archive, connection and API destination is a row of
+    its own: changing one rule among many leaves every other row as it was, and all of it is
+    back after kill -9."""
+    data = tmp_path / "data"
+    env = {"STEPYARD_DATA_DIR": str(data)}
+    server = _start(env)
+    try:
+        seeded = seed_events(server.url)
+        ev = events_client(server.url)
+        for i in range(30):
+            ev.put_rule(Name=f"r{i}", EventBusName="shop", EventPattern=json.dumps({"source": [f"s{i}"]}))
+            ev.put_targets(Rule=f"r{i}", EventBusName="shop",
+                           Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:ev-target"}])
+    finally:
+        kill9(server)
+    before = db_resources(data)
+    rows = {k for k in before if k.startswith("events/cfg/")}
+    base = "events/cfg/000000000000/us-east-1"
+    assert "events/regions" not in before
+    assert {f"{base}/rule/shop/r{i}" for i in range(30)} <= rows
+    assert {f"{base}/bus/shop", f"{base}/bus/default", f"{base}/rule/shop/orders", f"{base}/rule/default/tick",
+            f"{base}/archive/all-shop", f"{base}/connection/api", f"{base}/api_destination/hook"} <= rows
+    rule = json.loads(before[f"{base}/rule/shop/r7"])
+    assert (rule["part"], rule["bus"], rule["value"]["targets"][0]["Id"]) == ("rule", "shop", "q")
+    server = _start(env)
+    try:
+        check_events(server.url, seeded)
+        ev = events_client(server.url)
+        ev.put_rule(Name="r7", EventBusName="shop", EventPattern=json.dumps({"source": ["changed"]}))
+    finally:
+        kill9(server)
+    after = db_resources(data)
+    changed = sorted(k for k in set(before) | set(after)
+                     if k.startswith("events/") and before.get(k) != after.get(k))
+    assert changed == [f"{base}/rule/shop/r7"], changed
+    assert json.loads(json.loads(after[f"{base}/rule/shop/r7"])["value"]["event_pattern"]) == {"source": ["changed"]}
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        assert json.loads(ev.describe_rule(Name="r7", EventBusName="shop")["EventPattern"]) == {"source": ["changed"]}
+        assert len(ev.list_rules(EventBusName="shop")["Rules"]) == 32  # 30, "orders", the archive's
+        assert ev.list_targets_by_rule(Rule="r29", EventBusName="shop")["Targets"][0]["Id"] == "q"
+    finally:
+        kill9(server)
+
+
+def test_data_dir_with_eventbridge_s_whole_record_of_an_older_build_opens_and_becomes_rows(stepyard, tmp_path):
+    """A data directory written before rows keeps EventBridge's configuration as one record
+    (`events/regions`): it opens with everything, and is rewritten as rows at start."""
+    import sqlite3
+    data = tmp_path / "data"
+    env = {"STEPYARD_DATA_DIR": str(data)}
+    server = _start(env)
+    try:
+        seeded = seed_events(server.url)
+        regions = state_of(server)["events"]["regions"]
+    finally:
+        kill9(server)
+    # The older layout: the whole configuration in one record, archived events in their rows.
+    kept = db_resources(data)
+    for region in regions:
+        base = f"events/cfg/{region['account']}/{region['region']}"
+        for archive in region["archives"]:
+            archive["events"] = []
+            archive["rows"] = json.loads(kept[f"{base}/archive/{archive['name']}"])["value"]["rows"]
+    db = sqlite3.connect(str(data / "stepyard.db"))
+    db.execute("DELETE FROM resources WHERE key LIKE 'events/cfg/%'")
+    db.execute("INSERT INTO resources (key, value) VALUES ('events/regions', ?)", (json.dumps(regions).encode(),))
+    db.commit()
+    db.close()
+    server = _start(env)
+    try:
+        check_events(server.url, seeded)
+    finally:
+        kill9(server)
+    kept = db_resources(data)
+    assert "events/regions" not in kept
+    assert "events/cfg/000000000000/us-east-1/rule/shop/orders" in kept
+    # And it opens from its rows (check_events put one more event in the archive).
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        assert sorted(b["Name"] for b in ev.list_event_buses()["EventBuses"]) == ["default", "shop"]
+        assert ev.list_targets_by_rule(Rule="orders", EventBusName="shop")["Targets"][0]["Id"] == "q"
+        assert ev.describe_archive(ArchiveName="all-shop")["EventCount"] == 2
+        assert ev.describe_api_destination(Name="hook")["InvocationEndpoint"] == "http://127.0.0.1:9/h"
     finally:
         kill9(server)
 

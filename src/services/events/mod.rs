@@ -9,6 +9,7 @@ mod buses;
 mod connections;
 mod delivery;
 mod destinations;
+mod durable;
 mod endpoints;
 mod errors;
 mod event;
@@ -33,9 +34,10 @@ pub use store::DEFAULT_MAX_ARCHIVE_EVENTS;
 
 use crate::clock::Clock;
 use crate::invoke::Invoker;
-use crate::persist::{Durable, Loaded, WholeRecord};
+use crate::persist::{Durable, Loaded};
 use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::{self, InvalidInput};
+use durable::ConfigRows;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,7 +58,7 @@ pub(crate) struct Inner {
     /// `scheduler.rs`); one is enough however many changes come before it runs.
     replan: parking_lot::Mutex<Option<crate::settle::Wake>>,
     /// `--data-dir`: every region's resources as one record (`records.rs`).
-    durable: Option<WholeRecord>,
+    durable: Option<ConfigRows>,
     /// `--max-archive-events`; read under the store lock when an event is archived.
     max_archive_events: AtomicUsize,
     /// `--data-dir`: the keys of the archives' event rows written so far, so the rows of an
@@ -92,7 +94,7 @@ impl Events {
             store: Store::default(),
             schedule_changed: tokio::sync::Notify::new(),
             replan: parking_lot::Mutex::new(None),
-            durable: durable.map(|d| WholeRecord::new(d, "events/regions")),
+            durable: durable.map(ConfigRows::new),
             max_archive_events: AtomicUsize::new(store::DEFAULT_MAX_ARCHIVE_EVENTS),
             archive_rows: Default::default(),
         });
@@ -107,8 +109,9 @@ impl Events {
     }
 
     /// Calls `operation`'s handler with an input already checked against the model. With a
-    /// data directory, an operation that may change EventBridge's resources rewrites their
-    /// record (PutEvents only while an archive exists), and the answer waits for the commit.
+    /// data directory, an operation that may change EventBridge's resources writes the rows
+    /// of what it changed (`durable`; PutEvents only its archived events), and the answer
+    /// waits for the commit.
     pub async fn call(
         &self,
         ctx: &RequestContext,
@@ -167,7 +170,7 @@ impl Events {
 
     /// The kept next firings go with the rules (a rule created again plans from scratch), and
     /// replays' progress with the replays.
-    fn forget_next_firings(&self, record: &WholeRecord) {
+    fn forget_next_firings(&self, record: &ConfigRows) {
         record.durable().submit(vec![
             crate::persist::Op::DeleteResources(scheduler::NEXT_PREFIX.to_string()),
             crate::persist::Op::DeleteResources(replays::PROGRESS_PREFIX.to_string()),
@@ -265,11 +268,12 @@ impl Events {
 
     /// Rebuilds EventBridge's resources from the data directory (at start).
     pub fn restore(&self, loaded: &Loaded) -> Result<usize, String> {
-        let Some(bytes) = self.inner.durable.as_ref().and_then(|r| r.loaded(loaded)) else {
+        let Some(rows) = &self.inner.durable else {
             return Ok(0);
         };
-        let regions: Value = serde_json::from_slice(bytes)
-            .map_err(|e| format!("the EventBridge record does not parse: {e}"))?;
+        let Some(regions) = rows.loaded(loaded)? else {
+            return Ok(0);
+        };
         let mut state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
         let count = state.regions.len();
         self.inner.restore_archive_rows(&mut state, loaded)?;
@@ -390,14 +394,15 @@ crate::services::handlers::operations! {
 }
 
 impl Inner {
-    /// Every region's resources as the data directory's record.
-    fn export_record(&self) -> Vec<u8> {
-        let regions = self.store.read_all(records::export_durable);
-        serde_json::to_vec(&regions).unwrap_or_default()
+    /// Every region's resources as the data directory keeps them (split into rows by
+    /// `ConfigRows`).
+    fn export_record(&self) -> Vec<records::RegionRecord> {
+        self.store.read_all(records::export_durable)
     }
 
-    /// Rewrites EventBridge's record (`--data-dir`), after its archives' rows.
-    fn write_record(&self, record: &WholeRecord) {
+    /// Writes EventBridge's changed configuration rows (`--data-dir`), after its archives'
+    /// rows.
+    fn write_record(&self, record: &ConfigRows) {
         self.sync_archives();
         record.write(|| self.export_record());
     }
