@@ -1982,6 +1982,91 @@ def test_data_dir_with_eventbridge_s_whole_record_of_an_older_build_opens_and_be
         kill9(server)
 
 
+class LambdaEndpoint:
+    """A local Lambda Invoke endpoint: records every invocation (function, payload) and
+    answers `{"echo": payload}`, holding the functions in `held` without an answer until
+    `release` (so a kill lands while a call is in flight)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.calls, self.held, self.release = [], set(), threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+                function = self.path.split("/functions/")[1].split("/")[0]
+                outer.calls.append((function, json.loads(body or "null")))
+                if function in outer.held:
+                    outer.release.wait(30)
+                answer = json.dumps({"echo": json.loads(body or "null")}).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("content-length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass  # the caller was killed
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of(self, function):
+        return [payload for f, payload in self.calls if f == function]
+
+
+def test_data_dir_a_lambda_call_in_flight_at_kill_9_is_made_again_and_one_whose_result_was_recorded_is_not(
+        stepyard, tmp_path):
+    """What stepyard guarantees for Lambda (as AWS: exactly-once execution of the workflow's
+    states, at-least-once invocation of the function): a call whose result is in the history
+    is never made again; a call in flight at a crash has no recorded result and is made
+    again, with the same payload, after the restart."""
+    lam = LambdaEndpoint()
+    lam.held.add("slow")
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), "STEPYARD_LAMBDA_ENDPOINT": lam.url}
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        definition = json.dumps({"StartAt": "Fast", "States": {
+            "Fast": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "fast", "Payload": {"step": 1}},
+                     "ResultSelector": {"fast.$": "$.Payload"}, "Next": "Slow"},
+            "Slow": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "slow", "Payload": {"step": 2, "after.$": "$.fast"}},
+                     "ResultSelector": {"slow.$": "$.Payload"}, "End": True}}})
+        machine = sfn.create_state_machine(name="calls", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run", input="{}")["executionArn"]
+        deadline = time.monotonic() + 10
+        while not lam.of("slow"):
+            assert time.monotonic() < deadline, lam.calls
+            time.sleep(0.05)
+        # The history answered is on disk: Fast's result is recorded, Slow's call is out.
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert types.count("TaskSucceeded") == 1 and types[-1] == "TaskStarted", types
+    finally:
+        kill9(server)
+    lam.held.clear()
+    lam.release.set()
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == {"slow": {"echo": {"step": 2, "after": {"echo": {"step": 1}}}}}
+        # Fast, whose result was recorded, was called once; Slow, in flight, twice, alike.
+        assert lam.of("fast") == [{"step": 1}]
+        assert lam.of("slow") == [{"step": 2, "after": {"echo": {"step": 1}}}] * 2
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert types.count("TaskSucceeded") == 2 and types[-1] == "ExecutionSucceeded", types
+    finally:
+        kill9(server)
+
+
 def test_a_map_iteration_loaded_begun_before_its_first_state_is_not_started_twice(stepyard):
     server = _start(FROZEN)
     try:
