@@ -1681,6 +1681,13 @@ def test_data_dir_distributed_map_children_waiting_on_tokens_resume_after_kill_9
         assert (types.count("MapRunStarted"), types.count("MapRunSucceeded")) == (1, 1)
     finally:
         kill9(server)
+    # The children's histories went from disk with their items' ends.
+    import sqlite3
+    db = sqlite3.connect(str(tmp_path / "data" / "stepyard.db"))
+    kept = db.execute("SELECT count(*) FROM items WHERE parent LIKE 'sfn/mapchild%'").fetchone()[0]
+    ended = db.execute("SELECT count(*) FROM items WHERE parent LIKE 'sfn/mapitem/%'").fetchone()[0]
+    db.close()
+    assert (kept, ended) == (0, count)
 
 
 def test_data_dir_a_distributed_map_child_in_a_wait_keeps_its_deadline_and_its_variables_after_kill_9(

@@ -388,6 +388,16 @@ impl MapRuns {
         Some(record)
     }
 
+    /// Deletes the histories kept of the map run's children (it ended: none resumes).
+    pub fn forget_children(&self, arn: &str) {
+        if let Some(durable) = &self.durable {
+            durable.submit(vec![
+                Op::DeleteItems(child_key(arn)),
+                Op::DeleteItems(child_token_key(arn)),
+            ]);
+        }
+    }
+
     /// The map run `arn` ended (or was dropped): its progress is no longer kept.
     pub fn run_ended(&self, arn: &str) {
         self.progress.lock().remove(arn);

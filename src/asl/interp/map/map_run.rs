@@ -141,6 +141,9 @@ impl MapRunGuard {
         r.status = status;
         r.stop_ms = Some(now_ms);
         self.1.persist(&r);
+        // Children still kept (aborted past the tolerated failures) will not resume. Not on a
+        // drop: one at shutdown leaves them for the restart.
+        self.1.forget_children(&r.arn);
     }
 }
 
