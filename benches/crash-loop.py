@@ -2,12 +2,15 @@
 """Crash loop for --data-dir (not run in CI): clients send and delete SQS messages as fast as
 they can while the server is killed with SIGKILL at random moments; after every restart each
 acknowledged message must be there and no acknowledged delete may come back. One more client
-starts Step Functions executions (variables, a Parallel holding a Map, 1 s Waits, so some are
+starts Step Functions executions (variables, a Parallel holding a Map and a Distributed Map
+whose children each send a message, 1 s Waits, so some are
 running at the kill): every acknowledged StartExecution must be there after the restart
 (DescribeExecution), and after the last restart every one must end SUCCEEDED with the expected
 output (resumed ones included). Each execution's first Task sends one SQS message naming it:
 after the last restart each succeeded execution's message must be in that queue exactly once
-(a kill between the send and its TaskSucceeded must not make the resumed execution send again).
+(a kill between the send and its TaskSucceeded must not make the resumed execution send again),
+and so must each Distributed Map child's message (`<execution name>/<item>`: a child killed
+after its send resumes from its own history).
 
 Usage: benches/crash-loop.py [--bin target/release/stepyard] [--rounds 20] [--clients 8]
 
@@ -105,10 +108,23 @@ FLOW = json.dumps({"StartAt": "Remember", "States": {
                 "P": {"Type": "Pass", "Parameters": {"i.$": "$.i"}, "End": True}}}}}},
         {"StartAt": "W2", "States": {
             "W2": {"Type": "Wait", "Seconds": 1, "Next": "B"},
-            "B": {"Type": "Pass", "Result": "b", "End": True}}}]},
+            "B": {"Type": "Pass", "Result": "b", "End": True}}},
+        # A Distributed Map whose child executions each send one message, then wait: a kill
+        # inside a child resumes it from its own history (its message is not sent again).
+        {"StartAt": "Fan", "States": {"Fan": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Tell", "States": {
+                    "Tell": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                             "Parameters": {"QueueUrl": "http://localhost/000000000000/child-said",
+                                            "MessageBody.$": "States.Format('{}/{}', $$.Execution.Name, $.i)"},
+                             "ResultPath": None, "Next": "W3"},
+                    "W3": {"Type": "Wait", "Seconds": 1, "Next": "C"},
+                    "C": {"Type": "Pass", "Parameters": {"c.$": "$.i"}, "End": True}}}}}}]},
     "Use": {"Type": "Pass", "Parameters": {"v.$": "$kept", "r.$": "$"}, "End": True}}})
 INPUT = json.dumps({"items": [{"i": 0}, {"i": 1}, {"i": 2}]})
-OUTPUT = {"v": "yes", "r": [[{"i": 0}, {"i": 1}, {"i": 2}], "b"]}
+OUTPUT = {"v": "yes", "r": [[{"i": 0}, {"i": 1}, {"i": 2}], "b", [{"c": 0}, {"c": 1}, {"c": 2}]]}
 
 
 def sfn_client(url):
@@ -172,12 +188,15 @@ def stored_bodies(url, queue="crash"):
 
 
 def said_wrong(url, arns):
-    """How many executions sent their message twice, and how many never did."""
+    """How many messages were sent twice, and how many never: each execution's own (queue
+    `said`) and each of its Distributed Map children's (`child-said`, `<name>/<item>`)."""
     said = {}
-    for body in stored_bodies(url, "said"):
+    for body in stored_bodies(url, "said") + stored_bodies(url, "child-said"):
         said[body] = said.get(body, 0) + 1
     twice = sum(1 for count in said.values() if count > 1)
-    never = sum(1 for arn in arns if arn.rsplit(":", 1)[1] not in said)
+    names = [arn.rsplit(":", 1)[1] for arn in arns]
+    expected = names + [f"{name}/{i}" for name in names for i in range(3)]
+    never = sum(1 for body in expected if body not in said)
     return twice, never
 
 
@@ -215,6 +234,7 @@ def main():
             acked_before = acked
             queue_url = client(url).create_queue(QueueName="crash")["QueueUrl"]
             client(url).create_queue(QueueName="said")
+            client(url).create_queue(QueueName="child-said")
             stop = threading.Event()
             threads = [threading.Thread(target=worker,
                                         args=(url, queue_url, stop, ledger, lock, f"r{round_no}c{i}"))

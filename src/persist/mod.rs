@@ -79,6 +79,8 @@ pub enum Op {
     DeleteItems(String),
     /// Deletes the items under the parent whose id is below the given one.
     DeleteItemsBelow(String, u64),
+    /// Deletes the items under the parent whose id is in `from..to`.
+    DeleteItemRange(String, u64, u64),
 }
 
 /// Why a data directory cannot be used; the message says what to do about it.
@@ -479,6 +481,10 @@ fn apply(db: &mut Connection, batches: Vec<Vec<Op>>) -> Result<(), rusqlite::Err
             Op::DeleteItemsBelow(parent, id) => {
                 txn.prepare_cached("DELETE FROM items WHERE parent = ?1 AND id < ?2")?
                     .execute(params![parent, id as i64])?;
+            }
+            Op::DeleteItemRange(parent, from, to) => {
+                txn.prepare_cached("DELETE FROM items WHERE parent = ?1 AND id >= ?2 AND id < ?3")?
+                    .execute(params![parent, from as i64, to as i64])?;
             }
         }
     }

@@ -1011,7 +1011,7 @@ def test_data_dir_archived_events_are_rows_of_their_own_and_the_bound_holds_afte
     finally:
         kill9(server)
     db = sqlite3.connect(tmp_path / "data" / "stepyard.db")
-    [record] = db.execute("SELECT value FROM resources WHERE key = 'events/regions'").fetchone()
+    record = b"".join(v for [v] in db.execute("SELECT value FROM resources WHERE key LIKE 'events/cfg/%'"))
     rows = db.execute("SELECT parent, count(*) FROM items WHERE parent LIKE 'events/archive/%' "
                       "GROUP BY parent").fetchall()
     db.close()
@@ -1518,7 +1518,7 @@ def test_an_execution_loaded_after_its_call_succeeded_but_before_its_state_exite
         kill9(server)
 
 
-def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_ended_items_again_after_kill_9(
+def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_any_item_again_after_kill_9(
         stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
     server = _start(env)
@@ -1563,7 +1563,8 @@ def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_ended_it
         assert described["status"] == "RUNNING"
         assert (described["itemCounts"]["succeeded"], described["itemCounts"]["failed"],
                 described["itemCounts"]["total"]) == (2, 1, 6)
-        # The waiting items run again from their start (their histories are not kept).
+        # The waiting items resume inside their Wait (their histories are kept), its deadline
+        # unchanged: no message is sent again.
         deadline = time.monotonic() + 10
         while sfn.describe_map_run(mapRunArn=run["mapRunArn"])["itemCounts"]["running"] < 3:
             assert time.monotonic() < deadline
@@ -1586,8 +1587,489 @@ def test_data_dir_a_distributed_map_resumes_its_map_run_without_running_ended_it
             if not got.get("Messages"):
                 break
             said += [m["Body"] for m in got["Messages"]]
-        # Items 0-2 had ended: they ran once. Items 3-5 were running: twice.
-        assert sorted(said) == ["0", "1", "2", "3", "3", "4", "4", "5", "5"]
+        # Items 0-2 had ended and items 3-5 resumed in their Wait: each sent its message once.
+        assert sorted(said) == ["0", "1", "2", "3", "4", "5"]
+    finally:
+        kill9(server)
+
+
+def receive_all(sqs, queue, want, seconds=15):
+    """Every message until `want` are in (bodies parsed), or the time is up."""
+    got = []
+    deadline = time.monotonic() + seconds
+    while len(got) < want and time.monotonic() < deadline:
+        for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                     VisibilityTimeout=600).get("Messages", []):
+            got.append(json.loads(m["Body"]))
+    return got
+
+
+def map_run_counts(sfn, arn):
+    described = sfn.describe_map_run(mapRunArn=arn)
+    counts = described["itemCounts"]
+    return described["status"], (counts["pending"], counts["running"], counts["succeeded"],
+                                  counts["failed"], counts["total"])
+
+
+def test_data_dir_distributed_map_children_waiting_on_tokens_resume_after_kill_9_their_tokens_work_and_nothing_is_sent_twice(
+        stepyard, tmp_path):
+    """Each child execution of a Distributed Map sends an SQS message with its task token and
+    waits. After kill -9 the children resume where they were (from their own histories): no
+    message is sent again, every token still works, the map run counts them right, and the
+    execution succeeds with every child's answer."""
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
+    count = 6
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="asks")["QueueUrl"]
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True, "Label": "asks",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Ready", "States": {
+                    "Ready": {"Type": "Pass", "Parameters": {"i.$": "$.i", "ready": True}, "Next": "Ask"},
+                    "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                            "Parameters": {"QueueUrl": queue,
+                                           "MessageBody": {"token.$": "$$.Task.Token", "i.$": "$.i"}},
+                            "ResultPath": "$.answer", "Next": "Done"},
+                    "Done": {"Type": "Pass", "End": True}}}}}})
+        machine = sfn.create_state_machine(name="asks", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="ask",
+                                  input=json.dumps({"items": [{"i": i} for i in range(count)]}))["executionArn"]
+        sent = receive_all(sqs, queue, count)
+        assert sorted(b["i"] for b in sent) == list(range(count))
+        tokens = {b["i"]: b["token"] for b in sent}
+        # One answered before the crash: its item has ended and is kept so.
+        sfn.send_task_success(taskToken=tokens[0], output=json.dumps("early"))
+        [run] = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+        deadline = time.monotonic() + 10
+        while map_run_counts(sfn, run["mapRunArn"])[1][2] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert map_run_counts(sfn, run["mapRunArn"]) == ("RUNNING", (0, count - 1, 1, 0, count))
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        deadline = time.monotonic() + 10
+        while map_run_counts(sfn, run["mapRunArn"]) != ("RUNNING", (0, count - 1, 1, 0, count)):
+            assert time.monotonic() < deadline, map_run_counts(sfn, run["mapRunArn"])
+            time.sleep(0.05)
+        # Every waiting child's token works, answered in reverse order.
+        for i in reversed(range(1, count)):
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    sfn.send_task_success(taskToken=tokens[i], output=json.dumps(f"answer {i}"))
+                    break
+                except sfn.exceptions.TaskTimedOut:
+                    assert time.monotonic() < deadline, f"the token of child {i} is unknown"
+                    time.sleep(0.05)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == [
+            {"i": i, "ready": True, "answer": "early" if i == 0 else f"answer {i}"} for i in range(count)]
+        assert map_run_counts(sfn, run["mapRunArn"]) == ("SUCCEEDED", (0, 0, count, 0, count))
+        # Nothing was sent again: the queue holds no new message (the ones received before the
+        # crash are still in flight for 600 s).
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+        assert (attributes["ApproximateNumberOfMessages"],
+                attributes["ApproximateNumberOfMessagesNotVisible"]) == ("0", str(count))
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert (types.count("MapRunStarted"), types.count("MapRunSucceeded")) == (1, 1)
+    finally:
+        kill9(server)
+    # The children's histories went from disk with their items' ends.
+    import sqlite3
+    db = sqlite3.connect(str(tmp_path / "data" / "stepyard.db"))
+    kept = db.execute("SELECT count(*) FROM items WHERE parent LIKE 'sfn/mapchild%'").fetchone()[0]
+    ended = db.execute("SELECT count(*) FROM items WHERE parent LIKE 'sfn/mapitem/%'").fetchone()[0]
+    db.close()
+    assert (kept, ended) == (0, count)
+
+
+def test_data_dir_a_distributed_map_child_in_a_wait_keeps_its_deadline_and_its_variables_after_kill_9(
+        stepyard, tmp_path):
+    """A child execution inside a Wait resumes inside it: it ends at its original deadline,
+    with the variables it had assigned before. The frozen clock starts again at its start
+    after the restart, 20 s before the time the children were started at: a child that
+    started its Wait again would end 20 s early."""
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        definition = json.dumps({"QueryLanguage": "JSONata", "StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "Items": "{% $states.input.items %}", "End": True,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Note", "States": {
+                    "Note": {"Type": "Pass", "Assign": {"seen": "{% $states.input * 10 %}"}, "Next": "Hold"},
+                    "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Say"},
+                    "Say": {"Type": "Pass", "Output": "{% $seen %}", "End": True}}}}}})
+        machine = sfn.create_state_machine(name="holds", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        advance_clock(server, 20)
+        arn = sfn.start_execution(stateMachineArn=machine, name="hold",
+                                  input=json.dumps({"items": [1, 2, 3]}))["executionArn"]
+        deadline = time.monotonic() + 10
+        while True:
+            runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+            if runs and map_run_counts(sfn, runs[0]["mapRunArn"])[1][1] == 3:
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        # Let the children's Wait entries reach the disk (nobody was answered for them).
+        time.sleep(0.5)
+    finally:
+        kill9(server)
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        # Past a Wait begun again at the restarted clock's start, before the original deadline.
+        advance_clock(server, 31)
+        time.sleep(0.5)
+        assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+        advance_clock(server, 20)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == [10, 20, 30]
+    finally:
+        kill9(server)
+
+def distributed_say_then_hold(queue, count_ending=2):
+    """A Distributed Map whose children each send their item's number, then end at once
+    (items below `count_ending`) or wait 30 s."""
+    return json.dumps({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Say", "States": {
+                "Say": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                        "Parameters": {"QueueUrl": queue, "MessageBody.$": "States.Format('{}', $.i)"},
+                        "ResultPath": None, "Next": "Which"},
+                "Which": {"Type": "Choice", "Choices": [
+                    {"Variable": "$.i", "NumericLessThan": count_ending, "Next": "Done"}],
+                    "Default": "Hold"},
+                "Hold": {"Type": "Wait", "Seconds": 30, "Next": "Done"},
+                "Done": {"Type": "Pass", "End": True}}}}}})
+
+
+def start_map_and_wait_for(sfn, machine, items, succeeded, running):
+    arn = sfn.start_execution(stateMachineArn=machine, name="run",
+                              input=json.dumps({"items": [{"i": i} for i in range(items)]}))["executionArn"]
+    deadline = time.monotonic() + 10
+    while True:
+        runs = sfn.list_map_runs(executionArn=arn)["mapRuns"]
+        if runs and map_run_counts(sfn, runs[0]["mapRunArn"])[1][1:3] == (running, succeeded):
+            return arn, runs[0]["mapRunArn"]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def said_in(sqs, queue):
+    said = []
+    while True:
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=60)
+        if not got.get("Messages"):
+            return sorted(said)
+        said += [m["Body"] for m in got["Messages"]]
+
+
+def test_state_document_carries_map_runs_and_a_loaded_running_one_keeps_its_arn_and_its_ended_items(stepyard):
+    """In memory: the document has the map run (record and ended items). Loaded, the Map keeps
+    its map run (same ARN, one MapRunStarted), ended items do not run again, and its children
+    that were running (in memory they keep no history) start again from their first state."""
+    server = _start(FROZEN)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="said")["QueueUrl"]
+        machine = sfn.create_state_machine(name="runs", definition=distributed_say_then_hold(queue),
+                                           roleArn=ROLE)["stateMachineArn"]
+        arn, run = start_map_and_wait_for(sfn, machine, 4, succeeded=2, running=2)
+        document = state_of(server)
+        [exported] = document["stepfunctions"]["map_runs"]
+        assert (exported["arn"], exported["execution_arn"], exported["status"]) == (run, arn, "RUNNING")
+        assert (exported["succeeded"], exported["running"], exported["total"]) == (2, 2, 4)
+        assert exported["items"] == [[0, {"succeeded": {"i": 0}}], [1, {"succeeded": {"i": 1}}]]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        assert [r["mapRunArn"] for r in sfn.list_map_runs(executionArn=arn)["mapRuns"]] == [run]
+        deadline = time.monotonic() + 10
+        while map_run_counts(sfn, run) != ("RUNNING", (0, 2, 2, 0, 4)):
+            assert time.monotonic() < deadline, map_run_counts(sfn, run)
+            time.sleep(0.05)
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == [{"i": i} for i in range(4)]
+        assert map_run_counts(sfn, run) == ("SUCCEEDED", (0, 0, 4, 0, 4))
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert (types.count("MapRunStarted"), types.count("MapRunSucceeded")) == (1, 1)
+        # The document's messages, then the two running children's again.
+        assert said_in(sqs, queue) == ["0", "1", "2", "2", "3", "3"]
+        # A finished map run is in the next document as it ended, without items.
+        [ended] = state_of(server)["stepfunctions"]["map_runs"]
+        assert (ended["arn"], ended["status"], ended["succeeded"], "items" in ended) == (run, "SUCCEEDED", 4, False)
+    finally:
+        kill9(server)
+
+
+def test_state_document_from_a_data_dir_carries_running_map_run_children_which_resume_where_they_were(
+        stepyard, tmp_path):
+    """With a data directory children keep histories: the document carries each running
+    child's history, and loaded (here into a server in memory) they resume inside their Wait,
+    so no child sends its message again."""
+    server = _start({"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN})
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        queue = sqs.create_queue(QueueName="said")["QueueUrl"]
+        machine = sfn.create_state_machine(name="runs", definition=distributed_say_then_hold(queue),
+                                           roleArn=ROLE)["stateMachineArn"]
+        arn, run = start_map_and_wait_for(sfn, machine, 4, succeeded=2, running=2)
+        time.sleep(0.3)
+        document = state_of(server)
+    finally:
+        kill9(server)
+    [exported] = document["stepfunctions"]["map_runs"]
+    assert [c["index"] for c in exported["children"]] == [2, 3]
+    for child in exported["children"]:
+        types = [e["type"] for e in child["history"]]
+        assert types[-1] == "WaitStateEntered" and types.count("TaskSucceeded") == 1, types
+    server = _start(FROZEN)
+    try:
+        sqs, sfn = sqs_client(server.url), sfn_of(server.url)
+        assert load_state(server, document)[0] == 200
+        advance_clock(server, 31)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == [{"i": i} for i in range(4)]
+        assert map_run_counts(sfn, run) == ("SUCCEEDED", (0, 0, 4, 0, 4))
+        assert said_in(sqs, queue) == ["0", "1", "2", "3"]
+    finally:
+        kill9(server)
+
+
+def test_state_document_carries_next_schedule_firings_a_loaded_rule_keeps_its_next_and_a_passed_one_fires_once(
+        stepyard):
+    server = _start(FROZEN)
+    try:
+        ev, sqs = events_client(server.url), sqs_client(server.url)
+        queue = sqs.create_queue(QueueName="ticks")["QueueUrl"]
+        ev.put_rule(Name="every-five", ScheduleExpression="rate(5 minutes)")
+        ev.put_targets(Rule="every-five", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:ticks"}])
+        advance_clock(server, 120)
+        document = state_of(server)
+        [firing] = document["events"]["next_firings"]
+        assert firing == {"account": "000000000000", "region": "us-east-1", "rule": "every-five",
+                          "next_ms": document["exported_at_ms"] + 180_000}
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        # It fires at the document's next firing (3 minutes on), not 5 minutes after the load.
+        advance_clock(server, 181)
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+        assert [json.loads(m["Body"])["detail-type"] for m in got] == ["Scheduled Event"]
+        # A next firing that has passed when the document is loaded fires once, at once.
+        firing["next_ms"] = document["exported_at_ms"] - 600_000
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10)["Messages"]
+        assert len(got) == 1
+        for m in got:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", []) == []
+        # A document without next firings (written before them) still loads: planned from now.
+        del document["events"]["next_firings"]
+        server.reset()
+        assert load_state(server, document)[0] == 200
+        assert state_of(server)["events"]["next_firings"][0]["rule"] == "every-five"
+    finally:
+        kill9(server)
+
+
+def db_resources(data):
+    """The data directory's resources, read with sqlite3 (the server must be stopped)."""
+    import sqlite3
+    db = sqlite3.connect(str(data / "stepyard.db"))
+    try:
+        return dict(db.execute("SELECT key, value FROM resources").fetchall())
+    finally:
+        db.close()
+
+
+def test_data_dir_eventbridge_configuration_is_rows_per_resource_a_rule_change_rewrites_its_row_alone(
+        stepyard, tmp_path):
+    """Each bus, rule (with its targets), archive, connection and API destination is a row of
+    its own: changing one rule among many leaves every other row as it was, and all of it is
+    back after kill -9."""
+    data = tmp_path / "data"
+    env = {"STEPYARD_DATA_DIR": str(data)}
+    server = _start(env)
+    try:
+        seeded = seed_events(server.url)
+        ev = events_client(server.url)
+        for i in range(30):
+            ev.put_rule(Name=f"r{i}", EventBusName="shop", EventPattern=json.dumps({"source": [f"s{i}"]}))
+            ev.put_targets(Rule=f"r{i}", EventBusName="shop",
+                           Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:ev-target"}])
+    finally:
+        kill9(server)
+    before = db_resources(data)
+    rows = {k for k in before if k.startswith("events/cfg/")}
+    base = "events/cfg/000000000000/us-east-1"
+    assert "events/regions" not in before
+    assert {f"{base}/rule/shop/r{i}" for i in range(30)} <= rows
+    assert {f"{base}/bus/shop", f"{base}/bus/default", f"{base}/rule/shop/orders", f"{base}/rule/default/tick",
+            f"{base}/archive/all-shop", f"{base}/connection/api", f"{base}/api_destination/hook"} <= rows
+    rule = json.loads(before[f"{base}/rule/shop/r7"])
+    assert (rule["part"], rule["bus"], rule["value"]["targets"][0]["Id"]) == ("rule", "shop", "q")
+    server = _start(env)
+    try:
+        check_events(server.url, seeded)
+        ev = events_client(server.url)
+        ev.put_rule(Name="r7", EventBusName="shop", EventPattern=json.dumps({"source": ["changed"]}))
+    finally:
+        kill9(server)
+    after = db_resources(data)
+    changed = sorted(k for k in set(before) | set(after)
+                     if k.startswith("events/") and before.get(k) != after.get(k))
+    assert changed == [f"{base}/rule/shop/r7"], changed
+    assert json.loads(json.loads(after[f"{base}/rule/shop/r7"])["value"]["event_pattern"]) == {"source": ["changed"]}
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        assert json.loads(ev.describe_rule(Name="r7", EventBusName="shop")["EventPattern"]) == {"source": ["changed"]}
+        assert len(ev.list_rules(EventBusName="shop")["Rules"]) == 32  # 30, "orders", the archive's
+        assert ev.list_targets_by_rule(Rule="r29", EventBusName="shop")["Targets"][0]["Id"] == "q"
+    finally:
+        kill9(server)
+
+
+def test_data_dir_with_eventbridge_s_whole_record_of_an_older_build_opens_and_becomes_rows(stepyard, tmp_path):
+    """A data directory written before rows keeps EventBridge's configuration as one record
+    (`events/regions`): it opens with everything, and is rewritten as rows at start."""
+    import sqlite3
+    data = tmp_path / "data"
+    env = {"STEPYARD_DATA_DIR": str(data)}
+    server = _start(env)
+    try:
+        seeded = seed_events(server.url)
+        regions = state_of(server)["events"]["regions"]
+    finally:
+        kill9(server)
+    # The older layout: the whole configuration in one record, archived events in their rows.
+    kept = db_resources(data)
+    for region in regions:
+        base = f"events/cfg/{region['account']}/{region['region']}"
+        for archive in region["archives"]:
+            archive["events"] = []
+            archive["rows"] = json.loads(kept[f"{base}/archive/{archive['name']}"])["value"]["rows"]
+    db = sqlite3.connect(str(data / "stepyard.db"))
+    db.execute("DELETE FROM resources WHERE key LIKE 'events/cfg/%'")
+    db.execute("INSERT INTO resources (key, value) VALUES ('events/regions', ?)", (json.dumps(regions).encode(),))
+    db.commit()
+    db.close()
+    server = _start(env)
+    try:
+        check_events(server.url, seeded)
+    finally:
+        kill9(server)
+    kept = db_resources(data)
+    assert "events/regions" not in kept
+    assert "events/cfg/000000000000/us-east-1/rule/shop/orders" in kept
+    # And it opens from its rows (check_events put one more event in the archive).
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        assert sorted(b["Name"] for b in ev.list_event_buses()["EventBuses"]) == ["default", "shop"]
+        assert ev.list_targets_by_rule(Rule="orders", EventBusName="shop")["Targets"][0]["Id"] == "q"
+        assert ev.describe_archive(ArchiveName="all-shop")["EventCount"] == 2
+        assert ev.describe_api_destination(Name="hook")["InvocationEndpoint"] == "http://127.0.0.1:9/h"
+    finally:
+        kill9(server)
+
+
+class LambdaEndpoint:
+    """A local Lambda Invoke endpoint: records every invocation (function, payload) and
+    answers `{"echo": payload}`, holding the functions in `held` without an answer until
+    `release` (so a kill lands while a call is in flight)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.calls, self.held, self.release = [], set(), threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+                function = self.path.split("/functions/")[1].split("/")[0]
+                outer.calls.append((function, json.loads(body or "null")))
+                if function in outer.held:
+                    outer.release.wait(30)
+                answer = json.dumps({"echo": json.loads(body or "null")}).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("content-length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass  # the caller was killed
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of(self, function):
+        return [payload for f, payload in self.calls if f == function]
+
+
+def test_data_dir_a_lambda_call_in_flight_at_kill_9_is_made_again_and_one_whose_result_was_recorded_is_not(
+        stepyard, tmp_path):
+    """What stepyard guarantees for Lambda (as AWS: exactly-once execution of the workflow's
+    states, at-least-once invocation of the function): a call whose result is in the history
+    is never made again; a call in flight at a crash has no recorded result and is made
+    again, with the same payload, after the restart."""
+    lam = LambdaEndpoint()
+    lam.held.add("slow")
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), "STEPYARD_LAMBDA_ENDPOINT": lam.url}
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        definition = json.dumps({"StartAt": "Fast", "States": {
+            "Fast": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "fast", "Payload": {"step": 1}},
+                     "ResultSelector": {"fast.$": "$.Payload"}, "Next": "Slow"},
+            "Slow": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "slow", "Payload": {"step": 2, "after.$": "$.fast"}},
+                     "ResultSelector": {"slow.$": "$.Payload"}, "End": True}}})
+        machine = sfn.create_state_machine(name="calls", definition=definition, roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="run", input="{}")["executionArn"]
+        deadline = time.monotonic() + 10
+        while not lam.of("slow"):
+            assert time.monotonic() < deadline, lam.calls
+            time.sleep(0.05)
+        # The history answered is on disk: Fast's result is recorded, Slow's call is out.
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert types.count("TaskSucceeded") == 1 and types[-1] == "TaskStarted", types
+    finally:
+        kill9(server)
+    lam.held.clear()
+    lam.release.set()
+    server = _start(env)
+    try:
+        sfn = sfn_of(server.url)
+        done = finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        assert json.loads(done["output"]) == {"slow": {"echo": {"step": 2, "after": {"echo": {"step": 1}}}}}
+        # Fast, whose result was recorded, was called once; Slow, in flight, twice, alike.
+        assert lam.of("fast") == [{"step": 1}]
+        assert lam.of("slow") == [{"step": 2, "after": {"echo": {"step": 1}}}] * 2
+        types = [e["type"] for e in history_of(sfn, arn)]
+        assert types.count("TaskSucceeded") == 2 and types[-1] == "ExecutionSucceeded", types
     finally:
         kill9(server)
 

@@ -7,7 +7,18 @@
 //! (`sfn/mapitem/<arn>`, id = the item's index: its output or its error), the two written in
 //! one batch so the record's counts and the items agree. A map run that was running at a
 //! restart is picked up by its resumed Map state, which runs only the items not ended.
+//!
+//! Each child execution that runs with a data directory keeps its history (it is dropped
+//! when the child ends) and writes it as it grows: one item per event under
+//! `sfn/mapchild/<arn>` and one per task token under `sfn/mapchildtoken/<arn>`, the id being
+//! the item's index in the high 32 bits and the event id in the low ones. A child that was
+//! running at a restart resumes from its history as a top-level execution does
+//! (`super::resume`): a Wait keeps its deadline, a callback whose request went out is not
+//! sent again and its token still works. The rows of a child go in the batch that records its
+//! item's end. Map runs written before children kept histories have none: their running
+//! items start again from their first state.
 
+use super::{ExecutionRecord, HistoryEvent, RecordSink};
 use crate::persist::{Durable, Loaded, Op};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -18,8 +29,134 @@ use std::sync::Arc;
 const RUN_PREFIX: &str = "sfn/maprun/";
 const ITEM_PREFIX: &str = "sfn/mapitem/";
 
+const CHILD_PREFIX: &str = "sfn/mapchild/";
+const CHILD_TOKEN_PREFIX: &str = "sfn/mapchildtoken/";
+
 fn item_key(arn: &str) -> String {
     format!("{ITEM_PREFIX}{arn}")
+}
+
+fn child_key(arn: &str) -> String {
+    format!("{CHILD_PREFIX}{arn}")
+}
+
+fn child_token_key(arn: &str) -> String {
+    format!("{CHILD_TOKEN_PREFIX}{arn}")
+}
+
+/// The first row id of child `index` (its rows are `base..base + 2^32`); `None` for an index
+/// that does not fit (SQLite ids are signed 64-bit): such a child keeps no history.
+fn child_base(index: usize) -> Option<u64> {
+    let index = u64::try_from(index).ok().filter(|i| *i < 1 << 31)?;
+    Some(index << 32)
+}
+
+/// What a child execution running at a restart had kept: its history and the task tokens
+/// its Tasks were issued, as `(event id, token)`.
+#[derive(Debug, Default)]
+pub struct ChildHistory {
+    pub events: Vec<HistoryEvent>,
+    pub tokens: Vec<(u64, String)>,
+}
+
+/// Where a child execution's history and tokens are written (`--data-dir`). Only queues
+/// (`Durable::submit`), as `RecordSink` asks: it is called under the child's record lock.
+struct ChildSink {
+    durable: Arc<Durable>,
+    events: String,
+    tokens: String,
+    base: u64,
+}
+
+impl std::fmt::Debug for ChildSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ChildSink({}, {})", self.events, self.base >> 32)
+    }
+}
+
+impl RecordSink for ChildSink {
+    fn event(&self, e: &HistoryEvent) {
+        // An event id past 2^32 cannot be: a history stops at 25,000 events.
+        let id = self.base | (e.id & 0xffff_ffff);
+        let bytes = serde_json::to_vec(&ChildEvent::of(e)).unwrap_or_default();
+        self.durable
+            .submit(vec![Op::PutItem(self.events.clone(), id, bytes)]);
+    }
+
+    fn token(&self, at_event: u64, token: &str) {
+        let id = self.base | (at_event & 0xffff_ffff);
+        self.durable.submit(vec![Op::PutItem(
+            self.tokens.clone(),
+            id,
+            token.as_bytes().to_vec(),
+        )]);
+    }
+
+    // A child has no record of its own in the data directory: its end is its item's row.
+    fn changed(&self, _record: &ExecutionRecord) {}
+
+    fn forgotten(&self) {}
+
+    fn hold(&self) -> Option<crate::persist::Hold> {
+        Some(self.durable.hold())
+    }
+}
+
+/// A child's history event as `ChildSink` writes it (and the state document holds it).
+#[derive(Serialize, Deserialize)]
+pub struct ChildEvent {
+    id: u64,
+    prev: u64,
+    ms: u64,
+    #[serde(rename = "type")]
+    kind: String,
+    details: Option<(String, Value)>,
+}
+
+impl ChildEvent {
+    fn of(e: &HistoryEvent) -> Self {
+        ChildEvent {
+            id: e.id,
+            prev: e.previous_event_id,
+            ms: e.timestamp_ms,
+            kind: e.event_type.clone(),
+            details: e.details().map(|(m, d)| (m.to_string(), d)),
+        }
+    }
+
+    fn into_event(self) -> HistoryEvent {
+        HistoryEvent::new(self.id, self.prev, self.ms, self.kind, self.details)
+    }
+}
+
+/// A map run in the state document (`stepfunctions.map_runs`): its record, the items that
+/// ended (`[index, end]`) and, for a running one whose children keep histories (data
+/// directory), each running child's history and task tokens. The items and children are
+/// those of a run still running; a finished run has none.
+#[derive(Serialize, Deserialize)]
+pub struct DocumentMapRun {
+    #[serde(flatten)]
+    run: RunRecord,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    items: Vec<(usize, ItemEnd)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    children: Vec<DocumentChild>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DocumentChild {
+    index: usize,
+    history: Vec<ChildEvent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tokens: Vec<(u64, String)>,
+}
+
+/// A running map run's progress, for the state document: the items that ended, and (data
+/// directory) its running children's records. Dropped when the run ends.
+#[derive(Default)]
+struct Progress {
+    ended: HashMap<usize, ItemEnd>,
+    children: HashMap<usize, super::SharedRecord>,
 }
 
 /// How one item of a map run ended, as the data directory keeps it.
@@ -33,9 +170,9 @@ pub enum ItemEnd {
     },
 }
 
-/// A map run as the data directory keeps it.
+/// A map run as the data directory keeps it (and the state document, with its items).
 #[derive(Serialize, Deserialize)]
-struct RunRecord {
+pub struct RunRecord {
     arn: String,
     execution_arn: String,
     state_machine_arn: String,
@@ -139,7 +276,19 @@ pub struct MapRuns {
     /// Map runs read back running from the data directory: the items each had ended, until
     /// its resumed Map state takes them.
     ended: Mutex<HashMap<String, HashMap<usize, ItemEnd>>>,
+    /// The same map runs' child executions that were running, with their histories.
+    children: Mutex<HashMap<String, HashMap<usize, ChildHistory>>>,
+    /// Running map runs' progress, for the state document. Lock order: a run's lock, then
+    /// this one (`item_ended`); nothing takes a run's lock while holding it.
+    progress: Mutex<HashMap<String, Progress>>,
 }
+
+/// A resumed map run's record, the items it had ended and its children that were running.
+pub type Resumed = (
+    SharedMapRun,
+    HashMap<usize, ItemEnd>,
+    HashMap<usize, ChildHistory>,
+);
 
 impl MapRuns {
     pub fn new() -> Arc<Self> {
@@ -154,6 +303,11 @@ impl MapRuns {
         })
     }
 
+    /// Whether map runs are written to a data directory.
+    pub fn is_durable(&self) -> bool {
+        self.durable.is_some()
+    }
+
     /// Writes the run's record (called under its lock, so records reach the log in order).
     pub fn persist(&self, run: &MapRun) {
         if let Some(durable) = &self.durable {
@@ -164,13 +318,205 @@ impl MapRuns {
     /// Writes how item `index` ended, with the run's record in the same batch (called under
     /// the run's lock).
     pub fn item_ended(&self, run: &MapRun, index: usize, end: &ItemEnd) {
+        if let Some(p) = self.progress.lock().get_mut(&run.arn) {
+            p.children.remove(&index);
+            p.ended.insert(index, end.clone());
+        }
         if let Some(durable) = &self.durable {
             let item = serde_json::to_vec(end).unwrap_or_default();
-            durable.submit(vec![
+            let mut ops = vec![
                 Op::PutItem(item_key(&run.arn), index as u64, item),
                 record_op(run),
+            ];
+            // The child's history is not needed once its end is kept: gone in the same commit.
+            if let Some(base) = child_base(index) {
+                let end = base + (1 << 32);
+                ops.push(Op::DeleteItemRange(child_key(&run.arn), base, end));
+                ops.push(Op::DeleteItemRange(child_token_key(&run.arn), base, end));
+            }
+            durable.submit(ops);
+        }
+    }
+
+    /// The record child `index` of map run `arn` writes through, its history restored
+    /// (`history`, after a restart or a loaded document) or new. In memory a new child gets
+    /// `None` (children then share one record that counts events without keeping them), and
+    /// so does an index past 2^31; a restored one gets a record of its own, not written.
+    pub fn child_record(
+        &self,
+        arn: &str,
+        index: usize,
+        history: Option<Vec<HistoryEvent>>,
+    ) -> Option<super::SharedRecord> {
+        let base = child_base(index)?;
+        if self.durable.is_none() && history.is_none() {
+            return None;
+        }
+        let mut record = match history {
+            Some(h) => ExecutionRecord::restored(h),
+            None => ExecutionRecord::default(),
+        };
+        if let Some(durable) = &self.durable {
+            record.sink = Some(Arc::new(ChildSink {
+                durable: durable.clone(),
+                events: child_key(arn),
+                tokens: child_token_key(arn),
+                base,
+            }));
+        }
+        let record = Arc::new(Mutex::new(record));
+        if let Some(p) = self.progress.lock().get_mut(arn) {
+            p.children.insert(index, record.clone());
+        }
+        Some(record)
+    }
+
+    /// Deletes the histories kept of the map run's children (it ended: none resumes).
+    pub fn forget_children(&self, arn: &str) {
+        if let Some(durable) = &self.durable {
+            durable.submit(vec![
+                Op::DeleteItems(child_key(arn)),
+                Op::DeleteItems(child_token_key(arn)),
             ]);
         }
+    }
+
+    /// The map run `arn` ended (or was dropped): its progress is no longer kept.
+    pub fn run_ended(&self, arn: &str) {
+        self.progress.lock().remove(arn);
+    }
+
+    /// Every map run for the state document, oldest first. `live` are the task tokens tasks
+    /// wait on now: a running child's are the ones its history names (a callback passes
+    /// `$$.Task.Token` in its parameters), kept at the event its Task's run was at.
+    pub fn export(&self, live: &[String]) -> Vec<DocumentMapRun> {
+        let mut runs: Vec<MapRun> = self
+            .runs
+            .lock()
+            .values()
+            .map(|r| r.lock().clone())
+            .collect();
+        runs.sort_by(|a, b| a.start_ms.cmp(&b.start_ms).then(a.arn.cmp(&b.arn)));
+        runs.into_iter()
+            .map(|run| {
+                let (mut items, children) = match self.progress.lock().get(&run.arn) {
+                    Some(p) if run.status == "RUNNING" => (
+                        p.ended.iter().map(|(i, e)| (*i, e.clone())).collect(),
+                        p.children
+                            .iter()
+                            .map(|(i, r)| (*i, r.clone()))
+                            .collect::<Vec<_>>(),
+                    ),
+                    _ => (Vec::new(), Vec::new()),
+                };
+                items.sort_by_key(|(i, _)| *i);
+                let mut children: Vec<DocumentChild> = children
+                    .into_iter()
+                    .map(|(index, record)| {
+                        let record = record.lock();
+                        let mut tokens = Vec::new();
+                        for token in live {
+                            let named = record.history.iter().rev().find(|ev| {
+                                ev.details_text()
+                                    .is_some_and(|d| d.contains(token.as_str()))
+                            });
+                            if let Some(ev) = named {
+                                tokens.push((ev.previous_event_id, token.clone()));
+                            }
+                        }
+                        DocumentChild {
+                            index,
+                            history: record.history.iter().map(ChildEvent::of).collect(),
+                            tokens,
+                        }
+                    })
+                    .collect();
+                children.sort_by_key(|c| c.index);
+                DocumentMapRun {
+                    run: RunRecord::of(&run),
+                    items,
+                    children,
+                }
+            })
+            .collect()
+    }
+
+    /// Replaces the map runs with a state document's (after `clear`, before executions
+    /// resume); `running` as for `restore`. With a data directory they are written to it.
+    pub fn import(&self, docs: Vec<DocumentMapRun>, running: impl Fn(&str) -> bool) {
+        for doc in docs {
+            let arn = doc.run.arn.clone();
+            if let Some(durable) = &self.durable {
+                let mut ops = vec![Op::PutResource(
+                    format!("{RUN_PREFIX}{arn}"),
+                    serde_json::to_vec(&doc.run).unwrap_or_default(),
+                )];
+                for (index, end) in &doc.items {
+                    let item = serde_json::to_vec(end).unwrap_or_default();
+                    ops.push(Op::PutItem(item_key(&arn), *index as u64, item));
+                }
+                for child in &doc.children {
+                    let Some(base) = child_base(child.index) else {
+                        continue;
+                    };
+                    for e in &child.history {
+                        let bytes = serde_json::to_vec(e).unwrap_or_default();
+                        ops.push(Op::PutItem(child_key(&arn), base | e.id, bytes));
+                    }
+                    for (at, token) in &child.tokens {
+                        let bytes = token.as_bytes().to_vec();
+                        ops.push(Op::PutItem(child_token_key(&arn), base | at, bytes));
+                    }
+                }
+                durable.submit(ops);
+            }
+            let items = doc.items.into_iter().collect();
+            let children = doc
+                .children
+                .into_iter()
+                .map(|c| {
+                    let mut events: Vec<HistoryEvent> =
+                        c.history.into_iter().map(ChildEvent::into_event).collect();
+                    events.sort_by_key(|e| e.id);
+                    let history = ChildHistory {
+                        events,
+                        tokens: c.tokens,
+                    };
+                    (c.index, history)
+                })
+                .collect();
+            self.install(doc.run.into_run(), items, children, &running);
+        }
+    }
+
+    /// Puts a map run read back (data directory, state document) in place: one whose
+    /// execution resumes waits for its Map state with what it had ended and its running
+    /// children; one left RUNNING by an execution that does not comes back ABORTED.
+    fn install(
+        &self,
+        mut run: MapRun,
+        items: HashMap<usize, ItemEnd>,
+        children: HashMap<usize, ChildHistory>,
+        running: impl Fn(&str) -> bool,
+    ) -> bool {
+        let mut resumes = false;
+        // ABORTED too: a run dropped as the server shut down was recorded so.
+        if run.status == "RUNNING" || run.status == "ABORTED" {
+            if running(&run.execution_arn) {
+                self.ended.lock().insert(run.arn.clone(), items);
+                self.children.lock().insert(run.arn.clone(), children);
+                resumes = true;
+            } else if run.status == "RUNNING" {
+                run.status = "ABORTED";
+                run.counts.aborted += run.counts.running + run.counts.pending;
+                run.counts.running = 0;
+                run.counts.pending = 0;
+            }
+        }
+        self.runs
+            .lock()
+            .insert(run.arn.clone(), Arc::new(Mutex::new(run)));
+        resumes
     }
 
     /// Reads the data directory's map runs back (at start, before executions resume).
@@ -178,41 +524,75 @@ impl MapRuns {
     /// execution that is not comes back ABORTED; the others wait for their Map to resume.
     pub fn restore(&self, loaded: &Loaded, running: impl Fn(&str) -> bool) -> Result<(), String> {
         let mut items: HashMap<&str, HashMap<usize, ItemEnd>> = HashMap::new();
+        let mut children: HashMap<&str, HashMap<usize, ChildHistory>> = HashMap::new();
+        let child_of = |id: u64| (usize::try_from(id >> 32).ok(), id & 0xffff_ffff);
         for (parent, id, value) in &loaded.items {
             if let Some(arn) = parent.strip_prefix(ITEM_PREFIX) {
                 let end: ItemEnd = serde_json::from_slice(value)
                     .map_err(|e| format!("map run {arn}: item {id}: {e}"))?;
                 let index = usize::try_from(*id).map_err(|e| format!("map run {arn}: {e}"))?;
                 items.entry(arn).or_default().insert(index, end);
+            } else if let Some(arn) = parent.strip_prefix(CHILD_PREFIX) {
+                let e: ChildEvent = serde_json::from_slice(value)
+                    .map_err(|e| format!("map run {arn}: child event {id}: {e}"))?;
+                let (Some(index), _) = child_of(*id) else {
+                    continue;
+                };
+                let event = HistoryEvent::new(e.id, e.prev, e.ms, e.kind, e.details);
+                let child = children.entry(arn).or_default().entry(index).or_default();
+                child.events.push(event);
+            } else if let Some(arn) = parent.strip_prefix(CHILD_TOKEN_PREFIX) {
+                let (Some(index), at) = child_of(*id) else {
+                    continue;
+                };
+                let token = String::from_utf8_lossy(value).into_owned();
+                let child = children.entry(arn).or_default().entry(index).or_default();
+                child.tokens.push((at, token));
+            }
+        }
+        for runs in children.values_mut() {
+            for child in runs.values_mut() {
+                child.events.sort_by_key(|e| e.id);
             }
         }
         for (arn, bytes) in loaded.resources_under(RUN_PREFIX) {
             let record: RunRecord =
                 serde_json::from_slice(bytes).map_err(|e| format!("map run {arn}: {e}"))?;
-            let mut run = record.into_run();
-            // ABORTED too: a run dropped as the server shut down was recorded so.
-            if run.status == "RUNNING" || run.status == "ABORTED" {
-                if running(&run.execution_arn) {
-                    let ended = items.remove(arn).unwrap_or_default();
-                    self.ended.lock().insert(run.arn.clone(), ended);
-                } else if run.status == "RUNNING" {
-                    run.status = "ABORTED";
-                    run.counts.aborted += run.counts.running + run.counts.pending;
-                    run.counts.running = 0;
-                    run.counts.pending = 0;
-                }
+            let ended = items.remove(arn).unwrap_or_default();
+            let running_children = children.remove(arn).unwrap_or_default();
+            let taken = running_children.len();
+            if !self.install(record.into_run(), ended, running_children, &running) && taken > 0 {
+                // Not resumed: its children's rows go below.
+                children.insert(arn, HashMap::new());
             }
-            self.runs
-                .lock()
-                .insert(run.arn.clone(), Arc::new(Mutex::new(run)));
+        }
+        // Children of map runs that will not resume: their rows are of no use.
+        if let Some(durable) = &self.durable {
+            let stale: Vec<Op> = children
+                .keys()
+                .flat_map(|arn| {
+                    [
+                        Op::DeleteItems(child_key(arn)),
+                        Op::DeleteItems(child_token_key(arn)),
+                    ]
+                })
+                .collect();
+            durable.submit(stale);
         }
         Ok(())
     }
 
-    /// A map run read back running, with the items it had ended, for its resumed Map state.
-    pub fn take_resumed(&self, arn: &str) -> Option<(SharedMapRun, HashMap<usize, ItemEnd>)> {
+    /// A map run read back running, with the items it had ended and its children that were
+    /// running, for its resumed Map state.
+    pub fn take_resumed(&self, arn: &str) -> Option<Resumed> {
         let ended = self.ended.lock().remove(arn)?;
-        Some((self.get(arn)?, ended))
+        let children = self.children.lock().remove(arn).unwrap_or_default();
+        let progress = Progress {
+            ended: ended.clone(),
+            children: HashMap::new(),
+        };
+        self.progress.lock().insert(arn.to_string(), progress);
+        Some((self.get(arn)?, ended, children))
     }
 
     fn forget_rows(&self, arns: &[String]) {
@@ -223,6 +603,8 @@ impl MapRuns {
                     [
                         Op::DeleteResource(format!("{RUN_PREFIX}{arn}")),
                         Op::DeleteItems(item_key(arn)),
+                        Op::DeleteItems(child_key(arn)),
+                        Op::DeleteItems(child_token_key(arn)),
                     ]
                 })
                 .collect();
@@ -232,6 +614,9 @@ impl MapRuns {
 
     pub fn add(&self, run: MapRun) -> SharedMapRun {
         let arn = run.arn.clone();
+        self.progress
+            .lock()
+            .insert(arn.clone(), Progress::default());
         let shared = Arc::new(Mutex::new(run));
         self.runs.lock().insert(arn, shared.clone());
         shared
@@ -259,6 +644,8 @@ impl MapRuns {
         let arns: Vec<String> = runs.keys().cloned().collect();
         runs.clear();
         self.ended.lock().clear();
+        self.children.lock().clear();
+        self.progress.lock().clear();
         self.forget_rows(&arns);
     }
 
@@ -273,6 +660,12 @@ impl MapRuns {
             }
             keep
         });
+        {
+            let mut progress = self.progress.lock();
+            for arn in &forgotten {
+                progress.remove(arn);
+            }
+        }
         self.forget_rows(&forgotten);
     }
 }

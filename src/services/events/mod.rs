@@ -9,6 +9,7 @@ mod buses;
 mod connections;
 mod delivery;
 mod destinations;
+mod durable;
 mod endpoints;
 mod errors;
 mod event;
@@ -33,9 +34,10 @@ pub use store::DEFAULT_MAX_ARCHIVE_EVENTS;
 
 use crate::clock::Clock;
 use crate::invoke::Invoker;
-use crate::persist::{Durable, Loaded, WholeRecord};
+use crate::persist::{Durable, Loaded};
 use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::{self, InvalidInput};
+use durable::ConfigRows;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,7 +58,7 @@ pub(crate) struct Inner {
     /// `scheduler.rs`); one is enough however many changes come before it runs.
     replan: parking_lot::Mutex<Option<crate::settle::Wake>>,
     /// `--data-dir`: every region's resources as one record (`records.rs`).
-    durable: Option<WholeRecord>,
+    durable: Option<ConfigRows>,
     /// `--max-archive-events`; read under the store lock when an event is archived.
     max_archive_events: AtomicUsize,
     /// `--data-dir`: the keys of the archives' event rows written so far, so the rows of an
@@ -68,6 +70,18 @@ pub(crate) struct Inner {
 pub struct EventsState {
     regions: std::collections::HashMap<(String, String), store::Region>,
     planned: Vec<records::Planned>,
+    /// The document's `next_firings` (absent from documents written before them).
+    next: Vec<NextFiring>,
+}
+
+/// A scheduled rule's next firing in the state document (`events.next_firings`).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextFiring {
+    account: String,
+    region: String,
+    rule: String,
+    next_ms: u64,
 }
 
 impl Events {
@@ -80,7 +94,7 @@ impl Events {
             store: Store::default(),
             schedule_changed: tokio::sync::Notify::new(),
             replan: parking_lot::Mutex::new(None),
-            durable: durable.map(|d| WholeRecord::new(d, "events/regions")),
+            durable: durable.map(ConfigRows::new),
             max_archive_events: AtomicUsize::new(store::DEFAULT_MAX_ARCHIVE_EVENTS),
             archive_rows: Default::default(),
         });
@@ -95,8 +109,9 @@ impl Events {
     }
 
     /// Calls `operation`'s handler with an input already checked against the model. With a
-    /// data directory, an operation that may change EventBridge's resources rewrites their
-    /// record (PutEvents only while an archive exists), and the answer waits for the commit.
+    /// data directory, an operation that may change EventBridge's resources writes the rows
+    /// of what it changed (`durable`; PutEvents only its archived events), and the answer
+    /// waits for the commit.
     pub async fn call(
         &self,
         ctx: &RequestContext,
@@ -155,7 +170,7 @@ impl Events {
 
     /// The kept next firings go with the rules (a rule created again plans from scratch), and
     /// replays' progress with the replays.
-    fn forget_next_firings(&self, record: &WholeRecord) {
+    fn forget_next_firings(&self, record: &ConfigRows) {
         record.durable().submit(vec![
             crate::persist::Op::DeleteResources(scheduler::NEXT_PREFIX.to_string()),
             crate::persist::Op::DeleteResources(replays::PROGRESS_PREFIX.to_string()),
@@ -165,7 +180,19 @@ impl Events {
     /// Every region's resources, for the state document.
     pub fn export_state(&self) -> Value {
         let regions = self.inner.store.read_all(records::export);
-        serde_json::json!({ "regions": regions })
+        let next: Vec<NextFiring> = self
+            .inner
+            .store
+            .planned()
+            .into_iter()
+            .map(|(next_ms, key)| NextFiring {
+                account: key.account,
+                region: key.region,
+                rule: key.rule,
+                next_ms,
+            })
+            .collect();
+        serde_json::json!({ "regions": regions, "next_firings": next })
     }
 
     /// Checks a state document's `events` section and builds what it describes.
@@ -176,25 +203,77 @@ impl Events {
             .unwrap_or(Value::Array(vec![]));
         let records: Vec<records::RegionRecord> =
             serde_json::from_value(regions).map_err(|e| format!("events.regions: {e}"))?;
-        records::import(records).map(|(regions, planned)| EventsState { regions, planned })
+        let next = match section.get("next_firings") {
+            Some(list) => serde_json::from_value(list.clone())
+                .map_err(|e| format!("events.next_firings: {e}"))?,
+            None => Vec::new(),
+        };
+        records::import(records).map(|(regions, planned)| EventsState {
+            regions,
+            planned,
+            next,
+        })
     }
 
-    /// Replaces every EventBridge resource; scheduled rules are planned from now.
-    pub fn import_state(&self, state: EventsState) {
+    /// Replaces every EventBridge resource. Scheduled rules keep the document's next firings
+    /// (one that has passed fires once now, as a missed schedule does after a restart); a rule
+    /// the document gives none (documents written before they were kept) is planned from now.
+    pub fn import_state(&self, mut state: EventsState) {
+        let next = std::mem::take(&mut state.next);
         self.install(state);
         self.write_record();
         if let Some(record) = &self.inner.durable {
             self.forget_next_firings(record);
         }
+        self.keep_next_firings(next);
+    }
+
+    /// Plans the rules of `next` (those planned by `install`: scheduled and enabled) at their
+    /// firing, or now if it has passed; with a data directory, keeps it as a firing does.
+    fn keep_next_firings(&self, next: Vec<NextFiring>) {
+        if next.is_empty() {
+            return;
+        }
+        let planned: std::collections::BTreeSet<store::RuleKey> = self
+            .inner
+            .store
+            .planned()
+            .into_iter()
+            .map(|(_, key)| key)
+            .collect();
+        let now = self.inner.now();
+        let mut ops = Vec::new();
+        for firing in next {
+            let key = store::RuleKey {
+                account: firing.account,
+                region: firing.region,
+                rule: firing.rule,
+            };
+            if !planned.contains(&key) {
+                continue;
+            }
+            ops.push(crate::persist::Op::PutResource(
+                scheduler::next_key(&key),
+                firing.next_ms.to_string().into_bytes(),
+            ));
+            self.inner
+                .store
+                .schedule(key, Some(firing.next_ms.max(now)));
+        }
+        if let Some(record) = &self.inner.durable {
+            record.durable().submit(ops);
+        }
+        self.inner.schedule_changed();
     }
 
     /// Rebuilds EventBridge's resources from the data directory (at start).
     pub fn restore(&self, loaded: &Loaded) -> Result<usize, String> {
-        let Some(bytes) = self.inner.durable.as_ref().and_then(|r| r.loaded(loaded)) else {
+        let Some(rows) = &self.inner.durable else {
             return Ok(0);
         };
-        let regions: Value = serde_json::from_slice(bytes)
-            .map_err(|e| format!("the EventBridge record does not parse: {e}"))?;
+        let Some(regions) = rows.loaded(loaded)? else {
+            return Ok(0);
+        };
         let mut state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
         let count = state.regions.len();
         self.inner.restore_archive_rows(&mut state, loaded)?;
@@ -312,14 +391,15 @@ crate::services::handlers::operations! {
 }
 
 impl Inner {
-    /// Every region's resources as the data directory's record.
-    fn export_record(&self) -> Vec<u8> {
-        let regions = self.store.read_all(records::export_durable);
-        serde_json::to_vec(&regions).unwrap_or_default()
+    /// Every region's resources as the data directory keeps them (split into rows by
+    /// `ConfigRows`).
+    fn export_record(&self) -> Vec<records::RegionRecord> {
+        self.store.read_all(records::export_durable)
     }
 
-    /// Rewrites EventBridge's record (`--data-dir`), after its archives' rows.
-    fn write_record(&self, record: &WholeRecord) {
+    /// Writes EventBridge's changed configuration rows (`--data-dir`), after its archives'
+    /// rows.
+    fn write_record(&self, record: &ConfigRows) {
         self.sync_archives();
         record.write(|| self.export_record());
     }

@@ -521,6 +521,11 @@ impl Store {
         }
     }
 
+    /// Every planned firing, earliest first (the state document's next firings).
+    pub fn planned(&self) -> Vec<(u64, RuleKey)> {
+        self.state.lock().due.iter().cloned().collect()
+    }
+
     /// The earliest planned firing.
     pub fn next_due(&self) -> Option<(u64, RuleKey)> {
         self.state.lock().due.first().cloned()

@@ -47,6 +47,7 @@ use store::Store;
 pub struct SfnState {
     regions: std::collections::HashMap<(String, String), store::Region>,
     executions: Vec<durable::Restored>,
+    map_runs: Vec<crate::asl::interp::map_runs::DocumentMapRun>,
 }
 
 pub struct Sfn {
@@ -148,7 +149,9 @@ impl Sfn {
                 })
                 .collect()
         });
-        serde_json::json!({ "regions": regions, "executions": executions })
+        // Map runs hold only the tokens their running children's histories name.
+        let map_runs = self.inner.map_runs.export(&live);
+        serde_json::json!({ "regions": regions, "executions": executions, "map_runs": map_runs })
     }
 
     /// Checks a state document's `stepfunctions` section (definitions are parsed again).
@@ -164,9 +167,15 @@ impl Sfn {
             Some(list) => durable::import_executions(list)?,
             None => Vec::new(),
         };
+        let map_runs = match section.get("map_runs") {
+            Some(list) => serde_json::from_value(list.clone())
+                .map_err(|e| format!("stepfunctions.map_runs: {e}"))?,
+            None => Vec::new(),
+        };
         Ok(SfnState {
             regions,
             executions,
+            map_runs,
         })
     }
 
@@ -179,6 +188,16 @@ impl Sfn {
         self.inner.store.replace_definitions(state.regions);
         self.register_activities();
         self.write_record();
+        // Before any execution resumes: a resumed distributed Map picks its map run up.
+        let running: std::collections::HashSet<String> = state
+            .executions
+            .iter()
+            .filter(|r| r.resume.is_some())
+            .map(|r| r.execution.arn.clone())
+            .collect();
+        self.inner
+            .map_runs
+            .import(state.map_runs, |arn| running.contains(arn));
         for restored in state.executions {
             self.install_execution(restored, true);
         }

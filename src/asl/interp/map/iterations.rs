@@ -8,7 +8,7 @@ use super::super::engine::Engine;
 use super::super::failure::Failure;
 use super::super::history::error_details;
 use super::super::map_runs::ItemEnd;
-use super::super::resume::Position;
+use super::super::resume::{self, Position};
 use super::super::vars::Variables;
 use super::limits::Tolerance;
 use super::map_run::MapRunGuard;
@@ -64,14 +64,17 @@ pub(super) async fn run(
     } = plan;
     let total = inputs.len();
     let mut map_run: Option<MapRunGuard> = None;
-    // A resumed map run's items that had ended: not run again.
+    // A resumed map run's items that had ended: not run again; its children that were
+    // running: resumed from their histories.
     let mut ended = HashMap::new();
+    let mut children_at = HashMap::new();
     let picked_up = resumed_run
         .filter(|_| distributed)
         .and_then(|(arn, started)| Some((MapRunGuard::resume(engine, &arn)?, started)));
-    let iteration_engine = if let Some(((run, children, items), started)) = picked_up {
+    let iteration_engine = if let Some(((run, children, items, running), started)) = picked_up {
         map_run = Some(run);
         ended = items;
+        children_at = running;
         *cursor = started;
         children
     } else if distributed {
@@ -135,7 +138,7 @@ pub(super) async fn run(
                 }
                 None => {}
             }
-            let resumed_at = match resumed.remove(&index) {
+            let mut resumed_at = match resumed.remove(&index) {
                 Some(Position::Done(out, iteration_last)) => {
                     if let Some(slot) = results.get_mut(index) {
                         *slot = out;
@@ -146,13 +149,48 @@ pub(super) async fn run(
                 Some(Position::At(r, iteration_last)) => Some((r, iteration_last)),
                 _ => None,
             };
+            // A child execution that was running at a restart: where its own history says.
+            let mut child_history = None;
+            if let Some(child) = children_at.remove(&index) {
+                let events: Vec<&_> = child.events.iter().collect();
+                let tokens = Arc::new(child.tokens);
+                match resume::position(&events, &processor, &tokens) {
+                    // It ended and its end was not kept yet: kept now, not run again.
+                    Position::Done(out, _) => {
+                        if let Some(run) = &map_run {
+                            run.child_started();
+                            run.child_ended(index, &ItemEnd::Succeeded(out.clone()));
+                        }
+                        if let Some(slot) = results.get_mut(index) {
+                            *slot = out;
+                        }
+                        continue;
+                    }
+                    Position::At(r, last) => {
+                        resumed_at = Some((r, last));
+                        child_history = Some(child.events);
+                    }
+                    Position::Fresh => {}
+                }
+            }
+            // With a data directory each child has a history of its own (see `child_engine`).
+            let on = match &map_run {
+                Some(run) => run.child_engine(&iteration_engine, index, child_history),
+                None => iteration_engine.clone(),
+            };
             if let Some(run) = &map_run {
                 run.child_started();
             }
             if let Some((r, iteration_last)) = resumed_at {
-                let mut vars = env.vars.inner();
+                // A child execution starts with no variables (see below); an inline
+                // iteration with the ones in scope.
+                let mut vars = if distributed {
+                    Variables::default()
+                } else {
+                    env.vars.inner()
+                };
                 vars.commit(r.variables)?;
-                let run = iteration_engine.run_nested_from(
+                let run = on.run_nested_from(
                     processor.clone(),
                     r.state,
                     r.input,
@@ -184,7 +222,7 @@ pub(super) async fn run(
             } else {
                 env.vars.inner()
             };
-            let run = iteration_engine.run_nested(processor.clone(), input, first, vars);
+            let run = on.run_nested(processor.clone(), input, first, vars);
             // As Parallel's branches: its own work, handing a wake back as it ends.
             let work = engine.branch_work();
             let tracker = work.tracker().clone();

@@ -3,13 +3,22 @@
 
 use super::super::engine::Engine;
 use super::super::history::Recorder;
-use super::super::map_runs::{Counts, ItemEnd, MapRun, MapRuns, SharedMapRun};
-use super::super::ExecutionRecord;
+use super::super::map_runs::{ChildHistory, Counts, ItemEnd, MapRun, MapRuns, SharedMapRun};
+use super::super::{ExecutionRecord, HistoryEvent, SharedRecord};
 use super::limits::Tolerance;
 use crate::asl::ast::MapState;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// A resumed map run: its guard, its children's shared engine, the items it had ended and
+/// the children that were running.
+pub(super) type Resumed = (
+    MapRunGuard,
+    Arc<Engine>,
+    HashMap<usize, ItemEnd>,
+    HashMap<usize, ChildHistory>,
+);
 
 /// A map run in progress: one that is dropped unfinished (the execution was stopped or timed
 /// out) is recorded as ABORTED.
@@ -53,12 +62,10 @@ impl MapRunGuard {
     }
 
     /// Picks up the map run `arn` read back running from the data directory, with the items
-    /// it had ended (their counts as they stand; the items not ended are pending again).
-    pub fn resume(
-        engine: &Engine,
-        arn: &str,
-    ) -> Option<(MapRunGuard, Arc<Engine>, HashMap<usize, ItemEnd>)> {
-        let (run, ended) = engine.map_runs.take_resumed(arn)?;
+    /// it had ended (their counts as they stand; the items not ended are pending again) and
+    /// the histories of its children that were running.
+    pub fn resume(engine: &Engine, arn: &str) -> Option<Resumed> {
+        let (run, ended, children) = engine.map_runs.take_resumed(arn)?;
         {
             let mut r = run.lock();
             let failed = ended
@@ -78,7 +85,28 @@ impl MapRunGuard {
             engine.map_runs.persist(&r);
         }
         let guard = MapRunGuard(run, engine.map_runs.clone());
-        Some((guard, children_of(engine), ended))
+        Some((guard, children_of(engine), ended, children))
+    }
+
+    /// The engine child `index` runs on. With a data directory, one of its own whose history
+    /// is kept and written as it grows (`history`: restored after a restart), so that the
+    /// child resumes where it was; in memory the map run's shared one (`children`), but for a
+    /// child resumed from a loaded document (its own, so that the ids of the states it is
+    /// inside are its own too).
+    pub fn child_engine(
+        &self,
+        children: &Arc<Engine>,
+        index: usize,
+        history: Option<Vec<HistoryEvent>>,
+    ) -> Arc<Engine> {
+        if history.is_none() && !self.1.is_durable() {
+            return children.clone();
+        }
+        let arn = self.0.lock().arn.clone();
+        match self.1.child_record(&arn, index, history) {
+            Some(record) => Arc::new(with_record(children, record)),
+            None => children.clone(),
+        }
     }
 
     /// How many child executions may run at once now (UpdateMapRun may change it).
@@ -113,6 +141,9 @@ impl MapRunGuard {
         r.status = status;
         r.stop_ms = Some(now_ms);
         self.1.persist(&r);
+        // Children still kept (aborted past the tolerated failures) will not resume. Not on a
+        // drop: one at shutdown leaves them for the restart.
+        self.1.forget_children(&r.arn);
     }
 }
 
@@ -126,14 +157,24 @@ impl Drop for MapRunGuard {
             r.counts.pending = 0;
             self.1.persist(&r);
         }
+        // Ended (`finish` drops the guard) or dropped: its progress is no longer needed.
+        self.1.run_ended(&r.arn);
     }
 }
 
 /// The engine a map run's child executions run on: the parent's clock and context, a
 /// history of their own (not kept).
 fn children_of(engine: &Engine) -> Arc<Engine> {
-    let record = Arc::new(parking_lot::Mutex::new(ExecutionRecord::without_history()));
-    Arc::new(Engine {
+    let record = ExecutionRecord::without_history();
+    Arc::new(with_record(
+        engine,
+        Arc::new(parking_lot::Mutex::new(record)),
+    ))
+}
+
+/// An engine like `engine` (clock, context, board, calls) writing to `record`.
+fn with_record(engine: &Engine, record: SharedRecord) -> Engine {
+    Engine {
         rec: Recorder::new(record, engine.rec.clock().clone()),
         base_context: engine.base_context.clone(),
         board: engine.board.clone(),
@@ -142,7 +183,7 @@ fn children_of(engine: &Engine) -> Arc<Engine> {
         tasks: engine.tasks.clone(),
         restarts: Default::default(),
         parking: None,
-    })
+    }
 }
 
 /// `arn:<partition>:states:<region>:<account>:mapRun:<machine>/<label>:<uuid>`, from the
