@@ -8,7 +8,7 @@
 //! `MapIterationSucceeded`, `ParallelStateSucceeded` ...) are recorded without moving the
 //! cursor, as AWS does (the first state's `...StateEntered` has `previousEventId` 0).
 
-use super::{SharedRecord, Status};
+use super::{HistoryEvent, SharedRecord, Status};
 use crate::clock::Clock;
 use serde_json::{json, Value};
 
@@ -149,4 +149,36 @@ pub(crate) fn error_details(error: Option<&str>, cause: Option<&str>) -> Value {
         d.insert("cause".into(), Value::from(c));
     }
     Value::Object(d)
+}
+
+/// A history event as the data directory and the state document keep it (top-level
+/// executions and Distributed Map children alike), so both read and write one shape.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct StoredEvent {
+    id: u64,
+    prev: u64,
+    ms: u64,
+    #[serde(rename = "type")]
+    kind: String,
+    details: Option<(String, Value)>,
+}
+
+impl StoredEvent {
+    pub fn of(e: &HistoryEvent) -> StoredEvent {
+        StoredEvent {
+            id: e.id,
+            prev: e.previous_event_id,
+            ms: e.timestamp_ms,
+            kind: e.event_type.clone(),
+            details: e.details().map(|(m, d)| (m.to_string(), d)),
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn into_event(self) -> HistoryEvent {
+        HistoryEvent::new(self.id, self.prev, self.ms, self.kind, self.details)
+    }
 }

@@ -18,6 +18,7 @@
 //! item's end. Map runs written before children kept histories have none: their running
 //! items start again from their first state.
 
+use super::StoredEvent;
 use super::{ExecutionRecord, HistoryEvent, RecordSink};
 use crate::persist::{Durable, Loaded, Op};
 use parking_lot::Mutex;
@@ -78,7 +79,7 @@ impl RecordSink for ChildSink {
     fn event(&self, e: &HistoryEvent) {
         // An event id past 2^32 cannot be: a history stops at 25,000 events.
         let id = self.base | (e.id & 0xffff_ffff);
-        let bytes = serde_json::to_vec(&ChildEvent::of(e)).unwrap_or_default();
+        let bytes = serde_json::to_vec(&StoredEvent::of(e)).unwrap_or_default();
         self.durable
             .submit(vec![Op::PutItem(self.events.clone(), id, bytes)]);
     }
@@ -102,33 +103,6 @@ impl RecordSink for ChildSink {
     }
 }
 
-/// A child's history event as `ChildSink` writes it (and the state document holds it).
-#[derive(Serialize, Deserialize)]
-pub struct ChildEvent {
-    id: u64,
-    prev: u64,
-    ms: u64,
-    #[serde(rename = "type")]
-    kind: String,
-    details: Option<(String, Value)>,
-}
-
-impl ChildEvent {
-    fn of(e: &HistoryEvent) -> Self {
-        ChildEvent {
-            id: e.id,
-            prev: e.previous_event_id,
-            ms: e.timestamp_ms,
-            kind: e.event_type.clone(),
-            details: e.details().map(|(m, d)| (m.to_string(), d)),
-        }
-    }
-
-    fn into_event(self) -> HistoryEvent {
-        HistoryEvent::new(self.id, self.prev, self.ms, self.kind, self.details)
-    }
-}
-
 /// A map run in the state document (`stepfunctions.map_runs`): its record, the items that
 /// ended (`[index, end]`) and, for a running one whose children keep histories (data
 /// directory), each running child's history and task tokens. The items and children are
@@ -146,7 +120,7 @@ pub struct DocumentMapRun {
 #[derive(Serialize, Deserialize)]
 struct DocumentChild {
     index: usize,
-    history: Vec<ChildEvent>,
+    history: Vec<StoredEvent>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tokens: Vec<(u64, String)>,
 }
@@ -426,7 +400,7 @@ impl MapRuns {
                         }
                         DocumentChild {
                             index,
-                            history: record.history.iter().map(ChildEvent::of).collect(),
+                            history: record.history.iter().map(StoredEvent::of).collect(),
                             tokens,
                         }
                     })
@@ -461,7 +435,7 @@ impl MapRuns {
                     };
                     for e in &child.history {
                         let bytes = serde_json::to_vec(e).unwrap_or_default();
-                        ops.push(Op::PutItem(child_key(&arn), base | e.id, bytes));
+                        ops.push(Op::PutItem(child_key(&arn), base | e.id(), bytes));
                     }
                     for (at, token) in &child.tokens {
                         let bytes = token.as_bytes().to_vec();
@@ -476,7 +450,7 @@ impl MapRuns {
                 .into_iter()
                 .map(|c| {
                     let mut events: Vec<HistoryEvent> =
-                        c.history.into_iter().map(ChildEvent::into_event).collect();
+                        c.history.into_iter().map(StoredEvent::into_event).collect();
                     events.sort_by_key(|e| e.id);
                     let history = ChildHistory {
                         events,
@@ -533,12 +507,12 @@ impl MapRuns {
                 let index = usize::try_from(*id).map_err(|e| format!("map run {arn}: {e}"))?;
                 items.entry(arn).or_default().insert(index, end);
             } else if let Some(arn) = parent.strip_prefix(CHILD_PREFIX) {
-                let e: ChildEvent = serde_json::from_slice(value)
+                let e: StoredEvent = serde_json::from_slice(value)
                     .map_err(|e| format!("map run {arn}: child event {id}: {e}"))?;
                 let (Some(index), _) = child_of(*id) else {
                     continue;
                 };
-                let event = HistoryEvent::new(e.id, e.prev, e.ms, e.kind, e.details);
+                let event = e.into_event();
                 let child = children.entry(arn).or_default().entry(index).or_default();
                 child.events.push(event);
             } else if let Some(arn) = parent.strip_prefix(CHILD_TOKEN_PREFIX) {

@@ -29,6 +29,7 @@ mod vars;
 use crate::asl::ast::StateMachine;
 use crate::clock::Clock;
 pub use failure::Failure;
+pub use history::StoredEvent;
 
 use callbacks::TaskBoard;
 use engine::{BaseContext, Engine};

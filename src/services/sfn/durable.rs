@@ -15,6 +15,7 @@ use super::records::RevisionRecord;
 use super::store::{Execution, Revision};
 use crate::asl::ast::StateMachine;
 use crate::asl::interp::resume::{self, position, Position, Tokens};
+use crate::asl::interp::StoredEvent;
 use crate::asl::interp::{ExecutionRecord, HistoryEvent, RecordSink, Resume, SharedRecord, Status};
 use crate::persist::{Durable, Loaded, Op};
 use parking_lot::Mutex;
@@ -59,16 +60,6 @@ pub struct StoredExecution {
     pub resume: Option<(String, Value, serde_json::Map<String, Value>)>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct StoredEvent {
-    id: u64,
-    prev: u64,
-    ms: u64,
-    #[serde(rename = "type")]
-    kind: String,
-    details: Option<(String, Value)>,
-}
-
 /// The sink an execution's record writes through.
 pub struct ExecSink {
     durable: Arc<Durable>,
@@ -101,22 +92,6 @@ impl ExecSink {
 impl std::fmt::Debug for ExecSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ExecSink({})", self.arn)
-    }
-}
-
-impl StoredEvent {
-    fn of(e: &HistoryEvent) -> StoredEvent {
-        StoredEvent {
-            id: e.id,
-            prev: e.previous_event_id,
-            ms: e.timestamp_ms,
-            kind: e.event_type.clone(),
-            details: e.details().map(|(m, d)| (m.to_string(), d)),
-        }
-    }
-
-    fn into_event(self) -> HistoryEvent {
-        HistoryEvent::new(self.id, self.prev, self.ms, self.kind, self.details)
     }
 }
 
