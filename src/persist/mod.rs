@@ -57,7 +57,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
+mod rows;
 pub mod snapshot;
+
+#[cfg(test)]
+pub(crate) use rows::{bytes_put, changes, describe};
+pub use rows::{Kept, RowMap, Rows};
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS resources (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
      CREATE TABLE IF NOT EXISTS items (parent TEXT NOT NULL, id INTEGER NOT NULL, value BLOB NOT NULL,
@@ -489,56 +494,6 @@ fn apply(db: &mut Connection, batches: Vec<Vec<Op>>) -> Result<(), rusqlite::Err
         }
     }
     txn.commit()
-}
-
-/// A service whose durable state is small and rarely written (configuration only) kept as one
-/// record, written whole after every change. Export and submit happen under one mutex, so the
-/// last record submitted was exported after the last change: an older export can never be
-/// committed over a newer one. Lock order: this mutex, then the service's own lock (inside
-/// `export`); the service never takes this mutex while holding its lock.
-pub struct WholeRecord {
-    durable: Arc<Durable>,
-    key: &'static str,
-    order: Mutex<()>,
-}
-
-impl WholeRecord {
-    pub fn new(durable: Arc<Durable>, key: &'static str) -> Self {
-        WholeRecord {
-            durable,
-            key,
-            order: Mutex::new(()),
-        }
-    }
-
-    pub fn write(&self, export: impl FnOnce() -> Vec<u8>) {
-        let _order = self.order.lock();
-        self.durable
-            .submit(vec![Op::PutResource(self.key.to_string(), export())]);
-    }
-
-    pub fn durable(&self) -> &Durable {
-        &self.durable
-    }
-
-    /// After an API call: rewrites the record if the call `changed` it (as [`Self::write`]),
-    /// then waits until everything submitted so far is committed, so the answer follows its
-    /// own writes. No service lock is held across the wait.
-    pub async fn after_call(&self, changed: bool, export: impl FnOnce() -> Vec<u8>) {
-        if changed {
-            self.write(export);
-        }
-        self.durable.wait_committed().await;
-    }
-
-    /// This record as the data directory held it at start.
-    pub fn loaded<'a>(&self, loaded: &'a Loaded) -> Option<&'a [u8]> {
-        loaded
-            .resources
-            .iter()
-            .find(|(k, _)| k == self.key)
-            .map(|(_, v)| v.as_slice())
-    }
 }
 
 #[cfg(test)]

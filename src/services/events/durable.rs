@@ -7,19 +7,18 @@
 //!
 //! After a change the whole configuration is still exported in memory (it is small), but only
 //! the rows whose bytes changed are written and the rows of what is gone deleted: a PutRule
-//! writes one row, not every bus and rule. The last bytes written per row are kept here for
-//! that comparison. Archived events and a replay's progress are rows of their own already
+//! writes one row, not every bus and rule (`crate::persist::Rows` keeps the bytes last written
+//! per row for that comparison, shared with Step Functions and SNS). Archived events and a replay's progress are rows of their own already
 //! (`store::ARCHIVE_ROWS_PREFIX`, `replays::PROGRESS_PREFIX`).
 //!
 //! A data directory written before rows (the whole record `events/regions`) opens as it is:
 //! at start its record is read, written as rows, and deleted in the same commit.
 
 use super::records::RegionRecord;
-use crate::persist::{Durable, Loaded, Op};
-use parking_lot::Mutex;
+use crate::persist::{Durable, Kept, Loaded, RowMap, Rows};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The record of data directories written before rows.
@@ -44,103 +43,53 @@ struct Row {
     value: Value,
 }
 
-/// The configuration rows, and the bytes last written for each. Export and submit happen
-/// under its mutex, so the rows last submitted come from the last export: an older export can
-/// never be committed over a newer one. Lock order: this mutex, then the service's own lock
-/// (inside `export`); the service never takes this mutex while holding its lock.
-pub struct ConfigRows {
-    durable: Arc<Durable>,
-    written: Mutex<HashMap<String, Vec<u8>>>,
-}
+/// EventBridge's configuration rows (`crate::persist::Rows`, which writes only what changed).
+pub struct ConfigRows(Rows);
 
 impl ConfigRows {
     pub fn new(durable: Arc<Durable>) -> Self {
-        ConfigRows {
-            durable,
-            written: Mutex::new(HashMap::new()),
-        }
+        ConfigRows(Rows::new(durable, PREFIX, WHOLE_KEY))
     }
 
     pub fn durable(&self) -> &Durable {
-        &self.durable
+        self.0.durable()
     }
 
     /// Writes the rows that changed since the last write and deletes those gone.
     pub fn write(&self, export: impl FnOnce() -> Vec<RegionRecord>) {
-        let mut written = self.written.lock();
-        let ops = changes(&mut written, rows_of(&export()));
-        self.durable.submit(ops);
+        self.0.write(|| rows_of(&export()));
     }
 
-    /// After an API call: writes what the call `changed` (as [`Self::write`]), then waits
-    /// until everything submitted so far is committed, so the answer follows its own writes.
-    /// No service lock is held across the wait.
+    /// After an API call: writes what the call `changed`, then waits for the commit.
     pub async fn after_call(&self, changed: bool, export: impl FnOnce() -> Vec<RegionRecord>) {
-        if changed {
-            self.write(export);
-        }
-        self.durable.wait_committed().await;
+        self.0.after_call(changed, || rows_of(&export())).await;
     }
 
     /// The configuration the data directory held at start, as the state document's
-    /// `events.regions` (`None`: nothing kept). Rows are preferred; a whole record of an older
-    /// data directory is read and, in the first write's commit, replaced by rows.
+    /// `events.regions` (`None`: nothing kept). A whole record of an older data directory is
+    /// replaced by rows in the first write's commit.
     pub fn loaded(&self, loaded: &Loaded) -> Result<Option<Value>, String> {
-        let mut rows: BTreeMap<&str, &[u8]> = BTreeMap::new();
-        let mut whole = None;
-        for (key, value) in &loaded.resources {
-            if key.starts_with(PREFIX) {
-                rows.insert(key, value);
-            } else if key == WHOLE_KEY {
-                whole = Some(value.as_slice());
+        match self.0.loaded(loaded) {
+            None => Ok(None),
+            Some(Kept::Whole(bytes)) => serde_json::from_slice(bytes)
+                .map(Some)
+                .map_err(|e| format!("the EventBridge record does not parse: {e}")),
+            Some(Kept::Rows(rows)) => {
+                let mut parsed = Vec::with_capacity(rows.len());
+                for (key, bytes) in rows {
+                    let row: Row = serde_json::from_slice(bytes)
+                        .map_err(|e| format!("EventBridge row {key}: {e}"))?;
+                    parsed.push(row);
+                }
+                Ok(Some(assemble(parsed)))
             }
         }
-        let mut written = self.written.lock();
-        if let Some(bytes) = whole {
-            let regions: Value = serde_json::from_slice(bytes)
-                .map_err(|e| format!("the EventBridge record does not parse: {e}"))?;
-            // Deleted with the first write (the rows then written replace it).
-            written.insert(WHOLE_KEY.to_string(), Vec::new());
-            if rows.is_empty() {
-                return Ok(Some(regions));
-            }
-        }
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let mut parsed = Vec::with_capacity(rows.len());
-        for (key, bytes) in rows {
-            let row: Row =
-                serde_json::from_slice(bytes).map_err(|e| format!("EventBridge row {key}: {e}"))?;
-            written.insert(key.to_string(), bytes.to_vec());
-            parsed.push(row);
-        }
-        Ok(Some(assemble(parsed)))
     }
-}
-
-/// The operations that take the rows from `written` to `rows`, which `written` becomes.
-fn changes(written: &mut HashMap<String, Vec<u8>>, rows: BTreeMap<String, Vec<u8>>) -> Vec<Op> {
-    let mut ops = Vec::new();
-    written.retain(|key, _| {
-        let keep = rows.contains_key(key);
-        if !keep {
-            ops.push(Op::DeleteResource(key.clone()));
-        }
-        keep
-    });
-    for (key, bytes) in rows {
-        if written.get(&key) != Some(&bytes) {
-            ops.push(Op::PutResource(key.clone(), bytes.clone()));
-            written.insert(key, bytes);
-        }
-    }
-    ops
 }
 
 /// Every row of the configuration `regions`, by key.
-fn rows_of(regions: &[RegionRecord]) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
+fn rows_of(regions: &[RegionRecord]) -> RowMap {
+    let mut out = RowMap::new();
     for record in regions {
         let Ok(Value::Object(mut region)) = serde_json::to_value(record) else {
             continue;
@@ -271,6 +220,8 @@ fn assemble(rows: Vec<Row>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::persist::{bytes_put, changes, describe as keys};
+    use std::collections::HashMap;
 
     fn region(rules: &[(&str, &str)]) -> Vec<RegionRecord> {
         let rules: Vec<Value> = rules
@@ -295,16 +246,6 @@ mod tests {
         vec![serde_json::from_value(record).unwrap()]
     }
 
-    fn keys(ops: &[Op]) -> Vec<String> {
-        ops.iter()
-            .map(|op| match op {
-                Op::PutResource(k, _) => format!("put {k}"),
-                Op::DeleteResource(k) => format!("delete {k}"),
-                _ => "other".into(),
-            })
-            .collect()
-    }
-
     #[test]
     fn a_change_of_one_rule_among_many_writes_that_rule_s_row_alone() {
         let names: Vec<String> = (0..200).map(|i| format!("r{i}")).collect();
@@ -318,13 +259,7 @@ mod tests {
         let second = changes(&mut written, rows_of(&region(&after)));
         let base = "events/cfg/000000000000/us-east-1";
         assert_eq!(keys(&second), vec![format!("put {base}/rule/default/r7")]);
-        let bytes: usize = second
-            .iter()
-            .map(|op| match op {
-                Op::PutResource(_, v) => v.len(),
-                _ => 0,
-            })
-            .sum();
+        let bytes = bytes_put(&second);
         assert!(bytes < 600, "{bytes} bytes written for one rule");
         after.remove(3);
         let third = changes(&mut written, rows_of(&region(&after)));

@@ -35,7 +35,7 @@ pub use errors::SfnError;
 use crate::asl::interp::callbacks::TaskBoard;
 use crate::asl::interp::map_runs::MapRuns;
 use crate::clock::Clock;
-use crate::persist::{Durable, Loaded, WholeRecord};
+use crate::persist::{Durable, Kept, Loaded, RowMap, Rows};
 use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::InvalidInput;
 use integrations::TaskServices;
@@ -59,8 +59,9 @@ struct Inner {
     store: Store,
     /// Task tokens and activity queues shared with the running executions.
     board: Arc<TaskBoard>,
-    /// `--data-dir`: machines, versions, aliases and activities as one record (`records.rs`).
-    durable: Option<WholeRecord>,
+    /// `--data-dir`: machines (with their versions, aliases and tags) and activities, one row
+    /// each (`records::rows_of`).
+    durable: Option<Rows>,
     /// `--data-dir`: Standard executions, one record and one item per event (`durable.rs`).
     exec_durable: Option<Arc<Durable>>,
     /// Distributed Map runs of every execution.
@@ -80,7 +81,7 @@ impl Sfn {
         Sfn {
             inner: Arc::new(Inner {
                 exec_durable: durable.clone(),
-                durable: durable.map(|d| WholeRecord::new(d, "sfn/regions")),
+                durable: durable.map(|d| Rows::new(d, records::ROW_PREFIX, records::WHOLE_KEY)),
                 tasks: Arc::new(tasks),
                 board: TaskBoard::tracked(clock.tracker().clone()),
                 clock,
@@ -92,7 +93,7 @@ impl Sfn {
 
     /// Calls `operation`'s handler with an input already checked against the model. With a
     /// data directory, an operation that may change machines, versions, aliases, activities
-    /// or tags rewrites their record and the answer waits for the commit.
+    /// or tags writes the rows it changed and the answer waits for the commit.
     pub async fn call(
         &self,
         ctx: &RequestContext,
@@ -113,13 +114,12 @@ impl Sfn {
         result
     }
 
-    /// Machines, versions, aliases, activities and tags as the data directory's record.
-    fn export_record(&self) -> Vec<u8> {
-        let regions = self.inner.store.read_all(records::export);
-        serde_json::to_vec(&regions).unwrap_or_default()
+    /// Machines, versions, aliases, activities and tags as the data directory's rows.
+    fn export_record(&self) -> RowMap {
+        records::rows_of(&self.inner.store.read_all(records::export))
     }
 
-    /// Rewrites the data directory's record, if there is one.
+    /// Writes the data directory's rows that changed, if there is one.
     fn write_record(&self) {
         if let Some(record) = &self.inner.durable {
             record.write(|| self.export_record());
@@ -203,17 +203,23 @@ impl Sfn {
         }
     }
 
-    /// Rebuilds machines and activities from the data directory (at start).
+    /// Rebuilds machines and activities from the data directory (at start). A whole record
+    /// of an older data directory becomes rows here, in one commit.
     pub fn restore(&self, loaded: &Loaded) -> Result<usize, String> {
-        let Some(bytes) = self.inner.durable.as_ref().and_then(|r| r.loaded(loaded)) else {
+        let Some(rows) = &self.inner.durable else {
             return Ok(0);
         };
-        let regions: Value = serde_json::from_slice(bytes)
-            .map_err(|e| format!("the Step Functions record does not parse: {e}"))?;
-        let state = Self::parse_state(&serde_json::json!({ "regions": regions }))?;
-        let count = state.regions.values().map(|r| r.machines().len()).sum();
-        self.inner.store.replace_definitions(state.regions);
+        let records = match rows.loaded(loaded) {
+            None => return Ok(0),
+            Some(Kept::Whole(bytes)) => serde_json::from_slice(bytes)
+                .map_err(|e| format!("the Step Functions record does not parse: {e}"))?,
+            Some(Kept::Rows(rows)) => records::from_rows(rows)?,
+        };
+        let regions = records::import(records)?;
+        let count = regions.values().map(|r| r.machines().len()).sum();
+        self.inner.store.replace_definitions(regions);
         self.register_activities();
+        self.write_record();
         self.restore_executions(loaded)?;
         Ok(count)
     }

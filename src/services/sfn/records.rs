@@ -223,3 +223,77 @@ pub fn import(records: Vec<RegionRecord>) -> Result<HashMap<(String, String), Re
     }
     Ok(regions)
 }
+
+/// Where machines and activities are rows of their own in the data directory:
+/// `sfn/cfg/<account>/<region>/machine/<name>` (a machine with its versions, aliases and
+/// tags) and `sfn/cfg/<account>/<region>/activity/<name>`. Each row's value names its
+/// account and region, so keys are never parsed.
+pub const ROW_PREFIX: &str = "sfn/cfg/";
+/// The whole record of data directories written before rows.
+pub const WHOLE_KEY: &str = "sfn/regions";
+
+/// One row as written: exactly one of `machine` and `activity`.
+#[derive(Serialize)]
+struct RowOut<'a> {
+    account: &'a str,
+    region: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    machine: Option<&'a MachineRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    activity: Option<&'a ActivityRecord>,
+}
+
+/// One row as read back.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowIn {
+    account: String,
+    region: String,
+    #[serde(default)]
+    machine: Option<MachineRecord>,
+    #[serde(default)]
+    activity: Option<ActivityRecord>,
+}
+
+/// Every row of the configuration `regions`, by key.
+pub fn rows_of(regions: &[RegionRecord]) -> crate::persist::RowMap {
+    let mut out = crate::persist::RowMap::new();
+    for r in regions {
+        let base = format!("{ROW_PREFIX}{}/{}", r.account, r.region);
+        let row = |machine, activity| RowOut {
+            account: &r.account,
+            region: &r.region,
+            machine,
+            activity,
+        };
+        for m in &r.machines {
+            let bytes = serde_json::to_vec(&row(Some(m), None)).unwrap_or_default();
+            out.insert(format!("{base}/machine/{}", m.name), bytes);
+        }
+        for a in &r.activities {
+            let bytes = serde_json::to_vec(&row(None, Some(a))).unwrap_or_default();
+            out.insert(format!("{base}/activity/{}", a.name), bytes);
+        }
+    }
+    out
+}
+
+/// The configuration that `rows` (key, value) describe.
+pub fn from_rows(rows: Vec<(&str, &[u8])>) -> Result<Vec<RegionRecord>, String> {
+    let mut regions: BTreeMap<(String, String), RegionRecord> = BTreeMap::new();
+    for (key, bytes) in rows {
+        let row: RowIn =
+            serde_json::from_slice(bytes).map_err(|e| format!("Step Functions row {key}: {e}"))?;
+        let region = regions
+            .entry((row.account.clone(), row.region.clone()))
+            .or_insert_with(|| RegionRecord {
+                account: row.account,
+                region: row.region,
+                machines: Vec::new(),
+                activities: Vec::new(),
+            });
+        region.machines.extend(row.machine);
+        region.activities.extend(row.activity);
+    }
+    Ok(regions.into_values().collect())
+}

@@ -34,7 +34,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::Invoker;
 use crate::model::{Violation, ViolationKind};
-use crate::persist::{Durable, Loaded, WholeRecord};
+use crate::persist::{Durable, Kept, Loaded, RowMap, Rows};
 use crate::request::{RequestContext, ServiceId};
 use crate::services::handlers::InvalidInput;
 use crate::services::validation::lower_camel_path as lower_camel;
@@ -54,8 +54,8 @@ struct Inner {
     clock: Clock,
     store: Store,
     deliverer: Arc<Deliverer>,
-    /// `--data-dir`: topics and subscriptions as one record (`records.rs`).
-    durable: Option<WholeRecord>,
+    /// `--data-dir`: topics and subscriptions, one row each (`records::rows_of`).
+    durable: Option<Rows>,
 }
 
 impl Sns {
@@ -66,14 +66,14 @@ impl Sns {
                 deliverer: Deliverer::new(invoker, clock.clone(), durable.clone()),
                 clock,
                 store: Store::default(),
-                durable: durable.map(|d| WholeRecord::new(d, "sns/topics")),
+                durable: durable.map(|d| Rows::new(d, records::ROW_PREFIX, records::WHOLE_KEY)),
             }),
         }
     }
 
     /// Calls `operation`'s handler with an input already checked against the model. With a
-    /// data directory, an operation that may change topics or subscriptions rewrites their
-    /// record, and the answer waits for the commit (no lock is held here).
+    /// data directory, an operation that may change topics or subscriptions writes the rows
+    /// it changed, and the answer waits for the commit (no lock is held here).
     pub async fn call(
         &self,
         ctx: &RequestContext,
@@ -92,13 +92,12 @@ impl Sns {
         result
     }
 
-    /// What `records.rs` keeps of SNS, as the data directory's record.
-    fn export_record(&self) -> Vec<u8> {
-        let topics = records::export(&self.inner.store.state.read());
-        serde_json::to_vec(&topics).unwrap_or_default()
+    /// What `records.rs` keeps of SNS, as the data directory's rows.
+    fn export_record(&self) -> RowMap {
+        records::rows_of(&records::export(&self.inner.store.state.read()))
     }
 
-    /// Rewrites the data directory's record, if there is one.
+    /// Writes the data directory's rows that changed, if there is one.
     fn write_record(&self) {
         if let Some(record) = &self.inner.durable {
             record.write(|| self.export_record());
@@ -150,18 +149,23 @@ impl Sns {
         self.inner.deliverer.import_retries(state.1);
     }
 
-    /// Rebuilds topics and subscriptions from the data directory (at start).
+    /// Rebuilds topics and subscriptions from the data directory (at start). A whole record
+    /// of an older data directory becomes rows here, in one commit.
     pub fn restore(&self, loaded: &Loaded) -> Result<usize, String> {
-        let Some(bytes) = self.inner.durable.as_ref().and_then(|r| r.loaded(loaded)) else {
+        let Some(rows) = &self.inner.durable else {
             return Ok(0);
         };
-        let section = serde_json::json!({
-            "topics": serde_json::from_slice::<Value>(bytes)
-                .map_err(|e| format!("the SNS record does not parse: {e}"))?
-        });
-        let state = self.parse_state(&section)?;
-        let count = state.0.topic_count();
-        *self.inner.store.state.write() = state.0;
+        let topics = match rows.loaded(loaded) {
+            None => return Ok(0),
+            Some(Kept::Whole(bytes)) => serde_json::from_slice(bytes)
+                .map_err(|e| format!("the SNS record does not parse: {e}"))?,
+            Some(Kept::Rows(rows)) => records::from_rows(rows)?,
+        };
+        let deliverer = self.inner.deliverer.clone();
+        let state = records::import(topics, || deliverer.topic_queue())?;
+        let count = state.topic_count();
+        *self.inner.store.state.write() = state;
+        self.write_record();
         self.inner.deliverer.restore_retries(loaded)?;
         Ok(count)
     }

@@ -114,3 +114,90 @@ pub fn import(
     }
     Ok(state)
 }
+
+/// Where topics and subscriptions are rows of their own in the data directory:
+/// `sns/cfg/topic/<topic ARN>` (its attributes, tags and data protection policy) and
+/// `sns/cfg/subscription/<subscription ARN>`. A subscription's row names its topic.
+pub const ROW_PREFIX: &str = "sns/cfg/";
+/// The whole record of data directories written before rows.
+pub const WHOLE_KEY: &str = "sns/topics";
+
+/// One row as written: exactly one of `topic` (without its subscriptions) and
+/// `subscription` (with `topic_arn`, its topic's ARN).
+#[derive(Serialize)]
+struct RowOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topic: Option<&'a TopicRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topic_arn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription: Option<&'a SubscriptionRecord>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowIn {
+    #[serde(default)]
+    topic: Option<TopicRecord>,
+    #[serde(default)]
+    topic_arn: Option<String>,
+    #[serde(default)]
+    subscription: Option<SubscriptionRecord>,
+}
+
+/// Every row of `topics`, by key.
+pub fn rows_of(topics: &[TopicRecord]) -> crate::persist::RowMap {
+    let mut out = crate::persist::RowMap::new();
+    for t in topics {
+        let alone = TopicRecord {
+            arn: t.arn.clone(),
+            owner: t.owner.clone(),
+            fifo: t.fifo,
+            attributes: t.attributes.clone(),
+            tags: t.tags.clone(),
+            data_protection_policy: t.data_protection_policy.clone(),
+            subscriptions: Vec::new(),
+            subscriptions_deleted: t.subscriptions_deleted,
+        };
+        let row = RowOut {
+            topic: Some(&alone),
+            topic_arn: None,
+            subscription: None,
+        };
+        let bytes = serde_json::to_vec(&row).unwrap_or_default();
+        out.insert(format!("{ROW_PREFIX}topic/{}", t.arn), bytes);
+        for s in &t.subscriptions {
+            let row = RowOut {
+                topic: None,
+                topic_arn: Some(&t.arn),
+                subscription: Some(s),
+            };
+            let bytes = serde_json::to_vec(&row).unwrap_or_default();
+            out.insert(format!("{ROW_PREFIX}subscription/{}", s.arn), bytes);
+        }
+    }
+    out
+}
+
+/// The topics that `rows` (key, value) describe. A subscription whose topic has no row is
+/// dropped, as DeleteTopic would have removed it with the topic.
+pub fn from_rows(rows: Vec<(&str, &[u8])>) -> Result<Vec<TopicRecord>, String> {
+    let mut topics: BTreeMap<String, TopicRecord> = BTreeMap::new();
+    let mut subscriptions = Vec::new();
+    for (key, bytes) in rows {
+        let row: RowIn =
+            serde_json::from_slice(bytes).map_err(|e| format!("SNS row {key}: {e}"))?;
+        if let Some(topic) = row.topic {
+            topics.insert(topic.arn.clone(), topic);
+        }
+        if let (Some(topic_arn), Some(s)) = (row.topic_arn, row.subscription) {
+            subscriptions.push((topic_arn, s));
+        }
+    }
+    for (topic_arn, s) in subscriptions {
+        if let Some(topic) = topics.get_mut(&topic_arn) {
+            topic.subscriptions.push(s);
+        }
+    }
+    Ok(topics.into_values().collect())
+}
