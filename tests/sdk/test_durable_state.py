@@ -1850,6 +1850,57 @@ def test_state_document_from_a_data_dir_carries_running_map_run_children_which_r
         kill9(server)
 
 
+def test_activity_tokens_of_distributed_map_children_belong_to_the_children_not_the_parent(stepyard, tmp_path):
+    """Each child of a Distributed Map is an execution of its own (as on AWS): the activity
+    tokens its Tasks wait on are listed with that child in the state document, never with the
+    parent execution, and a loaded document hands each activity task out again with its token."""
+    server = _start({"STEPYARD_DATA_DIR": str(tmp_path / "data")})
+    try:
+        sfn = sfn_of(server.url)
+        activity = sfn.create_activity(name="child-work")["activityArn"]
+        definition = json.dumps({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": activity, "End": True}}}}}})
+        machine = sfn.create_state_machine(name="acts-in-map", definition=definition,
+                                           roleArn=ROLE)["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine,
+                                  input=json.dumps({"items": [{"i": 0}, {"i": 1}]}))["executionArn"]
+        tasks = {}
+        deadline = time.monotonic() + 10
+        while len(tasks) < 2 and time.monotonic() < deadline:
+            task = sfn.get_activity_task(activityArn=activity, workerName="w")
+            if task.get("taskToken"):
+                tasks[json.loads(task["input"])["i"]] = task["taskToken"]
+        assert sorted(tasks) == [0, 1]
+        document = state_of(server)
+    finally:
+        kill9(server)
+    [execution] = document["stepfunctions"]["executions"]
+    assert execution.get("tokens", []) == []
+    [run] = document["stepfunctions"]["map_runs"]
+    by_child = {c["index"]: [t for _, t in c["tokens"]] for c in run["children"]}
+    assert by_child == {0: [tasks[0]], 1: [tasks[1]]}
+    server = _start()
+    try:
+        sfn = sfn_of(server.url)
+        assert load_state(server, document)[0] == 200
+        again = {}
+        deadline = time.monotonic() + 10
+        while len(again) < 2 and time.monotonic() < deadline:
+            task = sfn.get_activity_task(activityArn=activity, workerName="w2")
+            if task.get("taskToken"):
+                again[json.loads(task["input"])["i"]] = task["taskToken"]
+        assert again == tasks
+        for i, token in tasks.items():
+            sfn.send_task_success(taskToken=token, output=json.dumps({"done": i}))
+        done = finished(sfn, arn)
+        assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", [{"done": 0}, {"done": 1}])
+    finally:
+        kill9(server)
+
+
 def test_state_document_carries_next_schedule_firings_a_loaded_rule_keeps_its_next_and_a_passed_one_fires_once(
         stepyard):
     server = _start(FROZEN)

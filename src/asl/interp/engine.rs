@@ -74,6 +74,10 @@ pub struct BaseContext {
     /// kept apart so those do not parse the whole context (with its input) each time.
     execution_arn: Box<str>,
     machine_name: Box<str>,
+    /// Whose activity tokens this run's Tasks are (`TaskBoard::own`): the execution, or a
+    /// Distributed Map child execution (its own execution, as on AWS; see
+    /// `map_runs::child_arn`), so a parent's state-document entry never lists a child's token.
+    owner: Box<str>,
 }
 
 impl BaseContext {
@@ -85,11 +89,28 @@ impl BaseContext {
                 .unwrap_or_default()
                 .into()
         };
+        let execution_arn: Box<str> = member("/Execution/Id");
         BaseContext {
             text: context.to_string().into_boxed_str(),
-            execution_arn: member("/Execution/Id"),
+            owner: execution_arn.clone(),
+            execution_arn,
             machine_name: member("/StateMachine/Name"),
         }
+    }
+
+    /// The same context, its activity tokens owned by `owner` (a map run's child execution).
+    pub fn owned_by(&self, owner: &str) -> Self {
+        BaseContext {
+            text: self.text.clone(),
+            execution_arn: self.execution_arn.clone(),
+            machine_name: self.machine_name.clone(),
+            owner: owner.into(),
+        }
+    }
+
+    /// Whose activity tokens this run's Tasks are.
+    pub fn owner(&self) -> &str {
+        &self.owner
     }
 
     /// The context's `Execution.Id`.

@@ -33,6 +33,12 @@ const ITEM_PREFIX: &str = "sfn/mapitem/";
 const CHILD_PREFIX: &str = "sfn/mapchild/";
 const CHILD_TOKEN_PREFIX: &str = "sfn/mapchildtoken/";
 
+/// The ARN that child `index` of map run `run_arn` owns its activity tokens under (each child
+/// is an execution of its own, as on AWS): `...:execution:<machine>/<label>:<run id>-<index>`.
+pub fn child_arn(run_arn: &str, index: usize) -> String {
+    format!("{}-{index}", run_arn.replacen(":mapRun:", ":execution:", 1))
+}
+
 fn item_key(arn: &str) -> String {
     format!("{ITEM_PREFIX}{arn}")
 }
@@ -362,8 +368,13 @@ impl MapRuns {
 
     /// Every map run for the state document, oldest first. `live` are the task tokens tasks
     /// wait on now: a running child's are the ones its history names (a callback passes
-    /// `$$.Task.Token` in its parameters), kept at the event its Task's run was at.
-    pub fn export(&self, live: &[String]) -> Vec<DocumentMapRun> {
+    /// `$$.Task.Token` in its parameters), kept at the event its Task's run was at; `owned`
+    /// the activity tokens by owner (a child's under its `child_arn`).
+    pub fn export(
+        &self,
+        live: &[String],
+        owned: &HashMap<String, Vec<(u64, String)>>,
+    ) -> Vec<DocumentMapRun> {
         let mut runs: Vec<MapRun> = self
             .runs
             .lock()
@@ -388,8 +399,11 @@ impl MapRuns {
                     .into_iter()
                     .map(|(index, record)| {
                         let record = record.lock();
-                        let mut tokens = Vec::new();
-                        for token in live {
+                        let own = owned
+                            .get(&child_arn(&run.arn, index))
+                            .map_or(&[][..], Vec::as_slice);
+                        let mut tokens = own.to_vec();
+                        for token in live.iter().filter(|t| !own.iter().any(|(_, o)| o == *t)) {
                             let named = record.history.iter().rev().find(|ev| {
                                 ev.details_text()
                                     .is_some_and(|d| d.contains(token.as_str()))

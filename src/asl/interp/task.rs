@@ -58,9 +58,7 @@ pub(crate) async fn run(
         }
     });
     if let (Some(w), Resource::Activity) = (&waiter, &resource) {
-        engine
-            .board
-            .own(&w.token, engine.base_context.execution_arn(), at);
+        engine.board.own(&w.token, engine.base_context.owner(), at);
     }
     // `$$.Task.Token` is read by the result's paths too, after the waiter is gone.
     let token: Option<Box<str>> = waiter.as_ref().map(|w| w.token.as_str().into());

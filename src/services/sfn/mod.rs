@@ -149,8 +149,9 @@ impl Sfn {
                 })
                 .collect()
         });
-        // Map runs hold only the tokens their running children's histories name.
-        let map_runs = self.inner.map_runs.export(&live);
+        // Map runs hold their running children's tokens: the activity tokens the children
+        // own and the callback tokens their histories name.
+        let map_runs = self.inner.map_runs.export(&live, &owned);
         serde_json::json!({ "regions": regions, "executions": executions, "map_runs": map_runs })
     }
 

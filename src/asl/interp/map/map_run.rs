@@ -58,7 +58,8 @@ impl MapRunGuard {
         });
         engine.map_runs.persist(&run.lock());
         let guard = MapRunGuard(run, engine.map_runs.clone());
-        (guard, arn, children_of(engine))
+        let children = children_of(engine, &arn);
+        (guard, arn, children)
     }
 
     /// Picks up the map run `arn` read back running from the data directory, with the items
@@ -85,7 +86,7 @@ impl MapRunGuard {
             engine.map_runs.persist(&r);
         }
         let guard = MapRunGuard(run, engine.map_runs.clone());
-        Some((guard, children_of(engine), ended, children))
+        Some((guard, children_of(engine, arn), ended, children))
     }
 
     /// The engine child `index` runs on. With a data directory, one of its own whose history
@@ -104,7 +105,10 @@ impl MapRunGuard {
         }
         let arn = self.0.lock().arn.clone();
         match self.1.child_record(&arn, index, history) {
-            Some(record) => Arc::new(with_record(children, record)),
+            Some(record) => {
+                let owner = super::super::map_runs::child_arn(&arn, index);
+                Arc::new(with_record(children, record, &owner))
+            }
             None => children.clone(),
         }
     }
@@ -162,21 +166,24 @@ impl Drop for MapRunGuard {
     }
 }
 
-/// The engine a map run's child executions run on: the parent's clock and context, a
-/// history of their own (not kept).
-fn children_of(engine: &Engine) -> Arc<Engine> {
+/// The engine map run `run_arn`'s child executions run on: the parent's clock and context, a
+/// history of their own (not kept). Their activity tokens are the map run's, not the
+/// parent's: children that keep no history are not in the state document.
+fn children_of(engine: &Engine, run_arn: &str) -> Arc<Engine> {
     let record = ExecutionRecord::without_history();
     Arc::new(with_record(
         engine,
         Arc::new(parking_lot::Mutex::new(record)),
+        run_arn,
     ))
 }
 
-/// An engine like `engine` (clock, context, board, calls) writing to `record`.
-fn with_record(engine: &Engine, record: SharedRecord) -> Engine {
+/// An engine like `engine` (clock, context, board, calls) writing to `record`, its activity
+/// tokens owned by `owner`.
+fn with_record(engine: &Engine, record: SharedRecord, owner: &str) -> Engine {
     Engine {
         rec: Recorder::new(record, engine.rec.clock().clone()),
-        base_context: engine.base_context.clone(),
+        base_context: Arc::new(engine.base_context.owned_by(owner)),
         board: engine.board.clone(),
         map_runs: engine.map_runs.clone(),
         redrive_from: None,
