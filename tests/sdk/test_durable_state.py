@@ -4,6 +4,7 @@ where a server killed with SIGKILL comes back with everything it acknowledged.
 The data-directory tests start their own stepyard processes (the session server is in memory)."""
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -1850,6 +1851,17 @@ def test_state_document_from_a_data_dir_carries_running_map_run_children_which_r
         kill9(server)
 
 
+def activity_tasks_by_item(sfn, activity, count):
+    """The tokens of `count` activity tasks fetched from `activity`, by their input's `i`."""
+    tasks = {}
+    deadline = time.monotonic() + 10
+    while len(tasks) < count and time.monotonic() < deadline:
+        task = sfn.get_activity_task(activityArn=activity, workerName="w")
+        if task.get("taskToken"):
+            tasks[json.loads(task["input"])["i"]] = task["taskToken"]
+    return tasks
+
+
 def test_activity_tokens_of_distributed_map_children_belong_to_the_children_not_the_parent(stepyard, tmp_path):
     """Each child of a Distributed Map is an execution of its own (as on AWS): the activity
     tokens its Tasks wait on are listed with that child in the state document, never with the
@@ -1867,12 +1879,7 @@ def test_activity_tokens_of_distributed_map_children_belong_to_the_children_not_
                                            roleArn=ROLE)["stateMachineArn"]
         arn = sfn.start_execution(stateMachineArn=machine,
                                   input=json.dumps({"items": [{"i": 0}, {"i": 1}]}))["executionArn"]
-        tasks = {}
-        deadline = time.monotonic() + 10
-        while len(tasks) < 2 and time.monotonic() < deadline:
-            task = sfn.get_activity_task(activityArn=activity, workerName="w")
-            if task.get("taskToken"):
-                tasks[json.loads(task["input"])["i"]] = task["taskToken"]
+        tasks = activity_tasks_by_item(sfn, activity, 2)
         assert sorted(tasks) == [0, 1]
         document = state_of(server)
     finally:
@@ -1886,13 +1893,7 @@ def test_activity_tokens_of_distributed_map_children_belong_to_the_children_not_
     try:
         sfn = sfn_of(server.url)
         assert load_state(server, document)[0] == 200
-        again = {}
-        deadline = time.monotonic() + 10
-        while len(again) < 2 and time.monotonic() < deadline:
-            task = sfn.get_activity_task(activityArn=activity, workerName="w2")
-            if task.get("taskToken"):
-                again[json.loads(task["input"])["i"]] = task["taskToken"]
-        assert again == tasks
+        assert activity_tasks_by_item(sfn, activity, 2) == tasks
         for i, token in tasks.items():
             sfn.send_task_success(taskToken=token, output=json.dumps({"done": i}))
         done = finished(sfn, arn)
@@ -2040,6 +2041,16 @@ def test_data_dir_with_eventbridge_s_whole_record_of_an_older_build_opens_and_be
         kill9(server)
 
 
+@contextlib.contextmanager
+def running(env=None):
+    """A stepyard process with `env`, killed with SIGKILL on the way out."""
+    server = _start(env)
+    try:
+        yield server
+    finally:
+        kill9(server)
+
+
 def changed_rows(before, after, prefix):
     """Keys under `prefix` whose value differs between two reads of the resources (or that
     only one of them has)."""
@@ -2054,39 +2065,33 @@ def test_data_dir_step_functions_configuration_is_rows_per_resource_one_change_r
     write those rows alone, and all of it is back after kill -9."""
     data = tmp_path / "data"
     env = {"STEPYARD_DATA_DIR": str(data)}
-    server = _start(env)
-    try:
+    with running(env) as server:
         seeded = seed_sfn(server.url)
         sfn = sfn_of(server.url)
         for i in range(100):
             sfn.create_state_machine(name=f"m{i}", definition=PASS, roleArn="arn:aws:iam::000000000000:role/r",
                                      tags=[{"key": "n", "value": str(i)}])
-    finally:
-        kill9(server)
     before = db_resources(data)
     base = "sfn/cfg/000000000000/us-east-1"
     assert "sfn/regions" not in before
     rows = {k for k in before if k.startswith("sfn/cfg/")}
     assert rows == {f"{base}/machine/m{i}" for i in range(100)} | {f"{base}/machine/flow", f"{base}/activity/work"}
     flow = json.loads(before[f"{base}/machine/flow"])
+    assert (flow["account"], flow["region"]) == ("000000000000", "us-east-1")
     assert [v["number"] for v in flow["machine"]["versions"]] == [1, 2]
     assert [a["name"] for a in flow["machine"]["aliases"]] == ["live"]
-    server = _start(env)
-    try:
+    with running(env) as server:
         sfn = sfn_of(server.url)
         m7 = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == "m7")
         m3 = m7[:-len("m7")] + "m3"
         sfn.update_state_machine(stateMachineArn=m7, definition=PASS2)
         sfn.tag_resource(resourceArn=seeded["activity"], tags=[{"key": "more", "value": "1"}])
         sfn.delete_state_machine(stateMachineArn=m3)
-    finally:
-        kill9(server)
     after = db_resources(data)
     assert changed_rows(before, after, "sfn/") == [
         f"{base}/activity/work", f"{base}/machine/m3", f"{base}/machine/m7"]
     assert f"{base}/machine/m3" not in after
-    server = _start(env)
-    try:
+    with running(env) as server:
         sfn = sfn_of(server.url)
         names = sorted(m["name"] for m in sfn.list_state_machines()["stateMachines"])
         assert len(names) == 100 and "m3" not in names
@@ -2099,8 +2104,6 @@ def test_data_dir_step_functions_configuration_is_rows_per_resource_one_change_r
         assert versions == seeded["versions"]
         alias = sfn.describe_state_machine_alias(stateMachineAliasArn=seeded["alias"])
         assert alias["routingConfiguration"][0]["stateMachineVersionArn"] == seeded["versions"][0]
-    finally:
-        kill9(server)
 
 
 def test_data_dir_sns_configuration_is_rows_per_resource_one_change_rewrites_its_row_alone(stepyard, tmp_path):
@@ -2109,8 +2112,7 @@ def test_data_dir_sns_configuration_is_rows_per_resource_one_change_rewrites_its
     deleted topic's rows leave with it, and all of it is back after kill -9."""
     data = tmp_path / "data"
     env = {"STEPYARD_DATA_DIR": str(data)}
-    server = _start(env)
-    try:
+    with running(env) as server:
         seeded = seed_sns(server.url)
         token = token_of(server, seeded["pending"])
         sns = sns_client(server.url)
@@ -2121,44 +2123,35 @@ def test_data_dir_sns_configuration_is_rows_per_resource_one_change_rewrites_its
             subs.append(sns.subscribe(TopicArn=arn, Protocol="sqs",
                                       Endpoint="arn:aws:sqs:us-east-1:000000000000:fanout",
                                       ReturnSubscriptionArn=True)["SubscriptionArn"])
-    finally:
-        kill9(server)
     before = db_resources(data)
     assert "sns/topics" not in before
     rows = {k for k in before if k.startswith("sns/cfg/")}
     assert {f"sns/cfg/topic/{t}" for t in topics} | {f"sns/cfg/subscription/{s}" for s in subs} <= rows
     assert len(rows) == 42 + 42  # with the seeded topics and their two subscriptions
     sub7 = json.loads(before[f"sns/cfg/subscription/{subs[7]}"])
-    assert (sub7["topic_arn"], sub7["subscription"]["protocol"]) == (topics[7], "sqs")
-    server = _start(env)
-    try:
+    assert (sub7["subscription"]["topic_arn"], sub7["subscription"]["subscription"]["protocol"]) == (topics[7], "sqs")
+    with running(env) as server:
         sns = sns_client(server.url)
         assert sns.get_topic_attributes(TopicArn=seeded["topic"])["Attributes"]["DisplayName"] == "Orders"
         sub_attrs = sns.get_subscription_attributes(SubscriptionArn=seeded["sub"])["Attributes"]
         assert json.loads(sub_attrs["FilterPolicy"]) == {"kind": ["big"]}
         # Confirming the pending subscription writes its row alone.
         assert sns.confirm_subscription(TopicArn=seeded["topic"], Token=token)["SubscriptionArn"] == seeded["pending"]
-    finally:
-        kill9(server)
     confirmed = db_resources(data)
     assert changed_rows(before, confirmed, "sns/") == [f"sns/cfg/subscription/{seeded['pending']}"]
     before = confirmed
-    server = _start(env)
-    try:
+    with running(env) as server:
         sns = sns_client(server.url)
         sns.set_subscription_attributes(SubscriptionArn=subs[7], AttributeName="RawMessageDelivery",
                                         AttributeValue="true")
         sns.tag_resource(ResourceArn=topics[9], Tags=[{"Key": "team", "Value": "nine"}])
         sns.delete_topic(TopicArn=topics[3])
-    finally:
-        kill9(server)
     after = db_resources(data)
     assert changed_rows(before, after, "sns/") == sorted([
         f"sns/cfg/subscription/{subs[7]}", f"sns/cfg/topic/{topics[9]}",
         f"sns/cfg/topic/{topics[3]}", f"sns/cfg/subscription/{subs[3]}"])
     assert f"sns/cfg/topic/{topics[3]}" not in after and f"sns/cfg/subscription/{subs[3]}" not in after
-    server = _start(env)
-    try:
+    with running(env) as server:
         sns = sns_client(server.url)
         arns = {t["TopicArn"] for t in sns.list_topics()["Topics"]}
         assert topics[3] not in arns and set(topics) - {topics[3]} <= arns
@@ -2167,8 +2160,6 @@ def test_data_dir_sns_configuration_is_rows_per_resource_one_change_rewrites_its
         assert sns.list_tags_for_resource(ResourceArn=topics[9])["Tags"] == [{"Key": "team", "Value": "nine"}]
         assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topics[8])["Subscriptions"]] \
             == [subs[8]]
-    finally:
-        kill9(server)
 
 
 def test_data_dir_with_step_functions_and_sns_whole_records_of_an_older_build_opens_and_becomes_rows(
@@ -2179,14 +2170,11 @@ def test_data_dir_with_step_functions_and_sns_whole_records_of_an_older_build_op
     import sqlite3
     data = tmp_path / "data"
     env = {"STEPYARD_DATA_DIR": str(data)}
-    server = _start(env)
-    try:
+    with running(env) as server:
         seeded_sfn = seed_sfn(server.url)
         seeded_sns = seed_sns(server.url)
         token = token_of(server, seeded_sns["pending"])
         document = state_of(server)
-    finally:
-        kill9(server)
     db = sqlite3.connect(str(data / "stepyard.db"))
     db.execute("DELETE FROM resources WHERE key LIKE 'sfn/cfg/%' OR key LIKE 'sns/cfg/%'")
     db.execute("INSERT INTO resources (key, value) VALUES ('sfn/regions', ?)",
@@ -2196,18 +2184,15 @@ def test_data_dir_with_step_functions_and_sns_whole_records_of_an_older_build_op
     db.commit()
     db.close()
     # Started and killed before any call: the rows are written at start.
-    server = _start(env)
-    kill9(server)
+    with running(env):
+        pass
     kept = db_resources(data)
     assert "sfn/regions" not in kept and "sns/topics" not in kept
     assert {"sfn/cfg/000000000000/us-east-1/machine/flow", "sfn/cfg/000000000000/us-east-1/activity/work",
             f"sns/cfg/topic/{seeded_sns['topic']}", f"sns/cfg/subscription/{seeded_sns['pending']}"} <= set(kept)
-    server = _start(env)
-    try:
+    with running(env) as server:
         check_sfn(server.url, seeded_sfn)
         check_sns(server.url, seeded_sns, token)
-    finally:
-        kill9(server)
 
 
 class LambdaEndpoint:

@@ -116,7 +116,7 @@ impl Sfn {
 
     /// Machines, versions, aliases, activities and tags as the data directory's rows.
     fn export_record(&self) -> RowMap {
-        records::rows_of(&self.inner.store.read_all(records::export))
+        records::rows_of(self.inner.store.read_all(records::export))
     }
 
     /// Writes the data directory's rows that changed, if there is one.

@@ -232,47 +232,43 @@ pub const ROW_PREFIX: &str = "sfn/cfg/";
 /// The whole record of data directories written before rows.
 pub const WHOLE_KEY: &str = "sfn/regions";
 
-/// One row as written: exactly one of `machine` and `activity`.
-#[derive(Serialize)]
-struct RowOut<'a> {
-    account: &'a str,
-    region: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    machine: Option<&'a MachineRecord>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    activity: Option<&'a ActivityRecord>,
-}
-
-/// One row as read back.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RowIn {
+/// One row: a machine or an activity, with its account and region.
+#[derive(Serialize, Deserialize)]
+struct Row {
     account: String,
     region: String,
-    #[serde(default)]
-    machine: Option<MachineRecord>,
-    #[serde(default)]
-    activity: Option<ActivityRecord>,
+    #[serde(flatten)]
+    part: Part,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Part {
+    Machine(MachineRecord),
+    Activity(ActivityRecord),
 }
 
 /// Every row of the configuration `regions`, by key.
-pub fn rows_of(regions: &[RegionRecord]) -> crate::persist::RowMap {
+pub fn rows_of(regions: Vec<RegionRecord>) -> crate::persist::RowMap {
     let mut out = crate::persist::RowMap::new();
     for r in regions {
         let base = format!("{ROW_PREFIX}{}/{}", r.account, r.region);
-        let row = |machine, activity| RowOut {
-            account: &r.account,
-            region: &r.region,
-            machine,
-            activity,
-        };
-        for m in &r.machines {
-            let bytes = serde_json::to_vec(&row(Some(m), None)).unwrap_or_default();
-            out.insert(format!("{base}/machine/{}", m.name), bytes);
-        }
-        for a in &r.activities {
-            let bytes = serde_json::to_vec(&row(None, Some(a))).unwrap_or_default();
-            out.insert(format!("{base}/activity/{}", a.name), bytes);
+        let machines = r
+            .machines
+            .into_iter()
+            .map(|m| (format!("machine/{}", m.name), Part::Machine(m)));
+        let activities = r
+            .activities
+            .into_iter()
+            .map(|a| (format!("activity/{}", a.name), Part::Activity(a)));
+        for (name, part) in machines.chain(activities) {
+            let row = Row {
+                account: r.account.clone(),
+                region: r.region.clone(),
+                part,
+            };
+            let bytes = serde_json::to_vec(&row).unwrap_or_default();
+            out.insert(format!("{base}/{name}"), bytes);
         }
     }
     out
@@ -282,7 +278,7 @@ pub fn rows_of(regions: &[RegionRecord]) -> crate::persist::RowMap {
 pub fn from_rows(rows: Vec<(&str, &[u8])>) -> Result<Vec<RegionRecord>, String> {
     let mut regions: BTreeMap<(String, String), RegionRecord> = BTreeMap::new();
     for (key, bytes) in rows {
-        let row: RowIn =
+        let row: Row =
             serde_json::from_slice(bytes).map_err(|e| format!("Step Functions row {key}: {e}"))?;
         let region = regions
             .entry((row.account.clone(), row.region.clone()))
@@ -292,8 +288,10 @@ pub fn from_rows(rows: Vec<(&str, &[u8])>) -> Result<Vec<RegionRecord>, String> 
                 machines: Vec::new(),
                 activities: Vec::new(),
             });
-        region.machines.extend(row.machine);
-        region.activities.extend(row.activity);
+        match row.part {
+            Part::Machine(m) => region.machines.push(m),
+            Part::Activity(a) => region.activities.push(a),
+        }
     }
     Ok(regions.into_values().collect())
 }

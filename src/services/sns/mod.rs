@@ -94,7 +94,7 @@ impl Sns {
 
     /// What `records.rs` keeps of SNS, as the data directory's rows.
     fn export_record(&self) -> RowMap {
-        records::rows_of(&records::export(&self.inner.store.state.read()))
+        records::rows_of(records::export(&self.inner.store.state.read()))
     }
 
     /// Writes the data directory's rows that changed, if there is one.

@@ -122,59 +122,35 @@ pub const ROW_PREFIX: &str = "sns/cfg/";
 /// The whole record of data directories written before rows.
 pub const WHOLE_KEY: &str = "sns/topics";
 
-/// One row as written: exactly one of `topic` (without its subscriptions) and
-/// `subscription` (with `topic_arn`, its topic's ARN).
-#[derive(Serialize)]
-struct RowOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    topic: Option<&'a TopicRecord>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    topic_arn: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subscription: Option<&'a SubscriptionRecord>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RowIn {
-    #[serde(default)]
-    topic: Option<TopicRecord>,
-    #[serde(default)]
-    topic_arn: Option<String>,
-    #[serde(default)]
-    subscription: Option<SubscriptionRecord>,
+/// One row: a topic without its subscriptions, or a subscription with its topic's ARN.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Row {
+    Topic(TopicRecord),
+    Subscription {
+        topic_arn: String,
+        subscription: SubscriptionRecord,
+    },
 }
 
 /// Every row of `topics`, by key.
-pub fn rows_of(topics: &[TopicRecord]) -> crate::persist::RowMap {
+pub fn rows_of(topics: Vec<TopicRecord>) -> crate::persist::RowMap {
     let mut out = crate::persist::RowMap::new();
-    for t in topics {
-        let alone = TopicRecord {
-            arn: t.arn.clone(),
-            owner: t.owner.clone(),
-            fifo: t.fifo,
-            attributes: t.attributes.clone(),
-            tags: t.tags.clone(),
-            data_protection_policy: t.data_protection_policy.clone(),
-            subscriptions: Vec::new(),
-            subscriptions_deleted: t.subscriptions_deleted,
-        };
-        let row = RowOut {
-            topic: Some(&alone),
-            topic_arn: None,
-            subscription: None,
-        };
-        let bytes = serde_json::to_vec(&row).unwrap_or_default();
-        out.insert(format!("{ROW_PREFIX}topic/{}", t.arn), bytes);
-        for s in &t.subscriptions {
-            let row = RowOut {
-                topic: None,
-                topic_arn: Some(&t.arn),
-                subscription: Some(s),
+    for mut topic in topics {
+        let topic_arn = topic.arn.clone();
+        for subscription in std::mem::take(&mut topic.subscriptions) {
+            let key = format!("{ROW_PREFIX}subscription/{}", subscription.arn);
+            let row = Row::Subscription {
+                topic_arn: topic_arn.clone(),
+                subscription,
             };
-            let bytes = serde_json::to_vec(&row).unwrap_or_default();
-            out.insert(format!("{ROW_PREFIX}subscription/{}", s.arn), bytes);
+            out.insert(key, serde_json::to_vec(&row).unwrap_or_default());
         }
+        let row = Row::Topic(topic);
+        out.insert(
+            format!("{ROW_PREFIX}topic/{topic_arn}"),
+            serde_json::to_vec(&row).unwrap_or_default(),
+        );
     }
     out
 }
@@ -185,13 +161,14 @@ pub fn from_rows(rows: Vec<(&str, &[u8])>) -> Result<Vec<TopicRecord>, String> {
     let mut topics: BTreeMap<String, TopicRecord> = BTreeMap::new();
     let mut subscriptions = Vec::new();
     for (key, bytes) in rows {
-        let row: RowIn =
-            serde_json::from_slice(bytes).map_err(|e| format!("SNS row {key}: {e}"))?;
-        if let Some(topic) = row.topic {
-            topics.insert(topic.arn.clone(), topic);
-        }
-        if let (Some(topic_arn), Some(s)) = (row.topic_arn, row.subscription) {
-            subscriptions.push((topic_arn, s));
+        match serde_json::from_slice(bytes).map_err(|e| format!("SNS row {key}: {e}"))? {
+            Row::Topic(topic) => {
+                topics.insert(topic.arn.clone(), topic);
+            }
+            Row::Subscription {
+                topic_arn,
+                subscription,
+            } => subscriptions.push((topic_arn, subscription)),
         }
     }
     for (topic_arn, s) in subscriptions {
