@@ -244,7 +244,7 @@ struct Row {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum Part {
-    Machine(MachineRecord),
+    Machine(Box<MachineRecord>),
     Activity(ActivityRecord),
 }
 
@@ -256,7 +256,7 @@ pub fn rows_of(regions: Vec<RegionRecord>) -> crate::persist::RowMap {
         let machines = r
             .machines
             .into_iter()
-            .map(|m| (format!("machine/{}", m.name), Part::Machine(m)));
+            .map(|m| (format!("machine/{}", m.name), Part::Machine(Box::new(m))));
         let activities = r
             .activities
             .into_iter()
@@ -289,7 +289,7 @@ pub fn from_rows(rows: Vec<(&str, &[u8])>) -> Result<Vec<RegionRecord>, String> 
                 activities: Vec::new(),
             });
         match row.part {
-            Part::Machine(m) => region.machines.push(m),
+            Part::Machine(m) => region.machines.push(*m),
             Part::Activity(a) => region.activities.push(a),
         }
     }
