@@ -145,8 +145,8 @@ fn rows_of(regions: &[RegionRecord]) -> BTreeMap<String, Vec<u8>> {
         let Ok(Value::Object(mut region)) = serde_json::to_value(record) else {
             continue;
         };
-        let (account, name) = (record.account.clone(), record.region.clone());
-        let base = format!("{PREFIX}{account}/{name}");
+        let account = &record.account;
+        let base = format!("{PREFIX}{account}/{}", record.region);
         let mut put =
             |key: String, part: &str, bus: Option<String>, name: Option<String>, value| {
                 let row = Row {
@@ -340,14 +340,8 @@ mod tests {
             .map(|bytes| serde_json::from_slice(bytes).unwrap())
             .collect();
         let expected = serde_json::to_value(&records).unwrap();
-        let mut got = assemble(rows);
+        let got = assemble(rows);
         // Lists that were empty come back empty; key order aside, the records are equal.
-        if let (Some(Value::Array(g)), Some(Value::Array(e))) = (
-            got.get_mut(0).and_then(|r| r.get_mut("buses")),
-            expected[0].get("buses"),
-        ) {
-            assert_eq!(g.len(), e.len());
-        }
         let parsed: Vec<RegionRecord> = serde_json::from_value(got).unwrap();
         assert_eq!(serde_json::to_value(&parsed).unwrap(), expected);
     }
