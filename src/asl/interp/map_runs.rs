@@ -281,10 +281,12 @@ pub struct MapRuns {
     /// Map runs read back running from the data directory: the items each had ended, until
     /// its resumed Map state takes them.
     ended: Mutex<HashMap<String, HashMap<usize, ItemEnd>>>,
-    /// The same map runs' child executions that were running, with their histories.
+    /// The same map runs' child executions that were running, with their histories. Like
+    /// `ended`, taken alone or last (`clear` takes it inside `runs`), never across a wait.
     children: Mutex<HashMap<String, HashMap<usize, ChildHistory>>>,
-    /// Running map runs' progress, for the state document. Lock order: a run's lock, then
-    /// this one (`item_ended`); nothing takes a run's lock while holding it.
+    /// Running map runs' progress, for the state document. Lock order: `runs` or a run's
+    /// lock, then this one (`clear`, `item_ended`); nothing takes another lock while holding
+    /// it (`export` copies a child's record out before locking the record), so no cycle.
     progress: Mutex<HashMap<String, Progress>>,
 }
 
