@@ -189,6 +189,15 @@ pub fn import(records: Vec<RegionRecord>) -> Result<HashMap<(String, String), Re
                     },
                 );
             }
+            // `publish_version` numbers the next version `last_version + 1`: below a kept
+            // version it would hand that old version back, at the top it would overflow.
+            let highest = versions.keys().next_back().copied().unwrap_or(0);
+            if m.last_version < highest || m.last_version == u64::MAX {
+                return Err(format!(
+                    "stepfunctions: machine {}: last_version {} does not follow its versions (highest {highest})",
+                    m.name, m.last_version
+                ));
+            }
             let aliases = m.aliases.into_iter().map(|a| Alias {
                 name: a.name,
                 arn: a.arn,
