@@ -68,8 +68,14 @@ impl ConfigRows {
     /// Writes the rows that changed since the last write and deletes those gone.
     pub fn write(&self, export: impl FnOnce() -> Vec<RegionRecord>) {
         let mut written = self.written.lock();
-        let ops = changes(&mut written, rows_of(&export()));
-        self.durable.submit(ops);
+        match rows_of(&export()) {
+            Ok(rows) => self.durable.submit(changes(&mut written, rows)),
+            // Writing what could be exported would delete the rows of what could not: the
+            // rows on disk stay as they were, and the next write tries again.
+            Err(error) => {
+                tracing::error!(%error, "EventBridge's configuration does not serialise")
+            }
+        }
     }
 
     /// After an API call: writes what the call `changed` (as [`Self::write`]), then waits
@@ -139,10 +145,10 @@ fn changes(written: &mut HashMap<String, Vec<u8>>, rows: BTreeMap<String, Vec<u8
 }
 
 /// Every row of the configuration `regions`, by key.
-fn rows_of(regions: &[RegionRecord]) -> BTreeMap<String, Vec<u8>> {
+fn rows_of(regions: &[RegionRecord]) -> Result<BTreeMap<String, Vec<u8>>, serde_json::Error> {
     let mut out = BTreeMap::new();
     for record in regions {
-        let Ok(Value::Object(mut region)) = serde_json::to_value(record) else {
+        let Value::Object(mut region) = serde_json::to_value(record)? else {
             continue;
         };
         let account = &record.account;
@@ -195,7 +201,7 @@ fn rows_of(regions: &[RegionRecord]) -> BTreeMap<String, Vec<u8>> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// The `events.regions` array the rows describe (rows in key order).
@@ -310,12 +316,12 @@ mod tests {
         let names: Vec<String> = (0..200).map(|i| format!("r{i}")).collect();
         let before: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "{}")).collect();
         let mut written = HashMap::new();
-        let first = changes(&mut written, rows_of(&region(&before)));
+        let first = changes(&mut written, rows_of(&region(&before)).expect("serialises"));
         // One row per rule, the bus and the region.
         assert_eq!(first.len(), 202);
         let mut after = before.clone();
         after[7].1 = r#"{"source":["changed"]}"#;
-        let second = changes(&mut written, rows_of(&region(&after)));
+        let second = changes(&mut written, rows_of(&region(&after)).expect("serialises"));
         let base = "events/cfg/000000000000/us-east-1";
         assert_eq!(keys(&second), vec![format!("put {base}/rule/default/r7")]);
         let bytes: usize = second
@@ -327,15 +333,16 @@ mod tests {
             .sum();
         assert!(bytes < 600, "{bytes} bytes written for one rule");
         after.remove(3);
-        let third = changes(&mut written, rows_of(&region(&after)));
+        let third = changes(&mut written, rows_of(&region(&after)).expect("serialises"));
         assert_eq!(keys(&third), vec![format!("delete {base}/rule/default/r3")]);
-        assert!(changes(&mut written, rows_of(&region(&after))).is_empty());
+        assert!(changes(&mut written, rows_of(&region(&after)).expect("serialises")).is_empty());
     }
 
     #[test]
     fn rows_assemble_into_the_regions_they_were_split_from() {
         let records = region(&[("a", "{}"), ("b", r#"{"source":["x"]}"#)]);
         let rows: Vec<Row> = rows_of(&records)
+            .expect("serialises")
             .values()
             .map(|bytes| serde_json::from_slice(bytes).unwrap())
             .collect();
