@@ -466,7 +466,10 @@ impl MapRuns {
                     let item = serde_json::to_vec(end).unwrap_or_default();
                     ops.push(Op::PutItem(item_key(&arn), index, item));
                 }
-                for child in &doc.children {
+                // A run whose execution does not resume resumes no child: its children's rows
+                // would only wait on disk for the next start to delete them.
+                let resumes = running(&doc.run.execution_arn);
+                for child in doc.children.iter().filter(|_| resumes) {
                     let Some(base) = child_base(child.index) else {
                         continue;
                     };
