@@ -488,6 +488,9 @@ fn apply(db: &mut Connection, batches: Vec<Vec<Op>>) -> Result<(), rusqlite::Err
                     .execute(params![parent, id as i64])?;
             }
             Op::DeleteItemRange(parent, from, to) => {
+                // Ids are stored as SQLite's signed integers (`as i64`, the same bits both
+                // ways), so a range is in order only below 2^63; its one user, a Distributed
+                // Map child's rows, keeps item indexes under 2^31 (`map_runs::child_base`).
                 txn.prepare_cached("DELETE FROM items WHERE parent = ?1 AND id >= ?2 AND id < ?3")?
                     .execute(params![parent, from as i64, to as i64])?;
             }

@@ -51,17 +51,27 @@ impl Rows {
         &self.durable
     }
 
-    /// Writes the rows that changed since the last write and deletes those gone.
-    pub fn write(&self, export: impl FnOnce() -> RowMap) {
+    /// Writes the rows that changed since the last write and deletes those gone. An export
+    /// that fails writes nothing: writing what could be exported would delete the rows of
+    /// what could not, so the rows on disk stay as they were and the next write tries again.
+    pub fn write(&self, export: impl FnOnce() -> Result<RowMap, serde_json::Error>) {
         let mut written = self.written.lock();
-        let ops = changes(&mut written, export());
-        self.durable.submit(ops);
+        match export() {
+            Ok(rows) => self.durable.submit(changes(&mut written, rows)),
+            Err(error) => {
+                tracing::error!(prefix = self.prefix, %error, "a configuration does not serialise")
+            }
+        }
     }
 
     /// After an API call: writes what the call `changed` (as [`Self::write`]), then waits
     /// until everything submitted so far is committed, so the answer follows its own writes.
     /// No service lock is held across the wait.
-    pub async fn after_call(&self, changed: bool, export: impl FnOnce() -> RowMap) {
+    pub async fn after_call(
+        &self,
+        changed: bool,
+        export: impl FnOnce() -> Result<RowMap, serde_json::Error>,
+    ) {
         if changed {
             self.write(export);
         }

@@ -51,10 +51,15 @@ fn child_token_key(arn: &str) -> String {
     format!("{CHILD_TOKEN_PREFIX}{arn}")
 }
 
+/// The low bits of a child's row id: the event id (or, for a token, the event its Task was at).
+const EVENT_BITS: u64 = 0xffff_ffff;
+
 /// The first row id of child `index` (its rows are `base..base + 2^32`); `None` for an index
-/// that does not fit (SQLite ids are signed 64-bit): such a child keeps no history.
+/// that does not fit: SQLite ids are signed 64-bit, and the end of the range
+/// (`item_ended`'s delete) must fit too, so the last index is `2^31 - 2`. Such a child keeps
+/// no history.
 fn child_base(index: usize) -> Option<u64> {
-    let index = u64::try_from(index).ok().filter(|i| *i < 1 << 31)?;
+    let index = u64::try_from(index).ok().filter(|i| *i < (1 << 31) - 1)?;
     Some(index << 32)
 }
 
@@ -84,14 +89,14 @@ impl std::fmt::Debug for ChildSink {
 impl RecordSink for ChildSink {
     fn event(&self, e: &HistoryEvent) {
         // An event id past 2^32 cannot be: a history stops at 25,000 events.
-        let id = self.base | (e.id & 0xffff_ffff);
+        let id = self.base | (e.id & EVENT_BITS);
         let bytes = serde_json::to_vec(&StoredEvent::of(e)).unwrap_or_default();
         self.durable
             .submit(vec![Op::PutItem(self.events.clone(), id, bytes)]);
     }
 
     fn token(&self, at_event: u64, token: &str) {
-        let id = self.base | (at_event & 0xffff_ffff);
+        let id = self.base | (at_event & EVENT_BITS);
         self.durable.submit(vec![Op::PutItem(
             self.tokens.clone(),
             id,
@@ -123,6 +128,32 @@ pub struct DocumentMapRun {
     children: Vec<DocumentChild>,
 }
 
+impl DocumentMapRun {
+    /// Rejects ids the data directory could not keep apart: an item index past SQLite's
+    /// signed ids, a child index past `child_base`'s, an event id past the low 32 bits its
+    /// rows give it (it would overwrite another child's rows).
+    pub fn check(&self) -> Result<(), String> {
+        let arn = &self.run.arn;
+        if let Some((index, _)) = self.items.iter().find(|(i, _)| i64::try_from(*i).is_err()) {
+            return Err(format!("map run {arn}: item index {index} is too large"));
+        }
+        for child in &self.children {
+            let index = child.index;
+            if child_base(index).is_none() {
+                return Err(format!("map run {arn}: child index {index} is too large"));
+            }
+            let ids = child.history.iter().map(StoredEvent::id);
+            let tokens = child.tokens.iter().map(|(at, _)| *at);
+            if let Some(id) = ids.chain(tokens).find(|id| *id > EVENT_BITS) {
+                return Err(format!(
+                    "map run {arn}: child {index}: event id {id} is too large"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct DocumentChild {
     index: usize,
@@ -152,7 +183,7 @@ pub enum ItemEnd {
 
 /// A map run as the data directory keeps it (and the state document, with its items).
 #[derive(Serialize, Deserialize)]
-pub struct RunRecord {
+struct RunRecord {
     arn: String,
     execution_arn: String,
     state_machine_arn: String,
@@ -256,10 +287,12 @@ pub struct MapRuns {
     /// Map runs read back running from the data directory: the items each had ended, until
     /// its resumed Map state takes them.
     ended: Mutex<HashMap<String, HashMap<usize, ItemEnd>>>,
-    /// The same map runs' child executions that were running, with their histories.
+    /// The same map runs' child executions that were running, with their histories. Like
+    /// `ended`, taken alone or last (`clear` takes it inside `runs`), never across a wait.
     children: Mutex<HashMap<String, HashMap<usize, ChildHistory>>>,
-    /// Running map runs' progress, for the state document. Lock order: a run's lock, then
-    /// this one (`item_ended`); nothing takes a run's lock while holding it.
+    /// Running map runs' progress, for the state document. Lock order: `runs` or a run's
+    /// lock, then this one (`clear`, `item_ended`); nothing takes another lock while holding
+    /// it (`export` copies a child's record out before locking the record), so no cycle.
     progress: Mutex<HashMap<String, Progress>>,
 }
 
@@ -439,11 +472,18 @@ impl MapRuns {
                     format!("{RUN_PREFIX}{arn}"),
                     serde_json::to_vec(&doc.run).unwrap_or_default(),
                 )];
+                // Indexes and ids were checked by `DocumentMapRun::check`.
                 for (index, end) in &doc.items {
+                    let Ok(index) = u64::try_from(*index) else {
+                        continue;
+                    };
                     let item = serde_json::to_vec(end).unwrap_or_default();
-                    ops.push(Op::PutItem(item_key(&arn), *index as u64, item));
+                    ops.push(Op::PutItem(item_key(&arn), index, item));
                 }
-                for child in &doc.children {
+                // A run whose execution does not resume resumes no child: its children's rows
+                // would only wait on disk for the next start to delete them.
+                let resumes = running(&doc.run.execution_arn);
+                for child in doc.children.iter().filter(|_| resumes) {
                     let Some(base) = child_base(child.index) else {
                         continue;
                     };
@@ -513,7 +553,7 @@ impl MapRuns {
     pub fn restore(&self, loaded: &Loaded, running: impl Fn(&str) -> bool) -> Result<(), String> {
         let mut items: HashMap<&str, HashMap<usize, ItemEnd>> = HashMap::new();
         let mut children: HashMap<&str, HashMap<usize, ChildHistory>> = HashMap::new();
-        let child_of = |id: u64| (usize::try_from(id >> 32).ok(), id & 0xffff_ffff);
+        let child_of = |id: u64| (usize::try_from(id >> 32).ok(), id & EVENT_BITS);
         for (parent, id, value) in &loaded.items {
             if let Some(arn) = parent.strip_prefix(ITEM_PREFIX) {
                 let end: ItemEnd = serde_json::from_slice(value)
@@ -663,4 +703,48 @@ fn record_op(run: &MapRun) -> Op {
         format!("{RUN_PREFIX}{}", run.arn),
         serde_json::to_vec(&RunRecord::of(run)).unwrap_or_default(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DocumentMapRun;
+    use serde_json::json;
+
+    fn document(child_index: u64, event_id: u64, token_at: u64) -> DocumentMapRun {
+        serde_json::from_value(json!({
+            "arn": "arn:aws:states:us-east-1:000000000000:mapRun:m/map:1",
+            "execution_arn": "arn:aws:states:us-east-1:000000000000:execution:m:e",
+            "state_machine_arn": "arn:aws:states:us-east-1:000000000000:stateMachine:m/map",
+            "status": "RUNNING", "start_ms": 1, "stop_ms": null, "max_concurrency": 0,
+            "tolerated_failure_count": 0, "tolerated_failure_percentage": 0.0,
+            "pending": 1, "running": 1, "succeeded": 0, "failed": 0, "aborted": 0, "total": 2,
+            "items": [[0, {"succeeded": 1}]],
+            "children": [{
+                "index": child_index,
+                "history": [{"id": event_id, "prev": 0, "ms": 1, "type": "ExecutionStarted",
+                             "details": null}],
+                "tokens": [[token_at, "t"]],
+            }],
+        }))
+        .expect("the test document parses")
+    }
+
+    #[test]
+    fn a_document_child_whose_ids_fit_its_rows_is_accepted() {
+        assert!(document(1, 0xffff_ffff, 3).check().is_ok());
+    }
+
+    #[test]
+    fn a_document_child_event_id_past_32_bits_is_rejected_rather_than_overwriting_another_child() {
+        let err = document(1, 1 << 32, 3).check().unwrap_err();
+        assert!(err.contains("event id 4294967296 is too large"), "{err}");
+        let err = document(1, 2, (1 << 32) + 5).check().unwrap_err();
+        assert!(err.contains("event id 4294967301 is too large"), "{err}");
+    }
+
+    #[test]
+    fn a_document_child_index_past_the_data_directory_s_ids_is_rejected() {
+        let err = document((1 << 31) - 1, 2, 3).check().unwrap_err();
+        assert!(err.contains("child index 2147483647 is too large"), "{err}");
+    }
 }

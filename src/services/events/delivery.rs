@@ -474,9 +474,11 @@ impl Job {
         };
         publish(&self.ev, account, region, bus, envelope);
         // With a data directory, what the target bus archived is kept now rather than with
-        // the next EventBridge write (nobody waits: this delivery answers no client).
+        // the next EventBridge write (nobody waits: this delivery answers no client). Only the
+        // archive rows: a delivery changes no configuration row, so exporting it to compare
+        // every row would be work for nothing on each event.
         if self.ev.durable.is_some() && self.ev.store.has_archives() {
-            self.ev.persist_background();
+            self.ev.sync_archives();
         }
     }
 

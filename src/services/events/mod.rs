@@ -57,7 +57,7 @@ pub(crate) struct Inner {
     /// A wake for `settle` from a schedule change until the scheduler has re-planned (see
     /// `scheduler.rs`); one is enough however many changes come before it runs.
     replan: parking_lot::Mutex<Option<crate::settle::Wake>>,
-    /// `--data-dir`: every region's resources as one record (`records.rs`).
+    /// `--data-dir`: every region's resources as rows, one per resource (`durable.rs`).
     durable: Option<ConfigRows>,
     /// `--max-archive-events`; read under the store lock when an event is archived.
     max_archive_events: AtomicUsize,
@@ -153,7 +153,7 @@ impl Events {
         result
     }
 
-    /// Rewrites the data directory's record, if there is one.
+    /// Writes the configuration rows that changed, with a data directory.
     fn write_record(&self) {
         self.inner.persist_background();
     }

@@ -127,18 +127,18 @@ mod tests {
 
     #[test]
     fn absent_configurations_are_written_with_aws_defaults() {
-        let logging = logging(None).unwrap_or_default();
+        let logging = logging(None).expect("no configuration is valid");
         assert_eq!(
-            serde_json::to_string(&logging).unwrap_or_default(),
+            serde_json::to_string(&logging).expect("serialises"),
             r#"{"level":"OFF","includeExecutionData":false}"#
         );
         assert_eq!(
-            serde_json::to_string(&Tracing::default()).unwrap_or_default(),
+            serde_json::to_string(&Tracing::default()).expect("serialises"),
             r#"{"enabled":false}"#
         );
-        let encryption = encryption(None).unwrap_or_default();
+        let encryption = encryption(None).expect("no configuration is valid");
         assert_eq!(
-            serde_json::to_string(&encryption).unwrap_or_default(),
+            serde_json::to_string(&encryption).expect("serialises"),
             r#"{"type":"AWS_OWNED_KEY"}"#
         );
     }
@@ -146,8 +146,8 @@ mod tests {
     #[test]
     fn a_stored_configuration_reads_back_as_it_was_written() {
         let text = r#"{"level":"ALL","includeExecutionData":true,"destinations":[{"cloudWatchLogsLogGroup":{"logGroupArn":"arn:aws:logs:us-east-1:1:log-group:g:*"}}]}"#;
-        let logging: Logging = serde_json::from_str(text).unwrap_or_default();
-        assert_eq!(serde_json::to_string(&logging).unwrap_or_default(), text);
+        let logging: Logging = serde_json::from_str(text).expect("the stored text parses");
+        assert_eq!(serde_json::to_string(&logging).expect("serialises"), text);
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl Sfn {
     }
 
     /// Machines, versions, aliases, activities and tags as the data directory's rows.
-    fn export_record(&self) -> RowMap {
+    fn export_record(&self) -> Result<RowMap, serde_json::Error> {
         records::rows_of(self.inner.store.read_all(records::export))
     }
 
@@ -168,11 +168,16 @@ impl Sfn {
             Some(list) => durable::import_executions(list)?,
             None => Vec::new(),
         };
-        let map_runs = match section.get("map_runs") {
-            Some(list) => serde_json::from_value(list.clone())
-                .map_err(|e| format!("stepfunctions.map_runs: {e}"))?,
-            None => Vec::new(),
-        };
+        let map_runs: Vec<crate::asl::interp::map_runs::DocumentMapRun> =
+            match section.get("map_runs") {
+                Some(list) => serde_json::from_value(list.clone())
+                    .map_err(|e| format!("stepfunctions.map_runs: {e}"))?,
+                None => Vec::new(),
+            };
+        for run in &map_runs {
+            run.check()
+                .map_err(|e| format!("stepfunctions.map_runs: {e}"))?;
+        }
         Ok(SfnState {
             regions,
             executions,

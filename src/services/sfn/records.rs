@@ -189,6 +189,15 @@ pub fn import(records: Vec<RegionRecord>) -> Result<HashMap<(String, String), Re
                     },
                 );
             }
+            // `publish_version` numbers the next version `last_version + 1`: below a kept
+            // version it would hand that old version back, at the top it would overflow.
+            let highest = versions.keys().next_back().copied().unwrap_or(0);
+            if m.last_version < highest || m.last_version == u64::MAX {
+                return Err(format!(
+                    "stepfunctions: machine {}: last_version {} does not follow its versions (highest {highest})",
+                    m.name, m.last_version
+                ));
+            }
             let aliases = m.aliases.into_iter().map(|a| Alias {
                 name: a.name,
                 arn: a.arn,
@@ -249,7 +258,7 @@ enum Part {
 }
 
 /// Every row of the configuration `regions`, by key.
-pub fn rows_of(regions: Vec<RegionRecord>) -> crate::persist::RowMap {
+pub fn rows_of(regions: Vec<RegionRecord>) -> Result<crate::persist::RowMap, serde_json::Error> {
     let mut out = crate::persist::RowMap::new();
     for r in regions {
         let base = format!("{ROW_PREFIX}{}/{}", r.account, r.region);
@@ -267,11 +276,10 @@ pub fn rows_of(regions: Vec<RegionRecord>) -> crate::persist::RowMap {
                 region: r.region.clone(),
                 part,
             };
-            let bytes = serde_json::to_vec(&row).unwrap_or_default();
-            out.insert(format!("{base}/{name}"), bytes);
+            out.insert(format!("{base}/{name}"), serde_json::to_vec(&row)?);
         }
     }
-    out
+    Ok(out)
 }
 
 /// The configuration that `rows` (key, value) describe.

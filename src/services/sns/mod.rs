@@ -93,7 +93,7 @@ impl Sns {
     }
 
     /// What `records.rs` keeps of SNS, as the data directory's rows.
-    fn export_record(&self) -> RowMap {
+    fn export_record(&self) -> Result<RowMap, serde_json::Error> {
         records::rows_of(records::export(&self.inner.store.state.read()))
     }
 

@@ -134,7 +134,7 @@ enum Row {
 }
 
 /// Every row of `topics`, by key.
-pub fn rows_of(topics: Vec<TopicRecord>) -> crate::persist::RowMap {
+pub fn rows_of(topics: Vec<TopicRecord>) -> Result<crate::persist::RowMap, serde_json::Error> {
     let mut out = crate::persist::RowMap::new();
     for mut topic in topics {
         let topic_arn = topic.arn.clone();
@@ -144,15 +144,15 @@ pub fn rows_of(topics: Vec<TopicRecord>) -> crate::persist::RowMap {
                 topic_arn: topic_arn.clone(),
                 subscription,
             };
-            out.insert(key, serde_json::to_vec(&row).unwrap_or_default());
+            out.insert(key, serde_json::to_vec(&row)?);
         }
         let row = Row::Topic(topic);
         out.insert(
             format!("{ROW_PREFIX}topic/{topic_arn}"),
-            serde_json::to_vec(&row).unwrap_or_default(),
+            serde_json::to_vec(&row)?,
         );
     }
-    out
+    Ok(out)
 }
 
 /// The topics that `rows` (key, value) describe. A subscription whose topic has no row is

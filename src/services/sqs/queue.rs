@@ -9,7 +9,8 @@
 //! Timers are deadlines in one ordered set, applied lazily by `tick` whenever the queue is
 //! touched; long polls sleep until `next_deadline`. There is no task per message. Retention
 //! expiry walks the oldest messages (ids grow with enqueue time). The whole struct sits behind
-//! the queue's mutex and is plain data, so it can later be snapshotted.
+//! the queue's mutex and is plain data: its records (`slot_records`, `durable.rs`) are read
+//! straight from it under that lock.
 
 use super::attributes::QueueAttributes;
 use super::fifo::{DedupEntry, FifoGroups, ReceiveAttempt, Window};
@@ -87,9 +88,11 @@ pub struct Taken {
 
 const MAX_VISIBILITY_MS: u64 = 43_200 * 1000;
 
-/// One queue behind its lock (`state_lock.rs`). Every field is private: configuration changes
-/// go through the mutators below, which also note the change for the durable flush, so no
-/// handler can change the queue without its record following.
+/// One queue behind its lock (`state_lock.rs`). Every field but the journal is private:
+/// configuration changes go through the mutators below, which also note the change for the
+/// durable flush, so no handler can change the queue without its record following. The
+/// journal is `pub(super)` only for `state_lock.rs` and `durable.rs`, which install it and
+/// take it out to flush.
 #[derive(Debug)]
 pub struct QueueState {
     attrs: QueueAttributes,
