@@ -7,10 +7,12 @@ use crate::app::AppState;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::{CallFuture, Dispatch};
-use crate::model::validate_input;
+use crate::model::{validate_input, Operation};
 use crate::protocol::Output;
 use crate::request::{RequestContext, ServiceId};
+use crate::trace::calls::{record_call, Answer};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// Calls `service.operation`, an operation of the service's model (the callers answer unknown
@@ -22,15 +24,49 @@ pub async fn call(
     operation: &str,
     input: Value,
 ) -> Result<Output, ApiError> {
+    let (result, traced) = run(state, service, ctx, operation, input).await;
+    match traced {
+        Some((start_us, resource, name)) => {
+            // The span reads its members from the output's JSON text, written once here (and
+            // sent as it is by the JSON protocols); no `Value` is built for it.
+            let result = result.map(Output::encoded);
+            let answer = match &result {
+                Ok(output) => Answer::Text(output.json_text().unwrap_or_default()),
+                Err(e) => Answer::Error(e),
+            };
+            record_call(ctx, service, name, resource, start_us, answer);
+            result
+        }
+        None => result,
+    }
+}
+
+/// The call's span's start, resource and name, when tracing is on.
+type Traced = Option<(u64, Option<crate::trace::Resource>, Cow<'static, str>)>;
+
+/// Validates and runs the call.
+async fn run(
+    state: &AppState,
+    service: ServiceId,
+    ctx: &RequestContext,
+    operation: &str,
+    input: Value,
+) -> (Result<Output, ApiError>, Traced) {
+    let op = service.model().operation(operation);
     // The call's span: its resource is read before the handler takes the input, and nothing
-    // is read at all when tracing is off.
+    // is read at all when tracing is off. The model's own copy of the operation's name lives
+    // as long as the program: no copy per call.
     let traced = ctx.tracer.enabled().then(|| {
         (
             ctx.tracer.now_us(),
             crate::trace::calls::resource_of(&input, ctx),
+            op.map_or_else(
+                || Cow::Owned(operation.to_string()),
+                |op| Cow::Borrowed(op.name.as_str()),
+            ),
         )
     });
-    let result = match validate(service, operation, &input) {
+    let result = match validate(service, op, &input) {
         Err(e) => Err(e),
         Ok(()) => match service {
             ServiceId::Sqs => state.sqs.call(ctx, operation, input).await,
@@ -40,27 +76,14 @@ pub async fn call(
             ServiceId::Sts => state.sts.call(ctx, operation, input).await,
         },
     };
-    match traced {
-        Some((start_us, resource)) => {
-            // The span reads its members from the output's JSON text, written once here (and
-            // sent as it is by the JSON protocols); no `Value` is built for it.
-            let result = result.map(Output::encoded);
-            let seen = match &result {
-                Ok(output) => Ok(output.json_text().unwrap_or_default()),
-                Err(e) => Err(e),
-            };
-            crate::trace::calls::record_call(ctx, service, operation, resource, start_us, seen);
-            result
-        }
-        None => result,
-    }
+    (result, traced)
 }
 
-/// Checks `input` against the input shape of `service.operation` in the service's model,
-/// and answers a violation in the service's words.
-fn validate(service: ServiceId, operation: &str, input: &Value) -> Result<(), ApiError> {
+/// Checks `input` against the input shape of `op`, an operation of `service`'s model, and
+/// answers a violation in the service's words.
+fn validate(service: ServiceId, op: Option<&Operation>, input: &Value) -> Result<(), ApiError> {
     let model = service.model();
-    match model.operation(operation).and_then(|op| op.input.as_ref()) {
+    match op.and_then(|op| op.input.as_ref()) {
         Some(shape) => validate_input(model, shape, input, service.validation_options())
             .map_err(|all| service.validation_error(&all)),
         None => Ok(()),
@@ -76,9 +99,18 @@ impl Dispatch for AppState {
         input: Value,
     ) -> CallFuture<'a> {
         Box::pin(async move {
-            call(self, service, ctx, operation, input)
-                .await
-                .map(|output| output.to_value())
+            let (result, traced) = run(self, service, ctx, operation, input).await;
+            // The caller reads a `Value`: the span reads its members from that same value
+            // (nothing written as JSON and read back for it).
+            let result = result.map(|output| output.to_value());
+            if let Some((start_us, resource, name)) = traced {
+                let answer = match &result {
+                    Ok(value) => Answer::Value(value),
+                    Err(e) => Answer::Error(e),
+                };
+                record_call(ctx, service, name, resource, start_us, answer);
+            }
+            result
         })
     }
 
