@@ -638,7 +638,10 @@ impl Inner {
         &self.shards[(id.0 as usize) & (SHARDS - 1)]
     }
 
-    /// Keeps `span` in its trace's ring (and queues it for export).
+    /// Keeps `span` in its trace's ring (and queues it for export). Inlined, as is
+    /// [`Tracer::record`]: a span is a few hundred bytes, copied once per call it is passed
+    /// through by value.
+    #[inline]
     fn insert(&self, span: Span) {
         if let Some(export) = &self.export {
             if self.capacity == 0 {
@@ -737,6 +740,7 @@ impl Tracer {
     }
 
     /// Records a finished span.
+    #[inline]
     pub fn record(&self, span: Span) {
         let Some(inner) = &self.inner else {
             return;
