@@ -27,8 +27,8 @@ impl TraceId {
             return None;
         }
         // The two parts read as numbers on their own: nothing is put together.
-        let id = (u128::from_str_radix(time, 16).ok()? << 96)
-            | u128::from_str_radix(random, 16).ok()?;
+        let id =
+            (u128::from_str_radix(time, 16).ok()? << 96) | u128::from_str_radix(random, 16).ok()?;
         (id != 0).then_some(TraceId(id))
     }
 
