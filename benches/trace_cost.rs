@@ -8,7 +8,9 @@
 //! difference between the modes is the server's.
 //!
 //! Usage: `cargo bench --bench trace_cost [-- ROUNDS [REQUESTS]]` (default 3 rounds of 3,000).
-//! `TRACE_COST_SCENARIOS=0,1` and `TRACE_COST_MODES=on` run a subset (see `main`): under
+//! `TRACE_COST_SCENARIOS=0,1` and `TRACE_COST_MODES=on` run a subset (see `main`),
+//! `TRACE_COST_BUFFER=N` sets the ring's size with tracing on, `TRACE_COST_SIZES=1` prints
+//! the difference in allocations by size; under
 //! `valgrind --tool=callgrind` the instructions counted show where the difference goes,
 //! where perf cannot sample in a container.
 //! Scenarios: PutEvents on a bus with 100 rules (one matches; its target an SQS queue;
@@ -388,8 +390,14 @@ async fn main() {
     };
     // results[scenario][mode] = figures per round; mode 0 = on, 1 = off.
     let mut results = vec![vec![Vec::<Figures>::new(); 2]; scenarios.len()];
+    // The "on" mode's ring size (`TRACE_COST_BUFFER`, default 1000 as the binary's): a small
+    // ring tells what keeping a thousand traces costs apart from recording them.
+    let on_buffer: usize = std::env::var("TRACE_COST_BUFFER")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(1000);
     for round in 0..rounds {
-        for (mode, buffer) in [(0usize, 1000usize), (1, 0)] {
+        for (mode, buffer) in [(0usize, on_buffer), (1, 0)] {
             if !only("TRACE_COST_MODES", mode, ["on", "off"][mode]) {
                 continue;
             }
