@@ -26,14 +26,24 @@ pub async fn call(
 ) -> Result<Output, ApiError> {
     let (result, traced) = run(state, service, ctx, operation, input).await;
     match traced {
-        Some((start_us, resource, name)) => {
+        Some(traced) => {
             // The span reads its members from the output's JSON text, written once here (and
             // sent as it is by the JSON protocols); no `Value` is built for it.
-            let result = result.map(Output::encoded);
+            let result = match result {
+                Ok(output) if traced.read_output => Ok(output.encoded()),
+                other => other,
+            };
             let answer = match &result {
+                Ok(_) if !traced.read_output => Answer::Unread,
                 Ok(output) => Answer::Text(output.json_text().unwrap_or_default()),
                 Err(e) => Answer::Error(e),
             };
+            let Traced {
+                start_us,
+                resource,
+                name,
+                ..
+            } = traced;
             record_call(ctx, service, name, resource, start_us, answer);
             result
         }
@@ -41,8 +51,14 @@ pub async fn call(
     }
 }
 
-/// The call's span's start, resource and name, when tracing is on.
-type Traced = Option<(u64, Option<crate::trace::Resource>, Cow<'static, str>)>;
+/// The call's span, when tracing is on.
+struct Traced {
+    start_us: u64,
+    resource: Option<crate::trace::Resource>,
+    name: Cow<'static, str>,
+    /// Whether the output has a member the span keeps (else it is not read).
+    read_output: bool,
+}
 
 /// Validates and runs the call.
 async fn run(
@@ -51,20 +67,20 @@ async fn run(
     ctx: &RequestContext,
     operation: &str,
     input: Value,
-) -> (Result<Output, ApiError>, Traced) {
+) -> (Result<Output, ApiError>, Option<Traced>) {
     let op = service.model().operation(operation);
     // The call's span: its resource is read before the handler takes the input, and nothing
     // is read at all when tracing is off. The model's own copy of the operation's name lives
     // as long as the program: no copy per call.
-    let traced = ctx.tracer.enabled().then(|| {
-        (
-            ctx.tracer.now_us(),
-            crate::trace::calls::resource_of(&input, ctx),
-            op.map_or_else(
-                || Cow::Owned(operation.to_string()),
-                |op| Cow::Borrowed(op.name.as_str()),
-            ),
-        )
+    let traced = ctx.tracer.enabled().then(|| Traced {
+        start_us: ctx.tracer.now_us(),
+        resource: crate::trace::calls::resource_of(&input, ctx),
+        name: op.map_or_else(
+            || Cow::Owned(operation.to_string()),
+            |op| Cow::Borrowed(op.name.as_str()),
+        ),
+        read_output: op
+            .is_none_or(|op| crate::trace::calls::output_has_seen_members(service.model(), op)),
     });
     let result = match validate(service, op, &input) {
         Err(e) => Err(e),
@@ -103,11 +119,18 @@ impl Dispatch for AppState {
             // The caller reads a `Value`: the span reads its members from that same value
             // (nothing written as JSON and read back for it).
             let result = result.map(|output| output.to_value());
-            if let Some((start_us, resource, name)) = traced {
+            if let Some(traced) = traced {
                 let answer = match &result {
+                    Ok(_) if !traced.read_output => Answer::Unread,
                     Ok(value) => Answer::Value(value),
                     Err(e) => Answer::Error(e),
                 };
+                let Traced {
+                    start_us,
+                    resource,
+                    name,
+                    ..
+                } = traced;
                 record_call(ctx, service, name, resource, start_us, answer);
             }
             result

@@ -15,6 +15,8 @@ pub enum Answer<'a> {
     Text(&'a [u8]),
     /// The output as the `Value` an in-process caller reads.
     Value(&'a Value),
+    /// An output with no member the span keeps (see [`output_has_seen_members`]): not read.
+    Unread,
     Error(&'a crate::error::ApiError),
 }
 
@@ -45,6 +47,7 @@ pub fn record_call(
                 seen.attributes(&mut span);
             }
         }
+        Answer::Unread => {}
         Answer::Error(e) => {
             span.attributes
                 .push(("errorCode", Attr::Json(Value::from(e.code.as_ref()))));
@@ -120,6 +123,58 @@ impl Seen<'_> {
             entries.attributes(span);
         }
     }
+}
+
+/// The output members [`Seen`] reads.
+const SEEN_MEMBERS: &[&str] = &[
+    "MessageId",
+    "SequenceNumber",
+    "executionArn",
+    "stateMachineArn",
+    "QueueUrl",
+    "TopicArn",
+    "SubscriptionArn",
+    "RuleArn",
+    "EventBusArn",
+    "Entries",
+];
+
+thread_local! {
+    /// Whether an operation's output has a member [`Seen`] reads, by the operation's address
+    /// in its ('static) model: the few operations a thread serves over and over.
+    static SEEN_OUTPUTS: RefCell<([(usize, bool); RECENT], usize)> =
+        const { RefCell::new(([(0, false); RECENT], 0)) };
+}
+
+/// Whether the output of `op`, an operation of `model`, has a member the call's span keeps.
+/// Outputs without one (ReceiveMessage's messages, whose escaped bodies would be scanned
+/// through for nothing, GetQueueAttributes, the List calls) are not read for the span.
+pub fn output_has_seen_members(
+    model: &'static crate::model::ServiceModel,
+    op: &'static crate::model::Operation,
+) -> bool {
+    let key = op as *const crate::model::Operation as usize;
+    SEEN_OUTPUTS.with(|cache| {
+        // Only this thread touches its cache, and nothing here calls out: the borrow cannot
+        // be taken twice.
+        let mut cache = cache.borrow_mut();
+        let (entries, next) = &mut *cache;
+        if let Some((_, seen)) = entries.iter().find(|(k, _)| *k == key) {
+            return *seen;
+        }
+        let seen = match op.output.as_deref().and_then(|name| model.shape(name)) {
+            Some(crate::model::Shape {
+                kind: crate::model::ShapeKind::Structure { members, .. },
+                ..
+            }) => members
+                .iter()
+                .any(|(name, _)| SEEN_MEMBERS.contains(&name.as_str())),
+            _ => false,
+        };
+        entries[*next] = (key, seen);
+        *next = (*next + 1) % RECENT;
+        seen
+    })
 }
 
 /// PutEvents' (and the batch calls') entries as the span keeps them, read one by one (no
@@ -388,6 +443,28 @@ mod tests {
             .attributes(&mut again);
         assert_eq!(span.all_attributes(), again.all_attributes());
         (span.error, span.all_attributes())
+    }
+
+    #[test]
+    fn only_outputs_with_a_member_the_span_keeps_are_read() {
+        use crate::request::ServiceId;
+        let seen = |service: ServiceId, operation: &str| {
+            let model = service.model();
+            let op = model
+                .operation(operation)
+                .expect("an operation of the model");
+            // Twice: the second answer comes from the thread's cache.
+            let first = output_has_seen_members(model, op);
+            assert_eq!(output_has_seen_members(model, op), first);
+            first
+        };
+        assert!(seen(ServiceId::Sqs, "SendMessage"));
+        assert!(seen(ServiceId::Sqs, "CreateQueue"));
+        assert!(seen(ServiceId::Events, "PutEvents"));
+        assert!(seen(ServiceId::StepFunctions, "StartExecution"));
+        assert!(!seen(ServiceId::Sqs, "ReceiveMessage"));
+        assert!(!seen(ServiceId::Sqs, "DeleteMessage"));
+        assert!(!seen(ServiceId::Sqs, "GetQueueAttributes"));
     }
 
     #[test]
