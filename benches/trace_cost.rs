@@ -8,7 +8,9 @@
 //! difference between the modes is the server's.
 //!
 //! Usage: `cargo bench --bench trace_cost [-- ROUNDS [REQUESTS]]` (default 3 rounds of 3,000).
-//! `TRACE_COST_SCENARIOS=0,1` and `TRACE_COST_MODES=on` run a subset (see `main`): under
+//! `TRACE_COST_SCENARIOS=0,1` and `TRACE_COST_MODES=on` run a subset (see `main`),
+//! `TRACE_COST_BUFFER=N` sets the ring's size with tracing on, `TRACE_COST_SIZES=1` prints
+//! the difference in allocations by size; under
 //! `valgrind --tool=callgrind` the instructions counted show where the difference goes,
 //! where perf cannot sample in a container.
 //! Scenarios: PutEvents on a bus with 100 rules (one matches; its target an SQS queue;
@@ -25,20 +27,34 @@ struct Counting;
 
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
+/// Allocations by size: bucket `b` counts sizes of `b` bits (1, 2-3, 4-7, ... bytes), to see
+/// which of tracing's allocations are left (`TRACE_COST_SIZES=1` prints the difference).
+static SIZES: [AtomicU64; BUCKETS] = [const { AtomicU64::new(0) }; BUCKETS];
+const BUCKETS: usize = 24;
+
+#[inline]
+fn count(size: usize) {
+    ALLOCS.fetch_add(1, Ordering::Relaxed);
+    BYTES.fetch_add(size as u64, Ordering::Relaxed);
+    let bucket = (usize::BITS - size.leading_zeros()) as usize;
+    SIZES[bucket.min(BUCKETS - 1)].fetch_add(1, Ordering::Relaxed);
+}
+
+fn sizes() -> [u64; BUCKETS] {
+    std::array::from_fn(|b| SIZES[b].load(Ordering::Relaxed))
+}
 
 // The binary's allocator, counted: a relaxed add per allocation.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        count(layout.size());
         unsafe { tikv_jemallocator::Jemalloc.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { tikv_jemallocator::Jemalloc.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        count(new_size);
         unsafe { tikv_jemallocator::Jemalloc.realloc(ptr, layout, new_size) }
     }
 }
@@ -106,12 +122,32 @@ impl Client {
 }
 
 /// Per-request figures of one run.
-#[derive(Default, Clone, Copy)]
+#[derive(Clone, Copy)]
 struct Figures {
     allocs: f64,
     bytes: f64,
     cpu_us: f64,
     wall_us: f64,
+    /// Allocations per request by size bucket (see `SIZES`).
+    sizes: [f64; BUCKETS],
+}
+
+impl Default for Figures {
+    fn default() -> Self {
+        Figures {
+            allocs: 0.0,
+            bytes: 0.0,
+            cpu_us: 0.0,
+            wall_us: 0.0,
+            sizes: [0.0; BUCKETS],
+        }
+    }
+}
+
+/// Allocations per request by size bucket since `before`.
+fn sizes_since(before: [u64; BUCKETS], n: f64) -> [f64; BUCKETS] {
+    let now = sizes();
+    std::array::from_fn(|b| (now[b] - before[b]) as f64 / n)
 }
 
 async fn measure<F, Fut>(requests: u64, mut run: F) -> Figures
@@ -119,11 +155,12 @@ where
     F: FnMut(u64) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let (a0, b0, c0, t0) = (
+    let (a0, b0, c0, t0, s0) = (
         ALLOCS.load(Ordering::Relaxed),
         BYTES.load(Ordering::Relaxed),
         cpu_ns(),
         Instant::now(),
+        sizes(),
     );
     for i in 0..requests {
         run(i).await;
@@ -135,6 +172,7 @@ where
         bytes: (BYTES.load(Ordering::Relaxed) - b0) as f64 / n,
         cpu_us: (cpu_ns() - c0) as f64 / 1000.0 / n,
         wall_us: wall.as_secs_f64() * 1e6 / n,
+        sizes: sizes_since(s0, n),
     }
 }
 
@@ -199,10 +237,11 @@ async fn put_events(client: &Client, requests: u64, rules: usize) -> Figures {
     })
     .await;
     // The deliveries are asynchronous: wait for them inside the measurement.
-    let (a0, b0, c0) = (
+    let (a0, b0, c0, s0) = (
         ALLOCS.load(Ordering::Relaxed),
         BYTES.load(Ordering::Relaxed),
         cpu_ns(),
+        sizes(),
     );
     while client.messages(&url).await < requests {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -213,6 +252,10 @@ async fn put_events(client: &Client, requests: u64, rules: usize) -> Figures {
         bytes: figures.bytes + (BYTES.load(Ordering::Relaxed) - b0) as f64 / n,
         cpu_us: figures.cpu_us + (cpu_ns() - c0) as f64 / 1000.0 / n,
         wall_us: figures.wall_us,
+        sizes: {
+            let waited = sizes_since(s0, n);
+            std::array::from_fn(|b| figures.sizes[b] + waited[b])
+        },
     }
 }
 
@@ -347,8 +390,14 @@ async fn main() {
     };
     // results[scenario][mode] = figures per round; mode 0 = on, 1 = off.
     let mut results = vec![vec![Vec::<Figures>::new(); 2]; scenarios.len()];
+    // The "on" mode's ring size (`TRACE_COST_BUFFER`, default 1000 as the binary's): a small
+    // ring tells what keeping a thousand traces costs apart from recording them.
+    let on_buffer: usize = std::env::var("TRACE_COST_BUFFER")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(1000);
     for round in 0..rounds {
-        for (mode, buffer) in [(0usize, 1000usize), (1, 0)] {
+        for (mode, buffer) in [(0usize, on_buffer), (1, 0)] {
             if !only("TRACE_COST_MODES", mode, ["on", "off"][mode]) {
                 continue;
             }
@@ -392,6 +441,25 @@ async fn main() {
                 median(runs.iter().map(|f| f.cpu_us).collect()),
                 median(runs.iter().map(|f| f.wall_us).collect()),
             );
+        }
+    }
+    if std::env::var_os("TRACE_COST_SIZES").is_some() {
+        // Where tracing's allocations are, by size: on minus off, per request (medians).
+        println!("allocations per request by size, tracing on minus off (|difference| >= 0.2):");
+        for (s, name) in scenarios.iter().enumerate() {
+            let [on, off] = [0, 1].map(|mode| &results[s][mode]);
+            if on.is_empty() || off.is_empty() {
+                continue;
+            }
+            let diffs: Vec<String> = (0..BUCKETS)
+                .filter_map(|b| {
+                    let d = median(on.iter().map(|f| f.sizes[b]).collect())
+                        - median(off.iter().map(|f| f.sizes[b]).collect());
+                    let low = if b == 0 { 0 } else { 1u64 << (b - 1) };
+                    (d.abs() >= 0.2).then(|| format!("{low}-{}B: {d:+.1}", (1u64 << b) - 1))
+                })
+                .collect();
+            println!("{name:<34} {}", diffs.join(", "));
         }
     }
 }

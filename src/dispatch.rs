@@ -7,10 +7,12 @@ use crate::app::AppState;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::invoke::{CallFuture, Dispatch};
-use crate::model::validate_input;
+use crate::model::{validate_input, Operation};
 use crate::protocol::Output;
 use crate::request::{RequestContext, ServiceId};
+use crate::trace::calls::{record_call, Answer};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// Calls `service.operation`, an operation of the service's model (the callers answer unknown
@@ -22,15 +24,65 @@ pub async fn call(
     operation: &str,
     input: Value,
 ) -> Result<Output, ApiError> {
+    let (result, traced) = run(state, service, ctx, operation, input).await;
+    match traced {
+        Some(traced) => {
+            // The span reads its members from the output's JSON text, written once here (and
+            // sent as it is by the JSON protocols); no `Value` is built for it.
+            let result = match result {
+                Ok(output) if traced.read_output => Ok(output.encoded()),
+                other => other,
+            };
+            let answer = match &result {
+                Ok(_) if !traced.read_output => Answer::Unread,
+                Ok(output) => Answer::Text(output.json_text().unwrap_or_default()),
+                Err(e) => Answer::Error(e),
+            };
+            let Traced {
+                start_us,
+                resource,
+                name,
+                ..
+            } = traced;
+            record_call(ctx, service, name, resource, start_us, answer);
+            result
+        }
+        None => result,
+    }
+}
+
+/// The call's span, when tracing is on.
+struct Traced {
+    start_us: u64,
+    resource: Option<crate::trace::Resource>,
+    name: Cow<'static, str>,
+    /// Whether the output has a member the span keeps (else it is not read).
+    read_output: bool,
+}
+
+/// Validates and runs the call.
+async fn run(
+    state: &AppState,
+    service: ServiceId,
+    ctx: &RequestContext,
+    operation: &str,
+    input: Value,
+) -> (Result<Output, ApiError>, Option<Traced>) {
+    let op = service.model().operation(operation);
     // The call's span: its resource is read before the handler takes the input, and nothing
-    // is read at all when tracing is off.
-    let traced = ctx.tracer.enabled().then(|| {
-        (
-            ctx.tracer.now_us(),
-            crate::trace::calls::resource_of(&input, ctx),
-        )
+    // is read at all when tracing is off. The model's own copy of the operation's name lives
+    // as long as the program: no copy per call.
+    let traced = ctx.tracer.enabled().then(|| Traced {
+        start_us: ctx.tracer.now_us(),
+        resource: crate::trace::calls::resource_of(&input, ctx),
+        name: op.map_or_else(
+            || Cow::Owned(operation.to_string()),
+            |op| Cow::Borrowed(op.name.as_str()),
+        ),
+        read_output: op
+            .is_none_or(|op| crate::trace::calls::output_has_seen_members(service.model(), op)),
     });
-    let result = match validate(service, operation, &input) {
+    let result = match validate(service, op, &input) {
         Err(e) => Err(e),
         Ok(()) => match service {
             ServiceId::Sqs => state.sqs.call(ctx, operation, input).await,
@@ -40,27 +92,14 @@ pub async fn call(
             ServiceId::Sts => state.sts.call(ctx, operation, input).await,
         },
     };
-    match traced {
-        Some((start_us, resource)) => {
-            // The span reads its members from the output's JSON text, written once here (and
-            // sent as it is by the JSON protocols); no `Value` is built for it.
-            let result = result.map(Output::encoded);
-            let seen = match &result {
-                Ok(output) => Ok(output.json_text().unwrap_or_default()),
-                Err(e) => Err(e),
-            };
-            crate::trace::calls::record_call(ctx, service, operation, resource, start_us, seen);
-            result
-        }
-        None => result,
-    }
+    (result, traced)
 }
 
-/// Checks `input` against the input shape of `service.operation` in the service's model,
-/// and answers a violation in the service's words.
-fn validate(service: ServiceId, operation: &str, input: &Value) -> Result<(), ApiError> {
+/// Checks `input` against the input shape of `op`, an operation of `service`'s model, and
+/// answers a violation in the service's words.
+fn validate(service: ServiceId, op: Option<&Operation>, input: &Value) -> Result<(), ApiError> {
     let model = service.model();
-    match model.operation(operation).and_then(|op| op.input.as_ref()) {
+    match op.and_then(|op| op.input.as_ref()) {
         Some(shape) => validate_input(model, shape, input, service.validation_options())
             .map_err(|all| service.validation_error(&all)),
         None => Ok(()),
@@ -76,9 +115,25 @@ impl Dispatch for AppState {
         input: Value,
     ) -> CallFuture<'a> {
         Box::pin(async move {
-            call(self, service, ctx, operation, input)
-                .await
-                .map(|output| output.to_value())
+            let (result, traced) = run(self, service, ctx, operation, input).await;
+            // The caller reads a `Value`: the span reads its members from that same value
+            // (nothing written as JSON and read back for it).
+            let result = result.map(|output| output.to_value());
+            if let Some(traced) = traced {
+                let answer = match &result {
+                    Ok(_) if !traced.read_output => Answer::Unread,
+                    Ok(value) => Answer::Value(value),
+                    Err(e) => Answer::Error(e),
+                };
+                let Traced {
+                    start_us,
+                    resource,
+                    name,
+                    ..
+                } = traced;
+                record_call(ctx, service, name, resource, start_us, answer);
+            }
+            result
         })
     }
 

@@ -163,7 +163,7 @@ async fn accept_loop(
                         tracing::warn!(error = %e, "accept failed (out of file descriptors? see --max-connections and --idle-timeout); retrying");
                     }
                     accept_failures = accept_failures.saturating_add(1);
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    crate::clock::real_sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
@@ -205,9 +205,9 @@ async fn accept_loop(
         });
     }
     drop(listener);
-    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
+    if crate::clock::real_timeout(Duration::from_secs(10), graceful.shutdown())
         .await
-        .is_err()
+        .is_none()
     {
         tracing::warn!("connections still open after 10 s; closing them");
     }

@@ -9,34 +9,46 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-/// Records the span of an API call `ctx` made: `service.operation` on `resource`, from
-/// `start_us` until now. `result` is the output's JSON text, or the error.
+/// What a call answered, as its span reads it.
+pub enum Answer<'a> {
+    /// The output's JSON text (a client's call: the text it is sent).
+    Text(&'a [u8]),
+    /// The output as the `Value` an in-process caller reads.
+    Value(&'a Value),
+    /// An output with no member the span keeps (see [`output_has_seen_members`]): not read.
+    Unread,
+    Error(&'a crate::error::ApiError),
+}
+
+/// Records the span of an API call `ctx` made: operation `name` of `service` on `resource`,
+/// from `start_us` until now, with what it answered.
 pub fn record_call(
     ctx: &RequestContext,
     service: crate::request::ServiceId,
-    operation: &str,
+    name: Cow<'static, str>,
     resource: Option<Resource>,
     start_us: u64,
-    result: Result<&[u8], &crate::error::ApiError>,
+    answer: Answer<'_>,
 ) {
     let tracer = &ctx.tracer;
-    // The model's own copy of the name lives as long as the program: no copy per call.
-    let name: Cow<'static, str> = match service.model().operation(operation) {
-        Some(op) => Cow::Borrowed(op.name.as_str()),
-        None => Cow::Owned(operation.to_string()),
-    };
     let mut span = Span::new(&ctx.trace, service.name(), name, tracer.now_us())
         .started(start_us)
-        .error(result.is_err());
+        .error(matches!(answer, Answer::Error(_)));
     span.resource = resource;
-    match result {
-        Ok(text) => {
-            // Only the members kept are read; the text is borrowed, the rest skipped.
+    // Only the members kept are read; the text (or value) is borrowed, the rest skipped.
+    match answer {
+        Answer::Text(text) => {
             if let Ok(seen) = serde_json::from_slice::<Seen>(text) {
                 seen.attributes(&mut span);
             }
         }
-        Err(e) => {
+        Answer::Value(value) => {
+            if let Ok(seen) = Seen::deserialize(value) {
+                seen.attributes(&mut span);
+            }
+        }
+        Answer::Unread => {}
+        Answer::Error(e) => {
             span.attributes
                 .push(("errorCode", Attr::Json(Value::from(e.code.as_ref()))));
             span.attributes
@@ -46,44 +58,49 @@ pub fn record_call(
     tracer.record(span);
 }
 
+/// A member's text, borrowed from the output when it has no escapes. (A `Cow` directly in a
+/// field is borrowed by serde; inside an `Option` it would be copied every time.)
+#[derive(Deserialize)]
+struct Member<'a>(#[serde(borrow)] Cow<'a, str>);
+
 /// The output members that name what a call created (kept on its span), and PutEvents' (and
 /// the batch calls') entries, read from the output's JSON text.
 #[derive(Deserialize)]
 struct Seen<'a> {
     #[serde(rename = "MessageId", borrow)]
-    message_id: Option<Cow<'a, str>>,
+    message_id: Option<Member<'a>>,
     #[serde(rename = "SequenceNumber", borrow)]
-    sequence_number: Option<Cow<'a, str>>,
+    sequence_number: Option<Member<'a>>,
     #[serde(rename = "executionArn", borrow)]
-    execution_arn: Option<Cow<'a, str>>,
+    execution_arn: Option<Member<'a>>,
     #[serde(rename = "stateMachineArn", borrow)]
-    state_machine_arn: Option<Cow<'a, str>>,
+    state_machine_arn: Option<Member<'a>>,
     #[serde(rename = "QueueUrl", borrow)]
-    queue_url: Option<Cow<'a, str>>,
+    queue_url: Option<Member<'a>>,
     #[serde(rename = "TopicArn", borrow)]
-    topic_arn: Option<Cow<'a, str>>,
+    topic_arn: Option<Member<'a>>,
     #[serde(rename = "SubscriptionArn", borrow)]
-    subscription_arn: Option<Cow<'a, str>>,
+    subscription_arn: Option<Member<'a>>,
     #[serde(rename = "RuleArn", borrow)]
-    rule_arn: Option<Cow<'a, str>>,
+    rule_arn: Option<Member<'a>>,
     #[serde(rename = "EventBusArn", borrow)]
-    event_bus_arn: Option<Cow<'a, str>>,
-    #[serde(rename = "Entries", borrow)]
-    entries: Option<Vec<SeenEntry<'a>>>,
+    event_bus_arn: Option<Member<'a>>,
+    #[serde(rename = "Entries")]
+    entries: Option<Entries>,
 }
 
 #[derive(Deserialize)]
 struct SeenEntry<'a> {
     #[serde(rename = "EventId", borrow)]
-    event_id: Option<Cow<'a, str>>,
+    event_id: Option<Member<'a>>,
     #[serde(rename = "ErrorCode", borrow)]
-    error_code: Option<Cow<'a, str>>,
+    error_code: Option<Member<'a>>,
 }
 
 impl Seen<'_> {
     fn attributes(self, span: &mut Span) {
         // A message id is kept as its 16 bytes (no copy of the text).
-        if let Some(id) = &self.message_id {
+        if let Some(Member(id)) = &self.message_id {
             span.attributes.push(("MessageId", Attr::id(id)));
         }
         let texts = [
@@ -97,50 +114,165 @@ impl Seen<'_> {
             ("EventBusArn", self.event_bus_arn),
         ];
         for (name, text) in texts {
-            if let Some(text) = text {
+            if let Some(Member(text)) = text {
                 span.attributes
                     .push((name, Attr::Json(Value::from(text.into_owned()))));
             }
         }
         if let Some(entries) = self.entries {
-            entry_attributes(entries, span);
+            entries.attributes(span);
         }
     }
 }
 
-/// The event ids of the entries, and the error codes of those that failed (which make the
-/// span an error).
-fn entry_attributes(entries: Vec<SeenEntry<'_>>, span: &mut Span) {
-    let mut ids: Vec<uuid::Uuid> = Vec::with_capacity(entries.len());
-    let mut all_typed = true;
-    let mut failed = false;
-    for entry in &entries {
-        match entry.event_id.as_deref().map(super::canonical_uuid) {
-            Some(Some(id)) if all_typed => ids.push(id),
-            Some(_) => all_typed = false,
-            None => {}
+/// The output members [`Seen`] reads.
+const SEEN_MEMBERS: &[&str] = &[
+    "MessageId",
+    "SequenceNumber",
+    "executionArn",
+    "stateMachineArn",
+    "QueueUrl",
+    "TopicArn",
+    "SubscriptionArn",
+    "RuleArn",
+    "EventBusArn",
+    "Entries",
+];
+
+thread_local! {
+    /// Whether an operation's output has a member [`Seen`] reads, by the operation's address
+    /// in its ('static) model: the few operations a thread serves over and over.
+    static SEEN_OUTPUTS: RefCell<([(usize, bool); RECENT], usize)> =
+        const { RefCell::new(([(0, false); RECENT], 0)) };
+}
+
+/// Whether the output of `op`, an operation of `model`, has a member the call's span keeps.
+/// Outputs without one (ReceiveMessage's messages, whose escaped bodies would be scanned
+/// through for nothing, GetQueueAttributes, the List calls) are not read for the span.
+pub fn output_has_seen_members(
+    model: &'static crate::model::ServiceModel,
+    op: &'static crate::model::Operation,
+) -> bool {
+    let key = op as *const crate::model::Operation as usize;
+    SEEN_OUTPUTS.with(|cache| {
+        // Only this thread touches its cache, and nothing here calls out: the borrow cannot
+        // be taken twice.
+        let mut cache = cache.borrow_mut();
+        let (entries, next) = &mut *cache;
+        if let Some((_, seen)) = entries.iter().find(|(k, _)| *k == key) {
+            return *seen;
         }
-        failed |= entry.error_code.is_some();
+        let seen = match op.output.as_deref().and_then(|name| model.shape(name)) {
+            Some(crate::model::Shape {
+                kind: crate::model::ShapeKind::Structure { members, .. },
+                ..
+            }) => members
+                .iter()
+                .any(|(name, _)| SEEN_MEMBERS.contains(&name.as_str())),
+            _ => false,
+        };
+        entries[*next] = (key, seen);
+        *next = (*next + 1) % RECENT;
+        seen
+    })
+}
+
+/// PutEvents' (and the batch calls') entries as the span keeps them, read one by one (no
+/// list of the entries is built): the event ids, and the error codes of those that failed
+/// (which make the span an error).
+#[derive(Default)]
+struct Entries {
+    /// The event ids, while each is a UUID stepyard wrote (kept as its bytes).
+    ids: Ids,
+    /// Every event id as its text, once one is not such a UUID.
+    texts: Option<Vec<Value>>,
+    failed: Vec<Value>,
+}
+
+/// Event ids kept as their bytes: the usual one without a list.
+#[derive(Default)]
+enum Ids {
+    #[default]
+    None,
+    One(uuid::Uuid),
+    Many(Vec<uuid::Uuid>),
+}
+
+impl Entries {
+    fn add(&mut self, entry: SeenEntry<'_>) {
+        if let Some(Member(id)) = &entry.event_id {
+            match (&mut self.texts, super::canonical_uuid(id)) {
+                (None, Some(uuid)) => {
+                    self.ids = match std::mem::take(&mut self.ids) {
+                        Ids::None => Ids::One(uuid),
+                        Ids::One(first) => Ids::Many(vec![first, uuid]),
+                        Ids::Many(mut all) => {
+                            all.push(uuid);
+                            Ids::Many(all)
+                        }
+                    };
+                }
+                (None, None) => {
+                    // From here on every id is kept as text, the ones before it too.
+                    let before: &[uuid::Uuid] = match &self.ids {
+                        Ids::None => &[],
+                        Ids::One(first) => std::slice::from_ref(first),
+                        Ids::Many(all) => all,
+                    };
+                    let mut texts: Vec<Value> = before
+                        .iter()
+                        .map(|u| Value::from(u.hyphenated().to_string()))
+                        .collect();
+                    texts.push(Value::from(&**id));
+                    self.texts = Some(texts);
+                    self.ids = Ids::None;
+                }
+                (Some(texts), _) => texts.push(Value::from(&**id)),
+            }
+        }
+        if let Some(Member(code)) = &entry.error_code {
+            self.failed.push(Value::from(&**code));
+        }
     }
-    // Event ids (UUIDs stepyard wrote) kept as their bytes: one allocation for them all.
-    if !all_typed {
-        let ids = entries
-            .iter()
-            .filter_map(|e| Some(Value::from(e.event_id.as_deref()?)));
-        span.attributes
-            .push(("eventIds", Attr::Json(Value::Array(ids.collect()))));
-    } else if !ids.is_empty() {
-        span.attributes
-            .push(("eventIds", Attr::Uuids(ids.into_boxed_slice())));
+
+    fn attributes(self, span: &mut Span) {
+        let ids = match (self.texts, self.ids) {
+            (Some(texts), _) => Some(Attr::Json(Value::Array(texts))),
+            (None, Ids::None) => None,
+            (None, Ids::One(id)) => Some(Attr::OneUuid(id)),
+            (None, Ids::Many(all)) => Some(Attr::Uuids(all.into_boxed_slice())),
+        };
+        if let Some(ids) = ids {
+            span.attributes.push(("eventIds", ids));
+        }
+        if !self.failed.is_empty() {
+            span.error = true;
+            span.attributes
+                .push(("errorCodes", Attr::Json(Value::Array(self.failed))));
+        }
     }
-    if failed {
-        let failed: Vec<Value> = entries
-            .iter()
-            .filter_map(|e| Some(Value::from(e.error_code.as_deref()?)))
-            .collect();
-        span.error = true;
-        span.attributes
-            .push(("errorCodes", Attr::Json(Value::Array(failed))));
+}
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of entries")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Entries, A::Error> {
+                let mut entries = Entries::default();
+                while let Some(entry) = seq.next_element::<SeenEntry<'de>>()? {
+                    entries.add(entry);
+                }
+                Ok(entries)
+            }
+        }
+        deserializer.deserialize_seq(Visit)
     }
 }
 
@@ -227,6 +359,11 @@ thread_local! {
         const { RefCell::new(([const { None }; RECENT], 0)) };
 }
 
+/// `name` (a queue's ARN a message's span names), shared with the spans before that named it.
+pub fn shared_name(name: &str) -> Resource {
+    shared(&[name])
+}
+
 /// The name spelled by `pieces` one after the other, shared with the calls before that named
 /// it (compared piece by piece: nothing is put together unless it is new).
 fn shared(pieces: &[&str]) -> Resource {
@@ -278,4 +415,99 @@ fn queue_arn_parts(url: &str) -> Option<(&str, &str)> {
         return None;
     }
     Some((account, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attributes(output: &str) -> (bool, Vec<(&'static str, Value)>) {
+        let mut span = Span::new(
+            &crate::request::TraceContext::root(1_700_000_000),
+            "events",
+            "PutEvents",
+            0,
+        );
+        let seen: Seen = serde_json::from_str(output).expect("an output");
+        seen.attributes(&mut span);
+        // Read from a `Value` (an in-process call's output), the same.
+        let mut again = Span::new(
+            &crate::request::TraceContext::root(1_700_000_000),
+            "events",
+            "PutEvents",
+            0,
+        );
+        let value: Value = serde_json::from_str(output).expect("an output");
+        Seen::deserialize(&value)
+            .expect("an output")
+            .attributes(&mut again);
+        assert_eq!(span.all_attributes(), again.all_attributes());
+        (span.error, span.all_attributes())
+    }
+
+    #[test]
+    fn only_outputs_with_a_member_the_span_keeps_are_read() {
+        use crate::request::ServiceId;
+        let seen = |service: ServiceId, operation: &str| {
+            let model = service.model();
+            let op = model
+                .operation(operation)
+                .expect("an operation of the model");
+            // Twice: the second answer comes from the thread's cache.
+            let first = output_has_seen_members(model, op);
+            assert_eq!(output_has_seen_members(model, op), first);
+            first
+        };
+        assert!(seen(ServiceId::Sqs, "SendMessage"));
+        assert!(seen(ServiceId::Sqs, "CreateQueue"));
+        assert!(seen(ServiceId::Events, "PutEvents"));
+        assert!(seen(ServiceId::StepFunctions, "StartExecution"));
+        assert!(!seen(ServiceId::Sqs, "ReceiveMessage"));
+        assert!(!seen(ServiceId::Sqs, "DeleteMessage"));
+        assert!(!seen(ServiceId::Sqs, "GetQueueAttributes"));
+    }
+
+    #[test]
+    fn entries_keep_their_event_ids_in_order_and_the_failed_ones_error_codes() {
+        let a = "5fea7756-0ea4-451a-a703-a558b933e274";
+        let b = "00000000-0000-4000-8000-000000000001";
+        let one = format!(r#"{{"FailedEntryCount":0,"Entries":[{{"EventId":"{a}"}}]}}"#);
+        assert_eq!(
+            attributes(&one),
+            (false, vec![("eventIds", serde_json::json!([a]))])
+        );
+        let two = format!(r#"{{"Entries":[{{"EventId":"{a}"}},{{"EventId":"{b}"}}]}}"#);
+        assert_eq!(
+            attributes(&two),
+            (false, vec![("eventIds", serde_json::json!([a, b]))])
+        );
+        // An id not in the form stepyard writes keeps every id as text, in order; a failed
+        // entry's code makes the span an error.
+        let mixed = format!(
+            r#"{{"Entries":[{{"EventId":"{a}"}},{{"EventId":"Not-A-Uuid"}},{{"EventId":"{b}"}},{{"ErrorCode":"InternalFailure","ErrorMessage":"x"}}]}}"#
+        );
+        assert_eq!(
+            attributes(&mixed),
+            (
+                true,
+                vec![
+                    ("eventIds", serde_json::json!([a, "Not-A-Uuid", b])),
+                    ("errorCodes", serde_json::json!(["InternalFailure"])),
+                ]
+            )
+        );
+        // Escaped text reads as its characters.
+        let escaped =
+            r#"{"MessageId":"5fea7756-0ea4-451a-a703-a558b933e274","SequenceNumber":"1\u0032"}"#;
+        assert_eq!(
+            attributes(escaped),
+            (
+                false,
+                vec![
+                    ("MessageId", Value::from(a)),
+                    ("SequenceNumber", Value::from("12")),
+                ]
+            )
+        );
+    }
 }

@@ -4,10 +4,12 @@
 //! asked (`otlp.rs`).
 //!
 //! Recording is cheap on purpose: a span is a small struct of ids, times and typed values
-//! (constants, names its owner already shares, ids as their 16 bytes), put behind an `Arc` and
-//! pushed under the short lock of one of eight shards (picked by trace id, so concurrent
-//! requests rarely meet); nothing is formatted or serialised until someone reads the traces. With `--trace-buffer 0` the [`Tracer`] is off and recording is a
-//! branch on a `None`.
+//! (constants, names its owner already shares, ids as their 16 bytes, its first attributes
+//! inside it) pushed under the short lock of one of eight shards (picked by trace id, so
+//! concurrent requests rarely meet) into a slot of the ring that an evicted trace left, whose
+//! buffer is reused: in the steady state recording a span allocates nothing, and nothing is
+//! formatted or serialised until someone reads the traces. With `--trace-buffer 0` the
+//! [`Tracer`] is off and recording is a branch on a `None`.
 
 pub mod api;
 pub mod calls;
@@ -19,7 +21,7 @@ use context::{TraceContext, TraceId};
 use parking_lot::Mutex;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -119,6 +121,12 @@ pub enum Attr {
     Uuid(uuid::Uuid),
     /// A list of such UUIDs (a PutEvents' event ids), read as a JSON array.
     Uuids(Box<[uuid::Uuid]>),
+    /// A list of one such UUID (a PutEvents of one entry): no allocation for the list.
+    OneUuid(uuid::Uuid),
+    /// A trace id (its 128 bits, big-endian), read as its X-Ray text `1-...-...`.
+    TraceId([u8; 16]),
+    /// A whole number.
+    Count(u64),
 }
 
 impl Attr {
@@ -137,7 +145,11 @@ impl Attr {
             Attr::Json(v) => v.as_str(),
             Attr::Static(s) => Some(s),
             Attr::Shared(s) => Some(s),
-            Attr::Uuid(_) | Attr::Uuids(_) => None,
+            Attr::Uuid(_)
+            | Attr::Uuids(_)
+            | Attr::OneUuid(_)
+            | Attr::TraceId(_)
+            | Attr::Count(_) => None,
         }
     }
 
@@ -151,7 +163,15 @@ impl Attr {
                 .iter()
                 .map(|id| Value::from(id.hyphenated().to_string()))
                 .collect(),
+            Attr::OneUuid(id) => Value::Array(vec![Value::from(id.hyphenated().to_string())]),
+            Attr::TraceId(bytes) => Value::from(TraceId(u128::from_be_bytes(*bytes)).to_string()),
+            Attr::Count(n) => Value::from(*n),
         }
+    }
+
+    /// `id` kept as its bytes, read as its X-Ray text.
+    pub fn trace_id(id: TraceId) -> Attr {
+        Attr::TraceId(id.0.to_be_bytes())
     }
 }
 
@@ -165,38 +185,40 @@ pub fn canonical_uuid(text: &str) -> Option<uuid::Uuid> {
     uuid::Uuid::try_parse(text).ok()
 }
 
-/// A span's attributes: the first kept in the span itself (a call's span has one: its message
-/// or event ids), so that such a span costs no allocation for them.
+/// How many attributes a span keeps inside itself: enough for a delivery attempt's, a
+/// message receipt's and every call's, so that such spans cost no allocation for them.
+const INLINE_ATTRS: usize = 4;
+
+/// A span's attributes: the first [`INLINE_ATTRS`] kept in the span itself, any further ones
+/// (a failed delivery's error) in a list of their own.
 #[derive(Debug, Clone, Default)]
 pub struct Attrs {
-    first: Option<(&'static str, Attr)>,
+    inline: [Option<(&'static str, Attr)>; INLINE_ATTRS],
     more: Vec<(&'static str, Attr)>,
 }
 
 impl Attrs {
     #[inline]
     pub fn push(&mut self, attribute: (&'static str, Attr)) {
-        if self.first.is_none() {
-            self.first = Some(attribute);
-        } else {
-            if self.more.capacity() == 0 {
-                // Room for a delivery attempt's attributes at once, error ones included.
-                self.more.reserve_exact(7);
-            }
-            self.more.push(attribute);
+        match self.inline.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(attribute),
+            None => self.more.push(attribute),
         }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &(&'static str, Attr)> {
-        self.first.iter().chain(&self.more)
+        self.inline
+            .iter()
+            .map_while(Option::as_ref)
+            .chain(&self.more)
     }
 
     pub fn len(&self) -> usize {
-        usize::from(self.first.is_some()) + self.more.len()
+        self.inline.iter().take_while(|a| a.is_some()).count() + self.more.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.first.is_none()
+        self.inline[0].is_none()
     }
 }
 
@@ -216,20 +238,42 @@ pub trait Explain: Send + Sync {
     fn explain(&self, event: &Value) -> Option<(String, String)>;
 }
 
-/// An event as the trace keeps it, read back when the trace is read.
-pub trait EventRef: Send + Sync {
-    fn event(&self) -> Cow<'_, Value>;
+/// An event as the trace keeps it: its JSON text, in one allocation (see [`Evaluations`]).
+/// The event's tree (a map, its keys and values: a couple of dozen allocations) would keep
+/// that much more memory alive for a thousand traces and be freed cold when its trace is
+/// pushed out, which under concurrent load cost far more than writing the text once.
+#[derive(Clone)]
+pub struct EventText(pub Arc<str>);
+
+thread_local! {
+    /// Where this thread writes an event before it is copied into its [`EventText`]: written
+    /// in place, the text would grow (and be copied) a few times on the way.
+    static EVENT_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// An event kept as its JSON text: one allocation that the ring holds for a thousand traces,
-/// where the event's tree (a map, its keys and values: a couple of dozen allocations) would
-/// keep that much more memory alive and be freed cold when its trace is pushed out, which
-/// under concurrent load cost far more than writing the text once.
-pub struct EventText(pub String);
+impl EventText {
+    /// `event` as its text: one allocation, sized to it.
+    pub fn of(event: &Value) -> EventText {
+        EVENT_BUFFER.with(|buffer| {
+            // Only this thread uses its buffer, and nothing here calls back in: the borrow
+            // cannot be taken twice.
+            let mut buffer = buffer.borrow_mut();
+            buffer.clear();
+            let text = match serde_json::to_writer(&mut *buffer, event) {
+                Ok(()) => std::str::from_utf8(&buffer).unwrap_or("null"),
+                Err(_) => "null",
+            };
+            let kept = EventText(Arc::from(text));
+            // An unusually large event does not keep its buffer alive for good.
+            if buffer.capacity() > 64 * 1024 {
+                *buffer = Vec::new();
+            }
+            kept
+        })
+    }
 
-impl EventRef for EventText {
-    fn event(&self) -> Cow<'_, Value> {
-        Cow::Owned(serde_json::from_str(&self.0).unwrap_or(Value::Null))
+    fn event(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
     }
 }
 
@@ -267,13 +311,14 @@ pub enum Verdict {
     Refused,
 }
 
-/// The rules of a bus evaluated for one event: the event, the bus's [`RuleSet`] and the rules
-/// that did not simply refuse it, all cheap to record (two `Arc` clones and, for the usual one
-/// matched rule, no allocation; nothing per rule that did not match). Readers see one
+/// The rules of a bus evaluated for one event: the event's text, the bus's [`RuleSet`] and the
+/// rules that did not simply refuse it, all cheap to record (the text's one allocation, an
+/// `Arc` clone and, for the usual one matched rule, no further allocation; nothing per rule
+/// that did not match). Readers see one
 /// `EvaluateRule` span per evaluated rule; a refused rule's failing field is worked out then.
 #[derive(Clone)]
 pub struct Evaluations {
-    pub event: Arc<dyn EventRef>,
+    pub event: EventText,
     pub rules: Arc<RuleSet>,
     pub marks: Marks,
 }
@@ -530,15 +575,39 @@ struct Inner {
     export: Option<otlp::Queue>,
 }
 
-/// One shard's traces, oldest first in `order` (with the sequence number each trace got when
-/// its first span came). One lock around both: a record is a hash lookup and a push, and
-/// readers copy out `Arc`s and render after letting go, so the lock is held for microseconds.
-/// Nothing awaits or takes another lock while holding it (the OTLP queue's `try_send` never
-/// waits), so it cannot deadlock.
+/// One shard's traces: at most `capacity` slots, taken in turn and, once all are taken,
+/// reused oldest first (`next`), with the slot of each trace id. A new trace takes over the
+/// oldest slot's buffer (its spans dropped, its room kept, see [`Inner::keep`]), so that in the
+/// steady state keeping a span allocates nothing and frees nothing another thread allocated.
+/// One lock around it all: a record is a hash lookup and a push, and readers copy the spans
+/// out and render after letting go, so the lock is held for microseconds. Nothing awaits or
+/// takes another lock while holding it (the OTLP queue's `try_send` never waits), so it cannot
+/// deadlock.
 #[derive(Default)]
 struct Ring {
-    traces: HashMap<TraceId, Vec<Arc<Span>>, BuildHasherDefault<IdHasher>>,
-    order: VecDeque<(u64, TraceId)>,
+    slots: Vec<Slot>,
+    /// The slot the next new trace takes once every slot is taken: the oldest.
+    next: usize,
+    index: HashMap<TraceId, u32, BuildHasherDefault<IdHasher>>,
+}
+
+/// One trace's spans, with the sequence number the trace got when its first span came (the
+/// order of traces across the shards).
+struct Slot {
+    id: TraceId,
+    seq: u64,
+    spans: Vec<Span>,
+}
+
+/// Room for a flow's first spans (call, rule, delivery, message) at once.
+const SLOT_SPANS: usize = 8;
+/// A buffer that grew past this many spans (a long flow's) is not kept for the next trace.
+const SLOT_SPANS_KEPT: usize = 64;
+
+thread_local! {
+    /// A slot's buffer to hand to the next new trace this thread records: the buffer of the
+    /// trace the last one pushed out, emptied after the shard's lock was let go.
+    static SPARE: std::cell::Cell<Vec<Span>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// How many shards the ring has (a power of two).
@@ -569,30 +638,36 @@ impl Inner {
         &self.shards[(id.0 as usize) & (SHARDS - 1)]
     }
 
-    /// Keeps `span` in its trace's ring (and queues it for export).
-    fn insert(&self, span: Arc<Span>) {
+    /// Keeps `span` in its trace's ring (and queues it for export). Inlined, as is
+    /// [`Tracer::record`]: a span is a few hundred bytes, copied once per call it is passed
+    /// through by value.
+    #[inline]
+    fn insert(&self, span: Span) {
         if let Some(export) = &self.export {
-            export.push(if self.capacity == 0 {
-                span
-            } else {
-                let copy = span.clone();
-                self.keep(span);
-                copy
-            });
-            return;
+            if self.capacity == 0 {
+                export.push(Arc::new(span));
+                return;
+            }
+            export.push(Arc::new(span.clone()));
         }
         self.keep(span);
     }
 
-    fn keep(&self, span: Arc<Span>) {
-        // The trace a new one pushes out, dropped once the lock is let go: freeing an old
-        // trace's spans (and the event its rule evaluations keep) touches cold memory, which
-        // the next request on the shard should not wait for.
-        let mut evicted: Option<Vec<Arc<Span>>> = None;
+    fn keep(&self, span: Span) {
+        // The buffer a new trace would take (taken before the lock so that it is not
+        // allocated under it), and what the trace pushes out comes back in it, emptied once
+        // the lock is let go: dropping an old trace's spans (and the event text its rule
+        // evaluations keep) touches cold memory, which the next request on the shard should
+        // not wait for.
+        let mut spare = SPARE.take();
+        if spare.capacity() == 0 {
+            spare.reserve_exact(SLOT_SPANS);
+        }
         let mut guard = self.shard(span.trace).lock();
         let ring = &mut *guard;
-        match ring.traces.get_mut(&span.trace) {
-            Some(kept) => {
+        match ring.index.get(&span.trace) {
+            Some(&at) => {
+                let kept = &mut ring.slots[at as usize].spans;
                 // stepyard's own notes on the trace (why a chain was stopped) are kept
                 // past the cap, within a small allowance.
                 if kept.len() < MAX_SPANS_PER_TRACE
@@ -603,30 +678,32 @@ impl Inner {
                 }
             }
             None => {
-                while ring.order.len() >= self.capacity {
-                    match ring.order.pop_front() {
-                        Some((_, old)) => {
-                            let spans = ring.traces.remove(&old);
-                            // (One at a time is the usual case: a further one is dropped in
-                            // place.)
-                            if evicted.is_none() {
-                                evicted = spans;
-                            }
-                        }
-                        None => break,
-                    }
+                let id = span.trace;
+                spare.push(span);
+                let slot = Slot {
+                    id,
+                    seq: self.sequence.fetch_add(1, Ordering::Relaxed),
+                    spans: std::mem::take(&mut spare),
+                };
+                if ring.slots.len() < self.capacity {
+                    ring.index.insert(id, ring.slots.len() as u32);
+                    ring.slots.push(slot);
+                } else {
+                    let at = ring.next;
+                    ring.next = (at + 1) % ring.slots.len();
+                    let old = std::mem::replace(&mut ring.slots[at], slot);
+                    ring.index.remove(&old.id);
+                    ring.index.insert(id, at as u32);
+                    spare = old.spans;
                 }
-                let seq = self.sequence.fetch_add(1, Ordering::Relaxed);
-                let span_trace = span.trace;
-                ring.order.push_back((seq, span_trace));
-                // Room for a flow's first spans (call, rule, delivery, message) at once.
-                let mut kept = Vec::with_capacity(8);
-                kept.push(span);
-                ring.traces.insert(span_trace, kept);
             }
         }
         drop(guard);
-        drop(evicted);
+        spare.clear();
+        if spare.capacity() > SLOT_SPANS_KEPT {
+            spare = Vec::new();
+        }
+        SPARE.set(spare);
     }
 }
 
@@ -663,13 +740,13 @@ impl Tracer {
     }
 
     /// Records a finished span.
+    #[inline]
     pub fn record(&self, span: Span) {
         let Some(inner) = &self.inner else {
             return;
         };
         if span.trace.0 != 0 {
-            // Straight into its `Arc`: the span is moved once, not through an iterator chain.
-            inner.insert(Arc::new(span));
+            inner.insert(span);
         }
     }
 
@@ -697,11 +774,10 @@ impl Tracer {
         let mut all: Vec<(u64, TraceId, Vec<Arc<Span>>)> = Vec::new();
         for shard in inner.shards.iter() {
             let ring = shard.lock();
-            all.extend(
-                ring.order
-                    .iter()
-                    .filter_map(|(seq, id)| ring.traces.get(id).map(|s| (*seq, *id, s.clone()))),
-            );
+            all.extend(ring.slots.iter().map(|slot| {
+                let spans = slot.spans.iter().cloned().map(Arc::new).collect();
+                (slot.seq, slot.id, spans)
+            }));
         }
         all.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
         all.into_iter()
@@ -715,7 +791,16 @@ impl Tracer {
     /// One trace's spans.
     pub fn trace(&self, id: TraceId) -> Option<Vec<Arc<Span>>> {
         let inner = self.inner.as_ref()?;
-        let spans = inner.shard(id).lock().traces.get(&id).cloned()?;
+        let spans: Vec<Arc<Span>> = {
+            let ring = inner.shard(id).lock();
+            let at = *ring.index.get(&id)?;
+            ring.slots[at as usize]
+                .spans
+                .iter()
+                .cloned()
+                .map(Arc::new)
+                .collect()
+        };
         Some(expand_all(&spans))
     }
 
@@ -724,8 +809,9 @@ impl Tracer {
         if let Some(inner) = &self.inner {
             for shard in inner.shards.iter() {
                 let mut ring = shard.lock();
-                ring.traces.clear();
-                ring.order.clear();
+                ring.slots.clear();
+                ring.index.clear();
+                ring.next = 0;
             }
         }
     }
@@ -757,6 +843,93 @@ mod tests {
             assert!(matches!(Attr::id(text), Attr::Json(_)), "{text}");
             assert_eq!(Attr::id(text).to_value(), Value::from(text));
         }
+    }
+
+    #[test]
+    fn a_full_ring_keeps_the_newest_traces_each_with_only_its_own_spans_in_reused_slots() {
+        // Two traces per shard: each new trace past that takes over the oldest one's slot.
+        let tracer = Tracer::new(Clock::new(), 2 * SHARDS, None);
+        let mut roots = Vec::new();
+        for i in 0..200u64 {
+            let root = TraceContext::root(1_700_000_000);
+            tracer.record(
+                Span::new(&root, "sqs", "SendMessage", i)
+                    .attr_as("n", Attr::Count(i))
+                    .attr_as("a", Attr::Static("a"))
+                    .attr_as("b", Attr::Static("b"))
+                    .attr_as("c", Attr::Static("c"))
+                    .attr_as("past the inline ones", Attr::Count(i)),
+            );
+            // A second span of the same trace joins its slot.
+            tracer.record(Span::new(&root.child(), "sqs", "ReceiveMessage", i));
+            roots.push(root.id);
+        }
+        let kept = tracer.snapshot();
+        assert!(
+            !kept.is_empty() && kept.len() <= 2 * SHARDS,
+            "{} kept",
+            kept.len()
+        );
+        // Newest first, and only the newest (each shard keeps its own newest two).
+        let listed: Vec<TraceId> = kept.iter().map(|(id, _)| *id).collect();
+        let order: Vec<usize> = listed
+            .iter()
+            .map(|id| {
+                roots
+                    .iter()
+                    .position(|r| r == id)
+                    .expect("a recorded trace")
+            })
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] > w[1]), "{order:?}");
+        for (n, id) in roots.iter().enumerate() {
+            let per_shard_newer = roots[n + 1..]
+                .iter()
+                .filter(|r| (r.0 as usize) & (SHARDS - 1) == (id.0 as usize) & (SHARDS - 1))
+                .count();
+            assert_eq!(
+                tracer.trace(*id).is_some(),
+                per_shard_newer < 2,
+                "trace {n}"
+            );
+        }
+        for (id, _) in &kept {
+            let n = roots.iter().position(|r| r == id).unwrap() as u64;
+            let spans = tracer.trace(*id).expect("a kept trace");
+            let names: Vec<&str> = spans.iter().map(|s| &*s.name).collect();
+            assert_eq!(names, ["SendMessage", "ReceiveMessage"]);
+            assert!(spans.iter().all(|s| s.trace == *id && s.start_us == n));
+            let attributes = spans[0].all_attributes();
+            assert_eq!(attributes.len(), 5);
+            assert_eq!(attributes[0], ("n", Value::from(n)));
+            assert_eq!(attributes[4], ("past the inline ones", Value::from(n)));
+            assert!(spans[1].all_attributes().is_empty());
+        }
+        tracer.clear();
+        assert!(tracer.snapshot().is_empty());
+        let root = TraceContext::root(1_700_000_000);
+        tracer.record(Span::new(&root, "sqs", "SendMessage", 1));
+        assert_eq!(tracer.trace(root.id).map(|s| s.len()), Some(1));
+    }
+
+    #[test]
+    fn ids_and_counts_kept_as_numbers_read_back_as_their_text() {
+        let id = TraceId::parse("1-5759e988-bd862e3fe1be46a994272793").unwrap();
+        assert_eq!(
+            Attr::trace_id(id).to_value(),
+            Value::from("1-5759e988-bd862e3fe1be46a994272793")
+        );
+        let event = "5fea7756-0ea4-451a-a703-a558b933e274";
+        let Attr::Uuid(uuid) = Attr::id(event) else {
+            panic!("a UUID");
+        };
+        assert_eq!(Attr::OneUuid(uuid).to_value(), serde_json::json!([event]));
+        assert_eq!(Attr::Count(7).to_value(), Value::from(7));
+        let text = EventText::of(&serde_json::json!({"id": event, "detail": {"n": 1}}));
+        assert_eq!(
+            text.event(),
+            serde_json::json!({"id": event, "detail": {"n": 1}})
+        );
     }
 
     #[test]

@@ -77,10 +77,15 @@ async fn run(url: String, mut receiver: mpsc::Receiver<Arc<Span>>, dropped: Arc<
             Some(span) => batch.push(span),
             None => break,
         }
-        let deadline = tokio::time::Instant::now() + LINGER;
+        // Real time (clock.rs): the linger bounds I/O, whatever the emulated clock does.
+        let first = crate::clock::real_instant();
         while batch.len() < BATCH {
-            match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                Ok(Some(span)) => batch.push(span),
+            let waited = crate::clock::real_instant().saturating_duration_since(first);
+            let Some(left) = LINGER.checked_sub(waited) else {
+                break;
+            };
+            match crate::clock::real_timeout(left, receiver.recv()).await {
+                Some(Some(span)) => batch.push(span),
                 _ => break,
             }
         }

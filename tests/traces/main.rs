@@ -1029,3 +1029,66 @@ async fn a_putevents_trace_reads_the_same_each_time_with_its_event_id_message_id
     };
     assert_eq!(by_id(&again), by_id(&spans));
 }
+
+#[tokio::test]
+async fn a_received_and_deleted_message_names_the_consumers_own_traces_which_hold_its_calls() {
+    let server = start().await;
+    let (sqs, eb) = (sqs(&server), eb(&server));
+    let url = create_queue(&sqs, "consumed").await;
+    rule_to(
+        &eb,
+        "consumed",
+        r#"{"source": ["shop"]}"#,
+        sqs_target("q", "consumed"),
+    )
+    .await;
+    put_event(&eb, json!({"orderId": "o-2"}), Some(HEADER)).await;
+    let received = sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(5)
+        .send()
+        .await
+        .expect("ReceiveMessage");
+    let message = &received.messages()[0];
+    sqs.delete_message()
+        .queue_url(&url)
+        .receipt_handle(message.receipt_handle().expect("a receipt handle"))
+        .send()
+        .await
+        .expect("DeleteMessage");
+
+    // PutEvents, its rule, the delivery, SendMessage, then the receipt and the delete.
+    let spans = spans_of(&server, TRACE_ID, 6).await;
+    let receive = named(&spans, "sqs", "ReceiveMessage");
+    let delete = named(&spans, "sqs", "DeleteMessage");
+    assert_eq!((receive.len(), delete.len()), (1, 1), "{spans:#?}");
+    let (receive, delete) = (&receive[0]["attributes"], &delete[0]["attributes"]);
+    assert_eq!(receive["messageId"], message.message_id().unwrap());
+    assert_eq!(delete["messageId"], message.message_id().unwrap());
+    assert_eq!(receive["receiveCount"], 1);
+    assert_eq!(
+        named(&spans, "sqs", "DeleteMessage")[0]["resource"],
+        queue_arn("consumed")
+    );
+    assert!(
+        uuid::Uuid::parse_str(receive["receiveRequestId"].as_str().unwrap_or_default()).is_ok(),
+        "{receive}"
+    );
+    // Each names the trace of the consumer's own call, which holds that call's span.
+    for (attributes, member, call) in [
+        (receive, "receiveRequestTraceId", "ReceiveMessage"),
+        (delete, "deleteRequestTraceId", "DeleteMessage"),
+    ] {
+        let own = attributes[member].as_str().unwrap_or_default();
+        assert!(
+            own.starts_with("1-") && own.len() == 35,
+            "{member}: {attributes}"
+        );
+        assert_ne!(own, TRACE_ID);
+        let own_spans = spans_of(&server, own, 1).await;
+        let calls = named(&own_spans, "sqs", call);
+        assert_eq!(calls.len(), 1, "{own_spans:#?}");
+        assert_eq!(calls[0]["resource"], queue_arn("consumed"));
+    }
+}

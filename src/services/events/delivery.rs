@@ -7,7 +7,7 @@
 //! AWS's error attributes.
 
 use super::event::Envelope;
-use super::input::MatchContext;
+use super::input::{InputSpec, MatchContext};
 use super::store::Rule;
 use super::targets::Target;
 use super::{destinations, Inner};
@@ -20,6 +20,7 @@ use crate::trace::{
     Attr, Evaluations, EventText, Marks, RuleCheck, RuleEntry, RuleSet, Span, Verdict,
 };
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -145,18 +146,21 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
         }
         matched
     });
+    let mut text = None;
     if let (Some(record), Some((rules, marks))) = (record, evaluations) {
         let mut span = Span::new(&record, "events", "EvaluateRule", now_us);
-        // The event as its text rather than the envelope: see `EventText`.
-        let text = serde_json::to_string(&envelope.event).unwrap_or_default();
+        // The event as its text rather than the envelope: see `EventText`. The deliveries
+        // that send the whole event send this text (not the event written again).
+        let event = EventText::of(&envelope.event);
+        text = Some(event.0.clone());
         span.evaluations = Some(Evaluations {
-            event: Arc::new(EventText(text)),
+            event,
             rules,
             marks,
         });
         tracer.record(span);
     }
-    start(ev, envelope, matched);
+    start(ev, envelope, matched, text);
 }
 
 /// How `rule` decides on an event, for a trace.
@@ -195,8 +199,14 @@ fn rule_set(rules: &std::collections::BTreeMap<String, Rule>) -> RuleSet {
     }
 }
 
-/// Spawns the deliveries of one event to the targets of the rules it matched.
-pub fn start(ev: &Arc<Inner>, envelope: Arc<Envelope>, matched: Vec<Matched>) {
+/// Spawns the deliveries of one event to the targets of the rules it matched; `text` is the
+/// event's JSON text when it was written already.
+pub fn start(
+    ev: &Arc<Inner>,
+    envelope: Arc<Envelope>,
+    matched: Vec<Matched>,
+    text: Option<Arc<str>>,
+) {
     if matched.is_empty() {
         return;
     }
@@ -211,6 +221,7 @@ pub fn start(ev: &Arc<Inner>, envelope: Arc<Envelope>, matched: Vec<Matched>) {
                 rule_name: rule_name.clone(),
                 target,
                 trace: rule.trace,
+                text: text.clone(),
             };
             let work = ev
                 .clock
@@ -229,6 +240,8 @@ struct Job {
     target: Arc<Target>,
     /// The rule's span: each attempt and the dead letter are its children.
     trace: TraceContext,
+    /// The event's JSON text, when the trace's record of its rules wrote it (tracing on).
+    text: Option<Arc<str>>,
 }
 
 /// Why a call to a target failed, in the dead-letter queue's terms.
@@ -268,7 +281,12 @@ impl Job {
         };
         // A template whose result is not valid JSON drops the event for this target (AWS).
         let tracer = self.ev.invoker.tracer();
-        let Some(body) = self.target.input.render(&self.envelope.event, &ctx) else {
+        // The whole event as the trace's record wrote it (the same text), when it did.
+        let rendered = match (&self.target.input, &self.text) {
+            (InputSpec::WholeEvent, Some(text)) => Some(Cow::Borrowed(&**text)),
+            (input, _) => input.render(&self.envelope.event, &ctx).map(Cow::Owned),
+        };
+        let Some(body) = rendered else {
             tracing::debug!(target = %self.target.arn, "input transformer produced invalid JSON; dropped");
             tracer.record_with(|now| {
                 Span::new(&self.trace.child(), "events", "Deliver", now)

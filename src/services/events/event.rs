@@ -20,13 +20,6 @@ pub struct Envelope {
     pub from_bus: bool,
 }
 
-/// A trace's record of the rules an event met keeps the envelope itself (shared), not a copy.
-impl crate::trace::EventRef for Envelope {
-    fn event(&self) -> std::borrow::Cow<'_, Value> {
-        std::borrow::Cow::Borrowed(&self.event)
-    }
-}
-
 /// The fields of a new event.
 pub struct NewEvent<'a> {
     pub account: &'a str,

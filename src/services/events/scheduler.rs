@@ -129,5 +129,5 @@ fn fire(ev: &Arc<Inner>, at: u64, key: &RuleKey) {
         trace,
         from_bus: false,
     };
-    delivery::start(ev, std::sync::Arc::new(envelope), vec![matched]);
+    delivery::start(ev, std::sync::Arc::new(envelope), vec![matched], None);
 }

@@ -26,11 +26,15 @@ fn delete(queue: &Queue, handle: &str, now: u64, ctx: &RequestContext) -> Result
             drop(state);
             if let Some((trace, message_id)) = traced {
                 // The delete joins the message's trace, like its receive.
+                // Ids kept as their bytes and the queue's ARN shared: nothing is copied.
                 ctx.tracer.record_with(|now| {
                     crate::trace::Span::new(&trace.child(), "sqs", "DeleteMessage", now)
-                        .resource(queue.arn.as_str())
+                        .resource(crate::trace::calls::shared_name(&queue.arn))
                         .attr_as("messageId", crate::trace::Attr::Uuid(message_id))
-                        .attr("deleteRequestTraceId", ctx.trace.id.to_string())
+                        .attr_as(
+                            "deleteRequestTraceId",
+                            crate::trace::Attr::trace_id(ctx.trace.id),
+                        )
                 });
             }
             Ok(())

@@ -224,18 +224,21 @@ fn trace_receives(
     queue_arn: &str,
     received: &[(crate::request::TraceContext, uuid::Uuid, u32)],
 ) {
+    use crate::trace::Attr;
     let now = ctx.tracer.now_us();
+    // Ids kept as their bytes and the queue's ARN shared: nothing is copied per span.
+    let queue = crate::trace::calls::shared_name(queue_arn);
     for (trace, id, count) in received {
         if trace.is_none() {
             continue;
         }
         ctx.tracer.record(
             crate::trace::Span::new(&trace.child(), "sqs", "ReceiveMessage", now)
-                .resource(queue_arn)
-                .attr_as("messageId", crate::trace::Attr::Uuid(*id))
-                .attr("receiveCount", *count)
-                .attr("receiveRequestTraceId", ctx.trace.id.to_string())
-                .attr("receiveRequestId", ctx.request_id.as_str()),
+                .resource(queue.clone())
+                .attr_as("messageId", Attr::Uuid(*id))
+                .attr_as("receiveCount", Attr::Count(u64::from(*count)))
+                .attr_as("receiveRequestTraceId", Attr::trace_id(ctx.trace.id))
+                .attr_as("receiveRequestId", Attr::id(&ctx.request_id)),
         );
     }
 }
