@@ -56,7 +56,7 @@ fn maybe_trace(size: usize) {
     let frames: Vec<&str> = bt
         .lines()
         .filter(|l| l.contains("stepyard::") && !l.contains("at "))
-        .take(12)
+        .take(40)
         .collect();
     eprintln!("allocation of {size}:\n{}", frames.join("\n"));
     IN_TRACE.with(|t| t.set(false));
@@ -151,7 +151,11 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
         .and_then(|s| s.parse().ok())
     {
         WHERE.store(size, Ordering::Relaxed);
-        WHERE_LEFT.store(3, Ordering::Relaxed);
+        let n = std::env::var("SFN_PARKED_BYTES_WHERE_N")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3);
+        WHERE_LEFT.store(n, Ordering::Relaxed);
     }
     let mut arns = Vec::with_capacity(EXECUTIONS);
     for i in 0..EXECUTIONS {
@@ -213,7 +217,12 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
 async fn a_parked_standard_execution_keeps_a_few_kilobytes_of_heap() {
     // Traces off: with them on, the (bounded) trace buffer holds these executions' spans too,
     // which is a cost of the buffer, not of a parked execution.
-    for (kind, limit) in LIMITS {
+    // `SFN_PARKED_BYTES_ONLY=token` (or wait, activity): measure that kind alone.
+    let only = std::env::var("SFN_PARKED_BYTES_ONLY").ok();
+    let kinds = LIMITS
+        .into_iter()
+        .filter(|(kind, _)| only.as_deref().is_none_or(|o| o == *kind));
+    for (kind, limit) in kinds {
         let per = bytes_per_parked(0, kind).await;
         assert!(
             per <= limit,

@@ -143,6 +143,29 @@ impl TokenWaiter {
     }
 }
 
+impl TokenWaiter {
+    /// Whether nothing has been sent that the task has not read yet.
+    pub fn is_idle(&self) -> bool {
+        self.rx.queue.lock().is_empty() && !self.rx.is_closed()
+    }
+
+    /// Resolves once a signal is waiting to be read (it stays queued for `next`), or the
+    /// mailbox is closed: what a parked Task waits on (see `engine::TaskWait`). No wakeup is
+    /// lost: the waiter is registered (`enable`) before the queue is read, so a `send` after
+    /// the read wakes it and one before it is seen by the read.
+    pub async fn ready(&self) {
+        loop {
+            let notified = self.rx.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if !self.is_idle() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
 impl Drop for TokenWaiter {
     fn drop(&mut self) {
         let mut board = self.board.board.lock();

@@ -47,6 +47,10 @@ pub(crate) struct Engine {
     /// A Standard execution's own run (`spawn`): where its top level leaves the Wait it parks
     /// in (see `ParkedAt`). `None` where nothing parks (Express, map runs, TestState).
     pub parking: Option<parking_lot::Mutex<Option<ParkedAt>>>,
+    /// A top-level Task's wait on its token (see `TaskWait`): left here by the Task when it
+    /// parks, for the state loop to park the run with; put here by a resumed run, for the
+    /// Task to take back. Locked only to put or take it (never across an await).
+    pub task_wait: parking_lot::Mutex<Option<Box<TaskWait>>>,
 }
 
 /// A top-level Wait an execution parks in as data rather than as a live run: the run ends
@@ -60,7 +64,34 @@ pub(crate) struct ParkedAt {
     pub entered_prev: u64,
     pub entered_id: u64,
     pub entered_ms: u64,
-    pub deadline_ms: u64,
+    pub until: Until,
+}
+
+/// What ends a parked run's wait.
+pub(crate) enum Until {
+    /// A Wait's deadline (epoch milliseconds).
+    Deadline(u64),
+    /// A Task's token: a signal on it, or its TimeoutSeconds / HeartbeatSeconds deadline.
+    Task(Box<TaskWait>),
+}
+
+/// A top-level Task of a Standard execution parked on its token (an activity waiting for a
+/// worker or its outcome, a `.waitForTaskToken` callback): the token stays on the board, so
+/// SendTask* and GetActivityTask reach its mailbox, and the run that resumes takes this back
+/// and goes on waiting where it stood (nothing is scheduled, offered or sent again).
+pub(crate) struct TaskWait {
+    pub waiter: super::callbacks::TokenWaiter,
+    /// Its deadlines, and when its wait began.
+    pub at: super::task::WaitAt,
+    /// The attempts each retrier has made, and the state's retry count (`$$.State.RetryCount`).
+    pub attempts: Box<[u64]>,
+    pub retry_count: u64,
+    /// The id of the last event the Task recorded, which its next one chains to.
+    pub cursor: u64,
+    /// The state's input, as text.
+    pub input: Box<str>,
+    /// The state's span (tracing on), which the resumed run records when the state ends.
+    pub span: Option<crate::request::TraceContext>,
 }
 
 /// The context object's static part, kept as its JSON text and parsed when a state needs it:

@@ -367,36 +367,65 @@ fn spawn_from(
         stop_rx,
         resume,
         parks: true,
+        task_wait: None,
     }))));
     control
 }
 
-/// Runs the execution; while it is parked in a top-level Wait (see `ParkedAt`), its task
-/// holds only the parked run and the timers that end the wait. Each run is boxed, and freed
-/// when it parks.
+/// Runs the execution; while it is parked in a top-level Wait or Task (see `ParkedAt`), its
+/// task holds only the parked run and what ends the wait. Each run is boxed, and freed when
+/// it parks.
 async fn run_parking(start: Box<Start>) {
     let mut start = start;
     loop {
         let Some(parked) = Box::pin(execute(start)).await else {
             return;
         };
-        // Boxed too: a run that never parks (a Task's wait) should not carry this room.
-        if !Box::pin(wait_parked(&parked)).await {
+        // Boxed too: a run that never parks should not carry this room.
+        let Some(parks) = wait_parked(&parked).await else {
             return;
-        }
-        start = Box::new(unbox(parked).resumed());
+        };
+        start = Box::new(unbox(parked).resumed(parks));
     }
 }
 
-/// Waits until the parked run resumes (true), or StopExecution has closed its record
-/// (false: nothing is left to do). The Wait's end and the execution's timeout both resume
-/// it; the run then sees which came first (a timeout ends it in `finish`).
-async fn wait_parked(parked: &Parked) -> bool {
+/// Waits until the parked run resumes (`Some`: whether it may park again), or StopExecution
+/// has closed its record (`None`: nothing is left to do; a parked Task's token goes with
+/// it). The Wait's end, a signal on the Task's token, the Task's own deadline and the
+/// execution's timeout all resume it; the run then sees which came first (a timeout ends it
+/// in `finish`, and a run resumed for it does not park again, so that it gets there). Each
+/// kind's wait is boxed on its own, so a parked Wait does not carry a Task's room.
+async fn wait_parked(parked: &Parked) -> Option<bool> {
+    match &parked.at.until {
+        engine::Until::Deadline(deadline_ms) => Box::pin(wait_deadline(parked, *deadline_ms)).await,
+        engine::Until::Task(wait) => Box::pin(wait_token(parked, wait)).await,
+    }
+}
+
+async fn wait_deadline(parked: &Parked, deadline_ms: u64) -> Option<bool> {
     let clock = &parked.clock;
     tokio::select! {
-        _ = clock.sleep_until_millis(parked.at.deadline_ms) => true,
-        _ = timeout(clock, parked.timeout_ms) => true,
-        _ = stopped(parked.stop_rx.clone()) => false,
+        _ = clock.sleep_until_millis(deadline_ms) => Some(true),
+        _ = timeout(clock, parked.timeout_ms) => Some(true),
+        _ = stopped(parked.stop_rx.clone()) => None,
+    }
+}
+
+/// Parked as a token wait is (`settle::parked`): a signal carries its own wake, and a
+/// deadline's timer counts as due until the run is busy again. One timer for the Task's
+/// deadline and the execution's timeout, whichever is first.
+async fn wait_token(parked: &Parked, wait: &engine::TaskWait) -> Option<bool> {
+    let clock = &parked.clock;
+    let deadline = match (wait.at.deadline(), parked.timeout_ms) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    tokio::select! {
+        _ = crate::settle::parked(wait.waiter.ready()) => Some(true),
+        _ = timeout(clock, deadline) => {
+            Some(parked.timeout_ms.is_none_or(|t| t > clock.now_millis()))
+        }
+        _ = stopped(parked.stop_rx.clone()) => None,
     }
 }
 
@@ -416,8 +445,9 @@ struct Parked {
 }
 
 impl Parked {
-    /// The run, resuming inside the Wait it parked in.
-    fn resumed(self) -> Start {
+    /// The run, resuming inside the Wait or Task it parked in; `parks`: whether it may park
+    /// again.
+    fn resumed(self, parks: bool) -> Start {
         let Parked {
             machine,
             clock,
@@ -430,6 +460,19 @@ impl Parked {
             at,
             ..
         } = self;
+        // A Task goes on waiting on its token where it stood: an activity already scheduled,
+        // a callback whose request went out (as after a restart, but with its token's
+        // mailbox, its deadlines and its attempts kept: see `TaskWait`).
+        let (task_wait, submitted_ms, activity_scheduled_ms) = match at.until {
+            engine::Until::Deadline(_) => (None, None, None),
+            engine::Until::Task(w) => {
+                let (submitted, scheduled) = match w.at.activity_scheduled_ms {
+                    Some(ms) => (None, Some(ms)),
+                    None => (Some(w.at.started_ms), None),
+                };
+                (Some(w), submitted, scheduled)
+            }
+        };
         let resume = Resume {
             state: at.state,
             // Written by `to_string`, so it reads back as it was.
@@ -440,9 +483,9 @@ impl Parked {
                 entered_id: at.entered_id,
                 entered_ms: at.entered_ms,
                 token: None,
-                submitted_ms: None,
+                submitted_ms,
                 succeeded: None,
-                activity_scheduled_ms: None,
+                activity_scheduled_ms,
                 tokens: Default::default(),
             })),
             after_restart: true,
@@ -465,7 +508,8 @@ impl Parked {
             record,
             stop_rx,
             resume: Some(resume),
-            parks: true,
+            parks,
+            task_wait,
         }
     }
 }
@@ -502,6 +546,7 @@ pub async fn run_to_end(mut spec: ExecutionSpec, record: SharedRecord) {
         stop_rx,
         resume: None,
         parks: false,
+        task_wait: None,
     }))
     .await;
 }
@@ -525,6 +570,7 @@ async fn execute(start: Box<Start>) -> Option<Box<Parked>> {
         stop_rx,
         resume,
         parks,
+        task_wait,
     } = unbox(start);
     let rec = Recorder::new(record.clone(), spec.clock.clone());
     if let Some(resume) = resume {
@@ -539,6 +585,7 @@ async fn execute(start: Box<Start>) -> Option<Box<Parked>> {
             resume: Some(resume),
             cursor,
             parks,
+            task_wait,
         }))
         .await;
     }
@@ -576,6 +623,7 @@ async fn execute(start: Box<Start>) -> Option<Box<Parked>> {
         resume: None,
         cursor: 0,
         parks,
+        task_wait: None,
     }))
     .await
 }
@@ -590,8 +638,10 @@ struct Start {
     record: SharedRecord,
     stop_rx: Arc<StopSignal>,
     resume: Option<Resume>,
-    /// Whether a top-level Wait may park the run (`spawn`; not `run_to_end`).
+    /// Whether a top-level Wait or Task may park the run (`spawn`; not `run_to_end`).
     parks: bool,
+    /// A parked Task's wait, for the resumed run (see `TaskWait`).
+    task_wait: Option<Box<engine::TaskWait>>,
 }
 
 /// The contents of `b`, its allocation freed now (moving out of `*b` in place frees the box
@@ -610,6 +660,7 @@ struct Finish {
     resume: Option<Resume>,
     cursor: u64,
     parks: bool,
+    task_wait: Option<Box<engine::TaskWait>>,
 }
 
 /// The execution's start, from the context object's `Execution.StartTime`.
@@ -632,6 +683,7 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
         resume,
         cursor,
         parks,
+        task_wait,
     } = unbox(args);
     // Taken apart, so that what moves on takes no room while the run is awaited.
     let ExecutionSpec {
@@ -666,6 +718,7 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
         tasks: tasks.clone(),
         restarts: Default::default(),
         parking: parks.then(Default::default),
+        task_wait: parking_lot::Mutex::new(task_wait),
     });
     let kept = parks.then(|| (machine.clone(), stop_rx.clone()));
     let work = match resume {

@@ -285,6 +285,8 @@ async fn evaluate(t: &TestRun, watch: &Inspection) -> Outcome {
                 raw.clone(),
                 &mut cursor,
                 None,
+                false,
+                None,
             )
             .await;
             settle(t, &env, raw, result)
@@ -422,6 +424,7 @@ fn engine(t: &TestRun) -> Arc<Engine> {
         redrive_from: None,
         tasks: t.tasks.clone(),
         restarts: Default::default(),
+        task_wait: Default::default(),
         parking: None,
     })
 }

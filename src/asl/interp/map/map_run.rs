@@ -141,6 +141,7 @@ fn children_of(engine: &Engine) -> Arc<Engine> {
         redrive_from: None,
         tasks: engine.tasks.clone(),
         restarts: Default::default(),
+        task_wait: Default::default(),
         parking: None,
     })
 }
