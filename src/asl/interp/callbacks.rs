@@ -45,7 +45,8 @@ pub enum TokenError {
 /// One activity task handed to the next worker that polls.
 #[derive(Debug, Clone)]
 pub struct ActivityTask {
-    pub token: String,
+    /// Shared with the board and the waiting task: one copy of the token per task.
+    pub token: Arc<str>,
     pub input: String,
 }
 
@@ -112,7 +113,7 @@ impl Mailbox {
 
 #[derive(Default)]
 struct Board {
-    tokens: HashMap<String, Arc<Mailbox>>,
+    tokens: HashMap<Arc<str>, Arc<Mailbox>>,
     /// Activity ARNs that exist; a Task on any other activity fails at once.
     activities: HashSet<String>,
     queues: HashMap<String, ActivityQueue>,
@@ -128,7 +129,7 @@ pub struct TaskBoard {
 
 /// A task's side of its token: signals arrive here until it is dropped, which ends the token.
 pub struct TokenWaiter {
-    pub token: String,
+    pub token: Arc<str>,
     rx: Arc<Mailbox>,
     board: Arc<TaskBoard>,
 }
@@ -245,7 +246,7 @@ impl TaskBoard {
     pub fn issue(self: &Arc<Self>) -> TokenWaiter {
         let rx = Arc::new(Mailbox::default());
         let tx = rx.clone();
-        let token = new_token();
+        let token: Arc<str> = new_token().into();
         self.board.lock().tokens.insert(token.clone(), tx);
         TokenWaiter {
             token,
@@ -256,7 +257,12 @@ impl TaskBoard {
 
     /// Every token a task waits on now (for the state document; not on any request path).
     pub fn live_tokens(&self) -> Vec<String> {
-        self.board.lock().tokens.keys().cloned().collect()
+        self.board
+            .lock()
+            .tokens
+            .keys()
+            .map(|t| t.to_string())
+            .collect()
     }
 
     /// Notes whose activity token `token` is (see `Mailbox::owner`); forgotten with the token.
@@ -278,7 +284,7 @@ impl TaskBoard {
         for (token, (arn, at)) in owned {
             out.entry(arn.to_string())
                 .or_default()
-                .push((*at, token.clone()));
+                .push((*at, token.to_string()));
         }
         out
     }
@@ -287,6 +293,7 @@ impl TaskBoard {
     pub fn issue_as(self: &Arc<Self>, token: String) -> TokenWaiter {
         let rx = Arc::new(Mailbox::default());
         let tx = rx.clone();
+        let token: Arc<str> = token.into();
         self.board.lock().tokens.insert(token.clone(), tx);
         TokenWaiter {
             token,

@@ -60,7 +60,8 @@ pub(crate) struct Engine {
 pub(crate) struct ParkedAt {
     pub state: String,
     pub input: Box<str>,
-    pub variables: serde_json::Map<String, Value>,
+    /// `None` when there are none (an empty map still takes its room inline).
+    pub variables: Option<Box<serde_json::Map<String, Value>>>,
     pub entered_prev: u64,
     pub entered_id: u64,
     pub entered_ms: u64,
@@ -91,7 +92,7 @@ pub(crate) struct TaskWait {
     /// The state's input, as text.
     pub input: Box<str>,
     /// The state's span (tracing on), which the resumed run records when the state ends.
-    pub span: Option<crate::request::TraceContext>,
+    pub span: Option<Box<crate::request::TraceContext>>,
 }
 
 /// The context object's static part, kept as its JSON text and parsed when a state needs it:

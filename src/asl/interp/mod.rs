@@ -477,7 +477,7 @@ impl Parked {
             state: at.state,
             // Written by `to_string`, so it reads back as it was.
             input: serde_json::from_str(&at.input).unwrap_or_default(),
-            variables: at.variables,
+            variables: at.variables.map(|v| *v).unwrap_or_default(),
             restart: Some(Box::new(Restart {
                 entered_prev: at.entered_prev,
                 entered_id: at.entered_id,
@@ -748,6 +748,14 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
     };
     let parked = engine.parking.as_ref().and_then(|p| p.lock().take());
     if let (Ending::Finished(..), Some(at), Some((machine, stop_rx))) = (&ending, parked, kept) {
+        // A parked execution keeps its history for long: room grown for more events is
+        // given back while it is short (a long one would be copied at every park).
+        {
+            let mut r = record.lock();
+            if r.history.len() <= 32 {
+                r.history.shrink_to_fit();
+            }
+        }
         return Some(Box::new(Parked {
             machine,
             clock,

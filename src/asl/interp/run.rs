@@ -175,7 +175,7 @@ pub(crate) fn run_machine_from(
             }
             // A Task resumed from where it parked keeps the span it had begun.
             let parked_span = match restarted && parks {
-                true => engine.task_wait.lock().as_ref().and_then(|w| w.span),
+                true => engine.task_wait.lock().as_ref().and_then(|w| w.span.as_deref().copied()),
                 false => None,
             };
             let traced = tracing.as_ref().map(|(tracer, parent)| StateTrace {
@@ -241,7 +241,7 @@ fn park_at(
     Some(super::engine::ParkedAt {
         state: state.name.clone(),
         input: input.to_string().into_boxed_str(),
-        variables: vars.map().clone(),
+        variables: parked_variables(vars),
         entered_prev: at.prev,
         entered_id: at.id,
         entered_ms: at.ms,
@@ -258,16 +258,22 @@ fn park_task(
     traced: Option<&StateTrace>,
 ) -> Option<super::engine::ParkedAt> {
     let mut wait = engine.task_wait.lock().take()?;
-    wait.span = traced.map(|t| t.span);
+    wait.span = traced.map(|t| Box::new(t.span));
     Some(super::engine::ParkedAt {
         state: state.name.clone(),
         input: std::mem::take(&mut wait.input),
-        variables: vars.map().clone(),
+        variables: parked_variables(vars),
         entered_prev: at.prev,
         entered_id: at.id,
         entered_ms: at.ms,
         until: super::engine::Until::Task(wait),
     })
+}
+
+/// The variables in scope where a run parks.
+fn parked_variables(vars: &Variables) -> Option<Box<serde_json::Map<String, Value>>> {
+    let map = vars.map();
+    (!map.is_empty()).then(|| Box::new(map.clone()))
 }
 
 /// A state's span while it runs: recorded when it has run, as `State <name>` with its input,

@@ -77,7 +77,7 @@ pub(crate) async fn run(
             .own(&w.token, engine.base_context.execution_arn(), at);
     }
     // `$$.Task.Token` is read by the result's paths too, after the waiter is gone.
-    let token: Option<Box<str>> = waiter.as_ref().map(|w| w.token.as_str().into());
+    let token: Option<Arc<str>> = waiter.as_ref().map(|w| w.token.clone());
     let with_token = |mut ctx: Value| {
         if let (Some(token), Value::Object(o)) = (&token, &mut ctx) {
             o.insert("Task".into(), json!({ "Token": &**token }));

@@ -177,6 +177,7 @@ pub fn spec_for(
     }
     let mut tasks = ExecutionTasks::new(sfn.tasks.clone(), caller_of(execution_arn));
     tasks.caller.trace = trace;
+    tasks.mock_counts = mock_case.is_some().then(Arc::default);
     tasks.mock_case = mock_case;
     tasks.standard = target.kind != "EXPRESS";
     tasks.version_arn = target.version_arn.clone();

@@ -45,8 +45,9 @@ pub struct ExecutionTasks {
     pub mock_case: Option<String>,
     /// A Standard execution (Express ones send no status-change events).
     pub standard: bool,
-    /// Invocations of each mocked state so far, for the per-invocation responses.
-    pub mock_counts: Arc<Mutex<HashMap<String, u64>>>,
+    /// Invocations of each mocked state so far, for the per-invocation responses; made with
+    /// `mock_case` (most executions run no mock case, and keep none).
+    pub mock_counts: Option<Arc<Mutex<HashMap<String, u64>>>>,
     /// The version and alias the execution was started through, which its status-change
     /// events name (`null` when unused).
     pub version_arn: Option<String>,
@@ -60,7 +61,7 @@ impl ExecutionTasks {
             caller,
             mock_case: None,
             standard: true,
-            mock_counts: Arc::default(),
+            mock_counts: None,
             version_arn: None,
             alias_arn: None,
         }
@@ -131,7 +132,7 @@ impl TaskRunner for ExecutionTasks {
             .as_ref()?
             .responses(machine, case, state)?;
         let invocation = {
-            let mut counts = self.mock_counts.lock();
+            let mut counts = self.mock_counts.as_ref()?.lock();
             let n = counts.entry(state.to_string()).or_insert(0);
             let this = *n;
             *n += 1;
