@@ -58,10 +58,9 @@ pub(crate) struct Engine {
 /// the execution's timeout), then resumes from it as a restarted execution does (see
 /// `Restart`). A parked run's futures were most of what a waiting execution kept.
 pub(crate) struct ParkedAt {
-    pub state: String,
-    pub input: Box<str>,
-    /// `None` when there are none (an empty map still takes its room inline).
-    pub variables: Option<Box<serde_json::Map<String, Value>>>,
+    /// The state, its input and the variables: kept in the execution's record while it is
+    /// parked (see `ExecutionRecord::parked`).
+    pub point: super::ParkedPoint,
     pub entered_prev: u64,
     pub entered_id: u64,
     pub entered_ms: u64,
@@ -101,11 +100,15 @@ pub(crate) struct TaskWait {
 /// the tree it replaces did.
 #[derive(Debug)]
 pub struct BaseContext {
+    /// The context's JSON text (`..json_len`), then any member below that is not found in it
+    /// as it is (one written with escapes).
     text: Box<str>,
+    json_len: usize,
     /// `Execution.Id` and `StateMachine.Name`, read per branch, per Task and per traced state:
-    /// kept apart so those do not parse the whole context (with its input) each time.
-    execution_arn: Box<str>,
-    machine_name: Box<str>,
+    /// kept apart so those do not parse the whole context (with its input) each time, as
+    /// ranges of `text` (where the same characters already are) rather than copies.
+    execution_arn: (usize, usize),
+    machine_name: (usize, usize),
 }
 
 impl BaseContext {
@@ -115,28 +118,40 @@ impl BaseContext {
                 .pointer(pointer)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
-                .into()
         };
+        let mut text = context.to_string();
+        let json_len = text.len();
+        let mut place = |member: &str| match text[..json_len].find(member) {
+            Some(at) => (at, at + member.len()),
+            None => {
+                let at = text.len();
+                text.push_str(member);
+                (at, text.len())
+            }
+        };
+        let execution_arn = place(member("/Execution/Id"));
+        let machine_name = place(member("/StateMachine/Name"));
         BaseContext {
-            text: context.to_string().into_boxed_str(),
-            execution_arn: member("/Execution/Id"),
-            machine_name: member("/StateMachine/Name"),
+            text: text.into_boxed_str(),
+            json_len,
+            execution_arn,
+            machine_name,
         }
     }
 
     /// The context's `Execution.Id`.
     pub fn execution_arn(&self) -> &str {
-        &self.execution_arn
+        &self.text[self.execution_arn.0..self.execution_arn.1]
     }
 
     /// The context's `StateMachine.Name`.
     pub fn machine_name(&self) -> &str {
-        &self.machine_name
+        &self.text[self.machine_name.0..self.machine_name.1]
     }
 
     /// The context object (numbers and key order as they went in).
     pub fn value(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+        serde_json::from_str(&self.text[..self.json_len]).unwrap_or(Value::Null)
     }
 }
 

@@ -156,8 +156,9 @@ pub struct ExecutionRecord {
     pub cause: Option<String>,
     pub stop_ms: Option<u64>,
     pub history: Vec<HistoryEvent>,
-    /// Set when a top-level state of a redrivable execution failed.
-    pub resume: Option<Resume>,
+    /// Set when a top-level state of a redrivable execution failed. Boxed: every record,
+    /// finished ones too, would otherwise carry its room.
+    pub resume: Option<Box<Resume>>,
     pub redrive_count: u64,
     pub redrive_ms: Option<u64>,
     /// False for executions whose history nobody can read (Express, map-run children):
@@ -166,6 +167,34 @@ pub struct ExecutionRecord {
     event_count: u64,
     /// `--data-dir` only: where changes are written; `None` keeps the in-memory path as is.
     pub sink: Option<Arc<dyn RecordSink>>,
+    /// A parked execution's state, input and variables (see `engine::ParkedAt`), kept here as
+    /// text in place of `resume`, whose `Value` trees would be held for as long as it waits:
+    /// taken back when the run resumes (which sets `resume` again as it re-enters the state),
+    /// or made into `resume` when StopExecution closes the record (a redrive starts there).
+    parked: Option<Box<ParkedPoint>>,
+}
+
+/// Where a run parked: the state, its input as text, and the variables in scope (`None`:
+/// none).
+#[derive(Debug)]
+pub struct ParkedPoint {
+    pub(crate) state: String,
+    pub(crate) input: Box<str>,
+    pub(crate) variables: Option<Box<serde_json::Map<String, Value>>>,
+}
+
+impl ParkedPoint {
+    /// The point as a `Resume` (no restart: a redrive enters the state again).
+    fn into_resume(self) -> Resume {
+        Resume {
+            state: self.state,
+            // Written by `to_string`, so it reads back as it was.
+            input: serde_json::from_str(&self.input).unwrap_or_default(),
+            variables: self.variables.map(|v| *v).unwrap_or_default(),
+            restart: None,
+            after_restart: false,
+        }
+    }
 }
 
 impl ExecutionRecord {
@@ -239,6 +268,7 @@ impl Default for ExecutionRecord {
             keep_history: true,
             event_count: 0,
             sink: None,
+            parked: None,
         }
     }
 }
@@ -305,6 +335,9 @@ impl ExecutionControl {
         {
             let mut rec = self.record.lock();
             if rec.status == Status::Running {
+                if let Some(point) = rec.parked.take() {
+                    rec.resume = Some(Box::new(point.into_resume()));
+                }
                 let now = self.clock.now_millis();
                 // AWS records ExecutionAborted with previousEventId 0.
                 rec.push_event(
@@ -385,7 +418,10 @@ async fn run_parking(start: Box<Start>) {
         let Some(parks) = wait_parked(&parked).await else {
             return;
         };
-        start = Box::new(unbox(parked).resumed(parks));
+        let Some(resumed) = unbox(parked).resumed(parks) else {
+            return;
+        };
+        start = Box::new(resumed);
     }
 }
 
@@ -396,7 +432,7 @@ async fn run_parking(start: Box<Start>) {
 /// in `finish`, and a run resumed for it does not park again, so that it gets there). Each
 /// kind's wait is boxed on its own, so a parked Wait does not carry a Task's room.
 async fn wait_parked(parked: &Parked) -> Option<bool> {
-    match &parked.at.until {
+    match &parked.until {
         engine::Until::Deadline(deadline_ms) => Box::pin(wait_deadline(parked, *deadline_ms)).await,
         engine::Until::Task(wait) => Box::pin(wait_token(parked, wait)).await,
     }
@@ -440,14 +476,16 @@ struct Parked {
     base: Arc<BaseContext>,
     record: SharedRecord,
     stop_rx: Arc<StopSignal>,
-    at: engine::ParkedAt,
+    /// The `...StateEntered` of the state it parked in: its `previousEventId`, id and time.
+    entered: [u64; 3],
+    until: engine::Until,
     timeout_ms: Option<u64>,
 }
 
 impl Parked {
     /// The run, resuming inside the Wait or Task it parked in; `parks`: whether it may park
-    /// again.
-    fn resumed(self, parks: bool) -> Start {
+    /// again. `None` if StopExecution has closed its record meanwhile.
+    fn resumed(self, parks: bool) -> Option<Start> {
         let Parked {
             machine,
             clock,
@@ -457,13 +495,22 @@ impl Parked {
             base,
             record,
             stop_rx,
-            at,
+            entered,
+            until,
             ..
         } = self;
+        // Where a redrive would start is back in the record at once: a StopExecution from
+        // now on closes the record without the parked point.
+        let redrive_at = {
+            let mut r = record.lock();
+            let point = r.parked.take()?.into_resume();
+            r.resume = Some(Box::new(point.clone()));
+            point
+        };
         // A Task goes on waiting on its token where it stood: an activity already scheduled,
         // a callback whose request went out (as after a restart, but with its token's
         // mailbox, its deadlines and its attempts kept: see `TaskWait`).
-        let (task_wait, submitted_ms, activity_scheduled_ms) = match at.until {
+        let (task_wait, submitted_ms, activity_scheduled_ms) = match until {
             engine::Until::Deadline(_) => (None, None, None),
             engine::Until::Task(w) => {
                 let (submitted, scheduled) = match w.at.activity_scheduled_ms {
@@ -473,15 +520,12 @@ impl Parked {
                 (Some(w), submitted, scheduled)
             }
         };
+        let [entered_prev, entered_id, entered_ms] = entered;
         let resume = Resume {
-            state: at.state,
-            // Written by `to_string`, so it reads back as it was.
-            input: serde_json::from_str(&at.input).unwrap_or_default(),
-            variables: at.variables.map(|v| *v).unwrap_or_default(),
             restart: Some(Box::new(Restart {
-                entered_prev: at.entered_prev,
-                entered_id: at.entered_id,
-                entered_ms: at.entered_ms,
+                entered_prev,
+                entered_id,
+                entered_ms,
                 token: None,
                 submitted_ms,
                 succeeded: None,
@@ -489,8 +533,9 @@ impl Parked {
                 tokens: Default::default(),
             })),
             after_restart: true,
+            ..redrive_at
         };
-        Start {
+        Some(Start {
             spec: ExecutionSpec {
                 machine,
                 input: Value::Null,
@@ -510,7 +555,7 @@ impl Parked {
             resume: Some(resume),
             parks,
             task_wait,
-        }
+        })
     }
 }
 
@@ -750,11 +795,20 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
     if let (Ending::Finished(..), Some(at), Some((machine, stop_rx))) = (&ending, parked, kept) {
         // A parked execution keeps its history for long: room grown for more events is
         // given back while it is short (a long one would be copied at every park).
+        let engine::ParkedAt {
+            point,
+            entered_prev,
+            entered_id,
+            entered_ms,
+            until,
+        } = at;
         {
             let mut r = record.lock();
             if r.history.len() <= 32 {
                 r.history.shrink_to_fit();
             }
+            r.resume = None;
+            r.parked = Some(Box::new(point));
         }
         return Some(Box::new(Parked {
             machine,
@@ -765,7 +819,8 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
             base,
             record,
             stop_rx,
-            at,
+            entered: [entered_prev, entered_id, entered_ms],
+            until,
             timeout_ms: deadline,
         }));
     }

@@ -239,9 +239,11 @@ fn park_at(
         return None;
     }
     Some(super::engine::ParkedAt {
-        state: state.name.clone(),
-        input: input.to_string().into_boxed_str(),
-        variables: parked_variables(vars),
+        point: super::ParkedPoint {
+            state: state.name.clone(),
+            input: input.to_string().into_boxed_str(),
+            variables: parked_variables(vars),
+        },
         entered_prev: at.prev,
         entered_id: at.id,
         entered_ms: at.ms,
@@ -260,9 +262,11 @@ fn park_task(
     let mut wait = engine.task_wait.lock().take()?;
     wait.span = traced.map(|t| Box::new(t.span));
     Some(super::engine::ParkedAt {
-        state: state.name.clone(),
-        input: std::mem::take(&mut wait.input),
-        variables: parked_variables(vars),
+        point: super::ParkedPoint {
+            state: state.name.clone(),
+            input: std::mem::take(&mut wait.input),
+            variables: parked_variables(vars),
+        },
         entered_prev: at.prev,
         entered_id: at.id,
         entered_ms: at.ms,
