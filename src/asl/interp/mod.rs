@@ -95,7 +95,51 @@ pub struct HistoryEvent {
     /// The `("passStateEnteredEventDetails", {...})`-style member, if the event has one, kept
     /// as its JSON text: a history is written once and read rarely, and a `Value` tree costs
     /// several times its text (a parked execution's history was most of its memory).
-    details: Option<Box<(Box<str>, Box<str>)>>,
+    /// The member's name is one of a few dozen, kept once for the process and named here by
+    /// its number, the text's first character (see `Members`): a box of its own per event
+    /// was a fifth of a parked execution's history.
+    details: Option<Box<str>>,
+}
+
+/// The details members' names (`taskSubmittedEventDetails`), each kept once for the whole
+/// process and numbered: there are a few dozen (AWS's `...EventDetails` members, and the
+/// names a data directory written by stepyard holds). Read-locked once a name is known; the
+/// lock is a leaf (nothing else is locked under it).
+#[derive(Default)]
+struct Members {
+    number: std::collections::HashMap<&'static str, u32>,
+    names: Vec<&'static str>,
+}
+
+/// Numbers below the surrogates, so that each is a `char`.
+const MAX_MEMBERS: usize = 0xD000;
+
+fn members() -> &'static parking_lot::RwLock<Members> {
+    static MEMBERS: std::sync::OnceLock<parking_lot::RwLock<Members>> = std::sync::OnceLock::new();
+    MEMBERS.get_or_init(Default::default)
+}
+
+/// The character standing for the member `name`; `None` past `MAX_MEMBERS` names.
+fn member_char(name: &str) -> Option<char> {
+    let known = members().read().number.get(name).copied();
+    let n = match known {
+        Some(n) => n,
+        None => {
+            let mut m = members().write();
+            match m.number.get(name) {
+                Some(n) => *n,
+                None if m.names.len() < MAX_MEMBERS => {
+                    let kept: &'static str = Box::leak(name.to_string().into_boxed_str());
+                    let n = m.names.len() as u32;
+                    m.names.push(kept);
+                    m.number.insert(kept, n);
+                    n
+                }
+                None => return None,
+            }
+        }
+    };
+    char::from_u32(n + 1)
 }
 
 impl HistoryEvent {
@@ -112,21 +156,40 @@ impl HistoryEvent {
             timestamp_ms,
             event_type,
             details: details.map(|(member, value)| {
-                Box::new((member.into_boxed_str(), value.to_string().into_boxed_str()))
+                // The member's number, or (never in practice) its name between NULs.
+                let mut text = match member_char(&member) {
+                    Some(c) => c.to_string(),
+                    None => format!("\0{member}\0"),
+                };
+                text.push_str(&value.to_string());
+                text.into_boxed_str()
             }),
         }
+    }
+
+    /// The details member's name and its JSON text.
+    fn member_and_text(&self) -> Option<(&str, &str)> {
+        let kept = self.details.as_deref()?;
+        let mut chars = kept.chars();
+        let first = chars.next()?;
+        if first == '\0' {
+            return chars.as_str().split_once('\0');
+        }
+        let n = (first as usize).checked_sub(1)?;
+        let name: &'static str = members().read().names.get(n).copied()?;
+        Some((name, chars.as_str()))
     }
 
     /// The details member and its value (parsed from the kept text; numbers and key order
     /// come back as they went in).
     pub fn details(&self) -> Option<(&str, Value)> {
-        let (member, text) = &**self.details.as_ref()?;
+        let (member, text) = self.member_and_text()?;
         Some((member, serde_json::from_str(text).unwrap_or(Value::Null)))
     }
 
     /// The details member's value as its JSON text (for a search in it: nothing parsed).
     pub fn details_text(&self) -> Option<&str> {
-        Some(&self.details.as_ref()?.1)
+        Some(self.member_and_text()?.1)
     }
 }
 
@@ -447,21 +510,83 @@ async fn wait_deadline(parked: &Parked, deadline_ms: u64) -> Option<bool> {
     }
 }
 
-/// Parked as a token wait is (`settle::parked`): a signal carries its own wake, and a
+/// Parked as a token wait is (`settle::park`): a signal carries its own wake, and a
 /// deadline's timer counts as due until the run is busy again. One timer for the Task's
 /// deadline and the execution's timeout, whichever is first.
-async fn wait_token(parked: &Parked, wait: &engine::TaskWait) -> Option<bool> {
+fn wait_token<'a>(parked: &'a Parked, wait: &'a engine::TaskWait) -> TokenWait<'a> {
     let clock = &parked.clock;
     let deadline = match (wait.at.deadline(), parked.timeout_ms) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    tokio::select! {
-        _ = crate::settle::parked(wait.waiter.ready()) => Some(true),
-        _ = timeout(clock, deadline) => {
-            Some(parked.timeout_ms.is_none_or(|t| t > clock.now_millis()))
+    let timer = deadline.map(|d| clock.timeout_at_millis(d));
+    TokenWait {
+        waiter: &wait.waiter,
+        stop: &parked.stop_rx,
+        signal: wait.waiter.notified(),
+        stopped: parked.stop_rx.notify.notified(),
+        timer,
+        timeout_ms: parked.timeout_ms,
+        clock,
+        _parked: crate::settle::park(),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A parked Task's wait (`wait_token`) as one future: a signal on its token (`Some(true)`),
+    /// its deadline or the execution's timeout (`Some(false)` for the latter: the resumed run
+    /// must not park again), or StopExecution (`None`). Written by hand: the `select!` of
+    /// three async waits it replaces kept each one's state besides, about twice the room,
+    /// for as long as the execution waits. No wakeup is lost: each `Notified` is enabled
+    /// before the flag or queue it guards is read, and made again after it fires.
+    struct TokenWait<'a> {
+        waiter: &'a callbacks::TokenWaiter,
+        stop: &'a StopSignal,
+        #[pin]
+        signal: tokio::sync::futures::Notified<'a>,
+        #[pin]
+        stopped: tokio::sync::futures::Notified<'a>,
+        timer: Option<crate::clock::Sleep>,
+        timeout_ms: Option<u64>,
+        clock: &'a Clock,
+        _parked: crate::settle::Parked,
+    }
+}
+
+impl std::future::Future for TokenWait<'_> {
+    type Output = Option<bool>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<bool>> {
+        use std::task::Poll;
+        let mut this = self.project();
+        loop {
+            this.stopped.as_mut().enable();
+            if this.stop.raised.load(Ordering::SeqCst) {
+                return Poll::Ready(None);
+            }
+            this.signal.as_mut().enable();
+            if !this.waiter.is_idle() {
+                return Poll::Ready(Some(true));
+            }
+            if let Some(timer) = this.timer.as_mut() {
+                if std::pin::Pin::new(timer).poll(cx).is_ready() {
+                    let now = this.clock.now_millis();
+                    return Poll::Ready(Some(this.timeout_ms.is_none_or(|t| t > now)));
+                }
+            }
+            if this.stopped.as_mut().poll(cx).is_ready() {
+                this.stopped.set(this.stop.notify.notified());
+                continue;
+            }
+            if this.signal.as_mut().poll(cx).is_ready() {
+                this.signal.set(this.waiter.notified());
+                continue;
+            }
+            return Poll::Pending;
         }
-        _ = stopped(parked.stop_rx.clone()) => None,
     }
 }
 

@@ -4,11 +4,11 @@
 
 use super::choice;
 use super::dataflow::{check_size, shown, StateEnv};
+use super::engine::TaskWait;
 use super::engine::{state_span, Engine, STATE_SPAN};
 use super::failure::{catcher_for, error_matches, Failure};
 use super::integrations::resource::Resource;
 use super::query::{location_of, query_error, unexpected_type, QUERY_ERROR};
-use super::engine::TaskWait;
 use super::task::Kept;
 use super::vars::{Staged, Variables};
 use super::Resume;
@@ -175,7 +175,11 @@ pub(crate) fn run_machine_from(
             }
             // A Task resumed from where it parked keeps the span it had begun.
             let parked_span = match restarted && parks {
-                true => engine.task_wait.lock().as_ref().and_then(|w| w.span.as_deref().copied()),
+                true => engine
+                    .task_wait
+                    .lock()
+                    .as_ref()
+                    .and_then(|w| w.span.as_deref().copied()),
                 false => None,
             };
             let traced = tracing.as_ref().map(|(tracer, parent)| StateTrace {
