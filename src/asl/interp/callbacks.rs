@@ -155,3 +155,283 @@ impl TokenWaiter {
         self.rx.notify.notified()
     }
 }
+
+impl Drop for TokenWaiter {
+    fn drop(&mut self) {
+        let mut board = self.board.board.lock();
+        board.tokens.remove(&self.token);
+        drop(board);
+        self.rx.close();
+    }
+}
+
+const TOKEN_PREFIX: &str = "AQ";
+const TOKEN_BYTES: usize = 48;
+
+fn new_token() -> String {
+    let mut bytes = Vec::with_capacity(TOKEN_BYTES);
+    for _ in 0..TOKEN_BYTES / 16 {
+        bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    }
+    format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+fn well_formed(token: &str) -> bool {
+    token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(rest)
+            .is_ok_and(|b| b.len() == TOKEN_BYTES)
+    })
+}
+
+impl TaskBoard {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// A board whose signals count in `tracker` until the waiting task has them.
+    pub fn tracked(tracker: Arc<Tracker>) -> Arc<Self> {
+        Arc::new(TaskBoard {
+            tracker: Some(tracker),
+            ..Self::default()
+        })
+    }
+
+    fn wake(&self) -> Option<Wake> {
+        self.tracker.as_ref().map(|t| t.wake())
+    }
+
+    pub fn add_activity(&self, activity_arn: &str) {
+        self.board
+            .lock()
+            .activities
+            .insert(activity_arn.to_string());
+    }
+
+    pub fn remove_activity(&self, activity_arn: &str) {
+        let mut board = self.board.lock();
+        board.activities.remove(activity_arn);
+        board.queues.remove(activity_arn);
+    }
+
+    pub fn activity_exists(&self, activity_arn: &str) -> bool {
+        self.board.lock().activities.contains(activity_arn)
+    }
+
+    /// Forgets every activity and token (reset); waiting tasks then never hear back.
+    pub fn clear(&self) {
+        let mut board = self.board.lock();
+        board.activities.clear();
+        board.queues.clear();
+        for (_, mailbox) in board.tokens.drain() {
+            mailbox.close();
+        }
+    }
+
+    /// A fresh token for a task that is about to wait.
+    pub fn issue(self: &Arc<Self>) -> TokenWaiter {
+        let rx = Arc::new(Mailbox::default());
+        let tx = rx.clone();
+        let token: Arc<str> = new_token().into();
+        self.board.lock().tokens.insert(token.clone(), tx);
+        TokenWaiter {
+            token,
+            rx,
+            board: self.clone(),
+        }
+    }
+
+    /// Every token a task waits on now (for the state document; not on any request path).
+    pub fn live_tokens(&self) -> Vec<String> {
+        self.board
+            .lock()
+            .tokens
+            .keys()
+            .map(|t| t.to_string())
+            .collect()
+    }
+
+    /// Notes whose activity token `token` is (see `Mailbox::owner`); forgotten with the token.
+    pub fn own(&self, token: &str, execution_arn: &str, at: u64) {
+        if let Some(mailbox) = self.board.lock().tokens.get(token) {
+            let _ = mailbox.owner.set(Box::new((execution_arn.into(), at)));
+        }
+    }
+
+    /// The live activity tokens of each execution, as (cursor, token) (for the state
+    /// document; not on any request path).
+    pub fn owned_tokens(&self) -> HashMap<String, Vec<(u64, String)>> {
+        let mut out: HashMap<String, Vec<(u64, String)>> = HashMap::new();
+        let board = self.board.lock();
+        let owned = board
+            .tokens
+            .iter()
+            .filter_map(|(token, mailbox)| Some((token, mailbox.owner.get()?)));
+        for (token, owner) in owned {
+            let (arn, at) = &**owner;
+            out.entry(arn.to_string())
+                .or_default()
+                .push((*at, token.to_string()));
+        }
+        out
+    }
+
+    /// The token a task waited on before a restart, registered again (see `Restart`).
+    pub fn issue_as(self: &Arc<Self>, token: String) -> TokenWaiter {
+        let rx = Arc::new(Mailbox::default());
+        let tx = rx.clone();
+        let token: Arc<str> = token.into();
+        self.board.lock().tokens.insert(token.clone(), tx);
+        TokenWaiter {
+            token,
+            rx,
+            board: self.clone(),
+        }
+    }
+
+    /// Queues an activity task for the next worker. False if the activity does not exist.
+    pub fn offer(&self, activity_arn: &str, task: ActivityTask) -> bool {
+        let mut board = self.board.lock();
+        if !board.activities.contains(activity_arn) {
+            return false;
+        }
+        let queue = board.queues.entry(activity_arn.to_string()).or_default();
+        queue.pending.push_back(task);
+        queue.ready.notify_one();
+        true
+    }
+
+    /// What `signal` would say of `token`, without delivering anything.
+    pub fn check(&self, token: &str) -> Result<(), TokenError> {
+        let board = self.board.lock();
+        match board.tokens.get(token) {
+            Some(tx) if !tx.is_closed() => Ok(()),
+            Some(_) => Err(TokenError::Expired),
+            None if well_formed(token) => Err(TokenError::Expired),
+            None => Err(TokenError::Invalid),
+        }
+    }
+
+    /// Delivers `signal` to the task waiting on `token`.
+    pub fn signal(&self, token: &str, signal: Signal) -> Result<(), TokenError> {
+        let board = self.board.lock();
+        match board.tokens.get(token) {
+            Some(tx) => tx
+                .send((signal, self.wake()))
+                .map_err(|_| TokenError::Expired),
+            None if well_formed(token) => Err(TokenError::Expired),
+            None => Err(TokenError::Invalid),
+        }
+    }
+
+    /// GetActivityTask: the oldest task of the activity whose execution still waits, marked
+    /// started by `worker_name`; or `None` once `deadline_ms` passes on `clock`, or the same
+    /// time passes in real time (so a poll on a frozen clock still returns).
+    pub async fn poll(
+        &self,
+        activity_arn: &str,
+        worker_name: Option<String>,
+        clock: &Clock,
+        deadline_ms: u64,
+    ) -> Option<ActivityTask> {
+        let real = clock.real_deadline(std::time::Duration::from_millis(
+            deadline_ms.saturating_sub(clock.now_millis()),
+        ));
+        loop {
+            let ready = {
+                let mut board = self.board.lock();
+                let Board { tokens, queues, .. } = &mut *board;
+                let queue = queues.entry(activity_arn.to_string()).or_default();
+                while let Some(task) = queue.pending.pop_front() {
+                    let started = Signal::Started {
+                        worker_name: worker_name.clone(),
+                    };
+                    // A task whose execution ended (or timed out) while queued is skipped.
+                    if tokens
+                        .get(&task.token)
+                        .is_some_and(|tx| tx.send((started, self.wake())).is_ok())
+                    {
+                        return Some(task);
+                    }
+                }
+                queue.ready.clone()
+            };
+            if clock.now_millis() >= deadline_ms || real.passed() {
+                return None;
+            }
+            tokio::select! {
+                _ = ready.notified() => {}
+                _ = clock.sleep_until_millis(deadline_ms) => return None,
+                _ = real.sleep() => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_well_formed_and_unique() {
+        let a = new_token();
+        let b = new_token();
+        assert_ne!(a, b);
+        assert!(well_formed(&a));
+        assert!(!well_formed("AQxyz"));
+        assert!(!well_formed(&a[1..]));
+    }
+
+    #[tokio::test]
+    async fn a_signal_reaches_the_waiter_and_an_ended_token_is_expired() {
+        let board = TaskBoard::new();
+        let mut waiter = board.issue();
+        let token = waiter.token.clone();
+        board
+            .signal(&token, Signal::Succeeded(Value::from(1)))
+            .unwrap();
+        assert_eq!(waiter.next().await, Some(Signal::Succeeded(Value::from(1))));
+        drop(waiter);
+        assert_eq!(
+            board.signal(&token, Signal::Heartbeat),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(
+            board.signal("nonsense", Signal::Heartbeat),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_poll_takes_an_offered_task_and_skips_ended_ones() {
+        let board = TaskBoard::new();
+        let clock = Clock::new();
+        board.add_activity("arn:a");
+        let gone = board.issue();
+        let mut live = board.issue();
+        for w in [&gone, &live] {
+            let task = ActivityTask {
+                token: w.token.clone(),
+                input: "{}".into(),
+            };
+            assert!(board.offer("arn:a", task));
+        }
+        drop(gone);
+        let deadline = clock.now_millis() + 1000;
+        let task = board
+            .poll("arn:a", Some("w".into()), &clock, deadline)
+            .await
+            .expect("the live task");
+        assert_eq!(task.token, live.token);
+        assert_eq!(
+            live.next().await,
+            Some(Signal::Started {
+                worker_name: Some("w".into())
+            })
+        );
+        assert!(!board.offer("arn:missing", task));
+    }
+}
