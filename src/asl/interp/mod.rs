@@ -167,6 +167,13 @@ impl HistoryEvent {
         }
     }
 
+    /// About what the event takes in memory: its texts' lengths (known, nothing measured)
+    /// and the room of the event itself.
+    pub fn bytes(&self) -> u64 {
+        let texts = self.event_type.len() + self.details.as_deref().map_or(0, str::len);
+        (texts + std::mem::size_of::<HistoryEvent>()) as u64
+    }
+
     /// The details member's name and its JSON text.
     fn member_and_text(&self) -> Option<(&str, &str)> {
         let kept = self.details.as_deref()?;
@@ -235,6 +242,12 @@ pub struct ExecutionRecord {
     /// taken back when the run resumes (which sets `resume` again as it re-enters the state),
     /// or made into `resume` when StopExecution closes the record (a redrive starts there).
     parked: Option<Box<ParkedPoint>>,
+    /// What the kept history costs, about (see `HistoryEvent::bytes`): the bound on finished
+    /// executions' bytes reads it (`services::sfn::retention`).
+    bytes: u64,
+    /// Where the bytes of kept history are also counted for the whole service, so that its
+    /// bound is looked at again as histories grow; `None` counts nowhere else.
+    pub meter: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Where a run parked: the state, its input as text, and the variables in scope (`None`:
@@ -273,9 +286,15 @@ impl ExecutionRecord {
     pub fn restored(history: Vec<HistoryEvent>) -> Self {
         ExecutionRecord {
             event_count: history.last().map_or(0, |e| e.id),
+            bytes: history.iter().map(HistoryEvent::bytes).sum(),
             history,
             ..Self::default()
         }
+    }
+
+    /// About how many bytes the kept history takes (its events' texts and their room).
+    pub fn history_bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// Writes the record (status, output, redrive members) to its sink, if it has one.
@@ -308,8 +327,15 @@ impl ExecutionRecord {
                 event_type.to_string(),
                 details,
             ));
-            if let (Some(sink), Some(event)) = (&self.sink, self.history.last()) {
-                sink.event(event);
+            if let Some(event) = self.history.last() {
+                let bytes = event.bytes();
+                self.bytes += bytes;
+                if let Some(meter) = &self.meter {
+                    meter.fetch_add(bytes, Ordering::Relaxed);
+                }
+                if let Some(sink) = &self.sink {
+                    sink.event(event);
+                }
             }
         }
         id
@@ -332,6 +358,8 @@ impl Default for ExecutionRecord {
             event_count: 0,
             sink: None,
             parked: None,
+            bytes: 0,
+            meter: None,
         }
     }
 }

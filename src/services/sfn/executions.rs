@@ -314,7 +314,9 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Sta
         });
     }
     let execution_arn = arn::execution(ctx, &target.machine_name, &name);
-    let record = Arc::new(Mutex::new(ExecutionRecord::default()));
+    let mut record = ExecutionRecord::default();
+    record.meter = Some(sfn.store.meter().clone());
+    let record = Arc::new(Mutex::new(record));
     let mut spec = spec_for(
         sfn,
         &target,

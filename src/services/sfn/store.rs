@@ -123,21 +123,27 @@ impl Region {
         &mut self,
         retention: &super::retention::Retention,
         now: u64,
-    ) -> std::collections::HashSet<String> {
-        let finished: Vec<(u64, String)> = self
+        meter: u64,
+    ) -> super::retention::Plan {
+        let finished: Vec<super::retention::Finished> = self
             .executions
             .values()
             .filter_map(|e| {
                 let record = e.record.lock();
                 match (record.status, record.stop_ms) {
                     (crate::asl::interp::Status::Running, _) | (_, None) => None,
-                    (_, Some(stop)) => Some((stop, e.arn.clone())),
+                    (_, Some(stop)) => Some(super::retention::Finished {
+                        stop_ms: stop,
+                        arn: e.arn.clone(),
+                        bytes: record.history_bytes(),
+                    }),
                 }
             })
             .collect();
-        let (gone, next) = retention.plan(finished, self.executions.len(), now);
+        let mut plan = retention.plan(finished, self.executions.len(), now, meter);
+        let gone = &plan.gone;
         if !gone.is_empty() {
-            for arn in &gone {
+            for arn in gone {
                 if let Some(e) = self.executions.get(arn) {
                     if let Some(sink) = e.record.lock().sink.take() {
                         sink.forgotten();
@@ -151,8 +157,8 @@ impl Region {
             self.executions_by_machine
                 .retain(|_, list| !list.is_empty());
         }
-        self.sweep_due = next;
-        gone
+        self.sweep_due = std::mem::take(&mut plan.next);
+        plan
     }
 }
 
@@ -162,6 +168,11 @@ pub struct Store {
     retention: super::retention::Retention,
     /// The Distributed Map runs of every region's executions, forgotten with their execution.
     map_runs: Arc<MapRuns>,
+    /// Bytes of history every execution record has kept (`ExecutionRecord::meter`): when it
+    /// has grown enough, a region's byte cap is looked at again (`Retention::due`).
+    meter: Arc<std::sync::atomic::AtomicU64>,
+    /// The byte cap has evicted an execution (logged once).
+    bytes_warned: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -170,7 +181,14 @@ impl Store {
             regions: Mutex::default(),
             retention,
             map_runs,
+            meter: Arc::default(),
+            bytes_warned: Default::default(),
         }
+    }
+
+    /// The meter every kept execution record counts its history's bytes on.
+    pub fn meter(&self) -> &Arc<std::sync::atomic::AtomicU64> {
+        &self.meter
     }
 
     /// Runs `f` on the caller's region under the store lock (see the module comment), after
@@ -182,19 +200,34 @@ impl Store {
         now: u64,
         f: impl FnOnce(&mut Region) -> R,
     ) -> R {
+        let region_name = region;
         let mut regions = self.regions.lock();
         let region = regions
             .entry((account.to_string(), region.to_string()))
             .or_default();
+        let meter = self.meter.load(std::sync::atomic::Ordering::Relaxed);
         if self
             .retention
-            .due(&region.sweep_due, region.executions.len(), now)
+            .due(&region.sweep_due, region.executions.len(), now, meter)
         {
-            let gone = region.sweep_finished(&self.retention, now);
+            let plan = region.sweep_finished(&self.retention, now, meter);
+            let gone = &plan.gone;
             // The map-run lock is a leaf (nothing holding it takes the store lock), so taking
             // it under the store lock cannot deadlock.
             if !gone.is_empty() {
                 self.map_runs.forget_executions(|arn| gone.contains(arn));
+            }
+            if plan.over_bytes
+                && !self
+                    .bytes_warned
+                    .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                tracing::warn!(
+                    "stepfunctions: finished executions in {account}/{region_name} reached {} \
+                     bytes of history (--max-finished-execution-bytes): the ones that stopped \
+                     first are forgotten",
+                    self.retention.max_finished_bytes,
+                );
             }
         }
         f(region)
