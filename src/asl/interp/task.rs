@@ -284,6 +284,7 @@ fn seconds(
 
 /// Schedules the activity task and waits for its worker: the `Activity*` history events,
 /// the result from SendTaskSuccess, or the failure from SendTaskFailure or a timeout.
+#[allow(clippy::too_many_arguments)]
 async fn activity(
     engine: &Arc<Engine>,
     t: &TaskState,
