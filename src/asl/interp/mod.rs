@@ -156,12 +156,17 @@ impl HistoryEvent {
             timestamp_ms,
             event_type,
             details: details.map(|(member, value)| {
-                // The member's number, or (never in practice) its name between NULs.
-                let mut text = match member_char(&member) {
-                    Some(c) => c.to_string(),
-                    None => format!("\0{member}\0"),
-                };
-                text.push_str(&value.to_string());
+                // The member's number, or (never in practice) its name between NULs, then
+                // the value written once into the same text.
+                use std::fmt::Write as _;
+                let mut text = String::with_capacity(64);
+                match member_char(&member) {
+                    Some(c) => text.push(c),
+                    None => {
+                        let _ = write!(text, "\0{member}\0");
+                    }
+                }
+                let _ = write!(text, "{value}");
                 text.into_boxed_str()
             }),
         }
