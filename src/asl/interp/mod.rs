@@ -247,12 +247,17 @@ pub struct ExecutionRecord {
     /// taken back when the run resumes (which sets `resume` again as it re-enters the state),
     /// or made into `resume` when StopExecution closes the record (a redrive starts there).
     parked: Option<Box<ParkedPoint>>,
-    /// What the kept history costs, about (see `HistoryEvent::bytes`): the bound on finished
-    /// executions' bytes reads it (`services::sfn::retention`).
-    bytes: u64,
-    /// Where the bytes of kept history are also counted for the whole service, so that its
-    /// bound is looked at again as histories grow; `None` counts nowhere else.
-    pub meter: Option<Arc<std::sync::atomic::AtomicU64>>,
+}
+
+/// Bytes of history every kept execution record of the process has appended (never less):
+/// the bound on finished executions' bytes is looked at again when it has grown enough
+/// (`services::sfn::retention`). One counter for the process rather than a handle in every
+/// record: servers sharing a process (tests) only look at their bound a little more often.
+static HISTORY_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The reading of `HISTORY_BYTES`.
+pub fn history_bytes_meter() -> u64 {
+    HISTORY_BYTES.load(Ordering::Relaxed)
 }
 
 /// Where a run parked: the state, its input as text, and the variables in scope (`None`:
@@ -291,15 +296,15 @@ impl ExecutionRecord {
     pub fn restored(history: Vec<HistoryEvent>) -> Self {
         ExecutionRecord {
             event_count: history.last().map_or(0, |e| e.id),
-            bytes: history.iter().map(HistoryEvent::bytes).sum(),
             history,
             ..Self::default()
         }
     }
 
-    /// About how many bytes the kept history takes (its events' texts and their room).
+    /// About how many bytes the kept history takes (its events' texts and their room):
+    /// summed when asked (the sweep of finished executions, now and then), not kept.
     pub fn history_bytes(&self) -> u64 {
-        self.bytes
+        self.history.iter().map(HistoryEvent::bytes).sum()
     }
 
     /// Writes the record (status, output, redrive members) to its sink, if it has one.
@@ -333,11 +338,7 @@ impl ExecutionRecord {
                 details,
             ));
             if let Some(event) = self.history.last() {
-                let bytes = event.bytes();
-                self.bytes += bytes;
-                if let Some(meter) = &self.meter {
-                    meter.fetch_add(bytes, Ordering::Relaxed);
-                }
+                HISTORY_BYTES.fetch_add(event.bytes(), Ordering::Relaxed);
                 if let Some(sink) = &self.sink {
                     sink.event(event);
                 }
@@ -363,8 +364,6 @@ impl Default for ExecutionRecord {
             event_count: 0,
             sink: None,
             parked: None,
-            bytes: 0,
-            meter: None,
         }
     }
 }
@@ -418,7 +417,8 @@ pub struct ExecutionControl {
     /// Raised by `stop`; the execution's task watches it and drops its work.
     stop_signal: Arc<StopSignal>,
     /// For the ABORTED status-change event.
-    events: Option<(integrations::TaskCalls, Arc<BaseContext>)>,
+    /// Boxed: every execution the store keeps holds its control.
+    events: Option<Box<(integrations::TaskCalls, Arc<BaseContext>)>>,
 }
 
 impl ExecutionControl {
@@ -450,7 +450,7 @@ impl ExecutionControl {
                 rec.cause = cause;
                 rec.stop_ms = Some(now);
                 rec.persist();
-                if let Some((calls, base)) = &self.events {
+                if let Some((calls, base)) = self.events.as_deref() {
                     let context = base.value();
                     let snapshot =
                         status_events::Snapshot::of(&context, &rec, execution_start_ms(&context));
@@ -485,7 +485,7 @@ fn spawn_from(
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_signal: stop_rx.clone(),
-        events: spec.tasks.clone().map(|t| (t, base.clone())),
+        events: spec.tasks.clone().map(|t| Box::new((t, base.clone()))),
     };
     let work = execution_work(&spec, &context);
     tokio::spawn(work.run(run_parking(Box::new(Start {

@@ -314,9 +314,7 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Sta
         });
     }
     let execution_arn = arn::execution(ctx, &target.machine_name, &name);
-    let mut record = ExecutionRecord::default();
-    record.meter = Some(sfn.store.meter().clone());
-    let record = Arc::new(Mutex::new(record));
+    let record = Arc::new(Mutex::new(ExecutionRecord::default()));
     let mut spec = spec_for(
         sfn,
         &target,
@@ -354,9 +352,7 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Sta
             }
             return Err(SfnError::ExecutionAlreadyExists(execution_arn.clone()));
         }
-        region
-            .executions
-            .insert(execution_arn.clone(), execution.clone());
+        region.executions.insert(execution.clone());
         region
             .executions_by_machine
             .entry(execution.machine_name.clone())

@@ -239,7 +239,6 @@ impl Sfn {
     fn install_execution(&self, restored: durable::Restored, fresh: bool) {
         use crate::asl::interp::RecordSink;
         let execution = restored.execution;
-        execution.record.lock().meter = Some(self.inner.store.meter().clone());
         if let Some(durable) = &self.inner.exec_durable {
             let sink = durable::ExecSink::new(durable.clone(), &execution);
             let mut record = execution.record.lock();

@@ -11,7 +11,7 @@
 //! the store lock, from `Store::with`, only when due: when the clock
 //! passes the earliest moment a kept execution expires, or when the region has grown by a
 //! sixteenth of the cap (at least one) since the last sweep, or the service's histories have
-//! grown by a sixteenth of the byte cap, so the caps may be passed by that much until the
+//! grown by a sixteenth of the byte cap (`interp::history_bytes_meter`), so the caps may be passed by that much until the
 //! next call. So its O(n) pass is paid once per many calls.
 //! It takes execution record locks under the store lock, the one order the store allows (see
 //! `store.rs`), so it cannot deadlock.
@@ -51,7 +51,8 @@ pub struct SweepDue {
     at_ms: u64,
     /// Executions count at which the cap needs looking at again.
     at_count: usize,
-    /// Reading of the service's history meter at which the byte cap needs looking at again.
+    /// Reading of the history meter (`interp::history_bytes_meter`) at which the byte cap
+    /// needs looking at again.
     at_bytes: u64,
 }
 
@@ -80,13 +81,13 @@ impl Retention {
     }
 
     /// Whether a region holding `count` executions needs a sweep at `now`, the service's
-    /// histories having taken `meter` bytes so far.
+    /// the history meter reading `meter`.
     pub fn due(&self, due: &SweepDue, count: usize, now: u64, meter: u64) -> bool {
         now >= due.at_ms || count >= due.at_count || meter >= due.at_bytes
     }
 
     /// Which finished executions go: `finished` is every finished one, `count` all the
-    /// region's executions, `meter` the service's history meter now. Evicts the expired first,
+    /// region's executions, `meter` the history meter now. Evicts the expired first,
     /// then the oldest over the count cap, then the oldest while their bytes are over the
     /// byte cap (never the last to stop).
     pub fn plan(&self, mut finished: Vec<Finished>, count: usize, now: u64, meter: u64) -> Plan {

@@ -102,12 +102,68 @@ pub struct Execution {
     pub control: Mutex<Control>,
 }
 
+/// A region's executions by ARN, each found by its own `arn`: a map keyed by a copy of the
+/// ARN kept one more string per execution, running or finished, for as long as it is kept.
+#[derive(Default)]
+pub struct Executions(std::collections::HashSet<ByArn>);
+
+/// An execution, hashed and compared by its ARN (so a `&str` finds it).
+struct ByArn(Arc<Execution>);
+
+impl std::hash::Hash for ByArn {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.arn.as_str().hash(state)
+    }
+}
+
+impl PartialEq for ByArn {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.arn == other.0.arn
+    }
+}
+
+impl Eq for ByArn {}
+
+impl std::borrow::Borrow<str> for ByArn {
+    fn borrow(&self) -> &str {
+        &self.0.arn
+    }
+}
+
+impl Executions {
+    pub fn get(&self, arn: &str) -> Option<&Arc<Execution>> {
+        self.0.get(arn).map(|e| &e.0)
+    }
+
+    /// Adds the execution (replacing one of the same ARN).
+    pub fn insert(&mut self, execution: Arc<Execution>) {
+        self.0.replace(ByArn(execution));
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Arc<Execution>> {
+        self.0.iter().map(|e| &e.0)
+    }
+
+    /// Keeps the executions whose ARN `keep` holds for.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.0.retain(|e| keep(&e.0.arn));
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 #[derive(Default)]
 pub struct Region {
     pub machines: BTreeMap<String, Machine>,
     pub activities: BTreeMap<String, Activity>,
     /// Execution ARN -> execution.
-    pub executions: HashMap<String, Arc<Execution>>,
+    pub executions: Executions,
     /// Machine name -> its executions in start order (ListExecutions reads it newest first).
     /// Kept after the machine is deleted, as AWS keeps executions.
     pub executions_by_machine: HashMap<String, Vec<Arc<Execution>>>,
@@ -150,7 +206,7 @@ impl Region {
                     }
                 }
             }
-            self.executions.retain(|arn, _| !gone.contains(arn));
+            self.executions.retain(|arn| !gone.contains(arn));
             for list in self.executions_by_machine.values_mut() {
                 list.retain(|e| !gone.contains(&e.arn));
             }
@@ -168,9 +224,6 @@ pub struct Store {
     retention: super::retention::Retention,
     /// The Distributed Map runs of every region's executions, forgotten with their execution.
     map_runs: Arc<MapRuns>,
-    /// Bytes of history every execution record has kept (`ExecutionRecord::meter`): when it
-    /// has grown enough, a region's byte cap is looked at again (`Retention::due`).
-    meter: Arc<std::sync::atomic::AtomicU64>,
     /// The byte cap has evicted an execution (logged once).
     bytes_warned: std::sync::atomic::AtomicBool,
 }
@@ -181,14 +234,8 @@ impl Store {
             regions: Mutex::default(),
             retention,
             map_runs,
-            meter: Arc::default(),
             bytes_warned: Default::default(),
         }
-    }
-
-    /// The meter every kept execution record counts its history's bytes on.
-    pub fn meter(&self) -> &Arc<std::sync::atomic::AtomicU64> {
-        &self.meter
     }
 
     /// Runs `f` on the caller's region under the store lock (see the module comment), after
@@ -205,7 +252,7 @@ impl Store {
         let region = regions
             .entry((account.to_string(), region.to_string()))
             .or_default();
-        let meter = self.meter.load(std::sync::atomic::Ordering::Relaxed);
+        let meter = crate::asl::interp::history_bytes_meter();
         if self
             .retention
             .due(&region.sweep_due, region.executions.len(), now, meter)
@@ -274,7 +321,7 @@ impl Store {
             .entry(execution.machine_name.clone())
             .or_default()
             .push(execution.clone());
-        region.executions.insert(execution.arn.clone(), execution);
+        region.executions.insert(execution);
     }
 
     pub fn clear(&self) {
