@@ -62,6 +62,7 @@ impl AppState {
                 },
                 crate::services::sfn::retention::Retention {
                     max_finished: config.max_finished_executions,
+                    max_finished_bytes: config.max_finished_execution_bytes,
                     ..Default::default()
                 },
                 durable.clone(),

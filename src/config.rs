@@ -47,6 +47,10 @@ pub struct Config {
     /// Finished Standard executions kept per account and region besides AWS's 90 days; the
     /// ones that stopped first are evicted first (`--max-finished-executions`).
     pub max_finished_executions: usize,
+    /// Bytes of history (texts and their room) finished Standard executions may keep per
+    /// account and region; past it the ones that stopped first are evicted first, but for the
+    /// last (`--max-finished-execution-bytes`).
+    pub max_finished_execution_bytes: u64,
     /// Events kept per EventBridge archive; past it the oldest are dropped
     /// (`--max-archive-events`).
     pub max_archive_events: usize,
@@ -78,6 +82,8 @@ impl Default for Config {
             credentials: Default::default(),
             admin_token: None,
             max_finished_executions: crate::services::sfn::retention::DEFAULT_MAX_FINISHED,
+            max_finished_execution_bytes:
+                crate::services::sfn::retention::DEFAULT_MAX_FINISHED_BYTES,
             max_archive_events: crate::services::events::DEFAULT_MAX_ARCHIVE_EVENTS,
             chain_budget: crate::invoke::DEFAULT_CHAIN_BUDGET,
         }

@@ -113,6 +113,15 @@ struct Cli {
         default_value_t = 10_000
     )]
     max_finished_executions: usize,
+    /// Bytes of history finished Step Functions executions may keep per account and region
+    /// (event texts and their room); past it, the ones that stopped first are forgotten, but
+    /// never the last to stop. A log line when first reached.
+    #[arg(
+        long = "max-finished-execution-bytes",
+        env = "STEPYARD_MAX_FINISHED_EXECUTION_BYTES",
+        default_value_t = stepyard::services::sfn::retention::DEFAULT_MAX_FINISHED_BYTES
+    )]
+    max_finished_execution_bytes: u64,
     /// Events kept per EventBridge archive (AWS bounds an archive only by its retention);
     /// past it, the oldest are dropped, with a log line when an archive first fills.
     #[arg(
@@ -221,6 +230,7 @@ fn main() -> std::process::ExitCode {
         credentials,
         admin_token: cli.admin_token.filter(|t| !t.is_empty()),
         max_finished_executions: cli.max_finished_executions,
+        max_finished_execution_bytes: cli.max_finished_execution_bytes,
         max_archive_events: cli.max_archive_events,
         chain_budget: cli.chain_budget,
         clock: stepyard::clock::ClockStart {

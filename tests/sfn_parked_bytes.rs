@@ -56,7 +56,7 @@ fn maybe_trace(size: usize) {
     let frames: Vec<&str> = bt
         .lines()
         .filter(|l| l.contains("stepyard::") && !l.contains("at "))
-        .take(12)
+        .take(40)
         .collect();
     eprintln!("allocation of {size}:\n{}", frames.join("\n"));
     IN_TRACE.with(|t| t.set(false));
@@ -151,7 +151,11 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
         .and_then(|s| s.parse().ok())
     {
         WHERE.store(size, Ordering::Relaxed);
-        WHERE_LEFT.store(3, Ordering::Relaxed);
+        let n = std::env::var("SFN_PARKED_BYTES_WHERE_N")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3);
+        WHERE_LEFT.store(n, Ordering::Relaxed);
     }
     let mut arns = Vec::with_capacity(EXECUTIONS);
     for i in 0..EXECUTIONS {
@@ -213,7 +217,12 @@ async fn bytes_per_parked(trace_buffer: usize, kind: &str) -> isize {
 async fn a_parked_standard_execution_keeps_a_few_kilobytes_of_heap() {
     // Traces off: with them on, the (bounded) trace buffer holds these executions' spans too,
     // which is a cost of the buffer, not of a parked execution.
-    for (kind, limit) in LIMITS {
+    // `SFN_PARKED_BYTES_ONLY=token` (or wait, activity): measure that kind alone.
+    let only = std::env::var("SFN_PARKED_BYTES_ONLY").ok();
+    let kinds = LIMITS
+        .into_iter()
+        .filter(|(kind, _)| only.as_deref().is_none_or(|o| o == *kind));
+    for (kind, limit) in kinds {
         let per = bytes_per_parked(0, kind).await;
         assert!(
             per <= limit,
@@ -227,8 +236,9 @@ async fn a_parked_standard_execution_keeps_a_few_kilobytes_of_heap() {
     }
 }
 
-/// Heap bytes per parked execution, with some room over what they keep today (4.2 KB, 10.7 KB
-/// and 12.9 KB; 7.0 KB, 18.7 KB and 25.8 KB before a top-level Wait parked as data and parked
-/// Tasks stopped holding their context objects and input trees). A parked Task's is mostly
-/// its run's futures (about 5.5 KB) and its history.
-const LIMITS: [(&str, isize); 3] = [("wait", 5_000), ("activity", 11_500), ("token", 13_800)];
+/// Heap bytes per parked execution: issue 19's 5 KB for each kind. Today 3.3 KB, 3.9 KB and
+/// 4.9 KB (the token kind's history alone is 1.9 KB: the SQS response `TaskSubmitted` keeps
+/// is 821 bytes); 4.2 KB, 10.7 KB and 12.9 KB before a parked Task was kept as data (its
+/// run's futures were about 5.5 KB); 7.0 KB, 18.7 KB and 25.8 KB before a top-level Wait
+/// parked as data and parked Tasks stopped holding their context objects and input trees.
+const LIMITS: [(&str, isize); 3] = [("wait", 5_000), ("activity", 5_000), ("token", 5_000)];

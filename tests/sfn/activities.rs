@@ -394,3 +394,214 @@ async fn describe_activity_always_returns_its_encryption_configuration() {
         .expect("describe");
     assert_eq!(described.encryption_configuration(), Some(&configured));
 }
+
+/// A top-level activity Task parks its execution as data while it waits: each heartbeat,
+/// each worker's poll wakes it and it parks again. What it had must come back every time:
+/// its retry count (`$$.State.RetryCount`, and how many attempts its retrier has left), its
+/// heartbeat clock (from the last beat, not from the wake), and the chain of its events.
+#[tokio::test]
+async fn a_parked_activity_keeps_its_retries_heartbeat_clock_and_event_chain_across_wakes() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    client
+        .create_activity()
+        .name("work")
+        .send()
+        .await
+        .expect("create");
+    let definition = format!(
+        r#"{{"StartAt": "Work", "States": {{"Work": {{"Type": "Task", "Resource": "{ACTIVITY_ARN}",
+        "Parameters": {{"retry.$": "$$.State.RetryCount", "token.$": "$$.Task.Token"}},
+        "HeartbeatSeconds": 60, "TimeoutSeconds": 600,
+        "Retry": [{{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 1, "IntervalSeconds": 1}}],
+        "End": true}}}}}}"#
+    );
+    let machine = crate::client::create_machine(&client, "parked-act", &definition).await;
+    let execution = crate::client::start(&client, &machine, "e1", "{}").await;
+    let running = || async {
+        client
+            .describe_execution()
+            .execution_arn(&execution)
+            .send()
+            .await
+            .expect("describe")
+            .status
+            == aws_sdk_sfn::types::ExecutionStatus::Running
+    };
+    // The first attempt misses its heartbeat and is retried.
+    let first = poll_task(&client).await;
+    let input: serde_json::Value = serde_json::from_str(&first.input.expect("input")).unwrap();
+    assert_eq!(input["retry"], 0);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.clock().advance(Duration::from_secs(61));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.clock().advance(Duration::from_secs(2));
+    let second = poll_task(&client).await;
+    let input: serde_json::Value = serde_json::from_str(&second.input.expect("input")).unwrap();
+    assert_eq!(input["retry"], 1, "the retry's RetryCount");
+    let token = second.task_token.expect("a task");
+    // A beat 30 s in: the next is due 60 s after it, not 60 s after the run woke.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.clock().advance(Duration::from_secs(30));
+    client
+        .send_task_heartbeat()
+        .task_token(&token)
+        .send()
+        .await
+        .expect("heartbeat");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.clock().advance(Duration::from_secs(45));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(running().await, "45 s after the beat it still runs");
+    // 61 s after the beat: timed out, and its one retry is spent, so the execution fails.
+    server.clock().advance(Duration::from_secs(16));
+    let done = crate::client::wait_until_done(&client, &execution).await;
+    assert_eq!(done.status, aws_sdk_sfn::types::ExecutionStatus::Failed);
+    assert_eq!(done.error.as_deref(), Some("States.Timeout"));
+    let events = client
+        .get_execution_history()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("history")
+        .events;
+    let types: Vec<&str> = events.iter().map(|e| e.r#type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivityTimedOut",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivityTimedOut",
+            "ExecutionFailed"
+        ]
+    );
+    // Each of the Task's events chains to the one before it, across every park.
+    for pair in events[1..8].windows(2) {
+        assert_eq!(
+            pair[1].previous_event_id, pair[0].id,
+            "{:?}",
+            pair[1].r#type
+        );
+    }
+    let late = failed(client.send_task_heartbeat().task_token(&token).send().await);
+    assert_eq!(late.code, "TaskTimedOut");
+}
+
+/// StopExecution on an execution parked in an activity Task ends its token, and a redrive of
+/// the aborted execution starts again at that Task, with the input it had: the place a
+/// redrive starts from is kept while the execution is parked.
+#[tokio::test]
+async fn a_stopped_parked_activity_ends_its_token_and_is_redriven_at_its_task() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    client
+        .create_activity()
+        .name("work")
+        .send()
+        .await
+        .expect("create");
+    let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
+    let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 5}"#).await;
+    let token = poll_task(&client).await.task_token.expect("a task");
+    client
+        .stop_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("stop");
+    let done = crate::client::wait_until_done(&client, &execution).await;
+    assert_eq!(done.status, aws_sdk_sfn::types::ExecutionStatus::Aborted);
+    let late = failed(
+        client
+            .send_task_success()
+            .task_token(&token)
+            .output("{}")
+            .send()
+            .await,
+    );
+    assert_eq!(late.code, "TaskTimedOut");
+    client
+        .redrive_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("redrive");
+    let again = poll_task(&client).await;
+    let input: serde_json::Value = serde_json::from_str(&again.input.expect("input")).unwrap();
+    assert_eq!(input["job"], 5, "the Task runs again on the input it had");
+    client
+        .send_task_success()
+        .task_token(again.task_token.expect("a task"))
+        .output(r#"{"ok": 1}"#)
+        .send()
+        .await
+        .expect("success");
+    let done = crate::client::wait_until_done(&client, &execution).await;
+    assert_eq!(done.status, aws_sdk_sfn::types::ExecutionStatus::Succeeded);
+    let types = history_types(&client, &execution).await;
+    assert_eq!(
+        types[4..],
+        [
+            "ExecutionAborted",
+            "ExecutionRedriven",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}
+
+/// A retried activity Task woken from its park by a heartbeat still reads its retry count
+/// where it builds its result (`$$.State.RetryCount` in ResultSelector).
+#[tokio::test]
+async fn a_parked_retried_activity_reads_its_retry_count_in_its_result() {
+    let server = common::start().await;
+    let client = sfn(&server);
+    client
+        .create_activity()
+        .name("work")
+        .send()
+        .await
+        .expect("create");
+    let definition = format!(
+        r#"{{"StartAt": "Work", "States": {{"Work": {{"Type": "Task", "Resource": "{ACTIVITY_ARN}",
+        "HeartbeatSeconds": 60,
+        "ResultSelector": {{"retries.$": "$$.State.RetryCount", "v.$": "$.v"}},
+        "Retry": [{{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 2, "IntervalSeconds": 1}}],
+        "End": true}}}}}}"#
+    );
+    let machine = crate::client::create_machine(&client, "parked-retry", &definition).await;
+    let execution = crate::client::start(&client, &machine, "e1", "{}").await;
+    poll_task(&client).await.task_token.expect("a task");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.clock().advance(Duration::from_secs(61));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.clock().advance(Duration::from_secs(2));
+    let token = poll_task(&client).await.task_token.expect("a task");
+    client
+        .send_task_heartbeat()
+        .task_token(&token)
+        .send()
+        .await
+        .expect("heartbeat");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client
+        .send_task_success()
+        .task_token(&token)
+        .output(r#"{"v": 3}"#)
+        .send()
+        .await
+        .expect("success");
+    let done = crate::client::wait_until_done(&client, &execution).await;
+    assert_eq!(done.status, aws_sdk_sfn::types::ExecutionStatus::Succeeded);
+    let output: serde_json::Value = serde_json::from_str(done.output.as_deref().unwrap()).unwrap();
+    assert_eq!(output, serde_json::json!({"retries": 1, "v": 3}));
+}

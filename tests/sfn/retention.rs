@@ -9,6 +9,9 @@ use stepyard::{Config, Server};
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// One Pass state: a history of four events, each holding the input.
+const ONE_PASS: &str = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
+
 #[tokio::test]
 async fn a_finished_execution_is_forgotten_90_days_after_it_stopped() {
     let server = common::start().await;
@@ -89,6 +92,88 @@ async fn past_the_cap_the_executions_that_stopped_first_are_forgotten_first() {
         client
             .describe_execution()
             .execution_arn(&arns[0])
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ExecutionDoesNotExist");
+}
+
+/// `--max-finished-execution-bytes`: finished executions whose histories are large are
+/// forgotten by their bytes too, the ones that stopped first first (a count cap of 10,000
+/// would keep GBs of 160 KB histories).
+#[tokio::test]
+async fn past_the_byte_cap_the_executions_that_stopped_first_are_forgotten_first() {
+    let server = Server::start(Config {
+        max_finished_execution_bytes: 400_000,
+        ..Config::ephemeral()
+    })
+    .await
+    .unwrap();
+    let client = sfn(&server);
+    let pass = create_machine(&client, "pass", ONE_PASS).await;
+    // Each history holds the 40 KB input four times (started, entered, exited, succeeded).
+    let input = serde_json::json!({ "pad": "x".repeat(40_000) }).to_string();
+    let mut arns = Vec::new();
+    for i in 0..6 {
+        let arn = start(&client, &pass, &format!("e{i}"), &input).await;
+        wait_until_done(&client, &arn).await;
+        arns.push(arn);
+    }
+    let listed = client
+        .list_executions()
+        .state_machine_arn(&pass)
+        .send()
+        .await
+        .expect("list");
+    let names: Vec<&str> = listed.executions().iter().map(|e| e.name()).collect();
+    // Two 160 KB histories fit in 400 KB, a third would not.
+    assert_eq!(names, ["e5", "e4"]);
+    let e = failed(
+        client
+            .describe_execution()
+            .execution_arn(&arns[0])
+            .send()
+            .await,
+    );
+    assert_eq!(e.code, "ExecutionDoesNotExist");
+    let history = client
+        .get_execution_history()
+        .execution_arn(&arns[5])
+        .send()
+        .await
+        .expect("the newest keeps its history");
+    assert_eq!(history.events().len(), 4);
+}
+
+/// The execution that stopped last is kept whatever its history weighs: a client can always
+/// read what it just ran.
+#[tokio::test]
+async fn an_execution_heavier_than_the_byte_cap_is_kept_until_another_stops() {
+    let server = Server::start(Config {
+        max_finished_execution_bytes: 10_000,
+        ..Config::ephemeral()
+    })
+    .await
+    .unwrap();
+    let client = sfn(&server);
+    let pass = create_machine(&client, "pass", ONE_PASS).await;
+    let input = serde_json::json!({ "pad": "x".repeat(40_000) }).to_string();
+    let first = start(&client, &pass, "first", &input).await;
+    wait_until_done(&client, &first).await;
+    let history = client
+        .get_execution_history()
+        .execution_arn(&first)
+        .send()
+        .await
+        .expect("the last to stop is kept");
+    assert_eq!(history.events().len(), 4);
+    let small = serde_json::json!({ "pad": "x".repeat(1_000) }).to_string();
+    let second = start(&client, &pass, "second", &small).await;
+    wait_until_done(&client, &second).await;
+    let e = failed(
+        client
+            .describe_execution()
+            .execution_arn(&first)
             .send()
             .await,
     );

@@ -45,7 +45,8 @@ pub enum TokenError {
 /// One activity task handed to the next worker that polls.
 #[derive(Debug, Clone)]
 pub struct ActivityTask {
-    pub token: String,
+    /// Shared with the board and the waiting task: one copy of the token per task.
+    pub token: Arc<str>,
     pub input: String,
 }
 
@@ -72,8 +73,9 @@ struct Mailbox {
     /// An activity token's execution (its ARN, the Task's cursor when issued): the state
     /// document names live activity tokens with their execution (a callback's token is found
     /// in its history instead). Kept here rather than in a map of its own so that a parked
-    /// activity Task does not pay for a second copy of its token.
-    owner: std::sync::OnceLock<(Box<str>, u64)>,
+    /// activity Task does not pay for a second copy of its token. Boxed: a callback's token
+    /// has none.
+    owner: std::sync::OnceLock<Box<(Box<str>, u64)>>,
 }
 
 impl Mailbox {
@@ -112,7 +114,7 @@ impl Mailbox {
 
 #[derive(Default)]
 struct Board {
-    tokens: HashMap<String, Arc<Mailbox>>,
+    tokens: HashMap<Arc<str>, Arc<Mailbox>>,
     /// Activity ARNs that exist; a Task on any other activity fails at once.
     activities: HashSet<String>,
     queues: HashMap<String, ActivityQueue>,
@@ -128,7 +130,7 @@ pub struct TaskBoard {
 
 /// A task's side of its token: signals arrive here until it is dropped, which ends the token.
 pub struct TokenWaiter {
-    pub token: String,
+    pub token: Arc<str>,
     rx: Arc<Mailbox>,
     board: Arc<TaskBoard>,
 }
@@ -140,6 +142,17 @@ impl TokenWaiter {
         crate::settle::parked(self.rx.recv())
             .await
             .map(|(signal, _wake)| signal)
+    }
+
+    /// Whether nothing has been sent that the task has not read yet.
+    pub fn is_idle(&self) -> bool {
+        self.rx.queue.lock().is_empty() && !self.rx.is_closed()
+    }
+
+    /// Notified by the next signal sent (or the mailbox closing): for a parked Task's wait,
+    /// which enables it before it reads `is_idle`, so that no signal is missed between.
+    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.rx.notify.notified()
     }
 }
 
@@ -222,7 +235,7 @@ impl TaskBoard {
     pub fn issue(self: &Arc<Self>) -> TokenWaiter {
         let rx = Arc::new(Mailbox::default());
         let tx = rx.clone();
-        let token = new_token();
+        let token: Arc<str> = new_token().into();
         self.board.lock().tokens.insert(token.clone(), tx);
         TokenWaiter {
             token,
@@ -233,13 +246,18 @@ impl TaskBoard {
 
     /// Every token a task waits on now (for the state document; not on any request path).
     pub fn live_tokens(&self) -> Vec<String> {
-        self.board.lock().tokens.keys().cloned().collect()
+        self.board
+            .lock()
+            .tokens
+            .keys()
+            .map(|t| t.to_string())
+            .collect()
     }
 
     /// Notes whose activity token `token` is (see `Mailbox::owner`); forgotten with the token.
     pub fn own(&self, token: &str, execution_arn: &str, at: u64) {
         if let Some(mailbox) = self.board.lock().tokens.get(token) {
-            let _ = mailbox.owner.set((execution_arn.into(), at));
+            let _ = mailbox.owner.set(Box::new((execution_arn.into(), at)));
         }
     }
 
@@ -252,10 +270,11 @@ impl TaskBoard {
             .tokens
             .iter()
             .filter_map(|(token, mailbox)| Some((token, mailbox.owner.get()?)));
-        for (token, (arn, at)) in owned {
+        for (token, owner) in owned {
+            let (arn, at) = &**owner;
             out.entry(arn.to_string())
                 .or_default()
-                .push((*at, token.clone()));
+                .push((*at, token.to_string()));
         }
         out
     }
@@ -264,6 +283,7 @@ impl TaskBoard {
     pub fn issue_as(self: &Arc<Self>, token: String) -> TokenWaiter {
         let rx = Arc::new(Mailbox::default());
         let tx = rx.clone();
+        let token: Arc<str> = token.into();
         self.board.lock().tokens.insert(token.clone(), tx);
         TokenWaiter {
             token,

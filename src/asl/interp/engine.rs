@@ -47,6 +47,10 @@ pub(crate) struct Engine {
     /// A Standard execution's own run (`spawn`): where its top level leaves the Wait it parks
     /// in (see `ParkedAt`). `None` where nothing parks (Express, map runs, TestState).
     pub parking: Option<parking_lot::Mutex<Option<ParkedAt>>>,
+    /// A top-level Task's wait on its token (see `TaskWait`): left here by the Task when it
+    /// parks, for the state loop to park the run with; put here by a resumed run, for the
+    /// Task to take back. Locked only to put or take it (never across an await).
+    pub task_wait: parking_lot::Mutex<Option<Box<TaskWait>>>,
 }
 
 /// A top-level Wait an execution parks in as data rather than as a live run: the run ends
@@ -54,13 +58,40 @@ pub(crate) struct Engine {
 /// the execution's timeout), then resumes from it as a restarted execution does (see
 /// `Restart`). A parked run's futures were most of what a waiting execution kept.
 pub(crate) struct ParkedAt {
-    pub state: String,
-    pub input: Box<str>,
-    pub variables: serde_json::Map<String, Value>,
+    /// The state, its input and the variables: kept in the execution's record while it is
+    /// parked (see `ExecutionRecord::parked`).
+    pub point: super::ParkedPoint,
     pub entered_prev: u64,
     pub entered_id: u64,
     pub entered_ms: u64,
-    pub deadline_ms: u64,
+    pub until: Until,
+}
+
+/// What ends a parked run's wait.
+pub(crate) enum Until {
+    /// A Wait's deadline (epoch milliseconds).
+    Deadline(u64),
+    /// A Task's token: a signal on it, or its TimeoutSeconds / HeartbeatSeconds deadline.
+    Task(Box<TaskWait>),
+}
+
+/// A top-level Task of a Standard execution parked on its token (an activity waiting for a
+/// worker or its outcome, a `.waitForTaskToken` callback): the token stays on the board, so
+/// SendTask* and GetActivityTask reach its mailbox, and the run that resumes takes this back
+/// and goes on waiting where it stood (nothing is scheduled, offered or sent again).
+pub(crate) struct TaskWait {
+    pub waiter: super::callbacks::TokenWaiter,
+    /// Its deadlines, and when its wait began.
+    pub at: super::task::WaitAt,
+    /// The attempts each retrier has made, and the state's retry count (`$$.State.RetryCount`).
+    pub attempts: Box<[u64]>,
+    pub retry_count: u64,
+    /// The id of the last event the Task recorded, which its next one chains to.
+    pub cursor: u64,
+    /// The state's input, as text.
+    pub input: Box<str>,
+    /// The state's span (tracing on), which the resumed run records when the state ends.
+    pub span: Option<Box<crate::request::TraceContext>>,
 }
 
 /// The context object's static part, kept as its JSON text and parsed when a state needs it:
@@ -69,15 +100,20 @@ pub(crate) struct ParkedAt {
 /// the tree it replaces did.
 #[derive(Debug)]
 pub struct BaseContext {
+    /// The context's JSON text (`..json_len`), then any member below that is not found in it
+    /// as it is (one written with escapes).
     text: Box<str>,
+    json_len: usize,
     /// `Execution.Id` and `StateMachine.Name`, read per branch, per Task and per traced state:
-    /// kept apart so those do not parse the whole context (with its input) each time.
-    execution_arn: Box<str>,
-    machine_name: Box<str>,
-    /// Whose activity tokens this run's Tasks are (`TaskBoard::own`): the execution, or a
-    /// Distributed Map child execution (its own execution, as on AWS; see
+    /// kept apart so those do not parse the whole context (with its input) each time, as
+    /// ranges of `text` (where the same characters already are) rather than copies.
+    execution_arn: (usize, usize),
+    machine_name: (usize, usize),
+    /// Whose activity tokens this run's Tasks are (`TaskBoard::own`) when not the execution
+    /// itself: a Distributed Map child execution (its own execution, as on AWS; see
     /// `map_runs::child_arn`), so a parent's state-document entry never lists a child's token.
-    owner: Box<str>,
+    /// `None` (the execution) costs a parked execution nothing.
+    owner: Option<Box<str>>,
 }
 
 impl BaseContext {
@@ -87,14 +123,25 @@ impl BaseContext {
                 .pointer(pointer)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
-                .into()
         };
-        let execution_arn: Box<str> = member("/Execution/Id");
+        let mut text = context.to_string();
+        let json_len = text.len();
+        let mut place = |member: &str| match text[..json_len].find(member) {
+            Some(at) => (at, at + member.len()),
+            None => {
+                let at = text.len();
+                text.push_str(member);
+                (at, text.len())
+            }
+        };
+        let execution_arn = place(member("/Execution/Id"));
+        let machine_name = place(member("/StateMachine/Name"));
         BaseContext {
-            text: context.to_string().into_boxed_str(),
-            owner: execution_arn.clone(),
+            text: text.into_boxed_str(),
+            json_len,
             execution_arn,
-            machine_name: member("/StateMachine/Name"),
+            machine_name,
+            owner: None,
         }
     }
 
@@ -102,30 +149,33 @@ impl BaseContext {
     pub fn owned_by(&self, owner: &str) -> Self {
         BaseContext {
             text: self.text.clone(),
-            execution_arn: self.execution_arn.clone(),
-            machine_name: self.machine_name.clone(),
-            owner: owner.into(),
+            json_len: self.json_len,
+            execution_arn: self.execution_arn,
+            machine_name: self.machine_name,
+            owner: Some(owner.into()),
         }
     }
 
     /// Whose activity tokens this run's Tasks are.
     pub fn owner(&self) -> &str {
-        &self.owner
+        self.owner
+            .as_deref()
+            .unwrap_or_else(|| self.execution_arn())
     }
 
     /// The context's `Execution.Id`.
     pub fn execution_arn(&self) -> &str {
-        &self.execution_arn
+        &self.text[self.execution_arn.0..self.execution_arn.1]
     }
 
     /// The context's `StateMachine.Name`.
     pub fn machine_name(&self) -> &str {
-        &self.machine_name
+        &self.text[self.machine_name.0..self.machine_name.1]
     }
 
     /// The context object (numbers and key order as they went in).
     pub fn value(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+        serde_json::from_str(&self.text[..self.json_len]).unwrap_or(Value::Null)
     }
 }
 

@@ -56,7 +56,7 @@ impl Recorder {
 
     /// Where a redrive of this execution would start.
     pub fn set_resume(&self, resume: super::Resume) {
-        self.record.lock().resume = Some(resume);
+        self.record.lock().resume = Some(Box::new(resume));
     }
 
     /// A Task's token, kept with a durable execution so it still works after a restart. `at`

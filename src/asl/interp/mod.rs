@@ -96,7 +96,60 @@ pub struct HistoryEvent {
     /// The `("passStateEnteredEventDetails", {...})`-style member, if the event has one, kept
     /// as its JSON text: a history is written once and read rarely, and a `Value` tree costs
     /// several times its text (a parked execution's history was most of its memory).
-    details: Option<Box<(Box<str>, Box<str>)>>,
+    /// The member's name is one of a few dozen, kept once for the process and named here by
+    /// its number, the text's first character (see `Members`): a box of its own per event
+    /// was a fifth of a parked execution's history.
+    details: Option<Box<str>>,
+}
+
+/// The details members' names (`taskSubmittedEventDetails`), each kept once for the whole
+/// process and numbered: there are a few dozen (AWS's `...EventDetails` members, and the
+/// names a data directory written by stepyard holds). Read-locked once a name is known; the
+/// lock is a leaf (nothing else is locked under it).
+#[derive(Default)]
+struct Members {
+    number: std::collections::HashMap<&'static str, u32>,
+    names: Vec<&'static str>,
+}
+
+/// Numbers below the surrogates, so that each is a `char`.
+const MAX_MEMBERS: usize = 0xD000;
+
+fn members() -> &'static parking_lot::RwLock<Members> {
+    static MEMBERS: std::sync::OnceLock<parking_lot::RwLock<Members>> = std::sync::OnceLock::new();
+    MEMBERS.get_or_init(Default::default)
+}
+
+/// The longest name kept in the table: AWS's are under 40 characters. A longer one (only a
+/// crafted state document could hold it) stays in its event's text, so the table, which is
+/// never freed, holds at most `MAX_MEMBERS` x 64 bytes whatever documents are loaded.
+const MAX_MEMBER_LEN: usize = 64;
+
+/// The character standing for the member `name`; `None` past `MAX_MEMBERS` names or for a
+/// name longer than `MAX_MEMBER_LEN`.
+fn member_char(name: &str) -> Option<char> {
+    if name.len() > MAX_MEMBER_LEN {
+        return None;
+    }
+    let known = members().read().number.get(name).copied();
+    let n = match known {
+        Some(n) => n,
+        None => {
+            let mut m = members().write();
+            match m.number.get(name) {
+                Some(n) => *n,
+                None if m.names.len() < MAX_MEMBERS => {
+                    let kept: &'static str = Box::leak(name.to_string().into_boxed_str());
+                    let n = m.names.len() as u32;
+                    m.names.push(kept);
+                    m.number.insert(kept, n);
+                    n
+                }
+                None => return None,
+            }
+        }
+    };
+    char::from_u32(n + 1)
 }
 
 impl HistoryEvent {
@@ -113,21 +166,52 @@ impl HistoryEvent {
             timestamp_ms,
             event_type,
             details: details.map(|(member, value)| {
-                Box::new((member.into_boxed_str(), value.to_string().into_boxed_str()))
+                // The member's number, or (never in practice) its name between NULs, then
+                // the value written once into the same text.
+                use std::fmt::Write as _;
+                let mut text = String::with_capacity(64);
+                match member_char(&member) {
+                    Some(c) => text.push(c),
+                    None => {
+                        let _ = write!(text, "\0{member}\0");
+                    }
+                }
+                let _ = write!(text, "{value}");
+                text.into_boxed_str()
             }),
         }
+    }
+
+    /// About what the event takes in memory: its texts' lengths (known, nothing measured)
+    /// and the room of the event itself.
+    pub fn bytes(&self) -> u64 {
+        let texts = self.event_type.len() + self.details.as_deref().map_or(0, str::len);
+        (texts + std::mem::size_of::<HistoryEvent>()) as u64
+    }
+
+    /// The details member's name and its JSON text.
+    fn member_and_text(&self) -> Option<(&str, &str)> {
+        let kept = self.details.as_deref()?;
+        let mut chars = kept.chars();
+        let first = chars.next()?;
+        if first == '\0' {
+            return chars.as_str().split_once('\0');
+        }
+        let n = (first as usize).checked_sub(1)?;
+        let name: &'static str = members().read().names.get(n).copied()?;
+        Some((name, chars.as_str()))
     }
 
     /// The details member and its value (parsed from the kept text; numbers and key order
     /// come back as they went in).
     pub fn details(&self) -> Option<(&str, Value)> {
-        let (member, text) = &**self.details.as_ref()?;
+        let (member, text) = self.member_and_text()?;
         Some((member, serde_json::from_str(text).unwrap_or(Value::Null)))
     }
 
     /// The details member's value as its JSON text (for a search in it: nothing parsed).
     pub fn details_text(&self) -> Option<&str> {
-        Some(&self.details.as_ref()?.1)
+        Some(self.member_and_text()?.1)
     }
 }
 
@@ -157,8 +241,9 @@ pub struct ExecutionRecord {
     pub cause: Option<String>,
     pub stop_ms: Option<u64>,
     pub history: Vec<HistoryEvent>,
-    /// Set when a top-level state of a redrivable execution failed.
-    pub resume: Option<Resume>,
+    /// Set when a top-level state of a redrivable execution failed. Boxed: every record,
+    /// finished ones too, would otherwise carry its room.
+    pub resume: Option<Box<Resume>>,
     pub redrive_count: u64,
     pub redrive_ms: Option<u64>,
     /// False for executions whose history nobody can read (Express, map-run children):
@@ -167,6 +252,45 @@ pub struct ExecutionRecord {
     event_count: u64,
     /// `--data-dir` only: where changes are written; `None` keeps the in-memory path as is.
     pub sink: Option<Arc<dyn RecordSink>>,
+    /// A parked execution's state, input and variables (see `engine::ParkedAt`), kept here as
+    /// text in place of `resume`, whose `Value` trees would be held for as long as it waits:
+    /// taken back when the run resumes (which sets `resume` again as it re-enters the state),
+    /// or made into `resume` when StopExecution closes the record (a redrive starts there).
+    parked: Option<Box<ParkedPoint>>,
+}
+
+/// Bytes of history every kept execution record of the process has appended (never less):
+/// the bound on finished executions' bytes is looked at again when it has grown enough
+/// (`services::sfn::retention`). One counter for the process rather than a handle in every
+/// record: servers sharing a process (tests) only look at their bound a little more often.
+static HISTORY_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The reading of `HISTORY_BYTES`.
+pub fn history_bytes_meter() -> u64 {
+    HISTORY_BYTES.load(Ordering::Relaxed)
+}
+
+/// Where a run parked: the state, its input as text, and the variables in scope (`None`:
+/// none).
+#[derive(Debug)]
+pub struct ParkedPoint {
+    pub(crate) state: String,
+    pub(crate) input: Box<str>,
+    pub(crate) variables: Option<Box<serde_json::Map<String, Value>>>,
+}
+
+impl ParkedPoint {
+    /// The point as a `Resume` (no restart: a redrive enters the state again).
+    fn into_resume(self) -> Resume {
+        Resume {
+            state: self.state,
+            // Written by `to_string`, so it reads back as it was.
+            input: serde_json::from_str(&self.input).unwrap_or_default(),
+            variables: self.variables.map(|v| *v).unwrap_or_default(),
+            restart: None,
+            after_restart: false,
+        }
+    }
 }
 
 impl ExecutionRecord {
@@ -185,6 +309,12 @@ impl ExecutionRecord {
             history,
             ..Self::default()
         }
+    }
+
+    /// About how many bytes the kept history takes (its events' texts and their room):
+    /// summed when asked (the sweep of finished executions, now and then), not kept.
+    pub fn history_bytes(&self) -> u64 {
+        self.history.iter().map(HistoryEvent::bytes).sum()
     }
 
     /// Writes the record (status, output, redrive members) to its sink, if it has one.
@@ -217,8 +347,11 @@ impl ExecutionRecord {
                 event_type.to_string(),
                 details,
             ));
-            if let (Some(sink), Some(event)) = (&self.sink, self.history.last()) {
-                sink.event(event);
+            if let Some(event) = self.history.last() {
+                HISTORY_BYTES.fetch_add(event.bytes(), Ordering::Relaxed);
+                if let Some(sink) = &self.sink {
+                    sink.event(event);
+                }
             }
         }
         id
@@ -240,6 +373,7 @@ impl Default for ExecutionRecord {
             keep_history: true,
             event_count: 0,
             sink: None,
+            parked: None,
         }
     }
 }
@@ -293,7 +427,8 @@ pub struct ExecutionControl {
     /// Raised by `stop`; the execution's task watches it and drops its work.
     stop_signal: Arc<StopSignal>,
     /// For the ABORTED status-change event.
-    events: Option<(integrations::TaskCalls, Arc<BaseContext>)>,
+    /// Boxed: every execution the store keeps holds its control.
+    events: Option<Box<(integrations::TaskCalls, Arc<BaseContext>)>>,
 }
 
 impl ExecutionControl {
@@ -306,6 +441,9 @@ impl ExecutionControl {
         {
             let mut rec = self.record.lock();
             if rec.status == Status::Running {
+                if let Some(point) = rec.parked.take() {
+                    rec.resume = Some(Box::new(point.into_resume()));
+                }
                 let now = self.clock.now_millis();
                 // AWS records ExecutionAborted with previousEventId 0.
                 rec.push_event(
@@ -322,7 +460,7 @@ impl ExecutionControl {
                 rec.cause = cause;
                 rec.stop_ms = Some(now);
                 rec.persist();
-                if let Some((calls, base)) = &self.events {
+                if let Some((calls, base)) = self.events.as_deref() {
                     let context = base.value();
                     let snapshot =
                         status_events::Snapshot::of(&context, &rec, execution_start_ms(&context));
@@ -357,7 +495,7 @@ fn spawn_from(
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_signal: stop_rx.clone(),
-        events: spec.tasks.clone().map(|t| (t, base.clone())),
+        events: spec.tasks.clone().map(|t| Box::new((t, base.clone()))),
     };
     let work = execution_work(&spec, &context);
     tokio::spawn(work.run(run_parking(Box::new(Start {
@@ -368,36 +506,130 @@ fn spawn_from(
         stop_rx,
         resume,
         parks: true,
+        task_wait: None,
     }))));
     control
 }
 
-/// Runs the execution; while it is parked in a top-level Wait (see `ParkedAt`), its task
-/// holds only the parked run and the timers that end the wait. Each run is boxed, and freed
-/// when it parks.
+/// Runs the execution; while it is parked in a top-level Wait or Task (see `ParkedAt`), its
+/// task holds only the parked run and what ends the wait. Each run is boxed, and freed when
+/// it parks.
 async fn run_parking(start: Box<Start>) {
     let mut start = start;
     loop {
         let Some(parked) = Box::pin(execute(start)).await else {
             return;
         };
-        // Boxed too: a run that never parks (a Task's wait) should not carry this room.
-        if !Box::pin(wait_parked(&parked)).await {
+        // Boxed too: a run that never parks should not carry this room.
+        let Some(parks) = wait_parked(&parked).await else {
             return;
-        }
-        start = Box::new(unbox(parked).resumed());
+        };
+        let Some(resumed) = unbox(parked).resumed(parks) else {
+            return;
+        };
+        start = Box::new(resumed);
     }
 }
 
-/// Waits until the parked run resumes (true), or StopExecution has closed its record
-/// (false: nothing is left to do). The Wait's end and the execution's timeout both resume
-/// it; the run then sees which came first (a timeout ends it in `finish`).
-async fn wait_parked(parked: &Parked) -> bool {
+/// Waits until the parked run resumes (`Some`: whether it may park again), or StopExecution
+/// has closed its record (`None`: nothing is left to do; a parked Task's token goes with
+/// it). The Wait's end, a signal on the Task's token, the Task's own deadline and the
+/// execution's timeout all resume it; the run then sees which came first (a timeout ends it
+/// in `finish`, and a run resumed for it does not park again, so that it gets there). Each
+/// kind's wait is boxed on its own, so a parked Wait does not carry a Task's room.
+async fn wait_parked(parked: &Parked) -> Option<bool> {
+    match &parked.until {
+        engine::Until::Deadline(deadline_ms) => Box::pin(wait_deadline(parked, *deadline_ms)).await,
+        engine::Until::Task(wait) => Box::pin(wait_token(parked, wait)).await,
+    }
+}
+
+async fn wait_deadline(parked: &Parked, deadline_ms: u64) -> Option<bool> {
     let clock = &parked.clock;
     tokio::select! {
-        _ = clock.sleep_until_millis(parked.at.deadline_ms) => true,
-        _ = timeout(clock, parked.timeout_ms) => true,
-        _ = stopped(parked.stop_rx.clone()) => false,
+        _ = clock.sleep_until_millis(deadline_ms) => Some(true),
+        _ = timeout(clock, parked.timeout_ms) => Some(true),
+        _ = stopped(parked.stop_rx.clone()) => None,
+    }
+}
+
+/// Parked as a token wait is (`settle::park`): a signal carries its own wake, and a
+/// deadline's timer counts as due until the run is busy again. One timer for the Task's
+/// deadline and the execution's timeout, whichever is first.
+fn wait_token<'a>(parked: &'a Parked, wait: &'a engine::TaskWait) -> TokenWait<'a> {
+    let clock = &parked.clock;
+    let deadline = match (wait.at.deadline(), parked.timeout_ms) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let timer = deadline.map(|d| clock.timeout_at_millis(d));
+    TokenWait {
+        waiter: &wait.waiter,
+        stop: &parked.stop_rx,
+        signal: wait.waiter.notified(),
+        stopped: parked.stop_rx.notify.notified(),
+        timer,
+        timeout_ms: parked.timeout_ms,
+        clock,
+        _parked: crate::settle::park(),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A parked Task's wait (`wait_token`) as one future: a signal on its token (`Some(true)`),
+    /// its deadline or the execution's timeout (`Some(false)` for the latter: the resumed run
+    /// must not park again), or StopExecution (`None`). Written by hand: the `select!` of
+    /// three async waits it replaces kept each one's state besides, about twice the room,
+    /// for as long as the execution waits. No wakeup is lost: each `Notified` is enabled
+    /// before the flag or queue it guards is read, and made again after it fires.
+    struct TokenWait<'a> {
+        waiter: &'a callbacks::TokenWaiter,
+        stop: &'a StopSignal,
+        #[pin]
+        signal: tokio::sync::futures::Notified<'a>,
+        #[pin]
+        stopped: tokio::sync::futures::Notified<'a>,
+        timer: Option<crate::clock::Sleep>,
+        timeout_ms: Option<u64>,
+        clock: &'a Clock,
+        _parked: crate::settle::Parked,
+    }
+}
+
+impl std::future::Future for TokenWait<'_> {
+    type Output = Option<bool>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<bool>> {
+        use std::task::Poll;
+        let mut this = self.project();
+        loop {
+            this.stopped.as_mut().enable();
+            if this.stop.raised.load(Ordering::SeqCst) {
+                return Poll::Ready(None);
+            }
+            this.signal.as_mut().enable();
+            if !this.waiter.is_idle() {
+                return Poll::Ready(Some(true));
+            }
+            if let Some(timer) = this.timer.as_mut() {
+                if std::pin::Pin::new(timer).poll(cx).is_ready() {
+                    let now = this.clock.now_millis();
+                    return Poll::Ready(Some(this.timeout_ms.is_none_or(|t| t > now)));
+                }
+            }
+            if this.stopped.as_mut().poll(cx).is_ready() {
+                this.stopped.set(this.stop.notify.notified());
+                continue;
+            }
+            if this.signal.as_mut().poll(cx).is_ready() {
+                this.signal.set(this.waiter.notified());
+                continue;
+            }
+            return Poll::Pending;
+        }
     }
 }
 
@@ -412,13 +644,16 @@ struct Parked {
     base: Arc<BaseContext>,
     record: SharedRecord,
     stop_rx: Arc<StopSignal>,
-    at: engine::ParkedAt,
+    /// The `...StateEntered` of the state it parked in: its `previousEventId`, id and time.
+    entered: [u64; 3],
+    until: engine::Until,
     timeout_ms: Option<u64>,
 }
 
 impl Parked {
-    /// The run, resuming inside the Wait it parked in.
-    fn resumed(self) -> Start {
+    /// The run, resuming inside the Wait or Task it parked in; `parks`: whether it may park
+    /// again. `None` if StopExecution has closed its record meanwhile.
+    fn resumed(self, parks: bool) -> Option<Start> {
         let Parked {
             machine,
             clock,
@@ -428,27 +663,47 @@ impl Parked {
             base,
             record,
             stop_rx,
-            at,
+            entered,
+            until,
             ..
         } = self;
+        // Where a redrive would start is back in the record at once: a StopExecution from
+        // now on closes the record without the parked point.
+        let redrive_at = {
+            let mut r = record.lock();
+            let point = r.parked.take()?.into_resume();
+            r.resume = Some(Box::new(point.clone()));
+            point
+        };
+        // A Task goes on waiting on its token where it stood: an activity already scheduled,
+        // a callback whose request went out (as after a restart, but with its token's
+        // mailbox, its deadlines and its attempts kept: see `TaskWait`).
+        let (task_wait, submitted_ms, activity_scheduled_ms) = match until {
+            engine::Until::Deadline(_) => (None, None, None),
+            engine::Until::Task(w) => {
+                let (submitted, scheduled) = match w.at.activity_scheduled_ms {
+                    Some(ms) => (None, Some(ms)),
+                    None => (Some(w.at.started_ms), None),
+                };
+                (Some(w), submitted, scheduled)
+            }
+        };
+        let [entered_prev, entered_id, entered_ms] = entered;
         let resume = Resume {
-            state: at.state,
-            // Written by `to_string`, so it reads back as it was.
-            input: serde_json::from_str(&at.input).unwrap_or_default(),
-            variables: at.variables,
             restart: Some(Box::new(Restart {
-                entered_prev: at.entered_prev,
-                entered_id: at.entered_id,
-                entered_ms: at.entered_ms,
+                entered_prev,
+                entered_id,
+                entered_ms,
                 token: None,
-                submitted_ms: None,
+                submitted_ms,
                 succeeded: None,
-                activity_scheduled_ms: None,
+                activity_scheduled_ms,
                 tokens: Default::default(),
             })),
             after_restart: true,
+            ..redrive_at
         };
-        Start {
+        Some(Start {
             spec: ExecutionSpec {
                 machine,
                 input: Value::Null,
@@ -466,8 +721,9 @@ impl Parked {
             record,
             stop_rx,
             resume: Some(resume),
-            parks: true,
-        }
+            parks,
+            task_wait,
+        })
     }
 }
 
@@ -503,6 +759,7 @@ pub async fn run_to_end(mut spec: ExecutionSpec, record: SharedRecord) {
         stop_rx,
         resume: None,
         parks: false,
+        task_wait: None,
     }))
     .await;
 }
@@ -526,6 +783,7 @@ async fn execute(start: Box<Start>) -> Option<Box<Parked>> {
         stop_rx,
         resume,
         parks,
+        task_wait,
     } = unbox(start);
     let rec = Recorder::new(record.clone(), spec.clock.clone());
     if let Some(resume) = resume {
@@ -540,6 +798,7 @@ async fn execute(start: Box<Start>) -> Option<Box<Parked>> {
             resume: Some(resume),
             cursor,
             parks,
+            task_wait,
         }))
         .await;
     }
@@ -577,6 +836,7 @@ async fn execute(start: Box<Start>) -> Option<Box<Parked>> {
         resume: None,
         cursor: 0,
         parks,
+        task_wait: None,
     }))
     .await
 }
@@ -591,8 +851,10 @@ struct Start {
     record: SharedRecord,
     stop_rx: Arc<StopSignal>,
     resume: Option<Resume>,
-    /// Whether a top-level Wait may park the run (`spawn`; not `run_to_end`).
+    /// Whether a top-level Wait or Task may park the run (`spawn`; not `run_to_end`).
     parks: bool,
+    /// A parked Task's wait, for the resumed run (see `TaskWait`).
+    task_wait: Option<Box<engine::TaskWait>>,
 }
 
 /// The contents of `b`, its allocation freed now (moving out of `*b` in place frees the box
@@ -611,6 +873,7 @@ struct Finish {
     resume: Option<Resume>,
     cursor: u64,
     parks: bool,
+    task_wait: Option<Box<engine::TaskWait>>,
 }
 
 /// The execution's start, from the context object's `Execution.StartTime`.
@@ -633,6 +896,7 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
         resume,
         cursor,
         parks,
+        task_wait,
     } = unbox(args);
     // Taken apart, so that what moves on takes no room while the run is awaited.
     let ExecutionSpec {
@@ -667,6 +931,7 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
         tasks: tasks.clone(),
         restarts: Default::default(),
         parking: parks.then(Default::default),
+        task_wait: parking_lot::Mutex::new(task_wait),
     });
     let kept = parks.then(|| (machine.clone(), stop_rx.clone()));
     let work = match resume {
@@ -696,6 +961,23 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
     };
     let parked = engine.parking.as_ref().and_then(|p| p.lock().take());
     if let (Ending::Finished(..), Some(at), Some((machine, stop_rx))) = (&ending, parked, kept) {
+        // A parked execution keeps its history for long: room grown for more events is
+        // given back while it is short (a long one would be copied at every park).
+        let engine::ParkedAt {
+            point,
+            entered_prev,
+            entered_id,
+            entered_ms,
+            until,
+        } = at;
+        {
+            let mut r = record.lock();
+            if r.history.len() <= 32 {
+                r.history.shrink_to_fit();
+            }
+            r.resume = None;
+            r.parked = Some(Box::new(point));
+        }
         return Some(Box::new(Parked {
             machine,
             clock,
@@ -705,7 +987,8 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
             base,
             record,
             stop_rx,
-            at,
+            entered: [entered_prev, entered_id, entered_ms],
+            until,
             timeout_ms: deadline,
         }));
     }
@@ -817,5 +1100,32 @@ async fn stopped(signal: Arc<StopSignal>) {
             return;
         }
         notified.await;
+    }
+}
+
+#[cfg(test)]
+mod member_tests {
+    use super::HistoryEvent;
+    use serde_json::json;
+
+    #[test]
+    fn a_details_member_known_or_too_long_to_keep_reads_back_as_it_was_given() {
+        let long = "x".repeat(super::MAX_MEMBER_LEN + 1);
+        for member in ["taskSubmittedEventDetails", long.as_str()] {
+            let value = json!({"resource": "sendMessage", "n": 1.50});
+            let event = HistoryEvent::new(
+                1,
+                0,
+                0,
+                "TaskSubmitted".into(),
+                Some((member.into(), value.clone())),
+            );
+            let (name, read) = event.details().expect("details kept");
+            assert_eq!((name, read), (member, value));
+        }
+        assert!(
+            super::member_char(&long).is_none(),
+            "a long name is not kept in the table"
+        );
     }
 }

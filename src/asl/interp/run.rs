@@ -4,6 +4,7 @@
 
 use super::choice;
 use super::dataflow::{check_size, shown, StateEnv};
+use super::engine::TaskWait;
 use super::engine::{state_span, Engine, STATE_SPAN};
 use super::failure::{catcher_for, error_matches, Failure};
 use super::integrations::resource::Resource;
@@ -152,11 +153,15 @@ pub(crate) fn run_machine_from(
                     after_restart: false,
                 });
             }
+            // A top-level Task of a Standard execution parks its run while it waits on its
+            // token (see `TaskWait`).
+            let parks = top_level && engine.parking.is_some();
             let at = Entered {
                 prev: entered_prev,
                 id: entered,
                 ms: entered_ms,
                 restarted,
+                parks,
             };
             // A top-level Wait of a Standard execution parks as data (see `ParkedAt`): the
             // run ends here and resumes inside the state when the Wait is over.
@@ -168,8 +173,17 @@ pub(crate) fn run_machine_from(
                     return (Err(Failure::runtime("parked")), cursor);
                 }
             }
+            // A Task resumed from where it parked keeps the span it had begun.
+            let parked_span = match restarted && parks {
+                true => engine
+                    .task_wait
+                    .lock()
+                    .as_ref()
+                    .and_then(|w| w.span.as_deref().copied()),
+                false => None,
+            };
             let traced = tracing.as_ref().map(|(tracer, parent)| StateTrace {
-                span: parent.child(),
+                span: parked_span.unwrap_or_else(|| parent.child()),
                 start_us: restarted_ms.map_or_else(|| tracer.now_us(), |ms| ms * 1000),
                 input: super::history::text(&input),
             });
@@ -178,6 +192,14 @@ pub(crate) fn run_machine_from(
                 Some(t) => STATE_SPAN.scope(t.span, step).await,
                 None => step.await,
             };
+            if parks && result.is_err() {
+                if let Some(parked) = park_task(&engine, state, &vars, at, traced.as_ref()) {
+                    if let Some(parking) = &engine.parking {
+                        *parking.lock() = Some(parked);
+                    }
+                    return (Err(task::parked()), cursor);
+                }
+            }
             if let (Some((tracer, _)), Some(t)) = (&tracing, traced) {
                 t.record(tracer, &engine, state, &result);
             }
@@ -221,14 +243,45 @@ fn park_at(
         return None;
     }
     Some(super::engine::ParkedAt {
-        state: state.name.clone(),
-        input: input.to_string().into_boxed_str(),
-        variables: vars.map().clone(),
+        point: super::ParkedPoint {
+            state: state.name.clone(),
+            input: input.to_string().into_boxed_str(),
+            variables: parked_variables(vars),
+        },
         entered_prev: at.prev,
         entered_id: at.id,
         entered_ms: at.ms,
-        deadline_ms,
+        until: super::engine::Until::Deadline(deadline_ms),
     })
+}
+
+/// Where a top-level Task parks, if it left its wait (see `TaskWait`) on its way out.
+fn park_task(
+    engine: &Engine,
+    state: &State,
+    vars: &Variables,
+    at: Entered,
+    traced: Option<&StateTrace>,
+) -> Option<super::engine::ParkedAt> {
+    let mut wait = engine.task_wait.lock().take()?;
+    wait.span = traced.map(|t| Box::new(t.span));
+    Some(super::engine::ParkedAt {
+        point: super::ParkedPoint {
+            state: state.name.clone(),
+            input: std::mem::take(&mut wait.input),
+            variables: parked_variables(vars),
+        },
+        entered_prev: at.prev,
+        entered_id: at.id,
+        entered_ms: at.ms,
+        until: super::engine::Until::Task(wait),
+    })
+}
+
+/// The variables in scope where a run parks.
+fn parked_variables(vars: &Variables) -> Option<Box<serde_json::Map<String, Value>>> {
+    let map = vars.map();
+    (!map.is_empty()).then(|| Box::new(map.clone()))
 }
 
 /// A state's span while it runs: recorded when it has run, as `State <name>` with its input,
@@ -302,6 +355,8 @@ struct Entered {
     ms: u64,
     /// Entered before a restart (see `Restart`): its first attempt continues.
     restarted: bool,
+    /// A top-level state of a Standard execution: a Task parks its run while it waits.
+    parks: bool,
 }
 
 /// A `States.QueryEvaluationError` the state itself raised (not one passed up by a branch).
@@ -553,6 +608,17 @@ async fn with_recovery(
     } else {
         None
     };
+    // A Task resumed from where it parked: its wait, and its attempts so far.
+    let mut resumed = match (at.restarted, &state.kind) {
+        (true, StateKind::Task(_)) => engine.task_wait.lock().take(),
+        _ => None,
+    };
+    if let Some(w) = &resumed {
+        let n = attempts.len().min(w.attempts.len());
+        attempts[..n].copy_from_slice(&w.attempts[..n]);
+        retry_count = w.retry_count;
+        *cursor = w.cursor;
+    }
     // A Task that waits on a token (an activity, a callback) may wait for days: it holds its
     // input as text meanwhile, and builds its context object only when it reads it (see
     // `task::run`), so that a parked execution keeps little more than its history.
@@ -601,6 +667,10 @@ async fn with_recovery(
             }
             StateKind::Task(t) => {
                 let context = || engine.context_for(state, entered_ms, retry_count);
+                let resumed = resumed.take().map(|w| {
+                    let TaskWait { waiter, at, .. } = *w;
+                    (waiter, at)
+                });
                 Box::pin(task::run(
                     engine,
                     &env,
@@ -609,6 +679,8 @@ async fn with_recovery(
                     raw.get(),
                     cursor,
                     restart,
+                    at.parks,
+                    resumed,
                 ))
                 .await
             }
@@ -616,6 +688,18 @@ async fn with_recovery(
                 "internal: not a Task, Parallel or Map state",
             )),
         };
+        if let (true, Err(_)) = (at.parks, &result) {
+            // Parked (see `TaskWait`): not a failure; the state loop parks the run with it.
+            let mut wait = engine.task_wait.lock();
+            if let Some(w) = wait.as_mut() {
+                w.attempts = attempts.into_boxed_slice();
+                w.retry_count = retry_count;
+                w.cursor = *cursor;
+                w.input = raw.into_text();
+                drop(wait);
+                return result.map(|out| (out, None));
+            }
+        }
         let (failure, fresh_query_error) = match result {
             Ok(out) => return Ok((out, None)),
             Err(f) => {

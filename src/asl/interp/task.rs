@@ -6,7 +6,7 @@
 
 use super::callbacks::{ActivityTask, Signal, TokenWaiter};
 use super::dataflow::{shown, StateEnv};
-use super::engine::Engine;
+use super::engine::{Engine, TaskWait};
 use super::failure::Failure;
 use super::history::{error_details, text};
 use super::integrations::resource::Resource;
@@ -19,6 +19,10 @@ use std::sync::Arc;
 /// state's, once for the request and again for the result, so that none is held while the
 /// Task waits (for a worker or a callback, maybe for days: a parked execution should keep
 /// little more than its history). The input waits as text for the same reason.
+///
+/// `park`: a top-level Task of a Standard execution, which parks its run (see `TaskWait`)
+/// rather than wait on its token live; `resumed`: the wait it parked in, its run resumed.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run(
     engine: &Arc<Engine>,
     env: &StateEnv<'_>,
@@ -27,7 +31,13 @@ pub(crate) async fn run(
     raw: Value,
     cursor: &mut u64,
     restart: Option<Box<super::Restart>>,
+    park: bool,
+    resumed: Option<(TokenWaiter, WaitAt)>,
 ) -> Result<Value, Failure> {
+    let (resumed_waiter, stood) = match resumed {
+        Some((waiter, at)) => (Some(waiter), Some(at)),
+        None => (None, None),
+    };
     // Its call succeeded before a restart: the result is kept, the call not made again.
     if let Some(result) = restart.as_ref().and_then(|r| r.succeeded.clone()) {
         let mut ctx = context();
@@ -47,6 +57,10 @@ pub(crate) async fn run(
     let mock = env.inspection.and_then(|i| i.mock.clone());
     // The token exists before Parameters are evaluated: `$$.Task.Token` may be used there.
     let waiter = (resource.takes_token() && mock.is_none()).then(|| {
+        if let Some(waiter) = resumed_waiter {
+            // Parked with its token still on the board: the same mailbox, nothing missed.
+            return waiter;
+        }
         match restart.as_ref().and_then(|r| r.token.clone()) {
             // Kept with the execution already: registered again, not written again.
             Some(token) => engine.board.issue_as(token),
@@ -61,7 +75,7 @@ pub(crate) async fn run(
         engine.board.own(&w.token, engine.base_context.owner(), at);
     }
     // `$$.Task.Token` is read by the result's paths too, after the waiter is gone.
-    let token: Option<Box<str>> = waiter.as_ref().map(|w| w.token.as_str().into());
+    let token: Option<Arc<str>> = waiter.as_ref().map(|w| w.token.clone());
     let with_token = |mut ctx: Value| {
         if let (Some(token), Value::Object(o)) = (&token, &mut ctx) {
             o.insert("Task".into(), json!({ "Token": &**token }));
@@ -102,6 +116,8 @@ pub(crate) async fn run(
                 waiter,
                 scheduled_ms,
                 cursor,
+                park,
+                stood,
             ))
             .await?
         }
@@ -117,6 +133,8 @@ pub(crate) async fn run(
                 waiter,
                 restart.and_then(|r| r.submitted_ms),
                 cursor,
+                park,
+                stood,
             ))
             .await?
         }
@@ -161,6 +179,67 @@ impl Kept {
             Kept::Text(t) => serde_json::from_str(&t).unwrap_or_default(),
         }
     }
+
+    /// The input as its JSON text.
+    pub(crate) fn into_text(self) -> Box<str> {
+        match self {
+            Kept::Value(v) => v.to_string().into_boxed_str(),
+            Kept::Text(t) => t,
+        }
+    }
+}
+
+/// Where a Task's wait on its token stood when its run parked (see `TaskWait`): its deadlines,
+/// and when its wait began. Handed back to the Task when the run resumes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WaitAt {
+    /// An activity: when it was scheduled (it stays offered, or taken by its worker).
+    pub activity_scheduled_ms: Option<u64>,
+    /// A callback: when its Task started (`TaskStarted`).
+    pub started_ms: u64,
+    pub timeout_at: Option<u64>,
+    pub heartbeat_at: Option<u64>,
+}
+
+impl WaitAt {
+    /// The earliest of its deadlines.
+    pub(crate) fn deadline(&self) -> Option<u64> {
+        match (self.timeout_at, self.heartbeat_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The failure a Task returns when it parks its run: it is not a failure of the state (no
+/// retry, no catch, no event), and the state loop parks the run on seeing `engine.task_wait`.
+pub(crate) fn parked() -> Failure {
+    Failure::runtime("parked")
+}
+
+/// Whether a Task that may park (`park`) parks now, waiting on `waiter` until `at`'s
+/// deadline: nothing to read yet, and the deadline still ahead. If so, its wait is left for
+/// the state loop (see `TaskWait`) and the `Err` to return is handed back; else the waiter.
+pub(crate) fn park_now(
+    engine: &Engine,
+    park: bool,
+    waiter: TokenWaiter,
+    at: WaitAt,
+) -> Result<TokenWaiter, Failure> {
+    let now = engine.rec.clock().now_millis();
+    if !park || !waiter.is_idle() || at.deadline().is_some_and(|d| d <= now) {
+        return Ok(waiter);
+    }
+    *engine.task_wait.lock() = Some(Box::new(TaskWait {
+        waiter,
+        at,
+        attempts: Box::default(),
+        retry_count: 0,
+        cursor: 0,
+        input: Box::default(),
+        span: None,
+    }));
+    Err(parked())
 }
 
 fn resolve_timeouts(t: &TaskState, input: &Value, env: &StateEnv) -> Result<Timeouts, Failure> {
@@ -203,6 +282,7 @@ fn seconds(
 
 /// Schedules the activity task and waits for its worker: the `Activity*` history events,
 /// the result from SendTaskSuccess, or the failure from SendTaskFailure or a timeout.
+#[allow(clippy::too_many_arguments)]
 async fn activity(
     engine: &Arc<Engine>,
     t: &TaskState,
@@ -211,14 +291,21 @@ async fn activity(
     mut waiter: TokenWaiter,
     scheduled_before: Option<u64>,
     cursor: &mut u64,
+    park: bool,
+    stood: Option<WaitAt>,
 ) -> Result<Value, Failure> {
-    let offered = engine.board.offer(
-        &t.resource,
-        ActivityTask {
-            token: waiter.token.clone(),
-            input: input.clone(),
-        },
-    );
+    // Parked: it was offered then, and is still queued or taken by a worker.
+    let scheduled_before = stood
+        .and_then(|s| s.activity_scheduled_ms)
+        .or(scheduled_before);
+    let offered = stood.is_some()
+        || engine.board.offer(
+            &t.resource,
+            ActivityTask {
+                token: waiter.token.clone(),
+                input: input.clone(),
+            },
+        );
     if !offered {
         return Err(Failure::runtime(format!(
             "The activity {} does not exist.",
@@ -252,17 +339,21 @@ async fn activity(
         .timeout
         .map(|s| scheduled_ms.saturating_add(s.saturating_mul(1000)));
     // The heartbeat clock starts when a worker takes the task, and restarts on each beat.
-    let mut heartbeat_at: Option<u64> = None;
+    let mut heartbeat_at: Option<u64> = stood.and_then(|s| s.heartbeat_at);
     let next_beat = || {
         timeouts
             .heartbeat
             .map(|h| clock.now_millis().saturating_add(h.saturating_mul(1000)))
     };
     loop {
-        let deadline = match (timeout_at, heartbeat_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let at = WaitAt {
+            activity_scheduled_ms: Some(scheduled_ms),
+            started_ms: scheduled_ms,
+            timeout_at,
+            heartbeat_at,
         };
+        waiter = park_now(engine, park, waiter, at)?;
+        let deadline = at.deadline();
         let signal = tokio::select! {
             signal = waiter.next() => signal,
             _ = guard(&clock, deadline) => None,

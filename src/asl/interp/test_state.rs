@@ -307,6 +307,8 @@ async fn evaluate(t: &TestRun, watch: &Inspection) -> Outcome {
                 raw.clone(),
                 &mut cursor,
                 None,
+                false,
+                None,
             )
             .await;
             settle(t, &env, raw, result)
@@ -444,6 +446,7 @@ fn engine(t: &TestRun) -> Arc<Engine> {
         redrive_from: None,
         tasks: t.tasks.clone(),
         restarts: Default::default(),
+        task_wait: Default::default(),
         parking: None,
     })
 }

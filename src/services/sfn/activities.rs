@@ -173,7 +173,7 @@ pub async fn get_activity_task(
         .await;
     Ok(match task {
         Some(task) => ActivityTask {
-            task_token: Some(task.token),
+            task_token: Some(task.token.to_string()),
             input: Some(task.input),
         },
         // A poll that waited for nothing answers `{}`.

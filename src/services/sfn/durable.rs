@@ -305,12 +305,14 @@ pub fn restore(
     record.stop_ms = s.stop_ms;
     record.redrive_count = s.redrive_count;
     record.redrive_ms = s.redrive_ms;
-    record.resume = s.resume.map(|(state, input, variables)| Resume {
-        state,
-        input,
-        variables,
-        restart: None,
-        after_restart: false,
+    record.resume = s.resume.map(|(state, input, variables)| {
+        Box::new(Resume {
+            state,
+            input,
+            variables,
+            restart: None,
+            after_restart: false,
+        })
     });
     let resume = if status == Status::Running {
         Some(

@@ -179,10 +179,15 @@ pub fn spec_for(
     }
     let mut tasks = ExecutionTasks::new(sfn.tasks.clone(), caller_of(execution_arn));
     tasks.caller.trace = trace;
-    tasks.mock_case = mock_case;
     tasks.standard = target.kind != "EXPRESS";
-    tasks.version_arn = target.version_arn.clone();
-    tasks.alias_arn = target.alias_arn.clone();
+    if mock_case.is_some() || target.version_arn.is_some() || target.alias_arn.is_some() {
+        tasks.rare = Some(Arc::new(super::integrations::Rare {
+            mock_case,
+            version_arn: target.version_arn.clone(),
+            alias_arn: target.alias_arn.clone(),
+            ..Default::default()
+        }));
+    }
     ExecutionSpec {
         tasks: Some(Arc::new(tasks)),
         machine: target.revision.parsed.clone(),
@@ -349,9 +354,7 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Sta
             }
             return Err(SfnError::ExecutionAlreadyExists(execution_arn.clone()));
         }
-        region
-            .executions
-            .insert(execution_arn.clone(), execution.clone());
+        region.executions.insert(execution.clone());
         region
             .executions_by_machine
             .entry(execution.machine_name.clone())

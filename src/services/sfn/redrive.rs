@@ -49,7 +49,7 @@ pub fn redrive(
         {
             return Err(not_redrivable("Execution redrivable period exceeded."));
         }
-        let Some(resume) = rec.resume.take() else {
+        let Some(resume) = rec.resume.take().map(|r| *r) else {
             return Err(not_redrivable(
                 "Execution has no failed state to redrive from.",
             ));

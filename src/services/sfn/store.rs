@@ -107,13 +107,69 @@ pub struct Execution {
     pub control: Mutex<Control>,
 }
 
+/// A region's executions by ARN, each found by its own `arn`: a map keyed by a copy of the
+/// ARN kept one more string per execution, running or finished, for as long as it is kept.
+#[derive(Default)]
+pub struct Executions(std::collections::HashSet<ByArn>);
+
+/// An execution, hashed and compared by its ARN (so a `&str` finds it).
+struct ByArn(Arc<Execution>);
+
+impl std::hash::Hash for ByArn {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.arn.as_str().hash(state)
+    }
+}
+
+impl PartialEq for ByArn {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.arn == other.0.arn
+    }
+}
+
+impl Eq for ByArn {}
+
+impl std::borrow::Borrow<str> for ByArn {
+    fn borrow(&self) -> &str {
+        &self.0.arn
+    }
+}
+
+impl Executions {
+    pub fn get(&self, arn: &str) -> Option<&Arc<Execution>> {
+        self.0.get(arn).map(|e| &e.0)
+    }
+
+    /// Adds the execution (replacing one of the same ARN).
+    pub fn insert(&mut self, execution: Arc<Execution>) {
+        self.0.replace(ByArn(execution));
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Arc<Execution>> {
+        self.0.iter().map(|e| &e.0)
+    }
+
+    /// Keeps the executions whose ARN `keep` holds for.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.0.retain(|e| keep(&e.0.arn));
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 #[derive(Default)]
 pub struct Region {
     /// State machines and the activity registry, by name; reached through the methods below.
     machines: Named<Machine>,
     activities: Named<Activity>,
     /// Execution ARN -> execution.
-    pub executions: HashMap<String, Arc<Execution>>,
+    pub executions: Executions,
     /// Machine name -> its executions in start order (ListExecutions reads it newest first).
     /// Kept after the machine is deleted, as AWS keeps executions.
     pub executions_by_machine: HashMap<String, Vec<Arc<Execution>>>,
@@ -298,36 +354,42 @@ impl Region {
         &mut self,
         retention: &super::retention::Retention,
         now: u64,
-    ) -> std::collections::HashSet<String> {
-        let finished: Vec<(u64, String)> = self
+        meter: u64,
+    ) -> super::retention::Plan {
+        let finished: Vec<super::retention::Finished> = self
             .executions
             .values()
             .filter_map(|e| {
                 let record = e.record.lock();
                 match (record.status, record.stop_ms) {
                     (crate::asl::interp::Status::Running, _) | (_, None) => None,
-                    (_, Some(stop)) => Some((stop, e.arn.clone())),
+                    (_, Some(stop)) => Some(super::retention::Finished {
+                        stop_ms: stop,
+                        arn: e.arn.clone(),
+                        bytes: record.history_bytes(),
+                    }),
                 }
             })
             .collect();
-        let (gone, next) = retention.plan(finished, self.executions.len(), now);
+        let mut plan = retention.plan(finished, self.executions.len(), now, meter);
+        let gone = &plan.gone;
         if !gone.is_empty() {
-            for arn in &gone {
+            for arn in gone {
                 if let Some(e) = self.executions.get(arn) {
                     if let Some(sink) = e.record.lock().sink.take() {
                         sink.forgotten();
                     }
                 }
             }
-            self.executions.retain(|arn, _| !gone.contains(arn));
+            self.executions.retain(|arn| !gone.contains(arn));
             for list in self.executions_by_machine.values_mut() {
                 list.retain(|e| !gone.contains(&e.arn));
             }
             self.executions_by_machine
                 .retain(|_, list| !list.is_empty());
         }
-        self.sweep_due = next;
-        gone
+        self.sweep_due = std::mem::take(&mut plan.next);
+        plan
     }
 }
 
@@ -337,6 +399,8 @@ pub struct Store {
     retention: super::retention::Retention,
     /// The Distributed Map runs of every region's executions, forgotten with their execution.
     map_runs: Arc<MapRuns>,
+    /// The byte cap has evicted an execution (logged once).
+    bytes_warned: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -345,6 +409,7 @@ impl Store {
             regions: Mutex::default(),
             retention,
             map_runs,
+            bytes_warned: Default::default(),
         }
     }
 
@@ -357,19 +422,34 @@ impl Store {
         now: u64,
         f: impl FnOnce(&mut Region) -> R,
     ) -> R {
+        let region_name = region;
         let mut regions = self.regions.lock();
         let region = regions
             .entry((account.to_string(), region.to_string()))
             .or_default();
+        let meter = crate::asl::interp::history_bytes_meter();
         if self
             .retention
-            .due(&region.sweep_due, region.executions.len(), now)
+            .due(&region.sweep_due, region.executions.len(), now, meter)
         {
-            let gone = region.sweep_finished(&self.retention, now);
+            let plan = region.sweep_finished(&self.retention, now, meter);
+            let gone = &plan.gone;
             // The map-run lock is a leaf (nothing holding it takes the store lock), so taking
             // it under the store lock cannot deadlock.
             if !gone.is_empty() {
                 self.map_runs.forget_executions(|arn| gone.contains(arn));
+            }
+            if plan.over_bytes
+                && !self
+                    .bytes_warned
+                    .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                tracing::warn!(
+                    "stepfunctions: finished executions in {account}/{region_name} reached {} \
+                     bytes of history (--max-finished-execution-bytes): the ones that stopped \
+                     first are forgotten",
+                    self.retention.max_finished_bytes,
+                );
             }
         }
         f(region)
@@ -416,7 +496,7 @@ impl Store {
             .entry(execution.machine_name.clone())
             .or_default()
             .push(execution.clone());
-        region.executions.insert(execution.arn.clone(), execution);
+        region.executions.insert(execution);
     }
 
     pub fn clear(&self) {

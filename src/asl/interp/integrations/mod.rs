@@ -13,6 +13,7 @@ use super::callbacks::{Signal, TokenWaiter};
 use super::engine::Engine;
 use super::failure::Failure;
 use super::history::text;
+use super::task::{park_now, WaitAt};
 use crate::asl::ast::State;
 use crate::clock::Clock;
 use resource::{Pattern, Resource};
@@ -89,6 +90,8 @@ pub(crate) async fn run(
     mut waiter: Option<TokenWaiter>,
     submitted_ms: Option<u64>,
     cursor: &mut u64,
+    park: bool,
+    stood: Option<WaitAt>,
 ) -> Result<Value, Failure> {
     let (resource_type, resource_name) = resource.history_names(resource_text);
     let names = Names {
@@ -104,14 +107,24 @@ pub(crate) async fn run(
         _ => None,
     };
     if let Some((started_ms, waiter)) = resumed {
-        let clock = engine.rec.clock().clone();
-        let timeout_at = timeouts
-            .timeout
-            .map(|s| started_ms.saturating_add(s.saturating_mul(1000)));
-        let outcome = tokio::select! {
-            r = callback(engine, waiter, timeouts) => r,
-            _ = guard(&clock, timeout_at) => Err(Outcome::TimedOut),
+        // Parked: its deadlines as they stood; restarted: its timeout counted from its start.
+        let wait = match stood {
+            Some(at) => Waiting {
+                park,
+                started_ms,
+                timeout_at: at.timeout_at,
+                heartbeat_at: Some(at.heartbeat_at),
+            },
+            None => Waiting {
+                park,
+                started_ms,
+                timeout_at: timeouts
+                    .timeout
+                    .map(|s| started_ms.saturating_add(s.saturating_mul(1000))),
+                heartbeat_at: None,
+            },
         };
+        let outcome = callback(engine, waiter, timeouts, wait).await;
         return ended(engine, cursor, &names, outcome);
     }
     let calls = engine.tasks.clone();
@@ -151,9 +164,16 @@ pub(crate) async fn run(
     }
 
     let clock = engine.rec.clock().clone();
+    let started_ms = clock.now_millis();
     let timeout_at = timeouts
         .timeout
-        .map(|s| clock.now_millis().saturating_add(s.saturating_mul(1000)));
+        .map(|s| started_ms.saturating_add(s.saturating_mul(1000)));
+    let wait = Waiting {
+        park,
+        started_ms,
+        timeout_at,
+        heartbeat_at: None,
+    };
     // With a data directory, what the call writes (the message sent, the event put, the
     // execution started) and the event recording it (`TaskSubmitted`, or the outcome) are
     // committed together, so a crash cannot leave the one without the other and the resumed
@@ -174,6 +194,7 @@ pub(crate) async fn run(
             parameters,
             timeouts,
             waiter,
+            wait,
             cursor,
             &mut hold,
         );
@@ -223,6 +244,8 @@ fn ended(
             );
             Err(f)
         }
+        // Not an outcome: the Task parked its run (see `engine::TaskWait`).
+        Err(Outcome::Parked(f)) => Err(f),
         Err(Outcome::TimedOut) => {
             let mut d = Map::new();
             d.insert("error".into(), "States.Timeout".into());
@@ -244,6 +267,17 @@ fn ended(
 enum Outcome {
     Failed(Failure),
     TimedOut,
+    Parked(Failure),
+}
+
+/// How a callback's wait goes: whether it may park its run, when its Task started, its
+/// deadline from TimeoutSeconds, and (a parked wait resumed) its heartbeat deadline as it stood.
+#[derive(Clone, Copy)]
+struct Waiting {
+    park: bool,
+    started_ms: u64,
+    timeout_at: Option<u64>,
+    heartbeat_at: Option<Option<u64>>,
 }
 
 impl From<Failure> for Outcome {
@@ -262,6 +296,7 @@ async fn attempt(
     parameters: Value,
     timeouts: Timeouts,
     waiter: Option<TokenWaiter>,
+    wait: Waiting,
     cursor: &mut u64,
     hold: &mut Option<crate::persist::Hold>,
 ) -> Result<Value, Outcome> {
@@ -327,6 +362,7 @@ async fn attempt(
         called.output,
         waiter,
         timeouts,
+        wait,
         called.execution_arn,
         Some(calls),
         hold,
@@ -356,6 +392,7 @@ async fn finish_pattern(
     output: Value,
     waiter: Option<TokenWaiter>,
     timeouts: Timeouts,
+    wait: Waiting,
     child: Option<String>,
     calls: Option<&TaskCalls>,
     hold: &mut Option<crate::persist::Hold>,
@@ -369,7 +406,7 @@ async fn finish_pattern(
             drop(hold.take());
             drop(output);
             match waiter {
-                Some(w) => callback(engine, w, timeouts).await,
+                Some(w) => callback(engine, w, timeouts, wait).await,
                 None => Err(Failure::runtime("The task token was not issued").into()),
             }
         }
@@ -393,7 +430,12 @@ async fn finish_pattern(
                 // the task before the job does, as on AWS, and the child runs on.
                 Some(w) => tokio::select! {
                     done = job => done.map_err(Outcome::from),
-                    answered = callback(engine, w, Timeouts::default()) => answered,
+                    answered = callback(engine, w, Timeouts::default(), Waiting {
+                        park: false,
+                        started_ms: wait.started_ms,
+                        timeout_at: None,
+                        heartbeat_at: None,
+                    }) => answered,
                 },
                 None => job.await.map_err(Outcome::from),
             };
@@ -426,11 +468,13 @@ impl Drop for StopChild<'_> {
 }
 
 /// Waits for SendTaskSuccess / SendTaskFailure on the token; SendTaskHeartbeat restarts the
-/// heartbeat clock, which starts when the task is submitted.
+/// heartbeat clock, which starts when the task is submitted. A wait that may park parks its
+/// run whenever nothing is there to read (see `engine::TaskWait`).
 async fn callback(
     engine: &Arc<Engine>,
     mut waiter: TokenWaiter,
     timeouts: Timeouts,
+    wait: Waiting,
 ) -> Result<Value, Outcome> {
     let clock = engine.rec.clock().clone();
     let next_beat = || {
@@ -438,11 +482,18 @@ async fn callback(
             .heartbeat
             .map(|h| clock.now_millis().saturating_add(h.saturating_mul(1000)))
     };
-    let mut heartbeat_at = next_beat();
+    let mut heartbeat_at = wait.heartbeat_at.unwrap_or_else(next_beat);
     loop {
+        let at = WaitAt {
+            activity_scheduled_ms: None,
+            started_ms: wait.started_ms,
+            timeout_at: wait.timeout_at,
+            heartbeat_at,
+        };
+        waiter = park_now(engine, wait.park, waiter, at).map_err(Outcome::Parked)?;
         let signal = tokio::select! {
             s = waiter.next() => s,
-            _ = guard(&clock, heartbeat_at) => return Err(Outcome::TimedOut),
+            _ = guard(&clock, at.deadline()) => return Err(Outcome::TimedOut),
         };
         match signal {
             Some(Signal::Succeeded(output)) => return Ok(output),

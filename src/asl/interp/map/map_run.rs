@@ -189,6 +189,7 @@ fn with_record(engine: &Engine, record: SharedRecord, owner: &str) -> Engine {
         redrive_from: None,
         tasks: engine.tasks.clone(),
         restarts: Default::default(),
+        task_wait: Default::default(),
         parking: None,
     }
 }

@@ -41,12 +41,20 @@ pub struct TaskServices {
 pub struct ExecutionTasks {
     pub services: Arc<TaskServices>,
     pub caller: Caller,
-    /// The `#TestCase` the execution was started with.
-    pub mock_case: Option<String>,
     /// A Standard execution (Express ones send no status-change events).
     pub standard: bool,
+    /// What few executions have (a mock case, a version or alias): boxed, so that the
+    /// others (a parked one keeps this for as long as it waits) do not carry its room.
+    pub rare: Option<Arc<Rare>>,
+}
+
+/// An execution's mock case and the version and alias it was started through.
+#[derive(Default)]
+pub struct Rare {
+    /// The `#TestCase` the execution was started with.
+    pub mock_case: Option<String>,
     /// Invocations of each mocked state so far, for the per-invocation responses.
-    pub mock_counts: Arc<Mutex<HashMap<String, u64>>>,
+    pub mock_counts: Mutex<HashMap<String, u64>>,
     /// The version and alias the execution was started through, which its status-change
     /// events name (`null` when unused).
     pub version_arn: Option<String>,
@@ -54,15 +62,24 @@ pub struct ExecutionTasks {
 }
 
 impl ExecutionTasks {
+    /// The version the execution was started through, if any.
+    pub fn version_arn(&self) -> Option<&str> {
+        self.rare.as_ref()?.version_arn.as_deref()
+    }
+
+    /// The alias the execution was started through, if any.
+    pub fn alias_arn(&self) -> Option<&str> {
+        self.rare.as_ref()?.alias_arn.as_deref()
+    }
+}
+
+impl ExecutionTasks {
     pub fn new(services: Arc<TaskServices>, caller: Caller) -> Self {
         ExecutionTasks {
             services,
             caller,
-            mock_case: None,
             standard: true,
-            mock_counts: Arc::default(),
-            version_arn: None,
-            alias_arn: None,
+            rare: None,
         }
     }
 
@@ -124,14 +141,15 @@ impl TaskRunner for ExecutionTasks {
     }
 
     fn mocked(&self, machine: &str, state: &str) -> Option<Result<Value, Failure>> {
-        let case = self.mock_case.as_deref()?;
+        let rare = self.rare.as_deref()?;
+        let case = rare.mock_case.as_deref()?;
         let list = self
             .services
             .mocks
             .as_ref()?
             .responses(machine, case, state)?;
         let invocation = {
-            let mut counts = self.mock_counts.lock();
+            let mut counts = rare.mock_counts.lock();
             let n = counts.entry(state.to_string()).or_insert(0);
             let this = *n;
             *n += 1;
