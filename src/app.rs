@@ -69,7 +69,8 @@ impl AppState {
             ),
             sns: Sns::new(clock.clone(), invoker.clone(), durable.clone()),
             events: Events::new(clock.clone(), invoker.clone(), durable.clone())
-                .with_max_archive_events(config.max_archive_events),
+                .with_max_archive_events(config.max_archive_events)
+                .with_max_archive_bytes(config.max_archive_bytes),
             sts: Sts::new(clock.clone()),
             invoker: invoker.clone(),
             tracer,

@@ -54,6 +54,9 @@ pub struct Config {
     /// Events kept per EventBridge archive; past it the oldest are dropped
     /// (`--max-archive-events`).
     pub max_archive_events: usize,
+    /// Bytes of events (JSON text) kept per EventBridge archive; past it the oldest are
+    /// dropped (`--max-archive-bytes`).
+    pub max_archive_bytes: u64,
     /// The most in-process calls one client request may cause in all (`--chain-budget`, 0 for
     /// no limit); see `crate::invoke::DEFAULT_CHAIN_BUDGET`.
     pub chain_budget: u64,
@@ -85,6 +88,7 @@ impl Default for Config {
             max_finished_execution_bytes:
                 crate::services::sfn::retention::DEFAULT_MAX_FINISHED_BYTES,
             max_archive_events: crate::services::events::DEFAULT_MAX_ARCHIVE_EVENTS,
+            max_archive_bytes: crate::services::events::DEFAULT_MAX_ARCHIVE_BYTES,
             chain_budget: crate::invoke::DEFAULT_CHAIN_BUDGET,
         }
     }

@@ -130,6 +130,14 @@ struct Cli {
         default_value_t = 100_000
     )]
     max_archive_events: usize,
+    /// Bytes of events (their JSON text, as DescribeArchive's SizeBytes counts them) kept per
+    /// EventBridge archive; past it, the oldest are dropped, as past --max-archive-events.
+    #[arg(
+        long = "max-archive-bytes",
+        env = "STEPYARD_MAX_ARCHIVE_BYTES",
+        default_value_t = stepyard::services::events::DEFAULT_MAX_ARCHIVE_BYTES
+    )]
+    max_archive_bytes: u64,
     /// The most in-process calls (deliveries, executions, tasks' calls, status-change events)
     /// one client request may cause in all; past it the chain is stopped with a log line and
     /// a trace span (a loop that fans out). 0 for no limit.
@@ -232,6 +240,7 @@ fn main() -> std::process::ExitCode {
         max_finished_executions: cli.max_finished_executions,
         max_finished_execution_bytes: cli.max_finished_execution_bytes,
         max_archive_events: cli.max_archive_events,
+        max_archive_bytes: cli.max_archive_bytes,
         chain_budget: cli.chain_budget,
         clock: stepyard::clock::ClockStart {
             frozen: cli.clock == "frozen",

@@ -617,3 +617,91 @@ async fn past_max_archive_events_the_oldest_archived_events_are_dropped() {
         .expect("receive");
     assert!(more.messages().is_empty());
 }
+
+/// `--max-archive-bytes`: the event count alone would let big events hold gigabytes, so past
+/// the byte bound the oldest are dropped too, `SizeBytes` stays within it, and a replay sends
+/// exactly the events kept.
+#[tokio::test]
+async fn past_max_archive_bytes_the_oldest_archived_events_are_dropped() {
+    const MAX_BYTES: u64 = 5_000;
+    let server = stepyard::Server::start(stepyard::Config {
+        max_archive_bytes: MAX_BYTES,
+        ..stepyard::Config::ephemeral()
+    })
+    .await
+    .expect("server");
+    let client = eb(&server);
+    let sqs = common::sqs(&server);
+    let archive_arn = client
+        .create_archive()
+        .archive_name("by-bytes")
+        .event_source_arn(bus_arn("default"))
+        .send()
+        .await
+        .expect("create")
+        .archive_arn
+        .expect("arn");
+    let start = DateTime::from_millis(server.clock().now_millis() as i64 - 1000);
+    // Same-length events of about 1.3 KB each.
+    let pad = "x".repeat(1_000);
+    let detail = |n: usize| format!(r#"{{"n": {n}, "pad": "{pad}"}}"#);
+    put_events(&client, vec![entry(&detail(0))]).await;
+    let describe = || async {
+        client
+            .describe_archive()
+            .archive_name("by-bytes")
+            .send()
+            .await
+            .expect("describe")
+    };
+    let one = describe().await.size_bytes();
+    assert!(one > 1_000, "one event's text is counted: {one}");
+    let fit = (MAX_BYTES / one as u64) as usize;
+    assert!(fit >= 2, "the bound holds several events");
+    for n in 1..10 {
+        put_events(&client, vec![entry(&detail(n))]).await;
+    }
+    let d = describe().await;
+    assert_eq!(
+        d.event_count() as usize,
+        fit,
+        "as many of the newest as fit are kept"
+    );
+    assert_eq!(
+        d.size_bytes(),
+        one * fit as i64,
+        "SizeBytes counts the kept events"
+    );
+    assert!(d.size_bytes() as u64 <= MAX_BYTES);
+
+    let (queue, _) = queue_rule(&server, "replayed", r#"{"source": ["app"]}"#).await;
+    server.clock().advance(Duration::from_secs(2));
+    let end = DateTime::from_millis(server.clock().now_millis() as i64 - 500);
+    client
+        .start_replay()
+        .replay_name("newest-by-bytes")
+        .event_source_arn(&archive_arn)
+        .event_start_time(start)
+        .event_end_time(end)
+        .destination(
+            ReplayDestination::builder()
+                .arn(bus_arn("default"))
+                .build()
+                .expect("destination"),
+        )
+        .send()
+        .await
+        .expect("start replay");
+    server.clock().advance(Duration::from_secs(1));
+    let got = receive_n(&sqs, &queue, fit).await;
+    let mut replayed: Vec<usize> = got
+        .iter()
+        .map(|m| json_body(m)["detail"]["n"].as_u64().expect("n") as usize)
+        .collect();
+    replayed.sort();
+    assert_eq!(
+        replayed,
+        ((10 - fit)..10).collect::<Vec<_>>(),
+        "a replay sends only the kept events"
+    );
+}

@@ -62,9 +62,15 @@ pub(super) struct ListInput {
 pub fn apply_retention(archive: &mut Archive, now: u64) {
     if archive.retention_days > 0 {
         let keep_ms = archive.retention_days * DAY_MS;
-        archive
-            .events
-            .retain(|(at, _)| now.saturating_sub(*at) < keep_ms);
+        let mut gone = 0;
+        archive.events.retain(|(at, event)| {
+            let keep = now.saturating_sub(*at) < keep_ms;
+            if !keep {
+                gone += super::store::json_len(event);
+            }
+            keep
+        });
+        archive.bytes = archive.bytes.saturating_sub(gone);
     }
 }
 
@@ -171,6 +177,7 @@ pub fn create(
             kms_key: input.kms_key_identifier,
             creation_ms: now,
             events: Default::default(),
+            bytes: 0,
             dropped: 0,
             appended: 0,
             rows: super::store::ArchiveRows::fresh(),

@@ -100,11 +100,12 @@ pub fn publish(ev: &Arc<Inner>, account: &str, region: &str, bus: &str, envelope
                     if let Some(archive) = archives.get_mut(name) {
                         let shared = archived.get_or_insert_with(|| Arc::new(event.clone()));
                         let max = ev.max_archive_events.load(Ordering::Relaxed);
-                        if archive.keep(now, shared.clone(), max) {
+                        let max_bytes = ev.max_archive_bytes.load(Ordering::Relaxed);
+                        if archive.keep(now, shared.clone(), max, max_bytes) {
                             tracing::warn!(
-                                "events: archive {} holds its maximum of {max} events \
-                                 (--max-archive-events): the oldest are dropped as new ones \
-                                 arrive",
+                                "events: archive {} holds its maximum of {max} events or \
+                                 {max_bytes} bytes (--max-archive-events, --max-archive-bytes): \
+                                 the oldest are dropped as new ones arrive",
                                 archive.arn
                             );
                         }

@@ -30,7 +30,7 @@ mod targets;
 mod test_pattern;
 
 pub use errors::EventsError;
-pub use store::DEFAULT_MAX_ARCHIVE_EVENTS;
+pub use store::{DEFAULT_MAX_ARCHIVE_BYTES, DEFAULT_MAX_ARCHIVE_EVENTS};
 
 use crate::clock::Clock;
 use crate::invoke::Invoker;
@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     durable: Option<ConfigRows>,
     /// `--max-archive-events`; read under the store lock when an event is archived.
     max_archive_events: AtomicUsize,
+    /// `--max-archive-bytes`; read with `max_archive_events`.
+    max_archive_bytes: std::sync::atomic::AtomicU64,
     /// `--data-dir`: the keys of the archives' event rows written so far, so the rows of an
     /// archive that is gone are deleted. Taken only under the store lock (`sync_archives`).
     archive_rows: parking_lot::Mutex<std::collections::HashSet<String>>,
@@ -96,6 +98,7 @@ impl Events {
             replan: parking_lot::Mutex::new(None),
             durable: durable.map(ConfigRows::new),
             max_archive_events: AtomicUsize::new(store::DEFAULT_MAX_ARCHIVE_EVENTS),
+            max_archive_bytes: std::sync::atomic::AtomicU64::new(store::DEFAULT_MAX_ARCHIVE_BYTES),
             archive_rows: Default::default(),
         });
         scheduler::start(&inner);
@@ -105,6 +108,12 @@ impl Events {
     /// `--max-archive-events`: events kept per archive, oldest dropped first past it.
     pub fn with_max_archive_events(self, max: usize) -> Self {
         self.inner.max_archive_events.store(max, Ordering::Relaxed);
+        self
+    }
+
+    /// `--max-archive-bytes`: bytes of events kept per archive, oldest dropped first past it.
+    pub fn with_max_archive_bytes(self, max: u64) -> Self {
+        self.inner.max_archive_bytes.store(max, Ordering::Relaxed);
         self
     }
 
@@ -453,6 +462,7 @@ impl Inner {
                 for (id, bytes) in mine {
                     let (at, event): (u64, Value) = serde_json::from_slice(bytes)
                         .map_err(|e| format!("archive {}: event {id}: {e}", archive.name))?;
+                    archive.bytes += store::json_len(&event);
                     archive.events.push_back((at, Arc::new(event)));
                 }
                 archive.appended = last;

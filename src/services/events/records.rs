@@ -269,6 +269,11 @@ pub fn import(records: Vec<RegionRecord>) -> Result<(Regions, Vec<Planned>), Str
                 kms_key: a.kms_key,
                 creation_ms: a.creation_ms,
                 appended: a.events.len() as u64,
+                bytes: a
+                    .events
+                    .iter()
+                    .map(|(_, e)| super::store::json_len(e))
+                    .sum(),
                 events: a
                     .events
                     .into_iter()

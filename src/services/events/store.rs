@@ -121,8 +121,11 @@ pub struct Archive {
     pub kms_key: Option<String>,
     pub creation_ms: u64,
     /// (time the event was archived in ms, the event) in arrival order, at most
-    /// `--max-archive-events` of them (`keep`).
+    /// `--max-archive-events` of them and `--max-archive-bytes` of their text (`keep`).
     pub events: VecDeque<(u64, Arc<Value>)>,
+    /// The length of `events`' JSON texts (DescribeArchive's `SizeBytes`), kept as events
+    /// come and go rather than worked out per read.
+    pub bytes: u64,
     /// Events dropped for the bound since the archive was created (or loaded).
     pub dropped: u64,
     /// Events ever appended: the next event's row id in the data directory (the kept events
@@ -159,15 +162,41 @@ impl ArchiveRows {
 /// archive only by its retention; here memory is the bound, so the oldest go first past this.
 pub const DEFAULT_MAX_ARCHIVE_EVENTS: usize = 100_000;
 
+/// Bytes of events kept per archive unless `--max-archive-bytes` says otherwise: the event
+/// count alone lets 100,000 events of 256 KB hold 25 GB.
+pub const DEFAULT_MAX_ARCHIVE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The length of `value`'s compact JSON text, counted without writing it anywhere.
+pub fn json_len(value: &Value) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` into a sink that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
 impl Archive {
-    /// Archives `event`; past `max` events (at least 1) the oldest are dropped. Returns
-    /// whether this call dropped the archive's first event ever (its caller logs that once).
-    pub fn keep(&mut self, now: u64, event: Arc<Value>, max: usize) -> bool {
+    /// Archives `event`; past `max` events (at least 1) or `max_bytes` of their text, the
+    /// oldest are dropped (the newest event stays, whatever its size). Returns whether this
+    /// call dropped the archive's first event ever (its caller logs that once).
+    pub fn keep(&mut self, now: u64, event: Arc<Value>, max: usize, max_bytes: u64) -> bool {
+        self.bytes += json_len(&event);
         self.events.push_back((now, event));
         self.appended += 1;
         let before = self.dropped;
-        while self.events.len() > max.max(1) {
-            self.events.pop_front();
+        while self.events.len() > max.max(1) || (self.bytes > max_bytes && self.events.len() > 1) {
+            if let Some((_, gone)) = self.events.pop_front() {
+                self.bytes = self.bytes.saturating_sub(json_len(&gone));
+            }
             self.dropped += 1;
         }
         before == 0 && self.dropped > 0
@@ -194,10 +223,7 @@ impl Archive {
     }
 
     pub fn size_bytes(&self) -> u64 {
-        self.events
-            .iter()
-            .map(|(_, e)| e.to_string().len() as u64)
-            .sum()
+        self.bytes
     }
 }
 
