@@ -51,6 +51,11 @@ pub(crate) struct Engine {
     /// parks, for the state loop to park the run with; put here by a resumed run, for the
     /// Task to take back. Locked only to put or take it (never across an await).
     pub task_wait: parking_lot::Mutex<Option<Box<TaskWait>>>,
+    /// `base_context` parsed, the first time a state of this run needs it: every state reads
+    /// the context object, and parsing it (with the execution's input) per state made a Map
+    /// of 1,000 Pass items parse the input 1,000 times. Kept by the run, not by the
+    /// `BaseContext` a parked execution holds, so parking still keeps only the text.
+    pub context: std::sync::OnceLock<Value>,
 }
 
 /// A top-level Wait an execution parks in as data rather than as a live run: the run ends
@@ -180,6 +185,11 @@ impl BaseContext {
 }
 
 impl Engine {
+    /// The context object's static part (see `context`).
+    pub fn context_value(&self) -> &Value {
+        self.context.get_or_init(|| self.base_context.value())
+    }
+
     /// A Parallel branch's or Map iteration's entry in the settle registry.
     pub fn branch_work(&self) -> crate::settle::Work {
         let arn = match self.base_context.execution_arn() {
@@ -192,7 +202,7 @@ impl Engine {
     /// The context object as a state sees it: the static part plus `State` (`RetryCount`
     /// only where AWS has it: the states that can retry).
     pub fn context_for(&self, state: &State, entered_ms: u64, retry_count: u64) -> Value {
-        let mut ctx = self.base_context.value();
+        let mut ctx = self.context_value().clone();
         if let Value::Object(o) = &mut ctx {
             let mut s = json!({
                 "Name": state.name,

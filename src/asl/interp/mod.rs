@@ -932,6 +932,7 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
         restarts: Default::default(),
         parking: parks.then(Default::default),
         task_wait: parking_lot::Mutex::new(task_wait),
+        context: Default::default(),
     });
     let kept = parks.then(|| (machine.clone(), stop_rx.clone()));
     let work = match resume {

@@ -448,6 +448,7 @@ fn engine(t: &TestRun) -> Arc<Engine> {
         restarts: Default::default(),
         task_wait: Default::default(),
         parking: None,
+        context: Default::default(),
     })
 }
 

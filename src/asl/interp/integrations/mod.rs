@@ -336,13 +336,13 @@ async fn attempt(
             _ => no_services(),
         }));
     };
-    // Dropped once the call is made: a callback's wait must not hold the context object.
+    // The run's parsed context (`Engine::context`), which a top-level Task parked as data
+    // does not keep: the run that held it has ended.
     let called = {
-        let context = engine.base_context.value();
         let call = calls.call(TaskCall {
             resource,
             parameters,
-            context: &context,
+            context: engine.context_value(),
             now: engine.rec.clock().now(),
             trace: crate::asl::interp::engine::state_span(),
         });

@@ -34,8 +34,8 @@ impl MapRunGuard {
         max_concurrency: Option<u64>,
         tolerance: Tolerance,
     ) -> (MapRunGuard, String, Arc<Engine>) {
-        let context = engine.base_context.value();
-        let arn = map_run_arn(&context, m);
+        let context = engine.context_value();
+        let arn = map_run_arn(context, m);
         let run = engine.map_runs.add(MapRun {
             arn: arn.clone(),
             execution_arn: context
@@ -191,6 +191,7 @@ fn with_record(engine: &Engine, record: SharedRecord, owner: &str) -> Engine {
         restarts: Default::default(),
         task_wait: Default::default(),
         parking: None,
+        context: Default::default(),
     }
 }
 
