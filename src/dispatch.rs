@@ -33,18 +33,11 @@ pub async fn call(
                 Ok(output) if traced.read_output => Ok(output.encoded()),
                 other => other,
             };
-            let answer = match &result {
-                Ok(_) if !traced.read_output => Answer::Unread,
+            traced.record(ctx, service, |read| match &result {
+                Ok(_) if !read => Answer::Unread,
                 Ok(output) => Answer::Text(output.json_text().unwrap_or_default()),
                 Err(e) => Answer::Error(e),
-            };
-            let Traced {
-                start_us,
-                resource,
-                name,
-                ..
-            } = traced;
-            record_call(ctx, service, name, resource, start_us, answer);
+            });
             result
         }
         None => result,
@@ -58,6 +51,26 @@ struct Traced {
     name: Cow<'static, str>,
     /// Whether the output has a member the span keeps (else it is not read).
     read_output: bool,
+}
+
+impl Traced {
+    /// Records the call's span; `answer` is told whether the output is to be read at all.
+    fn record<'r>(
+        self,
+        ctx: &RequestContext,
+        service: ServiceId,
+        answer: impl FnOnce(bool) -> Answer<'r>,
+    ) {
+        let answer = answer(self.read_output);
+        record_call(
+            ctx,
+            service,
+            self.name,
+            self.resource,
+            self.start_us,
+            answer,
+        );
+    }
 }
 
 /// Validates and runs the call.
@@ -120,18 +133,11 @@ impl Dispatch for AppState {
             // (nothing written as JSON and read back for it).
             let result = result.map(|output| output.to_value());
             if let Some(traced) = traced {
-                let answer = match &result {
-                    Ok(_) if !traced.read_output => Answer::Unread,
+                traced.record(ctx, service, |read| match &result {
+                    Ok(_) if !read => Answer::Unread,
                     Ok(value) => Answer::Value(value),
                     Err(e) => Answer::Error(e),
-                };
-                let Traced {
-                    start_us,
-                    resource,
-                    name,
-                    ..
-                } = traced;
-                record_call(ctx, service, name, resource, start_us, answer);
+                });
             }
             result
         })

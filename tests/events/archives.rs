@@ -576,31 +576,7 @@ async fn past_max_archive_events_the_oldest_archived_events_are_dropped() {
         "the size counts the kept events only (same-length events)"
     );
 
-    let (queue, _) = queue_rule(&server, "replayed", r#"{"source": ["app"]}"#).await;
-    server.clock().advance(Duration::from_secs(2));
-    let end = DateTime::from_millis(server.clock().now_millis() as i64 - 500);
-    client
-        .start_replay()
-        .replay_name("newest")
-        .event_source_arn(&archive_arn)
-        .event_start_time(start)
-        .event_end_time(end)
-        .destination(
-            ReplayDestination::builder()
-                .arn(bus_arn("default"))
-                .build()
-                .expect("destination"),
-        )
-        .send()
-        .await
-        .expect("start replay");
-    server.clock().advance(Duration::from_secs(1));
-    let got = receive_n(&sqs, &queue, 3).await;
-    let mut replayed: Vec<i64> = got
-        .iter()
-        .map(|m| json_body(m)["detail"]["n"].as_i64().expect("n"))
-        .collect();
-    replayed.sort();
+    let (queue, replayed) = replay_kept(&server, &client, &archive_arn, start, "newest", 3).await;
     assert_eq!(
         replayed,
         vec![5, 6, 7],
@@ -631,7 +607,6 @@ async fn past_max_archive_bytes_the_oldest_archived_events_are_dropped() {
     .await
     .expect("server");
     let client = eb(&server);
-    let sqs = common::sqs(&server);
     let archive_arn = client
         .create_archive()
         .archive_name("by-bytes")
@@ -674,13 +649,42 @@ async fn past_max_archive_bytes_the_oldest_archived_events_are_dropped() {
     );
     assert!(d.size_bytes() as u64 <= MAX_BYTES);
 
-    let (queue, _) = queue_rule(&server, "replayed", r#"{"source": ["app"]}"#).await;
+    let (_, replayed) = replay_kept(
+        &server,
+        &client,
+        &archive_arn,
+        start,
+        "newest-by-bytes",
+        fit,
+    )
+    .await;
+    let replayed: Vec<usize> = replayed.into_iter().map(|n| n as usize).collect();
+    assert_eq!(
+        replayed,
+        ((10 - fit)..10).collect::<Vec<_>>(),
+        "a replay sends only the kept events"
+    );
+}
+
+/// Replays the whole of `archive_arn` (from `start` to just before now) onto the default bus,
+/// where a rule sends `app` events to a new queue, and returns that queue with the `detail.n`
+/// of the `count` events it received, sorted.
+async fn replay_kept(
+    server: &stepyard::RunningServer,
+    client: &aws_sdk_eventbridge::Client,
+    archive_arn: &str,
+    start: DateTime,
+    replay_name: &str,
+    count: usize,
+) -> (String, Vec<i64>) {
+    let sqs = common::sqs(server);
+    let (queue, _) = queue_rule(server, "replayed", r#"{"source": ["app"]}"#).await;
     server.clock().advance(Duration::from_secs(2));
     let end = DateTime::from_millis(server.clock().now_millis() as i64 - 500);
     client
         .start_replay()
-        .replay_name("newest-by-bytes")
-        .event_source_arn(&archive_arn)
+        .replay_name(replay_name)
+        .event_source_arn(archive_arn)
         .event_start_time(start)
         .event_end_time(end)
         .destination(
@@ -693,15 +697,11 @@ async fn past_max_archive_bytes_the_oldest_archived_events_are_dropped() {
         .await
         .expect("start replay");
     server.clock().advance(Duration::from_secs(1));
-    let got = receive_n(&sqs, &queue, fit).await;
-    let mut replayed: Vec<usize> = got
+    let got = receive_n(&sqs, &queue, count).await;
+    let mut replayed: Vec<i64> = got
         .iter()
-        .map(|m| json_body(m)["detail"]["n"].as_u64().expect("n") as usize)
+        .map(|m| json_body(m)["detail"]["n"].as_i64().expect("n"))
         .collect();
     replayed.sort();
-    assert_eq!(
-        replayed,
-        ((10 - fit)..10).collect::<Vec<_>>(),
-        "a replay sends only the kept events"
-    );
+    (queue, replayed)
 }
