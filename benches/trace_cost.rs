@@ -15,7 +15,8 @@
 //! where perf cannot sample in a container.
 //! Scenarios: PutEvents on a bus with 100 rules (one matches; its target an SQS queue;
 //! deliveries waited for), the same on a bus of that one rule alone, PutEvents -> SQS ->
-//! ReceiveMessage + DeleteMessage round with one rule, SendMessage. For the A/B against another build over HTTP see `benches/trace-cost.sh`.
+//! ReceiveMessage + DeleteMessage round with one rule, SendMessage, StartSyncExecution of a
+//! five-state Express machine. For the A/B against another build over HTTP see `benches/trace-cost.sh`.
 
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout};
@@ -335,6 +336,43 @@ async fn send_message(client: &Client, requests: u64) -> Figures {
     measure(requests, send).await
 }
 
+/// StartSyncExecution of the 5-state Express machine `benches/sfn-bench.sh` (a) runs
+/// (Pass, Choice, Pass, Pass: five states entered per execution).
+async fn express_sync(client: &Client, requests: u64) -> Figures {
+    let definition = json!({"StartAt": "Validate", "States": {
+        "Validate": {"Type": "Pass", "Parameters": {"id.$": "$.order.id", "total.$": "$.order.total",
+            "count.$": "States.ArrayLength($.order.items)"}, "Next": "Route"},
+        "Route": {"Type": "Choice", "Choices": [{"Variable": "$.total", "NumericGreaterThan": 100,
+            "Next": "Large"}], "Default": "Small"},
+        "Large": {"Type": "Pass", "Result": "large", "ResultPath": "$.size", "Next": "Tag"},
+        "Small": {"Type": "Pass", "Result": "small", "ResultPath": "$.size", "Next": "Tag"},
+        "Tag": {"Type": "Pass", "Parameters": {"order.$": "$.id", "size.$": "$.size",
+            "count.$": "$.count"}, "End": true}}});
+    let arn = client
+        .call(
+            "states",
+            "AWSStepFunctions.CreateStateMachine",
+            json!({"name": "bench", "type": "EXPRESS", "roleArn": "arn:aws:iam::000000000000:role/r",
+                "definition": definition.to_string()}),
+        )
+        .await["stateMachineArn"]
+        .as_str()
+        .expect("a state machine ARN")
+        .to_string();
+    let input = json!({"order": {"id": 42, "total": 120, "items": [1, 2, 3]}}).to_string();
+    let run = |_| {
+        let body = json!({"stateMachineArn": arn, "input": input});
+        async move {
+            let out = client
+                .call("states", "AWSStepFunctions.StartSyncExecution", body)
+                .await;
+            assert_eq!(out["status"], "SUCCEEDED", "{out}");
+        }
+    };
+    measure(1200, run).await;
+    measure(requests, run).await
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -345,7 +383,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn record_alone() {
     use stepyard::trace::context::TraceContext;
     use stepyard::trace::{Span, Tracer};
-    let tracer = Tracer::new(stepyard::Clock::new(), 1000, None);
+    let tracer = Tracer::new(
+        stepyard::Clock::new(),
+        1000,
+        stepyard::trace::DEFAULT_BUFFER_BYTES,
+        None,
+    );
     let n = 200_000u64;
     let (a0, t0) = (ALLOCS.load(Ordering::Relaxed), Instant::now());
     for _ in 0..n {
@@ -380,6 +423,7 @@ async fn main() {
         "PutEvents, 1 rule (matched)",
         "PutEvents->SQS->Receive+Delete",
         "SendMessage",
+        "Express StartSyncExecution",
     ];
     // A subset, e.g. to count instructions under `valgrind --tool=callgrind`:
     // TRACE_COST_SCENARIOS=0,2 (indexes into `scenarios`), TRACE_COST_MODES=on|off.
@@ -410,7 +454,8 @@ async fn main() {
                     0 => put_events(&client, requests, 100).await,
                     1 => put_events(&client, requests, 1).await,
                     2 => event_round(&client, requests).await,
-                    _ => send_message(&client, requests).await,
+                    3 => send_message(&client, requests).await,
+                    _ => express_sync(&client, requests).await,
                 };
                 results[s][mode].push(f);
                 drop(client);

@@ -48,6 +48,7 @@ impl AppState {
         let tracer = crate::trace::Tracer::new(
             clock.clone(),
             config.trace_buffer,
+            config.trace_buffer_bytes,
             config.otlp_endpoint.as_deref(),
         );
         let invoker = Invoker::new(tracer.clone()).with_chain_budget(config.chain_budget);

@@ -30,6 +30,8 @@ pub struct Config {
     pub clock: crate::clock::ClockStart,
     /// How many traces `/_stepyard/traces` keeps (`--trace-buffer`; 0 turns tracing off).
     pub trace_buffer: usize,
+    /// What the trace buffer may weigh (`--trace-buffer-bytes`).
+    pub trace_buffer_bytes: usize,
     /// Where spans go over OTLP/HTTP (`--otlp-endpoint`), if anywhere.
     pub otlp_endpoint: Option<String>,
     /// `--data-dir`: keep state in a database there (see `persist`); `None`: in memory only.
@@ -78,6 +80,7 @@ impl Default for Config {
             max_connections: 1024,
             clock: crate::clock::ClockStart::default(),
             trace_buffer: 1000,
+            trace_buffer_bytes: crate::trace::DEFAULT_BUFFER_BYTES,
             otlp_endpoint: None,
             data_dir: None,
             init_state: None,

@@ -27,16 +27,25 @@ pub async fn call(
     let (result, traced) = run(state, service, ctx, operation, input).await;
     match traced {
         Some(traced) => {
-            // The span reads its members from the output's JSON text, written once here (and
-            // sent as it is by the JSON protocols); no `Value` is built for it.
+            // The span reads its members from the typed output as it is, or, for an output
+            // whose entries it keeps too, from its JSON text, written once here (and sent as
+            // it is by the JSON protocols); no `Value` is built for it.
+            let mut members = None;
             let result = match result {
-                Ok(output) if traced.read_output => Ok(output.encoded()),
+                Ok(output) if traced.read_output => match output.members() {
+                    Some(found) => {
+                        members = Some(found);
+                        Ok(output)
+                    }
+                    None => Ok(output.encoded()),
+                },
                 other => other,
             };
-            traced.record(ctx, service, |read| match &result {
-                Ok(_) if !read => Answer::Unread,
-                Ok(output) => Answer::Text(output.json_text().unwrap_or_default()),
-                Err(e) => Answer::Error(e),
+            traced.record(ctx, service, |read| match (&result, members) {
+                (Ok(_), _) if !read => Answer::Unread,
+                (Ok(_), Some(found)) => Answer::Members(found),
+                (Ok(output), None) => Answer::Text(output.json_text().unwrap_or_default()),
+                (Err(e), _) => Answer::Error(e),
             });
             result
         }
@@ -47,7 +56,7 @@ pub async fn call(
 /// The call's span, when tracing is on.
 struct Traced {
     start_us: u64,
-    resource: Option<crate::trace::Resource>,
+    resource: Option<crate::trace::Text>,
     name: Cow<'static, str>,
     /// Whether the output has a member the span keeps (else it is not read).
     read_output: bool,

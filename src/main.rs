@@ -81,6 +81,15 @@ struct Cli {
     /// How many traces /_stepyard/traces keeps, newest first; 0 (or `off`) turns tracing off.
     #[arg(long = "trace-buffer", env = "STEPYARD_TRACE_BUFFER", default_value = "1000", value_parser = parse_trace_buffer)]
     trace_buffer: usize,
+    /// Bytes the trace buffer may hold (spans, their inputs, outputs and events); past it the
+    /// oldest traces are let go, and a trace heavier than an eighth of it keeps its further
+    /// spans' texts cut to 1 KiB. Bounds the OTLP export queue too.
+    #[arg(
+        long = "trace-buffer-bytes",
+        env = "STEPYARD_TRACE_BUFFER_BYTES",
+        default_value_t = stepyard::trace::DEFAULT_BUFFER_BYTES
+    )]
+    trace_buffer_bytes: usize,
     /// Send every span over OTLP/HTTP (protobuf) to this collector, e.g.
     /// http://localhost:4318 (the path /v1/traces is added when missing).
     #[arg(long = "otlp-endpoint", env = "STEPYARD_OTLP_ENDPOINT")]
@@ -257,6 +266,7 @@ fn main() -> std::process::ExitCode {
         idle_timeout: std::time::Duration::from_secs(cli.idle_timeout.max(1)),
         max_connections: cli.max_connections.max(1),
         trace_buffer: cli.trace_buffer,
+        trace_buffer_bytes: cli.trace_buffer_bytes,
         otlp_endpoint: cli.otlp_endpoint.filter(|e| !e.is_empty()),
         data_dir: cli.data_dir,
         init_state: cli.init_state,

@@ -89,6 +89,9 @@ pub enum Transition {
 #[derive(Debug, Clone)]
 pub struct State {
     pub name: String,
+    /// The name, and `State <name>`, as a run's trace shows them: made once with the machine
+    /// so that each state entered shares them rather than copying them.
+    pub labels: StateLabels,
     pub comment: Option<String>,
     /// Effective language (the state's own `QueryLanguage`, else the machine's).
     pub query_language: QueryLanguage,
@@ -102,6 +105,22 @@ pub struct State {
     /// `None` for Choice, Succeed and Fail.
     pub transition: Option<Transition>,
     pub kind: StateKind,
+}
+
+/// See [`State::labels`].
+#[derive(Debug, Clone)]
+pub struct StateLabels {
+    pub name: Arc<str>,
+    pub span: Arc<str>,
+}
+
+impl StateLabels {
+    pub fn of(name: &str) -> StateLabels {
+        StateLabels {
+            name: Arc::from(name),
+            span: Arc::from(format!("State {name}")),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

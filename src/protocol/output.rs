@@ -21,6 +21,8 @@ enum Form {
 trait Encode: Send {
     fn json(&self) -> Vec<u8>;
     fn value(&self) -> Value;
+    /// The members a traced call's span keeps, read without writing the output.
+    fn members(&self) -> Option<crate::trace::calls::Members>;
 }
 
 impl<T: Serialize + Send> Encode for T {
@@ -32,6 +34,10 @@ impl<T: Serialize + Send> Encode for T {
 
     fn value(&self) -> Value {
         serde_json::to_value(self).unwrap_or_else(|_| Value::Object(Default::default()))
+    }
+
+    fn members(&self) -> Option<crate::trace::calls::Members> {
+        crate::trace::calls::members_of(self)
     }
 }
 
@@ -46,6 +52,15 @@ impl Output {
         match self.0 {
             Form::Typed(typed) => Output(Form::Json(typed.json())),
             json => Output(json),
+        }
+    }
+
+    /// The members a traced call's span keeps, read from the typed output as it is (`None`
+    /// when it is written already, or is not a struct of plain members: read its text then).
+    pub fn members(&self) -> Option<crate::trace::calls::Members> {
+        match &self.0 {
+            Form::Typed(typed) => typed.members(),
+            Form::Json(_) => None,
         }
     }
 

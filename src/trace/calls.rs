@@ -1,7 +1,7 @@
 //! The span of an API call and the resource it names, from the call's `RequestContext`
 //! (the dispatch path records one per call).
 
-use super::{Attr, Resource, Span};
+use super::{Attr, Span, Text};
 use crate::request::RequestContext;
 use serde::Deserialize;
 use serde_json::Value;
@@ -15,6 +15,9 @@ pub enum Answer<'a> {
     Text(&'a [u8]),
     /// The output as the `Value` an in-process caller reads.
     Value(&'a Value),
+    /// The text members of a typed output, read from it unwritten (see `capture`), in
+    /// [`TEXT_MEMBERS`]' order.
+    Members(Members),
     /// An output with no member the span keeps (see [`output_has_seen_members`]): not read.
     Unread,
     Error(&'a crate::error::ApiError),
@@ -26,7 +29,7 @@ pub fn record_call(
     ctx: &RequestContext,
     service: crate::request::ServiceId,
     name: Cow<'static, str>,
-    resource: Option<Resource>,
+    resource: Option<Text>,
     start_us: u64,
     answer: Answer<'_>,
 ) {
@@ -47,6 +50,12 @@ pub fn record_call(
                 seen.attributes(&mut span);
             }
         }
+        Answer::Members(members) => push_texts(
+            &mut span,
+            TEXT_MEMBERS
+                .into_iter()
+                .zip(members.into_iter().map(|m| m.map(Cow::Owned))),
+        ),
         Answer::Unread => {}
         Answer::Error(e) => {
             span.attributes
@@ -97,28 +106,63 @@ struct SeenEntry<'a> {
     error_code: Option<Member<'a>>,
 }
 
+/// A typed output's text members, in [`TEXT_MEMBERS`]' order.
+pub type Members = [Option<String>; TEXT_MEMBERS.len()];
+
+/// The text members of a typed output, read without writing it (see `capture`); `None`
+/// when its shape is not read that way.
+pub fn members_of<T: serde::Serialize + ?Sized>(output: &T) -> Option<Members> {
+    super::capture::capture(output)
+}
+
+/// The text members [`Seen`] reads, in the order a span keeps them.
+pub const TEXT_MEMBERS: [&str; 9] = [
+    "MessageId",
+    "SequenceNumber",
+    "executionArn",
+    "stateMachineArn",
+    "QueueUrl",
+    "TopicArn",
+    "SubscriptionArn",
+    "RuleArn",
+    "EventBusArn",
+];
+
+/// Keeps the text members found on `span`.
+fn push_texts<'a>(
+    span: &mut Span,
+    texts: impl IntoIterator<Item = (&'static str, Option<Cow<'a, str>>)>,
+) {
+    for (name, text) in texts {
+        let Some(text) = text else { continue };
+        let value = match name {
+            // A message id is kept as its 16 bytes (no copy of the text).
+            "MessageId" => Attr::id(&text),
+            _ => Attr::Json(Value::from(text.into_owned())),
+        };
+        span.attributes.push((name, value));
+    }
+}
+
 impl Seen<'_> {
     fn attributes(self, span: &mut Span) {
-        // A message id is kept as its 16 bytes (no copy of the text).
-        if let Some(Member(id)) = &self.message_id {
-            span.attributes.push(("MessageId", Attr::id(id)));
-        }
         let texts = [
-            ("SequenceNumber", self.sequence_number),
-            ("executionArn", self.execution_arn),
-            ("stateMachineArn", self.state_machine_arn),
-            ("QueueUrl", self.queue_url),
-            ("TopicArn", self.topic_arn),
-            ("SubscriptionArn", self.subscription_arn),
-            ("RuleArn", self.rule_arn),
-            ("EventBusArn", self.event_bus_arn),
+            self.message_id,
+            self.sequence_number,
+            self.execution_arn,
+            self.state_machine_arn,
+            self.queue_url,
+            self.topic_arn,
+            self.subscription_arn,
+            self.rule_arn,
+            self.event_bus_arn,
         ];
-        for (name, text) in texts {
-            if let Some(Member(text)) = text {
-                span.attributes
-                    .push((name, Attr::Json(Value::from(text.into_owned()))));
-            }
-        }
+        push_texts(
+            span,
+            TEXT_MEMBERS
+                .into_iter()
+                .zip(texts.into_iter().map(|m| m.map(|Member(text)| text))),
+        );
         if let Some(entries) = self.entries {
             entries.attributes(span);
         }
@@ -300,7 +344,7 @@ const RESOURCE_MEMBERS: &[&str] = &[
 /// are told by one pass over the input's few members rather than a hash lookup per member,
 /// and their ARN is shared with the calls before that named it (this runs for every traced
 /// call).
-pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<Resource> {
+pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<Text> {
     let object = input.as_object()?;
     let mut queue_url: Option<&Value> = None;
     let mut entries: Option<&Value> = None;
@@ -344,7 +388,7 @@ pub fn resource_of(input: &Value, ctx: &RequestContext) -> Option<Resource> {
     RESOURCE_MEMBERS
         .iter()
         .find_map(|member| object.get(*member)?.as_str())
-        .map(|text| Resource::Owned(text.to_string()))
+        .map(|text| Text::Owned(text.to_string()))
 }
 
 /// How many resource names each thread keeps to hand out again.
@@ -360,13 +404,13 @@ thread_local! {
 }
 
 /// `name` (a queue's ARN a message's span names), shared with the spans before that named it.
-pub fn shared_name(name: &str) -> Resource {
+pub fn shared_name(name: &str) -> Text {
     shared(&[name])
 }
 
 /// The name spelled by `pieces` one after the other, shared with the calls before that named
 /// it (compared piece by piece: nothing is put together unless it is new).
-fn shared(pieces: &[&str]) -> Resource {
+fn shared(pieces: &[&str]) -> Text {
     let len: usize = pieces.iter().map(|p| p.len()).sum();
     let spells = |name: &str| {
         name.len() == len && {
@@ -386,12 +430,12 @@ fn shared(pieces: &[&str]) -> Resource {
         let mut recent = recent.borrow_mut();
         let (names, next) = &mut *recent;
         if let Some(name) = names.iter().flatten().find(|n| spells(n)) {
-            return Resource::Shared(name.clone());
+            return Text::Shared(name.clone());
         }
         let name: Arc<str> = Arc::from(pieces.concat());
         names[*next] = Some(name.clone());
         *next = (*next + 1) % RECENT;
-        Resource::Shared(name)
+        Text::Shared(name)
     })
 }
 

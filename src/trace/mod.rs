@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod calls;
+mod capture;
 pub mod context;
 pub mod otlp;
 
@@ -21,11 +22,14 @@ use context::{TraceContext, TraceId};
 use parking_lot::Mutex;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+/// What the trace buffer may weigh unless told (`--trace-buffer-bytes`): a thousand traces
+/// of small payloads take a few MB; executions passing large inputs fill it sooner.
+pub const DEFAULT_BUFFER_BYTES: usize = 64 << 20;
 /// A trace keeps at most this many spans; past it new spans of the trace are dropped (a loop
 /// runs into `MAX_HOPS` long before, but a long-lived trace could grow forever otherwise).
 const MAX_SPANS_PER_TRACE: usize = 2000;
@@ -40,9 +44,9 @@ pub struct Span {
     pub parent: Option<u64>,
     /// The AWS signing name: `events`, `states`, `sqs`, `sns` (or `sts`).
     pub service: &'static str,
-    pub name: Cow<'static, str>,
+    pub name: Text,
     /// The ARN (or name) of what the span acted on.
-    pub resource: Option<Resource>,
+    pub resource: Option<Text>,
     /// Epoch microseconds on the server's clock.
     pub start_us: u64,
     pub end_us: u64,
@@ -56,57 +60,79 @@ pub struct Span {
     pub evaluations: Option<Evaluations>,
 }
 
-/// What a span acted on: its own copy, or a name its owner already shares (a rule's or a
-/// target's ARN), so that recording the span copies nothing.
+/// Text a span keeps (its name, what it acted on): a constant, its own copy, or text its
+/// owner already shares (a rule's or a target's ARN, a state's name), so that recording the
+/// span copies nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resource {
+pub enum Text {
+    Static(&'static str),
     Owned(String),
     Shared(Arc<str>),
 }
 
-impl std::ops::Deref for Resource {
+impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
         match self {
-            Resource::Owned(s) => s,
-            Resource::Shared(s) => s,
+            Text::Static(s) => s,
+            Text::Owned(s) => s,
+            Text::Shared(s) => s,
         }
     }
 }
 
-impl serde::Serialize for Resource {
+impl serde::Serialize for Text {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self)
     }
 }
 
-impl From<String> for Resource {
+impl From<String> for Text {
     fn from(s: String) -> Self {
-        Resource::Owned(s)
+        Text::Owned(s)
     }
 }
 
-impl From<&str> for Resource {
+impl From<&str> for Text {
     fn from(s: &str) -> Self {
-        Resource::Owned(s.to_string())
+        Text::Owned(s.to_string())
     }
 }
 
-impl From<&String> for Resource {
+impl From<&String> for Text {
     fn from(s: &String) -> Self {
-        Resource::Owned(s.clone())
+        Text::Owned(s.clone())
     }
 }
 
-impl From<Arc<str>> for Resource {
+impl From<Arc<str>> for Text {
     fn from(s: Arc<str>) -> Self {
-        Resource::Shared(s)
+        Text::Shared(s)
     }
 }
 
-impl From<&Arc<str>> for Resource {
+impl From<&Arc<str>> for Text {
     fn from(s: &Arc<str>) -> Self {
-        Resource::Shared(s.clone())
+        Text::Shared(s.clone())
+    }
+}
+
+impl From<Cow<'static, str>> for Text {
+    fn from(s: Cow<'static, str>) -> Self {
+        match s {
+            Cow::Borrowed(s) => Text::Static(s),
+            Cow::Owned(s) => Text::Owned(s),
+        }
+    }
+}
+
+impl Text {
+    /// The bytes this text holds of its own (a constant or a shared name: none).
+    fn weight(&self) -> usize {
+        match self {
+            Text::Owned(s) => s.len(),
+            Text::Static(_) | Text::Shared(_) => 0,
+        }
     }
 }
 
@@ -116,7 +142,11 @@ impl From<&Arc<str>> for Resource {
 pub enum Attr {
     Json(Value),
     Static(&'static str),
+    /// A name its owner already shares (a rule's ARN, a state's name): costs the trace nothing.
     Shared(Arc<str>),
+    /// Text the trace holds (a state's input or output, written once and shared by the spans
+    /// that show it): counted against the buffer's bytes.
+    Text(Arc<str>),
     /// A UUID that was (and is read back as) its lowercase hyphenated form.
     Uuid(uuid::Uuid),
     /// A list of such UUIDs (a PutEvents' event ids), read as a JSON array.
@@ -144,7 +174,7 @@ impl Attr {
         match self {
             Attr::Json(v) => v.as_str(),
             Attr::Static(s) => Some(s),
-            Attr::Shared(s) => Some(s),
+            Attr::Shared(s) | Attr::Text(s) => Some(s),
             Attr::Uuid(_)
             | Attr::Uuids(_)
             | Attr::OneUuid(_)
@@ -157,7 +187,7 @@ impl Attr {
         match self {
             Attr::Json(v) => v.clone(),
             Attr::Static(s) => Value::from(*s),
-            Attr::Shared(s) => Value::from(&**s),
+            Attr::Shared(s) | Attr::Text(s) => Value::from(&**s),
             Attr::Uuid(id) => Value::from(id.hyphenated().to_string()),
             Attr::Uuids(ids) => ids
                 .iter()
@@ -246,30 +276,36 @@ pub trait Explain: Send + Sync {
 pub struct EventText(pub Arc<str>);
 
 thread_local! {
-    /// Where this thread writes an event before it is copied into its [`EventText`]: written
-    /// in place, the text would grow (and be copied) a few times on the way.
-    static EVENT_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Where this thread writes a text before it is copied into its `Arc<str>`: written in
+    /// place, the text would grow (and be copied) a few times on the way.
+    static TEXT_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `value` as its JSON text, in one allocation sized to it (an event a trace keeps, a state's
+/// input or output).
+pub fn shared_text(value: &Value) -> Arc<str> {
+    TEXT_BUFFER.with(|buffer| {
+        // Only this thread uses its buffer, and nothing here calls back in: the borrow
+        // cannot be taken twice.
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        let text = match serde_json::to_writer(&mut *buffer, value) {
+            Ok(()) => std::str::from_utf8(&buffer).unwrap_or("null"),
+            Err(_) => "null",
+        };
+        let kept = Arc::from(text);
+        // An unusually large text does not keep its buffer alive for good.
+        if buffer.capacity() > 64 * 1024 {
+            *buffer = Vec::new();
+        }
+        kept
+    })
 }
 
 impl EventText {
     /// `event` as its text: one allocation, sized to it.
     pub fn of(event: &Value) -> EventText {
-        EVENT_BUFFER.with(|buffer| {
-            // Only this thread uses its buffer, and nothing here calls back in: the borrow
-            // cannot be taken twice.
-            let mut buffer = buffer.borrow_mut();
-            buffer.clear();
-            let text = match serde_json::to_writer(&mut *buffer, event) {
-                Ok(()) => std::str::from_utf8(&buffer).unwrap_or("null"),
-                Err(_) => "null",
-            };
-            let kept = EventText(Arc::from(text));
-            // An unusually large event does not keep its buffer alive for good.
-            if buffer.capacity() > 64 * 1024 {
-                *buffer = Vec::new();
-            }
-            kept
-        })
+        EventText(shared_text(event))
     }
 
     fn event(&self) -> Value {
@@ -433,8 +469,8 @@ impl Span {
                     span_id: evaluation_span_id(self.span_id, i),
                     parent: self.parent,
                     service: self.service,
-                    name: Cow::Borrowed("EvaluateRule"),
-                    resource: Some(Resource::Shared(rule.arn.clone())),
+                    name: Text::Static("EvaluateRule"),
+                    resource: Some(Text::Shared(rule.arn.clone())),
                     start_us: self.start_us,
                     end_us: self.end_us,
                     error: false,
@@ -478,12 +514,18 @@ impl Span {
         name: impl Into<Cow<'static, str>>,
         now_us: u64,
     ) -> Span {
+        Span::named(trace, service, Text::from(name.into()), now_us)
+    }
+
+    /// As [`Span::new`], with a name given as [`Text`] (one shared, not copied).
+    #[inline]
+    pub fn named(trace: &TraceContext, service: &'static str, name: Text, now_us: u64) -> Span {
         Span {
             trace: trace.id,
             span_id: trace.span,
             parent: trace.parent,
             service,
-            name: name.into(),
+            name,
             resource: None,
             start_us: now_us,
             end_us: now_us,
@@ -517,7 +559,7 @@ impl Span {
     }
 
     #[inline]
-    pub fn resource(mut self, resource: impl Into<Resource>) -> Span {
+    pub fn resource(mut self, resource: impl Into<Text>) -> Span {
         self.resource = Some(resource.into());
         self
     }
@@ -545,6 +587,96 @@ impl Span {
         self.attributes.push((key, value));
         self
     }
+
+    /// About what keeping the span costs in bytes: the span itself, its further attributes
+    /// and the texts it holds (names its owner shares cost nothing; a text shared by two spans,
+    /// a state's output and the next state's input, is counted for each).
+    pub fn weight(&self) -> usize {
+        let attributes: usize = self.attributes.iter().map(|(_, a)| a.weight()).sum();
+        let more = self.attributes.more.capacity() * std::mem::size_of::<(&str, Attr)>();
+        let event = self.evaluations.as_ref().map_or(0, |e| e.event.0.len());
+        std::mem::size_of::<Span>()
+            + more
+            + attributes
+            + self.name.weight()
+            + self.resource.as_ref().map_or(0, Text::weight)
+            + event
+    }
+
+    /// Cuts every text attribute longer than `kept` bytes to about that much, noting it with
+    /// `truncated: true`; `false` when none was that long.
+    fn cut_texts(&mut self, kept: usize) -> bool {
+        let mut cut = false;
+        let attributes = std::mem::take(&mut self.attributes);
+        for (key, value) in attributes
+            .inline
+            .into_iter()
+            .flatten()
+            .chain(attributes.more)
+        {
+            let value = match value {
+                Attr::Text(text) if text.len() > kept => {
+                    cut = true;
+                    Attr::Text(Arc::from(format!("{}...", prefix(&text, kept))))
+                }
+                Attr::Json(Value::String(text)) if text.len() > kept => {
+                    cut = true;
+                    Attr::Json(Value::from(format!("{}...", prefix(&text, kept))))
+                }
+                Attr::Json(value) if json_weight(&value) > kept => {
+                    cut = true;
+                    let text = value.to_string();
+                    Attr::Json(Value::from(format!("{}...", prefix(&text, kept))))
+                }
+                other => other,
+            };
+            self.attributes.push((key, value));
+        }
+        if cut {
+            self.attributes
+                .push(("truncated", Attr::Json(Value::Bool(true))));
+        }
+        cut
+    }
+}
+
+/// The longest prefix of `text` within `bytes`, cut on a character boundary.
+fn prefix(text: &str, bytes: usize) -> &str {
+    let mut end = bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// About what a JSON value held by a span weighs: its texts and a word per node.
+fn json_weight(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len(),
+        Value::Array(items) => items.iter().map(|v| 16 + json_weight(v)).sum(),
+        Value::Object(members) => members
+            .iter()
+            .map(|(k, v)| 32 + k.len() + json_weight(v))
+            .sum(),
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+    }
+}
+
+impl Attr {
+    /// The bytes the attribute holds of its own (see [`Span::weight`]).
+    fn weight(&self) -> usize {
+        match self {
+            Attr::Json(value) => json_weight(value),
+            Attr::Text(text) => text.len(),
+            Attr::Uuids(ids) => ids.len() * 16,
+            Attr::Static(_)
+            | Attr::Shared(_)
+            | Attr::Uuid(_)
+            | Attr::OneUuid(_)
+            | Attr::TraceId(_)
+            | Attr::Count(_) => 0,
+        }
+    }
 }
 
 /// Where spans go. Cloning is an `Arc` clone; [`Tracer::off`] records nothing.
@@ -567,42 +699,115 @@ struct Inner {
     clock: Clock,
     /// Traces kept per shard.
     capacity: usize,
+    /// What the spans of a shard may weigh (see [`Span::weight`]), past which its oldest
+    /// traces are let go, and past which one trace's further spans keep their texts cut.
+    budget: usize,
     /// The ring, split by trace id so that concurrent requests (each its own trace) rarely
     /// meet on one lock; `sequence` orders traces across the shards.
-    shards: Box<[Mutex<Ring>]>,
+    shards: Box<[Shard]>,
     sequence: AtomicU64,
     /// The OTLP exporter's queue, when `--otlp-endpoint` is set.
     export: Option<otlp::Queue>,
 }
 
-/// One shard's traces: at most `capacity` slots, taken in turn and, once all are taken,
-/// reused oldest first (`next`), with the slot of each trace id. A new trace takes over the
-/// oldest slot's buffer (its spans dropped, its room kept, see [`Inner::keep`]), so that in the
-/// steady state keeping a span allocates nothing and frees nothing another thread allocated.
+/// A shard's lock and ring on cache lines of their own: neighbouring shards' locks, taken by
+/// requests on other cores, would otherwise share a line that every record bounces.
+#[repr(align(128))]
+#[derive(Default)]
+struct Shard(Mutex<Ring>);
+
+impl std::ops::Deref for Shard {
+    type Target = Mutex<Ring>;
+    fn deref(&self) -> &Mutex<Ring> {
+        &self.0
+    }
+}
+
+/// One shard's traces, oldest first: at most `capacity` of them, weighing at most the
+/// budget. A trace id's slot is `slots[index[id] - popped]`. A new trace takes over the
+/// buffer of the trace it pushes out (its spans dropped, its room kept, see [`Inner::keep`]),
+/// so that in the steady state keeping a span allocates nothing and frees nothing another
+/// thread allocated. A trace let go for its bytes while an older one is still being written
+/// leaves its slot empty (`id` `None`) until the slots before it are gone.
 /// One lock around it all: a record is a hash lookup and a push, and readers copy the spans
 /// out and render after letting go, so the lock is held for microseconds. Nothing awaits or
 /// takes another lock while holding it (the OTLP queue's `try_send` never waits), so it cannot
 /// deadlock.
 #[derive(Default)]
 struct Ring {
-    slots: Vec<Slot>,
-    /// The slot the next new trace takes once every slot is taken: the oldest.
-    next: usize,
-    index: HashMap<TraceId, u32, BuildHasherDefault<IdHasher>>,
+    slots: VecDeque<Slot>,
+    /// How many slots have left the front of `slots`.
+    popped: u64,
+    index: HashMap<TraceId, u64, BuildHasherDefault<IdHasher>>,
+    /// Slots holding a trace.
+    live: usize,
+    /// What the kept spans weigh.
+    bytes: usize,
 }
 
 /// One trace's spans, with the sequence number the trace got when its first span came (the
-/// order of traces across the shards).
+/// order of traces across the shards) and what its spans weigh.
 struct Slot {
-    id: TraceId,
+    id: Option<TraceId>,
     seq: u64,
     spans: Vec<Span>,
+    bytes: usize,
+}
+
+impl Ring {
+    fn slot(&mut self, id: TraceId) -> Option<&mut Slot> {
+        let at = self.index.get(&id)?.checked_sub(self.popped)?;
+        self.slots.get_mut(at as usize)
+    }
+
+    /// Lets the oldest trace other than `keep` go, its buffer handed back; `false` when there
+    /// is none.
+    fn let_go_oldest(&mut self, keep: TraceId, freed: &mut Freed) -> bool {
+        let Some(slot) = self
+            .slots
+            .iter_mut()
+            .find(|slot| slot.id.is_some_and(|id| id != keep))
+        else {
+            return false;
+        };
+        if let Some(id) = slot.id.take() {
+            self.index.remove(&id);
+        }
+        self.live -= 1;
+        self.bytes -= slot.bytes;
+        slot.bytes = 0;
+        freed.push(std::mem::take(&mut slot.spans));
+        while self.slots.front().is_some_and(|slot| slot.id.is_none()) {
+            self.slots.pop_front();
+            self.popped += 1;
+        }
+        true
+    }
+}
+
+/// The buffers of the traces a record pushed out: the first is kept for the next new trace,
+/// any further ones (a trace let go for its bytes) dropped once the lock is let go.
+#[derive(Default)]
+struct Freed {
+    first: Option<Vec<Span>>,
+    more: Vec<Vec<Span>>,
+}
+
+impl Freed {
+    fn push(&mut self, spans: Vec<Span>) {
+        match self.first {
+            None => self.first = Some(spans),
+            Some(_) => self.more.push(spans),
+        }
+    }
 }
 
 /// Room for a flow's first spans (call, rule, delivery, message) at once.
 const SLOT_SPANS: usize = 8;
 /// A buffer that grew past this many spans (a long flow's) is not kept for the next trace.
 const SLOT_SPANS_KEPT: usize = 64;
+/// How much of each text a span keeps once its trace outweighs its shard's budget.
+const TEXT_KEPT: usize = 1024;
 
 thread_local! {
     /// A slot's buffer to hand to the next new trace this thread records: the buffer of the
@@ -653,7 +858,7 @@ impl Inner {
         self.keep(span);
     }
 
-    fn keep(&self, span: Span) {
+    fn keep(&self, mut span: Span) {
         // The buffer a new trace would take (taken before the lock so that it is not
         // allocated under it), and what the trace pushes out comes back in it, emptied once
         // the lock is let go: dropping an old trace's spans (and the event text its rule
@@ -663,42 +868,53 @@ impl Inner {
         if spare.capacity() == 0 {
             spare.reserve_exact(SLOT_SPANS);
         }
-        let mut guard = self.shard(span.trace).lock();
+        let mut weight = span.weight();
+        let id = span.trace;
+        let mut freed = Freed::default();
+        let mut guard = self.shard(id).lock();
         let ring = &mut *guard;
-        match ring.index.get(&span.trace) {
-            Some(&at) => {
-                let kept = &mut ring.slots[at as usize].spans;
+        match ring.slot(id) {
+            Some(slot) => {
                 // stepyard's own notes on the trace (why a chain was stopped) are kept
                 // past the cap, within a small allowance.
-                if kept.len() < MAX_SPANS_PER_TRACE
+                let kept = slot.spans.len();
+                if kept < MAX_SPANS_PER_TRACE
                     || (span.service == "stepyard"
-                        && kept.len() < MAX_SPANS_PER_TRACE + STEPYARD_SPANS_PAST_CAP)
+                        && kept < MAX_SPANS_PER_TRACE + STEPYARD_SPANS_PAST_CAP)
                 {
-                    kept.push(span);
+                    // A trace heavier than the shard's budget keeps its further spans
+                    // with their texts cut: bounded by the span cap, not by their data.
+                    if slot.bytes + weight > self.budget && span.cut_texts(TEXT_KEPT) {
+                        weight = span.weight();
+                    }
+                    slot.spans.push(span);
+                    slot.bytes += weight;
+                    ring.bytes += weight;
                 }
             }
             None => {
-                let id = span.trace;
+                if weight > self.budget && span.cut_texts(TEXT_KEPT) {
+                    weight = span.weight();
+                }
                 spare.push(span);
-                let slot = Slot {
-                    id,
+                ring.index.insert(id, ring.popped + ring.slots.len() as u64);
+                ring.slots.push_back(Slot {
+                    id: Some(id),
                     seq: self.sequence.fetch_add(1, Ordering::Relaxed),
                     spans: std::mem::take(&mut spare),
-                };
-                if ring.slots.len() < self.capacity {
-                    ring.index.insert(id, ring.slots.len() as u32);
-                    ring.slots.push(slot);
-                } else {
-                    let at = ring.next;
-                    ring.next = (at + 1) % ring.slots.len();
-                    let old = std::mem::replace(&mut ring.slots[at], slot);
-                    ring.index.remove(&old.id);
-                    ring.index.insert(id, at as u32);
-                    spare = old.spans;
-                }
+                    bytes: weight,
+                });
+                ring.live += 1;
+                ring.bytes += weight;
+                while ring.live > self.capacity && ring.let_go_oldest(id, &mut freed) {}
             }
         }
+        while ring.bytes > self.budget && ring.let_go_oldest(id, &mut freed) {}
         drop(guard);
+        if let Some(first) = freed.first {
+            spare = first;
+        }
+        drop(freed.more);
         spare.clear();
         if spare.capacity() > SLOT_SPANS_KEPT {
             spare = Vec::new();
@@ -708,10 +924,11 @@ impl Inner {
 }
 
 impl Tracer {
-    /// A tracer keeping the `capacity` newest traces (0: off), exporting over OTLP to
-    /// `otlp_endpoint` when given.
-    pub fn new(clock: Clock, capacity: usize, otlp_endpoint: Option<&str>) -> Tracer {
-        let export = otlp_endpoint.map(otlp::Queue::start);
+    /// A tracer keeping the `capacity` newest traces (0: off) within `bytes` (see
+    /// [`Span::weight`]), exporting over OTLP to `otlp_endpoint` when given (its queue
+    /// bounded by `bytes` too).
+    pub fn new(clock: Clock, capacity: usize, bytes: usize, otlp_endpoint: Option<&str>) -> Tracer {
+        let export = otlp_endpoint.map(|endpoint| otlp::Queue::start(endpoint, bytes));
         if capacity == 0 && export.is_none() {
             return Tracer::off();
         }
@@ -719,7 +936,8 @@ impl Tracer {
             inner: Some(Arc::new(Inner {
                 clock,
                 capacity: capacity.div_ceil(SHARDS),
-                shards: (0..SHARDS).map(|_| Mutex::new(Ring::default())).collect(),
+                budget: bytes.div_ceil(SHARDS),
+                shards: (0..SHARDS).map(|_| Shard::default()).collect(),
                 sequence: AtomicU64::new(0),
                 export,
             })),
@@ -774,9 +992,9 @@ impl Tracer {
         let mut all: Vec<(u64, TraceId, Vec<Arc<Span>>)> = Vec::new();
         for shard in inner.shards.iter() {
             let ring = shard.lock();
-            all.extend(ring.slots.iter().map(|slot| {
+            all.extend(ring.slots.iter().filter_map(|slot| {
                 let spans = slot.spans.iter().cloned().map(Arc::new).collect();
-                (slot.seq, slot.id, spans)
+                Some((slot.seq, slot.id?, spans))
             }));
         }
         all.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
@@ -792,14 +1010,8 @@ impl Tracer {
     pub fn trace(&self, id: TraceId) -> Option<Vec<Arc<Span>>> {
         let inner = self.inner.as_ref()?;
         let spans: Vec<Arc<Span>> = {
-            let ring = inner.shard(id).lock();
-            let at = *ring.index.get(&id)?;
-            ring.slots[at as usize]
-                .spans
-                .iter()
-                .cloned()
-                .map(Arc::new)
-                .collect()
+            let mut ring = inner.shard(id).lock();
+            ring.slot(id)?.spans.iter().cloned().map(Arc::new).collect()
         };
         Some(expand_all(&spans))
     }
@@ -809,9 +1021,7 @@ impl Tracer {
         if let Some(inner) = &self.inner {
             for shard in inner.shards.iter() {
                 let mut ring = shard.lock();
-                ring.slots.clear();
-                ring.index.clear();
-                ring.next = 0;
+                *ring = Ring::default();
             }
         }
     }
@@ -848,7 +1058,7 @@ mod tests {
     #[test]
     fn a_full_ring_keeps_the_newest_traces_each_with_only_its_own_spans_in_reused_slots() {
         // Two traces per shard: each new trace past that takes over the oldest one's slot.
-        let tracer = Tracer::new(Clock::new(), 2 * SHARDS, None);
+        let tracer = Tracer::new(Clock::new(), 2 * SHARDS, DEFAULT_BUFFER_BYTES, None);
         let mut roots = Vec::new();
         for i in 0..200u64 {
             let root = TraceContext::root(1_700_000_000);
@@ -910,6 +1120,93 @@ mod tests {
         let root = TraceContext::root(1_700_000_000);
         tracer.record(Span::new(&root, "sqs", "SendMessage", 1));
         assert_eq!(tracer.trace(root.id).map(|s| s.len()), Some(1));
+    }
+
+    /// Each shard's books: its bytes are its traces', its live count its traces', every
+    /// indexed trace is in the slot the index names, and it is within its budget unless one
+    /// trace heavier than that is all it holds.
+    fn check_books(tracer: &Tracer) {
+        let inner = tracer.inner.as_ref().unwrap();
+        for shard in inner.shards.iter() {
+            let ring = shard.lock();
+            let live: Vec<&Slot> = ring.slots.iter().filter(|s| s.id.is_some()).collect();
+            assert_eq!(ring.live, live.len());
+            assert_eq!(ring.index.len(), live.len());
+            assert!(ring.live <= inner.capacity);
+            let weighed: usize = live
+                .iter()
+                .map(|s| s.spans.iter().map(Span::weight).sum::<usize>())
+                .sum();
+            assert_eq!(ring.bytes, weighed);
+            assert_eq!(ring.bytes, live.iter().map(|s| s.bytes).sum::<usize>());
+            for (id, at) in &ring.index {
+                assert_eq!(ring.slots[(at - ring.popped) as usize].id, Some(*id));
+            }
+            assert!(
+                ring.bytes <= inner.budget || live.len() == 1,
+                "{} bytes in {} traces",
+                ring.bytes,
+                live.len()
+            );
+        }
+    }
+
+    #[test]
+    fn the_ring_keeps_within_its_bytes_and_its_books_balance_whatever_the_traces_weigh() {
+        let budget = 64 * 1024 * SHARDS;
+        let tracer = Tracer::new(Clock::new(), 50 * SHARDS, budget, None);
+        let mut open: Vec<TraceContext> = Vec::new();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for i in 0..5_000u64 {
+            // Mostly spans of traces still open (older ones among them), some new traces.
+            let trace = match (next() % 4, open.is_empty()) {
+                (0, _) | (_, true) => {
+                    let root = TraceContext::root(1_700_000_000);
+                    open.push(root);
+                    if open.len() > 30 {
+                        open.remove(0);
+                    }
+                    root
+                }
+                _ => open[(next() % open.len() as u64) as usize].child(),
+            };
+            let text: Arc<str> = Arc::from("t".repeat((next() % 40_000) as usize));
+            let span = Span::new(&trace, "states", "State S", i)
+                .attr_as("input", Attr::Text(text.clone()))
+                .attr_as("output", Attr::Text(text))
+                .attr("cause", "c".repeat((next() % 3_000) as usize));
+            tracer.record(span);
+            check_books(&tracer);
+        }
+        // A trace heavier than its shard's share keeps its spans' texts cut past it.
+        let root = TraceContext::root(1_700_000_000);
+        let big: Arc<str> = Arc::from("é".repeat(20_000));
+        for i in 0..20 {
+            tracer.record(
+                Span::new(&root.child(), "states", "State Big", i)
+                    .attr_as("input", Attr::Text(big.clone())),
+            );
+            check_books(&tracer);
+        }
+        let spans = tracer.trace(root.id).expect("the heavy trace");
+        assert_eq!(spans.len(), 20);
+        let cut: Vec<bool> = spans
+            .iter()
+            .map(|s| s.all_attributes().iter().any(|(k, _)| *k == "truncated"))
+            .collect();
+        assert!(!cut[0] && cut[19], "{cut:?}");
+        let last = spans[19].all_attributes();
+        let input = last[0].1.as_str().unwrap();
+        assert!(input.len() <= TEXT_KEPT + 3 && input.ends_with("..."));
+        tracer.clear();
+        check_books(&tracer);
+        assert!(tracer.snapshot().is_empty());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter as _, SpanLinks};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -34,12 +34,16 @@ const LINGER: Duration = Duration::from_millis(200);
 pub struct Queue {
     sender: mpsc::Sender<Arc<Span>>,
     dropped: Arc<AtomicU64>,
+    /// What the spans queued or being exported weigh (see [`Span::weight`]): a span that
+    /// would take it past `max_bytes` is dropped (and counted) like one past [`QUEUE`].
+    bytes: Arc<AtomicUsize>,
+    max_bytes: usize,
 }
 
 impl Queue {
     /// Starts the background exporter (on the current Tokio runtime) for `endpoint`:
     /// `http://host:4318` or the full `.../v1/traces` URL.
-    pub fn start(endpoint: &str) -> Queue {
+    pub fn start(endpoint: &str, max_bytes: usize) -> Queue {
         let (sender, receiver) = mpsc::channel(QUEUE);
         let url = if endpoint.trim_end_matches('/').ends_with("/v1/traces") {
             endpoint.to_string()
@@ -47,18 +51,29 @@ impl Queue {
             format!("{}/v1/traces", endpoint.trim_end_matches('/'))
         };
         let dropped = Arc::new(AtomicU64::new(0));
+        let bytes = Arc::new(AtomicUsize::new(0));
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
-                handle.spawn(run(url, receiver, dropped.clone()));
+                handle.spawn(run(url, receiver, dropped.clone(), bytes.clone()));
             }
             Err(_) => tracing::warn!("no runtime: OTLP export is off"),
         }
-        Queue { sender, dropped }
+        Queue {
+            sender,
+            dropped,
+            bytes,
+            max_bytes,
+        }
     }
 
     /// Hands a span to the exporter without waiting.
     pub fn push(&self, span: Arc<Span>) {
-        if self.sender.try_send(span).is_err() {
+        let weight = span.weight();
+        // Counted before it is sent, so that the exporter never takes off more than was
+        // added; a span refused by the byte bound or the full channel gives its weight back.
+        let before = self.bytes.fetch_add(weight, Ordering::Relaxed);
+        if before + weight > self.max_bytes || self.sender.try_send(span).is_err() {
+            self.bytes.fetch_sub(weight, Ordering::Relaxed);
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -67,7 +82,12 @@ impl Queue {
 /// The exporter task: batches spans per service and exports them until the server (every
 /// sender) is gone. It awaits only its own channel and its own HTTP calls and holds no lock,
 /// so it cannot block a request or deadlock with one.
-async fn run(url: String, mut receiver: mpsc::Receiver<Arc<Span>>, dropped: Arc<AtomicU64>) {
+async fn run(
+    url: String,
+    mut receiver: mpsc::Receiver<Arc<Span>>,
+    dropped: Arc<AtomicU64>,
+    bytes: Arc<AtomicUsize>,
+) {
     let mut exporters: HashMap<&'static str, opentelemetry_otlp::SpanExporter> = HashMap::new();
     let mut reported_drops = 0;
     let mut batch: Vec<Arc<Span>> = Vec::with_capacity(BATCH);
@@ -90,7 +110,9 @@ async fn run(url: String, mut receiver: mpsc::Receiver<Arc<Span>>, dropped: Arc<
             }
         }
         let mut by_service: HashMap<&'static str, Vec<SpanData>> = HashMap::new();
-        for span in expand_all(&std::mem::take(&mut batch)) {
+        let taken = std::mem::take(&mut batch);
+        let weight: usize = taken.iter().map(|span| span.weight()).sum();
+        for span in expand_all(&taken) {
             by_service
                 .entry(span.service)
                 .or_default()
@@ -108,11 +130,14 @@ async fn run(url: String, mut receiver: mpsc::Receiver<Arc<Span>>, dropped: Arc<
                 tracing::warn!(%error, endpoint = %url, "OTLP export failed");
             }
         }
+        // The batch's spans (and their texts) are let go here.
+        drop(taken);
+        bytes.fetch_sub(weight, Ordering::Relaxed);
         let now_dropped = dropped.load(Ordering::Relaxed);
         if now_dropped > reported_drops {
             tracing::warn!(
                 dropped = now_dropped - reported_drops,
-                "OTLP export queue full; spans dropped"
+                "OTLP export queue full (16,384 spans or --trace-buffer-bytes); spans dropped"
             );
             reported_drops = now_dropped;
         }
@@ -172,7 +197,10 @@ fn span_data(span: &Span) -> SpanData {
         } else {
             SpanKind::Internal
         },
-        name: span.name.clone(),
+        name: match &span.name {
+            super::Text::Static(s) => std::borrow::Cow::Borrowed(*s),
+            other => std::borrow::Cow::Owned(other.to_string()),
+        },
         start_time: time(span.start_us),
         end_time: time(span.end_us),
         attributes,

@@ -1092,3 +1092,135 @@ async fn a_received_and_deleted_message_names_the_consumers_own_traces_which_hol
         assert_eq!(calls[0]["resource"], queue_arn("consumed"));
     }
 }
+
+/// StartSyncExecution of `machine` on `input`, in the trace `root` (`1-...-...`).
+async fn run_sync(sfn: &aws_sdk_sfn::Client, machine: &str, input: &str, root: &str) {
+    let header = format!("Root={root};Parent=53995c3f42cd8ad8;Sampled=1");
+    let result = sfn
+        .start_sync_execution()
+        .state_machine_arn(machine)
+        .input(input)
+        .customize()
+        .mutate_request(move |r| {
+            // The SDK's `sync-` host prefix does not resolve here; the server ignores hosts.
+            let uri = r.uri().replacen("://sync-", "://", 1);
+            r.set_uri(uri.as_str()).expect("a URI");
+            r.headers_mut().insert("X-Amzn-Trace-Id", header.clone());
+        })
+        .send()
+        .await
+        .expect("StartSyncExecution");
+    assert_eq!(
+        result.status,
+        aws_sdk_sfn::types::SyncExecutionStatus::Succeeded
+    );
+}
+
+async fn express_passes(sfn: &aws_sdk_sfn::Client, name: &str, states: usize) -> String {
+    let mut all = serde_json::Map::new();
+    for i in 0..states {
+        let mut state = json!({"Type": "Pass"});
+        match i + 1 == states {
+            true => state["End"] = json!(true),
+            false => state["Next"] = json!(format!("P{}", i + 1)),
+        }
+        all.insert(format!("P{i}"), state);
+    }
+    sfn.create_state_machine()
+        .name(name)
+        .r#type(aws_sdk_sfn::types::StateMachineType::Express)
+        .definition(json!({"StartAt": "P0", "States": all}).to_string())
+        .role_arn("arn:aws:iam::000000000000:role/r")
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn
+}
+
+#[tokio::test]
+async fn the_trace_buffer_keeps_to_its_bytes_letting_the_oldest_traces_go_first() {
+    // 4 MiB in all: traces of about 160 KB (three states passing 20 KB on, and the
+    // execution's input and output) fit a few dozen at most, well under the count of 1,000.
+    let server = stepyard::Server::start(stepyard::Config {
+        trace_buffer_bytes: 4 << 20,
+        ..stepyard::Config::ephemeral()
+    })
+    .await
+    .unwrap();
+    let sfn = sfn(&server);
+    let machine = express_passes(&sfn, "passes", 3).await;
+    let input = json!({"blob": "x".repeat(20_000)}).to_string();
+    let roots: Vec<String> = (0..120)
+        .map(|i| format!("1-5759e988-bd862e3fe1be46a99427{i:04x}"))
+        .collect();
+    for root in &roots {
+        run_sync(&sfn, &machine, &input, root).await;
+    }
+    let listed = admin(&server, "/_stepyard/traces").await;
+    let kept: Vec<&str> = listed["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["traceId"].as_str())
+        .collect();
+    assert!(
+        kept.len() >= 8 && kept.len() <= 40,
+        "{} traces kept of 120 within 4 MiB",
+        kept.len()
+    );
+    // The newest is kept whole, each state's input the text its predecessor's output was.
+    assert_eq!(kept[0], roots[119]);
+    let spans = spans_of(&server, &roots[119], 5).await;
+    let state = |name: &str| named(&spans, "states", name)[0]["attributes"].clone();
+    let (p0, p1, p2) = (state("State P0"), state("State P1"), state("State P2"));
+    assert_eq!(p0["input"], input.as_str());
+    assert_eq!(p1["input"], p0["output"]);
+    assert_eq!(p2["input"], p1["output"]);
+    assert_eq!(p2["output"], input.as_str());
+    assert!(p2.get("truncated").is_none(), "{p2}");
+    // The oldest went first.
+    let first = reqwest::get(format!(
+        "{}/_stepyard/traces/{}",
+        server.endpoint(),
+        roots[0]
+    ))
+    .await
+    .unwrap();
+    assert_eq!(first.status(), 404);
+}
+
+#[tokio::test]
+async fn a_trace_heavier_than_its_share_of_the_buffer_keeps_its_later_states_texts_cut() {
+    // Each of the eight shards of 2 MiB holds 256 KiB: twelve states passing 50 KB on
+    // outweigh it by the third state.
+    let server = stepyard::Server::start(stepyard::Config {
+        trace_buffer_bytes: 2 << 20,
+        ..stepyard::Config::ephemeral()
+    })
+    .await
+    .unwrap();
+    let sfn = sfn(&server);
+    let machine = express_passes(&sfn, "heavy", 12).await;
+    let input = json!({"blob": "y".repeat(50_000)}).to_string();
+    let root = "1-5759e988-bd862e3fe1be46a994270001";
+    run_sync(&sfn, &machine, &input, root).await;
+    let spans = spans_of(&server, root, 14).await;
+    let state = |name: &str| named(&spans, "states", name)[0]["attributes"].clone();
+    let first = state("State P0");
+    assert_eq!(first["input"], input.as_str());
+    assert!(first.get("truncated").is_none(), "{first}");
+    let last = state("State P11");
+    assert_eq!(last["truncated"], true, "{last}");
+    for text in [&last["input"], &last["output"]] {
+        let text = text.as_str().expect("text");
+        assert!(text.len() <= 1024 + 3, "{} bytes kept", text.len());
+        assert!(
+            text.starts_with(r#"{"blob":"yyy"#) && text.ends_with("..."),
+            "{text}"
+        );
+    }
+    // Every state is still there, in order.
+    for i in 0..12 {
+        assert_eq!(named(&spans, "states", &format!("State P{i}")).len(), 1);
+    }
+}

@@ -56,6 +56,8 @@ pub(crate) struct Engine {
     /// of 1,000 Pass items parse the input 1,000 times. Kept by the run, not by the
     /// `BaseContext` a parked execution holds, so parking still keeps only the text.
     pub context: std::sync::OnceLock<Value>,
+    /// The execution's ARN as its states' spans share it (made by the first one traced).
+    pub shared_arn: std::sync::OnceLock<Arc<str>>,
 }
 
 /// A top-level Wait an execution parks in as data rather than as a live run: the run ends
@@ -178,6 +180,11 @@ impl BaseContext {
         &self.text[self.machine_name.0..self.machine_name.1]
     }
 
+    /// The context object's JSON text.
+    pub fn json(&self) -> &str {
+        &self.text[..self.json_len]
+    }
+
     /// The context object (numbers and key order as they went in).
     pub fn value(&self) -> Value {
         serde_json::from_str(&self.text[..self.json_len]).unwrap_or(Value::Null)
@@ -185,6 +192,13 @@ impl BaseContext {
 }
 
 impl Engine {
+    /// The execution's ARN, shared by its states' spans.
+    pub fn shared_execution_arn(&self) -> Arc<str> {
+        self.shared_arn
+            .get_or_init(|| Arc::from(self.base_context.execution_arn()))
+            .clone()
+    }
+
     /// The context object's static part (see `context`).
     pub fn context_value(&self) -> &Value {
         self.context.get_or_init(|| self.base_context.value())

@@ -819,7 +819,7 @@ async fn execute(start: Box<Start>) -> Option<Box<Parked>> {
             }),
         )),
     );
-    if let Some(calls) = &spec.tasks {
+    if let Some(calls) = spec.tasks.as_ref().filter(|c| c.status_wanted(false)) {
         let snapshot = {
             let r = record.lock();
             status_events::Snapshot::of(&context, &r, execution_start_ms(&context))
@@ -878,11 +878,7 @@ struct Finish {
 
 /// The execution's start, from the context object's `Execution.StartTime`.
 fn execution_start_ms(context: &Value) -> u64 {
-    context["Execution"]["StartTime"]
-        .as_str()
-        .and_then(crate::time::parse_rfc3339_nanos)
-        .map(|ns| (ns / 1_000_000) as u64)
-        .unwrap_or(0)
+    status_events::start_ms(context["Execution"]["StartTime"].as_str())
 }
 
 /// Runs the machine (from its start, or from `resume`) and records how the execution ended.
@@ -933,6 +929,7 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
         parking: parks.then(Default::default),
         task_wait: parking_lot::Mutex::new(task_wait),
         context: Default::default(),
+        shared_arn: Default::default(),
     });
     let kept = parks.then(|| (machine.clone(), stop_rx.clone()));
     let work = match resume {
@@ -994,20 +991,22 @@ async fn finish(args: Box<Finish>) -> Option<Box<Parked>> {
         }));
     }
     let now = clock.now_millis();
-    let context = base.value();
-    let snapshot = close_record(&record, ending, now, &context)?;
-    if let Some(calls) = &tasks {
+    // The context is read only for a snapshot someone wants.
+    let wanted = tasks.as_ref().is_some_and(|c| c.status_wanted(true));
+    let snapshot = close_record(&record, ending, now, wanted.then(|| base.json()));
+    if let (Some(calls), Some(snapshot)) = (&tasks, snapshot) {
         Box::pin(calls.status_changed(snapshot)).await;
     }
     None
 }
 
-/// Records how the run ended; `None` when StopExecution had already closed the record.
+/// Records how the run ended, and gives its snapshot when given the context; `None` when
+/// StopExecution had already closed the record.
 fn close_record(
     record: &SharedRecord,
     ending: Ending,
     now: u64,
-    context: &Value,
+    context: Option<&str>,
 ) -> Option<status_events::Snapshot> {
     let mut rec = record.lock();
     if rec.status != Status::Running {
@@ -1058,11 +1057,7 @@ fn close_record(
     rec.status = status;
     rec.stop_ms = Some(now);
     rec.persist();
-    Some(status_events::Snapshot::of(
-        context,
-        &rec,
-        execution_start_ms(context),
-    ))
+    Some(status_events::Snapshot::of_text(context?, &rec))
 }
 
 async fn timeout(clock: &Clock, deadline: Option<u64>) {

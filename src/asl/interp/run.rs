@@ -93,12 +93,18 @@ pub(crate) fn run_machine_from(
         .tasks
         .as_ref()
         .and_then(|t| t.tracing())
-        .map(|(tracer, execution)| (tracer, state_span().unwrap_or(execution)));
+        .map(|(tracer, execution)| {
+            let parent = state_span().unwrap_or(execution);
+            (tracer, parent, engine.shared_execution_arn())
+        });
     // One box of arguments: an `async move` block keeps what it captures for its whole life,
     // so captured values rebound as mutable locals would be held twice while a state waits.
     let args = Box::new((vars, cursor, input, start, restart));
     Box::pin(async move {
         let (mut vars, mut cursor, mut input, mut name, mut restart) = super::unbox(args);
+        // With tracing on, the text of the last state's output: the next state's input, whose
+        // span shares it rather than writing the same value out again.
+        let mut carried: Option<Arc<str>> = None;
         // Only the execution's own top level can be redriven from a state.
         let top_level = engine
             .redrive_from
@@ -182,10 +188,12 @@ pub(crate) fn run_machine_from(
                     .and_then(|w| w.span.as_deref().copied()),
                 false => None,
             };
-            let traced = tracing.as_ref().map(|(tracer, parent)| StateTrace {
+            let traced = tracing.as_ref().map(|(tracer, parent, _)| StateTrace {
                 span: parked_span.unwrap_or_else(|| parent.child()),
                 start_us: restarted_ms.map_or_else(|| tracer.now_us(), |ms| ms * 1000),
-                input: super::history::text(&input),
+                input: carried
+                    .take()
+                    .unwrap_or_else(|| crate::trace::shared_text(&input)),
             });
             let step = run_state(&engine, state, input, &mut cursor, at, &mut vars);
             let result = match &traced {
@@ -200,8 +208,8 @@ pub(crate) fn run_machine_from(
                     return (Err(task::parked()), cursor);
                 }
             }
-            if let (Some((tracer, _)), Some(t)) = (&tracing, traced) {
-                t.record(tracer, &engine, state, &result);
+            if let (Some((tracer, _, execution)), Some(t)) = (&tracing, traced) {
+                carried = t.record(tracer, execution, state, &result);
             }
             match result {
                 Ok((output, next)) => match next {
@@ -286,34 +294,42 @@ fn parked_variables(vars: &Variables) -> Option<Box<serde_json::Map<String, Valu
 
 /// A state's span while it runs: recorded when it has run, as `State <name>` with its input,
 /// output, error and cause (the attributes the history's events give a Standard execution).
+/// Names, the execution's ARN and the texts are shared (see `StateLabels`), so that with
+/// tracing on a state's span costs the text of its output and little else.
 struct StateTrace {
     span: crate::request::TraceContext,
     start_us: u64,
-    input: String,
+    input: Arc<str>,
 }
 
 impl StateTrace {
+    /// Records the span; gives back the output's text when the state succeeded.
     fn record(
         self,
         tracer: &crate::trace::Tracer,
-        engine: &Engine,
+        execution: &Arc<str>,
         state: &State,
         result: &Result<(Value, Option<String>), Failure>,
-    ) {
-        let execution = engine.base_context.execution_arn();
-        let mut span = crate::trace::Span::new(
+    ) -> Option<Arc<str>> {
+        use crate::trace::{Attr, Span, Text};
+        let mut span = Span::named(
             &self.span,
             "states",
-            format!("State {}", state.name),
+            Text::Shared(state.labels.span.clone()),
             tracer.now_us(),
         )
         .started(self.start_us)
         .resource(execution)
-        .attr("state", state.name.as_str())
-        .attr("type", state.kind.type_name())
-        .attr("input", self.input);
+        .attr_as("state", Attr::Shared(state.labels.name.clone()))
+        .attr_as("type", Attr::Static(state.kind.type_name()))
+        .attr_as("input", Attr::Text(self.input));
+        let mut output_text = None;
         match result {
-            Ok((output, _)) => span = span.attr("output", super::history::text(output)),
+            Ok((output, _)) => {
+                let text = crate::trace::shared_text(output);
+                span = span.attr_as("output", Attr::Text(text.clone()));
+                output_text = Some(text);
+            }
             Err(f) => {
                 span = span.error(true).attr("error", f.name());
                 if let Some(cause) = &f.cause {
@@ -322,6 +338,7 @@ impl StateTrace {
             }
         }
         tracer.record(span);
+        output_text
     }
 }
 

@@ -449,6 +449,7 @@ fn engine(t: &TestRun) -> Arc<Engine> {
         task_wait: Default::default(),
         parking: None,
         context: Default::default(),
+        shared_arn: Default::default(),
     })
 }
 

@@ -199,6 +199,7 @@ fn parse_state(
     };
     Some(State {
         name: name.to_string(),
+        labels: StateLabels::of(name),
         comment,
         query_language: language,
         input_path,

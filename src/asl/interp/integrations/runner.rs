@@ -49,6 +49,12 @@ pub trait TaskRunner: Send + Sync {
     /// that it stays in order with the execution's other events.
     fn status_changed(&self, snapshot: Snapshot) -> TaskFuture<'_, ()>;
 
+    /// Whether `status_changed` does anything for a status of this execution (`ended` or
+    /// just started): when not, the snapshot is not made.
+    fn status_wanted(&self, _ended: bool) -> bool {
+        true
+    }
+
     /// As `status_changed`, from code that cannot wait (StopExecution).
     fn status_changed_detached(&self, snapshot: Snapshot);
 

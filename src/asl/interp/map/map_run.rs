@@ -192,6 +192,7 @@ fn with_record(engine: &Engine, record: SharedRecord, owner: &str) -> Engine {
         task_wait: Default::default(),
         parking: None,
         context: Default::default(),
+        shared_arn: Default::default(),
     }
 }
 

@@ -205,4 +205,10 @@ impl TaskRunner for ExecutionTasks {
     fn status_changed_detached(&self, snapshot: Snapshot) {
         status_events::send_detached(self, snapshot);
     }
+
+    /// A Standard execution sends its events; an Express one sends none, and its span (the
+    /// only other reader) is recorded once it has ended, with tracing on.
+    fn status_wanted(&self, ended: bool) -> bool {
+        self.standard || (ended && self.services.invoker.tracer().enabled())
+    }
 }

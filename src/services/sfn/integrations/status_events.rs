@@ -6,7 +6,7 @@ use super::ExecutionTasks;
 use crate::asl::interp::integrations::status_events::Snapshot;
 use crate::asl::interp::Status;
 use crate::request::ServiceId;
-use crate::trace::Span;
+use crate::trace::{Attr, Span};
 use serde_json::{json, Value};
 
 fn redrive_status(status: Status) -> (&'static str, Option<String>) {
@@ -25,8 +25,9 @@ fn redrive_status(status: Status) -> (&'static str, Option<String>) {
 /// Puts the event on the default bus, in order with the execution's other events (the caller
 /// awaits it). A failure to deliver never affects the execution.
 pub async fn send(calls: &ExecutionTasks, s: Snapshot) {
-    trace_execution(calls, &s);
-    if let Some(entry) = entry(calls, &s) {
+    let entry = entry(calls, &s);
+    trace_execution(calls, s);
+    if let Some(entry) = entry {
         let caller = calls.caller.as_aws_service();
         let _ = calls
             .services
@@ -91,9 +92,10 @@ fn entry(calls: &ExecutionTasks, s: &Snapshot) -> Option<Value> {
     }))
 }
 
-/// Once the execution has ended, records its span (from start to stop). Its states' spans are
-/// recorded by the state loop as each state runs (`asl::interp::run`).
-fn trace_execution(calls: &ExecutionTasks, s: &Snapshot) {
+/// Once the execution has ended, records its span (from start to stop), the snapshot's texts
+/// moved into it. Its states' spans are recorded by the state loop as each state runs
+/// (`asl::interp::run`).
+fn trace_execution(calls: &ExecutionTasks, s: Snapshot) {
     let tracer = calls.services.invoker.tracer();
     if !tracer.enabled() || s.status == Status::Running {
         return;
@@ -104,22 +106,23 @@ fn trace_execution(calls: &ExecutionTasks, s: &Snapshot) {
         s.status,
         Status::Failed | Status::TimedOut | Status::Aborted
     );
+    let arn: std::sync::Arc<str> = std::sync::Arc::from(s.execution_arn);
     let mut span = Span::new(&trace, "states", "Execution", stop_ms * 1000)
         .started(s.start_ms * 1000)
-        .resource(s.execution_arn.as_str())
+        .resource(&arn)
         .error(failed)
-        .attr("stateMachineArn", s.state_machine_arn.as_str())
-        .attr("executionArn", s.execution_arn.as_str())
-        .attr("status", s.status.as_str())
-        .attr("input", s.input.as_str());
-    if let Some(output) = &s.output {
-        span = span.attr("output", output.as_str());
+        .attr("stateMachineArn", s.state_machine_arn)
+        .attr_as("executionArn", Attr::Text(arn))
+        .attr_as("status", Attr::Static(s.status.as_str()))
+        .attr("input", s.input);
+    if let Some(output) = s.output {
+        span = span.attr("output", output);
     }
-    if let Some(error) = &s.error {
-        span = span.attr("error", error.as_str());
+    if let Some(error) = s.error {
+        span = span.attr("error", error);
     }
-    if let Some(cause) = &s.cause {
-        span = span.attr("cause", cause.as_str());
+    if let Some(cause) = s.cause {
+        span = span.attr("cause", cause);
     }
     tracer.record(span);
 }
