@@ -233,7 +233,7 @@ async fn run_case(case: &Value) -> Result<(), String> {
         ));
     }
     if rec.status == Status::Succeeded {
-        check_output(case, rec.output.as_ref(), &mut problems);
+        check_output(case, rec.output_value().as_ref(), &mut problems);
     }
     if rec.status == Status::Failed || expected_status == "FAILED" {
         let error = rec.error.clone().map(Value::from).unwrap_or(Value::Null);
@@ -571,7 +571,7 @@ async fn stop_after_the_end_changes_nothing() {
     control.stop(None, None);
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded);
-    assert_eq!(rec.output, Some(json!({"a": 1})));
+    assert_eq!(rec.output_value(), Some(json!({"a": 1})));
 }
 
 #[tokio::test]
@@ -629,7 +629,7 @@ async fn retry_backs_off_then_catch_takes_the_error_to_its_result_path() {
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
     assert_eq!(
-        rec.output,
+        rec.output_value(),
         Some(json!({"keep": true, "err": {"Error": "Custom", "Cause": "boom"}}))
     );
     drop(rec);
@@ -649,7 +649,7 @@ async fn parallel_results_keep_branch_order_whatever_finishes_first() {
     let record = run_driven(def, json!({})).await;
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded);
-    assert_eq!(rec.output, Some(json!(["slow", "fast"])));
+    assert_eq!(rec.output_value(), Some(json!(["slow", "fast"])));
     // Ids are dense and every previousEventId points backwards.
     for (i, e) in rec.history.iter().enumerate() {
         assert_eq!(e.id, i as u64 + 1);
@@ -668,7 +668,7 @@ async fn map_with_concurrency_collects_outputs_in_item_order() {
     let record = run_driven(def, json!([5, 1, 4, 2, 3, 0])).await;
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
-    assert_eq!(rec.output, Some(json!([0, 1, 2, 3, 4, 5])));
+    assert_eq!(rec.output_value(), Some(json!([0, 1, 2, 3, 4, 5])));
     let started = rec
         .history
         .iter()
@@ -767,7 +767,7 @@ async fn output_and_assign_of_a_state_see_the_variables_as_they_were_on_entry() 
     let record = run_driven(def, json!({})).await;
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
-    assert_eq!(rec.output, Some(json!({"n": 2, "m": 1, "before": 1})));
+    assert_eq!(rec.output_value(), Some(json!({"n": 2, "m": 1, "before": 1})));
 }
 
 #[tokio::test]
@@ -782,7 +782,7 @@ async fn branches_read_outer_variables_but_keep_their_own_assignments() {
     {
         let rec = record.lock();
         assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
-        assert_eq!(rec.output, Some(json!({"x": 5, "branch": 5})));
+        assert_eq!(rec.output_value(), Some(json!({"x": 5, "branch": 5})));
     }
     // The branch's own variable is gone after the Parallel.
     let def = json!({"StartAt": "Par", "States": {

@@ -236,7 +236,10 @@ pub trait RecordSink: Send + Sync + std::fmt::Debug {
 #[derive(Debug)]
 pub struct ExecutionRecord {
     pub status: Status,
-    pub output: Option<Value>,
+    /// A succeeded execution's output as its JSON text: every reader (DescribeExecution, the
+    /// status-change event, the data directory) wants the text, and a `Value` tree kept for
+    /// as long as the execution is kept costs several times its text.
+    pub output: Option<Box<str>>,
     pub error: Option<String>,
     pub cause: Option<String>,
     pub stop_ms: Option<u64>,
@@ -257,6 +260,20 @@ pub struct ExecutionRecord {
     /// taken back when the run resumes (which sets `resume` again as it re-enters the state),
     /// or made into `resume` when StopExecution closes the record (a redrive starts there).
     parked: Option<Box<ParkedPoint>>,
+    /// While the run is live: what StopExecution needs for the ABORTED status-change event.
+    /// Here rather than in `ExecutionControl` (which the store keeps for as long as it keeps
+    /// the execution) so that the run's end drops it: the context text alone was a tenth of
+    /// a finished execution.
+    abort_events: Option<Box<AbortEvents>>,
+}
+
+/// The task runner and the context an ABORTED status-change event is made from.
+struct AbortEvents(integrations::TaskCalls, Arc<BaseContext>);
+
+impl std::fmt::Debug for AbortEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AbortEvents")
+    }
 }
 
 /// Bytes of history every kept execution record of the process has appended (never less):
@@ -317,6 +334,13 @@ impl ExecutionRecord {
         self.history.iter().map(HistoryEvent::bytes).sum()
     }
 
+    /// The output as a value (parsed from its text), for those who want the tree.
+    pub fn output_value(&self) -> Option<Value> {
+        self.output
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+    }
+
     /// Writes the record (status, output, redrive members) to its sink, if it has one.
     pub fn persist(&self) {
         if let Some(sink) = &self.sink {
@@ -374,6 +398,7 @@ impl Default for ExecutionRecord {
             event_count: 0,
             sink: None,
             parked: None,
+            abort_events: None,
         }
     }
 }
@@ -426,9 +451,6 @@ pub struct ExecutionControl {
     clock: Clock,
     /// Raised by `stop`; the execution's task watches it and drops its work.
     stop_signal: Arc<StopSignal>,
-    /// For the ABORTED status-change event.
-    /// Boxed: every execution the store keeps holds its control.
-    events: Option<Box<(integrations::TaskCalls, Arc<BaseContext>)>>,
 }
 
 impl ExecutionControl {
@@ -460,7 +482,8 @@ impl ExecutionControl {
                 rec.cause = cause;
                 rec.stop_ms = Some(now);
                 rec.persist();
-                if let Some((calls, base)) = self.events.as_deref() {
+                if let Some(events) = rec.abort_events.take() {
+                    let AbortEvents(calls, base) = *events;
                     let context = base.value();
                     let snapshot =
                         status_events::Snapshot::of(&context, &rec, execution_start_ms(&context));
@@ -491,11 +514,14 @@ fn spawn_from(
     let stop_rx = Arc::new(StopSignal::default());
     let context = std::mem::take(&mut spec.context);
     let base = Arc::new(BaseContext::of(&context));
+    record.lock().abort_events = spec
+        .tasks
+        .clone()
+        .map(|t| Box::new(AbortEvents(t, base.clone())));
     let control = ExecutionControl {
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_signal: stop_rx.clone(),
-        events: spec.tasks.clone().map(|t| Box::new((t, base.clone()))),
     };
     let work = execution_work(&spec, &context);
     tokio::spawn(work.run(run_parking(Box::new(Start {
@@ -1016,11 +1042,16 @@ fn close_record(
     let last_id = rec.last_event_id();
     let (status, event_type, prev, details) = match ending {
         Ending::Finished(Ok(output), cursor) => {
+            let text = history::text(&output);
+            drop(output);
+            rec.output = Some(text.as_str().into());
             let details = json!({
-                "output": history::text(&output),
+                "output": text,
                 "outputDetails": {"truncated": false},
             });
-            rec.output = Some(output);
+            // A succeeded execution cannot be redriven: where a redrive would start (the
+            // last state's input tree) is no longer wanted.
+            rec.resume = None;
             (
                 Status::Succeeded,
                 "ExecutionSucceeded",
@@ -1057,6 +1088,8 @@ fn close_record(
     rec.push_event(prev, now, event_type, Some((details.0.into(), details.1)));
     rec.status = status;
     rec.stop_ms = Some(now);
+    // Nothing can stop it now (the status-change event goes out from the snapshot below).
+    rec.abort_events = None;
     rec.persist();
     Some(status_events::Snapshot::of(
         context,

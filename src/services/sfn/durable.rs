@@ -192,10 +192,16 @@ impl RecordSink for ExecSink {
     }
 }
 
+/// The record's output as the value the data directory and the state document hold (the
+/// record keeps its text; it was written by `to_string`, so it reads back).
+fn output_value(r: &ExecutionRecord) -> Value {
+    r.output_value().unwrap_or(Value::Null)
+}
+
 fn dynamic_part(r: &ExecutionRecord) -> serde_json::Map<String, Value> {
     let mut m = serde_json::Map::new();
     m.insert("status".into(), r.status.as_str().into());
-    m.insert("output".into(), r.output.clone().unwrap_or(Value::Null));
+    m.insert("output".into(), output_value(r));
     m.insert("error".into(), r.error.clone().into());
     m.insert("cause".into(), r.cause.clone().into());
     m.insert("stop_ms".into(), r.stop_ms.into());
@@ -226,7 +232,7 @@ pub fn stored(e: &Execution, r: &ExecutionRecord) -> StoredExecution {
         revision: super::records::export_revision(&e.revision),
         machine_update_ms: e.machine_update_ms,
         status: r.status.as_str().into(),
-        output: r.output.clone(),
+        output: Some(output_value(r)).filter(|o| !o.is_null()),
         error: r.error.clone(),
         cause: r.cause.clone(),
         stop_ms: r.stop_ms,
@@ -299,7 +305,7 @@ pub fn restore(
     let status = status_of(&s.status).ok_or_else(|| format!("status {}", s.status))?;
     let mut record = ExecutionRecord::restored(history);
     record.status = status;
-    record.output = s.output.filter(|o| !o.is_null());
+    record.output = s.output.filter(|o| !o.is_null()).map(|o| o.to_string().into());
     record.error = s.error;
     record.cause = s.cause;
     record.stop_ms = s.stop_ms;

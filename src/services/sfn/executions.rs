@@ -493,7 +493,7 @@ pub fn describe(
         input: execution.input.clone(),
         input_details: INCLUDED,
         stop_date: record.stop_ms.map(seconds),
-        output: record.output.as_ref().map(Value::to_string),
+        output: record.output.as_deref().map(str::to_string),
         output_details: record.output.as_ref().map(|_| INCLUDED),
         error: failure(&record.error),
         cause: failure(&record.cause),

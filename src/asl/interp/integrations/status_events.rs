@@ -31,7 +31,7 @@ impl Snapshot {
             start_ms,
             stop_ms: record.stop_ms,
             input: context["Execution"]["Input"].to_string(),
-            output: record.output.as_ref().map(Value::to_string),
+            output: record.output.as_deref().map(str::to_string),
             error: record.error.clone(),
             cause: record.cause.clone(),
             redrive_count: record.redrive_count,
