@@ -767,7 +767,10 @@ async fn output_and_assign_of_a_state_see_the_variables_as_they_were_on_entry() 
     let record = run_driven(def, json!({})).await;
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
-    assert_eq!(rec.output_value(), Some(json!({"n": 2, "m": 1, "before": 1})));
+    assert_eq!(
+        rec.output_value(),
+        Some(json!({"n": 2, "m": 1, "before": 1}))
+    );
 }
 
 #[tokio::test]

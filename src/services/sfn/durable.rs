@@ -110,24 +110,19 @@ struct DocumentExecution {
 /// the task board does not say whose callback tokens are, so a running execution's are the
 /// ones its history names (a callback passes `$$.Task.Token` in its parameters); `owned` are
 /// its activity tokens, which the board does know.
-pub fn export_execution(e: &Execution, live: &[String], owned: &[(u64, String)]) -> Value {
+pub fn export_execution(
+    e: &Execution,
+    live: &crate::asl::interp::callbacks::LiveTokens,
+    owned: &[(u64, String)],
+) -> Value {
     let record = e.record.lock();
     let mut tokens = Vec::new();
     if record.status == Status::Running {
         tokens.extend(owned.iter().cloned());
-        for token in live {
-            if owned.iter().any(|(_, t)| t == token) {
-                continue;
-            }
-            let named = record.history.iter().rev().find(|ev| {
-                ev.details_text()
-                    .is_some_and(|d| d.contains(token.as_str()))
-            });
-            if let Some(ev) = named {
-                // Issued at the Task's cursor, which the event that names it chains to.
-                tokens.push((ev.previous_event_id, token.clone()));
-            }
-        }
+        // Issued at the Task's cursor, which the event that names it chains to.
+        tokens.extend(live.named_in(&record.history, |token| {
+            owned.iter().any(|(_, t)| t == token)
+        }));
     }
     let doc = DocumentExecution {
         execution: stored(e, &record),
@@ -154,10 +149,10 @@ pub fn import_executions(section: &Value) -> Result<Vec<Restored>, String> {
 
 impl RecordSink for ExecSink {
     fn event(&self, e: &HistoryEvent) {
-        let stored = StoredEvent::of(e);
-        let bytes = serde_json::to_vec(&stored).unwrap_or_default();
-        self.durable
-            .submit(vec![Op::PutItem(hist_key(&self.arn), e.id, bytes)]);
+        if let Some(bytes) = crate::persist::row("a history event", &StoredEvent::of(e)) {
+            self.durable
+                .submit(vec![Op::PutItem(hist_key(&self.arn), e.id, bytes)]);
+        }
     }
 
     fn token(&self, at_event: u64, token: &str) {
@@ -184,11 +179,12 @@ impl RecordSink for ExecSink {
                 map.insert(k, v);
             }
         }
-        let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        self.durable.submit(vec![Op::PutResource(
-            format!("{EXEC_PREFIX}{}", self.arn),
-            bytes,
-        )]);
+        if let Some(bytes) = crate::persist::row("an execution", &value) {
+            self.durable.submit(vec![Op::PutResource(
+                format!("{EXEC_PREFIX}{}", self.arn),
+                bytes,
+            )]);
+        }
     }
 }
 
@@ -305,7 +301,10 @@ pub fn restore(
     let status = status_of(&s.status).ok_or_else(|| format!("status {}", s.status))?;
     let mut record = ExecutionRecord::restored(history);
     record.status = status;
-    record.output = s.output.filter(|o| !o.is_null()).map(|o| o.to_string().into());
+    record.output = s
+        .output
+        .filter(|o| !o.is_null())
+        .map(|o| o.to_string().into());
     record.error = s.error;
     record.cause = s.cause;
     record.stop_ms = s.stop_ms;
