@@ -284,7 +284,7 @@ fn check_output(case: &Value, actual: Option<&Value>, problems: &mut Vec<String>
 /// History: event types in order; for events AWS recorded with plain ids (not the `[0]` of
 /// concurrently interleaved branch events) the id, type and `previousEventId` must match.
 fn check_history(case: &Value, rec: &ExecutionRecord, problems: &mut Vec<String>) {
-    let actual: Vec<&str> = rec.history.iter().map(|e| e.event_type.as_str()).collect();
+    let actual: Vec<&str> = rec.history.iter().map(|e| e.event_type()).collect();
     if let Some(events) = case["expected_history"].as_array() {
         let mut max_id = 0;
         let mut expected_types: BTreeMap<&str, i64> = BTreeMap::new();
@@ -299,10 +299,10 @@ fn check_history(case: &Value, rec: &ExecutionRecord, problems: &mut Vec<String>
                 problems.push(format!("history has no event {id} ({ty})"));
                 return;
             };
-            if got.event_type != ty {
+            if got.event_type() != ty {
                 problems.push(format!(
                     "event {id} is {}, expected {ty}; history {actual:?}",
-                    got.event_type
+                    got.event_type()
                 ));
                 return;
             }
@@ -357,9 +357,9 @@ fn older_map_run_chain(
     let kind = |id: u64| {
         id.checked_sub(1)
             .and_then(|i| rec.history.get(i as usize))
-            .map(|e| e.event_type.as_str())
+            .map(|e| e.event_type())
     };
-    got.event_type == "MapStateExited"
+    got.event_type() == "MapStateExited"
         && kind(got.previous_event_id) == Some("MapRunStarted")
         && kind(expected_prev) == Some("MapRunSucceeded")
 }
@@ -501,7 +501,7 @@ fn types(record: &SharedRecord) -> Vec<String> {
         .lock()
         .history
         .iter()
-        .map(|e| e.event_type.clone())
+        .map(|e| e.event_type().to_string())
         .collect()
 }
 
@@ -550,7 +550,7 @@ async fn stop_aborts_a_waiting_execution_and_keeps_it_aborted() {
     assert_eq!(rec.status, Status::Aborted);
     assert_eq!(rec.error.as_deref(), Some("Manual"));
     let last = rec.history.last().expect("events");
-    assert_eq!(last.event_type, "ExecutionAborted");
+    assert_eq!(last.event_type(), "ExecutionAborted");
     assert_eq!(
         last.details(),
         Some((
@@ -583,7 +583,7 @@ async fn machine_timeout_times_out_a_long_wait() {
     assert_eq!(rec.status, Status::TimedOut);
     assert_eq!(rec.error.as_deref(), Some("States.Timeout"));
     assert_eq!(
-        rec.history.last().map(|e| e.event_type.as_str()),
+        rec.history.last().map(|e| e.event_type()),
         Some("ExecutionTimedOut")
     );
 }
@@ -672,7 +672,7 @@ async fn map_with_concurrency_collects_outputs_in_item_order() {
     let started = rec
         .history
         .iter()
-        .filter(|e| e.event_type == "MapIterationStarted")
+        .filter(|e| e.event_type() == "MapIterationStarted")
         .count();
     assert_eq!(started, 6);
 }

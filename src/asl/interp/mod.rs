@@ -92,19 +92,21 @@ pub struct HistoryEvent {
     pub id: u64,
     pub previous_event_id: u64,
     pub timestamp_ms: u64,
-    pub event_type: String,
-    /// The `("passStateEnteredEventDetails", {...})`-style member, if the event has one, kept
-    /// as its JSON text: a history is written once and read rarely, and a `Value` tree costs
-    /// several times its text (a parked execution's history was most of its memory).
-    /// The member's name is one of a few dozen, kept once for the process and named here by
-    /// its number, the text's first character (see `Members`): a box of its own per event
-    /// was a fifth of a parked execution's history.
-    details: Option<Box<str>>,
+    /// The event's type, then (if the event has one) its `("passStateEnteredEventDetails",
+    /// {...})`-style member, in one text. The type and the member's name are each one of a
+    /// few dozen, kept once for the process and written here as its number, one character
+    /// (see `Members`): a box of its own per event was a fifth of a parked execution's
+    /// history, and the type's own `String` (24 bytes and a 32-byte allocation per event) a
+    /// sixth of a finished one's. The member's value is kept as its JSON text: a history is
+    /// written once and read rarely, and a `Value` tree costs several times its text (a
+    /// parked execution's history was most of its memory).
+    text: Box<str>,
 }
 
-/// The details members' names (`taskSubmittedEventDetails`), each kept once for the whole
-/// process and numbered: there are a few dozen (AWS's `...EventDetails` members, and the
-/// names a data directory written by stepyard holds). Read-locked once a name is known; the
+/// The event types (`TaskSubmitted`) and details members' names (`taskSubmittedEventDetails`),
+/// each kept once for the whole process and numbered: there are a few dozen of each (AWS's
+/// types and `...EventDetails` members, and the names a data directory written by stepyard
+/// holds). Read-locked once a name is known; the
 /// lock is a leaf (nothing else is locked under it).
 #[derive(Default)]
 struct Members {
@@ -125,8 +127,8 @@ fn members() -> &'static parking_lot::RwLock<Members> {
 /// never freed, holds at most `MAX_MEMBERS` x 64 bytes whatever documents are loaded.
 const MAX_MEMBER_LEN: usize = 64;
 
-/// The character standing for the member `name`; `None` past `MAX_MEMBERS` names or for a
-/// name longer than `MAX_MEMBER_LEN`.
+/// The character standing for the type or member `name`; `None` past `MAX_MEMBERS` names or
+/// for a name longer than `MAX_MEMBER_LEN`.
 fn member_char(name: &str) -> Option<char> {
     if name.len() > MAX_MEMBER_LEN {
         return None;
@@ -152,54 +154,72 @@ fn member_char(name: &str) -> Option<char> {
     char::from_u32(n + 1)
 }
 
+/// Writes `name` as its character, or (never in practice) between NULs.
+fn push_name(text: &mut String, name: &str) {
+    match member_char(name) {
+        Some(c) => text.push(c),
+        None => {
+            text.push('\0');
+            text.push_str(name);
+            text.push('\0');
+        }
+    }
+}
+
+/// The name `text` starts with (as `push_name` wrote it) and what follows it.
+fn split_name(text: &str) -> Option<(&str, &str)> {
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    if first == '\0' {
+        return chars.as_str().split_once('\0');
+    }
+    let n = (first as usize).checked_sub(1)?;
+    let name: &'static str = members().read().names.get(n).copied()?;
+    Some((name, chars.as_str()))
+}
+
 impl HistoryEvent {
     pub fn new(
         id: u64,
         previous_event_id: u64,
         timestamp_ms: u64,
-        event_type: String,
+        event_type: &str,
         details: Option<(String, Value)>,
     ) -> Self {
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(if details.is_some() { 64 } else { 4 });
+        push_name(&mut text, event_type);
+        if let Some((member, value)) = details {
+            push_name(&mut text, &member);
+            let _ = write!(text, "{value}");
+        }
         HistoryEvent {
             id,
             previous_event_id,
             timestamp_ms,
-            event_type,
-            details: details.map(|(member, value)| {
-                // The member's number, or (never in practice) its name between NULs, then
-                // the value written once into the same text.
-                use std::fmt::Write as _;
-                let mut text = String::with_capacity(64);
-                match member_char(&member) {
-                    Some(c) => text.push(c),
-                    None => {
-                        let _ = write!(text, "\0{member}\0");
-                    }
-                }
-                let _ = write!(text, "{value}");
-                text.into_boxed_str()
-            }),
+            text: text.into_boxed_str(),
         }
     }
 
-    /// About what the event takes in memory: its texts' lengths (known, nothing measured)
+    /// `PassStateEntered`, `TaskSubmitted`, ...
+    pub fn event_type(&self) -> &str {
+        split_name(&self.text).map_or("", |(name, _)| name)
+    }
+
+    /// About what the event takes in memory: its text's length (known, nothing measured)
     /// and the room of the event itself.
     pub fn bytes(&self) -> u64 {
-        let texts = self.event_type.len() + self.details.as_deref().map_or(0, str::len);
-        (texts + std::mem::size_of::<HistoryEvent>()) as u64
+        (self.text.len() + std::mem::size_of::<HistoryEvent>()) as u64
     }
 
     /// The details member's name and its JSON text.
     fn member_and_text(&self) -> Option<(&str, &str)> {
-        let kept = self.details.as_deref()?;
-        let mut chars = kept.chars();
-        let first = chars.next()?;
-        if first == '\0' {
-            return chars.as_str().split_once('\0');
+        let (_, rest) = split_name(&self.text)?;
+        // A member's name is never empty as written: nothing after the type is no details.
+        if rest.is_empty() {
+            return None;
         }
-        let n = (first as usize).checked_sub(1)?;
-        let name: &'static str = members().read().names.get(n).copied()?;
-        Some((name, chars.as_str()))
+        split_name(rest)
     }
 
     /// The details member and its value (parsed from the kept text; numbers and key order
@@ -368,7 +388,7 @@ impl ExecutionRecord {
                 id,
                 previous_event_id,
                 timestamp_ms,
-                event_type.to_string(),
+                event_type,
                 details,
             ));
             if let Some(event) = self.history.last() {
@@ -1090,6 +1110,9 @@ fn close_record(
     rec.stop_ms = Some(now);
     // Nothing can stop it now (the status-change event goes out from the snapshot below).
     rec.abort_events = None;
+    // Kept as it is for as long as the execution is kept (90 days, or until the caps evict
+    // it): the room grown for more events (up to half the history) is given back, once.
+    rec.history.shrink_to_fit();
     rec.persist();
     Some(status_events::Snapshot::of(
         context,

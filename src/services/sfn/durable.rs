@@ -382,7 +382,7 @@ pub fn resume_point(
         // Its last state ended and the execution did not: that state runs again.
         Position::Done(..) => {
             let entered = history.iter().rev().find(|e| {
-                e.event_type.ends_with("StateEntered")
+                e.event_type().ends_with("StateEntered")
                     && e.details().is_some_and(|(_, d)| {
                         d.get("name")
                             .and_then(Value::as_str)
