@@ -464,7 +464,7 @@ mod tests {
             id,
             prev,
             0,
-            "TaskSubmitted".into(),
+            "TaskSubmitted",
             Some((
                 "taskSubmittedEventDetails".into(),
                 serde_json::json!({"output": text}),

@@ -1174,7 +1174,7 @@ mod member_tests {
                 1,
                 0,
                 0,
-                "TaskSubmitted".into(),
+                "TaskSubmitted",
                 Some((member.into(), value.clone())),
             );
             let (name, read) = event.details().expect("details kept");
