@@ -137,12 +137,13 @@ pub fn export_execution(
 pub fn import_executions(section: &Value) -> Result<Vec<Restored>, String> {
     let docs: Vec<DocumentExecution> = serde_json::from_value(section.clone())
         .map_err(|e| format!("stepfunctions.executions: {e}"))?;
+    let mut revisions = Revisions::default();
     docs.into_iter()
         .map(|d| {
             let mut history: Vec<HistoryEvent> =
                 d.history.into_iter().map(StoredEvent::into_event).collect();
             history.sort_by_key(|e| e.id);
-            restore(d.execution, history, &d.tokens)
+            restore(d.execution, history, &d.tokens, &mut revisions)
         })
         .collect()
 }
@@ -277,27 +278,51 @@ pub fn load(loaded: &Loaded) -> Result<Vec<Restored>, String> {
         }
     }
     let mut out = Vec::new();
+    let mut revisions = Revisions::default();
     for (arn, bytes) in loaded.resources_under(EXEC_PREFIX) {
         let s: StoredExecution =
             serde_json::from_slice(bytes).map_err(|e| format!("execution {arn}: {e}"))?;
         let mut history = events.remove(arn).unwrap_or_default();
         history.sort_by_key(|e| e.id);
         let tokens = tokens.remove(arn).unwrap_or_default();
-        out.push(restore(s, history, &tokens)?);
+        out.push(restore(s, history, &tokens, &mut revisions)?);
     }
     Ok(out)
 }
+
+/// The revisions executions read back run, by their record's JSON text: the executions of one
+/// machine share one (as they do when started), instead of each keeping its own definition
+/// and its parse (several KB an execution, and a parse each at start).
+pub type Revisions = HashMap<String, Arc<Revision>>;
 
 /// Rebuilds one execution; a RUNNING one comes with where it resumes.
 pub fn restore(
     s: StoredExecution,
     history: Vec<HistoryEvent>,
     tokens: &[(u64, String)],
+    revisions: &mut Revisions,
 ) -> Result<Restored, String> {
     let arn = crate::arn::Arn::parse(&s.arn).ok_or_else(|| format!("bad ARN {}", s.arn))?;
-    let kind = "STANDARD";
-    let parsed = super::machines::parse_machine(&s.revision.definition, kind)
-        .map_err(|e| format!("execution {}: {e}", s.arn))?;
+    let key =
+        serde_json::to_string(&s.revision).map_err(|e| format!("execution {}: {e}", s.arn))?;
+    let revision = match revisions.get(&key) {
+        Some(revision) => revision.clone(),
+        None => {
+            let parsed = super::machines::parse_machine(&s.revision.definition, "STANDARD")
+                .map_err(|e| format!("execution {}: {e}", s.arn))?;
+            let revision = Arc::new(Revision {
+                definition: s.revision.definition,
+                parsed,
+                role_arn: s.revision.role_arn,
+                logging: s.revision.logging,
+                tracing: s.revision.tracing,
+                revision_id: s.revision.revision_id,
+            });
+            revisions.insert(key, revision.clone());
+            revision
+        }
+    };
+    let parsed = &revision.parsed;
     let status = status_of(&s.status).ok_or_else(|| format!("status {}", s.status))?;
     let mut record = ExecutionRecord::restored(history);
     record.status = status;
@@ -321,7 +346,7 @@ pub fn restore(
     });
     let resume = if status == Status::Running {
         Some(
-            resume_point(&record.history, &parsed, tokens).unwrap_or_else(|| Resume {
+            resume_point(&record.history, parsed, tokens).unwrap_or_else(|| Resume {
                 // Crashed before the first state was entered: start at the top.
                 state: parsed.start_at.clone(),
                 input: serde_json::from_str(&s.input).unwrap_or(Value::Null),
@@ -345,14 +370,7 @@ pub fn restore(
         input: s.input,
         trace_header: s.trace_header,
         start_ms: s.start_ms,
-        revision: std::sync::Arc::new(Revision {
-            definition: s.revision.definition,
-            parsed,
-            role_arn: s.revision.role_arn,
-            logging: s.revision.logging,
-            tracing: s.revision.tracing,
-            revision_id: s.revision.revision_id,
-        }),
+        revision,
         machine_update_ms: s.machine_update_ms,
         record,
         control: Mutex::new(Default::default()),
