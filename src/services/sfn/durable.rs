@@ -218,9 +218,9 @@ pub fn stored(e: &Execution, r: &ExecutionRecord) -> StoredExecution {
     StoredExecution {
         arn: e.arn.clone(),
         mock_case: e.mock_case.clone(),
-        name: e.name.clone(),
-        machine_arn: e.machine_arn.clone(),
-        machine_name: e.machine_name.clone(),
+        name: e.name().to_string(),
+        machine_arn: e.machine_arn(),
+        machine_name: e.machine_name().to_string(),
         version_arn: e.version_arn.clone(),
         alias_arn: e.alias_arn.clone(),
         input: e.input.clone(),
@@ -362,9 +362,6 @@ pub fn restore(
     let execution = Execution {
         arn: s.arn.clone(),
         mock_case: s.mock_case,
-        name: s.name,
-        machine_arn: s.machine_arn,
-        machine_name: s.machine_name,
         version_arn: s.version_arn,
         alias_arn: s.alias_arn,
         input: s.input,
@@ -375,6 +372,16 @@ pub fn restore(
         record,
         control: Mutex::new(Default::default()),
     };
+    // Kept once, in the ARN: a document whose names say otherwise is not one stepyard wrote.
+    if execution.name() != s.name
+        || execution.machine_name() != s.machine_name
+        || execution.machine_arn() != s.machine_arn
+    {
+        return Err(format!(
+            "execution {}: its name or state machine does not match its ARN",
+            s.arn
+        ));
+    }
     Ok(Restored {
         account: arn.account.to_string(),
         region: arn.region.to_string(),
