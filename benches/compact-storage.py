@@ -46,8 +46,9 @@ its messages consumed as they arrive; 6,802 / 6,721 when they were purged at the
 Finished executions (COMPACT_ONLY=finished, 50,000, trace buffer on / off; robust6): before,
 5,704 / 5,554 bytes (pass), 5,336 / 5,254 (sqs); 5,617 (pass, 100,000, on). After (output kept
 as text, no redrive point or ABORTED context once finished, event types as one character of the
-name table, history room given back at the end): 2,694 / 2,610 (pass), 3,152 / 3,063 (sqs);
-2,604 (pass, 100,000, on). The trace buffer's share is its 1,000 traces whatever the count
+name table, history room given back at the end, names read from the ARN): 2,605 / 2,463 (pass),
+3,015 / 2,950 (sqs). The same binary's parked executions (100,000, trace buffer on): 2,986
+(wait), 3,736 (activity), 4,736 (token). The trace buffer's share is its 1,000 traces whatever the count
 (about 4.6 KB each here): ~90 bytes an execution at 50,000.
 Loopback only; the machine should be otherwise quiet for stable figures, but RSS (unlike
 throughput) is little affected by other load.

@@ -309,15 +309,16 @@ async fn bytes_per_loaded() -> isize {
     per
 }
 
-/// Heap bytes per finished execution, under issue 19's 5 KB with room to spare. Today 2.4 KB
-/// (eight events of Pass and Choice states, 1.1 KB of it their details' text) and 2.9 KB (an
+/// Heap bytes per finished execution, under issue 19's 5 KB with room to spare. Today 2.3 KB
+/// (eight events of Pass and Choice states, 1.1 KB of it their details' text) and 2.7 KB (an
 /// SQS Task: the `TaskSucceeded` details alone, AWS's SendMessage response, are 806 bytes);
 /// 5.1 KB and 4.9 KB when a finished execution kept its output as a `Value` tree, where a
 /// redrive would start (its last state's input tree), the context object StopExecution's
-/// ABORTED event needed, and each event's type as a `String` of its own.
+/// ABORTED event needed, each event's type as a `String` of its own, and its name and its
+/// machine's name and ARN as strings beside its ARN.
 const LIMITS: [(&str, isize); 2] = [("pass", 4_000), ("sqs", 4_000)];
 
-/// Heap bytes per finished Pass/Choice execution loaded from a state document: 3.3 KB today
+/// Heap bytes per finished Pass/Choice execution loaded from a state document: 3.2 KB today
 /// (its history read back, its output as text), 10.2 KB when each parsed and kept its own
 /// copy of the definition.
 const LOADED_LIMIT: isize = 5_000;
