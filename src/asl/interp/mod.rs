@@ -340,7 +340,10 @@ impl ExecutionRecord {
     }
 
     /// A record rebuilt from the data directory or a state document, its history as kept.
-    pub fn restored(history: Vec<HistoryEvent>) -> Self {
+    pub fn restored(mut history: Vec<HistoryEvent>) -> Self {
+        // Collected from what was read (in place, in the room of the read events, which are
+        // larger, or grown as they came): kept for as long as the execution is, so exact.
+        history.shrink_to_fit();
         ExecutionRecord {
             event_count: history.last().map_or(0, |e| e.id),
             history,
