@@ -13,10 +13,21 @@ divided by the count:
        arrive and the rest purged before measuring), each with a small distinct input. All are RUNNING when measured (checked with
        ListExecutions' count on a sample). Target: <= 5 KB per execution.
 
+  FIN  COMPACT_FINISHED (50,000) Standard executions that run to their end
+       (COMPACT_FINISH=pass: three Pass/Choice states, eight history events; =sqs: one Task
+       sending the input to an SQS queue, whose messages are consumed as they arrive), each with
+       a small distinct input, started COMPACT_THREADS at a time and measured once all have
+       SUCCEEDED (the server is given --max-finished-executions above the count, so none is
+       evicted). Target: <= 5 KB per execution beyond its own input and output text. Run it
+       with the trace buffer on (the default) and off (COMPACT_SERVER_ARGS="--trace-buffer 0"):
+       the buffer keeps its last 1,000 traces whatever the count, so its share per execution
+       shrinks as the count grows.
+
 Usage: benches/compact-storage.py [BINARY]   (default target/release/stepyard; build it with
                                               `cargo build --release`)
 Environment: COMPACT_MESSAGES, COMPACT_EXECUTIONS, COMPACT_PARK, COMPACT_PORT (4591),
-COMPACT_THREADS (8), COMPACT_ONLY (sqs or sfn: run one phase), COMPACT_SERVER_ARGS (more flags).
+COMPACT_THREADS (8), COMPACT_ONLY (sqs, sfn or finished: run one phase; the default runs sqs and
+sfn), COMPACT_FINISHED, COMPACT_FINISH, COMPACT_SERVER_ARGS (more flags).
 Figures (busy 2-core machine, 2026-12-04): baseline e9da29f: 777 bytes per message (745 over
 the body), 24,340 bytes per parked execution (wait), 39,456 (activity, 50,000). Issue 19
 item 3 work: 252 bytes per message (220 over the body), 6,936 bytes (wait), 19,725 (activity),
@@ -32,6 +43,13 @@ trace buffer on / off): 3,399 / 3,389 (wait), 4,233 / 4,158 (activity), 5,266 / 
 its messages consumed as they arrive; 6,802 / 6,721 when they were purged at the end). Then
 (executions found by their own ARN, history details one text each): 3,193 / 3,183 (wait),
 4,020 / 3,928 (activity), 5,062 / 4,968 (token).
+Finished executions (COMPACT_ONLY=finished, 50,000, trace buffer on / off; robust6): before,
+5,704 / 5,554 bytes (pass), 5,336 / 5,254 (sqs); 5,617 (pass, 100,000, on). After (output kept
+as text, no redrive point or ABORTED context once finished, event types as one character of the
+name table, history room given back at the end, names read from the ARN): 2,605 / 2,463 (pass),
+3,015 / 2,950 (sqs). The same binary's parked executions (100,000, trace buffer on): 2,986
+(wait), 3,736 (activity), 4,736 (token). The trace buffer's share is its 1,000 traces whatever the count
+(about 4.6 KB each here): ~90 bytes an execution at 50,000.
 Loopback only; the machine should be otherwise quiet for stable figures, but RSS (unlike
 throughput) is little affected by other load.
 """
@@ -50,6 +68,8 @@ PARK = os.environ.get("COMPACT_PARK", "wait")
 PORT = int(os.environ.get("COMPACT_PORT", "4591"))
 THREADS = int(os.environ.get("COMPACT_THREADS", "8"))
 ONLY = os.environ.get("COMPACT_ONLY", "")
+FINISHED = int(os.environ.get("COMPACT_FINISHED", "50000"))
+FINISH = os.environ.get("COMPACT_FINISH", "pass")
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
 BODY = "x" * 32
@@ -220,9 +240,97 @@ def sfn_phase(pid, c):
     return per
 
 
+def finished_phase(pid, c):
+    role = f"arn:aws:iam::{ACCOUNT}:role/compact"
+    url = None
+    if FINISH == "pass":
+        start_at = "Mark"
+        states = {
+            "Mark": {"Type": "Pass", "Result": {"seen": True}, "ResultPath": "$.mark",
+                     "Next": "Route"},
+            "Route": {"Type": "Choice", "Choices": [
+                {"Variable": "$.order", "NumericGreaterThanEquals": 0, "Next": "Done"}],
+                "Default": "Done"},
+            "Done": {"Type": "Pass", "End": True}}
+    elif FINISH == "sqs":
+        url = c.json("sqs", "CreateQueue", {"QueueName": "compact-sends"})["QueueUrl"]
+        start_at = "Send"
+        states = {"Send": {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Parameters": {"QueueUrl": url, "MessageBody.$": "$"}, "ResultPath": None,
+            "End": True}}
+    else:
+        raise SystemExit(f"COMPACT_FINISH={FINISH}: pass or sqs")
+    definition = json.dumps({"StartAt": start_at, "States": states})
+    machine = c.json("states", "CreateStateMachine", {
+        "name": f"compact-finished-{FINISH}", "definition": definition,
+        "roleArn": role})["stateMachineArn"]
+    before = settle(pid)
+    started = time.time()
+    done = threading.Event()
+    consumers = []
+    if url:
+        # The sent messages are SQS's cost, not the finished executions': consumed as they
+        # arrive, as in the token variant of the parked phase.
+        def consume():
+            q = Client()
+            while not done.is_set():
+                got = q.json("sqs", "ReceiveMessage", {
+                    "QueueUrl": url, "MaxNumberOfMessages": 10}).get("Messages", [])
+                if not got:
+                    time.sleep(0.05)
+                    continue
+                q.json("sqs", "DeleteMessageBatch", {"QueueUrl": url, "Entries": [
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                    for n, m in enumerate(got)]})
+        consumers = [threading.Thread(target=consume, daemon=True) for _ in range(2)]
+        for t in consumers:
+            t.start()
+
+    def start(client, i):
+        client.json("states", "StartExecution", {
+            "stateMachineArn": machine, "name": f"f{i}",
+            "input": json.dumps({"order": i, "customer": f"c{i % 977}"})})
+
+    in_parallel(FINISHED, start)
+    started_in = time.time() - started
+    for _ in range(600):
+        running = c.json("states", "ListExecutions", {
+            "stateMachineArn": machine, "statusFilter": "RUNNING", "maxResults": 1})
+        if not running["executions"]:
+            break
+        time.sleep(0.5)
+    else:
+        raise SystemExit("executions still RUNNING after 5 minutes")
+    finished_in = time.time() - started
+    if url:
+        time.sleep(2)
+        done.set()
+        for t in consumers:
+            t.join()
+        c.json("sqs", "PurgeQueue", {"QueueUrl": url})
+    after = settle(pid)
+    page = c.json("states", "ListExecutions", {
+        "stateMachineArn": machine, "statusFilter": "SUCCEEDED", "maxResults": 1000})
+    assert len(page["executions"]) == min(1000, FINISHED), f"succeeded {len(page['executions'])}"
+    oldest = c.json("states", "DescribeExecution", {
+        "executionArn": page["executions"][-1]["executionArn"]})
+    assert oldest["status"] == "SUCCEEDED", oldest
+    text = len(oldest["input"]) + len(oldest.get("output", ""))
+    per = (after - before) / FINISHED
+    print(f"SFN finished ({FINISH}): {FINISHED} executions started in {started_in:.1f} s, all "
+          f"SUCCEEDED in {finished_in:.1f} s; RSS {before / 2**20:.1f} MB -> "
+          f"{after / 2**20:.1f} MB; {per:.0f} bytes per finished execution, {per - text:.0f} "
+          f"beyond its input and output text ({text} bytes)", flush=True)
+    return per
+
+
 def main():
+    args = os.environ.get("COMPACT_SERVER_ARGS", "").split()
+    if ONLY == "finished" and "--max-finished-executions" not in args:
+        args += ["--max-finished-executions", str(FINISHED + 1000)]
     server = subprocess.Popen(
-        [BINARY, "--port", str(PORT), *os.environ.get("COMPACT_SERVER_ARGS", "").split()],
+        [BINARY, "--port", str(PORT), *args],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
@@ -242,6 +350,8 @@ def main():
             sqs_phase(server.pid, c)
         if ONLY in ("", "sfn"):
             sfn_phase(server.pid, c)
+        if ONLY == "finished":
+            finished_phase(server.pid, c)
     finally:
         server.terminate()
         server.wait()

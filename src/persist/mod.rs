@@ -88,6 +88,20 @@ pub enum Op {
     DeleteItemRange(String, u64, u64),
 }
 
+/// `value`'s row: its JSON bytes, or `None` (logged, naming `what`) if it does not serialise.
+/// The row is then left out rather than written empty: empty bytes do not parse, and the next
+/// start would refuse the whole data directory over one row; a row left out loses only that
+/// change.
+pub fn row<T: serde::Serialize + ?Sized>(what: &str, value: &T) -> Option<Vec<u8>> {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            tracing::error!("data directory: {what} not written (it does not serialise: {e})");
+            None
+        }
+    }
+}
+
 /// Why a data directory cannot be used; the message says what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -502,6 +516,14 @@ fn apply(db: &mut Connection, batches: Vec<Vec<Op>>) -> Result<(), rusqlite::Err
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_that_does_not_serialise_gives_no_row_rather_than_empty_bytes() {
+        // JSON object keys must be strings: a map keyed by pairs does not serialise.
+        let unwritable: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        assert_eq!(row("a test value", &unwritable), None);
+        assert_eq!(row("a test value", &[1, 2]).as_deref(), Some(&b"[1,2]"[..]));
+    }
 
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(

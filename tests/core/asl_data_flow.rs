@@ -181,7 +181,7 @@ async fn run_chain(
     interp::run_to_end(spec, record.clone()).await;
     let rec = record.lock();
     match rec.status {
-        Status::Succeeded => Ok(Ok(rec.output.clone().unwrap_or(Value::Null))),
+        Status::Succeeded => Ok(Ok(rec.output_value().unwrap_or(Value::Null))),
         Status::Failed => Ok(Err(StatesError::new(
             rec.error.clone().unwrap_or_default(),
             rec.cause.clone().unwrap_or_default(),

@@ -233,7 +233,7 @@ async fn run_case(case: &Value) -> Result<(), String> {
         ));
     }
     if rec.status == Status::Succeeded {
-        check_output(case, rec.output.as_ref(), &mut problems);
+        check_output(case, rec.output_value().as_ref(), &mut problems);
     }
     if rec.status == Status::Failed || expected_status == "FAILED" {
         let error = rec.error.clone().map(Value::from).unwrap_or(Value::Null);
@@ -284,7 +284,7 @@ fn check_output(case: &Value, actual: Option<&Value>, problems: &mut Vec<String>
 /// History: event types in order; for events AWS recorded with plain ids (not the `[0]` of
 /// concurrently interleaved branch events) the id, type and `previousEventId` must match.
 fn check_history(case: &Value, rec: &ExecutionRecord, problems: &mut Vec<String>) {
-    let actual: Vec<&str> = rec.history.iter().map(|e| e.event_type.as_str()).collect();
+    let actual: Vec<&str> = rec.history.iter().map(|e| e.event_type()).collect();
     if let Some(events) = case["expected_history"].as_array() {
         let mut max_id = 0;
         let mut expected_types: BTreeMap<&str, i64> = BTreeMap::new();
@@ -299,10 +299,10 @@ fn check_history(case: &Value, rec: &ExecutionRecord, problems: &mut Vec<String>
                 problems.push(format!("history has no event {id} ({ty})"));
                 return;
             };
-            if got.event_type != ty {
+            if got.event_type() != ty {
                 problems.push(format!(
                     "event {id} is {}, expected {ty}; history {actual:?}",
-                    got.event_type
+                    got.event_type()
                 ));
                 return;
             }
@@ -357,9 +357,9 @@ fn older_map_run_chain(
     let kind = |id: u64| {
         id.checked_sub(1)
             .and_then(|i| rec.history.get(i as usize))
-            .map(|e| e.event_type.as_str())
+            .map(|e| e.event_type())
     };
-    got.event_type == "MapStateExited"
+    got.event_type() == "MapStateExited"
         && kind(got.previous_event_id) == Some("MapRunStarted")
         && kind(expected_prev) == Some("MapRunSucceeded")
 }
@@ -501,7 +501,7 @@ fn types(record: &SharedRecord) -> Vec<String> {
         .lock()
         .history
         .iter()
-        .map(|e| e.event_type.clone())
+        .map(|e| e.event_type().to_string())
         .collect()
 }
 
@@ -550,7 +550,7 @@ async fn stop_aborts_a_waiting_execution_and_keeps_it_aborted() {
     assert_eq!(rec.status, Status::Aborted);
     assert_eq!(rec.error.as_deref(), Some("Manual"));
     let last = rec.history.last().expect("events");
-    assert_eq!(last.event_type, "ExecutionAborted");
+    assert_eq!(last.event_type(), "ExecutionAborted");
     assert_eq!(
         last.details(),
         Some((
@@ -571,7 +571,7 @@ async fn stop_after_the_end_changes_nothing() {
     control.stop(None, None);
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded);
-    assert_eq!(rec.output, Some(json!({"a": 1})));
+    assert_eq!(rec.output_value(), Some(json!({"a": 1})));
 }
 
 #[tokio::test]
@@ -583,7 +583,7 @@ async fn machine_timeout_times_out_a_long_wait() {
     assert_eq!(rec.status, Status::TimedOut);
     assert_eq!(rec.error.as_deref(), Some("States.Timeout"));
     assert_eq!(
-        rec.history.last().map(|e| e.event_type.as_str()),
+        rec.history.last().map(|e| e.event_type()),
         Some("ExecutionTimedOut")
     );
 }
@@ -629,7 +629,7 @@ async fn retry_backs_off_then_catch_takes_the_error_to_its_result_path() {
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
     assert_eq!(
-        rec.output,
+        rec.output_value(),
         Some(json!({"keep": true, "err": {"Error": "Custom", "Cause": "boom"}}))
     );
     drop(rec);
@@ -649,7 +649,7 @@ async fn parallel_results_keep_branch_order_whatever_finishes_first() {
     let record = run_driven(def, json!({})).await;
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded);
-    assert_eq!(rec.output, Some(json!(["slow", "fast"])));
+    assert_eq!(rec.output_value(), Some(json!(["slow", "fast"])));
     // Ids are dense and every previousEventId points backwards.
     for (i, e) in rec.history.iter().enumerate() {
         assert_eq!(e.id, i as u64 + 1);
@@ -668,11 +668,11 @@ async fn map_with_concurrency_collects_outputs_in_item_order() {
     let record = run_driven(def, json!([5, 1, 4, 2, 3, 0])).await;
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
-    assert_eq!(rec.output, Some(json!([0, 1, 2, 3, 4, 5])));
+    assert_eq!(rec.output_value(), Some(json!([0, 1, 2, 3, 4, 5])));
     let started = rec
         .history
         .iter()
-        .filter(|e| e.event_type == "MapIterationStarted")
+        .filter(|e| e.event_type() == "MapIterationStarted")
         .count();
     assert_eq!(started, 6);
 }
@@ -767,7 +767,10 @@ async fn output_and_assign_of_a_state_see_the_variables_as_they_were_on_entry() 
     let record = run_driven(def, json!({})).await;
     let rec = record.lock();
     assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
-    assert_eq!(rec.output, Some(json!({"n": 2, "m": 1, "before": 1})));
+    assert_eq!(
+        rec.output_value(),
+        Some(json!({"n": 2, "m": 1, "before": 1}))
+    );
 }
 
 #[tokio::test]
@@ -782,7 +785,7 @@ async fn branches_read_outer_variables_but_keep_their_own_assignments() {
     {
         let rec = record.lock();
         assert_eq!(rec.status, Status::Succeeded, "{:?}", rec.cause);
-        assert_eq!(rec.output, Some(json!({"x": 5, "branch": 5})));
+        assert_eq!(rec.output_value(), Some(json!({"x": 5, "branch": 5})));
     }
     // The branch's own variable is gone after the Parallel.
     let def = json!({"StartAt": "Par", "States": {

@@ -1043,6 +1043,31 @@ def test_data_dir_archived_events_are_rows_of_their_own_and_the_bound_holds_afte
         kill9(server)
 
 
+def test_a_data_dir_whose_archived_event_has_the_last_possible_id_is_refused_with_a_message_not_a_panic(
+        stepyard, tmp_path):
+    """An archive's next row id is its last row's id plus one: a crafted database whose row has
+    the highest id (-1 to SQLite) stops the start with a message naming the archive."""
+    import sqlite3
+    env = {"STEPYARD_DATA_DIR": str(tmp_path / "data"), **FROZEN}
+    server = _start(env)
+    try:
+        ev = events_client(server.url)
+        bus = ev.describe_event_bus(Name="default")["Arn"]
+        ev.create_archive(ArchiveName="crafted", EventSourceArn=bus)
+        ev.put_events(Entries=[{"Source": "shop", "DetailType": "t", "Detail": "{}"}])
+    finally:
+        kill9(server)
+    db = sqlite3.connect(tmp_path / "data" / "stepyard.db")
+    changed = db.execute("UPDATE items SET id = -1 WHERE parent LIKE 'events/archive/%'").rowcount
+    db.commit()
+    db.close()
+    assert changed == 1
+    code, output = start_fails(env)
+    assert code != 0
+    assert "archive crafted: event id 18446744073709551615 is out of range" in output, output
+    assert "panicked" not in output, output
+
+
 def test_data_dir_a_message_a_receive_moved_to_its_dead_letter_queue_is_there_after_kill_9(stepyard, tmp_path):
     env = {"STEPYARD_DATA_DIR": str(tmp_path / "data")}
     server = _start(env)

@@ -371,9 +371,128 @@ impl TaskBoard {
     }
 }
 
+/// The board's live tokens, indexed once to find which of them histories name (the state
+/// document keeps a running execution's callback tokens with the event that names them). A
+/// search of every history for every live token took running executions x live tokens x
+/// events: with 10,000 executions parked on tokens, 10^8 searches per export. Here a history's
+/// texts are read once: each place a token could start (`TOKEN_PREFIX`) is looked up at the
+/// lengths live tokens have.
+pub struct LiveTokens<'a> {
+    /// Tokens of the shape `new_token` gives, by text.
+    shaped: HashSet<&'a str>,
+    /// Their lengths (one, unless a state document brought others).
+    lengths: Vec<usize>,
+    /// Tokens of another shape (only a crafted state document brings one): searched for one
+    /// by one, as before.
+    other: Vec<&'a str>,
+}
+
+impl<'a> LiveTokens<'a> {
+    pub fn new(live: &'a [String]) -> Self {
+        let mut tokens = LiveTokens {
+            shaped: HashSet::new(),
+            lengths: Vec::new(),
+            other: Vec::new(),
+        };
+        for token in live {
+            if token.starts_with(TOKEN_PREFIX) {
+                tokens.shaped.insert(token);
+                if !tokens.lengths.contains(&token.len()) {
+                    tokens.lengths.push(token.len());
+                }
+            } else {
+                tokens.other.push(token);
+            }
+        }
+        tokens
+    }
+
+    /// Each live token (but those `skip` says) that an event of `history` names in its
+    /// details, with the `previousEventId` of the newest such event: the Task's cursor, where
+    /// the token was issued. Sorted, so that a document is written the same way each time.
+    pub fn named_in(
+        &self,
+        history: &[super::HistoryEvent],
+        skip: impl Fn(&str) -> bool,
+    ) -> Vec<(u64, String)> {
+        let mut found: HashMap<&str, u64> = HashMap::new();
+        if !self.shaped.is_empty() {
+            for ev in history.iter().rev() {
+                let Some(text) = ev.details_text() else {
+                    continue;
+                };
+                let mut from = 0;
+                while let Some(at) = text[from..].find(TOKEN_PREFIX) {
+                    let start = from + at;
+                    for len in &self.lengths {
+                        let candidate = text.get(start..start + len);
+                        if let Some(&token) = candidate.and_then(|c| self.shaped.get(c)) {
+                            if !skip(token) {
+                                found.entry(token).or_insert(ev.previous_event_id);
+                            }
+                        }
+                    }
+                    // The prefix is ASCII: one byte on is a character boundary.
+                    from = start + 1;
+                }
+            }
+        }
+        for &token in self.other.iter().filter(|t| !skip(t)) {
+            let named = history.iter().rev().find(|ev| {
+                ev.details_text()
+                    .is_some_and(|d| !token.is_empty() && d.contains(token))
+            });
+            if let Some(ev) = named {
+                found.insert(token, ev.previous_event_id);
+            }
+        }
+        let mut out: Vec<(u64, String)> = found
+            .into_iter()
+            .map(|(token, at)| (at, token.to_string()))
+            .collect();
+        out.sort();
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(id: u64, prev: u64, text: &str) -> super::super::HistoryEvent {
+        super::super::HistoryEvent::new(
+            id,
+            prev,
+            0,
+            "TaskSubmitted",
+            Some((
+                "taskSubmittedEventDetails".into(),
+                serde_json::json!({"output": text}),
+            )),
+        )
+    }
+
+    #[test]
+    fn live_tokens_a_history_names_are_found_at_the_newest_event_naming_each() {
+        let (a, b, gone) = (new_token(), new_token(), new_token());
+        let odd = "not-a-token-shape".to_string();
+        let live = vec![a.clone(), b.clone(), odd.clone()];
+        let history = vec![
+            event(1, 0, &format!("{{\"token\": \"{a}\"}}")),
+            // Inside a longer run of token characters, as a plain substring search finds it.
+            event(2, 1, &format!("x-AQ{b}_tail {gone}")),
+            event(3, 2, &format!("again {a} and {odd}")),
+            event(4, 3, "nothing here: AQ"),
+        ];
+        let tokens = LiveTokens::new(&live);
+        assert_eq!(tokens.named_in(&history, |_| false), {
+            let mut want = vec![(1, b.clone()), (2, a.clone()), (2, odd.clone())];
+            want.sort();
+            want
+        });
+        assert_eq!(tokens.named_in(&history, |t| t != b), vec![(1, b.clone())]);
+        assert!(tokens.named_in(&history[3..], |_| false).is_empty());
+    }
 
     #[test]
     fn tokens_are_well_formed_and_unique() {

@@ -169,7 +169,7 @@ impl StoredEvent {
             id: e.id,
             prev: e.previous_event_id,
             ms: e.timestamp_ms,
-            kind: e.event_type.clone(),
+            kind: e.event_type().to_string(),
             details: e.details().map(|(m, d)| (m.to_string(), d)),
         }
     }
@@ -179,6 +179,6 @@ impl StoredEvent {
     }
 
     pub fn into_event(self) -> HistoryEvent {
-        HistoryEvent::new(self.id, self.prev, self.ms, self.kind, self.details)
+        HistoryEvent::new(self.id, self.prev, self.ms, &self.kind, self.details)
     }
 }

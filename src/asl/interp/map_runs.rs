@@ -90,9 +90,10 @@ impl RecordSink for ChildSink {
     fn event(&self, e: &HistoryEvent) {
         // An event id past 2^32 cannot be: a history stops at 25,000 events.
         let id = self.base | (e.id & EVENT_BITS);
-        let bytes = serde_json::to_vec(&StoredEvent::of(e)).unwrap_or_default();
-        self.durable
-            .submit(vec![Op::PutItem(self.events.clone(), id, bytes)]);
+        if let Some(bytes) = crate::persist::row("a map run child's event", &StoredEvent::of(e)) {
+            self.durable
+                .submit(vec![Op::PutItem(self.events.clone(), id, bytes)]);
+        }
     }
 
     fn token(&self, at_event: u64, token: &str) {
@@ -324,7 +325,9 @@ impl MapRuns {
     /// Writes the run's record (called under its lock, so records reach the log in order).
     pub fn persist(&self, run: &MapRun) {
         if let Some(durable) = &self.durable {
-            durable.submit(vec![record_op(run)]);
+            if let Some(op) = record_op(run) {
+                durable.submit(vec![op]);
+            }
         }
     }
 
@@ -336,13 +339,13 @@ impl MapRuns {
             p.ended.insert(index, end.clone());
         }
         if let Some(durable) = &self.durable {
-            let item = serde_json::to_vec(end).unwrap_or_default();
-            let mut ops = vec![
-                Op::PutItem(item_key(&run.arn), index as u64, item),
-                record_op(run),
-            ];
-            // The child's history is not needed once its end is kept: gone in the same commit.
-            if let Some(base) = child_base(index) {
+            let item = crate::persist::row("a map run item's end", end)
+                .map(|item| Op::PutItem(item_key(&run.arn), index as u64, item));
+            let kept = item.is_some();
+            let mut ops: Vec<Op> = item.into_iter().chain(record_op(run)).collect();
+            // The child's history is not needed once its end is kept: gone in the same commit
+            // (and kept if its end could not be written, so a restart runs it on).
+            if let Some(base) = child_base(index).filter(|_| kept) {
                 let end = base + (1 << 32);
                 ops.push(Op::DeleteItemRange(child_key(&run.arn), base, end));
                 ops.push(Op::DeleteItemRange(child_token_key(&run.arn), base, end));
@@ -405,7 +408,7 @@ impl MapRuns {
     /// the activity tokens by owner (a child's under its `child_arn`).
     pub fn export(
         &self,
-        live: &[String],
+        live: &super::callbacks::LiveTokens,
         owned: &HashMap<String, Vec<(u64, String)>>,
     ) -> Vec<DocumentMapRun> {
         let mut runs: Vec<MapRun> = self
@@ -436,15 +439,9 @@ impl MapRuns {
                             .get(&child_arn(&run.arn, index))
                             .map_or(&[][..], Vec::as_slice);
                         let mut tokens = own.to_vec();
-                        for token in live.iter().filter(|t| !own.iter().any(|(_, o)| o == *t)) {
-                            let named = record.history.iter().rev().find(|ev| {
-                                ev.details_text()
-                                    .is_some_and(|d| d.contains(token.as_str()))
-                            });
-                            if let Some(ev) = named {
-                                tokens.push((ev.previous_event_id, token.clone()));
-                            }
-                        }
+                        tokens.extend(live.named_in(&record.history, |token| {
+                            own.iter().any(|(_, o)| o == token)
+                        }));
                         DocumentChild {
                             index,
                             history: record.history.iter().map(StoredEvent::of).collect(),
@@ -468,17 +465,18 @@ impl MapRuns {
         for doc in docs {
             let arn = doc.run.arn.clone();
             if let Some(durable) = &self.durable {
-                let mut ops = vec![Op::PutResource(
-                    format!("{RUN_PREFIX}{arn}"),
-                    serde_json::to_vec(&doc.run).unwrap_or_default(),
-                )];
+                let mut ops: Vec<Op> = crate::persist::row("a map run", &doc.run)
+                    .map(|run| Op::PutResource(format!("{RUN_PREFIX}{arn}"), run))
+                    .into_iter()
+                    .collect();
                 // Indexes and ids were checked by `DocumentMapRun::check`.
                 for (index, end) in &doc.items {
                     let Ok(index) = u64::try_from(*index) else {
                         continue;
                     };
-                    let item = serde_json::to_vec(end).unwrap_or_default();
-                    ops.push(Op::PutItem(item_key(&arn), index, item));
+                    if let Some(item) = crate::persist::row("a map run item's end", end) {
+                        ops.push(Op::PutItem(item_key(&arn), index, item));
+                    }
                 }
                 // A run whose execution does not resume resumes no child: its children's rows
                 // would only wait on disk for the next start to delete them.
@@ -488,8 +486,9 @@ impl MapRuns {
                         continue;
                     };
                     for e in &child.history {
-                        let bytes = serde_json::to_vec(e).unwrap_or_default();
-                        ops.push(Op::PutItem(child_key(&arn), base | e.id(), bytes));
+                        if let Some(bytes) = crate::persist::row("a map run child's event", e) {
+                            ops.push(Op::PutItem(child_key(&arn), base | e.id(), bytes));
+                        }
                     }
                     for (at, token) in &child.tokens {
                         let bytes = token.as_bytes().to_vec();
@@ -612,7 +611,11 @@ impl MapRuns {
 
     /// A map run read back running, with the items it had ended and its children that were
     /// running, for its resumed Map state.
+    /// `None`, with nothing taken or added, when it is not such a run.
     pub fn take_resumed(&self, arn: &str) -> Option<Resumed> {
+        // The run first: a progress entry added for a run that is not there would never be
+        // looked at or removed (nothing ends that run), kept for as long as the process lives.
+        let run = self.get(arn)?;
         let ended = self.ended.lock().remove(arn)?;
         let children = self.children.lock().remove(arn).unwrap_or_default();
         let progress = Progress {
@@ -620,7 +623,7 @@ impl MapRuns {
             children: HashMap::new(),
         };
         self.progress.lock().insert(arn.to_string(), progress);
-        Some((self.get(arn)?, ended, children))
+        Some((run, ended, children))
     }
 
     fn forget_rows(&self, arns: &[String]) {
@@ -698,17 +701,28 @@ impl MapRuns {
     }
 }
 
-fn record_op(run: &MapRun) -> Op {
-    Op::PutResource(
-        format!("{RUN_PREFIX}{}", run.arn),
-        serde_json::to_vec(&RunRecord::of(run)).unwrap_or_default(),
-    )
+/// The run's record row (`None`, logged, if it does not serialise).
+fn record_op(run: &MapRun) -> Option<Op> {
+    let bytes = crate::persist::row("a map run", &RunRecord::of(run))?;
+    Some(Op::PutResource(format!("{RUN_PREFIX}{}", run.arn), bytes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::DocumentMapRun;
     use serde_json::json;
+
+    #[test]
+    fn taking_a_resumed_run_that_is_not_there_adds_no_progress_and_keeps_its_ended_items() {
+        let runs = super::MapRuns::new();
+        let arn = "arn:aws:states:us-east-1:000000000000:mapRun:m/map:gone";
+        runs.ended
+            .lock()
+            .insert(arn.to_string(), Default::default());
+        assert!(runs.take_resumed(arn).is_none());
+        assert!(runs.progress.lock().is_empty());
+        assert!(runs.ended.lock().contains_key(arn));
+    }
 
     fn document(child_index: u64, event_id: u64, token_at: u64) -> DocumentMapRun {
         serde_json::from_value(json!({

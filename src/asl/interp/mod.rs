@@ -92,19 +92,21 @@ pub struct HistoryEvent {
     pub id: u64,
     pub previous_event_id: u64,
     pub timestamp_ms: u64,
-    pub event_type: String,
-    /// The `("passStateEnteredEventDetails", {...})`-style member, if the event has one, kept
-    /// as its JSON text: a history is written once and read rarely, and a `Value` tree costs
-    /// several times its text (a parked execution's history was most of its memory).
-    /// The member's name is one of a few dozen, kept once for the process and named here by
-    /// its number, the text's first character (see `Members`): a box of its own per event
-    /// was a fifth of a parked execution's history.
-    details: Option<Box<str>>,
+    /// The event's type, then (if the event has one) its `("passStateEnteredEventDetails",
+    /// {...})`-style member, in one text. The type and the member's name are each one of a
+    /// few dozen, kept once for the process and written here as its number, one character
+    /// (see `Members`): a box of its own per event was a fifth of a parked execution's
+    /// history, and the type's own `String` (24 bytes and a 32-byte allocation per event) a
+    /// sixth of a finished one's. The member's value is kept as its JSON text: a history is
+    /// written once and read rarely, and a `Value` tree costs several times its text (a
+    /// parked execution's history was most of its memory).
+    text: Box<str>,
 }
 
-/// The details members' names (`taskSubmittedEventDetails`), each kept once for the whole
-/// process and numbered: there are a few dozen (AWS's `...EventDetails` members, and the
-/// names a data directory written by stepyard holds). Read-locked once a name is known; the
+/// The event types (`TaskSubmitted`) and details members' names (`taskSubmittedEventDetails`),
+/// each kept once for the whole process and numbered: there are a few dozen of each (AWS's
+/// types and `...EventDetails` members, and the names a data directory written by stepyard
+/// holds). Read-locked once a name is known; the
 /// lock is a leaf (nothing else is locked under it).
 #[derive(Default)]
 struct Members {
@@ -125,8 +127,8 @@ fn members() -> &'static parking_lot::RwLock<Members> {
 /// never freed, holds at most `MAX_MEMBERS` x 64 bytes whatever documents are loaded.
 const MAX_MEMBER_LEN: usize = 64;
 
-/// The character standing for the member `name`; `None` past `MAX_MEMBERS` names or for a
-/// name longer than `MAX_MEMBER_LEN`.
+/// The character standing for the type or member `name`; `None` past `MAX_MEMBERS` names or
+/// for a name longer than `MAX_MEMBER_LEN`.
 fn member_char(name: &str) -> Option<char> {
     if name.len() > MAX_MEMBER_LEN {
         return None;
@@ -152,54 +154,72 @@ fn member_char(name: &str) -> Option<char> {
     char::from_u32(n + 1)
 }
 
+/// Writes `name` as its character, or (never in practice) between NULs.
+fn push_name(text: &mut String, name: &str) {
+    match member_char(name) {
+        Some(c) => text.push(c),
+        None => {
+            text.push('\0');
+            text.push_str(name);
+            text.push('\0');
+        }
+    }
+}
+
+/// The name `text` starts with (as `push_name` wrote it) and what follows it.
+fn split_name(text: &str) -> Option<(&str, &str)> {
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    if first == '\0' {
+        return chars.as_str().split_once('\0');
+    }
+    let n = (first as usize).checked_sub(1)?;
+    let name: &'static str = members().read().names.get(n).copied()?;
+    Some((name, chars.as_str()))
+}
+
 impl HistoryEvent {
     pub fn new(
         id: u64,
         previous_event_id: u64,
         timestamp_ms: u64,
-        event_type: String,
+        event_type: &str,
         details: Option<(String, Value)>,
     ) -> Self {
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(if details.is_some() { 64 } else { 4 });
+        push_name(&mut text, event_type);
+        if let Some((member, value)) = details {
+            push_name(&mut text, &member);
+            let _ = write!(text, "{value}");
+        }
         HistoryEvent {
             id,
             previous_event_id,
             timestamp_ms,
-            event_type,
-            details: details.map(|(member, value)| {
-                // The member's number, or (never in practice) its name between NULs, then
-                // the value written once into the same text.
-                use std::fmt::Write as _;
-                let mut text = String::with_capacity(64);
-                match member_char(&member) {
-                    Some(c) => text.push(c),
-                    None => {
-                        let _ = write!(text, "\0{member}\0");
-                    }
-                }
-                let _ = write!(text, "{value}");
-                text.into_boxed_str()
-            }),
+            text: text.into_boxed_str(),
         }
     }
 
-    /// About what the event takes in memory: its texts' lengths (known, nothing measured)
+    /// `PassStateEntered`, `TaskSubmitted`, ...
+    pub fn event_type(&self) -> &str {
+        split_name(&self.text).map_or("", |(name, _)| name)
+    }
+
+    /// About what the event takes in memory: its text's length (known, nothing measured)
     /// and the room of the event itself.
     pub fn bytes(&self) -> u64 {
-        let texts = self.event_type.len() + self.details.as_deref().map_or(0, str::len);
-        (texts + std::mem::size_of::<HistoryEvent>()) as u64
+        (self.text.len() + std::mem::size_of::<HistoryEvent>()) as u64
     }
 
     /// The details member's name and its JSON text.
     fn member_and_text(&self) -> Option<(&str, &str)> {
-        let kept = self.details.as_deref()?;
-        let mut chars = kept.chars();
-        let first = chars.next()?;
-        if first == '\0' {
-            return chars.as_str().split_once('\0');
+        let (_, rest) = split_name(&self.text)?;
+        // A member's name is never empty as written: nothing after the type is no details.
+        if rest.is_empty() {
+            return None;
         }
-        let n = (first as usize).checked_sub(1)?;
-        let name: &'static str = members().read().names.get(n).copied()?;
-        Some((name, chars.as_str()))
+        split_name(rest)
     }
 
     /// The details member and its value (parsed from the kept text; numbers and key order
@@ -236,7 +256,10 @@ pub trait RecordSink: Send + Sync + std::fmt::Debug {
 #[derive(Debug)]
 pub struct ExecutionRecord {
     pub status: Status,
-    pub output: Option<Value>,
+    /// A succeeded execution's output as its JSON text: every reader (DescribeExecution, the
+    /// status-change event, the data directory) wants the text, and a `Value` tree kept for
+    /// as long as the execution is kept costs several times its text.
+    pub output: Option<Box<str>>,
     pub error: Option<String>,
     pub cause: Option<String>,
     pub stop_ms: Option<u64>,
@@ -257,6 +280,20 @@ pub struct ExecutionRecord {
     /// taken back when the run resumes (which sets `resume` again as it re-enters the state),
     /// or made into `resume` when StopExecution closes the record (a redrive starts there).
     parked: Option<Box<ParkedPoint>>,
+    /// While the run is live: what StopExecution needs for the ABORTED status-change event.
+    /// Here rather than in `ExecutionControl` (which the store keeps for as long as it keeps
+    /// the execution) so that the run's end drops it: the context text alone was a tenth of
+    /// a finished execution.
+    abort_events: Option<Box<AbortEvents>>,
+}
+
+/// The task runner and the context an ABORTED status-change event is made from.
+struct AbortEvents(integrations::TaskCalls, Arc<BaseContext>);
+
+impl std::fmt::Debug for AbortEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AbortEvents")
+    }
 }
 
 /// Bytes of history every kept execution record of the process has appended (never less):
@@ -303,7 +340,10 @@ impl ExecutionRecord {
     }
 
     /// A record rebuilt from the data directory or a state document, its history as kept.
-    pub fn restored(history: Vec<HistoryEvent>) -> Self {
+    pub fn restored(mut history: Vec<HistoryEvent>) -> Self {
+        // Collected from what was read (in place, in the room of the read events, which are
+        // larger, or grown as they came): kept for as long as the execution is, so exact.
+        history.shrink_to_fit();
         ExecutionRecord {
             event_count: history.last().map_or(0, |e| e.id),
             history,
@@ -315,6 +355,13 @@ impl ExecutionRecord {
     /// summed when asked (the sweep of finished executions, now and then), not kept.
     pub fn history_bytes(&self) -> u64 {
         self.history.iter().map(HistoryEvent::bytes).sum()
+    }
+
+    /// The output as a value (parsed from its text), for those who want the tree.
+    pub fn output_value(&self) -> Option<Value> {
+        self.output
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
     }
 
     /// Writes the record (status, output, redrive members) to its sink, if it has one.
@@ -344,7 +391,7 @@ impl ExecutionRecord {
                 id,
                 previous_event_id,
                 timestamp_ms,
-                event_type.to_string(),
+                event_type,
                 details,
             ));
             if let Some(event) = self.history.last() {
@@ -374,6 +421,7 @@ impl Default for ExecutionRecord {
             event_count: 0,
             sink: None,
             parked: None,
+            abort_events: None,
         }
     }
 }
@@ -426,9 +474,6 @@ pub struct ExecutionControl {
     clock: Clock,
     /// Raised by `stop`; the execution's task watches it and drops its work.
     stop_signal: Arc<StopSignal>,
-    /// For the ABORTED status-change event.
-    /// Boxed: every execution the store keeps holds its control.
-    events: Option<Box<(integrations::TaskCalls, Arc<BaseContext>)>>,
 }
 
 impl ExecutionControl {
@@ -460,7 +505,8 @@ impl ExecutionControl {
                 rec.cause = cause;
                 rec.stop_ms = Some(now);
                 rec.persist();
-                if let Some((calls, base)) = self.events.as_deref() {
+                if let Some(events) = rec.abort_events.take() {
+                    let AbortEvents(calls, base) = *events;
                     let context = base.value();
                     let snapshot =
                         status_events::Snapshot::of(&context, &rec, execution_start_ms(&context));
@@ -491,11 +537,14 @@ fn spawn_from(
     let stop_rx = Arc::new(StopSignal::default());
     let context = std::mem::take(&mut spec.context);
     let base = Arc::new(BaseContext::of(&context));
+    record.lock().abort_events = spec
+        .tasks
+        .clone()
+        .map(|t| Box::new(AbortEvents(t, base.clone())));
     let control = ExecutionControl {
         record: record.clone(),
         clock: spec.clock.clone(),
         stop_signal: stop_rx.clone(),
-        events: spec.tasks.clone().map(|t| Box::new((t, base.clone()))),
     };
     let work = execution_work(&spec, &context);
     tokio::spawn(work.run(run_parking(Box::new(Start {
@@ -1015,11 +1064,16 @@ fn close_record(
     let last_id = rec.last_event_id();
     let (status, event_type, prev, details) = match ending {
         Ending::Finished(Ok(output), cursor) => {
+            let text = history::text(&output);
+            drop(output);
+            rec.output = Some(text.as_str().into());
             let details = json!({
-                "output": history::text(&output),
+                "output": text,
                 "outputDetails": {"truncated": false},
             });
-            rec.output = Some(output);
+            // A succeeded execution cannot be redriven: where a redrive would start (the
+            // last state's input tree) is no longer wanted.
+            rec.resume = None;
             (
                 Status::Succeeded,
                 "ExecutionSucceeded",
@@ -1056,6 +1110,11 @@ fn close_record(
     rec.push_event(prev, now, event_type, Some((details.0.into(), details.1)));
     rec.status = status;
     rec.stop_ms = Some(now);
+    // Nothing can stop it now (the status-change event goes out from the snapshot below).
+    rec.abort_events = None;
+    // Kept as it is for as long as the execution is kept (90 days, or until the caps evict
+    // it): the room grown for more events (up to half the history) is given back, once.
+    rec.history.shrink_to_fit();
     rec.persist();
     Some(status_events::Snapshot::of_text(context?, &rec))
 }
@@ -1113,7 +1172,7 @@ mod member_tests {
                 1,
                 0,
                 0,
-                "TaskSubmitted".into(),
+                "TaskSubmitted",
                 Some((member.into(), value.clone())),
             );
             let (name, read) = event.details().expect("details kept");

@@ -41,7 +41,7 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
     let mut variables = Map::new();
     let mut last_exit: Option<(&HistoryEvent, &HistoryEvent)> = None;
     for e in events {
-        if e.event_type == "ExecutionRedriven" {
+        if e.event_type() == "ExecutionRedriven" {
             // The failed state of the run before stays entered without an exit.
             open.clear();
             continue;
@@ -54,9 +54,9 @@ pub fn position(events: &[&HistoryEvent], machine: &StateMachine, tokens: &Token
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        if e.event_type.ends_with("StateEntered") {
+        if e.event_type().ends_with("StateEntered") {
             open.push((name, e));
-        } else if e.event_type.ends_with("StateExited") {
+        } else if e.event_type().ends_with("StateExited") {
             if let Some(i) = open.iter().rposition(|(n, _)| *n == name) {
                 let (_, entered) = open.remove(i);
                 if i == 0 {
@@ -217,7 +217,7 @@ fn token_for(entered: u64, after: &[&HistoryEvent], tokens: &Tokens) -> Option<S
     let scheduled = after
         .iter()
         .rev()
-        .find(|e| e.event_type == "TaskScheduled")
+        .find(|e| e.event_type() == "TaskScheduled")
         .and_then(|e| e.details_text())
         .map(str::to_string);
     if let Some(text) = scheduled {
@@ -239,10 +239,10 @@ fn token_for(entered: u64, after: &[&HistoryEvent], tokens: &Tokens) -> Option<S
 fn activity_scheduled(after: &[&HistoryEvent]) -> Option<u64> {
     let attempt = after
         .iter()
-        .rposition(|e| e.event_type == "ActivityScheduled")?;
+        .rposition(|e| e.event_type() == "ActivityScheduled")?;
     let ended = after[attempt..].iter().any(|e| {
         matches!(
-            e.event_type.as_str(),
+            e.event_type(),
             "ActivitySucceeded" | "ActivityFailed" | "ActivityTimedOut" | "ActivityScheduleFailed"
         )
     });
@@ -253,11 +253,11 @@ fn activity_scheduled(after: &[&HistoryEvent]) -> Option<u64> {
 /// server stopped between the outcome and the exit).
 fn succeeded(after: &[&HistoryEvent]) -> Option<Value> {
     let attempt = after.iter().rposition(|e| {
-        e.event_type == "TaskScheduled" || e.event_type == "LambdaFunctionScheduled"
+        e.event_type() == "TaskScheduled" || e.event_type() == "LambdaFunctionScheduled"
     })?;
     after[attempt..]
         .iter()
-        .find(|e| e.event_type == "TaskSucceeded" || e.event_type == "LambdaFunctionSucceeded")
+        .find(|e| e.event_type() == "TaskSucceeded" || e.event_type() == "LambdaFunctionSucceeded")
         .map(|e| json_member(e, "output"))
 }
 
@@ -266,11 +266,11 @@ fn succeeded(after: &[&HistoryEvent]) -> Option<Value> {
 fn submitted(after: &[&HistoryEvent]) -> Option<u64> {
     let attempt = after
         .iter()
-        .rposition(|e| e.event_type == "TaskScheduled")?;
+        .rposition(|e| e.event_type() == "TaskScheduled")?;
     let mut started = None;
     let mut submitted = false;
     for e in &after[attempt..] {
-        match e.event_type.as_str() {
+        match e.event_type() {
             "TaskStarted" => started = Some(e.timestamp_ms),
             "TaskSubmitted" => submitted = true,
             "TaskSucceeded" | "TaskFailed" | "TaskTimedOut" => return None,
@@ -307,9 +307,9 @@ fn started<'a>(
     let event = format!("{kind}StateStarted");
     let started = history
         .iter()
-        .find(|e| e.previous_event_id == entered && e.event_type == event)?;
+        .find(|e| e.previous_event_id == entered && e.event_type() == event)?;
     let scope = below(history, started.id, |_| false);
-    if retries && scope.iter().any(|e| e.event_type == event) {
+    if retries && scope.iter().any(|e| e.event_type() == event) {
         return None;
     }
     Some((started.id, scope))
@@ -328,7 +328,7 @@ pub fn parallel(
     let mut roots: Vec<&HistoryEvent> = scope
         .iter()
         .copied()
-        .filter(|e| e.previous_event_id == started_id && e.event_type.ends_with("StateEntered"))
+        .filter(|e| e.previous_event_id == started_id && e.event_type().ends_with("StateEntered"))
         .collect();
     let mut runs = HashMap::new();
     for (index, branch) in branches.iter().enumerate() {
@@ -365,7 +365,7 @@ pub fn map(
 ) -> Option<Nested> {
     let (started_id, scope) = started(history, entered, "Map", retries)?;
     let ours = |e: &HistoryEvent| {
-        e.event_type.starts_with("MapIteration") && iteration_of(e).is_some_and(|x| x.0 == name)
+        e.event_type().starts_with("MapIteration") && iteration_of(e).is_some_and(|x| x.0 == name)
     };
     let mut runs = HashMap::new();
     let mut begun = HashMap::new();
@@ -373,7 +373,7 @@ pub fn map(
         let Some((_, index)) = iteration_of(e) else {
             continue;
         };
-        match e.event_type.as_str() {
+        match e.event_type() {
             "MapIterationSucceeded" => {
                 // It chains to the iteration's last `...StateExited`, which has its output.
                 let output = event(history, e.previous_event_id)
@@ -423,13 +423,13 @@ pub fn map_run(history: &[HistoryEvent], entered: u64, retries: bool) -> Option<
     let (started_id, scope) = started(history, entered, "Map", retries)?;
     if scope
         .iter()
-        .any(|e| e.event_type == "MapRunSucceeded" || e.event_type == "MapRunFailed")
+        .any(|e| e.event_type() == "MapRunSucceeded" || e.event_type() == "MapRunFailed")
     {
         return None;
     }
     let run = scope
         .iter()
-        .find(|e| e.event_type == "MapRunStarted" && e.previous_event_id == started_id)?;
+        .find(|e| e.event_type() == "MapRunStarted" && e.previous_event_id == started_id)?;
     let arn = run.details()?.1.get("mapRunArn")?.as_str()?.to_string();
     Some(MapRunAt {
         started_id,
@@ -455,11 +455,11 @@ fn caught_next(
         .filter(|e| e.id > entered && e.id < exited)
         .collect();
     let outcome = inside.iter().rev().find(|e| {
-        let t = e.event_type.as_str();
+        let t = e.event_type();
         !t.starts_with("MapIteration")
             && (t.ends_with("Succeeded") || t.ends_with("Failed") || t.ends_with("TimedOut"))
     })?;
-    if outcome.event_type.ends_with("Succeeded") {
+    if outcome.event_type().ends_with("Succeeded") {
         return None;
     }
     // The error: on the outcome itself (Task), or the last one recorded before it (a Map or
@@ -479,9 +479,9 @@ fn caught_next(
     let failure = super::Failure {
         error: Some(error),
         cause,
-        from_child: !outcome.event_type.starts_with("Task")
-            && !outcome.event_type.starts_with("Activity")
-            && !outcome.event_type.starts_with("Lambda"),
+        from_child: !outcome.event_type().starts_with("Task")
+            && !outcome.event_type().starts_with("Activity")
+            && !outcome.event_type().starts_with("Lambda"),
     };
     let i = super::failure::catcher_for(state, &failure)?;
     Some(state.catchers()[i].next.clone())

@@ -452,13 +452,21 @@ impl Inner {
         let mut written = self.archive_rows.lock();
         for region in state.regions.values_mut() {
             for archive in region.archives_mut().values_mut() {
-                let Some(mine) = rows.remove(archive.rows.key.as_str()) else {
+                let Some(mut mine) = rows.remove(archive.rows.key.as_str()) else {
                     continue;
                 };
                 written.insert(archive.rows.key.clone());
-                // Loaded in (parent, id) order.
+                // Loaded in (parent, id) order, but by SQLite's signed ids: ids past 2^63
+                // (never written by stepyard; a crafted database) would come first.
+                mine.sort_by_key(|(id, _)| *id);
                 let first = mine.first().map_or(0, |(id, _)| *id);
-                let last = mine.last().map_or(0, |(id, _)| *id + 1);
+                let last = match mine.last() {
+                    None => 0,
+                    // The next row's id: past the last id there is none (a crafted database).
+                    Some((id, _)) => id.checked_add(1).ok_or_else(|| {
+                        format!("archive {}: event id {id} is out of range", archive.name)
+                    })?,
+                };
                 for (id, bytes) in mine {
                     let (at, event): (u64, Value) = serde_json::from_slice(bytes)
                         .map_err(|e| format!("archive {}: event {id}: {e}", archive.name))?;

@@ -303,12 +303,14 @@ async fn run(ev: Arc<Inner>, job: Job) {
                         sent: sent.unwrap_or_default(),
                         last_replayed_ms: replay.last_replayed_ms,
                     };
-                    record
-                        .durable()
-                        .submit(vec![crate::persist::Op::PutResource(
-                            progress_key(&account, &region, &name),
-                            serde_json::to_vec(&progress).unwrap_or_default(),
-                        )]);
+                    if let Some(bytes) = crate::persist::row("a replay's progress", &progress) {
+                        record
+                            .durable()
+                            .submit(vec![crate::persist::Op::PutResource(
+                                progress_key(&account, &region, &name),
+                                bytes,
+                            )]);
+                    }
                 }
             }
             if state == "COMPLETED" {

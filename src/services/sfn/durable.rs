@@ -110,24 +110,19 @@ struct DocumentExecution {
 /// the task board does not say whose callback tokens are, so a running execution's are the
 /// ones its history names (a callback passes `$$.Task.Token` in its parameters); `owned` are
 /// its activity tokens, which the board does know.
-pub fn export_execution(e: &Execution, live: &[String], owned: &[(u64, String)]) -> Value {
+pub fn export_execution(
+    e: &Execution,
+    live: &crate::asl::interp::callbacks::LiveTokens,
+    owned: &[(u64, String)],
+) -> Value {
     let record = e.record.lock();
     let mut tokens = Vec::new();
     if record.status == Status::Running {
         tokens.extend(owned.iter().cloned());
-        for token in live {
-            if owned.iter().any(|(_, t)| t == token) {
-                continue;
-            }
-            let named = record.history.iter().rev().find(|ev| {
-                ev.details_text()
-                    .is_some_and(|d| d.contains(token.as_str()))
-            });
-            if let Some(ev) = named {
-                // Issued at the Task's cursor, which the event that names it chains to.
-                tokens.push((ev.previous_event_id, token.clone()));
-            }
-        }
+        // Issued at the Task's cursor, which the event that names it chains to.
+        tokens.extend(live.named_in(&record.history, |token| {
+            owned.iter().any(|(_, t)| t == token)
+        }));
     }
     let doc = DocumentExecution {
         execution: stored(e, &record),
@@ -142,22 +137,23 @@ pub fn export_execution(e: &Execution, live: &[String], owned: &[(u64, String)])
 pub fn import_executions(section: &Value) -> Result<Vec<Restored>, String> {
     let docs: Vec<DocumentExecution> = serde_json::from_value(section.clone())
         .map_err(|e| format!("stepfunctions.executions: {e}"))?;
+    let mut revisions = Revisions::default();
     docs.into_iter()
         .map(|d| {
             let mut history: Vec<HistoryEvent> =
                 d.history.into_iter().map(StoredEvent::into_event).collect();
             history.sort_by_key(|e| e.id);
-            restore(d.execution, history, &d.tokens)
+            restore(d.execution, history, &d.tokens, &mut revisions)
         })
         .collect()
 }
 
 impl RecordSink for ExecSink {
     fn event(&self, e: &HistoryEvent) {
-        let stored = StoredEvent::of(e);
-        let bytes = serde_json::to_vec(&stored).unwrap_or_default();
-        self.durable
-            .submit(vec![Op::PutItem(hist_key(&self.arn), e.id, bytes)]);
+        if let Some(bytes) = crate::persist::row("a history event", &StoredEvent::of(e)) {
+            self.durable
+                .submit(vec![Op::PutItem(hist_key(&self.arn), e.id, bytes)]);
+        }
     }
 
     fn token(&self, at_event: u64, token: &str) {
@@ -184,18 +180,25 @@ impl RecordSink for ExecSink {
                 map.insert(k, v);
             }
         }
-        let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        self.durable.submit(vec![Op::PutResource(
-            format!("{EXEC_PREFIX}{}", self.arn),
-            bytes,
-        )]);
+        if let Some(bytes) = crate::persist::row("an execution", &value) {
+            self.durable.submit(vec![Op::PutResource(
+                format!("{EXEC_PREFIX}{}", self.arn),
+                bytes,
+            )]);
+        }
     }
+}
+
+/// The record's output as the value the data directory and the state document hold (the
+/// record keeps its text; it was written by `to_string`, so it reads back).
+fn output_value(r: &ExecutionRecord) -> Value {
+    r.output_value().unwrap_or(Value::Null)
 }
 
 fn dynamic_part(r: &ExecutionRecord) -> serde_json::Map<String, Value> {
     let mut m = serde_json::Map::new();
     m.insert("status".into(), r.status.as_str().into());
-    m.insert("output".into(), r.output.clone().unwrap_or(Value::Null));
+    m.insert("output".into(), output_value(r));
     m.insert("error".into(), r.error.clone().into());
     m.insert("cause".into(), r.cause.clone().into());
     m.insert("stop_ms".into(), r.stop_ms.into());
@@ -215,9 +218,9 @@ pub fn stored(e: &Execution, r: &ExecutionRecord) -> StoredExecution {
     StoredExecution {
         arn: e.arn.clone(),
         mock_case: e.mock_case.clone(),
-        name: e.name.clone(),
-        machine_arn: e.machine_arn.clone(),
-        machine_name: e.machine_name.clone(),
+        name: e.name().to_string(),
+        machine_arn: e.machine_arn(),
+        machine_name: e.machine_name().to_string(),
         version_arn: e.version_arn.clone(),
         alias_arn: e.alias_arn.clone(),
         input: e.input.clone(),
@@ -226,7 +229,7 @@ pub fn stored(e: &Execution, r: &ExecutionRecord) -> StoredExecution {
         revision: super::records::export_revision(&e.revision),
         machine_update_ms: e.machine_update_ms,
         status: r.status.as_str().into(),
-        output: r.output.clone(),
+        output: Some(output_value(r)).filter(|o| !o.is_null()),
         error: r.error.clone(),
         cause: r.cause.clone(),
         stop_ms: r.stop_ms,
@@ -275,31 +278,58 @@ pub fn load(loaded: &Loaded) -> Result<Vec<Restored>, String> {
         }
     }
     let mut out = Vec::new();
+    let mut revisions = Revisions::default();
     for (arn, bytes) in loaded.resources_under(EXEC_PREFIX) {
         let s: StoredExecution =
             serde_json::from_slice(bytes).map_err(|e| format!("execution {arn}: {e}"))?;
         let mut history = events.remove(arn).unwrap_or_default();
         history.sort_by_key(|e| e.id);
         let tokens = tokens.remove(arn).unwrap_or_default();
-        out.push(restore(s, history, &tokens)?);
+        out.push(restore(s, history, &tokens, &mut revisions)?);
     }
     Ok(out)
 }
+
+/// The revisions executions read back run, by their record's JSON text: the executions of one
+/// machine share one (as they do when started), instead of each keeping its own definition
+/// and its parse (several KB an execution, and a parse each at start).
+pub type Revisions = HashMap<String, Arc<Revision>>;
 
 /// Rebuilds one execution; a RUNNING one comes with where it resumes.
 pub fn restore(
     s: StoredExecution,
     history: Vec<HistoryEvent>,
     tokens: &[(u64, String)],
+    revisions: &mut Revisions,
 ) -> Result<Restored, String> {
     let arn = crate::arn::Arn::parse(&s.arn).ok_or_else(|| format!("bad ARN {}", s.arn))?;
-    let kind = "STANDARD";
-    let parsed = super::machines::parse_machine(&s.revision.definition, kind)
-        .map_err(|e| format!("execution {}: {e}", s.arn))?;
+    let key =
+        serde_json::to_string(&s.revision).map_err(|e| format!("execution {}: {e}", s.arn))?;
+    let revision = match revisions.get(&key) {
+        Some(revision) => revision.clone(),
+        None => {
+            let parsed = super::machines::parse_machine(&s.revision.definition, "STANDARD")
+                .map_err(|e| format!("execution {}: {e}", s.arn))?;
+            let revision = Arc::new(Revision {
+                definition: s.revision.definition,
+                parsed,
+                role_arn: s.revision.role_arn,
+                logging: s.revision.logging,
+                tracing: s.revision.tracing,
+                revision_id: s.revision.revision_id,
+            });
+            revisions.insert(key, revision.clone());
+            revision
+        }
+    };
+    let parsed = &revision.parsed;
     let status = status_of(&s.status).ok_or_else(|| format!("status {}", s.status))?;
     let mut record = ExecutionRecord::restored(history);
     record.status = status;
-    record.output = s.output.filter(|o| !o.is_null());
+    record.output = s
+        .output
+        .filter(|o| !o.is_null())
+        .map(|o| o.to_string().into());
     record.error = s.error;
     record.cause = s.cause;
     record.stop_ms = s.stop_ms;
@@ -316,7 +346,7 @@ pub fn restore(
     });
     let resume = if status == Status::Running {
         Some(
-            resume_point(&record.history, &parsed, tokens).unwrap_or_else(|| Resume {
+            resume_point(&record.history, parsed, tokens).unwrap_or_else(|| Resume {
                 // Crashed before the first state was entered: start at the top.
                 state: parsed.start_at.clone(),
                 input: serde_json::from_str(&s.input).unwrap_or(Value::Null),
@@ -332,26 +362,26 @@ pub fn restore(
     let execution = Execution {
         arn: s.arn.clone(),
         mock_case: s.mock_case,
-        name: s.name,
-        machine_arn: s.machine_arn,
-        machine_name: s.machine_name,
         version_arn: s.version_arn,
         alias_arn: s.alias_arn,
         input: s.input,
         trace_header: s.trace_header,
         start_ms: s.start_ms,
-        revision: std::sync::Arc::new(Revision {
-            definition: s.revision.definition,
-            parsed,
-            role_arn: s.revision.role_arn,
-            logging: s.revision.logging,
-            tracing: s.revision.tracing,
-            revision_id: s.revision.revision_id,
-        }),
+        revision,
         machine_update_ms: s.machine_update_ms,
         record,
         control: Mutex::new(Default::default()),
     };
+    // Kept once, in the ARN: a document whose names say otherwise is not one stepyard wrote.
+    if execution.name() != s.name
+        || execution.machine_name() != s.machine_name
+        || execution.machine_arn() != s.machine_arn
+    {
+        return Err(format!(
+            "execution {}: its name or state machine does not match its ARN",
+            s.arn
+        ));
+    }
     Ok(Restored {
         account: arn.account.to_string(),
         region: arn.region.to_string(),
@@ -377,7 +407,7 @@ pub fn resume_point(
         // Its last state ended and the execution did not: that state runs again.
         Position::Done(..) => {
             let entered = history.iter().rev().find(|e| {
-                e.event_type.ends_with("StateEntered")
+                e.event_type().ends_with("StateEntered")
                     && e.details().is_some_and(|(_, d)| {
                         d.get("name")
                             .and_then(Value::as_str)

@@ -226,8 +226,8 @@ pub fn spec_for_redrive(sfn: &Inner, execution: &Execution, ctx: &RequestContext
 
 fn spec_in_trace(sfn: &Inner, execution: &Execution, trace: TraceContext) -> ExecutionSpec {
     let target = Target {
-        machine_name: execution.machine_name.clone(),
-        machine_arn: execution.machine_arn.clone(),
+        machine_name: execution.machine_name().to_string(),
+        machine_arn: execution.machine_arn(),
         kind: "STANDARD".into(),
         revision: execution.revision.clone(),
         version_arn: execution.version_arn.clone(),
@@ -239,7 +239,7 @@ fn spec_in_trace(sfn: &Inner, execution: &Execution, trace: TraceContext) -> Exe
         sfn,
         &target,
         &execution.arn,
-        &execution.name,
+        execution.name(),
         input,
         execution.start_ms,
         execution.mock_case.clone(),
@@ -331,9 +331,6 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Sta
     let execution = Arc::new(Execution {
         mock_case,
         arn: execution_arn.clone(),
-        name,
-        machine_arn: target.machine_arn.clone(),
-        machine_name: target.machine_name.clone(),
         version_arn: target.version_arn.clone(),
         alias_arn: target.alias_arn.clone(),
         input: input_text,
@@ -345,6 +342,8 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Sta
         record: record.clone(),
         control: Mutex::new(Control::default()),
     });
+    debug_assert_eq!(execution.machine_arn(), target.machine_arn);
+    debug_assert_eq!(execution.name(), name);
     let inserted = sfn.region(ctx, |region| {
         if let Some(existing) = region.executions.get(&execution_arn) {
             // Same name and input while it still runs: the original response again.
@@ -357,7 +356,7 @@ pub fn start(sfn: &Inner, ctx: &RequestContext, input: StartInput) -> Result<Sta
         region.executions.insert(execution.clone());
         region
             .executions_by_machine
-            .entry(execution.machine_name.clone())
+            .entry(execution.machine_name().to_string())
             .or_default()
             .push(execution.clone());
         Ok(None)
@@ -486,14 +485,14 @@ pub fn describe(
         |member: &Option<String>| member.clone().filter(|_| record.status != Status::TimedOut);
     Ok(ExecutionOutput {
         execution_arn: execution.arn.clone(),
-        state_machine_arn: execution.machine_arn.clone(),
-        name: execution.name.clone(),
+        state_machine_arn: execution.machine_arn(),
+        name: execution.name().to_string(),
         status: record.status.as_str(),
         start_date: seconds(execution.start_ms),
         input: execution.input.clone(),
         input_details: INCLUDED,
         stop_date: record.stop_ms.map(seconds),
-        output: record.output.as_ref().map(Value::to_string),
+        output: record.output.as_deref().map(str::to_string),
         output_details: record.output.as_ref().map(|_| INCLUDED),
         error: failure(&record.error),
         cause: failure(&record.cause),
@@ -556,8 +555,8 @@ pub fn list(
             }
             Some(ExecutionItem {
                 execution_arn: e.arn.clone(),
-                state_machine_arn: e.machine_arn.clone(),
-                name: e.name.clone(),
+                state_machine_arn: e.machine_arn(),
+                name: e.name().to_string(),
                 status,
                 start_date: seconds(e.start_ms),
                 stop_date: record.stop_ms.map(seconds),
@@ -649,8 +648,8 @@ pub fn describe_state_machine_for_execution(
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let revision = &execution.revision;
     Ok(MachineForExecution {
-        state_machine_arn: execution.machine_arn.clone(),
-        name: execution.machine_name.clone(),
+        state_machine_arn: execution.machine_arn(),
+        name: execution.machine_name().to_string(),
         definition: revision.definition.clone(),
         role_arn: revision.role_arn.clone(),
         update_date: seconds(execution.machine_update_ms.unwrap_or(execution.start_ms)),

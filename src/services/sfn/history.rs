@@ -53,7 +53,7 @@ impl EventOutput {
         });
         EventOutput {
             timestamp: seconds(event.timestamp_ms),
-            event_type: event.event_type,
+            event_type: event.event_type().to_string(),
             id: event.id,
             previous_event_id: event.previous_event_id,
             details: Pairs(details.into_iter().collect()),

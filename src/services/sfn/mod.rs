@@ -138,7 +138,9 @@ impl Sfn {
     /// history), for the state document.
     pub fn export_state(&self) -> Value {
         let regions = self.inner.store.read_all(records::export);
-        let live = self.inner.board.live_tokens();
+        let live_tokens = self.inner.board.live_tokens();
+        // Indexed once for every history searched below.
+        let live = crate::asl::interp::callbacks::LiveTokens::new(&live_tokens);
         let owned = self.inner.board.owned_tokens();
         let executions: Vec<Value> = self.inner.store.read_all(|all| {
             all.values()

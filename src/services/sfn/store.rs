@@ -90,9 +90,8 @@ pub struct Execution {
     pub arn: String,
     /// The mock test case (`#TestCase`) it was started with; a redrive keeps it.
     pub mock_case: Option<String>,
-    pub name: String,
-    pub machine_arn: String,
-    pub machine_name: String,
+    // Its name, its machine's name and ARN are read from `arn` (`name()`, `machine_name()`,
+    // `machine_arn()`) rather than kept: three more strings for as long as it is kept.
     pub version_arn: Option<String>,
     pub alias_arn: Option<String>,
     /// The input as the client sent it (text), for DescribeExecution and idempotency.
@@ -105,6 +104,27 @@ pub struct Execution {
     pub record: SharedRecord,
     /// How StopExecution reaches the running task.
     pub control: Mutex<Control>,
+}
+
+impl Execution {
+    /// The execution's name: the last part of its ARN, `...:execution:MACHINE:NAME` (names
+    /// hold no `:`, see `arn::check_name`).
+    pub fn name(&self) -> &str {
+        self.arn.rsplit(':').next().unwrap_or_default()
+    }
+
+    /// Its state machine's name, the ARN's part before the name.
+    pub fn machine_name(&self) -> &str {
+        self.arn.rsplit(':').nth(1).unwrap_or_default()
+    }
+
+    /// Its state machine's (unqualified) ARN, in the same partition, Region and account.
+    pub fn machine_arn(&self) -> String {
+        match self.arn.find(":execution:") {
+            Some(at) => format!("{}:stateMachine:{}", &self.arn[..at], self.machine_name()),
+            None => String::new(),
+        }
+    }
 }
 
 /// A region's executions by ARN, each found by its own `arn`: a map keyed by a copy of the
@@ -493,7 +513,7 @@ impl Store {
             .or_default();
         region
             .executions_by_machine
-            .entry(execution.machine_name.clone())
+            .entry(execution.machine_name().to_string())
             .or_default()
             .push(execution.clone());
         region.executions.insert(execution);

@@ -83,7 +83,7 @@ pub async fn start_sync_execution(
         },
         // AWS sends `outputDetails` even when a failed execution has no output.
         output_details: Included { included: true },
-        output: record.output.as_ref().map(|o| o.to_string()),
+        output: record.output.as_deref().map(str::to_string),
         error: record.error.clone(),
         cause: record.cause.clone(),
         trace_header: input

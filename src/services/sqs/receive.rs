@@ -63,7 +63,14 @@ impl PollerRegistration<'_> {
 impl Drop for PollerRegistration<'_> {
     fn drop(&mut self) {
         if self.active {
-            // Only reached when the request is dropped mid-wait: no other lock is held then.
+            // Still active only when the request is dropped (or unwinds) between a round's
+            // `join` and the next round's `leave`: after the round's state guard has gone,
+            // as it is declared after this registration in `receive_message` and so always
+            // dropped first, and the caller holds no queue lock while it polls the request.
+            // So this thread does not hold `queue.state` here (parking_lot's mutex is not
+            // reentrant), and `poller_left` only decrements a count, taking no other lock:
+            // it cannot deadlock. No wakeup is lost: a sender that saw the count still
+            // raised notifies a waiter that is no longer there, which costs nothing.
             self.queue.state.lock().poller_left();
         }
     }

@@ -31,7 +31,7 @@ impl Snapshot {
             start_ms,
             stop_ms: record.stop_ms,
             input: context["Execution"]["Input"].to_string(),
-            output: record.output.as_ref().map(Value::to_string),
+            output: record.output.as_deref().map(str::to_string),
             error: record.error.clone(),
             cause: record.cause.clone(),
             redrive_count: record.redrive_count,
@@ -85,7 +85,7 @@ impl Snapshot {
                 .input
                 .map_or("null", |raw| raw.get())
                 .to_string(),
-            output: record.output.as_ref().map(Value::to_string),
+            output: record.output.as_deref().map(str::to_string),
             error: record.error.clone(),
             cause: record.cause.clone(),
             redrive_count: record.redrive_count,
@@ -111,7 +111,7 @@ mod tests {
         let record = ExecutionRecord {
             status: Status::Failed,
             stop_ms: Some(1_700_000_001_000),
-            output: Some(json!({"ok": "\u{e9}"})),
+            output: Some(json!({"ok": "\u{e9}"}).to_string().into()),
             error: Some("E".into()),
             cause: Some("why".into()),
             ..Default::default()
