@@ -59,9 +59,9 @@ pub fn record_call(
         Answer::Unread => {}
         Answer::Error(e) => {
             span.attributes
-                .push(("errorCode", Attr::Json(Value::from(e.code.as_ref()))));
+                .push(("errorCode", Attr::Owned(e.code.to_string())));
             span.attributes
-                .push(("errorMessage", Attr::Json(Value::from(e.message.as_str()))));
+                .push(("errorMessage", Attr::Owned(e.message.clone())));
         }
     }
     tracer.record(span);
@@ -138,7 +138,7 @@ fn push_texts<'a>(
         let value = match name {
             // A message id is kept as its 16 bytes (no copy of the text).
             "MessageId" => Attr::id(&text),
-            _ => Attr::Json(Value::from(text.into_owned())),
+            _ => Attr::Owned(text.into_owned()),
         };
         span.attributes.push((name, value));
     }
@@ -281,7 +281,7 @@ impl Entries {
 
     fn attributes(self, span: &mut Span) {
         let ids = match (self.texts, self.ids) {
-            (Some(texts), _) => Some(Attr::Json(Value::Array(texts))),
+            (Some(texts), _) => Some(Attr::Json(Box::new(Value::Array(texts)))),
             (None, Ids::None) => None,
             (None, Ids::One(id)) => Some(Attr::OneUuid(id)),
             (None, Ids::Many(all)) => Some(Attr::Uuids(all.into_boxed_slice())),
@@ -291,8 +291,10 @@ impl Entries {
         }
         if !self.failed.is_empty() {
             span.error = true;
-            span.attributes
-                .push(("errorCodes", Attr::Json(Value::Array(self.failed))));
+            span.attributes.push((
+                "errorCodes",
+                Attr::Json(Box::new(Value::Array(self.failed))),
+            ));
         }
     }
 }

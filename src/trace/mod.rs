@@ -140,7 +140,12 @@ impl Text {
 /// a shared name, an id kept as its 16 bytes), turned into JSON only when the span is read.
 #[derive(Debug, Clone)]
 pub enum Attr {
-    Json(Value),
+    /// JSON other than text, a whole number or a flag (boxed: most attributes are those, and a
+    /// `Value` inline would make every span's attributes several times their size).
+    Json(Box<Value>),
+    /// Text of the span's own.
+    Owned(String),
+    Bool(bool),
     Static(&'static str),
     /// A name its owner already shares (a rule's ARN, a state's name): costs the trace nothing.
     Shared(Arc<str>),
@@ -165,7 +170,7 @@ impl Attr {
     pub fn id(text: &str) -> Attr {
         match canonical_uuid(text) {
             Some(id) => Attr::Uuid(id),
-            None => Attr::Json(Value::from(text)),
+            None => Attr::Owned(text.to_string()),
         }
     }
 
@@ -173,19 +178,23 @@ impl Attr {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Attr::Json(v) => v.as_str(),
+            Attr::Owned(s) => Some(s),
             Attr::Static(s) => Some(s),
             Attr::Shared(s) | Attr::Text(s) => Some(s),
             Attr::Uuid(_)
             | Attr::Uuids(_)
             | Attr::OneUuid(_)
             | Attr::TraceId(_)
-            | Attr::Count(_) => None,
+            | Attr::Count(_)
+            | Attr::Bool(_) => None,
         }
     }
 
     pub fn to_value(&self) -> Value {
         match self {
-            Attr::Json(v) => v.clone(),
+            Attr::Json(v) => (**v).clone(),
+            Attr::Owned(s) => Value::from(s.as_str()),
+            Attr::Bool(b) => Value::Bool(*b),
             Attr::Static(s) => Value::from(*s),
             Attr::Shared(s) | Attr::Text(s) => Value::from(&**s),
             Attr::Uuid(id) => Value::from(id.hyphenated().to_string()),
@@ -196,6 +205,18 @@ impl Attr {
             Attr::OneUuid(id) => Value::Array(vec![Value::from(id.hyphenated().to_string())]),
             Attr::TraceId(bytes) => Value::from(TraceId(u128::from_be_bytes(*bytes)).to_string()),
             Attr::Count(n) => Value::from(*n),
+        }
+    }
+
+    /// `value` in the variant that keeps it smallest.
+    pub fn json(value: Value) -> Attr {
+        match value {
+            Value::String(s) => Attr::Owned(s),
+            Value::Bool(b) => Attr::Bool(b),
+            other => match other.as_u64() {
+                Some(n) => Attr::Count(n),
+                None => Attr::Json(Box::new(other)),
+            },
         }
     }
 
@@ -435,16 +456,16 @@ impl Span {
             .map(|(i, (verdict, rule))| {
                 let name = rule.arn.rsplit('/').next().unwrap_or_default();
                 let mut attributes: Attrs = [
-                    ("rule", Attr::Json(Value::from(name))),
-                    ("eventId", Attr::Json(event["id"].clone())),
+                    ("rule", Attr::json(Value::from(name))),
+                    ("eventId", Attr::json(event["id"].clone())),
                 ]
                 .into_iter()
                 .collect();
                 if verdict == Verdict::Matched {
-                    attributes.push(("matched", Attr::Json(Value::Bool(true))));
-                    attributes.push(("targets", Attr::Json(Value::from(rule.targets))));
+                    attributes.push(("matched", Attr::Bool(true)));
+                    attributes.push(("targets", Attr::json(Value::from(rule.targets))));
                 } else if !explain {
-                    attributes.push(("matched", Attr::Json(Value::Bool(false))));
+                    attributes.push(("matched", Attr::Bool(false)));
                 } else {
                     let (field, reason) = match &rule.check {
                         RuleCheck::Disabled => {
@@ -460,9 +481,9 @@ impl Span {
                             })
                         }
                     };
-                    attributes.push(("matched", Attr::Json(Value::Bool(false))));
-                    attributes.push(("failedField", Attr::Json(Value::from(field))));
-                    attributes.push(("reason", Attr::Json(Value::from(reason))));
+                    attributes.push(("matched", Attr::Bool(false)));
+                    attributes.push(("failedField", Attr::json(Value::from(field))));
+                    attributes.push(("reason", Attr::json(Value::from(reason))));
                 }
                 Arc::new(Span {
                     trace: self.trace,
@@ -578,7 +599,7 @@ impl Span {
 
     #[inline]
     pub fn attr(self, key: &'static str, value: impl Into<Value>) -> Span {
-        self.attr_as(key, Attr::Json(value.into()))
+        self.attr_as(key, Attr::json(value.into()))
     }
 
     /// An attribute kept as it is given (a constant or a shared name: no copy).
@@ -619,22 +640,21 @@ impl Span {
                     cut = true;
                     Attr::Text(Arc::from(format!("{}...", prefix(&text, kept))))
                 }
-                Attr::Json(Value::String(text)) if text.len() > kept => {
+                Attr::Owned(text) if text.len() > kept => {
                     cut = true;
-                    Attr::Json(Value::from(format!("{}...", prefix(&text, kept))))
+                    Attr::Owned(format!("{}...", prefix(&text, kept)))
                 }
                 Attr::Json(value) if json_weight(&value) > kept => {
                     cut = true;
                     let text = value.to_string();
-                    Attr::Json(Value::from(format!("{}...", prefix(&text, kept))))
+                    Attr::Owned(format!("{}...", prefix(&text, kept)))
                 }
                 other => other,
             };
             self.attributes.push((key, value));
         }
         if cut {
-            self.attributes
-                .push(("truncated", Attr::Json(Value::Bool(true))));
+            self.attributes.push(("truncated", Attr::Bool(true)));
         }
         cut
     }
@@ -667,6 +687,7 @@ impl Attr {
     fn weight(&self) -> usize {
         match self {
             Attr::Json(value) => json_weight(value),
+            Attr::Owned(text) => text.len(),
             Attr::Text(text) => text.len(),
             Attr::Uuids(ids) => ids.len() * 16,
             Attr::Static(_)
@@ -674,7 +695,8 @@ impl Attr {
             | Attr::Uuid(_)
             | Attr::OneUuid(_)
             | Attr::TraceId(_)
-            | Attr::Count(_) => 0,
+            | Attr::Count(_)
+            | Attr::Bool(_) => 0,
         }
     }
 }
@@ -1050,7 +1072,7 @@ mod tests {
             "5fea7756+0ea4-451a-a703-a558b933e274",
             "not an id",
         ] {
-            assert!(matches!(Attr::id(text), Attr::Json(_)), "{text}");
+            assert!(matches!(Attr::id(text), Attr::Owned(_)), "{text}");
             assert_eq!(Attr::id(text).to_value(), Value::from(text));
         }
     }
