@@ -106,27 +106,7 @@ struct SeenEntry<'a> {
     error_code: Option<Member<'a>>,
 }
 
-/// A typed output's text members, in [`TEXT_MEMBERS`]' order.
-pub type Members = [Option<String>; TEXT_MEMBERS.len()];
-
-/// The text members of a typed output, read without writing it (see `capture`); `None`
-/// when its shape is not read that way.
-pub fn members_of<T: serde::Serialize + ?Sized>(output: &T) -> Option<Members> {
-    super::capture::capture(output)
-}
-
-/// The text members [`Seen`] reads, in the order a span keeps them.
-pub const TEXT_MEMBERS: [&str; 9] = [
-    "MessageId",
-    "SequenceNumber",
-    "executionArn",
-    "stateMachineArn",
-    "QueueUrl",
-    "TopicArn",
-    "SubscriptionArn",
-    "RuleArn",
-    "EventBusArn",
-];
+pub use super::capture::{members_of, Members, TEXT_MEMBERS};
 
 /// Keeps the text members found on `span`.
 fn push_texts<'a>(

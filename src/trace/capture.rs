@@ -7,12 +7,28 @@
 //! Only a struct of plain members is read this way. Anything else (a map, an output with
 //! `Entries`, whose entries the span keeps too) is refused, and the caller reads the text.
 
-use super::calls::TEXT_MEMBERS;
 use serde::ser::{self, Impossible, Serialize, SerializeStruct, Serializer};
 
-/// The text members of `output` in [`TEXT_MEMBERS`]'s order; `None` when it is not a struct
-/// this reads (the caller then reads its JSON text).
-pub fn capture<T: Serialize + ?Sized>(output: &T) -> Option<Found> {
+/// The text members a call's span keeps (`calls::Seen` reads them from JSON text), in the
+/// order the span keeps them.
+pub const TEXT_MEMBERS: [&str; 9] = [
+    "MessageId",
+    "SequenceNumber",
+    "executionArn",
+    "stateMachineArn",
+    "QueueUrl",
+    "TopicArn",
+    "SubscriptionArn",
+    "RuleArn",
+    "EventBusArn",
+];
+
+/// A typed output's text members, in [`TEXT_MEMBERS`]' order.
+pub type Members = [Option<String>; TEXT_MEMBERS.len()];
+
+/// The text members of `output`; `None` when it is not a struct this reads (the caller then
+/// reads its JSON text).
+pub fn members_of<T: Serialize + ?Sized>(output: &T) -> Option<Members> {
     output.serialize(Output).ok()
 }
 
@@ -34,7 +50,7 @@ impl ser::Error for Refused {
     }
 }
 
-pub type Found = [Option<String>; TEXT_MEMBERS.len()];
+type Found = Members;
 
 /// Every serializer method but the ones named: refused.
 macro_rules! refuse {
@@ -124,12 +140,12 @@ struct Output;
 impl Serializer for Output {
     type Ok = Found;
     type Error = Refused;
-    type SerializeStruct = Members;
+    type SerializeStruct = StructMembers;
     refuse_compound!();
     refuse!(serialize_str(&str), serialize_none());
 
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Members, Refused> {
-        Ok(Members(Default::default()))
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<StructMembers, Refused> {
+        Ok(StructMembers(Default::default()))
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Found, Refused> {
@@ -146,9 +162,9 @@ impl Serializer for Output {
 }
 
 /// The output's members: the kept ones read as text, the others skipped unvisited.
-struct Members(Found);
+struct StructMembers(Found);
 
-impl SerializeStruct for Members {
+impl SerializeStruct for StructMembers {
     type Ok = Found;
     type Error = Refused;
 
@@ -161,7 +177,7 @@ impl SerializeStruct for Members {
             return Err(Refused);
         }
         if let Some(at) = TEXT_MEMBERS.iter().position(|m| *m == key) {
-            self.0[at] = value.serialize(Text)?;
+            self.0[at] = value.serialize(MemberText)?;
         }
         Ok(())
     }
@@ -172,9 +188,9 @@ impl SerializeStruct for Members {
 }
 
 /// A kept member's value: text, or absent.
-struct Text;
+struct MemberText;
 
-impl Serializer for Text {
+impl Serializer for MemberText {
     type Ok = Option<String>;
     type Error = Refused;
     type SerializeStruct = Impossible<Option<String>, Refused>;
@@ -237,21 +253,21 @@ mod tests {
             md5: "x".into(),
             attributes: vec![1, 2],
         };
-        let found = capture(&sent).expect("a struct of plain members");
+        let found = members_of(&sent).expect("a struct of plain members");
         assert_eq!(found[0].as_deref(), Some(sent.message_id.as_str()));
         assert!(found[1..].iter().all(Option::is_none), "{found:?}");
         let sent = Sent {
             sequence_number: Some("1000".into()),
             ..sent
         };
-        assert_eq!(capture(&sent).unwrap()[1].as_deref(), Some("1000"));
+        assert_eq!(members_of(&sent).unwrap()[1].as_deref(), Some("1000"));
         // Outputs with entries, maps and values are left to the text.
-        assert!(capture(&Put {
+        assert!(members_of(&Put {
             failed: 0,
             entries: vec![]
         })
         .is_none());
-        assert!(capture(&serde_json::json!({"MessageId": "m"})).is_none());
-        assert!(capture(&std::collections::BTreeMap::<String, String>::new()).is_none());
+        assert!(members_of(&serde_json::json!({"MessageId": "m"})).is_none());
+        assert!(members_of(&std::collections::BTreeMap::<String, String>::new()).is_none());
     }
 }

@@ -2,7 +2,8 @@
 //! board, the way out to the services), apart from the state loop that uses it, so that the
 //! state kinds (Task, Parallel, Map) and the loop (`run.rs`) each depend on it alone.
 
-use super::callbacks::TaskBoard;
+use super::callbacks::{TaskBoard, TokenWaiter};
+use super::failure::Failure;
 use super::history::Recorder;
 use super::integrations::runner::TaskCalls;
 use super::map_runs::MapRuns;
@@ -89,7 +90,7 @@ pub(crate) enum Until {
 pub(crate) struct TaskWait {
     pub waiter: super::callbacks::TokenWaiter,
     /// Its deadlines, and when its wait began.
-    pub at: super::task::WaitAt,
+    pub at: WaitAt,
     /// The attempts each retrier has made, and the state's retry count (`$$.State.RetryCount`).
     pub attempts: Box<[u64]>,
     pub retry_count: u64,
@@ -233,4 +234,57 @@ impl Engine {
         }
         ctx
     }
+}
+
+/// Where a Task's wait on its token stood when its run parked (see `TaskWait`): its deadlines,
+/// and when its wait began. Handed back to the Task when the run resumes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WaitAt {
+    /// An activity: when it was scheduled (it stays offered, or taken by its worker).
+    pub activity_scheduled_ms: Option<u64>,
+    /// A callback: when its Task started (`TaskStarted`).
+    pub started_ms: u64,
+    pub timeout_at: Option<u64>,
+    pub heartbeat_at: Option<u64>,
+}
+
+impl WaitAt {
+    /// The earliest of its deadlines.
+    pub(crate) fn deadline(&self) -> Option<u64> {
+        match (self.timeout_at, self.heartbeat_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The failure a Task returns when it parks its run: it is not a failure of the state (no
+/// retry, no catch, no event), and the state loop parks the run on seeing `engine.task_wait`.
+pub(crate) fn parked() -> Failure {
+    Failure::runtime("parked")
+}
+
+/// Whether a Task that may park (`park`) parks now, waiting on `waiter` until `at`'s
+/// deadline: nothing to read yet, and the deadline still ahead. If so, its wait is left for
+/// the state loop (see `TaskWait`) and the `Err` to return is handed back; else the waiter.
+pub(crate) fn park_now(
+    engine: &Engine,
+    park: bool,
+    waiter: TokenWaiter,
+    at: WaitAt,
+) -> Result<TokenWaiter, Failure> {
+    let now = engine.rec.clock().now_millis();
+    if !park || !waiter.is_idle() || at.deadline().is_some_and(|d| d <= now) {
+        return Ok(waiter);
+    }
+    *engine.task_wait.lock() = Some(Box::new(TaskWait {
+        waiter,
+        at,
+        attempts: Box::default(),
+        retry_count: 0,
+        cursor: 0,
+        input: Box::default(),
+        span: None,
+    }));
+    Err(parked())
 }

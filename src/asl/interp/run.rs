@@ -205,7 +205,7 @@ pub(crate) fn run_machine_from(
                     if let Some(parking) = &engine.parking {
                         *parking.lock() = Some(parked);
                     }
-                    return (Err(task::parked()), cursor);
+                    return (Err(super::engine::parked()), cursor);
                 }
             }
             if let (Some((tracer, _, execution)), Some(t)) = (&tracing, traced) {

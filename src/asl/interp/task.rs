@@ -6,7 +6,7 @@
 
 use super::callbacks::{ActivityTask, Signal, TokenWaiter};
 use super::dataflow::{shown, StateEnv};
-use super::engine::{Engine, TaskWait};
+use super::engine::{park_now, Engine, WaitAt};
 use super::failure::Failure;
 use super::history::{error_details, text};
 use super::integrations::resource::Resource;
@@ -187,59 +187,6 @@ impl Kept {
             Kept::Text(t) => t,
         }
     }
-}
-
-/// Where a Task's wait on its token stood when its run parked (see `TaskWait`): its deadlines,
-/// and when its wait began. Handed back to the Task when the run resumes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct WaitAt {
-    /// An activity: when it was scheduled (it stays offered, or taken by its worker).
-    pub activity_scheduled_ms: Option<u64>,
-    /// A callback: when its Task started (`TaskStarted`).
-    pub started_ms: u64,
-    pub timeout_at: Option<u64>,
-    pub heartbeat_at: Option<u64>,
-}
-
-impl WaitAt {
-    /// The earliest of its deadlines.
-    pub(crate) fn deadline(&self) -> Option<u64> {
-        match (self.timeout_at, self.heartbeat_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-}
-
-/// The failure a Task returns when it parks its run: it is not a failure of the state (no
-/// retry, no catch, no event), and the state loop parks the run on seeing `engine.task_wait`.
-pub(crate) fn parked() -> Failure {
-    Failure::runtime("parked")
-}
-
-/// Whether a Task that may park (`park`) parks now, waiting on `waiter` until `at`'s
-/// deadline: nothing to read yet, and the deadline still ahead. If so, its wait is left for
-/// the state loop (see `TaskWait`) and the `Err` to return is handed back; else the waiter.
-pub(crate) fn park_now(
-    engine: &Engine,
-    park: bool,
-    waiter: TokenWaiter,
-    at: WaitAt,
-) -> Result<TokenWaiter, Failure> {
-    let now = engine.rec.clock().now_millis();
-    if !park || !waiter.is_idle() || at.deadline().is_some_and(|d| d <= now) {
-        return Ok(waiter);
-    }
-    *engine.task_wait.lock() = Some(Box::new(TaskWait {
-        waiter,
-        at,
-        attempts: Box::default(),
-        retry_count: 0,
-        cursor: 0,
-        input: Box::default(),
-        span: None,
-    }));
-    Err(parked())
 }
 
 fn resolve_timeouts(t: &TaskState, input: &Value, env: &StateEnv) -> Result<Timeouts, Failure> {

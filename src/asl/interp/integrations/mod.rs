@@ -11,9 +11,9 @@ pub mod status_events;
 
 use super::callbacks::{Signal, TokenWaiter};
 use super::engine::Engine;
+use super::engine::{park_now, WaitAt};
 use super::failure::Failure;
 use super::history::text;
-use super::task::{park_now, WaitAt};
 use crate::asl::ast::State;
 use crate::clock::Clock;
 use resource::{Pattern, Resource};
