@@ -149,19 +149,10 @@ impl Seen<'_> {
     }
 }
 
-/// The output members [`Seen`] reads.
-const SEEN_MEMBERS: &[&str] = &[
-    "MessageId",
-    "SequenceNumber",
-    "executionArn",
-    "stateMachineArn",
-    "QueueUrl",
-    "TopicArn",
-    "SubscriptionArn",
-    "RuleArn",
-    "EventBusArn",
-    "Entries",
-];
+/// Whether [`Seen`] reads output member `name`: a text member, or the entries.
+fn seen_member(name: &str) -> bool {
+    name == "Entries" || TEXT_MEMBERS.contains(&name)
+}
 
 thread_local! {
     /// Whether an operation's output has a member [`Seen`] reads, by the operation's address
@@ -190,9 +181,7 @@ pub fn output_has_seen_members(
             Some(crate::model::Shape {
                 kind: crate::model::ShapeKind::Structure { members, .. },
                 ..
-            }) => members
-                .iter()
-                .any(|(name, _)| SEEN_MEMBERS.contains(&name.as_str())),
+            }) => members.iter().any(|(name, _)| seen_member(name)),
             _ => false,
         };
         entries[*next] = (key, seen);
