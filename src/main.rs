@@ -83,7 +83,7 @@ struct Cli {
     trace_buffer: usize,
     /// Bytes the trace buffer may hold (spans, their inputs, outputs and events); past it the
     /// oldest traces are let go, and a trace heavier than an eighth of it keeps its further
-    /// spans' texts cut to 1 KiB. Bounds the OTLP export queue too.
+    /// spans' texts cut to 1 KiB. Bounds the OTLP export queue too (never below the default).
     #[arg(
         long = "trace-buffer-bytes",
         env = "STEPYARD_TRACE_BUFFER_BYTES",

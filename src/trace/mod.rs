@@ -257,6 +257,13 @@ impl Attrs {
         }
     }
 
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut (&'static str, Attr)> {
+        self.inline
+            .iter_mut()
+            .map_while(Option::as_mut)
+            .chain(&mut self.more)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &(&'static str, Attr)> {
         self.inline
             .iter()
@@ -511,11 +518,15 @@ pub fn expand_all(spans: &[Arc<Span>]) -> Vec<Arc<Span>> {
 
 /// A function giving a span's further attributes, run when the span is read.
 #[derive(Clone)]
-pub struct Deferred(Arc<dyn Fn() -> Vec<(&'static str, Value)> + Send + Sync>);
+pub struct Deferred {
+    attributes: Arc<dyn Fn() -> Vec<(&'static str, Value)> + Send + Sync>,
+    /// About what the function holds on to (see [`Span::weight`]).
+    weight: usize,
+}
 
 impl Deferred {
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
-        (self.0)()
+        (self.attributes)()
     }
 }
 
@@ -558,11 +569,17 @@ impl Span {
         }
     }
 
+    /// Attributes worked out by `attributes` when the span is read; `weight` is about what
+    /// it holds on to (a message it will read), counted against the buffer's bytes.
     pub fn deferred(
         mut self,
+        weight: usize,
         attributes: impl Fn() -> Vec<(&'static str, Value)> + Send + Sync + 'static,
     ) -> Span {
-        self.deferred = Some(Deferred(Arc::new(attributes)));
+        self.deferred = Some(Deferred {
+            attributes: Arc::new(attributes),
+            weight,
+        });
         self
     }
 
@@ -616,42 +633,41 @@ impl Span {
         let attributes: usize = self.attributes.iter().map(|(_, a)| a.weight()).sum();
         let more = self.attributes.more.capacity() * std::mem::size_of::<(&str, Attr)>();
         let event = self.evaluations.as_ref().map_or(0, |e| e.event.0.len());
+        let deferred = self.deferred.as_ref().map_or(0, |d| d.weight);
         std::mem::size_of::<Span>()
             + more
             + attributes
             + self.name.weight()
             + self.resource.as_ref().map_or(0, Text::weight)
             + event
+            + deferred
     }
 
     /// Cuts every text attribute longer than `kept` bytes to about that much, noting it with
     /// `truncated: true`; `false` when none was that long.
     fn cut_texts(&mut self, kept: usize) -> bool {
         let mut cut = false;
-        let attributes = std::mem::take(&mut self.attributes);
-        for (key, value) in attributes
-            .inline
-            .into_iter()
-            .flatten()
-            .chain(attributes.more)
-        {
-            let value = match value {
+        for (_, value) in self.attributes.iter_mut() {
+            let shortened = match value {
                 Attr::Text(text) if text.len() > kept => {
-                    cut = true;
-                    Attr::Text(Arc::from(format!("{}...", prefix(&text, kept))))
+                    Attr::Text(Arc::from(format!("{}...", prefix(text, kept))))
                 }
                 Attr::Owned(text) if text.len() > kept => {
-                    cut = true;
+                    Attr::Owned(format!("{}...", prefix(text, kept)))
+                }
+                // Judged by its text, which is what is cut: a list or object whose text fits
+                // stays as it is.
+                Attr::Json(json) if json_weight(json) > kept => {
+                    let text = json.to_string();
+                    if text.len() <= kept {
+                        continue;
+                    }
                     Attr::Owned(format!("{}...", prefix(&text, kept)))
                 }
-                Attr::Json(value) if json_weight(&value) > kept => {
-                    cut = true;
-                    let text = value.to_string();
-                    Attr::Owned(format!("{}...", prefix(&text, kept)))
-                }
-                other => other,
+                _ => continue,
             };
-            self.attributes.push((key, value));
+            *value = shortened;
+            cut = true;
         }
         if cut {
             self.attributes.push(("truncated", Attr::Bool(true)));
@@ -948,9 +964,12 @@ impl Inner {
 impl Tracer {
     /// A tracer keeping the `capacity` newest traces (0: off) within `bytes` (see
     /// [`Span::weight`]), exporting over OTLP to `otlp_endpoint` when given (its queue
-    /// bounded by `bytes` too).
+    /// bounded by `bytes` too, or the default when that is more).
     pub fn new(clock: Clock, capacity: usize, bytes: usize, otlp_endpoint: Option<&str>) -> Tracer {
-        let export = otlp_endpoint.map(|endpoint| otlp::Queue::start(endpoint, bytes));
+        // The export queue holds spans whole (an exporter cuts nothing): never less than the
+        // default, so that a small ring does not silence the export of large spans.
+        let export = otlp_endpoint
+            .map(|endpoint| otlp::Queue::start(endpoint, bytes.max(DEFAULT_BUFFER_BYTES)));
         if capacity == 0 && export.is_none() {
             return Tracer::off();
         }
@@ -1229,6 +1248,40 @@ mod tests {
         tracer.clear();
         check_books(&tracer);
         assert!(tracer.snapshot().is_empty());
+    }
+
+    #[test]
+    fn in_a_heavy_trace_only_texts_longer_than_kept_are_cut_and_the_books_still_balance() {
+        // 4 KiB per shard: the first span alone outweighs it.
+        let tracer = Tracer::new(Clock::new(), 10 * SHARDS, 4 * 1024 * SHARDS, None);
+        let root = TraceContext::root(1_700_000_000);
+        let ids: Box<[uuid::Uuid]> = (0..1000u128).map(uuid::Uuid::from_u128).collect();
+        let heavy = Span::new(&root, "events", "PutEvents", 1)
+            .attr_as("a", Attr::Count(1))
+            .attr_as("b", Attr::Count(2))
+            .attr_as("c", Attr::Count(3))
+            .attr_as("d", Attr::Count(4))
+            .attr_as("eventIds", Attr::Uuids(ids));
+        // Cloned: its further attributes have no spare room, so any rebuilding would show.
+        tracer.record(heavy.clone());
+        check_books(&tracer);
+        let list = serde_json::json!((0..70).collect::<Vec<u32>>());
+        tracer.record(
+            Span::new(&root.child(), "events", "Deliver", 2)
+                .attr("targets", list.clone())
+                .attr("note", "short"),
+        );
+        check_books(&tracer);
+        let spans = tracer.trace(root.id).expect("the trace");
+        // Nothing in either span was a text longer than 1 KiB: nothing cut, nothing marked.
+        for span in &spans {
+            let attributes = span.all_attributes();
+            assert!(
+                attributes.iter().all(|(k, _)| *k != "truncated"),
+                "{attributes:?}"
+            );
+        }
+        assert_eq!(spans[1].all_attributes()[0], ("targets", list));
     }
 
     #[test]

@@ -32,6 +32,11 @@ pub fn redrive(
 ) -> Result<Redriven, SfnError> {
     let execution = find_execution(sfn, ctx, &input.execution_arn)?;
     let now = sfn.now();
+    // The control is held from reopening the record until the new run's control replaces the
+    // old one, so that a StopExecution in between stops the new run (and sends its ABORTED
+    // event) rather than the old, finished one's control. The same order as StopExecution's
+    // (control, then record); nothing below awaits or takes the control again.
+    let mut control = execution.control.lock();
     let (resume, redrive_count) = {
         let mut rec = execution.record.lock();
         match rec.status {
@@ -79,7 +84,8 @@ pub fn redrive(
     if let Some(e) = spec.context.get_mut("Execution") {
         e["RedriveCount"] = redrive_count.into();
     }
-    *execution.control.lock() = runner::redrive(spec, execution.record.clone(), resume);
+    *control = runner::redrive(spec, execution.record.clone(), resume);
+    drop(control);
     Ok(Redriven {
         redrive_date: seconds(now),
     })

@@ -177,8 +177,9 @@ impl Deliverer {
                                 .get("FilterPolicyScope")
                                 .map_or("MessageAttributes", String::as_str),
                         )
-                        // Which key failed and why, worked out only when the trace is read.
-                        .deferred({
+                        // Which key failed and why, worked out only when the trace is read
+                        // (from the message it holds on to, weighed as its text).
+                        .deferred(message.len(), {
                             let (n, subscription) = (n.clone(), subscription.clone());
                             move || {
                                 let message = n.message_for(&subscription.protocol);
