@@ -118,6 +118,25 @@ def settle(pid):
     return last
 
 
+def start_consumers(url, done):
+    """Two threads receiving and deleting `url`'s messages until `done` is set."""
+    def consume():
+        q = Client()
+        while not done.is_set():
+            got = q.json("sqs", "ReceiveMessage", {
+                "QueueUrl": url, "MaxNumberOfMessages": 10}).get("Messages", [])
+            if not got:
+                time.sleep(0.05)
+                continue
+            q.json("sqs", "DeleteMessageBatch", {"QueueUrl": url, "Entries": [
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                for n, m in enumerate(got)]})
+    consumers = [threading.Thread(target=consume, daemon=True) for _ in range(2)]
+    for t in consumers:
+        t.start()
+    return consumers
+
+
 def in_parallel(count, work):
     """Runs work(client, i) for i in range(count) over THREADS keep-alive connections."""
     next_i = [0]
@@ -203,20 +222,7 @@ def sfn_phase(pid, c):
     done = threading.Event()
     consumers = []
     if PARK == "token":
-        def consume():
-            q = Client()
-            while not done.is_set():
-                got = q.json("sqs", "ReceiveMessage", {
-                    "QueueUrl": url, "MaxNumberOfMessages": 10}).get("Messages", [])
-                if not got:
-                    time.sleep(0.05)
-                    continue
-                q.json("sqs", "DeleteMessageBatch", {"QueueUrl": url, "Entries": [
-                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
-                    for n, m in enumerate(got)]})
-        consumers = [threading.Thread(target=consume, daemon=True) for _ in range(2)]
-        for t in consumers:
-            t.start()
+        consumers = start_consumers(url, done)
     in_parallel(EXECUTIONS, start)
     started_in = time.time() - started
     done.set()
@@ -272,20 +278,7 @@ def finished_phase(pid, c):
     if url:
         # The sent messages are SQS's cost, not the finished executions': consumed as they
         # arrive, as in the token variant of the parked phase.
-        def consume():
-            q = Client()
-            while not done.is_set():
-                got = q.json("sqs", "ReceiveMessage", {
-                    "QueueUrl": url, "MaxNumberOfMessages": 10}).get("Messages", [])
-                if not got:
-                    time.sleep(0.05)
-                    continue
-                q.json("sqs", "DeleteMessageBatch", {"QueueUrl": url, "Entries": [
-                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
-                    for n, m in enumerate(got)]})
-        consumers = [threading.Thread(target=consume, daemon=True) for _ in range(2)]
-        for t in consumers:
-            t.start()
+        consumers = start_consumers(url, done)
 
     def start(client, i):
         client.json("states", "StartExecution", {

@@ -7,6 +7,19 @@ use aws_sdk_eventbridge::primitives::DateTime;
 use aws_sdk_eventbridge::types::{ReplayDestination, ReplayState};
 use std::time::Duration;
 
+/// An archive of every event on the default bus; its ARN.
+async fn create_default_archive(client: &aws_sdk_eventbridge::Client, name: &str) -> String {
+    client
+        .create_archive()
+        .archive_name(name)
+        .event_source_arn(bus_arn("default"))
+        .send()
+        .await
+        .expect("create")
+        .archive_arn
+        .expect("arn")
+}
+
 #[tokio::test]
 async fn archives_are_created_described_listed_updated_and_deleted() {
     let server = common::start().await;
@@ -176,15 +189,7 @@ async fn replays_check_their_window_archive_and_destination() {
         .send()
         .await
         .expect("bus");
-    let archive_arn = client
-        .create_archive()
-        .archive_name("a")
-        .event_source_arn(bus_arn("default"))
-        .send()
-        .await
-        .expect("create")
-        .archive_arn
-        .expect("arn");
+    let archive_arn = create_default_archive(&client, "a").await;
     let now = server.clock().now_millis() as i64;
     let replay = |name: &str, start: i64, end: i64, archive: &str, bus: &str| {
         client
@@ -230,15 +235,7 @@ async fn replays_check_their_window_archive_and_destination() {
 async fn a_replay_may_end_in_the_future() {
     let server = common::start().await;
     let client = eb(&server);
-    let archive_arn = client
-        .create_archive()
-        .archive_name("a")
-        .event_source_arn(bus_arn("default"))
-        .send()
-        .await
-        .expect("create")
-        .archive_arn
-        .expect("arn");
+    let archive_arn = create_default_archive(&client, "a").await;
     let now = server.clock().now_millis() as i64;
     let started = client
         .start_replay()
@@ -315,15 +312,7 @@ async fn list_archives_and_list_replays_take_at_most_one_filter() {
 async fn an_immediate_cancel_replay_finds_the_replay_cancellable() {
     let server = common::start().await;
     let client = eb(&server);
-    let archive_arn = client
-        .create_archive()
-        .archive_name("a")
-        .event_source_arn(bus_arn("default"))
-        .send()
-        .await
-        .expect("create")
-        .archive_arn
-        .expect("arn");
+    let archive_arn = create_default_archive(&client, "a").await;
     put_events(&client, vec![entry(r#"{"n": 1}"#)]).await;
     let now = server.clock().now_millis() as i64;
     client
@@ -536,15 +525,7 @@ async fn past_max_archive_events_the_oldest_archived_events_are_dropped() {
     .expect("server");
     let client = eb(&server);
     let sqs = common::sqs(&server);
-    let archive_arn = client
-        .create_archive()
-        .archive_name("bounded")
-        .event_source_arn(bus_arn("default"))
-        .send()
-        .await
-        .expect("create")
-        .archive_arn
-        .expect("arn");
+    let archive_arn = create_default_archive(&client, "bounded").await;
     let start = DateTime::from_millis(server.clock().now_millis() as i64 - 1000);
     let size_of_three = {
         for n in 0..3 {
@@ -607,15 +588,7 @@ async fn past_max_archive_bytes_the_oldest_archived_events_are_dropped() {
     .await
     .expect("server");
     let client = eb(&server);
-    let archive_arn = client
-        .create_archive()
-        .archive_name("by-bytes")
-        .event_source_arn(bus_arn("default"))
-        .send()
-        .await
-        .expect("create")
-        .archive_arn
-        .expect("arn");
+    let archive_arn = create_default_archive(&client, "by-bytes").await;
     let start = DateTime::from_millis(server.clock().now_millis() as i64 - 1000);
     // Same-length events of about 1.3 KB each.
     let pad = "x".repeat(1_000);

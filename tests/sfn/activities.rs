@@ -107,12 +107,7 @@ async fn activity_names_follow_aws_rules() {
 async fn get_activity_task_long_polls_and_returns_nothing_without_work() {
     let server = common::start().await;
     let client = sfn(&server);
-    client
-        .create_activity()
-        .name("work")
-        .send()
-        .await
-        .expect("create");
+    create_work_activity(&client).await;
     let poll = tokio::spawn({
         let client = client.clone();
         async move {
@@ -163,6 +158,31 @@ async fn history_types(client: &aws_sdk_sfn::Client, execution_arn: &str) -> Vec
         .collect()
 }
 
+async fn create_work_activity(client: &aws_sdk_sfn::Client) {
+    client
+        .create_activity()
+        .name("work")
+        .send()
+        .await
+        .expect("create");
+}
+
+/// A task's input, as JSON.
+fn input_of(
+    task: aws_sdk_sfn::operation::get_activity_task::GetActivityTaskOutput,
+) -> serde_json::Value {
+    serde_json::from_str(&task.input.expect("input")).expect("JSON input")
+}
+
+/// Lets an attempt of a Task with `HeartbeatSeconds: 60` and a retrier of one second miss its
+/// heartbeat, and the retry's interval pass (the clock's waiters seeing each step).
+async fn miss_the_heartbeat_until_the_retry(server: &stepyard::RunningServer) {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.clock().advance(Duration::from_secs(61));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.clock().advance(Duration::from_secs(2));
+}
+
 async fn poll_task(
     client: &aws_sdk_sfn::Client,
 ) -> aws_sdk_sfn::operation::get_activity_task::GetActivityTaskOutput {
@@ -179,12 +199,7 @@ async fn poll_task(
 async fn an_activity_task_is_handed_to_a_worker_and_its_result_ends_the_state() {
     let server = common::start().await;
     let client = sfn(&server);
-    client
-        .create_activity()
-        .name("work")
-        .send()
-        .await
-        .expect("create");
+    create_work_activity(&client).await;
     let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
     let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 7}"#).await;
     let task = poll_task(&client).await;
@@ -266,12 +281,7 @@ async fn an_activity_task_is_handed_to_a_worker_and_its_result_ends_the_state() 
 async fn send_task_failure_fails_the_execution_with_the_workers_error() {
     let server = common::start().await;
     let client = sfn(&server);
-    client
-        .create_activity()
-        .name("work")
-        .send()
-        .await
-        .expect("create");
+    create_work_activity(&client).await;
     let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
     let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 1}"#).await;
     let token = poll_task(&client).await.task_token.expect("a task");
@@ -304,12 +314,7 @@ async fn send_task_failure_fails_the_execution_with_the_workers_error() {
 async fn a_missed_heartbeat_times_the_activity_out_on_the_shared_clock() {
     let server = common::start().await;
     let client = sfn(&server);
-    client
-        .create_activity()
-        .name("work")
-        .send()
-        .await
-        .expect("create");
+    create_work_activity(&client).await;
     let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
     let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 1}"#).await;
     let token = poll_task(&client).await.task_token.expect("a task");
@@ -328,12 +333,7 @@ async fn a_missed_heartbeat_times_the_activity_out_on_the_shared_clock() {
 async fn a_task_on_a_deleted_activity_fails_with_states_runtime() {
     let server = common::start().await;
     let client = sfn(&server);
-    client
-        .create_activity()
-        .name("work")
-        .send()
-        .await
-        .expect("create");
+    create_work_activity(&client).await;
     let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
     client
         .delete_activity()
@@ -403,12 +403,7 @@ async fn describe_activity_always_returns_its_encryption_configuration() {
 async fn a_parked_activity_keeps_its_retries_heartbeat_clock_and_event_chain_across_wakes() {
     let server = common::start().await;
     let client = sfn(&server);
-    client
-        .create_activity()
-        .name("work")
-        .send()
-        .await
-        .expect("create");
+    create_work_activity(&client).await;
     let definition = format!(
         r#"{{"StartAt": "Work", "States": {{"Work": {{"Type": "Task", "Resource": "{ACTIVITY_ARN}",
         "Parameters": {{"retry.$": "$$.State.RetryCount", "token.$": "$$.Task.Token"}},
@@ -430,14 +425,11 @@ async fn a_parked_activity_keeps_its_retries_heartbeat_clock_and_event_chain_acr
     };
     // The first attempt misses its heartbeat and is retried.
     let first = poll_task(&client).await;
-    let input: serde_json::Value = serde_json::from_str(&first.input.expect("input")).unwrap();
+    let input = input_of(first);
     assert_eq!(input["retry"], 0);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    server.clock().advance(Duration::from_secs(61));
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    server.clock().advance(Duration::from_secs(2));
+    miss_the_heartbeat_until_the_retry(&server).await;
     let second = poll_task(&client).await;
-    let input: serde_json::Value = serde_json::from_str(&second.input.expect("input")).unwrap();
+    let input = input_of(second.clone());
     assert_eq!(input["retry"], 1, "the retry's RetryCount");
     let token = second.task_token.expect("a task");
     // A beat 30 s in: the next is due 60 s after it, not 60 s after the run woke.
@@ -499,12 +491,7 @@ async fn a_parked_activity_keeps_its_retries_heartbeat_clock_and_event_chain_acr
 async fn a_stopped_parked_activity_ends_its_token_and_is_redriven_at_its_task() {
     let server = common::start().await;
     let client = sfn(&server);
-    client
-        .create_activity()
-        .name("work")
-        .send()
-        .await
-        .expect("create");
+    create_work_activity(&client).await;
     let machine = crate::client::create_machine(&client, "act", ACTIVITY_MACHINE).await;
     let execution = crate::client::start(&client, &machine, "e1", r#"{"job": 5}"#).await;
     let token = poll_task(&client).await.task_token.expect("a task");
@@ -532,7 +519,7 @@ async fn a_stopped_parked_activity_ends_its_token_and_is_redriven_at_its_task() 
         .await
         .expect("redrive");
     let again = poll_task(&client).await;
-    let input: serde_json::Value = serde_json::from_str(&again.input.expect("input")).unwrap();
+    let input = input_of(again.clone());
     assert_eq!(input["job"], 5, "the Task runs again on the input it had");
     client
         .send_task_success()
@@ -565,12 +552,7 @@ async fn a_stopped_parked_activity_ends_its_token_and_is_redriven_at_its_task() 
 async fn a_parked_retried_activity_reads_its_retry_count_in_its_result() {
     let server = common::start().await;
     let client = sfn(&server);
-    client
-        .create_activity()
-        .name("work")
-        .send()
-        .await
-        .expect("create");
+    create_work_activity(&client).await;
     let definition = format!(
         r#"{{"StartAt": "Work", "States": {{"Work": {{"Type": "Task", "Resource": "{ACTIVITY_ARN}",
         "HeartbeatSeconds": 60,
@@ -581,10 +563,7 @@ async fn a_parked_retried_activity_reads_its_retry_count_in_its_result() {
     let machine = crate::client::create_machine(&client, "parked-retry", &definition).await;
     let execution = crate::client::start(&client, &machine, "e1", "{}").await;
     poll_task(&client).await.task_token.expect("a task");
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    server.clock().advance(Duration::from_secs(61));
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    server.clock().advance(Duration::from_secs(2));
+    miss_the_heartbeat_until_the_retry(&server).await;
     let token = poll_task(&client).await.task_token.expect("a task");
     client
         .send_task_heartbeat()

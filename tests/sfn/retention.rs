@@ -12,6 +12,12 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// One Pass state: a history of four events, each holding the input.
 const ONE_PASS: &str = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
 
+/// DescribeExecution of `arn` answers ExecutionDoesNotExist: the execution is forgotten.
+async fn assert_forgotten(client: &aws_sdk_sfn::Client, arn: &str) {
+    let e = failed(client.describe_execution().execution_arn(arn).send().await);
+    assert_eq!(e.code, "ExecutionDoesNotExist", "{arn}");
+}
+
 #[tokio::test]
 async fn a_finished_execution_is_forgotten_90_days_after_it_stopped() {
     let server = common::start().await;
@@ -33,14 +39,7 @@ async fn a_finished_execution_is_forgotten_90_days_after_it_stopped() {
         .await
         .expect("kept for 89 days");
     server.clock().advance(2 * DAY);
-    let e = failed(
-        client
-            .describe_execution()
-            .execution_arn(&done)
-            .send()
-            .await,
-    );
-    assert_eq!(e.code, "ExecutionDoesNotExist");
+    assert_forgotten(&client, &done).await;
     let listed = client
         .list_executions()
         .state_machine_arn(&pass)
@@ -88,14 +87,7 @@ async fn past_the_cap_the_executions_that_stopped_first_are_forgotten_first() {
         .map(|i| format!("e{i:02}"))
         .collect();
     assert_eq!(names, newest);
-    let e = failed(
-        client
-            .describe_execution()
-            .execution_arn(&arns[0])
-            .send()
-            .await,
-    );
-    assert_eq!(e.code, "ExecutionDoesNotExist");
+    assert_forgotten(&client, &arns[0]).await;
 }
 
 /// `--max-finished-execution-bytes`: finished executions whose histories are large are
@@ -128,14 +120,7 @@ async fn past_the_byte_cap_the_executions_that_stopped_first_are_forgotten_first
     let names: Vec<&str> = listed.executions().iter().map(|e| e.name()).collect();
     // Two 160 KB histories fit in 400 KB, a third would not.
     assert_eq!(names, ["e5", "e4"]);
-    let e = failed(
-        client
-            .describe_execution()
-            .execution_arn(&arns[0])
-            .send()
-            .await,
-    );
-    assert_eq!(e.code, "ExecutionDoesNotExist");
+    assert_forgotten(&client, &arns[0]).await;
     let history = client
         .get_execution_history()
         .execution_arn(&arns[5])
@@ -170,14 +155,7 @@ async fn an_execution_heavier_than_the_byte_cap_is_kept_until_another_stops() {
     let small = serde_json::json!({ "pad": "x".repeat(1_000) }).to_string();
     let second = start(&client, &pass, "second", &small).await;
     wait_until_done(&client, &second).await;
-    let e = failed(
-        client
-            .describe_execution()
-            .execution_arn(&first)
-            .send()
-            .await,
-    );
-    assert_eq!(e.code, "ExecutionDoesNotExist");
+    assert_forgotten(&client, &first).await;
 }
 
 #[tokio::test]

@@ -737,24 +737,7 @@ async fn express_and_sync_executions_have_state_spans_with_task_calls_and_branch
         .await
         .unwrap()
         .state_machine_arn;
-    let result = sfn
-        .start_sync_execution()
-        .state_machine_arn(&machine)
-        .input("{}")
-        .customize()
-        .mutate_request(|r| {
-            // The SDK's `sync-` host prefix does not resolve here; the server ignores hosts.
-            let uri = r.uri().replacen("://sync-", "://", 1);
-            r.set_uri(uri.as_str()).expect("a URI");
-            r.headers_mut().insert("X-Amzn-Trace-Id", HEADER);
-        })
-        .send()
-        .await
-        .expect("StartSyncExecution");
-    assert_eq!(
-        result.status,
-        aws_sdk_sfn::types::SyncExecutionStatus::Succeeded
-    );
+    let result = run_sync(&sfn, &machine, "{}", TRACE_ID).await;
 
     let spans = spans_of(&server, TRACE_ID, 8).await;
     let state = |name: &str| -> Value {
@@ -1093,8 +1076,13 @@ async fn a_received_and_deleted_message_names_the_consumers_own_traces_which_hol
     }
 }
 
-/// StartSyncExecution of `machine` on `input`, in the trace `root` (`1-...-...`).
-async fn run_sync(sfn: &aws_sdk_sfn::Client, machine: &str, input: &str, root: &str) {
+/// StartSyncExecution of `machine` on `input`, in the trace `root` (`1-...-...`); it succeeds.
+async fn run_sync(
+    sfn: &aws_sdk_sfn::Client,
+    machine: &str,
+    input: &str,
+    root: &str,
+) -> aws_sdk_sfn::operation::start_sync_execution::StartSyncExecutionOutput {
     let header = format!("Root={root};Parent=53995c3f42cd8ad8;Sampled=1");
     let result = sfn
         .start_sync_execution()
@@ -1114,6 +1102,7 @@ async fn run_sync(sfn: &aws_sdk_sfn::Client, machine: &str, input: &str, root: &
         result.status,
         aws_sdk_sfn::types::SyncExecutionStatus::Succeeded
     );
+    result
 }
 
 async fn express_passes(sfn: &aws_sdk_sfn::Client, name: &str, states: usize) -> String {

@@ -507,9 +507,8 @@ impl ExecutionControl {
                 rec.persist();
                 if let Some(events) = rec.abort_events.take() {
                     let AbortEvents(calls, base) = *events;
-                    let context = base.value();
-                    let snapshot =
-                        status_events::Snapshot::of(&context, &rec, execution_start_ms(&context));
+                    // Read from the context's text: this runs under the record's lock.
+                    let snapshot = status_events::Snapshot::of_text(base.json(), &rec);
                     calls.status_changed_detached(snapshot);
                 }
             }
