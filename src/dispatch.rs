@@ -30,15 +30,12 @@ pub async fn call(
             // The span reads its members from the typed output as it is, or, for an output
             // whose entries it keeps too, from its JSON text, written once here (and sent as
             // it is by the JSON protocols); no `Value` is built for it.
-            let mut members = None;
+            let members = match &result {
+                Ok(output) if traced.read_output => output.members(),
+                _ => None,
+            };
             let result = match result {
-                Ok(output) if traced.read_output => match output.members() {
-                    Some(found) => {
-                        members = Some(found);
-                        Ok(output)
-                    }
-                    None => Ok(output.encoded()),
-                },
+                Ok(output) if traced.read_output && members.is_none() => Ok(output.encoded()),
                 other => other,
             };
             traced.record(ctx, service, |read| match (&result, members) {

@@ -4,8 +4,7 @@
 
 use super::choice;
 use super::dataflow::{check_size, shown, StateEnv};
-use super::engine::TaskWait;
-use super::engine::{state_span, Engine, STATE_SPAN};
+use super::engine::{state_span, Engine, TaskWait, STATE_SPAN};
 use super::failure::{catcher_for, error_matches, Failure};
 use super::integrations::resource::Resource;
 use super::query::{location_of, query_error, unexpected_type, QUERY_ERROR};
